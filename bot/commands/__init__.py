@@ -1,0 +1,9 @@
+"""Sub-commands of `soko`. Each module has `register(subparsers)` and sets `handler`."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from bot.commands import db
+
+COMMAND_MODULES: tuple[ModuleType, ...] = (db,)

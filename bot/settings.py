@@ -1,0 +1,96 @@
+"""Typed settings, read once from the environment (and `.env`).
+
+Tests construct `Settings(...)` directly; nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class TelegramMode(StrEnum):
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+class MediaStoreKind(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    database_url: str = "sqlite:///var/soko.db"
+    media_dir: Path = Path("var/media")
+    media_store: MediaStoreKind = MediaStoreKind.LOCAL
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr = SecretStr("")
+    s3_secret_access_key: SecretStr = SecretStr("")
+    public_base_url: str = "http://localhost:8000"
+
+    telegram_bot_token: SecretStr = SecretStr("")
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_mode: TelegramMode = TelegramMode.POLLING
+    telegram_webhook_secret: SecretStr = SecretStr("")
+    telegram_payment_provider_token: SecretStr = SecretStr("")
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_whatsapp_from: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+
+    stripe_secret_key: SecretStr = SecretStr("")
+    stripe_webhook_secret: SecretStr = SecretStr("")
+    stripe_api_base_url: str = "https://api.stripe.com"
+
+    admin_phones: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    default_locale: str = "en"
+    store_currency: str = "USD"
+    artisan_currency: str = "KES"
+    artisan_timezone: str = "Africa/Nairobi"
+    max_price_minor: int = 50_000_000  # KES 500,000: anything above is surely a typo
+    reservation_minutes: int = 30
+
+    photo_max_bytes: int = 20 * 1024 * 1024
+    photo_max_pixels_jpeg: int = 100_000_000
+    photo_max_pixels_other: int = 40_000_000
+    photo_min_side: int = 500
+
+    referral_qualify_listings: int = 3
+    referral_qualify_orders: int = 1
+    mentor_min_fulfilled_orders: int = 10
+
+    @field_validator("admin_phones", mode="before")
+    @classmethod
+    def _split_phones(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("store_currency", "artisan_currency")
+    @classmethod
+    def _upper_currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError("currency must be a three-letter ISO 4217 code")
+        return value.upper()
+
+    @field_validator("public_base_url", "telegram_api_base_url", "twilio_api_base_url",
+                     "stripe_api_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+def load_settings() -> Settings:
+    """Read the environment once; the composition root passes the result on."""
+    return Settings()
