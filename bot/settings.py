@@ -84,8 +84,9 @@ class Settings(BaseSettings):
             raise ValueError("currency must be a three-letter ISO 4217 code")
         return value.upper()
 
-    @field_validator("public_base_url", "telegram_api_base_url", "twilio_api_base_url",
-                     "stripe_api_base_url")
+    @field_validator(
+        "public_base_url", "telegram_api_base_url", "twilio_api_base_url", "stripe_api_base_url"
+    )
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")

@@ -31,3 +31,37 @@ class InvalidTransition(StoreError):
         self.entity = entity
         self.current = current
         self.target = target
+
+
+class UnknownCurrency(StoreError):
+    """Not an upper-case ISO 4217 code that Babel knows."""
+
+    def __init__(self, currency: str) -> None:
+        super().__init__(f"unknown currency {currency!r}")
+        self.currency = currency
+
+
+class CurrencyMismatch(StoreError):
+    """Arithmetic or comparison between two different currencies."""
+
+    def __init__(self, left: str, right: str) -> None:
+        super().__init__(f"cannot combine {left} with {right}")
+        self.left = left
+        self.right = right
+
+
+class InvalidAmount(StoreError):
+    """A major-unit amount that is not a finite number (e.g. 'abc', NaN, a float)."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__(f"not a valid amount: {value!r}")
+        self.value = value
+
+
+class InexactAmount(StoreError):
+    """A major-unit amount with more decimals than the currency's minor unit allows."""
+
+    def __init__(self, value: object, currency: str) -> None:
+        super().__init__(f"{value} {currency} is not a whole number of minor units")
+        self.value = value
+        self.currency = currency

@@ -1,0 +1,79 @@
+"""The one order database: every table, imported here so the metadata is complete."""
+
+from store.models.base import Base
+from store.models.catalog import (
+    Category,
+    Collection,
+    CollectionProduct,
+    Product,
+    ProductPhoto,
+    ProductStatus,
+)
+from store.models.ledger import (
+    LedgerEntry,
+    LedgerTransaction,
+    Payout,
+    PayoutStatus,
+    TransactionKind,
+)
+from store.models.messaging import (
+    ConversationState,
+    InboxMessage,
+    InboxStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+from store.models.orders import (
+    Cart,
+    CartItem,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentEvent,
+)
+from store.models.people import (
+    Artisan,
+    ArtisanStatus,
+    Channel,
+    Identity,
+    ReferralCode,
+    Role,
+    User,
+    UserRole,
+)
+
+__all__ = [
+    "Artisan",
+    "ArtisanStatus",
+    "Base",
+    "Cart",
+    "CartItem",
+    "Category",
+    "Channel",
+    "Collection",
+    "CollectionProduct",
+    "ConversationState",
+    "Identity",
+    "InboxMessage",
+    "InboxStatus",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "LineStatus",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PaymentEvent",
+    "Payout",
+    "PayoutStatus",
+    "Product",
+    "ProductPhoto",
+    "ProductStatus",
+    "ReferralCode",
+    "Role",
+    "TransactionKind",
+    "User",
+    "UserRole",
+]

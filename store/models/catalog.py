@@ -1,0 +1,147 @@
+"""The catalog: products with their photos, and curated collections."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.models.base import Base
+from store.models.types import (
+    JSONType,
+    created_at,
+    int_pk,
+    maybe_timestamp,
+    str_enum,
+    timestamp,
+)
+
+
+class Category(StrEnum):
+    NECKLACE = "necklace"
+    BRACELET = "bracelet"
+    EARRINGS = "earrings"
+    RING = "ring"
+    ANKLET = "anklet"
+    OTHER = "other"
+
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    ACTIVE = "active"
+    SOLD_OUT = "sold_out"
+    REJECTED = "rejected"
+    ARCHIVED = "archived"
+
+
+class Product(Base):
+    """A piece an artisan sells. ``price_minor`` is in the artisan's own currency.
+
+    Stock: ``stock_on_hand`` pieces exist, ``stock_reserved`` of them are held by unpaid orders.
+    Available = on hand − reserved; both change only through atomic conditional updates.
+    """
+
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("stock_reserved >= 0", name="reserved_non_negative"),
+        CheckConstraint("stock_on_hand >= stock_reserved", name="reserved_within_stock"),
+        CheckConstraint("price_minor IS NULL OR price_minor > 0", name="price_positive"),
+        CheckConstraint(
+            "status = 'draft' OR (price_minor IS NOT NULL AND title <> '')",
+            name="listed_has_title_and_price",
+        ),
+        Index("ix_products_browse", "status", "id"),
+        Index("ix_products_browse_category", "status", "category", "id"),
+        Index("ix_products_artisan_status", "artisan_id", "status", "id"),
+        Index("ix_products_review_queue", "status", "submitted_at"),
+    )
+
+    id: Mapped[int_pk]
+    artisan_id: Mapped[int] = mapped_column(ForeignKey("artisans.id"))
+    slug: Mapped[str | None] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(80), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[Category | None] = mapped_column(str_enum(Category, "category"))
+    materials: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="KES")
+    stock_on_hand: Mapped[int] = mapped_column(Integer, default=1)
+    stock_reserved: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[ProductStatus] = mapped_column(
+        str_enum(ProductStatus, "product_status"), default=ProductStatus.DRAFT
+    )
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[timestamp]
+    submitted_at: Mapped[maybe_timestamp]
+    approved_at: Mapped[maybe_timestamp]
+
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        back_populates="product",
+        order_by="ProductPhoto.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def stock_available(self) -> int:
+        return self.stock_on_hand - self.stock_reserved
+
+
+class ProductPhoto(Base):
+    __tablename__ = "product_photos"
+    __table_args__ = (
+        UniqueConstraint("product_id", "position"),
+        CheckConstraint("position >= 0", name="position_non_negative"),
+    )
+
+    id: Mapped[int_pk]
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    phash: Mapped[str] = mapped_column(String(16), index=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # Keys of the stored sizes, e.g. {"large": "...", "medium": "...", "thumb": "..."}.
+    keys: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    telegram_file_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]
+
+    product: Mapped[Product] = relationship(back_populates="photos")
+
+
+class Collection(Base):
+    __tablename__ = "collections"
+
+    id: Mapped[int_pk]
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created_at]
+
+
+class CollectionProduct(Base):
+    __tablename__ = "collection_products"
+    __table_args__ = (Index("ix_collection_products_order", "collection_id", "position"),)
+
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,99 @@
+"""Shared fixtures: migrated databases on SQLite and PostgreSQL.
+
+``engine`` is parametrised over both backends. PostgreSQL comes from SOKO_TEST_POSTGRES_URL
+(`.ci/run` starts a throwaway cluster); each pytest process makes its own database in it.
+Outside CI a missing PostgreSQL skips those tests with a message; inside CI it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, make_url, text
+
+from store.db import make_engine
+from store.migrate import upgrade
+from store.models import Base
+from store.uow import UnitOfWorkFactory
+
+POSTGRES_ENV = "SOKO_TEST_POSTGRES_URL"
+
+
+def _postgres_server_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests")
+    return None
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating each time would be slow)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not path.with_name("template.db-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    server_url = _postgres_server_url()
+    if server_url is None:
+        pytest.skip(f"PostgreSQL not available: set {POSTGRES_ENV} (`.ci/run` does)")
+    name = f"soko_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "soko.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    _truncate_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """A migrated, empty database on each backend."""
+    fixture = "sqlite_engine" if request.param == "sqlite" else "postgres_engine"
+    result: Engine = request.getfixturevalue(fixture)
+    return result
+
+
+@pytest.fixture
+def uow_factory(engine: Engine) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(engine)
