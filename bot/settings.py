@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     artisan_currency: str = "KES"
     artisan_timezone: str = "Africa/Nairobi"
     max_price_minor: int = 50_000_000  # KES 500,000: anything above is surely a typo
+    # Pricing: the buyer pays the artisan's price converted at FX_RATES plus PRICING_MARKUP_BPS
+    # (basis points), which covers the mentor's commission and the platform's fee.
+    fx_rates: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: {"KES/USD": "0.0077", "KES/EUR": "0.0071", "KES/GBP": "0.0061"}
+    )
+    pricing_markup_bps: int = 4000
+    mentor_commission_bps: int = 500
     reservation_minutes: int = 30
 
     photo_max_bytes: int = 20 * 1024 * 1024
@@ -75,6 +82,15 @@ class Settings(BaseSettings):
     def _split_phones(cls, value: object) -> object:
         if isinstance(value, str):
             return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("fx_rates", mode="before")
+    @classmethod
+    def _parse_rates(cls, value: object) -> object:
+        # "KES/USD=0.0077,KES/EUR=0.0071": one unit of the first = rate units of the second.
+        if isinstance(value, str):
+            pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
+            return {pair.strip().upper(): rate.strip() for pair, rate in pairs}
         return value
 
     @field_validator("store_currency", "artisan_currency")

@@ -121,8 +121,8 @@ class Order(Base):
 class OrderLine(Base):
     """A copy of what was bought, at the price of that moment.
 
-    ``unit_price_minor``/``line_total_minor`` are in the order's currency; the artisan's share
-    and the mentor's commission are fixed here in the artisan's currency.
+    ``unit_price_minor``/``line_total_minor``/``payout_cost_minor`` are in the order's currency;
+    the artisan's share and the mentor's commission are fixed here in the artisan's currency.
     """
 
     __tablename__ = "order_lines"
@@ -132,6 +132,10 @@ class OrderLine(Base):
         CheckConstraint("line_total_minor = unit_price_minor * quantity", name="line_adds_up"),
         CheckConstraint("artisan_share_minor >= 0", name="share_non_negative"),
         CheckConstraint("mentor_commission_minor >= 0", name="commission_non_negative"),
+        CheckConstraint(
+            "payout_cost_minor >= 0 AND payout_cost_minor <= line_total_minor",
+            name="payout_cost_within_total",
+        ),
         Index("ix_order_lines_artisan_status", "artisan_id", "status", "id"),
     )
 
@@ -147,6 +151,9 @@ class OrderLine(Base):
     artisan_share_minor: Mapped[minor_units]
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("artisans.id"))
     mentor_commission_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What share + commission cost in the order's currency at the purchase's rate; the rest of
+    # the line total is the platform's fee. Lets the ledger balance in each currency exactly.
+    payout_cost_minor: Mapped[minor_units]
     status: Mapped[LineStatus] = mapped_column(
         str_enum(LineStatus, "line_status"), default=LineStatus.PENDING
     )

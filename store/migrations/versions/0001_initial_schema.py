@@ -706,6 +706,7 @@ def upgrade() -> None:
         sa.Column("artisan_share_minor", sa.BigInteger(), nullable=False),
         sa.Column("mentor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("mentor_commission_minor", sa.BigInteger(), nullable=False),
+        sa.Column("payout_cost_minor", sa.BigInteger(), nullable=False),
         sa.Column(
             "status",
             sa.Enum(
@@ -734,6 +735,10 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "mentor_commission_minor >= 0", name=op.f("ck_order_lines_commission_non_negative")
+        ),
+        sa.CheckConstraint(
+            "payout_cost_minor >= 0 AND payout_cost_minor <= line_total_minor",
+            name=op.f("ck_order_lines_payout_cost_within_total"),
         ),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
         sa.CheckConstraint("unit_price_minor > 0", name=op.f("ck_order_lines_unit_price_positive")),

@@ -1,0 +1,23 @@
+"""Why a photo was refused, as a value: a plain code the conversation layer translates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PhotoErrorCode(StrEnum):
+    NOT_AN_IMAGE = "not_an_image"
+    TOO_LARGE = "too_large"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    TOO_SMALL = "too_small"
+    TRUNCATED = "truncated"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoError:
+    """A refusal. `detail` is for logs and operators, never shown to the artisan."""
+
+    code: PhotoErrorCode
+    detail: str = ""

@@ -1,0 +1,255 @@
+"""Turn the bytes a phone sends into clean, upright, metadata-free JPEGs.
+
+`process_photo(data)` is pure: bytes in, a `ProcessedPhoto` or a `PhotoError` out. Untrusted
+input never raises; every refusal is a `PhotoError` with a plain reason code that the
+conversation layer translates.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, NamedTuple
+
+import pillow_heif
+from PIL import ExifTags, Image, ImageCms
+
+from store.media.advice import Advice, advise
+from store.media.errors import PhotoError, PhotoErrorCode
+from store.media.formats import classify_unopenable
+from store.media.hashing import dhash, sha256_of_image
+
+pillow_heif.register_heif_opener()
+
+# Pillow's own names; MPO is what a JPEG with extra "multi-picture" frames opens as.
+ACCEPTED_FORMATS: Final = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "GIF")
+_JPEG_FORMATS: Final = frozenset({"JPEG", "MPO"})
+
+# Output renditions, largest first: each is made from the previous one.
+SIZES: Final = (("large", 1600), ("medium", 800), ("thumb", 320))
+LARGEST_SIDE: Final = SIZES[0][1]
+
+JPEG_QUALITY: Final = 82
+_FALLBACK_QUALITIES: Final = (72, 62, 50, 40, 30)
+
+_ORIENTATION_TRANSPOSE: Final[Mapping[int, tuple[Image.Transpose, ...]]] = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+_WHITE: Final = (255, 255, 255)
+_SRGB: Final = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoLimits:
+    max_bytes: int = 20 * 1024 * 1024
+    # JPEG is decoded at a reduced DCT scale, so it can afford a higher pixel ceiling.
+    max_pixels_jpeg: int = 100_000_000
+    max_pixels_other: int = 40_000_000
+    min_side: int = 500
+    # WhatsApp's image limit; Telegram's (10 MB) is looser.
+    max_output_bytes: int = 5 * 1024 * 1024
+
+
+DEFAULT_LIMITS: Final = PhotoLimits()
+
+
+class Rendition(NamedTuple):
+    width: int
+    height: int
+    jpeg: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedPhoto:
+    """`width` and `height` are those of the upright original, before resizing."""
+
+    width: int
+    height: int
+    sizes: Mapping[str, Rendition]
+    sha256: str
+    phash: str
+    advice: tuple[Advice, ...]
+
+
+# warnings.catch_warnings swaps process-wide state; the lock keeps concurrent pipeline
+# threads from restoring each other's filters. It only covers header parsing, not decoding.
+_WARNINGS_LOCK = threading.Lock()
+
+
+def process_photo(data: bytes, limits: PhotoLimits = DEFAULT_LIMITS) -> ProcessedPhoto | PhotoError:
+    if not data:
+        return PhotoError(PhotoErrorCode.NOT_AN_IMAGE, "empty")
+    if len(data) > limits.max_bytes:
+        return PhotoError(PhotoErrorCode.TOO_LARGE, f"{len(data)} bytes")
+
+    opened = _open(data)
+    if isinstance(opened, PhotoError):
+        return opened
+    image, orientation = opened
+    refused = _check_header(image, limits)
+    if refused is not None:
+        return refused
+    decoded = _decode(image)
+    if isinstance(decoded, PhotoError):
+        return decoded
+    icc = image.info.get("icc_profile")
+
+    width, height = image.size if orientation < 5 else image.size[::-1]
+    return _render(decoded, orientation, icc, (width, height), limits)
+
+
+def _open(data: bytes) -> tuple[Image.Image, int] | PhotoError:
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        # Pillow warns about malformed metadata and pixel counts it finds suspicious; we
+        # strip the one and check the other ourselves.
+        warnings.simplefilter("ignore")
+        try:
+            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        except Image.DecompressionBombError as exc:
+            return PhotoError(PhotoErrorCode.TOO_MANY_PIXELS, str(exc))
+        except Exception as exc:  # noqa: BLE001 - any parser failure on untrusted bytes
+            return PhotoError(classify_unopenable(data), type(exc).__name__)
+        return image, _orientation(image)
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # noqa: BLE001 - corrupt EXIF means "no orientation", not a refusal
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _check_header(image: Image.Image, limits: PhotoLimits) -> PhotoError | None:
+    width, height = image.size
+    is_jpeg = image.format in _JPEG_FORMATS
+    max_pixels = limits.max_pixels_jpeg if is_jpeg else limits.max_pixels_other
+    if width * height > max_pixels:
+        return PhotoError(PhotoErrorCode.TOO_MANY_PIXELS, f"{width}x{height}")
+    if min(width, height) < limits.min_side:
+        return PhotoError(PhotoErrorCode.TOO_SMALL, f"{width}x{height}")
+    return None
+
+
+def _decode(image: Image.Image) -> Image.Image | PhotoError:
+    """Decode the first frame as RGB, reduced early when the format allows it."""
+    if image.format in _JPEG_FORMATS and max(image.size) > LARGEST_SIDE:
+        # The target is in the stored (not upright) axes: draft compares axis by axis.
+        image.draft("RGB", fit_within(image.size, LARGEST_SIDE))
+    try:
+        image.load()
+    except Exception as exc:  # noqa: BLE001 - decoder failures on untrusted bytes
+        return PhotoError(PhotoErrorCode.TRUNCATED, str(exc)[:200])
+    try:
+        return to_rgb(image)
+    except Exception as exc:  # noqa: BLE001 - e.g. a palette whose data ends early
+        return PhotoError(PhotoErrorCode.TRUNCATED, str(exc)[:200])
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Plain 8-bit RGB; transparency is composited on white."""
+    mode = image.mode
+    if mode.startswith("I") or mode == "F":
+        # 16-bit PNGs open as "I;16"; convert("L") would clip everything above 255.
+        scale = 1 / 257 if mode.startswith("I") else 255.0
+        return image.convert("I").point(lambda v: v * scale, "L").convert("RGB")
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, _WHITE)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if mode == "RGB":
+        return image
+    return image.convert("RGB")
+
+
+def fit_within(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """The size scaled so its long side is `long_side`; never larger than `size`."""
+    width, height = size
+    longest = max(width, height)
+    if longest <= long_side:
+        return size
+    scale = long_side / longest
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _downscale(image: Image.Image, long_side: int) -> Image.Image:
+    target = fit_within(image.size, long_side)
+    if target == image.size:
+        return image.copy()
+    # reducing_gap: a fast box reduce by an integer factor, then LANCZOS for the rest.
+    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def _render(
+    decoded: Image.Image,
+    orientation: int,
+    icc: object,
+    size: tuple[int, int],
+    limits: PhotoLimits,
+) -> ProcessedPhoto:
+    large = _downscale(decoded, LARGEST_SIDE)
+    for method in _ORIENTATION_TRANSPOSE.get(orientation, ()):
+        large = large.transpose(method)
+    large = _to_srgb(large, icc)
+    large.info.clear()
+
+    images = {SIZES[0][0]: large}
+    previous = large
+    for name, long_side in SIZES[1:]:
+        previous = _downscale(previous, long_side)
+        images[name] = previous
+
+    sizes = {
+        name: Rendition(im.width, im.height, encode_jpeg(im, limits.max_output_bytes))
+        for name, im in images.items()
+    }
+    thumb = images[SIZES[-1][0]]
+    return ProcessedPhoto(
+        width=size[0],
+        height=size[1],
+        sizes=sizes,
+        sha256=sha256_of_image(large),
+        phash=dhash(thumb),
+        advice=advise(images[SIZES[1][0]], size),
+    )
+
+
+def _to_srgb(image: Image.Image, icc: object) -> Image.Image:
+    """Convert from an embedded non-sRGB profile (e.g. Display P3) so outputs need none."""
+    if not isinstance(icc, bytes) or not icc:
+        return image
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if profile.profile.color_space != "RGB " or "srgb" in _description(profile):
+            return image
+        converted = ImageCms.profileToProfile(image, profile, _SRGB, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # an unreadable profile: the pixels are most likely sRGB anyway
+    return converted if converted is not None else image
+
+
+def _description(profile: ImageCms.ImageCmsProfile) -> str:
+    return (profile.profile.profile_description or "").lower()
+
+
+def encode_jpeg(image: Image.Image, max_bytes: int) -> bytes:
+    """Progressive JPEG without any metadata, at the best quality that fits `max_bytes`."""
+    data = b""
+    for quality in (JPEG_QUALITY, *_FALLBACK_QUALITIES):
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+        data = buffer.getvalue()
+        if len(data) <= max_bytes:
+            break
+    return data
