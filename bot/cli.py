@@ -25,7 +25,7 @@ def configure_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # httpx logs request URLs, and Telegram's carry the bot token.
-    for noisy in ("httpx", "httpcore", "urllib3", "botocore", "twilio.http_client"):
+    for noisy in ("httpx", "httpcore", "urllib3", "botocore", "twilio.http_client", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

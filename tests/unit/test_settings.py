@@ -1,0 +1,46 @@
+"""Settings: every field is documented in .env.example, and env values parse."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_example_names_every_setting_and_nothing_else() -> None:
+    text = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", text, flags=re.MULTILINE))
+    fields = {name.upper() for name in Settings.model_fields}
+    assert documented == fields
+
+
+def test_env_example_values_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / ".env.example").read_text()
+    for name, value in re.findall(r"^([A-Z0-9_]+)=(.*)$", text, flags=re.MULTILINE):
+        monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.store_currency == "USD"
+    assert settings.fx_rates["KES/USD"] == "0.0077"
+    assert settings.admin_phones == []
+
+
+def test_lists_and_rates_parse_from_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_PHONES", "+254700000001, +254700000002")
+    monkeypatch.setenv("FX_RATES", "kes/eur=0.007")
+    monkeypatch.setenv("STORE_CURRENCY", "eur")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.admin_phones == ["+254700000001", "+254700000002"]
+    assert settings.fx_rates == {"KES/EUR": "0.007"}
+    assert settings.store_currency == "EUR"
+
+
+def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert "SECRET-TOKEN" not in repr(settings)
+    assert settings.telegram_bot_token.get_secret_value() == "123456:SECRET-TOKEN"
