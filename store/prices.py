@@ -60,7 +60,9 @@ class PriceRejected:
 
 _LOCAL_WORDS = {"KES": {"ksh", "kshs", "sh", "shs", "bob", "shilingi", "shilling", "shillings"}}
 _FILLER_WORDS = {"bei", "price", "ni", "tu", "only"}
+# Beside these: other currencies' codes, symbols and local words (e.g. "ksh" when pricing in USD).
 _FOREIGN_WORDS = {
+    *(word for words in _LOCAL_WORDS.values() for word in words),
     "dollar", "dollars", "dola", "euro", "euros", "pound", "pounds", "pauni",
     "tsh", "tshs", "ush", "ushs",
 }  # fmt: skip
