@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from store.errors import InvalidTransition
@@ -11,7 +13,7 @@ from store.services.order_status import (
     check_order,
 )
 
-O = OrderStatus
+OS = OrderStatus
 L = LineStatus
 
 
@@ -23,16 +25,16 @@ def test_every_status_has_a_row() -> None:
 @pytest.mark.parametrize(
     ("current", "target"),
     [
-        (O.PENDING_PAYMENT, O.PAID),
-        (O.PENDING_PAYMENT, O.CANCELLED),
-        (O.PENDING_PAYMENT, O.EXPIRED),
-        (O.EXPIRED, O.PAID),
-        (O.PAID, O.SHIPPED),
-        (O.PAID, O.CANCELLED),
-        (O.PAID, O.REFUNDED),
-        (O.SHIPPED, O.DELIVERED),
-        (O.SHIPPED, O.REFUNDED),
-        (O.DELIVERED, O.REFUNDED),
+        (OS.PENDING_PAYMENT, OS.PAID),
+        (OS.PENDING_PAYMENT, OS.CANCELLED),
+        (OS.PENDING_PAYMENT, OS.EXPIRED),
+        (OS.EXPIRED, OS.PAID),
+        (OS.PAID, OS.SHIPPED),
+        (OS.PAID, OS.CANCELLED),
+        (OS.PAID, OS.REFUNDED),
+        (OS.SHIPPED, OS.DELIVERED),
+        (OS.SHIPPED, OS.REFUNDED),
+        (OS.DELIVERED, OS.REFUNDED),
     ],
 )
 def test_allowed_order_moves(current: OrderStatus, target: OrderStatus) -> None:
@@ -42,16 +44,16 @@ def test_allowed_order_moves(current: OrderStatus, target: OrderStatus) -> None:
 @pytest.mark.parametrize(
     ("current", "target"),
     [
-        (O.PENDING_PAYMENT, O.SHIPPED),
-        (O.PENDING_PAYMENT, O.REFUNDED),
-        (O.PAID, O.EXPIRED),
-        (O.PAID, O.PENDING_PAYMENT),
-        (O.SHIPPED, O.CANCELLED),
-        (O.EXPIRED, O.CANCELLED),
-        (O.CANCELLED, O.PAID),
-        (O.REFUNDED, O.PAID),
-        (O.DELIVERED, O.SHIPPED),
-        (O.PAID, O.PAID),
+        (OS.PENDING_PAYMENT, OS.SHIPPED),
+        (OS.PENDING_PAYMENT, OS.REFUNDED),
+        (OS.PAID, OS.EXPIRED),
+        (OS.PAID, OS.PENDING_PAYMENT),
+        (OS.SHIPPED, OS.CANCELLED),
+        (OS.EXPIRED, OS.CANCELLED),
+        (OS.CANCELLED, OS.PAID),
+        (OS.REFUNDED, OS.PAID),
+        (OS.DELIVERED, OS.SHIPPED),
+        (OS.PAID, OS.PAID),
     ],
 )
 def test_illegal_order_moves_raise(current: OrderStatus, target: OrderStatus) -> None:
@@ -66,7 +68,7 @@ def test_illegal_order_moves_raise(current: OrderStatus, target: OrderStatus) ->
 
 def test_the_artisan_path_is_a_chain() -> None:
     path = [L.PENDING, L.PAID, L.ACCEPTED, L.READY, L.SHIPPED, L.DELIVERED]
-    for current, target in zip(path, path[1:], strict=False):
+    for current, target in itertools.pairwise(path):
         check_line(current, target)
     for current, skipped in zip(path, path[2:], strict=False):
         with pytest.raises(InvalidTransition):
@@ -84,7 +86,7 @@ def test_shipped_lines_cannot_be_cancelled(current: LineStatus) -> None:
         check_line(current, L.CANCELLED)
 
 
-@pytest.mark.parametrize("final", [O.CANCELLED, O.REFUNDED])
+@pytest.mark.parametrize("final", [OS.CANCELLED, OS.REFUNDED])
 def test_final_order_statuses(final: OrderStatus) -> None:
     assert ORDER_TRANSITIONS[final] == frozenset()
 
