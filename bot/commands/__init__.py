@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import db
+from bot.commands import db, photo
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (db,)
+COMMAND_MODULES: tuple[ModuleType, ...] = (db, photo)
