@@ -1,0 +1,1 @@
+"""Web adapters: Starlette routes that the web app (in `bot/`) mounts."""
