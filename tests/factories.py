@@ -6,7 +6,9 @@ Each takes a session and flushes, so ids are available; the caller commits.
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import UTC, datetime
+from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,10 @@ from store.models import (
     Collection,
     CollectionProduct,
     Identity,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
     Product,
     ProductStatus,
     Role,
@@ -116,3 +122,70 @@ def make_collection(session: Session, products: list[Product], title: str = "") 
         )
     session.flush()
     return collection
+
+
+def make_paid_order(
+    session: Session,
+    buyer: User,
+    items: list[tuple[Product, int]],
+    *,
+    currency: str = "KES",
+    rate: Fraction = Fraction(1),
+    markup: Fraction = Fraction(5, 4),
+    share: Fraction = Fraction(9, 10),
+    commission: Fraction = Fraction(1, 20),
+    shipping_minor: int = 0,
+    provider: str = "stripe",
+    line_status: LineStatus = LineStatus.PAID,
+) -> Order:
+    """A paid order written straight to the tables, with numbers that add up.
+
+    ``rate`` converts artisan minor units to order minor units (e.g. KES cents → USD cents);
+    the buyer pays ``price × markup × rate`` (rounded up) per piece; the artisan's share and
+    the mentor's commission (only if the artisan has a mentor) are fractions of her price;
+    payout cost is their sum at ``rate``, rounded up, so it never exceeds the line total.
+    """
+    n = next(_counter)
+    now = datetime.now(UTC)
+    order = Order(
+        code=f"T{n:05d}",
+        buyer_user_id=buyer.id,
+        channel=Channel.CONSOLE,
+        status=OrderStatus.PAID,
+        currency=currency,
+        subtotal_minor=0,
+        shipping_minor=shipping_minor,
+        total_minor=shipping_minor,
+        payment_provider=provider,
+        payment_ref=f"pay-{n}",
+        paid_at=now,
+    )
+    for product, quantity in items:
+        artisan = session.get(Artisan, product.artisan_id)
+        assert artisan is not None
+        assert product.price_minor is not None
+        price = product.price_minor * quantity
+        artisan_share = math.floor(price * share)
+        mentor_commission = math.floor(price * commission) if artisan.mentor_id else 0
+        unit_price = math.ceil(product.price_minor * markup * rate)
+        order.lines.append(
+            OrderLine(
+                product_id=product.id,
+                artisan_id=artisan.id,
+                title=product.title,
+                quantity=quantity,
+                unit_price_minor=unit_price,
+                line_total_minor=unit_price * quantity,
+                artisan_currency=product.currency,
+                artisan_share_minor=artisan_share,
+                mentor_id=artisan.mentor_id,
+                mentor_commission_minor=mentor_commission,
+                payout_cost_minor=math.ceil((artisan_share + mentor_commission) * rate),
+                status=line_status,
+            )
+        )
+    order.subtotal_minor = sum(line.line_total_minor for line in order.lines)
+    order.total_minor = order.subtotal_minor + shipping_minor
+    session.add(order)
+    session.flush()
+    return order

@@ -1,0 +1,488 @@
+"""People: channel identities → users, phones, roles, locales, and artisan registration.
+
+One person may write from WhatsApp and Telegram. Each channel account is an ``Identity``;
+when the same phone number turns up on two users, ``link_phone`` merges them into the
+older account.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import phonenumbers
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.errors import NotFound, PermissionDenied, StoreError
+from store.models import (
+    Artisan,
+    Base,
+    Cart,
+    CartItem,
+    Channel,
+    ConversationState,
+    Identity,
+    Order,
+    Role,
+    User,
+    UserRole,
+)
+from store.services import referrals
+
+SUPPORTED_LOCALES = ("en", "sw")
+SHOP_NAME_LENGTH = (2, 80)
+LOCATION_LENGTH = (2, 120)
+STORY_MAX_LENGTH = 2000
+_SLUG_MAX_LENGTH = 90  # leaves room for a "-123" suffix within the column's 100
+_SLUG_ATTEMPTS = 5
+
+
+class InvalidPhone(StoreError):
+    def __init__(self, text: str) -> None:
+        super().__init__(f"not a valid phone number: {text!r}")
+        self.text = text
+
+
+class UnsupportedLocale(StoreError):
+    def __init__(self, locale: str) -> None:
+        super().__init__(f"unsupported locale {locale!r}")
+        self.locale = locale
+
+
+class AccountConflict(StoreError):
+    """Two accounts share a phone but both hold what cannot be merged automatically.
+
+    ``reason`` is "both_artisans" or "both_have_orders"; a community manager sorts it out.
+    """
+
+    def __init__(self, user_id: int, other_user_id: int, reason: str) -> None:
+        super().__init__(f"cannot merge users {user_id} and {other_user_id}: {reason}")
+        self.user_id = user_id
+        self.other_user_id = other_user_id
+        self.reason = reason
+
+
+class AlreadyRegistered(StoreError):
+    def __init__(self, user_id: int, artisan_id: int) -> None:
+        super().__init__(f"user {user_id} already has the shop {artisan_id}")
+        self.user_id = user_id
+        self.artisan_id = artisan_id
+
+
+class InvalidRegistration(StoreError):
+    """A registration field is refused; ``reason``: too_short, too_long, not_kenyan_mobile."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A new shop. ``referral`` is None when no code was given; a refused code (unknown,
+    inactive, self-referral…) does not stop the registration — the shop simply has no
+    mentor, and the conversation tells her why from ``referral.outcome``."""
+
+    artisan: Artisan
+    referral: referrals.Attribution | None
+
+    @property
+    def referral_refused(self) -> bool:
+        return self.referral is not None and not self.referral.attributed
+
+
+# --- phones and locales -------------------------------------------------------------------
+
+
+def normalize_phone(text: str, default_region: str = "KE") -> str | None:
+    """E.164 for a valid number ("0712 345 678" → "+254712345678"), else None."""
+    parsed = _parse_phone(text, default_region)
+    if parsed is None:
+        return None
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def is_kenyan_mobile(text: str) -> bool:
+    parsed = _parse_phone(text, "KE")
+    return (
+        parsed is not None
+        and phonenumbers.region_code_for_number(parsed) == "KE"
+        and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+    )
+
+
+def _parse_phone(text: str, default_region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        parsed = phonenumbers.parse(text.strip(), default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    return parsed if phonenumbers.is_valid_number(parsed) else None
+
+
+def locale_from_hint(hint: str | None, default: str = "en") -> str:
+    """A platform's language code ("sw-KE", "en_US") → one of the supported locales."""
+    tag = (hint or "").strip().lower()
+    for locale in SUPPORTED_LOCALES:
+        if tag == locale or tag.startswith((f"{locale}-", f"{locale}_")):
+            return locale
+    return default
+
+
+def set_locale(session: Session, user_id: int, locale: str) -> User:
+    if locale not in SUPPORTED_LOCALES:
+        raise UnsupportedLocale(locale)
+    user = _get_user(session, user_id)
+    user.locale = locale
+    session.flush()
+    return user
+
+
+# --- identities ---------------------------------------------------------------------------
+
+
+def user_for_identity(session: Session, channel: Channel, platform_user_id: str) -> User | None:
+    return session.scalars(
+        select(User)
+        .join(Identity, Identity.user_id == User.id)
+        .where(Identity.channel == channel, Identity.platform_user_id == platform_user_id)
+    ).one_or_none()
+
+
+def find_or_create_user(
+    session: Session,
+    channel: Channel,
+    platform_user_id: str,
+    *,
+    profile_name: str = "",
+    locale_hint: str | None = None,
+    default_locale: str = "en",
+    now: datetime,
+) -> tuple[User, bool]:
+    """The user behind a channel account, created on first contact. Returns (user, created).
+
+    Two first messages racing from the same account both end up with the one user: the
+    loser's insert hits the unique (channel, platform_user_id) key inside a savepoint and
+    reads the winner's row.
+    """
+    profile_name = profile_name.strip()[:120]
+    user = user_for_identity(session, channel, platform_user_id)
+    if user is not None:
+        if profile_name:
+            session.execute(
+                update(Identity)
+                .where(Identity.channel == channel, Identity.platform_user_id == platform_user_id)
+                .values(profile_name=profile_name)
+            )
+        return user, False
+    try:
+        with session.begin_nested():
+            user = User(
+                display_name=profile_name,
+                locale=locale_from_hint(locale_hint, default_locale),
+                created_at=now,
+            )
+            session.add(user)
+            session.flush()
+            session.add(
+                Identity(
+                    user_id=user.id,
+                    channel=channel,
+                    platform_user_id=platform_user_id,
+                    profile_name=profile_name,
+                    created_at=now,
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        existing = user_for_identity(session, channel, platform_user_id)
+        if existing is None:
+            raise
+        return existing, False
+    return user, True
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+def grant_role(
+    session: Session, user_id: int, role: Role, *, acting_user_id: int | None = None
+) -> bool:
+    """Give ``role``; True if it was new. ``acting_user_id`` None means the operator (CLI);
+    otherwise that user must be a community manager."""
+    _require_manager(session, acting_user_id, f"grant {role.value}")
+    user = _get_user(session, user_id)
+    if user.has_role(role):
+        return False
+    user.roles.append(UserRole(role=role))
+    session.flush()
+    return True
+
+
+def revoke_role(
+    session: Session, user_id: int, role: Role, *, acting_user_id: int | None = None
+) -> bool:
+    """Take ``role`` away; True if she had it. Same permission rule as ``grant_role``."""
+    _require_manager(session, acting_user_id, f"revoke {role.value}")
+    user = _get_user(session, user_id)
+    held = [r for r in user.roles if r.role == role]
+    for row in held:
+        user.roles.remove(row)
+    session.flush()
+    return bool(held)
+
+
+def _require_manager(session: Session, acting_user_id: int | None, action: str) -> None:
+    if acting_user_id is None:
+        return
+    is_manager = session.scalar(
+        select(
+            exists().where(
+                UserRole.user_id == acting_user_id, UserRole.role == Role.COMMUNITY_MANAGER
+            )
+        )
+    )
+    if not is_manager:
+        raise PermissionDenied(action, acting_user_id)
+
+
+# --- one person, two channels -------------------------------------------------------------
+
+
+def link_phone(session: Session, user_id: int, phone_e164: str) -> User:
+    """Record the user's phone; if another user already has it, merge the two.
+
+    Returns the surviving user, which is the *older* account and so may not be
+    ``user_id``. Identities, roles (union), an artisan profile, orders, the cart and every
+    other reference move to it; the newer user row is deleted. Raises ``AccountConflict``
+    when both accounts have a shop or both have orders, ``InvalidPhone`` for a bad number.
+    """
+    phone = normalize_phone(phone_e164)
+    if phone is None or phone != phone_e164:
+        raise InvalidPhone(phone_e164)
+    user = _get_user(session, user_id)
+    if user.phone == phone:
+        return user
+    other = _user_with_phone(session, phone)
+    if other is None:
+        try:
+            with session.begin_nested():
+                user.phone = phone
+                session.flush()
+            return user
+        except IntegrityError:  # someone else linked the phone meanwhile
+            other = _user_with_phone(session, phone)
+            if other is None:
+                raise
+    return _merge(session, user, other, phone)
+
+
+def _user_with_phone(session: Session, phone: str) -> User | None:
+    return session.scalars(select(User).where(User.phone == phone)).one_or_none()
+
+
+def _merge(session: Session, first: User, second: User, phone: str) -> User:
+    survivor, absorbed = sorted((first, second), key=lambda u: (u.created_at, u.id))
+    if _has_artisan(session, survivor.id) and _has_artisan(session, absorbed.id):
+        raise AccountConflict(first.id, second.id, "both_artisans")
+    if _has_orders(session, survivor.id) and _has_orders(session, absorbed.id):
+        raise AccountConflict(first.id, second.id, "both_have_orders")
+
+    survivor.display_name = survivor.display_name or absorbed.display_name
+    survivor.nudges_opted_out = survivor.nudges_opted_out or absorbed.nudges_opted_out
+    absorbed.phone = None
+    session.flush()
+    survivor.phone = phone
+    session.flush()
+
+    keep, drop = survivor.id, absorbed.id
+    held = select(UserRole.role).where(UserRole.user_id == keep)
+    session.execute(
+        update(UserRole)
+        .where(UserRole.user_id == drop, UserRole.role.not_in(held))
+        .values(user_id=keep)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(UserRole).where(UserRole.user_id == drop))
+    _merge_cart(session, keep, drop)
+    _merge_conversation_state(session, keep, drop)
+    handled = {UserRole.__table__, Cart.__table__, ConversationState.__table__}
+    for table in Base.metadata.sorted_tables:
+        if table in handled:
+            continue
+        for column in table.columns:
+            if any(fk.column is User.__table__.c.id for fk in column.foreign_keys):
+                session.execute(update(table).where(column == drop).values({column.name: keep}))
+    session.expire_all()
+    session.delete(absorbed)
+    session.flush()
+    session.refresh(survivor)
+    return survivor
+
+
+def _merge_cart(session: Session, keep: int, drop: int) -> None:
+    kept = session.scalar(select(Cart.id).where(Cart.user_id == keep))
+    dropped = session.scalar(select(Cart.id).where(Cart.user_id == drop))
+    if dropped is None:
+        return
+    if kept is None:
+        session.execute(update(Cart).where(Cart.id == dropped).values(user_id=keep))
+        return
+    in_kept = select(CartItem.product_id).where(CartItem.cart_id == kept)
+    session.execute(
+        update(CartItem)
+        .where(CartItem.cart_id == dropped, CartItem.product_id.not_in(in_kept))
+        .values(cart_id=kept)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(CartItem).where(CartItem.cart_id == dropped))
+    session.execute(delete(Cart).where(Cart.id == dropped))
+
+
+def _merge_conversation_state(session: Session, keep: int, drop: int) -> None:
+    """Keep whichever conversation moved last: that is where the person is now."""
+    states = {
+        s.user_id: s
+        for s in session.scalars(
+            select(ConversationState).where(ConversationState.user_id.in_((keep, drop)))
+        )
+    }
+    if drop not in states:
+        return
+    if keep in states and states[keep].updated_at >= states[drop].updated_at:
+        session.delete(states[drop])
+        session.flush()
+        return
+    if keep in states:
+        session.delete(states[keep])
+        session.flush()
+    session.execute(
+        update(ConversationState)
+        .where(ConversationState.user_id == drop)
+        .values(user_id=keep)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _has_artisan(session: Session, user_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(Artisan.user_id == user_id))))
+
+
+def _has_orders(session: Session, user_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(Order.buyer_user_id == user_id))))
+
+
+# --- artisans -----------------------------------------------------------------------------
+
+
+def register_artisan(
+    session: Session,
+    user_id: int,
+    *,
+    shop_name: str,
+    location: str,
+    story: str,
+    mpesa_phone: str,
+    referral_code: str | None,
+    now: datetime,
+) -> Registration:
+    """Open a shop for ``user_id`` and make her an artisan; see ``Registration``.
+
+    Raises ``InvalidRegistration`` (field + reason), ``AlreadyRegistered``, ``NotFound``.
+    """
+    user = _get_user(session, user_id)
+    existing = session.scalar(select(Artisan.id).where(Artisan.user_id == user_id))
+    if existing is not None:
+        raise AlreadyRegistered(user_id, existing)
+    shop_name = _checked_text("shop_name", shop_name, *SHOP_NAME_LENGTH)
+    location = _checked_text("location", location, *LOCATION_LENGTH)
+    story = _checked_text("story", story, 0, STORY_MAX_LENGTH)
+    if not is_kenyan_mobile(mpesa_phone):
+        raise InvalidRegistration("mpesa_phone", "not_kenyan_mobile")
+    mpesa = normalize_phone(mpesa_phone)
+
+    artisan = _insert_with_unique_slug(
+        session,
+        user_id,
+        lambda slug: Artisan(
+            user_id=user_id,
+            shop_name=shop_name,
+            slug=slug,
+            location=location,
+            story=story,
+            mpesa_phone=mpesa,
+            created_at=now,
+        ),
+        base=slugify(shop_name),
+    )
+    if not user.has_role(Role.ARTISAN):
+        user.roles.append(UserRole(role=Role.ARTISAN, granted_at=now))
+        session.flush()
+    attribution = None
+    if referral_code is not None and referral_code.strip():
+        attribution = referrals.attribute(session, artisan.id, referral_code, now)
+    return Registration(artisan=artisan, referral=attribution)
+
+
+def slugify(text: str) -> str:
+    """ASCII-folded, lower-case, hyphenated: "Wanjiku's Shanga Café" → "wanjikus-shanga-cafe"."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    folded = re.sub(r"['’]", "", folded.lower())
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:_SLUG_MAX_LENGTH].strip("-")
+    return slug or "shop"
+
+
+def _insert_with_unique_slug(
+    session: Session, user_id: int, build: Callable[[str], Artisan], *, base: str
+) -> Artisan:
+    for _ in range(_SLUG_ATTEMPTS):
+        artisan = build(_free_slug(session, base))
+        try:
+            with session.begin_nested():
+                session.add(artisan)
+                session.flush()
+            return artisan
+        except IntegrityError:
+            taken = session.scalar(select(Artisan.id).where(Artisan.user_id == user_id))
+            if taken is not None:
+                raise AlreadyRegistered(user_id, taken) from None
+    raise StoreError(f"no free shop slug for {base!r}")
+
+
+def _free_slug(session: Session, base: str) -> str:
+    taken = set(
+        session.scalars(
+            select(Artisan.slug).where((Artisan.slug == base) | Artisan.slug.like(f"{base}-%"))
+        )
+    )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def _checked_text(field: str, value: str, minimum: int, maximum: int) -> str:
+    cleaned = " ".join(value.split()) if field != "story" else value.strip()
+    if len(cleaned) < minimum:
+        raise InvalidRegistration(field, "too_short")
+    if len(cleaned) > maximum:
+        raise InvalidRegistration(field, "too_long")
+    return cleaned
+
+
+def _get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+def artisan_for_user(session: Session, user_id: int) -> Artisan | None:
+    return session.scalars(select(Artisan).where(Artisan.user_id == user_id)).one_or_none()

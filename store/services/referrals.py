@@ -1,0 +1,371 @@
+"""Referrals: mentors' codes, attribution of new artisans, and progress to qualification.
+
+Codes are six characters read aloud over the phone, so the alphabet leaves out 0/O, 1/I/L.
+They are stored bare ("KQ7M2X"), shown grouped ("KQ7-M2X"), and typed any way
+("kq7 m2x", "KQ7-M2X").
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.errors import NotFound, StoreError
+from store.models import (
+    Artisan,
+    ArtisanStatus,
+    LineStatus,
+    OrderLine,
+    Product,
+    ProductStatus,
+    ReferralCode,
+    Role,
+    User,
+    UserRole,
+)
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+_CODE_ATTEMPTS = 10
+_SEPARATORS = re.compile(r"[\s\-_.·/]+")
+_FULFILLED = (LineStatus.SHIPPED, LineStatus.DELIVERED)
+
+
+class NotAMentor(StoreError):
+    def __init__(self, artisan_id: int) -> None:
+        super().__init__(f"artisan {artisan_id} is not a mentor")
+        self.artisan_id = artisan_id
+
+
+class NotEligible(StoreError):
+    """``make_mentor`` for an artisan below the experience threshold."""
+
+    def __init__(self, artisan_id: int, fulfilled_orders: int, required: int) -> None:
+        super().__init__(
+            f"artisan {artisan_id} has {fulfilled_orders} fulfilled orders, needs {required}"
+        )
+        self.artisan_id = artisan_id
+        self.fulfilled_orders = fulfilled_orders
+        self.required = required
+
+
+class AttributionOutcome(StrEnum):
+    ATTRIBUTED = "attributed"
+    UNKNOWN_CODE = "unknown_code"
+    INACTIVE_CODE = "inactive_code"  # deactivated, or its mentor is no longer a mentor
+    SELF_REFERRAL = "self_referral"  # same user, same phone or same M-Pesa number
+    ALREADY_HAS_MENTOR = "already_has_mentor"
+    NOT_NEW = "not_new"  # she already listed or qualified: attribution is for newcomers
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    outcome: AttributionOutcome
+    mentor_id: int | None = None
+
+    @property
+    def attributed(self) -> bool:
+        return self.outcome is AttributionOutcome.ATTRIBUTED
+
+
+@dataclass(frozen=True, slots=True)
+class QualificationRules:
+    min_approved_listings: int = 3
+    min_fulfilled_orders: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MentorThreshold:
+    min_fulfilled_orders: int = 10
+    require_independent: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    approved_listings: int
+    fulfilled_orders: int
+    missing_listings: int
+    missing_orders: int
+    qualified_at: datetime | None = None
+
+    @property
+    def qualified(self) -> bool:
+        """Meets the rules now (or was qualified before)."""
+        done = self.missing_listings == 0 and self.missing_orders == 0
+        return done or self.qualified_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Recruit:
+    artisan: Artisan
+    progress: Progress = field(compare=False)
+
+
+# --- codes --------------------------------------------------------------------------------
+
+
+def normalize_code(text: str) -> str | None:
+    """The stored form of a typed code ("kq7 m2x", "KQ7-M2X" → "KQ7M2X"), or None."""
+    bare = _SEPARATORS.sub("", text.strip()).upper()
+    if len(bare) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in bare):
+        return None
+    return bare
+
+
+def format_code(code: str) -> str:
+    """Grouped for reading aloud: "KQ7M2X" → "KQ7-M2X"."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def generate_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def create_code(session: Session, mentor_artisan_id: int) -> ReferralCode:
+    """A new active code for a mentor; raises ``NotAMentor``."""
+    mentor = _get_artisan(session, mentor_artisan_id)
+    if not _is_active_mentor(session, mentor):
+        raise NotAMentor(mentor_artisan_id)
+    for _ in range(_CODE_ATTEMPTS):
+        code = ReferralCode(code=generate_code(), mentor_id=mentor.id, active=True)
+        try:
+            with session.begin_nested():
+                session.add(code)
+                session.flush()
+            return code
+        except IntegrityError:
+            continue  # taken: 31^6 ≈ 887 million codes, so a retry almost always wins
+    raise StoreError("could not find a free referral code")
+
+
+def deactivate_code(session: Session, mentor_artisan_id: int, code: str) -> bool:
+    """A mentor retires one of her codes; True if it was active and hers."""
+    bare = normalize_code(code)
+    if bare is None:
+        return False
+    result = session.execute(
+        update(ReferralCode)
+        .where(
+            ReferralCode.code == bare,
+            ReferralCode.mentor_id == mentor_artisan_id,
+            ReferralCode.active.is_(True),
+        )
+        .values(active=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def active_codes(session: Session, mentor_artisan_id: int) -> list[ReferralCode]:
+    return list(
+        session.scalars(
+            select(ReferralCode)
+            .where(ReferralCode.mentor_id == mentor_artisan_id, ReferralCode.active.is_(True))
+            .order_by(ReferralCode.id)
+        )
+    )
+
+
+# --- attribution --------------------------------------------------------------------------
+
+
+def attribute(session: Session, recruit_artisan_id: int, code: str, now: datetime) -> Attribution:
+    """Give a newly registered artisan the mentor behind ``code``, or say why not.
+
+    Only a newcomer can be attributed (no mentor yet, nothing listed, not qualified), so a
+    mentor cannot claim an established seller. Never raises for a bad code.
+    """
+    recruit = _get_artisan(session, recruit_artisan_id)
+    bare = normalize_code(code)
+    row = (
+        None
+        if bare is None
+        else session.scalars(select(ReferralCode).where(ReferralCode.code == bare)).one_or_none()
+    )
+    if row is None:
+        return Attribution(AttributionOutcome.UNKNOWN_CODE)
+    mentor = _get_artisan(session, row.mentor_id)
+    if not row.active or not _is_active_mentor(session, mentor):
+        return Attribution(AttributionOutcome.INACTIVE_CODE, mentor.id)
+    if _same_person(session, mentor, recruit):
+        return Attribution(AttributionOutcome.SELF_REFERRAL, mentor.id)
+    if recruit.mentor_id is not None:
+        return Attribution(AttributionOutcome.ALREADY_HAS_MENTOR, recruit.mentor_id)
+    if not _is_newcomer(session, recruit):
+        return Attribution(AttributionOutcome.NOT_NEW, mentor.id)
+    # Conditional update: two racing attributions cannot both win.
+    result = session.execute(
+        update(Artisan)
+        .where(Artisan.id == recruit.id, Artisan.mentor_id.is_(None))
+        .values(mentor_id=mentor.id, referral_code=row.code)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(recruit)
+    if not getattr(result, "rowcount", 0):
+        return Attribution(AttributionOutcome.ALREADY_HAS_MENTOR, recruit.mentor_id)
+    return Attribution(AttributionOutcome.ATTRIBUTED, mentor.id)
+
+
+def _same_person(session: Session, mentor: Artisan, recruit: Artisan) -> bool:
+    if mentor.user_id == recruit.user_id:
+        return True
+    rows = session.execute(
+        select(User.id, User.phone).where(User.id.in_((mentor.user_id, recruit.user_id)))
+    )
+    phones = dict(rows.all())
+    mentor_numbers = {phones.get(mentor.user_id), mentor.mpesa_phone} - {None}
+    recruit_numbers = {phones.get(recruit.user_id), recruit.mpesa_phone} - {None}
+    return bool(mentor_numbers & recruit_numbers)
+
+
+def _is_newcomer(session: Session, recruit: Artisan) -> bool:
+    if recruit.qualified_at is not None or recruit.status != ArtisanStatus.MENTORED:
+        return False
+    has_products = session.scalar(select(exists().where(Product.artisan_id == recruit.id)))
+    return not has_products
+
+
+# --- progress and qualification -----------------------------------------------------------
+
+
+def approved_listings(session: Session, artisan_id: int) -> int:
+    """Products ever approved and not rejected since (sold out or archived still count)."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Product.artisan_id == artisan_id,
+                Product.approved_at.is_not(None),
+                Product.status != ProductStatus.REJECTED,
+            )
+        )
+        or 0
+    )
+
+
+def fulfilled_orders(session: Session, artisan_id: int) -> int:
+    """Distinct orders in which one of her lines was shipped or delivered."""
+    return (
+        session.scalar(
+            select(func.count(func.distinct(OrderLine.order_id))).where(
+                OrderLine.artisan_id == artisan_id, OrderLine.status.in_(_FULFILLED)
+            )
+        )
+        or 0
+    )
+
+
+def progress(
+    session: Session, recruit_artisan_id: int, rules: QualificationRules | None = None
+) -> Progress:
+    rules = rules or QualificationRules()
+    recruit = _get_artisan(session, recruit_artisan_id)
+    listings = approved_listings(session, recruit.id)
+    orders = fulfilled_orders(session, recruit.id)
+    return Progress(
+        approved_listings=listings,
+        fulfilled_orders=orders,
+        missing_listings=max(0, rules.min_approved_listings - listings),
+        missing_orders=max(0, rules.min_fulfilled_orders - orders),
+        qualified_at=recruit.qualified_at,
+    )
+
+
+def qualify_if_ready(
+    session: Session, recruit_artisan_id: int, rules: QualificationRules, now: datetime
+) -> bool:
+    """Mark her independent once she meets the rules. True only for the call that did it,
+    so the congratulations go out once; suspended artisans never qualify here."""
+    current = progress(session, recruit_artisan_id, rules)
+    if current.qualified_at is not None or current.missing_listings or current.missing_orders:
+        return False
+    result = session.execute(
+        update(Artisan)
+        .where(
+            Artisan.id == recruit_artisan_id,
+            Artisan.qualified_at.is_(None),
+            Artisan.status == ArtisanStatus.MENTORED,
+        )
+        .values(qualified_at=now, status=ArtisanStatus.INDEPENDENT)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(_get_artisan(session, recruit_artisan_id))
+    return bool(getattr(result, "rowcount", 0))
+
+
+# --- mentors ------------------------------------------------------------------------------
+
+
+def mentor_eligible(
+    session: Session, artisan_id: int, threshold: MentorThreshold | None = None
+) -> bool:
+    threshold = threshold or MentorThreshold()
+    artisan = _get_artisan(session, artisan_id)
+    if artisan.status == ArtisanStatus.SUSPENDED:
+        return False
+    if threshold.require_independent and artisan.status != ArtisanStatus.INDEPENDENT:
+        return False
+    return fulfilled_orders(session, artisan_id) >= threshold.min_fulfilled_orders
+
+
+def make_mentor(
+    session: Session,
+    artisan_id: int,
+    now: datetime,
+    *,
+    threshold: MentorThreshold | None = MentorThreshold(),
+) -> ReferralCode:
+    """Grant the mentor role, set ``mentor_since`` and return her first active code.
+
+    ``threshold=None`` skips the eligibility check (a community manager's decision).
+    Idempotent: an existing mentor gets her current code back.
+    """
+    artisan = _get_artisan(session, artisan_id)
+    if threshold is not None and not mentor_eligible(session, artisan_id, threshold):
+        raise NotEligible(
+            artisan_id, fulfilled_orders(session, artisan_id), threshold.min_fulfilled_orders
+        )
+    if not artisan.user.has_role(Role.MENTOR):
+        artisan.user.roles.append(UserRole(role=Role.MENTOR, granted_at=now))
+    if artisan.mentor_since is None:
+        artisan.mentor_since = now
+    session.flush()
+    codes = active_codes(session, artisan_id)
+    return codes[0] if codes else create_code(session, artisan_id)
+
+
+def recruits(
+    session: Session, mentor_artisan_id: int, rules: QualificationRules | None = None
+) -> list[Recruit]:
+    """Her recruits, oldest first, each with their progress."""
+    rows = session.scalars(
+        select(Artisan).where(Artisan.mentor_id == mentor_artisan_id).order_by(Artisan.id)
+    ).all()
+    return [Recruit(artisan=a, progress=progress(session, a.id, rules)) for a in rows]
+
+
+def _is_active_mentor(session: Session, artisan: Artisan) -> bool:
+    if artisan.status == ArtisanStatus.SUSPENDED:
+        return False
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    and_(UserRole.user_id == artisan.user_id, UserRole.role == Role.MENTOR)
+                )
+            )
+        )
+    )
+
+
+def _get_artisan(session: Session, artisan_id: int) -> Artisan:
+    artisan = session.get(Artisan, artisan_id)
+    if artisan is None:
+        raise NotFound("artisan", artisan_id)
+    return artisan
