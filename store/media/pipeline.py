@@ -25,8 +25,9 @@ from store.media.hashing import dhash
 
 pillow_heif.register_heif_opener()
 
-# Pillow's own names; MPO is what a JPEG with extra "multi-picture" frames opens as.
-ACCEPTED_FORMATS: Final = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "GIF")
+# Pillow's own names. GIF and WebP may be animated: only the first frame is used.
+ACCEPTED_FORMATS: Final = ("JPEG", "PNG", "WEBP", "HEIF", "GIF")
+# The JPEG opener returns "MPO" for a JPEG with extra "multi-picture" frames (some phones).
 _JPEG_FORMATS: Final = frozenset({"JPEG", "MPO"})
 
 # Output renditions, largest first: each is made from the previous one.

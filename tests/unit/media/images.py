@@ -1,0 +1,114 @@
+"""Generated test images: every photo these tests use is drawn here, none is checked in."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFilter
+
+from store.media import Rendition
+
+RED = (220, 30, 30)
+GREEN = (30, 200, 40)
+BLUE = (30, 40, 220)
+YELLOW = (240, 220, 20)
+
+# Orientation -> how to store an upright picture so that a viewer applying the orientation
+# shows it upright again (the inverse of what the viewer does).
+STORE_FOR_ORIENTATION: dict[int, tuple[Image.Transpose, ...]] = {
+    1: (),
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_90,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_270,),
+}
+
+
+def encode(image: Image.Image, fmt: str = "JPEG", **params: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def quadrants(width: int, height: int) -> Image.Image:
+    """Red top-left, green top-right, blue bottom-left, yellow bottom-right."""
+    image = Image.new("RGB", (width, height), RED)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((width // 2, 0, width, height // 2), fill=GREEN)
+    draw.rectangle((0, height // 2, width // 2, height), fill=BLUE)
+    draw.rectangle((width // 2, height // 2, width, height), fill=YELLOW)
+    return image
+
+
+def exif_bytes(orientation: int | None = None, gps: bool = False) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    if orientation is not None:
+        exif[0x0112] = orientation
+    if gps:
+        exif.get_ifd(0x8825).update(
+            {1: "S", 2: (1.0, 17.0, 30.0), 3: "E", 4: (36.0, 49.0, 12.0)}  # Nairobi
+        )
+    return exif.tobytes()
+
+
+def textured(width: int, height: int, seed: int = 1) -> Image.Image:
+    """Photo-like content: shapes with edges and a little sensor noise."""
+    image = quadrants(width, height)
+    draw = ImageDraw.Draw(image)
+    step = max(8, width // 40)
+    for i, x in enumerate(range(0, width, step)):
+        shade = 20 + (i * seed * 37) % 200
+        draw.line((x, 0, x + height // 3, height), fill=(shade, 20, 20), width=2)
+    noise = Image.effect_noise((width, height), 30).convert("RGB")
+    return Image.blend(image, noise, 0.08)
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a size without carrying the pixels: cheap to make, a bomb to decode."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def jpeg_with_size(data: bytes, width: int, height: int) -> bytes:
+    """Rewrite the frame header (SOF0) of a baseline JPEG to claim another size."""
+    at = data.index(b"\xff\xc0")
+    return data[: at + 5] + struct.pack(">HH", height, width) + data[at + 9 :]
+
+
+def pixel_near(image: Image.Image, xy: tuple[int, int], colour: tuple[int, int, int]) -> bool:
+    actual = image.convert("RGB").getpixel(xy)
+    assert isinstance(actual, tuple)
+    return all(abs(a - b) <= 24 for a, b in zip(actual, colour, strict=True))
+
+
+def open_rendition(rendition: Rendition) -> Image.Image:
+    image = Image.open(io.BytesIO(rendition.jpeg))
+    assert image.format == "JPEG"
+    assert image.size == (rendition.width, rendition.height)
+    return image
+
+
+def photo_jpeg(width: int = 1200, height: int = 900, **params: Any) -> bytes:
+    params.setdefault("quality", 90)
+    return encode(textured(width, height), "JPEG", **params)
+
+
+def blurred(image: Image.Image, radius: float) -> Image.Image:
+    return image.filter(ImageFilter.GaussianBlur(radius))
