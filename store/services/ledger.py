@@ -1,0 +1,520 @@
+"""The append-only ledger: every business event is one balanced transaction.
+
+A positive amount is owed *to* the account's holder. Within a transaction the entries of each
+currency sum to zero; the ``fx:conversion`` account bridges the buyer's currency and the
+artisans' (a sale in USD pays shares in KES). Balances are sums of entries, never stored.
+There is deliberately no function that updates or deletes an entry: a mistake is corrected
+by a new (adjustment) transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from store.errors import CurrencyMismatch, NotFound, PermissionDenied, StoreError
+from store.models import (
+    Artisan,
+    LedgerEntry,
+    LedgerTransaction,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payout,
+    Role,
+    TransactionKind,
+    User,
+)
+from store.money import Money
+
+PLATFORM_FEES = "platform:fees"
+FX = "fx:conversion"
+PAYOUTS_MPESA = "cash:mpesa"
+_PAID_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+_MPESA_REFERENCE = re.compile(r"^[A-Z0-9]{1,32}$")
+
+
+def artisan_account(artisan_id: int) -> str:
+    return f"artisan:{artisan_id}"
+
+
+def mentor_account(artisan_id: int) -> str:
+    return f"mentor:{artisan_id}"
+
+
+def provider_account(name: str) -> str:
+    return f"provider:{name or 'unknown'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    account: str
+    money: Money
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    transaction_id: int
+    kind: TransactionKind
+    created_at: datetime
+    memo: str
+    amount: Money
+    order_id: int | None
+    payout_id: int | None
+
+
+class LedgerError(StoreError):
+    """Root of the ledger's errors."""
+
+
+class UnbalancedTransaction(LedgerError):
+    def __init__(self, sums: dict[str, int]) -> None:
+        super().__init__(f"entries do not sum to zero: {sums}")
+        self.sums = sums
+
+
+class EmptyTransaction(LedgerError):
+    def __init__(self, idempotency_key: str) -> None:
+        super().__init__(f"transaction {idempotency_key!r} has no non-zero entries")
+        self.idempotency_key = idempotency_key
+
+
+class OrderNotPaid(LedgerError):
+    def __init__(self, order_id: int, status: str) -> None:
+        super().__init__(f"order {order_id} is {status}, not paid")
+        self.order_id = order_id
+        self.status = status
+
+
+class InconsistentOrderLine(LedgerError):
+    def __init__(self, line_id: int, reason: str) -> None:
+        super().__init__(f"order line {line_id}: {reason}")
+        self.line_id = line_id
+        self.reason = reason
+
+
+class SaleNotRecorded(LedgerError):
+    def __init__(self, order_id: int) -> None:
+        super().__init__(f"no sale recorded for order {order_id}")
+        self.order_id = order_id
+
+
+class RefundTooLarge(LedgerError):
+    def __init__(self, line_id: int, requested: Money, refundable: Money) -> None:
+        super().__init__(f"line {line_id}: refund {requested} exceeds refundable {refundable}")
+        self.line_id = line_id
+        self.requested = requested
+        self.refundable = refundable
+
+
+class NonPositiveAmount(LedgerError):
+    def __init__(self, amount: Money) -> None:
+        super().__init__(f"amount must be positive: {amount}")
+        self.amount = amount
+
+
+class InsufficientBalance(LedgerError):
+    def __init__(self, artisan_id: int, requested: Money, available: Money) -> None:
+        super().__init__(f"artisan {artisan_id}: payout {requested} exceeds {available}")
+        self.artisan_id = artisan_id
+        self.requested = requested
+        self.available = available
+
+
+class InvalidReference(LedgerError):
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"not an M-Pesa reference: {reference!r}")
+        self.reference = reference
+
+
+class PayoutReferenceConflict(LedgerError):
+    """The M-Pesa reference is already recorded for a different artisan or amount."""
+
+    def __init__(self, reference: str, payout_id: int) -> None:
+        super().__init__(f"M-Pesa reference {reference} already used by payout {payout_id}")
+        self.reference = reference
+        self.payout_id = payout_id
+
+
+# --- posting ------------------------------------------------------------------------------
+
+
+def post(
+    session: Session,
+    kind: TransactionKind,
+    idempotency_key: str,
+    entries: Iterable[Entry],
+    *,
+    order_id: int | None = None,
+    payout_id: int | None = None,
+    memo: str = "",
+) -> LedgerTransaction:
+    """Write one balanced transaction, or return the one already posted under the key.
+
+    Entries for the same account and currency are combined and zero amounts dropped.
+    Raises ``UnbalancedTransaction`` (sums per currency) or ``EmptyTransaction``.
+    """
+    combined: dict[tuple[str, str], int] = defaultdict(int)
+    for entry in entries:
+        combined[(entry.account, entry.money.currency)] += entry.money.amount
+    sums: dict[str, int] = defaultdict(int)
+    for (_, currency), amount in combined.items():
+        sums[currency] += amount
+    if any(sums.values()):
+        raise UnbalancedTransaction(dict(sums))
+    lines = [(account, cur, amount) for (account, cur), amount in combined.items() if amount]
+    if not lines:
+        raise EmptyTransaction(idempotency_key)
+
+    existing = _transaction_by_key(session, idempotency_key)
+    if existing is not None:
+        return existing
+    transaction = LedgerTransaction(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        order_id=order_id,
+        payout_id=payout_id,
+        memo=memo,
+    )
+    transaction.entries = [
+        LedgerEntry(account=account, currency=currency, amount_minor=amount)
+        for account, currency, amount in lines
+    ]
+    try:
+        with session.begin_nested():
+            session.add(transaction)
+            session.flush()
+    except IntegrityError:
+        # A concurrent unit of work posted the same key first; its transaction stands.
+        existing = _transaction_by_key(session, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return transaction
+
+
+def _transaction_by_key(session: Session, key: str) -> LedgerTransaction | None:
+    return session.scalars(
+        select(LedgerTransaction)
+        .where(LedgerTransaction.idempotency_key == key)
+        .options(selectinload(LedgerTransaction.entries))
+    ).one_or_none()
+
+
+def transaction_is_balanced(transaction: LedgerTransaction) -> bool:
+    sums: dict[str, int] = defaultdict(int)
+    for entry in transaction.entries:
+        sums[entry.currency] += entry.amount_minor
+    return not any(sums.values())
+
+
+def unbalanced_transaction_ids(session: Session) -> list[int]:
+    """For reconciliation: transactions whose entries do not sum to zero in some currency."""
+    rows = session.scalars(
+        select(LedgerEntry.transaction_id)
+        .group_by(LedgerEntry.transaction_id, LedgerEntry.currency)
+        .having(func.sum(LedgerEntry.amount_minor) != 0)
+        .distinct()
+    )
+    return sorted(set(rows))
+
+
+# --- business events ----------------------------------------------------------------------
+
+
+def sale_key(order_id: int) -> str:
+    return f"sale:order:{order_id}"
+
+
+def record_sale(session: Session, order: Order) -> LedgerTransaction:
+    """The buyer's payment, split: artisans' shares, mentors' commissions, the platform's fee.
+
+    In the order's currency the provider owes the total, the platform earns each line's
+    total minus its payout cost plus shipping, and FX receives the payout costs; in each
+    artisan currency FX pays the shares and commissions out. Idempotent per order.
+    """
+    if order.status not in _PAID_STATUSES:
+        raise OrderNotPaid(order.id, order.status.value)
+    sold = order.currency
+    entries = [
+        Entry(provider_account(order.payment_provider), Money(-order.total_minor, sold)),
+        Entry(PLATFORM_FEES, Money(order.shipping_minor, sold)),
+    ]
+    for line in order.lines:
+        if line.mentor_id is None and line.mentor_commission_minor:
+            raise InconsistentOrderLine(line.id, "commission without a mentor")
+        payout = Money(
+            line.artisan_share_minor + line.mentor_commission_minor, line.artisan_currency
+        )
+        entries += [
+            Entry(FX, Money(line.payout_cost_minor, sold)),
+            Entry(PLATFORM_FEES, Money(line.line_total_minor - line.payout_cost_minor, sold)),
+            Entry(FX, -payout),
+            Entry(
+                artisan_account(line.artisan_id),
+                Money(line.artisan_share_minor, line.artisan_currency),
+            ),
+        ]
+        if line.mentor_id is not None:
+            entries.append(
+                Entry(
+                    mentor_account(line.mentor_id),
+                    Money(line.mentor_commission_minor, line.artisan_currency),
+                )
+            )
+    return post(
+        session,
+        TransactionKind.SALE,
+        sale_key(order.id),
+        entries,
+        order_id=order.id,
+        memo=f"order {order.code}",
+    )
+
+
+def refund_key_prefix(line_id: int) -> str:
+    return f"refund:line:{line_id}:"
+
+
+def refunded_on_line(session: Session, line: OrderLine) -> Money:
+    """What has been refunded to the buyer on this line so far, in the order's currency."""
+    order = line.order
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(
+            LedgerTransaction.order_id == order.id,
+            LedgerTransaction.kind == TransactionKind.REFUND,
+            LedgerTransaction.idempotency_key.startswith(refund_key_prefix(line.id)),
+            LedgerEntry.account == provider_account(order.payment_provider),
+            LedgerEntry.currency == order.currency,
+        )
+    )
+    return Money(int(total or 0), order.currency)
+
+
+def record_refund(
+    session: Session, line: OrderLine, amount: Money, refund_key: str
+) -> LedgerTransaction:
+    """Give ``amount`` (order currency) of a line back to the buyer, reversing the sale
+    in proportion. Repeating a ``refund_key`` returns the first transaction.
+
+    Proportions are cumulative: after refunds totalling R of a line total T, exactly
+    portion(x, R, T) of each sale amount x has been reversed, so the refunds of a whole line
+    add up to its sale entries exactly, whatever the steps. Raises ``RefundTooLarge``,
+    ``SaleNotRecorded``.
+    """
+    key = refund_key_prefix(line.id) + refund_key
+    existing = _transaction_by_key(session, key)
+    if existing is not None:
+        return existing
+    order = line.order
+    if amount.currency != order.currency:
+        raise CurrencyMismatch(amount.currency, order.currency)
+    if amount.amount <= 0:
+        raise NonPositiveAmount(amount)
+    if _transaction_by_key(session, sale_key(order.id)) is None:
+        raise SaleNotRecorded(order.id)
+    # Serialise refunds of one line (PostgreSQL; SQLite writers are serialised already).
+    session.execute(select(OrderLine.id).where(OrderLine.id == line.id).with_for_update())
+    before = refunded_on_line(session, line).amount
+    total = line.line_total_minor
+    if before + amount.amount > total:
+        raise RefundTooLarge(line.id, amount, Money(total - before, order.currency))
+    after = before + amount.amount
+
+    def reversed_cost(refunded: int) -> int:
+        if refunded == 0:
+            return 0
+        fee = total - line.payout_cost_minor
+        return Money(refunded, order.currency).allocate([line.payout_cost_minor, fee])[0].amount
+
+    def reversed_part(amount_sold: int) -> int:
+        return _portion(amount_sold, after, total) - _portion(amount_sold, before, total)
+
+    sold, paid = order.currency, line.artisan_currency
+    cost = reversed_cost(after) - reversed_cost(before)
+    share = reversed_part(line.artisan_share_minor)
+    commission = reversed_part(line.mentor_commission_minor)
+    entries = [
+        Entry(provider_account(order.payment_provider), amount),
+        Entry(FX, Money(-cost, sold)),
+        Entry(PLATFORM_FEES, Money(cost - amount.amount, sold)),
+        Entry(FX, Money(share + commission, paid)),
+        Entry(artisan_account(line.artisan_id), Money(-share, paid)),
+    ]
+    if line.mentor_id is not None:
+        entries.append(Entry(mentor_account(line.mentor_id), Money(-commission, paid)))
+    return post(
+        session,
+        TransactionKind.REFUND,
+        key,
+        entries,
+        order_id=order.id,
+        memo=f"refund order {order.code} line {line.id}",
+    )
+
+
+def _portion(amount: int, part: int, whole: int) -> int:
+    """amount × part / whole, rounded half up, in integers (non-decreasing in ``part``)."""
+    return (2 * amount * part + whole) // (2 * whole)
+
+
+def record_payout(
+    session: Session,
+    artisan_id: int,
+    amount: Money,
+    mpesa_reference: str,
+    recorded_by_user_id: int,
+    now: datetime,
+) -> Payout:
+    """A community manager records money sent by M-Pesa. One transfer pays what the person
+    is owed as a seller first, then as a mentor. Payouts never exceed what is owed.
+
+    The same reference again returns the same payout if artisan and amount match, else
+    ``PayoutReferenceConflict``. Raises ``InsufficientBalance``, ``PermissionDenied``.
+    """
+    _require_manager(session, recorded_by_user_id)
+    reference = mpesa_reference.strip().upper()
+    if not _MPESA_REFERENCE.match(reference):
+        raise InvalidReference(mpesa_reference)
+    if amount.amount <= 0:
+        raise NonPositiveAmount(amount)
+    known = _payout_by_reference(session, reference)
+    if known is not None:
+        return _same_payout(known, artisan_id, amount, reference)
+    # Lock the artisan so two payouts cannot both spend the same balance (PostgreSQL).
+    locked = session.scalar(select(Artisan.id).where(Artisan.id == artisan_id).with_for_update())
+    if locked is None:
+        raise NotFound("artisan", artisan_id)
+    as_seller = balance(session, artisan_account(artisan_id), amount.currency)
+    as_mentor = balance(session, mentor_account(artisan_id), amount.currency)
+    if as_seller + as_mentor < amount:
+        raise InsufficientBalance(artisan_id, amount, as_seller + as_mentor)
+
+    payout = Payout(
+        artisan_id=artisan_id,
+        amount_minor=amount.amount,
+        currency=amount.currency,
+        mpesa_reference=reference,
+        recorded_by_user_id=recorded_by_user_id,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(payout)
+            session.flush()
+    except IntegrityError:
+        known = _payout_by_reference(session, reference)
+        if known is None:
+            raise
+        return _same_payout(known, artisan_id, amount, reference)
+
+    from_seller = min(amount.amount, max(as_seller.amount, 0))
+    from_mentor = amount.amount - from_seller
+    post(
+        session,
+        TransactionKind.PAYOUT,
+        f"payout:{payout.id}",
+        [
+            Entry(artisan_account(artisan_id), Money(-from_seller, amount.currency)),
+            Entry(mentor_account(artisan_id), Money(-from_mentor, amount.currency)),
+            Entry(PAYOUTS_MPESA, amount),
+        ],
+        payout_id=payout.id,
+        memo=f"M-Pesa {reference}",
+    )
+    return payout
+
+
+def _payout_by_reference(session: Session, reference: str) -> Payout | None:
+    return session.scalars(select(Payout).where(Payout.mpesa_reference == reference)).one_or_none()
+
+
+def _same_payout(known: Payout, artisan_id: int, amount: Money, reference: str) -> Payout:
+    if (known.artisan_id, known.amount_minor, known.currency) != (
+        artisan_id,
+        amount.amount,
+        amount.currency,
+    ):
+        raise PayoutReferenceConflict(reference, known.id)
+    return known
+
+
+def _require_manager(session: Session, user_id: int) -> None:
+    user = session.get(User, user_id)
+    if user is None or not user.has_role(Role.COMMUNITY_MANAGER):
+        raise PermissionDenied("record payouts", user_id)
+
+
+# --- balances -----------------------------------------------------------------------------
+
+
+def balance(session: Session, account: str, currency: str) -> Money:
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
+            LedgerEntry.account == account, LedgerEntry.currency == currency
+        )
+    )
+    return Money(int(total or 0), currency)
+
+
+def artisan_balance(session: Session, artisan_id: int, currency: str = "KES") -> Money:
+    """What she is owed for her own sales (her mentor commissions are separate)."""
+    return balance(session, artisan_account(artisan_id), currency)
+
+
+def payable_balance(session: Session, artisan_id: int, currency: str = "KES") -> Money:
+    """What one payout may send her: seller balance plus mentor commissions."""
+    return balance(session, artisan_account(artisan_id), currency) + balance(
+        session, mentor_account(artisan_id), currency
+    )
+
+
+def owed_to_artisans(session: Session, currency: str = "KES") -> list[tuple[int, Money]]:
+    """Everyone with a positive payable balance, largest first (the payout list)."""
+    rows = session.execute(
+        select(LedgerEntry.account, func.sum(LedgerEntry.amount_minor))
+        .where(
+            LedgerEntry.currency == currency,
+            LedgerEntry.account.startswith("artisan:") | LedgerEntry.account.startswith("mentor:"),
+        )
+        .group_by(LedgerEntry.account)
+    )
+    owed: dict[int, int] = defaultdict(int)
+    for account, total in rows:
+        owed[int(account.split(":", 1)[1])] += int(total)
+    positive = [
+        (artisan_id, Money(total, currency)) for artisan_id, total in owed.items() if total > 0
+    ]
+    return sorted(positive, key=lambda item: (-item[1].amount, item[0]))
+
+
+def recent_entries(session: Session, account: str, limit: int = 20) -> list[StatementLine]:
+    """The account's latest entries, newest first (an artisan's statement)."""
+    rows = session.execute(
+        select(LedgerEntry, LedgerTransaction)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerEntry.account == account)
+        .order_by(LedgerEntry.id.desc())
+        .limit(limit)
+    )
+    return [
+        StatementLine(
+            transaction_id=tx.id,
+            kind=tx.kind,
+            created_at=tx.created_at,
+            memo=tx.memo,
+            amount=Money(entry.amount_minor, entry.currency),
+            order_id=tx.order_id,
+            payout_id=tx.payout_id,
+        )
+        for entry, tx in rows
+    ]
