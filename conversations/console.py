@@ -1,0 +1,18 @@
+"""How an `Outbound` reads in a terminal (the `soko chat` command prints this)."""
+
+from __future__ import annotations
+
+from conversations.messages import Outbound
+
+
+def render(outbound: Outbound) -> str:
+    lines: list[str] = []
+    if outbound.image is not None:
+        lines.append(f"[photo: {outbound.image.key or outbound.image.url}]")
+    if outbound.text:
+        lines.append(outbound.text)
+    lines.extend(f"{n}. {choice.label}" for n, choice in enumerate(outbound.choices, start=1))
+    lines.extend(f"{link.label}: {link.url}" for link in outbound.links)
+    if outbound.request_contact:
+        lines.append("[share your phone number]")
+    return "\n".join(lines)

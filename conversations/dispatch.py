@@ -1,0 +1,130 @@
+"""One turn of a conversation: global words first, then the active flow's step.
+
+Pure with respect to storage: it works on a `StepContext` built from a snapshot and leaves the
+new state in it; the engine loads and saves around it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conversations import replies
+from conversations.choices import resolve_choice
+from conversations.errors import UnknownFlow, UnknownStep
+from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
+from conversations.global_words import Command, GlobalWord, parse_global_word
+from conversations.i18n import Translator
+from conversations.messages import Choice, Inbound
+from conversations.state import ConversationSnapshot
+from store.models import Channel, User
+
+logger = logging.getLogger(__name__)
+
+
+def context_from_snapshot(
+    snapshot: ConversationSnapshot,
+    *,
+    session: Session,
+    user: User,
+    channel: Channel,
+    now: datetime,
+    registry: FlowRegistry,
+) -> StepContext:
+    data = snapshot.data
+    return StepContext(
+        session=session,
+        user=user,
+        channel=channel,
+        now=now,
+        registry=registry,
+        translator=Translator(user.locale),
+        flow=snapshot.flow,
+        step=snapshot.step,
+        data=dict(data.get("flow_data", {})),
+        kept={name: dict(kept) for name, kept in data.get("kept", {}).items()},
+        offered=tuple(Choice(c["label"], c["payload"]) for c in data.get("offered", ())),
+    )
+
+
+def snapshot_of(ctx: StepContext, loaded: ConversationSnapshot) -> ConversationSnapshot:
+    data: dict[str, Any] = {
+        "flow_data": ctx.data,
+        "kept": ctx.kept,
+        "offered": [{"label": c.label, "payload": c.payload} for c in ctx.offered],
+    }
+    return ConversationSnapshot(flow=ctx.flow, step=ctx.step, data=data, version=loaded.version)
+
+
+def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
+    """Answer one message; afterwards `ctx` holds the replies and the new state."""
+    command = None
+    if inbound.payload is None and not inbound.photos:
+        command = parse_global_word(inbound.text)
+    if is_new:
+        start_arg = command.arg if command and command.word is GlobalWord.START else ""
+        _finish(ctx, ctx.begin(FlowRegistry.WELCOME, start_arg))
+        return
+    if command is not None:
+        _obey(ctx, command)
+        return
+    offered, ctx.offered = ctx.offered, ()
+    inbound = resolve_choice(inbound, offered)
+    step = _active_step(ctx)
+    if step is not None:
+        result = step(ctx, inbound)
+    elif ctx.registry.fallback is not None:
+        result = ctx.registry.fallback(ctx, inbound)
+    else:
+        result = ctx.begin(FlowRegistry.MENU)
+    _finish(ctx, result)
+
+
+def _obey(ctx: StepContext, command: Command) -> None:
+    match command.word:
+        case GlobalWord.HELP:
+            # The question in progress stays open: its choices still resolve.
+            ctx.say(ctx._(replies.HELP))
+            return
+        case GlobalWord.MENU:
+            result = ctx.begin(FlowRegistry.MENU)
+        case GlobalWord.LANGUAGE:
+            result = ctx.begin(FlowRegistry.LANGUAGE)
+        case GlobalWord.CANCEL:
+            was_busy = bool(ctx.flow)
+            ctx.leave()
+            ctx.offered = ()
+            ctx.say(ctx._(replies.CANCELLED if was_busy else replies.NOTHING_TO_CANCEL))
+            result = ctx.begin(FlowRegistry.MENU)
+        case GlobalWord.START:
+            route = ctx.registry.route_start(command.arg) if command.arg else None
+            flow, arg = route if route else (FlowRegistry.MENU, "")
+            result = ctx.begin(flow, arg)
+    _finish(ctx, result)
+
+
+def _active_step(ctx: StepContext) -> StepFn | None:
+    if not ctx.flow:
+        return None
+    try:
+        _, step = ctx.registry.flow(ctx.flow).step(ctx.step)
+    except (UnknownFlow, UnknownStep) as exc:
+        # State saved by an older version of the code: start afresh rather than fail forever.
+        logger.warning("dropping stale conversation state: %s", exc)
+        ctx.flow, ctx.step, ctx.data = "", "", {}
+        return None
+    return step
+
+
+def _finish(ctx: StepContext, result: StepResult) -> None:
+    if result.next is END:
+        ctx.flow, ctx.step, ctx.data = "", "", {}
+        return
+    flow = ctx.registry.flow(ctx.flow)
+    step, _ = flow.step(result.next.value)
+    ctx.step = step.value
+    if result.data:
+        ctx.data.update(result.data)

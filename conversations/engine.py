@@ -1,0 +1,266 @@
+"""The chat engine: each recorded update handled once, in order per person, in one unit of work.
+
+Per-person order across many workers: `handle(n)` never runs update n while an earlier update
+of the same person is pending. It first processes that person's earliest pending update, with
+the row locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises
+all writers), then the next, until it reaches n. A second worker asked for a later update
+therefore waits on the earlier row's lock, then finds it handled and moves on. An update that
+failed with a bug stays pending (retried first) until it succeeds or uses up its attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conversations import outbox, replies
+from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
+from conversations.errors import StaleState
+from conversations.flow import FlowRegistry, StepContext
+from conversations.i18n import Translator
+from conversations.inbox import MAX_ATTEMPTS, is_pending, load_inbound, pending_inbox
+from conversations.messages import Outbound
+from conversations.people import find_or_create_person
+from conversations.ports import BlobStore
+from conversations.state import SqlStateStore
+from store.errors import NotFound, PermissionDenied, StoreError
+from store.models import InboxMessage, InboxStatus, User
+from store.models.types import utcnow
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    REFUSED = "refused"  # a store rule said no: the person got a kind explanation
+    FAILED = "failed"  # a bug: rolled back, to be retried; the person was told to try again
+    ALREADY_HANDLED = "already_handled"  # a duplicate call; nothing done
+    DEFERRED = "deferred"  # an earlier update of the same person must succeed first
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class HandleResult:
+    inbox_id: int
+    outcome: Outcome
+    user_id: int | None = None
+    outbox_ids: tuple[int, ...] = ()
+
+
+class Engine:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        blob_store: BlobStore,
+        flows: FlowRegistry,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._blobs = blob_store
+        self._flows = flows
+        self._clock = clock
+        self._max_attempts = max_attempts
+
+    def handle(self, inbox_id: int) -> HandleResult:
+        """Handle a recorded update (and, first, any earlier pending one of the same person)."""
+        while True:
+            failure: Exception | None = None
+            with self._uow_factory() as uow:
+                picked = self._pick(uow.session, inbox_id)
+                if isinstance(picked, HandleResult):
+                    return picked
+                row_id = picked.id
+                try:
+                    result = self._process(uow.session, picked)
+                    uow.commit()
+                except Exception as exc:  # every failure is answered by _recover
+                    failure = exc
+            if failure is not None:  # the unit of work has rolled back
+                result = self._recover(row_id, failure)
+            if row_id == inbox_id:
+                return result
+            if result.outcome is Outcome.FAILED:
+                return HandleResult(inbox_id, Outcome.DEFERRED)
+
+    def handle_pending(self, limit: int = 100) -> list[HandleResult]:
+        """A sweep: (re)process pending updates in arrival order, each person's in sequence."""
+        with self._uow_factory(read_only=True) as uow:
+            ids = [
+                row.id for row in pending_inbox(uow.session, limit, max_attempts=self._max_attempts)
+            ]
+        return [self.handle(inbox_id) for inbox_id in ids]
+
+    def _pick(self, session: Session, inbox_id: int) -> InboxMessage | HandleResult:
+        """The person's earliest pending update up to `inbox_id`, locked; or why there is none."""
+        target = session.execute(
+            select(InboxMessage.channel, InboxMessage.platform_user_id).where(
+                InboxMessage.id == inbox_id
+            )
+        ).one_or_none()
+        if target is None:
+            return HandleResult(inbox_id, Outcome.NOT_FOUND)
+        while True:
+            row = session.execute(
+                select(InboxMessage)
+                .where(
+                    InboxMessage.channel == target.channel,
+                    InboxMessage.platform_user_id == target.platform_user_id,
+                    InboxMessage.id <= inbox_id,
+                    is_pending(self._max_attempts),
+                )
+                .order_by(InboxMessage.id)
+                .limit(1)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).scalar_one_or_none()
+            if row is not None:
+                return row
+            # None pending: done already, or (PostgreSQL) the row we waited for was handled
+            # meanwhile and the locking re-check dropped it; look again unless n is done.
+            status, attempts = session.execute(
+                select(InboxMessage.status, InboxMessage.attempts).where(
+                    InboxMessage.id == inbox_id
+                )
+            ).one()
+            if status is InboxStatus.HANDLED:
+                return HandleResult(inbox_id, Outcome.ALREADY_HANDLED)
+            if status is InboxStatus.FAILED and attempts >= self._max_attempts:
+                return HandleResult(inbox_id, Outcome.FAILED)
+
+    def _process(self, session: Session, row: InboxMessage) -> HandleResult:
+        now = self._clock()
+        inbound = load_inbound(row, self._blobs)
+        person = find_or_create_person(
+            session,
+            inbound.channel,
+            inbound.platform_user_id,
+            now=now,
+            profile_name=inbound.profile_name,
+            locale_hint=inbound.locale_hint,
+        )
+        states = SqlStateStore(session, self._clock)
+        loaded = states.load(person.user.id)
+        ctx = context_from_snapshot(
+            loaded,
+            session=session,
+            user=person.user,
+            channel=inbound.channel,
+            now=now,
+            registry=self._flows,
+        )
+        run_turn(ctx, inbound, is_new=person.is_new)
+        states.save(person.user.id, snapshot_of(ctx, loaded))
+        outbox_ids = self._write_messages(session, ctx, row, person.identity.platform_user_id)
+        row.status = InboxStatus.HANDLED
+        row.handled_at = now
+        row.error = ""
+        session.flush()
+        return HandleResult(row.id, Outcome.HANDLED, person.user.id, outbox_ids)
+
+    def _write_messages(
+        self, session: Session, ctx: StepContext, row: InboxMessage, platform_user_id: str
+    ) -> tuple[int, ...]:
+        ids = [
+            outbox.enqueue(
+                session,
+                ctx.user.id,
+                ctx.channel,
+                platform_user_id,
+                outbound,
+                dedupe_key=f"inbox:{row.id}:{n}",
+                now=ctx.now,
+            )
+            for n, outbound in enumerate(ctx.replies)
+        ]
+        for n, (user_id, message) in enumerate(ctx.notifications):
+            if not isinstance(message, Outbound):
+                recipient = session.get(User, user_id)
+                message = message(Translator(recipient.locale if recipient else "en"))
+            sent = outbox.notify(
+                session, user_id, message, dedupe_key=f"inbox:{row.id}:n{n}", now=ctx.now
+            )
+            if sent is not None:
+                ids.append(sent)
+        return tuple(ids)
+
+    def _recover(self, row_id: int, exc: Exception) -> HandleResult:
+        """After a rollback: answer the person kindly, in a fresh unit of work."""
+        if isinstance(exc, StoreError):
+            return self._refuse(row_id, exc)
+        where = _where(exc)
+        with self._uow_factory() as uow:
+            row = uow.session.get(InboxMessage, row_id, with_for_update=True)
+            if row is None or row.status is InboxStatus.HANDLED:
+                return HandleResult(row_id, Outcome.ALREADY_HANDLED)
+            row.status = InboxStatus.FAILED
+            row.attempts += 1
+            row.error = f"{type(exc).__name__} at {where}"
+            # Message text, payloads and SQL parameters may hold personal data: not logged.
+            logger.error(
+                "inbox row %s failed (attempt %s): %s at %s",
+                row_id,
+                row.attempts,
+                type(exc).__name__,
+                where,
+            )
+            user_id = None
+            if not isinstance(exc, StaleState):  # a race, not a failure the person should see
+                user_id = self._say_sorry(uow.session, row, replies.SORRY_GENERIC)
+            uow.commit()
+        return HandleResult(row_id, Outcome.FAILED, user_id)
+
+    def _refuse(self, row_id: int, exc: StoreError) -> HandleResult:
+        if isinstance(exc, PermissionDenied):
+            message = replies.SORRY_NOT_ALLOWED
+        elif isinstance(exc, NotFound):
+            message = replies.SORRY_NOT_FOUND
+        else:
+            message = replies.SORRY_GENERIC
+        with self._uow_factory() as uow:
+            row = uow.session.get(InboxMessage, row_id, with_for_update=True)
+            if row is None or row.status is InboxStatus.HANDLED:
+                return HandleResult(row_id, Outcome.ALREADY_HANDLED)
+            logger.info("inbox row %s refused: %s", row_id, type(exc).__name__)
+            user_id = self._say_sorry(uow.session, row, message)
+            row.status = InboxStatus.HANDLED
+            row.handled_at = self._clock()
+            row.error = type(exc).__name__
+            uow.commit()
+        return HandleResult(row_id, Outcome.REFUSED, user_id)
+
+    def _say_sorry(self, session: Session, row: InboxMessage, message: str) -> int:
+        now = self._clock()
+        hint = row.payload.get("locale_hint")
+        person = find_or_create_person(
+            session, row.channel, row.platform_user_id, now=now, locale_hint=hint
+        )
+        text = Translator(person.user.locale)._(message)
+        # One apology per update, however many times it is retried.
+        outbox.enqueue(
+            session,
+            person.user.id,
+            row.channel,
+            row.platform_user_id,
+            Outbound(text=text),
+            dedupe_key=f"inbox:{row.id}:sorry",
+            now=now,
+        )
+        return person.user.id
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno}"

@@ -1,0 +1,219 @@
+"""How flows are written (in the style of PTB's ConversationHandler, synchronous and neutral).
+
+A flow is a name, a `StrEnum` of steps, a start function and one function per step::
+
+    class Step(StrEnum):
+        TITLE = "title"
+
+    def start(ctx: StepContext, arg: str) -> StepResult:
+        ctx.say(ctx._(ASK_TITLE))
+        return StepResult(Step.TITLE)
+
+    def title(ctx: StepContext, inbound: Inbound) -> StepResult:
+        ...
+        return StepResult(END)
+
+    FLOW = Flow("listing", {Step.TITLE: title}, start)
+
+A step receives the person's answer; when it offered choices (`ctx.ask`), the engine has
+already resolved a typed number or label into `inbound.payload`, and a payload that was not
+offered arrives as plain text — never trust it further than you would typed text.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from conversations.errors import UnknownFlow, UnknownStep
+from conversations.i18n import Translator
+from conversations.messages import Choice, Inbound, Outbound
+from store.models import Channel, Role, User
+
+
+class End(enum.Enum):
+    END = "end"
+
+
+END: Final = End.END
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The next step of the active flow (or END), and data to merge into the flow's data."""
+
+    next: StrEnum | End
+    data: Mapping[str, Any] | None = None
+
+
+StepFn = Callable[["StepContext", Inbound], StepResult]
+StartFn = Callable[["StepContext", str], StepResult]
+# What to keep when the person leaves a flow half-way (cancel, menu, …): it is handed back
+# as `ctx.data` when the flow starts again. None keeps nothing.
+LeaveFn = Callable[["StepContext"], Mapping[str, Any] | None]
+Message = Outbound | Callable[[Translator], Outbound]
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    steps: Mapping[StrEnum, StepFn]
+    start: StartFn
+    on_leave: LeaveFn | None = None
+
+    def step(self, name: str) -> tuple[StrEnum, StepFn]:
+        for step, function in self.steps.items():
+            if step.value == name:
+                return step, function
+        raise UnknownStep(self.name, name)
+
+
+def everyone(user: User) -> bool:
+    return True
+
+
+def with_role(role: Role) -> Callable[[User], bool]:
+    def has_it(user: User) -> bool:
+        return user.has_role(role)
+
+    return has_it
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A line of the main menu that starts a flow, shown to the users `visible` accepts."""
+
+    key: str  # short and stable: it travels in the choice payload
+    label: str  # an N_()-marked message
+    flow: str
+    arg: str = ""
+    visible: Callable[[User], bool] = everyone
+    order: int = 100
+
+
+class FlowRegistry:
+    """The flows the engine knows, the main menu's entries and `/start` payload routes."""
+
+    MENU = "menu"
+    HELP = "help"
+    LANGUAGE = "language"
+    WELCOME = "welcome"
+
+    def __init__(self) -> None:
+        self._flows: dict[str, Flow] = {}
+        self._menu: dict[str, MenuEntry] = {}
+        self._start_routes: dict[str, str] = {}
+        # What answers a message outside any flow; None shows the main menu.
+        self.fallback: StepFn | None = None
+
+    def add(self, flow: Flow) -> None:
+        if flow.name in self._flows:
+            raise ValueError(f"flow {flow.name!r} registered twice")
+        self._flows[flow.name] = flow
+
+    def add_menu_entry(self, entry: MenuEntry) -> None:
+        if entry.key in self._menu:
+            raise ValueError(f"menu entry {entry.key!r} registered twice")
+        self._menu[entry.key] = entry
+
+    def add_start_route(self, prefix: str, flow: str) -> None:
+        """`/start <prefix><rest>` (a deep link, e.g. a referral code) starts `flow` with
+        `<rest>` as its argument."""
+        self._start_routes[prefix] = flow
+
+    def flow(self, name: str) -> Flow:
+        try:
+            return self._flows[name]
+        except KeyError:
+            raise UnknownFlow(name) from None
+
+    def has_flow(self, name: str) -> bool:
+        return name in self._flows
+
+    def menu_for(self, user: User) -> list[MenuEntry]:
+        entries = [e for e in self._menu.values() if e.visible(user)]
+        return sorted(entries, key=lambda e: (e.order, e.key))
+
+    def menu_entry(self, key: str) -> MenuEntry | None:
+        return self._menu.get(key)
+
+    def route_start(self, payload: str) -> tuple[str, str] | None:
+        """The (flow, argument) a `/start` payload leads to, longest prefix first."""
+        for prefix in sorted(self._start_routes, key=len, reverse=True):
+            if payload.startswith(prefix):
+                return self._start_routes[prefix], payload[len(prefix) :]
+        return None
+
+
+@dataclass
+class StepContext:
+    """What a step works with. Replies and notifications are written by the engine, in the
+    same transaction as the step's changes, only if the step succeeds."""
+
+    session: Session
+    user: User
+    channel: Channel
+    now: datetime
+    registry: FlowRegistry
+    translator: Translator
+    flow: str = ""
+    step: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    offered: tuple[Choice, ...] = ()
+    replies: list[Outbound] = field(default_factory=list)
+    notifications: list[tuple[int, Message]] = field(default_factory=list)
+
+    def _(self, message: str) -> str:
+        return self.translator._(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translator.ngettext(singular, plural, n)
+
+    def reply(self, outbound: Outbound) -> None:
+        """Send a message to this person. Its choices (if any) become the answers the next
+        message is resolved against."""
+        self.replies.append(outbound)
+        if outbound.choices:
+            self.offered = outbound.choices
+
+    def say(self, text: str) -> None:
+        self.reply(Outbound(text=text))
+
+    def ask(self, text: str, choices: Sequence[Choice]) -> None:
+        self.reply(Outbound(text=text, choices=tuple(choices)))
+
+    def notify(self, user_id: int, message: Message) -> None:
+        """Tell another person something; pass a function of a `Translator` to have it
+        written in the recipient's language."""
+        self.notifications.append((user_id, message))
+
+    def set_locale(self, locale: str) -> None:
+        self.translator = Translator(locale)
+        self.user.locale = self.translator.locale
+
+    def begin(self, flow_name: str, arg: str = "") -> StepResult:
+        """Leave the active flow (keeping what it keeps) and start another one."""
+        flow = self.registry.flow(flow_name)
+        self.leave()
+        self.flow = flow_name
+        self.step = ""
+        self.data = self.kept.pop(flow_name, {})
+        return flow.start(self, arg)
+
+    def leave(self) -> None:
+        """Leave the active flow; its `on_leave` hook decides what is kept for later."""
+        if not self.flow:
+            return
+        if self.registry.has_flow(self.flow):
+            on_leave = self.registry.flow(self.flow).on_leave
+            kept = on_leave(self) if on_leave else None
+            if kept:
+                self.kept[self.flow] = dict(kept)
+        self.flow, self.step, self.data = "", "", {}

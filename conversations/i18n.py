@@ -1,0 +1,62 @@
+"""Everything the person reads goes through gettext catalogs (Babel-managed, English + Swahili).
+
+Sources live in ``conversations/locales/<locale>/LC_MESSAGES/messages.po`` and are compiled in
+memory on first use. Strings defined at module level are wrapped in `N_` so ``pybabel extract``
+finds them, and translated where they are shown: ``ctx._(GREETING)``.
+Placeholders use ``str.format`` names: ``_("Hello {name}").format(name=...)``.
+Refresh the catalogs after changing messages with ``make messages``.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+SUPPORTED_LOCALES = ("en", "sw")
+DEFAULT_LOCALE = "en"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
+    """Mark a string for extraction; translate it later, where it is shown."""
+    return message
+
+
+def guess_locale(hint: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The supported locale for a platform's language hint ('sw-KE' → 'sw')."""
+    if hint:
+        language = hint.strip().lower().replace("_", "-").split("-")[0]
+        if language in SUPPORTED_LOCALES:
+            return language
+    return default if default in SUPPORTED_LOCALES else DEFAULT_LOCALE
+
+
+@functools.cache
+def _translations(locale: str) -> gettext.GNUTranslations:
+    with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+class Translator:
+    """Translations for one locale; unsupported locales fall back to English."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = guess_locale(locale)
+        self._translations = _translations(self.locale)
+
+    def _(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    gettext = _
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._translations.ngettext(singular, plural, n)

@@ -1,0 +1,109 @@
+"""The inbox: every update recorded durably and once, before the platform is told it arrived.
+
+Photos are kept as blobs under ``incoming/<sha256>`` (a private prefix: the public media route
+must refuse it); the payload column holds their keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from conversations.messages import Inbound
+from conversations.ports import BlobStore
+from conversations.upsert import insert_unless_exists
+from store.models import InboxMessage, InboxStatus
+
+INCOMING_PREFIX = "incoming/"
+# How many times an update that hit a bug is tried before it is left for a person to look at.
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    inbox_id: int
+    duplicate: bool
+
+
+def photo_key(data: bytes) -> str:
+    return f"{INCOMING_PREFIX}{hashlib.sha256(data).hexdigest()}"
+
+
+def record_inbound(
+    session: Session, inbound: Inbound, blob_store: BlobStore, now: datetime
+) -> RecordResult:
+    """Record an update once; a repeated delivery (even a parallel one) is a duplicate."""
+    keys = []
+    for data in inbound.photos:
+        key = photo_key(data)
+        blob_store.put(key, data, _sniff_content_type(data))  # same bytes → same key: idempotent
+        keys.append(key)
+    inserted = insert_unless_exists(
+        session,
+        InboxMessage.__table__,  # type: ignore[arg-type]
+        {
+            "channel": inbound.channel.value,
+            "platform_id": inbound.platform_message_id,
+            "platform_user_id": inbound.platform_user_id,
+            "payload": inbound.content_dict(tuple(keys)),
+            "status": InboxStatus.RECEIVED.value,
+            "attempts": 0,
+            "error": "",
+            "received_at": now,
+        },
+    )
+    if inserted is not None:
+        return RecordResult(inbox_id=inserted, duplicate=False)
+    existing = session.execute(
+        select(InboxMessage.id).where(
+            InboxMessage.channel == inbound.channel,
+            InboxMessage.platform_id == inbound.platform_message_id,
+        )
+    ).scalar_one()
+    return RecordResult(inbox_id=existing, duplicate=True)
+
+
+def load_inbound(row: InboxMessage, blob_store: BlobStore) -> Inbound:
+    """The `Inbound` a row was recorded from, photos read back from the blob store."""
+    photos = tuple(blob_store.get(key) for key in row.payload.get("photos", ()))
+    return Inbound.from_content_dict(
+        channel=row.channel,
+        platform_user_id=row.platform_user_id,
+        platform_message_id=row.platform_id,
+        content=row.payload,
+        photos=photos,
+    )
+
+
+def is_pending(max_attempts: int = MAX_ATTEMPTS) -> ColumnElement[bool]:
+    """SQL condition: not handled yet, or failed and still worth another try."""
+    return or_(
+        InboxMessage.status == InboxStatus.RECEIVED,
+        and_(InboxMessage.status == InboxStatus.FAILED, InboxMessage.attempts < max_attempts),
+    )
+
+
+def pending_inbox(
+    session: Session, limit: int, *, max_attempts: int = MAX_ATTEMPTS
+) -> list[InboxMessage]:
+    """Rows a sweep should (re)process, oldest first."""
+    rows = session.execute(
+        select(InboxMessage).where(is_pending(max_attempts)).order_by(InboxMessage.id).limit(limit)
+    )
+    return list(rows.scalars())
+
+
+def _sniff_content_type(data: bytes) -> str:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1"):
+        return "image/heic"
+    return "application/octet-stream"

@@ -1,0 +1,166 @@
+"""Platform-neutral messages: what a person sent (`Inbound`) and what the bot says (`Outbound`).
+
+Adapters build an `Inbound` from a platform update and render an `Outbound` within their
+platform's limits. Both serialise to JSON-safe dicts for the inbox / outbox payload columns;
+an inbound's photos are not part of that dict (they are kept as blobs, see `inbox`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from store.models import Channel
+
+# Telegram's callback_data limit; every channel's payloads fit in it.
+MAX_PAYLOAD_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"latitude": self.latitude, "longitude": self.longitude}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Location:
+        return cls(latitude=float(data["latitude"]), longitude=float(data["longitude"]))
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A shared phone number; `is_own` is true when the sender shared their own."""
+
+    phone: str
+    is_own: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phone": self.phone, "is_own": self.is_own}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Contact:
+        return cls(phone=str(data["phone"]), is_own=bool(data["is_own"]))
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: Channel
+    platform_user_id: str
+    platform_message_id: str
+    text: str = ""
+    photos: tuple[bytes, ...] = ()
+    payload: str | None = None  # a tapped choice's payload (untrusted until resolved)
+    location: Location | None = None
+    contact: Contact | None = None
+    locale_hint: str | None = None
+    profile_name: str = ""
+    media_group_id: str | None = None  # photos sent together as one album
+
+    def content_dict(self, photo_keys: tuple[str, ...]) -> dict[str, Any]:
+        """The JSON-safe payload column; photos are referenced by their blob keys."""
+        return {
+            "text": self.text,
+            "photos": list(photo_keys),
+            "payload": self.payload,
+            "location": self.location.to_dict() if self.location else None,
+            "contact": self.contact.to_dict() if self.contact else None,
+            "locale_hint": self.locale_hint,
+            "profile_name": self.profile_name,
+            "media_group_id": self.media_group_id,
+        }
+
+    @classmethod
+    def from_content_dict(
+        cls,
+        *,
+        channel: Channel,
+        platform_user_id: str,
+        platform_message_id: str,
+        content: dict[str, Any],
+        photos: tuple[bytes, ...],
+    ) -> Inbound:
+        location = content.get("location")
+        contact = content.get("contact")
+        return cls(
+            channel=channel,
+            platform_user_id=platform_user_id,
+            platform_message_id=platform_message_id,
+            text=str(content.get("text") or ""),
+            photos=photos,
+            payload=content.get("payload"),
+            location=Location.from_dict(location) if location else None,
+            contact=Contact.from_dict(contact) if contact else None,
+            locale_hint=content.get("locale_hint"),
+            profile_name=str(content.get("profile_name") or ""),
+            media_group_id=content.get("media_group_id"),
+        )
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image to show: a key in the media store, or an absolute URL."""
+
+    key: str = ""
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.key) == bool(self.url):
+            raise ValueError("an ImageRef has exactly one of key or url")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key} if self.key else {"url": self.url}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImageRef:
+        return cls(key=str(data.get("key", "")), url=str(data.get("url", "")))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An answer the person can tap, type by number, or type by label."""
+
+    label: str
+    payload: str
+
+    def __post_init__(self) -> None:
+        if not self.label.strip():
+            raise ValueError("a choice needs a label")
+        if not self.payload or len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"a choice payload is 1 to {MAX_PAYLOAD_BYTES} bytes")
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Outbound:
+    text: str
+    image: ImageRef | None = None
+    choices: tuple[Choice, ...] = ()
+    links: tuple[LinkButton, ...] = ()
+    request_contact: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "image": self.image.to_dict() if self.image else None,
+            "choices": [{"label": c.label, "payload": c.payload} for c in self.choices],
+            "links": [{"label": link.label, "url": link.url} for link in self.links],
+            "request_contact": self.request_contact,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Outbound:
+        image = data.get("image")
+        return cls(
+            text=str(data.get("text", "")),
+            image=ImageRef.from_dict(image) if image else None,
+            choices=tuple(Choice(c["label"], c["payload"]) for c in data.get("choices", ())),
+            links=tuple(LinkButton(b["label"], b["url"]) for b in data.get("links", ())),
+            request_contact=bool(data.get("request_contact", False)),
+        )

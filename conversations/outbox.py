@@ -1,0 +1,143 @@
+"""The outbox: replies and notifications, written in the same transaction as their cause.
+
+Channel adapters read `due_messages`, deliver them within their platform's limits, and record
+the outcome with `mark_sent` / `mark_failed`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from conversations.messages import Outbound
+from conversations.upsert import insert_unless_exists
+from store.models import Channel, Identity, OutboxMessage, OutboxStatus
+
+
+def enqueue(
+    session: Session,
+    user_id: int,
+    channel: Channel,
+    platform_user_id: str,
+    outbound: Outbound,
+    *,
+    template: str = "",
+    dedupe_key: str | None = None,
+    now: datetime,
+) -> int:
+    """Queue a message; with a `dedupe_key` already queued, return that row's id instead."""
+    values = {
+        "user_id": user_id,
+        "channel": channel.value,
+        "platform_user_id": platform_user_id,
+        "payload": outbound.to_dict(),
+        "template": template,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "error": "",
+        "created_at": now,
+    }
+    table = OutboxMessage.__table__
+    inserted = insert_unless_exists(session, table, values)  # type: ignore[arg-type]
+    if inserted is not None:
+        return inserted
+    return session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ).scalar_one()
+
+
+def reachable_identity(session: Session, user_id: int) -> Identity | None:
+    """Where to reach a person: the identity they wrote from last, preferring reachable ones."""
+    return session.execute(
+        select(Identity)
+        .where(Identity.user_id == user_id)
+        .order_by(
+            Identity.unreachable_at.is_not(None),
+            Identity.last_inbound_at.desc().nulls_last(),
+            Identity.id.desc(),
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def notify(
+    session: Session,
+    user_id: int,
+    outbound: Outbound,
+    *,
+    template: str = "",
+    dedupe_key: str | None = None,
+    now: datetime,
+) -> int | None:
+    """Queue a message to another person (e.g. a new order for an artisan).
+
+    Returns None when the person has no channel identity: there is nobody to tell, and that
+    must not undo the change that caused the notification.
+    """
+    identity = reachable_identity(session, user_id)
+    if identity is None:
+        return None
+    return enqueue(
+        session,
+        user_id,
+        identity.channel,
+        identity.platform_user_id,
+        outbound,
+        template=template,
+        dedupe_key=dedupe_key,
+        now=now,
+    )
+
+
+def due_messages(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Pending messages whose time has come, oldest first (PostgreSQL: locked, skipping rows
+    another sender holds)."""
+    rows = session.execute(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows.scalars())
+
+
+def outbound_of(row: OutboxMessage) -> Outbound:
+    return Outbound.from_dict(row.payload)
+
+
+def mark_sent(session: Session, outbox_id: int, platform_message_id: str, now: datetime) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .values(
+            status=OutboxStatus.SENT,
+            platform_message_id=platform_message_id,
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            error="",
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed(session: Session, outbox_id: int, error: str, retry_at: datetime | None) -> None:
+    """Record a failed delivery: try again at `retry_at`, or give up when it is None."""
+    values: dict[str, object] = {"attempts": OutboxMessage.attempts + 1, "error": error[:2000]}
+    if retry_at is None:
+        values["status"] = OutboxStatus.FAILED
+    else:
+        values.update(status=OutboxStatus.PENDING, next_attempt_at=retry_at)
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )

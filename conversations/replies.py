@@ -1,0 +1,14 @@
+"""The engine's own sentences: help, cancel, and the kind words for when something fails."""
+
+from __future__ import annotations
+
+from conversations.i18n import N_
+
+HELP = N_(
+    "Reply with a number or tap a button.\nAnytime you can send: menu, help, cancel, language."
+)
+CANCELLED = N_("Cancelled.")
+NOTHING_TO_CANCEL = N_("Nothing to cancel.")
+SORRY_GENERIC = N_("Sorry, something went wrong. Please try again.")
+SORRY_NOT_ALLOWED = N_("Sorry, you can't do that.")
+SORRY_NOT_FOUND = N_("Sorry, I couldn't find that. It may have been removed.")
