@@ -1,0 +1,82 @@
+"""The community managers' side: the review queue, approving and rejecting listings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from store.errors import NotFound, PermissionDenied, StoreError
+from store.models import Artisan, Product, ProductStatus, Role, UserRole
+from store.services.product_status import check_transition, status_for_stock
+
+
+class RejectionReasonRequired(StoreError):
+    def __init__(self, product_id: int) -> None:
+        super().__init__(f"product {product_id}: a rejection needs a reason")
+        self.product_id = product_id
+
+
+def review_queue(session: Session, reviewer_user_id: int, *, limit: int = 20) -> list[Product]:
+    """Listings waiting for review, oldest submission first, with their photos loaded."""
+    _require_reviewer(session, reviewer_user_id, "see the review queue")
+    query = (
+        select(Product)
+        .where(Product.status == ProductStatus.PENDING_REVIEW)
+        .order_by(Product.submitted_at, Product.id)
+        .limit(limit)
+        .options(selectinload(Product.photos))
+    )
+    return list(session.scalars(query))
+
+
+def approve(session: Session, reviewer_user_id: int, product_id: int, now: datetime) -> Product:
+    """Put a listing in the shop (sold out straight away if it has no stock to sell)."""
+    product = _product_to_review(session, reviewer_user_id, product_id, "approve")
+    target = status_for_stock(product.stock_available)
+    check_transition(product.status, target)
+    product.status = target
+    product.reviewed_by_user_id = reviewer_user_id
+    product.approved_at = now
+    product.updated_at = now
+    product.rejection_reason = ""
+    session.flush()
+    return product
+
+
+def reject(
+    session: Session, reviewer_user_id: int, product_id: int, reason: str, now: datetime
+) -> Product:
+    """Send a listing back to its artisan with the reason (she edits it and submits again)."""
+    product = _product_to_review(session, reviewer_user_id, product_id, "reject")
+    if not reason.strip():
+        raise RejectionReasonRequired(product.id)
+    check_transition(product.status, ProductStatus.REJECTED)
+    product.status = ProductStatus.REJECTED
+    product.reviewed_by_user_id = reviewer_user_id
+    product.rejection_reason = reason.strip()
+    product.updated_at = now
+    session.flush()
+    return product
+
+
+def _require_reviewer(session: Session, user_id: int, action: str) -> None:
+    is_manager = session.scalar(
+        select(exists().where(UserRole.user_id == user_id, UserRole.role == Role.COMMUNITY_MANAGER))
+    )
+    if not is_manager:
+        raise PermissionDenied(action, user_id)
+
+
+def _product_to_review(
+    session: Session, reviewer_user_id: int, product_id: int, action: str
+) -> Product:
+    _require_reviewer(session, reviewer_user_id, f"{action} listings")
+    product = session.get(Product, product_id, with_for_update=True, populate_existing=True)
+    if product is None:
+        raise NotFound("product", product_id)
+    owner_user_id = session.scalar(select(Artisan.user_id).where(Artisan.id == product.artisan_id))
+    if owner_user_id == reviewer_user_id:
+        raise PermissionDenied(f"{action} their own product {product.id}", reviewer_user_id)
+    return product
