@@ -200,11 +200,10 @@ def fit_within(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _downscale(image: Image.Image, long_side: int) -> Image.Image:
-    target = fit_within(image.size, long_side)
-    if target == image.size:
+def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
         return image
-    return image.resize(target, _RESAMPLE, reducing_gap=_REDUCING_GAP)
+    return image.resize(size, _RESAMPLE, reducing_gap=_REDUCING_GAP)
 
 
 def _render(
@@ -214,17 +213,23 @@ def _render(
     size: tuple[int, int],
     output: JpegOutput,
 ) -> ProcessedPhoto:
-    large = _downscale(decoded, LARGEST_SIDE)
+    # Every target comes from the original size, so rounding does not compound down the chain.
+    targets = {name: fit_within(size, long_side) for name, long_side in SIZES}
+    large_name = SIZES[0][0]
+    large_target = targets[large_name]
+    stored_target = large_target if orientation < 5 else large_target[::-1]
+
+    large = _resize(decoded, stored_target)
     for method in _ORIENTATION_TRANSPOSE.get(orientation, ()):
         large = large.transpose(method)
     large = _to_srgb(large, icc)
     # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
     large.info.clear()
 
-    images = {SIZES[0][0]: large}
+    images = {large_name: large}
     previous = large
-    for name, long_side in SIZES[1:]:
-        previous = _downscale(previous, long_side)
+    for name, _ in SIZES[1:]:
+        previous = _resize(previous, targets[name])
         images[name] = previous
 
     sizes = {
@@ -235,7 +240,7 @@ def _render(
         width=size[0],
         height=size[1],
         sizes=sizes,
-        sha256=hashlib.sha256(sizes[SIZES[0][0]].jpeg).hexdigest(),
+        sha256=hashlib.sha256(sizes[large_name].jpeg).hexdigest(),
         phash=dhash(thumb),
         advice=advise(images[SIZES[1][0]], size),
     )
