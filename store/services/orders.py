@@ -55,6 +55,8 @@ __all__ = [
     "ShippingDetails",
     "cancel_order",
     "expire_due_orders",
+    "get_order",
+    "lock_order",
     "mark_paid",
     "orders_for_buyer",
     "place_order",
@@ -210,7 +212,7 @@ def mark_paid(
     Raises ``PaymentRefConflict`` (paid with another ref, or the ref paid another order),
     ``PaymentForExpiredOrder`` (expired and sold since) or ``PaymentForClosedOrder``.
     """
-    order = _lock_order(session, order_id)
+    order = lock_order(session, order_id)
     if order.status in _PAID_STATUSES:
         if order.payment_ref == payment_ref:
             return order
@@ -293,7 +295,7 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     are for sale again) and the payment layer refunds. Raises ``PermissionDenied`` for
     anyone but the buyer and ``InvalidTransition`` once a line has shipped.
     """
-    order = _lock_order(session, order_id)
+    order = lock_order(session, order_id)
     if order.buyer_user_id != user_id:
         raise PermissionDenied(f"cancel order {order_id}", user_id)
     check_order(order.status, OrderStatus.CANCELLED)
@@ -334,10 +336,6 @@ def orders_for_buyer(session: Session, user_id: int, *, limit: int = 20) -> list
 
 def lock_order(session: Session, order_id: int) -> Order:
     """Load the order and its lines fresh, holding its row until the unit of work ends."""
-    return _lock_order(session, order_id)
-
-
-def _lock_order(session: Session, order_id: int) -> Order:
     order = session.scalar(
         select(Order)
         .where(Order.id == order_id)
