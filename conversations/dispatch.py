@@ -94,7 +94,7 @@ def _obey(ctx: StepContext, command: Command) -> None:
         case GlobalWord.LANGUAGE:
             result = ctx.begin(FlowRegistry.LANGUAGE)
         case GlobalWord.CANCEL:
-            was_busy = bool(ctx.flow)
+            was_busy = ctx.flow not in ("", FlowRegistry.MENU)
             ctx.leave()
             ctx.offered = ()
             ctx.say(ctx._(replies.CANCELLED if was_busy else replies.NOTHING_TO_CANCEL))
