@@ -27,6 +27,9 @@ from tests.unit.media.images import (
     BLUE,
     GREEN,
     RED,
+    SRGB_BLUE_D50,
+    SRGB_GREEN_D50,
+    SRGB_RED_D50,
     STORE_FOR_ORIENTATION,
     YELLOW,
     blurred,
@@ -38,6 +41,7 @@ from tests.unit.media.images import (
     pixel_near,
     png_header_only,
     quadrants,
+    rgb_icc_profile,
     textured,
 )
 
@@ -233,6 +237,34 @@ def test_animated_webp_uses_the_first_frame() -> None:
     large = open_rendition(ok(process_photo(data)).sizes["large"])
 
     assert pixel_near(large, (350, 300), GREEN)
+
+
+def test_colours_in_another_rgb_space_are_converted_to_srgb() -> None:
+    # A profile whose "red" is sRGB's green, so a conversion is impossible to miss.
+    swapped = rgb_icc_profile("Swapped primaries", SRGB_GREEN_D50, SRGB_RED_D50, SRGB_BLUE_D50)
+    data = encode(Image.new("RGB", (900, 700), (255, 0, 0)), "JPEG", icc_profile=swapped)
+
+    large = open_rendition(ok(process_photo(data)).sizes["large"])
+
+    assert pixel_near(large, (450, 350), (0, 255, 0))
+    assert "icc_profile" not in large.info
+
+
+def test_a_profile_that_says_srgb_is_taken_at_its_word() -> None:
+    named_srgb = rgb_icc_profile("sRGB IEC61966-2.1", SRGB_GREEN_D50, SRGB_RED_D50, SRGB_BLUE_D50)
+    data = encode(Image.new("RGB", (900, 700), (255, 0, 0)), "JPEG", icc_profile=named_srgb)
+
+    large = open_rendition(ok(process_photo(data)).sizes["large"])
+
+    assert pixel_near(large, (450, 350), (255, 0, 0))
+
+
+def test_a_corrupt_profile_is_ignored() -> None:
+    data = encode(Image.new("RGB", (900, 700), RED), "JPEG", icc_profile=b"\0garbage" * 20)
+
+    large = open_rendition(ok(process_photo(data)).sizes["large"])
+
+    assert pixel_near(large, (450, 350), RED)
 
 
 def test_greyscale_jpeg_becomes_rgb() -> None:

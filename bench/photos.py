@@ -1,0 +1,218 @@
+"""Photo pipeline vs the naive Pillow path on a 12 MP phone-like JPEG, in the same run.
+
+    .venv/bin/python bench/photos.py [--iterations N]
+
+Prints the median time of each variant, the ratio, the peak memory of each variant (measured
+in a fresh subprocess per variant, since tracemalloc misses Pillow's C allocations), and ends
+with one line of JSON holding the figures.
+
+The naive path is what one writes first: open, `exif_transpose`, LANCZOS resize of the full
+image to each size, save. It uses the same JPEG settings as the pipeline (quality 82,
+progressive, optimised), so the comparison measures decoding and resizing, not encoding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from store.media.pipeline import (
+    DEFAULT_OUTPUT,
+    SIZES,
+    JpegOutput,
+    ProcessedPhoto,
+    fit_within,
+    process_photo,
+)
+
+GOAL_MS = 120.0
+GOAL_RATIO = 2.5
+GOAL_PEAK_MB = 150.0
+BASELINE_OUTPUT = JpegOutput(progressive=False)
+
+
+def make_photo(width: int = 4000, height: int = 3000, seed: int = 7) -> bytes:
+    """A 12 MP JPEG like a phone's: gradients, beads with edges, sensor grain, EXIF."""
+    rnd = random.Random(seed)
+    gx = Image.linear_gradient("L").rotate(90).resize((width, height))
+    gy = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge("RGB", (gx, gy, Image.blend(gx, gy, 0.5).point(lambda v: 255 - v)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(400):
+        x, y, r = rnd.randrange(width), rnd.randrange(height), rnd.randrange(15, 90)
+        colour = (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline=(20, 20, 20), width=3)
+    for _ in range(60):
+        points = [(rnd.randrange(width), rnd.randrange(height)) for _ in range(4)]
+        draw.line(points, fill=(230, 200, 60), width=4)
+    image = image.filter(ImageFilter.GaussianBlur(1.2))  # a lens is never perfectly sharp
+    grain = Image.effect_noise((width, height), 64).convert("RGB")
+    image = Image.blend(image, grain, 0.06)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # held upright: stored landscape, shown portrait
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825).update({1: "S", 2: (1.0, 17.0, 30.0), 3: "E", 4: (36.0, 49.0, 12.0)})
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def naive(data: bytes) -> dict[str, bytes]:
+    image = Image.open(io.BytesIO(data))
+    ImageOps.exif_transpose(image, in_place=True)
+    outputs = {}
+    for name, long_side in SIZES:
+        resized = image.resize(fit_within(image.size, long_side), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        resized.save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
+        outputs[name] = buffer.getvalue()
+    return outputs
+
+
+def pipeline(data: bytes) -> ProcessedPhoto:
+    result = process_photo(data, output=DEFAULT_OUTPUT)
+    assert isinstance(result, ProcessedPhoto), result
+    return result
+
+
+def pipeline_baseline(data: bytes) -> ProcessedPhoto:
+    result = process_photo(data, output=BASELINE_OUTPUT)
+    assert isinstance(result, ProcessedPhoto), result
+    return result
+
+
+VARIANTS: dict[str, Callable[[bytes], object]] = {
+    "pipeline": pipeline,
+    "pipeline_baseline_jpeg": pipeline_baseline,
+    "naive": naive,
+}
+
+
+def time_variants(data: bytes, iterations: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall and CPU milliseconds per variant.
+
+    Every variant is single-threaded, so its CPU time is what its wall time would be on an
+    idle machine; on a shared one (other test runs) the wall time also counts waiting.
+    """
+    for run in VARIANTS.values():  # warm up: imports, plugin registration, caches
+        run(data)
+    wall: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    for _ in range(iterations):
+        for name, run in VARIANTS.items():  # interleaved, so drift hits every variant alike
+            started, started_cpu = time.perf_counter(), time.process_time()
+            run(data)
+            cpu[name].append((time.process_time() - started_cpu) * 1000)
+            wall[name].append((time.perf_counter() - started) * 1000)
+    return (
+        {name: statistics.median(values) for name, values in wall.items()},
+        {name: statistics.median(values) for name, values in cpu.items()},
+    )
+
+
+def peak_rss_mb(variant: str, photo: Path) -> float:
+    """Peak resident memory of a fresh process that imports, reads the photo, runs once."""
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", variant, "--photo", str(photo)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(completed.stdout.strip()) / 1024
+
+
+def _peak_kib() -> int:
+    # VmHWM belongs to this process image; ru_maxrss would include the parent's peak,
+    # since Linux carries it across fork and exec.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def child(variant: str, photo: Path) -> None:
+    data = photo.read_bytes()
+    if variant != "imports_only":
+        VARIANTS[variant](data)
+    print(_peak_kib())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=15)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--photo", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.photo)
+        return
+
+    data = make_photo()
+    sample = Image.open(io.BytesIO(data))
+    print(
+        f"photo: {sample.width}x{sample.height} JPEG, {len(data) / 1e6:.1f} MB, "
+        f"EXIF orientation {sample.getexif().get(0x0112)}; {args.iterations} iterations each; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        photo = Path(tmp) / "photo.jpg"
+        photo.write_bytes(data)
+        peaks = {name: peak_rss_mb(name, photo) for name in ["imports_only", *VARIANTS]}
+    wall, cpu = time_variants(data, args.iterations)
+
+    ratio = wall["naive"] / wall["pipeline"]
+    cpu_ratio = cpu["naive"] / cpu["pipeline"]
+    for name in VARIANTS:
+        print(
+            f"{name:24s} median {wall[name]:7.1f} ms wall {cpu[name]:7.1f} ms CPU"
+            f"   peak RSS {peaks[name]:6.1f} MB"
+        )
+    print(f"{'(imports only)':24s} {'':35s}   peak RSS {peaks['imports_only']:6.1f} MB")
+    print(f"naive / pipeline: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
+    goals = {
+        "median_ms_wall": wall["pipeline"] <= GOAL_MS,
+        "median_ms_cpu": cpu["pipeline"] <= GOAL_MS,
+        "ratio": ratio >= GOAL_RATIO,
+        "peak_mb": peaks["pipeline"] <= GOAL_PEAK_MB,
+    }
+    print(
+        "goals (<= 120 ms, >= 2.5x, <= 150 MB):",
+        ", ".join(f"{goal} {'met' if met else 'MISSED'}" for goal, met in goals.items()),
+    )
+    print(
+        json.dumps(
+            {
+                "photo_bytes": len(data),
+                "iterations": args.iterations,
+                "load_average": round(os.getloadavg()[0], 2),
+                "median_ms_wall": {name: round(value, 1) for name, value in wall.items()},
+                "median_ms_cpu": {name: round(value, 1) for name, value in cpu.items()},
+                "ratio_naive_over_pipeline": round(ratio, 2),
+                "ratio_cpu": round(cpu_ratio, 2),
+                "peak_rss_mb": {name: round(value, 1) for name, value in peaks.items()},
+                "goals_met": goals,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
