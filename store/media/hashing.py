@@ -10,15 +10,13 @@ from PIL import Image
 _DHASH_SIDE: Final = 8
 
 
-def sha256_of_image(image: Image.Image) -> str:
-    """sha256 of the normalised pixels (mode, size and raw data), as lowercase hex.
+def content_address(large_jpeg: bytes) -> str:
+    """sha256 (hex) of the normalised image: the large rendition as stored.
 
-    Hashing pixels rather than encoded bytes keeps the address stable when only metadata
-    differs, and independent of JPEG encoder settings.
+    The input's metadata is already gone, so the same picture re-sent with other EXIF gets
+    the same address, and anyone can check a stored file against its key with sha256sum.
     """
-    digest = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:".encode())
-    digest.update(image.tobytes())
-    return digest.hexdigest()
+    return hashlib.sha256(large_jpeg).hexdigest()
 
 
 def dhash(image: Image.Image) -> str:
