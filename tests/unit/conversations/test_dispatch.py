@@ -1,0 +1,59 @@
+"""One turn at a time without a database: the engine's dispatch with the memory state store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy.orm import Session
+
+from conversations.console import render
+from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
+from conversations.flows import builtin_registry
+from conversations.messages import Inbound
+from conversations.state import ConversationSnapshot, MemoryStateStore
+from store.models import Channel, User
+
+
+class Person:
+    def __init__(self, locale: str = "en") -> None:
+        self.user = User(id=1, locale=locale, display_name="Amina")
+        self.user.roles = []
+        self.states = MemoryStateStore()
+        self.registry = builtin_registry()
+        self.first = True
+
+    def send(self, text: str = "", payload: str | None = None) -> list[str]:
+        loaded = self.states.load(1)
+        ctx = context_from_snapshot(
+            loaded,
+            session=cast(Session, None),  # the built-in flows never touch the database
+            user=self.user,
+            channel=Channel.CONSOLE,
+            now=datetime(2025, 3, 1, tzinfo=UTC),
+            registry=self.registry,
+        )
+        run_turn(ctx, Inbound(Channel.CONSOLE, "me", "1", text, payload=payload), is_new=self.first)
+        self.first = False
+        self.states.save(1, snapshot_of(ctx, loaded))
+        return [render(reply) for reply in ctx.replies]
+
+
+def test_welcome_then_switch_to_swahili_and_back() -> None:
+    amina = Person()
+    assert amina.send("hello")[0] == "Welcome to Soko! Buy and sell handmade jewelry."
+    assert amina.send("Kiswahili") == [
+        "Sawa, tutaongea kwa Kiswahili.",
+        "Ungependa kufanya nini?\n1. Lugha\n2. Msaada",
+    ]
+    assert amina.user.locale == "sw"
+    assert amina.send("1") == ["Chagua lugha yako:\n1. English\n2. Kiswahili"]
+    assert amina.send(payload="lang:en")[0] == "OK, we'll chat in English."
+    assert amina.user.locale == "en"
+
+
+def test_stale_state_from_older_code_starts_afresh() -> None:
+    amina = Person()
+    amina.send("hello")
+    amina.states.save(1, ConversationSnapshot("gone-flow", "x", {}, version=1))
+    assert amina.send("anything") == ["What would you like to do?\n1. Language\n2. Help"]

@@ -1,0 +1,105 @@
+"""Pure pieces: global words, choice resolution, locale guessing, console rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from conversations.choices import normalise_label, resolve_choice
+from conversations.console import render
+from conversations.global_words import Command, GlobalWord, parse_global_word
+from conversations.i18n import guess_locale
+from conversations.messages import Choice, ImageRef, Inbound, LinkButton, Outbound
+from store.models import Channel
+
+OFFERED = (Choice("🛍 Browse", "b"), Choice("Café crème", "c"), Choice("Bidhaa zangu", "p"))
+
+
+def inbound(text: str = "", payload: str | None = None) -> Inbound:
+    return Inbound(Channel.CONSOLE, "me", "1", text=text, payload=payload)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("menu", Command(GlobalWord.MENU)),
+        ("  MENYU ", Command(GlobalWord.MENU)),
+        ("Menu!", Command(GlobalWord.MENU)),
+        ("/help", Command(GlobalWord.HELP)),
+        ("msaada", Command(GlobalWord.HELP)),
+        ("Ghairi", Command(GlobalWord.CANCEL)),
+        ("/cancel@SokoBot", Command(GlobalWord.CANCEL)),
+        ("LUGHA", Command(GlobalWord.LANGUAGE)),
+        ("language", Command(GlobalWord.LANGUAGE)),
+        ("/start", Command(GlobalWord.START)),
+        ("/start ref-K7QX", Command(GlobalWord.START, "ref-K7QX")),
+        ("/start@SokoBot ref-K7QX", Command(GlobalWord.START, "ref-K7QX")),
+        ("start", None),
+        ("menu of the day", None),
+        ("menus", None),
+        ("", None),
+        ("2", None),
+    ],
+)
+def test_global_words(text: str, expected: Command | None) -> None:
+    assert parse_global_word(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sent", "resolved"),
+    [
+        (inbound("1"), "b"),
+        (inbound(" 3. "), "p"),
+        (inbound("#2"), "c"),
+        (inbound("4"), None),
+        (inbound("0"), None),
+        (inbound("browse"), "b"),
+        (inbound("CAFE CREME"), "c"),
+        (inbound("bidhaa  zangu"), "p"),
+        (inbound("something else"), None),
+        (inbound(payload="c"), "c"),
+        (inbound(payload="forged"), None),
+        (inbound(payload="2"), "c"),  # an unoffered payload counts as typed text, nothing more
+    ],
+)
+def test_choice_resolution(sent: Inbound, resolved: str | None) -> None:
+    assert resolve_choice(sent, OFFERED).payload == resolved
+
+
+def test_a_forged_payload_is_kept_as_text_only() -> None:
+    result = resolve_choice(inbound(payload="delete:product:9"), OFFERED)
+    assert (result.payload, result.text) == (None, "delete:product:9")
+
+
+def test_nothing_resolves_when_nothing_was_offered() -> None:
+    assert resolve_choice(inbound("1"), ()).payload is None
+    assert resolve_choice(inbound(payload="b"), ()).payload is None
+
+
+def test_ambiguous_labels_do_not_resolve() -> None:
+    twins = (Choice("Red", "r1"), Choice("red!", "r2"))
+    assert resolve_choice(inbound("red"), twins).payload is None
+
+
+def test_normalised_labels() -> None:
+    assert normalise_label("  Grün  Ständer ✨ ") == "grun stander"
+
+
+@pytest.mark.parametrize(
+    ("hint", "locale"),
+    [("sw", "sw"), ("sw-KE", "sw"), ("SW_tz", "sw"), ("en-GB", "en"), ("fr", "en"), (None, "en")],
+)
+def test_locale_guess(hint: str | None, locale: str) -> None:
+    assert guess_locale(hint) == locale
+
+
+def test_console_rendering() -> None:
+    message = Outbound(
+        "Bangle — KSh 1,500",
+        image=ImageRef(key="products/abc.jpg"),
+        choices=(Choice("Buy", "buy:1"), Choice("Back", "back")),
+        links=(LinkButton("Pay", "https://pay.example/x"),),
+    )
+    assert render(message) == (
+        "[photo: products/abc.jpg]\nBangle — KSh 1,500\n1. Buy\n2. Back\nPay: https://pay.example/x"
+    )
+    assert render(Outbound("Hi")) == "Hi"

@@ -1,0 +1,92 @@
+"""Every message in conversations/ has a Swahili translation, and the catalogs are current.
+
+When this fails after changing a message: run `make messages`, then translate what is new or
+fuzzy in conversations/locales/sw/LC_MESSAGES/messages.po.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from conversations.i18n import LOCALES_DIR, SUPPORTED_LOCALES, Translator
+
+ROOT = Path(__file__).resolve().parents[3]
+PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+
+MessageId = str | tuple[str, str]
+
+
+def extracted() -> set[MessageId]:
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found: set[MessageId] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT / "conversations"), method_map=method_map, options_map=options_map
+    ):
+        found.add(message if isinstance(message, str) else (message[0], message[1]))
+    return found
+
+
+def catalog(locale: str) -> Catalog:
+    with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=locale)
+
+
+def key(message_id: object) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]  # type: ignore[index,return-value]
+
+
+@pytest.fixture(scope="module")
+def messages() -> set[MessageId]:
+    found = extracted()
+    assert len(found) > 10, "extraction found (almost) nothing: is babel.cfg right?"
+    return found
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_catalogs_hold_every_message_in_the_code(locale: str, messages: set[MessageId]) -> None:
+    held = {key(m.id) for m in catalog(locale) if m.id}
+    stale = sorted(key(m) for m in messages if key(m) not in held)
+    assert stale == [], f"{locale} catalog is stale, run `make messages`: {stale}"
+
+
+def test_every_message_has_a_swahili_translation(messages: set[MessageId]) -> None:
+    sw = catalog("sw")
+    missing, fuzzy = [], []
+    for message_id in messages:
+        entry = sw.get(message_id if isinstance(message_id, str) else message_id[0])
+        if entry is None:
+            continue  # reported by the staleness test
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if not all(s.strip() for s in strings):
+            missing.append(key(message_id))
+        if entry.fuzzy:
+            fuzzy.append(key(message_id))
+    assert missing == [], f"untranslated in Swahili: {missing}"
+    assert fuzzy == [], f"fuzzy (needs review) in Swahili: {fuzzy}"
+
+
+def test_translations_keep_the_placeholders() -> None:
+    for entry in catalog("sw"):
+        if not entry.id or not entry.string:
+            continue
+        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            assert set(PLACEHOLDER.findall(string)) == wanted, entry.id
+
+
+def test_a_module_level_message_is_translated_where_it_is_shown() -> None:
+    from conversations import replies
+
+    assert Translator("sw")._(replies.CANCELLED) == "Imeghairiwa."
+    assert Translator("en")._(replies.CANCELLED) == "Cancelled."
+    assert Translator("fr").locale == "en"
