@@ -154,6 +154,14 @@ def user_for_identity(session: Session, channel: Channel, platform_user_id: str)
     ).one_or_none()
 
 
+def _identity(session: Session, channel: Channel, platform_user_id: str) -> Identity | None:
+    return session.scalars(
+        select(Identity).where(
+            Identity.channel == channel, Identity.platform_user_id == platform_user_id
+        )
+    ).one_or_none()
+
+
 def find_or_create_user(
     session: Session,
     channel: Channel,
@@ -171,15 +179,12 @@ def find_or_create_user(
     reads the winner's row.
     """
     profile_name = profile_name.strip()[:120]
-    user = user_for_identity(session, channel, platform_user_id)
-    if user is not None:
-        if profile_name:
-            session.execute(
-                update(Identity)
-                .where(Identity.channel == channel, Identity.platform_user_id == platform_user_id)
-                .values(profile_name=profile_name)
-            )
-        return user, False
+    identity = _identity(session, channel, platform_user_id)
+    if identity is not None:
+        if profile_name and identity.profile_name != profile_name:
+            identity.profile_name = profile_name
+            session.flush()
+        return identity.user, False
     try:
         with session.begin_nested():
             user = User(

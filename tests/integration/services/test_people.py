@@ -97,6 +97,25 @@ def test_first_contact_creates_user_then_finds_it(uow_factory: UnitOfWorkFactory
         assert people.user_for_identity(uow.session, Channel.WHATSAPP, "4242") is None
 
 
+def test_racing_first_contacts_end_with_one_user(
+    uow_factory: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with uow_factory() as uow:
+        winner, _ = people.find_or_create_user(uow.session, Channel.WHATSAPP, "+254711", now=NOW)
+        uow.commit()
+    # The loser looked the identity up just before the winner committed.
+    monkeypatch.setattr(people, "_identity", lambda *_args: None)
+    with uow_factory() as uow:
+        loser, created = people.find_or_create_user(
+            uow.session, Channel.WHATSAPP, "+254711", now=NOW
+        )
+        uow.commit()
+    assert (loser.id, created) == (winner.id, False)
+    with uow_factory() as uow:
+        # The savepoint rolled back the loser's half-made user as well.
+        assert uow.session.scalar(select(func.count()).select_from(User)) == 1
+
+
 def test_unknown_locale_hint_falls_back_to_default(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         user, _ = people.find_or_create_user(
