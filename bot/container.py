@@ -1,0 +1,83 @@
+"""The composition root: settings in, the shop's concrete parts out.
+
+Nothing else builds engines, stores or clients; everything is passed on from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from bot.settings import MediaStoreKind, Settings
+from store.db import make_engine
+from store.media.pipeline import PhotoLimits
+from store.media.storage import LocalMediaStore, MediaStore, S3MediaStore
+from store.pricing import PricingPolicy
+from store.services.referrals import MentorThreshold, QualificationRules
+from store.uow import UnitOfWorkFactory
+
+
+@dataclass
+class Container:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def uow_factory(self) -> UnitOfWorkFactory:
+        return UnitOfWorkFactory(self.engine)
+
+    @cached_property
+    def media_store(self) -> MediaStore:
+        settings = self.settings
+        if settings.media_store == MediaStoreKind.S3:
+            import boto3
+
+            client = boto3.client(
+                "s3",
+                endpoint_url=settings.s3_endpoint_url or None,
+                region_name=settings.s3_region,
+                aws_access_key_id=settings.s3_access_key_id.get_secret_value() or None,
+                aws_secret_access_key=settings.s3_secret_access_key.get_secret_value() or None,
+            )
+            return S3MediaStore(client, settings.s3_bucket, settings.public_base_url)
+        return LocalMediaStore(settings.media_dir, settings.public_base_url)
+
+    @cached_property
+    def pricing(self) -> PricingPolicy:
+        settings = self.settings
+        return PricingPolicy.from_strings(
+            settings.store_currency,
+            settings.fx_rates,
+            settings.pricing_markup_bps,
+            settings.mentor_commission_bps,
+        )
+
+    @cached_property
+    def photo_limits(self) -> PhotoLimits:
+        settings = self.settings
+        return PhotoLimits(
+            max_bytes=settings.photo_max_bytes,
+            max_pixels_jpeg=settings.photo_max_pixels_jpeg,
+            max_pixels_other=settings.photo_max_pixels_other,
+            min_side=settings.photo_min_side,
+        )
+
+    @cached_property
+    def qualification_rules(self) -> QualificationRules:
+        return QualificationRules(
+            min_approved_listings=self.settings.referral_qualify_listings,
+            min_fulfilled_orders=self.settings.referral_qualify_orders,
+        )
+
+    @cached_property
+    def mentor_threshold(self) -> MentorThreshold:
+        return MentorThreshold(min_fulfilled_orders=self.settings.mentor_min_fulfilled_orders)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
