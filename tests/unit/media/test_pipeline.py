@@ -223,7 +223,7 @@ def test_heic_is_accepted_and_oriented() -> None:
 def test_animated_gif_uses_the_first_frame() -> None:
     frames = [Image.new("RGB", (700, 600), colour) for colour in (RED, BLUE, GREEN)]
     data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
-    assert Image.open(io.BytesIO(data)).n_frames == 3
+    assert getattr(Image.open(io.BytesIO(data)), "n_frames", 1) == 3
 
     large = open_rendition(ok(process_photo(data)).sizes["large"])
 
