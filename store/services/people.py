@@ -14,25 +14,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
     Artisan,
-    Base,
-    Cart,
-    CartItem,
     Channel,
-    ConversationState,
     Identity,
-    Order,
     Role,
     User,
     UserRole,
 )
 from store.services import referrals
+from store.services.account_merge import AccountConflict as AccountConflict
+from store.services.account_merge import merge_users, user_with_phone
 
 SUPPORTED_LOCALES = ("en", "sw")
 SHOP_NAME_LENGTH = (2, 80)
@@ -52,19 +49,6 @@ class UnsupportedLocale(StoreError):
     def __init__(self, locale: str) -> None:
         super().__init__(f"unsupported locale {locale!r}")
         self.locale = locale
-
-
-class AccountConflict(StoreError):
-    """Two accounts share a phone but both hold what cannot be merged automatically.
-
-    ``reason`` is "both_artisans" or "both_have_orders"; a community manager sorts it out.
-    """
-
-    def __init__(self, user_id: int, other_user_id: int, reason: str) -> None:
-        super().__init__(f"cannot merge users {user_id} and {other_user_id}: {reason}")
-        self.user_id = user_id
-        self.other_user_id = other_user_id
-        self.reason = reason
 
 
 class AlreadyRegistered(StoreError):
@@ -273,7 +257,7 @@ def link_phone(session: Session, user_id: int, phone_e164: str) -> User:
     user = _get_user(session, user_id)
     if user.phone == phone:
         return user
-    other = _user_with_phone(session, phone)
+    other = user_with_phone(session, phone)
     if other is None:
         try:
             with session.begin_nested():
@@ -281,105 +265,10 @@ def link_phone(session: Session, user_id: int, phone_e164: str) -> User:
                 session.flush()
             return user
         except IntegrityError:  # someone else linked the phone meanwhile
-            other = _user_with_phone(session, phone)
+            other = user_with_phone(session, phone)
             if other is None:
                 raise
-    return _merge(session, user, other, phone)
-
-
-def _user_with_phone(session: Session, phone: str) -> User | None:
-    return session.scalars(select(User).where(User.phone == phone)).one_or_none()
-
-
-def _merge(session: Session, first: User, second: User, phone: str) -> User:
-    survivor, absorbed = sorted((first, second), key=lambda u: (u.created_at, u.id))
-    if _has_artisan(session, survivor.id) and _has_artisan(session, absorbed.id):
-        raise AccountConflict(first.id, second.id, "both_artisans")
-    if _has_orders(session, survivor.id) and _has_orders(session, absorbed.id):
-        raise AccountConflict(first.id, second.id, "both_have_orders")
-
-    survivor.display_name = survivor.display_name or absorbed.display_name
-    survivor.nudges_opted_out = survivor.nudges_opted_out or absorbed.nudges_opted_out
-    absorbed.phone = None
-    session.flush()
-    survivor.phone = phone
-    session.flush()
-
-    keep, drop = survivor.id, absorbed.id
-    held = select(UserRole.role).where(UserRole.user_id == keep)
-    session.execute(
-        update(UserRole)
-        .where(UserRole.user_id == drop, UserRole.role.not_in(held))
-        .values(user_id=keep)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(delete(UserRole).where(UserRole.user_id == drop))
-    _merge_cart(session, keep, drop)
-    _merge_conversation_state(session, keep, drop)
-    handled = {UserRole.__table__, Cart.__table__, ConversationState.__table__}
-    for table in Base.metadata.sorted_tables:
-        if table in handled:
-            continue
-        for column in table.columns:
-            if any(fk.column is User.__table__.c.id for fk in column.foreign_keys):
-                session.execute(update(table).where(column == drop).values({column.name: keep}))
-    session.expire_all()
-    session.delete(absorbed)
-    session.flush()
-    session.refresh(survivor)
-    return survivor
-
-
-def _merge_cart(session: Session, keep: int, drop: int) -> None:
-    kept = session.scalar(select(Cart.id).where(Cart.user_id == keep))
-    dropped = session.scalar(select(Cart.id).where(Cart.user_id == drop))
-    if dropped is None:
-        return
-    if kept is None:
-        session.execute(update(Cart).where(Cart.id == dropped).values(user_id=keep))
-        return
-    in_kept = select(CartItem.product_id).where(CartItem.cart_id == kept)
-    session.execute(
-        update(CartItem)
-        .where(CartItem.cart_id == dropped, CartItem.product_id.not_in(in_kept))
-        .values(cart_id=kept)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(delete(CartItem).where(CartItem.cart_id == dropped))
-    session.execute(delete(Cart).where(Cart.id == dropped))
-
-
-def _merge_conversation_state(session: Session, keep: int, drop: int) -> None:
-    """Keep whichever conversation moved last: that is where the person is now."""
-    states = {
-        s.user_id: s
-        for s in session.scalars(
-            select(ConversationState).where(ConversationState.user_id.in_((keep, drop)))
-        )
-    }
-    if drop not in states:
-        return
-    if keep in states and states[keep].updated_at >= states[drop].updated_at:
-        session.delete(states[drop])
-        session.flush()
-        return
-    if keep in states:
-        session.delete(states[keep])
-        session.flush()
-    session.execute(
-        update(ConversationState)
-        .where(ConversationState.user_id == drop)
-        .values(user_id=keep)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _has_artisan(session: Session, user_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(Artisan.user_id == user_id))))
-
-
-def _has_orders(session: Session, user_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(Order.buyer_user_id == user_id))))
+    return merge_users(session, user, other, phone)
 
 
 # --- artisans -----------------------------------------------------------------------------
