@@ -1,10 +1,10 @@
 """Everything the person reads goes through gettext catalogs (Babel-managed, English + Swahili).
 
-Sources live in ``conversations/locales/<locale>/LC_MESSAGES/messages.po`` and are compiled in
-memory on first use. Strings defined at module level are wrapped in `N_` so ``pybabel extract``
-finds them, and translated where they are shown: ``ctx._(GREETING)``.
-Placeholders use ``str.format`` names: ``_("Hello {name}").format(name=...)``.
-Refresh the catalogs after changing messages with ``make messages``.
+Sources live in ``conversations/locales/<locale>/LC_MESSAGES/*.po`` (``messages.po`` plus any
+per-area catalog, merged) and are compiled in memory on first use. Strings defined at module
+level are wrapped in `N_` so ``pybabel extract`` finds them, and translated where they are
+shown: ``ctx._(GREETING)``. Placeholders use ``str.format`` names:
+``_("Hello {name}").format(name=...)``. Refresh the catalogs with ``make messages``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import gettext
 from io import BytesIO
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -36,10 +37,33 @@ def guess_locale(hint: str | None, default: str = DEFAULT_LOCALE) -> str:
     return default if default in SUPPORTED_LOCALES else DEFAULT_LOCALE
 
 
+def catalog_files(locale: str) -> list[Path]:
+    return sorted((LOCALES_DIR / locale / "LC_MESSAGES").glob("*.po"))
+
+
+def read_catalog(locale: str) -> Catalog:
+    """Every catalog of a locale merged into one; a message defined twice is an error."""
+    merged = Catalog(locale=locale)
+    for path in catalog_files(locale):
+        with path.open("rb") as source:
+            part = read_po(source, locale=locale)
+        for message in part:
+            if not message.id:
+                continue
+            if message.id in merged:
+                raise DuplicateMessage(message.id, path.name)
+            merged[message.id] = message
+    return merged
+
+
+class DuplicateMessage(Exception):
+    def __init__(self, message_id: object, file: str) -> None:
+        super().__init__(f"{message_id!r} is in more than one catalog ({file})")
+
+
 @functools.cache
 def _translations(locale: str) -> gettext.GNUTranslations:
-    with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        catalog = read_po(source, locale=locale)
+    catalog = read_catalog(locale)
     compiled = BytesIO()
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from conversations.messages import Inbound
 from conversations.ports import BlobStore
 from conversations.upsert import insert_unless_exists
+from store.media.storage import PRIVATE_PREFIX
 from store.models import InboxMessage, InboxStatus
 
-INCOMING_PREFIX = "incoming/"
+INCOMING_PREFIX = PRIVATE_PREFIX
 # How many times an update that hit a bug is tried before it is left for a person to look at.
 MAX_ATTEMPTS = 5
 

@@ -7,13 +7,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from store.media.storage import CACHE_CONTROL, MediaStore, content_type_for, is_valid_key
+from store.media.storage import CACHE_CONTROL, MediaStore, content_type_for, is_public_key
 
 
 def media_routes(store: MediaStore) -> list[Route]:
     async def serve_media(request: Request) -> Response:
         key: str = request.path_params["key"]
-        if not is_valid_key(key):
+        if not is_public_key(key):
             return Response(status_code=404)
         # Keys are content-addressed, so the key itself is a strong validator.
         etag = f'"{key}"'

@@ -42,8 +42,16 @@ class InvalidMediaKey(StoreError):
         self.key = key
 
 
+# Photos as sent, before the pipeline has stripped their metadata (GPS!): never served.
+PRIVATE_PREFIX: Final = "incoming/"
+
+
 def is_valid_key(key: str) -> bool:
     return _KEY_RE.fullmatch(key) is not None
+
+
+def is_public_key(key: str) -> bool:
+    return is_valid_key(key) and not key.startswith(PRIVATE_PREFIX)
 
 
 def validate_key(key: str) -> str:

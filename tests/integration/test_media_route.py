@@ -109,3 +109,10 @@ def test_keys_outside_the_store_are_not_found(
 
 def test_post_is_not_allowed(client: TestClient, keys: dict[str, str]) -> None:
     assert client.post(f"/media/{keys['large']}").status_code == 405
+
+
+def test_photos_as_sent_are_never_served(store: LocalMediaStore, client: TestClient) -> None:
+    # Raw uploads keep their EXIF (maybe the artisan's home GPS) until the pipeline runs.
+    store.put("incoming/" + "a" * 64, b"\xff\xd8raw upload with exif", "image/jpeg")
+    assert store.exists("incoming/" + "a" * 64)
+    assert client.get("/media/incoming/" + "a" * 64).status_code == 404
