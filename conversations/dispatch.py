@@ -19,6 +19,7 @@ from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResul
 from conversations.global_words import Command, GlobalWord, parse_global_word
 from conversations.i18n import Translator
 from conversations.messages import Choice, Inbound
+from conversations.shop import Shop
 from conversations.state import ConversationSnapshot
 from store.models import Channel, User
 
@@ -33,6 +34,7 @@ def context_from_snapshot(
     channel: Channel,
     now: datetime,
     registry: FlowRegistry,
+    shop: Shop,
 ) -> StepContext:
     data = snapshot.data
     return StepContext(
@@ -42,6 +44,7 @@ def context_from_snapshot(
         now=now,
         registry=registry,
         translator=Translator(user.locale),
+        shop=shop,
         flow=snapshot.flow,
         step=snapshot.step,
         data=dict(data.get("flow_data", {})),

@@ -29,6 +29,7 @@ from conversations.inbox import MAX_ATTEMPTS, is_pending, load_inbound, pending_
 from conversations.messages import Outbound
 from conversations.people import find_or_create_person
 from conversations.ports import BlobStore
+from conversations.shop import Shop
 from conversations.state import SqlStateStore
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import InboxMessage, InboxStatus, User
@@ -61,6 +62,7 @@ class Engine:
         uow_factory: UnitOfWorkFactory,
         blob_store: BlobStore,
         flows: FlowRegistry,
+        shop: Shop,
         clock: Callable[[], datetime] = utcnow,
         *,
         max_attempts: int = MAX_ATTEMPTS,
@@ -68,6 +70,7 @@ class Engine:
         self._uow_factory = uow_factory
         self._blobs = blob_store
         self._flows = flows
+        self._shop = shop
         self._clock = clock
         self._max_attempts = max_attempts
 
@@ -157,6 +160,7 @@ class Engine:
             channel=inbound.channel,
             now=now,
             registry=self._flows,
+            shop=self._shop,
         )
         run_turn(ctx, inbound, is_new=person.is_new)
         states.save(person.user.id, snapshot_of(ctx, loaded))

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.i18n import Translator
 from conversations.messages import Choice, Inbound, Outbound
+from conversations.shop import Shop
 from store.models import Channel, Role, User
 
 
@@ -162,6 +163,7 @@ class StepContext:
     now: datetime
     registry: FlowRegistry
     translator: Translator
+    shop: Shop
     flow: str = ""
     step: str = ""
     data: dict[str, Any] = field(default_factory=dict)

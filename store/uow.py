@@ -34,9 +34,11 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if not self._committed or exc_type is not None:
+            if exc_type is not None:
                 self.session.rollback()
         finally:
+            # Closing ends (rolls back) any transaction not committed, and detaches objects
+            # without expiring them, so what a read-only unit of work loaded stays readable.
             self.session.close()
 
     def commit(self) -> None:

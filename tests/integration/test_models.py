@@ -72,3 +72,14 @@ def test_unit_of_work_rolls_back_without_commit(uow_factory: UnitOfWorkFactory) 
     with uow_factory(read_only=True) as uow:
         names = uow.session.scalars(select(User.display_name)).all()
     assert "Forgotten" not in names
+
+
+def test_a_read_only_unit_of_work_leaves_loaded_objects_readable(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        make_user(uow.session, "Wanjiru")
+        uow.commit()
+    with uow_factory(read_only=True) as uow:
+        user = uow.session.scalars(select(User).where(User.display_name == "Wanjiru")).one()
+    assert user.display_name == "Wanjiru"

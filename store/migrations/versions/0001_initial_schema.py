@@ -928,7 +928,8 @@ def downgrade() -> None:
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE products_fts USING fts5(
         title, description, materials, category,
-        content='products', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+        content='products', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
+        prefix='2 3 4')""",
     """CREATE TRIGGER products_fts_ai AFTER INSERT ON products BEGIN
         INSERT INTO products_fts(rowid, title, description, materials, category)
         VALUES (new.id, new.title, new.description, new.materials, new.category);

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from conversations.ports import MemoryBlobStore
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import Channel, OutboxMessage, User
 from store.uow import UnitOfWorkFactory
+from tests.shop_support import make_shop
 
 
 class Clock:
@@ -225,8 +227,13 @@ def registry(bugs: Bugs) -> FlowRegistry:
 
 
 @pytest.fixture
-def soko(uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore, registry: FlowRegistry) -> Engine:
-    return Engine(uow_factory, blobs, registry, Clock())
+def soko(
+    uow_factory: UnitOfWorkFactory,
+    blobs: MemoryBlobStore,
+    registry: FlowRegistry,
+    tmp_path: Path,
+) -> Engine:
+    return Engine(uow_factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
 
 
 @pytest.fixture

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from conversations.engine import Engine, Outcome
+from conversations.flow import FlowRegistry
 from conversations.state import SqlStateStore
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from tests.integration.conversations.conftest import Bugs, Chat
+from tests.shop_support import make_shop
 
 READY = "Ready?\n1. Go\n2. Denied\n3. Gone"
 
@@ -106,11 +109,13 @@ def test_a_bug_fails_the_row_kindly_and_a_sweep_retries_it_once_fixed(
 
 
 def test_a_row_that_keeps_failing_is_given_up_after_its_attempts(
-    chat: Chat, bugs: Bugs, uow_factory: object, blobs: object, registry: object
+    chat: Chat, bugs: Bugs, registry: FlowRegistry, tmp_path: Path
 ) -> None:
     in_trouble(chat)
     bugs.unexpected = True
-    engine = Engine(chat.uow_factory, chat.blobs, registry, max_attempts=2)  # type: ignore[arg-type]
+    engine = Engine(
+        chat.uow_factory, chat.blobs, registry, make_shop(tmp_path / "media"), max_attempts=2
+    )
     chat.engine = engine
     chat.send("x")
     assert [r.outcome for r in engine.handle_pending()] == [Outcome.FAILED]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import cast
 
 from sqlalchemy.orm import Session
@@ -13,6 +15,9 @@ from conversations.flows import builtin_registry
 from conversations.messages import Inbound
 from conversations.state import ConversationSnapshot, MemoryStateStore
 from store.models import Channel, User
+from tests.shop_support import make_shop
+
+SHOP = make_shop(Path(tempfile.gettempdir()) / "soko-unit-media")
 
 
 class Person:
@@ -32,6 +37,7 @@ class Person:
             channel=Channel.CONSOLE,
             now=datetime(2025, 3, 1, tzinfo=UTC),
             registry=self.registry,
+            shop=SHOP,
         )
         run_turn(ctx, Inbound(Channel.CONSOLE, "me", "1", text, payload=payload), is_new=self.first)
         self.first = False

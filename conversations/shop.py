@@ -1,0 +1,39 @@
+"""What the flows need from the shop around them: its rules (config) and its ports.
+
+Built once by the composition root (`bot/`) and handed to the engine; every step sees it as
+`ctx.shop`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from payments.port import PaymentProvider
+from store.media.pipeline import PhotoLimits
+from store.media.storage import MediaStore
+from store.pricing import PricingPolicy
+from store.services.referrals import MentorThreshold, QualificationRules
+
+
+@dataclass(frozen=True)
+class ShopConfig:
+    pricing: PricingPolicy
+    photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
+    max_price_minor: int = 50_000_000
+    artisan_currency: str = "KES"
+    reservation: timedelta = timedelta(minutes=30)
+    qualification: QualificationRules = field(default_factory=QualificationRules)
+    mentor_threshold: MentorThreshold = field(default_factory=MentorThreshold)
+    public_base_url: str = "http://localhost:8000"
+    artisan_timezone: str = "Africa/Nairobi"
+    # For referral and product deep links; empty when the channel is not configured.
+    telegram_bot_username: str = ""
+    whatsapp_number: str = ""  # E.164, e.g. +14155238886
+
+
+@dataclass(frozen=True)
+class Shop:
+    config: ShopConfig
+    media: MediaStore
+    payments: PaymentProvider

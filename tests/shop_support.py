@@ -1,0 +1,39 @@
+"""A `Shop` (config + ports) for tests: real local media store, a recording payment provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from conversations.shop import Shop, ShopConfig
+from payments.port import Checkout
+from store.media.storage import LocalMediaStore
+from store.models import Order
+from store.pricing import PricingPolicy
+
+TEST_PRICING = PricingPolicy.from_strings("USD", {"KES/USD": "0.0077"}, 4000, 500)
+
+
+@dataclass
+class RecordingPayments:
+    """Hands out fake checkout links and remembers which orders asked for one."""
+
+    name: str = "test"
+    started: list[str] = field(default_factory=list)
+
+    def start_checkout(
+        self, session: Session, order: Order, *, locale: str, now: datetime
+    ) -> Checkout:
+        self.started.append(order.code)
+        return Checkout(self.name, f"test_{order.code}", f"https://pay.test/{order.code}")
+
+
+def make_shop(media_dir: Path, **config: object) -> Shop:
+    return Shop(
+        config=ShopConfig(pricing=TEST_PRICING, **config),  # type: ignore[arg-type]
+        media=LocalMediaStore(media_dir, "http://localhost:8000"),
+        payments=RecordingPayments(),
+    )
