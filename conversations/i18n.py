@@ -42,7 +42,7 @@ def catalog_files(locale: str) -> list[Path]:
 
 
 def read_catalog(locale: str) -> Catalog:
-    """Every catalog of a locale merged into one; a message defined twice is an error."""
+    """Every catalog of a locale merged into one; a message translated two ways is an error."""
     merged = Catalog(locale=locale)
     for path in catalog_files(locale):
         with path.open("rb") as source:
@@ -50,15 +50,17 @@ def read_catalog(locale: str) -> Catalog:
         for message in part:
             if not message.id:
                 continue
-            if message.id in merged:
+            known = merged.get(message.id)
+            if known is None:
+                merged[message.id] = message
+            elif known.string != message.string:
                 raise DuplicateMessage(message.id, path.name)
-            merged[message.id] = message
     return merged
 
 
 class DuplicateMessage(Exception):
     def __init__(self, message_id: object, file: str) -> None:
-        super().__init__(f"{message_id!r} is in more than one catalog ({file})")
+        super().__init__(f"{message_id!r} is translated differently in {file}")
 
 
 @functools.cache
