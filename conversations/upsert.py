@@ -8,6 +8,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.db import UnsupportedDatabase
+
 
 def insert_unless_exists(
     session: Session, table: Table, values: dict[str, Any], *, key: str = "id"
@@ -22,7 +24,7 @@ def insert_unless_exists(
         stmt: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
     elif dialect == "sqlite":
         stmt = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported databases
-        raise NotImplementedError(f"no conflict-free insert for {dialect}")
+    else:  # make_engine refuses other databases before we get here
+        raise UnsupportedDatabase(dialect)
     inserted = session.execute(stmt.returning(table.c[key])).scalar_one_or_none()
     return int(inserted) if inserted is not None else None

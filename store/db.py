@@ -15,7 +15,18 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from store.errors import StoreError
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class UnsupportedDatabase(StoreError):
+    def __init__(self, backend: str) -> None:
+        super().__init__(f"{backend} is not supported; use SQLite or PostgreSQL")
+        self.backend = backend
+
+
 _READ_ONLY = "soko_read_only"
 
 
@@ -26,6 +37,8 @@ def is_sqlite(engine: Engine) -> bool:
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create the engine for ``DATABASE_URL`` with the project's connection policy."""
     parsed = make_url(url)
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise UnsupportedDatabase(parsed.get_backend_name())
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.db import UnsupportedDatabase, make_engine
 from store.models import Identity, Product, User
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product, make_user
@@ -83,3 +84,8 @@ def test_a_read_only_unit_of_work_leaves_loaded_objects_readable(
     with uow_factory(read_only=True) as uow:
         user = uow.session.scalars(select(User).where(User.display_name == "Wanjiru")).one()
     assert user.display_name == "Wanjiru"
+
+
+def test_only_sqlite_and_postgresql_are_accepted() -> None:
+    with pytest.raises(UnsupportedDatabase):
+        make_engine("mysql://soko@localhost/soko")
