@@ -1,0 +1,250 @@
+"""The buyer's shop window: categories and curated collections, search, a piece's card.
+
+The flow's data remembers the list the buyer is in (``list``: kind, key, and the cursor the
+shown page started ``after``) so "Back" from a card returns to the same page. Cursors are
+the browse service's own strings, carried in the "More" choice's payload.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+
+from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
+from conversations.flows import product_card
+from conversations.i18n import N_
+from conversations.messages import MAX_PAYLOAD_BYTES, Choice, Inbound
+from store.models import Category, Collection
+from store.services import browse
+
+FLOW = "browse"
+PAGE_SIZE = 5
+
+SHOP_JEWELRY = N_("Shop jewelry")
+SEARCH = N_("Search")
+WHAT_TO_SEE = N_("What would you like to see?")
+PICK_A_PIECE = N_("Choose a piece to see it:")
+SEARCH_RESULTS = N_("Pieces for “{query}”:")
+NOTHING_HERE = N_("Nothing here right now. New pieces come every week!")
+NOTHING_FOUND = N_(
+    "Sorry, nothing found for “{query}”. Try a simpler word, like beads, brass or "
+    "bracelet, or choose a kind of jewelry:"
+)
+WHAT_ARE_YOU_LOOKING_FOR = N_("What are you looking for? Type a word, like “beaded necklace”.")
+TYPE_A_WORD = N_("Please type a word to search for.")
+PLEASE_CHOOSE = N_("Please choose one of the options, or type a word to search.")
+MORE = N_("More")
+SEARCH_AGAIN = N_("Search again")
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.NECKLACE: N_("Necklaces"),
+    Category.BRACELET: N_("Bracelets"),
+    Category.EARRINGS: N_("Earrings"),
+    Category.RING: N_("Rings"),
+    Category.ANKLET: N_("Anklets"),
+    Category.OTHER: N_("Other pieces"),
+}
+
+
+class Step(StrEnum):
+    PICK = "pick"  # a list of categories, collections or pieces
+    QUERY = "query"  # waiting for search words
+    CARD = "card"  # a piece's card
+    QUANTITY = "quantity"  # how many to add (then: "cart" or "checkout")
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    """ "" shows the shop window; "search" asks for words; a product id opens its card
+    (the `p-<id>` deep link)."""
+    if arg == "search":
+        return _ask_query(ctx)
+    if arg.isdigit():
+        return _open_card(ctx, int(arg))
+    return _show_home(ctx)
+
+
+def pick(ctx: StepContext, inbound: Inbound) -> StepResult:
+    kind, _, value = (inbound.payload or "").partition(":")
+    match kind:
+        case "cat" if value in Category.__members__.values():
+            return _show_list(ctx, {"kind": "cat", "key": value, "after": None})
+        case "col" if value.isdigit():
+            return _show_list(ctx, {"kind": "col", "key": value, "after": None})
+        case "more":
+            listing = dict(ctx.data.get("list") or {})
+            if not listing:
+                return _show_home(ctx)
+            return _show_list(ctx, {**listing, "after": value or ctx.data.get("next")})
+        case "p" if value.isdigit():
+            return _open_card(ctx, int(value))
+        case "home":
+            return _show_home(ctx)
+        case "back":
+            return _show_current(ctx)
+        case "search":
+            return _ask_query(ctx)
+        case "go":
+            return ctx.begin(value) if value in ("cart", "checkout") else _show_home(ctx)
+    if inbound.text.strip():
+        return _search(ctx, inbound.text)
+    ctx.say(ctx._(PLEASE_CHOOSE))
+    return _show_current(ctx)
+
+
+def query(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if not browse.search_tokens(inbound.text):
+        ctx.say(ctx._(TYPE_A_WORD))
+        return StepResult(Step.QUERY)
+    return _search(ctx, inbound.text)
+
+
+def card(ctx: StepContext, inbound: Inbound) -> StepResult:
+    kind, _, value = (inbound.payload or "").partition(":")
+    if kind == "back" or not value.isdigit():
+        return _show_current(ctx) if kind == "back" else _reshow_card(ctx)
+    info = product_card.load(ctx, int(value))
+    if info is None:
+        ctx.say(ctx._(product_card.NOT_AVAILABLE))
+        return _show_current(ctx)
+    if kind == "share":
+        product_card.share(ctx, info)
+        return StepResult(Step.CARD)
+    if kind in ("add", "buy"):
+        then = "checkout" if kind == "buy" else "cart"
+        if info.product.stock_available > 1:
+            product_card.ask_quantity(ctx, info)
+            return StepResult(Step.QUANTITY, {"pid": info.product.id, "then": then})
+        return _add(ctx, info.product.id, 1, then)
+    return _reshow_card(ctx)
+
+
+def quantity(ctx: StepContext, inbound: Inbound) -> StepResult:
+    wanted = product_card.parse_quantity(inbound.text)
+    if wanted is None:
+        ctx.say(ctx._(product_card.TYPE_A_NUMBER))
+        return StepResult(Step.QUANTITY)
+    return _add(ctx, int(ctx.data["pid"]), wanted, str(ctx.data.get("then", "cart")))
+
+
+def _add(ctx: StepContext, product_id: int, wanted: int, then: str) -> StepResult:
+    change = product_card.put_in_cart(ctx, product_id, wanted)
+    if change is None:
+        return StepResult(Step.PICK)
+    info = product_card.load(ctx, product_id)
+    title = info.product.title if info else ""
+    if then == "checkout":
+        if change.capped:
+            ctx.say(ctx._(product_card.CAPPED).format(count=change.quantity))
+        return ctx.begin("checkout")
+    product_card.confirm_added(ctx, change, title)
+    return StepResult(Step.PICK)
+
+
+def _open_card(ctx: StepContext, product_id: int) -> StepResult:
+    info = product_card.load(ctx, product_id)
+    if info is None:
+        ctx.say(ctx._(product_card.NOT_AVAILABLE))
+        return _show_home(ctx)
+    product_card.show(ctx, info)
+    return StepResult(Step.CARD, {"pid": product_id})
+
+
+def _reshow_card(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(PLEASE_CHOOSE))
+    return _open_card(ctx, int(ctx.data["pid"])) if "pid" in ctx.data else _show_current(ctx)
+
+
+def _show_home(ctx: StepContext) -> StepResult:
+    collections = ctx.session.scalars(
+        select(Collection).where(Collection.active.is_(True)).order_by(Collection.id).limit(3)
+    )
+    choices = [Choice(ctx._(label), f"cat:{category.value}") for category, label in _labels()]
+    choices[:0] = [Choice(collection.title, f"col:{collection.id}") for collection in collections]
+    choices.append(Choice(ctx._(SEARCH), "search"))
+    ctx.ask(ctx._(WHAT_TO_SEE), choices)
+    return StepResult(Step.PICK, {"list": None})
+
+
+def _ask_query(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(WHAT_ARE_YOU_LOOKING_FOR))
+    return StepResult(Step.QUERY)
+
+
+def _search(ctx: StepContext, text: str) -> StepResult:
+    words = " ".join(browse.search_tokens(text))
+    return _show_list(ctx, {"kind": "search", "key": words, "after": None})
+
+
+def _show_current(ctx: StepContext) -> StepResult:
+    listing = ctx.data.get("list")
+    return _show_list(ctx, dict(listing)) if listing else _show_home(ctx)
+
+
+def _show_list(ctx: StepContext, listing: dict[str, Any]) -> StepResult:
+    after = listing.get("after")
+    try:
+        page = _page(ctx, listing, after)
+    except browse.InvalidCursor:
+        listing["after"] = after = None
+        page = _page(ctx, listing, None)
+    if not page.items and after is None:
+        return _nothing(ctx, listing)
+    choices = [product_card.list_choice(ctx, item) for item in page.items]
+    if page.next_cursor is not None:
+        payload = f"more:{page.next_cursor}"
+        fits = len(payload.encode()) <= MAX_PAYLOAD_BYTES
+        choices.append(Choice(ctx._(MORE), payload if fits else "more:"))
+    choices.append(Choice(ctx._(product_card.BACK), "home"))
+    ctx.ask(_heading(ctx, listing), choices)
+    return StepResult(Step.PICK, {"list": listing, "next": page.next_cursor})
+
+
+def _page(ctx: StepContext, listing: dict[str, Any], after: str | None) -> browse.Page:
+    key = str(listing["key"])
+    if listing["kind"] == "search":
+        return browse.search(ctx.session, key, after=after, limit=PAGE_SIZE)
+    if listing["kind"] == "col":
+        return browse.browse(ctx.session, collection_id=int(key), after=after, limit=PAGE_SIZE)
+    return browse.browse(ctx.session, category=Category(key), after=after, limit=PAGE_SIZE)
+
+
+def _heading(ctx: StepContext, listing: dict[str, Any]) -> str:
+    if listing["kind"] == "search":
+        return ctx._(SEARCH_RESULTS).format(query=listing["key"])
+    if listing["kind"] == "col":
+        collection = ctx.session.get(Collection, int(listing["key"]))
+        if collection is not None and collection.description.strip():
+            return f"{collection.title}\n{collection.description.strip()}"
+        if collection is not None:
+            return collection.title
+    return ctx._(PICK_A_PIECE)
+
+
+def _nothing(ctx: StepContext, listing: dict[str, Any]) -> StepResult:
+    if listing["kind"] != "search":
+        ctx.ask(ctx._(NOTHING_HERE), [Choice(ctx._(product_card.BACK), "home")])
+        return StepResult(Step.PICK, {"list": None})
+    choices = [Choice(ctx._(label), f"cat:{category.value}") for category, label in _labels()]
+    choices.append(Choice(ctx._(SEARCH_AGAIN), "search"))
+    ctx.ask(ctx._(NOTHING_FOUND).format(query=listing["key"]), choices)
+    return StepResult(Step.PICK, {"list": None})
+
+
+def _labels() -> list[tuple[Category, str]]:
+    return list(CATEGORY_LABELS.items())
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {
+        Step.PICK: pick,
+        Step.QUERY: query,
+        Step.CARD: card,
+        Step.QUANTITY: quantity,
+    }
+    registry.add(Flow(FLOW, steps, start))
+    registry.add_menu_entry(MenuEntry("browse", SHOP_JEWELRY, FLOW, order=10))
+    registry.add_menu_entry(MenuEntry("search", SEARCH, FLOW, arg="search", order=20))
+    # t.me/<bot>?start=p-<id> and WhatsApp's "/start p-<id>" open a piece's card.
+    registry.add_start_route("p-", FLOW)

@@ -1,0 +1,173 @@
+"""My orders (as a buyer): the list with each status, an order's details, paying an unpaid
+one, and cancelling one before anything has shipped."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from conversations.countries import country_name
+from conversations.flow import END, Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
+from conversations.flows import cart, checkout, product_card
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound, LinkButton, Outbound
+from conversations.notify import orders as order_notices
+from payments.completion import refund_cancelled_order
+from store.errors import InvalidTransition
+from store.models import LineStatus, Order, OrderStatus
+from store.money import Money
+from store.services import orders
+
+FLOW = "purchases"
+
+MY_ORDERS = checkout.MY_ORDERS
+NO_ORDERS = N_("You have no orders yet.")
+YOUR_ORDERS = N_("Your orders:")
+ORDER_ITEM = N_("{code} — {status} — {total}")
+ORDER_HEADING = N_("Order {code}: {status}")
+CANCEL_ORDER = N_("Cancel order")
+SURE_TO_CANCEL = N_("Cancel order {code}?")
+YES_CANCEL = N_("Yes, cancel it")
+NO_KEEP = N_("No, keep it")
+CANCELLED = N_("Order {code} is cancelled.")
+REFUND_COMING = N_("Your payment of {amount} will be refunded.")
+TOO_LATE = N_("Sorry, order {code} can't be cancelled any more: it has already shipped.")
+
+STATUS_LABELS: dict[OrderStatus, str] = {
+    OrderStatus.PENDING_PAYMENT: N_("Waiting for payment"),
+    OrderStatus.PAID: N_("Paid"),
+    OrderStatus.SHIPPED: N_("Shipped"),
+    OrderStatus.DELIVERED: N_("Delivered"),
+    OrderStatus.CANCELLED: N_("Cancelled"),
+    OrderStatus.EXPIRED: N_("Expired (not paid)"),
+    OrderStatus.REFUNDED: N_("Refunded"),
+}
+_SHIPPED_LINES = frozenset({LineStatus.SHIPPED, LineStatus.DELIVERED})
+
+
+class Step(StrEnum):
+    LIST = "list"
+    DETAIL = "detail"
+    CANCEL = "cancel"
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    return show_list(ctx)
+
+
+def show_list(ctx: StepContext) -> StepResult:
+    mine = orders.orders_for_buyer(ctx.session, ctx.user.id, limit=10)
+    if not mine:
+        ctx.ask(ctx._(NO_ORDERS), [Choice(ctx._(product_card.KEEP_SHOPPING), "menu:browse")])
+        return StepResult(END)
+    choices = [
+        Choice(
+            ctx._(ORDER_ITEM).format(
+                code=order.code, status=_status(ctx, order), total=_total(ctx, order)
+            ),
+            f"o:{order.id}",
+        )
+        for order in mine
+    ]
+    ctx.ask(ctx._(YOUR_ORDERS), choices)
+    return StepResult(Step.LIST)
+
+
+def pick_order(ctx: StepContext, inbound: Inbound) -> StepResult:
+    kind, _, value = (inbound.payload or "").partition(":")
+    if kind == "o" and value.isdigit():
+        return show_order(ctx, int(value))
+    return show_list(ctx)
+
+
+def order_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
+    kind, _, value = (inbound.payload or "").partition(":")
+    if not value.isdigit():
+        return show_list(ctx)
+    order = checkout.own_order(ctx.session, ctx.user.id, int(value))
+    if kind == "pay":
+        return checkout.pay_with_demo_card(ctx, order)
+    if kind == "cancel":
+        ctx.ask(
+            ctx._(SURE_TO_CANCEL).format(code=order.code),
+            [Choice(ctx._(YES_CANCEL), f"yes:{order.id}"), Choice(ctx._(NO_KEEP), f"o:{order.id}")],
+        )
+        return StepResult(Step.CANCEL)
+    return show_order(ctx, order.id)
+
+
+def confirm_cancel(ctx: StepContext, inbound: Inbound) -> StepResult:
+    kind, _, value = (inbound.payload or "").partition(":")
+    if kind != "yes" or not value.isdigit():
+        return show_order(ctx, int(value)) if value.isdigit() else show_list(ctx)
+    order = orders.lock_order(ctx.session, int(value))
+    was_paid = order.status == OrderStatus.PAID
+    try:
+        # The service re-checks that this person is the buyer (payloads are untrusted).
+        order = orders.cancel_order(ctx.session, ctx.user.id, order.id, ctx.now)
+    except InvalidTransition:
+        ctx.say(ctx._(TOO_LATE).format(code=order.code))
+        return show_order(ctx, order.id)
+    ctx.say(ctx._(CANCELLED).format(code=order.code))
+    if was_paid:
+        refund = refund_cancelled_order(ctx.session, order)
+        ctx.say(ctx._(REFUND_COMING).format(amount=refund.format(ctx.user.locale)))
+        # Only artisans who were told of the order (it was paid) hear that it is off.
+        order_notices.order_cancelled(ctx.session, order, ctx.now)
+    return show_list(ctx)
+
+
+def show_order(ctx: StepContext, order_id: int) -> StepResult:
+    order = checkout.own_order(ctx.session, ctx.user.id, order_id)
+    locale = ctx.user.locale
+    text = [ctx._(ORDER_HEADING).format(code=order.code, status=_status(ctx, order))]
+    text += [
+        ctx._(cart.LINE).format(
+            quantity=line.quantity,
+            title=line.title,
+            total=Money(line.line_total_minor, order.currency).format(locale),
+        )
+        for line in order.lines
+    ]
+    text.append(ctx._(checkout.TOTAL).format(amount=_total(ctx, order)))
+    text.append(
+        ctx._(checkout.SHIP_TO).format(
+            name=order.shipping_name,
+            address=" ".join(order.shipping_address.split()),
+            country=country_name(order.shipping_country, locale),
+        )
+    )
+    choices: list[Choice] = []
+    links: tuple[LinkButton, ...] = ()
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        links = (checkout.payment_link(ctx, order),)
+        demo = checkout.demo_choice(ctx, order)
+        choices += [demo] if demo else []
+    if _cancellable(order):
+        choices.append(Choice(ctx._(CANCEL_ORDER), f"cancel:{order.id}"))
+    choices.append(Choice(ctx._(product_card.BACK), "back"))
+    ctx.reply(Outbound(text="\n".join(text), choices=tuple(choices), links=links))
+    return StepResult(Step.DETAIL)
+
+
+def _cancellable(order: Order) -> bool:
+    if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
+        return False
+    return not any(line.status in _SHIPPED_LINES for line in order.lines)
+
+
+def _status(ctx: StepContext, order: Order) -> str:
+    return ctx._(STATUS_LABELS[order.status])
+
+
+def _total(ctx: StepContext, order: Order) -> str:
+    return Money(order.total_minor, order.currency).format(ctx.user.locale)
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {
+        Step.LIST: pick_order,
+        Step.DETAIL: order_menu,
+        Step.CANCEL: confirm_cancel,
+    }
+    registry.add(Flow(FLOW, steps, start))
+    registry.add_menu_entry(MenuEntry("purchases", MY_ORDERS, FLOW, order=40))

@@ -1,0 +1,144 @@
+"""The buyer's cart: what is in it (with pieces that sold out meanwhile flagged), change a
+quantity, remove a piece, go to checkout."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from conversations.flow import END, Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
+from conversations.flows import product_card
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound
+from store.services import carts
+from store.services.carts import CartLine, CartProblem, OwnProduct, ProductNotForSale
+from store.services.inventory import InsufficientStock
+
+FLOW = "cart"
+
+MY_CART = product_card.MY_CART
+YOUR_CART = N_("Your cart:")
+EMPTY = N_("Your cart is empty.")
+LINE = N_("{quantity} × {title} — {total}")
+LINE_SOLD_OUT = N_("{quantity} × {title} — sold out")
+LINE_NOT_ENOUGH = N_("{quantity} × {title} — only {available} left")
+LINE_NOT_FOR_SALE = N_("{quantity} × {title} — no longer for sale")
+SUBTOTAL = N_("Subtotal: {amount}")
+FIX_FIRST = N_("Please change or remove the marked pieces before checkout.")
+CHANGE_LINE = N_("Change: {title}")
+LINE_MENU = N_("{title}: {quantity} in your cart.")
+CHANGE_QUANTITY = N_("Change quantity")
+REMOVE = N_("Remove")
+HOW_MANY_NOW = N_("How many would you like? Type a number (0 removes it).")
+REMOVED = N_("Removed {title} from your cart.")
+
+_PROBLEM_LINES = {
+    CartProblem.SOLD_OUT: LINE_SOLD_OUT,
+    CartProblem.NOT_ENOUGH: LINE_NOT_ENOUGH,
+    CartProblem.NOT_FOR_SALE: LINE_NOT_FOR_SALE,
+}
+
+
+class Step(StrEnum):
+    VIEW = "view"
+    LINE = "line"
+    QUANTITY = "quantity"
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    return show(ctx)
+
+
+def show(ctx: StepContext, heading: str = "") -> StepResult:
+    view = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
+    if view.is_empty:
+        ctx.ask(
+            ctx._(EMPTY),
+            [Choice(ctx._(product_card.KEEP_SHOPPING), "menu:browse")],
+        )
+        return StepResult(END)
+    text = [heading] if heading else []
+    text.append(ctx._(YOUR_CART))
+    text += [_line_text(ctx, line) for line in view.lines]
+    text.append(ctx._(SUBTOTAL).format(amount=view.subtotal.format(ctx.user.locale)))
+    if not view.ready_to_order:
+        text.append(ctx._(FIX_FIRST))
+    choices = [
+        Choice(ctx._(CHANGE_LINE).format(title=line.title), f"line:{line.product_id}")
+        for line in view.lines
+    ]
+    if view.ready_to_order:
+        choices.insert(0, Choice(ctx._(product_card.CHECKOUT), "checkout"))
+    choices.append(Choice(ctx._(product_card.KEEP_SHOPPING), "browse"))
+    ctx.ask("\n".join(text), choices)
+    return StepResult(Step.VIEW)
+
+
+def view(ctx: StepContext, inbound: Inbound) -> StepResult:
+    kind, _, value = (inbound.payload or "").partition(":")
+    if kind == "checkout":
+        return ctx.begin("checkout")
+    if kind == "browse":
+        return ctx.begin("browse")
+    if kind == "p" and value.isdigit():  # a similar piece offered after a sell-out
+        return ctx.begin("browse", value)
+    if kind == "line" and value.isdigit():
+        line = _line(ctx, int(value))
+        if line is not None:
+            ctx.ask(
+                ctx._(LINE_MENU).format(title=line.title, quantity=line.quantity),
+                [
+                    Choice(ctx._(CHANGE_QUANTITY), f"qty:{line.product_id}"),
+                    Choice(ctx._(REMOVE), f"rm:{line.product_id}"),
+                    Choice(ctx._(product_card.BACK), "back"),
+                ],
+            )
+            return StepResult(Step.LINE, {"pid": line.product_id})
+    return show(ctx)
+
+
+def line_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
+    kind, _, value = (inbound.payload or "").partition(":")
+    if kind == "qty" and value.isdigit():
+        ctx.say(ctx._(HOW_MANY_NOW))
+        return StepResult(Step.QUANTITY, {"pid": int(value)})
+    if kind == "rm" and value.isdigit():
+        line = _line(ctx, int(value))
+        carts.remove_from_cart(ctx.session, ctx.user.id, int(value), now=ctx.now)
+        heading = ctx._(REMOVED).format(title=line.title) if line else ""
+        return show(ctx, heading)
+    return show(ctx)
+
+
+def quantity(ctx: StepContext, inbound: Inbound) -> StepResult:
+    text = inbound.text.strip()
+    if not text.isdigit() or int(text) > 999:
+        ctx.say(ctx._(product_card.TYPE_A_NUMBER))
+        return StepResult(Step.QUANTITY)
+    product_id = int(ctx.data["pid"])
+    try:
+        change = carts.set_quantity(ctx.session, ctx.user.id, product_id, int(text), now=ctx.now)
+    except (InsufficientStock, ProductNotForSale, OwnProduct):
+        return show(ctx, ctx._(product_card.JUST_SOLD_OUT))
+    heading = ctx._(product_card.CAPPED).format(count=change.quantity) if change.capped else ""
+    return show(ctx, heading)
+
+
+def _line(ctx: StepContext, product_id: int) -> CartLine | None:
+    view_ = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
+    return next((line for line in view_.lines if line.product_id == product_id), None)
+
+
+def _line_text(ctx: StepContext, line: CartLine) -> str:
+    if line.problem is None:
+        return ctx._(LINE).format(
+            quantity=line.quantity, title=line.title, total=line.line_total.format(ctx.user.locale)
+        )
+    return ctx._(_PROBLEM_LINES[line.problem]).format(
+        quantity=line.quantity, title=line.title, available=line.available
+    )
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {Step.VIEW: view, Step.LINE: line_menu, Step.QUANTITY: quantity}
+    registry.add(Flow(FLOW, steps, start))
+    registry.add_menu_entry(MenuEntry("cart", MY_CART, FLOW, order=30))

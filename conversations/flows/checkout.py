@@ -1,0 +1,211 @@
+"""Checkout: where to send the pieces, a summary, the order (stock held), a link to pay.
+
+Placing the order is safe to tap twice: the orders service locks the cart, and a second
+tap finds it empty. The payment link comes from the payments port; the demo provider has no
+card form, so it also gets a "Pay now (demo card)" choice — the one demo-only branch.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from conversations.countries import country_name, resolve_country
+from conversations.flow import END, Flow, FlowRegistry, StepContext, StepFn, StepResult
+from conversations.flows import cart, product_card
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound, LinkButton, Outbound
+from payments.demo import DemoPayments
+from store.errors import PermissionDenied
+from store.models import Order
+from store.money import Money
+from store.services import carts, orders
+from store.services.inventory import InsufficientStock
+from store.services.shipping import ADDRESS_MAX, NAME_MAX, ShippingDetails
+
+FLOW = "checkout"
+
+ASK_NAME = N_("Who should we send it to? Please type the full name.")
+ASK_ADDRESS = N_("Please type the delivery address: street, town, postcode.")
+ASK_COUNTRY = N_("Which country? Type its name, like Germany, or its code, like DE.")
+BAD_NAME = N_("Please type a name (at most 120 letters).")
+BAD_ADDRESS = N_("Please type the address (at most 1000 letters).")
+UNKNOWN_COUNTRY = N_("Sorry, I don't know the country “{text}”. Please type its name or code.")
+SUMMARY = N_("Please check your order:")
+TOTAL = N_("Total: {amount}")
+SHIP_TO = N_("Ship to: {name}, {address}, {country}")
+PLACE_ORDER = N_("Place order")
+CHANGE_DETAILS = N_("Change details")
+PLACED = N_("Order {code} is placed. We hold these pieces for {minutes} minutes.")
+PAY_BUTTON = N_("Pay {amount}")
+PAY_HERE = N_("Please pay with the link below.")
+PAY_DEMO = N_("Pay now (demo card)")
+STILL_WAITING = N_("Order {code} is waiting for your payment.")
+THANK_YOU = N_("Thank you! We'll tell you when your pieces are on their way.")
+ALREADY_PAID = N_("Order {code} is already paid. Thank you!")
+CANNOT_TAKE_PAYMENT = N_(
+    "Sorry, order {code} can no longer be paid: its time ran out and the pieces are gone. "
+    "Your money will be refunded."
+)
+MY_ORDERS = N_("My orders")
+
+
+class Step(StrEnum):
+    NAME = "name"
+    ADDRESS = "address"
+    COUNTRY = "country"
+    CONFIRM = "confirm"
+    PAY = "pay"
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    view = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
+    if not view.ready_to_order:
+        return ctx.begin(cart.FLOW)  # empty, or something to fix first: the cart says what
+    ctx.say(ctx._(ASK_NAME))
+    return StepResult(Step.NAME)
+
+
+def name(ctx: StepContext, inbound: Inbound) -> StepResult:
+    text = " ".join(inbound.text.split())
+    if not text or len(text) > NAME_MAX:
+        ctx.say(ctx._(BAD_NAME))
+        return StepResult(Step.NAME)
+    ctx.say(ctx._(ASK_ADDRESS))
+    return StepResult(Step.ADDRESS, {"name": text})
+
+
+def address(ctx: StepContext, inbound: Inbound) -> StepResult:
+    text = inbound.text.strip()
+    if not text or len(text) > ADDRESS_MAX:
+        ctx.say(ctx._(BAD_ADDRESS))
+        return StepResult(Step.ADDRESS)
+    ctx.say(ctx._(ASK_COUNTRY))
+    return StepResult(Step.COUNTRY, {"address": text})
+
+
+def country(ctx: StepContext, inbound: Inbound) -> StepResult:
+    code = resolve_country(inbound.text)
+    if code is None:
+        ctx.say(ctx._(UNKNOWN_COUNTRY).format(text=inbound.text.strip()[:60]))
+        return StepResult(Step.COUNTRY)
+    ctx.data["country"] = code
+    return _summary(ctx)
+
+
+def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == "edit":
+        ctx.say(ctx._(ASK_NAME))
+        return StepResult(Step.NAME)
+    if inbound.payload != "place":
+        return _summary(ctx)
+    shipping = ShippingDetails(ctx.data["name"], ctx.data["address"], ctx.data["country"])
+    try:
+        order = orders.place_order(
+            ctx.session,
+            ctx.user.id,
+            ctx.channel,
+            ctx.shop.config.pricing,
+            shipping,
+            ctx.now,
+            ctx.shop.config.reservation,
+        )
+    except orders.EmptyCart:
+        return ctx.begin(cart.FLOW)
+    except InsufficientStock:
+        ctx.say(ctx._(product_card.JUST_SOLD_OUT))
+        return ctx.begin(cart.FLOW)
+    minutes = int(ctx.shop.config.reservation.total_seconds() // 60)
+    ctx.say(ctx._(PLACED).format(code=order.code, minutes=minutes))
+    offer_payment(ctx, order)
+    return StepResult(Step.PAY, {"order_id": order.id})
+
+
+def pay(ctx: StepContext, inbound: Inbound) -> StepResult:
+    order = own_order(ctx.session, ctx.user.id, int(ctx.data["order_id"]))
+    if inbound.payload == f"pay:{order.id}":
+        return pay_with_demo_card(ctx, order)
+    ctx.say(ctx._(STILL_WAITING).format(code=order.code))
+    offer_payment(ctx, order)
+    return StepResult(Step.PAY)
+
+
+def pay_with_demo_card(ctx: StepContext, order: Order) -> StepResult:
+    """The demo provider "confirms" the payment, through the path a real webhook takes."""
+    demo = ctx.shop.payments
+    if not isinstance(demo, DemoPayments):
+        raise PermissionDenied("pay with the demo card", ctx.user.id)
+    result = demo.confirm(ctx.session, order.code, ctx.now)
+    after = [Choice(ctx._(MY_ORDERS), "menu:purchases")]
+    if result.refund_due:
+        ctx.ask(ctx._(CANNOT_TAKE_PAYMENT).format(code=order.code), after)
+    elif result.newly_paid:
+        ctx.ask(ctx._(THANK_YOU), after)  # "Payment received" is the notification's
+    else:
+        ctx.ask(ctx._(ALREADY_PAID).format(code=order.code), after)
+    return StepResult(END)
+
+
+def own_order(session: Session, user_id: int, order_id: int) -> Order:
+    order = orders.get_order(session, order_id)
+    if order.buyer_user_id != user_id:
+        raise PermissionDenied(f"see order {order_id}", user_id)
+    return order
+
+
+def offer_payment(ctx: StepContext, order: Order) -> None:
+    """The pay link from the payments port, and with the demo provider a demo-card choice."""
+    demo = demo_choice(ctx, order)
+    choices = (demo,) if demo else ()
+    ctx.reply(Outbound(text=ctx._(PAY_HERE), links=(payment_link(ctx, order),), choices=choices))
+
+
+def payment_link(ctx: StepContext, order: Order) -> LinkButton:
+    checkout = ctx.shop.payments.start_checkout(
+        ctx.session, order, locale=ctx.user.locale, now=ctx.now
+    )
+    total = Money(order.total_minor, order.currency).format(ctx.user.locale)
+    return LinkButton(ctx._(PAY_BUTTON).format(amount=total), checkout.url)
+
+
+def demo_choice(ctx: StepContext, order: Order) -> Choice | None:
+    if ctx.shop.payments.name != DemoPayments.name:
+        return None
+    return Choice(ctx._(PAY_DEMO), f"pay:{order.id}")
+
+
+def _summary(ctx: StepContext) -> StepResult:
+    view = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
+    if not view.ready_to_order:
+        return ctx.begin(cart.FLOW)
+    locale = ctx.user.locale
+    text = [ctx._(SUMMARY)]
+    text += [
+        ctx._(cart.LINE).format(
+            quantity=line.quantity, title=line.title, total=line.line_total.format(locale)
+        )
+        for line in view.lines
+    ]
+    text.append(ctx._(TOTAL).format(amount=view.subtotal.format(locale)))
+    text.append(
+        ctx._(SHIP_TO).format(
+            name=ctx.data["name"],
+            address=" ".join(ctx.data["address"].split()),
+            country=country_name(ctx.data["country"], locale),
+        )
+    )
+    choices = [Choice(ctx._(PLACE_ORDER), "place"), Choice(ctx._(CHANGE_DETAILS), "edit")]
+    ctx.ask("\n".join(text), choices)
+    return StepResult(Step.CONFIRM)
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {
+        Step.NAME: name,
+        Step.ADDRESS: address,
+        Step.COUNTRY: country,
+        Step.CONFIRM: confirm,
+        Step.PAY: pay,
+    }
+    registry.add(Flow(FLOW, steps, start))

@@ -1,0 +1,217 @@
+"""A piece as a buyer sees it — photo, price, the artisan and what she receives — and putting
+it in the cart. The steps that call these live in `browsing` (the "browse" flow)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from sqlalchemy import select
+
+from conversations.flow import StepContext
+from conversations.i18n import N_
+from conversations.messages import Choice, ImageRef, LinkButton, Outbound
+from store.models import Artisan, Product, ProductPhoto, ProductStatus, User
+from store.money import Money
+from store.services import browse, carts
+from store.services.carts import OwnProduct, ProductNotForSale
+from store.services.inventory import InsufficientStock
+
+MATERIALS = N_("Made of {materials}")
+MADE_BY = N_("Made by {shop}, {location}")
+RECEIVES = N_("{name} receives {amount}")
+PIECES_LEFT = N_("Pieces left: {count}")
+SOLD_OUT = N_("Sold out")
+ADD_TO_CART = N_("Add to cart")
+BUY_NOW = N_("Buy now")
+SHARE = N_("Share")
+BACK = N_("Back")
+SHARE_TEXT = N_("Share this piece with a friend:\n{url}")
+OPEN_IN_TELEGRAM = N_("Open in Telegram")
+OPEN_IN_WHATSAPP = N_("Open in WhatsApp")
+HOW_MANY = N_("How many would you like? There are {count}. Type a number.")
+TYPE_A_NUMBER = N_("Please type a number, like 2.")
+CAPPED = N_("Only {count} available, so I put {count} in your cart.")
+ADDED = N_("Added to your cart: {quantity} × {title}.")
+MY_CART = N_("My cart")
+CHECKOUT = N_("Checkout")
+KEEP_SHOPPING = N_("Keep shopping")
+JUST_SOLD_OUT = N_("Sorry, that piece just sold out.")
+NO_LONGER_FOR_SALE = N_("Sorry, that piece is no longer for sale.")
+SIMILAR = N_("You may like these:")
+OWN_PIECE = N_("This is your own piece, so you can't buy it.")
+NOT_AVAILABLE = N_("Sorry, I couldn't find that piece. It may have been removed.")
+
+STORY_MAX = 200
+ALTERNATIVES = 4
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    product: Product
+    artisan: Artisan
+    maker: User
+    cover_key: str | None
+
+
+def load(ctx: StepContext, product_id: int) -> CardInfo | None:
+    """A piece a buyer may look at (listed or sold out), or None."""
+    row = ctx.session.execute(
+        select(Product, Artisan, User)
+        .join(Artisan, Artisan.id == Product.artisan_id)
+        .join(User, User.id == Artisan.user_id)
+        .where(
+            Product.id == product_id,
+            Product.status.in_((ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    product, artisan, maker = row
+    keys = ctx.session.scalar(
+        select(ProductPhoto.keys).where(
+            ProductPhoto.product_id == product_id, ProductPhoto.position == 0
+        )
+    )
+    cover = (keys or {}).get("medium") or (keys or {}).get("large")
+    return CardInfo(product, artisan, maker, str(cover) if cover else None)
+
+
+def buyer_price(ctx: StepContext, product: Product, *, has_mentor: bool = False) -> str:
+    """The unit price in the store currency, written the buyer's way."""
+    assert product.price_minor is not None  # listed pieces always have a price
+    quote_ = ctx.shop.config.pricing.quote_line(
+        Money(product.price_minor, product.currency), 1, has_mentor=has_mentor
+    )
+    return quote_.unit_price.format(ctx.user.locale)
+
+
+def show(ctx: StepContext, card: CardInfo) -> None:
+    product, artisan = card.product, card.artisan
+    assert product.price_minor is not None
+    available = max(product.stock_available, 0)
+    for_sale = product.status == ProductStatus.ACTIVE and available > 0
+    lines = [
+        product.title,
+        buyer_price(ctx, product, has_mentor=artisan.mentor_id is not None),
+        ctx._(MATERIALS).format(materials=", ".join(product.materials)),
+        ctx._(MADE_BY).format(shop=artisan.shop_name, location=artisan.location).rstrip(", "),
+    ]
+    if artisan.story.strip():
+        lines.append(f"“{_trim(artisan.story, STORY_MAX)}”")
+    share = Money(product.price_minor, product.currency).format(ctx.user.locale)
+    lines.append(ctx._(RECEIVES).format(name=_first_name(card), amount=share))
+    lines.append(ctx._(PIECES_LEFT).format(count=available) if for_sale else ctx._(SOLD_OUT))
+    choices = [Choice(ctx._(SHARE), f"share:{product.id}"), Choice(ctx._(BACK), "back")]
+    if for_sale:
+        choices[:0] = [
+            Choice(ctx._(ADD_TO_CART), f"add:{product.id}"),
+            Choice(ctx._(BUY_NOW), f"buy:{product.id}"),
+        ]
+    image = ImageRef(key=card.cover_key) if card.cover_key else None
+    ctx.reply(Outbound(text="\n".join(lines), image=image, choices=tuple(choices)))
+
+
+def share(ctx: StepContext, card: CardInfo) -> None:
+    """The piece's public link, and deep links into the chats that are configured."""
+    config = ctx.shop.config
+    product = card.product
+    url = f"{config.public_base_url.rstrip('/')}/p/{product.slug or product.id}"
+    links: list[LinkButton] = []
+    if config.telegram_bot_username:
+        links.append(
+            LinkButton(
+                ctx._(OPEN_IN_TELEGRAM),
+                f"https://t.me/{config.telegram_bot_username}?start=p-{product.id}",
+            )
+        )
+    if config.whatsapp_number:
+        number = config.whatsapp_number.lstrip("+")
+        links.append(
+            LinkButton(
+                ctx._(OPEN_IN_WHATSAPP),
+                f"https://wa.me/{number}?text={quote(f'/start p-{product.id}')}",
+            )
+        )
+    choices = (
+        Choice(ctx._(ADD_TO_CART), f"add:{product.id}"),
+        Choice(ctx._(BACK), "back"),
+    )
+    ctx.reply(Outbound(text=ctx._(SHARE_TEXT).format(url=url), links=tuple(links), choices=choices))
+
+
+def ask_quantity(ctx: StepContext, card: CardInfo) -> None:
+    # No choices here: a typed "2" must stay a number, not become the second choice.
+    ctx.say(ctx._(HOW_MANY).format(count=max(card.product.stock_available, 0)))
+
+
+def parse_quantity(text: str) -> int | None:
+    stripped = text.strip()
+    return int(stripped) if stripped.isdigit() and 0 < int(stripped) < 1000 else None
+
+
+def put_in_cart(ctx: StepContext, product_id: int, quantity: int) -> carts.CartChange | None:
+    """Add to the buyer's cart and say so; on a sold-out or unlisted piece, say that kindly
+    and offer similar pieces (as `p:<id>` choices). None when nothing was added."""
+    try:
+        change = carts.add_to_cart(ctx.session, ctx.user.id, product_id, quantity, now=ctx.now)
+    except OwnProduct:
+        ctx.ask(ctx._(OWN_PIECE), [Choice(ctx._(BACK), "back")])
+        return None
+    except (InsufficientStock, ProductNotForSale) as refused:
+        sold_out = isinstance(refused, InsufficientStock)
+        sorry(ctx, product_id, ctx._(JUST_SOLD_OUT if sold_out else NO_LONGER_FOR_SALE))
+        return None
+    return change
+
+
+def confirm_added(ctx: StepContext, change: carts.CartChange, title: str) -> None:
+    if change.capped:
+        ctx.say(ctx._(CAPPED).format(count=change.quantity))
+    ctx.ask(
+        ctx._(ADDED).format(quantity=change.quantity, title=title),
+        [
+            Choice(ctx._(MY_CART), "go:cart"),
+            Choice(ctx._(CHECKOUT), "go:checkout"),
+            Choice(ctx._(KEEP_SHOPPING), "back"),
+        ],
+    )
+
+
+def sorry(ctx: StepContext, product_id: int, text: str) -> None:
+    """A kind "sold out" and a few other pieces: the same artisan's first, else the category's."""
+    product = ctx.session.get(Product, product_id)
+    others: list[browse.ProductCard] = []
+    if product is not None:
+        others = _others(ctx, browse.browse(ctx.session, artisan_id=product.artisan_id), product_id)
+        if not others and product.category is not None:
+            others = _others(ctx, browse.browse(ctx.session, category=product.category), product_id)
+    if not others:
+        ctx.ask(text, [Choice(ctx._(KEEP_SHOPPING), "back")])
+        return
+    ctx.say(text)
+    choices = [list_choice(ctx, card) for card in others]
+    ctx.ask(ctx._(SIMILAR), [*choices, Choice(ctx._(KEEP_SHOPPING), "back")])
+
+
+def list_choice(ctx: StepContext, card: browse.ProductCard) -> Choice:
+    """ "Maasai collar — US$37.73": a piece in a list, priced in the store currency."""
+    quote_ = ctx.shop.config.pricing.quote_line(card.price, 1, has_mentor=False)
+    label = f"{card.title} — {quote_.unit_price.format(ctx.user.locale)}"
+    return Choice(label, f"p:{card.product_id}")
+
+
+def _others(ctx: StepContext, page: browse.Page, product_id: int) -> list[browse.ProductCard]:
+    return [card for card in page.items if card.product_id != product_id][:ALTERNATIVES]
+
+
+def _first_name(card: CardInfo) -> str:
+    words = card.maker.display_name.split()
+    return words[0] if words else card.artisan.shop_name
+
+
+def _trim(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 1].rsplit(" ", 1)[0] + "…"
