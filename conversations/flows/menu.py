@@ -15,6 +15,11 @@ LANGUAGE = N_("Language")
 HELP = N_("Help")
 
 _PAYLOAD_PREFIX = "menu:"
+# A photo sent at the menu or outside any flow starts this flow (when registered) with
+# `PHOTO_ARG`, and the photo goes on to the step it starts at: an artisan lists a piece by
+# just sending its picture.
+PHOTO_FLOW = "listing"
+PHOTO_ARG = "photos"
 
 
 class Step(StrEnum):
@@ -27,6 +32,8 @@ def start(ctx: StepContext, arg: str) -> StepResult:
 
 
 def choose(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.photos and ctx.registry.has_flow(PHOTO_FLOW):
+        return _begin_with_photos(ctx, inbound)
     entry = _chosen_entry(ctx, inbound)
     if entry is None:
         _show(ctx, ctx._(NOT_UNDERSTOOD))
@@ -35,7 +42,10 @@ def choose(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def fallback(ctx: StepContext, inbound: Inbound) -> StepResult:
-    """A message outside any flow: follow a menu choice it resolved to, else show the menu."""
+    """A message outside any flow: follow a menu choice it resolved to, hand photos to
+    `PHOTO_FLOW`, else show the menu."""
+    if inbound.photos and ctx.registry.has_flow(PHOTO_FLOW):
+        return _begin_with_photos(ctx, inbound)
     entry = _chosen_entry(ctx, inbound)
     return ctx.begin(entry.flow, entry.arg) if entry else ctx.begin(FlowRegistry.MENU)
 
@@ -43,6 +53,18 @@ def fallback(ctx: StepContext, inbound: Inbound) -> StepResult:
 def start_help(ctx: StepContext, arg: str) -> StepResult:
     ctx.say(ctx._(replies.HELP))
     return StepResult(END)
+
+
+def _begin_with_photos(ctx: StepContext, inbound: Inbound) -> StepResult:
+    """Start `PHOTO_FLOW` and let the step it starts at read this message (the photos)."""
+    started = ctx.begin(PHOTO_FLOW, PHOTO_ARG)
+    if started.next is END or ctx.flow != PHOTO_FLOW:
+        return started  # it answered by itself (e.g. "open a shop first")
+    step, read = ctx.registry.flow(PHOTO_FLOW).step(started.next.value)
+    ctx.step = step.value
+    if started.data:
+        ctx.data.update(started.data)
+    return read(ctx, inbound)
 
 
 def _show(ctx: StepContext, text: str) -> None:

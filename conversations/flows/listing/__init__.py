@@ -1,0 +1,178 @@
+"""Listing a piece by sending photos: photos → title → price → category → materials →
+quantity → description → preview → submit for review.
+
+It starts from the menu ("List a piece"), or when an artisan simply sends a photo outside any
+flow (the menu hands that message on: see `menu.PHOTO_FLOW`). An unfinished draft is offered
+to be continued. A person without a shop is sent to open one (the "onboarding" flow) when
+that flow exists.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from conversations.flow import (
+    END,
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    StepContext,
+    StepFn,
+    StepResult,
+    with_role,
+)
+from conversations.flows.language import PICK_ONE
+from conversations.flows.listing import details, photos_step, preview
+from conversations.flows.listing.draft import (
+    FLOW,
+    PRODUCT_ID,
+    RESUME_ID,
+    RESUME_STEP,
+    WITH_PHOTOS,
+    Step,
+    artisan_of,
+    keep_draft,
+    resume_step,
+    unfinished_draft,
+)
+from conversations.flows.listing.prompts import ask, ask_photos
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound
+from store.models import Artisan, Product, ProductStatus, Role
+from store.services import catalog, people
+from store.services.catalog import ProductNotEditable
+
+LIST_A_PIECE = N_("List a piece")
+DRAFT_WAITING = N_("You have a listing you didn't finish.")
+CONTINUE_DRAFT = N_('Continue draft "{title}"')
+CONTINUE_UNTITLED = N_("Continue my draft")
+START_NEW = N_("Start a new one")
+GOING_ON = N_("Let's go on.")
+DRAFT_GONE = N_("That draft can't be changed any more. Let's start a new one.")
+OPEN_SHOP_FIRST = N_("To list a piece, first open your shop on Soko. Let's do it now.")
+PHOTO_FROM_NON_SELLER = N_(
+    "Would you like to sell your jewelry on Soko? First open your shop — it takes a few questions."
+)
+OPEN_MY_SHOP = N_("Open my shop")
+NOT_NOW = N_("Not now")
+ASK_FOR_INVITATION = N_(
+    "To sell on Soko you need a seller account. Ask the mentor who told you about Soko "
+    "for an invitation link, or ask a community manager."
+)
+
+ONBOARDING: Final = "onboarding"
+# `ctx.begin("listing", f"continue:{product_id}")` continues that piece (a draft or rejected).
+CONTINUE_ARG: Final = "continue:"
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    kept = dict(ctx.data)
+    ctx.data.clear()
+    artisan = people.artisan_for_user(ctx.session, ctx.user.id)
+    if artisan is None:
+        return _not_a_seller(ctx, sent_photo=arg == WITH_PHOTOS)
+    if arg == WITH_PHOTOS:
+        return StepResult(Step.PHOTOS)  # the photos that started it go to that step next
+    if arg.startswith(CONTINUE_ARG):
+        return _continue(ctx, artisan, arg.removeprefix(CONTINUE_ARG))
+    draft = unfinished_draft(ctx, artisan, kept.get(PRODUCT_ID))
+    if draft is None:
+        return ask_photos(ctx)
+    left_at = kept.get(RESUME_STEP) if kept.get(PRODUCT_ID) == draft.id else None
+    return _offer_draft(ctx, draft, left_at)
+
+
+def _continue(ctx: StepContext, artisan: Artisan, product_id: str) -> StepResult:
+    """Another flow (e.g. "My pieces") hands over a draft or a rejected piece to finish."""
+    if not product_id.isdecimal():
+        return ask_photos(ctx)
+    try:
+        # Re-checks that the piece is hers; a rejected piece becomes a draft again.
+        product = catalog.editable_product(
+            ctx.session, artisan.id, int(product_id), "continue a listing"
+        )
+    except ProductNotEditable:
+        ctx.say(ctx._(DRAFT_GONE))
+        return ask_photos(ctx)
+    ctx.data[PRODUCT_ID] = product.id
+    ctx.say(ctx._(GOING_ON))
+    return ask(ctx, resume_step(ctx, product, None))
+
+
+def _offer_draft(ctx: StepContext, draft: Product, left_at: object) -> StepResult:
+    label = (
+        ctx._(CONTINUE_DRAFT).format(title=draft.title) if draft.title else ctx._(CONTINUE_UNTITLED)
+    )
+    choices = (Choice(label, "draft:continue"), Choice(ctx._(START_NEW), "draft:new"))
+    ctx.ask(ctx._(DRAFT_WAITING), choices)
+    return StepResult(Step.RESUME, {RESUME_ID: draft.id, RESUME_STEP: left_at})
+
+
+def resume(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.photos:  # photos instead of an answer: a new piece
+        ctx.data.clear()
+        return photos_step.photos_step(ctx, inbound)
+    if inbound.payload == "draft:new":
+        ctx.data.clear()
+        return ask_photos(ctx)
+    artisan = artisan_of(ctx)
+    product = catalog.owned_product(
+        ctx.session, artisan.id, int(ctx.data[RESUME_ID]), "continue a draft"
+    )
+    left_at = ctx.data.get(RESUME_STEP)
+    if inbound.payload != "draft:continue":
+        ctx.say(ctx._(PICK_ONE))
+        return _offer_draft(ctx, product, left_at)
+    ctx.data.clear()
+    if product.status != ProductStatus.DRAFT:
+        ctx.say(ctx._(DRAFT_GONE))
+        return ask_photos(ctx)
+    ctx.data[PRODUCT_ID] = product.id
+    ctx.say(ctx._(GOING_ON))
+    return ask(ctx, resume_step(ctx, product, left_at))
+
+
+def _not_a_seller(ctx: StepContext, *, sent_photo: bool) -> StepResult:
+    if not ctx.registry.has_flow(ONBOARDING):
+        ctx.say(ctx._(ASK_FOR_INVITATION))
+        return StepResult(END)
+    if not sent_photo:
+        ctx.say(ctx._(OPEN_SHOP_FIRST))
+        return ctx.begin(ONBOARDING)
+    choices = (Choice(ctx._(OPEN_MY_SHOP), "sell:open"), Choice(ctx._(NOT_NOW), "sell:no"))
+    ctx.ask(ctx._(PHOTO_FROM_NON_SELLER), choices)
+    return StepResult(Step.SELLER)
+
+
+def seller(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == "sell:open":
+        return ctx.begin(ONBOARDING)
+    if inbound.payload == "sell:no":
+        return ctx.begin(FlowRegistry.MENU)
+    ctx.say(ctx._(PICK_ONE))
+    return _not_a_seller(ctx, sent_photo=True)
+
+
+STEPS: Final[dict[StrEnum, StepFn]] = {
+    Step.SELLER: seller,
+    Step.RESUME: resume,
+    Step.PHOTOS: photos_step.photos_step,
+    Step.TITLE: details.title_step,
+    Step.PRICE: details.price_step,
+    Step.PRICE_CONFIRM: details.price_confirm_step,
+    Step.CATEGORY: details.category_step,
+    Step.MATERIALS: details.materials_step,
+    Step.MATERIALS_FLAGGED: details.materials_flagged_step,
+    Step.QUANTITY: details.quantity_step,
+    Step.DESCRIPTION: details.description_step,
+    Step.PREVIEW: preview.preview_step,
+    Step.CHANGE: preview.change_step,
+}
+
+
+def register(registry: FlowRegistry) -> None:
+    registry.add(Flow(FLOW, STEPS, start, on_leave=keep_draft))
+    registry.add_menu_entry(
+        MenuEntry("list", LIST_A_PIECE, FLOW, visible=with_role(Role.ARTISAN), order=10)
+    )

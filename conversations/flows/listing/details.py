@@ -1,0 +1,239 @@
+"""The questions about the piece after its photos: title, price, category, materials,
+quantity and description. A mistake gets a specific, kind answer and the same question again."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from conversations import price_replies
+from conversations.flow import StepContext, StepResult
+from conversations.flows.language import PICK_ONE
+from conversations.flows.listing.draft import PENDING_PRICE, Step, artisan_of, draft_id
+from conversations.flows.listing.prompts import (
+    CATEGORY_PREFIX,
+    advance,
+    ask,
+    ask_description,
+    category_choices,
+)
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound
+from store.errors import PermissionDenied
+from store.models import Category
+from store.money import Money
+from store.prices import PriceRejected, parse_price
+from store.services import catalog, materials
+from store.services.catalog import InvalidProductDetail
+
+WORDS_PLEASE = N_("That's a photo — here I need an answer in words.")
+TITLE_TOO_LONG = N_("That name is too long. Please keep it under {max} letters.")
+TITLE_EMPTY = N_("Please type a name for the piece.")
+
+YES = N_("Yes, that's right")
+NO_CHANGE_IT = N_("No, change it")
+ASK_PRICE_AGAIN = N_("OK — what is the price? For example: 1500")
+
+MATERIALS_STANDARD = N_(
+    "Soko accepts only handmade pieces from upcycled metal, glass beads, horn, bone and "
+    "similar materials — no plastic and no ready-made parts. This may not fit: {materials}."
+)
+MATERIALS_CHOICE = N_(
+    "Change the materials, or continue? If you continue, a community manager will check."
+)
+CHANGE_MATERIALS = N_("Change materials")
+CONTINUE_ANYWAY = N_("Continue anyway")
+MANAGER_WILL_CHECK = N_("OK — a community manager will check the materials.")
+MATERIALS_TOO_MANY = N_("Please name at most {max} materials.")
+MATERIALS_TOO_LONG = N_("Please keep each material short, like: glass beads, brass wire.")
+
+QUANTITY_RANGE = N_("Please type a number from 1 to {max}, like 3.")
+DESCRIPTION_TOO_LONG = N_("That's a bit long. Please keep it under {max} letters.")
+
+MAX_QUANTITY: Final = 999
+_SKIP_WORDS: Final = frozenset({"skip", "ruka", "no", "hapana", "-"})
+_ENGLISH_NUMBERS: Final = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_SWAHILI_NUMBERS: Final = ("moja", "mbili", "tatu", "nne", "tano", "sita", "saba", "nane", "tisa")
+_NUMBER_WORDS: Final = {
+    **{word: n for n, word in enumerate(_ENGLISH_NUMBERS, 1)},
+    **{word: n for n, word in enumerate(_SWAHILI_NUMBERS, 1)},
+    "ten": 10,
+    "kumi": 10,
+}
+# "glass beads, brass and horn" / "shanga za kioo na shaba" → three / two materials.
+_MATERIAL_SEPARATORS: Final = re.compile(r"[,;/&+\n]|\b(?:and|na|with|pamoja)\b", re.IGNORECASE)
+
+_CATEGORIES: Final = frozenset(category.value for category in Category)
+
+
+def _photo_instead(ctx: StepContext, inbound: Inbound, step: Step) -> StepResult | None:
+    """A photo where words were asked for: say so and ask again."""
+    if inbound.photos and not inbound.text.strip():
+        ctx.say(ctx._(WORDS_PLEASE))
+        return ask(ctx, step)
+    return None
+
+
+def _ids(ctx: StepContext) -> tuple[int, int]:
+    product_id = draft_id(ctx)
+    if product_id is None:
+        raise PermissionDenied("edit a listing that was never started", ctx.user.id)
+    return artisan_of(ctx).id, product_id
+
+
+# --- title --------------------------------------------------------------------------------
+
+
+def title_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if (again := _photo_instead(ctx, inbound, Step.TITLE)) is not None:
+        return again
+    artisan_id, product_id = _ids(ctx)
+    try:
+        catalog.update_details(ctx.session, artisan_id, product_id, title=inbound.text)
+    except InvalidProductDetail as refused:
+        if refused.reason == "too_long":
+            ctx.say(ctx._(TITLE_TOO_LONG).format(max=catalog.MAX_TITLE))
+        else:
+            ctx.say(ctx._(TITLE_EMPTY))
+        return StepResult(Step.TITLE)
+    return advance(ctx, Step.TITLE)
+
+
+# --- price --------------------------------------------------------------------------------
+
+
+def price_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if (again := _photo_instead(ctx, inbound, Step.PRICE)) is not None:
+        return again
+    return _read_price(ctx, inbound.text)
+
+
+def _read_price(ctx: StepContext, text: str) -> StepResult:
+    config = ctx.shop.config
+    parsed = parse_price(text, config.artisan_currency, max_minor=config.max_price_minor)
+    if isinstance(parsed, PriceRejected):
+        most = Money(config.max_price_minor, config.artisan_currency)
+        ctx.say(price_replies.price_problem(ctx.translator, parsed, most))
+        return StepResult(Step.PRICE)
+    choices = (Choice(ctx._(YES), "price:yes"), Choice(ctx._(NO_CHANGE_IT), "price:no"))
+    ctx.ask(price_replies.confirm_price(ctx.translator, parsed), choices)
+    return StepResult(Step.PRICE_CONFIRM, {PENDING_PRICE: parsed.amount})
+
+
+def price_confirm_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == "price:yes":
+        artisan_id, product_id = _ids(ctx)
+        price = Money(int(ctx.data[PENDING_PRICE]), ctx.shop.config.artisan_currency)
+        catalog.set_price(
+            ctx.session, artisan_id, product_id, price, max_minor=ctx.shop.config.max_price_minor
+        )
+        ctx.data.pop(PENDING_PRICE, None)
+        return advance(ctx, Step.PRICE)
+    if inbound.payload == "price:no" or not inbound.text.strip():
+        ctx.say(ctx._(ASK_PRICE_AGAIN))
+        return StepResult(Step.PRICE)
+    return _read_price(ctx, inbound.text)  # she typed another price instead of yes / no
+
+
+# --- category -----------------------------------------------------------------------------
+
+
+def category_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    payload = inbound.payload or ""
+    chosen = payload.removeprefix(CATEGORY_PREFIX)
+    if not payload.startswith(CATEGORY_PREFIX) or chosen not in _CATEGORIES:
+        ctx.ask(ctx._(PICK_ONE), category_choices(ctx))
+        return StepResult(Step.CATEGORY)
+    artisan_id, product_id = _ids(ctx)
+    catalog.update_details(ctx.session, artisan_id, product_id, category=Category(chosen))
+    return advance(ctx, Step.CATEGORY)
+
+
+# --- materials ----------------------------------------------------------------------------
+
+
+def split_materials(text: str) -> list[str]:
+    """ "glass beads, brass and horn" → ["glass beads", "brass", "horn"]."""
+    parts = (" ".join(part.split()) for part in _MATERIAL_SEPARATORS.split(text))
+    return [part for part in parts if part]
+
+
+def materials_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if (again := _photo_instead(ctx, inbound, Step.MATERIALS)) is not None:
+        return again
+    named = split_materials(inbound.text)
+    if not named:
+        return ask(ctx, Step.MATERIALS)
+    artisan_id, product_id = _ids(ctx)
+    try:
+        catalog.update_details(ctx.session, artisan_id, product_id, materials=named)
+    except InvalidProductDetail as refused:
+        if refused.reason == "too_many":
+            ctx.say(ctx._(MATERIALS_TOO_MANY).format(max=catalog.MAX_MATERIALS))
+        else:
+            ctx.say(ctx._(MATERIALS_TOO_LONG))
+        return StepResult(Step.MATERIALS)
+    flagged = materials.assess_materials(named)
+    if not flagged:
+        return advance(ctx, Step.MATERIALS)
+    ctx.say(ctx._(MATERIALS_STANDARD).format(materials=", ".join(flagged)))
+    return _ask_flagged(ctx)
+
+
+def _ask_flagged(ctx: StepContext) -> StepResult:
+    choices = (
+        Choice(ctx._(CHANGE_MATERIALS), "mat:change"),
+        Choice(ctx._(CONTINUE_ANYWAY), "mat:keep"),
+    )
+    ctx.ask(ctx._(MATERIALS_CHOICE), choices)
+    return StepResult(Step.MATERIALS_FLAGGED)
+
+
+def materials_flagged_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == "mat:keep":
+        ctx.say(ctx._(MANAGER_WILL_CHECK))
+        return advance(ctx, Step.MATERIALS)
+    if inbound.payload == "mat:change":
+        return ask(ctx, Step.MATERIALS)
+    if inbound.text.strip() and not inbound.photos:
+        return materials_step(ctx, inbound)  # she typed the materials again straight away
+    ctx.say(ctx._(PICK_ONE))
+    return _ask_flagged(ctx)
+
+
+# --- quantity and description -------------------------------------------------------------
+
+
+def read_quantity(text: str) -> int | None:
+    word = text.strip().casefold().rstrip(".")
+    number = _NUMBER_WORDS.get(word)
+    if number is None and word.isdecimal() and len(word) <= 4:
+        number = int(word)
+    return number if number is not None and 1 <= number <= MAX_QUANTITY else None
+
+
+def quantity_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if (again := _photo_instead(ctx, inbound, Step.QUANTITY)) is not None:
+        return again
+    quantity = read_quantity(inbound.text)
+    if quantity is None:
+        ctx.say(ctx._(QUANTITY_RANGE).format(max=MAX_QUANTITY))
+        return StepResult(Step.QUANTITY)
+    artisan_id, product_id = _ids(ctx)
+    catalog.set_stock(ctx.session, artisan_id, product_id, quantity)
+    return advance(ctx, Step.QUANTITY)
+
+
+def description_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if (again := _photo_instead(ctx, inbound, Step.DESCRIPTION)) is not None:
+        return again
+    text = inbound.text.strip()
+    if inbound.payload == "desc:skip" or text.casefold() in _SKIP_WORDS or not text:
+        return advance(ctx, Step.DESCRIPTION)
+    artisan_id, product_id = _ids(ctx)
+    try:
+        catalog.update_details(ctx.session, artisan_id, product_id, description=text)
+    except InvalidProductDetail:
+        ctx.say(ctx._(DESCRIPTION_TOO_LONG).format(max=catalog.MAX_DESCRIPTION))
+        return ask_description(ctx)
+    return advance(ctx, Step.DESCRIPTION)

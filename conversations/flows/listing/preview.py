@@ -1,0 +1,119 @@
+"""The end of a listing: the preview card, changing one detail, saving, submitting for review."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import select
+
+from conversations.flow import FlowRegistry, StepContext, StepResult
+from conversations.flows.language import PICK_ONE
+from conversations.flows.listing.draft import EDITING, ORDER, Step, artisan_of, draft_id
+from conversations.flows.listing.prompts import ask, ask_preview
+from conversations.i18n import N_, Translator
+from conversations.messages import Choice, Inbound, Outbound
+from store.models import Role, UserRole
+from store.services import catalog
+from store.services.catalog import IncompleteListing
+
+SUBMITTED = N_("Thank you! A community manager will review it; we'll tell you when it's live.")
+SAVED = N_('Saved as a draft. Choose "List a piece" any time to finish it.')
+WHAT_TO_CHANGE = N_("What would you like to change?")
+STILL_MISSING = N_("A few details are still missing. Let's add them.")
+NEW_LISTING_TO_REVIEW = N_('A new listing waits for review: "{title}" from {shop}.')
+
+CHANGE_PHOTOS = N_("Add photos")
+CHANGE_TITLE = N_("Name")
+CHANGE_PRICE = N_("Price")
+CHANGE_CATEGORY = N_("Category")
+CHANGE_MATERIALS = N_("Materials")
+CHANGE_QUANTITY = N_("Quantity")
+CHANGE_DESCRIPTION = N_("Description")
+BACK_TO_PREVIEW = N_("Back to the preview")
+
+_FIELDS: Final = (
+    (CHANGE_PHOTOS, Step.PHOTOS),
+    (CHANGE_TITLE, Step.TITLE),
+    (CHANGE_PRICE, Step.PRICE),
+    (CHANGE_CATEGORY, Step.CATEGORY),
+    (CHANGE_MATERIALS, Step.MATERIALS),
+    (CHANGE_QUANTITY, Step.QUANTITY),
+    (CHANGE_DESCRIPTION, Step.DESCRIPTION),
+)
+_EDIT_PREFIX: Final = "edit:"
+# What `IncompleteListing.missing` names → the question that fills it in.
+_MISSING: Final = {
+    "photo": Step.PHOTOS,
+    "title": Step.TITLE,
+    "price": Step.PRICE,
+    "category": Step.CATEGORY,
+}
+
+
+def preview_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    match inbound.payload:
+        case "lst:submit":
+            return _submit(ctx)
+        case "lst:change":
+            return _ask_change(ctx)
+        case "lst:save":
+            ctx.say(ctx._(SAVED))
+            return _to_menu(ctx)
+    ctx.say(ctx._(PICK_ONE))
+    return ask_preview(ctx)
+
+
+def _ask_change(ctx: StepContext) -> StepResult:
+    choices = [Choice(ctx._(label), _EDIT_PREFIX + step.value) for label, step in _FIELDS]
+    choices.append(Choice(ctx._(BACK_TO_PREVIEW), "edit:back"))
+    ctx.ask(ctx._(WHAT_TO_CHANGE), choices)
+    return StepResult(Step.CHANGE)
+
+
+def change_step(ctx: StepContext, inbound: Inbound) -> StepResult:
+    wanted = (inbound.payload or "").removeprefix(_EDIT_PREFIX)
+    for _, step in _FIELDS:
+        if step.value == wanted:
+            ctx.data[EDITING] = True
+            return ask(ctx, step)
+    if inbound.payload == "edit:back":
+        return ask_preview(ctx)
+    ctx.say(ctx._(PICK_ONE))
+    return _ask_change(ctx)
+
+
+def _submit(ctx: StepContext) -> StepResult:
+    artisan = artisan_of(ctx)
+    product_id = draft_id(ctx)
+    if product_id is None:
+        return ask(ctx, Step.PHOTOS)
+    try:
+        product = catalog.submit_for_review(ctx.session, artisan.id, product_id, ctx.now)
+    except IncompleteListing as incomplete:
+        ctx.say(ctx._(STILL_MISSING))
+        ctx.data[EDITING] = False
+        steps = [_MISSING[name] for name in incomplete.missing if name in _MISSING]
+        return ask(ctx, min(steps, key=ORDER.index) if steps else Step.PREVIEW)
+    _tell_managers(ctx, product.title, artisan.shop_name)
+    ctx.say(ctx._(SUBMITTED))
+    return _to_menu(ctx)
+
+
+def _tell_managers(ctx: StepContext, title: str, shop: str) -> None:
+    managers = ctx.session.scalars(
+        select(UserRole.user_id).where(
+            UserRole.role == Role.COMMUNITY_MANAGER, UserRole.user_id != ctx.user.id
+        )
+    ).all()
+
+    def message(t: Translator) -> Outbound:
+        return Outbound(text=t._(NEW_LISTING_TO_REVIEW).format(title=title, shop=shop))
+
+    # The engine dedupes notifications per update: a redelivered "submit" tells nobody twice.
+    for user_id in sorted(managers):
+        ctx.notify(user_id, message)
+
+
+def _to_menu(ctx: StepContext) -> StepResult:
+    ctx.data.clear()  # nothing left to keep: the draft is saved (or submitted) in the catalog
+    return ctx.begin(FlowRegistry.MENU)
