@@ -1,0 +1,56 @@
+"""The ASGI web app: webhooks, media, health. Stateless, so N workers can run behind a
+load balancer (`soko web`); each channel adds its routes here as it is wired in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.container import Container
+from handlers.web.media import media_routes
+from store.models import OutboxMessage, OutboxStatus
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(container: Container, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz_endpoint(container.uow_factory), methods=["GET"]),
+        *media_routes(container.media_store),
+        *extra_routes,
+    ]
+    return Starlette(routes=routes)
+
+
+def health(uow_factory: UnitOfWorkFactory) -> dict[str, object]:
+    with uow_factory(read_only=True) as uow:
+        uow.session.execute(text("SELECT 1"))
+        backlog = uow.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
+        )
+    return {"status": "ok", "database": "ok", "outbox_backlog": backlog or 0}
+
+
+def healthz_endpoint(
+    uow_factory: UnitOfWorkFactory,
+) -> Callable[[Request], Awaitable[Response]]:
+    async def healthz(request: Request) -> Response:
+        try:
+            body = await run_in_threadpool(health, uow_factory)
+        except SQLAlchemyError as exc:
+            logger.warning("health check: database unreachable (%s)", type(exc).__name__)
+            return JSONResponse({"status": "unhealthy", "database": "unreachable"}, 503)
+        return JSONResponse(body)
+
+    return healthz

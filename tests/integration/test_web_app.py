@@ -1,0 +1,83 @@
+"""The web app: health answers for the database, and photos are served."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from starlette.testclient import TestClient
+
+from bot.container import Container
+from bot.settings import Settings
+from bot.web import create_app
+from store.migrate import upgrade
+
+
+def make_container(tmp_path: Path, database_url: str) -> Container:
+    return Container(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=database_url,
+            media_dir=tmp_path / "media",
+        )
+    )
+
+
+def test_healthz_reports_ok_and_the_outbox_backlog(tmp_path: Path) -> None:
+    container = make_container(tmp_path, f"sqlite:///{tmp_path / 'soko.db'}")
+    upgrade(container.engine)
+    with TestClient(create_app(container)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "outbox_backlog": 0}
+
+
+def test_healthz_is_unhealthy_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    # Nothing listens on port 9 of localhost: connecting is refused at once.
+    container = make_container(tmp_path, "postgresql+psycopg://soko@127.0.0.1:9/soko")
+    with TestClient(create_app(container)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy", "database": "unreachable"}
+
+
+def test_media_is_served_from_the_configured_store(tmp_path: Path) -> None:
+    container = make_container(tmp_path, f"sqlite:///{tmp_path / 'soko.db'}")
+    container.media_store.put("a" * 64 + "/thumb.jpg", b"\xff\xd8jpeg", "image/jpeg")
+    with TestClient(create_app(container)) as client:
+        response = client.get("/media/" + "a" * 64 + "/thumb.jpg")
+    assert response.status_code == 200
+    assert response.content == b"\xff\xd8jpeg"
+
+
+def test_soko_web_serves_health_over_http(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'soko.db'}"}
+    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, check=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "web", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "soko web did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.json()["database"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
