@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from conversations.flow import FlowRegistry
-from conversations.flows import language, menu
+from conversations.flows import earnings, language, menu, my_orders, my_products, review
 
 
 def builtin_registry() -> FlowRegistry:
     registry = FlowRegistry()
     language.register(registry)
     menu.register(registry)
+    my_products.register(registry)
+    my_orders.register(registry)
+    earnings.register(registry)
+    review.register(registry)
     return registry

@@ -1,0 +1,213 @@
+"""Orders to send: an artisan's paid order lines — accept, mark ready, mark shipped.
+
+She sees only her own lines of each order, with the buyer's shipping name and address (she
+sends the parcel). The line ids travel in choice payloads; the fulfilment service re-checks
+that each line is hers, so a forged payload is refused.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from conversations.flow import (
+    END,
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    StepContext,
+    StepFn,
+    StepResult,
+    with_role,
+)
+from conversations.flows import shipping_followups
+from conversations.flows.language import PICK_ONE
+from conversations.flows.my_shop import (
+    BACK_PAYLOAD,
+    back,
+    country_name,
+    current_artisan,
+    local_time,
+)
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound
+from conversations.notify import fulfilment as tell
+from store.errors import InvalidTransition
+from store.models import Artisan, LineStatus, OrderLine, Role
+from store.services import fulfilment
+from store.services.fulfilment import ArtisanOrder
+
+FLOW: Final = "my_orders"
+TO_SEND: Final = (LineStatus.PAID, LineStatus.ACCEPTED, LineStatus.READY)
+
+MENU_LABEL = N_("Orders to send")
+NOTHING = N_("No orders to send right now. We'll tell you when someone buys.")
+PICK_ORDER = N_("Orders to send. Pick one:")
+ORDER_LABEL = N_("{code} · {pieces}")
+PIECES = N_("1 piece")
+PIECES_PLURAL = N_("{n} pieces")
+
+ORDER_HEAD = N_("Order {code} · paid {when}")
+LINE = N_("• {title} × {quantity} — {status}")
+SHIP_TO = N_("Send to:\n{name}\n{address}\n{country}")
+WAITING_FOR_YOU = N_("new, please accept")
+ACCEPTED = N_("accepted")
+READY = N_("ready to send")
+_LINE_STATUS: Final = {
+    LineStatus.PAID: WAITING_FOR_YOU,
+    LineStatus.ACCEPTED: ACCEPTED,
+    LineStatus.READY: READY,
+}
+
+ACCEPT = N_("Accept")
+MARK_READY = N_("Mark ready")
+MARK_SHIPPED = N_("Mark shipped")
+ACTION_ON = N_("{action}: {title}")
+_ACTIONS: Final = {
+    LineStatus.PAID: ("acc", ACCEPT),
+    LineStatus.ACCEPTED: ("rdy", MARK_READY),
+    LineStatus.READY: ("shp", MARK_SHIPPED),
+}
+
+DONE_ACCEPTED = N_("Accepted: {title}. Mark it ready when it is packed.")
+DONE_READY = N_("Ready: {title}. Mark it shipped when you have sent it.")
+DONE_SHIPPED = N_("Shipped: {title}. We have told the buyer. Thank you!")
+MOVED_ON = N_("That piece has already moved on (it may have been cancelled).")
+ORDER_DONE = N_("Nothing more to send for order {code}.")
+
+
+class Step(StrEnum):
+    LIST = "list"
+    ORDER = "order"
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    return _show_list(ctx, current_artisan(ctx))
+
+
+def choose_order(ctx: StepContext, inbound: Inbound) -> StepResult:
+    payload = inbound.payload or ""
+    artisan = current_artisan(ctx)
+    if payload == BACK_PAYLOAD:
+        return ctx.begin(FlowRegistry.MENU)
+    if payload.startswith("o:"):
+        found = _her_order(ctx, artisan, int(payload[2:]))
+        if found is not None:
+            return _show_order(ctx, found)
+    ctx.say(ctx._(PICK_ONE))
+    return _show_list(ctx, artisan)
+
+
+def act(ctx: StepContext, inbound: Inbound) -> StepResult:
+    payload = inbound.payload or ""
+    artisan = current_artisan(ctx)
+    if payload == BACK_PAYLOAD:
+        return _show_list(ctx, artisan)
+    action, _, line_id = payload.partition(":")[2].partition(":")
+    if not payload.startswith("l:") or action not in ("acc", "rdy", "shp"):
+        ctx.say(ctx._(PICK_ONE))
+        return _show_current(ctx, artisan)
+    try:
+        line = _move(ctx, action, int(line_id))
+    except InvalidTransition:
+        ctx.say(ctx._(MOVED_ON))
+        return _show_current(ctx, artisan)
+    if action == "acc":
+        ctx.say(ctx._(DONE_ACCEPTED).format(title=line.title))
+    elif action == "rdy":
+        ctx.say(ctx._(DONE_READY).format(title=line.title))
+    else:
+        ctx.say(ctx._(DONE_SHIPPED).format(title=line.title))
+        tell.line_shipped(ctx, line.order, line)
+        shipping_followups.after_shipping(ctx, artisan)
+    return _show_current(ctx, artisan)
+
+
+def _move(ctx: StepContext, action: str, line_id: int) -> OrderLine:
+    move = {
+        "acc": fulfilment.accept_line,
+        "rdy": fulfilment.mark_line_ready,
+        "shp": fulfilment.mark_line_shipped,
+    }[action]
+    return move(ctx.session, ctx.user.id, line_id, ctx.now)
+
+
+# --- what she sees ----------------------------------------------------------------------------
+
+
+def _show_list(ctx: StepContext, artisan: Artisan) -> StepResult:
+    orders = fulfilment.orders_for_artisan(ctx.session, artisan.id, TO_SEND)
+    if not orders:
+        ctx.say(ctx._(NOTHING))
+        return StepResult(END)
+    if len(orders) == 1:
+        return _show_order(ctx, orders[0])
+    choices = [
+        Choice(
+            ctx._(ORDER_LABEL).format(code=found.order.code, pieces=_pieces(ctx, found)),
+            f"o:{found.order.id}",
+        )
+        for found in orders[:20]
+    ]
+    choices.append(back(ctx))
+    ctx.ask(ctx._(PICK_ORDER), choices)
+    return StepResult(Step.LIST)
+
+
+def _show_current(ctx: StepContext, artisan: Artisan) -> StepResult:
+    """The order she was working on, or the list when nothing is left to send in it."""
+    order_id = int(ctx.data.get("order_id", 0))
+    found = _her_order(ctx, artisan, order_id)
+    if found is None:
+        code = str(ctx.data.get("order_code", ""))
+        if code:
+            ctx.say(ctx._(ORDER_DONE).format(code=code))
+        return _show_list(ctx, artisan)
+    return _show_order(ctx, found)
+
+
+def _her_order(ctx: StepContext, artisan: Artisan, order_id: int) -> ArtisanOrder | None:
+    orders = fulfilment.orders_for_artisan(ctx.session, artisan.id, TO_SEND)
+    return next((found for found in orders if found.order.id == order_id), None)
+
+
+def _show_order(ctx: StepContext, found: ArtisanOrder) -> StepResult:
+    order = found.order
+    paid = order.paid_at or order.created_at
+    lines = [ctx._(ORDER_HEAD).format(code=order.code, when=local_time(ctx, paid))]
+    lines += [
+        ctx._(LINE).format(
+            title=line.title, quantity=line.quantity, status=ctx._(_LINE_STATUS[line.status])
+        )
+        for line in found.lines
+    ]
+    lines.append(
+        ctx._(SHIP_TO).format(
+            name=order.shipping_name,
+            address=order.shipping_address,
+            country=country_name(ctx, order.shipping_country),
+        )
+    )
+    choices = []
+    for line in found.lines:
+        code, label = _ACTIONS[line.status]
+        text = ctx._(label)
+        if len(found.lines) > 1:
+            text = ctx._(ACTION_ON).format(action=text, title=line.title)
+        choices.append(Choice(text, f"l:{code}:{line.id}"))
+    choices.append(back(ctx))
+    ctx.ask("\n".join(lines), choices)
+    return StepResult(Step.ORDER, {"order_id": order.id, "order_code": order.code})
+
+
+def _pieces(ctx: StepContext, found: ArtisanOrder) -> str:
+    count = sum(line.quantity for line in found.lines)
+    return ctx._(PIECES) if count == 1 else ctx._(PIECES_PLURAL).format(n=count)
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {Step.LIST: choose_order, Step.ORDER: act}
+    registry.add(Flow(FLOW, steps, start))
+    registry.add_menu_entry(
+        MenuEntry("send", MENU_LABEL, FLOW, visible=with_role(Role.ARTISAN), order=30)
+    )

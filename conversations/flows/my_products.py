@@ -1,0 +1,314 @@
+"""My pieces: an artisan's own products, newest first; change the price or stock, or archive.
+
+Every step re-reads the product through the catalog service with her artisan id, so a product
+id from the state or a forged payload never reaches another artisan's piece.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from sqlalchemy import select
+
+from conversations import price_replies
+from conversations.flow import (
+    END,
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    StepContext,
+    StepFn,
+    StepResult,
+    with_role,
+)
+from conversations.flows.language import PICK_ONE
+from conversations.flows.my_shop import (
+    BACK_PAYLOAD,
+    NO_PAYLOAD,
+    YES_PAYLOAD,
+    back,
+    current_artisan,
+    yes_no,
+)
+from conversations.i18n import N_
+from conversations.messages import Choice, ImageRef, Inbound, Outbound
+from conversations.notify.listings import reason_text
+from store.models import Artisan, Product, ProductStatus, Role
+from store.money import Money
+from store.prices import PriceRejected, parse_price
+from store.services import catalog
+from store.services.catalog import InvalidProductDetail, ProductNotEditable, StockBelowReserved
+
+FLOW: Final = "my_products"
+# The listing colleague's flow, offered for drafts when it is registered.
+LISTING_FLOW: Final = "listing"
+PAGE_SIZE: Final = 8
+
+MENU_LABEL = N_("My pieces")
+NONE_YET = N_("You have no pieces yet. Choose “List a piece” in the menu to add one.")
+YOUR_PIECES = N_("Your pieces. Pick one to change it:")
+MORE = N_("More pieces")
+UNTITLED = N_("Untitled draft")
+
+LIVE = N_("Live")
+WAITING = N_("Waiting for review")
+SOLD_OUT = N_("Sold out")
+DRAFT = N_("Draft")
+NOT_ACCEPTED = N_("Not accepted")
+NOT_ACCEPTED_BECAUSE = N_("Not accepted: {reason}")
+_STATUS: Final = {
+    ProductStatus.ACTIVE: LIVE,
+    ProductStatus.PENDING_REVIEW: WAITING,
+    ProductStatus.SOLD_OUT: SOLD_OUT,
+    ProductStatus.DRAFT: DRAFT,
+    ProductStatus.REJECTED: NOT_ACCEPTED,
+}
+
+CARD = N_("{title}\nPrice: {price}\nIn stock: {stock}\nStatus: {status}")
+HELD = N_("{count} held by orders waiting for payment")
+NO_PRICE = N_("not set")
+DRAFT_HINT = N_("This piece is not finished. Continue it in “List a piece”.")
+CHANGE_PRICE = N_("Change price")
+CHANGE_STOCK = N_("Change stock")
+ARCHIVE = N_("Archive")
+CONTINUE = N_("Continue in List a piece")
+
+ASK_PRICE = N_("What is the new price in shillings? For example 1500.")
+TYPE_AGAIN = N_("OK, type the price again.")
+PRICE_SET = N_("Done: the price is now {price}.")
+ASK_STOCK = N_("How many of this piece do you have now? Send a number, for example 3.")
+STOCK_NOT_NUMBER = N_("Please send a number, for example 3.")
+STOCK_RANGE = N_("Please send a number from 0 to {max}.")
+STOCK_HELD = N_(
+    "Sorry, {reserved} of these are held by orders waiting for payment, so you can't have "
+    "fewer than {reserved}. Send {reserved} or more."
+)
+STOCK_SET = N_("Done: you have {stock} in stock.")
+ASK_ARCHIVE = N_("Archive {title}? Buyers will not see it any more. This can't be undone.")
+ARCHIVED = N_("Archived: {title}.")
+KEPT = N_("OK, nothing changed.")
+CANT_CHANGE = N_("This piece can't be changed any more.")
+
+
+class Step(StrEnum):
+    LIST = "list"
+    CARD = "card"
+    PRICE = "price"
+    PRICE_CONFIRM = "price_confirm"
+    STOCK = "stock"
+    ARCHIVE_CONFIRM = "archive_confirm"
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    return _show_list(ctx, current_artisan(ctx), page=0)
+
+
+def choose_piece(ctx: StepContext, inbound: Inbound) -> StepResult:
+    payload = inbound.payload or ""
+    artisan = current_artisan(ctx)
+    if payload.startswith("pg:"):
+        return _show_list(ctx, artisan, page=int(payload.removeprefix("pg:")))
+    if payload == BACK_PAYLOAD:
+        return ctx.begin(FlowRegistry.MENU)
+    if payload.startswith("p:"):
+        product = catalog.owned_product(ctx.session, artisan.id, int(payload[2:]), "view")
+        return _show_card(ctx, product)
+    ctx.say(ctx._(PICK_ONE))
+    return _show_list(ctx, artisan, page=int(ctx.data.get("page", 0)))
+
+
+def _show_list(ctx: StepContext, artisan: Artisan, *, page: int) -> StepResult:
+    products = _my_products(ctx, artisan, page)
+    if not products and page == 0:
+        ctx.say(ctx._(NONE_YET))
+        return StepResult(END)
+    choices = [
+        Choice(f"{product.title or ctx._(UNTITLED)} — {_status(ctx, product, short=True)}",
+               f"p:{product.id}")
+        for product in products[:PAGE_SIZE]
+    ]  # fmt: skip
+    if len(products) > PAGE_SIZE:
+        choices.append(Choice(ctx._(MORE), f"pg:{page + 1}"))
+    choices.append(back(ctx))
+    ctx.ask(ctx._(YOUR_PIECES), choices)
+    return StepResult(Step.LIST, {"page": page})
+
+
+def _my_products(ctx: StepContext, artisan: Artisan, page: int) -> list[Product]:
+    """A page of her pieces (one extra tells whether there is another page)."""
+    return list(
+        ctx.session.scalars(
+            select(Product)
+            .where(Product.artisan_id == artisan.id, Product.status != ProductStatus.ARCHIVED)
+            .order_by(Product.created_at.desc(), Product.id.desc())
+            .offset(max(page, 0) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+    )
+
+
+def _status(ctx: StepContext, product: Product, *, short: bool = False) -> str:
+    if product.status is ProductStatus.REJECTED and not short and product.rejection_reason:
+        reason = reason_text(ctx.translator, product.rejection_reason)
+        return ctx._(NOT_ACCEPTED_BECAUSE).format(reason=reason)
+    return ctx._(_STATUS.get(product.status, DRAFT))
+
+
+# --- one piece ------------------------------------------------------------------------------
+
+
+def _show_card(ctx: StepContext, product: Product) -> StepResult:
+    locale = ctx.user.locale
+    price = (
+        Money(product.price_minor, product.currency).format(locale)
+        if product.price_minor is not None
+        else ctx._(NO_PRICE)
+    )
+    stock = str(product.stock_on_hand)
+    if product.stock_reserved:
+        stock += " (" + ctx._(HELD).format(count=product.stock_reserved) + ")"
+    text = ctx._(CARD).format(
+        title=product.title or ctx._(UNTITLED),
+        price=price,
+        stock=stock,
+        status=_status(ctx, product),
+    )
+    if product.status is ProductStatus.DRAFT:
+        choices = [Choice(ctx._(ARCHIVE), "archive")]
+        text += "\n" + ctx._(DRAFT_HINT)
+        if ctx.registry.has_flow(LISTING_FLOW):
+            choices.insert(0, Choice(ctx._(CONTINUE), "continue"))
+    else:
+        choices = [
+            Choice(ctx._(CHANGE_PRICE), "price"),
+            Choice(ctx._(CHANGE_STOCK), "stock"),
+            Choice(ctx._(ARCHIVE), "archive"),
+        ]
+        if product.status is ProductStatus.REJECTED and ctx.registry.has_flow(LISTING_FLOW):
+            choices.insert(0, Choice(ctx._(CONTINUE), "continue"))
+    choices.append(back(ctx))
+    photo = product.photos[0].keys.get("medium") if product.photos else None
+    ctx.reply(
+        Outbound(text=text, image=ImageRef(key=photo) if photo else None, choices=tuple(choices))
+    )
+    return StepResult(Step.CARD, {"product_id": product.id})
+
+
+def card(ctx: StepContext, inbound: Inbound) -> StepResult:
+    product = _product(ctx)
+    match inbound.payload:
+        case "price":
+            ctx.say(ctx._(ASK_PRICE))
+            return StepResult(Step.PRICE)
+        case "stock":
+            ctx.say(ctx._(ASK_STOCK))
+            return StepResult(Step.STOCK)
+        case "archive":
+            ctx.ask(ctx._(ASK_ARCHIVE).format(title=product.title or ctx._(UNTITLED)), yes_no(ctx))
+            return StepResult(Step.ARCHIVE_CONFIRM)
+        case "continue":
+            return ctx.begin(LISTING_FLOW)
+        case "back":
+            return _show_list(ctx, current_artisan(ctx), page=int(ctx.data.get("page", 0)))
+    ctx.say(ctx._(PICK_ONE))
+    return _show_card(ctx, product)
+
+
+def _product(ctx: StepContext) -> Product:
+    return catalog.owned_product(
+        ctx.session, current_artisan(ctx).id, int(ctx.data["product_id"]), "change"
+    )
+
+
+# --- price ----------------------------------------------------------------------------------
+
+
+def price(ctx: StepContext, inbound: Inbound) -> StepResult:
+    product = _product(ctx)
+    max_minor = ctx.shop.config.max_price_minor
+    parsed = parse_price(inbound.text, product.currency, max_minor=max_minor)
+    if isinstance(parsed, PriceRejected):
+        max_price = Money(max_minor, product.currency)
+        ctx.say(price_replies.price_problem(ctx.translator, parsed, max_price))
+        return StepResult(Step.PRICE)
+    ctx.ask(price_replies.confirm_price(ctx.translator, parsed), yes_no(ctx))
+    return StepResult(Step.PRICE_CONFIRM, {"new_price": parsed.amount})
+
+
+def price_confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == NO_PAYLOAD:
+        ctx.say(ctx._(TYPE_AGAIN))
+        return StepResult(Step.PRICE)
+    if inbound.payload != YES_PAYLOAD:
+        return price(ctx, inbound)  # she typed another price instead
+    product = _product(ctx)
+    new_price = Money(int(ctx.data["new_price"]), product.currency)
+    try:
+        catalog.set_price(
+            ctx.session,
+            product.artisan_id,
+            product.id,
+            new_price,
+            max_minor=ctx.shop.config.max_price_minor,
+        )
+    except ProductNotEditable:
+        ctx.say(ctx._(CANT_CHANGE))
+        return _show_list(ctx, current_artisan(ctx), page=0)
+    ctx.say(ctx._(PRICE_SET).format(price=new_price.format(ctx.user.locale)))
+    return _show_card(ctx, product)
+
+
+# --- stock and archive ----------------------------------------------------------------------
+
+
+def stock(ctx: StepContext, inbound: Inbound) -> StepResult:
+    product = _product(ctx)
+    text = inbound.text.strip()
+    if not (text.isascii() and text.isdigit()):
+        ctx.say(ctx._(STOCK_NOT_NUMBER))
+        return StepResult(Step.STOCK)
+    try:
+        product = catalog.set_stock(ctx.session, product.artisan_id, product.id, int(text))
+    except StockBelowReserved as held:
+        ctx.say(ctx._(STOCK_HELD).format(reserved=held.reserved))
+        return StepResult(Step.STOCK)
+    except InvalidProductDetail:
+        ctx.say(ctx._(STOCK_RANGE).format(max=catalog.MAX_STOCK))
+        return StepResult(Step.STOCK)
+    except ProductNotEditable:
+        ctx.say(ctx._(CANT_CHANGE))
+        return _show_list(ctx, current_artisan(ctx), page=0)
+    ctx.say(ctx._(STOCK_SET).format(stock=product.stock_on_hand))
+    return _show_card(ctx, product)
+
+
+def archive_confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
+    product = _product(ctx)
+    if inbound.payload == YES_PAYLOAD:
+        catalog.archive(ctx.session, product.artisan_id, product.id)
+        ctx.say(ctx._(ARCHIVED).format(title=product.title or ctx._(UNTITLED)))
+        return _show_list(ctx, current_artisan(ctx), page=0)
+    if inbound.payload == NO_PAYLOAD:
+        ctx.say(ctx._(KEPT))
+        return _show_card(ctx, product)
+    ctx.ask(ctx._(PICK_ONE), yes_no(ctx))
+    return StepResult(Step.ARCHIVE_CONFIRM)
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {
+        Step.LIST: choose_piece,
+        Step.CARD: card,
+        Step.PRICE: price,
+        Step.PRICE_CONFIRM: price_confirm,
+        Step.STOCK: stock,
+        Step.ARCHIVE_CONFIRM: archive_confirm,
+    }
+    registry.add(Flow(FLOW, steps, start))
+    registry.add_menu_entry(
+        MenuEntry("mine", MENU_LABEL, FLOW, visible=with_role(Role.ARTISAN), order=20)
+    )

@@ -1,0 +1,209 @@
+"""The community managers' review queue: oldest listing first, approve / reject with a reason.
+
+Every step goes through `store.services.listing_review`, which checks the role each time, so
+someone who is not (or no longer) a manager is refused even with a forged payload.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from conversations.flow import (
+    END,
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    StepContext,
+    StepFn,
+    StepResult,
+    with_role,
+)
+from conversations.flows.language import PICK_ONE
+from conversations.i18n import N_
+from conversations.messages import Choice, ImageRef, Inbound, Outbound
+from conversations.notify import listings
+from store.errors import InvalidTransition
+from store.models import Artisan, Product, Role
+from store.money import Money
+from store.pricing import PricingError
+from store.services import listing_review
+from store.services.materials import assess_materials
+
+FLOW: Final = "review"
+QUEUE_LIMIT: Final = 100
+
+MENU_LABEL = N_("Review listings")
+WAITING = N_("Listings waiting for review: {count}")
+ALL_DONE = N_("All done: no listings are waiting. Thank you!")
+SKIPPED_LEFT = N_("That's all for now. Skipped listings still waiting: {count}")
+ALREADY_REVIEWED = N_("Someone has already reviewed that listing.")
+PHOTO_OF = N_("Photo {n} of {total}")
+CARD = N_(
+    "“{title}” from {shop}\nArtisan’s price: {price} · buyers pay {buyer_price}\nIn stock: {stock}"
+)
+MATERIALS = N_("Made of: {materials}")
+AGAINST_STANDARDS = N_("⚠️ Against our standards: {materials}")
+NO_MATERIALS = N_("Made of: not given")
+DESCRIPTION = N_("About it: {description}")
+APPROVE = N_("Approve")
+REJECT = N_("Reject")
+SKIP = N_("Skip")
+APPROVED = N_("Approved: {title}. The artisan has been told.")
+ASK_REASON = N_("Why is it not accepted? Pick a reason or type your own:")
+OTHER = N_("Other: type it")
+TYPE_REASON = N_("Type the reason for the artisan:")
+REJECTED = N_("Not accepted: {title}. The artisan has been told why.")
+
+COMMON_REASONS: Final = (
+    ("plastic", listings.PLASTIC),
+    ("photo", listings.PHOTO),
+    ("price", listings.PRICE),
+)
+
+
+class Step(StrEnum):
+    DECIDE = "decide"
+    REASON = "reason"
+    REASON_TEXT = "reason_text"
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    queue = listing_review.review_queue(ctx.session, ctx.user.id, limit=QUEUE_LIMIT)
+    if queue:
+        ctx.say(ctx._(WAITING).format(count=len(queue)))
+    return _show_next(ctx, skipped=[])
+
+
+def decide(ctx: StepContext, inbound: Inbound) -> StepResult:
+    action, _, product_id = (inbound.payload or "").removeprefix("rv:").partition(":")
+    if not product_id.isdigit() or action not in ("ok", "no", "skip"):
+        ctx.say(ctx._(PICK_ONE))
+        return _show_next(ctx, skipped=_skipped(ctx))
+    if action == "ok":
+        try:
+            product = listing_review.approve(ctx.session, ctx.user.id, int(product_id), ctx.now)
+        except InvalidTransition:
+            ctx.say(ctx._(ALREADY_REVIEWED))
+            return _show_next(ctx, skipped=_skipped(ctx))
+        listings.listing_approved(ctx, product, _owner(ctx, product))
+        ctx.say(ctx._(APPROVED).format(title=product.title))
+        return _show_next(ctx, skipped=_skipped(ctx))
+    if action == "skip":
+        return _show_next(ctx, skipped=[*_skipped(ctx), int(product_id)])
+    _check_reviewer(ctx)  # before asking a reason of someone who may not give one
+    choices = [Choice(ctx._(label), f"why:{key}") for key, label in COMMON_REASONS]
+    choices.append(Choice(ctx._(OTHER), "why:other"))
+    ctx.ask(ctx._(ASK_REASON), choices)
+    return StepResult(Step.REASON, {"product_id": int(product_id)})
+
+
+def reason(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == "why:other":
+        ctx.say(ctx._(TYPE_REASON))
+        return StepResult(Step.REASON_TEXT)
+    chosen = dict(COMMON_REASONS).get((inbound.payload or "").removeprefix("why:"))
+    # A common reason is stored as its English message, so the artisan reads it in hers.
+    return _reject(ctx, chosen or inbound.text)
+
+
+def reason_text(ctx: StepContext, inbound: Inbound) -> StepResult:
+    return _reject(ctx, inbound.text)
+
+
+def _reject(ctx: StepContext, why: str) -> StepResult:
+    if not why.strip():
+        ctx.say(ctx._(TYPE_REASON))
+        return StepResult(Step.REASON_TEXT)
+    product_id = int(ctx.data["product_id"])
+    try:
+        product = listing_review.reject(ctx.session, ctx.user.id, product_id, why, ctx.now)
+    except InvalidTransition:
+        ctx.say(ctx._(ALREADY_REVIEWED))
+        return _show_next(ctx, skipped=_skipped(ctx))
+    listings.listing_rejected(ctx, product, _owner(ctx, product))
+    ctx.say(ctx._(REJECTED).format(title=product.title))
+    return _show_next(ctx, skipped=_skipped(ctx))
+
+
+# --- showing a listing ----------------------------------------------------------------------
+
+
+def _show_next(ctx: StepContext, *, skipped: list[int]) -> StepResult:
+    queue = listing_review.review_queue(ctx.session, ctx.user.id, limit=QUEUE_LIMIT)
+    product = next((p for p in queue if p.id not in skipped), None)
+    if product is None:
+        ctx.say(ctx._(SKIPPED_LEFT if queue else ALL_DONE).format(count=len(queue)))
+        return StepResult(END)
+    photos = [photo.keys.get("medium") or photo.keys.get("large") for photo in product.photos]
+    keys = [key for key in photos if key]
+    if len(keys) > 1:
+        for n, key in enumerate(keys[1:], start=2):
+            caption = ctx._(PHOTO_OF).format(n=n, total=len(keys))
+            ctx.reply(Outbound(text=caption, image=ImageRef(key=key)))
+    choices = (
+        Choice(ctx._(APPROVE), f"rv:ok:{product.id}"),
+        Choice(ctx._(REJECT), f"rv:no:{product.id}"),
+        Choice(ctx._(SKIP), f"rv:skip:{product.id}"),
+    )
+    image = ImageRef(key=keys[0]) if keys else None
+    ctx.reply(Outbound(text=_card(ctx, product), image=image, choices=choices))
+    return StepResult(Step.DECIDE, {"product_id": product.id, "skipped": skipped})
+
+
+def _card(ctx: StepContext, product: Product) -> str:
+    locale = ctx.user.locale
+    artisan = ctx.session.get(Artisan, product.artisan_id)
+    shop = artisan.shop_name if artisan else "—"
+    price = Money(product.price_minor or 0, product.currency)
+    try:
+        has_mentor = artisan is not None and artisan.mentor_id is not None
+        quote = ctx.shop.config.pricing.quote_line(price, 1, has_mentor)
+        buyer_price = quote.unit_price.format(locale)
+    except PricingError:
+        buyer_price = "—"
+    lines = [
+        ctx._(CARD).format(
+            title=product.title,
+            shop=shop,
+            price=price.format(locale),
+            buyer_price=buyer_price,
+            stock=product.stock_on_hand,
+        )
+    ]
+    if product.materials:
+        lines.append(ctx._(MATERIALS).format(materials=", ".join(product.materials)))
+        flagged = assess_materials(product.materials)
+        if flagged:
+            lines.append(ctx._(AGAINST_STANDARDS).format(materials=", ".join(flagged)))
+    else:
+        lines.append(ctx._(NO_MATERIALS))
+    if product.description:
+        lines.append(ctx._(DESCRIPTION).format(description=product.description))
+    return "\n".join(lines)
+
+
+def _owner(ctx: StepContext, product: Product) -> int:
+    artisan = ctx.session.get(Artisan, product.artisan_id)
+    assert artisan is not None  # a product always has its artisan (foreign key)
+    return artisan.user_id
+
+
+def _check_reviewer(ctx: StepContext) -> None:
+    listing_review.review_queue(ctx.session, ctx.user.id, limit=1)
+
+
+def _skipped(ctx: StepContext) -> list[int]:
+    return [int(product_id) for product_id in ctx.data.get("skipped", [])]
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {
+        Step.DECIDE: decide,
+        Step.REASON: reason,
+        Step.REASON_TEXT: reason_text,
+    }
+    registry.add(Flow(FLOW, steps, start))
+    registry.add_menu_entry(
+        MenuEntry("review", MENU_LABEL, FLOW, visible=with_role(Role.COMMUNITY_MANAGER), order=60)
+    )

@@ -1,0 +1,71 @@
+"""What an artisan is told when a community manager has reviewed her listing, in her language.
+
+Common rejection reasons are stored as their English message (a `REASONS` key), so each
+person reads them in her own language: the artisan here and in "My pieces", whatever language
+the manager chose them in. A reason typed by hand is shown as typed.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from conversations.flow import StepContext
+from conversations.i18n import N_, Translator
+from conversations.messages import LinkButton, Outbound
+from store.models import Product
+
+APPROVED: Final = N_("Good news! Your {title} is live! Share it: {link}")
+SHARE: Final = N_("Open the page")
+REJECTED: Final = N_("Your {title} was not accepted yet.\nReason: {reason}\n{fix}")
+RESUBMIT: Final = N_(
+    "Change it and send it for review again: open “My pieces”, pick it and choose "
+    "“Continue in List a piece”."
+)
+
+PLASTIC: Final = N_("Plastic or pre-made materials")
+PHOTO: Final = N_("Photo not clear")
+PRICE: Final = N_("Price looks wrong")
+# Each common reason with the advice that goes with it.
+REASONS: Final = {
+    PLASTIC: N_(
+        "Soko sells handmade pieces from natural or upcycled materials: glass beads, brass, "
+        "horn, bone, wood. Plastic and ready-made parts are not accepted."
+    ),
+    PHOTO: N_("Take a new photo in daylight, close to the piece, on a plain background."),
+    PRICE: N_("Check the price: it is in Kenyan shillings, for example 1500."),
+}
+
+
+def product_link(ctx: StepContext, product: Product) -> str:
+    """The piece's public page (the web issue serves `/p/{slug}`)."""
+    return f"{ctx.shop.config.public_base_url.rstrip('/')}/p/{product.slug or product.id}"
+
+
+def reason_text(t: Translator, reason: str) -> str:
+    """A stored rejection reason in the reader's language (common ones are translated)."""
+    return t._(reason) if reason in REASONS else reason
+
+
+def listing_approved(ctx: StepContext, product: Product, artisan_user_id: int) -> None:
+    title, link = product.title, product_link(ctx, product)
+
+    def message(t: Translator) -> Outbound:
+        return Outbound(
+            text=t._(APPROVED).format(title=title, link=link),
+            links=(LinkButton(t._(SHARE), link),),
+        )
+
+    ctx.notify(artisan_user_id, message)
+
+
+def listing_rejected(ctx: StepContext, product: Product, artisan_user_id: int) -> None:
+    title, reason = product.title, product.rejection_reason
+
+    def message(t: Translator) -> Outbound:
+        advice = t._(REASONS[reason]) + "\n" if reason in REASONS else ""
+        fix = advice + t._(RESUBMIT)
+        return Outbound(
+            text=t._(REJECTED).format(title=title, reason=reason_text(t, reason), fix=fix)
+        )
+
+    ctx.notify(artisan_user_id, message)
