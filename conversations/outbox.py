@@ -93,15 +93,20 @@ def notify(
     )
 
 
-def due_messages(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first (PostgreSQL: locked, skipping rows
-    another sender holds)."""
+def due_messages(
+    session: Session, now: datetime, limit: int, *, channel: Channel | None = None
+) -> list[OutboxMessage]:
+    """Pending messages whose time has come, oldest first, for one channel or all
+    (PostgreSQL: locked, skipping rows another sender holds)."""
+    conditions = [
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.next_attempt_at <= now,
+    ]
+    if channel is not None:
+        conditions.append(OutboxMessage.channel == channel)
     rows = session.execute(
         select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        )
+        .where(*conditions)
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -195,3 +195,20 @@ def test_due_messages_and_delivery_outcomes(uow_factory: UnitOfWorkFactory) -> N
         )
         assert (retried.status, retried.attempts) == (OutboxStatus.PENDING, 1)
         assert (failed.status, failed.error) == (OutboxStatus.FAILED, "403 blocked by user")
+
+
+def test_due_messages_for_one_channel(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        user = make_user(uow.session)
+        on_whatsapp = outbox.enqueue(
+            uow.session, user.id, Channel.WHATSAPP, "+254711000000", Outbound("wa"), now=NOW
+        )
+        on_telegram = outbox.enqueue(
+            uow.session, user.id, Channel.TELEGRAM, "42", Outbound("tg"), now=NOW
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        due = outbox.due_messages(uow.session, NOW, 10, channel=Channel.TELEGRAM)
+        assert [row.id for row in due] == [on_telegram]
+        every = outbox.due_messages(uow.session, NOW, 10)
+        assert [row.id for row in every] == [on_whatsapp, on_telegram]
