@@ -8,6 +8,7 @@ from typing import Any
 import uvicorn
 
 from bot.container import Container
+from bot.routes import channel_routes
 from bot.settings import load_settings
 from bot.web import create_app
 
@@ -25,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     try:
         # Access logs stay off: URLs can carry tokens; our own logs say what matters.
-        uvicorn.run(create_app(container), host=args.host, port=args.port, access_log=False)
+        app = create_app(container, channel_routes(container))
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False)
     finally:
         container.close()
     return 0

@@ -1,0 +1,13 @@
+"""Which webhook routes the web app mounts: each channel's, when it is configured."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from bot.container import Container
+
+
+def channel_routes(container: Container) -> list[BaseRoute]:
+    """Routes of the channels and payment providers the settings turn on (none for the demo)."""
+    routes: list[BaseRoute] = []
+    return routes
