@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# `/start` payload prefix of a mentor's referral deep link; the onboarding flow routes it.
+REFERRAL_START_PREFIX = "ref-"
+# "JOIN KQ7-M2X" / "jiunge kq7m2x": the text a WhatsApp referral link (wa.me/…?text=) prefills.
+# The code must hold a digit or be grouped with a hyphen, so that a shop called "Jiunge Shanga"
+# typed mid-conversation stays text.
+_JOIN = re.compile(r"(?:join|jiunge)[\s:]+([a-z0-9]{3}[-\s]?[a-z0-9]{3})[.!]?", re.IGNORECASE)
 
 
 class GlobalWord(StrEnum):
@@ -37,8 +45,13 @@ def parse_global_word(text: str) -> Command | None:
     """`menu`, `MENYU `, `/help`, `/start@SokoBot ref-K7QX` … → a Command; other text → None.
 
     Plain `start` (without the slash) is ordinary text: it is too likely to be meant otherwise.
+    "JOIN <code>" (Swahili "JIUNGE <code>") is `/start ref-<code>`: a referral link's text.
     """
     stripped = text.strip()
+    join = _JOIN.fullmatch(stripped)
+    if join and ("-" in join.group(1) or any(ch.isdigit() for ch in join.group(1))):
+        code = re.sub(r"[-\s]", "", join.group(1)).upper()
+        return Command(GlobalWord.START, REFERRAL_START_PREFIX + code)
     is_command = stripped.startswith("/")
     head, _, rest = stripped.lstrip("/").partition(" ")
     head = head.split("@", 1)[0].casefold().rstrip(".!?")

@@ -1,0 +1,157 @@
+"""Mentors: her referral code and links, her recruits' progress, her commissions; and the offer
+to become a mentor for sellers who have shipped enough orders."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from conversations import replies
+from conversations.flow import (
+    END,
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    StepContext,
+    StepResult,
+    with_role,
+)
+from conversations.global_words import REFERRAL_START_PREFIX
+from conversations.i18n import N_
+from conversations.messages import LinkButton, Outbound
+from store.models import Artisan, ArtisanStatus, Role, User
+from store.services import ledger, people, referrals
+from store.services.referrals import format_code
+
+FLOW = "mentor"
+BECOME_FLOW = "become_mentor"
+MY_RECRUITS = N_("My recruits")
+BECOME = N_("Become a mentor")
+
+YOUR_CODE = N_(
+    "Your invitation code: {code}\nRead it to a new artisan, or share a link below. "
+    "She sends: JOIN {code}"
+)
+TELEGRAM_LINK = N_("Invite on Telegram")
+WHATSAPP_LINK = N_("Invite on WhatsApp")
+NO_RECRUITS = N_("You have no recruits yet. Share your code with artisans you know!")
+RECRUITS = N_("Your recruits:")
+RECRUIT_LINE = N_("{n}. {name} ({shop}): pieces approved {listings}/{of}, orders {orders}/{need}")
+RECRUIT_QUALIFIED = N_("{n}. {name} ({shop}): qualified ✓")
+COMMISSIONS = N_("Your commissions: {balance}")
+NOT_YET = N_(
+    "Not yet: mentors have shipped {need} orders and sell on their own. You have shipped "
+    "{have}. Keep going!"
+)
+NOW_MENTOR = N_("Welcome, mentor! Invite new artisans and guide them to their first sales.")
+_RECENT = 5
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    artisan = people.artisan_for_user(ctx.session, ctx.user.id)
+    if artisan is None or not ctx.user.has_role(Role.MENTOR):
+        ctx.say(ctx._(replies.SORRY_NOT_ALLOWED))
+        return ctx.begin(FlowRegistry.MENU)
+    codes = referrals.active_codes(ctx.session, artisan.id)
+    code = codes[0].code if codes else referrals.create_code(ctx.session, artisan.id).code
+    _show_code(ctx, code)
+    _show_recruits(ctx, artisan)
+    _show_commissions(ctx, artisan)
+    return StepResult(END)
+
+
+def start_become(ctx: StepContext, arg: str) -> StepResult:
+    artisan = people.artisan_for_user(ctx.session, ctx.user.id)
+    if artisan is None:
+        ctx.say(ctx._(replies.SORRY_NOT_ALLOWED))
+        return ctx.begin(FlowRegistry.MENU)
+    if ctx.user.has_role(Role.MENTOR):
+        return ctx.begin(FLOW)
+    threshold = ctx.shop.config.mentor_threshold
+    if not referrals.mentor_eligible(ctx.session, artisan.id, threshold):
+        have = referrals.fulfilled_orders(ctx.session, artisan.id)
+        ctx.say(ctx._(NOT_YET).format(need=threshold.min_fulfilled_orders, have=have))
+        return ctx.begin(FlowRegistry.MENU)
+    code = referrals.make_mentor(ctx.session, artisan.id, ctx.now, threshold=threshold)
+    ctx.say(ctx._(NOW_MENTOR))
+    _show_code(ctx, code.code)
+    return StepResult(END)
+
+
+def _show_code(ctx: StepContext, code: str) -> None:
+    config = ctx.shop.config
+    links: list[LinkButton] = []
+    if config.telegram_bot_username:
+        start = f"{REFERRAL_START_PREFIX}{code}"
+        url = f"https://t.me/{config.telegram_bot_username}?start={start}"
+        links.append(LinkButton(ctx._(TELEGRAM_LINK), url))
+    digits = "".join(ch for ch in config.whatsapp_number if ch.isdigit())
+    if digits:
+        url = f"https://wa.me/{digits}?text={quote(f'JOIN {format_code(code)}')}"
+        links.append(LinkButton(ctx._(WHATSAPP_LINK), url))
+    ctx.reply(Outbound(text=ctx._(YOUR_CODE).format(code=format_code(code)), links=tuple(links)))
+
+
+def _show_recruits(ctx: StepContext, mentor: Artisan) -> None:
+    rules = ctx.shop.config.qualification
+    found = referrals.recruits(ctx.session, mentor.id, rules)
+    if not found:
+        ctx.say(ctx._(NO_RECRUITS))
+        return
+    lines = [ctx._(RECRUITS)]
+    for n, recruit in enumerate(found, start=1):
+        who = {
+            "n": n,
+            "name": recruit.artisan.user.display_name or recruit.artisan.shop_name,
+            "shop": recruit.artisan.shop_name,
+        }
+        progress = recruit.progress
+        if progress.qualified:
+            lines.append(ctx._(RECRUIT_QUALIFIED).format(**who))
+            continue
+        lines.append(
+            ctx._(RECRUIT_LINE).format(
+                **who,
+                listings=min(progress.approved_listings, rules.min_approved_listings),
+                of=rules.min_approved_listings,
+                orders=min(progress.fulfilled_orders, rules.min_fulfilled_orders),
+                need=rules.min_fulfilled_orders,
+            )
+        )
+    ctx.say("\n".join(lines))
+
+
+def _show_commissions(ctx: StepContext, mentor: Artisan) -> None:
+    currency = ctx.shop.config.artisan_currency
+    account = ledger.mentor_account(mentor.id)
+    locale = ctx.translator.locale
+    total = ledger.balance(ctx.session, account, currency)
+    lines = [ctx._(COMMISSIONS).format(balance=total.format(locale))]
+    zone = ZoneInfo(ctx.shop.config.artisan_timezone)
+    for entry in ledger.recent_entries(ctx.session, account, limit=_RECENT):
+        date = entry.created_at.astimezone(zone).strftime("%d/%m/%Y")
+        lines.append(f"{date}: {entry.amount.format(locale)}")
+    ctx.say("\n".join(lines))
+
+
+def _may_become_mentor(user: User) -> bool:
+    """Shown to sellers who run their shop alone and are not mentors yet; the flow checks the
+    shop's experience threshold (the menu sees only the user)."""
+    artisan = user.artisan
+    return (
+        user.has_role(Role.ARTISAN)
+        and not user.has_role(Role.MENTOR)
+        and artisan is not None
+        and artisan.status == ArtisanStatus.INDEPENDENT
+    )
+
+
+def register(registry: FlowRegistry) -> None:
+    registry.add(Flow(FLOW, {}, start))
+    registry.add(Flow(BECOME_FLOW, {}, start_become))
+    registry.add_menu_entry(
+        MenuEntry("mentor", MY_RECRUITS, FLOW, visible=with_role(Role.MENTOR), order=60)
+    )
+    registry.add_menu_entry(
+        MenuEntry("mentor_new", BECOME, BECOME_FLOW, visible=_may_become_mentor, order=65)
+    )

@@ -1,0 +1,309 @@
+"""Artisan onboarding: name, shop name, place, M-Pesa number, story, then the shop opens.
+
+Started from the menu ("Sell your jewelry") or by a mentor's referral: a `/start ref-<code>`
+deep link, or a first message "JOIN <code>" (see `conversations.global_words`). Answers are
+kept when she leaves half-way, so starting again resumes where she stopped.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
+from conversations.flows import onboarding_text as text
+from conversations.global_words import REFERRAL_START_PREFIX
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound, Outbound
+from conversations.notify import mentors
+from store.models import Channel, Role, User
+from store.services import people
+from store.services.referrals import AttributionOutcome, format_code, normalize_code
+
+FLOW = "onboarding"
+SELL = N_("Sell your jewelry")
+_NAME_LENGTH = (2, 80)
+_SKIP_WORDS = frozenset({"skip", "ruka"})
+# The answers, in the order they are asked; a missing key is the next question.
+_FIELDS = ("name", "shop", "location", "mpesa", "story")
+
+
+class Step(StrEnum):
+    NAME = "name"
+    SHOP = "shop"
+    LOCATION = "location"
+    MPESA = "mpesa"
+    STORY = "story"
+    CONFIRM = "confirm"
+    CHANGE = "change"
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    artisan = people.artisan_for_user(ctx.session, ctx.user.id)
+    if artisan is not None:
+        ctx.data.clear()
+        ctx.say(ctx._(text.ALREADY_ARTISAN).format(shop=artisan.shop_name))
+        return ctx.begin(FlowRegistry.MENU)
+    code = normalize_code(arg) if arg.strip() else None
+    if arg.strip():
+        ctx.data["code"] = code or arg.strip()[:16]
+    resuming = any(field in ctx.data for field in _FIELDS)
+    if resuming:
+        ctx.say(ctx._(text.WELCOME_BACK))
+    else:
+        ctx.say(ctx._(text.INTRO))
+        if code:
+            ctx.say(ctx._(text.CODE_NOTED).format(code=format_code(code)))
+    return _ask_next(ctx)
+
+
+def keep_answers(ctx: StepContext) -> dict[str, Any] | None:
+    kept = {k: v for k, v in ctx.data.items() if k in (*_FIELDS, "code", "pin")}
+    return kept or None
+
+
+# --- the questions ------------------------------------------------------------------------
+
+
+def _ask_next(ctx: StepContext) -> StepResult:
+    missing = next((field for field in _FIELDS if field not in ctx.data), None)
+    match missing:
+        case "name":
+            return _ask_name(ctx)
+        case "shop":
+            ctx.say(ctx._(text.ASK_SHOP))
+            return StepResult(Step.SHOP)
+        case "location":
+            ctx.say(ctx._(text.ASK_LOCATION))
+            return StepResult(Step.LOCATION)
+        case "mpesa":
+            return _ask_mpesa(ctx, ctx._(text.ASK_MPESA))
+        case "story":
+            ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip")])
+            return StepResult(Step.STORY)
+    return _confirm(ctx)
+
+
+def _ask_name(ctx: StepContext) -> StepResult:
+    known = _profile_name(ctx.user)
+    if known:
+        yes = Choice(ctx._(text.YES_THATS_ME), "ob:name")
+        ctx.ask(ctx._(text.ASK_NAME_KNOWN).format(name=known), [yes])
+    else:
+        ctx.say(ctx._(text.ASK_NAME))
+    return StepResult(Step.NAME)
+
+
+def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
+    own = _own_number(ctx)
+    choices = [Choice(ctx._(text.USE_OWN).format(phone=_local(own)), "ob:own")] if own else []
+    ctx.reply(
+        Outbound(
+            text=question,
+            choices=tuple(choices),
+            request_contact=ctx.channel is Channel.TELEGRAM,
+        )
+    )
+    return StepResult(Step.MPESA)
+
+
+def _confirm(ctx: StepContext) -> StepResult:
+    d = ctx.data
+    story = d["story"] or ctx._(text.NO_STORY)
+    lines = [
+        ctx._(text.CHECK),
+        ctx._(text.SUMMARY).format(
+            name=d["name"], shop=d["shop"], location=d["location"], mpesa=_local(d["mpesa"])
+        ),
+        ctx._(text.SUMMARY_STORY).format(story=story),
+    ]
+    if d.get("code"):
+        lines.append(ctx._(text.SUMMARY_CODE).format(code=_shown_code(d["code"])))
+    choices = [Choice(ctx._(text.OPEN_SHOP), "ob:ok"), Choice(ctx._(text.CHANGE), "ob:change")]
+    ctx.ask("\n".join(lines), choices)
+    return StepResult(Step.CONFIRM)
+
+
+# --- the answers --------------------------------------------------------------------------
+
+
+def name(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == "ob:name" and _profile_name(ctx.user):
+        return _answered(ctx, "name", _profile_name(ctx.user))
+    typed = " ".join(inbound.text.split())
+    if not _NAME_LENGTH[0] <= len(typed) <= _NAME_LENGTH[1]:
+        ctx.say(ctx._(text.BAD_NAME))
+        return StepResult(Step.NAME)
+    return _answered(ctx, "name", typed)
+
+
+def shop(ctx: StepContext, inbound: Inbound) -> StepResult:
+    typed = " ".join(inbound.text.split())
+    low, high = people.SHOP_NAME_LENGTH
+    if not low <= len(typed) <= high:
+        ctx.say(ctx._(text.BAD_SHOP))
+        return StepResult(Step.SHOP)
+    return _answered(ctx, "shop", typed)
+
+
+def location(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.location is not None:
+        pin = f"{inbound.location.latitude:.2f}, {inbound.location.longitude:.2f}"
+        ctx.ask(ctx._(text.PIN_RECEIVED), [Choice(ctx._(text.USE_PIN), "ob:pin")])
+        return StepResult(Step.LOCATION, {"pin": pin})
+    if inbound.payload == "ob:pin" and ctx.data.get("pin"):
+        return _answered(ctx, "location", ctx.data["pin"])
+    typed = " ".join(inbound.text.split())
+    low, high = people.LOCATION_LENGTH
+    if not low <= len(typed) <= high:
+        ctx.say(ctx._(text.BAD_LOCATION))
+        return StepResult(Step.LOCATION)
+    return _answered(ctx, "location", typed)
+
+
+def mpesa(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == "ob:own":
+        candidate = _own_number(ctx) or ""
+    elif inbound.contact is not None:
+        candidate = inbound.contact.phone
+    else:
+        candidate = inbound.text
+    phone = people.normalize_phone(candidate) if people.is_kenyan_mobile(candidate) else None
+    if phone is None:
+        return _ask_mpesa(ctx, ctx._(text.BAD_MPESA))
+    return _answered(ctx, "mpesa", phone)
+
+
+def story(ctx: StepContext, inbound: Inbound) -> StepResult:
+    typed = inbound.text.strip()
+    if inbound.payload == "ob:skip" or typed.casefold().rstrip(".!") in _SKIP_WORDS:
+        return _answered(ctx, "story", "")
+    if not typed:
+        ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip")])
+        return StepResult(Step.STORY)
+    if len(typed) > people.STORY_MAX_LENGTH:
+        ctx.say(ctx._(text.STORY_TOO_LONG))
+        return StepResult(Step.STORY)
+    return _answered(ctx, "story", typed)
+
+
+def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == "ob:change":
+        choices = [Choice(ctx._(label), f"ob:f:{field}") for field, label in text.FIELD_LABELS]
+        ctx.ask(ctx._(text.WHICH), choices)
+        return StepResult(Step.CHANGE)
+    if inbound.payload != "ob:ok":
+        return _confirm(ctx)
+    return _register(ctx)
+
+
+def change(ctx: StepContext, inbound: Inbound) -> StepResult:
+    field = (inbound.payload or "").removeprefix("ob:f:")
+    if field in _FIELDS:
+        ctx.data.pop(field, None)
+    return _ask_next(ctx)
+
+
+def _answered(ctx: StepContext, field: str, value: str) -> StepResult:
+    ctx.data[field] = value
+    return _ask_next(ctx)
+
+
+# --- opening the shop ---------------------------------------------------------------------
+
+
+def _register(ctx: StepContext) -> StepResult:
+    d = ctx.data
+    try:
+        registration = people.register_artisan(
+            ctx.session,
+            ctx.user.id,
+            shop_name=d["shop"],
+            location=d["location"],
+            story=d["story"],
+            mpesa_phone=d["mpesa"],
+            referral_code=d.get("code"),
+            now=ctx.now,
+        )
+    except people.AlreadyRegistered:
+        ctx.data.clear()
+        ctx.say(ctx._(text.ALREADY_ARTISAN_SHORT))
+        return ctx.begin(FlowRegistry.MENU)
+    except people.InvalidRegistration as refused:
+        field = {"shop_name": "shop", "mpesa_phone": "mpesa"}.get(refused.field, refused.field)
+        ctx.data.pop(field, None)
+        ctx.say(ctx._(text.PLEASE_AGAIN))
+        return _ask_next(ctx)
+    ctx.user.display_name = d["name"]
+    artisan = registration.artisan
+    ctx.data.clear()
+    ctx.say(ctx._(text.SHOP_OPEN).format(shop=artisan.shop_name))
+    attribution = registration.referral
+    if attribution is not None and attribution.attributed and artisan.mentor is not None:
+        ctx.say(ctx._(text.YOUR_MENTOR).format(mentor=_mentor_name(artisan.mentor.user)))
+        mentors.recruit_joined(ctx, artisan)
+    elif attribution is not None and attribution.outcome is AttributionOutcome.SELF_REFERRAL:
+        ctx.say(ctx._(text.OWN_CODE))
+    elif attribution is not None:
+        ctx.say(ctx._(text.CODE_FAILED))
+    ctx.say(ctx._(text.NEXT_STEP))
+    return ctx.begin(FlowRegistry.MENU)
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _profile_name(user: User) -> str:
+    return " ".join(user.display_name.split())[: _NAME_LENGTH[1]]
+
+
+def _mentor_name(user: User) -> str:
+    return user.display_name.strip() or "?"
+
+
+def _own_number(ctx: StepContext) -> str | None:
+    """The number she writes from (WhatsApp's user id is her phone), if it is a Kenyan mobile."""
+    candidates = [ctx.user.phone or ""]
+    if ctx.channel is Channel.WHATSAPP:
+        identity = next((i for i in ctx.user.identities if i.channel is Channel.WHATSAPP), None)
+        if identity is not None:
+            digits = identity.platform_user_id.removeprefix("whatsapp:").strip()
+            candidates.insert(0, digits if digits.startswith("+") else f"+{digits}")
+    for candidate in candidates:
+        if candidate and people.is_kenyan_mobile(candidate):
+            return people.normalize_phone(candidate)
+    return None
+
+
+def _local(phone: str | None) -> str:
+    """+254712345678 → 0712 345 678, the way she writes it."""
+    if phone and phone.startswith("+254") and len(phone) == 13:
+        rest = phone[4:]
+        return f"0{rest[:3]} {rest[3:6]} {rest[6:]}"
+    return phone or ""
+
+
+def _shown_code(code: str) -> str:
+    bare = normalize_code(code)
+    return format_code(bare) if bare else code
+
+
+def _not_artisan(user: User) -> bool:
+    return not user.has_role(Role.ARTISAN)
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {
+        Step.NAME: name,
+        Step.SHOP: shop,
+        Step.LOCATION: location,
+        Step.MPESA: mpesa,
+        Step.STORY: story,
+        Step.CONFIRM: confirm,
+        Step.CHANGE: change,
+    }
+    registry.add(Flow(FLOW, steps, start, on_leave=keep_answers))
+    registry.add_menu_entry(MenuEntry("sell", SELL, FLOW, visible=_not_artisan, order=20))
+    registry.add_start_route(REFERRAL_START_PREFIX, FLOW)
+    # Older links and hand-typed deep links use an underscore.
+    registry.add_start_route("r_", FLOW)

@@ -1,0 +1,60 @@
+"""Fixtures for the artisan onboarding and mentor transcripts: the real builtin registry, a
+shop with Telegram and WhatsApp configured, and a Swahili-speaking mentor with a code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conversations.engine import Engine
+from conversations.flow import FlowRegistry
+from conversations.flows import builtin_registry
+from conversations.ports import MemoryBlobStore
+from store.models import Channel
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.artisans_support import (
+    BOT_USERNAME,
+    WHATSAPP_NUMBER,
+    Seller,
+    seed_seller,
+)
+from tests.integration.conversations.conftest import Chat, Clock
+from tests.shop_support import make_shop
+
+
+@pytest.fixture
+def registry() -> FlowRegistry:
+    return builtin_registry()
+
+
+@pytest.fixture
+def soko(
+    uow_factory: UnitOfWorkFactory,
+    blobs: MemoryBlobStore,
+    registry: FlowRegistry,
+    tmp_path: Path,
+) -> Engine:
+    shop = make_shop(
+        tmp_path / "media",
+        telegram_bot_username=BOT_USERNAME,
+        whatsapp_number=WHATSAPP_NUMBER,
+    )
+    return Engine(uow_factory, blobs, registry, shop, Clock())
+
+
+@pytest.fixture
+def mentor(uow_factory: UnitOfWorkFactory) -> Seller:
+    """Mama Amina, a mentor who speaks Swahili."""
+    return seed_seller(uow_factory, "Mama Amina", locale="sw", mentor=True)
+
+
+@pytest.fixture
+def chat_as(new_chat: Callable[..., Chat]) -> Callable[[Seller], Chat]:
+    """A chat from a seeded seller's own (console) identity."""
+
+    def make(seller: Seller) -> Chat:
+        return new_chat(seller.platform_user_id, channel=Channel.CONSOLE)
+
+    return make
