@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from conversations.flow import FlowRegistry
-from conversations.flows import earnings, language, menu, my_orders, my_products, review
+from conversations.flows import (
+    earnings,
+    language,
+    mentor,
+    menu,
+    my_orders,
+    my_products,
+    onboarding,
+    review,
+)
 
 
 def builtin_registry() -> FlowRegistry:
     registry = FlowRegistry()
     language.register(registry)
     menu.register(registry)
+    onboarding.register(registry)
+    mentor.register(registry)
     my_products.register(registry)
     my_orders.register(registry)
     earnings.register(registry)
