@@ -1,4 +1,4 @@
-"""`soko demo`: a fresh demo shop in a local SQLite file, no tokens needed."""
+"""`soko demo`: a fresh demo shop in a local SQLite file, then a chat with it; no tokens needed."""
 
 from __future__ import annotations
 
@@ -10,23 +10,42 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.commands.chat import chat
 from bot.container import Container
 from bot.settings import Settings
+from store.demo import content
+from store.demo.pictures import draw_piece
 from store.demo.seed import DemoSummary, seed_demo
 from store.migrate import upgrade
-from store.models import Artisan, Product, ProductStatus, User
+from store.models import Artisan, Category, Product, ProductStatus, User
 from store.money import Money
 from store.services import ledger
 
 DEFAULT_DIR = Path("var/demo")
+EXAMPLE_ARTISAN = "naliaka"  # an English-speaking artisan, independent
+SAMPLE_PHOTOS = (Category.EARRINGS, Category.NECKLACE, Category.BRACELET)
+SAMPLE_PHOTO_SEED = 9000  # far from the seeds of the pieces already in the shop
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "demo", help="build a fresh demo shop and show what it holds"
+        "demo", help="build a fresh demo shop and chat with it in this terminal"
     )
     parser.add_argument(
         "--dir", type=Path, default=DEFAULT_DIR, help=f"where the demo lives ({DEFAULT_DIR})"
+    )
+    parser.add_argument(
+        "--as",
+        dest="person",
+        default=content.BUYER.key,
+        metavar="NAME",
+        help=f"who you are in the chat (default {content.BUYER.key}, the buyer)",
+    )
+    parser.add_argument(
+        "--no-chat",
+        dest="chat",
+        action="store_false",
+        help="only build the shop and show what it holds (for scripts)",
     )
     parser.set_defaults(handler=run)
 
@@ -53,10 +72,55 @@ def build_demo(directory: Path, *, now: datetime) -> tuple[Container, DemoSummar
 def run(args: argparse.Namespace) -> int:
     container, summary = build_demo(args.dir, now=datetime.now(UTC))
     try:
-        print(describe(container, summary))
+        if not args.chat:
+            print(describe(container, summary))
+            return 0
+        photos = write_sample_photos(args.dir / "photos")
+        print(guide(summary, photos))
+        return chat(container, args.person)
     finally:
         container.close()
-    return 0
+
+
+def write_sample_photos(directory: Path) -> list[Path]:
+    """Fresh pictures (not in the shop yet) an artisan can send with `/photo`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, category in enumerate(SAMPLE_PHOTOS):
+        path = directory / f"{category.value}.jpg"
+        path.write_bytes(draw_piece(category, seed=SAMPLE_PHOTO_SEED + n))
+        paths.append(path)
+    return paths
+
+
+def guide(summary: DemoSummary, photos: list[Path]) -> str:
+    """Who is who in the demo, the console's commands and a path through a whole sale."""
+    lines = ["Demo shop ready. Who is who (switch with /as NAME):"]
+    for spec in content.ARTISANS:
+        role = "artisan and mentor" if spec.mentor else "artisan"
+        if spec.mentor_key:
+            role += f", mentored by {spec.mentor_key}"
+        speaks = " (chats in Swahili)" if spec.person.locale == "sw" else ""
+        lines.append(
+            f"  {spec.person.key:<8} {spec.person.name}, {role} — {spec.shop_name}{speaks}"
+        )
+    manager, buyer = content.COMMUNITY_MANAGER, content.BUYER
+    lines += [
+        f"  {manager.key:<8} {manager.name}, community manager: reviews new listings",
+        f"  {buyer.key:<8} {buyer.name}, a buyer in Berlin (order {summary.order_code} is hers)",
+        "",
+        "Type to chat; a number picks a choice; menu, help, cancel, language work anywhere.",
+        "Console commands: /photo PATH… sends photos, /as NAME switches person, /quit ends.",
+        "",
+        "Try a whole sale:",
+        f"  /as {EXAMPLE_ARTISAN} → menu → list a piece: /photo {photos[0]}, then answer",
+        f"  /as {manager.key} → menu → review listings → approve it",
+        f"  /as {buyer.key} → Shop jewelry: find it, add to cart, check out, pay (demo card)",
+        f"  /as {EXAMPLE_ARTISAN} → her new order, and her balance in her earnings",
+        f"More photos to send: {', '.join(str(p) for p in photos[1:])}",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def describe(container: Container, summary: DemoSummary) -> str:

@@ -94,5 +94,5 @@ def test_soko_demo_command_starts_afresh(
     directory = tmp_path / "demo"
     directory.mkdir()
     (directory / "soko.db").write_bytes(b"left over from last time")
-    assert main(["demo", "--dir", str(directory)]) == 0
+    assert main(["demo", "--dir", str(directory), "--no-chat"]) == 0
     assert "Demo shop ready" in capsys.readouterr().out

@@ -1,0 +1,88 @@
+"""Wiring the chat engine: the shop's rules and ports from the settings, the flows, the engine.
+
+Every channel adapter (console, Telegram, WhatsApp) gets its engine from `build_engine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.container import Container
+from conversations.engine import Engine
+from conversations.flow import FlowRegistry
+from conversations.flows import builtin_registry
+from conversations.shop import Shop, ShopConfig
+from payments.demo import DemoPayments
+from payments.port import PaymentProvider
+from store.media.storage import LocalMediaStore, MediaStore
+from store.models.types import utcnow
+
+
+class MediaBlobStore:
+    """The media store as the engine's `BlobStore` (raw incoming photos, private prefix)."""
+
+    def __init__(self, media: MediaStore) -> None:
+        self._media = media
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._media.put(key, data, content_type)
+
+    def get(self, key: str) -> bytes:
+        data = self._media.get(key)
+        if data is None:
+            raise KeyError(f"no blob {key!r}")
+        return data
+
+
+def shop_config(container: Container) -> ShopConfig:
+    settings = container.settings
+    return ShopConfig(
+        pricing=container.pricing,
+        photo_limits=container.photo_limits,
+        max_price_minor=settings.max_price_minor,
+        artisan_currency=settings.artisan_currency,
+        reservation=timedelta(minutes=settings.reservation_minutes),
+        qualification=container.qualification_rules,
+        mentor_threshold=container.mentor_threshold,
+        public_base_url=settings.public_base_url,
+        artisan_timezone=settings.artisan_timezone,
+        whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
+    )
+
+
+def payment_provider(container: Container) -> PaymentProvider:
+    # The local demo provider until a real one is configured (the payments issue adds Stripe).
+    return DemoPayments(container.settings.public_base_url)
+
+
+def build_shop(container: Container, payments: PaymentProvider | None = None) -> Shop:
+    return Shop(
+        shop_config(container),
+        container.media_store,
+        payments if payments is not None else payment_provider(container),
+    )
+
+
+def build_engine(
+    container: Container,
+    *,
+    shop: Shop | None = None,
+    flows: FlowRegistry | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Engine:
+    return Engine(
+        container.uow_factory,
+        MediaBlobStore(container.media_store),
+        flows if flows is not None else builtin_registry(),
+        shop if shop is not None else build_shop(container),
+        clock,
+    )
+
+
+def image_location(media: MediaStore) -> Callable[[str], str]:
+    """Where a person at this machine can open a stored image: a file path when the media
+    store is a local folder, else its public URL."""
+    if isinstance(media, LocalMediaStore):
+        return lambda key: str(media.path_for(key))
+    return media.url

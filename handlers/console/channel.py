@@ -1,0 +1,197 @@
+"""The console channel: a person typing in a terminal, through the same engine as every chat.
+
+Each message is recorded in the inbox (one unit of work, committed), handled by the engine,
+and then the outbox rows addressed to the person at the keyboard are printed and marked sent.
+Messages for other console people (a new order for an artisan, say) stay pending until you
+switch to them; then they arrive as they would on their phone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from conversations.console import render
+from conversations.engine import Engine, HandleResult
+from conversations.inbox import record_inbound
+from conversations.messages import ImageRef, Inbound, Outbound
+from conversations.outbox import mark_sent, outbound_of
+from conversations.ports import BlobStore
+from store.models import Channel, Identity, OutboxMessage, OutboxStatus, User
+from store.models.types import utcnow
+from store.uow import UnitOfWorkFactory
+
+_PERSON = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+_BATCH = 100
+
+
+class InvalidPerson(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"not a name for a person: {name!r} (letters, digits, _ . -)")
+        self.name = name
+
+
+def person_key(name: str) -> str:
+    """`Wanjiru` → `wanjiru`: the console identity's platform user id."""
+    key = name.strip().casefold()
+    if not _PERSON.fullmatch(key):
+        raise InvalidPerson(name)
+    return key
+
+
+class ConsoleChannel:
+    """One terminal; the person at the keyboard can change (`switch`)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        uow_factory: UnitOfWorkFactory,
+        blobs: BlobStore,
+        *,
+        person: str,
+        write: Callable[[str], None] = print,
+        image_location: Callable[[str], str] = str,
+        profile_names: Mapping[str, str] | None = None,
+        locale_hint: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._engine = engine
+        self._uow_factory = uow_factory
+        self._blobs = blobs
+        self._write = write
+        self._image_location = image_location
+        self._profile_names = dict(profile_names or {})
+        self._locale_hint = locale_hint
+        self._clock = clock
+        self._sequence = itertools.count()
+        self._instance = secrets.token_hex(3)
+        self.person = person_key(person)
+
+    def inbound(self, text: str = "", photos: tuple[bytes, ...] = ()) -> Inbound:
+        return Inbound(
+            channel=Channel.CONSOLE,
+            platform_user_id=self.person,
+            platform_message_id=self._next_message_id(),
+            text=text,
+            photos=photos,
+            locale_hint=self._locale_hint,
+            profile_name=self._profile_names.get(self.person, self.person.title()),
+        )
+
+    def send(self, text: str = "", photos: tuple[bytes, ...] = ()) -> HandleResult:
+        return self.deliver(self.inbound(text, photos))
+
+    def deliver(self, inbound: Inbound) -> HandleResult:
+        """Record an update once, let the engine handle it, print what came back.
+
+        A repeated delivery of the same update has no second effect.
+        """
+        with self._uow_factory() as uow:
+            before = _last_outbox_id(uow.session)
+            recorded = record_inbound(uow.session, inbound, self._blobs, self._clock())
+            uow.commit()
+        result = self._engine.handle(recorded.inbox_id)
+        self.print_pending()
+        self.mention_others(since=before)
+        return result
+
+    def last_outbox_id(self) -> int:
+        with self._uow_factory(read_only=True) as uow:
+            return _last_outbox_id(uow.session)
+
+    def switch(self, person: str) -> None:
+        """Hand the keyboard to someone else; what reached them meanwhile is printed."""
+        self.person = person_key(person)
+        name = self.display_name(self.person)
+        who = f"{name} ({self.person})" if name else f"{self.person}, someone new"
+        self._write(f"— now chatting as {who} —")
+        if self.pending_for(self.person):
+            self._write("(while you were away)")
+        self.print_pending()
+
+    def print_pending(self) -> int:
+        """Print and mark sent every message due to the person at the keyboard."""
+        printed = 0
+        while True:
+            with self._uow_factory() as uow:
+                now = self._clock()
+                rows = uow.session.execute(
+                    select(OutboxMessage)
+                    .where(_due(self.person, now))
+                    .order_by(OutboxMessage.id)
+                    .limit(_BATCH)
+                    .with_for_update(skip_locked=True)
+                ).scalars()
+                batch = [(row.id, outbound_of(row)) for row in rows]
+                for outbox_id, outbound in batch:
+                    self._write(self.render(outbound) + "\n")
+                    mark_sent(uow.session, outbox_id, f"console-{outbox_id}", now)
+                uow.commit()
+            printed += len(batch)
+            if len(batch) < _BATCH:
+                return printed
+
+    def display_name(self, person: str) -> str | None:
+        """The name of the person behind a console identity; None for someone new."""
+        with self._uow_factory(read_only=True) as uow:
+            return uow.session.execute(
+                select(User.display_name)
+                .join(Identity, Identity.user_id == User.id)
+                .where(Identity.channel == Channel.CONSOLE, Identity.platform_user_id == person)
+            ).scalar_one_or_none()
+
+    def pending_for(self, person: str) -> int:
+        with self._uow_factory(read_only=True) as uow:
+            count = uow.session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(_due(person, self._clock()))
+            )
+            return count or 0
+
+    def render(self, outbound: Outbound) -> str:
+        """The console rendering, with images pointing where this machine can open them."""
+        if outbound.image is not None and outbound.image.key:
+            where = self._image_location(outbound.image.key)
+            outbound = dataclasses.replace(outbound, image=ImageRef(url=where))
+        return render(outbound)
+
+    def mention_others(self, *, since: int) -> None:
+        """Say who else got a message (newer than outbox row `since`) they have not read."""
+        with self._uow_factory(read_only=True) as uow:
+            recipients = uow.session.execute(
+                select(OutboxMessage.platform_user_id)
+                .where(
+                    OutboxMessage.id > since,
+                    OutboxMessage.channel == Channel.CONSOLE,
+                    OutboxMessage.platform_user_id != self.person,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .distinct()
+            ).scalars()
+            others = sorted(recipients)
+        for other in others:
+            self._write(f"(a message is waiting for {other}: /as {other} to read it)")
+
+    def _next_message_id(self) -> str:
+        # Unique across restarts and terminals, and increasing within one terminal.
+        return f"{time.time_ns():020d}-{self._instance}-{next(self._sequence)}"
+
+
+def _due(person: str, now: datetime) -> ColumnElement[bool]:
+    return and_(
+        OutboxMessage.channel == Channel.CONSOLE,
+        OutboxMessage.platform_user_id == person,
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.next_attempt_at <= now,
+    )
+
+
+def _last_outbox_id(session: Session) -> int:
+    return session.scalar(select(func.max(OutboxMessage.id))) or 0
