@@ -51,6 +51,8 @@ def start(ctx: StepContext, arg: str) -> StepResult:
 def show(ctx: StepContext, heading: str = "") -> StepResult:
     view = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
     if view.is_empty:
+        if heading:
+            ctx.say(heading)
         ctx.ask(
             ctx._(EMPTY),
             [Choice(ctx._(product_card.KEEP_SHOPPING), "menu:browse")],

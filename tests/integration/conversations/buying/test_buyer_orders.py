@@ -1,0 +1,153 @@
+"""My orders transcripts: statuses, cancelling before shipping, and a forged cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from conversations.state import SqlStateStore
+from store.models import Order, OrderStatus
+from store.money import Money
+from store.services import ledger
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.buying_support import (
+    COLLAR_USD,
+    COLLAR_USD_SW,
+    hello,
+    open_menu_entry,
+    product,
+    seed_maker,
+    seed_product,
+    told,
+    user_id_of,
+)
+from tests.integration.conversations.conftest import Chat
+
+
+def place(chat: Chat, product_id: int, *, pay: bool) -> Order:
+    chat.send(f"/start p-{product_id}")
+    chat.tap(f"buy:{product_id}")
+    chat.send("Amina Otieno")
+    chat.send("Moi Avenue 1, Mombasa")
+    chat.send("Kenya")
+    chat.tap("place")
+    if pay:
+        chat.tap(f"pay:{latest_order(chat).id}")
+    return latest_order(chat)
+
+
+def latest_order(chat: Chat) -> Order:
+    buyer = user_id_of(chat.uow_factory, chat)
+    with chat.uow_factory() as uow:
+        order = uow.session.scalars(
+            select(Order).where(Order.buyer_user_id == buyer).order_by(Order.id.desc())
+        ).first()
+        assert order is not None
+        uow.session.expunge_all()
+        return order
+
+
+def test_cancel_an_unpaid_order_releases_the_piece(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    collar = seed_product(uow_factory, maker, "Maasai collar")
+    chat = new_chat("buyer")
+    hello(chat)
+    assert open_menu_entry(chat, "purchases") == ["You have no orders yet.\n1. Keep shopping"]
+    order = place(chat, collar, pay=False)
+    assert product(uow_factory, collar).stock_reserved == 1
+
+    assert open_menu_entry(chat, "purchases") == [
+        f"Your orders:\n1. {order.code} — Waiting for payment — {COLLAR_USD}"
+    ]
+    assert chat.send("1") == [
+        f"Order {order.code}: Waiting for payment\n1 × Maasai collar — {COLLAR_USD}\n"
+        f"Total: {COLLAR_USD}\nShip to: Amina Otieno, Moi Avenue 1, Mombasa, Kenya\n"
+        "1. Pay now (demo card)\n2. Cancel order\n3. Back\n"
+        f"Pay {COLLAR_USD}: https://soko.test/pay/demo/{order.code}"
+    ]
+    assert chat.send("Cancel order") == [
+        f"Cancel order {order.code}?\n1. Yes, cancel it\n2. No, keep it"
+    ]
+    assert chat.send("Yes, cancel it") == [
+        f"Order {order.code} is cancelled.",
+        f"Your orders:\n1. {order.code} — Cancelled — {COLLAR_USD}",
+    ]
+    piece = product(uow_factory, collar)
+    assert (piece.stock_on_hand, piece.stock_reserved) == (1, 0)
+    assert latest_order(chat).status == OrderStatus.CANCELLED
+    # She never heard of an unpaid order, so she is not told it is off.
+    assert told(uow_factory, maker.user_id) == []
+
+
+def test_cancel_a_paid_order_in_swahili_tells_the_artisan(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    collar = seed_product(uow_factory, maker, "Maasai collar")
+    chat = new_chat("mnunuzi", locale_hint="sw")
+    hello(chat, "sw")
+    order = place(chat, collar, pay=True)
+    assert order.status == OrderStatus.PAID
+
+    assert open_menu_entry(chat, "purchases") == [
+        f"Maagizo yako:\n1. {order.code} — Limelipwa — {COLLAR_USD_SW}"
+    ]
+    detail = chat.send("1")[0]
+    assert detail.startswith(f"Agizo {order.code}: Limelipwa\n")
+    assert detail.endswith("1. Ghairi agizo\n2. Rudi")
+    chat.send("Ghairi agizo")
+    assert chat.send("Ndiyo, ghairi") == [
+        f"Agizo {order.code} limeghairiwa.",
+        f"Malipo yako ya {COLLAR_USD_SW} yatarudishwa.",
+        f"Maagizo yako:\n1. {order.code} — Limeghairiwa — {COLLAR_USD_SW}",
+    ]
+    piece = product(uow_factory, collar)
+    assert (piece.stock_on_hand, piece.stock_reserved, piece.status.value) == (1, 0, "active")
+    assert told(uow_factory, maker.user_id)[-1] == (
+        f"Agizo {order.code} limeghairiwa: 1 × Maasai collar. Tafadhali usilitume."
+    )
+    with uow_factory() as uow:
+        assert ledger.artisan_balance(uow.session, maker.artisan_id) == Money.zero("KES")
+
+
+def test_a_forged_cancel_by_another_buyer_is_refused(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    collar = seed_product(uow_factory, maker, "Maasai collar")
+    owner, intruder = new_chat("owner"), new_chat("intruder")
+    hello(owner)
+    hello(intruder)
+    order = place(owner, collar, pay=False)
+
+    # A payload that was never offered is only text: nothing is cancelled.
+    open_menu_entry(intruder, "purchases")
+    intruder.tap(f"yes:{order.id}")
+    assert latest_order(owner).status == OrderStatus.PENDING_PAYMENT
+    # Nor does she get to see the order: an unoffered "o:<id>" is not understood.
+    [answer] = intruder.tap(f"o:{order.id}")
+    assert answer.startswith("Sorry, I didn't understand. Please choose from the menu.")
+    assert order.code not in answer
+
+    # Even with the choice smuggled into her saved conversation, the service says no.
+    intruder_id = user_id_of(uow_factory, intruder)
+    _smuggle(uow_factory, intruder_id, "cancel", f"yes:{order.id}")
+    assert intruder.send("Yes, cancel it") == ["Sorry, you can't do that."]
+    _smuggle(uow_factory, intruder_id, "list", f"o:{order.id}")
+    assert intruder.send("1") == ["Sorry, you can't do that."]  # not her order to see
+    assert latest_order(owner).status == OrderStatus.PENDING_PAYMENT
+    assert product(uow_factory, collar).stock_reserved == 1
+
+
+def _smuggle(uow_factory: UnitOfWorkFactory, user_id: int, step: str, payload: str) -> None:
+    """Put a choice into someone's saved conversation, as a tampering client might."""
+    with uow_factory() as uow:
+        states = SqlStateStore(uow.session)
+        loaded = states.load(user_id)
+        data = {**loaded.data, "offered": [{"label": "Yes, cancel it", "payload": payload}]}
+        states.save(user_id, replace(loaded, flow="purchases", step=step, data=data))
+        uow.commit()
