@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from conversations.flow import FlowRegistry
 from conversations.flows import (
+    browsing,
+    buyer_orders,
+    cart,
+    checkout,
     earnings,
     language,
     mentor,
@@ -21,6 +25,10 @@ def builtin_registry() -> FlowRegistry:
     menu.register(registry)
     onboarding.register(registry)
     mentor.register(registry)
+    browsing.register(registry)
+    cart.register(registry)
+    checkout.register(registry)
+    buyer_orders.register(registry)
     my_products.register(registry)
     my_orders.register(registry)
     earnings.register(registry)
