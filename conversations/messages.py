@@ -144,15 +144,21 @@ class Outbound:
     choices: tuple[Choice, ...] = ()
     links: tuple[LinkButton, ...] = ()
     request_contact: bool = False
+    # A notification that may go out as this approved utility template when the recipient's
+    # channel allows nothing else (WhatsApp outside its 24-hour window); "" = none.
+    template: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "text": self.text,
             "image": self.image.to_dict() if self.image else None,
             "choices": [{"label": c.label, "payload": c.payload} for c in self.choices],
             "links": [{"label": link.label, "url": link.url} for link in self.links],
             "request_contact": self.request_contact,
         }
+        if self.template:
+            data["template"] = self.template
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outbound:
@@ -163,4 +169,5 @@ class Outbound:
             choices=tuple(Choice(c["label"], c["payload"]) for c in data.get("choices", ())),
             links=tuple(LinkButton(b["label"], b["url"]) for b in data.get("links", ())),
             request_contact=bool(data.get("request_contact", False)),
+            template=str(data.get("template", "")),
         )

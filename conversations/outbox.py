@@ -33,7 +33,7 @@ def enqueue(
         "channel": channel.value,
         "platform_user_id": platform_user_id,
         "payload": outbound.to_dict(),
-        "template": template,
+        "template": template or outbound.template,
         "dedupe_key": dedupe_key,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,

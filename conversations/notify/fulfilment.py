@@ -7,6 +7,7 @@ from typing import Final
 from conversations.flow import StepContext
 from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
+from conversations.notify.templates import UtilityTemplate
 from store.models import Order, OrderLine, OrderStatus
 
 SHIPPED: Final = N_("Your order {code}: {title} has been shipped.")
@@ -21,6 +22,6 @@ def line_shipped(ctx: StepContext, order: Order, line: OrderLine) -> None:
         text = t._(SHIPPED).format(code=code, title=title)
         if complete:
             text += "\n" + t._(SHIPPED_ALL).format(code=code)
-        return Outbound(text=text)
+        return Outbound(text=text, template=UtilityTemplate.ORDER_SHIPPED)
 
     ctx.notify(order.buyer_user_id, message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from conversations.flow import StepContext
 from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
+from conversations.notify.templates import UtilityTemplate
 from store.models import Artisan
 
 RECRUIT_JOINED = N_(
@@ -29,7 +30,7 @@ def recruit_joined(ctx: StepContext, recruit: Artisan) -> None:
 
 def recruit_qualified(ctx: StepContext, recruit: Artisan) -> None:
     """Tell the recruit's mentor (if she has one) that the recruit qualified."""
-    _tell_mentor(ctx, recruit, RECRUIT_QUALIFIED)
+    _tell_mentor(ctx, recruit, RECRUIT_QUALIFIED, UtilityTemplate.RECRUIT_QUALIFIED)
 
 
 def mentorship_offered(ctx: StepContext, artisan: Artisan) -> None:
@@ -42,14 +43,16 @@ def mentorship_offered(ctx: StepContext, artisan: Artisan) -> None:
     ctx.notify(artisan.user_id, message)
 
 
-def _tell_mentor(ctx: StepContext, recruit: Artisan, template: str) -> None:
+def _tell_mentor(
+    ctx: StepContext, recruit: Artisan, template: str, utility_template: str = ""
+) -> None:
     mentor = recruit.mentor
     if mentor is None:
         return
     name, shop = _name(recruit), recruit.shop_name
 
     def message(t: Translator) -> Outbound:
-        return Outbound(text=t._(template).format(name=name, shop=shop))
+        return Outbound(text=t._(template).format(name=name, shop=shop), template=utility_template)
 
     ctx.notify(mentor.user_id, message)
 

@@ -18,6 +18,7 @@ from conversations import outbox
 from conversations.countries import country_name
 from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
+from conversations.notify.templates import UtilityTemplate
 from store.models import Artisan, Order, OrderLine, User
 from store.money import Money, sum_money
 
@@ -43,7 +44,9 @@ def order_paid(session: Session, order: Order, now: datetime) -> None:
                 country=country_name(order.shipping_country, t.locale),
                 amount=share.format(t.locale),
             )
-            return Outbound(text=f"{text}\n{t._(NEW_ORDER_NEXT)}")
+            return Outbound(
+                text=f"{text}\n{t._(NEW_ORDER_NEXT)}", template=UtilityTemplate.NEW_ORDER
+            )
 
         _tell(session, artisan_user, new_order, f"order:{order.id}:paid", now)
 
