@@ -10,6 +10,7 @@ from conversations.flows import (
     checkout,
     earnings,
     language,
+    listing,
     mentor,
     menu,
     my_orders,
@@ -19,11 +20,18 @@ from conversations.flows import (
 )
 
 
-def builtin_registry() -> FlowRegistry:
+def core_registry() -> FlowRegistry:
+    """The engine's own flows: welcome, language, menu, help."""
     registry = FlowRegistry()
     language.register(registry)
     menu.register(registry)
+    return registry
+
+
+def builtin_registry() -> FlowRegistry:
+    registry = core_registry()
     onboarding.register(registry)
+    listing.register(registry)
     mentor.register(registry)
     browsing.register(registry)
     cart.register(registry)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from conversations.console import render
 from conversations.engine import Engine, HandleResult
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepResult
-from conversations.flows import builtin_registry
+from conversations.flows import core_registry
 from conversations.i18n import N_
 from conversations.inbox import RecordResult, record_inbound
 from conversations.messages import Choice, Inbound, Outbound
@@ -121,7 +121,7 @@ def tell_start(ctx: StepContext, arg: str) -> StepResult:
 
 
 def build_registry(bugs: Bugs) -> FlowRegistry:
-    registry = builtin_registry()
+    registry = core_registry()
     registry.add(
         Flow(
             "colours",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from conversations.console import render
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
-from conversations.flows import builtin_registry
+from conversations.flows import core_registry
 from conversations.messages import Inbound
 from conversations.state import ConversationSnapshot, MemoryStateStore
 from store.models import Channel, User
@@ -25,7 +25,7 @@ class Person:
         self.user = User(id=1, locale=locale, display_name="Amina")
         self.user.roles = []
         self.states = MemoryStateStore()
-        self.registry = builtin_registry()
+        self.registry = core_registry()
         self.first = True
 
     def send(self, text: str = "", payload: str | None = None) -> list[str]:
