@@ -64,11 +64,14 @@ def chat(container: Container, person: str, stdin: TextIO | None = None) -> int:
         locale_hint=container.settings.default_locale,
     )
     terminal = Terminal(channel, write=_write)
-    channel.switch(person)
-    if stdin.isatty():
-        terminal.run(interactive_lines(terminal.prompt), echo=False)
-    else:
-        terminal.run(stdin, echo=True)
+    try:
+        channel.switch(person)
+        if stdin.isatty():
+            terminal.run(interactive_lines(terminal.prompt), echo=False)
+        else:
+            terminal.run(stdin, echo=True)
+    except KeyboardInterrupt:  # Ctrl-C while the bot was answering: what was recorded stays
+        print()
     return 0
 
 
