@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -134,6 +135,7 @@ def paid_order(
     address: str = "10 Downing Street, London",
     country: str = "GB",
     record_sale: bool = False,
+    paid_at: datetime = datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
 ) -> Order:
     with uow_factory() as uow:
         buyer_user = uow.session.get(User, buyer.user_id)
@@ -141,7 +143,7 @@ def paid_order(
         items = [(uow.session.get_one(Product, pid), 1) for pid in product_ids]
         order = make_paid_order(uow.session, buyer_user, items, currency="USD")
         order.shipping_name, order.shipping_address = name, address
-        order.shipping_country = country
+        order.shipping_country, order.paid_at = country, paid_at
         if record_sale:
             ledger.record_sale(uow.session, order)
         uow.commit()

@@ -1,0 +1,102 @@
+"""My earnings: the balance, the sale and the M-Pesa payout, with Nairobi dates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+
+from store.models import LedgerTransaction, Role
+from store.money import Money
+from store.services import ledger
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.conftest import Chat
+from tests.integration.conversations.shop_support import (
+    Person,
+    artisan,
+    paid_order,
+    person,
+    piece,
+)
+
+# 22:30 UTC on 1 March is already 2 March in Nairobi.
+SOLD_AT = datetime(2025, 3, 1, 22, 30, tzinfo=UTC)
+PAID_OUT_AT = datetime(2025, 3, 5, 7, 0, tzinfo=UTC)
+
+
+def sell_and_pay_out(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, seller: Person
+) -> None:
+    manager = person(new_chat, uow_factory, "Grace", locale="en", roles=(Role.COMMUNITY_MANAGER,))
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    necklace = piece(uow_factory, seller, "Blue glass necklace")
+    order = paid_order(uow_factory, tom, [necklace], record_sale=True)
+    with uow_factory() as uow:
+        assert seller.artisan_id is not None
+        ledger.record_payout(
+            uow.session, seller.artisan_id, Money(100_000, "KES"), "qab12cd34", manager.user_id,
+            PAID_OUT_AT,
+        )  # fmt: skip
+        uow.session.execute(
+            update(LedgerTransaction)
+            .where(LedgerTransaction.order_id == order.id)
+            .values(created_at=SOLD_AT)
+        )
+        uow.session.execute(
+            update(LedgerTransaction)
+            .where(LedgerTransaction.payout_id.is_not(None))
+            .values(created_at=PAID_OUT_AT)
+        )
+        uow.commit()
+
+
+def test_earnings_show_the_sale_and_the_payout_in_english(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    sell_and_pay_out(new_chat, uow_factory, amina)
+    amina.chat.send("menu")
+    (answer,) = amina.chat.send("My earnings")
+    phone = answer.split("M-Pesa number ")[1].split(",")[0]
+    assert answer == (
+        "Waiting to be paid to you: Ksh350\n"
+        "\n"
+        "Latest:\n"
+        "• 5 Mar — Paid to you by M-Pesa (QAB12CD34): -Ksh1,000\n"
+        "• 2 Mar — Sale: Blue glass necklace: Ksh1,350\n"
+        "\n"
+        "Payouts to you:\n"
+        "• 5 Mar — Ksh1,000, M-Pesa QAB12CD34\n"
+        "\n"
+        "Your share of a sale counts here once the buyer has paid. Our team sends what is "
+        f"waiting to your M-Pesa number {phone}, usually once a week, and each payout shows "
+        "its M-Pesa code."
+    )
+    assert phone.startswith("+2547")
+
+
+def test_earnings_in_swahili(new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory) -> None:
+    wanjiru = artisan(new_chat, uow_factory, "Wanjiru Kamau", locale="sw")
+    sell_and_pay_out(new_chat, uow_factory, wanjiru)
+    wanjiru.chat.send("menyu")
+    (answer,) = wanjiru.chat.send("Mapato yangu")
+    lines = answer.replace("\xa0", " ").splitlines()
+    assert lines[:4] == [
+        "Unasubiri kulipwa: Ksh 350",
+        "",
+        "Za hivi karibuni:",
+        "• 5 Mac — Umelipwa kwa M-Pesa (QAB12CD34): -Ksh 1,000",
+    ]
+    assert lines[4] == "• 2 Mac — Mauzo: Blue glass necklace: Ksh 1,350"
+    assert lines[6:8] == ["Malipo uliyotumiwa:", "• 5 Mac — Ksh 1,000, M-Pesa QAB12CD34"]
+
+
+def test_no_sales_yet(new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    amina.chat.send("menu")
+    (answer,) = amina.chat.send("My earnings")
+    assert answer.startswith(
+        "Waiting to be paid to you: Ksh0\n"
+        "No sales yet. When a buyer pays for your piece, your share shows here.\n"
+    )
