@@ -56,10 +56,14 @@ def start_help(ctx: StepContext, arg: str) -> StepResult:
 
 
 def _begin_with_photos(ctx: StepContext, inbound: Inbound) -> StepResult:
-    """Start `PHOTO_FLOW` and let the step it starts at read this message (the photos)."""
+    """Start `PHOTO_FLOW` and let the step it starts at read this message (the photos).
+
+    A start that answers by itself (e.g. "open a shop first") has dealt with the message.
+    """
+    said = len(ctx.replies)
     started = ctx.begin(PHOTO_FLOW, PHOTO_ARG)
-    if started.next is END or ctx.flow != PHOTO_FLOW:
-        return started  # it answered by itself (e.g. "open a shop first")
+    if started.next is END or ctx.flow != PHOTO_FLOW or len(ctx.replies) > said:
+        return started
     step, read = ctx.registry.flow(PHOTO_FLOW).step(started.next.value)
     ctx.step = step.value
     if started.data:

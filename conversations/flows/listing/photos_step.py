@@ -108,6 +108,8 @@ def _receive(ctx: StepContext, inbound: Inbound) -> StepResult:
         received.added += 1
         count += 1
     _tell(ctx, received)
+    if count == 0:  # nothing kept: each refusal above already asks for another photo
+        return StepResult(Step.PHOTOS)
     return _ask_more(ctx, inbound, count)
 
 
@@ -140,9 +142,6 @@ def _tell(ctx: StepContext, received: _Received) -> None:
 
 
 def _ask_more(ctx: StepContext, inbound: Inbound, count: int) -> StepResult:
-    if count == 0:
-        ctx.say(ctx._(SEND_A_PHOTO))
-        return StepResult(Step.PHOTOS)
     got = ctx._(GOT_PHOTOS).format(count=count, max=MAX_PHOTOS)
     album = inbound.media_group_id
     if album is not None and ctx.data.get(ALBUM) == album:

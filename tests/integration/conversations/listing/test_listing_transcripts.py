@@ -21,10 +21,10 @@ from tests.integration.conversations.listing_support import (
 MENU_EN = "What would you like to do?"
 MENU_SW = "Ungependa kufanya nini?"
 CATEGORIES_EN = (
-    "What kind of piece is it?\n1. Necklace\n2. Bracelet\n3. Earrings\n4. Ring\n5. Anklet\n6. Other"  # noqa: E501
+    "What kind of piece is it?\n1. Necklace\n2. Bracelet\n3. Earrings\n4. Ring\n5. Anklet\n6. Other"
 )
 CATEGORIES_SW = (
-    "Ni pambo la aina gani?\n1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n5. Kikuku\n6. Nyingine"  # noqa: E501
+    "Ni pambo la aina gani?\n1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n5. Kikuku\n6. Nyingine"
 )
 
 

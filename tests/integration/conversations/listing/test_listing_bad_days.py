@@ -1,0 +1,315 @@
+"""Bad days after the photos: prices typed every way, plastic, cancel, restart, forged payloads,
+and people who have no shop yet."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import select
+
+from conversations.engine import Engine, Outcome
+from conversations.flow import END, Flow, FlowRegistry, StepContext, StepResult
+from conversations.flows import language, listing, menu
+from conversations.ports import MemoryBlobStore
+from store.models import ConversationState, Product, ProductStatus, Role
+from store.services import people
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.conftest import Chat, Clock
+from tests.integration.conversations.listing_support import (
+    greet,
+    photo,
+    products_of,
+    seller,
+    user_id_of,
+)
+from tests.shop_support import make_shop
+
+ASK_TITLE = "What is the piece called? For example: Blue glass bead necklace"
+ASK_PRICE = "What is your price for one piece, in shillings? For example: 1500"
+ASK_MATERIALS = "What is it made of? For example: glass beads, brass wire"
+ASK_QUANTITY = "How many of these do you have ready to sell? Type a number, like 1 or 3."
+IN_DIGITS = "Please write the price in digits, for example 1500 (not in words)."
+CONFIRM_CHOICES = "\n1. Yes, that's right\n2. No, change it"
+
+
+def at_price(chat: Chat, title: str = "Blue necklace", seed: int = 1) -> None:
+    chat.send("List a piece")
+    chat.send(photos=(photo(seed),))
+    chat.send("done")
+    chat.send(title)
+
+
+def at_materials(chat: Chat) -> None:
+    at_price(chat)
+    chat.send("1500")
+    chat.send("yes, that's right")
+    chat.send("Necklace")
+
+
+def test_prices_typed_in_words_or_nonsense_get_an_example(new_chat: Callable[..., Chat]) -> None:
+    chat = seller(new_chat, "wanjiku")
+    at_price(chat)
+    assert chat.send("elfu moja") == [IN_DIGITS]
+    assert chat.send("abc") == [IN_DIGITS]
+    assert chat.send("0") == ["The price can't be zero. How much is the piece, for example 1500?"]
+    assert chat.send("1.5k") == ["Ksh1,500 — right?" + CONFIRM_CHOICES]
+    assert chat.send("No, change it") == ["OK — what is the price? For example: 1500"]
+    assert chat.send("2000") == ["Ksh2,000 — right?" + CONFIRM_CHOICES]
+    # Another price typed instead of yes / no is read and echoed again.
+    assert chat.send("2,500") == ["Ksh2,500 — right?" + CONFIRM_CHOICES]
+    assert chat.send("1")[0].startswith("What kind of piece is it?")
+    [product] = products_of(chat)
+    assert product.price_minor == 250_000
+
+
+def test_prices_in_swahili(new_chat: Callable[..., Chat]) -> None:
+    chat = seller(new_chat, "achieng", swahili=True)
+    chat.send("Weka bidhaa mpya")
+    chat.send(photos=(photo(2),))
+    chat.send("tayari")
+    chat.send("Mkufu wa pembe")
+    assert chat.send("elfu moja") == [
+        "Tafadhali andika bei kwa tarakimu, mfano 1500 (si kwa maneno)."
+    ]
+    assert chat.send("1.5k") == ["Ksh\xa01,500 — sawa?\n1. Ndiyo, sawa\n2. Hapana, badilisha"]
+
+
+def test_the_price_is_not_set_until_confirmed(new_chat: Callable[..., Chat]) -> None:
+    chat = seller(new_chat, "wanjiku")
+    at_price(chat)
+    chat.send("1500")
+    [product] = products_of(chat)
+    assert product.price_minor is None
+
+
+def test_plastic_is_flagged_and_can_be_changed(new_chat: Callable[..., Chat]) -> None:
+    chat = seller(new_chat, "wanjiku")
+    at_materials(chat)
+    assert chat.send("plastic beads na waya") == [
+        "Soko accepts only handmade pieces from upcycled metal, glass beads, horn, bone and "
+        "similar materials — no plastic and no ready-made parts. This may not fit: plastic beads.",
+        "Change the materials, or continue? If you continue, a community manager will check.\n"
+        "1. Change materials\n2. Continue anyway",
+    ]
+    assert chat.send("1") == [ASK_MATERIALS]
+    assert chat.send("glass beads and brass wire") == [ASK_QUANTITY]
+    [product] = products_of(chat)
+    assert product.materials == ["glass beads", "brass wire"]
+
+
+def test_plastic_may_go_on_for_the_community_manager_to_check(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = seller(new_chat, "wanjiku")
+    at_materials(chat)
+    chat.send("resin, ready made clasp")
+    assert chat.send("Continue anyway") == [
+        "OK — a community manager will check the materials.",
+        ASK_QUANTITY,
+    ]
+    assert chat.send("1000") == ["Please type a number from 1 to 999, like 3."]
+    assert chat.send("three")[0].startswith("Tell buyers a little about the piece")
+    [product] = products_of(chat)
+    assert (product.materials, product.stock_on_hand) == (["resin", "ready made clasp"], 3)
+
+
+def test_plastic_flagged_in_swahili(new_chat: Callable[..., Chat]) -> None:
+    chat = seller(new_chat, "achieng", swahili=True)
+    chat.send("Weka bidhaa mpya")
+    chat.send(photos=(photo(3),))
+    for answer in ("tayari", "Hereni za shanga", "600", "1", "Hereni"):
+        chat.send(answer)
+    answers = chat.send("shanga za plastiki")
+    assert answers[0].startswith("Soko inakubali tu bidhaa za mikono")
+    assert answers[0].endswith("Hii huenda haifai: shanga za plastiki.")
+    assert answers[1].endswith("\n1. Badilisha malighafi\n2. Endelea hivyo hivyo")
+
+
+def test_cancel_half_way_then_continue_the_draft(new_chat: Callable[..., Chat]) -> None:
+    chat = seller(new_chat, "wanjiku")
+    at_price(chat)
+    answers = chat.send("cancel")
+    assert answers[0] == "Cancelled."
+    assert chat.send("List a piece") == [
+        "You have a listing you didn't finish.\n"
+        '1. Continue draft "Blue necklace"\n'
+        "2. Start a new one"
+    ]
+    assert chat.send("1") == ["Let's go on.", ASK_PRICE]
+    assert chat.send("1500") == ["Ksh1,500 — right?" + CONFIRM_CHOICES]
+
+
+def test_cancel_then_start_a_new_one_keeps_the_old_draft(new_chat: Callable[..., Chat]) -> None:
+    chat = seller(new_chat, "wanjiku")
+    at_price(chat)
+    chat.send("ghairi")
+    chat.send("List a piece")
+    assert chat.send("Start a new one") == [
+        "Send 1 to 5 photos of the piece. Several at once is fine."
+    ]
+    chat.send(photos=(photo(4),))
+    old, new = products_of(chat)
+    assert (old.status, old.title, new.status) == (ProductStatus.DRAFT, "Blue necklace", "draft")
+
+
+def test_a_saved_draft_is_offered_after_the_conversation_moved_on(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = seller(new_chat, "wanjiku")
+    at_materials(chat)
+    chat.send("menu")
+    chat.send("help")
+    chat.send("List a piece")
+    # She left at the materials question; that is where she goes on.
+    assert chat.send('Continue draft "Blue necklace"') == ["Let's go on.", ASK_MATERIALS]
+
+
+def test_a_restart_between_two_messages_continues(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    blobs: MemoryBlobStore,
+    registry: FlowRegistry,
+    tmp_path: Path,
+) -> None:
+    chat = seller(new_chat, "wanjiku")
+    at_price(chat)
+    restarted = Engine(uow_factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
+    after = Chat(restarted, uow_factory, blobs, "wanjiku", _ids=itertools.count(1000))
+    assert after.send("1500") == ["Ksh1,500 — right?" + CONFIRM_CHOICES]
+    assert after.send("1")[0].startswith("What kind of piece is it?")
+    [product] = products_of(after)
+    assert product.price_minor == 150_000
+
+
+def test_a_forged_payload_cannot_submit_another_artisans_product(
+    new_chat: Callable[..., Chat],
+) -> None:
+    other = seller(new_chat, "mercy")
+    at_materials(other)
+    [theirs] = products_of(other)
+    chat = seller(new_chat, "wanjiku")
+    at_price(chat, title="My necklace", seed=5)
+    chat.send("1500")
+    chat.send("1")
+    chat.send("Necklace")
+    chat.send("glass beads")
+    chat.send("1")
+    preview = chat.send("skip")
+    assert preview[0].endswith("1. Submit for review\n2. Change something\n3. Save as draft")
+
+    # A payload that was never offered is plain text, not a command.
+    answers = chat.tap(f"lst:submit:{theirs.id}")
+    assert answers[0] == "Please pick one of the options."
+
+    # Even with the conversation state pointing at her product, the catalog says no.
+    with chat.uow_factory() as uow:
+        state = uow.session.get(ConversationState, user_id_of(chat))
+        assert state is not None
+        data = dict(state.data)
+        data["flow_data"] = {**data["flow_data"], "product_id": theirs.id}
+        state.data = data
+        uow.commit()
+    assert chat.tap("lst:submit") == ["Sorry, you can't do that."]
+    assert chat.results[-1].outcome is Outcome.REFUSED
+    [theirs_after] = products_of(other)
+    assert theirs_after.status == ProductStatus.DRAFT
+    [mine] = products_of(chat)
+    assert mine.status == ProductStatus.DRAFT
+
+
+# --- people without a shop -------------------------------------------------------------------
+
+
+class Onboarding(StrEnum):
+    NAME = "name"
+
+
+def start_onboarding(ctx: StepContext, arg: str) -> StepResult:
+    ctx.say("Let's open your shop. What is your name?")
+    return StepResult(Onboarding.NAME)
+
+
+def make_chat(
+    tmp_path: Path,
+    uow_factory: UnitOfWorkFactory,
+    blobs: MemoryBlobStore,
+    *,
+    with_onboarding: bool,
+    with_listing: bool = True,
+) -> Chat:
+    registry = FlowRegistry()
+    language.register(registry)
+    menu.register(registry)
+    if with_listing:
+        listing.register(registry)
+    if with_onboarding:
+        registry.add(
+            Flow("onboarding", {Onboarding.NAME: lambda c, i: StepResult(END)}, start_onboarding)
+        )
+    engine = Engine(uow_factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
+    chat = Chat(engine, uow_factory, blobs, "baraka")
+    greet(chat)
+    return chat
+
+
+def test_a_buyer_sending_a_photo_is_offered_to_open_a_shop(
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+) -> None:
+    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
+    assert chat.send(photos=(photo(6),)) == [
+        "Would you like to sell your jewelry on Soko? First open your shop — it takes a few "
+        "questions.\n1. Open my shop\n2. Not now"
+    ]
+    assert chat.send("Open my shop") == ["Let's open your shop. What is your name?"]
+
+
+def test_a_buyer_sending_a_photo_may_say_not_now(
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+) -> None:
+    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
+    chat.send(photos=(photo(6),))
+    assert chat.send("Not now")[0].startswith("What would you like to do?")
+
+
+def test_listing_without_a_shop_goes_to_onboarding(
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+) -> None:
+    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
+    # The artisan role without a shop (granted by hand): "List a piece" shows, the shop is missing.
+    with chat.uow_factory() as uow:
+        people.grant_role(uow.session, user_id_of(chat), Role.ARTISAN)
+        uow.commit()
+    chat.send("menu")
+    assert chat.send("List a piece") == [
+        "To list a piece, first open your shop on Soko. Let's do it now.",
+        "Let's open your shop. What is your name?",
+    ]
+    assert no_products(chat)
+
+
+def no_products(chat: Chat) -> bool:
+    with chat.uow_factory() as uow:
+        return uow.session.scalars(select(Product)).first() is None
+
+
+def test_a_buyer_sending_a_photo_without_onboarding_is_told_how_to_join(
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+) -> None:
+    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=False)
+    assert chat.send(photos=(photo(6),)) == [
+        "To sell on Soko you need a seller account. Ask the mentor who told you about Soko "
+        "for an invitation link, or ask a community manager."
+    ]
+    assert no_products(chat)
+
+
+def test_a_photo_at_the_menu_without_the_listing_flow_shows_the_menu(
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+) -> None:
+    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=False, with_listing=False)
+    assert chat.send(photos=(photo(6),)) == [
+        "Sorry, I didn't understand. Please choose from the menu.\n1. Language\n2. Help"
+    ]
