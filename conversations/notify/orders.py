@@ -23,7 +23,7 @@ from store.models import Artisan, Order, OrderLine, User
 from store.money import Money, sum_money
 
 NEW_ORDER = N_("New order {code}: {items}, ship to {country}; you receive {amount}.")
-NEW_ORDER_NEXT = N_("Please accept it in your shop: send menu, then open your orders.")
+NEW_ORDER_NEXT = N_("Please accept it: send menu, then choose “Orders to send”.")
 PAYMENT_RECEIVED = N_("Payment received for {code}. Thank you!")
 ORDER_CANCELLED = N_("Order {code} was cancelled: {items}. Please don't ship it.")
 ITEM = N_("{quantity} × {title}")
