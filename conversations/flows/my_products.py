@@ -23,6 +23,8 @@ from conversations.flow import (
     with_role,
 )
 from conversations.flows.language import PICK_ONE
+from conversations.flows.listing import CONTINUE_ARG
+from conversations.flows.listing.draft import FLOW as LISTING_FLOW
 from conversations.flows.my_shop import (
     BACK_PAYLOAD,
     NO_PAYLOAD,
@@ -41,8 +43,6 @@ from store.services import catalog
 from store.services.catalog import InvalidProductDetail, ProductNotEditable, StockBelowReserved
 
 FLOW: Final = "my_products"
-# The listing colleague's flow, offered for drafts when it is registered.
-LISTING_FLOW: Final = "listing"
 PAGE_SIZE: Final = 8
 
 MENU_LABEL = N_("My pieces")
@@ -211,7 +211,7 @@ def card(ctx: StepContext, inbound: Inbound) -> StepResult:
             ctx.ask(ctx._(ASK_ARCHIVE).format(title=product.title or ctx._(UNTITLED)), yes_no(ctx))
             return StepResult(Step.ARCHIVE_CONFIRM)
         case "continue":
-            return ctx.begin(LISTING_FLOW)
+            return ctx.begin(LISTING_FLOW, f"{CONTINUE_ARG}{product.id}")
         case "back":
             return _show_list(ctx, current_artisan(ctx), page=int(ctx.data.get("page", 0)))
     ctx.say(ctx._(PICK_ONE))

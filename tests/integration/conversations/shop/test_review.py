@@ -114,7 +114,7 @@ def test_swahili_manager_skips_then_rejects_with_her_own_words(
     assert outbox_texts(uow_factory, amina.user_id) == [
         "Hereni za shaba yako bado haijakubaliwa.\nSababu: Picha inaonyesha hereni moja tu\n"
         "Ibadilishe kisha uitume ikaguliwe tena: fungua “Bidhaa zangu”, ichague, kisha uchague "
-        "“Endelea kwenye Weka bidhaa”."
+        "“Endelea kwenye Weka bidhaa mpya”."
     ]
 
 
