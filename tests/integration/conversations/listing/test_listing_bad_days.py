@@ -1,25 +1,18 @@
-"""Bad days after the photos: prices typed every way, plastic, cancel, restart, forged payloads,
-and people who have no shop yet."""
+"""Bad days after the photos: prices typed every way, plastic, cancel, restart, forged payloads."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import select
-
 from conversations.engine import Engine, Outcome
-from conversations.flow import END, Flow, FlowRegistry, StepContext, StepResult
-from conversations.flows import language, listing, menu
+from conversations.flow import FlowRegistry
 from conversations.ports import MemoryBlobStore
-from store.models import ConversationState, Product, ProductStatus, Role
-from store.services import people
+from store.models import ConversationState, ProductStatus
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat, Clock
 from tests.integration.conversations.listing_support import (
-    greet,
     photo,
     products_of,
     seller,
@@ -218,98 +211,3 @@ def test_a_forged_payload_cannot_submit_another_artisans_product(
     assert theirs_after.status == ProductStatus.DRAFT
     [mine] = products_of(chat)
     assert mine.status == ProductStatus.DRAFT
-
-
-# --- people without a shop -------------------------------------------------------------------
-
-
-class Onboarding(StrEnum):
-    NAME = "name"
-
-
-def start_onboarding(ctx: StepContext, arg: str) -> StepResult:
-    ctx.say("Let's open your shop. What is your name?")
-    return StepResult(Onboarding.NAME)
-
-
-def make_chat(
-    tmp_path: Path,
-    uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
-    *,
-    with_onboarding: bool,
-    with_listing: bool = True,
-) -> Chat:
-    registry = FlowRegistry()
-    language.register(registry)
-    menu.register(registry)
-    if with_listing:
-        listing.register(registry)
-    if with_onboarding:
-        registry.add(
-            Flow("onboarding", {Onboarding.NAME: lambda c, i: StepResult(END)}, start_onboarding)
-        )
-    engine = Engine(uow_factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
-    chat = Chat(engine, uow_factory, blobs, "baraka")
-    greet(chat)
-    return chat
-
-
-def test_a_buyer_sending_a_photo_is_offered_to_open_a_shop(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
-) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
-    assert chat.send(photos=(photo(6),)) == [
-        "Would you like to sell your jewelry on Soko? First open your shop — it takes a few "
-        "questions.\n1. Open my shop\n2. Not now"
-    ]
-    assert chat.send("Open my shop") == ["Let's open your shop. What is your name?"]
-
-
-def test_a_buyer_sending_a_photo_may_say_not_now(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
-) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
-    chat.send(photos=(photo(6),))
-    assert chat.send("Not now")[0].startswith("What would you like to do?")
-
-
-def test_listing_without_a_shop_goes_to_onboarding(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
-) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
-    # The artisan role without a shop (granted by hand): "List a piece" shows, the shop is missing.
-    with chat.uow_factory() as uow:
-        people.grant_role(uow.session, user_id_of(chat), Role.ARTISAN)
-        uow.commit()
-    chat.send("menu")
-    assert chat.send("List a piece") == [
-        "To list a piece, first open your shop on Soko. Let's do it now.",
-        "Let's open your shop. What is your name?",
-    ]
-    assert no_products(chat)
-
-
-def no_products(chat: Chat) -> bool:
-    with chat.uow_factory() as uow:
-        return uow.session.scalars(select(Product)).first() is None
-
-
-def test_a_buyer_sending_a_photo_without_onboarding_is_told_how_to_join(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
-) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=False)
-    assert chat.send(photos=(photo(6),)) == [
-        "To sell on Soko you need a seller account. Ask the mentor who told you about Soko "
-        "for an invitation link, or ask a community manager."
-    ]
-    assert no_products(chat)
-
-
-def test_a_photo_at_the_menu_without_the_listing_flow_shows_the_menu(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
-) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=False, with_listing=False)
-    assert chat.send(photos=(photo(6),)) == [
-        "Sorry, I didn't understand. Please choose from the menu.\n1. Language\n2. Help"
-    ]
