@@ -5,9 +5,11 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from bot.container import Container
+from bot.stripe_wiring import stripe_routes
 
 
 def channel_routes(container: Container) -> list[BaseRoute]:
     """Routes of the channels and payment providers the settings turn on (none for the demo)."""
     routes: list[BaseRoute] = []
+    routes += stripe_routes(container)
     return routes

@@ -1,0 +1,45 @@
+"""Stripe, wired from the settings: the client (honouring STRIPE_API_BASE_URL, so tests and
+proxies can stand in for api.stripe.com), the payment provider, the webhook and return pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import stripe
+from starlette.routing import BaseRoute
+
+from bot.container import Container
+from handlers.stripe.webhook import stripe_webhook_routes
+from handlers.web.checkout_pages import checkout_page_routes
+from payments.stripe_checkout import StripePayments
+from store.models.types import utcnow
+
+
+def stripe_payments(container: Container) -> StripePayments | None:
+    """The Stripe provider when STRIPE_SECRET_KEY is set, else ``None``."""
+    settings = container.settings
+    key = settings.stripe_secret_key.get_secret_value()
+    if not key:
+        return None
+    client = stripe.StripeClient(
+        key, base_addresses={"api": settings.stripe_api_base_url}, max_network_retries=2
+    )
+    return StripePayments(client, settings.public_base_url)
+
+
+def stripe_routes(
+    container: Container, *, clock: Callable[[], datetime] = utcnow
+) -> list[BaseRoute]:
+    """The webhook (when STRIPE_WEBHOOK_SECRET is set) and the pages Stripe returns buyers to."""
+    settings = container.settings
+    payments = stripe_payments(container)
+    secret = settings.stripe_webhook_secret.get_secret_value()
+    if payments is None or not secret:
+        return []
+    whatsapp = settings.twilio_whatsapp_from.removeprefix("whatsapp:")
+    return [
+        *stripe_webhook_routes(container.uow_factory, payments, secret, clock),
+        *checkout_page_routes(getattr(settings, "telegram_bot_username", ""), whatsapp),
+    ]

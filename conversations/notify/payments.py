@@ -1,0 +1,59 @@
+"""What people are told about money moving: a refund sent to a buyer, a payment an order
+could not take, a payout sent to an artisan. Written to the outbox on the caller's session,
+in the recipient's language, once per event (dedupe key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from conversations import outbox
+from conversations.i18n import N_, Translator
+from conversations.messages import Outbound
+from store.models import Artisan, Order, Payout, User
+from store.money import Money
+
+REFUND_SENT = N_(
+    "We have refunded {amount} for order {code}. Your bank may take 5 to 10 days to show it."
+)
+PAYMENT_NOT_TAKEN = N_(
+    "Sorry, order {code} could not take your payment: its time ran out and the pieces "
+    "were sold. We are refunding {amount}."
+)
+PAYOUT_SENT = N_("We sent you {amount} by M-Pesa (reference {reference}). Thank you!")
+
+
+def refund_sent(session: Session, order: Order, amount: Money, event: str, now: datetime) -> None:
+    buyer = session.get(User, order.buyer_user_id)
+    if buyer is None:
+        return
+    t = Translator(buyer.locale)
+    text = t._(REFUND_SENT).format(amount=amount.format(t.locale), code=order.code)
+    outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=f"{event}:sent", now=now)
+
+
+def payment_not_taken(
+    session: Session, order: Order, amount: Money, payment_ref: str, now: datetime
+) -> None:
+    buyer = session.get(User, order.buyer_user_id)
+    if buyer is None:
+        return
+    t = Translator(buyer.locale)
+    text = t._(PAYMENT_NOT_TAKEN).format(code=order.code, amount=amount.format(t.locale))
+    key = f"payment:{payment_ref}:not-taken"
+    outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=key, now=now)
+
+
+def payout_sent(session: Session, payout: Payout, now: datetime) -> None:
+    artisan = session.get(Artisan, payout.artisan_id)
+    user = session.get(User, artisan.user_id) if artisan is not None else None
+    if user is None:
+        return
+    t = Translator(user.locale)
+    text = t._(PAYOUT_SENT).format(
+        amount=Money(payout.amount_minor, payout.currency).format(t.locale),
+        reference=payout.mpesa_reference,
+    )
+    key = f"payout:{payout.id}:sent"
+    outbox.notify(session, user.id, Outbound(text=text), dedupe_key=key, now=now)

@@ -1,0 +1,1 @@
+"""The Stripe adapter's web side: the signed webhook."""

@@ -1,0 +1,67 @@
+"""`POST /webhooks/stripe`: verify, record once, answer, then apply.
+
+The signature is checked on the raw body by the stripe library (300 s tolerance) before
+anything else; a missing, wrong or stale signature, or a body that is not an event, gets 400
+and writes nothing. A verified event is recorded (unique on its id) and Stripe gets 200 at
+once; the event is applied afterwards in a worker thread, in its own unit of work. A second
+delivery finds the row and stops. If applying fails, the row stays unprocessed and
+`soko admin reconcile` replays it (Stripe is not asked to retry: the event is safely ours).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import stripe
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from payments.stripe_checkout import StripePayments
+from payments.stripe_events import handle_recorded, record_event
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+TOLERANCE_SECONDS = 300
+
+
+def stripe_webhook_routes(
+    uow_factory: UnitOfWorkFactory,
+    payments: StripePayments,
+    webhook_secret: str,
+    clock: Callable[[], datetime],
+) -> list[Route]:
+    def record(event: dict[str, object]) -> int | None:
+        with uow_factory() as uow:
+            row_id = record_event(uow.session, event, clock())
+            uow.commit()
+        return row_id
+
+    def apply(row_id: int) -> None:
+        try:
+            handle_recorded(uow_factory, payments, row_id, clock())
+        except Exception:
+            logger.exception("Stripe event row %s not applied; reconcile replays it", row_id)
+
+    async def webhook(request: Request) -> Response:
+        body = await request.body()
+        signature = request.headers.get("stripe-signature")
+        try:
+            payments.client.construct_event(body, signature, webhook_secret, TOLERANCE_SECONDS)
+            event = json.loads(body)
+        except (stripe.SignatureVerificationError, ValueError):
+            return JSONResponse({"error": "invalid signature or payload"}, status_code=400)
+        if not isinstance(event, dict) or "id" not in event or "data" not in event:
+            return JSONResponse({"error": "not an event"}, status_code=400)
+        row_id = await run_in_threadpool(record, event)
+        if row_id is None:
+            return JSONResponse({"received": True, "duplicate": True})
+        return JSONResponse({"received": True}, background=BackgroundTask(apply, row_id))
+
+    return [Route("/webhooks/stripe", webhook, methods=["POST"], name="stripe_webhook")]

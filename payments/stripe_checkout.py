@@ -1,0 +1,251 @@
+"""Stripe Checkout behind the payment port: one Checkout Session per order.
+
+The session is created once per order (Stripe idempotency key = the order code) and
+remembered as a ``payment_events`` row (``checkout:<code>``), so asking for the pay link
+again returns the same page instead of a second session.
+
+Stripe keeps a session open between 30 minutes and 24 hours. The session expires when the
+order's reservation ends, clamped into that window, and the order's reservation is then
+moved to the session's expiry (``payment_events.align_reservation``): the pay page and the
+hold on the pieces end together, so a buyer cannot pay for pieces no longer held (and a
+late payment still goes through ``mark_paid``'s expired-order path if it happens anyway).
+
+Amounts: Stripe's ``unit_amount`` is in the currency's smallest unit, which is our minor
+unit for the store currencies we sell in; for the few currencies where Stripe's unit differs
+from ISO 4217 (ISK, HUF, TWD, UGX) we refuse rather than charge a wrong amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import stripe
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from payments.port import Checkout
+from store.errors import StoreError
+from store.media.storage import media_url
+from store.models import Order, OrderStatus, PaymentEvent, ProductPhoto
+from store.services import payment_events
+
+PROVIDER = "stripe"
+CHECKOUT_EVENT = "soko.checkout_created"
+MIN_OPEN = timedelta(minutes=30)
+MAX_OPEN = timedelta(hours=24)
+# Stripe measures "at least 30 minutes" on its own clock: keep a margin for clock drift.
+CLOCK_MARGIN = timedelta(minutes=1)
+# Stripe's smallest unit differs from ISO 4217's minor unit for these.
+_UNLIKE_ISO = frozenset({"ISK", "HUF", "TWD", "UGX"})
+_STRIPE_LOCALES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt", "sv", "ja"})
+DEFAULT_SHIPPING_COUNTRIES = (
+    "KE", "UG", "TZ", "RW", "US", "CA", "GB", "IE", "DE", "FR", "NL", "BE", "AT", "CH", "IT",
+    "ES", "SE", "DK", "NO", "FI", "AU", "NZ", "ZA",
+)  # fmt: skip
+
+
+class StripeCheckoutError(StoreError):
+    """Root of this adapter's refusals."""
+
+
+class OrderNotPayable(StripeCheckoutError):
+    def __init__(self, order_code: str, status: str) -> None:
+        super().__init__(f"order {order_code} is {status}: there is nothing to pay")
+        self.order_code = order_code
+        self.status = status
+
+
+class UnsupportedCurrency(StripeCheckoutError):
+    def __init__(self, currency: str) -> None:
+        super().__init__(f"Stripe's smallest unit for {currency} is not its ISO minor unit")
+        self.currency = currency
+
+
+def checkout_event_id(order_code: str) -> str:
+    return f"checkout:{order_code}"
+
+
+def success_url(public_base_url: str, order_code: str) -> str:
+    return f"{public_base_url.rstrip('/')}/checkout/success?order={order_code}"
+
+
+def cancel_url(public_base_url: str, order_code: str) -> str:
+    return f"{public_base_url.rstrip('/')}/checkout/cancel?order={order_code}"
+
+
+def session_expiry(reserved_until: datetime | None, now: datetime) -> datetime:
+    """The order's reservation, moved into the window Stripe allows (whole seconds)."""
+    earliest = now + MIN_OPEN + CLOCK_MARGIN
+    latest = now + MAX_OPEN - CLOCK_MARGIN
+    wanted = reserved_until if reserved_until is not None else earliest
+    if wanted.tzinfo is None:  # SQLite hands timestamps back naive; they are UTC
+        wanted = wanted.replace(tzinfo=UTC)
+    clamped = min(max(wanted, earliest), latest)
+    return datetime.fromtimestamp(int(clamped.timestamp()), UTC)
+
+
+class StripePayments:
+    """The payment port on Stripe Checkout, plus what webhooks, refunds and reconciliation
+    ask of Stripe (all through one ``StripeClient``)."""
+
+    name = PROVIDER
+
+    def __init__(
+        self,
+        client: stripe.StripeClient,
+        public_base_url: str,
+        *,
+        shipping_countries: Sequence[str] = DEFAULT_SHIPPING_COUNTRIES,
+    ) -> None:
+        self.client = client
+        self._base = public_base_url.rstrip("/")
+        self._shipping_countries = tuple(shipping_countries)
+
+    # --- the port ----------------------------------------------------------------------
+
+    def start_checkout(
+        self, session: Session, order: Order, *, locale: str, now: datetime
+    ) -> Checkout:
+        known = _recorded_checkout(session, order.code)
+        if known is not None:
+            return known
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            raise OrderNotPayable(order.code, order.status.value)
+        expires_at = session_expiry(order.reserved_until, now)
+        params = self.session_params(session, order, locale, expires_at)
+        created = self.client.v1.checkout.sessions.create(
+            params,  # type: ignore[arg-type]
+            {"idempotency_key": f"checkout-{order.code}"},
+        )
+        payment_events.align_reservation(session, order.id, expires_at)
+        checkout = Checkout(PROVIDER, created.id, str(created.url), expires_at)
+        _record_checkout(session, order, checkout, now)
+        return checkout
+
+    def session_params(
+        self, session: Session, order: Order, locale: str, expires_at: datetime
+    ) -> dict[str, Any]:
+        currency = order.currency.upper()
+        if currency in _UNLIKE_ISO:
+            raise UnsupportedCurrency(currency)
+        metadata = {"order_id": str(order.id), "order_code": order.code}
+        images = _first_photos(session, [line.product_id for line in order.lines])
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": line.quantity,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": line.unit_price_minor,
+                        "product_data": self._product_data(line.title, images.get(line.product_id)),
+                    },
+                }
+                for line in order.lines
+            ],
+            "client_reference_id": order.code,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "expires_at": int(expires_at.timestamp()),
+            "success_url": success_url(self._base, order.code),
+            "cancel_url": cancel_url(self._base, order.code),
+            "locale": locale if locale in _STRIPE_LOCALES else "auto",
+        }
+        if not order.shipping_address.strip():
+            params["shipping_address_collection"] = {
+                "allowed_countries": list(self._shipping_countries)
+            }
+        return params
+
+    def _product_data(self, title: str, image_key: str | None) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": title or "Handmade piece"}
+        if image_key is not None:
+            data["images"] = [media_url(self._base, image_key)]  # public: Stripe fetches it
+        return data
+
+    # --- what the rest of the payments package asks of Stripe ----------------------------
+
+    def refund(
+        self, payment_ref: str, amount_minor: int, idempotency_key: str, metadata: Mapping[str, str]
+    ) -> str:
+        """Give ``amount_minor`` of a payment (a PaymentIntent id) back; the refund's id."""
+        refund = self.client.v1.refunds.create(
+            {
+                "payment_intent": payment_ref,
+                "amount": amount_minor,
+                "metadata": dict(metadata),
+                "reason": "requested_by_customer",
+            },
+            {"idempotency_key": idempotency_key},
+        )
+        return str(refund.id)
+
+    def refunds_of_charge(self, charge_id: str) -> list[dict[str, Any]]:
+        listing = self.client.v1.refunds.list({"charge": charge_id, "limit": 100})
+        return [refund.to_dict() for refund in listing.auto_paging_iter()]
+
+    def recent_sessions(self, since: datetime) -> Iterator[dict[str, Any]]:
+        """Checkout Sessions created since ``since``, newest first."""
+        listing = self.client.v1.checkout.sessions.list(
+            {"created": {"gte": int(since.timestamp())}, "limit": 100}
+        )
+        for found in listing.auto_paging_iter():
+            yield found.to_dict()
+
+
+def _first_photos(session: Session, product_ids: list[int]) -> dict[int, str]:
+    """Each product's first photo, as the media key of its medium rendition."""
+    if not product_ids:
+        return {}
+    rows = session.execute(
+        select(ProductPhoto.product_id, ProductPhoto.keys)
+        .where(ProductPhoto.product_id.in_(product_ids))
+        .order_by(ProductPhoto.product_id, ProductPhoto.position)
+    )
+    found: dict[int, str] = {}
+    for product_id, keys in rows:
+        key = keys.get("medium") or keys.get("large")
+        if product_id not in found and isinstance(key, str):
+            found[product_id] = key
+    return found
+
+
+def _recorded_checkout(session: Session, order_code: str) -> Checkout | None:
+    row = session.scalar(
+        select(PaymentEvent).where(
+            PaymentEvent.provider == PROVIDER,
+            PaymentEvent.event_id == checkout_event_id(order_code),
+        )
+    )
+    if row is None:
+        return None
+    data = row.payload
+    return Checkout(
+        PROVIDER, data["session_id"], data["url"], datetime.fromisoformat(data["expires_at"])
+    )
+
+
+def _record_checkout(session: Session, order: Order, checkout: Checkout, now: datetime) -> None:
+    assert checkout.expires_at is not None
+    row = PaymentEvent(
+        provider=PROVIDER,
+        event_id=checkout_event_id(order.code),
+        event_type=CHECKOUT_EVENT,
+        order_id=order.id,
+        payload={
+            "session_id": checkout.reference,
+            "url": checkout.url,
+            "expires_at": checkout.expires_at.isoformat(),
+        },
+        received_at=now,
+        processed_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        pass  # a double tap recorded the same session (same idempotency key) first
