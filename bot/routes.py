@@ -6,10 +6,12 @@ from starlette.routing import BaseRoute
 
 from bot.container import Container
 from bot.stripe_wiring import stripe_routes
+from bot.telegram import telegram_routes
 
 
 def channel_routes(container: Container) -> list[BaseRoute]:
     """Routes of the channels and payment providers the settings turn on (none for the demo)."""
     routes: list[BaseRoute] = []
     routes += stripe_routes(container)
+    routes += telegram_routes(container)
     return routes

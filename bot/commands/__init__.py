@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import chat, db, demo, photo
+from bot.commands import chat, db, demo, photo, run
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (chat, db, demo, photo)
+COMMAND_MODULES: tuple[ModuleType, ...] = (chat, db, demo, photo, run)

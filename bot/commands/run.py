@@ -1,0 +1,57 @@
+"""`soko run`: everything in one process — the web app (webhooks, media, health) and Telegram
+(lossless polling, or webhook mode when TELEGRAM_MODE=webhook)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from typing import Any
+
+import uvicorn
+
+from bot.container import Container
+from bot.routes import channel_routes
+from bot.settings import load_settings
+from bot.telegram import build_telegram, run_telegram, telegram_configured
+from bot.web import create_app
+from handlers.telegram.app import keep_token_out_of_logs
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "run", help="run everything in one process: Telegram, webhooks, web app"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    container = Container(load_settings())
+    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+            asyncio.run(serve(container, args.host, args.port))
+    finally:
+        container.close()
+    return 0
+
+
+async def serve(container: Container, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    tasks = []
+    if telegram_configured(container):  # in webhook mode its route is among channel_routes
+        tasks.append(run_telegram(container, build_telegram(container), stop))
+    # The scheduler (reservations expiring, nudges) joins here when it is built.
+    app = create_app(container, channel_routes(container))
+    # Access logs stay off: URLs can carry tokens; our own logs say what matters.
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False))
+
+    async def web() -> None:
+        try:
+            await server.serve()
+        finally:
+            stop.set()  # Ctrl-C stops uvicorn; everything else follows
+
+    await asyncio.gather(web(), *tasks)

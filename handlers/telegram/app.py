@@ -1,0 +1,79 @@
+"""Building PTB's `Application` and `Bot` for a Bot API server (Telegram's, a self-hosted one,
+or the tests' fake), and keeping the token out of logs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Bot
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
+
+# Long polling waits this long for updates; the read timeout must outlast it.
+POLL_TIMEOUT_SECONDS = 25
+# What the bot subscribes to (polling and setWebhook alike).
+ALLOWED_UPDATES = ("message", "callback_query")
+
+# PTB's Application is generic in its context types; the defaults are all we use.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    token: str, api_base_url: str, *, connection_pool_size: int = 16
+) -> AnyApplication:
+    """PTB's Application (no stock updater: `polling.LosslessPoller` fetches updates itself)."""
+    base = api_base_url.rstrip("/")
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .request(
+            HTTPXRequest(
+                connection_pool_size=connection_pool_size,
+                connect_timeout=10,
+                read_timeout=20,
+                write_timeout=30,
+            )
+        )
+        .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT_SECONDS + 10))
+        .updater(None)
+        .build()
+    )
+
+
+def build_bot(token: str, api_base_url: str) -> Bot:
+    bot: Bot = build_application(token, api_base_url).bot
+    return bot
+
+
+def bot_id_of(token: str) -> str:
+    """The numeric id at the front of a token (`123456:ABC…` → `123456`)."""
+    return token.split(":", 1)[0]
+
+
+class RedactToken(logging.Filter):
+    """Replaces the token wherever it appears in a log line (httpx logs request URLs)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._token:
+            return True
+        message = record.getMessage()
+        if self._token in message:
+            record.msg = message.replace(self._token, "<token>")
+            record.args = None
+        return True
+
+
+def keep_token_out_of_logs(token: str) -> None:
+    """Quieten the HTTP clients and redact the token in every root handler's output."""
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)

@@ -1,0 +1,233 @@
+"""Delivering the outbox to Telegram: within the rate limits, retrying what may succeed later,
+giving up on what never will.
+
+Each outbox row is marked sent in its own transaction right after its last part went out (and
+each part's message id is recorded as it goes, so a retry never repeats a part). That makes
+delivery *at least once* in one narrow case only: the process dies after Telegram accepted a
+message and before that commit, or Telegram accepted it but the answer never came back
+(`TimedOut`); then the message is sent again after the lease runs out. We chose that over at
+most once, which would silently lose a reply (an order confirmation, a payment link) whenever
+a send failed halfway.
+
+Outcomes: 429 → the whole sender pauses for `retry_after` and the row is retried then;
+network errors → retried with exponential backoff, up to `max_attempts`; 403 (the person
+blocked the bot) → their identity is marked unreachable and the row failed, never retried;
+400 for a stale photo `file_id` → the id is forgotten and the photo uploaded on the next try;
+other 400s → failed (a bug to look at, logged without the message text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+from telegram import Bot, InputFile, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from conversations.outbox import mark_failed, mark_sent
+from handlers.telegram import photos
+from handlers.telegram.claims import (
+    Job,
+    claim_due,
+    join_ids,
+    mark_unreachable,
+    record_progress,
+    release,
+)
+from handlers.telegram.limits import RateLimiter, SendLimits
+from handlers.telegram.render import Send, SendKind, render
+from store.media.storage import MediaStore
+from store.models.types import utcnow
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+class PhotoMissing(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no stored photo {key!r}")
+        self.key = key
+
+
+class TelegramDelivery:
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: UnitOfWorkFactory,
+        media: MediaStore,
+        *,
+        limits: SendLimits | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        batch: int = 200,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._bot = bot
+        self._uow_factory = uow_factory
+        self._media = media
+        self._limiter = RateLimiter(limits or SendLimits())
+        self._clock = clock
+        self._batch = batch
+        self._max_attempts = max_attempts
+
+    async def run(self, wake: asyncio.Event, stop: asyncio.Event, idle: float = 1.0) -> None:
+        """Deliver until `stop` is set; `wake` says new messages are waiting (else we look
+        every `idle` seconds, for retries that came due)."""
+        while not stop.is_set():
+            try:
+                sent = await self.deliver_due()
+            except Exception:
+                logger.exception("telegram delivery pass failed")
+                sent = 0
+            if sent:
+                continue
+            wake.clear()
+            waiting = asyncio.ensure_future(wake.wait())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiting, stopping}, timeout=idle, return_when="FIRST_COMPLETED")
+            waiting.cancel()
+            stopping.cancel()
+
+    async def deliver_due(self) -> int:
+        """One pass: claim what is due and send it, each chat in order, chats in parallel."""
+        jobs = await asyncio.to_thread(self._claim)
+        by_chat: dict[str, list[Job]] = defaultdict(list)
+        for job in jobs:
+            by_chat[job.chat_id].append(job)
+        await asyncio.gather(*(self._deliver_chat(chat_jobs) for chat_jobs in by_chat.values()))
+        return len(jobs)
+
+    def _claim(self) -> list[Job]:
+        with self._uow_factory() as uow:
+            jobs = claim_due(uow.session, self._clock(), self._batch)
+            uow.commit()
+        return jobs
+
+    async def _deliver_chat(self, jobs: list[Job]) -> None:
+        for n, job in enumerate(jobs):
+            if not await self._deliver(job):
+                # Later messages must not overtake this one: give their claims back.
+                await asyncio.to_thread(self._release, [j.outbox_id for j in jobs[n + 1 :]])
+                return
+
+    async def _deliver(self, job: Job) -> bool:
+        sends = render(job.outbound, job.locale)
+        try:
+            for send in sends[len(job.delivered) :]:
+                await self._limiter.acquire(job.chat_id)
+                message = await self._send(job.chat_id, send)
+                job.delivered.append(message.message_id)
+                file_id = _photo_file_id(message) if send.kind is SendKind.PHOTO else None
+                if len(job.delivered) < len(sends) or file_id:
+                    await asyncio.to_thread(self._progress, job, send, file_id)
+        except TelegramError as exc:
+            await asyncio.to_thread(self._failed, job, exc)
+            return False
+        except PhotoMissing as exc:
+            await asyncio.to_thread(self._give_up, job, str(exc))
+            return False
+        await asyncio.to_thread(self._sent, job)
+        return True
+
+    async def _send(self, chat_id: str, send: Send) -> Message:
+        if send.kind is SendKind.MESSAGE:
+            return await self._bot.send_message(chat_id, send.text, reply_markup=send.reply_markup)
+        return await self._bot.send_photo(
+            chat_id,
+            await asyncio.to_thread(self._photo_input, send),
+            caption=send.text or None,
+            reply_markup=send.reply_markup,
+        )
+
+    def _photo_input(self, send: Send) -> str | InputFile:
+        image = send.image
+        assert image is not None
+        if image.url:
+            return image.url  # Telegram fetches it
+        with self._uow_factory(read_only=True) as uow:
+            file_id = photos.known_file_id(uow.session, image.key)
+        if file_id:
+            return file_id
+        data = self._media.get(image.key)
+        if data is None:
+            raise PhotoMissing(image.key)
+        return InputFile(data, filename=image.key.rsplit("/", 1)[-1])
+
+    # --- outcomes, each in its own transaction ---------------------------------------------
+
+    def _progress(self, job: Job, send: Send, file_id: str | None) -> None:
+        with self._uow_factory() as uow:
+            record_progress(uow.session, job.outbox_id, job.delivered)
+            if file_id and send.image is not None and send.image.key:
+                photos.remember_file_id(uow.session, send.image.key, file_id)
+            uow.commit()
+
+    def _sent(self, job: Job) -> None:
+        with self._uow_factory() as uow:
+            mark_sent(uow.session, job.outbox_id, join_ids(job.delivered), self._clock())
+            uow.commit()
+
+    def _release(self, outbox_ids: list[int]) -> None:
+        with self._uow_factory() as uow:
+            for outbox_id in outbox_ids:
+                release(uow.session, outbox_id, self._clock())
+            uow.commit()
+
+    def _give_up(self, job: Job, error: str) -> None:
+        logger.error("outbox row %s failed for good: %s", job.outbox_id, error)
+        with self._uow_factory() as uow:
+            mark_failed(uow.session, job.outbox_id, error, None)
+            uow.commit()
+
+    def _failed(self, job: Job, exc: TelegramError) -> None:
+        now = self._clock()
+        error = f"{type(exc).__name__}: {exc}"
+        with self._uow_factory() as uow:
+            session = uow.session
+            if job.delivered:
+                record_progress(session, job.outbox_id, job.delivered)
+            retry_at: datetime | None
+            if isinstance(exc, RetryAfter):
+                seconds = _seconds(exc)
+                self._limiter.pause(seconds)
+                retry_at = now + timedelta(seconds=seconds)
+            elif isinstance(exc, Forbidden):
+                mark_unreachable(session, job.chat_id, now)
+                retry_at = None
+            elif isinstance(exc, BadRequest):
+                retry_at = self._after_bad_request(session, job, exc, now)
+            elif isinstance(exc, NetworkError) and job.attempts + 1 < self._max_attempts:
+                retry_at = now + min(timedelta(seconds=2**job.attempts), MAX_BACKOFF)
+            else:
+                retry_at = None
+            mark_failed(session, job.outbox_id, error, retry_at)
+            uow.commit()
+        level = logging.WARNING if retry_at else logging.ERROR
+        logger.log(level, "outbox row %s not sent (%s); retry: %s", job.outbox_id, error, retry_at)
+
+    def _after_bad_request(
+        self, session: Session, job: Job, exc: BadRequest, now: datetime
+    ) -> datetime | None:
+        image = job.outbound.image
+        if image is None or not image.key or "file" not in str(exc).lower():
+            return None
+        file_id = photos.known_file_id(session, image.key)
+        if file_id is None or job.attempts + 1 >= self._max_attempts:
+            return None
+        photos.forget_file_id(session, file_id)
+        return now
+
+
+def _photo_file_id(message: Message) -> str | None:
+    return message.photo[-1].file_id if message.photo else None
+
+
+def _seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

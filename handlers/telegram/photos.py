@@ -1,0 +1,90 @@
+"""Photos both ways: downloading what people send (through getFile only), and sending product
+photos once — after the first upload Telegram's `file_id` is stored and reused."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from telegram import Bot
+
+from handlers.telegram.updates import MAX_DOWNLOAD_BYTES, PhotoToFetch
+from store.models import ProductPhoto
+
+
+class PhotoProblem(StrEnum):
+    TOO_LARGE = "too_large"  # over the 20 MB a bot may download
+    UNREADABLE = "unreadable"  # Telegram would not serve the file
+
+
+# Said instead of processing a photo the bot cannot have.
+PROBLEM_TEXTS = {
+    PhotoProblem.TOO_LARGE: {
+        "en": "That photo is too big for me to open (over 20 MB). Please send it again as a "
+        "normal photo, not as a file.",
+        "sw": "Picha hiyo ni kubwa mno, siwezi kuifungua (zaidi ya MB 20). Tafadhali itume "
+        "tena kama picha ya kawaida, si kama faili.",
+    },
+    PhotoProblem.UNREADABLE: {
+        "en": "I could not open that photo. Please send it again.",
+        "sw": "Sikuweza kufungua picha hiyo. Tafadhali itume tena.",
+    },
+}
+
+_PRODUCT_PHOTO_KEY = re.compile(r"([0-9a-f]{64})/[a-z]+\.jpg")
+
+
+class PhotoTooLarge(Exception):
+    def __init__(self, file_size: int) -> None:
+        super().__init__(f"photo of {file_size} bytes: over the 20 MB download limit")
+        self.file_size = file_size
+
+
+async def download(bot: Bot, photo: PhotoToFetch) -> bytes:
+    """The photo's bytes via getFile (raises `PhotoTooLarge` when Telegram says it is over
+    20 MB, and PTB's `NetworkError` family when the download fails)."""
+    file = await bot.get_file(photo.file_id)
+    if file.file_size is not None and file.file_size > MAX_DOWNLOAD_BYTES:
+        raise PhotoTooLarge(file.file_size)
+    return bytes(await file.download_as_bytearray())
+
+
+def product_photo_sha(key: str) -> str | None:
+    """The content hash of a product photo rendition's media key (`<sha256>/<size>.jpg`)."""
+    match = _PRODUCT_PHOTO_KEY.fullmatch(key)
+    return match.group(1) if match else None
+
+
+def known_file_id(session: Session, key: str) -> str | None:
+    sha = product_photo_sha(key)
+    if sha is None:
+        return None
+    return session.execute(
+        select(ProductPhoto.telegram_file_id)
+        .where(ProductPhoto.sha256 == sha, ProductPhoto.telegram_file_id.is_not(None))
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def remember_file_id(session: Session, key: str, file_id: str) -> None:
+    sha = product_photo_sha(key)
+    if sha is None:
+        return
+    session.execute(
+        update(ProductPhoto)
+        .where(ProductPhoto.sha256 == sha)
+        .values(telegram_file_id=file_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_file_id(session: Session, file_id: str) -> None:
+    """Telegram refused a stored file_id (another bot's, or expired): upload again next time."""
+    session.execute(
+        update(ProductPhoto)
+        .where(ProductPhoto.telegram_file_id == file_id)
+        .values(telegram_file_id=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,77 @@
+"""Lossless long polling.
+
+Telegram forgets an update once a later `getUpdates` call passes an offset beyond it. PTB's
+stock `Updater` moves the offset as soon as it has fetched a batch, so a crash before the
+batch is handled loses it. Here each batch is recorded in the inbox and COMMITTED first; the
+next call's offset then confirms it. A crash anywhere in between means Telegram sends the
+batch again, and the inbox (unique on channel + update id) turns the repeat into a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram.error import NetworkError
+
+from handlers.telegram.app import ALLOWED_UPDATES, POLL_TIMEOUT_SECONDS
+from handlers.telegram.receiver import Receiver
+from handlers.telegram.worker import EngineWorker
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class LosslessPoller:
+    def __init__(
+        self,
+        receiver: Receiver,
+        worker: EngineWorker,
+        *,
+        poll_timeout: int = POLL_TIMEOUT_SECONDS,
+        limit: int = 100,
+    ) -> None:
+        self._receiver = receiver
+        self._worker = worker
+        self._poll_timeout = poll_timeout
+        self._limit = limit
+        self.offset: int | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set. Network trouble backs off and tries again; other Bot API
+        errors (a wrong token, another poller running) are raised."""
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+                backoff = 1.0
+            except NetworkError as exc:
+                logger.warning("telegram polling: %s; again in %.0fs", type(exc).__name__, backoff)
+                await _sleep_unless(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def poll_once(self) -> int:
+        """Fetch one batch, record it, confirm it on the next call; returns its size."""
+        updates = await self._receiver.bot.get_updates(
+            offset=self.offset,
+            timeout=self._poll_timeout,
+            limit=self._limit,
+            allowed_updates=list(ALLOWED_UPDATES),
+        )
+        if not updates:
+            return 0
+        # A failed download raises NetworkError: the offset stays, the batch comes again.
+        received = [await self._receiver.prepare(update) for update in updates]
+        inbox_ids = await asyncio.to_thread(self._receiver.record, received)
+        # Recorded and committed: only now may the offset move past these updates.
+        self.offset = updates[-1].update_id + 1
+        self._worker.submit(inbox_ids)
+        await self._receiver.answer_callbacks(received)
+        return len(updates)
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

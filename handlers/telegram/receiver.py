@@ -1,0 +1,119 @@
+"""Receiving an update, the same way for polling and the webhook: read it, fetch its photo,
+record it in the inbox (durably, once) — and only then may Telegram be told it arrived."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from telegram import Bot, Update
+from telegram.error import NetworkError, TelegramError
+
+from conversations import outbox
+from conversations.inbox import record_inbound
+from conversations.messages import Inbound, Outbound
+from conversations.ports import BlobStore
+from handlers.telegram import photos
+from handlers.telegram.updates import Incoming, read_update
+from store.models import Channel
+from store.models.types import utcnow
+from store.services import people
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Received:
+    """An update ready to record: its `Inbound` (photo included), or why its photo is not."""
+
+    incoming: Incoming
+    inbound: Inbound
+    photo_problem: photos.PhotoProblem | None = None
+
+
+class Receiver:
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: UnitOfWorkFactory,
+        blobs: BlobStore,
+        bot_id: str,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.bot = bot
+        self._uow_factory = uow_factory
+        self._blobs = blobs
+        self._bot_id = bot_id
+        self._clock = clock
+
+    async def prepare(self, update: Update) -> Received | None:
+        """The update read and its photo downloaded; None for what the bot ignores.
+        A failed download raises (PTB's `NetworkError`): the update must come again."""
+        incoming = read_update(update, self._bot_id)
+        if incoming is None:
+            return None
+        if incoming.photo_too_large:
+            return Received(incoming, incoming.inbound, photos.PhotoProblem.TOO_LARGE)
+        if incoming.photo is None:
+            return Received(incoming, incoming.inbound)
+        try:
+            data = await photos.download(self.bot, incoming.photo)
+        except photos.PhotoTooLarge:
+            return Received(incoming, incoming.inbound, photos.PhotoProblem.TOO_LARGE)
+        except NetworkError:
+            raise
+        except TelegramError as exc:  # Telegram will not serve this file
+            logger.warning("update %s: photo not fetched (%s)", incoming.update_id, exc)
+            return Received(incoming, incoming.inbound, photos.PhotoProblem.UNREADABLE)
+        return Received(incoming, incoming.with_photo(data))
+
+    def record(self, received: Sequence[Received | None]) -> list[int]:
+        """Record a batch in one transaction (committed on return); the inbox ids to handle.
+        A repeated update yields its existing id: handling it again is a no-op."""
+        ids = []
+        with self._uow_factory() as uow:
+            now = self._clock()
+            for item in received:
+                if item is None:
+                    continue
+                if item.photo_problem and self._say_photo_problem(uow.session, item, now):
+                    continue
+                ids.append(record_inbound(uow.session, item.inbound, self._blobs, now).inbox_id)
+            uow.commit()
+        return ids
+
+    async def answer_callbacks(self, received: Sequence[Received | None]) -> None:
+        """Every tapped button is answered (its spinner stops); a failure only logs."""
+        for item in received:
+            query_id = item.incoming.callback_query_id if item else None
+            if query_id is None:
+                continue
+            try:
+                await self.bot.answer_callback_query(query_id)
+            except TelegramError as exc:  # too old, or the network: the reply still comes
+                logger.info("callback query not answered: %s", type(exc).__name__)
+
+    def _say_photo_problem(self, session: Session, item: Received, now: datetime) -> bool:
+        """Tell someone we know why their photo cannot be used (once per update); a
+        newcomer's message is recorded without it instead, so they get the welcome first."""
+        inbound = item.inbound
+        user = people.user_for_identity(session, Channel.TELEGRAM, inbound.platform_user_id)
+        if user is None:
+            return False
+        assert item.photo_problem is not None
+        texts = photos.PROBLEM_TEXTS[item.photo_problem]
+        text = texts.get(user.locale, texts["en"])
+        outbox.enqueue(
+            session,
+            user.id,
+            Channel.TELEGRAM,
+            inbound.platform_user_id,
+            Outbound(text=text),
+            dedupe_key=f"telegram:{inbound.platform_message_id}:photo",
+            now=now,
+        )
+        return True

@@ -1,0 +1,103 @@
+"""`Outbound` → Telegram sends, within Telegram's limits.
+
+Plain text (no parse mode), so nothing a person typed (a shop name, a story) can break the
+markup or need escaping. Text is split at 4096 characters on paragraph, line or word
+boundaries; a photo's caption holds at most 1024 and the rest follows as messages. The
+keyboard rides on the last message: choices as an inline keyboard (their payloads as
+`callback_data`), links as URL buttons; when the bot asks for the person's number, a reply
+keyboard with the share-contact button (and the choices as typed answers, which the engine
+resolves by label — Telegram allows one keyboard per message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from conversations.messages import ImageRef, Outbound
+from handlers.telegram.payloads import encode_payload
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+SHARE_CONTACT_LABEL = {"en": "📱 Share my number", "sw": "📱 Tuma namba yangu"}
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+
+
+class SendKind(StrEnum):
+    MESSAGE = "message"
+    PHOTO = "photo"
+
+
+@dataclass(frozen=True)
+class Send:
+    """One Bot API call: sendMessage (text) or sendPhoto (image, text as caption)."""
+
+    kind: SendKind
+    text: str
+    reply_markup: Markup | None = None
+    image: ImageRef | None = None
+
+
+def render(outbound: Outbound, locale: str = "en") -> list[Send]:
+    text = outbound.text
+    markup = _markup(outbound, locale)
+    if outbound.request_contact and outbound.links:
+        text += "".join(f"\n{link.label}: {link.url}" for link in outbound.links)
+    sends: list[Send] = []
+    if outbound.image is not None:
+        caption, text = split_first(text, MAX_CAPTION)
+        sends.append(Send(SendKind.PHOTO, caption, image=outbound.image))
+    sends.extend(Send(SendKind.MESSAGE, part) for part in split_text(text, MAX_TEXT))
+    if not sends:
+        sends.append(Send(SendKind.MESSAGE, "…"))  # Telegram refuses empty messages
+    if markup is not None:
+        last = sends[-1]
+        sends[-1] = Send(last.kind, last.text, markup, last.image)
+    return sends
+
+
+def _markup(outbound: Outbound, locale: str) -> Markup | None:
+    if outbound.request_contact:
+        label = SHARE_CONTACT_LABEL.get(locale, SHARE_CONTACT_LABEL["en"])
+        rows = [[KeyboardButton(label, request_contact=True)]]
+        rows += [[KeyboardButton(choice.label)] for choice in outbound.choices]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    buttons = [
+        [InlineKeyboardButton(choice.label, callback_data=encode_payload(choice.payload))]
+        for choice in outbound.choices
+    ]
+    buttons += [[InlineKeyboardButton(link.label, url=link.url)] for link in outbound.links]
+    return InlineKeyboardMarkup(buttons) if buttons else None
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at the last paragraph, line or word break."""
+    parts = []
+    rest = text.strip()
+    while rest:
+        head, rest = split_first(rest, limit)
+        if head:
+            parts.append(head)
+    return parts
+
+
+def split_first(text: str, limit: int) -> tuple[str, str]:
+    """(a head of at most `limit` characters, the rest), cut at the best break available."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text, ""
+    window = text[: limit + 1]
+    for separator in ("\n\n", "\n", " "):
+        cut = window.rfind(separator)
+        if cut > limit // 2:
+            return text[:cut].rstrip(), text[cut:].strip()
+    return text[:limit], text[limit:].strip()

@@ -1,0 +1,435 @@
+"""A fake Telegram Bot API server for tests: the real PTB talks to it over HTTP.
+
+Methods: getMe, getUpdates (long polling with offset semantics: an offset confirms and drops
+every earlier update), sendMessage, sendPhoto (multipart upload or a file_id; uploads get a
+file_id), editMessageText, answerCallbackQuery, getFile and the file download, setWebhook,
+deleteWebhook, setMyCommands. Faults on demand: `fail(method, status, retry_after=…)`
+answers the next calls of a method with 429 (with retry_after) or a 5xx; `blocked` chats get
+403. Every call is recorded (`calls`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+BOT_ID = 7000001
+TOKEN = f"{BOT_ID}:AAE-fake-token-0123456789abcdefghij"
+USERNAME = "SokoTestBot"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class Fault:
+    status: int
+    retry_after: int | None
+    remaining: int
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (one server serves a whole test session)."""
+        self.calls: list[Call] = []
+        self.files: dict[str, bytes] = {}
+        self.blocked: set[int] = set()
+        self.webhook: dict[str, Any] = {}
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._confirmed = 0  # every update_id below this is confirmed
+        self._faults: dict[str, Fault] = {}
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+
+    # --- what the test does ---------------------------------------------------------------
+
+    def feed(self, update: dict[str, Any]) -> int:
+        """Queue an update (given its content, e.g. {"message": …}); returns its update_id."""
+        with self._lock:
+            update_id = next(self._update_ids)
+            self._updates.append({"update_id": update_id, **update})
+            return update_id
+
+    def add_file(self, data: bytes) -> str:
+        with self._lock:
+            file_id = f"file-{next(self._file_ids)}"
+            self.files[file_id] = data
+            return file_id
+
+    def fail(
+        self, method: str, status: int, *, retry_after: int | None = None, times: int = 1
+    ) -> None:
+        with self._lock:
+            self._faults[method] = Fault(status, retry_after, times)
+
+    def calls_of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def sent_to(self, chat_id: int) -> list[Call]:
+        """sendMessage / sendPhoto calls that reached a chat, in order."""
+        with self._lock:
+            return [
+                call
+                for call in self.calls
+                if call.method in ("sendMessage", "sendPhoto")
+                and str(call.params.get("chat_id")) == str(chat_id)
+                and call.params.get("_ok")
+            ]
+
+    def pending_updates(self) -> int:
+        with self._lock:
+            return sum(1 for u in self._updates if u["update_id"] >= self._confirmed)
+
+    # --- the server ---------------------------------------------------------------------------
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+            ]
+        )
+
+    async def _api(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.path_params["method"]
+        params, files = await _parameters(request)
+        call = Call(method, params, files)
+        with self._lock:
+            self.calls.append(call)
+            fault = self._faults.get(method)
+            if fault is not None:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    del self._faults[method]
+        if fault is not None:
+            if fault.status == 429:
+                return _error(429, "Too Many Requests", {"retry_after": fault.retry_after or 1})
+            return _error(fault.status, "Bad Gateway")
+        handler = {
+            "getMe": self._get_me,
+            "getUpdates": self._get_updates,
+            "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
+            "editMessageText": self._edit_message_text,
+            "answerCallbackQuery": self._answer_callback_query,
+            "getFile": self._get_file,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
+            "setMyCommands": self._set_my_commands,
+        }.get(method)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        response: Response = await handler(call)
+        return response
+
+    async def _download(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        data = self.files.get(request.path_params["path"])
+        return (
+            Response(data, media_type="image/jpeg")
+            if data is not None
+            else Response(status_code=404)
+        )
+
+    # --- methods ------------------------------------------------------------------------------
+
+    async def _get_me(self, call: Call) -> Response:
+        return _ok({"id": BOT_ID, "is_bot": True, "first_name": "Soko", "username": USERNAME})
+
+    async def _get_updates(self, call: Call) -> Response:
+        offset = int(call.params.get("offset") or 0)
+        limit = int(call.params.get("limit") or 100)
+        deadline = time.monotonic() + float(call.params.get("timeout") or 0)
+        while True:
+            with self._lock:
+                self._confirmed = max(self._confirmed, offset)
+                self._updates = [u for u in self._updates if u["update_id"] >= self._confirmed]
+                batch = self._updates[:limit]
+            if batch or time.monotonic() >= deadline:
+                return _ok(batch)
+            await asyncio.sleep(0.005)
+
+    async def _send_message(self, call: Call) -> Response:
+        chat_id = int(call.params["chat_id"])
+        if chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        call.params["_ok"] = True
+        return _ok(self._message(chat_id, {"text": call.params.get("text", "")}))
+
+    async def _send_photo(self, call: Call) -> Response:
+        chat_id = int(call.params["chat_id"])
+        if chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        photo = call.params.get("photo", "")
+        if "photo" in call.files or str(photo).startswith("attach://"):
+            name = str(photo).removeprefix("attach://") or "photo"
+            file_id = self.add_file(call.files[name])
+        elif photo in self.files or str(photo).startswith("http"):
+            file_id = str(photo)
+        else:
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        call.params["_ok"] = True
+        content: dict[str, Any] = {
+            "photo": [
+                {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800, "height": 800}
+            ]
+        }
+        if call.params.get("caption"):
+            content["caption"] = call.params["caption"]
+        return _ok(self._message(chat_id, content))
+
+    async def _edit_message_text(self, call: Call) -> Response:
+        chat_id = int(call.params["chat_id"])
+        message = self._message(chat_id, {"text": call.params.get("text", "")})
+        message["message_id"] = int(call.params["message_id"])
+        return _ok(message)
+
+    async def _answer_callback_query(self, call: Call) -> Response:
+        return _ok(True)
+
+    async def _get_file(self, call: Call) -> Response:
+        file_id = call.params["file_id"]
+        data = self.files.get(file_id)
+        if data is None:
+            return _error(400, "Bad Request: invalid file_id")
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": len(data),
+                "file_path": file_id,
+            }
+        )
+
+    async def _set_webhook(self, call: Call) -> Response:
+        self.webhook = dict(call.params)
+        return _ok(True)
+
+    async def _delete_webhook(self, call: Call) -> Response:
+        self.webhook = {}
+        return _ok(True)
+
+    async def _set_my_commands(self, call: Call) -> Response:
+        self.commands[call.params.get("language_code", "")] = call.params["commands"]
+        return _ok(True)
+
+    def _message(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            message_id = next(self._message_ids)
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Soko", "username": USERNAME},
+            **content,
+        }
+
+
+# --- updates as Telegram sends them ---------------------------------------------------------
+
+
+def user(
+    user_id: int, first_name: str = "Wanjiru", language_code: str | None = "en"
+) -> dict[str, Any]:
+    person: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code:
+        person["language_code"] = language_code
+    return person
+
+
+_SENT_IDS = itertools.count(10_000)
+
+
+def message(sender: dict[str, Any], **content: Any) -> dict[str, Any]:
+    return {
+        "message": {
+            "message_id": next(_SENT_IDS),
+            "date": int(time.time()),
+            "chat": {"id": sender["id"], "type": "private", "first_name": sender["first_name"]},
+            "from": sender,
+            **content,
+        }
+    }
+
+
+def text(sender: dict[str, Any], words: str) -> dict[str, Any]:
+    return message(sender, text=words)
+
+
+def photo(
+    sender: dict[str, Any],
+    file_id: str,
+    size: int,
+    *,
+    caption: str = "",
+    media_group_id: str | None = None,
+) -> dict[str, Any]:
+    sizes = [
+        {
+            "file_id": f"{file_id}-thumb",
+            "file_unique_id": "t",
+            "width": 90,
+            "height": 90,
+            "file_size": 1000,
+        },
+        {
+            "file_id": file_id,
+            "file_unique_id": "f",
+            "width": 1280,
+            "height": 1280,
+            "file_size": size,
+        },
+    ]
+    content: dict[str, Any] = {"photo": sizes}
+    if caption:
+        content["caption"] = caption
+    if media_group_id:
+        content["media_group_id"] = media_group_id
+    return message(sender, **content)
+
+
+def document(
+    sender: dict[str, Any], file_id: str, size: int, mime_type: str = "image/jpeg"
+) -> dict[str, Any]:
+    return message(
+        sender,
+        document={
+            "file_id": file_id,
+            "file_unique_id": "d",
+            "file_size": size,
+            "mime_type": mime_type,
+        },
+    )
+
+
+def contact(sender: dict[str, Any], phone: str, owner_id: int | None) -> dict[str, Any]:
+    shared: dict[str, Any] = {"phone_number": phone, "first_name": sender["first_name"]}
+    if owner_id is not None:
+        shared["user_id"] = owner_id
+    return message(sender, contact=shared)
+
+
+def tap(sender: dict[str, Any], data: str, message_id: int = 1) -> dict[str, Any]:
+    return {
+        "callback_query": {
+            "id": f"cq-{next(_SENT_IDS)}",
+            "from": sender,
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": sender["id"], "type": "private"},
+                "text": "…",
+            },
+        }
+    }
+
+
+# --- plumbing -------------------------------------------------------------------------------
+
+
+def _ok(result: Any) -> Response:
+    return JSONResponse({"ok": True, "result": result})
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return JSONResponse(body, status_code=status)
+
+
+async def _parameters(request: Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    raw: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    if content_type.startswith("multipart/form-data"):
+        parsed = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        for part in parsed.iter_parts():
+            name = str(part.get_param("name", header="content-disposition"))
+            data = part.get_payload(decode=True)
+            assert isinstance(data, bytes)
+            if part.get_filename():
+                files[name] = data
+            else:
+                raw[name] = data.decode()
+    elif content_type.startswith("application/json"):
+        raw = {k: v if isinstance(v, str) else json.dumps(v) for k, v in json.loads(body).items()}
+    else:
+        raw = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    raw.update(request.query_params)
+    return {key: _decode(value) for key, value in raw.items()}, files
+
+
+def _decode(value: str) -> Any:
+    if value[:1] in ("{", "[") or value in ("true", "false"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(fake: FakeTelegram) -> Iterator[str]:
+    """Run the fake on 127.0.0.1 in a background thread; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        fake.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("fake Telegram did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
