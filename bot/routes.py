@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 from bot.container import Container
 from bot.stripe_wiring import stripe_routes
 from bot.telegram import telegram_routes
+from bot.whatsapp import whatsapp_routes
 
 
 def channel_routes(container: Container) -> list[BaseRoute]:
@@ -14,4 +15,5 @@ def channel_routes(container: Container) -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     routes += stripe_routes(container)
     routes += telegram_routes(container)
+    routes += whatsapp_routes(container)
     return routes

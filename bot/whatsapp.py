@@ -1,0 +1,112 @@
+"""Wiring the WhatsApp channel (Twilio): webhooks, photo downloads, delivery, the sweep.
+
+On when both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set. `soko web` mounts the routes
+(`whatsapp_routes`); `soko run` also starts the delivery and sweep threads
+(`start_whatsapp_delivery`), which N web workers leave to one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.routing import BaseRoute
+from twilio.rest import Client
+
+from bot.container import Container
+from bot.wiring import MediaBlobStore, build_engine
+from conversations.engine import Engine
+from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
+from handlers.whatsapp.media import MediaFetcher, MediaPolicy
+from handlers.whatsapp.processing import WhatsAppProcessor
+from handlers.whatsapp.templates import TemplateSids
+from handlers.whatsapp.twilio_http import make_client
+from handlers.whatsapp.webhook import STATUS_PATH, TwilioSignature, WhatsAppWebhooks
+
+logger = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0
+
+
+@dataclass
+class WhatsAppChannel:
+    webhooks: WhatsAppWebhooks
+    processor: WhatsAppProcessor
+    delivery: WhatsAppDelivery
+    threads: list[threading.Thread] = field(default_factory=list)
+
+
+def whatsapp_configured(container: Container) -> bool:
+    settings = container.settings
+    return bool(settings.twilio_account_sid and settings.twilio_auth_token.get_secret_value())
+
+
+def build_whatsapp(
+    container: Container,
+    *,
+    engine: Engine | None = None,
+    media_policy: MediaPolicy | None = None,
+    client: Client | None = None,
+    limiter: RateLimiter | None = None,
+) -> WhatsAppChannel:
+    settings = container.settings
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value()
+    blobs = MediaBlobStore(container.media_store)
+    policy = media_policy or MediaPolicy.for_account(sid, settings.twilio_api_base_url)
+    processor = WhatsAppProcessor(
+        container.uow_factory,
+        engine or build_engine(container),
+        blobs,
+        MediaFetcher(policy, token),
+    )
+    webhooks = WhatsAppWebhooks(
+        TwilioSignature(token, settings.public_base_url), container.uow_factory, blobs, processor
+    )
+    templates_file = settings.twilio_templates_file
+    delivery = WhatsAppDelivery(
+        container.uow_factory,
+        client or make_client(sid, token, settings.twilio_api_base_url),
+        sender=settings.twilio_whatsapp_from,
+        status_callback=f"{settings.public_base_url}{STATUS_PATH}",
+        templates=lambda: TemplateSids.load(templates_file),
+        image_url=container.media_store.url,
+        limiter=limiter,
+    )
+    return WhatsAppChannel(webhooks, processor, delivery)
+
+
+def whatsapp_routes(container: Container) -> list[BaseRoute]:
+    if not whatsapp_configured(container):
+        return []
+    return build_whatsapp(container).webhooks.routes()
+
+
+def start_whatsapp_delivery(
+    channel: WhatsAppChannel, stop: threading.Event, *, sweep_seconds: float = SWEEP_SECONDS
+) -> list[threading.Thread]:
+    """Start delivering the outbox and sweeping left-over messages until `stop` is set."""
+    threads = [
+        threading.Thread(
+            target=channel.delivery.run, args=(stop,), name="whatsapp-delivery", daemon=True
+        ),
+        threading.Thread(
+            target=_every,
+            args=(stop, sweep_seconds, channel.processor.sweep),
+            name="whatsapp-sweep",
+            daemon=True,
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    channel.threads.extend(threads)
+    return threads
+
+
+def _every(stop: threading.Event, seconds: float, job: Callable[[], object]) -> None:
+    while not stop.wait(seconds):
+        try:
+            job()
+        except Exception:  # keep sweeping; the next pass tries again
+            logger.exception("whatsapp sweep failed")

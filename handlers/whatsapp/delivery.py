@@ -1,0 +1,289 @@
+"""The outbox → Twilio's Messages API, within WhatsApp's rules.
+
+One pass (`deliver_due`):
+
+1. *claim* due WhatsApp rows in a short transaction, moving their `next_attempt_at` a lease
+   ahead so other workers skip them (PostgreSQL also skips the locked rows) — no transaction is
+   held open while Twilio is called;
+2. *send* each one: inside the 24-hour window as rendered freely (`render`); outside it as its
+   approved utility template, if it names one and it is provisioned; otherwise it is HELD until
+   the person writes again (`window`);
+3. *record* the outcome: sent (with the Twilio SID, which status callbacks refer to), retried
+   later with backoff (429 / 20429, 63018 and other passing trouble, network errors), held
+   (63016: Twilio says the window is closed), or failed — logged at WARNING, never silent.
+
+Throughput stays under Twilio's 80 messages per second per sender (a token bucket). A message
+that takes several Twilio messages (long text, image then buttons) records how many parts went
+out, so a retry does not repeat them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from sqlalchemy import select, update
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from conversations.messages import ImageRef, Outbound
+from conversations.outbox import due_messages, mark_failed, mark_sent, outbound_of
+from handlers.whatsapp import window
+from handlers.whatsapp.render import TwilioMessage, render, render_template
+from handlers.whatsapp.templates import TemplateSids
+from store.models import Channel, OutboxMessage, User
+from store.models.types import utcnow
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+MESSAGES_PER_SECOND = 80  # Twilio's WhatsApp throughput per sender
+RATE_LIMIT_CODES = frozenset({20429, 63018})
+TRANSIENT_CODES = RATE_LIMIT_CODES | {30001, 30008}  # queue overflow, unknown error
+WINDOW_CLOSED_CODES = frozenset({63016})
+MAX_ATTEMPTS = 10
+PARTS_KEY = "whatsapp_parts_sent"
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s, … at most 15 minutes."""
+    return timedelta(seconds=min(5 * 2 ** max(attempts, 0), 900))
+
+
+class RateLimiter:
+    """A token bucket shared by the threads sending for one sender number."""
+
+    def __init__(
+        self,
+        rate: float = MESSAGES_PER_SECOND,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._rate = rate
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = rate
+        self._last = clock()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(self._rate, self._tokens + (now - self._last) * self._rate)
+                self._last = now
+                wait = max(self._paused_until - now, 0.0)
+                if wait == 0 and self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                if wait == 0:
+                    wait = (1 - self._tokens) / self._rate
+            self._sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Twilio said "too many": everyone sending for this number waits a little."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    phone: str
+    outbound: Outbound
+    template: str
+    attempts: int
+    parts_sent: int
+    locale: str
+    last_inbound_at: datetime | None
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    held: int = 0
+    retried: int = 0
+    failed: int = 0
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+
+class WhatsAppDelivery:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        client: Client,
+        *,
+        sender: str,
+        status_callback: str,
+        templates: Callable[[], TemplateSids],
+        image_url: Callable[[str], str],
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        batch: int = 50,
+        lease: timedelta = timedelta(minutes=2),
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._client = client
+        self._sender = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
+        self._status_callback = status_callback
+        self._templates = templates
+        self._image_url = image_url
+        self._limiter = limiter or RateLimiter()
+        self._clock = clock
+        self._batch = batch
+        self._lease = lease
+
+    def deliver_due(self) -> DeliveryReport:
+        report = DeliveryReport()
+        templates = self._templates()
+        for claim in self._claim():
+            outcome = self._deliver(claim, templates)
+            report.outcomes[claim.id] = outcome
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        return report
+
+    def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
+        """Deliver until `stop` is set; a pass that found nothing waits `idle_seconds`."""
+        while not stop.is_set():
+            try:
+                report = self.deliver_due()
+            except Exception:  # a database hiccup must not end delivery for good
+                logger.exception("whatsapp delivery pass failed")
+                report = DeliveryReport()
+            if not report.outcomes:
+                stop.wait(idle_seconds)
+
+    # --- claim ---------------------------------------------------------------------------
+
+    def _claim(self) -> list[_Claim]:
+        now = self._clock()
+        with self._uow_factory() as uow:
+            session = uow.session
+            rows = due_messages(session, now, self._batch, channel=Channel.WHATSAPP)
+            if not rows:
+                return []
+            locales = dict(
+                session.execute(
+                    select(User.id, User.locale).where(User.id.in_({r.user_id for r in rows}))
+                ).all()
+            )
+            claims = [
+                _Claim(
+                    id=row.id,
+                    phone=row.platform_user_id,
+                    outbound=outbound_of(row),
+                    template=row.template,
+                    attempts=row.attempts,
+                    parts_sent=int(row.payload.get(PARTS_KEY, 0)),
+                    locale=locales.get(row.user_id, "en"),
+                    last_inbound_at=window.last_inbound_at(session, row.platform_user_id),
+                )
+                for row in rows
+            ]
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([c.id for c in claims]))
+                .values(next_attempt_at=now + self._lease)
+                .execution_options(synchronize_session=False)
+            )
+            uow.commit()
+        return claims
+
+    # --- send ----------------------------------------------------------------------------
+
+    def _deliver(self, claim: _Claim, templates: TemplateSids) -> str:
+        now = self._clock()
+        if window.is_open(claim.last_inbound_at, now):
+            messages = render(
+                claim.outbound, image_url=self._url_of, templates=templates, locale=claim.locale
+            )
+        else:
+            as_template = (
+                render_template(claim.outbound, claim.template, templates, claim.locale)
+                if claim.template
+                else None
+            )
+            if as_template is None:
+                return self._hold(claim, "outside the 24-hour window, no template")
+            messages = [as_template]
+        sid = ""
+        for part, message in enumerate(messages):
+            if part < claim.parts_sent:
+                continue
+            try:
+                sid = self._send(claim.phone, message)
+            except TwilioRestException as exc:
+                return self._refused(claim, part, exc)
+            except (TwilioException, requests.RequestException) as exc:
+                return self._retry(claim, part, f"network: {type(exc).__name__}")
+            if part + 1 < len(messages):
+                self._record_parts(claim.id, part + 1)
+        with self._uow_factory() as uow:
+            mark_sent(uow.session, claim.id, sid, self._clock())
+            uow.commit()
+        return "sent"
+
+    def _send(self, phone: str, message: TwilioMessage) -> str:
+        self._limiter.acquire()
+        created: Any = self._client.messages.create(
+            to=f"whatsapp:{phone}",
+            from_=self._sender,
+            status_callback=self._status_callback,
+            **message.create_kwargs(),
+        )
+        return str(created.sid)
+
+    def _url_of(self, image: ImageRef) -> str:
+        return image.url or self._image_url(image.key)
+
+    # --- record --------------------------------------------------------------------------
+
+    def _refused(self, claim: _Claim, part: int, exc: TwilioRestException) -> str:
+        code = int(exc.code or 0)
+        if exc.status == 429 or code in RATE_LIMIT_CODES:
+            self._limiter.pause(1.0)
+        if code in WINDOW_CLOSED_CODES:
+            self._record_parts(claim.id, part)
+            return self._hold(claim, f"twilio {code}: outside the 24-hour window")
+        if exc.status == 429 or exc.status >= 500 or code in TRANSIENT_CODES:
+            return self._retry(claim, part, f"twilio {exc.status}/{code}")
+        return self._fail(claim, f"twilio {exc.status}/{code}")
+
+    def _retry(self, claim: _Claim, part: int, error: str) -> str:
+        if claim.attempts + 1 >= MAX_ATTEMPTS:
+            return self._fail(claim, f"{error}, gave up after {claim.attempts + 1} attempts")
+        self._record_parts(claim.id, part)
+        retry_at = self._clock() + backoff(claim.attempts)
+        with self._uow_factory() as uow:
+            mark_failed(uow.session, claim.id, error, retry_at)
+            uow.commit()
+        logger.info("outbox row %s: %s; retry at %s", claim.id, error, retry_at.isoformat())
+        return "retried"
+
+    def _fail(self, claim: _Claim, error: str) -> str:
+        with self._uow_factory() as uow:
+            mark_failed(uow.session, claim.id, error, None)
+            uow.commit()
+        logger.warning("outbox row %s: whatsapp message NOT delivered: %s", claim.id, error)
+        return "failed"
+
+    def _hold(self, claim: _Claim, reason: str) -> str:
+        with self._uow_factory() as uow:
+            window.hold(uow.session, claim.id, reason)
+            uow.commit()
+        logger.info("outbox row %s held: %s", claim.id, reason)
+        return "held"
+
+    def _record_parts(self, outbox_id: int, parts: int) -> None:
+        with self._uow_factory() as uow:
+            row = uow.session.get(OutboxMessage, outbox_id)
+            if row is not None and row.payload.get(PARTS_KEY, 0) != parts:
+                row.payload = {**row.payload, PARTS_KEY: parts}
+                uow.commit()

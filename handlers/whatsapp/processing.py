@@ -1,0 +1,171 @@
+"""From a recorded WhatsApp message to the engine, photos included.
+
+Twilio gives up on a webhook after 15 seconds and does not send it again, so the webhook
+records the message first and answers at once; the photos are downloaded afterwards. Until
+then the message must not reach the engine (a sweep would handle it without its photos), so it
+is recorded *parked*: status FAILED, error ``awaiting media`` and an attempt count beyond any
+retry limit, which no engine sweep picks up. Processing then
+
+1. downloads the photos of this person's parked messages up to this one (oldest first), puts
+   the bytes in the blob store (``incoming/<sha256>``, as `record_inbound` does) and their keys
+   in the row's payload, and sets the row back to RECEIVED (a conditional update: two workers
+   doing the same thing write the same result);
+2. asks the engine to handle the message, which handles her earlier ones first.
+
+A photo that cannot be fetched (refused by the media policy, gone, too big) is left out and
+logged; the rest of the message still goes through. `sweep` un-parks what a crash left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session
+
+from conversations.engine import Engine, HandleResult
+from conversations.inbox import RecordResult, photo_key, record_inbound
+from conversations.ports import BlobStore
+from handlers.whatsapp import window
+from handlers.whatsapp.inbound import MediaItem, WhatsAppUpdate
+from handlers.whatsapp.media import MediaFetcher, MediaRefused
+from store.models import Channel, InboxMessage, InboxStatus
+from store.models.types import utcnow
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+AWAITING_MEDIA = "awaiting media"
+PARKED_ATTEMPTS = 1_000_000  # beyond any engine's max_attempts
+MEDIA_KEY = "twilio_media"  # payload key: the media still to fetch
+
+
+def record_update(
+    session: Session, update_: WhatsAppUpdate, blobs: BlobStore, now: datetime
+) -> RecordResult:
+    """Record a message once; parked when it has photos to fetch. A first recording also
+    reopens the person's 24-hour window and releases her held messages."""
+    recorded = record_inbound(session, update_.inbound, blobs, now)
+    if recorded.duplicate:
+        return recorded
+    if update_.media:
+        row = session.get(InboxMessage, recorded.inbox_id)
+        assert row is not None
+        row.payload = {**row.payload, MEDIA_KEY: [m.to_dict() for m in update_.media]}
+        row.status = InboxStatus.FAILED
+        row.attempts = PARKED_ATTEMPTS
+        row.error = AWAITING_MEDIA
+    window.reopen(session, update_.phone, now)
+    session.flush()
+    return recorded
+
+
+def _parked() -> ColumnElement[bool]:
+    return and_(
+        InboxMessage.channel == Channel.WHATSAPP,
+        InboxMessage.status == InboxStatus.FAILED,
+        InboxMessage.error == AWAITING_MEDIA,
+    )
+
+
+@dataclass(frozen=True)
+class _Parked:
+    id: int
+    media: tuple[MediaItem, ...]
+
+
+class WhatsAppProcessor:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        engine: Engine,
+        blobs: BlobStore,
+        fetcher: MediaFetcher,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._engine = engine
+        self._blobs = blobs
+        self._fetcher = fetcher
+        self._clock = clock
+
+    def process(self, inbox_id: int) -> HandleResult:
+        """Fetch the photos this message (and her earlier ones) wait for, then handle it."""
+        for parked in self._parked_up_to(inbox_id):
+            self._unpark(parked)
+        return self._engine.handle(inbox_id)
+
+    def sweep(self, limit: int = 100) -> list[HandleResult]:
+        """After a crash: un-park what waits for photos, then handle what is pending."""
+        with self._uow_factory(read_only=True) as uow:
+            rows = uow.session.execute(
+                select(InboxMessage.id, InboxMessage.payload)
+                .where(_parked())
+                .order_by(InboxMessage.id)
+                .limit(limit)
+            ).all()
+        for row_id, payload in rows:
+            self._unpark(_Parked(row_id, _media_of(payload)))
+        return self._engine.handle_pending(limit)
+
+    def _parked_up_to(self, inbox_id: int) -> list[_Parked]:
+        with self._uow_factory(read_only=True) as uow:
+            target = uow.session.execute(
+                select(InboxMessage.platform_user_id).where(
+                    InboxMessage.id == inbox_id, InboxMessage.channel == Channel.WHATSAPP
+                )
+            ).scalar_one_or_none()
+            if target is None:
+                return []
+            rows = uow.session.execute(
+                select(InboxMessage.id, InboxMessage.payload)
+                .where(
+                    _parked(),
+                    InboxMessage.platform_user_id == target,
+                    InboxMessage.id <= inbox_id,
+                )
+                .order_by(InboxMessage.id)
+            ).all()
+        return [_Parked(row_id, _media_of(payload)) for row_id, payload in rows]
+
+    def _unpark(self, parked: _Parked) -> None:
+        keys = [key for item in parked.media if (key := self._download(parked.id, item))]
+        with self._uow_factory() as uow:
+            row = uow.session.execute(
+                select(InboxMessage)
+                .where(InboxMessage.id == parked.id, _parked())
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).scalar_one_or_none()
+            if row is None:  # another worker got there first
+                return
+            payload = dict(row.payload)
+            payload["photos"] = [*payload.get("photos", ()), *keys]
+            payload["media_fetched"] = payload.pop(MEDIA_KEY, [])
+            row.payload = payload
+            row.status = InboxStatus.RECEIVED
+            row.attempts = 0
+            row.error = ""
+            uow.commit()
+
+    def _download(self, inbox_id: int, item: MediaItem) -> str | None:
+        try:
+            data, content_type = self._fetcher.fetch(item.url)
+        except MediaRefused as refused:
+            logger.warning("inbox row %s: media refused (%s)", inbox_id, refused.reason)
+            return None
+        except httpx.HTTPError as exc:
+            logger.warning("inbox row %s: media not fetched (%s)", inbox_id, type(exc).__name__)
+            return None
+        key = photo_key(data)
+        self._blobs.put(key, data, content_type)
+        return key
+
+
+def _media_of(payload: dict[str, Any]) -> tuple[MediaItem, ...]:
+    return tuple(MediaItem.from_dict(m) for m in payload.get(MEDIA_KEY, ()))

@@ -1,0 +1,219 @@
+"""A fake Twilio API on 127.0.0.1, for the real twilio `Client` and our media downloads.
+
+- ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (Basic auth) captures each message and
+  answers like Twilio (a fresh ``SM…`` sid), or with a scripted error (`fail_next`).
+- ``GET /2010-04-01/Accounts/{sid}/Messages/{msid}/Media/{mid}`` (Basic auth) redirects to the
+  fake CDN, reached under another host name (``localhost``), which refuses credentials.
+- ``POST /v1/Content`` and ``/v1/Content/{sid}/ApprovalRequests/whatsapp``: the Content API.
+
+Every request is logged (`requests`), so a test can also prove something was *not* fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+
+@dataclass
+class SentMessage:
+    to: str
+    from_: str
+    body: str
+    media_urls: list[str]
+    content_sid: str
+    content_variables: dict[str, str]
+    status_callback: str
+    sid: str
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    host: str
+    path: str
+    authorized: bool
+
+
+@dataclass
+class FakeTwilio:
+    account_sid: str
+    auth_token: str
+    messages: list[SentMessage] = field(default_factory=list)
+    contents: list[dict[str, Any]] = field(default_factory=list)
+    approvals: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    requests: list[LoggedRequest] = field(default_factory=list)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    failures: list[tuple[int, int]] = field(default_factory=list)
+    port: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def cdn_origin(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
+        """A MediaUrl as Twilio would put it in a webhook."""
+        message_sid = "MM" + secrets.token_hex(16)
+        media_sid = "ME" + secrets.token_hex(16)
+        self.media[media_sid] = (data, content_type)
+        return (
+            f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}"
+            f"/Messages/{message_sid}/Media/{media_sid}"
+        )
+
+    def fail_next(self, status: int, code: int) -> None:
+        self.failures.append((status, code))
+
+    def messages_to(self, phone: str) -> list[SentMessage]:
+        with self.lock:
+            return [m for m in self.messages if m.to == f"whatsapp:{phone}"]
+
+    def reset(self) -> None:
+        with self.lock:
+            self.messages.clear()
+            self.contents.clear()
+            self.approvals.clear()
+            self.requests.clear()
+            self.failures.clear()
+
+    # --- the app -------------------------------------------------------------------------
+
+    def _authorized(self, request: Request) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return secrets.compare_digest(request.headers.get("authorization", ""), f"Basic {expected}")
+
+    def _log(self, request: Request) -> bool:
+        authorized = self._authorized(request)
+        with self.lock:
+            self.requests.append(
+                LoggedRequest(
+                    request.method,
+                    request.headers.get("host", ""),
+                    request.url.path,
+                    "authorization" in request.headers,
+                )
+            )
+        return authorized
+
+    async def create_message(self, request: Request) -> Response:
+        if not self._log(request) or request.path_params["sid"] != self.account_sid:
+            return _error(401, 20003, "Authenticate")
+        form = parse_qs((await request.body()).decode(), keep_blank_values=True)
+        with self.lock:
+            if self.failures:
+                status, code = self.failures.pop(0)
+                return _error(status, code, "scripted failure")
+            sid = "SM" + secrets.token_hex(16)
+            variables = form.get("ContentVariables", ["{}"])[0]
+            self.messages.append(
+                SentMessage(
+                    to=form["To"][0],
+                    from_=form["From"][0],
+                    body=form.get("Body", [""])[0],
+                    media_urls=form.get("MediaUrl", []),
+                    content_sid=form.get("ContentSid", [""])[0],
+                    content_variables=json.loads(variables),
+                    status_callback=form.get("StatusCallback", [""])[0],
+                    sid=sid,
+                )
+            )
+        return JSONResponse({"sid": sid, "status": "queued", "account_sid": self.account_sid}, 201)
+
+    async def media_file(self, request: Request) -> Response:
+        if not self._log(request):
+            return _error(401, 20003, "Authenticate")
+        media_sid = request.path_params["media_sid"]
+        if media_sid not in self.media:
+            return _error(404, 20404, "Not found")
+        return RedirectResponse(f"{self.cdn_origin}/cdn/{media_sid}", status_code=307)
+
+    async def cdn_file(self, request: Request) -> Response:
+        self._log(request)
+        if request.headers.get("host") != f"localhost:{self.port}":
+            return Response(status_code=404)
+        if "authorization" in request.headers:  # the account's credentials must not leak here
+            return Response(status_code=400)
+        data, content_type = self.media[request.path_params["media_sid"]]
+        return Response(data, media_type=content_type)
+
+    async def create_content(self, request: Request) -> Response:
+        if not self._log(request):
+            return _error(401, 20003, "Authenticate")
+        body = json.loads(await request.body())
+        sid = "HX" + secrets.token_hex(16)
+        with self.lock:
+            self.contents.append({**body, "sid": sid})
+        return JSONResponse({"sid": sid, **body}, 201)
+
+    async def create_approval(self, request: Request) -> Response:
+        if not self._log(request):
+            return _error(401, 20003, "Authenticate")
+        body = json.loads(await request.body())
+        with self.lock:
+            self.approvals.append((request.path_params["sid"], body))
+        return JSONResponse({**body, "status": "received"}, 201)
+
+    def app(self) -> Starlette:
+        accounts = "/2010-04-01/Accounts/{sid}"
+        return Starlette(
+            routes=[
+                Route(f"{accounts}/Messages.json", self.create_message, methods=["POST"]),
+                Route(
+                    f"{accounts}/Messages/{{message_sid}}/Media/{{media_sid}}",
+                    self.media_file,
+                    methods=["GET"],
+                ),
+                Route("/cdn/{media_sid}", self.cdn_file, methods=["GET"]),
+                Route("/v1/Content", self.create_content, methods=["POST"]),
+                Route(
+                    "/v1/Content/{sid}/ApprovalRequests/whatsapp",
+                    self.create_approval,
+                    methods=["POST"],
+                ),
+            ]
+        )
+
+
+def _error(status: int, code: int, message: str) -> Response:
+    return JSONResponse(
+        {"code": code, "message": message, "status": status, "more_info": ""}, status
+    )
+
+
+class Served:
+    """A Starlette app served by uvicorn in a thread on 127.0.0.1 and a free port."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> int:
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("fake server did not start")
+            threading.Event().wait(0.01)
+        port: int = self.server.servers[0].sockets[0].getsockname()[1]
+        return port
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
