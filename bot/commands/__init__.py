@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import chat, db, demo, photo, run
+from bot.commands import chat, db, demo, photo, run, whatsapp
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (chat, db, demo, photo, run)
+COMMAND_MODULES: tuple[ModuleType, ...] = (chat, db, demo, photo, run, whatsapp)
