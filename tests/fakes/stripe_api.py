@@ -367,23 +367,28 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(fake: FakeStripe) -> Iterator[str]:
-    """Run the fake on 127.0.0.1 in a background thread; yields its base URL."""
+def serve_app(app: Any) -> Iterator[str]:
+    """Run an ASGI app on 127.0.0.1 in a background thread; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("fake Stripe did not start")
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
         time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def serve(fake: FakeStripe) -> Any:
+    """Run the fake Stripe API; a context manager yielding its base URL."""
+    return serve_app(fake.app())
 
 
 def client_for(base_url: str) -> stripe.StripeClient:

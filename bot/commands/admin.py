@@ -1,0 +1,216 @@
+"""`soko admin …`: the community managers' money commands.
+
+    soko admin payouts                              what each artisan is owed
+    soko admin payouts --csv FILE                   … exported as CSV
+    soko admin payouts --record SLUG AMOUNT REF     record an M-Pesa payout (she is told in chat)
+    soko admin refund CODE [--line N] [--amount X]  refund an order, or part of one line
+    soko admin reconcile [--days N]                 repair what missed Stripe webhooks left
+
+Whoever runs a command acts as a community manager: ``--by PHONE`` (default: the first of
+ADMIN_PHONES), re-checked by the services.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+import stripe
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.container import Container
+from bot.settings import load_settings
+from bot.stripe_wiring import stripe_payments
+from conversations.notify import payments as payment_notices
+from payments import refunds
+from payments.reconcile import reconcile
+from store.errors import NotFound, PermissionDenied, StoreError
+from store.models import Artisan, Order, Role, User
+from store.models.types import utcnow
+from store.money import Money
+from store.services import ledger
+from store.services.people import normalize_phone
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "admin", help="community managers: payouts, refunds, reconcile"
+    )
+    actions = parser.add_subparsers(dest="admin_action", required=True, metavar="ACTION")
+
+    payouts = actions.add_parser("payouts", help="what artisans are owed; record a payout")
+    payouts.add_argument("--record", nargs=3, metavar=("ARTISAN_SLUG", "AMOUNT", "MPESA_REF"))
+    payouts.add_argument("--csv", type=Path, metavar="FILE", help="export the list as CSV")
+    payouts.add_argument("--by", metavar="PHONE", help="the community manager recording it")
+    payouts.set_defaults(handler=lambda args: _run(_payouts, args))
+
+    refund = actions.add_parser("refund", help="refund a paid Stripe order or part of a line")
+    refund.add_argument("order_code")
+    refund.add_argument("--line", type=int, metavar="N", help="line number (1 = first)")
+    refund.add_argument("--amount", metavar="X", help="in the order's currency, e.g. 12.50")
+    refund.add_argument("--reason", default="community manager decision")
+    refund.add_argument("--by", metavar="PHONE", help="the community manager deciding it")
+    refund.set_defaults(handler=lambda args: _run(_refund, args))
+
+    rec = actions.add_parser("reconcile", help="compare Stripe with the database and repair")
+    rec.add_argument("--days", type=int, default=3, help="look back this many days")
+    rec.set_defaults(handler=lambda args: _run(_reconcile, args))
+
+
+def _run(command: Any, args: argparse.Namespace) -> int:
+    container = Container(load_settings())
+    try:
+        result: int = command(container, args, sys.stdout)
+        return result
+    except (StoreError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except stripe.StripeError as exc:  # nothing was written: the unit of work rolled back
+        print(f"error: Stripe said: {exc.user_message or type(exc).__name__}", file=sys.stderr)
+        return 1
+    finally:
+        container.close()
+
+
+# --- payouts ------------------------------------------------------------------------------
+
+
+def _payouts(container: Container, args: argparse.Namespace, out: TextIO) -> int:
+    currency = container.settings.artisan_currency
+    if args.record:
+        slug, amount_text, reference = args.record
+        with container.uow_factory() as uow:
+            manager = _manager(uow.session, container, args.by)
+            artisan = _artisan(uow.session, slug)
+            amount = _money(amount_text, currency)
+            payout = ledger.record_payout(
+                uow.session, artisan.id, amount, reference, manager.id, utcnow()
+            )
+            payment_notices.payout_sent(uow.session, payout, utcnow())
+            uow.commit()
+        print(f"recorded payout {payout.id}: {_plain(amount)} to {slug} ({reference})", file=out)
+    rows = _owed(container, currency)
+    if args.csv:
+        with args.csv.open("w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(["artisan_slug", "shop_name", "mpesa_phone", "amount", "currency"])
+            for artisan, owed in rows:
+                writer.writerow(
+                    [
+                        artisan.slug,
+                        artisan.shop_name,
+                        artisan.mpesa_phone or "",
+                        owed.to_decimal(),
+                        currency,
+                    ]
+                )
+        print(f"wrote {len(rows)} rows to {args.csv}", file=out)
+    elif not args.record:
+        if not rows:
+            print("nobody is owed anything", file=out)
+        for artisan, owed in rows:
+            phone = artisan.mpesa_phone or "no M-Pesa number"
+            print(
+                f"{artisan.slug:<24} {_plain(owed):>16}  {phone}  {artisan.shop_name}",
+                file=out,
+            )
+    return 0
+
+
+def _owed(container: Container, currency: str) -> list[tuple[Artisan, Money]]:
+    with container.uow_factory(read_only=True) as uow:
+        owed = ledger.owed_to_artisans(uow.session, currency)
+        artisans = {
+            artisan.id: artisan
+            for artisan in uow.session.scalars(
+                select(Artisan).where(Artisan.id.in_([artisan_id for artisan_id, _ in owed]))
+            )
+        }
+        return [(artisans[artisan_id], amount) for artisan_id, amount in owed]
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+
+def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
+    gateway = stripe_payments(container)
+    if gateway is None:
+        print("error: Stripe is not configured (STRIPE_SECRET_KEY)", file=sys.stderr)
+        return 2
+    now = utcnow()
+    with container.uow_factory() as uow:
+        _manager(uow.session, container, args.by)
+        order = uow.session.scalar(select(Order).where(Order.code == args.order_code.upper()))
+        if order is None:
+            raise NotFound("order", args.order_code)
+        if args.line is None:
+            if args.amount is not None:
+                raise ValueError("--amount needs --line")
+            refunded = refunds.refund_order(uow.session, gateway, order, args.reason, now)
+        else:
+            if not 1 <= args.line <= len(order.lines):
+                raise NotFound("order line", args.line)
+            line = order.lines[args.line - 1]
+            amount = _money(args.amount, order.currency) if args.amount else None
+            refunded = refunds.refund_line(
+                uow.session, gateway, order, line.id, amount, args.reason, now
+            )
+        uow.commit()
+    print(f"refunded {_plain(refunded)} on order {order.code}", file=out)
+    return 0
+
+
+# --- reconcile ----------------------------------------------------------------------------
+
+
+def _reconcile(container: Container, args: argparse.Namespace, out: TextIO) -> int:
+    gateway = stripe_payments(container)
+    if gateway is None:
+        print("error: Stripe is not configured (STRIPE_SECRET_KEY)", file=sys.stderr)
+        return 2
+    now = utcnow()
+    report = reconcile(container.uow_factory, gateway, now, since=now - timedelta(days=args.days))
+    print(f"Checkout Sessions seen: {report.sessions_seen}", file=out)
+    print(f"events replayed: {', '.join(report.events_replayed) or 'none'}", file=out)
+    print(f"orders completed: {', '.join(report.orders_completed) or 'none'}", file=out)
+    print(f"refunds sent: {report.refunds_sent}", file=out)
+    unbalanced = ", ".join(map(str, report.unbalanced_transactions)) or "none"
+    print(f"unbalanced ledger transactions: {unbalanced}", file=out)
+    for error in report.errors:
+        print(f"error: {error}", file=out)
+    return 1 if report.errors or report.unbalanced_transactions else 0
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+def _manager(session: Session, container: Container, phone: str | None) -> User:
+    wanted = phone or next(iter(container.settings.admin_phones), "")
+    normalized = normalize_phone(wanted) if wanted else None
+    user = session.scalar(select(User).where(User.phone == normalized)) if normalized else None
+    if user is None:
+        raise ValueError(f"no person with the phone {wanted!r} (use --by PHONE)")
+    if not user.has_role(Role.COMMUNITY_MANAGER):
+        raise PermissionDenied("act as a community manager", user.id)
+    return user
+
+
+def _artisan(session: Session, slug: str) -> Artisan:
+    artisan = session.scalar(select(Artisan).where(Artisan.slug == slug))
+    if artisan is None:
+        raise NotFound("artisan", slug)
+    return artisan
+
+
+def _money(text: str, currency: str) -> Money:
+    return Money.of_major(text.replace(",", "").strip(), currency)  # InvalidAmount, Inexact…
+
+
+def _plain(money: Money) -> str:
+    """For operators and their spreadsheets: "1500.00 KES"."""
+    return f"{money.to_decimal()} {money.currency}"
