@@ -74,6 +74,9 @@ class ConsoleChannel:
         self._sequence = itertools.count()
         self._instance = secrets.token_hex(3)
         self.person = person_key(person)
+        with uow_factory(read_only=True) as uow:
+            # Outbox rows up to here were queued before this terminal opened: not news.
+            self._seen = _last_outbox_id(uow.session)
 
     def inbound(self, text: str = "", photos: tuple[bytes, ...] = ()) -> Inbound:
         return Inbound(
@@ -95,17 +98,11 @@ class ConsoleChannel:
         A repeated delivery of the same update has no second effect.
         """
         with self._uow_factory() as uow:
-            before = _last_outbox_id(uow.session)
             recorded = record_inbound(uow.session, inbound, self._blobs, self._clock())
             uow.commit()
         result = self._engine.handle(recorded.inbox_id)
-        self.print_pending()
-        self.mention_others(since=before)
+        self.print_pending(mention_others=True)
         return result
-
-    def last_outbox_id(self) -> int:
-        with self._uow_factory(read_only=True) as uow:
-            return _last_outbox_id(uow.session)
 
     def switch(self, person: str) -> None:
         """Hand the keyboard to someone else; what reached them meanwhile is printed."""
@@ -113,16 +110,15 @@ class ConsoleChannel:
         name = self.display_name(self.person)
         who = f"{name} ({self.person})" if name else f"{self.person}, someone new"
         self._write(f"— now chatting as {who} —")
-        if self.pending_for(self.person):
-            self._write("(while you were away)")
-        self.print_pending()
+        self.print_pending(heading="(while you were away)")
 
-    def print_pending(self) -> int:
-        """Print and mark sent every message due to the person at the keyboard."""
+    def print_pending(self, *, heading: str = "", mention_others: bool = False) -> int:
+        """Print and mark sent every message due to the person at the keyboard (after
+        `heading`, if there are any); then, if asked, say who else got a message since."""
         printed = 0
-        while True:
-            with self._uow_factory() as uow:
-                now = self._clock()
+        with self._uow_factory() as uow:
+            now = self._clock()
+            while True:
                 rows = uow.session.execute(
                     select(OutboxMessage)
                     .where(_due(self.person, now))
@@ -131,13 +127,20 @@ class ConsoleChannel:
                     .with_for_update(skip_locked=True)
                 ).scalars()
                 batch = [(row.id, outbound_of(row)) for row in rows]
+                if batch and not printed and heading:
+                    self._write(heading)
                 for outbox_id, outbound in batch:
                     self._write(self.render(outbound) + "\n")
                     mark_sent(uow.session, outbox_id, f"console-{outbox_id}", now)
-                uow.commit()
-            printed += len(batch)
-            if len(batch) < _BATCH:
-                return printed
+                printed += len(batch)
+                if len(batch) < _BATCH:
+                    break
+            others = self._newly_waiting(uow.session)
+            uow.commit()
+        if mention_others:
+            for other in others:
+                self._write(f"(a message is waiting for {other}: /as {other} to read it)")
+        return printed
 
     def display_name(self, person: str) -> str | None:
         """The name of the person behind a console identity; None for someone new."""
@@ -162,22 +165,21 @@ class ConsoleChannel:
             outbound = dataclasses.replace(outbound, image=ImageRef(url=where))
         return render(outbound)
 
-    def mention_others(self, *, since: int) -> None:
-        """Say who else got a message (newer than outbox row `since`) they have not read."""
-        with self._uow_factory(read_only=True) as uow:
-            recipients = uow.session.execute(
-                select(OutboxMessage.platform_user_id)
-                .where(
-                    OutboxMessage.id > since,
-                    OutboxMessage.channel == Channel.CONSOLE,
-                    OutboxMessage.platform_user_id != self.person,
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                )
-                .distinct()
-            ).scalars()
-            others = sorted(recipients)
-        for other in others:
-            self._write(f"(a message is waiting for {other}: /as {other} to read it)")
+    def _newly_waiting(self, session: Session) -> list[str]:
+        """Other console people with unread messages queued since the last look."""
+        latest = session.execute(
+            select(OutboxMessage.platform_user_id, func.max(OutboxMessage.id))
+            .where(
+                OutboxMessage.id > self._seen,
+                OutboxMessage.channel == Channel.CONSOLE,
+                OutboxMessage.platform_user_id != self.person,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .group_by(OutboxMessage.platform_user_id)
+        ).all()
+        # Only unread rows of others could be news again, so the newest of them is the mark.
+        self._seen = max((newest for _, newest in latest), default=self._seen)
+        return sorted(person for person, _ in latest)
 
     def _next_message_id(self) -> str:
         # Unique across restarts and terminals, and increasing within one terminal.

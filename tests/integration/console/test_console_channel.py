@@ -146,6 +146,8 @@ def test_as_switches_person_and_prints_what_waited_for_them(
     assert said[-1] == "(a message is waiting for wanjiru: /as wanjiru to read it)"
     assert not any("waved (" in block for block in said)
     assert console.pending_for("wanjiru") == 1
+    terminal.handle_line("menu")  # said once, not at every turn
+    assert not any(block.startswith("(a message is waiting") for block in screen.take())
 
     terminal.handle_line("/as Wanjiru")
     assert screen.take() == [
