@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.container import Container
+from bot.stripe_wiring import stripe_payments
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
@@ -52,8 +53,9 @@ def shop_config(container: Container) -> ShopConfig:
 
 
 def payment_provider(container: Container) -> PaymentProvider:
-    # The local demo provider until a real one is configured (the payments issue adds Stripe).
-    return DemoPayments(container.settings.public_base_url)
+    """Stripe Checkout when STRIPE_SECRET_KEY is set, else the local demo provider."""
+    stripe = stripe_payments(container)
+    return stripe if stripe is not None else DemoPayments(container.settings.public_base_url)
 
 
 def build_shop(container: Container, payments: PaymentProvider | None = None) -> Shop:
