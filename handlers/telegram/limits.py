@@ -32,7 +32,8 @@ class _Bucket:
         self.updated = now
 
     def wait(self) -> float:
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        # A hair of tolerance: refilling by float arithmetic may stop just short of 1.
+        return 0.0 if self.tokens >= 1 - 1e-9 else (1 - self.tokens) / self.rate
 
 
 class RateLimiter:

@@ -1,0 +1,90 @@
+"""Telegram updates → Inbound: texts, /start payloads, photos (also as documents), albums,
+button taps, contacts, languages; group chats ignored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot, Update
+
+from handlers.telegram.updates import MAX_DOWNLOAD_BYTES, read_update
+from store.models import Channel
+from tests.fakes.telegram_api import TOKEN, contact, document, photo, tap, text, user
+
+BOT = Bot(TOKEN)
+WANJIRU = user(42, "Wanjiru", "sw")
+
+
+def _update(content: dict[str, Any], update_id: int = 7) -> Update:
+    update = Update.de_json({"update_id": update_id, **content}, BOT)
+    assert update is not None
+    return update
+
+
+def test_a_text_carries_who_what_and_the_language() -> None:
+    incoming = read_update(_update(text(WANJIRU, "habari")), "7000001")
+    assert incoming is not None
+    inbound = incoming.inbound
+    assert inbound.channel is Channel.TELEGRAM
+    assert (inbound.platform_user_id, inbound.platform_message_id) == ("42", "7000001:7")
+    assert (inbound.text, inbound.locale_hint, inbound.profile_name) == ("habari", "sw", "Wanjiru")
+
+
+def test_a_deep_link_start_passes_its_payload_as_text() -> None:
+    incoming = read_update(_update(text(WANJIRU, "/start ref-K7QX2M")), "1")
+    assert incoming is not None
+    assert incoming.inbound.text == "/start ref-K7QX2M"
+
+
+def test_the_largest_photo_size_is_fetched_and_the_caption_is_the_text() -> None:
+    incoming = read_update(_update(photo(WANJIRU, "big", 300_000, caption="KES 1500")), "1")
+    assert incoming is not None
+    assert incoming.photo is not None
+    assert incoming.photo.file_id == "big"
+    assert incoming.inbound.text == "KES 1500"
+    assert incoming.with_photo(b"jpeg").photos == (b"jpeg",)
+
+
+def test_an_album_photo_keeps_its_media_group() -> None:
+    incoming = read_update(_update(photo(WANJIRU, "a1", 1000, media_group_id="G1")), "1")
+    assert incoming is not None
+    assert incoming.inbound.media_group_id == "G1"
+
+
+def test_a_photo_sent_as_an_image_document_is_a_photo_and_over_20_mb_it_is_refused() -> None:
+    fine = read_update(_update(document(WANJIRU, "doc", 5_000_000)), "1")
+    assert fine is not None
+    assert fine.photo is not None
+    assert fine.photo.file_id == "doc"
+    huge = read_update(_update(document(WANJIRU, "doc", MAX_DOWNLOAD_BYTES + 1)), "1")
+    assert huge is not None
+    assert huge.photo is None
+    assert huge.photo_too_large
+    pdf = read_update(_update(document(WANJIRU, "doc", 10, "application/pdf")), "1")
+    assert pdf is not None
+    assert pdf.photo is None
+    assert not pdf.photo_too_large
+
+
+def test_a_button_tap_carries_its_payload_and_the_query_to_answer() -> None:
+    incoming = read_update(_update(tap(WANJIRU, "p:123")), "1")
+    assert incoming is not None
+    assert incoming.inbound.payload == "p:123"
+    assert incoming.callback_query_id is not None
+
+
+def test_a_shared_contact_says_whether_it_is_the_senders_own_number() -> None:
+    own = read_update(_update(contact(WANJIRU, "254712345678", 42)), "1")
+    other = read_update(_update(contact(WANJIRU, "+254733000111", 99)), "1")
+    assert own is not None
+    assert own.inbound.contact is not None
+    assert other is not None
+    assert other.inbound.contact is not None
+    assert (own.inbound.contact.phone, own.inbound.contact.is_own) == ("+254712345678", True)
+    assert other.inbound.contact.is_own is False
+
+
+def test_group_chats_are_ignored() -> None:
+    update = text(WANJIRU, "hello all")
+    update["message"]["chat"] = {"id": -100, "type": "group", "title": "Beaders"}
+    assert read_update(_update(update), "1") is None
