@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.commands.chat import chat
 from bot.container import Container
-from bot.settings import Settings
+from bot.settings import MediaStoreKind, Settings
 from store.demo import content
 from store.demo.pictures import draw_piece
 from store.demo.seed import DemoSummary, seed_demo
@@ -51,10 +52,19 @@ def register(subparsers: Any) -> None:
 
 
 def demo_settings(directory: Path) -> Settings:
+    """Local files and the demo card, whatever the environment says: the demo never talks to
+    real Telegram, Twilio or Stripe accounts, even on an operator's machine."""
+    none = SecretStr("")
     return Settings(
-        _env_file=None,  # the demo never reads a production .env
+        _env_file=None,
         database_url=f"sqlite:///{directory / 'soko.db'}",
         media_dir=directory / "media",
+        media_store=MediaStoreKind.LOCAL,
+        telegram_bot_token=none,
+        twilio_account_sid="",
+        twilio_auth_token=none,
+        stripe_secret_key=none,
+        stripe_webhook_secret=none,
     )
 
 

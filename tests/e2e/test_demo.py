@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.commands.demo import build_demo, describe
+from bot.commands.demo import build_demo, demo_settings, describe
 from bot.container import Container
 from store.demo import content
 from store.demo.seed import DemoSummary
@@ -96,3 +96,15 @@ def test_soko_demo_command_starts_afresh(
     (directory / "soko.db").write_bytes(b"left over from last time")
     assert main(["demo", "--dir", str(directory), "--no-chat"]) == 0
     assert "Demo shop ready" in capsys.readouterr().out
+
+
+def test_demo_ignores_real_accounts_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_must_not_be_used")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:must-not-be-used")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://prod.example/soko")
+    settings = demo_settings(tmp_path)
+    assert settings.stripe_secret_key.get_secret_value() == ""
+    assert settings.telegram_bot_token.get_secret_value() == ""
+    assert settings.database_url == f"sqlite:///{tmp_path / 'soko.db'}"
