@@ -20,6 +20,7 @@ from handlers.telegram.app import (
     AnyApplication,
     bot_id_of,
     build_application,
+    build_bot,
 )
 from handlers.telegram.commands import register_commands
 from handlers.telegram.delivery import TelegramDelivery
@@ -70,19 +71,25 @@ def build_telegram(
     return TelegramChannel(application, receiver, worker, delivery)
 
 
-def telegram_routes(container: Container) -> list[BaseRoute]:
-    """`POST /webhooks/telegram` when the bot runs in webhook mode (else no route). Each web
-    worker records, handles and delivers; `soko run` adds the periodic sender for retries."""
+def telegram_routes(
+    container: Container, channel: TelegramChannel | None = None
+) -> list[BaseRoute]:
+    """`POST /webhooks/telegram` when the bot runs in webhook mode (else no route).
+
+    Web workers (`soko web`, any number) record and handle updates; replies go out through
+    the sender of the one `soko run` process in webhook mode (`run_telegram`).
+    """
     settings = container.settings
     if not telegram_configured(container) or settings.telegram_mode is not TelegramMode.WEBHOOK:
         return []
-    channel = build_telegram(container)
+    channel = channel or build_telegram(container)
+    token = settings.telegram_bot_token.get_secret_value()
     return [
         telegram_webhook_route(
             channel.receiver,
             channel.worker,
             settings.telegram_webhook_secret.get_secret_value(),
-            after_handled=channel.delivery.deliver_due,
+            lambda: build_bot(token, settings.telegram_api_base_url),
         )
     ]
 

@@ -13,9 +13,10 @@ import uvicorn
 from bot.container import Container
 from bot.routes import channel_routes
 from bot.settings import load_settings
-from bot.telegram import build_telegram, run_telegram, telegram_configured
+from bot.telegram import build_telegram, run_telegram, telegram_configured, telegram_routes
 from bot.web import create_app
 from handlers.telegram.app import keep_token_out_of_logs
+from handlers.telegram.webhook import WEBHOOK_PATH
 
 
 def register(subparsers: Any) -> None:
@@ -40,11 +41,16 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(container: Container, host: str, port: int) -> None:
     stop = asyncio.Event()
+    routes = channel_routes(container)
     tasks = []
-    if telegram_configured(container):  # in webhook mode its route is among channel_routes
-        tasks.append(run_telegram(container, build_telegram(container), stop))
+    if telegram_configured(container):
+        telegram = build_telegram(container)
+        # The webhook route shares this process's channel, so handled updates wake its sender.
+        routes = [r for r in routes if getattr(r, "path", "") != WEBHOOK_PATH]
+        routes += telegram_routes(container, telegram)
+        tasks.append(run_telegram(container, telegram, stop))
     # The scheduler (reservations expiring, nudges) joins here when it is built.
-    app = create_app(container, channel_routes(container))
+    app = create_app(container, routes)
     # Access logs stay off: URLs can carry tokens; our own logs say what matters.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False))
 

@@ -50,18 +50,23 @@ class Receiver:
         self._bot_id = bot_id
         self._clock = clock
 
+    def read(self, update: Update) -> Incoming | None:
+        return read_update(update, self._bot_id)
+
     async def prepare(self, update: Update) -> Received | None:
         """The update read and its photo downloaded; None for what the bot ignores.
         A failed download raises (PTB's `NetworkError`): the update must come again."""
-        incoming = read_update(update, self._bot_id)
-        if incoming is None:
-            return None
+        incoming = self.read(update)
+        return None if incoming is None else await self.complete(incoming, self.bot)
+
+    async def complete(self, incoming: Incoming, bot: Bot) -> Received:
+        """`incoming` with its photo downloaded through `bot` (an initialised one)."""
         if incoming.photo_too_large:
             return Received(incoming, incoming.inbound, photos.PhotoProblem.TOO_LARGE)
         if incoming.photo is None:
             return Received(incoming, incoming.inbound)
         try:
-            data = await photos.download(self.bot, incoming.photo)
+            data = await photos.download(bot, incoming.photo)
         except photos.PhotoTooLarge:
             return Received(incoming, incoming.inbound, photos.PhotoProblem.TOO_LARGE)
         except NetworkError:

@@ -1,10 +1,12 @@
 """Webhook mode: `POST /webhooks/telegram` on the Starlette app.
 
 The secret header is checked before anything else (constant-time), the update recorded and
-committed, 200 returned; the engine and the sender run after the response. A photo is
-downloaded before the 200 (the inbox keeps bytes, not Telegram file ids) — a second or so,
-well inside Telegram's patience. Telegram redelivers anything not answered with 200, and the
-inbox makes a redelivery (even a parallel one) a no-op.
+committed, 200 returned; the engine runs after the response, and the process's sender
+(`soko run`) delivers the replies. A tapped button is answered in the response itself (the
+Bot API accepts one method call as a webhook reply), so no extra request is needed. A photo is
+downloaded before the 200 (the inbox keeps bytes, not Telegram file ids), through a short-lived
+Bot so that stateless web workers hold no open connections. Telegram redelivers anything not
+answered with 200, and the inbox makes a redelivery (even a parallel one) a no-op.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
 from telegram.error import NetworkError
@@ -43,44 +45,39 @@ def secret_refusal(request: Request, secret: str) -> Response | None:
 
 
 def telegram_webhook_route(
-    receiver: Receiver,
-    worker: EngineWorker,
-    secret: str,
-    *,
-    after_handled: Callable[[], Awaitable[object]] | None = None,
+    receiver: Receiver, worker: EngineWorker, secret: str, new_bot: Callable[[], Bot]
 ) -> Route:
-    """`after_handled` runs once the engine is done (e.g. a delivery pass)."""
-
-    async def process(inbox_ids: list[int], received: list[Received | None]) -> None:
-        await receiver.answer_callbacks(received)
-        await worker.handle(inbox_ids)
-        if after_handled is not None:
-            await after_handled()
+    """`new_bot` makes a Bot for a photo download (used in `async with`, then closed)."""
 
     async def telegram_webhook(request: Request) -> Response:
         refused = secret_refusal(request, secret)
         if refused is not None:
             return refused
         try:
-            data = json.loads(await request.body())
-            update = Update.de_json(data, receiver.bot)
+            update = Update.de_json(json.loads(await request.body()), receiver.bot)
         except (ValueError, TypeError, KeyError):
             return Response(status_code=400)
-        await ensure_initialized(receiver.bot)
-        try:
-            received = [await receiver.prepare(update)]
-        except NetworkError as exc:  # Telegram will deliver it again
-            logger.warning("telegram webhook: photo download failed (%s)", type(exc).__name__)
-            return Response(status_code=503)
-        inbox_ids = await run_in_threadpool(receiver.record, received)
-        return Response(status_code=200, background=BackgroundTask(process, inbox_ids, received))
+        incoming = receiver.read(update)
+        received: Received | None = None
+        if incoming is not None:
+            try:
+                if incoming.photo is None:
+                    received = await receiver.complete(incoming, receiver.bot)
+                else:
+                    async with new_bot() as bot:
+                        received = await receiver.complete(incoming, bot)
+            except NetworkError as exc:  # Telegram will deliver it again
+                logger.warning("telegram webhook: photo not fetched (%s)", type(exc).__name__)
+                return Response(status_code=503)
+        inbox_ids = await run_in_threadpool(receiver.record, [received])
+        background = BackgroundTask(worker.handle, inbox_ids)
+        query_id = incoming.callback_query_id if incoming is not None else None
+        if query_id is not None:
+            answer = {"method": "answerCallbackQuery", "callback_query_id": query_id}
+            return JSONResponse(answer, background=background)
+        return Response(status_code=200, background=background)
 
     return Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"])
-
-
-async def ensure_initialized(bot: Bot) -> None:
-    """PTB's Bot opens its HTTP client on `initialize` (idempotent), in the running loop."""
-    await bot.initialize()
 
 
 async def set_webhook(bot: Bot, public_base_url: str, secret: str) -> None:
