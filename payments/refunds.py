@@ -10,6 +10,9 @@ webhook coming back for our own refund all end with one refund and one reversal.
 Keys carry what was refunded before (``line9-0-500``, ``order-1500``): repeating the same
 operation (a retry) reuses the key, a deliberate second refund gets a new one.
 
+A refund after the artisan was paid out leaves her balance negative: the platform carries it
+and her next sales settle it (``owed_to_artisans`` lists only positive balances).
+
 Requests written elsewhere are sent by ``issue_due_refunds`` (reconcile, and the webhook
 after a payment that could not be taken); it also picks up paid Stripe orders the buyer
 cancelled in the chat (the buyer flow writes the ledger reversal under ``cancelled``).
