@@ -52,8 +52,8 @@ def _portion(amount: int, part: int, whole: int) -> int:
 
 
 # Orders and payments come up more often, so that there is something to refund and pay out.
-KINDS = ("order", "order", "pay", "pay", "cancel", "refund_line", "refund_line", "refund_order")
-KINDS += ("payout",)
+KINDS: tuple[str, ...] = ("order", "order", "pay", "pay", "cancel", "refund_line")
+KINDS += ("refund_line", "refund_order", "payout")
 # (what, which order / product / artisan, which line, how much in quarters)
 Step = tuple[str, int, int, int]
 _WAITING, _PAID = OrderStatus.PENDING_PAYMENT, OrderStatus.PAID
