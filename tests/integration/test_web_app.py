@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.testclient import TestClient
 
 from bot.container import Container
@@ -65,16 +66,19 @@ def test_soko_web_serves_health_over_http(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot.cli", "web", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
                 break
             except httpx.TransportError:
-                assert time.monotonic() < deadline, "soko web did not start"
+                if server.poll() is not None:
+                    assert server.stderr is not None
+                    pytest.fail(f"soko web exited: {server.stderr.read().decode()[-2000:]}")
+                assert time.monotonic() < deadline, "soko web did not start in 60 s"
                 time.sleep(0.2)
         assert response.status_code == 200
         assert response.json()["database"] == "ok"
