@@ -84,4 +84,4 @@ def test_soko_web_serves_health_over_http(tmp_path: Path) -> None:
         assert response.json()["database"] == "ok"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.communicate(timeout=10)
