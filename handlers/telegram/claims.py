@@ -18,8 +18,11 @@ from conversations.messages import Outbound
 from conversations.outbox import due_messages, outbound_of
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus, User
 
-# How long a claimed row is ours; a sender that died holding it frees it after this.
-LEASE = timedelta(minutes=2)
+# How long a claimed row is ours; a sender that died holding it frees it after this. A pass
+# takes at most PER_CHAT_PER_PASS rows of a chat, which go out well within the lease even at
+# one message a second.
+LEASE = timedelta(seconds=60)
+PER_CHAT_PER_PASS = 20
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Job:
     delivered: list[int] = field(default_factory=list)
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
+def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Job]:
     """Claim due Telegram rows, keeping each chat's messages in order: a chat whose earliest
     pending message is not due yet (waiting for a retry, or claimed by another sender) is
     skipped, so nothing overtakes it."""
@@ -59,11 +62,15 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
             select(User.id, User.locale).where(User.id.in_({row.user_id for row in rows}))
         ).all()
     )
-    jobs = []
+    jobs: list[Job] = []
+    taken: dict[str, int] = {}
     for row in rows:
         chat = row.platform_user_id
-        if first_due[chat] != first_pending.get(chat) or not _lease(session, row, now):
+        if first_due[chat] != first_pending.get(chat) or taken.get(chat, 0) >= PER_CHAT_PER_PASS:
             continue
+        if not _lease(session, row, now + lease):
+            continue
+        taken[chat] = taken.get(chat, 0) + 1
         jobs.append(
             Job(
                 outbox_id=row.id,
@@ -77,7 +84,7 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
     return jobs
 
 
-def _lease(session: Session, row: OutboxMessage, now: datetime) -> bool:
+def _lease(session: Session, row: OutboxMessage, until: datetime) -> bool:
     claimed = session.execute(
         update(OutboxMessage)
         .where(
@@ -85,7 +92,7 @@ def _lease(session: Session, row: OutboxMessage, now: datetime) -> bool:
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.next_attempt_at == row.next_attempt_at,
         )
-        .values(next_attempt_at=now + LEASE)
+        .values(next_attempt_at=until)
         .execution_options(synchronize_session=False)
     )
     return bool(claimed.rowcount)  # type: ignore[attr-defined]

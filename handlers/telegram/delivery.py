@@ -5,9 +5,10 @@ Each outbox row is marked sent in its own transaction right after its last part 
 each part's message id is recorded as it goes, so a retry never repeats a part). That makes
 delivery *at least once* in one narrow case only: the process dies after Telegram accepted a
 message and before that commit, or Telegram accepted it but the answer never came back
-(`TimedOut`); then the message is sent again after the lease runs out. We chose that over at
-most once, which would silently lose a reply (an order confirmation, a payment link) whenever
-a send failed halfway.
+(`TimedOut`); then the message is sent again after the lease runs out. Chats are served in
+parallel, so one crash can repeat at most one message per chat being served at that moment.
+We chose that over at most once, which would silently lose a reply (an order confirmation, a
+payment link) whenever a send failed halfway.
 
 Outcomes: 429 → the whole sender pauses for `retry_after` and the row is retried then;
 network errors → retried with exponential backoff, up to `max_attempts`; 403 (the person
@@ -31,6 +32,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from conversations.outbox import mark_failed, mark_sent
 from handlers.telegram import photos
 from handlers.telegram.claims import (
+    LEASE,
     Job,
     claim_due,
     join_ids,
@@ -67,7 +69,9 @@ class TelegramDelivery:
         clock: Callable[[], datetime] = utcnow,
         batch: int = 200,
         max_attempts: int = MAX_ATTEMPTS,
+        lease: timedelta = LEASE,
     ) -> None:
+        self._lease = lease
         self._bot = bot
         self._uow_factory = uow_factory
         self._media = media
@@ -105,7 +109,7 @@ class TelegramDelivery:
 
     def _claim(self) -> list[Job]:
         with self._uow_factory() as uow:
-            jobs = claim_due(uow.session, self._clock(), self._batch)
+            jobs = claim_due(uow.session, self._clock(), self._batch, self._lease)
             uow.commit()
         return jobs
 

@@ -1,0 +1,39 @@
+"""The Telegram bot alone in a process, for the kill tests: python poller_process.py
+DATABASE_URL MEDIA_DIR API_URL. Logs everything at DEBUG to stderr (with the token filter
+`soko run` installs), so a test can also check the token never shows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from bot.container import Container
+from bot.telegram import build_telegram, run_telegram
+from handlers.telegram.app import keep_token_out_of_logs
+from handlers.telegram.delivery import TelegramDelivery
+from tests.e2e.telegram.telegram_support import FAST, settings_for
+
+
+def main() -> None:
+    database_url, media_dir, api_url = sys.argv[1:4]
+    logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    container = Container(settings_for(database_url, Path(media_dir), api_url))
+    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
+    logging.getLogger("httpx").setLevel(logging.DEBUG)  # the worst case: URLs logged
+    channel = build_telegram(container, limits=FAST)
+    # A short lease, so rows a killed run had claimed come due again within the test.
+    channel.delivery = TelegramDelivery(
+        channel.application.bot,
+        container.uow_factory,
+        container.media_store,
+        limits=FAST,
+        lease=timedelta(seconds=2),
+    )
+    asyncio.run(run_telegram(container, channel, asyncio.Event(), poll_timeout=1))
+
+
+if __name__ == "__main__":
+    main()
