@@ -53,6 +53,10 @@ class FakeTelegram:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self._lock = threading.Lock()
+        # Update ids keep increasing across resets: a long poll left over from an earlier test
+        # may still confirm an old offset, which must not drop a later test's updates.
+        self._update_ids = itertools.count(1000)
+        self._confirmed = 0  # every update_id below this is confirmed
         self.reset()
 
     def reset(self) -> None:
@@ -63,9 +67,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
         self._updates: list[dict[str, Any]] = []
-        self._confirmed = 0  # every update_id below this is confirmed
         self._faults: dict[str, Fault] = {}
-        self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
 
