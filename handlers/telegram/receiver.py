@@ -18,6 +18,7 @@ from conversations.messages import Inbound, Outbound
 from conversations.ports import BlobStore
 from handlers.telegram import photos
 from handlers.telegram.updates import Incoming, read_update
+from store.errors import StoreError
 from store.models import Channel
 from store.models.types import utcnow
 from store.services import people
@@ -87,7 +88,10 @@ class Receiver:
                     continue
                 if item.photo_problem and self._say_photo_problem(uow.session, item, now):
                     continue
-                ids.append(record_inbound(uow.session, item.inbound, self._blobs, now).inbox_id)
+                recorded = record_inbound(uow.session, item.inbound, self._blobs, now)
+                if not recorded.duplicate:
+                    self._link_own_phone(uow.session, item.inbound)
+                ids.append(recorded.inbox_id)
             uow.commit()
         return ids
 
@@ -101,6 +105,24 @@ class Receiver:
                 await self.bot.answer_callback_query(query_id)
             except TelegramError as exc:  # too old, or the network: the reply still comes
                 logger.info("callback query not answered: %s", type(exc).__name__)
+
+    def _link_own_phone(self, session: Session, inbound: Inbound) -> None:
+        """A person sharing their own contact links that phone to their account, so they are
+        one person on Telegram and WhatsApp (no flow needs to: it is the same for all). The
+        message still goes on to the engine, where e.g. onboarding takes it as the M-Pesa
+        number. Another person's contact is never linked."""
+        contact = inbound.contact
+        if contact is None or not contact.is_own:
+            return
+        user = people.user_for_identity(session, Channel.TELEGRAM, inbound.platform_user_id)
+        phone = people.normalize_phone(contact.phone)
+        if user is None or phone is None:
+            return
+        try:
+            with session.begin_nested():
+                people.link_phone(session, user.id, phone)
+        except StoreError as exc:  # e.g. both accounts have a shop: people must sort it out
+            logger.warning("telegram contact not linked: %s", type(exc).__name__)
 
     def _say_photo_problem(self, session: Session, item: Received, now: datetime) -> bool:
         """Tell someone we know why their photo cannot be used (once per update); a
