@@ -35,7 +35,16 @@ class WhatsAppChannel:
     webhooks: WhatsAppWebhooks
     processor: WhatsAppProcessor
     delivery: WhatsAppDelivery
+    fetcher: MediaFetcher
+    client: Client
     threads: list[threading.Thread] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close the HTTP connection pools (photo downloads, the twilio client)."""
+        self.fetcher.close()
+        session = getattr(self.client.http_client, "session", None)
+        if session is not None:
+            session.close()
 
 
 def whatsapp_configured(container: Container) -> bool:
@@ -55,26 +64,25 @@ def build_whatsapp(
     sid, token = settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value()
     blobs = MediaBlobStore(container.media_store)
     policy = media_policy or MediaPolicy.for_account(sid, settings.twilio_api_base_url)
+    fetcher = MediaFetcher(policy, token)
     processor = WhatsAppProcessor(
-        container.uow_factory,
-        engine or build_engine(container),
-        blobs,
-        MediaFetcher(policy, token),
+        container.uow_factory, engine or build_engine(container), blobs, fetcher
     )
     webhooks = WhatsAppWebhooks(
         TwilioSignature(token, settings.public_base_url), container.uow_factory, blobs, processor
     )
     templates_file = settings.twilio_templates_file
+    client = client or make_client(sid, token, settings.twilio_api_base_url)
     delivery = WhatsAppDelivery(
         container.uow_factory,
-        client or make_client(sid, token, settings.twilio_api_base_url),
+        client,
         sender=settings.twilio_whatsapp_from,
         status_callback=f"{settings.public_base_url}{STATUS_PATH}",
         templates=lambda: TemplateSids.load(templates_file),
         image_url=container.media_store.url,
         limiter=limiter,
     )
-    return WhatsAppChannel(webhooks, processor, delivery)
+    return WhatsAppChannel(webhooks, processor, delivery, fetcher, client)
 
 
 def whatsapp_routes(container: Container) -> list[BaseRoute]:

@@ -49,6 +49,7 @@ TRANSIENT_CODES = RATE_LIMIT_CODES | {30001, 30008}  # queue overflow, unknown e
 WINDOW_CLOSED_CODES = frozenset({63016})
 MAX_ATTEMPTS = 10
 PARTS_KEY = "whatsapp_parts_sent"
+_EPSILON = 1e-6
 
 
 def backoff(attempts: int) -> timedelta:
@@ -80,11 +81,11 @@ class RateLimiter:
                 self._tokens = min(self._rate, self._tokens + (now - self._last) * self._rate)
                 self._last = now
                 wait = max(self._paused_until - now, 0.0)
-                if wait == 0 and self._tokens >= 1:
-                    self._tokens -= 1
+                if wait == 0 and self._tokens >= 1 - _EPSILON:  # float sums fall just short
+                    self._tokens = max(self._tokens - 1, 0.0)
                     return
                 if wait == 0:
-                    wait = (1 - self._tokens) / self._rate
+                    wait = max((1 - self._tokens) / self._rate, _EPSILON)
             self._sleep(wait)
 
     def pause(self, seconds: float) -> None:

@@ -55,7 +55,7 @@ class FakeTwilio:
     approvals: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     requests: list[LoggedRequest] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-    failures: list[tuple[int, int]] = field(default_factory=list)
+    failures: list[tuple[int, int] | None] = field(default_factory=list)
     port: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,6 +79,10 @@ class FakeTwilio:
 
     def fail_next(self, status: int, code: int) -> None:
         self.failures.append((status, code))
+
+    def script(self, *answers: tuple[int, int] | None) -> None:
+        """How the next message creations go: None succeeds, (status, code) fails."""
+        self.failures.extend(answers)
 
     def messages_to(self, phone: str) -> list[SentMessage]:
         with self.lock:
@@ -116,8 +120,9 @@ class FakeTwilio:
             return _error(401, 20003, "Authenticate")
         form = parse_qs((await request.body()).decode(), keep_blank_values=True)
         with self.lock:
-            if self.failures:
-                status, code = self.failures.pop(0)
+            scripted = self.failures.pop(0) if self.failures else None
+            if scripted is not None:
+                status, code = scripted
                 return _error(status, code, "scripted failure")
             sid = "SM" + secrets.token_hex(16)
             variables = form.get("ContentVariables", ["{}"])[0]
