@@ -7,6 +7,7 @@ On when both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set. `soko web` mounts
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -110,6 +111,20 @@ def start_whatsapp_delivery(
         thread.start()
     channel.threads.extend(threads)
     return threads
+
+
+async def run_whatsapp(container: Container, stop: asyncio.Event) -> None:
+    """For `soko run`: deliver and sweep in threads until `stop` is set."""
+    channel = build_whatsapp(container)
+    stopping = threading.Event()
+    threads = start_whatsapp_delivery(channel, stopping)
+    try:
+        await stop.wait()
+    finally:
+        stopping.set()
+        for thread in threads:
+            await asyncio.to_thread(thread.join, 10)
+        channel.close()
 
 
 def _every(stop: threading.Event, seconds: float, job: Callable[[], object]) -> None:

@@ -15,6 +15,7 @@ from bot.routes import channel_routes
 from bot.settings import load_settings
 from bot.telegram import build_telegram, run_telegram, telegram_configured, telegram_routes
 from bot.web import create_app
+from bot.whatsapp import run_whatsapp, whatsapp_configured
 from handlers.telegram.app import keep_token_out_of_logs
 from handlers.telegram.webhook import WEBHOOK_PATH
 
@@ -49,6 +50,8 @@ async def serve(container: Container, host: str, port: int) -> None:
         routes = [r for r in routes if getattr(r, "path", "") != WEBHOOK_PATH]
         routes += telegram_routes(container, telegram)
         tasks.append(run_telegram(container, telegram, stop))
+    if whatsapp_configured(container):  # its webhook routes are among channel_routes
+        tasks.append(run_whatsapp(container, stop))
     # The scheduler (reservations expiring, nudges) joins here when it is built.
     app = create_app(container, routes)
     # Access logs stay off: URLs can carry tokens; our own logs say what matters.
