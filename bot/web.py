@@ -39,7 +39,18 @@ def health(uow_factory: UnitOfWorkFactory) -> dict[str, object]:
             .select_from(OutboxMessage)
             .where(OutboxMessage.status == OutboxStatus.PENDING)
         )
-    return {"status": "ok", "database": "ok", "outbox_backlog": backlog or 0}
+        # Messages a platform refused for good: an operator should look (see the WARNING logs).
+        failed = uow.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.FAILED)
+        )
+    return {
+        "status": "ok",
+        "database": "ok",
+        "outbox_backlog": backlog or 0,
+        "outbox_failed": failed or 0,
+    }
 
 
 def healthz_endpoint(

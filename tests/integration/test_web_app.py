@@ -35,7 +35,12 @@ def test_healthz_reports_ok_and_the_outbox_backlog(tmp_path: Path) -> None:
     with TestClient(create_app(container)) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "outbox_backlog": 0}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "outbox_backlog": 0,
+        "outbox_failed": 0,
+    }
 
 
 def test_healthz_is_unhealthy_when_the_database_is_unreachable(tmp_path: Path) -> None:

@@ -235,3 +235,4 @@ def test_status_callbacks_track_delivery_and_failures(whatsapp: WhatsApp) -> Non
             select(OutboxMessage).where(OutboxMessage.platform_message_id == resent.sid)
         ).one()
         assert (row.status, row.error) == (OutboxStatus.FAILED, "twilio 63024: not delivered")
+    assert whatsapp.client.get("/healthz").json()["outbox_failed"] == 1  # surfaced
