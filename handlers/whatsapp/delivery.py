@@ -58,18 +58,25 @@ def backoff(attempts: int) -> timedelta:
 
 
 class RateLimiter:
-    """A token bucket shared by the threads sending for one sender number."""
+    """A token bucket shared by the threads sending for one sender number.
+
+    The bucket holds `burst` tokens (1 by default: sends are paced 1/rate apart), so no
+    one-second window ever sees more than rate + burst messages.
+    """
 
     def __init__(
         self,
         rate: float = MESSAGES_PER_SECOND,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        burst: float = 1,
     ) -> None:
         self._rate = rate
+        self._burst = burst
         self._clock = clock
         self._sleep = sleep
-        self._tokens = rate
+        self._tokens = burst
         self._last = clock()
         self._paused_until = 0.0
         self._lock = threading.Lock()
@@ -78,7 +85,7 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                self._tokens = min(self._rate, self._tokens + (now - self._last) * self._rate)
+                self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
                 self._last = now
                 wait = max(self._paused_until - now, 0.0)
                 if wait == 0 and self._tokens >= 1 - _EPSILON:  # float sums fall just short
