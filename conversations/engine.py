@@ -112,6 +112,18 @@ class Engine:
         ).one_or_none()
         if target is None:
             return HandleResult(inbox_id, Outcome.NOT_FOUND)
+        waiting_for_media = session.scalar(
+            select(InboxMessage.id)
+            .where(
+                InboxMessage.channel == target.channel,
+                InboxMessage.platform_user_id == target.platform_user_id,
+                InboxMessage.id <= inbox_id,
+                InboxMessage.status == InboxStatus.AWAITING_MEDIA,
+            )
+            .limit(1)
+        )
+        if waiting_for_media is not None:  # its adapter handles it (and what follows) later
+            return HandleResult(inbox_id, Outcome.DEFERRED)
         while True:
             row = session.execute(
                 select(InboxMessage)

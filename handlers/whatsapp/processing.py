@@ -2,15 +2,16 @@
 
 Twilio gives up on a webhook after 15 seconds and does not send it again, so the webhook
 records the message first and answers at once; the photos are downloaded afterwards. Until
-then the message must not reach the engine (a sweep would handle it without its photos), so it
-is recorded *parked*: status FAILED, error ``awaiting media`` and an attempt count beyond any
-retry limit, which no engine sweep picks up. Processing then
+then the message is recorded as AWAITING_MEDIA: no engine sweep picks it up, and the engine
+defers the same person's later messages, so "here are my photos" followed quickly by the title
+is still read in that order. Processing then
 
-1. downloads the photos of this person's parked messages up to this one (oldest first), puts
+1. downloads the photos of this person's waiting messages up to this one (oldest first), puts
    the bytes in the blob store (``incoming/<sha256>``, as `record_inbound` does) and their keys
-   in the row's payload, and sets the row back to RECEIVED (a conditional update: two workers
+   in the row's payload, and sets the row to RECEIVED (a conditional update: two workers
    doing the same thing write the same result);
-2. asks the engine to handle the message, which handles her earlier ones first.
+2. asks the engine to handle the message, which handles her earlier ones first, and then her
+   later ones that were deferred while the photos were on their way.
 
 A photo that cannot be fetched (refused by the media policy, gone, too big) is left out and
 logged; the rest of the message still goes through. `sweep` un-parks what a crash left behind.
@@ -40,16 +41,14 @@ from store.uow import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
-AWAITING_MEDIA = "awaiting media"
-PARKED_ATTEMPTS = 1_000_000  # beyond any engine's max_attempts
 MEDIA_KEY = "twilio_media"  # payload key: the media still to fetch
 
 
 def record_update(
     session: Session, update_: WhatsAppUpdate, blobs: BlobStore, now: datetime
 ) -> RecordResult:
-    """Record a message once; parked when it has photos to fetch. A first recording also
-    reopens the person's 24-hour window and releases her held messages."""
+    """Record a message once; awaiting media when it has photos to fetch. A first recording
+    also reopens the person's 24-hour window and releases her held messages."""
     recorded = record_inbound(session, update_.inbound, blobs, now)
     if recorded.duplicate:
         return recorded
@@ -57,9 +56,7 @@ def record_update(
         row = session.get(InboxMessage, recorded.inbox_id)
         assert row is not None
         row.payload = {**row.payload, MEDIA_KEY: [m.to_dict() for m in update_.media]}
-        row.status = InboxStatus.FAILED
-        row.attempts = PARKED_ATTEMPTS
-        row.error = AWAITING_MEDIA
+        row.status = InboxStatus.AWAITING_MEDIA
     window.reopen(session, update_.phone, now)
     session.flush()
     return recorded
@@ -68,8 +65,7 @@ def record_update(
 def _parked() -> ColumnElement[bool]:
     return and_(
         InboxMessage.channel == Channel.WHATSAPP,
-        InboxMessage.status == InboxStatus.FAILED,
-        InboxMessage.error == AWAITING_MEDIA,
+        InboxMessage.status == InboxStatus.AWAITING_MEDIA,
     )
 
 
@@ -98,7 +94,10 @@ class WhatsAppProcessor:
         """Fetch the photos this message (and her earlier ones) wait for, then handle it."""
         for parked in self._parked_up_to(inbox_id):
             self._unpark(parked)
-        return self._engine.handle(inbox_id)
+        result = self._engine.handle(inbox_id)
+        for later in self._deferred_after(inbox_id):
+            self._engine.handle(later)
+        return result
 
     def sweep(self, limit: int = 100) -> list[HandleResult]:
         """After a crash: un-park what waits for photos, then handle what is pending."""
@@ -133,6 +132,25 @@ class WhatsAppProcessor:
             ).all()
         return [_Parked(row_id, _media_of(payload)) for row_id, payload in rows]
 
+    def _deferred_after(self, inbox_id: int) -> list[int]:
+        """The same person's later messages still pending: deferred while this one waited."""
+        with self._uow_factory(read_only=True) as uow:
+            target = uow.session.get(InboxMessage, inbox_id)
+            if target is None:
+                return []
+            return list(
+                uow.session.scalars(
+                    select(InboxMessage.id)
+                    .where(
+                        InboxMessage.channel == Channel.WHATSAPP,
+                        InboxMessage.platform_user_id == target.platform_user_id,
+                        InboxMessage.id > inbox_id,
+                        InboxMessage.status == InboxStatus.RECEIVED,
+                    )
+                    .order_by(InboxMessage.id)
+                )
+            )
+
     def _unpark(self, parked: _Parked) -> None:
         keys = [key for item in parked.media if (key := self._download(parked.id, item))]
         with self._uow_factory() as uow:
@@ -149,8 +167,6 @@ class WhatsAppProcessor:
             payload["media_fetched"] = payload.pop(MEDIA_KEY, [])
             row.payload = payload
             row.status = InboxStatus.RECEIVED
-            row.attempts = 0
-            row.error = ""
             uow.commit()
 
     def _download(self, inbox_id: int, item: MediaItem) -> str | None:

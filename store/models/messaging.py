@@ -21,6 +21,9 @@ from store.models.types import (
 
 
 class InboxStatus(StrEnum):
+    # Recorded, but its photos are still being fetched from the platform: nothing of this
+    # person's may be handled until they are in (their messages must keep their order).
+    AWAITING_MEDIA = "awaiting_media"
     RECEIVED = "received"
     HANDLED = "handled"
     FAILED = "failed"

@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column(
             "status",
             sa.Enum(
+                "awaiting_media",
                 "received",
                 "handled",
                 "failed",

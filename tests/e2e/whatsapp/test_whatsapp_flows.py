@@ -8,6 +8,10 @@ from urllib.parse import quote
 
 from sqlalchemy import select, update
 
+from bot.wiring import MediaBlobStore
+from conversations.engine import Outcome
+from handlers.whatsapp.inbound import parse_update
+from handlers.whatsapp.processing import record_update
 from handlers.whatsapp.templates import TemplateSids, sync, utility_name
 from store.models import (
     Artisan,
@@ -236,3 +240,31 @@ def test_status_callbacks_track_delivery_and_failures(whatsapp: WhatsApp) -> Non
         ).one()
         assert (row.status, row.error) == (OutboxStatus.FAILED, "twilio 63024: not delivered")
     assert whatsapp.client.get("/healthz").json()["outbox_failed"] == 1  # surfaced
+
+
+def test_a_quick_reply_after_photos_waits_until_the_photos_are_in(
+    whatsapp: WhatsApp, fake_twilio: FakeTwilio
+) -> None:
+    """On 2G the photos take a while; "done" typed right after must not overtake them."""
+    whatsapp.send(SELLER, "Hi")
+    whatsapp.send(SELLER, "1")  # English
+    whatsapp.send(SELLER, "Sell your jewelry")
+    for answer in ("Wanjiru", "Wanjiru Beads", "Kibera", "1", "skip", "1"):
+        whatsapp.send(SELLER, answer)
+    whatsapp.send(SELLER, "List a piece")
+    urls = [fake_twilio.add_media(photo(n)) for n in (41, 42)]
+    now = datetime.now(UTC)
+    blobs = MediaBlobStore(whatsapp.container.media_store)
+    with whatsapp.uow_factory() as uow:
+        photos = record_update(
+            uow.session, parse_update(whatsapp.form(SELLER, "", media=urls)), blobs, now
+        )
+        done = record_update(uow.session, parse_update(whatsapp.form(SELLER, "done")), blobs, now)
+        uow.commit()
+    # The text's worker runs first: it fetches the earlier photos, then answers both in order.
+    whatsapp.channel.processor.process(done.inbox_id)
+    assert whatsapp.inbox(SELLER) == [
+        "Photo received (2 of 5).\nMore photos, or done?\n\n1. Done\n2. Add more",
+        "What is the piece called? For example: Blue glass bead necklace",
+    ]
+    assert whatsapp.channel.processor.process(photos.inbox_id).outcome is Outcome.ALREADY_HANDLED

@@ -214,3 +214,28 @@ def test_two_workers_on_one_persons_updates_keep_their_order(chat: Chat) -> None
         thread.join()
     assert errors == []
     assert chat.answers_since(before) == ["a #1", "b #2", "c #3", "d #4"]
+
+
+def test_messages_wait_behind_one_whose_photos_are_still_being_fetched(
+    chat: Chat, bugs: Bugs, soko: Engine
+) -> None:
+    in_trouble(chat)
+    photos_first = chat.record(chat.inbound("with photos"))
+    with chat.uow_factory() as uow:
+        row = uow.session.get(InboxMessage, photos_first.inbox_id)
+        assert row is not None
+        row.status = InboxStatus.AWAITING_MEDIA  # as an adapter does while downloading
+        uow.commit()
+    assert chat.send("title") == []
+    assert chat.results[-1].outcome is Outcome.DEFERRED
+    # A sweep does not jump the queue either.
+    assert [r.outcome for r in soko.handle_pending()] == [Outcome.DEFERRED]
+    with chat.uow_factory() as uow:
+        row = uow.session.get(InboxMessage, photos_first.inbox_id)
+        assert row is not None
+        row.status = InboxStatus.RECEIVED  # the photos are in
+        uow.commit()
+    before = chat.last_outbox_id()
+    outcomes = [r.outcome for r in soko.handle_pending()]
+    assert outcomes == [Outcome.HANDLED, Outcome.HANDLED]
+    assert chat.answers_since(before) == ["working", "fine: with photos", "working", "fine: title"]
