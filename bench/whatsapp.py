@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the fake Twilio is in tests/
+
 import httpx
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
