@@ -74,6 +74,10 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
     if command is not None:
         _obey(ctx, command)
         return
+    if inbound.unsupported_media and not (inbound.text or inbound.photos or inbound.payload):
+        # A voice note or a video: say so kindly; the question in progress stays open.
+        ctx.say(ctx._(replies.UNSUPPORTED_MEDIA))
+        return
     offered, ctx.offered = ctx.offered, ()
     inbound = resolve_choice(inbound, offered)
     step = _active_step(ctx)

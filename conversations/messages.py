@@ -57,6 +57,8 @@ class Inbound:
     locale_hint: str | None = None
     profile_name: str = ""
     media_group_id: str | None = None  # photos sent together as one album
+    # The person sent something the shop cannot use (a voice note, video, sticker, file).
+    unsupported_media: bool = False
 
     def content_dict(self, photo_keys: tuple[str, ...]) -> dict[str, Any]:
         """The JSON-safe payload column; photos are referenced by their blob keys."""
@@ -69,6 +71,7 @@ class Inbound:
             "locale_hint": self.locale_hint,
             "profile_name": self.profile_name,
             "media_group_id": self.media_group_id,
+            "unsupported_media": self.unsupported_media,
         }
 
     @classmethod
@@ -95,6 +98,7 @@ class Inbound:
             locale_hint=content.get("locale_hint"),
             profile_name=str(content.get("profile_name") or ""),
             media_group_id=content.get("media_group_id"),
+            unsupported_media=bool(content.get("unsupported_media", False)),
         )
 
 

@@ -74,8 +74,24 @@ def read_update(update: Update, bot_id: str) -> Incoming | None:
         locale_hint=user.language_code,
         profile_name=user.full_name,
         media_group_id=message.media_group_id,
+        unsupported_media=photo is None and not too_large and _has_unusable_media(message),
     )
     return Incoming(update.update_id, inbound, photo=photo, photo_too_large=too_large)
+
+
+def _has_unusable_media(message: Message) -> bool:
+    """A voice note, audio, video, sticker or non-image file: nothing the shop can read."""
+    return any(
+        (
+            message.voice,
+            message.audio,
+            message.video,
+            message.video_note,
+            message.sticker,
+            message.animation,
+            message.document,
+        )
+    )
 
 
 def _photo_of(message: Message) -> tuple[PhotoToFetch | None, bool]:

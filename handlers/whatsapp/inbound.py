@@ -69,6 +69,7 @@ def parse_update(form: Mapping[str, str]) -> WhatsAppUpdate:
         payload=_payload(form),
         location=_location(form),
         profile_name=form.get("ProfileName", "").strip()[:120],
+        unsupported_media=skipped > 0 and not images,
     )
     return WhatsAppUpdate(sid, phone, inbound, images, skipped)
 

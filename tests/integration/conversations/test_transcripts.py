@@ -4,6 +4,7 @@ answers."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -213,3 +214,21 @@ def test_notification_reaches_the_other_person_in_their_language(
     before = artisan.last_outbox_id()
     assert chat.send(f"/start tell{artisan_id}") == ["told", MENU_EN]
     assert artisan.answers_since(before) == ["Msaada"]
+
+
+def test_a_voice_note_gets_a_kind_answer_and_the_question_stays_open(chat: Chat) -> None:
+    chat.send("Hi")
+    chat.send("1")
+    assert chat.send("1") == [PICK]
+    assert chat.deliver(replace(chat.inbound(), unsupported_media=True)) == [
+        "Sorry, I can only read text and photos. Please type your answer or send a picture."
+    ]
+    assert chat.send("2") == ["You chose c:blue"]  # the colour question still resolves
+
+
+def test_a_voice_note_is_answered_in_swahili(chat: Chat) -> None:
+    chat.send("Hi")
+    chat.send("2")
+    assert chat.deliver(replace(chat.inbound(), unsupported_media=True)) == [
+        "Samahani, ninaweza kusoma maandishi na picha tu. Tafadhali andika jibu lako au tuma picha."
+    ]

@@ -88,3 +88,22 @@ def test_group_chats_are_ignored() -> None:
     update = text(WANJIRU, "hello all")
     update["message"]["chat"] = {"id": -100, "type": "group", "title": "Beaders"}
     assert read_update(_update(update), "1") is None
+
+
+def test_a_voice_note_or_sticker_is_marked_unusable() -> None:
+    voice = {
+        "message": {
+            "message_id": 9,
+            "date": 1_700_000_000,
+            "chat": {"id": 42, "type": "private"},
+            "from": WANJIRU,
+            "voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 3},
+        }
+    }
+    incoming = read_update(_update(voice), "1")
+    assert incoming is not None
+    assert incoming.inbound.unsupported_media
+    assert incoming.photo is None
+    plain = read_update(_update(text(WANJIRU, "habari")), "1")
+    assert plain is not None
+    assert not plain.inbound.unsupported_media

@@ -138,3 +138,20 @@ def test_twilio_hosts_are_sent_to_the_configured_base() -> None:
     )
     assert client.rewrite("https://example.com/x") == "https://example.com/x"
     client.session.close()
+
+
+def test_a_voice_note_alone_is_marked_unusable_but_not_beside_photos() -> None:
+    voice = parse_update(form(NumMedia="1", MediaUrl0=MEDIA, MediaContentType0="audio/ogg"))
+    assert voice.inbound.unsupported_media
+    assert voice.media == ()
+    both = parse_update(
+        form(
+            NumMedia="2",
+            MediaUrl0=MEDIA,
+            MediaContentType0="audio/ogg",
+            MediaUrl1=MEDIA + "2",
+            MediaContentType1="image/jpeg",
+        )
+    )
+    assert not both.inbound.unsupported_media
+    assert not parse_update(form(Body="Habari")).inbound.unsupported_media
