@@ -50,6 +50,19 @@ def enqueue(
     ).scalar_one()
 
 
+def mark_unreachable(
+    session: Session, channel: Channel, platform_user_id: str, now: datetime
+) -> None:
+    """The platform says this account cannot be reached (blocked the bot, not on WhatsApp):
+    notifications go to the person's other channels until they write from it again."""
+    session.execute(
+        update(Identity)
+        .where(Identity.channel == channel, Identity.platform_user_id == platform_user_id)
+        .values(unreachable_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def reachable_identity(session: Session, user_id: int) -> Identity | None:
     """Where to reach a person: the identity they wrote from last, preferring reachable ones."""
     return session.execute(

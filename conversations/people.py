@@ -48,4 +48,5 @@ def find_or_create_person(
     ).scalar_one()
     if touch:
         identity.last_inbound_at = now
+        identity.unreachable_at = None  # they wrote from it: it works again
     return Person(user=user, identity=identity, is_new=created)

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from conversations import outbox
 from conversations.messages import Outbound
 from conversations.outbox import due_messages, outbound_of
-from store.models import Channel, Identity, OutboxMessage, OutboxStatus, User
+from store.models import Channel, OutboxMessage, OutboxStatus, User
 
 # How long a claimed row is ours; a sender that died holding it frees it after this. A pass
 # takes at most PER_CHAT_PER_PASS rows of a chat, which go out well within the lease even at
@@ -119,12 +120,7 @@ def release(session: Session, outbox_id: int, now: datetime) -> None:
 
 def mark_unreachable(session: Session, chat_id: str, now: datetime) -> None:
     """The person blocked the bot (or deleted their account): stop trying to reach them here."""
-    session.execute(
-        update(Identity)
-        .where(Identity.channel == Channel.TELEGRAM, Identity.platform_user_id == chat_id)
-        .values(unreachable_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    outbox.mark_unreachable(session, Channel.TELEGRAM, chat_id, now)
 
 
 def join_ids(ids: list[int]) -> str:

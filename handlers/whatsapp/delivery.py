@@ -33,7 +33,13 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from conversations.messages import ImageRef, Outbound
-from conversations.outbox import due_messages, mark_failed, mark_sent, outbound_of
+from conversations.outbox import (
+    due_messages,
+    mark_failed,
+    mark_sent,
+    mark_unreachable,
+    outbound_of,
+)
 from handlers.whatsapp import window
 from handlers.whatsapp.render import TwilioMessage, render, render_template
 from handlers.whatsapp.templates import TemplateSids
@@ -47,6 +53,8 @@ MESSAGES_PER_SECOND = 80  # Twilio's WhatsApp throughput per sender
 RATE_LIMIT_CODES = frozenset({20429, 63018})
 TRANSIENT_CODES = RATE_LIMIT_CODES | {30001, 30008}  # queue overflow, unknown error
 WINDOW_CLOSED_CODES = frozenset({63016})
+# The number is not on WhatsApp / not a valid recipient: trying again cannot help.
+UNREACHABLE_CODES = frozenset({63003, 63024})
 MAX_ATTEMPTS = 10
 PARTS_KEY = "whatsapp_parts_sent"
 _EPSILON = 1e-6
@@ -262,6 +270,10 @@ class WhatsAppDelivery:
             return self._hold(claim, f"twilio {code}: outside the 24-hour window")
         if exc.status == 429 or exc.status >= 500 or code in TRANSIENT_CODES:
             return self._retry(claim, part, f"twilio {exc.status}/{code}")
+        if code in UNREACHABLE_CODES:
+            with self._uow_factory() as uow:
+                mark_unreachable(uow.session, Channel.WHATSAPP, claim.phone, self._clock())
+                uow.commit()
         return self._fail(claim, f"twilio {exc.status}/{code}")
 
     def _retry(self, claim: _Claim, part: int, error: str) -> str:

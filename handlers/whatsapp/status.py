@@ -17,11 +17,12 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.outbox import mark_failed
+from conversations.outbox import mark_failed, mark_unreachable
 from handlers.whatsapp import window
 from handlers.whatsapp.delivery import (
     MAX_ATTEMPTS,
     TRANSIENT_CODES,
+    UNREACHABLE_CODES,
     WINDOW_CLOSED_CODES,
     backoff,
 )
@@ -82,6 +83,8 @@ def _failed(session: Session, row: OutboxMessage, code: int, now: datetime) -> S
     if code in TRANSIENT_CODES and row.attempts < MAX_ATTEMPTS:
         mark_failed(session, row.id, f"twilio {code}", now + backoff(row.attempts))
         return StatusOutcome.RETRY
+    if code in UNREACHABLE_CODES:
+        mark_unreachable(session, Channel.WHATSAPP, row.platform_user_id, now)
     mark_failed(session, row.id, f"twilio {code}: not delivered", None)
     logger.warning(
         "outbox row %s: whatsapp message NOT delivered (twilio error %s)", row.id, code or "?"

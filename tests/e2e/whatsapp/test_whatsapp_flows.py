@@ -240,6 +240,17 @@ def test_status_callbacks_track_delivery_and_failures(whatsapp: WhatsApp) -> Non
         ).one()
         assert (row.status, row.error) == (OutboxStatus.FAILED, "twilio 63024: not delivered")
     assert whatsapp.client.get("/healthz").json()["outbox_failed"] == 1  # surfaced
+    assert _unreachable_since(whatsapp, BUYER) is not None  # notifications go elsewhere now
+    whatsapp.send(BUYER, "menu")  # writing again proves the number works
+    assert _unreachable_since(whatsapp, BUYER) is None
+
+
+def _unreachable_since(whatsapp: WhatsApp, phone: str) -> datetime | None:
+    with whatsapp.uow_factory(read_only=True) as uow:
+        identity = uow.session.scalars(
+            select(Identity).where(Identity.platform_user_id == phone)
+        ).one()
+        return identity.unreachable_at
 
 
 def test_a_quick_reply_after_photos_waits_until_the_photos_are_in(
