@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from sqlalchemy import select, update
@@ -234,7 +235,7 @@ class WhatsAppDelivery:
             if part < claim.parts_sent:
                 continue
             try:
-                sid = self._send(claim.phone, message)
+                sid = self._send(claim.phone, message, claim.id, part)
             except TwilioRestException as exc:
                 return self._refused(claim, part, exc)
             except (TwilioException, requests.RequestException) as exc:
@@ -246,12 +247,15 @@ class WhatsAppDelivery:
             uow.commit()
         return "sent"
 
-    def _send(self, phone: str, message: TwilioMessage) -> str:
+    def _send(self, phone: str, message: TwilioMessage, outbox_id: int, part: int) -> str:
         self._limiter.acquire()
+        # The row and part travel in the callback's address: a long message's earlier parts
+        # have SIDs the row does not keep, and their failures must still reach it.
+        callback = f"{self._status_callback}?{urlencode({'outbox': outbox_id, 'part': part})}"
         created: Any = self._client.messages.create(
             to=f"whatsapp:{phone}",
             from_=self._sender,
-            status_callback=self._status_callback,
+            status_callback=callback,
             **message.create_kwargs(),
         )
         return str(created.sid)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -46,7 +47,23 @@ class StatusOutcome(StrEnum):
     UNKNOWN = "unknown"  # no row has this SID (an earlier part of a long message, say)
 
 
-def apply_status(session: Session, form: Mapping[str, str], now: datetime) -> StatusOutcome:
+@dataclass(frozen=True)
+class PartRef:
+    """Which outbox row (and which part of it) a status callback is about."""
+
+    outbox_id: int
+    part: int
+
+    @classmethod
+    def of(cls, outbox_id: str | None, part: str | None) -> PartRef | None:
+        if not (outbox_id and outbox_id.isdigit() and part and part.isdigit()):
+            return None
+        return cls(int(outbox_id), int(part))
+
+
+def apply_status(
+    session: Session, form: Mapping[str, str], now: datetime, *, part: PartRef | None = None
+) -> StatusOutcome:
     sid = form.get("MessageSid", "")
     status = form.get("MessageStatus", "").lower()
     row = session.execute(
@@ -57,6 +74,8 @@ def apply_status(session: Session, form: Mapping[str, str], now: datetime) -> St
         )
         .with_for_update()
     ).scalar_one_or_none()
+    if (row is None or not sid) and part is not None:
+        return _earlier_part(session, part, status, _code(form))
     if row is None or not sid:
         return StatusOutcome.UNKNOWN
     if status in ("failed", "undelivered"):
@@ -88,6 +107,24 @@ def _failed(session: Session, row: OutboxMessage, code: int, now: datetime) -> S
     mark_failed(session, row.id, f"twilio {code}: not delivered", None)
     logger.warning(
         "outbox row %s: whatsapp message NOT delivered (twilio error %s)", row.id, code or "?"
+    )
+    return StatusOutcome.FAILED
+
+
+def _earlier_part(session: Session, part: PartRef, status: str, code: int) -> StatusOutcome:
+    """A part of a long message other than the last: only its failure matters. The rest was
+    sent, so sending the whole again would repeat it; the row is failed and logged instead."""
+    if status not in ("failed", "undelivered"):
+        return StatusOutcome.UNCHANGED
+    row = session.get(OutboxMessage, part.outbox_id, with_for_update=True)
+    if row is None or row.channel != Channel.WHATSAPP or row.status is OutboxStatus.FAILED:
+        return StatusOutcome.UNKNOWN if row is None else StatusOutcome.UNCHANGED
+    mark_failed(session, row.id, f"twilio {code}: part {part.part + 1} not delivered", None)
+    logger.warning(
+        "outbox row %s: part %s of a whatsapp message NOT delivered (twilio error %s)",
+        row.id,
+        part.part + 1,
+        code or "?",
     )
     return StatusOutcome.FAILED
 

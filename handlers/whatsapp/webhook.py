@@ -27,7 +27,7 @@ from conversations.inbox import RecordResult
 from conversations.ports import BlobStore
 from handlers.whatsapp.inbound import MalformedUpdate, WhatsAppUpdate, parse_update
 from handlers.whatsapp.processing import WhatsAppProcessor, record_update
-from handlers.whatsapp.status import apply_status
+from handlers.whatsapp.status import PartRef, apply_status
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
 
@@ -93,7 +93,9 @@ class WhatsAppWebhooks:
         form = await self._signed_form(request)
         if isinstance(form, Response):
             return form
-        await run_in_threadpool(self._apply_status, _text_fields(form))
+        # The query is part of the signed address, so it is as trustworthy as the form.
+        part = PartRef.of(request.query_params.get("outbox"), request.query_params.get("part"))
+        await run_in_threadpool(self._apply_status, _text_fields(form), part)
         return Response(status_code=204)
 
     async def _signed_form(self, request: Request) -> FormData | Response:
@@ -128,9 +130,9 @@ class WhatsAppWebhooks:
         except Exception:  # recorded already: the sweep tries again
             logger.exception("whatsapp inbox row %s: processing failed", inbox_id)
 
-    def _apply_status(self, form: Mapping[str, str]) -> None:
+    def _apply_status(self, form: Mapping[str, str], part: PartRef | None) -> None:
         with self._uow_factory() as uow:
-            apply_status(uow.session, form, self._clock())
+            apply_status(uow.session, form, self._clock(), part=part)
             uow.commit()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from conversations import outbox
 from conversations.messages import Outbound
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
-from tests.e2e.whatsapp.harness import WhatsApp
+from tests.e2e.whatsapp.harness import ACCOUNT_SID, WhatsApp
 from tests.fakes.twilio_api import FakeTwilio
 
 PHONE = "+254700123456"
@@ -99,3 +99,22 @@ def test_outside_the_window_a_message_without_template_is_held_until_she_writes(
     answers = whatsapp.send(PHONE, "menu")
     assert answers[0] == "Your piece is approved"
     assert row(whatsapp, outbox_id).status is OutboxStatus.SENT
+
+
+def test_a_failed_earlier_part_of_a_long_message_is_not_lost(whatsapp: WhatsApp, caplog) -> None:  # type: ignore[no-untyped-def]
+    text = "\n".join([("Shanga " * 200).strip()] * 3)  # three parts
+    outbox_id = queue(whatsapp, Outbound(text))
+    assert whatsapp.deliver().outcomes == {outbox_id: "sent"}
+    first_part = whatsapp.new_messages(PHONE)[0]
+    # Twilio calls back at the address it was given, query and all (signed with it).
+    path = first_part.status_callback.removeprefix("https://shop.example")
+    form = {"MessageSid": first_part.sid, "MessageStatus": "undelivered", "ErrorCode": "30008"}
+    form["AccountSid"] = ACCOUNT_SID
+    response = whatsapp.post(form, path=path)
+    assert response.status_code == 204
+    failed = row(whatsapp, outbox_id)
+    assert (failed.status, failed.error) == (
+        OutboxStatus.FAILED,
+        "twilio 30008: part 1 not delivered",
+    )
+    assert f"outbox row {outbox_id}: part 1 of a whatsapp message NOT delivered" in caplog.text

@@ -220,7 +220,7 @@ def test_menus_become_quick_replies_once_templates_exist(
 def test_status_callbacks_track_delivery_and_failures(whatsapp: WhatsApp) -> None:
     whatsapp.send(BUYER, "Hi")
     [first, second] = whatsapp.fake.messages_to(BUYER)
-    assert first.status_callback == "https://shop.example/webhooks/twilio/status"
+    assert first.status_callback.startswith("https://shop.example/webhooks/twilio/status?outbox=")
     assert whatsapp.status(first.sid, "delivered").status_code == 204
     assert whatsapp.status(first.sid, "read").status_code == 204
     assert whatsapp.status(first.sid, "delivered").status_code == 204  # late: ignored
