@@ -15,6 +15,14 @@ Prints throughput and p50 / p99 per update, overall and per scenario, then one l
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, and bench/telegram.py would shadow the
+# `telegram` package that the app imports: drop the folder.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
 import argparse
 import json
 import random

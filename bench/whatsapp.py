@@ -9,6 +9,14 @@ Prints the figures, then one line of JSON.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, and bench/telegram.py would shadow the
+# `telegram` package that the app imports: drop the folder.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
 import json
 import statistics
 import sys
