@@ -17,6 +17,7 @@ from ISO 4217 (ISK, HUF, TWD, UGX) we refuse rather than charge a wrong amount.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -243,9 +244,7 @@ def _record_checkout(session: Session, order: Order, checkout: Checkout, now: da
         received_at=now,
         processed_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        pass  # a double tap recorded the same session (same idempotency key) first
+    # A double tap may have recorded the same session (same idempotency key) first: it stands.
+    with contextlib.suppress(IntegrityError), session.begin_nested():
+        session.add(row)
+        session.flush()

@@ -85,7 +85,7 @@ def process_event(
         case "charge.refunded":
             apply_charge_refunds(session, payments, obj, now)
         case _:
-            pass  # not an event we act on; recorded all the same
+            logger.debug("stripe event %s: recorded, nothing to act on", event["type"])
     order = _order_of(session, obj)
     row.order_id = order.id if order is not None else row.order_id
     row.processed_at = now
