@@ -1,5 +1,6 @@
-"""`soko run`: everything in one process — the web app (webhooks, media, health) and Telegram
-(lossless polling, or webhook mode when TELEGRAM_MODE=webhook)."""
+"""`soko run`: everything in one process — the web app (webhooks, media, health), Telegram
+(lossless polling, or webhook mode when TELEGRAM_MODE=webhook), WhatsApp delivery, and sending
+Stripe refunds that cancellations wrote down."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import uvicorn
 from bot.container import Container
 from bot.routes import channel_routes
 from bot.settings import load_settings
+from bot.stripe_wiring import run_stripe_refunds, stripe_payments
 from bot.telegram import build_telegram, run_telegram, telegram_configured, telegram_routes
 from bot.web import create_app
 from bot.whatsapp import run_whatsapp, whatsapp_configured
@@ -52,6 +54,8 @@ async def serve(container: Container, host: str, port: int) -> None:
         tasks.append(run_telegram(container, telegram, stop))
     if whatsapp_configured(container):  # its webhook routes are among channel_routes
         tasks.append(run_whatsapp(container, stop))
+    if stripe_payments(container) is not None:
+        tasks.append(run_stripe_refunds(container, stop))
     # The scheduler (reservations expiring, nudges) joins here when it is built.
     app = create_app(container, routes)
     # Access logs stay off: URLs can carry tokens; our own logs say what matters.

@@ -3,13 +3,18 @@ library and the fake Stripe API; plus the refund of a paid order the buyer cance
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
 from bot.cli import main
+from bot.container import Container
+from bot.settings import Settings
+from bot.stripe_wiring import run_stripe_refunds
 from payments import refunds
 from payments.completion import refund_cancelled_order
 from payments.stripe_checkout import StripePayments
@@ -284,3 +289,41 @@ def test_reconcile_reports_an_unbalanced_transaction(
         broken_id = broken.id
     assert main(["admin", "reconcile"]) == 1
     assert f"unbalanced ledger transactions: {broken_id}" in capsys.readouterr().out
+
+
+def test_soko_run_sends_the_refund_of_a_cancelled_order_by_itself(
+    db: UnitOfWorkFactory,
+    payments: StripePayments,
+    fake_stripe: FakeStripe,
+    sqlite_engine: Engine,
+    stripe_server: tuple[FakeStripe, str],
+) -> None:
+    sale, _ = _paid(db, payments, fake_stripe)
+    with db() as uow:  # the buyer cancels in the chat; nobody runs an admin command
+        order = orders.cancel_order(uow.session, sale.buyer_id, sale.order_id, utc_now())
+        refund_cancelled_order(uow.session, order)
+        uow.commit()
+    container = Container(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=sqlite_engine.url.render_as_string(hide_password=False),
+            stripe_secret_key=SecretStr(API_KEY),
+            stripe_api_base_url=stripe_server[1],
+        )
+    )
+
+    async def one_pass() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_stripe_refunds(container, stop, interval=0.05))
+        for _ in range(200):  # at most ~10 s
+            if fake_stripe.refunds:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+
+    try:
+        asyncio.run(one_pass())
+    finally:
+        container.close()
+    assert len(fake_stripe.refunds) == 1
