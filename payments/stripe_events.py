@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from conversations.notify import orders as notify_orders
 from conversations.notify import payments as payment_notices
 from payments import refunds
 from payments.completion import CompletionResult, complete_payment
@@ -137,7 +138,9 @@ def apply_closed_session(session: Session, checkout: Mapping[str, Any], now: dat
     )
     if ours is not None and ours.get("session_id") != checkout.get("id"):
         return  # an older page of this order; the current one still runs
-    payment_events.expire_order(session, order.id, now)
+    expired = payment_events.expire_order(session, order.id, now)
+    if expired is not None:
+        notify_orders.order_expired(session, expired, now)
 
 
 def apply_charge_refunds(

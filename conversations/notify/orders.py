@@ -27,6 +27,10 @@ NEW_ORDER_NEXT = N_("Please accept it: send menu, then choose “Orders to send�
 PAYMENT_RECEIVED = N_("Payment received for {code}. Thank you!")
 ORDER_CANCELLED = N_("Order {code} was cancelled: {items}. Please don't ship it.")
 ITEM = N_("{quantity} × {title}")
+ORDER_EXPIRED = N_(
+    "Order {code} was not paid in time, so we let the pieces go: {items}. "
+    "If you still want them, send menu and order again."
+)
 
 
 def order_paid(session: Session, order: Order, now: datetime) -> None:
@@ -71,6 +75,19 @@ def order_cancelled(session: Session, order: Order, now: datetime) -> None:
             )
 
         _tell(session, artisan_user, cancelled, f"order:{order.id}:cancelled", now)
+
+
+def order_expired(session: Session, order: Order, now: datetime) -> None:
+    """Tell the buyer the pay page ran out and the pieces went back on sale."""
+    buyer = session.get(User, order.buyer_user_id)
+    if buyer is None:
+        return
+    lines = list(order.lines)
+
+    def expired(t: Translator) -> Outbound:
+        return Outbound(text=t._(ORDER_EXPIRED).format(code=order.code, items=_items(t, lines)))
+
+    _tell(session, buyer, expired, f"order:{order.id}:expired", now)
 
 
 def _lines_by_artisan(session: Session, order: Order) -> list[tuple[User, list[OrderLine]]]:

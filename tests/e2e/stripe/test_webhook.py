@@ -187,6 +187,10 @@ def test_an_expired_session_releases_the_pieces(
         product = uow.session.get(Product, sale.product_id)
         assert product is not None
         assert (product.stock_on_hand, product.stock_reserved) == (1, 0)
+        told = uow.session.scalars(
+            select(OutboxMessage.payload).where(OutboxMessage.user_id == sale.buyer_id)
+        ).all()
+    assert [p["text"] for p in told if "was not paid in time" in p["text"]] != []
 
 
 def test_completed_after_expired_takes_the_pieces_again_when_they_are_there(
