@@ -7,6 +7,7 @@ once, whatever the order, the delay or the number of copies.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -36,7 +37,7 @@ from tests.e2e.stripe.stripe_support import (
     utc_now,
     webhook_client,
 )
-from tests.fakes.stripe_api import WEBHOOK_SECRET, FakeStripe, serve_app, signed
+from tests.fakes.stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe, serve_app, signed
 
 
 @pytest.fixture
@@ -293,3 +294,22 @@ def test_a_dashboard_refund_is_spread_over_the_lines_once(
     # The rest, later: the order is refunded in full.
     assert deliver(client, fake_stripe.refund_in_dashboard(intent, total - total // 2)) == 200
     assert order_status(db, sale.order_id) == "refunded"
+
+
+def test_stripe_secrets_never_reach_the_logs(
+    db: UnitOfWorkFactory,
+    payments: StripePayments,
+    fake_stripe: FakeStripe,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # everything, the stripe library's and httpx's included
+    sale, session_id = place_and_checkout(db, payments, utc_now())
+    payments.client.v1.checkout.sessions.expire(session_id)
+    client = webhook_client(db, payments, utc_now)
+    assert deliver(client, fake_stripe.last_event("checkout.session.expired")) == 200
+    assert deliver(client, {"id": "evt_x", "type": "x"}, secret="whsec_wrong") == 400
+    assert order_status(db, sale.order_id) == "expired"
+    assert caplog.records  # something was logged, and none of it holds a secret
+    assert API_KEY not in caplog.text
+    assert WEBHOOK_SECRET not in caplog.text
+    assert "whsec_wrong" not in caplog.text
