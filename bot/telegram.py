@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from bot.container import Container
 from bot.settings import TelegramMode
-from bot.wiring import MediaBlobStore, build_engine, build_shop
+from bot.wiring import MediaBlobStore, build_engine, build_shop, telegram_invoices
 from conversations.engine import Engine
 from handlers.telegram.app import (
     POLL_TIMEOUT_SECONDS,
@@ -64,10 +64,20 @@ def build_telegram(
         return build_engine(container, shop=dataclasses.replace(shop, config=config))
 
     receiver = Receiver(
-        bot, container.uow_factory, MediaBlobStore(container.media_store), bot_id_of(token)
+        bot,
+        container.uow_factory,
+        MediaBlobStore(container.media_store),
+        bot_id_of(token),
+        invoices=telegram_invoices(container),
     )
     worker = EngineWorker(engine_factory or engine_with_bot_username, threads=threads)
-    delivery = TelegramDelivery(bot, container.uow_factory, container.media_store, limits=limits)
+    delivery = TelegramDelivery(
+        bot,
+        container.uow_factory,
+        container.media_store,
+        limits=limits,
+        payment_provider_token=settings.telegram_payment_provider_token.get_secret_value(),
+    )
     return TelegramChannel(application, receiver, worker, delivery)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from bot.container import Container
 from bot.stripe_wiring import stripe_payments
 from conversations.engine import Engine
@@ -15,8 +17,10 @@ from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.shop import Shop, ShopConfig
 from payments.demo import DemoPayments
-from payments.port import PaymentProvider
+from payments.port import Checkout, PaymentProvider
+from payments.telegram_invoice import TelegramInvoices
 from store.media.storage import LocalMediaStore, MediaStore
+from store.models import Channel, Order
 from store.models.types import utcnow
 
 
@@ -52,10 +56,42 @@ def shop_config(container: Container) -> ShopConfig:
     )
 
 
+class ChannelPayments:
+    """Telegram buyers pay with Telegram's native invoices; everyone else with `default`."""
+
+    name = "by-channel"
+
+    def __init__(self, telegram: TelegramInvoices, default: PaymentProvider) -> None:
+        self.telegram = telegram
+        self.default = default
+
+    def for_channel(self, channel: Channel) -> PaymentProvider:
+        return self.telegram if channel is Channel.TELEGRAM else self.default
+
+    def start_checkout(
+        self, session: Session, order: Order, *, locale: str, now: datetime
+    ) -> Checkout:
+        return self.for_channel(order.channel).start_checkout(
+            session, order, locale=locale, now=now
+        )
+
+
+def telegram_invoices(container: Container) -> TelegramInvoices | None:
+    """Telegram invoices when both the bot and TELEGRAM_PAYMENT_PROVIDER_TOKEN are set."""
+    settings = container.settings
+    token = settings.telegram_payment_provider_token.get_secret_value()
+    if not token or not settings.telegram_bot_token.get_secret_value():
+        return None
+    return TelegramInvoices(token)
+
+
 def payment_provider(container: Container) -> PaymentProvider:
-    """Stripe Checkout when STRIPE_SECRET_KEY is set, else the local demo provider."""
+    """Stripe Checkout when STRIPE_SECRET_KEY is set, else the local demo provider; Telegram
+    buyers pay by native invoice when TELEGRAM_PAYMENT_PROVIDER_TOKEN is set."""
     stripe = stripe_payments(container)
-    return stripe if stripe is not None else DemoPayments(container.settings.public_base_url)
+    default = stripe if stripe is not None else DemoPayments(container.settings.public_base_url)
+    telegram = telegram_invoices(container)
+    return default if telegram is None else ChannelPayments(telegram, default)
 
 
 def build_shop(container: Container, payments: PaymentProvider | None = None) -> Shop:

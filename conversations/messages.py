@@ -142,6 +142,44 @@ class LinkButton:
 
 
 @dataclass(frozen=True)
+class InvoicePrice:
+    """One priced part of an invoice, in minor units of the invoice's currency."""
+
+    label: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """A native in-chat invoice (Telegram's sendInvoice); channels without one never get it."""
+
+    title: str
+    description: str
+    payload: str
+    currency: str
+    prices: tuple[InvoicePrice, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "description": self.description,
+            "payload": self.payload,
+            "currency": self.currency,
+            "prices": [{"label": p.label, "amount": p.amount} for p in self.prices],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Invoice:
+        return cls(
+            title=str(data["title"]),
+            description=str(data["description"]),
+            payload=str(data["payload"]),
+            currency=str(data["currency"]),
+            prices=tuple(InvoicePrice(str(p["label"]), int(p["amount"])) for p in data["prices"]),
+        )
+
+
+@dataclass(frozen=True)
 class Outbound:
     text: str
     image: ImageRef | None = None
@@ -151,6 +189,7 @@ class Outbound:
     # A notification that may go out as this approved utility template when the recipient's
     # channel allows nothing else (WhatsApp outside its 24-hour window); "" = none.
     template: str = ""
+    invoice: Invoice | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -162,11 +201,14 @@ class Outbound:
         }
         if self.template:
             data["template"] = self.template
+        if self.invoice is not None:
+            data["invoice"] = self.invoice.to_dict()
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outbound:
         image = data.get("image")
+        invoice = data.get("invoice")
         return cls(
             text=str(data.get("text", "")),
             image=ImageRef.from_dict(image) if image else None,
@@ -174,4 +216,5 @@ class Outbound:
             links=tuple(LinkButton(b["label"], b["url"]) for b in data.get("links", ())),
             request_contact=bool(data.get("request_contact", False)),
             template=str(data.get("template", "")),
+            invoice=Invoice.from_dict(invoice) if invoice else None,
         )

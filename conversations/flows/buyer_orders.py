@@ -138,14 +138,15 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
     )
     choices: list[Choice] = []
     links: tuple[LinkButton, ...] = ()
+    invoice = None
     if order.status == OrderStatus.PENDING_PAYMENT:
-        links = (checkout.payment_link(ctx, order),)
-        demo = checkout.demo_choice(ctx, order)
-        choices += [demo] if demo else []
+        links, pay_choices, invoice = checkout.payment_options(ctx, order)
+        choices += pay_choices
     if _cancellable(order):
         choices.append(Choice(ctx._(CANCEL_ORDER), f"cancel:{order.id}"))
     choices.append(Choice(ctx._(product_card.BACK), "back"))
-    ctx.reply(Outbound(text="\n".join(text), choices=tuple(choices), links=links))
+    shown = Outbound("\n".join(text), choices=tuple(choices), links=links, invoice=invoice)
+    ctx.reply(shown)
     return StepResult(Step.DETAIL)
 
 

@@ -15,8 +15,9 @@ from conversations.countries import country_name, resolve_country
 from conversations.flow import END, Flow, FlowRegistry, StepContext, StepFn, StepResult
 from conversations.flows import cart, product_card
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound, LinkButton, Outbound
+from conversations.messages import Choice, Inbound, Invoice, LinkButton, Outbound
 from payments.demo import DemoPayments
+from payments.port import PaymentProvider, provider_for
 from store.errors import PermissionDenied
 from store.models import Order
 from store.money import Money
@@ -133,7 +134,7 @@ def pay(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def pay_with_demo_card(ctx: StepContext, order: Order) -> StepResult:
     """The demo provider "confirms" the payment, through the path a real webhook takes."""
-    demo = ctx.shop.payments
+    demo = payments_for(ctx, order)
     if not isinstance(demo, DemoPayments):
         raise PermissionDenied("pay with the demo card", ctx.user.id)
     result = demo.confirm(ctx.session, order.code, ctx.now)
@@ -155,22 +156,35 @@ def own_order(session: Session, user_id: int, order_id: int) -> Order:
 
 
 def offer_payment(ctx: StepContext, order: Order) -> None:
-    """The pay link from the payments port, and with the demo provider a demo-card choice."""
-    demo = demo_choice(ctx, order)
-    choices = (demo,) if demo else ()
-    ctx.reply(Outbound(text=ctx._(PAY_HERE), links=(payment_link(ctx, order),), choices=choices))
+    """The pay link from the payments port (or the chat's own invoice, where the buyer's
+    channel has one), and with the demo provider a demo-card choice."""
+    links, choices, invoice = payment_options(ctx, order)
+    text = "" if invoice is not None else ctx._(PAY_HERE)
+    ctx.reply(Outbound(text=text, links=links, choices=choices, invoice=invoice))
 
 
-def payment_link(ctx: StepContext, order: Order) -> LinkButton:
-    checkout = ctx.shop.payments.start_checkout(
+def payment_options(
+    ctx: StepContext, order: Order
+) -> tuple[tuple[LinkButton, ...], tuple[Choice, ...], Invoice | None]:
+    """How the buyer pays for a pending order: a link (plus the demo-card choice with the
+    demo provider), or an in-chat invoice."""
+    checkout = payments_for(ctx, order).start_checkout(
         ctx.session, order, locale=ctx.user.locale, now=ctx.now
     )
+    if checkout.invoice is not None:
+        return (), (), checkout.invoice
     total = Money(order.total_minor, order.currency).format(ctx.user.locale)
-    return LinkButton(ctx._(PAY_BUTTON).format(amount=total), checkout.url)
+    link = LinkButton(ctx._(PAY_BUTTON).format(amount=total), checkout.url)
+    demo = demo_choice(ctx, order)
+    return (link,), ((demo,) if demo else ()), None
+
+
+def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:
+    return provider_for(ctx.shop.payments, order.channel)
 
 
 def demo_choice(ctx: StepContext, order: Order) -> Choice | None:
-    if ctx.shop.payments.name != DemoPayments.name:
+    if payments_for(ctx, order).name != DemoPayments.name:
         return None
     return Choice(ctx._(PAY_DEMO), f"pay:{order.id}")
 

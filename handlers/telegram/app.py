@@ -13,7 +13,7 @@ from telegram.request import HTTPXRequest
 # Long polling waits this long for updates; the read timeout must outlast it.
 POLL_TIMEOUT_SECONDS = 25
 # What the bot subscribes to (polling and setWebhook alike).
-ALLOWED_UPDATES = ("message", "callback_query")
+ALLOWED_UPDATES = ("message", "callback_query", "pre_checkout_query")
 
 # PTB's Application is generic in its context types; the defaults are all we use.
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InputFile, LabeledPrice, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from conversations.outbox import mark_failed, mark_sent
@@ -58,6 +58,10 @@ class PhotoMissing(Exception):
         self.key = key
 
 
+class InvoiceImpossible(Exception):
+    pass
+
+
 class TelegramDelivery:
     def __init__(
         self,
@@ -70,8 +74,10 @@ class TelegramDelivery:
         batch: int = 200,
         max_attempts: int = MAX_ATTEMPTS,
         lease: timedelta = LEASE,
+        payment_provider_token: str = "",
     ) -> None:
         self._lease = lease
+        self._payment_provider_token = payment_provider_token
         self._bot = bot
         self._uow_factory = uow_factory
         self._media = media
@@ -133,7 +139,7 @@ class TelegramDelivery:
         except TelegramError as exc:
             await asyncio.to_thread(self._failed, job, exc)
             return False
-        except PhotoMissing as exc:
+        except (PhotoMissing, InvoiceImpossible) as exc:
             await asyncio.to_thread(self._give_up, job, str(exc))
             return False
         await asyncio.to_thread(self._sent, job)
@@ -142,11 +148,28 @@ class TelegramDelivery:
     async def _send(self, chat_id: str, send: Send) -> Message:
         if send.kind is SendKind.MESSAGE:
             return await self._bot.send_message(chat_id, send.text, reply_markup=send.reply_markup)
+        if send.kind is SendKind.INVOICE:
+            return await self._send_invoice(chat_id, send)
         return await self._bot.send_photo(
             chat_id,
             await asyncio.to_thread(self._photo_input, send),
             caption=send.text or None,
             reply_markup=send.reply_markup,
+        )
+
+    async def _send_invoice(self, chat_id: str, send: Send) -> Message:
+        invoice = send.invoice
+        assert invoice is not None
+        if not self._payment_provider_token:
+            raise InvoiceImpossible("no TELEGRAM_PAYMENT_PROVIDER_TOKEN to send an invoice with")
+        return await self._bot.send_invoice(
+            chat_id,
+            title=invoice.title,
+            description=invoice.description,
+            payload=invoice.payload,
+            currency=invoice.currency,
+            prices=[LabeledPrice(price.label, price.amount) for price in invoice.prices],
+            provider_token=self._payment_provider_token,
         )
 
     def _photo_input(self, send: Send) -> str | InputFile:

@@ -62,6 +62,7 @@ class LosslessPoller:
         )
         if not updates:
             return 0
+        await self._receiver.answer_pre_checkouts(updates)  # first: Telegram waits 10 s
         # A failed download raises NetworkError: the offset stays, the batch comes again.
         received = [await self._receiver.prepare(update) for update in updates]
         inbox_ids = await asyncio.to_thread(self._receiver.record, received)

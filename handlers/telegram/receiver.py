@@ -3,21 +3,24 @@ record it in the inbox (durably, once) — and only then may Telegram be told it
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
-from telegram import Bot, Update
+from telegram import Bot, PreCheckoutQuery, Update
 from telegram.error import NetworkError, TelegramError
 
 from conversations import outbox
 from conversations.inbox import record_inbound
 from conversations.messages import Inbound, Outbound
 from conversations.ports import BlobStore
-from handlers.telegram import photos
+from handlers.telegram import invoices, photos
+from handlers.telegram.invoices import PreCheckoutAnswer
 from handlers.telegram.updates import Incoming, read_update
+from payments.telegram_invoice import TelegramInvoices
 from store.errors import StoreError
 from store.models import Channel
 from store.models.types import utcnow
@@ -44,8 +47,10 @@ class Receiver:
         blobs: BlobStore,
         bot_id: str,
         clock: Callable[[], datetime] = utcnow,
+        invoices: TelegramInvoices | None = None,
     ) -> None:
         self.bot = bot
+        self.invoices = invoices
         self._uow_factory = uow_factory
         self._blobs = blobs
         self._bot_id = bot_id
@@ -86,6 +91,9 @@ class Receiver:
             for item in received:
                 if item is None:
                     continue
+                if item.incoming.payment is not None:
+                    self._complete_payment(uow.session, item.incoming.payment, now)
+                    continue
                 if item.photo_problem and self._say_photo_problem(uow.session, item, now):
                     continue
                 recorded = record_inbound(uow.session, item.inbound, self._blobs, now)
@@ -94,6 +102,39 @@ class Receiver:
                 ids.append(recorded.inbox_id)
             uow.commit()
         return ids
+
+    def pre_checkout_answer(self, query: PreCheckoutQuery) -> PreCheckoutAnswer:
+        """Whether Telegram may charge the card (re-checked in the database, read only)."""
+        if self.invoices is None:
+            return PreCheckoutAnswer(False, invoices.UNKNOWN["en"])
+        with self._uow_factory(read_only=True) as uow:
+            return invoices.check_pre_checkout(uow.session, self.invoices, query, self._clock())
+
+    async def answer_pre_checkouts(self, updates: Sequence[Update]) -> None:
+        """Answer every pre-checkout query of a batch (Telegram waits at most 10 s)."""
+        for update in updates:
+            query = update.pre_checkout_query
+            if query is None:
+                continue
+            answer = await asyncio.to_thread(self.pre_checkout_answer, query)
+            try:
+                await self.bot.answer_pre_checkout_query(
+                    query.id, answer.ok, error_message=answer.error_message
+                )
+            except TelegramError as exc:  # too late: Telegram has refused the payment itself
+                logger.warning("pre-checkout query not answered: %s", type(exc).__name__)
+
+    def _complete_payment(
+        self, session: Session, payment: invoices.PaymentReceived, now: datetime
+    ) -> None:
+        if self.invoices is None:
+            logger.error("telegram payment %s without invoices set up", payment.telegram_charge_id)
+            return
+        try:
+            with session.begin_nested():
+                invoices.complete_telegram_payment(session, self.invoices, payment, now)
+        except StoreError:
+            logger.exception("telegram payment %s not completed", payment.telegram_charge_id)
 
     async def answer_callbacks(self, received: Sequence[Received | None]) -> None:
         """Every tapped button is answered (its spinner stops); a failure only logs."""

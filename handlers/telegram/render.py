@@ -6,7 +6,8 @@ boundaries; a photo's caption holds at most 1024 and the rest follows as message
 keyboard rides on the last message: choices as an inline keyboard (their payloads as
 `callback_data`), links as URL buttons; when the bot asks for the person's number, a reply
 keyboard with the share-contact button (and the choices as typed answers, which the engine
-resolves by label — Telegram allows one keyboard per message).
+resolves by label — Telegram allows one keyboard per message). An invoice goes last, as
+sendInvoice (its own Pay button).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from conversations.messages import ImageRef, Outbound
+from conversations.messages import ImageRef, Invoice, Outbound
 from handlers.telegram.payloads import encode_payload
 
 MAX_TEXT = 4096
@@ -35,16 +36,19 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 class SendKind(StrEnum):
     MESSAGE = "message"
     PHOTO = "photo"
+    INVOICE = "invoice"
 
 
 @dataclass(frozen=True)
 class Send:
-    """One Bot API call: sendMessage (text) or sendPhoto (image, text as caption)."""
+    """One Bot API call: sendMessage (text), sendPhoto (image, text as caption) or
+    sendInvoice."""
 
     kind: SendKind
     text: str
     reply_markup: Markup | None = None
     image: ImageRef | None = None
+    invoice: Invoice | None = None
 
 
 def render(outbound: Outbound, locale: str = "en") -> list[Send]:
@@ -57,11 +61,13 @@ def render(outbound: Outbound, locale: str = "en") -> list[Send]:
         caption, text = split_first(text, MAX_CAPTION)
         sends.append(Send(SendKind.PHOTO, caption, image=outbound.image))
     sends.extend(Send(SendKind.MESSAGE, part) for part in split_text(text, MAX_TEXT))
-    if not sends:
+    if not sends and (markup is not None or outbound.invoice is None):
         sends.append(Send(SendKind.MESSAGE, "…"))  # Telegram refuses empty messages
     if markup is not None:
         last = sends[-1]
         sends[-1] = Send(last.kind, last.text, markup, last.image)
+    if outbound.invoice is not None:  # last, so its Pay button is what the buyer sees
+        sends.append(Send(SendKind.INVOICE, "", invoice=outbound.invoice))
     return sends
 
 

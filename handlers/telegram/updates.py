@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telegram import Message, PhotoSize, Update
 
 from conversations.messages import Contact, Inbound, Location
+from handlers.telegram.invoices import PaymentReceived
 from handlers.telegram.payloads import decode_payload
 from store.models import Channel
 
@@ -34,6 +35,7 @@ class Incoming:
     photo: PhotoToFetch | None = None
     photo_too_large: bool = False
     callback_query_id: str | None = None
+    payment: PaymentReceived | None = None  # a successful_payment: completed, not chatted
 
     def with_photo(self, data: bytes) -> Inbound:
         return dataclasses.replace(self.inbound, photos=(data,))
@@ -45,8 +47,9 @@ def platform_id(bot_id: str, update_id: int) -> str:
 
 
 def read_update(update: Update, bot_id: str) -> Incoming | None:
-    """The `Incoming` of a private message or a button tap; None for anything else
-    (group chats, edited messages, channel posts): the bot only talks one to one."""
+    """The `Incoming` of a private message, a button tap or a payment; None for anything else
+    (group chats, edited messages, channel posts, pre-checkout queries, which `invoices`
+    answers): the bot only talks one to one."""
     query = update.callback_query
     if query is not None:
         user = query.from_user
@@ -63,6 +66,10 @@ def read_update(update: Update, bot_id: str) -> Incoming | None:
     if message is None or message.chat.type != "private" or message.from_user is None:
         return None
     user = message.from_user
+    if message.successful_payment is not None:
+        inbound = Inbound(Channel.TELEGRAM, str(user.id), platform_id(bot_id, update.update_id))
+        payment = PaymentReceived.of(user.id, message.successful_payment)
+        return Incoming(update.update_id, inbound, payment=payment)
     photo, too_large = _photo_of(message)
     inbound = Inbound(
         channel=Channel.TELEGRAM,

@@ -1,7 +1,8 @@
 """Webhook mode: `POST /webhooks/telegram` on the Starlette app.
 
 The secret header is checked before anything else (constant-time), the update recorded and
-committed, 200 returned; the engine runs after the response, and the process's sender
+committed, 200 returned (a pre-checkout query of an invoice is answered in the response,
+after its re-check); the engine runs after the response, and the process's sender
 (`soko run`) delivers the replies. A tapped button is answered in the response itself (the
 Bot API accepts one method call as a webhook reply), so no extra request is needed. A photo is
 downloaded before the 200 (the inbox keeps bytes, not Telegram file ids), through a short-lived
@@ -57,6 +58,17 @@ def telegram_webhook_route(
             update = Update.de_json(json.loads(await request.body()), receiver.bot)
         except (ValueError, TypeError, KeyError):
             return Response(status_code=400)
+        query = update.pre_checkout_query
+        if query is not None:  # answered in the response itself, within Telegram's 10 s
+            checked = await run_in_threadpool(receiver.pre_checkout_answer, query)
+            reply: dict[str, str | bool] = {
+                "method": "answerPreCheckoutQuery",
+                "pre_checkout_query_id": query.id,
+                "ok": checked.ok,
+            }
+            if checked.error_message:
+                reply["error_message"] = checked.error_message
+            return JSONResponse(reply)
         incoming = receiver.read(update)
         received: Received | None = None
         if incoming is not None:

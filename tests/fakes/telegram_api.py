@@ -3,9 +3,9 @@
 Methods: getMe, getUpdates (long polling with offset semantics: an offset confirms and drops
 every earlier update), sendMessage, sendPhoto (multipart upload or a file_id; uploads get a
 file_id), editMessageText, answerCallbackQuery, getFile and the file download, setWebhook,
-deleteWebhook, setMyCommands. Faults on demand: `fail(method, status, retry_after=…)`
-answers the next calls of a method with 429 (with retry_after) or a 5xx; `blocked` chats get
-403. Every call is recorded (`calls`).
+deleteWebhook, setMyCommands, sendInvoice, answerPreCheckoutQuery. Faults on demand:
+`fail(method, status, retry_after=…)` answers the next calls of a method with 429 (with
+retry_after) or a 5xx; `blocked` chats get 403. Every call is recorded (`calls`).
 """
 
 from __future__ import annotations
@@ -149,6 +149,8 @@ class FakeTelegram:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "setMyCommands": self._set_my_commands,
+            "sendInvoice": self._send_invoice,
+            "answerPreCheckoutQuery": self._answer_pre_checkout_query,
         }.get(method)
         if handler is None:
             return _error(404, "Not Found: method not found")
@@ -219,6 +221,26 @@ class FakeTelegram:
         return _ok(message)
 
     async def _answer_callback_query(self, call: Call) -> Response:
+        return _ok(True)
+
+    async def _send_invoice(self, call: Call) -> Response:
+        chat_id = int(call.params["chat_id"])
+        if chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        params = call.params
+        if not params.get("provider_token") or not params.get("prices"):
+            return _error(400, "Bad Request: PAYMENT_PROVIDER_INVALID")
+        call.params["_ok"] = True
+        invoice = {
+            "title": params["title"],
+            "description": params["description"],
+            "start_parameter": "",
+            "currency": params["currency"],
+            "total_amount": sum(int(price["amount"]) for price in params["prices"]),
+        }
+        return _ok(self._message(chat_id, {"invoice": invoice}))
+
+    async def _answer_pre_checkout_query(self, call: Call) -> Response:
         return _ok(True)
 
     async def _get_file(self, call: Call) -> Response:
@@ -358,6 +380,40 @@ def tap(sender: dict[str, Any], data: str, message_id: int = 1) -> dict[str, Any
             },
         }
     }
+
+
+def pre_checkout_query(
+    sender: dict[str, Any], payload: str, currency: str, total_amount: int
+) -> dict[str, Any]:
+    """Telegram asking whether to charge the card for an invoice."""
+    return {
+        "pre_checkout_query": {
+            "id": f"pcq-{next(_SENT_IDS)}",
+            "from": sender,
+            "currency": currency,
+            "total_amount": total_amount,
+            "invoice_payload": payload,
+        }
+    }
+
+
+def successful_payment(
+    sender: dict[str, Any],
+    payload: str,
+    currency: str,
+    total_amount: int,
+    charge_id: str,
+    provider_charge_id: str = "",
+) -> dict[str, Any]:
+    """The message Telegram sends after charging the card."""
+    paid = {
+        "currency": currency,
+        "total_amount": total_amount,
+        "invoice_payload": payload,
+        "telegram_payment_charge_id": charge_id,
+        "provider_payment_charge_id": provider_charge_id or f"prov_{charge_id}",
+    }
+    return message(sender, successful_payment=paid)
 
 
 # --- plumbing -------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def test_webhook_mode_registers_the_webhook_with_its_secret_and_the_commands(
     hook = fake_telegram.webhook
     assert hook["url"] == "http://shop.test/webhooks/telegram"
     assert hook["secret_token"] == WEBHOOK_SECRET
-    assert hook["allowed_updates"] == ["message", "callback_query"]
+    assert hook["allowed_updates"] == ["message", "callback_query", "pre_checkout_query"]
     assert {c["command"] for c in fake_telegram.commands[""]} >= {"menu", "help", "language"}
     assert fake_telegram.commands["sw"][0]["description"] == "Menyu kuu"
     assert not fake_telegram.calls_of("getUpdates")

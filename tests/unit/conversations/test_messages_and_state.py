@@ -12,6 +12,8 @@ from conversations.messages import (
     Contact,
     ImageRef,
     Inbound,
+    Invoice,
+    InvoicePrice,
     LinkButton,
     Location,
     Outbound,
@@ -29,6 +31,22 @@ def test_outbound_round_trips_through_json() -> None:
         request_contact=True,
     )
     assert Outbound.from_dict(json.loads(json.dumps(message.to_dict()))) == message
+
+
+def test_an_invoice_round_trips_through_json_and_is_absent_otherwise() -> None:
+    invoice = Invoice(
+        "Order SK-1",
+        "1 × Copper earrings",
+        "SK-1.abc123",
+        "EUR",
+        (InvoicePrice("1 × Copper earrings", 2450), InvoicePrice("Shipping", 900)),
+    )
+    message = Outbound("", invoice=invoice)
+    data = json.loads(json.dumps(message.to_dict()))
+    assert data["invoice"]["prices"][1] == {"label": "Shipping", "amount": 900}
+    assert Outbound.from_dict(data) == message
+    assert "invoice" not in Outbound("hi").to_dict()
+    assert Outbound.from_dict(Outbound("hi").to_dict()).invoice is None
 
 
 def test_inbound_round_trips_with_photos_kept_apart() -> None:

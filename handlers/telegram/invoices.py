@@ -1,0 +1,137 @@
+"""Telegram native invoices, the two updates they bring back:
+
+- `pre_checkout_query`: Telegram asks whether to charge the card and waits 10 s for the
+  answer. We say yes only after re-checking in the database that the order is still waiting
+  for payment, its reservation still holds, and the amount and currency are the order's.
+  The adapter answers it directly (not through the engine): nothing is recorded.
+- `successful_payment` (a message): the money was taken; the order is completed through
+  `complete_payment`, once per Telegram charge id, in the transaction that records the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from telegram import PreCheckoutQuery, SuccessfulPayment
+
+from payments.completion import complete_payment
+from payments.telegram_invoice import NAME, TelegramInvoices
+from store.errors import NotFound
+from store.models import Channel, Order, OrderStatus
+from store.services import people
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPE = "successful_payment"
+
+UNKNOWN = {
+    "en": "Sorry, we cannot find this order. Please order again in the chat.",
+    "sw": "Samahani, hatuipati oda hii. Tafadhali agiza tena kwenye chat.",
+}
+EXPIRED = {
+    "en": "Sorry, the time to pay for order {code} ran out. Please order again.",
+    "sw": "Samahani, muda wa kulipia oda {code} umeisha. Tafadhali agiza tena.",
+}
+CLOSED = {
+    "en": "Order {code} can no longer be paid. You have not been charged.",
+    "sw": "Oda {code} haiwezi kulipiwa tena. Hujakatwa pesa.",
+}
+CHANGED = {
+    "en": "Sorry, this invoice no longer matches order {code}. Please open the order again.",
+    "sw": "Samahani, ankara hii hailingani tena na oda {code}. Tafadhali fungua oda tena.",
+}
+
+
+@dataclass(frozen=True)
+class PaymentReceived:
+    """A `successful_payment` message, as read from its update."""
+
+    telegram_user_id: str
+    payload: str
+    currency: str
+    total_amount: int
+    telegram_charge_id: str
+    provider_charge_id: str
+
+    @classmethod
+    def of(cls, telegram_user_id: int, payment: SuccessfulPayment) -> PaymentReceived:
+        return cls(
+            str(telegram_user_id),
+            payment.invoice_payload,
+            payment.currency,
+            payment.total_amount,
+            payment.telegram_payment_charge_id,
+            payment.provider_payment_charge_id,
+        )
+
+
+@dataclass(frozen=True)
+class PreCheckoutAnswer:
+    ok: bool
+    error_message: str | None = None
+
+
+def check_pre_checkout(
+    session: Session, invoices: TelegramInvoices, query: PreCheckoutQuery, now: datetime
+) -> PreCheckoutAnswer:
+    """Yes only for a pending order of this buyer, reserved until after `now`, whose total
+    and currency are those of the invoice; else no, with a reason in the buyer's language."""
+    user = people.user_for_identity(session, Channel.TELEGRAM, str(query.from_user.id))
+    locale = (
+        user.locale if user is not None else people.locale_from_hint(query.from_user.language_code)
+    )
+    lang = locale if locale in UNKNOWN else "en"
+    code = invoices.order_code_of(query.invoice_payload)
+    order = None if code is None else session.scalar(select(Order).where(Order.code == code))
+    if order is None or user is None or order.buyer_user_id != user.id:
+        return PreCheckoutAnswer(False, UNKNOWN[lang])
+    if order.status is not OrderStatus.PENDING_PAYMENT:
+        return PreCheckoutAnswer(False, CLOSED[lang].format(code=order.code))
+    if order.reserved_until is None or _aware(order.reserved_until) <= now:
+        return PreCheckoutAnswer(False, EXPIRED[lang].format(code=order.code))
+    if query.total_amount != order.total_minor or query.currency != order.currency:
+        return PreCheckoutAnswer(False, CHANGED[lang].format(code=order.code))
+    return PreCheckoutAnswer(True)
+
+
+def complete_telegram_payment(
+    session: Session, invoices: TelegramInvoices, payment: PaymentReceived, now: datetime
+) -> None:
+    """The order paid (stock committed, sale in the ledger, people told), once per charge."""
+    code = invoices.order_code_of(payment.payload)
+    if code is None:
+        logger.error("telegram payment %s: unsigned payload", payment.telegram_charge_id)
+        return
+    try:
+        result = complete_payment(
+            session,
+            provider=NAME,
+            event_id=payment.telegram_charge_id,
+            event_type=EVENT_TYPE,
+            order_code=code,
+            payment_ref=payment.provider_charge_id,
+            now=now,
+            payload={
+                "order_code": code,
+                "currency": payment.currency,
+                "total_amount": payment.total_amount,
+                "telegram_user_id": payment.telegram_user_id,
+            },
+        )
+    except NotFound:
+        logger.error("telegram payment %s: no order %s", payment.telegram_charge_id, code)
+        return
+    if result.refund_due:
+        logger.error(
+            "telegram payment %s for order %s could not be taken: refund it with the provider",
+            payment.telegram_charge_id,
+            code,
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

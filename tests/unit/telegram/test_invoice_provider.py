@@ -1,0 +1,102 @@
+"""The Telegram invoice provider (what an invoice says, its signed payload), the renderer's
+sendInvoice, and the per-channel router."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.wiring import ChannelPayments
+from conversations.messages import Choice, Invoice, InvoicePrice, Outbound
+from handlers.telegram.render import SendKind, render
+from payments.demo import DemoPayments
+from payments.port import provider_for
+from payments.telegram_invoice import (
+    DESCRIPTION_MAX,
+    PAYLOAD_MAX_BYTES,
+    TITLE_MAX,
+    TelegramInvoices,
+)
+from store.models import Channel, Order, OrderLine
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def order(titles: list[str], shipping: int = 0) -> Order:
+    lines = [
+        OrderLine(title=title, quantity=n + 1, line_total_minor=1000 * (n + 1))
+        for n, title in enumerate(titles)
+    ]
+    total = sum(line.line_total_minor for line in lines) + shipping
+    return Order(
+        code="SK-7Q2M4X",
+        channel=Channel.TELEGRAM,
+        currency="EUR",
+        shipping_minor=shipping,
+        total_minor=total,
+        reserved_until=NOW,
+        lines=lines,
+    )
+
+
+def test_an_invoice_has_one_price_per_line_and_fits_telegrams_limits() -> None:
+    invoices = TelegramInvoices("prov:TEST:x")
+    long_titles = ["Copper leaf earrings " * 4, "Maasai bead necklace " * 4] * 4
+    checkout = invoices.start_checkout(
+        None,  # type: ignore[arg-type]  # no database needed: no I/O at all
+        order(long_titles, shipping=900),
+        locale="sw",
+        now=NOW,
+    )
+    invoice = checkout.invoice
+    assert invoice is not None
+    assert checkout.url == ""
+    assert checkout.provider == "telegram"
+    assert checkout.expires_at == NOW
+    assert len(invoice.title) <= TITLE_MAX
+    assert invoice.title.startswith("Oda ya Soko")
+    assert len(invoice.description) <= DESCRIPTION_MAX
+    assert len(invoice.payload.encode()) <= PAYLOAD_MAX_BYTES
+    assert invoice.currency == "EUR"
+    assert [p.amount for p in invoice.prices] == [1000 * (n + 1) for n in range(8)] + [900]
+    assert invoice.prices[-1].label == "Usafirishaji"
+    assert sum(p.amount for p in invoice.prices) == 36_900
+
+
+def test_a_payload_names_its_order_only_with_the_right_check() -> None:
+    invoices = TelegramInvoices("prov:TEST:x")
+    payload = invoices.payload("SK-7Q2M4X")
+    assert invoices.order_code_of(payload) == "SK-7Q2M4X"
+    assert invoices.order_code_of(payload.replace("SK-7Q2M4X", "SK-AAAAAA")) is None
+    flipped = payload[:-1] + ("1" if payload.endswith("0") else "0")
+    assert invoices.order_code_of(flipped) is None
+    assert invoices.order_code_of("SK-7Q2M4X") is None
+    assert TelegramInvoices("other:TEST:y").order_code_of(payload) is None
+    with pytest.raises(ValueError, match="TOKEN"):
+        TelegramInvoices("")
+
+
+def test_the_renderer_sends_the_invoice_last_and_no_empty_message() -> None:
+    invoice = Invoice("Soko order SK-1", "1 × Earrings", "SK-1.abc", "EUR", (InvoicePrice("x", 5),))
+    alone = render(Outbound("", invoice=invoice))
+    assert [s.kind for s in alone] == [SendKind.INVOICE]
+    assert alone[0].invoice == invoice
+    with_text = render(Outbound("Order SK-1", choices=(Choice("Back", "back"),), invoice=invoice))
+    assert [s.kind for s in with_text] == [SendKind.MESSAGE, SendKind.INVOICE]
+    assert with_text[0].reply_markup is not None
+    assert [s.kind for s in render(Outbound("hi"))] == [SendKind.MESSAGE]
+
+
+def test_telegram_buyers_get_invoices_and_everyone_else_the_default() -> None:
+    telegram = TelegramInvoices("prov:TEST:x")
+    demo = DemoPayments("http://shop.test")
+    router = ChannelPayments(telegram, demo)
+    assert provider_for(router, Channel.TELEGRAM) is telegram
+    assert provider_for(router, Channel.WHATSAPP) is demo
+    assert provider_for(demo, Channel.TELEGRAM) is demo
+    on_whatsapp = order(["Earrings"])
+    on_whatsapp.channel = Channel.WHATSAPP
+    checkout = router.start_checkout(None, on_whatsapp, locale="en", now=NOW)  # type: ignore[arg-type]
+    assert checkout.invoice is None
+    assert checkout.url == "http://shop.test/pay/demo/SK-7Q2M4X"
