@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 
 from bot.container import Container
+from bot.housekeeping import run_order_expiry
 from bot.routes import channel_routes
 from bot.settings import load_settings
 from bot.stripe_wiring import run_stripe_refunds, stripe_payments
@@ -56,7 +57,8 @@ async def serve(container: Container, host: str, port: int) -> None:
         tasks.append(run_whatsapp(container, stop))
     if stripe_payments(container) is not None:
         tasks.append(run_stripe_refunds(container, stop))
-    # The scheduler (reservations expiring, nudges) joins here when it is built.
+    tasks.append(run_order_expiry(container, stop))
+    # The scheduler (APScheduler: nudges, digests, reminders) joins here when it is built.
     app = create_app(container, routes)
     # Access logs stay off: URLs can carry tokens; our own logs say what matters.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False))
