@@ -19,7 +19,7 @@ from conversations.messages import Choice, Inbound, Invoice, LinkButton, Outboun
 from payments.demo import DemoPayments
 from payments.port import PaymentProvider, provider_for
 from store.errors import PermissionDenied
-from store.models import Order
+from store.models import Order, OrderStatus
 from store.money import Money
 from store.services import carts, orders
 from store.services.inventory import InsufficientStock
@@ -50,6 +50,9 @@ CANNOT_TAKE_PAYMENT = N_(
     "Your money will be refunded."
 )
 MY_ORDERS = N_("My orders")
+MY_ORDERS_PAYLOAD = "menu:purchases"
+NO_LONGER_WAITING = N_("Order {code} is no longer waiting for payment.")
+PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
 class Step(StrEnum):
@@ -125,6 +128,15 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def pay(ctx: StepContext, inbound: Inbound) -> StepResult:
     order = own_order(ctx.session, ctx.user.id, int(ctx.data["order_id"]))
+    if order.status in PAID_STATUSES:  # paid by link or invoice while this step waited
+        ctx.ask(
+            ctx._(ALREADY_PAID).format(code=order.code),
+            [Choice(ctx._(MY_ORDERS), MY_ORDERS_PAYLOAD)],
+        )
+        return StepResult(END)
+    if order.status is not OrderStatus.PENDING_PAYMENT:  # expired or cancelled meanwhile
+        ctx.say(ctx._(NO_LONGER_WAITING).format(code=order.code))
+        return ctx.begin(FlowRegistry.MENU)
     if inbound.payload == f"pay:{order.id}":
         return pay_with_demo_card(ctx, order)
     ctx.say(ctx._(STILL_WAITING).format(code=order.code))
@@ -138,7 +150,7 @@ def pay_with_demo_card(ctx: StepContext, order: Order) -> StepResult:
     if not isinstance(demo, DemoPayments):
         raise PermissionDenied("pay with the demo card", ctx.user.id)
     result = demo.confirm(ctx.session, order.code, ctx.now)
-    after = [Choice(ctx._(MY_ORDERS), "menu:purchases")]
+    after = [Choice(ctx._(MY_ORDERS), MY_ORDERS_PAYLOAD)]
     if result.refund_due:
         ctx.ask(ctx._(CANNOT_TAKE_PAYMENT).format(code=order.code), after)
     elif result.newly_paid:

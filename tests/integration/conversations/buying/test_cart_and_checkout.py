@@ -4,13 +4,14 @@ demo provider and what the artisan is told, in her language."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from payments.demo import DemoPayments
 from store.models import Order, OrderStatus, ProductStatus
 from store.money import Money
-from store.services import ledger
+from store.services import ledger, orders
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying.conftest import BASE_URL
 from tests.integration.conversations.buying_support import (
@@ -249,3 +250,41 @@ def _only_order(uow_factory: UnitOfWorkFactory) -> Order:
         order = uow.session.scalars(select(Order)).one()
         uow.session.expunge_all()
         return order
+
+
+def test_the_pay_step_knows_when_the_order_was_paid_or_let_go_meanwhile(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    collar = seed_product(uow_factory, maker, "Maasai collar")
+    chat = new_chat("buyer")
+    hello(chat)
+    open_card(chat, collar)
+    for answer in ("Buy now", "Anna Schmidt", "Hauptstr. 1, Berlin", "DE", "Place order"):
+        chat.send(answer)
+    code = _only_order(uow_factory).code
+    with uow_factory() as uow:  # she paid on the provider's page, outside the chat
+        DemoPayments(BASE_URL).confirm(uow.session, code, datetime.now(UTC))
+        uow.commit()
+    assert (
+        chat.send("did it work?")[-1] == f"Order {code} is already paid. Thank you!\n1. My orders"
+    )
+
+
+def test_the_pay_step_says_when_the_order_expired_meanwhile(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    collar = seed_product(uow_factory, maker, "Maasai collar")
+    chat = new_chat("buyer")
+    hello(chat)
+    open_card(chat, collar)
+    for answer in ("Buy now", "Anna Schmidt", "Hauptstr. 1, Berlin", "DE", "Place order"):
+        chat.send(answer)
+    code = _only_order(uow_factory).code
+    with uow_factory() as uow:
+        orders.expire_due_orders(uow.session, datetime.now(UTC) + timedelta(days=1))
+        uow.commit()
+    answers = chat.send("hello?")
+    assert answers[0] == f"Order {code} is no longer waiting for payment."
+    assert answers[1].startswith("What would you like to do?")
