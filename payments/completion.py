@@ -17,13 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conversations.notify import orders as order_notices
 from store.errors import NotFound
 from store.models import LedgerTransaction, Order, OrderStatus, PaymentEvent
 from store.money import Money
+from store.savepoints import add_unless_taken
 from store.services import ledger, orders
 from store.services.orders import PaymentForClosedOrder, PaymentRefConflict
 
@@ -62,11 +62,7 @@ def complete_payment(
         payload=dict(payload or {}),
         received_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(event)
-            session.flush()
-    except IntegrityError:
+    if not add_unless_taken(session, event):
         return CompletionResult(order, newly_paid=False, duplicate=True)
 
     order = orders.lock_order(session, order.id)

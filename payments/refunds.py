@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conversations.notify import payments as payment_notices
@@ -34,6 +33,7 @@ from payments.completion import CANCEL_REFUND_KEY
 from store.errors import NotFound, StoreError
 from store.models import LedgerEntry, LedgerTransaction, Order, OrderStatus, PaymentEvent
 from store.money import Money
+from store.savepoints import add_unless_taken
 from store.services import ledger, orders, payment_events
 from store.uow import UnitOfWorkFactory
 
@@ -106,14 +106,10 @@ def request_refund(
         },
         received_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
+    if not add_unless_taken(session, row):
         known = find_request(session, event_id)
         if known is None:
-            raise
+            raise LookupError(f"refund request {event_id!r} clashed but is not found")
         return known
     return row
 

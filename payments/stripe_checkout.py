@@ -17,20 +17,19 @@ from ISO 4217 (ISK, HUF, TWD, UGX) we refuse rather than charge a wrong amount.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from payments.port import Checkout
 from store.errors import StoreError
 from store.media.storage import media_url
 from store.models import Order, OrderStatus, PaymentEvent, ProductPhoto
+from store.savepoints import add_unless_taken
 from store.services import payment_events
 
 PROVIDER = "stripe"
@@ -245,6 +244,4 @@ def _record_checkout(session: Session, order: Order, checkout: Checkout, now: da
         processed_at=now,
     )
     # A double tap may have recorded the same session (same idempotency key) first: it stands.
-    with contextlib.suppress(IntegrityError), session.begin_nested():
-        session.add(row)
-        session.flush()
+    add_unless_taken(session, row)

@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conversations.notify import orders as notify_orders
@@ -37,6 +36,7 @@ from payments.stripe_checkout import PROVIDER, StripePayments, checkout_event_id
 from store.errors import NotFound
 from store.models import Order, OrderStatus, PaymentEvent
 from store.money import Money
+from store.savepoints import add_unless_taken
 from store.services import ledger, payment_events
 from store.services.shipping import InvalidShipping, ShippingDetails
 from store.uow import UnitOfWorkFactory
@@ -57,13 +57,7 @@ def record_event(session: Session, event: Mapping[str, Any], now: datetime) -> i
         payload=dict(event),
         received_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return None
-    return row.id
+    return row.id if add_unless_taken(session, row) else None
 
 
 def process_event(
@@ -176,11 +170,7 @@ def _apply_refund(session: Session, order: Order, refund: Mapping[str, Any], now
         received_at=now,
         processed_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(marker)
-            session.flush()
-    except IntegrityError:
+    if not add_unless_taken(session, marker):
         return  # this refund is in the ledger already
     if not refunds.sale_recorded(session, order):
         return

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from store.errors import CurrencyMismatch, NotFound, PermissionDenied, StoreError
@@ -33,6 +32,7 @@ from store.models import (
     User,
 )
 from store.money import Money
+from store.savepoints import add_unless_taken
 
 PLATFORM_FEES = "platform:fees"
 FX = "fx:conversion"
@@ -187,15 +187,11 @@ def post(
         LedgerEntry(account=account, currency=currency, amount_minor=amount)
         for account, currency, amount in lines
     ]
-    try:
-        with session.begin_nested():
-            session.add(transaction)
-            session.flush()
-    except IntegrityError:
+    if not add_unless_taken(session, transaction):
         # A concurrent unit of work posted the same key first; its transaction stands.
         existing = _transaction_by_key(session, idempotency_key)
         if existing is None:
-            raise
+            raise LookupError(f"ledger key {idempotency_key!r} clashed but is not found")
         return existing
     return transaction
 
@@ -407,14 +403,10 @@ def record_payout(
         recorded_by_user_id=recorded_by_user_id,
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(payout)
-            session.flush()
-    except IntegrityError:
+    if not add_unless_taken(session, payout):
         known = _payout_by_reference(session, reference)
         if known is None:
-            raise
+            raise LookupError(f"payout {reference!r} clashed but is not found")
         return _same_payout(known, artisan_id, amount, reference)
 
     from_seller = min(amount.amount, max(as_seller.amount, 0))
