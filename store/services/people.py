@@ -27,6 +27,7 @@ from store.models import (
     User,
     UserRole,
 )
+from store.savepoints import add_unless_taken
 from store.services import referrals
 from store.services.account_merge import AccountConflict as AccountConflict
 from store.services.account_merge import merge_users, user_with_phone
@@ -336,15 +337,11 @@ def _insert_with_unique_slug(
 ) -> Artisan:
     for _ in range(_SLUG_ATTEMPTS):
         artisan = build(_free_slug(session, base))
-        try:
-            with session.begin_nested():
-                session.add(artisan)
-                session.flush()
+        if add_unless_taken(session, artisan):
             return artisan
-        except IntegrityError:
-            taken = session.scalar(select(Artisan.id).where(Artisan.user_id == user_id))
-            if taken is not None:
-                raise AlreadyRegistered(user_id, taken) from None
+        taken = session.scalar(select(Artisan.id).where(Artisan.user_id == user_id))
+        if taken is not None:
+            raise AlreadyRegistered(user_id, taken)
     raise StoreError(f"no free shop slug for {base!r}")
 
 

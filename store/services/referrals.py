@@ -14,7 +14,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound, StoreError
@@ -30,6 +29,7 @@ from store.models import (
     User,
     UserRole,
 )
+from store.savepoints import add_unless_taken
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
@@ -136,13 +136,9 @@ def create_code(session: Session, mentor_artisan_id: int) -> ReferralCode:
         raise NotAMentor(mentor_artisan_id)
     for _ in range(_CODE_ATTEMPTS):
         code = ReferralCode(code=generate_code(), mentor_id=mentor.id, active=True)
-        try:
-            with session.begin_nested():
-                session.add(code)
-                session.flush()
+        if add_unless_taken(session, code):
             return code
-        except IntegrityError:
-            continue  # taken: 31^6 ≈ 887 million codes, so a retry almost always wins
+        # Taken: 31^6 ≈ 887 million codes, so a retry almost always wins.
     raise StoreError("could not find a free referral code")
 
 
