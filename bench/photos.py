@@ -9,6 +9,11 @@ with one line of JSON holding the figures.
 The naive path is what one writes first: open, `exif_transpose`, LANCZOS resize of the full
 image to each size, save. It uses the same JPEG settings as the pipeline (quality 82,
 progressive, optimised), so the comparison measures decoding and resizing, not encoding.
+
+The pipeline spreads one photo over two threads where Pillow releases the GIL (resizing,
+encoding into a file descriptor), so its CPU time is larger than its wall time; the goal is the
+wall time a person waits for on an idle machine. Run it on a quiet machine: other processes
+competing for the two cores lengthen the wall time of the pipeline most.
 """
 
 from __future__ import annotations
@@ -31,14 +36,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from store.media.pipeline import (
-    DEFAULT_OUTPUT,
-    SIZES,
-    JpegOutput,
-    ProcessedPhoto,
-    fit_within,
-    process_photo,
-)
+from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput
+from store.media.pipeline import SIZES, ProcessedPhoto, fit_within, process_photo
 
 GOAL_MS = 120.0
 GOAL_RATIO = 2.5
@@ -104,11 +103,7 @@ VARIANTS: dict[str, Callable[[bytes], object]] = {
 
 
 def time_variants(data: bytes, iterations: int) -> tuple[dict[str, float], dict[str, float]]:
-    """Median wall and CPU milliseconds per variant.
-
-    Every variant is single-threaded, so its CPU time is what its wall time would be on an
-    idle machine; on a shared one (other test runs) the wall time also counts waiting.
-    """
+    """Median wall and CPU milliseconds per variant (CPU summed over the process's threads)."""
     for run in VARIANTS.values():  # warm up: imports, plugin registration, caches
         run(data)
     wall: dict[str, list[float]] = {name: [] for name in VARIANTS}
@@ -189,7 +184,6 @@ def main() -> None:
     print(f"naive / pipeline: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
     goals = {
         "median_ms_wall": wall["pipeline"] <= GOAL_MS,
-        "median_ms_cpu": cpu["pipeline"] <= GOAL_MS,
         "ratio": ratio >= GOAL_RATIO,
         "peak_mb": peaks["pipeline"] <= GOAL_PEAK_MB,
     }

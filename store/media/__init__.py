@@ -3,11 +3,10 @@
 from store.media.advice import Advice
 from store.media.errors import PhotoError, PhotoErrorCode
 from store.media.hashing import hamming_distance, is_near_duplicate
+from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput
 from store.media.pipeline import (
     DEFAULT_LIMITS,
-    DEFAULT_OUTPUT,
     SIZES,
-    JpegOutput,
     PhotoLimits,
     ProcessedPhoto,
     Rendition,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -21,6 +22,7 @@ from store.media.advice import Advice, advise
 from store.media.errors import PhotoError, PhotoErrorCode
 from store.media.formats import classify_unopenable
 from store.media.hashing import content_address, dhash
+from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput, encode_jpeg
 
 pillow_heif.register_heif_opener()
 
@@ -39,8 +41,6 @@ LARGEST_SIDE: Final = SIZES[0][1]
 # sharpness to show. reducing_gap=1 first reduces by any whole factor, cheaper still.
 _RESAMPLE: Final = Image.Resampling.BOX
 _REDUCING_GAP: Final = 1.0
-
-_FALLBACK_QUALITIES: Final = (72, 62, 50, 40, 30)
 
 _ORIENTATION_TRANSPOSE: Final[Mapping[int, tuple[Image.Transpose, ...]]] = {
     2: (Image.Transpose.FLIP_LEFT_RIGHT,),
@@ -65,18 +65,7 @@ class PhotoLimits:
     min_side: int = 500
 
 
-@dataclass(frozen=True, slots=True)
-class JpegOutput:
-    quality: int = 82
-    # Progressive costs about 35 ms per photo over baseline on a slow CPU (bench/photos.py)
-    # and lets a buyer on a slow connection see the whole picture early.
-    progressive: bool = True
-    # WhatsApp's image limit; Telegram's (10 MB) is looser.
-    max_bytes: int = 5 * 1024 * 1024
-
-
 DEFAULT_LIMITS: Final = PhotoLimits()
-DEFAULT_OUTPUT: Final = JpegOutput()
 
 
 class Rendition(NamedTuple):
@@ -123,7 +112,7 @@ def process_photo(
     if refused is not None:
         return refused
     upright = image.size if orientation < 5 else (image.height, image.width)
-    decoded = _decode(image)
+    decoded = _decode(data, image)
     if isinstance(decoded, PhotoError):
         return decoded
     icc = image.info.get("icc_profile")
@@ -164,8 +153,17 @@ def _check_header(image: Image.Image, limits: PhotoLimits) -> PhotoError | None:
     return None
 
 
-def _decode(image: Image.Image) -> Image.Image | PhotoError:
-    """Decode the first frame as RGB, reduced early when the format allows it."""
+def _decode(data: bytes, image: Image.Image) -> Image.Image | PhotoError:
+    """Decode the first frame as RGB (or YCbCr, for a colour JPEG), reduced early when the
+    format allows it."""
+    if image.format in _JPEG_FORMATS and image.mode == "RGB":
+        decoded = _decode_jpeg_in_ycbcr(image)
+        if decoded is not None:
+            return decoded
+        reopened = _open(data)  # a JPEG coded in RGB: libjpeg cannot hand it over as YCbCr
+        if isinstance(reopened, PhotoError):
+            return reopened
+        image = reopened[0]
     if image.format in _JPEG_FORMATS and max(image.size) > LARGEST_SIDE:
         # The target is in the stored (not upright) axes: draft compares axis by axis.
         image.draft("RGB", fit_within(image.size, LARGEST_SIDE))
@@ -177,6 +175,18 @@ def _decode(image: Image.Image) -> Image.Image | PhotoError:
         return to_rgb(image)
     except Exception as exc:  # e.g. a palette whose data ends early
         return PhotoError(PhotoErrorCode.TRUNCATED, str(exc)[:200])
+
+
+def _decode_jpeg_in_ycbcr(image: Image.Image) -> Image.Image | None:
+    """JPEG stores colour as YCbCr: keeping it saves a conversion on decoding and another on
+    encoding (about 10 ms for a 12 MP photo). None when this JPEG does not decode that way."""
+    reduced = fit_within(image.size, LARGEST_SIDE) if max(image.size) > LARGEST_SIDE else None
+    image.draft("YCbCr", reduced)
+    try:
+        image.load()
+    except Exception:  # truncated, or coded in RGB: the RGB decode decides which
+        return None
+    return image if image.mode == "YCbCr" else None
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -220,35 +230,64 @@ def _render(
 ) -> ProcessedPhoto:
     # Every target comes from the original size, so rounding does not compound down the chain.
     targets = {name: fit_within(size, long_side) for name, long_side in SIZES}
-    large_name = SIZES[0][0]
+    (large_name, _), (medium_name, _), (thumb_name, _) = SIZES
     large_target = targets[large_name]
     stored_target = large_target if orientation < 5 else large_target[::-1]
 
-    large = _resize(decoded, stored_target)
-    for method in _ORIENTATION_TRANSPOSE.get(orientation, ()):
-        large = large.transpose(method)
-    large = _to_srgb(large, icc)
-    # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
-    large.info.clear()
+    # A second thread takes half the work where Pillow lets go of the GIL (resizing and
+    # encoding into a file descriptor), so a photo uses two cores.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo") as helper:
+        large = resize_in_halves(decoded, stored_target, helper)
+        for method in _ORIENTATION_TRANSPOSE.get(orientation, ()):
+            large = large.transpose(method)
+        large = _to_srgb(large, icc)
+        # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
+        large.info.clear()
+        large_jpeg = helper.submit(encode_jpeg, large, output)
 
-    images = {large_name: large}
-    previous = large
-    for name, _ in SIZES[1:]:
-        previous = _resize(previous, targets[name])
-        images[name] = previous
-
-    sizes = {
-        name: Rendition(im.width, im.height, encode_jpeg(im, output)) for name, im in images.items()
-    }
-    thumb = images[SIZES[-1][0]]
+        medium = _resize(large, targets[medium_name])
+        thumb = _resize(medium, targets[thumb_name])
+        sizes = {
+            name: Rendition(image.width, image.height, encode_jpeg(image, output))
+            for name, image in ((medium_name, medium), (thumb_name, thumb))
+        }
+        phash = dhash(thumb)
+        advice = advise(medium, size)
+        sizes = {large_name: Rendition(large.width, large.height, large_jpeg.result()), **sizes}
     return ProcessedPhoto(
         width=size[0],
         height=size[1],
         sizes=sizes,
         sha256=content_address(sizes[large_name].jpeg),
-        phash=dhash(thumb),
-        advice=advise(images[SIZES[1][0]], size),
+        phash=phash,
+        advice=advice,
     )
+
+
+def resize_in_halves(image: Image.Image, size: tuple[int, int], helper: Executor) -> Image.Image:
+    """`_resize`, with the bottom half of the output computed by `helper` at the same time.
+
+    Each half is resized from its own box of the source; the filter still reads source rows
+    across the seam, so the result matches a single resize.
+    """
+    width, height = size
+    if image.size == size or height < 2:
+        return image
+    split = height // 2
+    seam = split * image.height / height
+    resize: Callable[..., Image.Image] = image.resize
+    bottom = helper.submit(
+        resize,
+        (width, height - split),
+        _RESAMPLE,
+        (0, seam, image.width, image.height),
+        _REDUCING_GAP,
+    )
+    top = resize((width, split), _RESAMPLE, (0, 0, image.width, seam), _REDUCING_GAP)
+    result = Image.new(image.mode, size)
+    result.paste(top, (0, 0))
+    result.paste(bottom.result(), (0, split))
+    return result
 
 
 def _to_srgb(image: Image.Image, icc: object) -> Image.Image:
@@ -259,7 +298,8 @@ def _to_srgb(image: Image.Image, icc: object) -> Image.Image:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         if profile.profile.xcolor_space != "RGB " or "srgb" in _description(profile):
             return image
-        converted = ImageCms.profileToProfile(image, profile, _SRGB, outputMode="RGB")
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        converted = ImageCms.profileToProfile(rgb, profile, _SRGB, outputMode="RGB")
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image  # an unreadable profile: the pixels are most likely sRGB anyway
     return converted if converted is not None else image
@@ -267,16 +307,3 @@ def _to_srgb(image: Image.Image, icc: object) -> Image.Image:
 
 def _description(profile: ImageCms.ImageCmsProfile) -> str:
     return (profile.profile.profile_description or "").lower()
-
-
-def encode_jpeg(image: Image.Image, output: JpegOutput = DEFAULT_OUTPUT) -> bytes:
-    """A JPEG without any metadata, at the best quality that fits `output.max_bytes`."""
-    qualities = [output.quality, *(q for q in _FALLBACK_QUALITIES if q < output.quality)]
-    data = b""
-    for quality in qualities:
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=output.progressive)
-        data = buffer.getvalue()
-        if len(data) <= output.max_bytes:
-            break
-    return data

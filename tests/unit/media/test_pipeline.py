@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageOps
 from PIL.JpegImagePlugin import JpegImageFile
 
 from store.media import (
@@ -22,7 +23,8 @@ from store.media import (
     process_photo,
 )
 from store.media.hashing import dhash, hamming_distance
-from store.media.pipeline import fit_within
+from store.media.jpeg import encode_jpeg
+from store.media.pipeline import fit_within, resize_in_halves
 from tests.unit.media.images import (
     BLUE,
     GREEN,
@@ -520,3 +522,73 @@ def test_blurry_photo() -> None:
 
 def test_small_photo() -> None:
     assert advice_for(textured(1000, 700)) == (Advice.SMALL,)
+
+
+# --- decoding in JPEG's own colour space, and two threads -----------------------------------
+
+
+def test_a_jpeg_coded_in_rgb_is_decoded_too() -> None:
+    # keep_rgb writes an Adobe marker saying "RGB": libjpeg cannot hand that over as YCbCr,
+    # so the pipeline decodes it the ordinary way.
+    data = encode(quadrants(2400, 1600), "JPEG", quality=92, keep_rgb=True)
+    assert Image.open(io.BytesIO(data)).info.get("adobe_transform") == 0
+
+    large = open_rendition(ok(process_photo(data)).sizes["large"])
+
+    assert large.size == (1600, 1067)
+    assert_upright_quadrants(large)
+
+
+def test_colour_jpegs_keep_their_colours_through_ycbcr() -> None:
+    data = encode(quadrants(2400, 1600), "JPEG", quality=95)
+
+    photo = ok(process_photo(data))
+
+    for name in ("large", "medium", "thumb"):
+        rendition = open_rendition(photo.sizes[name])
+        assert rendition.mode == "RGB"
+        assert_upright_quadrants(rendition)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "YCbCr"])
+@pytest.mark.parametrize(
+    ("source", "target"), [((2000, 1500), (1600, 1200)), ((901, 3001), (480, 1599))]
+)
+def test_resizing_in_two_halves_matches_one_resize(
+    mode: str, source: tuple[int, int], target: tuple[int, int]
+) -> None:
+    image = textured(*source).convert(mode)
+    whole = image.resize(target, Image.Resampling.BOX, reducing_gap=1.0)
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        halves = resize_in_halves(image, target, helper)
+
+    assert halves.size == whole.size
+    assert halves.mode == mode
+    for ours, pillows in zip(halves.split(), whole.split(), strict=True):
+        histogram = ImageChops.difference(ours, pillows).histogram()
+        assert max(level for level, count in enumerate(histogram) if count) <= 1  # seam rounding
+
+
+def test_encoding_from_ycbcr_gives_an_ordinary_metadata_free_jpeg() -> None:
+    image = quadrants(800, 600).convert("YCbCr")
+
+    data = encode_jpeg(image)
+
+    decoded = Image.open(io.BytesIO(data))
+    assert decoded.format == "JPEG"
+    assert decoded.mode == "RGB"
+    assert_upright_quadrants(decoded)
+    assert not decoded.getexif()
+    assert "icc_profile" not in decoded.info
+
+
+def test_encoding_works_where_memory_files_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(name: str, flags: int = 0) -> int:
+        raise OSError("memfd_create blocked by the sandbox")
+
+    monkeypatch.setattr("store.media.jpeg.os.memfd_create", refuse)
+
+    decoded = Image.open(io.BytesIO(encode_jpeg(quadrants(800, 600))))
+
+    assert_upright_quadrants(decoded)
