@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final, NamedTuple
@@ -237,10 +237,8 @@ def _render(
     # A second thread takes half the work where Pillow lets go of the GIL (resizing and
     # encoding into a file descriptor), so a photo uses two cores.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo") as helper:
-        large = resize_in_halves(decoded, stored_target, helper)
-        for method in _ORIENTATION_TRANSPOSE.get(orientation, ()):
-            large = large.transpose(method)
-        large = _to_srgb(large, icc)
+        turns = _ORIENTATION_TRANSPOSE.get(orientation, ())
+        large = _to_srgb(upright_in_halves(decoded, stored_target, turns, helper), icc)
         # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
         large.info.clear()
         large_jpeg = helper.submit(encode_jpeg, large, output)
@@ -264,30 +262,94 @@ def _render(
     )
 
 
-def resize_in_halves(image: Image.Image, size: tuple[int, int], helper: Executor) -> Image.Image:
-    """`_resize`, with the bottom half of the output computed by `helper` at the same time.
+def upright_in_halves(
+    image: Image.Image,
+    size: tuple[int, int],
+    turns: Sequence[Image.Transpose],
+    helper: Executor,
+) -> Image.Image:
+    """`image` resized to `size` (its own axes), then turned upright by `turns`: the top half
+    here and the bottom half on `helper` at the same time.
 
     Each half is resized from its own box of the source; the filter still reads source rows
-    across the seam, so the result matches a single resize.
+    across the seam, so the result matches one resize of the whole.
     """
     width, height = size
-    if image.size == size or height < 2:
-        return image
+    if height < 2:  # too thin to share
+        return _turn(_resize(image, size), turns)
     split = height // 2
     seam = split * image.height / height
-    resize: Callable[..., Image.Image] = image.resize
-    bottom = helper.submit(
-        resize,
-        (width, height - split),
-        _RESAMPLE,
-        (0, seam, image.width, image.height),
-        _REDUCING_GAP,
-    )
-    top = resize((width, split), _RESAMPLE, (0, 0, image.width, seam), _REDUCING_GAP)
-    result = Image.new(image.mode, size)
-    result.paste(top, (0, 0))
-    result.paste(bottom.result(), (0, split))
+
+    def half(
+        box: tuple[int, int, int, int], source: tuple[float, float, float, float]
+    ) -> Image.Image:
+        left, top, right, bottom = box
+        if image.size == size:
+            part = image.crop(box)
+        else:
+            part = image.resize((right - left, bottom - top), _RESAMPLE, source, _REDUCING_GAP)
+        return _turn(part, turns)
+
+    boxes = [(0, 0, width, split), (0, split, width, height)]
+    sources = [
+        (0.0, 0.0, float(image.width), seam),
+        (0.0, seam, float(image.width), float(image.height)),
+    ]
+    bottom = helper.submit(half, boxes[1], sources[1])
+    parts = [half(boxes[0], sources[0]), bottom.result()]
+
+    canvas = size
+    for turn in turns:
+        boxes = [_turned_box(box, canvas, turn) for box in boxes]
+        canvas = _turned_size(canvas, turn)
+    result = Image.new(image.mode, canvas)
+    for part, box in zip(parts, boxes, strict=True):
+        result.paste(part, box[:2])
     return result
+
+
+def _turn(image: Image.Image, turns: Sequence[Image.Transpose]) -> Image.Image:
+    for turn in turns:
+        image = image.transpose(turn)
+    return image
+
+
+def _turned_size(size: tuple[int, int], turn: Image.Transpose) -> tuple[int, int]:
+    return size[::-1] if turn in _SWAPS_AXES else size
+
+
+_SWAPS_AXES: Final = frozenset(
+    {
+        Image.Transpose.ROTATE_90,
+        Image.Transpose.ROTATE_270,
+        Image.Transpose.TRANSPOSE,
+        Image.Transpose.TRANSVERSE,
+    }
+)
+
+
+def _turned_box(
+    box: tuple[int, int, int, int], size: tuple[int, int], turn: Image.Transpose
+) -> tuple[int, int, int, int]:
+    """Where the pixels of `box`, in an image of `size`, land after `turn`."""
+    x0, y0, x1, y1 = box
+    width, height = size
+    match turn:
+        case Image.Transpose.FLIP_LEFT_RIGHT:
+            return width - x1, y0, width - x0, y1
+        case Image.Transpose.FLIP_TOP_BOTTOM:
+            return x0, height - y1, x1, height - y0
+        case Image.Transpose.ROTATE_180:
+            return width - x1, height - y1, width - x0, height - y0
+        case Image.Transpose.ROTATE_90:  # counter-clockwise
+            return y0, width - x1, y1, width - x0
+        case Image.Transpose.ROTATE_270:
+            return height - y1, x0, height - y0, x1
+        case Image.Transpose.TRANSPOSE:
+            return y0, x0, y1, x1
+        case Image.Transpose.TRANSVERSE:
+            return height - y1, width - x1, height - y0, width - x0
+    raise ValueError(turn)
 
 
 def _to_srgb(image: Image.Image, icc: object) -> Image.Image:

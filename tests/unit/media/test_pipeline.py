@@ -24,7 +24,7 @@ from store.media import (
 )
 from store.media.hashing import dhash, hamming_distance
 from store.media.jpeg import encode_jpeg
-from store.media.pipeline import fit_within, resize_in_halves
+from store.media.pipeline import fit_within, upright_in_halves
 from tests.unit.media.images import (
     BLUE,
     GREEN,
@@ -550,6 +550,17 @@ def test_colour_jpegs_keep_their_colours_through_ycbcr() -> None:
         assert_upright_quadrants(rendition)
 
 
+def same_within_one(ours: Image.Image, expected: Image.Image) -> bool:
+    """Equal size and mode, each sample within 1 of the other's (rounding at the seam)."""
+    if (ours.size, ours.mode) != (expected.size, expected.mode):
+        return False
+    for mine, theirs in zip(ours.split(), expected.split(), strict=True):
+        histogram = ImageChops.difference(mine, theirs).histogram()
+        if max(level for level, count in enumerate(histogram) if count) > 1:
+            return False
+    return True
+
+
 @pytest.mark.parametrize("mode", ["RGB", "YCbCr"])
 @pytest.mark.parametrize(
     ("source", "target"), [((2000, 1500), (1600, 1200)), ((901, 3001), (480, 1599))]
@@ -561,13 +572,32 @@ def test_resizing_in_two_halves_matches_one_resize(
     whole = image.resize(target, Image.Resampling.BOX, reducing_gap=1.0)
 
     with ThreadPoolExecutor(max_workers=1) as helper:
-        halves = resize_in_halves(image, target, helper)
+        halves = upright_in_halves(image, target, (), helper)
 
-    assert halves.size == whole.size
-    assert halves.mode == mode
-    for ours, pillows in zip(halves.split(), whole.split(), strict=True):
-        histogram = ImageChops.difference(ours, pillows).histogram()
-        assert max(level for level, count in enumerate(histogram) if count) <= 1  # seam rounding
+    assert same_within_one(halves, whole)
+
+
+@pytest.mark.parametrize("turn", list(Image.Transpose))
+@pytest.mark.parametrize("target", [(320, 241), (400, 301)])
+def test_halves_turned_land_where_one_turn_puts_them(
+    turn: Image.Transpose, target: tuple[int, int]
+) -> None:
+    image = textured(400, 301)
+    whole = image.resize(target, Image.Resampling.BOX, reducing_gap=1.0).transpose(turn)
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        halves = upright_in_halves(image, target, (turn,), helper)
+
+    assert same_within_one(halves, whole)
+
+
+def test_a_photo_too_thin_to_halve_is_still_turned() -> None:
+    image = textured(1600, 1)
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        turned = upright_in_halves(image, (1600, 1), (Image.Transpose.ROTATE_90,), helper)
+
+    assert turned.tobytes() == image.transpose(Image.Transpose.ROTATE_90).tobytes()
 
 
 def test_encoding_from_ycbcr_gives_an_ordinary_metadata_free_jpeg() -> None:
