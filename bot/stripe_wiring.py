@@ -1,12 +1,10 @@
 """Stripe, wired from the settings: the client (honouring STRIPE_API_BASE_URL, so tests and
 proxies can stand in for api.stripe.com), the payment provider, the webhook and return pages.
+The refunds that cancellations write down go out from the scheduler (`send_stripe_refunds`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,11 +14,8 @@ from starlette.routing import BaseRoute
 from bot.container import Container
 from handlers.stripe.webhook import stripe_webhook_routes
 from handlers.web.checkout_pages import checkout_page_routes
-from payments.refunds import issue_due_refunds
 from payments.stripe_checkout import StripePayments
 from store.models.types import utcnow
-
-logger = logging.getLogger(__name__)
 
 
 def stripe_payments(container: Container) -> StripePayments | None:
@@ -49,33 +44,3 @@ def stripe_routes(
         *stripe_webhook_routes(container.uow_factory, payments, secret, clock),
         *checkout_page_routes(getattr(settings, "telegram_bot_username", ""), whatsapp),
     ]
-
-
-REFUND_INTERVAL_SECONDS = 60.0
-
-
-async def run_stripe_refunds(
-    container: Container,
-    stop: asyncio.Event,
-    *,
-    interval: float = REFUND_INTERVAL_SECONDS,
-    clock: Callable[[], datetime] = utcnow,
-) -> None:
-    """For `soko run`: send the refunds written down (a buyer cancelled a paid order in the
-    chat, a late payment for a sold piece) every `interval` seconds until `stop` is set."""
-    payments = stripe_payments(container)
-    if payments is None:
-        return
-    while True:
-        try:
-            sent = await asyncio.to_thread(
-                issue_due_refunds, container.uow_factory, payments, clock()
-            )
-            if sent:
-                logger.info("stripe: %s refund(s) sent", sent)
-        except Exception:  # the refunds stay written down; the next pass tries again
-            logger.exception("stripe refunds pass failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        if stop.is_set():
-            return

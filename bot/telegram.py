@@ -87,7 +87,8 @@ def telegram_routes(
     """`POST /webhooks/telegram` when the bot runs in webhook mode (else no route).
 
     Web workers (`soko web`, any number) record and handle updates; replies go out through
-    the sender of the one `soko run` process in webhook mode (`run_telegram`).
+    the sender of the one `soko run` process in webhook mode (`run_telegram`), or through
+    `soko scheduler`'s `deliver_outbox` job.
     """
     settings = container.settings
     if not telegram_configured(container) or settings.telegram_mode is not TelegramMode.WEBHOOK:

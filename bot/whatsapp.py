@@ -1,16 +1,15 @@
-"""Wiring the WhatsApp channel (Twilio): webhooks, photo downloads, delivery, the sweep.
+"""Wiring the WhatsApp channel (Twilio): webhooks, photo downloads, delivery.
 
 On when both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set. `soko web` mounts the routes
-(`whatsapp_routes`); `soko run` also starts the delivery and sweep threads
-(`start_whatsapp_delivery`), which N web workers leave to one process.
+(`whatsapp_routes`); `soko run` also starts the delivery thread (`start_whatsapp_delivery`),
+which N web workers leave to one process (`soko scheduler` delivers then). The sweep of
+messages a crash left behind is the scheduler's `sweep_inbox` job.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.routing import BaseRoute
@@ -25,10 +24,6 @@ from handlers.whatsapp.processing import WhatsAppProcessor
 from handlers.whatsapp.templates import TemplateSids
 from handlers.whatsapp.twilio_http import make_client
 from handlers.whatsapp.webhook import STATUS_PATH, TwilioSignature, WhatsAppWebhooks
-
-logger = logging.getLogger(__name__)
-
-SWEEP_SECONDS = 60.0
 
 
 @dataclass
@@ -92,44 +87,24 @@ def whatsapp_routes(container: Container) -> list[BaseRoute]:
     return build_whatsapp(container).webhooks.routes()
 
 
-def start_whatsapp_delivery(
-    channel: WhatsAppChannel, stop: threading.Event, *, sweep_seconds: float = SWEEP_SECONDS
-) -> list[threading.Thread]:
-    """Start delivering the outbox and sweeping left-over messages until `stop` is set."""
-    threads = [
-        threading.Thread(
-            target=channel.delivery.run, args=(stop,), name="whatsapp-delivery", daemon=True
-        ),
-        threading.Thread(
-            target=_every,
-            args=(stop, sweep_seconds, channel.processor.sweep),
-            name="whatsapp-sweep",
-            daemon=True,
-        ),
-    ]
-    for thread in threads:
-        thread.start()
-    channel.threads.extend(threads)
-    return threads
+def start_whatsapp_delivery(channel: WhatsAppChannel, stop: threading.Event) -> threading.Thread:
+    """Start delivering the outbox until `stop` is set. (Messages a crash left unhandled are
+    swept by the scheduler's `sweep_inbox` job.)"""
+    thread = threading.Thread(
+        target=channel.delivery.run, args=(stop,), name="whatsapp-delivery", daemon=True
+    )
+    thread.start()
+    channel.threads.append(thread)
+    return thread
 
 
-async def run_whatsapp(container: Container, stop: asyncio.Event) -> None:
-    """For `soko run`: deliver and sweep in threads until `stop` is set."""
-    channel = build_whatsapp(container)
+async def run_whatsapp(channel: WhatsAppChannel, stop: asyncio.Event) -> None:
+    """For `soko run`: deliver in a thread until `stop` is set."""
     stopping = threading.Event()
-    threads = start_whatsapp_delivery(channel, stopping)
+    thread = start_whatsapp_delivery(channel, stopping)
     try:
         await stop.wait()
     finally:
         stopping.set()
-        for thread in threads:
-            await asyncio.to_thread(thread.join, 10)
+        await asyncio.to_thread(thread.join, 10)
         channel.close()
-
-
-def _every(stop: threading.Event, seconds: float, job: Callable[[], object]) -> None:
-    while not stop.wait(seconds):
-        try:
-            job()
-        except Exception:  # keep sweeping; the next pass tries again
-            logger.exception("whatsapp sweep failed")

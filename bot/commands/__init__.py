@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import admin, chat, db, demo, photo, run, web, whatsapp
+from bot.commands import admin, chat, db, demo, photo, run, scheduler, web, whatsapp
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (admin, chat, db, demo, photo, run, web, whatsapp)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    admin,
+    chat,
+    db,
+    demo,
+    photo,
+    run,
+    scheduler,
+    web,
+    whatsapp,
+)

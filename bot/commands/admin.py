@@ -5,6 +5,7 @@
     soko admin payouts --record SLUG AMOUNT REF     record an M-Pesa payout (she is told in chat)
     soko admin refund CODE [--line N] [--amount X]  refund an order, or part of one line
     soko admin reconcile [--days N]                 repair what missed Stripe webhooks left
+    soko admin jobs                                 the scheduler's jobs and their next run
 
 Whoever runs a command acts as a community manager: ``--by PHONE`` (default: the first of
 ADMIN_PHONES), re-checked by the services.
@@ -18,12 +19,14 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.container import Container
+from bot.scheduler import stored_jobs
 from bot.settings import load_settings
 from bot.stripe_wiring import stripe_payments
 from conversations.notify import payments as payment_notices
@@ -39,7 +42,7 @@ from store.services.people import normalize_phone
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "admin", help="community managers: payouts, refunds, reconcile"
+        "admin", help="community managers: payouts, refunds, reconcile, scheduled jobs"
     )
     actions = parser.add_subparsers(dest="admin_action", required=True, metavar="ACTION")
 
@@ -60,6 +63,9 @@ def register(subparsers: Any) -> None:
     rec = actions.add_parser("reconcile", help="compare Stripe with the database and repair")
     rec.add_argument("--days", type=int, default=3, help="look back this many days")
     rec.set_defaults(handler=lambda args: _run(_reconcile, args))
+
+    jobs = actions.add_parser("jobs", help="the scheduler's jobs, triggers and next runs")
+    jobs.set_defaults(handler=lambda args: _run(_jobs, args))
 
 
 def _run(command: Any, args: argparse.Namespace) -> int:
@@ -214,3 +220,23 @@ def _money(text: str, currency: str) -> Money:
 def _plain(money: Money) -> str:
     """For operators and their spreadsheets: "1500.00 KES"."""
     return f"{money.to_decimal()} {money.currency}"
+
+
+# --- scheduled jobs -----------------------------------------------------------------------
+
+
+def _jobs(container: Container, args: argparse.Namespace, out: TextIO) -> int:
+    zone = ZoneInfo(container.settings.artisan_timezone)
+    jobs = stored_jobs(container.engine, zone)
+    if not jobs:
+        print("no jobs scheduled yet: start `soko scheduler` (or `soko run`)", file=out)
+        return 0
+    print(f"{'job':<24} {'trigger':<44} next run ({zone.key} / UTC)", file=out)
+    for job in jobs:
+        if job.next_run is None:
+            when = "paused"
+        else:
+            local = job.next_run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M:%S")
+            when = f"{local} / {job.next_run.strftime('%H:%M:%S')} UTC"
+        print(f"{job.id:<24} {job.trigger:<44} {when}", file=out)
+    return 0

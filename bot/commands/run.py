@@ -1,6 +1,7 @@
 """`soko run`: everything in one process — the web app (webhooks, media, health), Telegram
-(lossless polling, or webhook mode when TELEGRAM_MODE=webhook), WhatsApp delivery, and sending
-Stripe refunds that cancellations wrote down."""
+(lossless polling, or webhook mode when TELEGRAM_MODE=webhook), WhatsApp delivery, and the
+scheduler (`bot/scheduler.py`: expiring unpaid orders, refunds, the inbox sweep, reminders,
+digests, nudges, draft clean-up, payout summaries)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,21 @@ from typing import Any
 import uvicorn
 
 from bot.container import Container
-from bot.housekeeping import run_order_expiry
 from bot.routes import channel_routes
+from bot.scheduler import run_scheduler
+from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
 from bot.settings import load_settings
-from bot.stripe_wiring import run_stripe_refunds, stripe_payments
 from bot.telegram import build_telegram, run_telegram, telegram_configured, telegram_routes
 from bot.web import create_app
-from bot.whatsapp import run_whatsapp, whatsapp_configured
+from bot.whatsapp import build_whatsapp, run_whatsapp, whatsapp_configured
+from bot.wiring import build_engine
 from handlers.telegram.app import keep_token_out_of_logs
 from handlers.telegram.webhook import WEBHOOK_PATH
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "run", help="run everything in one process: Telegram, webhooks, web app"
+        "run", help="run everything in one process: Telegram, webhooks, web app, scheduler"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -45,20 +47,26 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(container: Container, host: str, port: int) -> None:
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     routes = channel_routes(container)
     tasks = []
+    passes = []
     if telegram_configured(container):
         telegram = build_telegram(container)
         # The webhook route shares this process's channel, so handled updates wake its sender.
         routes = [r for r in routes if getattr(r, "path", "") != WEBHOOK_PATH]
         routes += telegram_routes(container, telegram)
         tasks.append(run_telegram(container, telegram, stop))
+        passes.append(telegram_passes(telegram, loop, deliver=False))
     if whatsapp_configured(container):  # its webhook routes are among channel_routes
-        tasks.append(run_whatsapp(container, stop))
-    if stripe_payments(container) is not None:
-        tasks.append(run_stripe_refunds(container, stop))
-    tasks.append(run_order_expiry(container, stop))
-    # The scheduler (APScheduler: nudges, digests, reminders) joins here when it is built.
+        whatsapp = build_whatsapp(container)
+        tasks.append(run_whatsapp(whatsapp, stop))
+        passes.append(whatsapp_passes(whatsapp, deliver=False))
+    if not passes:
+        passes.append(engine_sweep(lambda: build_engine(container)))
+    # Each channel's own sender delivers here (woken as replies are written), so the
+    # scheduler runs every job but `deliver_outbox`.
+    tasks.append(run_scheduler(container, stop, combine(*passes)))
     app = create_app(container, routes)
     # Access logs stay off: URLs can carry tokens; our own logs say what matters.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False))

@@ -3,26 +3,24 @@
 A business may write freely to a person for 24 hours after that person's last message; after
 that only approved templates go out. `Identity.last_inbound_at` records the last message (the
 engine touches it when it handles an update, and `reopen` below as soon as one is recorded).
+(The rule itself lives in `conversations.reach`, where jobs that write unasked check it too.)
 A message that may not go out is HELD, not lost: the next message from the person flips her
 held rows back to pending, in the order they were written.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from conversations.reach import whatsapp_window_open
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
-
-WINDOW = timedelta(hours=24)
-# Sending at 23:59:59 races Twilio's own clock; leave a little room.
-SAFETY_MARGIN = timedelta(minutes=2)
 
 
 def is_open(last_inbound_at: datetime | None, now: datetime) -> bool:
-    return last_inbound_at is not None and now < last_inbound_at + WINDOW - SAFETY_MARGIN
+    return whatsapp_window_open(last_inbound_at, now)
 
 
 def last_inbound_at(session: Session, phone: str) -> datetime | None:

@@ -42,8 +42,10 @@ from store.models.people import (
     User,
     UserRole,
 )
+from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
 
 __all__ = [
+    "SCHEDULER_JOBS_TABLE",
     "Artisan",
     "ArtisanStatus",
     "Base",
@@ -76,4 +78,5 @@ __all__ = [
     "TransactionKind",
     "User",
     "UserRole",
+    "scheduler_jobs",
 ]

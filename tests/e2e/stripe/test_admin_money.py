@@ -3,7 +3,6 @@ library and the fake Stripe API; plus the refund of a paid order the buyer cance
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from bot.cli import main
 from bot.container import Container
+from bot.scheduler import ChannelPasses, scheduled_jobs
 from bot.settings import Settings
-from bot.stripe_wiring import run_stripe_refunds
 from payments import refunds
 from payments.completion import refund_cancelled_order
 from payments.stripe_checkout import StripePayments
@@ -291,7 +290,7 @@ def test_reconcile_reports_an_unbalanced_transaction(
     assert f"unbalanced ledger transactions: {broken_id}" in capsys.readouterr().out
 
 
-def test_soko_run_sends_the_refund_of_a_cancelled_order_by_itself(
+def test_the_scheduler_sends_the_refund_of_a_cancelled_order_once(
     db: UnitOfWorkFactory,
     payments: StripePayments,
     fake_stripe: FakeStripe,
@@ -312,18 +311,10 @@ def test_soko_run_sends_the_refund_of_a_cancelled_order_by_itself(
         )
     )
 
-    async def one_pass() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(run_stripe_refunds(container, stop, interval=0.05))
-        for _ in range(200):  # at most ~10 s
-            if fake_stripe.refunds:
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        await task
-
     try:
-        asyncio.run(one_pass())
+        jobs = {job.id: job for job in scheduled_jobs(container, ChannelPasses())}
+        jobs["send_stripe_refunds"].run()
+        jobs["send_stripe_refunds"].run()  # the next minute: nothing more to send
     finally:
         container.close()
     assert len(fake_stripe.refunds) == 1

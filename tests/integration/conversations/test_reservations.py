@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from bot.container import Container
-from bot.housekeeping import run_order_expiry
+from bot.scheduler import ChannelPasses, scheduled_jobs
 from bot.settings import Settings
 from conversations.reservations import expire_unpaid_orders
 from store.models import Channel, Order, OrderStatus, OutboxMessage, Product
@@ -67,7 +66,7 @@ def test_an_unpaid_order_expires_once_and_the_buyer_is_told_in_her_language(
     assert message.startswith(f"Agizo {code} halikulipwa kwa wakati")
 
 
-def test_soko_run_expires_orders_by_itself(sqlite_engine: Engine, tmp_path: Path) -> None:
+def test_the_scheduler_expires_orders_every_minute(sqlite_engine: Engine, tmp_path: Path) -> None:
     container = Container(
         Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -76,26 +75,11 @@ def test_soko_run_expires_orders_by_itself(sqlite_engine: Engine, tmp_path: Path
         )
     )
     order_id, _, _ = place_unpaid(container.uow_factory, locale="en")
-
-    async def one_pass() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(
-            run_order_expiry(
-                container, stop, interval=0.05, clock=lambda: PLACED + timedelta(hours=1)
-            )
-        )
-        for _ in range(200):
-            with container.uow_factory(read_only=True) as uow:
-                order = uow.session.get(Order, order_id)
-                assert order is not None
-                if order.status is OrderStatus.EXPIRED:
-                    break
-            await asyncio.sleep(0.05)
-        stop.set()
-        await task
-
     try:
-        asyncio.run(one_pass())
+        jobs = scheduled_jobs(container, ChannelPasses(), clock=lambda: PLACED + timedelta(hours=1))
+        [expire] = [job for job in jobs if job.id == "expire_unpaid_orders"]
+        assert str(expire.trigger) == "interval[0:01:00]"
+        expire.run()
         with container.uow_factory(read_only=True) as uow:
             order = uow.session.get(Order, order_id)
             assert order is not None

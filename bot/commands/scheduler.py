@@ -1,0 +1,66 @@
+"""`soko scheduler`: the timed jobs alone, for deployments where N `soko web` workers take the
+webhooks. It also delivers the outbox of every configured channel (`deliver_outbox`, every few
+seconds, retries with backoff) and sweeps the inbox for updates a crashed worker recorded but
+did not handle (`sweep_inbox`). Run exactly one per database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from bot.container import Container
+from bot.scheduler import run_scheduler
+from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
+from bot.settings import load_settings
+from bot.telegram import build_telegram, telegram_configured
+from bot.whatsapp import build_whatsapp, whatsapp_configured
+from bot.wiring import build_engine
+from handlers.telegram.app import keep_token_out_of_logs
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "scheduler", help="run the timed jobs and outbox delivery alone (with N web workers)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    container = Container(load_settings())
+    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(container))
+    finally:
+        container.close()
+    return 0
+
+
+async def serve(container: Container, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (or SIGTERM / Ctrl-C)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    passes = []
+    async with contextlib.AsyncExitStack() as stack:
+        if telegram_configured(container):
+            telegram = build_telegram(container)
+            await stack.enter_async_context(telegram.application)  # getMe, HTTP pools
+            stack.push_async_callback(asyncio.to_thread, telegram.worker.close)
+            passes.append(telegram_passes(telegram, loop, deliver=True))
+        if whatsapp_configured(container):
+            whatsapp = build_whatsapp(container)
+            stack.callback(whatsapp.close)
+            passes.append(whatsapp_passes(whatsapp, deliver=True))
+        if not passes:
+            passes.append(engine_sweep(lambda: build_engine(container)))
+        logger.info("scheduler: starting")
+        await run_scheduler(container, stop, combine(*passes))

@@ -1,0 +1,264 @@
+"""Timed work with APScheduler 3: its SQLAlchemy job store on the main database, jobs in threads.
+
+`soko scheduler` runs it alone (deployments with N `soko web` workers); `soko run` runs it in
+its own process. Exactly one scheduler may run against a database at a time: APScheduler 3's
+job store is not shared between schedulers.
+
+The jobs are plain functions of a unit-of-work factory and `now` (`conversations/jobs/`,
+`conversations/reservations.py`), or a channel's outbox and inbox passes. APScheduler keeps
+each job's trigger and next run in the `apscheduler_jobs` table (created by the migrations);
+the callables themselves are closures over this process's container, which cannot be pickled,
+so every stored job names `run_unbound` and `BoundJobStore` swaps in the callable of the same
+id whenever it loads a job. Every job: `max_instances=1`, `coalesce=True` (a backlog of missed
+runs is one run), a misfire grace time fitting its period, cron times in the artisans' zone
+(Africa/Nairobi). Each job is idempotent, so a run repeated after a crash changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, select
+
+from bot.container import Container
+from bot.stripe_wiring import stripe_payments
+from conversations.reservations import expire_unpaid_orders
+from payments.refunds import issue_due_refunds
+from store.models import SCHEDULER_JOBS_TABLE, scheduler_jobs
+from store.models.types import utcnow
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+UNBOUND = f"{__name__}:run_unbound"
+# The every-minute job whose next run tells /healthz the scheduler is alive.
+HEARTBEAT_JOB = "expire_unpaid_orders"
+OUTBOX_SECONDS = 3
+MAX_OUTBOX_PASSES = 20  # per run; what is left waits a few seconds for the next run
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: str
+    trigger: BaseTrigger
+    run: Callable[[], object]
+    misfire_grace_time: int  # seconds a late run may still start; later, it is skipped
+    description: str
+
+
+@dataclass
+class ChannelPasses:
+    """What the outbox and inbox jobs call, per configured channel: one delivery pass (how
+    many messages it dealt with) and one inbox sweep (how many updates it handled)."""
+
+    deliver: list[Callable[[], int]] = field(default_factory=list)
+    sweep: list[Callable[[], int]] = field(default_factory=list)
+
+
+def run_unbound(*args: Any) -> None:
+    """What a stored job runs when this process has no callable for its id (never, unless a
+    job was left in the table by another version)."""
+    logger.warning("scheduled job without a runner in this process; skipped")
+
+
+class BoundJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
+    """APScheduler's SQLAlchemy job store, each loaded job bound to this process's callable."""
+
+    def __init__(self, engine: Engine, runners: Mapping[str, Callable[[], object]]) -> None:
+        super().__init__(engine=engine, tablename=SCHEDULER_JOBS_TABLE)
+        self._runners = dict(runners)
+
+    def _reconstitute_job(self, job_state: bytes) -> Any:
+        job = super()._reconstitute_job(job_state)
+        job.func = self._runners.get(job.id, run_unbound)
+        return job
+
+
+def build_scheduler(
+    engine: Engine, jobs: Sequence[ScheduledJob], zone: ZoneInfo, *, threads: int = 4
+) -> BackgroundScheduler:
+    return BackgroundScheduler(
+        jobstores={"default": BoundJobStore(engine, {job.id: job.run for job in jobs})},
+        executors={"default": ThreadPoolExecutor(threads)},
+        job_defaults={"max_instances": 1, "coalesce": True},
+        timezone=zone,
+    )
+
+
+def install_jobs(scheduler: BackgroundScheduler, jobs: Sequence[ScheduledJob]) -> None:
+    """Put `jobs` in the store, replacing what is there by id and removing jobs no longer
+    wanted. A job whose trigger did not change keeps its stored next run, so a run that came
+    due while no scheduler was running still happens (within its grace time)."""
+    wanted = {job.id for job in jobs}
+    for stored in scheduler.get_jobs():
+        if stored.id not in wanted:
+            stored.remove()
+    for job in jobs:
+        stored = scheduler.get_job(job.id)
+        keep: dict[str, Any] = {}
+        if stored is not None and stored.next_run_time and _same_trigger(stored.trigger, job):
+            keep["next_run_time"] = stored.next_run_time
+        scheduler.add_job(
+            UNBOUND,
+            job.trigger,
+            id=job.id,
+            name=job.description,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=job.misfire_grace_time,
+            **keep,
+        )
+
+
+def _same_trigger(stored: BaseTrigger, job: ScheduledJob) -> bool:
+    return str(stored) == str(job.trigger) and getattr(stored, "timezone", None) == getattr(
+        job.trigger, "timezone", None
+    )
+
+
+def scheduled_jobs(
+    container: Container,
+    passes: ChannelPasses,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> list[ScheduledJob]:
+    """Every job this deployment runs, bound to `container`."""
+    zone = ZoneInfo(container.settings.artisan_timezone)
+    uow_factory = container.uow_factory
+
+    def expire() -> None:
+        codes = expire_unpaid_orders(uow_factory, clock())
+        if codes:
+            logger.info("expired unpaid orders: %s", ", ".join(codes))
+
+    jobs = [
+        ScheduledJob(
+            HEARTBEAT_JOB,
+            IntervalTrigger(minutes=1, timezone=zone),
+            expire,
+            30,
+            "Expire unpaid orders, release their pieces, tell the buyer",
+        ),
+        ScheduledJob(
+            "sweep_inbox",
+            IntervalTrigger(minutes=1, timezone=zone),
+            lambda: _sweep_inbox(passes.sweep),
+            30,
+            "Handle updates recorded but not handled (after a crash)",
+        ),
+    ]
+    if passes.deliver:  # else this process runs each channel's own sender
+        jobs.append(
+            ScheduledJob(
+                "deliver_outbox",
+                IntervalTrigger(seconds=OUTBOX_SECONDS, timezone=zone),
+                lambda: _deliver_outbox(passes.deliver),
+                10,
+                "Deliver due outbox messages (retries with backoff) on every channel",
+            )
+        )
+    stripe = stripe_payments(container)
+    if stripe is not None:
+
+        def refunds() -> None:
+            sent = issue_due_refunds(uow_factory, stripe, clock())
+            if sent:
+                logger.info("stripe: %s refund(s) sent", sent)
+
+        jobs.append(
+            ScheduledJob(
+                "send_stripe_refunds",
+                IntervalTrigger(minutes=1, timezone=zone),
+                refunds,
+                30,
+                "Send the Stripe refunds that cancellations wrote down",
+            )
+        )
+    return jobs
+
+
+def _deliver_outbox(passes: Sequence[Callable[[], int]]) -> None:
+    for deliver in passes:
+        for _ in range(MAX_OUTBOX_PASSES):
+            if not deliver():
+                break
+
+
+def _sweep_inbox(sweeps: Sequence[Callable[[], int]]) -> None:
+    handled = sum(sweep() for sweep in sweeps)
+    if handled:
+        logger.info("inbox sweep handled %s update(s) left over", handled)
+
+
+async def run_scheduler(
+    container: Container,
+    stop: asyncio.Event,
+    passes: ChannelPasses,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> None:
+    """Run every job until `stop` is set; then wait for running jobs to finish."""
+    zone = ZoneInfo(container.settings.artisan_timezone)
+    jobs = scheduled_jobs(container, passes, clock=clock)
+    scheduler = build_scheduler(container.engine, jobs, zone)
+    await asyncio.to_thread(scheduler.start, paused=True)
+    try:
+        await asyncio.to_thread(install_jobs, scheduler, jobs)
+        scheduler.resume()
+        logger.info("scheduler: %s jobs", len(jobs))
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(scheduler.shutdown, True)
+
+
+# --- what others read -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    id: str
+    trigger: str
+    next_run: datetime | None  # UTC; None = paused
+
+
+def stored_jobs(engine: Engine, zone: ZoneInfo) -> list[StoredJob]:
+    """The jobs in the job store, as the scheduler left them (for `soko admin jobs`)."""
+    scheduler = build_scheduler(engine, [], zone, threads=1)
+    scheduler.start(paused=True)
+    try:
+        return [
+            StoredJob(
+                job.id,
+                str(job.trigger),
+                job.next_run_time.astimezone(UTC) if job.next_run_time else None,
+            )
+            for job in sorted(scheduler.get_jobs(), key=lambda job: job.id)
+        ]
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def scheduler_alive(
+    uow_factory: UnitOfWorkFactory, now: datetime, *, lag: timedelta = timedelta(minutes=2)
+) -> bool:
+    """For /healthz: a running scheduler moves the every-minute job's next run forward each
+    minute; one that stopped (or never ran) leaves it behind `now`."""
+    with uow_factory(read_only=True) as uow:
+        next_run = uow.session.scalar(
+            select(scheduler_jobs.c.next_run_time).where(scheduler_jobs.c.id == HEARTBEAT_JOB)
+        )
+    if next_run is None:
+        return False
+    return datetime.fromtimestamp(next_run, UTC) >= now - lag

@@ -1,0 +1,69 @@
+"""The outbox and inbox passes the scheduler's `deliver_outbox` and `sweep_inbox` jobs call,
+one per configured channel (see `bot.scheduler.ChannelPasses`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bot.scheduler import ChannelPasses
+from bot.telegram import TelegramChannel
+from bot.whatsapp import WhatsAppChannel
+from conversations.engine import Engine
+
+SWEEP_BATCH = 100
+# A Telegram pass runs on the event loop that owns the bot; a job thread waits at most this.
+TELEGRAM_PASS_TIMEOUT = 120.0
+
+
+def telegram_passes(
+    channel: TelegramChannel, loop: asyncio.AbstractEventLoop, *, deliver: bool
+) -> ChannelPasses:
+    """`deliver=False` when the process already runs the channel's own sender."""
+
+    def deliver_pass() -> int:
+        future = asyncio.run_coroutine_threadsafe(channel.delivery.deliver_due(), loop)
+        return future.result(TELEGRAM_PASS_TIMEOUT)
+
+    return ChannelPasses(
+        deliver=[deliver_pass] if deliver else [], sweep=[lambda: channel.worker.sweep()]
+    )
+
+
+def whatsapp_passes(channel: WhatsAppChannel, *, deliver: bool) -> ChannelPasses:
+    """`deliver=False` when the process already runs the channel's delivery thread. The sweep
+    first fetches the photos a crash left waiting, then handles what is pending."""
+
+    def sweep() -> int:
+        total = 0
+        while True:
+            handled = len(channel.processor.sweep(SWEEP_BATCH))
+            total += handled
+            if handled < SWEEP_BATCH:
+                return total
+
+    def deliver_pass() -> int:
+        return len(channel.delivery.deliver_due().outcomes)
+
+    return ChannelPasses(deliver=[deliver_pass] if deliver else [], sweep=[sweep])
+
+
+def engine_sweep(engine_factory: Callable[[], Engine]) -> ChannelPasses:
+    """Without a chat channel (a console-only deployment): the engine's own sweep."""
+
+    def sweep() -> int:
+        engine = engine_factory()
+        total = 0
+        while True:
+            handled = len(engine.handle_pending(SWEEP_BATCH))
+            total += handled
+            if handled < SWEEP_BATCH:
+                return total
+
+    return ChannelPasses(sweep=[sweep])
+
+
+def combine(*passes: ChannelPasses) -> ChannelPasses:
+    return ChannelPasses(
+        deliver=[d for p in passes for d in p.deliver], sweep=[s for p in passes for s in p.sweep]
+    )

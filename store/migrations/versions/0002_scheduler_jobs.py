@@ -1,0 +1,36 @@
+"""scheduler jobs: APScheduler's job store table
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-26 05:50:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "apscheduler_jobs",
+        sa.Column("id", sa.Unicode(length=191), nullable=False),
+        sa.Column("next_run_time", sa.Float(precision=25), nullable=True),
+        sa.Column("job_state", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_apscheduler_jobs")),
+    )
+    with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_apscheduler_jobs_next_run_time"), ["next_run_time"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_apscheduler_jobs_next_run_time"))
+    op.drop_table("apscheduler_jobs")
