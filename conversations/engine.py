@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from conversations import outbox, replies
@@ -32,7 +33,7 @@ from conversations.ports import BlobStore
 from conversations.shop import Shop
 from conversations.state import SqlStateStore
 from store.errors import NotFound, PermissionDenied, StoreError
-from store.models import InboxMessage, InboxStatus, User
+from store.models import Channel, InboxMessage, InboxStatus, User
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
 
@@ -46,6 +47,59 @@ class Outcome(StrEnum):
     ALREADY_HANDLED = "already_handled"  # a duplicate call; nothing done
     DEFERRED = "deferred"  # an earlier update of the same person must succeed first
     NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The inbox row being handled (columns only: it is marked handled with one UPDATE)."""
+
+    id: int
+    channel: Channel
+    platform_id: str
+    platform_user_id: str
+    payload: dict[str, Any]
+    status: InboxStatus
+
+
+_INBOX = cast(Table, InboxMessage.__table__)
+_TARGET = _INBOX.alias("target")
+# Built once; SQLAlchemy's compiled cache serves every update after the first.
+_NEXT_PENDING = (
+    select(
+        _INBOX.c.id,
+        _INBOX.c.channel,
+        _INBOX.c.platform_id,
+        _INBOX.c.platform_user_id,
+        _INBOX.c.payload,
+        _INBOX.c.status,
+    )
+    .select_from(
+        _INBOX.join(
+            _TARGET,
+            and_(
+                _INBOX.c.channel == _TARGET.c.channel,
+                _INBOX.c.platform_user_id == _TARGET.c.platform_user_id,
+            ),
+        )
+    )
+    .where(
+        _TARGET.c.id == bindparam("inbox_id"),
+        _INBOX.c.id <= bindparam("inbox_id"),
+        or_(
+            _INBOX.c.status == InboxStatus.AWAITING_MEDIA,
+            is_pending(bindparam("max_attempts", type_=Integer())),
+        ),
+    )
+    .order_by(case((_INBOX.c.status == InboxStatus.AWAITING_MEDIA, 0), else_=1), _INBOX.c.id)
+    .limit(1)
+    .with_for_update(of=_INBOX)
+)
+_STATUS = select(_INBOX.c.status, _INBOX.c.attempts).where(_INBOX.c.id == bindparam("inbox_id"))
+_HANDLED = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("inbox_id"))
+    .values(status=InboxStatus.HANDLED, handled_at=bindparam("now"), error="")
+)
 
 
 @dataclass(frozen=True)
@@ -103,56 +157,30 @@ class Engine:
             ]
         return [self.handle(inbox_id) for inbox_id in ids]
 
-    def _pick(self, session: Session, inbox_id: int) -> InboxMessage | HandleResult:
-        """The person's earliest pending update up to `inbox_id`, locked; or why there is none."""
-        target = session.execute(
-            select(InboxMessage.channel, InboxMessage.platform_user_id).where(
-                InboxMessage.id == inbox_id
-            )
-        ).one_or_none()
-        if target is None:
-            return HandleResult(inbox_id, Outcome.NOT_FOUND)
-        waiting_for_media = session.scalar(
-            select(InboxMessage.id)
-            .where(
-                InboxMessage.channel == target.channel,
-                InboxMessage.platform_user_id == target.platform_user_id,
-                InboxMessage.id <= inbox_id,
-                InboxMessage.status == InboxStatus.AWAITING_MEDIA,
-            )
-            .limit(1)
-        )
-        if waiting_for_media is not None:  # its adapter handles it (and what follows) later
-            return HandleResult(inbox_id, Outcome.DEFERRED)
+    def _pick(self, session: Session, inbox_id: int) -> Picked | HandleResult:
+        """The person's earliest pending update up to `inbox_id`, locked; or why there is none.
+
+        One statement in the usual case. A photo still being fetched (AWAITING_MEDIA) among
+        them sorts first: then the whole lot waits for it.
+        """
+        params = {"inbox_id": inbox_id, "max_attempts": self._max_attempts}
         while True:
-            row = session.execute(
-                select(InboxMessage)
-                .where(
-                    InboxMessage.channel == target.channel,
-                    InboxMessage.platform_user_id == target.platform_user_id,
-                    InboxMessage.id <= inbox_id,
-                    is_pending(self._max_attempts),
-                )
-                .order_by(InboxMessage.id)
-                .limit(1)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).scalar_one_or_none()
-            if row is not None:
-                return row
+            found = session.execute(_NEXT_PENDING, params).one_or_none()
+            if found is not None:
+                if found.status is InboxStatus.AWAITING_MEDIA:
+                    return HandleResult(inbox_id, Outcome.DEFERRED)  # its adapter handles it
+                return Picked(*found)
             # None pending: done already, or (PostgreSQL) the row we waited for was handled
             # meanwhile and the locking re-check dropped it; look again unless n is done.
-            status, attempts = session.execute(
-                select(InboxMessage.status, InboxMessage.attempts).where(
-                    InboxMessage.id == inbox_id
-                )
-            ).one()
-            if status is InboxStatus.HANDLED:
+            target = session.execute(_STATUS, params).one_or_none()
+            if target is None:
+                return HandleResult(inbox_id, Outcome.NOT_FOUND)
+            if target.status is InboxStatus.HANDLED:
                 return HandleResult(inbox_id, Outcome.ALREADY_HANDLED)
-            if status is InboxStatus.FAILED and attempts >= self._max_attempts:
+            if target.status is InboxStatus.FAILED and target.attempts >= self._max_attempts:
                 return HandleResult(inbox_id, Outcome.FAILED)
 
-    def _process(self, session: Session, row: InboxMessage) -> HandleResult:
+    def _process(self, session: Session, row: Picked) -> HandleResult:
         now = self._clock()
         inbound = load_inbound(row, self._blobs)
         person = find_or_create_person(
@@ -176,15 +204,13 @@ class Engine:
         )
         run_turn(ctx, inbound, is_new=person.is_new)
         states.save(person.user.id, snapshot_of(ctx, loaded))
-        outbox_ids = self._write_messages(session, ctx, row, person.identity.platform_user_id)
-        row.status = InboxStatus.HANDLED
-        row.handled_at = now
-        row.error = ""
+        outbox_ids = self._write_messages(session, ctx, row.id, person.platform_user_id)
+        session.execute(_HANDLED, {"inbox_id": row.id, "now": now})
         session.flush()
         return HandleResult(row.id, Outcome.HANDLED, person.user.id, outbox_ids)
 
     def _write_messages(
-        self, session: Session, ctx: StepContext, row: InboxMessage, platform_user_id: str
+        self, session: Session, ctx: StepContext, inbox_id: int, platform_user_id: str
     ) -> tuple[int, ...]:
         ids = [
             outbox.enqueue(
@@ -193,7 +219,7 @@ class Engine:
                 ctx.channel,
                 platform_user_id,
                 outbound,
-                dedupe_key=f"inbox:{row.id}:{n}",
+                dedupe_key=f"inbox:{inbox_id}:{n}",
                 now=ctx.now,
             )
             for n, outbound in enumerate(ctx.replies)
@@ -203,7 +229,7 @@ class Engine:
                 recipient = session.get(User, user_id)
                 message = message(Translator(recipient.locale if recipient else "en"))
             sent = outbox.notify(
-                session, user_id, message, dedupe_key=f"inbox:{row.id}:n{n}", now=ctx.now
+                session, user_id, message, dedupe_key=f"inbox:{inbox_id}:n{n}", now=ctx.now
             )
             if sent is not None:
                 ids.append(sent)

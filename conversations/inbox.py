@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from conversations.messages import Inbound
 from conversations.ports import BlobStore
 from conversations.upsert import insert_unless_exists
 from store.media.storage import PRIVATE_PREFIX
-from store.models import InboxMessage, InboxStatus
+from store.models import Channel, InboxMessage, InboxStatus
 
 INCOMING_PREFIX = PRIVATE_PREFIX
 # How many times an update that hit a bug is tried before it is left for a person to look at.
@@ -68,7 +69,20 @@ def record_inbound(
     return RecordResult(inbox_id=existing, duplicate=True)
 
 
-def load_inbound(row: InboxMessage, blob_store: BlobStore) -> Inbound:
+class RecordedRow(Protocol):
+    """What `load_inbound` reads: an `InboxMessage`, or the engine's lighter `Picked`."""
+
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def platform_id(self) -> str: ...
+    @property
+    def platform_user_id(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+def load_inbound(row: RecordedRow, blob_store: BlobStore) -> Inbound:
     """The `Inbound` a row was recorded from, photos read back from the blob store."""
     photos = tuple(blob_store.get(key) for key in row.payload.get("photos", ()))
     return Inbound.from_content_dict(
@@ -80,11 +94,12 @@ def load_inbound(row: InboxMessage, blob_store: BlobStore) -> Inbound:
     )
 
 
-def is_pending(max_attempts: int = MAX_ATTEMPTS) -> ColumnElement[bool]:
+def is_pending(max_attempts: int | ColumnElement[int] = MAX_ATTEMPTS) -> ColumnElement[bool]:
     """SQL condition: not handled yet, or failed and still worth another try."""
+    inbox = InboxMessage.__table__.c
     return or_(
-        InboxMessage.status == InboxStatus.RECEIVED,
-        and_(InboxMessage.status == InboxStatus.FAILED, InboxMessage.attempts < max_attempts),
+        inbox.status == InboxStatus.RECEIVED,
+        and_(inbox.status == InboxStatus.FAILED, inbox.attempts < max_attempts),
     )
 
 

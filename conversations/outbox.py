@@ -7,8 +7,9 @@ the outcome with `mark_sent` / `mark_failed`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from conversations.messages import Outbound
@@ -131,18 +132,24 @@ def outbound_of(row: OutboxMessage) -> Outbound:
     return Outbound.from_dict(row.payload)
 
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("outbox_id"))
+    .values(
+        status=OutboxStatus.SENT,
+        platform_message_id=bindparam("platform_message_id"),
+        sent_at=bindparam("now"),
+        attempts=_OUTBOX.c.attempts + 1,
+        error="",
+    )
+)
+
+
 def mark_sent(session: Session, outbox_id: int, platform_message_id: str, now: datetime) -> None:
     session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id)
-        .values(
-            status=OutboxStatus.SENT,
-            platform_message_id=platform_message_id,
-            sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
-            error="",
-        )
-        .execution_options(synchronize_session=False)
+        _MARK_SENT,
+        {"outbox_id": outbox_id, "platform_message_id": platform_message_id, "now": now},
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, Table, bindparam, case, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from store.models import Channel, Identity, User
 from store.services import people
@@ -15,8 +16,38 @@ from store.services import people
 @dataclass(frozen=True)
 class Person:
     user: User
-    identity: Identity
+    platform_user_id: str
     is_new: bool
+
+
+# Built once (SQLAlchemy's compiled cache then serves every update). The user comes with her
+# roles and shop in the same query: the menu and most steps look at both.
+_KNOWN_USER = (
+    select(User)
+    .join(Identity, Identity.user_id == User.id)
+    .where(
+        Identity.channel == bindparam("channel"),
+        Identity.platform_user_id == bindparam("platform_user_id"),
+    )
+    .options(joinedload(User.roles), joinedload(User.artisan))
+)
+_IDENTITIES = cast(Table, Identity.__table__)
+_PROFILE_NAME = bindparam("profile_name", type_=String())
+_TOUCH = (
+    update(_IDENTITIES)
+    .where(
+        _IDENTITIES.c.channel == bindparam("b_channel"),
+        _IDENTITIES.c.platform_user_id == bindparam("b_platform_user_id"),
+    )
+    .values(
+        last_inbound_at=bindparam("now"),
+        unreachable_at=None,  # they wrote from it: it works again
+        profile_name=case(
+            (_PROFILE_NAME == "", _IDENTITIES.c.profile_name),
+            else_=_PROFILE_NAME,
+        ),
+    )
+)
 
 
 def find_or_create_person(
@@ -27,26 +58,32 @@ def find_or_create_person(
     now: datetime,
     profile_name: str = "",
     locale_hint: str | None = None,
-    touch: bool = True,
 ) -> Person:
     """The person behind (channel, platform user id); a new user, locale guessed, if unknown.
 
-    `touch` records this as their latest message (it opens WhatsApp's 24-hour window).
+    This is recorded as their latest message (it opens WhatsApp's 24-hour window), and a
+    profile name that changed is kept.
     """
-    user, created = people.find_or_create_user(
-        session,
-        channel,
-        platform_user_id,
-        profile_name=profile_name,
-        locale_hint=locale_hint,
-        now=now,
-    )
-    identity = session.execute(
-        select(Identity).where(
-            Identity.channel == channel, Identity.platform_user_id == platform_user_id
+    profile_name = profile_name.strip()[:120]
+    params = {"channel": channel, "platform_user_id": platform_user_id}
+    user = session.execute(_KNOWN_USER, params).unique().scalar_one_or_none()
+    created = False
+    if user is None:
+        user, created = people.find_or_create_user(
+            session,
+            channel,
+            platform_user_id,
+            profile_name=profile_name,
+            locale_hint=locale_hint,
+            now=now,
         )
-    ).scalar_one()
-    if touch:
-        identity.last_inbound_at = now
-        identity.unreachable_at = None  # they wrote from it: it works again
-    return Person(user=user, identity=identity, is_new=created)
+    session.execute(
+        _TOUCH,
+        {
+            "b_channel": channel,
+            "b_platform_user_id": platform_user_id,
+            "now": now,
+            "profile_name": profile_name,
+        },
+    )
+    return Person(user=user, platform_user_id=platform_user_id, is_new=created)

@@ -10,9 +10,9 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from conversations.errors import StaleState
@@ -37,6 +37,24 @@ class StateStore(Protocol):
         ...
 
 
+_STATES = cast(Table, ConversationState.__table__)
+# Built once: SQLAlchemy's compiled cache then serves every load and save of every update.
+_LOAD = select(_STATES.c.flow, _STATES.c.step, _STATES.c.data, _STATES.c.version).where(
+    _STATES.c.user_id == bindparam("user_id")
+)
+_SAVE = (
+    update(_STATES)
+    .where(_STATES.c.user_id == bindparam("b_user_id"), _STATES.c.version == bindparam("b_version"))
+    .values(
+        flow=bindparam("flow"),
+        step=bindparam("step"),
+        data=bindparam("data"),
+        version=bindparam("version"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+
+
 class SqlStateStore:
     """State in `conversation_states`, in the caller's transaction."""
 
@@ -45,18 +63,12 @@ class SqlStateStore:
         self._clock = clock
 
     def load(self, user_id: int) -> ConversationSnapshot:
-        row = self._session.execute(
-            select(
-                ConversationState.flow,
-                ConversationState.step,
-                ConversationState.data,
-                ConversationState.version,
-            ).where(ConversationState.user_id == user_id)
-        ).one_or_none()
+        row = self._session.execute(_LOAD, {"user_id": user_id}).one_or_none()
         if row is None:
             return ConversationSnapshot()
+        # The driver decoded the JSON afresh for this row: nobody else holds `data`.
         return ConversationSnapshot(
-            flow=row.flow, step=row.step, data=copy.deepcopy(row.data), version=row.version
+            flow=row.flow, step=row.step, data=row.data, version=row.version
         )
 
     def save(self, user_id: int, snapshot: ConversationSnapshot) -> ConversationSnapshot:
@@ -80,13 +92,7 @@ class SqlStateStore:
                 raise StaleState(user_id, snapshot.version)
         else:
             result = self._session.execute(
-                update(ConversationState)
-                .where(
-                    ConversationState.user_id == user_id,
-                    ConversationState.version == snapshot.version,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
+                _SAVE, {"b_user_id": user_id, "b_version": snapshot.version, **values}
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise StaleState(user_id, snapshot.version)

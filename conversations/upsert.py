@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import Table
@@ -9,6 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.db import UnsupportedDatabase
+
+_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def insert_unless_exists(
@@ -19,12 +22,16 @@ def insert_unless_exists(
     Concurrent inserts of the same key wait for each other in the database, so exactly one
     wins; the others get None without an error (and without spoiling their transaction).
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    else:  # make_engine refuses other databases before we get here
-        raise UnsupportedDatabase(dialect)
-    inserted = session.execute(stmt.returning(table.c[key])).scalar_one_or_none()
+    stmt = _statement(session.get_bind().dialect.name, table, key)
+    inserted = session.execute(stmt, values).scalar_one_or_none()
     return int(inserted) if inserted is not None else None
+
+
+@functools.cache
+def _statement(dialect: str, table: Table, key: str) -> Any:
+    """Built once per table: the values come as parameters, so SQLAlchemy's compiled cache
+    serves every later call without building or coercing the statement again."""
+    insert = _INSERTS.get(dialect)
+    if insert is None:  # make_engine refuses other databases before we get here
+        raise UnsupportedDatabase(dialect)
+    return insert(table).on_conflict_do_nothing().returning(table.c[key])

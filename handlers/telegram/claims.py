@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from conversations import outbox
 from conversations.messages import Outbound
-from conversations.outbox import due_messages, outbound_of
 from store.models import Channel, OutboxMessage, OutboxStatus, User
 
 # How long a claimed row is ours; a sender that died holding it frees it after this. A pass
@@ -36,67 +36,89 @@ class Job:
     delivered: list[int] = field(default_factory=list)
 
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_USERS = cast(Table, User.__table__)
+_EARLIER = _OUTBOX.alias("earlier")
+# Built once (SQLAlchemy's compiled cache serves every pass after the first): the due rows,
+# each with its recipient's language and the id of its chat's earliest pending message.
+_DUE = (
+    select(
+        _OUTBOX.c.id,
+        _OUTBOX.c.platform_user_id,
+        _OUTBOX.c.payload,
+        _OUTBOX.c.attempts,
+        _OUTBOX.c.platform_message_id,
+        _USERS.c.locale,
+        select(func.min(_EARLIER.c.id))
+        .where(
+            _EARLIER.c.channel == Channel.TELEGRAM,
+            _EARLIER.c.platform_user_id == _OUTBOX.c.platform_user_id,
+            _EARLIER.c.status == OutboxStatus.PENDING,
+        )
+        .scalar_subquery()
+        .label("first_pending"),
+    )
+    .join_from(_OUTBOX, _USERS, _USERS.c.id == _OUTBOX.c.user_id)
+    .where(
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+        _OUTBOX.c.next_attempt_at <= bindparam("now"),
+        _OUTBOX.c.channel == Channel.TELEGRAM,
+    )
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, of=_OUTBOX)
+)
+# The rows are ours already (SQLite: BEGIN IMMEDIATE; PostgreSQL: locked above), so the
+# conditions only restate what was just read.
+_LEASE = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+        _OUTBOX.c.next_attempt_at <= bindparam("now"),
+    )
+    .values(next_attempt_at=bindparam("until"))
+    .returning(_OUTBOX.c.id)
+)
+
+
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Job]:
     """Claim due Telegram rows, keeping each chat's messages in order: a chat whose earliest
     pending message is not due yet (waiting for a retry, or claimed by another sender) is
     skipped, so nothing overtakes it."""
-    rows = due_messages(session, now, limit, channel=Channel.TELEGRAM)
+    rows = session.execute(_DUE, {"now": now, "limit": limit}).all()
     if not rows:
         return []
-    chats = {row.platform_user_id for row in rows}
-    first_pending = dict(
-        session.execute(
-            select(OutboxMessage.platform_user_id, func.min(OutboxMessage.id))
-            .where(
-                OutboxMessage.channel == Channel.TELEGRAM,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.platform_user_id.in_(chats),
-            )
-            .group_by(OutboxMessage.platform_user_id)
-        ).all()
-    )
     first_due: dict[str, int] = {}
     for row in rows:
         first_due.setdefault(row.platform_user_id, row.id)
-    locales = dict(
-        session.execute(
-            select(User.id, User.locale).where(User.id.in_({row.user_id for row in rows}))
-        ).all()
-    )
-    jobs: list[Job] = []
+    chosen = []
     taken: dict[str, int] = {}
     for row in rows:
         chat = row.platform_user_id
-        if first_due[chat] != first_pending.get(chat) or taken.get(chat, 0) >= PER_CHAT_PER_PASS:
-            continue
-        if not _lease(session, row, now + lease):
+        if first_due[chat] != row.first_pending or taken.get(chat, 0) >= PER_CHAT_PER_PASS:
             continue
         taken[chat] = taken.get(chat, 0) + 1
-        jobs.append(
-            Job(
-                outbox_id=row.id,
-                chat_id=chat,
-                locale=locales.get(row.user_id, "en"),
-                outbound=outbound_of(row),
-                attempts=row.attempts,
-                delivered=delivered_ids(row.platform_message_id),
-            )
+        chosen.append(row)
+    if not chosen:
+        return []
+    leased = set(
+        session.scalars(
+            _LEASE, {"ids": [row.id for row in chosen], "now": now, "until": now + lease}
         )
-    return jobs
-
-
-def _lease(session: Session, row: OutboxMessage, until: datetime) -> bool:
-    claimed = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == row.id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at == row.next_attempt_at,
-        )
-        .values(next_attempt_at=until)
-        .execution_options(synchronize_session=False)
     )
-    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+    return [
+        Job(
+            outbox_id=row.id,
+            chat_id=row.platform_user_id,
+            locale=row.locale,
+            outbound=Outbound.from_dict(row.payload),
+            attempts=row.attempts,
+            delivered=delivered_ids(row.platform_message_id),
+        )
+        for row in chosen
+        if row.id in leased
+    ]
 
 
 def record_progress(session: Session, outbox_id: int, delivered: list[int]) -> None:
