@@ -107,24 +107,29 @@ def notify(
     )
 
 
+_DUE_CONDITIONS = (
+    OutboxMessage.status == OutboxStatus.PENDING,
+    OutboxMessage.next_attempt_at <= bindparam("now"),
+)
+_DUE = (
+    select(OutboxMessage)
+    .where(*_DUE_CONDITIONS)
+    .order_by(OutboxMessage.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_DUE_ON_CHANNEL = _DUE.where(OutboxMessage.channel == bindparam("channel"))
+
+
 def due_messages(
     session: Session, now: datetime, limit: int, *, channel: Channel | None = None
 ) -> list[OutboxMessage]:
     """Pending messages whose time has come, oldest first, for one channel or all
     (PostgreSQL: locked, skipping rows another sender holds)."""
-    conditions = [
-        OutboxMessage.status == OutboxStatus.PENDING,
-        OutboxMessage.next_attempt_at <= now,
-    ]
-    if channel is not None:
-        conditions.append(OutboxMessage.channel == channel)
-    rows = session.execute(
-        select(OutboxMessage)
-        .where(*conditions)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    if channel is None:
+        rows = session.execute(_DUE, {"now": now, "limit": limit})
+    else:
+        rows = session.execute(_DUE_ON_CHANNEL, {"now": now, "limit": limit, "channel": channel})
     return list(rows.scalars())
 
 
