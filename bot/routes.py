@@ -1,19 +1,23 @@
-"""Which webhook routes the web app mounts: each channel's, when it is configured."""
+"""Which channel routes the web app mounts: each channel's webhooks when it is configured,
+and the web chat emulator when it is turned on."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
 from bot.container import Container
+from bot.emulator import web_emulator_routes
 from bot.stripe_wiring import stripe_routes
 from bot.telegram import telegram_routes
 from bot.whatsapp import whatsapp_routes
 
 
 def channel_routes(container: Container) -> list[BaseRoute]:
-    """Routes of the channels and payment providers the settings turn on (none for the demo)."""
+    """Routes of the channels and payment providers the settings turn on (in the demo: only
+    the emulator)."""
     routes: list[BaseRoute] = []
     routes += stripe_routes(container)
     routes += telegram_routes(container)
     routes += whatsapp_routes(container)
+    routes += web_emulator_routes(container)
     return routes

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     s3_access_key_id: SecretStr = SecretStr("")
     s3_secret_access_key: SecretStr = SecretStr("")
     public_base_url: str = "http://localhost:8000"
+    # The web chat emulator (/emulator): anyone who reaches it can chat as anyone, so it is
+    # for demos and local development only; `soko demo` turns it on for its own shop.
+    web_emulator: bool = False
 
     telegram_bot_token: SecretStr = SecretStr("")
     telegram_api_base_url: str = "https://api.telegram.org"

@@ -1,9 +1,15 @@
-"""`soko demo`: a fresh demo shop in a local SQLite file, then a chat with it; no tokens needed."""
+"""`soko demo`: a fresh demo shop in a local SQLite file, served with the web chat emulator
+(or, with `--terminal`, a chat in this terminal); no tokens needed."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import shutil
+import socket
+import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,12 +19,14 @@ from sqlalchemy import func, select
 
 from bot.commands.chat import chat
 from bot.container import Container
+from bot.demo_web import serve_web_demo
 from bot.settings import MediaStoreKind, Settings
+from handlers.console.channel import InvalidPerson, person_key
 from store.demo import content
 from store.demo.pictures import draw_piece
 from store.demo.seed import DemoSummary, seed_demo
 from store.migrate import upgrade
-from store.models import Artisan, Category, Product, ProductStatus, User
+from store.models import Artisan, Category, Channel, Product, ProductStatus, User
 from store.money import Money
 from store.services import ledger
 
@@ -26,11 +34,19 @@ DEFAULT_DIR = Path("var/demo")
 EXAMPLE_ARTISAN = "naliaka"  # an English-speaking artisan, independent
 SAMPLE_PHOTOS = (Category.EARRINGS, Category.NECKLACE, Category.BRACELET)
 SAMPLE_PHOTO_SEED = 9000  # far from the seeds of the pieces already in the shop
+DEFAULT_PORT = 8000
+# Identities on both local channels; notifications go to the browser until someone writes
+# from the terminal (and, for the terminal demo and scripts, the other way round).
+FOR_BROWSER = (Channel.CONSOLE, Channel.WEB)
+FOR_TERMINAL = (Channel.WEB, Channel.CONSOLE)
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "demo", help="build a fresh demo shop and chat with it in this terminal"
+        "demo",
+        help="build a fresh demo shop and chat with it in the browser (or this terminal)",
+        description="Build a fresh demo shop, start the web app with the chat emulator and"
+        " print its address; Ctrl-C stops it.",
     )
     parser.add_argument(
         "--dir", type=Path, default=DEFAULT_DIR, help=f"where the demo lives ({DEFAULT_DIR})"
@@ -40,9 +56,22 @@ def register(subparsers: Any) -> None:
         dest="person",
         default=content.BUYER.key,
         metavar="NAME",
-        help=f"who you are in the chat (default {content.BUYER.key}, the buyer)",
+        help=f"who you are in the chat at first (default {content.BUYER.key}, the buyer)",
     )
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
     parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to serve on ({DEFAULT_PORT}; 0 or a busy port: any free one)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--terminal",
+        action="store_true",
+        help="chat in this terminal instead of the browser (no web app)",
+    )
+    mode.add_argument(
         "--no-chat",
         dest="chat",
         action="store_false",
@@ -51,7 +80,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def demo_settings(directory: Path) -> Settings:
+def demo_settings(
+    directory: Path, *, public_base_url: str = "", web_emulator: bool = False
+) -> Settings:
     """Local files and the demo card, whatever the environment says: the demo never talks to
     real Telegram, Twilio or Stripe accounts, even on an operator's machine."""
     none = SecretStr("")
@@ -60,6 +91,8 @@ def demo_settings(directory: Path) -> Settings:
         database_url=f"sqlite:///{directory / 'soko.db'}",
         media_dir=directory / "media",
         media_store=MediaStoreKind.LOCAL,
+        public_base_url=public_base_url or Settings.model_fields["public_base_url"].default,
+        web_emulator=web_emulator,
         telegram_bot_token=none,
         twilio_account_sid="",
         twilio_auth_token=none,
@@ -68,18 +101,33 @@ def demo_settings(directory: Path) -> Settings:
     )
 
 
-def build_demo(directory: Path, *, now: datetime) -> tuple[Container, DemoSummary]:
-    """Wipe ``directory`` and build the demo shop in it."""
+def build_demo(
+    directory: Path,
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+    channels: Sequence[Channel] = FOR_TERMINAL,
+) -> tuple[Container, DemoSummary]:
+    """Wipe ``directory`` and build the demo shop in it. Its people can chat on each of
+    `channels`; notifications go to the last until they write from another."""
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    container = Container(demo_settings(directory))
+    container = Container(settings or demo_settings(directory))
     upgrade(container.engine)
-    summary = seed_demo(container.uow_factory, container.media_store, container.pricing, now=now)
+    summary = seed_demo(
+        container.uow_factory,
+        container.media_store,
+        container.pricing,
+        now=now,
+        channels=channels,
+    )
     return container, summary
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.chat and not args.terminal:
+        return serve_demo(args)
     container, summary = build_demo(args.dir, now=datetime.now(UTC))
     try:
         if not args.chat:
@@ -90,6 +138,42 @@ def run(args: argparse.Namespace) -> int:
         return chat(container, args.person)
     finally:
         container.close()
+
+
+def serve_demo(args: argparse.Namespace) -> int:
+    """The demo shop on the web app, with the chat emulator, until Ctrl-C."""
+    try:
+        person = person_key(args.person)
+    except InvalidPerson as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    sock = listen(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    base = f"http://{host}:{port}"
+    settings = demo_settings(args.dir, public_base_url=base, web_emulator=True)
+    container, summary = build_demo(
+        args.dir, now=datetime.now(UTC), settings=settings, channels=FOR_BROWSER
+    )
+    try:
+        photos = write_sample_photos(args.dir / "photos")
+        print(web_guide(summary, photos, f"{base}/emulator?as={person}"), flush=True)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+            asyncio.run(serve_web_demo(container, sock))
+        print("Demo stopped.", flush=True)
+    finally:
+        sock.close()
+        container.close()
+    return 0
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on `port`, or on any free port when it is 0 or taken."""
+    if port:
+        try:
+            return socket.create_server((host, port))
+        except OSError as exc:
+            print(f"Port {port} is not free ({exc.strerror}); taking another.", file=sys.stderr)
+    return socket.create_server((host, 0))
 
 
 def write_sample_photos(directory: Path) -> list[Path]:
@@ -103,9 +187,8 @@ def write_sample_photos(directory: Path) -> list[Path]:
     return paths
 
 
-def guide(summary: DemoSummary, photos: list[Path]) -> str:
-    """Who is who in the demo, the console's commands and a path through a whole sale."""
-    lines = ["Demo shop ready. Who is who (switch with /as NAME):"]
+def who_is_who(summary: DemoSummary) -> list[str]:
+    lines = []
     for spec in content.ARTISANS:
         role = "artisan and mentor" if spec.mentor else "artisan"
         if spec.mentor_key:
@@ -115,9 +198,46 @@ def guide(summary: DemoSummary, photos: list[Path]) -> str:
             f"  {spec.person.key:<8} {spec.person.name}, {role} — {spec.shop_name}{speaks}"
         )
     manager, buyer = content.COMMUNITY_MANAGER, content.BUYER
-    lines += [
+    return [
+        *lines,
         f"  {manager.key:<8} {manager.name}, community manager: reviews new listings",
         f"  {buyer.key:<8} {buyer.name}, a buyer in Berlin (order {summary.order_code} is hers)",
+    ]
+
+
+def web_guide(summary: DemoSummary, photos: list[Path], url: str) -> str:
+    """Where the emulator is, who is who, and a path through a whole sale."""
+    artisan = content.NALIAKA.name.split()[0]
+    manager = content.COMMUNITY_MANAGER.name.split()[0]
+    buyer = content.BUYER.name.split()[0]
+    return "\n".join(
+        [
+            "Demo shop ready. Chat with it in your browser (Ctrl-C here stops it):",
+            "",
+            f"    {url}",
+            "",
+            "Who is who (pick a person at the top of the chat window):",
+            *who_is_who(summary),
+            "",
+            "Type to chat, or tap a choice; menu, help, cancel, language work anywhere.",
+            "Try a whole sale:",
+            f"  as {artisan}: menu → List a piece → 📷 send {photos[0]}, then answer",
+            f"  as {manager}: menu → Review listings → Approve",
+            f"  as {buyer}: Shop jewelry → find it, add to cart, check out, Pay now (demo card)",
+            f"  as {artisan}: her new order is waiting; My earnings shows what she is owed",
+            f"More photos to send: {', '.join(str(p) for p in photos[1:])}",
+            "In a terminal instead: soko demo --terminal (or soko chat --as NAME).",
+            "",
+        ]
+    )
+
+
+def guide(summary: DemoSummary, photos: list[Path]) -> str:
+    """Who is who in the demo, the console's commands and a path through a whole sale."""
+    manager, buyer = content.COMMUNITY_MANAGER, content.BUYER
+    lines = [
+        "Demo shop ready. Who is who (switch with /as NAME):",
+        *who_is_who(summary),
         "",
         "Type to chat; a number picks a choice; menu, help, cancel, language work anywhere.",
         "Console commands: /photo PATH… sends photos, /as NAME switches person, /quit ends.",

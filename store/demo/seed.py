@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from store.models import (
     Channel,
     Collection,
     CollectionProduct,
+    Identity,
     Product,
     Role,
 )
@@ -54,12 +56,17 @@ def seed_demo(
     pricing: PricingPolicy,
     *,
     now: datetime,
+    channels: Sequence[Channel] = (Channel.CONSOLE,),
 ) -> DemoSummary:
-    """Seed in one unit of work: the demo shop is there whole, or not at all."""
+    """Seed in one unit of work: the demo shop is there whole, or not at all.
+
+    Each person gets an identity on each of `channels` (their key as the platform user id);
+    until someone writes, notifications go to the last one (where the demo is played).
+    """
     summary = DemoSummary()
     with uow_factory() as uow:
         session = uow.session
-        _people(session, summary, now)
+        _people(session, summary, channels, now)
         _artisans(session, summary, now)
         _pieces(session, media, summary, now)
         _collection(session)
@@ -68,16 +75,30 @@ def seed_demo(
     return summary
 
 
-def _people(session: Session, summary: DemoSummary, now: datetime) -> None:
+def _people(
+    session: Session, summary: DemoSummary, channels: Sequence[Channel], now: datetime
+) -> None:
+    first, *others = channels
     for person in content.PEOPLE:
         user, _ = people.find_or_create_user(
             session,
-            Channel.CONSOLE,
+            first,
             person.key,
             profile_name=person.name,
             locale_hint=person.locale,
             now=now,
         )
+        for channel in others:
+            session.add(
+                Identity(
+                    user_id=user.id,
+                    channel=channel,
+                    platform_user_id=person.key,
+                    profile_name=person.name,
+                    created_at=now,
+                )
+            )
+        session.flush()
         user.display_name = person.name
         people.link_phone(session, user.id, person.phone)
         summary.users[person.key] = user.id

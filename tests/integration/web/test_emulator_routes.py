@@ -1,0 +1,143 @@
+"""The emulator's routes on the web app: off unless turned on, writes only from its own page,
+uploads within limits, and names shown escaped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.container import Container
+from bot.routes import channel_routes
+from bot.settings import Settings
+from bot.web import create_app
+from handlers.web.emulator import WRITE_HEADER, static_dir
+from store.migrate import upgrade
+from store.models import Channel
+from store.services import people
+
+WRITE = {WRITE_HEADER: "1"}
+
+
+def make_client(tmp_path: Path, **settings: object) -> TestClient:
+    container = Container(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=f"sqlite:///{tmp_path / 'soko.db'}",
+            media_dir=tmp_path / "media",
+            **settings,  # type: ignore[arg-type]
+        )
+    )
+    upgrade(container.engine)
+    return TestClient(create_app(container, channel_routes(container)))
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return make_client(tmp_path, web_emulator=True)
+
+
+def test_the_emulator_is_not_there_unless_turned_on(tmp_path: Path) -> None:
+    assert Settings(_env_file=None).web_emulator is False  # type: ignore[call-arg]
+    with make_client(tmp_path) as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/emulator").status_code == 404
+        assert client.get("/emulator/api/chat/lena").status_code == 404
+        sent = client.post("/emulator/api/chat/lena", data={"text": "hi"}, headers=WRITE)
+        assert sent.status_code == 404
+        assert client.get("/emulator/static/emulator.js").status_code == 404
+
+
+def test_page_script_and_a_conversation_over_the_api(client: TestClient) -> None:
+    with client:
+        page = client.get("/emulator?as=zawadi")
+        assert page.status_code == 200
+        assert '<body data-person="zawadi"' in page.text
+        assert '<script src="/emulator/static/emulator.js">' in page.text
+        assert client.get("/emulator/static/emulator.js").status_code == 200
+        assert client.get("/emulator/static/emulator.css").status_code == 200
+
+        sent = client.post(
+            "/emulator/api/chat/zawadi", data={"id": "abcdefgh01", "text": "hello"}, headers=WRITE
+        )
+        assert sent.json() == {"outcome": "handled"}
+        news = client.get("/emulator/api/chat/zawadi?after=0").json()
+        assert news["messages"][0]["from"] == "bot"
+        assert news["messages"][0]["text"].startswith("Welcome to Soko!")
+        assert [p["key"] for p in news["people"]] == ["zawadi"]
+        last = news["messages"][-1]["id"]
+        assert client.get(f"/emulator/api/chat/zawadi?after={last}").json()["messages"] == []
+        history = client.get("/emulator/api/chat/zawadi").json()["messages"]
+        assert history[0] == {"id": 1, "from": "person", "text": "hello", "photos": 0}
+
+
+def test_writes_need_the_emulator_header(client: TestClient) -> None:
+    with client:
+        refused = client.post("/emulator/api/chat/lena", data={"id": "abcdefgh01", "text": "hi"})
+        assert refused.status_code == 403
+        assert client.get("/emulator/api/chat/lena?after=0").json()["messages"] == []
+
+
+def test_bad_requests_are_refused_kindly(client: TestClient) -> None:
+    with client:
+        empty = client.post("/emulator/api/chat/lena", data={"id": "abcdefgh01"}, headers=WRITE)
+        assert empty.status_code == 400
+        who = client.post(
+            "/emulator/api/chat/not%20a%20name",
+            data={"id": "abcdefgh01", "text": "hi"},
+            headers=WRITE,
+        )
+        assert who.status_code == 400
+        assert "not a name" in who.json()["error"]
+        bad_id = client.post(
+            "/emulator/api/chat/lena", data={"id": "1", "text": "hi"}, headers=WRITE
+        )
+        assert bad_id.status_code == 400
+        assert client.get("/emulator/api/chat/lena?after=x").status_code == 400
+
+
+def test_photos_are_uploaded_within_the_limit(tmp_path: Path) -> None:
+    with make_client(tmp_path, web_emulator=True, photo_max_bytes=1000) as client:
+        photo = ("a.jpg", b"\xff\xd8\xff" + b"0" * 100, "image/jpeg")
+        sent = client.post(
+            "/emulator/api/chat/lena",
+            data={"id": "abcdefgh01"},
+            files=[("photo", photo)],
+            headers=WRITE,
+        )
+        assert sent.json() == {"outcome": "handled"}
+        history = client.get("/emulator/api/chat/lena").json()["messages"]
+        assert history[0]["photos"] == 1
+        huge = ("b.jpg", b"\xff\xd8\xff" + b"0" * 2000, "image/jpeg")
+        refused = client.post(
+            "/emulator/api/chat/lena",
+            data={"id": "abcdefgh02"},
+            files=[("photo", huge)],
+            headers=WRITE,
+        )
+        assert refused.status_code == 413
+
+
+def test_names_are_shown_escaped(tmp_path: Path) -> None:
+    client = make_client(tmp_path, web_emulator=True)
+    name = '<img src=x onerror="alert(1)">'
+    container = Container(
+        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'soko.db'}")
+    )  # type: ignore[call-arg]
+    with container.uow_factory() as uow:
+        user, _ = people.find_or_create_user(
+            uow.session, Channel.WEB, "mallory", profile_name=name, now=datetime.now(UTC)
+        )
+        user.display_name = name
+        uow.commit()
+    container.close()
+    with client:
+        page = client.get("/emulator").text
+    assert name not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; (buyer)" in page
+    # The script shows whatever a message or a name says as text, never as markup.
+    script = (static_dir() / "emulator.js").read_text()
+    assert "innerHTML" not in script
+    assert "textContent" in script
