@@ -5,7 +5,7 @@ downloaded (`playwright install` is never run).
 Fixtures for any browser test:
 - `demo_server`: the web app (emulator on) on a free port, in a thread, on a fresh demo
   database of its own (one per test module);
-- `browser`: Chromium, launched once;
+- `browser`: Chromium, launched once per test module;
 - `page`: a new phone-sized page; a screenshot is saved when the test ends, pass or fail;
 - `shot(page, name)`: save a screenshot of a step.
 Screenshots go to `test-artifacts/screenshots/` (git-ignored), named after the test.
@@ -94,14 +94,16 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         container.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open, its event loop counts as
+# running in this thread, and every later test's asyncio.run() would refuse to start.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     _need_chromium()
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
     yield chromium
