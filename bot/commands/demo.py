@@ -149,20 +149,25 @@ def serve_demo(args: argparse.Namespace) -> int:
         return 2
     sock = listen(args.host, args.port)
     host, port = sock.getsockname()[:2]
-    base = f"http://{host}:{port}"
+    # A browser on this machine reaches a server listening on every address at 127.0.0.1.
+    base = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"  # noqa: S104
     settings = demo_settings(args.dir, public_base_url=base, web_emulator=True)
-    container, summary = build_demo(
-        args.dir, now=datetime.now(UTC), settings=settings, channels=FOR_BROWSER
-    )
     try:
-        photos = write_sample_photos(args.dir / "photos")
-        print(web_guide(summary, photos, f"{base}/emulator?as={person}"), flush=True)
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
-            asyncio.run(serve_web_demo(container, sock))
-        print("Demo stopped.", flush=True)
+        container, summary = build_demo(
+            args.dir, now=datetime.now(UTC), settings=settings, channels=FOR_BROWSER
+        )
+        try:
+            photos = write_sample_photos(args.dir / "photos")
+            print(web_guide(summary, photos, f"{base}/emulator?as={person}"), flush=True)
+            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+                asyncio.run(serve_web_demo(container, sock))
+        finally:
+            container.close()
+    except KeyboardInterrupt:  # Ctrl-C before the web app was up
+        pass
     finally:
         sock.close()
-        container.close()
+    print("Demo stopped.", flush=True)
     return 0
 
 

@@ -90,7 +90,9 @@ def test_a_whole_sale_in_the_browser(page: Page, demo_server: DemoServer, shot: 
     expect(preview.locator("img")).to_have_attribute(
         "src", re.compile(r"/media/[0-9a-f]{64}/\w+\.jpg$")
     )
-    assert preview.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=preview.locator("img").element_handle()
+    )
     shot(page, "artisan previews her listing")
     chat.tap("Submit for review", answer="A community manager will review it")
     shot(page, "artisan submitted")

@@ -7,6 +7,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from bot.commands.demo import listen
 
 pytestmark = pytest.mark.slow
 
@@ -70,3 +73,11 @@ def test_soko_demo_serves_the_emulator_until_ctrl_c(tmp_path: Path) -> None:
     assert "grace    Grace Mutua, community manager" in out
     assert out.rstrip().endswith("Demo stopped.")
     assert "Traceback" not in out
+
+
+def test_a_busy_port_gives_way_to_a_free_one(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = taken.getsockname()[1]
+        with listen("127.0.0.1", busy) as other:
+            assert other.getsockname()[1] not in (busy, 0)
+    assert f"Port {busy} is not free" in capsys.readouterr().err
