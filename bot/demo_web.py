@@ -1,4 +1,4 @@
-"""What `soko demo` runs: the web app with the chat emulator, and the shop's timed work."""
+"""What `soko demo` runs: the web app with the chat emulator, and the scheduler's jobs."""
 
 from __future__ import annotations
 
@@ -8,23 +8,27 @@ import socket
 import uvicorn
 
 from bot.container import Container
-from bot.housekeeping import run_order_expiry
 from bot.routes import channel_routes
+from bot.scheduler import run_scheduler
+from bot.scheduler_passes import engine_sweep
 from bot.web import create_app
+from bot.wiring import build_engine
 
 
 async def serve_web_demo(container: Container, sock: socket.socket) -> None:
-    """The web app with the emulator on `sock`, and the timed work, until Ctrl-C."""
+    """The web app with the emulator on `sock`, and the scheduler, until Ctrl-C. The emulator
+    answers each message as it comes and its page fetches what is waiting, so the scheduler
+    delivers nothing: it runs the timed jobs (unpaid orders expire…) and the inbox sweep."""
     stop = asyncio.Event()
     app = create_app(container, channel_routes(container))
     # Quiet: the demo prints its own guide; access logs stay off as in `soko run`.
-    config = uvicorn.Config(app, access_log=False, log_level="warning")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
 
     async def web() -> None:
         try:
             await server.serve(sockets=[sock])
         finally:
-            stop.set()  # Ctrl-C stops uvicorn; the rest follows
+            stop.set()  # Ctrl-C stops uvicorn; the scheduler follows
 
-    await asyncio.gather(web(), run_order_expiry(container, stop))
+    sweep = engine_sweep(lambda: build_engine(container))
+    await asyncio.gather(web(), run_scheduler(container, stop, sweep))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import shutil
 import socket
 import sys
@@ -147,6 +148,8 @@ def serve_demo(args: argparse.Namespace) -> int:
     except InvalidPerson as exc:
         print(exc, file=sys.stderr)
         return 2
+    if not args.verbose:  # the guide is what the newcomer reads; `soko -v demo` shows logs
+        logging.getLogger().setLevel(logging.WARNING)
     sock = listen(args.host, args.port)
     host, port = sock.getsockname()[:2]
     # A browser on this machine reaches a server listening on every address at 127.0.0.1.
@@ -226,7 +229,7 @@ def web_guide(summary: DemoSummary, photos: list[Path], url: str) -> str:
             "",
             "Type to chat, or tap a choice; menu, help, cancel, language work anywhere.",
             "Try a whole sale:",
-            f"  as {artisan}: menu → List a piece → 📷 send {photos[0]}, then answer",
+            f"  as {artisan}: menu → List a piece → camera button: send {photos[0]}, then answer",
             f"  as {manager}: menu → Review listings → Approve",
             f"  as {buyer}: Shop jewelry → find it, add to cart, check out, Pay now (demo card)",
             f"  as {artisan}: her new order is waiting; My earnings shows what she is owed",
