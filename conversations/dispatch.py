@@ -64,6 +64,7 @@ def snapshot_of(ctx: StepContext, loaded: ConversationSnapshot) -> ConversationS
 
 def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
     """Answer one message; afterwards `ctx` holds the replies and the new state."""
+    ctx.tapped = inbound.tapped_message_id
     command = None
     if inbound.payload is None and not inbound.photos:
         command = parse_global_word(inbound.text)

@@ -22,6 +22,7 @@ offered arrives as plain text — never trust it further than you would typed te
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -171,6 +172,8 @@ class StepContext:
     offered: tuple[Choice, ...] = ()
     replies: list[Outbound] = field(default_factory=list)
     notifications: list[tuple[int, Message]] = field(default_factory=list)
+    # The platform id of our message whose button the person tapped this turn, if any.
+    tapped: str | None = None
 
     def _(self, message: str) -> str:
         return self.translator._(message)
@@ -178,9 +181,15 @@ class StepContext:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translator.ngettext(singular, plural, n)
 
-    def reply(self, outbound: Outbound) -> None:
+    def reply(self, outbound: Outbound, *, in_place: bool = False) -> None:
         """Send a message to this person. Its choices (if any) become the answers the next
-        message is resolved against."""
+        message is resolved against.
+
+        `in_place`: this replaces the message whose button was tapped (a list's next page),
+        where the channel can edit messages. Only a turn's first reply may: an edited message
+        stays where it was, above anything said before it in this turn."""
+        if in_place and self.tapped and not self.replies:
+            outbound = dataclasses.replace(outbound, replaces=self.tapped)
         self.replies.append(outbound)
         if outbound.choices:
             self.offered = outbound.choices
@@ -188,8 +197,8 @@ class StepContext:
     def say(self, text: str) -> None:
         self.reply(Outbound(text=text))
 
-    def ask(self, text: str, choices: Sequence[Choice]) -> None:
-        self.reply(Outbound(text=text, choices=tuple(choices)))
+    def ask(self, text: str, choices: Sequence[Choice], *, in_place: bool = False) -> None:
+        self.reply(Outbound(text=text, choices=tuple(choices)), in_place=in_place)
 
     def notify(self, user_id: int, message: Message) -> None:
         """Tell another person something; pass a function of a `Translator` to have it

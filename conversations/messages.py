@@ -59,6 +59,8 @@ class Inbound:
     media_group_id: str | None = None  # photos sent together as one album
     # The person sent something the shop cannot use (a voice note, video, sticker, file).
     unsupported_media: bool = False
+    # The platform id of our message whose button was tapped (a reply may replace it).
+    tapped_message_id: str | None = None
 
     def content_dict(self, photo_keys: tuple[str, ...]) -> dict[str, Any]:
         """The JSON-safe payload column; photos are referenced by their blob keys."""
@@ -72,6 +74,7 @@ class Inbound:
             "profile_name": self.profile_name,
             "media_group_id": self.media_group_id,
             "unsupported_media": self.unsupported_media,
+            "tapped_message_id": self.tapped_message_id,
         }
 
     @classmethod
@@ -99,6 +102,7 @@ class Inbound:
             profile_name=str(content.get("profile_name") or ""),
             media_group_id=content.get("media_group_id"),
             unsupported_media=bool(content.get("unsupported_media", False)),
+            tapped_message_id=content.get("tapped_message_id"),
         )
 
 
@@ -190,6 +194,10 @@ class Outbound:
     # channel allows nothing else (WhatsApp outside its 24-hour window); "" = none.
     template: str = ""
     invoice: Invoice | None = None
+    # The platform id of an earlier message of ours that this one should replace (a list's
+    # next page in the message whose "More" was tapped). Channels that can edit a message
+    # edit that one; the others, or when editing fails, send this as a new message.
+    replaces: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -203,6 +211,8 @@ class Outbound:
             data["template"] = self.template
         if self.invoice is not None:
             data["invoice"] = self.invoice.to_dict()
+        if self.replaces:
+            data["replaces"] = self.replaces
         return data
 
     @classmethod
@@ -217,4 +227,5 @@ class Outbound:
             request_contact=bool(data.get("request_contact", False)),
             template=str(data.get("template", "")),
             invoice=Invoice.from_dict(invoice) if invoice else None,
+            replaces=str(data.get("replaces", "")),
         )

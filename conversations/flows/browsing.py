@@ -76,7 +76,8 @@ def pick(ctx: StepContext, inbound: Inbound) -> StepResult:
             listing = dict(ctx.data.get("list") or {})
             if not listing:
                 return _show_home(ctx)
-            return _show_list(ctx, {**listing, "after": value or ctx.data.get("next")})
+            turned = {**listing, "after": value or ctx.data.get("next")}
+            return _show_list(ctx, turned, in_place=True)  # the next page, in the same message
         case "p" if value.isdigit():
             return _open_card(ctx, int(value))
         case "home":
@@ -182,7 +183,7 @@ def _show_current(ctx: StepContext) -> StepResult:
     return _show_list(ctx, dict(listing)) if listing else _show_home(ctx)
 
 
-def _show_list(ctx: StepContext, listing: dict[str, Any]) -> StepResult:
+def _show_list(ctx: StepContext, listing: dict[str, Any], *, in_place: bool = False) -> StepResult:
     after = listing.get("after")
     try:
         page = _page(ctx, listing, after)
@@ -197,7 +198,7 @@ def _show_list(ctx: StepContext, listing: dict[str, Any]) -> StepResult:
         fits = len(payload.encode()) <= MAX_PAYLOAD_BYTES
         choices.append(Choice(ctx._(MORE), payload if fits else "more:"))
     choices.append(Choice(ctx._(product_card.BACK), "home"))
-    ctx.ask(_heading(ctx, listing), choices)
+    ctx.ask(_heading(ctx, listing), choices, in_place=in_place)
     return StepResult(Step.PICK, {"list": listing, "next": page.next_cursor})
 
 

@@ -111,7 +111,8 @@ def choose_piece(ctx: StepContext, inbound: Inbound) -> StepResult:
     payload = inbound.payload or ""
     artisan = current_artisan(ctx)
     if payload.startswith("pg:"):
-        return _show_list(ctx, artisan, page=int(payload.removeprefix("pg:")))
+        page = int(payload.removeprefix("pg:"))
+        return _show_list(ctx, artisan, page=page, in_place=True)  # turned in the same message
     if payload == BACK_PAYLOAD:
         return ctx.begin(FlowRegistry.MENU)
     if payload.startswith("p:"):
@@ -121,7 +122,9 @@ def choose_piece(ctx: StepContext, inbound: Inbound) -> StepResult:
     return _show_list(ctx, artisan, page=int(ctx.data.get("page", 0)))
 
 
-def _show_list(ctx: StepContext, artisan: Artisan, *, page: int) -> StepResult:
+def _show_list(
+    ctx: StepContext, artisan: Artisan, *, page: int, in_place: bool = False
+) -> StepResult:
     products = _my_products(ctx, artisan, page)
     if not products and page == 0:
         ctx.say(ctx._(NONE_YET))
@@ -134,7 +137,7 @@ def _show_list(ctx: StepContext, artisan: Artisan, *, page: int) -> StepResult:
     if len(products) > PAGE_SIZE:
         choices.append(Choice(ctx._(MORE), f"pg:{page + 1}"))
     choices.append(back(ctx))
-    ctx.ask(ctx._(YOUR_PIECES), choices)
+    ctx.ask(ctx._(YOUR_PIECES), choices, in_place=in_place)
     return StepResult(Step.LIST, {"page": page})
 
 

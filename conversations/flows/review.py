@@ -89,8 +89,11 @@ def decide(ctx: StepContext, inbound: Inbound) -> StepResult:
         listings.listing_approved(ctx, product, _owner(ctx, product))
         ctx.say(ctx._(APPROVED).format(title=product.title))
         return _show_next(ctx, skipped=_skipped(ctx))
-    if action == "skip":
-        return _show_next(ctx, skipped=[*_skipped(ctx), int(product_id)])
+    if action == "skip":  # the next listing takes the skipped one's place, when both fit one
+        skipped = int(product_id)
+        return _show_next(
+            ctx, skipped=[*_skipped(ctx), skipped], in_place=_one_message(ctx, skipped)
+        )
     _check_reviewer(ctx)  # before asking a reason of someone who may not give one
     choices = [Choice(ctx._(label), f"why:{key}") for key, label in COMMON_REASONS]
     choices.append(Choice(ctx._(OTHER), "why:other"))
@@ -129,7 +132,7 @@ def _reject(ctx: StepContext, why: str) -> StepResult:
 # --- showing a listing ----------------------------------------------------------------------
 
 
-def _show_next(ctx: StepContext, *, skipped: list[int]) -> StepResult:
+def _show_next(ctx: StepContext, *, skipped: list[int], in_place: bool = False) -> StepResult:
     queue = listing_review.review_queue(ctx.session, ctx.user.id, limit=QUEUE_LIMIT)
     product = next((p for p in queue if p.id not in skipped), None)
     if product is None:
@@ -147,8 +150,15 @@ def _show_next(ctx: StepContext, *, skipped: list[int]) -> StepResult:
         Choice(ctx._(SKIP), f"rv:skip:{product.id}"),
     )
     image = ImageRef(key=keys[0]) if keys else None
-    ctx.reply(Outbound(text=_card(ctx, product), image=image, choices=choices))
+    card = Outbound(text=_card(ctx, product), image=image, choices=choices)
+    ctx.reply(card, in_place=in_place and len(keys) <= 1)
     return StepResult(Step.DECIDE, {"product_id": product.id, "skipped": skipped})
+
+
+def _one_message(ctx: StepContext, product_id: int) -> bool:
+    """Whether a listing was shown as one message (at most one photo, no extra ones above)."""
+    product = ctx.session.get(Product, product_id)
+    return product is not None and len(product.photos) <= 1
 
 
 def _card(ctx: StepContext, product: Product) -> str:

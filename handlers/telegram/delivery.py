@@ -15,6 +15,9 @@ network errors → retried with exponential backoff, up to `max_attempts`; 403 (
 blocked the bot) → their identity is marked unreachable and the row failed, never retried;
 400 for a stale photo `file_id` → the id is forgotten and the photo uploaded on the next try;
 other 400s → failed (a bug to look at, logged without the message text).
+
+A message that replaces the tapped one (a list's next page) is an edit of it; when Telegram
+will not edit that message it is sent as a new one instead.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
-from telegram import Bot, InputFile, LabeledPrice, Message
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+    LabeledPrice,
+    Message,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from conversations.outbox import mark_failed, mark_sent
@@ -41,7 +51,7 @@ from handlers.telegram.claims import (
     release,
 )
 from handlers.telegram.limits import RateLimiter, SendLimits
-from handlers.telegram.render import Send, SendKind, render
+from handlers.telegram.render import Edit, Send, SendKind, render, render_edit
 from store.media.storage import MediaStore
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
@@ -128,7 +138,10 @@ class TelegramDelivery:
 
     async def _deliver(self, job: Job) -> bool:
         sends = render(job.outbound, job.locale)
+        edit = render_edit(job.outbound, sends) if not job.delivered else None
         try:
+            if edit is not None:
+                await self._edit_in_place(job, edit)
             for send in sends[len(job.delivered) :]:
                 await self._limiter.acquire(job.chat_id)
                 message = await self._send(job.chat_id, send)
@@ -156,6 +169,40 @@ class TelegramDelivery:
             caption=send.text or None,
             reply_markup=send.reply_markup,
         )
+
+    async def _edit_in_place(self, job: Job, edit: Edit) -> None:
+        """Show the message in the tapped one. When Telegram will not edit that (too old, a
+        photo for a text or the other way round, deleted), `job.delivered` stays empty and the
+        message is sent as new. "Not modified" counts as shown: it already says this (a
+        double tap, or a retry after an edit whose answer was lost)."""
+        send = edit.send
+        markup = send.reply_markup if isinstance(send.reply_markup, InlineKeyboardMarkup) else None
+        await self._limiter.acquire(job.chat_id)
+        result: Message | bool | None = None
+        try:
+            if send.kind is SendKind.MESSAGE:
+                result = await self._bot.edit_message_text(
+                    send.text, chat_id=job.chat_id, message_id=edit.message_id, reply_markup=markup
+                )
+            else:
+                photo = await asyncio.to_thread(self._photo_input, send)
+                result = await self._bot.edit_message_media(
+                    InputMediaPhoto(photo, caption=send.text or None),
+                    chat_id=job.chat_id,
+                    message_id=edit.message_id,
+                    reply_markup=markup,
+                )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                logger.info(
+                    "outbox row %s: message not edited (%s); sent instead", job.outbox_id, exc
+                )
+                return
+        job.delivered.append(edit.message_id)
+        if isinstance(result, Message) and send.kind is SendKind.PHOTO:
+            file_id = _photo_file_id(result)
+            if file_id:
+                await asyncio.to_thread(self._progress, job, send, file_id)
 
     async def _send_invoice(self, chat_id: str, send: Send) -> Message:
         invoice = send.invoice

@@ -8,6 +8,10 @@ keyboard rides on the last message: choices as an inline keyboard (their payload
 keyboard with the share-contact button (and the choices as typed answers, which the engine
 resolves by label — Telegram allows one keyboard per message). An invoice goes last, as
 sendInvoice (its own Pay button).
+
+An outbound that `replaces` the message whose button was tapped (a list's next page) is an
+edit of that message when it renders as one text or one photo with an inline keyboard
+(editMessageText / editMessageMedia); anything else is sent as new messages.
 """
 
 from __future__ import annotations
@@ -49,6 +53,27 @@ class Send:
     reply_markup: Markup | None = None
     image: ImageRef | None = None
     invoice: Invoice | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Show `send` in message `message_id` instead: editMessageText for a text,
+    editMessageMedia (the photo and its caption) for a photo."""
+
+    message_id: int
+    send: Send
+
+
+def render_edit(outbound: Outbound, sends: list[Send]) -> Edit | None:
+    """The edit that shows `outbound` (rendered as `sends`) in place of the message it
+    `replaces`; None when it has to be sent: nothing to replace, more than one message, an
+    invoice, or a reply keyboard (only inline keyboards survive an edit)."""
+    if not outbound.replaces.isdigit() or len(sends) != 1:
+        return None
+    send = sends[0]
+    if send.kind is SendKind.INVOICE or isinstance(send.reply_markup, ReplyKeyboardMarkup):
+        return None
+    return Edit(int(outbound.replaces), send)
 
 
 def render(outbound: Outbound, locale: str = "en") -> list[Send]:

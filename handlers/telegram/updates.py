@@ -60,6 +60,9 @@ def read_update(update: Update, bot_id: str) -> Incoming | None:
             payload=decode_payload(query.data),
             locale_hint=user.language_code,
             profile_name=user.full_name,
+            # The message that carried the keyboard (even one too old to read, whose id
+            # Telegram still sends): a page turn may be shown in it.
+            tapped_message_id=str(query.message.message_id) if query.message else None,
         )
         return Incoming(update.update_id, inbound, callback_query_id=query.id)
     message = update.message

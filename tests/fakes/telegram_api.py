@@ -2,10 +2,16 @@
 
 Methods: getMe, getUpdates (long polling with offset semantics: an offset confirms and drops
 every earlier update), sendMessage, sendPhoto (multipart upload or a file_id; uploads get a
-file_id), editMessageText, answerCallbackQuery, getFile and the file download, setWebhook,
-deleteWebhook, setMyCommands, sendInvoice, answerPreCheckoutQuery. Faults on demand:
-`fail(method, status, retry_after=…)` answers the next calls of a method with 429 (with
-retry_after) or a 5xx; `blocked` chats get 403. Every call is recorded (`calls`).
+file_id), editMessageText, editMessageCaption, editMessageMedia, answerCallbackQuery, getFile
+and the file download, setWebhook, deleteWebhook, setMyCommands, sendInvoice,
+answerPreCheckoutQuery. Faults on demand: `fail(method, status, retry_after=…)` answers the
+next calls of a method with 429 (with retry_after) or a 5xx; `blocked` chats get 403.
+Every call is recorded (`calls`).
+
+The messages the bot sent are kept (`messages`), so edits answer as Telegram does: an unknown
+message "not found", a text edit of a photo "no text", a caption or media edit of a text
+"no caption" / "can't be edited", an unchanged one "not modified", and a message put in
+`too_old` "can't be edited".
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    message_id: int | None = None  # of the message a send made
 
 
 @dataclass
@@ -66,6 +73,9 @@ class FakeTelegram:
         self.blocked: set[int] = set()
         self.webhook: dict[str, Any] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
+        # (chat id, message id) → the message as it reads now.
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.too_old: set[int] = set()  # message ids Telegram no longer lets the bot edit
         self._updates: list[dict[str, Any]] = []
         self._faults: dict[str, Fault] = {}
         self._message_ids = itertools.count(1)
@@ -107,6 +117,17 @@ class FakeTelegram:
                 and call.params.get("_ok")
             ]
 
+    def edits_of(self, chat_id: int) -> list[Call]:
+        """Successful editMessage* calls in a chat, in order."""
+        with self._lock:
+            return [
+                call
+                for call in self.calls
+                if call.method.startswith("editMessage")
+                and str(call.params.get("chat_id")) == str(chat_id)
+                and call.params.get("_ok")
+            ]
+
     def pending_updates(self) -> int:
         with self._lock:
             return sum(1 for u in self._updates if u["update_id"] >= self._confirmed)
@@ -144,6 +165,8 @@ class FakeTelegram:
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
             "editMessageText": self._edit_message_text,
+            "editMessageCaption": self._edit_message_caption,
+            "editMessageMedia": self._edit_message_media,
             "answerCallbackQuery": self._answer_callback_query,
             "getFile": self._get_file,
             "setWebhook": self._set_webhook,
@@ -190,35 +213,88 @@ class FakeTelegram:
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
         call.params["_ok"] = True
-        return _ok(self._message(chat_id, {"text": call.params.get("text", "")}))
+        content = {"text": call.params.get("text", "")}
+        return self._sent(call, self._message(chat_id, content, call.params.get("reply_markup")))
 
     async def _send_photo(self, call: Call) -> Response:
         chat_id = int(call.params["chat_id"])
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
-        photo = call.params.get("photo", "")
-        if "photo" in call.files or str(photo).startswith("attach://"):
-            name = str(photo).removeprefix("attach://") or "photo"
-            file_id = self.add_file(call.files[name])
-        elif photo in self.files or str(photo).startswith("http"):
-            file_id = str(photo)
-        else:
+        file_id = self._photo_file(call, str(call.params.get("photo", "")))
+        if file_id is None:
             return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
         call.params["_ok"] = True
-        content: dict[str, Any] = {
-            "photo": [
-                {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800, "height": 800}
-            ]
-        }
+        content: dict[str, Any] = {"photo": _photo_sizes(file_id)}
         if call.params.get("caption"):
             content["caption"] = call.params["caption"]
-        return _ok(self._message(chat_id, content))
+        return self._sent(call, self._message(chat_id, content, call.params.get("reply_markup")))
+
+    def _sent(self, call: Call, message: dict[str, Any]) -> Response:
+        call.message_id = message["message_id"]
+        return _ok(message)
+
+    def _photo_file(self, call: Call, media: str) -> str | None:
+        """The file_id a sent or edited photo gets (an upload is stored); None if unknown."""
+        if media.startswith("attach://") or (not media and "photo" in call.files):
+            return self.add_file(call.files[media.removeprefix("attach://") or "photo"])
+        if media in self.files or media.startswith("http"):
+            return media
+        return None
 
     async def _edit_message_text(self, call: Call) -> Response:
-        chat_id = int(call.params["chat_id"])
-        message = self._message(chat_id, {"text": call.params.get("text", "")})
-        message["message_id"] = int(call.params["message_id"])
-        return _ok(message)
+        found = self._editable(call)
+        if isinstance(found, Response):
+            return found
+        if "text" not in found:
+            return _error(400, "Bad Request: there is no text in the message to edit")
+        return self._edited(call, found, {"text": call.params.get("text", "")})
+
+    async def _edit_message_caption(self, call: Call) -> Response:
+        found = self._editable(call)
+        if isinstance(found, Response):
+            return found
+        if "photo" not in found:
+            return _error(400, "Bad Request: there is no caption in the message to edit")
+        return self._edited(call, found, {"caption": call.params.get("caption", "")})
+
+    async def _edit_message_media(self, call: Call) -> Response:
+        found = self._editable(call)
+        if isinstance(found, Response):
+            return found
+        media = call.params.get("media") or {}
+        if "photo" not in found or media.get("type") != "photo":
+            return _error(400, "Bad Request: message can't be edited")
+        file_id = self._photo_file(call, str(media.get("media", "")))
+        if file_id is None:
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        changes = {"photo": _photo_sizes(file_id), "caption": media.get("caption", "")}
+        return self._edited(call, found, changes)
+
+    def _editable(self, call: Call) -> dict[str, Any] | Response:
+        key = (int(call.params["chat_id"]), int(call.params["message_id"]))
+        with self._lock:
+            found = self.messages.get(key)
+        if found is None:
+            return _error(400, "Bad Request: message to edit not found")
+        if key[1] in self.too_old:
+            return _error(400, "Bad Request: message can't be edited")
+        return found
+
+    def _edited(self, call: Call, message: dict[str, Any], changes: dict[str, Any]) -> Response:
+        changed = {**message, **changes, "reply_markup": call.params.get("reply_markup")}
+        changed = {key: value for key, value in changed.items() if value not in (None, "")}
+        if _content(changed) == _content(message):
+            return _error(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        changed["edit_date"] = int(time.time())
+        with self._lock:
+            self.messages[(changed["chat"]["id"], changed["message_id"])] = changed
+        call.params["_ok"] = True
+        return _ok(changed)
 
     async def _answer_callback_query(self, call: Call) -> Response:
         return _ok(True)
@@ -269,16 +345,37 @@ class FakeTelegram:
         self.commands[call.params.get("language_code", "")] = call.params["commands"]
         return _ok(True)
 
-    def _message(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
+    def _message(
+        self, chat_id: int, content: dict[str, Any], reply_markup: Any = None
+    ) -> dict[str, Any]:
         with self._lock:
             message_id = next(self._message_ids)
-        return {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Soko", "username": USERNAME},
-            **content,
-        }
+            message = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Soko", "username": USERNAME},
+                **content,
+            }
+            if isinstance(reply_markup, dict) and "inline_keyboard" in reply_markup:
+                message["reply_markup"] = reply_markup  # only inline keyboards stay on a message
+            self.messages[(chat_id, message_id)] = message
+            return message
+
+
+def _photo_sizes(file_id: str) -> list[dict[str, Any]]:
+    return [{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800, "height": 800}]
+
+
+def _content(message: dict[str, Any]) -> tuple[Any, ...]:
+    """What an edit may change: text or caption, photo, keyboard."""
+    photo = message.get("photo") or [{}]
+    return (
+        message.get("text"),
+        message.get("caption"),
+        photo[-1].get("file_id"),
+        message.get("reply_markup"),
+    )
 
 
 # --- updates as Telegram sends them ---------------------------------------------------------

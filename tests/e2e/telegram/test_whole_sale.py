@@ -63,7 +63,8 @@ class Phones:
             for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", []):
                 for button in row:
                     if button["text"] == label and "callback_data" in button:
-                        update = tap(self.people[telegram_id], button["callback_data"])
+                        data = button["callback_data"]
+                        update = tap(self.people[telegram_id], data, call.message_id or 1)
                         self.taps += 1
                         return self._answers(telegram_id, update)
         raise AssertionError(f"no button {label!r} in the chat of {telegram_id}")

@@ -6,6 +6,7 @@ what the bot answered (each outbox message rendered as the console shows it).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -190,8 +191,10 @@ class Chat:
     def send(self, text: str = "", **kwargs: object) -> list[str]:
         return self.deliver(self.inbound(text, **kwargs))  # type: ignore[arg-type]
 
-    def tap(self, payload: str) -> list[str]:
-        return self.deliver(self.inbound(payload=payload))
+    def tap(self, payload: str, *, on: str | None = None) -> list[str]:
+        """Tap a button (`on`: the platform id of the message that carried it)."""
+        inbound = dataclasses.replace(self.inbound(payload=payload), tapped_message_id=on)
+        return self.deliver(inbound)
 
     def last_outbox_id(self) -> int:
         with self.uow_factory() as uow:
@@ -199,6 +202,9 @@ class Chat:
             return found.scalars().first() or 0
 
     def answers_since(self, outbox_id: int) -> list[str]:
+        return [render(outbound) for outbound in self.outbounds_since(outbox_id)]
+
+    def outbounds_since(self, outbox_id: int) -> list[Outbound]:
         with self.uow_factory() as uow:
             rows = uow.session.execute(
                 select(OutboxMessage)
@@ -208,7 +214,7 @@ class Chat:
                 )
                 .order_by(OutboxMessage.id)
             ).scalars()
-            return [render(outbound_of(row)) for row in rows]
+            return [outbound_of(row) for row in rows]
 
 
 @pytest.fixture

@@ -63,3 +63,28 @@ def test_stale_state_from_older_code_starts_afresh() -> None:
     amina.send("hello")
     amina.states.save(1, ConversationSnapshot("gone-flow", "x", {}, version=1))
     assert amina.send("anything") == ["What would you like to do?\n1. Language\n2. Help"]
+
+
+def test_only_a_turns_first_reply_may_replace_the_tapped_message() -> None:
+    """Said after something else, a page shown in the old message would sit above that."""
+    ctx = context_from_snapshot(
+        ConversationSnapshot(),
+        session=cast(Session, None),
+        user=User(id=1, locale="en", display_name="Amina"),
+        channel=Channel.TELEGRAM,
+        now=datetime(2025, 3, 1, tzinfo=UTC),
+        registry=core_registry(),
+        shop=SHOP,
+    )
+    ctx.ask("page 2", [], in_place=True)
+    assert ctx.replies[-1].replaces == ""  # nothing was tapped
+    ctx.tapped = "17"
+    ctx.replies.clear()
+    ctx.ask("page 2", [], in_place=True)
+    ctx.ask("page 3", [], in_place=True)
+    ctx.say("after")
+    assert [reply.replaces for reply in ctx.replies] == ["17", "", ""]
+    ctx.replies.clear()
+    ctx.say("Please choose")
+    ctx.ask("page 2", [], in_place=True)
+    assert [reply.replaces for reply in ctx.replies] == ["", ""]

@@ -29,8 +29,10 @@ def test_outbound_round_trips_through_json() -> None:
         choices=(Choice("Menyu", "menu"),),
         links=(LinkButton("Lipa", "https://pay.example"),),
         request_contact=True,
+        replaces="314",
     )
     assert Outbound.from_dict(json.loads(json.dumps(message.to_dict()))) == message
+    assert "replaces" not in Outbound("hi").to_dict()
 
 
 def test_an_invoice_round_trips_through_json_and_is_absent_otherwise() -> None:
@@ -62,6 +64,7 @@ def test_inbound_round_trips_with_photos_kept_apart() -> None:
         locale_hint="sw",
         profile_name="Amina",
         media_group_id="g",
+        tapped_message_id="314",
     )
     content = json.loads(json.dumps(sent.content_dict(("incoming/abc",))))
     assert content["photos"] == ["incoming/abc"]

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
-from conversations.messages import Choice, ImageRef, LinkButton, Outbound
-from handlers.telegram.render import MAX_CAPTION, MAX_TEXT, SendKind, render, split_text
+from conversations.messages import Choice, ImageRef, Invoice, InvoicePrice, LinkButton, Outbound
+from handlers.telegram.render import (
+    MAX_CAPTION,
+    MAX_TEXT,
+    SendKind,
+    render,
+    render_edit,
+    split_text,
+)
 
 
 def test_a_short_text_with_choices_is_one_message_with_an_inline_keyboard() -> None:
@@ -71,3 +80,33 @@ def test_asking_for_the_number_shows_the_share_button_and_the_choices_as_typed_a
 def test_user_text_is_sent_plain_so_markup_characters_need_no_escaping() -> None:
     sends = render(Outbound("Shop *Mama_Njeri* <b>[1]</b>"))
     assert sends[0].text == "Shop *Mama_Njeri* <b>[1]</b>"
+
+
+def test_a_page_that_replaces_a_message_is_an_edit_of_it() -> None:
+    page = Outbound("Page 2", choices=(Choice("Back", "home"),), replaces="314")
+    edit = render_edit(page, render(page))
+    assert edit is not None
+    assert (edit.message_id, edit.send.kind, edit.send.text) == (314, SendKind.MESSAGE, "Page 2")
+    assert isinstance(edit.send.reply_markup, InlineKeyboardMarkup)
+
+
+def test_a_photo_that_replaces_a_message_is_an_edit_of_its_media() -> None:
+    card = Outbound("Red bangle", image=ImageRef(url="https://x.test/a.jpg"), replaces="9")
+    edit = render_edit(card, render(card))
+    assert edit is not None
+    assert (edit.message_id, edit.send.kind, edit.send.text) == (9, SendKind.PHOTO, "Red bangle")
+
+
+def test_what_cannot_be_one_edited_message_is_sent() -> None:
+    def edit_of(outbound: Outbound) -> object:
+        return render_edit(outbound, render(outbound))
+
+    assert edit_of(Outbound("Page 2")) is None  # replaces nothing
+    assert edit_of(Outbound("x" * (MAX_TEXT + 1), replaces="5")) is None  # two messages
+    long_caption = Outbound("y " * MAX_CAPTION, image=ImageRef(url="https://x.test/a.jpg"))
+    assert edit_of(dataclasses.replace(long_caption, replaces="5")) is None  # photo + text
+    asking = Outbound("Your number?", request_contact=True, replaces="5")
+    assert edit_of(asking) is None  # a reply keyboard cannot ride on an edit
+    invoice = Invoice("Order", "1 piece", "SK-1.x", "EUR", (InvoicePrice("1 piece", 100),))
+    assert edit_of(Outbound("Pay", invoice=invoice, replaces="5")) is None
+    assert edit_of(Outbound("Page 2", replaces="wamid.x")) is None  # not a Telegram message id

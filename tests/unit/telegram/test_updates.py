@@ -66,11 +66,18 @@ def test_a_photo_sent_as_an_image_document_is_a_photo_and_over_20_mb_it_is_refus
     assert not pdf.photo_too_large
 
 
-def test_a_button_tap_carries_its_payload_and_the_query_to_answer() -> None:
-    incoming = read_update(_update(tap(WANJIRU, "p:123")), "1")
+def test_a_button_tap_carries_its_payload_the_query_to_answer_and_the_tapped_message() -> None:
+    incoming = read_update(_update(tap(WANJIRU, "p:123", message_id=314)), "1")
     assert incoming is not None
     assert incoming.inbound.payload == "p:123"
     assert incoming.callback_query_id is not None
+    assert incoming.inbound.tapped_message_id == "314"
+
+
+def test_a_typed_message_has_no_tapped_message() -> None:
+    incoming = read_update(_update(text(WANJIRU, "more")), "1")
+    assert incoming is not None
+    assert incoming.inbound.tapped_message_id is None
 
 
 def test_a_shared_contact_says_whether_it_is_the_senders_own_number() -> None:
