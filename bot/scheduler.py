@@ -4,8 +4,9 @@
 its own process. Exactly one scheduler may run against a database at a time: APScheduler 3's
 job store is not shared between schedulers.
 
-The jobs are plain functions of a unit-of-work factory and `now` (`conversations/jobs/`,
-`conversations/reservations.py`), or a channel's outbox and inbox passes. APScheduler keeps
+The jobs (`bot/jobs.py`) are plain functions of a unit-of-work factory and `now`
+(`conversations/jobs/`, `conversations/reservations.py`), or a channel's outbox and inbox
+passes. APScheduler keeps
 each job's trigger and next run in the `apscheduler_jobs` table (created by the migrations);
 the callables themselves are closures over this process's container, which cannot be pickled,
 so every stored job names `run_unbound` and `BoundJobStore` swaps in the callable of the same
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,13 +29,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, select
 
 from bot.container import Container
-from bot.stripe_wiring import stripe_payments
-from conversations.reservations import expire_unpaid_orders
-from payments.refunds import issue_due_refunds
+from bot.jobs import HEARTBEAT_JOB, ChannelPasses, ScheduledJob, scheduled_jobs
 from store.models import SCHEDULER_JOBS_TABLE, scheduler_jobs
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
@@ -42,28 +40,6 @@ from store.uow import UnitOfWorkFactory
 logger = logging.getLogger(__name__)
 
 UNBOUND = f"{__name__}:run_unbound"
-# The every-minute job whose next run tells /healthz the scheduler is alive.
-HEARTBEAT_JOB = "expire_unpaid_orders"
-OUTBOX_SECONDS = 3
-MAX_OUTBOX_PASSES = 20  # per run; what is left waits a few seconds for the next run
-
-
-@dataclass(frozen=True)
-class ScheduledJob:
-    id: str
-    trigger: BaseTrigger
-    run: Callable[[], object]
-    misfire_grace_time: int  # seconds a late run may still start; later, it is skipped
-    description: str
-
-
-@dataclass
-class ChannelPasses:
-    """What the outbox and inbox jobs call, per configured channel: one delivery pass (how
-    many messages it dealt with) and one inbox sweep (how many updates it handled)."""
-
-    deliver: list[Callable[[], int]] = field(default_factory=list)
-    sweep: list[Callable[[], int]] = field(default_factory=list)
 
 
 def run_unbound(*args: Any) -> None:
@@ -126,80 +102,6 @@ def _same_trigger(stored: BaseTrigger, job: ScheduledJob) -> bool:
     return str(stored) == str(job.trigger) and getattr(stored, "timezone", None) == getattr(
         job.trigger, "timezone", None
     )
-
-
-def scheduled_jobs(
-    container: Container,
-    passes: ChannelPasses,
-    *,
-    clock: Callable[[], datetime] = utcnow,
-) -> list[ScheduledJob]:
-    """Every job this deployment runs, bound to `container`."""
-    zone = ZoneInfo(container.settings.artisan_timezone)
-    uow_factory = container.uow_factory
-
-    def expire() -> None:
-        codes = expire_unpaid_orders(uow_factory, clock())
-        if codes:
-            logger.info("expired unpaid orders: %s", ", ".join(codes))
-
-    jobs = [
-        ScheduledJob(
-            HEARTBEAT_JOB,
-            IntervalTrigger(minutes=1, timezone=zone),
-            expire,
-            30,
-            "Expire unpaid orders, release their pieces, tell the buyer",
-        ),
-        ScheduledJob(
-            "sweep_inbox",
-            IntervalTrigger(minutes=1, timezone=zone),
-            lambda: _sweep_inbox(passes.sweep),
-            30,
-            "Handle updates recorded but not handled (after a crash)",
-        ),
-    ]
-    if passes.deliver:  # else this process runs each channel's own sender
-        jobs.append(
-            ScheduledJob(
-                "deliver_outbox",
-                IntervalTrigger(seconds=OUTBOX_SECONDS, timezone=zone),
-                lambda: _deliver_outbox(passes.deliver),
-                10,
-                "Deliver due outbox messages (retries with backoff) on every channel",
-            )
-        )
-    stripe = stripe_payments(container)
-    if stripe is not None:
-
-        def refunds() -> None:
-            sent = issue_due_refunds(uow_factory, stripe, clock())
-            if sent:
-                logger.info("stripe: %s refund(s) sent", sent)
-
-        jobs.append(
-            ScheduledJob(
-                "send_stripe_refunds",
-                IntervalTrigger(minutes=1, timezone=zone),
-                refunds,
-                30,
-                "Send the Stripe refunds that cancellations wrote down",
-            )
-        )
-    return jobs
-
-
-def _deliver_outbox(passes: Sequence[Callable[[], int]]) -> None:
-    for deliver in passes:
-        for _ in range(MAX_OUTBOX_PASSES):
-            if not deliver():
-                break
-
-
-def _sweep_inbox(sweeps: Sequence[Callable[[], int]]) -> None:
-    handled = sum(sweep() for sweep in sweeps)
-    if handled:
-        logger.info("inbox sweep handled %s update(s) left over", handled)
 
 
 async def run_scheduler(

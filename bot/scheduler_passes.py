@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from bot.scheduler import ChannelPasses
+from bot.jobs import ChannelPasses
 from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel
 from conversations.engine import Engine

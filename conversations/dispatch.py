@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations import replies
+from conversations import nudge_settings, replies
 from conversations.choices import resolve_choice
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
@@ -96,6 +96,9 @@ def _obey(ctx: StepContext, command: Command) -> None:
         case GlobalWord.HELP:
             # The question in progress stays open: its choices still resolve.
             ctx.say(ctx._(replies.HELP))
+            return
+        case GlobalWord.STOP:
+            nudge_settings.opt_out(ctx)  # the question in progress stays open too
             return
         case GlobalWord.MENU:
             result = ctx.begin(FlowRegistry.MENU)

@@ -20,6 +20,7 @@ class GlobalWord(StrEnum):
     CANCEL = "cancel"
     LANGUAGE = "language"
     START = "start"
+    STOP = "stop"  # no more reminders nobody asked for (abandoned-cart nudges)
 
 
 _WORDS = {
@@ -32,6 +33,8 @@ _WORDS = {
     "language": GlobalWord.LANGUAGE,
     "lugha": GlobalWord.LANGUAGE,
     "start": GlobalWord.START,
+    "stop": GlobalWord.STOP,
+    "acha": GlobalWord.STOP,
 }
 
 

@@ -171,3 +171,10 @@ def mark_failed(session: Session, outbox_id: int, error: str, retry_at: datetime
         .values(values)
         .execution_options(synchronize_session=False)
     )
+
+
+def already_queued(session: Session, dedupe_key: str) -> bool:
+    """Whether a message with this dedupe key was ever written: the marker of something done
+    once (today's reminder, the offer to mentor)."""
+    found = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+    return found is not None

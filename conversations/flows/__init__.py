@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversations import nudge_settings
 from conversations.flow import FlowRegistry
 from conversations.flows import (
     browsing,
@@ -41,4 +42,5 @@ def builtin_registry() -> FlowRegistry:
     my_orders.register(registry)
     earnings.register(registry)
     review.register(registry)
+    nudge_settings.register(registry)
     return registry

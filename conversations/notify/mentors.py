@@ -1,8 +1,15 @@
 """What mentors (and would-be mentors) are told: a recruit joined, a recruit qualified, and
-the offer to become a mentor."""
+the offer to become a mentor. From a conversation step (`ctx`), or from a scheduled job on the
+session directly (`offer_mentorship`, `recruit_promoted`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.orm import Session
+
+from conversations import outbox
 from conversations.flow import StepContext
 from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
@@ -17,10 +24,16 @@ RECRUIT_QUALIFIED = N_(
     "Congratulations! {name} ({shop}) has qualified: she now sells on her own. Thank you for "
     "guiding her."
 )
+YOU_QUALIFIED = N_(
+    "Congratulations, {name}! You now run your shop on your own. Keep listing your best pieces."
+)
 MENTORSHIP_OFFERED = N_(
     "Well done, {name}! You have shipped many orders. You can now become a mentor and invite "
     "new artisans. Send menu and choose “Become a mentor”."
 )
+
+# The offer's dedupe key is also the marker that she was offered: once, ever.
+MENTORSHIP_OFFER_KEY: Final = "mentorship-offered:artisan:{artisan_id}"
 
 
 def recruit_joined(ctx: StepContext, recruit: Artisan) -> None:
@@ -41,6 +54,36 @@ def mentorship_offered(ctx: StepContext, artisan: Artisan) -> None:
         return Outbound(text=t._(MENTORSHIP_OFFERED).format(name=name))
 
     ctx.notify(artisan.user_id, message)
+
+
+def offer_mentorship(session: Session, artisan: Artisan, now: datetime) -> bool:
+    """Queue the offer to become a mentor, unless she was offered before; True if queued."""
+    key = MENTORSHIP_OFFER_KEY.format(artisan_id=artisan.id)
+    if outbox.already_queued(session, key):
+        return False
+    t = Translator(artisan.user.locale)
+    text = t._(MENTORSHIP_OFFERED).format(name=_name(artisan))
+    return (
+        outbox.notify(session, artisan.user_id, Outbound(text=text), dedupe_key=key, now=now)
+        is not None
+    )
+
+
+def recruit_promoted(session: Session, recruit: Artisan, now: datetime) -> None:
+    """A recruit qualified (found by a scheduled job): congratulate her and tell her mentor."""
+    t = Translator(recruit.user.locale)
+    text = t._(YOU_QUALIFIED).format(name=_name(recruit))
+    key = f"recruit-qualified:artisan:{recruit.id}"
+    outbox.notify(session, recruit.user_id, Outbound(text=text), dedupe_key=key, now=now)
+    mentor = recruit.mentor
+    if mentor is None:
+        return
+    m = Translator(mentor.user.locale)
+    outbound = Outbound(
+        text=m._(RECRUIT_QUALIFIED).format(name=_name(recruit), shop=recruit.shop_name),
+        template=UtilityTemplate.RECRUIT_QUALIFIED,
+    )
+    outbox.notify(session, mentor.user_id, outbound, dedupe_key=f"{key}:mentor", now=now)
 
 
 def _tell_mentor(

@@ -11,3 +11,5 @@ class UtilityTemplate(StrEnum):
     NEW_ORDER = "new_order"  # an artisan has a paid order to make ready
     ORDER_SHIPPED = "order_shipped"  # a buyer's piece is on its way
     RECRUIT_QUALIFIED = "recruit_qualified"  # a mentor's recruit now sells on her own
+    ORDERS_WAITING = "orders_waiting"  # an artisan's morning reminder of paid orders to ready
+    WEEKLY_SUMMARY = "weekly_summary"  # a mentor's digest, a community manager's payouts

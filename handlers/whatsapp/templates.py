@@ -46,6 +46,14 @@ UTILITY_BODIES: Mapping[UtilityTemplate, Mapping[str, str]] = {
         "en": "News about your Soko recruit: {{1}} Reply to this message to see your shop.",
         "sw": "Habari za msanii wako wa Soko: {{1}} Jibu ujumbe huu kuona duka lako.",
     },
+    UtilityTemplate.ORDERS_WAITING: {
+        "en": "Soko orders are waiting for you. {{1}} Reply to this message to see your orders.",
+        "sw": "Oda za Soko zinakusubiri. {{1}} Jibu ujumbe huu kuona oda zako.",
+    },
+    UtilityTemplate.WEEKLY_SUMMARY: {
+        "en": "Your weekly Soko summary: {{1}} Reply to this message to see more.",
+        "sw": "Muhtasari wako wa wiki wa Soko: {{1}} Jibu ujumbe huu kuona zaidi.",
+    },
 }
 UTILITY_VARIABLE_MAX = 900  # WhatsApp caps a template body at 1024 characters
 

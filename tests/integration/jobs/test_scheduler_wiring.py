@@ -12,12 +12,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot import cli
+from bot.jobs import ChannelPasses, scheduled_jobs
 from bot.scheduler import (
-    ChannelPasses,
     build_scheduler,
     install_jobs,
     run_scheduler,
-    scheduled_jobs,
     scheduler_alive,
     stored_jobs,
 )
@@ -31,6 +30,11 @@ EXPECTED_TRIGGERS = {
     "sweep_inbox": "interval[0:01:00]",
     "deliver_outbox": "interval[0:00:03]",
     "send_stripe_refunds": "interval[0:01:00]",
+    "remind_artisans": "cron[hour='9', minute='0']",
+    "mentor_digest": "cron[day_of_week='mon', hour='8', minute='0']",
+    "nudge_abandoned_carts": "interval[0:15:00]",
+    "clean_stale_drafts": "cron[hour='10', minute='0']",
+    "payouts_summary": "cron[day_of_week='mon', hour='9', minute='0']",
 }
 
 
@@ -50,7 +54,7 @@ def test_every_job_lands_in_the_sqlalchemy_job_store_with_its_trigger(
             rows = connection.execute(
                 select(scheduler_jobs.c.id, scheduler_jobs.c.next_run_time)
             ).all()
-        assert {row.id for row in rows} >= set(EXPECTED_TRIGGERS)
+        assert {row.id for row in rows} == set(EXPECTED_TRIGGERS)
         assert all(row.next_run_time is not None for row in rows)
         jobs = {job.id: job for job in stored_jobs(container.engine, NAIROBI)}
         for job_id, trigger in EXPECTED_TRIGGERS.items():

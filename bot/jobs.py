@@ -1,0 +1,202 @@
+"""Every job this deployment schedules, bound to the container: what runs, when, and how late a
+run may still start (`misfire_grace_time`). `bot/scheduler.py` puts them in APScheduler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.container import Container
+from bot.stripe_wiring import stripe_payments
+from conversations.jobs.drafts import clean_stale_drafts
+from conversations.jobs.mentor_digest import weekly_mentor_digest
+from conversations.jobs.nudges import nudge_abandoned_carts
+from conversations.jobs.payouts import weekly_payouts_summary
+from conversations.jobs.reminders import remind_artisans
+from conversations.reservations import expire_unpaid_orders
+from payments.refunds import issue_due_refunds
+from store.models.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+# The every-minute job whose next run tells /healthz the scheduler is alive.
+HEARTBEAT_JOB = "expire_unpaid_orders"
+OUTBOX_SECONDS = 3
+NUDGE_MINUTES = 15
+MAX_OUTBOX_PASSES = 20  # per run; what is left waits a few seconds for the next run
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: str
+    trigger: BaseTrigger
+    run: Callable[[], object]
+    misfire_grace_time: int  # seconds a late run may still start; later, it is skipped
+    description: str
+
+
+@dataclass
+class ChannelPasses:
+    """What the outbox and inbox jobs call, per configured channel: one delivery pass (how
+    many messages it dealt with) and one inbox sweep (how many updates it handled)."""
+
+    deliver: list[Callable[[], int]] = field(default_factory=list)
+    sweep: list[Callable[[], int]] = field(default_factory=list)
+
+
+def scheduled_jobs(
+    container: Container,
+    passes: ChannelPasses,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> list[ScheduledJob]:
+    """Every job this deployment runs, bound to `container`."""
+    zone = ZoneInfo(container.settings.artisan_timezone)
+    uow_factory = container.uow_factory
+
+    def expire() -> None:
+        codes = expire_unpaid_orders(uow_factory, clock())
+        if codes:
+            logger.info("expired unpaid orders: %s", ", ".join(codes))
+
+    jobs = [
+        ScheduledJob(
+            HEARTBEAT_JOB,
+            IntervalTrigger(minutes=1, timezone=zone),
+            expire,
+            30,
+            "Expire unpaid orders, release their pieces, tell the buyer",
+        ),
+        ScheduledJob(
+            "sweep_inbox",
+            IntervalTrigger(minutes=1, timezone=zone),
+            lambda: _sweep_inbox(passes.sweep),
+            30,
+            "Handle updates recorded but not handled (after a crash)",
+        ),
+    ]
+    settings = container.settings
+    currency = settings.artisan_currency
+
+    def remind() -> None:
+        reminded = remind_artisans(uow_factory, clock(), zone)
+        if reminded:
+            logger.info("reminded %s artisan(s) of orders to make ready", len(reminded))
+
+    def digest() -> None:
+        done = weekly_mentor_digest(
+            uow_factory,
+            clock(),
+            zone,
+            rules=container.qualification_rules,
+            threshold=container.mentor_threshold,
+            currency=currency,
+        )
+        logger.info(
+            "mentor digest: %s promoted, %s offered mentorship, %s digests",
+            len(done.promoted),
+            len(done.offered),
+            len(done.digests),
+        )
+
+    def nudge() -> None:
+        nudged = nudge_abandoned_carts(uow_factory, clock())
+        if nudged:
+            logger.info("nudged %s abandoned cart(s)", len(nudged))
+
+    def drafts() -> None:
+        done = clean_stale_drafts(uow_factory, clock(), zone)
+        if done.warned or done.archived:
+            logger.info("drafts: %s warned, %s archived", len(done.warned), len(done.archived))
+
+    def payouts() -> None:
+        told = weekly_payouts_summary(uow_factory, clock(), zone, currency=currency)
+        if told:
+            logger.info("payouts summary sent to %s community manager(s)", len(told))
+
+    jobs += [
+        ScheduledJob(
+            "remind_artisans",
+            CronTrigger(hour=9, minute=0, timezone=zone),
+            remind,
+            3 * HOUR,
+            "Remind artisans of paid orders not yet ready (a template outside WhatsApp's window)",
+        ),
+        ScheduledJob(
+            "mentor_digest",
+            CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=zone),
+            digest,
+            12 * HOUR,
+            "Promote qualified recruits, offer mentorship, send mentors their weekly digest",
+        ),
+        ScheduledJob(
+            "nudge_abandoned_carts",
+            IntervalTrigger(minutes=NUDGE_MINUTES, timezone=zone),
+            nudge,
+            5 * 60,
+            "Nudge each abandoned cart once (WhatsApp: inside the 24-hour window; not after STOP)",
+        ),
+        ScheduledJob(
+            "clean_stale_drafts",
+            CronTrigger(hour=10, minute=0, timezone=zone),
+            drafts,
+            12 * HOUR,
+            "Warn about listing drafts idle six days; archive them a day later",
+        ),
+        ScheduledJob(
+            "payouts_summary",
+            CronTrigger(day_of_week="mon", hour=9, minute=0, timezone=zone),
+            payouts,
+            12 * HOUR,
+            "Weekly payouts summary to community managers",
+        ),
+    ]
+    if passes.deliver:  # else this process runs each channel's own sender
+        jobs.append(
+            ScheduledJob(
+                "deliver_outbox",
+                IntervalTrigger(seconds=OUTBOX_SECONDS, timezone=zone),
+                lambda: _deliver_outbox(passes.deliver),
+                10,
+                "Deliver due outbox messages (retries with backoff) on every channel",
+            )
+        )
+    stripe = stripe_payments(container)
+    if stripe is not None:
+
+        def refunds() -> None:
+            sent = issue_due_refunds(uow_factory, stripe, clock())
+            if sent:
+                logger.info("stripe: %s refund(s) sent", sent)
+
+        jobs.append(
+            ScheduledJob(
+                "send_stripe_refunds",
+                IntervalTrigger(minutes=1, timezone=zone),
+                refunds,
+                30,
+                "Send the Stripe refunds that cancellations wrote down",
+            )
+        )
+    return jobs
+
+
+def _deliver_outbox(passes: Sequence[Callable[[], int]]) -> None:
+    for deliver in passes:
+        for _ in range(MAX_OUTBOX_PASSES):
+            if not deliver():
+                break
+
+
+def _sweep_inbox(sweeps: Sequence[Callable[[], int]]) -> None:
+    handled = sum(sweep() for sweep in sweeps)
+    if handled:
+        logger.info("inbox sweep handled %s update(s) left over", handled)
