@@ -114,8 +114,8 @@ def scheduled_jobs(
 
     def drafts() -> None:
         done = clean_stale_drafts(uow_factory, clock(), zone)
-        if done.warned or done.archived:
-            logger.info("drafts: %s warned, %s archived", len(done.warned), len(done.archived))
+        if done.warned or done.removed:
+            logger.info("drafts: %s warned, %s removed", len(done.warned), len(done.removed))
 
     def payouts() -> None:
         told = weekly_payouts_summary(uow_factory, clock(), zone, currency=currency)
@@ -149,7 +149,7 @@ def scheduled_jobs(
             CronTrigger(hour=10, minute=0, timezone=zone),
             drafts,
             12 * HOUR,
-            "Warn about listing drafts idle six days; archive them a day later",
+            "Warn about listing drafts idle six days; delete them a day later",
         ),
         ScheduledJob(
             "payouts_summary",

@@ -1,13 +1,16 @@
-"""Stale listing drafts: a heads-up the day before, then the draft is archived.
+"""Stale listing drafts: a heads-up the day before, then the draft is deleted.
 
-A draft is the product row itself (`conversations/flows/listing/draft.py`), so "cleaning" it
-archives it (DRAFT → ARCHIVED, a transition the product table allows): it leaves the "continue
-your draft" offer, and nothing a buyer could see changes. Its last touch is the latest of the
-row's `updated_at`, its newest photo, and — while she is in the listing flow writing this very
-draft — her conversation's last step. A draft untouched for `HEADS_UP_AFTER` gets the heads-up;
-one untouched for `STALE_AFTER` whose heads-up went out at least `MIN_NOTICE` ago is archived.
-So a draft is never archived without a heads-up the day before, even after the scheduler was
-down, unless there is nobody to tell. Touching the draft after the heads-up starts over.
+A draft is the product row itself (`conversations/flows/listing/draft.py`), never seen by a
+buyer, so cleaning it deletes the row (its photo rows go with it; the stored image files are
+content-addressed and may be shared, so they stay). Archiving is not an option: an archived
+product must have a title and a price, which a half-written draft may lack.
+
+Its last touch is the latest of the row's `updated_at`, its newest photo, and — while she is
+in the listing flow writing this very draft — her conversation's last step. A draft untouched
+for `HEADS_UP_AFTER` gets the heads-up; one untouched for `STALE_AFTER` whose heads-up went out
+at least `MIN_NOTICE` ago is deleted. So a draft is never deleted without a heads-up the day
+before, even after the scheduler was down, unless there is nobody to tell. Touching the draft
+after the heads-up starts over.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from conversations import outbox
@@ -53,7 +56,7 @@ UNTITLED_DRAFT_EXPIRING = N_(
 @dataclass
 class DraftCleanup:
     warned: list[int] = field(default_factory=list)  # product ids given the heads-up
-    archived: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
 
 
 def clean_stale_drafts(
@@ -90,11 +93,11 @@ def clean_stale_drafts(
                     done.warned.append(product.id)
                     continue
                 if now - touched < STALE_AFTER:
-                    continue  # nobody to tell: archived at seven days all the same
+                    continue  # nobody to tell: removed at seven days all the same
             elif now - touched < STALE_AFTER or now - warned_at < MIN_NOTICE:
                 continue
-            if _archive(session, product.id, now):
-                done.archived.append(product.id)
+            if _remove(session, product.id):
+                done.removed.append(product.id)
         uow.commit()
     return done
 
@@ -111,14 +114,14 @@ def _warn(
     return outbox.notify(session, user.id, Outbound(text=text), dedupe_key=key, now=now) is not None
 
 
-def _archive(session: Session, product_id: int, now: datetime) -> bool:
-    archived = session.execute(
-        update(Product)
+def _remove(session: Session, product_id: int) -> bool:
+    """Delete the draft if it still is one (she may have submitted it a moment ago)."""
+    removed = session.execute(
+        delete(Product)
         .where(Product.id == product_id, Product.status == ProductStatus.DRAFT)
-        .values(status=ProductStatus.ARCHIVED, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(archived.rowcount)  # type: ignore[attr-defined]
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
 def _newest_photos(session: Session, product_ids: list[int]) -> dict[int, datetime]:
@@ -126,8 +129,8 @@ def _newest_photos(session: Session, product_ids: list[int]) -> dict[int, dateti
         select(ProductPhoto.product_id, func.max(ProductPhoto.created_at))
         .where(ProductPhoto.product_id.in_(product_ids))
         .group_by(ProductPhoto.product_id)
-    ).tuples()
-    return dict(rows.all())
+    ).all()
+    return {product_id: newest for product_id, newest in rows}  # noqa: C416 - typed rows
 
 
 def _listing_states(session: Session, user_ids: set[int]) -> dict[tuple[int, int], datetime]:

@@ -40,13 +40,13 @@ def test_templates_sync_command(tmp_path: Path, fake_twilio: FakeTwilio) -> None
         text=True,
         check=True,
     )
-    assert "created 18, already there 0" in done.stdout
+    assert "created 22, already there 0" in done.stdout
     assert AUTH_TOKEN not in done.stdout + done.stderr
     sids = json.loads((tmp_path / "templates.json").read_text())["sids"]
     assert sids["soko_new_order_sw"] == next(
         c["sid"] for c in fake_twilio.contents if c["friendly_name"] == "soko_new_order_sw"
     )
-    assert len(fake_twilio.approvals) == 6
+    assert len(fake_twilio.approvals) == 10  # five utility templates, two languages
 
 
 def test_soko_run_answers_a_whatsapp_message(tmp_path: Path, fake_twilio: FakeTwilio) -> None:

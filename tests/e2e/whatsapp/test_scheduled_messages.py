@@ -1,0 +1,90 @@
+"""What scheduled jobs write, delivered through the real twilio client to the fake Twilio API:
+a morning reminder after the 24-hour window goes out as its approved template; an abandoned-cart
+nudge goes out only inside the window, as plain text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from conversations.jobs.nudges import nudge_abandoned_carts
+from conversations.jobs.reminders import remind_artisans
+from handlers.whatsapp.templates import TemplateSids, sync, utility_name
+from store.models import Cart, CartItem, Channel, Identity, OutboxMessage
+from tests.e2e.whatsapp.harness import WhatsApp, new_phone
+from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.fakes.twilio_api import FakeTwilio
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+
+
+def on_whatsapp(whatsapp: WhatsApp, user_id: int, phone: str, last_wrote: datetime) -> None:
+    with whatsapp.uow_factory() as uow:
+        uow.session.add(
+            Identity(
+                user_id=user_id,
+                channel=Channel.WHATSAPP,
+                platform_user_id=phone,
+                last_inbound_at=last_wrote,
+            )
+        )
+        uow.commit()
+
+
+def test_the_morning_reminder_after_the_window_goes_out_as_its_template(
+    whatsapp_on_both: WhatsApp, fake_twilio: FakeTwilio
+) -> None:
+    whatsapp = whatsapp_on_both
+    path = whatsapp.container.settings.twilio_templates_file
+    sync(whatsapp.channel.client, path)
+    now = datetime.now(UTC)
+    phone = new_phone()
+    with whatsapp.uow_factory() as uow:
+        artisan = make_artisan(uow.session, "Neema", locale="sw")
+        order = make_paid_order(
+            uow.session, make_user(uow.session), [(make_product(uow.session, artisan), 1)]
+        )
+        order.paid_at = now - timedelta(days=1)
+        uow.commit()
+        user_id, code = artisan.user_id, order.code
+    on_whatsapp(whatsapp, user_id, phone, last_wrote=now - timedelta(days=3))
+
+    remind_artisans(whatsapp.uow_factory, now, NAIROBI)
+    assert whatsapp.deliver().sent == 1
+    [reminder] = whatsapp.new_messages(phone)
+    sids = TemplateSids.load(path)
+    assert reminder.content_sid == sids.get(utility_name("orders_waiting", "sw"))
+    assert reminder.content_variables["1"].startswith("Habari za asubuhi, Neema!")
+    assert code in reminder.content_variables["1"]
+
+
+def test_a_cart_nudge_goes_out_inside_the_window_and_not_after_it(
+    whatsapp_on_both: WhatsApp,
+) -> None:
+    whatsapp = whatsapp_on_both
+    now = datetime.now(UTC)
+    people = {}
+    with whatsapp.uow_factory() as uow:
+        product = make_product(uow.session, make_artisan(uow.session), title="Kazuri bangle")
+        for name, wrote in (("inside", timedelta(hours=5)), ("outside", timedelta(hours=30))):
+            buyer = make_user(uow.session, name)
+            cart = Cart(user_id=buyer.id, updated_at=now - wrote)
+            cart.items.append(CartItem(product_id=product.id, quantity=1))
+            uow.session.add(cart)
+            people[name] = (buyer.id, new_phone(), now - wrote)
+        uow.commit()
+    for user_id, phone, wrote_at in people.values():
+        on_whatsapp(whatsapp, user_id, phone, last_wrote=wrote_at)
+
+    nudged = nudge_abandoned_carts(whatsapp.uow_factory, now)
+    assert nudged == [people["inside"][0]]
+    assert whatsapp.deliver().sent == 1
+    [nudge] = whatsapp.new_messages(people["inside"][1])
+    assert nudge.content_sid in ("", None)
+    assert nudge.body.startswith("You left Kazuri bangle in your cart.")
+    assert whatsapp.new_messages(people["outside"][1]) == []
+    with whatsapp.uow_factory(read_only=True) as uow:
+        rows = uow.session.scalars(select(OutboxMessage)).all()
+        assert len(rows) == 1
