@@ -9,10 +9,25 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.jobs import scheduled_jobs
+from bot.scheduler_passes import whatsapp_passes
+from bot.wiring import MediaBlobStore
 from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.reminders import remind_artisans
+from handlers.whatsapp.inbound import parse_update
+from handlers.whatsapp.processing import record_update
 from handlers.whatsapp.templates import TemplateSids, sync, utility_name
-from store.models import Cart, CartItem, Channel, Identity, OutboxMessage
+from store.models import (
+    Cart,
+    CartItem,
+    Channel,
+    Identity,
+    InboxMessage,
+    InboxStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+from store.models.types import utcnow
 from tests.e2e.whatsapp.harness import WhatsApp, new_phone
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.fakes.twilio_api import FakeTwilio
@@ -88,3 +103,33 @@ def test_a_cart_nudge_goes_out_inside_the_window_and_not_after_it(
     with whatsapp.uow_factory(read_only=True) as uow:
         rows = uow.session.scalars(select(OutboxMessage)).all()
         assert len(rows) == 1
+
+
+def test_soko_scheduler_sweeps_and_delivers_for_whatsapp(whatsapp_on_both: WhatsApp) -> None:
+    """What `soko scheduler` runs for WhatsApp: the sweep handles a message a crashed web
+    worker recorded (photos still to fetch included), the outbox pass sends the answers."""
+    whatsapp = whatsapp_on_both
+    phone = new_phone()
+    blobs = MediaBlobStore(whatsapp.container.media_store)
+    with whatsapp.uow_factory() as uow:
+        for text in ("Hi", "menu"):
+            record_update(uow.session, parse_update(whatsapp.form(phone, text)), blobs, utcnow())
+        uow.commit()  # … and the worker died before handling either
+
+    passes = whatsapp_passes(whatsapp.channel, deliver=True)
+    jobs = {job.id: job for job in scheduled_jobs(whatsapp.container, passes)}
+    jobs["sweep_inbox"].run()
+    jobs["deliver_outbox"].run()
+    jobs["sweep_inbox"].run()
+    jobs["deliver_outbox"].run()  # twice = once
+    answers = [m.body for m in whatsapp.new_messages(phone)]
+    assert answers[0] == "Welcome to Soko! Buy and sell handmade jewelry."  # "Hi"
+    assert answers[-1].startswith("What would you like to do?\n\n1. Shop jewelry")  # "menu"
+    assert len(answers) == 3
+    with whatsapp.uow_factory(read_only=True) as uow:
+        statuses = uow.session.scalars(select(InboxMessage.status)).all()
+        assert statuses == [InboxStatus.HANDLED, InboxStatus.HANDLED]
+        unsent = uow.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.status != OutboxStatus.SENT)
+        ).all()
+        assert unsent == []

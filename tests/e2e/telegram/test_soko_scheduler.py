@@ -1,0 +1,54 @@
+"""`soko scheduler` next to N web workers in webhook mode: it delivers what the workers wrote
+to the outbox — APScheduler firing `deliver_outbox` from its SQLAlchemy job store, the job
+thread handing the pass to the event loop that owns python-telegram-bot's Bot."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot.commands import scheduler as soko_scheduler
+from bot.container import Container
+from conversations import outbox
+from conversations.messages import Outbound
+from store.models import Channel, OutboxMessage, OutboxStatus, scheduler_jobs
+from store.models.types import utcnow
+from tests.factories import make_user
+from tests.fakes.telegram_api import FakeTelegram
+
+CHAT = 424242
+
+
+def test_soko_scheduler_delivers_the_outbox_by_itself(
+    container: Container, fake_telegram: FakeTelegram
+) -> None:
+    with container.uow_factory() as uow:
+        user = make_user(uow.session, "Amina")
+        outbox.enqueue(
+            uow.session,
+            user.id,
+            Channel.TELEGRAM,
+            str(CHAT),
+            Outbound(text="Your order K7Q-2MX is on its way."),
+            now=utcnow(),
+        )
+        uow.commit()
+
+    async def run_until_sent() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(soko_scheduler.serve(container, stop))
+        for _ in range(600):  # the job runs every 3 s; allow a loaded machine 60 s
+            if fake_telegram.sent_to(CHAT) or task.done():
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await task
+
+    asyncio.run(run_until_sent())
+    [sent] = fake_telegram.sent_to(CHAT)
+    assert sent.params["text"] == "Your order K7Q-2MX is on its way."
+    with container.uow_factory(read_only=True) as uow:
+        assert uow.session.scalars(select(OutboxMessage.status)).all() == [OutboxStatus.SENT]
+        jobs = set(uow.session.scalars(select(scheduler_jobs.c.id)))
+    assert {"deliver_outbox", "sweep_inbox", "expire_unpaid_orders"} <= jobs
