@@ -25,8 +25,10 @@ def configure_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # httpx logs request URLs, and Telegram's carry the bot token.
-    for noisy in ("httpx", "httpcore", "urllib3", "botocore", "twilio.http_client", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # APScheduler says "Running job …" for every run (every few seconds for the outbox).
+    noisy = ("httpx", "httpcore", "urllib3", "botocore", "twilio.http_client", "alembic")
+    for name in (*noisy, "apscheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -231,12 +231,12 @@ def _jobs(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     if not jobs:
         print("no jobs scheduled yet: start `soko scheduler` (or `soko run`)", file=out)
         return 0
-    print(f"{'job':<24} {'trigger':<44} next run ({zone.key} / UTC)", file=out)
+    print(f"{'job':<22} {'trigger':<46} next run ({zone.key} / UTC)", file=out)
     for job in jobs:
         if job.next_run is None:
             when = "paused"
         else:
             local = job.next_run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M:%S")
-            when = f"{local} / {job.next_run.strftime('%H:%M:%S')} UTC"
-        print(f"{job.id:<24} {job.trigger:<44} {when}", file=out)
+            when = f"{local} / {job.next_run.strftime('%Y-%m-%d %H:%M:%S')} UTC"
+        print(f"{job.id:<22} {job.trigger:<46} {when}", file=out)
     return 0
