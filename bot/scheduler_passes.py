@@ -1,5 +1,5 @@
 """The outbox and inbox passes the scheduler's `deliver_outbox` and `sweep_inbox` jobs call,
-one per configured channel (see `bot.scheduler.ChannelPasses`)."""
+one per configured channel (see `bot.jobs.ChannelPasses`)."""
 
 from __future__ import annotations
 
