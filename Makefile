@@ -33,11 +33,12 @@ test: lint typecheck pytest
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
-# Refresh the translation catalogs after changing user-facing messages in conversations/.
+# Refresh the translation catalogs after changing user-facing messages in conversations/ or
+# in the web pages (handlers/web/, templates included).
 .PHONY: messages
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
 		--add-comments=TRANSLATORS: --project=soko --msgid-bugs-address= \
-		-o conversations/locales/messages.pot conversations
+		-o conversations/locales/messages.pot conversations handlers/web
 	$(VENV)/bin/pybabel update -i conversations/locales/messages.pot \
 		-d conversations/locales --no-wrap --ignore-obsolete

@@ -10,6 +10,7 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from bot.metrics import Metrics
 from bot.settings import MediaStoreKind, Settings
 from store.db import make_engine
 from store.media.pipeline import PhotoLimits
@@ -30,6 +31,11 @@ class Container:
     @cached_property
     def uow_factory(self) -> UnitOfWorkFactory:
         return UnitOfWorkFactory(self.engine)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """This app's metrics registry (one per container, so tests never share counters)."""
+        return Metrics(self.uow_factory)
 
     @cached_property
     def media_store(self) -> MediaStore:

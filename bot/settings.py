@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     web_emulator: bool = False
 
     telegram_bot_token: SecretStr = SecretStr("")
+    # The bot's @username, for links into the Telegram chat from the web pages (`soko run`
+    # also learns it from Telegram itself for the links it sends in the chat).
+    telegram_bot_username: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
     telegram_mode: TelegramMode = TelegramMode.POLLING
     telegram_webhook_secret: SecretStr = SecretStr("")
@@ -96,6 +99,11 @@ class Settings(BaseSettings):
             pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
             return {pair.strip().upper(): rate.strip() for pair, rate in pairs}
         return value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _strip_at(cls, value: str) -> str:
+        return value.strip().lstrip("@")
 
     @field_validator("store_currency", "artisan_currency")
     @classmethod

@@ -1,5 +1,5 @@
 """Stripe, wired from the settings: the client (honouring STRIPE_API_BASE_URL, so tests and
-proxies can stand in for api.stripe.com), the payment provider, the webhook and return pages.
+proxies can stand in for api.stripe.com), the payment provider and the webhook.
 The refunds that cancellations write down go out from the scheduler (`send_stripe_refunds`).
 """
 
@@ -13,7 +13,6 @@ from starlette.routing import BaseRoute
 
 from bot.container import Container
 from handlers.stripe.webhook import stripe_webhook_routes
-from handlers.web.checkout_pages import checkout_page_routes
 from payments.stripe_checkout import StripePayments
 from store.models.types import utcnow
 
@@ -33,14 +32,19 @@ def stripe_payments(container: Container) -> StripePayments | None:
 def stripe_routes(
     container: Container, *, clock: Callable[[], datetime] = utcnow
 ) -> list[BaseRoute]:
-    """The webhook (when STRIPE_WEBHOOK_SECRET is set) and the pages Stripe returns buyers to."""
+    """The webhook, when both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set (the pages
+    Stripe returns buyers to are the web app's own: `/checkout/success`, `/checkout/cancel`)."""
     settings = container.settings
     payments = stripe_payments(container)
     secret = settings.stripe_webhook_secret.get_secret_value()
     if payments is None or not secret:
         return []
-    whatsapp = settings.twilio_whatsapp_from.removeprefix("whatsapp:")
     return [
-        *stripe_webhook_routes(container.uow_factory, payments, secret, clock),
-        *checkout_page_routes(getattr(settings, "telegram_bot_username", ""), whatsapp),
+        *stripe_webhook_routes(
+            container.uow_factory,
+            payments,
+            secret,
+            clock,
+            on_refused=container.metrics.signature_failed("stripe"),
+        )
     ]

@@ -101,6 +101,7 @@ def telegram_routes(
             channel.worker,
             settings.telegram_webhook_secret.get_secret_value(),
             lambda: build_bot(token, settings.telegram_api_base_url),
+            on_refused=container.metrics.signature_failed("telegram"),
         )
     ]
 

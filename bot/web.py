@@ -1,11 +1,13 @@
-"""The ASGI web app: webhooks, media, health. Stateless, so N workers can run behind a
-load balancer (`soko web`); each channel adds its routes here as it is wired in."""
+"""The ASGI web app: the public pages, webhooks, media, health and metrics. Stateless, so N
+workers can run behind a load balancer (`soko web`); each channel adds its routes here as it
+is wired in."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -15,7 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.container import Container
+from handlers.web.checkout_pages import checkout_page_routes
 from handlers.web.media import media_routes
+from handlers.web.pages import page_routes
+from handlers.web.pages_render import Pages, SiteConfig
 from store.models import OutboxMessage, OutboxStatus
 from store.uow import UnitOfWorkFactory
 
@@ -23,12 +28,40 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(container: Container, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    pages = build_pages(container)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz_endpoint(container.uow_factory), methods=["GET"]),
+        Route("/metrics", metrics_endpoint(container), methods=["GET"]),
         *media_routes(container.media_store),
+        *page_routes(container.uow_factory, pages),
+        *checkout_page_routes(container.uow_factory, pages),
         *extra_routes,
     ]
     return Starlette(routes=routes)
+
+
+def build_pages(container: Container) -> Pages:
+    settings = container.settings
+    return Pages(
+        SiteConfig(
+            public_base_url=settings.public_base_url,
+            pricing=container.pricing,
+            media=container.media_store,
+            telegram_bot_username=settings.telegram_bot_username,
+            whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
+            default_locale=settings.default_locale,
+        )
+    )
+
+
+def metrics_endpoint(container: Container) -> Callable[[Request], Awaitable[Response]]:
+    metrics = container.metrics
+
+    async def serve_metrics(request: Request) -> Response:
+        body = await run_in_threadpool(metrics.exposition)  # reads the database
+        return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+    return serve_metrics
 
 
 def health(uow_factory: UnitOfWorkFactory) -> dict[str, object]:

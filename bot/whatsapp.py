@@ -65,7 +65,11 @@ def build_whatsapp(
         container.uow_factory, engine or build_engine(container), blobs, fetcher
     )
     webhooks = WhatsAppWebhooks(
-        TwilioSignature(token, settings.public_base_url), container.uow_factory, blobs, processor
+        TwilioSignature(token, settings.public_base_url),
+        container.uow_factory,
+        blobs,
+        processor,
+        on_refused=container.metrics.signature_failed("twilio"),
     )
     templates_file = settings.twilio_templates_file
     client = client or make_client(sid, token, settings.twilio_api_base_url)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.container import Container
+from bot.metrics import MeasuredEngine
 from bot.stripe_wiring import stripe_payments
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
@@ -52,6 +53,7 @@ def shop_config(container: Container) -> ShopConfig:
         mentor_threshold=container.mentor_threshold,
         public_base_url=settings.public_base_url,
         artisan_timezone=settings.artisan_timezone,
+        telegram_bot_username=settings.telegram_bot_username,
         whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
     )
 
@@ -109,12 +111,13 @@ def build_engine(
     flows: FlowRegistry | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> Engine:
-    return Engine(
+    return MeasuredEngine(
         container.uow_factory,
         MediaBlobStore(container.media_store),
         flows if flows is not None else builtin_registry(),
         shop if shop is not None else build_shop(container),
         clock,
+        observe=container.metrics.observe_handle,
     )
 
 

@@ -3,10 +3,9 @@ to become a mentor for sellers who have shipped enough orders."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from conversations import replies
+from conversations import links, replies
 from conversations.flow import (
     END,
     Flow,
@@ -80,16 +79,14 @@ def start_become(ctx: StepContext, arg: str) -> StepResult:
 
 def _show_code(ctx: StepContext, code: str) -> None:
     config = ctx.shop.config
-    links: list[LinkButton] = []
-    if config.telegram_bot_username:
-        start = f"{REFERRAL_START_PREFIX}{code}"
-        url = f"https://t.me/{config.telegram_bot_username}?start={start}"
-        links.append(LinkButton(ctx._(TELEGRAM_LINK), url))
-    digits = "".join(ch for ch in config.whatsapp_number if ch.isdigit())
-    if digits:
-        url = f"https://wa.me/{digits}?text={quote(f'JOIN {format_code(code)}')}"
-        links.append(LinkButton(ctx._(WHATSAPP_LINK), url))
-    ctx.reply(Outbound(text=ctx._(YOUR_CODE).format(code=format_code(code)), links=tuple(links)))
+    buttons: list[LinkButton] = []
+    telegram = links.telegram_url(config.telegram_bot_username, f"{REFERRAL_START_PREFIX}{code}")
+    if telegram:
+        buttons.append(LinkButton(ctx._(TELEGRAM_LINK), telegram))
+    whatsapp = links.whatsapp_url(config.whatsapp_number, f"JOIN {format_code(code)}")
+    if whatsapp:
+        buttons.append(LinkButton(ctx._(WHATSAPP_LINK), whatsapp))
+    ctx.reply(Outbound(text=ctx._(YOUR_CODE).format(code=format_code(code)), links=tuple(buttons)))
 
 
 def _show_recruits(ctx: StepContext, mentor: Artisan) -> None:

@@ -4,10 +4,10 @@ it in the cart. The steps that call these live in `browsing` (the "browse" flow)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from sqlalchemy import select
 
+from conversations import links
 from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, LinkButton, Outbound
@@ -113,31 +113,25 @@ def show(ctx: StepContext, card: CardInfo) -> None:
 
 
 def share(ctx: StepContext, card: CardInfo) -> None:
-    """The piece's public link, and deep links into the chats that are configured."""
+    """The piece's public page, and deep links into the chats that are configured."""
     config = ctx.shop.config
     product = card.product
-    url = f"{config.public_base_url.rstrip('/')}/p/{product.slug or product.id}"
-    links: list[LinkButton] = []
-    if config.telegram_bot_username:
-        links.append(
-            LinkButton(
-                ctx._(OPEN_IN_TELEGRAM),
-                f"https://t.me/{config.telegram_bot_username}?start=p-{product.id}",
-            )
-        )
-    if config.whatsapp_number:
-        number = config.whatsapp_number.lstrip("+")
-        links.append(
-            LinkButton(
-                ctx._(OPEN_IN_WHATSAPP),
-                f"https://wa.me/{number}?text={quote(f'/start p-{product.id}')}",
-            )
-        )
+    url = links.product_page_url(config.public_base_url, product.slug, product.id)
+    chats = links.product_chat_links(
+        config.telegram_bot_username, config.whatsapp_number, product.id
+    )
+    buttons: list[LinkButton] = []
+    if chats.telegram:
+        buttons.append(LinkButton(ctx._(OPEN_IN_TELEGRAM), chats.telegram))
+    if chats.whatsapp:
+        buttons.append(LinkButton(ctx._(OPEN_IN_WHATSAPP), chats.whatsapp))
     choices = (
         Choice(ctx._(ADD_TO_CART), f"add:{product.id}"),
         Choice(ctx._(BACK), "back"),
     )
-    ctx.reply(Outbound(text=ctx._(SHARE_TEXT).format(url=url), links=tuple(links), choices=choices))
+    ctx.reply(
+        Outbound(text=ctx._(SHARE_TEXT).format(url=url), links=tuple(buttons), choices=choices)
+    )
 
 
 def ask_quantity(ctx: StepContext, card: CardInfo) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from conversations import links
 from conversations.flow import StepContext
 from conversations.i18n import N_, Translator
 from conversations.messages import LinkButton, Outbound
@@ -37,8 +38,8 @@ REASONS: Final = {
 
 
 def product_link(ctx: StepContext, product: Product) -> str:
-    """The piece's public page (the web issue serves `/p/{slug}`)."""
-    return f"{ctx.shop.config.public_base_url.rstrip('/')}/p/{product.slug or product.id}"
+    """The piece's public page (`/p/{slug}`)."""
+    return links.product_page_url(ctx.shop.config.public_base_url, product.slug, product.id)
 
 
 def reason_text(t: Translator, reason: str) -> str:

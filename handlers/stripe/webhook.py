@@ -36,7 +36,10 @@ def stripe_webhook_routes(
     payments: StripePayments,
     webhook_secret: str,
     clock: Callable[[], datetime],
+    on_refused: Callable[[], None] = lambda: None,
 ) -> list[Route]:
+    """`on_refused` is told of each call refused for its signature (metrics)."""
+
     def record(event: dict[str, object]) -> int | None:
         with uow_factory() as uow:
             row_id = record_event(uow.session, event, clock())
@@ -55,7 +58,10 @@ def stripe_webhook_routes(
         try:
             payments.client.construct_event(body, signature, webhook_secret, TOLERANCE_SECONDS)
             event = json.loads(body)
-        except (stripe.SignatureVerificationError, ValueError):
+        except stripe.SignatureVerificationError:
+            on_refused()
+            return JSONResponse({"error": "invalid signature or payload"}, status_code=400)
+        except ValueError:
             return JSONResponse({"error": "invalid signature or payload"}, status_code=400)
         if not isinstance(event, dict) or "id" not in event or "data" not in event:
             return JSONResponse({"error": "not an event"}, status_code=400)

@@ -46,13 +46,19 @@ def secret_refusal(request: Request, secret: str) -> Response | None:
 
 
 def telegram_webhook_route(
-    receiver: Receiver, worker: EngineWorker, secret: str, new_bot: Callable[[], Bot]
+    receiver: Receiver,
+    worker: EngineWorker,
+    secret: str,
+    new_bot: Callable[[], Bot],
+    on_refused: Callable[[], None] = lambda: None,
 ) -> Route:
-    """`new_bot` makes a Bot for a photo download (used in `async with`, then closed)."""
+    """`new_bot` makes a Bot for a photo download (used in `async with`, then closed);
+    `on_refused` is told of each call refused for its secret (metrics)."""
 
     async def telegram_webhook(request: Request) -> Response:
         refused = secret_refusal(request, secret)
         if refused is not None:
+            on_refused()
             return refused
         try:
             update = Update.de_json(json.loads(await request.body()), receiver.bot)

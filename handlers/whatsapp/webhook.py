@@ -63,8 +63,11 @@ class WhatsAppWebhooks:
         blobs: BlobStore,
         processor: WhatsAppProcessor,
         clock: Callable[[], datetime] = utcnow,
+        on_refused: Callable[[], None] = lambda: None,
     ) -> None:
+        """`on_refused` is told of each request refused for its signature (metrics)."""
         self._signature = signature
+        self._on_refused = on_refused
         self._uow_factory = uow_factory
         self._blobs = blobs
         self._processor = processor
@@ -114,6 +117,7 @@ class WhatsAppWebhooks:
             return Response(status_code=400)
         form = FormData(pairs)
         if not self._signature.is_valid(request, form):
+            self._on_refused()
             logger.warning("twilio webhook %s: bad or missing signature", request.url.path)
             return Response(status_code=403)
         return form

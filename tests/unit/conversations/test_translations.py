@@ -1,4 +1,5 @@
-"""Every message in conversations/ has a Swahili translation, and the catalogs are current.
+"""Every message in conversations/ and the web pages has a Swahili translation, and the
+catalogs are current.
 
 When this fails after changing a message: run `make messages`, then translate what is new or
 fuzzy in conversations/locales/sw/LC_MESSAGES/*.po.
@@ -20,16 +21,18 @@ ROOT = Path(__file__).resolve().parents[3]
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 MessageId = str | tuple[str, str]
+SOURCES = ("conversations", "handlers/web")  # what `make messages` extracts from
 
 
 def extracted() -> set[MessageId]:
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found: set[MessageId] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT / "conversations"), method_map=method_map, options_map=options_map
-    ):
-        found.add(message if isinstance(message, str) else (message[0], message[1]))
+    for source in SOURCES:
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT / source), method_map=method_map, options_map=options_map
+        ):
+            found.add(message if isinstance(message, str) else (message[0], message[1]))
     return found
 
 

@@ -1,0 +1,188 @@
+"""What the public web pages show: a piece with its photos and maker, a shop, a collection.
+
+Read-only views as plain values, so a page renders after its unit of work has closed. A piece
+is public once approved: listed (``active``) or ``sold_out`` — a link shared before it sold
+out still shows what it was and whose shop to visit. Drafts, pieces waiting for review,
+rejected and archived ones are not public. Lists of pieces come from `browse` (active only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.media.pipeline import SIZES, fit_within
+from store.models import (
+    Artisan,
+    Category,
+    Collection,
+    Product,
+    ProductPhoto,
+    ProductStatus,
+    User,
+)
+from store.money import Money
+
+PUBLIC_STATUSES: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
+MAX_PHOTOS: Final = 10
+_MAX_ID: Final = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    name: str  # "thumb", "medium", "large"
+    key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoView:
+    """One photo's stored sizes, smallest first, with their pixel sizes (for srcset)."""
+
+    renditions: tuple[Rendition, ...]
+
+    @property
+    def largest(self) -> Rendition:
+        return self.renditions[-1]
+
+    @property
+    def smallest(self) -> Rendition:
+        return self.renditions[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ShopView:
+    slug: str
+    shop_name: str
+    location: str
+    story: str
+    maker_name: str  # her first name, as the chat card says it
+    has_mentor: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    id: int
+    slug: str | None
+    title: str
+    description: str
+    category: Category | None
+    materials: tuple[str, ...]
+    price: Money  # the artisan's price, her currency: what she receives
+    stock_available: int
+    status: ProductStatus
+    photos: tuple[PhotoView, ...]
+    shop: ShopView
+
+    @property
+    def for_sale(self) -> bool:
+        return self.status is ProductStatus.ACTIVE and self.stock_available > 0
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionView:
+    id: int
+    slug: str
+    title: str
+    description: str
+
+
+def find_product(session: Session, ref: str) -> ProductView | None:
+    """A public piece by its slug, or by its id (links handed out before it had a slug)."""
+    query = (
+        select(Product, Artisan, User)
+        .join(Artisan, Artisan.id == Product.artisan_id)
+        .join(User, User.id == Artisan.user_id)
+        .where(Product.status.in_(PUBLIC_STATUSES))
+    )
+    row = session.execute(query.where(Product.slug == ref)).one_or_none()
+    if row is None and ref.isascii() and ref.isdigit() and int(ref) <= _MAX_ID:
+        row = session.execute(query.where(Product.id == int(ref))).one_or_none()
+    if row is None:
+        return None
+    product, artisan, maker = row
+    assert product.price_minor is not None  # approved pieces always have a price
+    photos = session.scalars(
+        select(ProductPhoto)
+        .where(ProductPhoto.product_id == product.id)
+        .order_by(ProductPhoto.position)
+        .limit(MAX_PHOTOS)
+    )
+    return ProductView(
+        id=product.id,
+        slug=product.slug,
+        title=product.title,
+        description=product.description,
+        category=product.category,
+        materials=tuple(product.materials),
+        price=Money(product.price_minor, product.currency),
+        stock_available=max(product.stock_available, 0),
+        status=product.status,
+        photos=tuple(view for photo in photos if (view := photo_view(photo)) is not None),
+        shop=_shop_view(artisan, maker),
+    )
+
+
+def find_shop(session: Session, slug: str) -> tuple[int, ShopView] | None:
+    """An artisan's shop (her id, for browsing her pieces) by its slug."""
+    row = session.execute(
+        select(Artisan, User).join(User, User.id == Artisan.user_id).where(Artisan.slug == slug)
+    ).one_or_none()
+    if row is None:
+        return None
+    artisan, maker = row
+    return artisan.id, _shop_view(artisan, maker)
+
+
+def find_collection(session: Session, slug: str) -> CollectionView | None:
+    """An active curated collection by its slug."""
+    collection = session.scalar(
+        select(Collection).where(Collection.slug == slug, Collection.active.is_(True))
+    )
+    if collection is None:
+        return None
+    return CollectionView(collection.id, collection.slug, collection.title, collection.description)
+
+
+def photo_view(photo: ProductPhoto) -> PhotoView | None:
+    return renditions_of(dict(photo.keys or {}), (photo.width, photo.height))
+
+
+def renditions_of(keys: dict[str, str], original: tuple[int, int]) -> PhotoView | None:
+    """The stored sizes of a photo whose upright original is `original` (width, height):
+    the pipeline scales each size from it, so each size's pixels are known without reading
+    the file."""
+    found = [
+        Rendition(name, str(keys[name]), *fit_within(original, long_side))
+        for name, long_side in reversed(SIZES)
+        if keys.get(name)
+    ]
+    return PhotoView(tuple(found)) if found else None
+
+
+def cover_photos(session: Session, product_ids: list[int]) -> dict[int, PhotoView]:
+    """The cover photo (position 0) of each piece that has one, for a grid of pieces."""
+    if not product_ids:
+        return {}
+    photos = session.scalars(
+        select(ProductPhoto).where(
+            ProductPhoto.product_id.in_(product_ids), ProductPhoto.position == 0
+        )
+    )
+    return {photo.product_id: view for photo in photos if (view := photo_view(photo)) is not None}
+
+
+def _shop_view(artisan: Artisan, maker: User) -> ShopView:
+    words = maker.display_name.split()
+    return ShopView(
+        slug=artisan.slug,
+        shop_name=artisan.shop_name,
+        location=artisan.location,
+        story=artisan.story,
+        maker_name=words[0] if words else artisan.shop_name,
+        has_mentor=artisan.mentor_id is not None,
+    )

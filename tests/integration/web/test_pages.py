@@ -1,0 +1,193 @@
+"""The public pages: a piece, a shop, a collection — what they show, in which language, to whom."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from bot.container import Container
+from bot.web import create_app
+from store.money import Money
+from tests.integration.web.conftest import BASE_URL, BOT_USERNAME, SHA, Shop, make_container
+from tests.integration.web.html_support import parse
+
+PAGE_BUDGET = 100 * 1024  # first paint, before images
+
+
+def buyer_price(container: Container, price_minor: int) -> str:
+    """What the chat shows a buyer for a piece (product_card.buyer_price)."""
+    quote = container.pricing.quote_line(Money(price_minor, "KES"), 1, has_mentor=False)
+    return quote.unit_price.format("en")
+
+
+def test_a_piece_shows_its_photo_price_maker_and_order_buttons(
+    client: TestClient, container: Container, shop: Shop
+) -> None:
+    product = shop.product
+    response = client.get(f"/p/{product.slug}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    page = parse(response.text)
+    assert page.lang == "en"
+    # KES 6,500 at 0.0077 USD plus 40%: the price the chat shows, in the store currency.
+    assert buyer_price(container, 650_000) == "US$70.07"
+    assert "Maasai <collar> US$70.07" in page.text
+    assert "Made of glass beads, brass" in page.text
+    assert "Seven rows & a brass clasp." in page.text
+    assert "Made by Wanjiru's <Beads> & Brass, Kibera, Nairobi" in page.text
+    assert '“I learnt from my mother. "Shanga" means beads.”' in page.text
+    assert "Wanjiru receives Ksh6,500" in page.text
+    assert page.link_to("Order on Telegram") == f"https://t.me/{BOT_USERNAME}?start=p-{product.id}"
+    assert page.link_to("Order on WhatsApp") == (
+        f"https://wa.me/14155238886?text=/start%20p-{product.id}"
+    )
+    assert page.link_to("Made by Wanjiru's <Beads> & Brass, Kibera, Nairobi") == (
+        f"/a/{shop.artisan.slug}"
+    )
+    cover = page.images[0]
+    media = f"{BASE_URL}/media/{SHA}"
+    assert cover["src"] == f"{media}/medium.jpg"
+    assert cover["srcset"] == (
+        f"{media}/thumb.jpg 320w, {media}/medium.jpg 800w, {media}/large.jpg 1600w"
+    )
+    assert (cover["width"], cover["height"], cover["alt"]) == ("800", "600", "Maasai <collar>")
+
+
+def test_everything_the_artisan_typed_is_escaped(client: TestClient, shop: Shop) -> None:
+    html = client.get(f"/p/{shop.product.slug}").text
+    assert "<collar>" not in html
+    assert "<Beads>" not in html
+    assert "Maasai &lt;collar&gt;" in html
+    assert "Seven rows &amp; a brass clasp." in html
+
+
+def test_open_graph_and_twitter_tags_make_a_shared_link_show_photo_title_and_price(
+    client: TestClient, shop: Shop
+) -> None:
+    page = parse(client.get(f"/p/{shop.product.slug}").text)
+    url = f"{BASE_URL}/p/{shop.product.slug}"
+    assert page.meta["og:title"] == "Maasai <collar>"
+    assert page.meta["og:description"] == (
+        "US$70.07 · Made of glass beads, brass · Made by Wanjiru's <Beads> & Brass, Kibera, Nairobi"
+    )
+    assert page.meta["og:image"] == f"{BASE_URL}/media/{SHA}/large.jpg"
+    assert (page.meta["og:image:width"], page.meta["og:image:height"]) == ("1600", "1200")
+    assert page.meta["og:url"] == url
+    assert page.meta["og:type"] == "product"
+    assert page.meta["twitter:card"] == "summary_large_image"
+    assert page.meta["twitter:image"] == page.meta["og:image"]
+    assert page.meta["description"] == page.meta["og:description"]
+
+
+def test_pages_are_light_cacheable_and_need_no_script(client: TestClient, shop: Shop) -> None:
+    for path in (
+        f"/p/{shop.product.slug}",
+        f"/a/{shop.artisan.slug}",
+        f"/c/{shop.collection.slug}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert len(response.content) < PAGE_BUDGET
+        assert "<script" not in response.text
+        assert '<link rel="stylesheet"' not in response.text  # the little CSS is inline
+        assert "script-src" not in response.headers["content-security-policy"]
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "public, max-age=300"
+        assert response.headers["vary"] == "Accept-Language"
+
+
+def test_swahili_by_query_or_by_the_browser_and_links_keep_a_chosen_language(
+    client: TestClient, shop: Shop
+) -> None:
+    by_query = client.get(f"/p/{shop.product.slug}", params={"lang": "sw"})
+    page = parse(by_query.text)
+    assert page.lang == "sw"
+    assert by_query.headers["content-language"] == "sw"
+    assert "Agiza kupitia WhatsApp" in page.text
+    assert "Kuhusu fundi" in page.text
+    assert "Wanjiru anapokea Ksh 6,500" in page.text
+    assert page.meta["og:locale"] == "sw_KE"
+    assert f"/a/{shop.artisan.slug}?lang=sw" in page.hrefs()
+
+    by_browser = client.get(
+        f"/p/{shop.product.slug}", headers={"Accept-Language": "fr-FR, sw-KE;q=0.8, en;q=0.5"}
+    )
+    page = parse(by_browser.text)
+    assert page.lang == "sw"
+    assert "Agiza kupitia Telegram" in page.text
+    assert f"/a/{shop.artisan.slug}" in page.hrefs()  # no ?lang: the browser says it again
+
+    english = parse(client.get(f"/p/{shop.product.slug}", headers={"Accept-Language": "de"}).text)
+    assert english.lang == "en"
+    assert "Order on Telegram" in english.text
+
+
+def test_an_old_link_by_id_redirects_to_the_slug(client: TestClient, shop: Shop) -> None:
+    response = client.get(f"/p/{shop.product.id}", params={"lang": "sw"})
+    assert response.status_code == 301
+    assert response.headers["location"] == f"/p/{shop.product.slug}?lang=sw"
+
+
+def test_pieces_not_approved_are_not_public(client: TestClient, shop: Shop) -> None:
+    for ref in (shop.draft.slug, str(shop.draft.id), "no-such-piece", "9" * 30):
+        response = client.get(f"/p/{ref}")
+        assert response.status_code == 404, ref
+        page = parse(response.text)
+        assert "Page not found" in page.text
+        assert "Secret draft" not in response.text
+        assert page.meta["robots"] == "noindex"
+    swahili = client.get("/p/no-such-piece", params={"lang": "sw"})
+    assert swahili.status_code == 404
+    assert "Ukurasa haukupatikana" in parse(swahili.text).text
+
+
+def test_a_sold_out_piece_says_so_and_sends_buyers_to_the_shop(
+    client: TestClient, shop: Shop
+) -> None:
+    response = client.get(f"/p/{shop.sold_out.slug}")
+    assert response.status_code == 200
+    page = parse(response.text)
+    assert "Sold out." in page.text
+    assert not any("t.me" in href or "wa.me" in href for href in page.hrefs())
+    assert page.link_to("See more from Wanjiru's <Beads> & Brass") == f"/a/{shop.artisan.slug}"
+
+
+def test_without_chat_channels_configured_there_are_no_order_buttons(
+    engine: Engine, tmp_path: Path, shop: Shop
+) -> None:
+    bare = make_container(engine, tmp_path, telegram_bot_username="", twilio_whatsapp_from="")
+    with TestClient(create_app(bare)) as bare_client:
+        page = parse(bare_client.get(f"/p/{shop.product.slug}").text)
+    bare.close()
+    assert not any("t.me" in href or "wa.me" in href for href in page.hrefs())
+    assert "US$70.07" in page.text
+
+
+def test_an_artisans_shop_lists_her_pieces_for_sale(client: TestClient, shop: Shop) -> None:
+    response = client.get(f"/a/{shop.artisan.slug}")
+    assert response.status_code == 200
+    page = parse(response.text)
+    assert "Wanjiru's <Beads> & Brass Kibera, Nairobi" in page.text
+    assert '“I learnt from my mother. "Shanga" means beads.”' in page.text
+    assert f"/p/{shop.product.slug}" in page.hrefs()
+    assert f"/p/{shop.sold_out.slug}" not in page.hrefs()  # sold out: not in the window
+    assert "Secret draft" not in response.text
+    assert "Maasai <collar> US$70.07" in page.text
+    thumb = page.images[0]
+    assert thumb["src"] == f"{BASE_URL}/media/{SHA}/medium.jpg"
+    assert thumb["loading"] == "lazy"
+    assert page.meta["og:url"] == f"{BASE_URL}/a/{shop.artisan.slug}"
+    assert page.meta["og:image"] == f"{BASE_URL}/media/{SHA}/large.jpg"
+    assert client.get("/a/nobody").status_code == 404
+
+
+def test_a_collection_shows_its_pieces_in_order(client: TestClient, shop: Shop) -> None:
+    response = client.get(f"/c/{shop.collection.slug}", params={"lang": "sw"})
+    assert response.status_code == 200
+    page = parse(response.text)
+    assert page.lang == "sw"
+    assert "Kenya Collection Pieces from Nairobi." in page.text
+    assert f"/p/{shop.product.slug}?lang=sw" in page.hrefs()
+    assert client.get("/c/no-such-collection").status_code == 404
