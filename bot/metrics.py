@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,8 +66,11 @@ class Metrics:
         counter = self.signature_failures.labels(provider)
         return counter.inc
 
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+    def exposition(self, accept: str = "") -> tuple[bytes, str]:
+        """The registry in the format the scraper asked for (Prometheus text by default,
+        OpenMetrics on request), and its content type."""
+        encode, content_type = choose_encoder(accept)
+        return encode(self.registry), content_type
 
 
 class MeasuredEngine(Engine):
@@ -128,24 +132,22 @@ class DatabaseCollector(Collector):
                 select(InboxMessage.channel, InboxMessage.status, func.count()).group_by(
                     InboxMessage.channel, InboxMessage.status
                 )
-            ).tuples()
+            )
             for channel, inbox_status, count in inbox_rows:
                 inbox.add_metric([channel.value, inbox_status.value], count)
-            outbox_counts = dict(
-                session.execute(
-                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-                ).tuples()
-            )
-            for outbox_status in OutboxStatus:
-                outbox.add_metric([outbox_status.value], outbox_counts.get(outbox_status, 0))
+            outbox_counts = dict.fromkeys(OutboxStatus, 0)  # every status, even when none
+            for outbox_status, count in session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            ):
+                outbox_counts[outbox_status] = count
+            for outbox_status, count in outbox_counts.items():
+                outbox.add_metric([outbox_status.value], count)
             since = session.scalar(
                 select(func.min(OutboxMessage.created_at)).where(
                     OutboxMessage.status == OutboxStatus.PENDING
                 )
             )
-            order_rows = session.execute(
-                select(Order.status, func.count()).group_by(Order.status)
-            ).tuples()
+            order_rows = session.execute(select(Order.status, func.count()).group_by(Order.status))
             for order_status, count in order_rows:
                 orders.add_metric([order_status.value], count)
         oldest.add_metric([], max((utcnow() - since).total_seconds(), 0.0) if since else 0.0)

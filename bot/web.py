@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -58,8 +57,9 @@ def metrics_endpoint(container: Container) -> Callable[[Request], Awaitable[Resp
     metrics = container.metrics
 
     async def serve_metrics(request: Request) -> Response:
-        body = await run_in_threadpool(metrics.exposition)  # reads the database
-        return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+        accept = request.headers.get("accept", "")
+        body, content_type = await run_in_threadpool(metrics.exposition, accept)  # reads the DB
+        return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 
     return serve_metrics
 
