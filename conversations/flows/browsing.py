@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from conversations import links
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
 from conversations.flows import product_card
 from conversations.i18n import N_
-from conversations.messages import MAX_PAYLOAD_BYTES, Choice, Inbound
+from conversations.messages import MAX_PAYLOAD_BYTES, Choice, Inbound, LinkButton, Outbound
+from conversations.notify.listings import SHARE as OPEN_THE_PAGE
 from store.models import Category, Collection
 from store.services import browse
 
@@ -198,8 +200,21 @@ def _show_list(ctx: StepContext, listing: dict[str, Any], *, in_place: bool = Fa
         fits = len(payload.encode()) <= MAX_PAYLOAD_BYTES
         choices.append(Choice(ctx._(MORE), payload if fits else "more:"))
     choices.append(Choice(ctx._(product_card.BACK), "home"))
-    ctx.ask(_heading(ctx, listing), choices, in_place=in_place)
+    page_links = _page_links(ctx, listing) if after is None else ()
+    heading = _heading(ctx, listing)
+    ctx.reply(Outbound(text=heading, choices=tuple(choices), links=page_links), in_place=in_place)
     return StepResult(Step.PICK, {"list": listing, "next": page.next_cursor})
+
+
+def _page_links(ctx: StepContext, listing: dict[str, Any]) -> tuple[LinkButton, ...]:
+    """A collection's web page, to look at or share (with its first page only)."""
+    if listing["kind"] != "col":
+        return ()
+    collection = ctx.session.get(Collection, int(listing["key"]))
+    if collection is None:
+        return ()
+    url = links.collection_page_url(ctx.shop.config.public_base_url, collection.slug)
+    return (LinkButton(ctx._(OPEN_THE_PAGE), url),)
 
 
 def _page(ctx: StepContext, listing: dict[str, Any], after: str | None) -> browse.Page:

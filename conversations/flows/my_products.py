@@ -11,7 +11,7 @@ from typing import Final
 
 from sqlalchemy import select
 
-from conversations import price_replies
+from conversations import links, price_replies
 from conversations.flow import (
     END,
     Flow,
@@ -26,6 +26,7 @@ from conversations.flows.language import PICK_ONE
 from conversations.flows.listing import CONTINUE_ARG
 from conversations.flows.listing.draft import FLOW as LISTING_FLOW
 from conversations.flows.my_shop import (
+    BACK,
     BACK_PAYLOAD,
     NO_PAYLOAD,
     YES_PAYLOAD,
@@ -34,7 +35,8 @@ from conversations.flows.my_shop import (
     yes_no,
 )
 from conversations.i18n import N_
-from conversations.messages import Choice, ImageRef, Inbound, Outbound
+from conversations.messages import Choice, ImageRef, Inbound, LinkButton, Outbound
+from conversations.notify.listings import SHARE as OPEN_THE_PAGE
 from conversations.notify.listings import reason_text
 from store.models import Artisan, Product, ProductStatus, Role
 from store.money import Money
@@ -49,6 +51,9 @@ MENU_LABEL = N_("My pieces")
 NONE_YET = N_("You have no pieces yet. Choose “List a piece” in the menu to add one.")
 YOUR_PIECES = N_("Your pieces. Pick one to change it:")
 MORE = N_("More pieces")
+SHARE_SHOP = N_("Share my shop")
+SHARE_SHOP_TEXT = N_("Share your shop with this link:\n{url}")
+SHARE_SHOP_PAYLOAD: Final = "share"
 UNTITLED = N_("Untitled draft")
 
 LIVE = N_("Live")
@@ -115,6 +120,8 @@ def choose_piece(ctx: StepContext, inbound: Inbound) -> StepResult:
         return _show_list(ctx, artisan, page=page, in_place=True)  # turned in the same message
     if payload == BACK_PAYLOAD:
         return ctx.begin(FlowRegistry.MENU)
+    if payload == SHARE_SHOP_PAYLOAD:
+        return _share_shop(ctx, artisan, page=int(ctx.data.get("page", 0)))
     if payload.startswith("p:"):
         product = catalog.owned_product(ctx.session, artisan.id, int(payload[2:]), "view")
         return _show_card(ctx, product)
@@ -136,8 +143,22 @@ def _show_list(
     ]  # fmt: skip
     if len(products) > PAGE_SIZE:
         choices.append(Choice(ctx._(MORE), f"pg:{page + 1}"))
+    choices.append(Choice(ctx._(SHARE_SHOP), SHARE_SHOP_PAYLOAD))
     choices.append(back(ctx))
     ctx.ask(ctx._(YOUR_PIECES), choices, in_place=in_place)
+    return StepResult(Step.LIST, {"page": page})
+
+
+def _share_shop(ctx: StepContext, artisan: Artisan, *, page: int) -> StepResult:
+    """Her shop's web page (`/a/<slug>`): every piece she has for sale, to share anywhere."""
+    url = links.artisan_page_url(ctx.shop.config.public_base_url, artisan.slug)
+    ctx.reply(
+        Outbound(
+            text=ctx._(SHARE_SHOP_TEXT).format(url=url),
+            links=(LinkButton(ctx._(OPEN_THE_PAGE), url),),
+            choices=(Choice(ctx._(BACK), f"pg:{page}"),),
+        )
+    )
     return StepResult(Step.LIST, {"page": page})
 
 

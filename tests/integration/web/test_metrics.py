@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from bot.container import Container
 from bot.routes import channel_routes
-from bot.settings import TelegramMode
+from bot.settings import Settings, TelegramMode
 from bot.web import create_app
 from bot.wiring import MediaBlobStore, build_engine
 from handlers.console.channel import ConsoleChannel
@@ -87,8 +87,6 @@ def test_each_app_has_its_own_registry(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_metrics_still_answer_when_the_database_is_down(tmp_path: Path) -> None:
-    from bot.settings import Settings
-
     container = Container(
         Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -144,3 +142,15 @@ def test_forged_webhooks_are_counted_by_provider(webhooks: tuple[Container, Test
     assert value(samples, failures, provider="telegram") == 2
     assert value(samples, failures, provider="twilio") == 2
     assert value(samples, failures, provider="stripe") == 1
+
+
+def test_healthz_is_unhealthy_when_the_sqlite_file_cannot_be_opened(tmp_path: Path) -> None:
+    gone = tmp_path / "removed" / "soko.db"  # its folder does not exist
+    container = Container(
+        Settings(_env_file=None, database_url=f"sqlite:///{gone}", media_dir=tmp_path)  # type: ignore[call-arg]
+    )
+    with TestClient(create_app(container)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+    container.close()

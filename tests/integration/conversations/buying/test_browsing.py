@@ -79,6 +79,7 @@ def test_a_curated_collection_keeps_its_order(
         products = [uow.session.get(Product, pid) for pid in (second, first)]
         collection = make_collection(uow.session, [p for p in products if p], "Kenya Collection")
         collection.description = "Made in Nairobi"
+        collection_slug = collection.slug
         uow.commit()
     chat = new_chat("buyer")
     hello(chat)
@@ -87,7 +88,8 @@ def test_a_curated_collection_keeps_its_order(
     assert home[0].startswith("What would you like to see?\n1. Kenya Collection\n2. Necklaces")
     assert chat.send("Kenya collection") == [
         f"Kenya Collection\nMade in Nairobi\n1. Glass earrings — {COLLAR_USD}\n"
-        f"2. Horn pendant — {COLLAR_USD}\n3. Back"
+        f"2. Horn pendant — {COLLAR_USD}\n3. Back\n"
+        f"Open the page: {BASE_URL}/c/{collection_slug}"
     ]
 
 

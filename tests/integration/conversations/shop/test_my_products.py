@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from conversations.messages import Choice
-from store.models import Product, ProductStatus
+from store.models import Artisan, Product, ProductStatus
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat
+from tests.integration.conversations.shop.conftest import BASE_URL
 from tests.integration.conversations.shop_support import (
     PHOTO_KEY,
     artisan,
@@ -40,7 +41,7 @@ def test_an_artisan_changes_price_and_stock_then_archives_in_english(
 
     assert amina.chat.send("My pieces") == [
         "Your pieces. Pick one to change it:\n1. Blue glass necklace — Live\n"
-        "2. Red bangle — Not accepted\n3. Back"
+        "2. Red bangle — Not accepted\n3. Share my shop\n4. Back"
     ]
     held = "3 (2 held by orders waiting for payment)"
     assert amina.chat.send("1") == [card_en("Ksh1,500", held)]
@@ -91,7 +92,8 @@ def test_an_artisan_changes_price_and_stock_then_archives_in_english(
     amina.chat.send("3")
     assert amina.chat.send("yes") == [
         "Archived: Blue glass necklace.",
-        "Your pieces. Pick one to change it:\n1. Red bangle — Not accepted\n2. Back",
+        "Your pieces. Pick one to change it:\n1. Red bangle — Not accepted\n2. Share my shop\n"
+        "3. Back",
     ]
     assert product_state(uow_factory, necklace).status is ProductStatus.ARCHIVED
     rejected = amina.chat.send("1")[0]
@@ -107,7 +109,7 @@ def test_an_artisan_changes_her_price_in_swahili(
     wanjiru.chat.send("menyu")
     assert wanjiru.chat.send("Bidhaa zangu") == [
         "Bidhaa zako. Chagua moja kuibadilisha:\n1. Bangili ya shaba — Inasubiri kukaguliwa"
-        "\n2. Rudi"
+        "\n2. Shiriki duka langu\n3. Rudi"
     ]
     card = wanjiru.chat.send("1")[0].replace("\xa0", " ")
     assert card == (
@@ -139,7 +141,7 @@ def test_a_draft_points_to_the_listing_flow(
         uow.commit()
     amina.chat.send("menu")
     assert amina.chat.send("My pieces") == [
-        "Your pieces. Pick one to change it:\n1. Untitled draft — Draft\n2. Back"
+        "Your pieces. Pick one to change it:\n1. Untitled draft — Draft\n2. Share my shop\n3. Back"
     ]
     assert amina.chat.send("1") == [
         "Untitled draft\nPrice: not set\nIn stock: 1\nStatus: Draft\n"
@@ -172,7 +174,8 @@ def test_a_forged_payload_to_edit_another_artisans_piece_is_refused(
     # Not offered: handled as text, nothing opens.
     assert amina.chat.tap(f"p:{hers}") == [
         "Please pick one of the options.",
-        "Your pieces. Pick one to change it:\n1. Amina's bracelet — Live\n2. Back",
+        "Your pieces. Pick one to change it:\n1. Amina's bracelet — Live\n2. Share my shop\n"
+        "3. Back",
     ]
     # Past the engine (a crafted state): the catalog service still says no.
     forge(
@@ -196,3 +199,22 @@ def test_a_forged_payload_to_edit_another_artisans_piece_is_refused(
     )
     assert amina.chat.tap("yes") == ["Sorry, you can't do that."]
     assert product_state(uow_factory, hers).price_minor == 150_000
+
+
+def test_an_artisan_shares_her_shop_page(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru = artisan(new_chat, uow_factory, "Wanjiru Kamau", locale="sw")
+    piece(uow_factory, wanjiru, "Bangili ya shaba")
+    with uow_factory(read_only=True) as uow:
+        slug = uow.session.get_one(Artisan, wanjiru.artisan_id).slug
+    wanjiru.chat.send("menyu")
+    wanjiru.chat.send("Bidhaa zangu")
+    url = f"{BASE_URL}/a/{slug}"
+    assert wanjiru.chat.send("Shiriki duka langu") == [
+        f"Shiriki duka lako kwa kiungo hiki:\n{url}\n1. Rudi\nFungua ukurasa: {url}"
+    ]
+    assert wanjiru.chat.send("1") == [
+        "Bidhaa zako. Chagua moja kuibadilisha:\n1. Bangili ya shaba — Iko sokoni"
+        "\n2. Shiriki duka langu\n3. Rudi"
+    ]
