@@ -4,26 +4,20 @@ is wired in."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.container import Container
+from bot.health import healthz_endpoint
 from handlers.web.checkout_pages import checkout_page_routes
 from handlers.web.media import media_routes
 from handlers.web.pages import page_routes
 from handlers.web.pages_render import Pages, SiteConfig
-from store.models import OutboxMessage, OutboxStatus
-from store.uow import UnitOfWorkFactory
-
-logger = logging.getLogger(__name__)
 
 
 def create_app(container: Container, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
@@ -62,39 +56,3 @@ def metrics_endpoint(container: Container) -> Callable[[Request], Awaitable[Resp
         return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 
     return serve_metrics
-
-
-def health(uow_factory: UnitOfWorkFactory) -> dict[str, object]:
-    with uow_factory(read_only=True) as uow:
-        uow.session.execute(text("SELECT 1"))
-        backlog = uow.session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING)
-        )
-        # Messages a platform refused for good: an operator should look (see the WARNING logs).
-        failed = uow.session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.FAILED)
-        )
-    return {
-        "status": "ok",
-        "database": "ok",
-        "outbox_backlog": backlog or 0,
-        "outbox_failed": failed or 0,
-    }
-
-
-def healthz_endpoint(
-    uow_factory: UnitOfWorkFactory,
-) -> Callable[[Request], Awaitable[Response]]:
-    async def healthz(request: Request) -> Response:
-        try:
-            body = await run_in_threadpool(health, uow_factory)
-        except SQLAlchemyError as exc:
-            logger.warning("health check: database unreachable (%s)", type(exc).__name__)
-            return JSONResponse({"status": "unhealthy", "database": "unreachable"}, 503)
-        return JSONResponse(body)
-
-    return healthz

@@ -7,16 +7,20 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import insert
 from starlette.testclient import TestClient
 
 from bot.container import Container
+from bot.scheduler import HEARTBEAT_JOB
 from bot.settings import Settings
 from bot.web import create_app
 from store.migrate import upgrade
+from store.models import scheduler_jobs
 
 
 def make_container(tmp_path: Path, database_url: str) -> Container:
@@ -32,15 +36,33 @@ def make_container(tmp_path: Path, database_url: str) -> Container:
 def test_healthz_reports_ok_and_the_outbox_backlog(tmp_path: Path) -> None:
     container = make_container(tmp_path, f"sqlite:///{tmp_path / 'soko.db'}")
     upgrade(container.engine)
+    with container.uow_factory() as uow:  # what a running scheduler keeps moving forward
+        next_run = (datetime.now(UTC) + timedelta(seconds=30)).timestamp()
+        uow.session.execute(
+            insert(scheduler_jobs).values(id=HEARTBEAT_JOB, next_run_time=next_run, job_state=b"")
+        )
+        uow.commit()
     with TestClient(create_app(container)) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
         "database": "ok",
+        "scheduler": "alive",
         "outbox_backlog": 0,
         "outbox_failed": 0,
     }
+
+
+def test_healthz_says_degraded_while_no_scheduler_runs(tmp_path: Path) -> None:
+    container = make_container(tmp_path, f"sqlite:///{tmp_path / 'soko.db'}")
+    upgrade(container.engine)
+    with TestClient(create_app(container)) as client:
+        response = client.get("/healthz")
+    # Web workers still serve; only the scheduler's work (expiry, sweeps) has stopped.
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["scheduler"] == "stopped"
 
 
 def test_healthz_is_unhealthy_when_the_database_is_unreachable(tmp_path: Path) -> None:
