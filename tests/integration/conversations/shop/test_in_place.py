@@ -71,7 +71,11 @@ def test_an_artisans_next_page_of_pieces_replaces_the_tapped_list(
     amina.chat.send("My pieces")
     [page_two] = answer(amina.chat, payload_of(amina.chat, "More pieces"), on="7")
     assert page_two.replaces == "7"
-    assert [choice.label for choice in page_two.choices] == ["Necklace 0 — Live", "Back"]
+    assert [choice.label for choice in page_two.choices] == [
+        "Necklace 0 — Live",
+        "Share my shop",
+        "Back",
+    ]
 
 
 def test_a_skipped_listing_is_replaced_by_the_next_when_each_is_one_message(
