@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
 
 from conversations.engine import Engine, HandleResult
 from conversations.inbox import record_inbound
@@ -125,8 +125,8 @@ class WebChat:
         """The bot's messages to `person` with outbox ids above `after`, oldest first; the
         ones not yet shown are marked delivered."""
         key = person_key(person)
-        with self._uow_factory() as uow:
-            now = self._clock()
+        now = self._clock()
+        with self._uow_factory(read_only=True) as uow:
             rows = list(
                 uow.session.execute(
                     select(OutboxMessage)
@@ -136,18 +136,15 @@ class WebChat:
                 ).scalars()
             )
             said = [_said(row) for row in rows]
-            _mark_delivered(
-                uow.session, [r.id for r in rows if r.status is OutboxStatus.PENDING], now
-            )
-            uow.commit()
+        self._delivered(_pending(rows), now)
         return said
 
     def history(self, person: str, limit: int = HISTORY_LIMIT) -> list[Said]:
         """The last `limit` messages both ways, oldest first (what the bot said is marked
         delivered, as `news` does)."""
         key = person_key(person)
-        with self._uow_factory() as uow:
-            now = self._clock()
+        now = self._clock()
+        with self._uow_factory(read_only=True) as uow:
             session = uow.session
             sent = list(
                 session.execute(
@@ -164,11 +161,32 @@ class WebChat:
                 .limit(limit)
             ).scalars()
             lines = [_said(row) for row in sent] + [_heard(row) for row in received]
-            _mark_delivered(session, _pending(sent), now)
-            uow.commit()
+        self._delivered(_pending(sent), now)
         # A person's message comes before the answers written at the same instant.
         lines.sort(key=lambda s: (s.at, s.outbound is not None, s.id))
         return lines[-limit:]
+
+    def _delivered(self, outbox_ids: list[int], now: datetime) -> None:
+        """Mark rows delivered; a poll that found nothing new writes nothing (on SQLite a
+        write would queue behind, and hold up, the engine's)."""
+        if not outbox_ids:
+            return
+        with self._uow_factory() as uow:
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(outbox_ids),
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .values(
+                    status=OutboxStatus.DELIVERED,
+                    sent_at=now,
+                    attempts=OutboxMessage.attempts + 1,
+                    error="",
+                )
+                .execution_options(synchronize_session=False)
+            )
+            uow.commit()
 
     def people(self) -> list[Person]:
         """Everyone with a web identity, in the order they first appeared, with how many
@@ -192,6 +210,7 @@ class WebChat:
                 .outerjoin(Artisan, Artisan.user_id == User.id)
                 .where(Identity.channel == CHANNEL)
                 .order_by(Identity.id)
+                .options(selectinload(User.roles))
             ).all()
             return [
                 Person(
@@ -219,22 +238,6 @@ def _visible(now: datetime) -> ColumnElement[bool]:
 
 def _pending(rows: list[OutboxMessage]) -> list[int]:
     return [row.id for row in rows if row.status is OutboxStatus.PENDING]
-
-
-def _mark_delivered(session: Session, ids: list[int], now: datetime) -> None:
-    if not ids:
-        return
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(
-            status=OutboxStatus.DELIVERED,
-            sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
-            error="",
-        )
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _said(row: OutboxMessage) -> Said:
