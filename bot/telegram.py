@@ -4,12 +4,15 @@ and running it — lossless polling, or the webhook route plus `setWebhook`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from starlette.routing import BaseRoute
+from telegram.error import NetworkError, TelegramError
 
 from bot.container import Container
 from bot.settings import TelegramMode
@@ -43,6 +46,12 @@ class TelegramChannel:
 
 def telegram_configured(container: Container) -> bool:
     return bool(container.settings.telegram_bot_token.get_secret_value())
+
+
+def telegram_webhook_mode(container: Container) -> bool:
+    return (
+        telegram_configured(container) and container.settings.telegram_mode is TelegramMode.WEBHOOK
+    )
 
 
 def build_telegram(
@@ -91,7 +100,7 @@ def telegram_routes(
     `soko scheduler`'s `deliver_outbox` job.
     """
     settings = container.settings
-    if not telegram_configured(container) or settings.telegram_mode is not TelegramMode.WEBHOOK:
+    if not telegram_webhook_mode(container):
         return []
     channel = channel or build_telegram(container)
     token = settings.telegram_bot_token.get_secret_value()
@@ -104,6 +113,46 @@ def telegram_routes(
             on_refused=container.metrics.signature_failed("telegram"),
         )
     ]
+
+
+@asynccontextmanager
+async def webhook_worker(channel: TelegramChannel) -> AsyncIterator[None]:
+    """The Telegram side of a web worker (`soko web` in webhook mode), for its lifespan.
+
+    At start, updates an earlier worker recorded but did not handle (it was killed between
+    the 200 and the engine) are handled, in the background so webhooks are answered
+    meanwhile; the engine locks each person's rows, so N workers starting at once are safe.
+    At the end the engine's threads finish and the bot's connections close."""
+    sweeping = asyncio.create_task(_sweep_when_ready(channel))
+    try:
+        yield
+    finally:
+        sweeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeping
+        await asyncio.to_thread(channel.worker.close)
+        await channel.application.bot.shutdown()
+
+
+async def _sweep_when_ready(channel: TelegramChannel) -> None:
+    bot = channel.application.bot
+    backoff = 1.0
+    while True:  # the engine needs the bot's username (getMe) before it can handle anything
+        try:
+            await bot.initialize()
+            break
+        except NetworkError as exc:
+            logger.warning(
+                "telegram: getMe failed (%s); again in %.0fs", type(exc).__name__, backoff
+            )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+        except TelegramError as exc:  # a wrong token: nothing will work until it is fixed
+            logger.error("telegram: getMe refused (%s)", type(exc).__name__)
+            return
+    swept = await asyncio.to_thread(channel.worker.sweep)
+    if swept:
+        logger.info("telegram: %s updates from before the restart handled", swept)
 
 
 async def run_telegram(

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Lifespan
 
 from bot.container import Container
 from bot.health import healthz_endpoint
@@ -20,7 +21,11 @@ from handlers.web.pages import page_routes
 from handlers.web.pages_render import Pages, SiteConfig
 
 
-def create_app(container: Container, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+def create_app(
+    container: Container,
+    extra_routes: Sequence[BaseRoute] = (),
+    lifespan: Lifespan[Starlette] | None = None,
+) -> Starlette:
     pages = build_pages(container)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz_endpoint(container.uow_factory), methods=["GET"]),
@@ -30,7 +35,7 @@ def create_app(container: Container, extra_routes: Sequence[BaseRoute] = ()) -> 
         *checkout_page_routes(container.uow_factory, pages),
         *extra_routes,
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def build_pages(container: Container) -> Pages:

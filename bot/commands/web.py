@@ -1,4 +1,8 @@
-"""`soko web`: the web app alone (webhooks, media, health), for running N workers."""
+"""`soko web`: the web app alone (webhooks, media, health), for running N workers.
+
+In Telegram webhook mode each worker handles what it records; one that starts first handles
+what a killed worker recorded but left unhandled. Replies go out through `soko run`'s sender.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import argparse
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 
 from bot.container import Container
 from bot.routes import channel_routes
 from bot.settings import load_settings
+from bot.telegram import build_telegram, telegram_webhook_mode, webhook_worker
 from bot.web import create_app
+from handlers.telegram.app import keep_token_out_of_logs
 
 
 def register(subparsers: Any) -> None:
@@ -22,12 +29,22 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def web_app(container: Container) -> Starlette:
+    """The app of one web worker: the configured channels' webhooks, media, health."""
+    telegram = build_telegram(container) if telegram_webhook_mode(container) else None
+    routes = channel_routes(container, telegram)
+    if telegram is None:
+        return create_app(container, routes)
+    # Updates a killed worker recorded but did not handle are handled when one starts.
+    return create_app(container, routes, lambda app: webhook_worker(telegram))
+
+
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
+    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     try:
         # Access logs stay off: URLs can carry tokens; our own logs say what matters.
-        app = create_app(container, channel_routes(container))
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False)
+        uvicorn.run(web_app(container), host=args.host, port=args.port, access_log=False)
     finally:
         container.close()
     return 0

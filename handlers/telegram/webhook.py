@@ -3,11 +3,13 @@
 The secret header is checked before anything else (constant-time), the update recorded and
 committed, 200 returned (a pre-checkout query of an invoice is answered in the response,
 after its re-check); the engine runs after the response, and the process's sender
-(`soko run`) delivers the replies. A tapped button is answered in the response itself (the
-Bot API accepts one method call as a webhook reply), so no extra request is needed. A photo is
-downloaded before the 200 (the inbox keeps bytes, not Telegram file ids), through a short-lived
-Bot so that stateless web workers hold no open connections. Telegram redelivers anything not
-answered with 200, and the inbox makes a redelivery (even a parallel one) a no-op.
+(`soko run`) delivers the replies. A worker killed between the 200 and the engine leaves the
+update recorded: the next worker to start (`soko web`, `soko run`) handles it first. A tapped
+button is answered in the response itself (the Bot API accepts one method call as a webhook
+reply), so no extra request is needed. A photo is downloaded before the 200 (the inbox keeps
+bytes, not Telegram file ids), through a short-lived Bot so that stateless web workers hold no
+open connections. Telegram redelivers anything not answered with 200, and the inbox makes a
+redelivery (even a parallel one) a no-op.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TelegramError
 
 from handlers.telegram.app import ALLOWED_UPDATES
 from handlers.telegram.receiver import Received, Receiver
@@ -88,7 +90,7 @@ def telegram_webhook_route(
                 logger.warning("telegram webhook: photo not fetched (%s)", type(exc).__name__)
                 return Response(status_code=503)
         inbox_ids = await run_in_threadpool(receiver.record, [received])
-        background = BackgroundTask(worker.handle, inbox_ids)
+        background = BackgroundTask(handle_recorded, receiver.bot, worker, inbox_ids)
         query_id = incoming.callback_query_id if incoming is not None else None
         if query_id is not None:
             answer = {"method": "answerCallbackQuery", "callback_query_id": query_id}
@@ -96,6 +98,28 @@ def telegram_webhook_route(
         return Response(status_code=200, background=background)
 
     return Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"])
+
+
+async def handle_recorded(bot: Bot, worker: EngineWorker, inbox_ids: Sequence[int]) -> None:
+    """After the 200: the engine handles what was recorded. The engine needs the bot's
+    username (referral links), so a web worker's Bot is initialised (getMe) on first use;
+    when Telegram cannot be reached the rows stay recorded for the next sweep."""
+    if not inbox_ids:
+        return
+    try:
+        if not _initialized(bot):
+            await bot.initialize()
+    except TelegramError as exc:
+        logger.warning("telegram webhook: bot not initialised (%s)", type(exc).__name__)
+        return
+    await worker.handle(inbox_ids)
+
+
+def _initialized(bot: Bot) -> bool:
+    try:
+        return bool(bot.username)
+    except RuntimeError:  # PTB: "not properly initialized"
+        return False
 
 
 async def set_webhook(bot: Bot, public_base_url: str, secret: str) -> None:

@@ -11,12 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select
+from telegram import Update
 
+from bot.commands.web import web_app
 from bot.container import Container
 from bot.routes import channel_routes
 from bot.settings import TelegramMode
+from bot.telegram import build_telegram, webhook_worker
 from bot.web import create_app
-from store.models import InboxMessage, OutboxMessage, User
+from handlers.telegram.receiver import Received
+from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from tests.e2e.telegram.telegram_support import (
     WEBHOOK_SECRET,
     running_bot,
@@ -42,7 +46,7 @@ def webhook_container(
 
 @pytest.fixture
 def web(webhook_container: Container) -> Iterator[str]:
-    with serve_app(create_app(webhook_container, channel_routes(webhook_container))) as url:
+    with serve_app(web_app(webhook_container)) as url:  # as `soko web` serves it
         yield url
 
 
@@ -131,3 +135,35 @@ def test_webhook_mode_registers_the_webhook_with_its_secret_and_the_commands(
     assert {c["command"] for c in fake_telegram.commands[""]} >= {"menu", "help", "language"}
     assert fake_telegram.commands["sw"][0]["description"] == "Menyu kuu"
     assert not fake_telegram.calls_of("getUpdates")
+
+
+def handled(container: Container) -> int:
+    with container.uow_factory(read_only=True) as uow:
+        statuses = uow.session.execute(select(InboxMessage.status)).scalars().all()
+    return sum(status is InboxStatus.HANDLED for status in statuses)
+
+
+@pytest.mark.usefixtures("fake_telegram")
+def test_a_web_worker_handles_what_it_records_without_soko_run(
+    webhook_container: Container, web: str
+) -> None:
+    """The engine needs the bot's username (getMe): a web worker's bot gets it on first use."""
+    assert post(web, {"update_id": 7001, **text(user(79), "hello")}) == 200
+    wait_until(lambda: handled(webhook_container) == 1, 20, "the update handled")
+    assert count(webhook_container, OutboxMessage) >= 1
+
+
+@pytest.mark.usefixtures("fake_telegram")
+def test_a_starting_web_worker_handles_what_a_killed_one_recorded(
+    webhook_container: Container,
+) -> None:
+    receiver = build_telegram(webhook_container).receiver
+    incoming = receiver.read(Update.de_json({"update_id": 7002, **text(user(80), "hi")}, None))
+    assert incoming is not None
+    receiver.record([Received(incoming, incoming.inbound)])  # recorded, never handled
+    assert handled(webhook_container) == 0
+    channel = build_telegram(webhook_container)
+    routes = channel_routes(webhook_container, channel)
+    app = create_app(webhook_container, routes, lambda app: webhook_worker(channel))
+    with serve_app(app):
+        wait_until(lambda: handled(webhook_container) == 1, 20, "the update handled at start")
