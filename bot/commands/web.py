@@ -1,7 +1,8 @@
 """`soko web`: the web app alone (webhooks, media, health), for running N workers.
 
 In Telegram webhook mode each worker handles what it records; one that starts first handles
-what a killed worker recorded but left unhandled. Replies go out through `soko run`'s sender.
+what a killed worker recorded but left unhandled (the scheduler's `sweep_inbox` job catches
+any left over later). Replies go out through `soko run` or `soko scheduler`.
 """
 
 from __future__ import annotations
