@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from starlette.routing import BaseRoute
+from telegram import Bot
 from telegram.error import NetworkError, TelegramError
 
 from bot.container import Container
@@ -116,43 +117,59 @@ def telegram_routes(
 
 
 @asynccontextmanager
-async def webhook_worker(channel: TelegramChannel) -> AsyncIterator[None]:
+async def webhook_worker(container: Container, channel: TelegramChannel) -> AsyncIterator[None]:
     """The Telegram side of a web worker (`soko web` in webhook mode), for its lifespan.
 
-    At start, updates an earlier worker recorded but did not handle (it was killed between
-    the 200 and the engine) are handled, in the background so webhooks are answered
-    meanwhile; the engine locks each person's rows, so N workers starting at once are safe.
+    At start, in the background (webhooks are answered meanwhile): the bot is initialised
+    (getMe: the engine needs its username), `setWebhook` (secret, `allowed_updates`) and the
+    command menus registered — so a deployment of N workers and `soko scheduler`, without
+    `soko run`, registers them too (repeating them is harmless) — and updates an earlier
+    worker recorded but did not handle (killed between the 200 and the engine) are handled;
+    the engine locks each person's rows, so N workers starting at once are safe.
     At the end the engine's threads finish and the bot's connections close."""
-    sweeping = asyncio.create_task(_sweep_when_ready(channel))
+    starting = asyncio.create_task(_start_worker(container, channel))
     try:
         yield
     finally:
-        sweeping.cancel()
+        starting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await sweeping
+            await starting
         await asyncio.to_thread(channel.worker.close)
         await channel.application.bot.shutdown()
 
 
-async def _sweep_when_ready(channel: TelegramChannel) -> None:
+async def _start_worker(container: Container, channel: TelegramChannel) -> None:
+    settings = container.settings
     bot = channel.application.bot
+    if not await _initialise(bot):
+        return
+    try:
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        await set_webhook(bot, settings.public_base_url, secret)
+        await register_commands(bot)
+    except TelegramError as exc:  # the next worker to start tries again
+        logger.warning("telegram: webhook or commands not registered (%s)", type(exc).__name__)
+    swept = await asyncio.to_thread(channel.worker.sweep)
+    if swept:
+        logger.info("telegram: %s updates from before the restart handled", swept)
+
+
+async def _initialise(bot: Bot) -> bool:
+    """getMe, again with a growing pause while Telegram cannot be reached."""
     backoff = 1.0
-    while True:  # the engine needs the bot's username (getMe) before it can handle anything
+    while True:
         try:
             await bot.initialize()
-            break
+            return True
         except NetworkError as exc:
             logger.warning(
                 "telegram: getMe failed (%s); again in %.0fs", type(exc).__name__, backoff
             )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
-        except TelegramError as exc:  # a wrong token: nothing will work until it is fixed
+        except TelegramError as exc:  # a wrong token: nothing works until it is fixed
             logger.error("telegram: getMe refused (%s)", type(exc).__name__)
-            return
-    swept = await asyncio.to_thread(channel.worker.sweep)
-    if swept:
-        logger.info("telegram: %s updates from before the restart handled", swept)
+            return False
 
 
 async def run_telegram(

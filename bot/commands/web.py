@@ -37,7 +37,7 @@ def web_app(container: Container) -> Starlette:
     if telegram is None:
         return create_app(container, routes)
     # Updates a killed worker recorded but did not handle are handled when one starts.
-    return create_app(container, routes, lambda app: webhook_worker(telegram))
+    return create_app(container, routes, lambda app: webhook_worker(container, telegram))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -153,10 +153,10 @@ def test_a_web_worker_handles_what_it_records_without_soko_run(
     assert count(webhook_container, OutboxMessage) >= 1
 
 
-@pytest.mark.usefixtures("fake_telegram")
-def test_a_starting_web_worker_handles_what_a_killed_one_recorded(
-    webhook_container: Container,
+def test_a_starting_web_worker_registers_the_webhook_and_handles_what_a_killed_one_recorded(
+    webhook_container: Container, fake_telegram: FakeTelegram
 ) -> None:
+    """Without `soko run` (N workers and `soko scheduler`), the workers register the webhook."""
     receiver = build_telegram(webhook_container).receiver
     incoming = receiver.read(Update.de_json({"update_id": 7002, **text(user(80), "hi")}, None))
     assert incoming is not None
@@ -164,6 +164,11 @@ def test_a_starting_web_worker_handles_what_a_killed_one_recorded(
     assert handled(webhook_container) == 0
     channel = build_telegram(webhook_container)
     routes = channel_routes(webhook_container, channel)
-    app = create_app(webhook_container, routes, lambda app: webhook_worker(channel))
+    app = create_app(
+        webhook_container, routes, lambda app: webhook_worker(webhook_container, channel)
+    )
     with serve_app(app):
         wait_until(lambda: handled(webhook_container) == 1, 20, "the update handled at start")
+    assert fake_telegram.webhook["url"] == "http://shop.test/webhooks/telegram"
+    assert fake_telegram.webhook["secret_token"] == WEBHOOK_SECRET
+    assert fake_telegram.commands["sw"][0]["description"] == "Menyu kuu"
