@@ -70,9 +70,12 @@ def test_killed_at_random_points_nothing_is_lost_or_handled_twice(
                 or 0
             )
 
-    for _ in range(KILLS):
+    # Killed once the number handled passes random marks (not after a fixed time: a busy
+    # machine may take seconds just to start Python), somewhere mid-stream.
+    for mark in sorted(rng.sample(range(50, UPDATES - 50), KILLS)):
         bot = start_bot(container, api_url, log)
-        time.sleep(rng.uniform(1.5, 4.0))  # start-up (~1 s), then somewhere mid-stream
+        wait_until(lambda: handled() >= mark, 240, f"{mark} updates handled")  # noqa: B023
+        time.sleep(rng.uniform(0, 0.2))
         bot.send_signal(signal.SIGKILL)
         bot.wait()
     kills_mid_stream = handled()
