@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, and_, bindparam, case, or_, select, update
+from sqlalchemy import Integer, Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from conversations import outbox, replies
@@ -58,12 +58,25 @@ class Picked:
     platform_id: str
     platform_user_id: str
     payload: dict[str, Any]
-    status: InboxStatus
 
 
 _INBOX = cast(Table, InboxMessage.__table__)
-_TARGET = _INBOX.alias("target")
-# Built once; SQLAlchemy's compiled cache serves every update after the first.
+_EARLIER = _INBOX.alias("earlier")
+# Built once; SQLAlchemy's compiled cache serves every update after the first. Both use the
+# (status, id) index: a person's rows are found among the few not handled yet, never by
+# walking the channel's whole history.
+_TARGET = select(
+    _INBOX.c.channel,
+    _INBOX.c.platform_user_id,
+    exists()
+    .where(
+        _EARLIER.c.channel == _INBOX.c.channel,
+        _EARLIER.c.platform_user_id == _INBOX.c.platform_user_id,
+        _EARLIER.c.id <= _INBOX.c.id,
+        _EARLIER.c.status == InboxStatus.AWAITING_MEDIA,
+    )
+    .label("awaiting_media"),
+).where(_INBOX.c.id == bindparam("inbox_id"))
 _NEXT_PENDING = (
     select(
         _INBOX.c.id,
@@ -71,28 +84,16 @@ _NEXT_PENDING = (
         _INBOX.c.platform_id,
         _INBOX.c.platform_user_id,
         _INBOX.c.payload,
-        _INBOX.c.status,
-    )
-    .select_from(
-        _INBOX.join(
-            _TARGET,
-            and_(
-                _INBOX.c.channel == _TARGET.c.channel,
-                _INBOX.c.platform_user_id == _TARGET.c.platform_user_id,
-            ),
-        )
     )
     .where(
-        _TARGET.c.id == bindparam("inbox_id"),
+        _INBOX.c.channel == bindparam("channel"),
+        _INBOX.c.platform_user_id == bindparam("platform_user_id"),
         _INBOX.c.id <= bindparam("inbox_id"),
-        or_(
-            _INBOX.c.status == InboxStatus.AWAITING_MEDIA,
-            is_pending(bindparam("max_attempts", type_=Integer())),
-        ),
+        is_pending(bindparam("max_attempts", type_=Integer())),
     )
-    .order_by(case((_INBOX.c.status == InboxStatus.AWAITING_MEDIA, 0), else_=1), _INBOX.c.id)
+    .order_by(_INBOX.c.id)
     .limit(1)
-    .with_for_update(of=_INBOX)
+    .with_for_update()
 )
 _STATUS = select(_INBOX.c.status, _INBOX.c.attempts).where(_INBOX.c.id == bindparam("inbox_id"))
 _HANDLED = (
@@ -158,26 +159,28 @@ class Engine:
         return [self.handle(inbox_id) for inbox_id in ids]
 
     def _pick(self, session: Session, inbox_id: int) -> Picked | HandleResult:
-        """The person's earliest pending update up to `inbox_id`, locked; or why there is none.
-
-        One statement in the usual case. A photo still being fetched (AWAITING_MEDIA) among
-        them sorts first: then the whole lot waits for it.
-        """
-        params = {"inbox_id": inbox_id, "max_attempts": self._max_attempts}
+        """The person's earliest pending update up to `inbox_id`, locked; or why there is none."""
+        target = session.execute(_TARGET, {"inbox_id": inbox_id}).one_or_none()
+        if target is None:
+            return HandleResult(inbox_id, Outcome.NOT_FOUND)
+        if target.awaiting_media:  # its adapter handles it (and what follows) later
+            return HandleResult(inbox_id, Outcome.DEFERRED)
+        params = {
+            "channel": target.channel,
+            "platform_user_id": target.platform_user_id,
+            "inbox_id": inbox_id,
+            "max_attempts": self._max_attempts,
+        }
         while True:
             found = session.execute(_NEXT_PENDING, params).one_or_none()
             if found is not None:
-                if found.status is InboxStatus.AWAITING_MEDIA:
-                    return HandleResult(inbox_id, Outcome.DEFERRED)  # its adapter handles it
                 return Picked(*found)
             # None pending: done already, or (PostgreSQL) the row we waited for was handled
             # meanwhile and the locking re-check dropped it; look again unless n is done.
-            target = session.execute(_STATUS, params).one_or_none()
-            if target is None:
-                return HandleResult(inbox_id, Outcome.NOT_FOUND)
-            if target.status is InboxStatus.HANDLED:
+            status, attempts = session.execute(_STATUS, params).one()
+            if status is InboxStatus.HANDLED:
                 return HandleResult(inbox_id, Outcome.ALREADY_HANDLED)
-            if target.status is InboxStatus.FAILED and target.attempts >= self._max_attempts:
+            if status is InboxStatus.FAILED and attempts >= self._max_attempts:
                 return HandleResult(inbox_id, Outcome.FAILED)
 
     def _process(self, session: Session, row: Picked) -> HandleResult:
