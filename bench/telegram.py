@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
@@ -51,9 +52,12 @@ from telegram.request import BaseRequest, RequestData
 from bot.container import Container
 from bot.settings import Settings
 from bot.telegram import TelegramChannel, build_telegram, run_telegram
+from conversations.outbox import mark_sent
 from handlers.telegram.limits import SendLimits
 from store.db import make_engine
 from store.migrate import upgrade
+from store.models import OutboxMessage
+from store.models.types import utcnow
 
 TOKEN = "7000001:AAE-bench-token-0123456789abcdefghij"
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "Soko", "username": "SokoBenchBot"}
@@ -308,14 +312,34 @@ async def echo_polling(updates: int, people: int) -> Run:
     return Run(updates, elapsed, cpu, latencies_by_chat(request, fed))
 
 
-async def whole_path(updates: int, people: int, workdir: Path) -> tuple[Run, Run]:
+def write_floor(container: Container, times: int = 500) -> Run:
+    """The least a durable write costs here: a unit of work updating one outbox row (as
+    marking a reply sent does) and committing. The whole path needs four per update one at
+    a time (record, handle, claim, mark sent), two when polling batches (handle, mark sent)."""
+    with container.uow_factory() as uow:
+        outbox_id = uow.session.scalar(select(func.max(OutboxMessage.id))) or 0
+    now = utcnow()
+    latencies = []
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(times):
+        t0 = time.perf_counter()
+        with container.uow_factory() as uow:
+            mark_sent(uow.session, outbox_id, "1", now)
+            uow.commit()
+        latencies.append(time.perf_counter() - t0)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return Run(times, elapsed, cpu, latencies)
+
+
+async def whole_path(updates: int, people: int, workdir: Path) -> tuple[Run, Run, Run]:
     container, channel, _ = shop_channel(workdir)
     try:
         one_at_a_time = await whole_path_one_at_a_time(container, channel, updates, people)
         polling = await whole_path_polling(container, updates, people)
+        floor = write_floor(container)
     finally:
         container.close()
-    return one_at_a_time, polling
+    return one_at_a_time, polling, floor
 
 
 def report(label: str, ours: Run, echo: Run) -> None:
@@ -337,7 +361,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ours, ours_polling = asyncio.run(whole_path(args.updates, args.people, Path(tmp)))
+        ours, ours_polling, floor = asyncio.run(whole_path(args.updates, args.people, Path(tmp)))
     echo = asyncio.run(echo_one_at_a_time(args.updates, args.people))
     echo_poll = asyncio.run(echo_polling(args.updates, args.people))
     print(f"updates: {args.updates} from {args.people} people (SQLite file, real flows)")
@@ -351,6 +375,11 @@ def main() -> None:
         "polling, batches of up to 100 (the production loop; latency includes the batch)",
         ours_polling,
         echo_poll,
+    )
+    print(
+        f"floor: one durable write (unit of work, one UPDATE, COMMIT) {floor.ms(0.5):.2f} ms"
+        f" wall p50, {floor.cpu_ms:.3f} ms CPU — {floor.cpu_ms / echo.cpu_ms:.1f}× the echo's"
+        " whole update"
     )
     print("goals: ≥ 25 % of the bare echo rate; p99 per update ≤ 20 ms (one at a time)")
     print(
@@ -370,6 +399,7 @@ def main() -> None:
                     stage: round(percentile(samples, 0.5) * 1000, 3)
                     for stage, samples in ours.stages.items()
                 },
+                "write_floor": floor.figures(),
                 "polling": {
                     "whole_path": ours_polling.figures(),
                     "bare_echo": echo_poll.figures(),
