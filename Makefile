@@ -33,12 +33,20 @@ test: lint typecheck pytest
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
-# Refresh the translation catalogs after changing user-facing messages in conversations/ or
-# in the web pages (handlers/web/, templates included).
+# Refresh the translation catalogs after changing user-facing messages. Two catalogs, merged
+# at run time (conversations/i18n.py): `messages` for the chat (conversations/) and the web pages
+# and emulator (handlers/web/, templates included); `channels` for what the channel adapters and
+# payment providers show themselves (command menus, buttons, invoice texts).
+MESSAGES_SOURCES := conversations handlers/web
+CHANNELS_SOURCES := handlers/telegram handlers/whatsapp payments
+EXTRACT = $(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
+	--add-comments=TRANSLATORS: --project=soko --msgid-bugs-address=
+
 .PHONY: messages
 messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
-		--add-comments=TRANSLATORS: --project=soko --msgid-bugs-address= \
-		-o conversations/locales/messages.pot conversations handlers/web
-	$(VENV)/bin/pybabel update -i conversations/locales/messages.pot \
-		-d conversations/locales --no-wrap --ignore-obsolete
+	$(EXTRACT) -o conversations/locales/messages.pot $(MESSAGES_SOURCES)
+	$(EXTRACT) -o conversations/locales/channels.pot $(CHANNELS_SOURCES)
+	for domain in messages channels; do \
+		$(VENV)/bin/pybabel update -D $$domain -i conversations/locales/$$domain.pot \
+			-d conversations/locales --no-wrap --ignore-obsolete || exit 1; \
+	done

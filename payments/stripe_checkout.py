@@ -25,6 +25,7 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conversations.i18n import N_, Translator
 from payments.port import Checkout
 from store.errors import StoreError
 from store.media.storage import media_url
@@ -39,6 +40,7 @@ MAX_OPEN = timedelta(hours=24)
 # Stripe measures "at least 30 minutes" on its own clock: keep a margin for clock drift.
 CLOCK_MARGIN = timedelta(minutes=1)
 # Stripe's smallest unit differs from ISO 4217's minor unit for these.
+UNTITLED = N_("Handmade piece")  # a line's name on the payment page when it has no title
 _UNLIKE_ISO = frozenset({"ISK", "HUF", "TWD", "UGX"})
 _STRIPE_LOCALES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt", "sv", "ja"})
 DEFAULT_SHIPPING_COUNTRIES = (
@@ -133,6 +135,7 @@ class StripePayments:
             raise UnsupportedCurrency(currency)
         metadata = {"order_id": str(order.id), "order_code": order.code}
         images = _first_photos(session, [line.product_id for line in order.lines])
+        t = Translator(locale)
         params: dict[str, Any] = {
             "mode": "payment",
             "line_items": [
@@ -141,7 +144,9 @@ class StripePayments:
                     "price_data": {
                         "currency": currency.lower(),
                         "unit_amount": line.unit_price_minor,
-                        "product_data": self._product_data(line.title, images.get(line.product_id)),
+                        "product_data": self._product_data(
+                            line.title or t._(UNTITLED), images.get(line.product_id)
+                        ),
                     },
                 }
                 for line in order.lines
@@ -161,7 +166,7 @@ class StripePayments:
         return params
 
     def _product_data(self, title: str, image_key: str | None) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": title or "Handmade piece"}
+        data: dict[str, Any] = {"name": title}
         if image_key is not None:
             data["images"] = [media_url(self._base, image_key)]  # public: Stripe fetches it
         return data

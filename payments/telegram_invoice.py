@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy.orm import Session
 
+from conversations.i18n import N_, Translator
 from conversations.messages import Invoice, InvoicePrice
 from payments.port import Checkout
 from store.models import Order
@@ -26,8 +28,10 @@ LABEL_MAX = 64  # a LabeledPrice label shown on the invoice
 CHECK_CHARS = 12
 SEPARATOR = "."
 
-TITLE = {"en": "Soko order {code}", "sw": "Oda ya Soko {code}"}
-SHIPPING = {"en": "Shipping", "sw": "Usafirishaji"}
+# TRANSLATORS: the title of a Telegram invoice (cut at 32 characters).
+TITLE: Final = N_("Soko order {code}")
+# TRANSLATORS: a price line on a Telegram invoice (at most 64 characters).
+SHIPPING: Final = N_("Shipping")
 
 
 class TelegramInvoices:
@@ -66,16 +70,16 @@ class TelegramInvoices:
 
 def invoice_for(order: Order, locale: str, payload: str) -> Invoice:
     """One price per line (its total, in the order currency's minor units), plus shipping."""
-    lang = locale if locale in TITLE else "en"
+    t = Translator(locale)
     prices = [
         InvoicePrice(_cut(f"{line.quantity} × {line.title}", LABEL_MAX), line.line_total_minor)
         for line in order.lines
     ]
     if order.shipping_minor:
-        prices.append(InvoicePrice(SHIPPING[lang], order.shipping_minor))
+        prices.append(InvoicePrice(t._(SHIPPING), order.shipping_minor))
     description = ", ".join(f"{line.quantity} × {line.title}" for line in order.lines)
     return Invoice(
-        title=_cut(TITLE[lang].format(code=order.code), TITLE_MAX),
+        title=_cut(t._(TITLE).format(code=order.code), TITLE_MAX),
         description=_cut(description or order.code, DESCRIPTION_MAX),
         payload=payload,
         currency=order.currency,

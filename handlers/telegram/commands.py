@@ -1,29 +1,34 @@
-"""The bot's command menu (`setMyCommands`), in English and Swahili."""
+"""The bot's command menu (`setMyCommands`): one list per supported language, its
+descriptions from the translation catalogs (the command names are the same in every language).
+"""
 
 from __future__ import annotations
 
+from typing import Final
+
 from telegram import Bot, BotCommand
 
-COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "en": (
-        ("menu", "Main menu"),
-        ("help", "How this works"),
-        ("language", "Change language"),
-        ("cancel", "Stop what we are doing"),
-    ),
-    "sw": (
-        ("menu", "Menyu kuu"),
-        ("help", "Msaada"),
-        ("language", "Badilisha lugha"),
-        ("cancel", "Acha tunachofanya"),
-    ),
-}
+from conversations.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, Translator
+
+COMMANDS: Final = (
+    # TRANSLATORS: a command's description in Telegram's command menu (at most 256 characters).
+    ("menu", N_("Main menu")),
+    ("help", N_("How this works")),
+    ("language", N_("Change language")),
+    ("cancel", N_("Stop what we are doing")),
+)
+
+
+def command_menu(locale: str) -> list[BotCommand]:
+    t = Translator(locale)
+    return [BotCommand(name, t._(description)) for name, description in COMMANDS]
 
 
 async def register_commands(bot: Bot) -> None:
-    """English is the default list; Swahili-speaking clients (language_code "sw") see theirs."""
-    for language, commands in COMMANDS.items():
+    """The default language's list for every client; each other language's for the clients
+    set to it (Telegram picks the list by the client's `language_code`)."""
+    for locale in (DEFAULT_LOCALE, *(x for x in SUPPORTED_LOCALES if x != DEFAULT_LOCALE)):
         await bot.set_my_commands(
-            [BotCommand(name, description) for name, description in commands],
-            language_code=None if language == "en" else language,
+            command_menu(locale),
+            language_code=None if locale == DEFAULT_LOCALE else locale,
         )

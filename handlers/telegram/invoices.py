@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import PreCheckoutQuery, SuccessfulPayment
 
+from conversations.i18n import N_, Translator
 from payments.completion import complete_payment
 from payments.telegram_invoice import NAME, TelegramInvoices
 from store.errors import NotFound
@@ -28,22 +30,13 @@ logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "successful_payment"
 
-UNKNOWN = {
-    "en": "Sorry, we cannot find this order. Please order again in the chat.",
-    "sw": "Samahani, hatuipati oda hii. Tafadhali agiza tena kwenye chat.",
-}
-EXPIRED = {
-    "en": "Sorry, the time to pay for order {code} ran out. Please order again.",
-    "sw": "Samahani, muda wa kulipia oda {code} umeisha. Tafadhali agiza tena.",
-}
-CLOSED = {
-    "en": "Order {code} can no longer be paid. You have not been charged.",
-    "sw": "Oda {code} haiwezi kulipiwa tena. Hujakatwa pesa.",
-}
-CHANGED = {
-    "en": "Sorry, this invoice no longer matches order {code}. Please open the order again.",
-    "sw": "Samahani, ankara hii hailingani tena na oda {code}. Tafadhali fungua oda tena.",
-}
+# Why a payment is refused, in the buyer's language (Telegram shows it on the invoice).
+UNKNOWN: Final = N_("Sorry, we cannot find this order. Please order again in the chat.")
+EXPIRED: Final = N_("Sorry, the time to pay for order {code} ran out. Please order again.")
+CLOSED: Final = N_("Order {code} can no longer be paid. You have not been charged.")
+CHANGED: Final = N_(
+    "Sorry, this invoice no longer matches order {code}. Please open the order again."
+)
 
 
 @dataclass(frozen=True)
@@ -81,21 +74,27 @@ def check_pre_checkout(
     """Yes only for a pending order of this buyer, reserved until after `now`, whose total
     and currency are those of the invoice; else no, with a reason in the buyer's language."""
     user = people.user_for_identity(session, Channel.TELEGRAM, str(query.from_user.id))
-    locale = (
-        user.locale if user is not None else people.locale_from_hint(query.from_user.language_code)
-    )
-    lang = locale if locale in UNKNOWN else "en"
+    t = Translator(user.locale) if user is not None else _hinted(query)
     code = invoices.order_code_of(query.invoice_payload)
     order = None if code is None else session.scalar(select(Order).where(Order.code == code))
     if order is None or user is None or order.buyer_user_id != user.id:
-        return PreCheckoutAnswer(False, UNKNOWN[lang])
+        return PreCheckoutAnswer(False, t._(UNKNOWN))
     if order.status is not OrderStatus.PENDING_PAYMENT:
-        return PreCheckoutAnswer(False, CLOSED[lang].format(code=order.code))
+        return PreCheckoutAnswer(False, t._(CLOSED).format(code=order.code))
     if order.reserved_until is None or _aware(order.reserved_until) <= now:
-        return PreCheckoutAnswer(False, EXPIRED[lang].format(code=order.code))
+        return PreCheckoutAnswer(False, t._(EXPIRED).format(code=order.code))
     if query.total_amount != order.total_minor or query.currency != order.currency:
-        return PreCheckoutAnswer(False, CHANGED[lang].format(code=order.code))
+        return PreCheckoutAnswer(False, t._(CHANGED).format(code=order.code))
     return PreCheckoutAnswer(True)
+
+
+def refuse_unknown(query: PreCheckoutQuery) -> PreCheckoutAnswer:
+    """No, in the language of the buyer's Telegram client (when invoices are not set up)."""
+    return PreCheckoutAnswer(False, _hinted(query)._(UNKNOWN))
+
+
+def _hinted(query: PreCheckoutQuery) -> Translator:
+    return Translator(people.locale_from_hint(query.from_user.language_code))
 
 
 def complete_telegram_payment(

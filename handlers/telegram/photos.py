@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Final
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from telegram import Bot
 
+from conversations.i18n import N_, Translator
 from handlers.telegram.updates import MAX_DOWNLOAD_BYTES, PhotoToFetch
 from store.models import ProductPhoto
 
@@ -20,18 +22,18 @@ class PhotoProblem(StrEnum):
 
 
 # Said instead of processing a photo the bot cannot have.
-PROBLEM_TEXTS = {
-    PhotoProblem.TOO_LARGE: {
-        "en": "That photo is too big for me to open (over 20 MB). Please send it again as a "
-        "normal photo, not as a file.",
-        "sw": "Picha hiyo ni kubwa mno, siwezi kuifungua (zaidi ya MB 20). Tafadhali itume "
-        "tena kama picha ya kawaida, si kama faili.",
-    },
-    PhotoProblem.UNREADABLE: {
-        "en": "I could not open that photo. Please send it again.",
-        "sw": "Sikuweza kufungua picha hiyo. Tafadhali itume tena.",
-    },
+PROBLEM_TEXTS: Final = {
+    PhotoProblem.TOO_LARGE: N_(
+        "That photo is too big for me to open (over 20 MB). Please send it again as a normal "
+        "photo, not as a file."
+    ),
+    PhotoProblem.UNREADABLE: N_("I could not open that photo. Please send it again."),
 }
+
+
+def problem_text(problem: PhotoProblem, locale: str) -> str:
+    return Translator(locale)._(PROBLEM_TEXTS[problem])
+
 
 _PRODUCT_PHOTO_KEY = re.compile(r"([0-9a-f]{64})/[a-z]+\.jpg")
 

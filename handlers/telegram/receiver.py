@@ -106,7 +106,7 @@ class Receiver:
     def pre_checkout_answer(self, query: PreCheckoutQuery) -> PreCheckoutAnswer:
         """Whether Telegram may charge the card (re-checked in the database, read only)."""
         if self.invoices is None:
-            return PreCheckoutAnswer(False, invoices.UNKNOWN["en"])
+            return invoices.refuse_unknown(query)
         with self._uow_factory(read_only=True) as uow:
             return invoices.check_pre_checkout(uow.session, self.invoices, query, self._clock())
 
@@ -173,8 +173,7 @@ class Receiver:
         if user is None:
             return False
         assert item.photo_problem is not None
-        texts = photos.PROBLEM_TEXTS[item.photo_problem]
-        text = texts.get(user.locale, texts["en"])
+        text = photos.problem_text(item.photo_problem, user.locale)
         outbox.enqueue(
             session,
             user.id,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from telegram import (
     InlineKeyboardButton,
@@ -26,13 +27,14 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from conversations.i18n import N_, Translator
 from conversations.messages import ImageRef, Invoice, Outbound
 from handlers.telegram.payloads import encode_payload
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 
-SHARE_CONTACT_LABEL = {"en": "📱 Share my number", "sw": "📱 Tuma namba yangu"}
+SHARE_CONTACT_LABEL: Final = N_("📱 Share my number")
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
@@ -98,7 +100,7 @@ def render(outbound: Outbound, locale: str = "en") -> list[Send]:
 
 def _markup(outbound: Outbound, locale: str) -> Markup | None:
     if outbound.request_contact:
-        label = SHARE_CONTACT_LABEL.get(locale, SHARE_CONTACT_LABEL["en"])
+        label = Translator(locale)._(SHARE_CONTACT_LABEL)
         rows = [[KeyboardButton(label, request_contact=True)]]
         rows += [[KeyboardButton(choice.label)] for choice in outbound.choices]
         return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
+from conversations.i18n import N_, Translator
 from conversations.messages import Choice, ImageRef, Outbound
 from handlers.whatsapp.templates import UTILITY_VARIABLE_MAX, TemplateSids
 
@@ -25,7 +27,9 @@ MAX_CAPTION = 1024
 MAX_INTERACTIVE_BODY = 1024
 QUICK_REPLY_MAX, QUICK_REPLY_TITLE = 3, 20
 LIST_MAX, LIST_TITLE = 10, 24
-LIST_BUTTON = {"en": "Choose", "sw": "Chagua"}  # the list picker's own button
+# TRANSLATORS: the button that opens a WhatsApp list of choices (at most 20 characters).
+LIST_BUTTON: Final = N_("Choose")
+LIST_BUTTON_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,7 @@ def _interactive(
     if 2 <= len(choices) <= LIST_MAX and all(len(x) <= LIST_TITLE for x in labels):
         sid = templates.list_picker(len(choices))
         if sid is not None:
-            variables["2"] = LIST_BUTTON.get(locale, LIST_BUTTON["en"])
+            variables["2"] = Translator(locale)._(LIST_BUTTON)
             for n, (label, choice) in enumerate(zip(labels, choices, strict=True), start=1):
                 variables[str(2 * n + 1)] = label
                 variables[str(2 * n + 2)] = choice.payload

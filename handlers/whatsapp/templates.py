@@ -33,6 +33,12 @@ from conversations.notify.templates import UtilityTemplate
 QUICK_REPLY_SIZES = range(1, 4)
 LIST_PICKER_SIZES = range(2, 11)
 LANGUAGES = ("en", "sw")
+# The utility templates' bodies stay here, not in the gettext catalogs: each is the exact text
+# submitted to WhatsApp for approval under its own name and language, and what WhatsApp
+# delivers is its approved copy, whatever this file says later (`sync` keeps a template it
+# has a SID for). A catalog edit would silently part the code from what was approved, and a
+# missing translation would fall back to English and be submitted as Swahili. Changing a body
+# or adding a language means a new template to approve: edit it here and run sync.
 UTILITY_BODIES: Mapping[UtilityTemplate, Mapping[str, str]] = {
     UtilityTemplate.NEW_ORDER: {
         "en": "You have a new Soko order. {{1}} Reply to this message to see your orders.",

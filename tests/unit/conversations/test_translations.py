@@ -1,5 +1,5 @@
-"""Every message in conversations/ and the web pages has a Swahili translation, and the
-catalogs are current.
+"""Every message in conversations/, the web pages and the channel adapters has a Swahili
+translation, and the catalogs are current.
 
 When this fails after changing a message: run `make messages`, then translate what is new or
 fuzzy in conversations/locales/sw/LC_MESSAGES/*.po.
@@ -15,13 +15,22 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
-from conversations.i18n import SUPPORTED_LOCALES, Translator, read_catalog
+from conversations.i18n import SUPPORTED_LOCALES, Translator, catalog_files, read_catalog
 
 ROOT = Path(__file__).resolve().parents[3]
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 MessageId = str | tuple[str, str]
-SOURCES = ("conversations", "handlers/web")  # what `make messages` extracts from
+
+
+def make_variable(name: str) -> tuple[str, ...]:
+    """A `NAME := a b c` line of the Makefile: what `make messages` extracts from."""
+    found = re.search(rf"^{name}\s*:=(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert found is not None, f"no {name} in the Makefile"
+    return tuple(found.group(1).split())
+
+
+SOURCES = make_variable("MESSAGES_SOURCES") + make_variable("CHANNELS_SOURCES")
 
 
 def extracted() -> set[MessageId]:
@@ -34,6 +43,20 @@ def extracted() -> set[MessageId]:
         ):
             found.add(message if isinstance(message, str) else (message[0], message[1]))
     return found
+
+
+def test_every_directory_with_user_facing_text_is_extracted() -> None:
+    assert {"conversations", "handlers/web", "handlers/telegram", "handlers/whatsapp"} <= set(
+        SOURCES
+    )
+    assert "payments" in SOURCES
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_each_locale_has_every_catalog(locale: str) -> None:
+    names = sorted(path.stem for path in (ROOT / "conversations" / "locales").glob("*.pot"))
+    assert names == ["channels", "messages"]
+    assert [path.stem for path in catalog_files(locale)] == names
 
 
 def catalog(locale: str) -> Catalog:

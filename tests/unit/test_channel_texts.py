@@ -1,0 +1,54 @@
+"""The texts the channel adapters show themselves come from the catalogs, and every locale's
+translation of each fits the limit its platform puts on it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conversations.i18n import SUPPORTED_LOCALES, Translator
+from handlers.telegram import commands
+from handlers.whatsapp import render as whatsapp
+from payments import telegram_invoice
+from store.services.orders import ORDER_CODE_LENGTH, ORDER_CODE_PREFIX
+
+# Bot API: a command is 1-32 of a-z 0-9 _, its description 1-256 characters.
+COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+DESCRIPTION_MAX = 256
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_telegram_commands_fit_in_every_language(locale: str) -> None:
+    menu = commands.command_menu(locale)
+    assert [c.command for c in menu] == ["menu", "help", "language", "cancel"]
+    for command in menu:
+        assert COMMAND_NAME.fullmatch(command.command)
+        assert 1 <= len(command.description.strip()) <= DESCRIPTION_MAX, command
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_whatsapp_list_button_fits_in_every_language(locale: str) -> None:
+    label = Translator(locale)._(whatsapp.LIST_BUTTON)
+    assert 1 <= len(label) <= whatsapp.LIST_BUTTON_MAX
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_telegram_invoice_texts_fit_in_every_language(locale: str) -> None:
+    t = Translator(locale)
+    code = ORDER_CODE_PREFIX + "X" * ORDER_CODE_LENGTH
+    # The title is cut to fit anyway; a translation that needs cutting loses the order code.
+    assert len(t._(telegram_invoice.TITLE).format(code=code)) <= telegram_invoice.TITLE_MAX
+    assert 1 <= len(t._(telegram_invoice.SHIPPING)) <= telegram_invoice.LABEL_MAX
+
+
+def test_swahili_is_not_english() -> None:
+    """A sample: the catalogs, not the English ids, answer for Swahili."""
+    sw = Translator("sw")
+    assert sw._(whatsapp.LIST_BUTTON) == "Chagua"
+    assert [c.description for c in commands.command_menu("sw")] == [
+        "Menyu kuu",
+        "Msaada",
+        "Badilisha lugha",
+        "Acha tunachofanya",
+    ]
