@@ -11,7 +11,6 @@ Two kinds of figures:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
@@ -74,20 +73,14 @@ class Metrics:
 
 
 class MeasuredEngine(Engine):
-    """The chat engine, timing each `handle` (and so each update of a sweep)."""
+    """The chat engine, timing each update it handles (alone, in a group, or in a sweep)."""
 
     def __init__(self, *args: Any, observe: HandleObserver, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._observe = observe
+        self._observer = observe
 
-    def handle(self, inbox_id: int) -> HandleResult:
-        started = time.perf_counter()
-        result: HandleResult | None = None
-        try:
-            result = super().handle(inbox_id)
-            return result
-        finally:
-            self._observe(result, time.perf_counter() - started)
+    def _observe(self, result: HandleResult | None, seconds: float) -> None:
+        self._observer(result, seconds)
 
 
 class DatabaseCollector(Collector):

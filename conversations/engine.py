@@ -6,13 +6,19 @@ the row locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDI
 all writers), then the next, until it reaches n. A second worker asked for a later update
 therefore waits on the earlier row's lock, then finds it handled and moves on. An update that
 failed with a bug stays pending (retried first) until it succeeds or uses up its attempts.
+
+Group commit (`handle_many`): updates ready together share one unit of work and one commit,
+each step in its own savepoint, so one failing step is rolled back and answered alone. Until
+that commit nothing of the group is durable and none of its replies can be delivered; a crash
+before it leaves the whole group pending, to be handled again.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -131,24 +137,47 @@ class Engine:
 
     def handle(self, inbox_id: int) -> HandleResult:
         """Handle a recorded update (and, first, any earlier pending one of the same person)."""
-        while True:
-            failure: Exception | None = None
-            with self._uow_factory() as uow:
-                picked = self._pick(uow.session, inbox_id)
-                if isinstance(picked, HandleResult):
-                    return picked
-                row_id = picked.id
-                try:
-                    result = self._process(uow.session, picked)
+        started = time.perf_counter()
+        result: HandleResult | None = None
+        try:
+            try:
+                with self._uow_factory() as uow:
+                    result = self._handle_in(uow.session, inbox_id)
                     uow.commit()
-                except Exception as exc:  # every failure is answered by _recover
-                    failure = exc
-            if failure is not None:  # the unit of work has rolled back
-                result = self._recover(row_id, failure)
-            if row_id == inbox_id:
-                return result
-            if result.outcome is Outcome.FAILED:
-                return HandleResult(inbox_id, Outcome.DEFERRED)
+            except Exception as exc:  # the commit itself failed: answered like a failed step
+                result = self._recover(inbox_id, exc)
+            return result
+        finally:
+            self._observe(result, time.perf_counter() - started)
+
+    def handle_many(self, inbox_ids: Sequence[int]) -> list[HandleResult]:
+        """Handle several recorded updates (group commit): one unit of work, each update in
+        its own savepoint, one commit for them all. An update whose step fails rolls back its
+        savepoint only and is answered as `handle` answers it; the others go on. Nothing of
+        the group is durable (nor its replies deliverable) before the commit. When the unit
+        of work fails as a whole (a deadlock, a lost connection) each update is handled
+        again on its own."""
+        if len(inbox_ids) < 2:
+            return [self.handle(inbox_id) for inbox_id in inbox_ids]
+        timed: list[tuple[HandleResult, float]] = []
+        try:
+            with self._uow_factory() as uow:
+                for inbox_id in inbox_ids:
+                    started = time.perf_counter()
+                    timed.append(
+                        (self._handle_in(uow.session, inbox_id), time.perf_counter() - started)
+                    )
+                uow.commit()
+        except Exception as exc:
+            logger.warning(
+                "group of %s updates rolled back (%s); handling each on its own",
+                len(inbox_ids),
+                type(exc).__name__,
+            )
+            return [self.handle(inbox_id) for inbox_id in inbox_ids]
+        for result, seconds in timed:
+            self._observe(result, seconds)
+        return [result for result, _ in timed]
 
     def handle_pending(self, limit: int = 100) -> list[HandleResult]:
         """A sweep: (re)process pending updates in arrival order, each person's in sequence."""
@@ -156,7 +185,30 @@ class Engine:
             ids = [
                 row.id for row in pending_inbox(uow.session, limit, max_attempts=self._max_attempts)
             ]
-        return [self.handle(inbox_id) for inbox_id in ids]
+        return self.handle_many(ids)
+
+    def _observe(self, result: HandleResult | None, seconds: float) -> None:
+        """Called once per update handled (and committed); `result` None when it raised."""
+
+    def _handle_in(self, session: Session, inbox_id: int) -> HandleResult:
+        """`inbox_id` handled in the caller's transaction, after the earlier pending updates
+        of the same person; each step runs in a savepoint, so a failing one is rolled back
+        alone and answered (`_recover_in`) in the same transaction."""
+        while True:
+            picked = self._pick(session, inbox_id)
+            if isinstance(picked, HandleResult):
+                return picked
+            try:
+                with session.begin_nested():
+                    result = self._process(session, picked)
+            except Exception as exc:  # every failure is answered by _recover_in
+                result = self._recover_in(session, picked.id, exc)
+            # The next update starts from the database, as in a unit of work of its own.
+            session.expunge_all()
+            if picked.id == inbox_id:
+                return result
+            if result.outcome is Outcome.FAILED:
+                return HandleResult(inbox_id, Outcome.DEFERRED)
 
     def _pick(self, session: Session, inbox_id: int) -> Picked | HandleResult:
         """The person's earliest pending update up to `inbox_id`, locked; or why there is none."""
@@ -239,48 +291,53 @@ class Engine:
         return tuple(ids)
 
     def _recover(self, row_id: int, exc: Exception) -> HandleResult:
-        """After a rollback: answer the person kindly, in a fresh unit of work."""
-        if isinstance(exc, StoreError):
-            return self._refuse(row_id, exc)
-        where = _where(exc)
+        """After a rollback of the whole unit of work: answer in a fresh one."""
         with self._uow_factory() as uow:
-            row = uow.session.get(InboxMessage, row_id, with_for_update=True)
-            if row is None or row.status is InboxStatus.HANDLED:
-                return HandleResult(row_id, Outcome.ALREADY_HANDLED)
-            row.status = InboxStatus.FAILED
-            row.attempts += 1
-            row.error = f"{type(exc).__name__} at {where}"
-            # Message text, payloads and SQL parameters may hold personal data: not logged.
-            logger.error(
-                "inbox row %s failed (attempt %s): %s at %s",
-                row_id,
-                row.attempts,
-                type(exc).__name__,
-                where,
-            )
-            user_id = None
-            if not isinstance(exc, StaleState):  # a race, not a failure the person should see
-                user_id = self._say_sorry(uow.session, row, replies.SORRY_GENERIC)
+            result = self._recover_in(uow.session, row_id, exc)
             uow.commit()
+        return result
+
+    def _recover_in(self, session: Session, row_id: int, exc: Exception) -> HandleResult:
+        """After the step's rollback: mark the row and answer the person kindly."""
+        if isinstance(exc, StoreError):
+            return self._refuse(session, row_id, exc)
+        where = _where(exc)
+        row = session.get(InboxMessage, row_id, with_for_update=True)
+        if row is None or row.status is InboxStatus.HANDLED:
+            return HandleResult(row_id, Outcome.ALREADY_HANDLED)
+        row.status = InboxStatus.FAILED
+        row.attempts += 1
+        row.error = f"{type(exc).__name__} at {where}"
+        # Message text, payloads and SQL parameters may hold personal data: not logged.
+        logger.error(
+            "inbox row %s failed (attempt %s): %s at %s",
+            row_id,
+            row.attempts,
+            type(exc).__name__,
+            where,
+        )
+        user_id = None
+        if not isinstance(exc, StaleState):  # a race, not a failure the person should see
+            user_id = self._say_sorry(session, row, replies.SORRY_GENERIC)
+        session.flush()
         return HandleResult(row_id, Outcome.FAILED, user_id)
 
-    def _refuse(self, row_id: int, exc: StoreError) -> HandleResult:
+    def _refuse(self, session: Session, row_id: int, exc: StoreError) -> HandleResult:
         if isinstance(exc, PermissionDenied):
             message = replies.SORRY_NOT_ALLOWED
         elif isinstance(exc, NotFound):
             message = replies.SORRY_NOT_FOUND
         else:
             message = replies.SORRY_GENERIC
-        with self._uow_factory() as uow:
-            row = uow.session.get(InboxMessage, row_id, with_for_update=True)
-            if row is None or row.status is InboxStatus.HANDLED:
-                return HandleResult(row_id, Outcome.ALREADY_HANDLED)
-            logger.info("inbox row %s refused: %s", row_id, type(exc).__name__)
-            user_id = self._say_sorry(uow.session, row, message)
-            row.status = InboxStatus.HANDLED
-            row.handled_at = self._clock()
-            row.error = type(exc).__name__
-            uow.commit()
+        row = session.get(InboxMessage, row_id, with_for_update=True)
+        if row is None or row.status is InboxStatus.HANDLED:
+            return HandleResult(row_id, Outcome.ALREADY_HANDLED)
+        logger.info("inbox row %s refused: %s", row_id, type(exc).__name__)
+        user_id = self._say_sorry(session, row, message)
+        row.status = InboxStatus.HANDLED
+        row.handled_at = self._clock()
+        row.error = type(exc).__name__
+        session.flush()
         return HandleResult(row_id, Outcome.REFUSED, user_id)
 
     def _say_sorry(self, session: Session, row: InboxMessage, message: str) -> int:

@@ -6,6 +6,7 @@ the outcome with `mark_sent` / `mark_failed`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
@@ -156,6 +157,18 @@ def mark_sent(session: Session, outbox_id: int, platform_message_id: str, now: d
         _MARK_SENT,
         {"outbox_id": outbox_id, "platform_message_id": platform_message_id, "now": now},
     )
+
+
+def mark_sent_many(session: Session, sent: Sequence[tuple[int, str]], now: datetime) -> None:
+    """`mark_sent` for several rows (outbox id, platform message id) in one statement."""
+    if sent:
+        session.execute(
+            _MARK_SENT,
+            [
+                {"outbox_id": outbox_id, "platform_message_id": message_id, "now": now}
+                for outbox_id, message_id in sent
+            ],
+        )
 
 
 def mark_failed(session: Session, outbox_id: int, error: str, retry_at: datetime | None) -> None:

@@ -1,10 +1,11 @@
 """Delivering the outbox to Telegram: within the rate limits, retrying what may succeed later,
 giving up on what never will.
 
-Each outbox row is marked sent in its own transaction right after its last part went out (and
-each part's message id is recorded as it goes, so a retry never repeats a part). That makes
-delivery *at least once* in one narrow case only: the process dies after Telegram accepted a
-message and before that commit, or Telegram accepted it but the answer never came back
+Each outbox row is marked sent right after its last part went out, and its chat's next message
+waits for that commit (each part's message id is recorded as it goes, so a retry never repeats
+a part); the marks of chats served in parallel share a transaction (`marks.GroupCommit`).
+That makes delivery *at least once* in one narrow case only: the process dies after Telegram
+accepted a message and before that commit, or Telegram accepted it but the answer never came back
 (`TimedOut`); then the message is sent again after the lease runs out. Chats are served in
 parallel, so one crash can repeat at most one message per chat being served at that moment.
 We chose that over at most once, which would silently lose a reply (an order confirmation, a
@@ -25,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from conversations.outbox import mark_failed, mark_sent
+from conversations.outbox import mark_failed, mark_sent_many
 from handlers.telegram import photos
 from handlers.telegram.claims import (
     LEASE,
@@ -51,6 +52,7 @@ from handlers.telegram.claims import (
     release,
 )
 from handlers.telegram.limits import RateLimiter, SendLimits
+from handlers.telegram.marks import GroupCommit
 from handlers.telegram.render import Edit, Send, SendKind, render, render_edit
 from store.media.storage import MediaStore
 from store.models.types import utcnow
@@ -95,6 +97,7 @@ class TelegramDelivery:
         self._clock = clock
         self._batch = batch
         self._max_attempts = max_attempts
+        self._marks = GroupCommit(self._sent)
 
     async def run(self, wake: asyncio.Event, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Deliver until `stop` is set; `wake` says new messages are waiting (else we look
@@ -155,7 +158,7 @@ class TelegramDelivery:
         except (PhotoMissing, InvoiceImpossible) as exc:
             await asyncio.to_thread(self._give_up, job, str(exc))
             return False
-        await asyncio.to_thread(self._sent, job)
+        await self._marks.add(job)
         return True
 
     async def _send(self, chat_id: str, send: Send) -> Message:
@@ -242,9 +245,12 @@ class TelegramDelivery:
                 photos.remember_file_id(uow.session, send.image.key, file_id)
             uow.commit()
 
-    def _sent(self, job: Job) -> None:
+    def _sent(self, jobs: Sequence[Job]) -> None:
         with self._uow_factory() as uow:
-            mark_sent(uow.session, job.outbox_id, join_ids(job.delivered), self._clock())
+            now = self._clock()
+            mark_sent_many(
+                uow.session, [(job.outbox_id, join_ids(job.delivered)) for job in jobs], now
+            )
             uow.commit()
 
     def _release(self, outbox_ids: list[int]) -> None:

@@ -1,11 +1,16 @@
 """Handing recorded updates to the (synchronous) engine in worker threads, and telling the
-sender when replies are waiting."""
+sender when replies are waiting.
+
+Updates that are ready together are handled together (`Engine.handle_many`: one unit of work,
+a savepoint each, one commit): a busy bot pays for one transaction per group rather than per
+update, and its threads do not queue on SQLite's single writer one update at a time."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,11 +20,12 @@ logger = logging.getLogger(__name__)
 
 
 class EngineWorker:
-    """Runs `Engine.handle` off the event loop. The engine keeps each person's updates in
-    order however many threads ask, so the pool may be larger than one.
+    """Runs the engine off the event loop. The engine keeps each person's updates in order
+    however many threads ask, so the pool may be larger than one.
 
-    The engine is built on first use (`engine_factory`): the shop it serves needs the bot's
-    username, which is known once PTB's Bot has been initialised.
+    `submit` queues ids; a thread takes up to `group` of those queued (in arrival order) and
+    handles them as one group. The engine is built on first use (`engine_factory`): the shop
+    it serves needs the bot's username, which is known once PTB's Bot has been initialised.
     """
 
     def __init__(
@@ -27,6 +33,7 @@ class EngineWorker:
         engine_factory: Callable[[], Engine],
         *,
         threads: int = 4,
+        group: int = 100,
         on_handled: Callable[[], object] | None = None,
     ) -> None:
         self._engine_factory = engine_factory
@@ -34,6 +41,9 @@ class EngineWorker:
         self._engine_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="engine")
         self._on_handled = on_handled or (lambda: None)
+        self._group = group
+        self._queued: deque[int] = deque()
+        self._queued_lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
@@ -46,15 +56,17 @@ class EngineWorker:
         self._on_handled = callback
 
     async def handle(self, inbox_ids: Sequence[int]) -> None:
+        """Handle these updates (one group) and return when they are."""
         loop = asyncio.get_running_loop()
-        await asyncio.gather(
-            *(loop.run_in_executor(self._pool, self._handle_one, i) for i in inbox_ids)
-        )
+        await loop.run_in_executor(self._pool, self._handle_group, list(inbox_ids))
 
     def submit(self, inbox_ids: Sequence[int]) -> None:
         """Fire and forget: a crash leaves the rows pending for the next sweep."""
-        for inbox_id in inbox_ids:
-            self._pool.submit(self._handle_one, inbox_id)
+        if not inbox_ids:
+            return
+        with self._queued_lock:
+            self._queued.extend(inbox_ids)
+        self._pool.submit(self._drain)
 
     def sweep(self, batch: int = 100) -> int:
         """Handle everything recorded but not handled (after a crash, or failed earlier)."""
@@ -67,11 +79,20 @@ class EngineWorker:
             if len(results) < batch:
                 return total
 
-    def _handle_one(self, inbox_id: int) -> None:
+    def _drain(self) -> None:
+        while True:
+            with self._queued_lock:
+                take = min(self._group, len(self._queued))
+                group = [self._queued.popleft() for _ in range(take)]
+            if not group:
+                return
+            self._handle_group(group)
+
+    def _handle_group(self, inbox_ids: list[int]) -> None:
         try:
-            self.engine.handle(inbox_id)
+            self.engine.handle_many(inbox_ids)
         except Exception:  # the engine answers failures itself; this is a last resort
-            logger.exception("engine failed on inbox row %s", inbox_id)
+            logger.exception("engine failed on inbox rows %s", inbox_ids)
         self._on_handled()
 
     def close(self) -> None:
