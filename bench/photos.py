@@ -12,8 +12,10 @@ progressive, optimised), so the comparison measures decoding and resizing, not e
 
 The pipeline spreads one photo over two threads where Pillow releases the GIL (resizing,
 encoding into a file descriptor), so its CPU time is larger than its wall time; the goal is the
-wall time a person waits for on an idle machine. Run it on a quiet machine: other processes
-competing for the two cores lengthen the wall time of the pipeline most.
+wall time a person waits for on an idle machine. Other processes competing for the cores
+lengthen the pipeline's wall time most, so on Linux an iteration during which other processes
+took CPU time (by /proc/stat) is re-run, and the count of re-runs is printed. Other virtual
+machines on the same host are invisible from here: the figures still vary from run to run.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
@@ -102,22 +105,60 @@ VARIANTS: dict[str, Callable[[bytes], object]] = {
 }
 
 
-def time_variants(data: bytes, iterations: int) -> tuple[dict[str, float], dict[str, float]]:
-    """Median wall and CPU milliseconds per variant (CPU summed over the process's threads)."""
+def time_variants(data: bytes, iterations: int) -> Timings:
+    """Median wall and CPU milliseconds per variant (CPU summed over the process's threads).
+
+    An iteration during which other processes on this machine took CPU time is re-run (up to
+    `MAX_RERUNS` times in all): the goal is the wait on an idle machine, and a test suite or a
+    compiler on the other core lengthens the pipeline's wall time most, since it uses both.
+    """
     for run in VARIANTS.values():  # warm up: imports, plugin registration, caches
         run(data)
     wall: dict[str, list[float]] = {name: [] for name in VARIANTS}
     cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    for _ in range(iterations):
+    reruns = 0
+    while min(len(values) for values in wall.values()) < iterations:
         for name, run in VARIANTS.items():  # interleaved, so drift hits every variant alike
+            if len(wall[name]) >= iterations:
+                continue
+            others_before = _others_cpu_ticks()
             started, started_cpu = time.perf_counter(), time.process_time()
             run(data)
-            cpu[name].append((time.process_time() - started_cpu) * 1000)
-            wall[name].append((time.perf_counter() - started) * 1000)
-    return (
+            elapsed_cpu = (time.process_time() - started_cpu) * 1000
+            elapsed = (time.perf_counter() - started) * 1000
+            if _others_cpu_ticks() - others_before > 1 and reruns < MAX_RERUNS:
+                reruns += 1
+                time.sleep(0.2)
+                continue
+            cpu[name].append(elapsed_cpu)
+            wall[name].append(elapsed)
+    return Timings(
         {name: statistics.median(values) for name, values in wall.items()},
         {name: statistics.median(values) for name, values in cpu.items()},
+        reruns,
     )
+
+
+class Timings(NamedTuple):
+    wall_ms: dict[str, float]
+    cpu_ms: dict[str, float]
+    reruns: int
+
+
+def _others_cpu_ticks() -> int:
+    """Clock ticks all CPUs spent busy, less this process's own: what other processes used.
+    0 where /proc is missing, which counts every iteration."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0
+    idle = fields[3] + fields[4]  # idle, iowait
+    own = os.times()
+    return sum(fields) - idle - round((own.user + own.system) * _TICKS_PER_SECOND)
+
+
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+MAX_RERUNS = 400
 
 
 def peak_rss_mb(variant: str, photo: Path) -> float:
@@ -171,7 +212,7 @@ def main() -> None:
         photo = Path(tmp) / "photo.jpg"
         photo.write_bytes(data)
         peaks = {name: peak_rss_mb(name, photo) for name in ["imports_only", *VARIANTS]}
-    wall, cpu = time_variants(data, args.iterations)
+    wall, cpu, reruns = time_variants(data, args.iterations)
 
     ratio = wall["naive"] / wall["pipeline"]
     cpu_ratio = cpu["naive"] / cpu["pipeline"]
@@ -182,6 +223,7 @@ def main() -> None:
         )
     print(f"{'(imports only)':24s} {'':35s}   peak RSS {peaks['imports_only']:6.1f} MB")
     print(f"naive / pipeline: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
+    print(f"iterations re-run because other processes took CPU time meanwhile: {reruns}")
     goals = {
         "median_ms_wall": wall["pipeline"] <= GOAL_MS,
         "ratio": ratio >= GOAL_RATIO,
@@ -197,6 +239,7 @@ def main() -> None:
                 "photo_bytes": len(data),
                 "iterations": args.iterations,
                 "load_average": round(os.getloadavg()[0], 2),
+                "reruns_disturbed": reruns,
                 "median_ms_wall": {name: round(value, 1) for name, value in wall.items()},
                 "median_ms_cpu": {name: round(value, 1) for name, value in cpu.items()},
                 "ratio_naive_over_pipeline": round(ratio, 2),

@@ -8,6 +8,7 @@ conversation layer translates.
 from __future__ import annotations
 
 import io
+import os
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
@@ -94,6 +95,10 @@ class ProcessedPhoto:
 # warnings.catch_warnings swaps process-wide state; the lock keeps concurrent pipeline
 # threads from restoring each other's filters. It only covers header parsing, not decoding.
 _WARNINGS_LOCK = threading.Lock()
+
+# Shared by every photo in the process: its tasks never wait on one another, so photos being
+# processed at the same time only queue, and no photo pays for starting a thread.
+_HELPERS: Final = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="photo")
 
 
 def process_photo(
@@ -236,22 +241,21 @@ def _render(
 
     # A second thread takes half the work where Pillow lets go of the GIL (resizing and
     # encoding into a file descriptor), so a photo uses two cores.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo") as helper:
-        turns = _ORIENTATION_TRANSPOSE.get(orientation, ())
-        large = _to_srgb(upright_in_halves(decoded, stored_target, turns, helper), icc)
-        # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
-        large.info.clear()
-        large_jpeg = helper.submit(encode_jpeg, large, output)
+    turns = _ORIENTATION_TRANSPOSE.get(orientation, ())
+    large = _to_srgb(upright_in_halves(decoded, stored_target, turns, _HELPERS), icc)
+    # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
+    large.info.clear()
+    large_jpeg = _HELPERS.submit(encode_jpeg, large, output)
 
-        medium = _resize(large, targets[medium_name])
-        thumb = _resize(medium, targets[thumb_name])
-        sizes = {
-            name: Rendition(image.width, image.height, encode_jpeg(image, output))
-            for name, image in ((medium_name, medium), (thumb_name, thumb))
-        }
-        phash = dhash(thumb)
-        advice = advise(medium, size)
-        sizes = {large_name: Rendition(large.width, large.height, large_jpeg.result()), **sizes}
+    medium = _resize(large, targets[medium_name])
+    thumb = _resize(medium, targets[thumb_name])
+    sizes = {
+        name: Rendition(image.width, image.height, encode_jpeg(image, output))
+        for name, image in ((medium_name, medium), (thumb_name, thumb))
+    }
+    phash = dhash(thumb)
+    advice = advise(medium, size)
+    sizes = {large_name: Rendition(large.width, large.height, large_jpeg.result()), **sizes}
     return ProcessedPhoto(
         width=size[0],
         height=size[1],
@@ -269,7 +273,8 @@ def upright_in_halves(
     helper: Executor,
 ) -> Image.Image:
     """`image` resized to `size` (its own axes), then turned upright by `turns`: the top half
-    here and the bottom half on `helper` at the same time.
+    here and the bottom half on `helper` at the same time, each pasted into the result by the
+    thread that made it.
 
     Each half is resized from its own box of the source; the filter still reads source rows
     across the seam, so the result matches one resize of the whole.
@@ -279,32 +284,31 @@ def upright_in_halves(
         return _turn(_resize(image, size), turns)
     split = height // 2
     seam = split * image.height / height
-
-    def half(
-        box: tuple[int, int, int, int], source: tuple[float, float, float, float]
-    ) -> Image.Image:
-        left, top, right, bottom = box
-        if image.size == size:
-            part = image.crop(box)
-        else:
-            part = image.resize((right - left, bottom - top), _RESAMPLE, source, _REDUCING_GAP)
-        return _turn(part, turns)
-
     boxes = [(0, 0, width, split), (0, split, width, height)]
     sources = [
         (0.0, 0.0, float(image.width), seam),
         (0.0, seam, float(image.width), float(image.height)),
     ]
-    bottom = helper.submit(half, boxes[1], sources[1])
-    parts = [half(boxes[0], sources[0]), bottom.result()]
-
     canvas = size
+    targets = boxes
     for turn in turns:
-        boxes = [_turned_box(box, canvas, turn) for box in boxes]
+        targets = [_turned_box(box, canvas, turn) for box in targets]
         canvas = _turned_size(canvas, turn)
     result = Image.new(image.mode, canvas)
-    for part, box in zip(parts, boxes, strict=True):
-        result.paste(part, box[:2])
+
+    def half(index: int) -> None:
+        left, top, right, bottom = boxes[index]
+        if image.size == size:
+            part = image.crop(boxes[index])
+        else:
+            part = image.resize(
+                (right - left, bottom - top), _RESAMPLE, sources[index], _REDUCING_GAP
+            )
+        result.paste(_turn(part, turns), targets[index][:2])
+
+    lower = helper.submit(half, 1)
+    half(0)
+    lower.result()
     return result
 
 
