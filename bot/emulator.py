@@ -26,5 +26,7 @@ def web_emulator_routes(container: Container) -> list[BaseRoute]:
     if not container.settings.web_emulator:
         return []
     return emulator_routes(
-        build_web_chat(container), photo_max_bytes=container.settings.photo_max_bytes
+        build_web_chat(container),
+        photo_max_bytes=container.settings.photo_max_bytes,
+        default_locale=container.settings.default_locale,
     )

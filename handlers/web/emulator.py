@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from conversations.i18n import DEFAULT_LOCALE, N_, Translator
 from conversations.messages import ImageRef
 from handlers.web.emulator_channel import (
     InvalidMessageId,
@@ -38,37 +39,58 @@ from handlers.web.emulator_channel import (
     person_key,
 )
 from handlers.web.emulator_page import describe, render_page
+from handlers.web.pages_render import PageLanguage, page_language
 
 WRITE_HEADER = "x-soko-emulator"
 MAX_PHOTOS = 10
 _NO_STORE = {"Cache-Control": "no-store"}
 
+NOTHING_TO_SEND: Final = N_("Type a message, tap a choice or send a photo.")
+PHOTO_TOO_BIG: Final = N_("That photo is too big: at most {megabytes} MB.")
+
 Endpoint = Callable[[Request], Awaitable[Response]]
+LanguageOf = Callable[[Request], PageLanguage]
 
 
 def static_dir() -> Path:
     return Path(str(files("handlers.web") / "static"))
 
 
-def emulator_routes(chat: WebChat, *, photo_max_bytes: int) -> list[BaseRoute]:
+def emulator_routes(
+    chat: WebChat, *, photo_max_bytes: int, default_locale: str = DEFAULT_LOCALE
+) -> list[BaseRoute]:
+    """The page and its API; their language is `?lang=` (the script passes the page's on),
+    else the browser's Accept-Language, else `default_locale`."""
+
+    def language(request: Request) -> PageLanguage:
+        return page_language(request, default_locale)
+
     return [
-        Route("/emulator", _page(chat), methods=["GET"], name="emulator"),
-        Route("/emulator/api/chat/{person}", _read(chat), methods=["GET"]),
-        Route("/emulator/api/chat/{person}", _send(chat, photo_max_bytes), methods=["POST"]),
+        Route("/emulator", _page(chat, language), methods=["GET"], name="emulator"),
+        Route("/emulator/api/chat/{person}", _read(chat, language), methods=["GET"]),
+        Route(
+            "/emulator/api/chat/{person}",
+            _send(chat, language, photo_max_bytes),
+            methods=["POST"],
+        ),
         Mount("/emulator/static", StaticFiles(directory=static_dir()), name="emulator_static"),
     ]
 
 
-def _page(chat: WebChat) -> Endpoint:
+def _page(chat: WebChat, language_of: LanguageOf) -> Endpoint:
     async def page(request: Request) -> Response:
         people = await run_in_threadpool(chat.people)
         chosen = _chosen(request.query_params.get("as", ""), people)
-        return HTMLResponse(render_page(people, chosen), headers=_NO_STORE)
+        language = language_of(request)
+        headers = {**_NO_STORE, "Content-Language": language.locale}
+        if not language.explicit:
+            headers["Vary"] = "Accept-Language"
+        return HTMLResponse(render_page(people, chosen, language), headers=headers)
 
     return page
 
 
-def _read(chat: WebChat) -> Endpoint:
+def _read(chat: WebChat, language_of: LanguageOf) -> Endpoint:
     async def read(request: Request) -> Response:
         person = request.path_params["person"]
         after = request.query_params.get("after")
@@ -82,14 +104,17 @@ def _read(chat: WebChat) -> Endpoint:
         except InvalidPerson as exc:
             return _error(400, str(exc))
         people = await run_in_threadpool(chat.people)
-        body = {"messages": transcript(said), "people": [person_json(p) for p in people]}
+        t = Translator(language_of(request).locale)
+        body = {"messages": transcript(said), "people": [person_json(p, t) for p in people]}
         return JSONResponse(body, headers=_NO_STORE)
 
     return read
 
 
-def _send(chat: WebChat, photo_max_bytes: int) -> Endpoint:
+def _send(chat: WebChat, language_of: LanguageOf, photo_max_bytes: int) -> Endpoint:
     async def send(request: Request) -> Response:
+        locale = language_of(request).locale
+        t = Translator(locale)
         if request.headers.get(WRITE_HEADER) != "1":
             return _error(403, f"writes need the {WRITE_HEADER} header")
         person = request.path_params["person"]
@@ -100,18 +125,24 @@ def _send(chat: WebChat, photo_max_bytes: int) -> Endpoint:
                     return _error(400, "photo must be a file")
                 data = await upload.read(photo_max_bytes + 1)
                 if len(data) > photo_max_bytes:
-                    return _error(413, f"a photo is at most {photo_max_bytes} bytes")
+                    megabytes = f"{photo_max_bytes / 1_000_000:g}"
+                    return _error(413, t._(PHOTO_TOO_BIG).format(megabytes=megabytes))
                 if data:
                     photos.append(data)
             text, payload, message_id = (
                 str(form.get(name) or "") for name in ("text", "payload", "id")
             )
         if not (text.strip() or payload or photos):
-            return _error(400, "send text, a choice or a photo")
+            return _error(400, t._(NOTHING_TO_SEND))
         try:
             result = await run_in_threadpool(
                 lambda: chat.send(
-                    person, message_id, text=text, photos=photos, payload=payload or None
+                    person,
+                    message_id,
+                    text=text,
+                    photos=photos,
+                    payload=payload or None,
+                    locale_hint=locale,
                 )
             )
         except (InvalidPerson, InvalidMessageId) as exc:
@@ -146,13 +177,13 @@ def transcript(said: list[Said]) -> list[dict[str, Any]]:
     return out
 
 
-def person_json(person: Person) -> dict[str, Any]:
+def person_json(person: Person, t: Translator) -> dict[str, Any]:
     return {
         "key": person.key,
         "name": person.name,
         "roles": list(person.roles),
         "shop": person.shop,
-        "about": describe(person),
+        "about": describe(person, t),
         "waiting": person.waiting,
     }
 

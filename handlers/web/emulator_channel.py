@@ -100,9 +100,11 @@ class WebChat:
         text: str = "",
         photos: Sequence[bytes] = (),
         payload: str | None = None,
+        locale_hint: str | None = None,
     ) -> HandleResult:
         """Record what `person` sent (once: the browser's id makes a retry a duplicate) and
-        let the engine answer."""
+        let the engine answer. `locale_hint` (the page's language) is the language someone
+        new starts in, as a Telegram client's language is; else the chat's default hint."""
         key = person_key(person)
         if not _MESSAGE_ID.fullmatch(message_id):
             raise InvalidMessageId(message_id)
@@ -113,7 +115,7 @@ class WebChat:
             text=text.strip(),
             photos=tuple(photos),
             payload=payload or None,
-            locale_hint=self._locale_hint,
+            locale_hint=locale_hint or self._locale_hint,
             profile_name=self._profile_names.get(key, key.title()),
         )
         with self._uow_factory() as uow:

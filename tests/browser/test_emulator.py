@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from store.demo.pictures import draw_piece
 from store.models import Category
@@ -154,3 +154,35 @@ def test_someone_new_and_what_they_type_is_shown_as_text(
     assert page.locator("#log img").count() == 0
     assert page.evaluate("document.body.dataset.hacked") is None
     shot(page, "someone new")
+
+
+def test_a_swahili_browser_gets_the_emulator_in_swahili(
+    browser: Browser, demo_server: DemoServer, shot: Shot
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="sw-KE")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        chat = Chat(page)
+        chat.open(demo_server.url("/emulator?as=lena"), "lena")
+        expect(page.locator("html")).to_have_attribute("lang", "sw")
+        expect(page.locator("header label")).to_have_text("Unazungumza kama")
+        expect(page.locator("#person")).to_contain_text("Lena Fischer (mnunuzi)")
+        expect(page.locator("#send")).to_have_text("Tuma")
+
+        page.locator("#person").select_option("__new__")
+        expect(page.locator("#new-person button")).to_have_text("Anza")
+        page.locator("#new-name").fill("baraka")
+        page.locator("#new-person button").click()
+        chat.switch_done("baraka")
+        expect(chat.log).to_have_text("Sema habari, au andika menyu.")
+        chat.type("habari", answer="Karibu Soko!")  # someone new starts in the page's language
+        shot(page, "swahili")
+
+        page.get_by_role("link", name="English").click()
+        chat.switch_done("baraka")
+        expect(page.locator("header label")).to_have_text("Chatting as")
+        expect(page.locator("#person")).to_contain_text("Lena Fischer (buyer)")
+        expect(chat.log).to_contain_text("Karibu Soko!")  # the chat keeps her language
+    finally:
+        context.close()

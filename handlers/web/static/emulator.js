@@ -1,5 +1,7 @@
 // The Soko chat emulator: one chat window on the web channel. Everything shown is built with
-// textContent (never as markup), so whatever a message says is shown as text.
+// textContent (never as markup), so whatever a message says is shown as text. The words the
+// script shows itself come translated in the page (#labels), in the page's language, which
+// every API call passes on (?lang=) so the server answers in it too.
 "use strict";
 
 (function () {
@@ -12,6 +14,9 @@
   const composer = document.getElementById("composer");
   const textBox = document.getElementById("text");
   const photoInput = document.getElementById("photo");
+  const languages = document.getElementById("languages");
+  const labels = JSON.parse(document.getElementById("labels").textContent);
+  const lang = document.documentElement.lang;
 
   let person = body.dataset.person;
   let after = 0; // the newest outbox id shown
@@ -19,8 +24,16 @@
   let shown = new Set();
   let timer = null;
 
-  function api(who) {
-    return "/emulator/api/chat/" + encodeURIComponent(who);
+  function api(who, params = {}) {
+    const query = new URLSearchParams({ ...params, lang });
+    return "/emulator/api/chat/" + encodeURIComponent(who) + "?" + query;
+  }
+
+  // A label with its {name} placeholders filled in.
+  function say(key, values = {}) {
+    return labels[key].replace(/\{(\w+)\}/g, (whole, name) =>
+      name in values ? String(values[name]) : whole
+    );
   }
 
   function messageId() {
@@ -57,7 +70,7 @@
     dropHint();
     const bubble = element("div", "msg person");
     if (message.photos) {
-      bubble.appendChild(element("div", "note", "📷 " + message.photos + " photo(s)"));
+      bubble.appendChild(element("div", "note", say("photos", { count: message.photos })));
     }
     if (message.text) bubble.appendChild(element("div", "text", message.text));
     log.appendChild(bubble);
@@ -75,7 +88,7 @@
     if (src) {
       const img = element("img", "image");
       img.src = src;
-      img.alt = "photo";
+      img.alt = say("photo");
       img.addEventListener("load", scrollDown);
       bubble.appendChild(img);
     }
@@ -100,7 +113,7 @@
       bubble.appendChild(a);
     }
     if (message.request_contact) {
-      bubble.appendChild(element("div", "note", "(type your phone number to share it)"));
+      bubble.appendChild(element("div", "note", say("shareContact")));
     }
     log.appendChild(bubble);
   }
@@ -115,7 +128,8 @@
         picker.insertBefore(option, picker.querySelector('option[value="' + body.dataset.new + '"]'));
       }
       const label = p.name + " (" + p.about + ")";
-      option.textContent = p.waiting && p.key !== person ? label + " · " + p.waiting + " new" : label;
+      option.textContent =
+        p.waiting && p.key !== person ? say("waiting", { label, count: p.waiting }) : label;
     }
     picker.value = current;
   }
@@ -135,7 +149,7 @@
     shown = new Set();
     after = 0;
     if (!data.messages.length) {
-      log.appendChild(element("div", "note hint", "Say hello, or type menu."));
+      log.appendChild(element("div", "note hint", say("hint")));
     }
     for (const message of data.messages) {
       if (message.from === "bot") showBot(message);
@@ -149,7 +163,7 @@
   async function poll() {
     const mine = generation;
     try {
-      const data = await fetchJson(api(person) + "?after=" + after);
+      const data = await fetchJson(api(person, { after }));
       if (mine !== generation) return;
       const before = log.childElementCount;
       data.messages.forEach(showBot);
@@ -190,7 +204,7 @@
         headers: { "X-Soko-Emulator": "1" },
       });
     } catch (e) {
-      bubble.appendChild(element("div", "error", "Not sent: " + e.message));
+      bubble.appendChild(element("div", "error", say("notSent", { error: e.message })));
     }
     await poll();
     schedule(POLL_MS);
@@ -203,6 +217,11 @@
     const url = new URL(window.location.href);
     url.searchParams.set("as", who);
     window.history.replaceState(null, "", url);
+    for (const link of languages.querySelectorAll("a")) {
+      const target = new URL(link.href);
+      target.searchParams.set("as", who);
+      link.href = target.href;
+    }
     await load();
     schedule(POLL_MS);
   }

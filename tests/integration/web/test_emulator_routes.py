@@ -3,6 +3,8 @@ uploads within limits, and names shown escaped."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,11 +16,14 @@ from bot.routes import channel_routes
 from bot.settings import Settings
 from bot.web import create_app
 from handlers.web.emulator import WRITE_HEADER, static_dir
+from handlers.web.emulator_page import SCRIPT_LABELS
 from store.migrate import upgrade
 from store.models import Channel
 from store.services import people
 
 WRITE = {WRITE_HEADER: "1"}
+SWAHILI_BROWSER = {"accept-language": "sw-KE,sw;q=0.9,en;q=0.5"}
+LABELS = re.compile(r'<script id="labels" type="application/json">(.*?)</script>')
 
 
 def make_client(tmp_path: Path, **settings: object) -> TestClient:
@@ -141,3 +146,68 @@ def test_names_are_shown_escaped(tmp_path: Path) -> None:
     script = (static_dir() / "emulator.js").read_text()
     assert "innerHTML" not in script
     assert "textContent" in script
+
+
+def test_a_swahili_browser_gets_the_page_its_script_and_its_answers_in_swahili(
+    tmp_path: Path,
+) -> None:
+    with make_client(tmp_path, web_emulator=True, photo_max_bytes=1000) as client:
+        page = client.get("/emulator?as=zawadi", headers=SWAHILI_BROWSER)
+        assert page.headers["content-language"] == "sw"
+        assert page.headers["vary"] == "Accept-Language"
+        html = page.text
+        assert '<html lang="sw">' in html
+        assert "<title>Kiigaji cha chat ya Soko</title>" in html
+        assert '<label for="person">Unazungumza kama</label>' in html
+        assert '<option value="__new__">Mtu mpya…</option>' in html
+        assert 'placeholder="Ujumbe"' in html
+        assert '<button id="send" type="submit">Tuma</button>' in html
+        assert "<noscript>Kiigaji cha chat kinahitaji JavaScript.</noscript>" in html
+        assert "Chatting as" not in html
+        found = LABELS.search(html)
+        assert found is not None
+        labels = json.loads(found.group(1))
+        assert set(labels) == set(SCRIPT_LABELS)
+        assert labels["hint"] == "Sema habari, au andika menyu."
+        assert labels["photos"] == "📷 Picha: {count}"
+        assert labels["waiting"] == "{label} · {count} mpya"
+
+        # Someone new starts in the page's language; the API describes people in it too.
+        sent = client.post(
+            "/emulator/api/chat/zawadi?lang=sw",
+            data={"id": "abcdefgh01", "text": "habari"},
+            headers=WRITE,
+        )
+        assert sent.json() == {"outcome": "handled"}
+        news = client.get("/emulator/api/chat/zawadi?after=0&lang=sw").json()
+        assert news["messages"][0]["text"].startswith("Karibu Soko!")
+        assert [p["about"] for p in news["people"]] == ["mnunuzi"]
+
+        empty = client.post(
+            "/emulator/api/chat/zawadi?lang=sw", data={"id": "abcdefgh02"}, headers=WRITE
+        )
+        assert empty.json() == {"error": "Andika ujumbe, gusa chaguo au tuma picha."}
+        huge = ("b.jpg", b"\xff\xd8\xff" + b"0" * 2000, "image/jpeg")
+        refused = client.post(
+            "/emulator/api/chat/zawadi?lang=sw",
+            data={"id": "abcdefgh03"},
+            files=[("photo", huge)],
+            headers=WRITE,
+        )
+        assert refused.status_code == 413
+        assert refused.json() == {"error": "Picha hiyo ni kubwa mno: isizidi MB 0.001."}
+
+
+def test_lang_in_the_address_wins_and_the_language_links_keep_the_person(
+    tmp_path: Path,
+) -> None:
+    with make_client(tmp_path, web_emulator=True) as client:
+        page = client.get("/emulator?as=zawadi&lang=en", headers=SWAHILI_BROWSER)
+        assert page.headers["content-language"] == "en"
+        assert "vary" not in page.headers
+        assert '<html lang="en">' in page.text
+        assert '<label for="person">Chatting as</label>' in page.text
+        assert 'href="?lang=sw&amp;as=zawadi" hreflang="sw" lang="sw">Kiswahili</a>' in page.text
+        assert 'hreflang="en" lang="en" aria-current="true">English</a>' in page.text
+        unknown = client.get("/emulator?as=zawadi", headers={"accept-language": "fr"})
+        assert '<html lang="en">' in unknown.text  # the shop's default
