@@ -13,13 +13,16 @@ import functools
 import gettext
 from io import BytesIO
 from pathlib import Path
+from typing import Final
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).parent / "locales"
-SUPPORTED_LOCALES = ("en", "sw")
+# Each language named in itself, so anyone can find theirs (the chat's and the pages' menus).
+LANGUAGE_NAMES: Final = {"en": "English", "sw": "Kiswahili"}
+SUPPORTED_LOCALES = tuple(LANGUAGE_NAMES)
 DEFAULT_LOCALE = "en"
 
 

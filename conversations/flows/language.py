@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
-from conversations.i18n import N_
+from conversations.i18n import LANGUAGE_NAMES, N_
 from conversations.messages import Choice, Inbound
 
 WELCOME = N_("Welcome to Soko! Buy and sell handmade jewelry.")
@@ -14,8 +14,7 @@ CHOOSE = N_("Choose your language:")
 CHOSEN = N_("OK, we'll chat in English.")
 PICK_ONE = N_("Please pick one of the options.")
 
-# Each language is named in itself, so anyone can find theirs.
-LANGUAGES = (Choice("English", "lang:en"), Choice("Kiswahili", "lang:sw"))
+LANGUAGES = tuple(Choice(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items())
 
 
 class Step(StrEnum):

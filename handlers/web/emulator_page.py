@@ -10,9 +10,9 @@ from html import escape
 from typing import Final
 from urllib.parse import urlencode
 
-from conversations.i18n import N_, Translator
+from conversations.i18n import LANGUAGE_NAMES, N_, Translator
 from handlers.web.emulator_channel import Person
-from handlers.web.pages_render import LANGUAGE_NAMES, PageLanguage
+from handlers.web.pages_render import PageLanguage
 
 NEW_PERSON = "__new__"
 _CURRENT = ' aria-current="true"'

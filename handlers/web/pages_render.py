@@ -18,12 +18,17 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, Translator, guess_locale
+from conversations.i18n import (
+    DEFAULT_LOCALE,
+    LANGUAGE_NAMES,
+    SUPPORTED_LOCALES,
+    Translator,
+    guess_locale,
+)
 from store.media.storage import MediaStore
 from store.money import babel_locale
 from store.pricing import PricingPolicy
 
-LANGUAGE_NAMES: Final = {"en": "English", "sw": "Kiswahili"}
 _MAX_ACCEPT_LANGUAGE: Final = 512  # longer headers are not a browser's
 
 # No scripts, no frames, nothing fetched but our own photos and the inline style.
