@@ -8,14 +8,17 @@ import re
 import pytest
 
 from conversations.i18n import SUPPORTED_LOCALES, Translator
+from conversations.notify.templates import UtilityTemplate
 from handlers.telegram import commands
 from handlers.whatsapp import render as whatsapp
+from handlers.whatsapp import templates
 from payments import telegram_invoice
 from store.services.orders import ORDER_CODE_LENGTH, ORDER_CODE_PREFIX
 
 # Bot API: a command is 1-32 of a-z 0-9 _, its description 1-256 characters.
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 DESCRIPTION_MAX = 256
+TEMPLATE_BODY_MAX = 1024  # WhatsApp's limit on a template body, its variables filled in
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
@@ -52,3 +55,16 @@ def test_swahili_is_not_english() -> None:
         "Badilisha lugha",
         "Acha tunachofanya",
     ]
+
+
+def test_whatsapp_template_bodies_exist_per_language_and_leave_room_for_the_text() -> None:
+    """The approved bodies stay in templates.py (see there why), one per template and
+    language, each a supported language, with room for the notification's text."""
+    assert set(templates.LANGUAGES) <= set(SUPPORTED_LOCALES)
+    for template in UtilityTemplate:
+        bodies = templates.UTILITY_BODIES[template]
+        assert set(bodies) == set(templates.LANGUAGES), template
+        for body in bodies.values():
+            assert body.count("{{1}}") == 1, body
+            room = TEMPLATE_BODY_MAX - (len(body) - len("{{1}}"))
+            assert room >= templates.UTILITY_VARIABLE_MAX, body
