@@ -3,7 +3,8 @@
 the real flows, the replies are rendered and sent through PTB — against a bare PTB echo bot,
 in the same run, both with the network faked in-process (a PTB `BaseRequest` answering
 canned Bot API results). The database is a SQLite file with production's settings (WAL,
-synchronous=NORMAL, BEGIN IMMEDIATE).
+synchronous=NORMAL, BEGIN IMMEDIATE, WAL checkpoints in a background thread as `soko run`
+runs them).
 
     .venv/bin/python bench/telegram.py [--updates N] [--people N]
 
@@ -54,7 +55,7 @@ from bot.settings import Settings
 from bot.telegram import TelegramChannel, build_telegram, run_telegram
 from conversations.outbox import mark_sent
 from handlers.telegram.limits import SendLimits
-from store.db import make_engine
+from store.db import WalCheckpointer, make_engine
 from store.migrate import upgrade
 from store.models import OutboxMessage
 from store.models.types import utcnow
@@ -337,9 +338,10 @@ def write_floor(container: Container, times: int = 500) -> Run:
 async def whole_path(updates: int, people: int, workdir: Path) -> tuple[Run, Run, Run]:
     container, channel, _ = shop_channel(workdir)
     try:
-        one_at_a_time = await whole_path_one_at_a_time(container, channel, updates, people)
-        polling = await whole_path_polling(container, updates, people)
-        floor = write_floor(container)
+        with WalCheckpointer(container.engine):  # as `soko run` does
+            one_at_a_time = await whole_path_one_at_a_time(container, channel, updates, people)
+            polling = await whole_path_polling(container, updates, people)
+            floor = write_floor(container)
     finally:
         container.close()
     return one_at_a_time, polling, floor

@@ -23,6 +23,7 @@ from bot.whatsapp import build_whatsapp, run_whatsapp, whatsapp_configured
 from bot.wiring import build_engine
 from handlers.telegram.app import keep_token_out_of_logs
 from handlers.telegram.webhook import WEBHOOK_PATH
+from store.db import WalCheckpointer
 
 
 def register(subparsers: Any) -> None:
@@ -38,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     try:
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        with (
+            contextlib.suppress(KeyboardInterrupt),  # uvicorn re-raises the Ctrl-C it handled
+            WalCheckpointer(container.engine),  # no update waits for a checkpoint (SQLite)
+        ):
             asyncio.run(serve(container, args.host, args.port))
     finally:
         container.close()
