@@ -16,6 +16,7 @@ edit of that message when it renders as one text or one photo with an inline key
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -79,6 +80,13 @@ def render_edit(outbound: Outbound, sends: list[Send]) -> Edit | None:
 
 
 def render(outbound: Outbound, locale: str = "en") -> list[Send]:
+    return list(_render(outbound, locale))
+
+
+# The same few replies (a menu, a question with its choices) go out over and over; PTB's
+# keyboard objects are immutable once built, so one rendering serves every send of a reply.
+@functools.lru_cache(maxsize=1024)
+def _render(outbound: Outbound, locale: str) -> tuple[Send, ...]:
     text = outbound.text
     markup = _markup(outbound, locale)
     if outbound.request_contact and outbound.links:
@@ -95,7 +103,7 @@ def render(outbound: Outbound, locale: str = "en") -> list[Send]:
         sends[-1] = Send(last.kind, last.text, markup, last.image)
     if outbound.invoice is not None:  # last, so its Pay button is what the buyer sees
         sends.append(Send(SendKind.INVOICE, "", invoice=outbound.invoice))
-    return sends
+    return tuple(sends)
 
 
 def _markup(outbound: Outbound, locale: str) -> Markup | None:
