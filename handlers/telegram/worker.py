@@ -2,8 +2,8 @@
 sender when replies are waiting.
 
 Updates that are ready together are handled together (`Engine.handle_many`: one unit of work,
-a savepoint each, one commit): a busy bot pays for one transaction per group rather than per
-update, and its threads do not queue on SQLite's single writer one update at a time."""
+one commit): a busy bot pays for one transaction per group rather than per update, and its
+threads do not queue on SQLite's single writer one update at a time."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Group commit, on both databases: several updates handled in one unit of work, a savepoint
-each. A failing step rolls back only its own update (which gets its usual answer); a unit of
-work that fails as a whole, or a crash before its commit, leaves every update of the group to
-be handled again — once, with one reply each."""
+"""Group commit, on both databases: several updates handled in one unit of work. A failing
+step rolls the group back; the others are handled again and commit, the failing one gets its
+usual answer, and nothing it wrote remains. A unit of work that fails as a whole, or a crash
+before its commit, leaves every update of the group to be handled again — once, with one
+reply each."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def inbox_status(chat: Chat, inbox_id: int) -> tuple[InboxStatus, int]:
         return row.status, row.attempts
 
 
-def test_a_group_commits_each_update_and_a_failing_step_rolls_back_alone(
+def test_a_group_commits_each_update_and_a_failing_step_is_answered_alone(
     new_chat: Callable[..., Chat], soko: Engine, bugs: Bugs
 ) -> None:
     amina, baraka, chiku, dalia = (new_chat(name) for name in ("amina", "baraka", "chiku", "dalia"))
