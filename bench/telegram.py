@@ -4,7 +4,7 @@ the real flows, the replies are rendered and sent through PTB — against a bare
 in the same run, both with the network faked in-process (a PTB `BaseRequest` answering
 canned Bot API results). The database is a SQLite file with production's settings (WAL,
 synchronous=NORMAL, BEGIN IMMEDIATE, WAL checkpoints in a background thread as `soko run`
-runs them).
+runs them; startup's objects frozen out of the garbage collector's reach, as `soko run` does).
 
     .venv/bin/python bench/telegram.py [--updates N] [--people N]
 
@@ -50,6 +50,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
+from bot.commands.run import freeze_startup_objects
 from bot.container import Container
 from bot.settings import Settings
 from bot.telegram import TelegramChannel, build_telegram, run_telegram
@@ -337,6 +338,7 @@ def write_floor(container: Container, times: int = 500) -> Run:
 
 async def whole_path(updates: int, people: int, workdir: Path) -> tuple[Run, Run, Run]:
     container, channel, _ = shop_channel(workdir)
+    freeze_startup_objects()  # as `soko run` does
     try:
         with WalCheckpointer(container.engine):  # as `soko run` does
             one_at_a_time = await whole_path_one_at_a_time(container, channel, updates, people)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 from typing import Any
 
 import uvicorn
@@ -49,6 +50,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def freeze_startup_objects() -> None:
+    """Put what startup built (modules, mappers, flows, clients: most of the heap) out of the
+    cyclic collector's reach, so that its full collections walk only what serving allocates:
+    on bench/telegram.py's shop one took 150 ms (a stall of every update meanwhile), 4 ms
+    after this."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(container: Container, host: str, port: int) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -74,6 +84,7 @@ async def serve(container: Container, host: str, port: int) -> None:
     app = create_app(container, routes)
     # Access logs stay off: URLs can carry tokens; our own logs say what matters.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False))
+    freeze_startup_objects()
 
     async def web() -> None:
         try:
