@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
+from bot.commands.run import freeze_startup_objects
 from bot.container import Container
 from bot.routes import channel_routes
 from bot.settings import load_settings
@@ -44,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     try:
+        app = web_app(container)
+        freeze_startup_objects()
         # Access logs stay off: URLs can carry tokens; our own logs say what matters.
-        uvicorn.run(web_app(container), host=args.host, port=args.port, access_log=False)
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False)
     finally:
         container.close()
     return 0
