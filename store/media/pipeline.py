@@ -239,7 +239,7 @@ def _render(
     large_target = targets[large_name]
     stored_target = large_target if orientation < 5 else large_target[::-1]
 
-    # A second thread takes half the work where Pillow lets go of the GIL (resizing and
+    # The helper pool takes half the work where Pillow lets go of the GIL (resizing and
     # encoding into a file descriptor), so a photo uses two cores.
     turns = _ORIENTATION_TRANSPOSE.get(orientation, ())
     large = _to_srgb(upright_in_halves(decoded, stored_target, turns, _HELPERS), icc)
