@@ -320,7 +320,8 @@ async def echo_polling(updates: int, people: int) -> Run:
 def write_floor(container: Container, times: int = 500) -> Run:
     """The least a durable write costs here: a unit of work updating one outbox row (as
     marking a reply sent does) and committing. The whole path needs four per update one at
-    a time (record, handle, claim, mark sent), two when polling batches (handle, mark sent)."""
+    a time (record, handle, claim, mark sent); polling shares each of them among the updates
+    of a batch (group commit)."""
     with container.uow_factory() as uow:
         outbox_id = uow.session.scalar(select(func.max(OutboxMessage.id))) or 0
     now = utcnow()
