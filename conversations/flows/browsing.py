@@ -263,4 +263,4 @@ def register(registry: FlowRegistry) -> None:
     registry.add_menu_entry(MenuEntry("browse", SHOP_JEWELRY, FLOW, order=10))
     registry.add_menu_entry(MenuEntry("search", SEARCH, FLOW, arg="search", order=20))
     # t.me/<bot>?start=p-<id> and WhatsApp's "/start p-<id>" open a piece's card.
-    registry.add_start_route("p-", FLOW)
+    registry.add_start_route(links.PRODUCT_START_PREFIX, FLOW)
