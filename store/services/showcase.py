@@ -49,10 +49,6 @@ class PhotoView:
     def largest(self) -> Rendition:
         return self.renditions[-1]
 
-    @property
-    def smallest(self) -> Rendition:
-        return self.renditions[0]
-
 
 @dataclass(frozen=True, slots=True)
 class ShopView:
