@@ -59,12 +59,16 @@ def product_chat_links(bot_username: str, whatsapp_number: str, product_id: int)
 def product_page_url(public_base_url: str, slug: str | None, product_id: int) -> str:
     """A piece's page; pieces get their slug when first sent for review, the id serves until
     then (the page redirects an id to the slug)."""
-    return f"{public_base_url.rstrip('/')}/p/{quote(slug or str(product_id), safe='')}"
+    return _page_url(public_base_url, "p", slug or str(product_id))
 
 
 def artisan_page_url(public_base_url: str, slug: str) -> str:
-    return f"{public_base_url.rstrip('/')}/a/{quote(slug, safe='')}"
+    return _page_url(public_base_url, "a", slug)
 
 
 def collection_page_url(public_base_url: str, slug: str) -> str:
-    return f"{public_base_url.rstrip('/')}/c/{quote(slug, safe='')}"
+    return _page_url(public_base_url, "c", slug)
+
+
+def _page_url(public_base_url: str, kind: str, ref: str) -> str:
+    return f"{public_base_url.rstrip('/')}/{kind}/{quote(ref, safe='')}"
