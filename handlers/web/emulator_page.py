@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from conversations.i18n import LANGUAGE_NAMES, N_, Translator
 from handlers.web.emulator_channel import Person
 from handlers.web.pages_render import PageLanguage
+from store.models import Role
 
 NEW_PERSON = "__new__"
 _CURRENT = ' aria-current="true"'
@@ -39,9 +40,9 @@ SCRIPT_LABELS: Final = {
 def describe(person: Person, t: Translator) -> str:
     """`artisan and mentor — Wanjiru Beads`, `community manager`, `buyer`…"""
     if person.shop:
-        role = ARTISAN_AND_MENTOR if "mentor" in person.roles else ARTISAN
+        role = ARTISAN_AND_MENTOR if Role.MENTOR in person.roles else ARTISAN
         return f"{t._(role)} — {person.shop}"
-    if "community_manager" in person.roles:
+    if Role.COMMUNITY_MANAGER in person.roles:
         return t._(COMMUNITY_MANAGER)
     return t._(BUYER)
 
