@@ -16,11 +16,11 @@ from conversations.flow import (
     with_role,
 )
 from conversations.global_words import REFERRAL_START_PREFIX
-from conversations.i18n import N_
+from conversations.i18n import N_, Translator
 from conversations.messages import LinkButton, Outbound
 from store.models import Artisan, ArtisanStatus, Role, User
 from store.services import ledger, people, referrals
-from store.services.referrals import format_code
+from store.services.referrals import QualificationRules, Recruit, format_code
 
 FLOW = "mentor"
 BECOME_FLOW = "become_mentor"
@@ -96,26 +96,29 @@ def _show_recruits(ctx: StepContext, mentor: Artisan) -> None:
         ctx.say(ctx._(NO_RECRUITS))
         return
     lines = [ctx._(RECRUITS)]
-    for n, recruit in enumerate(found, start=1):
-        who = {
-            "n": n,
-            "name": recruit.artisan.user.display_name or recruit.artisan.shop_name,
-            "shop": recruit.artisan.shop_name,
-        }
-        progress = recruit.progress
-        if progress.qualified:
-            lines.append(ctx._(RECRUIT_QUALIFIED).format(**who))
-            continue
-        lines.append(
-            ctx._(RECRUIT_LINE).format(
-                **who,
-                listings=min(progress.approved_listings, rules.min_approved_listings),
-                of=rules.min_approved_listings,
-                orders=min(progress.fulfilled_orders, rules.min_fulfilled_orders),
-                need=rules.min_fulfilled_orders,
-            )
-        )
+    lines += [
+        recruit_line(ctx.translator, n, recruit, rules) for n, recruit in enumerate(found, start=1)
+    ]
     ctx.say("\n".join(lines))
+
+
+def recruit_line(t: Translator, n: int, recruit: Recruit, rules: QualificationRules) -> str:
+    """'2. Wanjiru (Wanjiru's beads): pieces approved 1/3, orders 0/5', or qualified ✓."""
+    who = {
+        "n": n,
+        "name": recruit.artisan.user.display_name or recruit.artisan.shop_name,
+        "shop": recruit.artisan.shop_name,
+    }
+    progress = recruit.progress
+    if progress.qualified:
+        return t._(RECRUIT_QUALIFIED).format(**who)
+    return t._(RECRUIT_LINE).format(
+        **who,
+        listings=min(progress.approved_listings, rules.min_approved_listings),
+        of=rules.min_approved_listings,
+        orders=min(progress.fulfilled_orders, rules.min_fulfilled_orders),
+        need=rules.min_fulfilled_orders,
+    )
 
 
 def _show_commissions(ctx: StepContext, mentor: Artisan) -> None:

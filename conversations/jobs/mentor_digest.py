@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations import outbox
-from conversations.flows.mentor import RECRUIT_LINE, RECRUIT_QUALIFIED
+from conversations.flows.mentor import recruit_line
 from conversations.i18n import N_, Translator
 from conversations.jobs.periods import local_week
 from conversations.messages import Outbound
@@ -126,22 +126,7 @@ def _digest(
     sold = activity.pieces_sold(session, [r.artisan.id for r in recruits], now - WEEK, now)
     lines = [t._(DIGEST_HEAD).format(name=user.display_name.strip() or mentor.shop_name)]
     for n, recruit in enumerate(recruits, start=1):
-        who = {
-            "n": n,
-            "name": recruit.artisan.user.display_name or recruit.artisan.shop_name,
-            "shop": recruit.artisan.shop_name,
-        }
-        progress = recruit.progress
-        if progress.qualified:
-            line = t._(RECRUIT_QUALIFIED).format(**who)
-        else:
-            line = t._(RECRUIT_LINE).format(
-                **who,
-                listings=min(progress.approved_listings, rules.min_approved_listings),
-                of=rules.min_approved_listings,
-                orders=min(progress.fulfilled_orders, rules.min_fulfilled_orders),
-                need=rules.min_fulfilled_orders,
-            )
+        line = recruit_line(t, n, recruit, rules)
         pieces = sold.get(recruit.artisan.id, 0)
         lines.append(f"{line}; {t._(SOLD_THIS_WEEK).format(pieces=pieces)}")
     account = ledger.mentor_account(mentor.id)
