@@ -9,7 +9,7 @@ and the digest once per ISO week (dedupe keys), so a second run changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from conversations import outbox
 from conversations.flows.mentor import recruit_line
 from conversations.i18n import N_, Translator
-from conversations.jobs.periods import local_week
+from conversations.jobs.periods import WEEK, local_week
 from conversations.messages import Outbound
 from conversations.notify import mentors
 from conversations.notify.templates import UtilityTemplate
@@ -26,8 +26,6 @@ from store.models import Artisan, ArtisanStatus, Role, User, UserRole
 from store.services import activity, ledger, referrals
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
-
-WEEK = timedelta(days=7)
 
 DIGEST_HEAD = N_("Your week as a mentor, {name}:")
 SOLD_THIS_WEEK = N_("sold this week: {pieces}")

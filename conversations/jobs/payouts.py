@@ -3,14 +3,14 @@ make), and what was paid out in the last seven days. Once per manager per ISO we
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from conversations import outbox
 from conversations.i18n import N_, Translator
-from conversations.jobs.periods import local_week
+from conversations.jobs.periods import WEEK, local_week
 from conversations.messages import Outbound
 from conversations.notify.templates import UtilityTemplate
 from store.models import Artisan, Role, User, UserRole
@@ -18,7 +18,6 @@ from store.money import Money, sum_money
 from store.services import activity, ledger
 from store.uow import UnitOfWorkFactory
 
-WEEK = timedelta(days=7)
 LARGEST = 5
 
 OWED = N_("Payouts: {count} artisans are owed {total} in all.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+WEEK = timedelta(days=7)  # what a weekly message looks back over
 
 
 def local_day(now: datetime, zone: ZoneInfo) -> str:
