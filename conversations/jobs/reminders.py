@@ -57,6 +57,9 @@ def remind_artisans(uow_factory: UnitOfWorkFactory, now: datetime, zone: ZoneInf
             .where(Artisan.id.in_(waiting))
         ).all()
         for artisan, user in people:
+            key = f"reminder:orders-waiting:{artisan.id}:{day}"
+            if outbox.already_queued(session, key):
+                continue
             t = Translator(user.locale)
             orders = "; ".join(
                 t._(ORDER_ITEM).format(code=code, titles=", ".join(titles))
@@ -64,9 +67,6 @@ def remind_artisans(uow_factory: UnitOfWorkFactory, now: datetime, zone: ZoneInf
             )
             name = user.display_name.strip() or artisan.shop_name
             text = t._(ORDERS_WAITING).format(name=name, orders=orders)
-            key = f"reminder:orders-waiting:{artisan.id}:{day}"
-            if outbox.already_queued(session, key):
-                continue
             queued = outbox.notify(
                 session,
                 user.id,
