@@ -6,13 +6,13 @@ job store is not shared between schedulers.
 
 The jobs (`bot/jobs.py`) are plain functions of a unit-of-work factory and `now`
 (`conversations/jobs/`, `conversations/reservations.py`), or a channel's outbox and inbox
-passes. APScheduler keeps
-each job's trigger and next run in the `apscheduler_jobs` table (created by the migrations);
-the callables themselves are closures over this process's container, which cannot be pickled,
-so every stored job names `run_unbound` and `BoundJobStore` swaps in the callable of the same
-id whenever it loads a job. Every job: `max_instances=1`, `coalesce=True` (a backlog of missed
-runs is one run), a misfire grace time fitting its period, cron times in the artisans' zone
-(Africa/Nairobi). Each job is idempotent, so a run repeated after a crash changes nothing.
+passes. APScheduler keeps each job's trigger and next run in the `apscheduler_jobs` table
+(created by the migrations); the callables themselves are closures over this process's
+container, which cannot be pickled, so every stored job names `run_unbound` and `BoundJobStore`
+swaps in the callable of the same id whenever it loads a job. Every job: `max_instances=1`,
+`coalesce=True` (a backlog of missed runs is one run), a misfire grace time fitting its period,
+cron times in the artisans' zone (Africa/Nairobi). Each job is idempotent, so a run repeated
+after a crash changes nothing.
 """
 
 from __future__ import annotations
