@@ -46,16 +46,6 @@ def recruit_qualified(ctx: StepContext, recruit: Artisan) -> None:
     _tell_mentor(ctx, recruit, RECRUIT_QUALIFIED, UtilityTemplate.RECRUIT_QUALIFIED)
 
 
-def mentorship_offered(ctx: StepContext, artisan: Artisan) -> None:
-    """Tell an artisan who reached the mentor threshold that she can become a mentor."""
-    name = _name(artisan)
-
-    def message(t: Translator) -> Outbound:
-        return Outbound(text=t._(MENTORSHIP_OFFERED).format(name=name))
-
-    ctx.notify(artisan.user_id, message)
-
-
 def offer_mentorship(session: Session, artisan: Artisan, now: datetime) -> bool:
     """Queue the offer to become a mentor, unless she was offered before; True if queued."""
     key = MENTORSHIP_OFFER_KEY.format(artisan_id=artisan.id)

@@ -8,14 +8,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conversations import outbox
 from conversations.flow import StepContext
 from conversations.flows import builtin_registry
 from conversations.i18n import Translator
 from conversations.messages import Outbound
 from conversations.notify import mentors
-from store.models import Artisan, ArtisanStatus, Channel, LineStatus, Role, User, UserRole
+from store.models import (
+    Artisan,
+    ArtisanStatus,
+    Channel,
+    LineStatus,
+    OutboxMessage,
+    Role,
+    User,
+    UserRole,
+)
 from store.money import Money
 from store.services import ledger
 from store.uow import UnitOfWorkFactory
@@ -175,8 +186,12 @@ def test_notifications_reach_the_right_person_in_her_language(
         mentors.recruit_joined(ctx, recruit)
         mentors.recruit_qualified(ctx, recruit)
         mentors.recruit_joined(ctx, loner)  # no mentor: nobody to tell
-        mentors.mentorship_offered(ctx, recruit)
+        assert mentors.offer_mentorship(session, recruit, datetime(2025, 3, 1, tzinfo=UTC))
         sent = [(user_id, _written(session, user_id, m)) for user_id, m in ctx.notifications]
+        sent += [
+            (row.user_id, outbox.outbound_of(row).text)
+            for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
         boss_user, recruit_user = boss.user_id, recruit.user_id
     assert sent == [
         (
