@@ -39,8 +39,8 @@ MIN_OPEN = timedelta(minutes=30)
 MAX_OPEN = timedelta(hours=24)
 # Stripe measures "at least 30 minutes" on its own clock: keep a margin for clock drift.
 CLOCK_MARGIN = timedelta(minutes=1)
-# Stripe's smallest unit differs from ISO 4217's minor unit for these.
 UNTITLED = N_("Handmade piece")  # a line's name on the payment page when it has no title
+# Stripe's smallest unit differs from ISO 4217's minor unit for these.
 _UNLIKE_ISO = frozenset({"ISK", "HUF", "TWD", "UGX"})
 _STRIPE_LOCALES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt", "sv", "ja"})
 DEFAULT_SHIPPING_COUNTRIES = (
