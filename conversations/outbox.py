@@ -153,10 +153,7 @@ _MARK_SENT = (
 
 
 def mark_sent(session: Session, outbox_id: int, platform_message_id: str, now: datetime) -> None:
-    session.execute(
-        _MARK_SENT,
-        {"outbox_id": outbox_id, "platform_message_id": platform_message_id, "now": now},
-    )
+    mark_sent_many(session, [(outbox_id, platform_message_id)], now)
 
 
 def mark_sent_many(session: Session, sent: Sequence[tuple[int, str]], now: datetime) -> None:
