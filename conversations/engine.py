@@ -337,7 +337,6 @@ class Engine:
         user_id = None
         if not isinstance(exc, StaleState):  # a race, not a failure the person should see
             user_id = self._say_sorry(session, row, replies.SORRY_GENERIC)
-        session.flush()
         return HandleResult(row_id, Outcome.FAILED, user_id)
 
     def _refuse(self, session: Session, row_id: int, exc: StoreError) -> HandleResult:
@@ -355,7 +354,6 @@ class Engine:
         row.status = InboxStatus.HANDLED
         row.handled_at = self._clock()
         row.error = type(exc).__name__
-        session.flush()
         return HandleResult(row_id, Outcome.REFUSED, user_id)
 
     def _say_sorry(self, session: Session, row: InboxMessage, message: str) -> int:
