@@ -18,12 +18,14 @@ from conversations.engine import Engine
 
 logger = logging.getLogger(__name__)
 
+GROUP_MAX = 100  # updates handled in one unit of work (one commit)
+
 
 class EngineWorker:
     """Runs the engine off the event loop. The engine keeps each person's updates in order
     however many threads ask, so the pool may be larger than one.
 
-    `submit` queues ids; a thread takes up to `group` of those queued (in arrival order) and
+    `submit` queues ids; a thread takes up to `GROUP_MAX` of those queued (in arrival order) and
     handles them as one group. The engine is built on first use (`engine_factory`): the shop
     it serves needs the bot's username, which is known once PTB's Bot has been initialised.
     """
@@ -33,7 +35,6 @@ class EngineWorker:
         engine_factory: Callable[[], Engine],
         *,
         threads: int = 4,
-        group: int = 100,
         on_handled: Callable[[], object] | None = None,
     ) -> None:
         self._engine_factory = engine_factory
@@ -41,7 +42,6 @@ class EngineWorker:
         self._engine_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="engine")
         self._on_handled = on_handled or (lambda: None)
-        self._group = group
         self._queued: deque[int] = deque()
         self._queued_lock = threading.Lock()
 
@@ -82,7 +82,7 @@ class EngineWorker:
     def _drain(self) -> None:
         while True:
             with self._queued_lock:
-                take = min(self._group, len(self._queued))
+                take = min(GROUP_MAX, len(self._queued))
                 group = [self._queued.popleft() for _ in range(take)]
             if not group:
                 return
