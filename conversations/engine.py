@@ -15,6 +15,7 @@ group back; the others are handled again without it, and it alone, as `handle` d
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import traceback
@@ -22,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Integer, Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
@@ -31,15 +32,16 @@ from conversations import outbox, replies
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
 from conversations.errors import StaleState
 from conversations.flow import FlowRegistry, StepContext
+from conversations.group import GroupBatch
 from conversations.i18n import Translator
-from conversations.inbox import MAX_ATTEMPTS, is_pending, load_inbound, pending_inbox
+from conversations.inbox import MAX_ATTEMPTS, Picked, is_pending, load_inbound, pending_inbox
 from conversations.messages import Outbound
 from conversations.people import find_or_create_person
 from conversations.ports import BlobStore
 from conversations.shop import Shop
 from conversations.state import SqlStateStore
 from store.errors import NotFound, PermissionDenied, StoreError
-from store.models import Channel, InboxMessage, InboxStatus, User
+from store.models import InboxMessage, InboxStatus, User
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
 
@@ -53,17 +55,6 @@ class Outcome(StrEnum):
     ALREADY_HANDLED = "already_handled"  # a duplicate call; nothing done
     DEFERRED = "deferred"  # an earlier update of the same person must succeed first
     NOT_FOUND = "not_found"
-
-
-@dataclass(frozen=True)
-class Picked:
-    """The inbox row being handled (columns only: it is marked handled with one UPDATE)."""
-
-    id: int
-    channel: Channel
-    platform_id: str
-    platform_user_id: str
-    payload: dict[str, Any]
 
 
 _INBOX = cast(Table, InboxMessage.__table__)
@@ -156,7 +147,7 @@ class Engine:
                     return picked
                 row_id = picked.id
                 try:
-                    result = self._process(uow.session, picked)
+                    result = self._process(uow.session, picked, None)
                     uow.commit()
                 except Exception as exc:  # every failure is answered by _recover
                     failure = exc
@@ -180,11 +171,15 @@ class Engine:
         timed: list[tuple[HandleResult, float]] = []
         try:
             with self._uow_factory() as uow:
-                for inbox_id in inbox_ids:
-                    started = time.perf_counter()
-                    timed.append(
-                        (self._handle_in(uow.session, inbox_id), time.perf_counter() - started)
-                    )
+                group = GroupBatch.open(
+                    uow.session, inbox_ids, now=self._clock(), max_attempts=self._max_attempts
+                )
+                with group:
+                    for inbox_id in inbox_ids:
+                        started = time.perf_counter()
+                        handled = self._handle_in(uow.session, inbox_id, group)
+                        timed.append((handled, time.perf_counter() - started))
+                    group.settle()
                 uow.commit()
         except Exception as exc:
             failed = len(timed)
@@ -200,9 +195,14 @@ class Engine:
                 self.handle(inbox_ids[failed]),
                 *self.handle_many(inbox_ids[failed + 1 :]),
             ]
+        results = []
         for result, seconds in timed:
+            replies = group.outbox_ids.get(result.inbox_id, ())
+            if replies:  # queued when the group settled
+                result = dataclasses.replace(result, outbox_ids=replies + result.outbox_ids)
             self._observe(result, seconds)
-        return [result for result, _ in timed]
+            results.append(result)
+        return results
 
     def handle_pending(self, limit: int = 100) -> list[HandleResult]:
         """A sweep: (re)process pending updates in arrival order, each person's in sequence."""
@@ -215,16 +215,22 @@ class Engine:
     def _observe(self, result: HandleResult | None, seconds: float) -> None:
         """Called once per update handled (and committed); `result` None when it raised."""
 
-    def _handle_in(self, session: Session, inbox_id: int) -> HandleResult:
+    def _handle_in(self, session: Session, inbox_id: int, group: GroupBatch) -> HandleResult:
         """`inbox_id` handled in the caller's transaction, after the earlier pending updates
-        of the same person. A failing step raises: the caller rolls back."""
+        of the same person; from what `group` loaded when it can be. A failing step raises:
+        the caller rolls back."""
+        plain = group.row(inbox_id)
+        if plain is not None:
+            result = self._process(session, plain, group)
+            group.release()
+            return result
         while True:
             picked = self._pick(session, inbox_id)
             if isinstance(picked, HandleResult):
                 return picked
-            result = self._process(session, picked)
+            result = self._process(session, picked, group)
             # The next update starts from the database, as in a unit of work of its own.
-            session.expunge_all()
+            group.release()
             if picked.id == inbox_id:
                 return result
 
@@ -253,19 +259,23 @@ class Engine:
             if status is InboxStatus.FAILED and attempts >= self._max_attempts:
                 return HandleResult(inbox_id, Outcome.FAILED)
 
-    def _process(self, session: Session, row: Picked) -> HandleResult:
+    def _process(self, session: Session, row: Picked, group: GroupBatch | None) -> HandleResult:
         now = self._clock()
         inbound = load_inbound(row, self._blobs)
-        person = find_or_create_person(
-            session,
-            inbound.channel,
-            inbound.platform_user_id,
-            now=now,
-            profile_name=inbound.profile_name,
-            locale_hint=inbound.locale_hint,
-        )
+        person = group.person(row) if group else None
+        if person is None:
+            person = find_or_create_person(
+                session,
+                inbound.channel,
+                inbound.platform_user_id,
+                now=now,
+                profile_name=inbound.profile_name,
+                locale_hint=inbound.locale_hint,
+            )
         states = SqlStateStore(session, self._clock)
-        loaded = states.load(person.user.id)
+        loaded = group.state(person.user.id) if group else None
+        if loaded is None:
+            loaded = states.load(person.user.id)
         ctx = context_from_snapshot(
             loaded,
             session=session,
@@ -276,16 +286,21 @@ class Engine:
             shop=self._shop,
         )
         run_turn(ctx, inbound, is_new=person.is_new)
-        states.save(person.user.id, snapshot_of(ctx, loaded))
-        outbox_ids = self._write_messages(session, ctx, row.id, person.platform_user_id)
-        session.execute(_HANDLED, {"inbox_id": row.id, "now": now})
+        snapshot = snapshot_of(ctx, loaded)
+        if group is not None and group.defer(row, person.user.id, snapshot, ctx.replies, now):
+            outbox_ids = self._write_notifications(session, ctx, row.id)
+        else:
+            states.save(person.user.id, snapshot)
+            outbox_ids = self._write_replies(session, ctx, row.id, person.platform_user_id)
+            outbox_ids += self._write_notifications(session, ctx, row.id)
+            session.execute(_HANDLED, {"inbox_id": row.id, "now": now})
         session.flush()
         return HandleResult(row.id, Outcome.HANDLED, person.user.id, outbox_ids)
 
-    def _write_messages(
+    def _write_replies(
         self, session: Session, ctx: StepContext, inbox_id: int, platform_user_id: str
     ) -> tuple[int, ...]:
-        ids = [
+        return tuple(
             outbox.enqueue(
                 session,
                 ctx.user.id,
@@ -296,7 +311,12 @@ class Engine:
                 now=ctx.now,
             )
             for n, outbound in enumerate(ctx.replies)
-        ]
+        )
+
+    def _write_notifications(
+        self, session: Session, ctx: StepContext, inbox_id: int
+    ) -> tuple[int, ...]:
+        ids = []
         for n, (user_id, message) in enumerate(ctx.notifications):
             if not isinstance(message, Outbound):
                 recipient = session.get(User, user_id)

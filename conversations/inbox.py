@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, FromClause, and_, or_, select
 from sqlalchemy.orm import Session
 
 from conversations.messages import Inbound
@@ -69,6 +69,17 @@ def record_inbound(
     return RecordResult(inbox_id=existing, duplicate=True)
 
 
+@dataclass(frozen=True)
+class Picked:
+    """An inbox row being handled (columns only: it is marked handled with one UPDATE)."""
+
+    id: int
+    channel: Channel
+    platform_id: str
+    platform_user_id: str
+    payload: dict[str, Any]
+
+
 class RecordedRow(Protocol):
     """What `load_inbound` reads: an `InboxMessage`, or the engine's lighter `Picked`."""
 
@@ -94,9 +105,12 @@ def load_inbound(row: RecordedRow, blob_store: BlobStore) -> Inbound:
     )
 
 
-def is_pending(max_attempts: int | ColumnElement[int] = MAX_ATTEMPTS) -> ColumnElement[bool]:
-    """SQL condition: not handled yet, or failed and still worth another try."""
-    inbox = InboxMessage.__table__.c
+def is_pending(
+    max_attempts: int | ColumnElement[int] = MAX_ATTEMPTS, table: FromClause | None = None
+) -> ColumnElement[bool]:
+    """SQL condition: not handled yet, or failed and still worth another try (on the inbox,
+    or `table`, an alias of it)."""
+    inbox = (table if table is not None else InboxMessage.__table__).c
     return or_(
         inbox.status == InboxStatus.RECEIVED,
         and_(inbox.status == InboxStatus.FAILED, inbox.attempts < max_attempts),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -30,7 +30,36 @@ def enqueue(
     now: datetime,
 ) -> int:
     """Queue a message; with a `dedupe_key` already queued, return that row's id instead."""
-    values = {
+    values = row_values(
+        user_id,
+        channel,
+        platform_user_id,
+        outbound,
+        template=template,
+        dedupe_key=dedupe_key,
+        now=now,
+    )
+    table = OutboxMessage.__table__
+    inserted = insert_unless_exists(session, table, values)  # type: ignore[arg-type]
+    if inserted is not None:
+        return inserted
+    return session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ).scalar_one()
+
+
+def row_values(
+    user_id: int,
+    channel: Channel,
+    platform_user_id: str,
+    outbound: Outbound,
+    *,
+    template: str = "",
+    dedupe_key: str | None = None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The outbox row queueing `outbound`: pending, due now."""
+    return {
         "user_id": user_id,
         "channel": channel.value,
         "platform_user_id": platform_user_id,
@@ -43,13 +72,6 @@ def enqueue(
         "error": "",
         "created_at": now,
     }
-    table = OutboxMessage.__table__
-    inserted = insert_unless_exists(session, table, values)  # type: ignore[arg-type]
-    if inserted is not None:
-        return inserted
-    return session.execute(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ).scalar_one()
 
 
 def mark_unreachable(

@@ -37,7 +37,7 @@ _KNOWN_USER = (
 )
 _IDENTITIES = cast(Table, Identity.__table__)
 _PROFILE_NAME = bindparam("profile_name", type_=String())
-_TOUCH = (
+TOUCH = (
     update(_IDENTITIES)
     .where(
         _IDENTITIES.c.channel == bindparam("b_channel"),
@@ -54,6 +54,22 @@ _TOUCH = (
 )
 
 
+def clean_profile_name(name: str) -> str:
+    return name.strip()[:120]
+
+
+def touch_values(
+    channel: Channel, platform_user_id: str, now: datetime, profile_name: str
+) -> dict[str, object]:
+    """`TOUCH`'s parameters: they wrote now, under this profile name ("" keeps the old one)."""
+    return {
+        "b_channel": channel,
+        "b_platform_user_id": platform_user_id,
+        "now": now,
+        "profile_name": clean_profile_name(profile_name),
+    }
+
+
 def find_or_create_person(
     session: Session,
     channel: Channel,
@@ -68,7 +84,7 @@ def find_or_create_person(
     This is recorded as their latest message (it opens WhatsApp's 24-hour window), and a
     profile name that changed is kept.
     """
-    profile_name = profile_name.strip()[:120]
+    profile_name = clean_profile_name(profile_name)
     params = {"channel": channel, "platform_user_id": platform_user_id}
     user = session.execute(_KNOWN_USER, params).unique().scalar_one_or_none()
     created = False
@@ -81,13 +97,5 @@ def find_or_create_person(
             locale_hint=locale_hint,
             now=now,
         )
-    session.execute(
-        _TOUCH,
-        {
-            "b_channel": channel,
-            "b_platform_user_id": platform_user_id,
-            "now": now,
-            "profile_name": profile_name,
-        },
-    )
+    session.execute(TOUCH, touch_values(channel, platform_user_id, now, profile_name))
     return Person(user=user, platform_user_id=platform_user_id, is_new=created)

@@ -7,7 +7,8 @@ A snapshot carries the version it was loaded at; saving checks that nobody saved
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -39,10 +40,12 @@ class StateStore(Protocol):
 
 _STATES = cast(Table, ConversationState.__table__)
 # Built once: SQLAlchemy's compiled cache then serves every load and save of every update.
-_LOAD = select(_STATES.c.flow, _STATES.c.step, _STATES.c.data, _STATES.c.version).where(
-    _STATES.c.user_id == bindparam("user_id")
+_COLUMNS = (_STATES.c.flow, _STATES.c.step, _STATES.c.data, _STATES.c.version)
+_LOAD = select(*_COLUMNS).where(_STATES.c.user_id == bindparam("user_id"))
+_LOAD_MANY = select(_STATES.c.user_id, *_COLUMNS).where(
+    _STATES.c.user_id.in_(bindparam("user_ids", expanding=True))
 )
-_SAVE = (
+SAVE = (
     update(_STATES)
     .where(_STATES.c.user_id == bindparam("b_user_id"), _STATES.c.version == bindparam("b_version"))
     .values(
@@ -53,6 +56,29 @@ _SAVE = (
         updated_at=bindparam("updated_at"),
     )
 )
+
+
+def save_values(
+    snapshot: ConversationSnapshot, user_id: int, updated_at: datetime
+) -> dict[str, Any]:
+    """`SAVE`'s parameters: `snapshot` (at the version loaded) stored one version on."""
+    return {
+        "b_user_id": user_id,
+        "b_version": snapshot.version,
+        "flow": snapshot.flow,
+        "step": snapshot.step,
+        "data": snapshot.data,
+        "version": snapshot.version + 1,
+        "updated_at": updated_at,
+    }
+
+
+def load_states(session: Session, user_ids: Collection[int]) -> dict[int, ConversationSnapshot]:
+    """The states of several people in one query (a person without one: the empty state)."""
+    states = dict.fromkeys(user_ids, ConversationSnapshot())
+    for row in session.connection().execute(_LOAD_MANY, {"user_ids": list(user_ids)}):
+        states[row.user_id] = ConversationSnapshot(row.flow, row.step, row.data, row.version)
+    return states
 
 
 class SqlStateStore:
@@ -72,33 +98,23 @@ class SqlStateStore:
         )
 
     def save(self, user_id: int, snapshot: ConversationSnapshot) -> ConversationSnapshot:
-        new_version = snapshot.version + 1
-        values = {
-            "flow": snapshot.flow,
-            "step": snapshot.step,
-            "data": snapshot.data,
-            "version": new_version,
-            "updated_at": self._clock(),
-        }
+        values = save_values(snapshot, user_id, self._clock())
         if snapshot.version == 0:
             table = ConversationState.__table__
+            row = {"user_id": user_id, **{k: v for k, v in values.items() if k[:2] != "b_"}}
             inserted = insert_unless_exists(
                 self._session,
                 table,  # type: ignore[arg-type]
-                {"user_id": user_id, **values},
+                row,
                 key="user_id",
             )
             if inserted is None:
                 raise StaleState(user_id, snapshot.version)
         else:
-            result = self._session.execute(
-                _SAVE, {"b_user_id": user_id, "b_version": snapshot.version, **values}
-            )
+            result = self._session.execute(SAVE, values)
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise StaleState(user_id, snapshot.version)
-        return ConversationSnapshot(
-            flow=snapshot.flow, step=snapshot.step, data=snapshot.data, version=new_version
-        )
+        return dataclasses.replace(snapshot, version=snapshot.version + 1)
 
 
 class MemoryStateStore:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,11 +28,32 @@ def insert_unless_exists(
     return int(inserted) if inserted is not None else None
 
 
+def insert_many_unless_exist(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, by: str, key: str = "id"
+) -> dict[Any, int]:
+    """Insert rows in one statement; map each row's unique `by` value to its `key` column,
+    that of the row already holding it when one does."""
+    if not rows:
+        return {}
+    connection = session.connection()
+    stmt = _statement(connection.dialect.name, table, key, by)
+    found: dict[Any, int] = {
+        unique: int(inserted) for inserted, unique in connection.execute(stmt, rows)
+    }
+    taken = [row[by] for row in rows if row[by] not in found]
+    if taken:
+        existing = select(table.c[by], table.c[key]).where(table.c[by].in_(taken))
+        found.update({unique: int(held) for unique, held in connection.execute(existing)})
+    return found
+
+
 @functools.cache
-def _statement(dialect: str, table: Table, key: str) -> Any:
+def _statement(dialect: str, table: Table, key: str, *also: str) -> Any:
     """Built once per table: the values come as parameters, so SQLAlchemy's compiled cache
     serves every later call without building or coercing the statement again."""
     insert = _INSERTS.get(dialect)
     if insert is None:  # make_engine refuses other databases before we get here
         raise UnsupportedDatabase(dialect)
-    return insert(table).on_conflict_do_nothing().returning(table.c[key])
+    return (
+        insert(table).on_conflict_do_nothing().returning(table.c[key], *(table.c[c] for c in also))
+    )
