@@ -236,7 +236,10 @@ class GroupBatch:
         self._people.clear()
         self._states.clear()
         self._save_states(writes.states)
-        ids = insert_many_unless_exist(self._session, _OUTBOX, writes.replies, by="dedupe_key")
+        queued = insert_many_unless_exist(
+            self._session, _OUTBOX, writes.replies, unique=("dedupe_key",)
+        )
+        ids = {row["dedupe_key"]: id_ for row, (id_, _) in zip(writes.replies, queued, strict=True)}
         for inbox_id, keys in writes.reply_keys.items():
             self.outbox_ids[inbox_id] = tuple(ids[key] for key in keys)
         if writes.handled:

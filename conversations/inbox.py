@@ -7,16 +7,17 @@ must refuse it); the payload column holds their keys.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, FromClause, and_, or_, select
+from sqlalchemy import ColumnElement, FromClause, Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from conversations.messages import Inbound
 from conversations.ports import BlobStore
-from conversations.upsert import insert_unless_exists
+from conversations.upsert import insert_many_unless_exist
 from store.media.storage import PRIVATE_PREFIX
 from store.models import Channel, InboxMessage, InboxStatus
 
@@ -39,34 +40,36 @@ def record_inbound(
     session: Session, inbound: Inbound, blob_store: BlobStore, now: datetime
 ) -> RecordResult:
     """Record an update once; a repeated delivery (even a parallel one) is a duplicate."""
-    keys = []
-    for data in inbound.photos:
-        key = photo_key(data)
-        blob_store.put(key, data, _sniff_content_type(data))  # same bytes → same key: idempotent
-        keys.append(key)
-    inserted = insert_unless_exists(
-        session,
-        InboxMessage.__table__,  # type: ignore[arg-type]
-        {
-            "channel": inbound.channel.value,
-            "platform_id": inbound.platform_message_id,
-            "platform_user_id": inbound.platform_user_id,
-            "payload": inbound.content_dict(tuple(keys)),
-            "status": InboxStatus.RECEIVED.value,
-            "attempts": 0,
-            "error": "",
-            "received_at": now,
-        },
-    )
-    if inserted is not None:
-        return RecordResult(inbox_id=inserted, duplicate=False)
-    existing = session.execute(
-        select(InboxMessage.id).where(
-            InboxMessage.channel == inbound.channel,
-            InboxMessage.platform_id == inbound.platform_message_id,
+    [recorded] = record_many(session, [inbound], blob_store, now)
+    return recorded
+
+
+def record_many(
+    session: Session, inbounds: Sequence[Inbound], blob_store: BlobStore, now: datetime
+) -> list[RecordResult]:
+    """`record_inbound` for several updates, with one INSERT: a result for each, in order."""
+    rows = []
+    for inbound in inbounds:
+        keys = []
+        for data in inbound.photos:
+            key = photo_key(data)
+            blob_store.put(key, data, _sniff_content_type(data))  # same bytes, same key
+            keys.append(key)
+        rows.append(
+            {
+                "channel": inbound.channel.value,
+                "platform_id": inbound.platform_message_id,
+                "platform_user_id": inbound.platform_user_id,
+                "payload": inbound.content_dict(tuple(keys)),
+                "status": InboxStatus.RECEIVED.value,
+                "attempts": 0,
+                "error": "",
+                "received_at": now,
+            }
         )
-    ).scalar_one()
-    return RecordResult(inbox_id=existing, duplicate=True)
+    inbox = cast(Table, InboxMessage.__table__)
+    recorded = insert_many_unless_exist(session, inbox, rows, unique=("channel", "platform_id"))
+    return [RecordResult(inbox_id, duplicate=not new) for inbox_id, new in recorded]
 
 
 @dataclass(frozen=True)

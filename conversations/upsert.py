@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,22 +29,35 @@ def insert_unless_exists(
 
 
 def insert_many_unless_exist(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, by: str, key: str = "id"
-) -> dict[Any, int]:
-    """Insert rows in one statement; map each row's unique `by` value to its `key` column,
-    that of the row already holding it when one does."""
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    unique: Sequence[str],
+    key: str = "id",
+) -> list[tuple[int, bool]]:
+    """Insert rows in one statement. For each row, in order: its `key` column, and whether it
+    was inserted (False when a row with the same `unique` columns was there already, or
+    came earlier in `rows`; the key is then that row's)."""
     if not rows:
-        return {}
+        return []
     connection = session.connection()
-    stmt = _statement(connection.dialect.name, table, key, by)
-    found: dict[Any, int] = {
-        unique: int(inserted) for inserted, unique in connection.execute(stmt, rows)
-    }
-    taken = [row[by] for row in rows if row[by] not in found]
+    stmt = _statement(connection.dialect.name, table, key, *unique)
+    inserted = {tuple(row[1:]): int(row[0]) for row in connection.execute(stmt, rows)}
+    wanted = [tuple(row[column] for column in unique) for row in rows]
+    held = {}
+    taken = [values for values in wanted if values not in inserted]
     if taken:
-        existing = select(table.c[by], table.c[key]).where(table.c[by].in_(taken))
-        found.update({unique: int(held) for unique, held in connection.execute(existing)})
-    return found
+        columns = [table.c[column] for column in unique]
+        existing = select(table.c[key], *columns).where(tuple_(*columns).in_(taken))
+        held = {tuple(row[1:]): int(row[0]) for row in connection.execute(existing)}
+    result = []
+    for values in wanted:
+        new = inserted.pop(values, None)
+        if new is not None:
+            held[values] = new
+        result.append((new if new is not None else held[values], new is not None))
+    return result
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from telegram import Bot, PreCheckoutQuery, Update
 from telegram.error import NetworkError, TelegramError
 
 from conversations import outbox
-from conversations.inbox import record_inbound
+from conversations.inbox import record_many
 from conversations.messages import Inbound, Outbound
 from conversations.ports import BlobStore
 from handlers.telegram import invoices, photos
@@ -85,7 +85,7 @@ class Receiver:
     def record(self, received: Sequence[Received | None]) -> list[int]:
         """Record a batch in one transaction (committed on return); the inbox ids to handle.
         A repeated update yields its existing id: handling it again is a no-op."""
-        ids = []
+        inbounds = []
         with self._uow_factory() as uow:
             now = self._clock()
             for item in received:
@@ -96,12 +96,13 @@ class Receiver:
                     continue
                 if item.photo_problem and self._say_photo_problem(uow.session, item, now):
                     continue
-                recorded = record_inbound(uow.session, item.inbound, self._blobs, now)
-                if not recorded.duplicate:
-                    self._link_own_phone(uow.session, item.inbound)
-                ids.append(recorded.inbox_id)
+                inbounds.append(item.inbound)
+            recorded = record_many(uow.session, inbounds, self._blobs, now)
+            for inbound, result in zip(inbounds, recorded, strict=True):
+                if not result.duplicate:
+                    self._link_own_phone(uow.session, inbound)
             uow.commit()
-        return ids
+        return [result.inbox_id for result in recorded]
 
     def pre_checkout_answer(self, query: PreCheckoutQuery) -> PreCheckoutAnswer:
         """Whether Telegram may charge the card (re-checked in the database, read only)."""
