@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from telegram import (
     InlineKeyboardButton,
@@ -38,6 +38,22 @@ MAX_CAPTION = 1024
 SHARE_CONTACT_LABEL: Final = N_("📱 Share my number")
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+
+
+class PreparedInlineKeyboard(InlineKeyboardMarkup):
+    """An inline keyboard that builds its Bot API form once. Renderings are cached and sent
+    over and over, and PTB would otherwise rebuild the same nested dict on every send (about
+    a tenth of a menu update's cost). PTB only JSON-encodes what `to_dict` returns."""
+
+    __slots__ = ("_as_dict",)
+
+    def __init__(self, inline_keyboard: list[list[InlineKeyboardButton]]) -> None:
+        super().__init__(inline_keyboard)
+        with self._unfrozen():
+            self._as_dict = super().to_dict()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        return self._as_dict if recursive else super().to_dict(recursive)
 
 
 class SendKind(StrEnum):
@@ -117,7 +133,7 @@ def _markup(outbound: Outbound, locale: str) -> Markup | None:
         for choice in outbound.choices
     ]
     buttons += [[InlineKeyboardButton(link.label, url=link.url)] for link in outbound.links]
-    return InlineKeyboardMarkup(buttons) if buttons else None
+    return PreparedInlineKeyboard(buttons) if buttons else None
 
 
 def split_text(text: str, limit: int) -> list[str]:
