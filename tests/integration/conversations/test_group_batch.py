@@ -1,0 +1,146 @@
+"""A group's shared reads and deferred writes (`GroupBatch`), on both databases: the same
+answers as one update at a time, a number of statements that does not grow with the group,
+and what an update changes for someone later in its group seen by her update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import event, select
+
+from conversations.engine import Engine, Outcome
+from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
+from conversations.flows.menu import TITLE
+from conversations.i18n import Translator
+from conversations.inbox import record_many
+from conversations.ports import MemoryBlobStore
+from store.models import InboxMessage, User
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.conftest import Bugs, Chat, build_registry
+from tests.integration.conversations.test_group_commit import in_colours
+
+
+def into_swahili_start(ctx: StepContext, arg: str) -> StepResult:
+    """Switches another person (user id `arg`) to Swahili, as a manager's tool might."""
+    other = ctx.session.get(User, int(arg))
+    assert other is not None
+    other.locale = "sw"
+    ctx.say("switched")
+    return ctx.begin(FlowRegistry.MENU)
+
+
+@pytest.fixture
+def registry(bugs: Bugs) -> FlowRegistry:
+    registry = build_registry(bugs)
+    registry.add(Flow("into-swahili", {}, into_swahili_start))
+    registry.add_start_route("sw", "into-swahili")
+    return registry
+
+
+@pytest.fixture
+def statements(uow_factory: UnitOfWorkFactory) -> Iterator[list[str]]:
+    """Every SQL statement the database is sent (an executemany counts once)."""
+    sent: list[str] = []
+    engine: SqlEngine = uow_factory.engine
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    yield sent
+    event.remove(engine, "before_cursor_execute", count)
+
+
+def user_id(chat: Chat) -> int:
+    result = chat.results[-1]
+    assert result.user_id is not None
+    return result.user_id
+
+
+def test_a_group_answers_as_one_update_at_a_time_with_a_few_statements_in_all(
+    new_chat: Callable[..., Chat], soko: Engine, statements: list[str]
+) -> None:
+    def group_of(people: int) -> tuple[list[list[str]], int]:
+        chats = [new_chat(f"p{people}-{n}") for n in range(people)]
+        for chat in chats:
+            in_colours(chat)
+        before = chats[0].last_outbox_id()
+        # Each person twice, interleaved: her second update sees her first one's state.
+        ids = [chat.record(chat.inbound(text)).inbox_id for text in "ab" for chat in chats]
+        statements.clear()
+        results = soko.handle_many(ids)
+        sent = len(statements)
+        assert [r.outcome for r in results] == [Outcome.HANDLED] * len(ids)
+        assert all(r.outbox_ids for r in results)
+        return [chat.answers_since(before) for chat in chats], sent
+
+    answers_3, sent_3 = group_of(3)
+    answers_8, sent_8 = group_of(8)
+
+    assert answers_3 == [["a #1", "b #2"]] * 3
+    assert answers_8 == [["a #1", "b #2"]] * 8
+    # Rows, people, states, "they wrote", BEGIN...: the same few for 6 updates as for 16.
+    assert sent_3 == sent_8
+    assert sent_8 < 16
+
+
+def test_a_change_to_someone_later_in_the_group_reaches_her_update(
+    new_chat: Callable[..., Chat], soko: Engine
+) -> None:
+    manager, amina = new_chat("manager"), new_chat("amina")
+    manager.send("Hi")
+    amina.send("Hi")
+    before = amina.last_outbox_id()
+    ids = [
+        manager.record(manager.inbound(f"/start sw{user_id(amina)}")).inbox_id,
+        amina.record(amina.inbound("menu")).inbox_id,
+    ]
+
+    results = soko.handle_many(ids)
+
+    assert [r.outcome for r in results] == [Outcome.HANDLED, Outcome.HANDLED]
+    assert manager.answers_since(before)[0] == "switched"
+    [menu] = amina.outbounds_since(before)
+    assert menu.text == Translator("sw")._(TITLE) != Translator("en")._(TITLE)
+
+
+def test_an_update_waits_for_an_earlier_one_of_the_same_person_outside_its_group(
+    new_chat: Callable[..., Chat], soko: Engine
+) -> None:
+    amina, baraka = new_chat("amina"), new_chat("baraka")
+    in_colours(amina)
+    in_colours(baraka)
+    before = amina.last_outbox_id()
+    earlier = amina.record(amina.inbound("a")).inbox_id
+    ids = [amina.record(amina.inbound("b")).inbox_id, baraka.record(baraka.inbound("c")).inbox_id]
+
+    results = soko.handle_many(ids)
+
+    assert [r.outcome for r in results] == [Outcome.HANDLED, Outcome.HANDLED]
+    assert amina.answers_since(before) == ["a #1", "b #2"]
+    assert baraka.answers_since(before) == ["c #1"]
+    assert soko.handle(earlier).outcome is Outcome.ALREADY_HANDLED
+
+
+def test_a_batch_recorded_twice_or_with_a_repeat_is_recorded_once(
+    chat: Chat, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+) -> None:
+    first, second = chat.inbound("a"), chat.inbound("b")
+    with uow_factory() as uow:
+        recorded = record_many(uow.session, [first, second, first], blobs, chat.engine_clock())
+        uow.commit()
+    with uow_factory() as uow:
+        again = record_many(uow.session, [second, first], blobs, chat.engine_clock())
+        uow.commit()
+        rows = uow.session.execute(select(InboxMessage.id)).scalars().all()
+
+    assert [r.duplicate for r in recorded] == [False, False, True]
+    assert recorded[2].inbox_id == recorded[0].inbox_id
+    assert [(r.inbox_id, r.duplicate) for r in again] == [
+        (recorded[1].inbox_id, True),
+        (recorded[0].inbox_id, True),
+    ]
+    assert sorted(rows) == sorted({r.inbox_id for r in recorded})
