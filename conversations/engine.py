@@ -10,7 +10,9 @@ failed with a bug stays pending (retried first) until it succeeds or uses up its
 Group commit (`handle_many`): updates ready together share one unit of work and one commit.
 Until that commit nothing of the group is durable and none of its replies can be delivered; a
 crash before it leaves the whole group pending, to be handled again. A failing step rolls the
-group back; the others are handled again without it, and it alone, as `handle` does.
+group back; the others are handled again without it, and it alone, as `handle` does. The
+group's reads and writes that every update repeats are made once for the group
+(`conversations.group.GroupBatch`).
 """
 
 from __future__ import annotations

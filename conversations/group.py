@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -55,11 +55,10 @@ from conversations.people import TOUCH, Person, touch_values
 from conversations.state import (
     SAVE,
     ConversationSnapshot,
-    SqlStateStore,
     load_states,
     save_values,
 )
-from conversations.upsert import insert_many_unless_exist
+from conversations.upsert import insert_many_unless_exist, insert_unless_exists
 from store.models import (
     Artisan,
     Channel,
@@ -121,6 +120,7 @@ _GUARDED_TABLES: Final = frozenset(
     for model in (User, UserRole, Artisan, Identity, ConversationState, InboxMessage)
 )
 _GUARDED_MODELS: Final = (User, UserRole, Artisan, Identity, ConversationState)
+_STATE_COLUMNS: Final = ("flow", "step", "data", "version", "updated_at")
 
 
 @dataclass
@@ -248,12 +248,13 @@ class GroupBatch:
     def _save_states(self, states: dict[int, tuple[int, ConversationSnapshot, datetime]]) -> None:
         updates = []
         for user_id, (version, latest, at) in states.items():
-            stored = dataclasses.replace(latest, version=version)
-            if version == 0:  # her first state: inserted, as one update alone inserts it
-                SqlStateStore(self._session, _at(at)).save(user_id, stored)
-                continue
-            values = save_values(stored, user_id, at)
+            values = save_values(dataclasses.replace(latest, version=version), user_id, at)
             values["version"] = latest.version
+            if version == 0:  # her first state: inserted, as one update alone inserts it
+                row = {"user_id": user_id, **{k: values[k] for k in _STATE_COLUMNS}}
+                if insert_unless_exists(self._session, _STATES, row, key="user_id") is None:
+                    raise StaleState(user_id, version)
+                continue
             updates.append(values)
         if updates:
             saved = self._session.connection().execute(SAVE, updates)
@@ -341,10 +342,6 @@ def _plain_rows(
                 for row in rows
             )
     return plain
-
-
-def _at(moment: datetime) -> Callable[[], datetime]:
-    return lambda: moment
 
 
 def _owner(instance: object) -> int | None:
