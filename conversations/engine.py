@@ -27,7 +27,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import Integer, Table, bindparam, exists, select, update
+from sqlalchemy import Integer, Table, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from conversations import outbox, replies
@@ -36,7 +36,15 @@ from conversations.errors import StaleState
 from conversations.flow import FlowRegistry, StepContext
 from conversations.group import GroupBatch
 from conversations.i18n import Translator
-from conversations.inbox import MAX_ATTEMPTS, Picked, is_pending, load_inbound, pending_inbox
+from conversations.inbox import (
+    MARK_HANDLED,
+    MAX_ATTEMPTS,
+    PICKED_COLUMNS,
+    Picked,
+    is_pending,
+    load_inbound,
+    pending_inbox,
+)
 from conversations.messages import Outbound
 from conversations.people import find_or_create_person
 from conversations.ports import BlobStore
@@ -77,13 +85,7 @@ _TARGET = select(
     .label("awaiting_media"),
 ).where(_INBOX.c.id == bindparam("inbox_id"))
 _NEXT_PENDING = (
-    select(
-        _INBOX.c.id,
-        _INBOX.c.channel,
-        _INBOX.c.platform_id,
-        _INBOX.c.platform_user_id,
-        _INBOX.c.payload,
-    )
+    select(*PICKED_COLUMNS)
     .where(
         _INBOX.c.channel == bindparam("channel"),
         _INBOX.c.platform_user_id == bindparam("platform_user_id"),
@@ -95,11 +97,6 @@ _NEXT_PENDING = (
     .with_for_update()
 )
 _STATUS = select(_INBOX.c.status, _INBOX.c.attempts).where(_INBOX.c.id == bindparam("inbox_id"))
-_HANDLED = (
-    update(_INBOX)
-    .where(_INBOX.c.id == bindparam("inbox_id"))
-    .values(status=InboxStatus.HANDLED, handled_at=bindparam("now"), error="")
-)
 
 
 @dataclass(frozen=True)
@@ -295,7 +292,7 @@ class Engine:
             states.save(person.user.id, snapshot)
             outbox_ids = self._write_replies(session, ctx, row.id, person.platform_user_id)
             outbox_ids += self._write_notifications(session, ctx, row.id)
-            session.execute(_HANDLED, {"inbox_id": row.id, "now": now})
+            session.execute(MARK_HANDLED, {"inbox_id": row.id, "now": now})
         session.flush()
         return HandleResult(row.id, Outcome.HANDLED, person.user.id, outbox_ids)
 

@@ -49,7 +49,7 @@ from sqlalchemy.sql.util import find_tables
 
 from conversations import outbox
 from conversations.errors import StaleState
-from conversations.inbox import Picked, is_pending
+from conversations.inbox import MARK_HANDLED, PICKED_COLUMNS, Picked, is_pending
 from conversations.messages import Outbound
 from conversations.people import TOUCH, Person, touch_values
 from conversations.state import (
@@ -78,14 +78,7 @@ _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _MAX_ATTEMPTS = bindparam("max_attempts", type_=Integer())
 # Built once; SQLAlchemy's compiled cache serves every group after the first.
 _ROWS = (
-    select(
-        _INBOX.c.id,
-        _INBOX.c.channel,
-        _INBOX.c.platform_id,
-        _INBOX.c.platform_user_id,
-        _INBOX.c.payload,
-        is_pending(_MAX_ATTEMPTS).label("pending"),
-    )
+    select(*PICKED_COLUMNS, is_pending(_MAX_ATTEMPTS).label("pending"))
     .where(_INBOX.c.id.in_(_IDS))
     .order_by(_INBOX.c.id)
     .with_for_update()
@@ -108,11 +101,6 @@ _PEOPLE = (
         )
     )
     .options(contains_eager(User.roles), contains_eager(User.artisan))
-)
-_HANDLED = (
-    _INBOX.update()
-    .where(_INBOX.c.id == bindparam("inbox_id"))
-    .values(status=InboxStatus.HANDLED, handled_at=bindparam("now"), error="")
 )
 
 _GUARDED_TABLES: Final = frozenset(
@@ -243,7 +231,7 @@ class GroupBatch:
         for inbox_id, keys in writes.reply_keys.items():
             self.outbox_ids[inbox_id] = tuple(ids[key] for key in keys)
         if writes.handled:
-            self._session.connection().execute(_HANDLED, writes.handled)
+            self._session.connection().execute(MARK_HANDLED, writes.handled)
 
     def _save_states(self, states: dict[int, tuple[int, ConversationSnapshot, datetime]]) -> None:
         updates = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, FromClause, Table, and_, or_, select
+from sqlalchemy import ColumnElement, FromClause, Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from conversations.messages import Inbound
@@ -81,6 +81,22 @@ class Picked:
     platform_id: str
     platform_user_id: str
     payload: dict[str, Any]
+
+
+_INBOX = cast(Table, InboxMessage.__table__)
+# What `Picked` holds, in its order.
+PICKED_COLUMNS = (
+    _INBOX.c.id,
+    _INBOX.c.channel,
+    _INBOX.c.platform_id,
+    _INBOX.c.platform_user_id,
+    _INBOX.c.payload,
+)
+MARK_HANDLED = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("inbox_id"))
+    .values(status=InboxStatus.HANDLED, handled_at=bindparam("now"), error="")
+)
 
 
 class RecordedRow(Protocol):
