@@ -50,8 +50,8 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
-from bot.commands.run import freeze_startup_objects
 from bot.container import Container
+from bot.serving import freeze_startup_objects
 from bot.settings import Settings
 from bot.telegram import TelegramChannel, build_telegram, run_telegram
 from conversations.outbox import mark_sent

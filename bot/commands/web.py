@@ -13,13 +13,14 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
-from bot.commands.run import freeze_startup_objects
 from bot.container import Container
 from bot.routes import channel_routes
+from bot.serving import freeze_startup_objects
 from bot.settings import load_settings
 from bot.telegram import build_telegram, telegram_webhook_mode, webhook_worker
 from bot.web import create_app
 from handlers.telegram.app import keep_token_out_of_logs
+from store.db import WalCheckpointer
 
 
 def register(subparsers: Any) -> None:
@@ -47,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = web_app(container)
         freeze_startup_objects()
-        # Access logs stay off: URLs can carry tokens; our own logs say what matters.
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False)
+        with WalCheckpointer(container.engine):  # no request waits for a checkpoint (SQLite)
+            # Access logs stay off: URLs can carry tokens; our own logs say what matters.
+            uvicorn.run(app, host=args.host, port=args.port, access_log=False)
     finally:
         container.close()
     return 0

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.commands.run import freeze_startup_objects
+from bot.serving import freeze_startup_objects
 
 
 @pytest.fixture
