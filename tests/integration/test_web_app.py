@@ -19,8 +19,10 @@ from bot.container import Container
 from bot.scheduler import HEARTBEAT_JOB
 from bot.settings import Settings
 from bot.web import create_app
+from conversations import outbox
+from conversations.messages import Outbound
 from store.migrate import upgrade
-from store.models import scheduler_jobs
+from store.models import Channel, OutboxMessage, User, scheduler_jobs
 
 
 def make_container(tmp_path: Path, database_url: str) -> Container:
@@ -41,6 +43,14 @@ def test_healthz_reports_ok_and_the_outbox_backlog(tmp_path: Path) -> None:
         uow.session.execute(
             insert(scheduler_jobs).values(id=HEARTBEAT_JOB, next_run_time=next_run, job_state=b"")
         )
+        now = datetime.now(UTC)
+        user = User(display_name="Wanjiku")
+        uow.session.add(user)
+        uow.session.flush()
+        for n, status in enumerate(["pending", "pending", "failed", "sent"]):
+            outbound = Outbound(text=f"message {n}")
+            row = outbox.row_values(user.id, Channel.TELEGRAM, "42", outbound, now=now)
+            uow.session.execute(insert(OutboxMessage).values({**row, "status": status}))
         uow.commit()
     with TestClient(create_app(container)) as client:
         response = client.get("/healthz")
@@ -49,8 +59,8 @@ def test_healthz_reports_ok_and_the_outbox_backlog(tmp_path: Path) -> None:
         "status": "ok",
         "database": "ok",
         "scheduler": "alive",
-        "outbox_backlog": 0,
-        "outbox_failed": 0,
+        "outbox_backlog": 2,
+        "outbox_failed": 1,
     }
 
 
