@@ -42,7 +42,8 @@ from handlers.web.emulator_page import describe, render_page
 from handlers.web.pages_render import PageLanguage, page_language
 
 WRITE_HEADER = "x-soko-emulator"
-MAX_PHOTOS = 10
+# Photos in one message, as in a Telegram album; the listing keeps as many as a piece may have.
+ALBUM_MAX = 10
 _NO_STORE = {"Cache-Control": "no-store"}
 
 NOTHING_TO_SEND: Final = N_("Type a message, tap a choice or send a photo.")
@@ -118,7 +119,7 @@ def _send(chat: WebChat, language_of: LanguageOf, photo_max_bytes: int) -> Endpo
         if request.headers.get(WRITE_HEADER) != "1":
             return _error(403, f"writes need the {WRITE_HEADER} header")
         person = request.path_params["person"]
-        async with request.form(max_files=MAX_PHOTOS, max_fields=10) as form:
+        async with request.form(max_files=ALBUM_MAX, max_fields=10) as form:
             photos: list[bytes] = []
             for upload in form.getlist("photo"):
                 if not isinstance(upload, UploadFile):

@@ -25,9 +25,9 @@ from store.models import (
     User,
 )
 from store.money import Money
+from store.services.product_photos import MAX_PHOTOS
 
 PUBLIC_STATUSES: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
-MAX_PHOTOS: Final = 10
 _MAX_ID: Final = 2**63 - 1
 
 
@@ -106,7 +106,7 @@ def find_product(session: Session, ref: str) -> ProductView | None:
         select(ProductPhoto)
         .where(ProductPhoto.product_id == product.id)
         .order_by(ProductPhoto.position)
-        .limit(MAX_PHOTOS)
+        .limit(MAX_PHOTOS)  # never more; a page's size stays bounded whatever the data
     )
     return ProductView(
         id=product.id,
