@@ -11,8 +11,8 @@ import io
 import os
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -24,6 +24,9 @@ from store.media.errors import PhotoError, PhotoErrorCode
 from store.media.formats import classify_unopenable
 from store.media.hashing import content_address, dhash
 from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput, encode_jpeg
+from store.media.jpeg_rows import stream_rows
+from store.media.upright import UprightResize, resize
+from store.media.upright import upright_in_halves as upright_in_halves
 
 pillow_heif.register_heif_opener()
 
@@ -35,13 +38,6 @@ _JPEG_FORMATS: Final = frozenset({"JPEG", "MPO"})
 # Output renditions by long side, largest first: each is resized from the one before it.
 SIZES: Final = (("large", 1600), ("medium", 800), ("thumb", 320))
 LARGEST_SIDE: Final = SIZES[0][1]
-
-# Area averaging (OpenCV's INTER_AREA), the usual filter for shrinking. After JPEG's DCT-domain
-# reduction the factor left is under 2, where BOX costs a quarter of LANCZOS (22 vs 80 ms for
-# 2000x1500 -> 1600x1200 on the bench machine) and the step is too small for LANCZOS's extra
-# sharpness to show. reducing_gap=1 first reduces by any whole factor, cheaper still.
-_RESAMPLE: Final = Image.Resampling.BOX
-_REDUCING_GAP: Final = 1.0
 
 _ORIENTATION_TRANSPOSE: Final[Mapping[int, tuple[Image.Transpose, ...]]] = {
     2: (Image.Transpose.FLIP_LEFT_RIGHT,),
@@ -117,12 +113,20 @@ def process_photo(
     if refused is not None:
         return refused
     upright = image.size if orientation < 5 else (image.height, image.width)
-    decoded = _decode(data, image)
+    large_target = fit_within(upright, LARGEST_SIDE)
+    # The helper pool takes half the work where Pillow lets go of the GIL (resizing and
+    # encoding into a file descriptor), so a photo uses two cores.
+    large = UprightResize(
+        large_target if orientation < 5 else large_target[::-1],  # the stored axes
+        _ORIENTATION_TRANSPOSE.get(orientation, ()),
+        _HELPERS,
+    )
+    decoded = _decode(data, image, large)
     if isinstance(decoded, PhotoError):
         return decoded
     icc = image.info.get("icc_profile")
 
-    return _render(decoded, orientation, icc, upright, output)
+    return _render(large.finish(decoded), icc, upright, output)
 
 
 def _open(data: bytes) -> tuple[Image.Image, int] | PhotoError:
@@ -158,11 +162,11 @@ def _check_header(image: Image.Image, limits: PhotoLimits) -> PhotoError | None:
     return None
 
 
-def _decode(data: bytes, image: Image.Image) -> Image.Image | PhotoError:
+def _decode(data: bytes, image: Image.Image, large: UprightResize) -> Image.Image | PhotoError:
     """Decode the first frame as RGB (or YCbCr, for a colour JPEG), reduced early when the
-    format allows it."""
+    format allows it. A sequential JPEG's rows are handed to `large` as they are decoded."""
     if image.format in _JPEG_FORMATS and image.mode == "RGB":
-        decoded = _decode_jpeg_in_ycbcr(image)
+        decoded = _decode_jpeg_in_ycbcr(image, data, large)
         if decoded is not None:
             return decoded
         reopened = _open(data)  # a JPEG coded in RGB: libjpeg cannot hand it over as YCbCr
@@ -182,16 +186,34 @@ def _decode(data: bytes, image: Image.Image) -> Image.Image | PhotoError:
         return PhotoError(PhotoErrorCode.TRUNCATED, str(exc)[:200])
 
 
-def _decode_jpeg_in_ycbcr(image: Image.Image) -> Image.Image | None:
+def _decode_jpeg_in_ycbcr(
+    image: Image.Image, data: bytes = b"", large: UprightResize | None = None
+) -> Image.Image | None:
     """JPEG stores colour as YCbCr: keeping it saves a conversion on decoding and another on
-    encoding (about 10 ms for a 12 MP photo). None when this JPEG does not decode that way."""
+    encoding (about 10 ms for a 12 MP photo). None when this JPEG does not decode that way.
+
+    Given the `data` the image was opened from and `large`, a sequential JPEG is decoded a
+    chunk at a time, and `large` resizes the rows already decoded on the other core meanwhile.
+    """
     reduced = fit_within(image.size, LARGEST_SIDE) if max(image.size) > LARGEST_SIDE else None
     image.draft("YCbCr", reduced)
+    rows = stream_rows(image, data) if large is not None else None
+    if rows is None:
+        try:
+            image.load()
+        except Exception:  # truncated, or coded in RGB: the RGB decode decides which
+            return None
+        return image if image.mode == "YCbCr" else None
+    assert large is not None
+    large.start(rows.canvas)
     try:
-        image.load()
-    except Exception:  # truncated, or coded in RGB: the RGB decode decides which
+        for _ in rows:
+            if large.wants_rows():
+                large.rows_ready(rows.complete_rows())
+    except Exception:  # as for load() above
+        large.abandon()
         return None
-    return image if image.mode == "YCbCr" else None
+    return rows.canvas
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -220,35 +242,20 @@ def fit_within(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    if image.size == size:
-        return image
-    return image.resize(size, _RESAMPLE, reducing_gap=_REDUCING_GAP)
-
-
 def _render(
-    decoded: Image.Image,
-    orientation: int,
-    icc: object,
-    size: tuple[int, int],
-    output: JpegOutput,
+    upright_large: Image.Image, icc: object, size: tuple[int, int], output: JpegOutput
 ) -> ProcessedPhoto:
     # Every target comes from the original size, so rounding does not compound down the chain.
     targets = {name: fit_within(size, long_side) for name, long_side in SIZES}
     (large_name, _), (medium_name, _), (thumb_name, _) = SIZES
-    large_target = targets[large_name]
-    stored_target = large_target if orientation < 5 else large_target[::-1]
 
-    # The helper pool takes half the work where Pillow lets go of the GIL (resizing and
-    # encoding into a file descriptor), so a photo uses two cores.
-    turns = _ORIENTATION_TRANSPOSE.get(orientation, ())
-    large = _to_srgb(upright_in_halves(decoded, stored_target, turns, _HELPERS), icc)
+    large = _to_srgb(upright_large, icc)
     # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
     large.info.clear()
     large_jpeg = _HELPERS.submit(encode_jpeg, large, output)
 
-    medium = _resize(large, targets[medium_name])
-    thumb = _resize(medium, targets[thumb_name])
+    medium = resize(large, targets[medium_name])
+    thumb = resize(medium, targets[thumb_name])
     sizes = {
         name: Rendition(image.width, image.height, encode_jpeg(image, output))
         for name, image in ((medium_name, medium), (thumb_name, thumb))
@@ -264,96 +271,6 @@ def _render(
         phash=phash,
         advice=advice,
     )
-
-
-def upright_in_halves(
-    image: Image.Image,
-    size: tuple[int, int],
-    turns: Sequence[Image.Transpose],
-    helper: Executor,
-) -> Image.Image:
-    """`image` resized to `size` (its own axes), then turned upright by `turns`: the top half
-    here and the bottom half on `helper` at the same time, each pasted into the result by the
-    thread that made it.
-
-    Each half is resized from its own box of the source; the filter still reads source rows
-    across the seam, so the result matches one resize of the whole.
-    """
-    width, height = size
-    if height < 2:  # too thin to share
-        return _turn(_resize(image, size), turns)
-    split = height // 2
-    seam = split * image.height / height
-    boxes = [(0, 0, width, split), (0, split, width, height)]
-    sources = [
-        (0.0, 0.0, float(image.width), seam),
-        (0.0, seam, float(image.width), float(image.height)),
-    ]
-    canvas = size
-    targets = boxes
-    for turn in turns:
-        targets = [_turned_box(box, canvas, turn) for box in targets]
-        canvas = _turned_size(canvas, turn)
-    result = Image.new(image.mode, canvas)
-
-    def half(index: int) -> None:
-        left, top, right, bottom = boxes[index]
-        if image.size == size:
-            part = image.crop(boxes[index])
-        else:
-            part = image.resize(
-                (right - left, bottom - top), _RESAMPLE, sources[index], _REDUCING_GAP
-            )
-        result.paste(_turn(part, turns), targets[index][:2])
-
-    lower = helper.submit(half, 1)
-    half(0)
-    lower.result()
-    return result
-
-
-def _turn(image: Image.Image, turns: Sequence[Image.Transpose]) -> Image.Image:
-    for turn in turns:
-        image = image.transpose(turn)
-    return image
-
-
-def _turned_size(size: tuple[int, int], turn: Image.Transpose) -> tuple[int, int]:
-    return size[::-1] if turn in _SWAPS_AXES else size
-
-
-_SWAPS_AXES: Final = frozenset(
-    {
-        Image.Transpose.ROTATE_90,
-        Image.Transpose.ROTATE_270,
-        Image.Transpose.TRANSPOSE,
-        Image.Transpose.TRANSVERSE,
-    }
-)
-
-
-def _turned_box(
-    box: tuple[int, int, int, int], size: tuple[int, int], turn: Image.Transpose
-) -> tuple[int, int, int, int]:
-    """Where the pixels of `box`, in an image of `size`, land after `turn`."""
-    x0, y0, x1, y1 = box
-    width, height = size
-    match turn:
-        case Image.Transpose.FLIP_LEFT_RIGHT:
-            return width - x1, y0, width - x0, y1
-        case Image.Transpose.FLIP_TOP_BOTTOM:
-            return x0, height - y1, x1, height - y0
-        case Image.Transpose.ROTATE_180:
-            return width - x1, height - y1, width - x0, height - y0
-        case Image.Transpose.ROTATE_90:  # counter-clockwise
-            return y0, width - x1, y1, width - x0
-        case Image.Transpose.ROTATE_270:
-            return height - y1, x0, height - y0, x1
-        case Image.Transpose.TRANSPOSE:
-            return y0, x0, y1, x1
-        case Image.Transpose.TRANSVERSE:
-            return height - y1, width - x1, height - y0, width - x0
-    raise ValueError(turn)
 
 
 def _to_srgb(image: Image.Image, icc: object) -> Image.Image:

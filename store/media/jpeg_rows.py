@@ -1,0 +1,97 @@
+"""Decoding a baseline JPEG a step at a time, so its top rows can be used before its last.
+
+libjpeg writes a sequential (baseline) JPEG's rows top-down as its data arrives, and Pillow's
+decoder lets go of the GIL while it decodes. `ImageFile.load` feeds the decoder 64 KiB at a
+time but offers nothing between steps, and `ImageFile.Parser` ignores `draft()` for JPEG, so
+this module drives the decoder itself, as `load` does: `Image._getdecoder`, `setimage`,
+`decode(chunk)` until it reports the end. That is Pillow's private API, kept here alone.
+
+Which rows are complete is read from the pixels, not guessed from the bytes consumed: the
+canvas starts zero-filled, and Pillow's unpacker writes 255 in the padding byte of every
+YCbCr pixel it decodes (the fourth byte, which no band uses). Rows are written whole and in
+order within a `decode` call, and this is only asked between calls, on the decoding thread:
+a row whose last pixel has its padding byte set is final, and so is every row above it. Were
+a Pillow version to leave the padding byte alone, no row would ever look complete before the
+end: the caller would lose its head start, never read a row too early.
+
+`stream_rows` returns None for what it does not handle (not a sequential YCbCr JPEG, or Pillow
+set up for truncated images); iterating raises `OSError` on any decoder failure. Either way the
+caller falls back to `load()`, which reports the failure as it always has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from PIL import Image, ImageFile
+from PIL.JpegImagePlugin import JpegImageFile
+
+# What ImageFile.load feeds per step (ImageFile.MAXBLOCK): about 1 ms of decoding a phone photo.
+CHUNK_BYTES: Final = 64 * 1024
+_PAD_BYTE: Final = 3  # of each "YCbCrX" pixel
+
+
+class JpegRows:
+    """A JPEG being decoded into `canvas`. Iterating decodes it one chunk per step; between
+    steps `complete_rows()` says how many of the canvas's top rows are final."""
+
+    def __init__(self, image: JpegImageFile, data: bytes) -> None:
+        decoder_name, extents, offset, args = image.tile[0]
+        self.canvas = Image.new(image.mode, image.size, None)  # None: zero-filled, not painted
+        self._decoder = Image._getdecoder(image.mode, decoder_name, args, image.decoderconfig)
+        self._decoder.setimage(self.canvas.im, extents)
+        self._data = memoryview(data)
+        self._offset = offset
+        self._complete = 0
+
+    def __iter__(self) -> Iterator[None]:
+        """Decode one chunk per step; at the end every row is final. Raises `OSError` if the
+        data ends early or the decoder fails."""
+        try:
+            start = end = self._offset
+            while True:
+                if end >= len(self._data):
+                    raise OSError("image file is truncated")
+                end += CHUNK_BYTES
+                consumed, error = self._decoder.decode(self._data[start:end])
+                if consumed < 0:
+                    if error < 0:
+                        raise OSError(f"decoder error {error}")
+                    self._complete = self.canvas.height
+                    return
+                start += consumed
+                yield
+        finally:
+            self._decoder.cleanup()
+
+    def complete_rows(self) -> int:
+        """How many of the canvas's top rows the decoder has finished writing."""
+        width, height = self.canvas.size
+        if self._complete < height:
+            column = self.canvas.crop((width - 1, self._complete, width, height))
+            pads = column.tobytes("raw", "YCbCrX")[_PAD_BYTE::4]
+            unwritten = pads.find(0)
+            self._complete = height if unwritten < 0 else self._complete + unwritten
+        return self._complete
+
+
+def stream_rows(image: Image.Image, data: bytes) -> JpegRows | None:
+    """A step-by-step decode of `image` (opened from `data`, `draft()` already applied), or None
+    when it needs the ordinary `load()`."""
+    if not (
+        isinstance(image, JpegImageFile)
+        and image.mode == "YCbCr"
+        and image._im is None
+        and len(image.tile) == 1
+        and image.tile[0].codec_name == "jpeg"
+        # A progressive JPEG's rows all appear at the end, so streaming gains nothing.
+        and "progressive" not in image.info
+        and "progression" not in image.info
+        and not ImageFile.LOAD_TRUNCATED_IMAGES
+    ):
+        return None
+    rows = JpegRows(image, data)
+    if rows._decoder.pulls_fd:
+        return None
+    return rows

@@ -1,0 +1,241 @@
+"""Decoding a JPEG a chunk at a time while the rows already decoded are resized and turned:
+the same pixels as decoding first, and never a row read before it is decoded."""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
+
+import pytest
+from PIL import Image, ImageFile
+
+from store.media import PhotoError, PhotoErrorCode, ProcessedPhoto, process_photo
+from store.media.jpeg_rows import JpegRows, stream_rows
+from store.media.pipeline import LARGEST_SIDE, fit_within
+from store.media.upright import UprightResize, upright_in_halves
+from tests.unit.media.images import (
+    STORE_FOR_ORIENTATION,
+    encode,
+    exif_bytes,
+    photo_jpeg,
+    textured,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# What the pipeline does to show each orientation upright (the inverse of how it is stored).
+UPRIGHT_FOR_ORIENTATION: dict[int, tuple[Image.Transpose, ...]] = {
+    1: (),
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
+class InlineExecutor(Executor):
+    """Runs each task at once, in the caller's thread: the test decides what is decoded when."""
+
+    def __init__(self) -> None:
+        self.tasks = 0
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        self.tasks += 1
+        future: Future[T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def drafted(data: bytes) -> Image.Image:
+    """Opened as the pipeline opens a colour JPEG: YCbCr, reduced towards the large size."""
+    image = Image.open(io.BytesIO(data))
+    image.draft("YCbCr", fit_within(image.size, LARGEST_SIDE))
+    return image
+
+
+def ok(result: ProcessedPhoto | PhotoError) -> ProcessedPhoto:
+    assert isinstance(result, ProcessedPhoto), result
+    return result
+
+
+# --- which rows are decoded ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(2001, 1333), (3203, 2135)])  # decoded whole, and at 1/2
+def test_rows_reported_complete_are_final(size: tuple[int, int]) -> None:
+    data = photo_jpeg(*size, quality=92)
+    expected = drafted(data)
+    expected.load()
+    rows = stream_rows(drafted(data), data)
+    assert rows is not None
+    width, height = rows.canvas.size
+
+    reported = []
+    for _ in rows:
+        complete = rows.complete_rows()
+        reported.append(complete)
+        top = (0, 0, width, complete)
+        assert rows.canvas.crop(top).tobytes() == expected.crop(top).tobytes()
+
+    assert reported == sorted(reported)
+    assert any(0 < complete < height for complete in reported)  # rows show up on the way
+    assert rows.complete_rows() == height
+    assert rows.canvas.tobytes() == expected.tobytes()
+
+
+def test_the_padding_byte_tells_decoded_pixels_from_new_ones() -> None:
+    # What complete_rows() relies on: a new canvas is zero-filled, decoded pixels are not.
+    fresh = Image.new("YCbCr", (7, 5), None)
+    decoded = drafted(photo_jpeg(640, 520))
+    decoded.load()
+
+    assert set(fresh.tobytes("raw", "YCbCrX")[3::4]) == {0}
+    assert set(decoded.tobytes("raw", "YCbCrX")[3::4]) == {255}
+
+
+def test_a_truncated_jpeg_fails_while_streaming() -> None:
+    data = photo_jpeg(2001, 1333)
+    rows = stream_rows(drafted(data), data[: len(data) * 3 // 5])
+    assert rows is not None
+
+    with pytest.raises(OSError, match="truncated"):
+        for _ in rows:
+            pass
+
+
+def test_the_first_frame_of_an_mpo_streams_too() -> None:
+    first, second = textured(2001, 1333), textured(2001, 1333, seed=5)
+    data = encode(first, "MPO", quality=90, save_all=True, append_images=[second])
+    expected = drafted(data)
+    expected.load()
+    rows = stream_rows(drafted(data), data)
+    assert rows is not None
+
+    for _ in rows:
+        pass
+
+    assert rows.canvas.tobytes() == expected.tobytes()
+
+
+def _progressive() -> bytes:
+    return photo_jpeg(640, 520, progressive=True)
+
+
+def _png() -> bytes:
+    return encode(textured(640, 520), "PNG")
+
+
+def _greyscale() -> bytes:
+    return encode(textured(640, 520).convert("L"), "JPEG")
+
+
+@pytest.mark.parametrize("make", [_progressive, _png, _greyscale])
+def test_what_does_not_stream_is_left_to_load(make: Callable[[], bytes]) -> None:
+    data = make()
+    image = Image.open(io.BytesIO(data))
+    image.draft("YCbCr", fit_within(image.size, LARGEST_SIDE))
+
+    assert stream_rows(image, data) is None
+
+
+def test_pillow_set_up_for_truncated_images_is_left_to_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = photo_jpeg(2001, 1333)
+
+    assert stream_rows(drafted(data), data) is None
+
+
+# --- strips made while the source arrives --------------------------------------------------
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize(
+    ("source", "target"), [((2001, 1333), (1600, 1066)), ((999, 777), (999, 777))]
+)
+def test_a_strip_never_reads_a_row_not_yet_decoded(
+    orientation: int, source: tuple[int, int], target: tuple[int, int]
+) -> None:
+    turns = UPRIGHT_FOR_ORIENTATION[orientation]
+    image = textured(*source).convert("YCbCr")
+    expected = upright_in_halves(image, target, turns, InlineExecutor())
+    # Rows not decoded yet hold noise: a strip that read one would not match.
+    arriving = Image.effect_noise(source, 90).convert("YCbCr")
+    helper = InlineExecutor()
+    resize = UprightResize(target, turns, helper)
+    resize.start(arriving)
+
+    for rows in range(0, source[1], 37):
+        arriving.paste(image.crop((0, 0, source[0], rows)))
+        resize.rows_ready(rows)
+    made_early = helper.tasks
+    arriving.paste(image)
+    result = resize.finish()
+
+    assert made_early > 10
+    assert result.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("upright", [(1335, 2003), (3207, 1001)])  # decoded whole, and at 1/2
+def test_streaming_gives_the_same_bytes_as_decoding_first(
+    orientation: int, upright: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = _textured(upright)
+    for method in STORE_FOR_ORIENTATION[orientation]:
+        stored = stored.transpose(method)
+    data = encode(stored, "JPEG", quality=92, exif=exif_bytes(orientation))
+
+    streams = []
+
+    def spy(image: Image.Image, data: bytes) -> JpegRows | None:
+        streams.append(stream_rows(image, data))
+        return streams[-1]
+
+    monkeypatch.setattr("store.media.pipeline.stream_rows", spy)
+    streamed = ok(process_photo(data))
+    monkeypatch.setattr("store.media.pipeline.stream_rows", lambda *_: None)
+    decoded_first = ok(process_photo(data))
+
+    assert streams[0] is not None
+    assert streamed == decoded_first
+
+
+@functools.cache
+def _textured(size: tuple[int, int]) -> Image.Image:
+    return textured(*size)
+
+
+def test_a_jpeg_cut_after_some_strips_were_made_is_truncated() -> None:
+    data = photo_jpeg(2001, 1333)
+    result = process_photo(data[: len(data) * 3 // 5])
+    assert isinstance(result, PhotoError)
+    assert result.code is PhotoErrorCode.TRUNCATED
+
+
+def test_concurrent_streams_on_a_shared_helper_agree() -> None:
+    data = photo_jpeg(2001, 1333)
+    helper = ThreadPoolExecutor(max_workers=2)
+
+    def large(_: Any) -> bytes:
+        resize = UprightResize((1600, 1066), (Image.Transpose.ROTATE_90,), helper)
+        rows = stream_rows(drafted(data), data)
+        assert rows is not None
+        resize.start(rows.canvas)
+        for _ in rows:
+            if resize.wants_rows():
+                resize.rows_ready(rows.complete_rows())
+        return resize.finish().tobytes()
+
+    with helper, ThreadPoolExecutor(max_workers=3) as callers:
+        results = set(callers.map(large, range(6)))
+
+    assert len(results) == 1
