@@ -10,9 +10,10 @@ The naive path is what one writes first: open, `exif_transpose`, LANCZOS resize 
 image to each size, save. It uses the same JPEG settings as the pipeline (quality 82,
 progressive, optimised), so the comparison measures decoding and resizing, not encoding.
 
-The pipeline spreads one photo over two threads where Pillow releases the GIL (resizing,
-encoding into a file descriptor), so its CPU time is larger than its wall time; the goal is the
-wall time a person waits for on an idle machine. Other processes competing for the cores
+The pipeline spreads one photo over two threads where Pillow releases the GIL (the large
+rendition is resized and turned while the JPEG is still decoding, and encoded while the smaller
+ones are made), so its CPU time is larger than its wall time; the goal is the wall time a
+person waits for on an idle machine. Other processes competing for the cores
 lengthen the pipeline's wall time most, so on Linux an iteration during which other processes
 took CPU time (by /proc/stat) is re-run, and the count of re-runs is printed. Other virtual
 machines on the same host are invisible from here: the figures still vary from run to run.
@@ -114,7 +115,8 @@ VARIANTS: dict[str, Callable[[bytes], object]] = {
 
 def serial_steps(data: bytes) -> dict[str, Callable[[bytes], object]]:
     """The two steps of the pipeline that libjpeg cannot split over threads, timed alone: their
-    sum is the floor under the pipeline's wall time however the rest is arranged."""
+    sum is the floor under the pipeline's wall time however the rest is arranged. (The pipeline
+    decodes in chunks so that it can resize rows meanwhile; the decoding work is the same.)"""
 
     def decode_reduced(photo: bytes) -> Image.Image | None:
         return _decode_jpeg_in_ycbcr(Image.open(io.BytesIO(photo)))

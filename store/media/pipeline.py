@@ -114,8 +114,9 @@ def process_photo(
         return refused
     upright = image.size if orientation < 5 else (image.height, image.width)
     large_target = fit_within(upright, LARGEST_SIDE)
-    # The helper pool takes half the work where Pillow lets go of the GIL (resizing and
-    # encoding into a file descriptor), so a photo uses two cores.
+    # Pillow lets go of the GIL while it decodes, resizes, turns and encodes into a file
+    # descriptor, so a photo uses two cores: the helper pool resizes and turns the large
+    # rendition while this thread decodes, then encodes it while this thread makes the rest.
     large = UprightResize(
         large_target if orientation < 5 else large_target[::-1],  # the stored axes
         _ORIENTATION_TRANSPOSE.get(orientation, ()),

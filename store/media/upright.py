@@ -89,7 +89,7 @@ class UprightResize:
         if source is not None and self._source is None:
             self.start(source)
         first, last = self._handed_out, len(self._strips)
-        split = first + (last - first) // 2
+        split = first + (last - first + 1) // 2  # a last strip alone is made here, at once
         lower = self._helper.submit(self._make, split, last) if split < last else None
         self._make(first, split)
         for future in (lower, self._pending):
