@@ -22,10 +22,13 @@ caller falls back to `load()`, which reports the failure as it always has.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PIL import Image, ImageFile
 from PIL.JpegImagePlugin import JpegImageFile
+
+if TYPE_CHECKING:
+    from PIL._imaging import ImagingDecoder
 
 # Steps per photo: each costs a look at the pixels (tens of microseconds, with the decoder
 # paused), and the rows of the last step can only be used once it ends. About 20 balances the
@@ -40,10 +43,10 @@ class JpegRows:
     """A JPEG being decoded into `canvas`. Iterating decodes it one chunk per step; between
     steps `complete_rows()` says how many of the canvas's top rows are final."""
 
-    def __init__(self, image: JpegImageFile, data: bytes) -> None:
-        decoder_name, extents, offset, args = image.tile[0]
+    def __init__(self, image: JpegImageFile, data: bytes, decoder: ImagingDecoder) -> None:
+        _, extents, offset, _ = image.tile[0]
         self.canvas = Image.new(image.mode, image.size, None)  # None: zero-filled, not painted
-        self._decoder = Image._getdecoder(image.mode, decoder_name, args, image.decoderconfig)
+        self._decoder = decoder
         self._decoder.setimage(self.canvas.im, extents)
         self._data = memoryview(data)
         self._offset = offset
@@ -96,7 +99,8 @@ def stream_rows(image: Image.Image, data: bytes) -> JpegRows | None:
         and not ImageFile.LOAD_TRUNCATED_IMAGES
     ):
         return None
-    rows = JpegRows(image, data)
-    if rows._decoder.pulls_fd:
+    decoder_name, _, _, args = image.tile[0]
+    decoder = Image._getdecoder(image.mode, decoder_name, args, image.decoderconfig)
+    if isinstance(decoder, ImageFile.PyDecoder) or decoder.pulls_fd:
         return None
-    return rows
+    return JpegRows(image, data, decoder)

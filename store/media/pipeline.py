@@ -199,13 +199,12 @@ def _decode_jpeg_in_ycbcr(
     reduced = fit_within(image.size, LARGEST_SIDE) if max(image.size) > LARGEST_SIDE else None
     image.draft("YCbCr", reduced)
     rows = stream_rows(image, data) if large is not None else None
-    if rows is None:
+    if rows is None or large is None:
         try:
             image.load()
         except Exception:  # truncated, or coded in RGB: the RGB decode decides which
             return None
         return image if image.mode == "YCbCr" else None
-    assert large is not None
     large.start(rows.canvas)
     try:
         for _ in rows:
