@@ -2,7 +2,8 @@
 
 The work is cut into horizontal strips of the output, each resized from its own box of the
 source (the filter still reads source rows across a seam, so the strips match one resize of
-the whole), turned, and pasted into the result by the thread that made it. Pillow lets go of
+the whole to within one level: Pillow picks the order of its two passes for each call),
+turned, and pasted into the result by the thread that made it. Pillow lets go of
 the GIL for all three, so a helper thread makes strips while the caller does something else:
 decoding the rest of the source, when its rows arrive top-down (`jpeg_rows`).
 """
