@@ -25,8 +25,8 @@ class EngineWorker:
     """Runs the engine off the event loop. The engine keeps each person's updates in order
     however many threads ask, so the pool may be larger than one.
 
-    `submit` queues ids; a thread takes up to `GROUP_MAX` of those queued (in arrival order) and
-    handles them as one group. The engine is built on first use (`engine_factory`): the shop
+    `submit` queues ids; one thread at a time takes up to `GROUP_MAX` of those queued (in
+    arrival order) and handles them as one group, then the next. The engine is built on first use (`engine_factory`): the shop
     it serves needs the bot's username, which is known once PTB's Bot has been initialised.
     """
 
@@ -44,6 +44,7 @@ class EngineWorker:
         self._on_handled = on_handled or (lambda: None)
         self._queued: deque[int] = deque()
         self._queued_lock = threading.Lock()
+        self._draining = threading.Lock()
 
     @property
     def engine(self) -> Engine:
@@ -80,13 +81,23 @@ class EngineWorker:
                 return total
 
     def _drain(self) -> None:
-        while True:
-            with self._queued_lock:
-                take = min(GROUP_MAX, len(self._queued))
-                group = [self._queued.popleft() for _ in range(take)]
-            if not group:
-                return
-            self._handle_group(group)
+        """Handle queued groups in arrival order, one thread at a time: a group handled
+        before an earlier one would find that one's rows pending and handle them itself, one
+        by one. (SQLite writes one transaction at a time anyway.)"""
+        while self._draining.acquire(blocking=False):
+            try:
+                while group := self._take_group():
+                    self._handle_group(group)
+            finally:
+                self._draining.release()
+            with self._queued_lock:  # ids queued after the last take, while we held the lock
+                if not self._queued:
+                    return
+
+    def _take_group(self) -> list[int]:
+        with self._queued_lock:
+            take = min(GROUP_MAX, len(self._queued))
+            return [self._queued.popleft() for _ in range(take)]
 
     def _handle_group(self, inbox_ids: list[int]) -> None:
         try:
