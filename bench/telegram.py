@@ -67,6 +67,8 @@ from store.models.types import utcnow
 TOKEN = "7000001:AAE-bench-token-0123456789abcdefghij"
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "Soko", "username": "SokoBenchBot"}
 UNLIMITED = SendLimits(1e9, 10**9, 1e9, 10**9)
+GOAL_RATIO = 0.25
+GOAL_P99_MS = 20.0
 TEXT = "menu"  # every measured update: the main menu, in the person's language
 
 
@@ -410,7 +412,12 @@ def main() -> None:
         f" wall p50, {floor.cpu_ms:.3f} ms CPU — {floor.cpu_ms / echo.cpu_ms:.1f}× the echo's"
         " whole update"
     )
-    print("goals: ≥ 25 % of the bare echo rate; p99 per update ≤ 20 ms (one at a time)")
+    ratio = ours_polling.rate / echo_poll.rate
+    print(
+        f"goals: ≥ 25 % of the bare echo's rate (polling, the throughput): {ratio:.1%},"
+        f" {'met' if ratio >= GOAL_RATIO else 'MISSED'}; p99 per update ≤ 20 ms (one at a"
+        f" time): {ours.ms(0.99):.1f} ms, {'met' if ours.ms(0.99) <= GOAL_P99_MS else 'MISSED'}"
+    )
     print(
         json.dumps(
             {
@@ -418,7 +425,8 @@ def main() -> None:
                 "updates": args.updates,
                 "whole_path_per_s": round(ours.rate, 1),
                 "bare_echo_per_s": round(echo.rate, 1),
-                "ratio": round(ours.rate / echo.rate, 4),
+                "ratio": round(ratio, 4),
+                "one_at_a_time_ratio": round(ours.rate / echo.rate, 4),
                 "p50_ms": round(ours.ms(0.5), 3),
                 "p99_ms": round(ours.ms(0.99), 3),
                 "echo_p99_ms": round(echo.ms(0.99), 3),
