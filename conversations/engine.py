@@ -227,6 +227,9 @@ class Engine:
             picked = self._pick(session, inbox_id)
             if isinstance(picked, HandleResult):
                 return picked
+            # Her user may be created in a savepoint that a racing worker makes roll back:
+            # the group's writes go in before it, not into it.
+            group.settle()
             result = self._process(session, picked, group)
             # The next update starts from the database, as in a unit of work of its own.
             group.release()

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session
 
 from conversations.engine import Engine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
@@ -17,7 +18,8 @@ from conversations.flows.menu import TITLE
 from conversations.i18n import Translator
 from conversations.inbox import record_many
 from conversations.ports import MemoryBlobStore
-from store.models import InboxMessage, User
+from store.models import Channel, Identity, InboxMessage, InboxStatus, User
+from store.services import people
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Bugs, Chat, build_registry
 from tests.integration.conversations.test_group_commit import in_colours
@@ -144,3 +146,52 @@ def test_a_batch_recorded_twice_or_with_a_repeat_is_recorded_once(
         (recorded[0].inbox_id, True),
     ]
     assert sorted(rows) == sorted({r.inbox_id for r in recorded})
+
+
+def test_a_newcomer_racing_another_worker_loses_nothing_of_her_group(
+    new_chat: Callable[..., Chat], soko: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Her first contact is also being recorded by another worker: her user's insert fails
+    in its savepoint (rolled back) and the other worker's user is taken. What the group
+    deferred for the updates before hers is still written."""
+    amina, newcomer = new_chat("amina"), new_chat("newcomer")
+    in_colours(amina)
+    before = amina.last_outbox_id()
+    ids = [
+        amina.record(amina.inbound("a")).inbox_id,
+        newcomer.record(newcomer.inbound("Hi")).inbox_id,
+    ]
+    found = people._identity
+
+    def raced(session: Session, channel: Channel, platform_user_id: str) -> Identity | None:
+        if platform_user_id != "newcomer" or found(session, channel, platform_user_id):
+            return found(session, channel, platform_user_id)
+        # The other worker's rows, there by the time this one inserts its own.
+        now = newcomer.engine_clock()
+        connection = session.connection()
+        user_id = connection.execute(
+            insert(User).values(display_name="", locale="en", created_at=now).returning(User.id)
+        ).scalar_one()
+        connection.execute(
+            insert(Identity).values(
+                user_id=user_id,
+                channel=channel,
+                platform_user_id=platform_user_id,
+                profile_name="",
+                created_at=now,
+            )
+        )
+        return None
+
+    monkeypatch.setattr(people, "_identity", raced)
+
+    results = soko.handle_many(ids)
+
+    assert [r.outcome for r in results] == [Outcome.HANDLED, Outcome.HANDLED]
+    assert amina.answers_since(before) == ["a #1"]
+    assert newcomer.answers_since(before)
+    with amina.uow_factory() as uow:
+        statuses = uow.session.scalars(
+            select(InboxMessage.status).where(InboxMessage.id.in_(ids))
+        ).all()
+    assert statuses == [InboxStatus.HANDLED] * 2
