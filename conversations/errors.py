@@ -16,6 +16,15 @@ class StaleState(ConversationError):
         self.expected_version = expected_version
 
 
+class SettleInSavepoint(ConversationError):
+    """A group's deferred writes were due inside a savepoint, whose rollback would lose them
+    unseen: the update is handled again on its own."""
+
+    def __init__(self, inbox_ids: list[int]) -> None:
+        super().__init__(f"a group's writes for inbox rows {inbox_ids} were due in a savepoint")
+        self.inbox_ids = inbox_ids
+
+
 class UnknownFlow(ConversationError):
     def __init__(self, name: str) -> None:
         super().__init__(f"no flow named {name!r} is registered")

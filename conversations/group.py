@@ -48,7 +48,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, contains_ea
 from sqlalchemy.sql.util import find_tables
 
 from conversations import outbox
-from conversations.errors import StaleState
+from conversations.errors import SettleInSavepoint, StaleState
 from conversations.inbox import MARK_HANDLED, PICKED_COLUMNS, Picked, is_pending
 from conversations.messages import Outbound
 from conversations.people import TOUCH, Person, touch_values
@@ -219,6 +219,8 @@ class GroupBatch:
         """Write what the group's updates left here, and stop answering from the group."""
         if not self.active:
             return
+        if self._session.in_nested_transaction():
+            raise SettleInSavepoint([row["inbox_id"] for row in self._writes.handled])
         self.active = False
         writes, self._writes = self._writes, _Writes()
         self._people.clear()

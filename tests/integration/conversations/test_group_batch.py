@@ -34,11 +34,31 @@ def into_swahili_start(ctx: StepContext, arg: str) -> StepResult:
     return ctx.begin(FlowRegistry.MENU)
 
 
+class Undone(Exception):
+    pass
+
+
+def swahili_undone_start(ctx: StepContext, arg: str) -> StepResult:
+    """Switches another person to Swahili in a savepoint, which then rolls back."""
+    try:
+        with ctx.session.begin_nested():
+            other = ctx.session.get(User, int(arg))
+            assert other is not None
+            other.locale = "sw"
+            ctx.session.flush()
+            raise Undone
+    except Undone:
+        ctx.say("undone")
+    return ctx.begin(FlowRegistry.MENU)
+
+
 @pytest.fixture
 def registry(bugs: Bugs) -> FlowRegistry:
     registry = build_registry(bugs)
     registry.add(Flow("into-swahili", {}, into_swahili_start))
     registry.add_start_route("sw", "into-swahili")
+    registry.add(Flow("swahili-undone", {}, swahili_undone_start))
+    registry.add_start_route("undo", "swahili-undone")
     return registry
 
 
@@ -195,3 +215,30 @@ def test_a_newcomer_racing_another_worker_loses_nothing_of_her_group(
             select(InboxMessage.status).where(InboxMessage.id.in_(ids))
         ).all()
     assert statuses == [InboxStatus.HANDLED] * 2
+
+
+def test_a_savepoint_rolled_back_after_a_change_to_someone_else_loses_nothing_of_the_group(
+    new_chat: Callable[..., Chat], soko: Engine
+) -> None:
+    amina, manager, baraka = new_chat("amina"), new_chat("manager"), new_chat("baraka")
+    in_colours(amina)
+    manager.send("Hi")
+    baraka.send("Hi")
+    before = amina.last_outbox_id()
+    ids = [
+        amina.record(amina.inbound("a")).inbox_id,
+        manager.record(manager.inbound(f"/start undo{user_id(baraka)}")).inbox_id,
+    ]
+
+    results = soko.handle_many(ids)
+
+    assert [r.outcome for r in results] == [Outcome.HANDLED, Outcome.HANDLED]
+    assert amina.answers_since(before) == ["a #1"]
+    assert manager.answers_since(before)[0] == "undone"
+    with amina.uow_factory() as uow:
+        statuses = uow.session.scalars(
+            select(InboxMessage.status).where(InboxMessage.id.in_(ids))
+        ).all()
+        locale = uow.session.scalar(select(User.locale).where(User.id == user_id(baraka)))
+    assert statuses == [InboxStatus.HANDLED] * 2
+    assert locale == "en"
