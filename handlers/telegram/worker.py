@@ -26,8 +26,9 @@ class EngineWorker:
     however many threads ask, so the pool may be larger than one.
 
     `submit` queues ids; one thread at a time takes up to `GROUP_MAX` of those queued (in
-    arrival order) and handles them as one group, then the next. The engine is built on first use (`engine_factory`): the shop
-    it serves needs the bot's username, which is known once PTB's Bot has been initialised.
+    arrival order) and handles them as one group, then the next. The engine is built on first
+    use (`engine_factory`): the shop it serves needs the bot's username, which is known once
+    PTB's Bot has been initialised.
     """
 
     def __init__(
