@@ -138,6 +138,9 @@ class GroupBatch:
         self._people: dict[tuple[Channel, str], User] = {}
         self._states: dict[int, ConversationSnapshot] = {}
         self._answering: int | None = None  # the user whose update is being handled
+        # People whose own roles, shop... rows changed without their relationships knowing
+        # (added by `user_id`, deleted alone): read afresh at their next update.
+        self._outdated: set[int] = set()
         self._writes = _Writes()
         self.outbox_ids: dict[int, tuple[int, ...]] = {}  # inbox id → its replies' rows
 
@@ -176,6 +179,9 @@ class GroupBatch:
         if user is None:
             return None
         self._session.add(user)
+        if user.id in self._outdated:
+            self._outdated.discard(user.id)
+            self._session.expire(user, ["roles", "artisan"])
         self._answering = user.id
         return Person(user, row.platform_user_id, is_new=False)
 
@@ -306,6 +312,8 @@ class GroupBatch:
                 if owner is None or owner != self._answering:
                     self.settle()
                     return
+                if not isinstance(instance, User):
+                    self._outdated.add(owner)
 
 
 def _plain_rows(

@@ -18,7 +18,7 @@ from conversations.flows.menu import TITLE
 from conversations.i18n import Translator
 from conversations.inbox import record_many
 from conversations.ports import MemoryBlobStore
-from store.models import Channel, Identity, InboxMessage, InboxStatus, User
+from store.models import Artisan, Channel, Identity, InboxMessage, InboxStatus, User
 from store.services import people
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Bugs, Chat, build_registry
@@ -52,6 +52,18 @@ def swahili_undone_start(ctx: StepContext, arg: str) -> StepResult:
     return ctx.begin(FlowRegistry.MENU)
 
 
+def stall_start(ctx: StepContext, arg: str) -> StepResult:
+    """`open`: opens her shop by its owner's id, as `register_artisan` does; else tells hers."""
+    if arg == "open":
+        ctx.session.add(
+            Artisan(user_id=ctx.user.id, shop_name="Stall", slug=f"stall-{ctx.user.id}")
+        )
+        ctx.say("opened")
+    else:
+        ctx.say(f"shop: {ctx.user.artisan.shop_name if ctx.user.artisan else 'none'}")
+    return ctx.begin(FlowRegistry.MENU)
+
+
 @pytest.fixture
 def registry(bugs: Bugs) -> FlowRegistry:
     registry = build_registry(bugs)
@@ -59,6 +71,8 @@ def registry(bugs: Bugs) -> FlowRegistry:
     registry.add_start_route("sw", "into-swahili")
     registry.add(Flow("swahili-undone", {}, swahili_undone_start))
     registry.add_start_route("undo", "swahili-undone")
+    registry.add(Flow("stall", {}, stall_start))
+    registry.add_start_route("stall", "stall")
     return registry
 
 
@@ -242,3 +256,25 @@ def test_a_savepoint_rolled_back_after_a_change_to_someone_else_loses_nothing_of
         locale = uow.session.scalar(select(User.locale).where(User.id == user_id(baraka)))
     assert statuses == [InboxStatus.HANDLED] * 2
     assert locale == "en"
+
+
+def test_her_own_shop_opened_by_one_update_is_seen_by_her_next_in_the_group(
+    new_chat: Callable[..., Chat], soko: Engine
+) -> None:
+    amina, baraka = new_chat("amina"), new_chat("baraka")
+    amina.send("Hi")
+    baraka.send("Hi")
+    before = amina.last_outbox_id()
+    ids = [
+        amina.record(amina.inbound("/start stallopen")).inbox_id,
+        baraka.record(baraka.inbound("Hi")).inbox_id,
+        amina.record(amina.inbound("/start stallask")).inbox_id,
+    ]
+
+    results = soko.handle_many(ids)
+
+    assert [r.outcome for r in results] == [Outcome.HANDLED] * 3
+    answers = amina.answers_since(before)
+    assert answers[0] == "opened"
+    assert "shop: Stall" in answers
+    assert "shop: none" not in answers
