@@ -51,7 +51,7 @@ from conversations import outbox
 from conversations.errors import SettleInSavepoint, StaleState
 from conversations.inbox import MARK_HANDLED, PICKED_COLUMNS, Picked, is_pending
 from conversations.messages import Outbound
-from conversations.people import TOUCH, Person, touch_values
+from conversations.people import TOUCH, Person, clean_profile_name, touch_values
 from conversations.state import (
     SAVE,
     ConversationSnapshot,
@@ -278,7 +278,10 @@ class GroupBatch:
             identity = (row.channel, row.platform_user_id)
             if identity in self._people:
                 self._rows[row.id] = row
-                names[identity] = str(row.payload.get("profile_name") or "")
+                # Her latest name; an update without one keeps it, as `TOUCH` does alone.
+                name = clean_profile_name(str(row.payload.get("profile_name") or ""))
+                if name or identity not in names:
+                    names[identity] = name
         if not self._rows:
             return
         self._states = load_states(self._session, {u.id for u in self._people.values()})

@@ -4,6 +4,7 @@ and what an update changes for someone later in its group seen by her update."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -278,3 +279,22 @@ def test_her_own_shop_opened_by_one_update_is_seen_by_her_next_in_the_group(
     assert answers[0] == "opened"
     assert "shop: Stall" in answers
     assert "shop: none" not in answers
+
+
+def test_a_profile_name_changed_in_the_group_is_kept_when_her_later_update_has_none(
+    chat: Chat, soko: Engine
+) -> None:
+    chat.send("Hi")
+    ids = [
+        chat.record(dataclasses.replace(chat.inbound("a"), profile_name=name)).inbox_id
+        for name in ("Wanjiku M.", "")
+    ]
+
+    results = soko.handle_many(ids)
+
+    assert [r.outcome for r in results] == [Outcome.HANDLED] * 2
+    with chat.uow_factory() as uow:
+        name = uow.session.scalar(
+            select(Identity.profile_name).where(Identity.platform_user_id == chat.platform_user_id)
+        )
+    assert name == "Wanjiku M."
