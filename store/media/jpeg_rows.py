@@ -14,9 +14,10 @@ a row whose last pixel has its padding byte set is final, and so is every row ab
 a Pillow version to leave the padding byte alone, no row would ever look complete before the
 end: the caller would lose its head start, never read a row too early.
 
-`stream_rows` returns None for what it does not handle (not a sequential YCbCr JPEG, or Pillow
-set up for truncated images); iterating raises `OSError` on any decoder failure. Either way the
-caller falls back to `load()`, which reports the failure as it always has.
+`stream_rows` returns None for what it does not handle (not a sequential YCbCr JPEG, Pillow
+set up for truncated images, or a Pillow whose decoder API has changed); iterating raises
+`OSError` on any decoder failure. Either way the caller falls back to `load()`, which reports
+the failure as it always has.
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ class JpegRows:
 def stream_rows(image: Image.Image, data: bytes) -> JpegRows | None:
     """A step-by-step decode of `image` (opened from `data`, `draft()` already applied), or None
     when it needs the ordinary `load()`."""
+    try:
+        return _stream_rows(image, data)
+    except (AttributeError, TypeError, ValueError):  # Pillow's private API is not as it was
+        return None
+
+
+def _stream_rows(image: Image.Image, data: bytes) -> JpegRows | None:
     if not (
         isinstance(image, JpegImageFile)
         and image.mode == "YCbCr"

@@ -7,6 +7,7 @@ import functools
 import io
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any, ParamSpec, TypeVar
 
 import pytest
@@ -152,6 +153,17 @@ def test_pillow_set_up_for_truncated_images_is_left_to_load(
     data = photo_jpeg(2001, 1333)
 
     assert stream_rows(drafted(data), data) is None
+
+
+def test_a_pillow_without_the_private_decoder_api_is_left_to_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`Image._getdecoder` gone (as a Pillow release may do): the photo is decoded whole."""
+    monkeypatch.setattr("store.media.jpeg_rows.Image", SimpleNamespace(new=Image.new))
+    data = photo_jpeg(2001, 1333)
+
+    assert stream_rows(drafted(data), data) is None
+    assert ok(process_photo(data)).sizes["large"]
 
 
 # --- strips made while the source arrives --------------------------------------------------
