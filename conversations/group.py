@@ -20,7 +20,12 @@ writing to people, roles, shops, identities, states or the inbox, or reading sta
 roles, shops, identities or states of anyone but the person being answered added, changed or
 deleted. The rest of the group is then handled one statement at a time, as are updates that
 are not plain: from someone not known yet, with an earlier update of the same person pending
-outside the group or waiting for its photos.
+outside the group or waiting for its photos (the group settles before such an update runs).
+Her own roles or shop added or deleted by one of her updates are read afresh at her next.
+
+The group never settles inside a savepoint: rolling that back would take the group's writes
+with it, unseen. The update that tried raises `SettleInSavepoint`, and is handled again on
+its own.
 """
 
 from __future__ import annotations
