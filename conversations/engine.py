@@ -309,7 +309,7 @@ class Engine:
                 ctx.channel,
                 platform_user_id,
                 outbound,
-                dedupe_key=f"inbox:{inbox_id}:{n}",
+                dedupe_key=outbox.reply_key(inbox_id, n),
                 now=ctx.now,
             )
             for n, outbound in enumerate(ctx.replies)

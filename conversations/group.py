@@ -47,23 +47,29 @@ from sqlalchemy import (
     event,
     or_,
     select,
-    tuple_,
 )
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, contains_eager
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql.util import find_tables
 
 from conversations import outbox
 from conversations.errors import SettleInSavepoint, StaleState
 from conversations.inbox import MARK_HANDLED, PICKED_COLUMNS, Picked, is_pending
 from conversations.messages import Outbound
-from conversations.people import TOUCH, Person, clean_profile_name, touch_values
+from conversations.people import (
+    KNOWN_PEOPLE,
+    TOUCH,
+    Person,
+    clean_profile_name,
+    touch_values,
+)
 from conversations.state import (
     SAVE,
     ConversationSnapshot,
+    insert_first_state,
     load_states,
     save_values,
 )
-from conversations.upsert import insert_many_unless_exist, insert_unless_exists
+from conversations.upsert import insert_many_unless_exist
 from store.models import (
     Artisan,
     Channel,
@@ -95,25 +101,11 @@ _BEFORE = select(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.platform_user_id).where
     _INBOX.c.id < bindparam("last"),
     _INBOX.c.id.not_in(_IDS),
 )
-_PEOPLE = (
-    select(User, Identity.channel, Identity.platform_user_id)
-    .join(Identity, Identity.user_id == User.id)
-    .outerjoin(UserRole, UserRole.user_id == User.id)
-    .outerjoin(Artisan, Artisan.user_id == User.id)
-    .where(
-        tuple_(Identity.channel, Identity.platform_user_id).in_(
-            bindparam("identities", expanding=True)
-        )
-    )
-    .options(contains_eager(User.roles), contains_eager(User.artisan))
-)
-
 _GUARDED_TABLES: Final = frozenset(
     cast(Table, model.__table__)
     for model in (User, UserRole, Artisan, Identity, ConversationState, InboxMessage)
 )
 _GUARDED_MODELS: Final = (User, UserRole, Artisan, Identity, ConversationState)
-_STATE_COLUMNS: Final = ("flow", "step", "data", "version", "updated_at")
 
 
 @dataclass
@@ -123,7 +115,7 @@ class _Writes:
     # user id → (version in the database, latest snapshot, when it was saved)
     states: dict[int, tuple[int, ConversationSnapshot, datetime]] = field(default_factory=dict)
     replies: list[dict[str, Any]] = field(default_factory=list)
-    reply_keys: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    reply_inbox_ids: list[int] = field(default_factory=list)  # whose reply each one is
     handled: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -211,13 +203,13 @@ class GroupBatch:
         self._writes.states[user_id] = (version, saved, now)
         self._states[user_id] = saved
         for n, outbound in enumerate(replies):
-            key = f"inbox:{row.id}:{n}"
+            key = outbox.reply_key(row.id, n)
             self._writes.replies.append(
                 outbox.row_values(
                     user_id, row.channel, row.platform_user_id, outbound, dedupe_key=key, now=now
                 )
             )
-            self._writes.reply_keys[row.id].append(key)
+            self._writes.reply_inbox_ids.append(row.id)
         self._writes.handled.append({"inbox_id": row.id, "now": now})
         return True
 
@@ -240,9 +232,8 @@ class GroupBatch:
         queued = insert_many_unless_exist(
             self._session, _OUTBOX, writes.replies, unique=("dedupe_key",)
         )
-        ids = {row["dedupe_key"]: id_ for row, (id_, _) in zip(writes.replies, queued, strict=True)}
-        for inbox_id, keys in writes.reply_keys.items():
-            self.outbox_ids[inbox_id] = tuple(ids[key] for key in keys)
+        for inbox_id, (outbox_id, _) in zip(writes.reply_inbox_ids, queued, strict=True):
+            self.outbox_ids[inbox_id] = (*self.outbox_ids.get(inbox_id, ()), outbox_id)
         if writes.handled:
             self._session.connection().execute(MARK_HANDLED, writes.handled)
 
@@ -252,11 +243,9 @@ class GroupBatch:
             values = save_values(dataclasses.replace(latest, version=version), user_id, at)
             values["version"] = latest.version
             if version == 0:  # her first state: inserted, as one update alone inserts it
-                row = {"user_id": user_id, **{k: values[k] for k in _STATE_COLUMNS}}
-                if insert_unless_exists(self._session, _STATES, row, key="user_id") is None:
-                    raise StaleState(user_id, version)
-                continue
-            updates.append(values)
+                insert_first_state(self._session, values)
+            else:
+                updates.append(values)
         if updates:
             saved = self._session.connection().execute(SAVE, updates)
             if saved.rowcount != len(updates):  # someone saved one in between
@@ -273,7 +262,7 @@ class GroupBatch:
         if not plain:
             return
         identities = list({(row.channel, row.platform_user_id) for row in plain})
-        people = self._session.execute(_PEOPLE, {"identities": identities}).unique()
+        people = self._session.execute(KNOWN_PEOPLE, {"identities": identities}).unique()
         for user, channel, platform_user_id in people:
             self._people[(channel, platform_user_id)] = user
         # Each is attached again for her own updates only (`person`).

@@ -48,6 +48,11 @@ def enqueue(
     ).scalar_one()
 
 
+def reply_key(inbox_id: int, n: int) -> str:
+    """The dedupe key of the `n`th reply to an inbox row: handled again, it is queued once."""
+    return f"inbox:{inbox_id}:{n}"
+
+
 def row_values(
     user_id: int,
     channel: Channel,

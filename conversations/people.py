@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, case, select, update
+from sqlalchemy import Select, String, Table, bindparam, case, select, tuple_, update
 from sqlalchemy.orm import Session, contains_eager
 
 from store.models import Artisan, Channel, Identity, User, UserRole
@@ -20,20 +20,28 @@ class Person:
     is_new: bool
 
 
-# Built once (SQLAlchemy's compiled cache then serves every update). The user comes with her
-# roles and shop in the same query: the menu and most steps look at both. Explicit outer joins
-# read by `contains_eager` cost half of what `joinedload` does per execution (its anonymous
-# aliases are adapted again for every query).
-_KNOWN_USER = (
-    select(User)
-    .join(Identity, Identity.user_id == User.id)
-    .outerjoin(UserRole, UserRole.user_id == User.id)
-    .outerjoin(Artisan, Artisan.user_id == User.id)
-    .where(
-        Identity.channel == bindparam("channel"),
-        Identity.platform_user_id == bindparam("platform_user_id"),
+def _with_roles_and_shop(*columns: Any) -> Select[Any]:
+    """Users through their identities, each with her roles and shop in the same query: the
+    menu and most steps look at both. Explicit outer joins read by `contains_eager` cost half
+    of what `joinedload` does per execution (its anonymous aliases are adapted again for every
+    query)."""
+    return (
+        select(User, *columns)
+        .join(Identity, Identity.user_id == User.id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .outerjoin(Artisan, Artisan.user_id == User.id)
+        .options(contains_eager(User.roles), contains_eager(User.artisan))
     )
-    .options(contains_eager(User.roles), contains_eager(User.artisan))
+
+
+# Built once (SQLAlchemy's compiled cache then serves every update).
+_KNOWN_USER = _with_roles_and_shop().where(
+    Identity.channel == bindparam("channel"),
+    Identity.platform_user_id == bindparam("platform_user_id"),
+)
+# Several people at once (a group of updates): rows of (user, channel, platform user id).
+KNOWN_PEOPLE = _with_roles_and_shop(Identity.channel, Identity.platform_user_id).where(
+    tuple_(Identity.channel, Identity.platform_user_id).in_(bindparam("identities", expanding=True))
 )
 _IDENTITIES = cast(Table, Identity.__table__)
 _PROFILE_NAME = bindparam("profile_name", type_=String())

@@ -73,6 +73,14 @@ def save_values(
     }
 
 
+def insert_first_state(session: Session, values: dict[str, Any]) -> None:
+    """Insert a person's first state from `SAVE`'s parameters (`save_values`); StaleState
+    when someone inserted hers meanwhile."""
+    row = {"user_id": values["b_user_id"], **{k: v for k, v in values.items() if k[:2] != "b_"}}
+    if insert_unless_exists(session, _STATES, row, key="user_id") is None:
+        raise StaleState(values["b_user_id"], values["b_version"])
+
+
 def load_states(session: Session, user_ids: Collection[int]) -> dict[int, ConversationSnapshot]:
     """The states of several people in one query (a person without one: the empty state)."""
     states = dict.fromkeys(user_ids, ConversationSnapshot())
@@ -100,16 +108,7 @@ class SqlStateStore:
     def save(self, user_id: int, snapshot: ConversationSnapshot) -> ConversationSnapshot:
         values = save_values(snapshot, user_id, self._clock())
         if snapshot.version == 0:
-            table = ConversationState.__table__
-            row = {"user_id": user_id, **{k: v for k, v in values.items() if k[:2] != "b_"}}
-            inserted = insert_unless_exists(
-                self._session,
-                table,  # type: ignore[arg-type]
-                row,
-                key="user_id",
-            )
-            if inserted is None:
-                raise StaleState(user_id, snapshot.version)
+            insert_first_state(self._session, values)
         else:
             result = self._session.execute(SAVE, values)
             if result.rowcount != 1:  # type: ignore[attr-defined]
