@@ -26,7 +26,6 @@ from store.media.hashing import content_address, dhash
 from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput, encode_jpeg
 from store.media.jpeg_rows import stream_rows
 from store.media.upright import UprightResize, resize
-from store.media.upright import upright_in_halves as upright_in_halves
 
 pillow_heif.register_heif_opener()
 
@@ -39,7 +38,8 @@ _JPEG_FORMATS: Final = frozenset({"JPEG", "MPO"})
 SIZES: Final = (("large", 1600), ("medium", 800), ("thumb", 320))
 LARGEST_SIDE: Final = SIZES[0][1]
 
-_ORIENTATION_TRANSPOSE: Final[Mapping[int, tuple[Image.Transpose, ...]]] = {
+# EXIF orientation → the turns that show the stored pixels upright (1 and unknown: none).
+ORIENTATION_TURNS: Final[Mapping[int, tuple[Image.Transpose, ...]]] = {
     2: (Image.Transpose.FLIP_LEFT_RIGHT,),
     3: (Image.Transpose.ROTATE_180,),
     4: (Image.Transpose.FLIP_TOP_BOTTOM,),
@@ -119,7 +119,7 @@ def process_photo(
     # rendition while this thread decodes, then encodes it while this thread makes the rest.
     large = UprightResize(
         large_target if orientation < 5 else large_target[::-1],  # the stored axes
-        _ORIENTATION_TRANSPOSE.get(orientation, ()),
+        ORIENTATION_TURNS.get(orientation, ()),
         _HELPERS,
     )
     decoded = _decode(data, image, large)

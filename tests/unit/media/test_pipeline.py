@@ -24,7 +24,8 @@ from store.media import (
 )
 from store.media.hashing import dhash, hamming_distance
 from store.media.jpeg import encode_jpeg
-from store.media.pipeline import fit_within, upright_in_halves
+from store.media.pipeline import fit_within
+from store.media.upright import upright_in_halves
 from tests.unit.media.images import (
     BLUE,
     GREEN,

@@ -15,7 +15,7 @@ from PIL import Image, ImageFile
 
 from store.media import PhotoError, PhotoErrorCode, ProcessedPhoto, process_photo
 from store.media.jpeg_rows import JpegRows, stream_rows
-from store.media.pipeline import LARGEST_SIDE, fit_within
+from store.media.pipeline import LARGEST_SIDE, ORIENTATION_TURNS, fit_within
 from store.media.upright import UprightResize, upright_in_halves
 from tests.unit.media.images import (
     STORE_FOR_ORIENTATION,
@@ -27,18 +27,6 @@ from tests.unit.media.images import (
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-# What the pipeline does to show each orientation upright (the inverse of how it is stored).
-UPRIGHT_FOR_ORIENTATION: dict[int, tuple[Image.Transpose, ...]] = {
-    1: (),
-    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
-    3: (Image.Transpose.ROTATE_180,),
-    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
-    5: (Image.Transpose.TRANSPOSE,),
-    6: (Image.Transpose.ROTATE_270,),
-    7: (Image.Transpose.TRANSVERSE,),
-    8: (Image.Transpose.ROTATE_90,),
-}
 
 
 class InlineExecutor(Executor):
@@ -176,7 +164,7 @@ def test_a_pillow_without_the_private_decoder_api_is_left_to_load(
 def test_a_strip_never_reads_a_row_not_yet_decoded(
     orientation: int, source: tuple[int, int], target: tuple[int, int]
 ) -> None:
-    turns = UPRIGHT_FOR_ORIENTATION[orientation]
+    turns = ORIENTATION_TURNS.get(orientation, ())
     image = textured(*source).convert("YCbCr")
     expected = upright_in_halves(image, target, turns, InlineExecutor())
     # Rows not decoded yet hold noise: a strip that read one would not match.
