@@ -3,22 +3,29 @@
 Pillow releases the GIL while it encodes only when it writes to a real file descriptor
 (`encode_to_file`); into a `BytesIO` it holds the GIL for the whole encode. So renditions are
 encoded into an anonymous in-memory file, which lets the pipeline encode the large rendition
-on one core while it prepares the smaller ones on the other.
+on two cores while it prepares the smaller ones (`start_encode`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import IO, Final
+from typing import IO, Final, Protocol
 
 from PIL import Image
+from PIL.JpegImagePlugin import JpegImageFile
+
+from store.media.jpeg_scans import join_planes
 
 _FALLBACK_QUALITIES: Final = (72, 62, 50, 40, 30)
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +49,78 @@ def encode_jpeg(image: Image.Image, output: JpegOutput = DEFAULT_OUTPUT) -> byte
     qualities = [output.quality, *(q for q in _FALLBACK_QUALITIES if q < output.quality)]
     data = b""
     for quality in qualities:
-        with _scratch_file() as scratch:
-            image.save(
-                scratch, "JPEG", quality=quality, optimize=True, progressive=output.progressive
-            )
-            scratch.seek(0)
-            data = scratch.read()
+        data = _save(image, quality=quality, optimize=True, progressive=output.progressive)
         if len(data) <= output.max_bytes:
             break
     return data
+
+
+class PendingJpeg(Protocol):
+    def result(self) -> bytes: ...
+
+
+def start_encode(image: Image.Image, output: JpegOutput, helper: Executor) -> PendingJpeg:
+    """Begin encoding `image` as `encode_jpeg` would; `result()`, called on this thread, ends it.
+
+    A progressive YCbCr image (what a phone's JPEG decodes to) is encoded a plane at a time: the
+    luma on `helper` straight away, the two chroma planes on this thread within `result()`,
+    and their scans joined (`jpeg_scans`). The luma is two thirds of the work, so this thread
+    can make the smaller renditions before calling `result()` and still not wait long. Any
+    other image is encoded whole on `helper`.
+    """
+    if output.progressive and image.mode == "YCbCr":
+        return _PlanarJpeg(image, output, helper)
+    return helper.submit(encode_jpeg, image, output)
+
+
+class _PlanarJpeg:
+    def __init__(self, image: Image.Image, output: JpegOutput, helper: Executor) -> None:
+        self._image = image
+        self._output = output
+        luma_table, self._chroma_table = quantization_tables(output.quality)
+        self._luma: Future[bytes] = helper.submit(_encode_plane, image, 0, luma_table)
+
+    def result(self) -> bytes:
+        # 4:2:0, as libjpeg would subsample: each chroma sample the mean of a 2x2 square.
+        cb, cr = (
+            _encode_plane(self._image, band, self._chroma_table, halve=True) for band in (1, 2)
+        )
+        try:
+            data = join_planes(self._luma.result(), cb, cr)
+        except ValueError:
+            # Only a libjpeg or Pillow writing its JPEGs differently gets here: slower, not lost.
+            _log.exception("could not join a JPEG's planes; encoding it whole")
+            return encode_jpeg(self._image, self._output)
+        if len(data) <= self._output.max_bytes:
+            return data
+        return encode_jpeg(self._image, self._output)  # tries lower qualities, whole
+
+
+@functools.cache
+def quantization_tables(quality: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The luma and chroma tables libjpeg quantises a colour image with at `quality`."""
+    probe = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(probe, "JPEG", quality=quality)
+    with JpegImageFile(io.BytesIO(probe.getvalue())) as opened:
+        tables = opened.quantization
+    return tuple(tables[0]), tuple(tables[1])
+
+
+def _encode_plane(
+    image: Image.Image, band: int, table: Sequence[int], *, halve: bool = False
+) -> bytes:
+    plane = image.getchannel(band)
+    if halve:
+        plane = plane.reduce(2)
+    # Without `quality`, Pillow hands libjpeg the table as it is.
+    return _save(plane, qtables=[list(table)], progressive=True)
+
+
+def _save(image: Image.Image, **params: object) -> bytes:
+    with _scratch_file() as scratch:
+        image.save(scratch, "JPEG", **params)
+        scratch.seek(0)
+        return scratch.read()
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from store.media.advice import Advice, advise
 from store.media.errors import PhotoError, PhotoErrorCode
 from store.media.formats import classify_unopenable
 from store.media.hashing import content_address, dhash
-from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput, encode_jpeg
+from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput, encode_jpeg, start_encode
 from store.media.jpeg_rows import stream_rows
 from store.media.upright import UprightResize, resize
 
@@ -35,7 +35,10 @@ ACCEPTED_FORMATS: Final = ("JPEG", "PNG", "WEBP", "HEIF", "GIF")
 _JPEG_FORMATS: Final = frozenset({"JPEG", "MPO"})
 
 # Output renditions by long side, largest first: each is resized from the one before it.
-SIZES: Final = (("large", 1600), ("medium", 800), ("thumb", 320))
+LARGE: Final = "large"
+MEDIUM: Final = "medium"
+THUMB: Final = "thumb"
+SIZES: Final = ((LARGE, 1600), (MEDIUM, 800), (THUMB, 320))
 LARGEST_SIDE: Final = SIZES[0][1]
 
 # EXIF orientation → the turns that show the stored pixels upright (1 and unknown: none).
@@ -113,21 +116,24 @@ def process_photo(
     if refused is not None:
         return refused
     upright = image.size if orientation < 5 else (image.height, image.width)
-    large_target = fit_within(upright, LARGEST_SIDE)
+    targets = _targets(upright)
+    large_target = targets[LARGE]
     # Pillow lets go of the GIL while it decodes, resizes, turns and encodes into a file
     # descriptor, so a photo uses two cores: the helper pool resizes and turns the large
-    # rendition while this thread decodes, then encodes it while this thread makes the rest.
+    # rendition (and the medium, when it is exactly half) while this thread decodes; then the
+    # large is encoded on both while this thread makes the rest (see `_render`).
     large = UprightResize(
         large_target if orientation < 5 else large_target[::-1],  # the stored axes
         ORIENTATION_TURNS.get(orientation, ()),
         _HELPERS,
+        halved=targets[MEDIUM] == (large_target[0] // 2, large_target[1] // 2),
     )
     decoded = _decode(data, image, large)
     if isinstance(decoded, PhotoError):
         return decoded
     icc = image.info.get("icc_profile")
 
-    return _render(large.finish(decoded), icc, upright, output)
+    return _render(large.finish(decoded), large.halved_result(), icc, upright, output)
 
 
 def _open(data: bytes) -> tuple[Image.Image, int] | PhotoError:
@@ -242,32 +248,46 @@ def fit_within(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _render(
-    upright_large: Image.Image, icc: object, size: tuple[int, int], output: JpegOutput
-) -> ProcessedPhoto:
+def _targets(size: tuple[int, int]) -> dict[str, tuple[int, int]]:
     # Every target comes from the original size, so rounding does not compound down the chain.
-    targets = {name: fit_within(size, long_side) for name, long_side in SIZES}
-    (large_name, _), (medium_name, _), (thumb_name, _) = SIZES
+    return {name: fit_within(size, long_side) for name, long_side in SIZES}
 
+
+def _render(
+    upright_large: Image.Image,
+    halved: Image.Image | None,
+    icc: object,
+    size: tuple[int, int],
+    output: JpegOutput,
+) -> ProcessedPhoto:
+    """Encode the renditions, `upright_large` and those made from it (`halved`, if given, is
+    the medium already made). The large is most of the work: it starts first, on two cores
+    when it can (`start_encode`), and this thread joins in once the rest are done."""
+    targets = _targets(size)
     large = _to_srgb(upright_large, icc)
     # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
     large.info.clear()
-    large_jpeg = _HELPERS.submit(encode_jpeg, large, output)
+    large_jpeg = start_encode(large, output, _HELPERS)
 
-    medium = resize(large, targets[medium_name])
-    thumb = resize(medium, targets[thumb_name])
-    sizes = {
-        name: Rendition(image.width, image.height, encode_jpeg(image, output))
-        for name, image in ((medium_name, medium), (thumb_name, thumb))
-    }
+    # A halved medium made before a colour conversion would keep the old colours.
+    medium = halved if halved is not None and large is upright_large else None
+    if medium is None:
+        medium = resize(large, targets[MEDIUM])
+    thumb = resize(medium, targets[THUMB])
+    thumb_jpeg = _HELPERS.submit(encode_jpeg, thumb, output)
+    medium_jpeg = encode_jpeg(medium, output)
     phash = dhash(thumb)
     advice = advise(medium, size)
-    sizes = {large_name: Rendition(large.width, large.height, large_jpeg.result()), **sizes}
+    sizes = {
+        LARGE: Rendition(large.width, large.height, large_jpeg.result()),
+        MEDIUM: Rendition(medium.width, medium.height, medium_jpeg),
+        THUMB: Rendition(thumb.width, thumb.height, thumb_jpeg.result()),
+    }
     return ProcessedPhoto(
         width=size[0],
         height=size[1],
         sizes=sizes,
-        sha256=content_address(sizes[large_name].jpeg),
+        sha256=content_address(sizes[LARGE].jpeg),
         phash=phash,
         advice=advice,
     )

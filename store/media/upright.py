@@ -26,7 +26,7 @@ REDUCING_GAP: Final = 1.0
 
 # Output rows per strip. Strips are always cut at these fixed rows, whatever the timing, so a
 # photo always gives the same pixels (and content address); small enough that little is left
-# to do once the last source row arrives.
+# to do once the last source row arrives. Even, so that halving a strip is exact.
 STRIP_ROWS: Final = 32
 
 
@@ -44,12 +44,22 @@ class UprightResize:
     rows allow. `finish()` makes the rest, half here and half on the helper, and returns the
     result. A strip never reads a source row below `n`: the resize's filter support is counted
     in (see `_source_rows_for`).
+
+    With `halved`, and when `size` is even both ways, each strip is also halved (2x2 means,
+    exactly `resize` to half the size, since strips start on even rows) into a second result,
+    `halved_result()`: the next rendition down, made while the source still decodes.
     """
 
     def __init__(
-        self, size: tuple[int, int], turns: Sequence[Image.Transpose], helper: Executor
+        self,
+        size: tuple[int, int],
+        turns: Sequence[Image.Transpose],
+        helper: Executor,
+        *,
+        halved: bool = False,
     ) -> None:
         self._size = size
+        self._halve = halved and size[0] % 2 == 0 and size[1] % 2 == 0
         self._turns = tuple(turns)
         canvas = size
         for turn in self._turns:
@@ -62,12 +72,15 @@ class UprightResize:
         ]
         self._source: Image.Image | None = None
         self._result: Image.Image | None = None
+        self._halved: Image.Image | None = None
         self._handed_out = 0  # strips made or given to the helper, from the top
         self._pending: Future[None] | None = None
 
     def start(self, source: Image.Image) -> None:
         self._source = source
         self._result = Image.new(source.mode, self._canvas)
+        if self._halve:
+            self._halved = Image.new(source.mode, (self._canvas[0] // 2, self._canvas[1] // 2))
         self._handed_out = 0
         self._pending = None
 
@@ -100,11 +113,15 @@ class UprightResize:
         assert self._result is not None
         return self._result
 
+    def halved_result(self) -> Image.Image | None:
+        """After `finish()`: the result halved each way, if asked for and possible."""
+        return self._halved
+
     def abandon(self) -> None:
         """Drop what was made (the source failed to decode): waits for the helper's strips."""
         if self._pending is not None:
             wait([self._pending])
-        self._source = self._result = self._pending = None
+        self._source = self._result = self._halved = self._pending = None
         self._handed_out = 0
 
     def _source_rows_for(self, strip: tuple[int, int]) -> int:
@@ -138,7 +155,10 @@ class UprightResize:
             for turn in self._turns:
                 box = _turned_box(box, canvas, turn)
                 canvas = _turned_size(canvas, turn)
-            self._result.paste(turn_upright(part, self._turns), box[:2])
+            turned = turn_upright(part, self._turns)
+            self._result.paste(turned, box[:2])
+            if self._halved is not None:
+                self._halved.paste(turned.reduce(2), (box[0] // 2, box[1] // 2))
 
 
 def upright_in_halves(

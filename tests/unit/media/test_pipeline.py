@@ -253,6 +253,19 @@ def test_colours_in_another_rgb_space_are_converted_to_srgb() -> None:
     assert "icc_profile" not in large.info
 
 
+def test_every_rendition_of_a_converted_photo_has_the_converted_colours() -> None:
+    # Large enough that the medium is made, halved, while the photo decodes: before the
+    # colour conversion, which it must not escape.
+    swapped = rgb_icc_profile("Swapped primaries", SRGB_GREEN_D50, SRGB_RED_D50, SRGB_BLUE_D50)
+    data = encode(Image.new("RGB", (3200, 2400), (255, 0, 0)), "JPEG", icc_profile=swapped)
+
+    photo = ok(process_photo(data))
+
+    assert photo.sizes["medium"][:2] == (800, 600)
+    for rendition in photo.sizes.values():
+        assert pixel_near(open_rendition(rendition), (10, 10), (0, 255, 0))
+
+
 def test_a_profile_that_says_srgb_is_taken_at_its_word() -> None:
     named_srgb = rgb_icc_profile("sRGB IEC61966-2.1", SRGB_GREEN_D50, SRGB_RED_D50, SRGB_BLUE_D50)
     data = encode(Image.new("RGB", (900, 700), (255, 0, 0)), "JPEG", icc_profile=named_srgb)

@@ -17,6 +17,7 @@ from store.media import PhotoError, PhotoErrorCode, ProcessedPhoto, process_phot
 from store.media.jpeg_rows import JpegRows, stream_rows
 from store.media.pipeline import LARGEST_SIDE, ORIENTATION_TURNS, fit_within
 from store.media.upright import UprightResize, upright_in_halves
+from store.media.upright import resize as resize_to
 from tests.unit.media.images import (
     STORE_FOR_ORIENTATION,
     encode,
@@ -182,6 +183,35 @@ def test_a_strip_never_reads_a_row_not_yet_decoded(
 
     assert made_early > 10
     assert result.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_the_halved_result_is_the_result_halved(orientation: int) -> None:
+    # The medium rendition, made strip by strip while the source decodes, must be exactly
+    # what resizing the finished large would give.
+    image = textured(2000, 1500).convert("YCbCr")
+    resize = UprightResize(
+        (1600, 1200), ORIENTATION_TURNS.get(orientation, ()), InlineExecutor(), halved=True
+    )
+    resize.start(image)
+    for rows in range(0, image.height, 301):
+        resize.rows_ready(rows)
+    result = resize.finish()
+
+    halved = resize.halved_result()
+    assert halved is not None
+    assert halved.tobytes() == resize_to(result, (result.width // 2, result.height // 2)).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("size", "asked"), [((1600, 1067), True), ((1601, 1200), True), ((1600, 1200), False)]
+)
+def test_no_halved_result_unless_asked_and_exact(size: tuple[int, int], asked: bool) -> None:
+    resize = UprightResize(size, (), InlineExecutor(), halved=asked)
+
+    resize.finish(textured(2000, 1500).convert("YCbCr"))
+
+    assert resize.halved_result() is None
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
