@@ -137,7 +137,7 @@ def serial_steps(data: bytes) -> dict[str, Callable[[bytes], object]]:
 
     return {
         "step_decode_half_scale": decode_reduced,
-        "step_encode_large_luma": lambda _: _encode_plane(large, 0, luma_table),
+        "step_encode_large_luma": lambda _: _encode_plane(large.getchannel, 0, luma_table),
         "encode_large_whole": lambda _: encode_jpeg(large, DEFAULT_OUTPUT),
     }
 

@@ -14,7 +14,7 @@ import io
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import IO, Final, Protocol
@@ -59,7 +59,9 @@ class PendingJpeg(Protocol):
     def result(self) -> bytes: ...
 
 
-def start_encode(image: Image.Image, output: JpegOutput, helper: Executor) -> PendingJpeg:
+def start_encode(
+    image: Image.Image, output: JpegOutput, helper: Executor, halved: Image.Image | None = None
+) -> PendingJpeg:
     """Begin encoding `image` as `encode_jpeg` would; `result()`, called on this thread, ends it.
 
     A progressive YCbCr image (what a phone's JPEG decodes to) is encoded a plane at a time: the
@@ -67,24 +69,36 @@ def start_encode(image: Image.Image, output: JpegOutput, helper: Executor) -> Pe
     and their scans joined (`jpeg_scans`). The luma is two thirds of the work, so this thread
     can make the smaller renditions before calling `result()` and still not wait long. Any
     other image is encoded whole on `helper`.
+
+    `halved`, if at hand, is `image` halved each way by 2x2 means: its chroma bands are then
+    the chroma planes as they are.
     """
     if output.progressive and image.mode == "YCbCr":
-        return _PlanarJpeg(image, output, helper)
+        return _PlanarJpeg(image, output, helper, halved)
     return helper.submit(encode_jpeg, image, output)
 
 
 class _PlanarJpeg:
-    def __init__(self, image: Image.Image, output: JpegOutput, helper: Executor) -> None:
+    def __init__(
+        self,
+        image: Image.Image,
+        output: JpegOutput,
+        helper: Executor,
+        halved: Image.Image | None,
+    ) -> None:
         self._image = image
+        self._halved = halved
         self._output = output
         luma_table, self._chroma_table = quantization_tables(output.quality)
-        self._luma: Future[bytes] = helper.submit(_encode_plane, image, 0, luma_table)
+        self._luma: Future[bytes] = helper.submit(_encode_plane, image.getchannel, 0, luma_table)
 
     def result(self) -> bytes:
         # 4:2:0, as libjpeg would subsample: each chroma sample the mean of a 2x2 square.
-        cb, cr = (
-            _encode_plane(self._image, band, self._chroma_table, halve=True) for band in (1, 2)
-        )
+        if self._halved is not None:
+            chroma = self._halved.getchannel
+        else:
+            chroma = functools.partial(_halved_band, self._image)
+        cb, cr = (_encode_plane(chroma, band, self._chroma_table) for band in (1, 2))
         try:
             data = join_planes(self._luma.result(), cb, cr)
         except ValueError:
@@ -106,14 +120,15 @@ def quantization_tables(quality: int) -> tuple[tuple[int, ...], tuple[int, ...]]
     return tuple(tables[0]), tuple(tables[1])
 
 
-def _encode_plane(
-    image: Image.Image, band: int, table: Sequence[int], *, halve: bool = False
-) -> bytes:
-    plane = image.getchannel(band)
-    if halve:
-        plane = plane.reduce(2)
-    # Without `quality`, Pillow hands libjpeg the table as it is.
-    return _save(plane, qtables=[list(table)], progressive=True)
+def _encode_plane(plane_of: Callable[[int], Image.Image], band: int, table: Sequence[int]) -> bytes:
+    """A greyscale progressive JPEG of band `band`, quantised with `table` as it is (Pillow
+    passes a table unscaled when no `quality` is given). The plane is taken on the thread that
+    encodes it."""
+    return _save(plane_of(band), qtables=[list(table)], progressive=True)
+
+
+def _halved_band(image: Image.Image, band: int) -> Image.Image:
+    return image.getchannel(band).reduce(2)
 
 
 def _save(image: Image.Image, **params: object) -> bytes:

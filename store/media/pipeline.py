@@ -267,12 +267,12 @@ def _render(
     large = _to_srgb(upright_large, icc)
     # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
     large.info.clear()
-    large_jpeg = start_encode(large, output, _HELPERS)
-
     # A halved medium made before a colour conversion would keep the old colours.
-    medium = halved if halved is not None and large is upright_large else None
-    if medium is None:
-        medium = resize(large, targets[MEDIUM])
+    if large is not upright_large:
+        halved = None
+    large_jpeg = start_encode(large, output, _HELPERS, halved)
+
+    medium = halved if halved is not None else resize(large, targets[MEDIUM])
     thumb = resize(medium, targets[THUMB])
     thumb_jpeg = _HELPERS.submit(encode_jpeg, thumb, output)
     medium_jpeg = encode_jpeg(medium, output)

@@ -143,6 +143,15 @@ def test_the_first_three_scans_show_the_whole_picture_in_colour(
         assert pixel_near(early, xy, colour)
 
 
+def test_chroma_taken_from_a_halved_copy_gives_the_same_bytes(helper: ThreadPoolExecutor) -> None:
+    # The pipeline hands over the medium rendition, made by halving, when it has one.
+    image = textured(640, 480).convert("YCbCr")
+
+    with_halved = start_encode(image, DEFAULT_OUTPUT, helper, image.reduce(2)).result()
+
+    assert with_halved == start_encode(image, DEFAULT_OUTPUT, helper).result()
+
+
 def test_encoding_is_deterministic(helper: ThreadPoolExecutor) -> None:
     image = textured(400, 300)
 
