@@ -206,22 +206,29 @@ def test_planes_that_cannot_be_joined_are_encoded_whole(
 # --- what join_planes refuses --------------------------------------------------------------
 
 
-def test_planes_of_the_wrong_size_are_refused() -> None:
+@pytest.mark.parametrize(
+    ("make_cr", "reason"),
+    [
+        pytest.param(
+            lambda image: plane(image, 2, halve=False, table=1),
+            "chroma plane is 64x48",
+            id="not-halved",
+        ),
+        pytest.param(
+            lambda image: plane(image, 2, halve=True, table=0),
+            "quantised differently",
+            id="luma-table",
+        ),
+    ],
+)
+def test_chroma_planes_that_do_not_fit_are_refused(
+    make_cr: Callable[[Image.Image], bytes], reason: str
+) -> None:
     image = textured(64, 48)
     luma, cb, _ = planes(image)
-    cr = plane(image, 2, halve=False, table=1)
 
-    with pytest.raises(ValueError, match="chroma plane is 64x48"):
-        join_planes(luma, cb, cr)
-
-
-def test_chroma_planes_quantised_differently_are_refused() -> None:
-    image = textured(64, 48)
-    luma, cb, _ = planes(image)
-    cr = plane(image, 2, halve=True, table=0)
-
-    with pytest.raises(ValueError, match="quantised differently"):
-        join_planes(luma, cb, cr)
+    with pytest.raises(ValueError, match=reason):
+        join_planes(luma, cb, make_cr(image))
 
 
 def _baseline(image: Image.Image) -> bytes:
