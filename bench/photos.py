@@ -8,7 +8,8 @@ with one line of JSON holding the figures.
 
 The naive path is what one writes first: open, `exif_transpose`, LANCZOS resize of the full
 image to each size, save. It uses the same JPEG settings as the pipeline (quality 82,
-progressive, optimised), so the comparison measures decoding and resizing, not encoding.
+progressive, optimised), so the comparison measures how the work is done (reduced decoding,
+cheaper resizing, two cores), not a lower quality.
 
 The pipeline spreads one photo over two threads where Pillow releases the GIL (the large and
 medium renditions are resized and turned while the JPEG is still decoding; then the large's

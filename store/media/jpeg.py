@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
@@ -65,10 +66,10 @@ def start_encode(
     """Begin encoding `image` as `encode_jpeg` would; `result()`, called on this thread, ends it.
 
     A progressive YCbCr image (what a phone's JPEG decodes to) is encoded a plane at a time: the
-    luma on `helper` straight away, the two chroma planes on this thread within `result()`,
-    and their scans joined (`jpeg_scans`). The luma is two thirds of the work, so this thread
-    can make the smaller renditions before calling `result()` and still not wait long. Any
-    other image is encoded whole on `helper`.
+    luma on `helper` straight away, the chroma planes on this thread within `result()` (or one
+    of them on `helper`, if it is free first), and their scans joined (`jpeg_scans`). The luma
+    is two thirds of the work, so this thread can make the smaller renditions before calling
+    `result()` and still not wait long. Any other image is encoded whole on `helper`.
 
     `halved`, if at hand, is `image` halved each way by 2x2 means: its chroma bands are then
     the chroma planes as they are.
@@ -79,6 +80,9 @@ def start_encode(
 
 
 class _PlanarJpeg:
+    """The luma on the helper, Cb on the caller, and Cr on whichever of the two is free first:
+    the helper once the luma is done, or the caller once it has done everything else."""
+
     def __init__(
         self,
         image: Image.Image,
@@ -87,20 +91,22 @@ class _PlanarJpeg:
         halved: Image.Image | None,
     ) -> None:
         self._image = image
-        self._halved = halved
         self._output = output
         luma_table, self._chroma_table = quantization_tables(output.quality)
-        self._luma: Future[bytes] = helper.submit(_encode_plane, image.getchannel, 0, luma_table)
+        # 4:2:0, as libjpeg would subsample: each chroma sample the mean of a 2x2 square.
+        self._chroma_of: Callable[[int], Image.Image] = (
+            halved.getchannel if halved is not None else functools.partial(_halved_band, image)
+        )
+        self._cr_taken = threading.Lock()
+        self._cr_by_helper = b""
+        self._luma: Future[bytes] = helper.submit(self._luma_then_cr_if_free, luma_table)
 
     def result(self) -> bytes:
-        # 4:2:0, as libjpeg would subsample: each chroma sample the mean of a 2x2 square.
-        if self._halved is not None:
-            chroma = self._halved.getchannel
-        else:
-            chroma = functools.partial(_halved_band, self._image)
-        cb, cr = (_encode_plane(chroma, band, self._chroma_table) for band in (1, 2))
+        cb = self._encode_chroma(1)
+        cr = self._encode_chroma(2) if self._cr_taken.acquire(blocking=False) else None
+        luma = self._luma.result()
         try:
-            data = join_planes(self._luma.result(), cb, cr)
+            data = join_planes(luma, cb, cr if cr is not None else self._cr_by_helper)
         except ValueError:
             # Only a libjpeg or Pillow writing its JPEGs differently gets here: slower, not lost.
             _log.exception("could not join a JPEG's planes; encoding it whole")
@@ -108,6 +114,15 @@ class _PlanarJpeg:
         if len(data) <= self._output.max_bytes:
             return data
         return encode_jpeg(self._image, self._output)  # tries lower qualities, whole
+
+    def _luma_then_cr_if_free(self, luma_table: Sequence[int]) -> bytes:
+        luma = _encode_plane(self._image.getchannel, 0, luma_table)
+        if self._cr_taken.acquire(blocking=False):
+            self._cr_by_helper = self._encode_chroma(2)
+        return luma
+
+    def _encode_chroma(self, band: int) -> bytes:
+        return _encode_plane(self._chroma_of, band, self._chroma_table)
 
 
 @functools.cache

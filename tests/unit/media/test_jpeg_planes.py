@@ -4,16 +4,19 @@ for the luma, and readable by any decoder."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
 from PIL.JpegImagePlugin import JpegImageFile
 
+from store.media import jpeg
 from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput, quantization_tables, start_encode
 from store.media.jpeg_scans import join_planes
 from tests.unit.media.images import (
@@ -28,6 +31,8 @@ from tests.unit.media.images import (
 )
 
 QUALITY = DEFAULT_OUTPUT.quality
+P = ParamSpec("P")
+T = TypeVar("T")
 _SCAN_HEADER = re.compile(rb"\xff\xda\x00\x08\x01(.)", re.DOTALL)
 
 
@@ -150,6 +155,61 @@ def test_chroma_taken_from_a_halved_copy_gives_the_same_bytes(helper: ThreadPool
     with_halved = start_encode(image, DEFAULT_OUTPUT, helper, image.reduce(2)).result()
 
     assert with_halved == start_encode(image, DEFAULT_OUTPUT, helper).result()
+
+
+class InlineExecutor(Executor):
+    """Runs each task when it is submitted: the helper is always free first."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+class LateExecutor(Executor):
+    """Runs each task only when its result is asked for: the caller is always free first."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        return _LateFuture(functools.partial(fn, *args, **kwargs))
+
+
+class _LateFuture(Future[T]):
+    def __init__(self, run: Callable[[], T]) -> None:
+        super().__init__()
+        self._run = run
+
+    def result(self, timeout: float | None = None) -> T:
+        if not self.done():
+            self.set_result(self._run())
+        return super().result(timeout)
+
+
+@pytest.mark.parametrize(
+    ("executor", "bands_in_order"),
+    [
+        pytest.param(InlineExecutor, [0, 2, 1], id="helper-free-first-takes-cr"),
+        pytest.param(LateExecutor, [1, 2, 0], id="caller-free-first-takes-cr"),
+    ],
+)
+def test_cr_is_encoded_by_whoever_is_free_first_with_the_same_result(
+    executor: type[Executor],
+    bands_in_order: list[int],
+    helper: ThreadPoolExecutor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    image = textured(640, 480).convert("YCbCr")
+    expected = start_encode(image, DEFAULT_OUTPUT, helper).result()
+    bands: list[int] = []
+    encode_plane = jpeg._encode_plane
+
+    def spy(plane_of: Callable[[int], Image.Image], band: int, table: Sequence[int]) -> bytes:
+        bands.append(band)
+        return encode_plane(plane_of, band, table)
+
+    monkeypatch.setattr(jpeg, "_encode_plane", spy)
+
+    assert start_encode(image, DEFAULT_OUTPUT, executor()).result() == expected
+    assert bands == bands_in_order
 
 
 def test_encoding_is_deterministic(helper: ThreadPoolExecutor) -> None:
