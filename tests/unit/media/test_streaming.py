@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any, ParamSpec, TypeVar
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image, ImageChops, ImageFile
 
 from store.media import PhotoError, PhotoErrorCode, ProcessedPhoto, process_photo
 from store.media.jpeg_rows import JpegRows, stream_rows
@@ -80,14 +80,38 @@ def test_rows_reported_complete_are_final(size: tuple[int, int]) -> None:
     assert rows.canvas.tobytes() == expected.tobytes()
 
 
-def test_the_padding_byte_tells_decoded_pixels_from_new_ones() -> None:
+def test_new_pixels_are_all_zero_and_decoded_ones_are_not() -> None:
     # What complete_rows() relies on: a new canvas is zero-filled, decoded pixels are not.
     fresh = Image.new("YCbCr", (7, 5), None)
     decoded = drafted(photo_jpeg(640, 520))
     decoded.load()
 
-    assert set(fresh.tobytes("raw", "YCbCrX")[3::4]) == {0}
-    assert set(decoded.tobytes("raw", "YCbCrX")[3::4]) == {255}
+    assert set(fresh.tobytes()) == {0}
+    y, cb, cr = decoded.split()
+    brightest_band = ImageChops.lighter(ImageChops.lighter(y, cb), cr)
+    darkest, _ = brightest_band.getextrema()
+    assert isinstance(darkest, int)
+    assert darkest > 0  # no pixel has all three bands at zero
+
+
+def test_a_decoded_pixel_that_is_all_zero_only_delays_its_rows() -> None:
+    # Y = Cb = Cr = 0 down the right edge: no camera makes it, but a crafted file can.
+    image = textured(2001, 1333).convert("YCbCr")
+    image.paste((0, 0, 0), (1993, 0, 2001, 1333))
+    data = encode(image, "JPEG", quality=100)
+    expected = drafted(data)
+    expected.load()
+    assert expected.getpixel((expected.width - 1, 0)) == (0, 0, 0)
+    rows = stream_rows(drafted(data), data)
+    assert rows is not None
+
+    reported = []
+    for _ in rows:
+        reported.append(rows.complete_rows())
+
+    assert set(reported) == {0}  # never reported, so never read early
+    assert rows.complete_rows() == rows.canvas.height
+    assert rows.canvas.tobytes() == expected.tobytes()
 
 
 def test_a_truncated_jpeg_fails_while_streaming() -> None:
