@@ -42,6 +42,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.serving import keep_freed_memory
 from store.media.jpeg import (
     DEFAULT_OUTPUT,
     JpegOutput,
@@ -236,6 +237,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--photo", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    keep_freed_memory()  # as `soko run` and `soko web` do
     if args.child:
         child(args.child, args.photo)
         return

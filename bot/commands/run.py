@@ -16,7 +16,7 @@ from bot.container import Container
 from bot.routes import channel_routes
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
-from bot.serving import freeze_startup_objects
+from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
 from bot.telegram import build_telegram, run_telegram, telegram_configured, telegram_routes
 from bot.web import create_app
@@ -76,6 +76,7 @@ async def serve(container: Container, host: str, port: int) -> None:
     # Access logs stay off: URLs can carry tokens; our own logs say what matters.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False))
     freeze_startup_objects()
+    keep_freed_memory()
 
     async def web() -> None:
         try:

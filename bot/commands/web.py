@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from bot.container import Container
 from bot.routes import channel_routes
-from bot.serving import freeze_startup_objects
+from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
 from bot.telegram import build_telegram, telegram_webhook_mode, webhook_worker
 from bot.web import create_app
@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = web_app(container)
         freeze_startup_objects()
+        keep_freed_memory()
         with WalCheckpointer(container.engine):  # no request waits for a checkpoint (SQLite)
             # Access logs stay off: URLs can carry tokens; our own logs say what matters.
             uvicorn.run(app, host=args.host, port=args.port, access_log=False)
