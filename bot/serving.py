@@ -1,4 +1,5 @@
-"""Tuning shared by the long-running serving processes (`soko run`, `soko web`)."""
+"""Tuning shared by the long-running serving processes (`soko run`, `soko web`, and for
+`keep_freed_memory`, `soko scheduler`)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def keep_freed_memory() -> bool:
     the kernel and fault it in again. A 12 MP photo frees about 22 MB of pixel buffers when it
     is done, and unmapping them took 3.8 ms on the thread its sender waits on
     (bench/photos.py); now 0.02 ms. The price: the process holds on to its high-water mark of
-    freed memory (about 35 MB per photo processed at once; peaks are unchanged). False, and
-    nothing changed, where the C library has no mallopt (not glibc)."""
+    freed memory (about 30 MB more per photo processed at once; peaks are unchanged). False,
+    and nothing changed, where the C library has no mallopt (not glibc)."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):

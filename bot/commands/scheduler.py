@@ -15,6 +15,7 @@ from typing import Any
 from bot.container import Container
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
+from bot.serving import keep_freed_memory
 from bot.settings import load_settings
 from bot.telegram import build_telegram, telegram_configured
 from bot.whatsapp import build_whatsapp, whatsapp_configured
@@ -34,6 +35,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
+    keep_freed_memory()  # the inbox sweep handles photos too
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(container))
