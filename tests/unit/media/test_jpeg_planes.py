@@ -4,13 +4,11 @@ for the luma, and readable by any decoder."""
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -19,6 +17,7 @@ from PIL.JpegImagePlugin import JpegImageFile
 from store.media import jpeg
 from store.media.jpeg import DEFAULT_OUTPUT, JpegOutput, quantization_tables, start_encode
 from store.media.jpeg_scans import join_planes
+from tests.unit.media.executors import InlineExecutor, LateExecutor
 from tests.unit.media.images import (
     BLUE,
     GREEN,
@@ -31,8 +30,6 @@ from tests.unit.media.images import (
 )
 
 QUALITY = DEFAULT_OUTPUT.quality
-P = ParamSpec("P")
-T = TypeVar("T")
 _SCAN_HEADER = re.compile(rb"\xff\xda\x00\x08\x01(.)", re.DOTALL)
 
 
@@ -155,33 +152,6 @@ def test_chroma_taken_from_a_halved_copy_gives_the_same_bytes(helper: ThreadPool
     with_halved = start_encode(image, DEFAULT_OUTPUT, helper, image.reduce(2)).result()
 
     assert with_halved == start_encode(image, DEFAULT_OUTPUT, helper).result()
-
-
-class InlineExecutor(Executor):
-    """Runs each task when it is submitted: the helper is always free first."""
-
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        future: Future[T] = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
-
-
-class LateExecutor(Executor):
-    """Runs each task only when its result is asked for: the caller is always free first."""
-
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        return _LateFuture(functools.partial(fn, *args, **kwargs))
-
-
-class _LateFuture(Future[T]):
-    def __init__(self, run: Callable[[], T]) -> None:
-        super().__init__()
-        self._run = run
-
-    def result(self, timeout: float | None = None) -> T:
-        if not self.done():
-            self.set_result(self._run())
-        return super().result(timeout)
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import pytest
 from PIL import Image, ImageChops, ImageFile
@@ -18,6 +18,7 @@ from store.media.jpeg_rows import JpegRows, stream_rows
 from store.media.pipeline import LARGEST_SIDE, ORIENTATION_TURNS, fit_within
 from store.media.upright import UprightResize, upright_in_halves
 from store.media.upright import resize as resize_to
+from tests.unit.media.executors import InlineExecutor
 from tests.unit.media.images import (
     STORE_FOR_ORIENTATION,
     encode,
@@ -25,22 +26,6 @@ from tests.unit.media.images import (
     photo_jpeg,
     textured,
 )
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-class InlineExecutor(Executor):
-    """Runs each task at once, in the caller's thread: the test decides what is decoded when."""
-
-    def __init__(self) -> None:
-        self.tasks = 0
-
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        self.tasks += 1
-        future: Future[T] = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
 
 
 def drafted(data: bytes) -> Image.Image:
