@@ -216,7 +216,7 @@ def _decode_jpeg_in_ycbcr(
         for _ in rows:
             if large.wants_rows():
                 large.rows_ready(rows.complete_rows())
-    except Exception:  # as for load() above
+    except Exception:  # as for load() above, or a strip the helper failed to make
         large.abandon()
         return None
     return rows.canvas

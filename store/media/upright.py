@@ -91,6 +91,8 @@ class UprightResize:
     def rows_ready(self, rows: int) -> None:
         if not self.wants_rows():
             return
+        if self._pending is not None:
+            self._pending.result()  # done: raises what failed on the helper, or its strips are lost
         first = ready = self._handed_out
         while ready < len(self._strips) and self._source_rows_for(self._strips[ready]) <= rows:
             ready += 1

@@ -6,12 +6,12 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import pytest
-from PIL import Image, ImageChops, ImageFile
+from PIL import Image, ImageChops, ImageFile, ImageStat
 
 from store.media import PhotoError, PhotoErrorCode, ProcessedPhoto, process_photo
 from store.media.jpeg_rows import JpegRows, stream_rows
@@ -23,9 +23,13 @@ from tests.unit.media.images import (
     STORE_FOR_ORIENTATION,
     encode,
     exif_bytes,
+    open_rendition,
     photo_jpeg,
     textured,
 )
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def drafted(data: bytes) -> Image.Image:
@@ -210,6 +214,40 @@ def test_the_halved_result_is_the_result_halved(orientation: int) -> None:
     halved = resize.halved_result()
     assert halved is not None
     assert halved.tobytes() == resize_to(result, (result.width // 2, result.height // 2)).tobytes()
+
+
+class FailsFirstTask(InlineExecutor):
+    """A helper whose first task fails (out of memory, say), as a real executor reports it."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        if self.tasks == 0:
+            self.tasks += 1
+            failed: Future[T] = Future()
+            failed.set_exception(RuntimeError("the helper's task failed"))
+            return failed
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_strips_the_helper_failed_to_make_are_not_left_blank() -> None:
+    resize = UprightResize((1600, 1200), (), FailsFirstTask())
+    resize.start(textured(2000, 1500).convert("YCbCr"))
+    resize.rows_ready(500)  # the helper's first task, which fails
+
+    # Its strips are never made: the failure comes out before more work is handed out.
+    with pytest.raises(RuntimeError, match="helper's task failed"):
+        resize.rows_ready(1000)
+
+
+def test_a_photo_whose_streaming_helper_failed_is_made_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = photo_jpeg(2000, 1500)
+    expected = open_rendition(ok(process_photo(data)).sizes["large"])
+    monkeypatch.setattr("store.media.pipeline._HELPERS", FailsFirstTask())
+
+    large = open_rendition(ok(process_photo(data)).sizes["large"])
+
+    assert max(ImageStat.Stat(ImageChops.difference(large, expected)).mean) < 2
 
 
 @pytest.mark.parametrize(
