@@ -46,12 +46,50 @@ def planar(
 
 
 def decode_strictly(data: bytes) -> JpegImageFile:
-    """Decoded with every libjpeg warning (corrupt data, a premature end) an error."""
+    """Decoded whole, Pillow's warnings errors. libjpeg's own warnings (corrupt data, scans in
+    an order T.81 forbids) never reach Python: it decodes on, so pixels or
+    `assert_progression_follows_t81` must show those."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         image = JpegImageFile(io.BytesIO(data))
         image.load()
     return image
+
+
+def scan_script(data: bytes) -> list[tuple[tuple[int, ...], int, int, int, int]]:
+    """Each scan's component ids, Ss, Se, Ah and Al. An SOS marker cannot occur elsewhere:
+    coded data stuffs a zero after every 0xFF, and no table of ours holds 0xFF."""
+    scans = []
+    for marker in re.finditer(rb"\xff\xda", data):
+        count = data[marker.end() + 2]
+        header = data[marker.end() + 3 : marker.end() + 6 + 2 * count]
+        first, last, approximation = header[-3:]
+        components = tuple(header[: 2 * count : 2])
+        scans.append((components, first, last, approximation >> 4, approximation & 0x0F))
+    return scans
+
+
+def assert_progression_follows_t81(data: bytes) -> None:
+    """T.81 G.1.1.1: a DC scan codes the DC alone; an AC scan codes one component, after that
+    component's first DC scan; each coefficient is first coded with Ah 0, then refined one bit
+    at a time (Ah the Al before, Al = Ah - 1) down to Al 0. libjpeg decodes on with a warning
+    where other decoders may not."""
+    coded: dict[tuple[int, int], int] = {}  # (component, coefficient) -> its last scan's Al
+    for components, first, last, high, low in scan_script(data):
+        assert (first == 0) == (last == 0)
+        assert first <= last <= 63
+        if first > 0:
+            assert len(components) == 1
+            assert (components[0], 0) in coded
+        for component in components:
+            for k in range(first, last + 1):
+                if high == 0:
+                    assert (component, k) not in coded
+                else:
+                    assert coded.get((component, k)) == high
+                    assert low == high - 1
+                coded[component, k] = low
+    assert coded == {(component, k): 0 for component in (1, 2, 3) for k in range(64)}
 
 
 def decode_ycbcr(data: bytes) -> Image.Image:
@@ -119,10 +157,16 @@ def test_its_colours_match_a_colour_encode(helper: ThreadPoolExecutor) -> None:
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 2), (3, 5), (17, 9), (9, 17), (501, 333), (8, 1000)])
 def test_any_size_joins(helper: ThreadPoolExecutor, size: tuple[int, int]) -> None:
-    decoded = decode_strictly(planar(Image.new("RGB", size, GREEN), helper))
+    data = planar(Image.new("RGB", size, GREEN), helper)
+    decoded = decode_strictly(data)
 
+    assert_progression_follows_t81(data)
     assert decoded.size == size
     assert pixel_near(decoded, (size[0] - 1, size[1] - 1), GREEN)
+
+
+def test_the_t81_check_takes_libjpegs_own_colour_script() -> None:
+    assert_progression_follows_t81(colour_encode(textured(64, 48)))
 
 
 def test_the_first_three_scans_show_the_whole_picture_in_colour(
