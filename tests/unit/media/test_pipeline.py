@@ -25,7 +25,7 @@ from store.media import (
 from store.media.hashing import dhash, hamming_distance
 from store.media.jpeg import encode_jpeg
 from store.media.pipeline import fit_within
-from store.media.upright import upright_in_halves
+from store.media.upright import UprightResize, upright_in_halves
 from tests.unit.media.images import (
     BLUE,
     GREEN,
@@ -264,6 +264,37 @@ def test_every_rendition_of_a_converted_photo_has_the_converted_colours() -> Non
     assert photo.sizes["medium"][:2] == (800, 600)
     for rendition in photo.sizes.values():
         assert pixel_near(open_rendition(rendition), (10, 10), (0, 255, 0))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "progressive"),
+    [
+        pytest.param("JPEG", False, id="sequential-jpeg-streamed"),
+        pytest.param("JPEG", True, id="progressive-jpeg-whole"),
+        pytest.param("PNG", False, id="png-in-rgb"),
+    ],
+)
+def test_the_medium_halved_while_decoding_is_the_medium_resized_after(
+    fmt: str, progressive: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sideways, so the halved strips are turned too.
+    stored = textured(2000, 1500).transpose(*STORE_FOR_ORIENTATION[6])
+    data = encode(stored, fmt, exif=exif_bytes(6), progressive=progressive, compress_level=1)
+    halved: list[Image.Image | None] = []
+    halved_result = UprightResize.halved_result
+
+    def spy(resize: UprightResize) -> Image.Image | None:
+        halved.append(halved_result(resize))
+        return halved[-1]
+
+    monkeypatch.setattr(UprightResize, "halved_result", spy)
+    with_halving = ok(process_photo(data))
+    monkeypatch.setattr(UprightResize, "halved_result", lambda _: None)
+    without = ok(process_photo(data))
+
+    assert halved[0] is not None
+    assert without.sizes["medium"][:2] == (800, 600)
+    assert with_halving.sizes == without.sizes
 
 
 def test_a_profile_that_says_srgb_is_taken_at_its_word() -> None:
