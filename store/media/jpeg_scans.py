@@ -99,6 +99,8 @@ def _read_plane(jpeg: bytes) -> _Plane:
             raise ValueError(f"no marker at byte {position}")
         marker = jpeg[position + 1]
         (length,) = struct.unpack_from(">H", jpeg, position + 2)
+        if length < 2 or position + 2 + length > len(jpeg):
+            raise ValueError(f"a segment at byte {position} runs past the end")
         body = jpeg[position + 4 : position + 2 + length]
         position += 2 + length
         if marker == _SOF2:
@@ -124,6 +126,8 @@ def _read_plane(jpeg: bytes) -> _Plane:
 
 
 def _read_frame(body: bytes) -> tuple[int, int]:
+    if len(body) != 9:  # 6 bytes, then 3 for its one component
+        raise ValueError("not an 8-bit greyscale frame")
     precision, height, width, components = struct.unpack_from(">BHHB", body)
     if precision != 8 or components != 1 or body[7] != 0x11:
         raise ValueError("not an 8-bit greyscale frame")

@@ -317,6 +317,17 @@ def _truncated(image: Image.Image) -> bytes:
     return plane(image, 0, halve=False, table=0)[:-200]
 
 
+def _cut_in_frame_header(image: Image.Image) -> bytes:
+    data = plane(image, 0, halve=False, table=0)
+    return data[: data.index(b"\xff\xc2") + 8]
+
+
+def _short_frame_header(image: Image.Image) -> bytes:
+    data = plane(image, 0, halve=False, table=0)
+    frame = data.index(b"\xff\xc2")  # a 9-byte body said to be 5 bytes, 4 of them dropped
+    return data[: frame + 2] + b"\x00\x07" + data[frame + 4 : frame + 9] + data[frame + 13 :]
+
+
 @pytest.mark.parametrize(
     ("make_luma", "reason"),
     [
@@ -324,6 +335,8 @@ def _truncated(image: Image.Image) -> bytes:
         pytest.param(_colour, "not one quantisation table", id="colour"),
         pytest.param(lambda _: b"not a jpeg at all", "not a JPEG", id="not-a-jpeg"),
         pytest.param(_truncated, "runs to the end of the data", id="truncated"),
+        pytest.param(_cut_in_frame_header, "runs past the end", id="cut-in-frame-header"),
+        pytest.param(_short_frame_header, "not an 8-bit greyscale frame", id="short-frame"),
     ],
 )
 def test_anything_but_a_greyscale_progressive_jpeg_is_refused(
