@@ -100,8 +100,15 @@ class _PlanarJpeg:
         self._cr_taken = threading.Lock()
         self._cr_by_helper = b""
         self._luma: Future[bytes] = helper.submit(self._luma_then_cr_if_free, luma_table)
+        self._data: bytes | None = None
 
     def result(self) -> bytes:
+        """The JPEG, made by the first call; later calls give the same bytes, as `Future` does."""
+        if self._data is None:
+            self._data = self._finish()
+        return self._data
+
+    def _finish(self) -> bytes:
         cb = self._encode_chroma(1)
         cr = self._encode_chroma(2) if self._cr_taken.acquire(blocking=False) else None
         luma = self._luma.result()

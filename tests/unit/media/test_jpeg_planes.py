@@ -226,6 +226,13 @@ def test_cr_is_encoded_by_whoever_is_free_first_with_the_same_result(
     assert bands == bands_in_order
 
 
+def test_its_result_asked_again_is_the_same(caplog: pytest.LogCaptureFixture) -> None:
+    pending = start_encode(textured(64, 48).convert("YCbCr"), DEFAULT_OUTPUT, LateExecutor())
+
+    assert pending.result() == pending.result()
+    assert "encoding it whole" not in caplog.text
+
+
 def test_encoding_is_deterministic(helper: ThreadPoolExecutor) -> None:
     image = textured(400, 300)
 
