@@ -645,6 +645,26 @@ def test_a_photo_too_thin_to_halve_is_still_turned() -> None:
     assert turned.tobytes() == image.transpose(Image.Transpose.ROTATE_90).tobytes()
 
 
+@pytest.mark.timeout(60, method="thread")  # a helper task waiting on another would hang
+def test_photos_at_once_on_one_helper_thread_come_out_as_they_would_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each photo's tasks queue behind the others' on the shared pool (strips, the large's luma
+    # and maybe its Cr, the thumb), and who takes the Cr plane depends on the timing.
+    photos = [
+        photo_jpeg(2000, 1500),
+        encode(textured(2000, 1500), "JPEG", progressive=True, exif=exif_bytes(6)),
+        encode(textured(1600, 1200), "PNG", compress_level=1),
+    ]
+    alone = [ok(process_photo(data)) for data in photos]
+
+    with ThreadPoolExecutor(max_workers=1) as helper, ThreadPoolExecutor(6) as callers:
+        monkeypatch.setattr("store.media.pipeline._HELPERS", helper)
+        together = list(callers.map(lambda data: ok(process_photo(data)), photos * 2))
+
+    assert together == alone * 2
+
+
 def test_encoding_from_ycbcr_gives_an_ordinary_metadata_free_jpeg() -> None:
     image = quadrants(800, 600).convert("YCbCr")
 
