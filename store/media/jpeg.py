@@ -32,7 +32,8 @@ _log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class JpegOutput:
     quality: int = 82
-    # Progressive costs about 35 ms per photo over baseline on a slow CPU (bench/photos.py)
+    # Progressive costs about 20 ms per 12 MP photo over baseline (bench/photos.py: the
+    # "pipeline_baseline_jpeg" variant), even with the large encoded on two cores,
     # and lets a buyer on a slow connection see the whole picture early.
     progressive: bool = True
     # WhatsApp's image limit; Telegram's (10 MB) is looser.
