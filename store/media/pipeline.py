@@ -273,15 +273,14 @@ def _render(
     large_jpeg = start_encode(large, output, _HELPERS, halved)
 
     medium = halved if halved is not None else resize(large, targets[MEDIUM])
-    thumb = resize(medium, targets[THUMB])
-    thumb_jpeg = _HELPERS.submit(encode_jpeg, thumb, output)
+    thumb = _HELPERS.submit(_thumb, medium, targets[THUMB], output)
     medium_jpeg = encode_jpeg(medium, output)
-    phash = dhash(thumb)
     advice = advise(medium, size)
+    thumb_rendition, phash = thumb.result()
     sizes = {
         LARGE: Rendition(large.width, large.height, large_jpeg.result()),
         MEDIUM: Rendition(medium.width, medium.height, medium_jpeg),
-        THUMB: Rendition(thumb.width, thumb.height, thumb_jpeg.result()),
+        THUMB: thumb_rendition,
     }
     return ProcessedPhoto(
         width=size[0],
@@ -291,6 +290,12 @@ def _render(
         phash=phash,
         advice=advice,
     )
+
+
+def _thumb(medium: Image.Image, size: tuple[int, int], output: JpegOutput) -> tuple[Rendition, str]:
+    """The thumb rendition and the photo's dHash, which is taken from it."""
+    thumb = resize(medium, size)
+    return Rendition(thumb.width, thumb.height, encode_jpeg(thumb, output)), dhash(thumb)
 
 
 def _to_srgb(image: Image.Image, icc: object) -> Image.Image:
