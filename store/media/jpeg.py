@@ -99,7 +99,7 @@ class _PlanarJpeg:
             halved.getchannel if halved is not None else functools.partial(_halved_band, image)
         )
         self._cr_taken = threading.Lock()
-        self._cr_by_helper = b""
+        self._cr = b""  # written by whichever thread took it, before `_luma` is done
         self._luma: Future[bytes] = helper.submit(self._luma_then_cr_if_free, luma_table)
         self._data: bytes | None = None
 
@@ -111,23 +111,26 @@ class _PlanarJpeg:
 
     def _finish(self) -> bytes:
         cb = self._encode_chroma(1)
-        cr = self._encode_chroma(2) if self._cr_taken.acquire(blocking=False) else None
+        self._take_cr_if_free()
         luma = self._luma.result()
         try:
-            data = join_planes(luma, cb, cr if cr is not None else self._cr_by_helper)
+            data = join_planes(luma, cb, self._cr)
         except ValueError:
             # Only a libjpeg or Pillow writing its JPEGs differently gets here: slower, not lost.
             _log.exception("could not join a JPEG's planes; encoding it whole")
-            return encode_jpeg(self._image, self._output)
-        if len(data) <= self._output.max_bytes:
-            return data
-        return encode_jpeg(self._image, self._output)  # tries lower qualities, whole
+        else:
+            if len(data) <= self._output.max_bytes:
+                return data
+        return encode_jpeg(self._image, self._output)  # whole, at lower qualities if need be
 
     def _luma_then_cr_if_free(self, luma_table: Sequence[int]) -> bytes:
         luma = _encode_plane(self._image.getchannel, 0, luma_table)
-        if self._cr_taken.acquire(blocking=False):
-            self._cr_by_helper = self._encode_chroma(2)
+        self._take_cr_if_free()
         return luma
+
+    def _take_cr_if_free(self) -> None:
+        if self._cr_taken.acquire(blocking=False):
+            self._cr = self._encode_chroma(2)
 
     def _encode_chroma(self, band: int) -> bytes:
         return _encode_plane(self._chroma_of, band, self._chroma_table)

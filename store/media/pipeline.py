@@ -116,7 +116,8 @@ def process_photo(
     if refused is not None:
         return refused
     upright = image.size if orientation < 5 else (image.height, image.width)
-    targets = _targets(upright)
+    # Every target comes from the original size, so rounding does not compound down the chain.
+    targets = {name: fit_within(upright, long_side) for name, long_side in SIZES}
     large_target = targets[LARGE]
     # Pillow lets go of the GIL while it decodes, resizes, turns and encodes into a file
     # descriptor, so a photo uses two cores: the helper pool resizes and turns the large
@@ -126,14 +127,14 @@ def process_photo(
         large_target if orientation < 5 else large_target[::-1],  # the stored axes
         ORIENTATION_TURNS.get(orientation, ()),
         _HELPERS,
-        halved=targets[MEDIUM] == (large_target[0] // 2, large_target[1] // 2),
+        halved=(targets[MEDIUM][0] * 2, targets[MEDIUM][1] * 2) == large_target,
     )
     decoded = _decode(data, image, large)
     if isinstance(decoded, PhotoError):
         return decoded
     icc = image.info.get("icc_profile")
 
-    return _render(large.finish(decoded), large.halved_result(), icc, upright, output)
+    return _render(large.finish(decoded), large.halved_result(), icc, upright, targets, output)
 
 
 def _open(data: bytes) -> tuple[Image.Image, int] | PhotoError:
@@ -248,22 +249,17 @@ def fit_within(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _targets(size: tuple[int, int]) -> dict[str, tuple[int, int]]:
-    # Every target comes from the original size, so rounding does not compound down the chain.
-    return {name: fit_within(size, long_side) for name, long_side in SIZES}
-
-
 def _render(
     upright_large: Image.Image,
     halved: Image.Image | None,
     icc: object,
     size: tuple[int, int],
+    targets: Mapping[str, tuple[int, int]],
     output: JpegOutput,
 ) -> ProcessedPhoto:
     """Encode the renditions, `upright_large` and those made from it (`halved`, if given, is
     the medium already made). The large is most of the work: it starts first, on two cores
     when it can (`start_encode`), and this thread joins in once the rest are done."""
-    targets = _targets(size)
     large = _to_srgb(upright_large, icc)
     # Nothing from the input travels on: Pillow's JPEG writer would copy a COM comment.
     large.info.clear()
