@@ -4,6 +4,10 @@ Pillow releases the GIL while it encodes only when it writes to a real file desc
 (`encode_to_file`); into a `BytesIO` it holds the GIL for the whole encode. So renditions are
 encoded into an anonymous in-memory file, which lets the pipeline encode the large rendition
 on two cores while it prepares the smaller ones (`start_encode`).
+
+Progressive renditions are encoded a plane at a time by `_plane_encoder` (C, libjpeg), with a
+scan script of our own (`SCANS`), when that extension was built; Pillow's writer, which always
+uses libjpeg's default script, encodes them otherwise, and whenever the planes cannot be joined.
 """
 
 from __future__ import annotations
@@ -25,8 +29,20 @@ from PIL.JpegImagePlugin import JpegImageFile
 
 from store.media.jpeg_scans import join_planes
 
+try:
+    from store.media import _plane_encoder
+except ImportError:  # built without a C compiler or libjpeg's headers: Pillow encodes alone
+    _plane_encoder = None  # type: ignore[assignment]
+
 _FALLBACK_QUALITIES: Final = (72, 62, 50, 40, 30)
 _log = logging.getLogger(__name__)
+
+# The scans of each plane: its DC coefficients, then every AC coefficient but for its lowest
+# bit, then those bits. libjpeg's default script (Pillow's) codes the luma's AC coefficients in
+# four scans, two of them refinements; this costs half as much to encode (16 against 31 ms for
+# the bench photo's large luma) and the files come out 0.6 % smaller. After the first scan of
+# every plane a browser shows the whole picture, blurred; after the second, nearly all of it.
+SCANS: Final = ((0, 0, 0, 0), (1, 63, 0, 1), (1, 63, 1, 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +59,48 @@ class JpegOutput:
 DEFAULT_OUTPUT: Final = JpegOutput()
 
 
-def encode_jpeg(image: Image.Image, output: JpegOutput = DEFAULT_OUTPUT) -> bytes:
+def encode_jpeg(
+    image: Image.Image, output: JpegOutput = DEFAULT_OUTPUT, *, in_planes: bool = True
+) -> bytes:
     """A JPEG without any metadata, at the best quality that fits `output.max_bytes`.
 
     `image` is RGB, L or YCbCr (JPEG's own colour space: encoding it skips a conversion).
+    `in_planes=False` leaves a progressive JPEG to Pillow's writer alone.
     """
     qualities = [output.quality, *(q for q in _FALLBACK_QUALITIES if q < output.quality)]
     data = b""
     for quality in qualities:
-        data = _save(image, quality=quality, optimize=True, progressive=output.progressive)
+        data = _encode_at(image, quality, output.progressive, in_planes)
         if len(data) <= output.max_bytes:
             break
     return data
+
+
+def _encode_at(image: Image.Image, quality: int, progressive: bool, in_planes: bool) -> bytes:
+    if progressive and in_planes and _plane_encoder is not None and image.mode in _PLANAR_MODES:
+        try:
+            return _encode_in_planes(image, quality)
+        except ValueError:
+            # Only a libjpeg or Pillow writing its JPEGs differently gets here: slower, not lost.
+            _log.exception("could not encode a JPEG a plane at a time; encoding it whole")
+    return _save(image, quality=quality, optimize=True, progressive=progressive)
+
+
+_PLANAR_MODES: Final = frozenset({"L", "RGB", "YCbCr"})
+
+
+def _encode_in_planes(image: Image.Image, quality: int) -> bytes:
+    """`image` as a progressive JPEG with our scan script, its planes encoded one by one here."""
+    luma_table, chroma_table = quantization_tables(quality)
+    if image.mode == "L":
+        return _encode_plane(image.getchannel, 0, luma_table)
+    ycbcr = image if image.mode == "YCbCr" else image.convert("YCbCr")
+    chroma_of = functools.partial(_halved_band, ycbcr)
+    return join_planes(
+        _encode_plane(ycbcr.getchannel, 0, luma_table),
+        _encode_plane(chroma_of, 1, chroma_table),
+        _encode_plane(chroma_of, 2, chroma_table),
+    )
 
 
 class PendingJpeg(Protocol):
@@ -118,10 +164,10 @@ class _PlanarJpeg:
         except ValueError:
             # Only a libjpeg or Pillow writing its JPEGs differently gets here: slower, not lost.
             _log.exception("could not join a JPEG's planes; encoding it whole")
-        else:
-            if len(data) <= self._output.max_bytes:
-                return data
-        return encode_jpeg(self._image, self._output)  # whole, at lower qualities if need be
+            return encode_jpeg(self._image, self._output, in_planes=False)
+        if len(data) <= self._output.max_bytes:
+            return data
+        return encode_jpeg(self._image, self._output)  # at lower qualities
 
     def _luma_then_cr_if_free(self, luma_table: Sequence[int]) -> bytes:
         luma = _encode_plane(self._image.getchannel, 0, luma_table)
@@ -148,9 +194,12 @@ def quantization_tables(quality: int) -> tuple[tuple[int, ...], tuple[int, ...]]
 
 def _encode_plane(plane_of: Callable[[int], Image.Image], band: int, table: Sequence[int]) -> bytes:
     """A greyscale progressive JPEG of band `band`, quantised with `table` as it is (Pillow
-    passes a table unscaled when no `quality` is given). The plane is taken on the thread that
-    encodes it."""
-    return _save(plane_of(band), qtables=[list(table)], progressive=True)
+    passes a table unscaled when no `quality` is given), with our `SCANS` when the extension
+    is built. The plane is taken on the thread that encodes it."""
+    plane = plane_of(band)
+    if _plane_encoder is None:
+        return _save(plane, qtables=[list(table)], progressive=True)
+    return _plane_encoder.encode(plane.tobytes(), plane.width, plane.height, table, SCANS)
 
 
 def _halved_band(image: Image.Image, band: int) -> Image.Image:

@@ -1,5 +1,5 @@
-"""Chromium reads the pipeline's large rendition, which is joined from per-plane scans
-(`store/media/jpeg_scans.py`): upright, in colour, at full size, as a buyer sees it."""
+"""Chromium reads the pipeline's renditions, each joined from per-plane scans
+(`store/media/jpeg_scans.py`): upright, in colour, at full size, as a buyer sees them."""
 
 from __future__ import annotations
 
@@ -30,24 +30,42 @@ _READ_PIXELS = """(img, points) => {
 }"""
 
 
-def test_chromium_shows_the_large_rendition_upright_and_in_colour(page: Page) -> None:
+def test_chromium_shows_every_rendition_upright_and_in_colour(page: Page) -> None:
     upright = quadrants(2400, 3200)
     stored = upright.transpose(*STORE_FOR_ORIENTATION[6])  # a phone held upright
     photo = process_photo(encode(stored, "JPEG", quality=92, exif=exif_bytes(6)))
     assert isinstance(photo, ProcessedPhoto)
-    large = photo.sizes["large"]
-    assert large.jpeg.count(b"\xff\xda") > 10  # one scan per plane and band: the joined kind
+    assert [photo.sizes[name][:2] for name in ("large", "medium", "thumb")] == [
+        (1200, 1600),
+        (600, 800),
+        (240, 320),
+    ]
+    for name, rendition in photo.sizes.items():
+        # The joined kind: several scans, each coding one plane (a colour encode of Pillow's
+        # starts with one scan of all three).
+        scans = rendition.jpeg.count(b"\xff\xda")
+        assert scans == rendition.jpeg.count(b"\xff\xda\x00\x08\x01") >= 9, name
 
-    source = "data:image/jpeg;base64," + base64.b64encode(large.jpeg).decode()
-    page.set_content(f'<img id="large" src="{source}">')
-    image = page.locator("#large")
-    page.wait_for_function(
-        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
-    )
+        source = "data:image/jpeg;base64," + base64.b64encode(rendition.jpeg).decode()
+        page.set_content(f'<img id="photo" src="{source}">')
+        image = page.locator("#photo")
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
 
-    size = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
-    assert size == [large.width, large.height] == [1200, 1600]
-    points = [(150, 200), (1050, 200), (150, 1400), (1050, 1400)]
-    pixels = image.evaluate(_READ_PIXELS, points)
-    for pixel, colour in zip(pixels, (RED, GREEN, BLUE, YELLOW), strict=True):
-        assert all(abs(a - b) <= 24 for a, b in zip(pixel, colour, strict=True)), (pixel, colour)
+        size = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        assert size == [rendition.width, rendition.height], name
+        quarter_x, quarter_y = rendition.width // 8, rendition.height // 8
+        points = [
+            (quarter_x, quarter_y),
+            (rendition.width - quarter_x, quarter_y),
+            (quarter_x, rendition.height - quarter_y),
+            (rendition.width - quarter_x, rendition.height - quarter_y),
+        ]
+        pixels = image.evaluate(_READ_PIXELS, points)
+        for pixel, colour in zip(pixels, (RED, GREEN, BLUE, YELLOW), strict=True):
+            assert all(abs(a - b) <= 24 for a, b in zip(pixel, colour, strict=True)), (
+                name,
+                pixel,
+                colour,
+            )

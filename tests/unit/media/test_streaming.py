@@ -13,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 import pytest
 from PIL import Image, ImageChops, ImageFile, ImageStat
 
-from store.media import PhotoError, PhotoErrorCode, ProcessedPhoto, process_photo
+from store.media import PhotoError, PhotoErrorCode, process_photo
 from store.media.jpeg_rows import JpegRows, stream_rows
 from store.media.pipeline import LARGEST_SIDE, ORIENTATION_TURNS, fit_within
 from store.media.upright import UprightResize, upright_in_halves
@@ -23,6 +23,7 @@ from tests.unit.media.images import (
     STORE_FOR_ORIENTATION,
     encode,
     exif_bytes,
+    ok,
     open_rendition,
     photo_jpeg,
     textured,
@@ -37,11 +38,6 @@ def drafted(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.draft("YCbCr", fit_within(image.size, LARGEST_SIDE))
     return image
-
-
-def ok(result: ProcessedPhoto | PhotoError) -> ProcessedPhoto:
-    assert isinstance(result, ProcessedPhoto), result
-    return result
 
 
 # --- which rows are decoded ----------------------------------------------------------------
