@@ -81,7 +81,8 @@ def _encode_at(image: Image.Image, quality: int, progressive: bool, in_planes: b
         try:
             return _encode_in_planes(image, quality)
         except ValueError:
-            # Only a libjpeg or Pillow writing its JPEGs differently gets here: slower, not lost.
+            # Only a libjpeg that refuses our script, or writes its JPEGs differently, gets
+            # here: slower, not lost.
             _log.exception("could not encode a JPEG a plane at a time; encoding it whole")
     return _save(image, quality=quality, optimize=True, progressive=progressive)
 
@@ -116,7 +117,7 @@ def start_encode(
     luma on `helper` straight away, the chroma planes on this thread within `result()` (or one
     of them on `helper`, if it is free first), and their scans joined (`jpeg_scans`). The luma
     is two thirds of the work, so this thread can make the smaller renditions before calling
-    `result()` and still not wait long. Any other image is encoded whole on `helper`.
+    `result()` and still not wait long. Any other image is encoded on `helper`, by `encode_jpeg`.
 
     `halved`, if at hand, is `image` halved each way by 2x2 means: its chroma bands are then
     the chroma planes as they are.

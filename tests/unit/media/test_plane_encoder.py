@@ -213,3 +213,19 @@ def test_without_the_extension_pillow_encodes_every_rendition(
     assert first_scan_codes_every_plane(medium.jpeg)
     assert first_scan_codes_every_plane(thumb.jpeg)
     assert Image.open(io.BytesIO(large.jpeg)).size == (1200, 1600)
+
+
+def test_planes_that_cannot_be_joined_are_left_to_pillows_writer(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What a libjpeg that wrote its JPEGs differently would cause.
+    def refuse(*_: bytes) -> bytes:
+        raise ValueError("unexpected marker 0xdd")
+
+    monkeypatch.setattr(jpeg, "join_planes", refuse)
+
+    data = encode_jpeg(textured(320, 240))
+
+    assert decode_strictly(data).size == (320, 240)
+    assert first_scan_codes_every_plane(data)
+    assert "encoding it whole" in caplog.text
