@@ -36,6 +36,10 @@ except ImportError:  # built without a C compiler or libjpeg's headers: Pillow e
 
 _FALLBACK_QUALITIES: Final = (72, 62, 50, 40, 30)
 _log = logging.getLogger(__name__)
+# Only a libjpeg that refuses our scan script, or writes its JPEGs other than `join_planes`
+# knows, fails a plane at a time (ValueError); Pillow's writer then encodes the image whole:
+# slower, never lost.
+_ENCODING_WHOLE: Final = "could not encode a JPEG a plane at a time; encoding it whole"
 
 # The scans of each plane: its DC coefficients, then every AC coefficient but for its lowest
 # bit, then those bits. libjpeg's default script (Pillow's) codes the luma's AC coefficients in
@@ -82,9 +86,7 @@ def _encode_at(image: Image.Image, quality: int, progressive: bool, in_planes: b
         try:
             return _encode_in_planes(image, quality)
         except ValueError:
-            # Only a libjpeg that refuses our script, or writes its JPEGs differently, gets
-            # here: slower, not lost.
-            _log.exception("could not encode a JPEG a plane at a time; encoding it whole")
+            _log.exception(_ENCODING_WHOLE)
     return _save(image, quality=quality, optimize=True, progressive=progressive)
 
 
@@ -158,14 +160,12 @@ class _PlanarJpeg:
         return self._data
 
     def _finish(self) -> bytes:
-        cb = self._encode_chroma(1)
-        self._take_cr_if_free()
-        luma = self._luma.result()
         try:
-            data = join_planes(luma, cb, self._cr)
+            cb = self._encode_chroma(1)
+            self._take_cr_if_free()
+            data = join_planes(self._luma.result(), cb, self._cr)
         except ValueError:
-            # Only a libjpeg or Pillow writing its JPEGs differently gets here: slower, not lost.
-            _log.exception("could not join a JPEG's planes; encoding it whole")
+            _log.exception(_ENCODING_WHOLE)
             return encode_jpeg(self._image, self._output, in_planes=False)
         if len(data) <= self._output.max_bytes:
             return data

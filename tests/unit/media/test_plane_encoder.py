@@ -7,13 +7,20 @@ import io
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
 
 from store.media import jpeg, process_photo
-from store.media.jpeg import DEFAULT_OUTPUT, SCANS, encode_jpeg, quantization_tables
+from store.media.jpeg import (
+    DEFAULT_OUTPUT,
+    SCANS,
+    encode_jpeg,
+    quantization_tables,
+    start_encode,
+)
 from tests.unit.media.images import encode, exif_bytes, ok, photo_jpeg, textured
 from tests.unit.media.jpeg_checks import (
     assert_progression_follows_t81,
@@ -229,3 +236,27 @@ def test_planes_that_cannot_be_joined_are_left_to_pillows_writer(
     assert decode_strictly(data).size == (320, 240)
     assert first_scan_codes_every_plane(data)
     assert "encoding it whole" in caplog.text
+
+
+@pytest.mark.parametrize("mode", ["YCbCr", "RGB"])
+def test_a_plane_libjpeg_refuses_leaves_the_image_to_pillows_writer(
+    mode: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # YCbCr goes through start_encode's two threads, RGB through encode_jpeg on the helper.
+    def refuse(*_: object) -> bytes:
+        raise ValueError("Invalid progressive parameters Ss=1 Se=63 Ah=0 Al=1")
+
+    monkeypatch.setattr(jpeg, "_plane_encoder", _Refusing(refuse))
+    image = textured(320, 240).convert(mode)
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        data = start_encode(image, DEFAULT_OUTPUT, helper).result()
+
+    assert decode_strictly(data).size == (320, 240)
+    assert first_scan_codes_every_plane(data)
+    assert "encoding it whole" in caplog.text
+
+
+class _Refusing:
+    def __init__(self, encode: Callable[..., bytes]) -> None:
+        self.encode = encode
