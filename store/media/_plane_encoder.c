@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 #define MAX_SCANS 64
 #define ROWS_PER_CALL 16
@@ -87,10 +88,38 @@ static int read_scans(PyObject *sequence, jpeg_scan_info scans[MAX_SCANS], int *
     return 1;
 }
 
+/* Where libjpeg writes: one buffer of ours, grown by realloc, so that whatever happens the
+ * caller holds the one pointer to free. (jpeg_mem_dest's buffer can be freed and replaced
+ * inside libjpeg, out of reach of an error path.) */
+typedef struct {
+    struct jpeg_destination_mgr manager; /* first: libjpeg sees only this part */
+    unsigned char *buffer;
+    size_t size;
+} GrowingBuffer;
+
+static void start_writing(j_compress_ptr cinfo) {
+    GrowingBuffer *out = (GrowingBuffer *)cinfo->dest;
+    out->manager.next_output_byte = out->buffer;
+    out->manager.free_in_buffer = out->size;
+}
+
+static boolean grow(j_compress_ptr cinfo) { /* called when the buffer is full */
+    GrowingBuffer *out = (GrowingBuffer *)cinfo->dest;
+    unsigned char *bigger = realloc(out->buffer, out->size * 2);
+    if (bigger == NULL) ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 0);
+    out->manager.next_output_byte = bigger + out->size;
+    out->manager.free_in_buffer = out->size;
+    out->buffer = bigger;
+    out->size *= 2;
+    return TRUE;
+}
+
+static void stop_writing(j_compress_ptr cinfo) { (void)cinfo; }
+
 /* The whole encode, without the GIL. Returns 0 with trap->message set if libjpeg failed. */
 static int compress(const unsigned char *pixels, JDIMENSION width, JDIMENSION height,
                     const unsigned int table[DCTSIZE2], jpeg_scan_info *scans, int scan_count,
-                    ErrorTrap *trap, unsigned char **output, unsigned long *output_size) {
+                    ErrorTrap *trap, GrowingBuffer *out) {
     struct jpeg_compress_struct cinfo;
     cinfo.err = jpeg_std_error(&trap->manager);
     trap->manager.error_exit = escape_on_error;
@@ -100,7 +129,10 @@ static int compress(const unsigned char *pixels, JDIMENSION width, JDIMENSION he
         return 0;
     }
     jpeg_create_compress(&cinfo);
-    jpeg_mem_dest(&cinfo, output, output_size);
+    out->manager.init_destination = start_writing;
+    out->manager.empty_output_buffer = grow;
+    out->manager.term_destination = stop_writing;
+    cinfo.dest = &out->manager;
     cinfo.image_width = width;
     cinfo.image_height = height;
     cinfo.input_components = 1;
@@ -141,18 +173,24 @@ static PyObject *encode(PyObject *module, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "pixels must be width * height bytes, each side 1 to 65500");
     } else if (read_table(table_arg, table) && read_scans(scans_arg, scans, &scan_count)) {
         ErrorTrap trap;
-        unsigned char *output = NULL;
-        unsigned long output_size = 0;
-        int done;
-        Py_BEGIN_ALLOW_THREADS
-        done = compress(pixels.buf, (JDIMENSION)width, (JDIMENSION)height, table, scans,
-                        scan_count, &trap, &output, &output_size);
-        Py_END_ALLOW_THREADS
-        if (done)
-            result = PyBytes_FromStringAndSize((const char *)output, (Py_ssize_t)output_size);
-        else
-            PyErr_SetString(PyExc_ValueError, trap.message);
-        free(output); /* jpeg_mem_dest's buffer: malloc'd by libjpeg, left to the caller */
+        /* A quarter of a byte a pixel holds most photos' planes at once; it doubles if not. */
+        GrowingBuffer out = {.size = (size_t)pixels.len / 4 + 4096};
+        out.buffer = malloc(out.size);
+        if (out.buffer == NULL) {
+            PyErr_NoMemory();
+        } else {
+            int done;
+            Py_BEGIN_ALLOW_THREADS
+            done = compress(pixels.buf, (JDIMENSION)width, (JDIMENSION)height, table, scans,
+                            scan_count, &trap, &out);
+            Py_END_ALLOW_THREADS
+            if (done)
+                result = PyBytes_FromStringAndSize(
+                    (const char *)out.buffer, (Py_ssize_t)(out.size - out.manager.free_in_buffer));
+            else
+                PyErr_SetString(PyExc_ValueError, trap.message);
+            free(out.buffer);
+        }
     }
     PyBuffer_Release(&pixels);
     return result;
@@ -165,8 +203,11 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module_definition = {
-    PyModuleDef_HEAD_INIT, "_plane_encoder",
-    "Greyscale progressive JPEG with a chosen scan script (libjpeg).", -1, methods,
+    .m_base = PyModuleDef_HEAD_INIT,
+    .m_name = "_plane_encoder",
+    .m_doc = "Greyscale progressive JPEG with a chosen scan script (libjpeg).",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC PyInit__plane_encoder(void) {

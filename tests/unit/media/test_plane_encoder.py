@@ -101,6 +101,16 @@ def test_our_script_makes_files_no_larger_than_libjpegs() -> None:
     assert len(native(image)) <= len(native(image, LIBJPEG_GREY_SCRIPT)) * 1.01
 
 
+def test_a_plane_larger_than_its_first_buffer_encodes_whole() -> None:
+    # Noise does not compress: the output outgrows the quarter byte a pixel first set aside.
+    noise = Image.effect_noise((800, 600), 80)
+
+    data = native(noise)
+
+    assert len(data) > 800 * 600 // 4 + 4096
+    assert decode_strictly(data).tobytes() == decode_strictly(pillows(noise)).tobytes()
+
+
 @pytest.mark.parametrize("size", [(1, 1), (7, 3), (8, 1000), (1000, 8), (333, 501)])
 def test_any_size_encodes(size: tuple[int, int]) -> None:
     image = Image.new("L", size, 140)
