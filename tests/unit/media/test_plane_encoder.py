@@ -17,6 +17,7 @@ from store.media import jpeg, process_photo
 from store.media.jpeg import (
     DEFAULT_OUTPUT,
     SCANS,
+    JpegOutput,
     encode_jpeg,
     quantization_tables,
     start_encode,
@@ -209,6 +210,15 @@ def test_encode_jpeg_codes_any_mode_in_planes(mode: str) -> None:
     assert decoded.mode == ("L" if mode == "L" else "RGB")
     assert not first_scan_codes_every_plane(data)
     assert len(scan_script(data)) == len(SCANS) * (1 if mode == "L" else 3)
+
+
+@pytest.mark.parametrize("quality", [DEFAULT_OUTPUT.quality, 50])
+def test_encode_jpeg_quantises_its_planes_as_a_colour_encode_would(quality: int) -> None:
+    # The medium and the thumb come this way, not through start_encode.
+    data = encode_jpeg(textured(320, 240), JpegOutput(quality=quality))
+
+    luma, chroma = quantization_tables(quality)
+    assert decode_strictly(data).quantization == {0: list(luma), 1: list(chroma)}
 
 
 def test_it_can_be_left_to_pillows_writer() -> None:
