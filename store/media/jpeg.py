@@ -73,21 +73,25 @@ def encode_jpeg(
     `in_planes=False` leaves a progressive JPEG to Pillow's writer alone.
     """
     qualities = [output.quality, *(q for q in _FALLBACK_QUALITIES if q < output.quality)]
+    in_planes = (
+        in_planes
+        and output.progressive
+        and _plane_encoder is not None
+        and image.mode in _PLANAR_MODES
+    )
     data = b""
     for quality in qualities:
-        data = _encode_at(image, quality, output.progressive, in_planes)
+        if in_planes:
+            try:
+                data = _encode_in_planes(image, quality)
+            except ValueError:
+                _log.exception(_ENCODING_WHOLE)
+                in_planes = False  # refused at one quality, it would be at the next
+        if not in_planes:
+            data = _save(image, quality=quality, optimize=True, progressive=output.progressive)
         if len(data) <= output.max_bytes:
             break
     return data
-
-
-def _encode_at(image: Image.Image, quality: int, progressive: bool, in_planes: bool) -> bytes:
-    if progressive and in_planes and _plane_encoder is not None and image.mode in _PLANAR_MODES:
-        try:
-            return _encode_in_planes(image, quality)
-        except ValueError:
-            _log.exception(_ENCODING_WHOLE)
-    return _save(image, quality=quality, optimize=True, progressive=progressive)
 
 
 _PLANAR_MODES: Final = frozenset({"L", "RGB", "YCbCr"})

@@ -258,23 +258,33 @@ def test_planes_that_cannot_be_joined_are_left_to_pillows_writer(
     assert "encoding it whole" in caplog.text
 
 
+@pytest.mark.parametrize("fits_at_first", [True, False], ids=["fits", "too-large-at-first"])
 @pytest.mark.parametrize("mode", ["YCbCr", "RGB"])
-def test_a_plane_libjpeg_refuses_leaves_the_image_to_pillows_writer(
-    mode: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_a_plane_libjpeg_refuses_leaves_the_image_to_pillows_writer_logged_once(
+    mode: str,
+    fits_at_first: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # YCbCr goes through start_encode's two threads, RGB through encode_jpeg on the helper.
+    # YCbCr goes through start_encode's two threads, RGB through encode_jpeg on the helper. A
+    # refused plane would be refused again at a lower quality: it is not tried again.
     def refuse(*_: object) -> bytes:
         raise ValueError("Invalid progressive parameters Ss=1 Se=63 Ah=0 Al=1")
 
-    monkeypatch.setattr(jpeg, "_plane_encoder", _Refusing(refuse))
     image = textured(320, 240).convert(mode)
+    whole = encode_jpeg(image, in_planes=False)
+    output = DEFAULT_OUTPUT if fits_at_first else JpegOutput(max_bytes=len(whole) - 1)
+    monkeypatch.setattr(jpeg, "_plane_encoder", _Refusing(refuse))
 
     with ThreadPoolExecutor(max_workers=1) as helper:
-        data = start_encode(image, DEFAULT_OUTPUT, helper).result()
+        data = start_encode(image, output, helper).result()
 
     assert decode_strictly(data).size == (320, 240)
     assert first_scan_codes_every_plane(data)
-    assert "encoding it whole" in caplog.text
+    assert len(data) <= output.max_bytes
+    assert [record.getMessage() for record in caplog.records] == [
+        "could not encode a JPEG a plane at a time; encoding it whole"
+    ]
 
 
 class _Refusing:
