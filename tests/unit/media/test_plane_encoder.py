@@ -78,6 +78,14 @@ def test_a_plane_is_a_progressive_greyscale_jpeg_with_our_scans() -> None:
     assert_progression_follows_t81(data, planes=(1,))
 
 
+def test_a_plane_ends_with_its_end_of_image_marker() -> None:
+    # The buffer libjpeg writes into is larger than the JPEG: past its end is whatever the
+    # memory held before. (Coded data stuffs a zero after every 0xFF: no marker there.)
+    data = native(grey())
+
+    assert data.index(b"\xff\xd9") == len(data) - 2
+
+
 def test_it_codes_the_same_pixels_as_pillows_writer() -> None:
     # Same table, same DCT: only the order the coefficients are sent in differs.
     image = grey()
@@ -109,6 +117,7 @@ def test_a_plane_larger_than_its_first_buffer_encodes_whole() -> None:
     data = native(noise)
 
     assert len(data) > 800 * 600 // 4 + 4096
+    assert data.index(b"\xff\xd9") == len(data) - 2
     assert decode_strictly(data).tobytes() == decode_strictly(pillows(noise)).tobytes()
 
 
