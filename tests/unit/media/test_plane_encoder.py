@@ -167,32 +167,34 @@ def test_what_libjpeg_or_the_binding_refuses_is_a_value_error_and_nothing_is_pri
 
 def test_it_lets_other_threads_run_while_it_encodes() -> None:
     # Holding the GIL, it would stop every other thread for the whole encode: the pipeline
-    # encodes the large's luma on one core while this thread encodes the rest. With a switch
-    # interval far longer than the encode, the interpreter never takes the GIL from a thread:
-    # this one runs during the encode only if the encoder lets go of it.
-    image = textured(2000, 2000).convert("L")
-    pixels = image.tobytes()
-    started, finished = threading.Event(), threading.Event()
+    # encodes the large's luma on one core while this thread encodes the rest. The switch
+    # interval is made far longer than the test, so the interpreter never takes the GIL from
+    # the encoding thread, which runs nothing else that blocks: this thread runs before that
+    # one has finished only if the encoder lets go of the GIL. That thread encodes again until
+    # this one has run, so a busy machine keeping this thread off the CPU for one encode, or
+    # for several, does not fail the test: no timing decides it.
+    pixels = grey(1000, 1000).tobytes()
+    ran_meanwhile, finished = threading.Event(), threading.Event()
 
-    def encode_big() -> None:
-        started.set()
-        _plane_encoder.encode(pixels, 2000, 2000, LUMA_TABLE, SCANS)
+    def encode_until_the_other_thread_runs() -> None:
+        for _ in range(100):
+            if ran_meanwhile.is_set():
+                break
+            _plane_encoder.encode(pixels, 1000, 1000, LUMA_TABLE, SCANS)
         finished.set()
 
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.5)
+    sys.setswitchinterval(1000)
     try:
-        worker = threading.Thread(target=encode_big)
+        worker = threading.Thread(target=encode_until_the_other_thread_runs)
         worker.start()
-        started.wait()
-        turns = 0
-        while not finished.is_set():
-            turns += 1
+        if not finished.is_set():
+            ran_meanwhile.set()
         worker.join()
     finally:
         sys.setswitchinterval(interval)
 
-    assert turns > 0
+    assert ran_meanwhile.is_set()
 
 
 # --- how the pipeline uses it --------------------------------------------------------------
