@@ -71,8 +71,14 @@ static int read_scans(PyObject *sequence, jpeg_scan_info scans[MAX_SCANS], int *
         return 0;
     }
     for (Py_ssize_t i = 0; i < size; i++) {
+        PyObject *scan = PySequence_Fast_GET_ITEM(items, i);
         int ss, se, ah, al;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(items, i), "iiii", &ss, &se, &ah, &al)) {
+        if (!PyTuple_Check(scan)) { /* PyArg_ParseTuple would raise SystemError */
+            PyErr_SetString(PyExc_TypeError, "each scan must be a tuple (Ss, Se, Ah, Al)");
+            Py_DECREF(items);
+            return 0;
+        }
+        if (!PyArg_ParseTuple(scan, "iiii", &ss, &se, &ah, &al)) {
             Py_DECREF(items);
             return 0;
         }

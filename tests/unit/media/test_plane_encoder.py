@@ -141,6 +141,7 @@ def test_any_size_encodes(size: tuple[int, int]) -> None:
         pytest.param({"table": (300,) * 64}, "1 to 255", id="table-over-255"),
         pytest.param({"scans": ()}, "1 to 64 scans", id="no-scans"),
         pytest.param({"scans": ((0, 0, 0),)}, "4 arguments", id="scan-of-three-numbers"),
+        pytest.param({"scans": ([0, 0, 0, 0],)}, "tuple", id="scan-as-a-list"),
         # libjpeg's own checks of the script, as its messages say them:
         pytest.param({"scans": ((1, 63, 0, 0),)}, "progressive", id="ac-before-dc"),
         pytest.param({"scans": ((0, 5, 0, 0), (6, 63, 0, 0))}, "progressive", id="dc-with-ac"),
