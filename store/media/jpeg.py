@@ -7,7 +7,8 @@ on two cores while it prepares the smaller ones (`start_encode`).
 
 Progressive renditions are encoded a plane at a time by `_plane_encoder` (C, libjpeg), with a
 scan script of our own (`SCANS`), when that extension was built; Pillow's writer, which always
-uses libjpeg's default script, encodes them otherwise, and whenever the planes cannot be joined.
+uses libjpeg's default script, encodes them otherwise, and whenever a plane is refused or the
+planes cannot be joined.
 """
 
 from __future__ import annotations
