@@ -10,8 +10,8 @@
  *   pixels:      width * height bytes, row after row
  *   quant_table: 64 ints, in the order Pillow's `quantization` gives and its writer takes
  *   scans:       a sequence of (Ss, Se, Ah, Al), as in a SOS header
- * Raises ValueError for anything libjpeg refuses, with its message. The GIL is released while
- * libjpeg works, so planes encode on several cores at once.
+ * Raises ValueError for anything libjpeg refuses, with its message, and MemoryError when memory
+ * runs out. The GIL is released while libjpeg works, so planes encode on several cores at once.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -193,6 +193,8 @@ static PyObject *encode(PyObject *module, PyObject *args) {
             if (done)
                 result = PyBytes_FromStringAndSize(
                     (const char *)out.buffer, (Py_ssize_t)(out.size - out.manager.free_in_buffer));
+            else if (trap.manager.msg_code == JERR_OUT_OF_MEMORY) /* libjpeg's, or grow's */
+                PyErr_NoMemory();
             else
                 PyErr_SetString(PyExc_ValueError, trap.message);
             free(out.buffer);

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -164,6 +165,33 @@ def test_what_libjpeg_or_the_binding_refuses_is_a_value_error_and_nothing_is_pri
         _plane_encoder.encode(*arguments.values())
 
     assert capfd.readouterr() == ("", "")
+
+
+_OUT_OF_MEMORY = """
+import resource
+from store.media import _plane_encoder
+from store.media.jpeg import SCANS
+side = 4000
+pixels = bytes(side * side)
+_plane_encoder.encode(bytes(64), 8, 8, [16] * 64, SCANS)
+mapped = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+# Room for the output buffer (a quarter of the pixels), not for libjpeg's coefficients (twice).
+resource.setrlimit(resource.RLIMIT_AS, (mapped + side * side, resource.RLIM_INFINITY))
+try:
+    _plane_encoder.encode(pixels, side, side, [16] * 64, SCANS)
+except Exception as error:
+    print(type(error).__name__)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and RLIMIT_AS")
+def test_libjpeg_out_of_memory_is_a_memory_error_not_a_refusal() -> None:
+    # A ValueError would send the photo to Pillow's writer as if our scans were refused.
+    ran = subprocess.run(
+        [sys.executable, "-c", _OUT_OF_MEMORY], capture_output=True, text=True, check=True
+    )
+
+    assert ran.stdout.strip() == "MemoryError"
 
 
 def test_it_lets_other_threads_run_while_it_encodes() -> None:
