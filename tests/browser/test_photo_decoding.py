@@ -19,6 +19,13 @@ from tests.unit.media.images import (
     quadrants,
 )
 
+try:
+    from store.media import _plane_encoder  # noqa: F401
+except ImportError:  # not built: Pillow's writer encodes the medium and the thumb whole
+    JOINED_FROM_PLANES = {"large"}
+else:
+    JOINED_FROM_PLANES = {"large", "medium", "thumb"}
+
 # Draws the image on a canvas and reads the pixels at the given points.
 _READ_PIXELS = """(img, points) => {
     const canvas = document.createElement("canvas");
@@ -41,10 +48,11 @@ def test_chromium_shows_every_rendition_upright_and_in_colour(page: Page) -> Non
         (240, 320),
     ]
     for name, rendition in photo.sizes.items():
-        # The joined kind: several scans, each coding one plane (a colour encode of Pillow's
-        # starts with one scan of all three).
-        scans = rendition.jpeg.count(b"\xff\xda")
-        assert scans == rendition.jpeg.count(b"\xff\xda\x00\x08\x01") >= 9, name
+        if name in JOINED_FROM_PLANES:
+            # Several scans, each coding one plane (a colour encode of Pillow's starts with one
+            # scan of all three).
+            scans = rendition.jpeg.count(b"\xff\xda")
+            assert scans == rendition.jpeg.count(b"\xff\xda\x00\x08\x01") >= 9, name
 
         source = "data:image/jpeg;base64," + base64.b64encode(rendition.jpeg).decode()
         page.set_content(f'<img id="photo" src="{source}">')
@@ -55,12 +63,12 @@ def test_chromium_shows_every_rendition_upright_and_in_colour(page: Page) -> Non
 
         size = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
         assert size == [rendition.width, rendition.height], name
-        quarter_x, quarter_y = rendition.width // 8, rendition.height // 8
+        inset_x, inset_y = rendition.width // 8, rendition.height // 8  # inside each quadrant
         points = [
-            (quarter_x, quarter_y),
-            (rendition.width - quarter_x, quarter_y),
-            (quarter_x, rendition.height - quarter_y),
-            (rendition.width - quarter_x, rendition.height - quarter_y),
+            (inset_x, inset_y),
+            (rendition.width - inset_x, inset_y),
+            (inset_x, rendition.height - inset_y),
+            (rendition.width - inset_x, rendition.height - inset_y),
         ]
         pixels = image.evaluate(_READ_PIXELS, points)
         for pixel, colour in zip(pixels, (RED, GREEN, BLUE, YELLOW), strict=True):
