@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml setup.py store/media/_plane_encoder.c
 	@$(PY) -c 'import store.media._plane_encoder' 2>/dev/null || echo "note: the photo" \
 		"pipeline's C encoder was not built (a build error, or no C compiler or libjpeg" \
 		"headers; Debian: apt-get install gcc libjpeg62-turbo-dev, then make clean): Pillow" \
-		"encodes photos alone, about 10 ms slower each, and its tests are skipped" >&2
+		"encodes photos alone, about 20 ms slower each, and its tests are skipped" >&2
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -8,8 +8,8 @@ with one line of JSON holding the figures.
 
 The naive path is what one writes first: open, `exif_transpose`, LANCZOS resize of the full
 image to each size, save. It uses the same JPEG settings as the pipeline (quality 82,
-progressive, optimised; the pipeline's own scan script sends the same coefficients in another
-order, in a slightly smaller file), so the comparison measures how the work is done (reduced
+progressive, optimised; the pipeline's own scan script sends the same coefficients in fewer
+scans, in a file 2 % larger), so the comparison measures how the work is done (reduced
 decoding, cheaper resizing, two cores, cheaper scans), not a lower quality.
 
 `pipeline_pillow_writer` is the pipeline with every JPEG written by Pillow (libjpeg's default

@@ -42,20 +42,21 @@ _log = logging.getLogger(__name__)
 # slower, never lost.
 _ENCODING_WHOLE: Final = "could not encode a JPEG a plane at a time; encoding it whole"
 
-# The scans of each plane: its DC coefficients, then every AC coefficient but for its lowest
-# bit, then those bits. libjpeg's default script (Pillow's) codes the luma's AC coefficients in
-# four scans, two of them refinements of all 63. This one encodes the bench photo's large luma
-# in 27 ms against 36 through Pillow (42 with the same libjpeg as ours), and its file is 0.5 %
-# smaller. After the first scan of every plane a browser shows the whole picture, blurred;
-# after the second, nearly all of it.
-SCANS: Final = ((0, 0, 0, 0), (1, 63, 0, 1), (1, 63, 1, 0))
+# The scans of each plane: its DC coefficients, then its five lowest AC coefficients, then the
+# rest, each sent whole. libjpeg's default script (Pillow's) also sends the AC coefficients a
+# bit at a time, in two refinement scans over all 63: 2 % smaller files, but the bench photo's
+# large luma takes 32-36 ms to encode against 17-20 ms with this script, and a buyer's phone
+# takes nearly twice as long to decode the large (35 against 19 ms in Pillow, on this machine).
+# After the first scan of every plane a browser shows the whole picture, blurred; after the
+# second, softened; after the third, as it is.
+SCANS: Final = ((0, 0, 0, 0), (1, 5, 0, 0), (6, 63, 0, 0))
 
 
 @dataclass(frozen=True, slots=True)
 class JpegOutput:
     quality: int = 82
-    # Progressive costs about 10 ms per 12 MP photo over baseline (bench/photos.py: the
-    # "pipeline_baseline_jpeg" variant), even with the large encoded on two cores,
+    # Progressive costs 0-7 ms per 12 MP photo over baseline (bench/photos.py: the
+    # "pipeline_baseline_jpeg" variant) with our scan script, 15-25 ms with Pillow's alone,
     # and lets a buyer on a slow connection see the whole picture early.
     progressive: bool = True
     # WhatsApp's image limit; Telegram's (10 MB) is looser.

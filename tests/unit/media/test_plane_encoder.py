@@ -105,10 +105,12 @@ def test_given_libjpegs_own_script_it_writes_what_pillow_writes() -> None:
     assert decode_strictly(data).tobytes() == decode_strictly(pillows(image)).tobytes()
 
 
-def test_our_script_makes_files_no_larger_than_libjpegs() -> None:
+def test_our_script_costs_a_few_percent_in_bytes_at_most() -> None:
+    # Sending each coefficient whole needs no refinement scans, for a little size: 2 % on the
+    # bench photo, 5 % on this texture's noise, which refinement codes best.
     image = textured(1200, 900).convert("L")
 
-    assert len(native(image)) <= len(native(image, LIBJPEG_GREY_SCRIPT)) * 1.01
+    assert len(native(image)) <= len(native(image, LIBJPEG_GREY_SCRIPT)) * 1.06
 
 
 def test_a_plane_larger_than_its_first_buffer_encodes_whole() -> None:
