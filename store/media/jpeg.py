@@ -50,6 +50,8 @@ _ENCODING_WHOLE: Final = "could not encode a JPEG a plane at a time; encoding it
 # After the first scan of every plane a browser shows the whole picture, blurred; after the
 # second, softened; after the third, as it is.
 SCANS: Final = ((0, 0, 0, 0), (1, 5, 0, 0), (6, 63, 0, 0))
+# What `_encode_in_planes` takes; anything else (CMYK, say) goes to Pillow's writer whole.
+_PLANAR_MODES: Final = frozenset({"L", "RGB", "YCbCr"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +96,6 @@ def encode_jpeg(
         if len(data) <= output.max_bytes:
             break
     return data
-
-
-_PLANAR_MODES: Final = frozenset({"L", "RGB", "YCbCr"})
 
 
 def _encode_in_planes(image: Image.Image, quality: int) -> bytes:

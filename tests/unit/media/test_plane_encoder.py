@@ -46,10 +46,16 @@ except ImportError:
         pytest.fail(_MISSING, pytrace=False)
     pytest.skip(_MISSING, allow_module_level=True)
 
-LUMA_TABLE, CHROMA_TABLE = quantization_tables(DEFAULT_OUTPUT.quality)
+LUMA_TABLE, _ = quantization_tables(DEFAULT_OUTPUT.quality)
 # libjpeg's default script for one component, which Pillow's writer always uses.
-LIBJPEG_GREY_SCRIPT = ((0, 0, 0, 1), (1, 5, 0, 2), (6, 63, 0, 2), (1, 63, 2, 1), (0, 0, 1, 0))
-LIBJPEG_GREY_SCRIPT += ((1, 63, 1, 0),)
+LIBJPEG_GREY_SCRIPT = (
+    (0, 0, 0, 1),
+    (1, 5, 0, 2),
+    (6, 63, 0, 2),
+    (1, 63, 2, 1),
+    (0, 0, 1, 0),
+    (1, 63, 1, 0),
+)
 
 
 def grey(width: int = 320, height: int = 240) -> Image.Image:
