@@ -3,8 +3,8 @@
 A short list of the words people open a chat with is enough: greetings, "I want", "yes",
 "price", the things the shop sells. Matching ignores case, accents, punctuation and letters
 held for emphasis ("Habariii?" is "habari"); words with digits are codes or prices, not
-language. More words of one language than of the other decide; a tie, or none known, decides
-nothing (the shop's default does).
+language. The language with the most words known decides; a tie, or none known, decides
+nothing (the shop's default does). A new language adds its own list to `FIRST_WORDS`.
 """
 
 from __future__ import annotations
@@ -39,14 +39,17 @@ def _squeezed(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", plain)
 
 
-SWAHILI_WORDS: Final = frozenset(_squeezed(word) for word in _SWAHILI.split())
-ENGLISH_WORDS: Final = frozenset(_squeezed(word) for word in _ENGLISH.split())
+# Each language's words, as they are compared.
+FIRST_WORDS: Final = {
+    "sw": frozenset(_squeezed(word) for word in _SWAHILI.split()),
+    "en": frozenset(_squeezed(word) for word in _ENGLISH.split()),
+}
 _WORD = re.compile(r"\w+")
 _DIGITS_OR_UNDERSCORE = re.compile(r"[\d_]")
 
 
 def language_of_words(text: str) -> str | None:
-    """ "sw" or "en" when `text` is clearly written in it; else None."""
+    """The locale (a key of `FIRST_WORDS`) `text` is clearly written in, else None."""
     stripped = text.strip()
     if stripped.startswith("/"):  # a bot command (`/start ref-…`): no words of hers
         return None
@@ -57,10 +60,8 @@ def language_of_words(text: str) -> str | None:
         if _DIGITS_OR_UNDERSCORE.search(token):
             continue
         word = _squeezed(token)
-        if word in SWAHILI_WORDS:
-            counts["sw"] += 1
-        elif word in ENGLISH_WORDS:
-            counts["en"] += 1
-    if counts["sw"] == counts["en"]:
+        counts.update(locale for locale, words in FIRST_WORDS.items() if word in words)
+    ranked = counts.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
         return None
-    return "sw" if counts["sw"] > counts["en"] else "en"
+    return ranked[0][0]

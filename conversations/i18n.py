@@ -35,13 +35,20 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
 
 def choose_locale(hint: str | None, first_words: str = "", default: str = DEFAULT_LOCALE) -> str:
     """The language to speak: the app's (a platform's hint, "sw-KE" → "sw") when we have it,
-    else the language of her first words, else `default` (itself a hint, "sw-KE" → "sw"),
-    else English. The one rule for a newcomer, and for any tag that must become a locale."""
-    for tag in (hint, language_of_words(first_words) if first_words else None, default):
-        language = (tag or "").strip().lower().replace("_", "-").split("-")[0]
-        if language in SUPPORTED_LOCALES:
+    else the language of her first words, else `default` (itself a tag), else English. The one
+    rule for a newcomer, and for any tag that must become a locale."""
+    words = language_of_words(first_words) if first_words else None
+    for tag in (hint, words, default):
+        language = supported_language(tag)
+        if language is not None:
             return language
     return DEFAULT_LOCALE
+
+
+def supported_language(tag: str | None) -> str | None:
+    """The supported locale a language tag names ("sw-KE", "SW_tz", "sw" → "sw"), or None."""
+    language = (tag or "").strip().lower().replace("_", "-").split("-")[0]
+    return language if language in SUPPORTED_LOCALES else None
 
 
 def catalog_files(locale: str) -> list[Path]:
