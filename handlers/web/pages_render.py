@@ -72,7 +72,9 @@ def page_language(request: Request, default: str) -> PageLanguage:
     chosen = request.query_params.get("lang", "")
     if chosen in SUPPORTED_LOCALES:
         return PageLanguage(chosen, explicit=True)
-    return PageLanguage(browser_language(request) or choose_locale(default), explicit=False)
+    return PageLanguage(
+        browser_language(request) or choose_locale(None, default=default), explicit=False
+    )
 
 
 def browser_language(request: Request) -> str | None:
