@@ -12,6 +12,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from conversations.i18n import SUPPORTED_LOCALES, supported_language
+
 
 class TelegramMode(StrEnum):
     POLLING = "polling"
@@ -104,6 +106,14 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_at(cls, value: str) -> str:
         return value.strip().lstrip("@")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        language = supported_language(value)
+        if language is None:
+            raise ValueError(f"DEFAULT_LOCALE must be one of: {', '.join(SUPPORTED_LOCALES)}")
+        return language
 
     @field_validator("store_currency", "artisan_currency")
     @classmethod

@@ -55,6 +55,7 @@ def shop_config(container: Container) -> ShopConfig:
         artisan_timezone=settings.artisan_timezone,
         telegram_bot_username=settings.telegram_bot_username,
         whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
+        default_locale=settings.default_locale,
     )
 
 

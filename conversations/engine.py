@@ -273,6 +273,8 @@ class Engine:
                 now=now,
                 profile_name=inbound.profile_name,
                 locale_hint=inbound.locale_hint,
+                first_words=inbound.text,
+                default_locale=self._shop.config.default_locale,
             )
         states = SqlStateStore(session, self._clock)
         loaded = group.state(person.user.id) if group else None
@@ -380,9 +382,14 @@ class Engine:
 
     def _say_sorry(self, session: Session, row: InboxMessage, message: str) -> int:
         now = self._clock()
-        hint = row.payload.get("locale_hint")
         person = find_or_create_person(
-            session, row.channel, row.platform_user_id, now=now, locale_hint=hint
+            session,
+            row.channel,
+            row.platform_user_id,
+            now=now,
+            locale_hint=row.payload.get("locale_hint"),
+            first_words=str(row.payload.get("text") or ""),
+            default_locale=self._shop.config.default_locale,
         )
         text = Translator(person.user.locale)._(message)
         # One apology per update, however many times it is retried.

@@ -61,7 +61,6 @@ def chat(container: Container, person: str, stdin: TextIO | None = None) -> int:
         write=_write,
         image_location=image_location(container.media_store),
         profile_names={p.key: p.name for p in content.PEOPLE},
-        locale_hint=container.settings.default_locale,
     )
     terminal = Terminal(channel, write=_write)
     try:

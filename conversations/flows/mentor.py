@@ -31,6 +31,9 @@ YOUR_CODE = N_(
     "Your invitation code: {code}\nRead it to a new artisan, or share a link below. "
     "She sends: JOIN {code}"
 )
+# What the WhatsApp invitation prefills: a recruit's first words, in her mentor's language,
+# so that she is welcomed in it.
+JOIN_TEXT = N_("JOIN {code}")
 TELEGRAM_LINK = N_("Invite on Telegram")
 WHATSAPP_LINK = N_("Invite on WhatsApp")
 NO_RECRUITS = N_("You have no recruits yet. Share your code with artisans you know!")
@@ -83,7 +86,8 @@ def _show_code(ctx: StepContext, code: str) -> None:
     telegram = links.telegram_url(config.telegram_bot_username, f"{REFERRAL_START_PREFIX}{code}")
     if telegram:
         buttons.append(LinkButton(ctx._(TELEGRAM_LINK), telegram))
-    whatsapp = links.whatsapp_url(config.whatsapp_number, f"JOIN {format_code(code)}")
+    join = ctx._(JOIN_TEXT).format(code=format_code(code))
+    whatsapp = links.whatsapp_url(config.whatsapp_number, join)
     if whatsapp:
         buttons.append(LinkButton(ctx._(WHATSAPP_LINK), whatsapp))
     ctx.reply(Outbound(text=ctx._(YOUR_CODE).format(code=format_code(code)), links=tuple(buttons)))

@@ -23,7 +23,7 @@ from conversations.i18n import (
     LANGUAGE_NAMES,
     SUPPORTED_LOCALES,
     Translator,
-    guess_locale,
+    choose_locale,
 )
 from store.media.storage import MediaStore
 from store.money import babel_locale
@@ -72,9 +72,20 @@ def page_language(request: Request, default: str) -> PageLanguage:
     chosen = request.query_params.get("lang", "")
     if chosen in SUPPORTED_LOCALES:
         return PageLanguage(chosen, explicit=True)
+    return PageLanguage(
+        browser_language(request) or choose_locale(None, default=default), explicit=False
+    )
+
+
+def browser_language(request: Request) -> str | None:
+    """The language the visitor chose (`?lang=`) or her browser prefers, when we have it;
+    None when the page would only fall back on the shop's default."""
+    chosen = request.query_params.get("lang", "")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
     preferred = accepted_languages(request.headers.get("accept-language", ""))
-    found = negotiate_locale(preferred, SUPPORTED_LOCALES, sep="-", aliases={})
-    return PageLanguage(found or guess_locale(default), explicit=False)
+    found: str | None = negotiate_locale(preferred, SUPPORTED_LOCALES, sep="-", aliases={})
+    return found
 
 
 def accepted_languages(header: str) -> list[str]:

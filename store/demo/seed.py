@@ -85,7 +85,7 @@ def _people(
             first,
             person.key,
             profile_name=person.name,
-            locale_hint=person.locale,
+            locale=person.locale,
             now=now,
         )
         for channel in others:

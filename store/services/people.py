@@ -110,15 +110,6 @@ def _parse_phone(text: str, default_region: str) -> phonenumbers.PhoneNumber | N
     return parsed if phonenumbers.is_valid_number(parsed) else None
 
 
-def locale_from_hint(hint: str | None, default: str = "en") -> str:
-    """A platform's language code ("sw-KE", "en_US") → one of the supported locales."""
-    tag = (hint or "").strip().lower()
-    for locale in SUPPORTED_LOCALES:
-        if tag == locale or tag.startswith((f"{locale}-", f"{locale}_")):
-            return locale
-    return default
-
-
 def set_locale(session: Session, user_id: int, locale: str) -> User:
     if locale not in SUPPORTED_LOCALES:
         raise UnsupportedLocale(locale)
@@ -153,11 +144,11 @@ def find_or_create_user(
     platform_user_id: str,
     *,
     profile_name: str = "",
-    locale_hint: str | None = None,
-    default_locale: str = "en",
+    locale: str = "en",
     now: datetime,
 ) -> tuple[User, bool]:
-    """The user behind a channel account, created on first contact. Returns (user, created).
+    """The user behind a channel account, created on first contact, speaking `locale` (the
+    caller chose it: `conversations.i18n.choose_locale`). Returns (user, created).
 
     Two first messages racing from the same account both end up with the one user: the
     loser's insert hits the unique (channel, platform_user_id) key inside a savepoint and
@@ -174,7 +165,7 @@ def find_or_create_user(
         with session.begin_nested():
             user = User(
                 display_name=profile_name,
-                locale=locale_from_hint(locale_hint, default_locale),
+                locale=locale,
                 created_at=now,
             )
             session.add(user)

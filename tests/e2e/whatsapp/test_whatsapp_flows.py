@@ -48,7 +48,7 @@ def test_a_recruit_arrives_by_a_wa_me_link_and_onboards_in_swahili(whatsapp: Wha
     assert whatsapp.send(RECRUIT, "2") == [
         "Sawa, tutaongea kwa Kiswahili.",
         "Tufungue duka lako kwenye Soko! Nitakuuliza maswali 5 mafupi.",
-        f"Kodi ya mlezi wako: {code}.",
+        f"Msimbo wa mlezi wako: {code}.",
         "Wewe ni Achieng? Bonyeza ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi",
     ]
     assert whatsapp.send(RECRUIT, "1") == ["Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."]

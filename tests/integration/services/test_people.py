@@ -61,14 +61,6 @@ def test_normalize_phone_keeps_foreign_numbers_in_e164() -> None:
     assert people.normalize_phone("020 7946 0958", default_region="GB") == "+442079460958"
 
 
-@pytest.mark.parametrize(
-    ("hint", "expected"),
-    [("sw", "sw"), ("sw-KE", "sw"), ("SW_ke", "sw"), ("en-GB", "en"), ("fr", "xx"), (None, "xx")],
-)
-def test_locale_from_hint(hint: str | None, expected: str) -> None:
-    assert people.locale_from_hint(hint, default="xx") == expected
-
-
 # --- identities ---------------------------------------------------------------------------
 
 
@@ -79,7 +71,7 @@ def test_first_contact_creates_user_then_finds_it(uow_factory: UnitOfWorkFactory
             Channel.TELEGRAM,
             "4242",
             profile_name="Achieng",
-            locale_hint="sw-KE",
+            locale="sw",
             now=NOW,
         )
         uow.commit()
@@ -114,19 +106,6 @@ def test_racing_first_contacts_end_with_one_user(
     with uow_factory() as uow:
         # The savepoint rolled back the loser's half-made user as well.
         assert uow.session.scalar(select(func.count()).select_from(User)) == 1
-
-
-def test_unknown_locale_hint_falls_back_to_default(uow_factory: UnitOfWorkFactory) -> None:
-    with uow_factory() as uow:
-        user, _ = people.find_or_create_user(
-            uow.session,
-            Channel.WHATSAPP,
-            "+254700000001",
-            locale_hint="fr",
-            default_locale="sw",
-            now=NOW,
-        )
-        assert user.locale == "sw"
 
 
 def test_set_locale(uow_factory: UnitOfWorkFactory) -> None:
