@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 
 from bot.container import Container
+from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
@@ -39,6 +40,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
+    warn_about_payments(container)
     try:
         with (
             contextlib.suppress(KeyboardInterrupt),  # uvicorn re-raises the Ctrl-C it handled

@@ -31,10 +31,11 @@ from store.pricing import PricingPolicy
 
 _MAX_ACCEPT_LANGUAGE: Final = 512  # longer headers are not a browser's
 
-# No scripts, no frames, nothing fetched but our own photos and the inline style.
+# No scripts, no frames, nothing fetched but our own photos and the inline style; forms post
+# only back to us, and only on the pages that have one.
 _CSP: Final = (
     "default-src 'none'; img-src 'self' https: http:; style-src 'unsafe-inline'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "base-uri 'none'; form-action {forms}; frame-ancestors 'none'"
 )
 
 
@@ -130,6 +131,7 @@ class Pages:
         *,
         status_code: int = 200,
         cache_seconds: int = 300,
+        allow_forms: bool = False,
     ) -> HTMLResponse:
         translator = Translator(language.locale)
         body = self._env.get_template(template).render(
@@ -147,7 +149,7 @@ class Pages:
         headers = {
             "Cache-Control": f"public, max-age={cache_seconds}" if cache_seconds else "no-store",
             "Content-Language": language.locale,
-            "Content-Security-Policy": _CSP,
+            "Content-Security-Policy": _CSP.format(forms="'self'" if allow_forms else "'none'"),
             "Referrer-Policy": "strict-origin-when-cross-origin",
             "X-Content-Type-Options": "nosniff",
         }

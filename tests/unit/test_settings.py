@@ -52,3 +52,9 @@ def test_default_locale_is_one_we_have(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEFAULT_LOCALE", "swahili")
     with pytest.raises(ValueError, match="DEFAULT_LOCALE must be one of: en, sw"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_the_demo_card_is_off_unless_turned_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).payments_demo is False  # type: ignore[call-arg]
+    monkeypatch.setenv("PAYMENTS_DEMO", "true")
+    assert Settings(_env_file=None).payments_demo is True  # type: ignore[call-arg]
