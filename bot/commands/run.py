@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 
 from bot.container import Container
+from bot.owners import sync_owners
 from bot.routes import channel_routes
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     try:
+        sync_owners(container)
         with (
             contextlib.suppress(KeyboardInterrupt),  # uvicorn re-raises the Ctrl-C it handled
             WalCheckpointer(container.engine),  # no update waits for a checkpoint (SQLite)
