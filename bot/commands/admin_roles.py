@@ -135,7 +135,7 @@ def _list(container: Container, args: argparse.Namespace, out: TextIO) -> int:
         if not holders and not promised:
             print("nobody has a role yet (owners: set ADMIN_PHONES and start soko)", file=out)
             return 0
-        print("people with roles:", file=out)
+        print("people with roles:" if holders else "people with roles: none yet", file=out)
         for holder in holders:
             card = directory.person_card(session, holder.user.id)
             phone = card.phones[0] if card.phones else "(no number)"
@@ -146,7 +146,9 @@ def _list(container: Container, args: argparse.Namespace, out: TextIO) -> int:
             print("promised to numbers nobody has written from yet:", file=out)
             for row in promised:
                 print(f"  {row.phone:<16} {_role(row.role, row.source)}", file=out)
-        print(f"{_FROM_SETTING} from ADMIN_PHONES: goes when the number leaves it", file=out)
+        sources = [r.source for h in holders for r in h.roles] + [p.source for p in promised]
+        if RoleSource.ADMIN_PHONES in sources:
+            print(f"{_FROM_SETTING} from ADMIN_PHONES: goes when the number leaves it", file=out)
     return 0
 
 
