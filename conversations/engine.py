@@ -275,6 +275,7 @@ class Engine:
                 locale_hint=inbound.locale_hint,
             )
         # Her verified number may make her one person with an account on another channel.
+        arriving = person.is_new
         person, linked = phone_link.link_sender_phone(session, person, inbound, now)
         states = SqlStateStore(session, self._clock)
         loaded = group.state(person.user.id) if group else None
@@ -290,7 +291,7 @@ class Engine:
             shop=self._shop,
         )
         if not person.is_new:  # a newcomer is welcomed first
-            phone_link.tell(ctx, inbound, linked)
+            phone_link.tell(ctx, inbound, linked, arrived=arriving)
         run_turn(ctx, inbound, is_new=person.is_new)
         if person.is_new:
             phone_link.tell(ctx, inbound, linked)

@@ -49,9 +49,16 @@ def shares_own_number_unasked(ctx: StepContext, inbound: Inbound) -> bool:
     return contact is not None and contact.is_own and not ctx.contact_asked
 
 
-def tell(ctx: StepContext, inbound: Inbound, linked: PhoneLinked | None) -> None:
+def tell(
+    ctx: StepContext, inbound: Inbound, linked: PhoneLinked | None, *, arrived: bool = False
+) -> None:
     """Thanks for a number nobody asked for, the accounts that could not be joined (once),
-    the roles her number brought."""
+    the roles her number brought. `arrived`: her first message on this channel made her one
+    with her account on another: the question open there (and its buttons) is not on this
+    screen, so she starts from her menu (what the open flow keeps, it keeps)."""
+    if arrived:
+        ctx.leave()
+        ctx.offered = ()
     refused = linked is not None and linked.refused
     if linked is not None and linked.first_refusal:
         ctx.say(ctx._(NUMBERS_CLASH).format(phone=format_phone(linked.phone)))

@@ -107,8 +107,10 @@ def test_the_same_number_on_telegram_then_whatsapp_is_one_person_too(
     telegram.send("1")
     telegram.share_contact(OWNER)
     start_with_owners(uow_factory, OWNER)  # she is known: the roles are hers at start
-    # Her first WhatsApp message: no welcome, she is known; her menu has her roles.
-    answers = on_whatsapp(OWNER).send("menu")
+    telegram.send("Sell your jewelry")  # a question is open on Telegram
+    # Her first WhatsApp message: no welcome, she is known; she starts from her menu, which
+    # has her roles.
+    answers = on_whatsapp(OWNER).send("Habari")
     assert len(answers) == 1
     assert "Review listings" in answers[0]
     assert user_of(uow_factory, Channel.WHATSAPP, OWNER).id == (
