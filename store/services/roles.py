@@ -86,10 +86,6 @@ class RoleChange:
     mentor_code: str | None = None
     audit_id: int | None = None
 
-    @property
-    def promised(self) -> bool:
-        return self.action in (AuditAction.PROMISE, AuditAction.WITHDRAW)
-
 
 # --- by person ----------------------------------------------------------------------------
 
