@@ -3,9 +3,9 @@ community manager in the chat, the operator, or ADMIN_PHONES), a role promised t
 given when she first writes from it, her shop suspended or reinstated. In her language, once
 per change: the audit row it was recorded as is the notice's dedupe key.
 
-From the command line or a start-up job, `queue_*` write to the outbox on the caller's
-session; in a conversation, `tell_*` go through `ctx` (a reply when the change is the
-person's own, a notification otherwise).
+From the command line or a start-up job, `queue_role_notices` writes to the outbox on the
+caller's session; in a conversation, `tell_*` go through `ctx` (a reply when the change is
+the person's own, a notification otherwise).
 """
 
 from __future__ import annotations
@@ -140,15 +140,6 @@ def shop_notice(t: Translator, change: ShopChange) -> Outbound | None:
         return None
     text = SHOP_SUSPENDED if change.action is AuditAction.SUSPEND else SHOP_REINSTATED
     return Outbound(text=t._(text).format(shop=change.artisan.shop_name))
-
-
-def queue_shop_notice(session: Session, change: ShopChange, now: datetime) -> int | None:
-    user = session.get(User, change.artisan.user_id)
-    message = shop_notice(Translator(user.locale if user else "en"), change)
-    if message is None:
-        return None
-    key = _key(change.audit_id)
-    return outbox.notify(session, change.artisan.user_id, message, dedupe_key=key, now=now)
 
 
 def tell_shop_change(ctx: StepContext, change: ShopChange) -> None:
