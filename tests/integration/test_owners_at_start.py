@@ -43,7 +43,6 @@ def test_owners_are_made_told_once_and_unmade_at_the_next_start(
     with caplog.at_level(logging.WARNING, logger="bot.owners"):
         sync_owners(first)
         sync_owners(first)  # a second worker starting: nothing more
-    first.close()
     assert "'not-a-number' is not a phone number" in caplog.text
 
     with first.uow_factory() as uow:
@@ -55,6 +54,7 @@ def test_owners_are_made_told_once_and_unmade_at_the_next_start(
             (WANJIRU, Role.OWNER),
         ]
         told = [render(outbound_of(row)) for row in uow.session.scalars(select(OutboxMessage))]
+    first.close()
     assert told == [  # one message for both roles, in her language
         "Sasa wewe ni mmoja wa wamiliki wa duka hili la Soko: unakagua bidhaa mpya (“Kagua "
         "bidhaa” kwenye menyu) na unaweza kuteua wasimamizi wa jamii."
