@@ -30,7 +30,7 @@ from typing import cast
 from sqlalchemy import Integer, Table, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from conversations import outbox, replies
+from conversations import outbox, phone_link, replies
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
 from conversations.errors import StaleState
 from conversations.flow import FlowRegistry, StepContext
@@ -276,6 +276,9 @@ class Engine:
                 first_words=inbound.text,
                 default_locale=self._shop.config.default_locale,
             )
+        # Her verified number may make her one person with an account on another channel.
+        arriving = person.is_new
+        person, linked = phone_link.link_sender_phone(session, person, inbound, now)
         states = SqlStateStore(session, self._clock)
         loaded = group.state(person.user.id) if group else None
         if loaded is None:
@@ -289,7 +292,11 @@ class Engine:
             registry=self._flows,
             shop=self._shop,
         )
+        if not person.is_new:  # a newcomer is welcomed first
+            phone_link.tell(ctx, inbound, linked, arrived=arriving)
         run_turn(ctx, inbound, is_new=person.is_new)
+        if person.is_new:
+            phone_link.tell(ctx, inbound, linked)
         snapshot = snapshot_of(ctx, loaded)
         if group is not None and group.defer(row, person.user.id, snapshot, ctx.replies, now):
             outbox_ids = self._write_notifications(session, ctx, row.id)

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from sqlalchemy import inspect
 
 from bot.container import Container
+from bot.owners import sync_owners
 from bot.settings import load_settings
 from bot.wiring import MediaBlobStore, build_engine, image_location
 from handlers.console.channel import ConsoleChannel, InvalidPerson, person_key
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         if not inspect(container.engine).has_table("inbox"):
             print("The database has no tables yet: run `soko db upgrade` first.", file=sys.stderr)
             return 1
+        sync_owners(container)
         return chat(container, args.person)
     finally:
         container.close()

@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 
 from bot.container import Container
+from bot.owners import sync_owners
 from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.scheduler import run_scheduler
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     warn_about_payments(container)
     try:
+        sync_owners(container)
         with (
             contextlib.suppress(KeyboardInterrupt),  # uvicorn re-raises the Ctrl-C it handled
             WalCheckpointer(container.engine),  # no update waits for a checkpoint (SQLite)

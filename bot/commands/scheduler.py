@@ -13,6 +13,7 @@ import signal
 from typing import Any
 
 from bot.container import Container
+from bot.owners import sync_owners
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
 from bot.serving import keep_freed_memory
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     keep_freed_memory()  # the inbox sweep handles photos too
     try:
+        sync_owners(container)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(container))
     finally:

@@ -14,6 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from bot.container import Container
+from bot.owners import sync_owners
 from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.serving import freeze_startup_objects, keep_freed_memory
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     try:
+        sync_owners(container)
         app = web_app(container)
         freeze_startup_objects()
         keep_freed_memory()

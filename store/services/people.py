@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
     Artisan,
+    ArtisanStatus,
     Channel,
     Identity,
     Role,
@@ -72,7 +73,9 @@ class InvalidRegistration(StoreError):
 class Registration:
     """A new shop. ``referral`` is None when no code was given; a refused code (unknown,
     inactive, self-referral…) does not stop the registration — the shop simply has no
-    mentor, and the conversation tells her why from ``referral.outcome``."""
+    mentor, and the conversation tells her why from ``referral.outcome``. A shop without a
+    mentor is independent from the start (qualified when it opened): nobody is there to
+    guide it, and it is offered mentorship at the threshold like any independent seller."""
 
     artisan: Artisan
     referral: referrals.Attribution | None
@@ -91,6 +94,14 @@ def normalize_phone(text: str, default_region: str = "KE") -> str | None:
     if parsed is None:
         return None
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def format_phone(phone_e164: str) -> str:
+    """For reading: "+254712345678" → "+254 712 345678" (as it is, if not a valid number)."""
+    parsed = _parse_phone(phone_e164, "KE")
+    if parsed is None:
+        return phone_e164
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 def is_kenyan_mobile(text: str) -> bool:
@@ -195,7 +206,9 @@ def grant_role(
     session: Session, user_id: int, role: Role, *, acting_user_id: int | None = None
 ) -> bool:
     """Give ``role``; True if it was new. ``acting_user_id`` None means the operator (CLI);
-    otherwise that user must be a community manager."""
+    otherwise that user must be a community manager. Unaudited, for setting a shop up (tests,
+    the demo): a decision someone makes goes through `store.services.roles`, which records
+    it and applies who may appoint whom."""
     _require_manager(session, acting_user_id, f"grant {role.value}")
     user = _get_user(session, user_id)
     if user.has_role(role):
@@ -241,7 +254,7 @@ def link_phone(session: Session, user_id: int, phone_e164: str) -> User:
     Returns the surviving user, which is the *older* account and so may not be
     ``user_id``. Identities, roles (union), an artisan profile, orders, the cart and every
     other reference move to it; the newer user row is deleted. Raises ``AccountConflict``
-    when both accounts have a shop or both have orders, ``InvalidPhone`` for a bad number.
+    when both accounts have a shop, ``InvalidPhone`` for a bad number.
     """
     phone = normalize_phone(phone_e164)
     if phone is None or phone != phone_e164:
@@ -312,6 +325,10 @@ def register_artisan(
     attribution = None
     if referral_code is not None and referral_code.strip():
         attribution = referrals.attribute(session, artisan.id, referral_code, now)
+    if attribution is None or not attribution.attributed:
+        artisan.status = ArtisanStatus.INDEPENDENT
+        artisan.qualified_at = now
+        session.flush()
     return Registration(artisan=artisan, referral=attribution)
 
 
