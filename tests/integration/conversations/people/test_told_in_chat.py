@@ -66,7 +66,7 @@ def test_a_mentor_made_in_chat_is_told_in_her_language_with_her_code(
     [told] = messages_to(uow_factory, seller_user)[before:]
     assert told.startswith(
         "Sasa wewe ni mlezi kwenye Soko! Alika mafundi wapya na uwaongoze hadi mauzo yao ya "
-        "kwanza.\nKodi yako ya mwaliko: "
+        "kwanza.\nMsimbo wako wa mwaliko: "
     )
     assert "Alika kwa WhatsApp: https://wa.me/" in told
     # Again: she is a mentor already, nothing to tell.
