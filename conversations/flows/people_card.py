@@ -32,6 +32,7 @@ ARTISAN = N_("artisan")
 SHOP = N_("Shop: {shop}, {place}")
 SHOP_NO_PLACE = N_("Shop: {shop}")
 NO_SHOP = N_("Shop: none")
+MPESA = N_("M-Pesa: {phone}")
 MENTORED_BY = N_("Her shop is mentored by {mentor}.")
 MENTORED_ALONE = N_("Her shop is learning, without a mentor.")
 INDEPENDENT = N_("Her shop is independent.")
@@ -153,23 +154,27 @@ def card_text(ctx: StepContext, card: PersonCard) -> str:
     if card.shop is None:
         lines.append(ctx._(NO_SHOP))
     else:
-        lines.extend(_shop_lines(ctx, card.shop))
+        lines.extend(_shop_lines(ctx, card.shop, card.phones))
     return "\n".join(lines)
 
 
-def _shop_lines(ctx: StepContext, shop: Artisan) -> list[str]:
+def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> list[str]:
     place = shop.location.strip()
     if place:
-        first = ctx._(SHOP).format(shop=shop.shop_name, place=place)
+        lines = [ctx._(SHOP).format(shop=shop.shop_name, place=place)]
     else:
-        first = ctx._(SHOP_NO_PLACE).format(shop=shop.shop_name)
+        lines = [ctx._(SHOP_NO_PLACE).format(shop=shop.shop_name)]
+    if shop.mpesa_phone and shop.mpesa_phone not in phones:  # a number she is found by too
+        lines.append(ctx._(MPESA).format(phone=format_phone(shop.mpesa_phone)))
     status = _STATUS.get(shop.status)
     if status is not None:
-        return [first, ctx._(status)]
-    if shop.mentor is None:
-        return [first, ctx._(MENTORED_ALONE)]
-    name = shop.mentor.user.display_name.strip() or shop.mentor.shop_name
-    return [first, ctx._(MENTORED_BY).format(mentor=name)]
+        lines.append(ctx._(status))
+    elif shop.mentor is None:
+        lines.append(ctx._(MENTORED_ALONE))
+    else:
+        name = shop.mentor.user.display_name.strip() or shop.mentor.shop_name
+        lines.append(ctx._(MENTORED_BY).format(mentor=name))
+    return lines
 
 
 def card_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
