@@ -11,10 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from store.models import Role
+from store.models import Artisan, ArtisanStatus, Role
+from store.services.people import format_phone
 from store.uow import UnitOfWorkFactory
+from tests.factories import make_artisan
 from tests.integration.conversations.artisans_support import messages_to
 from tests.integration.conversations.people.conftest import TelegramChat, WhatsAppChat
 from tests.integration.conversations.people.menu_support import (
@@ -536,3 +538,35 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
         SWAHILI_ASK,
     ]
     assert neema.send("Menyu")[0].startswith("Ungependa kufanya nini?")
+
+
+def test_many_shops_are_listed_ten_at_a_time_and_a_recruit_shows_her_mentor(
+    grace: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    with uow_factory() as uow:
+        mentor = make_artisan(uow.session, "Mama Shiro", status=ArtisanStatus.INDEPENDENT)
+        for n in range(11):
+            shop = make_artisan(uow.session, f"Seller {n:02d}", mentor=mentor)
+            shop.shop_name = f"Shanga {n:02d}"
+        uow.commit()
+    grace.send("People")
+    listed = grace.send("shanga")[0].splitlines()
+    assert listed[0] == (
+        "The first 10 shops with “shanga” in their name. Pick one, or type more of the name "
+        "to find others:"
+    )
+    assert listed[1:] == [f"{n + 1}. Shanga {n:02d} (Kibera, Nairobi)" for n in range(10)]
+    assert grace.send("Shanga 10") == [
+        "Seller 10\nPhone: not known\nRoles: artisan\nShop: Shanga 10, Kibera, Nairobi\n"
+        f"M-Pesa: {format_phone(mpesa_of(uow_factory, 'Shanga 10'))}\n"
+        "Her shop is mentored by Mama Shiro.\n" + CARD_ACTIONS
+    ]
+
+
+def mpesa_of(uow_factory: UnitOfWorkFactory, shop_name: str) -> str:
+    with uow_factory(read_only=True) as uow:
+        phone = uow.session.scalars(
+            select(Artisan.mpesa_phone).where(Artisan.shop_name == shop_name)
+        ).one()
+        assert phone is not None
+        return phone
