@@ -107,11 +107,13 @@ class Tapped:
 
 
 def choice(ctx: StepContext, label: str, action: Action, target: int | str | None = None) -> Choice:
+    """A choice labelled with the N_()-marked `label`, about a person (her user id) or a
+    number (E.164)."""
     if isinstance(target, int):
-        tapped = Tapped(action, user_id=target)
+        packed = Tapped(action, user_id=target)
     else:
-        tapped = Tapped(action, phone=target)
-    return Choice(ctx._(label), tapped.payload())
+        packed = Tapped(action, phone=target)
+    return Choice(ctx._(label), packed.payload())
 
 
 def tapped(inbound: Inbound) -> Tapped | None:
