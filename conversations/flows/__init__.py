@@ -17,6 +17,7 @@ from conversations.flows import (
     my_orders,
     my_products,
     onboarding,
+    people,
     review,
 )
 
@@ -42,5 +43,6 @@ def builtin_registry() -> FlowRegistry:
     my_orders.register(registry)
     earnings.register(registry)
     review.register(registry)
+    people.register(registry)
     nudge_settings.register(registry)
     return registry

@@ -28,10 +28,13 @@ class WhatsAppChat(Chat):
     """Someone writing on WhatsApp: her platform id is her number, and Twilio vouches for it."""
 
     channel: Channel = Channel.WHATSAPP
+    name: str = "Wanjiku"  # her WhatsApp profile name
 
     def inbound(self, text: str = "", **kwargs: object) -> Inbound:
         message = super().inbound(text, **kwargs)  # type: ignore[arg-type]
-        return dataclasses.replace(message, verified_phone=self.platform_user_id)
+        return dataclasses.replace(
+            message, verified_phone=self.platform_user_id, profile_name=self.name
+        )
 
 
 @dataclass
@@ -68,9 +71,10 @@ def soko(
 @pytest.fixture
 def on_whatsapp(
     soko: Engine, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
-) -> Callable[[str], WhatsAppChat]:
-    def make(phone: str) -> WhatsAppChat:
-        return WhatsAppChat(soko, uow_factory, blobs, phone)
+) -> Callable[..., WhatsAppChat]:
+    def make(phone: str, name: str = "Wanjiku", locale_hint: str | None = "en") -> WhatsAppChat:
+        """`locale_hint` None: as on WhatsApp, which says nothing of her language."""
+        return WhatsAppChat(soko, uow_factory, blobs, phone, locale_hint=locale_hint, name=name)
 
     return make
 

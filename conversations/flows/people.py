@@ -1,0 +1,230 @@
+"""The community managers' People menu: find someone by a phone number (any form) or by her
+shop's name (`people_find`), see her card (`people_card`), and act on it (`people_actions`):
+make her a mentor or stop that, suspend or reinstate her shop, and (owners only) make her a
+community manager or remove that; promise a role to a number nobody is known by yet.
+
+Every step checks again that the person writing is a community manager, and every action is
+checked again by its service: a card or a choice may be old, roles may have changed since,
+and a payload is only what someone sent. An action tapped on an old card acts on the person
+as she is now ("Make mentor" tapped twice: she is one already).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from conversations.flow import (
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    StepContext,
+    StepFn,
+    StepResult,
+    with_role,
+)
+from conversations.flows import people_actions as actions
+from conversations.flows.language import PICK_ONE
+from conversations.flows.my_shop import NO, YES
+from conversations.flows.people_card import Action, Tapped, choice, display_name, tapped
+from conversations.flows.people_find import (
+    ASK,
+    PROMISES,
+    Step,
+    ask,
+    at,
+    gone,
+    load_card,
+    look_up,
+    show_card,
+)
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound
+from store.errors import NotFound, PermissionDenied
+from store.models import ArtisanStatus, Role
+from store.services.directory import PersonCard
+from store.services.roles import OwnerKeepsRole, ShopSuspended
+
+FLOW: Final = "people"
+REASON_MAX: Final = 200  # what the audit keeps
+
+MENU_LABEL = N_("People")
+OWNER_KEEPS = N_(
+    "{name} is one of the shop’s owners: she stays a community manager while her number is in "
+    "the shop’s settings (ADMIN_PHONES). Nothing changed."
+)
+SHOP_SUSPENDED_FIRST = N_("{shop} is suspended: reinstate it first, then make her a mentor.")
+NO_SHOP_NOW = N_("{name} has no shop: nothing changed.")
+ASK_REASON = N_("Why suspend {shop}? Type a short reason for the record, or send skip.")
+SKIP = N_("Skip")
+CONFIRM_SUSPEND = N_(
+    "Suspend {name}’s shop {shop}? She will not be able to list new pieces or mentor anyone "
+    "until it is reinstated (pieces already for sale stay for sale). She will be told."
+)
+KEPT = N_("Nothing changed.")
+CLOSED = N_("That question is closed. This is how things stand now:")
+
+_SKIP_WORDS: Final = frozenset({"skip", "ruka"})
+_ROLE_CHANGES: Final = {
+    Action.MAKE_MENTOR: (Role.MENTOR, True),
+    Action.STOP_MENTORING: (Role.MENTOR, False),
+    Action.MAKE_MANAGER: (Role.COMMUNITY_MANAGER, True),
+    Action.REMOVE_MANAGER: (Role.COMMUNITY_MANAGER, False),
+}
+
+
+def start(ctx: StepContext, arg: str) -> StepResult:
+    _check_manager(ctx)
+    return ask(ctx, ASK)
+
+
+def find(ctx: StepContext, inbound: Inbound) -> StepResult:
+    """Her answer to "a number or a shop's name"; on a card, a list or after an unknown
+    number, anything typed that is not a choice is looked up the same way (a contact she
+    shares is its number)."""
+    _check_manager(ctx)
+    tap = tapped(inbound)
+    if tap is not None:
+        return _act(ctx, tap)
+    looked_up = inbound.contact.phone if inbound.contact else inbound.text
+    return look_up(ctx, looked_up.strip())
+
+
+def reason(ctx: StepContext, inbound: Inbound) -> StepResult:
+    """Why suspend: a few words, or skip; then "are you sure?"."""
+    _check_manager(ctx)
+    tap = tapped(inbound)
+    if tap is not None and tap.action is not Action.SKIP:
+        return _act(ctx, tap)
+    user_id = _asked_about(ctx)
+    typed = " ".join(inbound.text.split())
+    if user_id is None:
+        return ask(ctx, ASK)
+    if tap is None and not typed:
+        return _ask_reason(ctx, user_id)
+    why = "" if tap is not None or typed.casefold().rstrip(".!") in _SKIP_WORDS else typed
+    card = load_card(ctx, user_id)
+    if card is None:
+        return gone(ctx)
+    if card.shop is None:
+        return _no_shop(ctx, card)
+    text = ctx._(CONFIRM_SUSPEND).format(name=display_name(ctx, card), shop=card.shop.shop_name)
+    ctx.ask(text, _yes_no(ctx, user_id))
+    return StepResult(Step.CONFIRM, {"reason": why[:REASON_MAX]})
+
+
+def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
+    _check_manager(ctx)
+    tap = tapped(inbound)
+    if tap is not None:
+        return _act(ctx, tap)
+    user_id = _asked_about(ctx)
+    if user_id is None:
+        return ask(ctx, ASK)
+    ctx.ask(ctx._(PICK_ONE), _yes_no(ctx, user_id))
+    return StepResult(Step.CONFIRM)
+
+
+# --- acting --------------------------------------------------------------------------------
+
+
+def _act(ctx: StepContext, tap: Tapped) -> StepResult:
+    """A choice (offered now, or on an older message): done on the person as she is now."""
+    try:
+        return _do(ctx, tap)
+    except NotFound:  # joined into another account since; the services raise before writing
+        return gone(ctx)
+
+
+def _do(ctx: StepContext, tap: Tapped) -> StepResult:
+    action, user_id = tap.action, tap.user_id or 0
+    if action is Action.MENU:
+        return ctx.begin(FlowRegistry.MENU)
+    if action is Action.AGAIN or action is Action.SKIP:  # a skip from an old question
+        return ask(ctx, ASK)
+    if action in PROMISES:
+        change = actions.promise(ctx, tap.phone or "", PROMISES[action])
+        return show_card(ctx, change.user.id) if change.user else ask(ctx, ASK)
+    if action is Action.OPEN:
+        return show_card(ctx, user_id)
+    card = load_card(ctx, user_id)
+    if card is None:
+        return gone(ctx)
+    if action in _ROLE_CHANGES:
+        return _change_role(ctx, card, *_ROLE_CHANGES[action])
+    if card.shop is None:
+        return _no_shop(ctx, card)
+    if action is Action.SUSPEND:
+        return _ask_reason(ctx, user_id)
+    if action is Action.REINSTATE:
+        actions.reinstate(ctx, card.shop.id)
+    elif action is Action.KEEP:
+        ctx.say(ctx._(KEPT))
+    elif ctx.step == Step.CONFIRM and _asked_about(ctx) == user_id:  # Action.CONFIRM
+        actions.suspend(ctx, card.shop.id, str(ctx.data.get("reason", "")))
+    else:  # "Yes" to a question that is no longer open
+        ctx.say(ctx._(CLOSED))
+    return show_card(ctx, user_id)
+
+
+def _change_role(ctx: StepContext, card: PersonCard, role: Role, give: bool) -> StepResult:
+    name = display_name(ctx, card)
+    try:
+        actions.change_role(ctx, card.user.id, role, give=give, name=name)
+    except OwnerKeepsRole:
+        ctx.say(ctx._(OWNER_KEEPS).format(name=name))
+    except ShopSuspended:
+        shop = card.shop.shop_name if card.shop else name
+        ctx.say(ctx._(SHOP_SUSPENDED_FIRST).format(shop=shop))
+    return show_card(ctx, card.user.id)
+
+
+def _ask_reason(ctx: StepContext, user_id: int) -> StepResult:
+    card = load_card(ctx, user_id)
+    if card is None:
+        return gone(ctx)
+    if card.shop is None:
+        return _no_shop(ctx, card)
+    if card.shop.status is ArtisanStatus.SUSPENDED:
+        ctx.say(ctx._(actions.SUSPENDED_ALREADY).format(shop=card.shop.shop_name))
+        return show_card(ctx, user_id)
+    question = ctx._(ASK_REASON).format(shop=card.shop.shop_name)
+    ctx.ask(question, [choice(ctx, SKIP, Action.SKIP)])
+    return at(ctx, Step.REASON, user_id=user_id)
+
+
+def _no_shop(ctx: StepContext, card: PersonCard) -> StepResult:
+    ctx.say(ctx._(NO_SHOP_NOW).format(name=display_name(ctx, card)))
+    return show_card(ctx, card.user.id)
+
+
+def _asked_about(ctx: StepContext) -> int | None:
+    """Whom the open question (why suspend, suspend?) is about."""
+    user_id = ctx.data.get("user_id")
+    return user_id if isinstance(user_id, int) else None
+
+
+def _yes_no(ctx: StepContext, user_id: int) -> list[Choice]:
+    return [choice(ctx, YES, Action.CONFIRM, user_id), choice(ctx, NO, Action.KEEP, user_id)]
+
+
+def _check_manager(ctx: StepContext) -> None:
+    """The menu shows this flow to community managers only; a conversation may outlive the
+    role (the engine answers "you can't do that" and nothing changes)."""
+    if not ctx.user.has_role(Role.COMMUNITY_MANAGER):
+        raise PermissionDenied("use the People menu", ctx.user.id)
+
+
+def register(registry: FlowRegistry) -> None:
+    steps: dict[StrEnum, StepFn] = {
+        Step.FIND: find,
+        Step.PICK: find,
+        Step.CARD: find,
+        Step.PROMISE: find,
+        Step.REASON: reason,
+        Step.CONFIRM: confirm,
+    }
+    registry.add(Flow(FLOW, steps, start))
+    registry.add_menu_entry(
+        MenuEntry("people", MENU_LABEL, FLOW, visible=with_role(Role.COMMUNITY_MANAGER), order=61)
+    )

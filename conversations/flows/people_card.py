@@ -1,0 +1,205 @@
+"""The People menu's card: someone as a community manager sees her (name, numbers, roles,
+shop), and the actions offered under it, each a choice whose payload is packed and read here.
+
+A payload names the action and whom (or which number) it is about, so that a tap on an old
+card acts on that person as she is now; it is never trusted further: every action checks
+again who may do it (`conversations.flows.people_actions`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from conversations.flow import StepContext
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound
+from store.models import Artisan, ArtisanStatus, Role
+from store.services import roles
+from store.services.directory import PersonCard
+from store.services.people import format_phone
+
+NO_NAME = N_("(no name)")
+PHONES = N_("Phone: {phones}")
+NO_PHONE = N_("Phone: not known")
+ROLES = N_("Roles: {roles}")
+NO_ROLES = N_("Roles: none (she buys only)")
+OWNER = N_("owner")
+COMMUNITY_MANAGER = N_("community manager")
+MENTOR = N_("mentor")
+ARTISAN = N_("artisan")
+SHOP = N_("Shop: {shop}, {place}")
+SHOP_NO_PLACE = N_("Shop: {shop}")
+NO_SHOP = N_("Shop: none")
+MPESA = N_("M-Pesa: {phone}")
+MENTORED_BY = N_("Her shop is mentored by {mentor}.")
+MENTORED_ALONE = N_("Her shop is learning, without a mentor.")
+INDEPENDENT = N_("Her shop is independent.")
+SUSPENDED = N_("Her shop is suspended.")
+
+MAKE_MENTOR = N_("Make mentor")
+STOP_MENTORING = N_("Stop mentoring")
+SUSPEND_SHOP = N_("Suspend shop")
+REINSTATE_SHOP = N_("Reinstate shop")
+MAKE_MANAGER = N_("Make community manager")
+REMOVE_MANAGER = N_("Remove community manager")
+FIND_ANOTHER = N_("Find someone else")
+MENU = N_("Menu")
+
+_ROLE_WORDS = (
+    (Role.OWNER, OWNER),
+    (Role.COMMUNITY_MANAGER, COMMUNITY_MANAGER),
+    (Role.MENTOR, MENTOR),
+    (Role.ARTISAN, ARTISAN),
+)
+_STATUS = {ArtisanStatus.INDEPENDENT: INDEPENDENT, ArtisanStatus.SUSPENDED: SUSPENDED}
+
+
+class Action(StrEnum):
+    OPEN = "open"  # show her card (a shop picked from a list)
+    MAKE_MENTOR = "mentor"
+    STOP_MENTORING = "unmentor"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    MAKE_MANAGER = "cm"
+    REMOVE_MANAGER = "uncm"
+    PROMISE_MENTOR = "pmentor"  # to a number nobody is known by yet
+    PROMISE_MANAGER = "pcm"
+    CONFIRM = "yes"  # suspend, after the question
+    KEEP = "no"
+    SKIP = "skip"  # no reason given for a suspension
+    AGAIN = "again"
+    MENU = "menu"
+
+
+# The actions about a known person (the target is her user id), about a number (E.164), and
+# those about nobody.
+BY_PERSON = frozenset(
+    {
+        Action.OPEN,
+        Action.MAKE_MENTOR,
+        Action.STOP_MENTORING,
+        Action.SUSPEND,
+        Action.REINSTATE,
+        Action.MAKE_MANAGER,
+        Action.REMOVE_MANAGER,
+        Action.CONFIRM,
+        Action.KEEP,
+    }
+)
+BY_NUMBER = frozenset({Action.PROMISE_MENTOR, Action.PROMISE_MANAGER})
+_PREFIX = "pp:"
+_PAYLOAD = re.compile(r"pp:([a-z]+)(?::([0-9]{1,18}|\+[0-9]{6,15}))?")
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """A People payload: what to do, about whom (a user id) or which number."""
+
+    action: Action
+    user_id: int | None = None
+    phone: str | None = None
+
+    def payload(self) -> str:
+        target = self.user_id if self.user_id is not None else self.phone
+        return f"{_PREFIX}{self.action.value}" + (f":{target}" if target is not None else "")
+
+
+def choice(ctx: StepContext, label: str, action: Action, target: int | str | None = None) -> Choice:
+    """A choice labelled with the N_()-marked `label`, about a person (her user id) or a
+    number (E.164)."""
+    if isinstance(target, int):
+        packed = Tapped(action, user_id=target)
+    else:
+        packed = Tapped(action, phone=target)
+    return Choice(ctx._(label), packed.payload())
+
+
+def tapped(inbound: Inbound) -> Tapped | None:
+    """The People action an answer is: a choice offered now, or one from an older message
+    (the engine hands those on as text). None for anything else."""
+    found = _PAYLOAD.fullmatch((inbound.payload or inbound.text).strip())
+    if found is None:
+        return None
+    try:
+        action = Action(found.group(1))
+    except ValueError:
+        return None
+    target = found.group(2)
+    if action in BY_PERSON:
+        return Tapped(action, user_id=int(target)) if target and target.isdigit() else None
+    if action in BY_NUMBER:
+        return Tapped(action, phone=target) if target and target.startswith("+") else None
+    return Tapped(action) if target is None else None
+
+
+# --- the card -----------------------------------------------------------------------------
+
+
+def display_name(ctx: StepContext, card: PersonCard) -> str:
+    if card.name:
+        return card.name
+    return format_phone(card.phones[0]) if card.phones else ctx._(NO_NAME)
+
+
+def card_text(ctx: StepContext, card: PersonCard) -> str:
+    lines = [display_name(ctx, card)]
+    if card.phones:
+        phones = " · ".join(format_phone(phone) for phone in card.phones)
+        lines.append(ctx._(PHONES).format(phones=phones))
+    else:
+        lines.append(ctx._(NO_PHONE))
+    held = {r.role for r in card.roles}
+    words = [ctx._(word) for role, word in _ROLE_WORDS if role in held]
+    lines.append(ctx._(ROLES).format(roles=", ".join(words)) if words else ctx._(NO_ROLES))
+    if card.shop is None:
+        lines.append(ctx._(NO_SHOP))
+    else:
+        lines.extend(_shop_lines(ctx, card.shop, card.phones))
+    return "\n".join(lines)
+
+
+def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> list[str]:
+    place = shop.location.strip()
+    if place:
+        lines = [ctx._(SHOP).format(shop=shop.shop_name, place=place)]
+    else:
+        lines = [ctx._(SHOP_NO_PLACE).format(shop=shop.shop_name)]
+    if shop.mpesa_phone and shop.mpesa_phone not in phones:  # a number she is found by too
+        lines.append(ctx._(MPESA).format(phone=format_phone(shop.mpesa_phone)))
+    status = _STATUS.get(shop.status)
+    if status is not None:
+        lines.append(ctx._(status))
+    elif shop.mentor is None:
+        lines.append(ctx._(MENTORED_ALONE))
+    else:
+        name = shop.mentor.user.display_name.strip() or shop.mentor.shop_name
+        lines.append(ctx._(MENTORED_BY).format(mentor=name))
+    return lines
+
+
+def card_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
+    """What the viewer may do with her, as she is now."""
+    session, user_id = ctx.session, card.user.id
+    held = {r.role for r in card.roles}
+    choices = []
+    if roles.may_appoint(session, ctx.user.id, Role.MENTOR):
+        suspended = card.shop is not None and card.shop.status is ArtisanStatus.SUSPENDED
+        if Role.MENTOR in held:
+            choices.append(choice(ctx, STOP_MENTORING, Action.STOP_MENTORING, user_id))
+        elif not suspended:
+            choices.append(choice(ctx, MAKE_MENTOR, Action.MAKE_MENTOR, user_id))
+        if card.shop is not None and suspended:
+            choices.append(choice(ctx, REINSTATE_SHOP, Action.REINSTATE, user_id))
+        elif card.shop is not None:
+            choices.append(choice(ctx, SUSPEND_SHOP, Action.SUSPEND, user_id))
+    if roles.may_appoint(session, ctx.user.id, Role.COMMUNITY_MANAGER):
+        # An owner is a community manager for as long as her number is in ADMIN_PHONES.
+        if Role.OWNER not in held and Role.COMMUNITY_MANAGER in held:
+            choices.append(choice(ctx, REMOVE_MANAGER, Action.REMOVE_MANAGER, user_id))
+        elif Role.COMMUNITY_MANAGER not in held:
+            choices.append(choice(ctx, MAKE_MANAGER, Action.MAKE_MANAGER, user_id))
+    choices.append(choice(ctx, FIND_ANOTHER, Action.AGAIN))
+    choices.append(choice(ctx, MENU, Action.MENU))
+    return choices
