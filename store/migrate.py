@@ -111,6 +111,10 @@ def head_revision() -> str:
     return head
 
 
+def is_known_revision(revision: str) -> bool:
+    return revision in {script.revision for script in _scripts().walk_revisions()}
+
+
 def prepare_database(engine: Engine) -> bool:
     """Make sure the database is at this code's revision before anything else touches it.
 
@@ -123,7 +127,7 @@ def prepare_database(engine: Engine) -> bool:
         if revision == head:
             return False
         if revision is not None:
-            if revision in {script.revision for script in _scripts().walk_revisions()}:
+            if is_known_revision(revision):
                 raise DatabaseBehind(revision, head)
             raise DatabaseAhead(revision, head)
         unknown = sorted(set(inspect(connection).get_table_names()) - MADE_BEFORE_MIGRATING)
