@@ -31,6 +31,7 @@ class SokoProcess:
         self.log = cwd / f"soko-{'-'.join(a for a in args if not a.startswith('-'))}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
+        self.stopped_in = 0.0  # seconds from the last signal to the exit, for the record
 
     def start(self) -> SokoProcess:
         with self.log.open("ab") as err:
@@ -48,9 +49,12 @@ class SokoProcess:
         """Send `signum`; the exit status (a process still running STOP_SECONDS later is
         killed, and the test fails)."""
         assert self.process is not None
+        signalled = time.monotonic()
         self.process.send_signal(signum)
         try:
-            return self.process.wait(timeout=STOP_SECONDS)
+            status = self.process.wait(timeout=STOP_SECONDS)
+            self.stopped_in = time.monotonic() - signalled
+            return status
         except subprocess.TimeoutExpired as late:
             self.process.kill()
             self.process.wait()

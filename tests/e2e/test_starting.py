@@ -134,3 +134,15 @@ def test_soko_chat_creates_a_missing_database_and_stops_on_sigterm(tmp_path: Pat
     assert chat.returncode == 0, errors
     assert "Traceback" not in errors
     assert answer.strip()
+
+
+def test_a_database_that_cannot_be_opened_is_reported_in_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "soko.db"
+    database.mkdir()  # a folder where the file should be
+
+    done = soko("run", "--port", "0", database=database)
+
+    assert done.returncode != 0
+    assert done.stderr.splitlines() == [
+        "soko: cannot open the database: unable to open database file"
+    ]

@@ -65,6 +65,7 @@ def test_soko_run_from_a_database_never_migrated_stopped_mid_reply_loses_nothing
         assert_stopped_cleanly(soko.stop(signum), soko)
     finally:
         soko.kill()
+    stopped_in = soko.stopped_in
     left = outbox_counts(env["DATABASE_URL"])
     assert left["claimed"] == 0  # handed back: nothing waits for a lease
     assert left["pending"] >= 1  # Zawadi's reply, waiting
@@ -83,7 +84,10 @@ def test_soko_run_from_a_database_never_migrated_stopped_mid_reply_loses_nothing
     done = outbox_counts(env["DATABASE_URL"])
     # Every reply went out once: none lost, none repeated.
     assert done["sent"] == replies_to(fake_telegram, AMINA) + replies_to(fake_telegram, ZAWADI)
-    print(f"\nrestart to Zawadi's waiting reply: {first_reply:.2f}s (process start included)")
+    print(
+        f"\nsoko run: stopped mid-reply in {stopped_in:.2f}s; restart to the waiting reply"
+        f" {first_reply:.2f}s (process start included)"
+    )
 
 
 def test_soko_web_and_soko_scheduler_stop_mid_reply_and_deliver_it_after_a_restart(
@@ -104,6 +108,7 @@ def test_soko_web_and_soko_scheduler_stop_mid_reply_and_deliver_it_after_a_resta
         post_until_answered(port, update)
         wait_until(lambda: fake_telegram.hung_calls("sendMessage") > 0, 60, "a reply in flight")
         assert_stopped_cleanly(scheduler.stop(signal.SIGTERM), scheduler)
+        stopped_in = scheduler.stopped_in
         assert_stopped_cleanly(web.stop(signal.SIGTERM), web)
     finally:
         scheduler.kill()
@@ -121,4 +126,7 @@ def test_soko_web_and_soko_scheduler_stop_mid_reply_and_deliver_it_after_a_resta
         assert_stopped_cleanly(scheduler.stop(signal.SIGINT), scheduler)
     finally:
         scheduler.kill()
-    print(f"\nscheduler restart to the waiting reply: {first_reply:.2f}s (process start included)")
+    print(
+        f"\nsoko scheduler: stopped mid-reply in {stopped_in:.2f}s; restart to the waiting"
+        f" reply {first_reply:.2f}s (process start included)"
+    )

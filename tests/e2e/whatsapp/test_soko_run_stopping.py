@@ -68,6 +68,7 @@ def test_soko_run_stopped_while_twilio_hangs_sends_the_reply_after_a_restart(
         soko.kill()
     assert status == 0, soko.errors()
     assert "Traceback" not in soko.errors()
+    stopped_in = soko.stopped_in
     left = outbox_counts(env["DATABASE_URL"])
     assert left["claimed"] == 0
     assert left["pending"] >= 1
@@ -86,7 +87,10 @@ def test_soko_run_stopped_while_twilio_hangs_sends_the_reply_after_a_restart(
     assert AUTH_TOKEN not in soko.errors()
     sent = len(fake_twilio.messages_to(AMINA)) + len(fake_twilio.messages_to(ZAWADI))
     assert outbox_counts(env["DATABASE_URL"])["sent"] == sent  # none lost, none repeated
-    print(f"\nrestart to Zawadi's waiting reply: {first_reply:.2f}s (process start included)")
+    print(
+        f"\nsoko run (WhatsApp): stopped mid-reply in {stopped_in:.2f}s; restart to the"
+        f" waiting reply {first_reply:.2f}s (process start included)"
+    )
 
 
 def test_soko_scheduler_stuck_on_twilio_stops_in_time_and_hands_the_reply_back(
@@ -107,6 +111,7 @@ def test_soko_scheduler_stuck_on_twilio_stops_in_time_and_hands_the_reply_back(
         say(public, AMINA, "Hi")
         wait_until(lambda: fake_twilio.hung > 0, 60, "a reply in flight")
         status = scheduler.stop(signal.SIGTERM)
+        print(f"\nsoko scheduler stuck on Twilio: stopped in {scheduler.stopped_in:.2f}s")
         assert status == 0, scheduler.errors()
         assert "Traceback" not in scheduler.errors()
         assert outbox_counts(env["DATABASE_URL"])["claimed"] == 0
