@@ -18,7 +18,6 @@ def build_web_chat(container: Container) -> WebChat:
         container.uow_factory,
         MediaBlobStore(container.media_store),
         profile_names={p.key: p.name for p in content.PEOPLE},
-        locale_hint=container.settings.default_locale,
     )
 
 

@@ -1,9 +1,9 @@
 """Starting and stopping the long-running commands: `soko run`, `soko web`, `soko scheduler`
 (through `serve`), and the demo's web app (`run_until_stopped`).
 
-Starting: the database is checked before anything touches it (`database_ready`): created
-and migrated when it does not exist or is empty, refused in one line when it is at another
-revision (`store.migrate.prepare_database`).
+Starting (`start`): the database is checked before anything touches it: created and migrated
+when it does not exist or is empty, refused in one line when it is at another revision
+(`store.migrate.prepare_database`); then ADMIN_PHONES is applied (`bot.owners`).
 
 Stopping: SIGINT and SIGTERM set one `stop` event that every part of the process watches.
 Receivers stop taking updates at once (what they did not record, the platform sends again;
@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
 from bot.container import Container
+from bot.owners import sync_owners
 from store.migrate import DatabaseNotReady, prepare_database
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def serve(container: Container, main: Main) -> int:
     try:
         # A signal before the event loop runs: any transaction rolls back, nothing is lost.
         with sigterm_interrupts():
-            if not database_ready(container):
+            if not start(container):
                 return 1
             run_until_stopped(main)
     except KeyboardInterrupt:
@@ -58,6 +59,15 @@ def serve(container: Container, main: Main) -> int:
     finally:
         container.close()
     return 0
+
+
+def start(container: Container) -> bool:
+    """What every long-running command (and `soko chat`) does before anything else: check
+    the database, then make ADMIN_PHONES true. False when the database cannot be used."""
+    if not database_ready(container):
+        return False
+    sync_owners(container)
+    return True
 
 
 def database_ready(container: Container) -> bool:

@@ -12,6 +12,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from conversations.i18n import SUPPORTED_LOCALES, supported_language
+
 
 class TelegramMode(StrEnum):
     POLLING = "polling"
@@ -59,6 +61,10 @@ class Settings(BaseSettings):
     stripe_secret_key: SecretStr = SecretStr("")
     stripe_webhook_secret: SecretStr = SecretStr("")
     stripe_api_base_url: str = "https://api.stripe.com"
+    # The demo card: "paying" marks the order paid and takes no money, so it is for demos and
+    # local work only (`soko demo` turns it on for its own shop). Without it and without a
+    # real provider for a buyer's channel, the checkout tells her paying is not open yet.
+    payments_demo: bool = False
 
     admin_phones: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_locale: str = "en"
@@ -104,6 +110,14 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_at(cls, value: str) -> str:
         return value.strip().lstrip("@")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        language = supported_language(value)
+        if language is None:
+            raise ValueError(f"DEFAULT_LOCALE must be one of: {', '.join(SUPPORTED_LOCALES)}")
+        return language
 
     @field_validator("store_currency", "artisan_currency")
     @classmethod

@@ -15,10 +15,13 @@ from starlette.types import Lifespan
 
 from bot.container import Container
 from bot.health import healthz_endpoint
+from bot.wiring import payment_provider
 from handlers.web.checkout_pages import checkout_page_routes
+from handlers.web.demo_pay import demo_pay_routes
 from handlers.web.media import media_routes
 from handlers.web.pages import page_routes
 from handlers.web.pages_render import Pages, SiteConfig
+from store.models.types import utcnow
 
 
 def create_app(
@@ -33,6 +36,7 @@ def create_app(
         *media_routes(container.media_store),
         *page_routes(container.uow_factory, pages),
         *checkout_page_routes(container.uow_factory, pages),
+        *demo_pay_routes(container.uow_factory, pages, payment_provider(container), utcnow),
         *extra_routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -18,7 +18,7 @@ from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.shop import Shop, ShopConfig
 from payments.demo import DemoPayments
-from payments.port import Checkout, PaymentProvider
+from payments.port import Checkout, NoPayments, PaymentProvider
 from payments.telegram_invoice import TelegramInvoices
 from store.media.storage import LocalMediaStore, MediaStore
 from store.models import Channel, Order
@@ -55,6 +55,7 @@ def shop_config(container: Container) -> ShopConfig:
         artisan_timezone=settings.artisan_timezone,
         telegram_bot_username=settings.telegram_bot_username,
         whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
+        default_locale=settings.default_locale,
     )
 
 
@@ -88,10 +89,18 @@ def telegram_invoices(container: Container) -> TelegramInvoices | None:
 
 
 def payment_provider(container: Container) -> PaymentProvider:
-    """Stripe Checkout when STRIPE_SECRET_KEY is set, else the local demo provider; Telegram
-    buyers pay by native invoice when TELEGRAM_PAYMENT_PROVIDER_TOKEN is set."""
+    """Stripe Checkout when STRIPE_SECRET_KEY is set; else the demo card when PAYMENTS_DEMO
+    is on; else none (the checkout says paying is not open yet). Telegram buyers pay by
+    native invoice when TELEGRAM_PAYMENT_PROVIDER_TOKEN is set."""
+    settings = container.settings
     stripe = stripe_payments(container)
-    default = stripe if stripe is not None else DemoPayments(container.settings.public_base_url)
+    default: PaymentProvider
+    if stripe is not None:
+        default = stripe
+    elif settings.payments_demo:
+        default = DemoPayments(settings.public_base_url)
+    else:
+        default = NoPayments()
     telegram = telegram_invoices(container)
     return default if telegram is None else ChannelPayments(telegram, default)
 

@@ -19,6 +19,7 @@ from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResul
 from conversations.global_words import Command, GlobalWord, parse_global_word
 from conversations.i18n import Translator
 from conversations.messages import Choice, Inbound
+from conversations.phone_link import shares_own_number_unasked
 from conversations.shop import Shop
 from conversations.state import ConversationSnapshot
 from store.models import Channel, User
@@ -50,6 +51,7 @@ def context_from_snapshot(
         data=dict(data.get("flow_data", {})),
         kept={name: dict(kept) for name, kept in data.get("kept", {}).items()},
         offered=tuple(Choice(c["label"], c["payload"]) for c in data.get("offered", ())),
+        contact_asked=bool(data.get("contact_asked", False)),
     )
 
 
@@ -59,6 +61,8 @@ def snapshot_of(ctx: StepContext, loaded: ConversationSnapshot) -> ConversationS
         "kept": ctx.kept,
         "offered": [{"label": c.label, "payload": c.payload} for c in ctx.offered],
     }
+    if any(reply.request_contact for reply in ctx.replies):
+        data["contact_asked"] = True
     return ConversationSnapshot(flow=ctx.flow, step=ctx.step, data=data, version=loaded.version)
 
 
@@ -71,6 +75,10 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
     if is_new:
         start_arg = command.arg if command and command.word is GlobalWord.START else ""
         _finish(ctx, ctx.begin(FlowRegistry.WELCOME, start_arg))
+        return
+    if shares_own_number_unasked(ctx, inbound):
+        # The engine has thanked her for it (`phone_link.tell`): on to her menu.
+        _finish(ctx, ctx.begin(FlowRegistry.MENU))
         return
     if command is not None:
         _obey(ctx, command)

@@ -30,7 +30,7 @@ from typing import cast
 from sqlalchemy import Integer, Table, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from conversations import outbox, replies
+from conversations import outbox, phone_link, replies
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
 from conversations.errors import StaleState
 from conversations.flow import FlowRegistry, StepContext
@@ -273,7 +273,12 @@ class Engine:
                 now=now,
                 profile_name=inbound.profile_name,
                 locale_hint=inbound.locale_hint,
+                first_words=inbound.text,
+                default_locale=self._shop.config.default_locale,
             )
+        # Her verified number may make her one person with an account on another channel.
+        arriving = person.is_new
+        person, linked = phone_link.link_sender_phone(session, person, inbound, now)
         states = SqlStateStore(session, self._clock)
         loaded = group.state(person.user.id) if group else None
         if loaded is None:
@@ -287,7 +292,11 @@ class Engine:
             registry=self._flows,
             shop=self._shop,
         )
+        if not person.is_new:  # a newcomer is welcomed first
+            phone_link.tell(ctx, inbound, linked, arrived=arriving)
         run_turn(ctx, inbound, is_new=person.is_new)
+        if person.is_new:
+            phone_link.tell(ctx, inbound, linked)
         snapshot = snapshot_of(ctx, loaded)
         if group is not None and group.defer(row, person.user.id, snapshot, ctx.replies, now):
             outbox_ids = self._write_notifications(session, ctx, row.id)
@@ -380,9 +389,14 @@ class Engine:
 
     def _say_sorry(self, session: Session, row: InboxMessage, message: str) -> int:
         now = self._clock()
-        hint = row.payload.get("locale_hint")
         person = find_or_create_person(
-            session, row.channel, row.platform_user_id, now=now, locale_hint=hint
+            session,
+            row.channel,
+            row.platform_user_id,
+            now=now,
+            locale_hint=row.payload.get("locale_hint"),
+            first_words=str(row.payload.get("text") or ""),
+            default_locale=self._shop.config.default_locale,
         )
         text = Translator(person.user.locale)._(message)
         # One apology per update, however many times it is retried.

@@ -174,6 +174,8 @@ class StepContext:
     notifications: list[tuple[int, Message]] = field(default_factory=list)
     # The platform id of our message whose button the person tapped this turn, if any.
     tapped: str | None = None
+    # Our last turn asked her to share her phone number (a contact button).
+    contact_asked: bool = False
 
     def _(self, message: str) -> str:
         return self.translator._(message)

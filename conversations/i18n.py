@@ -19,6 +19,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from conversations.first_words import language_of_words
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 # Each language named in itself, so anyone can find theirs (the chat's and the pages' menus).
 LANGUAGE_NAMES: Final = {"en": "English", "sw": "Kiswahili"}
@@ -31,13 +33,22 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
     return message
 
 
-def guess_locale(hint: str | None, default: str = DEFAULT_LOCALE) -> str:
-    """The supported locale for a platform's language hint ('sw-KE' → 'sw')."""
-    if hint:
-        language = hint.strip().lower().replace("_", "-").split("-")[0]
-        if language in SUPPORTED_LOCALES:
+def choose_locale(hint: str | None, first_words: str = "", default: str = DEFAULT_LOCALE) -> str:
+    """The language to speak: the app's (a platform's hint, "sw-KE" → "sw") when we have it,
+    else the language of her first words, else `default` (itself a tag), else English. The one
+    rule for a newcomer, and for any tag that must become a locale."""
+    words = language_of_words(first_words) if first_words else None
+    for tag in (hint, words, default):
+        language = supported_language(tag)
+        if language is not None:
             return language
-    return default if default in SUPPORTED_LOCALES else DEFAULT_LOCALE
+    return DEFAULT_LOCALE
+
+
+def supported_language(tag: str | None) -> str | None:
+    """The supported locale a language tag names ("sw-KE", "SW_tz", "sw" → "sw"), or None."""
+    language = (tag or "").strip().lower().replace("_", "-").split("-")[0]
+    return language if language in SUPPORTED_LOCALES else None
 
 
 def catalog_files(locale: str) -> list[Path]:
@@ -79,7 +90,7 @@ class Translator:
     """Translations for one locale; unsupported locales fall back to English."""
 
     def __init__(self, locale: str) -> None:
-        self.locale = guess_locale(locale)
+        self.locale = choose_locale(locale)
         self._translations = _translations(self.locale)
 
     def _(self, message: str) -> str:

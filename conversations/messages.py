@@ -61,6 +61,9 @@ class Inbound:
     unsupported_media: bool = False
     # The platform id of our message whose button was tapped (a reply may replace it).
     tapped_message_id: str | None = None
+    # A phone number the platform vouches is the sender's (WhatsApp's sender number, an own
+    # contact shared on Telegram): the engine records it as her phone (`phone_link`).
+    verified_phone: str | None = None
 
     def content_dict(self, photo_keys: tuple[str, ...]) -> dict[str, Any]:
         """The JSON-safe payload column; photos are referenced by their blob keys."""
@@ -75,6 +78,7 @@ class Inbound:
             "media_group_id": self.media_group_id,
             "unsupported_media": self.unsupported_media,
             "tapped_message_id": self.tapped_message_id,
+            "verified_phone": self.verified_phone,
         }
 
     @classmethod
@@ -103,6 +107,7 @@ class Inbound:
             media_group_id=content.get("media_group_id"),
             unsupported_media=bool(content.get("unsupported_media", False)),
             tapped_message_id=content.get("tapped_message_id"),
+            verified_phone=content.get("verified_phone"),
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Select, String, Table, bindparam, case, select, tuple_, update
 from sqlalchemy.orm import Session, contains_eager
 
+from conversations.i18n import DEFAULT_LOCALE, choose_locale
 from store.models import Artisan, Channel, Identity, User, UserRole
 from store.services import people
 
@@ -86,8 +87,11 @@ def find_or_create_person(
     now: datetime,
     profile_name: str = "",
     locale_hint: str | None = None,
+    first_words: str = "",
+    default_locale: str = DEFAULT_LOCALE,
 ) -> Person:
-    """The person behind (channel, platform user id); a new user, locale guessed, if unknown.
+    """The person behind (channel, platform user id); a new user if unknown, speaking her
+    app's language, else that of her first words, else `default_locale` (`choose_locale`).
 
     This is recorded as their latest message (it opens WhatsApp's 24-hour window), and a
     profile name that changed is kept.
@@ -102,7 +106,7 @@ def find_or_create_person(
             channel,
             platform_user_id,
             profile_name=profile_name,
-            locale_hint=locale_hint,
+            locale=choose_locale(locale_hint, first_words, default_locale),
             now=now,
         )
     session.execute(TOUCH, touch_values(channel, platform_user_id, now, profile_name))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from conversations.i18n import DEFAULT_LOCALE
 from payments.port import PaymentProvider
 from store.media.pipeline import PhotoLimits
 from store.media.storage import MediaStore
@@ -30,6 +31,8 @@ class ShopConfig:
     # For referral and product deep links; empty when the channel is not configured.
     telegram_bot_username: str = ""
     whatsapp_number: str = ""  # E.164, e.g. +14155238886
+    # A newcomer's language when neither her app nor her first words tell it.
+    default_locale: str = DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@
     soko admin refund CODE [--line N] [--amount X]  refund an order, or part of one line
     soko admin reconcile [--days N]                 repair what missed Stripe webhooks left
     soko admin jobs                                 the scheduler's jobs and their next run
+    soko admin roles list|grant|revoke              who may do what (`admin_roles`)
 
-Whoever runs a command acts as a community manager: ``--by PHONE`` (default: the first of
-ADMIN_PHONES), re-checked by the services.
+Whoever runs a money command acts as a community manager: ``--by PHONE`` (default: the first
+of ADMIN_PHONES), any of her numbers, re-checked by the services.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.commands import admin_roles
 from bot.container import Container
 from bot.scheduler import stored_jobs
 from bot.settings import load_settings
@@ -37,12 +39,13 @@ from store.models import Artisan, Order, Role, User
 from store.models.types import utcnow
 from store.money import Money
 from store.services import ledger
+from store.services.directory import find_person
 from store.services.people import normalize_phone
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "admin", help="community managers: payouts, refunds, reconcile, scheduled jobs"
+        "admin", help="payouts, refunds, reconcile, scheduled jobs, roles"
     )
     actions = parser.add_subparsers(dest="admin_action", required=True, metavar="ACTION")
 
@@ -66,6 +69,8 @@ def register(subparsers: Any) -> None:
 
     jobs = actions.add_parser("jobs", help="the scheduler's jobs, triggers and next runs")
     jobs.set_defaults(handler=lambda args: _run(_jobs, args))
+
+    admin_roles.register(actions)
 
 
 def _run(command: Any, args: argparse.Namespace) -> int:
@@ -196,9 +201,9 @@ def _reconcile(container: Container, args: argparse.Namespace, out: TextIO) -> i
 
 
 def _manager(session: Session, container: Container, phone: str | None) -> User:
+    """The community manager known by any of her numbers (`directory.find_person`)."""
     wanted = phone or next(iter(container.settings.admin_phones), "")
-    normalized = normalize_phone(wanted) if wanted else None
-    user = session.scalar(select(User).where(User.phone == normalized)) if normalized else None
+    user = find_person(session, wanted) if normalize_phone(wanted) else None
     if user is None:
         raise ValueError(f"no person with the phone {wanted!r} (use --by PHONE)")
     if not user.has_role(Role.COMMUNITY_MANAGER):

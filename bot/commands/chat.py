@@ -7,7 +7,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.container import Container
-from bot.lifecycle import database_ready, sigterm_interrupts
+from bot.lifecycle import sigterm_interrupts, start
 from bot.settings import load_settings
 from bot.wiring import MediaBlobStore, build_engine, image_location
 from handlers.console.channel import ConsoleChannel, InvalidPerson, person_key
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     try:
         with sigterm_interrupts():
-            if not database_ready(container):
+            if not start(container):
                 return 1
             return chat(container, args.person)
     except KeyboardInterrupt:  # before the chat began (it has its own)
@@ -62,7 +62,6 @@ def chat(container: Container, person: str, stdin: TextIO | None = None) -> int:
         write=_write,
         image_location=image_location(container.media_store),
         profile_names={p.key: p.name for p in content.PEOPLE},
-        locale_hint=container.settings.default_locale,
     )
     terminal = Terminal(channel, write=_write)
     try:

@@ -83,8 +83,9 @@ def register(subparsers: Any) -> None:
 def demo_settings(
     directory: Path, *, public_base_url: str = "", web_emulator: bool = False
 ) -> Settings:
-    """Local files and the demo card, whatever the environment says: the demo never talks to
-    real Telegram, Twilio or Stripe accounts, even on an operator's machine."""
+    """Local files and the demo card (PAYMENTS_DEMO, on for this shop only), whatever the
+    environment says: the demo never talks to real Telegram, Twilio or Stripe accounts, even
+    on an operator's machine."""
     none = SecretStr("")
     return Settings(
         _env_file=None,
@@ -98,6 +99,8 @@ def demo_settings(
         twilio_auth_token=none,
         stripe_secret_key=none,
         stripe_webhook_secret=none,
+        telegram_payment_provider_token=none,
+        payments_demo=True,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot import lifecycle
 from bot.container import Container
+from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(container: Container, host: str, port: int, stop: asyncio.Event) -> None:
     """Everything, until `stop`; then each part stops as `bot.lifecycle` says."""
+    warn_about_payments(container)
     loop = asyncio.get_running_loop()
     routes = channel_routes(container)
     tasks = []

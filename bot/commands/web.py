@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from bot import lifecycle
 from bot.container import Container
+from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
@@ -35,6 +36,7 @@ def register(subparsers: Any) -> None:
 
 def web_app(container: Container) -> Starlette:
     """The app of one web worker: the configured channels' webhooks, media, health."""
+    warn_about_payments(container)
     telegram = build_telegram(container) if telegram_webhook_mode(container) else None
     routes = channel_routes(container, telegram)
     if telegram is None:

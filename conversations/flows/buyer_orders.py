@@ -85,7 +85,7 @@ def order_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
         return show_list(ctx)
     order = checkout.own_order(ctx.session, ctx.user.id, int(value))
     if kind == "pay":
-        return checkout.pay_with_demo_card(ctx, order)
+        return pay(ctx, order)
     if kind == "cancel":
         ctx.ask(
             ctx._(SURE_TO_CANCEL).format(code=order.code),
@@ -93,6 +93,15 @@ def order_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
         )
         return StepResult(Step.CANCEL)
     return show_order(ctx, order.id)
+
+
+def pay(ctx: StepContext, order: Order) -> StepResult:
+    if not checkout.can_pay(ctx, order.channel):
+        return checkout.not_payable(ctx, order)
+    provider = checkout.chat_confirmer(ctx, order)
+    if provider is None:  # a "Pay now" from before: show how she pays now
+        return show_order(ctx, order.id)
+    return checkout.pay_in_chat(ctx, order, provider)
 
 
 def confirm_cancel(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -140,8 +149,11 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
     links: tuple[LinkButton, ...] = ()
     invoice = None
     if order.status == OrderStatus.PENDING_PAYMENT:
-        links, pay_choices, invoice = checkout.payment_options(ctx, order)
-        choices += pay_choices
+        if checkout.can_pay(ctx, order.channel):
+            links, pay_choices, invoice = checkout.payment_options(ctx, order)
+            choices += pay_choices
+        else:
+            text.append(ctx._(checkout.ORDER_NOT_PAYABLE).format(code=order.code))
     if _cancellable(order):
         choices.append(Choice(ctx._(CANCEL_ORDER), f"cancel:{order.id}"))
     choices.append(Choice(ctx._(product_card.BACK), "back"))

@@ -1,8 +1,10 @@
 """Checkout: where to send the pieces, a summary, the order (stock held), a link to pay.
 
 Placing the order is safe to tap twice: the orders service locks the cart, and a second
-tap finds it empty. The payment link comes from the payments port; the demo provider has no
-card form, so it also gets a "Pay now (demo card)" choice — the one demo-only branch.
+tap finds it empty. The payment link comes from the payments port; a provider the chat
+confirms itself (the demo card, which has no card form) also gets a "Pay now" choice. Where
+no provider serves the buyer's channel, paying is not open: the checkout says so before she
+types anything, and again (placing nothing) if she taps an older "Place order".
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from conversations.flow import END, Flow, FlowRegistry, StepContext, StepFn, Ste
 from conversations.flows import cart, product_card
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, Invoice, LinkButton, Outbound
-from payments.demo import DemoPayments
-from payments.port import PaymentProvider, provider_for
+from payments.port import (
+    ConfirmedInChat,
+    PaymentProvider,
+    confirmed_in_chat,
+    provider_for,
+    takes_payments,
+)
 from store.errors import PermissionDenied
-from store.models import Order, OrderStatus
+from store.models import Channel, Order, OrderStatus
 from store.money import Money
 from store.services import carts, orders
 from store.services.inventory import InsufficientStock
@@ -52,6 +59,13 @@ CANNOT_TAKE_PAYMENT = N_(
 MY_ORDERS = N_("My orders")
 MY_ORDERS_PAYLOAD = "menu:purchases"
 NO_LONGER_WAITING = N_("Order {code} is no longer waiting for payment.")
+NOT_OPEN = N_(
+    "Sorry, paying is not open yet, so orders can't be placed for now. Everything stays in "
+    "your cart; please try again later."
+)
+ORDER_NOT_PAYABLE = N_(
+    "Sorry, paying is not open yet, so order {code} can't be paid for now. Please try again later."
+)
 PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
@@ -67,8 +81,26 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     view = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
     if not view.ready_to_order:
         return ctx.begin(cart.FLOW)  # empty, or something to fix first: the cart says what
+    if not can_pay(ctx, ctx.channel):
+        return not_open(ctx)
     ctx.say(ctx._(ASK_NAME))
     return StepResult(Step.NAME)
+
+
+def can_pay(ctx: StepContext, channel: Channel) -> bool:
+    return takes_payments(ctx.shop.payments, channel)
+
+
+def not_open(ctx: StepContext) -> StepResult:
+    """Nothing is placed or held: her cart stays as it is for when paying opens."""
+    ctx.ask(
+        ctx._(NOT_OPEN),
+        [
+            Choice(ctx._(product_card.MY_CART), "menu:cart"),
+            Choice(ctx._(product_card.KEEP_SHOPPING), "menu:browse"),
+        ],
+    )
+    return StepResult(END)
 
 
 def name(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -104,6 +136,8 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
         return StepResult(Step.NAME)
     if inbound.payload != "place":
         return _summary(ctx)
+    if not can_pay(ctx, ctx.channel):  # payments closed since she started
+        return not_open(ctx)
     shipping = ShippingDetails(ctx.data["name"], ctx.data["address"], ctx.data["country"])
     try:
         order = orders.place_order(
@@ -137,19 +171,33 @@ def pay(ctx: StepContext, inbound: Inbound) -> StepResult:
     if order.status is not OrderStatus.PENDING_PAYMENT:  # expired or cancelled meanwhile
         ctx.say(ctx._(NO_LONGER_WAITING).format(code=order.code))
         return ctx.begin(FlowRegistry.MENU)
-    if inbound.payload == f"pay:{order.id}":
-        return pay_with_demo_card(ctx, order)
+    if not can_pay(ctx, order.channel):  # payments closed since the order was placed
+        return not_payable(ctx, order)
+    provider = chat_confirmer(ctx, order)
+    if provider is not None and inbound.payload == f"pay:{order.id}":
+        return pay_in_chat(ctx, order, provider)
     ctx.say(ctx._(STILL_WAITING).format(code=order.code))
     offer_payment(ctx, order)
     return StepResult(Step.PAY)
 
 
-def pay_with_demo_card(ctx: StepContext, order: Order) -> StepResult:
-    """The demo provider "confirms" the payment, through the path a real webhook takes."""
-    demo = payments_for(ctx, order)
-    if not isinstance(demo, DemoPayments):
-        raise PermissionDenied("pay with the demo card", ctx.user.id)
-    result = demo.confirm(ctx.session, order.code, ctx.now)
+def not_payable(ctx: StepContext, order: Order) -> StepResult:
+    ctx.ask(
+        ctx._(ORDER_NOT_PAYABLE).format(code=order.code),
+        [Choice(ctx._(MY_ORDERS), MY_ORDERS_PAYLOAD)],
+    )
+    return StepResult(END)
+
+
+def chat_confirmer(ctx: StepContext, order: Order) -> ConfirmedInChat | None:
+    """The provider of this order's channel when the chat confirms its payments itself."""
+    return confirmed_in_chat(ctx.shop.payments, order.channel)
+
+
+def pay_in_chat(ctx: StepContext, order: Order, provider: ConfirmedInChat) -> StepResult:
+    """The buyer's tap is the payment (the demo card): the provider confirms it through the
+    path a real webhook takes."""
+    result = provider.confirm(ctx.session, order.code, ctx.now)
     after = [Choice(ctx._(MY_ORDERS), MY_ORDERS_PAYLOAD)]
     if result.refund_due:
         ctx.ask(ctx._(CANNOT_TAKE_PAYMENT).format(code=order.code), after)
@@ -169,7 +217,7 @@ def own_order(session: Session, user_id: int, order_id: int) -> Order:
 
 def offer_payment(ctx: StepContext, order: Order) -> None:
     """The pay link from the payments port (or the chat's own invoice, where the buyer's
-    channel has one), and with the demo provider a demo-card choice."""
+    channel has one), and with the demo card its "Pay now" choice."""
     links, choices, invoice = payment_options(ctx, order)
     text = "" if invoice is not None else ctx._(PAY_HERE)
     ctx.reply(Outbound(text=text, links=links, choices=choices, invoice=invoice))
@@ -178,8 +226,8 @@ def offer_payment(ctx: StepContext, order: Order) -> None:
 def payment_options(
     ctx: StepContext, order: Order
 ) -> tuple[tuple[LinkButton, ...], tuple[Choice, ...], Invoice | None]:
-    """How the buyer pays for a pending order: a link (plus the demo-card choice with the
-    demo provider), or an in-chat invoice."""
+    """How the buyer pays for a pending order: a link (plus the "Pay now" choice when the
+    chat confirms the payment itself), or an in-chat invoice. Only where paying is open."""
     checkout = payments_for(ctx, order).start_checkout(
         ctx.session, order, locale=ctx.user.locale, now=ctx.now
     )
@@ -196,7 +244,7 @@ def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:
 
 
 def demo_choice(ctx: StepContext, order: Order) -> Choice | None:
-    if payments_for(ctx, order).name != DemoPayments.name:
+    if chat_confirmer(ctx, order) is None:
         return None
     return Choice(ctx._(PAY_DEMO), f"pay:{order.id}")
 

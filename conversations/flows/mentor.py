@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from conversations import links, replies
+from conversations import replies
 from conversations.flow import (
     END,
     Flow,
@@ -15,24 +15,17 @@ from conversations.flow import (
     StepResult,
     with_role,
 )
-from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_, Translator
-from conversations.messages import LinkButton, Outbound
-from store.models import Artisan, ArtisanStatus, Role, User
-from store.services import ledger, people, referrals
-from store.services.referrals import QualificationRules, Recruit, format_code
+from conversations.notify import mentors
+from store.models import Artisan, ArtisanStatus, AuditAction, Role, User
+from store.services import audit, ledger, people, referrals
+from store.services.referrals import QualificationRules, Recruit
 
 FLOW = "mentor"
 BECOME_FLOW = "become_mentor"
 MY_RECRUITS = N_("My recruits")
 BECOME = N_("Become a mentor")
 
-YOUR_CODE = N_(
-    "Your invitation code: {code}\nRead it to a new artisan, or share a link below. "
-    "She sends: JOIN {code}"
-)
-TELEGRAM_LINK = N_("Invite on Telegram")
-WHATSAPP_LINK = N_("Invite on WhatsApp")
 NO_RECRUITS = N_("You have no recruits yet. Share your code with artisans you know!")
 RECRUITS = N_("Your recruits:")
 RECRUIT_LINE = N_("{n}. {name} ({shop}): pieces approved {listings}/{of}, orders {orders}/{need}")
@@ -43,13 +36,20 @@ NOT_YET = N_(
     "{have}. Keep going!"
 )
 NOW_MENTOR = N_("Welcome, mentor! Invite new artisans and guide them to their first sales.")
+OPEN_SHOP_FIRST = N_(
+    "You are a mentor on Soko. Open your shop first: choose “Sell your jewelry” in the menu. "
+    "Your invitation code comes with it."
+)
 _RECENT = 5
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
     artisan = people.artisan_for_user(ctx.session, ctx.user.id)
-    if artisan is None or not ctx.user.has_role(Role.MENTOR):
+    if not ctx.user.has_role(Role.MENTOR):
         ctx.say(ctx._(replies.SORRY_NOT_ALLOWED))
+        return ctx.begin(FlowRegistry.MENU)
+    if artisan is None:  # made a mentor before she opened her shop: codes belong to shops
+        ctx.say(ctx._(OPEN_SHOP_FIRST))
         return ctx.begin(FlowRegistry.MENU)
     codes = referrals.active_codes(ctx.session, artisan.id)
     code = codes[0].code if codes else referrals.create_code(ctx.session, artisan.id).code
@@ -72,21 +72,23 @@ def start_become(ctx: StepContext, arg: str) -> StepResult:
         ctx.say(ctx._(NOT_YET).format(need=threshold.min_fulfilled_orders, have=have))
         return ctx.begin(FlowRegistry.MENU)
     code = referrals.make_mentor(ctx.session, artisan.id, ctx.now, threshold=threshold)
+    audit.record(
+        ctx.session,
+        audit.Actor.user(ctx.user.id),
+        AuditAction.GRANT,
+        ctx.now,
+        role=Role.MENTOR,
+        subject_user_id=ctx.user.id,
+        artisan_id=artisan.id,
+        note="reached the mentor threshold",
+    )
     ctx.say(ctx._(NOW_MENTOR))
     _show_code(ctx, code.code)
     return StepResult(END)
 
 
 def _show_code(ctx: StepContext, code: str) -> None:
-    config = ctx.shop.config
-    buttons: list[LinkButton] = []
-    telegram = links.telegram_url(config.telegram_bot_username, f"{REFERRAL_START_PREFIX}{code}")
-    if telegram:
-        buttons.append(LinkButton(ctx._(TELEGRAM_LINK), telegram))
-    whatsapp = links.whatsapp_url(config.whatsapp_number, f"JOIN {format_code(code)}")
-    if whatsapp:
-        buttons.append(LinkButton(ctx._(WHATSAPP_LINK), whatsapp))
-    ctx.reply(Outbound(text=ctx._(YOUR_CODE).format(code=format_code(code)), links=tuple(buttons)))
+    ctx.reply(mentors.invitation(ctx.translator, ctx.shop.config, code))
 
 
 def _show_recruits(ctx: StepContext, mentor: Artisan) -> None:

@@ -17,7 +17,7 @@ from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.notify import mentors
 from store.models import Channel, Role, User
-from store.services import people
+from store.services import people, referrals
 from store.services.referrals import AttributionOutcome, format_code, normalize_code
 
 FLOW = "onboarding"
@@ -246,6 +246,9 @@ def _register(ctx: StepContext) -> StepResult:
         ctx.say(ctx._(text.OWN_CODE))
     elif attribution is not None:
         ctx.say(ctx._(text.CODE_FAILED))
+    if ctx.user.has_role(Role.MENTOR):  # made a mentor before she had a shop: her code now
+        code = referrals.make_mentor(ctx.session, artisan.id, ctx.now, threshold=None)
+        ctx.reply(mentors.invitation(ctx.translator, ctx.shop.config, code.code))
     ctx.say(ctx._(text.NEXT_STEP))
     return ctx.begin(FlowRegistry.MENU)
 

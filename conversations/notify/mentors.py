@@ -1,6 +1,7 @@
-"""What mentors (and would-be mentors) are told: a recruit joined, a recruit qualified, and
-the offer to become a mentor. From a conversation step (`ctx`), or from a scheduled job on the
-session directly (`offer_mentorship`, `recruit_promoted`)."""
+"""What mentors (and would-be mentors) are told: a recruit joined, a recruit qualified, the
+offer to become a mentor, and her invitation (code and links). From a conversation step
+(`ctx`), or from a scheduled job on the session directly (`offer_mentorship`,
+`recruit_promoted`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from conversations import outbox
+from conversations import links, outbox
 from conversations.flow import StepContext
+from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_, Translator
-from conversations.messages import Outbound
+from conversations.messages import LinkButton, Outbound
 from conversations.notify.templates import UtilityTemplate
+from conversations.shop import ShopConfig
 from store.models import Artisan
+from store.services.referrals import format_code
 
 RECRUIT_JOINED = N_(
     "Good news! {name} ({shop}) joined Soko with your code. "
@@ -32,8 +36,34 @@ MENTORSHIP_OFFERED = N_(
     "new artisans. Send menu and choose “Become a mentor”."
 )
 
+YOUR_CODE = N_(
+    "Your invitation code: {code}\nRead it to a new artisan, or share a link below. "
+    "She sends: JOIN {code}"
+)
+# What the WhatsApp invitation prefills: a recruit's first words, in her mentor's language,
+# so that she is welcomed in it.
+JOIN_TEXT = N_("JOIN {code}")
+TELEGRAM_LINK = N_("Invite on Telegram")
+WHATSAPP_LINK = N_("Invite on WhatsApp")
+
 # The offer's dedupe key is also the marker that she was offered: once, ever.
 MENTORSHIP_OFFER_KEY: Final = "mentorship-offered:artisan:{artisan_id}"
+
+
+def invitation(t: Translator, config: ShopConfig, code: str, *, intro: str = "") -> Outbound:
+    """A mentor's code, read aloud or typed ("JOIN KQ7-M2X"), with links that open the chat
+    on each configured channel; `intro` (already translated) goes first."""
+    buttons: list[LinkButton] = []
+    telegram = links.telegram_url(config.telegram_bot_username, f"{REFERRAL_START_PREFIX}{code}")
+    if telegram:
+        buttons.append(LinkButton(t._(TELEGRAM_LINK), telegram))
+    whatsapp = links.whatsapp_url(
+        config.whatsapp_number, t._(JOIN_TEXT).format(code=format_code(code))
+    )
+    if whatsapp:
+        buttons.append(LinkButton(t._(WHATSAPP_LINK), whatsapp))
+    text = t._(YOUR_CODE).format(code=format_code(code))
+    return Outbound(text=f"{intro}\n{text}" if intro else text, links=tuple(buttons))
 
 
 def recruit_joined(ctx: StepContext, recruit: Artisan) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import PreCheckoutQuery, SuccessfulPayment
 
-from conversations.i18n import N_, Translator
+from conversations.i18n import DEFAULT_LOCALE, N_, Translator
 from payments.completion import complete_payment
 from payments.telegram_invoice import NAME, TelegramInvoices
 from store.errors import NotFound
@@ -94,7 +94,7 @@ def refuse_unknown(query: PreCheckoutQuery) -> PreCheckoutAnswer:
 
 
 def _hinted(query: PreCheckoutQuery) -> Translator:
-    return Translator(people.locale_from_hint(query.from_user.language_code))
+    return Translator(query.from_user.language_code or DEFAULT_LOCALE)
 
 
 def complete_telegram_payment(

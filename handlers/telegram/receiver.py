@@ -97,10 +97,8 @@ class Receiver:
                 if item.photo_problem and self._say_photo_problem(uow.session, item, now):
                     continue
                 inbounds.append(item.inbound)
+            # An own contact shared is linked to her account by the engine (`verified_phone`).
             recorded = record_many(uow.session, inbounds, self._blobs, now)
-            for inbound, result in zip(inbounds, recorded, strict=True):
-                if not result.duplicate:
-                    self._link_own_phone(uow.session, inbound)
             uow.commit()
         return [result.inbox_id for result in recorded]
 
@@ -147,24 +145,6 @@ class Receiver:
                 await self.bot.answer_callback_query(query_id)
             except TelegramError as exc:  # too old, or the network: the reply still comes
                 logger.info("callback query not answered: %s", type(exc).__name__)
-
-    def _link_own_phone(self, session: Session, inbound: Inbound) -> None:
-        """A person sharing their own contact links that phone to their account, so they are
-        one person on Telegram and WhatsApp (no flow needs to: it is the same for all). The
-        message still goes on to the engine, where e.g. onboarding takes it as the M-Pesa
-        number. Another person's contact is never linked."""
-        contact = inbound.contact
-        if contact is None or not contact.is_own:
-            return
-        user = people.user_for_identity(session, Channel.TELEGRAM, inbound.platform_user_id)
-        phone = people.normalize_phone(contact.phone)
-        if user is None or phone is None:
-            return
-        try:
-            with session.begin_nested():
-                people.link_phone(session, user.id, phone)
-        except StoreError as exc:  # e.g. both accounts have a shop: people must sort it out
-            logger.warning("telegram contact not linked: %s", type(exc).__name__)
 
     def _say_photo_problem(self, session: Session, item: Received, now: datetime) -> bool:
         """Tell someone we know why their photo cannot be used (once per update); a

@@ -74,17 +74,20 @@ def read_update(update: Update, bot_id: str) -> Incoming | None:
         payment = PaymentReceived.of(user.id, message.successful_payment)
         return Incoming(update.update_id, inbound, payment=payment)
     photo, too_large = _photo_of(message)
+    contact = _contact_of(message)
     inbound = Inbound(
         channel=Channel.TELEGRAM,
         platform_user_id=str(user.id),
         platform_message_id=platform_id(bot_id, update.update_id),
         text=message.text or message.caption or "",
         location=_location_of(message),
-        contact=_contact_of(message),
+        contact=contact,
         locale_hint=user.language_code,
         profile_name=user.full_name,
         media_group_id=message.media_group_id,
         unsupported_media=photo is None and not too_large and _has_unusable_media(message),
+        # Telegram vouches for the number of a contact the sender shares as her own.
+        verified_phone=contact.phone if contact is not None and contact.is_own else None,
     )
     return Incoming(update.update_id, inbound, photo=photo, photo_too_large=too_large)
 

@@ -39,7 +39,7 @@ from handlers.web.emulator_channel import (
     person_key,
 )
 from handlers.web.emulator_page import describe, render_page
-from handlers.web.pages_render import PageLanguage, page_language
+from handlers.web.pages_render import PageLanguage, browser_language, page_language
 
 WRITE_HEADER = "x-soko-emulator"
 # Photos in one message, as in a Telegram album; the listing keeps as many as a piece may have.
@@ -114,8 +114,7 @@ def _read(chat: WebChat, language_of: LanguageOf) -> Endpoint:
 
 def _send(chat: WebChat, language_of: LanguageOf, photo_max_bytes: int) -> Endpoint:
     async def send(request: Request) -> Response:
-        locale = language_of(request).locale
-        t = Translator(locale)
+        t = Translator(language_of(request).locale)
         if request.headers.get(WRITE_HEADER) != "1":
             return _error(403, f"writes need the {WRITE_HEADER} header")
         person = request.path_params["person"]
@@ -143,7 +142,9 @@ def _send(chat: WebChat, language_of: LanguageOf, photo_max_bytes: int) -> Endpo
                     text=text,
                     photos=photos,
                     payload=payload or None,
-                    locale_hint=locale,
+                    # Someone new speaks the page's language only when her browser chose
+                    # it; else her first words or the shop's default decide (the engine).
+                    locale_hint=browser_language(request),
                 )
             )
         except (InvalidPerson, InvalidMessageId) as exc:

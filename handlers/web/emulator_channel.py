@@ -103,8 +103,8 @@ class WebChat:
         locale_hint: str | None = None,
     ) -> HandleResult:
         """Record what `person` sent (once: the browser's id makes a retry a duplicate) and
-        let the engine answer. `locale_hint` (the page's language) is the language someone
-        new starts in, as a Telegram client's language is; else the chat's default hint."""
+        let the engine answer. `locale_hint` (the language her browser chose) is the language
+        someone new starts in, as a Telegram client's language is; else the chat's own hint."""
         key = person_key(person)
         if not _MESSAGE_ID.fullmatch(message_id):
             raise InvalidMessageId(message_id)

@@ -23,7 +23,7 @@ from conversations.i18n import (
     LANGUAGE_NAMES,
     SUPPORTED_LOCALES,
     Translator,
-    guess_locale,
+    choose_locale,
 )
 from store.media.storage import MediaStore
 from store.money import babel_locale
@@ -31,10 +31,11 @@ from store.pricing import PricingPolicy
 
 _MAX_ACCEPT_LANGUAGE: Final = 512  # longer headers are not a browser's
 
-# No scripts, no frames, nothing fetched but our own photos and the inline style.
+# No scripts, no frames, nothing fetched but our own photos and the inline style; forms post
+# only back to us, and only on the pages that have one.
 _CSP: Final = (
     "default-src 'none'; img-src 'self' https: http:; style-src 'unsafe-inline'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "base-uri 'none'; form-action {forms}; frame-ancestors 'none'"
 )
 
 
@@ -72,9 +73,20 @@ def page_language(request: Request, default: str) -> PageLanguage:
     chosen = request.query_params.get("lang", "")
     if chosen in SUPPORTED_LOCALES:
         return PageLanguage(chosen, explicit=True)
+    return PageLanguage(
+        browser_language(request) or choose_locale(None, default=default), explicit=False
+    )
+
+
+def browser_language(request: Request) -> str | None:
+    """The language the visitor chose (`?lang=`) or her browser prefers, when we have it;
+    None when the page would only fall back on the shop's default."""
+    chosen = request.query_params.get("lang", "")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
     preferred = accepted_languages(request.headers.get("accept-language", ""))
-    found = negotiate_locale(preferred, SUPPORTED_LOCALES, sep="-", aliases={})
-    return PageLanguage(found or guess_locale(default), explicit=False)
+    found: str | None = negotiate_locale(preferred, SUPPORTED_LOCALES, sep="-", aliases={})
+    return found
 
 
 def accepted_languages(header: str) -> list[str]:
@@ -119,6 +131,7 @@ class Pages:
         *,
         status_code: int = 200,
         cache_seconds: int = 300,
+        allow_forms: bool = False,
     ) -> HTMLResponse:
         translator = Translator(language.locale)
         body = self._env.get_template(template).render(
@@ -136,7 +149,7 @@ class Pages:
         headers = {
             "Cache-Control": f"public, max-age={cache_seconds}" if cache_seconds else "no-store",
             "Content-Language": language.locale,
-            "Content-Security-Policy": _CSP,
+            "Content-Security-Policy": _CSP.format(forms="'self'" if allow_forms else "'none'"),
             "Referrer-Policy": "strict-origin-when-cross-origin",
             "X-Content-Type-Options": "nosniff",
         }

@@ -1,7 +1,8 @@
 """Twilio's WhatsApp webhook form → the engine's `Inbound`.
 
 Fields used: `MessageSid` (the update's id), `WaId` (the sender's number without "+": the
-person's identity, kept as E.164 ``+<WaId>`` so it matches phones known elsewhere), `From`
+person's identity, kept as E.164 ``+<WaId>`` so it matches phones known elsewhere, and her
+verified phone), `From`
 (fallback for the number), `ProfileName`, `Body`, `ButtonPayload` / `ButtonText` (a quick
 reply), `ListId` (a list-picker row), `Latitude` / `Longitude` (a shared location),
 `NumMedia` / `MediaUrlN` / `MediaContentTypeN` (photos, downloaded later by `processing`).
@@ -70,6 +71,7 @@ def parse_update(form: Mapping[str, str]) -> WhatsAppUpdate:
         location=_location(form),
         profile_name=form.get("ProfileName", "").strip()[:120],
         unsupported_media=skipped > 0 and not images,
+        verified_phone=phone,  # Twilio says she writes from it
     )
     return WhatsAppUpdate(sid, phone, inbound, images, skipped)
 

@@ -25,7 +25,17 @@ from store.models import (
 )
 from store.money import Money
 from store.pricing import PricingPolicy
-from store.services import carts, catalog, ledger, listing_review, orders, people, referrals
+from store.services import (
+    carts,
+    catalog,
+    ledger,
+    listing_review,
+    orders,
+    people,
+    referrals,
+    roles,
+)
+from store.services.audit import Actor
 from store.services.product_photos import PhotoRecord, add_photo
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
@@ -85,7 +95,7 @@ def _people(
             first,
             person.key,
             profile_name=person.name,
-            locale_hint=person.locale,
+            locale=person.locale,
             now=now,
         )
         for channel in others:
@@ -102,7 +112,8 @@ def _people(
         user.display_name = person.name
         people.link_phone(session, user.id, person.phone)
         summary.users[person.key] = user.id
-    people.grant_role(session, summary.users[content.COMMUNITY_MANAGER.key], Role.COMMUNITY_MANAGER)
+    manager = summary.users[content.COMMUNITY_MANAGER.key]
+    roles.grant(session, Actor.operator(), manager, Role.COMMUNITY_MANAGER, now)
 
 
 def _artisans(session: Session, summary: DemoSummary, now: datetime) -> None:

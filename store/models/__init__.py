@@ -1,5 +1,6 @@
 """The one order database: every table, imported here so the metadata is complete."""
 
+from store.models.audit import ActorKind, AuditAction, PeopleAudit
 from store.models.base import Base
 from store.models.catalog import (
     Category,
@@ -37,8 +38,10 @@ from store.models.people import (
     ArtisanStatus,
     Channel,
     Identity,
+    PromisedRole,
     ReferralCode,
     Role,
+    RoleSource,
     User,
     UserRole,
 )
@@ -46,8 +49,10 @@ from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
 
 __all__ = [
     "SCHEDULER_JOBS_TABLE",
+    "ActorKind",
     "Artisan",
     "ArtisanStatus",
+    "AuditAction",
     "Base",
     "Cart",
     "CartItem",
@@ -70,11 +75,14 @@ __all__ = [
     "PaymentEvent",
     "Payout",
     "PayoutStatus",
+    "PeopleAudit",
     "Product",
     "ProductPhoto",
     "ProductStatus",
+    "PromisedRole",
     "ReferralCode",
     "Role",
+    "RoleSource",
     "TransactionKind",
     "User",
     "UserRole",

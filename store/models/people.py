@@ -22,6 +22,17 @@ class Role(StrEnum):
     ARTISAN = "artisan"
     MENTOR = "mentor"
     COMMUNITY_MANAGER = "community_manager"
+    # One of the shop's owners: her number is in ADMIN_PHONES. Only that setting gives it;
+    # owners are community managers who may also appoint community managers.
+    OWNER = "owner"
+
+
+class RoleSource(StrEnum):
+    """Where a role came from, so that taking a number out of ADMIN_PHONES takes away only
+    what the setting gave."""
+
+    GRANTED = "granted"  # a community manager, the operator, or the shop's own rules
+    ADMIN_PHONES = "admin_phones"
 
 
 class ArtisanStatus(StrEnum):
@@ -57,9 +68,29 @@ class UserRole(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
+    source: Mapped[RoleSource] = mapped_column(
+        str_enum(RoleSource, "role_source"),
+        default=RoleSource.GRANTED,
+        server_default=RoleSource.GRANTED.value,
+    )
     granted_at: Mapped[created_at]
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class PromisedRole(Base):
+    """A role promised to a phone number nobody is known by yet. Whoever gets that number
+    (she writes from it on WhatsApp, or shares it as her own contact on Telegram) gets the
+    role, and the promise is gone."""
+
+    __tablename__ = "promised_roles"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)  # E.164
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
+    source: Mapped[RoleSource] = mapped_column(str_enum(RoleSource, "role_source"))
+    # Who promised it (None: the operator, or ADMIN_PHONES as `source` says).
+    promised_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
 
 
 class Identity(Base):
@@ -123,8 +154,10 @@ __all__ = [
     "ArtisanStatus",
     "Channel",
     "Identity",
+    "PromisedRole",
     "ReferralCode",
     "Role",
+    "RoleSource",
     "User",
     "UserRole",
 ]

@@ -1,7 +1,8 @@
 """Merging two accounts of one person (say WhatsApp and Telegram) once they share a phone.
 
-The older account survives; identities, roles (union), a shop, orders, the cart and every
-other row that points at the newer user move to it, and the newer user is deleted.
+The older account survives; identities, roles (union), a shop, orders (both accounts'), the
+cart (merged), the conversation and language she used last, and every other row that points
+at the newer user move to it, and the newer user is deleted. Only two shops cannot become one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from store.models import (
     Cart,
     CartItem,
     ConversationState,
-    Order,
+    RoleSource,
     User,
     UserRole,
 )
@@ -25,7 +26,7 @@ from store.models import (
 class AccountConflict(StoreError):
     """Two accounts share a phone but both hold what cannot be merged automatically.
 
-    ``reason`` is "both_artisans" or "both_have_orders"; a community manager sorts it out.
+    ``reason`` is "both_artisans" (two shops); a community manager sorts it out.
     """
 
     def __init__(self, user_id: int, other_user_id: int, reason: str) -> None:
@@ -42,14 +43,13 @@ def user_with_phone(session: Session, phone: str) -> User | None:
 def merge_users(session: Session, first: User, second: User, phone: str) -> User:
     """Fold the newer of two users into the older, which ends up with ``phone``; returns it.
 
-    Raises ``AccountConflict`` when both have a shop, or both have orders.
+    Raises ``AccountConflict`` when both have a shop.
     """
     survivor, absorbed = sorted((first, second), key=lambda u: (u.created_at, u.id))
     if _has_artisan(session, survivor.id) and _has_artisan(session, absorbed.id):
         raise AccountConflict(first.id, second.id, "both_artisans")
-    if _has_orders(session, survivor.id) and _has_orders(session, absorbed.id):
-        raise AccountConflict(first.id, second.id, "both_have_orders")
 
+    absorbed_locale = absorbed.locale
     survivor.display_name = survivor.display_name or absorbed.display_name
     survivor.nudges_opted_out = survivor.nudges_opted_out or absorbed.nudges_opted_out
     absorbed.phone = None
@@ -58,6 +58,16 @@ def merge_users(session: Session, first: User, second: User, phone: str) -> User
     session.flush()
 
     keep, drop = survivor.id, absorbed.id
+    # A role given by hand on either account stays when ADMIN_PHONES changes.
+    by_hand = select(UserRole.role).where(
+        UserRole.user_id == drop, UserRole.source == RoleSource.GRANTED
+    )
+    session.execute(
+        update(UserRole)
+        .where(UserRole.user_id == keep, UserRole.role.in_(by_hand))
+        .values(source=RoleSource.GRANTED)
+        .execution_options(synchronize_session=False)
+    )
     held = select(UserRole.role).where(UserRole.user_id == keep)
     session.execute(
         update(UserRole)
@@ -67,7 +77,9 @@ def merge_users(session: Session, first: User, second: User, phone: str) -> User
     )
     session.execute(delete(UserRole).where(UserRole.user_id == drop))
     _merge_cart(session, keep, drop)
-    _merge_conversation_state(session, keep, drop)
+    if _merge_conversation_state(session, keep, drop) == drop:
+        survivor.locale = absorbed_locale  # she goes on where, and as, she chatted last
+        session.flush()
     handled = {UserRole.__table__, Cart.__table__, ConversationState.__table__}
     for table in Base.metadata.sorted_tables:
         if table in handled:
@@ -101,8 +113,9 @@ def _merge_cart(session: Session, keep: int, drop: int) -> None:
     session.execute(delete(Cart).where(Cart.id == dropped))
 
 
-def _merge_conversation_state(session: Session, keep: int, drop: int) -> None:
-    """Keep whichever conversation moved last: that is where the person is now."""
+def _merge_conversation_state(session: Session, keep: int, drop: int) -> int | None:
+    """Keep whichever conversation moved last: that is where the person is now. Returns
+    whose it was (None when neither account has one)."""
     states = {
         s.user_id: s
         for s in session.scalars(
@@ -110,11 +123,11 @@ def _merge_conversation_state(session: Session, keep: int, drop: int) -> None:
         )
     }
     if drop not in states:
-        return
+        return keep if keep in states else None
     if keep in states and states[keep].updated_at >= states[drop].updated_at:
         session.delete(states[drop])
         session.flush()
-        return
+        return keep
     if keep in states:
         session.delete(states[keep])
         session.flush()
@@ -124,11 +137,8 @@ def _merge_conversation_state(session: Session, keep: int, drop: int) -> None:
         .values(user_id=keep)
         .execution_options(synchronize_session=False)
     )
+    return drop
 
 
 def _has_artisan(session: Session, user_id: int) -> bool:
     return bool(session.scalar(select(exists().where(Artisan.user_id == user_id))))
-
-
-def _has_orders(session: Session, user_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(Order.buyer_user_id == user_id))))

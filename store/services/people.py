@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
     Artisan,
+    ArtisanStatus,
     Channel,
     Identity,
     Role,
@@ -72,7 +73,9 @@ class InvalidRegistration(StoreError):
 class Registration:
     """A new shop. ``referral`` is None when no code was given; a refused code (unknown,
     inactive, self-referral…) does not stop the registration — the shop simply has no
-    mentor, and the conversation tells her why from ``referral.outcome``."""
+    mentor, and the conversation tells her why from ``referral.outcome``. A shop without a
+    mentor is independent from the start (qualified when it opened): nobody is there to
+    guide it, and it is offered mentorship at the threshold like any independent seller."""
 
     artisan: Artisan
     referral: referrals.Attribution | None
@@ -93,6 +96,14 @@ def normalize_phone(text: str, default_region: str = "KE") -> str | None:
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
+def format_phone(phone_e164: str) -> str:
+    """For reading: "+254712345678" → "+254 712 345678" (as it is, if not a valid number)."""
+    parsed = _parse_phone(phone_e164, "KE")
+    if parsed is None:
+        return phone_e164
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
 def is_kenyan_mobile(text: str) -> bool:
     parsed = _parse_phone(text, "KE")
     return (
@@ -108,15 +119,6 @@ def _parse_phone(text: str, default_region: str) -> phonenumbers.PhoneNumber | N
     except phonenumbers.NumberParseException:
         return None
     return parsed if phonenumbers.is_valid_number(parsed) else None
-
-
-def locale_from_hint(hint: str | None, default: str = "en") -> str:
-    """A platform's language code ("sw-KE", "en_US") → one of the supported locales."""
-    tag = (hint or "").strip().lower()
-    for locale in SUPPORTED_LOCALES:
-        if tag == locale or tag.startswith((f"{locale}-", f"{locale}_")):
-            return locale
-    return default
 
 
 def set_locale(session: Session, user_id: int, locale: str) -> User:
@@ -153,11 +155,11 @@ def find_or_create_user(
     platform_user_id: str,
     *,
     profile_name: str = "",
-    locale_hint: str | None = None,
-    default_locale: str = "en",
+    locale: str = "en",
     now: datetime,
 ) -> tuple[User, bool]:
-    """The user behind a channel account, created on first contact. Returns (user, created).
+    """The user behind a channel account, created on first contact, speaking `locale` (the
+    caller chose it: `conversations.i18n.choose_locale`). Returns (user, created).
 
     Two first messages racing from the same account both end up with the one user: the
     loser's insert hits the unique (channel, platform_user_id) key inside a savepoint and
@@ -174,7 +176,7 @@ def find_or_create_user(
         with session.begin_nested():
             user = User(
                 display_name=profile_name,
-                locale=locale_from_hint(locale_hint, default_locale),
+                locale=locale,
                 created_at=now,
             )
             session.add(user)
@@ -204,7 +206,9 @@ def grant_role(
     session: Session, user_id: int, role: Role, *, acting_user_id: int | None = None
 ) -> bool:
     """Give ``role``; True if it was new. ``acting_user_id`` None means the operator (CLI);
-    otherwise that user must be a community manager."""
+    otherwise that user must be a community manager. Unaudited, for setting a shop up (tests,
+    the demo): a decision someone makes goes through `store.services.roles`, which records
+    it and applies who may appoint whom."""
     _require_manager(session, acting_user_id, f"grant {role.value}")
     user = _get_user(session, user_id)
     if user.has_role(role):
@@ -250,7 +254,7 @@ def link_phone(session: Session, user_id: int, phone_e164: str) -> User:
     Returns the surviving user, which is the *older* account and so may not be
     ``user_id``. Identities, roles (union), an artisan profile, orders, the cart and every
     other reference move to it; the newer user row is deleted. Raises ``AccountConflict``
-    when both accounts have a shop or both have orders, ``InvalidPhone`` for a bad number.
+    when both accounts have a shop, ``InvalidPhone`` for a bad number.
     """
     phone = normalize_phone(phone_e164)
     if phone is None or phone != phone_e164:
@@ -321,6 +325,10 @@ def register_artisan(
     attribution = None
     if referral_code is not None and referral_code.strip():
         attribution = referrals.attribute(session, artisan.id, referral_code, now)
+    if attribution is None or not attribution.attributed:
+        artisan.status = ArtisanStatus.INDEPENDENT
+        artisan.qualified_at = now
+        session.flush()
     return Registration(artisan=artisan, referral=attribution)
 
 

@@ -61,6 +61,7 @@ def shop(tmp_path: Path) -> tuple[dict[str, str], Path]:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'shop' / 'soko.db'}",
         "MEDIA_DIR": str(tmp_path / "shop" / "media"),
+        "PAYMENTS_DEMO": "true",  # `soko chat` on the demo's shop: its buyer pays by demo card
     }
     env.pop("PUBLIC_BASE_URL", None)
     out = soko("demo", "--no-chat", "--dir", str(tmp_path / "shop"), env=env, cwd=tmp_path)

@@ -67,6 +67,8 @@ class FakeTelegram:
         # may still confirm an old offset, which must not drop a later test's updates.
         self._update_ids = itertools.count(1000)
         self._confirmed = 0  # every update_id below this is confirmed
+        # Set when the server stops: a long poll a killed bot left open ends at once.
+        self.closing = False
         self.reset()
 
     def reset(self) -> None:
@@ -239,7 +241,7 @@ class FakeTelegram:
                 self._confirmed = max(self._confirmed, offset)
                 self._updates = [u for u in self._updates if u["update_id"] >= self._confirmed]
                 batch = self._updates[:limit]
-            if batch or time.monotonic() >= deadline:
+            if batch or time.monotonic() >= deadline or self.closing:
                 return _ok(batch)
             await asyncio.sleep(0.005)
 
@@ -621,5 +623,6 @@ def serve(fake: FakeTelegram) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        fake.closing = True
         server.should_exit = True
         thread.join(timeout=10)

@@ -59,6 +59,9 @@ class FakeTwilio:
     requests: list[LoggedRequest] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     failures: list[tuple[int, int] | None] = field(default_factory=list)
+    # A process of its own (`soko run`) cannot be told about a fake CDN on localhost: there
+    # the API itself answers with the file instead of redirecting to the CDN.
+    serve_media_directly: bool = False
     port: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     hanging: bool = False
@@ -174,6 +177,9 @@ class FakeTwilio:
         media_sid = request.path_params["media_sid"]
         if media_sid not in self.media:
             return _error(404, 20404, "Not found")
+        if self.serve_media_directly:
+            data, content_type = self.media[media_sid]
+            return Response(data, media_type=content_type)
         return RedirectResponse(f"{self.cdn_origin}/cdn/{media_sid}", status_code=307)
 
     async def cdn_file(self, request: Request) -> Response:

@@ -44,3 +44,17 @@ def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert "SECRET-TOKEN" not in repr(settings)
     assert settings.telegram_bot_token.get_secret_value() == "123456:SECRET-TOKEN"
+
+
+def test_default_locale_is_one_we_have(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEFAULT_LOCALE", "sw-KE")
+    assert Settings(_env_file=None).default_locale == "sw"  # type: ignore[call-arg]
+    monkeypatch.setenv("DEFAULT_LOCALE", "swahili")
+    with pytest.raises(ValueError, match="DEFAULT_LOCALE must be one of: en, sw"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_the_demo_card_is_off_unless_turned_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).payments_demo is False  # type: ignore[call-arg]
+    monkeypatch.setenv("PAYMENTS_DEMO", "true")
+    assert Settings(_env_file=None).payments_demo is True  # type: ignore[call-arg]

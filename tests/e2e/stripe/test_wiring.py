@@ -1,19 +1,26 @@
-"""Stripe is chosen by configuration: the provider, the webhook and the return pages."""
+"""Payment providers are chosen by configuration: Stripe (its webhook and return pages), the
+demo card only when PAYMENTS_DEMO asks for it, else none — and `soko web` says so at start."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
+from bot.commands.web import web_app
 from bot.container import Container
 from bot.routes import channel_routes
 from bot.settings import Settings
 from bot.web import create_app
 from bot.wiring import payment_provider
 from payments.demo import DemoPayments
+from payments.port import NoPayments, provider_for, takes_payments
 from payments.stripe_checkout import StripePayments
+from payments.telegram_invoice import TelegramInvoices
+from store.models import Channel
 from store.uow import UnitOfWorkFactory
 from tests.e2e.stripe.stripe_support import count_events
 from tests.fakes.stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe
@@ -24,14 +31,83 @@ def _container(engine: Engine, **settings: object) -> Container:
     return Container(Settings(database_url=url, public_base_url="https://shop.test", **settings))  # type: ignore[arg-type]
 
 
-def test_without_stripe_keys_the_demo_provider_runs_and_no_stripe_route_exists(
+TELEGRAM = {"telegram_bot_token": SecretStr("123:abc")}
+TELEGRAM_INVOICES = {**TELEGRAM, "telegram_payment_provider_token": SecretStr("284685063:TEST:x")}
+WHATSAPP = {"twilio_account_sid": "AC" + "1" * 32, "twilio_auth_token": SecretStr("t")}
+
+
+def test_without_any_provider_nobody_can_pay_and_no_stripe_route_exists(
     sqlite_engine: Engine,
 ) -> None:
     container = _container(sqlite_engine)
-    assert isinstance(payment_provider(container), DemoPayments)
+    payments = payment_provider(container)
+    assert isinstance(payments, NoPayments)
+    assert not any(takes_payments(payments, channel) for channel in Channel)
     client = TestClient(create_app(container, channel_routes(container)))
     assert client.post("/webhooks/stripe", content=b"{}").status_code == 404
     container.close()
+
+
+def test_the_demo_card_only_when_asked_for_and_never_over_stripe(sqlite_engine: Engine) -> None:
+    assert isinstance(payment_provider(_container(sqlite_engine, payments_demo=True)), DemoPayments)
+    with_stripe = _container(sqlite_engine, payments_demo=True, stripe_secret_key=SecretStr("sk"))
+    assert isinstance(payment_provider(with_stripe), StripePayments)
+
+
+def test_telegram_invoices_serve_telegram_buyers_only(sqlite_engine: Engine) -> None:
+    payments = payment_provider(_container(sqlite_engine, **TELEGRAM_INVOICES))
+    assert isinstance(provider_for(payments, Channel.TELEGRAM), TelegramInvoices)
+    assert not takes_payments(payments, Channel.WHATSAPP)
+
+
+def _warnings_at_start(
+    caplog: pytest.LogCaptureFixture, engine: Engine, **settings: object
+) -> list[str]:
+    container = _container(engine, **settings)
+    with caplog.at_level(logging.WARNING):
+        web_app(container)  # what `soko web` builds when it starts
+    container.close()
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+
+def test_soko_web_warns_once_at_start_when_buyers_cannot_pay(
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    [warning] = _warnings_at_start(caplog, sqlite_engine, **TELEGRAM, **WHATSAPP)
+    assert warning == (
+        "Paying is not open: buyers on Telegram and WhatsApp are told so at checkout and can"
+        " place no order. Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or, for Telegram"
+        " buyers, TELEGRAM_PAYMENT_PROVIDER_TOKEN) to take payments."
+    )
+
+
+def test_the_warning_names_only_the_chats_without_a_provider(
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    [warning] = _warnings_at_start(caplog, sqlite_engine, **TELEGRAM_INVOICES, **WHATSAPP)
+    assert warning.startswith("Paying is not open: buyers on WhatsApp are told so")
+    assert "TELEGRAM_PAYMENT_PROVIDER_TOKEN" not in warning
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"stripe_secret_key": SecretStr("sk_test_x"), **TELEGRAM, **WHATSAPP},
+        TELEGRAM_INVOICES,  # a Telegram-only shop with invoices
+    ],
+    ids=["stripe", "telegram-invoices"],
+)
+def test_no_warning_when_every_buyer_can_pay(
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture, settings: dict[str, object]
+) -> None:
+    assert _warnings_at_start(caplog, sqlite_engine, **settings) == []
+
+
+def test_the_demo_card_is_announced_as_taking_no_money(
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    [warning] = _warnings_at_start(caplog, sqlite_engine, payments_demo=True, **WHATSAPP)
+    assert warning.startswith("PAYMENTS_DEMO is on: buyers pay with the demo card, which takes")
 
 
 def test_with_stripe_keys_checkout_webhook_and_return_pages_are_on(

@@ -6,18 +6,18 @@ pays with the demo provider, and the artisan is told about the order."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bot.container import Container
 from store.demo.pictures import draw_piece
 from store.models import Category, Identity, Role, UserRole
 from store.services import referrals
-from tests.e2e.telegram.telegram_support import RunningBot, running_bot, wait_until
+from tests.e2e.telegram.telegram_support import Phones, running_bot, settings_for
 from tests.factories import make_artisan, make_user
-from tests.fakes.telegram_api import Call, FakeTelegram, contact, photo, tap, text, user
+from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.slow
 
@@ -25,75 +25,16 @@ TITLE = "Copper leaf earrings"
 MENTOR, ARTISAN, MANAGER, BUYER = 8101, 8102, 8103, 8104
 
 
-class Phones:
-    """People chatting with the bot; `say`/`tap` return what the bot answered."""
-
-    def __init__(self, fake: FakeTelegram, bot: RunningBot) -> None:
-        self.fake = fake
-        self.bot = bot
-        self.people: dict[int, dict[str, Any]] = {}
-        self.seen: dict[int, int] = {}
-        self.taps = 0
-
-    def person(self, telegram_id: int, name: str, language: str = "en") -> None:
-        self.people[telegram_id] = user(telegram_id, name, language)
-
-    def _answers(self, telegram_id: int, update: dict[str, Any]) -> list[str]:
-        inbox_before = self.bot.counts()["inbox"]
-        self.fake.feed(update)
-        wait_until(
-            lambda: self.bot.counts()["inbox"] > inbox_before and self.bot.settled(),
-            30,
-            f"an answer to {update}",
-        )
-        return self.unread(telegram_id)
-
-    def unread(self, telegram_id: int) -> list[str]:
-        calls = self.fake.sent_to(telegram_id)
-        new = calls[self.seen.get(telegram_id, 0) :]
-        self.seen[telegram_id] = len(calls)
-        return [_shown(call) for call in new]
-
-    def say(self, telegram_id: int, words: str) -> list[str]:
-        return self._answers(telegram_id, text(self.people[telegram_id], words))
-
-    def tap(self, telegram_id: int, label: str) -> list[str]:
-        """Tap the inline button `label` of the latest message that has it."""
-        for call in reversed(self.fake.sent_to(telegram_id)):
-            for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", []):
-                for button in row:
-                    if button["text"] == label and "callback_data" in button:
-                        data = button["callback_data"]
-                        update = tap(self.people[telegram_id], data, call.message_id or 1)
-                        self.taps += 1
-                        return self._answers(telegram_id, update)
-        raise AssertionError(f"no button {label!r} in the chat of {telegram_id}")
-
-    def send_album(self, telegram_id: int, pictures: list[bytes]) -> list[str]:
-        before = self.bot.counts()["inbox"]
-        for picture in pictures:
-            file_id = self.fake.add_file(picture)
-            sender = self.people[telegram_id]
-            self.fake.feed(photo(sender, file_id, len(picture), media_group_id="A1"))
-        wait_until(
-            lambda: self.bot.counts()["inbox"] >= before + len(pictures) and self.bot.settled(),
-            60,
-            "the album handled",
-        )
-        return self.unread(telegram_id)
-
-    def share_own_number(self, telegram_id: int, phone: str) -> list[str]:
-        update = contact(self.people[telegram_id], phone, owner_id=telegram_id)
-        return self._answers(telegram_id, update)
-
-
-def _shown(call: Call) -> str:
-    """A message as a person sees it: its text (or caption), then its buttons."""
-    words = str(call.params.get("text") or call.params.get("caption") or "")
-    markup = call.params.get("reply_markup") or {}
-    rows = markup.get("inline_keyboard", []) + markup.get("keyboard", [])
-    buttons = "".join(f"\n[{button['text']}]" for row in rows for button in row)
-    return f"[photo] {words}{buttons}" if call.method == "sendPhoto" else words + buttons
+@pytest.fixture
+def container(
+    sqlite_engine: Engine, tmp_path: Path, telegram_server: tuple[FakeTelegram, str]
+) -> Iterator[Container]:
+    """The shop of the Telegram tests, with PAYMENTS_DEMO on: the buyer pays by demo card."""
+    database_url = sqlite_engine.url.render_as_string(hide_password=False)
+    settings = settings_for(database_url, tmp_path / "media", telegram_server[1])
+    container = Container(settings.model_copy(update={"payments_demo": True}))
+    yield container
+    container.close()
 
 
 @pytest.fixture

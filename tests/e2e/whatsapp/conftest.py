@@ -32,6 +32,14 @@ def whatsapp(sqlite_engine: Engine, tmp_path: Path, fake_twilio: FakeTwilio) -> 
 
 
 @pytest.fixture
+def whatsapp_demo_card(
+    sqlite_engine: Engine, tmp_path: Path, fake_twilio: FakeTwilio
+) -> Iterator[WhatsApp]:
+    """The same, with PAYMENTS_DEMO on: buyers pay with the demo card."""
+    yield from open_whatsapp(_url(sqlite_engine), tmp_path, fake_twilio, payments_demo=True)
+
+
+@pytest.fixture
 def whatsapp_on_both(engine: Engine, tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[WhatsApp]:
     yield from open_whatsapp(_url(engine), tmp_path, fake_twilio)
 

@@ -34,7 +34,9 @@ def message_sid() -> str:
     return f"SM{next(_sids):032x}"
 
 
-def settings_for(database_url: str, tmp_path: Path, fake: FakeTwilio) -> Settings:
+def settings_for(
+    database_url: str, tmp_path: Path, fake: FakeTwilio, *, payments_demo: bool = False
+) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
@@ -45,6 +47,7 @@ def settings_for(database_url: str, tmp_path: Path, fake: FakeTwilio) -> Setting
         twilio_whatsapp_from=SENDER,
         twilio_api_base_url=fake.base_url,
         twilio_templates_file=tmp_path / "twilio_templates.json",
+        payments_demo=payments_demo,
     )
 
 
@@ -146,8 +149,10 @@ class WhatsApp:
         return messages[start:]
 
 
-def open_whatsapp(database_url: str, tmp_path: Path, fake: FakeTwilio) -> Iterator[WhatsApp]:
-    container = Container(settings_for(database_url, tmp_path, fake))
+def open_whatsapp(
+    database_url: str, tmp_path: Path, fake: FakeTwilio, *, payments_demo: bool = False
+) -> Iterator[WhatsApp]:
+    container = Container(settings_for(database_url, tmp_path, fake, payments_demo=payments_demo))
     policy = MediaPolicy.for_account(ACCOUNT_SID, fake.base_url)
     # The one test-only widening: the fake CDN lives on localhost under plain http.
     policy = MediaPolicy(

@@ -48,7 +48,7 @@ def test_a_recruit_arrives_by_a_wa_me_link_and_onboards_in_swahili(whatsapp: Wha
     assert whatsapp.send(RECRUIT, "2") == [
         "Sawa, tutaongea kwa Kiswahili.",
         "Tufungue duka lako kwenye Soko! Nitakuuliza maswali 5 mafupi.",
-        f"Kodi ya mlezi wako: {code}.",
+        f"Msimbo wa mlezi wako: {code}.",
         "Wewe ni Achieng? Bonyeza ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi",
     ]
     assert whatsapp.send(RECRUIT, "1") == ["Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."]
@@ -132,8 +132,9 @@ def _buy_the_collar(whatsapp: WhatsApp) -> tuple[str, list[list[str]]]:
 
 
 def test_a_buyer_orders_by_typing_numbers_and_the_artisan_hears_when_she_next_writes(
-    whatsapp: WhatsApp,
+    whatsapp_demo_card: WhatsApp,
 ) -> None:
+    whatsapp = whatsapp_demo_card  # the buyer pays with the demo card (PAYMENTS_DEMO)
     two_days_ago = datetime.now(UTC) - timedelta(days=2)
     maker = _maker_on_whatsapp(whatsapp, last_wrote=two_days_ago)
     seed_product(whatsapp.uow_factory, maker, "Maasai collar")
@@ -164,8 +165,9 @@ def test_a_buyer_orders_by_typing_numbers_and_the_artisan_hears_when_she_next_wr
 
 
 def test_a_new_order_outside_the_window_goes_out_as_an_approved_template(
-    whatsapp: WhatsApp, fake_twilio: FakeTwilio
+    whatsapp_demo_card: WhatsApp, fake_twilio: FakeTwilio
 ) -> None:
+    whatsapp = whatsapp_demo_card  # the buyer pays with the demo card (PAYMENTS_DEMO)
     path = whatsapp.container.settings.twilio_templates_file
     report = sync(whatsapp.channel.client, path)
     assert len(report.created) == len(fake_twilio.contents) == 22

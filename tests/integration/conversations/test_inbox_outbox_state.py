@@ -36,6 +36,7 @@ def test_an_update_is_recorded_once_and_read_back_with_its_photos(
         photos=(JPEG, PNG),
         location=Location(-1.31, 36.78),
         contact=Contact("+254700000001", is_own=True),
+        verified_phone="+254700000001",
         locale_hint="sw",
         profile_name="Amina",
         media_group_id="album-1",

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy import select
 
 from conversations.engine import Outcome
 from store.models import ConversationState, Identity, User
 from tests.integration.conversations.conftest import Chat
+from tests.shop_support import make_shop
 
 WELCOME_EN = [
     "Welcome to Soko! Buy and sell handmade jewelry.",
     "We'll chat in English. Or choose a language:\n1. English\n2. Kiswahili",
 ]
 WELCOME_SW = [
-    "Karibu Soko! Nunua na uuze mapambo ya mikono.",
+    "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono.",
     "Tutaongea kwa Kiswahili. Au chagua lugha:\n1. English\n2. Kiswahili",
 ]
 MENU_EN = "What would you like to do?\n1. Colours\n2. Language\n3. Help"
@@ -152,7 +154,7 @@ def test_the_same_update_delivered_twice_has_one_effect(chat: Chat) -> None:
 
 
 def test_a_restart_between_two_messages_continues_at_the_same_step(
-    chat: Chat, registry: object
+    chat: Chat, registry: object, tmp_path: Path
 ) -> None:
     from sqlalchemy import Engine as SAEngine
 
@@ -170,7 +172,8 @@ def test_a_restart_between_two_messages_continues_at_the_same_step(
     fresh = make_engine(url)
     try:
         chat.uow_factory = UnitOfWorkFactory(fresh)
-        chat.engine = Engine(chat.uow_factory, chat.blobs, registry, Clock())  # type: ignore[arg-type]
+        shop = make_shop(tmp_path / "media")
+        chat.engine = Engine(chat.uow_factory, chat.blobs, registry, shop, Clock())  # type: ignore[arg-type]
         assert chat.send("blue") == ["You chose c:blue"]
         assert chat.send("x") == ["x #1"]
     finally:

@@ -12,7 +12,7 @@ from conversations.jobs.mentor_digest import weekly_mentor_digest
 from conversations.notify.mentors import offer_mentorship
 from store.models import Artisan, ArtisanStatus, LineStatus, Role, UserRole
 from store.money import Money
-from store.services import ledger
+from store.services import ledger, people
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
@@ -131,3 +131,28 @@ def test_an_offer_made_when_she_shipped_is_not_made_again(uow_factory: UnitOfWor
         uow.commit()
     assert run(uow_factory) == ([], [], [])
     assert len(texts(uow_factory, user_id)) == 1
+
+
+def test_a_seller_who_opened_her_shop_without_a_code_is_offered_mentorship_too(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        neema = make_user(s, "Neema", locale="en")
+        shop = people.register_artisan(
+            s,
+            neema.id,
+            shop_name="Neema Crafts",
+            location="Gikomba",
+            story="",
+            mpesa_phone="0722 000 555",
+            referral_code=None,
+            now=NOW - timedelta(days=60),
+        ).artisan
+        for _ in range(2):
+            sell(s, shop, LineStatus.DELIVERED, paid_ago=timedelta(days=30))
+        uow.commit()
+        shop_id, user_id = shop.id, neema.id
+    _, offered, _ = run(uow_factory)
+    assert offered == [shop_id]
+    assert any("You can now become a mentor" in text for text in texts(uow_factory, user_id))

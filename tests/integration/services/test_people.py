@@ -61,14 +61,6 @@ def test_normalize_phone_keeps_foreign_numbers_in_e164() -> None:
     assert people.normalize_phone("020 7946 0958", default_region="GB") == "+442079460958"
 
 
-@pytest.mark.parametrize(
-    ("hint", "expected"),
-    [("sw", "sw"), ("sw-KE", "sw"), ("SW_ke", "sw"), ("en-GB", "en"), ("fr", "xx"), (None, "xx")],
-)
-def test_locale_from_hint(hint: str | None, expected: str) -> None:
-    assert people.locale_from_hint(hint, default="xx") == expected
-
-
 # --- identities ---------------------------------------------------------------------------
 
 
@@ -79,7 +71,7 @@ def test_first_contact_creates_user_then_finds_it(uow_factory: UnitOfWorkFactory
             Channel.TELEGRAM,
             "4242",
             profile_name="Achieng",
-            locale_hint="sw-KE",
+            locale="sw",
             now=NOW,
         )
         uow.commit()
@@ -114,19 +106,6 @@ def test_racing_first_contacts_end_with_one_user(
     with uow_factory() as uow:
         # The savepoint rolled back the loser's half-made user as well.
         assert uow.session.scalar(select(func.count()).select_from(User)) == 1
-
-
-def test_unknown_locale_hint_falls_back_to_default(uow_factory: UnitOfWorkFactory) -> None:
-    with uow_factory() as uow:
-        user, _ = people.find_or_create_user(
-            uow.session,
-            Channel.WHATSAPP,
-            "+254700000001",
-            locale_hint="fr",
-            default_locale="sw",
-            now=NOW,
-        )
-        assert user.locale == "sw"
 
 
 def test_set_locale(uow_factory: UnitOfWorkFactory) -> None:
@@ -272,17 +251,81 @@ def test_merge_refused_when_both_have_shops(uow_factory: UnitOfWorkFactory) -> N
         assert raised.value.reason == "both_artisans"
 
 
-def test_merge_refused_when_both_have_orders(uow_factory: UnitOfWorkFactory) -> None:
+def test_a_buyer_who_ordered_on_both_channels_becomes_one_person(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
     with uow_factory() as uow:
         s = uow.session
         product = make_product(s, make_artisan(s), stock=5)
         first, second = make_user(s), make_user(s)
-        make_paid_order(s, first, [(product, 1)])
-        make_paid_order(s, second, [(product, 1)])
+        orders = [make_paid_order(s, buyer, [(product, 1)]).id for buyer in (first, second)]
         people.link_phone(s, first.id, "+254733000002")
-        with pytest.raises(AccountConflict) as raised:
-            people.link_phone(s, second.id, "+254733000002")
-        assert raised.value.reason == "both_have_orders"
+        survivor = people.link_phone(s, second.id, "+254733000002")
+        uow.commit()
+    assert survivor.id == first.id
+    with uow_factory() as uow:
+        found = uow.session.scalars(select(Order.buyer_user_id).where(Order.id.in_(orders)))
+        assert set(found) == {first.id}
+
+
+def _two_accounts(s: Session, phone: str) -> tuple[User, User]:
+    """One person: first on WhatsApp (a buyer who chats in Swahili, with a cart and an
+    order), three days later on Telegram (an artisan with a shop and the mentor role)."""
+    whatsapp = _user(s, Channel.WHATSAPP, phone, NOW)
+    whatsapp.locale = "sw"
+    seller = make_artisan(s)
+    product, other = make_product(s, seller, stock=3), make_product(s, seller, stock=3)
+    make_paid_order(s, whatsapp, [(product, 1)])
+    s.add(Cart(user_id=whatsapp.id, items=[CartItem(product_id=other.id, quantity=1)]))
+    telegram = _user(s, Channel.TELEGRAM, "888", NOW + timedelta(days=3))
+    telegram.locale = "en"
+    shop = make_artisan(s)
+    shop.user_id = telegram.id  # hers now (its own user stays behind, shopless)
+    people.grant_role(s, telegram.id, Role.ARTISAN)
+    people.grant_role(s, telegram.id, Role.MENTOR)
+    make_paid_order(s, telegram, [(product, 1)])
+    return whatsapp, telegram
+
+
+@pytest.mark.parametrize("linked_first", ["whatsapp", "telegram"])
+def test_merge_in_either_order_keeps_everything_of_both(
+    uow_factory: UnitOfWorkFactory, linked_first: str
+) -> None:
+    """Whichever account gets the number first, the second link makes one person with both
+    accounts' identities, roles, shop, cart and orders, the conversation that moved last and
+    the language she used there."""
+    phone = "+254733000004"
+    with uow_factory() as uow:
+        s = uow.session
+        whatsapp, telegram = _two_accounts(s, phone)
+        first, second = (whatsapp, telegram) if linked_first == "whatsapp" else (telegram, whatsapp)
+        last = NOW + timedelta(days=5)
+        s.add(ConversationState(user_id=first.id, flow="browse", step="list", updated_at=NOW))
+        s.add(ConversationState(user_id=second.id, flow="cart", step="show", updated_at=last))
+        people.link_phone(s, first.id, phone)
+        uow.commit()
+        ids = (whatsapp.id, telegram.id, first.id, second.id)
+    whatsapp_id, telegram_id, _, second_id = ids
+    with uow_factory() as uow:
+        survivor = people.link_phone(uow.session, second_id, phone)
+        uow.commit()
+    assert survivor.id == whatsapp_id  # the older account
+    with uow_factory() as uow:
+        s = uow.session
+        assert s.get(User, telegram_id) is None
+        merged = s.get(User, whatsapp_id)
+        assert merged is not None
+        assert merged.phone == phone
+        assert {r.role for r in merged.roles} == {Role.ARTISAN, Role.MENTOR}
+        assert {i.channel for i in merged.identities} == {Channel.WHATSAPP, Channel.TELEGRAM}
+        assert people.artisan_for_user(s, whatsapp_id) is not None
+        assert s.scalar(select(func.count()).where(Order.buyer_user_id == whatsapp_id)) == 2
+        assert len(s.scalars(select(Cart).where(Cart.user_id == whatsapp_id)).one().items) == 1
+        state = s.get(ConversationState, whatsapp_id)
+        assert state is not None
+        assert state.flow == "cart"  # where she chatted last
+        # ... and in the language she chatted in there.
+        assert merged.locale == ("sw" if second_id == whatsapp_id else "en")
 
 
 # --- registration -------------------------------------------------------------------------

@@ -211,3 +211,26 @@ def test_lang_in_the_address_wins_and_the_language_links_keep_the_person(
         assert 'hreflang="en" lang="en" aria-current="true">English</a>' in page.text
         unknown = client.get("/emulator?as=zawadi", headers={"accept-language": "fr"})
         assert '<html lang="en">' in unknown.text  # the shop's default
+
+
+def test_without_a_browser_language_we_have_her_words_then_the_default_decide(
+    tmp_path: Path,
+) -> None:
+    french = {"accept-language": "fr-FR,fr;q=0.9"}
+    english = {"accept-language": "en-GB,en;q=0.9"}
+
+    def first_answer(client: TestClient, person: str, text: str, headers: dict[str, str]) -> str:
+        sent = client.post(
+            f"/emulator/api/chat/{person}",
+            data={"id": "abcdefgh01", "text": text},
+            headers={**WRITE, **headers},
+        )
+        assert sent.json() == {"outcome": "handled"}
+        news = client.get(f"/emulator/api/chat/{person}?after=0", headers=headers).json()
+        return str(news["messages"][0]["text"])
+
+    with make_client(tmp_path, web_emulator=True, default_locale="sw") as client:
+        assert first_answer(client, "amani", "hello", french).startswith("Welcome to Soko!")
+        assert first_answer(client, "baraka", "👋", french).startswith("Karibu Soko!")
+        # The browser's own language comes first.
+        assert first_answer(client, "chebet", "habari", english).startswith("Welcome to Soko!")

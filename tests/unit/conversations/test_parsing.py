@@ -7,7 +7,7 @@ import pytest
 from conversations.choices import normalise_label, resolve_choice
 from conversations.console import render
 from conversations.global_words import Command, GlobalWord, parse_global_word
-from conversations.i18n import guess_locale
+from conversations.i18n import choose_locale
 from conversations.messages import Choice, ImageRef, Inbound, LinkButton, Outbound
 from store.models import Channel
 
@@ -89,7 +89,7 @@ def test_normalised_labels() -> None:
     [("sw", "sw"), ("sw-KE", "sw"), ("SW_tz", "sw"), ("en-GB", "en"), ("fr", "en"), (None, "en")],
 )
 def test_locale_guess(hint: str | None, locale: str) -> None:
-    assert guess_locale(hint) == locale
+    assert choose_locale(hint) == locale
 
 
 def test_console_rendering() -> None:

@@ -89,6 +89,8 @@ def test_a_shared_contact_says_whether_it_is_the_senders_own_number() -> None:
     assert other.inbound.contact is not None
     assert (own.inbound.contact.phone, own.inbound.contact.is_own) == ("+254712345678", True)
     assert other.inbound.contact.is_own is False
+    # Only her own number is vouched for (and linked to her by the engine).
+    assert (own.inbound.verified_phone, other.inbound.verified_phone) == ("+254712345678", None)
 
 
 def test_group_chats_are_ignored() -> None:

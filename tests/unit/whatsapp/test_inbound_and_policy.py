@@ -46,6 +46,10 @@ def test_a_message_becomes_an_inbound_keyed_by_the_e164_number() -> None:
     assert update.skipped_media == 1
 
 
+def test_the_number_she_writes_from_is_vouched_for_as_hers() -> None:
+    assert parse_update(form(Body="Hi")).inbound.verified_phone == "+254712345678"
+
+
 def test_buttons_lists_and_locations() -> None:
     assert parse_update(form(ButtonPayload="lang:sw", ButtonText="Kiswahili")).inbound.payload == (
         "lang:sw"

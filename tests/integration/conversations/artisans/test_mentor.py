@@ -75,11 +75,11 @@ def test_mentor_sees_code_links_recruits_and_commissions_in_swahili(
     assert "Kuwa mlezi" not in menu
     code, recruits, money = chat.send("Wanafunzi wangu")
     assert code == (
-        f"Kodi yako ya mwaliko: {grouped(mentor.code)}\n"
+        f"Msimbo wako wa mwaliko: {grouped(mentor.code)}\n"
         "Msomee fundi mpya, au tuma kiungo hapa chini. "
         f"Yeye atume: JIUNGE {grouped(mentor.code)}\n"
         f"Alika kwa Telegram: https://t.me/{BOT_USERNAME}?start=ref-{mentor.code}\n"
-        f"Alika kwa WhatsApp: https://wa.me/14155238886?text=JOIN%20{grouped(mentor.code)}"
+        f"Alika kwa WhatsApp: https://wa.me/14155238886?text=JIUNGE%20{grouped(mentor.code)}"
     )
     assert recruits == (
         "Wanafunzi wako:\n"
@@ -196,7 +196,7 @@ def test_notifications_reach_the_right_person_in_her_language(
     assert sent == [
         (
             boss_user,
-            "Habari njema! Wanjiru (Wanjiru's beads) amejiunga na Soko kwa kodi yako. "
+            "Habari njema! Wanjiru (Wanjiru's beads) amejiunga na Soko kwa msimbo wako. "
             "Msaidie kutuma picha za kito chake cha kwanza.",
         ),
         (

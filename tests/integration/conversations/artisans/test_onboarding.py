@@ -32,7 +32,7 @@ ASK_STORY_EN = (
 )
 NEXT_STEP_EN = "Next step: send 1 to 5 photos of one piece of jewelry to list it for sale."
 MENTOR_TOLD_SW = (
-    "Habari njema! {name} ({shop}) amejiunga na Soko kwa kodi yako. "
+    "Habari njema! {name} ({shop}) amejiunga na Soko kwa msimbo wako. "
     "Msaidie kutuma picha za kito chake cha kwanza."
 )
 
@@ -93,12 +93,12 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
 ) -> None:
     chat = new_chat("achieng", locale_hint="sw-KE")
     assert chat.send(f"JIUNGE {grouped(mentor.code).lower()}")[0] == (
-        "Karibu Soko! Nunua na uuze mapambo ya mikono."
+        "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono."
     )
     assert chat.send("Kiswahili") == [
         "Sawa, tutaongea kwa Kiswahili.",
         "Tufungue duka lako kwenye Soko! Nitakuuliza maswali 5 mafupi.",
-        f"Kodi ya mlezi wako: {grouped(mentor.code)}.",
+        f"Msimbo wa mlezi wako: {grouped(mentor.code)}.",
         "Wewe ni Wanjiku? Bonyeza ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi",
     ]
     assert chat.send("A") == ["Tafadhali andika jina lako (herufi 2 hadi 80)."]
@@ -127,7 +127,7 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
         "Tafadhali angalia maelezo yako:\n"
         "Jina: Achieng Otieno\nDuka: Shanga za Achieng\nMahali: -1.31, 36.79\n"
         "M-Pesa: 0722 000 111\nHadithi: Natengeneza shanga kwa mifupa na pembe.\n"
-        f"Kodi ya mlezi: {grouped(mentor.code)}\n"
+        f"Msimbo wa mlezi: {grouped(mentor.code)}\n"
         "1. Ndiyo, fungua duka langu\n2. Badilisha kitu"
     ]
     answers = chat.send("Ndiyo, fungua duka langu")

@@ -1,0 +1,49 @@
+"""What `soko run` and `soko web` say about payments when they start: one warning when buyers
+on a chat the shop serves cannot pay (no provider for it), or pay with the demo card, which
+takes no money."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.container import Container
+from bot.telegram import telegram_configured
+from bot.whatsapp import whatsapp_configured
+from bot.wiring import payment_provider
+from payments.port import confirmed_in_chat, takes_payments
+from store.models import Channel
+
+logger = logging.getLogger(__name__)
+
+CHATS = {Channel.TELEGRAM: "Telegram", Channel.WHATSAPP: "WhatsApp"}
+
+
+def served_chats(container: Container) -> tuple[Channel, ...]:
+    """The chats whose buyers this shop serves; both while neither is set up yet."""
+    configured = {
+        Channel.TELEGRAM: telegram_configured(container),
+        Channel.WHATSAPP: whatsapp_configured(container),
+    }
+    served = tuple(channel for channel in CHATS if configured[channel])
+    return served or tuple(CHATS)
+
+
+def warn_about_payments(container: Container) -> None:
+    payments = payment_provider(container)
+    chats = served_chats(container)
+    closed = [channel for channel in chats if not takes_payments(payments, channel)]
+    if closed:
+        settings = "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET"
+        if Channel.TELEGRAM in closed:
+            settings += " (or, for Telegram buyers, TELEGRAM_PAYMENT_PROVIDER_TOKEN)"
+        logger.warning(
+            "Paying is not open: buyers on %s are told so at checkout and can place no order."
+            " Set %s to take payments.",
+            " and ".join(CHATS[channel] for channel in closed),
+            settings,
+        )
+    elif any(confirmed_in_chat(payments, channel) for channel in chats):
+        logger.warning(
+            "PAYMENTS_DEMO is on: buyers pay with the demo card, which takes no money (demos"
+            " and local work only). Set STRIPE_SECRET_KEY to take real payments."
+        )

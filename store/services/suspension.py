@@ -1,0 +1,108 @@
+"""Suspending a shop and reinstating it, by a community manager or the operator.
+
+A suspended shop lists nothing new and mentors nobody. Reinstated, it is again what it was:
+independent when it had qualified (or never had a mentor), otherwise still learning with its
+mentor. The status alone says so, from `qualified_at` and `mentor_id`, so nothing else needs
+remembering across the suspension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from store.errors import NotFound, PermissionDenied
+from store.models import ActorKind, Artisan, ArtisanStatus, AuditAction, Role, UserRole
+from store.services import audit
+from store.services.audit import Actor
+
+# What a reinstated shop becomes.
+_REINSTATED = case(
+    (
+        or_(Artisan.qualified_at.is_not(None), Artisan.mentor_id.is_(None)),
+        ArtisanStatus.INDEPENDENT.value,
+    ),
+    else_=ArtisanStatus.MENTORED.value,
+)
+
+
+@dataclass(frozen=True)
+class ShopChange:
+    action: AuditAction  # SUSPEND or REINSTATE
+    artisan: Artisan
+    changed: bool  # False: it was suspended (or open) already
+    audit_id: int | None = None
+
+
+def suspend_shop(
+    session: Session, actor: Actor, artisan_id: int, now: datetime, *, reason: str = ""
+) -> ShopChange:
+    _check_manager(session, actor, "suspend a shop")
+    artisan = _get_artisan(session, artisan_id)
+    result = session.execute(
+        update(Artisan)
+        .where(Artisan.id == artisan_id, Artisan.status != ArtisanStatus.SUSPENDED)
+        .values(status=ArtisanStatus.SUSPENDED)
+        .execution_options(synchronize_session=False)
+    )
+    return _done(session, actor, artisan, AuditAction.SUSPEND, result, now, reason)
+
+
+def reinstate_shop(session: Session, actor: Actor, artisan_id: int, now: datetime) -> ShopChange:
+    _check_manager(session, actor, "reinstate a shop")
+    artisan = _get_artisan(session, artisan_id)
+    result = session.execute(
+        update(Artisan)
+        .where(Artisan.id == artisan_id, Artisan.status == ArtisanStatus.SUSPENDED)
+        .values(status=_REINSTATED)
+        .execution_options(synchronize_session=False)
+    )
+    return _done(session, actor, artisan, AuditAction.REINSTATE, result, now, "")
+
+
+def _done(
+    session: Session,
+    actor: Actor,
+    artisan: Artisan,
+    action: AuditAction,
+    result: object,
+    now: datetime,
+    note: str,
+) -> ShopChange:
+    session.refresh(artisan)
+    if not getattr(result, "rowcount", 0):
+        return ShopChange(action, artisan, changed=False)
+    row = audit.record(
+        session,
+        actor,
+        action,
+        now,
+        subject_user_id=artisan.user_id,
+        artisan_id=artisan.id,
+        note=note,
+    )
+    return ShopChange(action, artisan, changed=True, audit_id=row.id)
+
+
+def _check_manager(session: Session, actor: Actor, action: str) -> None:
+    if actor.kind is ActorKind.OPERATOR:
+        return
+    manager = actor.user_id is not None and session.scalar(
+        select(
+            exists().where(
+                UserRole.user_id == actor.user_id, UserRole.role == Role.COMMUNITY_MANAGER
+            )
+        )
+    )
+    if not manager:
+        raise PermissionDenied(action, actor.user_id)
+
+
+def _get_artisan(session: Session, artisan_id: int) -> Artisan:
+    artisan = session.get(Artisan, artisan_id)
+    if artisan is None:
+        raise NotFound("artisan", artisan_id)
+    return artisan

@@ -1,0 +1,130 @@
+"""`soko run` as an operator starts it, against the fake Telegram: without Stripe a buyer is
+told at checkout that paying is not open (no demo card, no order, nothing paid) and the log
+says once which setting to set; with PAYMENTS_DEMO=true the pay link the chat shows opens a
+page on which she pays."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.container import Container
+from store.models import Cart, CartItem, Identity, Order, OrderStatus
+from tests.e2e.telegram.telegram_support import Phones, RunningBot, soko_run, wait_until
+from tests.fakes.telegram_api import FakeTelegram
+from tests.integration.conversations.buying_support import seed_maker, seed_product
+
+pytestmark = pytest.mark.slow
+
+BUYER, ARTISAN = 8201, 8202
+TITLE = "Maasai collar"
+
+
+def shop_window(container: Container) -> int:
+    """One piece for sale, by an artisan who reads her notices on Telegram."""
+    maker = seed_maker(container.uow_factory)
+    with container.uow_factory() as uow:
+        identity = uow.session.scalars(
+            select(Identity).where(Identity.user_id == maker.user_id)
+        ).one()
+        identity.channel = identity.channel.TELEGRAM
+        identity.platform_user_id = str(ARTISAN)
+        uow.commit()
+    return seed_product(container.uow_factory, maker, TITLE)
+
+
+def buttons(fake: FakeTelegram, telegram_id: int) -> list[dict[str, Any]]:
+    return [
+        button
+        for call in fake.sent_to(telegram_id)
+        for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+        for button in row
+    ]
+
+
+def texts(fake: FakeTelegram, telegram_id: int) -> list[str]:
+    return [str(call.params.get("text", "")) for call in fake.sent_to(telegram_id)]
+
+
+def count(container: Container, model: type[Order] | type[CartItem]) -> int:
+    with container.uow_factory(read_only=True) as uow:
+        return uow.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_without_stripe_checkout_says_paying_is_not_open(
+    container: Container,
+    fake_telegram: FakeTelegram,
+    telegram_server: tuple[FakeTelegram, str],
+    tmp_path: Path,
+) -> None:
+    piece = shop_window(container)
+    with soko_run(container, telegram_server[1], tmp_path) as run:
+        phones = Phones(fake_telegram, RunningBot(container))
+        phones.person(BUYER, "Lena")
+        phones.say(BUYER, "hi")
+        phones.tap(BUYER, "English")
+        phones.say(BUYER, f"/start p-{piece}")
+        assert phones.tap(BUYER, "Add to cart")[0].startswith(f"Added to your cart: 1 × {TITLE}")
+        told = phones.tap(BUYER, "Checkout")
+    assert told == [
+        "Sorry, paying is not open yet, so orders can't be placed for now. Everything stays in"
+        " your cart; please try again later.\n[My cart]\n[Keep shopping]"
+    ]
+    labels = [button["text"] for button in buttons(fake_telegram, BUYER)]
+    assert "Pay now (demo card)" not in labels
+    assert not any("url" in button for button in buttons(fake_telegram, BUYER))
+    assert count(container, Order) == 0  # nothing placed, so nothing marked paid
+    with container.uow_factory(read_only=True) as uow:
+        assert uow.session.scalars(select(CartItem.product_id).join(Cart)).all() == [piece]
+    warnings = [line for line in run.stderr.splitlines() if " WARNING " in line]
+    assert len(warnings) == 1, run.stderr
+    assert "Paying is not open: buyers on Telegram" in warnings[0]
+    assert "STRIPE_SECRET_KEY" in warnings[0]
+
+
+def test_with_the_demo_card_the_pay_link_opens_a_page_that_pays(
+    container: Container,
+    fake_telegram: FakeTelegram,
+    telegram_server: tuple[FakeTelegram, str],
+    tmp_path: Path,
+) -> None:
+    piece = shop_window(container)
+    with soko_run(container, telegram_server[1], tmp_path, PAYMENTS_DEMO="true") as run:
+        phones = Phones(fake_telegram, RunningBot(container))
+        phones.person(BUYER, "Lena")
+        phones.say(BUYER, "hi")
+        phones.tap(BUYER, "English")
+        phones.say(BUYER, f"/start p-{piece}")
+        phones.tap(BUYER, "Buy now")
+        for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
+            phones.say(BUYER, answer)
+        placed = phones.tap(BUYER, "Place order")
+        code = placed[0].removeprefix("Order ").split(" ", 1)[0]
+        assert "[Pay now (demo card)]" in placed[1]
+        [link] = [button["url"] for button in buttons(fake_telegram, BUYER) if "url" in button]
+        assert link == f"{run.url}/pay/demo/{code}"
+
+        page = httpx.get(link)
+        assert page.status_code == 200
+        assert "with the demo card" in page.text
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action is not None
+        paid = httpx.post(f"{run.url}{action[1]}", follow_redirects=True)
+        assert paid.status_code == 200
+        assert f"Order {code} is paid. Thank you!" in paid.text
+
+        for telegram_id, notice in ((BUYER, f"Payment received for {code}"), (ARTISAN, "Agizo")):
+            wait_until(
+                lambda: any(notice in m for m in texts(fake_telegram, telegram_id)),  # noqa: B023
+                30,
+                f"{notice!r} told in the chat",
+            )
+    with container.uow_factory(read_only=True) as uow:
+        order = uow.session.scalars(select(Order)).one()
+        assert (order.status, order.payment_provider) == (OrderStatus.PAID, "demo")
+    assert "PAYMENTS_DEMO is on" in run.stderr

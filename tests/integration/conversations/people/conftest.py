@@ -1,0 +1,85 @@
+"""Fixtures for the people transcripts: the real builtin registry, a shop with Telegram and
+WhatsApp configured, and chats whose channel vouches for the sender's number as Twilio's WaId
+and Telegram's own-contact share do."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conversations.engine import Engine
+from conversations.flow import FlowRegistry
+from conversations.flows import builtin_registry
+from conversations.messages import Contact, Inbound
+from conversations.ports import MemoryBlobStore
+from store.models import Channel
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.artisans_support import BOT_USERNAME, WHATSAPP_NUMBER
+from tests.integration.conversations.conftest import Chat, Clock
+from tests.shop_support import make_shop
+
+
+@dataclass
+class WhatsAppChat(Chat):
+    """Someone writing on WhatsApp: her platform id is her number, and Twilio vouches for it."""
+
+    channel: Channel = Channel.WHATSAPP
+
+    def inbound(self, text: str = "", **kwargs: object) -> Inbound:
+        message = super().inbound(text, **kwargs)  # type: ignore[arg-type]
+        return dataclasses.replace(message, verified_phone=self.platform_user_id)
+
+
+@dataclass
+class TelegramChat(Chat):
+    """Someone on Telegram, who may share a contact (hers, or someone else's)."""
+
+    def share_contact(self, phone: str, *, own: bool = True) -> list[str]:
+        message = dataclasses.replace(
+            self.inbound(),
+            contact=Contact(phone, is_own=own),
+            verified_phone=phone if own else None,
+        )
+        return self.deliver(message)
+
+
+@pytest.fixture
+def registry() -> FlowRegistry:
+    return builtin_registry()
+
+
+@pytest.fixture
+def soko(
+    uow_factory: UnitOfWorkFactory,
+    blobs: MemoryBlobStore,
+    registry: FlowRegistry,
+    tmp_path: Path,
+) -> Engine:
+    shop = make_shop(
+        tmp_path / "media", telegram_bot_username=BOT_USERNAME, whatsapp_number=WHATSAPP_NUMBER
+    )
+    return Engine(uow_factory, blobs, registry, shop, Clock())
+
+
+@pytest.fixture
+def on_whatsapp(
+    soko: Engine, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+) -> Callable[[str], WhatsAppChat]:
+    def make(phone: str) -> WhatsAppChat:
+        return WhatsAppChat(soko, uow_factory, blobs, phone)
+
+    return make
+
+
+@pytest.fixture
+def on_telegram(
+    soko: Engine, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+) -> Callable[[str], TelegramChat]:
+    def make(telegram_id: str) -> TelegramChat:
+        return TelegramChat(soko, uow_factory, blobs, telegram_id)
+
+    return make
