@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 
-import uvicorn
-
 from bot.container import Container
+from bot.lifecycle import serve_http, together
 from bot.routes import channel_routes
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import engine_sweep
@@ -15,20 +14,13 @@ from bot.web import create_app
 from bot.wiring import build_engine
 
 
-async def serve_web_demo(container: Container, sock: socket.socket) -> None:
-    """The web app with the emulator on `sock`, and the scheduler, until Ctrl-C. The emulator
-    answers each message as it comes and its page fetches what is waiting, so the scheduler
-    delivers nothing: it runs the timed jobs (unpaid orders expire…) and the inbox sweep."""
-    stop = asyncio.Event()
+async def serve_web_demo(container: Container, sock: socket.socket, stop: asyncio.Event) -> None:
+    """The web app with the emulator on `sock`, and the scheduler, until `stop` (Ctrl-C). The
+    emulator answers each message as it comes and its page fetches what is waiting, so the
+    scheduler delivers nothing: it runs the timed jobs (unpaid orders expire…) and the inbox
+    sweep."""
     app = create_app(container, channel_routes(container))
-    # Quiet: the demo prints its own guide; access logs stay off as in `soko run`.
-    server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
-
-    async def web() -> None:
-        try:
-            await server.serve(sockets=[sock])
-        finally:
-            stop.set()  # Ctrl-C stops uvicorn; the scheduler follows
-
+    # Quiet: the demo prints its own guide.
+    web = serve_http(app, stop, sock=sock, log_level="warning")
     sweep = engine_sweep(lambda: build_engine(container))
-    await asyncio.gather(web(), run_scheduler(container, stop, sweep))
+    await together(stop, web, run_scheduler(container, stop, sweep))

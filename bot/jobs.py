@@ -4,7 +4,7 @@ run may still start (`misfire_grace_time`). `bot/scheduler.py` puts them in APSc
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -46,10 +46,13 @@ class ScheduledJob:
 @dataclass
 class ChannelPasses:
     """What the outbox and inbox jobs call, per configured channel: one delivery pass (how
-    many messages it dealt with) and one inbox sweep (how many updates it handled)."""
+    many messages it dealt with) and one inbox sweep (how many updates it handled); and what
+    stops the delivery passes when the scheduler stops (given a grace period in seconds:
+    sends in flight are finished or handed back)."""
 
     deliver: list[Callable[[], int]] = field(default_factory=list)
     sweep: list[Callable[[], int]] = field(default_factory=list)
+    stop_delivery: list[Callable[[float], Awaitable[None]]] = field(default_factory=list)
 
 
 def scheduled_jobs(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from sqlalchemy import Engine, select
 
 from bot.container import Container
 from bot.jobs import HEARTBEAT_JOB, ChannelPasses, ScheduledJob, scheduled_jobs
+from bot.lifecycle import GRACE_SECONDS
 from store.models import SCHEDULER_JOBS_TABLE, scheduler_jobs
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
@@ -54,11 +56,21 @@ class BoundJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
     def __init__(self, engine: Engine, runners: Mapping[str, Callable[[], object]]) -> None:
         super().__init__(engine=engine, tablename=SCHEDULER_JOBS_TABLE)
         self._runners = dict(runners)
+        self._shut = False
 
     def _reconstitute_job(self, job_state: bytes) -> Any:
         job = super()._reconstitute_job(job_state)
         job.func = self._runners.get(job.id, run_unbound)
         return job
+
+    def get_due_jobs(self, now: datetime) -> list[Any]:
+        # APScheduler 3 looks for due jobs once more after shutting its executor down, and
+        # logs an error for each it can no longer submit (the outbox job is often due).
+        return [] if self._shut else super().get_due_jobs(now)
+
+    def shutdown(self) -> None:
+        self._shut = True
+        super().shutdown()
 
 
 def build_scheduler(
@@ -110,8 +122,11 @@ async def run_scheduler(
     passes: ChannelPasses,
     *,
     clock: Callable[[], datetime] = utcnow,
+    grace: float = GRACE_SECONDS,
 ) -> None:
-    """Run every job until `stop` is set; then wait for running jobs to finish."""
+    """Run every job until `stop` is set; then start no more, stop the delivery passes
+    (sends in flight finished or handed back within `grace` seconds) and give the other
+    running jobs as long to finish."""
     zone = ZoneInfo(container.settings.artisan_timezone)
     jobs = scheduled_jobs(container, passes, clock=clock)
     scheduler = build_scheduler(container.engine, jobs, zone)
@@ -122,7 +137,22 @@ async def run_scheduler(
         logger.info("scheduler: %s jobs", len(jobs))
         await stop.wait()
     finally:
-        await asyncio.to_thread(scheduler.shutdown, True)
+        scheduler.pause()  # no job starts from now on
+        scheduler.wakeup()  # (its loop sees that now, not at its next due time)
+        await asyncio.gather(*(stop_delivery(grace) for stop_delivery in passes.stop_delivery))
+        await _shut_down(scheduler, grace)
+
+
+async def _shut_down(scheduler: BackgroundScheduler, grace: float) -> None:
+    """Stop the scheduler, waiting up to `grace` seconds for the jobs running (in a thread of
+    its own: a job stuck on a network call must not hold up the rest of the stop)."""
+    shutting = threading.Thread(
+        target=scheduler.shutdown, kwargs={"wait": True}, name="scheduler-stop", daemon=True
+    )
+    shutting.start()
+    await asyncio.to_thread(shutting.join, grace)
+    if shutting.is_alive():
+        logger.warning("scheduler: a job still running after %.0fs is left behind", grace)
 
 
 # --- what others read -----------------------------------------------------------------------

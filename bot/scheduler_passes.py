@@ -4,6 +4,7 @@ one per configured channel (see `bot.jobs.ChannelPasses`)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Callable
 
 from bot.jobs import ChannelPasses
@@ -23,10 +24,15 @@ def telegram_passes(
 
     def deliver_pass() -> int:
         future = asyncio.run_coroutine_threadsafe(channel.delivery.deliver_due(), loop)
-        return future.result(TELEGRAM_PASS_TIMEOUT)
+        try:
+            return future.result(TELEGRAM_PASS_TIMEOUT)
+        except concurrent.futures.CancelledError:  # stopping: its claims were handed back
+            return 0
 
+    if not deliver:
+        return ChannelPasses(sweep=[channel.worker.sweep])
     return ChannelPasses(
-        deliver=[deliver_pass] if deliver else [], sweep=[lambda: channel.worker.sweep()]
+        deliver=[deliver_pass], sweep=[channel.worker.sweep], stop_delivery=[channel.delivery.close]
     )
 
 
@@ -45,7 +51,12 @@ def whatsapp_passes(channel: WhatsAppChannel, *, deliver: bool) -> ChannelPasses
     def deliver_pass() -> int:
         return len(channel.delivery.deliver_due().outcomes)
 
-    return ChannelPasses(deliver=[deliver_pass] if deliver else [], sweep=[sweep])
+    async def stop_delivery(grace: float) -> None:
+        await asyncio.to_thread(channel.delivery.close, grace)
+
+    if not deliver:
+        return ChannelPasses(sweep=[sweep])
+    return ChannelPasses(deliver=[deliver_pass], sweep=[sweep], stop_delivery=[stop_delivery])
 
 
 def engine_sweep(engine_factory: Callable[[], Engine]) -> ChannelPasses:
@@ -65,5 +76,7 @@ def engine_sweep(engine_factory: Callable[[], Engine]) -> ChannelPasses:
 
 def combine(*passes: ChannelPasses) -> ChannelPasses:
     return ChannelPasses(
-        deliver=[d for p in passes for d in p.deliver], sweep=[s for p in passes for s in p.sweep]
+        deliver=[d for p in passes for d in p.deliver],
+        sweep=[s for p in passes for s in p.sweep],
+        stop_delivery=[s for p in passes for s in p.stop_delivery],
     )

@@ -16,6 +16,7 @@ from telegram import Bot
 from telegram.error import NetworkError, TelegramError
 
 from bot.container import Container
+from bot.lifecycle import GRACE_SECONDS, together
 from bot.settings import TelegramMode
 from bot.wiring import MediaBlobStore, build_engine, build_shop, telegram_invoices
 from conversations.engine import Engine
@@ -178,10 +179,13 @@ async def run_telegram(
     stop: asyncio.Event,
     *,
     poll_timeout: int = POLL_TIMEOUT_SECONDS,
+    grace: float = GRACE_SECONDS,
 ) -> None:
     """Run the channel until `stop`: commands and (webhook mode) `setWebhook` registered, a
     sweep of what an earlier run recorded but did not handle, then the poller (polling mode)
-    and the sender."""
+    and the sender. At `stop` the poller stops at once (Telegram sends what it had not
+    recorded again), the sender hands back what it could not finish within `grace`, and
+    updates recorded but not handled yet are left for the next start's sweep."""
     settings = container.settings
     bot = channel.application.bot
     async with channel.application:  # initialise: getMe, HTTP pools
@@ -198,15 +202,24 @@ async def run_telegram(
         wake = asyncio.Event()
         loop = asyncio.get_running_loop()
         channel.worker.set_on_handled(lambda: loop.call_soon_threadsafe(wake.set))
-        swept = await asyncio.to_thread(channel.worker.sweep)
-        if swept:
-            logger.info("telegram: %s updates from before the restart handled", swept)
-        tasks = [channel.delivery.run(wake, stop)]
+        tasks = [channel.delivery.run(wake, stop, grace=grace)]
         if settings.telegram_mode is TelegramMode.POLLING:
             poller = LosslessPoller(channel.receiver, channel.worker, poll_timeout=poll_timeout)
             tasks.append(poller.run(stop))
+        # The sender starts at once: replies waiting from before the restart go out while
+        # the sweep handles what was recorded and not handled.
+        sweeping = asyncio.create_task(_sweep(channel))
         try:
-            await asyncio.gather(*tasks)
+            await together(stop, *tasks)
         finally:
             stop.set()
-            await asyncio.to_thread(channel.worker.close)
+            # Updates recorded and not handled yet (and the rest of the sweep) are left for
+            # the next start's sweep.
+            await asyncio.to_thread(channel.worker.close, finish_queued=False)
+            await sweeping
+
+
+async def _sweep(channel: TelegramChannel) -> None:
+    swept = await asyncio.to_thread(channel.worker.sweep)
+    if swept:
+        logger.info("telegram: %s updates from before the restart handled", swept)

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 from twilio.rest import Client
 
 from bot.container import Container
+from bot.lifecycle import GRACE_SECONDS
 from bot.wiring import MediaBlobStore, build_engine
 from conversations.engine import Engine
 from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
@@ -102,13 +103,18 @@ def start_whatsapp_delivery(channel: WhatsAppChannel, stop: threading.Event) -> 
     return thread
 
 
-async def run_whatsapp(channel: WhatsAppChannel, stop: asyncio.Event) -> None:
-    """For `soko run`: deliver in a thread until `stop` is set."""
+async def run_whatsapp(
+    channel: WhatsAppChannel, stop: asyncio.Event, *, grace: float = GRACE_SECONDS
+) -> None:
+    """For `soko run`: deliver in a thread until `stop` is set; then the send in flight
+    has `grace` seconds, and what is still claimed is handed back (a thread stuck waiting
+    for Twilio is left behind: it is a daemon)."""
     stopping = threading.Event()
     thread = start_whatsapp_delivery(channel, stopping)
     try:
         await stop.wait()
     finally:
         stopping.set()
-        await asyncio.to_thread(thread.join, 10)
+        await asyncio.to_thread(channel.delivery.close, grace)
+        await asyncio.to_thread(thread.join, 1.0)
         channel.close()

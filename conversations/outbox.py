@@ -195,6 +195,18 @@ def mark_sent_many(session: Session, sent: Sequence[tuple[int, str]], now: datet
         )
 
 
+def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
+    """Hand claimed rows back (a sender stopping, or keeping a chat's order): those still
+    pending are due again `now` rather than when their claim's lease runs out."""
+    if outbox_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def mark_failed(session: Session, outbox_id: int, error: str, retry_at: datetime | None) -> None:
     """Record a failed delivery: try again at `retry_at`, or give up when it is None."""
     values: dict[str, object] = {"attempts": OutboxMessage.attempts + 1, "error": error[:2000]}

@@ -1,17 +1,67 @@
-"""Schema migrations (Alembic), applied by ``soko db upgrade`` and by the demo and tests."""
+"""Schema migrations (Alembic): applied by ``soko db upgrade``, by the demo and tests, and by
+`prepare_database`, the check every serving command makes before it touches the database."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+from store.errors import StoreError
+from store.models.scheduler import SCHEDULER_JOBS_TABLE
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Made by hand in migrations, not described by the models: full-text search.
 UNMODELLED_PREFIXES = ("products_fts", "ix_products_search")
+# What the app may have made in a database before anything migrated it: an APScheduler job
+# store creates its table when it starts (`soko run` did, before it checked the database).
+MADE_BEFORE_MIGRATING = frozenset({SCHEDULER_JOBS_TABLE})
+UPGRADE_COMMAND = "soko db upgrade"
+# PostgreSQL advisory lock key of schema changes ("soko" in ASCII).
+_LOCK_KEY = 0x736F6B6F
+
+
+class DatabaseNotReady(StoreError):
+    """The database is not at the revision this code needs, and cannot simply be created.
+    The message is one sentence for the operator."""
+
+
+class DatabaseBehind(DatabaseNotReady):
+    def __init__(self, revision: str, head: str) -> None:
+        super().__init__(
+            f"the database is at revision {revision} and this version of Soko needs {head}:"
+            f" run `{UPGRADE_COMMAND}` first (after a backup)"
+        )
+        self.revision = revision
+        self.head = head
+
+
+class DatabaseAhead(DatabaseNotReady):
+    def __init__(self, revision: str, head: str) -> None:
+        super().__init__(
+            f"the database is at revision {revision}, which this version of Soko does not know"
+            f" (its latest is {head}): a newer version migrated it; run that version"
+        )
+        self.revision = revision
+        self.head = head
+
+
+class UnknownTables(DatabaseNotReady):
+    def __init__(self, tables: list[str]) -> None:
+        super().__init__(
+            f"the database has tables Soko did not make ({', '.join(tables)}) and no migration"
+            " record: point DATABASE_URL at an empty or a Soko database"
+        )
+        self.tables = tables
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -19,24 +69,80 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     return not (name or "").startswith(UNMODELLED_PREFIXES)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    # env.py takes the live engine from here rather than a URL (which may hold a password).
-    config.attributes["engine"] = engine
+    # env.py migrates on this connection, in its transaction (a URL could hold a password).
+    config.attributes["connection"] = connection
     return config
 
 
+@contextmanager
+def migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that one process at a time holds, for looking at the schema and
+    changing it: SQLite's write lock (the engine begins every writing transaction with
+    ``BEGIN IMMEDIATE``), PostgreSQL's advisory lock. Two processes starting together on an
+    empty database: the second waits, then finds it migrated. Commits when the block ends,
+    rolls back when it raises."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        yield connection
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    with migration_transaction(engine) as connection:
+        command.upgrade(alembic_config(connection), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    command.downgrade(alembic_config(engine), revision)
+    with migration_transaction(engine) as connection:
+        command.downgrade(alembic_config(connection), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return _revision(connection)
+
+
+def head_revision() -> str:
+    head = _scripts().get_current_head()
+    assert head is not None
+    return head
+
+
+def is_known_revision(revision: str) -> bool:
+    return revision in {script.revision for script in _scripts().walk_revisions()}
+
+
+def prepare_database(engine: Engine) -> bool:
+    """Make sure the database is at this code's revision before anything else touches it.
+
+    A database that does not exist yet (SQLite), has no tables, or only the table an
+    unmigrated scheduler made, is migrated to the latest revision: True. One already there:
+    False. Anything else raises `DatabaseNotReady`, and nothing was written."""
+    head = head_revision()
+    with migration_transaction(engine) as connection:
+        revision = _revision(connection)
+        if revision == head:
+            return False
+        if revision is not None:
+            if is_known_revision(revision):
+                raise DatabaseBehind(revision, head)
+            raise DatabaseAhead(revision, head)
+        unknown = sorted(set(inspect(connection).get_table_names()) - MADE_BEFORE_MIGRATING)
+        if unknown:
+            raise UnknownTables(unknown)
+        command.upgrade(alembic_config(connection), head)
+    logger.info("database: it was empty; created at revision %s", head)
+    return True
+
+
+def _revision(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory(str(MIGRATIONS_DIR))

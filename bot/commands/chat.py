@@ -6,10 +6,8 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from sqlalchemy import inspect
-
 from bot.container import Container
-from bot.owners import sync_owners
+from bot.lifecycle import sigterm_interrupts, start
 from bot.settings import load_settings
 from bot.wiring import MediaBlobStore, build_engine, image_location
 from handlers.console.channel import ConsoleChannel, InvalidPerson, person_key
@@ -38,11 +36,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     try:
-        if not inspect(container.engine).has_table("inbox"):
-            print("The database has no tables yet: run `soko db upgrade` first.", file=sys.stderr)
-            return 1
-        sync_owners(container)
-        return chat(container, args.person)
+        with sigterm_interrupts():
+            if not start(container):
+                return 1
+            return chat(container, args.person)
+    except KeyboardInterrupt:  # before the chat began (it has its own)
+        return 0
     finally:
         container.close()
 
@@ -71,7 +70,7 @@ def chat(container: Container, person: str, stdin: TextIO | None = None) -> int:
             terminal.run(interactive_lines(terminal.prompt), echo=False)
         else:
             terminal.run(stdin, echo=True)
-    except KeyboardInterrupt:  # Ctrl-C while the bot was answering: what was recorded stays
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what was recorded stays (handled or swept)
         print()
     return 0
 

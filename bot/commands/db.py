@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from typing import Any
+
+from alembic.util import CommandError
+from sqlalchemy import Engine
 
 from bot.settings import load_settings
 from store.db import make_engine
-from store.migrate import current_revision, downgrade, upgrade
+from store.migrate import (
+    DatabaseAhead,
+    current_revision,
+    downgrade,
+    head_revision,
+    is_known_revision,
+    upgrade,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -23,16 +35,27 @@ def register(subparsers: Any) -> None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    engine = make_engine(load_settings().database_url)
-    upgrade(engine, args.revision)
-    print(f"database at revision {current_revision(engine)}")
-    return 0
+    return _migrate(upgrade, args.revision)
 
 
 def _downgrade(args: argparse.Namespace) -> int:
+    return _migrate(downgrade, args.revision)
+
+
+def _migrate(migrate: Callable[[Engine, str], None], revision: str) -> int:
     engine = make_engine(load_settings().database_url)
-    downgrade(engine, args.revision)
-    print(f"database at revision {current_revision(engine)}")
+    try:
+        current = current_revision(engine)
+        if current is not None and not is_known_revision(current):
+            print(f"soko: {DatabaseAhead(current, head_revision())}", file=sys.stderr)
+            return 1
+        migrate(engine, revision)
+        print(f"database at revision {current_revision(engine)}")
+    except CommandError as exc:  # an unknown target revision, say
+        print(f"soko: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
     return 0
 
 

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import logging
 import shutil
 import socket
@@ -21,6 +19,7 @@ from sqlalchemy import func, select
 from bot.commands.chat import chat
 from bot.container import Container
 from bot.demo_web import serve_web_demo
+from bot.lifecycle import run_until_stopped, sigterm_interrupts
 from bot.settings import MediaStoreKind, Settings
 from handlers.console.channel import InvalidPerson, person_key
 from store.demo import content
@@ -139,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         photos = write_sample_photos(args.dir / "photos")
         print(guide(summary, photos))
-        return chat(container, args.person)
+        with sigterm_interrupts():
+            return chat(container, args.person)
     finally:
         container.close()
 
@@ -153,6 +153,11 @@ def serve_demo(args: argparse.Namespace) -> int:
         return 2
     if not args.verbose:  # the guide is what the newcomer reads; `soko -v demo` shows logs
         logging.getLogger().setLevel(logging.WARNING)
+    with sigterm_interrupts():
+        return _serve_demo(args, person)
+
+
+def _serve_demo(args: argparse.Namespace, person: str) -> int:
     sock = listen(args.host, args.port)
     host, port = sock.getsockname()[:2]
     # A browser on this machine reaches a server listening on every address at 127.0.0.1.
@@ -165,11 +170,10 @@ def serve_demo(args: argparse.Namespace) -> int:
         try:
             photos = write_sample_photos(args.dir / "photos")
             print(web_guide(summary, photos, f"{base}/emulator?as={person}"), flush=True)
-            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
-                asyncio.run(serve_web_demo(container, sock))
+            run_until_stopped(lambda stop: serve_web_demo(container, sock, stop))
         finally:
             container.close()
-    except KeyboardInterrupt:  # Ctrl-C before the web app was up
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) before the web app was up
         pass
     finally:
         sock.close()

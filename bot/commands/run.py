@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 from typing import Any
 
-import uvicorn
-
+from bot import lifecycle
 from bot.container import Container
-from bot.owners import sync_owners
 from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.scheduler import run_scheduler
@@ -41,21 +38,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
+    return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
+
+
+async def serve(container: Container, host: str, port: int, stop: asyncio.Event) -> None:
+    """Everything, until `stop`; then each part stops as `bot.lifecycle` says."""
     warn_about_payments(container)
-    try:
-        sync_owners(container)
-        with (
-            contextlib.suppress(KeyboardInterrupt),  # uvicorn re-raises the Ctrl-C it handled
-            WalCheckpointer(container.engine),  # no update waits for a checkpoint (SQLite)
-        ):
-            asyncio.run(serve(container, args.host, args.port))
-    finally:
-        container.close()
-    return 0
-
-
-async def serve(container: Container, host: str, port: int) -> None:
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     routes = channel_routes(container)
     tasks = []
@@ -77,15 +65,8 @@ async def serve(container: Container, host: str, port: int) -> None:
     # scheduler runs every job but `deliver_outbox`.
     tasks.append(run_scheduler(container, stop, combine(*passes)))
     app = create_app(container, routes)
-    # Access logs stay off: URLs can carry tokens; our own logs say what matters.
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False))
     freeze_startup_objects()
     keep_freed_memory()
-
-    async def web() -> None:
-        try:
-            await server.serve()
-        finally:
-            stop.set()  # Ctrl-C stops uvicorn; everything else follows
-
-    await asyncio.gather(web(), *tasks)
+    web = lifecycle.serve_http(app, stop, host=host, port=port)
+    with WalCheckpointer(container.engine):  # no update waits for a checkpoint (SQLite)
+        await lifecycle.together(stop, web, *tasks)

@@ -9,11 +9,10 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 from typing import Any
 
+from bot import lifecycle
 from bot.container import Container
-from bot.owners import sync_owners
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
 from bot.serving import keep_freed_memory
@@ -37,22 +36,12 @@ def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     keep_freed_memory()  # the inbox sweep handles photos too
-    try:
-        sync_owners(container)
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(container))
-    finally:
-        container.close()
-    return 0
+    return lifecycle.serve(container, lambda stop: serve(container, stop))
 
 
-async def serve(container: Container, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (or SIGTERM / Ctrl-C)."""
-    stop = stop or asyncio.Event()
+async def serve(container: Container, stop: asyncio.Event) -> None:
+    """Run until `stop` is set; then as `bot.lifecycle` says."""
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
     passes = []
     async with contextlib.AsyncExitStack() as stack:
         if telegram_configured(container):

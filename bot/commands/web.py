@@ -8,13 +8,13 @@ any left over later). Replies go out through `soko run` or `soko scheduler`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 
+from bot import lifecycle
 from bot.container import Container
-from bot.owners import sync_owners
 from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.serving import freeze_startup_objects, keep_freed_memory
@@ -48,14 +48,13 @@ def web_app(container: Container) -> Starlette:
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
-    try:
-        sync_owners(container)
-        app = web_app(container)
-        freeze_startup_objects()
-        keep_freed_memory()
-        with WalCheckpointer(container.engine):  # no request waits for a checkpoint (SQLite)
-            # Access logs stay off: URLs can carry tokens; our own logs say what matters.
-            uvicorn.run(app, host=args.host, port=args.port, access_log=False)
-    finally:
-        container.close()
-    return 0
+    return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
+
+
+async def serve(container: Container, host: str, port: int, stop: asyncio.Event) -> None:
+    """The web app until `stop`; requests in flight then get `bot.lifecycle`'s grace."""
+    app = web_app(container)
+    freeze_startup_objects()
+    keep_freed_memory()
+    with WalCheckpointer(container.engine):  # no request waits for a checkpoint (SQLite)
+        await lifecycle.serve_http(app, stop, host=host, port=port)

@@ -132,12 +132,7 @@ def record_progress(session: Session, outbox_id: int, delivered: list[int]) -> N
 
 def release(session: Session, outbox_id: int, now: datetime) -> None:
     """Hand a claimed row back: its turn comes after an earlier one of the same chat."""
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    outbox.release(session, [outbox_id], now)
 
 
 def mark_unreachable(session: Session, chat_id: str, now: datetime) -> None:

@@ -19,12 +19,17 @@ other 400s → failed (a bug to look at, logged without the message text).
 
 A message that replaces the tapped one (a list's next page) is an edit of it; when Telegram
 will not edit that message it is sent as a new one instead.
+
+Stopping (`close`): no new pass starts; the passes in flight get a grace period, then are
+cancelled, and every row claimed and not yet settled is handed back (the parts delivered so
+far recorded), so after a restart it goes out at once rather than after the lease.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -98,39 +103,110 @@ class TelegramDelivery:
         self._batch = batch
         self._max_attempts = max_attempts
         self._marks = GroupCommit(self._sent)
+        # Rows claimed and not settled yet (sent, failed, released), by outbox id; the lock
+        # keeps a claim and a hand-back from crossing.
+        self._claimed: dict[int, Job] = {}
+        self._claims_lock = threading.Lock()
+        self._closed = False
+        self._passes: set[asyncio.Task[int]] = set()
 
-    async def run(self, wake: asyncio.Event, stop: asyncio.Event, idle: float = 1.0) -> None:
-        """Deliver until `stop` is set; `wake` says new messages are waiting (else we look
-        every `idle` seconds, for retries that came due)."""
-        while not stop.is_set():
-            try:
-                sent = await self.deliver_due()
-            except Exception:
-                logger.exception("telegram delivery pass failed")
-                sent = 0
-            if sent:
-                continue
-            wake.clear()
-            waiting = asyncio.ensure_future(wake.wait())
-            stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiting, stopping}, timeout=idle, return_when="FIRST_COMPLETED")
-            waiting.cancel()
+    async def run(
+        self,
+        wake: asyncio.Event,
+        stop: asyncio.Event,
+        idle: float = 1.0,
+        *,
+        grace: float,
+    ) -> None:
+        """Deliver until `stop` is set, then `close(grace)`; `wake` says new messages are
+        waiting (else we look every `idle` seconds, for retries that came due)."""
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                passing = asyncio.ensure_future(self.deliver_due())
+                await asyncio.wait({passing, stopping}, return_when="FIRST_COMPLETED")
+                if not passing.done():
+                    break  # stopping: `close` below finishes or cancels the pass
+                try:
+                    sent = 0 if passing.cancelled() else passing.result()
+                except Exception:
+                    logger.exception("telegram delivery pass failed")
+                    sent = 0
+                if sent:
+                    continue
+                wake.clear()
+                waiting = asyncio.ensure_future(wake.wait())
+                await asyncio.wait({waiting, stopping}, timeout=idle, return_when="FIRST_COMPLETED")
+                waiting.cancel()
+        finally:
             stopping.cancel()
+            await self.close(grace)
+
+    async def close(self, grace: float) -> None:
+        """Stop: no new pass starts; passes in flight (this sender's, or the scheduler's)
+        have `grace` seconds to finish, then are cancelled; every row still claimed is
+        handed back."""
+        self._closed = True
+        if self._passes:
+            _, unfinished = await asyncio.wait(set(self._passes), timeout=grace)
+            for task in unfinished:
+                task.cancel()
+            if unfinished:
+                await asyncio.wait(unfinished)
+                logger.info("telegram: %s delivery pass(es) cancelled", len(unfinished))
+        try:
+            handed_back = await asyncio.to_thread(self._hand_back)
+        except Exception:
+            logger.exception("telegram: messages in flight not handed back (out after the lease)")
+            return
+        if handed_back:
+            logger.info("telegram: %s message(s) in flight handed back", handed_back)
 
     async def deliver_due(self) -> int:
-        """One pass: claim what is due and send it, each chat in order, chats in parallel."""
-        jobs = await asyncio.to_thread(self._claim)
-        by_chat: dict[str, list[Job]] = defaultdict(list)
-        for job in jobs:
-            by_chat[job.chat_id].append(job)
-        await asyncio.gather(*(self._deliver_chat(chat_jobs) for chat_jobs in by_chat.values()))
-        return len(jobs)
+        """One pass: claim what is due and send it, each chat in order, chats in parallel.
+        Nothing once `close` began. A pass cancelled midway leaves its claims to `close`."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._passes.add(task)
+        try:
+            jobs = await asyncio.to_thread(self._claim)
+            by_chat: dict[str, list[Job]] = defaultdict(list)
+            for job in jobs:
+                by_chat[job.chat_id].append(job)
+            await asyncio.gather(*(self._deliver_chat(chat) for chat in by_chat.values()))
+            return len(jobs)
+        finally:
+            self._passes.discard(task)
 
     def _claim(self) -> list[Job]:
-        with self._uow_factory() as uow:
-            jobs = claim_due(uow.session, self._clock(), self._batch, self._lease)
-            uow.commit()
+        with self._claims_lock:
+            if self._closed:
+                return []
+            with self._uow_factory() as uow:
+                jobs = claim_due(uow.session, self._clock(), self._batch, self._lease)
+                uow.commit()
+            self._claimed.update((job.outbox_id, job) for job in jobs)
         return jobs
+
+    def _hand_back(self) -> int:
+        """Release every row still claimed (recording the parts already delivered)."""
+        with self._claims_lock:
+            jobs = list(self._claimed.values())
+            self._claimed.clear()
+            if jobs:
+                with self._uow_factory() as uow:
+                    now = self._clock()
+                    for job in jobs:
+                        if job.delivered:
+                            record_progress(uow.session, job.outbox_id, job.delivered)
+                        release(uow.session, job.outbox_id, now)
+                    uow.commit()
+        return len(jobs)
+
+    def _settled(self, *outbox_ids: int) -> None:
+        with self._claims_lock:
+            for outbox_id in outbox_ids:
+                self._claimed.pop(outbox_id, None)
 
     async def _deliver_chat(self, jobs: list[Job]) -> None:
         for n, job in enumerate(jobs):
@@ -252,18 +328,21 @@ class TelegramDelivery:
                 uow.session, [(job.outbox_id, join_ids(job.delivered)) for job in jobs], now
             )
             uow.commit()
+        self._settled(*(job.outbox_id for job in jobs))
 
     def _release(self, outbox_ids: list[int]) -> None:
         with self._uow_factory() as uow:
             for outbox_id in outbox_ids:
                 release(uow.session, outbox_id, self._clock())
             uow.commit()
+        self._settled(*outbox_ids)
 
     def _give_up(self, job: Job, error: str) -> None:
         logger.error("outbox row %s failed for good: %s", job.outbox_id, error)
         with self._uow_factory() as uow:
             mark_failed(uow.session, job.outbox_id, error, None)
             uow.commit()
+        self._settled(job.outbox_id)
 
     def _failed(self, job: Job, exc: TelegramError) -> None:
         now = self._clock()
@@ -288,6 +367,7 @@ class TelegramDelivery:
                 retry_at = None
             mark_failed(session, job.outbox_id, error, retry_at)
             uow.commit()
+        self._settled(job.outbox_id)
         level = logging.WARNING if retry_at else logging.ERROR
         logger.log(level, "outbox row %s not sent (%s); retry: %s", job.outbox_id, error, retry_at)
 

@@ -40,17 +40,30 @@ class LosslessPoller:
         self.offset: int | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set. Network trouble backs off and tries again; other Bot API
-        errors (a wrong token, another poller running) are raised."""
+        """Poll until `stop` is set, which ends a poll in progress at once: a batch not
+        recorded yet comes again, as after a crash. Network trouble backs off and tries
+        again; other Bot API errors (a wrong token, another poller running) are raised."""
         backoff = 1.0
-        while not stop.is_set():
-            try:
-                await self.poll_once()
-                backoff = 1.0
-            except NetworkError as exc:
-                logger.warning("telegram polling: %s; again in %.0fs", type(exc).__name__, backoff)
-                await _sleep_unless(stop, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                polling = asyncio.ensure_future(self.poll_once())
+                await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not polling.done():
+                    polling.cancel()
+                    await asyncio.wait({polling})
+                    return
+                try:
+                    polling.result()
+                    backoff = 1.0
+                except NetworkError as exc:
+                    logger.warning(
+                        "telegram polling: %s; again in %.0fs", type(exc).__name__, backoff
+                    )
+                    await _sleep_unless(stop, backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        finally:
+            stopping.cancel()
 
     async def poll_once(self) -> int:
         """Fetch one batch, record it, confirm it on the next call; returns its size."""

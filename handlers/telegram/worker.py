@@ -46,6 +46,7 @@ class EngineWorker:
         self._queued: deque[int] = deque()
         self._queued_lock = threading.Lock()
         self._draining = threading.Lock()
+        self._closing = False
 
     @property
     def engine(self) -> Engine:
@@ -73,13 +74,14 @@ class EngineWorker:
     def sweep(self, batch: int = 100) -> int:
         """Handle everything recorded but not handled (after a crash, or failed earlier)."""
         total = 0
-        while True:
+        while not self._closing:
             results = self.engine.handle_pending(batch)
             total += len(results)
             if results:
                 self._on_handled()
             if len(results) < batch:
-                return total
+                break
+        return total
 
     def _drain(self) -> None:
         """Handle queued groups in arrival order, one thread at a time: a group handled
@@ -107,5 +109,12 @@ class EngineWorker:
             logger.exception("engine failed on inbox rows %s", inbox_ids)
         self._on_handled()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=False)
+    def close(self, *, finish_queued: bool = True) -> None:
+        """Finish the group being handled and (unless `finish_queued` is False) the queued
+        ones; a sweep stops after its batch. What is left stays pending in the inbox, for the
+        next start's sweep."""
+        self._closing = True
+        if not finish_queued:
+            with self._queued_lock:
+                self._queued.clear()
+        self._pool.shutdown(wait=True)

@@ -15,6 +15,10 @@ One pass (`deliver_due`):
 Throughput stays under Twilio's 80 messages per second per sender (a token bucket). A message
 that takes several Twilio messages (long text, image then buttons) records how many parts went
 out, so a retry does not repeat them.
+
+Stopping (`close`): no new claim and no new send; the send in flight has a grace period, then
+every row still claimed is handed back (due again at once), whether the thread sending it
+finished or is stuck waiting for Twilio.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from conversations.outbox import (
     mark_sent,
     mark_unreachable,
     outbound_of,
+    release,
 )
 from handlers.whatsapp import window
 from handlers.whatsapp.render import TwilioMessage, render, render_template
@@ -156,15 +161,35 @@ class WhatsAppDelivery:
         self._clock = clock
         self._batch = batch
         self._lease = lease
+        # Rows claimed and not settled yet; notified as they settle (for `close`).
+        self._claimed: set[int] = set()
+        self._claims = threading.Condition()
+        self._closed = False
 
     def deliver_due(self) -> DeliveryReport:
         report = DeliveryReport()
         templates = self._templates()
-        for claim in self._claim():
+        claims = self._claim()
+        for n, claim in enumerate(claims):
+            if self._closed:  # stopping: the rest is handed back rather than sent
+                self._hand_back([c.id for c in claims[n:]])
+                break
             outcome = self._deliver(claim, templates)
+            self._settled(claim.id)
             report.outcomes[claim.id] = outcome
             setattr(report, outcome, getattr(report, outcome) + 1)
         return report
+
+    def close(self, grace: float) -> None:
+        """Stop: no new claims, no new sends; wait up to `grace` seconds for the send in
+        flight, then hand back every row still claimed."""
+        with self._claims:
+            self._closed = True
+            self._claims.wait_for(lambda: not self._claimed, timeout=grace)
+            stuck = list(self._claimed)
+        if stuck:
+            self._hand_back(stuck)
+            logger.info("whatsapp: %s message(s) in flight handed back", len(stuck))
 
     def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
         """Deliver until `stop` is set; a pass that found nothing waits `idle_seconds`."""
@@ -180,6 +205,25 @@ class WhatsAppDelivery:
     # --- claim ---------------------------------------------------------------------------
 
     def _claim(self) -> list[_Claim]:
+        with self._claims:
+            if self._closed:
+                return []
+            claims = self._claim_due()
+            self._claimed.update(claim.id for claim in claims)
+        return claims
+
+    def _settled(self, *outbox_ids: int) -> None:
+        with self._claims:
+            self._claimed.difference_update(outbox_ids)
+            self._claims.notify_all()
+
+    def _hand_back(self, outbox_ids: list[int]) -> None:
+        with self._uow_factory() as uow:
+            release(uow.session, outbox_ids, self._clock())
+            uow.commit()
+        self._settled(*outbox_ids)
+
+    def _claim_due(self) -> list[_Claim]:
         now = self._clock()
         with self._uow_factory() as uow:
             session = uow.session

@@ -1,5 +1,5 @@
 """`soko demo` (what `make demo` runs) as a newcomer meets it: a fresh shop, the emulator's
-address printed, a chat through it, and Ctrl-C stops it cleanly."""
+address printed, a chat through it, and Ctrl-C (or SIGTERM) stops it cleanly."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ URL = re.compile(r"^\s+(http://127\.0\.0\.1:(\d+))/emulator\?as=lena$")
 START_SECONDS = 90
 
 
-def test_soko_demo_serves_the_emulator_until_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_soko_demo_serves_the_emulator_until_ctrl_c(tmp_path: Path, signum: int) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PUBLIC_BASE_URL")}
     demo = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "demo", "--dir", str(tmp_path / "demo"), "--port", "0"],
@@ -57,7 +58,7 @@ def test_soko_demo_serves_the_emulator_until_ctrl_c(tmp_path: Path) -> None:
             assert news[-1]["text"] == "What would you like to do?"
             assert {"label": "Shop jewelry", "payload": "menu:browse"} in news[-1]["choices"]
             assert client.get("/healthz").json()["status"] == "ok"
-        demo.send_signal(signal.SIGINT)
+        demo.send_signal(signum)
         assert demo.wait(timeout=30) == 0
     finally:
         if demo.poll() is None:

@@ -5,7 +5,9 @@ every earlier update), sendMessage, sendPhoto (multipart upload or a file_id; up
 file_id), editMessageText, editMessageCaption, editMessageMedia, answerCallbackQuery, getFile
 and the file download, setWebhook, deleteWebhook, setMyCommands, sendInvoice,
 answerPreCheckoutQuery. Faults on demand: `fail(method, status, retry_after=…)` answers the
-next calls of a method with 429 (with retry_after) or a 5xx; `blocked` chats get 403.
+next calls of a method with 429 (with retry_after) or a 5xx; `blocked` chats get 403;
+`hang(method, after=n)` leaves its calls (after the next n) unanswered until `unhang()`, which
+fails them (502: the message never went out).
 Every call is recorded (`calls`).
 
 The messages the bot sent are kept (`messages`), so edits answer as Telegram does: an unknown
@@ -47,6 +49,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     message_id: int | None = None  # of the message a send made
+    hung: bool = False  # waiting, unanswered (`FakeTelegram.hang`)
 
 
 @dataclass
@@ -80,6 +83,7 @@ class FakeTelegram:
         self.too_old: set[int] = set()  # message ids Telegram no longer lets the bot edit
         self._updates: list[dict[str, Any]] = []
         self._faults: dict[str, Fault] = {}
+        self._hanging: dict[str, int] = {}  # method → calls still answered before it hangs
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
 
@@ -103,6 +107,20 @@ class FakeTelegram:
     ) -> None:
         with self._lock:
             self._faults[method] = Fault(status, retry_after, times)
+
+    def hang(self, method: str, *, after: int = 0) -> None:
+        """Calls of `method` (but the next `after`) wait, unanswered, until `unhang`."""
+        with self._lock:
+            self._hanging[method] = after
+
+    def unhang(self) -> None:
+        with self._lock:
+            self._hanging.clear()
+
+    def hung_calls(self, method: str) -> int:
+        """Calls of `method` waiting for an answer now."""
+        with self._lock:
+            return sum(1 for call in self.calls if call.method == method and call.hung)
 
     def calls_of(self, method: str) -> list[Call]:
         with self._lock:
@@ -157,6 +175,8 @@ class FakeTelegram:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     del self._faults[method]
+        if await self._hung(call):
+            return _error(502, "Bad Gateway")
         if fault is not None:
             if fault.status == 429:
                 return _error(429, "Too Many Requests", {"retry_after": fault.retry_after or 1})
@@ -181,6 +201,21 @@ class FakeTelegram:
             return _error(404, "Not Found: method not found")
         response: Response = await handler(call)
         return response
+
+    async def _hung(self, call: Call) -> bool:
+        """Wait while the method hangs; whether it did."""
+        with self._lock:
+            if self._hanging.get(call.method, 0) > 0:
+                self._hanging[call.method] -= 1
+                return False
+        hung = False
+        while True:
+            with self._lock:
+                call.hung = call.method in self._hanging
+            if not call.hung:
+                return hung
+            hung = True
+            await asyncio.sleep(0.01)
 
     async def _download(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:

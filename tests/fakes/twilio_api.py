@@ -1,7 +1,9 @@
 """A fake Twilio API on 127.0.0.1, for the real twilio `Client` and our media downloads.
 
 - ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (Basic auth) captures each message and
-  answers like Twilio (a fresh ``SM…`` sid), or with a scripted error (`fail_next`).
+  answers like Twilio (a fresh ``SM…`` sid), or with a scripted error (`fail_next`); after
+  `hang()` it leaves each call unanswered until `unhang()`, then fails it (the message never
+  went out).
 - ``GET /2010-04-01/Accounts/{sid}/Messages/{msid}/Media/{mid}`` (Basic auth) redirects to the
   fake CDN, reached under another host name (``localhost``), which refuses credentials.
 - ``POST /v1/Content`` and ``/v1/Content/{sid}/ApprovalRequests/whatsapp``: the Content API.
@@ -11,6 +13,7 @@ Every request is logged (`requests`), so a test can also prove something was *no
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import secrets
@@ -61,6 +64,8 @@ class FakeTwilio:
     serve_media_directly: bool = False
     port: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hanging: bool = False
+    hung: int = 0  # message creations waiting for an answer now
 
     @property
     def base_url(self) -> str:
@@ -87,6 +92,14 @@ class FakeTwilio:
         """How the next message creations go: None succeeds, (status, code) fails."""
         self.failures.extend(answers)
 
+    def hang(self) -> None:
+        with self.lock:
+            self.hanging = True
+
+    def unhang(self) -> None:
+        with self.lock:
+            self.hanging = False
+
     def messages_to(self, phone: str) -> list[SentMessage]:
         with self.lock:
             return [m for m in self.messages if m.to == f"whatsapp:{phone}"]
@@ -98,6 +111,7 @@ class FakeTwilio:
             self.approvals.clear()
             self.requests.clear()
             self.failures.clear()
+            self.hanging = False
 
     # --- the app -------------------------------------------------------------------------
 
@@ -122,6 +136,8 @@ class FakeTwilio:
         if not self._log(request) or request.path_params["sid"] != self.account_sid:
             return _error(401, 20003, "Authenticate")
         form = parse_qs((await request.body()).decode(), keep_blank_values=True)
+        if await self._hung():
+            return _error(502, 30008, "no answer")
         with self.lock:
             scripted = self.failures.pop(0) if self.failures else None
             if scripted is not None:
@@ -142,6 +158,18 @@ class FakeTwilio:
                 )
             )
         return JSONResponse({"sid": sid, "status": "queued", "account_sid": self.account_sid}, 201)
+
+    async def _hung(self) -> bool:
+        """Wait while `hang` is on; whether it was."""
+        with self.lock:
+            if not self.hanging:
+                return False
+            self.hung += 1
+        while self.hanging:
+            await asyncio.sleep(0.01)
+        with self.lock:
+            self.hung -= 1
+        return True
 
     async def media_file(self, request: Request) -> Response:
         if not self._log(request):

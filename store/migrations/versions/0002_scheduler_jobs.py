@@ -16,7 +16,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# APScheduler 3's SQLAlchemy job store makes this very table when it starts on a database
+# without it: the scheduler of a version that did not check the database first may have.
+APSCHEDULER_COLUMNS = {"id", "next_run_time", "job_state"}
+
+
 def upgrade() -> None:
+    if _made_by_apscheduler():
+        return
     op.create_table(
         "apscheduler_jobs",
         sa.Column("id", sa.Unicode(length=191), nullable=False),
@@ -28,6 +35,16 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_apscheduler_jobs_next_run_time"), ["next_run_time"], unique=False
         )
+
+
+def _made_by_apscheduler() -> bool:
+    inspector = sa.inspect(op.get_bind())
+    if "apscheduler_jobs" not in inspector.get_table_names():
+        return False
+    columns = {column["name"] for column in inspector.get_columns("apscheduler_jobs")}
+    if columns != APSCHEDULER_COLUMNS:
+        raise RuntimeError(f"apscheduler_jobs is not APScheduler 3's table: {sorted(columns)}")
+    return True
 
 
 def downgrade() -> None:

@@ -1,0 +1,185 @@
+"""Starting and stopping the long-running commands: `soko run`, `soko web`, `soko scheduler`
+(through `serve`), and the demo's web app (`run_until_stopped`).
+
+Starting (`start`): the database is checked before anything touches it: created and migrated
+when it does not exist or is empty, refused in one line when it is at another revision
+(`store.migrate.prepare_database`); then ADMIN_PHONES is applied (`bot.owners`).
+
+Stopping: SIGINT and SIGTERM set one `stop` event that every part of the process watches.
+Receivers stop taking updates at once (what they did not record, the platform sends again;
+what they recorded and did not handle, the sweep handles at the next start). Each sender stops
+claiming, gives the sends in flight `GRACE_SECONDS` to finish, then cancels them and hands
+their outbox rows back; the web server gives open requests as long, and so does the scheduler
+to its running jobs. Then the database is closed and the process exits with status 0. A thread
+stuck in a call to a provider that does not answer cannot be cancelled: should one still hold
+the process `DEADLINE_SECONDS` after the signal, it exits anyway (its rows were handed back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any
+
+import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp
+
+from bot.container import Container
+from bot.owners import sync_owners
+from store.migrate import DatabaseNotReady, prepare_database
+
+logger = logging.getLogger(__name__)
+
+GRACE_SECONDS = 3.0
+DEADLINE_SECONDS = 8.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+Main = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def serve(container: Container, main: Main) -> int:
+    """What a long-running command does: check the database, run `main(stop)` until SIGINT
+    or SIGTERM sets `stop`, close the database. Returns the exit status."""
+    try:
+        # A signal before the event loop runs: any transaction rolls back, nothing is lost.
+        with sigterm_interrupts():
+            if not start(container):
+                return 1
+            run_until_stopped(main)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        container.close()
+    return 0
+
+
+def start(container: Container) -> bool:
+    """What every long-running command (and `soko chat`) does before anything else: check
+    the database, then make ADMIN_PHONES true. False when the database cannot be used."""
+    if not database_ready(container):
+        return False
+    sync_owners(container)
+    return True
+
+
+def database_ready(container: Container) -> bool:
+    """Check the database before anything touches it (creating a missing or empty one);
+    when it cannot be used, say why in one line on stderr."""
+    try:
+        prepare_database(container.engine)
+    except DatabaseNotReady as exc:
+        print(f"soko: {exc}", file=sys.stderr)
+        return False
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
+        print(f"soko: cannot open the database: {reason}", file=sys.stderr)
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While the block runs, SIGTERM does what Ctrl-C does (raises KeyboardInterrupt), for
+    code outside an event loop: `soko chat`, and the database check of every command."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_until_stopped(main: Main) -> None:
+    """Run `main(stop)` in a new event loop; SIGINT and SIGTERM set `stop`."""
+    asyncio.run(_until_stopped(main))
+
+
+async def _until_stopped(main: Main) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def stopping(signum: int) -> None:
+        if not stop.is_set():
+            logger.info("stopping (%s)", signal.Signals(signum).name)
+            stop.set()
+            _exit_after(DEADLINE_SECONDS)
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stopping, signum)
+    await main(stop)
+
+
+def _exit_after(seconds: float) -> None:
+    def watchdog() -> None:
+        threading.Event().wait(seconds)
+        others = (threading.main_thread(), threading.current_thread())
+        stuck = sorted(t.name for t in threading.enumerate() if t not in others)
+        logger.warning("still stopping after %.0fs (threads: %s): exiting", seconds, stuck)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(0)
+
+    threading.Thread(target=watchdog, name="stop-deadline", daemon=True).start()
+
+
+async def together(stop: asyncio.Event, *parts: Awaitable[None]) -> None:
+    """Run the parts of a process until each has returned; when one returns or fails, `stop`
+    is set so that the others follow. The first failure is raised."""
+
+    async def part(awaitable: Awaitable[None]) -> None:
+        try:
+            await awaitable
+        finally:
+            stop.set()
+
+    results = await asyncio.gather(*(part(p) for p in parts), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal handling: `serve_http` stops it on `stop`."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_http(
+    app: ASGIApp,
+    stop: asyncio.Event,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    sock: socket.socket | None = None,
+    log_level: str | None = None,
+) -> None:
+    """Serve `app` until `stop` is set; requests in flight then get `GRACE_SECONDS`."""
+    # Access logs stay off: URLs can carry tokens; our own logs say what matters.
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level=log_level,
+        timeout_graceful_shutdown=int(GRACE_SECONDS),
+    )
+    server = _Server(config)
+
+    async def stop_server() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    stopping = asyncio.create_task(stop_server())
+    try:
+        await server.serve(sockets=[sock] if sock is not None else None)
+    finally:
+        stopping.cancel()
