@@ -4,8 +4,9 @@ Pages use keyset pagination (``WHERE id < :cursor ORDER BY id DESC``), never OFF
 page costs the same as the first, and products listed between two fetches never shift a page,
 so no piece is shown twice or skipped. Newest first; a collection keeps its curated order.
 
-Only ``active`` pieces are listed: sold-out ones would only disappoint (a buyer who has the
-link still sees them through the product page). Each item is a ``ProductCard`` read in one
+Only ``active`` pieces of open shops are listed: sold-out ones would only disappoint (a buyer
+who has the link still sees them through the product page), and a suspended shop's pieces
+are hidden until it is reinstated (``open_shops``). Each item is a ``ProductCard`` read in one
 query with its artisan and cover photo (the photo at position 0), so a page is one round trip.
 
 Search orders by id (newest first) with the match as a filter rather than by relevance: ranking
@@ -50,6 +51,7 @@ from store.models import (
     ProductStatus,
 )
 from store.money import Money
+from store.services.open_shops import SHOP_OPEN
 
 MAX_PAGE_SIZE: Final = 50
 MAX_SEARCH_TOKENS: Final = 8
@@ -283,7 +285,7 @@ def _cards(*, from_fts: bool = False) -> Select[*tuple[Any, ...]]:
         .outerjoin(
             ProductPhoto, and_(ProductPhoto.product_id == Product.id, ProductPhoto.position == 0)
         )
-        .where(Product.status == ProductStatus.ACTIVE)
+        .where(Product.status == ProductStatus.ACTIVE, SHOP_OPEN)
     )
 
 

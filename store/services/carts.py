@@ -1,8 +1,10 @@
 """A buyer's cart: one per user, one row per product, priced only when shown.
 
-Adding checks the product is for sale and has a piece available *now*; nothing is held
-until the order is placed (``orders.place_order`` reserves). Asking for more than is
-available puts what is available in the cart and says so (``CartChange.capped``).
+Adding checks the product is for sale, in an open shop (``open_shops``), and has a piece
+available *now*; nothing is held until the order is placed (``orders.place_order``
+reserves). Asking for more than is available puts what is available in the cart and says so
+(``CartChange.capped``). A piece whose shop is suspended stays in the carts that hold it,
+shown as unavailable, and can be ordered again once the shop is reinstated.
 
 An artisan may not buy her own pieces: a self-purchase would count toward her referral
 qualification ("a fulfilled order") and pay her mentor a commission on nothing real.
@@ -23,6 +25,7 @@ from store.models import Artisan, Cart, CartItem, Product, ProductStatus
 from store.money import Money, sum_money
 from store.pricing import PricingPolicy
 from store.services.inventory import InsufficientStock, StockShortage
+from store.services.open_shops import SHOP_OPEN, ShopClosed, is_open
 
 
 class ProductNotForSale(StoreError):
@@ -62,6 +65,7 @@ class CartChange:
 
 class CartProblem(StrEnum):
     NOT_FOR_SALE = "not_for_sale"  # archived, back under review…
+    UNAVAILABLE = "unavailable"  # her shop is suspended: back if it is reinstated
     SOLD_OUT = "sold_out"  # nothing available
     NOT_ENOUGH = "not_enough"  # fewer available than in the cart
 
@@ -129,8 +133,8 @@ def add_to_cart(
 ) -> CartChange:
     """Put ``quantity`` more pieces in the cart, up to what is available.
 
-    Raises ``NotFound``, ``ProductNotForSale``, ``OwnProduct``, or ``InsufficientStock`` when
-    nothing at all is available.
+    Raises ``NotFound``, ``ProductNotForSale``, ``OwnProduct``, ``ShopClosed`` (her shop is
+    suspended), or ``InsufficientStock`` when nothing at all is available.
     """
     _check_quantity(quantity)
     product = _product_for_sale(session, user_id, product_id)
@@ -184,20 +188,23 @@ def clear_cart(session: Session, user_id: int) -> None:
 def view_cart(session: Session, user_id: int, policy: PricingPolicy) -> CartView:
     """The cart priced in the store currency, each line flagged if it can't be ordered as is."""
     rows = session.execute(
-        select(CartItem, Product)
+        select(CartItem, Product, SHOP_OPEN)
         .join(Cart, Cart.id == CartItem.cart_id)
         .join(Product, Product.id == CartItem.product_id)
+        .join(Artisan, Artisan.id == Product.artisan_id)
         .where(Cart.user_id == user_id)
         .order_by(CartItem.id)
     ).all()
-    lines = [_priced_line(item, product, policy) for item, product in rows]
+    lines = [_priced_line(item, product, open_, policy) for item, product, open_ in rows]
     subtotal = sum_money(
         (line.line_total for line in lines if line.orderable), policy.store_currency
     )
     return CartView(lines, subtotal)
 
 
-def _priced_line(item: CartItem, product: Product, policy: PricingPolicy) -> CartLine:
+def _priced_line(
+    item: CartItem, product: Product, shop_open: bool, policy: PricingPolicy
+) -> CartLine:
     assert product.price_minor is not None  # listed products always have a price
     quote = policy.quote_line(
         Money(product.price_minor, product.currency), item.quantity, has_mentor=False
@@ -206,6 +213,8 @@ def _priced_line(item: CartItem, product: Product, policy: PricingPolicy) -> Car
     problem: CartProblem | None = None
     if product.status not in (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT):
         problem = CartProblem.NOT_FOR_SALE
+    elif not shop_open:
+        problem = CartProblem.UNAVAILABLE
     elif available == 0 or product.status == ProductStatus.SOLD_OUT:
         problem = CartProblem.SOLD_OUT
     elif available < item.quantity:
@@ -230,9 +239,13 @@ def _product_for_sale(session: Session, user_id: int, product_id: int) -> Produc
     product = session.get(Product, product_id)
     if product is None:
         raise NotFound("product", product_id)
-    seller = session.scalar(select(Artisan.user_id).where(Artisan.id == product.artisan_id))
+    seller, status = session.execute(
+        select(Artisan.user_id, Artisan.status).where(Artisan.id == product.artisan_id)
+    ).one()
     if seller == user_id:
         raise OwnProduct(product_id, user_id)
+    if not is_open(status):
+        raise ShopClosed([product_id])
     if product.status == ProductStatus.SOLD_OUT:
         raise InsufficientStock([StockShortage(product_id, 1, 0)])
     if product.status != ProductStatus.ACTIVE:

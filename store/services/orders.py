@@ -43,6 +43,7 @@ from store.money import Money, sum_money
 from store.pricing import PricingPolicy
 from store.services import inventory
 from store.services.inventory import InsufficientStock, rows_updated
+from store.services.open_shops import SHOP_OPEN, ShopClosed
 from store.services.order_status import check_line, check_order
 from store.services.shipping import ShippingDetails
 
@@ -53,6 +54,7 @@ __all__ = [
     "PaymentForExpiredOrder",
     "PaymentRefConflict",
     "ShippingDetails",
+    "ShopClosed",
     "cancel_order",
     "expire_due_orders",
     "get_order",
@@ -127,9 +129,9 @@ def place_order(
 ) -> Order:
     """Turn the buyer's cart into an order awaiting payment, holding its pieces.
 
-    Prices are copied from the products as they are now. Raises ``EmptyCart``, or
-    ``InsufficientStock`` listing every short product, in which case nothing is written and
-    the cart is left as it was.
+    Prices are copied from the products as they are now. Raises ``EmptyCart``, ``ShopClosed``
+    listing the pieces of suspended shops, or ``InsufficientStock`` listing every short
+    product, in which case nothing is written and the cart is left as it was.
     """
     cart = session.scalar(
         select(Cart)
@@ -139,7 +141,7 @@ def place_order(
     )
     rows = (
         session.execute(
-            select(CartItem, Product, Artisan.mentor_id)
+            select(CartItem, Product, Artisan.mentor_id, SHOP_OPEN)
             .join(Product, Product.id == CartItem.product_id)
             .join(Artisan, Artisan.id == Product.artisan_id)
             .where(CartItem.cart_id == cart.id)
@@ -151,9 +153,12 @@ def place_order(
     )
     if cart is None or not rows:
         raise EmptyCart(user_id)
+    closed = [product.id for _, product, _, open_ in rows if not open_]
+    if closed:
+        raise ShopClosed(closed)
 
     lines: list[OrderLine] = []
-    for item, product, mentor_id in rows:
+    for item, product, mentor_id, _ in rows:
         assert product.price_minor is not None  # listed products always have a price
         price = Money(product.price_minor, product.currency)
         quote = policy.quote_line(price, item.quantity, has_mentor=mentor_id is not None)
@@ -175,7 +180,7 @@ def place_order(
             )
         )
 
-    inventory.reserve(session, [(item.product_id, item.quantity) for item, _, _ in rows])
+    inventory.reserve(session, [(item.product_id, item.quantity) for item, *_ in rows])
 
     subtotal = sum_money(
         (Money(line.line_total_minor, policy.store_currency) for line in lines),

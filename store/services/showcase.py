@@ -3,7 +3,8 @@
 Read-only views as plain values, so a page renders after its unit of work has closed. A piece
 is public once approved: listed (``active``) or ``sold_out`` — a link shared before it sold
 out still shows what it was and whose shop to visit. Drafts, pieces waiting for review,
-rejected and archived ones are not public. Lists of pieces come from `browse` (active only).
+rejected and archived ones are not public, nor is anything of a suspended shop
+(``open_shops``). Lists of pieces come from `browse` (active only).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from store.models import (
     User,
 )
 from store.money import Money
+from store.services.open_shops import SHOP_OPEN
 from store.services.product_photos import MAX_PHOTOS
 
 PUBLIC_STATUSES: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
@@ -93,7 +95,7 @@ def find_product(session: Session, ref: str) -> ProductView | None:
         select(Product, Artisan, User)
         .join(Artisan, Artisan.id == Product.artisan_id)
         .join(User, User.id == Artisan.user_id)
-        .where(Product.status.in_(PUBLIC_STATUSES))
+        .where(Product.status.in_(PUBLIC_STATUSES), SHOP_OPEN)
     )
     row = session.execute(query.where(Product.slug == ref)).one_or_none()
     if row is None and ref.isascii() and ref.isdigit() and int(ref) <= _MAX_ID:
@@ -124,9 +126,11 @@ def find_product(session: Session, ref: str) -> ProductView | None:
 
 
 def find_shop(session: Session, slug: str) -> tuple[int, ShopView] | None:
-    """An artisan's shop (her id, for browsing her pieces) by its slug."""
+    """An artisan's open shop (her id, for browsing her pieces) by its slug."""
     row = session.execute(
-        select(Artisan, User).join(User, User.id == Artisan.user_id).where(Artisan.slug == slug)
+        select(Artisan, User)
+        .join(User, User.id == Artisan.user_id)
+        .where(Artisan.slug == slug, SHOP_OPEN)
     ).one_or_none()
     if row is None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -10,10 +11,14 @@ from starlette.testclient import TestClient
 from bot.container import Container
 from bot.web import create_app
 from store.money import Money
+from store.services import suspension
+from store.services.audit import Actor
+from store.uow import UnitOfWorkFactory
 from tests.integration.web.conftest import BASE_URL, BOT_USERNAME, SHA, Shop, make_container
 from tests.integration.web.html_support import parse
 
 PAGE_BUDGET = 100 * 1024  # first paint, before images
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def buyer_price(container: Container, price_minor: int) -> str:
@@ -191,3 +196,28 @@ def test_a_collection_shows_its_pieces_in_order(client: TestClient, shop: Shop) 
     assert "Kenya Collection Pieces from Nairobi." in page.text
     assert f"/p/{shop.product.slug}?lang=sw" in page.hrefs()
     assert client.get("/c/no-such-collection").status_code == 404
+
+
+def test_a_suspended_shop_and_its_pieces_are_not_found_until_reinstated(
+    client: TestClient, uow_factory: UnitOfWorkFactory, shop: Shop
+) -> None:
+    piece, her_shop = f"/p/{shop.product.slug}", f"/a/{shop.artisan.slug}"
+    collection = f"/c/{shop.collection.slug}"
+    with uow_factory() as uow:
+        suspension.suspend_shop(uow.session, Actor.operator(), shop.artisan.id, NOW)
+        uow.commit()
+    for path in (piece, f"/p/{shop.product.id}", f"/p/{shop.sold_out.slug}", her_shop):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Page not found" in parse(response.text).text
+        assert "Maasai" not in response.text
+    listed = client.get(collection)
+    assert listed.status_code == 200
+    assert piece not in parse(listed.text).hrefs()
+
+    with uow_factory() as uow:
+        suspension.reinstate_shop(uow.session, Actor.operator(), shop.artisan.id, NOW)
+        uow.commit()
+    assert client.get(piece).status_code == 200
+    assert client.get(her_shop).status_code == 200
+    assert piece in parse(client.get(collection).text).hrefs()

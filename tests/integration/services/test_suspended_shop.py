@@ -1,0 +1,228 @@
+"""A suspended shop sells nothing, on both databases: its pieces leave every list, search,
+collection and page, no cart takes them and no order is placed with them; a paid order stays
+hers to send. Reinstated, everything is back, the pieces untouched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from store.models import Category, Channel, LineStatus, Order, OrderStatus, Product, ProductStatus
+from store.pricing import PricingPolicy
+from store.services import browse, carts, fulfilment, orders, showcase, suspension
+from store.services.audit import Actor
+from store.services.carts import CartProblem
+from store.services.open_shops import ShopClosed
+from store.services.shipping import ShippingDetails
+from store.uow import UnitOfWorkFactory
+from tests.factories import (
+    make_artisan,
+    make_collection,
+    make_paid_order,
+    make_product,
+    make_user,
+)
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+POLICY = PricingPolicy.from_strings("USD", {"KES/USD": "0.0077"}, 4000, 500)
+SHIPPING = ShippingDetails("Amy Buyer", "1 Main St, Springfield", "US")
+
+
+@dataclass(frozen=True)
+class Shops:
+    buyer: int
+    suspended_artisan: int
+    suspended_shop_slug: str
+    hers: list[int]  # her pieces: a ring and a necklace (the necklace has a slug we look up)
+    necklace_slug: str
+    other: int  # another shop's necklace
+    collection: int
+
+
+@pytest.fixture
+def shops(uow_factory: UnitOfWorkFactory) -> Shops:
+    with uow_factory() as uow:
+        s = uow.session
+        buyer = make_user(s, "Amy")
+        wanjiru, akinyi = make_artisan(s, "Wanjiru"), make_artisan(s, "Akinyi")
+        copper, glass = ["copper"], ["glass"]
+        ring = make_product(
+            s, wanjiru, title="Copper ring", category=Category.RING, stock=3, materials=copper
+        )
+        necklace = make_product(s, wanjiru, title="Copper necklace", stock=3, materials=copper)
+        other = make_product(s, akinyi, title="Glass necklace", stock=3, materials=glass)
+        collection = make_collection(s, [ring, other, necklace])
+        made = Shops(
+            buyer.id,
+            wanjiru.id,
+            wanjiru.slug,
+            [ring.id, necklace.id],
+            str(necklace.slug),
+            other.id,
+            collection.id,
+        )
+        uow.commit()
+    return made
+
+
+def suspend(uow_factory: UnitOfWorkFactory, artisan_id: int) -> None:
+    with uow_factory() as uow:
+        assert suspension.suspend_shop(uow.session, Actor.operator(), artisan_id, NOW).changed
+        uow.commit()
+
+
+def reinstate(uow_factory: UnitOfWorkFactory, artisan_id: int) -> None:
+    with uow_factory() as uow:
+        assert suspension.reinstate_shop(uow.session, Actor.operator(), artisan_id, NOW).changed
+        uow.commit()
+
+
+def listed(uow_factory: UnitOfWorkFactory, shops: Shops) -> dict[str, list[int]]:
+    """Every way a buyer finds pieces: the ids each one shows."""
+    with uow_factory(read_only=True) as uow:
+        s = uow.session
+
+        def ids(page: browse.Page) -> list[int]:
+            return sorted(card.product_id for card in page.items)
+
+        return {
+            "all": ids(browse.browse(s)),
+            "rings": ids(browse.browse(s, category=Category.RING)),
+            "her shop": ids(browse.browse(s, artisan_id=shops.suspended_artisan)),
+            "collection": ids(browse.browse(s, collection_id=shops.collection)),
+            "search copper": ids(browse.search(s, "copper")),
+            "search necklace": ids(browse.search(s, "necklace")),
+        }
+
+
+def test_a_suspended_shop_leaves_every_list_and_comes_back_when_reinstated(
+    uow_factory: UnitOfWorkFactory, shops: Shops
+) -> None:
+    ring, necklace = shops.hers
+    open_lists = {
+        "all": sorted([ring, necklace, shops.other]),
+        "rings": [ring],
+        "her shop": [ring, necklace],
+        "collection": sorted([ring, necklace, shops.other]),
+        "search copper": [ring, necklace],
+        "search necklace": sorted([necklace, shops.other]),
+    }
+    assert listed(uow_factory, shops) == open_lists
+
+    suspend(uow_factory, shops.suspended_artisan)
+    assert listed(uow_factory, shops) == {
+        "all": [shops.other],
+        "rings": [],
+        "her shop": [],
+        "collection": [shops.other],
+        "search copper": [],
+        "search necklace": [shops.other],
+    }
+
+    reinstate(uow_factory, shops.suspended_artisan)
+    assert listed(uow_factory, shops) == open_lists
+
+
+def test_her_piece_and_shop_pages_are_not_found_while_suspended(
+    uow_factory: UnitOfWorkFactory, shops: Shops
+) -> None:
+    _, necklace = shops.hers
+
+    def pages() -> tuple[int | None, int | None, int | None]:
+        with uow_factory(read_only=True) as uow:
+            by_slug = showcase.find_product(uow.session, shops.necklace_slug)
+            by_id = showcase.find_product(uow.session, str(necklace))
+            shop = showcase.find_shop(uow.session, shops.suspended_shop_slug)
+            return (
+                by_slug.id if by_slug else None,
+                by_id.id if by_id else None,
+                shop[0] if shop else None,
+            )
+
+    assert pages() == (necklace, necklace, shops.suspended_artisan)
+    suspend(uow_factory, shops.suspended_artisan)
+    assert pages() == (None, None, None)
+    reinstate(uow_factory, shops.suspended_artisan)
+    assert pages() == (necklace, necklace, shops.suspended_artisan)
+
+
+def test_no_cart_takes_her_pieces_and_one_holding_them_shows_them_unavailable(
+    uow_factory: UnitOfWorkFactory, shops: Shops
+) -> None:
+    ring, necklace = shops.hers
+    with uow_factory() as uow:
+        carts.add_to_cart(uow.session, shops.buyer, ring, now=NOW)
+        carts.add_to_cart(uow.session, shops.buyer, shops.other, now=NOW)
+        uow.commit()
+    suspend(uow_factory, shops.suspended_artisan)
+
+    with uow_factory() as uow:
+        with pytest.raises(ShopClosed) as refused:
+            carts.add_to_cart(uow.session, shops.buyer, necklace, now=NOW)
+        assert refused.value.product_ids == [necklace]
+        with pytest.raises(ShopClosed):
+            carts.set_quantity(uow.session, shops.buyer, ring, 2, now=NOW)
+        view = carts.view_cart(uow.session, shops.buyer, POLICY)
+    problems = {line.product_id: (line.problem, line.quantity) for line in view.lines}
+    assert problems == {ring: (CartProblem.UNAVAILABLE, 1), shops.other: (None, 1)}
+    assert not view.ready_to_order
+    assert view.subtotal == next(line.line_total for line in view.lines if line.orderable)
+
+    reinstate(uow_factory, shops.suspended_artisan)
+    with uow_factory() as uow:
+        view = carts.view_cart(uow.session, shops.buyer, POLICY)
+        assert view.ready_to_order
+        assert carts.add_to_cart(uow.session, shops.buyer, necklace, now=NOW).quantity == 1
+
+
+def test_an_order_with_her_piece_is_refused_and_changes_nothing(
+    uow_factory: UnitOfWorkFactory, shops: Shops
+) -> None:
+    ring, _ = shops.hers
+    with uow_factory() as uow:
+        carts.add_to_cart(uow.session, shops.buyer, ring, now=NOW)
+        carts.add_to_cart(uow.session, shops.buyer, shops.other, now=NOW)
+        uow.commit()
+    suspend(uow_factory, shops.suspended_artisan)
+
+    with uow_factory() as uow:
+        with pytest.raises(ShopClosed) as refused:
+            orders.place_order(uow.session, shops.buyer, Channel.CONSOLE, POLICY, SHIPPING, NOW)
+        assert refused.value.product_ids == [ring]
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Order)) == 0
+        reserved = uow.session.scalars(select(Product.stock_reserved).order_by(Product.id))
+        assert set(reserved) == {0}
+        kept = carts.view_cart(uow.session, shops.buyer, POLICY)
+        assert sorted(line.product_id for line in kept.lines) == sorted([ring, shops.other])
+
+    reinstate(uow_factory, shops.suspended_artisan)
+    with uow_factory() as uow:
+        order = orders.place_order(uow.session, shops.buyer, Channel.CONSOLE, POLICY, SHIPPING, NOW)
+        assert sorted(line.product_id for line in order.lines) == sorted([ring, shops.other])
+        uow.commit()
+
+
+def test_an_order_paid_before_the_suspension_is_still_hers_to_send(
+    uow_factory: UnitOfWorkFactory, shops: Shops
+) -> None:
+    ring, _ = shops.hers
+    with uow_factory() as uow:
+        buyer = make_user(uow.session, "Ben")
+        product = uow.session.get(Product, ring)
+        assert product is not None
+        paid = make_paid_order(uow.session, buyer, [(product, 1)])
+        paid_id = paid.id
+        uow.commit()
+    suspend(uow_factory, shops.suspended_artisan)
+
+    with uow_factory() as uow:
+        to_send = fulfilment.orders_for_artisan(
+            uow.session, shops.suspended_artisan, {LineStatus.PAID}
+        )
+        assert [mine.order.id for mine in to_send] == [paid_id]
+        assert uow.session.get_one(Order, paid_id).status is OrderStatus.PAID
+        assert uow.session.get_one(Product, ring).status is ProductStatus.ACTIVE
