@@ -12,6 +12,7 @@ from conversations.messages import Choice, Inbound
 from store.services import carts
 from store.services.carts import CartLine, CartProblem, OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
+from store.services.open_shops import ShopClosed
 
 FLOW = "cart"
 
@@ -22,6 +23,7 @@ LINE = N_("{quantity} × {title} — {total}")
 LINE_SOLD_OUT = N_("{quantity} × {title} — sold out")
 LINE_NOT_ENOUGH = N_("{quantity} × {title} — only {available} left")
 LINE_NOT_FOR_SALE = N_("{quantity} × {title} — no longer for sale")
+LINE_UNAVAILABLE = N_("{quantity} × {title} — not available right now")
 SUBTOTAL = N_("Subtotal: {amount}")
 FIX_FIRST = N_("Please change or remove the marked pieces before checkout.")
 CHANGE_LINE = N_("Change: {title}")
@@ -35,6 +37,7 @@ _PROBLEM_LINES = {
     CartProblem.SOLD_OUT: LINE_SOLD_OUT,
     CartProblem.NOT_ENOUGH: LINE_NOT_ENOUGH,
     CartProblem.NOT_FOR_SALE: LINE_NOT_FOR_SALE,
+    CartProblem.UNAVAILABLE: LINE_UNAVAILABLE,
 }
 
 
@@ -119,6 +122,8 @@ def quantity(ctx: StepContext, inbound: Inbound) -> StepResult:
     product_id = int(ctx.data["pid"])
     try:
         change = carts.set_quantity(ctx.session, ctx.user.id, product_id, int(text), now=ctx.now)
+    except ShopClosed:
+        return show(ctx, ctx._(product_card.NOT_FOR_SALE_NOW))
     except (InsufficientStock, ProductNotForSale, OwnProduct):
         return show(ctx, ctx._(product_card.JUST_SOLD_OUT))
     heading = ctx._(product_card.CAPPED).format(count=change.quantity) if change.capped else ""

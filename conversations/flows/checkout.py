@@ -66,6 +66,10 @@ NOT_OPEN = N_(
 ORDER_NOT_PAYABLE = N_(
     "Sorry, paying is not open yet, so order {code} can't be paid for now. Please try again later."
 )
+NOT_ORDERABLE_NOW = N_(
+    "Sorry, a piece in your cart can't be bought right now, so no order was placed. "
+    "Everything stays in your cart."
+)
 PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
@@ -153,6 +157,9 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
         return ctx.begin(cart.FLOW)
     except InsufficientStock:
         ctx.say(ctx._(product_card.JUST_SOLD_OUT))
+        return ctx.begin(cart.FLOW)
+    except orders.ShopClosed:  # her shop was suspended while the buyer typed her address
+        ctx.say(ctx._(NOT_ORDERABLE_NOW))
         return ctx.begin(cart.FLOW)
     minutes = int(ctx.shop.config.reservation.total_seconds() // 60)
     ctx.say(ctx._(PLACED).format(code=order.code, minutes=minutes))

@@ -58,8 +58,9 @@ NO_SHOP_NOW = N_("{name} has no shop: nothing changed.")
 ASK_REASON = N_("Why suspend {shop}? Type a short reason for the record, or send skip.")
 SKIP = N_("Skip")
 CONFIRM_SUSPEND = N_(
-    "Suspend {name}’s shop {shop}? She will not be able to list new pieces or mentor anyone "
-    "until it is reinstated (pieces already for sale stay for sale). She will be told."
+    "Suspend {name}’s shop {shop}? Until it is reinstated, buyers will not see or buy her "
+    "pieces, and she will not be able to list new ones or mentor anyone. Orders already paid "
+    "are still hers to send. She will be told."
 )
 KEPT = N_("Nothing changed.")
 CLOSED = N_("That question is closed. This is how things stand now:")

@@ -16,6 +16,7 @@ from store.money import Money
 from store.services import browse, carts
 from store.services.carts import OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
+from store.services.open_shops import SHOP_OPEN, ShopClosed
 
 MATERIALS = N_("Made of {materials}")
 MADE_BY = N_("Made by {shop}, {location}")
@@ -38,6 +39,7 @@ CHECKOUT = N_("Checkout")
 KEEP_SHOPPING = N_("Keep shopping")
 JUST_SOLD_OUT = N_("Sorry, that piece just sold out.")
 NO_LONGER_FOR_SALE = N_("Sorry, that piece is no longer for sale.")
+NOT_FOR_SALE_NOW = N_("Sorry, that piece can't be bought right now.")
 SIMILAR = N_("You may like these:")
 OWN_PIECE = N_("This is your own piece, so you can't buy it.")
 NOT_AVAILABLE = N_("Sorry, I couldn't find that piece. It may have been removed.")
@@ -55,7 +57,7 @@ class CardInfo:
 
 
 def load(ctx: StepContext, product_id: int) -> CardInfo | None:
-    """A piece a buyer may look at (listed or sold out), or None."""
+    """A piece a buyer may look at (listed or sold out, in an open shop), or None."""
     row = ctx.session.execute(
         select(Product, Artisan, User)
         .join(Artisan, Artisan.id == Product.artisan_id)
@@ -63,6 +65,7 @@ def load(ctx: StepContext, product_id: int) -> CardInfo | None:
         .where(
             Product.id == product_id,
             Product.status.in_((ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)),
+            SHOP_OPEN,
         )
     ).one_or_none()
     if row is None:
@@ -151,6 +154,9 @@ def put_in_cart(ctx: StepContext, product_id: int, quantity: int) -> carts.CartC
         change = carts.add_to_cart(ctx.session, ctx.user.id, product_id, quantity, now=ctx.now)
     except OwnProduct:
         ctx.ask(ctx._(OWN_PIECE), [Choice(ctx._(BACK), "back")])
+        return None
+    except ShopClosed:
+        sorry(ctx, product_id, ctx._(NOT_FOR_SALE_NOW))
         return None
     except (InsufficientStock, ProductNotForSale) as refused:
         sold_out = isinstance(refused, InsufficientStock)

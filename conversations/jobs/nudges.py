@@ -20,7 +20,8 @@ from conversations import outbox
 from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
 from conversations.reach import may_write_freely
-from store.models import Cart, CartItem, Channel, Product, ProductStatus, User
+from store.models import Artisan, Cart, CartItem, Channel, Product, ProductStatus, User
+from store.services.open_shops import SHOP_OPEN
 from store.uow import UnitOfWorkFactory
 
 IDLE = timedelta(hours=3)
@@ -103,10 +104,12 @@ def _titles_for_sale(session: Session, cart_id: int) -> list[str]:
         session.scalars(
             select(Product.title)
             .join(CartItem, CartItem.product_id == Product.id)
+            .join(Artisan, Artisan.id == Product.artisan_id)
             .where(
                 CartItem.cart_id == cart_id,
                 Product.status == ProductStatus.ACTIVE,
                 Product.stock_on_hand > Product.stock_reserved,
+                SHOP_OPEN,
             )
             .order_by(CartItem.id)
         )

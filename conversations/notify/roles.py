@@ -47,10 +47,14 @@ MENTOR_REVOKED = N_(
     "recruits keep their shops."
 )
 SHOP_SUSPENDED = N_(
-    "Your shop {shop} is suspended by Soko's community managers: you cannot list new pieces "
-    "for now."
+    "Your shop {shop} is suspended by Soko's community managers: until it is reinstated, "
+    "buyers can't see or buy your pieces and you can't list new ones. Orders already paid "
+    "must still be sent: send menu and choose “Orders to send”."
 )
-SHOP_REINSTATED = N_("Good news: your shop {shop} is open again. You can list new pieces.")
+SHOP_REINSTATED = N_(
+    "Good news: your shop {shop} is open again. Buyers can see and buy your pieces, and you "
+    "can list new ones."
+)
 
 _GRANTED = {
     Role.OWNER: OWNER_GRANTED,

@@ -146,24 +146,27 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
         "Why suspend Amina Beads? Type a short reason for the record, or send skip.\n1. Skip"
     ]
     assert grace.send("Plastic beads sold as glass") == [
-        "Suspend Amina Wanjiru’s shop Amina Beads? She will not be able to list new pieces or "
-        "mentor anyone until it is reinstated (pieces already for sale stay for sale). She "
-        "will be told.\n1. Yes\n2. No"
+        "Suspend Amina Wanjiru’s shop Amina Beads? Until it is reinstated, buyers will not see "
+        "or buy her pieces, and she will not be able to list new ones or mentor anyone. Orders "
+        "already paid are still hers to send. She will be told.\n1. Yes\n2. No"
     ]
     assert grace.send("Yes") == [
         "Amina Beads is suspended; she has been told.",
         AMINA_SUSPENDED_CARD,
     ]
     assert messages_to(uow_factory, seller)[-1] == (
-        "Duka lako Amina Beads limesimamishwa na wasimamizi wa jamii wa Soko: huwezi kuweka "
-        "bidhaa mpya kwa sasa."
+        "Duka lako Amina Beads limesimamishwa na wasimamizi wa jamii wa Soko: hadi lifunguliwe "
+        "tena, wanunuzi hawawezi kuona wala kununua vipande vyako, na huwezi kuweka vipande "
+        "vipya. Oda zilizolipwa tayari lazima bado uzitume: tuma menyu, kisha chagua “Maagizo "
+        "ya kutuma”."
     )
     assert grace.send("Reinstate shop") == [
         "Amina Beads is open again; she has been told.",
         AMINA_CARD,
     ]
     assert messages_to(uow_factory, seller)[-1] == (
-        "Habari njema: duka lako Amina Beads limefunguliwa tena. Unaweza kuweka bidhaa mpya."
+        "Habari njema: duka lako Amina Beads limefunguliwa tena. Wanunuzi wanaweza kuona na "
+        "kununua vipande vyako, na unaweza kuweka vipande vipya."
     )
     assert audit() == [
         "Grace (+254711000001) grant mentor Amina Wanjiru (+254722000444)",
@@ -503,9 +506,9 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
         "kumbukumbu, au tuma ruka.\n1. Ruka"
     ]
     assert neema.send("ruka") == [
-        "Simamisha duka la Amina Wanjiru, Amina Beads? Hataweza kuweka bidhaa mpya wala "
-        "kumlea mtu yeyote hadi lifunguliwe tena (vipande vilivyo sokoni tayari vinabaki "
-        "sokoni). Ataambiwa.\n1. Ndiyo\n2. Hapana"
+        "Simamisha duka la Amina Wanjiru, Amina Beads? Hadi lifunguliwe tena, wanunuzi "
+        "hawataona wala kununua vipande vyake, na hataweza kuweka vipande vipya wala kumlea "
+        "mtu yeyote. Oda zilizolipwa tayari bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
     ]
     suspended = (
         "Amina Wanjiru\nSimu: +254 722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"

@@ -93,8 +93,9 @@ def test_her_own_change_is_an_answer_and_a_paused_shop_is_told(
     ]
     assert chat.send(f"/start pause:{seller_id}")[0] == "paused"
     assert messages_to(uow_factory, seller_user)[-1] == (
-        "Your shop Achieng's beads is suspended by Soko's community managers: you cannot list "
-        "new pieces for now."
+        "Your shop Achieng's beads is suspended by Soko's community managers: until it is "
+        "reinstated, buyers can't see or buy your pieces and you can't list new ones. Orders "
+        "already paid must still be sent: send menu and choose “Orders to send”."
     )
     with uow_factory() as uow:
         assert uow.session.get(type(seller), seller_id).status is ArtisanStatus.SUSPENDED  # type: ignore[union-attr]

@@ -1,0 +1,210 @@
+"""A suspended shop in buyers' chats: her pieces leave the lists and search, a card or a cart
+tap finds them not for sale, a cart holding one can't check out and no order is placed with
+it; the order she was paid for before is still hers to send. Reinstated, all is as before."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from conversations.jobs.nudges import nudge_abandoned_carts
+from store.models import Channel, Order
+from store.services import suspension
+from store.services.audit import Actor
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.buying_support import (
+    COLLAR_USD,
+    COLLAR_USD_SW,
+    Maker,
+    hello,
+    open_menu_entry,
+    seed_maker,
+    seed_product,
+    told,
+    user_id_of,
+)
+from tests.integration.conversations.conftest import Chat
+
+NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
+NECKLACES = "Choose a piece to see it:\n1. {first} — {price}\n{rest}"
+GONE = "Sorry, I couldn't find that piece. It may have been removed."
+
+
+def suspend(uow_factory: UnitOfWorkFactory, maker: Maker) -> None:
+    with uow_factory() as uow:
+        suspension.suspend_shop(uow.session, Actor.operator(), maker.artisan_id, NOW)
+        uow.commit()
+
+
+def reinstate(uow_factory: UnitOfWorkFactory, maker: Maker) -> None:
+    with uow_factory() as uow:
+        suspension.reinstate_shop(uow.session, Actor.operator(), maker.artisan_id, NOW)
+        uow.commit()
+
+
+def two_shops(uow_factory: UnitOfWorkFactory) -> tuple[Maker, int, Maker, int]:
+    """Wanjiru's Maasai collar (her shop is the one suspended) and Akinyi's glass necklace."""
+    wanjiru = seed_maker(uow_factory)
+    collar = seed_product(uow_factory, wanjiru, "Maasai collar", stock=2)
+    akinyi = seed_maker(uow_factory, "Akinyi Otieno")
+    necklace = seed_product(uow_factory, akinyi, "Glass necklace", materials=["glass"])
+    return wanjiru, collar, akinyi, necklace
+
+
+def test_her_pieces_leave_the_lists_search_and_cards_and_come_back(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru, collar, _, _ = two_shops(uow_factory)
+    chat = new_chat("buyer")
+    hello(chat)
+    open_menu_entry(chat, "browse")
+    both = (
+        f"Choose a piece to see it:\n1. Glass necklace — {COLLAR_USD}\n"
+        f"2. Maasai collar — {COLLAR_USD}\n3. Back"
+    )
+    assert chat.send("Necklaces") == [both]
+
+    suspend(uow_factory, wanjiru)
+    assert chat.send("Back")[0].startswith("What would you like to see?")
+    assert chat.send("Necklaces") == [
+        f"Choose a piece to see it:\n1. Glass necklace — {COLLAR_USD}\n2. Back"
+    ]
+    assert chat.send("Maasai")[0].startswith("Sorry, nothing found for “maasai”.")
+    assert chat.send(f"/start p-{collar}") == [
+        GONE,
+        "What would you like to see?\n1. Necklaces\n2. Bracelets\n3. Earrings\n4. Rings\n"
+        "5. Anklets\n6. Other pieces\n7. Search",
+    ]
+
+    reinstate(uow_factory, wanjiru)
+    assert chat.send("Necklaces") == [both]
+    assert chat.send(f"/start p-{collar}")[0].startswith("Maasai collar\n")
+
+
+def test_a_card_opened_before_the_suspension_cannot_be_put_in_the_cart(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru, collar, _, _ = two_shops(uow_factory)
+    bangle = seed_product(uow_factory, wanjiru, "Brass bangle")  # hers too: not offered
+    chat = new_chat("mnunuzi", locale_hint="sw")
+    hello(chat, "sw")
+    assert chat.send(f"/start p-{collar}")[0].startswith("Maasai collar\n")
+    assert chat.send("Weka kikapuni") == ["Unataka ngapi? Vipo 2. Andika namba."]
+
+    suspend(uow_factory, wanjiru)
+    assert chat.send("1") == [
+        "Samahani, kipande hicho hakiwezi kununuliwa kwa sasa.",
+        f"Huenda ukapenda hivi:\n1. Glass necklace — {COLLAR_USD_SW}\n2. Endelea kununua",
+    ]
+
+    reinstate(uow_factory, wanjiru)
+    assert chat.send(f"/start p-{bangle}")[0].startswith("Brass bangle\n")
+    suspend(uow_factory, wanjiru)
+    assert chat.send("Weka kikapuni")[0] == (
+        "Samahani, sikupata kipande hicho. Huenda kimeondolewa."
+    )
+    assert open_menu_entry(chat, "cart") == ["Kikapu chako ni tupu.\n1. Endelea kununua"]
+
+
+def test_a_cart_holding_her_piece_waits_and_is_whole_again_when_she_is_reinstated(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru, collar, _, necklace = two_shops(uow_factory)
+    chat = new_chat("buyer")
+    hello(chat)
+    for piece in (collar, necklace):
+        chat.send(f"/start p-{piece}")
+        chat.send("Add to cart")
+        chat.send("1")  # how many? (the collar has two)
+    whole = (
+        f"Your cart:\n1 × Maasai collar — {COLLAR_USD}\n1 × Glass necklace — {COLLAR_USD}\n"
+        "Subtotal: US$38.80\n"
+        "1. Checkout\n2. Change: Maasai collar\n3. Change: Glass necklace\n4. Keep shopping"
+    )
+    assert open_menu_entry(chat, "cart") == [whole]
+
+    suspend(uow_factory, wanjiru)
+    waiting = (
+        f"Your cart:\n1 × Maasai collar — not available right now\n"
+        f"1 × Glass necklace — {COLLAR_USD}\nSubtotal: {COLLAR_USD}\n"
+        "Please change or remove the marked pieces before checkout.\n"
+        "1. Change: Maasai collar\n2. Change: Glass necklace\n3. Keep shopping"
+    )
+    assert open_menu_entry(chat, "cart") == [waiting]
+    assert chat.tap("checkout") == [waiting]  # an old "Checkout" button: the cart says why
+    chat.send("Change: Maasai collar")
+    chat.send("Change quantity")
+    assert chat.send("2") == [f"Sorry, that piece can't be bought right now.\n{waiting}"]
+
+    reinstate(uow_factory, wanjiru)
+    assert open_menu_entry(chat, "cart") == [whole]
+
+
+def test_placing_an_order_after_her_shop_was_suspended_places_nothing(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru, collar, _, _ = two_shops(uow_factory)
+    chat = new_chat("mnunuzi", locale_hint="sw")
+    hello(chat, "sw")
+    chat.send(f"/start p-{collar}")
+    chat.send("Nunua sasa")
+    chat.send("1")  # how many?
+    chat.send("Amina")
+    chat.send("Moi Avenue 1, Mombasa")
+    assert chat.send("KE")[0].startswith("Tafadhali angalia agizo lako:")
+
+    suspend(uow_factory, wanjiru)
+    assert chat.send("Weka agizo") == [
+        "Samahani, kipande kimoja kwenye kikapu chako hakiwezi kununuliwa kwa sasa, kwa hivyo "
+        "hakuna oda iliyowekwa. Kila kitu kinabaki kwenye kikapu chako.",
+        "Kikapu chako:\n1 × Maasai collar — hakipatikani kwa sasa\nJumla ndogo: US$\xa00\n"
+        "Tafadhali badilisha au ondoa vipande vilivyowekwa alama kabla ya kulipa.\n"
+        "1. Badilisha: Maasai collar\n2. Endelea kununua",
+    ]
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_an_order_paid_before_the_suspension_is_still_hers_to_send(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru, collar, _, _ = two_shops(uow_factory)
+    buyer = new_chat("buyer")
+    hello(buyer)
+    buyer.send(f"/start p-{collar}")
+    buyer.send("Buy now")
+    buyer.send("1")
+    for answer in ("Anna Schmidt", "Hauptstr. 1, Berlin", "DE", "Place order"):
+        buyer.send(answer)
+    assert buyer.send("Pay now (demo card)")[0].startswith("Payment received for SK-")
+
+    suspend(uow_factory, wanjiru)
+    with uow_factory() as uow:
+        code = uow.session.scalars(select(Order.code)).one()
+    her = new_chat(wanjiru.platform_user_id, channel=Channel.CONSOLE, locale_hint="sw")
+    her.send("menyu")
+    assert her.send("Maagizo ya kutuma")[0].startswith(
+        f"Oda {code} · imelipwa 1 Mac, 12:00\n• Maasai collar × 1 — mpya, tafadhali ikubali\n"
+    )
+    assert her.send("Kubali")[0] == "Umekubali: Maasai collar. Weka “Tayari” ukishakifunga."
+
+
+def test_a_cart_of_only_her_pieces_is_not_nudged(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru, collar, _, _ = two_shops(uow_factory)
+    chat = new_chat("buyer")
+    hello(chat)
+    chat.send(f"/start p-{collar}")
+    chat.send("Add to cart")
+    chat.send("1")
+    buyer = user_id_of(uow_factory, chat)
+    afternoon = datetime(2025, 3, 1, 15, 0, tzinfo=UTC)
+
+    suspend(uow_factory, wanjiru)
+    assert nudge_abandoned_carts(uow_factory, afternoon) == []
+    reinstate(uow_factory, wanjiru)
+    assert nudge_abandoned_carts(uow_factory, afternoon) == [buyer]
+    assert told(uow_factory, buyer)[-1].startswith("You left Maasai collar in your cart.")
