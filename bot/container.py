@@ -23,6 +23,13 @@ from store.uow import UnitOfWorkFactory
 @dataclass
 class Container:
     settings: Settings
+    # The bot's username as Telegram gave it at start (`bot.telegram_username`).
+    learnt_bot_username: str = ""
+
+    @property
+    def telegram_bot_username(self) -> str:
+        """The username links into Telegram name: Telegram's, else TELEGRAM_BOT_USERNAME."""
+        return self.learnt_bot_username or self.settings.telegram_bot_username
 
     @cached_property
     def engine(self) -> Engine:

@@ -3,7 +3,8 @@
 
 Starting (`start`): the database is checked before anything touches it: created and migrated
 when it does not exist or is empty, refused in one line when it is at another revision
-(`store.migrate.prepare_database`); then ADMIN_PHONES is applied (`bot.owners`).
+(`store.migrate.prepare_database`); then the bot's username is asked of Telegram
+(`bot.telegram_username`) and ADMIN_PHONES is applied (`bot.owners`).
 
 Stopping: SIGINT and SIGTERM set one `stop` event that every part of the process watches.
 Receivers stop taking updates at once (what they did not record, the platform sends again;
@@ -34,6 +35,7 @@ from starlette.types import ASGIApp
 
 from bot.container import Container
 from bot.owners import sync_owners
+from bot.telegram_username import learn_bot_username
 from store.migrate import DatabaseNotReady, prepare_database
 
 logger = logging.getLogger(__name__)
@@ -63,9 +65,11 @@ def serve(container: Container, main: Main) -> int:
 
 def start(container: Container) -> bool:
     """What every long-running command (and `soko chat`) does before anything else: check
-    the database, then make ADMIN_PHONES true. False when the database cannot be used."""
+    the database, learn the bot's username from Telegram (when its token is set), then make
+    ADMIN_PHONES true. False when the database cannot be used."""
     if not database_ready(container):
         return False
+    learn_bot_username(container)  # before any engine or page is built
     sync_owners(container)
     return True
 

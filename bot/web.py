@@ -49,7 +49,7 @@ def build_pages(container: Container) -> Pages:
             public_base_url=settings.public_base_url,
             pricing=container.pricing,
             media=container.media_store,
-            telegram_bot_username=settings.telegram_bot_username,
+            telegram_bot_username=container.telegram_bot_username,
             whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
             default_locale=settings.default_locale,
         )

@@ -53,7 +53,7 @@ def shop_config(container: Container) -> ShopConfig:
         mentor_threshold=container.mentor_threshold,
         public_base_url=settings.public_base_url,
         artisan_timezone=settings.artisan_timezone,
-        telegram_bot_username=settings.telegram_bot_username,
+        telegram_bot_username=container.telegram_bot_username,
         whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
         default_locale=settings.default_locale,
     )

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.container import Container
 from bot.settings import load_settings
+from bot.telegram_username import learn_bot_username
 from bot.wiring import shop_config
 from conversations.notify.roles import queue_role_notices
 from store.errors import StoreError
@@ -71,6 +72,8 @@ def _run(command: Callable[[Container, argparse.Namespace, TextIO], int], args: 
 
 def _change(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     role = Role(args.role)
+    if args.roles_action == "grant":
+        learn_bot_username(container)  # a new mentor's invitation links to the bot
     now = utcnow()
     with container.uow_factory() as uow:
         session = uow.session

@@ -48,6 +48,23 @@ def build_bot(token: str, api_base_url: str) -> Bot:
     return bot
 
 
+async def ask_username(token: str, api_base_url: str, *, timeout: float) -> str:
+    """The bot's @username (without the @), from one getMe; each phase of the request (pool,
+    connect, write, read) waits at most `timeout` seconds."""
+    base = api_base_url.rstrip("/")
+    request = HTTPXRequest(
+        connection_pool_size=1,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=timeout,
+    )
+    bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
+    async with bot:  # initialise: getMe
+        username: str = bot.username
+    return username
+
+
 def bot_id_of(token: str) -> str:
     """The numeric id at the front of a token (`123456:ABC…` → `123456`)."""
     return token.split(":", 1)[0]

@@ -2,7 +2,8 @@
 Twilio and the fake Telegram, nothing set up behind the bot's back. A seller opens her shop
 on Telegram; the owner, on WhatsApp, opens People, finds her by her shop's name and makes
 her a mentor; the seller receives her invitation on Telegram with its Telegram link, and
-`soko admin roles list --history` shows who did it."""
+`soko admin roles list --history` shows who did it. TELEGRAM_BOT_USERNAME is not set: the
+link names the bot as Telegram's getMe gave it when `soko run` started."""
 
 from __future__ import annotations
 
@@ -60,9 +61,9 @@ def test_the_owner_makes_a_telegram_seller_a_mentor_from_whatsapp(
         twilio_templates_file=str(tmp_path / "templates.json"),
         telegram_bot_token=TOKEN,
         telegram_api_base_url=telegram_url,
-        # What the operator copies from BotFather: WhatsApp's side of `soko run` names the bot
-        # in invitation links with it.
-        telegram_bot_username=USERNAME,
+        # No TELEGRAM_BOT_USERNAME: `soko run` asks Telegram at start, so WhatsApp's side
+        # names the bot in invitation links too.
+        telegram_bot_username="",
         admin_phones="0711 000 001",
     )
     seen: dict[str, int] = {}
@@ -156,5 +157,6 @@ def test_the_owner_makes_a_telegram_seller_a_mentor_from_whatsapp(
     assert ["Grace", "(+254711000001)", "grant", "mentor", "Amina", "Wanjiru"] in changes
     log = (tmp_path / "soko.log").read_text()
     assert "Traceback" not in log
+    assert " WARNING bot.telegram_username" not in log
     assert TOKEN not in log
     assert AUTH_TOKEN not in log

@@ -16,6 +16,7 @@ from store.models import Channel, OutboxMessage, Role, User
 from store.services import ledger, owners, people
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, serve
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 OWNER = "+254711000001"
@@ -123,6 +124,26 @@ def test_a_seller_made_a_mentor_by_her_mpesa_number_gets_her_code_and_links(
     )
     assert "\nInvite on Telegram: https://t.me/SokoTestBot?start=ref-" in notice
     assert "\nInvite on WhatsApp: https://wa.me/14155238886?text=JOIN%20" in notice
+
+
+def test_without_the_username_setting_the_invitation_links_the_bot_telegram_names(
+    db: UnitOfWorkFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with db() as uow:
+        seller = make_artisan(uow.session, "Wanjiru", locale="en")
+        mpesa, user_id = seller.mpesa_phone, seller.user_id
+        uow.commit()
+    assert mpesa is not None
+    fake = FakeTelegram()
+    with serve(fake) as telegram_url:
+        monkeypatch.delenv("TELEGRAM_BOT_USERNAME")
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", telegram_url)
+        assert main(["admin", "roles", "grant", mpesa, "mentor"]) == 0
+    assert capsys.readouterr().out.startswith("granted mentor to Wanjiru; her invitation code: ")
+    assert len(fake.calls_of("getMe")) == 1
+    [notice] = told(db, user_id)
+    assert f"\nInvite on Telegram: https://t.me/{USERNAME}?start=ref-" in notice
 
 
 def test_mistakes_get_one_clear_line_and_change_nothing(
