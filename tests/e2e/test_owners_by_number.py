@@ -24,7 +24,8 @@ from store.services import ledger, people
 from store.uow import UnitOfWorkFactory
 from tests.e2e.whatsapp.harness import ACCOUNT_SID, AUTH_TOKEN, SENDER, message_sid, rendered
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
-from tests.fakes.telegram_api import TOKEN, FakeTelegram, contact, free_port, serve, text, user
+from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import TOKEN, FakeTelegram, contact, serve, text, user
 from tests.fakes.twilio_api import FakeTwilio, Served
 
 GRACE = "+254711000001"  # an owner who uses WhatsApp, and later Telegram too

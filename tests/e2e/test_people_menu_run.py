@@ -19,7 +19,8 @@ from twilio.request_validator import RequestValidator
 
 from tests.e2e.soko_run import running_soko, soko_env
 from tests.e2e.whatsapp.harness import ACCOUNT_SID, AUTH_TOKEN, SENDER, message_sid, rendered
-from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, free_port, serve, text, user
+from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, serve, text, user
 from tests.fakes.twilio_api import FakeTwilio, Served
 
 GRACE = "+254711000001"  # the owner, on WhatsApp

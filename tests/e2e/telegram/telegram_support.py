@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -25,12 +24,12 @@ from bot.settings import Settings, TelegramMode
 from bot.telegram import TelegramChannel, build_telegram, run_telegram
 from handlers.telegram.limits import SendLimits
 from store.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
+from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import (
     TOKEN,
     Call,
     FakeTelegram,
     contact,
-    free_port,
     photo,
     tap,
     text,
@@ -196,22 +195,6 @@ def running_bot(container: Container, *, poll_timeout: int = 1) -> Iterator[Runn
         thread.join(timeout=30)
     if failure:
         raise failure[0]
-
-
-@contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """An ASGI app on 127.0.0.1 in a background thread (uvicorn); yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 10, "the web app to start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @dataclass

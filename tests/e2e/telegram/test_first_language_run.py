@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tests.e2e.soko_run import running_soko, soko_env
 from tests.e2e.telegram.telegram_support import wait_until
-from tests.fakes.telegram_api import TOKEN, FakeTelegram, free_port, text, user
+from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import TOKEN, FakeTelegram, text, user
 
 
 def test_default_locale_sw_greets_a_german_app_in_swahili_unless_she_writes_english(

@@ -15,7 +15,8 @@ from handlers.telegram.webhook import WEBHOOK_PATH
 from tests.e2e.soko_process import SokoProcess, outbox_counts
 from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET, wait_until
 from tests.e2e.telegram.test_webhook_durability import post_until_answered
-from tests.fakes.telegram_api import TOKEN, FakeTelegram, free_port, text, user
+from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import TOKEN, FakeTelegram, text, user
 
 AMINA = user(31_001, "Amina", "en")
 ZAWADI = user(31_002, "Zawadi", "sw")

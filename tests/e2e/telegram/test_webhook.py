@@ -24,10 +24,10 @@ from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from tests.e2e.telegram.telegram_support import (
     WEBHOOK_SECRET,
     running_bot,
-    serve_app,
     settings_for,
     wait_until,
 )
+from tests.fakes.serving import serve_app
 from tests.fakes.telegram_api import FakeTelegram, tap, text, user
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

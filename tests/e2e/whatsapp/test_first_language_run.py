@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from handlers.whatsapp.webhook import WHATSAPP_PATH
 from tests.e2e.soko_run import running_soko, soko_env
 from tests.e2e.whatsapp.harness import ACCOUNT_SID, AUTH_TOKEN, SENDER, message_sid
-from tests.fakes.telegram_api import free_port
+from tests.fakes.serving import free_port
 from tests.fakes.twilio_api import FakeTwilio
 
 KENYAN = "+254711222333"

@@ -17,7 +17,7 @@ from tests.e2e.soko_process import SokoProcess, outbox_counts
 from tests.e2e.telegram.telegram_support import wait_until
 from tests.e2e.whatsapp.harness import AUTH_TOKEN, message_sid
 from tests.e2e.whatsapp.test_soko_run_whatsapp import env_for
-from tests.fakes.telegram_api import free_port
+from tests.fakes.serving import free_port
 from tests.fakes.twilio_api import FakeTwilio
 
 AMINA = "+254700111222"
