@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.container import Container
 from store.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
-from tests.e2e.telegram.telegram_support import wait_until
+from tests.e2e.soko_process import wait_until
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, text, user
 
 pytestmark = pytest.mark.slow

@@ -26,7 +26,8 @@ from sqlalchemy import func, select
 
 from bot.container import Container
 from store.models import ConversationState, InboxMessage, InboxStatus, OutboxMessage, User
-from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET, wait_until
+from tests.e2e.soko_process import wait_until
+from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET
 from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import BOT_ID, TOKEN, FakeTelegram, text, user
 
