@@ -38,6 +38,13 @@ class Person:
     def _send_words(self, words: str) -> None:
         raise NotImplementedError
 
+    def choose(self, label: str) -> list[str]:
+        """Pick the option `label`, as her channel offers it."""
+        raise NotImplementedError
+
+    def send_photos(self, pictures: list[bytes], caption: str = "") -> list[str]:
+        raise NotImplementedError
+
     def say(self, words: str) -> list[str]:
         return self._answers(words, 1, lambda: self._send_words(words))
 
@@ -146,6 +153,9 @@ class TelegramPerson(Person):
                     if button["text"] == label:  # a reply keyboard's button sends its words
                         return self.say(label)
         raise AssertionError(f"no button {label!r} in {self.name}'s Telegram chat")
+
+    def choose(self, label: str) -> list[str]:
+        return self.tap(label)
 
     def share_own_contact(self, phone: str) -> list[str]:
         update = contact(self.user, phone, owner_id=self.telegram_id)

@@ -6,17 +6,14 @@ contact (Telegram); the same number on both channels is one person; and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from store.db import make_engine
 from store.models import Channel, Role
 from store.services import ledger, people
 from store.uow import UnitOfWorkFactory
 from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes, operator_env, running_fakes
+from tests.e2e.operator_env import Fakes, operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
@@ -26,12 +23,6 @@ from tests.fakes.telegram_api import TOKEN
 GRACE = "+254711000001"  # an owner who uses WhatsApp, and later Telegram too
 ACHIENG = "+254711000002"  # an owner who uses Telegram only
 GRACE_TELEGRAM, ACHIENG_TELEGRAM = 91001, 91002
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with running_fakes(with_stripe=False) as fakes:
-        yield fakes
 
 
 def test_owners_become_community_managers_by_their_numbers_on_both_channels(

@@ -6,13 +6,10 @@ her a mentor; the seller receives her invitation on Telegram with its Telegram l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes, operator_env, running_fakes
+from tests.e2e.operator_env import Fakes, operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko
 from tests.fakes.serving import free_port
@@ -20,12 +17,6 @@ from tests.fakes.telegram_api import TOKEN, USERNAME
 
 GRACE = "+254711000001"  # the owner, on WhatsApp
 AMINA_TELEGRAM = 92001  # a seller, on Telegram
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with running_fakes(with_stripe=False) as fakes:
-        yield fakes
 
 
 def test_the_owner_makes_a_telegram_seller_a_mentor_from_whatsapp(

@@ -107,29 +107,16 @@ def open_shop_on_telegram(seller: TelegramPerson, shop_name: str, phone: str) ->
     return seller.tap(SW._("Yes, open my shop"))
 
 
-def list_on_telegram(seller: TelegramPerson, title: str, seed: int) -> list[str]:
-    pictures = [draw_piece(Category.NECKLACE, seed=seed + n) for n in range(2)]
-    seller.send_photos(pictures)
-    seller.tap(SW._("Done"))
-    seller.say(title)
-    seller.say("1500")
-    seller.tap(SW._("Yes, that's right"))
-    seller.tap(SW._("Necklace"))
-    seller.say("shaba iliyotumika tena, shanga za kioo")
-    seller.say("1")
-    seller.say("ruka")
-    return seller.tap(SW._("Submit for review"))
-
-
-def list_on_whatsapp(seller: WhatsAppPerson, title: str, seed: int) -> list[str]:
+def list_a_necklace(seller: Person, title: str, price: str, materials: str, seed: int) -> list[str]:
+    """The same steps on either channel: buttons on Telegram, numbered choices on WhatsApp."""
     pictures = [draw_piece(Category.NECKLACE, seed=seed + n) for n in range(2)]
     seller.send_photos(pictures)
     seller.choose(SW._("Done"))
     seller.say(title)
-    seller.say("2000")
+    seller.say(price)
     seller.choose(SW._("Yes, that's right"))
     seller.choose(SW._("Necklace"))
-    seller.say("pembe na shanga za kioo")
+    seller.say(materials)
     seller.say("1")
     seller.say("ruka")
     return seller.choose(SW._("Submit for review"))
@@ -185,7 +172,8 @@ def recruits_join_and_list(people: People, code: str) -> None:
     assert has(started, f"Msimbo wa mlezi wako: {code[:3]}-{code[3:]}.")
     open_shop_on_telegram(people.wanjiru, "Vito vya Wanjiru", WANJIRU_PHONE)
     assert has(people.amina.unread(), "Wanjiru")  # her mentor is told
-    submitted = list_on_telegram(people.wanjiru, "Mkufu wa shaba", seed=11)
+    materials = "shaba iliyotumika tena, shanga za kioo"
+    submitted = list_a_necklace(people.wanjiru, "Mkufu wa shaba", "1500", materials, seed=11)
     assert has(submitted, "Asante! Msimamizi wa jamii ataikagua")
 
     # Akinyi types on WhatsApp what her mentor's invitation says she sends.
@@ -199,7 +187,8 @@ def recruits_join_and_list(people: People, code: str) -> None:
     people.akinyi.say("ruka")
     people.akinyi.choose(SW._("Yes, open my shop"))
     assert has(people.amina.unread(), "Akinyi")
-    submitted = list_on_whatsapp(people.akinyi, "Mkufu wa pembe", seed=21)
+    materials = "pembe na shanga za kioo"
+    submitted = list_a_necklace(people.akinyi, "Mkufu wa pembe", "2000", materials, seed=21)
     assert has(submitted, "Asante! Msimamizi wa jamii ataikagua")
 
 
@@ -342,7 +331,8 @@ def test_without_stripe_no_demo_card_is_offered_and_nothing_is_paid(tmp_path: Pa
                 assert welcome[0].startswith("Karibu Soko!")
                 people.wanjiru.tap("Kiswahili")
                 open_shop_on_telegram(people.wanjiru, "Vito vya Wanjiru", WANJIRU_PHONE)
-                list_on_telegram(people.wanjiru, "Mkufu wa shaba", seed=11)
+                materials = "shaba iliyotumika tena, shanga za kioo"
+                list_a_necklace(people.wanjiru, "Mkufu wa shaba", "1500", materials, seed=11)
                 people.owner_tg.say("menu")
                 people.owner_tg.tap(EN._("Review listings"))
                 assert has(people.owner_tg.tap(EN._("Approve")), "Approved: ")

@@ -53,6 +53,15 @@ def the_shop(container: Container, api_url: str, folder: Path, **settings: str) 
     )
 
 
+def lena_opens_the_piece(shop: OperatorEnv, fake: FakeTelegram, piece: int) -> TelegramPerson:
+    """Lena says hi, picks English and opens the piece's link (/start p-<id>)."""
+    lena = TelegramPerson("Lena", BUYER, fake, ShopDatabase(shop.database_url))
+    lena.say("hi")
+    lena.tap("English")
+    lena.say(f"/start p-{piece}")
+    return lena
+
+
 def texts(fake: FakeTelegram, telegram_id: int) -> list[str]:
     return [str(call.params.get("text", "")) for call in fake.sent_to(telegram_id)]
 
@@ -70,11 +79,8 @@ def test_without_stripe_checkout_says_paying_is_not_open(
 ) -> None:
     piece = shop_window(container)
     shop = the_shop(container, telegram_server[1], tmp_path)
-    buyer = TelegramPerson("Lena", BUYER, fake_telegram, ShopDatabase(shop.database_url))
     with SokoProcess(shop, "run") as run:
-        buyer.say("hi")
-        buyer.tap("English")
-        buyer.say(f"/start p-{piece}")
+        buyer = lena_opens_the_piece(shop, fake_telegram, piece)
         assert buyer.tap("Add to cart")[0].startswith(f"Added to your cart: 1 × {TITLE}")
         told = buyer.tap("Checkout")
     assert told == [
@@ -101,11 +107,8 @@ def test_with_the_demo_card_the_pay_link_opens_a_page_that_pays(
 ) -> None:
     piece = shop_window(container)
     shop = the_shop(container, telegram_server[1], tmp_path, PAYMENTS_DEMO="true")
-    buyer = TelegramPerson("Lena", BUYER, fake_telegram, ShopDatabase(shop.database_url))
     with SokoProcess(shop, "run") as run:
-        buyer.say("hi")
-        buyer.tap("English")
-        buyer.say(f"/start p-{piece}")
+        buyer = lena_opens_the_piece(shop, fake_telegram, piece)
         buyer.tap("Buy now")
         for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
             buyer.say(answer)
