@@ -23,8 +23,11 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -120,12 +123,6 @@ def list_a_necklace(seller: Person, title: str, price: str, materials: str, seed
     seller.say("1")
     seller.say("ruka")
     return seller.choose(SW._("Submit for review"))
-
-
-def the_operators_shop(tmp_path: Path, fakes: Fakes) -> OperatorEnv:
-    """A fresh folder: `soko run` makes the database when it first starts."""
-    assert not (tmp_path / "soko.db").exists()
-    return operator_env(tmp_path, fakes, port=free_port(), ADMIN_PHONES="0711 000 001")
 
 
 def owner_arrives(people: People) -> None:
@@ -283,75 +280,81 @@ def print_counts(people: People) -> None:
     print("restart to first reply (s):", [round(s, 2) for s in RESTART_TO_REPLY])
 
 
-def print_transcripts(people: People) -> None:
-    for person in people.all():
-        print("\n".join(person.transcript[-40:]))
+class RunningShop(NamedTuple):
+    env: OperatorEnv
+    fakes: Fakes
+    database: ShopDatabase
+    run: SokoProcess
+    people: People
+
+
+@contextmanager
+def running_shop(tmp_path: Path, *, with_stripe: bool) -> Iterator[RunningShop]:
+    """The operator's shop on the fakes, `soko run` started in a fresh folder (it makes the
+    database); at the end everyone's chat is printed, for when the test failed."""
+    assert not (tmp_path / "soko.db").exists()
+    with running_fakes(with_stripe=with_stripe) as fakes:
+        shop = operator_env(tmp_path, fakes, port=free_port(), ADMIN_PHONES="0711 000 001")
+        database = ShopDatabase(shop.database_url)
+        people = people_of(shop, fakes, database)
+        try:
+            with SokoProcess(shop, "run") as run:
+                yield RunningShop(shop, fakes, database, run, people)
+        finally:
+            for person in people.all():
+                print("\n".join(person.transcript[-40:]))
 
 
 def test_from_an_empty_database_to_a_paid_order_and_a_payout(tmp_path: Path) -> None:
-    with running_fakes(with_stripe=True) as fakes:
-        shop = the_operators_shop(tmp_path, fakes)
-        database = ShopDatabase(shop.database_url)
-        people = people_of(shop, fakes, database)
-        try:
-            with SokoProcess(shop, "run") as run:
-                owner_arrives(people)
-                code = owner_appoints_mentor(people)
-                recruits_join_and_list(people, code)
-                owner_approves(people)
-                placed = buyer_orders(run, database, people)
-                order_code = placed[0].split(" ", 2)[1]
-                assert has(placed, EN._("Please pay with the link below."))
+    with running_shop(tmp_path, with_stripe=True) as (shop, fakes, database, run, people):
+        owner_arrives(people)
+        code = owner_appoints_mentor(people)
+        recruits_join_and_list(people, code)
+        owner_approves(people)
+        placed = buyer_orders(run, database, people)
+        order_code = placed[0].split(" ", 2)[1]
+        assert has(placed, EN._("Please pay with the link below."))
 
-                stripe_pays(shop, fakes, people)
-                people.lena_tg.told(f"Payment received for {order_code}. Thank you!")
-                people.wanjiru.told(f"Agizo jipya {order_code}")
-                artisan_ships(people, order_code)
-                people.lena_tg.told(f"Your order {order_code}: Mkufu wa shaba has been shipped.")
-                # She is one person: on WhatsApp, her orders hold the one she made on Telegram.
-                people.lena_wa.say("menu")
-                assert has(people.lena_wa.choose(EN._("My orders")), order_code)
+        stripe_pays(shop, fakes, people)
+        people.lena_tg.told(f"Payment received for {order_code}. Thank you!")
+        people.wanjiru.told(f"Agizo jipya {order_code}")
+        artisan_ships(people, order_code)
+        people.lena_tg.told(f"Your order {order_code}: Mkufu wa shaba has been shipped.")
+        # She is one person: on WhatsApp, her orders hold the one she made on Telegram.
+        people.lena_wa.say("menu")
+        assert has(people.lena_wa.choose(EN._("My orders")), order_code)
 
-                owner_pays_out(shop, people)
-                print_counts(people)
-        finally:
-            print_transcripts(people)
+        owner_pays_out(shop, people)
+        print_counts(people)
 
 
 def test_without_stripe_no_demo_card_is_offered_and_nothing_is_paid(tmp_path: Path) -> None:
-    with running_fakes(with_stripe=False) as fakes:
-        shop = the_operators_shop(tmp_path, fakes)
-        database = ShopDatabase(shop.database_url)
-        people = people_of(shop, fakes, database)
-        try:
-            with SokoProcess(shop, "run") as run:
-                owner_arrives(people)
-                code = owner_appoints_mentor(people)
-                welcome = people.wanjiru.say(f"/start ref-{code}")
-                assert welcome[0].startswith("Karibu Soko!")
-                people.wanjiru.tap("Kiswahili")
-                open_shop_on_telegram(people.wanjiru, "Vito vya Wanjiru", WANJIRU_PHONE)
-                materials = "shaba iliyotumika tena, shanga za kioo"
-                list_a_necklace(people.wanjiru, "Mkufu wa shaba", "1500", materials, seed=11)
-                people.owner_tg.say("menu")
-                people.owner_tg.tap(EN._("Review listings"))
-                assert has(people.owner_tg.tap(EN._("Approve")), "Approved: ")
+    with running_shop(tmp_path, with_stripe=False) as (_, _, database, run, people):
+        owner_arrives(people)
+        code = owner_appoints_mentor(people)
+        welcome = people.wanjiru.say(f"/start ref-{code}")
+        assert welcome[0].startswith("Karibu Soko!")
+        people.wanjiru.tap("Kiswahili")
+        open_shop_on_telegram(people.wanjiru, "Vito vya Wanjiru", WANJIRU_PHONE)
+        materials = "shaba iliyotumika tena, shanga za kioo"
+        list_a_necklace(people.wanjiru, "Mkufu wa shaba", "1500", materials, seed=11)
+        people.owner_tg.say("menu")
+        people.owner_tg.tap(EN._("Review listings"))
+        assert has(people.owner_tg.tap(EN._("Approve")), "Approved: ")
 
-                people.lena_tg.say("/start")
-                people.lena_tg.tap("English")
-                people.lena_tg.tap(EN._("Search"))
-                people.lena_tg.say("shaba")
-                people.lena_tg.say("1")
-                people.lena_tg.tap(EN._("Add to cart"))
-                told = people.lena_tg.tap(EN._("Checkout"))
-                assert has(told, "Sorry, paying is not open yet"), told
-                everything = "\n".join(people.lena_tg.transcript)
-                assert "demo card" not in everything
-                assert EN._("Place order") not in everything
-                # Her cart is kept for when paying opens; no order exists, nothing was paid.
-                assert has(people.lena_tg.tap(EN._("My cart")), "Mkufu wa shaba")
-                assert database.query("SELECT count(*) FROM orders")[0][0] == 0
-                assert database.query("SELECT count(*) FROM ledger_entries")[0][0] == 0
-                assert "Paying is not open" in run.logged()  # the operator was warned
-        finally:
-            print_transcripts(people)
+        people.lena_tg.say("/start")
+        people.lena_tg.tap("English")
+        people.lena_tg.tap(EN._("Search"))
+        people.lena_tg.say("shaba")
+        people.lena_tg.say("1")
+        people.lena_tg.tap(EN._("Add to cart"))
+        told = people.lena_tg.tap(EN._("Checkout"))
+        assert has(told, "Sorry, paying is not open yet"), told
+        everything = "\n".join(people.lena_tg.transcript)
+        assert "demo card" not in everything
+        assert EN._("Place order") not in everything
+        # Her cart is kept for when paying opens; no order exists, nothing was paid.
+        assert has(people.lena_tg.tap(EN._("My cart")), "Mkufu wa shaba")
+        assert database.query("SELECT count(*) FROM orders")[0][0] == 0
+        assert database.query("SELECT count(*) FROM ledger_entries")[0][0] == 0
+        assert "Paying is not open" in run.logged()  # the operator was warned
