@@ -26,18 +26,29 @@ MACHINE_PREFIXES = ("SOKO_", "TELEGRAM_", "TWILIO_", "STRIPE_", "DATABASE_")
 
 @dataclass
 class Fakes:
-    """The local fakes a shop's settings point at: those it has."""
+    """Telegram and Twilio (and Stripe, if served) for a shop run as a process."""
 
-    telegram: FakeTelegram | None = None
-    telegram_url: str = ""
-    twilio: FakeTwilio | None = None
+    telegram: FakeTelegram
+    telegram_url: str
+    twilio: FakeTwilio
     stripe: FakeStripe | None = None
     stripe_url: str = ""
+
+    def operator_env(self, folder: Path, *, port: int, **settings: str) -> OperatorEnv:
+        """`operator_env` on these fakes."""
+        return operator_env(
+            folder,
+            port=port,
+            telegram_url=self.telegram_url,
+            twilio=self.twilio,
+            stripe_url=self.stripe_url,
+            **settings,
+        )
 
 
 @contextmanager
 def running_fakes(*, with_stripe: bool) -> Iterator[Fakes]:
-    """Telegram and Twilio (and Stripe) served here, for a shop run as a process."""
+    """Telegram and Twilio (and Stripe) served from threads of this process."""
     telegram = FakeTelegram()
     twilio = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, serve_media_directly=True)
     with serve_telegram(telegram) as telegram_url, Served(twilio.app()) as twilio_port:
@@ -69,31 +80,37 @@ class OperatorEnv:
 
 
 def operator_env(
-    folder: Path, fakes: Fakes | None = None, *, port: int | None = None, **settings: str
+    folder: Path,
+    *,
+    port: int | None = None,
+    telegram_url: str = "",
+    twilio: FakeTwilio | None = None,
+    stripe_url: str = "",
+    **settings: str,
 ) -> OperatorEnv:
-    """A shop in `folder` (SQLite file, local media) on `fakes`, served at `port` (else its
-    address is http://shop.test), with `settings` over that (by name: ADMIN_PHONES="…")."""
+    """A shop in `folder` (SQLite file, local media) served at `port` (else its address is
+    http://shop.test), on the fake APIs given (none given: that channel is off), with
+    `settings` over all that (by name: ADMIN_PHONES="…")."""
     assert set(settings) <= DOCUMENTED, f"not in .env.example: {set(settings) - DOCUMENTED}"
-    fakes = fakes or Fakes()
     shop = {
         "DATABASE_URL": f"sqlite:///{folder / 'soko.db'}",
         "MEDIA_DIR": str(folder / "media"),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}" if port else "http://shop.test",
     }
-    if fakes.telegram_url:
+    if telegram_url:
         shop["TELEGRAM_BOT_TOKEN"] = TOKEN
         shop["TELEGRAM_BOT_USERNAME"] = USERNAME
-        shop["TELEGRAM_API_BASE_URL"] = fakes.telegram_url
-    if fakes.twilio is not None:
-        shop["TWILIO_ACCOUNT_SID"] = fakes.twilio.account_sid
-        shop["TWILIO_AUTH_TOKEN"] = fakes.twilio.auth_token
+        shop["TELEGRAM_API_BASE_URL"] = telegram_url
+    if twilio is not None:
+        shop["TWILIO_ACCOUNT_SID"] = twilio.account_sid
+        shop["TWILIO_AUTH_TOKEN"] = twilio.auth_token
         shop["TWILIO_WHATSAPP_FROM"] = SENDER
-        shop["TWILIO_API_BASE_URL"] = fakes.twilio.base_url
+        shop["TWILIO_API_BASE_URL"] = twilio.base_url
         shop["TWILIO_TEMPLATES_FILE"] = str(folder / "twilio_templates.json")
-    if fakes.stripe_url:
+    if stripe_url:
         shop["STRIPE_SECRET_KEY"] = stripe_api.API_KEY
         shop["STRIPE_WEBHOOK_SECRET"] = stripe_api.WEBHOOK_SECRET
-        shop["STRIPE_API_BASE_URL"] = fakes.stripe_url
+        shop["STRIPE_API_BASE_URL"] = stripe_url
     machine = {
         name: value
         for name, value in os.environ.items()

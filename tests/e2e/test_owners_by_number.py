@@ -13,7 +13,7 @@ from store.models import Channel, Role
 from store.services import ledger, people
 from store.uow import UnitOfWorkFactory
 from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes, operator_env
+from tests.e2e.operator_env import Fakes
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
@@ -28,10 +28,8 @@ GRACE_TELEGRAM, ACHIENG_TELEGRAM = 91001, 91002
 def test_owners_become_community_managers_by_their_numbers_on_both_channels(
     tmp_path: Path, fakes: Fakes
 ) -> None:
-    assert fakes.telegram is not None
-    assert fakes.twilio is not None
     # As an operator types them: local forms, a space after the comma.
-    shop = operator_env(tmp_path, fakes, port=free_port(), ADMIN_PHONES="0711 000 001, 0711000002")
+    shop = fakes.operator_env(tmp_path, port=free_port(), ADMIN_PHONES="0711 000 001, 0711000002")
     assert soko(shop, "db", "upgrade").returncode == 0
     database = ShopDatabase(shop.database_url)
     grace_wa = WhatsAppPerson("Grace", GRACE, fakes.twilio, database, shop.url)

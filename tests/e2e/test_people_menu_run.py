@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes, operator_env
+from tests.e2e.operator_env import Fakes
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko
 from tests.fakes.serving import free_port
@@ -22,11 +22,9 @@ AMINA_TELEGRAM = 92001  # a seller, on Telegram
 def test_the_owner_makes_a_telegram_seller_a_mentor_from_whatsapp(
     tmp_path: Path, fakes: Fakes
 ) -> None:
-    assert fakes.telegram is not None
-    assert fakes.twilio is not None
     # The shop's settings name the bot (TELEGRAM_BOT_USERNAME, as the operator copies it from
     # BotFather): WhatsApp's side of `soko run` names the bot in invitation links with it.
-    shop = operator_env(tmp_path, fakes, port=free_port(), ADMIN_PHONES="0711 000 001")
+    shop = fakes.operator_env(tmp_path, port=free_port(), ADMIN_PHONES="0711 000 001")
     assert shop.variables["TELEGRAM_BOT_USERNAME"] == USERNAME
     database = ShopDatabase(shop.database_url)
     grace = WhatsAppPerson("Grace", GRACE, fakes.twilio, database, shop.url)

@@ -36,7 +36,7 @@ from conversations.i18n import Translator
 from store.demo.pictures import draw_piece
 from store.models import Category
 from tests.e2e.chat_people import Person, TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes, OperatorEnv, operator_env, running_fakes
+from tests.e2e.operator_env import Fakes, OperatorEnv, running_fakes
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import STOP_SECONDS, SokoProcess, soko
 from tests.fakes import stripe_api
@@ -76,15 +76,11 @@ class People:
 
 
 def people_of(shop: OperatorEnv, fakes: Fakes, database: ShopDatabase) -> People:
-    assert fakes.telegram is not None
-    assert fakes.twilio is not None
-    telegram, twilio = fakes.telegram, fakes.twilio
-
     def on_telegram(name: str, telegram_id: int, language: str) -> TelegramPerson:
-        return TelegramPerson(name, telegram_id, telegram, database, language)
+        return TelegramPerson(name, telegram_id, fakes.telegram, database, language)
 
     def on_whatsapp(name: str, phone: str) -> WhatsAppPerson:
-        return WhatsAppPerson(name, phone, twilio, database, shop.url)
+        return WhatsAppPerson(name, phone, fakes.twilio, database, shop.url)
 
     return People(
         owner_wa=on_whatsapp("Grace Mutua", OWNER_PHONE),
@@ -294,7 +290,7 @@ def running_shop(tmp_path: Path, *, with_stripe: bool) -> Iterator[RunningShop]:
     database); at the end everyone's chat is printed, for when the test failed."""
     assert not (tmp_path / "soko.db").exists()
     with running_fakes(with_stripe=with_stripe) as fakes:
-        shop = operator_env(tmp_path, fakes, port=free_port(), ADMIN_PHONES="0711 000 001")
+        shop = fakes.operator_env(tmp_path, port=free_port(), ADMIN_PHONES="0711 000 001")
         database = ShopDatabase(shop.database_url)
         people = people_of(shop, fakes, database)
         try:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.container import Container
 from store.models import InboxMessage, OutboxMessage
-from tests.e2e.operator_env import Fakes, operator_env
+from tests.e2e.operator_env import operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, text, user
@@ -33,7 +33,7 @@ def test_killed_at_random_points_nothing_is_lost_or_handled_twice(
 ) -> None:
     _, api_url = telegram_server
     settings = container.settings
-    shop = operator_env(tmp_path, Fakes(telegram_url=api_url))
+    shop = operator_env(tmp_path, telegram_url=api_url)
     bot = SokoProcess(  # the bot alone, its settings given on the command line
         shop,
         settings.database_url,

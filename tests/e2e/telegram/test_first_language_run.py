@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.operator_env import Fakes, operator_env
+from tests.e2e.operator_env import operator_env
 from tests.e2e.soko_process import SokoProcess, wait_until
 from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import FakeTelegram, text, user
@@ -16,9 +16,7 @@ def test_default_locale_sw_greets_a_german_app_in_swahili_unless_she_writes_engl
     tmp_path: Path, fake_telegram: FakeTelegram, telegram_server: tuple[FakeTelegram, str]
 ) -> None:
     _, api_url = telegram_server
-    shop = operator_env(
-        tmp_path, Fakes(telegram_url=api_url), port=free_port(), DEFAULT_LOCALE="sw"
-    )
+    shop = operator_env(tmp_path, telegram_url=api_url, port=free_port(), DEFAULT_LOCALE="sw")
     fake_telegram.feed(text(user(901, "Amani", "de"), "👋"))
     fake_telegram.feed(text(user(902, "Greta", "de"), "Hello"))
     with SokoProcess(shop, "run"):

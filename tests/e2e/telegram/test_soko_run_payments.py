@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.container import Container
 from store.models import Cart, CartItem, Identity, Order, OrderStatus
 from tests.e2e.chat_people import TelegramPerson
-from tests.e2e.operator_env import Fakes, OperatorEnv, operator_env
+from tests.e2e.operator_env import OperatorEnv, operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
 from tests.fakes.serving import free_port
@@ -45,7 +45,7 @@ def the_shop(container: Container, api_url: str, folder: Path, **settings: str) 
     """`container`'s database and media on the fake Bot API, and nothing else but `settings`."""
     return operator_env(
         folder,
-        Fakes(telegram_url=api_url),
+        telegram_url=api_url,
         port=free_port(),
         DATABASE_URL=container.settings.database_url,
         MEDIA_DIR=str(container.settings.media_dir),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from handlers.telegram.webhook import WEBHOOK_PATH
-from tests.e2e.operator_env import Fakes, OperatorEnv, operator_env
+from tests.e2e.operator_env import OperatorEnv, operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, Stopped, wait_until
 from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET
@@ -28,7 +28,7 @@ def the_shop(folder: Path, api_url: str, port: int, mode: str = "polling") -> Op
     """Only what an operator sets; the database file does not exist yet."""
     return operator_env(
         folder,
-        Fakes(telegram_url=api_url),
+        telegram_url=api_url,
         port=port,
         PUBLIC_BASE_URL="http://shop.test",
         TELEGRAM_MODE=mode,

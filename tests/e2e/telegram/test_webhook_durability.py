@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from bot.container import Container
 from store.models import ConversationState, InboxMessage, OutboxMessage, User
-from tests.e2e.operator_env import Fakes, operator_env
+from tests.e2e.operator_env import operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
 from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET
@@ -117,7 +117,7 @@ def test_killed_web_workers_lose_nothing_and_handle_each_update_once(
     _, api_url = telegram_server
     shop = operator_env(
         tmp_path,
-        Fakes(telegram_url=api_url),
+        telegram_url=api_url,
         port=free_port(),
         DATABASE_URL=container.settings.database_url,
         MEDIA_DIR=str(container.settings.media_dir),

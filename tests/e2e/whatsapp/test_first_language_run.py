@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.chat_people import WhatsAppPerson
-from tests.e2e.operator_env import Fakes, operator_env
+from tests.e2e.operator_env import operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
 from tests.fakes.serving import free_port
@@ -19,7 +19,7 @@ ANOTHER = "+254722444555"
 def test_habari_from_a_kenyan_number_gets_the_swahili_welcome(
     tmp_path: Path, fake_twilio: FakeTwilio
 ) -> None:
-    shop = operator_env(tmp_path, Fakes(twilio=fake_twilio), port=free_port())
+    shop = operator_env(tmp_path, twilio=fake_twilio, port=free_port())
     database = ShopDatabase(shop.database_url)
     kenyan = WhatsAppPerson("Wanjiru", KENYAN, fake_twilio, database, shop.url)
     another = WhatsAppPerson("Wanjiru", ANOTHER, fake_twilio, database, shop.url)

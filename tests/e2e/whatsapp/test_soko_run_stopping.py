@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.chat_people import WhatsAppPerson
-from tests.e2e.operator_env import Fakes, operator_env
+from tests.e2e.operator_env import operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
 from tests.e2e.whatsapp.harness import AUTH_TOKEN
@@ -28,7 +28,7 @@ def test_soko_run_stopped_while_twilio_hangs_sends_the_reply_after_a_restart(
     tmp_path: Path, fake_twilio: FakeTwilio, signum: int
 ) -> None:
     # No `soko db upgrade`: the file is not there.
-    shop = operator_env(tmp_path, Fakes(twilio=fake_twilio), port=free_port())
+    shop = operator_env(tmp_path, twilio=fake_twilio, port=free_port())
     database = ShopDatabase(shop.database_url)
     amina = WhatsAppPerson("Amina", AMINA, fake_twilio, database, shop.url)
     zawadi = WhatsAppPerson("Zawadi", ZAWADI, fake_twilio, database, shop.url)
@@ -68,7 +68,7 @@ def test_soko_scheduler_stuck_on_twilio_stops_in_time_and_hands_the_reply_back(
     """With N web workers, `soko scheduler` sends from a job thread; a Twilio call that never
     answers cannot be cancelled there, so the reply is handed back after the grace period
     and the process exits anyway, within the time allowed."""
-    shop = operator_env(tmp_path, Fakes(twilio=fake_twilio), port=free_port())
+    shop = operator_env(tmp_path, twilio=fake_twilio, port=free_port())
     database = ShopDatabase(shop.database_url)
     amina = WhatsAppPerson("Amina", AMINA, fake_twilio, database, shop.url)
     scheduler = SokoProcess(shop, "scheduler")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.e2e.chat_people import WhatsAppPerson
-from tests.e2e.operator_env import Fakes, operator_env
+from tests.e2e.operator_env import operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko
 from tests.e2e.whatsapp.harness import AUTH_TOKEN
@@ -15,7 +15,7 @@ from tests.fakes.twilio_api import FakeTwilio
 
 
 def test_templates_sync_command(tmp_path: Path, fake_twilio: FakeTwilio) -> None:
-    shop = operator_env(tmp_path, Fakes(twilio=fake_twilio), PUBLIC_BASE_URL="https://shop.example")
+    shop = operator_env(tmp_path, twilio=fake_twilio, PUBLIC_BASE_URL="https://shop.example")
     done = soko(shop, "whatsapp", "templates", "sync")
     assert done.returncode == 0, done.stderr
     assert "created 22, already there 0" in done.stdout
@@ -28,7 +28,7 @@ def test_templates_sync_command(tmp_path: Path, fake_twilio: FakeTwilio) -> None
 
 
 def test_soko_run_answers_a_whatsapp_message(tmp_path: Path, fake_twilio: FakeTwilio) -> None:
-    shop = operator_env(tmp_path, Fakes(twilio=fake_twilio), port=free_port())
+    shop = operator_env(tmp_path, twilio=fake_twilio, port=free_port())
     phone = "+254700999888"
     newcomer = WhatsAppPerson(
         "Wanjiru", phone, fake_twilio, ShopDatabase(shop.database_url), shop.url
