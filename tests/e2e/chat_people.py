@@ -7,6 +7,7 @@ Each counts what she sends and keeps a transcript, to print when a test fails.""
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -24,26 +25,28 @@ ANSWER_SECONDS = 60.0  # a loaded machine may take this long to answer
 NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.+?)\s*$", re.MULTILINE)  # "2. Sell your jewelry"
 
 
-class Person:
+class Person(ABC):
+    """Someone in a chat with the shop; what she does on her channel is the subclass's."""
+
     def __init__(self, name: str, database: ShopDatabase) -> None:
         self.name = name
         self.database = database
         self.sent = 0  # messages, taps, photos
         self.transcript: list[str] = []
 
+    @abstractmethod
     def unread(self) -> list[str]:
         """What she was sent since she last looked."""
-        raise NotImplementedError
 
-    def _send_words(self, words: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _send_words(self, words: str) -> None: ...
 
+    @abstractmethod
     def choose(self, label: str) -> list[str]:
         """Pick the option `label`, as her channel offers it."""
-        raise NotImplementedError
 
-    def send_photos(self, pictures: list[bytes], caption: str = "") -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def send_photos(self, pictures: list[bytes], caption: str = "") -> list[str]: ...
 
     def say(self, words: str) -> list[str]:
         return self._answers(words, 1, lambda: self._send_words(words))

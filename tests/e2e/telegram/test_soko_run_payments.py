@@ -42,11 +42,13 @@ def shop_window(container: Container) -> int:
 
 
 def the_shop(container: Container, api_url: str, folder: Path, **settings: str) -> OperatorEnv:
-    """`container`'s database and media on the fake Bot API, and nothing else but `settings`."""
+    """`container`'s database and media on the fake Bot API (Telegram only), and nothing else
+    but `settings`."""
     return operator_env(
         folder,
-        telegram_url=api_url,
         port=free_port(),
+        telegram_url=api_url,
+        twilio=None,
         DATABASE_URL=container.settings.database_url,
         MEDIA_DIR=str(container.settings.media_dir),
         **settings,
