@@ -7,8 +7,6 @@ SIGTERM without a traceback."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,25 +15,12 @@ from sqlalchemy import text
 
 from store.db import make_engine
 from store.migrate import MIGRATIONS_DIR, current_revision, upgrade
-from tests.e2e.soko_process import ROOT, STOP_SECONDS
+from tests.e2e.operator_env import operator_env
+from tests.e2e.soko_process import SokoProcess, soko, wait_until
 from tests.integration.test_database_check import touched_by_an_unmigrated_scheduler
 
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 SERVING = (["run", "--port", "0"], ["web", "--port", "0"], ["scheduler"], ["chat"])
-
-
-def soko(*args: str, database: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {"DATABASE_URL": f"sqlite:///{database}", "MEDIA_DIR": str(database.parent / "media")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
-        cwd=database.parent,
-        timeout=120,
-        check=False,
-    )
 
 
 def at_revision(path: Path, revision: str) -> Path:
@@ -55,10 +40,11 @@ def older_revision() -> str:
 def test_a_database_at_an_older_revision_is_refused_in_one_line(
     tmp_path: Path, command: list[str]
 ) -> None:
+    shop = operator_env(tmp_path)
     database = at_revision(tmp_path / "soko.db", older_revision())
     before = database.read_bytes()
 
-    done = soko(*command, database=database)
+    done = soko(shop, *command)
 
     assert done.returncode != 0
     assert done.stderr.splitlines() == [
@@ -67,11 +53,12 @@ def test_a_database_at_an_older_revision_is_refused_in_one_line(
     ]
     assert database.read_bytes() == before
 
-    assert soko("db", "upgrade", database=database).returncode == 0
-    assert soko("chat", database=database, stdin="/quit\n").returncode == 0
+    assert soko(shop, "db", "upgrade").returncode == 0
+    assert soko(shop, "chat", stdin="/quit\n").returncode == 0
 
 
 def test_a_database_a_newer_version_migrated_is_refused_in_one_line(tmp_path: Path) -> None:
+    shop = operator_env(tmp_path)
     database = at_revision(tmp_path / "soko.db", "head")
     engine = make_engine(f"sqlite:///{database}")
     with engine.begin() as connection:
@@ -79,14 +66,14 @@ def test_a_database_a_newer_version_migrated_is_refused_in_one_line(tmp_path: Pa
     engine.dispose()
     before = database.read_bytes()
 
-    done = soko("run", "--port", "0", database=database)
+    done = soko(shop, "run", "--port", "0")
 
     assert done.returncode != 0
     [line] = done.stderr.splitlines()
     assert "f00dcafe9999" in line
     assert "a newer version migrated it" in line
     assert database.read_bytes() == before
-    upgraded = soko("db", "upgrade", database=database)
+    upgraded = soko(shop, "db", "upgrade")
     assert upgraded.returncode != 0
     assert upgraded.stderr.splitlines() == [f"soko: {line.removeprefix('soko: ')}"]
 
@@ -97,7 +84,7 @@ def test_soko_db_upgrade_takes_a_file_an_unmigrated_scheduler_touched(tmp_path: 
     touched_by_an_unmigrated_scheduler(engine, tmp_path)
     engine.dispose()
 
-    done = soko("db", "upgrade", database=database)
+    done = soko(operator_env(tmp_path), "db", "upgrade")
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"database at revision {HEAD}"
@@ -108,39 +95,28 @@ def test_soko_db_upgrade_takes_a_file_an_unmigrated_scheduler_touched(tmp_path: 
 
 def test_soko_chat_creates_a_missing_database_and_stops_on_sigterm(tmp_path: Path) -> None:
     database = tmp_path / "new" / "soko.db"
-    env = {"DATABASE_URL": f"sqlite:///{database}", "MEDIA_DIR": str(tmp_path / "media")}
-    chat = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "chat", "--as", "amina"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
-        cwd=tmp_path,
-    )
-    assert chat.stdin is not None
-    assert chat.stdout is not None
-    chat.stdin.write("menu\n")
-    chat.stdin.flush()
-    while not chat.stdout.readline().startswith("amina> menu"):  # the echo
-        pass
-    answer = chat.stdout.readline()  # the bot's
-    chat.send_signal(signal.SIGTERM)
-    try:
-        _, errors = chat.communicate(timeout=STOP_SECONDS)
-    finally:
-        chat.kill()
-        chat.communicate()
-    assert chat.returncode == 0, errors
-    assert "Traceback" not in errors
+    shop = operator_env(tmp_path, DATABASE_URL=f"sqlite:///{database}")
+    with SokoProcess(shop, "chat", "--as", "amina") as chat:
+        chat.type_line("menu")
+        wait_until(lambda: answer_to(chat.printed(), "amina> menu") is not None, 60, "an answer")
+        stopped = chat.stop(signal.SIGTERM)
+    assert stopped.status == 0, chat.logged()
+    assert "Traceback" not in chat.logged()
+    answer = answer_to(chat.printed(), "amina> menu") or ""
     assert answer.strip()
 
 
-def test_a_database_that_cannot_be_opened_is_reported_in_one_line(tmp_path: Path) -> None:
-    database = tmp_path / "soko.db"
-    database.mkdir()  # a folder where the file should be
+def answer_to(printed: str, echoed: str) -> str | None:
+    """The line printed after the one that starts with `echoed`, once it is whole."""
+    lines = printed.split("\n")  # the last one is not whole yet
+    echo = next((n for n, line in enumerate(lines) if line.startswith(echoed)), None)
+    return None if echo is None or len(lines) < echo + 3 else lines[echo + 1]
 
-    done = soko("run", "--port", "0", database=database)
+
+def test_a_database_that_cannot_be_opened_is_reported_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "soko.db").mkdir()  # a folder where the file should be
+
+    done = soko(operator_env(tmp_path), "run", "--port", "0")
 
     assert done.returncode != 0
     assert done.stderr.splitlines() == [

@@ -21,11 +21,13 @@ Without Stripe, the same shop offers no demo card, and nothing is ever marked pa
 from __future__ import annotations
 
 import json
-import re
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -33,18 +35,12 @@ import pytest
 from conversations.i18n import Translator
 from store.demo.pictures import draw_piece
 from store.models import Category
-from tests.e2e.shop_process import (
-    Fakes,
-    Person,
-    Shop,
-    TelegramPerson,
-    WhatsAppPerson,
-    free_port,
-    operator_env,
-    running_fakes,
-)
-from tests.e2e.soko_process import outbox_counts
+from tests.e2e.chat_people import Person, TelegramPerson, WhatsAppPerson
+from tests.e2e.operator_env import Fakes, OperatorEnv, running_fakes
+from tests.e2e.shop_database import ShopDatabase
+from tests.e2e.soko_process import STOP_SECONDS, SokoProcess, soko
 from tests.fakes import stripe_api
+from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -79,23 +75,21 @@ class People:
         ]
 
 
-def people_of(shop: Shop, fakes: Fakes) -> People:
-    def telegram(name: str, telegram_id: int, language: str) -> TelegramPerson:
-        return TelegramPerson(
-            name, shop=shop, fake=fakes.telegram, telegram_id=telegram_id, language_code=language
-        )
+def people_of(shop: OperatorEnv, fakes: Fakes, database: ShopDatabase) -> People:
+    def on_telegram(name: str, telegram_id: int, language: str) -> TelegramPerson:
+        return TelegramPerson(name, telegram_id, fakes.telegram, database, language)
 
-    def whatsapp(name: str, phone: str) -> WhatsAppPerson:
-        return WhatsAppPerson(name, shop=shop, fake=fakes.twilio, phone=phone)
+    def on_whatsapp(name: str, phone: str) -> WhatsAppPerson:
+        return WhatsAppPerson(name, phone, fakes.twilio, database, shop.url)
 
     return People(
-        owner_wa=whatsapp("Grace Mutua", OWNER_PHONE),
-        owner_tg=telegram("Grace Mutua", 5001, "en"),
-        amina=telegram("Amina Otieno", 5002, "sw"),
-        wanjiru=telegram("Wanjiru", 5003, "sw"),
-        akinyi=whatsapp("Akinyi", AKINYI_PHONE),
-        lena_wa=whatsapp("Lena Fischer", LENA_PHONE),
-        lena_tg=telegram("Lena Fischer", 5004, "de"),
+        owner_wa=on_whatsapp("Grace Mutua", OWNER_PHONE),
+        owner_tg=on_telegram("Grace Mutua", 5001, "en"),
+        amina=on_telegram("Amina Otieno", 5002, "sw"),
+        wanjiru=on_telegram("Wanjiru", 5003, "sw"),
+        akinyi=on_whatsapp("Akinyi", AKINYI_PHONE),
+        lena_wa=on_whatsapp("Lena Fischer", LENA_PHONE),
+        lena_tg=on_telegram("Lena Fischer", 5004, "de"),
     )
 
 
@@ -112,48 +106,19 @@ def open_shop_on_telegram(seller: TelegramPerson, shop_name: str, phone: str) ->
     return seller.tap(SW._("Yes, open my shop"))
 
 
-def list_on_telegram(seller: TelegramPerson, title: str, seed: int) -> list[str]:
-    pictures = [draw_piece(Category.NECKLACE, seed=seed + n) for n in range(2)]
-    seller.send_photos(pictures)
-    seller.tap(SW._("Done"))
-    seller.say(title)
-    seller.say("1500")
-    seller.tap(SW._("Yes, that's right"))
-    seller.tap(SW._("Necklace"))
-    seller.say("shaba iliyotumika tena, shanga za kioo")
-    seller.say("1")
-    seller.say("ruka")
-    return seller.tap(SW._("Submit for review"))
-
-
-def list_on_whatsapp(seller: WhatsAppPerson, title: str, seed: int) -> list[str]:
+def list_a_necklace(seller: Person, title: str, price: str, materials: str, seed: int) -> list[str]:
+    """The same steps on either channel: buttons on Telegram, numbered choices on WhatsApp."""
     pictures = [draw_piece(Category.NECKLACE, seed=seed + n) for n in range(2)]
     seller.send_photos(pictures)
     seller.choose(SW._("Done"))
     seller.say(title)
-    seller.say("2000")
+    seller.say(price)
     seller.choose(SW._("Yes, that's right"))
     seller.choose(SW._("Necklace"))
-    seller.say("pembe na shanga za kioo")
+    seller.say(materials)
     seller.say("1")
     seller.say("ruka")
     return seller.choose(SW._("Submit for review"))
-
-
-def shop_slug(shop: Shop, answers: list[str]) -> str:
-    match = re.search(r"/s/([a-z0-9-]+)", "\n".join(answers))
-    assert match, answers
-    return match.group(1)
-
-
-def start_shop(tmp_path: Path, fakes: Fakes) -> Shop:
-    port = free_port()
-    env = operator_env(tmp_path, fakes, port, ADMIN_PHONES="0711 000 001")
-    shop = Shop(tmp_path, env, port)
-    assert not shop.database.exists()
-    shop.soko("db", "upgrade")  # TEMP until the start check lands
-    shop.start()
-    return shop
 
 
 def owner_arrives(people: People) -> None:
@@ -186,7 +151,7 @@ def owner_appoints_mentor(people: People) -> str:
     made = people.owner_wa.choose(EN._("Make mentor"))
     assert made, made
     told = people.amina.unread()
-    links = [link for link in people.amina.links if "start=ref-" in link]
+    links = [link for link in people.amina.links() if "start=ref-" in link]
     assert links, told
     return links[-1].rsplit("ref-", 1)[1]
 
@@ -200,7 +165,8 @@ def recruits_join_and_list(people: People, code: str) -> None:
     assert has(started, f"Msimbo wa mlezi wako: {code[:3]}-{code[3:]}.")
     open_shop_on_telegram(people.wanjiru, "Vito vya Wanjiru", WANJIRU_PHONE)
     assert has(people.amina.unread(), "Wanjiru")  # her mentor is told
-    submitted = list_on_telegram(people.wanjiru, "Mkufu wa shaba", seed=11)
+    materials = "shaba iliyotumika tena, shanga za kioo"
+    submitted = list_a_necklace(people.wanjiru, "Mkufu wa shaba", "1500", materials, seed=11)
     assert has(submitted, "Asante! Msimamizi wa jamii ataikagua")
 
     # Akinyi types on WhatsApp what her mentor's invitation says she sends.
@@ -214,7 +180,8 @@ def recruits_join_and_list(people: People, code: str) -> None:
     people.akinyi.say("ruka")
     people.akinyi.choose(SW._("Yes, open my shop"))
     assert has(people.amina.unread(), "Akinyi")
-    submitted = list_on_whatsapp(people.akinyi, "Mkufu wa pembe", seed=21)
+    materials = "pembe na shanga za kioo"
+    submitted = list_a_necklace(people.akinyi, "Mkufu wa pembe", "2000", materials, seed=21)
     assert has(submitted, "Asante! Msimamizi wa jamii ataikagua")
 
 
@@ -228,7 +195,7 @@ def owner_approves(people: People) -> None:
     assert has(people.akinyi.unread(), "Mkufu wa pembe")
 
 
-def buyer_orders(shop: Shop, people: People) -> list[str]:
+def buyer_orders(run: SokoProcess, database: ShopDatabase, people: People) -> list[str]:
     """Lena arrives on WhatsApp, then on Telegram (sharing her contact), finds the piece and
     places an order on Telegram, while the operator restarts the shop under her; returns
     what the bot answered the order."""
@@ -243,33 +210,35 @@ def buyer_orders(shop: Shop, people: People) -> list[str]:
     people.lena_tg.tap(EN._("Add to cart"))
     people.lena_tg.tap(EN._("Checkout"))
     people.lena_tg.say("Lena Fischer")
-    restart_mid_message(shop, people.lena_tg, "Oranienstraße 25, 10999 Berlin")
+    restart_mid_message(run, database, people.lena_tg, "Oranienstraße 25, 10999 Berlin")
     people.lena_tg.say("Germany")
     return people.lena_tg.tap(EN._("Place order"))
 
 
-def restart_mid_message(shop: Shop, person: TelegramPerson, words: str) -> None:
+def restart_mid_message(
+    run: SokoProcess, database: ShopDatabase, person: TelegramPerson, words: str
+) -> None:
     """The operator stops the shop (SIGTERM, as systemd or `docker stop` do) while a message
     is on its way, and starts it again: the message is answered once, and soon."""
     asked = "Which country? Type its name, like Germany, or its code, like DE."
     person.say_and_go(words)
-    stopped = shop.stop(signal.SIGTERM)
-    assert stopped.status == 0, shop.log.read_text()[-2000:]
-    assert stopped.seconds < 10
-    assert outbox_counts(f"sqlite:///{shop.database}")["claimed"] == 0  # every claim handed back
-    restarted = shop.start()
+    stopped = run.stop(signal.SIGTERM)
+    assert stopped.status == 0, run.log_tail()
+    assert stopped.seconds < STOP_SECONDS
+    assert database.counts()["claimed"] == 0  # every claim handed back
+    run.start()
     person.told(asked)
-    RESTART_TO_REPLY.append(time.monotonic() - restarted)
-    assert sum(asked in message for message in person.log) == 1  # not lost, not repeated
+    RESTART_TO_REPLY.append(time.monotonic() - run.started_at)
+    assert sum(asked in message for message in person.transcript) == 1  # not lost, not repeated
 
 
-def stripe_pays(shop: Shop, fakes: Fakes, people: People) -> str:
+def stripe_pays(shop: OperatorEnv, fakes: Fakes, people: People) -> str:
     assert fakes.stripe is not None
-    link = next(link for link in reversed(people.lena_tg.links) if "checkout.stripe" in link)
+    link = next(link for link in reversed(people.lena_tg.links()) if "checkout.stripe" in link)
     session_id = link.rsplit("/", 1)[1]
     event = fakes.stripe.pay(session_id)
     body, headers = stripe_api.signed(event)
-    response = httpx.post(f"{shop.base_url}/webhooks/stripe", content=body, headers=headers)
+    response = httpx.post(f"{shop.url}/webhooks/stripe", content=body, headers=headers)
     assert response.status_code == 200, response.text
     return session_id
 
@@ -281,21 +250,21 @@ def artisan_ships(people: People, order_code: str) -> None:
         people.wanjiru.tap(action)
 
 
-def owner_pays_out(shop: Shop, people: People) -> None:
+def owner_pays_out(shop: OperatorEnv, people: People) -> None:
     """The owner sends Wanjiru her share by M-Pesa and records it, named by the number she
     uses on WhatsApp."""
-    owed = shop.soko("admin", "payouts")
+    owed = soko(shop, "admin", "payouts")
     assert owed.returncode == 0, owed.stderr
     [line] = [line for line in owed.stdout.splitlines() if "Vito vya Wanjiru" in line]
     slug, amount = line.split()[0], line.split()[1]
     assert amount == "1500.00"
     assert WANJIRU_PHONE in line
-    recorded = shop.soko(
-        "admin", "payouts", "--record", slug, amount, "SFG7XK2PQ1", "--by", "0711 000 001"
+    recorded = soko(
+        shop, "admin", "payouts", "--record", slug, amount, "SFG7XK2PQ1", "--by", "0711 000 001"
     )
     assert recorded.returncode == 0, recorded.stderr
     assert has(people.wanjiru.told("SFG7XK2PQ1"), "1,500")
-    assert "Vito vya Wanjiru" not in shop.soko("admin", "payouts").stdout
+    assert "Vito vya Wanjiru" not in soko(shop, "admin", "payouts").stdout
 
 
 def print_counts(people: People) -> None:
@@ -307,69 +276,81 @@ def print_counts(people: People) -> None:
     print("restart to first reply (s):", [round(s, 2) for s in RESTART_TO_REPLY])
 
 
-def test_from_an_empty_database_to_a_paid_order_and_a_payout(tmp_path: Path) -> None:
-    with running_fakes(with_stripe=True) as fakes:
-        shop = start_shop(tmp_path, fakes)
-        people = people_of(shop, fakes)
+class RunningShop(NamedTuple):
+    env: OperatorEnv
+    fakes: Fakes
+    database: ShopDatabase
+    run: SokoProcess
+    people: People
+
+
+@contextmanager
+def running_shop(tmp_path: Path, *, with_stripe: bool) -> Iterator[RunningShop]:
+    """The operator's shop on the fakes, `soko run` started in a fresh folder (it makes the
+    database); at the end everyone's chat is printed, for when the test failed."""
+    assert not (tmp_path / "soko.db").exists()
+    with running_fakes(with_stripe=with_stripe) as fakes:
+        shop = fakes.operator_env(tmp_path, port=free_port(), ADMIN_PHONES="0711 000 001")
+        database = ShopDatabase(shop.database_url)
+        people = people_of(shop, fakes, database)
         try:
-            owner_arrives(people)
-            code = owner_appoints_mentor(people)
-            recruits_join_and_list(people, code)
-            owner_approves(people)
-            placed = buyer_orders(shop, people)
-            order_code = placed[0].split(" ", 2)[1]
-            assert has(placed, EN._("Please pay with the link below."))
-
-            stripe_pays(shop, fakes, people)
-            people.lena_tg.told(f"Payment received for {order_code}. Thank you!")
-            people.wanjiru.told(f"Agizo jipya {order_code}")
-            artisan_ships(people, order_code)
-            people.lena_tg.told(f"Your order {order_code}: Mkufu wa shaba has been shipped.")
-            # She is one person: on WhatsApp, her orders hold the one she made on Telegram.
-            people.lena_wa.say("menu")
-            assert has(people.lena_wa.choose(EN._("My orders")), order_code)
-
-            owner_pays_out(shop, people)
-            print_counts(people)
+            with SokoProcess(shop, "run") as run:
+                yield RunningShop(shop, fakes, database, run, people)
         finally:
-            shop.close()
             for person in people.all():
-                print("\n".join(person.log[-40:]))
+                print("\n".join(person.transcript[-40:]))
+
+
+def test_from_an_empty_database_to_a_paid_order_and_a_payout(tmp_path: Path) -> None:
+    with running_shop(tmp_path, with_stripe=True) as (shop, fakes, database, run, people):
+        owner_arrives(people)
+        code = owner_appoints_mentor(people)
+        recruits_join_and_list(people, code)
+        owner_approves(people)
+        placed = buyer_orders(run, database, people)
+        order_code = placed[0].split(" ", 2)[1]
+        assert has(placed, EN._("Please pay with the link below."))
+
+        stripe_pays(shop, fakes, people)
+        people.lena_tg.told(f"Payment received for {order_code}. Thank you!")
+        people.wanjiru.told(f"Agizo jipya {order_code}")
+        artisan_ships(people, order_code)
+        people.lena_tg.told(f"Your order {order_code}: Mkufu wa shaba has been shipped.")
+        # She is one person: on WhatsApp, her orders hold the one she made on Telegram.
+        people.lena_wa.say("menu")
+        assert has(people.lena_wa.choose(EN._("My orders")), order_code)
+
+        owner_pays_out(shop, people)
+        print_counts(people)
 
 
 def test_without_stripe_no_demo_card_is_offered_and_nothing_is_paid(tmp_path: Path) -> None:
-    with running_fakes(with_stripe=False) as fakes:
-        shop = start_shop(tmp_path, fakes)
-        people = people_of(shop, fakes)
-        try:
-            owner_arrives(people)
-            code = owner_appoints_mentor(people)
-            welcome = people.wanjiru.say(f"/start ref-{code}")
-            assert welcome[0].startswith("Karibu Soko!")
-            people.wanjiru.tap("Kiswahili")
-            open_shop_on_telegram(people.wanjiru, "Vito vya Wanjiru", WANJIRU_PHONE)
-            list_on_telegram(people.wanjiru, "Mkufu wa shaba", seed=11)
-            people.owner_tg.say("menu")
-            people.owner_tg.tap(EN._("Review listings"))
-            assert has(people.owner_tg.tap(EN._("Approve")), "Approved: ")
+    with running_shop(tmp_path, with_stripe=False) as (_, _, database, run, people):
+        owner_arrives(people)
+        code = owner_appoints_mentor(people)
+        welcome = people.wanjiru.say(f"/start ref-{code}")
+        assert welcome[0].startswith("Karibu Soko!")
+        people.wanjiru.tap("Kiswahili")
+        open_shop_on_telegram(people.wanjiru, "Vito vya Wanjiru", WANJIRU_PHONE)
+        materials = "shaba iliyotumika tena, shanga za kioo"
+        list_a_necklace(people.wanjiru, "Mkufu wa shaba", "1500", materials, seed=11)
+        people.owner_tg.say("menu")
+        people.owner_tg.tap(EN._("Review listings"))
+        assert has(people.owner_tg.tap(EN._("Approve")), "Approved: ")
 
-            people.lena_tg.say("/start")
-            people.lena_tg.tap("English")
-            people.lena_tg.tap(EN._("Search"))
-            people.lena_tg.say("shaba")
-            people.lena_tg.say("1")
-            people.lena_tg.tap(EN._("Add to cart"))
-            told = people.lena_tg.tap(EN._("Checkout"))
-            assert has(told, "Sorry, paying is not open yet"), told
-            everything = "\n".join(people.lena_tg.log)
-            assert "demo card" not in everything
-            assert EN._("Place order") not in everything
-            # Her cart is kept for when paying opens; no order exists, nothing was paid.
-            assert has(people.lena_tg.tap(EN._("My cart")), "Mkufu wa shaba")
-            assert shop.query("SELECT count(*) FROM orders")[0][0] == 0
-            assert shop.query("SELECT count(*) FROM ledger_entries")[0][0] == 0
-            assert "Paying is not open" in shop.log.read_text()  # the operator was warned
-        finally:
-            shop.close()
-            for person in people.all():
-                print("\n".join(person.log[-40:]))
+        people.lena_tg.say("/start")
+        people.lena_tg.tap("English")
+        people.lena_tg.tap(EN._("Search"))
+        people.lena_tg.say("shaba")
+        people.lena_tg.say("1")
+        people.lena_tg.tap(EN._("Add to cart"))
+        told = people.lena_tg.tap(EN._("Checkout"))
+        assert has(told, "Sorry, paying is not open yet"), told
+        everything = "\n".join(people.lena_tg.transcript)
+        assert "demo card" not in everything
+        assert EN._("Place order") not in everything
+        # Her cart is kept for when paying opens; no order exists, nothing was paid.
+        assert has(people.lena_tg.tap(EN._("My cart")), "Mkufu wa shaba")
+        assert database.query("SELECT count(*) FROM orders")[0][0] == 0
+        assert database.query("SELECT count(*) FROM ledger_entries")[0][0] == 0
+        assert "Paying is not open" in run.logged()  # the operator was warned

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -32,11 +31,12 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.serving import serve_app
 
 BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAE-fake-token-0123456789abcdefghij"
@@ -598,31 +598,11 @@ def _decode(value: str) -> Any:
     return value
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serve(fake: FakeTelegram) -> Iterator[str]:
     """Run the fake on 127.0.0.1 in a background thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        fake.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("fake Telegram did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        fake.closing = True
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(fake.app()) as url:
+        try:
+            yield url
+        finally:
+            fake.closing = True  # a long poll a killed bot left open ends at once

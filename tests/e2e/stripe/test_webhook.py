@@ -37,7 +37,8 @@ from tests.e2e.stripe.stripe_support import (
     utc_now,
     webhook_client,
 )
-from tests.fakes.stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe, serve_app, signed
+from tests.fakes.serving import serve_app
+from tests.fakes.stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe, signed
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""The Telegram bot alone in a process, for the kill tests: python poller_process.py
-DATABASE_URL MEDIA_DIR API_URL. Logs everything at DEBUG to stderr (with the token filter
-`soko run` installs), so a test can also check the token never shows."""
+"""The Telegram bot alone in a process, for the kill tests:
+`python -m tests.e2e.telegram.poller_process DATABASE_URL MEDIA_DIR API_URL`. Logs everything
+at DEBUG to stderr (with the token filter `soko run` installs), so a test can also check the
+token never shows."""
 
 from __future__ import annotations
 

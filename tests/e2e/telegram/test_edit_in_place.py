@@ -15,7 +15,8 @@ from conversations import outbox
 from conversations.messages import Choice, ImageRef, Outbound
 from handlers.telegram.delivery import TelegramDelivery
 from store.models import Category, Channel, Identity, OutboxMessage, OutboxStatus
-from tests.e2e.telegram.telegram_support import RunningBot, running_bot, wait_until
+from tests.e2e.soko_process import wait_until
+from tests.e2e.telegram.telegram_support import RunningBot, running_bot
 from tests.e2e.telegram.test_delivery import CHAT, T0, Clock, deliver, queue, rows
 from tests.factories import make_artisan, make_product, make_user
 from tests.fakes.telegram_api import Call, FakeTelegram, tap, text, user

@@ -6,29 +6,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.soko_run import running_soko, soko_env
-from tests.e2e.telegram.telegram_support import wait_until
-from tests.fakes.telegram_api import TOKEN, FakeTelegram, free_port, text, user
+from tests.e2e.operator_env import operator_env
+from tests.e2e.soko_process import SokoProcess, wait_until
+from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import FakeTelegram, text, user
 
 
 def test_default_locale_sw_greets_a_german_app_in_swahili_unless_she_writes_english(
     tmp_path: Path, fake_telegram: FakeTelegram, telegram_server: tuple[FakeTelegram, str]
 ) -> None:
     _, api_url = telegram_server
-    env = soko_env(
-        tmp_path,
-        public_base_url="http://shop.test",
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=api_url,
-        default_locale="sw",
-    )
+    shop = operator_env(tmp_path, telegram_url=api_url, port=free_port(), DEFAULT_LOCALE="sw")
     fake_telegram.feed(text(user(901, "Amani", "de"), "👋"))
     fake_telegram.feed(text(user(902, "Greta", "de"), "Hello"))
-    with running_soko(env, free_port(), tmp_path / "soko.log"):
+    with SokoProcess(shop, "run"):
         wait_until(
-            lambda: bool(fake_telegram.sent_to(901) and fake_telegram.sent_to(902)),
-            timeout=30,
-            what="both welcomes",
+            lambda: fake_telegram.sent_to(901) and fake_telegram.sent_to(902),
+            30,
+            "both welcomes",
         )
     assert fake_telegram.sent_to(901)[0].params["text"] == (
         "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono."

@@ -35,15 +35,15 @@ from store.models import (
 from store.models.types import utcnow
 from store.services import carts, orders
 from store.services.shipping import ShippingDetails
+from tests.e2e.soko_process import wait_until
 from tests.e2e.telegram.telegram_support import (
     WEBHOOK_SECRET,
     RunningBot,
     running_bot,
-    serve_app,
     settings_for,
-    wait_until,
 )
 from tests.factories import make_artisan, make_product, make_user
+from tests.fakes.serving import serve_app
 from tests.fakes.telegram_api import (
     Call,
     FakeTelegram,

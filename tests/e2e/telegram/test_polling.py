@@ -7,7 +7,8 @@ from sqlalchemy import select
 from bot.container import Container
 from store.models import Channel, InboxMessage, User
 from store.services import people
-from tests.e2e.telegram.telegram_support import running_bot, wait_until
+from tests.e2e.soko_process import wait_until
+from tests.e2e.telegram.telegram_support import running_bot
 from tests.factories import make_user
 from tests.fakes.telegram_api import FakeTelegram, contact, document, photo, tap, text, user
 

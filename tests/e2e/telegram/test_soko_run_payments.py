@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +14,11 @@ from sqlalchemy import func, select
 
 from bot.container import Container
 from store.models import Cart, CartItem, Identity, Order, OrderStatus
-from tests.e2e.telegram.telegram_support import Phones, RunningBot, soko_run, wait_until
+from tests.e2e.chat_people import TelegramPerson
+from tests.e2e.operator_env import OperatorEnv, operator_env
+from tests.e2e.shop_database import ShopDatabase
+from tests.e2e.soko_process import SokoProcess, wait_until
+from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.conversations.buying_support import seed_maker, seed_product
 
@@ -38,13 +41,27 @@ def shop_window(container: Container) -> int:
     return seed_product(container.uow_factory, maker, TITLE)
 
 
-def buttons(fake: FakeTelegram, telegram_id: int) -> list[dict[str, Any]]:
-    return [
-        button
-        for call in fake.sent_to(telegram_id)
-        for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
-        for button in row
-    ]
+def the_shop(container: Container, api_url: str, folder: Path, **settings: str) -> OperatorEnv:
+    """`container`'s database and media on the fake Bot API (Telegram only), and nothing else
+    but `settings`."""
+    return operator_env(
+        folder,
+        port=free_port(),
+        telegram_url=api_url,
+        twilio=None,
+        DATABASE_URL=container.settings.database_url,
+        MEDIA_DIR=str(container.settings.media_dir),
+        **settings,
+    )
+
+
+def lena_opens_the_piece(shop: OperatorEnv, fake: FakeTelegram, piece: int) -> TelegramPerson:
+    """Lena says hi, picks English and opens the piece's link (/start p-<id>)."""
+    lena = TelegramPerson("Lena", BUYER, fake, ShopDatabase(shop.database_url))
+    lena.say("hi")
+    lena.tap("English")
+    lena.say(f"/start p-{piece}")
+    return lena
 
 
 def texts(fake: FakeTelegram, telegram_id: int) -> list[str]:
@@ -63,26 +80,23 @@ def test_without_stripe_checkout_says_paying_is_not_open(
     tmp_path: Path,
 ) -> None:
     piece = shop_window(container)
-    with soko_run(container, telegram_server[1], tmp_path) as run:
-        phones = Phones(fake_telegram, RunningBot(container))
-        phones.person(BUYER, "Lena")
-        phones.say(BUYER, "hi")
-        phones.tap(BUYER, "English")
-        phones.say(BUYER, f"/start p-{piece}")
-        assert phones.tap(BUYER, "Add to cart")[0].startswith(f"Added to your cart: 1 × {TITLE}")
-        told = phones.tap(BUYER, "Checkout")
+    shop = the_shop(container, telegram_server[1], tmp_path)
+    with SokoProcess(shop, "run") as run:
+        buyer = lena_opens_the_piece(shop, fake_telegram, piece)
+        assert buyer.tap("Add to cart")[0].startswith(f"Added to your cart: 1 × {TITLE}")
+        told = buyer.tap("Checkout")
     assert told == [
         "Sorry, paying is not open yet, so orders can't be placed for now. Everything stays in"
         " your cart; please try again later.\n[My cart]\n[Keep shopping]"
     ]
-    labels = [button["text"] for button in buttons(fake_telegram, BUYER)]
+    labels = [button["text"] for button in buyer.buttons()]
     assert "Pay now (demo card)" not in labels
-    assert not any("url" in button for button in buttons(fake_telegram, BUYER))
+    assert buyer.links() == []
     assert count(container, Order) == 0  # nothing placed, so nothing marked paid
     with container.uow_factory(read_only=True) as uow:
         assert uow.session.scalars(select(CartItem.product_id).join(Cart)).all() == [piece]
-    warnings = [line for line in run.stderr.splitlines() if " WARNING " in line]
-    assert len(warnings) == 1, run.stderr
+    warnings = [line for line in run.logged().splitlines() if " WARNING " in line]
+    assert len(warnings) == 1, run.logged()
     assert "Paying is not open: buyers on Telegram" in warnings[0]
     assert "STRIPE_SECRET_KEY" in warnings[0]
 
@@ -94,27 +108,24 @@ def test_with_the_demo_card_the_pay_link_opens_a_page_that_pays(
     tmp_path: Path,
 ) -> None:
     piece = shop_window(container)
-    with soko_run(container, telegram_server[1], tmp_path, PAYMENTS_DEMO="true") as run:
-        phones = Phones(fake_telegram, RunningBot(container))
-        phones.person(BUYER, "Lena")
-        phones.say(BUYER, "hi")
-        phones.tap(BUYER, "English")
-        phones.say(BUYER, f"/start p-{piece}")
-        phones.tap(BUYER, "Buy now")
+    shop = the_shop(container, telegram_server[1], tmp_path, PAYMENTS_DEMO="true")
+    with SokoProcess(shop, "run") as run:
+        buyer = lena_opens_the_piece(shop, fake_telegram, piece)
+        buyer.tap("Buy now")
         for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-            phones.say(BUYER, answer)
-        placed = phones.tap(BUYER, "Place order")
+            buyer.say(answer)
+        placed = buyer.tap("Place order")
         code = placed[0].removeprefix("Order ").split(" ", 1)[0]
         assert "[Pay now (demo card)]" in placed[1]
-        [link] = [button["url"] for button in buttons(fake_telegram, BUYER) if "url" in button]
-        assert link == f"{run.url}/pay/demo/{code}"
+        [link] = buyer.links()
+        assert link == f"{shop.url}/pay/demo/{code}"
 
         page = httpx.get(link)
         assert page.status_code == 200
         assert "with the demo card" in page.text
         action = re.search(r'<form method="post" action="([^"]+)"', page.text)
         assert action is not None
-        paid = httpx.post(f"{run.url}{action[1]}", follow_redirects=True)
+        paid = httpx.post(f"{shop.url}{action[1]}", follow_redirects=True)
         assert paid.status_code == 200
         assert f"Order {code} is paid. Thank you!" in paid.text
 
@@ -127,4 +138,4 @@ def test_with_the_demo_card_the_pay_link_opens_a_page_that_pays(
     with container.uow_factory(read_only=True) as uow:
         order = uow.session.scalars(select(Order)).one()
         assert (order.status, order.payment_provider) == (OrderStatus.PAID, "demo")
-    assert "PAYMENTS_DEMO is on" in run.stderr
+    assert "PAYMENTS_DEMO is on" in run.logged()

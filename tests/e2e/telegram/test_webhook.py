@@ -21,13 +21,13 @@ from bot.telegram import build_telegram, webhook_worker
 from bot.web import create_app
 from handlers.telegram.receiver import Received
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
+from tests.e2e.soko_process import wait_until
 from tests.e2e.telegram.telegram_support import (
     WEBHOOK_SECRET,
     running_bot,
-    serve_app,
     settings_for,
-    wait_until,
 )
+from tests.fakes.serving import serve_app
 from tests.fakes.telegram_api import FakeTelegram, tap, text, user
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

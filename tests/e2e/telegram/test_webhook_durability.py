@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
 import re
-import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,9 +21,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.container import Container
-from store.models import ConversationState, InboxMessage, InboxStatus, OutboxMessage, User
-from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET, wait_until
-from tests.fakes.telegram_api import BOT_ID, TOKEN, FakeTelegram, free_port, text, user
+from store.models import ConversationState, InboxMessage, OutboxMessage, User
+from tests.e2e.operator_env import operator_env
+from tests.e2e.shop_database import ShopDatabase
+from tests.e2e.soko_process import SokoProcess, wait_until
+from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET
+from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import BOT_ID, TOKEN, FakeTelegram, text, user
 
 pytestmark = pytest.mark.slow
 
@@ -36,41 +36,6 @@ PEOPLE = 100
 KILLS = 4
 IN_FLIGHT = 24  # updates being delivered at once (each as two parallel requests)
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ROOT = Path(__file__).resolve().parents[3]
-
-
-class Worker:
-    """`soko web` in webhook mode, as a process that can be killed and started again."""
-
-    def __init__(self, container: Container, api_url: str, cwd: Path) -> None:
-        settings = container.settings
-        self.port = free_port()
-        self.log = cwd / "web.log"
-        self.cwd = cwd
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": settings.database_url,
-            "MEDIA_DIR": str(settings.media_dir),
-            "PUBLIC_BASE_URL": "http://shop.test",
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": api_url,
-            "TELEGRAM_MODE": "webhook",
-            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [sys.executable, "-m", "bot.cli", "-v", "web", "--port", str(self.port)]
-        with self.log.open("ab") as err:
-            self.process = subprocess.Popen(
-                command, cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL, stderr=err
-            )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
 
 
 def updates_to_post() -> list[dict[str, Any]]:
@@ -103,7 +68,7 @@ def post_until_answered(port: int, update: dict[str, Any]) -> int:
         pause = min(pause * 2, 0.4)
 
 
-def feed_while_killing(worker: Worker, updates: list[dict[str, Any]]) -> int:
+def feed_while_killing(worker: SokoProcess, port: int, updates: list[dict[str, Any]]) -> int:
     """Post every update twice in parallel; SIGKILL the worker whenever the number of answered
     posts passes one of KILLS random marks, and start it again at once. Returns the requests
     made. (Plain threads and http.client: an async client would cost this test more CPU than
@@ -116,7 +81,7 @@ def feed_while_killing(worker: Worker, updates: list[dict[str, Any]]) -> int:
 
     def post(update: dict[str, Any]) -> None:
         nonlocal posts_answered, requests
-        tries = post_until_answered(worker.port, update)
+        tries = post_until_answered(port, update)
         with answered:
             posts_answered += 1
             requests += tries
@@ -150,23 +115,31 @@ def test_killed_web_workers_lose_nothing_and_handle_each_update_once(
     tmp_path: Path,
 ) -> None:
     _, api_url = telegram_server
-    worker = Worker(container, api_url, tmp_path)
+    shop = operator_env(
+        tmp_path,
+        telegram_url=api_url,
+        port=free_port(),
+        DATABASE_URL=container.settings.database_url,
+        MEDIA_DIR=str(container.settings.media_dir),
+        PUBLIC_BASE_URL="http://shop.test",
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
+    assert shop.port is not None
+    database = ShopDatabase(shop.database_url)
+    worker = SokoProcess(shop, "-v", "web")  # `soko web` in webhook mode, killed and restarted
     updates = updates_to_post()
     started = time.monotonic()
     worker.start()
     try:
-        requests = feed_while_killing(worker, updates)
+        requests = feed_while_killing(worker, shop.port, updates)
         fed = time.monotonic() - started
-
-        def all_handled() -> bool:
-            done = InboxMessage.status == InboxStatus.HANDLED
-            return count(container, InboxMessage, done) == UPDATES
-
-        wait_until(all_handled, 120, "every recorded update handled")
+        all_handled = "every recorded update handled"
+        wait_until(lambda: database.counts()["handled"] == UPDATES, 120, all_handled)
         settled = time.monotonic() - started
     finally:
         worker.kill()
-    logs = worker.log.read_text()
+    logs = worker.logged()
     swept = sum(
         int(n) for n in re.findall(r"telegram: (\d+) updates from before the restart", logs)
     )

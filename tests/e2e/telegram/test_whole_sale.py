@@ -15,7 +15,9 @@ from bot.container import Container
 from store.demo.pictures import draw_piece
 from store.models import Category, Identity, Role, UserRole
 from store.services import referrals
-from tests.e2e.telegram.telegram_support import Phones, running_bot, settings_for
+from tests.e2e.chat_people import TelegramPerson
+from tests.e2e.shop_database import ShopDatabase
+from tests.e2e.telegram.telegram_support import running_bot, settings_for
 from tests.factories import make_artisan, make_user
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -38,9 +40,9 @@ def container(
 
 
 @pytest.fixture
-def phones(container: Container, fake_telegram: FakeTelegram) -> Iterator[Phones]:
-    with running_bot(container) as bot:
-        yield Phones(fake_telegram, bot)
+def bot(container: Container) -> Iterator[None]:
+    with running_bot(container):
+        yield
 
 
 def seed(container: Container) -> str:
@@ -62,68 +64,74 @@ def seed(container: Container) -> str:
     return code
 
 
-def test_a_whole_sale_in_telegram(container: Container, phones: Phones) -> None:
+@pytest.mark.usefixtures("bot")
+def test_a_whole_sale_in_telegram(container: Container, fake_telegram: FakeTelegram) -> None:
     code = seed(container)
-    phones.person(ARTISAN, "Naliaka")
-    phones.person(MANAGER, "Grace")
-    phones.person(BUYER, "Lena", "de")
+    database = ShopDatabase(container.settings.database_url)
+
+    def person(telegram_id: int, name: str, language: str = "en") -> TelegramPerson:
+        return TelegramPerson(name, telegram_id, fake_telegram, database, language)
+
+    naliaka, grace = person(ARTISAN, "Naliaka"), person(MANAGER, "Grace")
+    lena, mentor = person(BUYER, "Lena", "de"), person(MENTOR, "Mama Amina")
 
     # Naliaka follows her mentor's link https://t.me/SokoTestBot?start=ref-<code>.
-    welcome = phones.say(ARTISAN, f"/start ref-{code}")
+    welcome = naliaka.say(f"/start ref-{code}")
     assert welcome[0].startswith("Welcome to Soko!")
-    opened = phones.tap(ARTISAN, "English")
+    opened = naliaka.tap("English")
     assert opened[0].startswith("OK, we'll chat in English.")
-    phones.tap(ARTISAN, "Yes, that's me")
-    phones.say(ARTISAN, "Kitengela Glass Drops")
-    asked = phones.say(ARTISAN, "Kitengela")
+    naliaka.tap("Yes, that's me")
+    naliaka.say("Kitengela Glass Drops")
+    asked = naliaka.say("Kitengela")
     assert asked[0].startswith("Which M-Pesa number")
-    mpesa = phones.fake.sent_to(ARTISAN)[-1].params["reply_markup"]
+    mpesa = fake_telegram.sent_to(ARTISAN)[-1].params["reply_markup"]
     assert mpesa["keyboard"][0][0]["request_contact"] is True
-    phones.share_own_number(ARTISAN, "254712345678")
-    phones.say(ARTISAN, "skip")
-    done = phones.tap(ARTISAN, "Yes, open my shop")
+    naliaka.share_own_contact("254712345678")
+    naliaka.say("skip")
+    done = naliaka.tap("Yes, open my shop")
     assert done[0].startswith("Congratulations! Your shop Kitengela Glass Drops is open.")
-    told_mentor = phones.unread(MENTOR)
+    told_mentor = mentor.unread()
     assert any("Naliaka" in m for m in told_mentor)  # the mentor is told
 
     # She lists a piece by sending an album of three photos.
     album = [draw_piece(Category.EARRINGS, seed=4242 + n) for n in range(3)]
-    received = phones.send_album(ARTISAN, album)
+    received = naliaka.send_photos(album)
     assert any("3 of 5" in m or "3 photos" in m for m in received), received
-    phones.tap(ARTISAN, "Done")
-    phones.say(ARTISAN, TITLE)
-    assert phones.say(ARTISAN, "1200")[0].startswith("Ksh1,200 — right?")
+    naliaka.tap("Done")
+    naliaka.say(TITLE)
+    assert naliaka.say("1200")[0].startswith("Ksh1,200 — right?")
     for answer in ("1", "Earrings", "upcycled copper, glass beads", "2", "Skip"):
-        phones.say(ARTISAN, answer)
-    submitted = phones.tap(ARTISAN, "Submit for review")
+        naliaka.say(answer)
+    submitted = naliaka.tap("Submit for review")
     assert submitted[0].startswith("Thank you! A community manager will review it")
 
     # Grace, the community manager, approves it.
-    assert any(TITLE in m for m in phones.unread(MANAGER))
-    phones.say(MANAGER, "menu")
-    phones.tap(MANAGER, "Review listings")
-    approved = phones.tap(MANAGER, "Approve")
+    assert any(TITLE in m for m in grace.unread())
+    grace.say("menu")
+    grace.tap("Review listings")
+    approved = grace.tap("Approve")
     assert any(f"Approved: {TITLE}." in m for m in approved)
-    assert any(f"Your {TITLE} is live!" in m for m in phones.unread(ARTISAN))
+    assert any(f"Your {TITLE} is live!" in m for m in naliaka.unread())
 
     # Lena, a buyer, finds it, buys it and pays.
-    phones.say(BUYER, "hi")
-    phones.tap(BUYER, "English")
-    phones.say(BUYER, "menu")
-    phones.tap(BUYER, "Search")
-    found = phones.say(BUYER, "copper")
+    lena.say("hi")
+    lena.tap("English")
+    lena.say("menu")
+    lena.tap("Search")
+    found = lena.say("copper")
     assert any(TITLE in m for m in found), found
-    card = phones.say(BUYER, "1")
+    card = lena.say("1")
     assert any(m.startswith("[photo]") and TITLE in m for m in card)
-    phones.tap(BUYER, "Add to cart")
+    lena.tap("Add to cart")
     for answer in ("1", "Checkout", "Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-        phones.say(BUYER, answer)
-    placed = phones.tap(BUYER, "Place order")
+        lena.say(answer)
+    placed = lena.tap("Place order")
     order_code = placed[0].removeprefix("Order ").split(" ", 1)[0]
-    paid = phones.tap(BUYER, "Pay now (demo card)")
+    paid = lena.tap("Pay now (demo card)")
     assert any(f"Payment received for {order_code}" in m for m in paid)
 
     # Naliaka hears about the order.
-    told = phones.unread(ARTISAN)
+    told = naliaka.unread()
     assert any(m.startswith(f"New order {order_code}") for m in told), told
-    assert len(phones.fake.calls_of("answerCallbackQuery")) == phones.taps  # every tap answered
+    taps = naliaka.taps + grace.taps + lena.taps
+    assert len(fake_telegram.calls_of("answerCallbackQuery")) == taps  # every tap answered

@@ -9,86 +9,55 @@ import signal
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from twilio.request_validator import RequestValidator
 
-from tests.e2e.soko_process import SokoProcess, outbox_counts
-from tests.e2e.telegram.telegram_support import wait_until
-from tests.e2e.whatsapp.harness import AUTH_TOKEN, message_sid
-from tests.e2e.whatsapp.test_soko_run_whatsapp import env_for
-from tests.fakes.telegram_api import free_port
+from tests.e2e.chat_people import WhatsAppPerson
+from tests.e2e.operator_env import operator_env
+from tests.e2e.shop_database import ShopDatabase
+from tests.e2e.soko_process import SokoProcess, wait_until
+from tests.e2e.whatsapp.harness import AUTH_TOKEN
+from tests.fakes.serving import free_port
 from tests.fakes.twilio_api import FakeTwilio
 
 AMINA = "+254700111222"
 ZAWADI = "+254700333444"
 
 
-def say(public: str, phone: str, body: str) -> None:
-    """Post a message from `phone` as Twilio does, until the web app is up to take it."""
-    form = {
-        "MessageSid": message_sid(),
-        "WaId": phone.removeprefix("+"),
-        "From": f"whatsapp:{phone}",
-        "Body": body,
-        "NumMedia": "0",
-    }
-    url = f"{public}/webhooks/twilio/whatsapp"
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
-
-    def posted() -> bool:
-        try:
-            response = httpx.post(url, data=form, headers={"X-Twilio-Signature": signature})
-        except httpx.TransportError:
-            return False
-        assert response.status_code == 200
-        return True
-
-    wait_until(posted, 60, "soko run to take a message")
-
-
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_soko_run_stopped_while_twilio_hangs_sends_the_reply_after_a_restart(
     tmp_path: Path, fake_twilio: FakeTwilio, signum: int
 ) -> None:
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
-    env = env_for(tmp_path, fake_twilio, public)  # no `soko db upgrade`: the file is not there
-    soko = SokoProcess(["run", "--port", str(port)], env, tmp_path)
-    try:
-        soko.start()
-        say(public, AMINA, "Hi")
-        wait_until(lambda: bool(fake_twilio.messages_to(AMINA)), 60, "Amina answered")
+    # No `soko db upgrade`: the file is not there.
+    shop = operator_env(tmp_path, twilio=fake_twilio, port=free_port())
+    database = ShopDatabase(shop.database_url)
+    amina = WhatsAppPerson("Amina", AMINA, fake_twilio, database, shop.url)
+    zawadi = WhatsAppPerson("Zawadi", ZAWADI, fake_twilio, database, shop.url)
+    with SokoProcess(shop, "run") as run:
+        assert amina.say("Hi")
 
         fake_twilio.hang()
-        say(public, ZAWADI, "Habari")
+        zawadi.say_and_go("Habari")
         wait_until(lambda: fake_twilio.hung > 0, 30, "a reply in flight")
-        status = soko.stop(signum)
-    finally:
-        soko.kill()
-    assert status == 0, soko.errors()
-    assert "Traceback" not in soko.errors()
-    stopped_in = soko.stopped_in
-    left = outbox_counts(env["DATABASE_URL"])
+        stopped = run.stop(signum)
+    assert stopped.status == 0, run.logged()
+    assert "Traceback" not in run.logged()
+    left = database.counts()
     assert left["claimed"] == 0
     assert left["pending"] >= 1
     assert left["handled"] == left["inbox"] == 2
 
     fake_twilio.unhang()
-    soko.start()
-    try:
+    with run:
         wait_until(lambda: bool(fake_twilio.messages_to(ZAWADI)), 60, "Zawadi answered")
-        first_reply = time.monotonic() - soko.started_at
-        wait_until(lambda: outbox_counts(env["DATABASE_URL"])["pending"] == 0, 30, "all sent")
-        status = soko.stop(signum)
-    finally:
-        soko.kill()
-    assert status == 0, soko.errors()
-    assert AUTH_TOKEN not in soko.errors()
+        first_reply = time.monotonic() - run.started_at
+        wait_until(lambda: database.counts()["pending"] == 0, 30, "all sent")
+        status = run.stop(signum).status
+    assert status == 0, run.logged()
+    assert AUTH_TOKEN not in run.logged()
     sent = len(fake_twilio.messages_to(AMINA)) + len(fake_twilio.messages_to(ZAWADI))
-    assert outbox_counts(env["DATABASE_URL"])["sent"] == sent  # none lost, none repeated
+    assert database.counts()["sent"] == sent  # none lost, none repeated
     print(
-        f"\nsoko run (WhatsApp): stopped mid-reply in {stopped_in:.2f}s; restart to the"
+        f"\nsoko run (WhatsApp): stopped mid-reply in {stopped.seconds:.2f}s; restart to the"
         f" waiting reply {first_reply:.2f}s (process start included)"
     )
 
@@ -99,28 +68,22 @@ def test_soko_scheduler_stuck_on_twilio_stops_in_time_and_hands_the_reply_back(
     """With N web workers, `soko scheduler` sends from a job thread; a Twilio call that never
     answers cannot be cancelled there, so the reply is handed back after the grace period
     and the process exits anyway, within the time allowed."""
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
-    env = env_for(tmp_path, fake_twilio, public)
-    web = SokoProcess(["web", "--port", str(port)], env, tmp_path)
-    scheduler = SokoProcess(["scheduler"], env, tmp_path)
+    shop = operator_env(tmp_path, twilio=fake_twilio, port=free_port())
+    database = ShopDatabase(shop.database_url)
+    amina = WhatsAppPerson("Amina", AMINA, fake_twilio, database, shop.url)
+    scheduler = SokoProcess(shop, "scheduler")
     fake_twilio.hang()
-    try:
-        web.start()
-        scheduler.start()
-        say(public, AMINA, "Hi")
+    with scheduler, SokoProcess(shop, "web") as web:  # started one right after the other
+        amina.say_and_go("Hi")
         wait_until(lambda: fake_twilio.hung > 0, 60, "a reply in flight")
-        status = scheduler.stop(signal.SIGTERM)
-        print(f"\nsoko scheduler stuck on Twilio: stopped in {scheduler.stopped_in:.2f}s")
-        assert status == 0, scheduler.errors()
-        assert "Traceback" not in scheduler.errors()
-        assert outbox_counts(env["DATABASE_URL"])["claimed"] == 0
+        stopped = scheduler.stop(signal.SIGTERM)
+        print(f"\nsoko scheduler stuck on Twilio: stopped in {stopped.seconds:.2f}s")
+        assert stopped.status == 0, scheduler.logged()
+        assert "Traceback" not in scheduler.logged()
+        assert database.counts()["claimed"] == 0
         fake_twilio.unhang()
         scheduler.start()
         wait_until(lambda: bool(fake_twilio.messages_to(AMINA)), 60, "Amina answered")
-        assert scheduler.stop(signal.SIGINT) == 0, scheduler.errors()
-        assert web.stop(signal.SIGINT) == 0, web.errors()
-    finally:
-        scheduler.kill()
-        web.kill()
-    assert "Traceback" not in scheduler.errors() + web.errors()
+        assert scheduler.stop(signal.SIGINT).status == 0, scheduler.logged()
+        assert web.stop(signal.SIGINT).status == 0, web.logged()
+    assert "Traceback" not in scheduler.logged() + web.logged()

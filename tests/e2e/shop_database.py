@@ -1,0 +1,71 @@
+"""A shop's database as an end-to-end test looks at it: read only, to know when the shop has
+finished answering (every update handled, every reply sent) and what its inbox and outbox
+hold. Nothing here writes to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.pool import NullPool
+
+from store.db import make_engine
+from store.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
+from store.models.types import utcnow
+
+# What SQLite and PostgreSQL say of a database the shop has not made yet (no file, no tables).
+NOT_MADE_YET = ("unable to open database file", "no such table", "does not exist")
+
+
+class ShopDatabase:
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            # Read only, and a file that is not there yet is not created.
+            self.engine: Engine = create_engine(
+                f"sqlite:///file:{parsed.database}?mode=ro&uri=true",
+                connect_args={"timeout": 10},
+                poolclass=NullPool,  # no connection kept between looks: nothing to close
+            )
+        else:
+            self.engine = make_engine(url)
+
+    def query(self, sql: str, **params: Any) -> list[Any]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(text(sql), params))
+
+    def counts(self) -> dict[str, int]:
+        """Inbox rows, and those handled; outbox rows, those sent, those pending, and those
+        pending but claimed (due only after a lease): at one moment (one statement). All 0
+        before the shop made its tables."""
+
+        def count(model: type, *where: Any) -> Any:
+            return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+        pending = OutboxMessage.status == OutboxStatus.PENDING
+        counts = select(
+            count(InboxMessage).label("inbox"),
+            count(InboxMessage, InboxMessage.status == InboxStatus.HANDLED).label("handled"),
+            count(OutboxMessage).label("outbox"),
+            count(OutboxMessage, OutboxMessage.status == OutboxStatus.SENT).label("sent"),
+            count(OutboxMessage, pending).label("pending"),
+            count(OutboxMessage, pending, OutboxMessage.next_attempt_at > utcnow()).label(
+                "claimed"
+            ),
+        )
+        try:
+            with self.engine.connect() as connection:
+                return dict(connection.execute(counts).one()._mapping)
+        except (OperationalError, ProgrammingError) as error:
+            if not any(words in str(error) for words in NOT_MADE_YET):
+                raise
+            return dict.fromkeys(("inbox", "handled", "outbox", "sent", "pending", "claimed"), 0)
+
+    def settled_after(self, recorded_before: int, new_updates: int) -> bool:
+        """The `new_updates` since the inbox held `recorded_before` are recorded, every
+        update is handled and every reply sent."""
+        counts = self.counts()
+        recorded = counts["inbox"] >= recorded_before + new_updates
+        return recorded and counts["handled"] == counts["inbox"] and counts["pending"] == 0
