@@ -21,7 +21,8 @@ from bot.telegram_username import learn_bot_username
 from bot.web import build_pages, create_app
 from bot.wiring import build_shop, shop_config
 from tests.factories import make_artisan, make_product
-from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, free_port, serve
+from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, serve
 from tests.integration.web.html_support import parse
 
 BOT_LINK = f"https://t.me/{USERNAME}?start=p-"
