@@ -55,7 +55,7 @@ GONE = N_(
 
 # What is read as a phone number rather than a shop's name: digits, and the signs people
 # write numbers with.
-_NUMBER: Final = re.compile(r"[+\d\s().-]*\d[+\d\s().-]*")
+_NUMBER: Final = re.compile(r"[+\d\s()./-]*\d[+\d\s()./-]*")
 PROMISES: Final = {
     Action.PROMISE_MENTOR: Role.MENTOR,
     Action.PROMISE_MANAGER: Role.COMMUNITY_MANAGER,

@@ -39,6 +39,7 @@ LOCATION_LENGTH = (2, 120)
 STORY_MAX_LENGTH = 2000
 _SLUG_MAX_LENGTH = 90  # leaves room for a "-123" suffix within the column's 100
 _SLUG_ATTEMPTS = 5
+_BEFORE_PREFIX = " (\t\u00a0"  # what may come before "00" in a typed number
 
 
 class InvalidPhone(StoreError):
@@ -115,10 +116,21 @@ def is_kenyan_mobile(text: str) -> bool:
 
 def _parse_phone(text: str, default_region: str) -> phonenumbers.PhoneNumber | None:
     try:
-        parsed = phonenumbers.parse(text.strip(), default_region)
+        parsed = phonenumbers.parse(_international_prefix(text.strip()), default_region)
     except phonenumbers.NumberParseException:
         return None
     return parsed if phonenumbers.is_valid_number(parsed) else None
+
+
+def _international_prefix(text: str) -> str:
+    """ "00" read as "+" ("00254 712 …", "(0049) 151 …", in any script's digits): most of the
+    world dials abroad with it, while phonenumbers reads it so only for regions whose own
+    prefix it is (Kenya's is "000", which it reads as such)."""
+    start = len(text) - len(text.lstrip(_BEFORE_PREFIX))
+    zeros = [unicodedata.digit(c, None) for c in text[start : start + 3]]
+    if zeros[:2] == [0, 0] and zeros[2:] != [0]:
+        return text[:start] + "+" + text[start + 2 :]
+    return text
 
 
 def set_locale(session: Session, user_id: int, locale: str) -> User:

@@ -41,26 +41,6 @@ def _user(session: Session, channel: Channel, platform_id: str, at: datetime) ->
     return user
 
 
-# --- phones (pure) ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "typed", ["0712 345 678", "+254 712 345678", "254712345678", "712345678", "0712-345-678"]
-)
-def test_normalize_phone_reads_kenyan_habits(typed: str) -> None:
-    assert people.normalize_phone(typed) == "+254712345678"
-
-
-@pytest.mark.parametrize("typed", ["", "abc", "0712", "07123456789", "+254 000 000000"])
-def test_normalize_phone_refuses_invalid(typed: str) -> None:
-    assert people.normalize_phone(typed) is None
-
-
-def test_normalize_phone_keeps_foreign_numbers_in_e164() -> None:
-    assert people.normalize_phone("+1 650 253 0000") == "+16502530000"
-    assert people.normalize_phone("020 7946 0958", default_region="GB") == "+442079460958"
-
-
 # --- identities ---------------------------------------------------------------------------
 
 

@@ -105,7 +105,14 @@ def test_an_owner_finds_a_seller_by_number_or_shop_name_and_makes_her_a_mentor(
     menu = [line.split(". ", 1)[1] for line in grace.send("menu")[0].splitlines()[1:]]
     assert menu[menu.index("Review listings") + 1] == "People"
     assert grace.send("People") == [ASK]
-    for typed in ("0722 000 444", "+254722000444", "254 722 000 444", "(0722) 000-444"):
+    for typed in (
+        "0722 000 444",
+        "+254722000444",
+        "254 722 000 444",
+        "(0722) 000-444",
+        "00254 722 000 444",
+        "٠٧٢٢٠٠٠٤٤٤",
+    ):
         assert grace.send(typed) == [AMINA_CARD], typed
         assert grace.send("Find someone else") == [ASK]
     assert grace.send("amina") == [AMINA_CARD]

@@ -1,0 +1,97 @@
+"""Phone numbers as people type them, read in one place (`people.normalize_phone`): by
+ADMIN_PHONES, the People menu and `soko admin`."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.services import people
+
+KENYAN = "+254712345678"
+GERMAN = "+4915112345678"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0712 345 678",
+        "+254 712 345678",
+        "254712345678",
+        "712345678",
+        "0712-345-678",
+        "0712.345.678",
+        "0712/345678",
+        "(0712) 345 678",
+        "  0712 345 678  ",
+        "+254 (0) 712 345 678",
+        "(+254) 712 345 678",
+        "+254\u00a0712\u00a0345\u00a0678",  # no-break spaces, as phones paste them
+        "+254\u2011712\u2011345\u2011678",  # non-breaking hyphens
+        "000 254 712 345 678",  # Kenya's own international prefix
+    ],
+)
+def test_kenyan_habits(typed: str) -> None:
+    assert people.normalize_phone(typed) == KENYAN
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "00254 712 345 678",
+        "00254712345678",
+        "00 254 712 345 678",
+        " 00254-712-345-678",
+        "(00254) 712 345 678",
+    ],
+)
+def test_the_international_00_prefix_is_a_plus(typed: str) -> None:
+    assert people.normalize_phone(typed) == KENYAN
+
+
+@pytest.mark.parametrize(
+    "typed", ["0049 151 12345678", "0049-151-123 456 78", "+49 (0)151 12345678"]
+)
+def test_foreign_numbers_with_00_or_plus(typed: str) -> None:
+    assert people.normalize_phone(typed) == GERMAN
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "٠٧١٢٣٤٥٦٧٨",  # Arabic-Indic digits
+        "۰۷۱۲۳۴۵۶۷۸",  # Eastern Arabic-Indic (Persian) digits
+        "０７１２ ３４５ ６７８",  # fullwidth digits
+        "٠٠٢٥٤٧١٢٣٤٥٦٧٨",  # "00" in Arabic-Indic digits
+        "００２５４ ７１２ ３４５ ６７８",  # "00" in fullwidth digits
+        "＋２５４ ７１２ ３４５ ６７８",  # a fullwidth plus
+    ],
+)
+def test_other_digits(typed: str) -> None:
+    assert people.normalize_phone(typed) == KENYAN
+
+
+def test_other_regions_read_00_the_same_way() -> None:
+    assert people.normalize_phone("020 7946 0958", default_region="GB") == "+442079460958"
+    assert people.normalize_phone("0044 20 7946 0958", default_region="GB") == "+442079460958"
+    assert people.normalize_phone("+1 650 253 0000") == "+16502530000"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "abc",
+        "0712",
+        "07123456789",
+        "+254 000 000000",
+        "00",
+        "0",
+        "+",
+        "00 12",
+        "0000 712 345 678",
+        "9" * 5000,
+    ],
+)
+def test_what_is_not_a_number(typed: str) -> None:
+    assert people.normalize_phone(typed) is None
