@@ -1,6 +1,8 @@
 """Fixtures for the people transcripts: the real builtin registry, a shop with Telegram and
-WhatsApp configured, and chats whose channel vouches for the sender's number as Twilio's WaId
-and Telegram's own-contact share do."""
+WhatsApp configured, chats whose channel vouches for the sender's number as Twilio's WaId
+and Telegram's own-contact share do, and the People menu's regulars: Grace the owner, Amina
+who opened her shop in the chat, and the audit as `soko admin roles list --history` prints
+it."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
@@ -20,6 +23,13 @@ from store.models import Channel
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans_support import BOT_USERNAME, WHATSAPP_NUMBER
 from tests.integration.conversations.conftest import Chat, Clock
+from tests.integration.conversations.people.menu_support import (
+    AMINA,
+    Audit,
+    history,
+    owner_on_whatsapp,
+    seller_on_whatsapp,
+)
 from tests.shop_support import make_shop
 
 
@@ -87,3 +97,29 @@ def on_telegram(
         return TelegramChat(soko, uow_factory, blobs, telegram_id)
 
     return make
+
+
+@pytest.fixture
+def audit(
+    engine: sqlalchemy.Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Audit:
+    """The changes made in the chat (not those ADMIN_PHONES made at start)."""
+
+    def by_people() -> list[str]:
+        lines = history(engine, monkeypatch, capsys, tmp_path)
+        return [line for line in lines if not line.startswith("ADMIN_PHONES ")]
+
+    return by_people
+
+
+@pytest.fixture
+def grace(on_whatsapp: Callable[..., WhatsAppChat], uow_factory: UnitOfWorkFactory) -> WhatsAppChat:
+    return owner_on_whatsapp(on_whatsapp, uow_factory)
+
+
+@pytest.fixture
+def amina(on_whatsapp: Callable[..., WhatsAppChat]) -> WhatsAppChat:
+    return seller_on_whatsapp(on_whatsapp, AMINA, "Amina Wanjiru", "Amina Beads", "Kibera")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine
@@ -15,7 +16,9 @@ from bot.cli import main
 from store.models import Channel, Role, User
 from store.services import owners, people
 from store.uow import UnitOfWorkFactory
-from tests.integration.conversations.people.conftest import WhatsAppChat
+
+if TYPE_CHECKING:  # conftest uses these helpers for its fixtures
+    from tests.integration.conversations.people.conftest import WhatsAppChat
 
 OWNER = "+254711000001"
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -24,6 +27,29 @@ SWAHILI_ASK = (
     "Andika namba ya simu (kwa namna yoyote, kama 0712 345 678) au sehemu ya jina la duka:\n"
     "1. Menyu"
 )
+AMINA = "+254722000444"
+NEEMA = "+254733000555"
+CARD_ACTIONS = (
+    "1. Make mentor\n2. Suspend shop\n3. Make community manager\n4. Find someone else\n5. Menu"
+)
+AMINA_CARD = (
+    "Amina Wanjiru\nPhone: +254 722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
+    "Her shop is independent.\n" + CARD_ACTIONS
+)
+AMINA_MENTOR_CARD = (
+    "Amina Wanjiru\nPhone: +254 722 000444\nRoles: mentor, artisan\nShop: Amina Beads, Kibera\n"
+    "Her shop is independent.\n1. Stop mentoring\n2. Suspend shop\n3. Make community manager\n"
+    "4. Find someone else\n5. Menu"
+)
+AMINA_SUSPENDED_CARD = (
+    "Amina Wanjiru\nPhone: +254 722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
+    "Her shop is suspended.\n1. Reinstate shop\n2. Make community manager\n"
+    "3. Find someone else\n4. Menu"
+)
+NOT_ALLOWED = ["Sorry, you can't do that."]
+
+
+Audit = Callable[[], list[str]]
 
 
 def start_with_owners(uow_factory: UnitOfWorkFactory, *phones: str) -> None:
@@ -84,3 +110,21 @@ def history(
     capsys.readouterr()
     assert main(["admin", "roles", "list", "--history"]) == 0
     return [" ".join(line.split()[3:]) for line in capsys.readouterr().out.splitlines()]
+
+
+def community_manager(
+    grace: WhatsAppChat, on_whatsapp: Callable[..., WhatsAppChat], phone: str, name: str
+) -> WhatsAppChat:
+    """Someone who writes on WhatsApp, made a community manager by the owner in chat."""
+    manager = on_whatsapp(phone, name=name)
+    manager.send("Hi")
+    manager.send("1")
+    grace.send("menu")
+    grace.send("People")
+    grace.send(phone)
+    assert grace.send("Make community manager")[0] == (
+        f"{name} is now a community manager; she has been told."
+    )
+    grace.send("menu")
+    manager.send("menu")  # as she is told to
+    return manager

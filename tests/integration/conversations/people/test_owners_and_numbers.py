@@ -5,31 +5,22 @@ a number is told when she first writes; two shops on one number are refused kind
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from conversations.engine import Engine, Outcome
 from store.models import Artisan, ArtisanStatus, AuditAction, Channel, PeopleAudit, Role, User
-from store.services import owners, people, roles
+from store.services import people, roles
 from store.services.audit import Actor
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan
 from tests.integration.conversations.people.conftest import TelegramChat, WhatsAppChat
+from tests.integration.conversations.people.menu_support import NOW, OWNER, start_with_owners
 
-OWNER = "+254711000001"
-NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 OWNER_TOLD = (
     "You are now one of this shop's owners on Soko: you check new pieces (“Review listings” "
     "in the menu) and may appoint community managers."
 )
-
-
-def start_with_owners(uow_factory: UnitOfWorkFactory, *phones: str) -> None:
-    """What `soko run` does at start with ADMIN_PHONES."""
-    with uow_factory() as uow:
-        owners.sync_owners(uow.session, phones, NOW)
-        uow.commit()
 
 
 def user_of(uow_factory: UnitOfWorkFactory, channel: Channel, platform_id: str) -> User:
