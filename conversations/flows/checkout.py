@@ -18,6 +18,7 @@ from conversations.flow import END, Flow, FlowRegistry, StepContext, StepFn, Ste
 from conversations.flows import cart, product_card
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, Invoice, LinkButton, Outbound
+from conversations.shorten import shorten
 from payments.port import (
     ConfirmedInChat,
     PaymentProvider,
@@ -128,7 +129,7 @@ def address(ctx: StepContext, inbound: Inbound) -> StepResult:
 def country(ctx: StepContext, inbound: Inbound) -> StepResult:
     code = resolve_country(inbound.text)
     if code is None:
-        ctx.say(ctx._(UNKNOWN_COUNTRY).format(text=inbound.text.strip()[:60]))
+        ctx.say(ctx._(UNKNOWN_COUNTRY).format(text=shorten(inbound.text)))
         return StepResult(Step.COUNTRY)
     ctx.data["country"] = code
     return _summary(ctx)

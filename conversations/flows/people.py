@@ -33,6 +33,7 @@ from conversations.flows.people_find import (
     Step,
     ask,
     at,
+    bad_number,
     gone,
     load_card,
     look_up,
@@ -43,6 +44,7 @@ from conversations.messages import Choice, Inbound
 from store.errors import NotFound, PermissionDenied
 from store.models import ArtisanStatus, Role
 from store.services.directory import PersonCard
+from store.services.people import InvalidPhone
 from store.services.roles import OwnerKeepsRole, ShopSuspended
 
 FLOW: Final = "people"
@@ -144,7 +146,10 @@ def _do(ctx: StepContext, tap: Tapped) -> StepResult:
     if action is Action.AGAIN or action is Action.SKIP:  # a skip from an old question
         return ask(ctx, ASK)
     if action in PROMISES:
-        change = actions.promise(ctx, tap.phone or "", PROMISES[action])
+        try:
+            change = actions.promise(ctx, tap.phone or "", PROMISES[action])
+        except InvalidPhone:  # a payload made by hand: no number at all
+            return bad_number(ctx, tap.phone or "")
         return show_card(ctx, change.user.id) if change.user else ask(ctx, ASK)
     if action is Action.OPEN:
         return show_card(ctx, user_id)

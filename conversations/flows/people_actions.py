@@ -2,9 +2,10 @@
 service checks again that she may), tells the person in her language, and says in one line
 what changed — or that nothing did (she was a mentor already, the shop was open already).
 
-Refusals the manager should read (`OwnerKeepsRole`, `ShopSuspended`) are answered by the
-flow; `PermissionDenied` goes up to the engine, which rolls back and says "you can't do
-that"; `NotFound` (she was joined into another account) goes up to the flow.
+Refusals the manager should read (`OwnerKeepsRole`, `ShopSuspended`, and `InvalidPhone` from
+a payload made by hand) are answered by the flow; `PermissionDenied` goes up to the engine,
+which rolls back and says "you can't do that"; `NotFound` (she was joined into another
+account) goes up to the flow.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from conversations.flows.people_card import (
 )
 from conversations.i18n import N_
 from conversations.messages import Choice
+from conversations.shorten import shorten
 from store.errors import NotFound
 from store.models import Artisan, Role
 from store.services import directory, roles
@@ -82,7 +83,7 @@ def look_up(ctx: StepContext, text: str) -> StepResult:
         return _by_number(ctx, text)
     shops = directory.find_shops(ctx.session, text, limit=LIST_LIMIT + 1)
     if not shops:
-        return ask(ctx, NO_SHOP_FOUND, words=text)
+        return ask(ctx, NO_SHOP_FOUND, words=shorten(text))
     if len(shops) == 1:
         return show_card(ctx, shops[0].user_id)
     choices = [
@@ -90,7 +91,7 @@ def look_up(ctx: StepContext, text: str) -> StepResult:
         for shop in shops[:LIST_LIMIT]
     ]
     question = SHOPS_MORE if len(shops) > LIST_LIMIT else SHOPS_FOUND
-    ctx.ask(ctx._(question).format(words=text, count=LIST_LIMIT), choices)
+    ctx.ask(ctx._(question).format(words=shorten(text), count=LIST_LIMIT), choices)
     return at(ctx, Step.PICK)
 
 
@@ -103,7 +104,7 @@ def _by_number(ctx: StepContext, text: str) -> StepResult:
     try:
         user = directory.find_person(ctx.session, text)
     except InvalidPhone:
-        return ask(ctx, BAD_NUMBER, text=text)
+        return bad_number(ctx, text)
     if user is not None:
         return show_card(ctx, user.id)
     phone = normalize_phone(text)
@@ -137,6 +138,10 @@ def load_card(ctx: StepContext, user_id: int) -> PersonCard | None:
         return directory.person_card(ctx.session, user_id)
     except NotFound:
         return None
+
+
+def bad_number(ctx: StepContext, text: str) -> StepResult:
+    return ask(ctx, BAD_NUMBER, text=shorten(text))
 
 
 def gone(ctx: StepContext) -> StepResult:

@@ -11,6 +11,7 @@ from conversations import links
 from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, LinkButton, Outbound
+from conversations.shorten import shorten
 from store.models import Artisan, Product, ProductPhoto, ProductStatus, User
 from store.money import Money
 from store.services import browse, carts
@@ -101,7 +102,7 @@ def show(ctx: StepContext, card: CardInfo) -> None:
         ctx._(MADE_BY).format(shop=artisan.shop_name, location=artisan.location).rstrip(", "),
     ]
     if artisan.story.strip():
-        lines.append(f"“{_trim(artisan.story, STORY_MAX)}”")
+        lines.append(f"“{shorten(artisan.story, STORY_MAX)}”")
     share = Money(product.price_minor, product.currency).format(ctx.user.locale)
     lines.append(ctx._(RECEIVES).format(name=_first_name(card), amount=share))
     lines.append(ctx._(PIECES_LEFT).format(count=available) if for_sale else ctx._(SOLD_OUT))
@@ -208,10 +209,3 @@ def _others(ctx: StepContext, page: browse.Page, product_id: int) -> list[browse
 def _first_name(card: CardInfo) -> str:
     words = card.maker.display_name.split()
     return words[0] if words else card.artisan.shop_name
-
-
-def _trim(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -116,3 +116,17 @@ def mpesa_of(uow_factory: UnitOfWorkFactory, shop_name: str) -> str:
         ).one()
         assert phone is not None
         return phone
+
+
+def test_what_she_typed_is_shown_back_short(grace: WhatsAppChat) -> None:
+    grace.send("People")
+    assert grace.send("Vito " + "W" * 5000) == [
+        "No shop’s name has “Vito " + "W" * 54 + "…” in it. Type a phone number or another part "
+        "of the name:\n1. Menu"
+    ]
+    assert grace.send("9" * 5000) == [
+        "9" * 59 + "… is not a phone number I know. Type it like 0712 345 678 or +254 712 345 "
+        "678, or type part of a shop’s name:\n1. Menu"
+    ]
+    # Short enough: as she typed it, spaces tidied.
+    assert grace.send("  Shanga   za  Mama  ")[0].startswith("No shop’s name has “Shanga za Mama”")

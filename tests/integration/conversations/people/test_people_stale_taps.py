@@ -107,3 +107,16 @@ def test_a_card_of_someone_since_joined_into_another_account(
         "a phone number or part of a shop’s name to look again:\n1. Menu"
     ]
     assert grace.send("0733 000 777")[0].startswith("Wanjiku\nPhone: +254 733 000777\n")
+
+
+def test_a_forged_promise_to_no_number_is_answered_kindly(
+    grace: WhatsAppChat, uow_factory: UnitOfWorkFactory, audit: Audit
+) -> None:
+    grace.send("People")
+    recorded = audit()
+    assert grace.tap("pp:pmentor:+1234567") == [
+        "+1234567 is not a phone number I know. Type it like 0712 345 678 or +254 712 345 678, "
+        "or type part of a shop’s name:\n1. Menu"
+    ]
+    assert grace.send("pp:pcm:+1234567")[0].startswith("+1234567 is not a phone number I know.")
+    assert audit() == recorded
