@@ -9,7 +9,8 @@
     soko admin roles list|grant|revoke              who may do what (`admin_roles`)
 
 Whoever runs a money command acts as a community manager: ``--by PHONE`` (default: the first
-of ADMIN_PHONES), any of her numbers, re-checked by the services.
+of ADMIN_PHONES), her phone or the WhatsApp number she writes from (never a shop's M-Pesa
+number, which nobody checks), re-checked by the services.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from store.models import Artisan, Order, Role, User
 from store.models.types import utcnow
 from store.money import Money
 from store.services import ledger
-from store.services.directory import find_person
+from store.services.directory import person_verified_by
 from store.services.people import normalize_phone
 
 
@@ -201,9 +202,10 @@ def _reconcile(container: Container, args: argparse.Namespace, out: TextIO) -> i
 
 
 def _manager(session: Session, container: Container, phone: str | None) -> User:
-    """The community manager known by any of her numbers (`directory.find_person`)."""
+    """The community manager this number is proven to be (`directory.person_verified_by`:
+    her phone or the WhatsApp number she writes from, never a shop's M-Pesa number)."""
     wanted = phone or next(iter(container.settings.admin_phones), "")
-    user = find_person(session, wanted) if normalize_phone(wanted) else None
+    user = person_verified_by(session, wanted) if normalize_phone(wanted) else None
     if user is None:
         raise ValueError(f"no person with the phone {wanted!r} (use --by PHONE)")
     if not user.has_role(Role.COMMUNITY_MANAGER):

@@ -4,12 +4,13 @@
     soko admin roles grant PHONE ROLE                community_manager or mentor
     soko admin roles revoke PHONE ROLE
 
-PHONE is any number of hers in any usual form ("0712 345 678", "+254712345678",
-"254712345678"): her phone, a WhatsApp number she writes from, her shop's M-Pesa number. A
-number nobody is known by yet is promised the role: she gets it when she first writes from
-it. The operator acts as herself ("operator" in the audit); each change is told to the
-person in chat, in her language. Owners (ADMIN_PHONES) are applied by the long-running
-commands when they start.
+PHONE is a number proven hers, in any usual form ("0712 345 678", "+254712345678",
+"00254 712 345 678"): her phone or a WhatsApp number she writes from. A number nobody is
+known by yet is promised the role: she gets it when she first writes from it. A shop's
+M-Pesa number is typed by the seller and never checked, so it is never enough: the role is
+promised to the number (the command notes the shop). The operator acts as herself
+("operator" in the audit); each change is told to the person in chat, in her language.
+Owners (ADMIN_PHONES) are applied by the long-running commands when they start.
 """
 
 from __future__ import annotations
@@ -89,10 +90,23 @@ def _change(container: Container, args: argparse.Namespace, out: TextIO) -> int:
             )
             return 1
         told = queue_role_notices(session, [change], shop_config(container), now)
-        line = _said(session, change, told=bool(told))
+        line = _said(session, change, told=bool(told)) + _mpesa_note(session, change)
         uow.commit()
     print(line, file=out)
     return 0
+
+
+def _mpesa_note(session: Session, change: RoleChange) -> str:
+    """A number promised while a shop gives it as its M-Pesa number: the operator may have
+    meant that seller, but the number is not proven hers."""
+    if change.action is not AuditAction.PROMISE or change.phone is None:
+        return ""
+    shops = directory.shops_with_mpesa_number(session, change.phone)
+    return "".join(
+        f"\nnote: the shop {shop.slug} uses this number for M-Pesa, which does not make the "
+        "number hers"
+        for shop in shops
+    )
 
 
 def _said(session: Session, change: RoleChange, *, told: bool) -> str:

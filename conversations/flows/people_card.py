@@ -166,7 +166,7 @@ def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> lis
         lines = [ctx._(SHOP).format(shop=shop.shop_name, place=place)]
     else:
         lines = [ctx._(SHOP_NO_PLACE).format(shop=shop.shop_name)]
-    if shop.mpesa_phone and shop.mpesa_phone not in phones:  # a number she is found by too
+    if shop.mpesa_phone and shop.mpesa_phone not in phones:  # typed by her, never checked
         lines.append(ctx._(MPESA).format(phone=format_phone(shop.mpesa_phone)))
     status = _STATUS.get(shop.status)
     if status is not None:

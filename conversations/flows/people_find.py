@@ -1,6 +1,8 @@
-"""The People menu's finding and showing: a number in any form finds the person known by it
-(or offers to promise her a role), words find shops (one: her card; several: a list to
-pick from), and what each answer leads to — her card, the list, the question again."""
+"""The People menu's finding and showing: a number in any form finds the person it is proven
+to be (or offers to promise her a role, and names any shop that gave it as its M-Pesa
+number: information, never whom the role goes to), words find shops (one: her card;
+several: a list to pick from), and what each answer leads to — her card, the list, the
+question again."""
 
 from __future__ import annotations
 
@@ -38,6 +40,10 @@ NOBODY = N_("Nobody on Soko is known by {phone} yet.")
 NOBODY_PROMISE = N_(
     "Nobody on Soko is known by {phone} yet. You can give her a role now: she gets it when she "
     "first writes from that number."
+)
+MPESA_OF_A_SHOP = N_(
+    "A shop uses this number for M-Pesa: {shops}. That does not make the number hers: a role "
+    "given here goes to whoever writes from it."
 )
 PROMISE_MENTOR = N_("Make mentor when she writes")
 PROMISE_MANAGER = N_("Make community manager when she writes")
@@ -102,21 +108,30 @@ def _shop_label(shop: Artisan) -> str:
 
 def _by_number(ctx: StepContext, text: str) -> StepResult:
     try:
-        user = directory.find_person(ctx.session, text)
+        user = directory.person_verified_by(ctx.session, text)
     except InvalidPhone:
         return bad_number(ctx, text)
     if user is not None:
         return show_card(ctx, user.id)
     phone = normalize_phone(text)
-    assert phone is not None  # find_person read it
+    assert phone is not None  # person_verified_by read it
     choices = [
         choice(ctx, label, action, phone)
         for action, label in _PROMISE_LABELS
         if roles.may_appoint(ctx.session, ctx.user.id, PROMISES[action])
     ]
-    said = NOBODY_PROMISE if choices else NOBODY
+    lines = [ctx._(NOBODY_PROMISE if choices else NOBODY).format(phone=format_phone(phone))]
+    # Information, and her card to look at; the number stays the one a role is promised to.
+    shops = directory.shops_with_mpesa_number(ctx.session, phone, limit=LIST_LIMIT)
+    if shops:
+        names = ", ".join(shop.shop_name for shop in shops)
+        lines.append(ctx._(MPESA_OF_A_SHOP).format(shops=names))
+        choices += [
+            Choice(_shop_label(shop), Tapped(Action.OPEN, user_id=shop.user_id).payload())
+            for shop in shops
+        ]
     choices += [choice(ctx, FIND_ANOTHER, Action.AGAIN), choice(ctx, MENU, Action.MENU)]
-    ctx.ask(ctx._(said).format(phone=format_phone(phone)), choices)
+    ctx.ask("\n".join(lines), choices)
     return at(ctx, Step.PROMISE)
 
 

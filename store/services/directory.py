@@ -1,5 +1,10 @@
-"""Finding people: by any of their numbers or by shop name, and what there is to know about
-someone (her numbers, roles and shop) for the People menu and `soko admin`."""
+"""Finding people: by a number proven hers or by shop name, and what there is to know about
+someone (her numbers, roles and shop) for the People menu and `soko admin`.
+
+A number is hers when a channel vouched for it: she writes from it on WhatsApp, or shared it
+as her own contact on Telegram. A shop's M-Pesa number is typed by the seller and never
+checked, so it is shown as information (`shops_with_mpesa_number`) and never decides who
+gets a role or who acts (`person_verified_by`)."""
 
 from __future__ import annotations
 
@@ -16,14 +21,13 @@ from store.services.people import InvalidPhone, artisan_for_user, normalize_phon
 SHOP_SEARCH_LIMIT = 10
 
 
-def find_person(session: Session, phone_text: str, *, default_region: str = "KE") -> User | None:
-    """The person known by this number, in any form phonenumbers reads ("0712 345 678",
-    "+254712345678", "254712345678"): her own phone, a WhatsApp number she writes from, or
-    her shop's M-Pesa number, in that order. Raises `InvalidPhone` for anything else."""
-    phone = normalize_phone(phone_text, default_region)
-    if phone is None:
-        raise InvalidPhone(phone_text)
-    return user_verified_by(session, phone) or _by_mpesa(session, phone)
+def person_verified_by(
+    session: Session, phone_text: str, *, default_region: str = "KE"
+) -> User | None:
+    """The person this number, in any form phonenumbers reads ("0712 345 678",
+    "+254712345678", "00254 712 345 678"), is proven to be (`user_verified_by`): the one to
+    give a role to, or to act as. Raises `InvalidPhone` for anything else."""
+    return user_verified_by(session, _e164(phone_text, default_region))
 
 
 def user_verified_by(session: Session, phone: str) -> User | None:
@@ -42,14 +46,25 @@ def user_verified_by(session: Session, phone: str) -> User | None:
     ).one_or_none()
 
 
-def _by_mpesa(session: Session, phone: str) -> User | None:
-    return session.scalars(
-        select(User)
-        .join(Artisan, Artisan.user_id == User.id)
-        .where(Artisan.mpesa_phone == phone)
-        .order_by(User.id)
-        .limit(1)
-    ).one_or_none()
+def shops_with_mpesa_number(
+    session: Session, phone_text: str, *, default_region: str = "KE", limit: int = 10
+) -> list[Artisan]:
+    """Shops that gave this number as their M-Pesa number, oldest first. Information only:
+    a seller types it freely and nobody checks it, so it never says whose number it is (a
+    role for the number goes to whoever it is verified for, `person_verified_by`)."""
+    phone = _e164(phone_text, default_region)
+    return list(
+        session.scalars(
+            select(Artisan).where(Artisan.mpesa_phone == phone).order_by(Artisan.id).limit(limit)
+        )
+    )
+
+
+def _e164(phone_text: str, default_region: str) -> str:
+    phone = normalize_phone(phone_text, default_region)
+    if phone is None:
+        raise InvalidPhone(phone_text)
+    return phone
 
 
 def find_shops(session: Session, words: str, *, limit: int = SHOP_SEARCH_LIMIT) -> list[Artisan]:

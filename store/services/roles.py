@@ -34,7 +34,7 @@ from store.models import (
 from store.savepoints import add_unless_taken
 from store.services import audit, referrals
 from store.services.audit import Actor
-from store.services.directory import find_person
+from store.services.directory import user_verified_by
 from store.services.people import InvalidPhone, artisan_for_user, normalize_phone
 
 # What a community manager or the operator may give; an artisan's role comes with her shop,
@@ -115,11 +115,12 @@ def revoke(session: Session, actor: Actor, user_id: int, role: Role, now: dateti
 def grant_to_phone(
     session: Session, actor: Actor, phone_text: str, role: Role, now: datetime
 ) -> RoleChange:
-    """Give `role` to the person known by this number (any of hers: see
-    `directory.find_person`), or promise it to the number until someone gets it."""
+    """Give `role` to the person this number is proven to be (`directory.user_verified_by`:
+    never a shop's M-Pesa number, which anyone may type), or promise it to the number until
+    someone gets it."""
     _check_may_appoint(session, actor, role)
     phone = _phone(phone_text)
-    user = find_person(session, phone)
+    user = user_verified_by(session, phone)
     if user is not None:
         return _grant(session, actor, user, role, RoleSource.GRANTED, now)
     return promise(session, actor, phone, role, RoleSource.GRANTED, now)
@@ -128,10 +129,10 @@ def grant_to_phone(
 def revoke_from_phone(
     session: Session, actor: Actor, phone_text: str, role: Role, now: datetime
 ) -> RoleChange:
-    """Take `role` from the person known by this number, or withdraw its promise."""
+    """Take `role` from the person this number is proven to be, or withdraw its promise."""
     _check_may_appoint(session, actor, role)
     phone = _phone(phone_text)
-    user = find_person(session, phone)
+    user = user_verified_by(session, phone)
     if user is not None:
         return revoke(session, actor, user.id, role, now)
     promised = session.get(PromisedRole, (phone, role))

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from bot.cli import main
 from conversations.console import render
 from conversations.outbox import outbound_of
-from store.models import Channel, OutboxMessage, Role, User
+from store.models import Channel, OutboxMessage, Role, User, UserRole
 from store.services import ledger, owners, people
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
@@ -20,6 +20,7 @@ from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, serve
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 OWNER = "+254711000001"
+WANJIRU = "+254722000333"
 
 
 @pytest.fixture
@@ -42,6 +43,15 @@ def told(db: UnitOfWorkFactory, user_id: int) -> list[str]:
             select(OutboxMessage).where(OutboxMessage.user_id == user_id).order_by(OutboxMessage.id)
         )
         return [render(outbound_of(row)) for row in rows]
+
+
+def seller_with_phone(db: UnitOfWorkFactory, name: str, phone: str) -> int:
+    """A seller whose number a channel vouched for; her user id."""
+    with db() as uow:
+        seller = make_artisan(uow.session, name, locale="en")
+        people.link_phone(uow.session, seller.user_id, phone)
+        uow.commit()
+        return seller.user_id
 
 
 def roles_of(db: UnitOfWorkFactory, user_id: int) -> set[Role]:
@@ -106,17 +116,13 @@ def test_grant_and_revoke_a_known_person_by_her_whatsapp_number_and_she_is_told(
     assert actions == [["operator", "grant"], ["operator", "revoke"]]
 
 
-def test_a_seller_made_a_mentor_by_her_mpesa_number_gets_her_code_and_links(
+def test_a_seller_made_a_mentor_by_her_number_gets_her_code_and_links(
     db: UnitOfWorkFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with db() as uow:
-        seller = make_artisan(uow.session, "Wanjiru", locale="en")
-        mpesa, user_id = seller.mpesa_phone, seller.user_id
-        uow.commit()
-    assert mpesa is not None
-    assert main(["admin", "roles", "grant", mpesa, "mentor"]) == 0
+    user_id = seller_with_phone(db, "Wanjiru", WANJIRU)
+    assert main(["admin", "roles", "grant", WANJIRU, "mentor"]) == 0
     said = capsys.readouterr().out
-    assert said.startswith("granted mentor to Wanjiru; her invitation code: ")
+    assert said.startswith(f"granted mentor to Wanjiru ({WANJIRU}); her invitation code: ")
     [notice] = told(db, user_id)
     assert notice.startswith(
         "You are now a mentor on Soko! Invite new artisans and guide them to their first "
@@ -129,18 +135,14 @@ def test_a_seller_made_a_mentor_by_her_mpesa_number_gets_her_code_and_links(
 def test_without_the_username_setting_the_invitation_links_the_bot_telegram_names(
     db: UnitOfWorkFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with db() as uow:
-        seller = make_artisan(uow.session, "Wanjiru", locale="en")
-        mpesa, user_id = seller.mpesa_phone, seller.user_id
-        uow.commit()
-    assert mpesa is not None
+    user_id = seller_with_phone(db, "Wanjiru", WANJIRU)
     fake = FakeTelegram()
     with serve(fake) as telegram_url:
         monkeypatch.delenv("TELEGRAM_BOT_USERNAME")
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("TELEGRAM_API_BASE_URL", telegram_url)
-        assert main(["admin", "roles", "grant", mpesa, "mentor"]) == 0
-    assert capsys.readouterr().out.startswith("granted mentor to Wanjiru; her invitation code: ")
+        assert main(["admin", "roles", "grant", WANJIRU, "mentor"]) == 0
+    assert capsys.readouterr().out.startswith(f"granted mentor to Wanjiru ({WANJIRU}); her")
     assert len(fake.calls_of("getMe")) == 1
     [notice] = told(db, user_id)
     assert f"\nInvite on Telegram: https://t.me/{USERNAME}?start=ref-" in notice
@@ -191,3 +193,31 @@ def test_by_finds_the_community_manager_by_the_number_she_writes_from(
     assert "recorded payout" in capsys.readouterr().out
     assert main(["admin", "payouts", "--record", slug, "100", "QK12ABD1", "--by", "07x"]) == 1
     assert "no person with the phone '07x'" in capsys.readouterr().err
+
+
+def test_a_number_a_shop_typed_for_m_pesa_is_promised_not_given_nor_used_for_by(
+    db: UnitOfWorkFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with db() as uow:
+        s = uow.session
+        mallory = make_artisan(s, "Mallory", locale="en")
+        mallory.mpesa_phone = "+254722000009"  # Njeri's number, typed as hers
+        neema = make_artisan(s, "Neema", locale="en")
+        neema.mpesa_phone = "+254733000444"
+        s.add(UserRole(user_id=neema.user_id, role=Role.COMMUNITY_MANAGER))
+        order = make_paid_order(s, make_user(s), [(make_product(s, mallory), 1)])
+        ledger.record_sale(s, order)
+        uow.commit()
+        mallory_id, slug = mallory.user_id, mallory.slug
+    assert main(["admin", "roles", "grant", "0722 000 009", "community_manager"]) == 0
+    assert capsys.readouterr().out == (
+        "promised community_manager to +254722000009: she gets it when she first writes from "
+        "it\nnote: the shop "
+        + slug
+        + " uses this number for M-Pesa, which does not make the number hers\n"
+    )
+    assert roles_of(db, mallory_id) == {Role.ARTISAN}
+    assert told(db, mallory_id) == []
+    refused = ["admin", "payouts", "--record", slug, "100", "QK12ABC9", "--by", "0733 000 444"]
+    assert main(refused) == 1
+    assert "no person with the phone '0733 000 444'" in capsys.readouterr().err

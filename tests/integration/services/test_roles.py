@@ -325,21 +325,54 @@ def test_suspend_and_reinstate_round_trip_to_what_she_was(
 # --- finding people -----------------------------------------------------------------------
 
 
-def test_find_person_by_any_of_her_numbers(uow_factory: UnitOfWorkFactory) -> None:
+def test_a_number_is_hers_only_when_a_channel_vouched_for_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
     with uow_factory() as uow:
         s = uow.session
         telegram = make_user(s, phone="+254700100001")
         whatsapp, _ = people.find_or_create_user(s, Channel.WHATSAPP, "+254700100002", now=NOW)
         seller = make_artisan(s)
-        seller.mpesa_phone = "+254700100003"
+        seller.mpesa_phone = "+254700100003"  # typed when she opened her shop, never checked
         s.flush()
-        assert directory.find_person(s, "0700 100 001") == telegram
-        assert directory.find_person(s, "254700100002") == whatsapp
-        assert directory.find_person(s, "+254 700 100003") == s.get(User, seller.user_id)
-        assert directory.find_person(s, "0700 100 004") is None
-        with pytest.raises(InvalidPhone):
-            directory.find_person(s, "hello")
+        assert directory.person_verified_by(s, "0700 100 001") == telegram
+        assert directory.person_verified_by(s, "254700100002") == whatsapp
+        assert directory.person_verified_by(s, "+254 700 100003") is None
+        assert directory.person_verified_by(s, "0700 100 004") is None
+        assert directory.shops_with_mpesa_number(s, "+254 700 100003") == [seller]
+        assert directory.shops_with_mpesa_number(s, "0700 100 001") == []
+        for find in (directory.person_verified_by, directory.shops_with_mpesa_number):
+            with pytest.raises(InvalidPhone):
+                find(s, "hello")
         card = directory.person_card(s, whatsapp.id)
         assert (card.phones, card.shop) == (("+254700100002",), None)
         assert directory.find_shops(s, seller.shop_name.upper()[:6]) == [seller]
         assert directory.find_shops(s, "%") == []
+
+
+def test_a_role_for_a_number_never_goes_to_a_shop_that_typed_it_for_m_pesa(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        squatter = make_artisan(s)
+        squatter.mpesa_phone = "+254722000009"  # Njeri's number, typed as her M-Pesa number
+        s.flush()
+        for role in roles.GRANTABLE:
+            change = roles.grant_to_phone(s, OPERATOR, "0722 000 009", role, NOW)
+            assert (change.action, change.user, change.phone) == (
+                AuditAction.PROMISE,
+                None,
+                "+254722000009",
+            )
+        roles.grant(s, OPERATOR, squatter.user_id, Role.MENTOR, NOW)
+        withdrawn = roles.revoke_from_phone(s, OPERATOR, "0722 000 009", Role.MENTOR, NOW)
+        assert (withdrawn.action, withdrawn.changed) == (AuditAction.WITHDRAW, True)
+        assert set(_roles(s, squatter.user_id)) == {Role.ARTISAN, Role.MENTOR}
+        uow.commit()
+    with uow_factory() as uow:  # Njeri writes from her number
+        s = uow.session
+        njeri, _ = people.find_or_create_user(s, Channel.WHATSAPP, "+254722000009", now=NOW)
+        njeri = people.link_phone(s, njeri.id, "+254722000009")
+        roles.claim_promised(s, njeri, NOW)
+        assert set(_roles(s, njeri.id)) == {Role.COMMUNITY_MANAGER}

@@ -130,3 +130,45 @@ def test_what_she_typed_is_shown_back_short(grace: WhatsAppChat) -> None:
     ]
     # Short enough: as she typed it, spaces tidied.
     assert grace.send("  Shanga   za  Mama  ")[0].startswith("No shop’s name has “Shanga za Mama”")
+
+
+def test_a_number_a_shop_typed_for_m_pesa_is_not_hers_to_be_given_a_role(
+    grace: WhatsAppChat,
+    on_whatsapp: Callable[..., WhatsAppChat],
+    uow_factory: UnitOfWorkFactory,
+    audit: Audit,
+) -> None:
+    # Mallory opens a shop and types Njeri's number as her M-Pesa number; Njeri has never
+    # written to Soko.
+    mallory = on_whatsapp("+254799000111", name="Mallory")
+    for answer in ("Hi", "1", "Sell your jewelry", "Mallory", "Mallory Beads", "Kibera"):
+        mallory.send(answer)
+    mallory.send("0722 000 009")
+    mallory.send("skip")
+    assert mallory.send("1")[0] == "Congratulations! Your shop Mallory Beads is open."
+    grace.send("People")
+    assert grace.send("0722 000 009") == [
+        "Nobody on Soko is known by +254 722 000009 yet. You can give her a role now: she gets "
+        "it when she first writes from that number.\n"
+        "A shop uses this number for M-Pesa: Mallory Beads. That does not make the number "
+        "hers: a role given here goes to whoever writes from it.\n"
+        "1. Make mentor when she writes\n2. Make community manager when she writes\n"
+        "3. Mallory Beads (Kibera)\n4. Find someone else\n5. Menu"
+    ]
+    assert grace.send("Make mentor when she writes")[0] == (
+        "Done: whoever first writes from +254 722 000009 becomes a mentor."
+    )
+    assert roles_of(uow_factory, user_id(uow_factory, "+254799000111")) == {Role.ARTISAN}
+    grace.send("0722 000 009")
+    assert grace.send("Mallory Beads (Kibera)")[0].startswith(  # her card, to look at
+        "Mallory\nPhone: +254 799 000111\nRoles: artisan\nShop: Mallory Beads, Kibera\n"
+        "M-Pesa: +254 722 000009\n"
+    )
+    njeri = on_whatsapp("+254722000009", name="Njeri")
+    assert njeri.send("Hi")[-1].startswith("You are now a mentor on Soko!")
+    assert roles_of(uow_factory, user_id(uow_factory, "+254722000009")) == {Role.MENTOR}
+    assert roles_of(uow_factory, user_id(uow_factory, "+254799000111")) == {Role.ARTISAN}
+    assert audit() == [
+        "Grace (+254711000001) promise mentor +254722000009",
+        "Grace (+254711000001) grant mentor Njeri (+254722000009) (promised to +254722000009)",
+    ]
