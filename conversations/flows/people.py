@@ -43,6 +43,8 @@ from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
 from store.errors import NotFound, PermissionDenied
 from store.models import ArtisanStatus, Role
+from store.services import permissions, suspension
+from store.services.audit import Actor
 from store.services.directory import PersonCard
 from store.services.people import InvalidPhone
 from store.services.roles import OwnerKeepsRole, ShopSuspended
@@ -191,6 +193,8 @@ def _ask_reason(ctx: StepContext, user_id: int) -> StepResult:
         return gone(ctx)
     if card.shop is None:
         return _no_shop(ctx, card)
+    if not suspension.may_change_shop(ctx.session, ctx.user.id, card.shop):
+        raise PermissionDenied("suspend a shop", ctx.user.id)  # her own, or an owner's
     if card.shop.status is ArtisanStatus.SUSPENDED:
         ctx.say(ctx._(actions.SUSPENDED_ALREADY).format(shop=card.shop.shop_name))
         return show_card(ctx, user_id)
@@ -217,8 +221,7 @@ def _yes_no(ctx: StepContext, user_id: int) -> list[Choice]:
 def _check_manager(ctx: StepContext) -> None:
     """The menu shows this flow to community managers only; a conversation may outlive the
     role (the engine answers "you can't do that" and nothing changes)."""
-    if not ctx.user.has_role(Role.COMMUNITY_MANAGER):
-        raise PermissionDenied("use the People menu", ctx.user.id)
+    permissions.require_manager(ctx.session, Actor.user(ctx.user.id), "use the People menu")
 
 
 def register(registry: FlowRegistry) -> None:

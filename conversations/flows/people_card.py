@@ -16,7 +16,7 @@ from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
 from store.models import Artisan, ArtisanStatus, Role
-from store.services import roles
+from store.services import roles, suspension
 from store.services.directory import PersonCard
 from store.services.people import format_phone
 
@@ -89,6 +89,14 @@ BY_PERSON = frozenset(
     }
 )
 BY_NUMBER = frozenset({Action.PROMISE_MENTOR, Action.PROMISE_MANAGER})
+# A role's (give, take) choices.
+_ROLE_ACTIONS = {
+    Role.MENTOR: ((MAKE_MENTOR, Action.MAKE_MENTOR), (STOP_MENTORING, Action.STOP_MENTORING)),
+    Role.COMMUNITY_MANAGER: (
+        (MAKE_MANAGER, Action.MAKE_MANAGER),
+        (REMOVE_MANAGER, Action.REMOVE_MANAGER),
+    ),
+}
 _PREFIX = "pp:"
 _PAYLOAD = re.compile(r"pp:([a-z]+)(?::([0-9]{1,18}|\+[0-9]{6,15}))?")
 
@@ -180,26 +188,37 @@ def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> lis
 
 
 def card_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
-    """What the viewer may do with her, as she is now."""
-    session, user_id = ctx.session, card.user.id
+    """What the viewer may do with her, as she is now: only what applies, and only what the
+    viewer may do to this person (not to herself, nor to an owner unless she is one)."""
+    return [
+        *_role_choices(ctx, card, Role.MENTOR),
+        *_shop_choices(ctx, card),
+        *_role_choices(ctx, card, Role.COMMUNITY_MANAGER),
+        choice(ctx, FIND_ANOTHER, Action.AGAIN),
+        choice(ctx, MENU, Action.MENU),
+    ]
+
+
+def _role_choices(ctx: StepContext, card: PersonCard, role: Role) -> list[Choice]:
     held = {r.role for r in card.roles}
-    choices = []
-    if roles.may_appoint(session, ctx.user.id, Role.MENTOR):
-        suspended = card.shop is not None and card.shop.status is ArtisanStatus.SUSPENDED
-        if Role.MENTOR in held:
-            choices.append(choice(ctx, STOP_MENTORING, Action.STOP_MENTORING, user_id))
-        elif not suspended:
-            choices.append(choice(ctx, MAKE_MENTOR, Action.MAKE_MENTOR, user_id))
-        if card.shop is not None and suspended:
-            choices.append(choice(ctx, REINSTATE_SHOP, Action.REINSTATE, user_id))
-        elif card.shop is not None:
-            choices.append(choice(ctx, SUSPEND_SHOP, Action.SUSPEND, user_id))
-    if roles.may_appoint(session, ctx.user.id, Role.COMMUNITY_MANAGER):
-        # An owner is a community manager for as long as her number is in ADMIN_PHONES.
-        if Role.OWNER not in held and Role.COMMUNITY_MANAGER in held:
-            choices.append(choice(ctx, REMOVE_MANAGER, Action.REMOVE_MANAGER, user_id))
-        elif Role.COMMUNITY_MANAGER not in held:
-            choices.append(choice(ctx, MAKE_MANAGER, Action.MAKE_MANAGER, user_id))
-    choices.append(choice(ctx, FIND_ANOTHER, Action.AGAIN))
-    choices.append(choice(ctx, MENU, Action.MENU))
-    return choices
+    give = role not in held
+    if give and role is Role.MENTOR and _suspended(card):
+        return []  # a suspended shop mentors nobody
+    if not give and role is Role.COMMUNITY_MANAGER and Role.OWNER in held:
+        return []  # an owner stays one while her number is in ADMIN_PHONES
+    if not roles.may_change(ctx.session, ctx.user.id, card.user.id, role, give=give):
+        return []
+    label, action = _ROLE_ACTIONS[role][0 if give else 1]
+    return [choice(ctx, label, action, card.user.id)]
+
+
+def _shop_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
+    if card.shop is None or not suspension.may_change_shop(ctx.session, ctx.user.id, card.shop):
+        return []
+    if _suspended(card):
+        return [choice(ctx, REINSTATE_SHOP, Action.REINSTATE, card.user.id)]
+    return [choice(ctx, SUSPEND_SHOP, Action.SUSPEND, card.user.id)]
+
+
+def _suspended(card: PersonCard) -> bool:
+    return card.shop is not None and card.shop.status is ArtisanStatus.SUSPENDED

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from store.errors import CurrencyMismatch, NotFound, PermissionDenied, StoreError
+from store.errors import CurrencyMismatch, NotFound, StoreError
 from store.models import (
     Artisan,
     LedgerEntry,
@@ -27,12 +27,12 @@ from store.models import (
     OrderLine,
     OrderStatus,
     Payout,
-    Role,
     TransactionKind,
-    User,
 )
 from store.money import Money
 from store.savepoints import add_unless_taken
+from store.services import permissions
+from store.services.audit import Actor
 
 PLATFORM_FEES = "platform:fees"
 FX = "fx:conversion"
@@ -377,7 +377,7 @@ def record_payout(
     The same reference again returns the same payout if artisan and amount match, else
     ``PayoutReferenceConflict``. Raises ``InsufficientBalance``, ``PermissionDenied``.
     """
-    _require_manager(session, recorded_by_user_id)
+    permissions.require_manager(session, Actor.user(recorded_by_user_id), "record payouts")
     reference = mpesa_reference.strip().upper()
     if not _MPESA_REFERENCE.match(reference):
         raise InvalidReference(mpesa_reference)
@@ -438,12 +438,6 @@ def _same_payout(known: Payout, artisan_id: int, amount: Money, reference: str) 
     ):
         raise PayoutReferenceConflict(reference, known.id)
     return known
-
-
-def _require_manager(session: Session, user_id: int) -> None:
-    user = session.get(User, user_id)
-    if user is None or not user.has_role(Role.COMMUNITY_MANAGER):
-        raise PermissionDenied("record payouts", user_id)
 
 
 # --- balances -----------------------------------------------------------------------------

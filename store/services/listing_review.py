@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from store.errors import NotFound, PermissionDenied, StoreError
-from store.models import Artisan, Product, ProductStatus, Role, UserRole
+from store.models import Artisan, Product, ProductStatus
+from store.services import permissions
+from store.services.audit import Actor
 from store.services.product_status import check_transition, status_for_stock
 
 
@@ -20,7 +22,7 @@ class RejectionReasonRequired(StoreError):
 
 def review_queue(session: Session, reviewer_user_id: int, *, limit: int = 20) -> list[Product]:
     """Listings waiting for review, oldest submission first, with their photos loaded."""
-    _require_reviewer(session, reviewer_user_id, "see the review queue")
+    permissions.require_manager(session, Actor.user(reviewer_user_id), "see the review queue")
     query = (
         select(Product)
         .where(Product.status == ProductStatus.PENDING_REVIEW)
@@ -61,18 +63,10 @@ def reject(
     return product
 
 
-def _require_reviewer(session: Session, user_id: int, action: str) -> None:
-    is_manager = session.scalar(
-        select(exists().where(UserRole.user_id == user_id, UserRole.role == Role.COMMUNITY_MANAGER))
-    )
-    if not is_manager:
-        raise PermissionDenied(action, user_id)
-
-
 def _product_to_review(
     session: Session, reviewer_user_id: int, product_id: int, action: str
 ) -> Product:
-    _require_reviewer(session, reviewer_user_id, f"{action} listings")
+    permissions.require_manager(session, Actor.user(reviewer_user_id), f"{action} listings")
     product = session.get(Product, product_id, with_for_update=True, populate_existing=True)
     if product is None:
         raise NotFound("product", product_id)

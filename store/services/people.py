@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.errors import NotFound, PermissionDenied, StoreError
+from store.errors import NotFound, StoreError
 from store.models import (
     Artisan,
     ArtisanStatus,
@@ -29,9 +29,10 @@ from store.models import (
     UserRole,
 )
 from store.savepoints import add_unless_taken
-from store.services import referrals
+from store.services import permissions, referrals
 from store.services.account_merge import AccountConflict as AccountConflict
 from store.services.account_merge import merge_users, user_with_phone
+from store.services.audit import Actor
 
 SUPPORTED_LOCALES = ("en", "sw")
 SHOP_NAME_LENGTH = (2, 80)
@@ -244,17 +245,8 @@ def revoke_role(
 
 
 def _require_manager(session: Session, acting_user_id: int | None, action: str) -> None:
-    if acting_user_id is None:
-        return
-    is_manager = session.scalar(
-        select(
-            exists().where(
-                UserRole.user_id == acting_user_id, UserRole.role == Role.COMMUNITY_MANAGER
-            )
-        )
-    )
-    if not is_manager:
-        raise PermissionDenied(action, acting_user_id)
+    actor = Actor.operator() if acting_user_id is None else Actor.user(acting_user_id)
+    permissions.require_manager(session, actor, action)
 
 
 # --- one person, two channels -------------------------------------------------------------

@@ -3,7 +3,9 @@ did it (`store.services.audit`), or promised to a phone number nobody is known b
 
 Who may do what: the operator (the command line) anything below; a community manager makes
 and unmakes mentors; only an owner (her number is in ADMIN_PHONES, `store.services.owners`)
-makes and unmakes community managers. Owners themselves come only from that setting.
+makes and unmakes community managers. Owners themselves come only from that setting. In the
+chat, only an owner acts on an owner, and nobody gives herself a role
+(`store.services.permissions`).
 
 A promise is kept the moment someone gets the number (`claim_promised`): she writes from it
 on WhatsApp, or shares it as her own contact on Telegram.
@@ -22,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
-    ActorKind,
     ArtisanStatus,
     AuditAction,
     PromisedRole,
@@ -32,7 +33,7 @@ from store.models import (
     UserRole,
 )
 from store.savepoints import add_unless_taken
-from store.services import audit, referrals
+from store.services import audit, permissions, referrals
 from store.services.audit import Actor
 from store.services.directory import user_verified_by
 from store.services.people import InvalidPhone, artisan_for_user, normalize_phone
@@ -94,6 +95,7 @@ def grant(session: Session, actor: Actor, user_id: int, role: Role, now: datetim
     """Give `role` (community manager or mentor) to a known person."""
     _check_may_appoint(session, actor, role)
     user = _get_user(session, user_id)
+    _check_may_change(session, actor, role, user, give=True)
     return _grant(session, actor, user, role, RoleSource.GRANTED, now)
 
 
@@ -101,6 +103,7 @@ def revoke(session: Session, actor: Actor, user_id: int, role: Role, now: dateti
     """Take `role` away from a known person. An owner stays a community manager."""
     _check_may_appoint(session, actor, role)
     user = _get_user(session, user_id)
+    _check_may_change(session, actor, role, user, give=False)
     if role is Role.COMMUNITY_MANAGER and user.has_role(Role.OWNER):
         raise OwnerKeepsRole(user.phone)
     if not _remove(session, user, role):
@@ -122,6 +125,7 @@ def grant_to_phone(
     phone = _phone(phone_text)
     user = user_verified_by(session, phone)
     if user is not None:
+        _check_may_change(session, actor, role, user, give=True)
         return _grant(session, actor, user, role, RoleSource.GRANTED, now)
     return promise(session, actor, phone, role, RoleSource.GRANTED, now)
 
@@ -172,6 +176,7 @@ def withdraw(
     now: datetime,
     *,
     source: RoleSource | None = None,
+    note: str = "",
 ) -> RoleChange:
     """Take back a promise (only one `source` gave, when given)."""
     condition = [PromisedRole.phone == phone, PromisedRole.role == role]
@@ -180,13 +185,15 @@ def withdraw(
     removed = session.execute(delete(PromisedRole).where(*condition))
     if not getattr(removed, "rowcount", 0):
         return RoleChange(AuditAction.WITHDRAW, role, False, phone=phone)
-    row = audit.record(session, actor, AuditAction.WITHDRAW, now, role=role, phone=phone)
+    row = audit.record(session, actor, AuditAction.WITHDRAW, now, role=role, phone=phone, note=note)
     return RoleChange(AuditAction.WITHDRAW, role, True, phone=phone, audit_id=row.id)
 
 
 def claim_promised(session: Session, user: User, now: datetime) -> list[RoleChange]:
     """Her number's promises become her roles (she has just been linked to `user.phone`).
-    Each is recorded as given by whoever promised it."""
+    Each is given as if now by whoever promised it, and recorded so; one that person may
+    not give her (she promised it to her own number, or it would act on an owner) is
+    withdrawn instead."""
     if user.phone is None:
         return []
     promised = session.scalars(
@@ -195,8 +202,12 @@ def claim_promised(session: Session, user: User, now: datetime) -> list[RoleChan
     changes = []
     for row in promised:
         note = f"promised to {user.phone}"
+        promiser = _promiser(row)
+        if not _may_change(session, promiser, row.role, user, give=True):
+            withdraw(session, promiser, row.phone, row.role, now, note=f"not given to {user.id}")
+            continue
         try:
-            change = _grant(session, _promiser(row), user, row.role, row.source, now, note=note)
+            change = _grant(session, promiser, user, row.role, row.source, now, note=note)
         except ShopSuspended:  # kept until her shop is reinstated and it is given by hand
             continue
         session.delete(row)
@@ -236,9 +247,21 @@ def promises(session: Session) -> list[PromisedRole]:
 
 
 def may_appoint(session: Session, user_id: int, role: Role) -> bool:
-    """Whether someone in the chat may give and take `role` (the People menu asks)."""
+    """Whether someone in the chat may give and take `role` at all (the People menu asks,
+    to promise it to a number)."""
     needed = _APPOINTER.get(role)
-    return needed is not None and _holds(session, user_id, needed)
+    return needed is not None and permissions.may_act_as(session, Actor.user(user_id), needed)
+
+
+def may_change(
+    session: Session, user_id: int, subject_user_id: int, role: Role, *, give: bool
+) -> bool:
+    """Whether someone in the chat may give (or take) `role` to this person: the People
+    card offers only that (`store.services.permissions` has the rule)."""
+    needed = _APPOINTER.get(role)
+    return needed is not None and permissions.may_act_on(
+        session, Actor.user(user_id), needed, subject_user_id, on_herself=not give
+    )
 
 
 # --- the work -----------------------------------------------------------------------------
@@ -354,18 +377,24 @@ def add_role(
 
 
 def _check_may_appoint(session: Session, actor: Actor, role: Role) -> None:
+    """Whether the actor gives or takes `role` at all, before anyone is looked up."""
     if role not in GRANTABLE:
         raise NotGrantable(role)
-    if actor.kind is ActorKind.OPERATOR:
-        return
-    if actor.user_id is None or not may_appoint(session, actor.user_id, role):
-        raise PermissionDenied(f"appoint a {role.value}", actor.user_id)
+    permissions.require(session, actor, _APPOINTER[role], f"appoint a {role.value}")
 
 
-def _holds(session: Session, user_id: int, role: Role) -> bool:
-    return bool(
-        session.scalar(select(exists().where(UserRole.user_id == user_id, UserRole.role == role)))
-    )
+def _may_change(session: Session, actor: Actor, role: Role, user: User, *, give: bool) -> bool:
+    needed = _APPOINTER.get(role, Role.OWNER)  # `owner` itself: only ADMIN_PHONES gives it
+    return permissions.may_act_on(session, actor, needed, user.id, on_herself=not give)
+
+
+def _check_may_change(
+    session: Session, actor: Actor, role: Role, user: User, *, give: bool
+) -> None:
+    """Whether the actor gives or takes `role` to this person (herself, an owner)."""
+    if not _may_change(session, actor, role, user, give=give):
+        verb = "give" if give else "take"
+        raise PermissionDenied(f"{verb} {role.value} to user {user.id}", actor.user_id)
 
 
 def _promiser(row: PromisedRole) -> Actor:

@@ -1,4 +1,5 @@
-"""Suspending a shop and reinstating it, by a community manager or the operator.
+"""Suspending a shop and reinstating it, by a community manager or the operator (in the chat
+never her own shop, and an owner's only by an owner: `store.services.permissions`).
 
 A suspended shop lists nothing new and mentors nobody. Reinstated, it is again what it was:
 independent when it had qualified (or never had a mentor), otherwise still learning with its
@@ -11,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, exists, or_, select, update
+from sqlalchemy import case, or_, update
 from sqlalchemy.orm import Session
 
-from store.errors import NotFound, PermissionDenied
-from store.models import ActorKind, Artisan, ArtisanStatus, AuditAction, Role, UserRole
-from store.services import audit
+from store.errors import NotFound
+from store.models import Artisan, ArtisanStatus, AuditAction, Role
+from store.services import audit, permissions
 from store.services.audit import Actor
 
 # What a reinstated shop becomes.
@@ -40,8 +41,8 @@ class ShopChange:
 def suspend_shop(
     session: Session, actor: Actor, artisan_id: int, now: datetime, *, reason: str = ""
 ) -> ShopChange:
-    _check_manager(session, actor, "suspend a shop")
     artisan = _get_artisan(session, artisan_id)
+    _check_may_change(session, actor, artisan, "suspend a shop")
     result = session.execute(
         update(Artisan)
         .where(Artisan.id == artisan_id, Artisan.status != ArtisanStatus.SUSPENDED)
@@ -52,8 +53,8 @@ def suspend_shop(
 
 
 def reinstate_shop(session: Session, actor: Actor, artisan_id: int, now: datetime) -> ShopChange:
-    _check_manager(session, actor, "reinstate a shop")
     artisan = _get_artisan(session, artisan_id)
+    _check_may_change(session, actor, artisan, "reinstate a shop")
     result = session.execute(
         update(Artisan)
         .where(Artisan.id == artisan_id, Artisan.status == ArtisanStatus.SUSPENDED)
@@ -87,18 +88,18 @@ def _done(
     return ShopChange(action, artisan, changed=True, audit_id=row.id)
 
 
-def _check_manager(session: Session, actor: Actor, action: str) -> None:
-    if actor.kind is ActorKind.OPERATOR:
-        return
-    manager = actor.user_id is not None and session.scalar(
-        select(
-            exists().where(
-                UserRole.user_id == actor.user_id, UserRole.role == Role.COMMUNITY_MANAGER
-            )
-        )
+def may_change_shop(session: Session, user_id: int, artisan: Artisan) -> bool:
+    """Whether someone in the chat may suspend or reinstate this shop (the People card asks):
+    a community manager, never on her own shop, on an owner's only if she is one."""
+    return permissions.may_act_on(
+        session, Actor.user(user_id), Role.COMMUNITY_MANAGER, artisan.user_id, on_herself=False
     )
-    if not manager:
-        raise PermissionDenied(action, actor.user_id)
+
+
+def _check_may_change(session: Session, actor: Actor, artisan: Artisan, action: str) -> None:
+    permissions.require_may_act_on(
+        session, actor, Role.COMMUNITY_MANAGER, artisan.user_id, action, on_herself=False
+    )
 
 
 def _get_artisan(session: Session, artisan_id: int) -> Artisan:

@@ -23,7 +23,6 @@ from store.models import (
     PromisedRole,
     Role,
     RoleSource,
-    User,
     UserRole,
 )
 from store.services import audit, directory, owners, people, referrals, roles, suspension
@@ -91,6 +90,73 @@ def test_a_manager_makes_mentors_but_only_an_owner_makes_managers(
         assert revoked.changed
         assert not roles.revoke(s, OPERATOR, target.id, Role.MENTOR, NOW).changed
         assert Role.MENTOR not in _roles(s, target.id)
+
+
+def test_only_owners_act_on_owners_and_nobody_on_herself_in_the_chat(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        owner_shop = make_artisan(s, status=ArtisanStatus.INDEPENDENT)
+        people.link_phone(s, owner_shop.user_id, OWNER_PHONE)
+        owners.sync_owners(s, [OWNER_PHONE], NOW)
+        manager_shop = make_artisan(s, status=ArtisanStatus.INDEPENDENT)
+        people.link_phone(s, manager_shop.user_id, "+254722000888")
+        roles.grant(s, OPERATOR, manager_shop.user_id, Role.COMMUNITY_MANAGER, NOW)
+        roles.grant(s, OPERATOR, owner_shop.user_id, Role.MENTOR, NOW)
+        owner, manager = Actor.user(owner_shop.user_id), Actor.user(manager_shop.user_id)
+        recorded = len(audit.history(s))
+        refused = [
+            # a community manager against an owner
+            lambda: roles.revoke(s, manager, owner_shop.user_id, Role.MENTOR, NOW),
+            lambda: suspension.suspend_shop(s, manager, owner_shop.id, NOW),
+            lambda: roles.revoke_from_phone(s, manager, OWNER_PHONE, Role.MENTOR, NOW),
+            # anyone for herself
+            lambda: roles.grant(s, manager, manager_shop.user_id, Role.MENTOR, NOW),
+            lambda: roles.grant_to_phone(s, manager, "0722 000 888", Role.MENTOR, NOW),
+            lambda: suspension.suspend_shop(s, manager, manager_shop.id, NOW),
+            lambda: suspension.suspend_shop(s, owner, owner_shop.id, NOW),
+            lambda: roles.grant(s, owner, owner_shop.user_id, Role.COMMUNITY_MANAGER, NOW),
+        ]
+        for attempt in refused:
+            with pytest.raises(PermissionDenied):
+                attempt()
+        assert len(audit.history(s)) == recorded
+        mine, theirs = manager_shop.user_id, owner_shop.user_id
+        assert not roles.may_change(s, mine, theirs, Role.MENTOR, give=False)
+        assert not roles.may_change(s, mine, mine, Role.MENTOR, give=True)
+        assert roles.may_change(s, mine, mine, Role.MENTOR, give=False)
+        assert roles.may_change(s, theirs, mine, Role.MENTOR, give=True)
+        assert not suspension.may_change_shop(s, mine, owner_shop)
+        assert not suspension.may_change_shop(s, mine, manager_shop)
+        assert suspension.may_change_shop(s, theirs, manager_shop)
+        # An owner acts on a community manager; anyone may stop mentoring herself; the
+        # operator does anything.
+        assert suspension.suspend_shop(s, owner, manager_shop.id, NOW).changed
+        assert suspension.reinstate_shop(s, owner, manager_shop.id, NOW).changed
+        assert roles.revoke(s, owner, owner_shop.user_id, Role.MENTOR, NOW).changed
+        assert roles.grant(s, OPERATOR, owner_shop.user_id, Role.MENTOR, NOW).changed
+        assert suspension.suspend_shop(s, OPERATOR, owner_shop.id, NOW).changed
+        # A shop is suspended or reinstated by a community manager, and never by her own
+        # owner, whoever she is.
+        with pytest.raises(PermissionDenied):
+            suspension.reinstate_shop(s, owner, owner_shop.id, NOW)
+
+
+def test_a_role_she_promised_to_her_own_number_is_not_hers_when_she_proves_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        manager = make_user(s, roles=(Role.COMMUNITY_MANAGER,))  # on Telegram, no number yet
+        by_her = Actor.user(manager.id)
+        promised = roles.grant_to_phone(s, by_her, "0722 000 777", Role.MENTOR, NOW)
+        assert (promised.action, promised.changed) == (AuditAction.PROMISE, True)
+        she = people.link_phone(s, manager.id, "+254722000777")  # she shares her contact
+        assert roles.claim_promised(s, she, NOW) == []
+        assert set(_roles(s, manager.id)) == {Role.COMMUNITY_MANAGER}
+        assert roles.promises(s) == []
+        assert _history(s)[-1] == ("user", "withdraw", "mentor", None, "+254722000777")
 
 
 def test_an_owner_stays_a_manager_while_her_number_is_in_admin_phones(

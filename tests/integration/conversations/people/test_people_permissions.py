@@ -17,6 +17,7 @@ from tests.integration.conversations.people.menu_support import (
     Audit,
     community_manager,
     roles_of,
+    seller_on_whatsapp,
     start_with_owners,
     user_id,
 )
@@ -54,22 +55,74 @@ def test_a_community_manager_cannot_make_community_managers_even_with_a_crafted_
     assert audit() == recorded
 
 
-def test_a_manager_may_make_herself_a_mentor(
-    grace: WhatsAppChat, on_whatsapp: Callable[..., WhatsAppChat], uow_factory: UnitOfWorkFactory
+def test_nobody_makes_herself_a_mentor_nor_suspends_her_own_shop(
+    grace: WhatsAppChat,
+    on_whatsapp: Callable[..., WhatsAppChat],
+    uow_factory: UnitOfWorkFactory,
+    audit: Audit,
 ) -> None:
+    wanjiru = seller_on_whatsapp(on_whatsapp, NEEMA, "Neema", "Neema Crafts", "Gikomba")
+    grace.send("People")
+    grace.send(NEEMA)
+    grace.send("Make community manager")
+    neema = user_id(uow_factory, NEEMA)
+    wanjiru.send("menyu")
+    wanjiru.send("Watu")
+    assert wanjiru.send("+254 733 000 555") == [
+        "Neema\nSimu: +254 733 000555\nMajukumu: msimamizi wa jamii, fundi\n"
+        "Duka: Neema Crafts, Gikomba\nDuka lake linajitegemea.\n1. Tafuta mtu mwingine\n"
+        "2. Menyu"
+    ]
+    recorded = audit()
+    for forged in (f"pp:mentor:{neema}", f"pp:suspend:{neema}", f"pp:cm:{neema}"):
+        assert wanjiru.tap(forged) == ["Samahani, huwezi kufanya hivyo."], forged
+    assert roles_of(uow_factory, neema) == {Role.COMMUNITY_MANAGER, Role.ARTISAN}
+    assert audit() == recorded
+    # The owner, on her own card, has nothing to give herself either.
+    grace.send("People")
+    assert grace.send(OWNER) == [
+        "Grace\nPhone: +254 711 000001\nRoles: owner, community manager\nShop: none\n"
+        "1. Find someone else\n2. Menu"
+    ]
+    assert grace.tap(f"pp:mentor:{user_id(uow_factory, OWNER)}") == NOT_ALLOWED
+
+
+def test_only_an_owner_acts_on_an_owner(
+    grace: WhatsAppChat,
+    on_whatsapp: Callable[..., WhatsAppChat],
+    uow_factory: UnitOfWorkFactory,
+    audit: Audit,
+) -> None:
+    for answer in ("menu", "Sell your jewelry", "1", "Grace Gems", "Karen", "1", "skip"):
+        grace.send(answer)
+    assert grace.send("1")[0] == "Congratulations! Your shop Grace Gems is open."
+    start_with_owners(uow_factory, OWNER, "+254711000002")  # a second owner
+    achieng = on_whatsapp("+254711000002", name="Achieng")
+    achieng.send("Hi")
+    achieng.send("1")
+    achieng.send("People")
+    achieng.send(OWNER)
+    assert achieng.send("Make mentor")[0] == "Grace is now a mentor; she has been told."
     neema = community_manager(grace, on_whatsapp, NEEMA, "Neema")
     neema.send("People")
-    neema.send("+254 733 000 555")
-    assert neema.send("make mentor") == [  # typed, not tapped
-        "You are now a mentor on Soko! First open your shop: send menu and choose “Sell your "
-        "jewelry”. Your invitation code comes with it.",
-        "Neema\nPhone: +254 733 000555\nRoles: community manager, mentor\nShop: none\n"
-        "1. Stop mentoring\n2. Find someone else\n3. Menu",
+    assert neema.send("0711 000 001") == [
+        "Grace\nPhone: +254 711 000001\nRoles: owner, community manager, mentor, artisan\n"
+        "Shop: Grace Gems, Karen\nHer shop is independent.\n1. Find someone else\n2. Menu"
     ]
-    assert roles_of(uow_factory, user_id(uow_factory, NEEMA)) == {
+    recorded = audit()
+    owner = user_id(uow_factory, OWNER)
+    for forged in (f"pp:unmentor:{owner}", f"pp:suspend:{owner}", f"pp:uncm:{owner}"):
+        assert neema.tap(forged) == NOT_ALLOWED, forged
+    assert roles_of(uow_factory, owner) == {
+        Role.OWNER,
         Role.COMMUNITY_MANAGER,
         Role.MENTOR,
+        Role.ARTISAN,
     }
+    assert audit() == recorded
+    # The other owner may.
+    achieng.send(OWNER)
+    assert achieng.send("Stop mentoring")[0] == "Grace is no longer a mentor; she has been told."
 
 
 def test_an_owner_stays_a_community_manager(

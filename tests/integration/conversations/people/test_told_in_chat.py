@@ -21,10 +21,11 @@ from tests.integration.conversations.conftest import Chat
 
 
 def appoint_start(ctx: StepContext, arg: str) -> StepResult:
-    """`mentor-<user id>` / `manager-<user id>` / `self`: as the People menu would."""
+    """`mentor-<user id>` / `manager-<user id>` / `self` (she stops mentoring): as the People
+    menu would."""
     actor = Actor.user(ctx.user.id)
     if arg == "self":
-        change = roles.grant(ctx.session, actor, ctx.user.id, Role.MENTOR, ctx.now)
+        change = roles.revoke(ctx.session, actor, ctx.user.id, Role.MENTOR, ctx.now)
     else:
         kind, user_id = arg.split("-")
         role = Role.MENTOR if kind == "mentor" else Role.COMMUNITY_MANAGER
@@ -80,15 +81,15 @@ def test_her_own_change_is_an_answer_and_a_paused_shop_is_told(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
     with uow_factory() as uow:
-        manager = make_user(uow.session, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        manager = make_user(uow.session, "Grace", roles=(Role.COMMUNITY_MANAGER, Role.MENTOR))
         seller = make_artisan(uow.session, "Achieng", locale="en")
         uow.commit()
         manager_key = manager.identities[0].platform_user_id
         seller_id, seller_user = seller.id, seller.user_id
     chat = new_chat(manager_key, channel=Channel.CONSOLE)
     assert chat.send("/start appoint:self")[:2] == [
-        "You are now a mentor on Soko! First open your shop: send menu and choose “Sell your "
-        "jewelry”. Your invitation code comes with it.",
+        "You are no longer a mentor on Soko, so your invitation code no longer works. Your "
+        "recruits keep their shops.",
         "done",
     ]
     assert chat.send(f"/start pause:{seller_id}")[0] == "paused"
