@@ -62,6 +62,11 @@ def make_artisan(
     status: ArtisanStatus = ArtisanStatus.MENTORED,
 ) -> Artisan:
     user = make_user(session, name, locale=locale, roles=(Role.ARTISAN,))
+    if mentor is not None and session.get(UserRole, (mentor.user_id, Role.MENTOR)) is None:
+        # A recruit's mentor is a mentor (she earns a commission only while she is one).
+        session.add(UserRole(user_id=mentor.user_id, role=Role.MENTOR))
+        session.flush()
+        session.expire(mentor.user, ["roles"])
     n = next(_counter)
     artisan = Artisan(
         user_id=user.id,

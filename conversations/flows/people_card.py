@@ -16,7 +16,7 @@ from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
 from store.models import Artisan, ArtisanStatus, Role
-from store.services import roles, suspension
+from store.services import referrals, roles, suspension
 from store.services.directory import PersonCard
 from store.services.people import format_phone
 
@@ -34,6 +34,10 @@ SHOP_NO_PLACE = N_("Shop: {shop}")
 NO_SHOP = N_("Shop: none")
 MPESA = N_("M-Pesa: {phone}")
 MENTORED_BY = N_("Her shop is mentored by {mentor}.")
+MENTOR_PAUSED = N_(
+    "Her mentor {mentor} is not mentoring now: nobody earns a commission on her new sales "
+    "until she is again."
+)
 MENTORED_ALONE = N_("Her shop is learning, without a mentor.")
 INDEPENDENT = N_("Her shop is independent.")
 SUSPENDED = N_("Her shop is suspended.")
@@ -183,7 +187,9 @@ def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> lis
         lines.append(ctx._(MENTORED_ALONE))
     else:
         name = shop.mentor.user.display_name.strip() or shop.mentor.shop_name
-        lines.append(ctx._(MENTORED_BY).format(mentor=name))
+        # Stopped or suspended, she is still her mentor (for when she is back), but not now.
+        mentoring = referrals.is_mentoring(ctx.session, shop.mentor.id)
+        lines.append(ctx._(MENTORED_BY if mentoring else MENTOR_PAUSED).format(mentor=name))
     return lines
 
 

@@ -96,12 +96,7 @@ def _offer(session: Session, threshold: MentorThreshold, now: datetime) -> list[
 
 def _mentors(session: Session) -> list[Artisan]:
     return list(
-        session.scalars(
-            select(Artisan)
-            .join(UserRole, UserRole.user_id == Artisan.user_id)
-            .where(UserRole.role == Role.MENTOR, Artisan.status != ArtisanStatus.SUSPENDED)
-            .order_by(Artisan.id)
-        )
+        session.scalars(select(Artisan).where(referrals.mentoring_now()).order_by(Artisan.id))
     )
 
 

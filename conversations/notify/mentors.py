@@ -1,7 +1,7 @@
-"""What mentors (and would-be mentors) are told: a recruit joined, a recruit qualified, the
-offer to become a mentor, and her invitation (code and links). From a conversation step
-(`ctx`), or from a scheduled job on the session directly (`offer_mentorship`,
-`recruit_promoted`)."""
+"""What mentors (and would-be mentors) are told: a recruit joined, a recruit qualified (only
+while she mentors), the offer to become a mentor, and her invitation (code and links). From
+a conversation step (`ctx`), or from a scheduled job on the session directly
+(`offer_mentorship`, `recruit_promoted`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from conversations.messages import LinkButton, Outbound
 from conversations.notify.templates import UtilityTemplate
 from conversations.shop import ShopConfig
 from store.models import Artisan
+from store.services import referrals
 from store.services.referrals import format_code
 
 RECRUIT_JOINED = N_(
@@ -95,7 +96,7 @@ def recruit_promoted(session: Session, recruit: Artisan, now: datetime) -> None:
     text = t._(YOU_QUALIFIED).format(name=_name(recruit))
     key = f"recruit-qualified:artisan:{recruit.id}"
     outbox.notify(session, recruit.user_id, Outbound(text=text), dedupe_key=key, now=now)
-    mentor = recruit.mentor
+    mentor = _mentoring(session, recruit)
     if mentor is None:
         return
     m = Translator(mentor.user.locale)
@@ -109,7 +110,7 @@ def recruit_promoted(session: Session, recruit: Artisan, now: datetime) -> None:
 def _tell_mentor(
     ctx: StepContext, recruit: Artisan, template: str, utility_template: str = ""
 ) -> None:
-    mentor = recruit.mentor
+    mentor = _mentoring(ctx.session, recruit)
     if mentor is None:
         return
     name, shop = _name(recruit), recruit.shop_name
@@ -118,6 +119,14 @@ def _tell_mentor(
         return Outbound(text=t._(template).format(name=name, shop=shop), template=utility_template)
 
     ctx.notify(mentor.user_id, message)
+
+
+def _mentoring(session: Session, recruit: Artisan) -> Artisan | None:
+    """Her mentor, while she mentors (stopped or suspended, she hears nothing of her)."""
+    mentor = recruit.mentor
+    if mentor is None or not referrals.is_mentoring(session, mentor.id):
+        return None
+    return mentor
 
 
 def _name(artisan: Artisan) -> str:

@@ -24,8 +24,8 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
@@ -45,6 +45,7 @@ from store.services import inventory
 from store.services.inventory import InsufficientStock, rows_updated
 from store.services.open_shops import SHOP_OPEN, ShopClosed
 from store.services.order_status import check_line, check_order
+from store.services.referrals import mentoring_now
 from store.services.shipping import ShippingDetails
 
 __all__ = [
@@ -129,9 +130,12 @@ def place_order(
 ) -> Order:
     """Turn the buyer's cart into an order awaiting payment, holding its pieces.
 
-    Prices are copied from the products as they are now. Raises ``EmptyCart``, ``ShopClosed``
-    listing the pieces of suspended shops, or ``InsufficientStock`` listing every short
-    product, in which case nothing is written and the cart is left as it was.
+    Prices are copied from the products as they are now. A line's mentor is the artisan's
+    mentor if she mentors now (`referrals.mentoring_now`: not stopped, not suspended); else
+    it has none, its commission is 0 and the platform keeps that margin. Raises
+    ``EmptyCart``, ``ShopClosed`` listing the pieces of suspended shops, or
+    ``InsufficientStock`` listing every short product, in which case nothing is written and
+    the cart is left as it was.
     """
     cart = session.scalar(
         select(Cart)
@@ -139,11 +143,14 @@ def place_order(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+    mentor = aliased(Artisan)
     rows = (
         session.execute(
-            select(CartItem, Product, Artisan.mentor_id, SHOP_OPEN)
+            select(CartItem, Product, mentor.id, SHOP_OPEN)
             .join(Product, Product.id == CartItem.product_id)
             .join(Artisan, Artisan.id == Product.artisan_id)
+            # Her mentor earns a commission only while she mentors; otherwise nobody does.
+            .outerjoin(mentor, and_(mentor.id == Artisan.mentor_id, mentoring_now(mentor)))
             .where(CartItem.cart_id == cart.id)
             .order_by(Product.id)
             .execution_options(populate_existing=True)

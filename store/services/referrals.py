@@ -12,8 +12,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound, StoreError
@@ -346,18 +347,24 @@ def recruits(
     return [Recruit(artisan=a, progress=progress(session, a.id, rules)) for a in rows]
 
 
-def _is_active_mentor(session: Session, artisan: Artisan) -> bool:
-    if artisan.status == ArtisanStatus.SUSPENDED:
-        return False
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    and_(UserRole.user_id == artisan.user_id, UserRole.role == Role.MENTOR)
-                )
-            )
-        )
+def mentoring_now(mentor: Any = Artisan) -> ColumnElement[bool]:
+    """SQL: this shop (`Artisan`, or an alias of it) mentors now: its owner holds the mentor
+    role and it is not suspended. Only such a mentor takes new recruits, has her codes
+    work, is told about her recruits and earns a commission on their new orders
+    (`orders.place_order`); a recruit keeps her mentor meanwhile, so that it all comes back
+    when the mentor does."""
+    return and_(
+        mentor.status != ArtisanStatus.SUSPENDED,
+        exists().where(UserRole.user_id == mentor.user_id, UserRole.role == Role.MENTOR),
     )
+
+
+def is_mentoring(session: Session, artisan_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(Artisan.id == artisan_id, mentoring_now()))))
+
+
+def _is_active_mentor(session: Session, artisan: Artisan) -> bool:
+    return is_mentoring(session, artisan.id)
 
 
 def _get_artisan(session: Session, artisan_id: int) -> Artisan:

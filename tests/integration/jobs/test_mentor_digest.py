@@ -12,7 +12,8 @@ from conversations.jobs.mentor_digest import weekly_mentor_digest
 from conversations.notify.mentors import offer_mentorship
 from store.models import Artisan, ArtisanStatus, LineStatus, Role, UserRole
 from store.money import Money
-from store.services import ledger, people
+from store.services import ledger, people, roles
+from store.services.audit import Actor
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
@@ -156,3 +157,21 @@ def test_a_seller_who_opened_her_shop_without_a_code_is_offered_mentorship_too(
     _, offered, _ = run(uow_factory)
     assert offered == [shop_id]
     assert any("You can now become a mentor" in text for text in texts(uow_factory, user_id))
+
+
+def test_a_mentor_who_stopped_is_not_told_about_her_recruits_until_she_is_back(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        mentor = make_artisan(s, "Mama Amina", locale="en", status=ArtisanStatus.INDEPENDENT)
+        ready = make_artisan(s, "Wanjiru", mentor=mentor, locale="en")
+        make_product(s, ready)
+        sell(s, ready, LineStatus.SHIPPED, paid_ago=timedelta(days=20))
+        roles.revoke(s, Actor.operator(), mentor.user_id, Role.MENTOR, NOW)
+        uow.commit()
+        mentor_user, ready_id, ready_user = mentor.user_id, ready.id, ready.user_id
+    told_before = texts(uow_factory, mentor_user)
+    assert run(uow_factory) == ([ready_id], [], [])  # she qualifies all the same
+    assert texts(uow_factory, ready_user)[-1].startswith("Congratulations, Wanjiru!")
+    assert texts(uow_factory, mentor_user) == told_before  # no "thank you for guiding her"

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import (
+    Artisan,
+    ArtisanStatus,
     Channel,
     LineStatus,
     Order,
@@ -17,9 +19,11 @@ from store.models import (
     OrderStatus,
     Product,
     ProductStatus,
+    Role,
 )
 from store.pricing import PricingPolicy
-from store.services import carts, fulfilment, orders
+from store.services import carts, fulfilment, ledger, orders, referrals, roles, suspension
+from store.services.audit import Actor
 from store.services.inventory import InsufficientStock
 from store.services.orders import (
     ORDER_CODE_ALPHABET,
@@ -541,3 +545,59 @@ def test_orders_for_buyer_newest_first(uow_factory: UnitOfWorkFactory, shop: Sho
         mine = orders.orders_for_buyer(uow.session, shop.buyer)
         assert [order.id for order in mine] == [second, first]
         assert [line.title for line in mine[0].lines] == ["Bead choker"]
+
+
+# --- the mentor's commission --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pause", ["stop mentoring", "suspend her shop"])
+def test_a_mentor_earns_on_her_recruits_sales_only_while_she_mentors(
+    uow_factory: UnitOfWorkFactory, pause: str
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        mentor = make_artisan(s, "Mama Shiro", status=ArtisanStatus.INDEPENDENT)
+        referrals.make_mentor(s, mentor.id, NOW, threshold=None)
+        recruit = make_artisan(s, "Njeri", mentor=mentor)
+        product = make_product(s, recruit, title="Bead choker", price_minor=100_000, stock=9)
+        buyer = make_user(s, "Amy").id
+        mentor_id, mentor_user, recruit_id = mentor.id, mentor.user_id, recruit.id
+        uow.commit()
+
+    def sold(ref: str) -> tuple[int | None, int, int]:
+        """A sale of the recruit's piece: the line's mentor, commission and payout cost."""
+        order_id = _order(uow_factory, buyer, [(product.id, 1)])
+        with uow_factory() as uow:
+            order = orders.mark_paid(uow.session, order_id, "stripe", ref, NOW)
+            ledger.record_sale(uow.session, order)  # refuses an unbalanced transaction
+            [line] = order.lines
+            uow.commit()
+            return line.mentor_id, line.mentor_commission_minor, line.payout_cost_minor
+
+    def earned() -> int:
+        with uow_factory(read_only=True) as uow:
+            return ledger.balance(uow.session, ledger.mentor_account(mentor_id), "KES").amount
+
+    def change(stop: bool) -> None:
+        with uow_factory() as uow:
+            s = uow.session
+            if pause == "stop mentoring" and stop:
+                roles.revoke(s, Actor.operator(), mentor_user, Role.MENTOR, NOW)
+            elif pause == "stop mentoring":
+                roles.grant(s, Actor.operator(), mentor_user, Role.MENTOR, NOW)
+            elif stop:
+                suspension.suspend_shop(s, Actor.operator(), mentor_id, NOW)
+            else:
+                suspension.reinstate_shop(s, Actor.operator(), mentor_id, NOW)
+            uow.commit()
+
+    assert sold("pi_1") == (mentor_id, 5_000, 809)  # 5 % of KES 1000; ⌈1050 × 0.77⌉ cents
+    change(stop=True)
+    # Nobody earns a commission: the platform keeps it (the buyer pays the same US$10.78).
+    assert sold("pi_2") == (None, 0, 770)  # ⌈1000 × 0.77⌉ cents
+    assert earned() == 5_000
+    with uow_factory(read_only=True) as uow:  # she is still her mentor, for when she is back
+        assert uow.session.get_one(Artisan, recruit_id).mentor_id == mentor_id
+    change(stop=False)
+    assert sold("pi_3") == (mentor_id, 5_000, 809)
+    assert earned() == 10_000

@@ -156,3 +156,43 @@ def test_a_role_promised_to_an_unknown_number_is_hers_when_she_writes(
         "Grace (+254711000001) promise mentor +254733111222",
         "Grace (+254711000001) grant mentor Zawadi (+254733111222) (promised to +254733111222)",
     ]
+
+
+def test_a_recruits_card_says_whether_her_mentor_mentors_now(
+    grace: WhatsAppChat,
+    amina: WhatsAppChat,
+    on_whatsapp: Callable[..., WhatsAppChat],
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    grace.send("People")
+    grace.send("Amina Beads")
+    grace.send("Make mentor")
+    invitation = messages_to(uow_factory, user_id(uow_factory, AMINA))[-1]
+    code = invitation.split("Msimbo wako wa mwaliko: ")[1].split()[0]
+    njeri = on_whatsapp("+254722000666", name="Njeri", locale_hint=None)
+    for answer in (f"JIUNGE {code}", "2", "1", "Njeri Shanga", "Kawangware", "1", "ruka"):
+        njeri.send(answer)
+    assert njeri.send("1")[1] == "Mlezi wako Amina Wanjiru atakusaidia. Tumemwambia umejiunga."
+    recruit = (
+        "Njeri\nPhone: +254 722 000666\nRoles: artisan\nShop: Njeri Shanga, Kawangware\n{}\n"
+        "1. Make mentor\n2. Suspend shop\n3. Make community manager\n4. Find someone else\n"
+        "5. Menu"
+    )
+    mentored = recruit.format("Her shop is mentored by Amina Wanjiru.")
+    paused = recruit.format(
+        "Her mentor Amina Wanjiru is not mentoring now: nobody earns a commission on her new "
+        "sales until she is again."
+    )
+    assert grace.send("Njeri Shanga") == [mentored]
+    grace.send("Amina Beads")
+    grace.send("Stop mentoring")
+    assert grace.send("Njeri Shanga") == [paused]
+    grace.send("Amina Beads")
+    grace.send("Make mentor")
+    grace.send("Suspend shop")
+    grace.send("skip")
+    grace.send("Yes")
+    assert grace.send("Njeri Shanga") == [paused]
+    grace.send("Amina Beads")
+    grace.send("Reinstate shop")
+    assert grace.send("Njeri Shanga") == [mentored]
