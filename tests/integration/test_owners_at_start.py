@@ -61,7 +61,13 @@ def test_owners_are_made_told_once_and_unmade_at_the_next_start(
     ]
 
     later = container_with(engine, tmp_path, WANJIRU)  # Grace's number taken out
-    sync_owners(later)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.owners"):
+        sync_owners(later)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"ADMIN_PHONES: {GRACE} is no longer an owner (not in the setting)"),
+        ("INFO", "ADMIN_PHONES: 2 role change(s) applied"),
+    ]
     with later.uow_factory() as uow:
         user = uow.session.get(User, grace.id)
         assert user is not None
@@ -69,3 +75,36 @@ def test_owners_are_made_told_once_and_unmade_at_the_next_start(
         told = [render(outbound_of(row)) for row in uow.session.scalars(select(OutboxMessage))]
     later.close()
     assert told[1:] == ["Wewe si mmoja wa wamiliki wa duka hili la Soko tena."]
+
+
+@pytest.mark.parametrize("setting", ["", "  "])
+def test_a_start_without_admin_phones_keeps_the_owners_and_says_so(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture, setting: str
+) -> None:
+    """One unit file or a `soko chat` in another folder without the setting must not demote
+    every owner (and tell each of them)."""
+    first = container_with(engine, tmp_path, f"{GRACE}, {WANJIRU}")
+    with first.uow_factory() as uow:
+        grace = make_user(uow.session, "Grace", phone=GRACE)
+        uow.commit()
+    sync_owners(first)
+    first.close()
+
+    bare = container_with(engine, tmp_path, setting)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.owners"):
+        sync_owners(bare)
+    with bare.uow_factory() as uow:
+        user = uow.session.get(User, grace.id)
+        assert user is not None
+        assert {r.role for r in user.roles} == {Role.OWNER, Role.COMMUNITY_MANAGER}
+        assert len(roles.promises(uow.session)) == 2  # Wanjiru's, still waiting
+        told = uow.session.scalars(select(OutboxMessage)).all()
+    bare.close()
+    assert len(told) == 1  # Grace was told she is an owner; nobody is told otherwise
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings[-1] == (
+        "ADMIN_PHONES is empty: keeping the owners there are (1 person, 1 number not known "
+        "yet); set it to change them"
+    )
+    assert GRACE not in caplog.text
