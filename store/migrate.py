@@ -22,9 +22,10 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Made by hand in migrations, not described by the models: full-text search.
 UNMODELLED_PREFIXES = ("products_fts", "ix_products_search")
-# What the app may have made in a database before anything migrated it: an APScheduler job
-# store creates its table when it starts (`soko run` did, before it checked the database).
-MADE_BEFORE_MIGRATING = frozenset({SCHEDULER_JOBS_TABLE})
+# What the app may have made in a database that has no migration applied: an APScheduler job
+# store creates its table when it starts (`soko run` did, before it checked the database),
+# and Alembic's own table stays, empty, after `soko db downgrade base`.
+MADE_BEFORE_MIGRATING = frozenset({SCHEDULER_JOBS_TABLE, "alembic_version"})
 UPGRADE_COMMAND = "soko db upgrade"
 # PostgreSQL advisory lock key of schema changes ("soko" in ASCII).
 _LOCK_KEY = 0x736F6B6F
@@ -91,7 +92,11 @@ def migration_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision`. A database holding tables Soko did not make and no migration
+    record is another application's: `UnknownTables`, and nothing is written."""
     with migration_transaction(engine) as connection:
+        if _revision(connection) is None:
+            _refuse_unknown_tables(connection)
         command.upgrade(alembic_config(connection), revision)
 
 
@@ -130,12 +135,16 @@ def prepare_database(engine: Engine) -> bool:
             if is_known_revision(revision):
                 raise DatabaseBehind(revision, head)
             raise DatabaseAhead(revision, head)
-        unknown = sorted(set(inspect(connection).get_table_names()) - MADE_BEFORE_MIGRATING)
-        if unknown:
-            raise UnknownTables(unknown)
+        _refuse_unknown_tables(connection)
         command.upgrade(alembic_config(connection), head)
     logger.info("database: it was empty; created at revision %s", head)
     return True
+
+
+def _refuse_unknown_tables(connection: Connection) -> None:
+    unknown = sorted(set(inspect(connection).get_table_names()) - MADE_BEFORE_MIGRATING)
+    if unknown:
+        raise UnknownTables(unknown)
 
 
 def _revision(connection: Connection) -> str | None:

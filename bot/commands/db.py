@@ -14,6 +14,7 @@ from bot.settings import load_settings
 from store.db import make_engine
 from store.migrate import (
     DatabaseAhead,
+    DatabaseNotReady,
     current_revision,
     downgrade,
     head_revision,
@@ -51,7 +52,7 @@ def _migrate(migrate: Callable[[Engine, str], None], revision: str) -> int:
             return 1
         migrate(engine, revision)
         print(f"database at revision {current_revision(engine)}")
-    except CommandError as exc:  # an unknown target revision, say
+    except (CommandError, DatabaseNotReady) as exc:  # an unknown revision, another app's tables
         print(f"soko: {exc}", file=sys.stderr)
         return 1
     finally:

@@ -18,6 +18,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, make_url, select, text
 
+from bot.cli import main
 from bot.container import Container
 from bot.jobs import ChannelPasses, scheduled_jobs
 from bot.scheduler import build_scheduler, install_jobs
@@ -177,6 +178,30 @@ def test_tables_of_unknown_origin_are_refused_and_left_as_they_were(blank: Engin
         prepare_database(blank)
     assert snapshot(blank) == before
     assert "customers" in str(refused.value)
+
+
+def test_soko_db_upgrade_refuses_another_applications_database_and_leaves_it(
+    blank: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with blank.begin() as connection:
+        connection.execute(text("CREATE TABLE customers (id INTEGER PRIMARY KEY)"))
+    before = snapshot(blank)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", blank.url.render_as_string(hide_password=False))
+    assert main(["db", "upgrade"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "soko: the database has tables Soko did not make (customers) and no migration record: "
+        "point DATABASE_URL at an empty or a Soko database\n"
+    )
+    assert snapshot(blank) == before
+    with pytest.raises(UnknownTables):  # the service itself refuses, whoever calls it
+        upgrade(blank)
+    assert snapshot(blank) == before
 
 
 RACER = """
