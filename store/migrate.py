@@ -84,11 +84,28 @@ def migration_transaction(engine: Engine) -> Iterator[Connection]:
     changing it: SQLite's write lock (the engine begins every writing transaction with
     ``BEGIN IMMEDIATE``), PostgreSQL's advisory lock. Two processes starting together on an
     empty database: the second waits, then finds it migrated. Commits when the block ends,
-    rolls back when it raises."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-        yield connection
+    rolls back when it raises.
+
+    SQLite's foreign keys are off meanwhile, as its manual asks for schema changes: a table
+    rebuilt in batch mode is dropped and its copy renamed, and with them on, dropping a
+    table others point at fails (or cascades). They are checked, all of them, before the
+    commit, and are on again afterwards."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_pragma(connection, "foreign_keys=OFF")  # a no-op inside a transaction
+        try:
+            with connection.begin():
+                if not sqlite:
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY}
+                    )
+                yield connection
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _sqlite_pragma(connection, "foreign_keys=ON")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -139,6 +156,24 @@ def prepare_database(engine: Engine) -> bool:
         command.upgrade(alembic_config(connection), head)
     logger.info("database: it was empty; created at revision %s", head)
     return True
+
+
+class BrokenForeignKeys(StoreError):
+    def __init__(self, rows: list[tuple[object, ...]]) -> None:
+        super().__init__(f"the migration left rows pointing at nothing: {rows[:5]}")
+        self.rows = rows
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    # Straight to the driver, outside SQLAlchemy's transaction (SQLite ignores this pragma
+    # inside one).
+    connection.connection.driver_connection.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise BrokenForeignKeys([tuple(row) for row in broken])
 
 
 def _refuse_unknown_tables(connection: Connection) -> None:

@@ -43,6 +43,9 @@ class ArtisanStatus(StrEnum):
 
 class User(Base):
     __tablename__ = "users"
+    # A user joined into another account is deleted while her id lives on in People cards
+    # and open questions: SQLite must never give it to someone else (migration 0004).
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int_pk]
     display_name: Mapped[str] = mapped_column(String(120), default="")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from store.models import ArtisanStatus, Role
+from store.services import people
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans_support import messages_to
 from tests.integration.conversations.people.conftest import TelegramChat, WhatsAppChat
@@ -16,6 +18,8 @@ from tests.integration.conversations.people.menu_support import (
     NEEMA,
     Audit,
     community_manager,
+    roles_of,
+    seller_on_whatsapp,
     user_id,
 )
 
@@ -120,3 +124,42 @@ def test_a_forged_promise_to_no_number_is_answered_kindly(
     ]
     assert grace.send("pp:pcm:+1234567")[0].startswith("+1234567 is not a phone number I know.")
     assert audit() == recorded
+
+
+def test_an_old_card_never_acts_on_whoever_wrote_after_her_account_was_joined(
+    grace: WhatsAppChat,
+    on_whatsapp: Callable[..., WhatsAppChat],
+    on_telegram: Callable[[str], TelegramChat],
+    uow_factory: UnitOfWorkFactory,
+    audit: Audit,
+) -> None:
+    """Joining two accounts deletes the newer one; a card or an open question about it must
+    never reach the next person to write (SQLite reused a deleted row's id)."""
+    telegram = on_telegram("7777")
+    telegram.send("Hi")
+    telegram.send("1")  # her first account, on Telegram
+    zawadi = seller_on_whatsapp(on_whatsapp, "+254722555000", "Zawadi", "Zawadi Shanga", "Kibera")
+    joined = user_id(uow_factory, "+254722555000")
+    grace.send("People")
+    grace.send("Zawadi Shanga")
+    grace.send("Suspend shop")
+    assert grace.send("skip")[0].startswith("Suspend Zawadi’s shop Zawadi Shanga?")
+    telegram.share_contact("+254722555000")  # the two become one: her WhatsApp account goes
+    assert zawadi.send("menyu")[0].startswith("Ungependa kufanya nini?")
+    seller_on_whatsapp(on_whatsapp, "+254799888777", "Mallory", "Mallory Beads", "Karen")
+    stranger = user_id(uow_factory, "+254799888777")
+    assert stranger != joined
+    recorded = audit()
+    gone = [
+        "I can’t find that person any more (her accounts may have been joined into one). Type "
+        "a phone number or part of a shop’s name to look again:\n1. Menu"
+    ]
+    assert grace.send("Yes") == gone
+    assert grace.tap(f"pp:cm:{joined}") == gone
+    assert grace.tap(f"pp:mentor:{joined}") == gone
+    assert roles_of(uow_factory, stranger) == {Role.ARTISAN}
+    assert audit() == recorded
+    with uow_factory(read_only=True) as uow:
+        shop = people.artisan_for_user(uow.session, stranger)
+        assert shop is not None
+        assert shop.status is ArtisanStatus.INDEPENDENT
