@@ -9,10 +9,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from typing import Final
 
 from conversations.messages import Choice, Inbound
 
 _NUMBER = re.compile(r"#?\s*(\d{1,3})\s*[.)]?")
+# "Skip", typed where a question may be skipped (a story, a reason), in English and Swahili.
+SKIP_WORDS: Final = frozenset({"skip", "ruka"})
+
+
+def is_skip(text: str) -> bool:
+    """ "skip", "Ruka.", " SKIP! " → True."""
+    return text.strip().casefold().rstrip(".!") in SKIP_WORDS
 
 
 def normalise_label(text: str) -> str:

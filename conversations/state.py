@@ -20,6 +20,7 @@ from conversations.errors import StaleState
 from conversations.upsert import insert_unless_exists
 from store.models import ConversationState
 from store.models.types import utcnow
+from store.rowcount import rows_matched
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class SqlStateStore:
             insert_first_state(self._session, values)
         else:
             result = self._session.execute(SAVE, values)
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if rows_matched(result) != 1:
                 raise StaleState(user_id, snapshot.version)
         return dataclasses.replace(snapshot, version=snapshot.version + 1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from conversations.choices import is_skip
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
 from conversations.flows import onboarding_text as text
 from conversations.global_words import REFERRAL_START_PREFIX
@@ -23,7 +24,6 @@ from store.services.referrals import AttributionOutcome, format_code, normalize_
 FLOW = "onboarding"
 SELL = N_("Sell your jewelry")
 _NAME_LENGTH = (2, 80)
-_SKIP_WORDS = frozenset({"skip", "ruka"})
 # The answers, in the order they are asked; a missing key is the next question.
 _FIELDS = ("name", "shop", "location", "mpesa", "story")
 
@@ -176,7 +176,7 @@ def mpesa(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def story(ctx: StepContext, inbound: Inbound) -> StepResult:
     typed = inbound.text.strip()
-    if inbound.payload == "ob:skip" or typed.casefold().rstrip(".!") in _SKIP_WORDS:
+    if inbound.payload == "ob:skip" or is_skip(typed):
         return _answered(ctx, "story", "")
     if not typed:
         ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip")])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from conversations.choices import is_skip
 from conversations.flow import (
     Flow,
     FlowRegistry,
@@ -69,7 +70,6 @@ CONFIRM_SUSPEND = N_(
 KEPT = N_("Nothing changed.")
 CLOSED = N_("That question is closed. This is how things stand now:")
 
-_SKIP_WORDS: Final = frozenset({"skip", "ruka"})
 _ROLE_CHANGES: Final = {
     Action.MAKE_MENTOR: (Role.MENTOR, True),
     Action.STOP_MENTORING: (Role.MENTOR, False),
@@ -107,7 +107,7 @@ def reason(ctx: StepContext, inbound: Inbound) -> StepResult:
         return ask(ctx, ASK)
     if tap is None and not typed:
         return _ask_reason(ctx, user_id)
-    why = "" if tap is not None or typed.casefold().rstrip(".!") in _SKIP_WORDS else typed
+    why = "" if tap is not None or is_skip(typed) else typed
     card = load_card(ctx, user_id)
     if card is None:
         return gone(ctx)

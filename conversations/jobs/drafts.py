@@ -37,6 +37,7 @@ from store.models import (
     ProductStatus,
     User,
 )
+from store.rowcount import rows_matched
 from store.uow import UnitOfWorkFactory
 
 STALE_AFTER = timedelta(days=7)
@@ -121,7 +122,7 @@ def _remove(session: Session, product_id: int) -> bool:
         .where(Product.id == product_id, Product.status == ProductStatus.DRAFT)
         .execution_options(synchronize_session=False)
     )
-    return bool(removed.rowcount)  # type: ignore[attr-defined]
+    return bool(rows_matched(removed))
 
 
 def _newest_photos(session: Session, product_ids: list[int]) -> dict[int, datetime]:

@@ -21,6 +21,7 @@ from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
 from conversations.reach import may_write_freely
 from store.models import Artisan, Cart, CartItem, Channel, Product, ProductStatus, User
+from store.rowcount import rows_matched
 from store.services.open_shops import SHOP_OPEN
 from store.uow import UnitOfWorkFactory
 
@@ -81,7 +82,7 @@ def _nudge(session: Session, cart: Cart, user: User, now: datetime) -> bool:
         .values(nudged_at=now)
         .execution_options(synchronize_session=False)
     )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not rows_matched(claimed):
         return False  # changed or nudged by a concurrent run
     t = Translator(user.locale)
     items = ", ".join(titles[:MAX_TITLES])

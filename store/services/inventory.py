@@ -18,14 +18,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from store.errors import StoreError
 from store.models import Product, ProductStatus
+from store.rowcount import rows_matched
 
 available = Product.stock_on_hand - Product.stock_reserved
 
@@ -77,8 +78,7 @@ def in_lock_order(quantities: Quantities) -> list[tuple[int, int]]:
 def rows_updated(session: Session, statement: Update) -> int:
     """Run a conditional UPDATE and say how many rows matched its WHERE."""
     options = {"synchronize_session": False}
-    result = cast(CursorResult[Any], session.execute(statement, execution_options=options))
-    return result.rowcount
+    return rows_matched(session.execute(statement, execution_options=options))
 
 
 def available_stock(session: Session, product_id: int) -> int:

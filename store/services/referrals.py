@@ -30,6 +30,7 @@ from store.models import (
     User,
     UserRole,
 )
+from store.rowcount import rows_matched
 from store.savepoints import add_unless_taken
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -157,7 +158,7 @@ def deactivate_code(session: Session, mentor_artisan_id: int, code: str) -> bool
         )
         .values(active=False)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(rows_matched(result))
 
 
 def active_codes(session: Session, mentor_artisan_id: int) -> list[ReferralCode]:
@@ -205,7 +206,7 @@ def attribute(session: Session, recruit_artisan_id: int, code: str, now: datetim
         .execution_options(synchronize_session=False)
     )
     session.refresh(recruit)
-    if not getattr(result, "rowcount", 0):
+    if not rows_matched(result):
         return Attribution(AttributionOutcome.ALREADY_HAS_MENTOR, recruit.mentor_id)
     return Attribution(AttributionOutcome.ATTRIBUTED, mentor.id)
 
@@ -293,7 +294,7 @@ def qualify_if_ready(
         .execution_options(synchronize_session=False)
     )
     session.refresh(_get_artisan(session, recruit_artisan_id))
-    return bool(getattr(result, "rowcount", 0))
+    return bool(rows_matched(result))
 
 
 # --- mentors ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from store.models import (
     User,
     UserRole,
 )
+from store.rowcount import rows_matched
 from store.savepoints import add_unless_taken
 from store.services import audit, permissions, referrals
 from store.services.audit import Actor
@@ -183,7 +184,7 @@ def withdraw(
     if source is not None:
         condition.append(PromisedRole.source == source)
     removed = session.execute(delete(PromisedRole).where(*condition))
-    if not getattr(removed, "rowcount", 0):
+    if not rows_matched(removed):
         return RoleChange(AuditAction.WITHDRAW, role, False, phone=phone)
     row = audit.record(session, actor, AuditAction.WITHDRAW, now, role=role, phone=phone, note=note)
     return RoleChange(AuditAction.WITHDRAW, role, True, phone=phone, audit_id=row.id)
@@ -350,7 +351,7 @@ def _remove(session: Session, user: User, role: Role, *, source: RoleSource | No
         condition.append(UserRole.source == source)
     removed = session.execute(delete(UserRole).where(*condition))
     session.expire(user, ["roles"])
-    return bool(getattr(removed, "rowcount", 0))
+    return bool(rows_matched(removed))
 
 
 def remove_role(

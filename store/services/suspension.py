@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import Result, case, or_, update
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.models import Artisan, ArtisanStatus, AuditAction, Role
+from store.rowcount import rows_matched
 from store.services import audit, permissions
 from store.services.audit import Actor
 
@@ -69,12 +71,12 @@ def _done(
     actor: Actor,
     artisan: Artisan,
     action: AuditAction,
-    result: object,
+    result: Result[Any],
     now: datetime,
     note: str,
 ) -> ShopChange:
     session.refresh(artisan)
-    if not getattr(result, "rowcount", 0):
+    if not rows_matched(result):
         return ShopChange(action, artisan, changed=False)
     row = audit.record(
         session,

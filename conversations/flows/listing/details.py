@@ -7,6 +7,7 @@ import re
 from typing import Final
 
 from conversations import price_replies
+from conversations.choices import SKIP_WORDS
 from conversations.flow import StepContext, StepResult
 from conversations.flows.language import PICK_ONE
 from conversations.flows.listing.draft import PENDING_PRICE, Step, artisan_of, draft_id
@@ -51,7 +52,8 @@ QUANTITY_RANGE = N_("Please type a number from 1 to {max}, like 3.")
 DESCRIPTION_TOO_LONG = N_("That's a bit long. Please keep it under {max} letters.")
 
 MAX_QUANTITY: Final = 999
-_SKIP_WORDS: Final = frozenset({"skip", "ruka", "no", "hapana", "-"})
+# A description may also be declined ("no"), or left as a dash.
+_SKIP_WORDS: Final = SKIP_WORDS | {"no", "hapana", "-"}
 _ENGLISH_NUMBERS: Final = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _SWAHILI_NUMBERS: Final = ("moja", "mbili", "tatu", "nne", "tano", "sita", "saba", "nane", "tisa")
 _NUMBER_WORDS: Final = {

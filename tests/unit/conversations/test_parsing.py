@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.choices import normalise_label, resolve_choice
+from conversations.choices import is_skip, normalise_label, resolve_choice
 from conversations.console import render
 from conversations.global_words import Command, GlobalWord, parse_global_word
 from conversations.i18n import choose_locale
@@ -103,3 +103,13 @@ def test_console_rendering() -> None:
         "[photo: products/abc.jpg]\nBangle — KSh 1,500\n1. Buy\n2. Back\nPay: https://pay.example/x"
     )
     assert render(Outbound("Hi")) == "Hi"
+
+
+@pytest.mark.parametrize("typed", ["skip", "Skip", " SKIP! ", "ruka", "Ruka."])
+def test_skip_is_read_in_english_and_swahili(typed: str) -> None:
+    assert is_skip(typed)
+
+
+@pytest.mark.parametrize("typed", ["", "skipped", "ruka ruka", "no"])
+def test_other_words_are_no_skip(typed: str) -> None:
+    assert not is_skip(typed)
