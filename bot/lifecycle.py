@@ -85,11 +85,12 @@ def start(container: Container) -> bool:
     return True
 
 
-def database_ready(container: Container) -> bool:
-    """Check the database before anything touches it (creating a missing or empty one);
-    when it cannot be used, say why in one line on stderr."""
+def database_ready(container: Container, *, create: bool = True) -> bool:
+    """Check the database before anything touches it, creating a missing or empty one when
+    `create` (the serving commands; `soko admin …` refuses it: a wrong DATABASE_URL must not
+    open a new, empty shop); when it cannot be used, say why in one line on stderr."""
     try:
-        prepare_database(container.engine)
+        prepare_database(container.engine, create=create)
     except DatabaseNotReady as exc:
         print(f"soko: {exc}", file=sys.stderr)
         return False

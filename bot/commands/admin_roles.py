@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 from bot.container import Container
+from bot.lifecycle import database_ready
 from bot.settings import load_settings
 from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
@@ -61,6 +62,8 @@ def register(actions: Any) -> None:
 def _run(command: Callable[[Container, argparse.Namespace, TextIO], int], args: Any) -> int:
     container = Container(load_settings())
     try:
+        if not database_ready(container, create=False):  # as `soko admin` checks it
+            return 1
         return command(container, args, sys.stdout)
     except StoreError as exc:  # nothing was written: the unit of work rolled back
         print(f"error: {exc}", file=sys.stderr)
