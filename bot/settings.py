@@ -5,6 +5,7 @@ Tests construct `Settings(...)` directly; nothing else reads `os.environ`.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,11 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from conversations.i18n import SUPPORTED_LOCALES, supported_language
+
+# What Telegram accepts as a webhook's secret_token, and how an operator makes one.
+WEBHOOK_SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_SECRET_RULE = "1 to 256 letters, digits, _ or -"  # noqa: S105 (a rule, not a secret)
+MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
 
 
 class TelegramMode(StrEnum):
@@ -118,6 +124,14 @@ class Settings(BaseSettings):
         if language is None:
             raise ValueError(f"DEFAULT_LOCALE must be one of: {', '.join(SUPPORTED_LOCALES)}")
         return language
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_characters(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not WEBHOOK_SECRET_CHARACTERS.fullmatch(secret):
+            raise ValueError(f"must be {WEBHOOK_SECRET_RULE} (make one with: {MAKE_A_SECRET})")
+        return value
 
     @field_validator("store_currency", "artisan_currency")
     @classmethod
