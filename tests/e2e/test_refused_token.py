@@ -6,12 +6,13 @@ start's check and refuses it when the channel starts (revoked in between)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.shop_process import Fakes, Shop, free_port, operator_env, running_fakes
+from tests.e2e.operator_env import Fakes
+from tests.e2e.soko_process import soko
+from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import TOKEN
 
 REFUSED = "soko: Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather"
@@ -28,27 +29,21 @@ COMMANDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[Fakes]:
-    with running_fakes(with_stripe=False) as running:
-        yield running
-
-
 def refused(tmp_path: Path, fakes: Fakes, name: str, *, after: int = 0) -> str:
     """What `soko …` printed, Telegram refusing the token after `after` calls."""
     args, extra = COMMANDS[name]
     port = free_port()
-    shop = Shop(tmp_path, operator_env(tmp_path, fakes, port, **extra), port)
+    shop = fakes.operator_env(tmp_path, port=port, **extra)
     if "admin" in args:  # on a shop that has run before
-        shop.env["TELEGRAM_BOT_TOKEN"] = ""
-        assert shop.soko("db", "upgrade").returncode == 0
-        shop.env["TELEGRAM_BOT_TOKEN"] = TOKEN
+        shop.variables["TELEGRAM_BOT_TOKEN"] = ""
+        assert soko(shop, "db", "upgrade").returncode == 0
+        shop.variables["TELEGRAM_BOT_TOKEN"] = TOKEN
     if args[1] in ("run", "web"):
         args = [*args, "--port", str(port)]
     fakes.telegram.reset()
     fakes.telegram.refuse_token(after=after)
 
-    done = shop.soko(*args)
+    done = soko(shop, *args)
 
     printed = done.stdout + done.stderr
     assert done.returncode == 1, printed

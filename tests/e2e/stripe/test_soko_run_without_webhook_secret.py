@@ -8,24 +8,22 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.shop_process import Shop, free_port, operator_env, running_fakes
+from tests.e2e.operator_env import running_fakes
+from tests.e2e.soko_process import SokoProcess
+from tests.fakes.serving import free_port
 
 
 def test_soko_run_warns_once_and_answers_stripe_503(tmp_path: Path) -> None:
     with running_fakes(with_stripe=True) as fakes:
-        port = free_port()
-        shop = Shop(tmp_path, operator_env(tmp_path, fakes, port, STRIPE_WEBHOOK_SECRET=""), port)
-        try:
-            shop.start()
+        shop = fakes.operator_env(tmp_path, port=free_port(), STRIPE_WEBHOOK_SECRET="")
+        with SokoProcess(shop, "run") as run:
             answer = httpx.post(
-                f"{shop.base_url}/webhooks/stripe",
+                f"{shop.url}/webhooks/stripe",
                 content=b'{"id": "evt_1"}',
                 headers={"Stripe-Signature": "t=1,v1=0"},
             )
-        finally:
-            shop.close()
     assert answer.status_code == 503
-    log = shop.log.read_text()
+    log = run.logged()
     warnings = [line for line in log.splitlines() if " WARNING " in line]
     missing = [line for line in warnings if "STRIPE_WEBHOOK_SECRET is not set" in line]
     assert len(missing) == 1, log
