@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.commands import COMMAND_MODULES
+from bot.settings import InvalidSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
-    result: int = args.handler(args)
+    try:
+        result: int = args.handler(args)
+    except InvalidSettings as invalid:  # before anything was written: settings load first
+        for problem in invalid.problems:
+            print(f"soko: {problem}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -21,6 +21,7 @@ from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.payouts import weekly_payouts_summary
 from conversations.jobs.reminders import remind_artisans
 from conversations.reservations import expire_unpaid_orders
+from payments.reconcile import reconcile
 from payments.refunds import issue_due_refunds
 from store.models.types import utcnow
 
@@ -31,6 +32,9 @@ HEARTBEAT_JOB = "expire_unpaid_orders"
 OUTBOX_SECONDS = 3
 NUDGE_MINUTES = 15
 MAX_OUTBOX_PASSES = 20  # per run; what is left waits a few seconds for the next run
+RECONCILE_MINUTES = 10
+# A Checkout Session stays open at most 24 hours: a day back sees every one still payable.
+RECONCILE_LOOKBACK = timedelta(days=1)
 HOUR = 3600
 
 
@@ -180,15 +184,37 @@ def scheduled_jobs(
             if sent:
                 logger.info("stripe: %s refund(s) sent", sent)
 
-        jobs.append(
+        def repair() -> None:
+            now = clock()
+            report = reconcile(uow_factory, stripe, now, since=now - RECONCILE_LOOKBACK)
+            done = report.orders_completed + report.events_replayed
+            if done:
+                logger.info("stripe reconcile: repaired %s", ", ".join(done))
+            for error in report.errors:
+                logger.warning("stripe reconcile: %s", error)
+            if report.unbalanced_transactions:
+                logger.warning(
+                    "ledger transactions that do not balance: %s (a person must look)",
+                    ", ".join(map(str, report.unbalanced_transactions)),
+                )
+
+        jobs += [
             ScheduledJob(
                 "send_stripe_refunds",
                 IntervalTrigger(minutes=1, timezone=zone),
                 refunds,
                 30,
                 "Send the Stripe refunds that cancellations wrote down",
-            )
-        )
+            ),
+            ScheduledJob(
+                "reconcile_stripe",
+                IntervalTrigger(minutes=RECONCILE_MINUTES, timezone=zone),
+                repair,
+                5 * 60,
+                "What `soko admin reconcile` repairs: paid sessions whose webhook never came,"
+                " events recorded but not applied",
+            ),
+        ]
     return jobs
 
 

@@ -4,7 +4,9 @@
 Starting (`start`): the database is checked before anything touches it: created and migrated
 when it does not exist or is empty, refused in one line when it is at another revision
 (`store.migrate.prepare_database`); then the bot's username is asked of Telegram
-(`bot.telegram_username`) and ADMIN_PHONES is applied (`bot.owners`).
+(`bot.telegram_username`) and ADMIN_PHONES is applied (`bot.owners`). A token Telegram
+refuses, at start or when a channel starts, stops the command in one line, exit status 1
+(`bot.telegram_token`).
 
 Stopping: SIGINT and SIGTERM set one `stop` event that every part of the process watches.
 Receivers stop taking updates at once (what they did not record, the platform sends again;
@@ -35,6 +37,7 @@ from starlette.types import ASGIApp
 
 from bot.container import Container
 from bot.owners import sync_owners
+from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
 from store.migrate import DatabaseNotReady, prepare_database
 
@@ -58,6 +61,9 @@ def serve(container: Container, main: Main) -> int:
             run_until_stopped(main)
     except KeyboardInterrupt:
         pass
+    except TokenRefused as refused:  # a channel started after the check
+        print(f"soko: {refused}", file=sys.stderr)
+        return 1
     finally:
         container.close()
     return 0
@@ -66,19 +72,25 @@ def serve(container: Container, main: Main) -> int:
 def start(container: Container) -> bool:
     """What every long-running command (and `soko chat`) does before anything else: check
     the database, learn the bot's username from Telegram (when its token is set), then make
-    ADMIN_PHONES true. False when the database cannot be used."""
+    ADMIN_PHONES true. False when the database cannot be used or Telegram refuses the token
+    (said in one line on stderr)."""
     if not database_ready(container):
         return False
-    learn_bot_username(container)  # before any engine or page is built
+    try:
+        learn_bot_username(container)  # before any engine or page is built
+    except TokenRefused as refused:
+        print(f"soko: {refused}", file=sys.stderr)
+        return False
     sync_owners(container)
     return True
 
 
-def database_ready(container: Container) -> bool:
-    """Check the database before anything touches it (creating a missing or empty one);
-    when it cannot be used, say why in one line on stderr."""
+def database_ready(container: Container, *, create: bool = True) -> bool:
+    """Check the database before anything touches it, creating a missing or empty one when
+    `create` (the serving commands; `soko admin …` refuses it: a wrong DATABASE_URL must not
+    open a new, empty shop); when it cannot be used, say why in one line on stderr."""
     try:
-        prepare_database(container.engine)
+        prepare_database(container.engine, create=create)
     except DatabaseNotReady as exc:
         print(f"soko: {exc}", file=sys.stderr)
         return False

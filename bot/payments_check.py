@@ -1,12 +1,13 @@
 """What `soko run` and `soko web` say about payments when they start: one warning when buyers
-on a chat the shop serves cannot pay (no provider for it), or pay with the demo card, which
-takes no money."""
+on a chat the shop serves cannot pay (no provider for it), pay with the demo card, which
+takes no money, or pay on Stripe while Stripe cannot tell the shop (no webhook secret)."""
 
 from __future__ import annotations
 
 import logging
 
 from bot.container import Container
+from bot.jobs import RECONCILE_MINUTES
 from bot.telegram import telegram_configured
 from bot.whatsapp import whatsapp_configured
 from bot.wiring import payment_provider
@@ -28,6 +29,13 @@ def served_chats(container: Container) -> tuple[Channel, ...]:
     return served or tuple(CHATS)
 
 
+def stripe_without_webhook_secret(container: Container) -> bool:
+    settings = container.settings
+    return bool(settings.stripe_secret_key.get_secret_value()) and not (
+        settings.stripe_webhook_secret.get_secret_value()
+    )
+
+
 def warn_about_payments(container: Container) -> None:
     payments = payment_provider(container)
     chats = served_chats(container)
@@ -41,6 +49,15 @@ def warn_about_payments(container: Container) -> None:
             " Set %s to take payments.",
             " and ".join(CHATS[channel] for channel in closed),
             settings,
+        )
+    elif stripe_without_webhook_secret(container):
+        logger.warning(
+            "STRIPE_WEBHOOK_SECRET is not set: buyers pay on Stripe, but /webhooks/stripe"
+            " refuses Stripe's events (503), so a paid order stays unpaid until the"
+            " scheduler's reconcile finds its payment (every %s minutes) or you run"
+            " `soko admin reconcile`. Set STRIPE_WEBHOOK_SECRET to the signing secret of the"
+            " webhook endpoint.",
+            RECONCILE_MINUTES,
         )
     elif any(confirmed_in_chat(payments, channel) for channel in chats):
         logger.warning(

@@ -1,18 +1,34 @@
 """Typed settings, read once from the environment (and `.env`).
 
-Tests construct `Settings(...)` directly; nothing else reads `os.environ`.
+Tests construct `Settings(...)` directly; nothing else reads `os.environ`. A value that is not
+valid makes `load_settings` raise `InvalidSettings`: one line per setting, naming it and what
+it must be, never the value (it may be a secret, or a URL with a password in it); `bot.cli`
+prints them and exits with status 2.
 """
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from conversations.i18n import SUPPORTED_LOCALES, supported_language
+from store.db import SUPPORTED_BACKENDS
+from store.errors import UnknownCurrency
+from store.money import currency_exponent
+
+# What Telegram accepts as a webhook's secret_token, and how an operator makes one.
+WEBHOOK_SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_SECRET_RULE = "1 to 256 letters, digits, _ or -"  # noqa: S105 (a rule, not a secret)
+MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
 
 
 class TelegramMode(StrEnum):
@@ -77,8 +93,8 @@ class Settings(BaseSettings):
     fx_rates: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: {"KES/USD": "0.0077", "KES/EUR": "0.0071", "KES/GBP": "0.0061"}
     )
-    pricing_markup_bps: int = 4000
-    mentor_commission_bps: int = 500
+    pricing_markup_bps: int = Field(default=4000, ge=0)
+    mentor_commission_bps: int = Field(default=500, ge=0)
     reservation_minutes: int = 30
 
     photo_max_bytes: int = 20 * 1024 * 1024
@@ -102,8 +118,60 @@ class Settings(BaseSettings):
     def _parse_rates(cls, value: object) -> object:
         # "KES/USD=0.0077,KES/EUR=0.0071": one unit of the first = rate units of the second.
         if isinstance(value, str):
-            pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
+            items = [item for item in value.split(",") if item.strip()]
+            if not all("=" in item for item in items):
+                raise ValueError(
+                    "must be PAIR=RATE items separated by commas, such as"
+                    " KES/USD=0.0077,KES/EUR=0.0071"
+                )
+            pairs = (item.split("=", 1) for item in items)
             return {pair.strip().upper(): rate.strip() for pair, rate in pairs}
+        return value
+
+    @field_validator("fx_rates")
+    @classmethod
+    def _rates_are_positive_numbers(cls, value: dict[str, str]) -> dict[str, str]:
+        for pair, rate in value.items():
+            source, _, target = pair.partition("/")
+            if not (_is_currency(source) and _is_currency(target)):
+                raise ValueError(f"{pair} is not two currency codes such as KES/USD")
+            try:
+                number = Decimal(rate)
+            except InvalidOperation:
+                number = Decimal(0)
+            if not number.is_finite() or number <= 0:
+                raise ValueError(f"the rate of {pair} must be a number above 0")
+        return value
+
+    @field_validator("mentor_commission_bps")
+    @classmethod
+    def _commission_below_markup(cls, value: int, info: ValidationInfo) -> int:
+        # The markup pays the commission; an equal one would leave nothing for rounding.
+        markup = info.data.get("pricing_markup_bps")
+        if markup is not None and value >= markup:
+            raise ValueError(f"must be less than PRICING_MARKUP_BPS ({markup})")
+        return value
+
+    @field_validator("artisan_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be a time zone name such as Africa/Nairobi") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            backend = ""
+        if backend not in SUPPORTED_BACKENDS:
+            raise ValueError(
+                "must be sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME"
+            )
         return value
 
     @field_validator("telegram_bot_username")
@@ -116,14 +184,22 @@ class Settings(BaseSettings):
     def _supported_locale(cls, value: str) -> str:
         language = supported_language(value)
         if language is None:
-            raise ValueError(f"DEFAULT_LOCALE must be one of: {', '.join(SUPPORTED_LOCALES)}")
+            raise ValueError(f"must be one of: {', '.join(SUPPORTED_LOCALES)}")
         return language
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_characters(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not WEBHOOK_SECRET_CHARACTERS.fullmatch(secret):
+            raise ValueError(f"must be {WEBHOOK_SECRET_RULE} (make one with: {MAKE_A_SECRET})")
+        return value
 
     @field_validator("store_currency", "artisan_currency")
     @classmethod
     def _upper_currency(cls, value: str) -> str:
-        if len(value) != 3 or not value.isalpha():
-            raise ValueError("currency must be a three-letter ISO 4217 code")
+        if not _is_currency(value.upper()):
+            raise ValueError("must be a currency code such as USD or KES (ISO 4217)")
         return value.upper()
 
     @field_validator(
@@ -134,6 +210,48 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
 
-def load_settings() -> Settings:
-    """Read the environment once; the composition root passes the result on."""
-    return Settings()
+class InvalidSettings(Exception):
+    """Settings that do not validate; `problems` holds one line per setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment once (values in `overrides` win); the composition root passes
+    the result on. Raises `InvalidSettings`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise InvalidSettings(setting_problems(exc)) from None
+
+
+def setting_problems(error: ValidationError) -> list[str]:
+    """One "NAME: what it must be" per setting, in the order of the settings. pydantic's
+    messages and ours say what was expected, not what was given; should a secret (or the
+    database URL, which may hold a password) be found in one anyway, it is cut out."""
+    problems: dict[str, str] = {}
+    for found in error.errors(include_url=False):
+        field = str(found["loc"][0]) if found["loc"] else "settings"
+        message = found["msg"].removeprefix("Value error, ")
+        given = found.get("input")
+        if field in _SECRET_SETTINGS and isinstance(given, str) and given and given in message:
+            message = message.replace(given, "…")
+        name = field.upper()
+        problems.setdefault(name, message[:1].lower() + message[1:])
+    return [f"{name}: {message}" for name, message in problems.items()]
+
+
+_SECRET_SETTINGS = frozenset(
+    {name for name, field in Settings.model_fields.items() if field.annotation is SecretStr}
+    | {"database_url"}
+)
+
+
+def _is_currency(code: str) -> bool:
+    try:
+        currency_exponent(code)
+    except UnknownCurrency:
+        return False
+    return True

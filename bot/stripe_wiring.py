@@ -1,6 +1,7 @@
 """Stripe, wired from the settings: the client (honouring STRIPE_API_BASE_URL, so tests and
 proxies can stand in for api.stripe.com), the payment provider and the webhook.
-The refunds that cancellations write down go out from the scheduler (`send_stripe_refunds`).
+The refunds that cancellations write down go out from the scheduler (`send_stripe_refunds`),
+which also runs the repairs of `soko admin reconcile` every few minutes (`reconcile_stripe`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import stripe
 from starlette.routing import BaseRoute
 
 from bot.container import Container
-from handlers.stripe.webhook import stripe_webhook_routes
+from handlers.stripe.webhook import stripe_webhook_routes, unverifiable_webhook_route
 from payments.stripe_checkout import StripePayments
 from store.models.types import utcnow
 
@@ -32,13 +33,17 @@ def stripe_payments(container: Container) -> StripePayments | None:
 def stripe_routes(
     container: Container, *, clock: Callable[[], datetime] = utcnow
 ) -> list[BaseRoute]:
-    """The webhook, when both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set (the pages
-    Stripe returns buyers to are the web app's own: `/checkout/success`, `/checkout/cancel`)."""
+    """The webhook, when STRIPE_SECRET_KEY is set: it verifies and applies Stripe's events
+    with STRIPE_WEBHOOK_SECRET, and answers 503 without it (Stripe sends them again later).
+    Without the key, no route (404). The pages Stripe returns buyers to are the web app's
+    own: `/checkout/success`, `/checkout/cancel`."""
     settings = container.settings
     payments = stripe_payments(container)
     secret = settings.stripe_webhook_secret.get_secret_value()
-    if payments is None or not secret:
+    if payments is None:
         return []
+    if not secret:
+        return [unverifiable_webhook_route()]
     return [
         *stripe_webhook_routes(
             container.uow_factory,

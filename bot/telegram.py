@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from starlette.routing import BaseRoute
 from telegram import Bot
-from telegram.error import NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.container import Container
 from bot.lifecycle import GRACE_SECONDS, together
-from bot.settings import TelegramMode
+from bot.settings import MAKE_A_SECRET, WEBHOOK_SECRET_RULE, TelegramMode
+from bot.telegram_token import REFUSED, refused_token_stops
 from bot.wiring import MediaBlobStore, build_engine, build_shop, telegram_invoices
 from conversations.engine import Engine
 from handlers.telegram.app import (
@@ -54,6 +55,22 @@ def telegram_webhook_mode(container: Container) -> bool:
     return (
         telegram_configured(container) and container.settings.telegram_mode is TelegramMode.WEBHOOK
     )
+
+
+WEBHOOK_SECRET_NEEDED = (
+    "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET, which Telegram sends with every"
+    f" update: {WEBHOOK_SECRET_RULE} (make one with: {MAKE_A_SECRET})"
+)
+
+
+def telegram_refusal(container: Container) -> str | None:
+    """Why `soko run` or `soko web` must not start with these Telegram settings (checked
+    before anything is written), or None. In webhook mode without a secret, `setWebhook`
+    would be sent an empty one and every update refused: the bot would be deaf."""
+    secret = container.settings.telegram_webhook_secret.get_secret_value()
+    if telegram_webhook_mode(container) and not secret:
+        return WEBHOOK_SECRET_NEEDED
+    return None
 
 
 def build_telegram(
@@ -168,9 +185,28 @@ async def _initialise(bot: Bot) -> bool:
             )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
-        except TelegramError as exc:  # a wrong token: nothing works until it is fixed
+        except InvalidToken:  # never its message: it holds the token
+            logger.error("telegram: %s", REFUSED)
+            return False
+        except TelegramError as exc:
             logger.error("telegram: getMe refused (%s)", type(exc).__name__)
             return False
+
+
+@asynccontextmanager
+async def initialised(application: AnyApplication) -> AsyncIterator[AnyApplication]:
+    """`async with application` (getMe, HTTP pools), Telegram refusing the token raised as
+    `TokenRefused`."""
+    try:
+        with refused_token_stops():
+            await application.initialize()
+    except BaseException:
+        await application.shutdown()
+        raise
+    try:
+        yield application
+    finally:
+        await application.shutdown()
 
 
 async def run_telegram(
@@ -188,7 +224,7 @@ async def run_telegram(
     updates recorded but not handled yet are left for the next start's sweep."""
     settings = container.settings
     bot = channel.application.bot
-    async with channel.application:  # initialise: getMe, HTTP pools
+    async with initialised(channel.application):
         await register_commands(bot)
         if settings.telegram_mode is TelegramMode.WEBHOOK:
             await set_webhook(

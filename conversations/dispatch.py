@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations import nudge_settings, replies
+from conversations import nudge_settings, replies, share_number
 from conversations.choices import resolve_choice
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
@@ -108,6 +108,11 @@ def _obey(ctx: StepContext, command: Command) -> None:
         case GlobalWord.STOP:
             nudge_settings.opt_out(ctx)  # the question in progress stays open too
             return
+        case GlobalWord.PHONE:
+            asking = share_number.answer(ctx)
+            if asking is None:  # told the number we know: the question in progress stays open
+                return
+            result = asking
         case GlobalWord.MENU:
             result = ctx.begin(FlowRegistry.MENU)
         case GlobalWord.LANGUAGE:

@@ -21,6 +21,7 @@ class GlobalWord(StrEnum):
     LANGUAGE = "language"
     START = "start"
     STOP = "stop"  # no more reminders nobody asked for (abandoned-cart nudges)
+    PHONE = "phone"  # share her number (`share_number`)
 
 
 _WORDS = {
@@ -35,6 +36,14 @@ _WORDS = {
     "start": GlobalWord.START,
     "stop": GlobalWord.STOP,
     "acha": GlobalWord.STOP,
+    "phone": GlobalWord.PHONE,
+}
+# Said as a whole message, words separated by any spaces.
+_PHRASES = {
+    "my number": GlobalWord.PHONE,
+    "my phone": GlobalWord.PHONE,
+    "namba yangu": GlobalWord.PHONE,
+    "simu yangu": GlobalWord.PHONE,
 }
 
 
@@ -55,6 +64,9 @@ def parse_global_word(text: str) -> Command | None:
     if join and ("-" in join.group(1) or any(ch.isdigit() for ch in join.group(1))):
         code = re.sub(r"[-\s]", "", join.group(1)).upper()
         return Command(GlobalWord.START, REFERRAL_START_PREFIX + code)
+    phrase = _PHRASES.get(" ".join(stripped.casefold().rstrip(".!?").split()))
+    if phrase is not None:
+        return Command(phrase)
     is_command = stripped.startswith("/")
     head, _, rest = stripped.lstrip("/").partition(" ")
     head = head.split("@", 1)[0].casefold().rstrip(".!?")

@@ -63,6 +63,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(parsed, echo=echo, pool_pre_ping=True, future=True)
 
 
+def sqlite_file_empty(engine: Engine) -> bool:
+    """True when `engine` is SQLite on a file that does not exist yet or holds nothing (0
+    bytes): a database nothing has made yet, which connecting would create."""
+    database = engine.url.database or ""
+    if not is_sqlite(engine) or database in ("", ":memory:") or "mode=memory" in database:
+        return False
+    path = Path(database).expanduser()
+    return not path.exists() or path.stat().st_size == 0
+
+
 def read_engine(engine: Engine) -> Engine:
     """The same pool, flagged so SQLite opens a deferred (read) transaction."""
     return engine.execution_options(**{_READ_ONLY: True})
@@ -78,9 +88,17 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         kwargs["poolclass"] = StaticPool
         kwargs["connect_args"] = {"check_same_thread": False}
     else:
-        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     engine = create_engine(url, **kwargs)
+
+    if not in_memory:
+        folder = Path(database).expanduser().resolve().parent
+
+        @event.listens_for(engine, "do_connect")
+        def _make_folder(*_args: Any) -> None:
+            # At the first connection, not here: a command that only checks the database
+            # (`prepare_database(create=False)`) leaves no folder behind.
+            folder.mkdir(parents=True, exist_ok=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

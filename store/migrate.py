@@ -1,5 +1,6 @@
 """Schema migrations (Alembic): applied by ``soko db upgrade``, by the demo and tests, and by
-`prepare_database`, the check every serving command makes before it touches the database."""
+`prepare_database`, the check every command makes before it touches the database (the
+serving commands create a database not there yet; `soko admin …` refuses it)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
+from store.db import sqlite_file_empty
 from store.errors import StoreError
 from store.models.scheduler import SCHEDULER_JOBS_TABLE
 
@@ -34,6 +36,11 @@ _LOCK_KEY = 0x736F6B6F
 class DatabaseNotReady(StoreError):
     """The database is not at the revision this code needs, and cannot simply be created.
     The message is one sentence for the operator."""
+
+
+class DatabaseMissing(DatabaseNotReady):
+    def __init__(self) -> None:
+        super().__init__(f"no database yet: start `soko run` first or run `{UPGRADE_COMMAND}`")
 
 
 class DatabaseBehind(DatabaseNotReady):
@@ -63,6 +70,14 @@ class UnknownTables(DatabaseNotReady):
             " record: point DATABASE_URL at an empty or a Soko database"
         )
         self.tables = tables
+
+
+class BrokenForeignKeys(StoreError):
+    """A migration would leave rows pointing at nothing (SQLite checks them at its end)."""
+
+    def __init__(self, rows: list[tuple[object, ...]]) -> None:
+        super().__init__(f"the migration left rows pointing at nothing: {rows[:5]}")
+        self.rows = rows
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -137,12 +152,16 @@ def is_known_revision(revision: str) -> bool:
     return revision in {script.revision for script in _scripts().walk_revisions()}
 
 
-def prepare_database(engine: Engine) -> bool:
+def prepare_database(engine: Engine, *, create: bool = True) -> bool:
     """Make sure the database is at this code's revision before anything else touches it.
 
     A database that does not exist yet (SQLite), has no tables, or only the table an
-    unmigrated scheduler made, is migrated to the latest revision: True. One already there:
-    False. Anything else raises `DatabaseNotReady`, and nothing was written."""
+    unmigrated scheduler made, is migrated to the latest revision: True — or, when not
+    `create`, refused with `DatabaseMissing`, and nothing made (not even the SQLite file).
+    One already there: False. Anything else raises `DatabaseNotReady`, and nothing was
+    written."""
+    if not create and sqlite_file_empty(engine):
+        raise DatabaseMissing()  # before connecting, which would create the file
     head = head_revision()
     with migration_transaction(engine) as connection:
         revision = _revision(connection)
@@ -153,15 +172,11 @@ def prepare_database(engine: Engine) -> bool:
                 raise DatabaseBehind(revision, head)
             raise DatabaseAhead(revision, head)
         _refuse_unknown_tables(connection)
+        if not create:
+            raise DatabaseMissing()
         command.upgrade(alembic_config(connection), head)
     logger.info("database: it was empty; created at revision %s", head)
     return True
-
-
-class BrokenForeignKeys(StoreError):
-    def __init__(self, rows: list[tuple[object, ...]]) -> None:
-        super().__init__(f"the migration left rows pointing at nothing: {rows[:5]}")
-        self.rows = rows
 
 
 def _sqlite_pragma(connection: Connection, pragma: str) -> None:

@@ -8,6 +8,9 @@
     soko admin jobs                                 the scheduler's jobs and their next run
     soko admin roles list|grant|revoke              who may do what (`admin_roles`)
 
+Every one first checks the database as the serving commands do (`bot.lifecycle`), but never
+creates it: on a database not there yet or empty it says so in one line (exit status 1).
+
 Whoever runs a money command acts as a community manager: ``--by PHONE`` (default: the first
 of ADMIN_PHONES), her phone or the WhatsApp number she writes from (never a shop's M-Pesa
 number, which nobody checks), re-checked by the services.
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands import admin_roles
 from bot.container import Container
+from bot.lifecycle import database_ready
 from bot.scheduler import stored_jobs
 from bot.settings import load_settings
 from bot.stripe_wiring import stripe_payments
@@ -77,6 +81,8 @@ def register(subparsers: Any) -> None:
 def _run(command: Any, args: argparse.Namespace) -> int:
     container = Container(load_settings())
     try:
+        if not database_ready(container, create=False):
+            return 1
         result: int = command(container, args, sys.stdout)
         return result
     except (StoreError, ValueError) as exc:

@@ -23,10 +23,13 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 from bot.container import Container
+from bot.lifecycle import database_ready
 from bot.settings import load_settings
+from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
 from bot.wiring import shop_config
 from conversations.notify.roles import queue_role_notices
+from handlers.telegram.app import keep_token_out_of_logs
 from store.errors import StoreError
 from store.models import ActorKind, Artisan, AuditAction, PeopleAudit, Role, RoleSource, User
 from store.models.types import utcnow
@@ -60,9 +63,14 @@ def register(actions: Any) -> None:
 def _run(command: Callable[[Container, argparse.Namespace, TextIO], int], args: Any) -> int:
     container = Container(load_settings())
     try:
+        if not database_ready(container, create=False):  # as `soko admin` checks it
+            return 1
         return command(container, args, sys.stdout)
     except StoreError as exc:  # nothing was written: the unit of work rolled back
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except TokenRefused as refused:  # `grant`, before anything was written
+        print(f"soko: {refused}", file=sys.stderr)
         return 1
     finally:
         container.close()
@@ -74,6 +82,7 @@ def _run(command: Callable[[Container, argparse.Namespace, TextIO], int], args: 
 def _change(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     role = Role(args.role)
     if args.roles_action == "grant":
+        keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
         learn_bot_username(container)  # a new mentor's invitation links to the bot
     now = utcnow()
     with container.uow_factory() as uow:

@@ -20,7 +20,7 @@ from bot.commands.chat import chat
 from bot.container import Container
 from bot.demo_web import serve_web_demo
 from bot.lifecycle import run_until_stopped, sigterm_interrupts
-from bot.settings import MediaStoreKind, Settings
+from bot.settings import MediaStoreKind, Settings, load_settings
 from handlers.console.channel import InvalidPerson, person_key
 from store.demo import content
 from store.demo.pictures import draw_piece
@@ -87,7 +87,7 @@ def demo_settings(
     environment says: the demo never talks to real Telegram, Twilio or Stripe accounts, even
     on an operator's machine."""
     none = SecretStr("")
-    return Settings(
+    return load_settings(
         _env_file=None,
         database_url=f"sqlite:///{directory / 'soko.db'}",
         media_dir=directory / "media",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
 from bot import lifecycle
@@ -17,7 +18,13 @@ from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
 from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
-from bot.telegram import build_telegram, run_telegram, telegram_configured, telegram_routes
+from bot.telegram import (
+    build_telegram,
+    run_telegram,
+    telegram_configured,
+    telegram_refusal,
+    telegram_routes,
+)
 from bot.web import create_app
 from bot.whatsapp import build_whatsapp, run_whatsapp, whatsapp_configured
 from bot.wiring import build_engine
@@ -37,6 +44,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
+    refused = telegram_refusal(container)
+    if refused is not None:
+        print(f"soko: {refused}", file=sys.stderr)
+        return 1
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
 

@@ -17,7 +17,7 @@ from bot.scheduler import run_scheduler
 from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
 from bot.serving import keep_freed_memory
 from bot.settings import load_settings
-from bot.telegram import build_telegram, telegram_configured
+from bot.telegram import build_telegram, initialised, telegram_configured
 from bot.whatsapp import build_whatsapp, whatsapp_configured
 from bot.wiring import build_engine
 from handlers.telegram.app import keep_token_out_of_logs
@@ -46,7 +46,7 @@ async def serve(container: Container, stop: asyncio.Event) -> None:
     async with contextlib.AsyncExitStack() as stack:
         if telegram_configured(container):
             telegram = build_telegram(container)
-            await stack.enter_async_context(telegram.application)  # getMe, HTTP pools
+            await stack.enter_async_context(initialised(telegram.application))
             stack.push_async_callback(asyncio.to_thread, telegram.worker.close)
             passes.append(telegram_passes(telegram, loop, deliver=True))
         if whatsapp_configured(container):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,7 +20,7 @@ from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
-from bot.telegram import build_telegram, telegram_webhook_mode, webhook_worker
+from bot.telegram import build_telegram, telegram_refusal, telegram_webhook_mode, webhook_worker
 from bot.web import create_app
 from handlers.telegram.app import keep_token_out_of_logs
 from store.db import WalCheckpointer
@@ -47,6 +48,10 @@ def web_app(container: Container) -> Starlette:
 
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
+    refused = telegram_refusal(container)
+    if refused is not None:
+        print(f"soko: {refused}", file=sys.stderr)
+        return 1
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
 

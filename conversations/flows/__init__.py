@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations import nudge_settings
+from conversations import nudge_settings, share_number
 from conversations.flow import FlowRegistry
 from conversations.flows import (
     browsing,
@@ -23,10 +23,11 @@ from conversations.flows import (
 
 
 def core_registry() -> FlowRegistry:
-    """The engine's own flows: welcome, language, menu, help."""
+    """The engine's own flows: welcome, language, menu, help, sharing her number."""
     registry = FlowRegistry()
     language.register(registry)
     menu.register(registry)
+    share_number.register(registry)
     return registry
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from conversations.capabilities import can_request_contact
 from conversations.choices import is_skip
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
 from conversations.flows import onboarding_text as text
@@ -101,7 +102,7 @@ def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
         Outbound(
             text=question,
             choices=tuple(choices),
-            request_contact=ctx.channel is Channel.TELEGRAM,
+            request_contact=can_request_contact(ctx.channel),
         )
     )
     return StepResult(Step.MPESA)

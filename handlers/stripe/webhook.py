@@ -4,8 +4,12 @@ The signature is checked on the raw body by the stripe library (300 s tolerance)
 anything else; a missing, wrong or stale signature, or a body that is not an event, gets 400
 and writes nothing. A verified event is recorded (unique on its id) and Stripe gets 200 at
 once; the event is applied afterwards in a worker thread, in its own unit of work. A second
-delivery finds the row and stops. If applying fails, the row stays unprocessed and
-`soko admin reconcile` replays it (Stripe is not asked to retry: the event is safely ours).
+delivery finds the row and stops. If applying fails, the row stays unprocessed and a
+reconcile replays it (the scheduler's `reconcile_stripe` job, or `soko admin reconcile`):
+Stripe is not asked to retry, the event is safely ours.
+
+Without a signing secret no event can be verified: `unverifiable_webhook_route` answers every
+call 503, and Stripe keeps the event and sends it again later (for up to three days).
 """
 
 from __future__ import annotations
@@ -71,3 +75,14 @@ def stripe_webhook_routes(
         return JSONResponse({"received": True}, background=BackgroundTask(apply, row_id))
 
     return [Route("/webhooks/stripe", webhook, methods=["POST"], name="stripe_webhook")]
+
+
+def unverifiable_webhook_route() -> Route:
+    """`POST /webhooks/stripe` when Stripe is configured without the endpoint's signing
+    secret: 503 (and a warning) for every call, nothing recorded."""
+
+    async def webhook(request: Request) -> Response:
+        logger.warning("stripe webhook: no signing secret to verify the event: answered 503")
+        return JSONResponse({"error": "webhook not configured"}, status_code=503)
+
+    return Route("/webhooks/stripe", webhook, methods=["POST"], name="stripe_webhook")

@@ -15,6 +15,7 @@ COMMANDS: Final = (
     ("menu", N_("Main menu")),
     ("help", N_("How this works")),
     ("language", N_("Change language")),
+    ("phone", N_("Share your phone number")),
     ("cancel", N_("Stop what we are doing")),
 )
 

@@ -147,13 +147,17 @@ def owner_appoints_mentor(people: People) -> str:
 
     people.owner_wa.choose(EN._("People"))
     card = people.owner_wa.say("Shanga za Amina")
-    assert has(card, "Amina"), card
+    assert has(card, "Amina Otieno\n"), card
+    assert has(card, "Shop: Shanga za Amina, Kibera, Nairobi"), card
     made = people.owner_wa.choose(EN._("Make mentor"))
-    assert made, made
+    assert made[0] == "Amina Otieno is now a mentor; she has been told.", made
     told = people.amina.unread()
+    assert has(told, "Sasa wewe ni mlezi kwenye Soko!"), told  # in her language
     links = [link for link in people.amina.links() if "start=ref-" in link]
     assert links, told
-    return links[-1].rsplit("ref-", 1)[1]
+    code = links[-1].rsplit("ref-", 1)[1]
+    assert has(told, f"Msimbo wako wa mwaliko: {code[:3]}-{code[3:]}"), told
+    return code
 
 
 def recruits_join_and_list(people: People, code: str) -> None:

@@ -7,7 +7,9 @@ and the file download, setWebhook, deleteWebhook, setMyCommands, sendInvoice,
 answerPreCheckoutQuery. Faults on demand: `fail(method, status, retry_after=…)` answers the
 next calls of a method with 429 (with retry_after) or a 5xx; `blocked` chats get 403;
 `hang(method, after=n)` leaves its calls (after the next n) unanswered until `unhang()`, which
-fails them (502: the message never went out).
+fails them (502: the message never went out); `refuse_token(after=n)` answers every call (after
+the next n) 401 Unauthorized, as Telegram answers a token BotFather revoked (any token but the
+fake's is refused too).
 Every call is recorded (`calls`).
 
 The messages the bot sent are kept (`messages`), so edits answer as Telegram does: an unknown
@@ -84,6 +86,7 @@ class FakeTelegram:
         self._updates: list[dict[str, Any]] = []
         self._faults: dict[str, Fault] = {}
         self._hanging: dict[str, int] = {}  # method → calls still answered before it hangs
+        self._answered_before_refusing: int | None = None  # `refuse_token`
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
 
@@ -112,6 +115,11 @@ class FakeTelegram:
         """Calls of `method` (but the next `after`) wait, unanswered, until `unhang`."""
         with self._lock:
             self._hanging[method] = after
+
+    def refuse_token(self, *, after: int = 0) -> None:
+        """Every call but the next `after` is refused (401), as for a revoked token."""
+        with self._lock:
+            self._answered_before_refusing = after
 
     def unhang(self) -> None:
         with self._lock:
@@ -163,7 +171,7 @@ class FakeTelegram:
         )
 
     async def _api(self, request: Request) -> Response:
-        if request.path_params["token"] != self.token:
+        if request.path_params["token"] != self.token or self._refusing_token():
             return _error(401, "Unauthorized")
         method = request.path_params["method"]
         params, files = await _parameters(request)
@@ -201,6 +209,15 @@ class FakeTelegram:
             return _error(404, "Not Found: method not found")
         response: Response = await handler(call)
         return response
+
+    def _refusing_token(self) -> bool:
+        with self._lock:
+            if self._answered_before_refusing is None:
+                return False
+            if self._answered_before_refusing > 0:
+                self._answered_before_refusing -= 1
+                return False
+            return True
 
     async def _hung(self, call: Call) -> bool:
         """Wait while the method hangs; whether it did."""

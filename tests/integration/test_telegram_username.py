@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from bot.container import Container
 from bot.lifecycle import start
 from bot.settings import Settings
+from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
 from bot.web import build_pages, create_app
 from bot.wiring import build_shop, shop_config
@@ -150,7 +151,7 @@ def test_a_telegram_that_cannot_be_reached_costs_one_warning_and_the_setting_sta
     container.close()
 
 
-def test_a_refused_token_or_a_telegram_that_does_not_answer_is_one_warning(
+def test_a_telegram_that_does_not_answer_is_one_warning(
     sqlite_engine: Engine,
     tmp_path: Path,
     telegram: tuple[FakeTelegram, str],
@@ -160,7 +161,7 @@ def test_a_refused_token_or_a_telegram_that_does_not_answer_is_one_warning(
     container = container_for(
         sqlite_engine, tmp_path, telegram_bot_token=SecretStr(TOKEN), telegram_api_base_url=url
     )
-    fake.fail("getMe", 401)
+    fake.fail("getMe", 502)
     with caplog.at_level(logging.WARNING):
         learn_bot_username(container)
     fake.hang("getMe")
@@ -173,6 +174,27 @@ def test_a_refused_token_or_a_telegram_that_does_not_answer_is_one_warning(
         w.startswith("telegram: could not ask Telegram for the bot's username") for w in found
     )
     assert container.telegram_bot_username == ""
+
+
+def test_a_refused_token_stops_the_start_in_one_line_without_the_token(
+    sqlite_engine: Engine,
+    tmp_path: Path,
+    telegram: tuple[FakeTelegram, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake, url = telegram
+    container = container_for(
+        sqlite_engine, tmp_path, telegram_bot_token=SecretStr(TOKEN), telegram_api_base_url=url
+    )
+    fake.refuse_token()
+    with pytest.raises(TokenRefused) as refused:
+        learn_bot_username(container)
+    assert str(refused.value) == "Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather"
+    assert refused.value.__suppress_context__
+
+    assert not start(container)
+    assert capsys.readouterr().err.splitlines() == [f"soko: {refused.value}"]
+    container.close()
 
 
 def test_without_a_token_telegram_is_not_asked(

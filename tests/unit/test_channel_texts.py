@@ -24,7 +24,7 @@ TEMPLATE_BODY_MAX = 1024  # WhatsApp's limit on a template body, its variables f
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_telegram_commands_fit_in_every_language(locale: str) -> None:
     menu = commands.command_menu(locale)
-    assert [c.command for c in menu] == ["menu", "help", "language", "cancel"]
+    assert [c.command for c in menu] == ["menu", "help", "language", "phone", "cancel"]
     for command in menu:
         assert COMMAND_NAME.fullmatch(command.command)
         assert 1 <= len(command.description.strip()) <= DESCRIPTION_MAX, command
@@ -53,6 +53,7 @@ def test_swahili_is_not_english() -> None:
         "Menyu kuu",
         "Msaada",
         "Badilisha lugha",
+        "Tuma namba yako ya simu",
         "Acha tunachofanya",
     ]
 

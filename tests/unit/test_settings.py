@@ -50,7 +50,7 @@ def test_default_locale_is_one_we_have(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEFAULT_LOCALE", "sw-KE")
     assert Settings(_env_file=None).default_locale == "sw"  # type: ignore[call-arg]
     monkeypatch.setenv("DEFAULT_LOCALE", "swahili")
-    with pytest.raises(ValueError, match="DEFAULT_LOCALE must be one of: en, sw"):
+    with pytest.raises(ValueError, match="must be one of: en, sw"):
         Settings(_env_file=None)  # type: ignore[call-arg]
 
 
@@ -58,3 +58,24 @@ def test_the_demo_card_is_off_unless_turned_on(monkeypatch: pytest.MonkeyPatch) 
     assert Settings(_env_file=None).payments_demo is False  # type: ignore[call-arg]
     monkeypatch.setenv("PAYMENTS_DEMO", "true")
     assert Settings(_env_file=None).payments_demo is True  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("secret", ["has space", "dots.are.not.allowed", "ü" * 3, "x" * 257])
+def test_a_telegram_webhook_secret_telegram_would_refuse_is_not_valid(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", secret)
+    with pytest.raises(ValueError, match="1 to 256 letters, digits, _ or -") as refused:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    assert [error["loc"] for error in refused.value.errors()] == [  # type: ignore[attr-defined]
+        ("telegram_webhook_secret",)
+    ]
+
+
+@pytest.mark.parametrize("secret", ["", "a", "Az09_-" * 42 + "abcd"])
+def test_an_empty_or_well_formed_webhook_secret_is_valid(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", secret)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.telegram_webhook_secret.get_secret_value() == secret

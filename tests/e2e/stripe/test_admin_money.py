@@ -318,3 +318,40 @@ def test_the_scheduler_sends_the_refund_of_a_cancelled_order_once(
     finally:
         container.close()
     assert len(fake_stripe.refunds) == 1
+
+
+def test_the_scheduler_completes_a_paid_session_whose_webhook_never_came_once(
+    db: UnitOfWorkFactory,
+    payments: StripePayments,
+    fake_stripe: FakeStripe,
+    sqlite_engine: Engine,
+    stripe_server: tuple[FakeStripe, str],
+) -> None:
+    """A shop with STRIPE_SECRET_KEY and no STRIPE_WEBHOOK_SECRET (or a missed webhook):
+    nobody runs `soko admin reconcile`, the scheduler's reconcile does."""
+    sale, session_id = place_and_checkout(db, payments, utc_now())
+    fake_stripe.pay(session_id)  # never delivered
+    container = Container(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=sqlite_engine.url.render_as_string(hide_password=False),
+            stripe_secret_key=SecretStr(API_KEY),
+            stripe_api_base_url=stripe_server[1],
+        )
+    )
+
+    try:
+        jobs = {job.id: job for job in scheduled_jobs(container, ChannelPasses())}
+        jobs["reconcile_stripe"].run()
+        jobs["reconcile_stripe"].run()  # ten minutes later: nothing more to do
+    finally:
+        container.close()
+    assert order_status(db, sale.order_id) == "paid"
+    with db(read_only=True) as uow:
+        sales = uow.session.scalar(
+            select(func.count())
+            .select_from(LedgerTransaction)
+            .where(LedgerTransaction.kind == TransactionKind.SALE)
+        )
+        assert ledger.artisan_balance(uow.session, sale.artisan_id).amount == 250_000
+    assert sales == 1

@@ -136,12 +136,14 @@ def test_webhook_mode_registers_the_webhook_with_its_secret_and_the_commands(
         ("menu", "Main menu"),
         ("help", "How this works"),
         ("language", "Change language"),
+        ("phone", "Share your phone number"),
         ("cancel", "Stop what we are doing"),
     ]
     assert [(c["command"], c["description"]) for c in fake_telegram.commands["sw"]] == [
         ("menu", "Menyu kuu"),
         ("help", "Msaada"),
         ("language", "Badilisha lugha"),
+        ("phone", "Tuma namba yako ya simu"),
         ("cancel", "Acha tunachofanya"),
     ]
     assert sorted(fake_telegram.commands) == ["", "sw"]

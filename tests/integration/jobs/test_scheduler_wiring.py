@@ -30,6 +30,7 @@ EXPECTED_TRIGGERS = {
     "sweep_inbox": "interval[0:01:00]",
     "deliver_outbox": "interval[0:00:03]",
     "send_stripe_refunds": "interval[0:01:00]",
+    "reconcile_stripe": "interval[0:10:00]",
     "remind_artisans": "cron[hour='9', minute='0']",
     "mentor_digest": "cron[day_of_week='mon', hour='8', minute='0']",
     "nudge_abandoned_carts": "interval[0:15:00]",
@@ -77,6 +78,7 @@ def test_installing_again_replaces_by_id_and_drops_jobs_no_longer_wanted(
             scheduler.shutdown(wait=False)
         ids = {job.id for job in stored_jobs(without.engine, NAIROBI)}
         assert "send_stripe_refunds" not in ids
+        assert "reconcile_stripe" not in ids
         assert {"expire_unpaid_orders", "sweep_inbox", "deliver_outbox"} <= ids
     finally:
         with_stripe.close()

@@ -1,0 +1,134 @@
+"""A setting that is not valid, as the operator meets it: every `soko` command, a real process
+(`python -m bot.cli …`), prints one line per invalid setting naming it and what it must be —
+never its value, which may be a secret — and exits with status 2, without a traceback and
+before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.soko_process import SokoProcess
+
+COMMANDS = [
+    ["run", "--port", "0"],
+    ["web", "--port", "0"],
+    ["scheduler"],
+    ["chat"],
+    ["demo", "--no-chat"],
+    ["db", "upgrade"],
+    ["db", "current"],
+    ["admin", "roles", "list"],
+    ["admin", "payouts"],
+    ["admin", "jobs"],
+    ["whatsapp", "templates", "sync"],
+    ["photo", "check", "nothing.jpg"],
+]
+
+
+def soko(tmp_path: Path, args: list[str], **settings: str) -> tuple[int, list[str]]:
+    """Exit status and stderr lines of `soko ARGS` with these settings (and a fresh,
+    separate database and media folder)."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'shop' / 'soko.db'}",
+        "MEDIA_DIR": str(tmp_path / "shop" / "media"),
+        **settings,
+    }
+    process = SokoProcess(args, env, tmp_path).start()
+    assert process.process is not None
+    try:
+        status = process.process.wait(timeout=60)
+    finally:
+        process.kill()
+    return status, process.errors().splitlines()
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_every_command_names_the_invalid_setting_in_one_line(
+    tmp_path: Path, args: list[str]
+) -> None:
+    status, lines = soko(tmp_path, args, DEFAULT_LOCALE="fr")
+
+    assert (status, lines) == (2, ["soko: DEFAULT_LOCALE: must be one of: en, sw"])
+    assert not (tmp_path / "shop").exists()
+
+
+def test_each_invalid_setting_has_its_line(tmp_path: Path) -> None:
+    status, lines = soko(
+        tmp_path,
+        ["admin", "roles", "list"],
+        DEFAULT_LOCALE="fr",
+        STORE_CURRENCY="dollars",
+        PRICING_MARKUP_BPS="lots",
+    )
+
+    assert status == 2
+    assert lines == [
+        "soko: DEFAULT_LOCALE: must be one of: en, sw",
+        "soko: STORE_CURRENCY: must be a currency code such as USD or KES (ISO 4217)",
+        "soko: PRICING_MARKUP_BPS: input should be a valid integer, unable to parse string as"
+        " an integer",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "line"),
+    [
+        (
+            "TELEGRAM_WEBHOOK_SECRET",
+            "my secret!",
+            "soko: TELEGRAM_WEBHOOK_SECRET: must be 1 to 256 letters, digits, _ or - (make one"
+            " with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')",
+        ),
+        (
+            "DATABASE_URL",
+            "mysql://soko:hunter2-password@db/soko",
+            "soko: DATABASE_URL: must be sqlite:///PATH or"
+            " postgresql+psycopg://USER:PASSWORD@HOST/NAME",
+        ),
+        (
+            "ARTISAN_TIMEZONE",
+            "Nairobi",
+            "soko: ARTISAN_TIMEZONE: must be a time zone name such as Africa/Nairobi",
+        ),
+        (
+            "FX_RATES",
+            "KES/USD:0.0077",
+            "soko: FX_RATES: must be PAIR=RATE items separated by commas, such as"
+            " KES/USD=0.0077,KES/EUR=0.0071",
+        ),
+        ("FX_RATES", "KES/USD=abc", "soko: FX_RATES: the rate of KES/USD must be a number above 0"),
+        (
+            "PRICING_MARKUP_BPS",
+            "-5",
+            "soko: PRICING_MARKUP_BPS: input should be greater than or equal to 0",
+        ),
+        (
+            "MENTOR_COMMISSION_BPS",
+            "4000",
+            "soko: MENTOR_COMMISSION_BPS: must be less than PRICING_MARKUP_BPS (4000)",
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) and value.isupper() else "",
+)
+def test_the_line_says_what_the_setting_must_be(
+    tmp_path: Path, setting: str, value: str, line: str
+) -> None:
+    status, lines = soko(tmp_path, ["admin", "roles", "list"], **{setting: value})
+
+    assert (status, lines) == (2, [line])
+
+
+def test_a_secret_never_shows(tmp_path: Path) -> None:
+    secret, password = "not a secret telegram takes!", "hunter2-password"
+    status, lines = soko(
+        tmp_path,
+        ["run", "--port", "0"],
+        TELEGRAM_WEBHOOK_SECRET=secret,
+        DATABASE_URL=f"mysql://soko:{password}@db/soko",
+    )
+
+    assert status == 2
+    assert [line.split(":")[1] for line in lines] == [" DATABASE_URL", " TELEGRAM_WEBHOOK_SECRET"]
+    assert not any(secret in line or password in line for line in lines)

@@ -1,0 +1,43 @@
+"""Telegram in webhook mode needs TELEGRAM_WEBHOOK_SECRET: without it every call Telegram makes
+would be refused and the bot would stay deaf, so `soko run` and `soko web` refuse to start,
+as real processes: one line naming the setting and how to make one, exit status 1, before
+anything is written (no database made, Telegram not asked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.soko_process import SokoProcess
+
+REFUSED = (
+    "soko: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET, which Telegram sends with every"
+    " update: 1 to 256 letters, digits, _ or - (make one with: python3 -c 'import secrets;"
+    " print(secrets.token_urlsafe(32))')"
+)
+
+
+@pytest.mark.parametrize("command", ["run", "web"])
+def test_webhook_mode_without_a_secret_is_refused_before_anything_is_written(
+    tmp_path: Path, command: str
+) -> None:
+    database = tmp_path / "shop" / "soko.db"
+    env = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "TELEGRAM_BOT_TOKEN": "7000001:AAE-never-asked",
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9",  # nothing listens: never asked
+        "TELEGRAM_MODE": "webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "",
+    }
+    soko = SokoProcess([command, "--port", "0"], env, tmp_path).start()
+    assert soko.process is not None
+    try:
+        status = soko.process.wait(timeout=60)
+    finally:
+        soko.kill()
+
+    assert status == 1, soko.errors()
+    assert soko.errors().splitlines() == [REFUSED]
+    assert not (tmp_path / "shop").exists()
