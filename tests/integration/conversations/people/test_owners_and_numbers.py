@@ -21,7 +21,7 @@ OWNER = "+254711000001"
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 OWNER_TOLD = (
     "You are now one of this shop's owners on Soko: you check new pieces (“Review listings” "
-    "in the menu) and may appoint community managers."
+    "in the menu) and appoint mentors and community managers (“People”)."
 )
 
 

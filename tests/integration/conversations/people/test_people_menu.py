@@ -156,8 +156,8 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
     ]
     assert messages_to(uow_factory, seller)[-1] == (
         "Duka lako Amina Beads limesimamishwa na wasimamizi wa jamii wa Soko: hadi lifunguliwe "
-        "tena, wanunuzi hawawezi kuona wala kununua vipande vyako, na huwezi kuweka vipande "
-        "vipya. Oda zilizolipwa tayari lazima bado uzitume: tuma menyu, kisha chagua “Maagizo "
+        "tena, wanunuzi hawawezi kuona wala kununua bidhaa zako, na huwezi kuweka bidhaa "
+        "mpya. Oda zilizolipwa tayari bado lazima uzitume: tuma menyu, kisha chagua “Maagizo "
         "ya kutuma”."
     )
     assert grace.send("Reinstate shop") == [
@@ -166,7 +166,7 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
     ]
     assert messages_to(uow_factory, seller)[-1] == (
         "Habari njema: duka lako Amina Beads limefunguliwa tena. Wanunuzi wanaweza kuona na "
-        "kununua vipande vyako, na unaweza kuweka vipande vipya."
+        "kununua bidhaa zako, na unaweza kuweka bidhaa mpya."
     )
     assert audit() == [
         "Grace (+254711000001) grant mentor Amina Wanjiru (+254722000444)",
@@ -214,7 +214,7 @@ def test_an_owner_makes_a_community_manager_who_then_has_review_and_people(
     ]
     assert messages_to(uow_factory, user_id(uow_factory, NEEMA))[-1] == (
         "You are now a community manager on Soko. Send menu and choose “Review listings” to "
-        "check new pieces."
+        "check new pieces, or “People” to appoint mentors."
     )
     menu = neema.send("menu")[0]
     assert "Review listings\n" in menu
@@ -480,7 +480,7 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
     grace.send("Make community manager")
     assert messages_to(uow_factory, user_id(uow_factory, NEEMA))[-1] == (
         "Sasa wewe ni msimamizi wa jamii kwenye Soko. Tuma menyu kisha uchague “Kagua bidhaa” "
-        "ili kuangalia bidhaa mpya."
+        "ili kuangalia bidhaa mpya, au “Watu” ili kuteua walezi."
     )
     menu = [line.split(". ", 1)[1] for line in neema.send("menyu")[0].splitlines()[1:]]
     assert menu[menu.index("Kagua bidhaa") + 1] == "Watu"
@@ -507,8 +507,8 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
     ]
     assert neema.send("ruka") == [
         "Simamisha duka la Amina Wanjiru, Amina Beads? Hadi lifunguliwe tena, wanunuzi "
-        "hawataona wala kununua vipande vyake, na hataweza kuweka vipande vipya wala kumlea "
-        "mtu yeyote. Oda zilizolipwa tayari bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
+        "hawataona wala kununua bidhaa zake, na hataweza kuweka bidhaa mpya wala kuwa mlezi "
+        "wa mtu yeyote. Oda zilizolipwa tayari bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
     ]
     suspended = (
         "Amina Wanjiru\nSimu: +254 722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"
@@ -528,8 +528,8 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
         "ya jina:\n1. Menyu"
     ]
     assert neema.send("0722 00") == [
-        "0722 00 si namba ya simu ninayoifahamu. Iandike kama 0712 345 678 au +254 712 345 "
-        "678, au andika sehemu ya jina la duka:\n1. Menyu"
+        "Sitambui 0722 00 kama namba ya simu. Iandike kama 0712 345 678 au +254 712 345 678, "
+        "au andika sehemu ya jina la duka:\n1. Menyu"
     ]
     assert neema.send("0733 111 222") == [
         "Bado hakuna mtu kwenye Soko anayejulikana kwa namba +254 733 111222. Unaweza kumpa "
