@@ -5,7 +5,8 @@ Nothing else builds engines, stores or clients; everything is passed on from her
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -25,6 +26,9 @@ class Container:
     settings: Settings
     # The bot's username as Telegram gave it at start (`bot.telegram_username`).
     learnt_bot_username: str = ""
+    # Set when the process is stopping (`bot.lifecycle`): work in threads (the engine, photo
+    # downloads) then hands back what it has not started rather than start it.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def telegram_bot_username(self) -> str:

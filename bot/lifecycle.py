@@ -8,14 +8,19 @@ when it does not exist or is empty, refused in one line when it is at another re
 refuses, at start or when a channel starts, stops the command in one line, exit status 1
 (`bot.telegram_token`).
 
-Stopping: SIGINT and SIGTERM set one `stop` event that every part of the process watches.
-Receivers stop taking updates at once (what they did not record, the platform sends again;
-what they recorded and did not handle, the sweep handles at the next start). Each sender stops
-claiming, gives the sends in flight `GRACE_SECONDS` to finish, then cancels them and hands
-their outbox rows back; the web server gives open requests as long, and so does the scheduler
-to its running jobs. Then the database is closed and the process exits with status 0. A thread
-stuck in a call to a provider that does not answer cannot be cancelled: should one still hold
-the process `DEADLINE_SECONDS` after the signal, it exits anyway (its rows were handed back).
+Stopping: SIGINT and SIGTERM set one `stop` event that every part of the process watches,
+and the container's `stopping` flag that work in threads reads. Receivers stop taking updates
+at once (what they did not record, the platform sends again; what they recorded and did not
+handle, the sweep handles at the next start). Work in threads starts nothing new: the engine
+hands back the updates it has not begun (and one that fails because the process is stopping,
+without a word to the person), a WhatsApp message whose photos are still downloading is left
+waiting for them. Each sender stops claiming, gives the sends in flight `GRACE_SECONDS` to
+finish, then cancels them and hands their outbox rows back; the scheduler gives its running
+jobs as long. The web server waits for its requests and their work after the answer (a
+download finishing, an update being handled) rather than cancel them in a thread. Then the
+database is closed and the process exits with status 0. A thread stuck in a call to a
+provider that does not answer cannot be cancelled: should one still hold the process
+`DEADLINE_SECONDS` after the signal, it exits anyway (its work was handed back).
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ def serve(container: Container, main: Main) -> int:
         with sigterm_interrupts():
             if not start(container):
                 return 1
-            run_until_stopped(main)
+            run_until_stopped(main, container.stopping)
     except KeyboardInterrupt:
         pass
     except TokenRefused as refused:  # a channel started after the check
@@ -112,24 +117,34 @@ def sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run_until_stopped(main: Main) -> None:
-    """Run `main(stop)` in a new event loop; SIGINT and SIGTERM set `stop`."""
-    asyncio.run(_until_stopped(main))
+def run_until_stopped(main: Main, stopping: threading.Event) -> None:
+    """Run `main(stop)` in a new event loop; SIGINT and SIGTERM set `stop`. `stopping` is
+    set with it (whatever sets it: a signal, or a part of `main` that ended), for threads."""
+    asyncio.run(_until_stopped(main, stopping))
 
 
-async def _until_stopped(main: Main) -> None:
+async def _until_stopped(main: Main, stopping: threading.Event) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def stopping(signum: int) -> None:
+    async def tell_threads() -> None:
+        await stop.wait()
+        stopping.set()
+
+    def signalled(signum: int) -> None:
         if not stop.is_set():
             logger.info("stopping (%s)", signal.Signals(signum).name)
             stop.set()
             _exit_after(DEADLINE_SECONDS)
 
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, stopping, signum)
-    await main(stop)
+        loop.add_signal_handler(signum, signalled, signum)
+    telling = asyncio.create_task(tell_threads())
+    try:
+        await main(stop)
+    finally:
+        stopping.set()
+        telling.cancel()
 
 
 def _exit_after(seconds: float) -> None:
@@ -161,6 +176,14 @@ async def together(stop: asyncio.Event, *parts: Awaitable[None]) -> None:
             raise result
 
 
+async def sweep_left_over(sweep: Callable[[], int]) -> None:
+    """At start, in a thread: handle what an earlier run recorded and did not handle. The
+    engine's sweep takes every channel's updates, so the line it logs names none."""
+    handled = await asyncio.to_thread(sweep)
+    if handled:
+        logger.info("inbox: %s update(s) from before the restart handled", handled)
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server without its own signal handling: `serve_http` stops it on `stop`."""
 
@@ -178,7 +201,11 @@ async def serve_http(
     sock: socket.socket | None = None,
     log_level: str | None = None,
 ) -> None:
-    """Serve `app` until `stop` is set; requests in flight then get `GRACE_SECONDS`."""
+    """Serve `app` until `stop` is set; then wait for the requests in flight and their work
+    after the answer. uvicorn would cancel them after a timeout: a task cancelled while it
+    waits on a thread leaves the thread running on its own (into an interpreter shutting
+    down) and logs an error. The work hands back instead (the container's `stopping`), and
+    the process deadline bounds the wait."""
     # Access logs stay off: URLs can carry tokens; our own logs say what matters.
     config = uvicorn.Config(
         app,
@@ -186,7 +213,7 @@ async def serve_http(
         port=port,
         access_log=False,
         log_level=log_level,
-        timeout_graceful_shutdown=int(GRACE_SECONDS),
+        timeout_graceful_shutdown=None,
     )
     server = _Server(config)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from bot.jobs import ChannelPasses
 from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel
-from conversations.engine import Engine
+from conversations.engine import Engine, sweep_all
 
 SWEEP_BATCH = 100
 # A Telegram pass runs on the event loop that owns the bot; a job thread waits at most this.
@@ -41,12 +41,7 @@ def whatsapp_passes(channel: WhatsAppChannel, *, deliver: bool) -> ChannelPasses
     first fetches the photos a crash left waiting, then handles what is pending."""
 
     def sweep() -> int:
-        total = 0
-        while True:
-            handled = len(channel.processor.sweep(SWEEP_BATCH))
-            total += handled
-            if handled < SWEEP_BATCH:
-                return total
+        return sweep_all(channel.processor.sweep, SWEEP_BATCH)
 
     def deliver_pass() -> int:
         return len(channel.delivery.deliver_due().outcomes)
@@ -63,13 +58,7 @@ def engine_sweep(engine_factory: Callable[[], Engine]) -> ChannelPasses:
     """Without a chat channel (a console-only deployment): the engine's own sweep."""
 
     def sweep() -> int:
-        engine = engine_factory()
-        total = 0
-        while True:
-            handled = len(engine.handle_pending(SWEEP_BATCH))
-            total += handled
-            if handled < SWEEP_BATCH:
-                return total
+        return sweep_all(engine_factory().handle_pending, SWEEP_BATCH)
 
     return ChannelPasses(sweep=[sweep])
 

@@ -16,7 +16,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.container import Container
-from bot.lifecycle import GRACE_SECONDS, together
+from bot.lifecycle import GRACE_SECONDS, sweep_left_over, together
 from bot.settings import MAKE_A_SECRET, WEBHOOK_SECRET_RULE, TelegramMode
 from bot.telegram_token import REFUSED, refused_token_stops
 from bot.wiring import MediaBlobStore, build_engine, build_shop, telegram_invoices
@@ -167,9 +167,7 @@ async def _start_worker(container: Container, channel: TelegramChannel) -> None:
         await register_commands(bot)
     except TelegramError as exc:  # the next worker to start tries again
         logger.warning("telegram: webhook or commands not registered (%s)", type(exc).__name__)
-    swept = await asyncio.to_thread(channel.worker.sweep)
-    if swept:
-        logger.info("telegram: %s updates from before the restart handled", swept)
+    await sweep_left_over(channel.worker.sweep)
 
 
 async def _initialise(bot: Bot) -> bool:
@@ -244,7 +242,7 @@ async def run_telegram(
             tasks.append(poller.run(stop))
         # The sender starts at once: replies waiting from before the restart go out while
         # the sweep handles what was recorded and not handled.
-        sweeping = asyncio.create_task(_sweep(channel))
+        sweeping = asyncio.create_task(sweep_left_over(channel.worker.sweep))
         try:
             await together(stop, *tasks)
         finally:
@@ -253,9 +251,3 @@ async def run_telegram(
             # the next start's sweep.
             await asyncio.to_thread(channel.worker.close, finish_queued=False)
             await sweeping
-
-
-async def _sweep(channel: TelegramChannel) -> None:
-    swept = await asyncio.to_thread(channel.worker.sweep)
-    if swept:
-        logger.info("telegram: %s updates from before the restart handled", swept)

@@ -3,7 +3,8 @@
 On when both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set. `soko web` mounts the routes
 (`whatsapp_routes`); `soko run` also starts the delivery thread (`start_whatsapp_delivery`),
 which N web workers leave to one process (`soko scheduler` delivers then). The sweep of
-messages a crash left behind is the scheduler's `sweep_inbox` job.
+messages a crash or a stop left behind is the scheduler's `sweep_inbox` job, and `soko run`
+also sweeps once as it starts.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from starlette.routing import BaseRoute
 from twilio.rest import Client
 
 from bot.container import Container
-from bot.lifecycle import GRACE_SECONDS
+from bot.lifecycle import GRACE_SECONDS, sweep_left_over
 from bot.wiring import MediaBlobStore, build_engine
-from conversations.engine import Engine
+from conversations.engine import Engine, sweep_all
 from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
 from handlers.whatsapp.media import MediaFetcher, MediaPolicy
 from handlers.whatsapp.processing import WhatsAppProcessor
@@ -63,7 +64,11 @@ def build_whatsapp(
     policy = media_policy or MediaPolicy.for_account(sid, settings.twilio_api_base_url)
     fetcher = MediaFetcher(policy, token)
     processor = WhatsAppProcessor(
-        container.uow_factory, engine or build_engine(container), blobs, fetcher
+        container.uow_factory,
+        engine or build_engine(container),
+        blobs,
+        fetcher,
+        stopping=container.stopping,
     )
     webhooks = WhatsAppWebhooks(
         TwilioSignature(token, settings.public_base_url),
@@ -106,15 +111,19 @@ def start_whatsapp_delivery(channel: WhatsAppChannel, stop: threading.Event) -> 
 async def run_whatsapp(
     channel: WhatsAppChannel, stop: asyncio.Event, *, grace: float = GRACE_SECONDS
 ) -> None:
-    """For `soko run`: deliver in a thread until `stop` is set; then the send in flight
-    has `grace` seconds, and what is still claimed is handed back (a thread stuck waiting
-    for Twilio is left behind: it is a daemon)."""
+    """For `soko run`: deliver in a thread until `stop` is set, and meanwhile sweep what an
+    earlier run left (photos still to fetch, messages not handled). At `stop` the send in
+    flight has `grace` seconds, and what is still claimed is handed back (a thread stuck
+    waiting for Twilio is left behind: it is a daemon); the sweep hands back what it has not
+    started."""
     stopping = threading.Event()
     thread = start_whatsapp_delivery(channel, stopping)
+    sweeping = asyncio.create_task(sweep_left_over(lambda: sweep_all(channel.processor.sweep)))
     try:
         await stop.wait()
     finally:
         stopping.set()
         await asyncio.to_thread(channel.delivery.close, grace)
         await asyncio.to_thread(thread.join, 1.0)
+        await sweeping
         channel.close()

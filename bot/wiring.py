@@ -127,6 +127,7 @@ def build_engine(
         shop if shop is not None else build_shop(container),
         clock,
         observe=container.metrics.observe_handle,
+        stopping=container.stopping,
     )
 
 

@@ -7,6 +7,11 @@ all writers), then the next, until it reaches n. A second worker asked for a lat
 therefore waits on the earlier row's lock, then finds it handled and moves on. An update that
 failed with a bug stays pending (retried first) until it succeeds or uses up its attempts.
 
+Stopping (`stopping`, set by the composition root on SIGINT or SIGTERM): the engine starts no
+new update, and a failure while the process stops (a pool refusing work as the interpreter
+shuts down, a connection closed under it) is not the update's fault: it is rolled back and
+handed back as it was, pending, with no attempt counted and no apology, for the next start.
+
 Group commit (`handle_many`): updates ready together share one unit of work and one commit.
 Until that commit nothing of the group is durable and none of its replies can be delivered; a
 crash before it leaves the whole group pending, to be handled again. A failing step rolls the
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -47,7 +53,7 @@ from conversations.inbox import (
 )
 from conversations.messages import Outbound
 from conversations.people import find_or_create_person
-from conversations.ports import BlobStore
+from conversations.ports import BlobStore, StopSignal
 from conversations.shop import Shop
 from conversations.state import SqlStateStore
 from store.errors import NotFound, PermissionDenied, StoreError
@@ -65,6 +71,7 @@ class Outcome(StrEnum):
     ALREADY_HANDLED = "already_handled"  # a duplicate call; nothing done
     DEFERRED = "deferred"  # an earlier update of the same person must succeed first
     NOT_FOUND = "not_found"
+    HANDED_BACK = "handed_back"  # the process is stopping: left pending for the next start
 
 
 _INBOX = cast(Table, InboxMessage.__table__)
@@ -106,6 +113,25 @@ class HandleResult:
     user_id: int | None = None
     outbox_ids: tuple[int, ...] = ()
 
+    @property
+    def handled_now(self) -> bool:
+        """This call handled the update: answered it, or refused it kindly."""
+        return self.outcome in (Outcome.HANDLED, Outcome.REFUSED)
+
+
+def sweep_all(sweep: Callable[[int], Sequence[HandleResult]], batch: int = 100) -> int:
+    """Run a sweep (`Engine.handle_pending`, or a channel's that first fetches what it needs)
+    batch after batch while they come full; how many updates it handled. A full batch that
+    handled none (all deferred, failing again, or handed back while stopping) ends it: the
+    next sweep tries them again."""
+    total = 0
+    while True:
+        results = sweep(batch)
+        handled = sum(result.handled_now for result in results)
+        total += handled
+        if len(results) < batch or not handled:
+            return total
+
 
 class Engine:
     def __init__(
@@ -117,6 +143,7 @@ class Engine:
         clock: Callable[[], datetime] = utcnow,
         *,
         max_attempts: int = MAX_ATTEMPTS,
+        stopping: StopSignal | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._blobs = blob_store
@@ -124,6 +151,7 @@ class Engine:
         self._shop = shop
         self._clock = clock
         self._max_attempts = max_attempts
+        self._stopping: StopSignal = stopping or threading.Event()
 
     def handle(self, inbox_id: int) -> HandleResult:
         """Handle a recorded update (and, first, any earlier pending one of the same person)."""
@@ -139,6 +167,8 @@ class Engine:
         """One unit of work per row (no savepoint: a failure rolls it all back, and is
         answered in a fresh one)."""
         while True:
+            if self._stopping.is_set():
+                return HandleResult(inbox_id, Outcome.HANDED_BACK)
             failure: Exception | None = None
             with self._uow_factory() as uow:
                 picked = self._pick(uow.session, inbox_id)
@@ -167,6 +197,8 @@ class Engine:
         (a deadlock, a lost connection) each update is handled again on its own."""
         if len(inbox_ids) < 2:
             return [self.handle(inbox_id) for inbox_id in inbox_ids]
+        if self._stopping.is_set():
+            return self._hand_back(inbox_ids)
         timed: list[tuple[HandleResult, float]] = []
         try:
             with self._uow_factory() as uow:
@@ -181,6 +213,8 @@ class Engine:
                     group.settle()
                 uow.commit()
         except Exception as exc:
+            if self._stopping.is_set():
+                return self._hand_back(inbox_ids, exc)
             failed = len(timed)
             if failed == len(inbox_ids):  # the commit failed
                 logger.warning(
@@ -339,8 +373,23 @@ class Engine:
                 ids.append(sent)
         return tuple(ids)
 
+    def _hand_back(
+        self, inbox_ids: Sequence[int], exc: Exception | None = None
+    ) -> list[HandleResult]:
+        """The process is stopping: these updates stay as they are, for the next start."""
+        if exc is not None:
+            logger.info(
+                "inbox rows %s handed back: stopping (%s)",
+                ", ".join(map(str, inbox_ids)),
+                type(exc).__name__,
+            )
+        return [HandleResult(inbox_id, Outcome.HANDED_BACK) for inbox_id in inbox_ids]
+
     def _recover(self, row_id: int, exc: Exception) -> HandleResult:
-        """After a rollback of the whole unit of work: answer in a fresh one."""
+        """After a rollback of the whole unit of work: answer in a fresh one (unless the
+        failure came from the process stopping: then nothing is written)."""
+        if self._stopping.is_set():
+            return self._hand_back([row_id], exc)[0]
         with self._uow_factory() as uow:
             result = self._recover_in(uow.session, row_id, exc)
             uow.commit()

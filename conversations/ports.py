@@ -13,6 +13,13 @@ class BlobStore(Protocol):
     def get(self, key: str) -> bytes: ...
 
 
+class StopSignal(Protocol):
+    """Whether the process is stopping (SIGINT, SIGTERM): the composition root sets it; work
+    running in threads reads it (any thread may) to hand back what it has not done yet."""
+
+    def is_set(self) -> bool: ...
+
+
 class MemoryBlobStore:
     """A `BlobStore` in a dict, for tests and the console."""
 

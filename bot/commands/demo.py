@@ -170,7 +170,9 @@ def _serve_demo(args: argparse.Namespace, person: str) -> int:
         try:
             photos = write_sample_photos(args.dir / "photos")
             print(web_guide(summary, photos, f"{base}/emulator?as={person}"), flush=True)
-            run_until_stopped(lambda stop: serve_web_demo(container, sock, stop))
+            run_until_stopped(
+                lambda stop: serve_web_demo(container, sock, stop), container.stopping
+            )
         finally:
             container.close()
     except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) before the web app was up

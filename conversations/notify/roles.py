@@ -27,12 +27,12 @@ from store.services.suspension import ShopChange
 
 OWNER_GRANTED = N_(
     "You are now one of this shop's owners on Soko: you check new pieces (“Review listings” "
-    "in the menu) and may appoint community managers."
+    "in the menu) and appoint mentors and community managers (“People”)."
 )
 OWNER_REVOKED = N_("You are no longer one of this shop's owners on Soko.")
 MANAGER_GRANTED = N_(
     "You are now a community manager on Soko. Send menu and choose “Review listings” to "
-    "check new pieces."
+    "check new pieces, or “People” to appoint mentors."
 )
 MANAGER_REVOKED = N_("You are no longer a community manager on Soko. Thank you for your help!")
 MENTOR_GRANTED = N_(

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from conversations.engine import Engine
+from conversations.engine import Engine, HandleResult, sweep_all
 
 logger = logging.getLogger(__name__)
 
@@ -72,16 +72,18 @@ class EngineWorker:
         self._pool.submit(self._drain)
 
     def sweep(self, batch: int = 100) -> int:
-        """Handle everything recorded but not handled (after a crash, or failed earlier)."""
-        total = 0
-        while not self._closing:
-            results = self.engine.handle_pending(batch)
-            total += len(results)
+        """Handle everything recorded but not handled (after a crash, or failed earlier), on
+        every channel; how many updates were handled."""
+
+        def once(limit: int) -> list[HandleResult]:
+            if self._closing:
+                return []
+            results = self.engine.handle_pending(limit)
             if results:
                 self._on_handled()
-            if len(results) < batch:
-                break
-        return total
+            return results
+
+        return sweep_all(once, batch)
 
     def _drain(self) -> None:
         """Handle queued groups in arrival order, one thread at a time: a group handled

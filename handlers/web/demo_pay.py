@@ -40,7 +40,10 @@ PAY_WITH_DEMO_CARD: Final = N_("Pay {amount} with the demo card")
 PAID: Final = N_(
     "Order {code} is paid. Thank you! The chat will tell you when your pieces are on their way."
 )
-PAY_IN_CHAT: Final = N_("Please pay for order {code} with the pay button in the chat.")
+# On WhatsApp the way to pay is a link in a message; on Telegram, a button.
+PAY_IN_CHAT: Final = N_(
+    "Please pay for order {code} in the chat, with the pay link or button we sent you there."
+)
 _PAID_STATUSES: Final = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
@@ -116,7 +119,8 @@ def demo_pay_routes(
         return RedirectResponse(language.href(PATH.format(code=code)), status_code=303)
 
     def not_found(language: PageLanguage) -> Response:
-        context = page(YOUR_ORDER, "", NOT_FOUND, back=[])
+        message = Translator(language.locale)._(NOT_FOUND)
+        context = page(YOUR_ORDER, "", message, back=[])
         return pages.render("demo_pay.html", language, context, status_code=404, cache_seconds=0)
 
     def render(language: PageLanguage, order: OrderView) -> Response:

@@ -15,11 +15,16 @@ is still read in that order. Processing then
 
 A photo that cannot be fetched (refused by the media policy, gone, too big) is left out and
 logged; the rest of the message still goes through. `sweep` un-parks what a crash left behind.
+
+Once the process is stopping (`stopping`), no download starts and none is recorded: the message
+stays awaiting its photos, untouched, and the next start's sweep fetches them again (a
+download cut short by the stop must not count as a photo that cannot be fetched).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,9 +34,9 @@ import httpx
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine, HandleResult
+from conversations.engine import Engine, HandleResult, Outcome
 from conversations.inbox import RecordResult, photo_key, record_inbound
-from conversations.ports import BlobStore
+from conversations.ports import BlobStore, StopSignal
 from handlers.whatsapp import window
 from handlers.whatsapp.inbound import MediaItem, WhatsAppUpdate
 from handlers.whatsapp.media import MediaFetcher, MediaRefused
@@ -83,17 +88,21 @@ class WhatsAppProcessor:
         blobs: BlobStore,
         fetcher: MediaFetcher,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        stopping: StopSignal | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._engine = engine
         self._blobs = blobs
         self._fetcher = fetcher
         self._clock = clock
+        self._stopping: StopSignal = stopping or threading.Event()
 
     def process(self, inbox_id: int) -> HandleResult:
         """Fetch the photos this message (and her earlier ones) wait for, then handle it."""
         for parked in self._parked_up_to(inbox_id):
-            self._unpark(parked)
+            if not self._unpark(parked):
+                return HandleResult(inbox_id, Outcome.HANDED_BACK)
         result = self._engine.handle(inbox_id)
         for later in self._deferred_after(inbox_id):
             self._engine.handle(later)
@@ -109,7 +118,8 @@ class WhatsAppProcessor:
                 .limit(limit)
             ).all()
         for row_id, payload in rows:
-            self._unpark(_Parked(row_id, _media_of(payload)))
+            if not self._unpark(_Parked(row_id, _media_of(payload))):
+                break
         return self._engine.handle_pending(limit)
 
     def _parked_up_to(self, inbox_id: int) -> list[_Parked]:
@@ -151,8 +161,19 @@ class WhatsAppProcessor:
                 )
             )
 
-    def _unpark(self, parked: _Parked) -> None:
-        keys = [key for item in parked.media if (key := self._download(parked.id, item))]
+    def _unpark(self, parked: _Parked) -> bool:
+        """Fetch the row's photos and make it ready for the engine; False (nothing written)
+        when the process began stopping before that was done."""
+        keys = []
+        for item in parked.media:
+            if self._stopping.is_set():
+                break
+            key = self._download(parked.id, item)
+            if key:
+                keys.append(key)
+        if self._stopping.is_set():
+            logger.info("inbox row %s: its photos are fetched at the next start", parked.id)
+            return False
         with self._uow_factory() as uow:
             row = uow.session.execute(
                 select(InboxMessage)
@@ -161,13 +182,14 @@ class WhatsAppProcessor:
                 .execution_options(populate_existing=True)
             ).scalar_one_or_none()
             if row is None:  # another worker got there first
-                return
+                return True
             payload = dict(row.payload)
             payload["photos"] = [*payload.get("photos", ()), *keys]
             payload["media_fetched"] = payload.pop(MEDIA_KEY, [])
             row.payload = payload
             row.status = InboxStatus.RECEIVED
             uow.commit()
+        return True
 
     def _download(self, inbox_id: int, item: MediaItem) -> str | None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -46,7 +47,8 @@ class Person(ABC):
         """Pick the option `label`, as her channel offers it."""
 
     @abstractmethod
-    def send_photos(self, pictures: list[bytes], caption: str = "") -> list[str]: ...
+    def _photo_updates(self, pictures: list[bytes], caption: str) -> list[Callable[[], object]]:
+        """How she sends `pictures` on her channel: one call per update."""
 
     def say(self, words: str) -> list[str]:
         return self._answers(words, 1, lambda: self._send_words(words))
@@ -56,6 +58,17 @@ class Person(ABC):
         self._send_words(words)
         self.sent += 1
         self.transcript.append(f"{self.name} > {words}  (not waiting)")
+
+    def send_photos(self, pictures: list[bytes], caption: str = "") -> list[str]:
+        updates = self._photo_updates(pictures, caption)
+        return self._answers(f"({len(pictures)} photos)", len(updates), lambda: _all(updates))
+
+    def send_photos_and_go(self, pictures: list[bytes], caption: str = "") -> None:
+        """Send the photos and walk away: no waiting."""
+        updates = self._photo_updates(pictures, caption)
+        _all(updates)
+        self.sent += len(updates)
+        self.transcript.append(f"{self.name} > ({len(pictures)} photos)  (not waiting)")
 
     def told(self, words: str, timeout: float = ANSWER_SECONDS) -> list[str]:
         """Wait until something she is sent says `words` (a notice, not an answer to her)."""
@@ -164,7 +177,7 @@ class TelegramPerson(Person):
         update = contact(self.user, phone, owner_id=self.telegram_id)
         return self._feed(f"(her contact {phone})", update)
 
-    def send_photos(self, pictures: list[bytes], caption: str = "") -> list[str]:
+    def _photo_updates(self, pictures: list[bytes], caption: str) -> list[Callable[[], object]]:
         """The pictures as one album, `caption` on the first."""
         self._albums += 1
         updates = []
@@ -174,7 +187,7 @@ class TelegramPerson(Person):
             updates.append(photo(self.user, file_id, len(picture), media_group_id=album))
         if caption:
             updates[0]["message"]["caption"] = caption
-        return self._feed(f"({len(pictures)} photos)", *updates)
+        return [partial(self.fake.feed, update) for update in updates]
 
 
 class WhatsAppPerson(Person):
@@ -223,7 +236,12 @@ class WhatsAppPerson(Person):
                     return self.say(number)
         raise AssertionError(f"no choice {label!r} in {self.name}'s WhatsApp chat")
 
-    def send_photos(self, pictures: list[bytes], caption: str = "") -> list[str]:
+    def _photo_updates(self, pictures: list[bytes], caption: str) -> list[Callable[[], object]]:
         """The pictures in one message, with `caption`."""
         urls = [self.fake.add_media(picture) for picture in pictures]
-        return self._answers(f"({len(pictures)} photos)", 1, lambda: self._post(caption, urls))
+        return [lambda: self._post(caption, urls)]
+
+
+def _all(updates: list[Callable[[], object]]) -> None:
+    for update in updates:
+        update()

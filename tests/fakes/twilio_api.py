@@ -5,7 +5,8 @@
   `hang()` it leaves each call unanswered until `unhang()`, then fails it (the message never
   went out).
 - ``GET /2010-04-01/Accounts/{sid}/Messages/{msid}/Media/{mid}`` (Basic auth) redirects to the
-  fake CDN, reached under another host name (``localhost``), which refuses credentials.
+  fake CDN, reached under another host name (``localhost``), which refuses credentials; after
+  `hang_media()` it leaves each download unanswered until `unhang()`.
 - ``POST /v1/Content`` and ``/v1/Content/{sid}/ApprovalRequests/whatsapp``: the Content API.
 
 Every request is logged (`requests`), so a test can also prove something was *not* fetched.
@@ -66,6 +67,8 @@ class FakeTwilio:
     lock: threading.Lock = field(default_factory=threading.Lock)
     hanging: bool = False
     hung: int = 0  # message creations waiting for an answer now
+    media_hanging: bool = False
+    media_hung: int = 0  # media downloads waiting for an answer now
 
     @property
     def base_url(self) -> str:
@@ -96,9 +99,14 @@ class FakeTwilio:
         with self.lock:
             self.hanging = True
 
+    def hang_media(self) -> None:
+        with self.lock:
+            self.media_hanging = True
+
     def unhang(self) -> None:
         with self.lock:
             self.hanging = False
+            self.media_hanging = False
 
     def messages_to(self, phone: str) -> list[SentMessage]:
         with self.lock:
@@ -112,6 +120,7 @@ class FakeTwilio:
             self.requests.clear()
             self.failures.clear()
             self.hanging = False
+            self.media_hanging = False
 
     # --- the app -------------------------------------------------------------------------
 
@@ -171,10 +180,22 @@ class FakeTwilio:
             self.hung -= 1
         return True
 
+    async def _media_hung(self) -> None:
+        """Wait while `hang_media` is on."""
+        with self.lock:
+            if not self.media_hanging:
+                return
+            self.media_hung += 1
+        while self.media_hanging:
+            await asyncio.sleep(0.01)
+        with self.lock:
+            self.media_hung -= 1
+
     async def media_file(self, request: Request) -> Response:
         if not self._log(request):
             return _error(401, 20003, "Authenticate")
         media_sid = request.path_params["media_sid"]
+        await self._media_hung()
         if media_sid not in self.media:
             return _error(404, 20404, "Not found")
         if self.serve_media_directly:

@@ -108,7 +108,7 @@ def test_grant_and_revoke_a_known_person_by_her_whatsapp_number_and_she_is_told(
     assert capsys.readouterr().out.endswith("is not a community_manager: nothing changed\n")
     assert told(db, amina.id) == [
         "Sasa wewe ni msimamizi wa jamii kwenye Soko. Tuma menyu kisha uchague “Kagua bidhaa” "
-        "ili kuangalia bidhaa mpya.",
+        "ili kuangalia bidhaa mpya, au “Watu” ili kuteua walezi.",
         "Wewe si msimamizi wa jamii kwenye Soko tena. Asante kwa msaada wako!",
     ]
     assert main(["admin", "roles", "list", "--history"]) == 0

@@ -57,7 +57,7 @@ def test_owners_are_made_told_once_and_unmade_at_the_next_start(
     first.close()
     assert told == [  # one message for both roles, in her language
         "Sasa wewe ni mmoja wa wamiliki wa duka hili la Soko: unakagua bidhaa mpya (“Kagua "
-        "bidhaa” kwenye menyu) na unaweza kuteua wasimamizi wa jamii."
+        "bidhaa” kwenye menyu) na unateua walezi na wasimamizi wa jamii (“Watu”)."
     ]
 
     later = container_with(engine, tmp_path, WANJIRU)  # Grace's number taken out

@@ -141,7 +141,7 @@ def test_killed_web_workers_lose_nothing_and_handle_each_update_once(
         worker.kill()
     logs = worker.logged()
     swept = sum(
-        int(n) for n in re.findall(r"telegram: (\d+) updates from before the restart", logs)
+        int(n) for n in re.findall(r"inbox: (\d+) update\(s\) from before the restart", logs)
     )
     print(
         f"\n{UPDATES} updates posted twice in {fed:.1f}s ({requests} requests), all handled "

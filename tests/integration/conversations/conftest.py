@@ -45,9 +45,11 @@ class Clock:
 
 @dataclass
 class Bugs:
-    """Switches for the `trouble` flow: what goes wrong when the person says "go"."""
+    """Switches for the `trouble` flow: what goes wrong when the person says "go", and what
+    else happens meanwhile (`meanwhile`, called as the step starts)."""
 
     unexpected: bool = False
+    meanwhile: Callable[[], object] = lambda: None
 
 
 # --- colours: a tiny two-step flow that keeps a counter as its draft ------------------------
@@ -96,6 +98,7 @@ def make_trouble_flow(bugs: Bugs) -> Flow:
         return StepResult(Trouble.READY, {"tries": 0})
 
     def ready(ctx: StepContext, inbound: Inbound) -> StepResult:
+        bugs.meanwhile()
         ctx.session.add(User(display_name="half-written"))
         ctx.session.flush()
         ctx.say("working")  # sent only if the step succeeds

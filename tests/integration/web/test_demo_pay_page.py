@@ -22,6 +22,8 @@ from tests.factories import make_artisan, make_product, make_user
 from tests.integration.web.conftest import make_container
 from tests.integration.web.html_support import parse
 
+PAY_LINK_OR_BUTTON = "pay link or button we sent you there"
+
 
 @pytest.fixture
 def demo(engine: Engine, tmp_path: Path) -> Iterator[Container]:
@@ -102,7 +104,7 @@ def test_the_page_is_in_the_buyers_language(demo: Container, pay: TestClient) ->
     assert f"Agizo {code}" in shown.text
     assert "Kadi ya majaribio: hakuna pesa inayochukuliwa." in shown.text
     pay.post(f"/pay/demo/{code}")
-    assert f"Agizo {code} limelipwa. Asante!" in parse(pay.get(f"/pay/demo/{code}").text).text
+    assert f"Oda {code} imelipwa. Asante!" in parse(pay.get(f"/pay/demo/{code}").text).text
 
 
 def test_an_unknown_or_forged_code_gets_a_plain_page(pay: TestClient) -> None:
@@ -151,7 +153,63 @@ def test_an_order_paid_by_telegram_invoice_is_not_paid_here(engine: Engine, tmp_
     code = pending_order(container, channel=Channel.TELEGRAM)
     with TestClient(create_app(container), follow_redirects=False) as client:
         text = parse(client.get(f"/pay/demo/{code}").text).text
-        assert f"Please pay for order {code} with the pay button in the chat." in text
+        assert f"Please pay for order {code} in the chat, with the {PAY_LINK_OR_BUTTON}." in text
         client.post(f"/pay/demo/{code}")
     assert status_of(container, code) is OrderStatus.PENDING_PAYMENT
     container.close()
+
+
+@pytest.mark.parametrize(
+    ("channel", "locale", "told"),
+    [
+        (
+            Channel.WHATSAPP,
+            "en",
+            f"Please pay for order {{code}} in the chat, with the {PAY_LINK_OR_BUTTON}.",
+        ),
+        (
+            Channel.TELEGRAM,
+            "en",
+            f"Please pay for order {{code}} in the chat, with the {PAY_LINK_OR_BUTTON}.",
+        ),
+        (
+            Channel.WHATSAPP,
+            "sw",
+            "Tafadhali lipia oda {code} kwenye gumzo, kwa kiungo au kitufe cha kulipa"
+            " tulichokutumia huko.",
+        ),
+    ],
+)
+def test_an_order_paid_through_stripe_is_sent_back_to_the_pay_link_of_its_chat(
+    engine: Engine, tmp_path: Path, channel: Channel, locale: str, told: str
+) -> None:
+    """On WhatsApp the way to pay is a link in a message; on Telegram, a button."""
+    container = make_container(
+        engine,
+        tmp_path / "media",
+        payments_demo=True,
+        stripe_secret_key=SecretStr("sk_test_123"),
+        stripe_webhook_secret=SecretStr("whsec_123"),
+    )
+    code = pending_order(container, locale=locale, channel=channel)
+    with TestClient(create_app(container), follow_redirects=False) as client:
+        text = parse(client.get(f"/pay/demo/{code}").text).text
+        assert told.format(code=code) in text
+        assert "<form" not in client.get(f"/pay/demo/{code}").text
+    assert status_of(container, code) is OrderStatus.PENDING_PAYMENT
+    container.close()
+
+
+def test_a_swahili_buyer_is_told_in_her_words_why_nothing_is_paid_here(
+    container: Container, client: TestClient
+) -> None:
+    code = pending_order(container, locale="sw")
+    text = parse(client.get(f"/pay/demo/{code}").text).text
+    assert (
+        f"Samahani, bado hatujaanza kupokea malipo, kwa hivyo oda {code} haiwezi kulipwa kwa"
+        " sasa. Tafadhali jaribu tena baadaye."
+    ) in text
+    unknown = parse(client.get("/pay/demo/NO-SUCH-1?lang=sw").text).text
+    assert (
+        "Hatuioni oda hii. Tafadhali fungua tena kiungo cha kulipa kutoka kwenye gumzo."
+    ) in unknown

@@ -40,7 +40,7 @@ NOT_OPEN = (
     "your cart; please try again later.\n1. My cart\n2. Keep shopping"
 )
 NOT_OPEN_SW = (
-    "Samahani, malipo bado hayajafunguliwa, kwa hivyo huwezi kuweka agizo kwa sasa. Kila kitu "
+    "Samahani, bado hatujaanza kupokea malipo, kwa hivyo huwezi kuweka oda kwa sasa. Kila kitu "
     "kinabaki kwenye kikapu chako; tafadhali jaribu tena baadaye.\n1. Kikapu changu\n"
     "2. Endelea kununua"
 )

@@ -19,7 +19,7 @@ from tests.integration.conversations.people.menu_support import NOW, OWNER, star
 
 OWNER_TOLD = (
     "You are now one of this shop's owners on Soko: you check new pieces (“Review listings” "
-    "in the menu) and may appoint community managers."
+    "in the menu) and appoint mentors and community managers (“People”)."
 )
 
 

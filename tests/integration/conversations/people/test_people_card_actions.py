@@ -53,8 +53,8 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
     ]
     assert messages_to(uow_factory, seller)[-1] == (
         "Duka lako Amina Beads limesimamishwa na wasimamizi wa jamii wa Soko: hadi lifunguliwe "
-        "tena, wanunuzi hawawezi kuona wala kununua vipande vyako, na huwezi kuweka vipande "
-        "vipya. Oda zilizolipwa tayari lazima bado uzitume: tuma menyu, kisha chagua “Maagizo "
+        "tena, wanunuzi hawawezi kuona wala kununua bidhaa zako, na huwezi kuweka bidhaa "
+        "mpya. Oda zilizolipwa tayari bado lazima uzitume: tuma menyu, kisha chagua “Maagizo "
         "ya kutuma”."
     )
     assert grace.send("Reinstate shop") == [
@@ -63,7 +63,7 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
     ]
     assert messages_to(uow_factory, seller)[-1] == (
         "Habari njema: duka lako Amina Beads limefunguliwa tena. Wanunuzi wanaweza kuona na "
-        "kununua vipande vyako, na unaweza kuweka vipande vipya."
+        "kununua bidhaa zako, na unaweza kuweka bidhaa mpya."
     )
     assert audit() == [
         "Grace (+254711000001) grant mentor Amina Wanjiru (+254722000444)",
@@ -111,7 +111,7 @@ def test_an_owner_makes_a_community_manager_who_then_has_review_and_people(
     ]
     assert messages_to(uow_factory, user_id(uow_factory, NEEMA))[-1] == (
         "You are now a community manager on Soko. Send menu and choose “Review listings” to "
-        "check new pieces."
+        "check new pieces, or “People” to appoint mentors."
     )
     menu = neema.send("menu")[0]
     assert "Review listings\n" in menu

@@ -29,7 +29,7 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
     grace.send("Make community manager")
     assert messages_to(uow_factory, user_id(uow_factory, NEEMA))[-1] == (
         "Sasa wewe ni msimamizi wa jamii kwenye Soko. Tuma menyu kisha uchague “Kagua bidhaa” "
-        "ili kuangalia bidhaa mpya."
+        "ili kuangalia bidhaa mpya, au “Watu” ili kuteua walezi."
     )
     menu = [line.split(". ", 1)[1] for line in neema.send("menyu")[0].splitlines()[1:]]
     assert menu[menu.index("Kagua bidhaa") + 1] == "Watu"
@@ -56,8 +56,8 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
     ]
     assert neema.send("ruka") == [
         "Simamisha duka la Amina Wanjiru, Amina Beads? Hadi lifunguliwe tena, wanunuzi "
-        "hawataona wala kununua vipande vyake, na hataweza kuweka vipande vipya wala kumlea "
-        "mtu yeyote. Oda zilizolipwa tayari bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
+        "hawataona wala kununua bidhaa zake, na hataweza kuweka bidhaa mpya wala kuwa mlezi "
+        "wa mtu yeyote. Oda zilizolipwa tayari bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
     ]
     suspended = (
         "Amina Wanjiru\nSimu: +254 722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"
@@ -77,8 +77,8 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
         "ya jina:\n1. Menyu"
     ]
     assert neema.send("0722 00") == [
-        "0722 00 si namba ya simu ninayoifahamu. Iandike kama 0712 345 678 au +254 712 345 "
-        "678, au andika sehemu ya jina la duka:\n1. Menyu"
+        "Sitambui 0722 00 kama namba ya simu. Iandike kama 0712 345 678 au +254 712 345 678, "
+        "au andika sehemu ya jina la duka:\n1. Menyu"
     ]
     assert neema.send("0733 111 222") == [
         "Bado hakuna mtu kwenye Soko anayejulikana kwa namba +254 733 111222. Unaweza kumpa "
