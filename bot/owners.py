@@ -2,8 +2,8 @@
 community manager as soon as each is known by her number, promised until then), and a number
 taken out of it loses what it gave (a WARNING names each number removed). Each person whose
 roles changed is told in chat. A setting with no number keeps the owners there are, with a
-WARNING: a unit file or a `soko chat` run from another folder without it must not demote
-everyone.
+WARNING when there are some: a unit file or a `soko chat` run from another folder without it
+must not demote everyone.
 
 Called once by every long-running command (`soko run`, `soko web`, `soko scheduler`,
 `soko chat`) when its database is ready. Idempotent, and safe for N workers starting
@@ -58,7 +58,10 @@ def sync_owners(container: Container) -> None:
 
 def _keep_owners(standing: owners.Standing) -> None:
     """A start without the setting (one unit file, a command run from another folder) is a
-    mistake, not a decision to remove every owner."""
+    mistake, not a decision to remove every owner. With none to keep, there is nothing to
+    say."""
+    if not (standing.people or standing.numbers_waiting):
+        return
     logger.warning(
         "ADMIN_PHONES is empty: keeping the owners there are (%s, %s not known yet); set it to "
         "change them",

@@ -108,3 +108,13 @@ def test_a_start_without_admin_phones_keeps_the_owners_and_says_so(
         "yet); set it to change them"
     )
     assert GRACE not in caplog.text
+
+
+def test_a_shop_without_owners_and_without_the_setting_says_nothing(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bare = container_with(engine, tmp_path, "")
+    with caplog.at_level(logging.INFO, logger="bot.owners"):
+        sync_owners(bare)
+    bare.close()
+    assert caplog.records == []
