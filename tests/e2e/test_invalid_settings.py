@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.soko_process import SokoProcess
+from tests.e2e.operator_env import operator_env
+from tests.e2e.soko_process import soko as run_soko
 
 COMMANDS = [
     ["run", "--port", "0"],
@@ -30,18 +31,13 @@ COMMANDS = [
 def soko(tmp_path: Path, args: list[str], **settings: str) -> tuple[int, list[str]]:
     """Exit status and stderr lines of `soko ARGS` with these settings (and a fresh,
     separate database and media folder)."""
-    env = {
+    fresh = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'shop' / 'soko.db'}",
         "MEDIA_DIR": str(tmp_path / "shop" / "media"),
-        **settings,
     }
-    process = SokoProcess(args, env, tmp_path).start()
-    assert process.process is not None
-    try:
-        status = process.process.wait(timeout=60)
-    finally:
-        process.kill()
-    return status, process.errors().splitlines()
+    shop = operator_env(tmp_path, **(fresh | settings))
+    done = run_soko(shop, *args)
+    return done.returncode, done.stderr.splitlines()
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.soko_process import SokoProcess
+from tests.e2e.operator_env import operator_env
+from tests.e2e.soko_process import soko
 
 REFUSED = (
     "soko: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET, which Telegram sends with every"
@@ -23,21 +24,18 @@ def test_webhook_mode_without_a_secret_is_refused_before_anything_is_written(
     tmp_path: Path, command: str
 ) -> None:
     database = tmp_path / "shop" / "soko.db"
-    env = {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "TELEGRAM_BOT_TOKEN": "7000001:AAE-never-asked",
-        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9",  # nothing listens: never asked
-        "TELEGRAM_MODE": "webhook",
-        "TELEGRAM_WEBHOOK_SECRET": "",
-    }
-    soko = SokoProcess([command, "--port", "0"], env, tmp_path).start()
-    assert soko.process is not None
-    try:
-        status = soko.process.wait(timeout=60)
-    finally:
-        soko.kill()
+    shop = operator_env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{database}",
+        MEDIA_DIR=str(tmp_path / "media"),
+        TELEGRAM_BOT_TOKEN="7000001:AAE-never-asked",
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9",  # nothing listens: never asked
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_WEBHOOK_SECRET="",
+    )
 
-    assert status == 1, soko.errors()
-    assert soko.errors().splitlines() == [REFUSED]
+    done = soko(shop, command, "--port", "0")
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [REFUSED]
     assert not (tmp_path / "shop").exists()
