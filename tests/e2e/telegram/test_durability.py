@@ -51,12 +51,15 @@ def test_killed_at_random_points_nothing_is_lost_or_handled_twice(
 
     # Killed once the number handled passes random marks (not after a fixed time: a busy
     # machine may take seconds just to start Python), somewhere mid-stream.
+    # A late kill may find everything handled (a poll takes 100 updates at once); the early
+    # ones cannot.
+    handled_at_kills = []
     for mark in sorted(rng.sample(range(50, UPDATES - 50), KILLS)):
         bot.start()
         wait_until(lambda: handled() >= mark, 240, f"{mark} updates handled")  # noqa: B023
         time.sleep(rng.uniform(0, 0.2))
         bot.kill()
-    kills_mid_stream = handled()
+        handled_at_kills.append(handled())
     bot.start()
     try:
 
@@ -70,7 +73,7 @@ def test_killed_at_random_points_nothing_is_lost_or_handled_twice(
     finally:
         bot.kill()
 
-    assert 0 < kills_mid_stream < UPDATES, "the kills should land mid-stream"
+    assert sum(0 < n < UPDATES for n in handled_at_kills) >= KILLS - 1, handled_at_kills
     with container.uow_factory(read_only=True) as uow:
         inbox = uow.session.execute(select(InboxMessage.platform_id, InboxMessage.id)).all()
         outbox = uow.session.execute(select(OutboxMessage.dedupe_key)).scalars().all()
@@ -83,7 +86,7 @@ def test_killed_at_random_points_nothing_is_lost_or_handled_twice(
     # our commit repeats what was in flight — at most one message per chat per kill.
     repeats = delivered - len(outbox)
     assert 0 <= repeats <= KILLS * PEOPLE
-    print(f"\n{kills_mid_stream} handled before the last start; {repeats} repeated sends")
+    print(f"\nhandled at each kill: {handled_at_kills}; {repeats} repeated sends")
     logs = bot.logged()
     assert "getUpdates" in logs or "get_updates" in logs  # the logs did record the calls
     assert TOKEN not in logs
