@@ -37,7 +37,7 @@ from pathlib import Path
 
 from bot.commands.demo import build_demo
 from bot.container import Container
-from bot.wiring import MediaBlobStore, build_engine
+from bot.wiring import build_engine, photo_intake
 from handlers.console.channel import ConsoleChannel
 
 SEARCH_WORDS = ("beads", "brass", "necklace", "bracelet", "horn", "glass", "earrings", "bangili")
@@ -198,10 +198,10 @@ def run(people: int, rounds: int, seed: int, directory: Path) -> dict[str, objec
 
 def drive(container: Container, people: int, rounds: int, seed: int) -> dict[str, object]:
     engine = build_engine(container)
-    blobs = MediaBlobStore(container.media_store)
+    intake = photo_intake(container)
 
     def make_channel(**kwargs: object) -> ConsoleChannel:
-        return ConsoleChannel(engine, container.uow_factory, blobs, **kwargs)  # type: ignore[arg-type]
+        return ConsoleChannel(engine, container.uow_factory, intake, **kwargs)  # type: ignore[arg-type]
 
     rng = random.Random(seed)
     crowd = [Person(f"bench{n:04d}", make_channel) for n in range(people)]

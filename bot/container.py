@@ -15,7 +15,7 @@ from bot.metrics import Metrics
 from bot.settings import MediaStoreKind, Settings
 from store.db import make_engine
 from store.media.pipeline import PhotoLimits
-from store.media.storage import LocalMediaStore, MediaStore, S3MediaStore
+from store.media.storage import LocalMediaStore, MediaStore, S3MediaStore, s3_client_config
 from store.pricing import PricingPolicy
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
@@ -60,6 +60,7 @@ class Container:
                 region_name=settings.s3_region,
                 aws_access_key_id=settings.s3_access_key_id.get_secret_value() or None,
                 aws_secret_access_key=settings.s3_secret_access_key.get_secret_value() or None,
+                config=s3_client_config(),
             )
             return S3MediaStore(client, settings.s3_bucket, settings.public_base_url)
         return LocalMediaStore(settings.media_dir, settings.public_base_url)

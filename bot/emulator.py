@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from bot.container import Container
-from bot.wiring import MediaBlobStore, build_engine
+from bot.wiring import build_engine, photo_intake
 from handlers.web.emulator import emulator_routes
 from handlers.web.emulator_channel import WebChat
 from store.demo import content
@@ -16,7 +16,7 @@ def build_web_chat(container: Container) -> WebChat:
     return WebChat(
         build_engine(container),
         container.uow_factory,
-        MediaBlobStore(container.media_store),
+        photo_intake(container),
         profile_names={p.key: p.name for p in content.PEOPLE},
     )
 

@@ -19,7 +19,7 @@ from bot.container import Container
 from bot.lifecycle import GRACE_SECONDS, sweep_left_over, together
 from bot.settings import MAKE_A_SECRET, WEBHOOK_SECRET_RULE, TelegramMode
 from bot.telegram_token import REFUSED, refused_token_stops
-from bot.wiring import MediaBlobStore, build_engine, build_shop, telegram_invoices
+from bot.wiring import build_engine, build_shop, photo_intake, telegram_invoices
 from conversations.engine import Engine
 from handlers.telegram.app import (
     POLL_TIMEOUT_SECONDS,
@@ -94,7 +94,7 @@ def build_telegram(
     receiver = Receiver(
         bot,
         container.uow_factory,
-        MediaBlobStore(container.media_store),
+        photo_intake(container),
         bot_id_of(token),
         invoices=telegram_invoices(container),
     )

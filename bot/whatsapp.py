@@ -18,7 +18,7 @@ from twilio.rest import Client
 
 from bot.container import Container
 from bot.lifecycle import GRACE_SECONDS, sweep_left_over
-from bot.wiring import MediaBlobStore, build_engine
+from bot.wiring import build_engine, photo_intake
 from conversations.engine import Engine, sweep_all
 from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
 from handlers.whatsapp.media import MediaFetcher, MediaPolicy
@@ -60,20 +60,18 @@ def build_whatsapp(
 ) -> WhatsAppChannel:
     settings = container.settings
     sid, token = settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value()
-    blobs = MediaBlobStore(container.media_store)
     policy = media_policy or MediaPolicy.for_account(sid, settings.twilio_api_base_url)
     fetcher = MediaFetcher(policy, token)
     processor = WhatsAppProcessor(
         container.uow_factory,
         engine or build_engine(container),
-        blobs,
+        photo_intake(container),
         fetcher,
         stopping=container.stopping,
     )
     webhooks = WhatsAppWebhooks(
         TwilioSignature(token, settings.public_base_url),
         container.uow_factory,
-        blobs,
         processor,
         on_refused=container.metrics.signature_failed("twilio"),
     )

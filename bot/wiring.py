@@ -16,6 +16,7 @@ from bot.stripe_wiring import stripe_payments
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
+from conversations.photos import PhotoIntake
 from conversations.shop import Shop, ShopConfig
 from payments.demo import DemoPayments
 from payments.port import Checkout, NoPayments, PaymentProvider
@@ -25,20 +26,9 @@ from store.models import Channel, Order
 from store.models.types import utcnow
 
 
-class MediaBlobStore:
-    """The media store as the engine's `BlobStore` (raw incoming photos, private prefix)."""
-
-    def __init__(self, media: MediaStore) -> None:
-        self._media = media
-
-    def put(self, key: str, data: bytes, content_type: str) -> None:
-        self._media.put(key, data, content_type)
-
-    def get(self, key: str) -> bytes:
-        data = self._media.get(key)
-        if data is None:
-            raise KeyError(f"no blob {key!r}")
-        return data
+def photo_intake(container: Container) -> PhotoIntake:
+    """What every channel adapter runs on a photo before recording it (pipeline + store)."""
+    return PhotoIntake(container.media_store, container.photo_limits)
 
 
 def shop_config(container: Container) -> ShopConfig:
@@ -122,7 +112,6 @@ def build_engine(
 ) -> Engine:
     return MeasuredEngine(
         container.uow_factory,
-        MediaBlobStore(container.media_store),
         flows if flows is not None else builtin_registry(),
         shop if shop is not None else build_shop(container),
         clock,

@@ -53,7 +53,7 @@ from conversations.inbox import (
 )
 from conversations.messages import Outbound
 from conversations.people import find_or_create_person
-from conversations.ports import BlobStore, StopSignal
+from conversations.ports import StopSignal
 from conversations.shop import Shop
 from conversations.state import SqlStateStore
 from store.errors import NotFound, PermissionDenied, StoreError
@@ -137,7 +137,6 @@ class Engine:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        blob_store: BlobStore,
         flows: FlowRegistry,
         shop: Shop,
         clock: Callable[[], datetime] = utcnow,
@@ -146,7 +145,6 @@ class Engine:
         stopping: StopSignal | None = None,
     ) -> None:
         self._uow_factory = uow_factory
-        self._blobs = blob_store
         self._flows = flows
         self._shop = shop
         self._clock = clock
@@ -297,7 +295,7 @@ class Engine:
 
     def _process(self, session: Session, row: Picked, group: GroupBatch | None) -> HandleResult:
         now = self._clock()
-        inbound = load_inbound(row, self._blobs)
+        inbound = load_inbound(row)
         person = group.person(row) if group else None
         if person is None:
             person = find_or_create_person(

@@ -1,12 +1,12 @@
 """The inbox: every update recorded durably and once, before the platform is told it arrived.
 
-Photos are kept as blobs under ``incoming/<sha256>`` (a private prefix: the public media route
-must refuse it); the payload column holds their keys.
+Photos reach the inbox already processed and stored by the adapter (`conversations.photos`):
+the payload column holds their records (hashes, size, rendition keys), so recording and
+handling an update make no call to the media store and run no pipeline.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,12 +16,9 @@ from sqlalchemy import ColumnElement, FromClause, Table, and_, bindparam, or_, s
 from sqlalchemy.orm import Session
 
 from conversations.messages import Inbound
-from conversations.ports import BlobStore
 from conversations.upsert import insert_many_unless_exist
-from store.media.storage import PRIVATE_PREFIX
 from store.models import Channel, InboxMessage, InboxStatus
 
-INCOMING_PREFIX = PRIVATE_PREFIX
 # How many times an update that hit a bug is tried before it is left for a person to look at.
 MAX_ATTEMPTS = 5
 
@@ -32,35 +29,22 @@ class RecordResult:
     duplicate: bool
 
 
-def photo_key(data: bytes) -> str:
-    return f"{INCOMING_PREFIX}{hashlib.sha256(data).hexdigest()}"
-
-
-def record_inbound(
-    session: Session, inbound: Inbound, blob_store: BlobStore, now: datetime
-) -> RecordResult:
+def record_inbound(session: Session, inbound: Inbound, now: datetime) -> RecordResult:
     """Record an update once; a repeated delivery (even a parallel one) is a duplicate."""
-    [recorded] = record_many(session, [inbound], blob_store, now)
+    [recorded] = record_many(session, [inbound], now)
     return recorded
 
 
-def record_many(
-    session: Session, inbounds: Sequence[Inbound], blob_store: BlobStore, now: datetime
-) -> list[RecordResult]:
+def record_many(session: Session, inbounds: Sequence[Inbound], now: datetime) -> list[RecordResult]:
     """`record_inbound` for several updates, with one INSERT: a result for each, in order."""
     rows = []
     for inbound in inbounds:
-        keys = []
-        for data in inbound.photos:
-            key = photo_key(data)
-            blob_store.put(key, data, _sniff_content_type(data))  # same bytes, same key
-            keys.append(key)
         rows.append(
             {
                 "channel": inbound.channel.value,
                 "platform_id": inbound.platform_message_id,
                 "platform_user_id": inbound.platform_user_id,
-                "payload": inbound.content_dict(tuple(keys)),
+                "payload": inbound.content_dict(),
                 "status": InboxStatus.RECEIVED.value,
                 "attempts": 0,
                 "error": "",
@@ -112,15 +96,13 @@ class RecordedRow(Protocol):
     def payload(self) -> dict[str, Any]: ...
 
 
-def load_inbound(row: RecordedRow, blob_store: BlobStore) -> Inbound:
-    """The `Inbound` a row was recorded from, photos read back from the blob store."""
-    photos = tuple(blob_store.get(key) for key in row.payload.get("photos", ()))
+def load_inbound(row: RecordedRow) -> Inbound:
+    """The `Inbound` a row was recorded from (its photos as the records the adapter stored)."""
     return Inbound.from_content_dict(
         channel=row.channel,
         platform_user_id=row.platform_user_id,
         platform_message_id=row.platform_id,
         content=row.payload,
-        photos=photos,
     )
 
 
@@ -144,15 +126,3 @@ def pending_inbox(
         select(InboxMessage).where(is_pending(max_attempts)).order_by(InboxMessage.id).limit(limit)
     )
     return list(rows.scalars())
-
-
-def _sniff_content_type(data: bytes) -> str:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1"):
-        return "image/heic"
-    return "application/octet-stream"

@@ -2,7 +2,8 @@
 
 Adapters build an `Inbound` from a platform update and render an `Outbound` within their
 platform's limits. Both serialise to JSON-safe dicts for the inbox / outbox payload columns;
-an inbound's photos are not part of that dict (they are kept as blobs, see `inbox`).
+an inbound's photos are there as the records of photos already processed and stored by the
+adapter (`conversations.photos`), never as bytes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from conversations.photos import ReceivedPhoto, photo_from_dict, photo_to_dict
 from store.models import Channel
 
 # Telegram's callback_data limit; every channel's payloads fit in it.
@@ -50,7 +52,7 @@ class Inbound:
     platform_user_id: str
     platform_message_id: str
     text: str = ""
-    photos: tuple[bytes, ...] = ()
+    photos: tuple[ReceivedPhoto, ...] = ()  # processed and stored before recording
     payload: str | None = None  # a tapped choice's payload (untrusted until resolved)
     location: Location | None = None
     contact: Contact | None = None
@@ -65,11 +67,11 @@ class Inbound:
     # contact shared on Telegram): the engine records it as her phone (`phone_link`).
     verified_phone: str | None = None
 
-    def content_dict(self, photo_keys: tuple[str, ...]) -> dict[str, Any]:
-        """The JSON-safe payload column; photos are referenced by their blob keys."""
+    def content_dict(self) -> dict[str, Any]:
+        """The JSON-safe payload column (photos as their stored records)."""
         return {
             "text": self.text,
-            "photos": list(photo_keys),
+            "photos": [photo_to_dict(photo) for photo in self.photos],
             "payload": self.payload,
             "location": self.location.to_dict() if self.location else None,
             "contact": self.contact.to_dict() if self.contact else None,
@@ -89,7 +91,6 @@ class Inbound:
         platform_user_id: str,
         platform_message_id: str,
         content: dict[str, Any],
-        photos: tuple[bytes, ...],
     ) -> Inbound:
         location = content.get("location")
         contact = content.get("contact")
@@ -98,7 +99,7 @@ class Inbound:
             platform_user_id=platform_user_id,
             platform_message_id=platform_message_id,
             text=str(content.get("text") or ""),
-            photos=photos,
+            photos=tuple(photo_from_dict(photo) for photo in content.get("photos") or ()),
             payload=content.get("payload"),
             location=Location.from_dict(location) if location else None,
             contact=Contact.from_dict(contact) if contact else None,

@@ -1,22 +1,29 @@
-"""Photos a person sends: through the pipeline into the media store, and the kind words about them.
+"""Photos a person sends: processed and stored by the adapter, and the kind words about them.
 
-`store_photo` runs one photo's bytes through `store.media.pipeline.process_photo` and, when it
-is accepted, saves every rendition in the shop's media store (a local `put` or the S3 port:
-the one kind of I/O a step may do). Refusals and quality advice are plain codes; the messages
-below turn them into short sentences in the person's language.
+An adapter runs every photo through `PhotoIntake.receive` BEFORE it opens a unit of work: the
+pipeline (`store.media.pipeline.process_photo`, ~100 ms of CPU) and the media store's puts (a
+local file or S3) never run inside a database transaction. What comes out is a
+`ReceivedPhoto`: the stored photo's record (hashes, size, rendition keys) and the pipeline's
+advice, or a refusal code. That is what the inbox keeps and what the listing flow reads.
+Refusals and quality advice are plain codes; the messages below turn them into short
+sentences in the person's language.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from conversations.i18n import N_
 from store.media.advice import Advice
 from store.media.errors import PhotoError, PhotoErrorCode
 from store.media.pipeline import PhotoLimits, process_photo
-from store.media.storage import MediaStore, save_processed
+from store.media.storage import MediaStore, MediaStoreError, save_processed
 from store.services.product_photos import PhotoRecord
+
+logger = logging.getLogger(__name__)
 
 REFUSALS: Final[dict[PhotoErrorCode, str]] = {
     PhotoErrorCode.NOT_AN_IMAGE: N_(
@@ -35,6 +42,7 @@ REFUSALS: Final[dict[PhotoErrorCode, str]] = {
     PhotoErrorCode.UNSUPPORTED_FORMAT: N_(
         "I can't open that kind of picture. Please send a normal photo (JPG or PNG)."
     ),
+    PhotoErrorCode.NOT_SAVED: N_("I could not save that photo just now. Please send it again."),
 }
 
 TIPS: Final[dict[Advice, str]] = {
@@ -52,23 +60,74 @@ class StoredPhoto:
     """An accepted photo, saved: what the catalog records, and the pipeline's advice."""
 
     record: PhotoRecord
-    advice: tuple[Advice, ...]
+    advice: tuple[Advice, ...] = ()
 
 
-def store_photo(data: bytes, media: MediaStore, limits: PhotoLimits) -> StoredPhoto | PhotoError:
-    """Process one photo and save its renditions; a refusal is returned, never raised."""
-    processed = process_photo(data, limits)
-    if isinstance(processed, PhotoError):
-        return processed
-    keys = save_processed(media, processed)
+# What became of one photo a person sent: stored, or refused (with the code to explain why).
+ReceivedPhoto = StoredPhoto | PhotoError
+
+
+class PhotoIntake:
+    """What an adapter runs on each photo's bytes before its unit of work opens."""
+
+    def __init__(self, media: MediaStore, limits: PhotoLimits) -> None:
+        self.media = media
+        self.limits = limits
+
+    def receive(self, data: bytes) -> ReceivedPhoto:
+        """Process one photo and save its renditions; a refusal (the photo's own fault, or
+        the media store failing) is returned, never raised."""
+        processed = process_photo(data, self.limits)
+        if isinstance(processed, PhotoError):
+            return processed
+        try:
+            keys = save_processed(self.media, processed)
+        except MediaStoreError as exc:
+            logger.warning("photo %s not saved: %s", processed.sha256[:12], exc)
+            return PhotoError(PhotoErrorCode.NOT_SAVED, str(exc))
+        record = PhotoRecord(
+            sha256=processed.sha256,
+            phash=processed.phash,
+            width=processed.width,
+            height=processed.height,
+            keys=keys,
+        )
+        return StoredPhoto(record=record, advice=processed.advice)
+
+    def receive_all(self, photos: Iterable[bytes]) -> tuple[ReceivedPhoto, ...]:
+        return tuple(self.receive(data) for data in photos)
+
+
+def photo_to_dict(photo: ReceivedPhoto) -> dict[str, Any]:
+    """The JSON-safe form the inbox keeps (no bytes: the renditions are in the media store)."""
+    if isinstance(photo, PhotoError):
+        return {"refused": photo.code.value}
+    record = photo.record
+    return {
+        "sha256": record.sha256,
+        "phash": record.phash,
+        "width": record.width,
+        "height": record.height,
+        "keys": dict(record.keys),
+        "advice": [advice.value for advice in photo.advice],
+    }
+
+
+def photo_from_dict(data: object) -> ReceivedPhoto:
+    """`photo_to_dict` read back. A row recorded before photos were stored by the adapters
+    holds the key of a raw blob instead: that photo is asked for again, never processed here."""
+    if not isinstance(data, dict):
+        return PhotoError(PhotoErrorCode.NOT_SAVED, "recorded before photos were stored first")
+    if "refused" in data:
+        return PhotoError(PhotoErrorCode(data["refused"]))
     record = PhotoRecord(
-        sha256=processed.sha256,
-        phash=processed.phash,
-        width=processed.width,
-        height=processed.height,
-        keys=keys,
+        sha256=str(data["sha256"]),
+        phash=str(data["phash"]),
+        width=int(data["width"]),
+        height=int(data["height"]),
+        keys={str(size): str(key) for size, key in data["keys"].items()},
     )
-    return StoredPhoto(record=record, advice=processed.advice)
+    return StoredPhoto(record, tuple(Advice(advice) for advice in data.get("advice", ())))
 
 
 def refusal_message(code: PhotoErrorCode) -> str:

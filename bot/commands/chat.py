@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from bot.container import Container
 from bot.lifecycle import sigterm_interrupts, start
 from bot.settings import load_settings
-from bot.wiring import MediaBlobStore, build_engine, image_location
+from bot.wiring import build_engine, image_location, photo_intake
 from handlers.console.channel import ConsoleChannel, InvalidPerson, person_key
 from handlers.console.terminal import CONSOLE_HELP, Terminal, interactive_lines
 from store.demo import content
@@ -57,7 +57,7 @@ def chat(container: Container, person: str, stdin: TextIO | None = None) -> int:
     channel = ConsoleChannel(
         build_engine(container),
         container.uow_factory,
-        MediaBlobStore(container.media_store),
+        photo_intake(container),
         person=person,
         write=_write,
         image_location=image_location(container.media_store),

@@ -1,6 +1,7 @@
 """The console channel: a person typing in a terminal, through the same engine as every chat.
 
-Each message is recorded in the inbox (one unit of work, committed), handled by the engine,
+Each message's photos are processed and stored first (no unit of work open), then the message
+is recorded in the inbox (one unit of work, committed), handled by the engine,
 and then the outbox rows addressed to the person at the keyboard are printed and marked sent.
 Messages for other console people (a new order for an artisan, say) stay pending until you
 switch to them; then they arrive as they would on their phone.
@@ -24,7 +25,7 @@ from conversations.engine import Engine, HandleResult
 from conversations.inbox import record_inbound
 from conversations.messages import ImageRef, Inbound, Outbound
 from conversations.outbox import mark_sent, outbound_of
-from conversations.ports import BlobStore
+from conversations.photos import PhotoIntake
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus, User
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
@@ -54,7 +55,7 @@ class ConsoleChannel:
         self,
         engine: Engine,
         uow_factory: UnitOfWorkFactory,
-        blobs: BlobStore,
+        intake: PhotoIntake,
         *,
         person: str,
         write: Callable[[str], None] = print,
@@ -65,7 +66,7 @@ class ConsoleChannel:
     ) -> None:
         self._engine = engine
         self._uow_factory = uow_factory
-        self._blobs = blobs
+        self._intake = intake
         self._write = write
         self._image_location = image_location
         self._profile_names = dict(profile_names or {})
@@ -79,12 +80,13 @@ class ConsoleChannel:
             self._seen = _last_outbox_id(uow.session)
 
     def inbound(self, text: str = "", photos: tuple[bytes, ...] = ()) -> Inbound:
+        """The message as the engine reads it: its photos processed and stored already."""
         return Inbound(
             channel=Channel.CONSOLE,
             platform_user_id=self.person,
             platform_message_id=self._next_message_id(),
             text=text,
-            photos=photos,
+            photos=self._intake.receive_all(photos),
             locale_hint=self._locale_hint,
             profile_name=self._profile_names.get(self.person, self.person.title()),
         )
@@ -98,7 +100,7 @@ class ConsoleChannel:
         A repeated delivery of the same update has no second effect.
         """
         with self._uow_factory() as uow:
-            recorded = record_inbound(uow.session, inbound, self._blobs, self._clock())
+            recorded = record_inbound(uow.session, inbound, self._clock())
             uow.commit()
         result = self._engine.handle(recorded.inbox_id)
         self.print_pending(mention_others=True)

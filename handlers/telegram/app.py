@@ -12,6 +12,12 @@ from telegram.request import HTTPXRequest
 
 # Long polling waits this long for updates; the read timeout must outlast it.
 POLL_TIMEOUT_SECONDS = 25
+# Every phase of every Bot API call (getFile and file downloads included) has a limit: a
+# Telegram that stops answering costs a request at most these, never an open-ended wait.
+CONNECT_TIMEOUT_SECONDS = 10.0
+READ_TIMEOUT_SECONDS = 20.0
+WRITE_TIMEOUT_SECONDS = 30.0  # uploads of product photos
+POOL_TIMEOUT_SECONDS = 10.0  # waiting for a free connection of the pool
 # What the bot subscribes to (polling and setWebhook alike).
 ALLOWED_UPDATES = ("message", "callback_query", "pre_checkout_query")
 
@@ -32,12 +38,21 @@ def build_application(
         .request(
             HTTPXRequest(
                 connection_pool_size=connection_pool_size,
-                connect_timeout=10,
-                read_timeout=20,
-                write_timeout=30,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                read_timeout=READ_TIMEOUT_SECONDS,
+                write_timeout=WRITE_TIMEOUT_SECONDS,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
             )
         )
-        .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT_SECONDS + 10))
+        .get_updates_request(
+            HTTPXRequest(
+                connection_pool_size=1,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                read_timeout=POLL_TIMEOUT_SECONDS + 10,
+                write_timeout=CONNECT_TIMEOUT_SECONDS,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
+            )
+        )
         .updater(None)
         .build()
     )

@@ -1,5 +1,6 @@
-"""Receiving an update, the same way for polling and the webhook: read it, fetch its photo,
-record it in the inbox (durably, once) — and only then may Telegram be told it arrived."""
+"""Receiving an update, the same way for polling and the webhook: read it, fetch its photo and
+have it processed and stored (in a worker thread, before any unit of work opens), record it in
+the inbox (durably, once) — and only then may Telegram be told it arrived."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from telegram.error import NetworkError, TelegramError
 from conversations import outbox
 from conversations.inbox import record_many
 from conversations.messages import Inbound, Outbound
-from conversations.ports import BlobStore
+from conversations.photos import PhotoIntake
 from handlers.telegram import invoices, photos
 from handlers.telegram.invoices import PreCheckoutAnswer
 from handlers.telegram.updates import Incoming, read_update
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Received:
-    """An update ready to record: its `Inbound` (photo included), or why its photo is not."""
+    """An update ready to record: its `Inbound` (photo stored), or why its photo is not."""
 
     incoming: Incoming
     inbound: Inbound
@@ -44,7 +45,7 @@ class Receiver:
         self,
         bot: Bot,
         uow_factory: UnitOfWorkFactory,
-        blobs: BlobStore,
+        intake: PhotoIntake,
         bot_id: str,
         clock: Callable[[], datetime] = utcnow,
         invoices: TelegramInvoices | None = None,
@@ -52,7 +53,7 @@ class Receiver:
         self.bot = bot
         self.invoices = invoices
         self._uow_factory = uow_factory
-        self._blobs = blobs
+        self._intake = intake
         self._bot_id = bot_id
         self._clock = clock
 
@@ -66,7 +67,9 @@ class Receiver:
         return None if incoming is None else await self.complete(incoming, self.bot)
 
     async def complete(self, incoming: Incoming, bot: Bot) -> Received:
-        """`incoming` with its photo downloaded through `bot` (an initialised one)."""
+        """`incoming` with its photo downloaded through `bot` (an initialised one), then
+        processed and stored (a photo the media store could not keep is recorded as such,
+        and she is asked to send it again)."""
         if incoming.photo_too_large:
             return Received(incoming, incoming.inbound, photos.PhotoProblem.TOO_LARGE)
         if incoming.photo is None:
@@ -80,7 +83,8 @@ class Receiver:
         except TelegramError as exc:  # Telegram will not serve this file
             logger.warning("update %s: photo not fetched (%s)", incoming.update_id, exc)
             return Received(incoming, incoming.inbound, photos.PhotoProblem.UNREADABLE)
-        return Received(incoming, incoming.with_photo(data))
+        stored = await asyncio.to_thread(self._intake.receive, data)
+        return Received(incoming, incoming.with_photo(stored))
 
     def record(self, received: Sequence[Received | None]) -> list[int]:
         """Record a batch in one transaction (committed on return); the inbox ids to handle.
@@ -98,7 +102,7 @@ class Receiver:
                     continue
                 inbounds.append(item.inbound)
             # An own contact shared is linked to her account by the engine (`verified_phone`).
-            recorded = record_many(uow.session, inbounds, self._blobs, now)
+            recorded = record_many(uow.session, inbounds, now)
             uow.commit()
         return [result.inbox_id for result in recorded]
 

@@ -1,7 +1,7 @@
 """Telegram `Update` → the platform-neutral `Inbound`.
 
 Photos are fetched separately (`photos.py`): `read_update` says which file to fetch, and
-`Incoming.with_photo` completes the `Inbound` with its bytes.
+`Incoming.with_photo` completes the `Inbound` with the photo once it is processed and stored.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telegram import Message, PhotoSize, Update
 
 from conversations.messages import Contact, Inbound, Location
+from conversations.photos import ReceivedPhoto
 from handlers.telegram.invoices import PaymentReceived
 from handlers.telegram.payloads import decode_payload
 from store.models import Channel
@@ -37,8 +38,8 @@ class Incoming:
     callback_query_id: str | None = None
     payment: PaymentReceived | None = None  # a successful_payment: completed, not chatted
 
-    def with_photo(self, data: bytes) -> Inbound:
-        return dataclasses.replace(self.inbound, photos=(data,))
+    def with_photo(self, photo: ReceivedPhoto) -> Inbound:
+        return dataclasses.replace(self.inbound, photos=(photo,))
 
 
 def platform_id(bot_id: str, update_id: int) -> str:

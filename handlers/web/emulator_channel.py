@@ -22,7 +22,7 @@ from conversations.engine import Engine, HandleResult
 from conversations.inbox import record_inbound
 from conversations.messages import Inbound, Outbound
 from conversations.outbox import outbound_of
-from conversations.ports import BlobStore
+from conversations.photos import PhotoIntake
 from handlers.console.channel import InvalidPerson, person_key
 from store.models import (
     Artisan,
@@ -79,7 +79,7 @@ class WebChat:
         self,
         engine: Engine,
         uow_factory: UnitOfWorkFactory,
-        blobs: BlobStore,
+        intake: PhotoIntake,
         *,
         profile_names: Mapping[str, str] | None = None,
         locale_hint: str | None = None,
@@ -87,7 +87,7 @@ class WebChat:
     ) -> None:
         self._engine = engine
         self._uow_factory = uow_factory
-        self._blobs = blobs
+        self._intake = intake
         self._profile_names = dict(profile_names or {})
         self._locale_hint = locale_hint
         self._clock = clock
@@ -103,7 +103,8 @@ class WebChat:
         locale_hint: str | None = None,
     ) -> HandleResult:
         """Record what `person` sent (once: the browser's id makes a retry a duplicate) and
-        let the engine answer. `locale_hint` (the language her browser chose) is the language
+        let the engine answer. Her photos are processed and stored before the unit of work
+        opens. `locale_hint` (the language her browser chose) is the language
         someone new starts in, as a Telegram client's language is; else the chat's own hint."""
         key = person_key(person)
         if not _MESSAGE_ID.fullmatch(message_id):
@@ -113,13 +114,13 @@ class WebChat:
             platform_user_id=key,
             platform_message_id=f"{key}:{message_id}",
             text=text.strip(),
-            photos=tuple(photos),
+            photos=self._intake.receive_all(photos),
             payload=payload or None,
             locale_hint=locale_hint or self._locale_hint,
             profile_name=self._profile_names.get(key, key.title()),
         )
         with self._uow_factory() as uow:
-            recorded = record_inbound(uow.session, inbound, self._blobs, self._clock())
+            recorded = record_inbound(uow.session, inbound, self._clock())
             uow.commit()
         return self._engine.handle(recorded.inbox_id)
 

@@ -6,15 +6,18 @@ then the message is recorded as AWAITING_MEDIA: no engine sweep picks it up, and
 defers the same person's later messages, so "here are my photos" followed quickly by the title
 is still read in that order. Processing then
 
-1. downloads the photos of this person's waiting messages up to this one (oldest first), puts
-   the bytes in the blob store (``incoming/<sha256>``, as `record_inbound` does) and their keys
-   in the row's payload, and sets the row to RECEIVED (a conditional update: two workers
-   doing the same thing write the same result);
+1. downloads the photos of this person's waiting messages up to this one (oldest first), has
+   each processed and stored (`PhotoIntake`: the pipeline and the media store's puts, with no
+   unit of work open), then puts their records in the row's payload and sets the row to
+   RECEIVED (a conditional update: two workers doing the same thing write the same result,
+   the stored renditions being content-addressed);
 2. asks the engine to handle the message, which handles her earlier ones first, and then her
    later ones that were deferred while the photos were on their way.
 
 A photo that cannot be fetched (refused by the media policy, gone, too big) is left out and
-logged; the rest of the message still goes through. `sweep` un-parks what a crash left behind.
+logged; the rest of the message still goes through. A photo the pipeline refuses, or the media
+store cannot keep, is recorded as refused: the listing flow tells her why, in her language.
+`sweep` un-parks what a crash left behind.
 
 Once the process is stopping (`stopping`), no download starts and none is recorded: the message
 stays awaiting its photos, untouched, and the next start's sweep fetches them again (a
@@ -35,8 +38,9 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from conversations.engine import Engine, HandleResult, Outcome
-from conversations.inbox import RecordResult, photo_key, record_inbound
-from conversations.ports import BlobStore, StopSignal
+from conversations.inbox import RecordResult, record_inbound
+from conversations.photos import PhotoIntake, photo_to_dict
+from conversations.ports import StopSignal
 from handlers.whatsapp import window
 from handlers.whatsapp.inbound import MediaItem, WhatsAppUpdate
 from handlers.whatsapp.media import MediaFetcher, MediaRefused
@@ -49,12 +53,10 @@ logger = logging.getLogger(__name__)
 MEDIA_KEY = "twilio_media"  # payload key: the media still to fetch
 
 
-def record_update(
-    session: Session, update_: WhatsAppUpdate, blobs: BlobStore, now: datetime
-) -> RecordResult:
+def record_update(session: Session, update_: WhatsAppUpdate, now: datetime) -> RecordResult:
     """Record a message once; awaiting media when it has photos to fetch. A first recording
     also reopens the person's 24-hour window and releases her held messages."""
-    recorded = record_inbound(session, update_.inbound, blobs, now)
+    recorded = record_inbound(session, update_.inbound, now)
     if recorded.duplicate:
         return recorded
     if update_.media:
@@ -85,7 +87,7 @@ class WhatsAppProcessor:
         self,
         uow_factory: UnitOfWorkFactory,
         engine: Engine,
-        blobs: BlobStore,
+        intake: PhotoIntake,
         fetcher: MediaFetcher,
         clock: Callable[[], datetime] = utcnow,
         *,
@@ -93,7 +95,7 @@ class WhatsAppProcessor:
     ) -> None:
         self._uow_factory = uow_factory
         self._engine = engine
-        self._blobs = blobs
+        self._intake = intake
         self._fetcher = fetcher
         self._clock = clock
         self._stopping: StopSignal = stopping or threading.Event()
@@ -164,13 +166,13 @@ class WhatsAppProcessor:
     def _unpark(self, parked: _Parked) -> bool:
         """Fetch the row's photos and make it ready for the engine; False (nothing written)
         when the process began stopping before that was done."""
-        keys = []
+        photos = []
         for item in parked.media:
             if self._stopping.is_set():
                 break
-            key = self._download(parked.id, item)
-            if key:
-                keys.append(key)
+            data = self._download(parked.id, item)
+            if data is not None:
+                photos.append(photo_to_dict(self._intake.receive(data)))
         if self._stopping.is_set():
             logger.info("inbox row %s: its photos are fetched at the next start", parked.id)
             return False
@@ -184,25 +186,23 @@ class WhatsAppProcessor:
             if row is None:  # another worker got there first
                 return True
             payload = dict(row.payload)
-            payload["photos"] = [*payload.get("photos", ()), *keys]
+            payload["photos"] = [*payload.get("photos", ()), *photos]
             payload["media_fetched"] = payload.pop(MEDIA_KEY, [])
             row.payload = payload
             row.status = InboxStatus.RECEIVED
             uow.commit()
         return True
 
-    def _download(self, inbox_id: int, item: MediaItem) -> str | None:
+    def _download(self, inbox_id: int, item: MediaItem) -> bytes | None:
         try:
-            data, content_type = self._fetcher.fetch(item.url)
+            data, _ = self._fetcher.fetch(item.url)
         except MediaRefused as refused:
             logger.warning("inbox row %s: media refused (%s)", inbox_id, refused.reason)
             return None
         except httpx.HTTPError as exc:
             logger.warning("inbox row %s: media not fetched (%s)", inbox_id, type(exc).__name__)
             return None
-        key = photo_key(data)
-        self._blobs.put(key, data, content_type)
-        return key
+        return data
 
 
 def _media_of(payload: dict[str, Any]) -> tuple[MediaItem, ...]:

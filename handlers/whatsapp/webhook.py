@@ -24,7 +24,6 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
 from conversations.inbox import RecordResult
-from conversations.ports import BlobStore
 from handlers.whatsapp.inbound import MalformedUpdate, WhatsAppUpdate, parse_update
 from handlers.whatsapp.processing import WhatsAppProcessor, record_update
 from handlers.whatsapp.status import PartRef, apply_status
@@ -60,7 +59,6 @@ class WhatsAppWebhooks:
         self,
         signature: TwilioSignature,
         uow_factory: UnitOfWorkFactory,
-        blobs: BlobStore,
         processor: WhatsAppProcessor,
         clock: Callable[[], datetime] = utcnow,
         on_refused: Callable[[], None] = lambda: None,
@@ -69,7 +67,6 @@ class WhatsAppWebhooks:
         self._signature = signature
         self._on_refused = on_refused
         self._uow_factory = uow_factory
-        self._blobs = blobs
         self._processor = processor
         self._clock = clock
 
@@ -124,7 +121,7 @@ class WhatsAppWebhooks:
 
     def _record(self, update: WhatsAppUpdate) -> RecordResult:
         with self._uow_factory() as uow:
-            recorded = record_update(uow.session, update, self._blobs, self._clock())
+            recorded = record_update(uow.session, update, self._clock())
             uow.commit()
         return recorded
 

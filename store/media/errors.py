@@ -13,6 +13,8 @@ class PhotoErrorCode(StrEnum):
     TOO_SMALL = "too_small"
     TRUNCATED = "truncated"
     UNSUPPORTED_FORMAT = "unsupported_format"
+    # Accepted by the pipeline, but the media store could not keep it (S3 down, disk full).
+    NOT_SAVED = "not_saved"
 
 
 @dataclass(frozen=True, slots=True)

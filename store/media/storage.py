@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from store.errors import StoreError
 from store.media.pipeline import ProcessedPhoto
@@ -40,6 +41,11 @@ class InvalidMediaKey(StoreError):
     def __init__(self, key: str) -> None:
         super().__init__(f"invalid media key {key!r}")
         self.key = key
+
+
+class MediaStoreError(Exception):
+    """The media store could not do what was asked (S3 unreachable or failing, a full disk).
+    Its message names the key and the cause, never a credential."""
 
 
 # Photos as sent, before the pipeline has stripped their metadata (GPS!): never served.
@@ -91,7 +97,12 @@ class LocalMediaStore:
         return self.directory.joinpath(*validate_key(key).split("/"))
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        path = self.path_for(key)
+        try:
+            self._write(self.path_for(key), data)
+        except OSError as exc:
+            raise MediaStoreError(f"{key}: {type(exc).__name__}") from exc
+
+    def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target, then rename over it: a reader sees the old file or the
         # whole new one, never half of it.
@@ -121,6 +132,22 @@ class LocalMediaStore:
         return media_url(self.public_base_url, key)
 
 
+# Explicit limits for every S3 call: a bucket that hangs or fails costs a photo at most about
+# 3 × (3 s to connect + 5 s per read) before `MediaStoreError`, never an open-ended wait.
+S3_CONNECT_TIMEOUT_SECONDS: Final = 3.0
+S3_READ_TIMEOUT_SECONDS: Final = 5.0
+S3_MAX_ATTEMPTS: Final = 3  # the first try included; "standard" retries 5xx, throttling, timeouts
+
+
+def s3_client_config() -> Config:
+    """The botocore `Config` every S3 client of the shop is built with."""
+    return Config(
+        connect_timeout=S3_CONNECT_TIMEOUT_SECONDS,
+        read_timeout=S3_READ_TIMEOUT_SECONDS,
+        retries={"max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"},
+    )
+
+
 class S3MediaStore:
     """An S3-compatible bucket. The client comes from the composition root (`bot/`)."""
 
@@ -136,35 +163,51 @@ class S3MediaStore:
         return self.prefix + validate_key(key)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=self._object_key(key),
-            Body=data,
-            ContentType=content_type,
-            CacheControl=CACHE_CONTROL,
-        )
+        object_key = self._object_key(key)
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=object_key,
+                Body=data,
+                ContentType=content_type,
+                CacheControl=CACHE_CONTROL,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise MediaStoreError(f"{key}: {_cause(exc)}") from exc
 
     def get(self, key: str) -> bytes | None:
+        object_key = self._object_key(key)
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))
+            response = self.client.get_object(Bucket=self.bucket, Key=object_key)
+            body: bytes = response["Body"].read()
         except ClientError as exc:
             if _is_not_found(exc):
                 return None
-            raise
-        body: bytes = response["Body"].read()
+            raise MediaStoreError(f"{key}: {_cause(exc)}") from exc
+        except BotoCoreError as exc:
+            raise MediaStoreError(f"{key}: {_cause(exc)}") from exc
         return body
 
     def exists(self, key: str) -> bool:
+        object_key = self._object_key(key)
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
+            self.client.head_object(Bucket=self.bucket, Key=object_key)
         except ClientError as exc:
             if _is_not_found(exc):
                 return False
-            raise
+            raise MediaStoreError(f"{key}: {_cause(exc)}") from exc
+        except BotoCoreError as exc:
+            raise MediaStoreError(f"{key}: {_cause(exc)}") from exc
         return True
 
     def url(self, key: str) -> str:
         return media_url(self.public_base_url, key)
+
+
+def _cause(exc: BotoCoreError | ClientError) -> str:
+    if isinstance(exc, ClientError):
+        return f"S3 answered {exc.response.get('Error', {}).get('Code', '?')}"
+    return type(exc).__name__
 
 
 def _is_not_found(exc: ClientError) -> bool:

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from telegram import Bot, PreCheckoutQuery, Update
 
 from conversations.outbox import outbound_of
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from handlers.telegram import invoices
 from handlers.telegram.photos import PhotoProblem
 from handlers.telegram.receiver import Received, Receiver
 from handlers.telegram.updates import MAX_DOWNLOAD_BYTES, read_update
 from payments.telegram_invoice import TelegramInvoices
+from store.media.pipeline import PhotoLimits
+from store.media.storage import LocalMediaStore
 from store.models import Channel, Identity, Order, OrderStatus, OutboxMessage
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
@@ -107,10 +110,11 @@ def test_someone_unknown_is_answered_in_their_telegram_language(
 
 
 def test_a_photo_that_cannot_be_used_is_explained_in_swahili(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: UnitOfWorkFactory, tmp_path: Path
 ) -> None:
     seed_swahili_buyer(uow_factory, order=False)
-    receiver = Receiver(BOT, uow_factory, MemoryBlobStore(), "7000001", clock=lambda: NOW)
+    intake = PhotoIntake(LocalMediaStore(tmp_path, "http://localhost:8000"), PhotoLimits())
+    receiver = Receiver(BOT, uow_factory, intake, "7000001", clock=lambda: NOW)
     huge = read_update(_update(document(AMINA, "doc-1", MAX_DOWNLOAD_BYTES + 1), 1), "7000001")
     broken = read_update(_update(document(AMINA, "doc-2", 5_000), 2), "7000001")
     assert huge is not None

@@ -3,7 +3,8 @@
 An album arrives as several messages sharing a ``media_group_id`` (Telegram) or as several
 photos in one message (WhatsApp). Either way the photos pile up in the same step: the first
 message of an album asks "More photos, or done?", the following ones only count, keeping
-that question open.
+that question open. The photos arrive processed and stored already (the adapter did it before
+this unit of work opened): the step only decides what to keep.
 """
 
 from __future__ import annotations
@@ -86,11 +87,10 @@ def _receive(ctx: StepContext, inbound: Inbound) -> StepResult:
     count = photo_count(ctx, product_id) if product_id is not None else 0
     known = photo_hashes(ctx, product_id) if product_id is not None else set()
     received = _Received()
-    for data in inbound.photos:
+    for stored in inbound.photos:
         if count >= MAX_PHOTOS:
             received.left_out = True
             continue
-        stored = photos.store_photo(data, ctx.shop.media, ctx.shop.config.photo_limits)
         if isinstance(stored, PhotoError):
             received.refused.append(stored.code)
             continue

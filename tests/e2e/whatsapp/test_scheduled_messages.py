@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from bot.jobs import scheduled_jobs
 from bot.scheduler_passes import whatsapp_passes
-from bot.wiring import MediaBlobStore
 from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.reminders import remind_artisans
 from handlers.whatsapp.inbound import parse_update
@@ -110,10 +109,9 @@ def test_soko_scheduler_sweeps_and_delivers_for_whatsapp(whatsapp_on_both: Whats
     worker recorded (photos still to fetch included), the outbox pass sends the answers."""
     whatsapp = whatsapp_on_both
     phone = new_phone()
-    blobs = MediaBlobStore(whatsapp.container.media_store)
     with whatsapp.uow_factory() as uow:
         for text in ("Hi", "menu"):
-            record_update(uow.session, parse_update(whatsapp.form(phone, text)), blobs, utcnow())
+            record_update(uow.session, parse_update(whatsapp.form(phone, text)), utcnow())
         uow.commit()  # … and the worker died before handling either
 
     passes = whatsapp_passes(whatsapp.channel, deliver=True)

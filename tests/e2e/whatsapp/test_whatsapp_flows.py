@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from sqlalchemy import select, update
 
-from bot.wiring import MediaBlobStore
 from conversations.engine import Outcome
 from handlers.whatsapp.inbound import parse_update
 from handlers.whatsapp.processing import record_update
@@ -267,12 +266,11 @@ def test_a_quick_reply_after_photos_waits_until_the_photos_are_in(
     whatsapp.send(SELLER, "List a piece")
     urls = [fake_twilio.add_media(photo(n)) for n in (41, 42)]
     now = datetime.now(UTC)
-    blobs = MediaBlobStore(whatsapp.container.media_store)
     with whatsapp.uow_factory() as uow:
         photos = record_update(
-            uow.session, parse_update(whatsapp.form(SELLER, "", media=urls)), blobs, now
+            uow.session, parse_update(whatsapp.form(SELLER, "", media=urls)), now
         )
-        done = record_update(uow.session, parse_update(whatsapp.form(SELLER, "done")), blobs, now)
+        done = record_update(uow.session, parse_update(whatsapp.form(SELLER, "done")), now)
         uow.commit()
     # The text's worker runs first: it fetches the earlier photos, then answers both in order.
     whatsapp.channel.processor.process(done.inbox_id)

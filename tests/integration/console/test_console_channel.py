@@ -12,17 +12,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.wiring import MediaBlobStore
 from conversations.engine import Engine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import builtin_registry
 from conversations.messages import ImageRef, Outbound
+from conversations.photos import PhotoIntake
 from handlers.console.channel import ConsoleChannel, InvalidPerson
 from handlers.console.terminal import Terminal
+from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore
 from store.models import Channel, Identity, InboxMessage, OutboxMessage, OutboxStatus, User
 from store.uow import UnitOfWorkFactory
 from tests.shop_support import make_shop
+from tests.unit.media.images import photo_jpeg
 
 WELCOME = [
     "Welcome to Soko! Buy and sell handmade jewelry.",
@@ -77,12 +79,12 @@ def open_console(
 
     def make(person: str) -> tuple[ConsoleChannel, Screen]:
         screen = Screen()
-        blobs = MediaBlobStore(media)
-        engine = Engine(uow_factory, blobs, registry(), make_shop(tmp_path / "media"))
+        intake = PhotoIntake(media, PhotoLimits())
+        engine = Engine(uow_factory, registry(), make_shop(tmp_path / "media"))
         channel = ConsoleChannel(
             engine,
             uow_factory,
-            blobs,
+            intake,
             person=person,
             write=screen.write,
             image_location=lambda key: str(media.path_for(key)),
@@ -199,7 +201,7 @@ def test_the_same_line_recorded_twice_has_one_effect(
     assert user.locale == "sw"
 
 
-def test_photos_are_sent_as_bytes_and_kept_private(
+def test_photos_are_processed_and_stored_before_the_inbox_records_them(
     open_console: Callable[[str], tuple[ConsoleChannel, Screen]],
     media: LocalMediaStore,
     uow_factory: UnitOfWorkFactory,
@@ -208,16 +210,16 @@ def test_photos_are_sent_as_bytes_and_kept_private(
     console, screen = open_console("amina")
     terminal = Terminal(console, write=screen.write)
     first, second = tmp_path / "a.jpg", tmp_path / "b b.jpg"
-    first.write_bytes(b"\xff\xd8\xff first")
-    second.write_bytes(b"\xff\xd8\xff second")
+    first.write_bytes(photo_jpeg())
+    second.write_bytes(b"plain text, not a photo")
     terminal.handle_line("hi")
     terminal.handle_line(f"/photo {first} '{second}'")
     with uow_factory() as uow:
         rows = uow.session.scalars(select(InboxMessage).order_by(InboxMessage.id)).all()
-    keys = rows[-1].payload["photos"]
-    assert len(keys) == 2  # one album, one update
-    assert all(key.startswith("incoming/") for key in keys)
-    assert media.get(keys[1]) == b"\xff\xd8\xff second"
+    stored, refused = rows[-1].payload["photos"]  # one album, one update
+    assert media.exists(stored["keys"]["large"])  # the renditions, never the bytes as sent
+    assert not (tmp_path / "media" / "incoming").exists()
+    assert refused == {"refused": "not_an_image"}
 
     screen.take()
     terminal.handle_line(f"/photo {tmp_path / 'missing.jpg'}")

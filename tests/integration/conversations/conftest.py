@@ -25,8 +25,10 @@ from conversations.i18n import N_
 from conversations.inbox import RecordResult, record_inbound
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.outbox import outbound_of
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from store.errors import NotFound, PermissionDenied, StoreError
+from store.media.pipeline import PhotoLimits
+from store.media.storage import LocalMediaStore
 from store.models import Channel, OutboxMessage, User
 from store.uow import UnitOfWorkFactory
 from tests.shop_support import make_shop
@@ -149,7 +151,7 @@ class Chat:
 
     engine: Engine
     uow_factory: UnitOfWorkFactory
-    blobs: MemoryBlobStore
+    intake: PhotoIntake
     platform_user_id: str
     channel: Channel = Channel.TELEGRAM
     locale_hint: str | None = "en"
@@ -164,20 +166,21 @@ class Chat:
         photos: tuple[bytes, ...] = (),
         message_id: str | None = None,
     ) -> Inbound:
+        """What she sends, as an adapter records it: her photos processed and stored first."""
         return Inbound(
             channel=self.channel,
             platform_user_id=self.platform_user_id,
             platform_message_id=message_id or f"{self.platform_user_id}-{next(self._ids)}",
             text=text,
             payload=payload,
-            photos=photos,
+            photos=self.intake.receive_all(photos),
             locale_hint=self.locale_hint,
             profile_name="Wanjiku",
         )
 
     def record(self, inbound: Inbound) -> RecordResult:
         with self.uow_factory() as uow:
-            result = record_inbound(uow.session, inbound, self.blobs, self.engine_clock())
+            result = record_inbound(uow.session, inbound, self.engine_clock())
             uow.commit()
         return result
 
@@ -226,8 +229,9 @@ def bugs() -> Bugs:
 
 
 @pytest.fixture
-def blobs() -> MemoryBlobStore:
-    return MemoryBlobStore()
+def intake(tmp_path: Path) -> PhotoIntake:
+    """The adapters' photo intake, into the same media folder as the shop's (`make_shop`)."""
+    return PhotoIntake(LocalMediaStore(tmp_path / "media", "http://localhost:8000"), PhotoLimits())
 
 
 @pytest.fixture
@@ -238,19 +242,19 @@ def registry(bugs: Bugs) -> FlowRegistry:
 @pytest.fixture
 def soko(
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> Engine:
-    return Engine(uow_factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
+    return Engine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
 
 
 @pytest.fixture
 def new_chat(
-    soko: Engine, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> Callable[..., Chat]:
     def make(platform_user_id: str = "amina", **kwargs: object) -> Chat:
-        return Chat(soko, uow_factory, blobs, platform_user_id, **kwargs)  # type: ignore[arg-type]
+        return Chat(soko, uow_factory, intake, platform_user_id, **kwargs)  # type: ignore[arg-type]
 
     return make
 

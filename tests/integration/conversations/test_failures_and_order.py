@@ -113,9 +113,7 @@ def test_a_row_that_keeps_failing_is_given_up_after_its_attempts(
 ) -> None:
     in_trouble(chat)
     bugs.unexpected = True
-    engine = Engine(
-        chat.uow_factory, chat.blobs, registry, make_shop(tmp_path / "media"), max_attempts=2
-    )
+    engine = Engine(chat.uow_factory, registry, make_shop(tmp_path / "media"), max_attempts=2)
     chat.engine = engine
     chat.send("x")
     assert [r.outcome for r in engine.handle_pending()] == [Outcome.FAILED]

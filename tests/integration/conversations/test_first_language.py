@@ -12,7 +12,7 @@ import pytest
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from store.models import Channel
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans_support import seed_seller
@@ -32,13 +32,13 @@ def registry() -> FlowRegistry:
 
 @pytest.fixture
 def shop_speaking(
-    uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore, registry: FlowRegistry, tmp_path: Path
+    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, tmp_path: Path
 ) -> Callable[[str], Newcomer]:
     """A shop whose DEFAULT_LOCALE is given; its newcomers write from WhatsApp unless told."""
 
     def shop(default_locale: str) -> Newcomer:
         config = make_shop(tmp_path / "media", default_locale=default_locale)
-        engine = Engine(uow_factory, blobs, registry, config, Clock())
+        engine = Engine(uow_factory, registry, config, Clock())
 
         def newcomer(
             platform_user_id: str = "+254712000111",
@@ -49,7 +49,7 @@ def shop_speaking(
             return Chat(
                 engine,
                 uow_factory,
-                blobs,
+                intake,
                 platform_user_id,
                 channel=channel,
                 locale_hint=locale_hint,

@@ -18,7 +18,6 @@ from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows.menu import TITLE
 from conversations.i18n import Translator
 from conversations.inbox import record_many
-from conversations.ports import MemoryBlobStore
 from store.models import Artisan, Channel, Identity, InboxMessage, InboxStatus, User
 from store.services import people
 from store.uow import UnitOfWorkFactory
@@ -163,14 +162,14 @@ def test_an_update_waits_for_an_earlier_one_of_the_same_person_outside_its_group
 
 
 def test_a_batch_recorded_twice_or_with_a_repeat_is_recorded_once(
-    chat: Chat, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    chat: Chat, uow_factory: UnitOfWorkFactory
 ) -> None:
     first, second = chat.inbound("a"), chat.inbound("b")
     with uow_factory() as uow:
-        recorded = record_many(uow.session, [first, second, first], blobs, chat.engine_clock())
+        recorded = record_many(uow.session, [first, second, first], chat.engine_clock())
         uow.commit()
     with uow_factory() as uow:
-        again = record_many(uow.session, [second, first], blobs, chat.engine_clock())
+        again = record_many(uow.session, [second, first], chat.engine_clock())
         uow.commit()
         rows = uow.session.execute(select(InboxMessage.id)).scalars().all()
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from conversations.engine import Engine, Outcome
 from conversations.flow import FlowRegistry
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from store.uow import UnitOfWork, UnitOfWorkFactory
 from tests.integration.conversations.conftest import Bugs, Chat, Clock
@@ -135,10 +135,10 @@ def outbox_count(chat: Chat) -> int:
 
 @pytest.fixture
 def engine_on(
-    blobs: MemoryBlobStore, registry: FlowRegistry, tmp_path: Path
+    intake: PhotoIntake, registry: FlowRegistry, tmp_path: Path
 ) -> Callable[[UnitOfWorkFactory], Engine]:
     def make(factory: UnitOfWorkFactory) -> Engine:
-        return Engine(factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
+        return Engine(factory, registry, make_shop(tmp_path / "media"), Clock())
 
     return make
 

@@ -10,30 +10,33 @@ from sqlalchemy import select
 
 from conversations import outbox
 from conversations.errors import StaleState
-from conversations.inbox import load_inbound, pending_inbox, photo_key, record_inbound
+from conversations.inbox import load_inbound, pending_inbox, record_inbound
 from conversations.messages import Choice, Contact, Inbound, Location, Outbound
-from conversations.ports import MemoryBlobStore
+from conversations.photos import StoredPhoto
 from conversations.state import ConversationSnapshot, SqlStateStore
+from store.media.errors import PhotoError, PhotoErrorCode
 from store.models import Channel, Identity, InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
+from store.services.product_photos import PhotoRecord
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_user
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-JPEG = b"\xff\xd8\xff\xe0" + b"photo-one"
-PNG = b"\x89PNG\r\n\x1a\n" + b"photo-two"
+SHA = "cd" * 32
+STORED = StoredPhoto(
+    PhotoRecord(SHA, "0123456789abcdef", 1600, 1200, {"large": f"{SHA}/large.jpg"})
+)
 
 
 def inbound(message_id: str = "m1", **kwargs: object) -> Inbound:
     return Inbound(Channel.WHATSAPP, "+254700000001", message_id, **kwargs)  # type: ignore[arg-type]
 
 
-def test_an_update_is_recorded_once_and_read_back_with_its_photos(
+def test_an_update_is_recorded_once_and_read_back_with_its_stored_photo_records(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    blobs = MemoryBlobStore()
     update = inbound(
         text="Bangle",
-        photos=(JPEG, PNG),
+        photos=(STORED, PhotoError(PhotoErrorCode.TOO_SMALL)),
         location=Location(-1.31, 36.78),
         contact=Contact("+254700000001", is_own=True),
         verified_phone="+254700000001",
@@ -42,33 +45,31 @@ def test_an_update_is_recorded_once_and_read_back_with_its_photos(
         media_group_id="album-1",
     )
     with uow_factory() as uow:
-        first = record_inbound(uow.session, update, blobs, NOW)
+        first = record_inbound(uow.session, update, NOW)
         uow.commit()
     with uow_factory() as uow:
-        again = record_inbound(uow.session, update, blobs, NOW)
+        again = record_inbound(uow.session, update, NOW)
         uow.commit()
     assert not first.duplicate
     assert again.duplicate
     assert again.inbox_id == first.inbox_id
-    assert sorted(blobs.blobs) == sorted([photo_key(JPEG), photo_key(PNG)])
-    assert blobs.blobs[photo_key(PNG)][1] == "image/png"
-    assert all(key.startswith("incoming/") for key in blobs.blobs)
     with uow_factory() as uow:
         row = uow.session.get(InboxMessage, first.inbox_id)
         assert row is not None
-        assert row.payload["photos"] == [photo_key(JPEG), photo_key(PNG)]
-        assert load_inbound(row, blobs) == update
+        stored, refused = row.payload["photos"]
+        assert stored["keys"] == STORED.record.keys  # where the renditions are, not bytes
+        assert refused == {"refused": "too_small"}
+        assert load_inbound(row) == update
 
 
 def test_parallel_deliveries_of_one_update_make_one_row(uow_factory: UnitOfWorkFactory) -> None:
-    blobs = MemoryBlobStore()
     barrier = threading.Barrier(4)
     results: list[bool] = []
 
     def deliver() -> None:
         barrier.wait()
         with uow_factory() as uow:
-            results.append(record_inbound(uow.session, inbound("same"), blobs, NOW).duplicate)
+            results.append(record_inbound(uow.session, inbound("same"), NOW).duplicate)
             uow.commit()
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]
@@ -85,10 +86,7 @@ def test_pending_inbox_lists_received_and_retryable_rows_oldest_first(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     with uow_factory() as uow:
-        ids = [
-            record_inbound(uow.session, inbound(f"m{n}"), MemoryBlobStore(), NOW).inbox_id
-            for n in range(4)
-        ]
+        ids = [record_inbound(uow.session, inbound(f"m{n}"), NOW).inbox_id for n in range(4)]
         rows = {row.id: row for row in uow.session.execute(select(InboxMessage)).scalars()}
         rows[ids[0]].status = InboxStatus.HANDLED
         rows[ids[1]].status, rows[ids[1]].attempts = InboxStatus.FAILED, 1

@@ -31,7 +31,7 @@ def stoppable(
 ) -> Chat:
     """`chat`, on an engine that `stopping` can stop."""
     chat.engine = Engine(
-        chat.uow_factory, chat.blobs, registry, make_shop(tmp_path / "media"), stopping=stopping
+        chat.uow_factory, registry, make_shop(tmp_path / "media"), stopping=stopping
     )
     chat.send("Hi")
     chat.send("1")
@@ -40,7 +40,7 @@ def stoppable(
 
 
 def restarted(chat: Chat, registry: FlowRegistry, tmp_path: Path) -> Engine:
-    return Engine(chat.uow_factory, chat.blobs, registry, make_shop(tmp_path / "media"))
+    return Engine(chat.uow_factory, registry, make_shop(tmp_path / "media"))
 
 
 def inbox_row(chat: Chat, inbox_id: int) -> tuple[InboxStatus, int, str]:

@@ -173,7 +173,7 @@ def test_a_restart_between_two_messages_continues_at_the_same_step(
     try:
         chat.uow_factory = UnitOfWorkFactory(fresh)
         shop = make_shop(tmp_path / "media")
-        chat.engine = Engine(chat.uow_factory, chat.blobs, registry, shop, Clock())  # type: ignore[arg-type]
+        chat.engine = Engine(chat.uow_factory, registry, shop, Clock())  # type: ignore[arg-type]
         assert chat.send("blue") == ["You chose c:blue"]
         assert chat.send("x") == ["x #1"]
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.container import Container
 from bot.settings import Settings
-from bot.wiring import MediaBlobStore, build_engine
+from bot.wiring import build_engine
 from conversations.inbox import record_inbound
 from conversations.messages import Inbound
 from store.models import Channel
@@ -38,9 +38,7 @@ def main() -> None:
         locale_hint="en",
     )
     with container.uow_factory() as uow:
-        recorded = record_inbound(
-            uow.session, inbound, MediaBlobStore(container.media_store), datetime.now(UTC)
-        )
+        recorded = record_inbound(uow.session, inbound, datetime.now(UTC))
         uow.commit()
 
     def stuck_clock() -> datetime:

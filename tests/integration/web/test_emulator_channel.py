@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.wiring import MediaBlobStore
 from conversations.engine import Engine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import builtin_registry
 from conversations.messages import Outbound
+from conversations.photos import PhotoIntake
 from handlers.web.emulator import transcript
 from handlers.web.emulator_channel import InvalidMessageId, InvalidPerson, WebChat
+from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore
 from store.models import Channel, Identity, InboxMessage, OutboxMessage, OutboxStatus
 from store.uow import UnitOfWorkFactory
@@ -37,13 +38,13 @@ def wave_start(ctx: StepContext, to: str) -> StepResult:
 @pytest.fixture
 def chat(uow_factory: UnitOfWorkFactory, tmp_path: Path) -> WebChat:
     media = LocalMediaStore(tmp_path / "media", "http://localhost:8000")
-    blobs = MediaBlobStore(media)
+    intake = PhotoIntake(media, PhotoLimits())
     flows = builtin_registry()
     flows.add(Flow("wave", {}, wave_start))
     flows.add_start_route("wave", "wave")
-    engine = Engine(uow_factory, blobs, flows, make_shop(tmp_path / "media"))
+    engine = Engine(uow_factory, flows, make_shop(tmp_path / "media"))
     return WebChat(
-        engine, uow_factory, blobs, profile_names={"wanjiru": "Wanjiru Kamau"}, locale_hint="en"
+        engine, uow_factory, intake, profile_names={"wanjiru": "Wanjiru Kamau"}, locale_hint="en"
     )
 
 

@@ -16,7 +16,7 @@ from bot.container import Container
 from bot.routes import channel_routes
 from bot.settings import Settings, TelegramMode
 from bot.web import create_app
-from bot.wiring import MediaBlobStore, build_engine
+from bot.wiring import build_engine, photo_intake
 from handlers.console.channel import ConsoleChannel
 from store.models import OrderStatus, OutboxMessage
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
@@ -49,7 +49,7 @@ def test_database_figures_and_engine_latency(container: Container, client: TestC
     console = ConsoleChannel(
         build_engine(container),
         container.uow_factory,
-        MediaBlobStore(container.media_store),
+        photo_intake(container),
         person="amina",
         write=lambda _line: None,
     )

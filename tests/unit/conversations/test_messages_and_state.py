@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -18,8 +19,12 @@ from conversations.messages import (
     Location,
     Outbound,
 )
+from conversations.photos import StoredPhoto
 from conversations.state import ConversationSnapshot, MemoryStateStore
+from store.media.advice import Advice
+from store.media.errors import PhotoError, PhotoErrorCode
 from store.models import Channel
+from store.services.product_photos import PhotoRecord
 
 
 def test_outbound_round_trips_through_json() -> None:
@@ -51,13 +56,25 @@ def test_an_invoice_round_trips_through_json_and_is_absent_otherwise() -> None:
     assert Outbound.from_dict(Outbound("hi").to_dict()).invoice is None
 
 
-def test_inbound_round_trips_with_photos_kept_apart() -> None:
+STORED = StoredPhoto(
+    PhotoRecord(
+        sha256="ab" * 32,
+        phash="0123456789abcdef",
+        width=1600,
+        height=1200,
+        keys={"large": f"{'ab' * 32}/large.jpg", "thumb": f"{'ab' * 32}/thumb.jpg"},
+    ),
+    advice=(Advice.TOO_DARK,),
+)
+
+
+def test_inbound_round_trips_with_its_photos_as_stored_records_never_bytes() -> None:
     sent = Inbound(
         Channel.TELEGRAM,
         "42",
         "99",
         text="hi",
-        photos=(b"\xff\xd8\xff",),
+        photos=(STORED, PhotoError(PhotoErrorCode.NOT_AN_IMAGE, "detail for logs")),
         payload="x",
         location=Location(-1.28, 36.82),
         contact=Contact("+254700000000", is_own=False),
@@ -66,16 +83,24 @@ def test_inbound_round_trips_with_photos_kept_apart() -> None:
         media_group_id="g",
         tapped_message_id="314",
     )
-    content = json.loads(json.dumps(sent.content_dict(("incoming/abc",))))
-    assert content["photos"] == ["incoming/abc"]
+    content = json.loads(json.dumps(sent.content_dict()))
+    assert content["photos"][1] == {"refused": "not_an_image"}  # the detail stays in the logs
     back = Inbound.from_content_dict(
-        channel=Channel.TELEGRAM,
-        platform_user_id="42",
-        platform_message_id="99",
-        content=content,
-        photos=sent.photos,
+        channel=Channel.TELEGRAM, platform_user_id="42", platform_message_id="99", content=content
     )
-    assert back == sent
+    assert back.photos == (STORED, PhotoError(PhotoErrorCode.NOT_AN_IMAGE))
+    assert back == dataclasses.replace(sent, photos=back.photos)
+
+
+def test_a_row_recorded_with_a_raw_photo_blob_asks_for_the_photo_again() -> None:
+    # Rows recorded before the adapters stored photos first hold "incoming/<sha256>" keys.
+    content = {"text": "", "photos": ["incoming/" + "ab" * 32]}
+    back = Inbound.from_content_dict(
+        channel=Channel.TELEGRAM, platform_user_id="42", platform_message_id="7", content=content
+    )
+    [photo] = back.photos
+    assert isinstance(photo, PhotoError)
+    assert photo.code is PhotoErrorCode.NOT_SAVED
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from store.media import InvalidMediaKey, LocalMediaStore, ProcessedPhoto, process_photo
-from store.media.storage import content_type_for, is_valid_key, save_processed
+from store.media.storage import MediaStoreError, content_type_for, is_valid_key, save_processed
 from tests.unit.media.images import photo_jpeg
 
 BASE = "https://soko.example/"
@@ -66,7 +66,7 @@ def test_failed_write_leaves_neither_file_nor_temporary(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(MediaStoreError, match=r"abc/large\.jpg: OSError"):
         store.put("abc/large.jpg", b"new", "image/jpeg")
 
     assert os.listdir(store.directory / "abc") == ["large.jpg"]

@@ -11,7 +11,7 @@ import pytest
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from store.models import Channel
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans_support import (
@@ -32,7 +32,7 @@ def registry() -> FlowRegistry:
 @pytest.fixture
 def soko(
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> Engine:
@@ -41,7 +41,7 @@ def soko(
         telegram_bot_username=BOT_USERNAME,
         whatsapp_number=WHATSAPP_NUMBER,
     )
-    return Engine(uow_factory, blobs, registry, shop, Clock())
+    return Engine(uow_factory, registry, shop, Clock())
 
 
 @pytest.fixture

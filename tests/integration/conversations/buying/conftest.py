@@ -11,7 +11,7 @@ import pytest
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from conversations.shop import Shop
 from payments.demo import DemoPayments
 from store.uow import UnitOfWorkFactory
@@ -41,6 +41,6 @@ def shop(tmp_path: Path) -> Shop:
 
 @pytest.fixture
 def soko(
-    uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore, registry: FlowRegistry, shop: Shop
+    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
 ) -> Engine:
-    return Engine(uow_factory, blobs, registry, shop, Clock())
+    return Engine(uow_factory, registry, shop, Clock())

@@ -18,7 +18,7 @@ from bot.settings import Settings
 from bot.wiring import payment_provider
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from conversations.shop import Shop
 from store.models import Cart, CartItem, Channel, Order, OrderStatus
 from store.uow import UnitOfWorkFactory
@@ -56,27 +56,27 @@ def wired(**settings: object) -> Callable[[Shop], Shop]:
 
 def engine_for(
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     registry: FlowRegistry,
     shop: Shop,
     **settings: object,
 ) -> Engine:
-    return Engine(uow_factory, blobs, registry, wired(**settings)(shop), Clock())
+    return Engine(uow_factory, registry, wired(**settings)(shop), Clock())
 
 
 @pytest.fixture
 def closed(
-    uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore, registry: FlowRegistry, shop: Shop
+    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
 ) -> Engine:
     """No Stripe, no Telegram invoices, no PAYMENTS_DEMO: what a fresh install has."""
-    return engine_for(uow_factory, blobs, registry, shop)
+    return engine_for(uow_factory, intake, registry, shop)
 
 
 @pytest.fixture
 def demo(
-    uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore, registry: FlowRegistry, shop: Shop
+    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
 ) -> Engine:
-    return engine_for(uow_factory, blobs, registry, shop, payments_demo=True)
+    return engine_for(uow_factory, intake, registry, shop, payments_demo=True)
 
 
 def orders_placed(uow_factory: UnitOfWorkFactory) -> int:
@@ -217,14 +217,14 @@ def test_with_the_demo_card_turned_on_the_buyer_pays_in_the_chat(
 def test_a_card_provider_gives_a_link_and_no_demo_card(
     new_chat: Callable[..., Chat],
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     registry: FlowRegistry,
     shop: Shop,
 ) -> None:
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
     card = RecordingPayments(name="stripe")  # as Stripe Checkout: a link to its own page
     chat = new_chat("buyer")
-    chat.engine = Engine(uow_factory, blobs, registry, replace(shop, payments=card), Clock())
+    chat.engine = Engine(uow_factory, registry, replace(shop, payments=card), Clock())
     hello(chat)
     to_summary(chat, collar)
     placed = chat.tap("place")
@@ -240,13 +240,13 @@ def test_a_card_provider_gives_a_link_and_no_demo_card(
 def test_with_telegram_invoices_only_telegram_buyers_can_pay(
     new_chat: Callable[..., Chat],
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     registry: FlowRegistry,
     shop: Shop,
 ) -> None:
     soko = engine_for(
         uow_factory,
-        blobs,
+        intake,
         registry,
         shop,
         telegram_bot_token=SecretStr("123:abc"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conversations.engine import Engine, Outcome
 from conversations.flow import FlowRegistry
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from store.models import ConversationState, ProductStatus
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat, Clock
@@ -163,14 +163,14 @@ def test_a_saved_draft_is_offered_after_the_conversation_moved_on(
 def test_a_restart_between_two_messages_continues(
     new_chat: Callable[..., Chat],
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> None:
     chat = seller(new_chat, "wanjiku")
     at_price(chat)
-    restarted = Engine(uow_factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
-    after = Chat(restarted, uow_factory, blobs, "wanjiku", _ids=itertools.count(1000))
+    restarted = Engine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    after = Chat(restarted, uow_factory, intake, "wanjiku", _ids=itertools.count(1000))
     assert after.send("1500") == ["Ksh1,500 — right?" + CONFIRM_CHOICES]
     assert after.send("1")[0].startswith("What kind of piece is it?")
     [product] = products_of(after)

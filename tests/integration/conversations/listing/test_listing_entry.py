@@ -11,7 +11,7 @@ from sqlalchemy import select
 from conversations.engine import Engine
 from conversations.flow import END, Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import language, listing, menu
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from store.models import Product, ProductStatus, Role
 from store.services import listing_review, people
 from store.uow import UnitOfWorkFactory
@@ -42,7 +42,7 @@ def start_onboarding(ctx: StepContext, arg: str) -> StepResult:
 def make_chat(
     tmp_path: Path,
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     *,
     with_onboarding: bool,
     with_listing: bool = True,
@@ -56,16 +56,16 @@ def make_chat(
         registry.add(
             Flow("onboarding", {Onboarding.NAME: lambda c, i: StepResult(END)}, start_onboarding)
         )
-    engine = Engine(uow_factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
-    chat = Chat(engine, uow_factory, blobs, "baraka")
+    engine = Engine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    chat = Chat(engine, uow_factory, intake, "baraka")
     greet(chat)
     return chat
 
 
 def test_a_buyer_sending_a_photo_is_offered_to_open_a_shop(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
+    chat = make_chat(tmp_path, uow_factory, intake, with_onboarding=True)
     assert chat.send(photos=(photo(6),)) == [
         "Would you like to sell your jewelry on Soko? First open your shop — it takes a few "
         "questions.\n1. Open my shop\n2. Not now"
@@ -74,17 +74,17 @@ def test_a_buyer_sending_a_photo_is_offered_to_open_a_shop(
 
 
 def test_a_buyer_sending_a_photo_may_say_not_now(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
+    chat = make_chat(tmp_path, uow_factory, intake, with_onboarding=True)
     chat.send(photos=(photo(6),))
     assert chat.send("Not now")[0].startswith("What would you like to do?")
 
 
 def test_listing_without_a_shop_goes_to_onboarding(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=True)
+    chat = make_chat(tmp_path, uow_factory, intake, with_onboarding=True)
     # The artisan role without a shop (granted by hand): "List a piece" shows, the shop is missing.
     with chat.uow_factory() as uow:
         people.grant_role(uow.session, user_id_of(chat), Role.ARTISAN)
@@ -103,9 +103,9 @@ def no_products(chat: Chat) -> bool:
 
 
 def test_a_buyer_sending_a_photo_without_onboarding_is_told_how_to_join(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=False)
+    chat = make_chat(tmp_path, uow_factory, intake, with_onboarding=False)
     assert chat.send(photos=(photo(6),)) == [
         "To sell on Soko you need a seller account. Ask the mentor who told you about Soko "
         "for an invitation link, or ask a community manager."
@@ -114,9 +114,9 @@ def test_a_buyer_sending_a_photo_without_onboarding_is_told_how_to_join(
 
 
 def test_a_photo_at_the_menu_without_the_listing_flow_shows_the_menu(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> None:
-    chat = make_chat(tmp_path, uow_factory, blobs, with_onboarding=False, with_listing=False)
+    chat = make_chat(tmp_path, uow_factory, intake, with_onboarding=False, with_listing=False)
     assert chat.send(photos=(photo(6),)) == [
         "Sorry, I didn't understand. Please choose from the menu.\n1. Language\n2. Help"
     ]
@@ -130,7 +130,7 @@ def handover_start(ctx: StepContext, arg: str) -> StepResult:
 
 
 def handover_chat(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore, name: str
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake, name: str
 ) -> Chat:
     registry = FlowRegistry()
     language.register(registry)
@@ -138,17 +138,17 @@ def handover_chat(
     listing.register(registry)
     registry.add(Flow("handover", {}, handover_start))
     registry.add_start_route("handover-", "handover")
-    engine = Engine(uow_factory, blobs, registry, make_shop(tmp_path / "media"), Clock())
-    chat = Chat(engine, uow_factory, blobs, name)
+    engine = Engine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    chat = Chat(engine, uow_factory, intake, name)
     greet(chat)
     open_shop(chat, shop_name=f"{name.title()} Beads")
     return chat
 
 
 def test_a_rejected_piece_handed_over_goes_back_to_draft_at_the_preview(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> None:
-    chat = handover_chat(tmp_path, uow_factory, blobs, "wanjiku")
+    chat = handover_chat(tmp_path, uow_factory, intake, "wanjiku")
     chat.send(photos=(photo(7),))
     for answer in ("done", "Brass ring", "500", "1", "Ring", "brass", "1", "skip"):
         chat.send(answer)
@@ -170,11 +170,11 @@ def test_a_rejected_piece_handed_over_goes_back_to_draft_at_the_preview(
 
 
 def test_another_artisans_piece_cannot_be_handed_over(
-    tmp_path: Path, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> None:
-    other = handover_chat(tmp_path, uow_factory, blobs, "mercy")
+    other = handover_chat(tmp_path, uow_factory, intake, "mercy")
     other.send(photos=(photo(8),))
     [theirs] = products_of(other)
-    chat = handover_chat(tmp_path, uow_factory, blobs, "wanjiku")
+    chat = handover_chat(tmp_path, uow_factory, intake, "wanjiku")
     assert chat.send(f"/start handover-{theirs.id}") == ["Sorry, you can't do that."]
     assert products_of(chat) == []

@@ -18,7 +18,7 @@ from conversations.engine import Engine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.messages import Contact, Inbound
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from store.models import Channel
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans_support import BOT_USERNAME, WHATSAPP_NUMBER
@@ -68,33 +68,33 @@ def registry() -> FlowRegistry:
 @pytest.fixture
 def soko(
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> Engine:
     shop = make_shop(
         tmp_path / "media", telegram_bot_username=BOT_USERNAME, whatsapp_number=WHATSAPP_NUMBER
     )
-    return Engine(uow_factory, blobs, registry, shop, Clock())
+    return Engine(uow_factory, registry, shop, Clock())
 
 
 @pytest.fixture
 def on_whatsapp(
-    soko: Engine, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> Callable[..., WhatsAppChat]:
     def make(phone: str, name: str = "Wanjiku", locale_hint: str | None = "en") -> WhatsAppChat:
         """`locale_hint` None: as on WhatsApp, which says nothing of her language."""
-        return WhatsAppChat(soko, uow_factory, blobs, phone, locale_hint=locale_hint, name=name)
+        return WhatsAppChat(soko, uow_factory, intake, phone, locale_hint=locale_hint, name=name)
 
     return make
 
 
 @pytest.fixture
 def on_telegram(
-    soko: Engine, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> Callable[[str], TelegramChat]:
     def make(telegram_id: str) -> TelegramChat:
-        return TelegramChat(soko, uow_factory, blobs, telegram_id)
+        return TelegramChat(soko, uow_factory, intake, telegram_id)
 
     return make
 

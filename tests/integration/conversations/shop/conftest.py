@@ -10,7 +10,7 @@ import pytest
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
-from conversations.ports import MemoryBlobStore
+from conversations.photos import PhotoIntake
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Clock
@@ -27,7 +27,7 @@ def registry() -> FlowRegistry:
 @pytest.fixture
 def soko(
     uow_factory: UnitOfWorkFactory,
-    blobs: MemoryBlobStore,
+    intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> Engine:
@@ -37,4 +37,4 @@ def soko(
         qualification=QualificationRules(min_approved_listings=3, min_fulfilled_orders=1),
         mentor_threshold=MentorThreshold(min_fulfilled_orders=2),
     )
-    return Engine(uow_factory, blobs, registry, shop, Clock())
+    return Engine(uow_factory, registry, shop, Clock())
