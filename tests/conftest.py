@@ -20,6 +20,7 @@ from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Base
 from store.uow import UnitOfWorkFactory
+from tests.transaction_guard import TransactionGuard
 
 POSTGRES_ENV = "SOKO_TEST_POSTGRES_URL"
 
@@ -97,3 +98,16 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 @pytest.fixture
 def uow_factory(engine: Engine) -> UnitOfWorkFactory:
     return UnitOfWorkFactory(engine)
+
+
+@pytest.fixture
+def no_io_in_transactions(monkeypatch: pytest.MonkeyPatch) -> Iterator[TransactionGuard]:
+    """Fails the test if an S3 call or the photo pipeline runs inside an open transaction
+    (`tests/transaction_guard.py`), even where the code under test caught the error."""
+    guard = TransactionGuard()
+    guard.install(monkeypatch)
+    try:
+        yield guard
+    finally:
+        guard.uninstall()
+    assert guard.violations == []

@@ -144,7 +144,7 @@ def s3_client_config() -> Config:
     return Config(
         connect_timeout=S3_CONNECT_TIMEOUT_SECONDS,
         read_timeout=S3_READ_TIMEOUT_SECONDS,
-        retries={"max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"},
+        retries={"total_max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"},
     )
 
 

@@ -1,0 +1,359 @@
+"""Photos are processed and stored before any unit of work opens, and S3 in trouble stops nobody.
+
+The shop runs on S3 (moto's server behind `tests/fakes/s3_api.FaultyS3`, which can hang and
+fail). Each adapter that receives photos (the web emulator, the console, WhatsApp's processor,
+Telegram's receiver) is driven with the transaction guard on (`no_io_in_transactions`): an S3
+call or the photo pipeline inside an open transaction fails the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+from sqlalchemy import select
+from telegram import Update
+
+from conversations.engine import Engine
+from conversations.flows import builtin_registry
+from conversations.inbox import record_inbound
+from conversations.messages import Inbound
+from conversations.photos import PhotoIntake
+from handlers.console.channel import ConsoleChannel
+from handlers.telegram.receiver import Receiver
+from handlers.telegram.updates import PhotoToFetch, read_update
+from handlers.web.emulator_channel import WebChat
+from handlers.whatsapp.inbound import parse_update
+from handlers.whatsapp.processing import WhatsAppProcessor, record_update
+from store.media.pipeline import PhotoLimits
+from store.media.storage import S3MediaStore, s3_client_config
+from store.models import Channel, Identity, InboxMessage, ProductPhoto
+from store.services import people
+from store.uow import UnitOfWorkFactory
+from tests.fakes.s3_api import FaultyS3, Mode, faulty_s3
+from tests.fakes.telegram_api import photo as telegram_photo
+from tests.fakes.telegram_api import user
+from tests.integration.conversations.listing_support import photo
+from tests.shop_support import make_shop
+from tests.transaction_guard import TransactionGuard
+
+BUCKET = "soko-media"
+NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+RECEIVED = "Photo received (1 of 5).\nMore photos, or done?"
+SEND_AGAIN = "I could not save that photo just now. Please send it again."
+SEND_AGAIN_SW = "Sikuweza kuhifadhi picha hiyo sasa hivi. Tafadhali itume tena."
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[FaultyS3]:
+    with faulty_s3() as s3:
+        yield s3
+
+
+@pytest.fixture
+def s3(s3_server: FaultyS3) -> Iterator[FaultyS3]:
+    s3_server.release()
+    s3_server.calls.clear()
+    yield s3_server
+    s3_server.release()
+
+
+@pytest.fixture
+def media(s3: FaultyS3, request: pytest.FixtureRequest) -> S3MediaStore:
+    """The shop's media store as `bot.container` builds it (its timeouts included)."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=s3_client_config(),
+    )
+    if BUCKET not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
+        client.create_bucket(Bucket=BUCKET)
+    s3.calls.clear()
+    return S3MediaStore(client, BUCKET, "https://cdn.soko.example", prefix=f"{request.node.name}/")
+
+
+@pytest.fixture
+def intake(media: S3MediaStore) -> PhotoIntake:
+    return PhotoIntake(media, PhotoLimits())
+
+
+@pytest.fixture
+def soko(uow_factory: UnitOfWorkFactory, tmp_path: Path) -> Engine:
+    return Engine(uow_factory, builtin_registry(), make_shop(tmp_path / "media"))
+
+
+@pytest.fixture
+def web(soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake) -> WebChat:
+    return WebChat(soko, uow_factory, intake, locale_hint="en")
+
+
+def texts(chat: WebChat, person: str, after: int = 0) -> list[str]:
+    return [said.outbound.text for said in chat.news(person, after) if said.outbound]
+
+
+def last_seen(chat: WebChat, person: str) -> int:
+    return max((said.id for said in chat.news(person, 0)), default=0)
+
+
+def open_shop(uow_factory: UnitOfWorkFactory, channel: Channel, person: str) -> None:
+    with uow_factory() as uow:
+        user_id = uow.session.execute(
+            select(Identity.user_id).where(
+                Identity.channel == channel, Identity.platform_user_id == person
+            )
+        ).scalar_one()
+        people.register_artisan(
+            uow.session,
+            user_id,
+            shop_name=f"{person.title()} Beads",
+            location="Kibera, Nairobi",
+            story="I make necklaces from glass beads.",
+            mpesa_phone="0712000001",
+            referral_code=None,
+            now=NOW,
+        )
+        uow.commit()
+
+
+def web_seller(chat: WebChat, uow_factory: UnitOfWorkFactory, person: str, lang: str) -> None:
+    """Someone who greeted the bot in her language and opened a shop."""
+    chat.send(person, "msg00000001", text="Habari" if lang == "sw" else "Hi", locale_hint=lang)
+    chat.send(person, "msg00000002", payload=f"lang:{lang}")
+    open_shop(uow_factory, Channel.WEB, person)
+
+
+def stored_photos(uow_factory: UnitOfWorkFactory) -> list[ProductPhoto]:
+    with uow_factory(read_only=True) as uow:
+        return list(uow.session.scalars(select(ProductPhoto)))
+
+
+# --- no S3 call and no pipeline inside a transaction, whichever adapter received the photo ---
+
+
+def test_a_photo_sent_in_the_web_emulator_is_stored_before_its_unit_of_work(
+    web: WebChat,
+    uow_factory: UnitOfWorkFactory,
+    media: S3MediaStore,
+    s3: FaultyS3,
+    no_io_in_transactions: TransactionGuard,
+) -> None:
+    web_seller(web, uow_factory, "wanjiru", "en")
+    seen = last_seen(web, "wanjiru")
+
+    web.send("wanjiru", "msg00000003", photos=[photo(1)])
+
+    assert texts(web, "wanjiru", seen)[-1].startswith(RECEIVED)
+    [stored] = stored_photos(uow_factory)
+    assert [method for method, _, _ in s3.calls] == ["PUT"] * len(stored.keys)  # no raw blob
+    assert media.exists(stored.keys["large"])
+    assert no_io_in_transactions.violations == []
+
+
+def test_a_photo_sent_at_the_console_is_stored_before_its_unit_of_work(
+    soko: Engine,
+    uow_factory: UnitOfWorkFactory,
+    intake: PhotoIntake,
+    media: S3MediaStore,
+    no_io_in_transactions: TransactionGuard,
+) -> None:
+    said: list[str] = []
+    console = ConsoleChannel(soko, uow_factory, intake, person="amina", write=said.append)
+    console.send("Hi")
+    console.send("English")
+    open_shop(uow_factory, Channel.CONSOLE, "amina")
+
+    console.send(photos=(photo(2),))
+
+    assert said[-1].startswith(RECEIVED)
+    [stored] = stored_photos(uow_factory)
+    assert media.exists(stored.keys["thumb"])
+    assert no_io_in_transactions.violations == []
+
+
+class StubMedia:
+    """Twilio's media, as `MediaFetcher` would return it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def fetch(self, url: str) -> tuple[bytes, str]:
+        return self.data, "image/jpeg"
+
+
+def test_a_whatsapp_photo_is_stored_before_the_row_is_updated(
+    soko: Engine,
+    uow_factory: UnitOfWorkFactory,
+    intake: PhotoIntake,
+    media: S3MediaStore,
+    no_io_in_transactions: TransactionGuard,
+) -> None:
+    processor = WhatsAppProcessor(uow_factory, soko, intake, StubMedia(photo(3)))  # type: ignore[arg-type]
+    phone = "+254712000003"
+
+    def message(sid: str, body: str = "", media_url: str = "") -> int:
+        form = {
+            "From": f"whatsapp:{phone}",
+            "MessageSid": f"SM{int(sid):032x}",
+            "Body": body,
+            "ProfileName": "Neema",
+        }
+        if media_url:
+            form |= {"NumMedia": "1", "MediaUrl0": media_url, "MediaContentType0": "image/jpeg"}
+        with uow_factory() as uow:
+            recorded = record_update(uow.session, parse_update(form), NOW)
+            uow.commit()
+        processor.process(recorded.inbox_id)
+        return recorded.inbox_id
+
+    message("1", "Hi")
+    message("2", "English")
+    open_shop(uow_factory, Channel.WHATSAPP, phone)
+
+    message("3", media_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Media/ME1")
+
+    [stored] = stored_photos(uow_factory)
+    assert media.exists(stored.keys["medium"])
+    assert no_io_in_transactions.violations == []
+
+
+@dataclass
+class StubFile:
+    data: bytes
+    file_size: int
+
+    async def download_as_bytearray(self) -> bytearray:
+        return bytearray(self.data)
+
+
+class StubBot:
+    """The two Bot API calls a photo download makes (getFile, then the file itself)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    async def get_file(self, file_id: str) -> StubFile:
+        return StubFile(self.data, len(self.data))
+
+
+def test_a_telegram_photo_is_stored_before_the_batch_is_recorded(
+    soko: Engine,
+    uow_factory: UnitOfWorkFactory,
+    intake: PhotoIntake,
+    media: S3MediaStore,
+    no_io_in_transactions: TransactionGuard,
+) -> None:
+    bot = StubBot(photo(4))
+    receiver = Receiver(bot, uow_factory, intake, "7000001", clock=lambda: NOW)  # type: ignore[arg-type]
+    sent = Update.de_json({"update_id": 1, **telegram_photo(user(4242), "file-1", 90_000)}, None)
+    assert sent is not None
+    update = read_update(sent, "7000001")
+    assert update is not None
+    assert update.photo == PhotoToFetch("file-1", 90_000)
+
+    received = asyncio.run(receiver.complete(update, bot))  # type: ignore[arg-type]
+    [inbox_id] = receiver.record([received])
+    soko.handle(inbox_id)
+
+    [photo_record] = received.inbound.photos
+    assert media.exists(photo_record.record.keys["large"])  # type: ignore[union-attr]
+    assert no_io_in_transactions.violations == []
+
+
+# --- S3 hanging or failing while a photo is stored -------------------------------------------
+
+
+def test_s3_hanging_on_one_photo_does_not_stop_other_peoples_chats(
+    web: WebChat, uow_factory: UnitOfWorkFactory, media: S3MediaStore, s3: FaultyS3
+) -> None:
+    web_seller(web, uow_factory, "wanjiru", "en")
+    seen = last_seen(web, "wanjiru")
+    s3.mode = Mode.HANG
+    done = threading.Event()
+
+    def send_photo() -> None:
+        try:
+            web.send("wanjiru", "msg00000003", photos=[photo(5)])
+        finally:
+            done.set()
+
+    sender = threading.Thread(target=send_photo)
+    sender.start()
+    assert s3.holding.wait(timeout=30)  # her photo's first rendition is on its way to S3
+
+    answered = web.send("baraka", "msg00000001", text="Hi")  # someone else, meanwhile
+
+    assert answered.handled_now
+    assert texts(web, "baraka")  # welcomed while S3 still holds her photo
+    assert not done.is_set()
+    s3.release()
+    sender.join(timeout=60)
+    # Nothing lost: her photo went through once S3 answered.
+    assert texts(web, "wanjiru", seen)[-1].startswith(RECEIVED)
+    [stored] = stored_photos(uow_factory)
+    assert media.exists(stored.keys["large"])
+
+
+def test_s3_failing_asks_her_kindly_in_her_language_and_her_next_try_is_kept(
+    web: WebChat, uow_factory: UnitOfWorkFactory, media: S3MediaStore, s3: FaultyS3
+) -> None:
+    web_seller(web, uow_factory, "neema", "sw")
+    seen = last_seen(web, "neema")
+    s3.mode = Mode.FAIL
+
+    web.send("neema", "msg00000003", photos=[photo(6)])
+
+    assert texts(web, "neema", seen) == [SEND_AGAIN_SW]
+    assert stored_photos(uow_factory) == []
+    assert [mode for _, _, mode in s3.calls] == [Mode.FAIL] * 3  # botocore's retries, then no
+    seen = last_seen(web, "neema")
+    s3.release()
+
+    web.send("neema", "msg00000004", photos=[photo(6)])
+
+    assert texts(web, "neema", seen)[0].startswith("Picha imepokelewa (1 kati ya 5).")
+    [stored] = stored_photos(uow_factory)
+    assert media.exists(stored.keys["large"])
+
+
+def test_a_photo_recorded_before_the_upgrade_as_a_raw_blob_is_asked_for_again(
+    soko: Engine, web: WebChat, uow_factory: UnitOfWorkFactory, s3: FaultyS3
+) -> None:
+    web_seller(web, uow_factory, "akinyi", "en")
+    seen = last_seen(web, "akinyi")
+    old = Inbound(Channel.WEB, "akinyi", "akinyi:old-row-1")
+    with uow_factory() as uow:  # as an older version recorded it: a key, the bytes in S3
+        recorded = record_inbound(uow.session, old, NOW)
+        uow.session.get_one(InboxMessage, recorded.inbox_id).payload = {
+            **old.content_dict(),
+            "photos": ["incoming/" + "ab" * 32],
+        }
+        uow.commit()
+    s3.calls.clear()
+
+    soko.handle(recorded.inbox_id)
+
+    assert texts(web, "akinyi", seen) == [SEND_AGAIN]
+    assert s3.calls == []  # never fetched, never processed in the engine
+
+
+def test_s3_never_answering_times_out_and_she_is_asked_to_send_the_photo_again(
+    web: WebChat, uow_factory: UnitOfWorkFactory, s3: FaultyS3
+) -> None:
+    web_seller(web, uow_factory, "wanjiru", "en")
+    seen = last_seen(web, "wanjiru")
+    s3.mode = Mode.HANG  # and never released: only the client's own timeouts end the wait
+
+    web.send("wanjiru", "msg00000003", photos=[photo(7)])
+
+    assert texts(web, "wanjiru", seen) == [SEND_AGAIN]
+    assert [mode for _, _, mode in s3.calls] == [Mode.HANG] * 3  # each try timed out
+    assert stored_photos(uow_factory) == []
