@@ -68,17 +68,19 @@ def seed_demo(
     now: datetime,
     channels: Sequence[Channel] = (Channel.CONSOLE,),
 ) -> DemoSummary:
-    """Seed in one unit of work: the demo shop is there whole, or not at all.
+    """Seed in one unit of work: the demo shop is there whole, or not at all. Its photos are
+    drawn, processed and stored first, before that unit of work opens.
 
     Each person gets an identity on each of `channels` (their key as the platform user id);
     until someone writes, notifications go to the last one (where the demo is played).
     """
     summary = DemoSummary()
+    photos = [_photo(media, piece.category, seed) for seed, piece in enumerate(content.PIECES)]
     with uow_factory() as uow:
         session = uow.session
         _people(session, summary, channels, now)
         _artisans(session, summary, now)
-        _pieces(session, media, summary, now)
+        _pieces(session, photos, summary, now)
         _collection(session)
         _sample_sale(session, pricing, summary, now)
         uow.commit()
@@ -141,11 +143,13 @@ def _artisans(session: Session, summary: DemoSummary, now: datetime) -> None:
     session.flush()
 
 
-def _pieces(session: Session, media: MediaStore, summary: DemoSummary, now: datetime) -> None:
+def _pieces(
+    session: Session, photos: Sequence[PhotoRecord], summary: DemoSummary, now: datetime
+) -> None:
     reviewer = summary.users[content.COMMUNITY_MANAGER.key]
     pending = [p for p in content.PIECES if p.artisan_key == PENDING_REVIEW_ARTISAN]
     left_pending = {p.title for p in pending[-PENDING_REVIEW_COUNT:]}
-    for seed, piece in enumerate(content.PIECES):
+    for piece, photo in zip(content.PIECES, photos, strict=True):
         artisan_id = summary.artisans[piece.artisan_key]
         product = catalog.create_draft(session, artisan_id)
         catalog.update_details(
@@ -159,7 +163,7 @@ def _pieces(session: Session, media: MediaStore, summary: DemoSummary, now: date
         )
         catalog.set_price(session, artisan_id, product.id, Money.of_major(piece.price_kes, "KES"))
         catalog.set_stock(session, artisan_id, product.id, piece.stock)
-        add_photo(session, artisan_id, product.id, _photo(media, piece.category, seed))
+        add_photo(session, artisan_id, product.id, photo)
         catalog.submit_for_review(session, artisan_id, product.id, now)
         summary.products += 1
         if piece.title in left_pending:

@@ -31,6 +31,7 @@ from handlers.telegram.updates import PhotoToFetch, read_update
 from handlers.web.emulator_channel import WebChat
 from handlers.whatsapp.inbound import parse_update
 from handlers.whatsapp.processing import WhatsAppProcessor, record_update
+from store.demo.seed import seed_demo
 from store.media.pipeline import PhotoLimits
 from store.media.storage import S3MediaStore, s3_client_config
 from store.models import Channel, Identity, InboxMessage, ProductPhoto
@@ -40,7 +41,7 @@ from tests.fakes.s3_api import FaultyS3, Mode, faulty_s3
 from tests.fakes.telegram_api import photo as telegram_photo
 from tests.fakes.telegram_api import user
 from tests.integration.conversations.listing_support import photo
-from tests.shop_support import make_shop
+from tests.shop_support import TEST_PRICING, make_shop
 from tests.transaction_guard import TransactionGuard
 
 BUCKET = "soko-media"
@@ -357,3 +358,16 @@ def test_s3_never_answering_times_out_and_she_is_asked_to_send_the_photo_again(
     assert texts(web, "wanjiru", seen) == [SEND_AGAIN]
     assert [mode for _, _, mode in s3.calls] == [Mode.HANG] * 3  # each try timed out
     assert stored_photos(uow_factory) == []
+
+
+def test_the_demo_shop_stores_its_photos_before_its_unit_of_work(
+    uow_factory: UnitOfWorkFactory,
+    media: S3MediaStore,
+    no_io_in_transactions: TransactionGuard,
+) -> None:
+    summary = seed_demo(uow_factory, media, TEST_PRICING, now=NOW)
+
+    stored = stored_photos(uow_factory)
+    assert len(stored) == summary.products
+    assert all(media.exists(photo.keys["thumb"]) for photo in stored)
+    assert no_io_in_transactions.violations == []
