@@ -26,6 +26,9 @@ MAX_MEDIA_BYTES = 16 * 1024 * 1024  # WhatsApp's own limit for media is 16 MB
 # Where Twilio's media redirects lead. Exact names; add one here if Twilio adds a CDN host.
 TWILIO_CDN_HOSTS = frozenset({"media.twiliocdn.com", "mms.twiliocdn.com"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Explicit limits on each phase of a download: a Twilio or CDN that stops answering costs a
+# photo at most these (then it is left out and logged), never an open-ended wait.
+DOWNLOAD_TIMEOUT = httpx.Timeout(10.0, connect=5.0, pool=5.0)
 
 
 class MediaRefused(Exception):
@@ -87,7 +90,7 @@ class MediaFetcher:
     ) -> None:
         self._policy = policy
         self._auth = httpx.BasicAuth(policy.account_sid, auth_token)
-        self._http = http or httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
+        self._http = http or httpx.Client(timeout=DOWNLOAD_TIMEOUT)
 
     def fetch(self, url: str) -> tuple[bytes, str]:
         """The file's bytes and content type."""

@@ -11,8 +11,15 @@ from moto.server import ThreadedMotoServer
 from mypy_boto3_s3 import S3Client
 from PIL import Image
 
+from bot.container import Container
+from bot.settings import MediaStoreKind, Settings
 from store.media import InvalidMediaKey, ProcessedPhoto, S3MediaStore, process_photo
-from store.media.storage import save_processed
+from store.media.storage import (
+    S3_CONNECT_TIMEOUT_SECONDS,
+    S3_MAX_ATTEMPTS,
+    S3_READ_TIMEOUT_SECONDS,
+    save_processed,
+)
 
 BUCKET = "soko-media"
 
@@ -93,3 +100,21 @@ def test_save_processed_round_trip(store: S3MediaStore) -> None:
     assert keys["large"] == f"{photo.sha256}/large.jpg"
     for size, key in keys.items():
         assert store.get(key) == photo.sizes[size].jpeg
+
+
+def test_the_shops_s3_client_waits_for_nothing_without_a_limit(s3_endpoint: str) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        media_store=MediaStoreKind.S3,
+        s3_bucket=BUCKET,
+        s3_endpoint_url=s3_endpoint,
+    )
+    media = Container(settings).media_store
+    assert isinstance(media, S3MediaStore)
+
+    config = media.client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (
+        S3_CONNECT_TIMEOUT_SECONDS,
+        S3_READ_TIMEOUT_SECONDS,
+    )
+    assert config.retries == {"total_max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"}
