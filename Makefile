@@ -7,16 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck pytest install clean
 
-# The C encoder's build is optional: if it fails, the last one built must not stay in use.
-$(STAMP): pyproject.toml setup.py store/media/_plane_encoder.c
+$(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	rm -f store/media/_plane_encoder.*.so
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pip install --quiet -e '.[dev,postgres]'
-	@$(PY) -c 'import store.media._plane_encoder' 2>/dev/null || echo "note: the photo" \
-		"pipeline's C encoder was not built (a build error, or no C compiler or libjpeg" \
-		"headers; Debian: apt-get install gcc libjpeg62-turbo-dev, then make clean): Pillow" \
-		"encodes photos alone, about 20 ms slower each, and its tests are skipped" >&2
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -41,7 +35,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build store/media/*.so
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build
 
 # Refresh the translation catalogs after changing user-facing messages. Two catalogs, merged
 # at run time (conversations/i18n.py): `messages` for the chat (conversations/) and the web pages

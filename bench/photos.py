@@ -4,17 +4,15 @@
 
 Prints the median time of each variant, the ratio, the peak memory of each variant (measured
 in a fresh subprocess per variant, since tracemalloc misses Pillow's C allocations), and ends
-with one line of JSON holding the figures.
+with one line of JSON holding the figures. The goals are relative to the naive path measured
+in the same run, so that they hold on any machine: the pipeline at least 5x faster (wall),
+and its peak resident memory at most 150 MB.
 
 The naive path is what one writes first: open, `exif_transpose`, LANCZOS resize of the full
 image to each size, save. It uses the same JPEG settings as the pipeline (quality 82,
-progressive, optimised; the pipeline's own scan script sends the same coefficients in fewer
-scans, in a file 2 % larger), so the comparison measures how the work is done (reduced
-decoding, cheaper resizing, two cores, cheaper scans), not a lower quality.
-
-`pipeline_pillow_writer` is the pipeline with every JPEG written by Pillow (libjpeg's default
-scan script), as where the small C encoder `store.media._plane_encoder` was not built; the
-baseline variant writes sequential JPEGs, for what progressive costs.
+progressive, optimised, Pillow's writer), so the comparison measures how the work is done
+(reduced decoding, cheaper resizing, two cores), not a lower quality. The baseline variant
+writes sequential JPEGs, for what progressive costs.
 
 The pipeline spreads one photo over two threads where Pillow releases the GIL (the large and
 medium renditions are resized and turned while the JPEG is still decoding; then the large's
@@ -50,7 +48,6 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.serving import keep_freed_memory
-from store.media import jpeg
 from store.media.jpeg import (
     DEFAULT_OUTPUT,
     JpegOutput,
@@ -67,8 +64,7 @@ from store.media.pipeline import (
     process_photo,
 )
 
-GOAL_MS = 120.0
-GOAL_RATIO = 2.5
+GOAL_RATIO = 5.0
 GOAL_PEAK_MB = 150.0
 BASELINE_OUTPUT = JpegOutput(progressive=False)
 
@@ -123,20 +119,8 @@ def pipeline_baseline(data: bytes) -> ProcessedPhoto:
     return result
 
 
-def pipeline_pillow_writer(data: bytes) -> ProcessedPhoto:
-    """The pipeline as it runs where `store.media._plane_encoder` was not built: every JPEG
-    written by Pillow, with libjpeg's default scan script."""
-    built = jpeg._plane_encoder
-    jpeg._plane_encoder = None
-    try:
-        return pipeline(data)
-    finally:
-        jpeg._plane_encoder = built
-
-
 VARIANTS: dict[str, Callable[[bytes], object]] = {
     "pipeline": pipeline,
-    "pipeline_pillow_writer": pipeline_pillow_writer,
     "pipeline_baseline_jpeg": pipeline_baseline,
     "naive": naive,
 }
@@ -305,7 +289,6 @@ def main() -> None:
         peaks = {name: peak_rss_mb(name, photo) for name in ["imports_only", *VARIANTS]}
     wall, cpu, reruns = time_variants(data, args.iterations)
 
-    plane_encoder_built = jpeg._plane_encoder is not None
     ratio = wall["naive"] / wall["pipeline"]
     cpu_ratio = cpu["naive"] / cpu["pipeline"]
     for name in VARIANTS:
@@ -331,32 +314,16 @@ def main() -> None:
         f"{'(the large encoded whole)':30s} median {wall['encode_large_whole']:7.1f} ms, "
         f"which two cores share"
     )
-    print(
-        "progressive JPEGs written by: "
-        + (
-            "store.media._plane_encoder (our scan script)"
-            if plane_encoder_built
-            else "Pillow alone (store.media._plane_encoder is not built)"
-        )
-    )
-    writers = {"pipeline": pipeline, "pipeline_pillow_writer": pipeline_pillow_writer}
-    bytes_written = {
-        name: sum(len(rendition.jpeg) for rendition in run(data).sizes.values())
-        for name, run in writers.items()
-    }
-    print(
-        f"the three renditions: {bytes_written['pipeline']:,} bytes; with Pillow's writer, "
-        f"{bytes_written['pipeline_pillow_writer']:,}"
-    )
+    bytes_written = sum(len(rendition.jpeg) for rendition in pipeline(data).sizes.values())
+    print(f"the three renditions: {bytes_written:,} bytes")
     print(f"naive / pipeline: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
     print(f"iterations re-run because other processes took CPU time meanwhile: {reruns}")
     goals = {
-        "median_ms_wall": wall["pipeline"] <= GOAL_MS,
         "ratio": ratio >= GOAL_RATIO,
         "peak_mb": peaks["pipeline"] <= GOAL_PEAK_MB,
     }
     print(
-        "goals (<= 120 ms, >= 2.5x, <= 150 MB):",
+        f"goals (naive / pipeline >= {GOAL_RATIO:g}x in this run, <= {GOAL_PEAK_MB:g} MB):",
         ", ".join(f"{goal} {'met' if met else 'MISSED'}" for goal, met in goals.items()),
     )
     print(
@@ -366,7 +333,6 @@ def main() -> None:
                 "iterations": args.iterations,
                 "load_average": round(os.getloadavg()[0], 2),
                 "reruns_disturbed": reruns,
-                "plane_encoder_built": plane_encoder_built,
                 "rendition_bytes": bytes_written,
                 "median_ms_wall": {name: round(value, 1) for name, value in wall.items()},
                 "median_ms_cpu": {name: round(value, 1) for name, value in cpu.items()},

@@ -5,10 +5,9 @@ Pillow releases the GIL while it encodes only when it writes to a real file desc
 encoded into an anonymous in-memory file, which lets the pipeline encode the large rendition
 on two cores while it prepares the smaller ones (`start_encode`).
 
-Progressive renditions are encoded a plane at a time by `_plane_encoder` (C, libjpeg), with a
-scan script of our own (`SCANS`), when that extension was built; Pillow's writer, which always
-uses libjpeg's default script, encodes them otherwise, and whenever a plane is refused or the
-planes cannot be joined.
+The large rendition of a photo (`start_encode`) is encoded a plane at a time by Pillow's writer,
+on two threads, its scans then joined into one colour JPEG (`jpeg_scans`); every other image,
+and the large whenever its planes cannot be joined, is encoded whole by Pillow's writer.
 """
 
 from __future__ import annotations
@@ -30,36 +29,19 @@ from PIL.JpegImagePlugin import JpegImageFile
 
 from store.media.jpeg_scans import join_planes
 
-try:
-    from store.media import _plane_encoder
-except ImportError:  # built without a C compiler or libjpeg's headers: Pillow encodes alone
-    _plane_encoder = None  # type: ignore[assignment]
-
 _FALLBACK_QUALITIES: Final = (72, 62, 50, 40, 30)
 _log = logging.getLogger(__name__)
-# Only a libjpeg that refuses our scan script, or writes its JPEGs other than `join_planes`
-# knows, fails a plane at a time (ValueError); Pillow's writer then encodes the image whole:
-# slower, never lost.
+# Only a libjpeg that writes its JPEGs other than `join_planes` knows fails a plane at a time
+# (ValueError); Pillow's writer then encodes the image whole: slower, never lost.
 _ENCODING_WHOLE: Final = "could not encode a JPEG a plane at a time; encoding it whole"
-
-# The scans of each plane: its DC coefficients, then its five lowest AC coefficients, then the
-# rest, each sent whole. libjpeg's default script (Pillow's) also sends the AC coefficients a
-# bit at a time, in two refinement scans over all 63: 2 % smaller files, but the bench photo's
-# large luma takes 32-36 ms to encode against 17-20 ms with this script, and a buyer's phone
-# takes nearly twice as long to decode the large (35 against 19 ms in Pillow, on this machine).
-# After the first scan of every plane a browser shows the whole picture, blurred; after the
-# second, softened; after the third, as it is.
-SCANS: Final = ((0, 0, 0, 0), (1, 5, 0, 0), (6, 63, 0, 0))
-# What `_encode_in_planes` takes; anything else (CMYK, say) goes to Pillow's writer whole.
-_PLANAR_MODES: Final = frozenset({"L", "RGB", "YCbCr"})
 
 
 @dataclass(frozen=True, slots=True)
 class JpegOutput:
     quality: int = 82
-    # Progressive costs 0-7 ms per 12 MP photo over baseline (bench/photos.py: the
-    # "pipeline_baseline_jpeg" variant) with our scan script, 15-25 ms with Pillow's alone,
-    # and lets a buyer on a slow connection see the whole picture early.
+    # Progressive costs 15-25 ms per 12 MP photo over baseline (bench/photos.py: the
+    # "pipeline_baseline_jpeg" variant), and lets a buyer on a slow connection see the whole
+    # picture early.
     progressive: bool = True
     # WhatsApp's image limit; Telegram's (10 MB) is looser.
     max_bytes: int = 5 * 1024 * 1024
@@ -68,48 +50,18 @@ class JpegOutput:
 DEFAULT_OUTPUT: Final = JpegOutput()
 
 
-def encode_jpeg(
-    image: Image.Image, output: JpegOutput = DEFAULT_OUTPUT, *, in_planes: bool = True
-) -> bytes:
+def encode_jpeg(image: Image.Image, output: JpegOutput = DEFAULT_OUTPUT) -> bytes:
     """A JPEG without any metadata, at the best quality that fits `output.max_bytes`.
 
     `image` is RGB, L or YCbCr (JPEG's own colour space: encoding it skips a conversion).
-    `in_planes=False` leaves a progressive JPEG to Pillow's writer alone.
     """
     qualities = [output.quality, *(q for q in _FALLBACK_QUALITIES if q < output.quality)]
-    in_planes = (
-        in_planes
-        and output.progressive
-        and _plane_encoder is not None
-        and image.mode in _PLANAR_MODES
-    )
     data = b""
     for quality in qualities:
-        if in_planes:
-            try:
-                data = _encode_in_planes(image, quality)
-            except ValueError:
-                _log.exception(_ENCODING_WHOLE)
-                in_planes = False  # refused at one quality, it would be at the next
-        if not in_planes:
-            data = _save(image, quality=quality, optimize=True, progressive=output.progressive)
+        data = _save(image, quality=quality, optimize=True, progressive=output.progressive)
         if len(data) <= output.max_bytes:
             break
     return data
-
-
-def _encode_in_planes(image: Image.Image, quality: int) -> bytes:
-    """`image` as a progressive JPEG with our scan script, its planes encoded one by one here."""
-    luma_table, chroma_table = quantization_tables(quality)
-    if image.mode == "L":
-        return _encode_plane(image.getchannel, 0, luma_table)
-    ycbcr = image if image.mode == "YCbCr" else image.convert("YCbCr")
-    chroma_of = functools.partial(_halved_band, ycbcr)
-    return join_planes(
-        _encode_plane(ycbcr.getchannel, 0, luma_table),
-        _encode_plane(chroma_of, 1, chroma_table),
-        _encode_plane(chroma_of, 2, chroma_table),
-    )
 
 
 class PendingJpeg(Protocol):
@@ -171,7 +123,7 @@ class _PlanarJpeg:
             data = join_planes(self._luma.result(), cb, self._cr)
         except ValueError:
             _log.exception(_ENCODING_WHOLE)
-            return encode_jpeg(self._image, self._output, in_planes=False)
+            return encode_jpeg(self._image, self._output)
         if len(data) <= self._output.max_bytes:
             return data
         return encode_jpeg(self._image, self._output)  # at lower qualities
@@ -201,12 +153,9 @@ def quantization_tables(quality: int) -> tuple[tuple[int, ...], tuple[int, ...]]
 
 def _encode_plane(plane_of: Callable[[int], Image.Image], band: int, table: Sequence[int]) -> bytes:
     """A greyscale progressive JPEG of band `band`, quantised with `table` as it is (Pillow
-    passes a table unscaled when no `quality` is given), with our `SCANS` when the extension
-    is built. The plane is taken on the thread that encodes it."""
-    plane = plane_of(band)
-    if _plane_encoder is None:
-        return _save(plane, qtables=[list(table)], progressive=True)
-    return _plane_encoder.encode(plane.tobytes(), plane.width, plane.height, table, SCANS)
+    passes a table unscaled when no `quality` is given). The plane is taken on the thread
+    that encodes it."""
+    return _save(plane_of(band), qtables=[list(table)], progressive=True)
 
 
 def _halved_band(image: Image.Image, band: int) -> Image.Image:

@@ -12,8 +12,8 @@ The result has one DC scan per component, which is what mozjpeg writes by defaul
 decoders in use (browsers, Android, iOS) all read it. Scans are sent in rounds, the luma's
 first, so a decoder shows the whole picture in colour after the first three.
 
-Anything other than what libjpeg writes for a greyscale progressive JPEG (through Pillow or
-`_plane_encoder`) raises `ValueError`.
+Anything other than what libjpeg writes (through Pillow) for a greyscale progressive JPEG
+raises `ValueError`.
 """
 
 from __future__ import annotations

@@ -19,12 +19,8 @@ from tests.unit.media.images import (
     quadrants,
 )
 
-try:
-    from store.media import _plane_encoder  # noqa: F401
-except ImportError:  # not built: Pillow's writer encodes the medium and the thumb whole
-    JOINED_FROM_PLANES = {"large"}
-else:
-    JOINED_FROM_PLANES = {"large", "medium", "thumb"}
+# Only the large is encoded a plane at a time; Pillow's writer encodes the others whole.
+JOINED_FROM_PLANES = {"large"}
 
 # Draws the image on a canvas and reads the pixels at the given points.
 _READ_PIXELS = """(img, points) => {
