@@ -6,9 +6,9 @@ after its re-check); the engine runs after the response, and the process's sende
 (`soko run`) delivers the replies. A worker killed between the 200 and the engine leaves the
 update recorded: the next worker to start (`soko web`, `soko run`) handles it first. A tapped
 button is answered in the response itself (the Bot API accepts one method call as a webhook
-reply), so no extra request is needed. A photo is downloaded before the 200 (the inbox keeps
-bytes, not Telegram file ids), through a short-lived Bot so that stateless web workers hold no
-open connections. Telegram redelivers anything not answered with 200, and the inbox makes a
+reply), so no extra request is needed. A photo is downloaded, processed and stored before the
+200 (the inbox keeps the stored photo's record, not a Telegram file id), the download through a
+short-lived Bot so that stateless web workers hold no open connections. Telegram redelivers anything not answered with 200, and the inbox makes a
 redelivery (even a parallel one) a no-op.
 """
 
