@@ -59,7 +59,7 @@ from handlers.telegram.claims import (
 from handlers.telegram.limits import RateLimiter, SendLimits
 from handlers.telegram.marks import GroupCommit
 from handlers.telegram.render import Edit, Send, SendKind, render, render_edit
-from store.media.storage import MediaStore
+from store.media.storage import MediaStore, MediaStoreError
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
 
@@ -307,7 +307,10 @@ class TelegramDelivery:
             file_id = photos.known_file_id(uow.session, image.key)
         if file_id:
             return file_id
-        data = self._media.get(image.key)
+        try:
+            data = self._media.get(image.key)
+        except MediaStoreError as exc:  # S3 in trouble: tried again later, as the network is
+            raise NetworkError(f"media store: {exc}") from exc
         if data is None:
             raise PhotoMissing(image.key)
         return InputFile(data, filename=image.key.rsplit("/", 1)[-1])

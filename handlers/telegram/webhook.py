@@ -8,8 +8,8 @@ update recorded: the next worker to start (`soko web`, `soko run`) handles it fi
 button is answered in the response itself (the Bot API accepts one method call as a webhook
 reply), so no extra request is needed. A photo is downloaded, processed and stored before the
 200 (the inbox keeps the stored photo's record, not a Telegram file id), the download through a
-short-lived Bot so that stateless web workers hold no open connections. Telegram redelivers anything not answered with 200, and the inbox makes a
-redelivery (even a parallel one) a no-op.
+short-lived Bot so that stateless web workers hold no open connections. Telegram redelivers
+anything not answered with 200, and the inbox makes a redelivery (even a parallel one) a no-op.
 """
 
 from __future__ import annotations

@@ -7,7 +7,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from store.media.storage import CACHE_CONTROL, MediaStore, content_type_for, is_public_key
+from store.media.storage import (
+    CACHE_CONTROL,
+    MediaStore,
+    MediaStoreError,
+    content_type_for,
+    is_public_key,
+)
 
 
 def media_routes(store: MediaStore) -> list[Route]:
@@ -18,10 +24,14 @@ def media_routes(store: MediaStore) -> list[Route]:
         # Keys are content-addressed, so the key itself is a strong validator.
         etag = f'"{key}"'
         headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag}
-        if _matches(request.headers.get("if-none-match", ""), etag):
-            found = await run_in_threadpool(store.exists, key)
-            return Response(status_code=304 if found else 404, headers=headers if found else None)
-        data = await run_in_threadpool(store.get, key)
+        try:
+            if _matches(request.headers.get("if-none-match", ""), etag):
+                found = await run_in_threadpool(store.exists, key)
+                status = 304 if found else 404
+                return Response(status_code=status, headers=headers if found else None)
+            data = await run_in_threadpool(store.get, key)
+        except MediaStoreError:
+            return Response(status_code=503, headers={"Retry-After": "30"})
         if data is None:
             return Response(status_code=404)
         headers["X-Content-Type-Options"] = "nosniff"

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from handlers.web.media import media_routes
 from store.media import LocalMediaStore, ProcessedPhoto, process_photo
-from store.media.storage import save_processed
+from store.media.storage import MediaStoreError, save_processed
 
 
 @pytest.fixture
@@ -116,3 +116,24 @@ def test_photos_as_sent_are_never_served(store: LocalMediaStore, client: TestCli
     store.put("incoming/" + "a" * 64, b"\xff\xd8raw upload with exif", "image/jpeg")
     assert store.exists("incoming/" + "a" * 64)
     assert client.get("/media/incoming/" + "a" * 64).status_code == 404
+
+
+class FailingStore(LocalMediaStore):
+    """A media store whose backend is down (S3 answering 503, say)."""
+
+    def get(self, key: str) -> bytes | None:
+        raise MediaStoreError(f"{key}: S3 answered SlowDown")
+
+    def exists(self, key: str) -> bool:
+        raise MediaStoreError(f"{key}: S3 answered SlowDown")
+
+
+def test_a_media_store_in_trouble_is_a_503_to_try_again_never_a_500(tmp_path: Path) -> None:
+    failing = TestClient(Starlette(routes=media_routes(FailingStore(tmp_path, "http://x"))))
+    key = f"{'ab' * 32}/large.jpg"
+
+    response = failing.get(f"/media/{key}")
+    revalidated = failing.get(f"/media/{key}", headers={"If-None-Match": f'"{key}"'})
+
+    assert (response.status_code, response.headers["retry-after"]) == (503, "30")
+    assert revalidated.status_code == 503
