@@ -10,7 +10,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from conversations.capabilities import can_request_contact
 from conversations.choices import is_skip
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
 from conversations.flows import onboarding_text as text
@@ -18,7 +17,7 @@ from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.notify import mentors
-from store.models import Channel, Role, User
+from store.models import Role, User
 from store.services import people, referrals
 from store.services.referrals import AttributionOutcome, format_code, normalize_code
 
@@ -102,7 +101,7 @@ def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
         Outbound(
             text=question,
             choices=tuple(choices),
-            request_contact=can_request_contact(ctx.channel),
+            request_contact=ctx.shop.capabilities.of(ctx.channel).share_contact,
         )
     )
     return StepResult(Step.MPESA)
@@ -266,10 +265,11 @@ def _mentor_name(user: User) -> str:
 
 
 def _own_number(ctx: StepContext) -> str | None:
-    """The number she writes from (WhatsApp's user id is her phone), if it is a Kenyan mobile."""
+    """The number she writes from (where the channel's user id is her phone, as on WhatsApp),
+    if it is a Kenyan mobile."""
     candidates = [ctx.user.phone or ""]
-    if ctx.channel is Channel.WHATSAPP:
-        identity = next((i for i in ctx.user.identities if i.channel is Channel.WHATSAPP), None)
+    if ctx.shop.capabilities.of(ctx.channel).user_id_is_phone:
+        identity = next((i for i in ctx.user.identities if i.channel is ctx.channel), None)
         if identity is not None:
             digits = identity.platform_user_id.removeprefix("whatsapp:").strip()
             candidates.insert(0, digits if digits.startswith("+") else f"+{digits}")

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.jobs import scheduled_jobs
-from bot.scheduler_passes import whatsapp_passes
+from bot.whatsapp import whatsapp_passes
 from bot.wiring import MediaBlobStore
+from bot.plugins import channel_capabilities
 from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.reminders import remind_artisans
 from handlers.whatsapp.inbound import parse_update
@@ -93,7 +94,7 @@ def test_a_cart_nudge_goes_out_inside_the_window_and_not_after_it(
     for user_id, phone, wrote_at in people.values():
         on_whatsapp(whatsapp, user_id, phone, last_wrote=wrote_at)
 
-    nudged = nudge_abandoned_carts(whatsapp.uow_factory, now)
+    nudged = nudge_abandoned_carts(whatsapp.uow_factory, now, channel_capabilities())
     assert nudged == [people["inside"][0]]
     assert whatsapp.deliver().sent == 1
     [nudge] = whatsapp.new_messages(people["inside"][1])

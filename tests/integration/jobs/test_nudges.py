@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.plugins import channel_capabilities
 from conversations.jobs.nudges import nudge_abandoned_carts
 from store.models import Cart, CartItem, Channel, ProductStatus
 from store.uow import UnitOfWorkFactory
@@ -66,7 +67,7 @@ def test_whatsapp_nudges_only_inside_the_24_hour_window(uow_factory: UnitOfWorkF
     outside = buyer_with_cart(
         uow_factory, Channel.WHATSAPP, cart_idle=timedelta(hours=26), last_wrote=timedelta(hours=25)
     )
-    assert nudge_abandoned_carts(uow_factory, NOW) == [inside]
+    assert nudge_abandoned_carts(uow_factory, NOW, channel_capabilities()) == [inside]
     [nudge] = told(uow_factory, inside)
     assert nudge.channel is Channel.WHATSAPP
     assert nudge.template == ""  # a nudge is never worth a template
@@ -84,7 +85,7 @@ def test_telegram_has_no_window_but_an_old_cart_is_left_alone(
         uow_factory, Channel.TELEGRAM, cart_idle=timedelta(days=5), last_wrote=timedelta(days=5)
     )
     just_left = buyer_with_cart(uow_factory, Channel.TELEGRAM, cart_idle=timedelta(minutes=30))
-    assert nudge_abandoned_carts(uow_factory, NOW) == [recent]
+    assert nudge_abandoned_carts(uow_factory, NOW, channel_capabilities()) == [recent]
     assert told(uow_factory, old) == told(uow_factory, just_left) == []
 
 
@@ -101,7 +102,7 @@ def test_nobody_is_nudged_who_should_not_be(
     uow_factory: UnitOfWorkFactory, case: dict[str, object]
 ) -> None:
     buyer = buyer_with_cart(uow_factory, cart_idle=timedelta(hours=5), **case)  # type: ignore[arg-type]
-    assert nudge_abandoned_carts(uow_factory, NOW) == []
+    assert nudge_abandoned_carts(uow_factory, NOW, channel_capabilities()) == []
     assert told(uow_factory, buyer) == []
 
 
@@ -109,16 +110,16 @@ def test_a_cart_is_nudged_once_until_it_changes(uow_factory: UnitOfWorkFactory) 
     buyer = buyer_with_cart(
         uow_factory, Channel.TELEGRAM, cart_idle=timedelta(hours=5), locale="sw"
     )
-    assert nudge_abandoned_carts(uow_factory, NOW) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, NOW, channel_capabilities()) == [buyer]
     for later in (timedelta(minutes=15), timedelta(days=1)):
-        assert nudge_abandoned_carts(uow_factory, NOW + later) == []
+        assert nudge_abandoned_carts(uow_factory, NOW + later, channel_capabilities()) == []
     changed = NOW + timedelta(days=1)
     with uow_factory() as uow:
         cart = uow.session.scalars(select(Cart).where(Cart.user_id == buyer)).one()
         cart.updated_at = changed  # she came back and added something: a new cart
         uow.commit()
-    assert nudge_abandoned_carts(uow_factory, changed + timedelta(hours=1)) == []  # not idle yet
-    assert nudge_abandoned_carts(uow_factory, changed + timedelta(hours=4)) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, changed + timedelta(hours=1), channel_capabilities()) == []  # not idle yet
+    assert nudge_abandoned_carts(uow_factory, changed + timedelta(hours=4), channel_capabilities()) == [buyer]
     texts = [row.payload["text"] for row in told(uow_factory, buyer)]
     assert len(texts) == 2
     assert all(text.startswith("Uliacha Kazuri bangle kwenye kikapu chako.") for text in texts)
@@ -127,7 +128,7 @@ def test_a_cart_is_nudged_once_until_it_changes(uow_factory: UnitOfWorkFactory) 
 
 def test_runs_at_the_same_time_nudge_once(uow_factory: UnitOfWorkFactory) -> None:
     buyer = buyer_with_cart(uow_factory, Channel.TELEGRAM, cart_idle=timedelta(hours=5))
-    first = nudge_abandoned_carts(uow_factory, NOW)
-    second = nudge_abandoned_carts(uow_factory, NOW + timedelta(seconds=1))
+    first = nudge_abandoned_carts(uow_factory, NOW, channel_capabilities())
+    second = nudge_abandoned_carts(uow_factory, NOW + timedelta(seconds=1), channel_capabilities())
     assert first + second == [buyer]
     assert len(told(uow_factory, buyer)) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.plugins import channel_capabilities
 from conversations.jobs.nudges import nudge_abandoned_carts
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying_support import (
@@ -41,7 +42,7 @@ def test_stop_turns_nudges_off_the_menu_turns_them_on_and_a_cart_is_nudged_once(
         "Done: we won't remind you about your cart any more. To get reminders again, send "
         "menu and choose “Cart reminders on”."
     ]
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON) == []
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON, channel_capabilities()) == []
 
     assert "Cart reminders on" in chat.send("menu")[0]
     assert chat.send("Cart reminders on") == [
@@ -49,9 +50,9 @@ def test_stop_turns_nudges_off_the_menu_turns_them_on_and_a_cart_is_nudged_once(
     ]
     assert "Cart reminders on" not in chat.send("menu")[0]
     before = len(told(uow_factory, buyer))
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON) == [buyer]
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON) == []  # twice = once
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON + timedelta(hours=6)) == []
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON, channel_capabilities()) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON, channel_capabilities()) == []  # twice = once
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON + timedelta(hours=6), channel_capabilities()) == []
     assert told(uow_factory, buyer)[before:] == [
         "You left Maasai collar in your cart. Handmade pieces are often one of a kind: send "
         "menu and open your cart to order before someone else does. (Send STOP for no more "
@@ -69,7 +70,7 @@ def test_acha_keeps_the_question_open_and_the_nudge_speaks_swahili(
     fill_cart(chat, collar, "Weka kikapuni")
     buyer = user_id_of(uow_factory, chat)
 
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON, channel_capabilities()) == [buyer]
     assert told(uow_factory, buyer)[-1].startswith("Uliacha Shanga za kioo kwenye kikapu chako.")
     chat.send(f"/start p-{collar}")
     question = chat.send("Weka kikapuni")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from bot.plugins import channel_capabilities
 from conversations.jobs.nudges import nudge_abandoned_carts
 from store.models import Channel, Order
 from store.services import suspension
@@ -204,7 +205,7 @@ def test_a_cart_of_only_her_pieces_is_not_nudged(
     afternoon = datetime(2025, 3, 1, 15, 0, tzinfo=UTC)
 
     suspend(uow_factory, wanjiru)
-    assert nudge_abandoned_carts(uow_factory, afternoon) == []
+    assert nudge_abandoned_carts(uow_factory, afternoon, channel_capabilities()) == []
     reinstate(uow_factory, wanjiru)
-    assert nudge_abandoned_carts(uow_factory, afternoon) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, afternoon, channel_capabilities()) == [buyer]
     assert told(uow_factory, buyer)[-1].startswith("You left Maasai collar in your cart.")
