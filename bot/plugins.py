@@ -8,6 +8,7 @@ that serves her channel, the order's currency and her country."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from types import MappingProxyType
 
@@ -40,7 +41,11 @@ PROVIDERS: tuple[type[ProviderPlugin], ...] = (
 
 def channel_capabilities() -> Capabilities:
     """What each registered channel can do (whether or not it is on here)."""
-    return Capabilities(MappingProxyType({p.channel: p.capabilities for p in CHANNELS}))
+    return capabilities_of(CHANNELS)
+
+
+def capabilities_of(channels: Iterable[type[ChannelPlugin]]) -> Capabilities:
+    return Capabilities(MappingProxyType({p.channel: p.capabilities for p in channels}))
 
 
 def channels(host: Host) -> list[ChannelPlugin]:

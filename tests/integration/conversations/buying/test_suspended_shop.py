@@ -28,6 +28,8 @@ from tests.integration.conversations.buying_support import (
 )
 from tests.integration.conversations.conftest import Chat
 
+CHANNELS = channel_capabilities()  # what the registered channel plug-ins can do
+
 NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
 NECKLACES = "Choose a piece to see it:\n1. {first} — {price}\n{rest}"
 GONE = "Sorry, I couldn't find that piece. It may have been removed."
@@ -205,7 +207,7 @@ def test_a_cart_of_only_her_pieces_is_not_nudged(
     afternoon = datetime(2025, 3, 1, 15, 0, tzinfo=UTC)
 
     suspend(uow_factory, wanjiru)
-    assert nudge_abandoned_carts(uow_factory, afternoon, channel_capabilities()) == []
+    assert nudge_abandoned_carts(uow_factory, afternoon, CHANNELS) == []
     reinstate(uow_factory, wanjiru)
-    assert nudge_abandoned_carts(uow_factory, afternoon, channel_capabilities()) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, afternoon, CHANNELS) == [buyer]
     assert told(uow_factory, buyer)[-1].startswith("You left Maasai collar in your cart.")
