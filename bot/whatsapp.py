@@ -25,13 +25,13 @@ from bot.plugin import ChannelPasses, ChannelPlugin, Host, Running
 from bot.settings import Settings
 from conversations.capabilities import ChannelCapabilities
 from conversations.engine import Engine, sweep_all
-from conversations.reach import WHATSAPP_WINDOW
 from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
 from handlers.whatsapp.media import MediaFetcher, MediaPolicy
 from handlers.whatsapp.processing import WhatsAppProcessor
 from handlers.whatsapp.templates import TemplateSids
 from handlers.whatsapp.twilio_http import make_client
 from handlers.whatsapp.webhook import STATUS_PATH, TwilioSignature, WhatsAppWebhooks
+from handlers.whatsapp.window import WHATSAPP_WINDOW
 from store.models import Channel
 
 SWEEP_BATCH = 100

@@ -13,19 +13,12 @@ from datetime import datetime, timedelta
 from conversations.capabilities import ChannelCapabilities
 from store.models import Identity
 
-WHATSAPP_WINDOW = timedelta(hours=24)
 # Sending at 23:59:59 races the platform's own clock; leave a little room.
 SAFETY_MARGIN = timedelta(minutes=2)
 
 
-def window_open(
-    last_inbound_at: datetime | None, now: datetime, window: timedelta = WHATSAPP_WINDOW
-) -> bool:
+def window_open(last_inbound_at: datetime | None, now: datetime, window: timedelta) -> bool:
     return last_inbound_at is not None and now < last_inbound_at + window - SAFETY_MARGIN
-
-
-def whatsapp_window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
-    return window_open(last_inbound_at, now, WHATSAPP_WINDOW)
 
 
 def may_write_freely(identity: Identity, now: datetime, can: ChannelCapabilities) -> bool:
