@@ -6,7 +6,8 @@ settings turn it on, in every command that serves the web app."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -15,12 +16,13 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.routing import Route
+from starlette.testclient import TestClient
 
 import bot.whatsapp
 from bot import lifecycle
 from bot.commands import run as soko_run
 from bot.commands import scheduler as soko_scheduler
-from bot.commands.web import web_app
+from bot.commands.web import combined_lifespan, web_app
 from bot.container import Container
 from bot.jobs import scheduled_jobs
 from bot.plugin import ChannelPasses
@@ -134,3 +136,23 @@ def test_with_whatsapp_the_twilio_webhook_in_soko_run_and_soko_web(
 ) -> None:
     assert TWILIO_WEBHOOK in paths(soko_run_app(make_container(**WHATSAPP), monkeypatch))
     assert TWILIO_WEBHOOK in paths(web_app(make_container(**WHATSAPP)))
+
+
+def test_a_web_worker_runs_every_channel_lifespan_and_ends_them_in_reverse() -> None:
+    seen: list[str] = []
+
+    def lifespan(name: str) -> Any:
+        @contextlib.asynccontextmanager
+        async def run(app: Starlette) -> AsyncIterator[None]:
+            seen.append(f"{name} starts")
+            yield
+            seen.append(f"{name} ends")
+
+        return run
+
+    both = combined_lifespan([lifespan("telegram"), lifespan("other")])
+    assert both is not None
+    with TestClient(Starlette(lifespan=both)):
+        assert seen == ["telegram starts", "other starts"]
+    assert seen[2:] == ["other ends", "telegram ends"]
+    assert combined_lifespan([]) is None
