@@ -175,6 +175,9 @@ class FlowRegistry:
         except KeyError:
             raise UnknownFlow(name) from None
 
+    def flows(self) -> list[Flow]:
+        return list(self._flows.values())
+
     def has_flow(self, name: str) -> bool:
         return name in self._flows
 
