@@ -13,6 +13,7 @@ from tests.integration.conversations.shop_support import (
     PHOTO_KEY,
     artisan,
     outbox_texts,
+    paid_order,
     person,
     piece,
     product_state,
@@ -153,3 +154,32 @@ def test_her_own_piece_opens_from_an_old_list_whatever_she_is_doing(
         "How many of this piece do you have now? Send a number, for example 3.",
     ]
     assert amina.chat.send("3")[0] == "Done: you have 3 in stock."
+
+
+def test_buttons_sent_before_the_upgrade_are_answered_kindly_and_orders_open_by_route(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    """Payload formats that changed (an order to send was "o:<id>", a line move is typed now)
+    read as old buttons; the new "open order" works from any message, re-checked as hers."""
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    joy = artisan(new_chat, uow_factory, "Joy Wambui", locale="en")
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    necklace = piece(uow_factory, amina, "Blue glass necklace")
+    bangle = piece(uow_factory, joy, "Joy's bangle")
+    mine = paid_order(uow_factory, tom, [necklace])
+    hers = paid_order(uow_factory, tom, [bangle])
+    order_card = (
+        f"Order {mine.code} · paid 1 Mar, 12:00\n• Blue glass necklace × 1 — new, please accept\n"
+        "Send to:\nJane Doe\n10 Downing Street, London\nUnited Kingdom\n1. Accept\n2. Back"
+    )
+    amina.chat.send("menu")
+    assert amina.chat.send("Orders to send") == [order_card]
+    for old in (f"o:{mine.id}", f"add:{necklace}", "ob:f:name", "pp:pmentor:+254733111222"):
+        assert amina.chat.tap(old) == [EARLIER, order_card], old
+    amina.chat.send("menu")
+    assert amina.chat.send("My pieces")[0].startswith("Your pieces.")
+    # Her order, from the earlier message, while she looks at her pieces: it opens.
+    assert amina.chat.tap(f"ao:{mine.id}") == [order_card]
+    # Joy's order is not hers to send: not opened, her own stays on screen.
+    assert amina.chat.tap(f"ao:{hers.id}") == [EARLIER, order_card]
+    assert amina.chat.send("Accept")[0].startswith("Accepted: Blue glass necklace.")
