@@ -22,7 +22,7 @@ from conversations import nudge_settings, replies, share_number
 from conversations.choices import is_offered, resolve_choice
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
-from conversations.global_words import Command, GlobalWord, parse_global_word
+from conversations.global_words import Command, GlobalWord, parse_global_word, tapped_word
 from conversations.i18n import Translator
 from conversations.messages import Choice, Inbound
 from conversations.payloads import decode
@@ -79,6 +79,8 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
     command = None
     if inbound.payload is None and not inbound.photos:
         command = parse_global_word(inbound.text)
+    elif inbound.payload is not None:  # a "Menu" button works from any message, as the word
+        command = tapped_word(inbound.payload)
     if is_new:
         start_arg = command.arg if command and command.word is GlobalWord.START else ""
         _finish(ctx, ctx.begin(FlowRegistry.WELCOME, start_arg))

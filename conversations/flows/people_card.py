@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.flow import StepContext
+from conversations.global_words import GlobalWord, word_button
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
 from conversations.payloads import Payload, decode
@@ -174,6 +175,11 @@ def tapped_payload(payload: str | Payload | None) -> Tapped | None:
     return None
 
 
+def menu_choice(ctx: StepContext) -> Choice:
+    """ "Menu": the global word's button, which works from any message."""
+    return Choice(ctx._(MENU), word_button(GlobalWord.MENU))
+
+
 # --- the card -----------------------------------------------------------------------------
 
 
@@ -229,7 +235,7 @@ def card_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
         *_shop_choices(ctx, card),
         *_role_choices(ctx, card, Role.COMMUNITY_MANAGER),
         choice(ctx, FIND_ANOTHER, Action.AGAIN),
-        choice(ctx, MENU, Action.MENU),
+        menu_choice(ctx),
     ]
 
 
