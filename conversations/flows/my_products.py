@@ -112,6 +112,20 @@ class PiecesPage(Payload, tag="pg"):
     page: int
 
 
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+@dataclass(frozen=True)
+class ArchiveAnswer(Payload, tag="arc"):
+    """Yes or no to archiving this piece: an old "Yes" (another question, another piece)
+    never archives the piece asked about now."""
+
+    answer: Answer
+    product_id: int
+
+
 class Step(StrEnum):
     LIST = "list"
     CARD = "card"
@@ -291,10 +305,19 @@ def _ask_stock(ctx: StepContext) -> StepResult:
     return StepResult(Step.STOCK)
 
 
-def _ask_archive(ctx: StepContext) -> StepResult:
-    title = _product(ctx).title or ctx._(UNTITLED)
-    ctx.ask(ctx._(ASK_ARCHIVE).format(title=title), yes_no(ctx))
+def _ask_archive(ctx: StepContext, question: str = ASK_ARCHIVE) -> StepResult:
+    product = _product(ctx)
+    title = product.title or ctx._(UNTITLED)
+    ctx.ask(ctx._(question).format(title=title), _archive_yes_no(ctx, product.id))
     return StepResult(Step.ARCHIVE_CONFIRM)
+
+
+def _archive_yes_no(ctx: StepContext, product_id: int) -> list[Choice]:
+    yes, no = yes_no(ctx)
+    return [
+        Choice(yes.label, ArchiveAnswer(Answer.YES, product_id).encode()),
+        Choice(no.label, ArchiveAnswer(Answer.NO, product_id).encode()),
+    ]
 
 
 def _ask_price_confirm(ctx: StepContext) -> StepResult:
@@ -374,15 +397,15 @@ def stock(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def archive_confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     product = _product(ctx)
-    if inbound.payload == YES_PAYLOAD:
+    answered = ArchiveAnswer.read(inbound.payload)
+    if answered is None or answered.product_id != product.id:
+        return _ask_archive(ctx, PICK_ONE)
+    if answered.answer is Answer.YES:
         catalog.archive(ctx.session, product.artisan_id, product.id)
         ctx.say(ctx._(ARCHIVED).format(title=product.title or ctx._(UNTITLED)))
         return _show_list(ctx, current_artisan(ctx), page=0)
-    if inbound.payload == NO_PAYLOAD:
-        ctx.say(ctx._(KEPT))
-        return _show_card(ctx, product)
-    ctx.ask(ctx._(PICK_ONE), yes_no(ctx))
-    return StepResult(Step.ARCHIVE_CONFIRM)
+    ctx.say(ctx._(KEPT))
+    return _show_card(ctx, product)
 
 
 def register(registry: FlowRegistry) -> None:

@@ -154,6 +154,18 @@ def test_her_own_piece_opens_from_an_old_list_whatever_she_is_doing(
         "How many of this piece do you have now? Send a number, for example 3.",
     ]
     assert amina.chat.send("3")[0] == "Done: you have 3 in stock."
+    amina.chat.send("Change price")
+    assert amina.chat.send("1800")[0].endswith("1. Yes\n2. No")
+    assert amina.chat.send("Yes")[0] == "Done: the price is now Ksh1,800."
+    ask_archive = (
+        "Archive Brass bangle? Buyers will not see it any more. This can't be undone.\n"
+        "1. Yes\n2. No"
+    )
+    assert amina.chat.send("Archive") == [ask_archive]
+    # The price question's "Yes", tapped now: it archives nothing.
+    assert amina.chat.tap("yes", on="price") == [EARLIER, ask_archive]
+    assert amina.chat.send("No")[0] == "OK, nothing changed."
+    assert product_state(uow_factory, bangle).status is ProductStatus.ACTIVE
 
 
 def test_buttons_sent_before_the_upgrade_are_answered_kindly_and_orders_open_by_route(
