@@ -7,21 +7,14 @@ kept when she leaves half-way, so starting again resumes where she stopped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from conversations.capabilities import can_request_contact
 from conversations.choices import is_skip
-from conversations.flow import (
-    Flow,
-    FlowRegistry,
-    MenuEntry,
-    PromptFn,
-    StepContext,
-    StepFn,
-    StepResult,
-)
+from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
 from conversations.flows import onboarding_text as text
 from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_
@@ -143,6 +136,10 @@ def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
         )
     )
     return StepResult(Step.MPESA)
+
+
+def _ask_mpesa_again(ctx: StepContext) -> StepResult:
+    return _ask_mpesa(ctx, ctx._(text.ASK_MPESA))
 
 
 def _confirm(ctx: StepContext) -> StepResult:
@@ -340,11 +337,11 @@ def register(registry: FlowRegistry) -> None:
         Step.CONFIRM: confirm,
         Step.CHANGE: change,
     }
-    prompts: dict[StrEnum, PromptFn] = {
+    prompts: dict[StrEnum, Callable[[StepContext], StepResult]] = {
         Step.NAME: _ask_name,
         Step.SHOP: _ask_shop,
         Step.LOCATION: _ask_location,
-        Step.MPESA: lambda ctx: _ask_mpesa(ctx, ctx._(text.ASK_MPESA)),
+        Step.MPESA: _ask_mpesa_again,
         Step.STORY: _ask_story,
         Step.CONFIRM: _confirm,
         Step.CHANGE: _ask_change,
