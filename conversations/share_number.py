@@ -77,4 +77,8 @@ def _ask(ctx: StepContext, text: str) -> StepResult:
 
 
 def register(registry: FlowRegistry) -> None:
-    registry.add(Flow(FLOW, {Step.CONTACT: contact}, start))
+    registry.add(
+        Flow(
+            FLOW, {Step.CONTACT: contact}, start, prompts={Step.CONTACT: lambda ctx: _ask(ctx, ASK)}
+        )
+    )

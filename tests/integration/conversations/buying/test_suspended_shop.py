@@ -136,7 +136,8 @@ def test_a_cart_holding_her_piece_waits_and_is_whole_again_when_she_is_reinstate
         "1. Change: Maasai collar\n2. Change: Glass necklace\n3. Keep shopping"
     )
     assert open_menu_entry(chat, "cart") == [waiting]
-    assert chat.tap("checkout") == [waiting]  # an old "Checkout" button: the cart says why
+    # An old "Checkout" button: the cart (which says why) is shown again.
+    assert chat.tap("checkout") == ["That button is from an earlier message.", waiting]
     chat.send("Change: Maasai collar")
     chat.send("Change quantity")
     assert chat.send("2") == [f"Sorry, that piece can't be bought right now.\n{waiting}"]
