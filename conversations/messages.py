@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.photos import ReceivedPhoto, photo_from_dict, photo_to_dict
+from conversations.photo_records import ReceivedPhoto, photo_from_dict, photo_to_dict
 from store.models import Channel
 
 # Telegram's callback_data limit; every channel's payloads fit in it.

@@ -3,8 +3,9 @@
 An adapter runs every photo through `PhotoIntake.receive` BEFORE it opens a unit of work: the
 pipeline (`store.media.pipeline.process_photo`, ~100 ms of CPU) and the media store's puts (a
 local file or S3) never run inside a database transaction. What comes out is a
-`ReceivedPhoto`: the stored photo's record (hashes, size, rendition keys) and the pipeline's
-advice, or a refusal code. That is what the inbox keeps and what the listing flow reads.
+`ReceivedPhoto` (`photo_records`): the stored photo's record (hashes, size, rendition keys) and
+the pipeline's advice, or a refusal code. That is what the inbox keeps and what the listing
+flow reads.
 Refusals and quality advice are plain codes; the messages below turn them into short
 sentences in the person's language.
 """
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from conversations.i18n import N_
+from conversations.photo_records import ReceivedPhoto, StoredPhoto
 from store.media.advice import Advice
 from store.media.errors import PhotoError, PhotoErrorCode
 from store.media.pipeline import PhotoLimits, process_photo
@@ -55,18 +56,6 @@ TIPS: Final[dict[Advice, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class StoredPhoto:
-    """An accepted photo, saved: what the catalog records, and the pipeline's advice."""
-
-    record: PhotoRecord
-    advice: tuple[Advice, ...] = ()
-
-
-# What became of one photo a person sent: stored, or refused (with the code to explain why).
-ReceivedPhoto = StoredPhoto | PhotoError
-
-
 class PhotoIntake:
     """What an adapter runs on each photo's bytes before its unit of work opens."""
 
@@ -96,38 +85,6 @@ class PhotoIntake:
 
     def receive_all(self, photos: Iterable[bytes]) -> tuple[ReceivedPhoto, ...]:
         return tuple(self.receive(data) for data in photos)
-
-
-def photo_to_dict(photo: ReceivedPhoto) -> dict[str, Any]:
-    """The JSON-safe form the inbox keeps (no bytes: the renditions are in the media store)."""
-    if isinstance(photo, PhotoError):
-        return {"refused": photo.code.value}
-    record = photo.record
-    return {
-        "sha256": record.sha256,
-        "phash": record.phash,
-        "width": record.width,
-        "height": record.height,
-        "keys": dict(record.keys),
-        "advice": [advice.value for advice in photo.advice],
-    }
-
-
-def photo_from_dict(data: object) -> ReceivedPhoto:
-    """`photo_to_dict` read back. A row recorded before photos were stored by the adapters
-    holds the key of a raw blob instead: that photo is asked for again, never processed here."""
-    if not isinstance(data, dict):
-        return PhotoError(PhotoErrorCode.NOT_SAVED, "recorded before photos were stored first")
-    if "refused" in data:
-        return PhotoError(PhotoErrorCode(data["refused"]))
-    record = PhotoRecord(
-        sha256=str(data["sha256"]),
-        phash=str(data["phash"]),
-        width=int(data["width"]),
-        height=int(data["height"]),
-        keys={str(size): str(key) for size, key in data["keys"].items()},
-    )
-    return StoredPhoto(record, tuple(Advice(advice) for advice in data.get("advice", ())))
 
 
 def refusal_message(code: PhotoErrorCode) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from telegram import Message, PhotoSize, Update
 
 from conversations.messages import Contact, Inbound, Location
-from conversations.photos import ReceivedPhoto
+from conversations.photo_records import ReceivedPhoto
 from handlers.telegram.invoices import PaymentReceived
 from handlers.telegram.payloads import tapped_payload
 from store.models import Channel

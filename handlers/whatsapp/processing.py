@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session
 
 from conversations.engine import Engine, HandleResult, Outcome
 from conversations.inbox import RecordResult, record_inbound
-from conversations.photos import PhotoIntake, photo_to_dict
+from conversations.photo_records import photo_to_dict
+from conversations.photos import PhotoIntake
 from conversations.ports import StopSignal
 from handlers.whatsapp import window
 from handlers.whatsapp.inbound import MediaItem, WhatsAppUpdate

@@ -12,7 +12,7 @@ from conversations import outbox
 from conversations.errors import StaleState
 from conversations.inbox import load_inbound, pending_inbox, record_inbound
 from conversations.messages import Choice, Contact, Inbound, Location, Outbound
-from conversations.photos import StoredPhoto
+from conversations.photo_records import StoredPhoto
 from conversations.state import ConversationSnapshot, SqlStateStore
 from store.media.errors import PhotoError, PhotoErrorCode
 from store.models import Channel, Identity, InboxMessage, InboxStatus, OutboxMessage, OutboxStatus

@@ -19,7 +19,7 @@ from conversations.messages import (
     Location,
     Outbound,
 )
-from conversations.photos import StoredPhoto
+from conversations.photo_records import StoredPhoto
 from conversations.state import ConversationSnapshot, MemoryStateStore
 from store.media.advice import Advice
 from store.media.errors import PhotoError, PhotoErrorCode
