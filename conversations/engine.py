@@ -367,6 +367,10 @@ class Engine:
         if person.is_new:
             phone_link.tell(ctx, inbound, linked)
         snapshot = snapshot_of(ctx, loaded)
+        if group is not None and ctx.notifications:
+            # Queued now, a notice would reach its reader before the replies the group still
+            # holds for her earlier updates (rare: the group's writes go in first).
+            group.settle()
         if group is not None and group.defer(row, person.user.id, snapshot, ctx.replies, now):
             outbox_ids = self._write_notifications(session, ctx, row.id)
         else:
