@@ -62,7 +62,7 @@ from conversations.notify.failures import ALERT_WINDOW, alert_managers
 from conversations.people import Person, find_or_create_person
 from conversations.ports import BlobStore, StopSignal
 from conversations.shop import Shop
-from conversations.state import SqlStateStore
+from conversations.state import ConversationSnapshot, SqlStateStore
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import InboxMessage, InboxStatus, User
 from store.models.types import utcnow
@@ -429,9 +429,23 @@ class Engine:
         failure came from the process stopping: then nothing is written)."""
         if self._stopping.is_set():
             return self._hand_back([row_id], exc)[0]
-        with self._uow_factory() as uow:
-            result = self._recover_in(uow.session, row_id, exc)
-            uow.commit()
+        try:
+            with self._uow_factory() as uow:
+                result = self._recover_in(uow.session, row_id, exc)
+                uow.commit()
+        except Exception as again:
+            if self._stopping.is_set():
+                return self._hand_back([row_id], again)[0]
+            # Answering failed too: park the row alone, so the sweep does not try it forever.
+            logger.error(
+                "inbox row %s: answering its failure failed: %s at %s",
+                row_id,
+                type(again).__name__,
+                _where(again),
+            )
+            with self._uow_factory() as uow:
+                result = self._park(uow.session, row_id, exc)
+                uow.commit()
         return result
 
     def _recover_in(self, session: Session, row_id: int, exc: Exception) -> HandleResult:
@@ -463,25 +477,48 @@ class Engine:
         row.retry_at = None
         logger.error("inbox row %s failed (parked): %s", row_id, row.error)
         user_id = self._start_again(session, row, now)
-        alerted = alert_managers(session, row.error, now, self._alert_window)
+        self._alert(session, row.error, now)
+        return HandleResult(row_id, Outcome.FAILED, user_id)
+
+    def _park(self, session: Session, row_id: int, exc: Exception) -> HandleResult:
+        """The last resort: the row parked as failed, with no answer."""
+        row = session.get(InboxMessage, row_id, with_for_update=True)
+        if row is None or row.status is not InboxStatus.RECEIVED:
+            return HandleResult(row_id, Outcome.ALREADY_HANDLED)
+        now = self._clock()
+        row.status, row.handled_at, row.retry_at = InboxStatus.FAILED, now, None
+        row.attempts += 1
+        row.error = f"{type(exc).__name__} at {_where(exc)} (not answered)"
+        self._alert(session, row.error, now)
+        return HandleResult(row_id, Outcome.FAILED)
+
+    def _alert(self, session: Session, error: str, now: datetime) -> None:
+        alerted = alert_managers(session, error, now, self._alert_window)
         if alerted:
             logger.info("failure alert sent to %s community manager(s)", alerted)
-        return HandleResult(row_id, Outcome.FAILED, user_id)
 
     def _start_again(self, session: Session, row: InboxMessage, now: datetime) -> int:
         """After a bug: her flow reset (keeping what it keeps), an apology and the menu."""
         person = self._person_of(session, row, now)
         states = SqlStateStore(session, self._clock)
         loaded = states.load(person.user.id)
-        ctx = context_from_snapshot(
-            loaded,
-            session=session,
-            user=person.user,
-            channel=row.channel,
-            now=now,
-            registry=self._flows,
-            shop=self._shop,
-        )
+
+        def context(snapshot: ConversationSnapshot) -> StepContext:
+            return context_from_snapshot(
+                snapshot,
+                session=session,
+                user=person.user,
+                channel=row.channel,
+                now=now,
+                registry=self._flows,
+                shop=self._shop,
+            )
+
+        try:
+            ctx = context(loaded)
+        except Exception as exc:  # her saved state cannot be read: nothing of it is kept
+            logger.error("inbox row %s: state dropped: %s", row.id, type(exc).__name__)
+            ctx = context(ConversationSnapshot(version=loaded.version))
         failures.start_again(ctx)
         states.save(person.user.id, snapshot_of(ctx, loaded))
         self._write_replies(session, ctx, row.id, row.platform_user_id)

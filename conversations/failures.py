@@ -65,7 +65,11 @@ def start_again(ctx: StepContext) -> None:
     """After a bug: leave her flow (keeping what it keeps on leaving, e.g. a listing draft),
     apologise and show the menu. The menu is shown in a savepoint: should it fail too, she
     still gets the apology and a state with no flow, where any message shows the menu."""
-    ctx.leave()
+    try:
+        ctx.leave()
+    except Exception as exc:  # what the flow keeps cannot be worked out: keep nothing new
+        logger.error("leaving the flow failed after a failed update: %s", type(exc).__name__)
+        ctx.flow, ctx.step, ctx.data = "", "", {}
     ctx.offered = ()
     ctx.say(ctx._(replies.SORRY_START_AGAIN))
     said = len(ctx.replies)

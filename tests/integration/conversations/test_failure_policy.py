@@ -11,13 +11,14 @@ from enum import StrEnum
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from conversations.engine import Engine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.messages import Inbound
 from conversations.ports import MemoryBlobStore
-from store.models import InboxMessage, InboxStatus, Role, User, UserRole
+from store.models import ConversationState, InboxMessage, InboxStatus, Role, User, UserRole
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Bugs, Chat, build_registry
 from tests.shop_support import make_shop
@@ -269,3 +270,15 @@ def test_backoff_doubles_and_a_lock_that_never_ends_is_answered_as_a_bug(
     assert [r.outcome for r in soko.handle_pending()] == [Outcome.FAILED]
     assert chat.answers_since(before) == [SORRY, *menu]
     assert inbox_row(chat, inbox_id).attempts == 5
+
+
+def test_a_saved_state_that_cannot_be_read_is_dropped_and_she_starts_again(
+    chat: Chat, soko: Engine
+) -> None:
+    menu = drafting(chat)
+    with chat.uow_factory() as uow:  # as an older version of the code might have left it
+        uow.session.execute(update(ConversationState).values(data={"flow_data": [1, 2]}))
+        uow.commit()
+    assert chat.send("more") == [SORRY, *menu]
+    assert chat.results[-1].outcome is Outcome.FAILED
+    assert chat.send("/start draft") == ["Write words"]
