@@ -318,9 +318,12 @@ class Engine:
             found = session.execute(_NEXT_PENDING, params).one_or_none()
             if found is not None:
                 *columns, retry_at = found
-                if found.id != inbox_id and retry_at is not None and retry_at > self._clock():
-                    # An earlier one waits out a transient failure's backoff: hers wait too.
-                    return HandleResult(inbox_id, Outcome.DEFERRED)
+                if found.id != inbox_id and retry_at is not None:
+                    # An earlier one waits out a transient failure's backoff: hers waits too
+                    # while it is due soon; due later, it is tried again now.
+                    wait = retry_at - self._clock()
+                    if timedelta(0) < wait <= failures.WAIT_BEHIND:
+                        return HandleResult(inbox_id, Outcome.DEFERRED)
                 return Picked(*columns)
             # None pending: done already, or (PostgreSQL) the row we waited for was handled
             # meanwhile and the locking re-check dropped it; look again unless n is done.

@@ -5,7 +5,8 @@
 - A transient error — the database busy or locked, a serialization failure, a deadlock, a
   lock timeout, her state saved by someone else meanwhile (`StaleState`) — says nothing about
   the update: it is tried again at once a few times (`QUICK_RETRIES`), then left pending with
-  a due time (`backoff`) for the sweep, her later messages waiting behind it. After
+  a due time (`backoff`) for the sweep. Her later messages wait behind it while it is due
+  soon (`WAIT_BEHIND`); a later message finding it due later has it tried again first. After
   `inbox.MAX_ATTEMPTS` tries it is treated as a bug.
 - Anything else is a bug: retrying it would fail the same way and keep her waiting. She is
   answered at once (`start_again`: her flow reset, the menu shown), the row is parked as
@@ -34,6 +35,9 @@ QUICK_RETRIES: Final = (0.05, 0.25)
 # Then the row waits this long before the sweep takes it, doubling each time, up to the cap.
 BACKOFF_FIRST: Final = timedelta(seconds=30)
 BACKOFF_CAP: Final = timedelta(minutes=8)
+# A later message of hers waits behind a row that is due within this; one due later is tried
+# again at once instead (she is writing: better now than after a long wait).
+WAIT_BEHIND: Final = timedelta(minutes=1)
 
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available (lock timeout).
 _TRANSIENT_SQLSTATES: Final = frozenset({"40001", "40P01", "55P03"})

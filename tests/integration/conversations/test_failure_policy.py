@@ -282,3 +282,20 @@ def test_a_saved_state_that_cannot_be_read_is_dropped_and_she_starts_again(
     assert chat.send("more") == [SORRY, *menu]
     assert chat.results[-1].outcome is Outcome.FAILED
     assert chat.send("/start draft") == ["Write words"]
+
+
+def test_her_next_message_waits_only_while_the_busy_one_is_due_soon(
+    chat: Chat, soko: Engine, busy: Busy, clock: Clock
+) -> None:
+    drafting(chat)
+    busy.times = 1000
+    chat.send("more")
+    inbox_id = chat.results[-1].inbox_id
+    for _ in range(2):  # due again in 30 s, then in 60 s: soon
+        clock.advance(inbox_row(chat, inbox_id).retry_at - clock.now)  # type: ignore[operator]
+        soko.handle_pending()
+    assert inbox_row(chat, inbox_id).retry_at == clock.now + timedelta(minutes=2)
+    busy.times = 0  # the database is free again
+    # Due in two minutes: not soon. Her next message has it tried again first.
+    assert chat.send("again") == ["2 words", "3 words"]
+    assert chat.results[-1].outcome is Outcome.HANDLED
