@@ -7,8 +7,8 @@ all writers), then the next, until it reaches n. A second worker asked for a lat
 therefore waits on the earlier row's lock, then finds it handled and moves on.
 
 Failures (`conversations.failures`): a transient one (the database busy, a lost race) is
-tried again at once, then left pending with a due time, her later messages waiting behind it
-until the sweep tries it again; a bug is answered at once (an apology, her flow reset, the
+tried again at once, then left pending with a due time for the sweep, her later messages
+waiting behind it while it is due soon; a bug is answered at once (an apology, her flow reset, the
 menu), its row parked as failed, community managers alerted (rate-limited), and her next
 message handled normally.
 
@@ -439,6 +439,9 @@ class Engine:
         except Exception as again:
             if self._stopping.is_set():
                 return self._hand_back([row_id], again)[0]
+            if failures.is_transient(again):  # the database busy: left pending, as it was
+                logger.warning("inbox row %s left for the sweep: %s", row_id, type(again).__name__)
+                return HandleResult(row_id, Outcome.RETRY)
             # Answering failed too: park the row alone, so the sweep does not try it forever.
             logger.error(
                 "inbox row %s: answering its failure failed: %s at %s",

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, FromClause, Table, bindparam, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from conversations.messages import Inbound
 from conversations.ports import BlobStore
@@ -133,12 +133,24 @@ def is_pending(table: FromClause | None = None) -> ColumnElement[bool]:
 
 
 def pending_inbox(session: Session, limit: int, *, now: datetime) -> list[InboxMessage]:
-    """Rows a sweep should (re)process, oldest first: pending, and due (a transient failure's
-    backoff over)."""
-    inbox = InboxMessage
+    """Rows a sweep should (re)process, oldest first: pending and due (a transient failure's
+    backoff over), with nothing earlier of the same person still waiting out a backoff (the
+    sweep takes hers in order once it is due)."""
+    inbox, earlier = InboxMessage, aliased(InboxMessage)
+    waiting = (
+        select(earlier.id)
+        .where(
+            earlier.channel == inbox.channel,
+            earlier.platform_user_id == inbox.platform_user_id,
+            earlier.id < inbox.id,
+            earlier.status == InboxStatus.RECEIVED,
+            earlier.retry_at > now,
+        )
+        .exists()
+    )
     rows = session.execute(
         select(inbox)
-        .where(is_pending(), or_(inbox.retry_at.is_(None), inbox.retry_at <= now))
+        .where(is_pending(), or_(inbox.retry_at.is_(None), inbox.retry_at <= now), ~waiting)
         .order_by(inbox.id)
         .limit(limit)
     )

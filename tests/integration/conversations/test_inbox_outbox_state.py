@@ -81,7 +81,7 @@ def test_parallel_deliveries_of_one_update_make_one_row(uow_factory: UnitOfWorkF
         assert len(pending_inbox(uow.session, 10, now=NOW)) == 1
 
 
-def test_pending_inbox_lists_received_rows_that_are_due_oldest_first(
+def test_pending_inbox_lists_received_rows_that_are_due_in_order(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     with uow_factory() as uow:
@@ -96,7 +96,14 @@ def test_pending_inbox_lists_received_rows_that_are_due_oldest_first(
         rows[ids[3]].attempts, rows[ids[3]].retry_at = 1, NOW + timedelta(seconds=1)
         uow.commit()
     with uow_factory() as uow:
-        assert [row.id for row in pending_inbox(uow.session, 10, now=NOW)] == [ids[1], ids[4]]
+        # The last waits behind the one before it, which is not due yet.
+        assert [row.id for row in pending_inbox(uow.session, 10, now=NOW)] == [ids[1]]
+        later = NOW + timedelta(seconds=1)
+        assert [row.id for row in pending_inbox(uow.session, 10, now=later)] == [
+            ids[1],
+            ids[3],
+            ids[4],
+        ]
         assert [row.id for row in pending_inbox(uow.session, 1, now=NOW)] == [ids[1]]
 
 
