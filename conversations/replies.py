@@ -17,3 +17,5 @@ SORRY_START_AGAIN = N_("Sorry, something went wrong on our side. Let's start aga
 UNSUPPORTED_MEDIA = N_(
     "Sorry, I can only read text and photos. Please type your answer or send a picture."
 )
+EARLIER_BUTTON = N_("That button is from an earlier message.")
+CHOOSE_AGAIN = N_("Please choose one of these:")
