@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from conversations.console import render
+from conversations.plain_text import render
 from conversations.engine import Engine, HandleResult
 from conversations.inbox import record_inbound
 from conversations.messages import ImageRef, Inbound, Outbound

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from bot.container import Container
 from bot.owners import sync_owners
 from bot.settings import Settings
-from conversations.console import render
+from conversations.plain_text import render
 from conversations.outbox import outbound_of
 from store.models import OutboxMessage, Role, User
 from store.services import roles

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conversations.console import render
+from conversations.plain_text import render
 from conversations.engine import Engine, HandleResult
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepResult
 from conversations.flows import core_registry

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from conversations.console import render
+from conversations.plain_text import render
 from conversations.messages import Choice
 from conversations.outbox import outbound_of
 from store.models import (
