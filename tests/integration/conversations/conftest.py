@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conversations.console import render
 from conversations.engine import Engine, HandleResult
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepResult
 from conversations.flows import core_registry
@@ -26,6 +25,7 @@ from conversations.inbox import RecordResult, record_inbound
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.outbox import outbound_of
 from conversations.photos import PhotoIntake
+from conversations.plain_text import render
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore
@@ -101,7 +101,7 @@ def make_trouble_flow(bugs: Bugs) -> Flow:
 
     def ready(ctx: StepContext, inbound: Inbound) -> StepResult:
         bugs.meanwhile()
-        ctx.session.add(User(display_name="half-written"))
+        ctx.session.add(User(display_name="half-written", created_at=ctx.now))
         ctx.session.flush()
         ctx.say("working")  # sent only if the step succeeds
         ctx.data["tries"] = int(ctx.data["tries"]) + 1
