@@ -22,7 +22,7 @@ from conversations.jobs.payouts import weekly_payouts_summary
 from conversations.jobs.reminders import remind_artisans
 from conversations.reservations import expire_unpaid_orders
 from payments.reconcile import reconcile
-from payments.refunds import issue_due_refunds
+from payments.refunds import queue_due_refunds
 from store.models.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -180,9 +180,9 @@ def scheduled_jobs(
     if stripe is not None:
 
         def refunds() -> None:
-            sent = issue_due_refunds(uow_factory, stripe, clock())
-            if sent:
-                logger.info("stripe: %s refund(s) sent", sent)
+            queued = queue_due_refunds(uow_factory, clock())
+            if queued:
+                logger.info("stripe: %s refund(s) queued", queued)
 
         def repair() -> None:
             now = clock()
@@ -204,7 +204,7 @@ def scheduled_jobs(
                 IntervalTrigger(minutes=1, timezone=zone),
                 refunds,
                 30,
-                "Send the Stripe refunds that cancellations wrote down",
+                "Queue the Stripe refunds that cancellations wrote down (effects send them)",
             ),
             ScheduledJob(
                 "reconcile_stripe",

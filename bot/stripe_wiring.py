@@ -1,7 +1,8 @@
 """Stripe, wired from the settings: the client (honouring STRIPE_API_BASE_URL, so tests and
 proxies can stand in for api.stripe.com), the payment provider and the webhook.
-The refunds that cancellations write down go out from the scheduler (`send_stripe_refunds`),
-which also runs the repairs of `soko admin reconcile` every few minutes (`reconcile_stripe`).
+Calls to Stripe run as effects after the commit that asked for them (`bot/effects.py`); the
+scheduler queues the refunds that chat cancellations write down (`send_stripe_refunds`) and
+runs the repairs of `soko admin reconcile` every few minutes (`reconcile_stripe`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from handlers.stripe.webhook import stripe_webhook_routes, unverifiable_webhook_
 from payments.stripe_checkout import StripePayments
 from store.models.types import utcnow
 
+# (connect, read) seconds. Stripe answers in well under a second; a call it does not answer
+# fails after this, and the effect runner tries again with backoff (each call runs outside
+# any transaction, so a slow Stripe holds one runner thread, never the database).
+STRIPE_TIMEOUT = (5.0, 20.0)
+# The library's own quick retries (connection errors, 409, 5xx; with our idempotency keys,
+# safe): one, so a call takes at most ~45 s, well inside an effect's lease (2 minutes).
+STRIPE_RETRIES = 1
+
 
 def stripe_payments(container: Container) -> StripePayments | None:
     """The Stripe provider when STRIPE_SECRET_KEY is set, else ``None``."""
@@ -25,7 +34,10 @@ def stripe_payments(container: Container) -> StripePayments | None:
     if not key:
         return None
     client = stripe.StripeClient(
-        key, base_addresses={"api": settings.stripe_api_base_url}, max_network_retries=2
+        key,
+        base_addresses={"api": settings.stripe_api_base_url},
+        http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT),
+        max_network_retries=STRIPE_RETRIES,
     )
     return StripePayments(client, settings.public_base_url)
 
