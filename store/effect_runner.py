@@ -122,7 +122,7 @@ class EffectRunner:
             self._done(kind, claimed, result)
         except Exception as exc:
             logger.exception("effect %s (%s): its result was not recorded", claimed.id, kind.name)
-            self._retry_soon(claimed, f"result not recorded: {type(exc).__name__}")
+            self._again(claimed, f"result not recorded: {type(exc).__name__}")
 
     def _done(self, kind: EffectKind, claimed: Claimed, result: Mapping[str, Any]) -> None:
         with self._uow_factory() as uow:
@@ -151,11 +151,15 @@ class EffectRunner:
                 logger.error("effect %s (%s) failed for good: %s", claimed.id, kind.name, error)
             uow.commit()
 
-    def _retry_soon(self, claimed: Claimed, error: str) -> None:
+    def _again(self, claimed: Claimed, error: str) -> None:
+        """Its result could not be written: due again at once the first time (the call is
+        repeated with the same key, and the provider gives the same answer), then with
+        backoff should that go on."""
         try:
             with self._uow_factory() as uow:
                 now = self._clock()
-                effects.retry_at(uow.session, claimed.id, error, now + FIRST_RETRY)
+                when = now + (backoff(claimed.attempts) if claimed.attempts else timedelta(0))
+                effects.retry_at(uow.session, claimed.id, error, when)
                 uow.commit()
         except Exception:  # the lease ends anyway, and the effect runs again then
             logger.exception("effect %s: could not be set due again", claimed.id)
