@@ -24,6 +24,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from store.uow import UnitOfWorkFactory
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
+GRACE_SECONDS = 3.0
 FIRST_RETRY = timedelta(seconds=2)
 LONGEST_RETRY = timedelta(minutes=5)
 RESULT_SESSION = "soko_effect_result"  # session.info key while a result is being written
@@ -166,13 +168,18 @@ class EffectRunner:
 
     # --- the long-running loop -------------------------------------------------------------
 
-    async def run(self, stop: asyncio.Event, *, poll: float = POLL_SECONDS) -> None:
+    async def run(
+        self, stop: asyncio.Event, *, poll: float = POLL_SECONDS, grace: float = GRACE_SECONDS
+    ) -> None:
         """Run effects until `stop`: as soon as a commit here records one, and every `poll`
         seconds. Effects run in up to `threads` threads, so one provider that hangs (until
-        its client's timeout) holds one thread, not the others."""
+        its client's timeout) holds one thread, not the others. At `stop`, nothing new is
+        claimed and the effects running get `grace` seconds to finish; one still running
+        then keeps its lease, and runs again (same key) when it ends."""
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         busy = 0
+        running: set[Future[None]] = set()
 
         def woken() -> None:
             loop.call_soon_threadsafe(wake.set)
@@ -182,7 +189,8 @@ class EffectRunner:
             busy -= 1
             wake.set()
 
-        def finished(_: Future[None]) -> None:
+        def finished(future: Future[None]) -> None:
+            running.discard(future)
             loop.call_soon_threadsafe(one_finished)
 
         forget = effects.on_recorded(woken)
@@ -199,7 +207,9 @@ class EffectRunner:
                         claimed = []
                     for effect in claimed:
                         busy += 1
-                        pool.submit(self.run_one, effect).add_done_callback(finished)
+                        future = pool.submit(self.run_one, effect)
+                        running.add(future)
+                        future.add_done_callback(finished)
                     if len(claimed) == free:
                         continue  # maybe more are due
                 stopping = asyncio.ensure_future(stop.wait())
@@ -209,5 +219,6 @@ class EffectRunner:
                 waking.cancel()
         finally:
             forget()
-            # What is still running keeps its lease: run again after it ends (same key).
             pool.shutdown(wait=False, cancel_futures=True)
+            if running:
+                await asyncio.to_thread(wait_for, set(running), timeout=grace)

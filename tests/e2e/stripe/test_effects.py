@@ -119,7 +119,10 @@ def test_stripe_hanging_does_not_stop_other_peoples_chats(
     placed: list[str] = []
     try:
         placing = in_thread(lambda: placed.extend(buyer.send("Place order")))
-        running = in_thread(runner.run_due)
+        wait_until(
+            lambda: fake_stripe.hanging == 1 or not placing.is_alive(), 30, "the order placed"
+        )
+        running = in_thread(runner.run_due)  # the session request, once the order committed
         wait_until(lambda: fake_stripe.hanging == 1, 30, "the session request at Stripe")
         answers: list[list[str]] = []
         chatting = in_thread(lambda: answers.extend(other.send("Hi") for other in others))
