@@ -57,6 +57,7 @@ from bot.container import Container
 from bot.serving import freeze_startup_objects
 from bot.settings import Settings
 from bot.telegram import TelegramChannel, build_telegram, run_telegram
+from bot.wiring import host
 from conversations.outbox import mark_sent
 from handlers.telegram.limits import SendLimits
 from store.db import WalCheckpointer, make_engine
@@ -218,7 +219,7 @@ def shop_channel(workdir: Path) -> tuple[Container, TelegramChannel, InProcessRe
 def with_request(
     container: Container, request: InProcessRequest
 ) -> tuple[TelegramChannel, InProcessRequest]:
-    channel = build_telegram(container, limits=UNLIMITED)
+    channel = build_telegram(host(container), limits=UNLIMITED)
     # The same Bot, with PTB's request layer swapped for the in-process one.
     channel.application.bot._request = (request, request)
     return channel, request

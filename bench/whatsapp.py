@@ -34,6 +34,7 @@ from bot.container import Container
 from bot.settings import Settings
 from bot.web import create_app
 from bot.whatsapp import build_whatsapp
+from bot.wiring import host
 from store.migrate import upgrade
 from store.models import InboxMessage, InboxStatus
 from tests.fakes.twilio_api import FakeTwilio, Served
@@ -62,7 +63,7 @@ def main(messages: int = 400) -> dict[str, float]:
         )
         container = Container(settings)
         upgrade(container.engine)
-        channel = build_whatsapp(container)
+        channel = build_whatsapp(host(container))
         app = create_app(container, channel.webhooks.routes())
         validator = RequestValidator(TOKEN)
         acks: list[float] = []

@@ -6,8 +6,10 @@ Nothing else builds engines, stores or clients; everything is passed on from her
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
@@ -20,6 +22,8 @@ from store.pricing import PricingPolicy
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
 
+T = TypeVar("T")
+
 
 @dataclass
 class Container:
@@ -29,6 +33,16 @@ class Container:
     # Set when the process is stopping (`bot.lifecycle`): work in threads (the engine, photo
     # downloads) then hands back what it has not started rather than start it.
     stopping: threading.Event = field(default_factory=threading.Event)
+    # What `once` built: the plug-ins and their clients, one of each per process.
+    _built: dict[str, Any] = field(default_factory=dict, repr=False)
+    _building: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def once(self, key: str, build: Callable[[], T]) -> T:
+        """`build()` the first time `key` is asked for; the same object every time after."""
+        with self._building:
+            if key not in self._built:
+                self._built[key] = build()
+            return cast(T, self._built[key])
 
     @property
     def telegram_bot_username(self) -> str:

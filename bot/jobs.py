@@ -4,25 +4,22 @@ run may still start (`misfire_grace_time`). `bot/scheduler.py` puts them in APSc
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import plugins
 from bot.container import Container
-from bot.stripe_wiring import stripe_payments
+from bot.plugin import ChannelPasses, ScheduledJob
 from conversations.jobs.drafts import clean_stale_drafts
 from conversations.jobs.mentor_digest import weekly_mentor_digest
 from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.payouts import weekly_payouts_summary
 from conversations.jobs.reminders import remind_artisans
 from conversations.reservations import expire_unpaid_orders
-from payments.reconcile import reconcile
-from payments.refunds import queue_due_refunds
 from store.models.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -32,31 +29,7 @@ HEARTBEAT_JOB = "expire_unpaid_orders"
 OUTBOX_SECONDS = 3
 NUDGE_MINUTES = 15
 MAX_OUTBOX_PASSES = 20  # per run; what is left waits a few seconds for the next run
-RECONCILE_MINUTES = 10
-# A Checkout Session stays open at most 24 hours: a day back sees every one still payable.
-RECONCILE_LOOKBACK = timedelta(days=1)
 HOUR = 3600
-
-
-@dataclass(frozen=True)
-class ScheduledJob:
-    id: str
-    trigger: BaseTrigger
-    run: Callable[[], object]
-    misfire_grace_time: int  # seconds a late run may still start; later, it is skipped
-    description: str
-
-
-@dataclass
-class ChannelPasses:
-    """What the outbox and inbox jobs call, per configured channel: one delivery pass (how
-    many messages it dealt with) and one inbox sweep (how many updates it handled); and what
-    stops the delivery passes when the scheduler stops (given a grace period in seconds:
-    sends in flight are finished or handed back)."""
-
-    deliver: list[Callable[[], int]] = field(default_factory=list)
-    sweep: list[Callable[[], int]] = field(default_factory=list)
-    stop_delivery: list[Callable[[float], Awaitable[None]]] = field(default_factory=list)
 
 
 def scheduled_jobs(
@@ -65,7 +38,8 @@ def scheduled_jobs(
     *,
     clock: Callable[[], datetime] = utcnow,
 ) -> list[ScheduledJob]:
-    """Every job this deployment runs, bound to `container`."""
+    """Every job this deployment runs, bound to `container`: the shop's own, and those of the
+    payment provider plug-ins on."""
     zone = ZoneInfo(container.settings.artisan_timezone)
     uow_factory = container.uow_factory
 
@@ -115,7 +89,7 @@ def scheduled_jobs(
         )
 
     def nudge() -> None:
-        nudged = nudge_abandoned_carts(uow_factory, clock())
+        nudged = nudge_abandoned_carts(uow_factory, clock(), plugins.channel_capabilities())
         if nudged:
             logger.info("nudged %s abandoned cart(s)", len(nudged))
 
@@ -176,45 +150,8 @@ def scheduled_jobs(
                 "Deliver due outbox messages (retries with backoff) on every channel",
             )
         )
-    stripe = stripe_payments(container)
-    if stripe is not None:
-
-        def refunds() -> None:
-            queued = queue_due_refunds(uow_factory, clock())
-            if queued:
-                logger.info("stripe: %s refund(s) queued", queued)
-
-        def repair() -> None:
-            now = clock()
-            report = reconcile(uow_factory, stripe, now, since=now - RECONCILE_LOOKBACK)
-            done = report.orders_completed + report.events_replayed
-            if done:
-                logger.info("stripe reconcile: repaired %s", ", ".join(done))
-            for error in report.errors:
-                logger.warning("stripe reconcile: %s", error)
-            if report.unbalanced_transactions:
-                logger.warning(
-                    "ledger transactions that do not balance: %s (a person must look)",
-                    ", ".join(map(str, report.unbalanced_transactions)),
-                )
-
-        jobs += [
-            ScheduledJob(
-                "send_stripe_refunds",
-                IntervalTrigger(minutes=1, timezone=zone),
-                refunds,
-                30,
-                "Queue the Stripe refunds that cancellations wrote down (effects send them)",
-            ),
-            ScheduledJob(
-                "reconcile_stripe",
-                IntervalTrigger(minutes=RECONCILE_MINUTES, timezone=zone),
-                repair,
-                5 * 60,
-                "What `soko admin reconcile` repairs: paid sessions whose webhook never came,"
-                " events recorded but not applied",
-            ),
-        ]
+    for provider in plugins.providers(container):
+        jobs += provider.jobs(clock)
     return jobs
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from bot.container import Container
-from bot.wiring import shop_config
+from bot.shop_config import shop_config
 from conversations.notify.roles import queue_role_notices
 from store.models import AuditAction, Role
 from store.models.types import utcnow

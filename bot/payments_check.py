@@ -6,26 +6,22 @@ from __future__ import annotations
 
 import logging
 
+from bot import plugins
 from bot.container import Container
-from bot.jobs import RECONCILE_MINUTES
-from bot.telegram import telegram_configured
-from bot.whatsapp import whatsapp_configured
+from bot.stripe_wiring import RECONCILE_MINUTES
 from bot.wiring import payment_provider
 from payments.port import confirmed_in_chat, takes_payments
 from store.models import Channel
 
 logger = logging.getLogger(__name__)
 
-CHATS = {Channel.TELEGRAM: "Telegram", Channel.WHATSAPP: "WhatsApp"}
+CHATS = {p.channel: p.name for p in plugins.CHANNELS if p.sells}
 
 
 def served_chats(container: Container) -> tuple[Channel, ...]:
-    """The chats whose buyers this shop serves; both while neither is set up yet."""
-    configured = {
-        Channel.TELEGRAM: telegram_configured(container),
-        Channel.WHATSAPP: whatsapp_configured(container),
-    }
-    served = tuple(channel for channel in CHATS if configured[channel])
+    """The chats whose buyers this shop serves; all of them while none is set up yet."""
+    settings = container.settings
+    served = tuple(p.channel for p in plugins.CHANNELS if p.sells and p.enabled(settings))
     return served or tuple(CHATS)
 
 

@@ -33,8 +33,9 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine, select
 
 from bot.container import Container
-from bot.jobs import HEARTBEAT_JOB, ChannelPasses, ScheduledJob, scheduled_jobs
+from bot.jobs import HEARTBEAT_JOB, scheduled_jobs
 from bot.lifecycle import GRACE_SECONDS
+from bot.plugin import ChannelPasses, ScheduledJob
 from store.models import SCHEDULER_JOBS_TABLE, scheduler_jobs
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory

@@ -1,23 +1,36 @@
-"""Stripe, wired from the settings: the client (honouring STRIPE_API_BASE_URL, so tests and
-proxies can stand in for api.stripe.com), the payment provider and the webhook.
-Calls to Stripe run as effects after the commit that asked for them (`bot/effects.py`); the
-scheduler queues the refunds that chat cancellations write down (`send_stripe_refunds`) and
-runs the repairs of `soko admin reconcile` every few minutes (`reconcile_stripe`).
-"""
+"""The Stripe plug-in: the client (one per process, honouring STRIPE_API_BASE_URL, so tests
+and proxies can stand in for api.stripe.com; explicit timeouts), the payment port, the
+webhook, and the jobs: queueing the refunds that cancellations write down
+(`send_stripe_refunds`) and, every few minutes, the repairs of `soko admin reconcile`
+(`reconcile_stripe`). Calls to Stripe run as effects, after the commit that asked for them
+(`bot/effects.py`). On when STRIPE_SECRET_KEY is set; it serves buyers on every channel, in
+any currency."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import stripe
+from apscheduler.triggers.interval import IntervalTrigger
 from starlette.routing import BaseRoute
 
 from bot.container import Container
+from bot.plugin import ProviderPlugin, ScheduledJob
+from bot.settings import Settings
 from handlers.stripe.webhook import stripe_webhook_routes, unverifiable_webhook_route
+from payments.reconcile import reconcile
+from payments.refunds import queue_due_refunds
 from payments.stripe_checkout import StripePayments
+from store.models import Channel
 from store.models.types import utcnow
 
+logger = logging.getLogger(__name__)
+
+RECONCILE_MINUTES = 10
+# A Checkout Session stays open at most 24 hours: a day back sees every one still payable.
+RECONCILE_LOOKBACK = timedelta(days=1)
 # (connect, read) seconds. Stripe answers in well under a second; a call it does not answer
 # fails after this, and the effect runner tries again with backoff (each call runs outside
 # any transaction, so a slow Stripe holds one runner thread, never the database).
@@ -28,18 +41,44 @@ STRIPE_RETRIES = 1
 
 
 def stripe_payments(container: Container) -> StripePayments | None:
-    """The Stripe provider when STRIPE_SECRET_KEY is set, else ``None``."""
-    settings = container.settings
-    key = settings.stripe_secret_key.get_secret_value()
-    if not key:
+    """The Stripe provider when STRIPE_SECRET_KEY is set, else ``None``; one client per
+    container (its connection pool and retries are shared by every caller)."""
+    if not StripePlugin.enabled(container.settings):
         return None
+    return container.once("stripe.payments", lambda: _build(container.settings))
+
+
+def _build(settings: Settings) -> StripePayments:
     client = stripe.StripeClient(
-        key,
+        settings.stripe_secret_key.get_secret_value(),
         base_addresses={"api": settings.stripe_api_base_url},
         http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT),
         max_network_retries=STRIPE_RETRIES,
     )
     return StripePayments(client, settings.public_base_url)
+
+
+class StripePlugin(ProviderPlugin):
+    name = "stripe"
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        return bool(settings.stripe_secret_key.get_secret_value())
+
+    @property
+    def port(self) -> StripePayments:
+        payments = stripe_payments(self.container)
+        assert payments is not None  # enabled
+        return payments
+
+    def serves(self, channel: Channel, currency: str, country: str) -> bool:
+        return True
+
+    def routes(self) -> list[BaseRoute]:
+        return stripe_routes(self.container)
+
+    def jobs(self, clock: Callable[[], datetime]) -> list[ScheduledJob]:
+        return stripe_jobs(self.container, self.port, clock)
 
 
 def stripe_routes(
@@ -64,4 +103,48 @@ def stripe_routes(
             clock,
             on_refused=container.metrics.signature_failed("stripe"),
         )
+    ]
+
+
+def stripe_jobs(
+    container: Container, stripe: StripePayments, clock: Callable[[], datetime]
+) -> list[ScheduledJob]:
+    uow_factory = container.uow_factory
+    zone = container.settings.artisan_timezone
+
+    def refunds() -> None:
+        queued = queue_due_refunds(uow_factory, clock())
+        if queued:
+            logger.info("stripe: %s refund(s) queued", queued)
+
+    def repair() -> None:
+        now = clock()
+        report = reconcile(uow_factory, stripe, now, since=now - RECONCILE_LOOKBACK)
+        done = report.orders_completed + report.events_replayed
+        if done:
+            logger.info("stripe reconcile: repaired %s", ", ".join(done))
+        for error in report.errors:
+            logger.warning("stripe reconcile: %s", error)
+        if report.unbalanced_transactions:
+            logger.warning(
+                "ledger transactions that do not balance: %s (a person must look)",
+                ", ".join(map(str, report.unbalanced_transactions)),
+            )
+
+    return [
+        ScheduledJob(
+            "send_stripe_refunds",
+            IntervalTrigger(minutes=1, timezone=zone),
+            refunds,
+            30,
+            "Queue the Stripe refunds that cancellations wrote down (effects send them)",
+        ),
+        ScheduledJob(
+            "reconcile_stripe",
+            IntervalTrigger(minutes=RECONCILE_MINUTES, timezone=zone),
+            repair,
+            5 * 60,
+            "What `soko admin reconcile` repairs: paid sessions whose webhook never came,"
+            " events recorded but not applied",
+        ),
     ]

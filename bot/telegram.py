@@ -1,25 +1,33 @@
-"""Wiring the Telegram channel: PTB's Application, the receiver, the engine worker, the sender;
-and running it — lossless polling, or the webhook route plus `setWebhook`."""
+"""The Telegram channel plug-in: PTB's Application, the receiver, the engine worker, the
+sender; and running it — lossless polling, or the webhook route plus `setWebhook`."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
 
+from starlette.applications import Starlette
 from starlette.routing import BaseRoute
+from starlette.types import Lifespan
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.blobs import MediaBlobStore
 from bot.container import Container
 from bot.lifecycle import GRACE_SECONDS, sweep_left_over, together
-from bot.settings import MAKE_A_SECRET, WEBHOOK_SECRET_RULE, TelegramMode
+from bot.plugin import ChannelPasses, ChannelPlugin, Host, Running
+from bot.settings import MAKE_A_SECRET, WEBHOOK_SECRET_RULE, Settings, TelegramMode
+from bot.telegram_invoices import telegram_invoices
 from bot.telegram_token import REFUSED, refused_token_stops
-from bot.wiring import MediaBlobStore, build_engine, build_shop, telegram_invoices
+from conversations.capabilities import ChannelCapabilities
 from conversations.engine import Engine
 from handlers.telegram.app import (
     POLL_TIMEOUT_SECONDS,
@@ -35,6 +43,7 @@ from handlers.telegram.polling import LosslessPoller
 from handlers.telegram.receiver import Receiver
 from handlers.telegram.webhook import set_webhook, telegram_webhook_route
 from handlers.telegram.worker import EngineWorker
+from store.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +83,13 @@ def telegram_refusal(container: Container) -> str | None:
 
 
 def build_telegram(
-    container: Container,
+    host: Host,
     *,
     limits: SendLimits | None = None,
     engine_factory: Callable[[], Engine] | None = None,
     threads: int = 4,
 ) -> TelegramChannel:
+    container = host.container
     settings = container.settings
     token = settings.telegram_bot_token.get_secret_value()
     application = build_application(token, settings.telegram_api_base_url)
@@ -87,9 +97,9 @@ def build_telegram(
 
     def engine_with_bot_username() -> Engine:
         # Called after the bot is initialised (getMe): referral links name the bot.
-        shop = build_shop(container)
+        shop = host.build_shop()
         config = dataclasses.replace(shop.config, telegram_bot_username=bot.username)
-        return build_engine(container, shop=dataclasses.replace(shop, config=config))
+        return host.build_engine(dataclasses.replace(shop, config=config))
 
     receiver = Receiver(
         bot,
@@ -109,9 +119,7 @@ def build_telegram(
     return TelegramChannel(application, receiver, worker, delivery)
 
 
-def telegram_routes(
-    container: Container, channel: TelegramChannel | None = None
-) -> list[BaseRoute]:
+def telegram_routes(container: Container, channel: TelegramChannel) -> list[BaseRoute]:
     """`POST /webhooks/telegram` when the bot runs in webhook mode (else no route).
 
     Web workers (`soko web`, any number) record and handle updates; replies go out through
@@ -121,7 +129,6 @@ def telegram_routes(
     settings = container.settings
     if not telegram_webhook_mode(container):
         return []
-    channel = channel or build_telegram(container)
     token = settings.telegram_bot_token.get_secret_value()
     return [
         telegram_webhook_route(
@@ -251,3 +258,69 @@ async def run_telegram(
             # the next start's sweep.
             await asyncio.to_thread(channel.worker.close, finish_queued=False)
             await sweeping
+
+
+# A Telegram pass runs on the event loop that owns the bot; a job thread waits at most this.
+TELEGRAM_PASS_TIMEOUT = 120.0
+
+
+def telegram_passes(
+    channel: TelegramChannel, loop: asyncio.AbstractEventLoop, *, deliver: bool
+) -> ChannelPasses:
+    """`deliver=False` when the process already runs the channel's own sender."""
+
+    def deliver_pass() -> int:
+        future = asyncio.run_coroutine_threadsafe(channel.delivery.deliver_due(), loop)
+        try:
+            return future.result(TELEGRAM_PASS_TIMEOUT)
+        except concurrent.futures.CancelledError:  # stopping: its claims were handed back
+            return 0
+
+    if not deliver:
+        return ChannelPasses(sweep=[channel.worker.sweep])
+    return ChannelPasses(
+        deliver=[deliver_pass], sweep=[channel.worker.sweep], stop_delivery=[channel.delivery.close]
+    )
+
+
+class TelegramPlugin(ChannelPlugin):
+    """On when TELEGRAM_BOT_TOKEN is set. `soko run` polls (or takes the webhook) and sends;
+    `soko web` takes the webhook in webhook mode; `soko scheduler` delivers the outbox."""
+
+    name = "Telegram"
+    channel = Channel.TELEGRAM
+    capabilities = ChannelCapabilities(
+        share_contact=True, reminds=True, reminder_max_age=timedelta(days=3)
+    )
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        return bool(settings.telegram_bot_token.get_secret_value())
+
+    @cached_property
+    def built(self) -> TelegramChannel:
+        return build_telegram(self.host)
+
+    def routes(self) -> list[BaseRoute]:
+        if not telegram_webhook_mode(self.container):
+            return []
+        return telegram_routes(self.container, self.built)
+
+    def web_lifespan(self) -> Lifespan[Starlette] | None:
+        if not telegram_webhook_mode(self.container):
+            return None
+        # Updates a killed worker recorded but did not handle are handled when one starts.
+        return lambda app: webhook_worker(self.container, self.built)
+
+    def run(self, stop: asyncio.Event) -> Running:
+        loop = asyncio.get_running_loop()
+        return Running(
+            [run_telegram(self.container, self.built, stop)],
+            telegram_passes(self.built, loop, deliver=False),
+        )
+
+    async def scheduled(self, stack: contextlib.AsyncExitStack) -> ChannelPasses:
+        channel = self.built
+        await stack.enter_async_context(initialised(channel.application))
+        stack.push_async_callback(asyncio.to_thread, channel.worker.close)
+        return telegram_passes(channel, asyncio.get_running_loop(), deliver=True)

@@ -1,6 +1,6 @@
 """The ASGI web app: the public pages, webhooks, media, health and metrics. Stateless, so N
-workers can run behind a load balancer (`soko web`); each channel adds its routes here as it
-is wired in."""
+workers can run behind a load balancer (`soko web`); the plug-ins on add their routes
+(`bot.routes`)."""
 
 from __future__ import annotations
 

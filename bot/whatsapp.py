@@ -1,7 +1,7 @@
-"""Wiring the WhatsApp channel (Twilio): webhooks, photo downloads, delivery.
+"""The WhatsApp channel plug-in (Twilio): webhooks, photo downloads, delivery.
 
-On when both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set. `soko web` mounts the routes
-(`whatsapp_routes`); `soko run` also starts the delivery thread (`start_whatsapp_delivery`),
+On when both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set. Every process serving the web
+app mounts its routes; `soko run` also starts the delivery thread (`start_whatsapp_delivery`),
 which N web workers leave to one process (`soko scheduler` delivers then). The sweep of
 messages a crash or a stop left behind is the scheduler's `sweep_inbox` job, and `soko run`
 also sweeps once as it starts.
@@ -10,15 +10,20 @@ also sweeps once as it starts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from starlette.routing import BaseRoute
 from twilio.rest import Client
 
+from bot.blobs import MediaBlobStore
 from bot.container import Container
 from bot.lifecycle import GRACE_SECONDS, sweep_left_over
-from bot.wiring import MediaBlobStore, build_engine
+from bot.plugin import ChannelPasses, ChannelPlugin, Host, Running
+from bot.settings import Settings
+from conversations.capabilities import ChannelCapabilities
 from conversations.engine import Engine, sweep_all
 from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
 from handlers.whatsapp.media import MediaFetcher, MediaPolicy
@@ -26,6 +31,10 @@ from handlers.whatsapp.processing import WhatsAppProcessor
 from handlers.whatsapp.templates import TemplateSids
 from handlers.whatsapp.twilio_http import make_client
 from handlers.whatsapp.webhook import STATUS_PATH, TwilioSignature, WhatsAppWebhooks
+from handlers.whatsapp.window import WHATSAPP_WINDOW
+from store.models import Channel
+
+SWEEP_BATCH = 100
 
 
 @dataclass
@@ -46,18 +55,18 @@ class WhatsAppChannel:
 
 
 def whatsapp_configured(container: Container) -> bool:
-    settings = container.settings
-    return bool(settings.twilio_account_sid and settings.twilio_auth_token.get_secret_value())
+    return WhatsAppPlugin.enabled(container.settings)
 
 
 def build_whatsapp(
-    container: Container,
+    host: Host,
     *,
     engine: Engine | None = None,
     media_policy: MediaPolicy | None = None,
     client: Client | None = None,
     limiter: RateLimiter | None = None,
 ) -> WhatsAppChannel:
+    container = host.container
     settings = container.settings
     sid, token = settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value()
     blobs = MediaBlobStore(container.media_store)
@@ -65,7 +74,7 @@ def build_whatsapp(
     fetcher = MediaFetcher(policy, token)
     processor = WhatsAppProcessor(
         container.uow_factory,
-        engine or build_engine(container),
+        engine or host.build_engine(None),
         blobs,
         fetcher,
         stopping=container.stopping,
@@ -89,12 +98,6 @@ def build_whatsapp(
         limiter=limiter,
     )
     return WhatsAppChannel(webhooks, processor, delivery, fetcher, client)
-
-
-def whatsapp_routes(container: Container) -> list[BaseRoute]:
-    if not whatsapp_configured(container):
-        return []
-    return build_whatsapp(container).webhooks.routes()
 
 
 def start_whatsapp_delivery(channel: WhatsAppChannel, stop: threading.Event) -> threading.Thread:
@@ -127,3 +130,47 @@ async def run_whatsapp(
         await asyncio.to_thread(thread.join, 1.0)
         await sweeping
         channel.close()
+
+
+def whatsapp_passes(channel: WhatsAppChannel, *, deliver: bool) -> ChannelPasses:
+    """`deliver=False` when the process already runs the channel's delivery thread. The sweep
+    first fetches the photos a crash left waiting, then handles what is pending."""
+
+    def sweep() -> int:
+        return sweep_all(channel.processor.sweep, SWEEP_BATCH)
+
+    def deliver_pass() -> int:
+        return len(channel.delivery.deliver_due().outcomes)
+
+    async def stop_delivery(grace: float) -> None:
+        await asyncio.to_thread(channel.delivery.close, grace)
+
+    if not deliver:
+        return ChannelPasses(sweep=[sweep])
+    return ChannelPasses(deliver=[deliver_pass], sweep=[sweep], stop_delivery=[stop_delivery])
+
+
+class WhatsAppPlugin(ChannelPlugin):
+    name = "WhatsApp"
+    channel = Channel.WHATSAPP
+    capabilities = ChannelCapabilities(
+        user_id_is_phone=True, reminds=True, free_write_window=WHATSAPP_WINDOW
+    )
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        return bool(settings.twilio_account_sid and settings.twilio_auth_token.get_secret_value())
+
+    @cached_property
+    def built(self) -> WhatsAppChannel:
+        return build_whatsapp(self.host)
+
+    def routes(self) -> list[BaseRoute]:
+        return self.built.webhooks.routes()
+
+    def run(self, stop: asyncio.Event) -> Running:
+        return Running([run_whatsapp(self.built, stop)], whatsapp_passes(self.built, deliver=False))
+
+    async def scheduled(self, stack: contextlib.AsyncExitStack) -> ChannelPasses:
+        stack.callback(self.built.close)
+        return whatsapp_passes(self.built, deliver=True)

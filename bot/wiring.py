@@ -1,108 +1,61 @@
 """Wiring the chat engine: the shop's rules and ports from the settings, the flows, the engine.
 
-Every channel adapter (console, Telegram, WhatsApp) gets its engine from `build_engine`.
+Every channel adapter (console, Telegram, WhatsApp) gets its engine from `build_engine`; the
+channel and provider plug-ins (`bot/plugins.py`) are built here, once per container.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy.orm import Session
-
+from bot import plugins
+from bot.blobs import MediaBlobStore
 from bot.container import Container
 from bot.metrics import MeasuredEngine
-from bot.stripe_wiring import stripe_payments
+from bot.plugin import ChannelPlugin, Host
+from bot.shop_config import shop_config
 from conversations.engine import Engine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
-from conversations.shop import Shop, ShopConfig
-from payments.demo import DemoPayments
-from payments.port import Checkout, NoPayments, PaymentProvider
-from payments.telegram_invoice import TelegramInvoices
+from conversations.shop import Shop
+from payments.port import PaymentProvider
 from store.media.storage import LocalMediaStore, MediaStore
-from store.models import Channel, Order
 from store.models.types import utcnow
 
-
-class MediaBlobStore:
-    """The media store as the engine's `BlobStore` (raw incoming photos, private prefix)."""
-
-    def __init__(self, media: MediaStore) -> None:
-        self._media = media
-
-    def put(self, key: str, data: bytes, content_type: str) -> None:
-        self._media.put(key, data, content_type)
-
-    def get(self, key: str) -> bytes:
-        data = self._media.get(key)
-        if data is None:
-            raise KeyError(f"no blob {key!r}")
-        return data
-
-
-def shop_config(container: Container) -> ShopConfig:
-    settings = container.settings
-    return ShopConfig(
-        pricing=container.pricing,
-        photo_limits=container.photo_limits,
-        max_price_minor=settings.max_price_minor,
-        artisan_currency=settings.artisan_currency,
-        reservation=timedelta(minutes=settings.reservation_minutes),
-        qualification=container.qualification_rules,
-        mentor_threshold=container.mentor_threshold,
-        public_base_url=settings.public_base_url,
-        artisan_timezone=settings.artisan_timezone,
-        telegram_bot_username=container.telegram_bot_username,
-        whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
-        default_locale=settings.default_locale,
-    )
-
-
-class ChannelPayments:
-    """Telegram buyers pay with Telegram's native invoices; everyone else with `default`."""
-
-    name = "by-channel"
-
-    def __init__(self, telegram: TelegramInvoices, default: PaymentProvider) -> None:
-        self.telegram = telegram
-        self.default = default
-
-    def for_channel(self, channel: Channel) -> PaymentProvider:
-        return self.telegram if channel is Channel.TELEGRAM else self.default
-
-    def start_checkout(
-        self, session: Session, order: Order, *, locale: str, now: datetime
-    ) -> Checkout:
-        return self.for_channel(order.channel).start_checkout(
-            session, order, locale=locale, now=now
-        )
-
-
-def telegram_invoices(container: Container) -> TelegramInvoices | None:
-    """Telegram invoices when both the bot and TELEGRAM_PAYMENT_PROVIDER_TOKEN are set."""
-    settings = container.settings
-    token = settings.telegram_payment_provider_token.get_secret_value()
-    if not token or not settings.telegram_bot_token.get_secret_value():
-        return None
-    return TelegramInvoices(token)
+__all__ = [
+    "MediaBlobStore",
+    "build_engine",
+    "build_shop",
+    "channel_plugins",
+    "host",
+    "image_location",
+    "payment_provider",
+    "shop_config",
+]
 
 
 def payment_provider(container: Container) -> PaymentProvider:
-    """Stripe Checkout when STRIPE_SECRET_KEY is set; else the demo card when PAYMENTS_DEMO
-    is on; else none (the checkout says paying is not open yet). Telegram buyers pay by
-    native invoice when TELEGRAM_PAYMENT_PROVIDER_TOKEN is set."""
-    settings = container.settings
-    stripe = stripe_payments(container)
-    default: PaymentProvider
-    if stripe is not None:
-        default = stripe
-    elif settings.payments_demo:
-        default = DemoPayments(settings.public_base_url)
-    else:
-        default = NoPayments()
-    telegram = telegram_invoices(container)
-    return default if telegram is None else ChannelPayments(telegram, default)
+    """The payment port of this shop, from the provider plug-ins the settings turn on
+    (`bot/plugins.py`): Stripe Checkout when STRIPE_SECRET_KEY is set, else the demo card
+    when PAYMENTS_DEMO is on, else none (the checkout says paying is not open yet); Telegram
+    buyers pay by native invoice when TELEGRAM_PAYMENT_PROVIDER_TOKEN is set. One per
+    container."""
+    return container.once("payments.port", lambda: plugins.payment_provider(container))
+
+
+def host(container: Container) -> Host:
+    """What channel plug-ins are built with."""
+    return Host(
+        container,
+        lambda: build_shop(container),
+        lambda shop: build_engine(container, shop=shop),
+    )
+
+
+def channel_plugins(container: Container) -> list[ChannelPlugin]:
+    """The channels the settings turn on, each built once per container."""
+    return plugins.channels(host(container))
 
 
 def build_shop(container: Container, payments: PaymentProvider | None = None) -> Shop:
@@ -110,6 +63,7 @@ def build_shop(container: Container, payments: PaymentProvider | None = None) ->
         shop_config(container),
         container.media_store,
         payments if payments is not None else payment_provider(container),
+        plugins.channel_capabilities(),
     )
 
 

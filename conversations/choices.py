@@ -1,7 +1,8 @@
 """Turning an answer into one of the offered choices: by tapped payload, number, or label.
 
-The same flow therefore runs on channels without buttons. A payload that was not offered is
-untrusted: it is handed on as plain text and never as a choice.
+The same flow therefore runs on channels without buttons. Only an offered payload is resolved
+here; the dispatcher answers any other before it gets this far (`dispatch`): a payload is
+never typed text.
 """
 
 from __future__ import annotations
@@ -30,12 +31,18 @@ def normalise_label(text: str) -> str:
     return " ".join(kept.split())
 
 
+def is_offered(payload: str, offered: tuple[Choice, ...]) -> bool:
+    return any(choice.payload == payload for choice in offered)
+
+
 def resolve_choice(inbound: Inbound, offered: tuple[Choice, ...]) -> Inbound:
-    """The inbound with `payload` set to the chosen choice's payload, or None if none fits."""
+    """The inbound with `payload` set to the chosen choice's payload (a tapped one, or one
+    typed by number or label), or None if none fits. A tapped payload that was not offered
+    is dropped, never read as text (the dispatcher answers those before they get here)."""
     if inbound.payload is not None:
-        if any(choice.payload == inbound.payload for choice in offered):
+        if is_offered(inbound.payload, offered):
             return inbound
-        inbound = replace(inbound, payload=None, text=inbound.text or inbound.payload)
+        return replace(inbound, payload=None)
     text = inbound.text.strip()
     if not offered or not text:
         return inbound

@@ -1,5 +1,11 @@
 """One turn of a conversation: global words first, then the active flow's step.
 
+A tapped payload reaches the step only when it is one of the choices the last question
+offered. Any other payload (a button on an earlier message, an old format, a forged one) is
+never read as text: a route registered for its kind takes it (opening a piece or an order,
+from any message), or she is told "that button is from an earlier message" and the current
+question is asked again (its flow's prompt for the step).
+
 Pure with respect to storage: it works on a `StepContext` built from a snapshot and leaves the
 new state in it; the engine loads and saves around it.
 """
@@ -13,12 +19,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conversations import nudge_settings, replies, share_number
-from conversations.choices import resolve_choice
+from conversations.choices import is_offered, resolve_choice
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
-from conversations.global_words import Command, GlobalWord, parse_global_word
+from conversations.global_words import Command, GlobalWord, parse_global_word, tapped_word
 from conversations.i18n import Translator
 from conversations.messages import Choice, Inbound
+from conversations.payloads import decode
 from conversations.phone_link import shares_own_number_unasked
 from conversations.shop import Shop
 from conversations.state import ConversationSnapshot
@@ -72,6 +79,8 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
     command = None
     if inbound.payload is None and not inbound.photos:
         command = parse_global_word(inbound.text)
+    elif inbound.payload is not None:  # a "Menu" button works from any message, as the word
+        command = tapped_word(inbound.payload)
     if is_new:
         start_arg = command.arg if command and command.word is GlobalWord.START else ""
         _finish(ctx, ctx.begin(FlowRegistry.WELCOME, start_arg))
@@ -88,6 +97,9 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
         ctx.say(ctx._(replies.UNSUPPORTED_MEDIA))
         return
     offered, ctx.offered = ctx.offered, ()
+    if inbound.payload is not None and not is_offered(inbound.payload, offered):
+        _tapped_earlier(ctx, inbound.payload, offered)
+        return
     inbound = resolve_choice(inbound, offered)
     step = _active_step(ctx)
     if step is not None:
@@ -128,6 +140,28 @@ def _obey(ctx: StepContext, command: Command) -> None:
             flow, arg = route if route else (FlowRegistry.MENU, "")
             result = ctx.begin(flow, arg)
     _finish(ctx, result)
+
+
+def _tapped_earlier(ctx: StepContext, payload: str, offered: tuple[Choice, ...]) -> None:
+    """A payload the last question did not offer: a route for its kind, else a kind word and
+    the current question again. Nothing of it is ever read as text."""
+    ctx.tapped = None  # the old message stays as it is: nothing is shown in its place
+    decoded = decode(payload)
+    route = ctx.registry.route(decoded, ctx.flow) if decoded is not None else None
+    if route is not None:
+        result = route(ctx)
+        if result is not None:
+            _finish(ctx, result)
+            return
+    ctx.say(ctx._(replies.EARLIER_BUTTON))
+    if _active_step(ctx) is None:  # outside any flow: the menu is the question
+        _finish(ctx, ctx.begin(FlowRegistry.MENU))
+        return
+    again = ctx.ask_again()
+    if again is not None:
+        _finish(ctx, again)
+    elif offered:  # a flow without a prompt for this step: its choices, once more
+        ctx.ask(ctx._(replies.CHOOSE_AGAIN), offered)
 
 
 def _active_step(ctx: StepContext) -> StepFn | None:

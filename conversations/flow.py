@@ -16,8 +16,14 @@ A flow is a name, a `StrEnum` of steps, a start function and one function per st
     FLOW = Flow("listing", {Step.TITLE: title}, start)
 
 A step receives the person's answer; when it offered choices (`ctx.ask`), the engine has
-already resolved a typed number or label into `inbound.payload`, and a payload that was not
-offered arrives as plain text — never trust it further than you would typed text.
+already resolved a typed number or label into `inbound.payload`. A step only ever sees a
+payload its question offered: a button from an earlier message never reaches it, neither as a
+payload nor as text. The dispatcher takes such a tap to a route registered for its kind
+(`FlowRegistry.add_route`: opening a piece or an order works from any message, each route
+re-checking who may) or answers "that button is from an earlier message" and asks the step's
+question again, with the prompt the flow declares for that step (`Flow.prompts`). Payloads are
+typed (`conversations.payloads`); even an offered one is only what someone sent, so every
+action re-checks that this person may do it.
 """
 
 from __future__ import annotations
@@ -28,13 +34,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.i18n import Translator
 from conversations.messages import Choice, Inbound, Outbound
+from conversations.payloads import Payload
 from conversations.shop import Shop
 from store.models import Channel, Role, User
 
@@ -56,6 +63,11 @@ class StepResult:
 
 StepFn = Callable[["StepContext", Inbound], StepResult]
 StartFn = Callable[["StepContext", str], StepResult]
+# Asks a step's question (again): the same words and choices its step reads the answer to.
+PromptFn = Callable[["StepContext"], StepResult]
+P = TypeVar("P", bound=Payload)
+# What a tap of a payload kind does from any message; None declines (answered as stale).
+RouteFn = Callable[["StepContext", P], StepResult | None]
 # What to keep when the person leaves a flow half-way (cancel, menu, …): it is handed back
 # as `ctx.data` when the flow starts again. None keeps nothing.
 LeaveFn = Callable[["StepContext"], Mapping[str, Any] | None]
@@ -68,12 +80,23 @@ class Flow:
     steps: Mapping[StrEnum, StepFn]
     start: StartFn
     on_leave: LeaveFn | None = None
+    # Each step's question, asked again when she taps a button from an earlier message.
+    prompts: Mapping[StrEnum, PromptFn] = field(default_factory=dict)
 
     def step(self, name: str) -> tuple[StrEnum, StepFn]:
         for step, function in self.steps.items():
             if step.value == name:
                 return step, function
         raise UnknownStep(self.name, name)
+
+    def prompt(self, name: str) -> PromptFn | None:
+        return next((ask for step, ask in self.prompts.items() if step.value == name), None)
+
+
+@dataclass(frozen=True)
+class _Route:
+    handle: RouteFn[Any]
+    within: str | None
 
 
 def everyone(user: User) -> bool:
@@ -111,6 +134,7 @@ class FlowRegistry:
         self._flows: dict[str, Flow] = {}
         self._menu: dict[str, MenuEntry] = {}
         self._start_routes: dict[str, str] = {}
+        self._routes: dict[type[Payload], _Route] = {}
         # What answers a message outside any flow; None shows the main menu.
         self.fallback: StepFn | None = None
 
@@ -129,11 +153,30 @@ class FlowRegistry:
         `<rest>` as its argument."""
         self._start_routes[prefix] = flow
 
+    def add_route(self, kind: type[P], handle: RouteFn[P], *, within: str | None = None) -> None:
+        """A tap of `kind` from any earlier message runs `handle` (which re-checks who may);
+        `within`: only while that flow is active."""
+        if kind in self._routes:
+            raise ValueError(f"payload kind {kind.__name__} routed twice")
+        self._routes[kind] = _Route(cast(RouteFn[Any], handle), within)
+
+    def route(
+        self, payload: Payload, active_flow: str
+    ) -> Callable[[StepContext], StepResult | None] | None:
+        """What a tap of `payload` from an earlier message does now, if anything."""
+        found = self._routes.get(type(payload))
+        if found is None or found.within not in (None, active_flow):
+            return None
+        return lambda ctx: found.handle(ctx, payload)
+
     def flow(self, name: str) -> Flow:
         try:
             return self._flows[name]
         except KeyError:
             raise UnknownFlow(name) from None
+
+    def flows(self) -> list[Flow]:
+        return list(self._flows.values())
 
     def has_flow(self, name: str) -> bool:
         return name in self._flows
@@ -219,6 +262,13 @@ class StepContext:
         self.step = ""
         self.data = self.kept.pop(flow_name, {})
         return flow.start(self, arg)
+
+    def ask_again(self) -> StepResult | None:
+        """Ask the active step's question again (its flow's prompt); None when it has none."""
+        if not self.flow or not self.registry.has_flow(self.flow):
+            return None
+        prompt = self.registry.flow(self.flow).prompt(self.step)
+        return prompt(self) if prompt is not None else None
 
     def leave(self) -> None:
         """Leave the active flow; its `on_leave` hook decides what is kept for later."""

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from conversations.payloads import Payload
+
 # `/start` payload prefix of a mentor's referral deep link; the onboarding flow routes it.
 REFERRAL_START_PREFIX = "ref-"
 # "JOIN KQ7-M2X" / "jiunge kq7m2x": the text a WhatsApp referral link (wa.me/…?text=) prefills.
@@ -45,6 +47,30 @@ _PHRASES = {
     "namba yangu": GlobalWord.PHONE,
     "simu yangu": GlobalWord.PHONE,
 }
+
+
+@dataclass(frozen=True)
+class SayWord(Payload, tag="w"):
+    """A button that says a global word: obeyed from any message, offered or not, as the
+    typed word is (only the words in `BUTTON_WORDS`)."""
+
+    word: GlobalWord
+
+
+BUTTON_WORDS = frozenset({GlobalWord.MENU, GlobalWord.HELP, GlobalWord.CANCEL, GlobalWord.LANGUAGE})
+
+
+def word_button(word: GlobalWord) -> str:
+    """The payload of a button that says `word` (one of `BUTTON_WORDS`)."""
+    if word not in BUTTON_WORDS:
+        raise ValueError(f"{word} is not a word a button says")
+    return SayWord(word).encode()
+
+
+def tapped_word(payload: str | None) -> Command | None:
+    """The global word a tapped button says, if it says one."""
+    tapped = SayWord.read(payload)
+    return Command(tapped.word) if tapped is not None and tapped.word in BUTTON_WORDS else None
 
 
 @dataclass(frozen=True)

@@ -15,3 +15,5 @@ SORRY_NOT_FOUND = N_("Sorry, I couldn't find that. It may have been removed.")
 UNSUPPORTED_MEDIA = N_(
     "Sorry, I can only read text and photos. Please type your answer or send a picture."
 )
+EARLIER_BUTTON = N_("That button is from an earlier message.")
+CHOOSE_AGAIN = N_("Please choose one of these:")

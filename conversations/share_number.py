@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from conversations.capabilities import can_request_contact
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.i18n import N_
 from conversations.messages import Inbound, Outbound
@@ -44,7 +43,7 @@ class Step(StrEnum):
 def answer(ctx: StepContext) -> StepResult | None:
     """What the word does: start asking (a StepResult), or tell her the number we know and
     leave the question in progress open (None)."""
-    if can_request_contact(ctx.channel):
+    if ctx.shop.capabilities.of(ctx.channel).share_contact:
         return ctx.begin(FLOW)
     phone = ctx.user.phone
     ctx.say(ctx._(KNOWN).format(phone=format_phone(phone)) if phone else ctx._(NOT_HERE))
@@ -78,4 +77,8 @@ def _ask(ctx: StepContext, text: str) -> StepResult:
 
 
 def register(registry: FlowRegistry) -> None:
-    registry.add(Flow(FLOW, {Step.CONTACT: contact}, start))
+    registry.add(
+        Flow(
+            FLOW, {Step.CONTACT: contact}, start, prompts={Step.CONTACT: lambda ctx: _ask(ctx, ASK)}
+        )
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from conversations.capabilities import Capabilities
 from conversations.i18n import DEFAULT_LOCALE
 from payments.port import PaymentProvider
 from store.media.pipeline import PhotoLimits
@@ -40,3 +41,5 @@ class Shop:
     config: ShopConfig
     media: MediaStore
     payments: PaymentProvider
+    # What each chat channel can do, as the channel plug-ins say (`bot/plugins.py`).
+    capabilities: Capabilities = field(default_factory=Capabilities)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from bot.plugins import channel_capabilities
 from conversations.shop import Shop, ShopConfig
 from payments.port import Checkout
 from store.media.storage import LocalMediaStore
@@ -36,4 +37,5 @@ def make_shop(media_dir: Path, **config: object) -> Shop:
         config=ShopConfig(pricing=TEST_PRICING, **config),  # type: ignore[arg-type]
         media=LocalMediaStore(media_dir, "http://localhost:8000"),
         payments=RecordingPayments(),
+        capabilities=channel_capabilities(),  # what the registered channel plug-ins say
     )

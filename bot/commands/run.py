@@ -9,29 +9,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable
 from typing import Any
 
 from bot import lifecycle
 from bot.container import Container
 from bot.effects import run_effects
 from bot.payments_check import warn_about_payments
+from bot.plugin import ChannelPasses, combine
 from bot.routes import channel_routes
 from bot.scheduler import run_scheduler
-from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
+from bot.scheduler_passes import engine_sweep
 from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
-from bot.telegram import (
-    build_telegram,
-    run_telegram,
-    telegram_configured,
-    telegram_refusal,
-    telegram_routes,
-)
+from bot.telegram import telegram_refusal
 from bot.web import create_app
-from bot.whatsapp import build_whatsapp, run_whatsapp, whatsapp_configured
-from bot.wiring import build_engine
+from bot.wiring import build_engine, channel_plugins
 from handlers.telegram.app import keep_token_out_of_logs
-from handlers.telegram.webhook import WEBHOOK_PATH
 from store.db import WalCheckpointer
 
 
@@ -57,22 +51,14 @@ def run(args: argparse.Namespace) -> int:
 async def serve(container: Container, host: str, port: int, stop: asyncio.Event) -> None:
     """Everything, until `stop`; then each part stops as `bot.lifecycle` says."""
     warn_about_payments(container)
-    loop = asyncio.get_running_loop()
     routes = channel_routes(container)
-    tasks = []
-    passes = []
-    if telegram_configured(container):
-        telegram = build_telegram(container)
-        # The webhook route shares this process's channel, so handled updates wake its sender.
-        routes = [r for r in routes if getattr(r, "path", "") != WEBHOOK_PATH]
-        routes += telegram_routes(container, telegram)
-        tasks.append(run_telegram(container, telegram, stop))
-        passes.append(telegram_passes(telegram, loop, deliver=False))
-    if whatsapp_configured(container):  # its webhook routes are among channel_routes
-        whatsapp = build_whatsapp(container)
-        tasks.append(run_whatsapp(whatsapp, stop))
-        passes.append(whatsapp_passes(whatsapp, deliver=False))
-    if not passes:
+    tasks: list[Awaitable[None]] = []
+    passes: list[ChannelPasses] = []
+    for channel in channel_plugins(container):  # the same ones whose routes are mounted
+        running = channel.run(stop)
+        tasks += running.tasks
+        passes.append(running.passes)
+    if not any(p.sweep for p in passes):
         passes.append(engine_sweep(lambda: build_engine(container)))
     # Each channel's own sender delivers here (woken as replies are written), so the
     # scheduler runs every job but `deliver_outbox`.

@@ -15,13 +15,12 @@ from typing import Any
 from bot import lifecycle
 from bot.container import Container
 from bot.effects import run_effects
+from bot.plugin import combine
 from bot.scheduler import run_scheduler
-from bot.scheduler_passes import combine, engine_sweep, telegram_passes, whatsapp_passes
+from bot.scheduler_passes import engine_sweep
 from bot.serving import keep_freed_memory
 from bot.settings import load_settings
-from bot.telegram import build_telegram, initialised, telegram_configured
-from bot.whatsapp import build_whatsapp, whatsapp_configured
-from bot.wiring import build_engine
+from bot.wiring import build_engine, channel_plugins
 from handlers.telegram.app import keep_token_out_of_logs
 
 logger = logging.getLogger(__name__)
@@ -43,19 +42,11 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(container: Container, stop: asyncio.Event) -> None:
     """Run until `stop` is set; then as `bot.lifecycle` says."""
-    loop = asyncio.get_running_loop()
     passes = []
     async with contextlib.AsyncExitStack() as stack:
-        if telegram_configured(container):
-            telegram = build_telegram(container)
-            await stack.enter_async_context(initialised(telegram.application))
-            stack.push_async_callback(asyncio.to_thread, telegram.worker.close)
-            passes.append(telegram_passes(telegram, loop, deliver=True))
-        if whatsapp_configured(container):
-            whatsapp = build_whatsapp(container)
-            stack.callback(whatsapp.close)
-            passes.append(whatsapp_passes(whatsapp, deliver=True))
-        if not passes:
+        for channel in channel_plugins(container):
+            passes.append(await channel.scheduled(stack))
+        if not any(p.sweep for p in passes):
             passes.append(engine_sweep(lambda: build_engine(container)))
         logger.info("scheduler: starting")
         await lifecycle.together(

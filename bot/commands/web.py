@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.types import Lifespan
 
 from bot import lifecycle
 from bot.container import Container
@@ -20,8 +23,9 @@ from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
-from bot.telegram import build_telegram, telegram_refusal, telegram_webhook_mode, webhook_worker
+from bot.telegram import telegram_refusal
 from bot.web import create_app
+from bot.wiring import channel_plugins
 from handlers.telegram.app import keep_token_out_of_logs
 from store.db import WalCheckpointer
 
@@ -36,14 +40,32 @@ def register(subparsers: Any) -> None:
 
 
 def web_app(container: Container) -> Starlette:
-    """The app of one web worker: the configured channels' webhooks, media, health."""
+    """The app of one web worker: the configured plug-ins' webhooks, media, health, and
+    what a channel runs for the worker's lifespan (Telegram in webhook mode)."""
     warn_about_payments(container)
-    telegram = build_telegram(container) if telegram_webhook_mode(container) else None
-    routes = channel_routes(container, telegram)
-    if telegram is None:
-        return create_app(container, routes)
-    # Updates a killed worker recorded but did not handle are handled when one starts.
-    return create_app(container, routes, lambda app: webhook_worker(container, telegram))
+    routes = channel_routes(container)
+    lifespans = [
+        lifespan
+        for channel in channel_plugins(container)
+        if (lifespan := channel.web_lifespan()) is not None
+    ]
+    return create_app(container, routes, combined_lifespan(lifespans))
+
+
+def combined_lifespan(lifespans: Sequence[Lifespan[Starlette]]) -> Lifespan[Starlette] | None:
+    if not lifespans:
+        return None
+    if len(lifespans) == 1:
+        return lifespans[0]
+
+    @contextlib.asynccontextmanager
+    async def together(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for lifespan in lifespans:
+                await stack.enter_async_context(lifespan(app))
+            yield
+
+    return together
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,17 +7,35 @@ the browse service's own strings, carried in the "More" choice's payload.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 
 from conversations import links
-from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
+from conversations.flow import (
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    PromptFn,
+    StepContext,
+    StepFn,
+    StepResult,
+)
 from conversations.flows import product_card
+from conversations.flows.product_card import (
+    BACK_PAYLOAD,
+    GO_CART,
+    GO_CHECKOUT,
+    CardAction,
+    OnCard,
+    OpenPiece,
+)
 from conversations.i18n import N_
-from conversations.messages import MAX_PAYLOAD_BYTES, Choice, Inbound, LinkButton, Outbound
+from conversations.messages import Choice, Inbound, LinkButton, Outbound
 from conversations.notify.listings import SHARE as OPEN_THE_PAGE
+from conversations.payloads import Payload
 from store.models import Category, Collection
 from store.services import browse
 
@@ -50,6 +68,28 @@ CATEGORY_LABELS: dict[Category, str] = {
 }
 
 
+HOME = "home"
+SEARCH_PAYLOAD = "search"
+
+
+@dataclass(frozen=True)
+class ShowCategory(Payload, tag="cat"):
+    category: Category
+
+
+@dataclass(frozen=True)
+class ShowCollection(Payload, tag="col"):
+    collection_id: int
+
+
+@dataclass(frozen=True)
+class NextPage(Payload, tag="more"):
+    """The page after `cursor` (the browse service's); "" when it did not fit: the one the
+    flow remembers."""
+
+    cursor: str
+
+
 class Step(StrEnum):
     PICK = "pick"  # a list of categories, collections or pieces
     QUERY = "query"  # waiting for search words
@@ -68,28 +108,27 @@ def start(ctx: StepContext, arg: str) -> StepResult:
 
 
 def pick(ctx: StepContext, inbound: Inbound) -> StepResult:
-    kind, _, value = (inbound.payload or "").partition(":")
-    match kind:
-        case "cat" if value in Category.__members__.values():
-            return _show_list(ctx, {"kind": "cat", "key": value, "after": None})
-        case "col" if value.isdigit():
-            return _show_list(ctx, {"kind": "col", "key": value, "after": None})
-        case "more":
-            listing = dict(ctx.data.get("list") or {})
-            if not listing:
-                return _show_home(ctx)
-            turned = {**listing, "after": value or ctx.data.get("next")}
-            return _show_list(ctx, turned, in_place=True)  # the next page, in the same message
-        case "p" if value.isdigit():
-            return _open_card(ctx, int(value))
-        case "home":
+    payload = inbound.payload
+    if (category := ShowCategory.read(payload)) is not None:
+        return _show_list(ctx, {"kind": "cat", "key": category.category.value, "after": None})
+    if (collection := ShowCollection.read(payload)) is not None:
+        return _show_list(ctx, {"kind": "col", "key": str(collection.collection_id), "after": None})
+    if (turned := NextPage.read(payload)) is not None:
+        listing = dict(ctx.data.get("list") or {})
+        if not listing:
             return _show_home(ctx)
-        case "back":
-            return _show_current(ctx)
-        case "search":
-            return _ask_query(ctx)
-        case "go":
-            return ctx.begin(value) if value in ("cart", "checkout") else _show_home(ctx)
+        after = turned.cursor or ctx.data.get("next")
+        return _show_list(ctx, {**listing, "after": after}, in_place=True)  # in the same message
+    if (piece := OpenPiece.read(payload)) is not None:
+        return _open_card(ctx, piece.product_id)
+    if payload == HOME:
+        return _show_home(ctx)
+    if payload == BACK_PAYLOAD:
+        return _show_current(ctx)
+    if payload == SEARCH_PAYLOAD:
+        return _ask_query(ctx)
+    if payload in (GO_CART, GO_CHECKOUT):
+        return ctx.begin("cart" if payload == GO_CART else "checkout")
     if inbound.text.strip():
         return _search(ctx, inbound.text)
     ctx.say(ctx._(PLEASE_CHOOSE))
@@ -104,18 +143,20 @@ def query(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def card(ctx: StepContext, inbound: Inbound) -> StepResult:
-    kind, _, value = (inbound.payload or "").partition(":")
-    if kind == "back" or not value.isdigit():
-        return _show_current(ctx) if kind == "back" else _reshow_card(ctx)
-    info = product_card.load(ctx, int(value))
+    if inbound.payload == BACK_PAYLOAD:
+        return _show_current(ctx)
+    tapped = OnCard.read(inbound.payload)
+    if tapped is None:
+        return _reshow_card(ctx)
+    info = product_card.load(ctx, tapped.product_id)
     if info is None:
         ctx.say(ctx._(product_card.NOT_AVAILABLE))
         return _show_current(ctx)
-    if kind == "share":
+    if tapped.action is CardAction.SHARE:
         product_card.share(ctx, info)
         return StepResult(Step.CARD)
-    if kind in ("add", "buy"):
-        then = "checkout" if kind == "buy" else "cart"
+    if tapped.action in (CardAction.ADD, CardAction.BUY):
+        then = "checkout" if tapped.action is CardAction.BUY else "cart"
         if info.product.stock_available > 1:
             product_card.ask_quantity(ctx, info)
             return StepResult(Step.QUANTITY, {"pid": info.product.id, "then": then})
@@ -145,6 +186,32 @@ def _add(ctx: StepContext, product_id: int, wanted: int, then: str) -> StepResul
     return StepResult(Step.PICK)
 
 
+def open_piece(ctx: StepContext, tapped: OpenPiece) -> StepResult | None:
+    """A piece tapped in an earlier list, from whatever she is doing now: its card, while a
+    buyer may see it (listed or sold out, in an open shop); else declined."""
+    if product_card.load(ctx, tapped.product_id) is None:
+        return None
+    return ctx.begin(FLOW, str(tapped.product_id))
+
+
+def _ask_again(ctx: StepContext) -> StepResult:
+    """The card she is on (or the list, when it is gone)."""
+    info = product_card.load(ctx, int(ctx.data["pid"])) if "pid" in ctx.data else None
+    if info is None:
+        return _show_current(ctx)
+    product_card.show(ctx, info)
+    return StepResult(Step.CARD)
+
+
+def _ask_quantity_again(ctx: StepContext) -> StepResult:
+    info = product_card.load(ctx, int(ctx.data["pid"])) if "pid" in ctx.data else None
+    if info is None:
+        ctx.say(ctx._(product_card.NOT_AVAILABLE))
+        return _show_current(ctx)
+    product_card.ask_quantity(ctx, info)
+    return StepResult(Step.QUANTITY)
+
+
 def _open_card(ctx: StepContext, product_id: int) -> StepResult:
     info = product_card.load(ctx, product_id)
     if info is None:
@@ -163,9 +230,14 @@ def _show_home(ctx: StepContext) -> StepResult:
     collections = ctx.session.scalars(
         select(Collection).where(Collection.active.is_(True)).order_by(Collection.id).limit(3)
     )
-    choices = [Choice(ctx._(label), f"cat:{category.value}") for category, label in _labels()]
-    choices[:0] = [Choice(collection.title, f"col:{collection.id}") for collection in collections]
-    choices.append(Choice(ctx._(SEARCH), "search"))
+    choices = [
+        Choice(ctx._(label), ShowCategory(category).encode()) for category, label in _labels()
+    ]
+    choices[:0] = [
+        Choice(collection.title, ShowCollection(collection.id).encode())
+        for collection in collections
+    ]
+    choices.append(Choice(ctx._(SEARCH), SEARCH_PAYLOAD))
     ctx.ask(ctx._(WHAT_TO_SEE), choices)
     return StepResult(Step.PICK, {"list": None})
 
@@ -196,10 +268,12 @@ def _show_list(ctx: StepContext, listing: dict[str, Any], *, in_place: bool = Fa
         return _nothing(ctx, listing)
     choices = [product_card.list_choice(ctx, item) for item in page.items]
     if page.next_cursor is not None:
-        payload = f"more:{page.next_cursor}"
-        fits = len(payload.encode()) <= MAX_PAYLOAD_BYTES
-        choices.append(Choice(ctx._(MORE), payload if fits else "more:"))
-    choices.append(Choice(ctx._(product_card.BACK), "home"))
+        try:
+            payload = NextPage(page.next_cursor).encode()
+        except ValueError:  # a cursor too long for a button: the flow remembers it
+            payload = NextPage("").encode()
+        choices.append(Choice(ctx._(MORE), payload))
+    choices.append(Choice(ctx._(product_card.BACK), HOME))
     page_links = _page_links(ctx, listing) if after is None else ()
     heading = _heading(ctx, listing)
     ctx.reply(Outbound(text=heading, choices=tuple(choices), links=page_links), in_place=in_place)
@@ -240,10 +314,12 @@ def _heading(ctx: StepContext, listing: dict[str, Any]) -> str:
 
 def _nothing(ctx: StepContext, listing: dict[str, Any]) -> StepResult:
     if listing["kind"] != "search":
-        ctx.ask(ctx._(NOTHING_HERE), [Choice(ctx._(product_card.BACK), "home")])
+        ctx.ask(ctx._(NOTHING_HERE), [Choice(ctx._(product_card.BACK), HOME)])
         return StepResult(Step.PICK, {"list": None})
-    choices = [Choice(ctx._(label), f"cat:{category.value}") for category, label in _labels()]
-    choices.append(Choice(ctx._(SEARCH_AGAIN), "search"))
+    choices = [
+        Choice(ctx._(label), ShowCategory(category).encode()) for category, label in _labels()
+    ]
+    choices.append(Choice(ctx._(SEARCH_AGAIN), SEARCH_PAYLOAD))
     ctx.ask(ctx._(NOTHING_FOUND).format(query=listing["key"]), choices)
     return StepResult(Step.PICK, {"list": None})
 
@@ -259,7 +335,14 @@ def register(registry: FlowRegistry) -> None:
         Step.CARD: card,
         Step.QUANTITY: quantity,
     }
-    registry.add(Flow(FLOW, steps, start))
+    prompts: dict[StrEnum, PromptFn] = {
+        Step.PICK: _show_current,
+        Step.QUERY: _ask_query,
+        Step.CARD: _ask_again,
+        Step.QUANTITY: _ask_quantity_again,
+    }
+    registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    registry.add_route(OpenPiece, open_piece)
     registry.add_menu_entry(MenuEntry("browse", SHOP_JEWELRY, FLOW, order=10))
     registry.add_menu_entry(MenuEntry("search", SEARCH, FLOW, arg="search", order=20))
     # t.me/<bot>?start=p-<id> and WhatsApp's "/start p-<id>" open a piece's card.

@@ -3,16 +3,30 @@ one, and cancelling one before anything has shipped."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.countries import country_name
-from conversations.flow import END, Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
+from conversations.flow import (
+    END,
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    PromptFn,
+    StepContext,
+    StepFn,
+    StepResult,
+)
 from conversations.flows import cart, checkout, product_card
+from conversations.flows.checkout import PayInChat
+from conversations.flows.menu import entry_payload
+from conversations.flows.product_card import BACK_PAYLOAD
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, LinkButton, Outbound
 from conversations.notify import orders as order_notices
+from conversations.payloads import Payload
 from payments.completion import refund_cancelled_order
-from store.errors import InvalidTransition
+from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
 from store.money import Money
 from store.services import orders
@@ -44,6 +58,23 @@ STATUS_LABELS: dict[OrderStatus, str] = {
 _SHIPPED_LINES = frozenset({LineStatus.SHIPPED, LineStatus.DELIVERED})
 
 
+@dataclass(frozen=True)
+class OpenOrder(Payload, tag="bo"):
+    """One of her orders as a buyer: it opens from any message, if it is hers."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
+class CancelOrder(Payload, tag="cancel"):
+    order_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmCancel(Payload, tag="cx"):
+    order_id: int
+
+
 class Step(StrEnum):
     LIST = "list"
     DETAIL = "detail"
@@ -51,20 +82,32 @@ class Step(StrEnum):
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
-    return show_list(ctx)
+    """ "" lists her orders; an order id shows that one (re-checked as hers)."""
+    return show_order(ctx, int(arg)) if arg.isdecimal() else show_list(ctx)
+
+
+def open_order(ctx: StepContext, tapped: OpenOrder) -> StepResult | None:
+    """An order tapped on an earlier message, whatever she is doing now: shown if it is
+    hers (the orders service finds it; she must be its buyer), else declined."""
+    try:
+        checkout.own_order(ctx.session, ctx.user.id, tapped.order_id)
+    except (NotFound, PermissionDenied):
+        return None
+    return ctx.begin(FLOW, str(tapped.order_id))
 
 
 def show_list(ctx: StepContext) -> StepResult:
     mine = orders.orders_for_buyer(ctx.session, ctx.user.id, limit=10)
     if not mine:
-        ctx.ask(ctx._(NO_ORDERS), [Choice(ctx._(product_card.KEEP_SHOPPING), "menu:browse")])
+        keep_shopping = Choice(ctx._(product_card.KEEP_SHOPPING), entry_payload("browse"))
+        ctx.ask(ctx._(NO_ORDERS), [keep_shopping])
         return StepResult(END)
     choices = [
         Choice(
             ctx._(ORDER_ITEM).format(
                 code=order.code, status=_status(ctx, order), total=_total(ctx, order)
             ),
-            f"o:{order.id}",
+            OpenOrder(order.id).encode(),
         )
         for order in mine
     ]
@@ -73,26 +116,38 @@ def show_list(ctx: StepContext) -> StepResult:
 
 
 def pick_order(ctx: StepContext, inbound: Inbound) -> StepResult:
-    kind, _, value = (inbound.payload or "").partition(":")
-    if kind == "o" and value.isdigit():
-        return show_order(ctx, int(value))
-    return show_list(ctx)
+    picked = OpenOrder.read(inbound.payload)
+    return show_order(ctx, picked.order_id) if picked is not None else show_list(ctx)
 
 
 def order_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
-    kind, _, value = (inbound.payload or "").partition(":")
-    if not value.isdigit():
+    if (paying := PayInChat.read(inbound.payload)) is not None:
+        return pay(ctx, checkout.own_order(ctx.session, ctx.user.id, paying.order_id))
+    if (cancelling := CancelOrder.read(inbound.payload)) is not None:
+        return _ask_cancel(ctx, cancelling.order_id)
+    if (shown := OpenOrder.read(inbound.payload)) is not None:
+        return show_order(ctx, shown.order_id)
+    return show_list(ctx)
+
+
+def _ask_cancel(ctx: StepContext, order_id: int) -> StepResult:
+    order = checkout.own_order(ctx.session, ctx.user.id, order_id)
+    ctx.ask(
+        ctx._(SURE_TO_CANCEL).format(code=order.code),
+        [
+            Choice(ctx._(YES_CANCEL), ConfirmCancel(order.id).encode()),
+            Choice(ctx._(NO_KEEP), OpenOrder(order.id).encode()),
+        ],
+    )
+    return StepResult(Step.CANCEL, {"order_id": order.id})
+
+
+def _ask_again(ctx: StepContext) -> StepResult:
+    """The order she was looking at (or about to cancel), else her list."""
+    order_id = ctx.data.get("order_id")
+    if not isinstance(order_id, int):
         return show_list(ctx)
-    order = checkout.own_order(ctx.session, ctx.user.id, int(value))
-    if kind == "pay":
-        return pay(ctx, order)
-    if kind == "cancel":
-        ctx.ask(
-            ctx._(SURE_TO_CANCEL).format(code=order.code),
-            [Choice(ctx._(YES_CANCEL), f"yes:{order.id}"), Choice(ctx._(NO_KEEP), f"o:{order.id}")],
-        )
-        return StepResult(Step.CANCEL)
-    return show_order(ctx, order.id)
+    return _ask_cancel(ctx, order_id) if ctx.step == Step.CANCEL else show_order(ctx, order_id)
 
 
 def pay(ctx: StepContext, order: Order) -> StepResult:
@@ -105,10 +160,11 @@ def pay(ctx: StepContext, order: Order) -> StepResult:
 
 
 def confirm_cancel(ctx: StepContext, inbound: Inbound) -> StepResult:
-    kind, _, value = (inbound.payload or "").partition(":")
-    if kind != "yes" or not value.isdigit():
-        return show_order(ctx, int(value)) if value.isdigit() else show_list(ctx)
-    order = orders.lock_order(ctx.session, int(value))
+    confirmed = ConfirmCancel.read(inbound.payload)
+    if confirmed is None:
+        kept = OpenOrder.read(inbound.payload)
+        return show_order(ctx, kept.order_id) if kept is not None else show_list(ctx)
+    order = orders.lock_order(ctx.session, confirmed.order_id)
     was_paid = order.status == OrderStatus.PAID
     try:
         # The service re-checks that this person is the buyer (payloads are untrusted).
@@ -158,11 +214,11 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
         else:
             text.append(ctx._(checkout.ORDER_NOT_PAYABLE).format(code=order.code))
     if _cancellable(order):
-        choices.append(Choice(ctx._(CANCEL_ORDER), f"cancel:{order.id}"))
-    choices.append(Choice(ctx._(product_card.BACK), "back"))
+        choices.append(Choice(ctx._(CANCEL_ORDER), CancelOrder(order.id).encode()))
+    choices.append(Choice(ctx._(product_card.BACK), BACK_PAYLOAD))
     shown = Outbound("\n".join(text), choices=tuple(choices), links=links, invoice=invoice)
     ctx.reply(shown)
-    return StepResult(Step.DETAIL)
+    return StepResult(Step.DETAIL, {"order_id": order.id})
 
 
 def _cancellable(order: Order) -> bool:
@@ -185,5 +241,11 @@ def register(registry: FlowRegistry) -> None:
         Step.DETAIL: order_menu,
         Step.CANCEL: confirm_cancel,
     }
-    registry.add(Flow(FLOW, steps, start))
+    prompts: dict[StrEnum, PromptFn] = {
+        Step.LIST: show_list,
+        Step.DETAIL: _ask_again,
+        Step.CANCEL: _ask_again,
+    }
+    registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    registry.add_route(OpenOrder, open_order)
     registry.add_menu_entry(MenuEntry("purchases", MY_ORDERS, FLOW, order=40))

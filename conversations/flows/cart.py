@@ -3,12 +3,25 @@ quantity, remove a piece, go to checkout."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
-from conversations.flow import END, Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
+from conversations.flow import (
+    END,
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    PromptFn,
+    StepContext,
+    StepFn,
+    StepResult,
+)
 from conversations.flows import product_card
+from conversations.flows.menu import entry_payload
+from conversations.flows.product_card import BACK_PAYLOAD, OpenPiece
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
+from conversations.payloads import Payload
 from store.services import carts
 from store.services.carts import CartLine, CartProblem, OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
@@ -41,6 +54,25 @@ _PROBLEM_LINES = {
 }
 
 
+CHECKOUT_PAYLOAD = "checkout"
+BROWSE_PAYLOAD = "browse"
+
+
+@dataclass(frozen=True)
+class PickLine(Payload, tag="line"):
+    product_id: int
+
+
+@dataclass(frozen=True)
+class ChangeQuantity(Payload, tag="qty"):
+    product_id: int
+
+
+@dataclass(frozen=True)
+class RemoveLine(Payload, tag="rm"):
+    product_id: int
+
+
 class Step(StrEnum):
     VIEW = "view"
     LINE = "line"
@@ -58,7 +90,7 @@ def show(ctx: StepContext, heading: str = "") -> StepResult:
             ctx.say(heading)
         ctx.ask(
             ctx._(EMPTY),
-            [Choice(ctx._(product_card.KEEP_SHOPPING), "menu:browse")],
+            [Choice(ctx._(product_card.KEEP_SHOPPING), entry_payload("browse"))],
         )
         return StepResult(END)
     text = [heading] if heading else []
@@ -68,50 +100,62 @@ def show(ctx: StepContext, heading: str = "") -> StepResult:
     if not view.ready_to_order:
         text.append(ctx._(FIX_FIRST))
     choices = [
-        Choice(ctx._(CHANGE_LINE).format(title=line.title), f"line:{line.product_id}")
+        Choice(ctx._(CHANGE_LINE).format(title=line.title), PickLine(line.product_id).encode())
         for line in view.lines
     ]
     if view.ready_to_order:
-        choices.insert(0, Choice(ctx._(product_card.CHECKOUT), "checkout"))
-    choices.append(Choice(ctx._(product_card.KEEP_SHOPPING), "browse"))
+        choices.insert(0, Choice(ctx._(product_card.CHECKOUT), CHECKOUT_PAYLOAD))
+    choices.append(Choice(ctx._(product_card.KEEP_SHOPPING), BROWSE_PAYLOAD))
     ctx.ask("\n".join(text), choices)
     return StepResult(Step.VIEW)
 
 
 def view(ctx: StepContext, inbound: Inbound) -> StepResult:
-    kind, _, value = (inbound.payload or "").partition(":")
-    if kind == "checkout":
+    payload = inbound.payload
+    if payload == CHECKOUT_PAYLOAD:
         return ctx.begin("checkout")
-    if kind == "browse":
+    if payload == BROWSE_PAYLOAD:
         return ctx.begin("browse")
-    if kind == "p" and value.isdigit():  # a similar piece offered after a sell-out
-        return ctx.begin("browse", value)
-    if kind == "line" and value.isdigit():
-        line = _line(ctx, int(value))
-        if line is not None:
-            ctx.ask(
-                ctx._(LINE_MENU).format(title=line.title, quantity=line.quantity),
-                [
-                    Choice(ctx._(CHANGE_QUANTITY), f"qty:{line.product_id}"),
-                    Choice(ctx._(REMOVE), f"rm:{line.product_id}"),
-                    Choice(ctx._(product_card.BACK), "back"),
-                ],
-            )
-            return StepResult(Step.LINE, {"pid": line.product_id})
+    if (piece := OpenPiece.read(payload)) is not None:  # a similar piece after a sell-out
+        return ctx.begin("browse", str(piece.product_id))
+    if (picked := PickLine.read(payload)) is not None:
+        return _line_menu(ctx, picked.product_id)
     return show(ctx)
+
+
+def _line_menu(ctx: StepContext, product_id: int) -> StepResult:
+    line = _line(ctx, product_id)
+    if line is None:
+        return show(ctx)
+    ctx.ask(
+        ctx._(LINE_MENU).format(title=line.title, quantity=line.quantity),
+        [
+            Choice(ctx._(CHANGE_QUANTITY), ChangeQuantity(line.product_id).encode()),
+            Choice(ctx._(REMOVE), RemoveLine(line.product_id).encode()),
+            Choice(ctx._(product_card.BACK), BACK_PAYLOAD),
+        ],
+    )
+    return StepResult(Step.LINE, {"pid": line.product_id})
 
 
 def line_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
-    kind, _, value = (inbound.payload or "").partition(":")
-    if kind == "qty" and value.isdigit():
-        ctx.say(ctx._(HOW_MANY_NOW))
-        return StepResult(Step.QUANTITY, {"pid": int(value)})
-    if kind == "rm" and value.isdigit():
-        line = _line(ctx, int(value))
-        carts.remove_from_cart(ctx.session, ctx.user.id, int(value), now=ctx.now)
+    if (change := ChangeQuantity.read(inbound.payload)) is not None:
+        return _ask_quantity(ctx, {"pid": change.product_id})
+    if (removed := RemoveLine.read(inbound.payload)) is not None:
+        line = _line(ctx, removed.product_id)
+        carts.remove_from_cart(ctx.session, ctx.user.id, removed.product_id, now=ctx.now)
         heading = ctx._(REMOVED).format(title=line.title) if line else ""
         return show(ctx, heading)
     return show(ctx)
+
+
+def _ask_quantity(ctx: StepContext, data: dict[str, int] | None = None) -> StepResult:
+    ctx.say(ctx._(HOW_MANY_NOW))
+    return StepResult(Step.QUANTITY, data)
+
+
+def _ask_line_again(ctx: StepContext) -> StepResult:
+    return _line_menu(ctx, int(ctx.data["pid"])) if "pid" in ctx.data else show(ctx)
 
 
 def quantity(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -147,5 +191,10 @@ def _line_text(ctx: StepContext, line: CartLine) -> str:
 
 def register(registry: FlowRegistry) -> None:
     steps: dict[StrEnum, StepFn] = {Step.VIEW: view, Step.LINE: line_menu, Step.QUANTITY: quantity}
-    registry.add(Flow(FLOW, steps, start))
+    prompts: dict[StrEnum, PromptFn] = {
+        Step.VIEW: show,
+        Step.LINE: _ask_line_again,
+        Step.QUANTITY: _ask_quantity,
+    }
+    registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_menu_entry(MenuEntry("cart", MY_CART, FLOW, order=30))

@@ -11,16 +11,19 @@ types anything, and again (placing nothing) if she taps an older "Place order".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
 from conversations.countries import country_name, resolve_country
-from conversations.flow import END, Flow, FlowRegistry, StepContext, StepFn, StepResult
+from conversations.flow import END, Flow, FlowRegistry, PromptFn, StepContext, StepFn, StepResult
 from conversations.flows import cart, product_card
+from conversations.flows.menu import entry_payload
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, Invoice, LinkButton, Outbound
+from conversations.payloads import Payload
 from conversations.shorten import shorten
 from payments.port import (
     ConfirmedInChat,
@@ -62,7 +65,7 @@ CANNOT_TAKE_PAYMENT = N_(
     "Your money will be refunded."
 )
 MY_ORDERS = N_("My orders")
-MY_ORDERS_PAYLOAD = "menu:purchases"
+MY_ORDERS_PAYLOAD = entry_payload("purchases")
 NO_LONGER_WAITING = N_("Order {code} is no longer waiting for payment.")
 NOT_OPEN = N_(
     "Sorry, paying is not open yet, so orders can't be placed for now. Everything stays in "
@@ -76,6 +79,17 @@ NOT_ORDERABLE_NOW = N_(
     "Everything stays in your cart."
 )
 PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+
+PLACE_PAYLOAD = "place"
+EDIT_PAYLOAD = "edit"
+
+
+@dataclass(frozen=True)
+class PayInChat(Payload, tag="pay"):
+    """ "Pay now" with a provider the chat confirms itself (the demo card)."""
+
+    order_id: int
 
 
 class Step(StrEnum):
@@ -92,8 +106,22 @@ def start(ctx: StepContext, arg: str) -> StepResult:
         return ctx.begin(cart.FLOW)  # empty, or something to fix first: the cart says what
     if not can_pay(ctx, ctx.channel):
         return not_open(ctx)
+    return _ask_name(ctx)
+
+
+def _ask_name(ctx: StepContext) -> StepResult:
     ctx.say(ctx._(ASK_NAME))
     return StepResult(Step.NAME)
+
+
+def _ask_address(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(ASK_ADDRESS))
+    return StepResult(Step.ADDRESS)
+
+
+def _ask_country(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(ASK_COUNTRY))
+    return StepResult(Step.COUNTRY)
 
 
 def can_pay(ctx: StepContext, channel: Channel) -> bool:
@@ -105,8 +133,8 @@ def not_open(ctx: StepContext) -> StepResult:
     ctx.ask(
         ctx._(NOT_OPEN),
         [
-            Choice(ctx._(product_card.MY_CART), "menu:cart"),
-            Choice(ctx._(product_card.KEEP_SHOPPING), "menu:browse"),
+            Choice(ctx._(product_card.MY_CART), entry_payload("cart")),
+            Choice(ctx._(product_card.KEEP_SHOPPING), entry_payload("browse")),
         ],
     )
     return StepResult(END)
@@ -117,8 +145,8 @@ def name(ctx: StepContext, inbound: Inbound) -> StepResult:
     if not text or len(text) > NAME_MAX:
         ctx.say(ctx._(BAD_NAME))
         return StepResult(Step.NAME)
-    ctx.say(ctx._(ASK_ADDRESS))
-    return StepResult(Step.ADDRESS, {"name": text})
+    ctx.data["name"] = text
+    return _ask_address(ctx)
 
 
 def address(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -126,8 +154,8 @@ def address(ctx: StepContext, inbound: Inbound) -> StepResult:
     if not text or len(text) > ADDRESS_MAX:
         ctx.say(ctx._(BAD_ADDRESS))
         return StepResult(Step.ADDRESS)
-    ctx.say(ctx._(ASK_COUNTRY))
-    return StepResult(Step.COUNTRY, {"address": text})
+    ctx.data["address"] = text
+    return _ask_country(ctx)
 
 
 def country(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -140,10 +168,9 @@ def country(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
-    if inbound.payload == "edit":
-        ctx.say(ctx._(ASK_NAME))
-        return StepResult(Step.NAME)
-    if inbound.payload != "place":
+    if inbound.payload == EDIT_PAYLOAD:
+        return _ask_name(ctx)
+    if inbound.payload != PLACE_PAYLOAD:
         return _summary(ctx)
     if not can_pay(ctx, ctx.channel):  # payments closed since she started
         return not_open(ctx)
@@ -173,6 +200,16 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def pay(ctx: StepContext, inbound: Inbound) -> StepResult:
+    tapped = PayInChat.read(inbound.payload)
+    return _pay(ctx, tapped.order_id if tapped is not None else None)
+
+
+def _ask_pay_again(ctx: StepContext) -> StepResult:
+    return _pay(ctx, None)
+
+
+def _pay(ctx: StepContext, tapped_order: int | None) -> StepResult:
+    """Her order's payment, with a "Pay now" for order `tapped_order` if she tapped one."""
     order = own_order(ctx.session, ctx.user.id, int(ctx.data["order_id"]))
     if order.status in PAID_STATUSES:  # paid by link or invoice while this step waited
         ctx.ask(
@@ -186,7 +223,7 @@ def pay(ctx: StepContext, inbound: Inbound) -> StepResult:
     if not can_pay(ctx, order.channel):  # payments closed since the order was placed
         return not_payable(ctx, order)
     provider = chat_confirmer(ctx, order)
-    if provider is not None and inbound.payload == f"pay:{order.id}":
+    if provider is not None and tapped_order == order.id:
         return pay_in_chat(ctx, order, provider)
     ctx.say(ctx._(STILL_WAITING).format(code=order.code))
     offer_payment(ctx, order)
@@ -273,7 +310,7 @@ def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:
 def demo_choice(ctx: StepContext, order: Order) -> Choice | None:
     if chat_confirmer(ctx, order) is None:
         return None
-    return Choice(ctx._(PAY_DEMO), f"pay:{order.id}")
+    return Choice(ctx._(PAY_DEMO), PayInChat(order.id).encode())
 
 
 def _summary(ctx: StepContext) -> StepResult:
@@ -296,7 +333,10 @@ def _summary(ctx: StepContext) -> StepResult:
             country=country_name(ctx.data["country"], locale),
         )
     )
-    choices = [Choice(ctx._(PLACE_ORDER), "place"), Choice(ctx._(CHANGE_DETAILS), "edit")]
+    choices = [
+        Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD),
+        Choice(ctx._(CHANGE_DETAILS), EDIT_PAYLOAD),
+    ]
     ctx.ask("\n".join(text), choices)
     return StepResult(Step.CONFIRM)
 
@@ -309,4 +349,11 @@ def register(registry: FlowRegistry) -> None:
         Step.CONFIRM: confirm,
         Step.PAY: pay,
     }
-    registry.add(Flow(FLOW, steps, start))
+    prompts: dict[StrEnum, PromptFn] = {
+        Step.NAME: _ask_name,
+        Step.ADDRESS: _ask_address,
+        Step.COUNTRY: _ask_country,
+        Step.CONFIRM: _summary,
+        Step.PAY: _ask_pay_again,
+    }
+    registry.add(Flow(FLOW, steps, start, prompts=prompts))

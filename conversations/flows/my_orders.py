@@ -7,6 +7,7 @@ that each line is hers, so a forged payload is refused.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -15,6 +16,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    PromptFn,
     StepContext,
     StepFn,
     StepResult,
@@ -32,9 +34,10 @@ from conversations.flows.my_shop import (
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
 from conversations.notify import fulfilment as tell
+from conversations.payloads import Payload
 from store.errors import InvalidTransition
 from store.models import Artisan, LineStatus, OrderLine, Role
-from store.services import fulfilment
+from store.services import fulfilment, people
 from store.services.fulfilment import ArtisanOrder
 
 FLOW: Final = "my_orders"
@@ -63,11 +66,33 @@ ACCEPT = N_("Accept")
 MARK_READY = N_("Mark ready")
 MARK_SHIPPED = N_("Mark shipped")
 ACTION_ON = N_("{action}: {title}")
+
+
+class LineMove(StrEnum):
+    ACCEPT = "acc"
+    READY = "rdy"
+    SHIP = "shp"
+
+
 _ACTIONS: Final = {
-    LineStatus.PAID: ("acc", ACCEPT),
-    LineStatus.ACCEPTED: ("rdy", MARK_READY),
-    LineStatus.READY: ("shp", MARK_SHIPPED),
+    LineStatus.PAID: (LineMove.ACCEPT, ACCEPT),
+    LineStatus.ACCEPTED: (LineMove.READY, MARK_READY),
+    LineStatus.READY: (LineMove.SHIP, MARK_SHIPPED),
 }
+
+
+@dataclass(frozen=True)
+class OrderToSend(Payload, tag="ao"):
+    """One of her orders to send: it opens from any message while she has lines to send."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
+class MoveLine(Payload, tag="l"):
+    move: LineMove
+    line_id: int
+
 
 DONE_ACCEPTED = N_("Accepted: {title}. Mark it ready when it is packed.")
 DONE_READY = N_("Ready: {title}. Mark it shipped when you have sent it.")
@@ -82,39 +107,49 @@ class Step(StrEnum):
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
-    return _show_list(ctx, current_artisan(ctx))
+    """ "" lists her orders to send; an order id shows that one, if she has lines in it."""
+    artisan = current_artisan(ctx)
+    found = _her_order(ctx, artisan, int(arg)) if arg.isdecimal() else None
+    return _show_order(ctx, found) if found is not None else _show_list(ctx, artisan)
+
+
+def open_order(ctx: StepContext, tapped: OrderToSend) -> StepResult | None:
+    """An order tapped on an earlier message: shown while she has lines in it to send."""
+    artisan = people.artisan_for_user(ctx.session, ctx.user.id)
+    if artisan is None or _her_order(ctx, artisan, tapped.order_id) is None:
+        return None
+    return ctx.begin(FLOW, str(tapped.order_id))
 
 
 def choose_order(ctx: StepContext, inbound: Inbound) -> StepResult:
-    payload = inbound.payload or ""
     artisan = current_artisan(ctx)
-    if payload == BACK_PAYLOAD:
+    if inbound.payload == BACK_PAYLOAD:
         return ctx.begin(FlowRegistry.MENU)
-    if payload.startswith("o:"):
-        found = _her_order(ctx, artisan, int(payload[2:]))
-        if found is not None:
-            return _show_order(ctx, found)
+    picked = OrderToSend.read(inbound.payload)
+    found = _her_order(ctx, artisan, picked.order_id) if picked is not None else None
+    if found is not None:
+        return _show_order(ctx, found)
     ctx.say(ctx._(PICK_ONE))
     return _show_list(ctx, artisan)
 
 
 def act(ctx: StepContext, inbound: Inbound) -> StepResult:
-    payload = inbound.payload or ""
     artisan = current_artisan(ctx)
-    if payload == BACK_PAYLOAD:
+    if inbound.payload == BACK_PAYLOAD:
         return _show_list(ctx, artisan)
-    action, _, line_id = payload.partition(":")[2].partition(":")
-    if not payload.startswith("l:") or action not in ("acc", "rdy", "shp"):
+    tapped = MoveLine.read(inbound.payload)
+    if tapped is None:
         ctx.say(ctx._(PICK_ONE))
         return _show_current(ctx, artisan)
+    action = tapped.move
     try:
-        line = _move(ctx, action, int(line_id))
+        line = _move(ctx, action, tapped.line_id)
     except InvalidTransition:
         ctx.say(ctx._(MOVED_ON))
         return _show_current(ctx, artisan)
-    if action == "acc":
+    if action is LineMove.ACCEPT:
         ctx.say(ctx._(DONE_ACCEPTED).format(title=line.title))
-    elif action == "rdy":
+    elif action is LineMove.READY:
         ctx.say(ctx._(DONE_READY).format(title=line.title))
     else:
         ctx.say(ctx._(DONE_SHIPPED).format(title=line.title))
@@ -123,11 +158,11 @@ def act(ctx: StepContext, inbound: Inbound) -> StepResult:
     return _show_current(ctx, artisan)
 
 
-def _move(ctx: StepContext, action: str, line_id: int) -> OrderLine:
+def _move(ctx: StepContext, action: LineMove, line_id: int) -> OrderLine:
     move = {
-        "acc": fulfilment.accept_line,
-        "rdy": fulfilment.mark_line_ready,
-        "shp": fulfilment.mark_line_shipped,
+        LineMove.ACCEPT: fulfilment.accept_line,
+        LineMove.READY: fulfilment.mark_line_ready,
+        LineMove.SHIP: fulfilment.mark_line_shipped,
     }[action]
     return move(ctx.session, ctx.user.id, line_id, ctx.now)
 
@@ -145,7 +180,7 @@ def _show_list(ctx: StepContext, artisan: Artisan) -> StepResult:
     choices = [
         Choice(
             ctx._(ORDER_LABEL).format(code=found.order.code, pieces=_pieces(ctx, found)),
-            f"o:{found.order.id}",
+            OrderToSend(found.order.id).encode(),
         )
         for found in orders[:20]
     ]
@@ -194,7 +229,7 @@ def _show_order(ctx: StepContext, found: ArtisanOrder) -> StepResult:
         text = ctx._(label)
         if len(found.lines) > 1:
             text = ctx._(ACTION_ON).format(action=text, title=line.title)
-        choices.append(Choice(text, f"l:{code}:{line.id}"))
+        choices.append(Choice(text, MoveLine(code, line.id).encode()))
     choices.append(back(ctx))
     ctx.ask("\n".join(lines), choices)
     return StepResult(Step.ORDER, {"order_id": order.id, "order_code": order.code})
@@ -207,7 +242,12 @@ def _pieces(ctx: StepContext, found: ArtisanOrder) -> str:
 
 def register(registry: FlowRegistry) -> None:
     steps: dict[StrEnum, StepFn] = {Step.LIST: choose_order, Step.ORDER: act}
-    registry.add(Flow(FLOW, steps, start))
+    prompts: dict[StrEnum, PromptFn] = {
+        Step.LIST: lambda ctx: _show_list(ctx, current_artisan(ctx)),
+        Step.ORDER: lambda ctx: _show_current(ctx, current_artisan(ctx)),
+    }
+    registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    registry.add_route(OrderToSend, open_order)
     registry.add_menu_entry(
         MenuEntry("send", MENU_LABEL, FLOW, visible=with_role(Role.ARTISAN), order=30)
     )

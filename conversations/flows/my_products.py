@@ -6,6 +6,7 @@ id from the state or a forged payload never reaches another artisan's piece.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -17,6 +18,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    PromptFn,
     StepContext,
     StepFn,
     StepResult,
@@ -38,10 +40,12 @@ from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, Inbound, LinkButton, Outbound
 from conversations.notify.listings import SHARE as OPEN_THE_PAGE
 from conversations.notify.listings import reason_text
+from conversations.payloads import Payload
+from store.errors import NotFound, PermissionDenied
 from store.models import Artisan, Product, ProductStatus, Role
 from store.money import Money
 from store.prices import PriceRejected, parse_price
-from store.services import catalog
+from store.services import catalog, people
 from store.services.catalog import InvalidProductDetail, ProductNotEditable, StockBelowReserved
 
 FLOW: Final = "my_products"
@@ -96,6 +100,32 @@ KEPT = N_("OK, nothing changed.")
 CANT_CHANGE = N_("This piece can't be changed any more.")
 
 
+@dataclass(frozen=True)
+class MyPiece(Payload, tag="mp"):
+    """One of her pieces in her list: it opens from any earlier message, if still hers."""
+
+    product_id: int
+
+
+@dataclass(frozen=True)
+class PiecesPage(Payload, tag="pg"):
+    page: int
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+@dataclass(frozen=True)
+class ArchiveAnswer(Payload, tag="arc"):
+    """Yes or no to archiving this piece: an old "Yes" (another question, another piece)
+    never archives the piece asked about now."""
+
+    answer: Answer
+    product_id: int
+
+
 class Step(StrEnum):
     LIST = "list"
     CARD = "card"
@@ -109,24 +139,46 @@ class Step(StrEnum):
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
-    return _show_list(ctx, current_artisan(ctx), page=0)
+    """ "" shows her list; a product id opens that piece of hers (`MyPiece` from an old list)."""
+    artisan = current_artisan(ctx)
+    if arg.isdecimal():
+        return _show_card(ctx, catalog.owned_product(ctx.session, artisan.id, int(arg), "view"))
+    return _show_list(ctx, artisan, page=0)
+
+
+def open_piece(ctx: StepContext, tapped: MyPiece) -> StepResult | None:
+    """A piece tapped in an earlier list, whatever she is doing now: opened if it is still
+    one of hers (the catalog service checks), else declined."""
+    artisan = people.artisan_for_user(ctx.session, ctx.user.id)
+    if artisan is None:
+        return None
+    try:
+        product = catalog.owned_product(ctx.session, artisan.id, tapped.product_id, "view")
+    except (NotFound, PermissionDenied):
+        return None
+    if product.status is ProductStatus.ARCHIVED:
+        return None
+    return ctx.begin(FLOW, str(product.id))
 
 
 def choose_piece(ctx: StepContext, inbound: Inbound) -> StepResult:
     payload = inbound.payload or ""
     artisan = current_artisan(ctx)
-    if payload.startswith("pg:"):
-        page = int(payload.removeprefix("pg:"))
-        return _show_list(ctx, artisan, page=page, in_place=True)  # turned in the same message
+    if (turned := PiecesPage.read(payload)) is not None:
+        return _show_list(ctx, artisan, page=turned.page, in_place=True)  # in the same message
     if payload == BACK_PAYLOAD:
         return ctx.begin(FlowRegistry.MENU)
     if payload == SHARE_SHOP_PAYLOAD:
         return _share_shop(ctx, artisan, page=int(ctx.data.get("page", 0)))
-    if payload.startswith("p:"):
-        product = catalog.owned_product(ctx.session, artisan.id, int(payload[2:]), "view")
+    if (picked := MyPiece.read(payload)) is not None:
+        product = catalog.owned_product(ctx.session, artisan.id, picked.product_id, "view")
         return _show_card(ctx, product)
     ctx.say(ctx._(PICK_ONE))
-    return _show_list(ctx, artisan, page=int(ctx.data.get("page", 0)))
+    return _show_current_list(ctx)
+
+
+def _show_current_list(ctx: StepContext) -> StepResult:
+    return _show_list(ctx, current_artisan(ctx), page=int(ctx.data.get("page", 0)))
 
 
 def _show_list(
@@ -138,11 +190,11 @@ def _show_list(
         return StepResult(END)
     choices = [
         Choice(f"{product.title or ctx._(UNTITLED)} — {_status(ctx, product, short=True)}",
-               f"p:{product.id}")
+               MyPiece(product.id).encode())
         for product in products[:PAGE_SIZE]
     ]  # fmt: skip
     if len(products) > PAGE_SIZE:
-        choices.append(Choice(ctx._(MORE), f"pg:{page + 1}"))
+        choices.append(Choice(ctx._(MORE), PiecesPage(page + 1).encode()))
     choices.append(Choice(ctx._(SHARE_SHOP), SHARE_SHOP_PAYLOAD))
     choices.append(back(ctx))
     ctx.ask(ctx._(YOUR_PIECES), choices, in_place=in_place)
@@ -156,7 +208,7 @@ def _share_shop(ctx: StepContext, artisan: Artisan, *, page: int) -> StepResult:
         Outbound(
             text=ctx._(SHARE_SHOP_TEXT).format(url=url),
             links=(LinkButton(ctx._(OPEN_THE_PAGE), url),),
-            choices=(Choice(ctx._(BACK), f"pg:{page}"),),
+            choices=(Choice(ctx._(BACK), PiecesPage(page).encode()),),
         )
     )
     return StepResult(Step.LIST, {"page": page})
@@ -226,20 +278,53 @@ def card(ctx: StepContext, inbound: Inbound) -> StepResult:
     product = _product(ctx)
     match inbound.payload:
         case "price":
-            ctx.say(ctx._(ASK_PRICE))
-            return StepResult(Step.PRICE)
+            return _ask_price(ctx)
         case "stock":
-            ctx.say(ctx._(ASK_STOCK))
-            return StepResult(Step.STOCK)
+            return _ask_stock(ctx)
         case "archive":
-            ctx.ask(ctx._(ASK_ARCHIVE).format(title=product.title or ctx._(UNTITLED)), yes_no(ctx))
-            return StepResult(Step.ARCHIVE_CONFIRM)
+            return _ask_archive(ctx)
         case "continue":
             return ctx.begin(LISTING_FLOW, f"{CONTINUE_ARG}{product.id}")
         case "back":
             return _show_list(ctx, current_artisan(ctx), page=int(ctx.data.get("page", 0)))
     ctx.say(ctx._(PICK_ONE))
     return _show_card(ctx, product)
+
+
+def _show_current_card(ctx: StepContext) -> StepResult:
+    return _show_card(ctx, _product(ctx))
+
+
+def _ask_price(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(ASK_PRICE))
+    return StepResult(Step.PRICE)
+
+
+def _ask_stock(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(ASK_STOCK))
+    return StepResult(Step.STOCK)
+
+
+def _ask_archive(ctx: StepContext, question: str = ASK_ARCHIVE) -> StepResult:
+    product = _product(ctx)
+    title = product.title or ctx._(UNTITLED)
+    ctx.ask(ctx._(question).format(title=title), _archive_yes_no(ctx, product.id))
+    return StepResult(Step.ARCHIVE_CONFIRM)
+
+
+def _archive_yes_no(ctx: StepContext, product_id: int) -> list[Choice]:
+    yes, no = yes_no(ctx)
+    return [
+        Choice(yes.label, ArchiveAnswer(Answer.YES, product_id).encode()),
+        Choice(no.label, ArchiveAnswer(Answer.NO, product_id).encode()),
+    ]
+
+
+def _ask_price_confirm(ctx: StepContext) -> StepResult:
+    product = _product(ctx)
+    new_price = Money(int(ctx.data["new_price"]), product.currency)
+    ctx.ask(price_replies.confirm_price(ctx.translator, new_price), yes_no(ctx))
+    return StepResult(Step.PRICE_CONFIRM)
 
 
 def _product(ctx: StepContext) -> Product:
@@ -312,15 +397,15 @@ def stock(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def archive_confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     product = _product(ctx)
-    if inbound.payload == YES_PAYLOAD:
+    answered = ArchiveAnswer.read(inbound.payload)
+    if answered is None or answered.product_id != product.id:
+        return _ask_archive(ctx, PICK_ONE)
+    if answered.answer is Answer.YES:
         catalog.archive(ctx.session, product.artisan_id, product.id)
         ctx.say(ctx._(ARCHIVED).format(title=product.title or ctx._(UNTITLED)))
         return _show_list(ctx, current_artisan(ctx), page=0)
-    if inbound.payload == NO_PAYLOAD:
-        ctx.say(ctx._(KEPT))
-        return _show_card(ctx, product)
-    ctx.ask(ctx._(PICK_ONE), yes_no(ctx))
-    return StepResult(Step.ARCHIVE_CONFIRM)
+    ctx.say(ctx._(KEPT))
+    return _show_card(ctx, product)
 
 
 def register(registry: FlowRegistry) -> None:
@@ -332,7 +417,16 @@ def register(registry: FlowRegistry) -> None:
         Step.STOCK: stock,
         Step.ARCHIVE_CONFIRM: archive_confirm,
     }
-    registry.add(Flow(FLOW, steps, start))
+    prompts: dict[StrEnum, PromptFn] = {
+        Step.LIST: _show_current_list,
+        Step.CARD: _show_current_card,
+        Step.PRICE: _ask_price,
+        Step.PRICE_CONFIRM: _ask_price_confirm,
+        Step.STOCK: _ask_stock,
+        Step.ARCHIVE_CONFIRM: _ask_archive,
+    }
+    registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    registry.add_route(MyPiece, open_piece)
     registry.add_menu_entry(
         MenuEntry("mine", MENU_LABEL, FLOW, visible=with_role(Role.ARTISAN), order=20)
     )

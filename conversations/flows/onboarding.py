@@ -7,10 +7,11 @@ kept when she leaves half-way, so starting again resumes where she stopped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from conversations.capabilities import can_request_contact
 from conversations.choices import is_skip
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
 from conversations.flows import onboarding_text as text
@@ -18,7 +19,8 @@ from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.notify import mentors
-from store.models import Channel, Role, User
+from conversations.payloads import Payload
+from store.models import Role, User
 from store.services import people, referrals
 from store.services.referrals import AttributionOutcome, format_code, normalize_code
 
@@ -27,6 +29,13 @@ SELL = N_("Sell your jewelry")
 _NAME_LENGTH = (2, 80)
 # The answers, in the order they are asked; a missing key is the next question.
 _FIELDS = ("name", "shop", "location", "mpesa", "story")
+
+
+@dataclass(frozen=True)
+class ChangeAnswer(Payload, tag="obf"):
+    """Which answer to change, before the shop opens (one of `_FIELDS`)."""
+
+    field: str
 
 
 class Step(StrEnum):
@@ -72,17 +81,37 @@ def _ask_next(ctx: StepContext) -> StepResult:
         case "name":
             return _ask_name(ctx)
         case "shop":
-            ctx.say(ctx._(text.ASK_SHOP))
-            return StepResult(Step.SHOP)
+            return _ask_shop(ctx)
         case "location":
-            ctx.say(ctx._(text.ASK_LOCATION))
-            return StepResult(Step.LOCATION)
+            return _ask_location(ctx)
         case "mpesa":
             return _ask_mpesa(ctx, ctx._(text.ASK_MPESA))
         case "story":
-            ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip")])
-            return StepResult(Step.STORY)
+            return _ask_story(ctx)
     return _confirm(ctx)
+
+
+def _ask_shop(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(text.ASK_SHOP))
+    return StepResult(Step.SHOP)
+
+
+def _ask_location(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(text.ASK_LOCATION))
+    return StepResult(Step.LOCATION)
+
+
+def _ask_story(ctx: StepContext) -> StepResult:
+    ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip")])
+    return StepResult(Step.STORY)
+
+
+def _ask_change(ctx: StepContext) -> StepResult:
+    choices = [
+        Choice(ctx._(label), ChangeAnswer(field).encode()) for field, label in text.FIELD_LABELS
+    ]
+    ctx.ask(ctx._(text.WHICH), choices)
+    return StepResult(Step.CHANGE)
 
 
 def _ask_name(ctx: StepContext) -> StepResult:
@@ -102,10 +131,14 @@ def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
         Outbound(
             text=question,
             choices=tuple(choices),
-            request_contact=can_request_contact(ctx.channel),
+            request_contact=ctx.shop.capabilities.of(ctx.channel).share_contact,
         )
     )
     return StepResult(Step.MPESA)
+
+
+def _ask_mpesa_again(ctx: StepContext) -> StepResult:
+    return _ask_mpesa(ctx, ctx._(text.ASK_MPESA))
 
 
 def _confirm(ctx: StepContext) -> StepResult:
@@ -180,8 +213,7 @@ def story(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.payload == "ob:skip" or is_skip(typed):
         return _answered(ctx, "story", "")
     if not typed:
-        ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip")])
-        return StepResult(Step.STORY)
+        return _ask_story(ctx)
     if len(typed) > people.STORY_MAX_LENGTH:
         ctx.say(ctx._(text.STORY_TOO_LONG))
         return StepResult(Step.STORY)
@@ -190,18 +222,16 @@ def story(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.payload == "ob:change":
-        choices = [Choice(ctx._(label), f"ob:f:{field}") for field, label in text.FIELD_LABELS]
-        ctx.ask(ctx._(text.WHICH), choices)
-        return StepResult(Step.CHANGE)
+        return _ask_change(ctx)
     if inbound.payload != "ob:ok":
         return _confirm(ctx)
     return _register(ctx)
 
 
 def change(ctx: StepContext, inbound: Inbound) -> StepResult:
-    field = (inbound.payload or "").removeprefix("ob:f:")
-    if field in _FIELDS:
-        ctx.data.pop(field, None)
+    chosen = ChangeAnswer.read(inbound.payload)
+    if chosen is not None and chosen.field in _FIELDS:
+        ctx.data.pop(chosen.field, None)
     return _ask_next(ctx)
 
 
@@ -266,10 +296,11 @@ def _mentor_name(user: User) -> str:
 
 
 def _own_number(ctx: StepContext) -> str | None:
-    """The number she writes from (WhatsApp's user id is her phone), if it is a Kenyan mobile."""
+    """The number she writes from (where the channel's user id is her phone, as on WhatsApp),
+    if it is a Kenyan mobile."""
     candidates = [ctx.user.phone or ""]
-    if ctx.channel is Channel.WHATSAPP:
-        identity = next((i for i in ctx.user.identities if i.channel is Channel.WHATSAPP), None)
+    if ctx.shop.capabilities.of(ctx.channel).user_id_is_phone:
+        identity = next((i for i in ctx.user.identities if i.channel is ctx.channel), None)
         if identity is not None:
             digits = identity.platform_user_id.removeprefix("whatsapp:").strip()
             candidates.insert(0, digits if digits.startswith("+") else f"+{digits}")
@@ -306,7 +337,16 @@ def register(registry: FlowRegistry) -> None:
         Step.CONFIRM: confirm,
         Step.CHANGE: change,
     }
-    registry.add(Flow(FLOW, steps, start, on_leave=keep_answers))
+    prompts: dict[StrEnum, Callable[[StepContext], StepResult]] = {
+        Step.NAME: _ask_name,
+        Step.SHOP: _ask_shop,
+        Step.LOCATION: _ask_location,
+        Step.MPESA: _ask_mpesa_again,
+        Step.STORY: _ask_story,
+        Step.CONFIRM: _confirm,
+        Step.CHANGE: _ask_change,
+    }
+    registry.add(Flow(FLOW, steps, start, on_leave=keep_answers, prompts=prompts))
     registry.add_menu_entry(MenuEntry("sell", SELL, FLOW, visible=_not_artisan, order=20))
     registry.add_start_route(REFERRAL_START_PREFIX, FLOW)
     # Older links and hand-typed deep links use an underscore.

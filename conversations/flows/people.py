@@ -19,6 +19,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    PromptFn,
     StepContext,
     StepFn,
     StepResult,
@@ -27,7 +28,15 @@ from conversations.flow import (
 from conversations.flows import people_actions as actions
 from conversations.flows.language import PICK_ONE
 from conversations.flows.my_shop import NO, YES
-from conversations.flows.people_card import Action, Tapped, choice, display_name, tapped
+from conversations.flows.people_card import (
+    KINDS,
+    Action,
+    Tapped,
+    choice,
+    display_name,
+    tapped,
+    tapped_payload,
+)
 from conversations.flows.people_find import (
     ASK,
     PROMISES,
@@ -42,6 +51,7 @@ from conversations.flows.people_find import (
 )
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
+from conversations.payloads import Payload
 from store.errors import NotFound, PermissionDenied
 from store.models import ArtisanStatus, Role
 from store.services import permissions, suspension
@@ -133,6 +143,14 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
 # --- acting --------------------------------------------------------------------------------
 
 
+def act_from_earlier(ctx: StepContext, payload: Payload) -> StepResult | None:
+    """A People choice tapped on an earlier People message (a card, a list, a question),
+    while she is in the People menu: done on the person as she is now."""
+    _check_manager(ctx)
+    tap = tapped_payload(payload)
+    return _act(ctx, tap) if tap is not None else None
+
+
 def _act(ctx: StepContext, tap: Tapped) -> StepResult:
     """A choice (offered now, or on an older message): done on the person as she is now."""
     try:
@@ -218,6 +236,30 @@ def _yes_no(ctx: StepContext, user_id: int) -> list[Choice]:
     return [choice(ctx, YES, Action.CONFIRM, user_id), choice(ctx, NO, Action.KEEP, user_id)]
 
 
+def _card_again(ctx: StepContext) -> StepResult:
+    user_id = _asked_about(ctx)
+    return show_card(ctx, user_id) if user_id is not None else ask(ctx, ASK)
+
+
+def _reason_again(ctx: StepContext) -> StepResult:
+    user_id = _asked_about(ctx)
+    return _ask_reason(ctx, user_id) if user_id is not None else ask(ctx, ASK)
+
+
+def _confirm_again(ctx: StepContext) -> StepResult:
+    user_id = _asked_about(ctx)
+    if user_id is None:
+        return ask(ctx, ASK)
+    card = load_card(ctx, user_id)
+    if card is None:
+        return gone(ctx)
+    if card.shop is None:
+        return _no_shop(ctx, card)
+    text = ctx._(CONFIRM_SUSPEND).format(name=display_name(ctx, card), shop=card.shop.shop_name)
+    ctx.ask(text, _yes_no(ctx, user_id))
+    return StepResult(Step.CONFIRM)
+
+
 def _check_manager(ctx: StepContext) -> None:
     """The menu shows this flow to community managers only; a conversation may outlive the
     role (the engine answers "you can't do that" and nothing changes)."""
@@ -233,7 +275,17 @@ def register(registry: FlowRegistry) -> None:
         Step.REASON: reason,
         Step.CONFIRM: confirm,
     }
-    registry.add(Flow(FLOW, steps, start))
+    prompts: dict[StrEnum, PromptFn] = {
+        Step.FIND: lambda ctx: ask(ctx, ASK),
+        Step.PICK: lambda ctx: ask(ctx, ASK),
+        Step.CARD: _card_again,
+        Step.PROMISE: lambda ctx: ask(ctx, ASK),
+        Step.REASON: _reason_again,
+        Step.CONFIRM: _confirm_again,
+    }
+    registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    for kind in KINDS:
+        registry.add_route(kind, act_from_earlier, within=FLOW)
     registry.add_menu_entry(
         MenuEntry("people", MENU_LABEL, FLOW, visible=with_role(Role.COMMUNITY_MANAGER), order=61)
     )

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.flow import StepContext
+from conversations.global_words import GlobalWord, word_button
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
+from conversations.payloads import Payload, decode
 from store.models import Artisan, ArtisanStatus, Role
 from store.services import referrals, roles, suspension
 from store.services.directory import PersonCard
@@ -101,8 +103,27 @@ _ROLE_ACTIONS = {
         (REMOVE_MANAGER, Action.REMOVE_MANAGER),
     ),
 }
-_PREFIX = "pp:"
-_PAYLOAD = re.compile(r"pp:([a-z]+)(?::([0-9]{1,18}|\+[0-9]{6,15}))?")
+_PHONE = re.compile(r"\+[0-9]{6,15}")
+
+
+@dataclass(frozen=True)
+class OnPerson(Payload, tag="pp"):
+    action: Action
+    user_id: int
+
+
+@dataclass(frozen=True)
+class OnNumber(Payload, tag="pn"):
+    action: Action
+    phone: str  # E.164
+
+
+@dataclass(frozen=True)
+class OnNobody(Payload, tag="pa"):
+    action: Action
+
+
+KINDS = (OnPerson, OnNumber, OnNobody)
 
 
 @dataclass(frozen=True)
@@ -114,8 +135,11 @@ class Tapped:
     phone: str | None = None
 
     def payload(self) -> str:
-        target = self.user_id if self.user_id is not None else self.phone
-        return f"{_PREFIX}{self.action.value}" + (f":{target}" if target is not None else "")
+        if self.user_id is not None:
+            return OnPerson(self.action, self.user_id).encode()
+        if self.phone is not None:
+            return OnNumber(self.action, self.phone).encode()
+        return OnNobody(self.action).encode()
 
 
 def choice(ctx: StepContext, label: str, action: Action, target: int | str | None = None) -> Choice:
@@ -129,21 +153,31 @@ def choice(ctx: StepContext, label: str, action: Action, target: int | str | Non
 
 
 def tapped(inbound: Inbound) -> Tapped | None:
-    """The People action an answer is: a choice offered now, or one from an older message
-    (the engine hands those on as text). None for anything else."""
-    found = _PAYLOAD.fullmatch((inbound.payload or inbound.text).strip())
-    if found is None:
-        return None
-    try:
-        action = Action(found.group(1))
-    except ValueError:
-        return None
-    target = found.group(2)
-    if action in BY_PERSON:
-        return Tapped(action, user_id=int(target)) if target and target.isdigit() else None
-    if action in BY_NUMBER:
-        return Tapped(action, phone=target) if target and target.startswith("+") else None
-    return Tapped(action) if target is None else None
+    """The People action a tapped payload is; None for anything else (typed words are
+    never an action)."""
+    return tapped_payload(inbound.payload)
+
+
+def tapped_payload(payload: str | Payload | None) -> Tapped | None:
+    """A People payload (a choice offered now, or one from an earlier People message that
+    the dispatcher routes here) as a `Tapped`, if it is one exactly."""
+    if isinstance(payload, OnPerson):
+        return (
+            Tapped(payload.action, user_id=payload.user_id) if payload.action in BY_PERSON else None
+        )
+    if isinstance(payload, OnNumber):
+        known = payload.action in BY_NUMBER and _PHONE.fullmatch(payload.phone)
+        return Tapped(payload.action, phone=payload.phone) if known else None
+    if isinstance(payload, OnNobody):
+        return Tapped(payload.action) if payload.action not in BY_PERSON | BY_NUMBER else None
+    if isinstance(payload, str):
+        return tapped_payload(decode(payload))
+    return None
+
+
+def menu_choice(ctx: StepContext) -> Choice:
+    """ "Menu": the global word's button, which works from any message."""
+    return Choice(ctx._(MENU), word_button(GlobalWord.MENU))
 
 
 # --- the card -----------------------------------------------------------------------------
@@ -201,7 +235,7 @@ def card_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
         *_shop_choices(ctx, card),
         *_role_choices(ctx, card, Role.COMMUNITY_MANAGER),
         choice(ctx, FIND_ANOTHER, Action.AGAIN),
-        choice(ctx, MENU, Action.MENU),
+        menu_choice(ctx),
     ]
 
 

@@ -13,12 +13,12 @@ from typing import Final
 from conversations.flow import StepContext, StepResult
 from conversations.flows.people_card import (
     FIND_ANOTHER,
-    MENU,
     Action,
     Tapped,
     card_choices,
     card_text,
     choice,
+    menu_choice,
 )
 from conversations.i18n import N_
 from conversations.messages import Choice
@@ -130,7 +130,7 @@ def _by_number(ctx: StepContext, text: str) -> StepResult:
             Choice(_shop_label(shop), Tapped(Action.OPEN, user_id=shop.user_id).payload())
             for shop in shops
         ]
-    choices += [choice(ctx, FIND_ANOTHER, Action.AGAIN), choice(ctx, MENU, Action.MENU)]
+    choices += [choice(ctx, FIND_ANOTHER, Action.AGAIN), menu_choice(ctx)]
     ctx.ask("\n".join(lines), choices)
     return at(ctx, Step.PROMISE)
 
@@ -165,7 +165,7 @@ def gone(ctx: StepContext) -> StepResult:
 
 def ask(ctx: StepContext, question: str, **values: str) -> StepResult:
     """Ask for a number or a shop's name (`question` says how)."""
-    ctx.ask(ctx._(question).format(**values), [choice(ctx, MENU, Action.MENU)])
+    ctx.ask(ctx._(question).format(**values), [menu_choice(ctx)])
     return at(ctx, Step.FIND)
 
 

@@ -4,6 +4,7 @@ it in the cart. The steps that call these live in `browsing` (the "browse" flow)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from conversations import links
 from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, LinkButton, Outbound
+from conversations.payloads import Payload
 from conversations.shorten import shorten
 from store.models import Artisan, Product, ProductPhoto, ProductStatus, User
 from store.money import Money
@@ -47,6 +49,31 @@ NOT_AVAILABLE = N_("Sorry, I couldn't find that piece. It may have been removed.
 
 STORY_MAX = 200
 ALTERNATIVES = 4
+# Back to the list (or, after adding, on with shopping); and on from "added to your cart".
+BACK_PAYLOAD = "back"
+GO_CART = "go:cart"
+GO_CHECKOUT = "go:checkout"
+
+
+@dataclass(frozen=True)
+class OpenPiece(Payload, tag="p"):
+    """A piece in a list: its card opens from any message while a buyer may see it."""
+
+    product_id: int
+
+
+class CardAction(StrEnum):
+    ADD = "add"
+    BUY = "buy"
+    SHARE = "share"
+
+
+@dataclass(frozen=True)
+class OnCard(Payload, tag="pc"):
+    """Add to cart, buy now or share, on a piece's card."""
+
+    action: CardAction
+    product_id: int
 
 
 @dataclass(frozen=True)
@@ -106,11 +133,14 @@ def show(ctx: StepContext, card: CardInfo) -> None:
     share = Money(product.price_minor, product.currency).format(ctx.user.locale)
     lines.append(ctx._(RECEIVES).format(name=_first_name(card), amount=share))
     lines.append(ctx._(PIECES_LEFT).format(count=available) if for_sale else ctx._(SOLD_OUT))
-    choices = [Choice(ctx._(SHARE), f"share:{product.id}"), Choice(ctx._(BACK), "back")]
+    choices = [
+        Choice(ctx._(SHARE), OnCard(CardAction.SHARE, product.id).encode()),
+        Choice(ctx._(BACK), BACK_PAYLOAD),
+    ]
     if for_sale:
         choices[:0] = [
-            Choice(ctx._(ADD_TO_CART), f"add:{product.id}"),
-            Choice(ctx._(BUY_NOW), f"buy:{product.id}"),
+            Choice(ctx._(ADD_TO_CART), OnCard(CardAction.ADD, product.id).encode()),
+            Choice(ctx._(BUY_NOW), OnCard(CardAction.BUY, product.id).encode()),
         ]
     image = ImageRef(key=card.cover_key) if card.cover_key else None
     ctx.reply(Outbound(text="\n".join(lines), image=image, choices=tuple(choices)))
@@ -130,8 +160,8 @@ def share(ctx: StepContext, card: CardInfo) -> None:
     if chats.whatsapp:
         buttons.append(LinkButton(ctx._(OPEN_IN_WHATSAPP), chats.whatsapp))
     choices = (
-        Choice(ctx._(ADD_TO_CART), f"add:{product.id}"),
-        Choice(ctx._(BACK), "back"),
+        Choice(ctx._(ADD_TO_CART), OnCard(CardAction.ADD, product.id).encode()),
+        Choice(ctx._(BACK), BACK_PAYLOAD),
     )
     ctx.reply(
         Outbound(text=ctx._(SHARE_TEXT).format(url=url), links=tuple(buttons), choices=choices)
@@ -150,11 +180,11 @@ def parse_quantity(text: str) -> int | None:
 
 def put_in_cart(ctx: StepContext, product_id: int, quantity: int) -> carts.CartChange | None:
     """Add to the buyer's cart and say so; on a sold-out or unlisted piece, say that kindly
-    and offer similar pieces (as `p:<id>` choices). None when nothing was added."""
+    and offer similar pieces (as `OpenPiece` choices). None when nothing was added."""
     try:
         change = carts.add_to_cart(ctx.session, ctx.user.id, product_id, quantity, now=ctx.now)
     except OwnProduct:
-        ctx.ask(ctx._(OWN_PIECE), [Choice(ctx._(BACK), "back")])
+        ctx.ask(ctx._(OWN_PIECE), [Choice(ctx._(BACK), BACK_PAYLOAD)])
         return None
     except ShopClosed:
         sorry(ctx, product_id, ctx._(NOT_FOR_SALE_NOW))
@@ -172,9 +202,9 @@ def confirm_added(ctx: StepContext, change: carts.CartChange, title: str) -> Non
     ctx.ask(
         ctx._(ADDED).format(quantity=change.quantity, title=title),
         [
-            Choice(ctx._(MY_CART), "go:cart"),
-            Choice(ctx._(CHECKOUT), "go:checkout"),
-            Choice(ctx._(KEEP_SHOPPING), "back"),
+            Choice(ctx._(MY_CART), GO_CART),
+            Choice(ctx._(CHECKOUT), GO_CHECKOUT),
+            Choice(ctx._(KEEP_SHOPPING), BACK_PAYLOAD),
         ],
     )
 
@@ -188,18 +218,18 @@ def sorry(ctx: StepContext, product_id: int, text: str) -> None:
         if not others and product.category is not None:
             others = _others(ctx, browse.browse(ctx.session, category=product.category), product_id)
     if not others:
-        ctx.ask(text, [Choice(ctx._(KEEP_SHOPPING), "back")])
+        ctx.ask(text, [Choice(ctx._(KEEP_SHOPPING), BACK_PAYLOAD)])
         return
     ctx.say(text)
     choices = [list_choice(ctx, card) for card in others]
-    ctx.ask(ctx._(SIMILAR), [*choices, Choice(ctx._(KEEP_SHOPPING), "back")])
+    ctx.ask(ctx._(SIMILAR), [*choices, Choice(ctx._(KEEP_SHOPPING), BACK_PAYLOAD)])
 
 
 def list_choice(ctx: StepContext, card: browse.ProductCard) -> Choice:
     """ "Maasai collar — US$37.73": a piece in a list, priced in the store currency."""
     quote_ = ctx.shop.config.pricing.quote_line(card.price, 1, has_mentor=False)
     label = f"{card.title} — {quote_.unit_price.format(ctx.user.locale)}"
-    return Choice(label, f"p:{card.product_id}")
+    return Choice(label, OpenPiece(card.product_id).encode())
 
 
 def _others(ctx: StepContext, page: browse.Page, product_id: int) -> list[browse.ProductCard]:

@@ -6,6 +6,7 @@ someone who is not (or no longer) a manager is refused even with a forged payloa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -14,6 +15,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    PromptFn,
     StepContext,
     StepFn,
     StepResult,
@@ -23,6 +25,7 @@ from conversations.flows.language import PICK_ONE
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, Inbound, Outbound
 from conversations.notify import listings
+from conversations.payloads import Payload
 from store.errors import InvalidTransition
 from store.models import Artisan, Product, Role
 from store.money import Money
@@ -68,6 +71,30 @@ class Step(StrEnum):
     REASON_TEXT = "reason_text"
 
 
+class Decision(StrEnum):
+    APPROVE = "ok"
+    REJECT = "no"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Decide(Payload, tag="rv"):
+    """Approve, reject or skip the listing on the card."""
+
+    decision: Decision
+    product_id: int
+
+
+@dataclass(frozen=True)
+class Because(Payload, tag="why"):
+    """A common reason (`COMMON_REASONS`' key), or "other" to type one."""
+
+    reason: str
+
+
+OTHER_REASON: Final = "other"
+
+
 def start(ctx: StepContext, arg: str) -> StepResult:
     queue = listing_review.review_queue(ctx.session, ctx.user.id, limit=QUEUE_LIMIT)
     if queue:
@@ -76,36 +103,46 @@ def start(ctx: StepContext, arg: str) -> StepResult:
 
 
 def decide(ctx: StepContext, inbound: Inbound) -> StepResult:
-    action, _, product_id = (inbound.payload or "").removeprefix("rv:").partition(":")
-    if not product_id.isdigit() or action not in ("ok", "no", "skip"):
+    tapped = Decide.read(inbound.payload)
+    if tapped is None:
         ctx.say(ctx._(PICK_ONE))
         return _show_next(ctx, skipped=_skipped(ctx))
-    if action == "ok":
+    product_id = tapped.product_id
+    if tapped.decision is Decision.APPROVE:
         try:
-            product = listing_review.approve(ctx.session, ctx.user.id, int(product_id), ctx.now)
+            product = listing_review.approve(ctx.session, ctx.user.id, product_id, ctx.now)
         except InvalidTransition:
             ctx.say(ctx._(ALREADY_REVIEWED))
             return _show_next(ctx, skipped=_skipped(ctx))
         listings.listing_approved(ctx, product, _owner(ctx, product))
         ctx.say(ctx._(APPROVED).format(title=product.title))
         return _show_next(ctx, skipped=_skipped(ctx))
-    if action == "skip":  # the next listing takes the skipped one's place, when both fit one
-        skipped = int(product_id)
+    if tapped.decision is Decision.SKIP:  # the next listing takes its place, if both fit one
         return _show_next(
-            ctx, skipped=[*_skipped(ctx), skipped], in_place=_one_message(ctx, skipped)
+            ctx, skipped=[*_skipped(ctx), product_id], in_place=_one_message(ctx, product_id)
         )
     _check_reviewer(ctx)  # before asking a reason of someone who may not give one
-    choices = [Choice(ctx._(label), f"why:{key}") for key, label in COMMON_REASONS]
-    choices.append(Choice(ctx._(OTHER), "why:other"))
+    ctx.data["product_id"] = product_id
+    return _ask_reason(ctx)
+
+
+def _ask_reason(ctx: StepContext) -> StepResult:
+    choices = [Choice(ctx._(label), Because(key).encode()) for key, label in COMMON_REASONS]
+    choices.append(Choice(ctx._(OTHER), Because(OTHER_REASON).encode()))
     ctx.ask(ctx._(ASK_REASON), choices)
-    return StepResult(Step.REASON, {"product_id": int(product_id)})
+    return StepResult(Step.REASON)
+
+
+def _ask_reason_text(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(TYPE_REASON))
+    return StepResult(Step.REASON_TEXT)
 
 
 def reason(ctx: StepContext, inbound: Inbound) -> StepResult:
-    if inbound.payload == "why:other":
-        ctx.say(ctx._(TYPE_REASON))
-        return StepResult(Step.REASON_TEXT)
-    chosen = dict(COMMON_REASONS).get((inbound.payload or "").removeprefix("why:"))
+    tapped = Because.read(inbound.payload)
+    if tapped is not None and tapped.reason == OTHER_REASON:
+        return _ask_reason_text(ctx)
+    chosen = dict(COMMON_REASONS).get(tapped.reason) if tapped is not None else None
     # A common reason is stored as its English message, so the artisan reads it in hers.
     return _reject(ctx, chosen or inbound.text)
 
@@ -116,8 +153,7 @@ def reason_text(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def _reject(ctx: StepContext, why: str) -> StepResult:
     if not why.strip():
-        ctx.say(ctx._(TYPE_REASON))
-        return StepResult(Step.REASON_TEXT)
+        return _ask_reason_text(ctx)
     product_id = int(ctx.data["product_id"])
     try:
         product = listing_review.reject(ctx.session, ctx.user.id, product_id, why, ctx.now)
@@ -132,9 +168,17 @@ def _reject(ctx: StepContext, why: str) -> StepResult:
 # --- showing a listing ----------------------------------------------------------------------
 
 
-def _show_next(ctx: StepContext, *, skipped: list[int], in_place: bool = False) -> StepResult:
+def _show_again(ctx: StepContext) -> StepResult:
+    """The listing on the card, or the next one when it has been reviewed meanwhile."""
+    return _show_next(ctx, skipped=_skipped(ctx), first=ctx.data.get("product_id"))
+
+
+def _show_next(
+    ctx: StepContext, *, skipped: list[int], in_place: bool = False, first: object = None
+) -> StepResult:
     queue = listing_review.review_queue(ctx.session, ctx.user.id, limit=QUEUE_LIMIT)
-    product = next((p for p in queue if p.id not in skipped), None)
+    product = next((p for p in queue if p.id == first), None)
+    product = product or next((p for p in queue if p.id not in skipped), None)
     if product is None:
         ctx.say(ctx._(SKIPPED_LEFT if queue else ALL_DONE).format(count=len(queue)))
         return StepResult(END)
@@ -145,9 +189,9 @@ def _show_next(ctx: StepContext, *, skipped: list[int], in_place: bool = False) 
             caption = ctx._(PHOTO_OF).format(n=n, total=len(keys))
             ctx.reply(Outbound(text=caption, image=ImageRef(key=key)))
     choices = (
-        Choice(ctx._(APPROVE), f"rv:ok:{product.id}"),
-        Choice(ctx._(REJECT), f"rv:no:{product.id}"),
-        Choice(ctx._(SKIP), f"rv:skip:{product.id}"),
+        Choice(ctx._(APPROVE), Decide(Decision.APPROVE, product.id).encode()),
+        Choice(ctx._(REJECT), Decide(Decision.REJECT, product.id).encode()),
+        Choice(ctx._(SKIP), Decide(Decision.SKIP, product.id).encode()),
     )
     image = ImageRef(key=keys[0]) if keys else None
     card = Outbound(text=_card(ctx, product), image=image, choices=choices)
@@ -213,7 +257,12 @@ def register(registry: FlowRegistry) -> None:
         Step.REASON: reason,
         Step.REASON_TEXT: reason_text,
     }
-    registry.add(Flow(FLOW, steps, start))
+    prompts: dict[StrEnum, PromptFn] = {
+        Step.DECIDE: _show_again,
+        Step.REASON: _ask_reason,
+        Step.REASON_TEXT: _ask_reason_text,
+    }
+    registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_menu_entry(
         MenuEntry("review", MENU_LABEL, FLOW, visible=with_role(Role.COMMUNITY_MANAGER), order=60)
     )

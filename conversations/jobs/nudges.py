@@ -3,10 +3,12 @@
 A cart is nudged once: `Cart.nudged_at` is set by a conditional update in the same unit of
 work as the message. A cart changed after its nudge (something added, a quantity changed) is a
 new cart and may be nudged once more. It is nudged after `IDLE` without a change, only where
-the person may be written to unasked: on WhatsApp only inside the 24-hour window (a nudge is
-not worth a template); on Telegram, which has no window, only while the cart is younger than
-`TELEGRAM_MAX_AGE` so nobody hears about a cart from last month. Console and web chats are
-sessions at a screen, not someone to remind. `stop` / `acha` opts out (`nudge_settings`).
+the person may be written to unasked, as her channel's capabilities say: only on a channel
+that reminds (console and web chats are sessions at a screen, not someone to remind), inside
+its free-write window where it has one (WhatsApp's 24 hours: a nudge is not worth a template),
+and only while the cart is younger than the channel's `reminder_max_age` (Telegram, which has
+no window: three days) so nobody hears about a cart from last month.
+`stop` / `acha` opts out (`nudge_settings`).
 """
 
 from __future__ import annotations
@@ -17,17 +19,16 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from conversations import outbox
+from conversations.capabilities import Capabilities
 from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
 from conversations.reach import may_write_freely
-from store.models import Artisan, Cart, CartItem, Channel, Product, ProductStatus, User
+from store.models import Artisan, Cart, CartItem, Product, ProductStatus, User
 from store.rowcount import rows_matched
 from store.services.open_shops import SHOP_OPEN
 from store.uow import UnitOfWorkFactory
 
 IDLE = timedelta(hours=3)
-TELEGRAM_MAX_AGE = timedelta(days=3)
-NUDGE_CHANNELS = frozenset({Channel.WHATSAPP, Channel.TELEGRAM})
 MAX_TITLES = 3
 
 CART_WAITING = N_(
@@ -37,7 +38,9 @@ CART_WAITING = N_(
 AND_MORE = N_("{items} and more")
 
 
-def nudge_abandoned_carts(uow_factory: UnitOfWorkFactory, now: datetime) -> list[int]:
+def nudge_abandoned_carts(
+    uow_factory: UnitOfWorkFactory, now: datetime, capabilities: Capabilities
+) -> list[int]:
     """Nudge every cart due a nudge; the ids of the people nudged by this run."""
     nudged: list[int] = []
     with uow_factory() as uow:
@@ -55,19 +58,24 @@ def nudge_abandoned_carts(uow_factory: UnitOfWorkFactory, now: datetime) -> list
             .order_by(Cart.id)
         ).all()
         for cart, user in candidates:
-            if _nudge(session, cart, user, now):
+            if _nudge(session, cart, user, now, capabilities):
                 nudged.append(user.id)
         uow.commit()
     return nudged
 
 
-def _nudge(session: Session, cart: Cart, user: User, now: datetime) -> bool:
+def _nudge(
+    session: Session, cart: Cart, user: User, now: datetime, capabilities: Capabilities
+) -> bool:
     identity = outbox.reachable_identity(session, user.id)
-    if identity is None or identity.channel not in NUDGE_CHANNELS:
+    if identity is None:
         return False
-    if not may_write_freely(identity, now):
-        return False  # WhatsApp outside its window, or a person who blocked the bot
-    if identity.channel is Channel.TELEGRAM and cart.updated_at < now - TELEGRAM_MAX_AGE:
+    can = capabilities.of(identity.channel)
+    if not can.reminds:
+        return False
+    if not may_write_freely(identity, now, can):
+        return False  # outside the channel's window, or a person who blocked the bot
+    if can.reminder_max_age is not None and cart.updated_at < now - can.reminder_max_age:
         return False
     titles = _titles_for_sale(session, cart.id)
     if not titles:

@@ -8,6 +8,7 @@ back (untrusted, from any client) is only accepted when it could have been ours.
 from __future__ import annotations
 
 from conversations.messages import MAX_PAYLOAD_BYTES
+from conversations.payloads import UNREADABLE
 
 CALLBACK_DATA_MAX_BYTES = 64
 
@@ -22,6 +23,12 @@ def encode_payload(payload: str) -> str:
     if not payload or len(payload.encode()) > min(MAX_PAYLOAD_BYTES, CALLBACK_DATA_MAX_BYTES):
         raise PayloadTooLong(payload)
     return payload
+
+
+def tapped_payload(data: str | None) -> str:
+    """What a tapped button carried; a tap whose data cannot be ours is still a tap, never
+    words: `UNREADABLE`, which the dispatcher answers as a button from an earlier message."""
+    return decode_payload(data) or UNREADABLE
 
 
 def decode_payload(data: str | None) -> str | None:

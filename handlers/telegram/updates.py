@@ -13,7 +13,7 @@ from telegram import Message, PhotoSize, Update
 
 from conversations.messages import Contact, Inbound, Location
 from handlers.telegram.invoices import PaymentReceived
-from handlers.telegram.payloads import decode_payload
+from handlers.telegram.payloads import tapped_payload
 from store.models import Channel
 
 # getFile refuses files over 20 MB on Telegram's servers.
@@ -57,7 +57,7 @@ def read_update(update: Update, bot_id: str) -> Incoming | None:
             channel=Channel.TELEGRAM,
             platform_user_id=str(user.id),
             platform_message_id=platform_id(bot_id, update.update_id),
-            payload=decode_payload(query.data),
+            payload=tapped_payload(query.data),
             locale_hint=user.language_code,
             profile_name=user.full_name,
             # The message that carried the keyboard (even one too old to read, whose id

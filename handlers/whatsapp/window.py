@@ -3,24 +3,27 @@
 A business may write freely to a person for 24 hours after that person's last message; after
 that only approved templates go out. `Identity.last_inbound_at` records the last message (the
 engine touches it when it handles an update, and `reopen` below as soon as one is recorded).
-(The rule itself lives in `conversations.reach`, where jobs that write unasked check it too.)
+(The WhatsApp plug-in gives the window to the flows as a capability, so jobs that write
+unasked check it through `conversations.reach` too.)
 A message that may not go out is HELD, not lost: the next message from the person flips her
 held rows back to pending, in the order they were written.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from conversations.reach import whatsapp_window_open
+from conversations.reach import window_open
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
+
+WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 def is_open(last_inbound_at: datetime | None, now: datetime) -> bool:
-    return whatsapp_window_open(last_inbound_at, now)
+    return window_open(last_inbound_at, now, WHATSAPP_WINDOW)
 
 
 def last_inbound_at(session: Session, phone: str) -> datetime | None:

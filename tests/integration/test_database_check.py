@@ -20,7 +20,8 @@ from sqlalchemy import Engine, inspect, make_url, select, text
 
 from bot.cli import main
 from bot.container import Container
-from bot.jobs import ChannelPasses, scheduled_jobs
+from bot.jobs import scheduled_jobs
+from bot.plugin import ChannelPasses
 from bot.scheduler import build_scheduler, install_jobs
 from bot.settings import Settings
 from store.db import make_engine

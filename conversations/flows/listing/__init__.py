@@ -10,6 +10,7 @@ that flow exists.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 from typing import Final
 
 from conversations.flow import (
@@ -17,6 +18,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    PromptFn,
     StepContext,
     StepFn,
     StepResult,
@@ -26,6 +28,7 @@ from conversations.flows.language import PICK_ONE
 from conversations.flows.listing import details, photos_step, preview
 from conversations.flows.listing.draft import (
     FLOW,
+    ORDER,
     PRODUCT_ID,
     RESUME_ID,
     RESUME_STEP,
@@ -36,7 +39,7 @@ from conversations.flows.listing.draft import (
     resume_step,
     unfinished_draft,
 )
-from conversations.flows.listing.prompts import ask, ask_photos
+from conversations.flows.listing.prompts import ask, ask_photos, ask_preview
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
 from store.models import Artisan, Product, ProductStatus, Role
@@ -133,6 +136,15 @@ def resume(ctx: StepContext, inbound: Inbound) -> StepResult:
     return ask(ctx, resume_step(ctx, product, left_at))
 
 
+def _offer_again(ctx: StepContext) -> StepResult:
+    """The draft offered to continue, asked again (or a new piece, if it is gone)."""
+    product = unfinished_draft(ctx, artisan_of(ctx), ctx.data.get(RESUME_ID))
+    if product is None or product.id != ctx.data.get(RESUME_ID):
+        ctx.data.clear()
+        return ask_photos(ctx)
+    return _offer_draft(ctx, product, ctx.data.get(RESUME_STEP))
+
+
 def _not_a_seller(ctx: StepContext, *, sent_photo: bool) -> StepResult:
     if not ctx.registry.has_flow(ONBOARDING):
         ctx.say(ctx._(ASK_FOR_INVITATION))
@@ -171,8 +183,19 @@ STEPS: Final[dict[StrEnum, StepFn]] = {
 }
 
 
+PROMPTS: Final[dict[StrEnum, PromptFn]] = {
+    Step.SELLER: lambda ctx: _not_a_seller(ctx, sent_photo=True),
+    Step.RESUME: _offer_again,
+    **{step: partial(ask, step=step) for step in ORDER},
+    Step.PRICE_CONFIRM: details.ask_price_confirm,
+    Step.MATERIALS_FLAGGED: details.ask_flagged,
+    Step.PREVIEW: ask_preview,
+    Step.CHANGE: preview.ask_change,
+}
+
+
 def register(registry: FlowRegistry) -> None:
-    registry.add(Flow(FLOW, STEPS, start, on_leave=keep_draft))
+    registry.add(Flow(FLOW, STEPS, start, on_leave=keep_draft, prompts=PROMPTS))
     registry.add_menu_entry(
         MenuEntry("list", LIST_A_PIECE, FLOW, visible=with_role(Role.ARTISAN), order=10)
     )

@@ -12,7 +12,7 @@ from conversations.flow import StepContext, StepResult
 from conversations.flows.language import PICK_ONE
 from conversations.flows.listing.draft import PENDING_PRICE, Step, artisan_of, draft_id
 from conversations.flows.listing.prompts import (
-    CATEGORY_PREFIX,
+    PickCategory,
     advance,
     ask,
     ask_description,
@@ -21,7 +21,6 @@ from conversations.flows.listing.prompts import (
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
 from store.errors import PermissionDenied
-from store.models import Category
 from store.money import Money
 from store.prices import PriceRejected, parse_price
 from store.services import catalog, materials
@@ -64,8 +63,6 @@ _NUMBER_WORDS: Final = {
 }
 # "glass beads, brass and horn" / "shanga za kioo na shaba" → three / two materials.
 _MATERIAL_SEPARATORS: Final = re.compile(r"[,;/&+\n]|\b(?:and|na|with|pamoja)\b", re.IGNORECASE)
-
-_CATEGORIES: Final = frozenset(category.value for category in Category)
 
 
 def _photo_instead(ctx: StepContext, inbound: Inbound, step: Step) -> StepResult | None:
@@ -117,9 +114,16 @@ def _read_price(ctx: StepContext, text: str) -> StepResult:
         most = Money(config.max_price_minor, config.artisan_currency)
         ctx.say(price_replies.price_problem(ctx.translator, parsed, most))
         return StepResult(Step.PRICE)
+    ctx.data[PENDING_PRICE] = parsed.amount
+    return ask_price_confirm(ctx)
+
+
+def ask_price_confirm(ctx: StepContext) -> StepResult:
+    """ "Ksh 1,500 — right?" about the price she typed (`PENDING_PRICE`)."""
+    price = Money(int(ctx.data[PENDING_PRICE]), ctx.shop.config.artisan_currency)
     choices = (Choice(ctx._(YES), "price:yes"), Choice(ctx._(NO_CHANGE_IT), "price:no"))
-    ctx.ask(price_replies.confirm_price(ctx.translator, parsed), choices)
-    return StepResult(Step.PRICE_CONFIRM, {PENDING_PRICE: parsed.amount})
+    ctx.ask(price_replies.confirm_price(ctx.translator, price), choices)
+    return StepResult(Step.PRICE_CONFIRM)
 
 
 def price_confirm_step(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -141,13 +145,12 @@ def price_confirm_step(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def category_step(ctx: StepContext, inbound: Inbound) -> StepResult:
-    payload = inbound.payload or ""
-    chosen = payload.removeprefix(CATEGORY_PREFIX)
-    if not payload.startswith(CATEGORY_PREFIX) or chosen not in _CATEGORIES:
+    chosen = PickCategory.read(inbound.payload)
+    if chosen is None:
         ctx.ask(ctx._(PICK_ONE), category_choices(ctx))
         return StepResult(Step.CATEGORY)
     artisan_id, product_id = _ids(ctx)
-    catalog.update_details(ctx.session, artisan_id, product_id, category=Category(chosen))
+    catalog.update_details(ctx.session, artisan_id, product_id, category=chosen.category)
     return advance(ctx, Step.CATEGORY)
 
 
@@ -179,10 +182,10 @@ def materials_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     if not flagged:
         return advance(ctx, Step.MATERIALS)
     ctx.say(ctx._(MATERIALS_STANDARD).format(materials=", ".join(flagged)))
-    return _ask_flagged(ctx)
+    return ask_flagged(ctx)
 
 
-def _ask_flagged(ctx: StepContext) -> StepResult:
+def ask_flagged(ctx: StepContext) -> StepResult:
     choices = (
         Choice(ctx._(CHANGE_MATERIALS), "mat:change"),
         Choice(ctx._(CONTINUE_ANYWAY), "mat:keep"),
@@ -200,7 +203,7 @@ def materials_flagged_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.text.strip() and not inbound.photos:
         return materials_step(ctx, inbound)  # she typed the materials again straight away
     ctx.say(ctx._(PICK_ONE))
-    return _ask_flagged(ctx)
+    return ask_flagged(ctx)
 
 
 # --- quantity and description -------------------------------------------------------------

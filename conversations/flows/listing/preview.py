@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from conversations.flows.listing.draft import EDITING, ORDER, Step, artisan_of, 
 from conversations.flows.listing.prompts import ask, ask_preview
 from conversations.i18n import N_, Translator
 from conversations.messages import Choice, Inbound, Outbound
+from conversations.payloads import Payload
 from store.models import Role, UserRole
 from store.services import catalog
 from store.services.catalog import IncompleteListing
@@ -40,7 +42,16 @@ _FIELDS: Final = (
     (CHANGE_QUANTITY, Step.QUANTITY),
     (CHANGE_DESCRIPTION, Step.DESCRIPTION),
 )
-_EDIT_PREFIX: Final = "edit:"
+BACK_TO_PREVIEW_PAYLOAD: Final = "edit:back"
+
+
+@dataclass(frozen=True)
+class ChangeDetail(Payload, tag="edit"):
+    """The detail to change from the preview (one of `_FIELDS`' steps)."""
+
+    step: Step
+
+
 # What `IncompleteListing.missing` names → the question that fills it in.
 _MISSING: Final = {
     "photo": Step.PHOTOS,
@@ -55,7 +66,7 @@ def preview_step(ctx: StepContext, inbound: Inbound) -> StepResult:
         case "lst:submit":
             return _submit(ctx)
         case "lst:change":
-            return _ask_change(ctx)
+            return ask_change(ctx)
         case "lst:save":
             ctx.say(ctx._(SAVED))
             return _to_menu(ctx)
@@ -63,23 +74,22 @@ def preview_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     return ask_preview(ctx)
 
 
-def _ask_change(ctx: StepContext) -> StepResult:
-    choices = [Choice(ctx._(label), _EDIT_PREFIX + step.value) for label, step in _FIELDS]
-    choices.append(Choice(ctx._(BACK_TO_PREVIEW), "edit:back"))
+def ask_change(ctx: StepContext) -> StepResult:
+    choices = [Choice(ctx._(label), ChangeDetail(step).encode()) for label, step in _FIELDS]
+    choices.append(Choice(ctx._(BACK_TO_PREVIEW), BACK_TO_PREVIEW_PAYLOAD))
     ctx.ask(ctx._(WHAT_TO_CHANGE), choices)
     return StepResult(Step.CHANGE)
 
 
 def change_step(ctx: StepContext, inbound: Inbound) -> StepResult:
-    wanted = (inbound.payload or "").removeprefix(_EDIT_PREFIX)
-    for _, step in _FIELDS:
-        if step.value == wanted:
-            ctx.data[EDITING] = True
-            return ask(ctx, step)
-    if inbound.payload == "edit:back":
+    wanted = ChangeDetail.read(inbound.payload)
+    if wanted is not None and any(step is wanted.step for _, step in _FIELDS):
+        ctx.data[EDITING] = True
+        return ask(ctx, wanted.step)
+    if inbound.payload == BACK_TO_PREVIEW_PAYLOAD:
         return ask_preview(ctx)
     ctx.say(ctx._(PICK_ONE))
-    return _ask_change(ctx)
+    return ask_change(ctx)
 
 
 def _submit(ctx: StepContext) -> StepResult:

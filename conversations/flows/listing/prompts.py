@@ -7,6 +7,7 @@ Each asks its question and returns the step that will read the answer, so a step
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 from conversations.flow import StepContext, StepResult
@@ -21,6 +22,7 @@ from conversations.flows.listing.draft import (
 )
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, Outbound
+from conversations.payloads import Payload
 from store.models import Category
 from store.money import Money
 from store.pricing import PriceTooLow
@@ -63,7 +65,13 @@ CHANGE_SOMETHING = N_("Change something")
 SAVE_DRAFT = N_("Save as draft")
 
 PHOTO_CHOICES: Final = ((DONE, "ph:done"), (ADD_MORE, "ph:more"))
-CATEGORY_PREFIX: Final = "cat:"
+
+
+@dataclass(frozen=True)
+class PickCategory(Payload, tag="lcat"):
+    """The kind of piece she lists."""
+
+    category: Category
 
 
 def photo_choices(ctx: StepContext) -> tuple[Choice, ...]:
@@ -92,7 +100,7 @@ def ask_price(ctx: StepContext) -> StepResult:
 
 def category_choices(ctx: StepContext) -> list[Choice]:
     return [
-        Choice(ctx._(label), CATEGORY_PREFIX + category.value)
+        Choice(ctx._(label), PickCategory(category).encode())
         for category, label in CATEGORY_LABELS.items()
     ]
 

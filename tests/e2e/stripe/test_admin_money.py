@@ -12,7 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from bot.cli import main
 from bot.container import Container
-from bot.jobs import ChannelPasses, scheduled_jobs
+from bot.jobs import scheduled_jobs
+from bot.plugin import ChannelPasses
 from bot.settings import Settings
 from payments import refunds
 from payments.completion import refund_cancelled_order

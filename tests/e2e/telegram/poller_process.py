@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.container import Container
 from bot.telegram import build_telegram, run_telegram
+from bot.wiring import host
 from handlers.telegram.app import keep_token_out_of_logs
 from handlers.telegram.delivery import TelegramDelivery
 from tests.e2e.telegram.telegram_support import FAST, settings_for
@@ -24,7 +25,7 @@ def main() -> None:
     container = Container(settings_for(database_url, Path(media_dir), api_url))
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     logging.getLogger("httpx").setLevel(logging.DEBUG)  # the worst case: URLs logged
-    channel = build_telegram(container, limits=FAST)
+    channel = build_telegram(host(container), limits=FAST)
     # A short lease, so rows a killed run had claimed come due again within the test.
     channel.delivery = TelegramDelivery(
         channel.application.bot,

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from bot.container import Container
 from bot.settings import Settings, TelegramMode
 from bot.telegram import TelegramChannel, build_telegram, run_telegram
+from bot.wiring import host
 from handlers.telegram.limits import SendLimits
 from tests.e2e.shop_database import ShopDatabase
 from tests.fakes.telegram_api import TOKEN
@@ -54,7 +55,7 @@ class RunningBot:
 @contextmanager
 def running_bot(container: Container, *, poll_timeout: int = 1) -> Iterator[RunningBot]:
     """`run_telegram` in a thread with its own event loop, stopped on exit."""
-    channel = build_telegram(container, limits=FAST)
+    channel = build_telegram(host(container), limits=FAST)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     failure: list[BaseException] = []

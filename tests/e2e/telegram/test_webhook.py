@@ -19,6 +19,7 @@ from bot.routes import channel_routes
 from bot.settings import TelegramMode
 from bot.telegram import build_telegram, webhook_worker
 from bot.web import create_app
+from bot.wiring import host
 from handlers.telegram.receiver import Received
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from tests.e2e.soko_process import wait_until
@@ -170,12 +171,12 @@ def test_a_starting_web_worker_registers_the_webhook_and_handles_what_a_killed_o
     webhook_container: Container, fake_telegram: FakeTelegram
 ) -> None:
     """Without `soko run` (N workers and `soko scheduler`), the workers register the webhook."""
-    receiver = build_telegram(webhook_container).receiver
+    receiver = build_telegram(host(webhook_container)).receiver
     incoming = receiver.read(Update.de_json({"update_id": 7002, **text(user(80), "hi")}, None))
     assert incoming is not None
     receiver.record([Received(incoming, incoming.inbound)])  # recorded, never handled
     assert handled(webhook_container) == 0
-    channel = build_telegram(webhook_container)
+    channel = build_telegram(host(webhook_container))
     routes = channel_routes(webhook_container, channel)
     app = create_app(
         webhook_container, routes, lambda app: webhook_worker(webhook_container, channel)

@@ -17,6 +17,7 @@ from bot.container import Container
 from bot.settings import Settings
 from bot.web import create_app
 from bot.whatsapp import WhatsAppChannel, build_whatsapp
+from bot.wiring import host
 from handlers.whatsapp.delivery import DeliveryReport, RateLimiter
 from handlers.whatsapp.media import MediaPolicy
 from handlers.whatsapp.webhook import STATUS_PATH, WHATSAPP_PATH
@@ -160,7 +161,7 @@ def open_whatsapp(
         source_origins=policy.source_origins,
         extra_cdn_origins=frozenset({fake.cdn_origin}),
     )
-    channel = build_whatsapp(container, media_policy=policy, limiter=RateLimiter(rate=1000))
+    channel = build_whatsapp(host(container), media_policy=policy, limiter=RateLimiter(rate=1000))
     app = create_app(container, channel.webhooks.routes())
     try:
         with TestClient(app, base_url="http://internal:8000") as client:

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.jobs import scheduled_jobs
-from bot.scheduler_passes import whatsapp_passes
+from bot.plugins import channel_capabilities
+from bot.whatsapp import whatsapp_passes
 from bot.wiring import MediaBlobStore
 from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.reminders import remind_artisans
@@ -31,6 +32,8 @@ from store.models.types import utcnow
 from tests.e2e.whatsapp.harness import WhatsApp, new_phone
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.fakes.twilio_api import FakeTwilio
+
+CHANNELS = channel_capabilities()  # what the registered channel plug-ins can do
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 
@@ -93,7 +96,7 @@ def test_a_cart_nudge_goes_out_inside_the_window_and_not_after_it(
     for user_id, phone, wrote_at in people.values():
         on_whatsapp(whatsapp, user_id, phone, last_wrote=wrote_at)
 
-    nudged = nudge_abandoned_carts(whatsapp.uow_factory, now)
+    nudged = nudge_abandoned_carts(whatsapp.uow_factory, now, CHANNELS)
     assert nudged == [people["inside"][0]]
     assert whatsapp.deliver().sent == 1
     [nudge] = whatsapp.new_messages(people["inside"][1])

@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from bot.container import Container
-from bot.jobs import ChannelPasses, scheduled_jobs
+from bot.jobs import scheduled_jobs
+from bot.plugin import ChannelPasses
 from bot.settings import Settings
 from conversations.reservations import expire_unpaid_orders
 from store.models import Channel, Order, OrderStatus, OutboxMessage, Product

@@ -109,7 +109,8 @@ def test_text_outside_any_flow_shows_the_menu(chat: Chat) -> None:
     chat.send("3")  # help from the menu ends there: no flow is active
     assert chat.send("what is this?") == [MENU_EN]
     chat.send("3")
-    assert chat.tap("menu:col") == [MENU_EN]  # not offered any more: just text
+    # A menu entry from an earlier menu works from any message (visible to her: re-checked).
+    assert chat.tap("menu:col") == ["Pick a colour\n1. Red\n2. Blue\n3. Grün"]
 
 
 def test_a_menu_choice_typed_by_label_accent_insensitively(chat: Chat) -> None:
@@ -183,13 +184,19 @@ def test_a_restart_between_two_messages_continues_at_the_same_step(
 def test_a_forged_payload_not_offered_is_not_obeyed(chat: Chat) -> None:
     chat.send("Hi")
     chat.send("1")
-    # At the menu, a client sends the language flow's payload it was never offered.
-    assert chat.tap("lang:sw") == [
-        "Sorry, I didn't understand. Please choose from the menu.\n1. Colours\n2. Language\n3. Help"
-    ]
-    assert user_of(chat).locale == "en"
+    # At the menu, a client sends a review decision it was never offered: answered kindly,
+    # and the menu is shown again.
+    assert chat.tap("rv:ok:1") == ["That button is from an earlier message.", MENU_EN]
     chat.send("1")
-    assert chat.tap("c:purple") == ["Not a colour: c:purple\n1. Red\n2. Blue\n3. Grün"]
+    # A flow that declares no prompt for its step: its choices are offered again.
+    assert chat.tap("c:purple") == [
+        "That button is from an earlier message.",
+        "Please choose one of these:\n1. Red\n2. Blue\n3. Grün",
+    ]
+    assert chat.send("2") == ["You chose c:blue"]
+    # A language from an earlier message switches from anywhere, as "lugha" would.
+    assert chat.tap("lang:sw")[0] == "Sawa, tutaongea kwa Kiswahili."
+    assert user_of(chat).locale == "sw"
 
 
 def test_state_is_stored_per_person(chat: Chat, new_chat: Callable[..., Chat]) -> None:

@@ -8,11 +8,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.plugin import ChannelPlugin
+from bot.plugins import capabilities_of, channel_capabilities
+from bot.settings import Settings
+from conversations.capabilities import ChannelCapabilities
 from conversations.jobs.nudges import nudge_abandoned_carts
 from store.models import Cart, CartItem, Channel, ProductStatus
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product, make_user
 from tests.integration.jobs.jobs_support import MONDAY_9AM, reach_on, told
+
+CHANNELS = channel_capabilities()  # what the registered channel plug-ins can do
 
 NOW = MONDAY_9AM
 
@@ -66,7 +72,7 @@ def test_whatsapp_nudges_only_inside_the_24_hour_window(uow_factory: UnitOfWorkF
     outside = buyer_with_cart(
         uow_factory, Channel.WHATSAPP, cart_idle=timedelta(hours=26), last_wrote=timedelta(hours=25)
     )
-    assert nudge_abandoned_carts(uow_factory, NOW) == [inside]
+    assert nudge_abandoned_carts(uow_factory, NOW, CHANNELS) == [inside]
     [nudge] = told(uow_factory, inside)
     assert nudge.channel is Channel.WHATSAPP
     assert nudge.template == ""  # a nudge is never worth a template
@@ -84,7 +90,7 @@ def test_telegram_has_no_window_but_an_old_cart_is_left_alone(
         uow_factory, Channel.TELEGRAM, cart_idle=timedelta(days=5), last_wrote=timedelta(days=5)
     )
     just_left = buyer_with_cart(uow_factory, Channel.TELEGRAM, cart_idle=timedelta(minutes=30))
-    assert nudge_abandoned_carts(uow_factory, NOW) == [recent]
+    assert nudge_abandoned_carts(uow_factory, NOW, CHANNELS) == [recent]
     assert told(uow_factory, old) == told(uow_factory, just_left) == []
 
 
@@ -101,7 +107,7 @@ def test_nobody_is_nudged_who_should_not_be(
     uow_factory: UnitOfWorkFactory, case: dict[str, object]
 ) -> None:
     buyer = buyer_with_cart(uow_factory, cart_idle=timedelta(hours=5), **case)  # type: ignore[arg-type]
-    assert nudge_abandoned_carts(uow_factory, NOW) == []
+    assert nudge_abandoned_carts(uow_factory, NOW, CHANNELS) == []
     assert told(uow_factory, buyer) == []
 
 
@@ -109,16 +115,20 @@ def test_a_cart_is_nudged_once_until_it_changes(uow_factory: UnitOfWorkFactory) 
     buyer = buyer_with_cart(
         uow_factory, Channel.TELEGRAM, cart_idle=timedelta(hours=5), locale="sw"
     )
-    assert nudge_abandoned_carts(uow_factory, NOW) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, NOW, CHANNELS) == [buyer]
     for later in (timedelta(minutes=15), timedelta(days=1)):
-        assert nudge_abandoned_carts(uow_factory, NOW + later) == []
+        assert nudge_abandoned_carts(uow_factory, NOW + later, CHANNELS) == []
     changed = NOW + timedelta(days=1)
     with uow_factory() as uow:
         cart = uow.session.scalars(select(Cart).where(Cart.user_id == buyer)).one()
         cart.updated_at = changed  # she came back and added something: a new cart
         uow.commit()
-    assert nudge_abandoned_carts(uow_factory, changed + timedelta(hours=1)) == []  # not idle yet
-    assert nudge_abandoned_carts(uow_factory, changed + timedelta(hours=4)) == [buyer]
+    assert (
+        nudge_abandoned_carts(uow_factory, changed + timedelta(hours=1), CHANNELS) == []
+    )  # not idle yet
+    assert nudge_abandoned_carts(
+        uow_factory, changed + timedelta(hours=4), channel_capabilities()
+    ) == [buyer]
     texts = [row.payload["text"] for row in told(uow_factory, buyer)]
     assert len(texts) == 2
     assert all(text.startswith("Uliacha Kazuri bangle kwenye kikapu chako.") for text in texts)
@@ -127,7 +137,29 @@ def test_a_cart_is_nudged_once_until_it_changes(uow_factory: UnitOfWorkFactory) 
 
 def test_runs_at_the_same_time_nudge_once(uow_factory: UnitOfWorkFactory) -> None:
     buyer = buyer_with_cart(uow_factory, Channel.TELEGRAM, cart_idle=timedelta(hours=5))
-    first = nudge_abandoned_carts(uow_factory, NOW)
-    second = nudge_abandoned_carts(uow_factory, NOW + timedelta(seconds=1))
+    first = nudge_abandoned_carts(uow_factory, NOW, CHANNELS)
+    second = nudge_abandoned_carts(uow_factory, NOW + timedelta(seconds=1), CHANNELS)
     assert first + second == [buyer]
     assert len(told(uow_factory, buyer)) == 1
+
+
+class RemindingChat(ChannelPlugin):
+    """A new channel (played by the console) whose people may be reminded unasked."""
+
+    name = "reminding chat"
+    channel = Channel.CONSOLE
+    capabilities = ChannelCapabilities(reminds=True, reminder_max_age=timedelta(days=1))
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        return True
+
+
+def test_the_channel_plug_in_says_who_is_reminded_not_the_channel_name(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    recent = buyer_with_cart(uow_factory, Channel.CONSOLE, cart_idle=timedelta(hours=4))
+    old = buyer_with_cart(uow_factory, Channel.CONSOLE, cart_idle=timedelta(days=2))
+    assert nudge_abandoned_carts(uow_factory, NOW, CHANNELS) == []
+    assert nudge_abandoned_carts(uow_factory, NOW, capabilities_of([RemindingChat])) == [recent]
+    assert told(uow_factory, old) == []

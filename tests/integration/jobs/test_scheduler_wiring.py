@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot import cli
-from bot.jobs import ChannelPasses, scheduled_jobs
+from bot.jobs import scheduled_jobs
+from bot.plugin import ChannelPasses
 from bot.scheduler import (
     build_scheduler,
     install_jobs,

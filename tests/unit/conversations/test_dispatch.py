@@ -88,3 +88,20 @@ def test_only_a_turns_first_reply_may_replace_the_tapped_message() -> None:
     ctx.say("Please choose")
     ctx.ask("page 2", [], in_place=True)
     assert [reply.replaces for reply in ctx.replies] == ["", ""]
+
+
+def test_an_old_button_is_never_words_and_a_menu_button_works_from_any_message() -> None:
+    amina = Person()
+    amina.send("hello")
+    amina.send("English")
+    languages = "Choose your language:\n1. English\n2. Kiswahili"
+    assert amina.send("Language") == [languages]
+    # Not offered by the question in progress: answered, and the question asked again.
+    earlier = "That button is from an earlier message."
+    assert amina.send(payload="menu:nothing") == [earlier, languages]
+    assert amina.send(payload="w:start") == [earlier, languages]  # not a word a button says
+    assert amina.send(payload="x" * 80) == [earlier, languages]
+    # A button that says a global word is obeyed from any message, as the typed word.
+    assert amina.send(payload="w:help")[0].startswith("Reply with a number or tap a button.")
+    assert amina.send(payload="w:menu") == ["What would you like to do?\n1. Language\n2. Help"]
+    assert amina.user.locale == "en"

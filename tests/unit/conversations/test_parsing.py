@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.choices import is_skip, normalise_label, resolve_choice
+from conversations.choices import is_offered, is_skip, normalise_label, resolve_choice
 from conversations.console import render
 from conversations.global_words import Command, GlobalWord, parse_global_word
 from conversations.i18n import choose_locale
@@ -66,16 +66,21 @@ def test_global_words(text: str, expected: Command | None) -> None:
         (inbound("something else"), None),
         (inbound(payload="c"), "c"),
         (inbound(payload="forged"), None),
-        (inbound(payload="2"), "c"),  # an unoffered payload counts as typed text, nothing more
+        (inbound(payload="2"), None),  # an unoffered payload is never typed text
+        (inbound(payload="browse"), None),
     ],
 )
 def test_choice_resolution(sent: Inbound, resolved: str | None) -> None:
     assert resolve_choice(sent, OFFERED).payload == resolved
 
 
-def test_a_forged_payload_is_kept_as_text_only() -> None:
+def test_a_payload_that_was_not_offered_is_never_text() -> None:
+    """The dispatcher answers such a tap before resolving; should one get here, it is dropped
+    and nothing of it becomes words a step would read."""
     result = resolve_choice(inbound(payload="delete:product:9"), OFFERED)
-    assert (result.payload, result.text) == (None, "delete:product:9")
+    assert (result.payload, result.text) == (None, "")
+    assert not is_offered("delete:product:9", OFFERED)
+    assert is_offered("c", OFFERED)
 
 
 def test_nothing_resolves_when_nothing_was_offered() -> None:

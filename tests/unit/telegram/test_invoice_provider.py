@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import SecretStr
 
-from bot.wiring import ChannelPayments
+from bot.container import Container
+from bot.settings import Settings
+from bot.wiring import payment_provider
 from conversations.messages import Choice, Invoice, InvoicePrice, Outbound
 from handlers.telegram.render import SendKind, render
 from payments.demo import DemoPayments
@@ -89,11 +92,16 @@ def test_the_renderer_sends_the_invoice_last_and_no_empty_message() -> None:
 
 
 def test_telegram_buyers_get_invoices_and_everyone_else_the_default() -> None:
-    telegram = TelegramInvoices("prov:TEST:x")
-    demo = DemoPayments("http://shop.test")
-    router = ChannelPayments(telegram, demo)
-    assert provider_for(router, Channel.TELEGRAM) is telegram
-    assert provider_for(router, Channel.WHATSAPP) is demo
+    settings = Settings(
+        public_base_url="http://shop.test",
+        telegram_bot_token=SecretStr("123:abc"),
+        telegram_payment_provider_token=SecretStr("prov:TEST:x"),
+        payments_demo=True,
+    )
+    router = payment_provider(Container(settings))
+    assert isinstance(provider_for(router, Channel.TELEGRAM), TelegramInvoices)
+    demo = provider_for(router, Channel.WHATSAPP)
+    assert isinstance(demo, DemoPayments)
     assert provider_for(demo, Channel.TELEGRAM) is demo
     on_whatsapp = order(["Earrings"])
     on_whatsapp.channel = Channel.WHATSAPP

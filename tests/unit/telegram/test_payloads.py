@@ -1,5 +1,6 @@
 """Every payload the flows put on a button fits Telegram's 64-byte callback_data, and comes
-back unchanged; what no flow could have sent is refused."""
+back unchanged; what no flow could have sent is refused. Payloads are literals in the flows
+or typed kinds (`conversations.payloads`), whose longest encoding is checked here."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conversations.flows import builtin_registry
+from conversations.payloads import kinds, longest
 from handlers.telegram.payloads import PayloadTooLong, decode_payload, encode_payload
 
 FLOWS = Path(__file__).resolve().parents[3] / "conversations" / "flows"
@@ -60,11 +63,19 @@ def flow_payloads() -> tuple[list[str], list[str]]:
 
 def test_every_flow_payload_fits_callback_data_and_round_trips() -> None:
     payloads, _opaque = flow_payloads()
-    assert len(payloads) >= 40, "the scan found too few payloads: has Choice moved?"
+    assert len(payloads) >= 20, "the scan found too few payloads: has Choice moved?"
     for payload in payloads:
         data = encode_payload(payload)
         assert len(data.encode()) <= 64, payload
         assert decode_payload(data) == payload
+
+
+def test_every_typed_payload_fits_callback_data_at_its_longest() -> None:
+    builtin_registry()  # every flow module imported: every kind registered
+    registered = kinds()
+    assert len(registered) >= 20, "too few payload kinds: are the flows imported?"
+    for tag, kind in registered.items():
+        assert longest(kind) <= 64, tag
 
 
 def test_a_payload_over_64_bytes_is_refused_on_the_way_out() -> None:

@@ -116,3 +116,11 @@ def test_a_voice_note_or_sticker_is_marked_unusable() -> None:
     plain = read_update(_update(text(WANJIRU, "habari")), "1")
     assert plain is not None
     assert not plain.inbound.unsupported_media
+
+
+def test_a_tap_whose_data_could_not_be_ours_is_still_a_tap_never_words() -> None:
+    """Too long, or not text: the dispatcher answers it as a button from an earlier message."""
+    for data in ("x" * 65, "p:\x00"):
+        incoming = read_update(_update(tap(WANJIRU, data)), "1")
+        assert incoming is not None
+        assert (incoming.inbound.payload, incoming.inbound.text) == ("?", "")

@@ -120,10 +120,11 @@ def test_a_seller_who_is_not_a_mentor_cannot_forge_her_way_in(
     chat = chat_as(seller)
     assert "My recruits" not in chat.send("hi")[0]
     forged = chat.tap("menu:mentor")
-    assert forged[0].startswith("Sorry, I didn't understand. Please choose from the menu.")
+    assert forged[0] == "That button is from an earlier message."
+    assert forged[1].startswith("What would you like to do?")
     assert "Your invitation code" not in "\n".join(forged)
     # Nor can she make herself a mentor through the hidden entry.
-    assert chat.tap("menu:mentor_new")[0].startswith("Sorry, I didn't understand.")
+    assert chat.tap("menu:mentor_new")[0] == "That button is from an earlier message."
 
 
 def test_an_experienced_seller_accepts_the_mentorship_offer(

@@ -242,7 +242,9 @@ def test_an_artisan_following_a_referral_link_is_told_she_has_a_shop(
     assert answers[1].startswith("What would you like to do?")
     assert "Sell your jewelry" not in answers[1]
     # Forging the hidden menu entry's payload does not start it either.
-    assert chat.tap("menu:sell")[0].startswith("Sorry, I didn't understand.")
+    forged = chat.tap("menu:sell")
+    assert forged[0] == "That button is from an earlier message."
+    assert "Sell your jewelry" not in forged[1]
 
 
 def test_on_whatsapp_she_can_use_the_number_she_writes_from(

@@ -28,7 +28,7 @@ from tests.integration.conversations.conftest import Chat
 
 def place(chat: Chat, product_id: int, *, pay: bool) -> Order:
     chat.send(f"/start p-{product_id}")
-    chat.tap(f"buy:{product_id}")
+    chat.tap(f"pc:buy:{product_id}")
     chat.send("Amina Otieno")
     chat.send("Moi Avenue 1, Mombasa")
     chat.send("Kenya")
@@ -124,20 +124,21 @@ def test_a_forged_cancel_by_another_buyer_is_refused(
     hello(intruder)
     order = place(owner, collar, pay=False)
 
-    # A payload that was never offered is only text: nothing is cancelled.
+    # A payload that was never offered is not obeyed: nothing is cancelled.
     open_menu_entry(intruder, "purchases")
-    intruder.tap(f"yes:{order.id}")
+    assert intruder.tap(f"cx:{order.id}")[0] == "That button is from an earlier message."
     assert latest_order(owner).status == OrderStatus.PENDING_PAYMENT
-    # Nor does she get to see the order: an unoffered "o:<id>" is not understood.
-    [answer] = intruder.tap(f"o:{order.id}")
-    assert answer.startswith("Sorry, I didn't understand. Please choose from the menu.")
-    assert order.code not in answer
+    # Nor does she get to see the order: "open order <id>" re-checks that it is hers.
+    answers = intruder.tap(f"bo:{order.id}")
+    assert answers[0] == "That button is from an earlier message."
+    assert answers[1].startswith("What would you like to do?")
+    assert order.code not in "\n".join(answers)
 
     # Even with the choice smuggled into her saved conversation, the service says no.
     intruder_id = user_id_of(uow_factory, intruder)
-    _smuggle(uow_factory, intruder_id, "cancel", f"yes:{order.id}")
+    _smuggle(uow_factory, intruder_id, "cancel", f"cx:{order.id}")
     assert intruder.send("Yes, cancel it") == ["Sorry, you can't do that."]
-    _smuggle(uow_factory, intruder_id, "list", f"o:{order.id}")
+    _smuggle(uow_factory, intruder_id, "list", f"bo:{order.id}")
     assert intruder.send("1") == ["Sorry, you can't do that."]  # not her order to see
     assert latest_order(owner).status == OrderStatus.PENDING_PAYMENT
     assert product(uow_factory, collar).stock_reserved == 1

@@ -172,8 +172,11 @@ def test_a_sale_paid_with_the_demo_card(
         "Please pay with the link below.\n1. Pay now (demo card)\n"
         f"Pay {COLLAR_USD}: {BASE_URL}/pay/demo/{code}",
     ]
-    # A double tap on "Place order" places nothing more.
-    assert chat.tap("place")[0] == f"Order {code} is waiting for your payment."
+    # A double tap on "Place order" places nothing more: the order waits for payment.
+    assert chat.tap("place")[:2] == [
+        "That button is from an earlier message.",
+        f"Order {code} is waiting for your payment.",
+    ]
     assert product(uow_factory, collar).stock_reserved == 1
 
     assert chat.send("Pay now (demo card)") == [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.plugins import channel_capabilities
 from conversations.jobs.nudges import nudge_abandoned_carts
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying_support import (
@@ -16,6 +17,8 @@ from tests.integration.conversations.buying_support import (
     user_id_of,
 )
 from tests.integration.conversations.conftest import Chat
+
+CHANNELS = channel_capabilities()  # what the registered channel plug-ins can do
 
 # The chat's clock starts at 09:00 UTC that day; the cart sits idle after the morning.
 AFTERNOON = datetime(2025, 3, 1, 15, 0, tzinfo=UTC)
@@ -41,7 +44,7 @@ def test_stop_turns_nudges_off_the_menu_turns_them_on_and_a_cart_is_nudged_once(
         "Done: we won't remind you about your cart any more. To get reminders again, send "
         "menu and choose “Cart reminders on”."
     ]
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON) == []
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON, CHANNELS) == []
 
     assert "Cart reminders on" in chat.send("menu")[0]
     assert chat.send("Cart reminders on") == [
@@ -49,9 +52,9 @@ def test_stop_turns_nudges_off_the_menu_turns_them_on_and_a_cart_is_nudged_once(
     ]
     assert "Cart reminders on" not in chat.send("menu")[0]
     before = len(told(uow_factory, buyer))
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON) == [buyer]
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON) == []  # twice = once
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON + timedelta(hours=6)) == []
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON, CHANNELS) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON, CHANNELS) == []  # twice = once
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON + timedelta(hours=6), CHANNELS) == []
     assert told(uow_factory, buyer)[before:] == [
         "You left Maasai collar in your cart. Handmade pieces are often one of a kind: send "
         "menu and open your cart to order before someone else does. (Send STOP for no more "
@@ -69,7 +72,7 @@ def test_acha_keeps_the_question_open_and_the_nudge_speaks_swahili(
     fill_cart(chat, collar, "Weka kikapuni")
     buyer = user_id_of(uow_factory, chat)
 
-    assert nudge_abandoned_carts(uow_factory, AFTERNOON) == [buyer]
+    assert nudge_abandoned_carts(uow_factory, AFTERNOON, CHANNELS) == [buyer]
     assert told(uow_factory, buyer)[-1].startswith("Uliacha Shanga za kioo kwenye kikapu chako.")
     chat.send(f"/start p-{collar}")
     question = chat.send("Weka kikapuni")

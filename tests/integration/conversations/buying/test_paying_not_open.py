@@ -233,7 +233,11 @@ def test_a_card_provider_gives_a_link_and_no_demo_card(
     assert placed[1] == link
 
     order = only_order(uow_factory)
-    assert chat.tap(f"pay:{order.id}") == [f"Order {code} is waiting for your payment.", link]
+    assert chat.tap(f"pay:{order.id}") == [
+        "That button is from an earlier message.",
+        f"Order {code} is waiting for your payment.",
+        link,
+    ]
     assert only_order(uow_factory).status is OrderStatus.PENDING_PAYMENT
 
 

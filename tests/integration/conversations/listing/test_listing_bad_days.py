@@ -193,9 +193,10 @@ def test_a_forged_payload_cannot_submit_another_artisans_product(
     preview = chat.send("skip")
     assert preview[0].endswith("1. Submit for review\n2. Change something\n3. Save as draft")
 
-    # A payload that was never offered is plain text, not a command.
+    # A payload that was never offered is not a command: the preview is shown again.
     answers = chat.tap(f"lst:submit:{theirs.id}")
-    assert answers[0] == "Please pick one of the options."
+    assert answers[0] == "That button is from an earlier message."
+    assert answers[1].endswith("1. Submit for review\n2. Change something\n3. Save as draft")
 
     # Even with the conversation state pointing at her product, the catalog says no.
     with chat.uow_factory() as uow:

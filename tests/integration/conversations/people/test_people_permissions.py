@@ -40,7 +40,8 @@ def test_a_community_manager_cannot_make_community_managers_even_with_a_crafted_
     seller = user_id(uow_factory, AMINA)
     recorded = audit()
     assert neema.tap(f"pp:cm:{seller}") == NOT_ALLOWED
-    assert neema.send(f"pp:cm:{seller}") == NOT_ALLOWED
+    # Typed, the same characters are a shop's name to look for, never an action.
+    assert neema.send(f"pp:cm:{seller}")[0].startswith("No shop’s name has “pp:cm:")
     assert neema.send("Make community manager")[0].startswith("No shop’s name has")
     assert roles_of(uow_factory, seller) == {Role.ARTISAN}
     assert audit() == recorded
@@ -51,7 +52,7 @@ def test_a_community_manager_cannot_make_community_managers_even_with_a_crafted_
         "it when she first writes from that number.\n1. Make mentor when she writes\n"
         "2. Find someone else\n3. Menu"
     ]
-    assert neema.tap("pp:pcm:+254733111222") == NOT_ALLOWED
+    assert neema.tap("pn:pcm:+254733111222") == NOT_ALLOWED
     assert audit() == recorded
 
 

@@ -118,11 +118,13 @@ def test_a_forged_promise_to_no_number_is_answered_kindly(
 ) -> None:
     grace.send("People")
     recorded = audit()
-    assert grace.tap("pp:pmentor:+1234567") == [
+    assert grace.tap("pn:pmentor:+1234567") == [
         "+1234567 is not a phone number I know. Type it like 0712 345 678 or +254 712 345 678, "
         "or type part of a shop’s name:\n1. Menu"
     ]
-    assert grace.send("pp:pcm:+1234567")[0].startswith("+1234567 is not a phone number I know.")
+    assert grace.tap("pn:pcm:+1234567")[0].startswith("+1234567 is not a phone number I know.")
+    # Typed, the same characters are words to look up, never an action.
+    assert grace.send("pn:pcm:+1234567")[0].startswith("No shop’s name has")
     assert audit() == recorded
 
 

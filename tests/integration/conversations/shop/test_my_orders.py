@@ -118,8 +118,8 @@ def test_she_sees_only_her_lines_and_a_forged_payload_on_another_artisans_line_i
     shown = amina.chat.send("Orders to send")[0]
     assert "Blue glass necklace" in shown
     assert "Joy's bangle" not in shown
-    # A payload that was not offered is only text.
-    assert amina.chat.tap(f"l:acc:{her_line}")[0] == "Please pick one of the options."
+    # A payload that was not offered: never acted on; her order is shown again.
+    assert amina.chat.tap(f"l:acc:{her_line}")[0] == "That button is from an earlier message."
     forge(
         amina.chat,
         uow_factory,

@@ -171,9 +171,9 @@ def test_a_forged_payload_to_edit_another_artisans_piece_is_refused(
     piece(uow_factory, amina, "Amina's bracelet")
     amina.chat.send("menu")
     amina.chat.send("My pieces")
-    # Not offered: handled as text, nothing opens.
-    assert amina.chat.tap(f"p:{hers}") == [
-        "Please pick one of the options.",
+    # Not offered, and not hers: nothing opens; her list is shown again.
+    assert amina.chat.tap(f"mp:{hers}") == [
+        "That button is from an earlier message.",
         "Your pieces. Pick one to change it:\n1. Amina's bracelet — Live\n2. Share my shop\n"
         "3. Back",
     ]
@@ -185,9 +185,9 @@ def test_a_forged_payload_to_edit_another_artisans_piece_is_refused(
         flow="my_products",
         step="list",
         data={"page": 0},
-        offered=[Choice("Joy's necklace", f"p:{hers}")],
+        offered=[Choice("Joy's necklace", f"mp:{hers}")],
     )
-    assert amina.chat.tap(f"p:{hers}") == ["Sorry, you can't do that."]
+    assert amina.chat.tap(f"mp:{hers}") == ["Sorry, you can't do that."]
     forge(
         amina.chat,
         uow_factory,

@@ -1,0 +1,26 @@
+"""The shop's rules, from the settings (`ShopConfig`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.container import Container
+from conversations.shop import ShopConfig
+
+
+def shop_config(container: Container) -> ShopConfig:
+    settings = container.settings
+    return ShopConfig(
+        pricing=container.pricing,
+        photo_limits=container.photo_limits,
+        max_price_minor=settings.max_price_minor,
+        artisan_currency=settings.artisan_currency,
+        reservation=timedelta(minutes=settings.reservation_minutes),
+        qualification=container.qualification_rules,
+        mentor_threshold=container.mentor_threshold,
+        public_base_url=settings.public_base_url,
+        artisan_timezone=settings.artisan_timezone,
+        telegram_bot_username=container.telegram_bot_username,
+        whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
+        default_locale=settings.default_locale,
+    )

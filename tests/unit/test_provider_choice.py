@@ -1,0 +1,85 @@
+"""Which provider a buyer pays with is chosen in `bot/` from what each provider plug-in says it
+serves — channel, currency, country — in the order `bot/plugins.py` registers them; where none
+serves her, paying is not open."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import SecretStr
+from sqlalchemy.orm import Session
+
+from bot.container import Container
+from bot.plugin import ProviderPlugin
+from bot.plugins import ProviderChoice
+from bot.settings import Settings
+from payments.port import Checkout, NoPayments, provider_for, takes_payments
+from store.models import Channel, Order
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+class Recorded:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def start_checkout(
+        self, session: Session, order: Order, *, locale: str, now: datetime
+    ) -> Checkout:
+        return Checkout(self.name, f"{self.name}:{order.code}", f"https://{self.name}.test/")
+
+
+class MobileMoney(ProviderPlugin):
+    """A provider for buyers in Kenya paying in shillings, on WhatsApp only."""
+
+    name = "mobile-money"
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        return True
+
+    @property
+    def port(self) -> Recorded:
+        return self.container.once(self.name, lambda: Recorded(self.name))
+
+    def serves(self, channel: Channel, currency: str, country: str) -> bool:
+        return channel is Channel.WHATSAPP and currency == "KES" and country in ("KE", "")
+
+
+class Cards(MobileMoney):
+    name = "cards"
+
+    def serves(self, channel: Channel, currency: str, country: str) -> bool:
+        return currency != "KES"
+
+
+def order(channel: Channel, currency: str, country: str) -> Order:
+    return Order(code="SK-1", channel=channel, currency=currency, shipping_country=country)
+
+
+def container(store_currency: str) -> Container:
+    return Container(Settings(store_currency=store_currency, telegram_bot_token=SecretStr("")))
+
+
+def test_each_checkout_goes_to_the_first_provider_that_serves_the_order() -> None:
+    shop = container("KES")
+    choice = ProviderChoice([MobileMoney(shop), Cards(shop)], "KES")
+
+    def paid_with(channel: Channel, currency: str, country: str) -> str:
+        return choice.start_checkout(
+            None,  # type: ignore[arg-type]
+            order(channel, currency, country),
+            locale="en",
+            now=NOW,
+        ).provider
+
+    assert paid_with(Channel.WHATSAPP, "KES", "KE") == "mobile-money"
+    assert paid_with(Channel.WHATSAPP, "USD", "KE") == "cards"
+    assert paid_with(Channel.TELEGRAM, "EUR", "DE") == "cards"
+
+
+def test_where_no_provider_serves_the_buyer_paying_is_not_open() -> None:
+    choice = ProviderChoice([MobileMoney(container("KES"))], "KES")
+    assert takes_payments(choice, Channel.WHATSAPP)
+    assert not takes_payments(choice, Channel.TELEGRAM)
+    assert isinstance(provider_for(choice, Channel.TELEGRAM), NoPayments)
