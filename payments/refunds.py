@@ -31,8 +31,9 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.notify import payments as payment_notices
 from payments.completion import CANCEL_REFUND_KEY
+from payments.events import RefundSent
+from store import events
 from store.errors import NotFound, StoreError
 from store.models import Effect, LedgerEntry, LedgerTransaction, Order, OrderStatus, PaymentEvent
 from store.money import Money
@@ -160,7 +161,7 @@ def record_sent(session: Session, event_id: str, refund_id: str, now: datetime) 
     order = session.get(Order, row.order_id) if row.order_id is not None else None
     if order is not None:
         amount = Money(int(row.payload["amount_minor"]), row.payload["currency"])
-        payment_notices.refund_sent(session, order, amount, row.event_id, now)
+        events.publish(session, RefundSent(order, amount, row.event_id), now)
     session.flush()
     return True
 

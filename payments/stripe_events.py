@@ -28,11 +28,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.notify import orders as notify_orders
-from conversations.notify import payments as payment_notices
 from payments import refunds
 from payments.completion import CompletionResult, complete_payment
+from payments.events import OrderExpired, PaymentNotTaken
 from payments.stripe_checkout import PROVIDER, StripePayments, checkout_event_id
+from store import events
 from store.errors import NotFound
 from store.models import Order, OrderStatus, PaymentEvent
 from store.money import Money
@@ -113,7 +113,7 @@ def apply_paid_session(
         payload={"session_id": checkout["id"], "amount_total": paid.amount},
     )
     if result.refund_due:
-        payment_notices.payment_not_taken(session, order, paid, payment_ref, now)
+        events.publish(session, PaymentNotTaken(order, paid, payment_ref), now)
         return [_give_back(session, order, paid, payment_ref, "not-taken", now)]
     return []
 
@@ -134,7 +134,7 @@ def apply_closed_session(session: Session, checkout: Mapping[str, Any], now: dat
         return  # an older page of this order; the current one still runs
     expired = payment_events.expire_order(session, order.id, now)
     if expired is not None:
-        notify_orders.order_expired(session, expired, now)
+        events.publish(session, OrderExpired(expired), now)
 
 
 def apply_charge_refunds(

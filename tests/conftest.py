@@ -16,12 +16,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, make_url, text
 
+from bot.domain_events import subscribe_notices
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Base
 from store.uow import UnitOfWorkFactory
 
 POSTGRES_ENV = "SOKO_TEST_POSTGRES_URL"
+
+# What every process does when it builds its container: payments' domain events become the
+# chat's notices (tests that call payments without a container need it too).
+subscribe_notices()
 
 
 def _postgres_server_url() -> str | None:
