@@ -4,8 +4,13 @@ Per-person order across many workers: `handle(n)` never runs update n while an e
 of the same person is pending. It first processes that person's earliest pending update, with
 the row locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises
 all writers), then the next, until it reaches n. A second worker asked for a later update
-therefore waits on the earlier row's lock, then finds it handled and moves on. An update that
-failed with a bug stays pending (retried first) until it succeeds or uses up its attempts.
+therefore waits on the earlier row's lock, then finds it handled and moves on.
+
+Failures (`conversations.failures`): a transient one (the database busy, a lost race) is
+tried again at once, then left pending with a due time for the sweep, her later messages
+waiting behind it while it is due soon; a bug is answered at once (an apology, her flow reset, the
+menu), its row parked as failed, community managers alerted (rate-limited), and her next
+message handled normally.
 
 Stopping (`stopping`, set by the composition root on SIGINT or SIGTERM): the engine starts no
 new update, and a failure while the process stops (a pool refusing work as the interpreter
@@ -15,7 +20,9 @@ handed back as it was, pending, with no attempt counted and no apology, for the 
 Group commit (`handle_many`): updates ready together share one unit of work and one commit.
 Until that commit nothing of the group is durable and none of its replies can be delivered; a
 crash before it leaves the whole group pending, to be handled again. A failing step rolls the
-group back; the others are handled again without it, and it alone, as `handle` does. The
+group back (nothing of it is kept: steps record what must reach the outside world and
+change nothing outside the transaction); the others are handled again without it, and it
+alone, as `handle` does: each of her earlier and later messages is handled exactly once. The
 group's reads and writes that every update repeats are made once for the group
 (`conversations.group.GroupBatch`).
 """
@@ -29,16 +36,15 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import Integer, Table, bindparam, exists, select
+from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from conversations import outbox, phone_link, replies
+from conversations import failures, outbox, phone_link, replies
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
-from conversations.errors import StaleState
 from conversations.flow import FlowRegistry, StepContext
 from conversations.group import GroupBatch
 from conversations.i18n import Translator
@@ -52,10 +58,11 @@ from conversations.inbox import (
     pending_inbox,
 )
 from conversations.messages import Outbound
-from conversations.people import find_or_create_person
+from conversations.notify.failures import ALERT_WINDOW, alert_managers
+from conversations.people import Person, find_or_create_person
 from conversations.ports import BlobStore, StopSignal
 from conversations.shop import Shop
-from conversations.state import SqlStateStore
+from conversations.state import ConversationSnapshot, SqlStateStore
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import InboxMessage, InboxStatus, User
 from store.models.types import utcnow
@@ -67,7 +74,8 @@ logger = logging.getLogger(__name__)
 class Outcome(StrEnum):
     HANDLED = "handled"
     REFUSED = "refused"  # a store rule said no: the person got a kind explanation
-    FAILED = "failed"  # a bug: rolled back, to be retried; the person was told to try again
+    FAILED = "failed"  # a bug: rolled back, parked; she was answered and her flow reset
+    RETRY = "retry"  # a transient error: rolled back, pending again once its backoff is over
     ALREADY_HANDLED = "already_handled"  # a duplicate call; nothing done
     DEFERRED = "deferred"  # an earlier update of the same person must succeed first
     NOT_FOUND = "not_found"
@@ -97,13 +105,14 @@ _NEXT_PENDING = (
         _INBOX.c.channel == bindparam("channel"),
         _INBOX.c.platform_user_id == bindparam("platform_user_id"),
         _INBOX.c.id <= bindparam("inbox_id"),
-        is_pending(bindparam("max_attempts", type_=Integer())),
+        is_pending(),
     )
     .order_by(_INBOX.c.id)
     .limit(1)
     .with_for_update()
 )
-_STATUS = select(_INBOX.c.status, _INBOX.c.attempts).where(_INBOX.c.id == bindparam("inbox_id"))
+_NEXT_PENDING = _NEXT_PENDING.add_columns(_INBOX.c.retry_at)
+_STATUS = select(_INBOX.c.status).where(_INBOX.c.id == bindparam("inbox_id"))
 
 
 @dataclass(frozen=True)
@@ -115,15 +124,16 @@ class HandleResult:
 
     @property
     def handled_now(self) -> bool:
-        """This call handled the update: answered it, or refused it kindly."""
-        return self.outcome in (Outcome.HANDLED, Outcome.REFUSED)
+        """This call handled the update: answered it, refused it kindly, or (a bug) answered
+        it with an apology and parked it."""
+        return self.outcome in (Outcome.HANDLED, Outcome.REFUSED, Outcome.FAILED)
 
 
 def sweep_all(sweep: Callable[[int], Sequence[HandleResult]], batch: int = 100) -> int:
     """Run a sweep (`Engine.handle_pending`, or a channel's that first fetches what it needs)
     batch after batch while they come full; how many updates it handled. A full batch that
-    handled none (all deferred, failing again, or handed back while stopping) ends it: the
-    next sweep tries them again."""
+    handled none (all deferred, failing transiently again, or handed back while stopping)
+    ends it: the next sweep tries them again."""
     total = 0
     while True:
         results = sweep(batch)
@@ -144,6 +154,9 @@ class Engine:
         *,
         max_attempts: int = MAX_ATTEMPTS,
         stopping: StopSignal | None = None,
+        quick_retries: Sequence[float] = failures.QUICK_RETRIES,
+        sleep: Callable[[float], object] = time.sleep,
+        alert_window: timedelta = ALERT_WINDOW,
     ) -> None:
         self._uow_factory = uow_factory
         self._blobs = blob_store
@@ -152,6 +165,9 @@ class Engine:
         self._clock = clock
         self._max_attempts = max_attempts
         self._stopping: StopSignal = stopping or threading.Event()
+        self._quick_retries = tuple(quick_retries)
+        self._sleep = sleep
+        self._alert_window = alert_window
 
     def handle(self, inbox_id: int) -> HandleResult:
         """Handle a recorded update (and, first, any earlier pending one of the same person)."""
@@ -165,27 +181,47 @@ class Engine:
 
     def _handle_alone(self, inbox_id: int) -> HandleResult:
         """One unit of work per row (no savepoint: a failure rolls it all back, and is
-        answered in a fresh one)."""
+        answered in a fresh one). A transient failure is tried again at once, after the
+        pauses `quick_retries` lists, before it is left for the sweep."""
+        quick = iter(self._quick_retries)
         while True:
             if self._stopping.is_set():
                 return HandleResult(inbox_id, Outcome.HANDED_BACK)
             failure: Exception | None = None
-            with self._uow_factory() as uow:
-                picked = self._pick(uow.session, inbox_id)
-                if isinstance(picked, HandleResult):
-                    return picked
-                row_id = picked.id
-                try:
+            row_id: int | None = None
+            try:
+                with self._uow_factory() as uow:
+                    picked = self._pick(uow.session, inbox_id)
+                    if isinstance(picked, HandleResult):
+                        return picked
+                    row_id = picked.id
                     result = self._process(uow.session, picked, None)
                     uow.commit()
-                except Exception as exc:  # every failure is answered by _recover
-                    failure = exc
+            except Exception as exc:  # every failure is answered below or by _recover
+                failure = exc
             if failure is not None:  # the unit of work has rolled back
+                if failures.is_transient(failure) and not self._stopping.is_set():
+                    pause = next(quick, None)
+                    if pause is not None:
+                        self._sleep(pause)
+                        continue
+                if row_id is None:  # no row taken yet (the database busy): nothing to mark
+                    if self._stopping.is_set():
+                        return self._hand_back([inbox_id], failure)[0]
+                    if not failures.is_transient(failure):
+                        raise failure
+                    logger.warning(
+                        "inbox row %s left for the sweep: %s", inbox_id, type(failure).__name__
+                    )
+                    return HandleResult(inbox_id, Outcome.RETRY)
                 result = self._recover(row_id, failure)
             if row_id == inbox_id:
                 return result
-            if result.outcome is Outcome.FAILED:
-                return HandleResult(inbox_id, Outcome.DEFERRED)
+            if result.outcome in (Outcome.RETRY, Outcome.HANDED_BACK):
+                # Hers wait behind an earlier one failing transiently (or left as it was).
+                outcome = Outcome.DEFERRED if result.outcome is Outcome.RETRY else result.outcome
+                return HandleResult(inbox_id, outcome)
+            quick = iter(self._quick_retries)  # the next row has its own quick retries
 
     def handle_many(self, inbox_ids: Sequence[int]) -> list[HandleResult]:
         """Handle several recorded updates (group commit): one unit of work and one commit
@@ -202,9 +238,7 @@ class Engine:
         timed: list[tuple[HandleResult, float]] = []
         try:
             with self._uow_factory() as uow:
-                group = GroupBatch.open(
-                    uow.session, inbox_ids, now=self._clock(), max_attempts=self._max_attempts
-                )
+                group = GroupBatch.open(uow.session, inbox_ids, now=self._clock())
                 with group:
                     for inbox_id in inbox_ids:
                         started = time.perf_counter()
@@ -240,9 +274,7 @@ class Engine:
     def handle_pending(self, limit: int = 100) -> list[HandleResult]:
         """A sweep: (re)process pending updates in arrival order, each person's in sequence."""
         with self._uow_factory(read_only=True) as uow:
-            ids = [
-                row.id for row in pending_inbox(uow.session, limit, max_attempts=self._max_attempts)
-            ]
+            ids = [row.id for row in pending_inbox(uow.session, limit, now=self._clock())]
         return self.handle_many(ids)
 
     def _observe(self, result: HandleResult | None, seconds: float) -> None:
@@ -281,18 +313,24 @@ class Engine:
             "channel": target.channel,
             "platform_user_id": target.platform_user_id,
             "inbox_id": inbox_id,
-            "max_attempts": self._max_attempts,
         }
         while True:
             found = session.execute(_NEXT_PENDING, params).one_or_none()
             if found is not None:
-                return Picked(*found)
+                *columns, retry_at = found
+                if found.id != inbox_id and retry_at is not None:
+                    # An earlier one waits out a transient failure's backoff: hers waits too
+                    # while it is due soon; due later, it is tried again now.
+                    wait = retry_at - self._clock()
+                    if timedelta(0) < wait <= failures.WAIT_BEHIND:
+                        return HandleResult(inbox_id, Outcome.DEFERRED)
+                return Picked(*columns)
             # None pending: done already, or (PostgreSQL) the row we waited for was handled
             # meanwhile and the locking re-check dropped it; look again unless n is done.
-            status, attempts = session.execute(_STATUS, params).one()
+            status = session.execute(_STATUS, params).scalar_one()
             if status is InboxStatus.HANDLED:
                 return HandleResult(inbox_id, Outcome.ALREADY_HANDLED)
-            if status is InboxStatus.FAILED and attempts >= self._max_attempts:
+            if status is InboxStatus.FAILED:
                 return HandleResult(inbox_id, Outcome.FAILED)
 
     def _process(self, session: Session, row: Picked, group: GroupBatch | None) -> HandleResult:
@@ -332,6 +370,10 @@ class Engine:
         if person.is_new:
             phone_link.tell(ctx, inbound, linked)
         snapshot = snapshot_of(ctx, loaded)
+        if group is not None and ctx.notifications:
+            # Queued now, a notice would reach its reader before the replies the group still
+            # holds for her earlier updates (rare: the group's writes go in first).
+            group.settle()
         if group is not None and group.defer(row, person.user.id, snapshot, ctx.replies, now):
             outbox_ids = self._write_notifications(session, ctx, row.id)
         else:
@@ -390,34 +432,103 @@ class Engine:
         failure came from the process stopping: then nothing is written)."""
         if self._stopping.is_set():
             return self._hand_back([row_id], exc)[0]
-        with self._uow_factory() as uow:
-            result = self._recover_in(uow.session, row_id, exc)
-            uow.commit()
+        try:
+            with self._uow_factory() as uow:
+                result = self._recover_in(uow.session, row_id, exc)
+                uow.commit()
+        except Exception as again:
+            if self._stopping.is_set():
+                return self._hand_back([row_id], again)[0]
+            if failures.is_transient(again):  # the database busy: left pending, as it was
+                logger.warning("inbox row %s left for the sweep: %s", row_id, type(again).__name__)
+                return HandleResult(row_id, Outcome.RETRY)
+            # Answering failed too: park the row alone, so the sweep does not try it forever.
+            logger.error(
+                "inbox row %s: answering its failure failed: %s at %s",
+                row_id,
+                type(again).__name__,
+                _where(again),
+            )
+            with self._uow_factory() as uow:
+                result = self._park(uow.session, row_id, exc)
+                uow.commit()
         return result
 
     def _recover_in(self, session: Session, row_id: int, exc: Exception) -> HandleResult:
-        """After the step's rollback: mark the row and answer the person kindly."""
+        """After the step's rollback: refuse kindly, put off a transient failure, or answer
+        a bug (`conversations.failures`)."""
         if isinstance(exc, StoreError):
             return self._refuse(session, row_id, exc)
-        where = _where(exc)
         row = session.get(InboxMessage, row_id, with_for_update=True)
         if row is None or row.status is InboxStatus.HANDLED:
             return HandleResult(row_id, Outcome.ALREADY_HANDLED)
-        row.status = InboxStatus.FAILED
+        if row.status is InboxStatus.FAILED:  # parked meanwhile by another worker
+            return HandleResult(row_id, Outcome.FAILED)
+        now = self._clock()
         row.attempts += 1
-        row.error = f"{type(exc).__name__} at {where}"
         # Message text, payloads and SQL parameters may hold personal data: not logged.
-        logger.error(
-            "inbox row %s failed (attempt %s): %s at %s",
-            row_id,
-            row.attempts,
-            type(exc).__name__,
-            where,
-        )
-        user_id = None
-        if not isinstance(exc, StaleState):  # a race, not a failure the person should see
-            user_id = self._say_sorry(session, row, replies.SORRY_GENERIC)
+        row.error = f"{type(exc).__name__} at {_where(exc)}"
+        if failures.is_transient(exc) and row.attempts < self._max_attempts:
+            row.retry_at = failures.retry_due(now, row.attempts)
+            logger.warning(
+                "inbox row %s failed transiently (attempt %s), due again in %s: %s",
+                row_id,
+                row.attempts,
+                failures.backoff(row.attempts),
+                row.error,
+            )
+            return HandleResult(row_id, Outcome.RETRY)
+        row.status = InboxStatus.FAILED
+        row.handled_at = now
+        row.retry_at = None
+        logger.error("inbox row %s failed (parked): %s", row_id, row.error)
+        user_id = self._start_again(session, row, now)
+        self._alert(session, row.error, now)
         return HandleResult(row_id, Outcome.FAILED, user_id)
+
+    def _park(self, session: Session, row_id: int, exc: Exception) -> HandleResult:
+        """The last resort: the row parked as failed, with no answer."""
+        row = session.get(InboxMessage, row_id, with_for_update=True)
+        if row is None or row.status is not InboxStatus.RECEIVED:
+            return HandleResult(row_id, Outcome.ALREADY_HANDLED)
+        now = self._clock()
+        row.status, row.handled_at, row.retry_at = InboxStatus.FAILED, now, None
+        row.attempts += 1
+        row.error = f"{type(exc).__name__} at {_where(exc)} (not answered)"
+        self._alert(session, row.error, now)
+        return HandleResult(row_id, Outcome.FAILED)
+
+    def _alert(self, session: Session, error: str, now: datetime) -> None:
+        alerted = alert_managers(session, error, now, self._alert_window)
+        if alerted:
+            logger.info("failure alert sent to %s community manager(s)", alerted)
+
+    def _start_again(self, session: Session, row: InboxMessage, now: datetime) -> int:
+        """After a bug: her flow reset (keeping what it keeps), an apology and the menu."""
+        person = self._person_of(session, row, now)
+        states = SqlStateStore(session, self._clock)
+        loaded = states.load(person.user.id)
+
+        def context(snapshot: ConversationSnapshot) -> StepContext:
+            return context_from_snapshot(
+                snapshot,
+                session=session,
+                user=person.user,
+                channel=row.channel,
+                now=now,
+                registry=self._flows,
+                shop=self._shop,
+            )
+
+        try:
+            ctx = context(loaded)
+        except Exception as exc:  # her saved state cannot be read: nothing of it is kept
+            logger.error("inbox row %s: state dropped: %s", row.id, type(exc).__name__)
+            ctx = context(ConversationSnapshot(version=loaded.version))
+        failures.start_again(ctx)
+        states.save(person.user.id, snapshot_of(ctx, loaded))
+        self._write_replies(session, ctx, row.id, row.platform_user_id)
+        return person.user.id
 
     def _refuse(self, session: Session, row_id: int, exc: StoreError) -> HandleResult:
         if isinstance(exc, PermissionDenied):
@@ -436,9 +547,8 @@ class Engine:
         row.error = type(exc).__name__
         return HandleResult(row_id, Outcome.REFUSED, user_id)
 
-    def _say_sorry(self, session: Session, row: InboxMessage, message: str) -> int:
-        now = self._clock()
-        person = find_or_create_person(
+    def _person_of(self, session: Session, row: InboxMessage, now: datetime) -> Person:
+        return find_or_create_person(
             session,
             row.channel,
             row.platform_user_id,
@@ -447,6 +557,10 @@ class Engine:
             first_words=str(row.payload.get("text") or ""),
             default_locale=self._shop.config.default_locale,
         )
+
+    def _say_sorry(self, session: Session, row: InboxMessage, message: str) -> int:
+        now = self._clock()
+        person = self._person_of(session, row, now)
         text = Translator(person.user.locale)._(message)
         # One apology per update, however many times it is retried.
         outbox.enqueue(

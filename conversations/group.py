@@ -41,7 +41,6 @@ from typing import Any, Final, Self, cast
 from sqlalchemy import (
     BindParameter,
     ClauseElement,
-    Integer,
     Table,
     bindparam,
     event,
@@ -86,10 +85,9 @@ _INBOX = cast(Table, InboxMessage.__table__)
 _OUTBOX = cast(Table, OutboxMessage.__table__)
 _STATES = cast(Table, ConversationState.__table__)
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_MAX_ATTEMPTS = bindparam("max_attempts", type_=Integer())
 # Built once; SQLAlchemy's compiled cache serves every group after the first.
 _ROWS = (
-    select(*PICKED_COLUMNS, is_pending(_MAX_ATTEMPTS).label("pending"))
+    select(*PICKED_COLUMNS, is_pending().label("pending"))
     .where(_INBOX.c.id.in_(_IDS))
     .order_by(_INBOX.c.id)
     .with_for_update()
@@ -97,7 +95,7 @@ _ROWS = (
 # Rows outside the group that must be handled before some of it: pending, or waiting for
 # their photos (the (status, id) index finds them among the few not handled yet).
 _BEFORE = select(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.platform_user_id).where(
-    or_(is_pending(_MAX_ATTEMPTS), _INBOX.c.status == InboxStatus.AWAITING_MEDIA),
+    or_(is_pending(), _INBOX.c.status == InboxStatus.AWAITING_MEDIA),
     _INBOX.c.id < bindparam("last"),
     _INBOX.c.id.not_in(_IDS),
 )
@@ -142,11 +140,9 @@ class GroupBatch:
         self.outbox_ids: dict[int, tuple[int, ...]] = {}  # inbox id → its replies' rows
 
     @classmethod
-    def open(
-        cls, session: Session, inbox_ids: Sequence[int], *, now: datetime, max_attempts: int
-    ) -> GroupBatch:
+    def open(cls, session: Session, inbox_ids: Sequence[int], *, now: datetime) -> GroupBatch:
         group = cls(session)
-        group._load(inbox_ids, now=now, max_attempts=max_attempts)
+        group._load(inbox_ids, now=now)
         return group
 
     def __enter__(self) -> Self:
@@ -251,9 +247,9 @@ class GroupBatch:
             if saved.rowcount != len(updates):  # someone saved one in between
                 raise StaleState(updates[0]["b_user_id"], updates[0]["b_version"])
 
-    def _load(self, inbox_ids: Sequence[int], *, now: datetime, max_attempts: int) -> None:
+    def _load(self, inbox_ids: Sequence[int], *, now: datetime) -> None:
         connection = self._session.connection()
-        params = {"ids": list(inbox_ids), "max_attempts": max_attempts}
+        params = {"ids": list(inbox_ids)}
         found = {row.id: row for row in connection.execute(_ROWS, params)}
         if not found:
             return

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, FromClause, Table, and_, bindparam, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, FromClause, Table, bindparam, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from conversations.messages import Inbound
 from conversations.ports import BlobStore
@@ -22,7 +22,8 @@ from store.media.storage import PRIVATE_PREFIX
 from store.models import Channel, InboxMessage, InboxStatus
 
 INCOMING_PREFIX = PRIVATE_PREFIX
-# How many times an update that hit a bug is tried before it is left for a person to look at.
+# How many times an update that hit a transient error (the database busy, a lost race) is
+# tried before it is treated as a bug. A bug is never retried automatically.
 MAX_ATTEMPTS = 5
 
 
@@ -95,7 +96,7 @@ PICKED_COLUMNS = (
 MARK_HANDLED = (
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("inbox_id"))
-    .values(status=InboxStatus.HANDLED, handled_at=bindparam("now"), error="")
+    .values(status=InboxStatus.HANDLED, handled_at=bindparam("now"), error="", retry_at=None)
 )
 
 
@@ -124,24 +125,34 @@ def load_inbound(row: RecordedRow, blob_store: BlobStore) -> Inbound:
     )
 
 
-def is_pending(
-    max_attempts: int | ColumnElement[int] = MAX_ATTEMPTS, table: FromClause | None = None
-) -> ColumnElement[bool]:
-    """SQL condition: not handled yet, or failed and still worth another try (on the inbox,
-    or `table`, an alias of it)."""
+def is_pending(table: FromClause | None = None) -> ColumnElement[bool]:
+    """SQL condition: not handled yet (on the inbox, or `table`, an alias of it). A row
+    waiting out a transient failure's backoff is pending; one parked as failed is not."""
     inbox = (table if table is not None else InboxMessage.__table__).c
-    return or_(
-        inbox.status == InboxStatus.RECEIVED,
-        and_(inbox.status == InboxStatus.FAILED, inbox.attempts < max_attempts),
+    return inbox.status == InboxStatus.RECEIVED
+
+
+def pending_inbox(session: Session, limit: int, *, now: datetime) -> list[InboxMessage]:
+    """Rows a sweep should (re)process, oldest first: pending and due (a transient failure's
+    backoff over), with nothing earlier of the same person still waiting out a backoff (the
+    sweep takes hers in order once it is due)."""
+    inbox, earlier = InboxMessage, aliased(InboxMessage)
+    waiting = (
+        select(earlier.id)
+        .where(
+            earlier.channel == inbox.channel,
+            earlier.platform_user_id == inbox.platform_user_id,
+            earlier.id < inbox.id,
+            earlier.status == InboxStatus.RECEIVED,
+            earlier.retry_at > now,
+        )
+        .exists()
     )
-
-
-def pending_inbox(
-    session: Session, limit: int, *, max_attempts: int = MAX_ATTEMPTS
-) -> list[InboxMessage]:
-    """Rows a sweep should (re)process, oldest first."""
     rows = session.execute(
-        select(InboxMessage).where(is_pending(max_attempts)).order_by(InboxMessage.id).limit(limit)
+        select(inbox)
+        .where(is_pending(), or_(inbox.retry_at.is_(None), inbox.retry_at <= now), ~waiting)
+        .order_by(inbox.id)
+        .limit(limit)
     )
     return list(rows.scalars())
 

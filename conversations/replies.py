@@ -12,6 +12,8 @@ NOTHING_TO_CANCEL = N_("Nothing to cancel.")
 SORRY_GENERIC = N_("Sorry, something went wrong. Please try again.")
 SORRY_NOT_ALLOWED = N_("Sorry, you can't do that.")
 SORRY_NOT_FOUND = N_("Sorry, I couldn't find that. It may have been removed.")
+# After a bug: what she was doing is reset (a draft the flow keeps is kept), the menu follows.
+SORRY_START_AGAIN = N_("Sorry, something went wrong on our side. Let's start again from the menu.")
 UNSUPPORTED_MEDIA = N_(
     "Sorry, I can only read text and photos. Please type your answer or send a picture."
 )

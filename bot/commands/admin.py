@@ -7,6 +7,7 @@
     soko admin reconcile [--days N]                 repair what missed Stripe webhooks left
     soko admin jobs                                 the scheduler's jobs and their next run
     soko admin roles list|grant|revoke              who may do what (`admin_roles`)
+    soko admin failed [--limit N]                   updates parked as failed (`admin_failed`)
 
 Every one first checks the database as the serving commands do (`bot.lifecycle`), but never
 creates it: on a database not there yet or empty it says so in one line (exit status 1).
@@ -30,7 +31,7 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.commands import admin_roles
+from bot.commands import admin_failed, admin_roles
 from bot.container import Container
 from bot.effects import run_due_effects
 from bot.lifecycle import database_ready
@@ -51,7 +52,7 @@ from store.services.people import normalize_phone
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "admin", help="payouts, refunds, reconcile, scheduled jobs, roles"
+        "admin", help="payouts, refunds, reconcile, scheduled jobs, roles, failed updates"
     )
     actions = parser.add_subparsers(dest="admin_action", required=True, metavar="ACTION")
 
@@ -77,6 +78,7 @@ def register(subparsers: Any) -> None:
     jobs.set_defaults(handler=lambda args: _run(_jobs, args))
 
     admin_roles.register(actions)
+    admin_failed.register(actions)
 
 
 def _run(command: Any, args: argparse.Namespace) -> int:

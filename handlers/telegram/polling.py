@@ -15,6 +15,7 @@ import logging
 
 from telegram.error import NetworkError
 
+from conversations.failures import is_transient
 from handlers.telegram.app import ALLOWED_UPDATES, POLL_TIMEOUT_SECONDS
 from handlers.telegram.receiver import Receiver
 from handlers.telegram.worker import EngineWorker
@@ -41,8 +42,10 @@ class LosslessPoller:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set, which ends a poll in progress at once: a batch not
-        recorded yet comes again, as after a crash. Network trouble backs off and tries
-        again; other Bot API errors (a wrong token, another poller running) are raised."""
+        recorded yet comes again, as after a crash. Network trouble, and a database too
+        busy to record the batch (locked by another process past the busy timeout), back
+        off and try again; other errors (a wrong token, another poller running) are
+        raised."""
         backoff = 1.0
         stopping = asyncio.ensure_future(stop.wait())
         try:
@@ -56,7 +59,9 @@ class LosslessPoller:
                 try:
                     polling.result()
                     backoff = 1.0
-                except NetworkError as exc:
+                except Exception as exc:
+                    if not (isinstance(exc, NetworkError) or is_transient(exc)):
+                        raise
                     logger.warning(
                         "telegram polling: %s; again in %.0fs", type(exc).__name__, backoff
                     )

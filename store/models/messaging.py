@@ -26,6 +26,8 @@ class InboxStatus(StrEnum):
     AWAITING_MEDIA = "awaiting_media"
     RECEIVED = "received"
     HANDLED = "handled"
+    # Hit a bug: the person was answered and her flow reset; parked for an operator, never
+    # retried automatically (`soko admin failed`).
     FAILED = "failed"
 
 
@@ -69,7 +71,9 @@ class InboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[created_at]
-    handled_at: Mapped[maybe_timestamp]
+    handled_at: Mapped[maybe_timestamp]  # or, for a row parked as failed, when it failed
+    # After a transient failure: not retried before this time (None: due now).
+    retry_at: Mapped[maybe_timestamp]
 
 
 class OutboxMessage(Base):

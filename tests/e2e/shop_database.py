@@ -16,6 +16,7 @@ from store.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from store.models.types import utcnow
 
 # What SQLite and PostgreSQL say of a database the shop has not made yet (no file, no tables).
+DONE = (InboxStatus.HANDLED, InboxStatus.FAILED)
 NOT_MADE_YET = ("unable to open database file", "no such table", "does not exist")
 
 
@@ -37,9 +38,9 @@ class ShopDatabase:
             return list(connection.execute(text(sql), params))
 
     def counts(self) -> dict[str, int]:
-        """Inbox rows, and those handled; outbox rows, those sent, those pending, and those
-        pending but claimed (due only after a lease): at one moment (one statement). All 0
-        before the shop made its tables."""
+        """Inbox rows, and those handled (or parked as failed); outbox rows, those sent, those
+        pending, and those pending but claimed (due only after a lease): at one moment (one
+        statement). All 0 before the shop made its tables."""
 
         def count(model: type, *where: Any) -> Any:
             return select(func.count()).select_from(model).where(*where).scalar_subquery()
@@ -47,7 +48,8 @@ class ShopDatabase:
         pending = OutboxMessage.status == OutboxStatus.PENDING
         counts = select(
             count(InboxMessage).label("inbox"),
-            count(InboxMessage, InboxMessage.status == InboxStatus.HANDLED).label("handled"),
+            # Done with: answered, or (a bug) answered with an apology and parked.
+            count(InboxMessage, InboxMessage.status.in_(DONE)).label("handled"),
             count(OutboxMessage).label("outbox"),
             count(OutboxMessage, OutboxMessage.status == OutboxStatus.SENT).label("sent"),
             count(OutboxMessage, pending).label("pending"),

@@ -99,7 +99,7 @@ def make_trouble_flow(bugs: Bugs) -> Flow:
 
     def ready(ctx: StepContext, inbound: Inbound) -> StepResult:
         bugs.meanwhile()
-        ctx.session.add(User(display_name="half-written"))
+        ctx.session.add(User(display_name="half-written", created_at=ctx.now))
         ctx.session.flush()
         ctx.say("working")  # sent only if the step succeeds
         ctx.data["tries"] = int(ctx.data["tries"]) + 1

@@ -5,19 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from conversations.engine import Engine, Outcome
-from conversations.flow import FlowRegistry
-from conversations.state import SqlStateStore
+from conversations.state import ConversationSnapshot, SqlStateStore
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from tests.integration.conversations.conftest import Bugs, Chat
-from tests.shop_support import make_shop
 
 READY = "Ready?\n1. Go\n2. Denied\n3. Gone"
+SORRY_START_AGAIN = "Sorry, something went wrong on our side. Let's start again from the menu."
 
 
 def in_trouble(chat: Chat) -> None:
@@ -26,7 +24,7 @@ def in_trouble(chat: Chat) -> None:
     assert chat.send("/start trouble") == [READY]
 
 
-def snapshot(chat: Chat) -> tuple[object, ...]:
+def snapshot(chat: Chat) -> tuple[ConversationSnapshot, int, int]:
     """State, users and outbox as they stand (to prove nothing was half-written)."""
     with chat.uow_factory() as uow:
         session = uow.session
@@ -78,14 +76,16 @@ def test_a_store_error_on_first_contact_still_answers_in_the_hinted_language(
     assert chat.send("2") == ["Samahani, huwezi kufanya hivyo."]
 
 
-def test_a_bug_fails_the_row_kindly_and_a_sweep_retries_it_once_fixed(
+def test_a_bug_is_answered_kindly_writes_nothing_of_the_step_and_is_parked(
     chat: Chat, bugs: Bugs, soko: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     in_trouble(chat)
-    state, users, outbox = snapshot(chat)
+    menu = chat.send("menu")
+    chat.send("/start trouble")
+    _, users, outbox = snapshot(chat)
     bugs.unexpected = True
     with caplog.at_level(logging.ERROR):
-        assert chat.send("fine?") == ["Sorry, something went wrong. Please try again."]
+        assert chat.send("fine?") == [SORRY_START_AGAIN, *menu]
     failed = chat.results[-1]
     assert failed.outcome is Outcome.FAILED
     row = inbox_row(chat, failed.inbox_id)
@@ -93,51 +93,14 @@ def test_a_bug_fails_the_row_kindly_and_a_sweep_retries_it_once_fixed(
     assert row.error.startswith("RuntimeError at conftest.py:")
     assert "secret-token" not in caplog.text
     assert "secret-token" not in row.error
-    assert snapshot(chat) == (state, users, outbox + 1)
+    state, users_after, outbox_after = snapshot(chat)
+    assert (state.flow, users_after, outbox_after) == ("menu", users, outbox + 2)
 
-    # Still broken: the sweep tries again, without apologising twice.
-    before = chat.last_outbox_id()
-    assert [r.outcome for r in soko.handle_pending()] == [Outcome.FAILED]
-    assert chat.answers_since(before) == []
-    assert inbox_row(chat, failed.inbox_id).attempts == 2
-
+    # Parked: the sweep leaves it alone, even once the bug is fixed.
     bugs.unexpected = False
-    assert [r.outcome for r in soko.handle_pending()] == [Outcome.HANDLED]
-    assert chat.answers_since(before) == ["working", "fine: fine?"]
-    assert inbox_row(chat, failed.inbox_id).status is InboxStatus.HANDLED
+    before = chat.last_outbox_id()
     assert soko.handle_pending() == []
-
-
-def test_a_row_that_keeps_failing_is_given_up_after_its_attempts(
-    chat: Chat, bugs: Bugs, registry: FlowRegistry, tmp_path: Path
-) -> None:
-    in_trouble(chat)
-    bugs.unexpected = True
-    engine = Engine(
-        chat.uow_factory, chat.blobs, registry, make_shop(tmp_path / "media"), max_attempts=2
-    )
-    chat.engine = engine
-    chat.send("x")
-    assert [r.outcome for r in engine.handle_pending()] == [Outcome.FAILED]
-    assert engine.handle_pending() == []
-    # It no longer holds up the person's next message.
-    bugs.unexpected = False
-    assert chat.send("y") == ["working", "fine: y"]
-
-
-def test_a_later_message_waits_behind_a_failed_one_and_order_is_kept(
-    chat: Chat, bugs: Bugs, soko: Engine
-) -> None:
-    in_trouble(chat)
-    bugs.unexpected = True
-    chat.send("first")
-    assert chat.send("second") == []
-    assert chat.results[-1].outcome is Outcome.DEFERRED
-    bugs.unexpected = False
-    before = chat.last_outbox_id()
-    outcomes = [r.outcome for r in soko.handle_pending()]
-    assert outcomes == [Outcome.HANDLED, Outcome.HANDLED]
-    assert chat.answers_since(before) == ["working", "fine: first", "working", "fine: second"]
+    assert chat.answers_since(before) == []
 
 
 def test_handling_a_later_update_first_processes_the_earlier_ones_in_order(chat: Chat) -> None:

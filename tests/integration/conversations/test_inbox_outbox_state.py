@@ -78,25 +78,33 @@ def test_parallel_deliveries_of_one_update_make_one_row(uow_factory: UnitOfWorkF
         thread.join()
     assert sorted(results) == [False, True, True, True]
     with uow_factory() as uow:
-        assert len(pending_inbox(uow.session, 10)) == 1
+        assert len(pending_inbox(uow.session, 10, now=NOW)) == 1
 
 
-def test_pending_inbox_lists_received_and_retryable_rows_oldest_first(
+def test_pending_inbox_lists_received_rows_that_are_due_in_order(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     with uow_factory() as uow:
         ids = [
             record_inbound(uow.session, inbound(f"m{n}"), MemoryBlobStore(), NOW).inbox_id
-            for n in range(4)
+            for n in range(5)
         ]
         rows = {row.id: row for row in uow.session.execute(select(InboxMessage)).scalars()}
         rows[ids[0]].status = InboxStatus.HANDLED
-        rows[ids[1]].status, rows[ids[1]].attempts = InboxStatus.FAILED, 1
-        rows[ids[2]].status, rows[ids[2]].attempts = InboxStatus.FAILED, 5
+        rows[ids[1]].attempts, rows[ids[1]].retry_at = 1, NOW  # a transient failure, due
+        rows[ids[2]].status, rows[ids[2]].attempts = InboxStatus.FAILED, 1  # a bug: parked
+        rows[ids[3]].attempts, rows[ids[3]].retry_at = 1, NOW + timedelta(seconds=1)
         uow.commit()
     with uow_factory() as uow:
-        assert [row.id for row in pending_inbox(uow.session, 10)] == [ids[1], ids[3]]
-        assert [row.id for row in pending_inbox(uow.session, 1)] == [ids[1]]
+        # The last waits behind the one before it, which is not due yet.
+        assert [row.id for row in pending_inbox(uow.session, 10, now=NOW)] == [ids[1]]
+        later = NOW + timedelta(seconds=1)
+        assert [row.id for row in pending_inbox(uow.session, 10, now=later)] == [
+            ids[1],
+            ids[3],
+            ids[4],
+        ]
+        assert [row.id for row in pending_inbox(uow.session, 1, now=NOW)] == [ids[1]]
 
 
 def test_state_saves_with_a_version_check(uow_factory: UnitOfWorkFactory) -> None:
