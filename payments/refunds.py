@@ -35,7 +35,15 @@ from payments.completion import CANCEL_REFUND_KEY
 from payments.events import RefundSent
 from store import events
 from store.errors import NotFound, StoreError
-from store.models import Effect, LedgerEntry, LedgerTransaction, Order, OrderStatus, PaymentEvent
+from store.models import (
+    Effect,
+    EffectStatus,
+    LedgerEntry,
+    LedgerTransaction,
+    Order,
+    OrderStatus,
+    PaymentEvent,
+)
 from store.money import Money
 from store.savepoints import add_unless_taken
 from store.services import effects, ledger, orders, payment_events
@@ -308,6 +316,20 @@ def sale_recorded(session: Session, order: Order) -> bool:
         )
     )
     return found is not None
+
+
+def refused_requests(session: Session, order: Order) -> list[str]:
+    """The errors of the order's refunds Stripe refused for good (their effects failed): the
+    ledger holds their reversal, the money did not go back; a person must look."""
+    return list(
+        session.scalars(
+            select(Effect.error).where(
+                Effect.kind == REFUND_EFFECT,
+                Effect.key.startswith(f"refund:{order.code}:"),
+                Effect.status == EffectStatus.FAILED,
+            )
+        )
+    )
 
 
 def unsent_requests(session: Session, order_id: int) -> int:

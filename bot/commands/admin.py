@@ -181,10 +181,17 @@ def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
             refunded = refunds.refund_line(uow.session, order, line.id, amount, args.reason, now)
         uow.commit()
     run_due_effects(container)  # the refund goes out now, or the effect runner retries it
-    print(f"refunded {_plain(refunded)} on order {order.code}", file=out)
     with container.uow_factory(read_only=True) as uow:
-        if refunds.unsent_requests(uow.session, order.id):
-            print("Stripe has not taken the refund yet; it is sent when Stripe answers", file=out)
+        refused = refunds.refused_requests(uow.session, order)
+        unsent = refunds.unsent_requests(uow.session, order.id)
+    if refused:
+        for error in refused:
+            print(f"error: Stripe refused a refund of order {order.code}: {error}", file=out)
+        print("the ledger holds the reversal but no money went back: a person must look", file=out)
+        return 1
+    print(f"refunded {_plain(refunded)} on order {order.code}", file=out)
+    if unsent:
+        print("Stripe has not taken the refund yet; it is sent when Stripe answers", file=out)
     return 0
 
 

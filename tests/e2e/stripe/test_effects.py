@@ -265,3 +265,22 @@ def test_a_commit_failing_after_stripe_refunded_loses_nothing(
             )
         )
         assert told == 1
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_refund_stripe_refuses_for_good_is_said_and_left_for_a_person(
+    db: UnitOfWorkFactory,
+    payments: StripePayments,
+    fake_stripe: FakeStripe,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sale, session_id = place_and_checkout(db, payments, utcnow())
+    assert deliver(webhook_client(db, payments, utcnow), fake_stripe.pay(session_id)) == 200
+    fake_stripe.fail_next("/v1/refunds", 400)
+    assert main(["admin", "refund", sale.code]) == 1
+    said = capsys.readouterr().out
+    assert f"error: Stripe refused a refund of order {sale.code}" in said
+    assert "a person must look" in said
+    assert fake_stripe.refunds == {}
+    assert main(["admin", "reconcile"]) == 0  # a refusal is not asked again
+    assert fake_stripe.refunds == {}
