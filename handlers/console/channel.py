@@ -19,11 +19,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from conversations.console import render
 from conversations.engine import Engine, HandleResult
 from conversations.inbox import record_inbound
 from conversations.messages import ImageRef, Inbound, Outbound
 from conversations.outbox import mark_sent, outbound_of
+from conversations.plain_text import render
 from conversations.ports import BlobStore
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus, User
 from store.models.types import utcnow

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.cli import main
-from conversations.console import render
 from conversations.outbox import outbound_of
+from conversations.plain_text import render
 from store.models import Channel, OutboxMessage, Role, User, UserRole
 from store.services import ledger, owners, people
 from store.uow import UnitOfWorkFactory

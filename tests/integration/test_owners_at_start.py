@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from bot.container import Container
 from bot.owners import sync_owners
 from bot.settings import Settings
-from conversations.console import render
 from conversations.outbox import outbound_of
+from conversations.plain_text import render
 from store.models import OutboxMessage, Role, User
 from store.services import roles
 from tests.factories import make_user

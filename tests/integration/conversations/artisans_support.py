@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from conversations.console import render
 from conversations.outbox import outbound_of
+from conversations.plain_text import render
 from store.models import Artisan, ArtisanStatus, Identity, OutboxMessage, Role, UserRole
 from store.services import referrals
 from store.uow import UnitOfWorkFactory

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conversations.console import render
 from conversations.engine import Engine, HandleResult
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepResult
 from conversations.flows import core_registry
@@ -25,6 +24,7 @@ from conversations.i18n import N_
 from conversations.inbox import RecordResult, record_inbound
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.outbox import outbound_of
+from conversations.plain_text import render
 from conversations.ports import MemoryBlobStore
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import Channel, OutboxMessage, User

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from conversations.console import render
 from conversations.messages import Choice
 from conversations.outbox import outbound_of
+from conversations.plain_text import render
 from store.models import (
     Artisan,
     ArtisanStatus,

@@ -9,10 +9,10 @@ from typing import cast
 
 from sqlalchemy.orm import Session
 
-from conversations.console import render
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
 from conversations.flows import core_registry
 from conversations.messages import Inbound
+from conversations.plain_text import render
 from conversations.state import ConversationSnapshot, MemoryStateStore
 from store.models import Channel, User
 from tests.shop_support import make_shop

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conversations.choices import is_offered, is_skip, normalise_label, resolve_choice
-from conversations.console import render
 from conversations.global_words import Command, GlobalWord, parse_global_word
 from conversations.i18n import choose_locale
 from conversations.messages import Choice, ImageRef, Inbound, LinkButton, Outbound
+from conversations.plain_text import render
 from store.models import Channel
 
 OFFERED = (Choice("🛍 Browse", "b"), Choice("Café crème", "c"), Choice("Bidhaa zangu", "p"))

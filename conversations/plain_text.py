@@ -1,4 +1,4 @@
-"""How an `Outbound` reads in a terminal (the `soko chat` command prints this)."""
+"""Plain text of an `Outbound`: how a reply reads in a terminal (`soko chat`) and in tests."""
 
 from __future__ import annotations
 
