@@ -43,7 +43,7 @@ from sqlalchemy import select
 from bot.commands.demo import build_demo, demo_settings
 from bot.container import Container
 from bot.wiring import MediaBlobStore, build_engine
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from handlers.console.channel import ConsoleChannel
 from store.models import Product, ProductStatus
 from tests.fakes.stripe_api import API_KEY, FakeStripe, serve
@@ -56,7 +56,7 @@ OTHERS_SAY = ("menu", "help", "menu", "1", "1", "menu")
 class Chatter:
     """One console person; times each message she sends."""
 
-    def __init__(self, key: str, engine: Engine, container: Container) -> None:
+    def __init__(self, key: str, engine: ChatEngine, container: Container) -> None:
         self.blocks: list[str] = []
         self.channel = ConsoleChannel(
             engine,
@@ -105,7 +105,7 @@ def check_out(buyer: Chatter, piece: int) -> None:
 
 def phase(
     name: str,
-    engine: Engine,
+    engine: ChatEngine,
     container: Container,
     pieces: list[int],
     *,

@@ -34,7 +34,7 @@ import httpx
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine, HandleResult, Outcome
+from conversations.engine import ChatEngine, HandleResult, Outcome
 from conversations.inbox import RecordResult, photo_key, record_inbound
 from conversations.ports import BlobStore, StopSignal
 from handlers.whatsapp import window
@@ -84,7 +84,7 @@ class WhatsAppProcessor:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        engine: Engine,
+        engine: ChatEngine,
         blobs: BlobStore,
         fetcher: MediaFetcher,
         clock: Callable[[], datetime] = utcnow,

@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.cli import main
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flows import builtin_registry
 from conversations.ports import MemoryBlobStore
 from payments.refunds import REFUND_REQUEST
@@ -64,16 +64,18 @@ BLOBS = MemoryBlobStore()
 
 
 @pytest.fixture
-def chat_engine(uow_factory: UnitOfWorkFactory, payments: StripePayments, tmp_path: Path) -> Engine:
+def chat_engine(
+    uow_factory: UnitOfWorkFactory, payments: StripePayments, tmp_path: Path
+) -> ChatEngine:
     shop = replace(make_shop(tmp_path / "media", public_base_url=BASE_URL), payments=payments)
-    return Engine(uow_factory, BLOBS, builtin_registry(), shop, utcnow)
+    return ChatEngine(uow_factory, BLOBS, builtin_registry(), shop, utcnow)
 
 
-def person(engine: Engine, uow_factory: UnitOfWorkFactory, name: str) -> Chat:
+def person(engine: ChatEngine, uow_factory: UnitOfWorkFactory, name: str) -> Chat:
     return Chat(engine, uow_factory, BLOBS, name)
 
 
-def at_the_summary(engine: Engine, uow_factory: UnitOfWorkFactory) -> Chat:
+def at_the_summary(engine: ChatEngine, uow_factory: UnitOfWorkFactory) -> Chat:
     """A buyer with a collar in hand, her address typed, looking at "Place order"."""
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
     buyer = person(engine, uow_factory, "buyer")
@@ -106,7 +108,7 @@ def texts_to(uow_factory: UnitOfWorkFactory, chat: str) -> list[str]:
 
 
 def test_stripe_hanging_does_not_stop_other_peoples_chats(
-    chat_engine: Engine,
+    chat_engine: ChatEngine,
     uow_factory: UnitOfWorkFactory,
     payments: StripePayments,
     fake_stripe: FakeStripe,
@@ -147,7 +149,7 @@ def test_stripe_hanging_does_not_stop_other_peoples_chats(
 
 
 def test_a_session_stripe_answers_5xx_is_asked_again_later_under_the_same_key(
-    chat_engine: Engine,
+    chat_engine: ChatEngine,
     uow_factory: UnitOfWorkFactory,
     payments: StripePayments,
     fake_stripe: FakeStripe,
@@ -172,7 +174,7 @@ def test_a_session_stripe_answers_5xx_is_asked_again_later_under_the_same_key(
 
 
 def test_a_session_stripe_refuses_tells_the_buyer_and_viewing_the_order_asks_again(
-    chat_engine: Engine,
+    chat_engine: ChatEngine,
     uow_factory: UnitOfWorkFactory,
     payments: StripePayments,
     fake_stripe: FakeStripe,

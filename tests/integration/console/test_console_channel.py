@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.wiring import MediaBlobStore
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import builtin_registry
 from conversations.messages import ImageRef, Outbound
@@ -78,7 +78,7 @@ def open_console(
     def make(person: str) -> tuple[ConsoleChannel, Screen]:
         screen = Screen()
         blobs = MediaBlobStore(media)
-        engine = Engine(uow_factory, blobs, registry(), make_shop(tmp_path / "media"))
+        engine = ChatEngine(uow_factory, blobs, registry(), make_shop(tmp_path / "media"))
         channel = ConsoleChannel(
             engine,
             uow_factory,

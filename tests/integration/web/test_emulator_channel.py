@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.wiring import MediaBlobStore
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import builtin_registry
 from conversations.messages import Outbound
@@ -41,7 +41,7 @@ def chat(uow_factory: UnitOfWorkFactory, tmp_path: Path) -> WebChat:
     flows = builtin_registry()
     flows.add(Flow("wave", {}, wave_start))
     flows.add_start_route("wave", "wave")
-    engine = Engine(uow_factory, blobs, flows, make_shop(tmp_path / "media"))
+    engine = ChatEngine(uow_factory, blobs, flows, make_shop(tmp_path / "media"))
     return WebChat(
         engine, uow_factory, blobs, profile_names={"wanjiru": "Wanjiru Kamau"}, locale_hint="en"
     )

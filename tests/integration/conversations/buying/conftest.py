@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.ports import MemoryBlobStore
@@ -50,5 +50,5 @@ def shop(tmp_path: Path) -> Shop:
 @pytest.fixture
 def soko(
     uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore, registry: FlowRegistry, shop: Shop
-) -> Engine:
-    return Engine(uow_factory, blobs, registry, shop, Clock())
+) -> ChatEngine:
+    return ChatEngine(uow_factory, blobs, registry, shop, Clock())

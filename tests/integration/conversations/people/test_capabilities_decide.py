@@ -14,7 +14,7 @@ from bot.plugin import ChannelPlugin
 from bot.plugins import capabilities_of
 from bot.settings import Settings
 from conversations.capabilities import ChannelCapabilities
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.ports import MemoryBlobStore
 from store.models import Channel
@@ -54,15 +54,15 @@ class PlainTelegram(ChannelPlugin):
 @pytest.fixture
 def soko(
     uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore, registry: FlowRegistry, tmp_path: Path
-) -> Engine:
+) -> ChatEngine:
     shop = make_shop(tmp_path / "media")
     plugged = capabilities_of([ContactSharingChat, PlainTelegram])
-    return Engine(uow_factory, blobs, registry, replace(shop, capabilities=plugged), Clock())
+    return ChatEngine(uow_factory, blobs, registry, replace(shop, capabilities=plugged), Clock())
 
 
 @pytest.fixture
 def on(
-    soko: Engine, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
+    soko: ChatEngine, uow_factory: UnitOfWorkFactory, blobs: MemoryBlobStore
 ) -> Callable[[Channel, str], TelegramChat]:
     def make(channel: Channel, platform_user_id: str) -> TelegramChat:
         return TelegramChat(soko, uow_factory, blobs, platform_user_id, channel=channel)
