@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
+from bot.domain_events import subscribe_notices
 from bot.metrics import Metrics
 from bot.settings import MediaStoreKind, Settings
 from store.db import make_engine
@@ -36,6 +37,10 @@ class Container:
     # What `once` built: the plug-ins and their clients, one of each per process.
     _built: dict[str, Any] = field(default_factory=dict, repr=False)
     _building: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def __post_init__(self) -> None:
+        # What payments say happened becomes the chat's notices (store/events.py).
+        subscribe_notices()
 
     def once(self, key: str, build: Callable[[], T]) -> T:
         """`build()` the first time `key` is asked for; the same object every time after."""

@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from conversations.engine import Engine, HandleResult
+from conversations.engine import ChatEngine, HandleResult
 from store.models import InboxMessage, Order, OutboxMessage, OutboxStatus
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
@@ -72,7 +72,7 @@ class Metrics:
         return encode(self.registry), content_type
 
 
-class MeasuredEngine(Engine):
+class MeasuredEngine(ChatEngine):
     """The chat engine, timing each update it handles (alone, in a group, or in a sweep)."""
 
     def __init__(self, *args: Any, observe: HandleObserver, **kwargs: Any) -> None:

@@ -22,7 +22,7 @@ from starlette.types import Lifespan
 from bot.container import Container
 from bot.settings import Settings
 from conversations.capabilities import ChannelCapabilities
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.shop import Shop
 from payments.port import PaymentProvider
 from store.models import Channel
@@ -64,7 +64,7 @@ class Host:
 
     container: Container
     build_shop: Callable[[], Shop]
-    build_engine: Callable[[Shop | None], Engine]
+    build_engine: Callable[[Shop | None], ChatEngine]
 
 
 @dataclass

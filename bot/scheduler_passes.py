@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.plugin import ChannelPasses
-from conversations.engine import Engine, sweep_all
+from conversations.engine import ChatEngine, sweep_all
 
 SWEEP_BATCH = 100
 
 
-def engine_sweep(engine_factory: Callable[[], Engine]) -> ChannelPasses:
+def engine_sweep(engine_factory: Callable[[], ChatEngine]) -> ChannelPasses:
     """Without a chat channel (a console-only deployment): the engine's own sweep."""
 
     def sweep() -> int:

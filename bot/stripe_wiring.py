@@ -1,8 +1,10 @@
 """The Stripe plug-in: the client (one per process, honouring STRIPE_API_BASE_URL, so tests
-and proxies can stand in for api.stripe.com), the payment port, the webhook, and the jobs:
-the refunds that cancellations write down (`send_stripe_refunds`) and, every few minutes,
-the repairs of `soko admin reconcile` (`reconcile_stripe`). On when STRIPE_SECRET_KEY is set;
-it serves buyers on every channel, in any currency."""
+and proxies can stand in for api.stripe.com; explicit timeouts), the payment port, the
+webhook, and the jobs: queueing the refunds that cancellations write down
+(`send_stripe_refunds`) and, every few minutes, the repairs of `soko admin reconcile`
+(`reconcile_stripe`). Calls to Stripe run as effects, after the commit that asked for them
+(`bot/effects.py`). On when STRIPE_SECRET_KEY is set; it serves buyers on every channel, in
+any currency."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from bot.plugin import ProviderPlugin, ScheduledJob
 from bot.settings import Settings
 from handlers.stripe.webhook import stripe_webhook_routes, unverifiable_webhook_route
 from payments.reconcile import reconcile
-from payments.refunds import issue_due_refunds
+from payments.refunds import queue_due_refunds
 from payments.stripe_checkout import StripePayments
 from store.models import Channel
 from store.models.types import utcnow
@@ -29,6 +31,13 @@ logger = logging.getLogger(__name__)
 RECONCILE_MINUTES = 10
 # A Checkout Session stays open at most 24 hours: a day back sees every one still payable.
 RECONCILE_LOOKBACK = timedelta(days=1)
+# (connect, read) seconds. Stripe answers in well under a second; a call it does not answer
+# fails after this, and the effect runner tries again with backoff (each call runs outside
+# any transaction, so a slow Stripe holds one runner thread, never the database).
+STRIPE_TIMEOUT = (5.0, 20.0)
+# The library's own quick retries (connection errors, 409, 5xx; with our idempotency keys,
+# safe): one, so a call takes at most ~45 s, well inside an effect's lease (2 minutes).
+STRIPE_RETRIES = 1
 
 
 def stripe_payments(container: Container) -> StripePayments | None:
@@ -43,7 +52,8 @@ def _build(settings: Settings) -> StripePayments:
     client = stripe.StripeClient(
         settings.stripe_secret_key.get_secret_value(),
         base_addresses={"api": settings.stripe_api_base_url},
-        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT),
+        max_network_retries=STRIPE_RETRIES,
     )
     return StripePayments(client, settings.public_base_url)
 
@@ -103,9 +113,9 @@ def stripe_jobs(
     zone = container.settings.artisan_timezone
 
     def refunds() -> None:
-        sent = issue_due_refunds(uow_factory, stripe, clock())
-        if sent:
-            logger.info("stripe: %s refund(s) sent", sent)
+        queued = queue_due_refunds(uow_factory, clock())
+        if queued:
+            logger.info("stripe: %s refund(s) queued", queued)
 
     def repair() -> None:
         now = clock()
@@ -127,7 +137,7 @@ def stripe_jobs(
             IntervalTrigger(minutes=1, timezone=zone),
             refunds,
             30,
-            "Send the Stripe refunds that cancellations wrote down",
+            "Queue the Stripe refunds that cancellations wrote down (effects send them)",
         ),
         ScheduledJob(
             "reconcile_stripe",

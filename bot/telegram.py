@@ -28,7 +28,7 @@ from bot.settings import MAKE_A_SECRET, WEBHOOK_SECRET_RULE, Settings, TelegramM
 from bot.telegram_invoices import telegram_invoices
 from bot.telegram_token import REFUSED, refused_token_stops
 from conversations.capabilities import ChannelCapabilities
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from handlers.telegram.app import (
     POLL_TIMEOUT_SECONDS,
     AnyApplication,
@@ -86,7 +86,7 @@ def build_telegram(
     host: Host,
     *,
     limits: SendLimits | None = None,
-    engine_factory: Callable[[], Engine] | None = None,
+    engine_factory: Callable[[], ChatEngine] | None = None,
     threads: int = 4,
 ) -> TelegramChannel:
     container = host.container
@@ -95,7 +95,7 @@ def build_telegram(
     application = build_application(token, settings.telegram_api_base_url)
     bot = application.bot
 
-    def engine_with_bot_username() -> Engine:
+    def engine_with_bot_username() -> ChatEngine:
         # Called after the bot is initialised (getMe): referral links name the bot.
         shop = host.build_shop()
         config = dataclasses.replace(shop.config, telegram_bot_username=bot.username)

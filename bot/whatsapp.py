@@ -24,7 +24,7 @@ from bot.lifecycle import GRACE_SECONDS, sweep_left_over
 from bot.plugin import ChannelPasses, ChannelPlugin, Host, Running
 from bot.settings import Settings
 from conversations.capabilities import ChannelCapabilities
-from conversations.engine import Engine, sweep_all
+from conversations.engine import ChatEngine, sweep_all
 from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
 from handlers.whatsapp.media import MediaFetcher, MediaPolicy
 from handlers.whatsapp.processing import WhatsAppProcessor
@@ -61,7 +61,7 @@ def whatsapp_configured(container: Container) -> bool:
 def build_whatsapp(
     host: Host,
     *,
-    engine: Engine | None = None,
+    engine: ChatEngine | None = None,
     media_policy: MediaPolicy | None = None,
     client: Client | None = None,
     limiter: RateLimiter | None = None,

@@ -15,7 +15,7 @@ from bot.intake import photo_intake
 from bot.metrics import MeasuredEngine
 from bot.plugin import ChannelPlugin, Host
 from bot.shop_config import shop_config
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.shop import Shop
@@ -73,7 +73,7 @@ def build_engine(
     shop: Shop | None = None,
     flows: FlowRegistry | None = None,
     clock: Callable[[], datetime] = utcnow,
-) -> Engine:
+) -> ChatEngine:
     return MeasuredEngine(
         container.uow_factory,
         flows if flows is not None else builtin_registry(),

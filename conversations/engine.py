@@ -130,7 +130,7 @@ class HandleResult:
 
 
 def sweep_all(sweep: Callable[[int], Sequence[HandleResult]], batch: int = 100) -> int:
-    """Run a sweep (`Engine.handle_pending`, or a channel's that first fetches what it needs)
+    """Run a sweep (`ChatEngine.handle_pending`, or a channel's that first fetches what it needs)
     batch after batch while they come full; how many updates it handled. A full batch that
     handled none (all deferred, failing transiently again, or handed back while stopping)
     ends it: the next sweep tries them again."""
@@ -143,7 +143,7 @@ def sweep_all(sweep: Callable[[int], Sequence[HandleResult]], batch: int = 100) 
             return total
 
 
-class Engine:
+class ChatEngine:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,

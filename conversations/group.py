@@ -1,6 +1,6 @@
 """A group's reads made together and its writes deferred to one statement each (group commit).
 
-`Engine.handle_many` handles the updates of a group in one transaction. Handled one by one,
+`ChatEngine.handle_many` handles the updates of a group in one transaction. Handled one by one,
 most of what an update costs is the same few statements: find its inbox row, load the person
 (with her roles and shop) and her conversation state, record that she wrote, save the state,
 queue the replies, mark the row handled. A `GroupBatch` runs each of them once for the group:

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.notify import orders as order_notices
+from payments.events import OrderPaid
+from store import events
 from store.errors import NotFound
 from store.models import LedgerTransaction, Order, OrderStatus, PaymentEvent
 from store.money import Money
@@ -75,7 +76,7 @@ def complete_payment(
         return CompletionResult(order, newly_paid=False, refund_due=True)
     ledger.record_sale(session, order)
     if not was_paid:
-        order_notices.order_paid(session, order, now)
+        events.publish(session, OrderPaid(order), now)
     event.processed_at = now
     session.flush()
     return CompletionResult(order, newly_paid=not was_paid)

@@ -30,6 +30,9 @@ class Checkout:
     url: str  # a link the buyer opens to pay ("" when the chat shows an invoice instead)
     expires_at: datetime | None = None
     invoice: Invoice | None = None  # a native in-chat invoice to show instead of the link
+    # The link is being made after this unit of work commits (an effect): the chat says so,
+    # and the buyer is sent the link as soon as the provider answers.
+    pending: bool = False
 
 
 class PaymentProvider(Protocol):

@@ -5,7 +5,7 @@
 2. Recent Checkout Sessions are listed from Stripe; a paid one whose order is still waiting
    (or expired) is completed through the same path as the webhook (``session:<cs id>``, so
    a webhook arriving later has no second effect).
-3. Refunds written down but not sent are sent.
+3. Refunds written down but not sent are queued (the effect runner sends them).
 4. Ledger transactions that do not balance are reported (never "fixed": a person looks).
 """
 
@@ -36,7 +36,7 @@ class ReconcileReport:
     events_replayed: list[str] = field(default_factory=list)
     sessions_seen: int = 0
     orders_completed: list[str] = field(default_factory=list)
-    refunds_sent: int = 0
+    refunds_queued: int = 0
     unbalanced_transactions: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -47,7 +47,7 @@ def reconcile(
     report = ReconcileReport()
     _replay_events(uow_factory, payments, now, report)
     _complete_paid_sessions(uow_factory, payments, now, since, report)
-    report.refunds_sent = refunds.issue_due_refunds(uow_factory, payments, now)
+    report.refunds_queued = refunds.queue_due_refunds(uow_factory, now)
     with uow_factory(read_only=True) as uow:
         report.unbalanced_transactions = ledger.unbalanced_transaction_ids(uow.session)
     return report
@@ -69,7 +69,7 @@ def _replay_events(
         ).all()
     for row_id, event_id in stuck:
         try:
-            handle_recorded(uow_factory, payments, row_id, now)
+            handle_recorded(uow_factory, row_id, now)
             report.events_replayed.append(event_id)
         except Exception as exc:
             logger.exception("replaying Stripe event %s failed", event_id)

@@ -2,9 +2,13 @@
 
 A refund is first written down as a **refund request** (a ``payment_events`` row,
 ``refund:<order code>:<key>``) in the same transaction as its balanced ledger reversal
-(``ledger.record_refund`` per line, under the same key). Sending it to Stripe is then
-idempotent by construction: the request's event id is Stripe's idempotency key and travels
-in the refund's metadata, so a retry, a crash after Stripe answered, or the ``charge.refunded``
+(``ledger.record_refund`` per line, under the same key), together with the *effect* that
+sends it (``store/services/effects.py``): Stripe is called after the commit, outside any
+transaction, and the refund it made is recorded on the request by the effect's result
+handler in a unit of work of its own (``record_sent``). Sending is idempotent by
+construction: the request's event id is the effect's key, Stripe's idempotency key, and
+travels in the refund's metadata, so a retry, a crash or a failed commit after Stripe
+answered (the effect runs again; Stripe returns the same refund), or the ``charge.refunded``
 webhook coming back for our own refund all end with one refund and one reversal.
 
 Keys carry what was refunded before (``line9-0-500``, ``order-1500``): repeating the same
@@ -13,8 +17,7 @@ operation (a retry) reuses the key, a deliberate second refund gets a new one.
 A refund after the artisan was paid out leaves her balance negative: the platform carries it
 and her next sales settle it (``owed_to_artisans`` lists only positive balances).
 
-Requests written elsewhere are sent by ``issue_due_refunds`` (reconcile, and the webhook
-after a payment that could not be taken); it also picks up paid Stripe orders the buyer
+``queue_due_refunds`` (the scheduler, reconcile) picks up paid Stripe orders the buyer
 cancelled in the chat (the buyer flow writes the ledger reversal under ``cancelled``).
 """
 
@@ -28,19 +31,30 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.notify import payments as payment_notices
 from payments.completion import CANCEL_REFUND_KEY
+from payments.events import RefundSent
+from store import events
 from store.errors import NotFound, StoreError
-from store.models import LedgerEntry, LedgerTransaction, Order, OrderStatus, PaymentEvent
+from store.models import (
+    Effect,
+    EffectStatus,
+    LedgerEntry,
+    LedgerTransaction,
+    Order,
+    OrderStatus,
+    PaymentEvent,
+)
 from store.money import Money
 from store.savepoints import add_unless_taken
-from store.services import ledger, orders, payment_events
+from store.services import effects, ledger, orders, payment_events
+from store.services.effects import Claimed
 from store.uow import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
 PROVIDER = "stripe"
 REFUND_REQUEST = "soko.refund_request"
+REFUND_EFFECT = "stripe.refund"  # the effect that sends a request's money back
 _REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
@@ -111,47 +125,67 @@ def request_refund(
         if known is None:
             raise LookupError(f"refund request {event_id!r} clashed but is not found")
         return known
+    send_later(session, row, now)
     return row
 
 
-def send_refund(session: Session, gateway: RefundGateway, row: PaymentEvent, now: datetime) -> str:
-    """Ask Stripe for the refund a request describes (idempotent), mark it sent, tell the
-    buyer. Returns the Stripe refund id."""
+def send_later(session: Session, row: PaymentEvent, now: datetime) -> None:
+    """Record the effect that sends a refund request's money back after the commit. Its key
+    is the request's id, Stripe's idempotency key and the refund's ``soko_refund``
+    metadata: one request, one refund, however often it runs."""
     data = row.payload
-    if row.processed_at is not None and data.get("refund_id"):
-        return str(data["refund_id"])
     lines = ",".join(f"{line_id}:{amount}" for line_id, amount in data["lines"].items())
-    refund_id = gateway.refund(
-        data["payment_ref"],
-        int(data["amount_minor"]),
+    effects.record(
+        session,
+        REFUND_EFFECT,
         row.event_id,
-        {"soko_refund": row.event_id, "soko_key": data["key"], "soko_lines": lines},
+        {
+            "payment_ref": data["payment_ref"],
+            "amount_minor": int(data["amount_minor"]),
+            "metadata": {"soko_refund": row.event_id, "soko_key": data["key"], "soko_lines": lines},
+        },
+        now,
     )
-    row.payload = {**data, "refund_id": refund_id}
+
+
+def send_refund(gateway: RefundGateway, claimed: Claimed) -> dict[str, str]:
+    """Run a refund effect (outside any transaction): ask Stripe for the refund, under the
+    request's id as idempotency key."""
+    data = claimed.payload
+    refund_id = gateway.refund(
+        str(data["payment_ref"]), int(data["amount_minor"]), claimed.key, data["metadata"]
+    )
+    return {"refund_id": refund_id}
+
+
+def record_sent(session: Session, event_id: str, refund_id: str, now: datetime) -> bool:
+    """A refund Stripe made (the effect's result, in its own unit of work): the request is
+    marked sent with the refund's id and the buyer told, once. False when it was already."""
+    row = find_request(session, event_id)
+    if row is None or row.processed_at is not None:
+        return False
+    row.payload = {**row.payload, "refund_id": refund_id}
     row.processed_at = now
     order = session.get(Order, row.order_id) if row.order_id is not None else None
     if order is not None:
-        payment_notices.refund_sent(
-            session, order, Money(int(data["amount_minor"]), data["currency"]), row.event_id, now
-        )
+        amount = Money(int(row.payload["amount_minor"]), row.payload["currency"])
+        events.publish(session, RefundSent(order, amount, row.event_id), now)
     session.flush()
-    return refund_id
+    return True
 
 
-def refund_order(
-    session: Session, gateway: RefundGateway, order: Order, reason: str, now: datetime
-) -> Money:
+def refund_order(session: Session, order: Order, reason: str, now: datetime) -> Money:
     """Refund everything not yet refunded on a paid order (a community manager's decision):
-    ledger reversal, Stripe refund, lines and order marked refunded. Returns the amount."""
+    ledger reversal, lines and order marked refunded, and the Stripe refund as an effect
+    (sent after the commit). Returns the amount."""
     order = _refundable(session, order)
     owed = {line.id: _refundable_on(session, line.id, order) for line in order.lines}
     before = sum(ledger.refunded_on_line(session, line).amount for line in order.lines)
-    return _refund(session, gateway, order, owed, f"order-{before}", reason, now)
+    return _refund(session, order, owed, f"order-{before}", reason, now)
 
 
 def refund_line(
     session: Session,
-    gateway: RefundGateway,
     order: Order,
     line_id: int,
     amount: Money | None,
@@ -171,12 +205,11 @@ def refund_line(
         raise NotRefundable(order.code, f"line {line_id} has {left} minor units refundable")
     before = ledger.refunded_on_line(session, line).amount
     key = f"line{line.id}-{before}-{wanted}"
-    return _refund(session, gateway, order, {line.id: wanted}, key, reason, now)
+    return _refund(session, order, {line.id: wanted}, key, reason, now)
 
 
 def _refund(
     session: Session,
-    gateway: RefundGateway,
     order: Order,
     lines: Mapping[int, int],
     key: str,
@@ -186,7 +219,6 @@ def _refund(
     if sum(lines.values()) <= 0:
         raise NotRefundable(order.code, "already refunded in full")
     row = request_refund(session, order, lines, key, reason, now)
-    send_refund(session, gateway, row, now)
     settle(session, order, now)
     return Money(int(row.payload["amount_minor"]), order.currency)
 
@@ -197,36 +229,26 @@ def settle(session: Session, order: Order, now: datetime) -> Order:
     return payment_events.settle_refunded_lines(session, order, refunded, now)
 
 
-def issue_due_refunds(uow_factory: UnitOfWorkFactory, gateway: RefundGateway, now: datetime) -> int:
-    """Send every refund written down but not yet sent; each in its own unit of work, so one
-    failure (logged) does not hold back the others. Returns how many were sent."""
+def queue_due_refunds(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+    """Write the refund requests of paid orders cancelled in the chat, and the effect of any
+    request that has none yet (written before effects existed). The effect runner sends
+    them. Returns how many were queued."""
     with uow_factory() as uow:
-        request_cancellation_refunds(uow.session, now)
-        uow.commit()
-    with uow_factory(read_only=True) as uow:
-        due = list(
-            uow.session.scalars(
-                select(PaymentEvent.id)
-                .where(
-                    PaymentEvent.provider == PROVIDER,
-                    PaymentEvent.event_type == REFUND_REQUEST,
-                    PaymentEvent.processed_at.is_(None),
-                )
-                .order_by(PaymentEvent.id)
+        queued = request_cancellation_refunds(uow.session, now)
+        unsent = uow.session.scalars(
+            select(PaymentEvent)
+            .where(
+                PaymentEvent.provider == PROVIDER,
+                PaymentEvent.event_type == REFUND_REQUEST,
+                PaymentEvent.processed_at.is_(None),
+                ~select(Effect.id).where(Effect.key == PaymentEvent.event_id).exists(),
             )
-        )
-    sent = 0
-    for row_id in due:
-        try:
-            with uow_factory() as uow:
-                row = uow.session.get(PaymentEvent, row_id, with_for_update=True)
-                if row is not None and row.processed_at is None:
-                    send_refund(uow.session, gateway, row, now)
-                    sent += 1
-                uow.commit()
-        except Exception:
-            logger.exception("refund request %s could not be sent; reconcile retries", row_id)
-    return sent
+            .order_by(PaymentEvent.id)
+        ).all()
+        for row in unsent:
+            send_later(uow.session, row, now)
+        uow.commit()
+    return queued + len(unsent)
 
 
 def request_cancellation_refunds(session: Session, now: datetime) -> int:
@@ -294,6 +316,33 @@ def sale_recorded(session: Session, order: Order) -> bool:
         )
     )
     return found is not None
+
+
+def refused_requests(session: Session, order: Order) -> list[str]:
+    """The errors of the order's refunds Stripe refused for good (their effects failed): the
+    ledger holds their reversal, the money did not go back; a person must look."""
+    return list(
+        session.scalars(
+            select(Effect.error).where(
+                Effect.kind == REFUND_EFFECT,
+                Effect.key.startswith(f"refund:{order.code}:"),
+                Effect.status == EffectStatus.FAILED,
+            )
+        )
+    )
+
+
+def unsent_requests(session: Session, order_id: int) -> int:
+    """How many of an order's refund requests Stripe has not made yet."""
+    return len(
+        session.scalars(
+            select(PaymentEvent.id).where(
+                PaymentEvent.order_id == order_id,
+                PaymentEvent.event_type == REFUND_REQUEST,
+                PaymentEvent.processed_at.is_(None),
+            )
+        ).all()
+    )
 
 
 def find_request(session: Session, event_id: str) -> PaymentEvent | None:

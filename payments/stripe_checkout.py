@@ -1,8 +1,11 @@
 """Stripe Checkout behind the payment port: one Checkout Session per order.
 
-The session is created once per order (Stripe idempotency key = the order code) and
-remembered as a ``payment_events`` row (``checkout:<code>``), so asking for the pay link
-again returns the same page instead of a second session.
+The session is asked for once per order, as an *effect* (``store/services/effects.py``)
+recorded in the unit of work that placed the order: Stripe is called after the commit,
+outside any transaction, with the effect's key (``checkout-<code>``) as its idempotency key,
+and the session is remembered as a ``payment_events`` row (``checkout:<code>``) by the
+effect's result handler, which also sends the buyer her link. Asking for the pay link
+again returns the same page, or says it is being prepared, instead of a second session.
 
 Stripe keeps a session open between 30 minutes and 24 hours. The session expires when the
 order's reservation ends, clamped into that window, and the order's reservation is then
@@ -22,19 +25,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from conversations.i18n import N_, Translator
 from payments.port import Checkout
 from store.errors import StoreError
 from store.media.storage import media_url
-from store.models import Order, OrderStatus, PaymentEvent, ProductPhoto
+from store.models import Effect, EffectStatus, Order, OrderStatus, PaymentEvent, ProductPhoto
 from store.savepoints import add_unless_taken
-from store.services import payment_events
+from store.services import effects, payment_events
+from store.services.effects import Claimed
 
 PROVIDER = "stripe"
 CHECKOUT_EVENT = "soko.checkout_created"
+CHECKOUT_EFFECT = "stripe.checkout_session"  # the effect that asks Stripe for a session
 MIN_OPEN = timedelta(minutes=30)
 MAX_OPEN = timedelta(hours=24)
 # Stripe measures "at least 30 minutes" on its own clock: keep a margin for clock drift.
@@ -111,6 +116,8 @@ class StripePayments:
     def start_checkout(
         self, session: Session, order: Order, *, locale: str, now: datetime
     ) -> Checkout:
+        """The recorded session of the order; else the request for one, as an effect that
+        runs after this unit of work commits (no call to Stripe here: see `create_session`)."""
         known = _recorded_checkout(session, order.code)
         if known is not None:
             return known
@@ -118,14 +125,31 @@ class StripePayments:
             raise OrderNotPayable(order.code, order.status.value)
         expires_at = session_expiry(order.reserved_until, now)
         params = self.session_params(session, order, locale, expires_at)
+        request_session(session, order, params, now)
+        return Checkout(PROVIDER, "", "", expires_at, pending=True)
+
+    def create_session(self, claimed: Claimed, now: datetime) -> dict[str, Any]:
+        """Run a session request (an effect, outside any transaction). The effect's key is
+        Stripe's idempotency key, so running it again returns the same session. When the
+        expiry asked for is no longer 30 minutes away (Stripe was down that long), a new one
+        is asked for under a key naming it."""
+        params = dict(claimed.payload["params"])
+        key = claimed.key
+        if params["expires_at"] < (now + MIN_OPEN + CLOCK_MARGIN / 2).timestamp():
+            reserved = claimed.payload.get("reserved_until")
+            expires = session_expiry(datetime.fromisoformat(reserved) if reserved else None, now)
+            params["expires_at"] = int(expires.timestamp())
+            key = f"{key}-{params['expires_at']}"
         created = self.client.v1.checkout.sessions.create(
             params,  # type: ignore[arg-type]
-            {"idempotency_key": f"checkout-{order.code}"},
+            {"idempotency_key": key},
         )
-        payment_events.align_reservation(session, order.id, expires_at)
-        checkout = Checkout(PROVIDER, created.id, str(created.url), expires_at)
-        _record_checkout(session, order, checkout, now)
-        return checkout
+        expires_at = datetime.fromtimestamp(int(params["expires_at"]), UTC)
+        return {
+            "session_id": created.id,
+            "url": str(created.url),
+            "expires_at": expires_at.isoformat(),
+        }
 
     def session_params(
         self, session: Session, order: Order, locale: str, expires_at: datetime
@@ -199,6 +223,60 @@ class StripePayments:
         )
         for found in listing.auto_paging_iter():
             yield found.to_dict()
+
+
+def checkout_key(order_code: str) -> str:
+    """The key of an order's session request (an effect), and Stripe's idempotency key."""
+    return f"checkout-{order_code}"
+
+
+def request_session(
+    session: Session, order: Order, params: Mapping[str, Any], now: datetime
+) -> Effect:
+    """Record the effect that asks Stripe for the order's session, unless one is under way.
+    After a request that failed for good, viewing the order asks again (a new key)."""
+    base = checkout_key(order.code)
+    tried = session.scalars(
+        select(Effect).where(or_(Effect.key == base, Effect.key.startswith(f"{base}-r")))
+    ).all()
+    live = next((effect for effect in tried if effect.status != EffectStatus.FAILED), None)
+    if live is not None:
+        return live
+    reserved = order.reserved_until
+    payload = {
+        "order_id": order.id,
+        "order_code": order.code,
+        "params": dict(params),
+        "reserved_until": reserved.replace(tzinfo=reserved.tzinfo or UTC).isoformat()
+        if reserved is not None
+        else None,
+    }
+    key = base if not tried else f"{base}-r{len(tried)}"
+    return effects.record(session, CHECKOUT_EFFECT, key, payload, now)
+
+
+def record_session(
+    session: Session, order_id: int, result: Mapping[str, Any], now: datetime
+) -> tuple[Order, Checkout] | None:
+    """A session Stripe made (the effect's result, in its own unit of work): remember it as
+    the order's pay page and hold the pieces until it expires. The order and its checkout
+    when the buyer should now be sent the link; ``None`` when the order no longer waits for
+    payment (paid, cancelled or expired meanwhile) or already has its page."""
+    order = session.get(Order, order_id)
+    if order is None or _recorded_checkout(session, order.code) is not None:
+        return None
+    checkout = Checkout(
+        PROVIDER,
+        str(result["session_id"]),
+        str(result["url"]),
+        datetime.fromisoformat(str(result["expires_at"])),
+    )
+    _record_checkout(session, order, checkout, now)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return None
+    assert checkout.expires_at is not None
+    order = payment_events.align_reservation(session, order.id, checkout.expires_at)
+    return order, checkout
 
 
 def _first_photos(session: Session, product_ids: list[int]) -> dict[int, str]:

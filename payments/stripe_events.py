@@ -21,28 +21,30 @@ Applying is idempotent and order-proof:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.notify import orders as notify_orders
-from conversations.notify import payments as payment_notices
 from payments import refunds
 from payments.completion import CompletionResult, complete_payment
+from payments.events import OrderExpired, PaymentNotTaken
 from payments.stripe_checkout import PROVIDER, StripePayments, checkout_event_id
+from store import events
 from store.errors import NotFound
 from store.models import Order, OrderStatus, PaymentEvent
 from store.money import Money
 from store.savepoints import add_unless_taken
-from store.services import ledger, payment_events
+from store.services import effects, ledger, payment_events
+from store.services.effects import Claimed
 from store.services.shipping import InvalidShipping, ShippingDetails
 from store.uow import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
+CHARGE_REFUNDS_EFFECT = "stripe.charge_refunds"  # listing a charge's refunds from Stripe
 PAID_SESSION_EVENTS = frozenset(
     {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
 )
@@ -60,11 +62,9 @@ def record_event(session: Session, event: Mapping[str, Any], now: datetime) -> i
     return row.id if add_unless_taken(session, row) else None
 
 
-def process_event(
-    session: Session, payments: StripePayments, row_id: int, now: datetime
-) -> list[int]:
-    """Apply a recorded event (once: a processed row is skipped). Returns the ids of refund
-    requests it wrote, for the caller to send after committing."""
+def process_event(session: Session, row_id: int, now: datetime) -> list[int]:
+    """Apply a recorded event (once: a processed row is skipped). Returns the ids of the
+    refund requests it wrote (their effects send them after the commit)."""
     row = session.get(PaymentEvent, row_id, with_for_update=True)
     if row is None or row.processed_at is not None:
         return []
@@ -78,7 +78,7 @@ def process_event(
         case "checkout.session.expired" | "checkout.session.async_payment_failed":
             apply_closed_session(session, obj, now)
         case "charge.refunded":
-            apply_charge_refunds(session, payments, obj, now)
+            apply_charge_refunds(session, obj, str(event["id"]), now)
         case _:
             logger.debug("stripe event %s: recorded, nothing to act on", event["type"])
     order = _order_of(session, obj)
@@ -113,7 +113,7 @@ def apply_paid_session(
         payload={"session_id": checkout["id"], "amount_total": paid.amount},
     )
     if result.refund_due:
-        payment_notices.payment_not_taken(session, order, paid, payment_ref, now)
+        events.publish(session, PaymentNotTaken(order, paid, payment_ref), now)
         return [_give_back(session, order, paid, payment_ref, "not-taken", now)]
     return []
 
@@ -134,32 +134,60 @@ def apply_closed_session(session: Session, checkout: Mapping[str, Any], now: dat
         return  # an older page of this order; the current one still runs
     expired = payment_events.expire_order(session, order.id, now)
     if expired is not None:
-        notify_orders.order_expired(session, expired, now)
+        events.publish(session, OrderExpired(expired), now)
 
 
 def apply_charge_refunds(
-    session: Session, payments: StripePayments, charge: Mapping[str, Any], now: datetime
+    session: Session, charge: Mapping[str, Any], event_id: str, now: datetime
 ) -> None:
+    """A charge with refunds: each one the ledger does not hold yet is recorded. When the
+    event does not list them (newer API versions), listing them from Stripe is an effect
+    (``CHARGE_REFUNDS_EFFECT``) whose result comes back to ``apply_listed_refunds``."""
     order = session.scalar(select(Order).where(Order.payment_ref == charge.get("payment_intent")))
     if order is None:
         return  # a payment the order never took: its refund is outside the ledger
     listed = (charge.get("refunds") or {}).get("data")
-    found = listed if listed is not None else payments.refunds_of_charge(str(charge["id"]))
+    if listed is None:
+        effects.record(
+            session,
+            CHARGE_REFUNDS_EFFECT,
+            f"charge-refunds-{event_id}",
+            {"charge_id": str(charge["id"]), "order_id": order.id},
+            now,
+        )
+        return
+    apply_listed_refunds(session, order, listed, now)
+
+
+def list_charge_refunds(payments: StripePayments, claimed: Claimed) -> dict[str, Any]:
+    """Run a listing effect (outside any transaction)."""
+    return {"refunds": payments.refunds_of_charge(str(claimed.payload["charge_id"]))}
+
+
+def apply_listed_refunds(
+    session: Session, order: Order, found: Sequence[Mapping[str, Any]], now: datetime
+) -> None:
     for refund in found:
         if refund.get("status") in ("succeeded", "pending"):
             _apply_refund(session, order, refund, now)
     refunds.settle(session, order, now)
 
 
+def record_listed_refunds(
+    session: Session, order_id: int, result: Mapping[str, Any], now: datetime
+) -> None:
+    """A listing effect's result, in its own unit of work."""
+    order = session.get(Order, order_id)
+    if order is not None:
+        apply_listed_refunds(session, order, result["refunds"], now)
+
+
 def _apply_refund(session: Session, order: Order, refund: Mapping[str, Any], now: datetime) -> None:
     metadata = refund.get("metadata") or {}
     request = metadata.get("soko_refund")
     if request:
-        row = refunds.find_request(session, str(request))
-        if row is not None and row.processed_at is None:
-            # We crashed after Stripe refunded and before we marked it: mark it now.
-            row.payload = {**row.payload, "refund_id": refund["id"]}
-            row.processed_at = now
+        # Stripe told us before the refund's effect recorded it (or it never could): now.
+        refunds.record_sent(session, str(request), str(refund["id"]), now)
         return  # the ledger reversal was written with the request
     marker = PaymentEvent(
         provider=PROVIDER,
@@ -246,13 +274,9 @@ def _order_of(session: Session, obj: Mapping[str, Any]) -> Order | None:
     return order
 
 
-def handle_recorded(
-    uow_factory: UnitOfWorkFactory, payments: StripePayments, row_id: int, now: datetime
-) -> None:
-    """Apply a recorded event in its own unit of work, then send the refunds it asked for
-    (network I/O after the commit: a refund is never sent for a change that rolled back)."""
+def handle_recorded(uow_factory: UnitOfWorkFactory, row_id: int, now: datetime) -> None:
+    """Apply a recorded event in its own unit of work. The refunds it asks for are effects,
+    sent after the commit (never for a change that rolled back)."""
     with uow_factory() as uow:
-        requests = process_event(uow.session, payments, row_id, now)
+        process_event(uow.session, row_id, now)
         uow.commit()
-    if requests:
-        refunds.issue_due_refunds(uow_factory, payments, now)

@@ -16,13 +16,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, make_url, text
 
+from bot.domain_events import subscribe_notices
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Base
 from store.uow import UnitOfWorkFactory
-from tests.transaction_guard import TransactionGuard
 
 POSTGRES_ENV = "SOKO_TEST_POSTGRES_URL"
+
+# What every process does when it builds its container: payments' domain events become the
+# chat's notices (tests that call payments without a container need it too).
+subscribe_notices()
 
 
 def _postgres_server_url() -> str | None:
@@ -98,16 +102,3 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 @pytest.fixture
 def uow_factory(engine: Engine) -> UnitOfWorkFactory:
     return UnitOfWorkFactory(engine)
-
-
-@pytest.fixture
-def no_io_in_transactions(monkeypatch: pytest.MonkeyPatch) -> Iterator[TransactionGuard]:
-    """Fails the test if an S3 call or the photo pipeline runs inside an open transaction
-    (`tests/transaction_guard.py`), even where the code under test caught the error."""
-    guard = TransactionGuard()
-    guard.install(monkeypatch)
-    try:
-        yield guard
-    finally:
-        guard.uninstall()
-    assert guard.violations == []

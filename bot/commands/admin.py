@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands import admin_failed, admin_roles
 from bot.container import Container
+from bot.effects import run_due_effects
 from bot.lifecycle import database_ready
 from bot.scheduler import stored_jobs
 from bot.settings import load_settings
@@ -171,17 +172,26 @@ def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
         if args.line is None:
             if args.amount is not None:
                 raise ValueError("--amount needs --line")
-            refunded = refunds.refund_order(uow.session, gateway, order, args.reason, now)
+            refunded = refunds.refund_order(uow.session, order, args.reason, now)
         else:
             if not 1 <= args.line <= len(order.lines):
                 raise NotFound("order line", args.line)
             line = order.lines[args.line - 1]
             amount = _money(args.amount, order.currency) if args.amount else None
-            refunded = refunds.refund_line(
-                uow.session, gateway, order, line.id, amount, args.reason, now
-            )
+            refunded = refunds.refund_line(uow.session, order, line.id, amount, args.reason, now)
         uow.commit()
+    run_due_effects(container)  # the refund goes out now, or the effect runner retries it
+    with container.uow_factory(read_only=True) as uow:
+        refused = refunds.refused_requests(uow.session, order)
+        unsent = refunds.unsent_requests(uow.session, order.id)
+    if refused:
+        for error in refused:
+            print(f"error: Stripe refused a refund of order {order.code}: {error}", file=out)
+        print("the ledger holds the reversal but no money went back: a person must look", file=out)
+        return 1
     print(f"refunded {_plain(refunded)} on order {order.code}", file=out)
+    if unsent:
+        print("Stripe has not taken the refund yet; it is sent when Stripe answers", file=out)
     return 0
 
 
@@ -198,7 +208,9 @@ def _reconcile(container: Container, args: argparse.Namespace, out: TextIO) -> i
     print(f"Checkout Sessions seen: {report.sessions_seen}", file=out)
     print(f"events replayed: {', '.join(report.events_replayed) or 'none'}", file=out)
     print(f"orders completed: {', '.join(report.orders_completed) or 'none'}", file=out)
-    print(f"refunds sent: {report.refunds_sent}", file=out)
+    sent = run_due_effects(container)
+    print(f"refunds queued: {report.refunds_queued}", file=out)
+    print(f"effects run: {sent}", file=out)
     unbalanced = ", ".join(map(str, report.unbalanced_transactions)) or "none"
     print(f"unbalanced ledger transactions: {unbalanced}", file=out)
     for error in report.errors:

@@ -1,7 +1,8 @@
 """`soko run`: everything in one process — the web app (webhooks, media, health), Telegram
 (lossless polling, or webhook mode when TELEGRAM_MODE=webhook), WhatsApp delivery, and the
 scheduler (`bot/scheduler.py`: expiring unpaid orders, refunds, the inbox sweep, reminders,
-digests, nudges, draft clean-up, payout summaries)."""
+digests, nudges, draft clean-up, payout summaries), and the effect runner (`bot/effects.py`:
+the Stripe calls that chats and webhooks record, run after their commits)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from bot import lifecycle
 from bot.container import Container
+from bot.effects import run_effects
 from bot.payments_check import warn_about_payments
 from bot.plugin import ChannelPasses, combine
 from bot.routes import channel_routes
@@ -61,6 +63,7 @@ async def serve(container: Container, host: str, port: int, stop: asyncio.Event)
     # Each channel's own sender delivers here (woken as replies are written), so the
     # scheduler runs every job but `deliver_outbox`.
     tasks.append(run_scheduler(container, stop, combine(*passes)))
+    tasks.append(run_effects(container, stop))  # Stripe calls, after their commits
     app = create_app(container, routes)
     freeze_startup_objects()
     keep_freed_memory()

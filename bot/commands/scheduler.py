@@ -1,7 +1,8 @@
 """`soko scheduler`: the timed jobs alone, for deployments where N `soko web` workers take the
 webhooks. It also delivers the outbox of every configured channel (`deliver_outbox`, every few
 seconds, retries with backoff) and sweeps the inbox for updates a crashed worker recorded but
-did not handle (`sweep_inbox`). Run exactly one per database."""
+did not handle (`sweep_inbox`), and runs the effects (`bot/effects.py`: Stripe calls that
+chats and webhooks recorded, run after their commits). Run exactly one per database."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from bot import lifecycle
 from bot.container import Container
+from bot.effects import run_effects
 from bot.plugin import combine
 from bot.scheduler import run_scheduler
 from bot.scheduler_passes import engine_sweep
@@ -47,4 +49,6 @@ async def serve(container: Container, stop: asyncio.Event) -> None:
         if not any(p.sweep for p in passes):
             passes.append(engine_sweep(lambda: build_engine(container)))
         logger.info("scheduler: starting")
-        await run_scheduler(container, stop, combine(*passes))
+        await lifecycle.together(
+            stop, run_scheduler(container, stop, combine(*passes)), run_effects(container, stop)
+        )

@@ -206,8 +206,11 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
     invoice = None
     if order.status == OrderStatus.PENDING_PAYMENT:
         if checkout.can_pay(ctx, order.channel):
-            links, pay_choices, invoice = checkout.payment_options(ctx, order)
-            choices += pay_choices
+            options = checkout.payment_options(ctx, order)
+            links, invoice = options.links, options.invoice
+            choices += options.choices
+            if options.preparing:
+                text.append(ctx._(checkout.PREPARING_LINK))
         else:
             text.append(ctx._(checkout.ORDER_NOT_PAYABLE).format(code=order.code))
     if _cancellable(order):

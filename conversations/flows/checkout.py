@@ -1,7 +1,9 @@
 """Checkout: where to send the pieces, a summary, the order (stock held), a link to pay.
 
 Placing the order is safe to tap twice: the orders service locks the cart, and a second
-tap finds it empty. The payment link comes from the payments port; a provider the chat
+tap finds it empty. The payment link comes from the payments port (a provider that must ask
+the outside world for it, like Stripe, records that as an effect: the chat says the link is
+being prepared and the buyer is sent it as soon as it is made); a provider the chat
 confirms itself (the demo card, which has no card form) also gets a "Pay now" choice. Where
 no provider serves the buyer's channel, paying is not open: the checkout says so before she
 types anything, and again (placing nothing) if she taps an older "Place order".
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -52,6 +55,7 @@ CHANGE_DETAILS = N_("Change details")
 PLACED = N_("Order {code} is placed. We hold these pieces for {minutes} minutes.")
 PAY_BUTTON = N_("Pay {amount}")
 PAY_HERE = N_("Please pay with the link below.")
+PREPARING_LINK = N_("Preparing your payment link… I will send it here in a moment.")
 PAY_DEMO = N_("Pay now (demo card)")
 STILL_WAITING = N_("Order {code} is waiting for your payment.")
 THANK_YOU = N_("Thank you! We'll tell you when your pieces are on their way.")
@@ -260,28 +264,43 @@ def own_order(session: Session, user_id: int, order_id: int) -> Order:
     return order
 
 
+class PaymentOptions(NamedTuple):
+    """How the buyer pays for a pending order, as the chat shows it."""
+
+    links: tuple[LinkButton, ...]
+    choices: tuple[Choice, ...]
+    invoice: Invoice | None
+    preparing: bool  # the link is being made: it is sent to her as soon as it is
+
+
 def offer_payment(ctx: StepContext, order: Order) -> None:
     """The pay link from the payments port (or the chat's own invoice, where the buyer's
-    channel has one), and with the demo card its "Pay now" choice."""
-    links, choices, invoice = payment_options(ctx, order)
-    text = "" if invoice is not None else ctx._(PAY_HERE)
-    ctx.reply(Outbound(text=text, links=links, choices=choices, invoice=invoice))
+    channel has one), and with the demo card its "Pay now" choice. A link still being made
+    (the provider is asked after this step commits) is announced instead."""
+    options = payment_options(ctx, order)
+    if options.preparing:
+        ctx.say(ctx._(PREPARING_LINK))
+        return
+    text = "" if options.invoice is not None else ctx._(PAY_HERE)
+    ctx.reply(
+        Outbound(text=text, links=options.links, choices=options.choices, invoice=options.invoice)
+    )
 
 
-def payment_options(
-    ctx: StepContext, order: Order
-) -> tuple[tuple[LinkButton, ...], tuple[Choice, ...], Invoice | None]:
+def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
     """How the buyer pays for a pending order: a link (plus the "Pay now" choice when the
     chat confirms the payment itself), or an in-chat invoice. Only where paying is open."""
     checkout = payments_for(ctx, order).start_checkout(
         ctx.session, order, locale=ctx.user.locale, now=ctx.now
     )
+    if checkout.pending:
+        return PaymentOptions((), (), None, preparing=True)
     if checkout.invoice is not None:
-        return (), (), checkout.invoice
+        return PaymentOptions((), (), checkout.invoice, preparing=False)
     total = Money(order.total_minor, order.currency).format(ctx.user.locale)
     link = LinkButton(ctx._(PAY_BUTTON).format(amount=total), checkout.url)
     demo = demo_choice(ctx, order)
-    return (link,), ((demo,) if demo else ()), None
+    return PaymentOptions((link,), ((demo,) if demo else ()), None, preparing=False)
 
 
 def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:

@@ -1,6 +1,7 @@
-"""What people are told about money moving: a refund sent to a buyer, a payment an order
-could not take, a payout sent to an artisan. Written to the outbox on the caller's session,
-in the recipient's language, once per event (dedupe key)."""
+"""What people are told about money moving: a payment link made after the order, a refund
+sent to a buyer, a payment an order could not take, a payout sent to an artisan. Written to
+the outbox on the caller's session, in the recipient's language, once per event (dedupe
+key)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from conversations import outbox
 from conversations.i18n import N_, Translator
-from conversations.messages import Outbound
+from conversations.messages import LinkButton, Outbound
 from store.models import Artisan, Order, Payout, User
 from store.money import Money
 
@@ -20,6 +21,12 @@ REFUND_SENT = N_(
 PAYMENT_NOT_TAKEN = N_(
     "Sorry, order {code} could not take your payment: its time ran out and the pieces "
     "were sold. We are refunding {amount}."
+)
+LINK_READY = N_("Your payment link for order {code} is ready.")
+PAY_BUTTON = N_("Pay {amount}")
+LINK_FAILED = N_(
+    "Sorry, I could not prepare the payment link for order {code}. Please open My orders "
+    "and tap the order to try again."
 )
 PAYOUT_SENT = N_("We sent you {amount} by M-Pesa (reference {reference}). Thank you!")
 
@@ -57,3 +64,29 @@ def payout_sent(session: Session, payout: Payout, now: datetime) -> None:
     )
     key = f"payout:{payout.id}:sent"
     outbox.notify(session, user.id, Outbound(text=text), dedupe_key=key, now=now)
+
+
+def checkout_ready(session: Session, order: Order, url: str, reference: str, now: datetime) -> None:
+    """The buyer's payment link, made after her order was placed (the chat said it was
+    being prepared)."""
+    buyer = session.get(User, order.buyer_user_id)
+    if buyer is None:
+        return
+    t = Translator(buyer.locale)
+    amount = Money(order.total_minor, order.currency).format(t.locale)
+    shown = Outbound(
+        text=t._(LINK_READY).format(code=order.code),
+        links=(LinkButton(t._(PAY_BUTTON).format(amount=amount), url),),
+    )
+    outbox.notify(session, buyer.id, shown, dedupe_key=f"checkout:{reference}:link", now=now)
+
+
+def checkout_failed(session: Session, order: Order, now: datetime) -> None:
+    """The payment link could not be made (the provider refused, or never answered)."""
+    buyer = session.get(User, order.buyer_user_id)
+    if buyer is None:
+        return
+    t = Translator(buyer.locale)
+    text = t._(LINK_FAILED).format(code=order.code)
+    key = f"checkout:{order.code}:failed:{int(now.timestamp())}"
+    outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=key, now=now)

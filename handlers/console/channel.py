@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine, HandleResult
+from conversations.engine import ChatEngine, HandleResult
 from conversations.inbox import record_inbound
 from conversations.messages import ImageRef, Inbound, Outbound
 from conversations.outbox import mark_sent, outbound_of
@@ -53,7 +53,7 @@ class ConsoleChannel:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: ChatEngine,
         uow_factory: UnitOfWorkFactory,
         intake: PhotoIntake,
         *,

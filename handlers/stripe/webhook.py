@@ -52,7 +52,7 @@ def stripe_webhook_routes(
 
     def apply(row_id: int) -> None:
         try:
-            handle_recorded(uow_factory, payments, row_id, clock())
+            handle_recorded(uow_factory, row_id, clock())
         except Exception:
             logger.exception("Stripe event row %s not applied; reconcile replays it", row_id)
 

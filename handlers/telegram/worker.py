@@ -1,7 +1,7 @@
 """Handing recorded updates to the (synchronous) engine in worker threads, and telling the
 sender when replies are waiting.
 
-Updates that are ready together are handled together (`Engine.handle_many`: one unit of work,
+Updates that are ready together are handled together (`ChatEngine.handle_many`: one unit of work,
 one commit): a busy bot pays for one transaction per group rather than per update, and its
 threads do not queue on SQLite's single writer one update at a time."""
 
@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from conversations.engine import Engine, HandleResult, sweep_all
+from conversations.engine import ChatEngine, HandleResult, sweep_all
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +33,13 @@ class EngineWorker:
 
     def __init__(
         self,
-        engine_factory: Callable[[], Engine],
+        engine_factory: Callable[[], ChatEngine],
         *,
         threads: int = 4,
         on_handled: Callable[[], object] | None = None,
     ) -> None:
         self._engine_factory = engine_factory
-        self._engine: Engine | None = None
+        self._engine: ChatEngine | None = None
         self._engine_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="engine")
         self._on_handled = on_handled or (lambda: None)
@@ -49,7 +49,7 @@ class EngineWorker:
         self._closing = False
 
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> ChatEngine:
         with self._engine_lock:
             if self._engine is None:
                 self._engine = self._engine_factory()

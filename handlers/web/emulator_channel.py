@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from conversations.engine import Engine, HandleResult
+from conversations.engine import ChatEngine, HandleResult
 from conversations.inbox import record_inbound
 from conversations.messages import Inbound, Outbound
 from conversations.outbox import outbound_of
@@ -77,7 +77,7 @@ class Said:
 class WebChat:
     def __init__(
         self,
-        engine: Engine,
+        engine: ChatEngine,
         uow_factory: UnitOfWorkFactory,
         intake: PhotoIntake,
         *,

@@ -37,7 +37,7 @@ import httpx
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine, HandleResult, Outcome
+from conversations.engine import ChatEngine, HandleResult, Outcome
 from conversations.inbox import RecordResult, record_inbound
 from conversations.photo_records import photo_to_dict
 from conversations.photos import PhotoIntake
@@ -87,7 +87,7 @@ class WhatsAppProcessor:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        engine: Engine,
+        engine: ChatEngine,
         intake: PhotoIntake,
         fetcher: MediaFetcher,
         clock: Callable[[], datetime] = utcnow,

@@ -10,6 +10,7 @@ from store.models.catalog import (
     ProductPhoto,
     ProductStatus,
 )
+from store.models.effects import Effect, EffectStatus
 from store.models.ledger import (
     LedgerEntry,
     LedgerTransaction,
@@ -61,6 +62,8 @@ __all__ = [
     "Collection",
     "CollectionProduct",
     "ConversationState",
+    "Effect",
+    "EffectStatus",
     "Identity",
     "InboxMessage",
     "InboxStatus",

@@ -8,11 +8,18 @@ expires 30 minutes to 24 hours after creation is enforced.
 
 Test helpers play the buyer and Stripe: ``pay`` completes a session (creating its
 PaymentIntent and Charge), ``expire_now``, and every change emits the event Stripe would,
-which ``signed`` turns into a webhook body and Stripe-Signature header.
+which ``signed`` turns into a webhook body and Stripe-Signature header (``deliver`` posts it
+to a shop, as often as asked: Stripe delivers an event more than once).
+
+And Stripe misbehaving: ``hang(path)`` holds every POST to ``path`` unanswered until
+``release()`` (a client with a timeout times out meanwhile; the request is then carried out,
+as when Stripe got it but the answer was lost); ``fail_next(path, 503, 500)`` answers the
+next POSTs with those statuses; ``fail_refunds`` answers every refund 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -23,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 import stripe
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -78,6 +86,10 @@ class FakeStripe:
     events: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, Any], str | None]] = field(default_factory=list)
     fail_refunds: bool = False
+    hung_paths: set[str] = field(default_factory=set)
+    hanging: int = 0  # requests held right now
+    failing: dict[str, list[int]] = field(default_factory=dict)
+    _released: threading.Event = field(default_factory=threading.Event)
     _idempotent: dict[tuple[str, str], tuple[dict[str, Any], int, Any]] = field(
         default_factory=dict
     )
@@ -91,7 +103,22 @@ class FakeStripe:
             self.events.clear()
             self.requests.clear()
             self.fail_refunds = False
+            self.failing.clear()
             self.clock = time.time
+        self.release()
+
+    def hang(self, path: str = "/v1/checkout/sessions") -> None:
+        """Leave POSTs to `path` unanswered until `release()`."""
+        self._released.clear()
+        self.hung_paths.add(path)
+
+    def release(self) -> None:
+        self.hung_paths.clear()
+        self._released.set()
+
+    def fail_next(self, path: str, *statuses: int) -> None:
+        """Answer the next POSTs to `path` with these statuses (a 5xx carries out nothing)."""
+        self.failing.setdefault(path, []).extend(statuses)
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}_fake{next(self._ids):06d}"
@@ -120,8 +147,20 @@ class FakeStripe:
         params = await self._params(request)
         if isinstance(params, Response):
             return params
+        path = request.url.path
+        if request.method == "POST" and path in self.hung_paths:
+            self.hanging += 1
+            try:
+                await asyncio.to_thread(self._released.wait)
+            finally:
+                self.hanging -= 1
         key = request.headers.get("idempotency-key")
         with self._lock:
+            failing = self.failing.get(path) if request.method == "POST" else None
+            if failing:
+                self.requests.append((request.method, path, params, key))
+                status = failing.pop(0)
+                return stripe_error("Stripe is having trouble", status, "api_error")
             self.requests.append((request.method, request.url.path, params, key))
             if key and request.method == "POST":
                 known = self._idempotent.get((request.url.path, key))
@@ -356,6 +395,16 @@ def signed(
     body = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp)
     return body.encode(), {"Stripe-Signature": header, "Content-Type": "application/json"}
+
+
+def deliver(shop_url: str, event: dict[str, Any], *, times: int = 1) -> list[int]:
+    """Post a signed event to a shop's webhook `times` times (Stripe retries, and may send
+    an event twice even after a 200); the status of each delivery."""
+    body, headers = signed(event)
+    return [
+        httpx.post(f"{shop_url}/webhooks/stripe", content=body, headers=headers).status_code
+        for _ in range(times)
+    ]
 
 
 def serve(fake: FakeStripe) -> Any:

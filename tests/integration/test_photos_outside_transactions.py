@@ -2,7 +2,7 @@
 
 The shop runs on S3 (moto's server behind `tests/fakes/s3_api.FaultyS3`, which can hang and
 fail). Each adapter that receives photos (the web emulator, the console, WhatsApp's processor,
-Telegram's receiver) is driven with the transaction guard on (`no_io_in_transactions`): an S3
+Telegram's receiver) is driven with the transaction guard on (`tests/tx_guard.py`): an S3
 call or the photo pipeline inside an open transaction fails the test.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Update
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flows import builtin_registry
 from conversations.inbox import record_inbound
 from conversations.messages import Inbound
@@ -42,7 +42,9 @@ from tests.fakes.telegram_api import photo as telegram_photo
 from tests.fakes.telegram_api import user
 from tests.integration.conversations.listing_support import photo
 from tests.shop_support import TEST_PRICING, make_shop
-from tests.transaction_guard import TransactionGuard
+from tests.tx_guard import Guard, no_network_in_transactions
+
+__all__ = ["no_network_in_transactions"]
 
 BUCKET = "soko-media"
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -88,12 +90,12 @@ def intake(media: S3MediaStore) -> PhotoIntake:
 
 
 @pytest.fixture
-def soko(uow_factory: UnitOfWorkFactory, tmp_path: Path) -> Engine:
-    return Engine(uow_factory, builtin_registry(), make_shop(tmp_path / "media"))
+def soko(uow_factory: UnitOfWorkFactory, tmp_path: Path) -> ChatEngine:
+    return ChatEngine(uow_factory, builtin_registry(), make_shop(tmp_path / "media"))
 
 
 @pytest.fixture
-def web(soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake) -> WebChat:
+def web(soko: ChatEngine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake) -> WebChat:
     return WebChat(soko, uow_factory, intake, locale_hint="en")
 
 
@@ -145,7 +147,7 @@ def test_a_photo_sent_in_the_web_emulator_is_stored_before_its_unit_of_work(
     uow_factory: UnitOfWorkFactory,
     media: S3MediaStore,
     s3: FaultyS3,
-    no_io_in_transactions: TransactionGuard,
+    no_network_in_transactions: Guard,
 ) -> None:
     web_seller(web, uow_factory, "wanjiru", "en")
     seen = last_seen(web, "wanjiru")
@@ -156,15 +158,15 @@ def test_a_photo_sent_in_the_web_emulator_is_stored_before_its_unit_of_work(
     [stored] = stored_photos(uow_factory)
     assert [method for method, _, _ in s3.calls] == ["PUT"] * len(stored.keys)  # no raw blob
     assert media.exists(stored.keys["large"])
-    assert no_io_in_transactions.violations == []
+    assert no_network_in_transactions.violations == []
 
 
 def test_a_photo_sent_at_the_console_is_stored_before_its_unit_of_work(
-    soko: Engine,
+    soko: ChatEngine,
     uow_factory: UnitOfWorkFactory,
     intake: PhotoIntake,
     media: S3MediaStore,
-    no_io_in_transactions: TransactionGuard,
+    no_network_in_transactions: Guard,
 ) -> None:
     said: list[str] = []
     console = ConsoleChannel(soko, uow_factory, intake, person="amina", write=said.append)
@@ -177,7 +179,7 @@ def test_a_photo_sent_at_the_console_is_stored_before_its_unit_of_work(
     assert said[-1].startswith(RECEIVED)
     [stored] = stored_photos(uow_factory)
     assert media.exists(stored.keys["thumb"])
-    assert no_io_in_transactions.violations == []
+    assert no_network_in_transactions.violations == []
 
 
 class StubMedia:
@@ -191,11 +193,11 @@ class StubMedia:
 
 
 def test_a_whatsapp_photo_is_stored_before_the_row_is_updated(
-    soko: Engine,
+    soko: ChatEngine,
     uow_factory: UnitOfWorkFactory,
     intake: PhotoIntake,
     media: S3MediaStore,
-    no_io_in_transactions: TransactionGuard,
+    no_network_in_transactions: Guard,
 ) -> None:
     processor = WhatsAppProcessor(uow_factory, soko, intake, StubMedia(photo(3)))  # type: ignore[arg-type]
     phone = "+254712000003"
@@ -223,7 +225,7 @@ def test_a_whatsapp_photo_is_stored_before_the_row_is_updated(
 
     [stored] = stored_photos(uow_factory)
     assert media.exists(stored.keys["medium"])
-    assert no_io_in_transactions.violations == []
+    assert no_network_in_transactions.violations == []
 
 
 @dataclass
@@ -246,11 +248,11 @@ class StubBot:
 
 
 def test_a_telegram_photo_is_stored_before_the_batch_is_recorded(
-    soko: Engine,
+    soko: ChatEngine,
     uow_factory: UnitOfWorkFactory,
     intake: PhotoIntake,
     media: S3MediaStore,
-    no_io_in_transactions: TransactionGuard,
+    no_network_in_transactions: Guard,
 ) -> None:
     bot = StubBot(photo(4))
     receiver = Receiver(bot, uow_factory, intake, "7000001", clock=lambda: NOW)  # type: ignore[arg-type]
@@ -266,7 +268,7 @@ def test_a_telegram_photo_is_stored_before_the_batch_is_recorded(
 
     [photo_record] = received.inbound.photos
     assert media.exists(photo_record.record.keys["large"])  # type: ignore[union-attr]
-    assert no_io_in_transactions.violations == []
+    assert no_network_in_transactions.violations == []
 
 
 # --- S3 hanging or failing while a photo is stored -------------------------------------------
@@ -326,7 +328,7 @@ def test_s3_failing_asks_her_kindly_in_her_language_and_her_next_try_is_kept(
 
 
 def test_a_photo_recorded_before_the_upgrade_as_a_raw_blob_is_asked_for_again(
-    soko: Engine, web: WebChat, uow_factory: UnitOfWorkFactory, s3: FaultyS3
+    soko: ChatEngine, web: WebChat, uow_factory: UnitOfWorkFactory, s3: FaultyS3
 ) -> None:
     web_seller(web, uow_factory, "akinyi", "en")
     seen = last_seen(web, "akinyi")
@@ -363,11 +365,11 @@ def test_s3_never_answering_times_out_and_she_is_asked_to_send_the_photo_again(
 def test_the_demo_shop_stores_its_photos_before_its_unit_of_work(
     uow_factory: UnitOfWorkFactory,
     media: S3MediaStore,
-    no_io_in_transactions: TransactionGuard,
+    no_network_in_transactions: Guard,
 ) -> None:
     summary = seed_demo(uow_factory, media, TEST_PRICING, now=NOW)
 
     stored = stored_photos(uow_factory)
     assert len(stored) == summary.products
     assert all(media.exists(photo.keys["thumb"]) for photo in stored)
-    assert no_io_in_transactions.violations == []
+    assert no_network_in_transactions.violations == []

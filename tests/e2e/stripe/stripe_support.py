@@ -13,9 +13,13 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from conversations.notify import payments as payment_notices
 from handlers.stripe.webhook import stripe_webhook_routes
 from payments.stripe_checkout import StripePayments
+from payments.stripe_effects import stripe_effect_kinds
+from store.effect_runner import EffectRunner
 from store.models import Channel, Order, PaymentEvent, ProductPhoto
+from store.models.types import utcnow
 from store.services import carts, orders
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
@@ -77,21 +81,69 @@ def place(
 def place_and_checkout(
     uow_factory: UnitOfWorkFactory, payments: StripePayments, now: datetime, **kwargs: Any
 ) -> tuple[Sale, str]:
-    """Place an order and open its Checkout Session; (sale, session id)."""
+    """Place an order and ask for its Checkout Session, then run that effect (as the runner
+    of `soko run` does after the commit); (sale, session id)."""
     with uow_factory() as uow:
         sale = place(uow.session, now=now, **kwargs)
         order = uow.session.get(Order, sale.order_id)
         assert order is not None
-        checkout = payments.start_checkout(uow.session, order, locale="en", now=now)
+        asked = payments.start_checkout(uow.session, order, locale="en", now=now)
         uow.commit()
+    assert asked.pending
+    run_effects(uow_factory, payments, lambda: now)
+    with uow_factory(read_only=True) as uow:
+        order = uow.session.get(Order, sale.order_id)
+        assert order is not None
+        checkout = payments.start_checkout(uow.session, order, locale="en", now=now)
+    assert not checkout.pending
     return sale, checkout.reference
+
+
+def effect_runner(
+    uow_factory: UnitOfWorkFactory,
+    payments: StripePayments,
+    clock: Callable[[], datetime] = utcnow,
+) -> EffectRunner:
+    """The runner `soko run` keeps going, with the chat's notices about Stripe's results."""
+    kinds = stripe_effect_kinds(
+        payments,
+        link_ready=lambda session, order, checkout, now: payment_notices.checkout_ready(
+            session, order, checkout.url, checkout.reference, now
+        ),
+        link_failed=payment_notices.checkout_failed,
+        clock=clock,
+    )
+    return EffectRunner(uow_factory, kinds, clock)
+
+
+def run_effects(
+    uow_factory: UnitOfWorkFactory,
+    payments: StripePayments,
+    clock: Callable[[], datetime] = utcnow,
+) -> int:
+    """Run the due effects once (the Stripe calls recorded so far); how many ran."""
+    return effect_runner(uow_factory, payments, clock).run_due()
+
+
+class WebhookClient(TestClient):
+    """The webhook, followed by the effect runner as `soko run` has it: after each delivery
+    the Stripe calls it recorded (refunds, listings) run."""
+
+    def __init__(self, app: Starlette, runner: EffectRunner) -> None:
+        super().__init__(app)
+        self.runner = runner
+
+    def post(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        answer = super().post(*args, **kwargs)
+        self.runner.run_due()
+        return answer
 
 
 def webhook_client(
     uow_factory: UnitOfWorkFactory, payments: StripePayments, clock: Callable[[], datetime]
 ) -> TestClient:
     app = Starlette(routes=stripe_webhook_routes(uow_factory, payments, WEBHOOK_SECRET, clock))
-    return TestClient(app)
+    return WebhookClient(app, effect_runner(uow_factory, payments, clock))
 
 
 def deliver(client: TestClient, event: dict[str, Any], **kwargs: Any) -> int:

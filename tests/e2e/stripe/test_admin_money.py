@@ -34,6 +34,7 @@ from tests.e2e.stripe.stripe_support import (
     deliver,
     order_status,
     place_and_checkout,
+    run_effects,
     utc_now,
     webhook_client,
 )
@@ -138,18 +139,25 @@ def test_a_partial_line_refund_then_the_rest_of_the_order(
 
 
 @pytest.mark.usefixtures("cli_env")
-def test_a_refund_stripe_refuses_writes_nothing_and_can_be_retried(
-    db: UnitOfWorkFactory, payments: StripePayments, fake_stripe: FakeStripe
+def test_a_refund_stripe_cannot_take_now_is_sent_when_it_can_once(
+    db: UnitOfWorkFactory,
+    payments: StripePayments,
+    fake_stripe: FakeStripe,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     sale, _ = _paid(db, payments, fake_stripe)
-    fake_stripe.fail_refunds = True
-    assert main(["admin", "refund", sale.code]) == 1
-    assert _refund_transactions(db) == 0
-    assert order_status(db, sale.order_id) == "paid"
-    fake_stripe.fail_refunds = False
+    fake_stripe.fail_refunds = True  # Stripe answers 500
     assert main(["admin", "refund", sale.code]) == 0
+    assert "Stripe has not taken the refund yet" in capsys.readouterr().out
+    assert fake_stripe.refunds == {}
+    assert _refund_transactions(db) == 1  # written down with the request
+    fake_stripe.fail_refunds = False
+    later = utc_now() + timedelta(minutes=10)  # past the retry's backoff
+    assert run_effects(db, payments, lambda: later) == 1
+    assert run_effects(db, payments, lambda: later) == 0
     assert len(fake_stripe.refunds) == 1
     assert _refund_transactions(db) == 1
+    assert sum("We have refunded" in text for text in _texts(db, sale.buyer_id)) == 1
 
 
 @pytest.mark.usefixtures("cli_env")
@@ -170,8 +178,9 @@ def test_a_paid_order_the_buyer_cancels_is_refunded_through_stripe_once(
         order = orders.cancel_order(uow.session, sale.buyer_id, sale.order_id, utc_now())
         refund_cancelled_order(uow.session, order)
         uow.commit()
-    assert refunds.issue_due_refunds(db, payments, utc_now()) == 1
-    assert refunds.issue_due_refunds(db, payments, utc_now()) == 0
+    assert refunds.queue_due_refunds(db, utc_now()) == 1
+    assert refunds.queue_due_refunds(db, utc_now()) == 0
+    assert run_effects(db, payments) == 1
     [refund] = fake_stripe.refunds.values()
     assert refund["amount"] == fake_stripe.sessions[session_id]["amount_total"]
     assert _refund_transactions(db) == 1  # the chat's reversal; the Stripe refund adds none
@@ -315,7 +324,9 @@ def test_the_scheduler_sends_the_refund_of_a_cancelled_order_once(
     try:
         jobs = {job.id: job for job in scheduled_jobs(container, ChannelPasses())}
         jobs["send_stripe_refunds"].run()
+        run_effects(db, payments)  # what the effect runner of `soko scheduler` does
         jobs["send_stripe_refunds"].run()  # the next minute: nothing more to send
+        run_effects(db, payments)
     finally:
         container.close()
     assert len(fake_stripe.refunds) == 1

@@ -11,7 +11,13 @@ from payments.stripe_checkout import OrderNotPayable, StripePayments, session_ex
 from store.models import Order
 from store.services import orders
 from store.uow import UnitOfWorkFactory
-from tests.e2e.stripe.stripe_support import BASE_URL, place, place_and_checkout, utc_now
+from tests.e2e.stripe.stripe_support import (
+    BASE_URL,
+    place,
+    place_and_checkout,
+    run_effects,
+    utc_now,
+)
 from tests.fakes.stripe_api import FakeStripe
 
 
@@ -90,9 +96,12 @@ def test_stripe_collects_the_address_when_the_chat_did_not(
         sale = place(uow.session, now=now)
         order = orders.get_order(uow.session, sale.order_id)
         order.shipping_address = ""  # an order taken without an address (a future channel)
-        checkout = payments.start_checkout(uow.session, order, locale="sw", now=now)
+        asked = payments.start_checkout(uow.session, order, locale="sw", now=now)
         uow.commit()
-    sent = fake_stripe.sessions[checkout.reference]
+    assert asked.pending
+    assert fake_stripe.sessions == {}  # Stripe is called after the commit
+    assert run_effects(uow_factory, payments) == 1
+    [sent] = fake_stripe.sessions.values()
     assert "DE" in sent["shipping_address_collection"]["allowed_countries"]
     assert sent["locale"] == "auto"  # Stripe has no Swahili page
 

@@ -122,7 +122,10 @@ def test_a_paid_session_pays_the_order_once_and_tells_artisan_and_buyer(
         row = uow.session.scalar(select(PaymentEvent).where(PaymentEvent.event_id == event["id"]))
         assert row is not None
         assert row.processed_at is not None
-    assert _outbox_texts(db, sale.buyer_id) == [f"Payment received for {sale.code}. Thank you!"]
+    assert _outbox_texts(db, sale.buyer_id) == [
+        f"Your payment link for order {sale.code} is ready.",
+        f"Payment received for {sale.code}. Thank you!",
+    ]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -158,7 +161,7 @@ def test_ten_copies_in_parallel_have_one_effect(
             .where(PaymentEvent.event_id == event["id"])
         )
         assert copies == 1
-    assert len(_outbox_texts(uow_factory, sale.buyer_id)) == 1
+    assert len(_outbox_texts(uow_factory, sale.buyer_id)) == 2  # her link, then "received"
 
 
 def test_expired_after_completed_leaves_the_order_paid(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import builtin_registry
 from conversations.messages import ImageRef, Outbound
@@ -80,7 +80,7 @@ def open_console(
     def make(person: str) -> tuple[ConsoleChannel, Screen]:
         screen = Screen()
         intake = PhotoIntake(media, PhotoLimits())
-        engine = Engine(uow_factory, registry(), make_shop(tmp_path / "media"))
+        engine = ChatEngine(uow_factory, registry(), make_shop(tmp_path / "media"))
         channel = ConsoleChannel(
             engine,
             uow_factory,

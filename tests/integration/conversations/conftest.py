@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conversations.engine import Engine, HandleResult
+from conversations.engine import ChatEngine, HandleResult
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepResult
 from conversations.flows import core_registry
 from conversations.i18n import N_
@@ -149,7 +149,7 @@ def build_registry(bugs: Bugs) -> FlowRegistry:
 class Chat:
     """One person talking to the bot."""
 
-    engine: Engine
+    engine: ChatEngine
     uow_factory: UnitOfWorkFactory
     intake: PhotoIntake
     platform_user_id: str
@@ -245,13 +245,13 @@ def soko(
     intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
-) -> Engine:
-    return Engine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+) -> ChatEngine:
+    return ChatEngine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
 
 
 @pytest.fixture
 def new_chat(
-    soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
+    soko: ChatEngine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> Callable[..., Chat]:
     def make(platform_user_id: str = "amina", **kwargs: object) -> Chat:
         return Chat(soko, uow_factory, intake, platform_user_id, **kwargs)  # type: ignore[arg-type]

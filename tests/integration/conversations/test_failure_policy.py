@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.messages import Inbound
 from store.models import ConversationState, InboxMessage, InboxStatus, Role, User, UserRole
@@ -101,8 +101,8 @@ def soko(
     tmp_path: Path,
     clock: Clock,
     busy: Busy,
-) -> Engine:
-    return Engine(
+) -> ChatEngine:
+    return ChatEngine(
         uow_factory,
         registry,
         make_shop(tmp_path / "media"),
@@ -141,7 +141,7 @@ def manager(new_chat: Callable[..., Chat], name: str, locale: str = "en") -> Cha
 
 
 def test_a_bug_is_answered_at_once_and_her_next_message_is_not_held_up(
-    chat: Chat, soko: Engine
+    chat: Chat, soko: ChatEngine
 ) -> None:
     menu = drafting(chat)
     assert chat.send("boom") == [SORRY, *menu]
@@ -155,7 +155,7 @@ def test_a_bug_is_answered_at_once_and_her_next_message_is_not_held_up(
 
 
 def test_the_failed_row_is_parked_for_the_operator_and_never_retried(
-    chat: Chat, soko: Engine, clock: Clock
+    chat: Chat, soko: ChatEngine, clock: Clock
 ) -> None:
     drafting(chat)
     chat.send("boom")
@@ -170,7 +170,7 @@ def test_the_failed_row_is_parked_for_the_operator_and_never_retried(
     assert inbox_row(chat, row.id).status is InboxStatus.FAILED
 
 
-def test_a_bug_is_answered_in_her_language(new_chat: Callable[..., Chat], soko: Engine) -> None:
+def test_a_bug_is_answered_in_her_language(new_chat: Callable[..., Chat], soko: ChatEngine) -> None:
     zawadi = new_chat("zawadi", locale_hint="sw")
     zawadi.send("Habari")
     zawadi.send("2")
@@ -180,7 +180,7 @@ def test_a_bug_is_answered_in_her_language(new_chat: Callable[..., Chat], soko: 
 
 
 def test_managers_get_one_alert_for_failures_in_a_window_then_another_after_it(
-    new_chat: Callable[..., Chat], soko: Engine, clock: Clock
+    new_chat: Callable[..., Chat], soko: ChatEngine, clock: Clock
 ) -> None:
     grace = manager(new_chat, "grace")
     juma = manager(new_chat, "juma", "sw")
@@ -226,7 +226,7 @@ def test_a_locked_database_is_tried_again_at_once_without_an_apology(
 
 
 def test_a_database_locked_for_longer_is_retried_with_backoff_and_succeeds(
-    chat: Chat, soko: Engine, busy: Busy, clock: Clock
+    chat: Chat, soko: ChatEngine, busy: Busy, clock: Clock
 ) -> None:
     drafting(chat)
     busy.times = 3  # the first try and both quick retries
@@ -248,7 +248,7 @@ def test_a_database_locked_for_longer_is_retried_with_backoff_and_succeeds(
 
 
 def test_backoff_doubles_and_a_lock_that_never_ends_is_answered_as_a_bug(
-    chat: Chat, soko: Engine, busy: Busy, clock: Clock
+    chat: Chat, soko: ChatEngine, busy: Busy, clock: Clock
 ) -> None:
     menu = drafting(chat)
     busy.times = 1000
@@ -278,7 +278,7 @@ def test_backoff_doubles_and_a_lock_that_never_ends_is_answered_as_a_bug(
 
 
 def test_a_saved_state_that_cannot_be_read_is_dropped_and_she_starts_again(
-    chat: Chat, soko: Engine
+    chat: Chat, soko: ChatEngine
 ) -> None:
     menu = drafting(chat)
     with chat.uow_factory() as uow:  # as an older version of the code might have left it
@@ -290,7 +290,7 @@ def test_a_saved_state_that_cannot_be_read_is_dropped_and_she_starts_again(
 
 
 def test_her_next_message_waits_only_while_the_busy_one_is_due_soon(
-    chat: Chat, soko: Engine, busy: Busy, clock: Clock
+    chat: Chat, soko: ChatEngine, busy: Busy, clock: Clock
 ) -> None:
     drafting(chat)
     busy.times = 1000

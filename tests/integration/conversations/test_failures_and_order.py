@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.state import ConversationSnapshot, SqlStateStore
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from tests.integration.conversations.conftest import Bugs, Chat
@@ -77,7 +77,7 @@ def test_a_store_error_on_first_contact_still_answers_in_the_hinted_language(
 
 
 def test_a_bug_is_answered_kindly_writes_nothing_of_the_step_and_is_parked(
-    chat: Chat, bugs: Bugs, soko: Engine, caplog: pytest.LogCaptureFixture
+    chat: Chat, bugs: Bugs, soko: ChatEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
     in_trouble(chat)
     menu = chat.send("menu")
@@ -180,7 +180,7 @@ def test_two_workers_on_one_persons_updates_keep_their_order(chat: Chat) -> None
 
 
 def test_messages_wait_behind_one_whose_photos_are_still_being_fetched(
-    chat: Chat, bugs: Bugs, soko: Engine
+    chat: Chat, bugs: Bugs, soko: ChatEngine
 ) -> None:
     in_trouble(chat)
     photos_first = chat.record(chat.inbound("with photos"))

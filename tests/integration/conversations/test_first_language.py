@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.photos import PhotoIntake
@@ -38,7 +38,7 @@ def shop_speaking(
 
     def shop(default_locale: str) -> Newcomer:
         config = make_shop(tmp_path / "media", default_locale=default_locale)
-        engine = Engine(uow_factory, registry, config, Clock())
+        engine = ChatEngine(uow_factory, registry, config, Clock())
 
         def newcomer(
             platform_user_id: str = "+254712000111",

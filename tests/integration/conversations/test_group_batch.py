@@ -13,7 +13,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows.menu import TITLE
 from conversations.i18n import Translator
@@ -97,7 +97,7 @@ def user_id(chat: Chat) -> int:
 
 
 def test_a_group_answers_as_one_update_at_a_time_with_a_few_statements_in_all(
-    new_chat: Callable[..., Chat], soko: Engine, statements: list[str]
+    new_chat: Callable[..., Chat], soko: ChatEngine, statements: list[str]
 ) -> None:
     def group_of(people: int) -> tuple[list[list[str]], int]:
         chats = [new_chat(f"p{people}-{n}") for n in range(people)]
@@ -124,7 +124,7 @@ def test_a_group_answers_as_one_update_at_a_time_with_a_few_statements_in_all(
 
 
 def test_a_change_to_someone_later_in_the_group_reaches_her_update(
-    new_chat: Callable[..., Chat], soko: Engine
+    new_chat: Callable[..., Chat], soko: ChatEngine
 ) -> None:
     manager, amina = new_chat("manager"), new_chat("amina")
     manager.send("Hi")
@@ -144,7 +144,7 @@ def test_a_change_to_someone_later_in_the_group_reaches_her_update(
 
 
 def test_an_update_waits_for_an_earlier_one_of_the_same_person_outside_its_group(
-    new_chat: Callable[..., Chat], soko: Engine
+    new_chat: Callable[..., Chat], soko: ChatEngine
 ) -> None:
     amina, baraka = new_chat("amina"), new_chat("baraka")
     in_colours(amina)
@@ -183,7 +183,7 @@ def test_a_batch_recorded_twice_or_with_a_repeat_is_recorded_once(
 
 
 def test_a_newcomer_racing_another_worker_loses_nothing_of_her_group(
-    new_chat: Callable[..., Chat], soko: Engine, monkeypatch: pytest.MonkeyPatch
+    new_chat: Callable[..., Chat], soko: ChatEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Her first contact is also being recorded by another worker: her user's insert fails
     in its savepoint (rolled back) and the other worker's user is taken. What the group
@@ -232,7 +232,7 @@ def test_a_newcomer_racing_another_worker_loses_nothing_of_her_group(
 
 
 def test_a_savepoint_rolled_back_after_a_change_to_someone_else_loses_nothing_of_the_group(
-    new_chat: Callable[..., Chat], soko: Engine
+    new_chat: Callable[..., Chat], soko: ChatEngine
 ) -> None:
     amina, manager, baraka = new_chat("amina"), new_chat("manager"), new_chat("baraka")
     in_colours(amina)
@@ -259,7 +259,7 @@ def test_a_savepoint_rolled_back_after_a_change_to_someone_else_loses_nothing_of
 
 
 def test_her_own_shop_opened_by_one_update_is_seen_by_her_next_in_the_group(
-    new_chat: Callable[..., Chat], soko: Engine
+    new_chat: Callable[..., Chat], soko: ChatEngine
 ) -> None:
     amina, baraka = new_chat("amina"), new_chat("baraka")
     amina.send("Hi")
@@ -281,7 +281,7 @@ def test_her_own_shop_opened_by_one_update_is_seen_by_her_next_in_the_group(
 
 
 def test_a_profile_name_changed_in_the_group_is_kept_when_her_later_update_has_none(
-    chat: Chat, soko: Engine
+    chat: Chat, soko: ChatEngine
 ) -> None:
     chat.send("Hi")
     ids = [

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import FlowRegistry
 from conversations.photos import PhotoIntake
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
@@ -53,7 +53,7 @@ def inbox_status(chat: Chat, inbox_id: int) -> tuple[InboxStatus, int]:
 
 
 def test_a_group_commits_each_update_and_a_failing_step_is_answered_alone(
-    new_chat: Callable[..., Chat], soko: Engine, bugs: Bugs
+    new_chat: Callable[..., Chat], soko: ChatEngine, bugs: Bugs
 ) -> None:
     amina, baraka, chiku, dalia = (new_chat(name) for name in ("amina", "baraka", "chiku", "dalia"))
     in_colours(amina)
@@ -94,7 +94,7 @@ def test_a_group_commits_each_update_and_a_failing_step_is_answered_alone(
 
 
 def test_one_persons_updates_in_a_group_are_handled_in_order(
-    chat: Chat, soko: Engine, bugs: Bugs
+    chat: Chat, soko: ChatEngine, bugs: Bugs
 ) -> None:
     in_colours(chat)
     before = chat.last_outbox_id()
@@ -141,9 +141,9 @@ def outbox_count(chat: Chat) -> int:
 @pytest.fixture
 def engine_on(
     intake: PhotoIntake, registry: FlowRegistry, tmp_path: Path
-) -> Callable[[UnitOfWorkFactory], Engine]:
-    def make(factory: UnitOfWorkFactory) -> Engine:
-        return Engine(factory, registry, make_shop(tmp_path / "media"), Clock())
+) -> Callable[[UnitOfWorkFactory], ChatEngine]:
+    def make(factory: UnitOfWorkFactory) -> ChatEngine:
+        return ChatEngine(factory, registry, make_shop(tmp_path / "media"), Clock())
 
     return make
 
@@ -151,7 +151,7 @@ def engine_on(
 def test_a_group_that_fails_as_a_whole_is_handled_again_one_by_one(
     new_chat: Callable[..., Chat],
     uow_factory: UnitOfWorkFactory,
-    engine_on: Callable[[UnitOfWorkFactory], Engine],
+    engine_on: Callable[[UnitOfWorkFactory], ChatEngine],
 ) -> None:
     chats = [new_chat(name) for name in ("amina", "baraka", "chiku")]
     for chat in chats:
@@ -175,8 +175,8 @@ class Crash(BaseException):
 def test_a_crash_before_the_groups_commit_leaves_it_to_be_handled_again_once(
     new_chat: Callable[..., Chat],
     uow_factory: UnitOfWorkFactory,
-    engine_on: Callable[[UnitOfWorkFactory], Engine],
-    soko: Engine,
+    engine_on: Callable[[UnitOfWorkFactory], ChatEngine],
+    soko: ChatEngine,
 ) -> None:
     chats = [new_chat(name) for name in ("amina", "baraka", "chiku")]
     for chat in chats:

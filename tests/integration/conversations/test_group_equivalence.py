@@ -1,4 +1,4 @@
-"""Property: handling updates as a group (`Engine.handle_many`, one unit of work) leaves the
+"""Property: handling updates as a group (`ChatEngine.handle_many`, one unit of work) leaves the
 same conversation states, replies and database as handling them one at a time (`handle`),
 whatever the people write — bugs, refusals and notices to others included.
 
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine as DatabaseEngine
 from sqlalchemy import select
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.inbox import record_many
 from conversations.messages import Inbound
@@ -102,7 +102,7 @@ class Replica:
         shutil.copyfile(template, self.file)
         self.database: DatabaseEngine = make_engine(f"sqlite:///{self.file}")
         self.uow_factory = UnitOfWorkFactory(self.database)
-        self.engine = Engine(
+        self.engine = ChatEngine(
             self.uow_factory,
             registry(),
             make_shop(folder / "media"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import FlowRegistry
 from store.models import InboxMessage, InboxStatus
 from tests.integration.conversations.conftest import Bugs, Chat
@@ -30,7 +30,7 @@ def stoppable(
     chat: Chat, registry: FlowRegistry, tmp_path: Path, stopping: threading.Event
 ) -> Chat:
     """`chat`, on an engine that `stopping` can stop."""
-    chat.engine = Engine(
+    chat.engine = ChatEngine(
         chat.uow_factory, registry, make_shop(tmp_path / "media"), stopping=stopping
     )
     chat.send("Hi")
@@ -39,8 +39,8 @@ def stoppable(
     return chat
 
 
-def restarted(chat: Chat, registry: FlowRegistry, tmp_path: Path) -> Engine:
-    return Engine(chat.uow_factory, registry, make_shop(tmp_path / "media"))
+def restarted(chat: Chat, registry: FlowRegistry, tmp_path: Path) -> ChatEngine:
+    return ChatEngine(chat.uow_factory, registry, make_shop(tmp_path / "media"))
 
 
 def inbox_row(chat: Chat, inbox_id: int) -> tuple[InboxStatus, int, str]:

@@ -159,7 +159,7 @@ def test_a_restart_between_two_messages_continues_at_the_same_step(
 ) -> None:
     from sqlalchemy import Engine as SAEngine
 
-    from conversations.engine import Engine
+    from conversations.engine import ChatEngine
     from store.db import make_engine
     from store.uow import UnitOfWorkFactory
     from tests.integration.conversations.conftest import Clock
@@ -174,7 +174,7 @@ def test_a_restart_between_two_messages_continues_at_the_same_step(
     try:
         chat.uow_factory = UnitOfWorkFactory(fresh)
         shop = make_shop(tmp_path / "media")
-        chat.engine = Engine(chat.uow_factory, registry, shop, Clock())  # type: ignore[arg-type]
+        chat.engine = ChatEngine(chat.uow_factory, registry, shop, Clock())  # type: ignore[arg-type]
         assert chat.send("blue") == ["You chose c:blue"]
         assert chat.send("x") == ["x #1"]
     finally:

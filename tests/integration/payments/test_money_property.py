@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from payments import refunds
 from payments.completion import complete_payment, refund_cancelled_order
 from store.db import make_engine
+from store.effect_runner import EffectKind, EffectRunner
 from store.models import Channel, LedgerEntry, Order, OrderStatus, Role
 from store.money import Money
 from store.services import carts, ledger, orders
@@ -146,7 +147,6 @@ def _run(db: UnitOfWorkFactory, steps: list[Step]) -> None:
                     if left > 0:
                         refunds.refund_line(
                             session,
-                            gateway,
                             order,
                             line.id,
                             Money(min(amount, left), order.currency),
@@ -155,7 +155,7 @@ def _run(db: UnitOfWorkFactory, steps: list[Step]) -> None:
                         )
             elif kind == "refund_order" and order is not None:
                 if order.status == OrderStatus.PAID:
-                    refunds.refund_order(session, gateway, order, "test", NOW)
+                    refunds.refund_order(session, order, "test", NOW)
             elif kind == "payout":
                 artisan_id = artisan_ids[which % len(artisan_ids)]
                 owed = ledger.payable_balance(session, artisan_id).amount
@@ -167,7 +167,15 @@ def _run(db: UnitOfWorkFactory, steps: list[Step]) -> None:
                     payouts[artisan_id] += amount
             uow.commit()
 
-    refunds.issue_due_refunds(db, gateway, NOW)  # the buyers' cancellations go to Stripe
+    refunds.queue_due_refunds(db, NOW)  # the buyers' cancellations go to Stripe
+    refund_kind = EffectKind(
+        refunds.REFUND_EFFECT,
+        lambda claimed: refunds.send_refund(gateway, claimed),
+        lambda session, claimed, result, now: refunds.record_sent(
+            session, claimed.key, str(result["refund_id"]), now
+        ),
+    )
+    EffectRunner(db, [refund_kind], lambda: NOW).run_due(limit=10_000)
     with db(read_only=True) as uow:
         session = uow.session
         assert ledger.unbalanced_transaction_ids(session) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import builtin_registry
 from conversations.messages import Outbound
@@ -42,7 +42,7 @@ def chat(uow_factory: UnitOfWorkFactory, tmp_path: Path) -> WebChat:
     flows = builtin_registry()
     flows.add(Flow("wave", {}, wave_start))
     flows.add_start_route("wave", "wave")
-    engine = Engine(uow_factory, flows, make_shop(tmp_path / "media"))
+    engine = ChatEngine(uow_factory, flows, make_shop(tmp_path / "media"))
     return WebChat(
         engine, uow_factory, intake, profile_names={"wanjiru": "Wanjiru Kamau"}, locale_hint="en"
     )

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, cast
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from handlers.telegram.worker import GROUP_MAX, EngineWorker
 
 
@@ -32,7 +32,7 @@ class RecordingEngine:
 
 def test_groups_are_handled_in_arrival_order_one_at_a_time_and_none_is_lost() -> None:
     engine = RecordingEngine()
-    worker = EngineWorker(lambda: cast(Engine, engine), threads=4)
+    worker = EngineWorker(lambda: cast(ChatEngine, engine), threads=4)
     for start in range(0, 2000, 37):  # as the poller submits each batch it records
         worker.submit(list(range(start, min(start + 37, 2000))))
     worker.close()  # waits for the threads

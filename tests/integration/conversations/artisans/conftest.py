@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.photos import PhotoIntake
@@ -35,13 +35,13 @@ def soko(
     intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
-) -> Engine:
+) -> ChatEngine:
     shop = make_shop(
         tmp_path / "media",
         telegram_bot_username=BOT_USERNAME,
         whatsapp_number=WHATSAPP_NUMBER,
     )
-    return Engine(uow_factory, registry, shop, Clock())
+    return ChatEngine(uow_factory, registry, shop, Clock())
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.photos import PhotoIntake
@@ -17,10 +17,18 @@ from payments.demo import DemoPayments
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Clock
 from tests.shop_support import make_shop
+from tests.tx_guard import no_network_in_transactions
+
+__all__ = ["no_network_in_transactions"]
 
 BASE_URL = "https://soko.test"
 BOT_USERNAME = "SokoTestBot"
 WHATSAPP_NUMBER = "+14155238886"
+
+
+@pytest.fixture(autouse=True)
+def _guarded(no_network_in_transactions: object) -> None:
+    """Checkout and paying never call out while a transaction is open."""
 
 
 @pytest.fixture
@@ -42,5 +50,5 @@ def shop(tmp_path: Path) -> Shop:
 @pytest.fixture
 def soko(
     uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
-) -> Engine:
-    return Engine(uow_factory, registry, shop, Clock())
+) -> ChatEngine:
+    return ChatEngine(uow_factory, registry, shop, Clock())

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.container import Container
 from bot.settings import Settings
 from bot.wiring import payment_provider
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.photos import PhotoIntake
 from conversations.shop import Shop
@@ -60,14 +60,14 @@ def engine_for(
     registry: FlowRegistry,
     shop: Shop,
     **settings: object,
-) -> Engine:
-    return Engine(uow_factory, registry, wired(**settings)(shop), Clock())
+) -> ChatEngine:
+    return ChatEngine(uow_factory, registry, wired(**settings)(shop), Clock())
 
 
 @pytest.fixture
 def closed(
     uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
-) -> Engine:
+) -> ChatEngine:
     """No Stripe, no Telegram invoices, no PAYMENTS_DEMO: what a fresh install has."""
     return engine_for(uow_factory, intake, registry, shop)
 
@@ -75,7 +75,7 @@ def closed(
 @pytest.fixture
 def demo(
     uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
-) -> Engine:
+) -> ChatEngine:
     return engine_for(uow_factory, intake, registry, shop, payments_demo=True)
 
 
@@ -105,7 +105,7 @@ def to_summary(chat: Chat, product_id: int) -> list[str]:
 
 
 def test_without_a_provider_checkout_says_paying_is_not_open_and_places_nothing(
-    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, closed: Engine
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, closed: ChatEngine
 ) -> None:
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar", stock=3)
     chat = new_chat("buyer")
@@ -126,7 +126,7 @@ def test_without_a_provider_checkout_says_paying_is_not_open_and_places_nothing(
 
 
 def test_buy_now_without_a_provider_keeps_the_piece_in_her_cart_in_swahili(
-    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, closed: Engine
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, closed: ChatEngine
 ) -> None:
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
     chat = new_chat("mnunuzi", locale_hint="sw")
@@ -142,7 +142,10 @@ def test_buy_now_without_a_provider_keeps_the_piece_in_her_cart_in_swahili(
 
 
 def test_a_stale_place_order_tap_after_payments_closed_places_nothing(
-    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, demo: Engine, closed: Engine
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    demo: ChatEngine,
+    closed: ChatEngine,
 ) -> None:
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
     chat = new_chat("buyer")
@@ -159,7 +162,10 @@ def test_a_stale_place_order_tap_after_payments_closed_places_nothing(
 
 
 def test_an_unpaid_order_from_before_offers_no_demo_card_once_payments_closed(
-    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, demo: Engine, closed: Engine
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    demo: ChatEngine,
+    closed: ChatEngine,
 ) -> None:
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
     chat = new_chat("buyer")
@@ -197,7 +203,7 @@ def test_an_unpaid_order_from_before_offers_no_demo_card_once_payments_closed(
 
 
 def test_with_the_demo_card_turned_on_the_buyer_pays_in_the_chat(
-    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, demo: Engine
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, demo: ChatEngine
 ) -> None:
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
     chat = new_chat("buyer")
@@ -224,7 +230,7 @@ def test_a_card_provider_gives_a_link_and_no_demo_card(
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
     card = RecordingPayments(name="stripe")  # as Stripe Checkout: a link to its own page
     chat = new_chat("buyer")
-    chat.engine = Engine(uow_factory, registry, replace(shop, payments=card), Clock())
+    chat.engine = ChatEngine(uow_factory, registry, replace(shop, payments=card), Clock())
     hello(chat)
     to_summary(chat, collar)
     placed = chat.tap("place")

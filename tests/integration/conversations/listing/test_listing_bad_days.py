@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from conversations.flow import FlowRegistry
 from conversations.photos import PhotoIntake
 from store.models import ConversationState, ProductStatus
@@ -169,7 +169,7 @@ def test_a_restart_between_two_messages_continues(
 ) -> None:
     chat = seller(new_chat, "wanjiku")
     at_price(chat)
-    restarted = Engine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    restarted = ChatEngine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
     after = Chat(restarted, uow_factory, intake, "wanjiku", _ids=itertools.count(1000))
     assert after.send("1500") == ["Ksh1,500 — right?" + CONFIRM_CHOICES]
     assert after.send("1")[0].startswith("What kind of piece is it?")

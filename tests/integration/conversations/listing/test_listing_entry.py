@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import END, Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import language, listing, menu
 from conversations.photos import PhotoIntake
@@ -56,7 +56,7 @@ def make_chat(
         registry.add(
             Flow("onboarding", {Onboarding.NAME: lambda c, i: StepResult(END)}, start_onboarding)
         )
-    engine = Engine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    engine = ChatEngine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
     chat = Chat(engine, uow_factory, intake, "baraka")
     greet(chat)
     return chat
@@ -138,7 +138,7 @@ def handover_chat(
     listing.register(registry)
     registry.add(Flow("handover", {}, handover_start))
     registry.add_start_route("handover-", "handover")
-    engine = Engine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    engine = ChatEngine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
     chat = Chat(engine, uow_factory, intake, name)
     greet(chat)
     open_shop(chat, shop_name=f"{name.title()} Beads")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.messages import Contact, Inbound
@@ -71,16 +71,16 @@ def soko(
     intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
-) -> Engine:
+) -> ChatEngine:
     shop = make_shop(
         tmp_path / "media", telegram_bot_username=BOT_USERNAME, whatsapp_number=WHATSAPP_NUMBER
     )
-    return Engine(uow_factory, registry, shop, Clock())
+    return ChatEngine(uow_factory, registry, shop, Clock())
 
 
 @pytest.fixture
 def on_whatsapp(
-    soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
+    soko: ChatEngine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> Callable[..., WhatsAppChat]:
     def make(phone: str, name: str = "Wanjiku", locale_hint: str | None = "en") -> WhatsAppChat:
         """`locale_hint` None: as on WhatsApp, which says nothing of her language."""
@@ -91,7 +91,7 @@ def on_whatsapp(
 
 @pytest.fixture
 def on_telegram(
-    soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
+    soko: ChatEngine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> Callable[[str], TelegramChat]:
     def make(telegram_id: str) -> TelegramChat:
         return TelegramChat(soko, uow_factory, intake, telegram_id)

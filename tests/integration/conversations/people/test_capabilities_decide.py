@@ -14,7 +14,7 @@ from bot.plugin import ChannelPlugin
 from bot.plugins import capabilities_of
 from bot.settings import Settings
 from conversations.capabilities import ChannelCapabilities
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.photos import PhotoIntake
 from store.models import Channel
@@ -52,15 +52,15 @@ class PlainTelegram(ChannelPlugin):
 
 
 @pytest.fixture
-def soko(uow_factory: UnitOfWorkFactory, registry: FlowRegistry, tmp_path: Path) -> Engine:
+def soko(uow_factory: UnitOfWorkFactory, registry: FlowRegistry, tmp_path: Path) -> ChatEngine:
     shop = make_shop(tmp_path / "media")
     plugged = capabilities_of([ContactSharingChat, PlainTelegram])
-    return Engine(uow_factory, registry, replace(shop, capabilities=plugged), Clock())
+    return ChatEngine(uow_factory, registry, replace(shop, capabilities=plugged), Clock())
 
 
 @pytest.fixture
 def on(
-    soko: Engine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
+    soko: ChatEngine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> Callable[[Channel, str], TelegramChat]:
     def make(channel: Channel, platform_user_id: str) -> TelegramChat:
         return TelegramChat(soko, uow_factory, intake, platform_user_id, channel=channel)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from conversations.engine import Engine, Outcome
+from conversations.engine import ChatEngine, Outcome
 from store.models import Artisan, ArtisanStatus, AuditAction, Channel, PeopleAudit, Role, User
 from store.services import people, roles
 from store.services.audit import Actor
@@ -217,7 +217,7 @@ def test_two_shops_on_one_number_are_refused_kindly_once(
 def test_numbers_linked_within_a_group_of_updates(
     on_whatsapp: Callable[[str], WhatsAppChat],
     on_telegram: Callable[[str], TelegramChat],
-    soko: Engine,
+    soko: ChatEngine,
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     """Updates handled together (group commit): one records her number as she writes, the

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conversations.engine import Engine
+from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.photos import PhotoIntake
@@ -30,11 +30,11 @@ def soko(
     intake: PhotoIntake,
     registry: FlowRegistry,
     tmp_path: Path,
-) -> Engine:
+) -> ChatEngine:
     shop = make_shop(
         tmp_path / "media",
         public_base_url=BASE_URL,
         qualification=QualificationRules(min_approved_listings=3, min_fulfilled_orders=1),
         mentor_threshold=MentorThreshold(min_fulfilled_orders=2),
     )
-    return Engine(uow_factory, registry, shop, Clock())
+    return ChatEngine(uow_factory, registry, shop, Clock())

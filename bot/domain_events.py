@@ -1,0 +1,38 @@
+"""The conversation side's answers to payments' domain events: each becomes the notices
+people get, written in the same unit of work (`store/events.py`). Subscribed once per
+process, by the container (`bot/container.py`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from conversations.notify import orders as order_notices
+from conversations.notify import payments as payment_notices
+from payments.events import OrderExpired, OrderPaid, PaymentNotTaken, RefundSent
+from store import events
+
+
+def _paid(session: Session, event: OrderPaid, now: datetime) -> None:
+    order_notices.order_paid(session, event.order, now)
+
+
+def _expired(session: Session, event: OrderExpired, now: datetime) -> None:
+    order_notices.order_expired(session, event.order, now)
+
+
+def _refund_sent(session: Session, event: RefundSent, now: datetime) -> None:
+    payment_notices.refund_sent(session, event.order, event.amount, event.request_id, now)
+
+
+def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
+    payment_notices.payment_not_taken(session, event.order, event.amount, event.payment_ref, now)
+
+
+def subscribe_notices() -> None:
+    """What payments say happened, told to the people concerned (idempotent)."""
+    events.subscribe(OrderPaid, _paid)
+    events.subscribe(OrderExpired, _expired)
+    events.subscribe(RefundSent, _refund_sent)
+    events.subscribe(PaymentNotTaken, _not_taken)

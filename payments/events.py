@@ -1,0 +1,41 @@
+"""What payments say happened, as domain events (`store/events.py`): published in the unit of
+work that made it so; `bot/domain_events.py` has the chat turn each into notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.models import Order
+from store.money import Money
+
+
+@dataclass(frozen=True)
+class OrderPaid:
+    """An order became paid (its first payment; a repeated event publishes nothing)."""
+
+    order: Order
+
+
+@dataclass(frozen=True)
+class OrderExpired:
+    """The pay page expired and the order's pieces were let go."""
+
+    order: Order
+
+
+@dataclass(frozen=True)
+class RefundSent:
+    """The provider made a refund of `amount` (`request_id`: the refund request's id)."""
+
+    order: Order
+    amount: Money
+    request_id: str
+
+
+@dataclass(frozen=True)
+class PaymentNotTaken:
+    """A payment came for an order that could no longer take it; it is being refunded."""
+
+    order: Order
+    amount: Money
+    payment_ref: str

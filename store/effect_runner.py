@@ -1,0 +1,224 @@
+"""The effect runner: claims due effects, runs each outside any transaction, and feeds the
+result back in a unit of work of its own (`store/services/effects.py` says what an effect is).
+
+Each kind of effect says how to run it (`perform`: the provider call, with the effect's key as
+its idempotency key), what to do with its result (`on_done`, in the same unit of work that
+marks the effect done: either both are written or neither), what to do when it fails for
+good (`on_failed`), and which failures are worth another try (`transient`: a timeout, a 5xx,
+a lost connection). Transient failures are tried again after an exponential backoff
+(`backoff`); after `max_attempts`, or at once for anything else, the effect fails.
+
+A result whose unit of work fails to commit (the database busy, the process killed) is not
+lost: the effect is due again — at once when the failure could be written down, else when
+its lease ends — and runs again with the same key; the provider answers as the first time,
+and `on_done` is written to be applied once.
+
+`soko run` and `soko scheduler` run it (`bot/effects.py`), woken by every commit of this
+process that records an effect; it also looks for due effects every `POLL_SECONDS` (effects
+recorded by other processes, retries coming due).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from store.models.types import utcnow
+from store.services import effects
+from store.services.effects import Claimed
+from store.uow import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+GRACE_SECONDS = 3.0
+FIRST_RETRY = timedelta(seconds=2)
+LONGEST_RETRY = timedelta(minutes=5)
+RESULT_SESSION = "soko_effect_result"  # session.info key while a result is being written
+
+Perform = Callable[[Claimed], Mapping[str, Any]]
+OnDone = Callable[[Session, Claimed, Mapping[str, Any], datetime], None]
+OnFailed = Callable[[Session, Claimed, str, datetime], None]
+
+
+def _always(_: BaseException) -> bool:
+    return True
+
+
+def _nothing(session: Session, claimed: Claimed, error: str, now: datetime) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class EffectKind:
+    name: str
+    perform: Perform
+    on_done: OnDone
+    on_failed: OnFailed = _nothing
+    transient: Callable[[BaseException], bool] = _always
+    max_attempts: int = 10
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next try after `attempts` failed ones (1, 2, …)."""
+    wait: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return min(wait, LONGEST_RETRY)
+
+
+class EffectRunner:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        kinds: Iterable[EffectKind],
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        threads: int = 4,
+        lease: timedelta = effects.LEASE,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._kinds = {kind.name: kind for kind in kinds}
+        self._clock = clock
+        self._threads = threads
+        self._lease = lease
+
+    @property
+    def kinds(self) -> list[str]:
+        return list(self._kinds)
+
+    # --- one pass (tests, `soko admin`) ------------------------------------------------
+
+    def run_due(self, limit: int = 100) -> int:
+        """Claim the due effects and run them one after the other, in this thread. Returns
+        how many were run (whatever their outcome)."""
+        claimed = self.claim(limit)
+        for effect in claimed:
+            self.run_one(effect)
+        return len(claimed)
+
+    def claim(self, limit: int) -> list[Claimed]:
+        with self._uow_factory() as uow:
+            claimed = effects.claim_due(uow.session, self._clock(), limit, self._lease)
+            uow.commit()
+        return claimed
+
+    def run_one(self, claimed: Claimed) -> None:
+        """Run one claimed effect: the call outside any transaction, then its outcome."""
+        kind = self._kinds.get(claimed.kind)
+        if kind is None:
+            logger.warning("effect %s: no runner for kind %r here", claimed.id, claimed.kind)
+            return  # its lease runs out; a process that knows the kind takes it
+        try:
+            result = kind.perform(claimed)
+        except Exception as exc:
+            self._failed(kind, claimed, exc)
+            return
+        try:
+            self._done(kind, claimed, result)
+        except Exception as exc:
+            logger.exception("effect %s (%s): its result was not recorded", claimed.id, kind.name)
+            self._again(claimed, f"result not recorded: {type(exc).__name__}")
+
+    def _done(self, kind: EffectKind, claimed: Claimed, result: Mapping[str, Any]) -> None:
+        with self._uow_factory() as uow:
+            uow.session.info[RESULT_SESSION] = kind.name
+            now = self._clock()
+            if effects.mark_done(uow.session, claimed.id, result, now):
+                kind.on_done(uow.session, claimed, result, now)
+            uow.commit()
+
+    def _failed(self, kind: EffectKind, claimed: Claimed, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        attempts = claimed.attempts + 1
+        transient = kind.transient(exc)
+        now = self._clock()
+        with self._uow_factory() as uow:
+            if transient and attempts < kind.max_attempts:
+                when = now + backoff(attempts)
+                effects.retry_at(uow.session, claimed.id, error, when)
+                logger.warning(
+                    "effect %s (%s) failed (%s), try %s; again at %s",
+                    claimed.id, kind.name, type(exc).__name__, attempts, when.isoformat(),
+                )  # fmt: skip
+            else:
+                if effects.mark_failed(uow.session, claimed.id, error, now):
+                    kind.on_failed(uow.session, claimed, error, now)
+                logger.error("effect %s (%s) failed for good: %s", claimed.id, kind.name, error)
+            uow.commit()
+
+    def _again(self, claimed: Claimed, error: str) -> None:
+        """Its result could not be written: due again at once the first time (the call is
+        repeated with the same key, and the provider gives the same answer), then with
+        backoff should that go on."""
+        try:
+            with self._uow_factory() as uow:
+                now = self._clock()
+                when = now + (backoff(claimed.attempts) if claimed.attempts else timedelta(0))
+                effects.retry_at(uow.session, claimed.id, error, when)
+                uow.commit()
+        except Exception:  # the lease ends anyway, and the effect runs again then
+            logger.exception("effect %s: could not be set due again", claimed.id)
+
+    # --- the long-running loop -------------------------------------------------------------
+
+    async def run(
+        self, stop: asyncio.Event, *, poll: float = POLL_SECONDS, grace: float = GRACE_SECONDS
+    ) -> None:
+        """Run effects until `stop`: as soon as a commit here records one, and every `poll`
+        seconds. Effects run in up to `threads` threads, so one provider that hangs (until
+        its client's timeout) holds one thread, not the others. At `stop`, nothing new is
+        claimed and the effects running get `grace` seconds to finish; one still running
+        then keeps its lease, and runs again (same key) when it ends."""
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+        busy = 0
+        running: set[Future[None]] = set()
+
+        def woken() -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        def one_finished() -> None:  # in the loop's thread
+            nonlocal busy
+            busy -= 1
+            wake.set()
+
+        def finished(future: Future[None]) -> None:
+            running.discard(future)
+            loop.call_soon_threadsafe(one_finished)
+
+        forget = effects.on_recorded(woken)
+        pool = ThreadPoolExecutor(self._threads, thread_name_prefix="effects")
+        try:
+            while not stop.is_set():
+                wake.clear()
+                free = self._threads - busy
+                if free > 0:
+                    try:
+                        claimed = await asyncio.to_thread(self.claim, free)
+                    except Exception:
+                        logger.exception("effects: claiming failed; trying again")
+                        claimed = []
+                    for effect in claimed:
+                        busy += 1
+                        future = pool.submit(self.run_one, effect)
+                        running.add(future)
+                        future.add_done_callback(finished)
+                    if len(claimed) == free:
+                        continue  # maybe more are due
+                stopping = asyncio.ensure_future(stop.wait())
+                waking = asyncio.ensure_future(wake.wait())
+                await asyncio.wait({stopping, waking}, timeout=poll, return_when="FIRST_COMPLETED")
+                stopping.cancel()
+                waking.cancel()
+        finally:
+            forget()
+            pool.shutdown(wait=False, cancel_futures=True)
+            if running:
+                await asyncio.to_thread(wait_for, set(running), timeout=grace)

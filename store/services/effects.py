@@ -1,0 +1,197 @@
+"""Effects, the store side: record one in a unit of work (like an outbox row), claim the due
+ones with a lease, and mark each done, due again, or failed.
+
+A step that needs the outside world (a Stripe Checkout Session, a refund) calls `record` in
+its unit of work and answers at once; `store/effect_runner.py` runs the call after the
+commit, outside any transaction. The key is unique (recording twice is one effect) and is
+the provider's idempotency key, so running an effect again — after a crash, a lease that ran
+out, a commit that failed — asks the provider for the same thing and gets the same answer.
+
+Claiming works as the Telegram sender's does (`handlers/telegram/claims.py`): a conditional
+update pushes `due_at` a lease into the future, so two runners never take the same effect,
+and a runner that died frees its effects when the lease ends.
+
+A commit that recorded an effect wakes this process's runner at once (`on_recorded`): the
+buyer does not wait a poll interval for her payment link.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, event, select, update
+from sqlalchemy.orm import Session
+
+from store.models import Effect, EffectStatus
+from store.rowcount import rows_matched
+from store.savepoints import add_unless_taken
+
+LEASE = timedelta(seconds=120)  # longer than a call may take (the clients' timeouts, retries)
+_RECORDED = "soko_effect_recorded"
+_wakers: list[Callable[[], None]] = []
+_wakers_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def record(
+    session: Session,
+    kind: str,
+    key: str,
+    payload: Mapping[str, Any],
+    now: datetime,
+    *,
+    due_at: datetime | None = None,
+) -> Effect:
+    """Write an effect to run after this unit of work commits; the one already recorded
+    under `key` when there is one (same key, same effect)."""
+    row = Effect(
+        kind=kind,
+        key=key,
+        payload=dict(payload),
+        status=EffectStatus.PENDING,
+        attempts=0,
+        due_at=due_at or now,
+        error="",
+        created_at=now,
+    )
+    if add_unless_taken(session, row):
+        session.info[_RECORDED] = True
+        return row
+    known = find(session, key)
+    if known is None:
+        raise LookupError(f"effect {key!r} clashed but is not found")
+    return known
+
+
+def find(session: Session, key: str) -> Effect | None:
+    return session.scalar(select(Effect).where(Effect.key == key))
+
+
+_EFFECTS = cast(Table, Effect.__table__)
+_DUE = (
+    select(_EFFECTS.c.id, _EFFECTS.c.kind, _EFFECTS.c.key, _EFFECTS.c.payload, _EFFECTS.c.attempts)
+    .where(_EFFECTS.c.status == EffectStatus.PENDING, _EFFECTS.c.due_at <= bindparam("now"))
+    .order_by(_EFFECTS.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_LEASE = (
+    update(_EFFECTS)
+    .where(
+        _EFFECTS.c.id.in_(bindparam("ids", expanding=True)),
+        _EFFECTS.c.status == EffectStatus.PENDING,
+        _EFFECTS.c.due_at <= bindparam("now"),
+    )
+    .values(due_at=bindparam("until"))
+    .returning(_EFFECTS.c.id)
+)
+
+
+def claim_due(
+    session: Session, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[Claimed]:
+    """Claim up to `limit` due effects, oldest first, for `lease`."""
+    rows = session.execute(_DUE, {"now": now, "limit": limit}).all()
+    if not rows:
+        return []
+    leased = set(
+        session.scalars(_LEASE, {"ids": [row.id for row in rows], "now": now, "until": now + lease})
+    )
+    return [
+        Claimed(row.id, row.kind, row.key, dict(row.payload), row.attempts)
+        for row in rows
+        if row.id in leased
+    ]
+
+
+def mark_done(session: Session, effect_id: int, result: Mapping[str, Any], now: datetime) -> bool:
+    """Done, with its result (in the unit of work that handled the result). False when it was
+    no longer pending (another runner finished it first)."""
+    return _set(
+        session,
+        effect_id,
+        status=EffectStatus.DONE,
+        result=dict(result),
+        done_at=now,
+        attempts=Effect.attempts + 1,
+        error="",
+    )
+
+
+def retry_at(session: Session, effect_id: int, error: str, when: datetime) -> bool:
+    """A transient failure: due again at `when`."""
+    return _set(session, effect_id, due_at=when, attempts=Effect.attempts + 1, error=error[:2000])
+
+
+def mark_failed(session: Session, effect_id: int, error: str, now: datetime) -> bool:
+    """Refused for good (or out of attempts): never run again."""
+    return _set(
+        session,
+        effect_id,
+        status=EffectStatus.FAILED,
+        done_at=now,
+        attempts=Effect.attempts + 1,
+        error=error[:2000],
+    )
+
+
+def _set(session: Session, effect_id: int, **values: Any) -> bool:
+    done = session.execute(
+        update(Effect)
+        .where(Effect.id == effect_id, Effect.status == EffectStatus.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_matched(done) == 1
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending effect is due (a runner sleeps until then)."""
+    return session.scalar(
+        select(Effect.due_at)
+        .where(Effect.status == EffectStatus.PENDING)
+        .order_by(Effect.due_at)
+        .limit(1)
+    )
+
+
+def on_recorded(waker: Callable[[], None]) -> Callable[[], None]:
+    """Call `waker` after every commit (in this process) that recorded an effect; returns
+    what undoes it."""
+    with _wakers_lock:
+        _wakers.append(waker)
+
+    def forget() -> None:
+        with _wakers_lock:
+            if waker in _wakers:
+                _wakers.remove(waker)
+
+    return forget
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_runners(session: Session) -> None:
+    if session.info.pop(_RECORDED, False):
+        with _wakers_lock:
+            wakers = list(_wakers)
+        for waker in wakers:
+            waker()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_recorded(session: Session) -> None:
+    # A savepoint's rollback also lands here; the flag only makes a wake-up, never a run.
+    if not session.in_transaction():
+        session.info.pop(_RECORDED, None)

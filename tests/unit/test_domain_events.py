@@ -1,0 +1,58 @@
+"""Domain events: handlers run in the publisher's unit of work, once each however often
+subscribed; an event nobody listens to is logged, never dropped silently."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from store import events
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PieceWrapped:
+    code: str
+
+
+@dataclass(frozen=True)
+class NobodyCares:
+    code: str
+
+
+def test_each_handler_runs_once_with_the_publishers_session() -> None:
+    seen: list[tuple[Any, str, datetime]] = []
+
+    def note(session: Any, event: PieceWrapped, now: datetime) -> None:
+        seen.append((session, event.code, now))
+
+    events.subscribe(PieceWrapped, note)
+    events.subscribe(PieceWrapped, note)  # every process start subscribes again
+    session = object()
+    events.publish(session, PieceWrapped("SK-1"), NOW)  # type: ignore[arg-type]
+    assert seen == [(session, "SK-1", NOW)]
+
+
+def test_an_event_nobody_listens_to_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="store.events"):
+        events.publish(object(), NobodyCares("SK-2"), NOW)  # type: ignore[arg-type]
+    assert "NobodyCares: nobody subscribed" in caplog.text
+
+
+def test_every_payments_event_has_the_chats_handler() -> None:
+    from bot.domain_events import subscribe_notices
+    from payments import events as payment_events
+
+    subscribe_notices()
+    published = [
+        value
+        for value in vars(payment_events).values()
+        if isinstance(value, type) and value.__module__ == payment_events.__name__
+    ]
+    assert published
+    assert all(events._handlers.get(kind) for kind in published)
