@@ -21,12 +21,21 @@ from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Base
 from store.uow import UnitOfWorkFactory
+from tests.tx_guard import no_network_in_transactions
 
 POSTGRES_ENV = "SOKO_TEST_POSTGRES_URL"
 
 # What every process does when it builds its container: payments' domain events become the
 # chat's notices (tests that call payments without a container need it too).
 subscribe_notices()
+
+__all__ = ["no_network_in_transactions"]
+
+
+@pytest.fixture(autouse=True)
+def _no_network_in_transactions(no_network_in_transactions: object) -> None:
+    """Every test runs under the guard: nothing in this process calls out (HTTP, S3) or runs
+    the photo pipeline while a database transaction is open (`tests/tx_guard.py`)."""
 
 
 def _postgres_server_url() -> str | None:

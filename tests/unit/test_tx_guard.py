@@ -11,6 +11,11 @@ from store.uow import UnitOfWorkFactory
 from tests.tx_guard import NetworkInTransaction, guarding
 
 
+@pytest.fixture
+def _no_network_in_transactions() -> None:
+    """Not the suite-wide guard here: these tests make it see calls on purpose."""
+
+
 def _unreachable(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, text="ok")
 

@@ -1,6 +1,5 @@
 """Fixtures for the Stripe end-to-end tests: one fake Stripe API per session (reset for each
-test), the real stripe library pointed at it, and a shop database; every test runs under
-the guard that fails a call to the outside made inside a transaction."""
+test), the real stripe library pointed at it, and a shop database."""
 
 from __future__ import annotations
 
@@ -11,14 +10,6 @@ import pytest
 from payments.stripe_checkout import StripePayments
 from tests.e2e.stripe.stripe_support import BASE_URL
 from tests.fakes.stripe_api import FakeStripe, client_for, serve
-from tests.tx_guard import no_network_in_transactions
-
-__all__ = ["no_network_in_transactions"]
-
-
-@pytest.fixture(autouse=True)
-def _guarded(no_network_in_transactions: object) -> None:
-    """No call to Stripe (or anything else outside) while a transaction is open."""
 
 
 @pytest.fixture(scope="session")

@@ -17,18 +17,10 @@ from payments.demo import DemoPayments
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Clock
 from tests.shop_support import make_shop
-from tests.tx_guard import no_network_in_transactions
-
-__all__ = ["no_network_in_transactions"]
 
 BASE_URL = "https://soko.test"
 BOT_USERNAME = "SokoTestBot"
 WHATSAPP_NUMBER = "+14155238886"
-
-
-@pytest.fixture(autouse=True)
-def _guarded(no_network_in_transactions: object) -> None:
-    """Checkout and paying never call out while a transaction is open."""
 
 
 @pytest.fixture
