@@ -212,9 +212,9 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--others", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=60, help="messages per other person")
+    parser.add_argument("--rounds", type=int, default=250, help="messages per other person")
     parser.add_argument("--buyers", type=int, default=4, help="checkouts per phase")
-    parser.add_argument("--hang-seconds", type=float, default=5.0)
+    parser.add_argument("--hang-seconds", type=float, default=10.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="soko-bench-") as tmp:
         result = run(args, Path(tmp) / "shop")
