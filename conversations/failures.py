@@ -17,16 +17,15 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from conversations import replies
 from conversations.errors import SettleInSavepoint, StaleState
 from conversations.flow import END, FlowRegistry, StepContext
+from store.db import is_database_busy
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +39,11 @@ BACKOFF_CAP: Final = timedelta(minutes=8)
 WAIT_BEHIND: Final = timedelta(minutes=1)
 
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available (lock timeout).
-_TRANSIENT_SQLSTATES: Final = frozenset({"40001", "40P01", "55P03"})
-_SQLITE_BUSY: Final = ("database is locked", "database is busy", "database table is locked")
 
 
 def is_transient(exc: BaseException) -> bool:
     """Whether trying the same update again later may well succeed."""
-    if isinstance(exc, StaleState | SettleInSavepoint):
-        return True
-    cause = exc.orig if isinstance(exc, DBAPIError) else exc
-    if getattr(cause, "sqlstate", None) in _TRANSIENT_SQLSTATES:
-        return True
-    return isinstance(cause, sqlite3.OperationalError) and str(cause).lower().startswith(
-        _SQLITE_BUSY
-    )
+    return isinstance(exc, StaleState | SettleInSavepoint) or is_database_busy(exc)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -21,10 +21,11 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from store.errors import StoreError
@@ -183,3 +184,19 @@ class WalCheckpointer:
             self.checkpoints += 1
         finally:
             connection.close()
+
+
+# PostgreSQL: serialization failure, deadlock detected, lock not available.
+_BUSY_SQLSTATES: Final = frozenset({"40001", "40P01", "55P03"})
+_SQLITE_BUSY: Final = ("database is locked", "database is busy", "database table is locked")
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether `exc` says only that the database was busy (locked by another writer, a
+    serialization conflict): trying again later may well succeed."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    if getattr(cause, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return isinstance(cause, sqlite3.OperationalError) and str(cause).lower().startswith(
+        _SQLITE_BUSY
+    )

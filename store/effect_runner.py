@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from store.db import is_database_busy
 from store.models.types import utcnow
 from store.services import effects
 from store.services.effects import Claimed
@@ -202,8 +203,11 @@ class EffectRunner:
                 if free > 0:
                     try:
                         claimed = await asyncio.to_thread(self.claim, free)
-                    except Exception:
-                        logger.exception("effects: claiming failed; trying again")
+                    except Exception as exc:
+                        if not is_database_busy(exc):
+                            logger.exception("effects: claiming failed; trying again")
+                        else:
+                            logger.warning("effects: the database is busy (%s)", type(exc).__name__)
                         claimed = []
                     for effect in claimed:
                         busy += 1

@@ -59,6 +59,7 @@ from handlers.telegram.claims import (
 from handlers.telegram.limits import RateLimiter, SendLimits
 from handlers.telegram.marks import GroupCommit
 from handlers.telegram.render import Edit, Send, SendKind, render, render_edit
+from store.db import is_database_busy
 from store.media.storage import MediaStore, MediaStoreError
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
@@ -129,8 +130,13 @@ class TelegramDelivery:
                     break  # stopping: `close` below finishes or cancels the pass
                 try:
                     sent = 0 if passing.cancelled() else passing.result()
-                except Exception:
-                    logger.exception("telegram delivery pass failed")
+                except Exception as exc:
+                    if not is_database_busy(exc):
+                        logger.exception("telegram delivery pass failed")
+                    else:
+                        logger.warning(
+                            "telegram delivery: the database is busy (%s)", type(exc).__name__
+                        )
                     sent = 0
                 if sent:
                     continue

@@ -49,6 +49,7 @@ from conversations.outbox import (
 from handlers.whatsapp import window
 from handlers.whatsapp.render import TwilioMessage, render, render_template
 from handlers.whatsapp.templates import TemplateSids
+from store.db import is_database_busy
 from store.models import Channel, OutboxMessage, User
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
@@ -196,8 +197,13 @@ class WhatsAppDelivery:
         while not stop.is_set():
             try:
                 report = self.deliver_due()
-            except Exception:  # a database hiccup must not end delivery for good
-                logger.exception("whatsapp delivery pass failed")
+            except Exception as exc:  # a database hiccup must not end delivery for good
+                if not is_database_busy(exc):
+                    logger.exception("whatsapp delivery pass failed")
+                else:
+                    logger.warning(
+                        "whatsapp delivery: the database is busy (%s)", type(exc).__name__
+                    )
                 report = DeliveryReport()
             if not report.outcomes:
                 stop.wait(idle_seconds)

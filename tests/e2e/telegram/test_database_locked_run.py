@@ -4,6 +4,7 @@ lock is gone she is answered, once, without an apology and without a traceback."
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -51,7 +52,9 @@ def test_soko_run_outlasts_a_database_locked_by_another_process(
 
         assert amina.say("menu") == menu
     log = run.logged()
-    assert "WARNING handlers.telegram.polling: telegram polling: OperationalError" in log
+    # Whichever writer met the lock first (the poller recording her update, or a sweep or the
+    # effect runner holding the process's writer turn before it) gave up with a warning.
+    assert re.search(r"^\S+ \S+ WARNING \S+: .*OperationalError", log, re.MULTILINE), log
     assert "Traceback" not in log
     assert "Sorry" not in "".join(amina.transcript)
     assert TOKEN not in log
