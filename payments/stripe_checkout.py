@@ -44,6 +44,9 @@ MIN_OPEN = timedelta(minutes=30)
 MAX_OPEN = timedelta(hours=24)
 # Stripe measures "at least 30 minutes" on its own clock: keep a margin for clock drift.
 CLOCK_MARGIN = timedelta(minutes=1)
+# A session request may wait this long (Stripe down, retries with backoff) and still be sent
+# under its first key, so that running it again never makes a second session.
+REQUEST_HEADROOM = timedelta(minutes=15)
 UNTITLED = N_("Handmade piece")  # a line's name on the payment page when it has no title
 # Stripe's smallest unit differs from ISO 4217's minor unit for these.
 _UNLIKE_ISO = frozenset({"ISK", "HUF", "TWD", "UGX"})
@@ -83,9 +86,12 @@ def cancel_url(public_base_url: str, order_code: str) -> str:
     return f"{public_base_url.rstrip('/')}/checkout/cancel?order={order_code}"
 
 
-def session_expiry(reserved_until: datetime | None, now: datetime) -> datetime:
-    """The order's reservation, moved into the window Stripe allows (whole seconds)."""
-    earliest = now + MIN_OPEN + CLOCK_MARGIN
+def session_expiry(
+    reserved_until: datetime | None, now: datetime, headroom: timedelta = timedelta(0)
+) -> datetime:
+    """The order's reservation, moved into the window Stripe allows (whole seconds), and at
+    least `headroom` later than Stripe's earliest."""
+    earliest = now + MIN_OPEN + CLOCK_MARGIN + headroom
     latest = now + MAX_OPEN - CLOCK_MARGIN
     wanted = reserved_until if reserved_until is not None else earliest
     if wanted.tzinfo is None:  # SQLite hands timestamps back naive; they are UTC
@@ -123,7 +129,7 @@ class StripePayments:
             return known
         if order.status != OrderStatus.PENDING_PAYMENT:
             raise OrderNotPayable(order.code, order.status.value)
-        expires_at = session_expiry(order.reserved_until, now)
+        expires_at = session_expiry(order.reserved_until, now, REQUEST_HEADROOM)
         params = self.session_params(session, order, locale, expires_at)
         request_session(session, order, params, now)
         return Checkout(PROVIDER, "", "", expires_at, pending=True)

@@ -32,7 +32,13 @@ LinkFailed = Callable[[Session, Order, datetime], None]
 def transient(exc: BaseException) -> bool:
     """Worth another try: Stripe did not answer (timeout, connection), was busy (429), or
     failed on its side (5xx). Anything else is a refusal that trying again will not change."""
-    if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError):
+    if isinstance(
+        exc,
+        stripe.APIConnectionError
+        | stripe.RateLimitError
+        | stripe.APIError
+        | stripe.IdempotencyError,
+    ):
         return True
     status = getattr(exc, "http_status", None)
     return isinstance(exc, stripe.StripeError) and status is not None and status >= 500

@@ -97,12 +97,15 @@ class EffectRunner:
     # --- one pass (tests, `soko admin`) ------------------------------------------------
 
     def run_due(self, limit: int = 100) -> int:
-        """Claim the due effects and run them one after the other, in this thread. Returns
-        how many were run (whatever their outcome)."""
-        claimed = self.claim(limit)
-        for effect in claimed:
-            self.run_one(effect)
-        return len(claimed)
+        """Run the due effects one after the other, in this thread, each claimed just before
+        it runs (claiming them all at once would let a slow provider outlast the leases of
+        those waiting, and another runner run them meanwhile). Returns how many were run
+        (whatever their outcome)."""
+        ran = 0
+        while ran < limit and (claimed := self.claim(1)):
+            self.run_one(claimed[0])
+            ran += 1
+        return ran
 
     def claim(self, limit: int) -> list[Claimed]:
         with self._uow_factory() as uow:
@@ -125,7 +128,7 @@ class EffectRunner:
             self._done(kind, claimed, result)
         except Exception as exc:
             logger.exception("effect %s (%s): its result was not recorded", claimed.id, kind.name)
-            self._again(claimed, f"result not recorded: {type(exc).__name__}")
+            self._again(kind, claimed, f"result not recorded: {type(exc).__name__}")
 
     def _done(self, kind: EffectKind, claimed: Claimed, result: Mapping[str, Any]) -> None:
         with self._uow_factory() as uow:
@@ -133,6 +136,8 @@ class EffectRunner:
             now = self._clock()
             if effects.mark_done(uow.session, claimed.id, result, now):
                 kind.on_done(uow.session, claimed, result, now)
+            else:
+                logger.warning("effect %s (%s): already done elsewhere", claimed.id, kind.name)
             uow.commit()
 
     def _failed(self, kind: EffectKind, claimed: Claimed, exc: Exception) -> None:
@@ -154,15 +159,21 @@ class EffectRunner:
                 logger.error("effect %s (%s) failed for good: %s", claimed.id, kind.name, error)
             uow.commit()
 
-    def _again(self, claimed: Claimed, error: str) -> None:
+    def _again(self, kind: EffectKind, claimed: Claimed, error: str) -> None:
         """Its result could not be written: due again at once the first time (the call is
         repeated with the same key, and the provider gives the same answer), then with
-        backoff should that go on."""
+        backoff should that go on, and failed for good after the kind's attempts: a result
+        handler that always fails must not have the provider called again forever."""
         try:
             with self._uow_factory() as uow:
                 now = self._clock()
-                when = now + (backoff(claimed.attempts) if claimed.attempts else timedelta(0))
-                effects.retry_at(uow.session, claimed.id, error, when)
+                if claimed.attempts + 1 >= kind.max_attempts:
+                    if effects.mark_failed(uow.session, claimed.id, error, now):
+                        kind.on_failed(uow.session, claimed, error, now)
+                    logger.error("effect %s (%s) failed for good: %s", claimed.id, kind.name, error)
+                else:
+                    when = now + (backoff(claimed.attempts) if claimed.attempts else timedelta(0))
+                    effects.retry_at(uow.session, claimed.id, error, when)
                 uow.commit()
         except Exception:  # the lease ends anyway, and the effect runs again then
             logger.exception("effect %s: could not be set due again", claimed.id)

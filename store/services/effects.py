@@ -117,11 +117,13 @@ def claim_due(
 
 
 def mark_done(session: Session, effect_id: int, result: Mapping[str, Any], now: datetime) -> bool:
-    """Done, with its result (in the unit of work that handled the result). False when it was
-    no longer pending (another runner finished it first)."""
+    """Done, with its result (in the unit of work that handled the result). A real result
+    beats a failure another runner recorded meanwhile (Stripe refusing a parallel call with
+    the same key). False when another runner already finished it."""
     return _set(
         session,
         effect_id,
+        (EffectStatus.PENDING, EffectStatus.FAILED),
         status=EffectStatus.DONE,
         result=dict(result),
         done_at=now,
@@ -147,10 +149,15 @@ def mark_failed(session: Session, effect_id: int, error: str, now: datetime) -> 
     )
 
 
-def _set(session: Session, effect_id: int, **values: Any) -> bool:
+def _set(
+    session: Session,
+    effect_id: int,
+    from_statuses: tuple[EffectStatus, ...] = (EffectStatus.PENDING,),
+    **values: Any,
+) -> bool:
     done = session.execute(
         update(Effect)
-        .where(Effect.id == effect_id, Effect.status == EffectStatus.PENDING)
+        .where(Effect.id == effect_id, Effect.status.in_(from_statuses))
         .values(**values)
         .execution_options(synchronize_session=False)
     )

@@ -208,3 +208,38 @@ def test_the_running_loop_runs_an_effect_as_soon_as_it_is_committed(
 
     assert asyncio.run(scenario())
     assert provider.asked == ["now"]
+
+
+def test_a_result_that_can_never_be_recorded_stops_calling_the_provider(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """A result handler with a bug must not have Stripe asked again forever (after a day
+    Stripe forgets the idempotency key, and a refund would go out twice)."""
+    record(uow_factory, "refund")
+    provider = Provider()
+    kind = provider.kind(max_attempts=3)
+
+    def broken(session: Session, claimed: Claimed, result: Mapping[str, Any], _: Any) -> None:
+        raise RuntimeError("a bug in the result handler")
+
+    clock = [NOW]
+    runner = EffectRunner(uow_factory, [replace(kind, on_done=broken)], lambda: clock[0])
+    for _ in range(6):
+        runner.run_due()
+        clock[0] += timedelta(hours=1)
+    assert provider.asked == ["refund"] * 3
+    assert stored(uow_factory, "refund").status == EffectStatus.FAILED
+    assert provider.failed == ["refund"]
+
+
+def test_a_real_result_beats_a_failure_recorded_meanwhile(uow_factory: UnitOfWorkFactory) -> None:
+    """Two runners, one refused by Stripe for calling in parallel with the same key: the one
+    that got the answer still records it."""
+    effect_id = record(uow_factory, "session")
+    with uow_factory() as uow:
+        assert effects.mark_failed(uow.session, effect_id, "IdempotencyError", NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert effects.mark_done(uow.session, effect_id, {"id": "cs_1"}, NOW)
+        uow.commit()
+    assert stored(uow_factory, "session").status == EffectStatus.DONE
