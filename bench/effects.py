@@ -42,7 +42,8 @@ from sqlalchemy import select
 
 from bot.commands.demo import build_demo, demo_settings
 from bot.container import Container
-from bot.wiring import build_engine, photo_intake
+from bot.intake import photo_intake
+from bot.wiring import build_engine
 from conversations.engine import ChatEngine
 from handlers.console.channel import ConsoleChannel
 from store.models import Product, ProductStatus

@@ -37,7 +37,8 @@ from pathlib import Path
 
 from bot.commands.demo import build_demo
 from bot.container import Container
-from bot.wiring import build_engine, photo_intake
+from bot.intake import photo_intake
+from bot.wiring import build_engine
 from handlers.console.channel import ConsoleChannel
 
 SEARCH_WORDS = ("beads", "brass", "necklace", "bracelet", "horn", "glass", "earrings", "bangili")

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from bot import plugins
 from bot.container import Container
-from bot.intake import photo_intake
 from bot.metrics import MeasuredEngine
 from bot.plugin import ChannelPlugin, Host
 from bot.shop_config import shop_config
@@ -30,8 +29,6 @@ __all__ = [
     "host",
     "image_location",
     "payment_provider",
-    "photo_intake",
-    "shop_config",
 ]
 
 

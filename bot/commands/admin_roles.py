@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from bot.container import Container
 from bot.lifecycle import database_ready
 from bot.settings import load_settings
+from bot.shop_config import shop_config
 from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
-from bot.wiring import shop_config
 from conversations.notify.roles import queue_role_notices
 from handlers.telegram.app import keep_token_out_of_logs
 from store.errors import StoreError

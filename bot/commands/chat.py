@@ -7,9 +7,10 @@ import sys
 from typing import Any, TextIO
 
 from bot.container import Container
+from bot.intake import photo_intake
 from bot.lifecycle import sigterm_interrupts, start
 from bot.settings import load_settings
-from bot.wiring import build_engine, image_location, photo_intake
+from bot.wiring import build_engine, image_location
 from handlers.console.channel import ConsoleChannel, InvalidPerson, person_key
 from handlers.console.terminal import CONSOLE_HELP, Terminal, interactive_lines
 from store.demo import content

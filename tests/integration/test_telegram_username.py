@@ -17,10 +17,11 @@ from starlette.testclient import TestClient
 from bot.container import Container
 from bot.lifecycle import start
 from bot.settings import Settings
+from bot.shop_config import shop_config
 from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
 from bot.web import build_pages, create_app
-from bot.wiring import build_shop, shop_config
+from bot.wiring import build_shop
 from tests.factories import make_artisan, make_product
 from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, serve

@@ -13,10 +13,11 @@ from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
 from bot.container import Container
+from bot.intake import photo_intake
 from bot.routes import channel_routes
 from bot.settings import Settings, TelegramMode
 from bot.web import create_app
-from bot.wiring import build_engine, photo_intake
+from bot.wiring import build_engine
 from handlers.console.channel import ConsoleChannel
 from store.models import OrderStatus, OutboxMessage
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
