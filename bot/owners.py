@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from bot.container import Container
-from bot.shop_config import shop_config
+from bot.market_rules import market_rules
 from conversations.notify.roles import queue_role_notices
 from store.models import AuditAction, Role
 from store.models.types import utcnow
@@ -48,7 +48,7 @@ def sync_owners(container: Container) -> None:
     now = utcnow()
     with container.uow_factory() as uow:
         changes = owners.sync_owners(uow.session, phones, now)
-        queue_role_notices(uow.session, changes, shop_config(container), now)
+        queue_role_notices(uow.session, changes, market_rules(container), now)
         uow.commit()
     for number in _removed(changes):
         logger.warning("ADMIN_PHONES: %s is no longer an owner (not in the setting)", number)

@@ -23,7 +23,7 @@ from bot.container import Container
 from bot.settings import Settings
 from conversations.capabilities import ChannelCapabilities
 from conversations.engine import ChatEngine
-from conversations.shop import Shop
+from conversations.marketplace import Marketplace
 from payments.port import PaymentProvider
 from store.models import Channel
 
@@ -63,8 +63,8 @@ class Host:
     (with the shop `bot/wiring.py` assembles, or one a channel adjusted)."""
 
     container: Container
-    build_shop: Callable[[], Shop]
-    build_engine: Callable[[Shop | None], ChatEngine]
+    build_marketplace: Callable[[], Marketplace]
+    build_engine: Callable[[Marketplace | None], ChatEngine]
 
 
 @dataclass

@@ -97,9 +97,9 @@ def build_telegram(
 
     def engine_with_bot_username() -> ChatEngine:
         # Called after the bot is initialised (getMe): referral links name the bot.
-        shop = host.build_shop()
-        config = dataclasses.replace(shop.config, telegram_bot_username=bot.username)
-        return host.build_engine(dataclasses.replace(shop, config=config))
+        market = host.build_marketplace()
+        config = dataclasses.replace(market.config, telegram_bot_username=bot.username)
+        return host.build_engine(dataclasses.replace(market, config=config))
 
     receiver = Receiver(
         bot,

@@ -11,20 +11,20 @@ from datetime import datetime
 
 from bot import plugins
 from bot.container import Container
+from bot.market_rules import market_rules
 from bot.metrics import MeasuredEngine
 from bot.plugin import ChannelPlugin, Host
-from bot.shop_config import shop_config
 from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
-from conversations.shop import Shop
+from conversations.marketplace import Marketplace
 from payments.port import PaymentProvider
 from store.media.storage import LocalMediaStore, MediaStore
 from store.models.types import utcnow
 
 __all__ = [
     "build_engine",
-    "build_shop",
+    "build_marketplace",
     "channel_plugins",
     "host",
     "image_location",
@@ -45,8 +45,8 @@ def host(container: Container) -> Host:
     """What channel plug-ins are built with."""
     return Host(
         container,
-        lambda: build_shop(container),
-        lambda shop: build_engine(container, shop=shop),
+        lambda: build_marketplace(container),
+        lambda market: build_engine(container, market=market),
     )
 
 
@@ -55,9 +55,9 @@ def channel_plugins(container: Container) -> list[ChannelPlugin]:
     return plugins.channels(host(container))
 
 
-def build_shop(container: Container, payments: PaymentProvider | None = None) -> Shop:
-    return Shop(
-        shop_config(container),
+def build_marketplace(container: Container, payments: PaymentProvider | None = None) -> Marketplace:
+    return Marketplace(
+        market_rules(container),
         container.media_store,
         payments if payments is not None else payment_provider(container),
         plugins.channel_capabilities(),
@@ -67,14 +67,14 @@ def build_shop(container: Container, payments: PaymentProvider | None = None) ->
 def build_engine(
     container: Container,
     *,
-    shop: Shop | None = None,
+    market: Marketplace | None = None,
     flows: FlowRegistry | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> ChatEngine:
     return MeasuredEngine(
         container.uow_factory,
         flows if flows is not None else builtin_registry(),
-        shop if shop is not None else build_shop(container),
+        market if market is not None else build_marketplace(container),
         clock,
         observe=container.metrics.observe_handle,
         stopping=container.stopping,

@@ -24,10 +24,10 @@ from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
 from conversations.global_words import Command, GlobalWord, parse_global_word, tapped_word
 from conversations.i18n import Translator
+from conversations.marketplace import Marketplace
 from conversations.messages import Choice, Inbound
 from conversations.payloads import decode
 from conversations.phone_link import shares_own_number_unasked
-from conversations.shop import Shop
 from conversations.state import ConversationSnapshot
 from store.models import Channel, User
 
@@ -42,7 +42,7 @@ def context_from_snapshot(
     channel: Channel,
     now: datetime,
     registry: FlowRegistry,
-    shop: Shop,
+    market: Marketplace,
 ) -> StepContext:
     data = snapshot.data
     return StepContext(
@@ -52,7 +52,7 @@ def context_from_snapshot(
         now=now,
         registry=registry,
         translator=Translator(user.locale),
-        shop=shop,
+        market=market,
         flow=snapshot.flow,
         step=snapshot.step,
         data=dict(data.get("flow_data", {})),

@@ -57,11 +57,11 @@ from conversations.inbox import (
     load_inbound,
     pending_inbox,
 )
+from conversations.marketplace import Marketplace
 from conversations.messages import Outbound
 from conversations.notify.failures import ALERT_WINDOW, alert_managers
 from conversations.people import Person, find_or_create_person
 from conversations.ports import StopSignal
-from conversations.shop import Shop
 from conversations.state import ConversationSnapshot, SqlStateStore
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import InboxMessage, InboxStatus, User
@@ -148,7 +148,7 @@ class ChatEngine:
         self,
         uow_factory: UnitOfWorkFactory,
         flows: FlowRegistry,
-        shop: Shop,
+        market: Marketplace,
         clock: Callable[[], datetime] = utcnow,
         *,
         max_attempts: int = MAX_ATTEMPTS,
@@ -159,7 +159,7 @@ class ChatEngine:
     ) -> None:
         self._uow_factory = uow_factory
         self._flows = flows
-        self._shop = shop
+        self._market = market
         self._clock = clock
         self._max_attempts = max_attempts
         self._stopping: StopSignal = stopping or threading.Event()
@@ -344,7 +344,7 @@ class ChatEngine:
                 profile_name=inbound.profile_name,
                 locale_hint=inbound.locale_hint,
                 first_words=inbound.text,
-                default_locale=self._shop.config.default_locale,
+                default_locale=self._market.config.default_locale,
             )
         # Her verified number may make her one person with an account on another channel.
         arriving = person.is_new
@@ -360,7 +360,7 @@ class ChatEngine:
             channel=inbound.channel,
             now=now,
             registry=self._flows,
-            shop=self._shop,
+            market=self._market,
         )
         if not person.is_new:  # a newcomer is welcomed first
             phone_link.tell(ctx, inbound, linked, arrived=arriving)
@@ -515,7 +515,7 @@ class ChatEngine:
                 channel=row.channel,
                 now=now,
                 registry=self._flows,
-                shop=self._shop,
+                market=self._market,
             )
 
         try:
@@ -553,7 +553,7 @@ class ChatEngine:
             now=now,
             locale_hint=row.payload.get("locale_hint"),
             first_words=str(row.payload.get("text") or ""),
-            default_locale=self._shop.config.default_locale,
+            default_locale=self._market.config.default_locale,
         )
 
     def _say_sorry(self, session: Session, row: InboxMessage, message: str) -> int:

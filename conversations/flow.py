@@ -40,9 +40,9 @@ from sqlalchemy.orm import Session
 
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.i18n import Translator
+from conversations.marketplace import Marketplace
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.payloads import Payload
-from conversations.shop import Shop
 from store.models import Channel, Role, User
 
 
@@ -207,7 +207,7 @@ class StepContext:
     now: datetime
     registry: FlowRegistry
     translator: Translator
-    shop: Shop
+    market: Marketplace
     flow: str = ""
     step: str = ""
     data: dict[str, Any] = field(default_factory=dict)

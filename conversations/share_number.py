@@ -43,7 +43,7 @@ class Step(StrEnum):
 def answer(ctx: StepContext) -> StepResult | None:
     """What the word does: start asking (a StepResult), or tell her the number we know and
     leave the question in progress open (None)."""
-    if ctx.shop.capabilities.of(ctx.channel).share_contact:
+    if ctx.market.capabilities.of(ctx.channel).share_contact:
         return ctx.begin(FLOW)
     phone = ctx.user.phone
     ctx.say(ctx._(KNOWN).format(phone=format_phone(phone)) if phone else ctx._(NOT_HERE))

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from bot.container import Container
 from bot.lifecycle import database_ready
+from bot.market_rules import market_rules
 from bot.settings import load_settings
-from bot.shop_config import shop_config
 from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
 from conversations.notify.roles import queue_role_notices
@@ -98,7 +98,7 @@ def _change(container: Container, args: argparse.Namespace, out: TextIO) -> int:
                 file=sys.stderr,
             )
             return 1
-        told = queue_role_notices(session, [change], shop_config(container), now)
+        told = queue_role_notices(session, [change], market_rules(container), now)
         line = _said(session, change, told=bool(told)) + _mpesa_note(session, change)
         uow.commit()
     print(line, file=out)

@@ -287,7 +287,7 @@ def _page_links(ctx: StepContext, listing: dict[str, Any]) -> tuple[LinkButton, 
     collection = ctx.session.get(Collection, int(listing["key"]))
     if collection is None:
         return ()
-    url = links.collection_page_url(ctx.shop.config.public_base_url, collection.slug)
+    url = links.collection_page_url(ctx.market.config.public_base_url, collection.slug)
     return (LinkButton(ctx._(OPEN_THE_PAGE), url),)
 
 

@@ -84,7 +84,7 @@ def start(ctx: StepContext, arg: str) -> StepResult:
 
 
 def show(ctx: StepContext, heading: str = "") -> StepResult:
-    view = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
+    view = carts.view_cart(ctx.session, ctx.user.id, ctx.market.config.pricing)
     if view.is_empty:
         if heading:
             ctx.say(heading)
@@ -175,7 +175,7 @@ def quantity(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _line(ctx: StepContext, product_id: int) -> CartLine | None:
-    view_ = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
+    view_ = carts.view_cart(ctx.session, ctx.user.id, ctx.market.config.pricing)
     return next((line for line in view_.lines if line.product_id == product_id), None)
 
 

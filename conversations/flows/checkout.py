@@ -101,7 +101,7 @@ class Step(StrEnum):
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
-    view = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
+    view = carts.view_cart(ctx.session, ctx.user.id, ctx.market.config.pricing)
     if not view.ready_to_order:
         return ctx.begin(cart.FLOW)  # empty, or something to fix first: the cart says what
     if not can_pay(ctx, ctx.channel):
@@ -125,7 +125,7 @@ def _ask_country(ctx: StepContext) -> StepResult:
 
 
 def can_pay(ctx: StepContext, channel: Channel) -> bool:
-    return takes_payments(ctx.shop.payments, channel)
+    return takes_payments(ctx.market.payments, channel)
 
 
 def not_open(ctx: StepContext) -> StepResult:
@@ -180,10 +180,10 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
             ctx.session,
             ctx.user.id,
             ctx.channel,
-            ctx.shop.config.pricing,
+            ctx.market.config.pricing,
             shipping,
             ctx.now,
-            ctx.shop.config.reservation,
+            ctx.market.config.reservation,
         )
     except orders.EmptyCart:
         return ctx.begin(cart.FLOW)
@@ -193,7 +193,7 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     except orders.ShopClosed:  # her shop was suspended while the buyer typed her address
         ctx.say(ctx._(NOT_ORDERABLE_NOW))
         return ctx.begin(cart.FLOW)
-    minutes = int(ctx.shop.config.reservation.total_seconds() // 60)
+    minutes = int(ctx.market.config.reservation.total_seconds() // 60)
     ctx.say(ctx._(PLACED).format(code=order.code, minutes=minutes))
     offer_payment(ctx, order)
     return StepResult(Step.PAY, {"order_id": order.id})
@@ -240,7 +240,7 @@ def not_payable(ctx: StepContext, order: Order) -> StepResult:
 
 def chat_confirmer(ctx: StepContext, order: Order) -> ConfirmedInChat | None:
     """The provider of this order's channel when the chat confirms its payments itself."""
-    return confirmed_in_chat(ctx.shop.payments, order.channel)
+    return confirmed_in_chat(ctx.market.payments, order.channel)
 
 
 def pay_in_chat(ctx: StepContext, order: Order, provider: ConfirmedInChat) -> StepResult:
@@ -304,7 +304,7 @@ def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
 
 
 def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:
-    return provider_for(ctx.shop.payments, order.channel)
+    return provider_for(ctx.market.payments, order.channel)
 
 
 def demo_choice(ctx: StepContext, order: Order) -> Choice | None:
@@ -314,7 +314,7 @@ def demo_choice(ctx: StepContext, order: Order) -> Choice | None:
 
 
 def _summary(ctx: StepContext) -> StepResult:
-    view = carts.view_cart(ctx.session, ctx.user.id, ctx.shop.config.pricing)
+    view = carts.view_cart(ctx.session, ctx.user.id, ctx.market.config.pricing)
     if not view.ready_to_order:
         return ctx.begin(cart.FLOW)
     locale = ctx.user.locale

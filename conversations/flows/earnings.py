@@ -49,7 +49,7 @@ NO_PHONE = N_("(no M-Pesa number yet)")
 def start(ctx: StepContext, arg: str) -> StepResult:
     artisan = current_artisan(ctx)
     locale = ctx.user.locale
-    owed = ledger.payable_balance(ctx.session, artisan.id, ctx.shop.config.artisan_currency)
+    owed = ledger.payable_balance(ctx.session, artisan.id, ctx.market.config.artisan_currency)
     text = [ctx._(BALANCE).format(amount=owed.format(locale))]
     statement = _statement(ctx, artisan)
     if statement:

@@ -66,7 +66,7 @@ def start_become(ctx: StepContext, arg: str) -> StepResult:
         return ctx.begin(FlowRegistry.MENU)
     if ctx.user.has_role(Role.MENTOR):
         return ctx.begin(FLOW)
-    threshold = ctx.shop.config.mentor_threshold
+    threshold = ctx.market.config.mentor_threshold
     if not referrals.mentor_eligible(ctx.session, artisan.id, threshold):
         have = referrals.fulfilled_orders(ctx.session, artisan.id)
         ctx.say(ctx._(NOT_YET).format(need=threshold.min_fulfilled_orders, have=have))
@@ -88,11 +88,11 @@ def start_become(ctx: StepContext, arg: str) -> StepResult:
 
 
 def _show_code(ctx: StepContext, code: str) -> None:
-    ctx.reply(mentors.invitation(ctx.translator, ctx.shop.config, code))
+    ctx.reply(mentors.invitation(ctx.translator, ctx.market.config, code))
 
 
 def _show_recruits(ctx: StepContext, mentor: Artisan) -> None:
-    rules = ctx.shop.config.qualification
+    rules = ctx.market.config.qualification
     found = referrals.recruits(ctx.session, mentor.id, rules)
     if not found:
         ctx.say(ctx._(NO_RECRUITS))
@@ -124,12 +124,12 @@ def recruit_line(t: Translator, n: int, recruit: Recruit, rules: QualificationRu
 
 
 def _show_commissions(ctx: StepContext, mentor: Artisan) -> None:
-    currency = ctx.shop.config.artisan_currency
+    currency = ctx.market.config.artisan_currency
     account = ledger.mentor_account(mentor.id)
     locale = ctx.translator.locale
     total = ledger.balance(ctx.session, account, currency)
     lines = [ctx._(COMMISSIONS).format(balance=total.format(locale))]
-    zone = ZoneInfo(ctx.shop.config.artisan_timezone)
+    zone = ZoneInfo(ctx.market.config.artisan_timezone)
     for entry in ledger.recent_entries(ctx.session, account, limit=_RECENT):
         date = entry.created_at.astimezone(zone).strftime("%d/%m/%Y")
         lines.append(f"{date}: {entry.amount.format(locale)}")

@@ -203,7 +203,7 @@ def _show_list(
 
 def _share_shop(ctx: StepContext, artisan: Artisan, *, page: int) -> StepResult:
     """Her shop's web page (`/a/<slug>`): every piece she has for sale, to share anywhere."""
-    url = links.artisan_page_url(ctx.shop.config.public_base_url, artisan.slug)
+    url = links.artisan_page_url(ctx.market.config.public_base_url, artisan.slug)
     ctx.reply(
         Outbound(
             text=ctx._(SHARE_SHOP_TEXT).format(url=url),
@@ -338,7 +338,7 @@ def _product(ctx: StepContext) -> Product:
 
 def price(ctx: StepContext, inbound: Inbound) -> StepResult:
     product = _product(ctx)
-    max_minor = ctx.shop.config.max_price_minor
+    max_minor = ctx.market.config.max_price_minor
     parsed = parse_price(inbound.text, product.currency, max_minor=max_minor)
     if isinstance(parsed, PriceRejected):
         max_price = Money(max_minor, product.currency)
@@ -362,7 +362,7 @@ def price_confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
             product.artisan_id,
             product.id,
             new_price,
-            max_minor=ctx.shop.config.max_price_minor,
+            max_minor=ctx.market.config.max_price_minor,
         )
     except ProductNotEditable:
         ctx.say(ctx._(CANT_CHANGE))

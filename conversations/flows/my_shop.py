@@ -44,12 +44,12 @@ def back(ctx: StepContext) -> Choice:
 
 def local_time(ctx: StepContext, when: datetime) -> str:
     """A moment as the artisan reads it: "1 Mar, 12:05" in Nairobi time, in her language."""
-    zone = ZoneInfo(ctx.shop.config.artisan_timezone)
+    zone = ZoneInfo(ctx.market.config.artisan_timezone)
     return format_datetime(when, "d MMM, HH:mm", tzinfo=zone, locale=babel_locale(ctx.user.locale))
 
 
 def local_date(ctx: StepContext, when: datetime) -> str:
-    zone = ZoneInfo(ctx.shop.config.artisan_timezone)
+    zone = ZoneInfo(ctx.market.config.artisan_timezone)
     return format_datetime(when, "d MMM", tzinfo=zone, locale=babel_locale(ctx.user.locale))
 
 

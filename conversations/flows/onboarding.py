@@ -131,7 +131,7 @@ def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
         Outbound(
             text=question,
             choices=tuple(choices),
-            request_contact=ctx.shop.capabilities.of(ctx.channel).share_contact,
+            request_contact=ctx.market.capabilities.of(ctx.channel).share_contact,
         )
     )
     return StepResult(Step.MPESA)
@@ -279,7 +279,7 @@ def _register(ctx: StepContext) -> StepResult:
         ctx.say(ctx._(text.CODE_FAILED))
     if ctx.user.has_role(Role.MENTOR):  # made a mentor before she had a shop: her code now
         code = referrals.make_mentor(ctx.session, artisan.id, ctx.now, threshold=None)
-        ctx.reply(mentors.invitation(ctx.translator, ctx.shop.config, code.code))
+        ctx.reply(mentors.invitation(ctx.translator, ctx.market.config, code.code))
     ctx.say(ctx._(text.NEXT_STEP))
     return ctx.begin(FlowRegistry.MENU)
 
@@ -299,7 +299,7 @@ def _own_number(ctx: StepContext) -> str | None:
     """The number she writes from (where the channel's user id is her phone, as on WhatsApp),
     if it is a Kenyan mobile."""
     candidates = [ctx.user.phone or ""]
-    if ctx.shop.capabilities.of(ctx.channel).user_id_is_phone:
+    if ctx.market.capabilities.of(ctx.channel).user_id_is_phone:
         identity = next((i for i in ctx.user.identities if i.channel is ctx.channel), None)
         if identity is not None:
             digits = identity.platform_user_id.removeprefix("whatsapp:").strip()

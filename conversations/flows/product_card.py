@@ -111,7 +111,7 @@ def load(ctx: StepContext, product_id: int) -> CardInfo | None:
 def buyer_price(ctx: StepContext, product: Product, *, has_mentor: bool = False) -> str:
     """The unit price in the store currency, written the buyer's way."""
     assert product.price_minor is not None  # listed pieces always have a price
-    quote_ = ctx.shop.config.pricing.quote_line(
+    quote_ = ctx.market.config.pricing.quote_line(
         Money(product.price_minor, product.currency), 1, has_mentor=has_mentor
     )
     return quote_.unit_price.format(ctx.user.locale)
@@ -148,7 +148,7 @@ def show(ctx: StepContext, card: CardInfo) -> None:
 
 def share(ctx: StepContext, card: CardInfo) -> None:
     """The piece's public page, and deep links into the chats that are configured."""
-    config = ctx.shop.config
+    config = ctx.market.config
     product = card.product
     url = links.product_page_url(config.public_base_url, product.slug, product.id)
     chats = links.product_chat_links(
@@ -227,7 +227,7 @@ def sorry(ctx: StepContext, product_id: int, text: str) -> None:
 
 def list_choice(ctx: StepContext, card: browse.ProductCard) -> Choice:
     """ "Maasai collar — US$37.73": a piece in a list, priced in the store currency."""
-    quote_ = ctx.shop.config.pricing.quote_line(card.price, 1, has_mentor=False)
+    quote_ = ctx.market.config.pricing.quote_line(card.price, 1, has_mentor=False)
     label = f"{card.title} — {quote_.unit_price.format(ctx.user.locale)}"
     return Choice(label, OpenPiece(card.product_id).encode())
 

@@ -212,7 +212,7 @@ def _card(ctx: StepContext, product: Product) -> str:
     price = Money(product.price_minor or 0, product.currency)
     try:
         has_mentor = artisan is not None and artisan.mentor_id is not None
-        quote = ctx.shop.config.pricing.quote_line(price, 1, has_mentor)
+        quote = ctx.market.config.pricing.quote_line(price, 1, has_mentor)
         buyer_price = quote.unit_price.format(locale)
     except PricingError:
         buyer_price = "—"

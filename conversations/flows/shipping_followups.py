@@ -10,7 +10,7 @@ from store.services import referrals
 
 
 def after_shipping(ctx: StepContext, artisan: Artisan) -> None:
-    config = ctx.shop.config
+    config = ctx.market.config
     if artisan.mentor_id is not None and referrals.qualify_if_ready(
         ctx.session, artisan.id, config.qualification, ctx.now
     ):

@@ -39,7 +39,7 @@ REASONS: Final = {
 
 def product_link(ctx: StepContext, product: Product) -> str:
     """The piece's public page (`/p/{slug}`)."""
-    return links.product_page_url(ctx.shop.config.public_base_url, product.slug, product.id)
+    return links.product_page_url(ctx.market.config.public_base_url, product.slug, product.id)
 
 
 def reason_text(t: Translator, reason: str) -> str:

@@ -14,9 +14,9 @@ from conversations import links, outbox
 from conversations.flow import StepContext
 from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_, Translator
+from conversations.marketplace import MarketRules
 from conversations.messages import LinkButton, Outbound
 from conversations.notify.templates import UtilityTemplate
-from conversations.shop import ShopConfig
 from store.models import Artisan
 from store.services import referrals
 from store.services.referrals import format_code
@@ -51,7 +51,7 @@ WHATSAPP_LINK = N_("Invite on WhatsApp")
 MENTORSHIP_OFFER_KEY: Final = "mentorship-offered:artisan:{artisan_id}"
 
 
-def invitation(t: Translator, config: ShopConfig, code: str, *, intro: str = "") -> Outbound:
+def invitation(t: Translator, config: MarketRules, code: str, *, intro: str = "") -> Outbound:
     """A mentor's code, read aloud or typed ("JOIN KQ7-M2X"), with links that open the chat
     on each configured channel; `intro` (already translated) goes first."""
     buttons: list[LinkButton] = []

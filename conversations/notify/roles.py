@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from conversations import outbox
 from conversations.flow import StepContext
 from conversations.i18n import N_, Translator
+from conversations.marketplace import MarketRules
 from conversations.messages import Outbound
 from conversations.notify.mentors import invitation
-from conversations.shop import ShopConfig
 from store.models import AuditAction, Role, User
 from store.services.roles import RoleChange
 from store.services.suspension import ShopChange
@@ -67,7 +67,7 @@ _REVOKED = {
 }
 
 
-def role_notice(t: Translator, change: RoleChange, config: ShopConfig) -> Outbound | None:
+def role_notice(t: Translator, change: RoleChange, config: MarketRules) -> Outbound | None:
     """The message for one change to someone's roles (None: nothing to tell)."""
     if not change.changed or change.user is None:
         return None
@@ -102,7 +102,7 @@ def worth_telling(changes: Sequence[RoleChange]) -> list[RoleChange]:
 
 
 def queue_role_notices(
-    session: Session, changes: Sequence[RoleChange], config: ShopConfig, now: datetime
+    session: Session, changes: Sequence[RoleChange], config: MarketRules, now: datetime
 ) -> list[int]:
     """Tell each person her changes through the outbox; the outbox ids queued."""
     queued = []
@@ -121,7 +121,7 @@ def queue_role_notices(
 
 def tell_role_changes(ctx: StepContext, changes: Sequence[RoleChange]) -> None:
     """In a conversation: the person writing is answered, anyone else notified."""
-    config = ctx.shop.config
+    config = ctx.market.config
     for change in worth_telling(changes):
         assert change.user is not None
         message = role_notice(ctx.translator, change, config)

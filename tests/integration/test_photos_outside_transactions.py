@@ -41,7 +41,7 @@ from tests.fakes.s3_api import FaultyS3, Mode, faulty_s3
 from tests.fakes.telegram_api import photo as telegram_photo
 from tests.fakes.telegram_api import user
 from tests.integration.conversations.listing_support import photo
-from tests.shop_support import TEST_PRICING, make_shop
+from tests.market_support import TEST_PRICING, make_market
 from tests.tx_guard import Guard, no_network_in_transactions
 
 __all__ = ["no_network_in_transactions"]
@@ -91,7 +91,7 @@ def intake(media: S3MediaStore) -> PhotoIntake:
 
 @pytest.fixture
 def soko(uow_factory: UnitOfWorkFactory, tmp_path: Path) -> ChatEngine:
-    return ChatEngine(uow_factory, builtin_registry(), make_shop(tmp_path / "media"))
+    return ChatEngine(uow_factory, builtin_registry(), make_market(tmp_path / "media"))
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ from starlette.testclient import TestClient
 
 from bot.container import Container
 from bot.lifecycle import start
+from bot.market_rules import market_rules
 from bot.settings import Settings
-from bot.shop_config import shop_config
 from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
 from bot.web import build_pages, create_app
-from bot.wiring import build_shop
+from bot.wiring import build_marketplace
 from tests.factories import make_artisan, make_product
 from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, serve
@@ -79,8 +79,8 @@ def test_without_the_setting_every_engine_and_page_names_the_bot_telegram_gave(
     assert warnings(caplog) == []
     assert len(fake.calls_of("getMe")) == 1
     assert container.telegram_bot_username == USERNAME
-    assert shop_config(container).telegram_bot_username == USERNAME
-    assert build_shop(container).config.telegram_bot_username == USERNAME  # every engine's
+    assert market_rules(container).telegram_bot_username == USERNAME
+    assert build_marketplace(container).config.telegram_bot_username == USERNAME  # every engine's
     assert build_pages(container).site.telegram_bot_username == USERNAME
     with TestClient(create_app(container)) as client:
         page = parse(client.get(f"/p/{slug}").text)
@@ -108,7 +108,7 @@ def test_a_setting_telegram_contradicts_gets_a_warning_and_telegram_wins(
         f"TELEGRAM_BOT_USERNAME is @OldSokoBot but Telegram says this bot is @{USERNAME}: "
         f"links name @{USERNAME}"
     ]
-    assert shop_config(stale).telegram_bot_username == USERNAME
+    assert market_rules(stale).telegram_bot_username == USERNAME
 
     caplog.clear()
     same = container_for(

@@ -108,7 +108,7 @@ def price_step(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _read_price(ctx: StepContext, text: str) -> StepResult:
-    config = ctx.shop.config
+    config = ctx.market.config
     parsed = parse_price(text, config.artisan_currency, max_minor=config.max_price_minor)
     if isinstance(parsed, PriceRejected):
         most = Money(config.max_price_minor, config.artisan_currency)
@@ -120,7 +120,7 @@ def _read_price(ctx: StepContext, text: str) -> StepResult:
 
 def ask_price_confirm(ctx: StepContext) -> StepResult:
     """ "Ksh 1,500 — right?" about the price she typed (`PENDING_PRICE`)."""
-    price = Money(int(ctx.data[PENDING_PRICE]), ctx.shop.config.artisan_currency)
+    price = Money(int(ctx.data[PENDING_PRICE]), ctx.market.config.artisan_currency)
     choices = (Choice(ctx._(YES), "price:yes"), Choice(ctx._(NO_CHANGE_IT), "price:no"))
     ctx.ask(price_replies.confirm_price(ctx.translator, price), choices)
     return StepResult(Step.PRICE_CONFIRM)
@@ -129,9 +129,9 @@ def ask_price_confirm(ctx: StepContext) -> StepResult:
 def price_confirm_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.payload == "price:yes":
         artisan_id, product_id = _ids(ctx)
-        price = Money(int(ctx.data[PENDING_PRICE]), ctx.shop.config.artisan_currency)
+        price = Money(int(ctx.data[PENDING_PRICE]), ctx.market.config.artisan_currency)
         catalog.set_price(
-            ctx.session, artisan_id, product_id, price, max_minor=ctx.shop.config.max_price_minor
+            ctx.session, artisan_id, product_id, price, max_minor=ctx.market.config.max_price_minor
         )
         ctx.data.pop(PENDING_PRICE, None)
         return advance(ctx, Step.PRICE)

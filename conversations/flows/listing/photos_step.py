@@ -98,7 +98,7 @@ def _receive(ctx: StepContext, inbound: Inbound) -> StepResult:
             received.repeated = True
             continue
         if product_id is None:
-            currency = ctx.shop.config.artisan_currency
+            currency = ctx.market.config.artisan_currency
             product_id = catalog.create_draft(ctx.session, artisan.id, currency=currency).id
             ctx.data[PRODUCT_ID] = product_id
         received.listed_before.extend(_listed_before(ctx, artisan, product_id, stored.record))

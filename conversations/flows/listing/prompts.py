@@ -135,7 +135,7 @@ def ask_preview(ctx: StepContext) -> StepResult:
         price = Money(product.price_minor, product.currency)
         lines.append(ctx._(CARD_PRICE).format(price=price.format(locale)))
         try:
-            quote = ctx.shop.config.pricing.quote_line(price, 1, artisan.mentor_id is not None)
+            quote = ctx.market.config.pricing.quote_line(price, 1, artisan.mentor_id is not None)
         except PriceTooLow:
             lines.append(ctx._(CARD_TOO_CHEAP))
         else:

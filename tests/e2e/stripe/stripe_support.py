@@ -25,7 +25,7 @@ from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product, make_user
 from tests.fakes.stripe_api import WEBHOOK_SECRET, signed
-from tests.shop_support import TEST_PRICING
+from tests.market_support import TEST_PRICING
 
 BASE_URL = "https://shop.test"
 SHIPPING = ShippingDetails("Anna Schmidt", "Hauptstr. 1, 10115 Berlin", "DE")

@@ -55,7 +55,7 @@ from tests.factories import make_user
 from tests.fakes.stripe_api import FakeStripe
 from tests.integration.conversations.buying_support import hello, seed_maker, seed_product
 from tests.integration.conversations.conftest import Chat
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 __all__ = ["cli_env"]
 
@@ -67,7 +67,7 @@ PREPARING = "Preparing your payment link… I will send it here in a moment."
 def chat_engine(
     uow_factory: UnitOfWorkFactory, payments: StripePayments, tmp_path: Path
 ) -> ChatEngine:
-    shop = replace(make_shop(tmp_path / "media", public_base_url=BASE_URL), payments=payments)
+    shop = replace(make_market(tmp_path / "media", public_base_url=BASE_URL), payments=payments)
     return ChatEngine(uow_factory, builtin_registry(), shop, utcnow)
 
 

@@ -23,7 +23,7 @@ from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore
 from store.models import Channel, Identity, InboxMessage, OutboxMessage, OutboxStatus, User
 from store.uow import UnitOfWorkFactory
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 from tests.unit.media.images import photo_jpeg
 
 WELCOME = [
@@ -80,7 +80,7 @@ def open_console(
     def make(person: str) -> tuple[ConsoleChannel, Screen]:
         screen = Screen()
         intake = PhotoIntake(media, PhotoLimits())
-        engine = ChatEngine(uow_factory, registry(), make_shop(tmp_path / "media"))
+        engine = ChatEngine(uow_factory, registry(), make_market(tmp_path / "media"))
         channel = ConsoleChannel(
             engine,
             uow_factory,

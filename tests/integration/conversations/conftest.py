@@ -31,7 +31,7 @@ from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore
 from store.models import Channel, OutboxMessage, User
 from store.uow import UnitOfWorkFactory
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 
 class Clock:
@@ -246,7 +246,7 @@ def soko(
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> ChatEngine:
-    return ChatEngine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    return ChatEngine(uow_factory, registry, make_market(tmp_path / "media"), Clock())
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from conversations.messages import Inbound
 from store.models import ConversationState, InboxMessage, InboxStatus, Role, User, UserRole
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Bugs, Chat, build_registry
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 SORRY = "Sorry, something went wrong on our side. Let's start again from the menu."
 SORRY_SW = "Samahani, kuna hitilafu upande wetu. Tuanze tena kutoka kwenye menyu."
@@ -105,7 +105,7 @@ def soko(
     return ChatEngine(
         uow_factory,
         registry,
-        make_shop(tmp_path / "media"),
+        make_market(tmp_path / "media"),
         clock,
         sleep=busy.pauses.append,
         alert_window=timedelta(minutes=15),

@@ -18,7 +18,7 @@ from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans_support import seed_seller
 from tests.integration.conversations.conftest import Chat, Clock
 from tests.integration.conversations.test_transcripts import WELCOME_EN, WELCOME_SW, user_of
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 Newcomer = Callable[..., Chat]
 MENU_SW = "Ungependa kufanya nini?"
@@ -37,7 +37,7 @@ def shop_speaking(
     """A shop whose DEFAULT_LOCALE is given; its newcomers write from WhatsApp unless told."""
 
     def shop(default_locale: str) -> Newcomer:
-        config = make_shop(tmp_path / "media", default_locale=default_locale)
+        config = make_market(tmp_path / "media", default_locale=default_locale)
         engine = ChatEngine(uow_factory, registry, config, Clock())
 
         def newcomer(

@@ -20,7 +20,7 @@ from conversations.photos import PhotoIntake
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from store.uow import UnitOfWork, UnitOfWorkFactory
 from tests.integration.conversations.conftest import Bugs, Chat, Clock
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 
 def in_colours(chat: Chat) -> None:
@@ -143,7 +143,7 @@ def engine_on(
     intake: PhotoIntake, registry: FlowRegistry, tmp_path: Path
 ) -> Callable[[UnitOfWorkFactory], ChatEngine]:
     def make(factory: UnitOfWorkFactory) -> ChatEngine:
-        return ChatEngine(factory, registry, make_shop(tmp_path / "media"), Clock())
+        return ChatEngine(factory, registry, make_market(tmp_path / "media"), Clock())
 
     return make
 

@@ -31,7 +31,7 @@ from store.db import make_engine
 from store.models import Base, Channel, OutboxMessage, User
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Bugs, build_registry
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 PEOPLE = ("amina", "baraka", "chiku", "dalia")
 WORDS = (
@@ -105,7 +105,7 @@ class Replica:
         self.engine = ChatEngine(
             self.uow_factory,
             registry(),
-            make_shop(folder / "media"),
+            make_market(folder / "media"),
             clock,
             sleep=lambda seconds: None,
         )

@@ -17,7 +17,7 @@ from store.services import carts, orders
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product, make_user
-from tests.shop_support import TEST_PRICING
+from tests.market_support import TEST_PRICING
 
 PLACED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from conversations.engine import ChatEngine, Outcome
 from conversations.flow import FlowRegistry
 from store.models import InboxMessage, InboxStatus
 from tests.integration.conversations.conftest import Bugs, Chat
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 READY = "Ready?\n1. Go\n2. Denied\n3. Gone"
 
@@ -31,7 +31,7 @@ def stoppable(
 ) -> Chat:
     """`chat`, on an engine that `stopping` can stop."""
     chat.engine = ChatEngine(
-        chat.uow_factory, registry, make_shop(tmp_path / "media"), stopping=stopping
+        chat.uow_factory, registry, make_market(tmp_path / "media"), stopping=stopping
     )
     chat.send("Hi")
     chat.send("1")
@@ -40,7 +40,7 @@ def stoppable(
 
 
 def restarted(chat: Chat, registry: FlowRegistry, tmp_path: Path) -> ChatEngine:
-    return ChatEngine(chat.uow_factory, registry, make_shop(tmp_path / "media"))
+    return ChatEngine(chat.uow_factory, registry, make_market(tmp_path / "media"))
 
 
 def inbox_row(chat: Chat, inbox_id: int) -> tuple[InboxStatus, int, str]:

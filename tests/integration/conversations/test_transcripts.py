@@ -12,7 +12,7 @@ from sqlalchemy import select
 from conversations.engine import Outcome
 from store.models import ConversationState, Identity, User
 from tests.integration.conversations.conftest import Chat
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 WELCOME_EN = [
     "Welcome to Soko! Buy and sell handmade jewelry.",
@@ -173,7 +173,7 @@ def test_a_restart_between_two_messages_continues_at_the_same_step(
     fresh = make_engine(url)
     try:
         chat.uow_factory = UnitOfWorkFactory(fresh)
-        shop = make_shop(tmp_path / "media")
+        shop = make_market(tmp_path / "media")
         chat.engine = ChatEngine(chat.uow_factory, registry, shop, Clock())  # type: ignore[arg-type]
         assert chat.send("blue") == ["You chose c:blue"]
         assert chat.send("x") == ["x #1"]

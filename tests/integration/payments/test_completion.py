@@ -26,7 +26,7 @@ from store.services import carts, ledger, orders
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product, make_user
-from tests.shop_support import TEST_PRICING
+from tests.market_support import TEST_PRICING
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 SHIPPING = ShippingDetails("Anna Schmidt", "Hauptstr. 1, Berlin", "DE")

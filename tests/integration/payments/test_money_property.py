@@ -29,7 +29,7 @@ from store.services import carts, ledger, orders
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product, make_user
-from tests.shop_support import TEST_PRICING
+from tests.market_support import TEST_PRICING
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SHIPPING = ShippingDetails("Anna", "Hauptstr. 1, Berlin", "DE")

@@ -19,7 +19,7 @@ from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore
 from store.models import Channel, Identity, InboxMessage, OutboxMessage, OutboxStatus
 from store.uow import UnitOfWorkFactory
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 WELCOME = "Welcome to Soko! Buy and sell handmade jewelry."
 
@@ -42,7 +42,7 @@ def chat(uow_factory: UnitOfWorkFactory, tmp_path: Path) -> WebChat:
     flows = builtin_registry()
     flows.add(Flow("wave", {}, wave_start))
     flows.add_start_route("wave", "wave")
-    engine = ChatEngine(uow_factory, flows, make_shop(tmp_path / "media"))
+    engine = ChatEngine(uow_factory, flows, make_market(tmp_path / "media"))
     return WebChat(
         engine, uow_factory, intake, profile_names={"wanjiru": "Wanjiru Kamau"}, locale_hint="en"
     )

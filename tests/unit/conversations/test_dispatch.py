@@ -15,9 +15,9 @@ from conversations.messages import Inbound
 from conversations.plain_text import render
 from conversations.state import ConversationSnapshot, MemoryStateStore
 from store.models import Channel, User
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
-SHOP = make_shop(Path(tempfile.gettempdir()) / "soko-unit-media")
+SHOP = make_market(Path(tempfile.gettempdir()) / "soko-unit-media")
 
 
 class Person:
@@ -37,7 +37,7 @@ class Person:
             channel=Channel.CONSOLE,
             now=datetime(2025, 3, 1, tzinfo=UTC),
             registry=self.registry,
-            shop=SHOP,
+            market=SHOP,
         )
         run_turn(ctx, Inbound(Channel.CONSOLE, "me", "1", text, payload=payload), is_new=self.first)
         self.first = False
@@ -74,7 +74,7 @@ def test_only_a_turns_first_reply_may_replace_the_tapped_message() -> None:
         channel=Channel.TELEGRAM,
         now=datetime(2025, 3, 1, tzinfo=UTC),
         registry=core_registry(),
-        shop=SHOP,
+        market=SHOP,
     )
     ctx.ask("page 2", [], in_place=True)
     assert ctx.replies[-1].replaces == ""  # nothing was tapped

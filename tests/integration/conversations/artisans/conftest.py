@@ -21,7 +21,7 @@ from tests.integration.conversations.artisans_support import (
     seed_seller,
 )
 from tests.integration.conversations.conftest import Chat, Clock
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def soko(
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> ChatEngine:
-    shop = make_shop(
+    shop = make_market(
         tmp_path / "media",
         telegram_bot_username=BOT_USERNAME,
         whatsapp_number=WHATSAPP_NUMBER,

@@ -37,7 +37,7 @@ from tests.integration.conversations.artisans_support import (
     seed_seller,
 )
 from tests.integration.conversations.conftest import Chat
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -232,6 +232,6 @@ def _context(session: Session, user: User, tmp_path: Path) -> StepContext:
         now=NOW,
         registry=builtin_registry(),
         translator=Translator(user.locale),
-        shop=make_shop(tmp_path / "media"),
+        market=make_market(tmp_path / "media"),
         flow="mentor",
     )

@@ -11,12 +11,12 @@ import pytest
 from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
+from conversations.marketplace import Marketplace
 from conversations.photos import PhotoIntake
-from conversations.shop import Shop
 from payments.demo import DemoPayments
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Clock
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 BASE_URL = "https://soko.test"
 BOT_USERNAME = "SokoTestBot"
@@ -29,18 +29,18 @@ def registry() -> FlowRegistry:
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Shop:
-    shop = make_shop(
+def market(tmp_path: Path) -> Marketplace:
+    market = make_market(
         tmp_path / "media",
         public_base_url=BASE_URL,
         telegram_bot_username=BOT_USERNAME,
         whatsapp_number=WHATSAPP_NUMBER,
     )
-    return replace(shop, payments=DemoPayments(BASE_URL))
+    return replace(market, payments=DemoPayments(BASE_URL))
 
 
 @pytest.fixture
 def soko(
-    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
+    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, market: Marketplace
 ) -> ChatEngine:
-    return ChatEngine(uow_factory, registry, shop, Clock())
+    return ChatEngine(uow_factory, registry, market, Clock())

@@ -18,8 +18,8 @@ from bot.settings import Settings
 from bot.wiring import payment_provider
 from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
+from conversations.marketplace import Marketplace
 from conversations.photos import PhotoIntake
-from conversations.shop import Shop
 from store.models import Cart, CartItem, Channel, Order, OrderStatus
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying.conftest import BASE_URL
@@ -33,7 +33,7 @@ from tests.integration.conversations.buying_support import (
     user_id_of,
 )
 from tests.integration.conversations.conftest import Chat, Clock
-from tests.shop_support import RecordingPayments
+from tests.market_support import RecordingPayments
 
 NOT_OPEN = (
     "Sorry, paying is not open yet, so orders can't be placed for now. Everything stays in "
@@ -46,37 +46,37 @@ NOT_OPEN_SW = (
 )
 
 
-def wired(**settings: object) -> Callable[[Shop], Shop]:
+def wired(**settings: object) -> Callable[[Marketplace], Marketplace]:
     """The shop paid through the providers `payment_provider` picks for these settings."""
     container = Container(
         Settings(_env_file=None, public_base_url=BASE_URL, **settings)  # type: ignore[call-arg]
     )
-    return lambda shop: replace(shop, payments=payment_provider(container))
+    return lambda market: replace(market, payments=payment_provider(container))
 
 
 def engine_for(
     uow_factory: UnitOfWorkFactory,
     intake: PhotoIntake,
     registry: FlowRegistry,
-    shop: Shop,
+    market: Marketplace,
     **settings: object,
 ) -> ChatEngine:
-    return ChatEngine(uow_factory, registry, wired(**settings)(shop), Clock())
+    return ChatEngine(uow_factory, registry, wired(**settings)(market), Clock())
 
 
 @pytest.fixture
 def closed(
-    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
+    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, market: Marketplace
 ) -> ChatEngine:
     """No Stripe, no Telegram invoices, no PAYMENTS_DEMO: what a fresh install has."""
-    return engine_for(uow_factory, intake, registry, shop)
+    return engine_for(uow_factory, intake, registry, market)
 
 
 @pytest.fixture
 def demo(
-    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, shop: Shop
+    uow_factory: UnitOfWorkFactory, intake: PhotoIntake, registry: FlowRegistry, market: Marketplace
 ) -> ChatEngine:
-    return engine_for(uow_factory, intake, registry, shop, payments_demo=True)
+    return engine_for(uow_factory, intake, registry, market, payments_demo=True)
 
 
 def orders_placed(uow_factory: UnitOfWorkFactory) -> int:
@@ -225,12 +225,12 @@ def test_a_card_provider_gives_a_link_and_no_demo_card(
     uow_factory: UnitOfWorkFactory,
     intake: PhotoIntake,
     registry: FlowRegistry,
-    shop: Shop,
+    market: Marketplace,
 ) -> None:
     collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
     card = RecordingPayments(name="stripe")  # as Stripe Checkout: a link to its own page
     chat = new_chat("buyer")
-    chat.engine = ChatEngine(uow_factory, registry, replace(shop, payments=card), Clock())
+    chat.engine = ChatEngine(uow_factory, registry, replace(market, payments=card), Clock())
     hello(chat)
     to_summary(chat, collar)
     placed = chat.tap("place")
@@ -252,13 +252,13 @@ def test_with_telegram_invoices_only_telegram_buyers_can_pay(
     uow_factory: UnitOfWorkFactory,
     intake: PhotoIntake,
     registry: FlowRegistry,
-    shop: Shop,
+    market: Marketplace,
 ) -> None:
     soko = engine_for(
         uow_factory,
         intake,
         registry,
-        shop,
+        market,
         telegram_bot_token=SecretStr("123:abc"),
         telegram_payment_provider_token=SecretStr("284685063:TEST:xyz"),
     )

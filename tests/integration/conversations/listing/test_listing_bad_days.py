@@ -18,7 +18,7 @@ from tests.integration.conversations.listing_support import (
     seller,
     user_id_of,
 )
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 ASK_TITLE = "What is the piece called? For example: Blue glass bead necklace"
 ASK_PRICE = "What is your price for one piece, in shillings? For example: 1500"
@@ -169,7 +169,7 @@ def test_a_restart_between_two_messages_continues(
 ) -> None:
     chat = seller(new_chat, "wanjiku")
     at_price(chat)
-    restarted = ChatEngine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    restarted = ChatEngine(uow_factory, registry, make_market(tmp_path / "media"), Clock())
     after = Chat(restarted, uow_factory, intake, "wanjiku", _ids=itertools.count(1000))
     assert after.send("1500") == ["Ksh1,500 — right?" + CONFIRM_CHOICES]
     assert after.send("1")[0].startswith("What kind of piece is it?")

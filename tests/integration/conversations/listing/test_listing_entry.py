@@ -25,7 +25,7 @@ from tests.integration.conversations.listing_support import (
     products_of,
     user_id_of,
 )
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 # --- people without a shop -------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ def make_chat(
         registry.add(
             Flow("onboarding", {Onboarding.NAME: lambda c, i: StepResult(END)}, start_onboarding)
         )
-    engine = ChatEngine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    engine = ChatEngine(uow_factory, registry, make_market(tmp_path / "media"), Clock())
     chat = Chat(engine, uow_factory, intake, "baraka")
     greet(chat)
     return chat
@@ -138,7 +138,7 @@ def handover_chat(
     listing.register(registry)
     registry.add(Flow("handover", {}, handover_start))
     registry.add_start_route("handover-", "handover")
-    engine = ChatEngine(uow_factory, registry, make_shop(tmp_path / "media"), Clock())
+    engine = ChatEngine(uow_factory, registry, make_market(tmp_path / "media"), Clock())
     chat = Chat(engine, uow_factory, intake, name)
     greet(chat)
     open_shop(chat, shop_name=f"{name.title()} Beads")

@@ -30,7 +30,7 @@ from tests.integration.conversations.people.menu_support import (
     owner_on_whatsapp,
     seller_on_whatsapp,
 )
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 
 @dataclass
@@ -72,7 +72,7 @@ def soko(
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> ChatEngine:
-    shop = make_shop(
+    shop = make_market(
         tmp_path / "media", telegram_bot_username=BOT_USERNAME, whatsapp_number=WHATSAPP_NUMBER
     )
     return ChatEngine(uow_factory, registry, shop, Clock())

@@ -22,7 +22,7 @@ from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Clock
 from tests.integration.conversations.people.conftest import TelegramChat
 from tests.integration.conversations.people.test_owners_and_numbers import user_of
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 BUTTON = "[share your phone number]"
 
@@ -53,7 +53,7 @@ class PlainTelegram(ChannelPlugin):
 
 @pytest.fixture
 def soko(uow_factory: UnitOfWorkFactory, registry: FlowRegistry, tmp_path: Path) -> ChatEngine:
-    shop = make_shop(tmp_path / "media")
+    shop = make_market(tmp_path / "media")
     plugged = capabilities_of([ContactSharingChat, PlainTelegram])
     return ChatEngine(uow_factory, registry, replace(shop, capabilities=plugged), Clock())
 

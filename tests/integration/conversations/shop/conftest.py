@@ -14,7 +14,7 @@ from conversations.photos import PhotoIntake
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Clock
-from tests.shop_support import make_shop
+from tests.market_support import make_market
 
 BASE_URL = "https://soko.test"
 
@@ -31,7 +31,7 @@ def soko(
     registry: FlowRegistry,
     tmp_path: Path,
 ) -> ChatEngine:
-    shop = make_shop(
+    shop = make_market(
         tmp_path / "media",
         public_base_url=BASE_URL,
         qualification=QualificationRules(min_approved_listings=3, min_fulfilled_orders=1),

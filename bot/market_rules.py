@@ -1,16 +1,16 @@
-"""The shop's rules, from the settings (`ShopConfig`)."""
+"""The marketplace's rules, from the settings (`MarketRules`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from bot.container import Container
-from conversations.shop import ShopConfig
+from conversations.marketplace import MarketRules
 
 
-def shop_config(container: Container) -> ShopConfig:
+def market_rules(container: Container) -> MarketRules:
     settings = container.settings
-    return ShopConfig(
+    return MarketRules(
         pricing=container.pricing,
         photo_limits=container.photo_limits,
         max_price_minor=settings.max_price_minor,

@@ -1,7 +1,8 @@
-"""What the flows need from the shop around them: its rules (config) and its ports.
+"""What the flows need from the marketplace around them: its rules and its ports. (Not an
+artisan's shop: that is `store.models.Artisan`.)
 
 Built once by the composition root (`bot/`) and handed to the engine; every step sees it as
-`ctx.shop`.
+`ctx.market`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from store.services.referrals import MentorThreshold, QualificationRules
 
 
 @dataclass(frozen=True)
-class ShopConfig:
+class MarketRules:
     pricing: PricingPolicy
     photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
     max_price_minor: int = 50_000_000
@@ -37,8 +38,8 @@ class ShopConfig:
 
 
 @dataclass(frozen=True)
-class Shop:
-    config: ShopConfig
+class Marketplace:
+    config: MarketRules
     media: MediaStore
     payments: PaymentProvider
     # What each chat channel can do, as the channel plug-ins say (`bot/plugins.py`).

@@ -1,4 +1,4 @@
-"""A `Shop` (config + ports) for tests: real local media store, a recording payment provider."""
+"""A `Marketplace` (rules + ports) for tests: local media, a recording payment provider."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bot.plugins import channel_capabilities
-from conversations.shop import Shop, ShopConfig
+from conversations.marketplace import Marketplace, MarketRules
 from payments.port import Checkout
 from store.media.storage import LocalMediaStore
 from store.models import Order
@@ -32,9 +32,9 @@ class RecordingPayments:
         return Checkout(self.name, f"test_{order.code}", f"https://pay.test/{order.code}")
 
 
-def make_shop(media_dir: Path, **config: object) -> Shop:
-    return Shop(
-        config=ShopConfig(pricing=TEST_PRICING, **config),  # type: ignore[arg-type]
+def make_market(media_dir: Path, **config: object) -> Marketplace:
+    return Marketplace(
+        config=MarketRules(pricing=TEST_PRICING, **config),  # type: ignore[arg-type]
         media=LocalMediaStore(media_dir, "http://localhost:8000"),
         payments=RecordingPayments(),
         capabilities=channel_capabilities(),  # what the registered channel plug-ins say
