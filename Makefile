@@ -39,11 +39,12 @@ clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build
 
 # Refresh the translation catalogs after changing user-facing messages. Two catalogs, merged
-# at run time (conversations/i18n.py): `messages` for the chat (conversations/) and the web pages
-# and emulator (handlers/web/, templates included); `channels` for what the channel adapters and
-# payment providers show themselves (command menus, buttons, invoice texts).
+# at run time (conversations/i18n.py): `messages` for the chat (conversations/, which also
+# writes the words payment providers show, such as invoice titles: payments/ has no catalogs)
+# and the web pages and emulator (handlers/web/, templates included); `channels` for what the
+# channel adapters show themselves (command menus, buttons).
 MESSAGES_SOURCES := conversations handlers/web
-CHANNELS_SOURCES := handlers/telegram handlers/whatsapp payments
+CHANNELS_SOURCES := handlers/telegram handlers/whatsapp
 EXTRACT = $(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
 	--add-comments=TRANSLATORS: --project=soko --msgid-bugs-address=
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
-from bot.domain_events import subscribe_notices
+from bot.domain_events import subscribe_handlers
 from bot.metrics import Metrics
 from bot.settings import MediaStoreKind, Settings
 from store.db import make_engine
@@ -39,8 +39,8 @@ class Container:
     _building: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
-        # What payments say happened becomes the chat's notices (store/events.py).
-        subscribe_notices()
+        # Domain events reach their handlers (store/events.py, bot/domain_events.py).
+        subscribe_handlers()
 
     def once(self, key: str, build: Callable[[], T]) -> T:
         """`build()` the first time `key` is asked for; the same object every time after."""

@@ -1,6 +1,7 @@
-"""The conversation side's answers to payments' domain events: each becomes the notices
-people get, written in the same unit of work (`store/events.py`). Subscribed once per
-process, by the container (`bot/container.py`)."""
+"""Who acts on each domain event, in the publisher's unit of work (`store/events.py`): the
+conversation side turns what payments say happened into the notices people get, and
+payments reverse the sale of a paid order the buyer cancelled (the store's event). Subscribed
+once per process, by the container (`bot/container.py`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from conversations.notify import orders as order_notices
 from conversations.notify import payments as payment_notices
+from payments import completion
 from payments.events import OrderExpired, OrderPaid, PaymentNotTaken, RefundSent
 from store import events
+from store.services.order_events import OrderCancelled
 
 
 def _paid(session: Session, event: OrderPaid, now: datetime) -> None:
@@ -36,3 +39,9 @@ def subscribe_notices() -> None:
     events.subscribe(OrderExpired, _expired)
     events.subscribe(RefundSent, _refund_sent)
     events.subscribe(PaymentNotTaken, _not_taken)
+
+
+def subscribe_handlers() -> None:
+    """Every domain event's handlers (idempotent): what each process's container does."""
+    subscribe_notices()
+    events.subscribe(OrderCancelled, completion.on_order_cancelled)

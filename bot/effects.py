@@ -15,17 +15,19 @@ from sqlalchemy.orm import Session
 from bot.container import Container
 from bot.stripe_wiring import stripe_payments
 from conversations.notify import payments as payment_notices
-from payments.port import Checkout
 from payments.stripe_effects import stripe_effect_kinds
 from store.effect_runner import EffectKind, EffectRunner
 from store.models import Order
 from store.models.types import utcnow
+from store.payment_port import Checkout, OpenLink
 
 logger = logging.getLogger(__name__)
 
 
 def _link_ready(session: Session, order: Order, checkout: Checkout, now: datetime) -> None:
-    payment_notices.checkout_ready(session, order, checkout.url, checkout.reference, now)
+    link = checkout.action
+    if isinstance(link, OpenLink):  # what a Checkout Session is
+        payment_notices.checkout_ready(session, order, link.url, checkout.reference, now)
 
 
 def effect_kinds(

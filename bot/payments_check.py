@@ -10,8 +10,8 @@ from bot import plugins
 from bot.container import Container
 from bot.stripe_wiring import RECONCILE_MINUTES
 from bot.wiring import payment_provider
-from payments.port import confirmed_in_chat, takes_payments
 from store.models import Channel
+from store.payment_port import confirmed_in_chat, takes_payments
 
 logger = logging.getLogger(__name__)
 

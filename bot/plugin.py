@@ -24,8 +24,8 @@ from bot.settings import Settings
 from conversations.capabilities import ChannelCapabilities
 from conversations.engine import ChatEngine
 from conversations.marketplace import Marketplace
-from payments.port import PaymentProvider
 from store.models import Channel
+from store.payment_port import PaymentProvider
 
 
 @dataclass(frozen=True)

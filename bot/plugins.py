@@ -23,8 +23,8 @@ from bot.telegram import TelegramPlugin
 from bot.telegram_invoices import TelegramInvoicesPlugin
 from bot.whatsapp import WhatsAppPlugin
 from conversations.capabilities import Capabilities
-from payments.port import Checkout, NoPayments, PaymentProvider
 from store.models import Channel, Order
+from store.payment_port import Checkout, CheckoutLabels, NoPayments, PaymentProvider
 
 CHANNELS: tuple[type[ChannelPlugin], ...] = (
     TelegramPlugin,
@@ -85,10 +85,16 @@ class ProviderChoice:
         return self._first(channel, self.currency, "")
 
     def start_checkout(
-        self, session: Session, order: Order, *, locale: str, now: datetime
+        self,
+        session: Session,
+        order: Order,
+        *,
+        locale: str,
+        labels: CheckoutLabels,
+        now: datetime,
     ) -> Checkout:
         provider = self._first(order.channel, order.currency, order.shipping_country)
-        return provider.start_checkout(session, order, locale=locale, now=now)
+        return provider.start_checkout(session, order, locale=locale, labels=labels, now=now)
 
 
 def payment_provider(container: Container) -> PaymentProvider:

@@ -18,9 +18,9 @@ from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.marketplace import Marketplace
-from payments.port import PaymentProvider
 from store.media.storage import LocalMediaStore, MediaStore
 from store.models.types import utcnow
+from store.payment_port import PaymentProvider
 
 __all__ = [
     "build_engine",

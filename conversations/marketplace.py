@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from conversations.capabilities import Capabilities
 from conversations.i18n import DEFAULT_LOCALE
-from payments.port import PaymentProvider
 from store.media.pipeline import PhotoLimits
 from store.media.storage import MediaStore
+from store.payment_port import PaymentProvider
 from store.pricing import PricingPolicy
 from store.services.referrals import MentorThreshold, QualificationRules
 

@@ -8,11 +8,13 @@ sees a duplicate.
 
 Money for an order that can no longer take it (expired and sold since, cancelled, paid with
 another reference) is recorded and handed back as ``refund_due``: the caller refunds it.
+
+A paid order the buyer cancels (the store's ``OrderCancelled`` event, handled here in her
+unit of work: ``bot/domain_events.py`` subscribes it) has its sale reversed in the ledger.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,20 +26,14 @@ from store import events
 from store.errors import NotFound
 from store.models import LedgerTransaction, Order, OrderStatus, PaymentEvent
 from store.money import Money
+from store.payment_port import CompletionResult
 from store.savepoints import add_unless_taken
 from store.services import ledger, orders
+from store.services.order_events import OrderCancelled
 from store.services.orders import PaymentForClosedOrder, PaymentRefConflict
 
 _PAID = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 CANCEL_REFUND_KEY = "cancelled"
-
-
-@dataclass(frozen=True)
-class CompletionResult:
-    order: Order
-    newly_paid: bool  # this event paid the order (False: duplicate, already paid, refused)
-    duplicate: bool = False  # the same event was delivered before; nothing was done
-    refund_due: bool = False  # the order could not take the money: give it back
 
 
 def complete_payment(
@@ -80,6 +76,14 @@ def complete_payment(
     event.processed_at = now
     session.flush()
     return CompletionResult(order, newly_paid=not was_paid)
+
+
+def on_order_cancelled(session: Session, event: OrderCancelled, now: datetime) -> None:
+    """A buyer called off a paid order (a domain event, in her unit of work): the sale is
+    reversed in the ledger at once; sending the money back is the provider's (for Stripe,
+    the scheduler's ``queue_due_refunds`` writes the request)."""
+    if event.was_paid:
+        refund_cancelled_order(session, event.order)
 
 
 def refund_cancelled_order(session: Session, order: Order) -> Money:

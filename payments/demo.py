@@ -1,7 +1,8 @@
 """The demo payment provider: no card form, no network, for `soko demo` and tests.
 
-Its checkout link points at the shop's own web app; `confirm` plays the provider telling us
-the buyer paid, through the very path a real provider's webhook takes (`complete_payment`).
+The buyer confirms in the chat ("Pay now", `ConfirmInChat`) or on the shop's own pay page;
+`confirm` plays the provider telling us the buyer paid, through the very path a real
+provider's webhook takes (`complete_payment`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from payments.completion import CompletionResult, complete_payment
-from payments.port import Checkout
+from payments.completion import complete_payment
 from store.models import Order
+from store.payment_port import Checkout, CheckoutLabels, CompletionResult, ConfirmInChat
 
 EVENT_TYPE = "checkout.completed"
 
@@ -24,12 +25,18 @@ class DemoPayments:
         self._base = public_base_url.rstrip("/")
 
     def start_checkout(
-        self, session: Session, order: Order, *, locale: str, now: datetime
+        self,
+        session: Session,
+        order: Order,
+        *,
+        locale: str,
+        labels: CheckoutLabels,
+        now: datetime,
     ) -> Checkout:
         return Checkout(
             self.name,
             reference(order.code),
-            f"{self._base}/pay/demo/{order.code}",
+            ConfirmInChat(f"{self._base}/pay/demo/{order.code}"),
             expires_at=order.reserved_until,
         )
 

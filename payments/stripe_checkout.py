@@ -28,11 +28,10 @@ import stripe
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from conversations.i18n import N_, Translator
-from payments.port import Checkout
 from store.errors import StoreError
 from store.media.storage import media_url
 from store.models import Effect, EffectStatus, Order, OrderStatus, PaymentEvent, ProductPhoto
+from store.payment_port import Checkout, CheckoutLabels, LinkBeingMade, OpenLink
 from store.savepoints import add_unless_taken
 from store.services import effects, payment_events
 from store.services.effects import Claimed
@@ -47,7 +46,6 @@ CLOCK_MARGIN = timedelta(minutes=1)
 # A session request may wait this long (Stripe down, retries with backoff) and still be sent
 # under its first key, so that running it again never makes a second session.
 REQUEST_HEADROOM = timedelta(minutes=15)
-UNTITLED = N_("Handmade piece")  # a line's name on the payment page when it has no title
 # Stripe's smallest unit differs from ISO 4217's minor unit for these.
 _UNLIKE_ISO = frozenset({"ISK", "HUF", "TWD", "UGX"})
 _STRIPE_LOCALES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt", "sv", "ja"})
@@ -120,7 +118,13 @@ class StripePayments:
     # --- the port ----------------------------------------------------------------------
 
     def start_checkout(
-        self, session: Session, order: Order, *, locale: str, now: datetime
+        self,
+        session: Session,
+        order: Order,
+        *,
+        locale: str,
+        labels: CheckoutLabels,
+        now: datetime,
     ) -> Checkout:
         """The recorded session of the order; else the request for one, as an effect that
         runs after this unit of work commits (no call to Stripe here: see `create_session`)."""
@@ -130,9 +134,9 @@ class StripePayments:
         if order.status != OrderStatus.PENDING_PAYMENT:
             raise OrderNotPayable(order.code, order.status.value)
         expires_at = session_expiry(order.reserved_until, now, REQUEST_HEADROOM)
-        params = self.session_params(session, order, locale, expires_at)
+        params = self.session_params(session, order, locale, labels, expires_at)
         request_session(session, order, params, now)
-        return Checkout(PROVIDER, "", "", expires_at, pending=True)
+        return Checkout(PROVIDER, "", LinkBeingMade(), expires_at)
 
     def create_session(self, claimed: Claimed, now: datetime) -> dict[str, Any]:
         """Run a session request (an effect, outside any transaction). The effect's key is
@@ -158,14 +162,18 @@ class StripePayments:
         }
 
     def session_params(
-        self, session: Session, order: Order, locale: str, expires_at: datetime
+        self,
+        session: Session,
+        order: Order,
+        locale: str,
+        labels: CheckoutLabels,
+        expires_at: datetime,
     ) -> dict[str, Any]:
         currency = order.currency.upper()
         if currency in _UNLIKE_ISO:
             raise UnsupportedCurrency(currency)
         metadata = {"order_id": str(order.id), "order_code": order.code}
         images = _first_photos(session, [line.product_id for line in order.lines])
-        t = Translator(locale)
         params: dict[str, Any] = {
             "mode": "payment",
             "line_items": [
@@ -175,7 +183,7 @@ class StripePayments:
                         "currency": currency.lower(),
                         "unit_amount": line.unit_price_minor,
                         "product_data": self._product_data(
-                            line.title or t._(UNTITLED), images.get(line.product_id)
+                            line.title or labels.untitled, images.get(line.product_id)
                         ),
                     },
                 }
@@ -271,18 +279,13 @@ def record_session(
     order = session.get(Order, order_id)
     if order is None or _recorded_checkout(session, order.code) is not None:
         return None
-    checkout = Checkout(
-        PROVIDER,
-        str(result["session_id"]),
-        str(result["url"]),
-        datetime.fromisoformat(str(result["expires_at"])),
-    )
-    _record_checkout(session, order, checkout, now)
+    session_id, url = str(result["session_id"]), str(result["url"])
+    expires_at = datetime.fromisoformat(str(result["expires_at"]))
+    _record_checkout(session, order, session_id, url, expires_at, now)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return None
-    assert checkout.expires_at is not None
-    order = payment_events.align_reservation(session, order.id, checkout.expires_at)
-    return order, checkout
+    order = payment_events.align_reservation(session, order.id, expires_at)
+    return order, Checkout(PROVIDER, session_id, OpenLink(url), expires_at)
 
 
 def _first_photos(session: Session, product_ids: list[int]) -> dict[int, str]:
@@ -313,22 +316,27 @@ def _recorded_checkout(session: Session, order_code: str) -> Checkout | None:
         return None
     data = row.payload
     return Checkout(
-        PROVIDER, data["session_id"], data["url"], datetime.fromisoformat(data["expires_at"])
+        PROVIDER,
+        data["session_id"],
+        OpenLink(data["url"]),
+        datetime.fromisoformat(data["expires_at"]),
     )
 
 
-def _record_checkout(session: Session, order: Order, checkout: Checkout, now: datetime) -> None:
-    assert checkout.expires_at is not None
+def _record_checkout(
+    session: Session,
+    order: Order,
+    session_id: str,
+    url: str,
+    expires_at: datetime,
+    now: datetime,
+) -> None:
     row = PaymentEvent(
         provider=PROVIDER,
         event_id=checkout_event_id(order.code),
         event_type=CHECKOUT_EVENT,
         order_id=order.id,
-        payload={
-            "session_id": checkout.reference,
-            "url": checkout.url,
-            "expires_at": checkout.expires_at.isoformat(),
-        },
+        payload={"session_id": session_id, "url": url, "expires_at": expires_at.isoformat()},
         received_at=now,
         processed_at=now,
     )

@@ -13,7 +13,6 @@ import stripe
 from sqlalchemy.orm import Session
 
 from payments import refunds
-from payments.port import Checkout
 from payments.stripe_checkout import CHECKOUT_EFFECT, StripePayments, record_session
 from payments.stripe_events import (
     CHARGE_REFUNDS_EFFECT,
@@ -23,6 +22,7 @@ from payments.stripe_events import (
 from store.effect_runner import EffectKind
 from store.models import Order
 from store.models.types import utcnow
+from store.payment_port import Checkout
 from store.services.effects import Claimed
 
 LinkReady = Callable[[Session, Order, Checkout, datetime], None]

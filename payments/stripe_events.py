@@ -29,13 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payments import refunds
-from payments.completion import CompletionResult, complete_payment
+from payments.completion import complete_payment
 from payments.events import OrderExpired, PaymentNotTaken
 from payments.stripe_checkout import PROVIDER, StripePayments, checkout_event_id
 from store import events
 from store.errors import NotFound
 from store.models import Order, OrderStatus, PaymentEvent
 from store.money import Money
+from store.payment_port import CompletionResult
 from store.savepoints import add_unless_taken
 from store.services import effects, ledger, payment_events
 from store.services.effects import Claimed

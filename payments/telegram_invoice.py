@@ -1,9 +1,10 @@
 """Telegram native invoices: the buyer pays inside the chat (sendInvoice, answered
 pre_checkout_query, successful_payment) through the payment provider set up with BotFather.
 
-`start_checkout` does no network I/O: it says what the invoice must show, and the Telegram
-renderer sends it. The invoice payload is the order code and a short keyed check, so a
-payload nobody signed (Telegram echoes it back to us) names no order.
+`start_checkout` does no network I/O: it says what the invoice must show (in the words the
+chat hands it, `CheckoutLabels`), and the Telegram renderer sends it. The invoice payload is
+the order code and a short keyed check, so a payload nobody signed (Telegram echoes it back
+to us) names no order.
 """
 
 from __future__ import annotations
@@ -11,14 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
-from typing import Final
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import N_, Translator
-from conversations.messages import Invoice, InvoicePrice
-from payments.port import Checkout
 from store.models import Order
+from store.payment_port import Checkout, CheckoutLabels, InChatInvoice, InvoiceLine, PayInvoice
 
 NAME = "telegram"
 TITLE_MAX = 32
@@ -27,11 +25,6 @@ PAYLOAD_MAX_BYTES = 128
 LABEL_MAX = 64  # a LabeledPrice label shown on the invoice
 CHECK_CHARS = 12
 SEPARATOR = "."
-
-# TRANSLATORS: the title of a Telegram invoice (cut at 32 characters).
-TITLE: Final = N_("Soko order {code}")
-# TRANSLATORS: a price line on a Telegram invoice (at most 64 characters).
-SHIPPING: Final = N_("Shipping")
 
 
 class TelegramInvoices:
@@ -43,11 +36,17 @@ class TelegramInvoices:
         self._key = provider_token.encode()
 
     def start_checkout(
-        self, session: Session, order: Order, *, locale: str, now: datetime
+        self,
+        session: Session,
+        order: Order,
+        *,
+        locale: str,
+        labels: CheckoutLabels,
+        now: datetime,
     ) -> Checkout:
-        invoice = invoice_for(order, locale, self.payload(order.code))
+        invoice = invoice_for(order, labels, self.payload(order.code))
         return Checkout(
-            self.name, invoice.payload, "", expires_at=order.reserved_until, invoice=invoice
+            self.name, invoice.payload, PayInvoice(invoice), expires_at=order.reserved_until
         )
 
     def payload(self, order_code: str) -> str:
@@ -68,22 +67,21 @@ class TelegramInvoices:
         return digest[:CHECK_CHARS]
 
 
-def invoice_for(order: Order, locale: str, payload: str) -> Invoice:
+def invoice_for(order: Order, labels: CheckoutLabels, payload: str) -> InChatInvoice:
     """One price per line (its total, in the order currency's minor units), plus shipping."""
-    t = Translator(locale)
     prices = [
-        InvoicePrice(_cut(f"{line.quantity} × {line.title}", LABEL_MAX), line.line_total_minor)
+        InvoiceLine(_cut(f"{line.quantity} × {line.title}", LABEL_MAX), line.line_total_minor)
         for line in order.lines
     ]
     if order.shipping_minor:
-        prices.append(InvoicePrice(t._(SHIPPING), order.shipping_minor))
+        prices.append(InvoiceLine(_cut(labels.shipping, LABEL_MAX), order.shipping_minor))
     description = ", ".join(f"{line.quantity} × {line.title}" for line in order.lines)
-    return Invoice(
-        title=_cut(t._(TITLE).format(code=order.code), TITLE_MAX),
+    return InChatInvoice(
+        title=_cut(labels.title, TITLE_MAX),
         description=_cut(description or order.code, DESCRIPTION_MAX),
-        payload=payload,
         currency=order.currency,
-        prices=tuple(prices),
+        lines=tuple(prices),
+        payload=payload,
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, make_url, text
 
-from bot.domain_events import subscribe_notices
+from bot.domain_events import subscribe_handlers
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Base
@@ -25,9 +25,10 @@ from tests.tx_guard import no_network_in_transactions
 
 POSTGRES_ENV = "SOKO_TEST_POSTGRES_URL"
 
-# What every process does when it builds its container: payments' domain events become the
-# chat's notices (tests that call payments without a container need it too).
-subscribe_notices()
+# What every process does when it builds its container: domain events reach their handlers
+# (payments' become the chat's notices; a cancelled paid order's sale is reversed). Tests that
+# call services without a container need it too.
+subscribe_handlers()
 
 __all__ = ["no_network_in_transactions"]
 

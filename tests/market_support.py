@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot.plugins import channel_capabilities
 from conversations.marketplace import Marketplace, MarketRules
-from payments.port import Checkout
 from store.media.storage import LocalMediaStore
 from store.models import Order
+from store.payment_port import Checkout, CheckoutLabels, OpenLink
 from store.pricing import PricingPolicy
 
 TEST_PRICING = PricingPolicy.from_strings("USD", {"KES/USD": "0.0077"}, 4000, 500)
@@ -26,10 +26,16 @@ class RecordingPayments:
     started: list[str] = field(default_factory=list)
 
     def start_checkout(
-        self, session: Session, order: Order, *, locale: str, now: datetime
+        self,
+        session: Session,
+        order: Order,
+        *,
+        locale: str,
+        labels: CheckoutLabels,
+        now: datetime,
     ) -> Checkout:
         self.started.append(order.code)
-        return Checkout(self.name, f"test_{order.code}", f"https://pay.test/{order.code}")
+        return Checkout(self.name, f"test_{order.code}", OpenLink(f"https://pay.test/{order.code}"))
 
 
 def make_market(media_dir: Path, **config: object) -> Marketplace:

@@ -25,11 +25,10 @@ from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, LinkButton, Outbound
 from conversations.notify import orders as order_notices
 from conversations.payloads import Payload
-from payments.completion import refund_cancelled_order
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
-from store.money import Money
-from store.services import orders
+from store.money import Money, sum_money
+from store.services import ledger, orders
 
 FLOW = "purchases"
 
@@ -174,7 +173,9 @@ def confirm_cancel(ctx: StepContext, inbound: Inbound) -> StepResult:
         return show_order(ctx, order.id)
     ctx.say(ctx._(CANCELLED).format(code=order.code))
     if was_paid:
-        refund = refund_cancelled_order(ctx.session, order)
+        # The cancellation reversed the sale in the ledger (payments handle its event).
+        refunded = (ledger.refunded_on_line(ctx.session, line) for line in order.lines)
+        refund = sum_money(refunded, order.currency)
         ctx.say(ctx._(REFUND_COMING).format(amount=refund.format(ctx.user.locale)))
         # Only artisans who were told of the order (it was paid) hear that it is off.
         order_notices.order_cancelled(ctx.session, order, ctx.now)
@@ -209,8 +210,8 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
             options = checkout.payment_options(ctx, order)
             links, invoice = options.links, options.invoice
             choices += options.choices
-            if options.preparing:
-                text.append(ctx._(checkout.PREPARING_LINK))
+            if options.note:
+                text.append(options.note)
         else:
             text.append(ctx._(checkout.ORDER_NOT_PAYABLE).format(code=order.code))
     if _cancellable(order):

@@ -1,10 +1,12 @@
 """Checkout: where to send the pieces, a summary, the order (stock held), a link to pay.
 
 Placing the order is safe to tap twice: the orders service locks the cart, and a second
-tap finds it empty. The payment link comes from the payments port (a provider that must ask
-the outside world for it, like Stripe, records that as an effect: the chat says the link is
-being prepared and the buyer is sent it as soon as it is made); a provider the chat
-confirms itself (the demo card, which has no card form) also gets a "Pay now" choice. Where
+tap finds it empty. How she pays comes from the payment port (`store/payment_port.py`) as a
+neutral action the chat renders: a link to open, an in-chat invoice, a prompt to confirm on
+her phone, or a "Pay now" choice beside the shop's own pay page (the demo card, which the
+chat confirms itself). A provider that must ask the outside world for the link, like Stripe,
+records that as an effect: the chat says the link is being prepared and the buyer is sent it
+as soon as it is made. Where
 no provider serves the buyer's channel, paying is not open: the checkout says so before she
 types anything, and again (placing nothing) if she taps an older "Place order".
 """
@@ -22,19 +24,26 @@ from conversations.flow import END, Flow, FlowRegistry, PromptFn, StepContext, S
 from conversations.flows import cart, product_card
 from conversations.flows.menu import entry_payload
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound, Invoice, LinkButton, Outbound
+from conversations.messages import Choice, Inbound, Invoice, InvoicePrice, LinkButton, Outbound
 from conversations.payloads import Payload
+from conversations.payment_labels import checkout_labels
 from conversations.shorten import shorten
-from payments.port import (
+from store.errors import PermissionDenied
+from store.models import Channel, Order, OrderStatus
+from store.money import Money
+from store.payment_port import (
     ConfirmedInChat,
+    ConfirmInChat,
+    ConfirmOnPhone,
+    InChatInvoice,
+    LinkBeingMade,
+    OpenLink,
+    PayInvoice,
     PaymentProvider,
     confirmed_in_chat,
     provider_for,
     takes_payments,
 )
-from store.errors import PermissionDenied
-from store.models import Channel, Order, OrderStatus
-from store.money import Money
 from store.services import carts, orders
 from store.services.inventory import InsufficientStock
 from store.services.shipping import ADDRESS_MAX, NAME_MAX, ShippingDetails
@@ -56,6 +65,9 @@ PLACED = N_("Order {code} is placed. We hold these pieces for {minutes} minutes.
 PAY_BUTTON = N_("Pay {amount}")
 PAY_HERE = N_("Please pay with the link below.")
 PREPARING_LINK = N_("Preparing your payment link… I will send it here in a moment.")
+CONFIRM_ON_PHONE = N_(
+    "We sent a payment request to your phone {phone}. Please confirm the payment of {amount} there."
+)
 PAY_DEMO = N_("Pay now (demo card)")
 STILL_WAITING = N_("Order {code} is waiting for your payment.")
 THANK_YOU = N_("Thank you! We'll tell you when your pieces are on their way.")
@@ -267,50 +279,63 @@ def own_order(session: Session, user_id: int, order_id: int) -> Order:
 class PaymentOptions(NamedTuple):
     """How the buyer pays for a pending order, as the chat shows it."""
 
-    links: tuple[LinkButton, ...]
-    choices: tuple[Choice, ...]
-    invoice: Invoice | None
-    preparing: bool  # the link is being made: it is sent to her as soon as it is
+    note: str  # what she is to do, where no link or invoice says it ("" otherwise)
+    links: tuple[LinkButton, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    invoice: Invoice | None = None
 
 
 def offer_payment(ctx: StepContext, order: Order) -> None:
-    """The pay link from the payments port (or the chat's own invoice, where the buyer's
-    channel has one), and with the demo card its "Pay now" choice. A link still being made
-    (the provider is asked after this step commits) is announced instead."""
+    """How she pays, from the payment port: a link, an invoice, a prompt on her phone, or
+    (the demo card) a link and a "Pay now" choice. A link still being made (the provider is
+    asked after this step commits) is announced instead."""
     options = payment_options(ctx, order)
-    if options.preparing:
-        ctx.say(ctx._(PREPARING_LINK))
-        return
-    text = "" if options.invoice is not None else ctx._(PAY_HERE)
+    text = options.note or ("" if options.invoice is not None else ctx._(PAY_HERE))
     ctx.reply(
         Outbound(text=text, links=options.links, choices=options.choices, invoice=options.invoice)
     )
 
 
 def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
-    """How the buyer pays for a pending order: a link (plus the "Pay now" choice when the
-    chat confirms the payment itself), or an in-chat invoice. Only where paying is open."""
+    """What the buyer does next to pay for a pending order, in the chat's terms. Only where
+    paying is open."""
     checkout = payments_for(ctx, order).start_checkout(
-        ctx.session, order, locale=ctx.user.locale, now=ctx.now
+        ctx.session,
+        order,
+        locale=ctx.user.locale,
+        labels=checkout_labels(ctx.user.locale, order.code),
+        now=ctx.now,
     )
-    if checkout.pending:
-        return PaymentOptions((), (), None, preparing=True)
-    if checkout.invoice is not None:
-        return PaymentOptions((), (), checkout.invoice, preparing=False)
-    total = Money(order.total_minor, order.currency).format(ctx.user.locale)
-    link = LinkButton(ctx._(PAY_BUTTON).format(amount=total), checkout.url)
-    demo = demo_choice(ctx, order)
-    return PaymentOptions((link,), ((demo,) if demo else ()), None, preparing=False)
+    match checkout.action:
+        case OpenLink(url):
+            return PaymentOptions("", links=(_pay_link(ctx, order, url),))
+        case ConfirmInChat(page_url):
+            pay_now = Choice(ctx._(PAY_DEMO), PayInChat(order.id).encode())
+            return PaymentOptions("", (_pay_link(ctx, order, page_url),), (pay_now,))
+        case PayInvoice(invoice):
+            return PaymentOptions("", invoice=_chat_invoice(invoice))
+        case ConfirmOnPhone(phone):
+            note = ctx._(CONFIRM_ON_PHONE).format(phone=phone, amount=_total(ctx, order))
+            return PaymentOptions(note)
+        case LinkBeingMade():
+            return PaymentOptions(ctx._(PREPARING_LINK))
 
 
 def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:
     return provider_for(ctx.market.payments, order.channel)
 
 
-def demo_choice(ctx: StepContext, order: Order) -> Choice | None:
-    if chat_confirmer(ctx, order) is None:
-        return None
-    return Choice(ctx._(PAY_DEMO), PayInChat(order.id).encode())
+def _pay_link(ctx: StepContext, order: Order, url: str) -> LinkButton:
+    return LinkButton(ctx._(PAY_BUTTON).format(amount=_total(ctx, order)), url)
+
+
+def _total(ctx: StepContext, order: Order) -> str:
+    return Money(order.total_minor, order.currency).format(ctx.user.locale)
+
+
+def _chat_invoice(invoice: InChatInvoice) -> Invoice:
+    prices = tuple(InvoicePrice(line.label, line.amount_minor) for line in invoice.lines)
+    return Invoice(invoice.title, invoice.description, invoice.payload, invoice.currency, prices)
 
 
 def _summary(ctx: StepContext) -> StepResult:

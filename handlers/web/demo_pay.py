@@ -27,9 +27,9 @@ from conversations.flows import cart, checkout
 from conversations.i18n import N_, SUPPORTED_LOCALES, Translator
 from handlers.web.checkout_pages import ORDER_HEADING, YOUR_ORDER, back_links
 from handlers.web.pages_render import PageLanguage, Pages
-from payments.port import PaymentProvider, confirmed_in_chat, takes_payments
 from store.models import Channel, Order, OrderStatus, User
 from store.money import Money
+from store.payment_port import PaymentProvider, confirmed_in_chat, takes_payments
 from store.uow import UnitOfWorkFactory
 
 PATH: Final = "/pay/demo/{code}"

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from store import events
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
     Artisan,
@@ -44,6 +45,7 @@ from store.pricing import PricingPolicy
 from store.services import inventory
 from store.services.inventory import InsufficientStock, rows_updated
 from store.services.open_shops import SHOP_OPEN, ShopClosed
+from store.services.order_events import OrderCancelled
 from store.services.order_status import check_line, check_order
 from store.services.referrals import mentoring_now
 from store.services.shipping import ShippingDetails
@@ -304,8 +306,9 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     """The buyer calls the order off before anything has shipped.
 
     Unpaid: the reservation is released. Paid: the pieces go back on hand (sold-out products
-    are for sale again) and the payment layer refunds. Raises ``PermissionDenied`` for
-    anyone but the buyer and ``InvalidTransition`` once a line has shipped.
+    are for sale again) and the payment layer refunds (it handles the ``OrderCancelled``
+    this publishes). Raises ``PermissionDenied`` for anyone but the buyer and
+    ``InvalidTransition`` once a line has shipped.
     """
     order = lock_order(session, order_id)
     if order.buyer_user_id != user_id:
@@ -315,14 +318,16 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     for line in live:
         check_line(line.status, LineStatus.CANCELLED)
     quantities = [(line.product_id, line.quantity) for line in live]
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        inventory.release(session, quantities)
-    else:
+    was_paid = order.status != OrderStatus.PENDING_PAYMENT
+    if was_paid:
         inventory.restock(session, quantities)
+    else:
+        inventory.release(session, quantities)
     order.status = OrderStatus.CANCELLED
     order.closed_at = now
     _move_lines(order, LineStatus.CANCELLED, now)
     session.flush()
+    events.publish(session, OrderCancelled(order, was_paid), now)
     return order
 
 

@@ -13,8 +13,15 @@ from bot.container import Container
 from bot.plugin import ProviderPlugin
 from bot.plugins import ProviderChoice
 from bot.settings import Settings
-from payments.port import Checkout, NoPayments, provider_for, takes_payments
 from store.models import Channel, Order
+from store.payment_port import (
+    Checkout,
+    CheckoutLabels,
+    NoPayments,
+    OpenLink,
+    provider_for,
+    takes_payments,
+)
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -24,9 +31,17 @@ class Recorded:
         self.name = name
 
     def start_checkout(
-        self, session: Session, order: Order, *, locale: str, now: datetime
+        self,
+        session: Session,
+        order: Order,
+        *,
+        locale: str,
+        labels: CheckoutLabels,
+        now: datetime,
     ) -> Checkout:
-        return Checkout(self.name, f"{self.name}:{order.code}", f"https://{self.name}.test/")
+        return Checkout(
+            self.name, f"{self.name}:{order.code}", OpenLink(f"https://{self.name}.test/")
+        )
 
 
 class MobileMoney(ProviderPlugin):
@@ -70,6 +85,7 @@ def test_each_checkout_goes_to_the_first_provider_that_serves_the_order() -> Non
             None,  # type: ignore[arg-type]
             order(channel, currency, country),
             locale="en",
+            labels=CheckoutLabels("Soko order SK-1", "Shipping", "Handmade piece"),
             now=NOW,
         ).provider
 

@@ -14,12 +14,14 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from conversations.notify import payments as payment_notices
+from conversations.payment_labels import checkout_labels
 from handlers.stripe.webhook import stripe_webhook_routes
 from payments.stripe_checkout import StripePayments
 from payments.stripe_effects import stripe_effect_kinds
 from store.effect_runner import EffectRunner
 from store.models import Channel, Order, PaymentEvent, ProductPhoto
 from store.models.types import utcnow
+from store.payment_port import Checkout, LinkBeingMade, OpenLink
 from store.services import carts, orders
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
@@ -87,15 +89,19 @@ def place_and_checkout(
         sale = place(uow.session, now=now, **kwargs)
         order = uow.session.get(Order, sale.order_id)
         assert order is not None
-        asked = payments.start_checkout(uow.session, order, locale="en", now=now)
+        asked = payments.start_checkout(
+            uow.session, order, locale="en", labels=checkout_labels("en", order.code), now=now
+        )
         uow.commit()
-    assert asked.pending
+    assert asked.action == LinkBeingMade()
     run_effects(uow_factory, payments, lambda: now)
     with uow_factory(read_only=True) as uow:
         order = uow.session.get(Order, sale.order_id)
         assert order is not None
-        checkout = payments.start_checkout(uow.session, order, locale="en", now=now)
-    assert not checkout.pending
+        checkout = payments.start_checkout(
+            uow.session, order, locale="en", labels=checkout_labels("en", order.code), now=now
+        )
+    assert isinstance(checkout.action, OpenLink)
     return sale, checkout.reference
 
 
@@ -105,11 +111,14 @@ def effect_runner(
     clock: Callable[[], datetime] = utcnow,
 ) -> EffectRunner:
     """The runner `soko run` keeps going, with the chat's notices about Stripe's results."""
+
+    def link_ready(session: Session, order: Order, checkout: Checkout, now: datetime) -> None:
+        assert isinstance(checkout.action, OpenLink)
+        payment_notices.checkout_ready(session, order, checkout.action.url, checkout.reference, now)
+
     kinds = stripe_effect_kinds(
         payments,
-        link_ready=lambda session, order, checkout, now: payment_notices.checkout_ready(
-            session, order, checkout.url, checkout.reference, now
-        ),
+        link_ready=link_ready,
         link_failed=payment_notices.checkout_failed,
         clock=clock,
     )

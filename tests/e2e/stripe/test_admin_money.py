@@ -16,7 +16,6 @@ from bot.jobs import scheduled_jobs
 from bot.plugin import ChannelPasses
 from bot.settings import Settings
 from payments import refunds
-from payments.completion import refund_cancelled_order
 from payments.stripe_checkout import StripePayments
 from payments.stripe_events import record_event
 from store.models import (
@@ -174,9 +173,8 @@ def test_a_paid_order_the_buyer_cancels_is_refunded_through_stripe_once(
     db: UnitOfWorkFactory, payments: StripePayments, fake_stripe: FakeStripe
 ) -> None:
     sale, session_id = _paid(db, payments, fake_stripe)
-    with db() as uow:  # what the buyer's "cancel order" does in the chat
-        order = orders.cancel_order(uow.session, sale.buyer_id, sale.order_id, utc_now())
-        refund_cancelled_order(uow.session, order)
+    with db() as uow:  # what the buyer's "cancel order" does in the chat (the sale reversed)
+        orders.cancel_order(uow.session, sale.buyer_id, sale.order_id, utc_now())
         uow.commit()
     assert refunds.queue_due_refunds(db, utc_now()) == 1
     assert refunds.queue_due_refunds(db, utc_now()) == 0
@@ -309,8 +307,7 @@ def test_the_scheduler_sends_the_refund_of_a_cancelled_order_once(
 ) -> None:
     sale, _ = _paid(db, payments, fake_stripe)
     with db() as uow:  # the buyer cancels in the chat; nobody runs an admin command
-        order = orders.cancel_order(uow.session, sale.buyer_id, sale.order_id, utc_now())
-        refund_cancelled_order(uow.session, order)
+        orders.cancel_order(uow.session, sale.buyer_id, sale.order_id, utc_now())
         uow.commit()
     container = Container(
         Settings(

@@ -7,8 +7,10 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import Engine
 
+from conversations.payment_labels import checkout_labels
 from payments.stripe_checkout import OrderNotPayable, StripePayments, session_expiry
 from store.models import Order
+from store.payment_port import LinkBeingMade
 from store.services import orders
 from store.uow import UnitOfWorkFactory
 from tests.e2e.stripe.stripe_support import (
@@ -58,7 +60,9 @@ def test_one_session_per_order_with_its_lines_images_and_return_pages(
     # Asking again (a second tap on "pay") returns the same page, without a new session.
     with uow_factory() as uow:
         order = orders.get_order(uow.session, sale.order_id)
-        again = payments.start_checkout(uow.session, order, locale="en", now=now)
+        again = payments.start_checkout(
+            uow.session, order, locale="en", labels=checkout_labels("en", order.code), now=now
+        )
         uow.commit()
     assert again.reference == session_id
     assert len(fake_stripe.sessions) == 1
@@ -98,9 +102,11 @@ def test_stripe_collects_the_address_when_the_chat_did_not(
         sale = place(uow.session, now=now)
         order = orders.get_order(uow.session, sale.order_id)
         order.shipping_address = ""  # an order taken without an address (a future channel)
-        asked = payments.start_checkout(uow.session, order, locale="sw", now=now)
+        asked = payments.start_checkout(
+            uow.session, order, locale="sw", labels=checkout_labels("sw", order.code), now=now
+        )
         uow.commit()
-    assert asked.pending
+    assert asked.action == LinkBeingMade()
     assert fake_stripe.sessions == {}  # Stripe is called after the commit
     assert run_effects(uow_factory, payments) == 1
     [sent] = fake_stripe.sessions.values()
@@ -117,5 +123,7 @@ def test_an_order_no_longer_waiting_gets_no_pay_page(
         orders.cancel_order(uow.session, sale.buyer_id, sale.order_id, now)
         order = orders.get_order(uow.session, sale.order_id)
         with pytest.raises(OrderNotPayable):
-            payments.start_checkout(uow.session, order, locale="en", now=now)
+            payments.start_checkout(
+                uow.session, order, locale="en", labels=checkout_labels("en", order.code), now=now
+            )
     assert fake_stripe.sessions == {}

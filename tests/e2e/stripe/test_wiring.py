@@ -17,10 +17,10 @@ from bot.settings import Settings
 from bot.web import create_app
 from bot.wiring import payment_provider
 from payments.demo import DemoPayments
-from payments.port import NoPayments, provider_for, takes_payments
 from payments.stripe_checkout import StripePayments
 from payments.telegram_invoice import TelegramInvoices
 from store.models import Channel
+from store.payment_port import NoPayments, provider_for, takes_payments
 from store.uow import UnitOfWorkFactory
 from tests.e2e.stripe.stripe_support import count_events
 from tests.fakes.stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe

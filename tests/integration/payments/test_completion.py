@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from payments.completion import CompletionResult, complete_payment
+from conversations.payment_labels import checkout_labels
+from payments.completion import complete_payment
 from payments.demo import DemoPayments
 from store.errors import NotFound
 from store.models import (
@@ -22,6 +23,7 @@ from store.models import (
     PaymentEvent,
 )
 from store.money import Money
+from store.payment_port import CompletionResult, ConfirmInChat
 from store.services import carts, ledger, orders
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
@@ -180,9 +182,11 @@ def test_the_demo_provider_links_and_confirms_by_order_code(
     demo = DemoPayments("https://soko.test/")
     with uow_factory() as uow:
         order = orders.get_order(uow.session, order_id)
-        checkout = demo.start_checkout(uow.session, order, locale="en", now=NOW)
+        checkout = demo.start_checkout(
+            uow.session, order, locale="en", labels=checkout_labels("en", order.code), now=NOW
+        )
         assert (checkout.provider, checkout.reference) == ("demo", f"demo_{order.code}")
-        assert checkout.url == f"https://soko.test/pay/demo/{order.code}"
+        assert checkout.action == ConfirmInChat(f"https://soko.test/pay/demo/{order.code}")
         assert checkout.expires_at == order.reserved_until
         result = demo.confirm(uow.session, order.code, NOW)
         uow.commit()

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from payments import refunds
-from payments.completion import complete_payment, refund_cancelled_order
+from payments.completion import complete_payment
 from store.db import make_engine
 from store.effect_runner import EffectKind, EffectRunner
 from store.models import Channel, LedgerEntry, Order, OrderStatus, Role
@@ -135,10 +135,8 @@ def _run(db: UnitOfWorkFactory, steps: list[Step]) -> None:
                     )
             elif kind == "cancel" and order is not None:
                 if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
-                    was_paid = order.status == OrderStatus.PAID
-                    cancelled = orders.cancel_order(session, order.buyer_user_id, order.id, NOW)
-                    if was_paid:
-                        refund_cancelled_order(session, cancelled)
+                    # A paid order's sale is reversed by payments' handler of the event.
+                    orders.cancel_order(session, order.buyer_user_id, order.id, NOW)
             elif kind == "refund_line" and order is not None:
                 if order.status == OrderStatus.PAID:
                     line = order.lines[line_index % len(order.lines)]

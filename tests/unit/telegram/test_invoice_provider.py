@@ -12,9 +12,9 @@ from bot.container import Container
 from bot.settings import Settings
 from bot.wiring import payment_provider
 from conversations.messages import Choice, Invoice, InvoicePrice, Outbound
+from conversations.payment_labels import checkout_labels
 from handlers.telegram.render import SendKind, render
 from payments.demo import DemoPayments
-from payments.port import provider_for
 from payments.telegram_invoice import (
     DESCRIPTION_MAX,
     PAYLOAD_MAX_BYTES,
@@ -22,6 +22,7 @@ from payments.telegram_invoice import (
     TelegramInvoices,
 )
 from store.models import Channel, Order, OrderLine
+from store.payment_port import ConfirmInChat, PayInvoice, provider_for
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -50,21 +51,22 @@ def test_an_invoice_has_one_price_per_line_and_fits_telegrams_limits() -> None:
         None,  # type: ignore[arg-type]  # no database needed: no I/O at all
         order(long_titles, shipping=900),
         locale="sw",
+        labels=checkout_labels("sw", "SK-7Q2M4X"),
         now=NOW,
     )
-    invoice = checkout.invoice
-    assert invoice is not None
-    assert checkout.url == ""
+    assert isinstance(checkout.action, PayInvoice)
+    invoice = checkout.action.invoice
     assert checkout.provider == "telegram"
+    assert checkout.reference == invoice.payload
     assert checkout.expires_at == NOW
     assert len(invoice.title) <= TITLE_MAX
     assert invoice.title.startswith("Oda ya Soko")
     assert len(invoice.description) <= DESCRIPTION_MAX
     assert len(invoice.payload.encode()) <= PAYLOAD_MAX_BYTES
     assert invoice.currency == "EUR"
-    assert [p.amount for p in invoice.prices] == [1000 * (n + 1) for n in range(8)] + [900]
-    assert invoice.prices[-1].label == "Usafirishaji"
-    assert sum(p.amount for p in invoice.prices) == 36_900
+    assert [p.amount_minor for p in invoice.lines] == [1000 * (n + 1) for n in range(8)] + [900]
+    assert invoice.lines[-1].label == "Usafirishaji"
+    assert sum(p.amount_minor for p in invoice.lines) == 36_900
 
 
 def test_a_payload_names_its_order_only_with_the_right_check() -> None:
@@ -105,6 +107,11 @@ def test_telegram_buyers_get_invoices_and_everyone_else_the_default() -> None:
     assert provider_for(demo, Channel.TELEGRAM) is demo
     on_whatsapp = order(["Earrings"])
     on_whatsapp.channel = Channel.WHATSAPP
-    checkout = router.start_checkout(None, on_whatsapp, locale="en", now=NOW)  # type: ignore[arg-type]
-    assert checkout.invoice is None
-    assert checkout.url == "http://shop.test/pay/demo/SK-7Q2M4X"
+    checkout = router.start_checkout(
+        None,  # type: ignore[arg-type]
+        on_whatsapp,
+        locale="en",
+        labels=checkout_labels("en", on_whatsapp.code),
+        now=NOW,
+    )
+    assert checkout.action == ConfirmInChat("http://shop.test/pay/demo/SK-7Q2M4X")
