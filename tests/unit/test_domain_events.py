@@ -9,8 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from bot.container import Container
+from bot.settings import Settings
+from payments import completion
+from payments import events as payment_events
 from store import events
+from store.services.order_events import OrderCancelled
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -46,7 +52,6 @@ def test_an_event_nobody_listens_to_is_logged(caplog: pytest.LogCaptureFixture) 
 
 def test_every_payments_event_has_the_chats_handler() -> None:
     from bot.domain_events import subscribe_notices
-    from payments import events as payment_events
 
     subscribe_notices()
     published = [
@@ -56,3 +61,15 @@ def test_every_payments_event_has_the_chats_handler() -> None:
     ]
     assert published
     assert all(events._handlers.get(kind) for kind in published)
+
+
+def test_every_process_reverses_the_sale_of_a_cancelled_paid_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`soko run`, `web`, `scheduler`, `chat`, `demo` and the admin commands each build a
+    container first: building one subscribes every handler, payments' answer to a buyer's
+    cancellation included (the chat flow no longer calls payments itself)."""
+    monkeypatch.setattr(events, "_handlers", {})  # a fresh process: nothing subscribed yet
+    Container(Settings(_env_file=None, telegram_bot_token=SecretStr("")))  # type: ignore[call-arg]
+    assert events._handlers[OrderCancelled] == [completion.on_order_cancelled]
+    assert events._handlers[payment_events.OrderPaid]  # and the chat's notices

@@ -110,8 +110,13 @@ def test_cancel_a_paid_order_in_swahili_tells_the_artisan(
     assert told(uow_factory, maker.user_id)[-1] == (
         f"Agizo {order.code} limeghairiwa: 1 × Maasai collar. Tafadhali usilitume."
     )
-    with uow_factory() as uow:
+    with uow_factory() as uow:  # her cancellation reversed the sale (payments' event handler)
         assert ledger.artisan_balance(uow.session, maker.artisan_id) == Money.zero("KES")
+        cancelled = uow.session.get(Order, order.id)
+        assert cancelled is not None
+        assert [ledger.refunded_on_line(uow.session, line).amount for line in cancelled.lines] == [
+            line.line_total_minor for line in cancelled.lines
+        ]
 
 
 def test_a_forged_cancel_by_another_buyer_is_refused(
