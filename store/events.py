@@ -4,9 +4,10 @@ the commit — so a change and its consequences (the notices people get) are wri
 or not at all.
 
 The package that publishes an event does not know who listens: `bot/domain_events.py`
-subscribes the conversation side's handlers (so `payments/` never imports the chat's
-notices). An event nobody listens to is logged: a process that forgot to subscribe would
-otherwise drop its notices without a word.
+subscribes the handlers (the conversation side's notices for what payments say happened;
+payments' answer to a buyer's cancellation), so `payments/` and `conversations/` never import
+each other. An event nobody listens to is logged: a process that forgot to subscribe would
+otherwise drop what should follow it without a word.
 """
 
 from __future__ import annotations
