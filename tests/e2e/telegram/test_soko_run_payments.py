@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from bot.container import Container
 from store.models import Cart, CartItem, Identity, Order, OrderStatus
+from store.money import Money
+from store.services import ledger
 from tests.e2e.chat_people import TelegramPerson
 from tests.e2e.operator_env import OperatorEnv, operator_env
 from tests.e2e.shop_database import ShopDatabase
@@ -139,3 +141,40 @@ def test_with_the_demo_card_the_pay_link_opens_a_page_that_pays(
         order = uow.session.scalars(select(Order)).one()
         assert (order.status, order.payment_provider) == (OrderStatus.PAID, "demo")
     assert "PAYMENTS_DEMO is on" in run.logged()
+
+
+def test_a_paid_order_she_cancels_in_the_chat_is_reversed_in_the_ledger(
+    container: Container,
+    fake_telegram: FakeTelegram,
+    telegram_server: tuple[FakeTelegram, str],
+    tmp_path: Path,
+) -> None:
+    """The cancellation's refund is the payments side's answer to the store's event: the
+    `soko run` process subscribes it, so her money is written back in the same commit."""
+    piece = shop_window(container)
+    shop = the_shop(container, telegram_server[1], tmp_path, PAYMENTS_DEMO="true")
+    with SokoProcess(shop, "run") as run:
+        buyer = lena_opens_the_piece(shop, fake_telegram, piece)
+        buyer.tap("Buy now")
+        for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
+            buyer.say(answer)
+        code = buyer.tap("Place order")[0].removeprefix("Order ").split(" ", 1)[0]
+        assert buyer.tap("Pay now (demo card)")[0] == f"Payment received for {code}. Thank you!"
+        buyer.tap("My orders")
+        [mine] = [b["text"] for b in buyer.buttons() if str(b["text"]).startswith(code)]
+        buyer.tap(mine)
+        assert buyer.tap("Cancel order") == [
+            f"Cancel order {code}?\n[Yes, cancel it]\n[No, keep it]"
+        ]
+        cancelled = buyer.tap("Yes, cancel it")
+    with container.uow_factory(read_only=True) as uow:
+        order = uow.session.scalars(select(Order)).one()
+        total = Money(order.total_minor, order.currency)
+        assert order.status is OrderStatus.CANCELLED
+        refunded = [ledger.refunded_on_line(uow.session, line) for line in order.lines]
+        assert refunded == [Money(line.line_total_minor, order.currency) for line in order.lines]
+    assert cancelled[:2] == [
+        f"Order {code} is cancelled.",
+        f"Your payment of {total.format('en')} will be refunded.",
+    ]
+    assert "nobody subscribed" not in run.logged()
