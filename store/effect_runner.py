@@ -44,6 +44,7 @@ GRACE_SECONDS = 3.0
 FIRST_RETRY = timedelta(seconds=2)
 LONGEST_RETRY = timedelta(minutes=5)
 RESULT_SESSION = "soko_effect_result"  # session.info key while a result is being written
+RESULT_NOT_RECORDED = "result not recorded"  # how the error of such an effect begins
 
 Perform = Callable[[Claimed], Mapping[str, Any]]
 OnDone = Callable[[Session, Claimed, Mapping[str, Any], datetime], None]
@@ -128,7 +129,7 @@ class EffectRunner:
             self._done(kind, claimed, result)
         except Exception as exc:
             logger.exception("effect %s (%s): its result was not recorded", claimed.id, kind.name)
-            self._again(kind, claimed, f"result not recorded: {type(exc).__name__}")
+            self._again(kind, claimed, f"{RESULT_NOT_RECORDED}: {type(exc).__name__}")
 
     def _done(self, kind: EffectKind, claimed: Claimed, result: Mapping[str, Any]) -> None:
         with self._uow_factory() as uow:
