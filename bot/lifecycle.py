@@ -16,7 +16,9 @@ hands back the updates it has not begun (and one that fails because the process 
 without a word to the person), a WhatsApp message whose photos are still downloading is left
 waiting for them. Each sender stops claiming, gives the sends in flight `GRACE_SECONDS` to
 finish, then cancels them and hands their outbox rows back; the scheduler gives its running
-jobs as long. The web server waits for its requests and their work after the answer (a
+jobs as long; the effect runner starts nothing new, gives the provider calls in flight as
+long, and hands back the effects it claimed and did not start (due at once for the next
+process, not after their two-minute lease). The web server waits for its requests and their work after the answer (a
 download finishing, an update being handled) rather than cancel them in a thread. Then the
 database is closed and the process exits with status 0. A thread stuck in a call to a
 provider that does not answer cannot be cancelled: should one still hold the process
