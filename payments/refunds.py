@@ -399,6 +399,29 @@ def orders_with_refused_refunds(session: Session) -> list[str]:
     return list(dict.fromkeys(code for code, payload in rows if "retried_by" not in payload))
 
 
+def latest_refusal_since(session: Session, since: datetime) -> tuple[Order, Money, str] | None:
+    """The latest refund refused for good after `since` that still waits for a person: its
+    order, amount and reason (`Refusal`). None when there is none."""
+    rows = session.execute(
+        select(PaymentEvent, Order)
+        .join(Order, Order.id == PaymentEvent.order_id)
+        .join(Effect, Effect.key == PaymentEvent.event_id)
+        .where(
+            PaymentEvent.event_type == REFUND_REQUEST,
+            PaymentEvent.processed_at.is_(None),
+            Effect.kind == REFUND_EFFECT,
+            Effect.status == EffectStatus.FAILED,
+            Effect.done_at > since,
+        )
+        .order_by(Effect.done_at.desc(), Effect.id.desc())
+    ).all()
+    for row, order in rows:
+        if "retried_by" not in row.payload:
+            reason = str(row.payload.get("refused", Refusal.REFUSED.value))
+            return order, _requested(row).amount, reason
+    return None
+
+
 def outcome(session: Session, request_id: str) -> Outcome:
     """Where one refund request stands."""
     row = find_request(session, request_id)

@@ -3,9 +3,10 @@
 
 The first failure after a quiet window alerts every community manager at once; failures
 within the window after an alert wait for the next alert, which counts every failure since
-the last one. An alert names the error's type and where it was raised, never the message
-that caused it (it may hold personal data) nor anything secret; the rows themselves are
-listed by ``soko admin failed``.
+the last one: the next failure's after the window, or the scheduler's (`alert_held_back`,
+every minute) as soon as the window ends. An alert names the error's type and where it was
+raised, never the message that caused it (it may hold personal data) nor anything secret;
+the rows themselves are listed by ``soko admin failed``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from conversations.notify import alerts
 from conversations.notify.alerts import ALERT_WINDOW
 from store.models import InboxMessage, InboxStatus
 
-__all__ = ["ALERT", "ALERT_WINDOW", "TOPIC", "alert_managers"]
+__all__ = ["ALERT", "ALERT_WINDOW", "TOPIC", "alert_held_back", "alert_managers"]
 
 TOPIC: Final = "failure"
 ALERT: Final = N_(
@@ -49,3 +50,20 @@ def alert_managers(
         return t._(ALERT).format(count=count, error=error)
 
     return alerts.alert_managers(session, TOPIC, render, now, window)
+
+
+def alert_held_back(session: Session, now: datetime, window: timedelta = ALERT_WINDOW) -> int:
+    """Once the last alert's window is over, the alert the failures since it were held back
+    for (naming the latest); nothing when none failed since. How many were queued."""
+    last = alerts.last_alert(session, TOPIC)
+    if last is None or now - last < window:
+        return 0
+    latest = session.scalar(
+        select(InboxMessage.error)
+        .where(InboxMessage.status == InboxStatus.FAILED, InboxMessage.handled_at > last)
+        .order_by(InboxMessage.handled_at.desc(), InboxMessage.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return 0
+    return alert_managers(session, latest, now, window)

@@ -12,6 +12,7 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
+from bot.alerts import send_held_alerts
 from payments import refunds
 from payments.stripe_checkout import StripePayments
 from payments.stripe_effects import REFUND_ATTEMPTS, stripe_effect_kinds
@@ -209,3 +210,30 @@ def test_nothing_to_retry_on_an_order_whose_refund_went_through(shop: Shop) -> N
     with pytest.raises(refunds.RetryRefused, match="no refused refund"):
         shop.retry(code)
     assert len(shop.stripe.refunds) == 1
+
+
+def test_a_refusal_held_back_in_the_window_goes_out_when_it_ends(shop: Shop) -> None:
+    first = shop.paid_order()
+    shop.refund(first)
+    shop.now += timedelta(minutes=5)
+    second = shop.paid_order()
+    shop.refund(second)  # inside the window: held back
+    assert len(shop.texts(shop.grace)) == 1
+
+    def scheduler_pass() -> int:  # the `send_held_alerts` job, every minute
+        with shop.uow_factory() as uow:
+            sent = send_held_alerts(uow.session, shop.now)
+            uow.commit()
+        return sent
+
+    shop.now += timedelta(minutes=9)
+    assert scheduler_pass() == 0  # the window is not over
+    shop.now += timedelta(minutes=2)
+    assert scheduler_pass() == 2  # Grace and Juma
+    latest = ALERT.format(amount="Ksh1,875", code=second, reason="the payment provider refused it")
+    waiting = (
+        f"Refunds that did not go through and wait for a person: 2 (orders {second}, {first})."
+    )
+    assert shop.texts(shop.grace)[-1] == f"{latest}\n{waiting}"
+    shop.now += timedelta(minutes=20)
+    assert scheduler_pass() == 0  # nothing held back since
