@@ -243,10 +243,11 @@ class EffectRunner:
         finally:
             forget()
             pool.shutdown(wait=False, cancel_futures=True)
-            unstarted = [effect for future, effect in running.items() if future.cancelled()]
+            left = list(running.items())  # one copy: threads still finishing remove theirs
+            unstarted = [effect for future, effect in left if future.cancelled()]
             if unstarted:
                 await asyncio.to_thread(self.hand_back, unstarted)
-            started = {future for future in running if not future.cancelled()}
+            started = {future for future, _ in left if not future.cancelled()}
             if started:
                 await asyncio.to_thread(wait_for, started, timeout=grace)
 
