@@ -265,8 +265,8 @@ def _provider_of(container: Container, order: Order) -> tuple[ProviderPlugin, Re
     desk = plugin.refunds()
     if desk is None:
         print(
-            f"error: refunds for {plugin.title} payments are not automatic: give the buyer"
-            f" her money back through {plugin.title} itself",
+            f"error: refunds for {plugin.title} payments are not automatic: refund the buyer"
+            " in your payment provider's dashboard",
             file=sys.stderr,
         )
         return 1
