@@ -281,7 +281,7 @@ def test_mark_paid_with_another_ref_is_refused(uow_factory: UnitOfWorkFactory, s
 
 def test_one_payment_cannot_pay_two_orders(uow_factory: UnitOfWorkFactory, shop: Shop) -> None:
     first = _order(uow_factory, shop.buyer, [(shop.plain, 1)])
-    second = _order(uow_factory, shop.buyer, [(shop.plain, 1)])
+    second = _order(uow_factory, shop.other_buyer, [(shop.plain, 1)])
     _pay(uow_factory, first, "pi_1")
     with pytest.raises(PaymentRefConflict) as caught:
         _pay(uow_factory, second, "pi_1")
