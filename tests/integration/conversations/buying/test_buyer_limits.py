@@ -125,7 +125,7 @@ def test_a_second_checkout_in_swahili(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
     maker = seed_maker(uow_factory)
-    collar = seed_product(uow_factory, maker, "Maasai collar", stock=2)
+    collar = seed_product(uow_factory, maker, "Maasai collar", stock=3)
     chat = new_chat("mnunuzi", locale_hint="sw")
     hello(chat, "sw")
     check_out(chat, collar, buy="Nunua sasa")
@@ -133,6 +133,7 @@ def test_a_second_checkout_in_swahili(
     [(first, _)] = orders_of(uow_factory, chat)
 
     summary = check_out(chat, collar, buy="Nunua sasa")
+    assert "Tuma kwa: Amina Otieno, Moi Avenue 1, Mombasa, Kenya" in summary[-1]
     assert f"Oda hii inachukua nafasi ya oda yako {first} ambayo haijalipwa" in summary[-1]
     placed = chat.send("Weka agizo")
     assert placed[0] == (
