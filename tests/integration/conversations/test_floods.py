@@ -16,7 +16,6 @@ from sqlalchemy import select
 from conversations.engine import ChatEngine, Outcome
 from conversations.floods import FloodLimit
 from conversations.flow import FlowRegistry
-from conversations.photos import PhotoIntake
 from store.models import OutboxMessage
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat
