@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from store import events
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
     Artisan,
@@ -64,6 +66,7 @@ __all__ = [
     "PaymentRefConflict",
     "ShippingDetails",
     "ShopClosed",
+    "UnpaidOrderCancelled",
     "cancel_order",
     "expire_due_orders",
     "get_order",
@@ -113,6 +116,14 @@ class PaymentRefConflict(StoreError):
         self.order_id = order_id
         self.payment_ref = payment_ref
         self.existing = existing
+
+
+@dataclass(frozen=True)
+class UnpaidOrderCancelled:
+    """A domain event (`store/events.py`): an order awaiting payment was cancelled (by her,
+    or replaced by her new one); a provider that gave her a pay page closes it."""
+
+    order: Order
 
 
 class OrderRateLimited(StoreError):
@@ -347,7 +358,8 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     for line in live:
         check_line(line.status, LineStatus.CANCELLED)
     quantities = [(line.product_id, line.quantity) for line in live]
-    if order.status == OrderStatus.PENDING_PAYMENT:
+    unpaid = order.status == OrderStatus.PENDING_PAYMENT
+    if unpaid:
         inventory.release(session, quantities)
     else:
         inventory.restock(session, quantities)
@@ -355,6 +367,8 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     order.closed_at = now
     _move_lines(order, LineStatus.CANCELLED, now)
     session.flush()
+    if unpaid:
+        events.publish(session, UnpaidOrderCancelled(order), now, may_go_unheard=True)
     return order
 
 
