@@ -26,8 +26,8 @@ LENA, BARAKA, AMANI = 8301, 8302, 8303
 
 def reserved(container: Container) -> dict[str, int]:
     with container.uow_factory(read_only=True) as uow:
-        rows = uow.session.execute(select(Product.title, Product.stock_reserved)).tuples()
-        return dict(rows.all())
+        rows = uow.session.execute(select(Product.title, Product.stock_reserved))
+        return {str(title): int(count) for title, count in rows}
 
 
 def statuses(container: Container) -> list[OrderStatus]:
