@@ -2,10 +2,11 @@
 
 A tapped payload reaches the step only when it is one of the choices the last question
 offered; a typed number, label or tap word is resolved to one of them (`choices`), and a yes
-or no that names none of them is never read as a free-text answer. Any other payload (a button on an earlier message, an old format, a forged one) is
-never read as text: a route registered for its kind takes it (opening a piece or an order,
-from any message), or she is told "that button is from an earlier message" and the current
-question is asked again (its flow's prompt for the step).
+or no that names none of them is never read as a free-text answer. Any other payload (a button
+on an earlier message, an old format, a forged one) is never read as text: a route registered
+for its kind takes it (opening a piece or an order, from any message), or she is told "that
+button is from an earlier message" and the current question is asked again (its flow's prompt
+for the step).
 
 Pure with respect to storage: it works on a `StepContext` built from a snapshot and leaves the
 new state in it; the engine loads and saves around it.
