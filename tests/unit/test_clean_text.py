@@ -31,7 +31,8 @@ def test_a_line_has_no_bidi_control_and_no_line_break(text: str) -> None:
     line = clean_line(text)
     assert clean_line(line) == line
     assert not BIDI_CONTROLS & set(line)
-    assert "\n" not in line and "\t" not in line
+    assert "\n" not in line
+    assert "\t" not in line
 
 
 @given(ANY_TEXT, st.integers(min_value=1, max_value=40))
