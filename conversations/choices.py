@@ -39,7 +39,7 @@ class TapWord(StrEnum):
 
 # The words, in English and Swahili (as `normalise_label` leaves them), for each meaning.
 TAP_WORDS: Final[Mapping[TapWord, frozenset[str]]] = {
-    TapWord.YES: frozenset({"yes", "y", "yeah", "yep", "ok", "okay", "ndiyo", "ndio", "naam"}),
+    TapWord.YES: frozenset({"yes", "y", "yeah", "yep", "ndiyo", "ndio", "naam"}),
     TapWord.NO: frozenset({"no", "n", "nope", "hapana", "apana", "la"}),
     TapWord.DONE: frozenset({"done", "finished", "tayari", "nimemaliza", "basi"}),
     TapWord.SKIP: frozenset({"skip", "ruka"}),

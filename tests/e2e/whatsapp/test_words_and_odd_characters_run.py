@@ -50,7 +50,7 @@ def test_typed_ndiyo_works_like_the_option_and_is_not_her_name(
             "Wewe ni Achieng? Bonyeza ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi"
         )
         assert achieng.say("hapana") == [
-            "Samahani, “hapana” si moja ya majibu hapa.",
+            "Samahani, “hapana” si mojawapo ya majibu hapa.",
             "Wewe ni Achieng? Bonyeza ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi",
         ]
         assert achieng.say("Ndiyo") == ["Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."]

@@ -58,7 +58,7 @@ def test_typed_ndiyo_is_the_tap_and_hapana_is_never_her_name_in_swahili(
 ) -> None:
     chat = new_chat("achieng", locale_hint="sw-KE")
     start_selling(chat, "Kiswahili", "Uza vito vyako")
-    assert chat.send("hapana") == ["Samahani, “hapana” si moja ya majibu hapa.", ASK_NAME_SW]
+    assert chat.send("hapana") == ["Samahani, “hapana” si mojawapo ya majibu hapa.", ASK_NAME_SW]
     assert chat.send("Ndiyo.") == [ASK_SHOP_SW]
     chat.send("Shanga za Achieng")
     chat.send("Kibera")
