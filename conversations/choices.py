@@ -91,7 +91,7 @@ def is_offered(payload: str, offered: tuple[Choice, ...]) -> bool:
 
 def resolve_choice(inbound: Inbound, offered: tuple[Choice, ...]) -> Inbound:
     """The inbound with `payload` set to the chosen choice's payload (a tapped one, or one
-    typed by number or label), or None if none fits. A tapped payload that was not offered
+    typed by number, label or tap word), or None if none fits. A tapped payload not offered
     is dropped, never read as text (the dispatcher answers those before they get here)."""
     if inbound.payload is not None:
         if is_offered(inbound.payload, offered):
@@ -109,11 +109,18 @@ def resolve_choice(inbound: Inbound, offered: tuple[Choice, ...]) -> Inbound:
     wanted = normalise_label(text)
     if not wanted:
         return inbound
-    by_label = [choice for choice in offered if wanted in _label_forms(choice.label)]
-    if len(by_label) == 1:
-        return replace(inbound, payload=by_label[0].payload)
-    word = tap_word(text)
-    by_word = [choice for choice in offered if word and _label_word(choice.label) is word]
-    if not by_label and len(by_word) == 1:
-        return replace(inbound, payload=by_word[0].payload)
+    # Her own language's label first: another language may word two of them alike.
+    for matches in (
+        [choice for choice in offered if normalise_label(choice.label) == wanted],
+        [choice for choice in offered if wanted in _label_forms(choice.label)],
+        _by_word(tap_word(text), offered),
+    ):
+        if len(matches) == 1:
+            return replace(inbound, payload=matches[0].payload)
+        if matches:  # more than one fits: none is chosen
+            return inbound
     return inbound
+
+
+def _by_word(word: TapWord | None, offered: tuple[Choice, ...]) -> list[Choice]:
+    return [choice for choice in offered if word and _label_word(choice.label) is word]
