@@ -71,6 +71,9 @@ def test_typed_ndiyo_works_like_the_option_and_is_not_her_name(
         ]
         assert zawadi.say("Yes") == ["What is your shop called? For example: Mama Shanga Beads."]
 
-    assert shop_of(database, ACHIENG) == ("Achieng", "Shanga za Achieng")
-    [failed] = database.query("SELECT count(*) FROM inbox WHERE status = 'failed'")
-    assert failed[0] == 0
+    try:
+        assert shop_of(database, ACHIENG) == ("Achieng", "Shanga za Achieng")
+        [failed] = database.query("SELECT count(*) FROM inbox WHERE status = 'failed'")
+        assert failed[0] == 0
+    finally:
+        database.engine.dispose()
