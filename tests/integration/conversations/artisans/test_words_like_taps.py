@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from store.models import Artisan, User
+import pytest
+
+from store.models import Artisan, Channel, User
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans.test_onboarding import (
     ASK_LOCATION_EN,
@@ -80,3 +82,13 @@ def test_a_name_she_types_instead_is_still_her_name(
     chat = new_chat("neema", locale_hint="sw-KE")
     start_selling(chat, "Kiswahili", "Uza vito vyako")
     assert chat.send("Neema Wairimu") == [ASK_SHOP_SW]
+
+
+@pytest.mark.parametrize("channel", [Channel.TELEGRAM, Channel.WHATSAPP, Channel.CONSOLE])
+def test_on_every_channel_ndiyo_is_the_tap_and_hapana_is_not_her_name(
+    channel: Channel, new_chat: Callable[..., Chat]
+) -> None:
+    chat = new_chat("+254733000444", locale_hint="sw-KE", channel=channel)
+    start_selling(chat, "Kiswahili", "Uza vito vyako")
+    assert chat.send("HAPANA") == ["Samahani, “HAPANA” si mojawapo ya majibu hapa.", ASK_NAME_SW]
+    assert chat.send("ndio") == [ASK_SHOP_SW]
