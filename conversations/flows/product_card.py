@@ -20,6 +20,7 @@ from store.services import browse, carts
 from store.services.carts import OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
 from store.services.open_shops import SHOP_OPEN, ShopClosed
+from store.services.public_place import public_place
 
 MATERIALS = N_("Made of {materials}")
 MADE_BY = N_("Made by {shop}, {location}")
@@ -126,7 +127,9 @@ def show(ctx: StepContext, card: CardInfo) -> None:
         product.title,
         buyer_price(ctx, product, has_mentor=artisan.mentor_id is not None),
         ctx._(MATERIALS).format(materials=", ".join(product.materials)),
-        ctx._(MADE_BY).format(shop=artisan.shop_name, location=artisan.location).rstrip(", "),
+        ctx._(MADE_BY)
+        .format(shop=artisan.shop_name, location=public_place(artisan.location))
+        .rstrip(", "),
     ]
     if artisan.story.strip():
         lines.append(f"“{shorten(artisan.story, STORY_MAX)}”")

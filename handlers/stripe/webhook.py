@@ -1,9 +1,9 @@
 """`POST /webhooks/stripe`: verify, record once, answer, then apply.
 
-The body is read within a cap and a deadline (`handlers.bodies`: 413 or 408, nothing read
-further), then the signature is checked on the raw body by the stripe library (300 s
-tolerance) before anything else; a missing, wrong or stale signature, or a body that is not an event, gets 400
-and writes nothing. A verified event is recorded (unique on its id) and Stripe gets 200 at
+The body is read within a cap and a deadline (`handlers.bodies`: 413 or 408), then its
+signature is checked on the raw body by the stripe library (300 s tolerance) before anything
+else; a missing, wrong or stale signature, or a body that is not an event, gets 400 and
+writes nothing. A verified event is recorded (unique on its id) and Stripe gets 200 at
 once; the event is applied afterwards in a worker thread, in its own unit of work. A second
 delivery finds the row and stops. If applying fails, the row stays unprocessed and a
 reconcile replays it (the scheduler's `reconcile_stripe` job, or `soko admin reconcile`):

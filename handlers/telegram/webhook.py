@@ -72,7 +72,7 @@ def telegram_webhook_route(
             if not isinstance(data, dict):  # an update is a JSON object; `[1, 2]` is not
                 return Response(status_code=400)
             update = Update.de_json(data, receiver.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):  # PTB on a malformed update
             return Response(status_code=400)
         query = update.pre_checkout_query
         if query is not None:  # answered in the response itself, within Telegram's 10 s

@@ -1,9 +1,10 @@
 """`POST /webhooks/twilio/whatsapp` and `POST /webhooks/twilio/status`.
 
 Each request's body is read within a cap and a deadline (`handlers.bodies`), and its
-`X-Twilio-Signature` checked with twilio's `RequestValidator` before anything else. The signed URL is rebuilt from `PUBLIC_BASE_URL` (the address Twilio was given) plus the
-path and query, never from Host or X-Forwarded-* headers, so it works behind a proxy that ends
-TLS and cannot be steered by a client. A message is then recorded once (the inbox is unique on
+`X-Twilio-Signature` checked with twilio's `RequestValidator` before anything else. The signed
+URL is rebuilt from `PUBLIC_BASE_URL` (the address Twilio was given) plus the path and query,
+never from Host or X-Forwarded-* headers, so it works behind a proxy that ends TLS and cannot
+be steered by a client. A message is then recorded once (the inbox is unique on
 channel + MessageSid) and Twilio gets an empty TwiML answer at once; the photos are fetched and
 the engine runs after the answer has gone (`processing`).
 """
