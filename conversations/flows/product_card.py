@@ -20,6 +20,7 @@ from store.services import browse, carts
 from store.services.carts import OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
 from store.services.open_shops import SHOP_OPEN, ShopClosed
+from store.services.public_place import public_place
 from store.text import read_int
 
 MATERIALS = N_("Made of {materials}")
@@ -128,7 +129,9 @@ def show(ctx: StepContext, card: CardInfo) -> None:
         product.title,
         buyer_price(ctx, product, has_mentor=artisan.mentor_id is not None),
         ctx._(MATERIALS).format(materials=", ".join(product.materials)),
-        ctx._(MADE_BY).format(shop=artisan.shop_name, location=artisan.location).rstrip(", "),
+        ctx._(MADE_BY)
+        .format(shop=artisan.shop_name, location=public_place(artisan.location))
+        .rstrip(", "),
     ]
     if artisan.story.strip():
         lines.append(f"“{shorten(artisan.story, STORY_MAX)}”")
