@@ -14,7 +14,7 @@ from conversations.notify import payments as payment_notices
 from payments import completion, refunds
 from payments.events import OrderExpired, OrderPaid, PaymentNotTaken, RefundRefused, RefundSent
 from store import events
-from store.services.order_events import OrderCancelled
+from store.services.order_events import PaidOrderCancelled
 
 
 def _paid(session: Session, event: OrderPaid, now: datetime) -> None:
@@ -50,4 +50,4 @@ def subscribe_notices() -> None:
 def subscribe_handlers() -> None:
     """Every domain event's handlers (idempotent): what each process's container does."""
     subscribe_notices()
-    events.subscribe(OrderCancelled, completion.on_order_cancelled)
+    events.subscribe(PaidOrderCancelled, completion.on_paid_order_cancelled)

@@ -9,7 +9,7 @@ sees a duplicate.
 Money for an order that can no longer take it (expired and sold since, cancelled, paid with
 another reference) is recorded and handed back as ``refund_due``: the caller refunds it.
 
-A paid order the buyer cancels (the store's ``OrderCancelled`` event, handled here in her
+A paid order the buyer cancels (the store's ``PaidOrderCancelled`` event, handled here in her
 unit of work: ``bot/domain_events.py`` subscribes it) has its sale reversed in the ledger.
 """
 
@@ -29,7 +29,7 @@ from store.money import Money
 from store.payment_port import CompletionResult
 from store.savepoints import add_unless_taken
 from store.services import ledger, orders
-from store.services.order_events import OrderCancelled
+from store.services.order_events import PaidOrderCancelled
 from store.services.orders import PaymentForClosedOrder, PaymentRefConflict
 
 _PAID = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
@@ -78,12 +78,11 @@ def complete_payment(
     return CompletionResult(order, newly_paid=not was_paid)
 
 
-def on_order_cancelled(session: Session, event: OrderCancelled, now: datetime) -> None:
+def on_paid_order_cancelled(session: Session, event: PaidOrderCancelled, now: datetime) -> None:
     """A buyer called off a paid order (a domain event, in her unit of work): the sale is
     reversed in the ledger at once; sending the money back is the provider's (for Stripe,
     the scheduler's ``queue_due_refunds`` writes the request)."""
-    if event.was_paid:
-        refund_cancelled_order(session, event.order)
+    refund_cancelled_order(session, event.order)
 
 
 def refund_cancelled_order(session: Session, order: Order) -> Money:

@@ -1,5 +1,5 @@
 """What the orders service says happened, as domain events (`store/events.py`): published in
-the unit of work that made it so; `bot/domain_events.py` subscribes who acts on them."""
+the unit of work that made it so; `bot/` subscribes who acts on them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from store.models import Order
 
 
 @dataclass(frozen=True)
-class OrderCancelled:
-    """The buyer called the order off before anything shipped. `was_paid`: she had paid for
-    it, so the money goes back (`payments/completion.py` reverses the sale)."""
+class UnpaidOrderCancelled:
+    """An order awaiting payment was cancelled (by her, or replaced by her new one); a
+    provider that gave her a pay page closes it (only some do: nobody listening is fine)."""
 
     order: Order
-    was_paid: bool
+
+
+@dataclass(frozen=True)
+class PaidOrderCancelled:
+    """The buyer called off an order she had paid for, before anything shipped: the money
+    goes back (`payments/completion.py` reverses the sale; `bot/domain_events.py`)."""
+
+    order: Order

@@ -16,7 +16,7 @@ from bot.settings import Settings
 from payments import completion
 from payments import events as payment_events
 from store import events
-from store.services.order_events import OrderCancelled
+from store.services.order_events import PaidOrderCancelled
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -71,5 +71,5 @@ def test_every_process_reverses_the_sale_of_a_cancelled_paid_order(
     cancellation included (the chat flow no longer calls payments itself)."""
     monkeypatch.setattr(events, "_handlers", {})  # a fresh process: nothing subscribed yet
     Container(Settings(_env_file=None, telegram_bot_token=SecretStr("")))  # type: ignore[call-arg]
-    assert events._handlers[OrderCancelled] == [completion.on_order_cancelled]
+    assert events._handlers[PaidOrderCancelled] == [completion.on_paid_order_cancelled]
     assert events._handlers[payment_events.OrderPaid]  # and the chat's notices
