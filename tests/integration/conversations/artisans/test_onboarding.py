@@ -110,7 +110,8 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     pin = replace(chat.inbound(), location=Location(-1.3133, 36.7876))
     assert chat.deliver(pin) == [
         "Asante! Ni timu ya Soko tu itakayoona pini yako, ili ikutembelee; wanunuzi hawaioni. "
-        "Sasa andika eneo ambalo wanunuzi wataona, kwa mfano: Kibera, Nairobi."
+        "Sasa andika jina la mahali unapofanyia kazi, litakaloonekana kwa wanunuzi, "
+        "kwa mfano: Kibera, Nairobi."
     ]
     assert chat.send("Kibera, Nairobi") == [
         "Pesa zako zitumwe kwa namba gani ya M-Pesa? Kwa mfano: 0712 345 678\n"

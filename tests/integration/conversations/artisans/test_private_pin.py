@@ -11,6 +11,7 @@ from conversations.messages import Location
 from store.models import Artisan
 from store.services import showcase
 from store.uow import UnitOfWorkFactory
+from tests.factories import make_product
 from tests.integration.conversations.artisans_support import Seller, artisan_of, seed_seller
 from tests.integration.conversations.conftest import Chat
 
@@ -20,7 +21,8 @@ ASK_AREA_EN = (
 )
 ASK_AREA_SW = (
     "Asante! Ni timu ya Soko tu itakayoona pini yako, ili ikutembelee; wanunuzi hawaioni. "
-    "Sasa andika eneo ambalo wanunuzi wataona, kwa mfano: Kibera, Nairobi."
+    "Sasa andika jina la mahali unapofanyia kazi, litakaloonekana kwa wanunuzi, "
+    "kwa mfano: Kibera, Nairobi."
 )
 ASK_MPESA_EN = (
     "Which M-Pesa number should receive your money? For example: 0712 345 678\n"
@@ -43,7 +45,11 @@ def test_a_shared_pin_is_kept_privately_and_she_types_the_area_buyers_see(
     _to_location_question(chat)
     pin = replace(chat.inbound(), location=Location(-1.313347, 36.787612))
     assert chat.deliver(pin) == [ASK_AREA_EN]  # no "Use the pin" button any more
-    assert chat.tap("ob:pin") == [ASK_AREA_EN]  # the button of an older message
+    assert chat.tap("ob:pin") == [  # the "Use the pin" button of an older message
+        "That button is from an earlier message.",
+        "Where do you work? Type the place, for example: Kibera, Nairobi. "
+        "Or share your location.",
+    ]
     assert chat.send("-1.31, 36.79") == [
         "Please type the name of your area, not a pin or a map link: buyers do not see those. "
         "For example: Kibera, Nairobi."
@@ -60,11 +66,16 @@ def test_a_shared_pin_is_kept_privately_and_she_types_the_area_buyers_see(
     assert artisan is not None
     assert artisan.location == "Kibera, Nairobi"
     assert (artisan.pin_latitude, artisan.pin_longitude) == (-1.313347, 36.787612)
-    with uow_factory() as uow:  # what her page shows buyers
-        found = showcase.find_shop(uow.session, artisan.slug)
-    assert found is not None
-    assert found[1].location == "Kibera, Nairobi"
-    assert "36.78" not in repr(found[1])
+    with uow_factory() as uow:  # her first piece is approved: what her pages show buyers
+        maker = uow.session.get(Artisan, artisan.id)
+        assert maker is not None
+        product = make_product(uow.session, maker, title="Maasai collar")
+        uow.commit()
+        shop = showcase.find_shop(uow.session, artisan.slug)
+        piece = showcase.find_product(uow.session, str(product.id))
+    assert shop is not None and piece is not None
+    assert (shop[1].location, piece.shop.location) == ("Kibera, Nairobi", "Kibera, Nairobi")
+    assert "36.78" not in repr((shop, piece))
 
 
 def test_in_swahili_the_pin_is_private_and_a_new_pin_replaces_the_old(
@@ -81,8 +92,8 @@ def test_in_swahili_the_pin_is_private_and_a_new_pin_replaces_the_old(
     second = replace(chat.inbound(), location=Location(-1.2833, 36.8167))
     assert chat.deliver(second) == [ASK_AREA_SW]
     assert chat.send("https://maps.app.goo.gl/abc") == [
-        "Tafadhali andika jina la eneo lako, si pini wala kiungo cha ramani: wanunuzi "
-        "hawavioni. Kwa mfano: Kibera, Nairobi."
+        "Tafadhali andika jina la mahali unapofanyia kazi, si pini wala kiungo cha ramani: "
+        "wanunuzi hawavioni. Kwa mfano: Kibera, Nairobi."
     ]
     chat.send("Gikomba, Nairobi")
     chat.send("0722 000 111")
@@ -131,8 +142,9 @@ def test_a_shop_without_a_place_asks_her_area_once_in_swahili(
     _place_moved_aside(uow_factory, seller)
     chat = chat_as(seller)
     assert chat.send("menu") == [
-        "Wanunuzi hawaoni duka lako liko wapi: pini yako ni ya timu ya Soko tu. "
-        "Andika eneo ambalo wanunuzi wataona, kwa mfano: Kibera, Nairobi.\n1. Baadaye"
+        "Wanunuzi hawaoni duka lako liko wapi: pini yako ni ya timu ya Soko tu. Andika jina la "
+        "mahali unapofanyia kazi, litakaloonekana kwa wanunuzi, kwa mfano: Kibera, Nairobi.\n"
+        "1. Baadaye"
     ]
     answers = chat.send("Gikomba, Nairobi")
     assert answers[0] == "Asante! Wanunuzi sasa wanaona: Gikomba, Nairobi."
