@@ -20,7 +20,8 @@ from handlers.whatsapp.webhook import WHATSAPP_PATH
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import wait_until
 from tests.e2e.whatsapp.harness import SENDER, message_sid, rendered
-from tests.fakes.telegram_api import Call, FakeTelegram, contact, message, photo, tap, text, user
+from tests.fakes import telegram_api
+from tests.fakes.telegram_api import Call, FakeTelegram, contact, photo, tap, text, user
 from tests.fakes.twilio_api import FakeTwilio
 
 ANSWER_SECONDS = 60.0  # a loaded machine may take this long to answer
@@ -179,7 +180,9 @@ class TelegramPerson(Person):
         return self._feed(f"(her contact {phone})", update)
 
     def share_location(self, latitude: float, longitude: float) -> list[str]:
-        update = message(self.user, location={"latitude": latitude, "longitude": longitude})
+        update = telegram_api.message(
+            self.user, location={"latitude": latitude, "longitude": longitude}
+        )
         return self._feed(f"(her location {latitude}, {longitude})", update)
 
     def _photo_updates(self, pictures: list[bytes], caption: str) -> list[Callable[[], object]]:

@@ -47,8 +47,7 @@ def test_a_shared_pin_is_kept_privately_and_she_types_the_area_buyers_see(
     assert chat.deliver(pin) == [ASK_AREA_EN]  # no "Use the pin" button any more
     assert chat.tap("ob:pin") == [  # the "Use the pin" button of an older message
         "That button is from an earlier message.",
-        "Where do you work? Type the place, for example: Kibera, Nairobi. "
-        "Or share your location.",
+        "Where do you work? Type the place, for example: Kibera, Nairobi. Or share your location.",
     ]
     assert chat.send("-1.31, 36.79") == [
         "Please type the name of your area, not a pin or a map link: buyers do not see those. "
@@ -73,7 +72,8 @@ def test_a_shared_pin_is_kept_privately_and_she_types_the_area_buyers_see(
         uow.commit()
         shop = showcase.find_shop(uow.session, artisan.slug)
         piece = showcase.find_product(uow.session, str(product.id))
-    assert shop is not None and piece is not None
+    assert shop is not None
+    assert piece is not None
     assert (shop[1].location, piece.shop.location) == ("Kibera, Nairobi", "Kibera, Nairobi")
     assert "36.78" not in repr((shop, piece))
 
