@@ -199,6 +199,7 @@ def _payload(code: str, payment: PaymentReceived) -> dict[str, object]:
         "currency": payment.currency,
         "total_amount": payment.total_amount,
         "telegram_user_id": payment.telegram_user_id,
+        "provider_charge_id": payment.provider_charge_id,
     }
 
 

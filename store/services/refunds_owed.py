@@ -144,18 +144,23 @@ def record(
 def record_cancelled(session: Session, order: Order, amount: Money, now: datetime) -> bool:
     """A paid order of a provider without a refund API that its buyer cancelled: the money
     she paid (`amount`, what the ledger gave back) is owed to her by hand."""
-    paid = session.scalar(
-        select(PaymentEvent)
-        .where(
-            PaymentEvent.order_id == order.id,
-            PaymentEvent.provider == order.payment_provider,
-            PaymentEvent.event_type != REFUND_OWED,
-            PaymentEvent.processed_at.is_not(None),
-        )
-        .order_by(PaymentEvent.id)
-        .limit(1)
-    )
     provider_ref = order.payment_ref or ""
+    paid = next(
+        (
+            row
+            for row in session.scalars(
+                select(PaymentEvent)
+                .where(
+                    PaymentEvent.order_id == order.id,
+                    PaymentEvent.provider == order.payment_provider,
+                    PaymentEvent.event_type != REFUND_OWED,
+                )
+                .order_by(PaymentEvent.id)
+            )
+            if row.payload.get("provider_charge_id") == provider_ref
+        ),
+        None,
+    )
     charge_id = paid.event_id if paid is not None else provider_ref or f"order-{order.code}"
     charge = Charge(order.payment_provider or "", charge_id, provider_ref, amount)
     return record(session, order, charge, Reason.CANCELLED, order.buyer_user_id, now)

@@ -304,3 +304,21 @@ def test_a_refund_owed_inside_the_alert_window_comes_with_the_next_alert(shop: S
     assert latest.endswith(
         f"Refunds to send back by hand still open: 2 (orders {second.code}, {first.code})."
     )
+
+
+def test_a_cancelled_order_owes_back_the_charge_that_paid_it(shop: Shop) -> None:
+    order = shop.order()
+    shop.pays(order, "tg_wrong", total=1)  # a charge the order did not take
+    shop.pays(order, "tg_right")
+    with shop.uow_factory() as uow:
+        paid = uow.session.get(Order, order.id)
+        assert paid is not None
+        refunds_owed.record_cancelled(
+            uow.session, paid, Money(paid.total_minor, paid.currency), NOW
+        )
+        uow.commit()
+    assert [(owed["charge_id"], owed["reason"]) for owed in shop.owed()] == [
+        ("tg_wrong", "total"),
+        ("tg_right", "cancelled"),
+    ]
+    assert shop.owed()[1]["provider_charge_id"] == "prov_tg_right"
