@@ -20,6 +20,8 @@ from store.services import browse, carts
 from store.services.carts import OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
 from store.services.open_shops import SHOP_OPEN, ShopClosed
+from store.services.public_place import public_place
+from store.text import read_int
 
 MATERIALS = N_("Made of {materials}")
 MADE_BY = N_("Made by {shop}, {location}")
@@ -126,7 +128,9 @@ def show(ctx: StepContext, card: CardInfo) -> None:
         product.title,
         buyer_price(ctx, product, has_mentor=artisan.mentor_id is not None),
         ctx._(MATERIALS).format(materials=", ".join(product.materials)),
-        ctx._(MADE_BY).format(shop=artisan.shop_name, location=artisan.location).rstrip(", "),
+        ctx._(MADE_BY)
+        .format(shop=artisan.shop_name, location=public_place(artisan.location))
+        .rstrip(", "),
     ]
     if artisan.story.strip():
         lines.append(f"“{shorten(artisan.story, STORY_MAX)}”")
@@ -174,8 +178,8 @@ def ask_quantity(ctx: StepContext, card: CardInfo) -> None:
 
 
 def parse_quantity(text: str) -> int | None:
-    stripped = text.strip()
-    return int(stripped) if stripped.isdigit() and 0 < int(stripped) < 1000 else None
+    number = read_int(text)  # any script's digits; "²" is no number
+    return number if number is not None and 0 < number < 1000 else None
 
 
 def put_in_cart(ctx: StepContext, product_id: int, quantity: int) -> carts.CartChange | None:
