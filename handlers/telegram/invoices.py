@@ -129,7 +129,7 @@ def complete_telegram_payment(
     payer = people.user_for_identity(session, Channel.TELEGRAM, payment.telegram_user_id)
     mismatch = _mismatch(order, payment, payer)
     if mismatch is not None:
-        _record_event(session, order, payment, now, processed=True)
+        _record_event(session, order, payment, now)
         _owe(session, order, charge, mismatch, payer, now)
         return
     result = complete_payment(
@@ -158,10 +158,8 @@ def _mismatch(
     return None
 
 
-def _record_event(
-    session: Session, order: Order, payment: PaymentReceived, now: datetime, *, processed: bool
-) -> None:
-    """The successful_payment itself, once per charge (a repeat finds it)."""
+def _record_event(session: Session, order: Order, payment: PaymentReceived, now: datetime) -> None:
+    """The successful_payment the order did not take, once per charge (a repeat finds it)."""
     add_unless_taken(
         session,
         PaymentEvent(
@@ -171,7 +169,7 @@ def _record_event(
             order_id=order.id,
             payload=_payload(order.code, payment),
             received_at=now,
-            processed_at=now if processed else None,
+            processed_at=now,
         ),
     )
 
