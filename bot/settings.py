@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     pricing_markup_bps: int = Field(default=4000, ge=0)
     mentor_commission_bps: int = Field(default=500, ge=0)
     reservation_minutes: int = 30
+    # Limits per person: what one buyer may hold of a piece, how many orders she may place an
+    # hour, and how many messages a second she may send before the rest of the burst is
+    # answered once (every message is still handled, in order).
+    max_pieces_per_buyer: int = Field(default=5, ge=1)
+    orders_per_hour: int = Field(default=5, ge=1)
+    flood_messages: int = Field(default=3, ge=1)
+    flood_seconds: float = Field(default=1.0, gt=0, le=10)
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels_jpeg: int = 100_000_000
