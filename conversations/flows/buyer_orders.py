@@ -28,7 +28,7 @@ from conversations.payloads import Payload
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
 from store.money import Money, sum_money
-from store.services import ledger, orders
+from store.services import ledger, orders, refunds_owed
 
 FLOW = "purchases"
 
@@ -43,6 +43,10 @@ YES_CANCEL = N_("Yes, cancel it")
 NO_KEEP = N_("No, keep it")
 CANCELLED = N_("Order {code} is cancelled.")
 REFUND_COMING = N_("Your payment of {amount} will be refunded.")
+REFUND_BY_HAND = N_(
+    "A community manager will send your payment of {amount} back to you, and we will tell "
+    "you when it is done."
+)
 TOO_LATE = N_("Sorry, order {code} can't be cancelled any more: it has already shipped.")
 
 STATUS_LABELS: dict[OrderStatus, str] = {
@@ -176,7 +180,11 @@ def confirm_cancel(ctx: StepContext, inbound: Inbound) -> StepResult:
         # The cancellation reversed the sale in the ledger (payments handle its event).
         refunded = (ledger.refunded_on_line(ctx.session, line) for line in order.lines)
         refund = sum_money(refunded, order.currency)
-        ctx.say(ctx._(REFUND_COMING).format(amount=refund.format(ctx.user.locale)))
+        promise = REFUND_COMING
+        if order.payment_provider in refunds_owed.BY_HAND:  # no refund API: a person sends it
+            refunds_owed.record_cancelled(ctx.session, order, refund, ctx.now)
+            promise = REFUND_BY_HAND
+        ctx.say(ctx._(promise).format(amount=refund.format(ctx.user.locale)))
         # Only artisans who were told of the order (it was paid) hear that it is off.
         order_notices.order_cancelled(ctx.session, order, ctx.now)
     return show_list(ctx)
