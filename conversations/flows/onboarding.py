@@ -17,7 +17,7 @@ from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepF
 from conversations.flows import onboarding_text as text
 from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound, Outbound
+from conversations.messages import Choice, Inbound, Outbound, TapWord
 from conversations.notify import mentors
 from conversations.payloads import Payload
 from store.models import Role, User
@@ -102,8 +102,18 @@ def _ask_location(ctx: StepContext) -> StepResult:
     return StepResult(Step.LOCATION)
 
 
+def _offer_pin(ctx: StepContext) -> StepResult:
+    ctx.ask(ctx._(text.PIN_RECEIVED), [Choice(ctx._(text.USE_PIN), "ob:pin", TapWord.YES)])
+    return StepResult(Step.LOCATION)
+
+
+def _ask_location_again(ctx: StepContext) -> StepResult:
+    """The place question, with the pin she shared still offered."""
+    return _offer_pin(ctx) if ctx.data.get("pin") else _ask_location(ctx)
+
+
 def _ask_story(ctx: StepContext) -> StepResult:
-    ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip")])
+    ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip", TapWord.SKIP)])
     return StepResult(Step.STORY)
 
 
@@ -118,7 +128,7 @@ def _ask_change(ctx: StepContext) -> StepResult:
 def _ask_name(ctx: StepContext) -> StepResult:
     known = _profile_name(ctx.user)
     if known:
-        yes = Choice(ctx._(text.YES_THATS_ME), "ob:name")
+        yes = Choice(ctx._(text.YES_THATS_ME), "ob:name", TapWord.YES)
         ctx.ask(ctx._(text.ASK_NAME_KNOWN).format(name=known), [yes])
     else:
         ctx.say(ctx._(text.ASK_NAME))
@@ -127,7 +137,8 @@ def _ask_name(ctx: StepContext) -> StepResult:
 
 def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
     own = _own_number(ctx)
-    choices = [Choice(ctx._(text.USE_OWN).format(phone=_local(own)), "ob:own")] if own else []
+    use_own = ctx._(text.USE_OWN).format(phone=_local(own))
+    choices = [Choice(use_own, "ob:own", TapWord.YES)] if own else []
     ctx.reply(
         Outbound(
             text=question,
@@ -154,7 +165,10 @@ def _confirm(ctx: StepContext) -> StepResult:
     ]
     if d.get("code"):
         lines.append(ctx._(text.SUMMARY_CODE).format(code=_shown_code(d["code"])))
-    choices = [Choice(ctx._(text.OPEN_SHOP), "ob:ok"), Choice(ctx._(text.CHANGE), "ob:change")]
+    choices = [
+        Choice(ctx._(text.OPEN_SHOP), "ob:ok", TapWord.YES),
+        Choice(ctx._(text.CHANGE), "ob:change"),
+    ]
     ctx.ask("\n".join(lines), choices)
     return StepResult(Step.CONFIRM)
 
@@ -183,16 +197,16 @@ def shop(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def location(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.location is not None:
-        pin = f"{inbound.location.latitude:.2f}, {inbound.location.longitude:.2f}"
-        ctx.ask(ctx._(text.PIN_RECEIVED), [Choice(ctx._(text.USE_PIN), "ob:pin")])
-        return StepResult(Step.LOCATION, {"pin": pin})
+        ctx.data["pin"] = f"{inbound.location.latitude:.2f}, {inbound.location.longitude:.2f}"
+        return _offer_pin(ctx)
     if inbound.payload == "ob:pin" and ctx.data.get("pin"):
-        return _answered(ctx, "location", ctx.data["pin"])
+        return _answered(ctx, "location", ctx.data.pop("pin"))
     typed = clean_line(inbound.text)
     low, high = people.LOCATION_LENGTH
     if not low <= len(typed) <= high:
         ctx.say(ctx._(text.BAD_LOCATION))
         return StepResult(Step.LOCATION)
+    ctx.data.pop("pin", None)
     return _answered(ctx, "location", typed)
 
 
@@ -341,7 +355,7 @@ def register(registry: FlowRegistry) -> None:
     prompts: dict[StrEnum, Callable[[StepContext], StepResult]] = {
         Step.NAME: _ask_name,
         Step.SHOP: _ask_shop,
-        Step.LOCATION: _ask_location,
+        Step.LOCATION: _ask_location_again,
         Step.MPESA: _ask_mpesa_again,
         Step.STORY: _ask_story,
         Step.CONFIRM: _confirm,
