@@ -170,3 +170,17 @@ def test_typed_no_to_open_a_shop_is_not_now_in_swahili(
     chat.send("Kiswahili")
     assert chat.send(photos=(photo(3),))[0].endswith(OPEN_A_SHOP_SW_BUTTONS)
     assert chat.send(no)[0].startswith("Ungependa kufanya nini?")
+
+
+def test_a_no_to_her_story_skips_it_and_a_yes_is_never_her_story(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("zawadi")
+    start_selling(chat, "English", "Sell your jewelry")
+    chat.send("Yes")
+    chat.send("Zawadi Crafts")
+    chat.send("Gikomba")
+    assert chat.send("0733 123 456") == [ASK_STORY_EN]
+    assert chat.send("yes") == ["Sorry, “yes” is not one of the answers here.", ASK_STORY_EN]
+    summary = chat.send("No")[0]
+    assert "Story: (none)" in summary.splitlines()
