@@ -1,6 +1,6 @@
 """People chatting with a shop, for the end-to-end tests: on Telegram (updates fed to the fake
 Bot API) or on WhatsApp (messages posted to the shop's webhook, signed as Twilio does). They
-only write, tap or choose, share their contact and send photos; each time one waits until the
+only write, tap or choose, share their contact or a location pin and send photos; each time one waits until the
 shop has settled (read from its database) and gets what she was sent since she last looked.
 Each counts what she sends and keeps a transcript, to print when a test fails."""
 
@@ -205,7 +205,14 @@ class WhatsAppPerson(Person):
         new, self._seen = messages[self._seen :], len(messages)
         return [rendered(message) for message in new]
 
-    def _post(self, body: str, media: list[str] | None = None) -> None:
+    def share_location(self, latitude: float, longitude: float) -> list[str]:
+        """Share a location pin, as WhatsApp sends it: no body, the coordinates."""
+        place = {"Latitude": str(latitude), "Longitude": str(longitude)}
+        return self._answers("(a location pin)", 1, lambda: self._post("", extra=place))
+
+    def _post(
+        self, body: str, media: list[str] | None = None, extra: dict[str, str] | None = None
+    ) -> None:
         sid = message_sid()
         form = {
             "MessageSid": sid,
@@ -221,6 +228,7 @@ class WhatsAppPerson(Person):
         for n, url in enumerate(media or []):
             form[f"MediaUrl{n}"] = url
             form[f"MediaContentType{n}"] = "image/jpeg"
+        form.update(extra or {})
         signature = RequestValidator(self.fake.auth_token).compute_signature(self.webhook, form)
         posted = httpx.post(self.webhook, data=form, headers={"X-Twilio-Signature": signature})
         assert posted.status_code == 200, posted.text
