@@ -1,8 +1,9 @@
 """People chatting with a shop, for the end-to-end tests: on Telegram (updates fed to the fake
 Bot API) or on WhatsApp (messages posted to the shop's webhook, signed as Twilio does). They
-only write, tap or choose, share their contact or a location pin and send photos; each time one waits until the
-shop has settled (read from its database) and gets what she was sent since she last looked.
-Each counts what she sends and keeps a transcript, to print when a test fails."""
+only write, tap or choose, share their contact or a location pin and send photos; each time
+one waits until the shop has settled (read from its database) and gets what she was sent
+since she last looked. Each counts what she sends and keeps a transcript, to print when a
+test fails."""
 
 from __future__ import annotations
 
