@@ -6,7 +6,7 @@ id from the state or a forged payload never reaches another artisan's piece.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -316,8 +316,8 @@ def _ask_archive(ctx: StepContext, question: str = ASK_ARCHIVE) -> StepResult:
 def _archive_yes_no(ctx: StepContext, product_id: int) -> list[Choice]:
     yes, no = yes_no(ctx)
     return [
-        Choice(yes.label, ArchiveAnswer(Answer.YES, product_id).encode()),
-        Choice(no.label, ArchiveAnswer(Answer.NO, product_id).encode()),
+        replace(yes, payload=ArchiveAnswer(Answer.YES, product_id).encode()),
+        replace(no, payload=ArchiveAnswer(Answer.NO, product_id).encode()),
     ]
 
 
