@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.log_redaction import keep_secrets_out_of_logs
 from conversations.i18n import SUPPORTED_LOCALES, supported_language
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
@@ -220,11 +221,14 @@ class InvalidSettings(Exception):
 
 def load_settings(**overrides: Any) -> Settings:
     """Read the environment once (values in `overrides` win); the composition root passes
-    the result on. Raises `InvalidSettings`."""
+    the result on, and its secrets are redacted from every log line from now on
+    (`bot.log_redaction`). Raises `InvalidSettings`."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         raise InvalidSettings(setting_problems(exc)) from None
+    keep_secrets_out_of_logs(settings)
+    return settings
 
 
 def setting_problems(error: ValidationError) -> list[str]:

@@ -26,7 +26,6 @@ from bot.settings import load_settings
 from bot.telegram import telegram_refusal
 from bot.web import create_app
 from bot.wiring import channel_plugins
-from handlers.telegram.app import keep_token_out_of_logs
 from store.db import WalCheckpointer
 
 
@@ -74,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
     if refused is not None:
         print(f"soko: {refused}", file=sys.stderr)
         return 1
-    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
 
 
