@@ -23,4 +23,5 @@ def market_rules(container: Container) -> MarketRules:
         telegram_bot_username=container.telegram_bot_username,
         whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
         default_locale=settings.default_locale,
+        price_change_review_share=settings.price_change_review_share,
     )

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     pricing_markup_bps: int = Field(default=4000, ge=0)
     mentor_commission_bps: int = Field(default=500, ge=0)
     reservation_minutes: int = 30
+    # An approved piece whose price changes by more than this share of it (0.2: a fifth, up
+    # or down) goes back to the community managers' review queue.
+    price_change_review_share: Decimal = Field(default=Decimal("0.2"), ge=0)
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels_jpeg: int = 100_000_000

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 from conversations.capabilities import Capabilities
 from conversations.i18n import DEFAULT_LOCALE
@@ -35,6 +36,8 @@ class MarketRules:
     whatsapp_number: str = ""  # E.164, e.g. +14155238886
     # A newcomer's language when neither her app nor her first words tell it.
     default_locale: str = DEFAULT_LOCALE
+    # A price change of an approved piece by more than this share sends it back to review.
+    price_change_review_share: Decimal = Decimal("0.2")
 
 
 @dataclass(frozen=True)
