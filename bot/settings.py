@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     photo_max_pixels_jpeg: int = 100_000_000
     photo_max_pixels_other: int = 40_000_000
     photo_min_side: int = 500
+    # Raw photos as sent (GPS and all) found under the media store's private incoming/ prefix
+    # are removed once older than this (the `remove_raw_photos` job).
+    raw_photo_max_age_hours: int = Field(default=24, ge=1)
 
     referral_qualify_listings: int = 3
     referral_qualify_orders: int = 1
