@@ -21,6 +21,7 @@ from conversations.jobs.payouts import weekly_payouts_summary
 from conversations.jobs.reminders import remind_artisans
 from conversations.reservations import expire_unpaid_orders
 from store.media.leftovers import remove_raw_leftovers
+from store.media.storage import MediaStoreError
 from store.models.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,11 @@ def scheduled_jobs(
 
     def raw_photos() -> None:
         max_age = timedelta(hours=settings.raw_photo_max_age_hours)
-        removed = remove_raw_leftovers(container.media_store, clock() - max_age)
+        try:
+            removed = remove_raw_leftovers(container.media_store, clock() - max_age)
+        except MediaStoreError as exc:  # the bucket unreachable: the next hour tries again
+            logger.warning("raw photos: not removed (%s)", exc)
+            return
         if removed:
             logger.info("raw photos: %s left over removed", removed)
 

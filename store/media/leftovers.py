@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -22,6 +23,9 @@ from store.media.storage import (
     MediaStoreError,
     S3MediaStore,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 
 def remove_raw_leftovers(store: MediaStore, older_than: datetime) -> int:
@@ -56,7 +60,7 @@ def _remove_s3(store: S3MediaStore, older_than: datetime) -> int:
             Bucket=store.bucket, Prefix=prefix
         )
         for page in pages:
-            old = [
+            old: list[ObjectIdentifierTypeDef] = [
                 {"Key": item["Key"]}
                 for item in page.get("Contents", [])
                 if item["LastModified"].astimezone(UTC) < older_than
