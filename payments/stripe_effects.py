@@ -25,6 +25,7 @@ from store.models import Order
 from store.models.types import utcnow
 from store.services.effects import Claimed
 
+REFUND_ATTEMPTS = 20  # with backoff up to 5 minutes apart: about an hour of no answer
 LinkReady = Callable[[Session, Order, Checkout, datetime], None]
 LinkFailed = Callable[[Session, Order, datetime], None]
 
@@ -71,6 +72,12 @@ def stripe_effect_kinds(
     ) -> None:
         refunds.record_sent(session, claimed.key, str(result["refund_id"]), now)
 
+    def refund_refused(session: Session, claimed: Claimed, error: str, now: datetime) -> None:
+        # Failing on its last try, it was failing with errors worth another try (a refusal
+        # fails at once): Stripe never answered.
+        tries_ran_out = claimed.attempts + 1 >= REFUND_ATTEMPTS
+        refunds.record_refused(session, claimed.key, refunds.refusal_of(error, tries_ran_out), now)
+
     def refunds_listed(
         session: Session, claimed: Claimed, result: Mapping[str, Any], now: datetime
     ) -> None:
@@ -90,8 +97,9 @@ def stripe_effect_kinds(
             refunds.REFUND_EFFECT,
             lambda claimed: refunds.send_refund(payments, claimed),
             refund_made,
+            refund_refused,
             transient=transient,
-            max_attempts=20,
+            max_attempts=REFUND_ATTEMPTS,
         ),
         EffectKind(
             CHARGE_REFUNDS_EFFECT,

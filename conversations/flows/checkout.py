@@ -38,6 +38,7 @@ from store.money import Money
 from store.services import carts, orders
 from store.services.inventory import InsufficientStock
 from store.services.shipping import ADDRESS_MAX, NAME_MAX, ShippingDetails
+from store.text import clean_display, clean_line
 
 FLOW = "checkout"
 
@@ -141,7 +142,7 @@ def not_open(ctx: StepContext) -> StepResult:
 
 
 def name(ctx: StepContext, inbound: Inbound) -> StepResult:
-    text = " ".join(inbound.text.split())
+    text = clean_line(inbound.text)
     if not text or len(text) > NAME_MAX:
         ctx.say(ctx._(BAD_NAME))
         return StepResult(Step.NAME)
@@ -150,7 +151,7 @@ def name(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def address(ctx: StepContext, inbound: Inbound) -> StepResult:
-    text = inbound.text.strip()
+    text = clean_display(inbound.text)
     if not text or len(text) > ADDRESS_MAX:
         ctx.say(ctx._(BAD_ADDRESS))
         return StepResult(Step.ADDRESS)

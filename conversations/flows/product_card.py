@@ -20,6 +20,7 @@ from store.services import browse, carts
 from store.services.carts import OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
 from store.services.open_shops import SHOP_OPEN, ShopClosed
+from store.text import read_int
 
 MATERIALS = N_("Made of {materials}")
 MADE_BY = N_("Made by {shop}, {location}")
@@ -174,8 +175,8 @@ def ask_quantity(ctx: StepContext, card: CardInfo) -> None:
 
 
 def parse_quantity(text: str) -> int | None:
-    stripped = text.strip()
-    return int(stripped) if stripped.isdigit() and 0 < int(stripped) < 1000 else None
+    number = read_int(text)  # any script's digits; "²" is no number
+    return number if number is not None and 0 < number < 1000 else None
 
 
 def put_in_cart(ctx: StepContext, product_id: int, quantity: int) -> carts.CartChange | None:
