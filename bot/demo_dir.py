@@ -13,6 +13,10 @@ from sqlalchemy.engine import make_url
 from bot.settings import InvalidSettings, Settings, load_settings
 
 MARKER: Final = ".soko-demo"
+DEFAULT_DIR: Final = Path("var/demo")
+# What `soko demo` wrote into its default folder before it wrote the marker: such a folder is
+# taken for the old demo it is.
+_OLD_DEMO: Final = frozenset({"soko.db", "soko.db-wal", "soko.db-shm", "media", "photos"})
 
 
 class NotADemoDir(Exception):
@@ -44,7 +48,7 @@ def make_demo_dir(directory: Path, keep: list[Path]) -> None:
                 "name another folder with --dir"
             )
     if folder.exists():
-        if not folder.is_dir() or (any(folder.iterdir()) and not (folder / MARKER).is_file()):
+        if not folder.is_dir() or not _a_demo(folder):
             raise NotADemoDir(
                 f"{directory} is not a demo folder (it holds no {MARKER} file): "
                 "name a new or empty folder with --dir"
@@ -52,3 +56,11 @@ def make_demo_dir(directory: Path, keep: list[Path]) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / MARKER).write_text("Made by `soko demo`: it deletes this folder to start again.\n")
+
+
+def _a_demo(folder: Path) -> bool:
+    """Empty, marked as a demo's, or the default folder as an older demo left it."""
+    names = {entry.name for entry in folder.iterdir()}
+    if not names or MARKER in names:
+        return True
+    return folder == DEFAULT_DIR.resolve() and names <= _OLD_DEMO

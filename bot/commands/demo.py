@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.commands.chat import chat
 from bot.container import Container
-from bot.demo_dir import NotADemoDir, configured_paths, make_demo_dir
+from bot.demo_dir import DEFAULT_DIR, NotADemoDir, configured_paths, make_demo_dir
 from bot.demo_web import serve_web_demo
 from bot.lifecycle import run_until_stopped, sigterm_interrupts
 from bot.settings import MediaStoreKind, Settings, load_settings
@@ -30,7 +30,6 @@ from store.models import Artisan, Category, Channel, Product, ProductStatus, Use
 from store.money import Money
 from store.services import ledger
 
-DEFAULT_DIR = Path("var/demo")
 EXAMPLE_ARTISAN = "naliaka"  # an English-speaking artisan, independent
 SAMPLE_PHOTOS = (Category.EARRINGS, Category.NECKLACE, Category.BRACELET)
 SAMPLE_PHOTO_SEED = 9000  # far from the seeds of the pieces already in the shop

@@ -57,6 +57,20 @@ def test_the_configured_database_and_media_are_never_deleted(tmp_path: Path) -> 
     assert soko(shop, "db", "current").stdout.strip() != "empty"
 
 
+def test_the_default_folder_an_older_demo_left_is_made_again(tmp_path: Path) -> None:
+    shop = operator_env(tmp_path)
+    old = tmp_path / "var" / "demo"
+    (old / "media").mkdir(parents=True)
+    (old / "photos").mkdir()
+    (old / "soko.db").write_bytes(b"an older demo's database")
+
+    made = soko(shop, "demo", "--no-chat")  # its default folder, var/demo
+
+    assert made.returncode == 0, made.stderr
+    assert (old / MARKER).is_file()
+    assert (old / "soko.db").read_bytes() != b"an older demo's database"
+
+
 def test_its_own_demo_is_made_again_and_an_empty_folder_taken(tmp_path: Path) -> None:
     shop = operator_env(tmp_path)
     (tmp_path / "empty").mkdir()
