@@ -24,10 +24,12 @@ from handlers.stripe.webhook import stripe_webhook_routes, unverifiable_webhook_
 from payments import refunds
 from payments.reconcile import reconcile
 from payments.refunds import Outcome, RefusedRequest, Requested, queue_due_refunds
-from payments.stripe_checkout import PROVIDER, StripePayments
+from payments.stripe_checkout import PROVIDER, StripePayments, close_checkout
+from store import events
 from store.models import Channel, Order
 from store.models.types import utcnow
 from store.money import Money
+from store.services.orders import UnpaidOrderCancelled
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,17 @@ def stripe_payments(container: Container) -> StripePayments | None:
     container (its connection pool and retries are shared by every caller)."""
     if not StripePlugin.enabled(container.settings):
         return None
+    subscribe_checkout_closing()
     return container.once("stripe.payments", lambda: _build(container.settings))
+
+
+def subscribe_checkout_closing() -> None:
+    """A cancelled (or replaced) unpaid order's pay page is closed at Stripe (idempotent)."""
+    events.subscribe(UnpaidOrderCancelled, _close_checkout)
+
+
+def _close_checkout(session: Session, event: UnpaidOrderCancelled, now: datetime) -> None:
+    close_checkout(session, event.order, now)
 
 
 def _build(settings: Settings) -> StripePayments:

@@ -17,6 +17,7 @@ from payments.port import PaymentProvider
 from store.media.pipeline import PhotoLimits
 from store.media.storage import MediaStore
 from store.pricing import PricingPolicy
+from store.services.buyer_limits import BuyerLimits
 from store.services.referrals import MentorThreshold, QualificationRules
 
 
@@ -36,6 +37,8 @@ class MarketRules:
     whatsapp_number: str = ""  # E.164, e.g. +14155238886
     # A newcomer's language when neither her app nor her first words tell it.
     default_locale: str = DEFAULT_LOCALE
+    # How much one buyer may hold and how often she may order.
+    buyer_limits: BuyerLimits = field(default_factory=BuyerLimits)
     # A price change of an approved piece by more than this share sends it back to review.
     price_change_review_share: Decimal = Decimal("0.2")
 

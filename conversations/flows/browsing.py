@@ -182,7 +182,7 @@ def _add(ctx: StepContext, product_id: int, wanted: int, then: str) -> StepResul
     title = info.product.title if info else ""
     if then == "checkout":
         if change.capped:
-            ctx.say(ctx._(product_card.CAPPED).format(count=change.quantity))
+            ctx.say(product_card.capped_note(ctx, change))
         return ctx.begin("checkout")
     product_card.confirm_added(ctx, change, title)
     return StepResult(Step.PICK)

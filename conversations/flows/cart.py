@@ -166,13 +166,19 @@ def quantity(ctx: StepContext, inbound: Inbound) -> StepResult:
         return StepResult(Step.QUANTITY)
     product_id = int(ctx.data["pid"])
     try:
-        change = carts.set_quantity(ctx.session, ctx.user.id, product_id, wanted, now=ctx.now)
+        change = carts.set_quantity(
+            ctx.session,
+            ctx.user.id,
+            product_id,
+            wanted,
+            now=ctx.now,
+            most=product_card.most_per_piece(ctx),
+        )
     except ShopClosed:
         return show(ctx, ctx._(product_card.NOT_FOR_SALE_NOW))
     except (InsufficientStock, ProductNotForSale, OwnProduct):
         return show(ctx, ctx._(product_card.JUST_SOLD_OUT))
-    heading = ctx._(product_card.CAPPED).format(count=change.quantity) if change.capped else ""
-    return show(ctx, heading)
+    return show(ctx, product_card.capped_note(ctx, change))
 
 
 def _line(ctx: StepContext, product_id: int) -> CartLine | None:

@@ -31,7 +31,8 @@ def whatsapp(engine: Engine, tmp_path: Path) -> Iterator[tuple[Container, TestCl
         twilio_account_sid="AC" + "0" * 32,
         twilio_auth_token=SecretStr(TWILIO_TOKEN),
     )
-    with TestClient(create_app(container, channel_routes(container))) as client:
+    app = create_app(container, channel_routes(container))
+    with TestClient(app, base_url=BASE_URL) as client:
         yield container, client
     container.close()
 
