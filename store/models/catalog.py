@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -21,11 +22,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from store.models.base import Base
 from store.models.types import (
     JSONType,
+    UTCDateTime,
     created_at,
     int_pk,
     maybe_timestamp,
     str_enum,
-    timestamp,
+    utcnow,
 )
 
 
@@ -86,7 +88,11 @@ class Product(Base):
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     reviewed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_at]
-    updated_at: Mapped[timestamp]
+    # Any change to the row moves it, the session's and UPDATE statements' alike (a service
+    # may set it to its own clock instead): the stale-drafts job reads it as her last edit.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow
+    )
     submitted_at: Mapped[maybe_timestamp]
     approved_at: Mapped[maybe_timestamp]
 
