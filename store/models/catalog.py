@@ -79,6 +79,9 @@ class Product(Base):
     category: Mapped[Category | None] = mapped_column(str_enum(Category, "category"))
     materials: Mapped[list[str]] = mapped_column(JSONType, default=list)
     price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # The price a community manager last approved: a big change from it goes back to review,
+    # however many small steps it took.
+    approved_price_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="KES")
     stock_on_hand: Mapped[int] = mapped_column(Integer, default=1)
     stock_reserved: Mapped[int] = mapped_column(Integer, default=0)

@@ -156,9 +156,9 @@ def set_price(
     now: datetime | None = None,
 ) -> Product:
     """Set the price, in the product's (the artisan's) currency; any status but archived.
-    A listed piece whose price moves by more than `review_share` of it (up or down) goes
-    back to the review queue (`now` is its submission time): a community manager approves
-    the new price before buyers see it again."""
+    A listed piece whose price moves by more than `review_share` of the price last approved
+    (up or down, in one step or several) goes back to the review queue (`now` is its
+    submission time): a community manager approves the new price before buyers see it again."""
     product = owned_product(session, artisan_id, product_id, "set the price", lock=True)
     if product.status == ProductStatus.ARCHIVED:
         raise ProductNotEditable(product.id, product.status, "set the price")
@@ -168,12 +168,12 @@ def set_price(
         raise InvalidProductDetail("price", "not_positive", price)
     if price.amount > max_minor:
         raise InvalidProductDetail("price", "too_high", price)
-    old = product.price_minor
+    approved = product.approved_price_minor or product.price_minor
     if (
         review_share is not None
         and product.status in LISTED_STATUSES
-        and old is not None
-        and abs(price.amount - old) > review_share * old
+        and approved is not None
+        and abs(price.amount - approved) > review_share * approved
     ):
         check_transition(product.status, ProductStatus.PENDING_REVIEW)
         product.status = ProductStatus.PENDING_REVIEW

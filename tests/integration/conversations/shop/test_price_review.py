@@ -84,3 +84,22 @@ def test_a_big_price_drop_goes_back_to_review_in_swahili(
     )
     assert "Hali: Inasubiri kukaguliwa" in answers[1]
     assert product_state(uow_factory, bangle).status is ProductStatus.PENDING_REVIEW
+
+
+def test_small_steps_that_add_up_to_a_big_change_go_back_to_review(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    necklace = piece(uow_factory, amina, "Blue glass necklace")  # approved at Ksh1,500
+    amina.chat.send("menu")
+    amina.chat.send("My pieces")
+    amina.chat.send("1")
+
+    amina.chat.send("Change price")
+    amina.chat.send("1700")  # 13% above the approved price: no review
+    assert amina.chat.send("yes")[-1] == card("Ksh1,700", "Live")
+
+    amina.chat.send("Change price")
+    amina.chat.send("1900")  # 12% above the last price, 27% above the approved one
+    assert amina.chat.send("yes")[-1] == card("Ksh1,900", "Waiting for review")
+    assert product_state(uow_factory, necklace).status is ProductStatus.PENDING_REVIEW
