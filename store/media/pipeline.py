@@ -69,14 +69,14 @@ class PhotoLimits:
 
 # What decoding one photo may take, beyond the process itself (about 40 MB with Pillow loaded),
 # so that a photo's peak stays within the pipeline's 150 MB goal (bench/photos.py).
-DECODE_BUDGET_BYTES: Final = 96 * 1024 * 1024
+DECODE_BUDGET_BYTES: Final = 100 * 1024 * 1024
 
 # Peak bytes per pixel while decoding and converting a photo that cannot be decoded reduced,
 # measured on 12 MP images (tests/unit/media/test_hostile_photos.py holds them to it) and
 # rounded up. Pillow's WebP decoder holds the frame three times over (libwebp's canvas and its
 # copy, then Python bytes) besides the image; alpha and 16-bit samples need a wider copy.
-_BYTES_PER_PIXEL: Final[Mapping[str, float]] = {"WEBP": 16, "HEIF": 8, "GIF": 7, "PNG": 6}
-_WIDE_MODE_BYTES_PER_PIXEL: Final = 10.0  # RGBA, LA, 16-bit
+_BYTES_PER_PIXEL: Final[Mapping[str, float]] = {"WEBP": 18, "HEIF": 8.5, "GIF": 7.5, "PNG": 6}
+_WIDE_MODE_BYTES_PER_PIXEL: Final = 12.0  # RGBA, LA, 16-bit
 # A progressive JPEG keeps every DCT coefficient until its last scan: 2 bytes a sample, three
 # samples a pixel without chroma subsampling; draft() cannot shrink that.
 _PROGRESSIVE_JPEG_BYTES_PER_PIXEL: Final = 8.0
@@ -126,9 +126,12 @@ _HELPERS: Final = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_nam
 # Photos decoded at once in this process. Each uses two cores and up to about 110 MB (see
 # `DECODE_BUDGET_BYTES`), so more at once would only share the cores and add up their memory;
 # the others wait their turn holding just their bytes. Two at most, whatever the cores: five
-# photos at once then stay within 400 MB.
+# photos at once then stay within 400 MB. The decoding happens on these threads, not the
+# callers': glibc gives each thread its own heap, and the memory a photo frees stays in its
+# thread's heap (`bot.serving.keep_freed_memory`), so any thread decoding would each keep a
+# photo's worth.
 PHOTOS_AT_ONCE: Final = max(1, min(2, (os.cpu_count() or 2) // 2))
-_SLOTS: Final = threading.BoundedSemaphore(PHOTOS_AT_ONCE)
+_DECODERS: Final = ThreadPoolExecutor(max_workers=PHOTOS_AT_ONCE, thread_name_prefix="photo-decode")
 
 
 def process_photo(
@@ -147,9 +150,8 @@ def process_photo(
     if refused is not None:
         return refused
     orientation = _orientation(image)
-    # The refusals above are cheap and never wait; decoding waits for a slot.
-    with _SLOTS:
-        return _decode_and_render(data, image, orientation, output)
+    # The refusals above are cheap and never wait; decoding waits for a free decoder.
+    return _DECODERS.submit(_decode_and_render, data, image, orientation, output).result()
 
 
 def _decode_and_render(
@@ -252,7 +254,7 @@ def _decode(
     except Exception as exc:  # decoder failures on untrusted bytes
         return PhotoError(PhotoErrorCode.TRUNCATED, str(exc)[:200])
     try:
-        return to_rgb(reduce_early(image, target))
+        return to_rgb(shrink_early(image, target))
     except Exception as exc:  # e.g. a palette whose data ends early
         return PhotoError(PhotoErrorCode.TRUNCATED, str(exc)[:200])
 
@@ -286,25 +288,25 @@ def _decode_jpeg_in_ycbcr(
     return rows.canvas
 
 
-# Modes `Image.reduce` takes (it averages RGBA and LA premultiplied, as `resize` does).
-_REDUCIBLE_MODES: Final = frozenset({"L", "LA", "RGB", "RGBA", "I", "F"})
-
-
-def reduce_early(image: Image.Image, target: tuple[int, int]) -> Image.Image:
-    """A lossless format cannot be decoded reduced as JPEG can: reduce it by the whole factor
-    that resizing to `target` would start with anyway (BOX, reducing_gap 1), before `to_rgb`
-    copies it, and let go of the full-size pixels. A 12 MP RGBA PNG then peaks at twice its
-    decoded size instead of four times."""
+def shrink_early(image: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """A lossless format cannot be decoded reduced as JPEG can: before `to_rgb` copies it,
+    shrink it (and let go of the full-size pixels) where its copy would be wider than it.
+    An image with alpha or 16-bit samples is resized to `target` at once, as the resize to
+    the large rendition would (BOX, reducing_gap 1; alpha premultiplied); an 8-bit image is
+    reduced by the whole factor that resize would start with."""
+    if image.size == target or "transparency" in image.info:  # a colour key would not survive
+        return image
     factor = min(image.width // target[0], image.height // target[1])
-    if factor < 2 or "transparency" in image.info:  # a colour key would not survive averaging
+    if image.mode in ("RGBA", "LA") or image.mode.startswith("I;16"):
+        source = image.convert("I") if image.mode.startswith("I;16") else image
+        shrunk = resize(source, target)
+    elif image.mode in ("L", "RGB") and factor >= 2:
+        shrunk = image.reduce(factor)
+    else:
         return image
-    source = image.convert("I") if image.mode.startswith("I;16") else image
-    if source.mode not in _REDUCIBLE_MODES:
-        return image
-    reduced = source.reduce(factor)
-    reduced.info = dict(image.info)
+    shrunk.info = dict(image.info)
     image.close()  # the caller's reference would keep the full-size pixels alive
-    return reduced
+    return shrunk
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
