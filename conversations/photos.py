@@ -39,8 +39,10 @@ REFUSALS: Final[dict[PhotoErrorCode, str]] = {
     PhotoErrorCode.TOO_LARGE: N_(
         "That photo file is too big. Please send it as a normal photo, not as a document."
     ),
+    # Too many pixels to decode within the memory goal, or too many for its bytes (a bomb).
     PhotoErrorCode.TOO_MANY_PIXELS: N_(
-        "That picture is too big to open. Please send a normal photo from your phone's camera."
+        "That picture is too large or unusual to open. "
+        "Please send it as a normal photo from your phone's camera."
     ),
     PhotoErrorCode.TOO_SMALL: N_(
         "That photo is too small for buyers to see the piece. Please take a bigger, closer photo."
