@@ -99,7 +99,7 @@ class Settings(BaseSettings):
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels_jpeg: int = 100_000_000
-    photo_max_pixels_other: int = 40_000_000
+    photo_max_pixels_other: int = 16_000_000  # and progressive JPEG; see PhotoLimits
     photo_min_side: int = 500
 
     referral_qualify_listings: int = 3
