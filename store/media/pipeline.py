@@ -76,7 +76,7 @@ DECODE_BUDGET_BYTES: Final = 100 * 1024 * 1024
 # rounded up. Pillow's WebP decoder holds the frame three times over (libwebp's canvas and its
 # copy, then Python bytes) besides the image; alpha and 16-bit samples need a wider copy.
 _BYTES_PER_PIXEL: Final[Mapping[str, float]] = {"WEBP": 18, "HEIF": 8.5, "GIF": 7.5, "PNG": 6}
-_WIDE_MODE_BYTES_PER_PIXEL: Final = 12.0  # RGBA, LA, 16-bit
+_WIDE_MODE_BYTES_PER_PIXEL: Final = 13.0  # alpha, a transparent colour, 16-bit
 # A progressive JPEG keeps every DCT coefficient until its last scan: 2 bytes a sample, three
 # samples a pixel without chroma subsampling; draft() cannot shrink that.
 _PROGRESSIVE_JPEG_BYTES_PER_PIXEL: Final = 8.0
@@ -149,7 +149,9 @@ def process_photo(
     refused = _check_header(image, len(data), limits)
     if refused is not None:
         return refused
-    orientation = _orientation(image)
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # malformed EXIF: see `_open`
+        orientation = _orientation(image)
     # The refusals above are cheap and never wait; decoding waits for a free decoder.
     return _DECODERS.submit(_decode_and_render, data, image, orientation, output).result()
 
@@ -228,7 +230,11 @@ def decode_bytes_per_pixel(image: Image.Image) -> float:
     if image.format in _JPEG_FORMATS:
         return _PROGRESSIVE_JPEG_BYTES_PER_PIXEL
     base = _BYTES_PER_PIXEL.get(image.format or "", max(_BYTES_PER_PIXEL.values()))
-    wide = image.mode in ("RGBA", "LA", "PA") or image.mode.startswith("I")
+    wide = (
+        image.mode in ("RGBA", "LA", "PA")
+        or image.mode.startswith("I")
+        or "transparency" in image.info
+    )
     return max(base, _WIDE_MODE_BYTES_PER_PIXEL) if wide else base
 
 
@@ -290,21 +296,30 @@ def _decode_jpeg_in_ycbcr(
 
 def shrink_early(image: Image.Image, target: tuple[int, int]) -> Image.Image:
     """A lossless format cannot be decoded reduced as JPEG can: before `to_rgb` copies it,
-    shrink it (and let go of the full-size pixels) where its copy would be wider than it.
-    An image with alpha or 16-bit samples is resized to `target` at once, as the resize to
-    the large rendition would (BOX, reducing_gap 1; alpha premultiplied); an 8-bit image is
-    reduced by the whole factor that resize would start with."""
-    if image.size == target or "transparency" in image.info:  # a colour key would not survive
+    shrink it (and let go of the full-size pixels). An image with alpha, a transparent colour
+    or 16-bit samples is resized to `target` at once, as the resize to the large rendition
+    would (BOX, reducing_gap 1; alpha premultiplied), after the one conversion it needs; an
+    8-bit image is reduced by the whole factor that resize would start with."""
+    if image.size == target:
         return image
-    factor = min(image.width // target[0], image.height // target[1])
-    if image.mode in ("RGBA", "LA") or image.mode.startswith("I;16"):
-        source = image.convert("I") if image.mode.startswith("I;16") else image
+    if image.mode.startswith("I;16"):
+        source = image.convert("I")
+    elif "transparency" in image.info or image.mode == "PA":
+        source = image.convert("RGBA")  # a transparent colour becomes alpha, exactly
+    elif image.mode == "P":
+        source = image.convert("RGB")
+    else:
+        source = image
+    factor = min(source.width // target[0], source.height // target[1])
+    if source.mode in ("RGBA", "LA", "I"):
         shrunk = resize(source, target)
-    elif image.mode in ("L", "RGB") and factor >= 2:
-        shrunk = image.reduce(factor)
+    elif source.mode in ("L", "RGB") and factor >= 2:
+        shrunk = source.reduce(factor)
+    elif source is not image:
+        shrunk = source
     else:
         return image
-    shrunk.info = dict(image.info)
+    shrunk.info = {key: value for key, value in image.info.items() if key != "transparency"}
     image.close()  # the caller's reference would keep the full-size pixels alive
     return shrunk
 

@@ -97,6 +97,9 @@ REFUSED: dict[str, Callable[[], bytes]] = {
     ),
     "webp_lossy_4000x3000": lambda: encode(photo_like(4000, 3000), "WEBP", quality=70),
     "png_rgba_4000x3000": lambda: encode(photo_like(4000, 3000, "RGBA"), "PNG", compress_level=1),
+    "gif_transparent_4000x3000": lambda: encode(
+        photo_like(4000, 3000).convert("P"), "GIF", transparency=0
+    ),
     "truncated_png": lambda: truncated(encode(photo_like(1200, 900), "PNG", compress_level=1)),
     "truncated_jpeg": lambda: truncated(photo_jpeg(1200, 900)),
     "truncated_webp": lambda: truncated(encode(photo_like(1200, 900), "WEBP", quality=80)),
@@ -104,15 +107,21 @@ REFUSED: dict[str, Callable[[], bytes]] = {
 
 LARGEST_ACCEPTED: dict[str, Callable[[], bytes]] = {
     "webp_lossy_2800x1900": lambda: encode(photo_like(2800, 1900), "WEBP", quality=80),
-    "png_rgba_3000x2800": lambda: encode(photo_like(3000, 2800, "RGBA"), "PNG", compress_level=1),
-    "png_16_bit_3000x2800": lambda: encode(
-        photo_like(3000, 2800).convert("L").convert("I;16"), "PNG", compress_level=1
+    "png_rgba_2900x2700": lambda: encode(photo_like(2900, 2700, "RGBA"), "PNG", compress_level=1),
+    "png_16_bit_2900x2700": lambda: encode(
+        photo_like(2900, 2700).convert("L").convert("I;16"), "PNG", compress_level=1
     ),
     "png_rgb_4000x3000": lambda: encode(photo_like(4000, 3000), "PNG", compress_level=1),
     "gif_4000x3000": lambda: encode(photo_like(4000, 3000).convert("P"), "GIF"),
     "heif_4032x3024": lambda: encode(photo_like(4032, 3024), "HEIF", quality=60),
     "progressive_jpeg_4000x3000": lambda: encode(
         photo_like(4000, 3000), "JPEG", progressive=True, subsampling=0, quality=85
+    ),
+    "gif_transparent_2900x2700": lambda: encode(
+        photo_like(2900, 2700).convert("P"), "GIF", transparency=0
+    ),
+    "png_palette_transparent_2900x2700": lambda: encode(
+        photo_like(2900, 2700).convert("P"), "PNG", transparency=0, compress_level=1
     ),
 }
 
