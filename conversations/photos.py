@@ -97,14 +97,16 @@ class PhotoIntake:
         self._remember(key, stored)
         return stored
 
-    def _received_before(self, key: str) -> StoredPhoto | None:
+    def _received_before(self, key: str) -> ReceivedPhoto | None:
         """The record kept for these bytes, if any. Written after the renditions, so they are
-        there; anything unreadable is treated as never received."""
+        there; anything unreadable is treated as never received. A store that cannot be read
+        (S3 failing or not answering, after its retries) would not keep the renditions either:
+        she is asked at once to send the photo again, and nothing is processed meanwhile."""
         try:
             kept = self.media.get(key)
         except MediaStoreError as exc:
             logger.warning("photo record %s not read: %s", key, exc)
-            return None
+            return PhotoError(PhotoErrorCode.NOT_SAVED, str(exc))
         if kept is None:
             return None
         try:

@@ -111,10 +111,7 @@ def test_an_unreadable_record_means_processing_it_again(
 
 
 class ForgetfulStore(LocalMediaStore):
-    """A store whose records cannot be read or written (an S3 hiccup): photos still go in."""
-
-    def get(self, key: str) -> bytes | None:
-        raise MediaStoreError(f"{key}: S3 answered 503")
+    """A store that cannot keep records (a bucket policy, a hiccup): photos still go in."""
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         if key.startswith("received/"):
@@ -130,6 +127,23 @@ def test_a_store_that_cannot_keep_records_still_stores_the_photo(
     photo = stored(receiving.receive(photo_jpeg()))
 
     assert (tmp_path / photo.record.keys["large"]).is_file()
+
+
+class FailingStore(LocalMediaStore):
+    def get(self, key: str) -> bytes | None:
+        raise MediaStoreError(f"{key}: S3 answered 503")
+
+
+def test_a_store_that_cannot_be_read_is_not_saved_and_nothing_is_processed(
+    tmp_path: Path, pipeline: CountedPipeline
+) -> None:
+    receiving = PhotoIntake(FailingStore(tmp_path, "http://localhost:8000"), PhotoLimits())
+
+    refused = receiving.receive(photo_jpeg())
+
+    assert isinstance(refused, PhotoError)
+    assert refused.code is PhotoErrorCode.NOT_SAVED
+    assert pipeline.runs == 0
 
 
 def test_records_are_never_served(tmp_path: Path, pipeline: CountedPipeline) -> None:
