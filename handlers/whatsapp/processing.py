@@ -47,6 +47,7 @@ from handlers.whatsapp.inbound import MediaItem, WhatsAppUpdate
 from handlers.whatsapp.media import MediaFetcher, MediaRefused
 from store.models import Channel, InboxMessage, InboxStatus
 from store.models.types import utcnow
+from store.text import clean_text
 from store.uow import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,8 @@ def record_update(session: Session, update_: WhatsAppUpdate, now: datetime) -> R
     if update_.media:
         row = session.get(InboxMessage, recorded.inbox_id)
         assert row is not None
-        row.payload = {**row.payload, MEDIA_KEY: [m.to_dict() for m in update_.media]}
+        media = [{k: clean_text(v) for k, v in m.to_dict().items()} for m in update_.media]
+        row.payload = {**row.payload, MEDIA_KEY: media}
         row.status = InboxStatus.AWAITING_MEDIA
     window.reopen(session, update_.phone, now)
     session.flush()
