@@ -137,6 +137,9 @@ class FlowRegistry:
         self._routes: dict[type[Payload], _Route] = {}
         # What answers a message outside any flow; None shows the main menu.
         self.fallback: StepFn | None = None
+        # Asked before the main menu is shown: the first that starts something (a question
+        # she must answer once) is shown instead of the menu.
+        self.before_menu: list[Callable[[StepContext], StepResult | None]] = []
 
     def add(self, flow: Flow) -> None:
         if flow.name in self._flows:

@@ -19,6 +19,7 @@ from conversations.flows import (
     onboarding,
     people,
     review,
+    shop_place,
 )
 
 
@@ -34,6 +35,7 @@ def core_registry() -> FlowRegistry:
 def builtin_registry() -> FlowRegistry:
     registry = core_registry()
     onboarding.register(registry)
+    shop_place.register(registry)
     listing.register(registry)
     mentor.register(registry)
     browsing.register(registry)

@@ -41,6 +41,10 @@ class Step(StrEnum):
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
+    for ask_first in ctx.registry.before_menu:
+        asked = ask_first(ctx)
+        if asked is not None:
+            return asked
     _show(ctx, ctx._(TITLE))
     return StepResult(Step.CHOOSE)
 

@@ -22,6 +22,7 @@ from conversations.notify import mentors
 from conversations.payloads import Payload
 from store.models import Role, User
 from store.services import people, referrals
+from store.services.public_place import public_place
 from store.services.referrals import AttributionOutcome, format_code, normalize_code
 from store.text import clean_display, clean_line
 
@@ -182,16 +183,17 @@ def shop(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def location(ctx: StepContext, inbound: Inbound) -> StepResult:
-    if inbound.location is not None:
-        pin = f"{inbound.location.latitude:.2f}, {inbound.location.longitude:.2f}"
-        ctx.ask(ctx._(text.PIN_RECEIVED), [Choice(ctx._(text.USE_PIN), "ob:pin")])
+    if inbound.location is not None:  # kept for the Soko team; buyers see the area she types
+        pin = [inbound.location.latitude, inbound.location.longitude]
+        ctx.say(ctx._(text.PIN_RECEIVED))
         return StepResult(Step.LOCATION, {"pin": pin})
-    if inbound.payload == "ob:pin" and ctx.data.get("pin"):
-        return _answered(ctx, "location", ctx.data["pin"])
     typed = clean_line(inbound.text)
     low, high = people.LOCATION_LENGTH
     if not low <= len(typed) <= high:
         ctx.say(ctx._(text.BAD_LOCATION))
+        return StepResult(Step.LOCATION)
+    if not public_place(typed):
+        ctx.say(ctx._(text.NOT_AN_AREA))
         return StepResult(Step.LOCATION)
     return _answered(ctx, "location", typed)
 
@@ -256,6 +258,7 @@ def _register(ctx: StepContext) -> StepResult:
             mpesa_phone=d["mpesa"],
             referral_code=d.get("code"),
             now=ctx.now,
+            pin=_pin(d.get("pin")),
         )
     except people.AlreadyRegistered:
         ctx.data.clear()
@@ -286,6 +289,14 @@ def _register(ctx: StepContext) -> StepResult:
 
 
 # --- small helpers ------------------------------------------------------------------------
+
+
+def _pin(kept: Any) -> tuple[float, float] | None:
+    """The pin she shared, as kept in her answers; a pin kept by an older version (the
+    rounded "-1.31, 36.79" text) or anything odd is no pin."""
+    if isinstance(kept, list) and len(kept) == 2 and all(type(x) in (int, float) for x in kept):
+        return float(kept[0]), float(kept[1])
+    return None
 
 
 def _profile_name(user: User) -> str:

@@ -21,8 +21,14 @@ BAD_SHOP = N_("Please type a shop name of 2 to 80 letters.")
 ASK_LOCATION = N_(
     "Where do you work? Type the place, for example: Kibera, Nairobi. Or share your location."
 )
-PIN_RECEIVED = N_("Thank you! Now type the name of the place, or use the pin.")
-USE_PIN = N_("Use the pin")
+PIN_RECEIVED = N_(
+    "Thank you! Only the Soko team sees your pin, to visit you; buyers do not see it. "
+    "Now type the area buyers will see, for example: Kibera, Nairobi."
+)
+NOT_AN_AREA = N_(
+    "Please type the name of your area, not a pin or a map link: buyers do not see those. "
+    "For example: Kibera, Nairobi."
+)
 BAD_LOCATION = N_("Please type your place, for example: Kibera, Nairobi.")
 
 ASK_MPESA = N_("Which M-Pesa number should receive your money? For example: 0712 345 678")

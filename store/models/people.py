@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Double,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.models.base import Base
@@ -125,7 +134,10 @@ class Artisan(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     shop_name: Mapped[str] = mapped_column(String(80))
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    location: Mapped[str] = mapped_column(String(120), default="")
+    location: Mapped[str] = mapped_column(String(120), default="")  # the area buyers see
+    # The map pin she shared: private (her home or workshop), for community managers' visits.
+    pin_latitude: Mapped[float | None] = mapped_column(Double)
+    pin_longitude: Mapped[float | None] = mapped_column(Double)
     story: Mapped[str] = mapped_column(Text, default="")
     mpesa_phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     status: Mapped[ArtisanStatus] = mapped_column(

@@ -33,6 +33,7 @@ from store.services import permissions, referrals
 from store.services.account_merge import AccountConflict as AccountConflict
 from store.services.account_merge import merge_users, user_with_phone
 from store.services.audit import Actor
+from store.services.public_place import public_place
 from store.text import clean_display, clean_line
 
 SUPPORTED_LOCALES = ("en", "sw")
@@ -64,7 +65,8 @@ class AlreadyRegistered(StoreError):
 
 
 class InvalidRegistration(StoreError):
-    """A registration field is refused; ``reason``: too_short, too_long, not_kenyan_mobile."""
+    """A registration field is refused; ``reason``: too_short, too_long, not_kenyan_mobile,
+    not_an_area (a pin or a map link typed as the place)."""
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
@@ -294,8 +296,12 @@ def register_artisan(
     mpesa_phone: str,
     referral_code: str | None,
     now: datetime,
+    pin: tuple[float, float] | None = None,
 ) -> Registration:
     """Open a shop for ``user_id`` and make her an artisan; see ``Registration``.
+
+    ``location`` is the area buyers see (never a pin or a map link); ``pin`` the (latitude,
+    longitude) she shared, kept privately.
 
     Raises ``InvalidRegistration`` (field + reason), ``AlreadyRegistered``, ``NotFound``.
     """
@@ -304,7 +310,7 @@ def register_artisan(
     if existing is not None:
         raise AlreadyRegistered(user_id, existing)
     shop_name = _checked_text("shop_name", shop_name, *SHOP_NAME_LENGTH)
-    location = _checked_text("location", location, *LOCATION_LENGTH)
+    location = checked_place(location)
     story = _checked_text("story", story, 0, STORY_MAX_LENGTH)
     if not is_kenyan_mobile(mpesa_phone):
         raise InvalidRegistration("mpesa_phone", "not_kenyan_mobile")
@@ -318,6 +324,8 @@ def register_artisan(
             shop_name=shop_name,
             slug=slug,
             location=location,
+            pin_latitude=pin[0] if pin else None,
+            pin_longitude=pin[1] if pin else None,
             story=story,
             mpesa_phone=mpesa,
             created_at=now,
@@ -335,6 +343,25 @@ def register_artisan(
         artisan.qualified_at = now
         session.flush()
     return Registration(artisan=artisan, referral=attribution)
+
+
+def set_place(session: Session, artisan_id: int, location: str) -> Artisan:
+    """Set the area buyers see for her shop. Raises ``InvalidRegistration``, ``NotFound``."""
+    artisan = session.get(Artisan, artisan_id)
+    if artisan is None:
+        raise NotFound("artisan", artisan_id)
+    artisan.location = checked_place(location)
+    session.flush()
+    return artisan
+
+
+def checked_place(location: str) -> str:
+    """The area as buyers will see it, cleaned; a pin or a map link is refused (``not_an_area``):
+    pages never publish those."""
+    cleaned = _checked_text("location", location, *LOCATION_LENGTH)
+    if not public_place(cleaned):
+        raise InvalidRegistration("location", "not_an_area")
+    return cleaned
 
 
 def slugify(text: str) -> str:

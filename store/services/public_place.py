@@ -1,9 +1,10 @@
 """Where a shop is, as buyers may see it: the place she typed, never a map pin.
 
-An artisan can answer "Where are you?" by sharing her location in the chat; the pin is kept as
-coordinates (community managers may need it) but is her home, so nothing shown to buyers (the
-web pages, their Open Graph tags, the product card in the chat) carries coordinates or a map
-link: such a location is shown as no location at all.
+A pin she shares in the chat is kept apart (`Artisan.pin_latitude/pin_longitude`, for community
+managers' visits) and she types the area buyers see; a typed pin or map link is refused
+(`people.checked_place`). Shops from before migration 0007, or data typed in by hand, may still
+hold one, so nothing shown to buyers (the web pages, their Open Graph tags, the product card in
+the chat) carries coordinates or a map link: such a location is shown as no location at all.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """People chatting with a shop, for the end-to-end tests: on Telegram (updates fed to the fake
 Bot API) or on WhatsApp (messages posted to the shop's webhook, signed as Twilio does). They
-only write, tap or choose, share their contact and send photos; each time one waits until the
-shop has settled (read from its database) and gets what she was sent since she last looked.
+only write, tap or choose, share their contact or location and send photos; each time one waits
+until the shop has settled (read from its database) and gets what she was sent since she last
+looked.
 Each counts what she sends and keeps a transcript, to print when a test fails."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from handlers.whatsapp.webhook import WHATSAPP_PATH
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import wait_until
 from tests.e2e.whatsapp.harness import SENDER, message_sid, rendered
+from tests.fakes import telegram_api
 from tests.fakes.telegram_api import Call, FakeTelegram, contact, photo, tap, text, user
 from tests.fakes.twilio_api import FakeTwilio
 
@@ -186,6 +188,12 @@ class TelegramPerson(Person):
         update = contact(self.user, phone, owner_id=self.telegram_id)
         return self._feed(f"(her contact {phone})", update)
 
+    def share_location(self, latitude: float, longitude: float) -> list[str]:
+        update = telegram_api.message(
+            self.user, location={"latitude": latitude, "longitude": longitude}
+        )
+        return self._feed(f"(her location {latitude}, {longitude})", update)
+
     def _photo_updates(self, pictures: list[bytes], caption: str) -> list[Callable[[], object]]:
         """The pictures as one album, `caption` on the first."""
         self._albums += 1
@@ -214,7 +222,14 @@ class WhatsAppPerson(Person):
         new, self._seen = messages[self._seen :], len(messages)
         return [rendered(message) for message in new]
 
-    def _post(self, body: str, media: list[str] | None = None) -> None:
+    def share_location(self, latitude: float, longitude: float) -> list[str]:
+        said = f"(her location {latitude}, {longitude})"
+        place = {"Latitude": str(latitude), "Longitude": str(longitude)}
+        return self._answers(said, 1, lambda: self._post("", place=place))
+
+    def _post(
+        self, body: str, media: list[str] | None = None, place: dict[str, str] | None = None
+    ) -> None:
         sid = message_sid()
         form = {
             "MessageSid": sid,
@@ -227,6 +242,7 @@ class WhatsAppPerson(Person):
             "Body": body,
             "NumMedia": str(len(media or [])),
         }
+        form.update(place or {})
         for n, url in enumerate(media or []):
             form[f"MediaUrl{n}"] = url
             form[f"MediaContentType{n}"] = "image/jpeg"

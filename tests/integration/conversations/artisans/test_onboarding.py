@@ -109,9 +109,11 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     ]
     pin = replace(chat.inbound(), location=Location(-1.3133, 36.7876))
     assert chat.deliver(pin) == [
-        "Asante! Sasa andika jina la mahali hapo, au tumia pini.\n1. Tumia pini"
+        "Asante! Ni timu ya Soko tu itakayoona pini yako, ili ikutembelee; wanunuzi hawaioni. "
+        "Sasa andika jina la mahali unapofanyia kazi, litakaloonekana kwa wanunuzi, "
+        "kwa mfano: Kibera, Nairobi."
     ]
-    assert chat.send("tumia pini") == [
+    assert chat.send("Kibera, Nairobi") == [
         "Pesa zako zitumwe kwa namba gani ya M-Pesa? Kwa mfano: 0712 345 678\n"
         "[share your phone number]"
     ]
@@ -125,7 +127,7 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     ]
     assert chat.send("Natengeneza shanga kwa mifupa na pembe.") == [
         "Tafadhali angalia maelezo yako:\n"
-        "Jina: Achieng Otieno\nDuka: Shanga za Achieng\nMahali: -1.31, 36.79\n"
+        "Jina: Achieng Otieno\nDuka: Shanga za Achieng\nMahali: Kibera, Nairobi\n"
         "M-Pesa: 0722 000 111\nHadithi: Natengeneza shanga kwa mifupa na pembe.\n"
         f"Msimbo wa mlezi: {grouped(mentor.code)}\n"
         "1. Ndiyo, fungua duka langu\n2. Badilisha kitu"
@@ -140,7 +142,11 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     artisan = artisan_of(uow_factory, "achieng")
     assert artisan is not None
     assert artisan.mentor_id == mentor.artisan_id
-    assert artisan.location == "-1.31, 36.79"
+    assert (artisan.location, artisan.pin_latitude, artisan.pin_longitude) == (
+        "Kibera, Nairobi",
+        -1.3133,
+        36.7876,
+    )
     assert messages_to(uow_factory, mentor.user_id)[-1] == MENTOR_TOLD_SW.format(
         name="Achieng Otieno", shop="Shanga za Achieng"
     )

@@ -175,10 +175,11 @@ def test_a_map_pin_she_shared_as_her_location_is_not_on_the_card(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
     maker = seed_maker(uow_factory)
-    with uow_factory() as uow:  # what onboarding keeps when she shares her location
+    with uow_factory() as uow:  # her private pin, and a place left as a pin by older days
         artisan = uow.session.get(Artisan, maker.artisan_id)
         assert artisan is not None
         artisan.location = "-1.29, 36.82"
+        artisan.pin_latitude, artisan.pin_longitude = -1.2921, 36.8219
         uow.commit()
     seed_product(uow_factory, maker, "Maasai collar", materials=["glass beads"])
     chat = new_chat("buyer")
@@ -190,6 +191,7 @@ def test_a_map_pin_she_shared_as_her_location_is_not_on_the_card(
 
     assert "Made by Wanjiru Beads\n" in card
     assert "36.82" not in card
+    assert "-1.29" not in card
 
 
 def test_product_card_in_swahili_and_share_links(
