@@ -115,7 +115,7 @@ class Settings(BaseSettings):
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels_jpeg: int = 100_000_000
-    photo_max_pixels_other: int = 40_000_000
+    photo_max_pixels_other: int = 16_000_000  # and progressive JPEG; see PhotoLimits
     photo_min_side: int = 500
     # Raw photos as sent (GPS and all) found under the media store's private incoming/ prefix
     # are removed once older than this (the `remove_raw_photos` job).
