@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.commands import COMMAND_MODULES
+from bot.log_redaction import install as install_redaction
 from bot.settings import InvalidSettings
 
 
@@ -21,14 +22,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbose: bool) -> None:
+    """INFO, or DEBUG with `-v` (the HTTP clients' and SDKs' own loggers too); every line
+    through `bot.log_redaction`'s filter, which the settings feed with the secrets."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # httpx logs request URLs, and Telegram's carry the bot token.
-    # APScheduler says "Running job …" for every run (every few seconds for the outbox).
-    noisy = ("httpx", "httpcore", "urllib3", "botocore", "twilio.http_client", "alembic")
-    for name in (*noisy, "apscheduler"):
+    for handler in logging.getLogger().handlers:
+        install_redaction(handler)
+    # twilio's client logs each message's body and number at INFO; APScheduler says
+    # "Running job …" for every run (every few seconds for the outbox).
+    quiet = ["twilio.http_client", "alembic", "apscheduler"]
+    if not verbose:  # request by request: for `-v` only
+        quiet += ["httpx", "httpcore", "urllib3", "botocore"]
+    for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -21,6 +21,8 @@ from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.payouts import weekly_payouts_summary
 from conversations.jobs.reminders import remind_artisans
 from conversations.reservations import expire_unpaid_orders
+from store.media.leftovers import remove_raw_leftovers
+from store.media.storage import MediaStoreError
 from store.models.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -113,6 +115,16 @@ def scheduled_jobs(
         if done.warned or done.removed:
             logger.info("drafts: %s warned, %s removed", len(done.warned), len(done.removed))
 
+    def raw_photos() -> None:
+        max_age = timedelta(hours=settings.raw_photo_max_age_hours)
+        try:
+            removed = remove_raw_leftovers(container.media_store, clock() - max_age)
+        except MediaStoreError as exc:  # the bucket unreachable: the next hour tries again
+            logger.warning("raw photos: not removed (%s)", exc)
+            return
+        if removed:
+            logger.info("raw photos: %s left over removed", removed)
+
     def payouts() -> None:
         told = weekly_payouts_summary(uow_factory, clock(), zone, currency=currency)
         if told:
@@ -146,6 +158,13 @@ def scheduled_jobs(
             drafts,
             12 * HOUR,
             "Warn about listing drafts idle six days; delete them a day later",
+        ),
+        ScheduledJob(
+            "remove_raw_photos",
+            IntervalTrigger(hours=1, timezone=zone),
+            raw_photos,
+            HOUR,
+            "Remove raw photos as sent (GPS and all) left in the media store's incoming/",
         ),
         ScheduledJob(
             "payouts_summary",

@@ -209,12 +209,14 @@ async def serve_http(
     waits on a thread leaves the thread running on its own (into an interpreter shutting
     down) and logs an error. The work hands back instead (the container's `stopping`), and
     the process deadline bounds the wait."""
-    # Access logs stay off: URLs can carry tokens; our own logs say what matters.
+    # Access logs stay off: URLs can carry tokens; our own logs say what matters. uvicorn's
+    # own handlers stay off too: its records go through the root's, whose filter redacts.
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         access_log=False,
+        log_config=None,
         log_level=log_level,
         timeout_graceful_shutdown=None,
     )

@@ -25,4 +25,5 @@ def market_rules(container: Container) -> MarketRules:
         whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
         default_locale=settings.default_locale,
         buyer_limits=BuyerLimits(settings.max_pieces_per_buyer, settings.orders_per_hour),
+        price_change_review_share=settings.price_change_review_share,
     )

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.log_redaction import keep_secrets_out_of_logs
 from conversations.i18n import SUPPORTED_LOCALES, supported_language
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
@@ -108,11 +109,17 @@ class Settings(BaseSettings):
     orders_per_hour: int = Field(default=5, ge=1)
     flood_messages: int = Field(default=3, ge=1)
     flood_seconds: float = Field(default=1.0, gt=0, le=10)
+    # An approved piece whose price changes by more than this share of it (0.2: a fifth, up
+    # or down) goes back to the community managers' review queue.
+    price_change_review_share: Decimal = Field(default=Decimal("0.2"), ge=0)
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels_jpeg: int = 100_000_000
-    photo_max_pixels_other: int = 40_000_000
+    photo_max_pixels_other: int = 16_000_000  # and progressive JPEG; see PhotoLimits
     photo_min_side: int = 500
+    # Raw photos as sent (GPS and all) found under the media store's private incoming/ prefix
+    # are removed once older than this (the `remove_raw_photos` job).
+    raw_photo_max_age_hours: int = Field(default=24, ge=1)
 
     referral_qualify_listings: int = 3
     referral_qualify_orders: int = 1
@@ -247,11 +254,14 @@ class InvalidSettings(Exception):
 
 def load_settings(**overrides: Any) -> Settings:
     """Read the environment once (values in `overrides` win); the composition root passes
-    the result on. Raises `InvalidSettings`."""
+    the result on, and its secrets are redacted from every log line from now on
+    (`bot.log_redaction`). Raises `InvalidSettings`."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         raise InvalidSettings(setting_problems(exc)) from None
+    keep_secrets_out_of_logs(settings)
+    return settings
 
 
 def setting_problems(error: ValidationError) -> list[str]:

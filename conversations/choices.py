@@ -4,9 +4,11 @@ the word the button says.
 The same flow therefore runs on channels without buttons. Typed, a choice is its number ("2",
 "#2", "٢"), its label in either language, case, accents, emoji and punctuation aside ("yes,
 open my shop" for "Ndiyo, fungua duka langu"), or a tap word (`TapWord`: "ndiyo", "yes",
-"hapana", "tayari", "skip", …) naming the one offered choice whose label starts with a word
-of the same meaning ("ndiyo" for "Yes, that's me"). A yes or no typed where the question
-offered one (`refused_yes_no`) is never passed on as a free-text answer.
+"hapana", "tayari", "skip", …) naming the one offered choice of the same meaning: the meaning
+the flow declares (`Choice.means`: "ndiyo" for "Use the pin"), else its label's first word
+("ndiyo" for "Yes, that's me"). Where no choice means no, a no declines through the one that
+means skip. A yes or a no typed where buttons were offered is an answer to the buttons: if it
+picks none (`refused_yes_no`) it is refused, never passed on as a free-text answer.
 
 Only an offered payload is resolved here; the dispatcher answers any other before it gets
 this far (`dispatch`): a payload is never typed text.
@@ -18,23 +20,13 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import replace
-from enum import StrEnum
 from typing import Final
 
 from conversations.i18n import translations_of
-from conversations.messages import Choice, Inbound
+from conversations.messages import Choice, Inbound, TapWord
 from store.text import read_int
 
 _NUMBER = re.compile(r"#?\s*(\d{1,3})\s*[.)]?")
-
-
-class TapWord(StrEnum):
-    """What a typed word means where buttons were offered."""
-
-    YES = "yes"
-    NO = "no"
-    DONE = "done"
-    SKIP = "skip"
 
 
 # The words, in English and Swahili (as `normalise_label` leaves them), for each meaning.
@@ -69,15 +61,18 @@ def tap_word(text: str) -> TapWord | None:
 
 def refused_yes_no(inbound: Inbound, offered: tuple[Choice, ...]) -> bool:
     """She typed a yes or a no that named none of the offered choices, where the question
-    offered a yes or a no: it answers the question's buttons, never its free-text part
-    (her name is not "hapana")."""
+    offered buttons: it answers the buttons, never the question's free-text part (her name
+    or her place is not "hapana", nor a rejection reason "yes")."""
     if inbound.payload is not None or inbound.photos or tap_word(inbound.text) not in _YES_NO:
         return False
-    return any(_label_word(choice.label) in _YES_NO for choice in offered)
+    return bool(offered)
 
 
-def _label_word(label: str) -> TapWord | None:
-    first = normalise_label(label).split()[:1]
+def meaning_of(choice: Choice) -> TapWord | None:
+    """What a choice means: the meaning its flow declares, else its label's first word's."""
+    if choice.means is not None:
+        return choice.means
+    first = normalise_label(choice.label).split()[:1]
     return tap_word(first[0]) if first else None
 
 
@@ -123,4 +118,9 @@ def resolve_choice(inbound: Inbound, offered: tuple[Choice, ...]) -> Inbound:
 
 
 def _by_word(word: TapWord | None, offered: tuple[Choice, ...]) -> list[Choice]:
-    return [choice for choice in offered if word and _label_word(choice.label) is word]
+    if word is None:
+        return []
+    matches = [choice for choice in offered if meaning_of(choice) is word]
+    if not matches and word is TapWord.NO:  # "no" to a question she may skip declines it
+        matches = [choice for choice in offered if meaning_of(choice) is TapWord.SKIP]
+    return matches

@@ -59,7 +59,7 @@ def context_from_snapshot(
         step=snapshot.step,
         data=dict(data.get("flow_data", {})),
         kept={name: dict(kept) for name, kept in data.get("kept", {}).items()},
-        offered=tuple(Choice(c["label"], c["payload"]) for c in data.get("offered", ())),
+        offered=tuple(Choice.from_dict(c) for c in data.get("offered", ())),
         contact_asked=bool(data.get("contact_asked", False)),
     )
 
@@ -68,7 +68,7 @@ def snapshot_of(ctx: StepContext, loaded: ConversationSnapshot) -> ConversationS
     data: dict[str, Any] = {
         "flow_data": ctx.data,
         "kept": ctx.kept,
-        "offered": [{"label": c.label, "payload": c.payload} for c in ctx.offered],
+        "offered": [choice.to_dict() for choice in ctx.offered],
     }
     if any(reply.request_contact for reply in ctx.replies):
         data["contact_asked"] = True

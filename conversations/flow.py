@@ -16,7 +16,9 @@ A flow is a name, a `StrEnum` of steps, a start function and one function per st
     FLOW = Flow("listing", {Step.TITLE: title}, start)
 
 A step receives the person's answer; when it offered choices (`ctx.ask`), the engine has
-already resolved a typed number or label into `inbound.payload`. A step only ever sees a
+already resolved a typed number, label or tap word into `inbound.payload` (a choice that is
+the question's yes, no, done or skip says so: `Choice.means`), and a yes or a no that picks
+none of them never reaches the step as text. A step only ever sees a
 payload its question offered: a button from an earlier message never reaches it, neither as a
 payload nor as text. The dispatcher takes such a tap to a route registered for its kind
 (`FlowRegistry.add_route`: opening a piece or an order works from any message, each route

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 from conversations.capabilities import Capabilities
 from conversations.i18n import DEFAULT_LOCALE
@@ -38,6 +39,8 @@ class MarketRules:
     default_locale: str = DEFAULT_LOCALE
     # How much one buyer may hold and how often she may order.
     buyer_limits: BuyerLimits = field(default_factory=BuyerLimits)
+    # A price change of an approved piece by more than this share sends it back to review.
+    price_change_review_share: Decimal = Decimal("0.2")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ adapter (`conversations.photos`), never as bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from conversations.photo_records import ReceivedPhoto, photo_from_dict, photo_to_dict
@@ -158,18 +159,43 @@ class ImageRef:
         return cls(key=str(data.get("key", "")), url=str(data.get("url", "")))
 
 
+class TapWord(StrEnum):
+    """What a button means, and what a typed word means where buttons were offered."""
+
+    YES = "yes"
+    NO = "no"
+    DONE = "done"
+    SKIP = "skip"
+
+
 @dataclass(frozen=True)
 class Choice:
-    """An answer the person can tap, type by number, or type by label."""
+    """An answer the person can tap, type by number, or type by label.
+
+    `means`: the button is this question's yes, no, done or skip, whatever its label says
+    ("Use the pin" is the yes after a shared pin): the words of that meaning typed in either
+    language pick it (`conversations.choices`). Without it, the label's first word decides."""
 
     label: str
     payload: str
+    means: TapWord | None = None
 
     def __post_init__(self) -> None:
         if not self.label.strip():
             raise ValueError("a choice needs a label")
         if not self.payload or len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
             raise ValueError(f"a choice payload is 1 to {MAX_PAYLOAD_BYTES} bytes")
+
+    def to_dict(self) -> dict[str, str]:
+        data = {"label": self.label, "payload": self.payload}
+        if self.means is not None:
+            data["means"] = self.means.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Choice:
+        means = data.get("means")
+        return cls(str(data["label"]), str(data["payload"]), TapWord(means) if means else None)
 
 
 @dataclass(frozen=True)
@@ -236,7 +262,7 @@ class Outbound:
         data: dict[str, Any] = {
             "text": self.text,
             "image": self.image.to_dict() if self.image else None,
-            "choices": [{"label": c.label, "payload": c.payload} for c in self.choices],
+            "choices": [choice.to_dict() for choice in self.choices],
             "links": [{"label": link.label, "url": link.url} for link in self.links],
             "request_contact": self.request_contact,
         }
@@ -255,7 +281,7 @@ class Outbound:
         return cls(
             text=str(data.get("text", "")),
             image=ImageRef.from_dict(image) if image else None,
-            choices=tuple(Choice(c["label"], c["payload"]) for c in data.get("choices", ())),
+            choices=tuple(Choice.from_dict(c) for c in data.get("choices", ())),
             links=tuple(LinkButton(b["label"], b["url"]) for b in data.get("links", ())),
             request_contact=bool(data.get("request_contact", False)),
             template=str(data.get("template", "")),

@@ -52,6 +52,11 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+# A failed statement's parameters (what people typed, addresses, numbers) stay out of its
+# error message, and so out of every logged traceback.
+HIDE_PARAMETERS: Final = True
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create the engine for ``DATABASE_URL`` with the project's connection policy."""
     parsed = make_url(url)
@@ -61,7 +66,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return _sqlite_engine(url, echo=echo)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, echo=echo, pool_pre_ping=True, future=True)
+    return create_engine(
+        parsed, echo=echo, pool_pre_ping=True, future=True, hide_parameters=HIDE_PARAMETERS
+    )
 
 
 def sqlite_file_empty(engine: Engine) -> bool:
@@ -83,7 +90,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in str(parsed.query)
-    kwargs: dict[str, Any] = {"echo": echo}
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": HIDE_PARAMETERS}
     if in_memory:
         # One shared connection, or every connection would see its own empty database.
         kwargs["poolclass"] = StaticPool

@@ -110,6 +110,9 @@ def make_product(
         status=status,
         submitted_at=now if status != ProductStatus.DRAFT else None,
         approved_at=now if status in (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT) else None,
+        approved_price_minor=price_minor
+        if status in (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
+        else None,
     )
     session.add(product)
     session.flush()

@@ -29,7 +29,6 @@ from bot.settings import load_settings
 from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
 from conversations.notify.roles import queue_role_notices
-from handlers.telegram.app import keep_token_out_of_logs
 from store.errors import StoreError
 from store.models import ActorKind, Artisan, AuditAction, PeopleAudit, Role, RoleSource, User
 from store.models.types import utcnow
@@ -82,7 +81,6 @@ def _run(command: Callable[[Container, argparse.Namespace, TextIO], int], args: 
 def _change(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     role = Role(args.role)
     if args.roles_action == "grant":
-        keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
         learn_bot_username(container)  # a new mentor's invitation links to the bot
     now = utcnow()
     with container.uow_factory() as uow:

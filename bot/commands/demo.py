@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 import socket
 import sys
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.commands.chat import chat
 from bot.container import Container
+from bot.demo_dir import DEFAULT_DIR, NotADemoDir, configured_paths, make_demo_dir
 from bot.demo_web import serve_web_demo
 from bot.lifecycle import run_until_stopped, sigterm_interrupts
 from bot.settings import MediaStoreKind, Settings, load_settings
@@ -30,7 +30,6 @@ from store.models import Artisan, Category, Channel, Product, ProductStatus, Use
 from store.money import Money
 from store.services import ledger
 
-DEFAULT_DIR = Path("var/demo")
 EXAMPLE_ARTISAN = "naliaka"  # an English-speaking artisan, independent
 SAMPLE_PHOTOS = (Category.EARRINGS, Category.NECKLACE, Category.BRACELET)
 SAMPLE_PHOTO_SEED = 9000  # far from the seeds of the pieces already in the shop
@@ -111,11 +110,10 @@ def build_demo(
     settings: Settings | None = None,
     channels: Sequence[Channel] = FOR_TERMINAL,
 ) -> tuple[Container, DemoSummary]:
-    """Wipe ``directory`` and build the demo shop in it. Its people can chat on each of
-    `channels`; notifications go to the last until they write from another."""
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    """Wipe ``directory`` (only a demo's own: `bot.demo_dir`, which raises `NotADemoDir`) and
+    build the demo shop in it. Its people can chat on each of `channels`; notifications go to
+    the last until they write from another."""
+    make_demo_dir(directory, configured_paths())
     container = Container(settings or demo_settings(directory))
     upgrade(container.engine)
     summary = seed_demo(
@@ -129,6 +127,15 @@ def build_demo(
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        make_demo_dir(args.dir, configured_paths())  # refused before a port is taken
+        return _run(args)
+    except NotADemoDir as refused:
+        print(f"soko: {refused}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.chat and not args.terminal:
         return serve_demo(args)
     container, summary = build_demo(args.dir, now=datetime.now(UTC))

@@ -23,7 +23,6 @@ from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
 from bot.web import create_app
 from bot.wiring import build_engine, channel_plugins
-from handlers.telegram.app import keep_token_out_of_logs
 from store.db import WalCheckpointer
 
 
@@ -38,7 +37,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
-    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
 
 

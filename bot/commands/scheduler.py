@@ -21,7 +21,6 @@ from bot.scheduler_passes import engine_sweep
 from bot.serving import keep_freed_memory
 from bot.settings import load_settings
 from bot.wiring import build_engine, channel_plugins
-from handlers.telegram.app import keep_token_out_of_logs
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +34,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
-    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     keep_freed_memory()  # the inbox sweep handles photos too
     return lifecycle.serve(container, lambda stop: serve(container, stop))
 

@@ -24,7 +24,6 @@ from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
 from bot.web import create_app
 from bot.wiring import channel_plugins
-from handlers.telegram.app import keep_token_out_of_logs
 from store.db import WalCheckpointer
 
 
@@ -68,7 +67,6 @@ def combined_lifespan(lifespans: Sequence[Lifespan[Starlette]]) -> Lifespan[Star
 
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
-    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
 
 

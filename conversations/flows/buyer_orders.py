@@ -22,7 +22,7 @@ from conversations.flows.checkout import PayInChat
 from conversations.flows.menu import entry_payload
 from conversations.flows.product_card import BACK_PAYLOAD
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound, LinkButton, Outbound
+from conversations.messages import Choice, Inbound, LinkButton, Outbound, TapWord
 from conversations.notify import orders as order_notices
 from conversations.payloads import Payload
 from store.errors import InvalidTransition, NotFound, PermissionDenied
@@ -138,8 +138,8 @@ def _ask_cancel(ctx: StepContext, order_id: int) -> StepResult:
     ctx.ask(
         ctx._(SURE_TO_CANCEL).format(code=order.code),
         [
-            Choice(ctx._(YES_CANCEL), ConfirmCancel(order.id).encode()),
-            Choice(ctx._(NO_KEEP), OpenOrder(order.id).encode()),
+            Choice(ctx._(YES_CANCEL), ConfirmCancel(order.id).encode(), TapWord.YES),
+            Choice(ctx._(NO_KEEP), OpenOrder(order.id).encode(), TapWord.NO),
         ],
     )
     return StepResult(Step.CANCEL, {"order_id": order.id})

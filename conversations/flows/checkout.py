@@ -24,7 +24,15 @@ from conversations.flow import END, Flow, FlowRegistry, PromptFn, StepContext, S
 from conversations.flows import cart, product_card
 from conversations.flows.menu import entry_payload
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound, Invoice, InvoicePrice, LinkButton, Outbound
+from conversations.messages import (
+    Choice,
+    Inbound,
+    Invoice,
+    InvoicePrice,
+    LinkButton,
+    Outbound,
+    TapWord,
+)
 from conversations.payloads import Payload
 from conversations.payment_labels import checkout_labels
 from conversations.shorten import shorten
@@ -377,7 +385,7 @@ def _summary(ctx: StepContext) -> StepResult:
     if previous is not None:
         text.append(ctx._(REPLACES).format(code=previous.code))
     choices = [
-        Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD),
+        Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD, TapWord.YES),
         Choice(ctx._(CHANGE_DETAILS), EDIT_PAYLOAD),
     ]
     ctx.ask("\n".join(text), choices)

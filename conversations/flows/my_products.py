@@ -6,7 +6,7 @@ id from the state or a forged payload never reaches another artisan's piece.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -47,6 +47,7 @@ from store.money import Money
 from store.prices import PriceRejected, parse_price
 from store.services import catalog, people
 from store.services.catalog import InvalidProductDetail, ProductNotEditable, StockBelowReserved
+from store.services.product_status import LISTED_STATUSES
 from store.text import read_int
 
 FLOW: Final = "my_products"
@@ -87,6 +88,10 @@ CONTINUE = N_("Continue in List a piece")
 ASK_PRICE = N_("What is the new price in shillings? For example 1500.")
 TYPE_AGAIN = N_("OK, type the price again.")
 PRICE_SET = N_("Done: the price is now {price}.")
+PRICE_SET_FOR_REVIEW = N_(
+    "Done: the price is now {price}. A community manager checks a big price change before"
+    " buyers see the piece again; I will tell you when it is back in the shop."
+)
 ASK_STOCK = N_("How many of this piece do you have now? Send a number, for example 3.")
 STOCK_NOT_NUMBER = N_("Please send a number, for example 3.")
 STOCK_RANGE = N_("Please send a number from 0 to {max}.")
@@ -316,8 +321,8 @@ def _ask_archive(ctx: StepContext, question: str = ASK_ARCHIVE) -> StepResult:
 def _archive_yes_no(ctx: StepContext, product_id: int) -> list[Choice]:
     yes, no = yes_no(ctx)
     return [
-        Choice(yes.label, ArchiveAnswer(Answer.YES, product_id).encode()),
-        Choice(no.label, ArchiveAnswer(Answer.NO, product_id).encode()),
+        replace(yes, payload=ArchiveAnswer(Answer.YES, product_id).encode()),
+        replace(no, payload=ArchiveAnswer(Answer.NO, product_id).encode()),
     ]
 
 
@@ -357,6 +362,7 @@ def price_confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
         return price(ctx, inbound)  # she typed another price instead
     product = _product(ctx)
     new_price = Money(int(ctx.data["new_price"]), product.currency)
+    was_listed = product.status in LISTED_STATUSES
     try:
         catalog.set_price(
             ctx.session,
@@ -364,11 +370,15 @@ def price_confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
             product.id,
             new_price,
             max_minor=ctx.market.config.max_price_minor,
+            review_share=ctx.market.config.price_change_review_share,
+            now=ctx.now,
         )
     except ProductNotEditable:
         ctx.say(ctx._(CANT_CHANGE))
         return _show_list(ctx, current_artisan(ctx), page=0)
-    ctx.say(ctx._(PRICE_SET).format(price=new_price.format(ctx.user.locale)))
+    back_to_review = was_listed and product.status is ProductStatus.PENDING_REVIEW
+    done = PRICE_SET_FOR_REVIEW if back_to_review else PRICE_SET
+    ctx.say(ctx._(done).format(price=new_price.format(ctx.user.locale)))
     return _show_card(ctx, product)
 
 

@@ -10,7 +10,7 @@ from babel.dates import format_datetime
 
 from conversations.flow import StepContext
 from conversations.i18n import N_
-from conversations.messages import Choice
+from conversations.messages import Choice, TapWord
 from store.errors import PermissionDenied
 from store.models import Artisan
 from store.money import babel_locale
@@ -35,7 +35,7 @@ def current_artisan(ctx: StepContext) -> Artisan:
 
 
 def yes_no(ctx: StepContext) -> list[Choice]:
-    return [Choice(ctx._(YES), YES_PAYLOAD), Choice(ctx._(NO), NO_PAYLOAD)]
+    return [Choice(ctx._(YES), YES_PAYLOAD, TapWord.YES), Choice(ctx._(NO), NO_PAYLOAD, TapWord.NO)]
 
 
 def back(ctx: StepContext) -> Choice:

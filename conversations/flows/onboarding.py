@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from conversations.choices import is_skip
+from conversations.choices import is_skip, tap_word
 from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
 from conversations.flows import onboarding_text as text
 from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound, Outbound
+from conversations.messages import Choice, Inbound, Outbound, TapWord
 from conversations.notify import mentors
 from conversations.payloads import Payload
 from store.models import Role, User
@@ -104,7 +104,7 @@ def _ask_location(ctx: StepContext) -> StepResult:
 
 
 def _ask_story(ctx: StepContext) -> StepResult:
-    ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip")])
+    ctx.ask(ctx._(text.ASK_STORY), [Choice(ctx._(text.SKIP), "ob:skip", TapWord.SKIP)])
     return StepResult(Step.STORY)
 
 
@@ -119,7 +119,7 @@ def _ask_change(ctx: StepContext) -> StepResult:
 def _ask_name(ctx: StepContext) -> StepResult:
     known = _profile_name(ctx.user)
     if known:
-        yes = Choice(ctx._(text.YES_THATS_ME), "ob:name")
+        yes = Choice(ctx._(text.YES_THATS_ME), "ob:name", TapWord.YES)
         ctx.ask(ctx._(text.ASK_NAME_KNOWN).format(name=known), [yes])
     else:
         ctx.say(ctx._(text.ASK_NAME))
@@ -128,7 +128,8 @@ def _ask_name(ctx: StepContext) -> StepResult:
 
 def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
     own = _own_number(ctx)
-    choices = [Choice(ctx._(text.USE_OWN).format(phone=_local(own)), "ob:own")] if own else []
+    use_own = ctx._(text.USE_OWN).format(phone=_local(own))
+    choices = [Choice(use_own, "ob:own", TapWord.YES)] if own else []
     ctx.reply(
         Outbound(
             text=question,
@@ -155,7 +156,10 @@ def _confirm(ctx: StepContext) -> StepResult:
     ]
     if d.get("code"):
         lines.append(ctx._(text.SUMMARY_CODE).format(code=_shown_code(d["code"])))
-    choices = [Choice(ctx._(text.OPEN_SHOP), "ob:ok"), Choice(ctx._(text.CHANGE), "ob:change")]
+    choices = [
+        Choice(ctx._(text.OPEN_SHOP), "ob:ok", TapWord.YES),
+        Choice(ctx._(text.CHANGE), "ob:change"),
+    ]
     ctx.ask("\n".join(lines), choices)
     return StepResult(Step.CONFIRM)
 
@@ -192,7 +196,7 @@ def location(ctx: StepContext, inbound: Inbound) -> StepResult:
     if not low <= len(typed) <= high:
         ctx.say(ctx._(text.BAD_LOCATION))
         return StepResult(Step.LOCATION)
-    if not public_place(typed):
+    if not public_place(typed) or tap_word(typed) is not None:  # "ndiyo" after her pin
         ctx.say(ctx._(text.NOT_AN_AREA))
         return StepResult(Step.LOCATION)
     return _answered(ctx, "location", typed)

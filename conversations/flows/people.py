@@ -50,7 +50,7 @@ from conversations.flows.people_find import (
     show_card,
 )
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound
+from conversations.messages import Choice, Inbound, TapWord
 from conversations.payloads import Payload
 from store.errors import NotFound, PermissionDenied
 from store.models import ArtisanStatus, Role
@@ -217,7 +217,7 @@ def _ask_reason(ctx: StepContext, user_id: int) -> StepResult:
         ctx.say(ctx._(actions.SUSPENDED_ALREADY).format(shop=card.shop.shop_name))
         return show_card(ctx, user_id)
     question = ctx._(ASK_REASON).format(shop=card.shop.shop_name)
-    ctx.ask(question, [choice(ctx, SKIP, Action.SKIP)])
+    ctx.ask(question, [choice(ctx, SKIP, Action.SKIP, means=TapWord.SKIP)])
     return at(ctx, Step.REASON, user_id=user_id)
 
 
@@ -233,7 +233,10 @@ def _asked_about(ctx: StepContext) -> int | None:
 
 
 def _yes_no(ctx: StepContext, user_id: int) -> list[Choice]:
-    return [choice(ctx, YES, Action.CONFIRM, user_id), choice(ctx, NO, Action.KEEP, user_id)]
+    return [
+        choice(ctx, YES, Action.CONFIRM, user_id, means=TapWord.YES),
+        choice(ctx, NO, Action.KEEP, user_id, means=TapWord.NO),
+    ]
 
 
 def _card_again(ctx: StepContext) -> StepResult:

@@ -15,7 +15,7 @@ from enum import StrEnum
 from conversations.flow import StepContext
 from conversations.global_words import GlobalWord, word_button
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound
+from conversations.messages import Choice, Inbound, TapWord
 from conversations.payloads import Payload, decode
 from store.models import Artisan, ArtisanStatus, Role
 from store.services import referrals, roles, suspension
@@ -142,14 +142,21 @@ class Tapped:
         return OnNobody(self.action).encode()
 
 
-def choice(ctx: StepContext, label: str, action: Action, target: int | str | None = None) -> Choice:
+def choice(
+    ctx: StepContext,
+    label: str,
+    action: Action,
+    target: int | str | None = None,
+    *,
+    means: TapWord | None = None,
+) -> Choice:
     """A choice labelled with the N_()-marked `label`, about a person (her user id) or a
     number (E.164)."""
     if isinstance(target, int):
         packed = Tapped(action, user_id=target)
     else:
         packed = Tapped(action, phone=target)
-    return Choice(ctx._(label), packed.payload())
+    return Choice(ctx._(label), packed.payload(), means)
 
 
 def tapped(inbound: Inbound) -> Tapped | None:

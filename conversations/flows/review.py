@@ -23,7 +23,7 @@ from conversations.flow import (
 )
 from conversations.flows.language import PICK_ONE
 from conversations.i18n import N_
-from conversations.messages import Choice, ImageRef, Inbound, Outbound
+from conversations.messages import Choice, ImageRef, Inbound, Outbound, TapWord
 from conversations.notify import listings
 from conversations.payloads import Payload
 from store.errors import InvalidTransition
@@ -194,9 +194,9 @@ def _show_next(
             caption = ctx._(PHOTO_OF).format(n=n, total=len(keys))
             ctx.reply(Outbound(text=caption, image=ImageRef(key=key)))
     choices = (
-        Choice(ctx._(APPROVE), Decide(Decision.APPROVE, product.id).encode()),
-        Choice(ctx._(REJECT), Decide(Decision.REJECT, product.id).encode()),
-        Choice(ctx._(SKIP), Decide(Decision.SKIP, product.id).encode()),
+        Choice(ctx._(APPROVE), Decide(Decision.APPROVE, product.id).encode(), TapWord.YES),
+        Choice(ctx._(REJECT), Decide(Decision.REJECT, product.id).encode(), TapWord.NO),
+        Choice(ctx._(SKIP), Decide(Decision.SKIP, product.id).encode(), TapWord.SKIP),
     )
     image = ImageRef(key=keys[0]) if keys else None
     card = Outbound(text=_card(ctx, product), image=image, choices=choices)

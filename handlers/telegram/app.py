@@ -3,7 +3,6 @@ or the tests' fake), and keeping the token out of logs."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from telegram import Bot
@@ -83,29 +82,3 @@ async def ask_username(token: str, api_base_url: str, *, timeout: float) -> str:
 def bot_id_of(token: str) -> str:
     """The numeric id at the front of a token (`123456:ABC…` → `123456`)."""
     return token.split(":", 1)[0]
-
-
-class RedactToken(logging.Filter):
-    """Replaces the token wherever it appears in a log line (httpx logs request URLs)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self._token:
-            return True
-        message = record.getMessage()
-        if self._token in message:
-            record.msg = message.replace(self._token, "<token>")
-            record.args = None
-        return True
-
-
-def keep_token_out_of_logs(token: str) -> None:
-    """Quieten the HTTP clients and redact the token in every root handler's output."""
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)

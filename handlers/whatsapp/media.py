@@ -107,6 +107,14 @@ class MediaFetcher:
                 return self._read(response), _content_type(response)
         raise MediaRefused("too many redirects")
 
+    def delete(self, url: str) -> None:
+        """Delete the file on Twilio (its REST resource: the URL plus `.json`), where it would
+        otherwise stay, metadata and all; one already gone counts as deleted."""
+        self._policy.check_source(url)
+        response = self._http.delete(f"{url}.json", auth=self._auth)
+        if response.status_code != 404:
+            response.raise_for_status()
+
     def _read(self, response: httpx.Response) -> bytes:
         limit = self._policy.max_bytes
         if not _content_type(response).startswith("image/"):

@@ -194,7 +194,21 @@ class WhatsAppProcessor:
             row.payload = payload
             row.status = InboxStatus.RECEIVED
             uow.commit()
+        self._delete_on_twilio(parked)
         return True
+
+    def _delete_on_twilio(self, parked: _Parked) -> None:
+        """Her photos as sent are deleted on Twilio once the message is recorded with what came
+        of them (processed or refused): there they would keep their metadata (GPS) for good."""
+        for item in parked.media:
+            try:
+                self._fetcher.delete(item.url)
+            except MediaRefused:
+                continue  # not this account's media: nothing of ours to delete
+            except httpx.HTTPError as exc:
+                logger.warning(
+                    "inbox row %s: media not deleted on Twilio (%s)", parked.id, type(exc).__name__
+                )
 
     def _download(self, inbox_id: int, item: MediaItem) -> bytes | None:
         try:

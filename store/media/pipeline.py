@@ -61,8 +61,31 @@ class PhotoLimits:
     max_bytes: int = 20 * 1024 * 1024
     # JPEG is decoded at a reduced DCT scale, so it can afford a higher pixel ceiling.
     max_pixels_jpeg: int = 100_000_000
-    max_pixels_other: int = 40_000_000
+    # Other formats (and progressive JPEG) are decoded whole: see `DECODE_BUDGET_BYTES`, which
+    # lowers this further for the formats that need more memory per pixel.
+    max_pixels_other: int = 16_000_000
     min_side: int = 500
+
+
+# What decoding one photo may take, beyond the process itself (about 40 MB with Pillow loaded),
+# so that a photo's peak stays within the pipeline's 150 MB goal (bench/photos.py).
+DECODE_BUDGET_BYTES: Final = 100 * 1024 * 1024
+
+# Peak bytes per pixel while decoding and converting a photo that cannot be decoded reduced,
+# measured on 12 MP images (tests/unit/media/test_hostile_photos.py holds them to it) and
+# rounded up. Pillow's WebP decoder holds the frame three times over (libwebp's canvas and its
+# copy, then Python bytes) besides the image; alpha and 16-bit samples need a wider copy.
+_BYTES_PER_PIXEL: Final[Mapping[str, float]] = {"WEBP": 18, "HEIF": 8.5, "GIF": 7.5, "PNG": 6}
+_WIDE_MODE_BYTES_PER_PIXEL: Final = 13.0  # alpha, a transparent colour, 16-bit
+# A progressive JPEG keeps every DCT coefficient until its last scan: 2 bytes a sample, three
+# samples a pixel without chroma subsampling; draft() cannot shrink that.
+_PROGRESSIVE_JPEG_BYTES_PER_PIXEL: Final = 8.0
+
+# A real photo, even of a white wall, takes more than a byte per 1,000 pixels (a phone's
+# JPEG takes a byte per 2 to 20): a bigger image any denser is a decompression bomb, not a
+# photo. (Smaller ones cost little to decode, and a flat graphic can be that dense.)
+MAX_PIXELS_PER_BYTE: Final = 1_000
+DENSITY_CHECKED_FROM_PIXELS: Final = 2_000_000
 
 
 DEFAULT_LIMITS: Final = PhotoLimits()
@@ -100,6 +123,17 @@ _WARNINGS_LOCK = threading.Lock()
 _HELPERS: Final = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="photo")
 
 
+# Photos decoded at once in this process. Each uses two cores and up to about 110 MB (see
+# `DECODE_BUDGET_BYTES`), so more at once would only share the cores and add up their memory;
+# the others wait their turn holding just their bytes. Two at most, whatever the cores: five
+# photos at once then stay within 400 MB. The decoding happens on these threads, not the
+# callers': glibc gives each thread its own heap, and the memory a photo frees stays in its
+# thread's heap (`bot.serving.keep_freed_memory`), so any thread decoding would each keep a
+# photo's worth.
+PHOTOS_AT_ONCE: Final = max(1, min(2, (os.cpu_count() or 2) // 2))
+_DECODERS: Final = ThreadPoolExecutor(max_workers=PHOTOS_AT_ONCE, thread_name_prefix="photo-decode")
+
+
 def process_photo(
     data: bytes, limits: PhotoLimits = DEFAULT_LIMITS, output: JpegOutput = DEFAULT_OUTPUT
 ) -> ProcessedPhoto | PhotoError:
@@ -111,33 +145,45 @@ def process_photo(
     opened = _open(data)
     if isinstance(opened, PhotoError):
         return opened
-    image, orientation = opened
-    refused = _check_header(image, limits)
+    image = opened
+    refused = _check_header(image, len(data), limits)
     if refused is not None:
         return refused
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # malformed EXIF: see `_open`
+        orientation = _orientation(image)
+    # The refusals above are cheap and never wait; decoding waits for a free decoder.
+    return _DECODERS.submit(_decode_and_render, data, image, orientation, output).result()
+
+
+def _decode_and_render(
+    data: bytes, image: Image.Image, orientation: int, output: JpegOutput
+) -> ProcessedPhoto | PhotoError:
     upright = image.size if orientation < 5 else (image.height, image.width)
     # Every target comes from the original size, so rounding does not compound down the chain.
     targets = {name: fit_within(upright, long_side) for name, long_side in SIZES}
     large_target = targets[LARGE]
+    stored_target = large_target if orientation < 5 else large_target[::-1]
     # Pillow lets go of the GIL while it decodes, resizes, turns and encodes into a file
     # descriptor, so a photo uses two cores: the helper pool resizes and turns the large
     # rendition (and the medium, when it is exactly half) while this thread decodes; then the
     # large is encoded on both while this thread makes the rest (see `_render`).
     large = UprightResize(
-        large_target if orientation < 5 else large_target[::-1],  # the stored axes
+        stored_target,
         ORIENTATION_TURNS.get(orientation, ()),
         _HELPERS,
         halved=(targets[MEDIUM][0] * 2, targets[MEDIUM][1] * 2) == large_target,
     )
-    decoded = _decode(data, image, large)
+    icc = image.info.get("icc_profile")
+    decoded = _decode(data, image, large, stored_target)
     if isinstance(decoded, PhotoError):
         return decoded
-    icc = image.info.get("icc_profile")
 
     return _render(large.finish(decoded), large.halved_result(), icc, upright, targets, output)
 
 
-def _open(data: bytes) -> tuple[Image.Image, int] | PhotoError:
+def _open(data: bytes) -> Image.Image | PhotoError:
+    """The image's header, read: `Image.open` reads no pixels."""
     with _WARNINGS_LOCK, warnings.catch_warnings():
         # Pillow warns about malformed metadata and pixel counts it finds suspicious; we
         # strip the one and check the other ourselves.
@@ -148,10 +194,13 @@ def _open(data: bytes) -> tuple[Image.Image, int] | PhotoError:
             return PhotoError(PhotoErrorCode.TOO_MANY_PIXELS, str(exc))
         except Exception as exc:  # any parser failure on untrusted bytes
             return PhotoError(classify_unopenable(data), type(exc).__name__)
-        return image, _orientation(image)
+        return image
 
 
 def _orientation(image: Image.Image) -> int:
+    if image.format == "PNG" and "exif" not in image.info:
+        # Pillow would decode the whole PNG looking for an eXIf chunk after its pixels.
+        return 1
     try:
         value = image.getexif().get(ExifTags.Base.Orientation, 1)
     except Exception:  # corrupt EXIF means "no orientation", not a refusal
@@ -159,20 +208,42 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _check_header(image: Image.Image, limits: PhotoLimits) -> PhotoError | None:
+def _check_header(image: Image.Image, size_in_bytes: int, limits: PhotoLimits) -> PhotoError | None:
+    """Refuse from the header alone (`Image.open` reads no pixels), before any decoding."""
     width, height = image.size
-    is_jpeg = image.format in _JPEG_FORMATS
-    max_pixels = limits.max_pixels_jpeg if is_jpeg else limits.max_pixels_other
-    if width * height > max_pixels:
+    pixels = width * height
+    reduced = image.format in _JPEG_FORMATS and not image.info.get("progressive")
+    max_pixels = limits.max_pixels_jpeg if reduced else limits.max_pixels_other
+    if pixels > max_pixels:
         return PhotoError(PhotoErrorCode.TOO_MANY_PIXELS, f"{width}x{height}")
+    if pixels > max(DENSITY_CHECKED_FROM_PIXELS, MAX_PIXELS_PER_BYTE * size_in_bytes):
+        return PhotoError(PhotoErrorCode.TOO_MANY_PIXELS, f"{width}x{height} in {size_in_bytes} B")
+    if not reduced and pixels * decode_bytes_per_pixel(image) > DECODE_BUDGET_BYTES:
+        return PhotoError(PhotoErrorCode.TOO_MANY_PIXELS, f"{width}x{height} {image.format}")
     if min(width, height) < limits.min_side:
         return PhotoError(PhotoErrorCode.TOO_SMALL, f"{width}x{height}")
     return None
 
 
-def _decode(data: bytes, image: Image.Image, large: UprightResize) -> Image.Image | PhotoError:
+def decode_bytes_per_pixel(image: Image.Image) -> float:
+    """The peak memory per pixel of decoding `image` whole (see `_BYTES_PER_PIXEL`)."""
+    if image.format in _JPEG_FORMATS:
+        return _PROGRESSIVE_JPEG_BYTES_PER_PIXEL
+    base = _BYTES_PER_PIXEL.get(image.format or "", max(_BYTES_PER_PIXEL.values()))
+    wide = (
+        image.mode in ("RGBA", "LA", "PA")
+        or image.mode.startswith("I")
+        or "transparency" in image.info
+    )
+    return max(base, _WIDE_MODE_BYTES_PER_PIXEL) if wide else base
+
+
+def _decode(
+    data: bytes, image: Image.Image, large: UprightResize, target: tuple[int, int]
+) -> Image.Image | PhotoError:
     """Decode the first frame as RGB (or YCbCr, for a colour JPEG), reduced early when the
-    format allows it. A sequential JPEG's rows are handed to `large` as they are decoded."""
+    format allows it. A sequential JPEG's rows are handed to `large` as they are decoded.
+    `target` is the large rendition's size in the stored axes."""
     if image.format in _JPEG_FORMATS and image.mode == "RGB":
         decoded = _decode_jpeg_in_ycbcr(image, data, large)
         if decoded is not None:
@@ -180,7 +251,7 @@ def _decode(data: bytes, image: Image.Image, large: UprightResize) -> Image.Imag
         reopened = _open(data)  # a JPEG coded in RGB: libjpeg cannot hand it over as YCbCr
         if isinstance(reopened, PhotoError):
             return reopened
-        image = reopened[0]
+        image = reopened
     if image.format in _JPEG_FORMATS and max(image.size) > LARGEST_SIDE:
         # The target is in the stored (not upright) axes: draft compares axis by axis.
         image.draft("RGB", fit_within(image.size, LARGEST_SIDE))
@@ -189,7 +260,7 @@ def _decode(data: bytes, image: Image.Image, large: UprightResize) -> Image.Imag
     except Exception as exc:  # decoder failures on untrusted bytes
         return PhotoError(PhotoErrorCode.TRUNCATED, str(exc)[:200])
     try:
-        return to_rgb(image)
+        return to_rgb(shrink_early(image, target))
     except Exception as exc:  # e.g. a palette whose data ends early
         return PhotoError(PhotoErrorCode.TRUNCATED, str(exc)[:200])
 
@@ -221,6 +292,36 @@ def _decode_jpeg_in_ycbcr(
         large.abandon()
         return None
     return rows.canvas
+
+
+def shrink_early(image: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """A lossless format cannot be decoded reduced as JPEG can: before `to_rgb` copies it,
+    shrink it (and let go of the full-size pixels). An image with alpha, a transparent colour
+    or 16-bit samples is resized to `target` at once, as the resize to the large rendition
+    would (BOX, reducing_gap 1; alpha premultiplied), after the one conversion it needs; an
+    8-bit image is reduced by the whole factor that resize would start with."""
+    if image.size == target:
+        return image
+    if image.mode.startswith("I;16"):
+        source = image.convert("I")
+    elif "transparency" in image.info or image.mode == "PA":
+        source = image.convert("RGBA")  # a transparent colour becomes alpha, exactly
+    elif image.mode == "P":
+        source = image.convert("RGB")
+    else:
+        source = image
+    factor = min(source.width // target[0], source.height // target[1])
+    if source.mode in ("RGBA", "LA", "I"):
+        shrunk = resize(source, target)
+    elif source.mode in ("L", "RGB") and factor >= 2:
+        shrunk = source.reduce(factor)
+    elif source is not image:
+        shrunk = source
+    else:
+        return image
+    shrunk.info = {key: value for key, value in image.info.items() if key != "transparency"}
+    image.close()  # the caller's reference would keep the full-size pixels alive
+    return shrunk
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -33,6 +33,7 @@ _CONTENT_TYPES: Final = {
     ".jpeg": "image/jpeg",
     ".png": "image/png",
     ".webp": "image/webp",
+    ".json": "application/json",
 }
 CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
 
@@ -50,6 +51,9 @@ class MediaStoreError(Exception):
 
 # Photos as sent, before the pipeline has stripped their metadata (GPS!): never served.
 PRIVATE_PREFIX: Final = "incoming/"
+# What became of each photo received, by the sha256 of the bytes as sent
+# (`conversations.photos.PhotoIntake`): for the shop's own use, never served either.
+RECEIVED_PREFIX: Final = "received/"
 
 
 def is_valid_key(key: str) -> bool:
@@ -57,7 +61,7 @@ def is_valid_key(key: str) -> bool:
 
 
 def is_public_key(key: str) -> bool:
-    return is_valid_key(key) and not key.startswith(PRIVATE_PREFIX)
+    return is_valid_key(key) and not key.startswith((PRIVATE_PREFIX, RECEIVED_PREFIX))
 
 
 def validate_key(key: str) -> str:
@@ -217,6 +221,11 @@ def _is_not_found(exc: ClientError) -> bool:
 
 def photo_key(sha256: str, size: str) -> str:
     return validate_key(f"{sha256}/{size}.jpg")
+
+
+def received_key(input_sha256: str) -> str:
+    """Where the record of a photo received as these bytes is kept: `received/<sha256>.json`."""
+    return validate_key(f"{RECEIVED_PREFIX}{input_sha256}.json")
 
 
 def save_processed(store: MediaStore, photo: ProcessedPhoto) -> dict[str, str]:

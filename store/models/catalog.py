@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -21,11 +22,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from store.models.base import Base
 from store.models.types import (
     JSONType,
+    UTCDateTime,
     created_at,
     int_pk,
     maybe_timestamp,
     str_enum,
-    timestamp,
+    utcnow,
 )
 
 
@@ -77,6 +79,9 @@ class Product(Base):
     category: Mapped[Category | None] = mapped_column(str_enum(Category, "category"))
     materials: Mapped[list[str]] = mapped_column(JSONType, default=list)
     price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # The price a community manager last approved: a big change from it goes back to review,
+    # however many small steps it took.
+    approved_price_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="KES")
     stock_on_hand: Mapped[int] = mapped_column(Integer, default=1)
     stock_reserved: Mapped[int] = mapped_column(Integer, default=0)
@@ -86,7 +91,11 @@ class Product(Base):
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     reviewed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_at]
-    updated_at: Mapped[timestamp]
+    # Any change to the row moves it, the session's and UPDATE statements' alike (a service
+    # may set it to its own clock instead): the stale-drafts job reads it as her last edit.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow
+    )
     submitted_at: Mapped[maybe_timestamp]
     approved_at: Mapped[maybe_timestamp]
 

@@ -16,6 +16,7 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Final
 
 from sqlalchemy import and_, case, exists, select, update
@@ -36,8 +37,13 @@ from store.models import (
     ProductPhoto,
     ProductStatus,
 )
+from store.models.types import utcnow
 from store.money import Money
-from store.services.product_status import EDITABLE_STATUSES, check_transition
+from store.services.product_status import (
+    EDITABLE_STATUSES,
+    LISTED_STATUSES,
+    check_transition,
+)
 from store.text import clean_display, clean_line
 
 MAX_TITLE: Final = 80
@@ -146,8 +152,13 @@ def set_price(
     price: Money,
     *,
     max_minor: int = MAX_PRICE_MINOR,
+    review_share: Decimal | None = None,
+    now: datetime | None = None,
 ) -> Product:
-    """Set the price, in the product's (the artisan's) currency; any status but archived."""
+    """Set the price, in the product's (the artisan's) currency; any status but archived.
+    A listed piece whose price moves by more than `review_share` of the price last approved
+    (up or down, in one step or several) goes back to the review queue (`now` is its
+    submission time): a community manager approves the new price before buyers see it again."""
     product = owned_product(session, artisan_id, product_id, "set the price", lock=True)
     if product.status == ProductStatus.ARCHIVED:
         raise ProductNotEditable(product.id, product.status, "set the price")
@@ -157,6 +168,16 @@ def set_price(
         raise InvalidProductDetail("price", "not_positive", price)
     if price.amount > max_minor:
         raise InvalidProductDetail("price", "too_high", price)
+    approved = product.approved_price_minor or product.price_minor
+    if (
+        review_share is not None
+        and product.status in LISTED_STATUSES
+        and approved is not None
+        and abs(price.amount - approved) > review_share * approved
+    ):
+        check_transition(product.status, ProductStatus.PENDING_REVIEW)
+        product.status = ProductStatus.PENDING_REVIEW
+        product.submitted_at = now or utcnow()
     product.price_minor = price.amount
     session.flush()
     return product
@@ -207,6 +228,8 @@ def set_stock(session: Session, artisan_id: int, product_id: int, on_hand: int) 
 def submit_for_review(session: Session, artisan_id: int, product_id: int, now: datetime) -> Product:
     """Send a complete draft to the community managers, and give it its link (slug)."""
     product = owned_product(session, artisan_id, product_id, "submit for review", lock=True)
+    if product.status in LISTED_STATUSES:  # back to review only by a big price change
+        raise InvalidTransition("product", product.status.value, ProductStatus.PENDING_REVIEW.value)
     check_transition(product.status, ProductStatus.PENDING_REVIEW)
     has_photo = session.scalar(select(exists().where(ProductPhoto.product_id == product.id)))
     missing = tuple(

@@ -45,6 +45,7 @@ def approve(session: Session, reviewer_user_id: int, product_id: int, now: datet
     product.status = target
     product.reviewed_by_user_id = reviewer_user_id
     product.approved_at = now
+    product.approved_price_minor = product.price_minor
     product.updated_at = now
     product.rejection_reason = ""
     session.flush()

@@ -34,8 +34,9 @@ _S = ProductStatus
 PRODUCT_TRANSITIONS: Final[Mapping[ProductStatus, frozenset[ProductStatus]]] = {
     _S.DRAFT: frozenset({_S.PENDING_REVIEW, _S.ARCHIVED}),
     _S.PENDING_REVIEW: frozenset({_S.ACTIVE, _S.SOLD_OUT, _S.REJECTED, _S.DRAFT, _S.ARCHIVED}),
-    _S.ACTIVE: frozenset({_S.SOLD_OUT, _S.ARCHIVED}),
-    _S.SOLD_OUT: frozenset({_S.ACTIVE, _S.ARCHIVED}),
+    # Back to review: a price changed by more than PRICE_CHANGE_REVIEW_SHARE.
+    _S.ACTIVE: frozenset({_S.SOLD_OUT, _S.ARCHIVED, _S.PENDING_REVIEW}),
+    _S.SOLD_OUT: frozenset({_S.ACTIVE, _S.ARCHIVED, _S.PENDING_REVIEW}),
     _S.REJECTED: frozenset({_S.DRAFT, _S.ARCHIVED}),
     _S.ARCHIVED: frozenset(),
 }

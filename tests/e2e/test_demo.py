@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.commands.demo import build_demo, demo_settings, describe
 from bot.container import Container
+from bot.demo_dir import MARKER
 from store.demo import content
 from store.demo.seed import DemoSummary
 from store.models import (
@@ -93,6 +94,7 @@ def test_soko_demo_command_starts_afresh(
 ) -> None:
     directory = tmp_path / "demo"
     directory.mkdir()
+    (directory / MARKER).touch()  # a demo made it
     (directory / "soko.db").write_bytes(b"left over from last time")
     assert main(["demo", "--dir", str(directory), "--no-chat"]) == 0
     assert "Demo shop ready" in capsys.readouterr().out

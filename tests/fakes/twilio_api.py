@@ -7,6 +7,8 @@
 - ``GET /2010-04-01/Accounts/{sid}/Messages/{msid}/Media/{mid}`` (Basic auth) redirects to the
   fake CDN, reached under another host name (``localhost``), which refuses credentials; after
   `hang_media()` it leaves each download unanswered until `unhang()`.
+- ``DELETE /2010-04-01/Accounts/{sid}/Messages/{msid}/Media/{mid}.json`` (Basic auth) deletes
+  the file, as the shop does once a photo is processed or refused (`deleted_media`).
 - ``POST /v1/Content`` and ``/v1/Content/{sid}/ApprovalRequests/whatsapp``: the Content API.
 
 Every request is logged (`requests`), so a test can also prove something was *not* fetched.
@@ -72,6 +74,7 @@ class FakeTwilio:
     hung: int = 0  # message creations waiting for an answer now
     media_hanging: bool = False
     media_hung: int = 0  # media downloads waiting for an answer now
+    deleted_media: list[str] = field(default_factory=list)  # media sids, as deleted
 
     @property
     def base_url(self) -> str:
@@ -126,6 +129,7 @@ class FakeTwilio:
             self.approvals.clear()
             self.requests.clear()
             self.failures.clear()
+            self.deleted_media.clear()
             self.hanging = False
             self.media_hanging = False
 
@@ -212,6 +216,16 @@ class FakeTwilio:
             return Response(data, media_type=content_type)
         return RedirectResponse(f"{self.cdn_origin}/cdn/{media_sid}", status_code=307)
 
+    async def delete_media(self, request: Request) -> Response:
+        if not self._log(request) or request.path_params["sid"] != self.account_sid:
+            return _error(401, 20003, "Authenticate")
+        media_sid = request.path_params["media_sid"]
+        with self.lock:
+            if self.media.pop(media_sid, None) is None:
+                return _error(404, 20404, "Not found")
+            self.deleted_media.append(media_sid)
+        return Response(status_code=204)
+
     async def cdn_file(self, request: Request) -> Response:
         self._log(request)
         if request.headers.get("host") != f"localhost:{self.port}":
@@ -247,6 +261,11 @@ class FakeTwilio:
                     f"{accounts}/Messages/{{message_sid}}/Media/{{media_sid}}",
                     self.media_file,
                     methods=["GET"],
+                ),
+                Route(
+                    f"{accounts}/Messages/{{message_sid}}/Media/{{media_sid}}.json",
+                    self.delete_media,
+                    methods=["DELETE"],
                 ),
                 Route("/cdn/{media_sid}", self.cdn_file, methods=["GET"]),
                 Route("/v1/Content", self.create_content, methods=["POST"]),

@@ -156,7 +156,9 @@ def test_a_photo_sent_in_the_web_emulator_is_stored_before_its_unit_of_work(
 
     assert texts(web, "wanjiru", seen)[-1].startswith(RECEIVED)
     [stored] = stored_photos(uow_factory)
-    assert [method for method, _, _ in s3.calls] == ["PUT"] * len(stored.keys)  # no raw blob
+    # Was it received before? Then its renditions and the record that it was. No raw blob.
+    assert [method for method, _, _ in s3.calls] == ["GET"] + ["PUT"] * (len(stored.keys) + 1)
+    assert not any("incoming/" in path for _, path, _ in s3.calls)
     assert media.exists(stored.keys["large"])
     assert no_network_in_transactions.violations == []
 
@@ -187,9 +189,13 @@ class StubMedia:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.deleted: list[str] = []
 
     def fetch(self, url: str) -> tuple[bytes, str]:
         return self.data, "image/jpeg"
+
+    def delete(self, url: str) -> None:
+        self.deleted.append(url)
 
 
 def test_a_whatsapp_photo_is_stored_before_the_row_is_updated(
@@ -199,7 +205,8 @@ def test_a_whatsapp_photo_is_stored_before_the_row_is_updated(
     media: S3MediaStore,
     no_network_in_transactions: Guard,
 ) -> None:
-    processor = WhatsAppProcessor(uow_factory, soko, intake, StubMedia(photo(3)))  # type: ignore[arg-type]
+    twilio = StubMedia(photo(3))
+    processor = WhatsAppProcessor(uow_factory, soko, intake, twilio)  # type: ignore[arg-type]
     phone = "+254712000003"
 
     def message(sid: str, body: str = "", media_url: str = "") -> int:
@@ -221,10 +228,12 @@ def test_a_whatsapp_photo_is_stored_before_the_row_is_updated(
     message("2", "English")
     open_shop(uow_factory, Channel.WHATSAPP, phone)
 
-    message("3", media_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Media/ME1")
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Media/ME1"
+    message("3", media_url=url)
 
     [stored] = stored_photos(uow_factory)
     assert media.exists(stored.keys["medium"])
+    assert twilio.deleted == [url]  # her photo as sent, gone from Twilio
     assert no_network_in_transactions.violations == []
 
 

@@ -24,6 +24,8 @@ LEGAL = {
     (S.PENDING_REVIEW, S.DRAFT),
     (S.ACTIVE, S.SOLD_OUT),
     (S.SOLD_OUT, S.ACTIVE),
+    (S.ACTIVE, S.PENDING_REVIEW),  # its price changed by more than the review share
+    (S.SOLD_OUT, S.PENDING_REVIEW),
     (S.REJECTED, S.DRAFT),
     *((status, S.ARCHIVED) for status in S if status != S.ARCHIVED),
 }

@@ -41,7 +41,7 @@ from conversations.flows.listing.draft import (
 )
 from conversations.flows.listing.prompts import ask, ask_photos, ask_preview
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound
+from conversations.messages import Choice, Inbound, TapWord
 from store.models import Artisan, Product, ProductStatus, Role
 from store.services import catalog, people
 from store.services.catalog import ProductNotEditable
@@ -152,7 +152,10 @@ def _not_a_seller(ctx: StepContext, *, sent_photo: bool) -> StepResult:
     if not sent_photo:
         ctx.say(ctx._(OPEN_SHOP_FIRST))
         return ctx.begin(ONBOARDING)
-    choices = (Choice(ctx._(OPEN_MY_SHOP), "sell:open"), Choice(ctx._(NOT_NOW), "sell:no"))
+    choices = (
+        Choice(ctx._(OPEN_MY_SHOP), "sell:open", TapWord.YES),
+        Choice(ctx._(NOT_NOW), "sell:no", TapWord.NO),
+    )
     ctx.ask(ctx._(PHOTO_FROM_NON_SELLER), choices)
     return StepResult(Step.SELLER)
 

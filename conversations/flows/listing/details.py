@@ -19,7 +19,7 @@ from conversations.flows.listing.prompts import (
     category_choices,
 )
 from conversations.i18n import N_
-from conversations.messages import Choice, Inbound
+from conversations.messages import Choice, Inbound, TapWord
 from store.errors import PermissionDenied
 from store.money import Money
 from store.prices import PriceRejected, parse_price
@@ -122,7 +122,10 @@ def _read_price(ctx: StepContext, text: str) -> StepResult:
 def ask_price_confirm(ctx: StepContext) -> StepResult:
     """ "Ksh 1,500 — right?" about the price she typed (`PENDING_PRICE`)."""
     price = Money(int(ctx.data[PENDING_PRICE]), ctx.market.config.artisan_currency)
-    choices = (Choice(ctx._(YES), "price:yes"), Choice(ctx._(NO_CHANGE_IT), "price:no"))
+    choices = (
+        Choice(ctx._(YES), "price:yes", TapWord.YES),
+        Choice(ctx._(NO_CHANGE_IT), "price:no", TapWord.NO),
+    )
     ctx.ask(price_replies.confirm_price(ctx.translator, price), choices)
     return StepResult(Step.PRICE_CONFIRM)
 

@@ -21,7 +21,7 @@ from conversations.flows.listing.draft import (
     product_of,
 )
 from conversations.i18n import N_
-from conversations.messages import Choice, ImageRef, Outbound
+from conversations.messages import Choice, ImageRef, Outbound, TapWord
 from conversations.payloads import Payload
 from store.models import Category
 from store.money import Money
@@ -64,7 +64,7 @@ SUBMIT = N_("Submit for review")
 CHANGE_SOMETHING = N_("Change something")
 SAVE_DRAFT = N_("Save as draft")
 
-PHOTO_CHOICES: Final = ((DONE, "ph:done"), (ADD_MORE, "ph:more"))
+PHOTO_CHOICES: Final = ((DONE, "ph:done", TapWord.DONE), (ADD_MORE, "ph:more", None))
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class PickCategory(Payload, tag="lcat"):
 
 
 def photo_choices(ctx: StepContext) -> tuple[Choice, ...]:
-    return tuple(Choice(ctx._(label), payload) for label, payload in PHOTO_CHOICES)
+    return tuple(Choice(ctx._(label), payload, means) for label, payload, means in PHOTO_CHOICES)
 
 
 def ask_photos(ctx: StepContext) -> StepResult:
@@ -121,7 +121,7 @@ def ask_quantity(ctx: StepContext) -> StepResult:
 
 
 def ask_description(ctx: StepContext) -> StepResult:
-    ctx.ask(ctx._(ASK_DESCRIPTION), [Choice(ctx._(SKIP), "desc:skip")])
+    ctx.ask(ctx._(ASK_DESCRIPTION), [Choice(ctx._(SKIP), "desc:skip", TapWord.SKIP)])
     return StepResult(Step.DESCRIPTION)
 
 

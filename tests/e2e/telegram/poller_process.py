@@ -1,7 +1,7 @@
 """The Telegram bot alone in a process, for the kill tests:
 `python -m tests.e2e.telegram.poller_process DATABASE_URL MEDIA_DIR API_URL`. Logs everything
-at DEBUG to stderr (with the token filter `soko run` installs), so a test can also check the
-token never shows."""
+at DEBUG to stderr (through the filter `soko` installs, fed by the settings), so a test can
+also check the token never shows."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.container import Container
+from bot.log_redaction import install, keep_secrets_out_of_logs
 from bot.telegram import build_telegram, run_telegram
 from bot.wiring import host
-from handlers.telegram.app import keep_token_out_of_logs
 from handlers.telegram.delivery import TelegramDelivery
 from tests.e2e.telegram.telegram_support import FAST, settings_for
 
@@ -23,7 +23,9 @@ def main() -> None:
     database_url, media_dir, api_url = sys.argv[1:4]
     logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     container = Container(settings_for(database_url, Path(media_dir), api_url))
-    keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
+    for handler in logging.getLogger().handlers:
+        install(handler)
+    keep_secrets_out_of_logs(container.settings)
     logging.getLogger("httpx").setLevel(logging.DEBUG)  # the worst case: URLs logged
     channel = build_telegram(host(container), limits=FAST)
     # A short lease, so rows a killed run had claimed come due again within the test.

@@ -1,6 +1,8 @@
 """`soko run` against the fake Twilio, on both databases (issue 19, items 4 and 5): on WhatsApp,
-a typed "ndiyo" / "yes" works like the numbered option and is never kept as her name, a "hapana"
-/ "no" is answered kindly, and a NUL byte in a message is cleaned away before it is recorded
+a typed "ndiyo" / "yes" works like the numbered option and is never kept as her name, nor a
+"ndiyo" or "hapana" as her place after she shared a pin (kept for the Soko team only); a
+"hapana" / "no" is
+answered kindly, and a NUL byte in a message is cleaned away before it is recorded
 (PostgreSQL cannot hold it: the webhook answered 500 and the message was lost)."""
 
 from __future__ import annotations
@@ -20,16 +22,26 @@ from tests.fakes.twilio_api import FakeTwilio
 ACHIENG = "+254711000101"
 ZAWADI = "+254722000202"
 
+PIN_KEPT = (
+    "Asante! Ni timu ya Soko tu itakayoona pini yako, ili ikutembelee; wanunuzi hawaioni. Sasa"
+    " andika jina la mahali unapofanyia kazi, litakaloonekana kwa wanunuzi, kwa mfano: Kibera,"
+    " Nairobi."
+)
+NOT_AN_AREA = (
+    "Tafadhali andika jina la mahali unapofanyia kazi, si pini wala kiungo cha ramani: wanunuzi"
+    " hawavioni. Kwa mfano: Kibera, Nairobi."
+)
 
-def shop_of(database: ShopDatabase, phone: str) -> tuple[str, str]:
+
+def shop_of(database: ShopDatabase, phone: str) -> tuple[str, str, str]:
     [row] = database.query(
-        "SELECT users.display_name, artisans.shop_name FROM artisans"
+        "SELECT users.display_name, artisans.shop_name, artisans.location FROM artisans"
         " JOIN users ON users.id = artisans.user_id"
         " JOIN identities ON identities.user_id = users.id"
         " WHERE identities.platform_user_id = :phone",
         phone=phone,
     )
-    return str(row[0]), str(row[1])
+    return str(row[0]), str(row[1]), str(row[2])
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -55,7 +67,13 @@ def test_typed_ndiyo_works_like_the_option_and_is_not_her_name(
         ]
         assert achieng.say("Ndiyo") == ["Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."]
         assert achieng.say("Shanga\x00 za Achieng")[0].startswith("Unafanyia kazi wapi?")
-        achieng.say("Kibera")
+        # Her pin is for the Soko team; a "ndiyo" or "hapana" after it is never her place.
+        assert achieng.share_location(-1.3133, 36.7876) == [PIN_KEPT]
+        assert achieng.say("ndiyo") == [NOT_AN_AREA]
+        assert achieng.say("hapana") == [NOT_AN_AREA]
+        assert achieng.say("Kibera, Nairobi")[0].startswith(
+            "Pesa zako zitumwe kwa namba gani ya M-Pesa?"
+        )
         achieng.say("1")  # the number she writes from
         achieng.say("ruka")
         assert achieng.say("ndiyo")[0] == "Hongera! Duka lako Shanga za Achieng limefunguliwa."
@@ -72,7 +90,7 @@ def test_typed_ndiyo_works_like_the_option_and_is_not_her_name(
         assert zawadi.say("Yes") == ["What is your shop called? For example: Mama Shanga Beads."]
 
     try:
-        assert shop_of(database, ACHIENG) == ("Achieng", "Shanga za Achieng")
+        assert shop_of(database, ACHIENG) == ("Achieng", "Shanga za Achieng", "Kibera, Nairobi")
         [failed] = database.query("SELECT count(*) FROM inbox WHERE status = 'failed'")
         assert failed[0] == 0
     finally:

@@ -3,12 +3,14 @@ the heads-up the day before, and never while she is still working on them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from conversations.jobs.drafts import clean_stale_drafts
+from conversations.jobs.drafts import DraftCleanup, clean_stale_drafts
 from store.models import ConversationState, Product, ProductPhoto, ProductStatus
+from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product
 from tests.integration.jobs.jobs_support import MONDAY_9AM, NAIROBI, texts
@@ -124,3 +126,41 @@ def test_touching_a_draft_after_the_heads_up_starts_the_week_over(
     week_on = NOW + timedelta(days=6, hours=3)
     assert clean_stale_drafts(uow_factory, week_on, NAIROBI).warned == [product_id]
     assert len(texts(uow_factory, user_id)) == 2
+
+
+def test_a_draft_edited_yesterday_is_not_stale(uow_factory: UnitOfWorkFactory) -> None:
+    """Started nine days ago and left; yesterday she gave it a title, then a price (a change
+    through the session, then one through an UPDATE statement): it is a day old, not nine."""
+    started = utcnow() - timedelta(days=9)
+    with uow_factory() as uow:
+        product = make_product(uow.session, make_artisan(uow.session, "Neema"))
+        product.status = ProductStatus.DRAFT
+        product.created_at = product.updated_at = started
+        uow.commit()
+        product_id = product.id
+    with uow_factory() as uow:
+        edited = uow.session.get(Product, product_id)
+        assert edited is not None
+        edited.title = "Bangili ya shaba"
+        uow.commit()
+    assert updated_at(uow_factory, product_id) > started + timedelta(days=8)
+
+    with uow_factory() as uow:
+        uow.session.execute(update(Product).values(updated_at=started))  # as before the edit
+        uow.session.execute(
+            update(Product).where(Product.id == product_id).values(price_minor=150_000)
+        )
+        uow.commit()
+    assert updated_at(uow_factory, product_id) > started + timedelta(days=8)
+
+    tomorrow = utcnow() + timedelta(days=1)
+    for day in (tomorrow, tomorrow + timedelta(days=1)):
+        assert clean_stale_drafts(uow_factory, day, NAIROBI) == DraftCleanup()
+    assert status(uow_factory, product_id) is ProductStatus.DRAFT
+
+
+def updated_at(uow_factory: UnitOfWorkFactory, product_id: int) -> datetime:
+    with uow_factory(read_only=True) as uow:
+        found = uow.session.scalar(select(Product.updated_at).where(Product.id == product_id))
+        assert found is not None
+        return found

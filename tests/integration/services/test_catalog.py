@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import inspect, select, update
@@ -534,3 +535,30 @@ def test_review_queue_is_oldest_first_with_photos(uow_factory: UnitOfWorkFactory
         assert [p.id for p in queue] == [older, newer]
         assert [len(p.photos) for p in queue] == [1, 1]
         assert queue[0].photos[0].keys["thumb"] == f"p/{older}/thumb.webp"
+
+
+@pytest.mark.parametrize(
+    ("status", "new_major", "after"),
+    [
+        (ProductStatus.ACTIVE, 1800, ProductStatus.ACTIVE),  # exactly a fifth more
+        (ProductStatus.ACTIVE, 1200, ProductStatus.ACTIVE),  # exactly a fifth less
+        (ProductStatus.ACTIVE, 1801, ProductStatus.PENDING_REVIEW),
+        (ProductStatus.SOLD_OUT, 1199, ProductStatus.PENDING_REVIEW),
+        (ProductStatus.PENDING_REVIEW, 9000, ProductStatus.PENDING_REVIEW),
+        (ProductStatus.REJECTED, 9000, ProductStatus.REJECTED),  # not approved: no review yet
+    ],
+)
+def test_a_price_changed_by_more_than_the_share_goes_back_to_review(
+    uow_factory: UnitOfWorkFactory, status: ProductStatus, new_major: int, after: ProductStatus
+) -> None:
+    with uow_factory() as uow:
+        artisan = make_artisan(uow.session)
+        product = make_product(uow.session, artisan, price_minor=150_000, status=status)
+        price = Money.of_major(new_major, "KES")
+        catalog.set_price(
+            uow.session, artisan.id, product.id, price, review_share=Decimal("0.2"), now=NOW
+        )
+        uow.commit()
+        assert (product.status, product.price_minor) == (after, new_major * 100)
+        if after is not status:
+            assert product.submitted_at == NOW  # the queue's order: from now

@@ -13,7 +13,7 @@ from conversations.choices import (
 )
 from conversations.global_words import Command, GlobalWord, parse_global_word
 from conversations.i18n import choose_locale
-from conversations.messages import Choice, ImageRef, Inbound, LinkButton, Outbound
+from conversations.messages import Choice, ImageRef, Inbound, LinkButton, Outbound, TapWord
 from conversations.plain_text import render
 from store.models import Channel
 
@@ -163,13 +163,63 @@ def test_two_buttons_starting_with_yes_are_not_guessed() -> None:
     assert resolve_choice(inbound("ndiyo"), twins).payload is None
 
 
-def test_a_yes_or_no_naming_no_button_is_refused_where_yes_or_no_was_offered() -> None:
+def test_a_yes_or_no_naming_no_button_is_refused_wherever_buttons_were_offered() -> None:
     name_known = (Choice("Yes, that's me", "ob:name"),)
     assert refused_yes_no(inbound("hapana"), name_known)
     assert refused_yes_no(inbound("No."), name_known)
     assert not refused_yes_no(inbound("Neema Wairimu"), name_known)
-    assert not refused_yes_no(inbound("no"), (Choice("Skip", "skip"),))  # no yes/no asked
-    assert not refused_yes_no(inbound("no"), ())
+    # A reason to type, or one of these: "yes" is no reason.
+    reasons = (Choice("Blurry photos", "r:blur"), Choice("Other: type it", "r:other"))
+    assert refused_yes_no(inbound("Yes"), reasons)
+    assert refused_yes_no(inbound("ndiyo"), (Choice("Skip", "skip"),))
+    assert not refused_yes_no(inbound("no"), ())  # no buttons: her words are her answer
+
+
+PIN = (Choice("Tumia pini", "ob:pin", TapWord.YES),)
+OPEN_SHOP = (
+    Choice("Open my shop", "sell:open", TapWord.YES),
+    Choice("Not now", "sell:no", TapWord.NO),
+)
+
+
+@pytest.mark.parametrize(
+    ("offered", "typed", "resolved"),
+    [
+        (PIN, "ndiyo", "ob:pin"),
+        (PIN, "Yes!", "ob:pin"),
+        (PIN, "hapana", None),
+        (OPEN_SHOP, "yes", "sell:open"),
+        (OPEN_SHOP, "NDIO", "sell:open"),
+        (OPEN_SHOP, "hapana", "sell:no"),
+        (OPEN_SHOP, "no.", "sell:no"),
+        (OPEN_SHOP, "tayari", None),
+    ],
+)
+def test_a_tap_word_picks_the_button_declared_to_mean_it(
+    offered: tuple[Choice, ...], typed: str, resolved: str | None
+) -> None:
+    assert resolve_choice(inbound(typed), offered).payload == resolved
+
+
+def test_a_declared_meaning_wins_over_the_label_and_no_declines_a_skippable_question() -> None:
+    approve_reject = (
+        Choice("Approve", "ok", TapWord.YES),
+        Choice("Reject", "no", TapWord.NO),
+        Choice("Skip", "skip"),  # its label says skip
+    )
+    assert resolve_choice(inbound("hapana"), approve_reject).payload == "no"
+    assert resolve_choice(inbound("ruka"), approve_reject).payload == "skip"
+    story = (Choice("Ruka", "ob:skip", TapWord.SKIP),)
+    assert resolve_choice(inbound("No"), story).payload == "ob:skip"
+    assert resolve_choice(inbound("ndiyo"), story).payload is None
+
+
+def test_a_choice_keeps_its_meaning_through_saved_state() -> None:
+    pin = PIN[0]
+    assert Choice.from_dict(pin.to_dict()) == pin
+    assert Choice.from_dict({"label": "Back", "payload": "b"}) == Choice("Back", "b")
+    shown = Outbound("Pin?", choices=(*PIN, Choice("Back", "b")))
+    assert Outbound.from_dict(shown.to_dict()) == shown
 
 
 def test_a_menu_number_in_other_digits_is_read() -> None:

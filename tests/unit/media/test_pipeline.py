@@ -88,6 +88,18 @@ def test_every_exif_orientation_comes_out_upright(orientation: int) -> None:
     assert large.getexif().get(0x0112) is None
 
 
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_a_png_with_its_orientation_before_its_pixels_comes_out_upright(mode: str) -> None:
+    # Read from the header: Pillow would decode a whole PNG to look for it after the pixels.
+    stored = quadrants(3400, 2000).transpose(Image.Transpose.ROTATE_90).convert(mode)
+    data = encode(stored, "PNG", exif=exif_bytes(6), compress_level=1)
+
+    photo = ok(process_photo(data))
+
+    assert (photo.width, photo.height) == (3400, 2000)
+    assert_upright_quadrants(open_rendition(photo.sizes["large"]))
+
+
 def test_draft_decodes_a_sideways_jpeg_at_the_smallest_scale_covering_1600(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -440,7 +452,7 @@ def test_decompression_bomb_is_refused_without_decoding() -> None:
 
 
 def test_png_over_the_other_format_limit_is_refused() -> None:
-    # 45 MP: under Pillow's own warning threshold, over the 40 MP limit for whole decodes.
+    # 45 MP: under Pillow's own warning threshold, over the 16 MP limit for whole decodes.
     assert refused(process_photo(png_header_only(7500, 6000))) is PhotoErrorCode.TOO_MANY_PIXELS
 
 

@@ -13,6 +13,7 @@ from tests.integration.conversations.listing_support import (
     seller,
     send_album,
 )
+from tests.unit.media.hostile import REFUSED
 
 ASK_MORE = "More photos, or done?\n1. Done\n2. Add more"
 NOT_A_PHOTO = "That file isn't a photo — please send a picture of the piece."
@@ -151,4 +152,30 @@ def test_a_photo_where_words_are_expected(new_chat: Callable[..., Chat]) -> None
     assert chat.send(photos=(photo(92),)) == [
         "That's a photo — here I need an answer in words.",
         "What is the piece called? For example: Blue glass bead necklace",
+    ]
+
+
+TOO_UNUSUAL = (
+    "That picture is too large or unusual to open. "
+    "Please send it as a normal photo from your phone's camera."
+)
+
+
+def test_a_decompression_bomb_is_refused_kindly(new_chat: Callable[..., Chat]) -> None:
+    # 1.6 KB of lossless WebP that claims 16383x2441: decoding it took 658 MB.
+    bomb = REFUSED["webp_lossless_16383x2441"]()
+    chat = seller(new_chat, "wanjiku")
+    chat.send("List a piece")
+    assert chat.send(photos=(bomb,)) == [TOO_UNUSUAL]
+    assert products_of(chat) == []
+    assert chat.send(photos=(photo(95),)) == [f"Photo received (1 of 5).\n{ASK_MORE}"]
+
+
+def test_a_decompression_bomb_is_refused_kindly_in_swahili(new_chat: Callable[..., Chat]) -> None:
+    bomb = REFUSED["png_6324x6324"]()  # 132 KB of PNG that took 538 MB
+    chat = seller(new_chat, "achieng", swahili=True)
+    chat.send("Weka bidhaa mpya")
+    assert chat.send(photos=(bomb,)) == [
+        "Picha hiyo ni kubwa mno au si ya kawaida, siwezi kuifungua. "
+        "Tafadhali itume kama picha ya kawaida kutoka kamera ya simu yako."
     ]

@@ -166,3 +166,26 @@ def test_a_manager_whose_role_was_taken_away_mid_review_is_refused(
         uow.commit()
     assert manager.chat.send("1") == ["Sorry, you can't do that."]
     assert product_state(uow_factory, waiting).status is ProductStatus.PENDING_REVIEW
+
+
+def test_a_yes_or_no_at_the_reason_question_is_never_the_reason(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    """Issue 19: the reason question offers reasons, not a yes or a no; "hapana" typed there
+    is refused, never sent to the artisan as why her piece was not accepted."""
+    manager = person(
+        new_chat, uow_factory, "Wanjiru Msimamizi", locale="sw", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    earrings = piece(uow_factory, amina, "Hereni za shaba", status=ProductStatus.PENDING_REVIEW)
+    manager.chat.send("menyu")
+    manager.chat.send("Kagua bidhaa")
+    # "Hapana" at the card is its "Kataa" (reject): the reasons are asked.
+    asked = manager.chat.send("hapana")
+    assert asked[0].startswith("Kwa nini haikubaliwi?")
+    assert manager.chat.send("Hapana") == [
+        "Samahani, “Hapana” si mojawapo ya majibu hapa.",
+        asked[0],
+    ]
+    assert manager.chat.send("ndiyo")[0] == "Samahani, “ndiyo” si mojawapo ya majibu hapa."
+    assert product_state(uow_factory, earrings).status is ProductStatus.PENDING_REVIEW
