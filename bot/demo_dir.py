@@ -41,21 +41,27 @@ def make_demo_dir(directory: Path, keep: list[Path]) -> None:
     """`directory` made empty, with the marker in it. Raises `NotADemoDir` when it holds
     one of `keep` (or lies within one), or holds anything without the marker."""
     folder = directory.expanduser().resolve()
-    for path in keep:
-        if path == folder or folder in path.parents or path in folder.parents:
-            raise NotADemoDir(
-                f"{directory} holds this shop's database (DATABASE_URL) or media (MEDIA_DIR): "
-                "name another folder with --dir"
-            )
-    if folder.exists():
+    if folder.exists() and (not folder.is_dir() or _holds_anything(folder)):
+        # Only a folder with something in it is deleted; a new or empty one may well be where
+        # the settings point (`soko chat` on the demo's shop).
+        for path in keep:
+            if path == folder or folder in path.parents or path in folder.parents:
+                raise NotADemoDir(
+                    f"{directory} holds this shop's database (DATABASE_URL) or media "
+                    "(MEDIA_DIR): name another folder with --dir"
+                )
         if not folder.is_dir() or not _a_demo(folder):
             raise NotADemoDir(
                 f"{directory} is not a demo folder (it holds no {MARKER} file): "
                 "name a new or empty folder with --dir"
             )
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).write_text("Made by `soko demo`: it deletes this folder to start again.\n")
+
+
+def _holds_anything(folder: Path) -> bool:
+    return any(entry.name != MARKER for entry in folder.iterdir())
 
 
 def _a_demo(folder: Path) -> bool:

@@ -50,6 +50,9 @@ def settings_for(
         twilio_api_base_url=fake.base_url,
         twilio_templates_file=tmp_path / "twilio_templates.json",
         payments_demo=payments_demo,
+        # The harness writes at machine speed, each message as soon as the last was answered:
+        # no person does. Floods have their own tests (test_flood_run.py, test_floods.py).
+        flood_messages=1000,
     )
 
 
