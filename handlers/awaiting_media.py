@@ -16,11 +16,12 @@ any transaction, `AwaitingMedia.process`
 2. asks the engine to handle the message, which handles her earlier ones first, and then her
    later ones that were deferred while the photos were on their way.
 
-A fetch that fails for a while (a timeout, the platform down: `MediaNotYet`) is tried again
-after the pauses of `RETRY_PAUSES`; a photo that cannot be had (`MediaGone`: refused, gone,
-too big, or still failing after those tries) is recorded as a refused photo, so the flow that
-reads it tells her why in her language and asks for it again: she is never left waiting. A
-photo the pipeline refuses, or the media store cannot keep, is recorded as refused too.
+A fetch that fails in a way that may pass (a timeout, the platform down: `MediaNotYet`), or
+a media store that cannot keep the photo (S3 down or hanging past its timeouts), is tried
+again after the pauses of `RETRY_PAUSES`. A photo that cannot be had (`MediaGone`: refused,
+gone, too big, or still failing after those tries) is recorded as a refused photo, so the
+flow that reads it tells her why in her language and asks for it again: she is never left
+waiting. A photo the pipeline refuses is recorded as refused too.
 
 Once the process is stopping, no fetch starts and none is recorded: the message stays
 awaiting its photos, untouched, and the next start's sweep (`sweep`) fetches them again (a
@@ -36,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
@@ -52,8 +53,11 @@ from store.uow import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
-# Seconds waited before each further try of a fetch that failed for a while (then: given up).
+# Seconds waited before each further try of a fetch (or a store) that failed in a way that
+# may pass; after the last, given up.
 RETRY_PAUSES: Final = (1.0, 3.0, 10.0)
+NOT_RECEIVED, NOT_SAVED = PhotoErrorCode.NOT_RECEIVED, PhotoErrorCode.NOT_SAVED
+_T = TypeVar("_T")
 FETCHED_KEY = "media_fetched"  # payload key: the media fetched, kept for operators
 
 
@@ -256,28 +260,42 @@ class AwaitingMedia:
         return True
 
     def _receive(self, inbox_id: int, item: dict[str, Any]) -> ReceivedPhoto:
-        """One photo fetched (tried again while that may help), processed and stored; or
-        why not, as a refusal she is told about."""
+        """One photo fetched, processed and stored (each tried again while that may help);
+        or why not, as a refusal she is told about."""
+        data = self._retrying(inbox_id, lambda: self._source.fetch(item), NOT_RECEIVED)
+        if isinstance(data, PhotoError):
+            return data
+        return self._retrying(inbox_id, lambda: self._stored(data), NOT_SAVED)
+
+    def _stored(self, data: bytes) -> ReceivedPhoto:
+        photo = self._intake.receive(data)
+        if isinstance(photo, PhotoError) and photo.code is NOT_SAVED:
+            raise MediaNotYet(f"media store: {photo.detail}")  # S3 down: it may come back
+        return photo
+
+    def _retrying(
+        self, inbox_id: int, attempt: Callable[[], _T], given_up: PhotoErrorCode
+    ) -> _T | PhotoError:
         for pause in (*self._retry_pauses, None):
             if self._stopping.is_set():
                 raise _Stopping
             try:
-                data = self._source.fetch(item)
+                result = attempt()
             except MediaGone as gone:
                 logger.warning("inbox row %s: photo not fetched (%s)", inbox_id, gone.reason)
                 return PhotoError(gone.code, gone.reason)
             except MediaNotYet as exc:
                 if self._stopping.is_set():  # cut short by the stop: not her photo's fault
                     raise _Stopping from exc
-                logger.warning("inbox row %s: photo not fetched yet (%s)", inbox_id, exc)
+                logger.warning("inbox row %s: photo not in yet (%s)", inbox_id, exc)
                 if pause is not None:
                     self._pause(pause)
                 continue
             if self._stopping.is_set():
                 raise _Stopping
-            return self._intake.receive(data)
+            return result
         logger.warning("inbox row %s: photo given up after %s tries", inbox_id, self._tries)
-        return PhotoError(PhotoErrorCode.NOT_RECEIVED, "not fetched after retries")
+        return PhotoError(given_up, f"given up after {self._tries} tries")
 
     @property
     def _tries(self) -> int:
@@ -304,6 +322,7 @@ class MediaWorker:
         self._queue: list[int] = []
         self._ready = threading.Condition()
         self._started: list[threading.Thread] = []
+        self._busy = 0  # threads processing a row now
         self._closing = False
 
     def submit(self, inbox_ids: Sequence[int]) -> None:
@@ -313,7 +332,7 @@ class MediaWorker:
             if self._closing:
                 return  # left awaiting: the next start's sweep fetches them
             self._queue.extend(inbox_ids)
-            if len(self._started) < self._threads:
+            while len(self._started) < min(self._threads, len(self._queue) + self._busy):
                 self._start_one()
             self._ready.notify(len(inbox_ids))
 
@@ -331,10 +350,14 @@ class MediaWorker:
                 if self._closing:
                     return
                 inbox_id = self._queue.pop(0)
+                self._busy += 1
             try:
                 self.media.process(inbox_id)
             except Exception:  # recorded already: the sweep tries again
                 logger.exception("inbox row %s: photos not processed", inbox_id)
+            finally:
+                with self._ready:
+                    self._busy -= 1
 
     def close(self, grace: float = 1.0) -> None:
         """Start nothing new; wait at most `grace` seconds for the rows being processed."""

@@ -12,7 +12,7 @@ from typing import Any, Final
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from telegram import Bot
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from conversations.i18n import N_, Translator
 from handlers.awaiting_media import MediaGone, MediaNotYet
@@ -76,6 +76,8 @@ class TelegramFiles:
             return asyncio.run(self._download(PhotoToFetch.from_dict(item)))
         except PhotoTooLarge as exc:
             raise MediaGone(str(exc), PhotoErrorCode.TOO_LARGE) from exc
+        except BadRequest as exc:  # a NetworkError in PTB, yet it will not pass: no such file
+            raise MediaGone(f"refused by Telegram ({type(exc).__name__})") from exc
         except (NetworkError, RetryAfter, TimeoutError) as exc:  # timeouts included
             raise MediaNotYet(type(exc).__name__) from exc
         except TelegramError as exc:  # Telegram will not serve this file
