@@ -124,7 +124,7 @@ def build_telegram(
         container.uow_factory,
         lambda: worker.engine,
         photo_intake(container),
-        TelegramFiles(lambda: build_bot(token, settings.telegram_api_base_url)),
+        TelegramFiles(lambda: build_bot(token, settings.telegram_api_base_url), container.stopping),
         stopping=container.stopping,
         on_handled=worker.notify_handled,
     )

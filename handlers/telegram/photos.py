@@ -15,6 +15,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from conversations.i18n import N_, Translator
+from conversations.ports import StopSignal
 from handlers.awaiting_media import MediaGone, MediaNotYet
 from handlers.telegram.updates import MAX_DOWNLOAD_BYTES, PhotoToFetch
 from store.media.errors import PhotoErrorCode
@@ -23,6 +24,7 @@ from store.models import ProductPhoto
 MEDIA_KEY = "telegram_photo"  # payload key: the file still to fetch (`PhotoToFetch.to_dict`)
 # One download (getMe, getFile, the file) takes at most this, whatever each call's timeouts.
 DOWNLOAD_TIMEOUT_SECONDS: Final = 60.0
+STOP_CHECK_SECONDS: Final = 0.2
 
 
 class PhotoProblem(StrEnum):
@@ -66,9 +68,13 @@ class TelegramFiles:
     event loop or connection is shared with the poller's."""
 
     def __init__(
-        self, new_bot: Callable[[], Bot], timeout: float = DOWNLOAD_TIMEOUT_SECONDS
+        self,
+        new_bot: Callable[[], Bot],
+        stopping: StopSignal,
+        timeout: float = DOWNLOAD_TIMEOUT_SECONDS,
     ) -> None:
         self._new_bot = new_bot
+        self._stopping = stopping
         self._timeout = timeout
 
     def fetch(self, item: dict[str, Any]) -> bytes:
@@ -84,8 +90,16 @@ class TelegramFiles:
             raise MediaGone(f"refused by Telegram ({type(exc).__name__})") from exc
 
     async def _download(self, photo: PhotoToFetch) -> bytes:
+        """The download, cut short when the process begins stopping (the row then stays
+        awaiting its photo): a stop never waits for Telegram's timeouts."""
         async with self._new_bot() as bot:
-            return await asyncio.wait_for(download(bot, photo), self._timeout)
+            task = asyncio.ensure_future(asyncio.wait_for(download(bot, photo), self._timeout))
+            while not task.done():
+                await asyncio.wait({task}, timeout=STOP_CHECK_SECONDS)
+                if self._stopping.is_set() and not task.done():
+                    task.cancel()
+                    raise MediaNotYet("the process is stopping")
+            return task.result()
 
 
 def product_photo_sha(key: str) -> str | None:

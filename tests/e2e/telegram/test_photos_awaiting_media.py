@@ -11,6 +11,7 @@ share their contact and send photos."""
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +25,11 @@ from tests.e2e.chat_people import TelegramPerson
 from tests.e2e.operator_env import Fakes, OperatorEnv
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
+from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET
+from tests.e2e.telegram.test_webhook_durability import post_until_answered
 from tests.fakes.s3_api import FaultyS3, Mode, faulty_s3
 from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import photo, text, user
 
 BUCKET = "soko-media"
 HANG_SECONDS = 120.0  # the longest the test waits for anything while the hang lasts
@@ -166,3 +170,61 @@ def test_a_photo_telegram_will_not_serve_gets_a_kind_word_in_her_language(
         assert answered == ["Sikuweza kufungua picha hiyo. Tafadhali itume tena."]
         again = zawadi.send_photos([draw_piece(Category.RING, seed=91)])
         assert again[0].startswith(SW._("Photo received ({count} of {max}).")[:15]), again
+
+
+def awaiting_rows(database: ShopDatabase) -> int:
+    return len(database.query("SELECT id FROM inbox WHERE status = 'awaiting_media'"))
+
+
+def test_a_stop_while_her_photo_is_on_its_way_loses_nothing(tmp_path: Path, fakes: Fakes) -> None:
+    shop = fakes.operator_env(tmp_path, port=free_port())
+    database = ShopDatabase(shop.database_url)
+    amina = TelegramPerson("Amina", 94031, fakes.telegram, database)
+    with SokoProcess(shop, "run") as run:
+        open_shop(amina, "en", "254722000531")
+        fakes.telegram.hang("getFile")
+        photos_then_done(amina, [draw_piece(Category.BRACELET, seed=95)])
+        wait_until(lambda: fakes.telegram.hung_calls("getFile") > 0, HANG_SECONDS, "getFile")
+        stopped = run.stop(signal.SIGTERM)
+    assert stopped.status == 0, run.logged()
+    assert "Traceback" not in run.logged()
+    assert awaiting_rows(database) == 1  # her photo: still awaiting, its file id kept
+    assert amina.unread() == []
+
+    fakes.telegram.unhang()
+    with run:  # the next start fetches it, then "done" is read after it
+        assert_heard_in_order(amina, photos=1)
+    assert awaiting_rows(database) == 0
+
+
+def test_webhook_workers_fetch_photos_after_answering_and_others_are_answered_meanwhile(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    """`soko web` (webhook mode) records and answers 200 at once, its media worker fetches
+    the photo; `soko scheduler` delivers. (Her shop was opened earlier with `soko run`.)"""
+    port = free_port()
+    database_env = fakes.operator_env(tmp_path, port=port)
+    database = ShopDatabase(database_env.database_url)
+    amina = TelegramPerson("Amina", 94041, fakes.telegram, database)
+    with SokoProcess(database_env, "run"):
+        open_shop(amina, "en", "254722000541")
+    shop = fakes.operator_env(
+        tmp_path, port=port, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET
+    )
+    baraka = user(94042, "Baraka")
+    with SokoProcess(shop, "scheduler"), SokoProcess(shop, "web") as web:
+        fakes.telegram.hang("getFile")
+        amina.unread()
+        file_id = fakes.telegram.add_file(draw_piece(Category.NECKLACE, seed=96))
+        post_until_answered(port, {"update_id": 960_001, **photo(amina.user, file_id, 9_000)})
+        post_until_answered(port, {"update_id": 960_002, **text(amina.user, "done")})
+        wait_until(lambda: fakes.telegram.hung_calls("getFile") > 0, HANG_SECONDS, "getFile")
+
+        post_until_answered(port, {"update_id": 960_003, **text(baraka, "hi")})
+        wait_until(lambda: fakes.telegram.sent_to(94042), HANG_SECONDS, "Baraka answered")
+
+        assert fakes.telegram.hung_calls("getFile") > 0  # still hanging
+        assert amina.unread() == []
+        fakes.telegram.unhang()
+        assert_heard_in_order(amina, photos=1)
+        assert "Traceback" not in web.logged()
