@@ -11,6 +11,9 @@ from store.models import Channel
 
 class DemoPlugin(ProviderPlugin):
     name = "demo"
+    title = "demo card"
+    pays_as = "demo"
+    setting = "PAYMENTS_DEMO"
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from conversations.notify import orders as order_notices
 from conversations.notify import payments as payment_notices
-from payments.events import OrderExpired, OrderPaid, PaymentNotTaken, RefundSent
+from payments import refunds
+from payments.events import OrderExpired, OrderPaid, PaymentNotTaken, RefundRefused, RefundSent
 from store import events
 
 
@@ -26,6 +27,11 @@ def _refund_sent(session: Session, event: RefundSent, now: datetime) -> None:
     payment_notices.refund_sent(session, event.order, event.amount, event.request_id, now)
 
 
+def _refund_refused(session: Session, event: RefundRefused, now: datetime) -> None:
+    waiting = refunds.orders_with_refused_refunds(session)
+    payment_notices.refund_refused(session, event.order, event.amount, event.reason, waiting, now)
+
+
 def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
     payment_notices.payment_not_taken(session, event.order, event.amount, event.payment_ref, now)
 
@@ -35,4 +41,5 @@ def subscribe_notices() -> None:
     events.subscribe(OrderPaid, _paid)
     events.subscribe(OrderExpired, _expired)
     events.subscribe(RefundSent, _refund_sent)
+    events.subscribe(RefundRefused, _refund_refused)
     events.subscribe(PaymentNotTaken, _not_taken)

@@ -12,6 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import plugins
+from bot.alerts import send_held_alerts
 from bot.container import Container
 from bot.plugin import ChannelPasses, ScheduledJob
 from conversations.jobs.drafts import clean_stale_drafts
@@ -48,6 +49,13 @@ def scheduled_jobs(
         if codes:
             logger.info("expired unpaid orders: %s", ", ".join(codes))
 
+    def held_alerts() -> None:
+        with uow_factory() as uow:
+            sent = send_held_alerts(uow.session, clock())
+            uow.commit()
+        if sent:
+            logger.info("alerts held back in their window sent: %s message(s)", sent)
+
     jobs = [
         ScheduledJob(
             HEARTBEAT_JOB,
@@ -62,6 +70,13 @@ def scheduled_jobs(
             lambda: _sweep_inbox(passes.sweep),
             30,
             "Handle updates recorded but not handled (after a crash)",
+        ),
+        ScheduledJob(
+            "send_held_alerts",
+            IntervalTrigger(minutes=1, timezone=zone),
+            held_alerts,
+            30,
+            "Alert community managers of failures and refused refunds held back in a window",
         ),
     ]
     settings = container.settings

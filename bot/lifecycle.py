@@ -9,18 +9,21 @@ refuses, at start or when a channel starts, stops the command in one line, exit 
 (`bot.telegram_token`).
 
 Stopping: SIGINT and SIGTERM set one `stop` event that every part of the process watches,
-and the container's `stopping` flag that work in threads reads. Receivers stop taking updates
-at once (what they did not record, the platform sends again; what they recorded and did not
-handle, the sweep handles at the next start). Work in threads starts nothing new: the engine
-hands back the updates it has not begun (and one that fails because the process is stopping,
-without a word to the person), a WhatsApp message whose photos are still downloading is left
-waiting for them. Each sender stops claiming, gives the sends in flight `GRACE_SECONDS` to
-finish, then cancels them and hands their outbox rows back; the scheduler gives its running
-jobs as long. The web server waits for its requests and their work after the answer (a
-download finishing, an update being handled) rather than cancel them in a thread. Then the
-database is closed and the process exits with status 0. A thread stuck in a call to a
-provider that does not answer cannot be cancelled: should one still hold the process
-`DEADLINE_SECONDS` after the signal, it exits anyway (its work was handed back).
+and the container's `stopping` flag that work in threads reads. Receivers stop taking
+updates at once (what they did not record, the platform sends again; what they recorded and
+did not handle, the sweep handles at the next start). Work in threads starts nothing new:
+the engine hands back the updates it has not begun (and one that fails because the process
+is stopping, without a word to the person), a WhatsApp message whose photos are still
+downloading is left waiting for them. Each sender stops claiming, gives the sends in flight
+`GRACE_SECONDS` to finish, then cancels them and hands their outbox rows back; the scheduler
+gives its running jobs as long; the effect runner starts nothing new, gives the provider
+calls in flight as long, and hands back the effects it claimed and did not start (due at
+once for the next process, not after their two-minute lease). The web server waits for its
+requests and their work after the answer (a download finishing, an update being handled)
+rather than cancel them in a thread. Then the database is closed and the process exits with
+status 0. A thread stuck in a call to a provider that does not answer cannot be cancelled:
+should one still hold the process `DEADLINE_SECONDS` after the signal, it exits anyway (its
+work was handed back).
 """
 
 from __future__ import annotations

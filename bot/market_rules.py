@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.container import Container
 from conversations.marketplace import MarketRules
+from store.services.buyer_limits import BuyerLimits
 
 
 def market_rules(container: Container) -> MarketRules:
@@ -23,4 +24,5 @@ def market_rules(container: Container) -> MarketRules:
         telegram_bot_username=container.telegram_bot_username,
         whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
         default_locale=settings.default_locale,
+        buyer_limits=BuyerLimits(settings.max_pieces_per_buyer, settings.orders_per_hour),
     )

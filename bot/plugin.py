@@ -1,7 +1,8 @@
 """What a plug-in is. A channel (Telegram, WhatsApp, the web emulator) is one `ChannelPlugin`:
 its web routes, its sender and sweep, what it does in each long-running command, and what its
 chat can do (`capabilities`). A payment provider is one `ProviderPlugin`: its port, what it
-serves (channel, currency, country), its web routes and scheduled jobs. `bot/plugins.py`
+serves (channel, currency, country), its web routes and scheduled jobs, and its hooks for
+`soko admin` (`refunds`, `reconcile`: a provider without them says so there). `bot/plugins.py`
 lists them; each is built once per container and only when its settings turn it on."""
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.types import Lifespan
@@ -25,7 +27,9 @@ from conversations.capabilities import ChannelCapabilities
 from conversations.engine import ChatEngine
 from conversations.marketplace import Marketplace
 from payments.port import PaymentProvider
-from store.models import Channel
+from payments.refunds import Outcome, RefusedRequest, Requested
+from store.models import Channel, Order
+from store.money import Money
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,49 @@ class ChannelPlugin(ABC):
         return ChannelPasses()
 
 
+class Refunds(Protocol):
+    """A provider's refunds, as `soko admin refund` asks for them: each call writes a refund
+    request in the caller's unit of work (the money goes back after the commit, as an
+    effect), or tells where one stands."""
+
+    def refund(
+        self,
+        session: Session,
+        order: Order,
+        line_id: int | None,
+        amount: Money | None,
+        reason: str,
+        now: datetime,
+    ) -> Requested:
+        """The rest of the order (`line_id` None), or of one line, or `amount` of it."""
+
+    def retry(self, session: Session, order: Order, now: datetime) -> list[Requested]:
+        """Ask again, under new keys, for the order's refunds refused for good."""
+
+    def outcome(self, session: Session, request_id: str) -> Outcome: ...
+
+    def refused(self, session: Session, order: Order) -> list[RefusedRequest]:
+        """The order's refunds refused for good that nobody retried yet."""
+
+
+class AdminError(Exception):
+    """A provider's refusal that ends a `soko admin` command: the message says what the
+    provider said, in words fit for a terminal (nothing secret)."""
+
+
+@dataclass(frozen=True)
+class AdminReport:
+    """What `soko admin reconcile` prints for a provider, and whether all was well."""
+
+    lines: list[str]
+    ok: bool
+
+
 class ProviderPlugin(ABC):
     name: ClassVar[str]
+    title: ClassVar[str]  # as an operator reads it: "Stripe"
+    pays_as: ClassVar[str]  # the `payment_provider` its orders record
+    setting: ClassVar[str]  # what turns it on, for "not configured" messages
 
     def __init__(self, container: Container) -> None:
         self.container = container
@@ -135,3 +180,16 @@ class ProviderPlugin(ABC):
 
     def jobs(self, clock: Callable[[], datetime]) -> list[ScheduledJob]:
         return []
+
+    def refunds(self) -> Refunds | None:
+        """Its refunds for `soko admin refund`; None: it has no refund API (the command says
+        refunds for its payments are not automatic)."""
+        return None
+
+    def reconcile(
+        self, since: datetime, now: datetime, run_effects: Callable[[], int]
+    ) -> AdminReport | None:
+        """`soko admin reconcile` for it: compare what it says with the database since
+        `since`, repair, run the calls that queued (`run_effects`, how many ran), and report.
+        None: it has nothing to reconcile. May raise `AdminError`."""
+        return None

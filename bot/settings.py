@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # The web chat emulator (/emulator): anyone who reaches it can chat as anyone, so it is
     # for demos and local development only; `soko demo` turns it on for its own shop.
     web_emulator: bool = False
+    # Host names the web app answers besides PUBLIC_BASE_URL's (a proxy that sends its own).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # When set, GET /metrics needs "Authorization: Bearer <this>".
+    metrics_token: SecretStr = SecretStr("")
 
     telegram_bot_token: SecretStr = SecretStr("")
     # The bot's @username, for links into the Telegram chat from the web pages (`soko run`
@@ -65,7 +69,8 @@ class Settings(BaseSettings):
     telegram_bot_username: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
     telegram_mode: TelegramMode = TelegramMode.POLLING
-    telegram_webhook_secret: SecretStr = SecretStr("")
+    # Required in webhook mode (validated even when not given).
+    telegram_webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
     telegram_payment_provider_token: SecretStr = SecretStr("")
 
     twilio_account_sid: str = ""
@@ -96,6 +101,13 @@ class Settings(BaseSettings):
     pricing_markup_bps: int = Field(default=4000, ge=0)
     mentor_commission_bps: int = Field(default=500, ge=0)
     reservation_minutes: int = 30
+    # Limits per person: what one buyer may hold of a piece, how many orders she may place an
+    # hour, and how many messages a second she may send before the rest of the burst is
+    # answered once (every message is still handled, in order).
+    max_pieces_per_buyer: int = Field(default=5, ge=1)
+    orders_per_hour: int = Field(default=5, ge=1)
+    flood_messages: int = Field(default=3, ge=1)
+    flood_seconds: float = Field(default=1.0, gt=0, le=10)
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels_jpeg: int = 100_000_000
@@ -111,6 +123,13 @@ class Settings(BaseSettings):
     def _split_phones(cls, value: object) -> object:
         if isinstance(value, str):
             return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
         return value
 
     @field_validator("fx_rates", mode="before")
@@ -189,10 +208,18 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_webhook_secret")
     @classmethod
-    def _webhook_secret_characters(cls, value: SecretStr) -> SecretStr:
+    def _webhook_secret_characters(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
         secret = value.get_secret_value()
         if secret and not WEBHOOK_SECRET_CHARACTERS.fullmatch(secret):
             raise ValueError(f"must be {WEBHOOK_SECRET_RULE} (make one with: {MAKE_A_SECRET})")
+        # Without it, setWebhook would be sent an empty secret and every update refused.
+        token = info.data.get("telegram_bot_token")
+        webhook_mode = info.data.get("telegram_mode") is TelegramMode.WEBHOOK
+        if not secret and webhook_mode and token is not None and token.get_secret_value():
+            raise ValueError(
+                "needed with TELEGRAM_MODE=webhook (Telegram sends it with every update):"
+                f" {WEBHOOK_SECRET_RULE} (make one with: {MAKE_A_SECRET})"
+            )
         return value
 
     @field_validator("store_currency", "artisan_currency")

@@ -2,9 +2,9 @@
 and proxies can stand in for api.stripe.com; explicit timeouts), the payment port, the
 webhook, and the jobs: queueing the refunds that cancellations write down
 (`send_stripe_refunds`) and, every few minutes, the repairs of `soko admin reconcile`
-(`reconcile_stripe`). Calls to Stripe run as effects, after the commit that asked for them
-(`bot/effects.py`). On when STRIPE_SECRET_KEY is set; it serves buyers on every channel, in
-any currency."""
+(`reconcile_stripe`); and `soko admin`'s hooks: refunds and reconcile. Calls to Stripe run
+as effects, after the commit that asked for them (`bot/effects.py`). On when
+STRIPE_SECRET_KEY is set; it serves buyers on every channel, in any currency."""
 
 from __future__ import annotations
 
@@ -14,17 +14,22 @@ from datetime import datetime, timedelta
 
 import stripe
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from bot.container import Container
-from bot.plugin import ProviderPlugin, ScheduledJob
+from bot.plugin import AdminError, AdminReport, ProviderPlugin, Refunds, ScheduledJob
 from bot.settings import Settings
 from handlers.stripe.webhook import stripe_webhook_routes, unverifiable_webhook_route
+from payments import refunds
 from payments.reconcile import reconcile
-from payments.refunds import queue_due_refunds
-from payments.stripe_checkout import StripePayments
-from store.models import Channel
+from payments.refunds import Outcome, RefusedRequest, Requested, queue_due_refunds
+from payments.stripe_checkout import PROVIDER, StripePayments, close_checkout
+from store import events
+from store.models import Channel, Order
 from store.models.types import utcnow
+from store.money import Money
+from store.services.orders import UnpaidOrderCancelled
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +50,17 @@ def stripe_payments(container: Container) -> StripePayments | None:
     container (its connection pool and retries are shared by every caller)."""
     if not StripePlugin.enabled(container.settings):
         return None
+    subscribe_checkout_closing()
     return container.once("stripe.payments", lambda: _build(container.settings))
+
+
+def subscribe_checkout_closing() -> None:
+    """A cancelled (or replaced) unpaid order's pay page is closed at Stripe (idempotent)."""
+    events.subscribe(UnpaidOrderCancelled, _close_checkout)
+
+
+def _close_checkout(session: Session, event: UnpaidOrderCancelled, now: datetime) -> None:
+    close_checkout(session, event.order, now)
 
 
 def _build(settings: Settings) -> StripePayments:
@@ -60,6 +75,9 @@ def _build(settings: Settings) -> StripePayments:
 
 class StripePlugin(ProviderPlugin):
     name = "stripe"
+    title = "Stripe"
+    pays_as = PROVIDER
+    setting = "STRIPE_SECRET_KEY"
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:
@@ -79,6 +97,57 @@ class StripePlugin(ProviderPlugin):
 
     def jobs(self, clock: Callable[[], datetime]) -> list[ScheduledJob]:
         return stripe_jobs(self.container, self.port, clock)
+
+    def refunds(self) -> Refunds:
+        return StripeRefunds()
+
+    def reconcile(
+        self, since: datetime, now: datetime, run_effects: Callable[[], int]
+    ) -> AdminReport:
+        try:
+            report = reconcile(self.container.uow_factory, self.port, now, since=since)
+        except stripe.StripeError as exc:  # nothing was written: the unit of work rolled back
+            raise AdminError(f"Stripe said: {exc.user_message or type(exc).__name__}") from exc
+        unbalanced = ", ".join(map(str, report.unbalanced_transactions)) or "none"
+        lines = [
+            f"Checkout Sessions seen: {report.sessions_seen}",
+            f"events replayed: {', '.join(report.events_replayed) or 'none'}",
+            f"orders completed: {', '.join(report.orders_completed) or 'none'}",
+            f"refunds queued: {report.refunds_queued}",
+            f"effects run: {run_effects()}",
+            f"unbalanced ledger transactions: {unbalanced}",
+            *(f"error: {error}" for error in report.errors),
+        ]
+        return AdminReport(lines, ok=not (report.errors or report.unbalanced_transactions))
+
+
+class StripeRefunds:
+    """Refunds through Stripe (`payments/refunds.py`): a ledger reversal and a request the
+    effect runner sends."""
+
+    def refund(
+        self,
+        session: Session,
+        order: Order,
+        line_id: int | None,
+        amount: Money | None,
+        reason: str,
+        now: datetime,
+    ) -> Requested:
+        if line_id is None:
+            if amount is not None:
+                raise ValueError("--amount needs --line")
+            return refunds.refund_order(session, order, reason, now)
+        return refunds.refund_line(session, order, line_id, amount, reason, now)
+
+    def retry(self, session: Session, order: Order, now: datetime) -> list[Requested]:
+        return refunds.retry_refused(session, order, now)
+
+    def outcome(self, session: Session, request_id: str) -> Outcome:
+        return refunds.outcome(session, request_id)
+
+    def refused(self, session: Session, order: Order) -> list[RefusedRequest]:
+        return refunds.refused_requests(session, order)
 
 
 def stripe_routes(

@@ -25,7 +25,7 @@ from bot.container import Container
 from bot.intake import photo_intake
 from bot.lifecycle import GRACE_SECONDS, sweep_left_over, together
 from bot.plugin import ChannelPasses, ChannelPlugin, Host, Running
-from bot.settings import MAKE_A_SECRET, WEBHOOK_SECRET_RULE, Settings, TelegramMode
+from bot.settings import Settings, TelegramMode
 from bot.telegram_invoices import telegram_invoices
 from bot.telegram_token import REFUSED, refused_token_stops
 from conversations.capabilities import ChannelCapabilities
@@ -76,22 +76,6 @@ def telegram_webhook_mode(container: Container) -> bool:
     return (
         telegram_configured(container) and container.settings.telegram_mode is TelegramMode.WEBHOOK
     )
-
-
-WEBHOOK_SECRET_NEEDED = (
-    "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET, which Telegram sends with every"
-    f" update: {WEBHOOK_SECRET_RULE} (make one with: {MAKE_A_SECRET})"
-)
-
-
-def telegram_refusal(container: Container) -> str | None:
-    """Why `soko run` or `soko web` must not start with these Telegram settings (checked
-    before anything is written), or None. In webhook mode without a secret, `setWebhook`
-    would be sent an empty one and every update refused: the bot would be deaf."""
-    secret = container.settings.telegram_webhook_secret.get_secret_value()
-    if telegram_webhook_mode(container) and not secret:
-        return WEBHOOK_SECRET_NEEDED
-    return None
 
 
 def build_telegram(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.container import Container
 from bot.plugin import ProviderPlugin
 from bot.settings import Settings
-from payments.telegram_invoice import TelegramInvoices
+from payments.telegram_invoice import NAME, TelegramInvoices
 from store.models import Channel
 
 
@@ -22,6 +22,10 @@ def telegram_invoices(container: Container) -> TelegramInvoices | None:
 
 class TelegramInvoicesPlugin(ProviderPlugin):
     name = "telegram-invoices"
+    title = "Telegram"
+    pays_as = NAME
+    setting = "TELEGRAM_PAYMENT_PROVIDER_TOKEN"
+    # No refunds hook: Telegram has no refund API for invoices (`soko admin refund` says so).
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:

@@ -4,10 +4,12 @@ workers can run behind a load balancer (`soko web`); the plug-ins on add their r
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -18,6 +20,7 @@ from bot.health import healthz_endpoint
 from bot.wiring import payment_provider
 from handlers.web.checkout_pages import checkout_page_routes
 from handlers.web.demo_pay import demo_pay_routes
+from handlers.web.hosts import TrustedHosts, trusted_hosts
 from handlers.web.media import media_routes
 from handlers.web.pages import page_routes
 from handlers.web.pages_render import Pages, SiteConfig
@@ -39,7 +42,11 @@ def create_app(
         *demo_pay_routes(container.uow_factory, pages, payment_provider(container), utcnow),
         *extra_routes,
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    settings = container.settings
+    hosts = trusted_hosts(settings.public_base_url, settings.allowed_hosts)
+    return Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(TrustedHosts, hosts=hosts)]
+    )
 
 
 def build_pages(container: Container) -> Pages:
@@ -57,11 +64,23 @@ def build_pages(container: Container) -> Pages:
 
 
 def metrics_endpoint(container: Container) -> Callable[[Request], Awaitable[Response]]:
+    """`GET /metrics`; with `METRICS_TOKEN` set, only for "Authorization: Bearer <it>"
+    (401 otherwise)."""
     metrics = container.metrics
+    token = container.settings.metrics_token.get_secret_value()
 
     async def serve_metrics(request: Request) -> Response:
+        if token and not _bearer_is(request, token):
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
         accept = request.headers.get("accept", "")
         body, content_type = await run_in_threadpool(metrics.exposition, accept)  # reads the DB
         return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 
     return serve_metrics
+
+
+def _bearer_is(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(
+        given.strip().encode(), token.encode()
+    )

@@ -7,7 +7,7 @@ channel and provider plug-ins (`bot/plugins.py`) are built here, once per contai
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import plugins
 from bot.container import Container
@@ -15,6 +15,7 @@ from bot.market_rules import market_rules
 from bot.metrics import MeasuredEngine
 from bot.plugin import ChannelPlugin, Host
 from conversations.engine import ChatEngine
+from conversations.floods import FloodLimit
 from conversations.flow import FlowRegistry
 from conversations.flows import builtin_registry
 from conversations.marketplace import Marketplace
@@ -78,6 +79,10 @@ def build_engine(
         clock,
         observe=container.metrics.observe_handle,
         stopping=container.stopping,
+        flood=FloodLimit(
+            container.settings.flood_messages,
+            timedelta(seconds=container.settings.flood_seconds),
+        ),
     )
 
 

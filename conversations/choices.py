@@ -1,22 +1,52 @@
-"""Turning an answer into one of the offered choices: by tapped payload, number, or label.
+"""Turning an answer into one of the offered choices: by tapped payload, number, label or
+the word the button says.
 
-The same flow therefore runs on channels without buttons. Only an offered payload is resolved
-here; the dispatcher answers any other before it gets this far (`dispatch`): a payload is
-never typed text.
+The same flow therefore runs on channels without buttons. Typed, a choice is its number ("2",
+"#2", "٢"), its label in either language, case, accents, emoji and punctuation aside ("yes,
+open my shop" for "Ndiyo, fungua duka langu"), or a tap word (`TapWord`: "ndiyo", "yes",
+"hapana", "tayari", "skip", …) naming the one offered choice whose label starts with a word
+of the same meaning ("ndiyo" for "Yes, that's me"). A yes or no typed where the question
+offered one (`refused_yes_no`) is never passed on as a free-text answer.
+
+Only an offered payload is resolved here; the dispatcher answers any other before it gets
+this far (`dispatch`): a payload is never typed text.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import replace
+from enum import StrEnum
 from typing import Final
 
+from conversations.i18n import translations_of
 from conversations.messages import Choice, Inbound
+from store.text import read_int
 
 _NUMBER = re.compile(r"#?\s*(\d{1,3})\s*[.)]?")
+
+
+class TapWord(StrEnum):
+    """What a typed word means where buttons were offered."""
+
+    YES = "yes"
+    NO = "no"
+    DONE = "done"
+    SKIP = "skip"
+
+
+# The words, in English and Swahili (as `normalise_label` leaves them), for each meaning.
+TAP_WORDS: Final[Mapping[TapWord, frozenset[str]]] = {
+    TapWord.YES: frozenset({"yes", "y", "yeah", "yep", "ndiyo", "ndio", "naam"}),
+    TapWord.NO: frozenset({"no", "n", "nope", "hapana", "apana", "la"}),
+    TapWord.DONE: frozenset({"done", "finished", "tayari", "nimemaliza", "basi"}),
+    TapWord.SKIP: frozenset({"skip", "ruka"}),
+}
 # "Skip", typed where a question may be skipped (a story, a reason), in English and Swahili.
-SKIP_WORDS: Final = frozenset({"skip", "ruka"})
+SKIP_WORDS: Final = TAP_WORDS[TapWord.SKIP]
+_YES_NO: Final = frozenset({TapWord.YES, TapWord.NO})
 
 
 def is_skip(text: str) -> bool:
@@ -31,13 +61,37 @@ def normalise_label(text: str) -> str:
     return " ".join(kept.split())
 
 
+def tap_word(text: str) -> TapWord | None:
+    """The meaning of a typed tap word ("Ndiyo!", " YES ", "tayari." ...), or None."""
+    typed = normalise_label(text)
+    return next((word for word, words in TAP_WORDS.items() if typed in words), None)
+
+
+def refused_yes_no(inbound: Inbound, offered: tuple[Choice, ...]) -> bool:
+    """She typed a yes or a no that named none of the offered choices, where the question
+    offered a yes or a no: it answers the question's buttons, never its free-text part
+    (her name is not "hapana")."""
+    if inbound.payload is not None or inbound.photos or tap_word(inbound.text) not in _YES_NO:
+        return False
+    return any(_label_word(choice.label) in _YES_NO for choice in offered)
+
+
+def _label_word(label: str) -> TapWord | None:
+    first = normalise_label(label).split()[:1]
+    return tap_word(first[0]) if first else None
+
+
+def _label_forms(label: str) -> frozenset[str]:
+    return frozenset(normalise_label(wording) for wording in translations_of(label))
+
+
 def is_offered(payload: str, offered: tuple[Choice, ...]) -> bool:
     return any(choice.payload == payload for choice in offered)
 
 
 def resolve_choice(inbound: Inbound, offered: tuple[Choice, ...]) -> Inbound:
     """The inbound with `payload` set to the chosen choice's payload (a tapped one, or one
-    typed by number or label), or None if none fits. A tapped payload that was not offered
+    typed by number, label or tap word), or None if none fits. A tapped payload not offered
     is dropped, never read as text (the dispatcher answers those before they get here)."""
     if inbound.payload is not None:
         if is_offered(inbound.payload, offered):
@@ -48,12 +102,25 @@ def resolve_choice(inbound: Inbound, offered: tuple[Choice, ...]) -> Inbound:
         return inbound
     number = _NUMBER.fullmatch(text)
     if number:
-        index = int(number.group(1))
+        index = read_int(number.group(1)) or 0
         if 1 <= index <= len(offered):
             return replace(inbound, payload=offered[index - 1].payload)
         return inbound
     wanted = normalise_label(text)
-    matches = [choice for choice in offered if normalise_label(choice.label) == wanted]
-    if wanted and len(matches) == 1:
-        return replace(inbound, payload=matches[0].payload)
+    if not wanted:
+        return inbound
+    # Her own language's label first: another language may word two of them alike.
+    for matches in (
+        [choice for choice in offered if normalise_label(choice.label) == wanted],
+        [choice for choice in offered if wanted in _label_forms(choice.label)],
+        _by_word(tap_word(text), offered),
+    ):
+        if len(matches) == 1:
+            return replace(inbound, payload=matches[0].payload)
+        if matches:  # more than one fits: none is chosen
+            return inbound
     return inbound
+
+
+def _by_word(word: TapWord | None, offered: tuple[Choice, ...]) -> list[Choice]:
+    return [choice for choice in offered if word and _label_word(choice.label) is word]

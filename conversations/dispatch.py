@@ -1,10 +1,12 @@
 """One turn of a conversation: global words first, then the active flow's step.
 
 A tapped payload reaches the step only when it is one of the choices the last question
-offered. Any other payload (a button on an earlier message, an old format, a forged one) is
-never read as text: a route registered for its kind takes it (opening a piece or an order,
-from any message), or she is told "that button is from an earlier message" and the current
-question is asked again (its flow's prompt for the step).
+offered; a typed number, label or tap word is resolved to one of them (`choices`), and a yes
+or no that names none of them is never read as a free-text answer. Any other payload (a button
+on an earlier message, an old format, a forged one) is never read as text: a route registered
+for its kind takes it (opening a piece or an order, from any message), or she is told "that
+button is from an earlier message" and the current question is asked again (its flow's prompt
+for the step).
 
 Pure with respect to storage: it works on a `StepContext` built from a snapshot and leaves the
 new state in it; the engine loads and saves around it.
@@ -19,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conversations import nudge_settings, replies, share_number
-from conversations.choices import is_offered, resolve_choice
+from conversations.choices import is_offered, refused_yes_no, resolve_choice
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
 from conversations.global_words import Command, GlobalWord, parse_global_word, tapped_word
@@ -101,6 +103,10 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
         _tapped_earlier(ctx, inbound.payload, offered)
         return
     inbound = resolve_choice(inbound, offered)
+    if refused_yes_no(inbound, offered):
+        ctx.say(ctx._(replies.NOT_AN_ANSWER).format(word=" ".join(inbound.text.split())))
+        _ask_again(ctx, offered)
+        return
     step = _active_step(ctx)
     if step is not None:
         result = step(ctx, inbound)
@@ -154,6 +160,12 @@ def _tapped_earlier(ctx: StepContext, payload: str, offered: tuple[Choice, ...])
             _finish(ctx, result)
             return
     ctx.say(ctx._(replies.EARLIER_BUTTON))
+    _ask_again(ctx, offered)
+
+
+def _ask_again(ctx: StepContext, offered: tuple[Choice, ...]) -> None:
+    """The current question once more: its flow's prompt, else its choices; the menu
+    outside any flow."""
     if _active_step(ctx) is None:  # outside any flow: the menu is the question
         _finish(ctx, ctx.begin(FlowRegistry.MENU))
         return

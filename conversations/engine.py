@@ -25,6 +25,10 @@ change nothing outside the transaction); the others are handled again without it
 alone, as `handle` does: each of her earlier and later messages is handled exactly once. The
 group's reads and writes that every update repeats are made once for the group
 (`conversations.group.GroupBatch`).
+
+Floods (`conversations.floods`, when the engine is given a `FloodLimit`): a person's
+messages beyond the first few within a second are handled as every other, and their answers
+are held a moment and replaced by the next, so the burst is answered once.
 """
 
 from __future__ import annotations
@@ -43,8 +47,9 @@ from typing import cast
 from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from conversations import failures, outbox, phone_link, replies
+from conversations import failures, floods, outbox, phone_link, replies
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
+from conversations.floods import FloodLimit, FloodWatch
 from conversations.flow import FlowRegistry, StepContext
 from conversations.group import GroupBatch
 from conversations.i18n import Translator
@@ -156,6 +161,7 @@ class ChatEngine:
         quick_retries: Sequence[float] = failures.QUICK_RETRIES,
         sleep: Callable[[float], object] = time.sleep,
         alert_window: timedelta = ALERT_WINDOW,
+        flood: FloodLimit | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._flows = flows
@@ -166,6 +172,7 @@ class ChatEngine:
         self._quick_retries = tuple(quick_retries)
         self._sleep = sleep
         self._alert_window = alert_window
+        self._floods = FloodWatch(flood) if flood is not None else None
 
     def handle(self, inbox_id: int) -> HandleResult:
         """Handle a recorded update (and, first, any earlier pending one of the same person)."""
@@ -334,6 +341,9 @@ class ChatEngine:
     def _process(self, session: Session, row: Picked, group: GroupBatch | None) -> HandleResult:
         now = self._clock()
         inbound = load_inbound(row)
+        in_burst = self._floods is not None and self._floods.in_burst(
+            row.channel, row.platform_user_id, now
+        )
         person = group.person(row) if group else None
         if person is None:
             person = find_or_create_person(
@@ -368,15 +378,21 @@ class ChatEngine:
         if person.is_new:
             phone_link.tell(ctx, inbound, linked)
         snapshot = snapshot_of(ctx, loaded)
-        if group is not None and ctx.notifications:
+        if group is not None and (ctx.notifications or in_burst):
             # Queued now, a notice would reach its reader before the replies the group still
-            # holds for her earlier updates (rare: the group's writes go in first).
+            # holds for her earlier updates (rare: the group's writes go in first); a burst's
+            # answer replaces those held for her earlier ones, which must be in the outbox.
             group.settle()
         if group is not None and group.defer(row, person.user.id, snapshot, ctx.replies, now):
             outbox_ids = self._write_notifications(session, ctx, row.id)
         else:
             states.save(person.user.id, snapshot)
-            outbox_ids = self._write_replies(session, ctx, row.id, person.platform_user_id)
+            if in_burst:
+                outbox_ids = self._write_burst_replies(
+                    session, ctx, row.id, person.platform_user_id
+                )
+            else:
+                outbox_ids = self._write_replies(session, ctx, row.id, person.platform_user_id)
             outbox_ids += self._write_notifications(session, ctx, row.id)
             session.execute(MARK_HANDLED, {"inbox_id": row.id, "now": now})
         session.flush()
@@ -394,6 +410,30 @@ class ChatEngine:
                 outbound,
                 dedupe_key=outbox.reply_key(inbox_id, n),
                 now=ctx.now,
+            )
+            for n, outbound in enumerate(ctx.replies)
+        )
+
+    def _write_burst_replies(
+        self, session: Session, ctx: StepContext, inbox_id: int, platform_user_id: str
+    ) -> tuple[int, ...]:
+        """Her answer in a burst replaces the burst's answers still held, and is held a
+        window in its turn (one with a payment link goes at once)."""
+        assert self._floods is not None
+        window = self._floods.limit.window
+        floods.drop_held_answers(session, ctx.channel, platform_user_id, ctx.now, window)
+        if any(floods.carries_payment(outbound) for outbound in ctx.replies):
+            return self._write_replies(session, ctx, inbox_id, platform_user_id)
+        return tuple(
+            outbox.enqueue(
+                session,
+                ctx.user.id,
+                ctx.channel,
+                platform_user_id,
+                outbound,
+                dedupe_key=floods.burst_key(inbox_id, n),
+                now=ctx.now,
+                due=ctx.now + window,
             )
             for n, outbound in enumerate(ctx.replies)
         )

@@ -72,6 +72,27 @@ def read_catalog(locale: str) -> Catalog:
     return merged
 
 
+def translations_of(text: str) -> frozenset[str]:
+    """Every language's wording of the message `text` is a wording of (itself included):
+    "Ndiyo, ni mimi" → {"Yes, that's me", "Ndiyo, ni mimi"}. Only whole messages are known;
+    one with its placeholders filled in is only itself."""
+    return _wordings().get(text, frozenset({text}))
+
+
+@functools.cache
+def _wordings() -> dict[str, frozenset[str]]:
+    forms: dict[str, set[str]] = {}
+    for locale in SUPPORTED_LOCALES:
+        for message in read_catalog(locale):
+            if isinstance(message.id, str) and message.id and isinstance(message.string, str):
+                forms.setdefault(message.id, {message.id}).add(message.string or message.id)
+    wordings: dict[str, set[str]] = {}
+    for same in forms.values():
+        for wording in same:
+            wordings.setdefault(wording, set()).update(same)
+    return {wording: frozenset(same) for wording, same in wordings.items()}
+
+
 class DuplicateMessage(Exception):
     def __init__(self, message_id: object, file: str) -> None:
         super().__init__(f"{message_id!r} is translated differently in {file}")

@@ -37,9 +37,10 @@ def record_inbound(session: Session, inbound: Inbound, now: datetime) -> RecordR
 
 
 def record_many(session: Session, inbounds: Sequence[Inbound], now: datetime) -> list[RecordResult]:
-    """`record_inbound` for several updates, with one INSERT: a result for each, in order."""
+    """`record_inbound` for several updates, with one INSERT: a result for each, in order.
+    Each is cleaned first (`Inbound.cleaned`): no NUL or control character is ever written."""
     rows = []
-    for inbound in inbounds:
+    for inbound in (received.cleaned() for received in inbounds):
         rows.append(
             {
                 "channel": inbound.channel.value,

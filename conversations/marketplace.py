@@ -16,6 +16,7 @@ from payments.port import PaymentProvider
 from store.media.pipeline import PhotoLimits
 from store.media.storage import MediaStore
 from store.pricing import PricingPolicy
+from store.services.buyer_limits import BuyerLimits
 from store.services.referrals import MentorThreshold, QualificationRules
 
 
@@ -35,6 +36,8 @@ class MarketRules:
     whatsapp_number: str = ""  # E.164, e.g. +14155238886
     # A newcomer's language when neither her app nor her first words tell it.
     default_locale: str = DEFAULT_LOCALE
+    # How much one buyer may hold and how often she may order.
+    buyer_limits: BuyerLimits = field(default_factory=BuyerLimits)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ adapter (`conversations.photos`), never as bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conversations.photo_records import ReceivedPhoto, photo_from_dict, photo_to_dict
 from store.models import Channel
+from store.text import clean_line, clean_text
 
 # Telegram's callback_data limit; every channel's payloads fit in it.
 MAX_PAYLOAD_BYTES = 64
@@ -66,6 +67,32 @@ class Inbound:
     # A phone number the platform vouches is the sender's (WhatsApp's sender number, an own
     # contact shared on Telegram): the engine records it as her phone (`phone_link`).
     verified_phone: str | None = None
+
+    def cleaned(self) -> Inbound:
+        """This update as it may be recorded: every text a person or a platform could put a
+        NUL, a control character or an unnormalised letter in cleaned (`store.text`), the
+        same way on every channel. Run by the inbox before an update is written."""
+
+        def optional(value: str | None) -> str | None:
+            return None if value is None else clean_text(value)
+
+        return replace(
+            self,
+            platform_user_id=clean_text(self.platform_user_id),
+            platform_message_id=clean_text(self.platform_message_id),
+            text=clean_text(self.text),
+            payload=optional(self.payload),
+            contact=(
+                None
+                if self.contact is None
+                else Contact(clean_text(self.contact.phone), self.contact.is_own)
+            ),
+            locale_hint=optional(self.locale_hint),
+            profile_name=clean_line(self.profile_name),
+            media_group_id=optional(self.media_group_id),
+            tapped_message_id=optional(self.tapped_message_id),
+            verified_phone=optional(self.verified_phone),
+        )
 
     def content_dict(self) -> dict[str, Any]:
         """The JSON-safe payload column (photos as their stored records)."""

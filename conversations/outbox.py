@@ -28,8 +28,10 @@ def enqueue(
     template: str = "",
     dedupe_key: str | None = None,
     now: datetime,
+    due: datetime | None = None,
 ) -> int:
-    """Queue a message; with a `dedupe_key` already queued, return that row's id instead."""
+    """Queue a message, to go out at `due` (None: now); with a `dedupe_key` already queued,
+    return that row's id instead."""
     values = row_values(
         user_id,
         channel,
@@ -39,6 +41,8 @@ def enqueue(
         dedupe_key=dedupe_key,
         now=now,
     )
+    if due is not None:
+        values["next_attempt_at"] = due
     table = OutboxMessage.__table__
     inserted = insert_unless_exists(session, table, values)  # type: ignore[arg-type]
     if inserted is not None:

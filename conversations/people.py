@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, contains_eager
 from conversations.i18n import DEFAULT_LOCALE, choose_locale
 from store.models import Artisan, Channel, Identity, User, UserRole
 from store.services import people
+from store.text import clean_line
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ TOUCH = (
 
 
 def clean_profile_name(name: str) -> str:
-    return name.strip()[:120]
+    """The name her platform gives (shown to community managers): one clean line, cut to
+    the column's 120 characters."""
+    return clean_line(name)[:120]
 
 
 def touch_values(

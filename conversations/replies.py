@@ -19,3 +19,5 @@ UNSUPPORTED_MEDIA = N_(
 )
 EARLIER_BUTTON = N_("That button is from an earlier message.")
 CHOOSE_AGAIN = N_("Please choose one of these:")
+# A yes or a no typed where it names none of the offered buttons (`choices.refused_yes_no`).
+NOT_AN_ANSWER = N_("Sorry, “{word}” is not one of the answers here.")

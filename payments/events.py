@@ -39,3 +39,16 @@ class PaymentNotTaken:
     order: Order
     amount: Money
     payment_ref: str
+
+
+@dataclass(frozen=True)
+class RefundRefused:
+    """The provider will not make a refund of `amount` (`request_id`): it refused it, or never
+    answered however often asked. `reason` is one of `payments.refunds.REFUSAL_REASONS`,
+    never the provider's own words (they may hold more than a person should read). The
+    ledger holds the reversal; no money went back."""
+
+    order: Order
+    amount: Money
+    request_id: str
+    reason: str

@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payments.completion import CANCEL_REFUND_KEY
-from payments.events import RefundSent
+from payments.events import RefundRefused, RefundSent
 from store import events
+from store.effect_runner import RESULT_NOT_RECORDED
 from store.errors import NotFound, StoreError
 from store.models import (
     Effect,
@@ -56,6 +59,33 @@ PROVIDER = "stripe"
 REFUND_REQUEST = "soko.refund_request"
 REFUND_EFFECT = "stripe.refund"  # the effect that sends a request's money back
 _REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+
+class Refusal(StrEnum):
+    """Why a refund did not go through, in a word a person may read (never the provider's
+    message): it said no, it never answered however often asked, or its answer could not
+    be written down (it may have made the refund: look before trying again)."""
+
+    REFUSED = "refused"
+    UNANSWERED = "unanswered"
+    UNRECORDED = "unrecorded"
+
+
+REFUSAL_REASONS = frozenset(Refusal)
+
+
+@dataclass(frozen=True)
+class Requested:
+    """A refund request written down: its amount and id (the effect's key)."""
+
+    amount: Money
+    request_id: str
+
+
+class Outcome(StrEnum):
+    SENT = "sent"  # the provider made it
+    PENDING = "pending"  # being sent, or due again after a failure worth another try
+    REFUSED = "refused"  # refused for good: a person must look (or retry)
 
 
 class RefundGateway(Protocol):
@@ -174,10 +204,10 @@ def record_sent(session: Session, event_id: str, refund_id: str, now: datetime) 
     return True
 
 
-def refund_order(session: Session, order: Order, reason: str, now: datetime) -> Money:
+def refund_order(session: Session, order: Order, reason: str, now: datetime) -> Requested:
     """Refund everything not yet refunded on a paid order (a community manager's decision):
     ledger reversal, lines and order marked refunded, and the Stripe refund as an effect
-    (sent after the commit). Returns the amount."""
+    (sent after the commit). Returns the request (its amount and id)."""
     order = _refundable(session, order)
     owed = {line.id: _refundable_on(session, line.id, order) for line in order.lines}
     before = sum(ledger.refunded_on_line(session, line).amount for line in order.lines)
@@ -191,7 +221,7 @@ def refund_line(
     amount: Money | None,
     reason: str,
     now: datetime,
-) -> Money:
+) -> Requested:
     """Refund part (``amount``, order currency) or the rest (``None``) of one line."""
     order = _refundable(session, order)
     line = next((line for line in order.lines if line.id == line_id), None)
@@ -215,12 +245,16 @@ def _refund(
     key: str,
     reason: str,
     now: datetime,
-) -> Money:
+) -> Requested:
     if sum(lines.values()) <= 0:
         raise NotRefundable(order.code, "already refunded in full")
     row = request_refund(session, order, lines, key, reason, now)
     settle(session, order, now)
-    return Money(int(row.payload["amount_minor"]), order.currency)
+    return _requested(row)
+
+
+def _requested(row: PaymentEvent) -> Requested:
+    return Requested(Money(int(row.payload["amount_minor"]), row.payload["currency"]), row.event_id)
 
 
 def settle(session: Session, order: Order, now: datetime) -> Order:
@@ -318,16 +352,188 @@ def sale_recorded(session: Session, order: Order) -> bool:
     return found is not None
 
 
-def refused_requests(session: Session, order: Order) -> list[str]:
-    """The errors of the order's refunds Stripe refused for good (their effects failed): the
-    ledger holds their reversal, the money did not go back; a person must look."""
+@dataclass(frozen=True)
+class RefusedRequest:
+    request_id: str
+    amount: Money
+    error: str  # the provider's error, for the operator's terminal only
+
+
+def refused_requests(session: Session, order: Order) -> list[RefusedRequest]:
+    """The order's refunds the provider refused for good (their effects failed) and nobody
+    retried yet: the ledger holds their reversal, the money did not go back; a person must
+    look (`retry_refused`)."""
+    rows = session.execute(
+        select(PaymentEvent, Effect.error)
+        .join(Effect, Effect.key == PaymentEvent.event_id)
+        .where(
+            PaymentEvent.order_id == order.id,
+            PaymentEvent.event_type == REFUND_REQUEST,
+            PaymentEvent.processed_at.is_(None),
+            Effect.kind == REFUND_EFFECT,
+            Effect.status == EffectStatus.FAILED,
+        )
+        .order_by(PaymentEvent.id)
+    ).all()
+    return [
+        RefusedRequest(row.event_id, _requested(row).amount, error)
+        for row, error in rows
+        if "retried_by" not in row.payload
+    ]
+
+
+def orders_with_refused_refunds(session: Session) -> list[str]:
+    """The codes of the orders with a refund refused for good that nobody retried yet."""
+    rows = session.execute(
+        select(Order.code, PaymentEvent.payload)
+        .join(PaymentEvent, PaymentEvent.order_id == Order.id)
+        .join(Effect, Effect.key == PaymentEvent.event_id)
+        .where(
+            PaymentEvent.event_type == REFUND_REQUEST,
+            PaymentEvent.processed_at.is_(None),
+            Effect.kind == REFUND_EFFECT,
+            Effect.status == EffectStatus.FAILED,
+        )
+        .order_by(PaymentEvent.id)
+    ).all()
+    return list(dict.fromkeys(code for code, payload in rows if "retried_by" not in payload))
+
+
+def latest_refusal_since(session: Session, since: datetime) -> tuple[Order, Money, str] | None:
+    """The latest refund refused for good after `since` that still waits for a person: its
+    order, amount and reason (`Refusal`). None when there is none."""
+    rows = session.execute(
+        select(PaymentEvent, Order)
+        .join(Order, Order.id == PaymentEvent.order_id)
+        .join(Effect, Effect.key == PaymentEvent.event_id)
+        .where(
+            PaymentEvent.event_type == REFUND_REQUEST,
+            PaymentEvent.processed_at.is_(None),
+            Effect.kind == REFUND_EFFECT,
+            Effect.status == EffectStatus.FAILED,
+            Effect.done_at > since,
+        )
+        .order_by(Effect.done_at.desc(), Effect.id.desc())
+    ).all()
+    for row, order in rows:
+        if "retried_by" not in row.payload:
+            reason = str(row.payload.get("refused", Refusal.REFUSED.value))
+            return order, _requested(row).amount, reason
+    return None
+
+
+def outcome(session: Session, request_id: str) -> Outcome:
+    """Where one refund request stands."""
+    row = find_request(session, request_id)
+    if row is None:
+        raise NotFound("refund request", request_id)
+    if row.processed_at is not None:
+        return Outcome.SENT
+    effect = effects.find(session, request_id)
+    if effect is not None and effect.status == EffectStatus.FAILED:
+        return Outcome.REFUSED
+    return Outcome.PENDING
+
+
+def refusal_of(error: str, transient: bool) -> Refusal:
+    """The reason a person reads for an effect's last error (`error` as the effect runner
+    wrote it; `transient`: it was worth another try, and the tries ran out)."""
+    if error.startswith(RESULT_NOT_RECORDED):
+        return Refusal.UNRECORDED
+    return Refusal.UNANSWERED if transient else Refusal.REFUSED
+
+
+def record_refused(session: Session, request_id: str, reason: Refusal, now: datetime) -> bool:
+    """A refund the provider will not make (the effect failed for good; in its unit of
+    work): noted on the request and published (`RefundRefused`: community managers are
+    told, and how to try again). False when the request is unknown or was sent after all."""
+    row = find_request(session, request_id)
+    if row is None or row.processed_at is not None:
+        return False
+    row.payload = {**row.payload, "refused": reason.value}
+    order = session.get(Order, row.order_id) if row.order_id is not None else None
+    if order is not None:
+        amount = _requested(row).amount
+        events.publish(session, RefundRefused(order, amount, request_id, reason.value), now)
+    session.flush()
+    return True
+
+
+class RetryRefused(RefundError):
+    """Nothing to retry, or a retry is not safe now (the message says which)."""
+
+
+def retry_refused(session: Session, order: Order, now: datetime) -> list[Requested]:
+    """Ask again for the refunds of `order` the provider refused for good, each as a fresh
+    request (a new key: the provider keeps its refusal under the old one) for the same
+    amount and payment. The ledger is not touched: it holds the reversal since the first
+    request. Refused when nothing was refused, when a refund of the order is still being
+    sent (a retry already asked for), or when the provider may have made the refund after
+    all (its answer could not be recorded: reconcile first)."""
+    order = orders.lock_order(session, order.id)  # two retries at once: one waits, then sees
+    if order.payment_provider != PROVIDER:
+        raise NotRefundable(order.code, f"paid with {order.payment_provider or 'nothing'}")
+    pending = [
+        row
+        for row in _unsent(session, order.id)
+        if outcome(session, row.event_id) is Outcome.PENDING
+    ]
+    if pending:
+        amounts = ", ".join(str(_requested(row).amount.to_decimal()) for row in pending)
+        raise RetryRefused(
+            f"a refund of order {order.code} is still being sent ({amounts} {order.currency}):"
+            " wait for the provider's answer"
+        )
+    refused = refused_requests(session, order)
+    if not refused:
+        raise RetryRefused(f"order {order.code} has no refused refund to try again")
+    unsure = [r for r in refused if _refusal(session, r.request_id) is Refusal.UNRECORDED]
+    if unsure:
+        raise RetryRefused(
+            f"the refund {unsure[0].request_id} may have been made: its answer was not"
+            " recorded. Run `soko admin reconcile` first, then check the provider's dashboard"
+        )
+    return [_again(session, order, r.request_id, now) for r in refused]
+
+
+def _refusal(session: Session, request_id: str) -> Refusal | None:
+    row = find_request(session, request_id)
+    reason = row.payload.get("refused") if row is not None else None
+    return Refusal(reason) if reason in REFUSAL_REASONS else None
+
+
+def _again(session: Session, order: Order, old_id: str, now: datetime) -> Requested:
+    old = find_request(session, old_id)
+    assert old is not None  # listed just now, under the order's lock
+    attempt = int(old.payload.get("retry", 0)) + 1
+    original = str(old.payload.get("retry_of", old_id))
+    key = f"{str(old.payload['key']).split('-retry', 1)[0]}-retry{attempt}"
+    carried = {k: v for k, v in old.payload.items() if k not in ("refused", "retried_by")}
+    row = PaymentEvent(
+        provider=PROVIDER,
+        event_id=request_id(order.code, key),
+        event_type=REFUND_REQUEST,
+        order_id=order.id,
+        payload={**carried, "key": key, "retry": attempt, "retry_of": original},
+        received_at=now,
+    )
+    if not add_unless_taken(session, row):
+        raise RetryRefused(f"the refund {row.event_id} was asked for already")
+    old.payload = {**old.payload, "retried_by": row.event_id}
+    send_later(session, row, now)
+    return _requested(row)
+
+
+def _unsent(session: Session, order_id: int) -> list[PaymentEvent]:
     return list(
         session.scalars(
-            select(Effect.error).where(
-                Effect.kind == REFUND_EFFECT,
-                Effect.key.startswith(f"refund:{order.code}:"),
-                Effect.status == EffectStatus.FAILED,
+            select(PaymentEvent)
+            .where(
+                PaymentEvent.order_id == order_id,
+                PaymentEvent.event_type == REFUND_REQUEST,
+                PaymentEvent.processed_at.is_(None),
             )
+            .order_by(PaymentEvent.id)
         )
     )
 

@@ -40,6 +40,7 @@ from store.services.effects import Claimed
 PROVIDER = "stripe"
 CHECKOUT_EVENT = "soko.checkout_created"
 CHECKOUT_EFFECT = "stripe.checkout_session"  # the effect that asks Stripe for a session
+EXPIRE_EFFECT = "stripe.expire_session"  # the effect that closes the pay page of a cancelled order
 MIN_OPEN = timedelta(minutes=30)
 MAX_OPEN = timedelta(hours=24)
 # Stripe measures "at least 30 minutes" on its own clock: keep a margin for clock drift.
@@ -222,6 +223,14 @@ class StripePayments:
         listing = self.client.v1.refunds.list({"charge": charge_id, "limit": 100})
         return [refund.to_dict() for refund in listing.auto_paging_iter()]
 
+    def expire_session(self, session_id: str) -> bool:
+        """Close a pay page; False when it was no longer open (paid or expired already)."""
+        try:
+            self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.InvalidRequestError:
+            return False
+        return True
+
     def recent_sessions(self, since: datetime) -> Iterator[dict[str, Any]]:
         """Checkout Sessions created since ``since``, newest first."""
         listing = self.client.v1.checkout.sessions.list(
@@ -278,11 +287,24 @@ def record_session(
         datetime.fromisoformat(str(result["expires_at"])),
     )
     _record_checkout(session, order, checkout, now)
+    if order.status == OrderStatus.CANCELLED:  # cancelled while Stripe made it: close it
+        close_checkout(session, order, now)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return None
     assert checkout.expires_at is not None
     order = payment_events.align_reservation(session, order.id, checkout.expires_at)
     return order, checkout
+
+
+def close_checkout(session: Session, order: Order, now: datetime) -> None:
+    """The order no longer waits for payment (cancelled, or replaced by her new order): its
+    pay page, if Stripe made one, is closed after the commit (an effect), so she cannot pay
+    for it by mistake. (A payment that still gets through is refunded: the order is closed.)
+    A page still being made is closed when it arrives (`record_session`)."""
+    checkout = _recorded_checkout(session, order.code)
+    if checkout is not None:
+        key = f"expire-{checkout.reference}"
+        effects.record(session, EXPIRE_EFFECT, key, {"session_id": checkout.reference}, now)
 
 
 def _first_photos(session: Session, product_ids: list[int]) -> dict[int, str]:

@@ -21,6 +21,7 @@ recorded by other processes, retries coming due).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,6 +45,7 @@ GRACE_SECONDS = 3.0
 FIRST_RETRY = timedelta(seconds=2)
 LONGEST_RETRY = timedelta(minutes=5)
 RESULT_SESSION = "soko_effect_result"  # session.info key while a result is being written
+RESULT_NOT_RECORDED = "result not recorded"  # how the error of such an effect begins
 
 Perform = Callable[[Claimed], Mapping[str, Any]]
 OnDone = Callable[[Session, Claimed, Mapping[str, Any], datetime], None]
@@ -128,7 +130,7 @@ class EffectRunner:
             self._done(kind, claimed, result)
         except Exception as exc:
             logger.exception("effect %s (%s): its result was not recorded", claimed.id, kind.name)
-            self._again(kind, claimed, f"result not recorded: {type(exc).__name__}")
+            self._again(kind, claimed, f"{RESULT_NOT_RECORDED}: {type(exc).__name__}")
 
     def _done(self, kind: EffectKind, claimed: Claimed, result: Mapping[str, Any]) -> None:
         with self._uow_factory() as uow:
@@ -187,11 +189,13 @@ class EffectRunner:
         seconds. Effects run in up to `threads` threads, so one provider that hangs (until
         its client's timeout) holds one thread, not the others. At `stop`, nothing new is
         claimed and the effects running get `grace` seconds to finish; one still running
-        then keeps its lease, and runs again (same key) when it ends."""
+        then keeps its lease, and runs again (same key) when it ends. Effects claimed and
+        not started — the stop came while they were being claimed, or this task was
+        cancelled — are handed back, due at once for the next runner."""
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         busy = 0
-        running: set[Future[None]] = set()
+        running: dict[Future[None], Claimed] = {}  # submitted, not finished (or cancelled)
 
         def woken() -> None:
             loop.call_soon_threadsafe(wake.set)
@@ -202,7 +206,8 @@ class EffectRunner:
             wake.set()
 
         def finished(future: Future[None]) -> None:
-            running.discard(future)
+            if not future.cancelled():  # a cancelled one never started: handed back below
+                running.pop(future, None)
             loop.call_soon_threadsafe(one_finished)
 
         forget = effects.on_recorded(woken)
@@ -213,17 +218,20 @@ class EffectRunner:
                 free = self._threads - busy
                 if free > 0:
                     try:
-                        claimed = await asyncio.to_thread(self.claim, free)
+                        claimed = await self._claim(free)
                     except Exception as exc:
                         if not is_database_busy(exc):
                             logger.exception("effects: claiming failed; trying again")
                         else:
                             logger.warning("effects: the database is busy (%s)", type(exc).__name__)
                         claimed = []
+                    if stop.is_set():  # the stop came while claiming: start nothing new
+                        await asyncio.to_thread(self.hand_back, claimed)
+                        break
                     for effect in claimed:
                         busy += 1
                         future = pool.submit(self.run_one, effect)
-                        running.add(future)
+                        running[future] = effect
                         future.add_done_callback(finished)
                     if len(claimed) == free:
                         continue  # maybe more are due
@@ -235,5 +243,34 @@ class EffectRunner:
         finally:
             forget()
             pool.shutdown(wait=False, cancel_futures=True)
-            if running:
-                await asyncio.to_thread(wait_for, set(running), timeout=grace)
+            left = list(running.items())  # one copy: threads still finishing remove theirs
+            unstarted = [effect for future, effect in left if future.cancelled()]
+            if unstarted:
+                await asyncio.to_thread(self.hand_back, unstarted)
+            started = {future for future, _ in left if not future.cancelled()}
+            if started:
+                await asyncio.to_thread(wait_for, started, timeout=grace)
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        """Claim in a thread. Should this task be cancelled meanwhile, the claim still ends
+        in its thread, and what it took is handed back rather than left under a lease."""
+        claiming = asyncio.ensure_future(asyncio.to_thread(self.claim, limit))
+        try:
+            return await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.hand_back, await claiming)
+            raise
+
+    def hand_back(self, claimed: list[Claimed]) -> None:
+        """Effects claimed and not started: due again now (`effects.hand_back`)."""
+        if not claimed:
+            return
+        try:
+            with self._uow_factory() as uow:
+                handed = effects.hand_back(uow.session, claimed, self._clock())
+                uow.commit()
+        except Exception:  # their leases end anyway, and they run then
+            logger.exception("effects: could not hand back %s claimed effect(s)", len(claimed))
+            return
+        logger.info("effects: %s claimed but not started, handed back", handed)

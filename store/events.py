@@ -36,11 +36,14 @@ def subscribe(event_type: type[E], handler: Callable[[Session, E, datetime], Non
             found.append(handler)
 
 
-def publish(session: Session, event: object, now: datetime) -> None:
-    """Tell every handler of this event's type, in the caller's unit of work."""
+def publish(
+    session: Session, event: object, now: datetime, *, may_go_unheard: bool = False
+) -> None:
+    """Tell every handler of this event's type, in the caller's unit of work. An event that
+    only some configurations act on (`may_go_unheard`) is not logged when nobody listens."""
     with _lock:
         handlers = list(_handlers.get(type(event), ()))
-    if not handlers:
+    if not handlers and not may_go_unheard:
         logger.warning("domain event %s: nobody subscribed to it", type(event).__name__)
     for handler in handlers:
         handler(session, event, now)

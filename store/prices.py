@@ -25,6 +25,7 @@ Rules (Kenyan usage: comma or space groups thousands, dot marks decimals):
   it must be plain digits with at most a decimal point ("1,500k" rejects).
 * A minus sign before the number rejects as negative; zero as zero; more decimals than
   the currency's minor unit as too_many_decimals; above ``max_minor`` as too_large.
+* Digits of any script are read as their ASCII digits: "١٥٠٠", "१५००" and "１５００" are 1500.
 * Swahili number words ("elfu moja na mia tano") are not parsed: they reject as
   not_a_number, so the conversation can ask for digits ("andika kwa tarakimu, mfano 1500").
 """
@@ -40,6 +41,7 @@ from functools import cache
 from babel.numbers import get_currency_symbol, is_currency
 
 from store.money import Money, currency_exponent
+from store.text import ascii_digits
 
 
 class RejectReason(StrEnum):
@@ -93,7 +95,8 @@ def parse_price(text: str, currency: str = "KES", *, max_minor: int) -> Money | 
     def reject(reason: RejectReason) -> PriceRejected:
         return PriceRejected(reason, text)
 
-    normalized = unicodedata.normalize("NFKC", text).casefold().strip()
+    # Any script's digits are read as the digits they are ("١٥٠٠" is 1500).
+    normalized = ascii_digits(unicodedata.normalize("NFKC", text)).casefold().strip()
     if not normalized:
         return reject(RejectReason.EMPTY)
     numbers = list(_NUMBER.finditer(normalized))

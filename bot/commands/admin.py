@@ -4,7 +4,8 @@
     soko admin payouts --csv FILE                   … exported as CSV
     soko admin payouts --record SLUG AMOUNT REF     record an M-Pesa payout (she is told in chat)
     soko admin refund CODE [--line N] [--amount X]  refund an order, or part of one line
-    soko admin reconcile [--days N]                 repair what missed Stripe webhooks left
+    soko admin refund CODE --retry                  ask again for a refund the provider refused
+    soko admin reconcile [--days N]                 repair what missed provider webhooks left
     soko admin jobs                                 the scheduler's jobs and their next run
     soko admin roles list|grant|revoke              who may do what (`admin_roles`)
     soko admin failed [--limit N]                   updates parked as failed (`admin_failed`)
@@ -15,6 +16,10 @@ creates it: on a database not there yet or empty it says so in one line (exit st
 Whoever runs a money command acts as a community manager: ``--by PHONE`` (default: the first
 of ADMIN_PHONES), her phone or the WhatsApp number she writes from (never a shop's M-Pesa
 number, which nobody checks), re-checked by the services.
+
+Refunds and reconcile go through the payment providers' hooks (`bot/plugin.py`): the order's
+own provider refunds it (one without a refund API says so), and each provider that is on
+reconciles.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,12 +39,12 @@ from bot.commands import admin_failed, admin_roles
 from bot.container import Container
 from bot.effects import run_due_effects
 from bot.lifecycle import database_ready
+from bot.plugin import AdminError, ProviderPlugin, Refunds
+from bot.plugins import PROVIDERS, providers
 from bot.scheduler import stored_jobs
 from bot.settings import load_settings
-from bot.stripe_wiring import stripe_payments
 from conversations.notify import payments as payment_notices
-from payments import refunds
-from payments.reconcile import reconcile
+from payments.refunds import Outcome, RefusedRequest, Requested
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import Artisan, Order, Role, User
 from store.models.types import utcnow
@@ -62,15 +66,20 @@ def register(subparsers: Any) -> None:
     payouts.add_argument("--by", metavar="PHONE", help="the community manager recording it")
     payouts.set_defaults(handler=lambda args: _run(_payouts, args))
 
-    refund = actions.add_parser("refund", help="refund a paid Stripe order or part of a line")
+    refund = actions.add_parser("refund", help="refund a paid order or part of a line")
     refund.add_argument("order_code")
     refund.add_argument("--line", type=int, metavar="N", help="line number (1 = first)")
     refund.add_argument("--amount", metavar="X", help="in the order's currency, e.g. 12.50")
+    refund.add_argument(
+        "--retry",
+        action="store_true",
+        help="ask again for the order's refunds the provider refused (same amounts)",
+    )
     refund.add_argument("--reason", default="community manager decision")
     refund.add_argument("--by", metavar="PHONE", help="the community manager deciding it")
     refund.set_defaults(handler=lambda args: _run(_refund, args))
 
-    rec = actions.add_parser("reconcile", help="compare Stripe with the database and repair")
+    rec = actions.add_parser("reconcile", help="compare providers with the database and repair")
     rec.add_argument("--days", type=int, default=3, help="look back this many days")
     rec.set_defaults(handler=lambda args: _run(_reconcile, args))
 
@@ -91,8 +100,8 @@ def _run(command: Any, args: argparse.Namespace) -> int:
     except (StoreError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except stripe.StripeError as exc:  # nothing was written: the unit of work rolled back
-        print(f"error: Stripe said: {exc.user_message or type(exc).__name__}", file=sys.stderr)
+    except AdminError as exc:  # a provider refused; nothing was written
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         container.close()
@@ -159,63 +168,135 @@ def _owed(container: Container, currency: str) -> list[tuple[Artisan, Money]]:
 
 
 def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
-    gateway = stripe_payments(container)
-    if gateway is None:
-        print("error: Stripe is not configured (STRIPE_SECRET_KEY)", file=sys.stderr)
-        return 2
+    if args.retry and (args.line is not None or args.amount is not None):
+        raise ValueError("--retry asks again for refused refunds as they were: no --line, --amount")
+    with container.uow_factory(read_only=True) as uow:
+        provider = _provider_of(container, _order(uow.session, args.order_code))
+    if isinstance(provider, int):
+        return provider
+    plugin, desk = provider
     now = utcnow()
     with container.uow_factory() as uow:
         _manager(uow.session, container, args.by)
-        order = uow.session.scalar(select(Order).where(Order.code == args.order_code.upper()))
-        if order is None:
-            raise NotFound("order", args.order_code)
-        if args.line is None:
-            if args.amount is not None:
-                raise ValueError("--amount needs --line")
-            refunded = refunds.refund_order(uow.session, order, args.reason, now)
+        order = _order(uow.session, args.order_code)
+        if args.retry:
+            asked = desk.retry(uow.session, order, now)
         else:
-            if not 1 <= args.line <= len(order.lines):
-                raise NotFound("order line", args.line)
-            line = order.lines[args.line - 1]
+            line_id = None
+            if args.line is not None:
+                if not 1 <= args.line <= len(order.lines):
+                    raise NotFound("order line", args.line)
+                line_id = order.lines[args.line - 1].id
             amount = _money(args.amount, order.currency) if args.amount else None
-            refunded = refunds.refund_line(uow.session, order, line.id, amount, args.reason, now)
+            asked = [desk.refund(uow.session, order, line_id, amount, args.reason, now)]
+        code = order.code
         uow.commit()
     run_due_effects(container)  # the refund goes out now, or the effect runner retries it
     with container.uow_factory(read_only=True) as uow:
-        refused = refunds.refused_requests(uow.session, order)
-        unsent = refunds.unsent_requests(uow.session, order.id)
-    if refused:
-        for error in refused:
-            print(f"error: Stripe refused a refund of order {order.code}: {error}", file=out)
-        print("the ledger holds the reversal but no money went back: a person must look", file=out)
+        order = _order(uow.session, code)
+        outcomes = [(request, desk.outcome(uow.session, request.request_id)) for request in asked]
+        refused = desk.refused(uow.session, order)
+    return _told(plugin.title, code, outcomes, refused, out)
+
+
+def _told(
+    provider: str,
+    code: str,
+    outcomes: list[tuple[Requested, Outcome]],
+    refused: list[RefusedRequest],
+    out: TextIO,
+) -> int:
+    """What became of the requests this command made, then (apart) the order's earlier
+    refunds the provider refused that still wait for a person."""
+    asked = {request.request_id for request, _ in outcomes}
+    errors = {r.request_id: r.error for r in refused if r.request_id in asked}
+    status = 0
+    for request, outcome in outcomes:
+        if outcome is Outcome.REFUSED:
+            error = errors.get(request.request_id, "")
+            print(f"error: {provider} refused a refund of order {code}: {error}", file=out)
+            print(
+                "the ledger holds the reversal but no money went back: a person must look"
+                f" (to ask again: soko admin refund {code} --retry)",
+                file=out,
+            )
+            status = 1
+            continue
+        print(f"refunded {_plain(request.amount)} on order {code}", file=out)
+        if outcome is Outcome.PENDING:
+            print(
+                f"{provider} has not taken the refund yet; it is sent when {provider} answers",
+                file=out,
+            )
+    earlier = [r for r in refused if r.request_id not in asked]
+    if earlier:
+        amounts = ", ".join(_plain(r.amount) for r in earlier)
+        print(
+            f"note: earlier refunds of order {code} that {provider} refused still wait for a"
+            f" person ({amounts}): soko admin refund {code} --retry asks again",
+            file=out,
+        )
+    return status
+
+
+def _order(session: Session, code: str) -> Order:
+    order = session.scalar(select(Order).where(Order.code == code.strip().upper()))
+    if order is None:
+        raise NotFound("order", code)
+    return order
+
+
+def _provider_of(container: Container, order: Order) -> tuple[ProviderPlugin, Refunds] | int:
+    """The plug-in the order was paid with and its refunds, or the exit status after saying
+    why there are none."""
+    registered = next((p for p in PROVIDERS if p.pays_as == order.payment_provider), None)
+    if registered is None:
+        paid_with = order.payment_provider or "nothing"
+        print(
+            f"error: order {order.code} cannot be refunded: paid with {paid_with}", file=sys.stderr
+        )
         return 1
-    print(f"refunded {_plain(refunded)} on order {order.code}", file=out)
-    if unsent:
-        print("Stripe has not taken the refund yet; it is sent when Stripe answers", file=out)
-    return 0
+    plugin = next((p for p in providers(container) if isinstance(p, registered)), None)
+    if plugin is None:
+        print(
+            f"error: {registered.title} is not configured ({registered.setting})", file=sys.stderr
+        )
+        return 2
+    desk = plugin.refunds()
+    if desk is None:
+        print(
+            f"error: refunds for {plugin.title} payments are not automatic: refund the buyer"
+            " in your payment provider's dashboard",
+            file=sys.stderr,
+        )
+        return 1
+    return plugin, desk
 
 
 # --- reconcile ----------------------------------------------------------------------------
 
 
 def _reconcile(container: Container, args: argparse.Namespace, out: TextIO) -> int:
-    gateway = stripe_payments(container)
-    if gateway is None:
-        print("error: Stripe is not configured (STRIPE_SECRET_KEY)", file=sys.stderr)
-        return 2
     now = utcnow()
-    report = reconcile(container.uow_factory, gateway, now, since=now - timedelta(days=args.days))
-    print(f"Checkout Sessions seen: {report.sessions_seen}", file=out)
-    print(f"events replayed: {', '.join(report.events_replayed) or 'none'}", file=out)
-    print(f"orders completed: {', '.join(report.orders_completed) or 'none'}", file=out)
-    sent = run_due_effects(container)
-    print(f"refunds queued: {report.refunds_queued}", file=out)
-    print(f"effects run: {sent}", file=out)
-    unbalanced = ", ".join(map(str, report.unbalanced_transactions)) or "none"
-    print(f"unbalanced ledger transactions: {unbalanced}", file=out)
-    for error in report.errors:
-        print(f"error: {error}", file=out)
-    return 1 if report.errors or report.unbalanced_transactions else 0
+    since = now - timedelta(days=args.days)
+    reports = [
+        report
+        for plugin in providers(container)
+        if (report := plugin.reconcile(since, now, lambda: run_due_effects(container))) is not None
+    ]
+    if not reports:
+        able = [p for p in PROVIDERS if p.reconcile is not ProviderPlugin.reconcile]
+        for provider in able:
+            print(
+                f"error: {provider.title} is not configured ({provider.setting})", file=sys.stderr
+            )
+        if not able:
+            print("error: no payment provider here has anything to reconcile", file=sys.stderr)
+        return 2
+    for report in reports:
+        for line in report.lines:
+            print(line, file=out)
+    return 0 if all(report.ok for report in reports) else 1
 
 
 # --- shared -------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Awaitable
 from typing import Any
 
@@ -22,7 +21,6 @@ from bot.scheduler import run_scheduler
 from bot.scheduler_passes import engine_sweep
 from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
-from bot.telegram import telegram_refusal
 from bot.web import create_app
 from bot.wiring import build_engine, channel_plugins
 from handlers.telegram.app import keep_token_out_of_logs
@@ -40,10 +38,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
-    refused = telegram_refusal(container)
-    if refused is not None:
-        print(f"soko: {refused}", file=sys.stderr)
-        return 1
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
 

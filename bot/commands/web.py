@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -23,7 +22,6 @@ from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.serving import freeze_startup_objects, keep_freed_memory
 from bot.settings import load_settings
-from bot.telegram import telegram_refusal
 from bot.web import create_app
 from bot.wiring import channel_plugins
 from handlers.telegram.app import keep_token_out_of_logs
@@ -70,10 +68,6 @@ def combined_lifespan(lifespans: Sequence[Lifespan[Starlette]]) -> Lifespan[Star
 
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
-    refused = telegram_refusal(container)
-    if refused is not None:
-        print(f"soko: {refused}", file=sys.stderr)
-        return 1
     keep_token_out_of_logs(container.settings.telegram_bot_token.get_secret_value())
     return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
 

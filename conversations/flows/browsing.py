@@ -38,6 +38,7 @@ from conversations.notify.listings import SHARE as OPEN_THE_PAGE
 from conversations.payloads import Payload
 from store.models import Category, Collection
 from store.services import browse
+from store.text import read_int
 
 FLOW = "browse"
 PAGE_SIZE = 5
@@ -102,8 +103,9 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     (the `p-<id>` deep link)."""
     if arg == "search":
         return _ask_query(ctx)
-    if arg.isdigit():
-        return _open_card(ctx, int(arg))
+    product_id = read_int(arg)  # a typed "/start p-²" is no piece
+    if product_id is not None:
+        return _open_card(ctx, product_id)
     return _show_home(ctx)
 
 
@@ -180,7 +182,7 @@ def _add(ctx: StepContext, product_id: int, wanted: int, then: str) -> StepResul
     title = info.product.title if info else ""
     if then == "checkout":
         if change.capped:
-            ctx.say(ctx._(product_card.CAPPED).format(count=change.quantity))
+            ctx.say(product_card.capped_note(ctx, change))
         return ctx.begin("checkout")
     product_card.confirm_added(ctx, change, title)
     return StepResult(Step.PICK)

@@ -26,6 +26,7 @@ from store.services import carts
 from store.services.carts import CartLine, CartProblem, OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
 from store.services.open_shops import ShopClosed
+from store.text import read_int
 
 FLOW = "cart"
 
@@ -159,19 +160,25 @@ def _ask_line_again(ctx: StepContext) -> StepResult:
 
 
 def quantity(ctx: StepContext, inbound: Inbound) -> StepResult:
-    text = inbound.text.strip()
-    if not text.isdigit() or int(text) > 999:
+    wanted = read_int(inbound.text)  # any script's digits; "²" is no number
+    if wanted is None or wanted > 999:
         ctx.say(ctx._(product_card.TYPE_A_NUMBER))
         return StepResult(Step.QUANTITY)
     product_id = int(ctx.data["pid"])
     try:
-        change = carts.set_quantity(ctx.session, ctx.user.id, product_id, int(text), now=ctx.now)
+        change = carts.set_quantity(
+            ctx.session,
+            ctx.user.id,
+            product_id,
+            wanted,
+            now=ctx.now,
+            most=product_card.most_per_piece(ctx),
+        )
     except ShopClosed:
         return show(ctx, ctx._(product_card.NOT_FOR_SALE_NOW))
     except (InsufficientStock, ProductNotForSale, OwnProduct):
         return show(ctx, ctx._(product_card.JUST_SOLD_OUT))
-    heading = ctx._(product_card.CAPPED).format(count=change.quantity) if change.capped else ""
-    return show(ctx, heading)
+    return show(ctx, product_card.capped_note(ctx, change))
 
 
 def _line(ctx: StepContext, product_id: int) -> CartLine | None:

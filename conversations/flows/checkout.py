@@ -38,6 +38,7 @@ from store.money import Money
 from store.services import carts, orders
 from store.services.inventory import InsufficientStock
 from store.services.shipping import ADDRESS_MAX, NAME_MAX, ShippingDetails
+from store.text import clean_display, clean_line
 
 FLOW = "checkout"
 
@@ -77,6 +78,12 @@ ORDER_NOT_PAYABLE = N_(
 NOT_ORDERABLE_NOW = N_(
     "Sorry, a piece in your cart can't be bought right now, so no order was placed. "
     "Everything stays in your cart."
+)
+REPLACES = N_("This order replaces your unpaid order {code}, which will be cancelled.")
+REPLACED = N_("Your unpaid order {code} is cancelled: this new order replaces it.")
+TOO_MANY_ORDERS = N_(
+    "You have placed many orders in the last hour. Please try again in {minutes} minutes; "
+    "everything stays in your cart."
 )
 PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
@@ -141,7 +148,7 @@ def not_open(ctx: StepContext) -> StepResult:
 
 
 def name(ctx: StepContext, inbound: Inbound) -> StepResult:
-    text = " ".join(inbound.text.split())
+    text = clean_line(inbound.text)
     if not text or len(text) > NAME_MAX:
         ctx.say(ctx._(BAD_NAME))
         return StepResult(Step.NAME)
@@ -150,7 +157,7 @@ def name(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def address(ctx: StepContext, inbound: Inbound) -> StepResult:
-    text = inbound.text.strip()
+    text = clean_display(inbound.text)
     if not text or len(text) > ADDRESS_MAX:
         ctx.say(ctx._(BAD_ADDRESS))
         return StepResult(Step.ADDRESS)
@@ -175,6 +182,7 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     if not can_pay(ctx, ctx.channel):  # payments closed since she started
         return not_open(ctx)
     shipping = ShippingDetails(ctx.data["name"], ctx.data["address"], ctx.data["country"])
+    previous = orders.pending_order(ctx.session, ctx.user.id)  # replaced by this one
     try:
         order = orders.place_order(
             ctx.session,
@@ -184,7 +192,12 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
             shipping,
             ctx.now,
             ctx.market.config.reservation,
+            limits=ctx.market.config.buyer_limits,
         )
+    except orders.OrderRateLimited as limited:
+        minutes = max(1, -(-int(limited.wait.total_seconds()) // 60))
+        ctx.say(ctx._(TOO_MANY_ORDERS).format(minutes=minutes))
+        return ctx.begin(cart.FLOW)
     except orders.EmptyCart:
         return ctx.begin(cart.FLOW)
     except InsufficientStock:
@@ -193,6 +206,8 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     except orders.ShopClosed:  # her shop was suspended while the buyer typed her address
         ctx.say(ctx._(NOT_ORDERABLE_NOW))
         return ctx.begin(cart.FLOW)
+    if previous is not None and previous.status is OrderStatus.CANCELLED:
+        ctx.say(ctx._(REPLACED).format(code=previous.code))
     minutes = int(ctx.market.config.reservation.total_seconds() // 60)
     ctx.say(ctx._(PLACED).format(code=order.code, minutes=minutes))
     offer_payment(ctx, order)
@@ -333,6 +348,9 @@ def _summary(ctx: StepContext) -> StepResult:
             country=country_name(ctx.data["country"], locale),
         )
     )
+    previous = orders.pending_order(ctx.session, ctx.user.id)
+    if previous is not None:
+        text.append(ctx._(REPLACES).format(code=previous.code))
     choices = [
         Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD),
         Choice(ctx._(CHANGE_DETAILS), EDIT_PAYLOAD),

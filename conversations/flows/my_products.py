@@ -47,6 +47,7 @@ from store.money import Money
 from store.prices import PriceRejected, parse_price
 from store.services import catalog, people
 from store.services.catalog import InvalidProductDetail, ProductNotEditable, StockBelowReserved
+from store.text import read_int
 
 FLOW: Final = "my_products"
 PAGE_SIZE: Final = 8
@@ -376,12 +377,12 @@ def price_confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def stock(ctx: StepContext, inbound: Inbound) -> StepResult:
     product = _product(ctx)
-    text = inbound.text.strip()
-    if not (text.isascii() and text.isdigit()):
+    count = read_int(inbound.text)  # any script's digits
+    if count is None:
         ctx.say(ctx._(STOCK_NOT_NUMBER))
         return StepResult(Step.STOCK)
     try:
-        product = catalog.set_stock(ctx.session, product.artisan_id, product.id, int(text))
+        product = catalog.set_stock(ctx.session, product.artisan_id, product.id, count)
     except StockBelowReserved as held:
         ctx.say(ctx._(STOCK_HELD).format(reserved=held.reserved))
         return StepResult(Step.STOCK)

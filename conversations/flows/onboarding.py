@@ -23,6 +23,7 @@ from conversations.payloads import Payload
 from store.models import Role, User
 from store.services import people, referrals
 from store.services.referrals import AttributionOutcome, format_code, normalize_code
+from store.text import clean_display, clean_line
 
 FLOW = "onboarding"
 SELL = N_("Sell your jewelry")
@@ -164,7 +165,7 @@ def _confirm(ctx: StepContext) -> StepResult:
 def name(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.payload == "ob:name" and _profile_name(ctx.user):
         return _answered(ctx, "name", _profile_name(ctx.user))
-    typed = " ".join(inbound.text.split())
+    typed = clean_line(inbound.text)
     if not _NAME_LENGTH[0] <= len(typed) <= _NAME_LENGTH[1]:
         ctx.say(ctx._(text.BAD_NAME))
         return StepResult(Step.NAME)
@@ -172,7 +173,7 @@ def name(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def shop(ctx: StepContext, inbound: Inbound) -> StepResult:
-    typed = " ".join(inbound.text.split())
+    typed = clean_line(inbound.text)
     low, high = people.SHOP_NAME_LENGTH
     if not low <= len(typed) <= high:
         ctx.say(ctx._(text.BAD_SHOP))
@@ -187,7 +188,7 @@ def location(ctx: StepContext, inbound: Inbound) -> StepResult:
         return StepResult(Step.LOCATION, {"pin": pin})
     if inbound.payload == "ob:pin" and ctx.data.get("pin"):
         return _answered(ctx, "location", ctx.data["pin"])
-    typed = " ".join(inbound.text.split())
+    typed = clean_line(inbound.text)
     low, high = people.LOCATION_LENGTH
     if not low <= len(typed) <= high:
         ctx.say(ctx._(text.BAD_LOCATION))
@@ -209,7 +210,7 @@ def mpesa(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def story(ctx: StepContext, inbound: Inbound) -> StepResult:
-    typed = inbound.text.strip()
+    typed = clean_display(inbound.text)
     if inbound.payload == "ob:skip" or is_skip(typed):
         return _answered(ctx, "story", "")
     if not typed:
@@ -288,7 +289,7 @@ def _register(ctx: StepContext) -> StepResult:
 
 
 def _profile_name(user: User) -> str:
-    return " ".join(user.display_name.split())[: _NAME_LENGTH[1]]
+    return clean_line(user.display_name)[: _NAME_LENGTH[1]]
 
 
 def _mentor_name(user: User) -> str:

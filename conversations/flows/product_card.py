@@ -20,6 +20,8 @@ from store.services import browse, carts
 from store.services.carts import OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
 from store.services.open_shops import SHOP_OPEN, ShopClosed
+from store.services.public_place import public_place
+from store.text import read_int
 
 MATERIALS = N_("Made of {materials}")
 MADE_BY = N_("Made by {shop}, {location}")
@@ -36,6 +38,7 @@ OPEN_IN_WHATSAPP = N_("Open in WhatsApp")
 HOW_MANY = N_("How many would you like? There are {count}. Type a number.")
 TYPE_A_NUMBER = N_("Please type a number, like 2.")
 CAPPED = N_("Only {count} available, so I put {count} in your cart.")
+AT_LIMIT = N_("One buyer can hold at most {count} of a piece, so I put {count} in your cart.")
 ADDED = N_("Added to your cart: {quantity} × {title}.")
 MY_CART = N_("My cart")
 CHECKOUT = N_("Checkout")
@@ -126,7 +129,9 @@ def show(ctx: StepContext, card: CardInfo) -> None:
         product.title,
         buyer_price(ctx, product, has_mentor=artisan.mentor_id is not None),
         ctx._(MATERIALS).format(materials=", ".join(product.materials)),
-        ctx._(MADE_BY).format(shop=artisan.shop_name, location=artisan.location).rstrip(", "),
+        ctx._(MADE_BY)
+        .format(shop=artisan.shop_name, location=public_place(artisan.location))
+        .rstrip(", "),
     ]
     if artisan.story.strip():
         lines.append(f"“{shorten(artisan.story, STORY_MAX)}”")
@@ -174,15 +179,17 @@ def ask_quantity(ctx: StepContext, card: CardInfo) -> None:
 
 
 def parse_quantity(text: str) -> int | None:
-    stripped = text.strip()
-    return int(stripped) if stripped.isdigit() and 0 < int(stripped) < 1000 else None
+    number = read_int(text)  # any script's digits; "²" is no number
+    return number if number is not None and 0 < number < 1000 else None
 
 
 def put_in_cart(ctx: StepContext, product_id: int, quantity: int) -> carts.CartChange | None:
     """Add to the buyer's cart and say so; on a sold-out or unlisted piece, say that kindly
     and offer similar pieces (as `OpenPiece` choices). None when nothing was added."""
     try:
-        change = carts.add_to_cart(ctx.session, ctx.user.id, product_id, quantity, now=ctx.now)
+        change = carts.add_to_cart(
+            ctx.session, ctx.user.id, product_id, quantity, now=ctx.now, most=most_per_piece(ctx)
+        )
     except OwnProduct:
         ctx.ask(ctx._(OWN_PIECE), [Choice(ctx._(BACK), BACK_PAYLOAD)])
         return None
@@ -196,9 +203,21 @@ def put_in_cart(ctx: StepContext, product_id: int, quantity: int) -> carts.CartC
     return change
 
 
+def most_per_piece(ctx: StepContext) -> int:
+    """How many of one piece a buyer may hold (in her cart, in her order)."""
+    return ctx.market.config.buyer_limits.pieces_per_product
+
+
+def capped_note(ctx: StepContext, change: carts.CartChange) -> str:
+    """Why the cart holds fewer than she asked for ("" when it holds them all)."""
+    if not change.capped:
+        return ""
+    return ctx._(AT_LIMIT if change.at_limit else CAPPED).format(count=change.quantity)
+
+
 def confirm_added(ctx: StepContext, change: carts.CartChange, title: str) -> None:
     if change.capped:
-        ctx.say(ctx._(CAPPED).format(count=change.quantity))
+        ctx.say(capped_note(ctx, change))
     ctx.ask(
         ctx._(ADDED).format(quantity=change.quantity, title=title),
         [

@@ -32,6 +32,7 @@ from store.money import Money
 from store.pricing import PricingError
 from store.services import listing_review
 from store.services.materials import assess_materials
+from store.text import clean_display
 
 FLOW: Final = "review"
 QUEUE_LIMIT: Final = 100
@@ -56,6 +57,7 @@ APPROVED = N_("Approved: {title}. The artisan has been told.")
 ASK_REASON = N_("Why is it not accepted? Pick a reason or type your own:")
 OTHER = N_("Other: type it")
 TYPE_REASON = N_("Type the reason for the artisan:")
+REASON_TOO_LONG = N_("Please keep the reason shorter: at most {max} characters.")
 REJECTED = N_("Not accepted: {title}. The artisan has been told why.")
 
 COMMON_REASONS: Final = (
@@ -153,6 +155,9 @@ def reason_text(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def _reject(ctx: StepContext, why: str) -> StepResult:
     if not why.strip():
+        return _ask_reason_text(ctx)
+    if len(clean_display(why)) > listing_review.REASON_MAX:
+        ctx.say(ctx._(REASON_TOO_LONG).format(max=listing_review.REASON_MAX))
         return _ask_reason_text(ctx)
     product_id = int(ctx.data["product_id"])
     try:

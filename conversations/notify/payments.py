@@ -5,13 +5,16 @@ key)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy.orm import Session
 
 from conversations import outbox
 from conversations.i18n import N_, Translator
 from conversations.messages import LinkButton, Outbound
+from conversations.notify import alerts
 from store.models import Artisan, Order, Payout, User
 from store.money import Money
 
@@ -28,6 +31,23 @@ LINK_FAILED = N_(
     "Sorry, I could not prepare the payment link for order {code}. Please open My orders "
     "and tap the order to try again."
 )
+REFUND_TOPIC: Final = "refund"
+REFUND_NOT_MADE = N_(
+    "Soko alert: the refund of {amount} for order {code} did not go through: {reason}. "
+    "No money went back to the buyer yet. To try again, the operator runs: "
+    "soko admin refund {code} --retry"
+)
+REFUNDS_WAITING = N_(
+    "Refunds that did not go through and wait for a person: {count} (orders {codes})."
+)
+REFUSALS: Final = {
+    "refused": N_("the payment provider refused it"),
+    "unanswered": N_("the payment provider did not answer, however often it was asked"),
+    "unrecorded": N_(
+        "its answer could not be written down, so it may have been made: run "
+        "soko admin reconcile and check with the payment provider before trying again"
+    ),
+}
 PAYOUT_SENT = N_("We sent you {amount} by M-Pesa (reference {reference}). Thank you!")
 
 
@@ -38,6 +58,33 @@ def refund_sent(session: Session, order: Order, amount: Money, event: str, now: 
     t = Translator(buyer.locale)
     text = t._(REFUND_SENT).format(amount=amount.format(t.locale), code=order.code)
     outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=f"{event}:sent", now=now)
+
+
+def refund_refused(
+    session: Session,
+    order: Order,
+    amount: Money,
+    reason: str,
+    waiting: Sequence[str],
+    now: datetime,
+) -> int:
+    """Community managers told that a refund did not go through, and how to try again, at
+    most once per alert window (`alerts`): a refusal inside the window waits for the next
+    alert, which lists every order whose refund still waits (`waiting`: their codes).
+    `reason` is a word from `REFUSALS`, never the provider's message. How many were told."""
+
+    def render(t: Translator) -> str:
+        why = t._(REFUSALS.get(reason, REFUSALS["refused"]))
+        text = t._(REFUND_NOT_MADE).format(
+            amount=amount.format(t.locale), code=order.code, reason=why
+        )
+        others = [code for code in waiting if code != order.code]
+        if others:
+            codes = ", ".join([order.code, *others])
+            text += "\n" + t._(REFUNDS_WAITING).format(count=len(others) + 1, codes=codes)
+        return text
+
+    return alerts.alert_managers(session, REFUND_TOPIC, render, now)
 
 
 def payment_not_taken(

@@ -1,8 +1,9 @@
 """`POST /webhooks/stripe`: verify, record once, answer, then apply.
 
-The signature is checked on the raw body by the stripe library (300 s tolerance) before
-anything else; a missing, wrong or stale signature, or a body that is not an event, gets 400
-and writes nothing. A verified event is recorded (unique on its id) and Stripe gets 200 at
+The body is read within a cap and a deadline (`handlers.bodies`: 413 or 408), then its
+signature is checked on the raw body by the stripe library (300 s tolerance) before anything
+else; a missing, wrong or stale signature, or a body that is not an event, gets 400 and
+writes nothing. A verified event is recorded (unique on its id) and Stripe gets 200 at
 once; the event is applied afterwards in a worker thread, in its own unit of work. A second
 delivery finds the row and stops. If applying fails, the row stays unprocessed and a
 reconcile replays it (the scheduler's `reconcile_stripe` job, or `soko admin reconcile`):
@@ -26,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from handlers.bodies import read_body
 from payments.stripe_checkout import StripePayments
 from payments.stripe_events import handle_recorded, record_event
 from store.uow import UnitOfWorkFactory
@@ -33,6 +35,8 @@ from store.uow import UnitOfWorkFactory
 logger = logging.getLogger(__name__)
 
 TOLERANCE_SECONDS = 300
+# Stripe's events are a few kilobytes (objects are not expanded in them); this leaves room.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def stripe_webhook_routes(
@@ -57,7 +61,7 @@ def stripe_webhook_routes(
             logger.exception("Stripe event row %s not applied; reconcile replays it", row_id)
 
     async def webhook(request: Request) -> Response:
-        body = await request.body()
+        body = await read_body(request, MAX_BODY_BYTES)
         signature = request.headers.get("stripe-signature")
         try:
             payments.client.construct_event(body, signature, webhook_secret, TOLERANCE_SECONDS)

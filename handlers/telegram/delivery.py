@@ -15,7 +15,8 @@ Outcomes: 429 → the whole sender pauses for `retry_after` and the row is retri
 network errors → retried with exponential backoff, up to `max_attempts`; 403 (the person
 blocked the bot) → their identity is marked unreachable and the row failed, never retried;
 400 for a stale photo `file_id` → the id is forgotten and the photo uploaded on the next try;
-other 400s → failed (a bug to look at, logged without the message text).
+other 400s → failed (a bug to look at, logged without the message text); anything else (a
+bug, an answer PTB cannot read) → an attempt like any other: retried with backoff, then failed.
 
 A message that replaces the tapped one (a list's next page) is an edit of it; when Telegram
 will not edit that message it is sent as a new one instead.
@@ -240,6 +241,9 @@ class TelegramDelivery:
         except (PhotoMissing, InvoiceImpossible) as exc:
             await asyncio.to_thread(self._give_up, job, str(exc))
             return False
+        except Exception as exc:  # a bug, or an answer nobody could read
+            await asyncio.to_thread(self._unexpected, job, exc)
+            return False
         await self._marks.add(job)
         return True
 
@@ -370,8 +374,8 @@ class TelegramDelivery:
                 retry_at = None
             elif isinstance(exc, BadRequest):
                 retry_at = self._after_bad_request(session, job, exc, now)
-            elif isinstance(exc, NetworkError) and job.attempts + 1 < self._max_attempts:
-                retry_at = now + min(timedelta(seconds=2**job.attempts), MAX_BACKOFF)
+            elif isinstance(exc, NetworkError):
+                retry_at = self._backoff(job, now)
             else:
                 retry_at = None
             mark_failed(session, job.outbox_id, error, retry_at)
@@ -379,6 +383,32 @@ class TelegramDelivery:
         self._settled(job.outbox_id)
         level = logging.WARNING if retry_at else logging.ERROR
         logger.log(level, "outbox row %s not sent (%s); retry: %s", job.outbox_id, error, retry_at)
+
+    def _unexpected(self, job: Job, exc: Exception) -> None:
+        """Counted as an attempt like any other failure, so the row is retried with backoff
+        and in the end failed, rather than taken up again after every lease for ever."""
+        error = f"unexpected: {type(exc).__name__}"
+        logger.error("outbox row %s: %s while sending", job.outbox_id, error, exc_info=exc)
+        now = self._clock()
+        retry_at = self._backoff(job, now)
+        try:
+            with self._uow_factory() as uow:
+                if job.delivered:
+                    record_progress(uow.session, job.outbox_id, job.delivered)
+                mark_failed(uow.session, job.outbox_id, error, retry_at)
+                uow.commit()
+        except Exception as recording:  # the database too: handed back at close or lease
+            logger.warning(
+                "outbox row %s: not recorded (%s)", job.outbox_id, type(recording).__name__
+            )
+            return
+        self._settled(job.outbox_id)
+
+    def _backoff(self, job: Job, now: datetime) -> datetime | None:
+        """When to try again after this attempt failed; None once attempts are used up."""
+        if job.attempts + 1 >= self._max_attempts:
+            return None
+        return now + min(timedelta(seconds=2**job.attempts), MAX_BACKOFF)
 
     def _after_bad_request(
         self, session: Session, job: Job, exc: BadRequest, now: datetime

@@ -1,6 +1,7 @@
 """Webhook mode: `POST /webhooks/telegram` on the Starlette app.
 
-The secret header is checked before anything else (constant-time), the update recorded and
+The secret header is checked before anything else (constant-time), the body read within a cap
+and a deadline (`handlers.bodies`) and refused unless it is a JSON object, the update recorded and
 committed, 200 returned (a pre-checkout query of an invoice is answered in the response,
 after its re-check); the engine runs after the response, and the process's sender
 (`soko run`) delivers the replies. A worker killed between the 200 and the engine leaves the
@@ -28,6 +29,7 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 
 from handlers.awaiting_media import MediaWorker
+from handlers.bodies import read_body
 from handlers.telegram.app import ALLOWED_UPDATES
 from handlers.telegram.receiver import Receiver, received
 from handlers.telegram.worker import EngineWorker
@@ -36,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 WEBHOOK_PATH = "/webhooks/telegram"
+# An update is a few kilobytes (a message's text is at most 4096 characters); this leaves room.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def secret_refusal(request: Request, secret: str) -> Response | None:
@@ -62,9 +66,13 @@ def telegram_webhook_route(
         if refused is not None:
             on_refused()
             return refused
+        body = await read_body(request, MAX_BODY_BYTES)
         try:
-            update = Update.de_json(json.loads(await request.body()), receiver.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(body)
+            if not isinstance(data, dict):  # an update is a JSON object; `[1, 2]` is not
+                return Response(status_code=400)
+            update = Update.de_json(data, receiver.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):  # PTB on a malformed update
             return Response(status_code=400)
         query = update.pre_checkout_query
         if query is not None:  # answered in the response itself, within Telegram's 10 s

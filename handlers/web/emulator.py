@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from conversations.i18n import DEFAULT_LOCALE, N_, Translator
 from conversations.messages import ImageRef
+from handlers.bodies import capped
 from handlers.web.emulator_channel import (
     InvalidMessageId,
     InvalidPerson,
@@ -44,6 +45,10 @@ from handlers.web.pages_render import PageLanguage, browser_language, page_langu
 WRITE_HEADER = "x-soko-emulator"
 # Photos in one message, as in a Telegram album; the listing keeps as many as a piece may have.
 ALBUM_MAX = 10
+# Besides the photos: the text, the payload, the id and each part's headers.
+FORM_OVERHEAD_BYTES: Final = 64 * 1024
+# A browser uploading an album of large photos over a slow connection.
+UPLOAD_SECONDS: Final = 60.0
 _NO_STORE = {"Cache-Control": "no-store"}
 
 NOTHING_TO_SEND: Final = N_("Type a message, tap a choice or send a photo.")
@@ -118,7 +123,9 @@ def _send(chat: WebChat, language_of: LanguageOf, photo_max_bytes: int) -> Endpo
         if request.headers.get(WRITE_HEADER) != "1":
             return _error(403, f"writes need the {WRITE_HEADER} header")
         person = request.path_params["person"]
-        async with request.form(max_files=ALBUM_MAX, max_fields=10) as form:
+        most = ALBUM_MAX * (photo_max_bytes + 1) + FORM_OVERHEAD_BYTES
+        limited = capped(request, most, UPLOAD_SECONDS)
+        async with limited.form(max_files=ALBUM_MAX, max_fields=10) as form:
             photos: list[bytes] = []
             for upload in form.getlist("photo"):
                 if not isinstance(upload, UploadFile):

@@ -11,6 +11,7 @@ One pass (`deliver_due`):
 3. *record* the outcome: sent (with the Twilio SID, which status callbacks refer to), retried
    later with backoff (429 / 20429, 63018 and other passing trouble, network errors), held
    (63016: Twilio says the window is closed), or failed — logged at WARNING, never silent.
+   Anything unexpected (a bug, an answer the SDK cannot read) is an attempt like any other.
 
 Throughput stays under Twilio's 80 messages per second per sender (a token bucket). A message
 that takes several Twilio messages (long text, image then buttons) records how many parts went
@@ -175,7 +176,10 @@ class WhatsAppDelivery:
             if self._closed:  # stopping: the rest is handed back rather than sent
                 self._hand_back([c.id for c in claims[n:]])
                 break
-            outcome = self._deliver(claim, templates)
+            try:
+                outcome = self._deliver(claim, templates)
+            except Exception as exc:  # a bug, or an answer nobody could read
+                outcome = self._unexpected(claim, None, exc)
             self._settled(claim.id)
             report.outcomes[claim.id] = outcome
             setattr(report, outcome, getattr(report, outcome) + 1)
@@ -290,6 +294,8 @@ class WhatsAppDelivery:
                 return self._refused(claim, part, exc)
             except (TwilioException, requests.RequestException) as exc:
                 return self._retry(claim, part, f"network: {type(exc).__name__}")
+            except Exception as exc:
+                return self._unexpected(claim, part, exc)
             if part + 1 < len(messages):
                 self._record_parts(claim.id, part + 1)
         with self._uow_factory() as uow:
@@ -330,10 +336,23 @@ class WhatsAppDelivery:
                 uow.commit()
         return self._fail(claim, f"twilio {exc.status}/{code}")
 
-    def _retry(self, claim: _Claim, part: int, error: str) -> str:
+    def _unexpected(self, claim: _Claim, part: int | None, exc: Exception) -> str:
+        """Counted as an attempt like any other failure, so the row is retried with backoff
+        and in the end failed, rather than taken up again after every lease for ever."""
+        error = f"unexpected: {type(exc).__name__}"
+        logger.error("outbox row %s: %s while sending", claim.id, error, exc_info=exc)
+        try:
+            return self._retry(claim, part, error)
+        except Exception as recording:  # the database too: out again after the lease
+            logger.warning("outbox row %s: not recorded (%s)", claim.id, type(recording).__name__)
+            return "retried"
+
+    def _retry(self, claim: _Claim, part: int | None, error: str) -> str:
+        """Again after a backoff (`part`: how many parts went out, when known)."""
         if claim.attempts + 1 >= MAX_ATTEMPTS:
             return self._fail(claim, f"{error}, gave up after {claim.attempts + 1} attempts")
-        self._record_parts(claim.id, part)
+        if part is not None:
+            self._record_parts(claim.id, part)
         retry_at = self._clock() + backoff(claim.attempts)
         with self._uow_factory() as uow:
             mark_failed(uow.session, claim.id, error, retry_at)

@@ -26,6 +26,7 @@ from handlers.whatsapp.inbound import MediaItem, WhatsAppUpdate
 from handlers.whatsapp.media import MediaFetcher, MediaRefused
 from store.models import Channel
 from store.models.types import utcnow
+from store.text import clean_text
 from store.uow import UnitOfWorkFactory
 
 MEDIA_KEY = "twilio_media"  # payload key: the media still to fetch
@@ -38,7 +39,8 @@ def record_update(session: Session, update_: WhatsAppUpdate, now: datetime) -> R
     if recorded.duplicate:
         return recorded
     if update_.media:
-        park(session, recorded.inbox_id, MEDIA_KEY, [m.to_dict() for m in update_.media])
+        media = [{k: clean_text(v) for k, v in m.to_dict().items()} for m in update_.media]
+        park(session, recorded.inbox_id, MEDIA_KEY, media)
     window.reopen(session, update_.phone, now)
     session.flush()
     return recorded

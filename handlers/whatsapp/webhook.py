@@ -1,9 +1,10 @@
 """`POST /webhooks/twilio/whatsapp` and `POST /webhooks/twilio/status`.
 
-Each request's `X-Twilio-Signature` is checked with twilio's `RequestValidator` before anything
-else. The signed URL is rebuilt from `PUBLIC_BASE_URL` (the address Twilio was given) plus the
-path and query, never from Host or X-Forwarded-* headers, so it works behind a proxy that ends
-TLS and cannot be steered by a client. A message is then recorded once (the inbox is unique on
+Each request's body is read within a cap and a deadline (`handlers.bodies`), and its
+`X-Twilio-Signature` checked with twilio's `RequestValidator` before anything else. The signed
+URL is rebuilt from `PUBLIC_BASE_URL` (the address Twilio was given) plus the path and query,
+never from Host or X-Forwarded-* headers, so it works behind a proxy that ends TLS and cannot
+be steered by a client. A message is then recorded once (the inbox is unique on
 channel + MessageSid) and Twilio gets an empty TwiML answer at once; the photos are fetched and
 the engine runs after the answer has gone (`processing`).
 """
@@ -24,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
 from conversations.inbox import RecordResult
+from handlers.bodies import read_body
 from handlers.whatsapp.inbound import MalformedUpdate, WhatsAppUpdate, parse_update
 from handlers.whatsapp.processing import WhatsAppProcessor, record_update
 from handlers.whatsapp.status import PartRef, apply_status
@@ -99,13 +101,10 @@ class WhatsAppWebhooks:
         return Response(status_code=204)
 
     async def _signed_form(self, request: Request) -> FormData | Response:
-        length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
-            return Response(status_code=413 if length.isdigit() else 411)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
             return Response(status_code=415)
-        body = await request.body()
+        body = await read_body(request, MAX_FORM_BYTES)
         try:
             pairs: list[tuple[str, str | UploadFile]] = [
                 *parse_qsl(body.decode(), keep_blank_values=True)

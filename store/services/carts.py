@@ -3,7 +3,9 @@
 Adding checks the product is for sale, in an open shop (``open_shops``), and has a piece
 available *now*; nothing is held until the order is placed (``orders.place_order``
 reserves). Asking for more than is available puts what is available in the cart and says so
-(``CartChange.capped``). A piece whose shop is suspended stays in the carts that hold it,
+(``CartChange.capped``); so does asking for more than one buyer may hold
+(``BuyerLimits.pieces_per_product``, when the caller gives one: ``CartChange.at_limit``). A
+piece whose shop is suspended stays in the carts that hold it,
 shown as unavailable, and can be ordered again once the shop is reinstated.
 
 An artisan may not buy her own pieces: a self-purchase would count toward her referral
@@ -57,6 +59,7 @@ class CartChange:
     product_id: int
     requested: int  # what the buyer asked the cart to hold
     quantity: int  # what it holds now (0: removed)
+    at_limit: bool = False  # capped by what one buyer may hold, not by what is available
 
     @property
     def capped(self) -> bool:
@@ -130,8 +133,10 @@ def add_to_cart(
     quantity: int = 1,
     *,
     now: datetime | None = None,
+    most: int | None = None,
 ) -> CartChange:
-    """Put ``quantity`` more pieces in the cart, up to what is available.
+    """Put ``quantity`` more pieces in the cart, up to what is available and to ``most``
+    (what one buyer may hold of a piece; None: no such limit).
 
     Raises ``NotFound``, ``ProductNotForSale``, ``OwnProduct``, ``ShopClosed`` (her shop is
     suspended), or ``InsufficientStock`` when nothing at all is available.
@@ -141,7 +146,7 @@ def add_to_cart(
     cart = get_or_create_cart(session, user_id, now=now)
     item = _item(session, cart.id, product_id)
     requested = quantity + (item.quantity if item else 0)
-    return _store(session, cart, item, product, requested, now)
+    return _store(session, cart, item, product, requested, now, most)
 
 
 def set_quantity(
@@ -151,15 +156,18 @@ def set_quantity(
     quantity: int,
     *,
     now: datetime | None = None,
+    most: int | None = None,
 ) -> CartChange:
-    """Make the cart hold exactly ``quantity`` (capped at what is available); 0 removes."""
+    """Make the cart hold exactly ``quantity`` (capped at what is available and at ``most``);
+    0 removes."""
     if quantity == 0:
         remove_from_cart(session, user_id, product_id, now=now)
         return CartChange(product_id, 0, 0)
     _check_quantity(quantity)
     product = _product_for_sale(session, user_id, product_id)
     cart = get_or_create_cart(session, user_id, now=now)
-    return _store(session, cart, _item(session, cart.id, product_id), product, quantity, now)
+    item = _item(session, cart.id, product_id)
+    return _store(session, cart, item, product, quantity, now, most)
 
 
 def remove_from_cart(
@@ -266,15 +274,19 @@ def _store(
     product: Product,
     requested: int,
     now: datetime | None,
+    most: int | None,
 ) -> CartChange:
     available = product.stock_available
     if available < 1:
         raise InsufficientStock([StockShortage(product.id, requested, 0)])
     quantity = min(requested, available)
+    at_limit = most is not None and quantity > most
+    if most is not None:
+        quantity = min(quantity, most)
     if item is None:
         cart.items.append(CartItem(product_id=product.id, quantity=quantity))
     else:
         item.quantity = quantity
     cart.updated_at = now or datetime.now(UTC)
     session.flush()
-    return CartChange(product.id, requested, quantity)
+    return CartChange(product.id, requested, quantity, at_limit)

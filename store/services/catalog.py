@@ -38,6 +38,7 @@ from store.models import (
 )
 from store.money import Money
 from store.services.product_status import EDITABLE_STATUSES, check_transition
+from store.text import clean_display, clean_line
 
 MAX_TITLE: Final = 80
 MAX_DESCRIPTION: Final = 1000
@@ -315,7 +316,7 @@ def editable_product(session: Session, artisan_id: int, product_id: int, action:
 
 
 def _valid_title(title: str) -> str:
-    cleaned = " ".join(title.split())
+    cleaned = clean_line(title)  # what buyers read: no bidi controls
     if not cleaned:
         raise InvalidProductDetail("title", "empty", title)
     if len(cleaned) > MAX_TITLE:
@@ -324,7 +325,7 @@ def _valid_title(title: str) -> str:
 
 
 def _valid_description(description: str) -> str:
-    cleaned = description.strip()
+    cleaned = clean_display(description)
     if len(cleaned) > MAX_DESCRIPTION:
         raise InvalidProductDetail("description", "too_long", description)
     return cleaned
@@ -333,7 +334,7 @@ def _valid_description(description: str) -> str:
 def _valid_materials(materials: Sequence[str]) -> list[str]:
     if isinstance(materials, str):
         raise InvalidProductDetail("materials", "not_a_list", materials)
-    cleaned = [" ".join(material.split()) for material in materials]
+    cleaned = [clean_line(material) for material in materials]
     if len(cleaned) > MAX_MATERIALS:
         raise InvalidProductDetail("materials", "too_many", materials)
     if any(not material for material in cleaned):

@@ -9,7 +9,8 @@ out, a commit that failed — asks the provider for the same thing and gets the 
 
 Claiming works as the Telegram sender's does (`handlers/telegram/claims.py`): a conditional
 update pushes `due_at` a lease into the future, so two runners never take the same effect,
-and a runner that died frees its effects when the lease ends.
+and a runner that died frees its effects when the lease ends. A runner that stops before it
+started what it claimed hands those back (`hand_back`): due at once, for the next runner.
 
 A commit that recorded an effect wakes this process's runner at once (`on_recorded`): the
 buyer does not wait a poll interval for her payment link.
@@ -18,7 +19,7 @@ buyer does not wait a poll interval for her payment link.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -43,6 +44,7 @@ class Claimed:
     key: str
     payload: dict[str, Any]
     attempts: int
+    leased_until: datetime | None = None  # when this claim's lease ends
 
 
 def record(
@@ -110,10 +112,32 @@ def claim_due(
         session.scalars(_LEASE, {"ids": [row.id for row in rows], "now": now, "until": now + lease})
     )
     return [
-        Claimed(row.id, row.kind, row.key, dict(row.payload), row.attempts)
+        Claimed(row.id, row.kind, row.key, dict(row.payload), row.attempts, now + lease)
         for row in rows
         if row.id in leased
     ]
+
+
+def hand_back(session: Session, claimed: Iterable[Claimed], now: datetime) -> int:
+    """Effects claimed and not started (the runner is stopping): due again at `now`, for the
+    next runner to take at once rather than when the lease ends. An effect whose lease
+    already ended (another runner may hold it now) is left alone. How many were."""
+    handed = 0
+    for effect in claimed:
+        if effect.leased_until is None:
+            continue
+        done = session.execute(
+            update(Effect)
+            .where(
+                Effect.id == effect.id,
+                Effect.status == EffectStatus.PENDING,
+                Effect.due_at == effect.leased_until,
+            )
+            .values(due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        handed += rows_matched(done)
+    return handed
 
 
 def mark_done(session: Session, effect_id: int, result: Mapping[str, Any], now: datetime) -> bool:

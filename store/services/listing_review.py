@@ -12,6 +12,10 @@ from store.models import Artisan, Product, ProductStatus
 from store.services import permissions
 from store.services.audit import Actor
 from store.services.product_status import check_transition, status_for_stock
+from store.text import clean_display
+
+# The most characters of a reason the artisan is told (one chat message, with room to spare).
+REASON_MAX = 500
 
 
 class RejectionReasonRequired(StoreError):
@@ -52,12 +56,13 @@ def reject(
 ) -> Product:
     """Send a listing back to its artisan with the reason (she edits it and submits again)."""
     product = _product_to_review(session, reviewer_user_id, product_id, "reject")
-    if not reason.strip():
+    cleaned = clean_display(reason)
+    if not cleaned or len(cleaned) > REASON_MAX:
         raise RejectionReasonRequired(product.id)
     check_transition(product.status, ProductStatus.REJECTED)
     product.status = ProductStatus.REJECTED
     product.reviewed_by_user_id = reviewer_user_id
-    product.rejection_reason = reason.strip()
+    product.rejection_reason = cleaned
     product.updated_at = now
     session.flush()
     return product

@@ -14,6 +14,12 @@ stock is there: the pieces are reserved and committed again in one savepoint. If
 gone, ``mark_paid`` raises ``PaymentForExpiredOrder`` and changes nothing; the payment layer
 refunds the buyer. A payment for a cancelled or refunded order raises ``PaymentForClosedOrder``.
 
+A buyer has at most one unpaid order: placing a new one cancels the previous one and
+releases its pieces, in the same savepoint as the new reservation (if that fails, the
+previous order stays as it was). Given ``BuyerLimits``, ``place_order`` also holds at most
+``pieces_per_product`` of a piece per order and refuses a buyer who placed
+``orders_per_hour`` orders in the last hour (``OrderRateLimited``).
+
 Shipping costs nothing for now (``shipping_minor`` = 0); a shipping policy will set it.
 Artisans' work on their lines lives in ``fulfilment``.
 """
@@ -22,11 +28,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from store import events
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
     Artisan,
@@ -42,6 +50,7 @@ from store.models import (
 from store.money import Money, sum_money
 from store.pricing import PricingPolicy
 from store.services import inventory
+from store.services.buyer_limits import ORDER_WINDOW, BuyerLimits
 from store.services.inventory import InsufficientStock, rows_updated
 from store.services.open_shops import SHOP_OPEN, ShopClosed
 from store.services.order_status import check_line, check_order
@@ -51,17 +60,20 @@ from store.services.shipping import ShippingDetails
 __all__ = [
     "EmptyCart",
     "InsufficientStock",
+    "OrderRateLimited",
     "PaymentForClosedOrder",
     "PaymentForExpiredOrder",
     "PaymentRefConflict",
     "ShippingDetails",
     "ShopClosed",
+    "UnpaidOrderCancelled",
     "cancel_order",
     "expire_due_orders",
     "get_order",
     "lock_order",
     "mark_paid",
     "orders_for_buyer",
+    "pending_order",
     "place_order",
 ]
 
@@ -106,6 +118,23 @@ class PaymentRefConflict(StoreError):
         self.existing = existing
 
 
+@dataclass(frozen=True)
+class UnpaidOrderCancelled:
+    """A domain event (`store/events.py`): an order awaiting payment was cancelled (by her,
+    or replaced by her new one); a provider that gave her a pay page closes it."""
+
+    order: Order
+
+
+class OrderRateLimited(StoreError):
+    """The buyer placed as many orders as an hour allows; `wait` until she may again."""
+
+    def __init__(self, user_id: int, wait: timedelta) -> None:
+        super().__init__(f"user {user_id} placed too many orders; may again in {wait}")
+        self.user_id = user_id
+        self.wait = wait
+
+
 class OrderCodeUnavailable(StoreError):
     def __init__(self, attempts: int) -> None:
         super().__init__(f"no free order code after {attempts} attempts")
@@ -127,15 +156,18 @@ def place_order(
     reservation: timedelta = DEFAULT_RESERVATION,
     *,
     new_code: Callable[[], str] = new_order_code,
+    limits: BuyerLimits | None = None,
 ) -> Order:
-    """Turn the buyer's cart into an order awaiting payment, holding its pieces.
+    """Turn the buyer's cart into an order awaiting payment, holding its pieces; her
+    previous unpaid order, if any, is cancelled (its pieces released).
 
     Prices are copied from the products as they are now. A line's mentor is the artisan's
     mentor if she mentors now (`referrals.mentoring_now`: not stopped, not suspended); else
     it has none, its commission is 0 and the platform keeps that margin. Raises
     ``EmptyCart``, ``ShopClosed`` listing the pieces of suspended shops, or
     ``InsufficientStock`` listing every short product, in which case nothing is written and
-    the cart is left as it was.
+    the cart (and her previous order) is left as it was. With ``limits``: each line holds at
+    most ``pieces_per_product``, and ``OrderRateLimited`` when she ordered too often.
     """
     cart = session.scalar(
         select(Cart)
@@ -163,18 +195,24 @@ def place_order(
     closed = [product.id for _, product, _, open_ in rows if not open_]
     if closed:
         raise ShopClosed(closed)
+    if limits is not None:
+        _check_order_rate(session, user_id, now, limits)
 
     lines: list[OrderLine] = []
     for item, product, mentor_id, _ in rows:
         assert product.price_minor is not None  # listed products always have a price
         price = Money(product.price_minor, product.currency)
-        quote = policy.quote_line(price, item.quantity, has_mentor=mentor_id is not None)
+        # The cart keeps to the limit; a cart filled before it was lowered is held to it here.
+        quantity = (
+            item.quantity if limits is None else min(item.quantity, limits.pieces_per_product)
+        )
+        quote = policy.quote_line(price, quantity, has_mentor=mentor_id is not None)
         lines.append(
             OrderLine(
                 product_id=product.id,
                 artisan_id=product.artisan_id,
                 title=product.title,
-                quantity=item.quantity,
+                quantity=quantity,
                 unit_price_minor=quote.unit_price.amount,
                 line_total_minor=quote.line_total.amount,
                 artisan_currency=quote.artisan_share.currency,
@@ -187,7 +225,12 @@ def place_order(
             )
         )
 
-    inventory.reserve(session, [(item.product_id, item.quantity) for item, *_ in rows])
+    with session.begin_nested():  # a failed reservation keeps her previous order too
+        for previous in _unpaid_order_ids(session, user_id):
+            # Locked first: paid or expired meanwhile, it is no longer hers to replace.
+            if lock_order(session, previous).status is OrderStatus.PENDING_PAYMENT:
+                cancel_order(session, user_id, previous, now)
+        inventory.reserve(session, [(line.product_id, line.quantity) for line in lines])
 
     subtotal = sum_money(
         (Money(line.line_total_minor, policy.store_currency) for line in lines),
@@ -315,7 +358,8 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     for line in live:
         check_line(line.status, LineStatus.CANCELLED)
     quantities = [(line.product_id, line.quantity) for line in live]
-    if order.status == OrderStatus.PENDING_PAYMENT:
+    unpaid = order.status == OrderStatus.PENDING_PAYMENT
+    if unpaid:
         inventory.release(session, quantities)
     else:
         inventory.restock(session, quantities)
@@ -323,7 +367,42 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     order.closed_at = now
     _move_lines(order, LineStatus.CANCELLED, now)
     session.flush()
+    if unpaid:
+        events.publish(session, UnpaidOrderCancelled(order), now, may_go_unheard=True)
     return order
+
+
+def pending_order(session: Session, user_id: int) -> Order | None:
+    """The buyer's order awaiting payment (placing another one cancels it)."""
+    return session.scalar(
+        select(Order)
+        .where(Order.buyer_user_id == user_id, Order.status == OrderStatus.PENDING_PAYMENT)
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
+
+
+def _unpaid_order_ids(session: Session, user_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Order.id)
+            .where(Order.buyer_user_id == user_id, Order.status == OrderStatus.PENDING_PAYMENT)
+            .order_by(Order.id)
+        )
+    )
+
+
+def _check_order_rate(session: Session, user_id: int, now: datetime, limits: BuyerLimits) -> None:
+    """Refuse a buyer who placed ``orders_per_hour`` orders within the last hour."""
+    since = now - ORDER_WINDOW
+    count, oldest = session.execute(
+        select(func.count(), func.min(Order.created_at)).where(
+            Order.buyer_user_id == user_id, Order.created_at > since
+        )
+    ).one()
+    if count >= limits.orders_per_hour:
+        # Counted from her oldest order in the window: the hour it opened runs out first.
+        raise OrderRateLimited(user_id, max(oldest - since, timedelta(0)))
 
 
 def get_order(session: Session, order_id: int) -> Order:

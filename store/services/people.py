@@ -33,6 +33,7 @@ from store.services import permissions, referrals
 from store.services.account_merge import AccountConflict as AccountConflict
 from store.services.account_merge import merge_users, user_with_phone
 from store.services.audit import Actor
+from store.text import clean_display, clean_line
 
 SUPPORTED_LOCALES = ("en", "sw")
 SHOP_NAME_LENGTH = (2, 80)
@@ -372,7 +373,8 @@ def _free_slug(session: Session, base: str) -> str:
 
 
 def _checked_text(field: str, value: str, minimum: int, maximum: int) -> str:
-    cleaned = " ".join(value.split()) if field != "story" else value.strip()
+    # What others read under her name: no bidi controls to make it read as something else.
+    cleaned = clean_line(value) if field != "story" else clean_display(value)
     if len(cleaned) < minimum:
         raise InvalidRegistration(field, "too_short")
     if len(cleaned) > maximum:

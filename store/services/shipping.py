@@ -8,6 +8,7 @@ from functools import cache
 from babel import Locale
 
 from store.errors import StoreError
+from store.text import clean_display, clean_line
 
 NAME_MAX = 120
 ADDRESS_MAX = 1000
@@ -42,8 +43,8 @@ class ShippingDetails:
     country: str
 
     def __post_init__(self) -> None:
-        name = " ".join(self.name.split())
-        address = self.address.strip()
+        name = clean_line(self.name)  # shown to the artisan who sends it: no bidi controls
+        address = clean_display(self.address)
         country = self.country.strip().upper()
         if not name or len(name) > NAME_MAX:
             raise InvalidShipping("name", self.name)

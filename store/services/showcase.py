@@ -4,7 +4,8 @@ Read-only views as plain values, so a page renders after its unit of work has cl
 is public once approved: listed (``active``) or ``sold_out`` — a link shared before it sold
 out still shows what it was and whose shop to visit. Drafts, pieces waiting for review,
 rejected and archived ones are not public, nor is anything of a suspended shop
-(``open_shops``). Lists of pieces come from `browse` (active only).
+(``open_shops``), nor a shop none of whose pieces is public. A shared map pin is never shown
+(``public_place``). Lists of pieces come from `browse` (active only).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from store.media.pipeline import SIZES, fit_within
@@ -28,6 +29,7 @@ from store.models import (
 from store.money import Money
 from store.services.open_shops import SHOP_OPEN
 from store.services.product_photos import MAX_PHOTOS
+from store.services.public_place import public_place
 
 PUBLIC_STATUSES: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
 _MAX_ID: Final = 2**63 - 1
@@ -126,11 +128,14 @@ def find_product(session: Session, ref: str) -> ProductView | None:
 
 
 def find_shop(session: Session, slug: str) -> tuple[int, ShopView] | None:
-    """An artisan's open shop (her id, for browsing her pieces) by its slug."""
+    """An artisan's open shop (her id, for browsing her pieces) by its slug, once a community
+    manager has approved one of her pieces: until then her name, story and place are not
+    published (nobody has reviewed them yet)."""
+    approved = exists().where(Product.artisan_id == Artisan.id, Product.status.in_(PUBLIC_STATUSES))
     row = session.execute(
         select(Artisan, User)
         .join(User, User.id == Artisan.user_id)
-        .where(Artisan.slug == slug, SHOP_OPEN)
+        .where(Artisan.slug == slug, SHOP_OPEN, approved)
     ).one_or_none()
     if row is None:
         return None
@@ -181,7 +186,7 @@ def _shop_view(artisan: Artisan, maker: User) -> ShopView:
     return ShopView(
         slug=artisan.slug,
         shop_name=artisan.shop_name,
-        location=artisan.location,
+        location=public_place(artisan.location),
         story=artisan.story,
         maker_name=words[0] if words else artisan.shop_name,
         has_mentor=artisan.mentor_id is not None,

@@ -53,6 +53,15 @@ class Person(ABC):
     def say(self, words: str) -> list[str]:
         return self._answers(words, 1, lambda: self._send_words(words))
 
+    def say_many(self, words: list[str]) -> list[str]:
+        """Send every one of `words` as fast as her phone can, then wait as `say` does."""
+
+        def send() -> None:
+            for each in words:
+                self._send_words(each)
+
+        return self._answers(f"{len(words)} messages at once", len(words), send)
+
     def say_and_go(self, words: str) -> None:
         """Send and walk away (signal lost, or the shop is going down): no waiting."""
         self._send_words(words)

@@ -111,6 +111,10 @@ class FakeTelegram:
         with self._lock:
             self._faults[method] = Fault(status, retry_after, times)
 
+    def garble(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` succeed with an answer no client can read."""
+        self.fail(method, 200, times=times)
+
     def hang(self, method: str, *, after: int = 0) -> None:
         """Calls of `method` (but the next `after`) wait, unanswered, until `unhang`."""
         with self._lock:
@@ -186,6 +190,8 @@ class FakeTelegram:
         if await self._hung(call):
             return _error(502, "Bad Gateway")
         if fault is not None:
+            if fault.status == 200:
+                return _ok("unreadable")
             if fault.status == 429:
                 return _error(429, "Too Many Requests", {"retry_after": fault.retry_after or 1})
             return _error(fault.status, "Bad Gateway")

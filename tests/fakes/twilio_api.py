@@ -20,7 +20,7 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qs
 
 import uvicorn
@@ -28,6 +28,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+# A scripted answer: accepted (201) with a body that is not JSON, as a proxy in trouble sends.
+GARBLED: Final = (201, 0)
 
 
 @dataclass
@@ -91,6 +94,10 @@ class FakeTwilio:
     def fail_next(self, status: int, code: int) -> None:
         self.failures.append((status, code))
 
+    def garble_next(self) -> None:
+        """The next message creation is accepted with an answer no client can read."""
+        self.failures.append(GARBLED)
+
     def script(self, *answers: tuple[int, int] | None) -> None:
         """How the next message creations go: None succeeds, (status, code) fails."""
         self.failures.extend(answers)
@@ -149,6 +156,8 @@ class FakeTwilio:
             return _error(502, 30008, "no answer")
         with self.lock:
             scripted = self.failures.pop(0) if self.failures else None
+            if scripted == GARBLED:
+                return Response("<html>upstream error</html>", 201, media_type="text/html")
             if scripted is not None:
                 status, code = scripted
                 return _error(status, code, "scripted failure")

@@ -82,7 +82,7 @@ def test_without_the_setting_every_engine_and_page_names_the_bot_telegram_gave(
     assert market_rules(container).telegram_bot_username == USERNAME
     assert build_marketplace(container).config.telegram_bot_username == USERNAME  # every engine's
     assert build_pages(container).site.telegram_bot_username == USERNAME
-    with TestClient(create_app(container)) as client:
+    with TestClient(create_app(container), base_url=container.settings.public_base_url) as client:
         page = parse(client.get(f"/p/{slug}").text)
     assert page.link_to("Order on Telegram") == f"{BOT_LINK}{piece_id}"
     container.close()

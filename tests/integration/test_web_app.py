@@ -52,7 +52,7 @@ def test_healthz_reports_ok_and_the_outbox_backlog(tmp_path: Path) -> None:
             row = outbox.row_values(user.id, Channel.TELEGRAM, "42", outbound, now=now)
             uow.session.execute(insert(OutboxMessage).values({**row, "status": status}))
         uow.commit()
-    with TestClient(create_app(container)) as client:
+    with TestClient(create_app(container), base_url=container.settings.public_base_url) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
@@ -67,7 +67,7 @@ def test_healthz_reports_ok_and_the_outbox_backlog(tmp_path: Path) -> None:
 def test_healthz_says_degraded_while_no_scheduler_runs(tmp_path: Path) -> None:
     container = make_container(tmp_path, f"sqlite:///{tmp_path / 'soko.db'}")
     upgrade(container.engine)
-    with TestClient(create_app(container)) as client:
+    with TestClient(create_app(container), base_url=container.settings.public_base_url) as client:
         response = client.get("/healthz")
     # Web workers still serve; only the scheduler's work (expiry, sweeps) has stopped.
     assert response.status_code == 200
@@ -78,7 +78,7 @@ def test_healthz_says_degraded_while_no_scheduler_runs(tmp_path: Path) -> None:
 def test_healthz_is_unhealthy_when_the_database_is_unreachable(tmp_path: Path) -> None:
     # Nothing listens on port 9 of localhost: connecting is refused at once.
     container = make_container(tmp_path, "postgresql+psycopg://soko@127.0.0.1:9/soko")
-    with TestClient(create_app(container)) as client:
+    with TestClient(create_app(container), base_url=container.settings.public_base_url) as client:
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unhealthy", "database": "unreachable"}
@@ -87,7 +87,7 @@ def test_healthz_is_unhealthy_when_the_database_is_unreachable(tmp_path: Path) -
 def test_media_is_served_from_the_configured_store(tmp_path: Path) -> None:
     container = make_container(tmp_path, f"sqlite:///{tmp_path / 'soko.db'}")
     container.media_store.put("a" * 64 + "/thumb.jpg", b"\xff\xd8jpeg", "image/jpeg")
-    with TestClient(create_app(container)) as client:
+    with TestClient(create_app(container), base_url=container.settings.public_base_url) as client:
         response = client.get("/media/" + "a" * 64 + "/thumb.jpg")
     assert response.status_code == 200
     assert response.content == b"\xff\xd8jpeg"

@@ -95,3 +95,10 @@ def test_other_regions_read_00_the_same_way() -> None:
 )
 def test_what_is_not_a_number(typed: str) -> None:
     assert people.normalize_phone(typed) is None
+
+
+def test_a_number_typed_in_other_scripts_digits_is_her_number() -> None:
+    for typed in ("٠٧١٢ ٣٤٥ ٦٧٨", "०७१२३४५६७८", "０７１２３４５６７８"):
+        assert people.is_kenyan_mobile(typed)
+        assert people.normalize_phone(typed) == "+254712345678"
+    assert not people.is_kenyan_mobile("07¹2345678")

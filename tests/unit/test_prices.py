@@ -226,3 +226,8 @@ def test_accepted_prices_are_positive_and_within_the_limit(text: str) -> None:
         assert 0 < result.amount <= MAX_MINOR
     else:
         assert result.text == text
+
+
+@pytest.mark.parametrize("text", ["١٥٠٠", "ksh ١,٥٠٠", "१५००", "۱۵۰۰", "１５００", "1,５00/="])
+def test_a_price_in_any_script_s_digits_is_read(text: str) -> None:
+    assert parse(text) == kes("1500")

@@ -25,6 +25,7 @@ from store.money import Money
 from store.prices import PriceRejected, parse_price
 from store.services import catalog, materials
 from store.services.catalog import InvalidProductDetail
+from store.text import read_int
 
 WORDS_PLEASE = N_("That's a photo — here I need an answer in words.")
 TITLE_TOO_LONG = N_("That name is too long. Please keep it under {max} letters.")
@@ -212,8 +213,8 @@ def materials_flagged_step(ctx: StepContext, inbound: Inbound) -> StepResult:
 def read_quantity(text: str) -> int | None:
     word = text.strip().casefold().rstrip(".")
     number = _NUMBER_WORDS.get(word)
-    if number is None and word.isdecimal() and len(word) <= 4:
-        number = int(word)
+    if number is None and len(word) <= 4:
+        number = read_int(word)  # any script's digits
     return number if number is not None and 1 <= number <= MAX_QUANTITY else None
 
 

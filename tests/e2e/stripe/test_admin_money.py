@@ -26,6 +26,7 @@ from store.models import (
     OutboxMessage,
     Role,
     TransactionKind,
+    User,
 )
 from store.services import ledger, orders
 from store.uow import UnitOfWorkFactory
@@ -38,7 +39,7 @@ from tests.e2e.stripe.stripe_support import (
     utc_now,
     webhook_client,
 )
-from tests.factories import make_user
+from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.fakes.stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe
 
 ADMIN_PHONE = "+254700000001"
@@ -367,3 +368,83 @@ def test_the_scheduler_completes_a_paid_session_whose_webhook_never_came_once(
         )
         assert ledger.artisan_balance(uow.session, sale.artisan_id).amount == 250_000
     assert sales == 1
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_refund_reports_on_its_own_request_and_apart_on_earlier_refused_ones(
+    db: UnitOfWorkFactory,
+    payments: StripePayments,
+    fake_stripe: FakeStripe,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sale, _ = _paid(db, payments, fake_stripe, pieces=2)
+    fake_stripe.fail_next("/v1/refunds", 400)
+    assert main(["admin", "refund", sale.code, "--line", "1"]) == 1
+    assert f"error: Stripe refused a refund of order {sale.code}" in capsys.readouterr().out
+
+    assert main(["admin", "refund", sale.code, "--line", "2"]) == 0
+    said = capsys.readouterr().out
+    [refund] = fake_stripe.refunds.values()
+    assert f"refunded {refund['amount'] / 100:.2f} USD on order {sale.code}" in said
+    assert "error" not in said
+    assert (
+        f"note: earlier refunds of order {sale.code} that Stripe refused still wait for a person"
+        in said
+    )
+    assert f"soko admin refund {sale.code} --retry" in said
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_refused_refund_is_asked_again_with_retry(
+    db: UnitOfWorkFactory,
+    payments: StripePayments,
+    fake_stripe: FakeStripe,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sale, session_id = _paid(db, payments, fake_stripe)
+    fake_stripe.fail_next("/v1/refunds", 400)
+    assert main(["admin", "refund", sale.code]) == 1
+    capsys.readouterr()
+    with db(read_only=True) as uow:
+        grace = uow.session.scalars(select(User.id).where(User.phone == ADMIN_PHONE)).one()
+    [alert] = [text for text in _texts(db, grace) if text.startswith("Soko alert")]
+    assert f"for order {sale.code} did not go through" in alert
+    assert alert.endswith(f"soko admin refund {sale.code} --retry")
+
+    fake_stripe.fail_refunds = True  # Stripe answers 500: the retry waits for it
+    assert main(["admin", "refund", sale.code, "--retry"]) == 0
+    assert "Stripe has not taken the refund yet" in capsys.readouterr().out
+    assert main(["admin", "refund", sale.code, "--retry"]) == 1
+    assert f"a refund of order {sale.code} is still being sent" in capsys.readouterr().err
+
+    fake_stripe.fail_refunds = False
+    later = utc_now() + timedelta(minutes=10)  # past the retry's backoff
+    assert run_effects(db, payments, lambda: later) == 1
+    [refund] = fake_stripe.refunds.values()
+    assert refund["amount"] == fake_stripe.sessions[session_id]["amount_total"]
+    assert refund["metadata"]["soko_refund"].endswith("-retry1")
+    assert _refund_transactions(db) == 1
+    assert sum("We have refunded" in text for text in _texts(db, sale.buyer_id)) == 1
+    assert main(["admin", "refund", sale.code, "--retry"]) == 1
+    assert "has no refused refund to try again" in capsys.readouterr().err
+    assert len(fake_stripe.refunds) == 1
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_telegram_invoice_order_is_not_refunded_automatically(
+    db: UnitOfWorkFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "soko_test_bot")
+    monkeypatch.setenv("TELEGRAM_PAYMENT_PROVIDER_TOKEN", "284685063:TEST:abc")
+    with db() as uow:
+        artisan = make_artisan(uow.session, "Wanjiru Kamau")
+        product = make_product(uow.session, artisan, title="Maasai collar", stock=1)
+        buyer = make_user(uow.session, "Anna")
+        order = make_paid_order(uow.session, buyer, [(product, 1)], provider="telegram")
+        ledger.record_sale(uow.session, order)
+        code = order.code
+        uow.commit()
+    assert main(["admin", "refund", code]) == 1
+    assert "refunds for Telegram payments are not automatic" in capsys.readouterr().err
+    assert _refund_transactions(db) == 0

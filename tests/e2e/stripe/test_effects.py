@@ -131,7 +131,7 @@ def test_stripe_hanging_does_not_stop_other_peoples_chats(
         wait_until(lambda: fake_stripe.hanging == 1, 30, "the session request at Stripe")
         answers: list[list[str]] = []
         chatting = in_thread(lambda: answers.extend(other.send("Hi") for other in others))
-        # Not a speed check (bench/effects.py measures that): the others must be answered
+        # Not a speed check (bench/isolation.py measures that): the others must be answered
         # while Stripe still holds the request, not after.
         chatting.join(timeout=60)
         answered_while_stripe_hung = not chatting.is_alive()

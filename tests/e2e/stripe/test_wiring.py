@@ -43,7 +43,10 @@ def test_without_any_provider_nobody_can_pay_and_no_stripe_route_exists(
     payments = payment_provider(container)
     assert isinstance(payments, NoPayments)
     assert not any(takes_payments(payments, channel) for channel in Channel)
-    client = TestClient(create_app(container, channel_routes(container)))
+    client = TestClient(
+        create_app(container, channel_routes(container)),
+        base_url=container.settings.public_base_url,
+    )
     assert client.post("/webhooks/stripe", content=b"{}").status_code == 404
     container.close()
 
@@ -136,7 +139,10 @@ def test_with_stripe_keys_checkout_webhook_and_return_pages_are_on(
     )
     provider = payment_provider(container)
     assert isinstance(provider, StripePayments)
-    client = TestClient(create_app(container, channel_routes(container)))
+    client = TestClient(
+        create_app(container, channel_routes(container)),
+        base_url=container.settings.public_base_url,
+    )
     forged = client.post(
         "/webhooks/stripe", content=b'{"id": "evt_1"}', headers={"Stripe-Signature": "t=1,v1=00"}
     )
@@ -157,7 +163,10 @@ def test_without_its_webhook_secret_stripe_is_answered_503_and_nothing_is_record
     """Stripe keeps an event it could not deliver and sends it again (for up to three days):
     once the secret is set, it arrives."""
     container = _container(sqlite_engine, stripe_secret_key=SecretStr("sk_test_x"))
-    client = TestClient(create_app(container, channel_routes(container)))
+    client = TestClient(
+        create_app(container, channel_routes(container)),
+        base_url=container.settings.public_base_url,
+    )
     answer = client.post(
         "/webhooks/stripe", content=b'{"id": "evt_1"}', headers={"Stripe-Signature": "t=1,v1=0"}
     )
@@ -168,6 +177,9 @@ def test_without_its_webhook_secret_stripe_is_answered_503_and_nothing_is_record
 
 def test_a_webhook_secret_without_stripe_is_no_route(sqlite_engine: Engine) -> None:
     container = _container(sqlite_engine, stripe_webhook_secret=SecretStr("x"))
-    client = TestClient(create_app(container, channel_routes(container)))
+    client = TestClient(
+        create_app(container, channel_routes(container)),
+        base_url=container.settings.public_base_url,
+    )
     assert client.post("/webhooks/stripe", content=b"{}").status_code == 404
     container.close()

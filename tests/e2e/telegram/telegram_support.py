@@ -31,6 +31,7 @@ def settings_for(
         database_url=database_url,
         media_dir=media_dir,
         public_base_url="http://shop.test",
+        allowed_hosts=["127.0.0.1"],  # where the tests serve the web app
         telegram_bot_token=SecretStr(TOKEN),
         telegram_api_base_url=api_url,
         telegram_mode=mode,

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.container import Container
+from bot.health import health
 from conversations import outbox
 from conversations.messages import ImageRef, Outbound
 from handlers.telegram.app import build_application
-from handlers.telegram.delivery import TelegramDelivery
+from handlers.telegram.delivery import MAX_ATTEMPTS, TelegramDelivery
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus, ProductPhoto
 from tests.e2e.telegram.telegram_support import FAST
 from tests.factories import make_artisan, make_product, make_user
@@ -22,6 +23,7 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 CHAT = 4242
+OTHER_CHAT = 4343
 
 
 class Clock:
@@ -208,3 +210,31 @@ def test_a_product_photo_is_uploaded_once_then_sent_by_file_id(
     with container.uow_factory(read_only=True) as uow:
         stored = uow.session.execute(select(ProductPhoto.telegram_file_id)).scalar_one()
     assert stored == second.params["photo"]
+
+
+def test_an_unreadable_answer_counts_as_an_attempt_and_holds_up_nobody_else(
+    container: Container, fake_telegram: FakeTelegram
+) -> None:
+    queue(container, Outbound("Your order is confirmed"))
+    queue(container, Outbound("Your piece is approved"), chat=OTHER_CHAT)
+    fake_telegram.garble("sendMessage")  # Telegram took one, but its answer cannot be read
+    clock = Clock()
+
+    async def passes(delivery: TelegramDelivery) -> None:
+        assert await delivery.deliver_due() == 2
+        retried = [row for row in rows(container) if row.status is OutboxStatus.PENDING]
+        assert [(row.attempts, row.next_attempt_at) for row in retried] == [
+            (1, T0 + timedelta(seconds=1))  # backoff, not the claim's lease
+        ]
+        assert retried[0].error == "unexpected: AttributeError"
+        for _ in range(MAX_ATTEMPTS - 1):
+            clock.now += timedelta(hours=1)
+            fake_telegram.garble("sendMessage")
+            await delivery.deliver_due()
+
+    deliver(container, clock, passes)
+    assert sorted((row.status, row.attempts) for row in rows(container)) == [
+        (OutboxStatus.FAILED, MAX_ATTEMPTS),
+        (OutboxStatus.SENT, 1),
+    ]
+    assert health(container.uow_factory, clock.now)["outbox_failed"] == 1

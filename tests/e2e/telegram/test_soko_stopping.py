@@ -31,6 +31,7 @@ def the_shop(folder: Path, api_url: str, port: int, mode: str = "polling") -> Op
         telegram_url=api_url,
         port=port,
         PUBLIC_BASE_URL="http://shop.test",
+        ALLOWED_HOSTS="127.0.0.1",  # where the test posts Telegram's updates
         TELEGRAM_MODE=mode,
         TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
     )

@@ -87,6 +87,23 @@ def test_a_garbled_body_with_the_right_secret_is_a_bad_request(web: str) -> None
     assert response.status_code == 400
 
 
+@pytest.mark.usefixtures("fake_telegram")
+@pytest.mark.parametrize(
+    "body", ["[1, 2]", "7", '"hello"', "null", '{"update_id": 9, "message": 5}']
+)
+def test_a_body_that_is_not_an_update_object_is_a_bad_request(
+    webhook_container: Container, web: str, body: str
+) -> None:
+    response = httpx.post(
+        f"{web}/webhooks/telegram",
+        content=body.encode(),
+        headers={HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert count(webhook_container, InboxMessage) == 0
+
+
 def test_duplicate_deliveries_in_parallel_have_one_effect(
     webhook_container: Container, web: str, fake_telegram: FakeTelegram
 ) -> None:

@@ -122,6 +122,7 @@ def test_killed_web_workers_lose_nothing_and_handle_each_update_once(
         DATABASE_URL=container.settings.database_url,
         MEDIA_DIR=str(container.settings.media_dir),
         PUBLIC_BASE_URL="http://shop.test",
+        ALLOWED_HOSTS="127.0.0.1",  # where the test posts Telegram's updates
         TELEGRAM_MODE="webhook",
         TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
     )

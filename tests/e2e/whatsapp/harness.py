@@ -43,6 +43,7 @@ def settings_for(
         database_url=database_url,
         media_dir=tmp_path / "media",
         public_base_url=PUBLIC_BASE_URL,
+        allowed_hosts=["internal"],  # the proxy's upstream name, sent as Host
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN,
         twilio_whatsapp_from=SENDER,

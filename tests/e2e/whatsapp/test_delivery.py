@@ -7,21 +7,32 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from bot.health import health
 from conversations import outbox
 from conversations.messages import Outbound
+from handlers.whatsapp.delivery import MAX_ATTEMPTS
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
 from tests.e2e.whatsapp.harness import ACCOUNT_SID, WhatsApp
 from tests.fakes.twilio_api import FakeTwilio
 
 PHONE = "+254700123456"
+OTHER_PHONE = "+254700654321"
 
 
-def queue(whatsapp: WhatsApp, outbound: Outbound, *, last_wrote: datetime | None = None) -> int:
+def queue(
+    whatsapp: WhatsApp,
+    outbound: Outbound,
+    *,
+    last_wrote: datetime | None = None,
+    phone: str = PHONE,
+    greet: bool = True,
+) -> int:
     """A person who wrote to us (just now unless said otherwise) and a message for her."""
-    whatsapp.send(PHONE, "Hi")
+    if greet:
+        whatsapp.send(phone, "Hi")
     with whatsapp.uow_factory() as uow:
         identity = uow.session.scalars(
-            select(Identity).where(Identity.platform_user_id == PHONE)
+            select(Identity).where(Identity.platform_user_id == phone)
         ).one()
         if last_wrote is not None:
             identity.last_inbound_at = last_wrote
@@ -29,7 +40,7 @@ def queue(whatsapp: WhatsApp, outbound: Outbound, *, last_wrote: datetime | None
             uow.session,
             identity.user_id,
             Channel.WHATSAPP,
-            PHONE,
+            phone,
             outbound,
             now=datetime.now(UTC),
         )
@@ -118,3 +129,25 @@ def test_a_failed_earlier_part_of_a_long_message_is_not_lost(whatsapp: WhatsApp,
         "twilio 30008: part 1 not delivered",
     )
     assert f"outbox row {outbox_id}: part 1 of a whatsapp message NOT delivered" in caplog.text
+
+
+def test_an_unreadable_answer_counts_as_an_attempt_and_holds_up_nobody_else(
+    whatsapp: WhatsApp, fake_twilio: FakeTwilio
+) -> None:
+    whatsapp.send(OTHER_PHONE, "Hi")
+    first = queue(whatsapp, Outbound("Your order is confirmed"))
+    other = queue(whatsapp, Outbound("Your piece is approved"), phone=OTHER_PHONE, greet=False)
+    fake_twilio.garble_next()  # Twilio took it, but its answer cannot be read
+    assert whatsapp.deliver().outcomes == {first: "retried", other: "sent"}
+    retried = row(whatsapp, first)
+    assert (retried.status, retried.attempts) == (OutboxStatus.PENDING, 1)
+    assert retried.error == "unexpected: JSONDecodeError"
+    assert retried.next_attempt_at > datetime.now(UTC)  # backoff, not the claim's lease
+
+    for _ in range(MAX_ATTEMPTS - 1):
+        make_due(whatsapp)
+        fake_twilio.garble_next()
+        whatsapp.deliver()
+    given_up = row(whatsapp, first)
+    assert (given_up.status, given_up.attempts) == (OutboxStatus.FAILED, MAX_ATTEMPTS)
+    assert health(whatsapp.uow_factory, datetime.now(UTC))["outbox_failed"] == 1

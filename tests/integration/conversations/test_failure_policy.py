@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from conversations.engine import ChatEngine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.messages import Inbound
+from conversations.notify.failures import alert_held_back
 from store.models import ConversationState, InboxMessage, InboxStatus, Role, User, UserRole
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Bugs, Chat, build_registry
@@ -213,6 +214,40 @@ def test_managers_get_one_alert_for_failures_in_a_window_then_another_after_it(
     amina.send("boom")
     assert grace.answers_since(before) == [alert.format(count=1), alert.format(count=3)]
     assert not any("boom" in text or "secret" in text for text in grace.answers_since(before))
+
+
+def test_failures_held_back_in_a_window_are_alerted_when_it_ends_without_another(
+    new_chat: Callable[..., Chat], soko: ChatEngine, clock: Clock
+) -> None:
+    grace = manager(new_chat, "grace")
+    amina = new_chat("amina")
+    drafting(amina)
+    before = grace.last_outbox_id()
+    amina.send("boom")
+    error = inbox_row(amina, amina.results[-1].inbox_id).error
+    alert = (
+        "Soko alert: messages that failed with an error since the last alert: {count}. "
+        f"Latest: {error}. Each person was told and can carry on. "
+        "The operator can list them with: soko admin failed"
+    )
+    clock.advance(timedelta(minutes=5))
+    amina.send("/start draft")
+    amina.send("boom")  # inside the window: held back
+    assert grace.answers_since(before) == [alert.format(count=1)]
+
+    def scheduler_pass() -> int:  # the `send_held_alerts` job, every minute
+        with amina.uow_factory() as uow:
+            sent = alert_held_back(uow.session, clock.now)
+            uow.commit()
+        return sent
+
+    clock.advance(timedelta(minutes=9))
+    assert scheduler_pass() == 0  # the window is not over yet
+    clock.advance(timedelta(minutes=2))
+    assert scheduler_pass() == 1  # over, and nobody failed since: the held one goes out
+    assert grace.answers_since(before) == [alert.format(count=1), alert.format(count=1)]
+    clock.advance(timedelta(minutes=20))
+    assert scheduler_pass() == 0  # nothing held back since
 
 
 def test_a_locked_database_is_tried_again_at_once_without_an_apology(

@@ -29,6 +29,7 @@ NAIROBI = ZoneInfo("Africa/Nairobi")
 EXPECTED_TRIGGERS = {
     "expire_unpaid_orders": "interval[0:01:00]",
     "sweep_inbox": "interval[0:01:00]",
+    "send_held_alerts": "interval[0:01:00]",
     "deliver_outbox": "interval[0:00:03]",
     "send_stripe_refunds": "interval[0:01:00]",
     "reconcile_stripe": "interval[0:10:00]",

@@ -24,6 +24,7 @@ from store.models import (
 from store.pricing import PricingPolicy
 from store.services import carts, fulfilment, ledger, orders, referrals, roles, suspension
 from store.services.audit import Actor
+from store.services.buyer_limits import BuyerLimits
 from store.services.inventory import InsufficientStock
 from store.services.orders import (
     ORDER_CODE_ALPHABET,
@@ -281,7 +282,7 @@ def test_mark_paid_with_another_ref_is_refused(uow_factory: UnitOfWorkFactory, s
 
 def test_one_payment_cannot_pay_two_orders(uow_factory: UnitOfWorkFactory, shop: Shop) -> None:
     first = _order(uow_factory, shop.buyer, [(shop.plain, 1)])
-    second = _order(uow_factory, shop.buyer, [(shop.plain, 1)])
+    second = _order(uow_factory, shop.other_buyer, [(shop.plain, 1)])
     _pay(uow_factory, first, "pi_1")
     with pytest.raises(PaymentRefConflict) as caught:
         _pay(uow_factory, second, "pi_1")
@@ -601,3 +602,64 @@ def test_a_mentor_earns_on_her_recruits_sales_only_while_she_mentors(
     change(stop=False)
     assert sold("pi_3") == (mentor_id, 5_000, 809)
     assert earned() == 10_000
+
+
+# --- limits per buyer ---------------------------------------------------------------------
+
+
+def test_a_new_order_that_cannot_be_held_keeps_the_unpaid_one(
+    uow_factory: UnitOfWorkFactory, shop: Shop
+) -> None:
+    first = _order(uow_factory, shop.buyer, [(shop.plain, 2)])
+    with uow_factory() as uow:
+        carts.add_to_cart(uow.session, shop.buyer, shop.other, 1, now=NOW)
+        uow.commit()
+    _order(uow_factory, shop.other_buyer, [(shop.other, 1)])  # the last horn ring goes
+
+    with uow_factory() as uow, pytest.raises(InsufficientStock):
+        orders.place_order(uow.session, shop.buyer, Channel.TELEGRAM, POLICY, SHIPPING, NOW)
+
+    assert _status(uow_factory, first) == (OrderStatus.PENDING_PAYMENT, [LineStatus.PENDING])
+    assert _stock(uow_factory, shop.plain) == (3, 2, ProductStatus.ACTIVE)
+
+
+def test_an_order_holds_at_most_the_limit_of_a_piece_from_an_older_cart(
+    uow_factory: UnitOfWorkFactory, shop: Shop
+) -> None:
+    with uow_factory() as uow:
+        carts.add_to_cart(uow.session, shop.buyer, shop.plain, 3, now=NOW)  # before the limit
+        order = orders.place_order(
+            uow.session,
+            shop.buyer,
+            Channel.TELEGRAM,
+            POLICY,
+            SHIPPING,
+            NOW,
+            limits=BuyerLimits(pieces_per_product=2),
+        )
+        uow.commit()
+        assert [line.quantity for line in order.lines] == [2]
+    assert _stock(uow_factory, shop.plain) == (3, 2, ProductStatus.ACTIVE)
+
+
+def test_orders_an_hour_are_limited_and_the_wait_is_told(
+    uow_factory: UnitOfWorkFactory, shop: Shop
+) -> None:
+    limits = BuyerLimits(orders_per_hour=2)
+
+    def place(at: datetime) -> int:
+        with uow_factory() as uow:
+            carts.add_to_cart(uow.session, shop.buyer, shop.plain, 1, now=at)
+            order = orders.place_order(
+                uow.session, shop.buyer, Channel.TELEGRAM, POLICY, SHIPPING, at, limits=limits
+            )
+            uow.commit()
+            return order.id
+
+    place(NOW)
+    place(NOW + timedelta(minutes=10))
+    with pytest.raises(orders.OrderRateLimited) as refused:
+        place(NOW + timedelta(minutes=20))
+    assert refused.value.wait == timedelta(minutes=40)
+    assert _stock(uow_factory, shop.plain) == (3, 1, ProductStatus.ACTIVE)
+    place(NOW + timedelta(minutes=61))  # the first one's hour is over

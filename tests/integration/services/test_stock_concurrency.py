@@ -19,9 +19,10 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import Engine
 
-from store.models import Channel, OrderStatus, Product, ProductStatus
+from store.models import CartItem, Channel, Order, OrderStatus, Product, ProductStatus
 from store.pricing import PricingPolicy
 from store.services import carts, orders
+from store.services.buyer_limits import BuyerLimits
 from store.services.inventory import InsufficientStock
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
@@ -32,6 +33,7 @@ NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
 POLICY = PricingPolicy.from_strings("USD", {"KES/USD": "0.0077"}, 4000, 500)
 SHIPPING = ShippingDetails("Buyer", "1 Main St", "US")
+LIMITS = BuyerLimits(pieces_per_product=5, orders_per_hour=5)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -185,3 +187,113 @@ def test_payments_racing_the_expiry_job_still_end_paid(engine: Engine) -> None:
     with uow_factory(read_only=True) as uow:
         paid = [o.status for buyer in buyers for o in orders.orders_for_buyer(uow.session, buyer)]
     assert paid == [OrderStatus.PAID] * 10
+
+
+def _place(
+    uow_factory: UnitOfWorkFactory, buyer: int, product: int | None
+) -> int | InsufficientStock:
+    """Put one piece of `product` in the cart (None: as it is) and place the order,
+    replacing her unpaid one."""
+    if product is not None:
+        with uow_factory() as uow:
+            carts.add_to_cart(uow.session, buyer, product, 1, now=NOW, most=5)
+            uow.commit()
+    try:
+        with uow_factory() as uow:
+            order = orders.place_order(
+                uow.session, buyer, Channel.TELEGRAM, POLICY, SHIPPING, NOW, limits=LIMITS
+            )
+            uow.commit()
+            return order.id
+    except InsufficientStock as sold_out:
+        return sold_out
+
+
+def _pending_orders(uow_factory: UnitOfWorkFactory, buyers: list[int]) -> dict[int, list[int]]:
+    with uow_factory(read_only=True) as uow:
+        return {
+            buyer: [
+                o.id
+                for o in orders.orders_for_buyer(uow.session, buyer)
+                if o.status is OrderStatus.PENDING_PAYMENT
+            ]
+            for buyer in buyers
+        }
+
+
+def test_holders_replacing_their_orders_never_lose_their_pieces_to_the_race(
+    engine: Engine,
+) -> None:
+    """The ten buyers holding the last pieces place new orders while forty others race for
+    them: each holder's pieces are released and taken again in one transaction, so nobody
+    else can slip in between, and every buyer ends with at most one unpaid order."""
+    uow_factory = UnitOfWorkFactory(engine)
+    buyers, (product,) = _seed(uow_factory, [10])
+    first = _race(uow_factory, buyers, [(product, 1)])
+    holders = [
+        buyer for buyer, result in zip(buyers, first, strict=True) if isinstance(result, int)
+    ]
+    assert len(holders) == 10
+    # The losers' carts still hold the piece; the holders put it in theirs again (filled
+    # while it was available, as a cart may be).
+    with uow_factory() as uow:
+        for buyer in holders:
+            cart = carts.get_or_create_cart(uow.session, buyer, now=NOW)
+            cart.items.append(CartItem(product_id=product, quantity=1))
+        uow.commit()
+    barrier = threading.Barrier(len(buyers), timeout=60)
+
+    def again(buyer: int) -> int | InsufficientStock:
+        barrier.wait()
+        return _place(uow_factory, buyer, None)
+
+    second = dict(zip(buyers, _in_parallel(again, buyers), strict=True))
+
+    assert sorted(b for b, result in second.items() if isinstance(result, int)) == sorted(holders)
+    pending = _pending_orders(uow_factory, buyers)
+    assert all(pending[b] == [second[b]] for b in holders)
+    assert all(pending[b] == [] for b in buyers if b not in holders)
+    assert _stock(uow_factory, product) == (10, 10, ProductStatus.ACTIVE)
+
+
+def test_a_payment_racing_her_new_order_keeps_money_and_stock_right(engine: Engine) -> None:
+    """Her old order's payment lands while she places a new one: either it was paid first
+    (she holds both), or it was replaced first and the payment is refused (refunded by the
+    payment layer). Either way each piece is counted once."""
+    uow_factory = UnitOfWorkFactory(engine)
+    buyers, (product,) = _seed(uow_factory, [30])
+    buyers = buyers[:10]
+    placed = _in_parallel(lambda b: _place(uow_factory, b, product), buyers)
+    old = dict(zip(buyers, placed, strict=True))
+    with uow_factory() as uow:
+        for buyer in buyers:
+            carts.add_to_cart(uow.session, buyer, product, 1, now=NOW)
+        uow.commit()
+    barrier = threading.Barrier(2 * len(buyers), timeout=60)
+
+    def pay_or_replace(job: tuple[int, bool]) -> str:
+        buyer, paying = job
+        barrier.wait()
+        if not paying:
+            return "placed" if isinstance(_place(uow_factory, buyer, None), int) else "short"
+        try:
+            with uow_factory() as uow:
+                orders.mark_paid(uow.session, int(old[buyer]), "stripe", f"pi_{buyer}", NOW)
+                uow.commit()
+            return "paid"
+        except orders.PaymentForClosedOrder:
+            return "refused"
+
+    jobs = [(buyer, paying) for buyer in buyers for paying in (True, False)]
+    outcomes = dict(zip(jobs, _in_parallel(pay_or_replace, jobs), strict=True))
+
+    assert all(outcomes[(b, False)] == "placed" for b in buyers)
+    paid = [b for b in buyers if outcomes[(b, True)] == "paid"]
+    assert all(outcomes[(b, True)] in ("paid", "refused") for b in buyers)
+    with uow_factory(read_only=True) as uow:
+        for buyer in buyers:
+            status = uow.session.get_one(Order, int(old[buyer])).status
+            assert status is (OrderStatus.PAID if buyer in paid else OrderStatus.CANCELLED)
+    pending = _pending_orders(uow_factory, buyers)
+    assert all(len(pending[b]) == 1 for b in buyers)
+    assert _stock(uow_factory, product) == (30 - len(paid), len(buyers), ProductStatus.ACTIVE)

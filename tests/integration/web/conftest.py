@@ -101,5 +101,6 @@ def container(engine: Engine, tmp_path: Path) -> Iterator[Container]:
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container), follow_redirects=False) as test_client:
+    app = create_app(container)
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as test_client:
         yield test_client

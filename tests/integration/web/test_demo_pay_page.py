@@ -34,7 +34,9 @@ def demo(engine: Engine, tmp_path: Path) -> Iterator[Container]:
 
 @pytest.fixture
 def pay(demo: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(demo), follow_redirects=False) as client:
+    with TestClient(
+        create_app(demo), base_url=demo.settings.public_base_url, follow_redirects=False
+    ) as client:
         yield client
 
 
@@ -151,7 +153,9 @@ def test_an_order_paid_by_telegram_invoice_is_not_paid_here(engine: Engine, tmp_
         telegram_payment_provider_token=SecretStr("284685063:TEST:xyz"),
     )
     code = pending_order(container, channel=Channel.TELEGRAM)
-    with TestClient(create_app(container), follow_redirects=False) as client:
+    with TestClient(
+        create_app(container), base_url=container.settings.public_base_url, follow_redirects=False
+    ) as client:
         text = parse(client.get(f"/pay/demo/{code}").text).text
         assert f"Please pay for order {code} in the chat, with the {PAY_LINK_OR_BUTTON}." in text
         client.post(f"/pay/demo/{code}")
@@ -192,7 +196,9 @@ def test_an_order_paid_through_stripe_is_sent_back_to_the_pay_link_of_its_chat(
         stripe_webhook_secret=SecretStr("whsec_123"),
     )
     code = pending_order(container, locale=locale, channel=channel)
-    with TestClient(create_app(container), follow_redirects=False) as client:
+    with TestClient(
+        create_app(container), base_url=container.settings.public_base_url, follow_redirects=False
+    ) as client:
         text = parse(client.get(f"/pay/demo/{code}").text).text
         assert told.format(code=code) in text
         assert "<form" not in client.get(f"/pay/demo/{code}").text

@@ -36,7 +36,10 @@ def make_client(tmp_path: Path, **settings: object) -> TestClient:
         )
     )
     upgrade(container.engine)
-    return TestClient(create_app(container, channel_routes(container)))
+    return TestClient(
+        create_app(container, channel_routes(container)),
+        base_url=container.settings.public_base_url,
+    )
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.wiring import build_engine
 from handlers.console.channel import ConsoleChannel
 from store.models import OrderStatus, OutboxMessage
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
-from tests.integration.web.conftest import make_container
+from tests.integration.web.conftest import BASE_URL, make_container
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -102,6 +102,31 @@ def test_metrics_still_answer_when_the_database_is_down(tmp_path: Path) -> None:
     container.close()
 
 
+def test_with_a_metrics_token_only_its_bearer_is_answered(engine: Engine, tmp_path: Path) -> None:
+    token = "scrape-Token_1"
+    container = make_container(engine, tmp_path / "media", metrics_token=SecretStr(token))
+    with TestClient(create_app(container), base_url=BASE_URL) as client:
+        refused = [
+            client.get("/metrics", headers=headers)
+            for headers in (
+                {},
+                {"Authorization": "Bearer wrong"},
+                {"Authorization": f"Bearer {token}x"},
+                {"Authorization": f"Basic {token}"},
+                {"Authorization": token},
+            )
+        ]
+        answered = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        health = client.get("/healthz")
+    assert [r.status_code for r in refused] == [401] * 5
+    assert refused[0].headers["www-authenticate"] == "Bearer"
+    assert all("soko_" not in r.text for r in refused)
+    assert answered.status_code == 200
+    assert "soko_database_up 1.0" in answered.text
+    assert health.status_code == 200  # health checks need no token
+    container.close()
+
+
 # --- webhook signature failures ---------------------------------------------------------------
 
 
@@ -118,7 +143,8 @@ def webhooks(sqlite_engine: Engine, tmp_path: Path) -> Iterator[tuple[Container,
         stripe_secret_key=SecretStr("sk_test_x"),
         stripe_webhook_secret=SecretStr("whsec_test"),
     )
-    with TestClient(create_app(container, channel_routes(container))) as client:
+    app = create_app(container, channel_routes(container))
+    with TestClient(app, base_url=BASE_URL) as client:
         yield container, client
     container.close()
 

@@ -10,10 +10,12 @@ from starlette.testclient import TestClient
 
 from bot.container import Container
 from bot.web import create_app
+from store.models import Artisan, ProductStatus, Role
 from store.money import Money
-from store.services import suspension
+from store.services import listing_review, suspension
 from store.services.audit import Actor
 from store.uow import UnitOfWorkFactory
+from tests.factories import make_artisan, make_product, make_user
 from tests.integration.web.conftest import BASE_URL, BOT_USERNAME, SHA, Shop, make_container
 from tests.integration.web.html_support import parse
 
@@ -163,7 +165,7 @@ def test_without_chat_channels_configured_there_are_no_order_buttons(
     engine: Engine, tmp_path: Path, shop: Shop
 ) -> None:
     bare = make_container(engine, tmp_path, telegram_bot_username="", twilio_whatsapp_from="")
-    with TestClient(create_app(bare)) as bare_client:
+    with TestClient(create_app(bare), base_url=bare.settings.public_base_url) as bare_client:
         page = parse(bare_client.get(f"/p/{shop.product.slug}").text)
     bare.close()
     assert not any("t.me" in href or "wa.me" in href for href in page.hrefs())
@@ -221,3 +223,59 @@ def test_a_suspended_shop_and_its_pieces_are_not_found_until_reinstated(
     assert client.get(piece).status_code == 200
     assert client.get(her_shop).status_code == 200
     assert piece in parse(client.get(collection).text).hrefs()
+
+
+def test_a_new_shop_is_not_found_until_a_piece_of_hers_is_approved(
+    client: TestClient, uow_factory: UnitOfWorkFactory
+) -> None:
+    with uow_factory() as uow:
+        artisan = make_artisan(uow.session, "Achieng Otieno")
+        artisan.story = "Unreviewed words"
+        waiting = make_product(
+            uow.session, artisan, title="Waiting collar", status=ProductStatus.PENDING_REVIEW
+        )
+        for status in (ProductStatus.DRAFT, ProductStatus.REJECTED, ProductStatus.ARCHIVED):
+            make_product(uow.session, artisan, status=status)
+        manager = make_user(uow.session, "Neema", roles=(Role.COMMUNITY_MANAGER,))
+        uow.commit()
+        her_shop, waiting_id, manager_id = f"/a/{artisan.slug}", waiting.id, manager.id
+    unknown = client.get("/a/no-such-shop")
+
+    hidden = client.get(her_shop)
+
+    # The very page of a shop that does not exist: nothing tells that hers does.
+    assert (hidden.status_code, hidden.text) == (unknown.status_code, unknown.text)
+    assert hidden.status_code == 404
+    assert "Achieng" not in hidden.text
+    with uow_factory() as uow:
+        listing_review.approve(uow.session, manager_id, waiting_id, NOW)
+        uow.commit()
+    shown = client.get(her_shop)
+    assert shown.status_code == 200
+    assert "Waiting collar" in shown.text
+    assert "Unreviewed words" in shown.text
+
+
+def test_a_shared_map_pin_is_never_published(
+    client: TestClient, uow_factory: UnitOfWorkFactory, shop: Shop
+) -> None:
+    # What the chat stores when she answers "Where are you?" by sharing her location.
+    pins = ["-1.29, 36.82", "https://maps.google.com/?q=-1.2921,36.8219", "Kibera -1.31,36.78"]
+    for pin in pins:
+        with uow_factory() as uow:
+            artisan = uow.session.get(Artisan, shop.artisan.id)
+            assert artisan is not None
+            artisan.location = pin
+            uow.commit()
+        for path in (f"/a/{shop.artisan.slug}", f"/p/{shop.product.slug}"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            for revealing in ("-1.29", "36.82", "-1.31", "36.78", "maps.google"):
+                assert revealing not in response.text, (pin, path)
+    with uow_factory() as uow:
+        artisan = uow.session.get(Artisan, shop.artisan.id)
+        assert artisan is not None
+        artisan.location = "Kibera, Nairobi"  # a place she typed is shown
+        uow.commit()
+    assert "Kibera, Nairobi" in client.get(f"/a/{shop.artisan.slug}").text
+    assert "Kibera, Nairobi" in client.get(f"/p/{shop.product.slug}").text

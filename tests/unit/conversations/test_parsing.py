@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.choices import is_offered, is_skip, normalise_label, resolve_choice
+from conversations.choices import (
+    is_offered,
+    is_skip,
+    normalise_label,
+    refused_yes_no,
+    resolve_choice,
+)
 from conversations.global_words import Command, GlobalWord, parse_global_word
 from conversations.i18n import choose_locale
 from conversations.messages import Choice, ImageRef, Inbound, LinkButton, Outbound
@@ -126,3 +132,47 @@ def test_skip_is_read_in_english_and_swahili(typed: str) -> None:
 @pytest.mark.parametrize("typed", ["", "skipped", "ruka ruka", "no"])
 def test_other_words_are_no_skip(typed: str) -> None:
     assert not is_skip(typed)
+
+
+YES_NO_EN = (Choice("Yes, cancel it", "y"), Choice("No, keep it", "n"))
+YES_NO_SW = (Choice("Ndiyo, ghairi", "y"), Choice("Hapana, usighairi", "n"))
+
+
+@pytest.mark.parametrize("offered", [YES_NO_EN, YES_NO_SW])
+@pytest.mark.parametrize(
+    ("typed", "resolved"),
+    [("ndiyo", "y"), ("Yes!", "y"), ("NDIO.", "y"), ("hapana", "n"), ("no", "n"), ("ok", None)],
+)
+def test_a_tap_word_in_either_language_picks_the_button_it_starts(
+    offered: tuple[Choice, ...], typed: str, resolved: str | None
+) -> None:
+    assert resolve_choice(inbound(typed), offered).payload == resolved
+
+
+def test_a_label_typed_in_the_other_language_picks_its_button() -> None:
+    swahili = (Choice("Ndiyo, fungua duka langu", "ok"), Choice("Badilisha kitu", "change"))
+    assert resolve_choice(inbound("yes, open my shop"), swahili).payload == "ok"
+    assert resolve_choice(inbound("Change something"), swahili).payload == "change"
+    english = (Choice("Done", "done"), Choice("Skip", "skip"))
+    assert resolve_choice(inbound("tayari"), english).payload == "done"
+    assert resolve_choice(inbound("Ruka"), english).payload == "skip"
+
+
+def test_two_buttons_starting_with_yes_are_not_guessed() -> None:
+    twins = (Choice("Yes, approve", "a"), Choice("Yes, and the next", "b"))
+    assert resolve_choice(inbound("ndiyo"), twins).payload is None
+
+
+def test_a_yes_or_no_naming_no_button_is_refused_where_yes_or_no_was_offered() -> None:
+    name_known = (Choice("Yes, that's me", "ob:name"),)
+    assert refused_yes_no(inbound("hapana"), name_known)
+    assert refused_yes_no(inbound("No."), name_known)
+    assert not refused_yes_no(inbound("Neema Wairimu"), name_known)
+    assert not refused_yes_no(inbound("no"), (Choice("Skip", "skip"),))  # no yes/no asked
+    assert not refused_yes_no(inbound("no"), ())
+
+
+def test_a_menu_number_in_other_digits_is_read() -> None:
+    assert resolve_choice(inbound("٢"), OFFERED).payload == "c"
+    assert resolve_choice(inbound("３."), OFFERED).payload == "p"
+    assert resolve_choice(inbound("²"), OFFERED).payload is None

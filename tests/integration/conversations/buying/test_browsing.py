@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from store.models import Category
+from store.models import Artisan, Category
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_collection
 from tests.integration.conversations.buying.conftest import BASE_URL, BOT_USERNAME
@@ -169,6 +169,27 @@ def test_product_card_shows_what_the_artisan_receives(
     assert (receives, left) == ("Wanjiru receives Ksh1,800", "Pieces left: 3")
     assert choices == ["1. Add to cart", "2. Buy now", "3. Share", "4. Back"]
     assert chat.send("back")[0].startswith("Choose a piece to see it:\n1. Maasai collar")
+
+
+def test_a_map_pin_she_shared_as_her_location_is_not_on_the_card(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    with uow_factory() as uow:  # what onboarding keeps when she shares her location
+        artisan = uow.session.get(Artisan, maker.artisan_id)
+        assert artisan is not None
+        artisan.location = "-1.29, 36.82"
+        uow.commit()
+    seed_product(uow_factory, maker, "Maasai collar", materials=["glass beads"])
+    chat = new_chat("buyer")
+    hello(chat)
+    open_menu_entry(chat, "browse")
+    chat.send("Necklaces")
+
+    [card] = chat.send("1")
+
+    assert "Made by Wanjiru Beads\n" in card
+    assert "36.82" not in card
 
 
 def test_product_card_in_swahili_and_share_links(
