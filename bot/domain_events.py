@@ -13,6 +13,8 @@ from conversations.notify import payments as payment_notices
 from payments import refunds
 from payments.events import OrderExpired, OrderPaid, PaymentNotTaken, RefundRefused, RefundSent
 from store import events
+from store.services import refunds_owed
+from store.services.refunds_owed import RefundMadeByHand, RefundOwed
 
 
 def _paid(session: Session, event: OrderPaid, now: datetime) -> None:
@@ -36,6 +38,22 @@ def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
     payment_notices.payment_not_taken(session, event.order, event.amount, event.payment_ref, now)
 
 
+def _refund_owed(session: Session, event: RefundOwed, now: datetime) -> None:
+    waiting = [refund.order_code for refund in refunds_owed.open_refunds(session)]
+    payment_notices.refund_owed(session, event.order.code, event.amount, event.reason, waiting, now)
+    if event.payer_user_id is not None and event.reason != refunds_owed.Reason.CANCELLED:
+        payment_notices.payment_owed_back(
+            session, event.order, event.amount, event.record_id, event.payer_user_id, now
+        )
+
+
+def _refund_made_by_hand(session: Session, event: RefundMadeByHand, now: datetime) -> None:
+    if event.payer_user_id is not None:
+        payment_notices.refund_made_by_hand(
+            session, event.order, event.amount, event.reference, event.payer_user_id, now
+        )
+
+
 def subscribe_notices() -> None:
     """What payments say happened, told to the people concerned (idempotent)."""
     events.subscribe(OrderPaid, _paid)
@@ -43,3 +61,5 @@ def subscribe_notices() -> None:
     events.subscribe(RefundSent, _refund_sent)
     events.subscribe(RefundRefused, _refund_refused)
     events.subscribe(PaymentNotTaken, _not_taken)
+    events.subscribe(RefundOwed, _refund_owed)
+    events.subscribe(RefundMadeByHand, _refund_made_by_hand)

@@ -16,7 +16,7 @@ def telegram_invoices(container: Container) -> TelegramInvoices | None:
     settings = container.settings
     if not TelegramInvoicesPlugin.enabled(settings):
         return None
-    token = settings.telegram_payment_provider_token.get_secret_value()
+    token = settings.telegram_bot_token.get_secret_value()  # keys the invoice payloads
     return container.once("telegram.invoices", lambda: TelegramInvoices(token))
 
 

@@ -4,6 +4,11 @@ pre_checkout_query, successful_payment) through the payment provider set up with
 `start_checkout` does no network I/O: it says what the invoice must show, and the Telegram
 renderer sends it. The invoice payload is the order code and a short keyed check, so a
 payload nobody signed (Telegram echoes it back to us) names no order.
+
+The check's key is derived from the bot token (`payload_key`), a secret only we and Telegram
+hold, which every process that sends or reads invoices already has; not from the payment
+provider token, which the payment provider holds too. Invoices sent under an older key (or
+before the bot token was changed) name no order any more: pre-checkout refuses them kindly.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ PAYLOAD_MAX_BYTES = 128
 LABEL_MAX = 64  # a LabeledPrice label shown on the invoice
 CHECK_CHARS = 12
 SEPARATOR = "."
+# What the bot token is turned into the payload key with (changing it voids open invoices).
+KEY_LABEL = b"soko telegram invoice payload v1"
 
 # TRANSLATORS: the title of a Telegram invoice (cut at 32 characters).
 TITLE: Final = N_("Soko order {code}")
@@ -37,10 +44,10 @@ SHIPPING: Final = N_("Shipping")
 class TelegramInvoices:
     name = NAME
 
-    def __init__(self, provider_token: str) -> None:
-        if not provider_token:
-            raise ValueError("Telegram invoices need TELEGRAM_PAYMENT_PROVIDER_TOKEN")
-        self._key = provider_token.encode()
+    def __init__(self, bot_token: str) -> None:
+        if not bot_token:
+            raise ValueError("Telegram invoices need TELEGRAM_BOT_TOKEN")
+        self._key = payload_key(bot_token)
 
     def start_checkout(
         self, session: Session, order: Order, *, locale: str, now: datetime
@@ -66,6 +73,12 @@ class TelegramInvoices:
     def _check(self, order_code: str) -> str:
         digest = hmac.new(self._key, order_code.encode(), hashlib.sha256).hexdigest()
         return digest[:CHECK_CHARS]
+
+
+def payload_key(bot_token: str) -> bytes:
+    """The payload check's key: HMAC-SHA256 of a fixed label under the bot token (one block
+    of HKDF-Expand), so the token itself never signs anything we hand out."""
+    return hmac.new(bot_token.encode(), KEY_LABEL + b"\x01", hashlib.sha256).digest()
 
 
 def invoice_for(order: Order, locale: str, payload: str) -> Invoice:

@@ -5,6 +5,7 @@
     soko admin payouts --record SLUG AMOUNT REF     record an M-Pesa payout (she is told in chat)
     soko admin refund CODE [--line N] [--amount X]  refund an order, or part of one line
     soko admin refund CODE --retry                  ask again for a refund the provider refused
+    soko admin refund CODE --manual REFERENCE       close a refund owed sent back by hand
     soko admin reconcile [--days N]                 repair what missed provider webhooks left
     soko admin jobs                                 the scheduler's jobs and their next run
     soko admin roles list|grant|revoke              who may do what (`admin_roles`)
@@ -19,7 +20,9 @@ number, which nobody checks), re-checked by the services.
 
 Refunds and reconcile go through the payment providers' hooks (`bot/plugin.py`): the order's
 own provider refunds it (one without a refund API says so), and each provider that is on
-reconciles.
+reconciles. A refund owed by a provider without a refund API (Telegram invoices) is sent back
+by a community manager in the provider's dashboard and closed with ``--manual REFERENCE``
+(`store.services.refunds_owed`).
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import Artisan, Order, Role, User
 from store.models.types import utcnow
 from store.money import Money
-from store.services import ledger
+from store.services import ledger, refunds_owed
 from store.services.directory import person_verified_by
 from store.services.people import normalize_phone
 
@@ -74,6 +77,11 @@ def register(subparsers: Any) -> None:
         "--retry",
         action="store_true",
         help="ask again for the order's refunds the provider refused (same amounts)",
+    )
+    refund.add_argument(
+        "--manual",
+        metavar="REFERENCE",
+        help="close the order's refund owed, sent back by hand (the provider's refund reference)",
     )
     refund.add_argument("--reason", default="community manager decision")
     refund.add_argument("--by", metavar="PHONE", help="the community manager deciding it")
@@ -168,6 +176,8 @@ def _owed(container: Container, currency: str) -> list[tuple[Artisan, Money]]:
 
 
 def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
+    if args.manual is not None:
+        return _refund_by_hand(container, args, out)
     if args.retry and (args.line is not None or args.amount is not None):
         raise ValueError("--retry asks again for refused refunds as they were: no --line, --amount")
     with container.uow_factory(read_only=True) as uow:
@@ -197,6 +207,43 @@ def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
         outcomes = [(request, desk.outcome(uow.session, request.request_id)) for request in asked]
         refused = desk.refused(uow.session, order)
     return _told(plugin.title, code, outcomes, refused, out)
+
+
+def _refund_by_hand(container: Container, args: argparse.Namespace, out: TextIO) -> int:
+    if args.retry or args.line is not None or args.amount is not None:
+        raise ValueError(
+            "--manual closes the refund owed as recorded: no --retry, --line, --amount"
+        )
+    with container.uow_factory() as uow:
+        manager = _manager(uow.session, container, args.by)
+        order = _order(uow.session, args.order_code)
+        closed = refunds_owed.close_by_hand(uow.session, order, args.manual, manager.id, utcnow())
+        code = order.code
+        uow.commit()
+    reference = args.manual.strip()
+    for refund in closed:
+        if not refund.newly:
+            print(
+                f"the refund owed of {_plain(refund.amount)} on order {code} was closed with"
+                f" {reference} before: nothing more to do",
+                file=out,
+            )
+            continue
+        print(
+            f"closed the refund owed of {_plain(refund.amount)} on order {code}"
+            f" with reference {reference}; the buyer is told in the chat",
+            file=out,
+        )
+        if refund.reversed_now is not None:
+            print(f"ledger: the sale reversed ({_plain(refund.reversed_now)})", file=out)
+        elif refund.reversed_before:
+            print("ledger: the sale was reversed when the buyer cancelled", file=out)
+        else:
+            print(
+                f"ledger: nothing to reverse: order {code} was never paid with this payment",
+                file=out,
+            )
+    return 0
 
 
 def _told(

@@ -29,7 +29,7 @@ from payments.completion import refund_cancelled_order
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
 from store.money import Money
-from store.services import orders
+from store.services import orders, refunds_owed
 
 FLOW = "purchases"
 
@@ -44,6 +44,10 @@ YES_CANCEL = N_("Yes, cancel it")
 NO_KEEP = N_("No, keep it")
 CANCELLED = N_("Order {code} is cancelled.")
 REFUND_COMING = N_("Your payment of {amount} will be refunded.")
+REFUND_BY_HAND = N_(
+    "A community manager will send your payment of {amount} back to you, and we will tell "
+    "you when it is done."
+)
 TOO_LATE = N_("Sorry, order {code} can't be cancelled any more: it has already shipped.")
 
 STATUS_LABELS: dict[OrderStatus, str] = {
@@ -175,7 +179,11 @@ def confirm_cancel(ctx: StepContext, inbound: Inbound) -> StepResult:
     ctx.say(ctx._(CANCELLED).format(code=order.code))
     if was_paid:
         refund = refund_cancelled_order(ctx.session, order)
-        ctx.say(ctx._(REFUND_COMING).format(amount=refund.format(ctx.user.locale)))
+        promise = REFUND_COMING
+        if order.payment_provider in refunds_owed.BY_HAND:  # no refund API: a person sends it
+            refunds_owed.record_cancelled(ctx.session, order, refund, ctx.now)
+            promise = REFUND_BY_HAND
+        ctx.say(ctx._(promise).format(amount=refund.format(ctx.user.locale)))
         # Only artisans who were told of the order (it was paid) hear that it is off.
         order_notices.order_cancelled(ctx.session, order, ctx.now)
     return show_list(ctx)

@@ -1,5 +1,6 @@
 """The community managers' weekly payouts summary: who is owed how much (the M-Pesa payouts to
-make), and what was paid out in the last seven days. Once per manager per ISO week."""
+make), what was paid out in the last seven days, and the refunds still to send back by hand
+(`store.services.refunds_owed`). Once per manager per ISO week."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from conversations.messages import Outbound
 from conversations.notify.templates import UtilityTemplate
 from store.models import Artisan, Role, User, UserRole
 from store.money import Money, sum_money
-from store.services import activity, ledger
+from store.services import activity, ledger, refunds_owed
+from store.services.refunds_owed import OpenRefund
 from store.uow import UnitOfWorkFactory
 
 LARGEST = 5
@@ -25,6 +27,10 @@ NOBODY_OWED = N_("Payouts: nobody is owed anything right now.")
 OWED_MOST = N_("Largest balances: {list}.")
 PAID_THIS_WEEK = N_("Recorded in the last 7 days: {count} payouts, {total}.")
 HOW_TO_PAY = N_("The full list: soko admin payouts.")
+REFUNDS_OWED = N_(
+    "Refunds to send back by hand: {count} ({list}). Once sent, close each with: "
+    "soko admin refund CODE --manual REFERENCE"
+)
 
 
 def weekly_payouts_summary(
@@ -44,6 +50,7 @@ def weekly_payouts_summary(
             ).all()
         )
         paid_count, paid_total = activity.payouts_made(session, currency, now - WEEK, now)
+        owed_back = refunds_owed.open_refunds(session)
         managers = session.scalars(
             select(User)
             .join(UserRole, UserRole.user_id == User.id)
@@ -60,6 +67,8 @@ def weekly_payouts_summary(
                 t._(PAID_THIS_WEEK).format(count=paid_count, total=paid_total.format(t.locale))
             )
             lines.append(t._(HOW_TO_PAY))
+            if owed_back:
+                lines.append(_owed_back_line(t, owed_back))
             outbound = Outbound(text="\n".join(lines), template=UtilityTemplate.WEEKLY_SUMMARY)
             if outbox.notify(session, manager.id, outbound, dedupe_key=key, now=now) is not None:
                 told.append(manager.id)
@@ -83,3 +92,8 @@ def _owed_line(
             t._(OWED_MOST).format(list=most),
         ]
     )
+
+
+def _owed_back_line(t: Translator, owed: list[OpenRefund]) -> str:
+    listed = ", ".join(f"{refund.order_code} {refund.amount.format(t.locale)}" for refund in owed)
+    return t._(REFUNDS_OWED).format(count=len(owed), list=listed)

@@ -48,6 +48,28 @@ REFUSALS: Final = {
         "soko admin reconcile and check with the payment provider before trying again"
     ),
 }
+REFUND_OWED_TOPIC: Final = "refund-owed"
+REFUND_OWED_ALERT = N_(
+    "Soko alert: {amount} paid for order {code} must be sent back by hand: {reason}. "
+    "Refund it in the payment provider's dashboard, then the operator runs: "
+    "soko admin refund {code} --manual REFERENCE"
+)
+REFUNDS_OWED_WAITING = N_("Refunds to send back by hand still open: {count} (orders {codes}).")
+OWED_REASONS: Final = {
+    "currency": N_("it was paid in another currency than the order's"),
+    "total": N_("it was paid another amount than the order's total"),
+    "payer": N_("it was paid by someone who is not the order's buyer"),
+    "closed": N_("the order could no longer take the payment"),
+    "cancelled": N_("the buyer cancelled the paid order"),
+}
+PAYMENT_OWED_BACK = N_(
+    "We received {amount} for order {code} but could not take it for this order. "
+    "A community manager will send it back to you, and we will tell you when it is done."
+)
+REFUND_MADE_BY_HAND = N_(
+    "We have sent back {amount} for order {code} (reference {reference}). "
+    "Your bank may take 5 to 10 days to show it."
+)
 PAYOUT_SENT = N_("We sent you {amount} by M-Pesa (reference {reference}). Thank you!")
 
 
@@ -85,6 +107,64 @@ def refund_refused(
         return text
 
     return alerts.alert_managers(session, REFUND_TOPIC, render, now)
+
+
+def refund_owed(
+    session: Session,
+    code: str,
+    amount: Money,
+    reason: str,
+    waiting: Sequence[str],
+    now: datetime,
+) -> int:
+    """Community managers told that money must go back by hand, and how to close it once
+    sent, at most once per alert window (`alerts`): one inside the window waits for the next
+    alert, which lists every order with a refund owed still open (`waiting`: their codes).
+    How many were told."""
+
+    def render(t: Translator) -> str:
+        why = t._(OWED_REASONS.get(reason, OWED_REASONS["closed"]))
+        text = t._(REFUND_OWED_ALERT).format(amount=amount.format(t.locale), code=code, reason=why)
+        others = [other for other in dict.fromkeys(waiting) if other != code]
+        if others:
+            codes = ", ".join([code, *others])
+            text += "\n" + t._(REFUNDS_OWED_WAITING).format(count=len(others) + 1, codes=codes)
+        return text
+
+    return alerts.alert_managers(session, REFUND_OWED_TOPIC, render, now)
+
+
+def payment_owed_back(
+    session: Session, order: Order, amount: Money, record_id: str, payer_user_id: int, now: datetime
+) -> None:
+    """The person who paid told that her payment was not taken and will come back by hand."""
+    payer = session.get(User, payer_user_id)
+    if payer is None:
+        return
+    t = Translator(payer.locale)
+    text = t._(PAYMENT_OWED_BACK).format(amount=amount.format(t.locale), code=order.code)
+    key = f"{record_id}:told"
+    outbox.notify(session, payer.id, Outbound(text=text), dedupe_key=key, now=now)
+
+
+def refund_made_by_hand(
+    session: Session,
+    order: Order,
+    amount: Money,
+    reference: str,
+    payer_user_id: int,
+    now: datetime,
+) -> None:
+    """The person who paid told that a community manager sent her money back."""
+    payer = session.get(User, payer_user_id)
+    if payer is None:
+        return
+    t = Translator(payer.locale)
+    text = t._(REFUND_MADE_BY_HAND).format(
+        amount=amount.format(t.locale), code=order.code, reference=reference
+    )
+    key = f"refund-by-hand:{order.code}:{reference}:{payer.id}"
+    outbox.notify(session, payer.id, Outbound(text=text), dedupe_key=key, now=now)
 
 
 def payment_not_taken(

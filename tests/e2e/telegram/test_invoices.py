@@ -280,7 +280,8 @@ def place_order(container: Container) -> tuple[Order, str]:
         )
         uow.commit()
         uow.session.expunge(order)
-    return order, TelegramInvoices(PROVIDER_TOKEN).payload(order.code)
+    bot_token = container.settings.telegram_bot_token.get_secret_value()  # keys the payload
+    return order, TelegramInvoices(bot_token).payload(order.code)
 
 
 def post(url: str, body: dict[str, Any], secret: str | None = WEBHOOK_SECRET) -> httpx.Response:

@@ -3,6 +3,8 @@ sendInvoice, and the per-channel router."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +18,7 @@ from handlers.telegram.render import SendKind, render
 from payments.demo import DemoPayments
 from payments.port import provider_for
 from payments.telegram_invoice import (
+    CHECK_CHARS,
     DESCRIPTION_MAX,
     PAYLOAD_MAX_BYTES,
     TITLE_MAX,
@@ -108,3 +111,24 @@ def test_telegram_buyers_get_invoices_and_everyone_else_the_default() -> None:
     checkout = router.start_checkout(None, on_whatsapp, locale="en", now=NOW)  # type: ignore[arg-type]
     assert checkout.invoice is None
     assert checkout.url == "http://shop.test/pay/demo/SK-7Q2M4X"
+
+
+def test_the_payload_check_is_not_keyed_with_the_provider_token() -> None:
+    """The provider token is shared with the payment provider (and was logged): a payload
+    signed with it, as invoices sent before were, names no order any more."""
+    settings = Settings(
+        telegram_bot_token=SecretStr("123:abc"),
+        telegram_payment_provider_token=SecretStr("prov:TEST:x"),
+    )
+    invoices = provider_for(payment_provider(Container(settings)), Channel.TELEGRAM)
+    assert isinstance(invoices, TelegramInvoices)
+    check = hmac.new(b"prov:TEST:x", b"SK-7Q2M4X", hashlib.sha256).hexdigest()[:CHECK_CHARS]
+    assert invoices.order_code_of(f"SK-7Q2M4X.{check}") is None
+    assert invoices.order_code_of(invoices.payload("SK-7Q2M4X")) == "SK-7Q2M4X"
+    other_bot = Settings(
+        telegram_bot_token=SecretStr("456:def"),
+        telegram_payment_provider_token=SecretStr("prov:TEST:x"),
+    )
+    elsewhere = provider_for(payment_provider(Container(other_bot)), Channel.TELEGRAM)
+    assert isinstance(elsewhere, TelegramInvoices)
+    assert elsewhere.order_code_of(invoices.payload("SK-7Q2M4X")) is None

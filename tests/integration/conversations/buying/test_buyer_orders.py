@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from conversations.state import SqlStateStore
-from store.models import Order, OrderStatus
+from handlers.telegram.invoices import PaymentReceived, complete_telegram_payment
+from payments.telegram_invoice import TelegramInvoices
+from store.models import Channel, Identity, Order, OrderStatus, PaymentEvent, Role
 from store.money import Money
-from store.services import ledger
+from store.services import ledger, refunds_owed
 from store.uow import UnitOfWorkFactory
+from tests.factories import make_user
 from tests.integration.conversations.buying_support import (
     COLLAR_USD,
     COLLAR_USD_SW,
@@ -152,3 +156,64 @@ def _smuggle(uow_factory: UnitOfWorkFactory, user_id: int, step: str, payload: s
         data = {**loaded.data, "offered": [{"label": "Yes, cancel it", "payload": payload}]}
         states.save(user_id, replace(loaded, flow="purchases", step=step, data=data))
         uow.commit()
+
+
+def test_cancelling_an_order_paid_by_telegram_invoice_promises_no_automatic_refund(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    collar = seed_product(uow_factory, maker, "Maasai collar")
+    chat = new_chat("mnunuzi", locale_hint="sw")
+    hello(chat, "sw")
+    order = place(chat, collar, pay=False)
+    buyer = user_id_of(uow_factory, chat)
+    with uow_factory() as uow:  # she paid the invoice Telegram showed her
+        uow.session.add(Identity(user_id=buyer, channel=Channel.TELEGRAM, platform_user_id="8201"))
+        grace = make_user(uow.session, "Grace", roles=(Role.COMMUNITY_MANAGER,)).id
+        invoices = TelegramInvoices("123:bot-token")
+        paid = PaymentReceived(
+            "8201",
+            invoices.payload(order.code),
+            order.currency,
+            order.total_minor,
+            "tg_ch_9",
+            "prov_tg_ch_9",
+        )
+        complete_telegram_payment(uow.session, invoices, paid, datetime.now(UTC))
+        uow.commit()
+    assert latest_order(chat).status == OrderStatus.PAID
+
+    open_menu_entry(chat, "purchases")
+    chat.send("1")
+    chat.send("Ghairi agizo")
+    assert chat.send("Ndiyo, ghairi") == [
+        f"Agizo {order.code} limeghairiwa.",
+        f"Msimamizi wa jamii atakurudishia malipo yako ya {COLLAR_USD_SW}, na tutakujulisha"
+        " yakisharudishwa.",
+        f"Maagizo yako:\n1. {order.code} — Limeghairiwa — {COLLAR_USD_SW}",
+    ]
+    [alert] = told(uow_factory, grace)
+    assert alert.startswith(
+        f"Soko alert: {COLLAR_USD} paid for order {order.code} must be sent back by hand:"
+        " the buyer cancelled the paid order."
+    )
+    with uow_factory() as uow:
+        owed = uow.session.scalars(
+            select(PaymentEvent).where(PaymentEvent.event_type == refunds_owed.REFUND_OWED)
+        ).one()
+        assert (owed.provider, owed.event_id) == ("telegram", "refund-owed:tg_ch_9")
+        assert owed.payload["amount_minor"] == order.total_minor
+        assert owed.payload["provider_charge_id"] == "prov_tg_ch_9"
+        # The sale was reversed at cancellation; her shop is owed nothing for it.
+        assert ledger.artisan_balance(uow.session, maker.artisan_id) == Money.zero("KES")
+        cancelled = uow.session.get(Order, order.id)
+        assert cancelled is not None
+        [closed] = refunds_owed.close_by_hand(
+            uow.session, cancelled, "re_9", grace, datetime.now(UTC)
+        )
+        uow.commit()
+    assert (closed.reversed_before, closed.reversed_now) == (True, None)
+    assert told(uow_factory, buyer)[-1] == (
+        f"Tumekurudishia {COLLAR_USD_SW} za oda {order.code} (msimbo re_9). Benki yako inaweza"
+        " kuchukua siku 5 hadi 10 kuzionyesha."
+    )
