@@ -237,8 +237,8 @@ async def whole_path_one_at_a_time(
         async def one(person: int, text: str) -> None:
             t0 = time.perf_counter()
             update = Update.de_json(update_json(next(ids), person, text), bot)
-            received = await channel.receiver.prepare(update)
-            [inbox_id] = channel.receiver.record([received])
+            received = channel.receiver.prepare(update)
+            [inbox_id] = channel.receiver.record([received]).handle
             t1 = time.perf_counter()
             engine_.handle(inbox_id)
             t2 = time.perf_counter()

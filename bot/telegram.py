@@ -1,5 +1,6 @@
-"""The Telegram channel plug-in: PTB's Application, the receiver, the engine worker, the
-sender; and running it — lossless polling, or the webhook route plus `setWebhook`."""
+"""The Telegram channel plug-in: PTB's Application, the receiver, the engine worker, the media
+worker (photos), the sender; and running it — lossless polling, or the webhook route plus
+`setWebhook`."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from bot.settings import Settings, TelegramMode
 from bot.telegram_invoices import telegram_invoices
 from bot.telegram_token import REFUSED, refused_token_stops
 from conversations.capabilities import ChannelCapabilities
-from conversations.engine import ChatEngine
+from conversations.engine import ChatEngine, sweep_all
+from handlers.awaiting_media import AwaitingMedia, MediaWorker
 from handlers.telegram.app import (
     POLL_TIMEOUT_SECONDS,
     AnyApplication,
@@ -39,6 +41,7 @@ from handlers.telegram.app import (
 from handlers.telegram.commands import register_commands
 from handlers.telegram.delivery import TelegramDelivery
 from handlers.telegram.limits import SendLimits
+from handlers.telegram.photos import MEDIA_KEY, TelegramFiles
 from handlers.telegram.polling import LosslessPoller
 from handlers.telegram.receiver import Receiver
 from handlers.telegram.webhook import set_webhook, telegram_webhook_route
@@ -47,13 +50,22 @@ from store.models import Channel
 
 logger = logging.getLogger(__name__)
 
+# Photos fetched, processed and stored at once (each mostly waits on the network; the
+# pipeline's ~100 ms of CPU per photo is the rest).
+MEDIA_THREADS = 4
+
 
 @dataclass
 class TelegramChannel:
     application: AnyApplication
     receiver: Receiver
     worker: EngineWorker
+    media: MediaWorker  # photos: fetched, processed and stored, then handled
     delivery: TelegramDelivery
+
+    def sweep(self) -> int:
+        """Photos a stop or a crash left waiting fetched, then every pending update handled."""
+        return sweep_all(self.media.media.sweep)
 
 
 def telegram_configured(container: Container) -> bool:
@@ -72,6 +84,7 @@ def build_telegram(
     limits: SendLimits | None = None,
     engine_factory: Callable[[], ChatEngine] | None = None,
     threads: int = 4,
+    media_threads: int = MEDIA_THREADS,
 ) -> TelegramChannel:
     container = host.container
     settings = container.settings
@@ -86,13 +99,20 @@ def build_telegram(
         return host.build_engine(dataclasses.replace(market, config=config))
 
     receiver = Receiver(
-        bot,
-        container.uow_factory,
-        photo_intake(container),
-        bot_id_of(token),
-        invoices=telegram_invoices(container),
+        bot, container.uow_factory, bot_id_of(token), invoices=telegram_invoices(container)
     )
     worker = EngineWorker(engine_factory or engine_with_bot_username, threads=threads)
+    awaiting = AwaitingMedia(
+        Channel.TELEGRAM,
+        MEDIA_KEY,
+        container.uow_factory,
+        lambda: worker.engine,
+        photo_intake(container),
+        TelegramFiles(lambda: build_bot(token, settings.telegram_api_base_url), container.stopping),
+        stopping=container.stopping,
+        on_handled=worker.notify_handled,
+    )
+    media = MediaWorker(awaiting, threads=media_threads)
     delivery = TelegramDelivery(
         bot,
         container.uow_factory,
@@ -100,7 +120,7 @@ def build_telegram(
         limits=limits,
         payment_provider_token=settings.telegram_payment_provider_token.get_secret_value(),
     )
-    return TelegramChannel(application, receiver, worker, delivery)
+    return TelegramChannel(application, receiver, worker, media, delivery)
 
 
 def telegram_routes(container: Container, channel: TelegramChannel) -> list[BaseRoute]:
@@ -113,13 +133,12 @@ def telegram_routes(container: Container, channel: TelegramChannel) -> list[Base
     settings = container.settings
     if not telegram_webhook_mode(container):
         return []
-    token = settings.telegram_bot_token.get_secret_value()
     return [
         telegram_webhook_route(
             channel.receiver,
             channel.worker,
+            channel.media,
             settings.telegram_webhook_secret.get_secret_value(),
-            lambda: build_bot(token, settings.telegram_api_base_url),
             on_refused=container.metrics.signature_failed("telegram"),
         )
     ]
@@ -134,8 +153,10 @@ async def webhook_worker(container: Container, channel: TelegramChannel) -> Asyn
     command menus registered — so a deployment of N workers and `soko scheduler`, without
     `soko run`, registers them too (repeating them is harmless) — and updates an earlier
     worker recorded but did not handle (killed between the 200 and the engine) are handled;
-    the engine locks each person's rows, so N workers starting at once are safe.
-    At the end the engine's threads finish and the bot's connections close."""
+    the engine locks each person's rows, so N workers starting at once are safe. Photos are
+    fetched by this worker's media worker, after the 200.
+    At the end the engine's threads finish, the media worker stops (a photo still on its way
+    stays awaiting, for the scheduler's sweep) and the bot's connections close."""
     starting = asyncio.create_task(_start_worker(container, channel))
     try:
         yield
@@ -143,6 +164,7 @@ async def webhook_worker(container: Container, channel: TelegramChannel) -> Asyn
         starting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await starting
+        await asyncio.to_thread(channel.media.close)
         await asyncio.to_thread(channel.worker.close)
         await channel.application.bot.shutdown()
 
@@ -158,7 +180,7 @@ async def _start_worker(container: Container, channel: TelegramChannel) -> None:
         await register_commands(bot)
     except TelegramError as exc:  # the next worker to start tries again
         logger.warning("telegram: webhook or commands not registered (%s)", type(exc).__name__)
-    await sweep_left_over(channel.worker.sweep)
+    await sweep_left_over(channel.sweep)
 
 
 async def _initialise(bot: Bot) -> bool:
@@ -229,17 +251,20 @@ async def run_telegram(
         channel.worker.set_on_handled(lambda: loop.call_soon_threadsafe(wake.set))
         tasks = [channel.delivery.run(wake, stop, grace=grace)]
         if settings.telegram_mode is TelegramMode.POLLING:
-            poller = LosslessPoller(channel.receiver, channel.worker, poll_timeout=poll_timeout)
+            poller = LosslessPoller(
+                channel.receiver, channel.worker, channel.media, poll_timeout=poll_timeout
+            )
             tasks.append(poller.run(stop))
         # The sender starts at once: replies waiting from before the restart go out while
         # the sweep handles what was recorded and not handled.
-        sweeping = asyncio.create_task(sweep_left_over(channel.worker.sweep))
+        sweeping = asyncio.create_task(sweep_left_over(channel.sweep))
         try:
             await together(stop, *tasks)
         finally:
             stop.set()
-            # Updates recorded and not handled yet (and the rest of the sweep) are left for
-            # the next start's sweep.
+            # Updates recorded and not handled yet, photos not fetched yet (and the rest of
+            # the sweep) are left for the next start's sweep.
+            await asyncio.to_thread(channel.media.close)
             await asyncio.to_thread(channel.worker.close, finish_queued=False)
             await sweeping
 
@@ -261,9 +286,9 @@ def telegram_passes(
             return 0
 
     if not deliver:
-        return ChannelPasses(sweep=[channel.worker.sweep])
+        return ChannelPasses(sweep=[channel.sweep])
     return ChannelPasses(
-        deliver=[deliver_pass], sweep=[channel.worker.sweep], stop_delivery=[channel.delivery.close]
+        deliver=[deliver_pass], sweep=[channel.sweep], stop_delivery=[channel.delivery.close]
     )
 
 
@@ -307,4 +332,5 @@ class TelegramPlugin(ChannelPlugin):
         channel = self.built
         await stack.enter_async_context(initialised(channel.application))
         stack.push_async_callback(asyncio.to_thread, channel.worker.close)
+        stack.push_async_callback(asyncio.to_thread, channel.media.close)
         return telegram_passes(channel, asyncio.get_running_loop(), deliver=True)

@@ -52,6 +52,7 @@ REFUSALS: Final[dict[PhotoErrorCode, str]] = {
         "I can't open that kind of picture. Please send a normal photo (JPG or PNG)."
     ),
     PhotoErrorCode.NOT_SAVED: N_("I could not save that photo just now. Please send it again."),
+    PhotoErrorCode.NOT_RECEIVED: N_("Your photo did not arrive. Please send it again."),
 }
 
 TIPS: Final[dict[Advice, str]] = {

@@ -5,6 +5,8 @@ stock `Updater` moves the offset as soon as it has fetched a batch, so a crash b
 batch is handled loses it. Here each batch is recorded in the inbox and COMMITTED first; the
 next call's offset then confirms it. A crash anywhere in between means Telegram sends the
 batch again, and the inbox (unique on channel + update id) turns the repeat into a no-op.
+The poller itself never waits for a photo: a message with one is recorded awaiting it, and
+the media worker fetches it (`handlers.awaiting_media`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 from telegram.error import NetworkError
 
 from conversations.failures import is_transient
+from handlers.awaiting_media import MediaWorker
 from handlers.telegram.app import ALLOWED_UPDATES, POLL_TIMEOUT_SECONDS
 from handlers.telegram.receiver import Receiver
 from handlers.telegram.worker import EngineWorker
@@ -30,12 +33,14 @@ class LosslessPoller:
         self,
         receiver: Receiver,
         worker: EngineWorker,
+        media: MediaWorker,
         *,
         poll_timeout: int = POLL_TIMEOUT_SECONDS,
         limit: int = 100,
     ) -> None:
         self._receiver = receiver
         self._worker = worker
+        self._media = media
         self._poll_timeout = poll_timeout
         self._limit = limit
         self.offset: int | None = None
@@ -81,12 +86,12 @@ class LosslessPoller:
         if not updates:
             return 0
         await self._receiver.answer_pre_checkouts(updates)  # first: Telegram waits 10 s
-        # A failed download raises NetworkError: the offset stays, the batch comes again.
-        received = [await self._receiver.prepare(update) for update in updates]
-        inbox_ids = await asyncio.to_thread(self._receiver.record, received)
+        received = [self._receiver.prepare(update) for update in updates]
+        recorded = await asyncio.to_thread(self._receiver.record, received)
         # Recorded and committed: only now may the offset move past these updates.
         self.offset = updates[-1].update_id + 1
-        self._worker.submit(inbox_ids)
+        self._worker.submit(recorded.handle)
+        self._media.submit(recorded.fetch)
         await self._receiver.answer_callbacks(received)
         return len(updates)
 

@@ -1,23 +1,25 @@
-"""Receiving an update, the same way for polling and the webhook: read it, fetch its photo and
-have it processed and stored (in a worker thread, before any unit of work opens), record it in
-the inbox (durably, once) — and only then may Telegram be told it arrived."""
+"""Receiving an update, the same way for polling and the webhook: read it and record it in the
+inbox (durably, once) — and only then may Telegram be told it arrived. A message with a photo
+is recorded at once too, awaiting its photo (the file id is in the update): fetching,
+processing and storing it is `handlers.awaiting_media`'s job, in a worker of its own, so a
+slow download or a hanging media store never holds up the receiving of anyone's messages."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 from telegram import Bot, PreCheckoutQuery, Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import TelegramError
 
 from conversations import outbox
 from conversations.inbox import record_many
 from conversations.messages import Inbound, Outbound
-from conversations.photos import PhotoIntake
+from handlers.awaiting_media import park
 from handlers.telegram import invoices, photos
 from handlers.telegram.invoices import PreCheckoutAnswer
 from handlers.telegram.updates import Incoming, read_update
@@ -33,11 +35,21 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Received:
-    """An update ready to record: its `Inbound` (photo stored), or why its photo is not."""
+    """An update ready to record: its `Inbound` (without its photo), or why its photo cannot
+    be had."""
 
     incoming: Incoming
     inbound: Inbound
     photo_problem: photos.PhotoProblem | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The inbox ids of a recorded batch: those the engine may handle now, and those
+    awaiting their photo (for the media worker)."""
+
+    handle: list[int] = field(default_factory=list)
+    fetch: list[int] = field(default_factory=list)
 
 
 class Receiver:
@@ -45,7 +57,6 @@ class Receiver:
         self,
         bot: Bot,
         uow_factory: UnitOfWorkFactory,
-        intake: PhotoIntake,
         bot_id: str,
         clock: Callable[[], datetime] = utcnow,
         invoices: TelegramInvoices | None = None,
@@ -53,46 +64,24 @@ class Receiver:
         self.bot = bot
         self.invoices = invoices
         self._uow_factory = uow_factory
-        self._intake = intake
         self._bot_id = bot_id
         self._clock = clock
 
     def read(self, update: Update) -> Incoming | None:
         return read_update(update, self._bot_id)
 
-    async def prepare(self, update: Update) -> Received | None:
-        """The update read and its photo downloaded; None for what the bot ignores.
-        A failed download raises (PTB's `NetworkError`): the update must come again."""
+    def prepare(self, update: Update) -> Received | None:
+        """The update read; None for what the bot ignores."""
         incoming = self.read(update)
-        return None if incoming is None else await self.complete(incoming, self.bot)
+        return None if incoming is None else received(incoming)
 
-    async def complete(self, incoming: Incoming, bot: Bot) -> Received:
-        """`incoming` with its photo downloaded through `bot` (an initialised one), then
-        processed and stored (a photo the media store could not keep is recorded as such,
-        and she is asked to send it again)."""
-        if incoming.photo_too_large:
-            return Received(incoming, incoming.inbound, photos.PhotoProblem.TOO_LARGE)
-        if incoming.photo is None:
-            return Received(incoming, incoming.inbound)
-        try:
-            data = await photos.download(bot, incoming.photo)
-        except photos.PhotoTooLarge:
-            return Received(incoming, incoming.inbound, photos.PhotoProblem.TOO_LARGE)
-        except NetworkError:
-            raise
-        except TelegramError as exc:  # Telegram will not serve this file
-            logger.warning("update %s: photo not fetched (%s)", incoming.update_id, exc)
-            return Received(incoming, incoming.inbound, photos.PhotoProblem.UNREADABLE)
-        stored = await asyncio.to_thread(self._intake.receive, data)
-        return Received(incoming, incoming.with_photo(stored))
-
-    def record(self, received: Sequence[Received | None]) -> list[int]:
-        """Record a batch in one transaction (committed on return); the inbox ids to handle.
-        A repeated update yields its existing id: handling it again is a no-op."""
-        inbounds = []
+    def record(self, batch: Sequence[Received | None]) -> Recorded:
+        """Record a batch in one transaction (committed on return). A repeated update yields
+        its existing id: handling it again is a no-op."""
+        recording: list[Received] = []
         with self._uow_factory() as uow:
             now = self._clock()
-            for item in received:
+            for item in batch:
                 if item is None:
                     continue
                 if item.incoming.payment is not None:
@@ -100,11 +89,20 @@ class Receiver:
                     continue
                 if item.photo_problem and self._say_photo_problem(uow.session, item, now):
                     continue
-                inbounds.append(item.inbound)
+                recording.append(item)
             # An own contact shared is linked to her account by the engine (`verified_phone`).
-            recorded = record_many(uow.session, inbounds, now)
+            results = record_many(uow.session, [item.inbound for item in recording], now)
+            recorded = Recorded()
+            for item, result in zip(recording, results, strict=True):
+                photo = item.incoming.photo if item.photo_problem is None else None
+                if photo is None:
+                    recorded.handle.append(result.inbox_id)
+                    continue
+                if not result.duplicate:
+                    park(uow.session, result.inbox_id, photos.MEDIA_KEY, [photo.to_dict()])
+                recorded.fetch.append(result.inbox_id)
             uow.commit()
-        return [result.inbox_id for result in recorded]
+        return recorded
 
     def pre_checkout_answer(self, query: PreCheckoutQuery) -> PreCheckoutAnswer:
         """Whether Telegram may charge the card (re-checked in the database, read only)."""
@@ -139,9 +137,9 @@ class Receiver:
         except StoreError:
             logger.exception("telegram payment %s not completed", payment.telegram_charge_id)
 
-    async def answer_callbacks(self, received: Sequence[Received | None]) -> None:
+    async def answer_callbacks(self, batch: Sequence[Received | None]) -> None:
         """Every tapped button is answered (its spinner stops); a failure only logs."""
-        for item in received:
+        for item in batch:
             query_id = item.incoming.callback_query_id if item else None
             if query_id is None:
                 continue
@@ -169,3 +167,11 @@ class Receiver:
             now=now,
         )
         return True
+
+
+def received(incoming: Incoming) -> Received:
+    """`incoming` ready to record: a photo over the 20 MB a bot may download is known to be
+    unusable from the update itself."""
+    if incoming.photo_too_large:
+        return Received(incoming, incoming.inbound, photos.PhotoProblem.TOO_LARGE)
+    return Received(incoming, incoming.inbound)

@@ -1,18 +1,17 @@
 """Telegram `Update` → the platform-neutral `Inbound`.
 
-Photos are fetched separately (`photos.py`): `read_update` says which file to fetch, and
-`Incoming.with_photo` completes the `Inbound` with the photo once it is processed and stored.
+Photos are fetched separately (`photos.py`): `read_update` says which file to fetch; the
+message is recorded awaiting it (`handlers.awaiting_media`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Message, PhotoSize, Update
 
 from conversations.messages import Contact, Inbound, Location
-from conversations.photo_records import ReceivedPhoto
 from handlers.telegram.invoices import PaymentReceived
 from handlers.telegram.payloads import tapped_payload
 from store.models import Channel
@@ -26,6 +25,14 @@ class PhotoToFetch:
     file_id: str
     file_size: int | None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"file_id": self.file_id, "file_size": self.file_size}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PhotoToFetch:
+        size = data.get("file_size")
+        return cls(str(data["file_id"]), int(size) if size is not None else None)
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -37,9 +44,6 @@ class Incoming:
     photo_too_large: bool = False
     callback_query_id: str | None = None
     payment: PaymentReceived | None = None  # a successful_payment: completed, not chatted
-
-    def with_photo(self, photo: ReceivedPhoto) -> Inbound:
-        return dataclasses.replace(self.inbound, photos=(photo,))
 
 
 def platform_id(bot_id: str, update_id: int) -> str:

@@ -26,11 +26,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import TelegramError
 
+from handlers.awaiting_media import MediaWorker
 from handlers.bodies import read_body
 from handlers.telegram.app import ALLOWED_UPDATES
-from handlers.telegram.receiver import Received, Receiver
+from handlers.telegram.receiver import Receiver, received
 from handlers.telegram.worker import EngineWorker
 
 logger = logging.getLogger(__name__)
@@ -54,12 +55,11 @@ def secret_refusal(request: Request, secret: str) -> Response | None:
 def telegram_webhook_route(
     receiver: Receiver,
     worker: EngineWorker,
+    media: MediaWorker,
     secret: str,
-    new_bot: Callable[[], Bot],
     on_refused: Callable[[], None] = lambda: None,
 ) -> Route:
-    """`new_bot` makes a Bot for a photo download (used in `async with`, then closed);
-    `on_refused` is told of each call refused for its secret (metrics)."""
+    """`on_refused` is told of each call refused for its secret (metrics)."""
 
     async def telegram_webhook(request: Request) -> Response:
         refused = secret_refusal(request, secret)
@@ -86,19 +86,10 @@ def telegram_webhook_route(
                 reply["error_message"] = checked.error_message
             return JSONResponse(reply)
         incoming = receiver.read(update)
-        received: Received | None = None
-        if incoming is not None:
-            try:
-                if incoming.photo is None:
-                    received = await receiver.complete(incoming, receiver.bot)
-                else:
-                    async with new_bot() as bot:
-                        received = await receiver.complete(incoming, bot)
-            except NetworkError as exc:  # Telegram will deliver it again
-                logger.warning("telegram webhook: photo not fetched (%s)", type(exc).__name__)
-                return Response(status_code=503)
-        inbox_ids = await run_in_threadpool(receiver.record, [received])
-        background = BackgroundTask(handle_recorded, receiver.bot, worker, inbox_ids)
+        batch = [received(incoming) if incoming is not None else None]
+        recorded = await run_in_threadpool(receiver.record, batch)
+        media.submit(recorded.fetch)  # its own threads: the 200 does not wait for a photo
+        background = BackgroundTask(handle_recorded, receiver.bot, worker, recorded.handle)
         query_id = incoming.callback_query_id if incoming is not None else None
         if query_id is not None:
             answer = {"method": "answerCallbackQuery", "callback_query_id": query_id}

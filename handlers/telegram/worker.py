@@ -58,6 +58,10 @@ class EngineWorker:
     def set_on_handled(self, callback: Callable[[], object]) -> None:
         self._on_handled = callback
 
+    def notify_handled(self) -> None:
+        """Updates were handled elsewhere (after their photos came): replies may be waiting."""
+        self._on_handled()
+
     async def handle(self, inbox_ids: Sequence[int]) -> None:
         """Handle these updates (one group) and return when they are."""
         loop = asyncio.get_running_loop()

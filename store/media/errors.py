@@ -15,6 +15,8 @@ class PhotoErrorCode(StrEnum):
     UNSUPPORTED_FORMAT = "unsupported_format"
     # Accepted by the pipeline, but the media store could not keep it (S3 down, disk full).
     NOT_SAVED = "not_saved"
+    # The channel would not give us the photo (gone, refused, or still failing after retries).
+    NOT_RECEIVED = "not_received"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,8 @@ call or the photo pipeline inside an open transaction fails the test.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,17 +22,20 @@ from conversations.engine import ChatEngine
 from conversations.flows import builtin_registry
 from conversations.inbox import record_inbound
 from conversations.messages import Inbound
+from conversations.photo_records import StoredPhoto, photo_from_dict
 from conversations.photos import PhotoIntake
+from handlers.awaiting_media import AwaitingMedia
 from handlers.console.channel import ConsoleChannel
+from handlers.telegram.photos import MEDIA_KEY
 from handlers.telegram.receiver import Receiver
-from handlers.telegram.updates import PhotoToFetch, read_update
+from handlers.telegram.updates import PhotoToFetch
 from handlers.web.emulator_channel import WebChat
 from handlers.whatsapp.inbound import parse_update
 from handlers.whatsapp.processing import WhatsAppProcessor, record_update
 from store.demo.seed import seed_demo
 from store.media.pipeline import PhotoLimits
 from store.media.storage import S3MediaStore, s3_client_config
-from store.models import Channel, Identity, InboxMessage, ProductPhoto
+from store.models import Channel, Identity, InboxMessage, InboxStatus, ProductPhoto
 from store.services import people
 from store.uow import UnitOfWorkFactory
 from tests.fakes.s3_api import FaultyS3, Mode, faulty_s3
@@ -237,46 +238,44 @@ def test_a_whatsapp_photo_is_stored_before_the_row_is_updated(
     assert no_network_in_transactions.violations == []
 
 
-@dataclass
-class StubFile:
-    data: bytes
-    file_size: int
-
-    async def download_as_bytearray(self) -> bytearray:
-        return bytearray(self.data)
-
-
-class StubBot:
-    """The two Bot API calls a photo download makes (getFile, then the file itself)."""
+class StubFiles:
+    """Telegram's files, as `TelegramFiles` would return them."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
 
-    async def get_file(self, file_id: str) -> StubFile:
-        return StubFile(self.data, len(self.data))
+    def fetch(self, item: dict[str, object]) -> bytes:
+        return self.data
 
 
-def test_a_telegram_photo_is_stored_before_the_batch_is_recorded(
+def test_a_telegram_photo_is_recorded_at_once_and_stored_outside_any_unit_of_work(
     soko: ChatEngine,
     uow_factory: UnitOfWorkFactory,
     intake: PhotoIntake,
     media: S3MediaStore,
     no_network_in_transactions: Guard,
 ) -> None:
-    bot = StubBot(photo(4))
-    receiver = Receiver(bot, uow_factory, intake, "7000001", clock=lambda: NOW)  # type: ignore[arg-type]
+    receiver = Receiver(None, uow_factory, "7000001", clock=lambda: NOW)  # type: ignore[arg-type]
     sent = Update.de_json({"update_id": 1, **telegram_photo(user(4242), "file-1", 90_000)}, None)
     assert sent is not None
-    update = read_update(sent, "7000001")
-    assert update is not None
-    assert update.photo == PhotoToFetch("file-1", 90_000)
+    received = receiver.prepare(sent)
+    assert received is not None
+    assert received.incoming.photo == PhotoToFetch("file-1", 90_000)
+    awaiting = AwaitingMedia(
+        Channel.TELEGRAM, MEDIA_KEY, uow_factory, lambda: soko, intake, StubFiles(photo(4))
+    )
 
-    received = asyncio.run(receiver.complete(update, bot))  # type: ignore[arg-type]
-    [inbox_id] = receiver.record([received])
-    soko.handle(inbox_id)
+    recorded = receiver.record([received])
+    assert recorded.handle == []  # awaiting its photo: not for the engine yet
+    [inbox_id] = recorded.fetch
+    awaiting.process(inbox_id)
 
-    [photo_record] = received.inbound.photos
-    assert media.exists(photo_record.record.keys["large"])  # type: ignore[union-attr]
+    with uow_factory(read_only=True) as uow:
+        row = uow.session.get_one(InboxMessage, inbox_id)
+        [stored] = [photo_from_dict(data) for data in row.payload["photos"]]
+        assert row.status is InboxStatus.HANDLED
+    assert isinstance(stored, StoredPhoto)
+    assert media.exists(stored.record.keys["large"])
     assert no_network_in_transactions.violations == []
 
 

@@ -20,7 +20,7 @@ from bot.settings import TelegramMode
 from bot.telegram import build_telegram, webhook_worker
 from bot.web import create_app
 from bot.wiring import host
-from handlers.telegram.receiver import Received
+from handlers.telegram.receiver import received
 from store.models import InboxMessage, InboxStatus, OutboxMessage, User
 from tests.e2e.soko_process import wait_until
 from tests.e2e.telegram.telegram_support import (
@@ -191,7 +191,7 @@ def test_a_starting_web_worker_registers_the_webhook_and_handles_what_a_killed_o
     receiver = build_telegram(host(webhook_container)).receiver
     incoming = receiver.read(Update.de_json({"update_id": 7002, **text(user(80), "hi")}, None))
     assert incoming is not None
-    receiver.record([Received(incoming, incoming.inbound)])  # recorded, never handled
+    receiver.record([received(incoming)])  # recorded, never handled
     assert handled(webhook_container) == 0
     channel = build_telegram(host(webhook_container))
     routes = channel_routes(webhook_container, channel)

@@ -119,10 +119,10 @@ def test_a_media_url_outside_twilio_is_never_fetched(
     answers = whatsapp.send(PHONE, "", media=evil)
     assert evil_server == []  # not one request reached it
     assert not [r for r in fake_twilio.requests if r.method == "GET"]
-    assert answers  # the message itself was still handled (without photos)
+    assert answers  # the message itself was still handled, each photo kept as refused
     with whatsapp.uow_factory(read_only=True) as uow:
         [row] = uow.session.scalars(select(InboxMessage)).all()
-        assert row.payload["photos"] == []
+        assert row.payload["photos"] == [{"refused": "not_received"}] * len(evil)
 
 
 def test_media_is_fetched_with_basic_auth_only_from_twilio_and_not_sent_to_the_cdn(

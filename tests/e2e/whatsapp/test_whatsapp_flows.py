@@ -279,3 +279,22 @@ def test_a_quick_reply_after_photos_waits_until_the_photos_are_in(
         "What is the piece called? For example: Blue glass bead necklace",
     ]
     assert whatsapp.channel.processor.process(photos.inbox_id).outcome is Outcome.ALREADY_HANDLED
+
+
+def test_a_photo_twilio_no_longer_has_gets_a_kind_word_and_her_next_one_is_kept(
+    whatsapp: WhatsApp, fake_twilio: FakeTwilio
+) -> None:
+    """As on Telegram: a photo that cannot be fetched is not left out silently."""
+    whatsapp.send(SELLER, "Hi")
+    whatsapp.send(SELLER, "1")  # English
+    whatsapp.send(SELLER, "Sell your jewelry")
+    for answer in ("Wanjiru", "Wanjiru Beads", "Kibera", "1", "skip", "1"):
+        whatsapp.send(SELLER, answer)
+    whatsapp.send(SELLER, "List a piece")
+    gone = fake_twilio.add_media(photo(51)).rsplit("/", 1)[0] + "/ME" + "0" * 32  # a 404
+
+    assert whatsapp.send(SELLER, "", media=[gone]) == [
+        "Your photo did not arrive. Please send it again."
+    ]
+    again = whatsapp.send(SELLER, "", media=[fake_twilio.add_media(photo(51))])
+    assert again[0].startswith("Photo received (1 of 5).")
