@@ -399,7 +399,14 @@ class ChatEngine:
         return HandleResult(row.id, Outcome.HANDLED, person.user.id, outbox_ids)
 
     def _write_replies(
-        self, session: Session, ctx: StepContext, inbox_id: int, platform_user_id: str
+        self,
+        session: Session,
+        ctx: StepContext,
+        inbox_id: int,
+        platform_user_id: str,
+        *,
+        key: Callable[[int, int], str] = outbox.reply_key,
+        due: datetime | None = None,
     ) -> tuple[int, ...]:
         return tuple(
             outbox.enqueue(
@@ -408,8 +415,9 @@ class ChatEngine:
                 ctx.channel,
                 platform_user_id,
                 outbound,
-                dedupe_key=outbox.reply_key(inbox_id, n),
+                dedupe_key=key(inbox_id, n),
                 now=ctx.now,
+                due=due,
             )
             for n, outbound in enumerate(ctx.replies)
         )
@@ -424,18 +432,8 @@ class ChatEngine:
         floods.drop_held_answers(session, ctx.channel, platform_user_id, ctx.now, window)
         if any(floods.carries_payment(outbound) for outbound in ctx.replies):
             return self._write_replies(session, ctx, inbox_id, platform_user_id)
-        return tuple(
-            outbox.enqueue(
-                session,
-                ctx.user.id,
-                ctx.channel,
-                platform_user_id,
-                outbound,
-                dedupe_key=floods.burst_key(inbox_id, n),
-                now=ctx.now,
-                due=ctx.now + window,
-            )
-            for n, outbound in enumerate(ctx.replies)
+        return self._write_replies(
+            session, ctx, inbox_id, platform_user_id, key=floods.burst_key, due=ctx.now + window
         )
 
     def _write_notifications(
