@@ -392,6 +392,9 @@ class ChatEngine:
                     session, ctx, row.id, person.platform_user_id
                 )
             else:
+                if self._floods is not None and ctx.replies:
+                    # A burst's answer still held would come after this newer one.
+                    self._drop_held_answers(session, ctx, person.platform_user_id)
                 outbox_ids = self._write_replies(session, ctx, row.id, person.platform_user_id)
             outbox_ids += self._write_notifications(session, ctx, row.id)
             session.execute(MARK_HANDLED, {"inbox_id": row.id, "now": now})
@@ -429,11 +432,17 @@ class ChatEngine:
         window in its turn (one with a payment link goes at once)."""
         assert self._floods is not None
         window = self._floods.limit.window
-        floods.drop_held_answers(session, ctx.channel, platform_user_id, ctx.now, window)
+        self._drop_held_answers(session, ctx, platform_user_id)
         if any(floods.carries_payment(outbound) for outbound in ctx.replies):
             return self._write_replies(session, ctx, inbox_id, platform_user_id)
         return self._write_replies(
             session, ctx, inbox_id, platform_user_id, key=floods.burst_key, due=ctx.now + window
+        )
+
+    def _drop_held_answers(self, session: Session, ctx: StepContext, platform_user_id: str) -> None:
+        assert self._floods is not None
+        floods.drop_held_answers(
+            session, ctx.channel, platform_user_id, ctx.now, self._floods.limit.window
         )
 
     def _write_notifications(

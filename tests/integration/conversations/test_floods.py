@@ -124,3 +124,24 @@ def test_someone_else_writing_meanwhile_is_answered_as_usual(
     soko.handle_many(ids)
 
     assert baraka.answers_since(before) == ["b5 #1", "b10 #2"]
+
+
+def test_an_answer_held_in_a_burst_never_comes_after_a_newer_one(
+    new_chat: Callable[..., Chat],
+    soko: ChatEngine,
+    uow_factory: UnitOfWorkFactory,
+    clock: BurstClock,
+) -> None:
+    amina = new_chat("amina")
+    counting(amina)
+    before = amina.last_outbox_id()
+
+    clock.step = timedelta(milliseconds=100)  # four in 0.4 s: the fourth is a burst's
+    for word in ("w1", "w2", "w3", "w4"):
+        amina.send(word)
+    # Soon after, but with only two of hers in the last second: answered at once. The
+    # burst's answer, still held, must not follow it.
+    clock.step = timedelta(milliseconds=800)
+    amina.send("w5")
+    assert amina.answers_since(before) == ["w1 #1", "w2 #2", "w3 #3", "w5 #5"]
+    assert all(due <= clock.now for due in held_until(uow_factory, amina, before))
