@@ -24,6 +24,10 @@ def market_rules(container: Container) -> MarketRules:
         telegram_bot_username=container.telegram_bot_username,
         whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
         default_locale=settings.default_locale,
-        buyer_limits=BuyerLimits(settings.max_pieces_per_buyer, settings.orders_per_hour),
+        buyer_limits=BuyerLimits(
+            pieces_per_product=settings.max_pieces_per_buyer,
+            orders_per_hour=settings.orders_per_hour,
+            pieces_per_order=settings.max_pieces_per_order,
+        ),
         price_change_review_share=settings.price_change_review_share,
     )

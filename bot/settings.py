@@ -103,12 +103,14 @@ class Settings(BaseSettings):
     mentor_commission_bps: int = Field(default=500, ge=0)
     reservation_minutes: int = 30
     # Limits per person: what one buyer may hold of a piece, how many orders she may place an
-    # hour, and how many messages a second she may send before the rest of the burst is
-    # answered once (every message is still handled, in order).
+    # hour, how many messages a second she may send before the rest of the burst is answered
+    # once (every message is still handled, in order), and how many pieces in all one cart
+    # (one order) may hold.
     max_pieces_per_buyer: int = Field(default=5, ge=1)
     orders_per_hour: int = Field(default=5, ge=1)
     flood_messages: int = Field(default=3, ge=1)
     flood_seconds: float = Field(default=1.0, gt=0, le=10)
+    max_pieces_per_order: int = Field(default=10, ge=1)
     # An approved piece whose price changes by more than this share of it (0.2: a fifth, up
     # or down) goes back to the community managers' review queue.
     price_change_review_share: Decimal = Field(default=Decimal("0.2"), ge=0)

@@ -173,6 +173,7 @@ def quantity(ctx: StepContext, inbound: Inbound) -> StepResult:
             wanted,
             now=ctx.now,
             most=product_card.most_per_piece(ctx),
+            most_in_order=product_card.most_in_order(ctx),
         )
     except ShopClosed:
         return show(ctx, ctx._(product_card.NOT_FOR_SALE_NOW))

@@ -39,6 +39,10 @@ HOW_MANY = N_("How many would you like? There are {count}. Type a number.")
 TYPE_A_NUMBER = N_("Please type a number, like 2.")
 CAPPED = N_("Only {count} available, so I put {count} in your cart.")
 AT_LIMIT = N_("One buyer can hold at most {count} of a piece, so I put {count} in your cart.")
+AT_ORDER_LIMIT = N_("One order can hold at most {most} pieces, so I put {count} in your cart.")
+CART_FULL = N_(
+    "Your cart is full: one order can hold at most {most} pieces, so I didn't add this one."
+)
 ADDED = N_("Added to your cart: {quantity} × {title}.")
 MY_CART = N_("My cart")
 CHECKOUT = N_("Checkout")
@@ -188,7 +192,13 @@ def put_in_cart(ctx: StepContext, product_id: int, quantity: int) -> carts.CartC
     and offer similar pieces (as `OpenPiece` choices). None when nothing was added."""
     try:
         change = carts.add_to_cart(
-            ctx.session, ctx.user.id, product_id, quantity, now=ctx.now, most=most_per_piece(ctx)
+            ctx.session,
+            ctx.user.id,
+            product_id,
+            quantity,
+            now=ctx.now,
+            most=most_per_piece(ctx),
+            most_in_order=most_in_order(ctx),
         )
     except OwnProduct:
         ctx.ask(ctx._(OWN_PIECE), [Choice(ctx._(BACK), BACK_PAYLOAD)])
@@ -208,24 +218,33 @@ def most_per_piece(ctx: StepContext) -> int:
     return ctx.market.config.buyer_limits.pieces_per_product
 
 
+def most_in_order(ctx: StepContext) -> int:
+    """How many pieces in all one cart (one order) may hold."""
+    return ctx.market.config.buyer_limits.pieces_per_order
+
+
 def capped_note(ctx: StepContext, change: carts.CartChange) -> str:
     """Why the cart holds fewer than she asked for ("" when it holds them all)."""
     if not change.capped:
         return ""
+    if change.at_order_limit:
+        note = CART_FULL if change.quantity == 0 else AT_ORDER_LIMIT
+        return ctx._(note).format(most=most_in_order(ctx), count=change.quantity)
     return ctx._(AT_LIMIT if change.at_limit else CAPPED).format(count=change.quantity)
 
 
 def confirm_added(ctx: StepContext, change: carts.CartChange, title: str) -> None:
+    choices = [
+        Choice(ctx._(MY_CART), GO_CART),
+        Choice(ctx._(CHECKOUT), GO_CHECKOUT),
+        Choice(ctx._(KEEP_SHOPPING), BACK_PAYLOAD),
+    ]
+    if change.quantity == 0:  # her cart was full: nothing added
+        ctx.ask(capped_note(ctx, change), choices)
+        return
     if change.capped:
         ctx.say(capped_note(ctx, change))
-    ctx.ask(
-        ctx._(ADDED).format(quantity=change.quantity, title=title),
-        [
-            Choice(ctx._(MY_CART), GO_CART),
-            Choice(ctx._(CHECKOUT), GO_CHECKOUT),
-            Choice(ctx._(KEEP_SHOPPING), BACK_PAYLOAD),
-        ],
-    )
+    ctx.ask(ctx._(ADDED).format(quantity=change.quantity, title=title), choices)
 
 
 def sorry(ctx: StepContext, product_id: int, text: str) -> None:

@@ -4,7 +4,9 @@ Adding checks the product is for sale, in an open shop (``open_shops``), and has
 available *now*; nothing is held until the order is placed (``orders.place_order``
 reserves). Asking for more than is available puts what is available in the cart and says so
 (``CartChange.capped``); so does asking for more than one buyer may hold
-(``BuyerLimits.pieces_per_product``, when the caller gives one: ``CartChange.at_limit``). A
+(``BuyerLimits.pieces_per_product``, when the caller gives one: ``CartChange.at_limit``) or
+more pieces in all than one order may hold (``BuyerLimits.pieces_per_order``: the piece is
+cut to what fits, ``CartChange.at_order_limit``; a full cart takes none of it). A
 piece whose shop is suspended stays in the carts that hold it,
 shown as unavailable, and can be ordered again once the shop is reinstated.
 
@@ -58,8 +60,9 @@ class InvalidQuantity(StoreError):
 class CartChange:
     product_id: int
     requested: int  # what the buyer asked the cart to hold
-    quantity: int  # what it holds now (0: removed)
+    quantity: int  # what it holds now (0: removed, or not added to a full cart)
     at_limit: bool = False  # capped by what one buyer may hold, not by what is available
+    at_order_limit: bool = False  # capped by how many pieces one order may hold in all
 
     @property
     def capped(self) -> bool:
@@ -134,9 +137,12 @@ def add_to_cart(
     *,
     now: datetime | None = None,
     most: int | None = None,
+    most_in_order: int | None = None,
 ) -> CartChange:
-    """Put ``quantity`` more pieces in the cart, up to what is available and to ``most``
-    (what one buyer may hold of a piece; None: no such limit).
+    """Put ``quantity`` more pieces in the cart, up to what is available, to ``most`` (what
+    one buyer may hold of a piece) and to ``most_in_order`` (pieces in the whole cart); None:
+    no such limit. When the cart is already full nothing is added (``quantity`` 0, or what
+    the cart held of the piece).
 
     Raises ``NotFound``, ``ProductNotForSale``, ``OwnProduct``, ``ShopClosed`` (her shop is
     suspended), or ``InsufficientStock`` when nothing at all is available.
@@ -146,7 +152,7 @@ def add_to_cart(
     cart = get_or_create_cart(session, user_id, now=now)
     item = _item(session, cart.id, product_id)
     requested = quantity + (item.quantity if item else 0)
-    return _store(session, cart, item, product, requested, now, most)
+    return _store(session, cart, item, product, requested, now, most, most_in_order)
 
 
 def set_quantity(
@@ -157,9 +163,10 @@ def set_quantity(
     *,
     now: datetime | None = None,
     most: int | None = None,
+    most_in_order: int | None = None,
 ) -> CartChange:
-    """Make the cart hold exactly ``quantity`` (capped at what is available and at ``most``);
-    0 removes."""
+    """Make the cart hold exactly ``quantity`` (capped at what is available, at ``most`` and
+    at what fits under ``most_in_order``); 0 removes."""
     if quantity == 0:
         remove_from_cart(session, user_id, product_id, now=now)
         return CartChange(product_id, 0, 0)
@@ -167,7 +174,7 @@ def set_quantity(
     product = _product_for_sale(session, user_id, product_id)
     cart = get_or_create_cart(session, user_id, now=now)
     item = _item(session, cart.id, product_id)
-    return _store(session, cart, item, product, quantity, now, most)
+    return _store(session, cart, item, product, quantity, now, most, most_in_order)
 
 
 def remove_from_cart(
@@ -275,6 +282,7 @@ def _store(
     requested: int,
     now: datetime | None,
     most: int | None,
+    most_in_order: int | None,
 ) -> CartChange:
     available = product.stock_available
     if available < 1:
@@ -283,10 +291,22 @@ def _store(
     at_limit = most is not None and quantity > most
     if most is not None:
         quantity = min(quantity, most)
+    at_order_limit = False
+    if most_in_order is not None:
+        fits = most_in_order - _other_pieces(cart, product.id)
+        at_order_limit = quantity > fits
+        quantity = min(quantity, fits)
+    if quantity < 1:  # the cart is full: it stays as it was
+        held = item.quantity if item else 0
+        return CartChange(product.id, requested, held, at_limit, at_order_limit)
     if item is None:
         cart.items.append(CartItem(product_id=product.id, quantity=quantity))
     else:
         item.quantity = quantity
     cart.updated_at = now or datetime.now(UTC)
     session.flush()
-    return CartChange(product.id, requested, quantity, at_limit)
+    return CartChange(product.id, requested, quantity, at_limit, at_order_limit)
+
+
+def _other_pieces(cart: Cart, product_id: int) -> int:
+    return sum(item.quantity for item in cart.items if item.product_id != product_id)

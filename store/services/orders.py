@@ -17,7 +17,8 @@ refunds the buyer. A payment for a cancelled or refunded order raises ``PaymentF
 A buyer has at most one unpaid order: placing a new one cancels the previous one and
 releases its pieces, in the same savepoint as the new reservation (if that fails, the
 previous order stays as it was). Given ``BuyerLimits``, ``place_order`` also holds at most
-``pieces_per_product`` of a piece per order and refuses a buyer who placed
+``pieces_per_product`` of a piece and ``pieces_per_order`` pieces in all per order (the
+lines in product-id order, the last ones cut) and refuses a buyer who placed
 ``orders_per_hour`` orders in the last hour (``OrderRateLimited``).
 
 Shipping costs nothing for now (``shipping_minor`` = 0); a shipping policy will set it.
@@ -159,7 +160,8 @@ def place_order(
     ``EmptyCart``, ``ShopClosed`` listing the pieces of suspended shops, or
     ``InsufficientStock`` listing every short product, in which case nothing is written and
     the cart (and her previous order) is left as it was. With ``limits``: each line holds at
-    most ``pieces_per_product``, and ``OrderRateLimited`` when she ordered too often.
+    most ``pieces_per_product``, the order ``pieces_per_order`` (a line that no longer fits is
+    left out), and ``OrderRateLimited`` when she ordered too often.
     """
     cart = session.scalar(
         select(Cart)
@@ -191,13 +193,17 @@ def place_order(
         _check_order_rate(session, user_id, now, limits)
 
     lines: list[OrderLine] = []
+    room = None if limits is None else limits.pieces_per_order
     for item, product, mentor_id, _ in rows:
         assert product.price_minor is not None  # listed products always have a price
         price = Money(product.price_minor, product.currency)
-        # The cart keeps to the limit; a cart filled before it was lowered is held to it here.
-        quantity = (
-            item.quantity if limits is None else min(item.quantity, limits.pieces_per_product)
-        )
+        # The cart keeps to the limits; a cart filled before one was lowered is held to it here.
+        quantity = item.quantity
+        if limits is not None and room is not None:
+            quantity = min(quantity, limits.pieces_per_product, room)
+            room -= quantity
+        if quantity < 1:
+            continue
         quote = policy.quote_line(price, quantity, has_mentor=mentor_id is not None)
         lines.append(
             OrderLine(

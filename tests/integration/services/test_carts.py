@@ -202,3 +202,38 @@ def test_view_flags_what_can_no_longer_be_ordered(uow_factory: UnitOfWorkFactory
     }
     assert view.subtotal == Money(2 * 1078, "USD")  # only the orderable line: 1000 KES each
     assert not view.ready_to_order
+
+
+def test_the_pieces_of_one_order_are_limited(uow_factory: UnitOfWorkFactory) -> None:
+    buyer, first, _ = _setup(uow_factory, stock=5)
+    with uow_factory() as uow:
+        second = make_product(uow.session, make_artisan(uow.session, "Achieng"), stock=5).id
+        uow.commit()
+    with uow_factory() as uow:
+        s = uow.session
+        assert carts.add_to_cart(s, buyer, first, 4, now=NOW, most_in_order=5).quantity == 4
+        change = carts.add_to_cart(s, buyer, second, 3, now=NOW, most_in_order=5)
+        assert (change.quantity, change.at_order_limit, change.at_limit) == (1, True, False)
+        change = carts.add_to_cart(s, buyer, second, 1, now=NOW, most_in_order=5)
+        assert (change.quantity, change.at_order_limit) == (1, True)
+        change = carts.set_quantity(s, buyer, first, 5, now=NOW, most_in_order=5)
+        assert (change.quantity, change.at_order_limit) == (4, True)
+        uow.commit()
+    with uow_factory() as uow:
+        items = uow.session.scalars(select(CartItem).order_by(CartItem.product_id)).all()
+        assert [(i.product_id, i.quantity) for i in items] == [(first, 4), (second, 1)]
+
+
+def test_a_full_cart_takes_no_new_piece(uow_factory: UnitOfWorkFactory) -> None:
+    buyer, first, _ = _setup(uow_factory, stock=2)
+    with uow_factory() as uow:
+        second = make_product(uow.session, make_artisan(uow.session, "Achieng"), stock=1).id
+        uow.commit()
+    with uow_factory() as uow:
+        carts.add_to_cart(uow.session, buyer, first, 2, now=NOW, most_in_order=2)
+        change = carts.add_to_cart(uow.session, buyer, second, 1, now=NOW, most_in_order=2)
+        assert (change.requested, change.quantity, change.at_order_limit) == (1, 0, True)
+        uow.commit()
+    with uow_factory() as uow:
+        items = uow.session.scalars(select(CartItem)).all()
+        assert [(i.product_id, i.quantity) for i in items] == [(first, 2)]

@@ -642,6 +642,32 @@ def test_an_order_holds_at_most_the_limit_of_a_piece_from_an_older_cart(
     assert _stock(uow_factory, shop.plain) == (3, 2, ProductStatus.ACTIVE)
 
 
+def test_an_order_holds_at_most_the_limit_of_pieces_from_an_older_cart(
+    uow_factory: UnitOfWorkFactory, shop: Shop
+) -> None:
+    with uow_factory() as uow:  # filled before the limit was lowered: 3 + 2 + 1 pieces
+        carts.add_to_cart(uow.session, shop.buyer, shop.plain, 3, now=NOW)
+        carts.add_to_cart(uow.session, shop.buyer, shop.mentored, 2, now=NOW)
+        carts.add_to_cart(uow.session, shop.buyer, shop.other, 1, now=NOW)
+        order = orders.place_order(
+            uow.session,
+            shop.buyer,
+            Channel.TELEGRAM,
+            POLICY,
+            SHIPPING,
+            NOW,
+            limits=BuyerLimits(pieces_per_order=4),
+        )
+        uow.commit()
+        assert [(line.product_id, line.quantity) for line in order.lines] == [
+            (shop.plain, 3),
+            (shop.mentored, 1),
+        ]
+    assert _stock(uow_factory, shop.plain) == (3, 3, ProductStatus.ACTIVE)
+    assert _stock(uow_factory, shop.mentored) == (2, 1, ProductStatus.ACTIVE)
+    assert _stock(uow_factory, shop.other) == (1, 0, ProductStatus.ACTIVE)
+
+
 def test_orders_an_hour_are_limited_and_the_wait_is_told(
     uow_factory: UnitOfWorkFactory, shop: Shop
 ) -> None:

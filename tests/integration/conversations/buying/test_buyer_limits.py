@@ -91,6 +91,41 @@ def test_one_buyer_cannot_hold_every_piece(
     ]
 
 
+def test_one_order_holds_at_most_ten_pieces(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    pieces = [seed_product(uow_factory, maker, f"Earring {n}", stock=1) for n in range(1, 12)]
+    buyer, mnunuzi = new_chat("buyer"), new_chat("mnunuzi", locale_hint="sw")
+    hello(buyer)
+    hello(mnunuzi, "sw")
+
+    for n, piece in enumerate(pieces[:10], start=1):
+        open_card(buyer, piece)
+        assert buyer.send("Add to cart") == [
+            f"Added to your cart: 1 × Earring {n}.\n{ADDED_CHOICES}"
+        ]
+        open_card(mnunuzi, piece)
+        mnunuzi.send("Weka kikapuni")
+    open_card(buyer, pieces[10])
+    assert buyer.send("Add to cart") == [
+        "Your cart is full: one order can hold at most 10 pieces, so I didn't add this one.\n"
+        f"{ADDED_CHOICES}"
+    ]
+    open_card(mnunuzi, pieces[10])
+    assert mnunuzi.send("Weka kikapuni") == [
+        "Kikapu chako kimejaa: oda moja inaweza kushika vipande 10 tu, kwa hivyo sijaongeza "
+        "hiki.\n1. Kikapu changu\n2. Kamilisha ununuzi\n3. Endelea kununua"
+    ]
+
+    buyer.send("Checkout")
+    buyer.send("Amina Otieno")
+    buyer.send("Moi Avenue 1, Mombasa")
+    buyer.send("Kenya")
+    assert buyer.send("Place order")[0].startswith("Order SK-")
+    assert [product(uow_factory, piece).stock_reserved for piece in pieces] == [1] * 10 + [0]
+
+
 def test_a_second_checkout_replaces_the_unpaid_order(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
