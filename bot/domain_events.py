@@ -43,7 +43,8 @@ def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
 def _refund_owed(session: Session, event: RefundOwed, now: datetime) -> None:
     waiting = [refund.order_code for refund in refunds_owed.open_refunds(session)]
     payment_notices.refund_owed(session, event.order.code, event.amount, event.reason, waiting, now)
-    if event.payer_user_id is not None and event.reason != refunds_owed.Reason.CANCELLED:
+    told_elsewhere = (refunds_owed.Reason.CANCELLED, refunds_owed.Reason.MANAGER)
+    if event.payer_user_id is not None and event.reason not in told_elsewhere:
         payment_notices.payment_owed_back(
             session, event.order, event.amount, event.record_id, event.payer_user_id, now
         )

@@ -182,8 +182,8 @@ class ProviderPlugin(ABC):
         return []
 
     def refunds(self) -> Refunds | None:
-        """Its refunds for `soko admin refund`; None: it has no refund API (the command says
-        refunds for its payments are not automatic)."""
+        """Its refunds for `soko admin refund`; None: it has no refund API (the command
+        records a refund owed, sent back by hand: `store.services.refunds_owed`)."""
         return None
 
     def reconcile(

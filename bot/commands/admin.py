@@ -6,6 +6,7 @@
     soko admin refund CODE [--line N] [--amount X]  refund an order, or part of one line
     soko admin refund CODE --retry                  ask again for a refund the provider refused
     soko admin refund CODE --manual REFERENCE       close a refund owed sent back by hand
+          [--charge CHARGE_ID]                      … the one of that charge, when several
     soko admin reconcile [--days N]                 repair what missed provider webhooks left
     soko admin jobs                                 the scheduler's jobs and their next run
     soko admin roles list|grant|revoke              who may do what (`admin_roles`)
@@ -19,10 +20,10 @@ of ADMIN_PHONES), her phone or the WhatsApp number she writes from (never a shop
 number, which nobody checks), re-checked by the services.
 
 Refunds and reconcile go through the payment providers' hooks (`bot/plugin.py`): the order's
-own provider refunds it (one without a refund API says so), and each provider that is on
-reconciles. A refund owed by a provider without a refund API (Telegram invoices) is sent back
-by a community manager in the provider's dashboard and closed with ``--manual REFERENCE``
-(`store.services.refunds_owed`).
+own provider refunds it, and each provider that is on reconciles. For a provider without a
+refund API (Telegram invoices) a refund is owed instead (`store.services.refunds_owed`): the
+command records the one a manager decides, she sends the money back in the provider's
+dashboard, and ``--manual REFERENCE`` closes it (``--charge`` picks one of several open).
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ def register(subparsers: Any) -> None:
         "--manual",
         metavar="REFERENCE",
         help="close the order's refund owed, sent back by hand (the provider's refund reference)",
+    )
+    refund.add_argument(
+        "--charge",
+        metavar="CHARGE_ID",
+        help="with --manual: the refund owed to close, when the order has several open",
     )
     refund.add_argument("--reason", default="community manager decision")
     refund.add_argument("--by", metavar="PHONE", help="the community manager deciding it")
@@ -178,6 +184,8 @@ def _owed(container: Container, currency: str) -> list[tuple[Artisan, Money]]:
 def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     if args.manual is not None:
         return _refund_by_hand(container, args, out)
+    if args.charge is not None:
+        raise ValueError("--charge picks the refund owed that --manual closes")
     if args.retry and (args.line is not None or args.amount is not None):
         raise ValueError("--retry asks again for refused refunds as they were: no --line, --amount")
     with container.uow_factory(read_only=True) as uow:
@@ -185,6 +193,8 @@ def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     if isinstance(provider, int):
         return provider
     plugin, desk = provider
+    if desk is None:
+        return _owe_by_hand(container, args, plugin.title, out)
     now = utcnow()
     with container.uow_factory() as uow:
         _manager(uow.session, container, args.by)
@@ -217,7 +227,9 @@ def _refund_by_hand(container: Container, args: argparse.Namespace, out: TextIO)
     with container.uow_factory() as uow:
         manager = _manager(uow.session, container, args.by)
         order = _order(uow.session, args.order_code)
-        closed = refunds_owed.close_by_hand(uow.session, order, args.manual, manager.id, utcnow())
+        closed = refunds_owed.close_by_hand(
+            uow.session, order, args.manual, manager.id, utcnow(), charge_id=args.charge
+        )
         code = order.code
         uow.commit()
     reference = args.manual.strip()
@@ -243,6 +255,38 @@ def _refund_by_hand(container: Container, args: argparse.Namespace, out: TextIO)
                 f"ledger: nothing to reverse: order {code} was never paid with this payment",
                 file=out,
             )
+    return 0
+
+
+def _owe_by_hand(container: Container, args: argparse.Namespace, provider: str, out: TextIO) -> int:
+    """A refund a manager decides for a provider without a refund API: recorded as owed,
+    reversed in the ledger once she has sent the money back and closed it."""
+    if args.retry:
+        raise ValueError(f"{provider} refunds are sent by hand: there is nothing to ask again")
+    with container.uow_factory() as uow:
+        manager = _manager(uow.session, container, args.by)
+        order = _order(uow.session, args.order_code)
+        line_id = None
+        if args.line is not None:
+            if not 1 <= args.line <= len(order.lines):
+                raise NotFound("order line", args.line)
+            line_id = order.lines[args.line - 1].id
+        amount = _money(args.amount, order.currency) if args.amount else None
+        owed = refunds_owed.record_by_manager(
+            uow.session, order, line_id, amount, manager.id, utcnow()
+        )
+        code = order.code
+        uow.commit()
+    print(
+        f"recorded a refund owed of {_plain(owed.amount)} on order {code}"
+        f" (charge {owed.charge_id}): {provider} payments have no refund API",
+        file=out,
+    )
+    print(
+        f"next: refund the buyer {_plain(owed.amount)} in your payment provider's dashboard,"
+        f" then run: soko admin refund {code} --manual REFERENCE",
+        file=out,
+    )
     return 0
 
 
@@ -293,9 +337,9 @@ def _order(session: Session, code: str) -> Order:
     return order
 
 
-def _provider_of(container: Container, order: Order) -> tuple[ProviderPlugin, Refunds] | int:
-    """The plug-in the order was paid with and its refunds, or the exit status after saying
-    why there are none."""
+def _provider_of(container: Container, order: Order) -> tuple[ProviderPlugin, Refunds | None] | int:
+    """The plug-in the order was paid with and its refunds (None: it has no refund API, a
+    refund is owed by hand), or the exit status after saying why there are none."""
     registered = next((p for p in PROVIDERS if p.pays_as == order.payment_provider), None)
     if registered is None:
         paid_with = order.payment_provider or "nothing"
@@ -309,15 +353,7 @@ def _provider_of(container: Container, order: Order) -> tuple[ProviderPlugin, Re
             f"error: {registered.title} is not configured ({registered.setting})", file=sys.stderr
         )
         return 2
-    desk = plugin.refunds()
-    if desk is None:
-        print(
-            f"error: refunds for {plugin.title} payments are not automatic: refund the buyer"
-            " in your payment provider's dashboard",
-            file=sys.stderr,
-        )
-        return 1
-    return plugin, desk
+    return plugin, plugin.refunds()
 
 
 # --- reconcile ----------------------------------------------------------------------------

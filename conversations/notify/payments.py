@@ -61,6 +61,7 @@ OWED_REASONS: Final = {
     "payer": N_("it was paid by someone who is not the order's buyer"),
     "closed": N_("the order could no longer take the payment"),
     "cancelled": N_("the buyer cancelled the paid order"),
+    "manager": N_("a community manager decided to refund it"),
 }
 PAYMENT_OWED_BACK = N_(
     "We received {amount} for order {code} but could not take it for this order. "

@@ -428,7 +428,7 @@ def test_a_refused_refund_is_asked_again_with_retry(
 
 
 @pytest.mark.usefixtures("cli_env")
-def test_a_telegram_invoice_order_is_not_refunded_automatically(
+def test_a_refund_of_a_telegram_invoice_order_is_owed_then_closed_by_hand(
     db: UnitOfWorkFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
@@ -442,6 +442,16 @@ def test_a_telegram_invoice_order_is_not_refunded_automatically(
         ledger.record_sale(uow.session, order)
         code = order.code
         uow.commit()
-    assert main(["admin", "refund", code]) == 1
-    assert "refunds for Telegram payments are not automatic" in capsys.readouterr().err
-    assert _refund_transactions(db) == 0
+        uow.session.expunge_all()
+    assert main(["admin", "refund", code, "--line", "1", "--amount", "5.00"]) == 0
+    printed = capsys.readouterr().out
+    assert f"recorded a refund owed of 5.00 {order.currency} on order {code}" in printed
+    assert f"then run: soko admin refund {code} --manual REFERENCE" in printed
+    assert _refund_transactions(db) == 0  # no money went back yet
+
+    assert main(["admin", "refund", code, "--manual", "re_broken"]) == 0
+    printed = capsys.readouterr().out
+    assert f"ledger: the sale reversed (5.00 {order.currency})" in printed
+    assert _refund_transactions(db) == 1
+    [told] = [text for text in _texts(db, buyer.id) if "sent back" in text]
+    assert f"for order {code} (reference re_broken)" in told

@@ -106,3 +106,84 @@ def test_a_payment_unlike_its_order_is_owed_back_and_closed_by_hand(
         ).one()
         assert owed.processed_at is not None
         assert (owed.payload["amount_minor"], owed.payload["reference"]) == (charged, "re_3PXk9")
+
+
+def test_a_refund_a_manager_decides_is_owed_and_each_open_one_closed_apart(
+    container: Container,
+    fake_telegram: FakeTelegram,
+    telegram_server: tuple[FakeTelegram, str],
+    tmp_path: Path,
+) -> None:
+    """Lena pays her order, then Telegram reports a second charge for it (owed back). The
+    piece arrives broken: the operator decides to refund the order, which for Telegram
+    invoices is a refund owed, with what to do next. Two are open now: `--manual` alone is
+    refused and lists them; `--charge` closes the manager's one (the sale reversed), then
+    the last one closes alone. Lena is told of each once."""
+    piece = shop_window(container)
+    shop = the_shop(
+        container,
+        telegram_server[1],
+        tmp_path,
+        TELEGRAM_PAYMENT_PROVIDER_TOKEN=PROVIDER_TOKEN,
+        ADMIN_PHONES="0711 000 001",
+    )
+    with SokoProcess(shop, "run") as run:
+        grace = TelegramPerson("Grace", GRACE, fake_telegram, ShopDatabase(shop.database_url))
+        grace.say("/start")
+        grace.tap("English")
+        assert grace.share_own_contact(OWNER.removeprefix("+"))
+
+        lena = lena_opens_the_piece(shop, fake_telegram, piece)
+        lena.tap("Buy now")
+        for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
+            lena.say(answer)
+        lena.tap("Place order")
+        [invoice] = [call.params for call in fake_telegram.calls_of("sendInvoice")]
+        payload, currency = invoice["payload"], invoice["currency"]
+        total = sum(price["amount"] for price in invoice["prices"])
+        code = payload.rpartition(".")[0]
+        fake_telegram.feed(pre_checkout_query(lena.user, payload, currency, total))
+        wait_until(lambda: fake_telegram.calls_of("answerPreCheckoutQuery"), 30, "pre-checkout")
+        fake_telegram.feed(successful_payment(lena.user, payload, currency, total, "tg_ch_1"))
+        wait_until(lambda: paid(container, code), 30, "the order paid")
+        fake_telegram.feed(successful_payment(lena.user, payload, currency, total, "tg_ch_2"))
+        grace.told(f"for order {code} must be sent back by hand")
+
+        decided = soko(shop, "admin", "refund", code, "--reason", "broken piece")
+        assert decided.returncode == 0, decided.stdout + decided.stderr
+        amount = f"{total / 100:.2f} {currency}"
+        assert f"recorded a refund owed of {amount} on order {code}" in decided.stdout
+        assert f"then run: soko admin refund {code} --manual REFERENCE" in decided.stdout
+
+        both = soko(shop, "admin", "refund", code, "--manual", "re_1")
+        assert both.returncode == 1
+        assert f"order {code} has 2 refunds owed open: tg_ch_2 {amount} (closed);" in both.stderr
+        assert f"manager-{code}-2 {amount} (manager)" in both.stderr
+        assert not [m for m in lena.unread() if "sent back" in m]
+
+        manager_charge = f"manager-{code}-2"
+        one = soko(shop, "admin", "refund", code, "--manual", "re_1", "--charge", manager_charge)
+        assert one.returncode == 0, one.stdout + one.stderr
+        assert f"ledger: the sale reversed ({amount})" in one.stdout
+        [back] = [m for m in lena.told("We have sent back") if "sent back" in m]
+        assert f"for order {code} (reference re_1)." in back
+
+        last = soko(shop, "admin", "refund", code, "--manual", "re_2")
+        assert last.returncode == 0, last.stdout + last.stderr
+        assert f"ledger: nothing to reverse: order {code} was never paid" in last.stdout
+        [back] = [m for m in lena.told("We have sent back") if "sent back" in m]
+        assert f"for order {code} (reference re_2)." in back
+        assert not [m for m in lena.unread() if "sent back" in m]
+        assert "Traceback" not in run.logged()
+    with container.uow_factory(read_only=True) as uow:
+        order = uow.session.scalars(select(Order).where(Order.code == code)).one()
+        assert order.status is OrderStatus.REFUNDED
+        sold = select(LedgerTransaction).where(LedgerTransaction.order_id == order.id)
+        kinds = sorted(t.kind.value for t in uow.session.scalars(sold))
+        assert kinds == ["refund", "sale"]
+
+
+def paid(container: Container, code: str) -> bool:
+    with container.uow_factory(read_only=True) as uow:
+        order = uow.session.scalars(select(Order).where(Order.code == code)).one()
+        return order.status is OrderStatus.PAID

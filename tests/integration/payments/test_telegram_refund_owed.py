@@ -28,10 +28,11 @@ from store.models import (
     PaymentEvent,
     Role,
     TransactionKind,
+    User,
 )
 from store.money import Money
 from store.pricing import PricingPolicy
-from store.services import carts, orders, refunds_owed
+from store.services import carts, ledger, orders, refunds_owed
 from store.services.refunds_owed import CloseRefused
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
@@ -115,11 +116,15 @@ class Shop:
             )
             return [str(row.payload.get("text", "")) for row in rows]
 
-    def close(self, order: Order, reference: str) -> list[refunds_owed.Closed]:
+    def close(
+        self, order: Order, reference: str, charge: str | None = None
+    ) -> list[refunds_owed.Closed]:
         with self.uow_factory() as uow:
             found = uow.session.get(Order, order.id)
             assert found is not None
-            closed = refunds_owed.close_by_hand(uow.session, found, reference, self.grace, NOW)
+            closed = refunds_owed.close_by_hand(
+                uow.session, found, reference, self.grace, NOW, charge_id=charge
+            )
             uow.commit()
             return closed
 
@@ -322,3 +327,137 @@ def test_a_cancelled_order_owes_back_the_charge_that_paid_it(shop: Shop) -> None
         ("tg_right", "cancelled"),
     ]
     assert shop.owed()[1]["provider_charge_id"] == "prov_tg_right"
+
+
+def test_two_open_refunds_owed_are_not_closed_under_one_reference(shop: Shop) -> None:
+    order = shop.order()
+    shop.pays(order, "tg_1")
+    shop.pays(order, "tg_2")  # a second charge for the paid order: owed back
+    with shop.uow_factory() as uow:
+        paid = uow.session.get(Order, order.id)
+        assert paid is not None
+        refunds_owed.record_cancelled(
+            uow.session, paid, Money(paid.total_minor, paid.currency), NOW
+        )  # then she cancels: the first charge is owed back too
+        uow.commit()
+    told = len(shop.texts(shop.lena))
+    each = Money(order.total_minor, order.currency)
+
+    with pytest.raises(refunds_owed.SeveralOpen) as refused:
+        shop.close(order, "re_1")
+    assert [(o.charge_id, o.amount, o.reason) for o in refused.value.open] == [
+        ("tg_2", each, "closed"),
+        ("tg_1", each, "cancelled"),
+    ]
+    assert "tg_2" in str(refused.value)
+    assert "tg_1" in str(refused.value)
+    assert [owed["closed"] for owed in shop.owed()] == [False, False]
+
+    [closed] = shop.close(order, "re_1", charge="tg_2")
+    assert (closed.newly, closed.amount) == (True, each)
+    assert [owed["closed"] for owed in shop.owed()] == [True, False]
+    assert len(shop.texts(shop.lena)) == told + 1
+    [again] = shop.close(order, "re_1")  # the same reference again: nothing more
+    assert not again.newly
+    assert [owed["closed"] for owed in shop.owed()] == [True, False]
+
+    [last] = shop.close(order, "re_2")  # one left open: closed without --charge
+    assert (last.newly, last.reversed_before) == (True, True)
+    assert [owed.get("reference") for owed in shop.owed()] == ["re_1", "re_2"]
+    assert len(shop.texts(shop.lena)) == told + 2
+    with pytest.raises(CloseRefused, match="no refund owed for charge tg_9"):
+        shop.close(order, "re_3", charge="tg_9")
+
+
+def manager_decides(
+    shop: Shop, order: Order, line: int | None = None, amount: Money | None = None
+) -> refunds_owed.Recorded:
+    with shop.uow_factory() as uow:
+        found = uow.session.get(Order, order.id)
+        assert found is not None
+        line_id = None if line is None else found.lines[line - 1].id
+        recorded = refunds_owed.record_by_manager(
+            uow.session, found, line_id, amount, shop.grace, NOW
+        )
+        uow.commit()
+        return recorded
+
+
+def artisan_balance(shop: Shop, order: Order) -> Money:
+    with shop.uow_factory(read_only=True) as uow:
+        found = uow.session.get(Order, order.id)
+        assert found is not None
+        return ledger.artisan_balance(uow.session, found.lines[0].artisan_id)
+
+
+@pytest.mark.parametrize(
+    ("locale", "told"),
+    [
+        ("en", "We have sent back {amount} for order {code} (reference re_9). "),
+        ("sw", "Tumekurudishia {amount} za oda {code} (msimbo re_9). "),
+    ],
+)
+def test_a_refund_a_manager_decides_is_owed_then_closed_with_the_sale_reversed(
+    shop: Shop, locale: str, told: str
+) -> None:
+    with shop.uow_factory() as uow:
+        buyer = uow.session.get(User, shop.lena)
+        assert buyer is not None
+        buyer.locale = locale
+        uow.commit()
+    order = shop.order()
+    shop.pays(order, "tg_1")
+    assert artisan_balance(shop, order).amount > 0
+    before = len(shop.texts(shop.lena))
+
+    recorded = manager_decides(shop, order)
+    whole = Money(order.total_minor, order.currency)
+    assert (recorded.amount, recorded.newly) == (whole, True)
+    [owed] = shop.owed()
+    assert (owed["reason"], owed["amount_minor"], owed["closed"]) == (
+        "manager",
+        whole.amount,
+        False,
+    )
+    assert shop.refunds_in_ledger() == 0  # not yet: the money has not gone back
+    assert len(shop.texts(shop.lena)) == before  # she is told once it has
+    with pytest.raises(refunds_owed.NotOwed, match="nothing left to refund"):
+        manager_decides(shop, order)  # the open refund owed takes it all
+
+    [closed] = shop.close(order, "re_9")  # the one open: no charge id needed
+    assert (closed.newly, closed.reversed_now) == (True, whole)
+    assert shop.refunds_in_ledger() == 1
+    assert artisan_balance(shop, order).amount == 0
+    assert shop.status(order) is OrderStatus.REFUNDED
+    assert shop.texts(shop.lena)[-1].startswith(
+        told.format(amount=whole.format(locale), code=order.code)
+    )
+    with pytest.raises(refunds_owed.NotOwed, match="cannot be refunded: refunded"):
+        manager_decides(shop, order)
+
+
+def test_a_manager_refunds_part_of_a_line_by_hand(shop: Shop) -> None:
+    order = shop.order()
+    shop.pays(order, "tg_1")
+    sold = artisan_balance(shop, order)
+    part = Money(order.total_minor // 4, order.currency)
+
+    recorded = manager_decides(shop, order, line=1, amount=part)
+    assert recorded.amount == part
+    too_much = Money(order.total_minor, order.currency)
+    with pytest.raises(refunds_owed.NotOwed, match="line 1"):
+        manager_decides(shop, order, line=1, amount=too_much)  # the open part counts
+    [closed] = shop.close(order, "re_part")
+    assert closed.reversed_now == part
+    assert shop.status(order) is OrderStatus.PAID
+    with shop.uow_factory(read_only=True) as uow:
+        found = uow.session.get(Order, order.id)
+        assert found is not None
+        assert ledger.refunded_on_line(uow.session, found.lines[0]) == part
+    assert 0 < artisan_balance(shop, order).amount < sold.amount
+
+
+def test_a_manager_cannot_refund_an_order_never_paid(shop: Shop) -> None:
+    order = shop.order()
+    with pytest.raises(refunds_owed.NotOwed, match="pending_payment"):
+        manager_decides(shop, order)
