@@ -326,7 +326,8 @@ class AwaitingMedia:
 class MediaWorker:
     """Runs `AwaitingMedia.process` for the rows it is given, in at most `threads` threads
     at once, so a photo that takes long (S3 or the platform hanging until their timeouts)
-    holds up only the person who sent it. The threads are daemons: a stop does not wait for
+    holds up only the person who sent it (but for an album: see docs/architecture.md,
+    "Known limits"). The threads are daemons: a stop does not wait for
     a fetch that hangs (its row stays awaiting its photos, for the next start's sweep)."""
 
     def __init__(self, media: AwaitingMedia, *, threads: int = 4) -> None:
