@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from conversations import failures, floods, outbox, phone_link, replies
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
-from conversations.floods import FloodLimit, FloodWatch
+from conversations.floods import FloodLimit, FloodWatch, Pace
 from conversations.flow import FlowRegistry, StepContext
 from conversations.group import GroupBatch
 from conversations.i18n import Translator
@@ -341,9 +341,12 @@ class ChatEngine:
     def _process(self, session: Session, row: Picked, group: GroupBatch | None) -> HandleResult:
         now = self._clock()
         inbound = load_inbound(row)
-        in_burst = self._floods is not None and self._floods.in_burst(
-            row.channel, row.platform_user_id, now
+        pace = (
+            self._floods.pace(row.channel, row.platform_user_id, now)
+            if self._floods is not None
+            else Pace.QUIET
         )
+        in_burst = pace is Pace.BURST
         person = group.person(row) if group else None
         if person is None:
             person = find_or_create_person(
@@ -392,7 +395,7 @@ class ChatEngine:
                     session, ctx, row.id, person.platform_user_id
                 )
             else:
-                if self._floods is not None and ctx.replies:
+                if pace is Pace.AFTER_BURST and ctx.replies:
                     # A burst's answer still held would come after this newer one.
                     self._drop_held_answers(session, ctx, person.platform_user_id)
                 outbox_ids = self._write_replies(session, ctx, row.id, person.platform_user_id)

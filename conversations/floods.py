@@ -21,6 +21,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete
@@ -40,34 +41,44 @@ class FloodLimit:
     window: timedelta = timedelta(seconds=1)
 
 
+class Pace(Enum):
+    QUIET = "quiet"
+    AFTER_BURST = "after_burst"  # not a burst, but a burst's answer may still be held
+    BURST = "burst"
+
+
 class FloodWatch:
-    """When each person's recent messages were handled, to tell a burst from a conversation.
-    Thread-safe: WhatsApp messages are handled on a pool of threads."""
+    """When each person's recent messages were handled, and which were a burst's, to tell a
+    burst from a conversation. Thread-safe: WhatsApp messages are handled on a pool of
+    threads."""
 
     def __init__(self, limit: FloodLimit) -> None:
         self.limit = limit
-        self._seen: dict[tuple[Channel, str], deque[datetime]] = {}
+        self._seen: dict[tuple[Channel, str], deque[tuple[datetime, bool]]] = {}
         self._lock = threading.Lock()
 
-    def in_burst(self, channel: Channel, platform_user_id: str, now: datetime) -> bool:
-        """Count this message; True when she already sent `messages` within the window.
+    def pace(self, channel: Channel, platform_user_id: str, now: datetime) -> Pace:
+        """Count this message: a burst's when she already sent `messages` within the window.
         Never on the terminal and the web emulator: they are the operator's own tools, and a
         script pasted into them is not a flood."""
         if channel in _OPERATORS_TOOLS:
-            return False
+            return Pace.QUIET
         since = now - self.limit.window
         with self._lock:
             if len(self._seen) > _FORGET_AFTER:
                 self._forget_quiet(since)
             seen = self._seen.setdefault((channel, platform_user_id), deque())
-            while seen and seen[0] <= since:
+            while seen and seen[0][0] <= since:
                 seen.popleft()
             flooding = len(seen) >= self.limit.messages
-            seen.append(now)
-            return flooding
+            held = any(was_burst for _, was_burst in seen)
+            seen.append((now, flooding))
+        if flooding:
+            return Pace.BURST
+        return Pace.AFTER_BURST if held else Pace.QUIET
 
     def _forget_quiet(self, since: datetime) -> None:
-        quiet = [who for who, seen in self._seen.items() if not seen or seen[-1] <= since]
+        quiet = [who for who, seen in self._seen.items() if not seen or seen[-1][0] <= since]
         for who in quiet:
             del self._seen[who]
 
