@@ -15,7 +15,7 @@ from store.models import InboxMessage, InboxStatus, Order, OrderStatus, Product
 from tests.e2e.chat_people import ANSWER_SECONDS, TelegramPerson
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
-from tests.e2e.telegram.test_soko_run_payments import the_shop
+from tests.e2e.telegram.test_soko_run_payments import gives_her_address, the_shop
 from tests.fakes.telegram_api import FakeTelegram, text
 from tests.integration.conversations.buying_support import seed_maker, seed_product
 
@@ -61,8 +61,7 @@ def test_one_buyer_cannot_hold_every_piece_and_a_new_order_replaces_hers(
                 f"Added to your cart: 5 × {title}.\n[My cart]\n[Checkout]\n[Keep shopping]",
             ]
         lena.tap("Checkout")
-        for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-            lena.say(answer)
+        gives_her_address(lena)
         first = lena.tap("Place order")[0].removeprefix("Order ").split(" ", 1)[0]
         assert reserved(container) == {"Maasai collar": 5, "Brass bangle": 5}
 

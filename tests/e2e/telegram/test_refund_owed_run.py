@@ -21,7 +21,12 @@ from store.services.refunds_owed import REFUND_OWED
 from tests.e2e.chat_people import TelegramPerson
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko, wait_until
-from tests.e2e.telegram.test_soko_run_payments import lena_opens_the_piece, shop_window, the_shop
+from tests.e2e.telegram.test_soko_run_payments import (
+    gives_her_address,
+    lena_opens_the_piece,
+    shop_window,
+    the_shop,
+)
 from tests.fakes.telegram_api import FakeTelegram, pre_checkout_query, successful_payment
 
 pytestmark = pytest.mark.slow
@@ -53,8 +58,7 @@ def test_a_payment_unlike_its_order_is_owed_back_and_closed_by_hand(
 
         lena = lena_opens_the_piece(shop, fake_telegram, piece)
         lena.tap("Buy now")
-        for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-            lena.say(answer)
+        gives_her_address(lena)
         lena.tap("Place order")
         [invoice] = [call.params for call in fake_telegram.calls_of("sendInvoice")]
         payload, currency = invoice["payload"], invoice["currency"]
@@ -135,8 +139,7 @@ def test_a_refund_a_manager_decides_is_owed_and_each_open_one_closed_apart(
 
         lena = lena_opens_the_piece(shop, fake_telegram, piece)
         lena.tap("Buy now")
-        for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-            lena.say(answer)
+        gives_her_address(lena)
         lena.tap("Place order")
         [invoice] = [call.params for call in fake_telegram.calls_of("sendInvoice")]
         payload, currency = invoice["payload"], invoice["currency"]

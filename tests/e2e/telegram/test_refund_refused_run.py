@@ -20,7 +20,12 @@ from store.models import LedgerTransaction, Order, OrderStatus, PaymentEvent, Tr
 from tests.e2e.chat_people import TelegramPerson
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko, wait_until
-from tests.e2e.telegram.test_soko_run_payments import lena_opens_the_piece, shop_window, the_shop
+from tests.e2e.telegram.test_soko_run_payments import (
+    gives_her_address,
+    lena_opens_the_piece,
+    shop_window,
+    the_shop,
+)
 from tests.fakes import stripe_api
 from tests.fakes.stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe, serve
 from tests.fakes.telegram_api import FakeTelegram
@@ -57,8 +62,7 @@ def test_a_refused_refund_reaches_the_owner_in_chat_and_her_retry_refunds_lena(
 
             lena = lena_opens_the_piece(shop, fake_telegram, piece)
             lena.tap("Buy now")
-            for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-                lena.say(answer)
+            gives_her_address(lena)
             code = lena.tap("Place order")[0].removeprefix("Order ").split(" ", 1)[0]
             wait_until(lambda: len(stripe.sessions) == 1, 30, "her Checkout Session")
             [session_id] = stripe.sessions

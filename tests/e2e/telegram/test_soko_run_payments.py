@@ -57,6 +57,12 @@ def the_shop(container: Container, api_url: str, folder: Path, **settings: str) 
     )
 
 
+def gives_her_address(buyer: TelegramPerson) -> None:
+    """Name, address and country, as Lena types them at checkout."""
+    for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
+        buyer.say(answer)
+
+
 def lena_opens_the_piece(shop: OperatorEnv, fake: FakeTelegram, piece: int) -> TelegramPerson:
     """Lena says hi, picks English and opens the piece's link (/start p-<id>)."""
     lena = TelegramPerson("Lena", BUYER, fake, ShopDatabase(shop.database_url))
@@ -114,8 +120,7 @@ def test_with_the_demo_card_the_pay_link_opens_a_page_that_pays(
     with SokoProcess(shop, "run") as run:
         buyer = lena_opens_the_piece(shop, fake_telegram, piece)
         buyer.tap("Buy now")
-        for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-            buyer.say(answer)
+        gives_her_address(buyer)
         placed = buyer.tap("Place order")
         code = placed[0].removeprefix("Order ").split(" ", 1)[0]
         assert "[Pay now (demo card)]" in placed[1]
@@ -156,8 +161,7 @@ def test_a_paid_order_she_cancels_in_the_chat_is_reversed_in_the_ledger(
     with SokoProcess(shop, "run") as run:
         buyer = lena_opens_the_piece(shop, fake_telegram, piece)
         buyer.tap("Buy now")
-        for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-            buyer.say(answer)
+        gives_her_address(buyer)
         code = buyer.tap("Place order")[0].removeprefix("Order ").split(" ", 1)[0]
         assert buyer.tap("Pay now (demo card)")[0] == f"Payment received for {code}. Thank you!"
         buyer.tap("My orders")

@@ -17,6 +17,7 @@ from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
 from tests.e2e.telegram.test_soko_run_payments import (
     BUYER,
+    gives_her_address,
     lena_opens_the_piece,
     shop_window,
     the_shop,
@@ -51,8 +52,7 @@ def test_with_stripe_hanging_the_buyer_gets_her_link_once_it_answers(
             with SokoProcess(shop, "run"):
                 buyer = lena_opens_the_piece(shop, fake_telegram, piece)
                 buyer.tap("Buy now")
-                for answer in ("Lena Fischer", "Oranienstraße 25, 10999 Berlin", "Germany"):
-                    buyer.say(answer)
+                gives_her_address(buyer)
                 placed = buyer.tap("Place order")
                 code = placed[0].removeprefix("Order ").split(" ", 1)[0]
                 assert placed[1:] == [PREPARING]
