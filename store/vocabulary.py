@@ -199,6 +199,14 @@ class Vocabulary:
                 unknown.append(typed)
         return Recognized(category, tuple(materials), tuple(colours), tuple(unknown))
 
+    def piece_codes(self, materials: Sequence[str], title: str) -> tuple[list[str], list[str]]:
+        """A piece's material codes (from her materials) and colour codes (also her title)."""
+        read = self.read_materials("\n".join(materials))
+        colours = list(read.colours)
+        for term in self.recognize(title).colours:
+            _add(colours, term)
+        return read.material_codes, [term.code for term in colours]
+
     def search_codes(self, query: str) -> set[tuple[Kind, str]]:
         """Every term a query names, of any kind: "brass" and "shaba" → {(MATERIAL, "brass")}."""
         return {(term.kind, term.code) for part in self.read_query(query) for term in part.terms}
