@@ -251,6 +251,22 @@ class Vocabulary:
             return _capitalised(f"{made_of} {noun}")
         return _capitalised(f"{noun} {connector} {made_of}")
 
+    def readable_materials(
+        self, materials: Sequence[str], material_codes: Sequence[str], locale: str
+    ) -> list[str]:
+        """A piece's materials for a reader: known ones by name in ``locale``, then the words
+        of hers that name none, as she typed them."""
+        names = [self.name(Kind.MATERIAL, code, locale) for code in dict.fromkeys(material_codes)]
+        unknown = self.read_materials("\n".join(materials)).unknown_materials
+        return [*names, *unknown]
+
+    def plain_name(
+        self, title: str, category: str | None, material_codes: Sequence[str], locale: str
+    ) -> str | None:
+        """The descriptive name to show beside her title, unless it says the same."""
+        described = self.describe(category, material_codes, locale)
+        return None if described is None or fold(described) == fold(title) else described
+
     def _matches(self, words: tuple[str, ...]) -> Iterable[tuple[tuple[int, int], list[Term]]]:
         """Left to right, the longest phrase starting at each word that names a term."""
         position = 0

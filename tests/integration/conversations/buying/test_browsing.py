@@ -154,10 +154,13 @@ def test_product_card_shows_what_the_artisan_receives(
     open_menu_entry(chat, "browse")
     chat.send("Necklaces")
     [card] = chat.send("1")
-    photo, title, price, materials, maker_line, story, receives, left, *choices = card.split("\n")
-    assert (photo, title, price, materials) == (
+    photo, title, plain, price, materials, maker_line, story, receives, left, *choices = card.split(
+        "\n"
+    )
+    assert (photo, title, plain, price, materials) == (
         "[photo: m1]",
         "Maasai collar",
+        "Glass bead necklace",
         COLLAR_USD,
         "Made of glass beads",
     )
@@ -169,6 +172,28 @@ def test_product_card_shows_what_the_artisan_receives(
     assert (receives, left) == ("Wanjiru receives Ksh1,800", "Pieces left: 3")
     assert choices == ["1. Add to cart", "2. Buy now", "3. Share", "4. Back"]
     assert chat.send("back")[0].startswith("Choose a piece to see it:\n1. Maasai collar")
+
+
+def test_an_english_buyer_reads_a_swahili_piece_in_english(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    seed_product(
+        uow_factory, maker, "Mkufu wa shaba", materials=["shaba", "shanga za kioo", "sisi"]
+    )
+    chat = new_chat("buyer")
+    hello(chat)
+    open_menu_entry(chat, "browse")
+    chat.send("Necklaces")
+
+    [card] = chat.send("1")
+
+    # Her title as she wrote it, what it is in English, and her materials in English (a word
+    # the vocabulary does not know stays as she typed it).
+    assert card.startswith(
+        f"Mkufu wa shaba\nBrass and glass bead necklace\n{COLLAR_USD}\n"
+        "Made of brass, glass beads, sisi\n"
+    )
 
 
 def test_a_map_pin_she_shared_as_her_location_is_not_on_the_card(
@@ -203,7 +228,9 @@ def test_product_card_in_swahili_and_share_links(
     hello(chat, "sw")
     # The Telegram deep link t.me/<bot>?start=p-<id> opens the card.
     card = chat.send(f"/start p-{product_id}")[0]
-    assert card.startswith(f"Maasai collar\n{COLLAR_USD_SW}\nKimetengenezwa kwa shanga\n")
+    assert card.startswith(
+        f"Maasai collar\nMkufu wa shanga\n{COLLAR_USD_SW}\nKimetengenezwa kwa shanga\n"
+    )
     assert "Wanjiru anapokea Ksh\xa01,800\nVilivyobaki: 1\n" in card
     assert card.endswith("1. Weka kikapuni\n2. Nunua sasa\n3. Shiriki\n4. Rudi")
     share = chat.send("Shiriki")
