@@ -125,7 +125,15 @@ def language_of(locale: str) -> str:
 class Vocabulary:
     """The terms of one or more vocabulary files, indexed by their folded phrases."""
 
-    def __init__(self, terms: Iterable[Term], *, conjunction: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        terms: Iterable[Term],
+        *,
+        conjunction: Mapping[str, str],
+        little_words: Iterable[str] = (),
+    ) -> None:
+        # Connecting words ("wa", "of") a search skips when the query has other words.
+        self.little_words = frozenset(word for phrase in little_words for word in fold(phrase))
         self._terms: dict[tuple[Kind, str], Term] = {}
         for term in terms:
             self._terms[(term.kind, term.code)] = term
@@ -321,12 +329,29 @@ class _Entry:
         return f"{self.source}: {self.kind} {self.code!r}"
 
 
-def parse(document: Mapping[str, Any], source: str) -> tuple[list[_Entry], dict[str, str]]:
-    """The entries and the "and" words of one file's TOML, checked one by one."""
-    unknown = set(document) - {*_TABLES, "and"}
+@dataclass
+class _Layer:
+    """One file's entries and words, checked but not yet merged with the others."""
+
+    entries: list[_Entry]
+    conjunction: dict[str, str]
+    little_words: list[str]
+
+
+def parse(document: Mapping[str, Any], source: str) -> _Layer:
+    """One file's TOML, checked entry by entry."""
+    unknown = set(document) - {*_TABLES, "and", "little_words"}
     if unknown:
         raise VocabularyError(f"{source}: unknown table(s) {', '.join(sorted(unknown))}")
-    conjunction = _locale_strings(document.get("and", {}), f"{source}: [and]")
+    conjunction = _locale_strings(document.get("and", {}), f"{source}: and")
+    little_words = document.get("little_words", {})
+    if not isinstance(little_words, dict) or not set(little_words) <= set(LOCALES):
+        raise VocabularyError(f"{source}: little_words must be lists by language")
+    little = []
+    for locale, words in little_words.items():
+        if not isinstance(words, list):
+            raise VocabularyError(f"{source}: little_words.{locale} must be a list")
+        little.extend(_text(word, f"{source}: little_words.{locale}") for word in words)
     entries: list[_Entry] = []
     for table, kind in _TABLES.items():
         rows = document.get(table, [])
@@ -336,7 +361,7 @@ def parse(document: Mapping[str, Any], source: str) -> tuple[list[_Entry], dict[
             entries.append(_entry(row, kind, f"{source}: {table} #{number}"))
     for entry in entries:
         entry.source = source
-    return entries, conjunction
+    return _Layer(entries, conjunction, little)
 
 
 def _entry(row: Any, kind: Kind, where: str) -> _Entry:
@@ -387,7 +412,7 @@ def _locale_strings(value: Any, where: str) -> dict[str, str]:
     return {locale: _text(text, f"{where}.{locale}") for locale, text in value.items()}
 
 
-def merge(layers: Sequence[tuple[list[_Entry], dict[str, str]]]) -> Vocabulary:
+def merge(layers: Sequence[_Layer]) -> Vocabulary:
     """Files in order, each over the ones before: names and standards replaced, synonyms added.
 
     Checks the result: every entry has a name in every language, category codes are
@@ -395,9 +420,11 @@ def merge(layers: Sequence[tuple[list[_Entry], dict[str, str]]]) -> Vocabulary:
     """
     merged: dict[tuple[Kind, str], _Entry] = {}
     conjunction: dict[str, str] = {}
-    for entries, and_words in layers:
-        conjunction.update(and_words)
-        for entry in entries:
+    little_words: list[str] = []
+    for layer in layers:
+        conjunction.update(layer.conjunction)
+        little_words.extend(layer.little_words)
+        for entry in layer.entries:
             key = (entry.kind, entry.code)
             if key not in merged:
                 merged[key] = entry
@@ -411,10 +438,10 @@ def merge(layers: Sequence[tuple[list[_Entry], dict[str, str]]]) -> Vocabulary:
             base.connector.update(entry.connector)
             base.descriptive.update(entry.descriptive)
     if set(conjunction) != set(LOCALES):
-        raise VocabularyError(f"[and] needs a word in each of {', '.join(LOCALES)}")
+        raise VocabularyError(f"'and' needs a word in each of {', '.join(LOCALES)}")
     terms = [_term(entry) for entry in merged.values()]
     _check_phrases(terms, {(entry.kind, entry.code): entry.label() for entry in merged.values()})
-    return Vocabulary(terms, conjunction=conjunction)
+    return Vocabulary(terms, conjunction=conjunction, little_words=little_words)
 
 
 def _term(entry: _Entry) -> Term:
@@ -450,7 +477,7 @@ def _check_phrases(terms: Sequence[Term], labels: Mapping[tuple[Kind, str], str]
                 )
 
 
-def read_file(path: Path) -> tuple[list[_Entry], dict[str, str]]:
+def read_file(path: Path) -> _Layer:
     """One vocabulary file, parsed and checked entry by entry (not yet merged)."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -461,7 +488,7 @@ def read_file(path: Path) -> tuple[list[_Entry], dict[str, str]]:
     return parse(document, str(path))
 
 
-def shipped_layer() -> tuple[list[_Entry], dict[str, str]]:
+def shipped_layer() -> _Layer:
     text = resources.files("store").joinpath(SHIPPED_FILE).read_text(encoding="utf-8")
     return parse(tomllib.loads(text), f"store/{SHIPPED_FILE}")
 

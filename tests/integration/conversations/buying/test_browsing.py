@@ -122,6 +122,27 @@ def test_search_found_and_nothing_found(
     ]
 
 
+def test_a_buyer_finds_a_piece_in_her_own_words_whatever_its_language(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    seed_product(uow_factory, maker, "Mkufu wa Lamu", materials=["shaba"])
+    seed_product(uow_factory, maker, "Maasai collar", materials=["glass beads"])
+    buyer = new_chat("buyer")
+    hello(buyer)
+    mnunuzi = new_chat("mnunuzi", locale_hint="sw")
+    hello(mnunuzi, "sw")
+
+    open_menu_entry(buyer, "search")
+    assert buyer.send("brass necklace") == [
+        f"Pieces for “brass necklace”:\n1. Mkufu wa Lamu — {COLLAR_USD}\n2. Back"
+    ]
+    open_menu_entry(mnunuzi, "search")
+    assert mnunuzi.send("mkufu wa shanga za kioo") == [
+        f"Vipande vya “mkufu wa shanga za kioo”:\n1. Maasai collar — {COLLAR_USD_SW}\n2. Rudi"
+    ]
+
+
 def test_search_in_swahili_finds_nothing_kindly(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
