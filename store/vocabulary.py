@@ -347,7 +347,7 @@ def parse(document: Mapping[str, Any], source: str) -> _Layer:
     little_words = document.get("little_words", {})
     if not isinstance(little_words, dict) or not set(little_words) <= set(LOCALES):
         raise VocabularyError(f"{source}: little_words must be lists by language")
-    little = []
+    little: list[str] = []
     for locale, words in little_words.items():
         if not isinstance(words, list):
             raise VocabularyError(f"{source}: little_words.{locale} must be a list")
