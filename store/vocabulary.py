@@ -471,10 +471,8 @@ def _check_phrases(terms: Sequence[Term], labels: Mapping[tuple[Kind, str], str]
             key = (term.kind, fold(phrase))
             other = owners.setdefault(key, term)
             if other != term:
-                raise VocabularyError(
-                    f"{labels[(term.kind, term.code)]}: {phrase!r} already names "
-                    f"{term.kind} {other.code!r}"
-                )
+                first, second = labels[(other.kind, other.code)], labels[(term.kind, term.code)]
+                raise VocabularyError(f"{phrase!r} names two entries: {first} and {second}")
 
 
 def read_file(path: Path) -> _Layer:
@@ -502,12 +500,15 @@ def load(extra_file: Path | None = None) -> Vocabulary:
 
 
 _current: Vocabulary | None = None
+_current_file: Path | None = None
 
 
 def configure(extra_file: Path | None) -> Vocabulary:
-    """Load the vocabulary at startup (the ``VOCABULARY_FILE`` setting); raises if invalid."""
-    global _current
-    _current = load(extra_file)
+    """The vocabulary in use from now on: the shipped file with ``extra_file`` (the
+    ``VOCABULARY_FILE`` setting) merged over it. Raises VocabularyError if invalid."""
+    global _current, _current_file
+    if _current is None or extra_file != _current_file:
+        _current, _current_file = load(extra_file), extra_file
     return _current
 
 
