@@ -211,7 +211,7 @@ def test_the_card_names_what_is_refused_and_what_needs_a_look_in_the_managers_la
     card = manager.chat.send("Kagua bidhaa")[1]
     assert (
         "Imetengenezwa kwa: uzi wa nailoni, dhahabu, shanga za kioo\n"
-        "⚠️ Kinyume na viwango vyetu (hakuna plastiki wala vipande vya kiwandani): nailoni\n"
+        "⚠️ Kinyume na viwango vyetu (hakuna plastiki wala sehemu za kiwandani): nailoni\n"
         "🔎 Angalia vizuri: dhahabu. Inakubalika tu ikiwa imetengenezwa kwa mkono kutoka "
         "malighafi asilia au zilizotumika upya.\n"
     ) in card
