@@ -28,6 +28,7 @@ from conversations.global_words import Command, GlobalWord, parse_global_word, t
 from conversations.i18n import Translator
 from conversations.marketplace import Marketplace
 from conversations.messages import Choice, Inbound
+from conversations.notice_choices import answer_to_notice
 from conversations.payloads import decode
 from conversations.phone_link import shares_own_number_unasked
 from conversations.state import ConversationSnapshot
@@ -98,6 +99,7 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
         # A voice note or a video: say so kindly; the question in progress stays open.
         ctx.say(ctx._(replies.UNSUPPORTED_MEDIA))
         return
+    inbound = answer_to_notice(ctx.session, ctx.user.id, inbound, ctx.offered)
     offered, ctx.offered = ctx.offered, ()
     if inbound.payload is not None and not is_offered(inbound.payload, offered):
         _tapped_earlier(ctx, inbound.payload, offered)

@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 from conversations import outbox
 from conversations.countries import country_name
 from conversations.i18n import N_, Translator
-from conversations.messages import Outbound
+from conversations.line_moves import move_choices
+from conversations.messages import ImageRef, Outbound
+from conversations.notify.pieces import cover_image
 from conversations.notify.templates import UtilityTemplate
 from store.models import Artisan, Order, OrderLine, User
 from store.money import Money, sum_money
 
 NEW_ORDER = N_("New order {code}: {items}, ship to {country}; you receive {amount}.")
-NEW_ORDER_NEXT = N_("Please accept it: send menu, then choose “Orders to send”.")
+NEW_ORDER_NEXT = N_("Choose “Accept” if you can make it; then “Mark shipped” once it is sent.")
 PAYMENT_RECEIVED = N_("Payment received for {code}. Thank you!")
 ORDER_CANCELLED = N_("Order {code} was cancelled: {items}. Please don't ship it.")
 ITEM = N_("{quantity} × {title}")
@@ -34,10 +36,14 @@ ORDER_EXPIRED = N_(
 
 
 def order_paid(session: Session, order: Order, now: datetime) -> None:
-    """Tell each artisan of the order what to make ready, and the buyer that we have the money."""
+    """Tell each artisan of the order what to send, with the piece and its next step as a
+    button (accept; the reply offers "shipped"), and the buyer that we have the money."""
     for artisan_user, lines in _lines_by_artisan(session, order):
+        image = cover_image(session, lines[0].product_id)
 
-        def new_order(t: Translator, lines: list[OrderLine] = lines) -> Outbound:
+        def new_order(
+            t: Translator, lines: list[OrderLine] = lines, image: ImageRef | None = image
+        ) -> Outbound:
             share = sum_money(
                 (Money(line.artisan_share_minor, line.artisan_currency) for line in lines),
                 lines[0].artisan_currency,
@@ -49,7 +55,10 @@ def order_paid(session: Session, order: Order, now: datetime) -> None:
                 amount=share.format(t.locale),
             )
             return Outbound(
-                text=f"{text}\n{t._(NEW_ORDER_NEXT)}", template=UtilityTemplate.NEW_ORDER
+                text=f"{text}\n{t._(NEW_ORDER_NEXT)}",
+                image=image,
+                choices=tuple(move_choices(t, lines)),
+                template=UtilityTemplate.NEW_ORDER,
             )
 
         _tell(session, artisan_user, new_order, f"order:{order.id}:paid", now)
@@ -68,10 +77,14 @@ def order_paid(session: Session, order: Order, now: datetime) -> None:
 def order_cancelled(session: Session, order: Order, now: datetime) -> None:
     """Tell each artisan of the order that it was called off, so she doesn't ship it."""
     for artisan_user, lines in _lines_by_artisan(session, order):
+        image = cover_image(session, lines[0].product_id)
 
-        def cancelled(t: Translator, lines: list[OrderLine] = lines) -> Outbound:
+        def cancelled(
+            t: Translator, lines: list[OrderLine] = lines, image: ImageRef | None = image
+        ) -> Outbound:
             return Outbound(
-                text=t._(ORDER_CANCELLED).format(code=order.code, items=_items(t, lines))
+                text=t._(ORDER_CANCELLED).format(code=order.code, items=_items(t, lines)),
+                image=image,
             )
 
         _tell(session, artisan_user, cancelled, f"order:{order.id}:cancelled", now)
