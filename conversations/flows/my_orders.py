@@ -43,6 +43,7 @@ from store.services.fulfilment import ArtisanOrder
 
 FLOW: Final = "my_orders"
 TO_SEND: Final = (LineStatus.PAID, LineStatus.ACCEPTED, LineStatus.READY)
+_SENT: Final = (LineStatus.SHIPPED, LineStatus.DELIVERED)
 
 MENU_LABEL = N_("Orders to send")
 NOTHING = N_("No orders to send right now. We'll tell you when someone buys.")
@@ -142,6 +143,10 @@ def act_from_earlier(ctx: StepContext, tapped: MoveLine) -> StepResult | None:
 def _step(ctx: StepContext, artisan: Artisan, tapped: MoveLine) -> None:
     """The tapped step on her line, and what she is told of it."""
     action = tapped.move
+    before = ctx.session.get(OrderLine, tapped.line_id)
+    if action is LineMove.SHIP and before is not None and before.status in _SENT:
+        ctx.say(_moved_on(ctx, tapped.line_id))  # a second tap: the buyer was told once
+        return
     try:
         line = _move(ctx, action, tapped.line_id)
     except InvalidTransition:
@@ -163,7 +168,7 @@ def _moved_on(ctx: StepContext, line_id: int) -> str:
         return ctx._(MOVED_ON)
     if line.status in (LineStatus.CANCELLED, LineStatus.REFUNDED):
         return ctx._(CALLED_OFF).format(code=line.order.code, title=line.title)
-    if line.status in (LineStatus.SHIPPED, LineStatus.DELIVERED):
+    if line.status in _SENT:
         return ctx._(ALREADY_SHIPPED).format(code=line.order.code, title=line.title)
     return ctx._(MOVED_ON)
 
