@@ -1,7 +1,8 @@
 """A whole sale in Telegram, through the real PTB bot polling the fake Bot API: an artisan
 arrives by her mentor's deep link and opens her shop (sharing her own number), lists a piece
-by sending an album of photos, a community manager approves it from its notice, a buyer finds it, buys it and
-pays with the demo provider, and the artisan ships it from the order's notice in two taps."""
+by sending an album of photos, a community manager approves it from its notice in one tap, a
+buyer finds it, buys it and pays with the demo provider, and the artisan ships it from the
+order's notice in two taps."""
 
 from __future__ import annotations
 
