@@ -28,7 +28,6 @@ from conversations.global_words import Command, GlobalWord, parse_global_word, t
 from conversations.i18n import Translator
 from conversations.marketplace import Marketplace
 from conversations.messages import Choice, Inbound
-from conversations.notice_choices import answer_to_notice
 from conversations.payloads import decode
 from conversations.phone_link import shares_own_number_unasked
 from conversations.state import ConversationSnapshot
@@ -73,6 +72,11 @@ def snapshot_of(ctx: StepContext, loaded: ConversationSnapshot) -> ConversationS
     }
     if any(reply.request_contact for reply in ctx.replies):
         data["contact_asked"] = True
+    # When her question was asked: a notice queued after it is newer (`notice_choices`).
+    asked_at = ctx.now.isoformat() if any(r.choices for r in ctx.replies) else None
+    asked_at = asked_at or loaded.data.get("asked_at")
+    if ctx.offered and asked_at:
+        data["asked_at"] = asked_at
     return ConversationSnapshot(flow=ctx.flow, step=ctx.step, data=data, version=loaded.version)
 
 
@@ -99,7 +103,6 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
         # A voice note or a video: say so kindly; the question in progress stays open.
         ctx.say(ctx._(replies.UNSUPPORTED_MEDIA))
         return
-    inbound = answer_to_notice(ctx.session, ctx.user.id, inbound, ctx.offered)
     offered, ctx.offered = ctx.offered, ()
     if inbound.payload is not None and not is_offered(inbound.payload, offered):
         _tapped_earlier(ctx, inbound.payload, offered)

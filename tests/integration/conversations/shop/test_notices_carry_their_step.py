@@ -42,14 +42,15 @@ from tests.integration.conversations.shop_support import (
     product_state,
 )
 
-NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the engine's clock starts here, a second a turn
+PAID_AT = NOW + timedelta(hours=1)  # a payment while she chats: after her last question
 SHIP_TO = "Send to:\nJane Doe\n10 Downing Street, London\nUnited Kingdom"
 
 
-def tell_artisans(uow_factory: UnitOfWorkFactory, order_id: int) -> None:
+def tell_artisans(uow_factory: UnitOfWorkFactory, order_id: int, at: datetime = PAID_AT) -> None:
     """What the payment webhook does once an order is paid: the notices go out."""
     with uow_factory() as uow:
-        order_notices.order_paid(uow.session, uow.session.get_one(Order, order_id), NOW)
+        order_notices.order_paid(uow.session, uow.session.get_one(Order, order_id), at)
         uow.commit()
 
 
@@ -161,6 +162,24 @@ def test_typing_the_label_of_a_notice_button_takes_it_and_other_words_answer_her
     assert line_state(uow_factory, line).status is LineStatus.ACCEPTED
     # The card is now her question: its own numbers answer it.
     assert amina.chat.send("2")[0] == "Ready: Red bangle. Mark it shipped when you have sent it."
+
+
+def test_a_number_answers_her_question_when_it_was_asked_after_the_notice(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    on_whatsapp(uow_factory, amina)
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    order = paid_order(uow_factory, tom, [piece(uow_factory, amina, "Red bangle")])
+    (line,) = line_ids(uow_factory, order.id)
+    menu = amina.chat.send("menu")[0]
+    # A notice queued before her menu was asked, written after it (as when the menu is still
+    # held in a batch with her next message): older than her question.
+    tell_artisans(uow_factory, order.id, at=NOW - timedelta(minutes=1))
+    first = menu.split("\n1. ", 1)[1].split("\n", 1)[0]
+    assert first != "Accept"
+    amina.chat.send("1")  # her menu's first entry
+    assert line_state(uow_factory, line).status is LineStatus.PAID
 
 
 def test_an_old_notice_tapped_after_the_order_moved_on_is_answered_kindly(
