@@ -192,7 +192,9 @@ def test_an_order_paid_before_the_suspension_is_still_hers_to_send(
     assert her.send("Maagizo ya kutuma")[0].startswith(
         f"Oda {code} · imelipwa 1 Mac, 12:00\n• Maasai collar × 1 — mpya, tafadhali ikubali\n"
     )
-    assert her.send("Kubali")[0] == "Umekubali: Maasai collar. Weka “Tayari” ukishakifunga."
+    assert her.send("Kubali")[0] == (
+        "Umekubali: Maasai collar. Ukishatuma, chagua “Weka imetumwa”."
+    )
 
 
 def test_a_cart_of_only_her_pieces_is_not_nudged(
