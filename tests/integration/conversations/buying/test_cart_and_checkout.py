@@ -197,6 +197,7 @@ def test_a_sale_paid_with_the_demo_card(
     )
     assert told(uow_factory, maker.user_id) == [
         f"Agizo jipya {code}: 1 × Maasai collar, litumwe Ujerumani; utapokea Ksh\xa01,800.\n"
+        "Imeisha sasa: Maasai collar.\n"
         "Chagua “Kubali” kama unaweza kuitengeneza; kisha “Weka imetumwa” ukishatuma.\n"
         "1. Kubali"
     ]
@@ -244,6 +245,7 @@ def test_checkout_in_swahili_with_the_country_named_in_swahili(
     # This artisan reads English.
     assert told(uow_factory, maker.user_id) == [
         f"New order {code}: 1 × Maasai collar, ship to Germany; you receive Ksh1,800.\n"
+        "Now sold out: Maasai collar.\n"
         "Choose “Accept” if you can make it; then “Mark shipped” once it is sent.\n"
         "1. Accept"
     ]

@@ -22,6 +22,7 @@ from store.models import (
     Identity,
     LineStatus,
     Order,
+    Product,
     ProductStatus,
     Role,
 )
@@ -357,3 +358,25 @@ def test_every_notice_about_a_piece_shows_it(
     [cancelled] = amina.chat.outbounds_since(since)
     assert cancelled.image == ImageRef(key=PHOTO_KEY)
     assert cancelled.text.startswith(f"Order {order.code} was cancelled: 1 × Red bangle.")
+
+
+def test_the_new_order_notice_says_when_it_sold_her_last_piece(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru = artisan(new_chat, uow_factory, "Wanjiru Kamau", locale="sw")
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    earrings = piece(uow_factory, wanjiru, "Hereni za shaba")
+    bangle = piece(uow_factory, wanjiru, "Bangili ya pembe", stock=3)
+    order = paid_order(uow_factory, tom, [earrings, bangle])
+    with uow_factory() as uow:  # as paying commits the stock: the earrings' last one went
+        sold = uow.session.get_one(Product, earrings)
+        sold.stock_on_hand, sold.status = 0, ProductStatus.SOLD_OUT
+        uow.commit()
+    since = wanjiru.chat.last_outbox_id()
+    tell_artisans(uow_factory, order.id)
+    [notice] = wanjiru.chat.outbounds_since(since)
+    assert "\nImeisha sasa: Hereni za shaba.\n" in notice.text
+    assert [choice.label for choice in notice.choices] == [
+        "Kubali: Hereni za shaba",
+        "Kubali: Bangili ya pembe",
+    ]
