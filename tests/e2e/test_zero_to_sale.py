@@ -322,7 +322,7 @@ def test_from_an_empty_database_to_a_paid_order_and_a_payout(tmp_path: Path) -> 
 
         stripe_pays(shop, fakes, people)
         people.lena_tg.told(f"Payment received for {order_code}. Thank you!")
-        people.wanjiru.told(f"Agizo jipya {order_code}")
+        people.wanjiru.told(f"Oda mpya {order_code}")
         artisan_ships(people, order_code)
         people.lena_tg.told(f"Your order {order_code}: Mkufu wa shaba has been shipped.")
         # She is one person: on WhatsApp, her orders hold the one she made on Telegram.

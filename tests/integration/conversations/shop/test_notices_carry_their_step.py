@@ -139,7 +139,7 @@ def test_on_whatsapp_she_answers_the_notice_with_its_numbers_in_swahili(
     )
 
     accepted = wanjiru.chat.send("1")  # the notice's 1, not the menu's
-    assert accepted[0] == "Umekubali: Hereni za shaba. Ukishatuma, chagua “Weka imetumwa”."
+    assert accepted[0] == "Umekubali: Hereni za shaba. Ukishatuma mzigo, chagua “Weka imetumwa”."
     assert accepted[1].endswith("1. Weka imetumwa\n2. Weka tayari\n3. Rudi")
     assert line_state(uow_factory, line).status is LineStatus.ACCEPTED
     shipped = wanjiru.chat.send("1")
