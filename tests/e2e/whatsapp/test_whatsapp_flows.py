@@ -180,7 +180,7 @@ def test_inside_the_window_she_ships_from_the_new_order_notice_by_typing_its_num
     assert accepted[0] == "Umekubali: Maasai collar. Ukishatuma mzigo, chagua “Weka imetumwa”."
     assert accepted[1].endswith("\n\n1. Weka imetumwa\n2. Weka tayari\n3. Rudi")
     shipped = whatsapp.send(MAKER, "1")  # two answers from the notice: sent
-    assert shipped[0] == "Imetumwa: Maasai collar. Tumemwambia mnunuzi. Asante!"
+    assert shipped[0] == "Umetuma: Maasai collar. Tumemwambia mnunuzi. Asante!"
     with whatsapp.uow_factory(read_only=True) as uow:
         order = uow.session.scalars(select(Order)).one()
         assert order.status is OrderStatus.SHIPPED

@@ -143,7 +143,7 @@ def test_on_whatsapp_she_answers_the_notice_with_its_numbers_in_swahili(
     assert accepted[1].endswith("1. Weka imetumwa\n2. Weka tayari\n3. Rudi")
     assert line_state(uow_factory, line).status is LineStatus.ACCEPTED
     shipped = wanjiru.chat.send("1")
-    assert shipped[0] == "Imetumwa: Hereni za shaba. Tumemwambia mnunuzi. Asante!"
+    assert shipped[0] == "Umetuma: Hereni za shaba. Tumemwambia mnunuzi. Asante!"
     assert line_state(uow_factory, line).status is LineStatus.SHIPPED
 
 
@@ -295,7 +295,7 @@ def test_a_manager_approves_from_the_new_listing_notice_in_one_tap(
     ]
     assert product_state(uow_factory, necklace).status is ProductStatus.ACTIVE
     assert outbox_texts(uow_factory, amina.user_id)[-1].startswith(
-        f"[photo: {PHOTO_KEY}]\nHabari njema! Blue glass necklace"
+        f"[photo: {PHOTO_KEY}]\nHabari njema! Bidhaa yako “Blue glass necklace”"
     )
     # Tapped again, or by a second manager: someone has already reviewed it.
     assert grace.chat.tap(reject, on="notice") == [
@@ -323,13 +323,13 @@ def test_a_manager_rejects_or_opens_the_review_from_the_notice_in_swahili(
     assert opened[0] == "Bidhaa zinazosubiri kukaguliwa: 1"
     assert opened[1].startswith("[photo: ")
     assert "Picha 2 kati ya 2" in opened[1]
-    assert opened[2].endswith("1. Kubali\n2. Kataa\n3. Ruka")
+    assert opened[2].endswith("1. Idhinisha\n2. Kataa\n3. Ruka")
 
     submit(uow_factory, joy, anklet)
     asked = wanjiru.chat.send("Kataa")  # the notice's label, typed
     assert asked[0].startswith("Kwa nini haikubaliwi?")
     done = wanjiru.chat.send("2")
-    assert done[0] == "Haikukubaliwa: Blue anklet. Fundi ameambiwa sababu."
+    assert done[0] == "Umekataa: Blue anklet. Fundi ameambiwa sababu."
     assert product_state(uow_factory, anklet).status is ProductStatus.REJECTED
     assert product_state(uow_factory, bangle).status is ProductStatus.PENDING_REVIEW
 
