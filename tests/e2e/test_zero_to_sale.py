@@ -248,10 +248,12 @@ def stripe_pays(shop: OperatorEnv, fakes: Fakes, people: People) -> str:
 
 
 def artisan_ships(people: People, order_code: str) -> None:
-    people.wanjiru.say("menyu")
-    people.wanjiru.tap("Oda za wateja")
-    for action in ("Kubali", "Weka tayari", "Weka imetumwa"):
-        people.wanjiru.tap(action)
+    """Wanjiru ships from the new-order notice: two taps."""
+    taps = people.wanjiru.taps
+    people.wanjiru.tap(SW._("Accept"))
+    shipped = people.wanjiru.tap(SW._("Mark shipped"))
+    assert people.wanjiru.taps - taps == 2
+    assert has(shipped, SW._("Shipped: {title}. We have told the buyer. Thank you!").split(":")[0])
 
 
 def owner_pays_out(shop: OperatorEnv, people: People) -> None:
