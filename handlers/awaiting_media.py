@@ -107,7 +107,7 @@ class _Stopping(Exception):
 class AwaitingMedia:
     """Un-parks one channel's messages awaiting photos, then has the engine handle them.
     `engine` is called for the engine when it is first needed (Telegram's needs the bot's
-    username); `on_handled` is told after the engine handled something (a sender waits)."""
+    username)."""
 
     def __init__(
         self,
@@ -121,7 +121,6 @@ class AwaitingMedia:
         *,
         stopping: StopSignal | None = None,
         retry_pauses: Sequence[float] = RETRY_PAUSES,
-        on_handled: Callable[[], object] = lambda: None,
     ) -> None:
         self.channel = channel
         self.key = key
@@ -132,7 +131,6 @@ class AwaitingMedia:
         self._clock = clock
         self._stopping: StopSignal = stopping or threading.Event()
         self._retry_pauses = tuple(retry_pauses)
-        self.on_handled = on_handled
         self._people: dict[str, tuple[threading.Lock, int]] = {}  # lock, its users
         self._people_lock = threading.Lock()
 
@@ -149,7 +147,6 @@ class AwaitingMedia:
             result = engine.handle(inbox_id)
             for later in self._deferred_after(person, inbox_id):
                 engine.handle(later)
-        self.on_handled()
         return result
 
     def sweep(self, limit: int = 100) -> list[HandleResult]:
@@ -166,10 +163,7 @@ class AwaitingMedia:
             with self._one_at_a_time(person, wait=False) as free:
                 if free and not self._unpark(_Parked(row_id, self._items_of(payload))):
                     break
-        results = self._engine().handle_pending(limit)
-        if results:
-            self.on_handled()
-        return results
+        return self._engine().handle_pending(limit)
 
     def _awaiting(self) -> ColumnElement[bool]:
         return and_(
