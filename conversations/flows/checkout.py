@@ -52,6 +52,7 @@ from store.payment_port import (
     provider_for,
     takes_payments,
 )
+from store.phones import shown_phone
 from store.services import carts, orders
 from store.services.inventory import InsufficientStock
 from store.services.shipping import ADDRESS_MAX, NAME_MAX, ShippingDetails
@@ -338,7 +339,8 @@ def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
         case PayInvoice(invoice):
             return PaymentOptions("", invoice=_chat_invoice(invoice))
         case ConfirmOnPhone(phone):
-            note = ctx._(CONFIRM_ON_PHONE).format(phone=phone, amount=_total(ctx, order))
+            shown = shown_phone(phone)
+            note = ctx._(CONFIRM_ON_PHONE).format(phone=shown, amount=_total(ctx, order))
             return PaymentOptions(note)
         case LinkBeingMade():
             return PaymentOptions(ctx._(PREPARING_LINK))
