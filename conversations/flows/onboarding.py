@@ -57,7 +57,8 @@ def start(ctx: StepContext, arg: str) -> StepResult:
         ctx.data.clear()
         ctx.say(ctx._(text.ALREADY_ARTISAN).format(shop=artisan.shop_name))
         return ctx.begin(FlowRegistry.MENU)
-    code = normalize_code(arg) if arg.strip() else None
+    # A code as typed: the active one she meant (look-alikes read), else as the alphabet has it.
+    code = (referrals.active_code(ctx.session, arg) or normalize_code(arg)) if arg.strip() else None
     if arg.strip():
         ctx.data["code"] = code or arg.strip()[:16]
     resuming = any(field in ctx.data for field in _FIELDS)

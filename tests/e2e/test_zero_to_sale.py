@@ -173,8 +173,8 @@ def recruits_join_and_list(people: People, code: str) -> None:
     submitted = list_a_necklace(people.wanjiru, "Mkufu wa shaba", "1500", materials, seed=11)
     assert has(submitted, "Asante! Msimamizi wa jamii ataikagua")
 
-    # Akinyi types on WhatsApp what her mentor's invitation says she sends.
-    welcome = people.akinyi.say(f"JIUNGE {code[:3]}-{code[3:]}")
+    # Akinyi types on WhatsApp the code as her mentor read it to her: spaced, no hyphen.
+    welcome = people.akinyi.say(f"jiunge {code[:3].lower()} {code[3:].lower()}")
     assert welcome[0].startswith(SW._("Welcome to Soko! Buy and sell handmade jewelry."))
     people.akinyi.say("2")  # Kiswahili
     people.akinyi.choose(SW._("Yes, that's me"))
