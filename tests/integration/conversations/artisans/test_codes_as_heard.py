@@ -57,9 +57,7 @@ def test_a_code_typed_as_heard_links_her_to_her_mentor(
     chat = new_chat("achieng", channel=Channel.WHATSAPP, locale_hint="sw-KE")
     chat.send(typed)
     assert f"Msimbo wa mlezi wako: {shown}." in chat.send("Kiswahili")
-    assert "Mlezi wako Mama Amina atakusaidia. Tumemwambia umejiunga." in open_shop_in_swahili(
-        chat
-    )
+    assert "Mlezi wako Mama Amina atakusaidia. Tumemwambia umejiunga." in open_shop_in_swahili(chat)
     artisan = artisan_of(uow_factory, "achieng")
     assert artisan is not None
     assert artisan.mentor_id == heard.artisan_id
