@@ -74,6 +74,11 @@ def snapshot_of(ctx: StepContext, loaded: ConversationSnapshot) -> ConversationS
     }
     if any(reply.request_contact for reply in ctx.replies):
         data["contact_asked"] = True
+    # When her question was asked: a notice queued after it is newer (`notice_choices`).
+    asked_at = ctx.now.isoformat() if any(r.choices for r in ctx.replies) else None
+    asked_at = asked_at or loaded.data.get("asked_at")
+    if ctx.offered and asked_at:
+        data["asked_at"] = asked_at
     return ConversationSnapshot(flow=ctx.flow, step=ctx.step, data=data, version=loaded.version)
 
 
