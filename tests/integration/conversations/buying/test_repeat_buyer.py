@@ -82,7 +82,7 @@ def test_kwenye_whatsapp_anabadilisha_anwani_na_inakumbukwa_mara_ijayo(
     chat.send("Baraka Otieno")
     chat.send("Moi Avenue 1, Mombasa")
     chat.send("Kenya")
-    chat.send("Weka agizo")
+    chat.send("Weka oda")
 
     assert buy_now(chat, collar, "Nunua sasa") == [
         "Tutume kwenye anwani ile ile ya mara iliyopita?\n"
@@ -95,14 +95,14 @@ def test_kwenye_whatsapp_anabadilisha_anwani_na_inakumbukwa_mara_ijayo(
     chat.send("Baraka Otieno")
     chat.send("Kenyatta Avenue 5, Nairobi")
     assert "Tuma kwa: Baraka Otieno, Kenyatta Avenue 5, Nairobi, Kenya" in chat.send("Kenya")[-1]
-    chat.send("Weka agizo")
+    chat.send("Weka oda")
 
     assert buy_now(chat, collar, "Nunua sasa")[0].startswith(
         "Tutume kwenye anwani ile ile ya mara iliyopita?\n"
         "Baraka Otieno, Kenyatta Avenue 5, Nairobi, Kenya\n"
     )
     assert "Tuma kwa: Baraka Otieno, Kenyatta Avenue 5, Nairobi, Kenya" in chat.send("1")[-1]
-    chat.send("Weka agizo")
+    chat.send("Weka oda")
     assert [address for _, address, _ in shipped_to(uow_factory, chat)] == [
         "Moi Avenue 1, Mombasa",
         "Kenyatta Avenue 5, Nairobi",
