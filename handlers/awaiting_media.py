@@ -158,10 +158,15 @@ class AwaitingMedia:
                 .order_by(InboxMessage.id)
                 .limit(limit)
             ).all()
+        results: list[HandleResult] = []
         for row_id, person in rows:
-            if self._claim(person, row_id) and self._drain(person, row_id) is None:
+            if not self._claim(person, row_id):
+                continue  # a worker thread has her: it takes this row too
+            drained = self._drain(person, row_id)
+            if drained is None:
                 break
-        return self._engine().handle_pending(limit)
+            results += drained.values()
+        return results + self._engine().handle_pending(limit)
 
     def _claim(self, person: str, inbox_id: int) -> bool:
         """True: this thread now works on her. False: another one is, and it will also
