@@ -131,12 +131,8 @@ def _ask_change(ctx: StepContext) -> StepResult:
 
 
 def _ask_name(ctx: StepContext, opening: str = "") -> StepResult:
-    known = _profile_name(ctx.user)
-    if known:
-        yes = Choice(ctx._(text.YES_THATS_ME), "ob:name", TapWord.YES)
-        ctx.ask(_with(opening, ctx._(text.ASK_NAME_KNOWN).format(name=known)), [yes])
-    else:
-        ctx.say(_with(opening, ctx._(text.ASK_NAME)))
+    """Asked when her app gives no name, or she chose to change it on the card."""
+    ctx.say(_with(opening, ctx._(text.ASK_NAME)))
     return StepResult(Step.NAME)
 
 
@@ -182,8 +178,6 @@ def _confirm(ctx: StepContext) -> StepResult:
 
 
 def name(ctx: StepContext, inbound: Inbound) -> StepResult:
-    if inbound.payload == "ob:name" and _profile_name(ctx.user):
-        return _answered(ctx, "name", _profile_name(ctx.user))
     typed = clean_line(inbound.text)
     if not _NAME_LENGTH[0] <= len(typed) <= _NAME_LENGTH[1]:
         ctx.say(ctx._(text.BAD_NAME))

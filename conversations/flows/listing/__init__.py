@@ -224,7 +224,7 @@ STEPS: Final[dict[StrEnum, StepFn]] = {
 PROMPTS: Final[dict[StrEnum, PromptFn]] = {
     Step.SELLER: lambda ctx: _not_a_seller(ctx, sent_photo=True),
     Step.RESUME: _offer_again,
-    **{step: partial(ask, step=step) for step in ORDER},
+    **{step: partial(ask, step=step) for step in (*ORDER, Step.QUANTITY, Step.DESCRIPTION)},
     Step.PRICE_CONFIRM: details.ask_price_confirm,
     Step.MATERIALS_FLAGGED: details.ask_flagged,
     Step.PREVIEW: ask_preview,
