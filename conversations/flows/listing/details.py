@@ -7,7 +7,7 @@ import re
 from typing import Final
 
 from conversations import price_replies
-from conversations.choices import SKIP_WORDS
+from conversations.choices import SKIP_WORDS, tap_word
 from conversations.flow import StepContext, StepResult
 from conversations.flows.language import PICK_ONE
 from conversations.flows.listing.caption import read_caption
@@ -97,6 +97,8 @@ def _ids(ctx: StepContext) -> tuple[int, int]:
 def title_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     if (again := _photo_instead(ctx, inbound, Step.TITLE)) is not None:
         return again
+    if tap_word(inbound.text) is TapWord.DONE:  # "done" with her photos, out of habit: no name
+        return ask(ctx, Step.TITLE)
     if product_of(ctx).price_minor is None:  # asked with the price: "Bangili 800"
         return read_caption_answers(ctx, inbound.text)
     if not _set_title(ctx, inbound.text):

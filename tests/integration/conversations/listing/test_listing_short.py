@@ -113,9 +113,8 @@ def test_a_second_album_while_the_card_is_shown_joins_the_piece(
     )
     answers = without_photo_refs(chat.deliver(first))
     assert answers[0] == "Picha imepokelewa (2 kati ya 5)."
-    assert answers[1].startswith("[photo]\nMkufu wa shaba\n") and answers[1].endswith(
-        CARD_CHOICES_SW
-    )
+    assert answers[1].startswith("[photo]\nMkufu wa shaba\n")
+    assert answers[1].endswith(CARD_CHOICES_SW)
     # The rest of the album only counts; the card's choices still answer.
     assert chat.deliver(second) == ["Picha imepokelewa (3 kati ya 5)."]
     assert chat.send("1")[0].startswith("Asante!")
