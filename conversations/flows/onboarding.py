@@ -179,7 +179,7 @@ def _confirm(ctx: StepContext) -> StepResult:
 
 def name(ctx: StepContext, inbound: Inbound) -> StepResult:
     typed = clean_line(inbound.text)
-    if not _NAME_LENGTH[0] <= len(typed) <= _NAME_LENGTH[1]:
+    if not _NAME_LENGTH[0] <= len(typed) <= _NAME_LENGTH[1] or tap_word(typed) is not None:
         ctx.say(ctx._(text.BAD_NAME))
         return StepResult(Step.NAME)
     return _answered(ctx, "name", typed)
@@ -188,7 +188,7 @@ def name(ctx: StepContext, inbound: Inbound) -> StepResult:
 def shop(ctx: StepContext, inbound: Inbound) -> StepResult:
     typed = clean_line(inbound.text)
     low, high = people.SHOP_NAME_LENGTH
-    if not low <= len(typed) <= high:
+    if not low <= len(typed) <= high or tap_word(typed) is not None:  # "ndiyo" is no name
         ctx.say(ctx._(text.BAD_SHOP))
         return StepResult(Step.SHOP)
     return _answered(ctx, "shop", typed)
