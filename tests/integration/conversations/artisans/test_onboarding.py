@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from conversations.flows.listing import PHOTO_FROM_NON_SELLER
+from conversations.i18n import Translator
 from conversations.messages import Location
 from store.models import Artisan, Channel
 from store.uow import UnitOfWorkFactory
@@ -17,6 +19,7 @@ from tests.integration.conversations.artisans_support import (
     seed_seller,
 )
 from tests.integration.conversations.conftest import Chat
+from tests.integration.conversations.listing_support import photo, products_of
 
 ASK_SHOP_EN = "What is your shop called? For example: Mama Shanga Beads."
 ASK_LOCATION_EN = (
@@ -278,3 +281,34 @@ def test_on_whatsapp_she_can_use_the_number_she_writes_from(
     artisan = artisan_of(uow_factory, "whatsapp:+254712999888")
     assert artisan is not None
     assert artisan.mpesa_phone == "+254712999888"
+
+
+def test_a_newcomer_who_sends_a_photo_first_starts_her_shop_with_it(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    chat = new_chat("rehema", locale_hint="sw")
+    assert chat.send("Mkufu wa shaba, Sh. 1,500/=", photos=(photo(7),)) == [
+        "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono.",
+        Translator("sw")._(PHOTO_FROM_NON_SELLER) + "\n1. Fungua duka langu\n2. Si sasa",
+    ]
+    chat.send("ndiyo")
+    chat.send("Shanga za Rehema")
+    chat.send("Kibera, Nairobi")
+    chat.send("0722 000 333")
+    answers = chat.send("1")
+    assert answers[0] == "Hongera! Duka lako Shanga za Rehema limefunguliwa."
+    # Her photo and its caption were kept: the listing goes on without asking them again.
+    assert answers[1:] == [
+        "Sasa tuweke bidhaa yako ya kwanza, kwa picha ulizotuma.",
+        "Picha imepokelewa (1 kati ya 5).",
+        "Ni pambo la aina gani?\n1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n5. Kikuku\n6. Nyingine",
+    ]
+    chat.send("Mkufu")
+    assert "Mkufu wa shaba\nBei: Ksh\xa01,500\n" in chat.send("shaba")[0]
+    assert chat.send("1")[0].startswith("Asante! Msimamizi wa jamii ataikagua")
+    [product] = products_of(chat)
+    assert (product.title, product.price_minor, len(product.photos)) == (
+        "Mkufu wa shaba",
+        150_000,
+        1,
+    )
