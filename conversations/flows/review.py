@@ -31,7 +31,7 @@ from store.models import Artisan, Product, Role
 from store.money import Money
 from store.pricing import PricingError
 from store.services import listing_review
-from store.services.materials import assess_materials
+from store.services.materials import check_codes
 from store.text import clean_display
 
 FLOW: Final = "review"
@@ -47,7 +47,10 @@ CARD = N_(
     "“{title}” from {shop}\nArtisan’s price: {price} · buyers pay {buyer_price}\nIn stock: {stock}"
 )
 MATERIALS = N_("Made of: {materials}")
-AGAINST_STANDARDS = N_("⚠️ Against our standards: {materials}")
+AGAINST_STANDARDS = N_("⚠️ Against our standards (no plastic, no ready-made parts): {materials}")
+LOOK_CLOSELY = N_(
+    "🔎 Look closely: {materials}. Welcome only if handmade from natural or upcycled material."
+)
 NO_MATERIALS = N_("Made of: not given")
 DESCRIPTION = N_("About it: {description}")
 APPROVE = N_("Approve")
@@ -232,9 +235,15 @@ def _card(ctx: StepContext, product: Product) -> str:
     ]
     if product.materials:
         lines.append(ctx._(MATERIALS).format(materials=", ".join(product.materials)))
-        flagged = assess_materials(product.materials)
-        if flagged:
-            lines.append(ctx._(AGAINST_STANDARDS).format(materials=", ".join(flagged)))
+        # Named in the manager's language from the canonical materials: "nylon" for her
+        # "uzi wa nailoni".
+        checked = check_codes(product.material_codes)
+        if checked.refused:
+            names = ", ".join(term.name(locale) for term in checked.refused)
+            lines.append(ctx._(AGAINST_STANDARDS).format(materials=names))
+        if checked.to_check:
+            names = ", ".join(term.name(locale) for term in checked.to_check)
+            lines.append(ctx._(LOOK_CLOSELY).format(materials=names))
     else:
         lines.append(ctx._(NO_MATERIALS))
     if product.description:
