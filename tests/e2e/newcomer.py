@@ -24,7 +24,6 @@ SW = Translator("sw")
 OWNER_PHONE = "+254711000001"
 MENTOR_PHONE = "+254722000002"
 CAPTION = "Mkufu wa shaba, Sh. 1,500/="
-MATERIALS = "shaba iliyotumika tena, shanga za kioo"
 # Telegram's limits on how many messages she may send (an album counts once).
 MOST_ON_TELEGRAM = 10
 MOST_ON_WHATSAPP = 12
@@ -112,7 +111,8 @@ def her_replies(person: Person) -> list[str]:
 def listed_piece(database: ShopDatabase, shop_name: str) -> dict[str, object]:
     """Her piece and her shop, as the database holds them."""
     [row] = database.query(
-        "SELECT p.title, p.price_minor, p.category, p.materials, p.status, p.stock_on_hand,"
+        "SELECT p.title, p.price_minor, p.category, p.materials, p.material_codes, p.status,"
+        " p.stock_on_hand,"
         " a.mentor_id, (SELECT m.shop_name FROM artisans m WHERE m.id = a.mentor_id) AS mentor"
         " FROM products p JOIN artisans a ON a.id = p.artisan_id WHERE a.shop_name = :shop",
         shop=shop_name,

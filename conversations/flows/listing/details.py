@@ -12,6 +12,7 @@ from conversations.flow import StepContext, StepResult
 from conversations.flows.language import PICK_ONE
 from conversations.flows.listing.caption import read_caption
 from conversations.flows.listing.draft import (
+    EDITING,
     PENDING_PRICE,
     Step,
     artisan_of,
@@ -28,12 +29,14 @@ from conversations.flows.listing.prompts import (
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
 from store.errors import PermissionDenied
+from store.models import Category
 from store.money import Money
 from store.prices import PriceRejected, parse_price
 from store.pricing import PriceTooLow
 from store.services import catalog, materials
 from store.services.catalog import InvalidProductDetail
 from store.text import read_int
+from store.vocabulary import vocabulary
 
 WORDS_PLEASE = N_("That's a photo — here I need an answer in words.")
 TITLE_TOO_LONG = N_("That name is too long. Please keep it under {max} letters.")
@@ -103,7 +106,30 @@ def title_step(ctx: StepContext, inbound: Inbound) -> StepResult:
         return read_caption_answers(ctx, inbound.text)
     if not _set_title(ctx, inbound.text):
         return StepResult(Step.TITLE)
+    if not ctx.data.get(EDITING):
+        _fill_from_words(ctx, inbound.text)
     return advance(ctx, Step.TITLE)
+
+
+def _fill_from_words(ctx: StepContext, words: str) -> None:
+    """The kind of piece and its materials, where her name for it says them ("Mkufu wa
+    shaba": a necklace of brass) and she has not given them: not asked, shown on the card.
+    Materials against the standard are left to their question, asked in her own words."""
+    product = product_of(ctx)
+    said = vocabulary().recognize(words)
+    category = None
+    if said.category is not None and product.category is None:
+        category = Category(said.category.code)
+    named: list[str] = []
+    if not product.materials:
+        named = [term.name(ctx.user.locale) for term in said.materials]
+        if materials.assess_materials(named):
+            named = []
+    if category is not None or named:
+        artisan_id, product_id = _ids(ctx)
+        catalog.update_details(
+            ctx.session, artisan_id, product_id, category=category, materials=named or None
+        )
 
 
 def read_caption_answers(ctx: StepContext, text: str) -> StepResult:
@@ -113,6 +139,7 @@ def read_caption_answers(ctx: StepContext, text: str) -> StepResult:
     said = read_caption(text, config.artisan_currency, max_minor=config.max_price_minor)
     if said.title and not _set_title(ctx, said.title):
         return StepResult(Step.TITLE)
+    _fill_from_words(ctx, said.title)
     if isinstance(said.price, PriceRejected):
         _say_price_problem(ctx, said.price)
         return StepResult(Step.PRICE)

@@ -27,7 +27,7 @@ IN_DIGITS = "Please write the price in digits, for example 1500 (not in words)."
 CONFIRM_CHOICES = "\n1. Yes, that's right\n2. No, change it"
 
 
-def at_price(chat: Chat, title: str = "Blue necklace", seed: int = 1) -> None:
+def at_price(chat: Chat, title: str = "Zawadi gift", seed: int = 1) -> None:
     chat.send("List a piece")
     chat.send(photos=(photo(seed),))
     chat.send(title)  # a name without a price: the price is asked next
@@ -59,7 +59,7 @@ def test_prices_in_swahili(new_chat: Callable[..., Chat]) -> None:
     chat = seller(new_chat, "achieng", swahili=True)
     chat.send("Weka bidhaa mpya")
     chat.send(photos=(photo(2),))
-    chat.send("Mkufu wa pembe")
+    chat.send("Kito cha Neema")
     assert chat.send("elfu moja") == [
         "Tafadhali andika bei kwa tarakimu, mfano 1500 (si kwa maneno)."
     ]
@@ -113,7 +113,7 @@ def test_plastic_flagged_in_swahili(new_chat: Callable[..., Chat]) -> None:
     chat = seller(new_chat, "achieng", swahili=True)
     chat.send("Weka bidhaa mpya")
     chat.send(photos=(photo(3),))
-    for answer in ("Hereni za shanga", "600", "Hereni"):
+    for answer in ("Kito cha Achieng", "600", "Hereni"):
         chat.send(answer)
     answers = chat.send("shanga za plastiki")
     assert answers[0].startswith("Soko inakubali tu bidhaa za mikono")
@@ -128,7 +128,7 @@ def test_cancel_half_way_then_continue_the_draft(new_chat: Callable[..., Chat]) 
     assert answers[0] == "Cancelled."
     assert chat.send("List a piece") == [
         "You have a listing you didn't finish.\n"
-        '1. Continue draft "Blue necklace"\n'
+        '1. Continue draft "Zawadi gift"\n'
         "2. Start a new one"
     ]
     assert chat.send("1") == ["Let's go on.", ASK_PRICE]
@@ -145,7 +145,7 @@ def test_cancel_then_start_a_new_one_keeps_the_old_draft(new_chat: Callable[...,
     ]
     chat.send(photos=(photo(4),))
     old, new = products_of(chat)
-    assert (old.status, old.title, new.status) == (ProductStatus.DRAFT, "Blue necklace", "draft")
+    assert (old.status, old.title, new.status) == (ProductStatus.DRAFT, "Zawadi gift", "draft")
 
 
 def test_a_saved_draft_is_offered_after_the_conversation_moved_on(
@@ -157,7 +157,7 @@ def test_a_saved_draft_is_offered_after_the_conversation_moved_on(
     chat.send("help")
     chat.send("List a piece")
     # She left at the materials question; that is where she goes on.
-    assert chat.send('Continue draft "Blue necklace"') == ["Let's go on.", ASK_MATERIALS]
+    assert chat.send('Continue draft "Zawadi gift"') == ["Let's go on.", ASK_MATERIALS]
 
 
 def test_a_restart_between_two_messages_continues(
@@ -183,7 +183,7 @@ def test_a_forged_payload_cannot_submit_another_artisans_product(
     at_materials(other)
     [theirs] = products_of(other)
     chat = seller(new_chat, "wanjiku")
-    at_price(chat, title="My necklace", seed=5)
+    at_price(chat, title="My gift", seed=5)
     chat.send("1500")
     chat.send("Necklace")
     preview = chat.send("glass beads")

@@ -35,7 +35,7 @@ def test_an_album_of_three_across_three_messages_is_one_step(
         ["Photo received (3 of 5)."],
     ]
     # The question asked at the first photo still holds.
-    assert chat.send("Horn bangle 1200")[0].startswith("What kind of piece is it?")
+    assert chat.send("Zawadi's gift 1200")[0].startswith("What kind of piece is it?")
     [product] = products_of(chat)
     assert [row.position for row in photo_rows(chat, product.id)] == [0, 1, 2]
 
@@ -128,8 +128,7 @@ def test_the_same_photo_listed_twice_is_noticed(new_chat: Callable[..., Chat]) -
     bangle = photo(81)
     chat.send("List a piece")
     chat.send(photos=(bangle,))
-    for answer in ("Horn bangle 1200", "Bracelet", "horn"):
-        chat.send(answer)
+    chat.send("Horn bangle 1200")  # a bracelet of horn: straight to the card
     chat.send("Submit for review")
 
     chat.send("List a piece")
@@ -150,7 +149,7 @@ def test_a_photo_where_words_are_expected_joins_the_piece(new_chat: Callable[...
     chat = seller(new_chat, "wanjiku")
     chat.send("List a piece")
     chat.send(photos=(photo(91),))
-    assert chat.send("Horn bangle 1200")[0].startswith("What kind of piece is it?")
+    assert chat.send("Zawadi's gift 1200")[0].startswith("What kind of piece is it?")
     assert chat.send(photos=(photo(92),)) == [
         "Photo received (2 of 5).",
         "What kind of piece is it?\n1. Necklace\n2. Bracelet\n3. Earrings\n4. Ring\n"
