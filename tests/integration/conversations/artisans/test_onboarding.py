@@ -311,3 +311,21 @@ def test_a_newcomer_who_sends_a_photo_first_starts_her_shop_with_it(
         150_000,
         1,
     )
+
+
+def test_her_story_is_told_later_from_the_menu(
+    chat_as: Callable[[Seller], Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    seller = seed_seller(uow_factory, "Pendo", locale="sw")
+    chat = chat_as(seller)
+    assert "Hadithi yangu" in chat.send("menyu")[0]
+    asked = chat.send("Hadithi yangu")[0]
+    assert asked.startswith("Hadithi yako, kama wanunuzi wanavyoisoma:\n")
+    assert chat.send("ruka")[0] == "Sawa, hadithi yako inabaki ilivyo."
+    chat.send("Hadithi yangu")
+    assert chat.send("Natengeneza hereni kwa shaba iliyotumika tena.")[0] == (
+        "Asante! Sasa wanunuzi wanasoma hadithi yako kwenye ukurasa wa duka lako."
+    )
+    artisan = artisan_of(uow_factory, seller.platform_user_id)
+    assert artisan is not None
+    assert artisan.story == "Natengeneza hereni kwa shaba iliyotumika tena."
