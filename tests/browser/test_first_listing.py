@@ -31,7 +31,7 @@ def test_her_first_listing_in_swahili_step_by_step(
     # One line: the name says a necklace of brass, and the price; nothing else is asked.
     chat.type("Mkufu wa shaba, Sh. 1,500/=", answer="Unapokea: Ksh")
     card = chat.bot.filter(has_text="Aina: Mkufu").last
-    expect(card).to_contain_text("Imetengenezwa kwa: shaba")
+    expect(card).to_contain_text("Malighafi: shaba")
     expect(card).to_contain_text("Idadi: 1")
     expect(card.locator("img")).to_have_attribute(
         "src", re.compile(r"/media/[0-9a-f]{64}/\w+\.jpg$")

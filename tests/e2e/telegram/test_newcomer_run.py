@@ -45,7 +45,7 @@ def test_a_swahili_newcomer_joins_and_lists_in_ten_messages(tmp_path: Path, fake
         # The caption names the piece, its kind, its material and its price: nothing asked.
         card = "\n".join(wanjiru.send_photos(album, caption=CAPTION))
         assert "Mkufu wa shaba\nBei: Ksh\xa01,500\n" in card
-        assert "Aina: Mkufu\nImetengenezwa kwa: shaba\nIdadi: 1\n" in card
+        assert "Aina: Mkufu\nMalighafi: shaba\nIdadi: 1\n" in card
         submitted = wanjiru.tap(SW._("Submit for review"))
         assert submitted[0].startswith("Asante! Msimamizi wa jamii ataikagua")
 

@@ -46,7 +46,7 @@ def test_a_swahili_newcomer_joins_and_lists_in_twelve_messages(
         # The caption names the piece, its kind, its material and its price: nothing asked.
         card = "\n".join(akinyi.send_photos(photos, caption=CAPTION))
         assert "Mkufu wa shaba\nBei: Ksh\xa01,500\n" in card
-        assert "Aina: Mkufu\nImetengenezwa kwa: shaba\nIdadi: 1\n" in card
+        assert "Aina: Mkufu\nMalighafi: shaba\nIdadi: 1\n" in card
         submitted = akinyi.choose(SW._("Submit for review"))
         assert submitted[0].startswith("Asante! Msimamizi wa jamii ataikagua")
 

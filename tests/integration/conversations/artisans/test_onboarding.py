@@ -36,7 +36,7 @@ ASK_STORY_EN = (
 NEXT_STEP_EN = "Next step: send 1 to 5 photos of one piece of jewelry to list it for sale."
 MENTOR_TOLD_SW = (
     "Habari njema! {name} ({shop}) amejiunga na Soko kwa msimbo wako. "
-    "Msaidie kutuma picha za kito chake cha kwanza."
+    "Msaidie kutuma picha za bidhaa yake ya kwanza."
 )
 
 
@@ -139,7 +139,7 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     assert answers[:3] == [
         "Hongera! Duka lako Shanga za Achieng limefunguliwa.",
         "Mlezi wako Mama Amina atakusaidia. Tumemwambia umejiunga.",
-        "Hatua inayofuata: tuma picha 1 hadi 5 za kito kimoja ili ukiweke sokoni.",
+        "Hatua inayofuata: tuma picha 1 hadi 5 za bidhaa moja ili uiweke sokoni.",
     ]
     assert answers[3].startswith("Ungependa kufanya nini?")
     artisan = artisan_of(uow_factory, "achieng")
@@ -303,7 +303,7 @@ def test_a_newcomer_who_sends_a_photo_first_starts_her_shop_with_it(
         "Picha imepokelewa (1 kati ya 5).",
     ]
     assert "Mkufu wa shaba\nBei: Ksh\xa01,500\n" in answers[3]
-    assert "Aina: Mkufu\nImetengenezwa kwa: shaba\n" in answers[3]
+    assert "Aina: Mkufu\nMalighafi: shaba\n" in answers[3]
     assert chat.send("1")[0].startswith("Asante! Msimamizi wa jamii ataikagua")
     [product] = products_of(chat)
     assert (product.title, product.price_minor, len(product.photos)) == (

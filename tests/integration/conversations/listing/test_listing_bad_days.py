@@ -64,7 +64,7 @@ def test_prices_in_swahili(new_chat: Callable[..., Chat]) -> None:
         "Tafadhali andika bei kwa tarakimu, mfano 1500 (si kwa maneno)."
     ]
     assert chat.send("50") == ["Ksh\xa050 — sawa?\n1. Ndiyo, sawa\n2. Hapana, badilisha"]
-    assert chat.send("1.5k")[0].startswith("Ni pambo la aina gani?")
+    assert chat.send("1.5k")[0].startswith("Bidhaa hii ni ya aina gani?")
 
 
 def test_a_price_that_looks_wrong_is_not_set_until_confirmed(

@@ -18,7 +18,8 @@ from tests.integration.conversations.listing_support import (
 
 ASK_PRICE_SW = "Bei ya kipande kimoja ni shilingi ngapi? Mfano: 1500"
 CATEGORIES_SW = (
-    "Ni pambo la aina gani?\n1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n5. Kikuku\n6. Nyingine"
+    "Bidhaa hii ni ya aina gani?\n1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n"
+    "5. Kikuku cha mguu\n6. Nyingine"
 )
 ASK_MATERIALS_SW = "Imetengenezwa kwa nini? Mfano: shanga za kioo, waya wa shaba"
 CARD_CHOICES_SW = "1. Tuma ikaguliwe\n2. Badilisha kitu\n3. Hifadhi kama rasimu"
@@ -39,7 +40,7 @@ def test_a_caption_without_a_price_keeps_the_name_and_asks_only_the_price(
         ASK_PRICE_SW,
     ]
     # The name says the kind and the material: not asked, shown on the card.
-    assert "\nAina: Mkufu\nImetengenezwa kwa: shaba\n" in chat.send("1500")[0]
+    assert "\nAina: Mkufu\nMalighafi: shaba\n" in chat.send("1500")[0]
     [product] = products_of(chat)
     assert (product.title, product.price_minor) == ("Mkufu wa shaba", 150_000)
     assert (product.category, product.materials) == (Category.NECKLACE, ["shaba"])
@@ -131,6 +132,6 @@ def test_leaving_half_way_and_coming_back_keeps_her_answers(
     assert chat.send("1") == ["Tuendelee.", ASK_MATERIALS_SW]
     card = without_photo_refs(chat.send("shaba"))[0]
     assert "Bangili\nBei: Ksh\xa01,500\n" in card
-    assert "Aina: Bangili\nImetengenezwa kwa: shaba\nIdadi: 1\n" in card
+    assert "Aina: Bangili\nMalighafi: shaba\nIdadi: 1\n" in card
     [product] = products_of(chat)
     assert (product.category, product.materials) == (Category.BRACELET, ["shaba"])

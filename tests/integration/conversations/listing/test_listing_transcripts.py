@@ -24,7 +24,8 @@ CATEGORIES_EN = (
     "What kind of piece is it?\n1. Necklace\n2. Bracelet\n3. Earrings\n4. Ring\n5. Anklet\n6. Other"
 )
 CATEGORIES_SW = (
-    "Ni pambo la aina gani?\n1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n5. Kikuku\n6. Nyingine"
+    "Bidhaa hii ni ya aina gani?\n1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n"
+    "5. Kikuku cha mguu\n6. Nyingine"
 )
 
 
@@ -128,7 +129,7 @@ def test_a_full_listing_in_swahili_with_name_and_price_in_the_caption(
         "Wanunuzi wanalipa: US$\xa08.62\n"
         "Unapokea: Ksh\xa0800 kwa kila kipande kinachouzwa\n"
         "Aina: Bangili\n"
-        "Imetengenezwa kwa: shaba\n"
+        "Malighafi: shaba\n"
         "Idadi: 1\n"
         "1. Tuma ikaguliwe\n"
         "2. Badilisha kitu\n"
@@ -139,7 +140,7 @@ def test_a_full_listing_in_swahili_with_name_and_price_in_the_caption(
     assert chat.send("Malighafi") == [
         "Imetengenezwa kwa nini? Mfano: shanga za kioo, waya wa shaba"
     ]
-    assert "Imetengenezwa kwa: shaba, mbao\n" in chat.send("shaba na mbao")[0]
+    assert "Malighafi: shaba, mbao\n" in chat.send("shaba na mbao")[0]
     answers = chat.send("1")
     assert answers[0] == "Asante! Msimamizi wa jamii ataikagua; tutakuambia ikiwa sokoni."
     assert answers[1].startswith(MENU_SW)
