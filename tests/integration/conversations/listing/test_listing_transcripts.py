@@ -109,7 +109,8 @@ def test_a_full_listing_in_english(new_chat: Callable[..., Chat], tmp_path: Path
             select(OutboxMessage).where(OutboxMessage.user_id == manager_id)
         ).all()
         texts = [row.payload["text"] for row in told]
-    assert 'A new listing waits for review: "Grandma\'s gift" from Wanjiku Beads.' in texts
+    head = 'A new listing waits for review: "Grandma\'s gift" from Wanjiku Beads.'
+    assert any(text.startswith(head) for text in texts)
 
 
 def test_a_full_listing_in_swahili_with_name_and_price_in_the_caption(
