@@ -29,6 +29,7 @@ from conversations.flow import (
 from conversations.flows.language import PICK_ONE
 from conversations.flows.listing import details, photos_step, preview
 from conversations.flows.listing.draft import (
+    ALBUM,
     FIRST_CAPTION,
     FIRST_PHOTOS,
     FLOW,
@@ -179,7 +180,14 @@ def seller(ctx: StepContext, inbound: Inbound) -> StepResult:
         ctx.data[FIRST_PHOTOS] = [*ctx.data.get(FIRST_PHOTOS, []), *kept][:MAX_PHOTOS]
         if inbound.text.strip():
             ctx.data[FIRST_CAPTION] = inbound.text.strip()
-        return _not_a_seller(ctx, sent_photo=True)
+        album = inbound.media_group_id
+        same_album = album is not None and ctx.data.get(ALBUM) == album
+        ctx.data[ALBUM] = album
+        said = len(ctx.replies)
+        result = _not_a_seller(ctx, sent_photo=True)
+        if same_album:  # the rest of the album she was just asked about: only kept
+            del ctx.replies[said:]
+        return result
     if inbound.payload == "sell:open":
         return ctx.begin(ONBOARDING)
     if inbound.payload == "sell:no":

@@ -329,3 +329,20 @@ def test_her_story_is_told_later_from_the_menu(
     artisan = artisan_of(uow_factory, seller.platform_user_id)
     assert artisan is not None
     assert artisan.story == "Natengeneza hereni kwa shaba iliyotumika tena."
+
+
+def test_a_newcomers_first_album_is_asked_about_once_and_kept_whole(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("mwanaisha", locale_hint="sw")
+    first, second = (
+        replace(chat.inbound(photos=(photo(seed),)), media_group_id="album-1") for seed in (8, 9)
+    )
+    assert chat.deliver(first)[-1].endswith("\n1. Fungua duka langu\n2. Si sasa")
+    assert chat.deliver(second) == []  # the rest of the album: kept, not asked again
+    for answer in ("1", "Shanga za Mwanaisha", "Kibera", "0722 000 444"):
+        chat.send(answer)
+    answers = chat.send("1")
+    assert "Picha imepokelewa (2 kati ya 5)." in answers
+    [product] = products_of(chat)
+    assert len(product.photos) == 2
