@@ -239,7 +239,8 @@ class Vocabulary:
         """A plain name for a piece in ``locale``: "Brass necklace", "Mkufu wa shaba".
 
         At most two known materials are named; without a category the piece is an "other"
-        piece ("Kipande cha shaba"). None when there is nothing to say.
+        piece ("Kipande cha shaba"). None when there is nothing to say (no known material,
+        and no category but "other").
         """
         materials = [
             term
@@ -247,8 +248,8 @@ class Vocabulary:
             if (term := self.term(Kind.MATERIAL, code)) is not None
         ][:2]
         kind = self.term(Kind.CATEGORY, category or Category.OTHER)
-        if kind is None or (not materials and category is None):
-            return None
+        if kind is None or (not materials and kind.code == Category.OTHER):
+            return None  # "Piece" says nothing
         noun = kind._descriptive(locale)
         if not materials:
             return _capitalised(noun)

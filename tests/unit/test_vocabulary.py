@@ -172,6 +172,7 @@ def test_search_codes_across_languages(query: str, expected: set[tuple[Kind, str
         (None, ["wood"], "sw", "Kipande cha mbao"),
         ("ring", ["unknown_code"], "sw", "Pete"),
         (None, [], "en", None),
+        ("other", [], "sw", None),
     ],
 )
 def test_descriptive_name(

@@ -55,7 +55,7 @@ def test_a_recruit_arrives_by_a_wa_me_link_and_onboards_in_swahili(whatsapp: Wha
     # Her WhatsApp number is her M-Pesa number: offered as the first choice.
     assert whatsapp.send(RECRUIT, "Kibera, Nairobi") == [
         "Pesa zako zitumwe kwa namba gani ya M-Pesa? Kwa mfano: 0712 345 678\n\n"
-        "1. Tumia 0711 000 001"
+        "1. Tumia 0711 000001"
     ]
     card = whatsapp.send(RECRUIT, "1")[0]
     assert card.startswith("Tafadhali angalia maelezo yako:\nJina: Achieng\n")

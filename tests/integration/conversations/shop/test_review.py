@@ -73,10 +73,12 @@ def test_manager_approves_one_and_rejects_one_each_artisan_told_in_her_language(
     assert rejected.rejection_reason == "Plastic or pre-made materials"
     link = f"https://soko.test/p/{product_state(uow_factory, necklace).slug}"
     assert outbox_texts(uow_factory, amina.user_id) == [
+        f"[photo: {PHOTO_KEY}]\n"
         f"Habari njema! Bidhaa yako “Blue glass necklace” iko sokoni sasa! Isambaze: {link}\n"
         f"Fungua ukurasa: {link}"
     ]
     assert outbox_texts(uow_factory, joy.user_id) == [
+        f"[photo: {PHOTO_KEY}]\n"
         "Your Red bangle was not accepted yet.\nReason: Plastic or pre-made materials\n"
         "Soko sells handmade pieces from natural or upcycled materials: glass beads, brass, "
         "horn, bone, wood. Plastic and ready-made parts are not accepted.\n"
@@ -113,6 +115,7 @@ def test_swahili_manager_skips_then_rejects_with_her_own_words(
     assert product_state(uow_factory, first).status is ProductStatus.PENDING_REVIEW
     assert product_state(uow_factory, second).rejection_reason == "Picha inaonyesha hereni moja tu"
     assert outbox_texts(uow_factory, amina.user_id) == [
+        f"[photo: {PHOTO_KEY}]\n"
         "Bidhaa yako “Hereni za shaba” bado haijakubaliwa.\n"
         "Sababu: Picha inaonyesha hereni moja tu\n"
         "Ibadilishe kisha uitume ikaguliwe tena: fungua “Bidhaa zangu”, ichague, kisha uchague "
@@ -211,8 +214,8 @@ def test_the_card_names_what_is_refused_and_what_needs_a_look_in_the_managers_la
     manager.chat.send("menyu")
     card = manager.chat.send("Kagua bidhaa")[1]
     assert (
-        "Imetengenezwa kwa: uzi wa nailoni, dhahabu, shanga za kioo\n"
-        "⚠️ Kinyume na viwango vyetu (hakuna plastiki wala vipande vya kiwandani): nailoni\n"
+        "Malighafi: uzi wa nailoni, dhahabu, shanga za kioo\n"
+        "⚠️ Kinyume na viwango vyetu (hakuna plastiki wala vitu vya kiwandani): nailoni\n"
         "🔎 Angalia vizuri: dhahabu. Inakubalika tu ikiwa imetengenezwa kwa mkono kutoka "
         "malighafi asilia au zilizotumika upya.\n"
     ) in card
