@@ -73,12 +73,9 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     if not resuming and _profile_name(ctx.user):
         ctx.data["name"] = _profile_name(ctx.user)  # changeable on the card
     ctx.data.setdefault("story", "")  # not asked: added on the card or later
-    if resuming:
-        opening = ctx._(text.WELCOME_BACK)
-    else:
-        opening = ctx._(text.INTRO)
-        if code:
-            opening += "\n" + ctx._(text.CODE_NOTED).format(code=format_code(code))
+    opening = ctx._(text.WELCOME_BACK if resuming else text.INTRO)
+    if code:  # also a code she types half-way: it counts
+        opening += "\n" + ctx._(text.CODE_NOTED).format(code=format_code(code))
     return _ask_next(ctx, opening)
 
 

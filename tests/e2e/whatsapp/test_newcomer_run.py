@@ -36,7 +36,7 @@ def test_a_swahili_newcomer_joins_and_lists_in_twelve_messages(
         assert f"Msimbo wa mlezi wako: {shop.code}." in first[1]
         akinyi.say("Pembe za Akinyi")
         akinyi.say("Kisumu")
-        card = akinyi.choose(SW._("Use {phone}").format(phone="0744 000 004"))
+        card = akinyi.choose(SW._("Use {phone}").format(phone="0744 000004"))
         assert "Jina: Akinyi\n" in card[0]
         opened = akinyi.choose(SW._("Yes, open my shop"))
         assert opened[0] == "Hongera! Duka lako Pembe za Akinyi limefunguliwa."
