@@ -26,7 +26,7 @@ from conversations.choices import is_offered, refused_yes_no, resolve_choice
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
 from conversations.global_words import Command, GlobalWord, parse_global_word, tapped_word
-from conversations.i18n import Translator
+from conversations.i18n import Translator, language_told
 from conversations.marketplace import Marketplace
 from conversations.messages import Choice, Inbound
 from conversations.payloads import decode
@@ -92,8 +92,14 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
         command = tapped_word(inbound.payload)
     if is_new:
         start_arg = command.arg if command and command.word is GlobalWord.START else ""
+        routed = bool(start_arg) and ctx.registry.route_start(start_arg) is not None
+        told = language_told(inbound.locale_hint, inbound.text)
+        # A link or a code to follow, or photos to keep: not held at the language question.
+        ctx.language_known = bool(inbound.photos) or (routed and told)
         _finish(ctx, ctx.begin(FlowRegistry.WELCOME, start_arg))
-        return
+        if not (inbound.photos and not ctx.flow):
+            return
+        # Welcomed; her photos are read as anyone's sent outside a flow (a shop begins).
     if shares_own_number_unasked(ctx, inbound):
         # The engine has thanked her for it (`phone_link.tell`): on to her menu.
         _finish(ctx, ctx.begin(FlowRegistry.MENU))

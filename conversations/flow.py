@@ -224,6 +224,9 @@ class StepContext:
     tapped: str | None = None
     # Our last turn asked her to share her phone number (a contact button).
     contact_asked: bool = False
+    # A newcomer's first turn: her app or her words told her language, so the welcome need
+    # not ask it before going where her message leads.
+    language_known: bool = False
 
     def _(self, message: str) -> str:
         return self.translator._(message)

@@ -45,6 +45,13 @@ def choose_locale(hint: str | None, first_words: str = "", default: str = DEFAUL
     return DEFAULT_LOCALE
 
 
+def language_told(hint: str | None, first_words: str = "") -> bool:
+    """Her app's language or her first words name a language we speak (`choose_locale` took
+    it): no need to ask her which."""
+    words = language_of_words(first_words) if first_words else None
+    return supported_language(hint) is not None or supported_language(words) is not None
+
+
 def supported_language(tag: str | None) -> str | None:
     """The supported locale a language tag names ("sw-KE", "SW_tz", "sw" → "sw"), or None."""
     language = (tag or "").strip().lower().replace("_", "-").split("-")[0]

@@ -20,6 +20,7 @@ from conversations.flows import (
     people,
     review,
     shop_place,
+    shop_story,
 )
 
 
@@ -36,6 +37,7 @@ def builtin_registry() -> FlowRegistry:
     registry = core_registry()
     onboarding.register(registry)
     shop_place.register(registry)
+    shop_story.register(registry)
     listing.register(registry)
     mentor.register(registry)
     browsing.register(registry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
+from conversations.flow import END, Flow, FlowRegistry, StepContext, StepResult
 from conversations.i18n import LANGUAGE_NAMES, N_
 from conversations.messages import Choice, Inbound
 from conversations.payloads import Payload
@@ -34,8 +34,13 @@ class Step(StrEnum):
 
 
 def start_welcome(ctx: StepContext, start_arg: str) -> StepResult:
-    """A brand-new person: greet in the guessed language and offer the others."""
+    """A brand-new person: greet in the guessed language and offer the others; when her app
+    or her words told the language (`ctx.language_known`), go straight where her first message
+    leads (a mentor's link or code), or step aside for it (photos)."""
     ctx.say(ctx._(WELCOME))
+    if ctx.language_known:
+        route = ctx.registry.route_start(start_arg) if start_arg else None
+        return ctx.begin(*route) if route else StepResult(END)
     return _offer(ctx, {"then": start_arg})
 
 

@@ -1,8 +1,11 @@
-"""Artisan onboarding: name, shop name, place, M-Pesa number, story, then the shop opens.
+"""Artisan onboarding: shop name, place, M-Pesa number, one card to check, and the shop opens.
 
-Started from the menu ("Sell your jewelry") or by a mentor's referral: a `/start ref-<code>`
-deep link, or a first message "JOIN <code>" (see `conversations.global_words`). Answers are
-kept when she leaves half-way, so starting again resumes where she stopped.
+Started from the menu ("Sell your jewelry"), by a mentor's referral (a `/start ref-<code>`
+deep link, or a first message "JOIN <code>": see `conversations.global_words`), or by a
+newcomer's first photo (the listing flow keeps it and takes it up once the shop is open).
+Her name is the one her app gives (asked only when it gives none) and her story is not asked:
+both can be changed on the card, the story later too. Answers are kept when she leaves
+half-way, so starting again resumes where she stopped.
 """
 
 from __future__ import annotations
@@ -30,8 +33,13 @@ from store.text import clean_display, clean_line
 FLOW = "onboarding"
 SELL = N_("Sell your jewelry")
 _NAME_LENGTH = (2, 80)
-# The answers, in the order they are asked; a missing key is the next question.
+# Her answers; a missing one of `_ASKED` is the next question.
 _FIELDS = ("name", "shop", "location", "mpesa", "story")
+_ASKED = ("name", "shop", "location", "mpesa")
+# The listing flow keeps a newcomer's first photos there; once her shop is open it goes on.
+LISTING = "listing"
+FIRST_PHOTOS = "first_photos"
+LISTING_KEPT_PHOTOS = "kept-photos"
 
 
 @dataclass(frozen=True)
@@ -62,13 +70,13 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     if arg.strip():
         ctx.data["code"] = code or arg.strip()[:16]
     resuming = any(field in ctx.data for field in _FIELDS)
-    if resuming:
-        ctx.say(ctx._(text.WELCOME_BACK))
-    else:
-        ctx.say(ctx._(text.INTRO))
-        if code:
-            ctx.say(ctx._(text.CODE_NOTED).format(code=format_code(code)))
-    return _ask_next(ctx)
+    if not resuming and _profile_name(ctx.user):
+        ctx.data["name"] = _profile_name(ctx.user)  # changeable on the card
+    ctx.data.setdefault("story", "")  # not asked: added on the card or later
+    opening = ctx._(text.WELCOME_BACK if resuming else text.INTRO)
+    if code:  # also a code she types half-way: it counts
+        opening += "\n" + ctx._(text.CODE_NOTED).format(code=format_code(code))
+    return _ask_next(ctx, opening)
 
 
 def keep_answers(ctx: StepContext) -> dict[str, Any] | None:
@@ -79,29 +87,32 @@ def keep_answers(ctx: StepContext) -> dict[str, Any] | None:
 # --- the questions ------------------------------------------------------------------------
 
 
-def _ask_next(ctx: StepContext) -> StepResult:
-    missing = next((field for field in _FIELDS if field not in ctx.data), None)
-    match missing:
-        case "name":
-            return _ask_name(ctx)
-        case "shop":
-            return _ask_shop(ctx)
-        case "location":
-            return _ask_location(ctx)
-        case "mpesa":
-            return _ask_mpesa(ctx, ctx._(text.ASK_MPESA))
-        case "story":
-            return _ask_story(ctx)
-    return _confirm(ctx)
+def _ask_next(ctx: StepContext, opening: str = "") -> StepResult:
+    """The next missing answer's question (`opening`, if any, said in the same message), or
+    the card once every one is there."""
+    missing = next((field for field in _ASKED if field not in ctx.data), None)
+    if missing is None:
+        if opening:
+            ctx.say(opening)
+        return _confirm(ctx)
+    ask = {"name": _ask_name, "shop": _ask_shop, "location": _ask_location}.get(missing)
+    if ask is not None:
+        return ask(ctx, opening)
+    question = ctx._(text.ASK_MPESA)
+    return _ask_mpesa(ctx, f"{opening}\n{question}" if opening else question)
 
 
-def _ask_shop(ctx: StepContext) -> StepResult:
-    ctx.say(ctx._(text.ASK_SHOP))
+def _with(opening: str, question: str) -> str:
+    return f"{opening}\n{question}" if opening else question
+
+
+def _ask_shop(ctx: StepContext, opening: str = "") -> StepResult:
+    ctx.say(_with(opening, ctx._(text.ASK_SHOP)))
     return StepResult(Step.SHOP)
 
 
-def _ask_location(ctx: StepContext) -> StepResult:
-    ctx.say(ctx._(text.ASK_LOCATION))
+def _ask_location(ctx: StepContext, opening: str = "") -> StepResult:
+    ctx.say(_with(opening, ctx._(text.ASK_LOCATION)))
     return StepResult(Step.LOCATION)
 
 
@@ -118,13 +129,9 @@ def _ask_change(ctx: StepContext) -> StepResult:
     return StepResult(Step.CHANGE)
 
 
-def _ask_name(ctx: StepContext) -> StepResult:
-    known = _profile_name(ctx.user)
-    if known:
-        yes = Choice(ctx._(text.YES_THATS_ME), "ob:name", TapWord.YES)
-        ctx.ask(ctx._(text.ASK_NAME_KNOWN).format(name=known), [yes])
-    else:
-        ctx.say(ctx._(text.ASK_NAME))
+def _ask_name(ctx: StepContext, opening: str = "") -> StepResult:
+    """Asked when her app gives no name, or she chose to change it on the card."""
+    ctx.say(_with(opening, ctx._(text.ASK_NAME)))
     return StepResult(Step.NAME)
 
 
@@ -150,14 +157,14 @@ def _ask_mpesa_again(ctx: StepContext) -> StepResult:
 
 def _confirm(ctx: StepContext) -> StepResult:
     d = ctx.data
-    story = d["story"] or ctx._(text.NO_STORY)
     lines = [
         ctx._(text.CHECK),
         ctx._(text.SUMMARY).format(
             name=d["name"], shop=d["shop"], location=d["location"], mpesa=shown_phone(d["mpesa"])
         ),
-        ctx._(text.SUMMARY_STORY).format(story=story),
     ]
+    if d.get("story"):
+        lines.append(ctx._(text.SUMMARY_STORY).format(story=d["story"]))
     if d.get("code"):
         lines.append(ctx._(text.SUMMARY_CODE).format(code=_shown_code(d["code"])))
     choices = [
@@ -172,10 +179,8 @@ def _confirm(ctx: StepContext) -> StepResult:
 
 
 def name(ctx: StepContext, inbound: Inbound) -> StepResult:
-    if inbound.payload == "ob:name" and _profile_name(ctx.user):
-        return _answered(ctx, "name", _profile_name(ctx.user))
     typed = clean_line(inbound.text)
-    if not _NAME_LENGTH[0] <= len(typed) <= _NAME_LENGTH[1]:
+    if not _NAME_LENGTH[0] <= len(typed) <= _NAME_LENGTH[1] or tap_word(typed) is not None:
         ctx.say(ctx._(text.BAD_NAME))
         return StepResult(Step.NAME)
     return _answered(ctx, "name", typed)
@@ -184,7 +189,7 @@ def name(ctx: StepContext, inbound: Inbound) -> StepResult:
 def shop(ctx: StepContext, inbound: Inbound) -> StepResult:
     typed = clean_line(inbound.text)
     low, high = people.SHOP_NAME_LENGTH
-    if not low <= len(typed) <= high:
+    if not low <= len(typed) <= high or tap_word(typed) is not None:  # "ndiyo" is no name
         ctx.say(ctx._(text.BAD_SHOP))
         return StepResult(Step.SHOP)
     return _answered(ctx, "shop", typed)
@@ -220,9 +225,10 @@ def mpesa(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def story(ctx: StepContext, inbound: Inbound) -> StepResult:
+    """Only from the card's "Change something": her story, or skip to keep none."""
     typed = clean_display(inbound.text)
     if inbound.payload == "ob:skip" or is_skip(typed):
-        return _answered(ctx, "story", "")
+        return _answered(ctx, "story", ctx.data.get("story") or "")
     if not typed:
         return _ask_story(ctx)
     if len(typed) > people.STORY_MAX_LENGTH:
@@ -241,6 +247,8 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def change(ctx: StepContext, inbound: Inbound) -> StepResult:
     chosen = ChangeAnswer.read(inbound.payload)
+    if chosen is not None and chosen.field == "story":
+        return _ask_story(ctx)
     if chosen is not None and chosen.field in _FIELDS:
         ctx.data.pop(chosen.field, None)
     return _ask_next(ctx)
@@ -292,6 +300,8 @@ def _register(ctx: StepContext) -> StepResult:
     if ctx.user.has_role(Role.MENTOR):  # made a mentor before she had a shop: her code now
         code = referrals.make_mentor(ctx.session, artisan.id, ctx.now, threshold=None)
         ctx.reply(mentors.invitation(ctx.translator, ctx.market.config, code.code))
+    if ctx.kept.get(LISTING, {}).get(FIRST_PHOTOS) and ctx.registry.has_flow(LISTING):
+        return ctx.begin(LISTING, LISTING_KEPT_PHOTOS)  # her first photos become a piece
     ctx.say(ctx._(text.NEXT_STEP))
     return ctx.begin(FlowRegistry.MENU)
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from conversations.i18n import N_
 
-INTRO = N_("Let's open your shop on Soko! I'll ask 5 short questions.")
+INTRO = N_("Let's open your shop on Soko! Just a few short questions.")
 WELCOME_BACK = N_("Welcome back! Let's carry on where you stopped.")
 CODE_NOTED = N_("Your mentor's code: {code}.")
 ALREADY_ARTISAN = N_("You already have a shop: {shop}.")
 ALREADY_ARTISAN_SHORT = N_("You already have a shop.")
 
 ASK_NAME = N_("What is your name?")
-ASK_NAME_KNOWN = N_("Are you {name}? Tap yes, or type your name.")
-YES_THATS_ME = N_("Yes, that's me")
 BAD_NAME = N_("Please type your name (2 to 80 letters).")
 
 ASK_SHOP = N_("What is your shop called? For example: Mama Shanga Beads.")

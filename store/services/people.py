@@ -347,6 +347,17 @@ def set_place(session: Session, artisan_id: int, location: str) -> Artisan:
     return artisan
 
 
+def set_story(session: Session, artisan_id: int, story: str) -> Artisan:
+    """Set the story buyers read on her shop's page. Raises ``InvalidRegistration``,
+    ``NotFound``."""
+    artisan = session.get(Artisan, artisan_id)
+    if artisan is None:
+        raise NotFound("artisan", artisan_id)
+    artisan.story = _checked_text("story", story, 0, STORY_MAX_LENGTH)
+    session.flush()
+    return artisan
+
+
 def checked_place(location: str) -> str:
     """The area as buyers will see it, cleaned; a pin or a map link is refused (``not_an_area``):
     pages never publish those."""

@@ -26,11 +26,9 @@ def open_shop(artisan: WhatsAppPerson, language: str, tr: Translator) -> None:
     artisan.say("Hi")
     artisan.say(language)
     artisan.choose(tr._("Sell your jewelry"))
-    artisan.choose(tr._("Yes, that's me"))
     artisan.say(f"{artisan.name} Beads")
     artisan.say("Kibera")
     artisan.say("1")  # her own number for M-Pesa
-    artisan.say("skip")
     opened = artisan.choose(tr._("Yes, open my shop"))
     assert opened[0] == tr._("Congratulations! Your shop {shop} is open.").format(
         shop=f"{artisan.name} Beads"
@@ -52,7 +50,7 @@ def test_a_decompression_bomb_is_refused_kindly_in_english_and_swahili(
             "Please send it as a normal photo from your phone's camera."
         ]
         received = amina.send_photos([draw_piece(Category.NECKLACE, seed=3)])
-        assert received[-1].startswith("Photo received (1 of 5).")
+        assert "Photo received (1 of 5)." in received
 
         open_shop(wanjiru, "2", SW)
         assert wanjiru.send_photos([REFUSED["png_6324x6324"]()]) == [
@@ -60,6 +58,4 @@ def test_a_decompression_bomb_is_refused_kindly_in_english_and_swahili(
             "Tafadhali itume kama picha ya kawaida kutoka kamera ya simu yako."
         ]
         received = wanjiru.send_photos([draw_piece(Category.NECKLACE, seed=4)])
-        assert received[-1].startswith(
-            SW._("Photo received ({count} of {max}).").format(count=1, max=5)
-        )
+        assert SW._("Photo received ({count} of {max}).").format(count=1, max=5) in received

@@ -1,17 +1,19 @@
-"""Listing a piece by sending photos: photos → title → price → category → materials →
-quantity → description → preview → submit for review.
+"""Listing a piece by sending photos: photos (a caption may give the name and price) →
+name and price → category → materials → preview → submit for review. Each question is asked
+only while unanswered; quantity (1) and description are changed from the preview.
 
 It starts from the menu ("List a piece"), or when an artisan simply sends a photo outside any
 flow (the menu hands that message on: see `menu.PHOTO_FLOW`). An unfinished draft is offered
 to be continued. A person without a shop is sent to open one (the "onboarding" flow) when
-that flow exists.
+that flow exists; if she began with photos, they are kept and become her first piece once her
+shop is open (`KEPT_PHOTOS`).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 from functools import partial
-from typing import Final
+from typing import Any, Final
 
 from conversations.flow import (
     END,
@@ -27,7 +29,11 @@ from conversations.flow import (
 from conversations.flows.language import PICK_ONE
 from conversations.flows.listing import details, photos_step, preview
 from conversations.flows.listing.draft import (
+    ALBUM,
+    FIRST_CAPTION,
+    FIRST_PHOTOS,
     FLOW,
+    KEPT_PHOTOS,
     ORDER,
     PRODUCT_ID,
     RESUME_ID,
@@ -42,9 +48,11 @@ from conversations.flows.listing.draft import (
 from conversations.flows.listing.prompts import ask, ask_photos, ask_preview
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
+from conversations.photo_records import StoredPhoto, photo_from_dict, photo_to_dict
 from store.models import Artisan, Product, ProductStatus, Role
 from store.services import catalog, people
 from store.services.catalog import ProductNotEditable
+from store.services.product_photos import MAX_PHOTOS
 
 LIST_A_PIECE = N_("List a piece")
 DRAFT_WAITING = N_("You have a listing you didn't finish.")
@@ -64,6 +72,8 @@ ASK_FOR_INVITATION = N_(
     "for an invitation link, or ask a community manager."
 )
 
+FIRST_PIECE = N_("Now your first piece, from the photos you sent.")
+
 ONBOARDING: Final = "onboarding"
 # `ctx.begin("listing", f"continue:{product_id}")` continues that piece (a draft or rejected).
 CONTINUE_ARG: Final = "continue:"
@@ -73,8 +83,12 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     kept = dict(ctx.data)
     ctx.data.clear()
     artisan = people.artisan_for_user(ctx.session, ctx.user.id)
+    if artisan is None and arg == WITH_PHOTOS:
+        return StepResult(Step.SELLER)  # the photos go to that step next, to be kept
     if artisan is None:
-        return _not_a_seller(ctx, sent_photo=arg == WITH_PHOTOS)
+        return _not_a_seller(ctx, sent_photo=False)
+    if arg == KEPT_PHOTOS and kept.get(FIRST_PHOTOS):
+        return _first_piece(ctx, kept)
     if arg == WITH_PHOTOS:
         return StepResult(Step.PHOTOS)  # the photos that started it go to that step next
     if arg.startswith(CONTINUE_ARG):
@@ -161,12 +175,41 @@ def _not_a_seller(ctx: StepContext, *, sent_photo: bool) -> StepResult:
 
 
 def seller(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.photos:  # the photos that brought her here (or more): kept for her first piece
+        kept = [photo_to_dict(p) for p in inbound.photos if isinstance(p, StoredPhoto)]
+        ctx.data[FIRST_PHOTOS] = [*ctx.data.get(FIRST_PHOTOS, []), *kept][:MAX_PHOTOS]
+        if inbound.text.strip():
+            ctx.data[FIRST_CAPTION] = inbound.text.strip()
+        album = inbound.media_group_id
+        same_album = album is not None and ctx.data.get(ALBUM) == album
+        ctx.data[ALBUM] = album
+        said = len(ctx.replies)
+        result = _not_a_seller(ctx, sent_photo=True)
+        if same_album:  # the rest of the album she was just asked about: only kept
+            del ctx.replies[said:]
+        return result
     if inbound.payload == "sell:open":
         return ctx.begin(ONBOARDING)
     if inbound.payload == "sell:no":
         return ctx.begin(FlowRegistry.MENU)
     ctx.say(ctx._(PICK_ONE))
     return _not_a_seller(ctx, sent_photo=True)
+
+
+def _first_piece(ctx: StepContext, kept: dict[str, Any]) -> StepResult:
+    """Her shop has just opened: the photos she began with become a draft, and the listing
+    goes on from the first question they and their caption leave open."""
+    photos = [photo_from_dict(p) for p in kept.get(FIRST_PHOTOS, ())]
+    caption = str(kept.get(FIRST_CAPTION) or "")
+    inbound = Inbound(
+        channel=ctx.channel,
+        platform_user_id="",
+        platform_message_id="",
+        text=caption,
+        photos=tuple(photos),
+    )
+    ctx.say(ctx._(FIRST_PIECE))
+    return photos_step.photos_step(ctx, inbound)
 
 
 STEPS: Final[dict[StrEnum, StepFn]] = {
@@ -189,7 +232,7 @@ STEPS: Final[dict[StrEnum, StepFn]] = {
 PROMPTS: Final[dict[StrEnum, PromptFn]] = {
     Step.SELLER: lambda ctx: _not_a_seller(ctx, sent_photo=True),
     Step.RESUME: _offer_again,
-    **{step: partial(ask, step=step) for step in ORDER},
+    **{step: partial(ask, step=step) for step in (*ORDER, Step.QUANTITY, Step.DESCRIPTION)},
     Step.PRICE_CONFIRM: details.ask_price_confirm,
     Step.MATERIALS_FLAGGED: details.ask_flagged,
     Step.PREVIEW: ask_preview,
@@ -197,8 +240,17 @@ PROMPTS: Final[dict[StrEnum, PromptFn]] = {
 }
 
 
+# Photos sent at any question after the first photos join the piece.
+_READ_PHOTOS_TOO: Final[dict[StrEnum, StepFn]] = {
+    step: photos_step.or_more_photos(read, PROMPTS[step])
+    for step, read in STEPS.items()
+    if step not in (Step.SELLER, Step.RESUME, Step.PHOTOS)
+}
+
+
 def register(registry: FlowRegistry) -> None:
-    registry.add(Flow(FLOW, STEPS, start, on_leave=keep_draft, prompts=PROMPTS))
+    steps = {**STEPS, **_READ_PHOTOS_TOO}
+    registry.add(Flow(FLOW, steps, start, on_leave=keep_draft, prompts=PROMPTS))
     registry.add_menu_entry(
         MenuEntry("list", LIST_A_PIECE, FLOW, visible=with_role(Role.ARTISAN), order=10)
     )

@@ -7,10 +7,18 @@ import re
 from typing import Final
 
 from conversations import price_replies
-from conversations.choices import SKIP_WORDS
+from conversations.choices import SKIP_WORDS, tap_word
 from conversations.flow import StepContext, StepResult
 from conversations.flows.language import PICK_ONE
-from conversations.flows.listing.draft import PENDING_PRICE, Step, artisan_of, draft_id
+from conversations.flows.listing.caption import read_caption
+from conversations.flows.listing.draft import (
+    EDITING,
+    PENDING_PRICE,
+    Step,
+    artisan_of,
+    draft_id,
+    product_of,
+)
 from conversations.flows.listing.prompts import (
     PickCategory,
     advance,
@@ -21,11 +29,14 @@ from conversations.flows.listing.prompts import (
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
 from store.errors import PermissionDenied
+from store.models import Category
 from store.money import Money
 from store.prices import PriceRejected, parse_price
+from store.pricing import PriceTooLow
 from store.services import catalog, materials
 from store.services.catalog import InvalidProductDetail
 from store.text import read_int
+from store.vocabulary import vocabulary
 
 WORDS_PLEASE = N_("That's a photo — here I need an answer in words.")
 TITLE_TOO_LONG = N_("That name is too long. Please keep it under {max} letters.")
@@ -52,6 +63,8 @@ QUANTITY_RANGE = N_("Please type a number from 1 to {max}, like 3.")
 DESCRIPTION_TOO_LONG = N_("That's a bit long. Please keep it under {max} letters.")
 
 MAX_QUANTITY: Final = 999
+# In the artisan's currency's main unit: no piece of jewelry sells for less.
+_SURPRISINGLY_LOW: Final = 100
 # A description may also be declined ("no"), or left as a dash.
 _SKIP_WORDS: Final = SKIP_WORDS | {"no", "hapana", "-"}
 _ENGLISH_NUMBERS: Final = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -87,16 +100,66 @@ def _ids(ctx: StepContext) -> tuple[int, int]:
 def title_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     if (again := _photo_instead(ctx, inbound, Step.TITLE)) is not None:
         return again
+    if tap_word(inbound.text) is TapWord.DONE:  # "done" with her photos, out of habit: no name
+        return ask(ctx, Step.TITLE)
+    if product_of(ctx).price_minor is None:  # asked with the price: "Bangili 800"
+        return read_caption_answers(ctx, inbound.text)
+    if not _set_title(ctx, inbound.text):
+        return StepResult(Step.TITLE)
+    if not ctx.data.get(EDITING):
+        _fill_from_words(ctx, inbound.text)
+    return advance(ctx, Step.TITLE)
+
+
+def _fill_from_words(ctx: StepContext, words: str) -> None:
+    """The kind of piece and its materials, where her name for it says them ("Mkufu wa
+    shaba": a necklace of brass) and she has not given them: not asked, shown on the card.
+    Materials against the standard are left to their question, asked in her own words."""
+    product = product_of(ctx)
+    said = vocabulary().recognize(words)
+    category = None
+    if said.category is not None and product.category is None:
+        category = Category(said.category.code)
+    named: list[str] = []
+    if not product.materials:
+        named = [term.name(ctx.user.locale) for term in said.materials]
+        if materials.assess_materials(named):
+            named = []
+    if category is not None or named:
+        artisan_id, product_id = _ids(ctx)
+        catalog.update_details(
+            ctx.session, artisan_id, product_id, category=category, materials=named or None
+        )
+
+
+def read_caption_answers(ctx: StepContext, text: str) -> StepResult:
+    """The name and price a caption (or the answer to "name and price?") gives; then the
+    next question still open. A price that can't be read is asked again, kindly."""
+    config = ctx.market.config
+    said = read_caption(text, config.artisan_currency, max_minor=config.max_price_minor)
+    if said.title and not _set_title(ctx, said.title):
+        return StepResult(Step.TITLE)
+    _fill_from_words(ctx, said.title)
+    if isinstance(said.price, PriceRejected):
+        _say_price_problem(ctx, said.price)
+        return StepResult(Step.PRICE)
+    if said.price is not None:
+        return _take_price(ctx, said.price, answered=Step.TITLE if said.title else Step.PHOTOS)
+    return advance(ctx, Step.TITLE if said.title else Step.PHOTOS)
+
+
+def _set_title(ctx: StepContext, title: str) -> bool:
+    """Keep the name, or say why not (the question stays open)."""
     artisan_id, product_id = _ids(ctx)
     try:
-        catalog.update_details(ctx.session, artisan_id, product_id, title=inbound.text)
+        catalog.update_details(ctx.session, artisan_id, product_id, title=title)
     except InvalidProductDetail as refused:
         if refused.reason == "too_long":
             ctx.say(ctx._(TITLE_TOO_LONG).format(max=catalog.MAX_TITLE))
         else:
             ctx.say(ctx._(TITLE_EMPTY))
-        return StepResult(Step.TITLE)
-    return advance(ctx, Step.TITLE)
+        return False
+    return True
 
 
 # --- price --------------------------------------------------------------------------------
@@ -112,11 +175,47 @@ def _read_price(ctx: StepContext, text: str) -> StepResult:
     config = ctx.market.config
     parsed = parse_price(text, config.artisan_currency, max_minor=config.max_price_minor)
     if isinstance(parsed, PriceRejected):
-        most = Money(config.max_price_minor, config.artisan_currency)
-        ctx.say(price_replies.price_problem(ctx.translator, parsed, most))
+        _say_price_problem(ctx, parsed)
         return StepResult(Step.PRICE)
-    ctx.data[PENDING_PRICE] = parsed.amount
-    return ask_price_confirm(ctx)
+    return _take_price(ctx, parsed, answered=Step.PRICE)
+
+
+def _say_price_problem(ctx: StepContext, rejected: PriceRejected) -> None:
+    config = ctx.market.config
+    most = Money(config.max_price_minor, config.artisan_currency)
+    ctx.say(price_replies.price_problem(ctx.translator, rejected, most))
+
+
+def _take_price(ctx: StepContext, price: Money, *, answered: Step) -> StepResult:
+    """A price that looks right is kept (the preview shows it, with what buyers pay and what
+    she receives); one that looks wrong is echoed first: "Ksh 15 — right?"."""
+    if price_looks_wrong(ctx, price):
+        ctx.data[PENDING_PRICE] = price.amount
+        return ask_price_confirm(ctx)
+    _keep_price(ctx, price)
+    return advance(ctx, answered)
+
+
+def price_looks_wrong(ctx: StepContext, price: Money) -> bool:
+    """Below 100 shillings (a digit lost), above a tenth of the most a price may be (a digit
+    too many), or too low to sell abroad at all."""
+    config = ctx.market.config
+    if price.amount < _SURPRISINGLY_LOW * 10**price.exponent:
+        return True
+    if price.amount * 10 > config.max_price_minor:
+        return True
+    try:
+        config.pricing.quote_line(price, 1, has_mentor=artisan_of(ctx).mentor_id is not None)
+    except PriceTooLow:
+        return True
+    return False
+
+
+def _keep_price(ctx: StepContext, price: Money) -> None:
+    artisan_id, product_id = _ids(ctx)
+    catalog.set_price(
+        ctx.session, artisan_id, product_id, price, max_minor=ctx.market.config.max_price_minor
+    )
 
 
 def ask_price_confirm(ctx: StepContext) -> StepResult:
@@ -132,11 +231,7 @@ def ask_price_confirm(ctx: StepContext) -> StepResult:
 
 def price_confirm_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.payload == "price:yes":
-        artisan_id, product_id = _ids(ctx)
-        price = Money(int(ctx.data[PENDING_PRICE]), ctx.market.config.artisan_currency)
-        catalog.set_price(
-            ctx.session, artisan_id, product_id, price, max_minor=ctx.market.config.max_price_minor
-        )
+        _keep_price(ctx, Money(int(ctx.data[PENDING_PRICE]), ctx.market.config.artisan_currency))
         ctx.data.pop(PENDING_PRICE, None)
         return advance(ctx, Step.PRICE)
     if inbound.payload == "price:no" or not inbound.text.strip():

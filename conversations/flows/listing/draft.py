@@ -29,6 +29,11 @@ ALBUM: Final = "album"  # the media group of the last photos received
 PENDING_PRICE: Final = "pending_price"  # minor units, echoed and awaiting a yes
 RESUME_ID: Final = "resume_id"
 RESUME_STEP: Final = "resume_step"
+# A newcomer's first photos (`photo_to_dict`) and their caption, kept while she opens her shop.
+FIRST_PHOTOS: Final = "first_photos"
+FIRST_CAPTION: Final = "first_caption"
+# `start`'s argument when her shop has just opened and those photos wait (see onboarding).
+KEPT_PHOTOS: Final = "kept-photos"
 
 
 class Step(StrEnum):
@@ -47,15 +52,14 @@ class Step(StrEnum):
     CHANGE = "change"
 
 
-# The order of the questions; after each one the next is asked (or the preview, when editing).
+# The order of the questions; after each one the next unanswered is asked (or the preview,
+# when editing). Quantity (1 unless she changes it) and description are on the preview only.
 ORDER: Final = (
     Step.PHOTOS,
     Step.TITLE,
     Step.PRICE,
     Step.CATEGORY,
     Step.MATERIALS,
-    Step.QUANTITY,
-    Step.DESCRIPTION,
     Step.PREVIEW,
 )
 # Where to pick up again for a step whose pending answer is not kept.
@@ -151,8 +155,12 @@ def resume_step(ctx: StepContext, product: Product, kept_step: object) -> Step:
 
 
 def keep_draft(ctx: StepContext) -> dict[str, Any] | None:
-    """`on_leave`: remember the draft and where she was, to offer to continue it."""
+    """`on_leave`: remember the draft and where she was, to offer to continue it (or a
+    newcomer's first photos, until her shop is open)."""
     product_id = draft_id(ctx)
     if product_id is None:
-        return None
+        first: dict[str, Any] = {
+            key: ctx.data[key] for key in (FIRST_PHOTOS, FIRST_CAPTION) if key in ctx.data
+        }
+        return first if first.get(FIRST_PHOTOS) else None
     return {PRODUCT_ID: product_id, RESUME_STEP: ctx.step}

@@ -1,10 +1,12 @@
 """The first question: photos of the piece, one message or an album at a time.
 
 An album arrives as several messages sharing a ``media_group_id`` (Telegram) or as several
-photos in one message (WhatsApp). Either way the photos pile up in the same step: the first
-message of an album asks "More photos, or done?", the following ones only count, keeping
-that question open. The photos arrive processed and stored already (the adapter did it before
-this unit of work opened): the step only decides what to keep.
+photos in one message (WhatsApp). The first photos go straight on to the next question (a
+caption may answer the name and price: `details.read_caption_answers`); there is no "more or
+done?". Photos sent at any later question join the piece too (`or_more_photos`): the rest of
+an album only counts, keeping the question open; other photos count and ask it again. The
+photos arrive processed and stored already (the adapter did it before this unit of work
+opened): the step only decides what to keep.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conversations import photos
-from conversations.flow import StepContext, StepResult
+from conversations.flow import PromptFn, StepContext, StepFn, StepResult
+from conversations.flows.listing import details
 from conversations.flows.listing.draft import (
     ALBUM,
     PRODUCT_ID,
@@ -35,7 +38,7 @@ GOT_PHOTOS = N_("Photo received ({count} of {max}).")
 SEND_A_PHOTO = N_("Please send a photo of the piece.")
 NEED_ONE_PHOTO = N_("First send at least one photo of the piece.")
 SEND_NEXT = N_("OK, send the next photo.")
-PHOTOS_FULL = N_("That's {max} photos — the most for one piece. Tap Done to go on.")
+PHOTOS_FULL = N_("That's {max} photos — the most for one piece. Choose Done to go on.")
 EXTRA_PHOTOS_LEFT_OUT = N_("I kept the first {max} photos — that's the most for one piece.")
 SAME_PHOTO_AGAIN = N_("You already sent this photo for this piece.")
 LISTED_BEFORE = N_(
@@ -82,6 +85,45 @@ def photos_step(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _receive(ctx: StepContext, inbound: Inbound) -> StepResult:
+    count, received = _add(ctx, inbound)
+    _tell(ctx, received)
+    if count == 0:  # nothing kept: each refusal above already asks for another photo
+        return StepResult(Step.PHOTOS)
+    ctx.say(ctx._(GOT_PHOTOS).format(count=count, max=MAX_PHOTOS))
+    ctx.data[ALBUM] = inbound.media_group_id
+    if inbound.text.strip():
+        return details.read_caption_answers(ctx, inbound.text)
+    return advance(ctx, Step.PHOTOS)
+
+
+def or_more_photos(read: StepFn, prompt: PromptFn) -> StepFn:
+    """`read`, the step of a later question, unless the message is photos: they join the
+    piece, and the question stays open (the rest of an album) or is asked again."""
+
+    def step(ctx: StepContext, inbound: Inbound) -> StepResult:
+        if not inbound.photos:
+            return read(ctx, inbound)
+        album = inbound.media_group_id
+        same_album = album is not None and ctx.data.get(ALBUM) == album
+        ctx.data[ALBUM] = album
+        count, received = _add(ctx, inbound)
+        _tell(ctx, received)
+        if received.added:
+            ctx.say(ctx._(GOT_PHOTOS).format(count=count, max=MAX_PHOTOS))
+        if not same_album:
+            return prompt(ctx)
+        # Only the question's choices again, not its words: they were just asked.
+        said = len(ctx.replies)
+        result = prompt(ctx)
+        del ctx.replies[said:]
+        return result
+
+    return step
+
+
+def _add(ctx: StepContext, inbound: Inbound) -> tuple[int, _Received]:
+    """Keep the photos of this message on the draft (made at the first one): how many the
+    piece has now, and what became of each."""
     artisan = artisan_of(ctx)
     product_id = draft_id(ctx)
     count = photo_count(ctx, product_id) if product_id is not None else 0
@@ -107,10 +149,7 @@ def _receive(ctx: StepContext, inbound: Inbound) -> StepResult:
         received.advice.extend(stored.advice)
         received.added += 1
         count += 1
-    _tell(ctx, received)
-    if count == 0:  # nothing kept: each refusal above already asks for another photo
-        return StepResult(Step.PHOTOS)
-    return _ask_more(ctx, inbound, count)
+    return count, received
 
 
 def _listed_before(
@@ -139,16 +178,3 @@ def _tell(ctx: StepContext, received: _Received) -> None:
         ctx.say(ctx._(EXTRA_PHOTOS_LEFT_OUT).format(max=MAX_PHOTOS))
     for advice in dict.fromkeys(received.advice):
         ctx.say(ctx._(photos.tip_message(advice)))
-
-
-def _ask_more(ctx: StepContext, inbound: Inbound, count: int) -> StepResult:
-    got = ctx._(GOT_PHOTOS).format(count=count, max=MAX_PHOTOS)
-    album = inbound.media_group_id
-    if album is not None and ctx.data.get(ALBUM) == album:
-        # The rest of an album already asked about: count it, keep the question open.
-        ctx.say(got)
-        ctx.offered = photo_choices(ctx)
-        return StepResult(Step.PHOTOS)
-    question = ctx._(PHOTOS_FULL).format(max=MAX_PHOTOS) if count >= MAX_PHOTOS else None
-    ctx.ask(got + "\n" + (question or ctx._(MORE_OR_DONE)), photo_choices(ctx))
-    return StepResult(Step.PHOTOS, {ALBUM: album})

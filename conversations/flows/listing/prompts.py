@@ -23,23 +23,27 @@ from conversations.flows.listing.draft import (
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, Outbound, TapWord
 from conversations.payloads import Payload
-from store.models import Category
+from store.models import Category, Product
 from store.money import Money
 from store.pricing import PriceTooLow
 from store.services.product_photos import MAX_PHOTOS
 
 ASK_PHOTOS = N_("Send 1 to {max} photos of the piece. Several at once is fine.")
-ASK_MORE_PHOTOS = N_("You have {count} of {max} photos. Send more, or tap Done.")
+ASK_MORE_PHOTOS = N_("You have {count} of {max} photos. Send more, or choose Done.")
 MORE_OR_DONE = N_("More photos, or done?")
 DONE = N_("Done")
 ADD_MORE = N_("Add more")
 ASK_TITLE = N_("What is the piece called? For example: Blue glass bead necklace")
+ASK_TITLE_AND_PRICE = N_(
+    "What is the piece called, and its price in shillings? For example: Blue glass bead "
+    "necklace 1500"
+)
 ASK_PRICE = N_("What is your price for one piece, in shillings? For example: 1500")
 ASK_CATEGORY = N_("What kind of piece is it?")
 ASK_MATERIALS = N_("What is it made of? For example: glass beads, brass wire")
 ASK_QUANTITY = N_("How many of these do you have ready to sell? Type a number, like 1 or 3.")
 ASK_DESCRIPTION = N_(
-    "Tell buyers a little about the piece: how you made it, its story. Or tap Skip."
+    "Tell buyers a little about the piece: how you made it, its story. Or send skip."
 )
 SKIP = N_("Skip")
 
@@ -89,7 +93,9 @@ def ask_photos(ctx: StepContext) -> StepResult:
 
 
 def ask_title(ctx: StepContext) -> StepResult:
-    ctx.say(ctx._(ASK_TITLE))
+    """The name; with the price in the same answer while the piece has none."""
+    priced = product_of(ctx).price_minor is not None
+    ctx.say(ctx._(ASK_TITLE if priced else ASK_TITLE_AND_PRICE))
     return StepResult(Step.TITLE)
 
 
@@ -151,7 +157,7 @@ def ask_preview(ctx: StepContext) -> StepResult:
         lines.append(product.description)
     key = cover_key(ctx, product.id)
     choices = (
-        Choice(ctx._(SUBMIT), "lst:submit"),
+        Choice(ctx._(SUBMIT), "lst:submit", TapWord.YES),  # "ndiyo" to the card sends it
         Choice(ctx._(CHANGE_SOMETHING), "lst:change"),
         Choice(ctx._(SAVE_DRAFT), "lst:save"),
     )
@@ -177,7 +183,25 @@ def ask(ctx: StepContext, step: Step) -> StepResult:
 
 
 def advance(ctx: StepContext, answered: Step) -> StepResult:
-    """After an answer: the next question, or back to the preview when changing one detail."""
-    if ctx.data.get(EDITING):
+    """After an answer: the next question not answered yet (a caption may have answered
+    several), or back to the preview when changing one detail."""
+    if ctx.data.get(EDITING) or answered not in ORDER:
         return ask_preview(ctx)
-    return ask(ctx, ORDER[ORDER.index(answered) + 1])
+    product = product_of(ctx)
+    for step in ORDER[ORDER.index(answered) + 1 :]:
+        if not answered_already(product, step):
+            return ask(ctx, step)
+    return ask_preview(ctx)
+
+
+def answered_already(product: Product, step: Step) -> bool:
+    match step:
+        case Step.TITLE:
+            return bool(product.title.strip())
+        case Step.PRICE:
+            return product.price_minor is not None
+        case Step.CATEGORY:
+            return product.category is not None
+        case Step.MATERIALS:
+            return bool(product.materials)
+    return False

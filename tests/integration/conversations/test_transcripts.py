@@ -55,6 +55,14 @@ def test_first_contact_in_swahili_from_the_locale_hint(new_chat: Callable[..., C
 
 
 def test_first_contact_with_start_payload_goes_on_to_that_flow(chat: Chat) -> None:
+    # Her app told the language: not asked, straight on where the link leads.
+    assert chat.send("/start colours") == [WELCOME_EN[0], PICK]
+
+
+def test_first_contact_with_start_payload_and_no_language_told_asks_it(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("baraka", locale_hint=None)
     assert chat.send("/start colours") == WELCOME_EN
     assert chat.send("English") == ["OK, we'll chat in English.", PICK]
 

@@ -29,11 +29,9 @@ def heard(uow_factory: UnitOfWorkFactory, mentor: Seller) -> Seller:
 
 def open_shop_in_swahili(chat: Chat) -> list[str]:
     """Her answers to the onboarding questions; what the last one was answered."""
-    chat.send("Achieng Otieno")
-    chat.send("Shanga za Achieng")
+    chat.send("Shanga za Achieng")  # her name is her app's; her story is not asked
     chat.send("Kibera, Nairobi")
     chat.send("0722 000111")
-    chat.send("ruka")
     return chat.send("Ndiyo, fungua duka langu")
 
 
@@ -55,8 +53,8 @@ def test_a_code_typed_as_heard_links_her_to_her_mentor(
     shown: str,
 ) -> None:
     chat = new_chat("achieng", channel=Channel.WHATSAPP, locale_hint="sw-KE")
-    chat.send(typed)
-    assert f"Msimbo wa mlezi wako: {shown}." in chat.send("Kiswahili")
+    # "jiunge" tells her language: not asked, straight on to her shop, her code noted.
+    assert any(f"Msimbo wa mlezi wako: {shown}." in answer for answer in chat.send(typed))
     assert "Mlezi wako Mama Amina atakusaidia. Tumemwambia umejiunga." in open_shop_in_swahili(chat)
     artisan = artisan_of(uow_factory, "achieng")
     assert artisan is not None
@@ -72,7 +70,7 @@ def test_a_code_she_types_in_the_middle_of_opening_her_shop_counts_too(
     chat.send("Kiswahili")
     chat.send("menyu")
     chat.send("Uza vito vyako")
-    assert "Msimbo wa mlezi wako: KQM-XAB." in chat.send("JIUNGE KQM XAB")
+    assert any("Msimbo wa mlezi wako: KQM-XAB." in a for a in chat.send("JIUNGE KQM XAB"))
 
 
 def test_a_shop_called_jiunge_shanga_is_her_shops_name_not_a_code(
@@ -83,14 +81,12 @@ def test_a_shop_called_jiunge_shanga_is_her_shops_name_not_a_code(
     chat.send("Kiswahili")
     chat.send("menyu")
     chat.send("Uza vito vyako")
-    chat.send("Zawadi Mwende")
     assert chat.send("Jiunge Shanga") == [
         "Unafanyia kazi wapi? Andika mahali, kwa mfano: Kibera, Nairobi. "
         "Au tuma eneo lako (location)."
     ]
     chat.send("Kibera, Nairobi")
     chat.send("0722 000222")
-    chat.send("ruka")
     chat.send("Ndiyo, fungua duka langu")
     artisan = artisan_of(uow_factory, "zawadi")
     assert artisan is not None

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from conversations.flows.listing import PHOTO_FROM_NON_SELLER
+from conversations.i18n import Translator
 from conversations.messages import Location
 from store.models import Artisan, Channel
 from store.uow import UnitOfWorkFactory
@@ -17,6 +19,7 @@ from tests.integration.conversations.artisans_support import (
     seed_seller,
 )
 from tests.integration.conversations.conftest import Chat
+from tests.integration.conversations.listing_support import photo, products_of
 
 ASK_SHOP_EN = "What is your shop called? For example: Mama Shanga Beads."
 ASK_LOCATION_EN = (
@@ -44,26 +47,23 @@ def grouped(code: str) -> str:
 def test_recruit_by_deep_link_in_english_and_the_mentor_told_in_swahili(
     new_chat: Callable[..., Chat], mentor: Seller, uow_factory: UnitOfWorkFactory
 ) -> None:
-    chat = new_chat("wanjiku")
-    assert chat.send(f"/start ref-{mentor.code}")[0].startswith("Welcome to Soko!")
-    assert chat.send("English") == [
-        "OK, we'll chat in English.",
-        "Let's open your shop on Soko! I'll ask 5 short questions.",
-        f"Your mentor's code: {grouped(mentor.code)}.",
-        "Are you Wanjiku? Tap yes, or type your name.\n1. Yes, that's me",
+    chat = new_chat("wanjiku")  # her app speaks English: not asked which language
+    assert chat.send(f"/start ref-{mentor.code}") == [
+        "Welcome to Soko! Buy and sell handmade jewelry.",
+        "Let's open your shop on Soko! Just a few short questions.\n"
+        f"Your mentor's code: {grouped(mentor.code)}.\n{ASK_SHOP_EN}",
     ]
-    assert chat.send("1") == [ASK_SHOP_EN]
     assert chat.send("Wanjiku's Shanga") == [ASK_LOCATION_EN]
     assert chat.send("Kibera, Nairobi") == [ASK_MPESA_EN]
     assert chat.send("12345") == [
         "Sorry, that is not a Kenyan M-Pesa number. Please type it like this: 0712 345 678\n"
         "[share your phone number]"
     ]
-    assert chat.send("0712 345 678") == [ASK_STORY_EN]
-    assert chat.send("skip") == [
+    # Her name is her app's; no story is asked: both can be changed on the card.
+    assert chat.send("0712 345 678") == [
         "Please check your details:\n"
         "Name: Wanjiku\nShop: Wanjiku's Shanga\nPlace: Kibera, Nairobi\nM-Pesa: 0712 345678\n"
-        f"Story: (none)\nMentor code: {grouped(mentor.code)}\n"
+        f"Mentor code: {grouped(mentor.code)}\n"
         "1. Yes, open my shop\n2. Change something"
     ]
     before = len(messages_to(uow_factory, mentor.user_id))
@@ -91,18 +91,13 @@ def test_recruit_by_deep_link_in_english_and_the_mentor_told_in_swahili(
 def test_recruit_by_jiunge_text_entirely_in_swahili(
     new_chat: Callable[..., Chat], mentor: Seller, uow_factory: UnitOfWorkFactory
 ) -> None:
-    chat = new_chat("achieng", locale_hint="sw-KE")
-    assert chat.send(f"JIUNGE {grouped(mentor.code).lower()}")[0] == (
-        "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono."
-    )
-    assert chat.send("Kiswahili") == [
-        "Sawa, tutaongea kwa Kiswahili.",
-        "Tufungue duka lako kwenye Soko! Nitakuuliza maswali 5 mafupi.",
-        f"Msimbo wa mlezi wako: {grouped(mentor.code)}.",
-        "Wewe ni Wanjiku? Jibu ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi",
+    chat = new_chat("achieng", locale_hint=None)  # no app language: "jiunge" tells it
+    assert chat.send(f"JIUNGE {grouped(mentor.code).lower()}") == [
+        "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono.",
+        "Tufungue duka lako kwenye Soko! Ni maswali machache mafupi tu.\n"
+        f"Msimbo wa mlezi wako: {grouped(mentor.code)}.\n"
+        "Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads.",
     ]
-    assert chat.send("A") == ["Tafadhali andika jina lako (herufi 2 hadi 80)."]
-    assert chat.send("Achieng Otieno") == ["Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."]
     assert chat.send("Shanga za Achieng") == [
         "Unafanyia kazi wapi? Andika mahali, kwa mfano: Kibera, Nairobi. "
         "Au tuma eneo lako (location)."
@@ -121,7 +116,15 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
         "Samahani, hiyo si namba ya M-Pesa ya Kenya. Tafadhali iandike hivi: 0712 345 678\n"
         "[share your phone number]"
     ]
-    assert chat.send("+254 722 000 111") == [
+    card = chat.send("+254 722 000 111")
+    assert card[0].endswith("\n1. Ndiyo, fungua duka langu\n2. Badilisha kitu")
+    # Her name and her story, from the card.
+    assert chat.send("Badilisha kitu")[0].startswith("Unataka kubadilisha nini?")
+    assert chat.send("Jina") == ["Jina lako ni nani?"]
+    assert chat.send("A") == ["Tafadhali andika jina lako (herufi 2 hadi 80)."]
+    assert chat.send("Achieng Otieno")[0].startswith("Tafadhali angalia maelezo yako:")
+    chat.send("Badilisha kitu")
+    assert chat.send("Hadithi") == [
         "Waambie wanunuzi hadithi yako kwa sentensi chache: wewe ni nani na unatengenezaje "
         "vito vyako. Au tuma ruka.\n1. Ruka"
     ]
@@ -142,6 +145,7 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     artisan = artisan_of(uow_factory, "achieng")
     assert artisan is not None
     assert artisan.mentor_id == mentor.artisan_id
+    assert artisan.story == "Natengeneza shanga kwa mifupa na pembe."
     assert (artisan.location, artisan.pin_latitude, artisan.pin_longitude) == (
         "Kibera, Nairobi",
         -1.3133,
@@ -152,15 +156,26 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     )
 
 
+def test_a_link_with_no_language_told_still_asks_it(
+    new_chat: Callable[..., Chat], mentor: Seller
+) -> None:
+    chat = new_chat("baraka", locale_hint=None)
+    assert chat.send(f"/start ref-{mentor.code}") == [
+        "Welcome to Soko! Buy and sell handmade jewelry.",
+        "We'll chat in English. Or choose a language:\n1. English\n2. Kiswahili",
+    ]
+    assert chat.send("Kiswahili")[1].startswith("Tufungue duka lako kwenye Soko!")
+
+
 def test_join_text_from_someone_already_chatting_starts_onboarding(
     new_chat: Callable[..., Chat], mentor: Seller
 ) -> None:
     chat = new_chat("neema")
     chat.send("Hi")
     assert "Sell your jewelry" in chat.send("1")[1]
-    assert chat.send(f"JOIN {grouped(mentor.code)}")[:2] == [
-        "Let's open your shop on Soko! I'll ask 5 short questions.",
-        f"Your mentor's code: {grouped(mentor.code)}.",
+    assert chat.send(f"JOIN {grouped(mentor.code)}") == [
+        "Let's open your shop on Soko! Just a few short questions.\n"
+        f"Your mentor's code: {grouped(mentor.code)}.\n{ASK_SHOP_EN}"
     ]
 
 
@@ -169,24 +184,22 @@ def test_cancel_half_way_then_resume_from_the_menu(new_chat: Callable[..., Chat]
     chat.send("Hi")
     chat.send("1")
     assert chat.send("Sell your jewelry") == [
-        "Let's open your shop on Soko! I'll ask 5 short questions.",
-        "Are you Wanjiku? Tap yes, or type your name.\n1. Yes, that's me",
+        f"Let's open your shop on Soko! Just a few short questions.\n{ASK_SHOP_EN}"
     ]
-    assert chat.send("Zawadi") == [ASK_SHOP_EN]
     assert chat.send("Zawadi Crafts") == [ASK_LOCATION_EN]
     cancelled = chat.send("cancel")
     assert cancelled[0] == "Cancelled."
     assert cancelled[1].startswith("What would you like to do?")
     # Back again: her answers are kept and she goes on with the next question.
     assert chat.send("Sell your jewelry") == [
-        "Welcome back! Let's carry on where you stopped.",
-        ASK_LOCATION_EN,
+        f"Welcome back! Let's carry on where you stopped.\n{ASK_LOCATION_EN}"
     ]
     chat.send("Gikomba")
-    chat.send("0733 123 456")
-    assert chat.send("ruka")[0].endswith("Story: (none)\n1. Yes, open my shop\n2. Change something")
+    assert chat.send("0733 123 456")[0].endswith(
+        "M-Pesa: 0733 123456\n1. Yes, open my shop\n2. Change something"
+    )
     assert chat.send("Change something")[0].startswith("What do you want to change?")
-    assert chat.send("Name") == ["Are you Wanjiku? Tap yes, or type your name.\n1. Yes, that's me"]
+    assert chat.send("Name") == ["What is your name?"]
     assert chat.send("Zawadi Mwende")[0].startswith(
         "Please check your details:\nName: Zawadi Mwende"
     )
@@ -206,12 +219,9 @@ def test_her_own_code_is_refused_kindly_and_the_shop_still_opens(
     assert mentor_phone is not None
     chat = new_chat("amina-2")
     chat.send(f"/start ref-{mentor.code}")
-    chat.send("1")
-    chat.send("1")
     chat.send("Amina Two")
     chat.send("Kariobangi")
     chat.send(mentor_phone)
-    chat.send("skip")
     before = len(messages_to(uow_factory, mentor.user_id))
     answers = chat.send("1")
     assert answers[:3] == [
@@ -228,8 +238,7 @@ def test_her_own_code_is_refused_kindly_and_the_shop_still_opens(
 def test_a_code_that_does_not_work_still_opens_the_shop(new_chat: Callable[..., Chat]) -> None:
     chat = new_chat("faith")
     chat.send("/start ref-ZZZZZZ")
-    chat.send("1")
-    for answer in ("1", "Faith Beads", "Kisumu", "0711 222 333", "skip"):
+    for answer in ("Faith Beads", "Kisumu", "0711 222 333"):
         chat.send(answer)
     assert chat.send("1")[:3] == [
         "Congratulations! Your shop Faith Beads is open.",
@@ -260,15 +269,80 @@ def test_on_whatsapp_she_can_use_the_number_she_writes_from(
     chat.send("Hi")
     chat.send("1")
     chat.send("Sell your jewelry")
-    chat.send("1")
     chat.send("Mwende Shop")
     assert chat.send("Machakos") == [
         "Which M-Pesa number should receive your money? For example: 0712 345 678\n"
         "1. Use 0712 999888"
     ]
-    assert chat.send("1") == [ASK_STORY_EN]
-    chat.send("skip")
+    assert chat.send("1")[0].endswith(
+        "M-Pesa: 0712 999888\n1. Yes, open my shop\n2. Change something"
+    )
     chat.send("1")
     artisan = artisan_of(uow_factory, "whatsapp:+254712999888")
     assert artisan is not None
     assert artisan.mpesa_phone == "+254712999888"
+
+
+def test_a_newcomer_who_sends_a_photo_first_starts_her_shop_with_it(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    chat = new_chat("rehema", locale_hint="sw")
+    assert chat.send("Mkufu wa shaba, Sh. 1,500/=", photos=(photo(7),)) == [
+        "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono.",
+        Translator("sw")._(PHOTO_FROM_NON_SELLER) + "\n1. Fungua duka langu\n2. Si sasa",
+    ]
+    chat.send("ndiyo")
+    chat.send("Shanga za Rehema")
+    chat.send("Kibera, Nairobi")
+    chat.send("0722 000 333")
+    answers = chat.send("1")
+    assert answers[0] == "Hongera! Duka lako Shanga za Rehema limefunguliwa."
+    # Her photo and its caption were kept: the listing goes on without asking them again.
+    assert answers[1:3] == [
+        "Sasa tuweke bidhaa yako ya kwanza, kwa picha ulizotuma.",
+        "Picha imepokelewa (1 kati ya 5).",
+    ]
+    assert "Mkufu wa shaba\nBei: Ksh\xa01,500\n" in answers[3]
+    assert "Aina: Mkufu\nMalighafi: shaba\n" in answers[3]
+    assert chat.send("1")[0].startswith("Asante! Msimamizi wa jamii ataikagua")
+    [product] = products_of(chat)
+    assert (product.title, product.price_minor, len(product.photos)) == (
+        "Mkufu wa shaba",
+        150_000,
+        1,
+    )
+
+
+def test_her_story_is_told_later_from_the_menu(
+    chat_as: Callable[[Seller], Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    seller = seed_seller(uow_factory, "Pendo", locale="sw")
+    chat = chat_as(seller)
+    assert "Hadithi yangu" in chat.send("menyu")[0]
+    asked = chat.send("Hadithi yangu")[0]
+    assert asked.startswith("Hadithi yako, kama wanunuzi wanavyoisoma:\n")
+    assert chat.send("ruka")[0] == "Sawa, hadithi yako inabaki ilivyo."
+    chat.send("Hadithi yangu")
+    assert chat.send("Natengeneza hereni kwa shaba iliyotumika tena.")[0] == (
+        "Asante! Sasa wanunuzi wanasoma hadithi yako kwenye ukurasa wa duka lako."
+    )
+    artisan = artisan_of(uow_factory, seller.platform_user_id)
+    assert artisan is not None
+    assert artisan.story == "Natengeneza hereni kwa shaba iliyotumika tena."
+
+
+def test_a_newcomers_first_album_is_asked_about_once_and_kept_whole(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("mwanaisha", locale_hint="sw")
+    first, second = (
+        replace(chat.inbound(photos=(photo(seed),)), media_group_id="album-1") for seed in (8, 9)
+    )
+    assert chat.deliver(first)[-1].endswith("\n1. Fungua duka langu\n2. Si sasa")
+    assert chat.deliver(second) == []  # the rest of the album: kept, not asked again
+    for answer in ("1", "Shanga za Mwanaisha", "Kibera", "0722 000 444"):
+        chat.send(answer)
+    answers = chat.send("1")
+    assert "Picha imepokelewa (2 kati ya 5)." in answers
+    [product] = products_of(chat)
+    assert len(product.photos) == 2

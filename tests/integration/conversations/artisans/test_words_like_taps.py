@@ -22,9 +22,11 @@ from tests.integration.conversations.artisans_support import artisan_of
 from tests.integration.conversations.conftest import Chat
 from tests.integration.conversations.listing_support import photo
 
-ASK_NAME_EN = "Are you Wanjiku? Tap yes, or type your name.\n1. Yes, that's me"
-ASK_NAME_SW = "Wewe ni Wanjiku? Jibu ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi"
 ASK_SHOP_SW = "Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."
+BAD_SHOP_EN = "Please type a shop name of 2 to 80 letters."
+BAD_SHOP_SW = "Tafadhali andika jina la duka la herufi 2 hadi 80."
+CARD_EN = "1. Yes, open my shop\n2. Change something"
+CARD_SW = "1. Ndiyo, fungua duka langu\n2. Badilisha kitu"
 
 
 def start_selling(chat: Chat, language: str, sell: str) -> None:
@@ -40,17 +42,17 @@ def display_name(uow_factory: UnitOfWorkFactory, artisan: Artisan) -> str:
         return user.display_name
 
 
-def test_typed_yes_is_the_tap_and_no_is_never_her_name_in_english(
+def test_typed_no_is_never_her_shop_and_ndiyo_opens_it_in_english(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
     chat = new_chat("zawadi")
     start_selling(chat, "English", "Sell your jewelry")
-    assert chat.send("No") == ["Sorry, “No” is not one of the answers here.", ASK_NAME_EN]
-    assert chat.send("Yes!") == [ASK_SHOP_EN]
+    assert chat.send("No") == [BAD_SHOP_EN]
     assert chat.send("Zawadi Crafts") == [ASK_LOCATION_EN]
     chat.send("Gikomba")
-    assert chat.send("0733 123 456") == [ASK_STORY_EN]
-    assert chat.send("SKIP.")[0].endswith("1. Yes, open my shop\n2. Change something")
+    card = chat.send("0733 123 456")
+    assert card[0].endswith(CARD_EN)
+    assert chat.send("no") == ["Sorry, “no” is not one of the answers here.", *card]
     # The Swahili word for the English button.
     assert chat.send("ndiyo")[0] == "Congratulations! Your shop Zawadi Crafts is open."
 
@@ -59,17 +61,15 @@ def test_typed_yes_is_the_tap_and_no_is_never_her_name_in_english(
     assert display_name(uow_factory, artisan) == "Wanjiku"
 
 
-def test_typed_ndiyo_is_the_tap_and_hapana_is_never_her_name_in_swahili(
+def test_typed_hapana_is_never_her_shop_and_the_english_label_opens_it_in_swahili(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
     chat = new_chat("achieng", locale_hint="sw-KE")
     start_selling(chat, "Kiswahili", "Uza vito vyako")
-    assert chat.send("hapana") == ["Samahani, “hapana” si mojawapo ya majibu hapa.", ASK_NAME_SW]
-    assert chat.send("Ndiyo.") == [ASK_SHOP_SW]
+    assert chat.send("hapana") == [BAD_SHOP_SW]
     chat.send("Shanga za Achieng")
     chat.send("Kibera")
-    chat.send("0722 000 111")
-    assert chat.send("ruka")[0].endswith("1. Ndiyo, fungua duka langu\n2. Badilisha kitu")
+    assert chat.send("0722 000 111")[0].endswith(CARD_SW)
     # The English label of the Swahili button.
     assert chat.send("yes, open my shop")[0] == (
         "Hongera! Duka lako Shanga za Achieng limefunguliwa."
@@ -80,22 +80,27 @@ def test_typed_ndiyo_is_the_tap_and_hapana_is_never_her_name_in_swahili(
     assert display_name(uow_factory, artisan) == "Wanjiku"
 
 
-def test_a_name_she_types_instead_is_still_her_name(
+def test_a_name_she_changes_on_the_card_is_never_ndiyo(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
     chat = new_chat("neema", locale_hint="sw-KE")
     start_selling(chat, "Kiswahili", "Uza vito vyako")
-    assert chat.send("Neema Wairimu") == [ASK_SHOP_SW]
+    for answer in ("Shanga za Neema", "Kibera", "0722 000 222", "Badilisha kitu", "Jina"):
+        chat.send(answer)
+    assert chat.send("ndiyo") == ["Tafadhali andika jina lako (herufi 2 hadi 80)."]
+    assert chat.send("Neema Wairimu")[0].startswith(
+        "Tafadhali angalia maelezo yako:\nJina: Neema Wairimu\n"
+    )
 
 
 @pytest.mark.parametrize("channel", [Channel.TELEGRAM, Channel.WHATSAPP, Channel.CONSOLE])
-def test_on_every_channel_ndiyo_is_the_tap_and_hapana_is_not_her_name(
+def test_on_every_channel_hapana_is_not_her_shop(
     channel: Channel, new_chat: Callable[..., Chat]
 ) -> None:
     chat = new_chat("+254733000444", locale_hint="sw-KE", channel=channel)
     start_selling(chat, "Kiswahili", "Uza vito vyako")
-    assert chat.send("HAPANA") == ["Samahani, “HAPANA” si mojawapo ya majibu hapa.", ASK_NAME_SW]
-    assert chat.send("ndio") == [ASK_SHOP_SW]
+    assert chat.send("HAPANA") == [BAD_SHOP_SW]
+    assert chat.send("Shanga")[0].startswith("Unafanyia kazi wapi?")
 
 
 # --- buttons whose label does not start with the word: the flow declares what they mean -------
@@ -126,10 +131,9 @@ def share_pin(chat: Chat) -> list[str]:
     return chat.deliver(replace(chat.inbound(), location=Location(-1.3133, 36.7876)))
 
 
-def place_asked_in_summary(chat: Chat, skip: str) -> str:
+def place_asked_in_summary(chat: Chat) -> str:
     """Her place as the summary before the shop opens shows it."""
-    chat.send("0733 123 456")
-    summary = chat.send(skip)[0]
+    summary = chat.send("0733 123 456")[0]
     return next(line for line in summary.splitlines() if line.startswith(("Place:", "Mahali:")))
 
 
@@ -138,13 +142,12 @@ def test_typed_yes_or_no_after_a_pin_is_never_her_place_in_english(
 ) -> None:
     chat = new_chat("zawadi")
     start_selling(chat, "English", "Sell your jewelry")
-    chat.send("Yes")
     chat.send("Zawadi Crafts")
     assert share_pin(chat) == [PIN_EN]
     assert chat.send("no") == [NOT_AN_AREA_EN]
     assert chat.send("Yes") == [NOT_AN_AREA_EN]
     assert chat.send("Kisumu") == [ASK_MPESA_EN]
-    assert place_asked_in_summary(chat, "skip") == "Place: Kisumu"
+    assert place_asked_in_summary(chat) == "Place: Kisumu"
 
 
 def test_typed_ndiyo_or_hapana_after_a_pin_is_never_her_place_in_swahili(
@@ -152,13 +155,12 @@ def test_typed_ndiyo_or_hapana_after_a_pin_is_never_her_place_in_swahili(
 ) -> None:
     chat = new_chat("achieng", locale_hint="sw-KE")
     start_selling(chat, "Kiswahili", "Uza vito vyako")
-    chat.send("Ndiyo")
     chat.send("Shanga za Achieng")
     assert share_pin(chat) == [PIN_SW]
     assert chat.send("Hapana") == [NOT_AN_AREA_SW]
     assert chat.send("ndiyo") == [NOT_AN_AREA_SW]
     assert chat.send("Kibera, Nairobi") == [ASK_MPESA_SW]
-    assert place_asked_in_summary(chat, "ruka") == "Mahali: Kibera, Nairobi"
+    assert place_asked_in_summary(chat) == "Mahali: Kibera, Nairobi"
 
 
 OPEN_A_SHOP_EN = (
@@ -174,7 +176,7 @@ def test_typed_yes_to_open_a_shop_opens_it(yes: str, new_chat: Callable[..., Cha
     chat.send("Hi")
     chat.send("English")
     assert chat.send(photos=(photo(3),)) == [OPEN_A_SHOP_EN]
-    assert chat.send(yes)[-1] == ASK_NAME_EN
+    assert chat.send(yes)[-1].endswith(ASK_SHOP_EN)
 
 
 @pytest.mark.parametrize("no", ["hapana", "No."])
@@ -193,10 +195,12 @@ def test_a_no_to_her_story_skips_it_and_a_yes_is_never_her_story(
 ) -> None:
     chat = new_chat("zawadi")
     start_selling(chat, "English", "Sell your jewelry")
-    chat.send("Yes")
     chat.send("Zawadi Crafts")
     chat.send("Gikomba")
-    assert chat.send("0733 123 456") == [ASK_STORY_EN]
+    chat.send("0733 123 456")
+    chat.send("Change something")
+    assert chat.send("Story") == [ASK_STORY_EN]
     assert chat.send("yes") == ["Sorry, “yes” is not one of the answers here.", ASK_STORY_EN]
     summary = chat.send("No")[0]
-    assert "Story: (none)" in summary.splitlines()
+    assert not any(line.startswith("Story:") for line in summary.splitlines())
+    assert summary.endswith(CARD_EN)

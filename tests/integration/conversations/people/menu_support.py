@@ -75,7 +75,9 @@ def seller_on_whatsapp(
 ) -> WhatsAppChat:
     """A seller who greets in Swahili and opens her shop in the chat, as sellers do."""
     seller = on_whatsapp(phone, locale_hint=None)
-    for answer in ("Habari", "menyu", "Uza vito vyako", name, shop, place, "1", "ruka"):
+    for answer in ("Habari", "menyu", "Uza vito vyako", shop, place, "1"):
+        seller.send(answer)
+    for answer in ("Badilisha kitu", "Jina", name):  # her own name, not her WhatsApp one
         seller.send(answer)
     opened = seller.send("1")
     assert opened[0] == f"Hongera! Duka lako {shop} limefunguliwa."
