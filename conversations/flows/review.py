@@ -15,6 +15,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -269,5 +270,12 @@ def register(registry: FlowRegistry) -> None:
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_menu_entry(
-        MenuEntry("review", MENU_LABEL, FLOW, visible=with_role(Role.COMMUNITY_MANAGER), order=60)
+        MenuEntry(
+            "review",
+            MENU_LABEL,
+            FLOW,
+            MenuGroup.MANAGING,
+            1,
+            visible=with_role(Role.COMMUNITY_MANAGER),
+        )
     )

@@ -18,6 +18,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -200,5 +201,5 @@ PROMPTS: Final[dict[StrEnum, PromptFn]] = {
 def register(registry: FlowRegistry) -> None:
     registry.add(Flow(FLOW, STEPS, start, on_leave=keep_draft, prompts=PROMPTS))
     registry.add_menu_entry(
-        MenuEntry("list", LIST_A_PIECE, FLOW, visible=with_role(Role.ARTISAN), order=10)
+        MenuEntry("list", LIST_A_PIECE, FLOW, MenuGroup.SELLING, 1, visible=with_role(Role.ARTISAN))
     )

@@ -18,20 +18,20 @@ import pytest
 from sqlalchemy import select
 
 from conversations.engine import ChatEngine, HandleResult
-from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepResult
+from conversations.flow import Flow, FlowRegistry, MenuEntry, MenuGroup, StepContext, StepResult
 from conversations.flows import core_registry
 from conversations.i18n import N_
 from conversations.inbox import RecordResult, record_inbound
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.outbox import outbound_of
 from conversations.photos import PhotoIntake
-from conversations.plain_text import render
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore
 from store.models import Channel, OutboxMessage, User
 from store.uow import UnitOfWorkFactory
 from tests.market_support import make_market
+from tests.said import things_said
 
 
 class Clock:
@@ -141,7 +141,7 @@ def build_registry(bugs: Bugs) -> FlowRegistry:
     registry.add_start_route("colours", "colours")
     registry.add_start_route("trouble", "trouble")
     registry.add_start_route("tell", "tell")
-    registry.add_menu_entry(MenuEntry("col", "Colours", "colours", order=1))
+    registry.add_menu_entry(MenuEntry("col", "Colours", "colours", MenuGroup.BUYING, 1))
     return registry
 
 
@@ -208,7 +208,7 @@ class Chat:
             return found.scalars().first() or 0
 
     def answers_since(self, outbox_id: int) -> list[str]:
-        return [render(outbound) for outbound in self.outbounds_since(outbox_id)]
+        return things_said(self.outbounds_since(outbox_id))
 
     def outbounds_since(self, outbox_id: int) -> list[Outbound]:
         with self.uow_factory() as uow:
