@@ -18,8 +18,8 @@ from store.models import User
 
 FLOW = "nudges_on"
 NUDGES_OFF = N_(
-    "Done: we won't remind you about your cart any more. To get reminders again, send menu "
-    "and choose “Cart reminders on”."
+    "Done: we won't remind you about your cart any more. To get reminders again, send menu, "
+    "choose “More”, then “Cart reminders on”."
 )
 NUDGES_ON_LABEL = N_("Cart reminders on")
 NUDGES_ON = N_("Cart reminders are on again. Send STOP any time to turn them off.")

@@ -25,6 +25,7 @@ from conversations.inbox import RecordResult, record_inbound
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.outbox import outbound_of
 from conversations.photos import PhotoIntake
+from conversations.plain_text import render
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore
@@ -196,6 +197,12 @@ class Chat:
 
     def send(self, text: str = "", **kwargs: object) -> list[str]:
         return self.deliver(self.inbound(text, **kwargs))  # type: ignore[arg-type]
+
+    def send_for_messages(self, text: str) -> list[str]:
+        """Send `text`; the messages she got, whole (`send` reads each thing said)."""
+        before = self.last_outbox_id()
+        self.results.append(self.engine.handle(self.record(self.inbound(text)).inbox_id))
+        return [render(outbound) for outbound in self.outbounds_since(before)]
 
     def tap(self, payload: str, *, on: str | None = None) -> list[str]:
         """Tap a button (`on`: the platform id of the message that carried it)."""

@@ -25,7 +25,9 @@ WELCOME_SW = [
 MENU_EN = "What would you like to do?\n1. Colours\n9. More"
 MENU_SW = "Ungependa kufanya nini?\n1. Colours\n9. Zaidi"
 MORE_EN = "More choices:\n98. Language\n99. Help"
-HELP_EN = "Reply with a number or tap a button.\nAnytime you can send: menu, help, cancel, language."
+HELP_EN = (
+    "Reply with a number or tap a button.\nAnytime you can send: menu, help, cancel, language."
+)
 NOT_UNDERSTOOD = "Choose from the menu above, or send “menu”."
 LANGUAGES_EN = "Choose your language:\n1. English\n2. Kiswahili"
 LANGUAGES_SW = "Chagua lugha yako:\n1. English\n2. Kiswahili"
