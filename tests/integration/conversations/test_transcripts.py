@@ -26,7 +26,7 @@ MENU_EN = "What would you like to do?\n1. Colours\n9. More"
 MENU_SW = "Ungependa kufanya nini?\n1. Colours\n9. Zaidi"
 MORE_EN = "More choices:\n98. Language\n99. Help"
 HELP_EN = (
-    "Reply with a number or tap a button.\nAnytime you can send: menu, help, cancel, language."
+    "Reply with a number, or choose an answer.\nAnytime you can send: menu, help, cancel, language."
 )
 NOT_UNDERSTOOD = "Choose from the menu above, or send “menu”."
 LANGUAGES_EN = "Choose your language:\n1. English\n2. Kiswahili"
@@ -146,7 +146,7 @@ def test_help_keeps_the_question_open(chat: Chat) -> None:
     chat.send("1")
     chat.send("1")
     assert chat.send("msaada") == [
-        "Reply with a number or tap a button.\nAnytime you can send: menu, help, cancel, language."
+        "Reply with a number, or choose an answer.\nAnytime you can send: menu, help, cancel, language."
     ]
     assert chat.send("2") == ["You chose c:blue"]
 

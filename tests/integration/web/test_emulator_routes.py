@@ -189,7 +189,7 @@ def test_a_swahili_browser_gets_the_page_its_script_and_its_answers_in_swahili(
         empty = client.post(
             "/emulator/api/chat/zawadi?lang=sw", data={"id": "abcdefgh02"}, headers=WRITE
         )
-        assert empty.json() == {"error": "Andika ujumbe, gusa chaguo au tuma picha."}
+        assert empty.json() == {"error": "Andika ujumbe, chagua jibu au tuma picha."}
         huge = ("b.jpg", b"\xff\xd8\xff" + b"0" * 2000, "image/jpeg")
         refused = client.post(
             "/emulator/api/chat/zawadi?lang=sw",

@@ -102,6 +102,6 @@ def test_an_old_button_is_never_words_and_a_menu_button_works_from_any_message()
     assert amina.send(payload="w:start") == [earlier, languages]  # not a word a button says
     assert amina.send(payload="x" * 80) == [earlier, languages]
     # A button that says a global word is obeyed from any message, as the typed word.
-    assert amina.send(payload="w:help")[0].startswith("Reply with a number or tap a button.")
+    assert amina.send(payload="w:help")[0].startswith("Reply with a number, or choose an answer.")
     assert amina.send(payload="w:menu") == ["What would you like to do?\n98. Language\n99. Help"]
     assert amina.user.locale == "en"
