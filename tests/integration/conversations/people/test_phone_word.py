@@ -46,7 +46,7 @@ def test_kwenye_telegram_namba_yangu_inaomba_kwa_kitufe(
     wanjiku = chatting_in(on_telegram("7102"), "sw")
 
     assert wanjiku.send("namba yangu") == [
-        "Tuma namba yako ili tujue ni wewe pia kwenye WhatsApp: bonyeza kitufe hapa chini."
+        "Tuma namba yako ili tujue ni wewe pia kwenye WhatsApp: tumia kitufe hapa chini."
         f"\n{BUTTON}"
     ]
     shared = wanjiku.share_contact("+254722000112")
@@ -77,10 +77,10 @@ def test_swahili_asks_again_in_swahili(on_telegram: Callable[[str], TelegramChat
     wanjiku.send("simu yangu")
 
     assert wanjiku.share_contact("+254733000998", own=False) == [
-        f"Hiyo ni namba ya mtu mwingine. Kutuma yako, bonyeza kitufe hapa chini.\n{BUTTON}"
+        f"Hiyo ni namba ya mtu mwingine. Kutuma yako, tumia kitufe hapa chini.\n{BUTTON}"
     ]
     assert wanjiku.send("sijui") == [
-        "Kutuma namba yako, bonyeza kitufe hapa chini, ili tujue ni yako. Au tuma “menyu”"
+        "Kutuma namba yako, tumia kitufe hapa chini, ili tujue ni yako. Au tuma “menyu”"
         f" kurudi.\n{BUTTON}"
     ]
 
