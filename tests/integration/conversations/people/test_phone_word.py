@@ -46,8 +46,7 @@ def test_kwenye_telegram_namba_yangu_inaomba_kwa_kitufe(
     wanjiku = chatting_in(on_telegram("7102"), "sw")
 
     assert wanjiku.send("namba yangu") == [
-        "Tuma namba yako ili tujue ni wewe pia kwenye WhatsApp: tumia kitufe hapa chini."
-        f"\n{BUTTON}"
+        f"Tuma namba yako ili tujue ni wewe pia kwenye WhatsApp: tumia kitufe hapa chini.\n{BUTTON}"
     ]
     shared = wanjiku.share_contact("+254722000112")
     assert shared[0] == "Asante — namba yako +254 722 000112 imehifadhiwa."
