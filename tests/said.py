@@ -10,6 +10,7 @@ test_bursts.py`)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 
 from conversations.bursts import GAP
@@ -24,3 +25,24 @@ def things_said(outbounds: Iterable[Outbound]) -> list[str]:
 def parts(outbound: Outbound) -> list[Outbound]:
     *earlier, last = outbound.text.split(GAP)
     return [*(Outbound(text=text) for text in earlier), dataclasses.replace(outbound, text=last)]
+
+
+# A WhatsApp numbered menu ("1. Necklaces"), which the renderer puts a blank line before.
+_MENU_LINE = re.compile(r"\d+[.)] .+")
+
+
+def things_in(message: str) -> list[str]:
+    """A message as a channel showed it (end-to-end tests), split at the blank lines that
+    joined a turn's replies; a numbered menu stays with the text above it."""
+    things: list[str] = []
+    for part in message.split(GAP):
+        menu = part.splitlines() and all(_MENU_LINE.fullmatch(line) for line in part.splitlines())
+        if menu and things:
+            things[-1] += GAP + part
+        else:
+            things.append(part)
+    return things
+
+
+def things_in_all(messages: Iterable[str]) -> list[str]:
+    return [thing for message in messages for thing in things_in(message)]
