@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 # Most end-to-end tests wait on processes and on Telegram's one-message-a-second-per-chat
 # limit rather than on the CPU, so four workers finish the suite well within CI's time even on
 # two cores. `make pytest PYTEST_ARGS=…` runs what you choose instead (e.g. one file, no -n).
-PYTEST_ARGS ?= -n 4 --dist worksteal
+PYTEST_ARGS ?= -n 4 --dist worksteal --durations=25
 pytest: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

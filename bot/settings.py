@@ -27,8 +27,8 @@ from store.errors import UnknownCurrency
 from store.money import currency_exponent
 
 # What Telegram accepts as a webhook's secret_token, and how an operator makes one.
-WEBHOOK_SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]{1,256}")
-WEBHOOK_SECRET_RULE = "1 to 256 letters, digits, _ or -"  # noqa: S105 (a rule, not a secret)
+WEBHOOK_SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]{16,256}")
+WEBHOOK_SECRET_RULE = "16 to 256 letters, digits, _ or -"  # noqa: S105 (a rule, not a secret)
 MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
 
 

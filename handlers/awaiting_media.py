@@ -33,8 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol, TypeVar
@@ -133,72 +132,84 @@ class AwaitingMedia:
         self._stopping: StopSignal = stopping or threading.Event()
         self._retry_pauses = tuple(retry_pauses)
         self.on_handled = on_handled
-        self._people: dict[str, tuple[threading.Lock, int]] = {}  # lock, its users
+        # The people a thread works on now → the newest of their rows asked for meanwhile.
+        self._people: dict[str, int] = {}
         self._people_lock = threading.Lock()
 
     def process(self, inbox_id: int) -> HandleResult:
-        """Fetch the photos this message (and her earlier ones) wait for, then handle it."""
+        """Fetch the photos this message (and her earlier ones) wait for, then handle her
+        messages. While another thread of this process works on her, that thread takes this
+        row too: this one returns at once, free for other people's photos."""
         person = self._person_of(inbox_id)
         if person is None:
             return HandleResult(inbox_id, Outcome.NOT_FOUND)
-        with self._one_at_a_time(person, wait=True):
-            for parked in self._parked(person, up_to=inbox_id):
-                if not self._unpark(parked):
-                    return HandleResult(inbox_id, Outcome.HANDED_BACK)
-            engine = self._engine()
-            result = engine.handle(inbox_id)
-            for later in self._deferred_after(person, inbox_id):
-                engine.handle(later)
+        if not self._claim(person, inbox_id):
+            return HandleResult(inbox_id, Outcome.DEFERRED)
+        results = self._drain(person, inbox_id)
+        if results is None:
+            return HandleResult(inbox_id, Outcome.HANDED_BACK)
         self.on_handled()
-        return result
+        return results.get(inbox_id, HandleResult(inbox_id, Outcome.ALREADY_HANDLED))
 
     def sweep(self, limit: int = 100) -> list[HandleResult]:
         """After a crash or a stop: un-park what waits for photos (but what a worker of this
         process is fetching now), then handle what is pending on every channel."""
         with self._uow_factory(read_only=True) as uow:
             rows = uow.session.execute(
-                select(InboxMessage.id, InboxMessage.platform_user_id, InboxMessage.payload)
+                select(InboxMessage.id, InboxMessage.platform_user_id)
                 .where(self._awaiting())
                 .order_by(InboxMessage.id)
                 .limit(limit)
             ).all()
-        for row_id, person, payload in rows:
-            with self._one_at_a_time(person, wait=False) as free:
-                if free and not self._unpark(_Parked(row_id, self._items_of(payload))):
-                    break
+        for row_id, person in rows:
+            if self._claim(person, row_id) and self._drain(person, row_id) is None:
+                break
         results = self._engine().handle_pending(limit)
         if results:
             self.on_handled()
         return results
+
+    def _claim(self, person: str, inbox_id: int) -> bool:
+        """True: this thread now works on her. False: another one is, and it will also
+        take her rows up to `inbox_id` before it lets her go."""
+        with self._people_lock:
+            if person in self._people:
+                self._people[person] = max(self._people[person], inbox_id)
+                return False
+            self._people[person] = inbox_id
+            return True
+
+    def _drain(self, person: str, up_to: int) -> dict[int, HandleResult] | None:
+        """Her photos up to `up_to` fetched and her waiting messages handled, then again for
+        the rows other threads handed over meanwhile, until none is left: then she is free.
+        None when the process began stopping (what is left waits for the next start)."""
+        results: dict[int, HandleResult] = {}
+        done = False
+        try:
+            while True:
+                for parked in self._parked(person, up_to=up_to):
+                    if not self._unpark(parked):
+                        return None
+                engine = self._engine()
+                for row_id in self._received(person):
+                    results[row_id] = engine.handle(row_id)
+                with self._people_lock:
+                    newest = self._people[person]
+                    if newest <= up_to:
+                        del self._people[person]
+                        done = True
+                        return results
+                up_to = newest
+        finally:
+            if not done:  # stopping, or an error: let her go (the sweep takes what is left)
+                with self._people_lock:
+                    self._people.pop(person, None)
 
     def _awaiting(self) -> ColumnElement[bool]:
         return and_(
             InboxMessage.channel == self.channel,
             InboxMessage.status == InboxStatus.AWAITING_MEDIA,
         )
-
-    @contextmanager
-    def _one_at_a_time(self, person: str, *, wait: bool) -> Iterator[bool]:
-        """One thread of this process at a time fetches a person's photos: an album's
-        photos, handed to several threads, are not all fetched by each."""
-        with self._people_lock:
-            lock, users = self._people.get(person, (threading.Lock(), 0))
-            self._people[person] = (lock, users + 1)
-        try:
-            if not lock.acquire(blocking=wait):
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                lock.release()
-        finally:
-            with self._people_lock:
-                lock, users = self._people[person]
-                if users == 1:
-                    del self._people[person]
-                else:
-                    self._people[person] = (lock, users - 1)
 
     def _person_of(self, inbox_id: int) -> str | None:
         with self._uow_factory(read_only=True) as uow:
@@ -222,8 +233,8 @@ class AwaitingMedia:
             ).all()
         return [_Parked(row_id, self._items_of(payload)) for row_id, payload in rows]
 
-    def _deferred_after(self, person: str, inbox_id: int) -> list[int]:
-        """The same person's later messages still pending: deferred while this one waited."""
+    def _received(self, person: str) -> list[int]:
+        """Her messages ready for the engine (photos in, or none awaited), in her order."""
         with self._uow_factory(read_only=True) as uow:
             return list(
                 uow.session.scalars(
@@ -231,7 +242,6 @@ class AwaitingMedia:
                     .where(
                         InboxMessage.channel == self.channel,
                         InboxMessage.platform_user_id == person,
-                        InboxMessage.id > inbox_id,
                         InboxMessage.status == InboxStatus.RECEIVED,
                     )
                     .order_by(InboxMessage.id)
@@ -326,9 +336,9 @@ class AwaitingMedia:
 class MediaWorker:
     """Runs `AwaitingMedia.process` for the rows it is given, in at most `threads` threads
     at once, so a photo that takes long (S3 or the platform hanging until their timeouts)
-    holds up only the person who sent it (but for an album: see docs/architecture.md,
-    "Known limits"). The threads are daemons: a stop does not wait for
-    a fetch that hangs (its row stays awaiting its photos, for the next start's sweep)."""
+    holds up only the person who sent it, even with an album. The threads are daemons: a
+    stop does not wait for a fetch that hangs (its row stays awaiting its photos, for the
+    next start's sweep)."""
 
     def __init__(self, media: AwaitingMedia, *, threads: int = 4) -> None:
         self.media = media

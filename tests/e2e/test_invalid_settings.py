@@ -74,7 +74,7 @@ def test_each_invalid_setting_has_its_line(tmp_path: Path) -> None:
         (
             "TELEGRAM_WEBHOOK_SECRET",
             "my secret!",
-            "soko: TELEGRAM_WEBHOOK_SECRET: must be 1 to 256 letters, digits, _ or - (make one"
+            "soko: TELEGRAM_WEBHOOK_SECRET: must be 16 to 256 letters, digits, _ or - (make one"
             " with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')",
         ),
         (

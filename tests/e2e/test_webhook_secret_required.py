@@ -14,7 +14,7 @@ from tests.e2e.soko_process import soko
 
 REFUSED = (
     "soko: TELEGRAM_WEBHOOK_SECRET: needed with TELEGRAM_MODE=webhook (Telegram sends it with"
-    " every update): 1 to 256 letters, digits, _ or - (make one with: python3 -c 'import"
+    " every update): 16 to 256 letters, digits, _ or - (make one with: python3 -c 'import"
     " secrets; print(secrets.token_urlsafe(32))')"
 )
 

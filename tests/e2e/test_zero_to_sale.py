@@ -249,7 +249,7 @@ def stripe_pays(shop: OperatorEnv, fakes: Fakes, people: People) -> str:
 
 def artisan_ships(people: People, order_code: str) -> None:
     people.wanjiru.say("menyu")
-    people.wanjiru.tap("Maagizo ya kutuma")
+    people.wanjiru.tap("Oda za wateja")
     for action in ("Kubali", "Weka tayari", "Weka imetumwa"):
         people.wanjiru.tap(action)
 
@@ -320,7 +320,7 @@ def test_from_an_empty_database_to_a_paid_order_and_a_payout(tmp_path: Path) -> 
 
         stripe_pays(shop, fakes, people)
         people.lena_tg.told(f"Payment received for {order_code}. Thank you!")
-        people.wanjiru.told(f"Agizo jipya {order_code}")
+        people.wanjiru.told(f"Oda mpya {order_code}")
         artisan_ships(people, order_code)
         people.lena_tg.told(f"Your order {order_code}: Mkufu wa shaba has been shipped.")
         # She is one person: on WhatsApp, her orders hold the one she made on Telegram.

@@ -79,7 +79,7 @@ def test_a_refused_payment_is_explained_in_swahili(uow_factory: UnitOfWorkFactor
     )
     forged = payload.replace(code, "SK-OTHER", 1)
     assert answer(uow_factory, _query(forged, currency, total)) == (
-        "Samahani, hatuipati oda hii. Tafadhali agiza tena kwenye chat."
+        "Samahani, hatuipati oda hii. Tafadhali agiza tena kwenye gumzo."
     )
     with uow_factory() as uow:
         order = uow.session.scalars(select(Order).where(Order.code == code)).one()
@@ -94,7 +94,7 @@ def test_someone_unknown_is_answered_in_their_telegram_language(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     stranger = user(8399, "Baraka", "sw-KE")
-    expected = "Samahani, hatuipati oda hii. Tafadhali agiza tena kwenye chat."
+    expected = "Samahani, hatuipati oda hii. Tafadhali agiza tena kwenye gumzo."
     assert answer(uow_factory, _query(INVOICES.payload("SK-NONE1"), "KES", 100, stranger)) == (
         expected
     )

@@ -55,7 +55,7 @@ def test_swahili_is_not_english() -> None:
         "Msaada",
         "Badilisha lugha",
         "Tuma namba yako ya simu",
-        "Acha tunachofanya",
+        "Ghairi tunachofanya",
     ]
 
 

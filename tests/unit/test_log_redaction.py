@@ -41,7 +41,7 @@ def test_every_secret_setting_and_the_database_password_are_cut_out(
     settings = Settings(
         database_url="postgresql+psycopg://soko:db-pass-81x@db/soko",
         telegram_bot_token=SecretStr(TOKEN),
-        telegram_webhook_secret=SecretStr("hook-secret-5"),
+        telegram_webhook_secret=SecretStr("hook-secret-5-Kx93q"),
         telegram_payment_provider_token=SecretStr("284685063:TEST:prov-77"),
         twilio_auth_token=SecretStr("twilio-auth-99"),
         stripe_secret_key=SecretStr("sk_live_abc123"),
@@ -53,7 +53,7 @@ def test_every_secret_setting_and_the_database_password_are_cut_out(
     secrets = [
         "db-pass-81x",
         TOKEN,
-        "hook-secret-5",
+        "hook-secret-5-Kx93q",
         "284685063:TEST:prov-77",
         "twilio-auth-99",
         "sk_live_abc123",
@@ -61,7 +61,7 @@ def test_every_secret_setting_and_the_database_password_are_cut_out(
         "AKIAEXAMPLE42",
         "s3-secret-key-0",
     ]
-    logger.debug("params %s", {"secret_token": "hook-secret-5", "n": secrets})
+    logger.debug("params %s", {"secret_token": "hook-secret-5-Kx93q", "n": secrets})
     logger.warning("joined: " + " ".join(secrets))
     try:
         raise RuntimeError(f"refused sk_live_abc123 at {settings.database_url}")

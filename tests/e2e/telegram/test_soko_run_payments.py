@@ -136,7 +136,7 @@ def test_with_the_demo_card_the_pay_link_opens_a_page_that_pays(
         assert paid.status_code == 200
         assert f"Order {code} is paid. Thank you!" in paid.text
 
-        for telegram_id, notice in ((BUYER, f"Payment received for {code}"), (ARTISAN, "Agizo")):
+        for telegram_id, notice in ((BUYER, f"Payment received for {code}"), (ARTISAN, "Oda mpya")):
             wait_until(
                 lambda: any(notice in m for m in texts(fake_telegram, telegram_id)),  # noqa: B023
                 30,

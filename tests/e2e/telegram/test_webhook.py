@@ -162,7 +162,7 @@ def test_webhook_mode_registers_the_webhook_with_its_secret_and_the_commands(
         ("help", "Msaada"),
         ("language", "Badilisha lugha"),
         ("phone", "Tuma namba yako ya simu"),
-        ("cancel", "Acha tunachofanya"),
+        ("cancel", "Ghairi tunachofanya"),
     ]
     assert sorted(fake_telegram.commands) == ["", "sw"]
     assert not fake_telegram.calls_of("getUpdates")

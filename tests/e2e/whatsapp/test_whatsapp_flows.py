@@ -48,7 +48,7 @@ def test_a_recruit_arrives_by_a_wa_me_link_and_onboards_in_swahili(whatsapp: Wha
         "Sawa, tutaongea kwa Kiswahili.",
         "Tufungue duka lako kwenye Soko! Nitakuuliza maswali 5 mafupi.",
         f"Msimbo wa mlezi wako: {code}.",
-        "Wewe ni Achieng? Bonyeza ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi",
+        "Wewe ni Achieng? Jibu ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi",
     ]
     assert whatsapp.send(RECRUIT, "1") == ["Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."]
     assert whatsapp.send(RECRUIT, "Shanga za Achieng")[0].startswith("Unafanyia kazi wapi?")
@@ -159,7 +159,7 @@ def test_a_buyer_orders_by_typing_numbers_and_the_artisan_hears_when_she_next_wr
         assert (held.status, held.template) == (OutboxStatus.HELD, "new_order")
 
     answers = whatsapp.send(MAKER, "Habari")
-    assert answers[0].startswith(f"Agizo jipya {code}: 1 × Maasai collar")
+    assert answers[0].startswith(f"Oda mpya {code}: 1 × Maasai collar")
     assert len(answers) > 1  # and then the answer to what she wrote
 
 
@@ -180,7 +180,7 @@ def test_a_new_order_outside_the_window_goes_out_as_an_approved_template(
     [notice] = whatsapp.new_messages(MAKER)
     sids = TemplateSids.load(path)
     assert notice.content_sid == sids.get(utility_name("new_order", "sw"))
-    assert notice.content_variables["1"].startswith(f"Agizo jipya {code}: 1 × Maasai collar")
+    assert notice.content_variables["1"].startswith(f"Oda mpya {code}: 1 × Maasai collar")
     assert notice.body == ""
 
 

@@ -59,11 +59,11 @@ def test_typed_ndiyo_works_like_the_option_and_is_not_her_name(
         achieng.say("Habari")
         achieng.say("2")  # Kiswahili
         assert achieng.choose("Uza vito vyako")[-1] == (
-            "Wewe ni Achieng? Bonyeza ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi"
+            "Wewe ni Achieng? Jibu ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi"
         )
         assert achieng.say("hapana") == [
             "Samahani, “hapana” si mojawapo ya majibu hapa.",
-            "Wewe ni Achieng? Bonyeza ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi",
+            "Wewe ni Achieng? Jibu ndiyo, au andika jina lako.\n\n1. Ndiyo, ni mimi",
         ]
         assert achieng.say("Ndiyo") == ["Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."]
         assert achieng.say("Shanga\x00 za Achieng")[0].startswith("Unafanyia kazi wapi?")

@@ -87,7 +87,7 @@ def test_jiunge_with_a_code_is_swahili_from_the_first_reply(
     assert chat.send("sawa") == [
         "Tufungue duka lako kwenye Soko! Nitakuuliza maswali 5 mafupi.",
         f"Msimbo wa mlezi wako: {code}.",
-        "Wewe ni Wanjiku? Bonyeza ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi",
+        "Wewe ni Wanjiku? Jibu ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi",
     ]
 
 

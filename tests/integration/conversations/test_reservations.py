@@ -64,7 +64,7 @@ def test_an_unpaid_order_expires_once_and_the_buyer_is_told_in_her_language(
         assert (order.code, order.status) == (code, OrderStatus.EXPIRED)
         assert (product.stock_on_hand, product.stock_reserved) == (1, 0)
     [message] = told(uow_factory, buyer_id)
-    assert message.startswith(f"Agizo {code} halikulipwa kwa wakati")
+    assert message.startswith(f"Oda {code} haikulipwa kwa wakati")
 
 
 def test_the_scheduler_expires_orders_every_minute(sqlite_engine: Engine, tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_each_artisan_is_reminded_once_a_day_in_her_language(
     [to_neema] = told(uow_factory, neema)
     assert to_neema.payload["text"].startswith("Habari za asubuhi, Neema!")
     assert neema_order in to_neema.payload["text"]
-    assert "“Maagizo ya kutuma”" in to_neema.payload["text"]
+    assert "“Oda za wateja”" in to_neema.payload["text"]
     [to_grace] = told(uow_factory, grace)
     assert to_grace.payload["text"] == (
         f"Good morning, Grace! These paid orders are waiting for you to make them ready: "

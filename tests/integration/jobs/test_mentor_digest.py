@@ -96,7 +96,8 @@ def test_promotions_offers_and_digests_once_a_week_in_each_language(
     assert lines[1].endswith("; vilivyouzwa wiki hii: 0")
     assert lines[2].startswith("2. Achieng (Achieng's beads): ")
     assert lines[2] == (
-        "2. Achieng (Achieng's beads): vito vilivyokubaliwa 1/2, oda 0/1; vilivyouzwa wiki hii: 1"
+        "2. Achieng (Achieng's beads): bidhaa zilizoidhinishwa 1/2, oda 0/1; "
+        "vilivyouzwa wiki hii: 1"
     )
     assert lines[3] == f"Kamisheni zako wiki hii: {week} (salio: {total})."
 

@@ -57,7 +57,7 @@ def test_each_manager_gets_the_summary_once_a_week(uow_factory: UnitOfWorkFactor
         "The full list: soko admin payouts.",
     ]
     [muhtasari] = texts(uow_factory, swahili_id)
-    assert muhtasari.startswith("Malipo: mafundi 2 wanadai jumla ya")
+    assert muhtasari.startswith("Malipo kwa mafundi: mafundi 2 wanadai jumla ya")
 
     next_week = NOW + timedelta(days=7)
     assert len(weekly_payouts_summary(uow_factory, next_week, NAIROBI, currency="KES")) == 2

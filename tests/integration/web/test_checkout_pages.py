@@ -29,7 +29,7 @@ def test_the_buyer_reads_it_in_her_language_with_her_chat_to_go_back_to(
     assert response.headers["cache-control"] == "no-store"
     page = parse(response.text)
     assert page.lang == "sw"
-    assert f"Agizo {code}" in page.text
+    assert f"Oda {code}" in page.text
     assert "Asante! Malipo yako yanathibitishwa" in page.text
     assert ("https://wa.me/14155238886", "Rudi kwenye WhatsApp") in page.links
     assert not any("t.me" in href for href in page.hrefs())

@@ -103,8 +103,8 @@ def test_the_page_is_in_the_buyers_language(demo: Container, pay: TestClient) ->
     code = pending_order(demo, locale="sw")
     shown = parse(pay.get(f"/pay/demo/{code}").text)
     assert shown.lang == "sw"
-    assert f"Agizo {code}" in shown.text
-    assert "Kadi ya majaribio: hakuna pesa inayochukuliwa." in shown.text
+    assert f"Oda {code}" in shown.text
+    assert "Kadi ya majaribio: hakuna pesa zinazokatwa." in shown.text
     pay.post(f"/pay/demo/{code}")
     assert f"Oda {code} imelipwa. Asante!" in parse(pay.get(f"/pay/demo/{code}").text).text
 

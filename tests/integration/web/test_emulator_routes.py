@@ -160,12 +160,12 @@ def test_a_swahili_browser_gets_the_page_its_script_and_its_answers_in_swahili(
         assert page.headers["vary"] == "Accept-Language"
         html = page.text
         assert '<html lang="sw">' in html
-        assert "<title>Kiigaji cha chat ya Soko</title>" in html
+        assert "<title>Kiigaji cha gumzo la Soko</title>" in html
         assert '<label for="person">Unazungumza kama</label>' in html
         assert '<option value="__new__">Mtu mpya…</option>' in html
         assert 'placeholder="Ujumbe"' in html
         assert '<button id="send" type="submit">Tuma</button>' in html
-        assert "<noscript>Kiigaji cha chat kinahitaji JavaScript.</noscript>" in html
+        assert "<noscript>Kiigaji cha gumzo kinahitaji JavaScript.</noscript>" in html
         assert "Chatting as" not in html
         found = LABELS.search(html)
         assert found is not None

@@ -103,10 +103,10 @@ def test_links_are_written_out() -> None:
 
 
 def test_a_utility_template_in_the_persons_language_or_none() -> None:
-    notice = Outbound("Agizo jipya K1:\n1 × Collar", template="new_order")
+    notice = Outbound("Oda mpya K1:\n1 × Collar", template="new_order")
     message = render_template(notice, "new_order", ALL, "sw")
     assert message == TwilioMessage(
-        content_sid="HXns", content_variables={"1": "Agizo jipya K1: 1 × Collar"}
+        content_sid="HXns", content_variables={"1": "Oda mpya K1: 1 × Collar"}
     )
     assert render_template(notice, "order_shipped", ALL, "sw") is None
     assert render_template(notice, "new_order", NONE, "sw") is None

@@ -83,7 +83,7 @@ def test_mentor_sees_code_links_recruits_and_commissions_in_swahili(
     )
     assert recruits == (
         "Wanafunzi wako:\n"
-        "1. Wanjiru (Wanjiru's beads): vito vilivyokubaliwa 2/3, oda 1/1\n"
+        "1. Wanjiru (Wanjiru's beads): bidhaa zilizoidhinishwa 2/3, oda 1/1\n"
         "2. Achieng (Achieng's beads): amefuzu ✓"
     )
     lines = money.split("\n")
@@ -198,7 +198,7 @@ def test_notifications_reach_the_right_person_in_her_language(
         (
             boss_user,
             "Habari njema! Wanjiru (Wanjiru's beads) amejiunga na Soko kwa msimbo wako. "
-            "Msaidie kutuma picha za kito chake cha kwanza.",
+            "Msaidie kutuma picha za bidhaa yake ya kwanza.",
         ),
         (
             boss_user,

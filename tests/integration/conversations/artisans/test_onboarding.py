@@ -33,7 +33,7 @@ ASK_STORY_EN = (
 NEXT_STEP_EN = "Next step: send 1 to 5 photos of one piece of jewelry to list it for sale."
 MENTOR_TOLD_SW = (
     "Habari njema! {name} ({shop}) amejiunga na Soko kwa msimbo wako. "
-    "Msaidie kutuma picha za kito chake cha kwanza."
+    "Msaidie kutuma picha za bidhaa yake ya kwanza."
 )
 
 
@@ -99,7 +99,7 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
         "Sawa, tutaongea kwa Kiswahili.",
         "Tufungue duka lako kwenye Soko! Nitakuuliza maswali 5 mafupi.",
         f"Msimbo wa mlezi wako: {grouped(mentor.code)}.",
-        "Wewe ni Wanjiku? Bonyeza ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi",
+        "Wewe ni Wanjiku? Jibu ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi",
     ]
     assert chat.send("A") == ["Tafadhali andika jina lako (herufi 2 hadi 80)."]
     assert chat.send("Achieng Otieno") == ["Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."]
@@ -136,7 +136,7 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     assert answers[:3] == [
         "Hongera! Duka lako Shanga za Achieng limefunguliwa.",
         "Mlezi wako Mama Amina atakusaidia. Tumemwambia umejiunga.",
-        "Hatua inayofuata: tuma picha 1 hadi 5 za kito kimoja ili ukiweke sokoni.",
+        "Hatua inayofuata: tuma picha 1 hadi 5 za bidhaa moja ili uiweke sokoni.",
     ]
     assert answers[3].startswith("Ungependa kufanya nini?")
     artisan = artisan_of(uow_factory, "achieng")

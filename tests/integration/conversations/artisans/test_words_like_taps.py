@@ -23,7 +23,7 @@ from tests.integration.conversations.conftest import Chat
 from tests.integration.conversations.listing_support import photo
 
 ASK_NAME_EN = "Are you Wanjiku? Tap yes, or type your name.\n1. Yes, that's me"
-ASK_NAME_SW = "Wewe ni Wanjiku? Bonyeza ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi"
+ASK_NAME_SW = "Wewe ni Wanjiku? Jibu ndiyo, au andika jina lako.\n1. Ndiyo, ni mimi"
 ASK_SHOP_SW = "Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."
 
 

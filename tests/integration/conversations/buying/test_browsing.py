@@ -203,7 +203,7 @@ def test_product_card_in_swahili_and_share_links(
     hello(chat, "sw")
     # The Telegram deep link t.me/<bot>?start=p-<id> opens the card.
     card = chat.send(f"/start p-{product_id}")[0]
-    assert card.startswith(f"Maasai collar\n{COLLAR_USD_SW}\nKimetengenezwa kwa shanga\n")
+    assert card.startswith(f"Maasai collar\n{COLLAR_USD_SW}\nMalighafi: shanga\n")
     assert "Wanjiru anapokea Ksh\xa01,800\nVilivyobaki: 1\n" in card
     assert card.endswith("1. Weka kikapuni\n2. Nunua sasa\n3. Shiriki\n4. Rudi")
     share = chat.send("Shiriki")

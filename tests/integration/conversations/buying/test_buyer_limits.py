@@ -86,7 +86,7 @@ def test_one_buyer_cannot_hold_every_piece(
     other.send("Weka kikapuni")
     assert other.send("999") == [
         "Mnunuzi mmoja anaweza kushika vipande 5 tu vya aina moja, kwa hivyo nimeweka 5 kikapuni.",
-        "Imewekwa kikapuni: 5 × Maasai collar.\n1. Kikapu changu\n2. Kamilisha ununuzi\n"
+        "Nimeweka kikapuni: 5 × Maasai collar.\n1. Kikapu changu\n2. Kamilisha ununuzi\n"
         "3. Endelea kununua",
     ]
 
@@ -164,13 +164,13 @@ def test_a_second_checkout_in_swahili(
     chat = new_chat("mnunuzi", locale_hint="sw")
     hello(chat, "sw")
     check_out(chat, collar, buy="Nunua sasa")
-    chat.send("Weka agizo")
+    chat.send("Weka oda")
     [(first, _)] = orders_of(uow_factory, chat)
 
     summary = check_out(chat, collar, buy="Nunua sasa")
     assert "Tuma kwa: Amina Otieno, Moi Avenue 1, Mombasa, Kenya" in summary[-1]
     assert f"Oda hii inachukua nafasi ya oda yako {first} ambayo haijalipwa" in summary[-1]
-    placed = chat.send("Weka agizo")
+    placed = chat.send("Weka oda")
     assert placed[0] == (
         f"Oda yako {first} ambayo haijalipwa imeghairiwa: oda hii mpya inachukua nafasi yake."
     )
@@ -203,9 +203,9 @@ def test_ordering_again_and_again_is_refused_kindly(
 
     for _ in range(3):
         check_out(mnunuzi, collar, buy="Nunua sasa")
-        mnunuzi.send("Weka agizo")
+        mnunuzi.send("Weka oda")
     check_out(mnunuzi, collar, buy="Nunua sasa")
-    assert mnunuzi.send("Weka agizo")[0] == (
+    assert mnunuzi.send("Weka oda")[0] == (
         "Umeweka oda nyingi katika saa moja iliyopita. Tafadhali jaribu tena baada ya dakika "
         "60; kila kitu kinabaki kwenye kikapu chako."
     )

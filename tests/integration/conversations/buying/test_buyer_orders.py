@@ -98,21 +98,21 @@ def test_cancel_a_paid_order_in_swahili_tells_the_artisan(
     assert order.status == OrderStatus.PAID
 
     assert open_menu_entry(chat, "purchases") == [
-        f"Maagizo yako:\n1. {order.code} — Limelipwa — {COLLAR_USD_SW}"
+        f"Oda zako:\n1. {order.code} — Imelipwa — {COLLAR_USD_SW}"
     ]
     detail = chat.send("1")[0]
-    assert detail.startswith(f"Agizo {order.code}: Limelipwa\n")
-    assert detail.endswith("1. Ghairi agizo\n2. Rudi")
-    chat.send("Ghairi agizo")
+    assert detail.startswith(f"Oda {order.code}: Imelipwa\n")
+    assert detail.endswith("1. Ghairi oda\n2. Rudi")
+    chat.send("Ghairi oda")
     assert chat.send("Ndiyo, ghairi") == [
-        f"Agizo {order.code} limeghairiwa.",
+        f"Oda {order.code} imeghairiwa.",
         f"Malipo yako ya {COLLAR_USD_SW} yatarudishwa.",
-        f"Maagizo yako:\n1. {order.code} — Limeghairiwa — {COLLAR_USD_SW}",
+        f"Oda zako:\n1. {order.code} — Imeghairiwa — {COLLAR_USD_SW}",
     ]
     piece = product(uow_factory, collar)
     assert (piece.stock_on_hand, piece.stock_reserved, piece.status.value) == (1, 0, "active")
     assert told(uow_factory, maker.user_id)[-1] == (
-        f"Agizo {order.code} limeghairiwa: 1 × Maasai collar. Tafadhali usilitume."
+        f"Oda {order.code} imeghairiwa: 1 × Maasai collar. Tafadhali usiitume."
     )
     with uow_factory() as uow:  # her cancellation reversed the sale (payments' event handler)
         assert ledger.artisan_balance(uow.session, maker.artisan_id) == Money.zero("KES")
@@ -190,12 +190,12 @@ def test_cancelling_an_order_paid_by_telegram_invoice_promises_no_automatic_refu
 
     open_menu_entry(chat, "purchases")
     chat.send("1")
-    chat.send("Ghairi agizo")
+    chat.send("Ghairi oda")
     assert chat.send("Ndiyo, ghairi") == [
-        f"Agizo {order.code} limeghairiwa.",
+        f"Oda {order.code} imeghairiwa.",
         f"Msimamizi wa jamii atakurudishia malipo yako ya {COLLAR_USD_SW}, na tutakujulisha"
         " yakisharudishwa.",
-        f"Maagizo yako:\n1. {order.code} — Limeghairiwa — {COLLAR_USD_SW}",
+        f"Oda zako:\n1. {order.code} — Imeghairiwa — {COLLAR_USD_SW}",
     ]
     [alert] = told(uow_factory, grace)
     assert alert.startswith(

@@ -80,7 +80,7 @@ def test_cart_in_swahili(new_chat: Callable[..., Chat], uow_factory: UnitOfWorkF
     assert open_menu_entry(chat, "cart") == ["Kikapu chako ni tupu.\n1. Endelea kununua"]
     open_card(chat, collar)
     assert chat.send("Weka kikapuni") == [
-        "Imewekwa kikapuni: 1 × Maasai collar.\n1. Kikapu changu\n2. Kamilisha ununuzi\n"
+        "Nimeweka kikapuni: 1 × Maasai collar.\n1. Kikapu changu\n2. Kamilisha ununuzi\n"
         "3. Endelea kununua"
     ]
     assert chat.send("Kikapu changu") == [
@@ -131,9 +131,9 @@ def test_checkout_finds_the_piece_sold_meanwhile(
         chat.send("Moi Avenue 1, Mombasa")
         chat.send("KE")
     assert first.send("Place order")[0].startswith("Order SK-")
-    assert second.send("Weka agizo") == [
+    assert second.send("Weka oda") == [
         "Samahani, kipande hicho kimeisha sasa hivi.",
-        "Kikapu chako:\n1 × Maasai collar — kimeisha\nJumla ndogo: US$\xa00\n"
+        "Kikapu chako:\n1 × Maasai collar — kipande hiki kimeisha\nJumla ndogo: US$\xa00\n"
         "Tafadhali badilisha au ondoa vipande vilivyowekwa alama kabla ya kulipa.\n"
         "1. Badilisha: Maasai collar\n2. Endelea kununua",
     ]
@@ -196,8 +196,8 @@ def test_a_sale_paid_with_the_demo_card(
         ProductStatus.SOLD_OUT,
     )
     assert told(uow_factory, maker.user_id) == [
-        f"Agizo jipya {code}: 1 × Maasai collar, litumwe Ujerumani; utapokea Ksh\xa01,800.\n"
-        "Tafadhali likubali: tuma menyu, kisha chagua “Maagizo ya kutuma”."
+        f"Oda mpya {code}: 1 × Maasai collar, itumwe nchini Ujerumani; utapokea Ksh\xa01,800.\n"
+        "Tafadhali ikubali: tuma menyu, kisha chagua “Oda za wateja”."
     ]
     with uow_factory() as uow:
         share = ledger.artisan_balance(uow.session, maker.artisan_id)
@@ -228,17 +228,17 @@ def test_checkout_in_swahili_with_the_country_named_in_swahili(
     ]
     chat.send("Hauptstr. 1, Berlin")
     assert chat.send("Ujerumani") == [
-        f"Tafadhali angalia agizo lako:\n1 × Maasai collar — {COLLAR_USD_SW}\n"
+        f"Tafadhali angalia oda yako:\n1 × Maasai collar — {COLLAR_USD_SW}\n"
         f"Jumla: {COLLAR_USD_SW}\nTuma kwa: Baraka Otieno, Hauptstr. 1, Berlin, Ujerumani\n"
-        "1. Weka agizo\n2. Badilisha maelezo"
+        "1. Weka oda\n2. Badilisha maelezo"
     ]
     placed = chat.send("1")
     code = _only_order(uow_factory).code
-    assert placed[0] == f"Agizo {code} limewekwa. Tunakushikia vipande hivi kwa dakika 30."
+    assert placed[0] == f"Oda {code} imewekwa. Tunakushikia vipande hivi kwa dakika 30."
     assert placed[1].startswith("Tafadhali lipa kupitia kiungo hiki.\n1. Lipa sasa (kadi ya")
     assert chat.send("1") == [
         f"Malipo ya {code} yamepokelewa. Asante!",
-        "Asante! Tutakujulisha vipande vyako vikitumwa.\n1. Maagizo yangu",
+        "Asante! Tutakujulisha vipande vyako vikitumwa.\n1. Nilivyonunua",
     ]
     # This artisan reads English.
     assert told(uow_factory, maker.user_id) == [

@@ -83,4 +83,4 @@ def test_acha_keeps_the_question_open_and_the_nudge_speaks_swahili(
         "chagua “Zaidi”, kisha “Washa vikumbusho vya kikapu”."
     ]
     assert question  # the quantity question is still open: a number answers it
-    assert chat.send("1")[-1].startswith("Imewekwa kikapuni: 2 × Shanga za kioo.")
+    assert chat.send("1")[-1].startswith("Nimeweka kikapuni: 2 × Shanga za kioo.")

@@ -46,5 +46,5 @@ def test_in_swahili_devanagari_digits_are_read_and_a_superscript_refused(
 
     assert chat.send("Weka kikapuni") == ["Unataka ngapi? Vipo 3. Andika namba."]
     assert chat.send("²") == ["Tafadhali andika namba, kama 2."]
-    assert chat.send("३") == [f"Imewekwa kikapuni: 3 × Maasai collar.\n{ADDED_CHOICES_SW}"]
+    assert chat.send("३") == [f"Nimeweka kikapuni: 3 × Maasai collar.\n{ADDED_CHOICES_SW}"]
     assert all(result.outcome is Outcome.HANDLED for result in chat.results)

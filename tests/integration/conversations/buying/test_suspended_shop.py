@@ -157,13 +157,14 @@ def test_placing_an_order_after_her_shop_was_suspended_places_nothing(
     chat.send("1")  # how many?
     chat.send("Amina")
     chat.send("Moi Avenue 1, Mombasa")
-    assert chat.send("KE")[0].startswith("Tafadhali angalia agizo lako:")
+    assert chat.send("KE")[0].startswith("Tafadhali angalia oda yako:")
 
     suspend(uow_factory, wanjiru)
-    assert chat.send("Weka agizo") == [
+    assert chat.send("Weka oda") == [
         "Samahani, kipande kimoja kwenye kikapu chako hakiwezi kununuliwa kwa sasa, kwa hivyo "
         "hakuna oda iliyowekwa. Kila kitu kinabaki kwenye kikapu chako.",
-        "Kikapu chako:\n1 × Maasai collar — hakipatikani kwa sasa\nJumla ndogo: US$\xa00\n"
+        "Kikapu chako:\n1 × Maasai collar — kipande hiki hakipatikani kwa sasa\n"
+        "Jumla ndogo: US$\xa00\n"
         "Tafadhali badilisha au ondoa vipande vilivyowekwa alama kabla ya kulipa.\n"
         "1. Badilisha: Maasai collar\n2. Endelea kununua",
     ]
@@ -189,10 +190,13 @@ def test_an_order_paid_before_the_suspension_is_still_hers_to_send(
         code = uow.session.scalars(select(Order.code)).one()
     her = new_chat(wanjiru.platform_user_id, channel=Channel.CONSOLE, locale_hint="sw")
     her.send("menyu")
-    assert her.send("Maagizo ya kutuma")[0].startswith(
-        f"Oda {code} · imelipwa 1 Mac, 12:00\n• Maasai collar × 1 — mpya, tafadhali ikubali\n"
+    assert her.send("Oda za wateja")[0].startswith(
+        f"Oda {code} · imelipwa 1 Mac, 12:00\n• Maasai collar × 1 — oda mpya, tafadhali ikubali\n"
     )
-    assert her.send("Kubali")[0] == "Umekubali: Maasai collar. Weka “Tayari” ukishakifunga."
+    assert (
+        her.send("Kubali")[0]
+        == "Umekubali: Maasai collar. Ukishafunga mzigo, chagua “Weka tayari”."
+    )
 
 
 def test_a_cart_of_only_her_pieces_is_not_nudged(

@@ -24,7 +24,8 @@ CATEGORIES_EN = (
     "What kind of piece is it?\n1. Necklace\n2. Bracelet\n3. Earrings\n4. Ring\n5. Anklet\n6. Other"
 )
 CATEGORIES_SW = (
-    "Ni pambo la aina gani?\n1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n5. Kikuku\n6. Nyingine"
+    "Bidhaa hii ni ya aina gani?\n"
+    "1. Mkufu\n2. Bangili\n3. Hereni\n4. Pete\n5. Kikuku cha mguu\n6. Nyingine"
 )
 
 
@@ -103,7 +104,8 @@ def test_a_full_listing_in_swahili(new_chat: Callable[..., Chat]) -> None:
         "Tuma picha 1 hadi 5 za bidhaa. Unaweza kutuma kadhaa pamoja."
     ]
     assert chat.send(photos=(photo(2),)) == [
-        "Picha imepokelewa (1 kati ya 5).\nPicha zaidi, au tayari?\n1. Tayari\n2. Ongeza zaidi"
+        "Picha imepokelewa (1 kati ya 5).\nPicha zaidi, au umemaliza?\n"
+        "1. Nimemaliza\n2. Ongeza zaidi"
     ]
     assert chat.send("tayari") == ["Bidhaa hii inaitwaje? Mfano: Mkufu wa shanga za kioo za bluu"]
     assert chat.send("Bangili ya shaba") == ["Bei ya kipande kimoja ni shilingi ngapi? Mfano: 1500"]
@@ -115,7 +117,7 @@ def test_a_full_listing_in_swahili(new_chat: Callable[..., Chat]) -> None:
     ]
     assert chat.send("moja") == [
         "Waambie wanunuzi kidogo kuhusu bidhaa: jinsi ulivyoitengeneza, hadithi yake. "
-        "Au bonyeza Ruka.\n1. Ruka"
+        "Au chagua Ruka.\n1. Ruka"
     ]
     assert without_photo_refs(chat.send("ruka")) == [
         "[photo]\n"
@@ -124,7 +126,7 @@ def test_a_full_listing_in_swahili(new_chat: Callable[..., Chat]) -> None:
         "Wanunuzi wanalipa: US$\xa08.62\n"
         "Unapokea: Ksh\xa0800 kwa kila kipande kinachouzwa\n"
         "Aina: Bangili\n"
-        "Imetengenezwa kwa: shaba, mbao\n"
+        "Malighafi: shaba, mbao\n"
         "Idadi: 1\n"
         "1. Tuma ikaguliwe\n"
         "2. Badilisha kitu\n"

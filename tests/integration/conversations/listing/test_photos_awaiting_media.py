@@ -209,3 +209,30 @@ def test_a_photo_that_hangs_holds_up_nobody_else(new_chat: Callable[..., Chat]) 
     eventually(lambda: status_of(amina, slow) is InboxStatus.HANDLED)
     worker.close()
     assert amina.answers_since(before)[-1] == f"Photo received (1 of 5).\n{ASK_MORE}"
+
+
+def test_an_album_that_hangs_holds_up_nobody_else_on_fewer_threads(
+    new_chat: Callable[..., Chat],
+) -> None:
+    amina = seller(new_chat, "amina")
+    amina.send("List a piece")
+    neema = seller(new_chat, "neema")
+    neema.send("List a piece")
+    files = Files()
+    files.held["a0"] = threading.Event()
+    worker = MediaWorker(awaiting(amina, files), threads=2)
+    album = [send_photo(amina, files, f"a{n}") for n in range(3)]
+    quick = send_photo(neema, files, "quick")
+    before = neema.last_outbox_id()
+
+    worker.submit([*album, quick])
+    assert files.holding.wait(WAIT_SECONDS)
+    eventually(lambda: status_of(neema, quick) is InboxStatus.HANDLED)
+
+    assert neema.answers_since(before) == [f"Photo received (1 of 5).\n{ASK_MORE}"]
+    assert [status_of(amina, i) for i in album] == [InboxStatus.AWAITING_MEDIA] * 3
+    files.held["a0"].set()
+    eventually(lambda: all(status_of(amina, i) is InboxStatus.HANDLED for i in album))
+    worker.close()
+    assert amina.answers_since(before)[-1].startswith("Photo received (3 of 5).")
+    assert sorted(files.fetches) == ["a0", "a1", "a2", "quick"]  # each fetched once

@@ -54,8 +54,8 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
     assert messages_to(uow_factory, seller)[-1] == (
         "Duka lako Amina Beads limesimamishwa na wasimamizi wa jamii wa Soko: hadi lifunguliwe "
         "tena, wanunuzi hawawezi kuona wala kununua bidhaa zako, na huwezi kuweka bidhaa "
-        "mpya. Oda zilizolipwa tayari bado lazima uzitume: tuma menyu, kisha chagua “Maagizo "
-        "ya kutuma”."
+        "mpya. Oda ambazo zimeshalipwa bado lazima uzitume: tuma menyu, kisha chagua “Oda za "
+        "wateja”."
     )
     assert grace.send("Reinstate shop") == [
         "Amina Beads is open again; she has been told.",

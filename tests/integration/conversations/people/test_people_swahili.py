@@ -57,7 +57,7 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
     assert neema.send("ruka") == [
         "Simamisha duka la Amina Wanjiru, Amina Beads? Hadi lifunguliwe tena, wanunuzi "
         "hawataona wala kununua bidhaa zake, na hataweza kuweka bidhaa mpya wala kuwa mlezi "
-        "wa mtu yeyote. Oda zilizolipwa tayari bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
+        "wa mtu yeyote. Oda ambazo zimeshalipwa bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
     ]
     suspended = (
         "Amina Wanjiru\nSimu: +254 722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"

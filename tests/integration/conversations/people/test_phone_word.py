@@ -31,7 +31,7 @@ def test_on_telegram_phone_asks_with_the_button_and_her_own_contact_is_saved(
     amina = chatting_in(on_telegram("7101"), "en")
 
     assert amina.send("/phone") == [
-        f"Share your number so we know it's you on WhatsApp too: use the button below.\n{BUTTON}"
+        f"Share your number so we know it's you on WhatsApp too: choose the button below.\n{BUTTON}"
     ]
     shared = amina.share_contact("0722 000111")
     assert shared[0] == "Thanks — your number +254 722 000111 is saved."
@@ -46,7 +46,8 @@ def test_kwenye_telegram_namba_yangu_inaomba_kwa_kitufe(
     wanjiku = chatting_in(on_telegram("7102"), "sw")
 
     assert wanjiku.send("namba yangu") == [
-        f"Tuma namba yako ili tujue ni wewe pia kwenye WhatsApp: tumia kitufe hapa chini.\n{BUTTON}"
+        "Tuma namba yako ili tujue ni wewe pia kwenye WhatsApp: chagua kitufe hapa chini."
+        f"\n{BUTTON}"
     ]
     shared = wanjiku.share_contact("+254722000112")
     assert shared[0] == "Asante — namba yako +254 722 000112 imehifadhiwa."
@@ -61,10 +62,10 @@ def test_someone_elses_contact_or_a_typed_number_is_asked_again_kindly(
     amina.send("phone")
 
     assert amina.share_contact("+254733000999", own=False) == [
-        f"That is someone else's number. To share yours, use the button below.\n{BUTTON}"
+        f"That is someone else's number. To share yours, choose the button below.\n{BUTTON}"
     ]
     assert amina.send("0722 000 113") == [
-        "To share your number, use the button below, so that we know it is yours. Or send"
+        "To share your number, choose the button below, so that we know it is yours. Or send"
         f" “menu” to go back.\n{BUTTON}"
     ]
     assert user_of(uow_factory, Channel.TELEGRAM, "7103").phone is None
@@ -76,10 +77,10 @@ def test_swahili_asks_again_in_swahili(on_telegram: Callable[[str], TelegramChat
     wanjiku.send("simu yangu")
 
     assert wanjiku.share_contact("+254733000998", own=False) == [
-        f"Hiyo ni namba ya mtu mwingine. Kutuma yako, tumia kitufe hapa chini.\n{BUTTON}"
+        f"Hiyo ni namba ya mtu mwingine. Kutuma yako, chagua kitufe hapa chini.\n{BUTTON}"
     ]
     assert wanjiku.send("sijui") == [
-        "Kutuma namba yako, tumia kitufe hapa chini, ili tujue ni yako. Au tuma “menyu”"
+        "Kutuma namba yako, chagua kitufe hapa chini, ili tujue ni yako. Au tuma “menyu”"
         f" kurudi.\n{BUTTON}"
     ]
 
@@ -93,7 +94,7 @@ def test_on_telegram_a_known_number_is_shown_and_she_may_share_a_new_one(
 
     assert amina.send("my number") == [
         "Your number with us: +254 722 000114.",
-        f"Share your number so we know it's you on WhatsApp too: use the button below.\n{BUTTON}",
+        f"Share your number so we know it's you on WhatsApp too: choose the button below.\n{BUTTON}",
     ]
 
 

@@ -86,7 +86,7 @@ def test_earnings_in_swahili(new_chat: Callable[..., Chat], uow_factory: UnitOfW
         "Unasubiri kulipwa: Ksh 350",
         "",
         "Za hivi karibuni:",
-        "• 5 Mac — Umelipwa kwa M-Pesa (QAB12CD34): -Ksh 1,000",
+        "• 5 Mac — Tumekutumia kwa M-Pesa (msimbo QAB12CD34): -Ksh 1,000",
     ]
     assert lines[4] == "• 2 Mac — Mauzo: Blue glass necklace: Ksh 1,350"
     assert lines[6:8] == ["Malipo uliyotumiwa:", "• 5 Mac — Ksh 1,000, M-Pesa QAB12CD34"]

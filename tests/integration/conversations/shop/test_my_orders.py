@@ -80,25 +80,25 @@ def test_orders_in_swahili_and_the_buyer_told_in_his_language(
     )
     two = paid_order(uow_factory, tom, [second])
     wanjiru.chat.send("menyu")
-    assert wanjiru.chat.send("Maagizo ya kutuma") == [
-        f"Maagizo ya kutuma. Chagua moja:\n1. {one.code} · kipande 1\n"
+    assert wanjiru.chat.send("Oda za wateja") == [
+        f"Oda za wateja za kutuma. Chagua moja:\n1. {one.code} · kipande 1\n"
         f"2. {two.code} · kipande 1\n3. Rudi"
     ]
     assert wanjiru.chat.send("1") == [
         f"Oda {one.code} · imelipwa 1 Mac, 12:00\n"
-        "• Hereni za shaba × 1 — mpya, tafadhali ikubali\n"
+        "• Hereni za shaba × 1 — oda mpya, tafadhali ikubali\n"
         "Tuma kwa:\nBaraka\nMoi Avenue\nKenya\n1. Kubali\n2. Rudi"
     ]
     wanjiru.chat.send("1")
     wanjiru.chat.send("1")
     answers = wanjiru.chat.send("1")
     assert answers[:2] == [
-        "Imetumwa: Hereni za shaba. Tumemwambia mnunuzi. Asante!",
+        "Umetuma: Hereni za shaba. Tumemwambia mnunuzi. Asante!",
         f"Hakuna zaidi cha kutuma kwa oda {one.code}.",
     ]
     assert answers[2].startswith(f"Oda {two.code}")  # the only order left opens straight away
     assert outbox_texts(uow_factory, baraka.user_id) == [
-        f"Oda yako {one.code}: Hereni za shaba imetumwa.\n"
+        f"Oda yako {one.code}: fundi ametuma Hereni za shaba.\n"
         f"Kila kitu katika oda {one.code} kiko njiani. Asante kwa kununua kazi za mikono!"
     ]
     assert outbox_texts(uow_factory, tom.user_id) == []

@@ -114,7 +114,7 @@ def test_an_artisan_changes_her_price_in_swahili(
     card = wanjiru.chat.send("1")[0].replace("\xa0", " ")
     assert card == (
         f"[photo: {PHOTO_KEY}]\nBangili ya shaba\nBei: Ksh 1,500\nIdadi iliyopo: 1\n"
-        "Hali: Inasubiri kukaguliwa\n1. Badilisha bei\n2. Badilisha idadi\n3. Ondoa\n4. Rudi"
+        "Hali: Inasubiri kukaguliwa\n1. Badilisha bei\n2. Badilisha idadi\n3. Futa\n4. Rudi"
     )
     assert wanjiru.chat.send("1") == ["Bei mpya ni shilingi ngapi? Mfano 1500."]
     assert wanjiru.chat.send("elfu mbili") == [
@@ -129,7 +129,7 @@ def test_an_artisan_changes_her_price_in_swahili(
     assert wanjiru.chat.send("2") == [
         "Una vipande vingapi vya bidhaa hii sasa? Tuma namba, mfano 3."
     ]
-    assert wanjiru.chat.send("4")[0] == "Sawa: una 4 vilivyopo."
+    assert wanjiru.chat.send("4")[0] == "Sawa: sasa una vipande 4."
 
 
 def test_a_draft_points_to_the_listing_flow(

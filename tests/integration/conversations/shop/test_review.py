@@ -72,7 +72,7 @@ def test_manager_approves_one_and_rejects_one_each_artisan_told_in_her_language(
     assert rejected.rejection_reason == "Plastic or pre-made materials"
     link = f"https://soko.test/p/{product_state(uow_factory, necklace).slug}"
     assert outbox_texts(uow_factory, amina.user_id) == [
-        f"Habari njema! Blue glass necklace yako iko sokoni sasa! Isambaze: {link}\n"
+        f"Habari njema! Bidhaa yako “Blue glass necklace” iko sokoni sasa! Isambaze: {link}\n"
         f"Fungua ukurasa: {link}"
     ]
     assert outbox_texts(uow_factory, joy.user_id) == [
@@ -98,7 +98,7 @@ def test_swahili_manager_skips_then_rejects_with_her_own_words(
     assert "Kagua bidhaa" in manager.chat.send("menyu")[0]
     answers = manager.chat.send("Kagua bidhaa")
     assert answers[0] == "Bidhaa zinazosubiri kukaguliwa: 2"
-    assert answers[1].endswith("1. Kubali\n2. Kataa\n3. Ruka")
+    assert answers[1].endswith("1. Idhinisha\n2. Kataa\n3. Ruka")
     card = answers[1].replace("\xa0", " ")
     assert "Bei ya fundi: Ksh 1,500 · wanunuzi hulipa US$ 16.17" in card
     skipped = manager.chat.send("ruka")
@@ -106,13 +106,14 @@ def test_swahili_manager_skips_then_rejects_with_her_own_words(
     assert manager.chat.send("2")[0].startswith("Kwa nini haikubaliwi?")
     assert manager.chat.send("4") == ["Andika sababu kwa fundi:"]
     assert manager.chat.send("Picha inaonyesha hereni moja tu") == [
-        "Haikukubaliwa: Hereni za shaba. Fundi ameambiwa sababu.",
+        "Umekataa: Hereni za shaba. Fundi ameambiwa sababu.",
         "Ni hayo kwa sasa. Bidhaa ulizoruka bado zinasubiri: 1",
     ]
     assert product_state(uow_factory, first).status is ProductStatus.PENDING_REVIEW
     assert product_state(uow_factory, second).rejection_reason == "Picha inaonyesha hereni moja tu"
     assert outbox_texts(uow_factory, amina.user_id) == [
-        "Hereni za shaba yako bado haijakubaliwa.\nSababu: Picha inaonyesha hereni moja tu\n"
+        "Bidhaa yako “Hereni za shaba” bado haijakubaliwa.\n"
+        "Sababu: Picha inaonyesha hereni moja tu\n"
         "Ibadilishe kisha uitume ikaguliwe tena: fungua “Bidhaa zangu”, ichague, kisha uchague "
         "“Endelea kwenye Weka bidhaa mpya”."
     ]

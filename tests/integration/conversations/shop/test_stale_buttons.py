@@ -78,14 +78,14 @@ def test_the_reason_is_still_picked_by_number_or_label_and_an_old_card_is_answer
     assert asked[0] == "Kitufe hicho ni cha ujumbe wa awali."
     assert asked[1].startswith("Kwa nini haikubaliwi?")
     answered = manager.chat.send("Picha haiko wazi")  # the label, typed
-    assert answered[0] == "Haikukubaliwa: Red bangle. Fundi ameambiwa sababu."
+    assert answered[0] == "Umekataa: Red bangle. Fundi ameambiwa sababu."
     assert "“Blue anklet”" in answered[1]
     # The first listing's card, tapped now that the second is shown: the second stays open.
     again = manager.chat.tap(f"rv:ok:{first}", on="card")
     assert again[0] == "Kitufe hicho ni cha ujumbe wa awali."
     assert "“Blue anklet”" in again[1]
     assert product_state(uow_factory, second).status is ProductStatus.PENDING_REVIEW
-    assert manager.chat.send("1")[0] == "Imekubaliwa: Blue anklet. Fundi ameambiwa."
+    assert manager.chat.send("1")[0] == "Umeidhinisha: Blue anklet. Fundi ameambiwa."
     assert product_state(uow_factory, first).rejection_reason == "Photo not clear"
     assert product_state(uow_factory, second).status is ProductStatus.ACTIVE
 
