@@ -29,7 +29,7 @@ ARTISAN_MORE = (
 )
 ARTISAN_MENU_SW = (
     "Ungependa kufanya nini?\n"
-    "1. Weka bidhaa mpya\n2. Bidhaa zangu\n3. Maagizo ya kutuma\n4. Mapato yangu\n9. Zaidi"
+    "1. Weka bidhaa mpya\n2. Bidhaa zangu\n3. Oda za wateja\n4. Mapato yangu\n9. Zaidi"
 )
 MANAGER_MENU = "What would you like to do?\n1. Review listings\n2. People\n9. More"
 MANAGER_MORE = (
