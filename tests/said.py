@@ -33,7 +33,12 @@ _MENU_LINE = re.compile(r"\d+[.)] .+")
 
 def things_in(message: str) -> list[str]:
     """A message as a channel showed it (end-to-end tests), split at the blank lines that
-    joined a turn's replies; a numbered menu stays with the text above it."""
+    joined a turn's replies; a numbered menu stays with the text above it, and a photo
+    ("[photo] " first) with the last thing, whose caption it carried before."""
+    photo = "[photo] "
+    if message.startswith(photo) and GAP in message:
+        *said, captioned = things_in(message.removeprefix(photo))
+        return [*said, photo + captioned]
     things: list[str] = []
     for part in message.split(GAP):
         menu = part.splitlines() and all(_MENU_LINE.fullmatch(line) for line in part.splitlines())
