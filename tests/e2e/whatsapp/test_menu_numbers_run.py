@@ -15,7 +15,9 @@ from tests.fakes.serving import free_port
 from tests.fakes.twilio_api import FakeTwilio
 
 WANJIRU = "+254711000303"
+ZAWADI = "+254722000404"
 LANGUAGES = "Choose your language:\n\n1. English\n2. Kiswahili"
+LANGUAGES_SW = "Chagua lugha yako:\n\n1. English\n2. Kiswahili"
 
 
 def test_a_menu_number_keeps_its_meaning_and_one_turn_is_one_message(
@@ -24,6 +26,7 @@ def test_a_menu_number_keeps_its_meaning_and_one_turn_is_one_message(
     shop = operator_env(tmp_path, twilio=fake_twilio, port=free_port())
     database = ShopDatabase(shop.database_url)
     wanjiru = WhatsAppPerson("Wanjiru", WANJIRU, fake_twilio, database, shop.url)
+    zawadi = WhatsAppPerson("Zawadi", ZAWADI, fake_twilio, database, shop.url)
 
     def messages() -> int:
         return len(fake_twilio.messages_to(WANJIRU))
@@ -59,5 +62,13 @@ def test_a_menu_number_keeps_its_meaning_and_one_turn_is_one_message(
             assert wanjiru.say("98") == [LANGUAGES]
             wanjiru.say("1")
             assert wanjiru.say("14")[0].startswith("You have no orders yet")
+
+            # In Swahili: the same numbers, and the one short line.
+            zawadi.say("habari")
+            menu = zawadi.say("2")  # Kiswahili
+            assert menu[-1].startswith("Ungependa kufanya nini?\n\n1. Nunua vito\n")
+            assert menu[-1].endswith("\n9. Zaidi")
+            assert zawadi.say("kitu gani?") == ["Jibu kwa namba, au andika *menyu*."]
+            assert zawadi.say("98") == [LANGUAGES_SW]
     finally:
         database.engine.dispose()
