@@ -22,6 +22,7 @@ from store.media.storage import LocalMediaStore, MediaStore, S3MediaStore, s3_cl
 from store.pricing import PricingPolicy
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
+from store.vocabulary import configure as configure_vocabulary
 
 T = TypeVar("T")
 
@@ -41,6 +42,9 @@ class Container:
     def __post_init__(self) -> None:
         # Domain events reach their handlers (store/events.py, bot/domain_events.py).
         subscribe_handlers()
+        # The words pieces are read and searched by: the shipped ones and VOCABULARY_FILE's
+        # (checked when the settings were read).
+        configure_vocabulary(self.settings.vocabulary_file)
 
     def once(self, key: str, build: Callable[[], T]) -> T:
         """`build()` the first time `key` is asked for; the same object every time after."""

@@ -25,6 +25,8 @@ from conversations.i18n import SUPPORTED_LOCALES, supported_language
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
 from store.money import currency_exponent
+from store.vocabulary import VocabularyError
+from store.vocabulary import load as load_vocabulary
 
 # What Telegram accepts as a webhook's secret_token, and how an operator makes one.
 WEBHOOK_SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]{16,256}")
@@ -127,6 +129,11 @@ class Settings(BaseSettings):
     referral_qualify_orders: int = 1
     mentor_min_fulfilled_orders: int = 10
 
+    # A TOML file of categories, materials and colours merged over the shipped vocabulary
+    # (store/data/vocabulary.toml): a community manager's synonyms, materials and standards.
+    # Checked at start; `soko vocabulary check FILE` shows what it adds (docs/vocabulary.md).
+    vocabulary_file: Path | None = None
+
     @field_validator("admin_phones", mode="before")
     @classmethod
     def _split_phones(cls, value: object) -> object:
@@ -200,6 +207,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must be sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME"
             )
+        return value
+
+    @field_validator("vocabulary_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("vocabulary_file")
+    @classmethod
+    def _valid_vocabulary(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                load_vocabulary(value)
+            except VocabularyError as invalid:
+                raise ValueError(str(invalid)) from None
         return value
 
     @field_validator("telegram_bot_username")

@@ -28,6 +28,7 @@ from bot.plugin import ChannelPasses, ChannelPlugin, Host, Running
 from bot.settings import Settings, TelegramMode
 from bot.telegram_invoices import telegram_invoices
 from bot.telegram_token import REFUSED, refused_token_stops
+from conversations import outbox
 from conversations.capabilities import ChannelCapabilities
 from conversations.engine import ChatEngine, sweep_all
 from handlers.awaiting_media import AwaitingMedia, MediaWorker
@@ -111,7 +112,6 @@ def build_telegram(
         photo_intake(container),
         TelegramFiles(lambda: build_bot(token, settings.telegram_api_base_url), container.stopping),
         stopping=container.stopping,
-        on_handled=worker.notify_handled,
     )
     media = MediaWorker(awaiting, threads=media_threads)
     delivery = TelegramDelivery(
@@ -249,7 +249,7 @@ async def run_telegram(
         logger.info("telegram: @%s in %s mode", bot.username, settings.telegram_mode.value)
         wake = asyncio.Event()
         loop = asyncio.get_running_loop()
-        channel.worker.set_on_handled(lambda: loop.call_soon_threadsafe(wake.set))
+        forget = outbox.on_queued(Channel.TELEGRAM, lambda: loop.call_soon_threadsafe(wake.set))
         tasks = [channel.delivery.run(wake, stop, grace=grace)]
         if settings.telegram_mode is TelegramMode.POLLING:
             poller = LosslessPoller(
@@ -262,6 +262,7 @@ async def run_telegram(
         try:
             await together(stop, *tasks)
         finally:
+            forget()
             stop.set()
             # Updates recorded and not handled yet, photos not fetched yet (and the rest of
             # the sweep) are left for the next start's sweep.

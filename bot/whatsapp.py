@@ -23,6 +23,7 @@ from bot.intake import photo_intake
 from bot.lifecycle import GRACE_SECONDS, sweep_left_over
 from bot.plugin import ChannelPasses, ChannelPlugin, Host, Running
 from bot.settings import Settings
+from conversations import outbox
 from conversations.capabilities import ChannelCapabilities
 from conversations.engine import ChatEngine, sweep_all
 from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
@@ -99,12 +100,21 @@ def build_whatsapp(
     return WhatsAppChannel(webhooks, processor, delivery, fetcher, client)
 
 
-def start_whatsapp_delivery(channel: WhatsAppChannel, stop: threading.Event) -> threading.Thread:
-    """Start delivering the outbox until `stop` is set. (Messages a crash left unhandled are
-    swept by the scheduler's `sweep_inbox` job.)"""
-    thread = threading.Thread(
-        target=channel.delivery.run, args=(stop,), name="whatsapp-delivery", daemon=True
-    )
+def start_whatsapp_delivery(
+    channel: WhatsAppChannel, stop: threading.Event, *, idle_seconds: float = 1.0
+) -> threading.Thread:
+    """Start delivering the outbox until `stop` is set: at once when a commit in this process
+    queues a WhatsApp message, else every `idle_seconds`. (Messages a crash left unhandled
+    are swept by the scheduler's `sweep_inbox` job.)"""
+    forget = outbox.on_queued(Channel.WHATSAPP, channel.delivery.wake)
+
+    def deliver() -> None:
+        try:
+            channel.delivery.run(stop, idle_seconds)
+        finally:
+            forget()
+
+    thread = threading.Thread(target=deliver, name="whatsapp-delivery", daemon=True)
     thread.start()
     channel.threads.append(thread)
     return thread

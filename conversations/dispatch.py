@@ -15,6 +15,7 @@ new state in it; the engine loads and saves around it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from conversations.payloads import decode
 from conversations.phone_link import shares_own_number_unasked
 from conversations.state import ConversationSnapshot
 from store.models import Channel, User
+from store.services import referrals
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,11 @@ def snapshot_of(ctx: StepContext, loaded: ConversationSnapshot) -> ConversationS
     }
     if any(reply.request_contact for reply in ctx.replies):
         data["contact_asked"] = True
+    # When her question was asked: a notice queued after it is newer (`notice_choices`).
+    asked_at = ctx.now.isoformat() if any(r.choices for r in ctx.replies) else None
+    asked_at = asked_at or loaded.data.get("asked_at")
+    if ctx.offered and asked_at:
+        data["asked_at"] = asked_at
     return ConversationSnapshot(flow=ctx.flow, step=ctx.step, data=data, version=loaded.version)
 
 
@@ -80,7 +87,7 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
     ctx.tapped = inbound.tapped_message_id
     command = None
     if inbound.payload is None and not inbound.photos:
-        command = parse_global_word(inbound.text)
+        command = parse_global_word(inbound.text, _active_code(ctx))
     elif inbound.payload is not None:  # a "Menu" button works from any message, as the word
         command = tapped_word(inbound.payload)
     if is_new:
@@ -115,6 +122,11 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
     else:
         result = ctx.begin(FlowRegistry.MENU)
     _finish(ctx, result)
+
+
+def _active_code(ctx: StepContext) -> Callable[[str], str | None]:
+    """Whether six typed letters after "JIUNGE" are a mentor's active code (and which)."""
+    return lambda typed: referrals.active_code(ctx.session, typed)
 
 
 def _obey(ctx: StepContext, command: Command) -> None:

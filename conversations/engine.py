@@ -64,6 +64,7 @@ from conversations.inbox import (
 )
 from conversations.marketplace import Marketplace
 from conversations.messages import Outbound
+from conversations.notice_choices import answer_to_notice
 from conversations.notify.failures import ALERT_WINDOW, alert_managers
 from conversations.people import Person, find_or_create_person
 from conversations.ports import StopSignal
@@ -377,6 +378,9 @@ class ChatEngine:
         )
         if not person.is_new:  # a newcomer is welcomed first
             phone_link.tell(ctx, inbound, linked, arrived=arriving)
+        # A number typed after a notice may be an answer to the notice (read before the turn:
+        # the turn itself reads no storage of its own).
+        inbound = answer_to_notice(session, person.user.id, inbound, ctx.offered, loaded)
         run_turn(ctx, inbound, is_new=person.is_new)
         if person.is_new:
             phone_link.tell(ctx, inbound, linked)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -10,10 +11,15 @@ from conversations.payloads import Payload
 
 # `/start` payload prefix of a mentor's referral deep link; the onboarding flow routes it.
 REFERRAL_START_PREFIX = "ref-"
-# "JOIN KQ7-M2X" / "jiunge kq7m2x": the text a WhatsApp referral link (wa.me/…?text=) prefills.
-# The code must hold a digit or be grouped with a hyphen, so that a shop called "Jiunge Shanga"
-# typed mid-conversation stays text.
-_JOIN = re.compile(r"(?:join|jiunge)[\s:]+([a-z0-9]{3}[-\s]?[a-z0-9]{3})[.!]?", re.IGNORECASE)
+# "JOIN KQ7-M2X": the text a WhatsApp referral link (wa.me/…?text=) prefills, and a code as
+# heard: "jiunge kqm xab", "JIUNGE KQMXAB", "Jiunge: k q m x a b." Six letters or digits, any
+# separators between them. A code of letters only, not grouped with a hyphen, counts only when
+# it is an active code (`parse_global_word`'s `active_code`), so that a shop called "Jiunge
+# Shanga" typed mid-conversation stays text.
+_JOIN = re.compile(
+    r"(?:join|jiunge)(?:\s*:\s*|\s+)((?:[a-z0-9][\s\-_.]*){5}[a-z0-9])[.!]?", re.IGNORECASE
+)
+_CODE_SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
 class GlobalWord(StrEnum):
@@ -79,17 +85,25 @@ class Command:
     arg: str = ""  # `/start`'s payload (a deep link), else ""
 
 
-def parse_global_word(text: str) -> Command | None:
+def parse_global_word(
+    text: str, active_code: Callable[[str], str | None] = lambda typed: None
+) -> Command | None:
     """`menu`, `MENYU `, `/help`, `/start@SokoBot ref-K7QX` … → a Command; other text → None.
 
     Plain `start` (without the slash) is ordinary text: it is too likely to be meant otherwise.
-    "JOIN <code>" (Swahili "JIUNGE <code>") is `/start ref-<code>`: a referral link's text.
+    "JOIN <code>" (Swahili "JIUNGE <code>") is `/start ref-<code>`: a referral link's text, or
+    a code as heard. A code with a digit or a hyphen is one as typed (onboarding finds which
+    code she meant); six letters alone are a code only when `active_code` names the active
+    code they are (the stored form), else they are text ("Jiunge Shanga").
     """
     stripped = text.strip()
     join = _JOIN.fullmatch(stripped)
-    if join and ("-" in join.group(1) or any(ch.isdigit() for ch in join.group(1))):
-        code = re.sub(r"[-\s]", "", join.group(1)).upper()
-        return Command(GlobalWord.START, REFERRAL_START_PREFIX + code)
+    if join:
+        typed = _CODE_SEPARATORS.sub("", join.group(1)).upper()
+        grouped = "-" in join.group(1) or any(ch.isdigit() for ch in typed)
+        code = typed if grouped else active_code(typed)
+        if code:
+            return Command(GlobalWord.START, REFERRAL_START_PREFIX + code)
     phrase = _PHRASES.get(" ".join(stripped.casefold().rstrip(".!?").split()))
     if phrase is not None:
         return Command(phrase)

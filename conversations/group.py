@@ -230,6 +230,8 @@ class GroupBatch:
         )
         for inbox_id, (outbox_id, _) in zip(writes.reply_inbox_ids, queued, strict=True):
             self.outbox_ids[inbox_id] = (*self.outbox_ids.get(inbox_id, ()), outbox_id)
+        for channel in {Channel(reply["channel"]) for reply in writes.replies}:
+            outbox.note_queued(self._session, channel)
         if writes.handled:
             self._session.connection().execute(MARK_HANDLED, writes.handled)
 

@@ -1,12 +1,14 @@
 """The outbox: replies and notifications, written in the same transaction as their cause.
 
 Channel adapters read `due_messages`, deliver them within their platform's limits, and record
-the outcome with `mark_sent` / `mark_failed`.
+the outcome with `mark_sent` / `mark_failed`. A commit that queued messages wakes the senders
+of their channels in this process at once (`on_queued`); they also look every second or so,
+for retries that came due and for what other processes queued.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -16,6 +18,9 @@ from sqlalchemy.orm import Session
 from conversations.messages import Outbound
 from conversations.upsert import insert_unless_exists
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
+from store.wakeups import Wakeups
+
+_queued: Wakeups[Channel] = Wakeups("outbox")  # noted: the channels messages were queued for
 
 
 def enqueue(
@@ -46,10 +51,29 @@ def enqueue(
     table = OutboxMessage.__table__
     inserted = insert_unless_exists(session, table, values)  # type: ignore[arg-type]
     if inserted is not None:
+        note_queued(session, channel)
         return inserted
     return session.execute(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ).scalar_one()
+
+
+def note_queued(session: Session, channel: Channel) -> None:
+    """Messages for `channel` were queued (or made due) in this transaction: its sender is
+    woken when it commits. `enqueue` notes its own."""
+    _queued.note(session, channel)
+
+
+def on_queued(channel: Channel, waker: Callable[[], object]) -> Callable[[], None]:
+    """Call `waker` after every commit in this process that queued a message for `channel`
+    (a channel's sender: it sends at once rather than at its next look); returns what undoes
+    it. `waker` runs in the committing thread: it only sets an event."""
+
+    def woken(channels: frozenset[Channel]) -> None:
+        if channel in channels:
+            waker()
+
+    return _queued.subscribe(woken)
 
 
 def reply_key(inbox_id: int, n: int) -> str:

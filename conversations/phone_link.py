@@ -16,7 +16,8 @@ from conversations.i18n import N_
 from conversations.messages import Inbound
 from conversations.notify.roles import tell_role_changes
 from conversations.people import Person
-from store.services.people import format_phone, normalize_phone
+from store.phones import shown_phone
+from store.services.people import normalize_phone
 from store.services.phone_link import PhoneLinked, link_verified_phone
 
 NUMBER_SAVED = N_("Thanks — your number {phone} is saved.")
@@ -61,10 +62,10 @@ def tell(
         ctx.offered = ()
     refused = linked is not None and linked.refused
     if linked is not None and linked.first_refusal:
-        ctx.say(ctx._(NUMBERS_CLASH).format(phone=format_phone(linked.phone)))
+        ctx.say(ctx._(NUMBERS_CLASH).format(phone=shown_phone(linked.phone)))
     elif not refused and inbound.contact is not None and shares_own_number_unasked(ctx, inbound):
         phone = linked.phone if linked else normalize_phone(inbound.contact.phone)
         if phone is not None and phone == ctx.user.phone:
-            ctx.say(ctx._(NUMBER_SAVED).format(phone=format_phone(phone)))
+            ctx.say(ctx._(NUMBER_SAVED).format(phone=shown_phone(phone)))
     if linked is not None:
         tell_role_changes(ctx, linked.roles)

@@ -15,7 +15,8 @@ from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.i18n import N_
 from conversations.messages import Inbound, Outbound
 from conversations.phone_link import NUMBER_SAVED
-from store.services.people import format_phone, normalize_phone
+from store.phones import shown_phone
+from store.services.people import normalize_phone
 
 FLOW = "share_number"
 
@@ -46,13 +47,13 @@ def answer(ctx: StepContext) -> StepResult | None:
     if ctx.market.capabilities.of(ctx.channel).share_contact:
         return ctx.begin(FLOW)
     phone = ctx.user.phone
-    ctx.say(ctx._(KNOWN).format(phone=format_phone(phone)) if phone else ctx._(NOT_HERE))
+    ctx.say(ctx._(KNOWN).format(phone=shown_phone(phone)) if phone else ctx._(NOT_HERE))
     return None
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
     if ctx.user.phone:
-        ctx.say(ctx._(KNOWN_HERE).format(phone=format_phone(ctx.user.phone)))
+        ctx.say(ctx._(KNOWN_HERE).format(phone=shown_phone(ctx.user.phone)))
     return _ask(ctx, ASK)
 
 
@@ -66,7 +67,7 @@ def contact(ctx: StepContext, inbound: Inbound) -> StepResult:
         return _ask(ctx, NOT_OWN)
     phone = normalize_phone(shared.phone)
     if phone is not None and phone == ctx.user.phone:
-        ctx.say(ctx._(NUMBER_SAVED).format(phone=format_phone(phone)))
+        ctx.say(ctx._(NUMBER_SAVED).format(phone=shown_phone(phone)))
     # Else it could not be hers (another account's, with a shop): she has been told why.
     return ctx.begin(FlowRegistry.MENU)
 

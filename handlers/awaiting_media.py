@@ -106,7 +106,7 @@ class _Stopping(Exception):
 class AwaitingMedia:
     """Un-parks one channel's messages awaiting photos, then has the engine handle them.
     `engine` is called for the engine when it is first needed (Telegram's needs the bot's
-    username); `on_handled` is told after the engine handled something (a sender waits)."""
+    username)."""
 
     def __init__(
         self,
@@ -120,7 +120,6 @@ class AwaitingMedia:
         *,
         stopping: StopSignal | None = None,
         retry_pauses: Sequence[float] = RETRY_PAUSES,
-        on_handled: Callable[[], object] = lambda: None,
     ) -> None:
         self.channel = channel
         self.key = key
@@ -131,7 +130,6 @@ class AwaitingMedia:
         self._clock = clock
         self._stopping: StopSignal = stopping or threading.Event()
         self._retry_pauses = tuple(retry_pauses)
-        self.on_handled = on_handled
         # The people a thread works on now → the newest of their rows asked for meanwhile.
         self._people: dict[str, int] = {}
         self._people_lock = threading.Lock()
@@ -148,7 +146,6 @@ class AwaitingMedia:
         results = self._drain(person, inbox_id)
         if results is None:
             return HandleResult(inbox_id, Outcome.HANDED_BACK)
-        self.on_handled()
         return results.get(inbox_id, HandleResult(inbox_id, Outcome.ALREADY_HANDLED))
 
     def sweep(self, limit: int = 100) -> list[HandleResult]:
@@ -164,10 +161,7 @@ class AwaitingMedia:
         for row_id, person in rows:
             if self._claim(person, row_id) and self._drain(person, row_id) is None:
                 break
-        results = self._engine().handle_pending(limit)
-        if results:
-            self.on_handled()
-        return results
+        return self._engine().handle_pending(limit)
 
     def _claim(self, person: str, inbox_id: int) -> bool:
         """True: this thread now works on her. False: another one is, and it will also

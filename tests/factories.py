@@ -30,6 +30,7 @@ from store.models import (
     User,
     UserRole,
 )
+from store.vocabulary import vocabulary
 
 _counter = itertools.count(1)
 
@@ -97,13 +98,17 @@ def make_product(
 ) -> Product:
     n = next(_counter)
     now = datetime.now(UTC)
+    materials = materials if materials is not None else ["glass beads", "brass"]
+    material_codes, colour_codes = vocabulary().piece_codes(materials, title)
     product = Product(
         artisan_id=artisan.id,
         slug=f"piece-{n}",
         title=title or f"Piece {n}",
         description=description,
         category=category,
-        materials=materials if materials is not None else ["glass beads", "brass"],
+        materials=materials,
+        material_codes=material_codes,
+        colour_codes=colour_codes,
         price_minor=price_minor,
         currency="KES",
         stock_on_hand=stock,

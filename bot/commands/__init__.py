@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import admin, chat, db, demo, photo, run, scheduler, web, whatsapp
+from bot.commands import (
+    admin,
+    chat,
+    db,
+    demo,
+    photo,
+    run,
+    scheduler,
+    vocabulary,
+    web,
+    whatsapp,
+)
 
 COMMAND_MODULES: tuple[ModuleType, ...] = (
     admin,
@@ -14,6 +25,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     photo,
     run,
     scheduler,
+    vocabulary,
     web,
     whatsapp,
 )

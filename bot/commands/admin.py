@@ -53,6 +53,7 @@ from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import Artisan, Order, Role, User
 from store.models.types import utcnow
 from store.money import Money
+from store.phones import shown_phone
 from store.services import ledger, refunds_owed
 from store.services.directory import person_verified_by
 from store.services.people import normalize_phone
@@ -158,7 +159,7 @@ def _payouts(container: Container, args: argparse.Namespace, out: TextIO) -> int
         if not rows:
             print("nobody is owed anything", file=out)
         for artisan, owed in rows:
-            phone = artisan.mpesa_phone or "no M-Pesa number"
+            phone = shown_phone(artisan.mpesa_phone) if artisan.mpesa_phone else "no M-Pesa number"
             print(
                 f"{artisan.slug:<24} {_plain(owed):>16}  {phone}  {artisan.shop_name}",
                 file=out,

@@ -52,13 +52,17 @@ from store.payment_port import (
     provider_for,
     takes_payments,
 )
-from store.services import carts, orders
+from store.phones import shown_phone
+from store.services import carts, orders, shipping
 from store.services.inventory import InsufficientStock
 from store.services.shipping import ADDRESS_MAX, NAME_MAX, ShippingDetails
 from store.text import clean_display, clean_line
 
 FLOW = "checkout"
 
+SAME_ADDRESS = N_("Send it to the same address as last time?\n{name}, {address}, {country}")
+SAME_YES = N_("Yes, same address")
+SAME_CHANGE = N_("Change address")
 ASK_NAME = N_("Who should we send it to? Please type the full name.")
 ASK_ADDRESS = N_("Please type the delivery address: street, town, postcode.")
 ASK_COUNTRY = N_("Which country? Type its name, like Germany, or its code, like DE.")
@@ -110,6 +114,8 @@ PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DE
 
 PLACE_PAYLOAD = "place"
 EDIT_PAYLOAD = "edit"
+SAME_PAYLOAD = "same"
+_DETAILS = ("name", "address", "country")
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,7 @@ class PayInChat(Payload, tag="pay"):
 
 
 class Step(StrEnum):
+    SAME = "same"
     NAME = "name"
     ADDRESS = "address"
     COUNTRY = "country"
@@ -133,7 +140,23 @@ def start(ctx: StepContext, arg: str) -> StepResult:
         return ctx.begin(cart.FLOW)  # empty, or something to fix first: the cart says what
     if not can_pay(ctx, ctx.channel):
         return not_open(ctx)
-    return _ask_name(ctx)
+    last = shipping.last_shipping(ctx.session, ctx.user.id)
+    if last is None:
+        return _ask_name(ctx)
+    ctx.data.update(name=last.name, address=last.address, country=last.country)
+    return _ask_same(ctx)
+
+
+def _ask_same(ctx: StepContext) -> StepResult:
+    """A buyer who gave her details before: the same again, or new ones."""
+    ctx.ask(
+        ctx._(SAME_ADDRESS).format(**_shown_details(ctx)),
+        [
+            Choice(ctx._(SAME_YES), SAME_PAYLOAD, TapWord.YES),
+            Choice(ctx._(SAME_CHANGE), EDIT_PAYLOAD, TapWord.NO),
+        ],
+    )
+    return StepResult(Step.SAME)
 
 
 def _ask_name(ctx: StepContext) -> StepResult:
@@ -165,6 +188,16 @@ def not_open(ctx: StepContext) -> StepResult:
         ],
     )
     return StepResult(END)
+
+
+def same(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if inbound.payload == SAME_PAYLOAD:
+        return _summary(ctx)
+    if inbound.payload == EDIT_PAYLOAD:
+        for detail in _DETAILS:
+            ctx.data.pop(detail, None)
+        return _ask_name(ctx)
+    return _ask_same(ctx)
 
 
 def name(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -201,7 +234,7 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
         return _summary(ctx)
     if not can_pay(ctx, ctx.channel):  # payments closed since she started
         return not_open(ctx)
-    shipping = ShippingDetails(ctx.data["name"], ctx.data["address"], ctx.data["country"])
+    ship_to = ShippingDetails(ctx.data["name"], ctx.data["address"], ctx.data["country"])
     previous = orders.pending_order(ctx.session, ctx.user.id)  # replaced by this one
     try:
         order = orders.place_order(
@@ -209,7 +242,7 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
             ctx.user.id,
             ctx.channel,
             ctx.market.config.pricing,
-            shipping,
+            ship_to,
             ctx.now,
             ctx.market.config.reservation,
             limits=ctx.market.config.buyer_limits,
@@ -338,7 +371,8 @@ def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
         case PayInvoice(invoice):
             return PaymentOptions("", invoice=_chat_invoice(invoice))
         case ConfirmOnPhone(phone):
-            note = ctx._(CONFIRM_ON_PHONE).format(phone=phone, amount=_total(ctx, order))
+            shown = shown_phone(phone)
+            note = ctx._(CONFIRM_ON_PHONE).format(phone=shown, amount=_total(ctx, order))
             return PaymentOptions(note)
         case LinkBeingMade():
             return PaymentOptions(ctx._(PREPARING_LINK))
@@ -374,13 +408,7 @@ def _summary(ctx: StepContext) -> StepResult:
         for line in view.lines
     ]
     text.append(ctx._(TOTAL).format(amount=view.subtotal.format(locale)))
-    text.append(
-        ctx._(SHIP_TO).format(
-            name=ctx.data["name"],
-            address=" ".join(ctx.data["address"].split()),
-            country=country_name(ctx.data["country"], locale),
-        )
-    )
+    text.append(ctx._(SHIP_TO).format(**_shown_details(ctx)))
     previous = orders.pending_order(ctx.session, ctx.user.id)
     if previous is not None:
         text.append(ctx._(REPLACES).format(code=previous.code))
@@ -392,8 +420,19 @@ def _summary(ctx: StepContext) -> StepResult:
     return StepResult(Step.CONFIRM)
 
 
+def _shown_details(ctx: StepContext) -> dict[str, str]:
+    """Her shipping details as the summary shows them: the address on one line, the country
+    named in her language."""
+    return {
+        "name": ctx.data["name"],
+        "address": " ".join(ctx.data["address"].split()),
+        "country": country_name(ctx.data["country"], ctx.user.locale),
+    }
+
+
 def register(registry: FlowRegistry) -> None:
     steps: dict[StrEnum, StepFn] = {
+        Step.SAME: same,
         Step.NAME: name,
         Step.ADDRESS: address,
         Step.COUNTRY: country,
@@ -401,6 +440,7 @@ def register(registry: FlowRegistry) -> None:
         Step.PAY: pay,
     }
     prompts: dict[StrEnum, PromptFn] = {
+        Step.SAME: _ask_same,
         Step.NAME: _ask_name,
         Step.ADDRESS: _ask_address,
         Step.COUNTRY: _ask_country,

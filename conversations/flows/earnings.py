@@ -21,6 +21,7 @@ from conversations.flows.my_shop import current_artisan, local_date
 from conversations.i18n import N_
 from store.models import Artisan, OrderLine, Payout, Role, TransactionKind
 from store.money import Money
+from store.phones import shown_phone
 from store.services import ledger
 from store.services.ledger import StatementLine
 
@@ -79,7 +80,8 @@ def start(ctx: StepContext, arg: str) -> StepResult:
             for payout in payouts
         ]
     text.append("")
-    text.append(ctx._(WHEN_PAID).format(phone=artisan.mpesa_phone or ctx._(NO_PHONE)))
+    phone = shown_phone(artisan.mpesa_phone) if artisan.mpesa_phone else ctx._(NO_PHONE)
+    text.append(ctx._(WHEN_PAID).format(phone=phone))
     ctx.say("\n".join(text))
     return StepResult(END)
 

@@ -33,6 +33,7 @@ from conversations.flows.my_shop import (
     local_time,
 )
 from conversations.i18n import N_
+from conversations.line_moves import LineMove, MoveLine, move_choices
 from conversations.messages import Choice, Inbound
 from conversations.notify import fulfilment as tell
 from conversations.payloads import Payload
@@ -43,6 +44,7 @@ from store.services.fulfilment import ArtisanOrder
 
 FLOW: Final = "my_orders"
 TO_SEND: Final = (LineStatus.PAID, LineStatus.ACCEPTED, LineStatus.READY)
+_SENT: Final = (LineStatus.SHIPPED, LineStatus.DELIVERED)
 
 MENU_LABEL = N_("Orders to send")
 NOTHING = N_("No orders to send right now. We'll tell you when someone buys.")
@@ -63,24 +65,6 @@ _LINE_STATUS: Final = {
     LineStatus.READY: READY,
 }
 
-ACCEPT = N_("Accept")
-MARK_READY = N_("Mark ready")
-MARK_SHIPPED = N_("Mark shipped")
-ACTION_ON = N_("{action}: {title}")
-
-
-class LineMove(StrEnum):
-    ACCEPT = "acc"
-    READY = "rdy"
-    SHIP = "shp"
-
-
-_ACTIONS: Final = {
-    LineStatus.PAID: (LineMove.ACCEPT, ACCEPT),
-    LineStatus.ACCEPTED: (LineMove.READY, MARK_READY),
-    LineStatus.READY: (LineMove.SHIP, MARK_SHIPPED),
-}
-
 
 @dataclass(frozen=True)
 class OrderToSend(Payload, tag="ao"):
@@ -89,16 +73,12 @@ class OrderToSend(Payload, tag="ao"):
     order_id: int
 
 
-@dataclass(frozen=True)
-class MoveLine(Payload, tag="l"):
-    move: LineMove
-    line_id: int
-
-
-DONE_ACCEPTED = N_("Accepted: {title}. Mark it ready when it is packed.")
+DONE_ACCEPTED = N_("Accepted: {title}. Mark it shipped when you have sent it.")
 DONE_READY = N_("Ready: {title}. Mark it shipped when you have sent it.")
 DONE_SHIPPED = N_("Shipped: {title}. We have told the buyer. Thank you!")
 MOVED_ON = N_("That piece has already moved on (it may have been cancelled).")
+ALREADY_SHIPPED = N_("{title} from order {code} has already been shipped. Nothing more to do.")
+CALLED_OFF = N_("Order {code} was cancelled: please don't send {title}.")
 ORDER_DONE = N_("Nothing more to send for order {code}.")
 
 
@@ -142,12 +122,37 @@ def act(ctx: StepContext, inbound: Inbound) -> StepResult:
     if tapped is None:
         ctx.say(ctx._(PICK_ONE))
         return _show_current(ctx, artisan)
+    _step(ctx, artisan, tapped)
+    return _show_current(ctx, artisan)
+
+
+def act_from_earlier(ctx: StepContext, tapped: MoveLine) -> StepResult | None:
+    """A step tapped on a notice (a new order, the morning reminder) or an earlier card: done
+    if the line is hers and may still move, else she is told where it stands; then the order
+    (what is left to send in it). None when the line is not hers: an earlier button."""
+    artisan = people.artisan_for_user(ctx.session, ctx.user.id)
+    line = ctx.session.get(OrderLine, tapped.line_id)
+    if artisan is None or line is None or line.artisan_id != artisan.id:
+        return None
+    _step(ctx, artisan, tapped)
+    if _her_order(ctx, artisan, line.order_id) is None:
+        ctx.leave()
+        return StepResult(END)
+    return ctx.begin(FLOW, str(line.order_id))
+
+
+def _step(ctx: StepContext, artisan: Artisan, tapped: MoveLine) -> None:
+    """The tapped step on her line, and what she is told of it."""
     action = tapped.move
+    before = ctx.session.get(OrderLine, tapped.line_id)
+    if action is LineMove.SHIP and before is not None and before.status in _SENT:
+        ctx.say(_moved_on(ctx, tapped.line_id))  # a second tap: the buyer was told once
+        return
     try:
         line = _move(ctx, action, tapped.line_id)
     except InvalidTransition:
-        ctx.say(ctx._(MOVED_ON))
-        return _show_current(ctx, artisan)
+        ctx.say(_moved_on(ctx, tapped.line_id))
+        return
     if action is LineMove.ACCEPT:
         ctx.say(ctx._(DONE_ACCEPTED).format(title=line.title))
     elif action is LineMove.READY:
@@ -156,14 +161,24 @@ def act(ctx: StepContext, inbound: Inbound) -> StepResult:
         ctx.say(ctx._(DONE_SHIPPED).format(title=line.title))
         tell.line_shipped(ctx, line.order, line)
         shipping_followups.after_shipping(ctx, artisan)
-    return _show_current(ctx, artisan)
+
+
+def _moved_on(ctx: StepContext, line_id: int) -> str:
+    line = ctx.session.get(OrderLine, line_id)
+    if line is None:
+        return ctx._(MOVED_ON)
+    if line.status in (LineStatus.CANCELLED, LineStatus.REFUNDED):
+        return ctx._(CALLED_OFF).format(code=line.order.code, title=line.title)
+    if line.status in _SENT:
+        return ctx._(ALREADY_SHIPPED).format(code=line.order.code, title=line.title)
+    return ctx._(MOVED_ON)
 
 
 def _move(ctx: StepContext, action: LineMove, line_id: int) -> OrderLine:
     move = {
         LineMove.ACCEPT: fulfilment.accept_line,
         LineMove.READY: fulfilment.mark_line_ready,
-        LineMove.SHIP: fulfilment.mark_line_shipped,
+        LineMove.SHIP: fulfilment.ship_line,
     }[action]
     return move(ctx.session, ctx.user.id, line_id, ctx.now)
 
@@ -224,13 +239,7 @@ def _show_order(ctx: StepContext, found: ArtisanOrder) -> StepResult:
             country=country_name(ctx, order.shipping_country),
         )
     )
-    choices = []
-    for line in found.lines:
-        code, label = _ACTIONS[line.status]
-        text = ctx._(label)
-        if len(found.lines) > 1:
-            text = ctx._(ACTION_ON).format(action=text, title=line.title)
-        choices.append(Choice(text, MoveLine(code, line.id).encode()))
+    choices = move_choices(ctx.translator, found.lines)
     choices.append(back(ctx))
     ctx.ask("\n".join(lines), choices)
     return StepResult(Step.ORDER, {"order_id": order.id, "order_code": order.code})
@@ -249,6 +258,7 @@ def register(registry: FlowRegistry) -> None:
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(OrderToSend, open_order)
+    registry.add_route(MoveLine, act_from_earlier)
     registry.add_menu_entry(
         MenuEntry("send", MENU_LABEL, FLOW, MenuGroup.SELLING, 3, visible=with_role(Role.ARTISAN))
     )

@@ -29,6 +29,7 @@ from conversations.messages import Choice, Inbound, Outbound, TapWord
 from conversations.notify import mentors
 from conversations.payloads import Payload
 from store.models import Role, User
+from store.phones import shown_phone
 from store.services import people, referrals
 from store.services.public_place import public_place
 from store.services.referrals import AttributionOutcome, format_code, normalize_code
@@ -64,7 +65,8 @@ def start(ctx: StepContext, arg: str) -> StepResult:
         ctx.data.clear()
         ctx.say(ctx._(text.ALREADY_ARTISAN).format(shop=artisan.shop_name))
         return ctx.begin(FlowRegistry.MENU)
-    code = normalize_code(arg) if arg.strip() else None
+    # A code as typed: the active one she meant (look-alikes read), else as the alphabet has it.
+    code = (referrals.active_code(ctx.session, arg) or normalize_code(arg)) if arg.strip() else None
     if arg.strip():
         ctx.data["code"] = code or arg.strip()[:16]
     resuming = any(field in ctx.data for field in _FIELDS)
@@ -136,8 +138,10 @@ def _ask_name(ctx: StepContext) -> StepResult:
 
 def _ask_mpesa(ctx: StepContext, question: str) -> StepResult:
     own = _own_number(ctx)
-    use_own = ctx._(text.USE_OWN).format(phone=_local(own))
-    choices = [Choice(use_own, "ob:own", TapWord.YES)] if own else []
+    choices = []
+    if own:
+        use_own = ctx._(text.USE_OWN).format(phone=shown_phone(own))
+        choices.append(Choice(use_own, "ob:own", TapWord.YES))
     ctx.reply(
         Outbound(
             text=question,
@@ -158,7 +162,7 @@ def _confirm(ctx: StepContext) -> StepResult:
     lines = [
         ctx._(text.CHECK),
         ctx._(text.SUMMARY).format(
-            name=d["name"], shop=d["shop"], location=d["location"], mpesa=_local(d["mpesa"])
+            name=d["name"], shop=d["shop"], location=d["location"], mpesa=shown_phone(d["mpesa"])
         ),
         ctx._(text.SUMMARY_STORY).format(story=story),
     ]
@@ -332,14 +336,6 @@ def _own_number(ctx: StepContext) -> str | None:
         if candidate and people.is_kenyan_mobile(candidate):
             return people.normalize_phone(candidate)
     return None
-
-
-def _local(phone: str | None) -> str:
-    """+254712345678 → 0712 345 678, the way she writes it."""
-    if phone and phone.startswith("+254") and len(phone) == 13:
-        rest = phone[4:]
-        return f"0{rest[:3]} {rest[3:6]} {rest[6:]}"
-    return phone or ""
 
 
 def _shown_code(code: str) -> str:

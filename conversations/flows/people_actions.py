@@ -14,9 +14,9 @@ from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.notify.roles import tell_role_changes, tell_shop_change
 from store.models import AuditAction, Role
+from store.phones import shown_phone
 from store.services import roles, suspension
 from store.services.audit import Actor
-from store.services.people import format_phone
 from store.services.roles import RoleChange
 
 MENTOR_MADE = N_("{name} is now a mentor; she has been told.")
@@ -64,11 +64,11 @@ def promise(ctx: StepContext, phone: str, role: Role) -> RoleChange:
     change = roles.grant_to_phone(ctx.session, Actor.user(ctx.user.id), phone, role, ctx.now)
     if change.action is AuditAction.PROMISE:
         message = _PROMISED[role] if change.changed else PROMISED_ALREADY
-        ctx.say(ctx._(message).format(phone=format_phone(change.phone or phone)))
+        ctx.say(ctx._(message).format(phone=shown_phone(change.phone or phone)))
         return change
     # Someone has been known by the number since it was offered: she has it now.
     name = change.user.display_name.strip() if change.user else ""
-    _report(ctx, change, give=True, name=name or format_phone(phone))
+    _report(ctx, change, give=True, name=name or shown_phone(phone))
     return change
 
 

@@ -18,9 +18,9 @@ from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
 from conversations.payloads import Payload, decode
 from store.models import Artisan, ArtisanStatus, Role
+from store.phones import shown_phone
 from store.services import referrals, roles, suspension
 from store.services.directory import PersonCard
-from store.services.people import format_phone
 
 NO_NAME = N_("(no name)")
 PHONES = N_("Phone: {phones}")
@@ -193,13 +193,13 @@ def menu_choice(ctx: StepContext) -> Choice:
 def display_name(ctx: StepContext, card: PersonCard) -> str:
     if card.name:
         return card.name
-    return format_phone(card.phones[0]) if card.phones else ctx._(NO_NAME)
+    return shown_phone(card.phones[0]) if card.phones else ctx._(NO_NAME)
 
 
 def card_text(ctx: StepContext, card: PersonCard) -> str:
     lines = [display_name(ctx, card)]
     if card.phones:
-        phones = " · ".join(format_phone(phone) for phone in card.phones)
+        phones = " · ".join(shown_phone(phone) for phone in card.phones)
         lines.append(ctx._(PHONES).format(phones=phones))
     else:
         lines.append(ctx._(NO_PHONE))
@@ -220,7 +220,7 @@ def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> lis
     else:
         lines = [ctx._(SHOP_NO_PLACE).format(shop=shop.shop_name)]
     if shop.mpesa_phone and shop.mpesa_phone not in phones:  # typed by her, never checked
-        lines.append(ctx._(MPESA).format(phone=format_phone(shop.mpesa_phone)))
+        lines.append(ctx._(MPESA).format(phone=shown_phone(shop.mpesa_phone)))
     status = _STATUS.get(shop.status)
     if status is not None:
         lines.append(ctx._(status))

@@ -25,9 +25,10 @@ from conversations.messages import Choice
 from conversations.shorten import shorten
 from store.errors import NotFound
 from store.models import Artisan, Role
+from store.phones import shown_phone
 from store.services import directory, roles
 from store.services.directory import PersonCard
-from store.services.people import InvalidPhone, format_phone, normalize_phone
+from store.services.people import InvalidPhone, normalize_phone
 
 LIST_LIMIT: Final = 10
 
@@ -120,7 +121,7 @@ def _by_number(ctx: StepContext, text: str) -> StepResult:
         for action, label in _PROMISE_LABELS
         if roles.may_appoint(ctx.session, ctx.user.id, PROMISES[action])
     ]
-    lines = [ctx._(NOBODY_PROMISE if choices else NOBODY).format(phone=format_phone(phone))]
+    lines = [ctx._(NOBODY_PROMISE if choices else NOBODY).format(phone=shown_phone(phone))]
     # Information, and her card to look at; the number stays the one a role is promised to.
     shops = directory.shops_with_mpesa_number(ctx.session, phone, limit=LIST_LIMIT)
     if shops:

@@ -22,6 +22,7 @@ from store.services.inventory import InsufficientStock
 from store.services.open_shops import SHOP_OPEN, ShopClosed
 from store.services.public_place import public_place
 from store.text import read_int
+from store.vocabulary import vocabulary
 
 MATERIALS = N_("Made of {materials}")
 MADE_BY = N_("Made by {shop}, {location}")
@@ -129,14 +130,23 @@ def show(ctx: StepContext, card: CardInfo) -> None:
     assert product.price_minor is not None
     available = max(product.stock_available, 0)
     for_sale = product.status == ProductStatus.ACTIVE and available > 0
-    lines = [
-        product.title,
-        buyer_price(ctx, product, has_mentor=artisan.mentor_id is not None),
-        ctx._(MATERIALS).format(materials=", ".join(product.materials)),
+    # Her title as she wrote it; beside it, what the piece is in the buyer's language
+    # ("Brass necklace" under "Mkufu wa shaba"), and the materials she named, in it too.
+    words = vocabulary()
+    locale = ctx.user.locale
+    lines = [product.title]
+    plain_name = words.plain_name(product.title, product.category, product.material_codes, locale)
+    if plain_name:
+        lines.append(plain_name)
+    lines.append(buyer_price(ctx, product, has_mentor=artisan.mentor_id is not None))
+    materials = words.readable_materials(product.materials, product.material_codes, locale)
+    if materials:
+        lines.append(ctx._(MATERIALS).format(materials=", ".join(materials)))
+    lines.append(
         ctx._(MADE_BY)
         .format(shop=artisan.shop_name, location=public_place(artisan.location))
-        .rstrip(", "),
-    ]
+        .rstrip(", ")
+    )
     if artisan.story.strip():
         lines.append(f"“{shorten(artisan.story, STORY_MAX)}”")
     share = Money(product.price_minor, product.currency).format(ctx.user.locale)

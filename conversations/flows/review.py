@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from sqlalchemy import select
+
 from conversations.flow import (
     END,
     Flow,
@@ -23,22 +25,25 @@ from conversations.flow import (
     with_role,
 )
 from conversations.flows.language import PICK_ONE
-from conversations.i18n import N_
+from conversations.i18n import N_, Translator
 from conversations.messages import Choice, ImageRef, Inbound, Outbound, TapWord
 from conversations.notify import listings
+from conversations.notify.pieces import cover_image
 from conversations.payloads import Payload
 from store.errors import InvalidTransition
-from store.models import Artisan, Product, Role
+from store.models import Artisan, Product, ProductStatus, Role, UserRole
 from store.money import Money
 from store.pricing import PricingError
 from store.services import listing_review
-from store.services.materials import assess_materials
+from store.services.materials import check_codes
 from store.text import clean_display
 
 FLOW: Final = "review"
 QUEUE_LIMIT: Final = 100
 
 MENU_LABEL = N_("Review listings")
+NEW_LISTING_TO_REVIEW = N_('A new listing waits for review: "{title}" from {shop}.')
+OPEN_REVIEW = N_("See all of it")
 WAITING = N_("Listings waiting for review: {count}")
 ALL_DONE = N_("All done: no listings are waiting. Thank you!")
 SKIPPED_LEFT = N_("That's all for now. Skipped listings still waiting: {count}")
@@ -48,7 +53,10 @@ CARD = N_(
     "“{title}” from {shop}\nArtisan’s price: {price} · buyers pay {buyer_price}\nIn stock: {stock}"
 )
 MATERIALS = N_("Made of: {materials}")
-AGAINST_STANDARDS = N_("⚠️ Against our standards: {materials}")
+AGAINST_STANDARDS = N_("⚠️ Against our standards (no plastic, no ready-made parts): {materials}")
+LOOK_CLOSELY = N_(
+    "🔎 Look closely: {materials}. Welcome only if handmade from natural or upcycled material."
+)
 NO_MATERIALS = N_("Made of: not given")
 DESCRIPTION = N_("About it: {description}")
 APPROVE = N_("Approve")
@@ -98,11 +106,81 @@ class Because(Payload, tag="why"):
 OTHER_REASON: Final = "other"
 
 
+@dataclass(frozen=True)
+class FromNotice(Payload, tag="rvn"):
+    """Approve or reject tapped on the notice that a listing waits for review: taken from
+    any message (a review card's own buttons only answer the card on screen)."""
+
+    decision: Decision
+    product_id: int
+
+
+@dataclass(frozen=True)
+class OpenReview(Payload, tag="rvo"):
+    """The review card of one listing (from the notice that it waits for review)."""
+
+    product_id: int
+
+
+def tell_managers(ctx: StepContext, product: Product, shop: str) -> None:
+    """Each community manager but the artisan herself is shown the new listing with its
+    cover photo, to approve or reject right there or to open its whole card."""
+    managers = ctx.session.scalars(
+        select(UserRole.user_id).where(
+            UserRole.role == Role.COMMUNITY_MANAGER, UserRole.user_id != ctx.user.id
+        )
+    ).all()
+    image = cover_image(ctx.session, product.id)
+
+    def message(t: Translator) -> Outbound:
+        head = t._(NEW_LISTING_TO_REVIEW).format(title=product.title, shop=shop)
+        choices = (
+            Choice(t._(APPROVE), FromNotice(Decision.APPROVE, product.id).encode()),
+            Choice(t._(REJECT), FromNotice(Decision.REJECT, product.id).encode()),
+            Choice(t._(OPEN_REVIEW), OpenReview(product.id).encode()),
+        )
+        text = f"{head}\n{_card(ctx, t, product)}"
+        return Outbound(text=text, image=image, choices=choices)
+
+    # The engine dedupes notifications per update: a redelivered "submit" tells nobody twice.
+    for user_id in sorted(managers):
+        ctx.notify(user_id, message)
+
+
 def start(ctx: StepContext, arg: str) -> StepResult:
+    """The queue, oldest first; a listing's id (a notice's "See all of it") shows it first,
+    or says it has been reviewed meanwhile."""
     queue = listing_review.review_queue(ctx.session, ctx.user.id, limit=QUEUE_LIMIT)
+    first = int(arg) if arg.isdecimal() else None
+    if first is not None and not _waiting(ctx, first):
+        ctx.say(ctx._(ALREADY_REVIEWED))
+        first = None
     if queue:
         ctx.say(ctx._(WAITING).format(count=len(queue)))
-    return _show_next(ctx, skipped=[])
+    return _show_next(ctx, skipped=[], first=first)
+
+
+def open_review(ctx: StepContext, tapped: OpenReview) -> StepResult:
+    return ctx.begin(FLOW, str(tapped.product_id))
+
+
+def decide_from_notice(ctx: StepContext, tapped: FromNotice) -> StepResult | None:
+    """Approve or reject tapped on the new-listing notice: done if the listing still waits,
+    else she is told someone has reviewed it; then the queue goes on."""
+    if tapped.decision is Decision.SKIP:
+        return None  # a notice offers no skip: not one of ours
+    _check_reviewer(ctx)
+    ctx.leave()
+    ctx.flow, ctx.step, ctx.data = FLOW, Step.DECIDE.value, {"skipped": []}
+    if not _waiting(ctx, tapped.product_id):
+        ctx.say(ctx._(ALREADY_REVIEWED))
+        return _show_next(ctx, skipped=[])
+    return _decided(ctx, Decide(tapped.decision, tapped.product_id))
+
+
+def _waiting(ctx: StepContext, product_id: int) -> bool:
+    product = ctx.session.get(Product, product_id)
+    return product is not None and product.status is ProductStatus.PENDING_REVIEW
 
 
 def decide(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -110,6 +188,10 @@ def decide(ctx: StepContext, inbound: Inbound) -> StepResult:
     if tapped is None:
         ctx.say(ctx._(PICK_ONE))
         return _show_next(ctx, skipped=_skipped(ctx))
+    return _decided(ctx, tapped)
+
+
+def _decided(ctx: StepContext, tapped: Decide) -> StepResult:
     product_id = tapped.product_id
     if tapped.decision is Decision.APPROVE:
         try:
@@ -200,7 +282,7 @@ def _show_next(
         Choice(ctx._(SKIP), Decide(Decision.SKIP, product.id).encode(), TapWord.SKIP),
     )
     image = ImageRef(key=keys[0]) if keys else None
-    card = Outbound(text=_card(ctx, product), image=image, choices=choices)
+    card = Outbound(text=_card(ctx, ctx.translator, product), image=image, choices=choices)
     ctx.reply(card, in_place=in_place and len(keys) <= 1)
     return StepResult(Step.DECIDE, {"product_id": product.id, "skipped": skipped})
 
@@ -211,8 +293,9 @@ def _one_message(ctx: StepContext, product_id: int) -> bool:
     return product is not None and len(product.photos) <= 1
 
 
-def _card(ctx: StepContext, product: Product) -> str:
-    locale = ctx.user.locale
+def _card(ctx: StepContext, t: Translator, product: Product) -> str:
+    """The listing as a reviewer needs it, in `t`'s language (a notice is in its reader's)."""
+    locale = t.locale
     artisan = ctx.session.get(Artisan, product.artisan_id)
     shop = artisan.shop_name if artisan else "—"
     price = Money(product.price_minor or 0, product.currency)
@@ -223,7 +306,7 @@ def _card(ctx: StepContext, product: Product) -> str:
     except PricingError:
         buyer_price = "—"
     lines = [
-        ctx._(CARD).format(
+        t._(CARD).format(
             title=product.title,
             shop=shop,
             price=price.format(locale),
@@ -232,14 +315,20 @@ def _card(ctx: StepContext, product: Product) -> str:
         )
     ]
     if product.materials:
-        lines.append(ctx._(MATERIALS).format(materials=", ".join(product.materials)))
-        flagged = assess_materials(product.materials)
-        if flagged:
-            lines.append(ctx._(AGAINST_STANDARDS).format(materials=", ".join(flagged)))
+        lines.append(t._(MATERIALS).format(materials=", ".join(product.materials)))
+        # Named in the reader's language from the canonical materials: "nylon" for her
+        # "uzi wa nailoni".
+        checked = check_codes(product.material_codes)
+        if checked.refused:
+            names = ", ".join(term.name(locale) for term in checked.refused)
+            lines.append(t._(AGAINST_STANDARDS).format(materials=names))
+        if checked.to_check:
+            names = ", ".join(term.name(locale) for term in checked.to_check)
+            lines.append(t._(LOOK_CLOSELY).format(materials=names))
     else:
-        lines.append(ctx._(NO_MATERIALS))
+        lines.append(t._(NO_MATERIALS))
     if product.description:
-        lines.append(ctx._(DESCRIPTION).format(description=product.description))
+        lines.append(t._(DESCRIPTION).format(description=product.description))
     return "\n".join(lines)
 
 
@@ -269,6 +358,8 @@ def register(registry: FlowRegistry) -> None:
         Step.REASON_TEXT: _ask_reason_text,
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    registry.add_route(FromNotice, decide_from_notice)
+    registry.add_route(OpenReview, open_review)
     registry.add_menu_entry(
         MenuEntry(
             "review",

@@ -1,4 +1,5 @@
-"""The artisans' morning reminder: paid orders she has not yet marked ready.
+"""The artisans' morning reminder: paid orders she has not yet marked ready, each piece's
+next step as a button (as on the new-order notice).
 
 An order paid less than `MIN_WAITING` ago is left out: she was told of it when it came in.
 On WhatsApp outside the 24-hour window the reminder travels as its utility template; one a day
@@ -16,13 +17,16 @@ from sqlalchemy import select
 from conversations import outbox
 from conversations.i18n import N_, Translator
 from conversations.jobs.periods import local_day
+from conversations.line_moves import move_choices
 from conversations.messages import Outbound
+from conversations.notify.pieces import cover_image
 from conversations.notify.templates import UtilityTemplate
 from store.models import Artisan, LineStatus, Order, OrderLine, OrderStatus, User
 from store.uow import UnitOfWorkFactory
 
 MIN_WAITING = timedelta(hours=12)
 NOT_READY = (LineStatus.PAID, LineStatus.ACCEPTED)
+MAX_CHOICES = 10
 
 ORDERS_WAITING = N_(
     "Good morning, {name}! These paid orders are waiting for you to make them ready: "
@@ -39,7 +43,7 @@ def remind_artisans(uow_factory: UnitOfWorkFactory, now: datetime, zone: ZoneInf
     with uow_factory() as uow:
         session = uow.session
         rows = session.execute(
-            select(OrderLine.artisan_id, Order.code, OrderLine.title)
+            select(OrderLine, Order.code)
             .join(Order, Order.id == OrderLine.order_id)
             .where(
                 OrderLine.status.in_(NOT_READY),
@@ -48,9 +52,9 @@ def remind_artisans(uow_factory: UnitOfWorkFactory, now: datetime, zone: ZoneInf
             )
             .order_by(OrderLine.artisan_id, Order.id, OrderLine.id)
         ).all()
-        waiting: dict[int, dict[str, list[str]]] = defaultdict(dict)
-        for artisan_id, code, title in rows:
-            waiting[artisan_id].setdefault(code, []).append(title)
+        waiting: dict[int, dict[str, list[OrderLine]]] = defaultdict(dict)
+        for line, code in rows:
+            waiting[line.artisan_id].setdefault(code, []).append(line)
         people = session.execute(
             select(Artisan, User)
             .join(User, User.id == Artisan.user_id)
@@ -62,15 +66,24 @@ def remind_artisans(uow_factory: UnitOfWorkFactory, now: datetime, zone: ZoneInf
                 continue
             t = Translator(user.locale)
             orders = "; ".join(
-                t._(ORDER_ITEM).format(code=code, titles=", ".join(titles))
-                for code, titles in waiting[artisan.id].items()
+                t._(ORDER_ITEM).format(code=code, titles=", ".join(line.title for line in lines))
+                for code, lines in waiting[artisan.id].items()
             )
             name = user.display_name.strip() or artisan.shop_name
             text = t._(ORDERS_WAITING).format(name=name, orders=orders)
+            lines = [line for lines in waiting[artisan.id].values() for line in lines]
+            # Her next step on each piece, as on the new-order notice (a WhatsApp list holds 10).
+            choices = move_choices(t, lines)[:MAX_CHOICES]
+            message = Outbound(
+                text=text,
+                image=cover_image(session, lines[0].product_id),
+                choices=tuple(choices),
+                template=UtilityTemplate.ORDERS_WAITING,
+            )
             queued = outbox.notify(
                 session,
                 user.id,
-                Outbound(text=text, template=UtilityTemplate.ORDERS_WAITING),
+                message,
                 dedupe_key=key,
                 now=now,
             )

@@ -13,6 +13,7 @@ from conversations import links
 from conversations.flow import StepContext
 from conversations.i18n import N_, Translator
 from conversations.messages import LinkButton, Outbound
+from conversations.notify.pieces import cover_image
 from store.models import Product
 
 APPROVED: Final = N_("Good news! Your {title} is live! Share it: {link}")
@@ -49,10 +50,12 @@ def reason_text(t: Translator, reason: str) -> str:
 
 def listing_approved(ctx: StepContext, product: Product, artisan_user_id: int) -> None:
     title, link = product.title, product_link(ctx, product)
+    image = cover_image(ctx.session, product.id)
 
     def message(t: Translator) -> Outbound:
         return Outbound(
             text=t._(APPROVED).format(title=title, link=link),
+            image=image,
             links=(LinkButton(t._(SHARE), link),),
         )
 
@@ -61,12 +64,14 @@ def listing_approved(ctx: StepContext, product: Product, artisan_user_id: int) -
 
 def listing_rejected(ctx: StepContext, product: Product, artisan_user_id: int) -> None:
     title, reason = product.title, product.rejection_reason
+    image = cover_image(ctx.session, product.id)
 
     def message(t: Translator) -> Outbound:
         advice = t._(REASONS[reason]) + "\n" if reason in REASONS else ""
         fix = advice + t._(RESUBMIT)
         return Outbound(
-            text=t._(REJECTED).format(title=title, reason=reason_text(t, reason), fix=fix)
+            text=t._(REJECTED).format(title=title, reason=reason_text(t, reason), fix=fix),
+            image=image,
         )
 
     ctx.notify(artisan_user_id, message)

@@ -17,13 +17,16 @@ from sqlalchemy.orm import Session
 from conversations import outbox
 from conversations.countries import country_name
 from conversations.i18n import N_, Translator
-from conversations.messages import Outbound
+from conversations.line_moves import move_choices
+from conversations.messages import ImageRef, Outbound
+from conversations.notify.pieces import cover_image
 from conversations.notify.templates import UtilityTemplate
-from store.models import Artisan, Order, OrderLine, User
+from store.models import Artisan, Order, OrderLine, Product, ProductStatus, User
 from store.money import Money, sum_money
 
 NEW_ORDER = N_("New order {code}: {items}, ship to {country}; you receive {amount}.")
-NEW_ORDER_NEXT = N_("Please accept it: send menu, then choose “Orders to send”.")
+NEW_ORDER_NEXT = N_("Choose “Accept” if you can make it; then “Mark shipped” once it is sent.")
+SOLD_OUT_NOW = N_("Now sold out: {titles}.")
 PAYMENT_RECEIVED = N_("Payment received for {code}. Thank you!")
 ORDER_CANCELLED = N_("Order {code} was cancelled: {items}. Please don't ship it.")
 ITEM = N_("{quantity} × {title}")
@@ -34,10 +37,18 @@ ORDER_EXPIRED = N_(
 
 
 def order_paid(session: Session, order: Order, now: datetime) -> None:
-    """Tell each artisan of the order what to make ready, and the buyer that we have the money."""
+    """Tell each artisan of the order what to send, with the piece and its next step as a
+    button (accept; the reply offers "shipped"), and the buyer that we have the money."""
     for artisan_user, lines in _lines_by_artisan(session, order):
+        image = cover_image(session, lines[0].product_id)
+        sold_out = _sold_out(session, lines)
 
-        def new_order(t: Translator, lines: list[OrderLine] = lines) -> Outbound:
+        def new_order(
+            t: Translator,
+            lines: list[OrderLine] = lines,
+            image: ImageRef | None = image,
+            sold_out: list[str] = sold_out,
+        ) -> Outbound:
             share = sum_money(
                 (Money(line.artisan_share_minor, line.artisan_currency) for line in lines),
                 lines[0].artisan_currency,
@@ -48,8 +59,13 @@ def order_paid(session: Session, order: Order, now: datetime) -> None:
                 country=country_name(order.shipping_country, t.locale),
                 amount=share.format(t.locale),
             )
+            if sold_out:
+                text += "\n" + t._(SOLD_OUT_NOW).format(titles=", ".join(sold_out))
             return Outbound(
-                text=f"{text}\n{t._(NEW_ORDER_NEXT)}", template=UtilityTemplate.NEW_ORDER
+                text=f"{text}\n{t._(NEW_ORDER_NEXT)}",
+                image=image,
+                choices=tuple(move_choices(t, lines)),
+                template=UtilityTemplate.NEW_ORDER,
             )
 
         _tell(session, artisan_user, new_order, f"order:{order.id}:paid", now)
@@ -68,10 +84,14 @@ def order_paid(session: Session, order: Order, now: datetime) -> None:
 def order_cancelled(session: Session, order: Order, now: datetime) -> None:
     """Tell each artisan of the order that it was called off, so she doesn't ship it."""
     for artisan_user, lines in _lines_by_artisan(session, order):
+        image = cover_image(session, lines[0].product_id)
 
-        def cancelled(t: Translator, lines: list[OrderLine] = lines) -> Outbound:
+        def cancelled(
+            t: Translator, lines: list[OrderLine] = lines, image: ImageRef | None = image
+        ) -> Outbound:
             return Outbound(
-                text=t._(ORDER_CANCELLED).format(code=order.code, items=_items(t, lines))
+                text=t._(ORDER_CANCELLED).format(code=order.code, items=_items(t, lines)),
+                image=image,
             )
 
         _tell(session, artisan_user, cancelled, f"order:{order.id}:cancelled", now)
@@ -103,6 +123,15 @@ def _lines_by_artisan(session: Session, order: Order) -> list[tuple[User, list[O
         .order_by(Artisan.id)
     ).all()
     return [(user, by_artisan[artisan_id]) for artisan_id, user in users]
+
+
+def _sold_out(session: Session, lines: list[OrderLine]) -> list[str]:
+    """The titles of her pieces this order left with none to sell (she may make more)."""
+    ids = [line.product_id for line in lines]
+    found = session.scalars(
+        select(Product.id).where(Product.id.in_(ids), Product.status == ProductStatus.SOLD_OUT)
+    ).all()
+    return [line.title for line in lines if line.product_id in set(found)]
 
 
 def _items(t: Translator, lines: list[OrderLine]) -> str:

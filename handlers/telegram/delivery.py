@@ -125,6 +125,7 @@ class TelegramDelivery:
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
+                wake.clear()  # before the pass: a message queued during it wakes the next
                 passing = asyncio.ensure_future(self.deliver_due())
                 await asyncio.wait({passing, stopping}, return_when="FIRST_COMPLETED")
                 if not passing.done():
@@ -141,7 +142,6 @@ class TelegramDelivery:
                     sent = 0
                 if sent:
                     continue
-                wake.clear()
                 waiting = asyncio.ensure_future(wake.wait())
                 await asyncio.wait({waiting, stopping}, timeout=idle, return_when="FIRST_COMPLETED")
                 waiting.cancel()

@@ -1,5 +1,5 @@
-"""Handing recorded updates to the (synchronous) engine in worker threads, and telling the
-sender when replies are waiting.
+"""Handing recorded updates to the (synchronous) engine in worker threads. (The sender is woken
+by the commit that queued the replies: `conversations.outbox.on_queued`.)
 
 Updates that are ready together are handled together (`ChatEngine.handle_many`: one unit of work,
 one commit): a busy bot pays for one transaction per group rather than per update, and its
@@ -36,13 +36,11 @@ class EngineWorker:
         engine_factory: Callable[[], ChatEngine],
         *,
         threads: int = 4,
-        on_handled: Callable[[], object] | None = None,
     ) -> None:
         self._engine_factory = engine_factory
         self._engine: ChatEngine | None = None
         self._engine_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="engine")
-        self._on_handled = on_handled or (lambda: None)
         self._queued: deque[int] = deque()
         self._queued_lock = threading.Lock()
         self._draining = threading.Lock()
@@ -54,13 +52,6 @@ class EngineWorker:
             if self._engine is None:
                 self._engine = self._engine_factory()
             return self._engine
-
-    def set_on_handled(self, callback: Callable[[], object]) -> None:
-        self._on_handled = callback
-
-    def notify_handled(self) -> None:
-        """Updates were handled elsewhere (after their photos came): replies may be waiting."""
-        self._on_handled()
 
     async def handle(self, inbox_ids: Sequence[int]) -> None:
         """Handle these updates (one group) and return when they are."""
@@ -82,10 +73,7 @@ class EngineWorker:
         def once(limit: int) -> list[HandleResult]:
             if self._closing:
                 return []
-            results = self.engine.handle_pending(limit)
-            if results:
-                self._on_handled()
-            return results
+            return self.engine.handle_pending(limit)
 
         return sweep_all(once, batch)
 
@@ -113,7 +101,6 @@ class EngineWorker:
             self.engine.handle_many(inbox_ids)
         except Exception:  # the engine answers failures itself; this is a last resort
             logger.exception("engine failed on inbox rows %s", inbox_ids)
-        self._on_handled()
 
     def close(self, *, finish_queued: bool = True) -> None:
         """Finish the group being handled and (unless `finish_queued` is False) the queued

@@ -27,6 +27,7 @@ from store.pricing import PriceTooLow
 from store.services import browse, showcase
 from store.services.showcase import PhotoView, ProductView
 from store.uow import UnitOfWorkFactory
+from store.vocabulary import vocabulary
 
 GRID_SIZE: Final = 24
 DESCRIPTION_MAX: Final = 200
@@ -99,9 +100,13 @@ def render_product(pages: Pages, language: PageLanguage, view: ProductView) -> R
     price = quote.unit_price.format(locale)
     shop = view.shop
     made_by = t._(MADE_BY).format(shop=shop.shop_name, location=shop.location).rstrip(", ")
+    # What it is and what it is made of in the reader's language; her title stays as written.
+    words = vocabulary()
+    plain_name = words.plain_name(view.title, view.category, view.material_codes, locale)
+    materials = words.readable_materials(view.materials, view.material_codes, locale)
     summary = [price]
-    if view.materials:
-        summary.append(t._(MATERIALS).format(materials=", ".join(view.materials)))
+    if materials:
+        summary.append(t._(MATERIALS).format(materials=", ".join(materials)))
     summary.append(made_by)
     order = links.product_chat_links(site.telegram_bot_username, site.whatsapp_number, view.id)
     pictures = [picture(pages, photo) for photo in view.photos]
@@ -110,6 +115,8 @@ def render_product(pages: Pages, language: PageLanguage, view: ProductView) -> R
         language,
         {
             "product": view,
+            "plain_name": plain_name,
+            "materials": materials,
             "price": price,
             "receives": view.price.format(locale),
             "made_by": made_by,

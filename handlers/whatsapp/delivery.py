@@ -167,6 +167,7 @@ class WhatsAppDelivery:
         self._claimed: set[int] = set()
         self._claims = threading.Condition()
         self._closed = False
+        self._woken = threading.Event()
 
     def deliver_due(self) -> DeliveryReport:
         report = DeliveryReport()
@@ -185,9 +186,15 @@ class WhatsAppDelivery:
             setattr(report, outcome, getattr(report, outcome) + 1)
         return report
 
+    def wake(self) -> None:
+        """Messages were queued: `run` looks at once rather than after its idle wait. Any
+        thread may call it."""
+        self._woken.set()
+
     def close(self, grace: float) -> None:
         """Stop: no new claims, no new sends; wait up to `grace` seconds for the send in
         flight, then hand back every row still claimed."""
+        self._woken.set()  # `run` waiting idle sees the stop now
         with self._claims:
             self._closed = True
             self._claims.wait_for(lambda: not self._claimed, timeout=grace)
@@ -197,8 +204,11 @@ class WhatsAppDelivery:
             logger.info("whatsapp: %s message(s) in flight handed back", len(stuck))
 
     def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
-        """Deliver until `stop` is set; a pass that found nothing waits `idle_seconds`."""
+        """Deliver until `stop` is set (and `close` called, or within `idle_seconds`); a pass
+        that found nothing waits until `wake` (messages queued), or `idle_seconds` for
+        retries that came due and messages other processes queued."""
         while not stop.is_set():
+            self._woken.clear()  # before the pass: a message queued during it wakes the next
             try:
                 report = self.deliver_due()
             except Exception as exc:  # a database hiccup must not end delivery for good
@@ -210,7 +220,7 @@ class WhatsAppDelivery:
                     )
                 report = DeliveryReport()
             if not report.outcomes:
-                stop.wait(idle_seconds)
+                self._woken.wait(idle_seconds)
 
     # --- claim ---------------------------------------------------------------------------
 

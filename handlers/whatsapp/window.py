@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from conversations import outbox
 from conversations.reach import window_open
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
 
@@ -55,7 +56,10 @@ def reopen(session: Session, phone: str, now: datetime) -> int:
         .values(status=OutboxStatus.PENDING, next_attempt_at=now, error="")
         .execution_options(synchronize_session=False)
     )
-    return int(released.rowcount or 0)  # type: ignore[attr-defined]
+    count = int(released.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        outbox.note_queued(session, Channel.WHATSAPP)
+    return count
 
 
 def hold(session: Session, outbox_id: int, reason: str) -> None:

@@ -77,7 +77,11 @@ class Product(Base):
     title: Mapped[str] = mapped_column(String(80), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[Category | None] = mapped_column(str_enum(Category, "category"))
-    materials: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    materials: Mapped[list[str]] = mapped_column(JSONType, default=list)  # as she typed them
+    # Canonical codes read from her words through store/vocabulary.py: what buyers read in
+    # their own language and search by, and what the materials standard is checked on.
+    material_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    colour_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     price_minor: Mapped[int | None] = mapped_column(BigInteger)
     # The price a community manager last approved: a big change from it goes back to review,
     # however many small steps it took.

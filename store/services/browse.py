@@ -9,6 +9,11 @@ who has the link still sees them through the product page), and a suspended shop
 are hidden until it is reinstated (``open_shops``). Each item is a ``ProductCard`` read in one
 query with its artisan and cover photo (the photo at position 0), so a page is one round trip.
 
+A query's words that name a vocabulary term (store/vocabulary.py) match that term in any
+language: "brass" finds a piece whose materials say "shaba", "beads" finds "shanga", "mkufu"
+finds the necklace category. The words are expanded in the query, so the index stays what
+the initial migration made, and a piece matches on what she typed, in whichever language.
+
 Search orders by id (newest first) with the match as a filter rather than by relevance: ranking
 (bm25 / ts_rank) cannot be paged with a keyset without re-ranking every match per page, and the
 catalogue is small enough per query that "newest matching" reads well in a chat.
@@ -52,6 +57,7 @@ from store.models import (
 )
 from store.money import Money
 from store.services.open_shops import SHOP_OPEN
+from store.vocabulary import vocabulary
 
 MAX_PAGE_SIZE: Final = 50
 MAX_SEARCH_TOKENS: Final = 8
@@ -159,8 +165,10 @@ def browse(
 def search(session: Session, query: str, *, after: str | None = None, limit: int = 10) -> Page:
     """Active products matching every word of ``query`` (the last one as a prefix).
 
-    Any text is safe: words are extracted and quoted, so search syntax typed by a user
-    (``AND``, ``"``, ``*``, ``:``, ``!``) is searched for as words or ignored, never run.
+    Words that name a vocabulary term match it in any language: "brass" finds "shaba",
+    "mkufu" finds necklaces (see ``search_groups``). Any text is safe: words are extracted and
+    quoted, so search syntax typed by a user (``AND``, ``"``, ``*``, ``:``, ``!``) is searched
+    for as words or ignored, never run.
     """
     params: dict[str, object] = {"limit": _page_size(limit) + 1}
     tokens = search_tokens(query)
@@ -181,20 +189,84 @@ def search_tokens(query: str) -> list[str]:
     return [word[:MAX_TOKEN_LENGTH] for word in words[:MAX_SEARCH_TOKENS]]
 
 
+# One word of a query, or a phrase naming a vocabulary term: what she typed (the first
+# alternative), then every name and synonym of the terms it names, in every language. A piece
+# matches the group if it holds any of them.
+Group = tuple[tuple[str, ...], ...]
+
+
+def search_groups(tokens: list[str]) -> list[Group]:
+    """The query's words grouped through the vocabulary.
+
+    ``["brass", "mkufu"]`` → ``[(("brass",), ("shaba",), …), (("mkufu",), ("necklace",), …)]``.
+    A phrase of several words ("shanga za kioo") is one group. Every alternative is made of
+    words as ``search_tokens`` makes them (letters and digits only), so it can be quoted.
+    """
+    words = vocabulary()
+    parts = words.read_query(" ".join(tokens))
+    if sum(len(part.words) for part in parts) != len(tokens):
+        return [((token,),) for token in tokens]  # folding changed the words: search as typed
+    groups: list[Group] = []
+    position = 0
+    for part in parts:
+        typed = tuple(tokens[position : position + len(part.words)])
+        position += len(part.words)
+        alternatives = [typed]
+        for term in part.terms:
+            alternatives.extend(tuple(search_tokens(phrase)) for phrase in term.phrases())
+        groups.append(_fewest(alternatives))
+    kept = [
+        group
+        for group in groups
+        if len(group) > 1 or len(group[0]) > 1 or group[0][0] not in words.little_words
+    ]
+    return kept or groups
+
+
+def _fewest(alternatives: list[tuple[str, ...]]) -> Group:
+    """The alternatives without repeats or phrases holding a shorter one ("upcycled brass"
+    matches nothing "brass" does not). What she typed stays first."""
+    typed, *others = alternatives
+    kept = [typed]
+    for words in sorted(dict.fromkeys(others), key=len):
+        if words and not any(_holds(words, shorter) for shorter in kept):
+            kept.append(words)
+    return (typed, *sorted(kept[1:], key=alternatives.index))
+
+
+def _holds(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    size = len(part)
+    return any(words[i : i + size] == part for i in range(len(words) - size + 1))
+
+
 def fts5_query(tokens: list[str]) -> str:
-    """An FTS5 query in which every token is a quoted string: ``"blue" "bea"*``."""
-    quoted = [f'"{token}"' for token in tokens]  # tokens hold no quotes (letters and digits)
-    if len(tokens[-1]) >= MIN_PREFIX_LENGTH:
-        quoted[-1] += "*"
-    return " ".join(quoted)
+    """An FTS5 query in which every word is a quoted string: ``"blue" AND "bea"*``; a group of
+    alternatives is OR-ed: ``("brass" OR "shaba" OR "waya wa shaba")``."""
+    groups = search_groups(tokens)
+    clauses = []
+    for index, group in enumerate(groups):
+        last = index == len(groups) - 1
+        # Words hold no quotes (letters and digits): a quoted string of words is a phrase.
+        quoted = [f'"{" ".join(words)}"' for words in group]
+        if last and len(group[0][-1]) >= MIN_PREFIX_LENGTH:
+            quoted[0] += "*"
+        clauses.append(quoted[0] if len(quoted) == 1 else f"({' OR '.join(quoted)})")
+    return " AND ".join(clauses)  # FTS5 joins no group to what precedes it without the AND
 
 
 def postgres_tsquery(tokens: list[str]) -> str:
-    """A tsquery of quoted lexemes joined by AND: ``'blue' & 'bea':*``."""
-    quoted = [f"'{token}'" for token in tokens]  # no quotes or backslashes in tokens
-    if len(tokens[-1]) >= MIN_PREFIX_LENGTH:
-        quoted[-1] += ":*"
-    return " & ".join(quoted)
+    """A tsquery of quoted lexemes joined by AND: ``'blue' & 'bea':*``; a group of
+    alternatives is OR-ed, a phrase followed: ``( 'brass' | 'waya' <-> 'wa' <-> 'shaba' )``."""
+    groups = search_groups(tokens)
+    clauses = []
+    for index, group in enumerate(groups):
+        last = index == len(groups) - 1
+        # No quotes or backslashes in words.
+        quoted = [" <-> ".join(f"'{word}'" for word in words) for words in group]
+        if last and len(group[0][-1]) >= MIN_PREFIX_LENGTH:
+            quoted[0] += ":*"
+        clauses.append(quoted[0] if len(quoted) == 1 else f"( {' | '.join(quoted)} )")
+    return " & ".join(clauses)
 
 
 # Statements are built once per shape and take their values as parameters: building a

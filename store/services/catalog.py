@@ -45,6 +45,7 @@ from store.services.product_status import (
     check_transition,
 )
 from store.text import clean_display, clean_line
+from store.vocabulary import vocabulary
 
 MAX_TITLE: Final = 80
 MAX_DESCRIPTION: Final = 1000
@@ -127,7 +128,8 @@ def update_details(
 ) -> Product:
     """Change what the artisan says about the piece; ``None`` leaves a detail as it is.
 
-    Only drafts and rejected listings change (a rejected one goes back to draft).
+    Only drafts and rejected listings change (a rejected one goes back to draft). Her words
+    are kept as typed; the canonical material and colour codes are read from them.
     """
     values: dict[str, object] = {}
     if title is not None:
@@ -141,6 +143,10 @@ def update_details(
     product = editable_product(session, artisan_id, product_id, "edit details")
     for name, value in values.items():
         setattr(product, name, value)
+    if title is not None or materials is not None:
+        product.material_codes, product.colour_codes = vocabulary().piece_codes(
+            product.materials, product.title
+        )
     session.flush()
     return product
 

@@ -12,29 +12,28 @@ update pushes `due_at` a lease into the future, so two runners never take the sa
 and a runner that died frees its effects when the lease ends. A runner that stops before it
 started what it claimed hands those back (`hand_back`): due at once, for the next runner.
 
-A commit that recorded an effect wakes this process's runner at once (`on_recorded`): the
-buyer does not wait a poll interval for her payment link.
+A commit that recorded an effect wakes this process's runner at once (`on_recorded`, through
+`store.wakeups` as the channels' senders are woken): the buyer does not wait a poll interval
+for her payment link.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, event, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Effect, EffectStatus
 from store.rowcount import rows_matched
 from store.savepoints import add_unless_taken
+from store.wakeups import Wakeups
 
 LEASE = timedelta(seconds=120)  # longer than a call may take (the clients' timeouts, retries)
-_RECORDED = "soko_effect_recorded"
-_wakers: list[Callable[[], None]] = []
-_wakers_lock = threading.Lock()
+_recorded: Wakeups[str] = Wakeups("effects")  # noted: the kinds recorded
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def record(
         created_at=now,
     )
     if add_unless_taken(session, row):
-        session.info[_RECORDED] = True
+        _recorded.note(session, kind)
         return row
     known = find(session, key)
     if known is None:
@@ -201,28 +200,4 @@ def next_due(session: Session) -> datetime | None:
 def on_recorded(waker: Callable[[], None]) -> Callable[[], None]:
     """Call `waker` after every commit (in this process) that recorded an effect; returns
     what undoes it."""
-    with _wakers_lock:
-        _wakers.append(waker)
-
-    def forget() -> None:
-        with _wakers_lock:
-            if waker in _wakers:
-                _wakers.remove(waker)
-
-    return forget
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_runners(session: Session) -> None:
-    if session.info.pop(_RECORDED, False):
-        with _wakers_lock:
-            wakers = list(_wakers)
-        for waker in wakers:
-            waker()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_recorded(session: Session) -> None:
-    # A savepoint's rollback also lands here; the flag only makes a wake-up, never a run.
-    if not session.in_transaction():
-        session.info.pop(_RECORDED, None)
+    return _recorded.subscribe(lambda _kinds: waker())

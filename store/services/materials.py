@@ -1,118 +1,36 @@
 """The materials standard: no plastic, no pre-made components; upcycled and natural welcome.
 
 Artisans name materials in English, Swahili or a mix ("shanga za plastiki", "brass wire").
-Matching is on words after case- and accent-folding: a word starting with a flagged stem
-("Plastiki", "resins") or a flagged phrase ("PRE-MADE", "ready made") is caught, never a stem
-hidden inside another word. A community manager still has the last word: these lists flag a
-listing for attention, they do not reject it.
+Each is read through the vocabulary (store/vocabulary.py) as canonical materials, and the
+standard is the vocabulary's: a material is ``welcome``, ``refused`` (plastic, nylon, acrylic,
+resin, ready-made parts: the listing is flagged) or ``check`` (a community manager looks:
+"gold", "crystal", a chain). A community manager still has the last word: the standard flags
+a listing for attention, it does not reject it.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from typing import Final
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-# Word stems: a material word starting with one of these is flagged ("plastics", "resins").
-_FLAGGED_STEMS: Final = (
-    "plastic",
-    "plastik",  # Swahili: plastiki
-    "acrylic",
-    "akriliki",
-    "resin",
-    "nylon",
-    "polyester",
-    "polymer",
-    "vinyl",
-    "pvc",
-    "perspex",
-    "lucite",
-    "styrofoam",
-)
-# Whole phrases (as word sequences): pre-made and ready-made components.
-_FLAGGED_PHRASES: Final = (
-    ("premade",),
-    ("pre", "made"),
-    ("readymade",),
-    ("ready", "made"),
-    ("store", "bought"),
-    ("factory", "made"),
-    ("mass", "produced"),
-)
-
-_WELCOME_WORDS: Final = frozenset(
-    {
-        # English
-        "upcycled",
-        "recycled",
-        "reclaimed",
-        "brass",
-        "copper",
-        "bronze",
-        "silver",
-        "aluminium",
-        "aluminum",
-        "metal",
-        "glass",
-        "bead",
-        "beads",
-        "horn",
-        "bone",
-        "wood",
-        "wooden",
-        "seed",
-        "seeds",
-        "leather",
-        "cowrie",
-        "shell",
-        "shells",
-        "soapstone",
-        "sisal",
-        "cotton",
-        "kitenge",
-        "kanga",
-        # Swahili
-        "shanga",  # beads
-        "pembe",  # horn
-        "mfupa",  # bone
-        "mifupa",  # bones
-        "shaba",  # copper / brass
-        "mbao",  # wood
-        "ngozi",  # leather
-        "glasi",  # glass
-        "kioo",  # glass
-        "vioo",  # glass (plural)
-        "mbegu",  # seeds
-        "chuma",  # metal / iron
-        "fedha",  # silver
-        "uzi",  # thread
-        "kauri",  # cowrie
-        "jiwe",  # stone
-        "mawe",  # stones
-    }
-)
-
-_WORD = re.compile(r"[^\W_]+")
+from store.vocabulary import Kind, Standard, Term, vocabulary
 
 
-def _words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    ascii_only = folded.encode("ascii", "ignore").decode("ascii")
-    return _WORD.findall(ascii_only)
+@dataclass(frozen=True)
+class StandardsCheck:
+    """A piece's canonical materials that go against the standard, or need a manager's look."""
+
+    refused: tuple[Term, ...]
+    to_check: tuple[Term, ...]
 
 
-def _contains_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
-    size = len(phrase)
-    return any(tuple(words[i : i + size]) == tuple(phrase) for i in range(len(words) - size + 1))
+def _standards(material: str) -> set[Standard]:
+    return {term.standard for term in vocabulary().read_materials(material).materials}
 
 
 def is_flagged(material: str) -> bool:
-    """Whether ``material`` goes against the standard (plastic, resin, pre-made, …)."""
-    words = _words(material)
-    if any(word.startswith(_FLAGGED_STEMS) for word in words):
-        return True
-    return any(_contains_phrase(words, phrase) for phrase in _FLAGGED_PHRASES)
+    """Whether ``material`` (as she typed it) names a refused material (plastic, nylon, …)."""
+    return Standard.REFUSED in _standards(material)
 
 
 def assess_materials(materials: Iterable[str]) -> list[str]:
@@ -122,8 +40,23 @@ def assess_materials(materials: Iterable[str]) -> list[str]:
 
 def welcomed_materials(materials: Iterable[str]) -> list[str]:
     """The materials the standard welcomes (upcycled metal, glass beads, horn, bone, …)."""
-    return [
-        material
-        for material in materials
-        if not is_flagged(material) and any(w in _WELCOME_WORDS for w in _words(material))
+    welcomed = []
+    for material in materials:
+        standards = _standards(material)
+        if Standard.WELCOME in standards and Standard.REFUSED not in standards:
+            welcomed.append(material)
+    return welcomed
+
+
+def check_codes(material_codes: Iterable[str]) -> StandardsCheck:
+    """What a manager is told about a piece's canonical materials (codes no longer known
+    to the vocabulary are skipped)."""
+    terms = [
+        term
+        for code in dict.fromkeys(material_codes)
+        if (term := vocabulary().term(Kind.MATERIAL, code)) is not None
     ]
+    return StandardsCheck(
+        refused=tuple(term for term in terms if term.standard is Standard.REFUSED),
+        to_check=tuple(term for term in terms if term.standard is Standard.CHECK),
+    )

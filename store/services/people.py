@@ -101,14 +101,6 @@ def normalize_phone(text: str, default_region: str = "KE") -> str | None:
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
-def format_phone(phone_e164: str) -> str:
-    """For reading: "+254712345678" → "+254 712 345678" (as it is, if not a valid number)."""
-    parsed = _parse_phone(phone_e164, "KE")
-    if parsed is None:
-        return phone_e164
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-
-
 def is_kenyan_mobile(text: str) -> bool:
     parsed = _parse_phone(text, "KE")
     return (

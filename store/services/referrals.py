@@ -2,7 +2,9 @@
 
 Codes are six characters read aloud over the phone, so the alphabet leaves out 0/O, 1/I/L.
 They are stored bare ("KQ7M2X"), shown grouped ("KQ7-M2X"), and typed any way
-("kq7 m2x", "KQ7-M2X").
+("kq7 m2x", "KQ7-M2X", "k q 7 m 2 x"). A look-alike she types anyway (an O, a 1, an L: a code
+misheard or misread) cannot be in any code, and stands for the character she could not
+tell: `active_code` finds the one active code that fits the rest.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from store.savepoints import add_unless_taken
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
+LOOK_ALIKES = "0O1IL"  # left out of the alphabet; typed, each stands for one unknown character
+_MAX_LOOK_ALIKES = 2  # the other four characters must match: 31⁴ codes, never two at once
 _CODE_ATTEMPTS = 10
 _SEPARATORS = re.compile(r"[\s\-_.·/]+")
 _FULFILLED = (LineStatus.SHIPPED, LineStatus.DELIVERED)
@@ -119,6 +123,40 @@ def normalize_code(text: str) -> str | None:
     if len(bare) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in bare):
         return None
     return bare
+
+
+def typed_code(text: str) -> str | None:
+    """Six characters of the alphabet or look-alikes, any case and separators ("kq0 m2x" →
+    "KQ0M2X"), else None."""
+    bare = _SEPARATORS.sub("", text.strip()).upper()
+    if len(bare) != CODE_LENGTH or any(c not in CODE_ALPHABET + LOOK_ALIKES for c in bare):
+        return None
+    return bare
+
+
+def active_code(session: Session, text: str) -> str | None:
+    """The active code `text` names, or None: typed any way (`typed_code`), with at most
+    `_MAX_LOOK_ALIKES` look-alikes, each matching any character where exactly one active
+    code fits ("KQ0-M2X" → "KQ7M2X" when no other active code is "KQ?M2X")."""
+    typed = typed_code(text)
+    if typed is None:
+        return None
+    unsure = sum(c in LOOK_ALIKES for c in typed)
+    if unsure == 0:
+        return session.scalar(
+            select(ReferralCode.code).where(
+                ReferralCode.code == typed, ReferralCode.active.is_(True)
+            )
+        )
+    if unsure > _MAX_LOOK_ALIKES:
+        return None
+    pattern = "".join("_" if c in LOOK_ALIKES else c for c in typed)
+    fits = session.scalars(
+        select(ReferralCode.code)
+        .where(ReferralCode.code.like(pattern), ReferralCode.active.is_(True))
+        .limit(2)
+    ).all()
+    return fits[0] if len(fits) == 1 else None
 
 
 def format_code(code: str) -> str:

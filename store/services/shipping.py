@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from babel import Locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from store.errors import StoreError
+from store.models import Order
 from store.text import clean_display, clean_line
 
 NAME_MAX = 120
@@ -55,3 +58,26 @@ class ShippingDetails:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "address", address)
         object.__setattr__(self, "country", country)
+
+
+def last_shipping(session: Session, buyer_user_id: int) -> ShippingDetails | None:
+    """Where her latest order with shipping details was to go (placed in the chat, or given
+    on the provider's page), to offer again; None when she never gave any, or when what she
+    gave then no longer passes (a country since dropped)."""
+    row = session.execute(
+        select(Order.shipping_name, Order.shipping_address, Order.shipping_country)
+        .where(
+            Order.buyer_user_id == buyer_user_id,
+            Order.shipping_name != "",
+            Order.shipping_address != "",
+            Order.shipping_country != "",
+        )
+        .order_by(Order.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    try:
+        return ShippingDetails(*row)
+    except InvalidShipping:
+        return None

@@ -71,7 +71,8 @@ class ProductView:
     title: str
     description: str
     category: Category | None
-    materials: tuple[str, ...]
+    materials: tuple[str, ...]  # as she typed them
+    material_codes: tuple[str, ...]  # canonical (store/vocabulary.py)
     price: Money  # the artisan's price, her currency: what she receives
     stock_available: int
     status: ProductStatus
@@ -119,6 +120,7 @@ def find_product(session: Session, ref: str) -> ProductView | None:
         description=product.description,
         category=product.category,
         materials=tuple(product.materials),
+        material_codes=tuple(product.material_codes),
         price=Money(product.price_minor, product.currency),
         stock_available=max(product.stock_available, 0),
         status=product.status,

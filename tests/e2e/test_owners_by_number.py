@@ -46,14 +46,14 @@ def test_owners_become_community_managers_by_their_numbers_on_both_channels(
         achieng.say("Hi")
         assert "Review listings" not in achieng.say("1")[-1]
         answers = achieng.share_own_contact(ACHIENG.removeprefix("+"))
-        assert answers[0] == "Thanks — your number +254 711 000002 is saved."
+        assert answers[0] == "Thanks — your number 0711 000002 is saved."
         assert answers[1].startswith("You are now one of this shop's owners on Soko")
         assert "[Review listings]" in answers[2]
 
         # Grace on Telegram too: her own contact makes her one person, an owner already.
         grace_tg.say("Hi")
         answers = grace_tg.share_own_contact(GRACE.removeprefix("+"))
-        assert answers[0] == "Thanks — your number +254 711 000001 is saved."
+        assert answers[0] == "Thanks — your number 0711 000001 is saved."
         assert "[Review listings]" in answers[1]
     assert "Traceback" not in run.logged()
     assert fakes.twilio.auth_token not in run.logged()

@@ -52,7 +52,7 @@ def test_the_owner_makes_a_telegram_seller_a_mentor_from_whatsapp(
         ]
         assert grace.say("amina beads") == [
             "Amina Wanjiru\nPhone: not known\nRoles: artisan\nShop: Amina Beads, Kibera\n"
-            "M-Pesa: +254 722 000444\nHer shop is independent.\n\n1. Make mentor\n"
+            "M-Pesa: 0722 000444\nHer shop is independent.\n\n1. Make mentor\n"
             "2. Suspend shop\n3. Make community manager\n4. Find someone else\n5. Menu"
         ]
         made = grace.say("Make mentor")

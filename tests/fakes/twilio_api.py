@@ -21,6 +21,7 @@ import base64
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qs
@@ -45,6 +46,7 @@ class SentMessage:
     content_variables: dict[str, str]
     status_callback: str
     sid: str
+    received_at: float = field(default_factory=time.perf_counter)  # for bench/whatsapp.py
 
 
 @dataclass

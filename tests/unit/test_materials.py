@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from store.services.materials import assess_materials, is_flagged, welcomed_materials
+from store.services.materials import (
+    assess_materials,
+    check_codes,
+    is_flagged,
+    welcomed_materials,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +74,19 @@ def test_assess_empty_list() -> None:
 def test_welcomed_materials() -> None:
     materials = ["shanga za kioo", "plastic beads", "pembe", "mystery stuff", "upcycled brass"]
     assert welcomed_materials(materials) == ["shanga za kioo", "pembe", "upcycled brass"]
+
+
+def test_nylon_thread_in_swahili_is_flagged() -> None:
+    assert is_flagged("uzi wa nailoni")
+    assert assess_materials(["shanga za kioo", "uzi wa nailoni"]) == ["uzi wa nailoni"]
+
+
+def test_ivory_is_flagged_though_horn_is_welcome() -> None:
+    assert is_flagged("pembe ya ndovu")
+    assert not is_flagged("pembe")
+
+
+def test_check_codes_tells_refused_from_needing_a_look() -> None:
+    checked = check_codes(["brass", "nylon", "gold", "no_longer_known", "nylon"])
+    assert [term.code for term in checked.refused] == ["nylon"]
+    assert [term.code for term in checked.to_check] == ["gold"]

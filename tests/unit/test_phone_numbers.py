@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from store.phones import shown_phone
 from store.services import people
 
 KENYAN = "+254712345678"
@@ -102,3 +103,28 @@ def test_a_number_typed_in_other_scripts_digits_is_her_number() -> None:
         assert people.is_kenyan_mobile(typed)
         assert people.normalize_phone(typed) == "+254712345678"
     assert not people.is_kenyan_mobile("07¹2345678")
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+254722000003", "0722 000003"),  # her M-Pesa number, as every message shows it
+        (KENYAN, "0712 345678"),
+        ("+254110123456", "0110 123456"),  # Safaricom's newer 01… prefix
+        ("+254202012345", "020 2012345"),  # a Nairobi landline
+        (GERMAN, "+49 1511 2345678"),  # not Kenyan: the international form, country code first
+        ("+16502530000", "+1 650-253-0000"),
+    ],
+)
+def test_a_number_is_shown_the_one_way_phonenumbers_writes_it(stored: str, shown: str) -> None:
+    assert shown_phone(stored) == shown
+
+
+@pytest.mark.parametrize("odd", ["", "+254 000 000000", "not a number", "+2547"])
+def test_what_is_not_a_valid_number_is_shown_as_it_is(odd: str) -> None:
+    assert shown_phone(odd) == odd
+
+
+def test_a_shown_number_reads_back_as_the_same_number() -> None:
+    assert people.normalize_phone(shown_phone(KENYAN)) == KENYAN
+    assert people.normalize_phone(shown_phone(GERMAN)) == GERMAN

@@ -34,13 +34,33 @@ def test_token_count_and_length_are_capped() -> None:
 
 
 def test_fts5_query_quotes_and_prefixes_the_last_word() -> None:
-    assert fts5_query(["blue", "bea"]) == '"blue" "bea"*'
-    assert fts5_query(["blue", "be"]) == '"blue" "be"'  # too short to be a prefix
+    assert fts5_query(["zebra", "bea"]) == '"zebra" AND "bea"*'
+    assert fts5_query(["zebra", "be"]) == '"zebra" AND "be"'  # too short to be a prefix
 
 
 def test_postgres_query_quotes_and_prefixes_the_last_word() -> None:
-    assert postgres_tsquery(["blue", "bea"]) == "'blue' & 'bea':*"
+    assert postgres_tsquery(["zebra", "bea"]) == "'zebra' & 'bea':*"
     assert postgres_tsquery(["be"]) == "'be'"
+
+
+def test_a_word_naming_a_term_matches_it_in_every_language() -> None:
+    assert fts5_query(["shaba", "zebra"]) == '("shaba" OR "brass") AND "zebra"*'
+    assert postgres_tsquery(["shaba", "zebra"]) == "( 'shaba' | 'brass' ) & 'zebra':*"
+
+
+def test_a_phrase_is_one_group_and_phrases_holding_a_shorter_one_are_left_out() -> None:
+    query = fts5_query(search_tokens("shanga za kioo"))
+    assert query.startswith('("shanga za kioo"* OR "glass beads" OR ')
+    assert '"recycled glass beads"' not in query  # "glass beads" matches all it would
+    tsquery = postgres_tsquery(search_tokens("glass beads"))
+    assert tsquery.startswith("( 'glass' <-> 'beads':* | ")
+    assert "'shanga' <-> 'za' <-> 'kioo'" in tsquery
+
+
+def test_little_words_are_skipped_when_a_query_has_others() -> None:
+    assert fts5_query(search_tokens("mkufu wa zebra")).endswith(') AND "zebra"*')
+    assert fts5_query(["wa"]) == '"wa"'
+    assert postgres_tsquery(["of"]) == "'of'"
 
 
 @given(st.text())
@@ -48,5 +68,9 @@ def test_queries_only_ever_hold_quoted_words(text: str) -> None:
     tokens = search_tokens(text)
     assert all(re.fullmatch(r"[^\W_]+", token) for token in tokens)
     if tokens:
-        assert re.fullmatch(r'("[^\W_]+"\*? ?)+', fts5_query(tokens))
-        assert re.fullmatch(r"('[^\W_]+'(:\*)?( & )?)+", postgres_tsquery(tokens))
+        phrase = r'"[^\W_]+(?: [^\W_]+)*"\*?'
+        group = rf"(?:{phrase}|\({phrase}(?: OR {phrase})+\))"
+        assert re.fullmatch(rf"{group}(?: AND {group})*", fts5_query(tokens))
+        lexemes = r"'[^\W_]+'(?: <-> '[^\W_]+')*(?::\*)?"
+        alternatives = rf"(?:{lexemes}|\( {lexemes}(?: \| {lexemes})+ \))"
+        assert re.fullmatch(rf"{alternatives}(?: & {alternatives})*", postgres_tsquery(tokens))

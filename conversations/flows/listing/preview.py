@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import select
-
 from conversations.flow import FlowRegistry, StepContext, StepResult
+from conversations.flows import review
 from conversations.flows.language import PICK_ONE
 from conversations.flows.listing.draft import EDITING, ORDER, Step, artisan_of, draft_id
 from conversations.flows.listing.prompts import ask, ask_preview
-from conversations.i18n import N_, Translator
-from conversations.messages import Choice, Inbound, Outbound
+from conversations.i18n import N_
+from conversations.messages import Choice, Inbound
 from conversations.payloads import Payload
-from store.models import Role, UserRole
 from store.services import catalog
 from store.services.catalog import IncompleteListing
 
@@ -22,7 +20,6 @@ SUBMITTED = N_("Thank you! A community manager will review it; we'll tell you wh
 SAVED = N_('Saved as a draft. Choose "List a piece" any time to finish it.')
 WHAT_TO_CHANGE = N_("What would you like to change?")
 STILL_MISSING = N_("A few details are still missing. Let's add them.")
-NEW_LISTING_TO_REVIEW = N_('A new listing waits for review: "{title}" from {shop}.')
 
 CHANGE_PHOTOS = N_("Add photos")
 CHANGE_TITLE = N_("Name")
@@ -104,24 +101,9 @@ def _submit(ctx: StepContext) -> StepResult:
         ctx.data[EDITING] = False
         steps = [_MISSING[name] for name in incomplete.missing if name in _MISSING]
         return ask(ctx, min(steps, key=ORDER.index) if steps else Step.PREVIEW)
-    _tell_managers(ctx, product.title, artisan.shop_name)
+    review.tell_managers(ctx, product, artisan.shop_name)
     ctx.say(ctx._(SUBMITTED))
     return _to_menu(ctx)
-
-
-def _tell_managers(ctx: StepContext, title: str, shop: str) -> None:
-    managers = ctx.session.scalars(
-        select(UserRole.user_id).where(
-            UserRole.role == Role.COMMUNITY_MANAGER, UserRole.user_id != ctx.user.id
-        )
-    ).all()
-
-    def message(t: Translator) -> Outbound:
-        return Outbound(text=t._(NEW_LISTING_TO_REVIEW).format(title=title, shop=shop))
-
-    # The engine dedupes notifications per update: a redelivered "submit" tells nobody twice.
-    for user_id in sorted(managers):
-        ctx.notify(user_id, message)
 
 
 def _to_menu(ctx: StepContext) -> StepResult:

@@ -1,7 +1,8 @@
 """A whole sale in Telegram, through the real PTB bot polling the fake Bot API: an artisan
 arrives by her mentor's deep link and opens her shop (sharing her own number), lists a piece
-by sending an album of photos, a community manager approves it, a buyer finds it, buys it and
-pays with the demo provider, and the artisan is told about the order."""
+by sending an album of photos, a community manager approves it from its notice in one tap, a
+buyer finds it, buys it and pays with the demo provider, and the artisan ships it from the
+order's notice in two taps."""
 
 from __future__ import annotations
 
@@ -105,11 +106,11 @@ def test_a_whole_sale_in_telegram(container: Container, fake_telegram: FakeTeleg
     submitted = naliaka.tap("Submit for review")
     assert submitted[0].startswith("Thank you! A community manager will review it")
 
-    # Grace, the community manager, approves it.
-    assert any(TITLE in m for m in grace.unread())
-    grace.say("menu")
-    grace.tap("Review listings")
+    # Grace, the community manager, approves it from its notice, which shows the piece: one tap.
+    notice = grace.told(TITLE)
+    assert any(m.startswith("[photo]") and "[Approve]" in m for m in notice), notice
     approved = grace.tap("Approve")
+    assert grace.taps == 1
     assert any(f"Approved: {TITLE}." in m for m in approved)
     assert any(f"Your {TITLE} is live!" in m for m in naliaka.unread())
 
@@ -130,8 +131,15 @@ def test_a_whole_sale_in_telegram(container: Container, fake_telegram: FakeTeleg
     paid = lena.tap("Pay now (demo card)")
     assert any(f"Payment received for {order_code}" in m for m in paid)
 
-    # Naliaka hears about the order.
-    told = naliaka.unread()
-    assert any(m.startswith(f"New order {order_code}") for m in told), told
+    # Naliaka hears about the order, with the piece, and ships it from the notice in two taps.
+    told = naliaka.told(f"New order {order_code}")
+    assert any(m.startswith(f"[photo] New order {order_code}") for m in told), told
+    taps_before = naliaka.taps
+    accepted = naliaka.tap("Accept")
+    assert any("[Mark shipped]" in m for m in accepted), accepted
+    shipped = naliaka.tap("Mark shipped")
+    assert naliaka.taps - taps_before == 2
+    assert shipped[0] == f"Shipped: {TITLE}. We have told the buyer. Thank you!"
+    lena.told(f"Your order {order_code}: {TITLE} has been shipped.")
     taps = naliaka.taps + grace.taps + lena.taps
     assert len(fake_telegram.calls_of("answerCallbackQuery")) == taps  # every tap answered

@@ -55,7 +55,7 @@ def test_a_recruit_arrives_by_a_wa_me_link_and_onboards_in_swahili(whatsapp: Wha
     # Her WhatsApp number is her M-Pesa number: offered as the first choice.
     assert whatsapp.send(RECRUIT, "Kibera, Nairobi") == [
         "Pesa zako zitumwe kwa namba gani ya M-Pesa? Kwa mfano: 0712 345 678\n\n"
-        "1. Tumia 0711 000 001"
+        "1. Tumia 0711 000001"
     ]
     assert whatsapp.send(RECRUIT, "1")[0].endswith("Au tuma ruka.\n\n1. Ruka")
     assert whatsapp.send(RECRUIT, "ruka")[0].startswith("Tafadhali angalia maelezo yako:")
@@ -161,6 +161,29 @@ def test_a_buyer_orders_by_typing_numbers_and_the_artisan_hears_when_she_next_wr
     answers = whatsapp.send(MAKER, "Habari")
     assert answers[0].startswith(f"Oda mpya {code}: 1 × Maasai collar")
     assert len(answers) > 1  # and then the answer to what she wrote
+
+
+def test_inside_the_window_she_ships_from_the_new_order_notice_by_typing_its_numbers(
+    whatsapp_demo_card: WhatsApp,
+) -> None:
+    whatsapp = whatsapp_demo_card
+    maker = _maker_on_whatsapp(whatsapp, last_wrote=datetime.now(UTC) - timedelta(hours=1))
+    key = "ab" * 32 + "/medium.jpg"
+    seed_product(whatsapp.uow_factory, maker, "Maasai collar", photo_key=key)
+    code, _ = _buy_the_collar(whatsapp)
+
+    [notice] = whatsapp.new_messages(MAKER)  # the piece, its order and its one step
+    assert notice.media_urls[0].endswith(f"/media/{key}")
+    assert notice.body.startswith(f"Oda mpya {code}: 1 × Maasai collar")
+    assert notice.body.endswith("\n\n1. Kubali")
+    accepted = whatsapp.send(MAKER, "1")
+    assert accepted[0] == "Umekubali: Maasai collar. Ukishatuma mzigo, chagua “Weka imetumwa”."
+    assert accepted[1].endswith("\n\n1. Weka imetumwa\n2. Weka tayari\n3. Rudi")
+    shipped = whatsapp.send(MAKER, "1")  # two answers from the notice: sent
+    assert shipped[0] == "Umetuma: Maasai collar. Tumemwambia mnunuzi. Asante!"
+    with whatsapp.uow_factory(read_only=True) as uow:
+        order = uow.session.scalars(select(Order)).one()
+        assert order.status is OrderStatus.SHIPPED
 
 
 def test_a_new_order_outside_the_window_goes_out_as_an_approved_template(

@@ -562,3 +562,21 @@ def test_a_price_changed_by_more_than_the_share_goes_back_to_review(
         assert (product.status, product.price_minor) == (after, new_major * 100)
         if after is not status:
             assert product.submitted_at == NOW  # the queue's order: from now
+
+
+def test_her_words_are_kept_and_read_as_canonical_codes(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        artisan = make_artisan(s)
+        product = catalog.create_draft(s, artisan.id)
+        catalog.update_details(
+            s, artisan.id, product.id, materials=["shanga za kioo nyekundu", "shaba", "sisi"]
+        )
+        catalog.update_details(s, artisan.id, product.id, title="Mkufu wa bluu")
+        uow.commit()
+    with uow_factory() as uow:
+        saved = uow.session.get(Product, product.id)
+        assert saved is not None
+        assert saved.materials == ["shanga za kioo nyekundu", "shaba", "sisi"]
+        assert saved.material_codes == ["glass_beads", "brass"]
+        assert saved.colour_codes == ["red", "blue"]

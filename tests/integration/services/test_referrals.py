@@ -65,6 +65,59 @@ def test_make_mentor_grants_role_and_a_first_code(uow_factory: UnitOfWorkFactory
         assert set(code) <= set(referrals.CODE_ALPHABET)
 
 
+def _code(session: Session, mentor: Artisan, code: str, *, active: bool = True) -> None:
+    session.add(ReferralCode(code=code, mentor_id=mentor.id, active=active))
+    session.flush()
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("KQMXAB", "KQMXAB"),
+        ("kqm xab", "KQMXAB"),
+        ("k q m x a b", "KQMXAB"),
+        ("KQ7-M2X", "KQ7M2X"),
+        ("KQ0-M2X", "KQ7M2X"),  # 0 for 7, read off a cracked screen: the one code that fits
+        ("kqo m2x", "KQ7M2X"),
+        ("IQ7 M2L", "KQ7M2X"),  # two look-alikes: still only one code fits
+        ("H0RNB1", "HDRNBE"),
+    ],
+)
+def test_the_active_code_she_meant_as_typed_or_heard(
+    uow_factory: UnitOfWorkFactory, typed: str, meant: str
+) -> None:
+    with uow_factory() as uow:
+        mentor = make_artisan(uow.session)
+        for code in ("KQMXAB", "KQ7M2X", "HDRNBE"):
+            _code(uow.session, mentor, code)
+        assert referrals.active_code(uow.session, typed) == meant
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "SHANGA",  # six letters of the alphabet, nobody's code
+        "KQ7M2Z",
+        "KQ0M2Z",
+        "HDRNB",
+        "RETIRE",  # deactivated
+        "ABC0E0",  # a look-alike where two active codes fit ("ABC2E2", "ABC3E2")
+        "O1L0IX",  # too many look-alikes to know
+        "KQ7-M2!",
+        "",
+    ],
+)
+def test_no_active_code_for_what_fits_none_or_several(
+    uow_factory: UnitOfWorkFactory, typed: str
+) -> None:
+    with uow_factory() as uow:
+        mentor = make_artisan(uow.session)
+        for code in ("KQ7M2X", "HDRNBE", "ABC2E2", "ABC3E2", "XXXXXX"):
+            _code(uow.session, mentor, code)
+        _code(uow.session, mentor, "RETIRE", active=False)
+        assert referrals.active_code(uow.session, typed) is None
+
+
 def test_only_mentors_get_codes(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         s = uow.session

@@ -40,7 +40,7 @@ def test_a_piece_shows_its_photo_price_maker_and_order_buttons(
     assert page.lang == "en"
     # KES 6,500 at 0.0077 USD plus 40%: the price the chat shows, in the store currency.
     assert buyer_price(container, 650_000) == "US$70.07"
-    assert "Maasai <collar> US$70.07" in page.text
+    assert "Maasai <collar> Glass bead and brass necklace US$70.07" in page.text
     assert "Made of glass beads, brass" in page.text
     assert "Seven rows & a brass clasp." in page.text
     assert "Made by Wanjiru's <Beads> & Brass, Kibera, Nairobi" in page.text
@@ -115,6 +115,9 @@ def test_swahili_by_query_or_by_the_browser_and_links_keep_a_chosen_language(
     assert "Agiza kupitia WhatsApp" in page.text
     assert "Kuhusu fundi" in page.text
     assert "Wanjiru anapokea Ksh 6,500" in page.text
+    # Her English materials, and what the piece is, in Swahili.
+    assert "Maasai <collar> Mkufu wa shanga za kioo na shaba" in page.text
+    assert "Malighafi: shanga za kioo, shaba" in page.text
     assert page.meta["og:locale"] == "sw_KE"
     assert f"/a/{shop.artisan.slug}?lang=sw" in page.hrefs()
 

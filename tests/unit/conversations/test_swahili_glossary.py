@@ -16,8 +16,8 @@ import pytest
 
 from conversations.choices import meaning_of
 from conversations.flows.listing.prompts import DONE
-from conversations.flows.my_orders import MARK_READY, MARK_SHIPPED
 from conversations.i18n import read_catalog
+from conversations.line_moves import MARK_READY, MARK_SHIPPED
 from conversations.messages import Choice, TapWord
 from conversations.notify.templates import UtilityTemplate
 from handlers.whatsapp.templates import UTILITY_BODIES

@@ -62,7 +62,7 @@ def test_recruit_by_deep_link_in_english_and_the_mentor_told_in_swahili(
     assert chat.send("0712 345 678") == [ASK_STORY_EN]
     assert chat.send("skip") == [
         "Please check your details:\n"
-        "Name: Wanjiku\nShop: Wanjiku's Shanga\nPlace: Kibera, Nairobi\nM-Pesa: 0712 345 678\n"
+        "Name: Wanjiku\nShop: Wanjiku's Shanga\nPlace: Kibera, Nairobi\nM-Pesa: 0712 345678\n"
         f"Story: (none)\nMentor code: {grouped(mentor.code)}\n"
         "1. Yes, open my shop\n2. Change something"
     ]
@@ -128,7 +128,7 @@ def test_recruit_by_jiunge_text_entirely_in_swahili(
     assert chat.send("Natengeneza shanga kwa mifupa na pembe.") == [
         "Tafadhali angalia maelezo yako:\n"
         "Jina: Achieng Otieno\nDuka: Shanga za Achieng\nMahali: Kibera, Nairobi\n"
-        "M-Pesa: 0722 000 111\nHadithi: Natengeneza shanga kwa mifupa na pembe.\n"
+        "M-Pesa: 0722 000111\nHadithi: Natengeneza shanga kwa mifupa na pembe.\n"
         f"Msimbo wa mlezi: {grouped(mentor.code)}\n"
         "1. Ndiyo, fungua duka langu\n2. Badilisha kitu"
     ]
@@ -264,7 +264,7 @@ def test_on_whatsapp_she_can_use_the_number_she_writes_from(
     chat.send("Mwende Shop")
     assert chat.send("Machakos") == [
         "Which M-Pesa number should receive your money? For example: 0712 345 678\n"
-        "1. Use 0712 999 888"
+        "1. Use 0712 999888"
     ]
     assert chat.send("1") == [ASK_STORY_EN]
     chat.send("skip")

@@ -122,6 +122,27 @@ def test_search_found_and_nothing_found(
     ]
 
 
+def test_a_buyer_finds_a_piece_in_her_own_words_whatever_its_language(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    seed_product(uow_factory, maker, "Mkufu wa Lamu", materials=["shaba"])
+    seed_product(uow_factory, maker, "Maasai collar", materials=["glass beads"])
+    buyer = new_chat("buyer")
+    hello(buyer)
+    mnunuzi = new_chat("mnunuzi", locale_hint="sw")
+    hello(mnunuzi, "sw")
+
+    open_menu_entry(buyer, "search")
+    assert buyer.send("brass necklace") == [
+        f"Pieces for “brass necklace”:\n1. Mkufu wa Lamu — {COLLAR_USD}\n2. Back"
+    ]
+    open_menu_entry(mnunuzi, "search")
+    assert mnunuzi.send("mkufu wa shanga za kioo") == [
+        f"Vipande vya “mkufu wa shanga za kioo”:\n1. Maasai collar — {COLLAR_USD_SW}\n2. Rudi"
+    ]
+
+
 def test_search_in_swahili_finds_nothing_kindly(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
@@ -154,10 +175,13 @@ def test_product_card_shows_what_the_artisan_receives(
     open_menu_entry(chat, "browse")
     chat.send("Necklaces")
     [card] = chat.send("1")
-    photo, title, price, materials, maker_line, story, receives, left, *choices = card.split("\n")
-    assert (photo, title, price, materials) == (
+    photo, title, plain, price, materials, maker_line, story, receives, left, *choices = card.split(
+        "\n"
+    )
+    assert (photo, title, plain, price, materials) == (
         "[photo: m1]",
         "Maasai collar",
+        "Glass bead necklace",
         COLLAR_USD,
         "Made of glass beads",
     )
@@ -169,6 +193,28 @@ def test_product_card_shows_what_the_artisan_receives(
     assert (receives, left) == ("Wanjiru receives Ksh1,800", "Pieces left: 3")
     assert choices == ["1. Add to cart", "2. Buy now", "3. Share", "4. Back"]
     assert chat.send("back")[0].startswith("Choose a piece to see it:\n1. Maasai collar")
+
+
+def test_an_english_buyer_reads_a_swahili_piece_in_english(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    seed_product(
+        uow_factory, maker, "Mkufu wa shaba", materials=["shaba", "shanga za kioo", "sisi"]
+    )
+    chat = new_chat("buyer")
+    hello(chat)
+    open_menu_entry(chat, "browse")
+    chat.send("Necklaces")
+
+    [card] = chat.send("1")
+
+    # Her title as she wrote it, what it is in English, and her materials in English (a word
+    # the vocabulary does not know stays as she typed it).
+    assert card.startswith(
+        f"Mkufu wa shaba\nBrass and glass bead necklace\n{COLLAR_USD}\n"
+        "Made of brass, glass beads, sisi\n"
+    )
 
 
 def test_a_map_pin_she_shared_as_her_location_is_not_on_the_card(
@@ -203,7 +249,7 @@ def test_product_card_in_swahili_and_share_links(
     hello(chat, "sw")
     # The Telegram deep link t.me/<bot>?start=p-<id> opens the card.
     card = chat.send(f"/start p-{product_id}")[0]
-    assert card.startswith(f"Maasai collar\n{COLLAR_USD_SW}\nMalighafi: shanga\n")
+    assert card.startswith(f"Maasai collar\nMkufu wa shanga\n{COLLAR_USD_SW}\nMalighafi: shanga\n")
     assert "Wanjiru anapokea Ksh\xa01,800\nVilivyobaki: 1\n" in card
     assert card.endswith("1. Weka kikapuni\n2. Nunua sasa\n3. Shiriki\n4. Rudi")
     share = chat.send("Shiriki")

@@ -197,7 +197,9 @@ def test_a_sale_paid_with_the_demo_card(
     )
     assert told(uow_factory, maker.user_id) == [
         f"Oda mpya {code}: 1 × Maasai collar, itumwe nchini Ujerumani; utapokea Ksh\xa01,800.\n"
-        "Tafadhali ikubali: tuma menyu, kisha chagua “Oda za wateja”."
+        "Imeisha sasa: Maasai collar.\n"
+        "Chagua “Kubali” kama unaweza kuitengeneza; kisha “Weka imetumwa” ukishatuma.\n"
+        "1. Kubali"
     ]
     with uow_factory() as uow:
         share = ledger.artisan_balance(uow.session, maker.artisan_id)
@@ -243,7 +245,9 @@ def test_checkout_in_swahili_with_the_country_named_in_swahili(
     # This artisan reads English.
     assert told(uow_factory, maker.user_id) == [
         f"New order {code}: 1 × Maasai collar, ship to Germany; you receive Ksh1,800.\n"
-        "Please accept it: send menu, then choose “Orders to send”."
+        "Now sold out: Maasai collar.\n"
+        "Choose “Accept” if you can make it; then “Mark shipped” once it is sent.\n"
+        "1. Accept"
     ]
     assert user_id_of(uow_factory, chat) == _only_order(uow_factory).buyer_user_id
 

@@ -195,7 +195,7 @@ def test_an_order_paid_before_the_suspension_is_still_hers_to_send(
     )
     assert (
         her.send("Kubali")[0]
-        == "Umekubali: Maasai collar. Ukishafunga mzigo, chagua “Weka tayari”."
+        == "Umekubali: Maasai collar. Ukishatuma mzigo, chagua “Weka imetumwa”."
     )
 
 

@@ -94,7 +94,8 @@ def test_a_full_listing_in_english(new_chat: Callable[..., Chat], tmp_path: Path
             select(OutboxMessage).where(OutboxMessage.user_id == manager_id)
         ).all()
         texts = [row.payload["text"] for row in told]
-    assert 'A new listing waits for review: "Blue glass necklace" from Wanjiku Beads.' in texts
+    head = 'A new listing waits for review: "Blue glass necklace" from Wanjiku Beads.'
+    assert any(text.startswith(head) for text in texts)
 
 
 def test_a_full_listing_in_swahili(new_chat: Callable[..., Chat]) -> None:

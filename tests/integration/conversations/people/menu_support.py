@@ -33,16 +33,16 @@ CARD_ACTIONS = (
     "1. Make mentor\n2. Suspend shop\n3. Make community manager\n4. Find someone else\n5. Menu"
 )
 AMINA_CARD = (
-    "Amina Wanjiru\nPhone: +254 722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
+    "Amina Wanjiru\nPhone: 0722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
     "Her shop is independent.\n" + CARD_ACTIONS
 )
 AMINA_MENTOR_CARD = (
-    "Amina Wanjiru\nPhone: +254 722 000444\nRoles: mentor, artisan\nShop: Amina Beads, Kibera\n"
+    "Amina Wanjiru\nPhone: 0722 000444\nRoles: mentor, artisan\nShop: Amina Beads, Kibera\n"
     "Her shop is independent.\n1. Stop mentoring\n2. Suspend shop\n3. Make community manager\n"
     "4. Find someone else\n5. Menu"
 )
 AMINA_SUSPENDED_CARD = (
-    "Amina Wanjiru\nPhone: +254 722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
+    "Amina Wanjiru\nPhone: 0722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
     "Her shop is suspended.\n1. Reinstate shop\n2. Make community manager\n"
     "3. Find someone else\n4. Menu"
 )

@@ -60,7 +60,7 @@ def test_an_owner_on_telegram_becomes_one_when_she_shares_her_own_contact(
     # Someone else's contact proves nothing.
     assert "Review listings" not in "\n".join(grace.share_contact(OWNER, own=False))
     shared = grace.share_contact("254711000001")
-    assert shared[:2] == ["Thanks — your number +254 711 000001 is saved.", OWNER_TOLD]
+    assert shared[:2] == ["Thanks — your number 0711 000001 is saved.", OWNER_TOLD]
     assert shared[2].startswith("What would you like to do?")
     assert "Review listings" in shared[2]
     assert len(shared) == 3
@@ -78,7 +78,7 @@ def test_the_same_number_on_whatsapp_then_telegram_is_one_person_with_her_roles(
     telegram.send("Hi")
     telegram.send("2")  # she chats in Swahili on Telegram
     shared = telegram.share_contact(OWNER)
-    assert shared[0] == "Asante — namba yako +254 711 000001 imehifadhiwa."
+    assert shared[0] == "Asante — namba yako 0711 000001 imehifadhiwa."
     assert shared[-1].startswith("Ungependa kufanya nini?")
     assert "Kagua bidhaa" in shared[-1]  # "Review listings"
     assert len(shared) == 2  # nothing new to tell: her roles came with her
@@ -201,7 +201,7 @@ def test_two_shops_on_one_number_are_refused_kindly_once(
     chat = on_whatsapp("+254722000666")
     answers = chat.send("menu")
     assert answers[0] == (
-        "Your number +254 722 000666 is already used by another Soko account with a shop, so "
+        "Your number 0722 000666 is already used by another Soko account with a shop, so "
         "I could not join your two accounts. Nothing is lost: each keeps its shop, and we have "
         "noted it for a community manager."
     )

@@ -101,12 +101,12 @@ def test_an_owner_makes_a_community_manager_who_then_has_review_and_people(
     assert "People" not in menu
     grace.send("People")
     assert grace.send("0733 000 555") == [
-        "Neema\nPhone: +254 733 000555\nRoles: none (she buys only)\nShop: none\n"
+        "Neema\nPhone: 0733 000555\nRoles: none (she buys only)\nShop: none\n"
         "1. Make mentor\n2. Make community manager\n3. Find someone else\n4. Menu"
     ]
     assert grace.send("Make community manager") == [
         "Neema is now a community manager; she has been told.",
-        "Neema\nPhone: +254 733 000555\nRoles: community manager\nShop: none\n"
+        "Neema\nPhone: 0733 000555\nRoles: community manager\nShop: none\n"
         "1. Make mentor\n2. Remove community manager\n3. Find someone else\n4. Menu",
     ]
     assert messages_to(uow_factory, user_id(uow_factory, NEEMA))[-1] == (
@@ -133,17 +133,17 @@ def test_a_role_promised_to_an_unknown_number_is_hers_when_she_writes(
 ) -> None:
     grace.send("People")
     assert grace.send("0733 111 222") == [
-        "Nobody on Soko is known by +254 733 111222 yet. You can give her a role now: she gets "
+        "Nobody on Soko is known by 0733 111222 yet. You can give her a role now: she gets "
         "it when she first writes from that number.\n1. Make mentor when she writes\n"
         "2. Make community manager when she writes\n3. Find someone else\n4. Menu"
     ]
     assert grace.send("Make mentor when she writes") == [
-        "Done: whoever first writes from +254 733 111222 becomes a mentor.",
+        "Done: whoever first writes from 0733 111222 becomes a mentor.",
         ASK,
     ]
-    assert grace.send("0733111222")[0].startswith("Nobody on Soko is known by +254 733 111222")
+    assert grace.send("0733111222")[0].startswith("Nobody on Soko is known by 0733 111222")
     assert grace.send("1") == [
-        "That was already promised to +254 733 111222: nothing changed.",
+        "That was already promised to 0733 111222: nothing changed.",
         ASK,
     ]
     zawadi = on_whatsapp("+254733111222", name="Zawadi", locale_hint=None)
@@ -174,7 +174,7 @@ def test_a_recruits_card_says_whether_her_mentor_mentors_now(
         njeri.send(answer)
     assert njeri.send("1")[1] == "Mlezi wako Amina Wanjiru atakusaidia. Tumemwambia umejiunga."
     recruit = (
-        "Njeri\nPhone: +254 722 000666\nRoles: artisan\nShop: Njeri Shanga, Kawangware\n{}\n"
+        "Njeri\nPhone: 0722 000666\nRoles: artisan\nShop: Njeri Shanga, Kawangware\n{}\n"
         "1. Make mentor\n2. Suspend shop\n3. Make community manager\n4. Find someone else\n"
         "5. Menu"
     )

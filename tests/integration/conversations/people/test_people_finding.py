@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from store.models import Artisan, ArtisanStatus, Role
-from store.services.people import format_phone
+from store.phones import shown_phone
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan
 from tests.integration.conversations.artisans_support import messages_to
@@ -104,7 +104,7 @@ def test_many_shops_are_listed_ten_at_a_time_and_a_recruit_shows_her_mentor(
     assert listed[1:] == [f"{n + 1}. Shanga {n:02d} (Kibera, Nairobi)" for n in range(10)]
     assert grace.send("Shanga 10") == [
         "Seller 10\nPhone: not known\nRoles: artisan\nShop: Shanga 10, Kibera, Nairobi\n"
-        f"M-Pesa: {format_phone(mpesa_of(uow_factory, 'Shanga 10'))}\n"
+        f"M-Pesa: {shown_phone(mpesa_of(uow_factory, 'Shanga 10'))}\n"
         "Her shop is mentored by Mama Shiro.\n" + CARD_ACTIONS
     ]
 
@@ -148,7 +148,7 @@ def test_a_number_a_shop_typed_for_m_pesa_is_not_hers_to_be_given_a_role(
     assert mallory.send("1")[0] == "Congratulations! Your shop Mallory Beads is open."
     grace.send("People")
     assert grace.send("0722 000 009") == [
-        "Nobody on Soko is known by +254 722 000009 yet. You can give her a role now: she gets "
+        "Nobody on Soko is known by 0722 000009 yet. You can give her a role now: she gets "
         "it when she first writes from that number.\n"
         "A shop uses this number for M-Pesa: Mallory Beads. That does not make the number "
         "hers: a role given here goes to whoever writes from it.\n"
@@ -156,13 +156,13 @@ def test_a_number_a_shop_typed_for_m_pesa_is_not_hers_to_be_given_a_role(
         "3. Mallory Beads (Kibera)\n4. Find someone else\n5. Menu"
     ]
     assert grace.send("Make mentor when she writes")[0] == (
-        "Done: whoever first writes from +254 722 000009 becomes a mentor."
+        "Done: whoever first writes from 0722 000009 becomes a mentor."
     )
     assert roles_of(uow_factory, user_id(uow_factory, "+254799000111")) == {Role.ARTISAN}
     grace.send("0722 000 009")
     assert grace.send("Mallory Beads (Kibera)")[0].startswith(  # her card, to look at
-        "Mallory\nPhone: +254 799 000111\nRoles: artisan\nShop: Mallory Beads, Kibera\n"
-        "M-Pesa: +254 722 000009\n"
+        "Mallory\nPhone: 0799 000111\nRoles: artisan\nShop: Mallory Beads, Kibera\n"
+        "M-Pesa: 0722 000009\n"
     )
     njeri = on_whatsapp("+254722000009", name="Njeri")
     assert njeri.send("Hi")[-1].startswith("You are now a mentor on Soko!")

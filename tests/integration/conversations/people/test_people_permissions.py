@@ -33,7 +33,7 @@ def test_a_community_manager_cannot_make_community_managers_even_with_a_crafted_
     neema = community_manager(grace, on_whatsapp, NEEMA, "Neema")
     neema.send("People")
     assert neema.send("Amina") == [
-        "Amina Wanjiru\nPhone: +254 722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
+        "Amina Wanjiru\nPhone: 0722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
         "Her shop is independent.\n1. Make mentor\n2. Suspend shop\n3. Find someone else\n"
         "4. Menu"
     ]
@@ -48,7 +48,7 @@ def test_a_community_manager_cannot_make_community_managers_even_with_a_crafted_
     # Nor may she promise it to a number.
     neema.send("People")
     assert neema.send("0733 111 222") == [
-        "Nobody on Soko is known by +254 733 111222 yet. You can give her a role now: she gets "
+        "Nobody on Soko is known by 0733 111222 yet. You can give her a role now: she gets "
         "it when she first writes from that number.\n1. Make mentor when she writes\n"
         "2. Find someone else\n3. Menu"
     ]
@@ -70,7 +70,7 @@ def test_nobody_makes_herself_a_mentor_nor_suspends_her_own_shop(
     wanjiru.send("menyu")
     wanjiru.send("Watu")
     assert wanjiru.send("+254 733 000 555") == [
-        "Neema\nSimu: +254 733 000555\nMajukumu: msimamizi wa jamii, fundi\n"
+        "Neema\nSimu: 0733 000555\nMajukumu: msimamizi wa jamii, fundi\n"
         "Duka: Neema Crafts, Gikomba\nDuka lake linajitegemea.\n1. Tafuta mtu mwingine\n"
         "2. Menyu"
     ]
@@ -82,7 +82,7 @@ def test_nobody_makes_herself_a_mentor_nor_suspends_her_own_shop(
     # The owner, on her own card, has nothing to give herself either.
     grace.send("People")
     assert grace.send(OWNER) == [
-        "Grace\nPhone: +254 711 000001\nRoles: owner, community manager\nShop: none\n"
+        "Grace\nPhone: 0711 000001\nRoles: owner, community manager\nShop: none\n"
         "1. Find someone else\n2. Menu"
     ]
     assert grace.tap(f"pp:mentor:{user_id(uow_factory, OWNER)}") == NOT_ALLOWED
@@ -107,7 +107,7 @@ def test_only_an_owner_acts_on_an_owner(
     neema = community_manager(grace, on_whatsapp, NEEMA, "Neema")
     neema.send("People")
     assert neema.send("0711 000 001") == [
-        "Grace\nPhone: +254 711 000001\nRoles: owner, community manager, mentor, artisan\n"
+        "Grace\nPhone: 0711 000001\nRoles: owner, community manager, mentor, artisan\n"
         "Shop: Grace Gems, Karen\nHer shop is independent.\n1. Find someone else\n2. Menu"
     ]
     recorded = audit()
@@ -137,7 +137,7 @@ def test_an_owner_stays_a_community_manager(
     grace.send("1")
     grace.send("People")
     card = (
-        "Achieng\nPhone: +254 711 000002\nRoles: owner, community manager\nShop: none\n"
+        "Achieng\nPhone: 0711 000002\nRoles: owner, community manager\nShop: none\n"
         "1. Make mentor\n2. Find someone else\n3. Menu"
     )
     assert grace.send("0711 000 002") == [card]

@@ -82,11 +82,11 @@ def test_a_promise_tapped_after_she_wrote_gives_her_the_role_at_once(
     grace: WhatsAppChat, on_whatsapp: Callable[..., WhatsAppChat], uow_factory: UnitOfWorkFactory
 ) -> None:
     grace.send("People")
-    assert grace.send("0733 111 333")[0].startswith("Nobody on Soko is known by +254 733 111333")
+    assert grace.send("0733 111 333")[0].startswith("Nobody on Soko is known by 0733 111333")
     on_whatsapp("+254733111333", name="Zawadi").send("Hi")  # she writes meanwhile
     assert grace.send("Make mentor when she writes") == [
         "Zawadi is now a mentor; she has been told.",
-        "Zawadi\nPhone: +254 733 111333\nRoles: mentor\nShop: none\n1. Stop mentoring\n"
+        "Zawadi\nPhone: 0733 111333\nRoles: mentor\nShop: none\n1. Stop mentoring\n"
         "2. Make community manager\n3. Find someone else\n4. Menu",
     ]
     zawadi = user_id(uow_factory, "+254733111333")
@@ -103,14 +103,14 @@ def test_a_card_of_someone_since_joined_into_another_account(
     telegram.send("Hi")  # her first account, on Telegram
     on_whatsapp("+254733000777", name="Zawadi").send("Hi")  # her second, on WhatsApp
     grace.send("People")
-    assert grace.send("0733 000 777")[0].startswith("Zawadi\nPhone: +254 733 000777\n")
+    assert grace.send("0733 000 777")[0].startswith("Zawadi\nPhone: 0733 000777\n")
     # She shares her number on Telegram: the two become one, the older account.
     telegram.share_contact("+254733000777")
     assert grace.send("Make mentor") == [
         "I can’t find that person any more (her accounts may have been joined into one). Type "
         "a phone number or part of a shop’s name to look again:\n1. Menu"
     ]
-    assert grace.send("0733 000 777")[0].startswith("Wanjiku\nPhone: +254 733 000777\n")
+    assert grace.send("0733 000 777")[0].startswith("Wanjiku\nPhone: 0733 000777\n")
 
 
 def test_a_forged_promise_to_no_number_is_answered_kindly(

@@ -35,14 +35,14 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
     assert menu[menu.index("Kagua bidhaa") + 1] == "Watu"
     assert neema.send("Watu") == [SWAHILI_ASK]
     card = (
-        "Amina Wanjiru\nSimu: +254 722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"
+        "Amina Wanjiru\nSimu: 0722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"
         "Duka lake linajitegemea.\n1. Mfanye mlezi\n2. Simamisha duka\n"
         "3. Tafuta mtu mwingine\n4. Menyu"
     )
     assert neema.send("0722 000 444") == [card]
     assert neema.send("Mfanye mlezi") == [
         "Amina Wanjiru sasa ni mlezi; ameambiwa.",
-        "Amina Wanjiru\nSimu: +254 722 000444\nMajukumu: mlezi, fundi\n"
+        "Amina Wanjiru\nSimu: 0722 000444\nMajukumu: mlezi, fundi\n"
         "Duka: Amina Beads, Kibera\nDuka lake linajitegemea.\n1. Asiwe mlezi tena\n"
         "2. Simamisha duka\n3. Tafuta mtu mwingine\n4. Menyu",
     ]
@@ -60,7 +60,7 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
         "wa mtu yeyote. Oda ambazo zimeshalipwa bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
     ]
     suspended = (
-        "Amina Wanjiru\nSimu: +254 722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"
+        "Amina Wanjiru\nSimu: 0722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"
         "Duka lake limesimamishwa.\n1. Fungua duka tena\n2. Tafuta mtu mwingine\n3. Menyu"
     )
     assert neema.send("Hapana") == ["Hakuna kilichobadilika.", card]
@@ -81,12 +81,12 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
         "au andika sehemu ya jina la duka:\n1. Menyu"
     ]
     assert neema.send("0733 111 222") == [
-        "Bado hakuna mtu kwenye Soko anayejulikana kwa namba +254 733 111222. Unaweza kumpa "
+        "Bado hakuna mtu kwenye Soko anayejulikana kwa namba 0733 111222. Unaweza kumpa "
         "jukumu sasa: atalipata atakapoandika kwa mara ya kwanza kutoka namba hiyo.\n"
         "1. Mfanye mlezi akiandika\n2. Tafuta mtu mwingine\n3. Menyu"
     ]
     assert neema.send("Mfanye mlezi akiandika") == [
-        "Sawa: atakayeandika kwanza kutoka +254 733 111222 atakuwa mlezi.",
+        "Sawa: atakayeandika kwanza kutoka 0733 111222 atakuwa mlezi.",
         SWAHILI_ASK,
     ]
     assert neema.send("Menyu")[0].startswith("Ungependa kufanya nini?")

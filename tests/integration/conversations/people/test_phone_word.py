@@ -34,7 +34,7 @@ def test_on_telegram_phone_asks_with_the_button_and_her_own_contact_is_saved(
         f"Share your number so we know it's you on WhatsApp too: choose the button below.\n{BUTTON}"
     ]
     shared = amina.share_contact("0722 000111")
-    assert shared[0] == "Thanks — your number +254 722 000111 is saved."
+    assert shared[0] == "Thanks — your number 0722 000111 is saved."
     assert shared[1].startswith("What would you like to do?")
     assert len(shared) == 2
     assert user_of(uow_factory, Channel.TELEGRAM, "7101").phone == "+254722000111"
@@ -50,7 +50,7 @@ def test_kwenye_telegram_namba_yangu_inaomba_kwa_kitufe(
         f"\n{BUTTON}"
     ]
     shared = wanjiku.share_contact("+254722000112")
-    assert shared[0] == "Asante — namba yako +254 722 000112 imehifadhiwa."
+    assert shared[0] == "Asante — namba yako 0722 000112 imehifadhiwa."
     assert shared[1].startswith("Ungependa kufanya nini?")
     assert user_of(uow_factory, Channel.TELEGRAM, "7102").phone == "+254722000112"
 
@@ -93,9 +93,8 @@ def test_on_telegram_a_known_number_is_shown_and_she_may_share_a_new_one(
     amina.share_contact("+254722000114")
 
     assert amina.send("my number") == [
-        "Your number with us: +254 722 000114.",
-        "Share your number so we know it's you on WhatsApp too: choose the button below."
-        f"\n{BUTTON}",
+        "Your number with us: 0722 000114.",
+        f"Share your number so we know it's you on WhatsApp too: choose the button below.\n{BUTTON}",
     ]
 
 
@@ -108,7 +107,7 @@ def test_an_owner_sharing_her_number_when_asked_becomes_a_community_manager(
 
     shared = grace.share_contact(OWNER)
 
-    assert "Thanks — your number +254 711 000001 is saved." in shared
+    assert "Thanks — your number 0711 000001 is saved." in shared
     assert any(line.startswith("You are now one of this shop's owners") for line in shared)
     assert "Review listings" in shared[-1]
 
@@ -121,7 +120,7 @@ def test_on_whatsapp_her_number_is_already_known_and_shown(
     question = wanjiku.send("1")[-1]  # her menu: a question with numbered choices
 
     assert wanjiku.send("phone") == [
-        "We already know your number: +254 722 000115. Use the same number on Telegram and"
+        "We already know your number: 0722 000115. Use the same number on Telegram and"
         " WhatsApp, and we'll know it's you on both."
     ]
     assert question.startswith("What would you like to do?\n1. Shop jewelry")
@@ -137,6 +136,6 @@ def test_kwenye_whatsapp_namba_yake_inajulikana(
     wanjiku.send("2")  # Kiswahili, from the welcome's choices
 
     assert wanjiku.send("simu yangu") == [
-        "Tayari tunajua namba yako: +254 722 000116. Tumia namba hiyo hiyo kwenye Telegram na"
+        "Tayari tunajua namba yako: 0722 000116. Tumia namba hiyo hiyo kwenye Telegram na"
         " WhatsApp, nasi tutajua ni wewe kwenye zote mbili."
     ]

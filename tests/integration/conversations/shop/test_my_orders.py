@@ -45,10 +45,11 @@ def test_a_recruit_sends_an_order_and_qualifies(
         f"{head}\n• Blue glass necklace × 1 — new, please accept\n{ship_to}\n1. Accept\n2. Back"
     ]
     assert amina.chat.send("Accept") == [
-        "Accepted: Blue glass necklace. Mark it ready when it is packed.",
-        f"{head}\n• Blue glass necklace × 1 — accepted\n{ship_to}\n1. Mark ready\n2. Back",
+        "Accepted: Blue glass necklace. Mark it shipped when you have sent it.",
+        f"{head}\n• Blue glass necklace × 1 — accepted\n{ship_to}\n"
+        "1. Mark shipped\n2. Mark ready\n3. Back",
     ]
-    assert amina.chat.send("1") == [
+    assert amina.chat.send("2") == [
         "Ready: Blue glass necklace. Mark it shipped when you have sent it.",
         f"{head}\n• Blue glass necklace × 1 — ready to send\n{ship_to}\n1. Mark shipped\n2. Back",
     ]
@@ -89,9 +90,8 @@ def test_orders_in_swahili_and_the_buyer_told_in_his_language(
         "• Hereni za shaba × 1 — oda mpya, tafadhali ikubali\n"
         "Tuma kwa:\nBaraka\nMoi Avenue\nKenya\n1. Kubali\n2. Rudi"
     ]
-    wanjiru.chat.send("1")
-    wanjiru.chat.send("1")
-    answers = wanjiru.chat.send("1")
+    wanjiru.chat.send("1")  # accept
+    answers = wanjiru.chat.send("1")  # sent: ready on the way
     assert answers[:2] == [
         "Umetuma: Hereni za shaba. Tumemwambia mnunuzi. Asante!",
         f"Hakuna zaidi cha kutuma kwa oda {one.code}.",
@@ -150,8 +150,7 @@ def test_a_seller_who_reaches_the_threshold_is_offered_mentorship_once(
     def ship_next() -> list[str]:
         if joy.chat.send("1")[0].startswith("Order "):  # picked from the list, else accepted
             joy.chat.send("1")  # accept
-        joy.chat.send("1")  # ready
-        return joy.chat.send("1")  # shipped
+        return joy.chat.send("1")  # shipped (ready on the way)
 
     offer = (
         "Well done, Joy Wambui! You have shipped many orders. You can now become a mentor and "

@@ -53,7 +53,8 @@ def test_manager_approves_one_and_rejects_one_each_artisan_told_in_her_language(
         "Approved: Blue glass necklace. The artisan has been told.",
         f"[photo: {PHOTO_KEY}]\n“Red bangle” from Joy Beads\n"
         "Artisan’s price: Ksh1,500 · buyers pay US$16.17\nIn stock: 1\n"
-        "Made of: plastic beads, brass\n⚠️ Against our standards: plastic beads\n"
+        "Made of: plastic beads, brass\n"
+        "⚠️ Against our standards (no plastic, no ready-made parts): plastic\n"
         "1. Approve\n2. Reject\n3. Skip",
     ]
     assert manager.chat.send("2") == [
@@ -72,10 +73,12 @@ def test_manager_approves_one_and_rejects_one_each_artisan_told_in_her_language(
     assert rejected.rejection_reason == "Plastic or pre-made materials"
     link = f"https://soko.test/p/{product_state(uow_factory, necklace).slug}"
     assert outbox_texts(uow_factory, amina.user_id) == [
+        f"[photo: {PHOTO_KEY}]\n"
         f"Habari njema! Bidhaa yako “Blue glass necklace” iko sokoni sasa! Isambaze: {link}\n"
         f"Fungua ukurasa: {link}"
     ]
     assert outbox_texts(uow_factory, joy.user_id) == [
+        f"[photo: {PHOTO_KEY}]\n"
         "Your Red bangle was not accepted yet.\nReason: Plastic or pre-made materials\n"
         "Soko sells handmade pieces from natural or upcycled materials: glass beads, brass, "
         "horn, bone, wood. Plastic and ready-made parts are not accepted.\n"
@@ -112,6 +115,7 @@ def test_swahili_manager_skips_then_rejects_with_her_own_words(
     assert product_state(uow_factory, first).status is ProductStatus.PENDING_REVIEW
     assert product_state(uow_factory, second).rejection_reason == "Picha inaonyesha hereni moja tu"
     assert outbox_texts(uow_factory, amina.user_id) == [
+        f"[photo: {PHOTO_KEY}]\n"
         "Bidhaa yako “Hereni za shaba” bado haijakubaliwa.\n"
         "Sababu: Picha inaonyesha hereni moja tu\n"
         "Ibadilishe kisha uitume ikaguliwe tena: fungua “Bidhaa zangu”, ichague, kisha uchague "
@@ -190,3 +194,28 @@ def test_a_yes_or_no_at_the_reason_question_is_never_the_reason(
     ]
     assert manager.chat.send("ndiyo")[0] == "Samahani, “ndiyo” si mojawapo ya majibu hapa."
     assert product_state(uow_factory, earrings).status is ProductStatus.PENDING_REVIEW
+
+
+def test_the_card_names_what_is_refused_and_what_needs_a_look_in_the_managers_language(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    manager = person(
+        new_chat, uow_factory, "Wanjiru Msimamizi", locale="sw", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    piece(
+        uow_factory,
+        amina,
+        "Mkufu wa dhahabu",
+        status=ProductStatus.PENDING_REVIEW,
+        materials=["uzi wa nailoni", "dhahabu", "shanga za kioo"],
+    )
+
+    manager.chat.send("menyu")
+    card = manager.chat.send("Kagua bidhaa")[1]
+    assert (
+        "Malighafi: uzi wa nailoni, dhahabu, shanga za kioo\n"
+        "⚠️ Kinyume na viwango vyetu (hakuna plastiki wala vitu vya kiwandani): nailoni\n"
+        "🔎 Angalia vizuri: dhahabu. Inakubalika tu ikiwa imetengenezwa kwa mkono kutoka "
+        "malighafi asilia au zilizotumika upya.\n"
+    ) in card

@@ -1,0 +1,213 @@
+"""The vocabulary: the shipped file is complete, and text reads as canonical codes."""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from store.models import Category
+from store.vocabulary import (
+    LOCALES,
+    SHIPPED_FILE,
+    Kind,
+    Standard,
+    VocabularyError,
+    fold,
+    load,
+    vocabulary,
+)
+
+
+def _shipped() -> dict[str, list[dict[str, object]]]:
+    text = resources.files("store").joinpath(SHIPPED_FILE).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+# --- the shipped file ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_shipped_entry_has_an_english_and_a_swahili_name(kind: Kind) -> None:
+    entries = _shipped()[str(kind)]
+    assert entries
+    for entry in entries:
+        for locale in LOCALES:
+            name = entry.get(locale)
+            assert isinstance(name, str), (entry["code"], locale)
+            assert fold(name), (entry["code"], locale)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_shipped_codes_are_unique(kind: Kind) -> None:
+    codes = Counter(entry["code"] for entry in _shipped()[str(kind)])
+    assert [code for code, count in codes.items() if count > 1] == []
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_no_synonym_names_two_entries_of_the_same_kind(kind: Kind) -> None:
+    owners: dict[tuple[str, ...], set[object]] = {}
+    for entry in _shipped()[str(kind)]:
+        words = [entry["en"], entry["sw"]]
+        for synonyms in dict(entry.get("synonyms", {})).values():  # type: ignore[call-overload]
+            words.extend(synonyms)
+        for word in words:
+            owners.setdefault(fold(str(word)), set()).add(entry["code"])
+    assert {phrase: codes for phrase, codes in owners.items() if len(codes) > 1} == {}
+
+
+def test_categories_are_exactly_the_store_categories() -> None:
+    assert {entry["code"] for entry in _shipped()["category"]} == {str(c) for c in Category}
+
+
+def test_every_material_has_a_standard() -> None:
+    for entry in _shipped()["material"]:
+        assert entry.get("standard") in set(Standard), entry["code"]
+
+
+# --- reading what artisans type -------------------------------------------------------------
+
+
+def test_a_caption_names_the_category_and_material() -> None:
+    named = vocabulary().recognize("Mkufu wa shaba, Sh. 1,500/=")
+    assert named.category is not None
+    assert named.category.code == "necklace"
+    assert named.material_codes == ["brass"]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("shanga za kioo", ["glass_beads"]),
+        ("SHANGA", ["beads"]),
+        ("shaba  nyekundu", ["copper"]),
+        ("shaba", ["brass"]),
+        ("pembe ya ndovu", ["ivory"]),
+        ("pembe", ["horn"]),
+        ("Ngozi", ["leather"]),
+        ("glass beads", ["glass_beads"]),
+        ("cow horns", ["horn"]),
+        ("horns", ["horn"]),
+        ("kitenge", ["fabric"]),
+        ("ganda la bahari", ["seashell"]),
+    ],
+)
+def test_longest_phrase_first_any_case_and_spacing(text: str, codes: list[str]) -> None:
+    assert vocabulary().recognize(text).material_codes == codes
+
+
+def test_a_materials_answer_piece_by_piece() -> None:
+    read = vocabulary().read_materials("shanga za kioo na shaba, uzi wa nailoni, mystery  stuff")
+    assert read.material_codes == ["glass_beads", "brass", "nylon"]
+    assert read.unknown_materials == ("mystery stuff",)
+
+
+def test_a_colour_in_a_materials_answer_is_a_colour() -> None:
+    read = vocabulary().read_materials("shanga nyekundu na bluu")
+    assert read.material_codes == ["beads"]
+    assert read.colour_codes == ["red", "blue"]
+    assert read.unknown_materials == ()
+
+
+def test_a_word_naming_a_material_and_a_colour_is_the_material() -> None:
+    assert vocabulary().recognize("mkufu wa dhahabu").material_codes == ["gold"]
+    assert vocabulary().recognize("mkufu wa dhahabu").colour_codes == []
+    assert vocabulary().recognize("shanga rangi ya dhahabu").colour_codes == ["gold"]
+
+
+@pytest.mark.parametrize(
+    ("text", "standard"),
+    [
+        ("uzi wa nailoni", Standard.REFUSED),
+        ("plastiki", Standard.REFUSED),
+        ("akriliki", Standard.REFUSED),
+        ("resin", Standard.REFUSED),
+        ("ready-made chain", Standard.REFUSED),
+        ("shaba", Standard.WELCOME),
+        ("crystal", Standard.CHECK),
+    ],
+)
+def test_materials_carry_their_standard(text: str, standard: Standard) -> None:
+    materials = vocabulary().recognize(text).materials
+    assert materials[0].standard is standard
+
+
+# --- names, search and descriptive names ----------------------------------------------------
+
+
+def test_names_in_the_readers_language() -> None:
+    assert vocabulary().name(Kind.MATERIAL, "brass", "en") == "brass"
+    assert vocabulary().name(Kind.MATERIAL, "brass", "sw_KE") == "shaba"
+    assert vocabulary().name(Kind.MATERIAL, "no_such_code", "en") == "no_such_code"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("brass", {(Kind.MATERIAL, "brass")}),
+        ("Shaba", {(Kind.MATERIAL, "brass")}),
+        ("mkufu", {(Kind.CATEGORY, "necklace")}),
+        ("gold", {(Kind.MATERIAL, "gold"), (Kind.COLOUR, "gold")}),
+        ("blue necklace", {(Kind.COLOUR, "blue"), (Kind.CATEGORY, "necklace")}),
+        ("zzz", set()),
+    ],
+)
+def test_search_codes_across_languages(query: str, expected: set[tuple[Kind, str]]) -> None:
+    assert vocabulary().search_codes(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("category", "materials", "locale", "name"),
+    [
+        ("necklace", ["brass"], "en", "Brass necklace"),
+        ("necklace", ["brass"], "sw", "Mkufu wa shaba"),
+        ("earrings", ["glass_beads", "brass"], "en", "Glass bead and brass earrings"),
+        ("earrings", ["glass_beads", "brass"], "sw", "Hereni za shanga za kioo na shaba"),
+        ("anklet", ["horn"], "sw", "Kikuku cha pembe"),
+        ("bracelet", ["beads"], "en", "Beaded bracelet"),
+        (None, ["wood"], "en", "Wooden piece"),
+        (None, ["wood"], "sw", "Kipande cha mbao"),
+        ("ring", ["unknown_code"], "sw", "Pete"),
+        (None, [], "en", None),
+        ("other", [], "sw", None),
+    ],
+)
+def test_descriptive_name(
+    category: str | None, materials: list[str], locale: str, name: str | None
+) -> None:
+    assert vocabulary().describe(category, materials, locale) == name
+
+
+# --- an operator's extra file ---------------------------------------------------------------
+
+
+def test_an_extra_file_adds_synonyms_and_entries(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text(
+        '[[material]]\ncode = "brass"\nsynonyms.sw = ["bras"]\n\n'
+        '[[material]]\ncode = "raffia"\nen = "raffia"\nsw = "ukindu"\nstandard = "welcome"\n',
+        encoding="utf-8",
+    )
+    merged = load(extra)
+    assert merged.recognize("bras na ukindu").material_codes == ["brass", "raffia"]
+    assert merged.name(Kind.MATERIAL, "brass", "sw") == "shaba"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[material]]\ncode = "raffia"\nen = "raffia"\nstandard = "welcome"\n', "raffia"),
+        ('[[material]]\ncode = "brass"\nsynonyms.en = ["copper"]\n', "'copper'"),
+        ('[[category]]\ncode = "crown"\nen = "crown"\nsw = "taji"\n', "crown"),
+        ('[[material]]\ncode = "brass"\nstandard = "lovely"\n', "standard"),
+        ("[[material]\n", "TOML"),
+    ],
+)
+def test_an_invalid_extra_file_names_the_entry(tmp_path: Path, text: str, message: str) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text(text, encoding="utf-8")
+    with pytest.raises(VocabularyError, match=message):
+        load(extra)
