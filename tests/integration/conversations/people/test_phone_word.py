@@ -94,7 +94,8 @@ def test_on_telegram_a_known_number_is_shown_and_she_may_share_a_new_one(
 
     assert amina.send("my number") == [
         "Your number with us: 0722 000114.",
-        f"Share your number so we know it's you on WhatsApp too: choose the button below.\n{BUTTON}",
+        "Share your number so we know it's you on WhatsApp too: choose the button below."
+        f"\n{BUTTON}",
     ]
 
 
