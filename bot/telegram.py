@@ -45,6 +45,7 @@ from handlers.telegram.limits import SendLimits
 from handlers.telegram.photos import MEDIA_KEY, TelegramFiles
 from handlers.telegram.polling import LosslessPoller
 from handlers.telegram.receiver import Receiver
+from handlers.telegram.render import MAX_CAPTION, MAX_TEXT
 from handlers.telegram.webhook import set_webhook, telegram_webhook_route
 from handlers.telegram.worker import EngineWorker
 from store.models import Channel
@@ -300,7 +301,11 @@ class TelegramPlugin(ChannelPlugin):
     name = "Telegram"
     channel = Channel.TELEGRAM
     capabilities = ChannelCapabilities(
-        share_contact=True, reminds=True, reminder_max_age=timedelta(days=3)
+        share_contact=True,
+        reminds=True,
+        reminder_max_age=timedelta(days=3),
+        max_text=MAX_TEXT,
+        max_caption=MAX_CAPTION,
     )
 
     @classmethod

@@ -29,6 +29,7 @@ from conversations.engine import ChatEngine, sweep_all
 from handlers.whatsapp.delivery import RateLimiter, WhatsAppDelivery
 from handlers.whatsapp.media import MediaFetcher, MediaPolicy
 from handlers.whatsapp.processing import WhatsAppProcessor
+from handlers.whatsapp.render import MAX_BODY, MAX_CAPTION
 from handlers.whatsapp.templates import TemplateSids
 from handlers.whatsapp.twilio_http import make_client
 from handlers.whatsapp.webhook import STATUS_PATH, TwilioSignature, WhatsAppWebhooks
@@ -162,7 +163,12 @@ class WhatsAppPlugin(ChannelPlugin):
     name = "WhatsApp"
     channel = Channel.WHATSAPP
     capabilities = ChannelCapabilities(
-        user_id_is_phone=True, reminds=True, free_write_window=WHATSAPP_WINDOW
+        user_id_is_phone=True,
+        reminds=True,
+        free_write_window=WHATSAPP_WINDOW,
+        typed_choices=True,
+        max_text=MAX_BODY,
+        max_caption=MAX_CAPTION,
     )
 
     @classmethod

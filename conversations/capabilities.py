@@ -26,6 +26,12 @@ class ChannelCapabilities:
     # Messages she did not ask for go out only this long after her last message, templates
     # aside (WhatsApp's 24 hours); None: no such window.
     free_write_window: timedelta | None = None
+    # Choices reach her as numbered lines she answers by typing (WhatsApp), not as buttons.
+    typed_choices: bool = False
+    # The longest text one message may carry, and a photo's caption (None: no limit): a
+    # turn's replies are joined into as few messages as fit (`conversations.bursts`).
+    max_text: int | None = None
+    max_caption: int | None = None
 
 
 # A channel no plug-in describes (the console, the web emulator): a session at a screen.

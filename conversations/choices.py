@@ -2,8 +2,9 @@
 the word the button says.
 
 The same flow therefore runs on channels without buttons. Typed, a choice is its number ("2",
-"#2", "٢"), its label in either language, case, accents, emoji and punctuation aside ("yes,
-open my shop" for "Ndiyo, fungua duka langu"), or a tap word (`TapWord`: "ndiyo", "yes",
+"#2", "٢": its own where it has one, `Choice.number`, else its place), its label in either
+language, case, accents, emoji and punctuation aside ("yes, open my shop" for "Ndiyo, fungua
+duka langu"), or a tap word (`TapWord`: "ndiyo", "yes",
 "hapana", "tayari", "skip", …) naming the one offered choice of the same meaning: the meaning
 the flow declares (`Choice.means`: "ndiyo" for "Use the pin"), else its label's first word
 ("ndiyo" for "Yes, that's me"). Where no choice means no, a no declines through the one that
@@ -23,7 +24,7 @@ from dataclasses import replace
 from typing import Final
 
 from conversations.i18n import translations_of
-from conversations.messages import Choice, Inbound, TapWord
+from conversations.messages import Choice, Inbound, TapWord, numbered
 from store.text import read_int
 
 _NUMBER = re.compile(r"#?\s*(\d{1,3})\s*[.)]?")
@@ -97,10 +98,9 @@ def resolve_choice(inbound: Inbound, offered: tuple[Choice, ...]) -> Inbound:
         return inbound
     number = _NUMBER.fullmatch(text)
     if number:
-        index = read_int(number.group(1)) or 0
-        if 1 <= index <= len(offered):
-            return replace(inbound, payload=offered[index - 1].payload)
-        return inbound
+        typed = read_int(number.group(1))
+        chosen = next((c for n, c in numbered(offered) if n == typed), None)
+        return replace(inbound, payload=chosen.payload) if chosen is not None else inbound
     wanted = normalise_label(text)
     if not wanted:
         return inbound

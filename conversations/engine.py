@@ -47,7 +47,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from conversations import failures, floods, outbox, phone_link, replies
+from conversations import bursts, failures, floods, outbox, phone_link, replies
 from conversations.dispatch import context_from_snapshot, run_turn, snapshot_of
 from conversations.floods import FloodLimit, FloodWatch, Pace
 from conversations.flow import FlowRegistry, StepContext
@@ -384,6 +384,7 @@ class ChatEngine:
         run_turn(ctx, inbound, is_new=person.is_new)
         if person.is_new:
             phone_link.tell(ctx, inbound, linked)
+        self._merge_replies(ctx)
         snapshot = snapshot_of(ctx, loaded)
         if group is not None and (ctx.notifications or in_burst):
             # Queued now, a notice would reach its reader before the replies the group still
@@ -407,6 +408,10 @@ class ChatEngine:
             session.execute(MARK_HANDLED, {"inbox_id": row.id, "now": now})
         session.flush()
         return HandleResult(row.id, Outcome.HANDLED, person.user.id, outbox_ids)
+
+    def _merge_replies(self, ctx: StepContext) -> None:
+        """The turn's replies as few messages as her channel takes (`bursts`)."""
+        ctx.replies = bursts.merged(ctx.replies, self._market.capabilities.of(ctx.channel))
 
     def _write_replies(
         self,
@@ -578,6 +583,7 @@ class ChatEngine:
             logger.error("inbox row %s: state dropped: %s", row.id, type(exc).__name__)
             ctx = context(ConversationSnapshot(version=loaded.version))
         failures.start_again(ctx)
+        self._merge_replies(ctx)
         states.save(person.user.id, snapshot_of(ctx, loaded))
         self._write_replies(session, ctx, row.id, row.platform_user_id)
         return person.user.id

@@ -112,16 +112,43 @@ def with_role(role: Role) -> Callable[[User], bool]:
     return has_it
 
 
+class MenuGroup(enum.IntEnum):
+    """Whose actions a menu entry is. A person's menu shows her own group's entries first
+    (a manager's: managing; an artisan's: selling; anyone else's: buying), numbered as in
+    their group; every other entry she may use goes on the "More" page, numbered 10 × its
+    group + its number (buying 11–16, selling 21–26, managing 31–36, general 91–99). So a
+    number always means the same action for her, whatever else her roles show."""
+
+    BUYING = 1
+    SELLING = 2
+    MANAGING = 3
+    GENERAL = 9  # for everyone, never on the first page: language, help
+
+
+# The numbers a group's entries take on a person's first page; the "More" entry is 9.
+FIRST_PAGE_NUMBERS: Final = range(1, 7)
+GENERAL_NUMBERS: Final = range(1, 10)
+
+
 @dataclass(frozen=True)
 class MenuEntry:
-    """A line of the main menu that starts a flow, shown to the users `visible` accepts."""
+    """A line of the main menu that starts a flow, shown to the users `visible` accepts.
+
+    `group` and `number` fix the number she types for it on WhatsApp (`MenuGroup`): never
+    reuse an entry's number for another action."""
 
     key: str  # short and stable: it travels in the choice payload
     label: str  # an N_()-marked message
     flow: str
+    group: MenuGroup
+    number: int
     arg: str = ""
     visible: Callable[[User], bool] = everyone
-    order: int = 100
+
+    def __post_init__(self) -> None:
+        allowed = GENERAL_NUMBERS if self.group is MenuGroup.GENERAL else FIRST_PAGE_NUMBERS
+        if self.number not in allowed:
+            raise ValueError(f"menu entry {self.key!r}: number {self.number} not in {allowed}")
 
 
 class FlowRegistry:
@@ -151,6 +178,12 @@ class FlowRegistry:
     def add_menu_entry(self, entry: MenuEntry) -> None:
         if entry.key in self._menu:
             raise ValueError(f"menu entry {entry.key!r} registered twice")
+        taken = next(
+            (e for e in self._menu.values() if (e.group, e.number) == (entry.group, entry.number)),
+            None,
+        )
+        if taken is not None:
+            raise ValueError(f"menu entries {taken.key!r} and {entry.key!r} share a number")
         self._menu[entry.key] = entry
 
     def add_start_route(self, prefix: str, flow: str) -> None:
@@ -187,8 +220,9 @@ class FlowRegistry:
         return name in self._flows
 
     def menu_for(self, user: User) -> list[MenuEntry]:
+        """The entries she may use, by group and number."""
         entries = [e for e in self._menu.values() if e.visible(user)]
-        return sorted(entries, key=lambda e: (e.order, e.key))
+        return sorted(entries, key=lambda e: (e.group, e.number))
 
     def menu_entry(self, key: str) -> MenuEntry | None:
         return self._menu.get(key)

@@ -8,6 +8,7 @@ adapter (`conversations.photos`), never as bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -174,11 +175,15 @@ class Choice:
 
     `means`: the button is this question's yes, no, done or skip, whatever its label says
     ("Use the pin" is the yes after a shared pin): the words of that meaning typed in either
-    language pick it (`conversations.choices`). Without it, the label's first word decides."""
+    language pick it (`conversations.choices`). Without it, the label's first word decides.
+
+    `number`: the number she types for it, where it has a fixed one (a main menu entry:
+    `conversations.flow.MenuGroup`); without it, its place in the list (`numbered`)."""
 
     label: str
     payload: str
     means: TapWord | None = None
+    number: int | None = None
 
     def __post_init__(self) -> None:
         if not self.label.strip():
@@ -186,16 +191,32 @@ class Choice:
         if not self.payload or len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
             raise ValueError(f"a choice payload is 1 to {MAX_PAYLOAD_BYTES} bytes")
 
-    def to_dict(self) -> dict[str, str]:
-        data = {"label": self.label, "payload": self.payload}
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"label": self.label, "payload": self.payload}
         if self.means is not None:
             data["means"] = self.means.value
+        if self.number is not None:
+            data["number"] = self.number
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Choice:
         means = data.get("means")
-        return cls(str(data["label"]), str(data["payload"]), TapWord(means) if means else None)
+        number = data.get("number")
+        return cls(
+            str(data["label"]),
+            str(data["payload"]),
+            TapWord(means) if means else None,
+            int(number) if number is not None else None,
+        )
+
+
+def numbered(choices: Sequence[Choice]) -> list[tuple[int, Choice]]:
+    """Each choice with the number she types for it: its own, else its place (from 1)."""
+    return [
+        (choice.number if choice.number is not None else n, choice)
+        for n, choice in enumerate(choices, start=1)
+    ]
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,22 @@ conversation turns abandoned-cart nudges off, with a reply saying how to turn th
 
 from __future__ import annotations
 
-from conversations.flow import END, Flow, FlowRegistry, MenuEntry, StepContext, StepResult
+from conversations.flow import (
+    END,
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    MenuGroup,
+    StepContext,
+    StepResult,
+)
 from conversations.i18n import N_
 from store.models import User
 
 FLOW = "nudges_on"
 NUDGES_OFF = N_(
-    "Done: we won't remind you about your cart any more. To get reminders again, send menu "
-    "and choose “Cart reminders on”."
+    "Done: we won't remind you about your cart any more. To get reminders again, send menu, "
+    "choose “More”, then “Cart reminders on”."
 )
 NUDGES_ON_LABEL = N_("Cart reminders on")
 NUDGES_ON = N_("Cart reminders are on again. Send STOP any time to turn them off.")
@@ -36,5 +44,5 @@ def _opted_out(user: User) -> bool:
 def register(registry: FlowRegistry) -> None:
     registry.add(Flow(FLOW, {}, start_opt_in))
     registry.add_menu_entry(
-        MenuEntry("nudges_on", NUDGES_ON_LABEL, FLOW, visible=_opted_out, order=890)
+        MenuEntry("nudges_on", NUDGES_ON_LABEL, FLOW, MenuGroup.GENERAL, 7, visible=_opted_out)
     )

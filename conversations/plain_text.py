@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations.messages import Outbound
+from conversations.messages import Outbound, numbered
 
 
 def render(outbound: Outbound) -> str:
@@ -11,7 +11,7 @@ def render(outbound: Outbound) -> str:
         lines.append(f"[photo: {outbound.image.key or outbound.image.url}]")
     if outbound.text:
         lines.append(outbound.text)
-    lines.extend(f"{n}. {choice.label}" for n, choice in enumerate(outbound.choices, start=1))
+    lines.extend(f"{n}. {choice.label}" for n, choice in numbered(outbound.choices))
     lines.extend(f"{link.label}: {link.url}" for link in outbound.links)
     if outbound.request_contact:
         lines.append("[share your phone number]")

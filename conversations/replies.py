@@ -5,7 +5,7 @@ from __future__ import annotations
 from conversations.i18n import N_
 
 HELP = N_(
-    "Reply with a number or tap a button.\nAnytime you can send: menu, help, cancel, language."
+    "Reply with a number, or choose an answer.\nAnytime you can send: menu, help, cancel, language."
 )
 CANCELLED = N_("Cancelled.")
 NOTHING_TO_CANCEL = N_("Nothing to cancel.")

@@ -20,11 +20,11 @@ from store.services.people import normalize_phone
 
 FLOW = "share_number"
 
-ASK = N_("Share your number so we know it's you on WhatsApp too: tap the button below.")
+ASK = N_("Share your number so we know it's you on WhatsApp too: choose the button below.")
 KNOWN_HERE = N_("Your number with us: {phone}.")
-NOT_OWN = N_("That is someone else's number. To share yours, tap the button below.")
+NOT_OWN = N_("That is someone else's number. To share yours, choose the button below.")
 USE_BUTTON = N_(
-    "To share your number, tap the button below, so that we know it is yours. Or send “menu”"
+    "To share your number, choose the button below, so that we know it is yours. Or send “menu”"
     " to go back."
 )
 KNOWN = N_(

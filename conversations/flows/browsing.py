@@ -18,6 +18,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -345,7 +346,7 @@ def register(registry: FlowRegistry) -> None:
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(OpenPiece, open_piece)
-    registry.add_menu_entry(MenuEntry("browse", SHOP_JEWELRY, FLOW, order=10))
-    registry.add_menu_entry(MenuEntry("search", SEARCH, FLOW, arg="search", order=20))
+    registry.add_menu_entry(MenuEntry("browse", SHOP_JEWELRY, FLOW, MenuGroup.BUYING, 1))
+    registry.add_menu_entry(MenuEntry("search", SEARCH, FLOW, MenuGroup.BUYING, 2, arg="search"))
     # t.me/<bot>?start=p-<id> and WhatsApp's "/start p-<id>" open a piece's card.
     registry.add_start_route(links.PRODUCT_START_PREFIX, FLOW)

@@ -12,6 +12,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -257,4 +258,4 @@ def register(registry: FlowRegistry) -> None:
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(OpenOrder, open_order)
-    registry.add_menu_entry(MenuEntry("purchases", MY_ORDERS, FLOW, order=40))
+    registry.add_menu_entry(MenuEntry("purchases", MY_ORDERS, FLOW, MenuGroup.BUYING, 4))

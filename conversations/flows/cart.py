@@ -11,6 +11,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -205,4 +206,4 @@ def register(registry: FlowRegistry) -> None:
         Step.QUANTITY: _ask_quantity,
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
-    registry.add_menu_entry(MenuEntry("cart", MY_CART, FLOW, order=30))
+    registry.add_menu_entry(MenuEntry("cart", MY_CART, FLOW, MenuGroup.BUYING, 3))

@@ -12,6 +12,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     StepContext,
     StepResult,
     with_role,
@@ -159,5 +160,5 @@ def _payouts(ctx: StepContext, artisan: Artisan) -> list[Payout]:
 def register(registry: FlowRegistry) -> None:
     registry.add(Flow(FLOW, {}, start))
     registry.add_menu_entry(
-        MenuEntry("earn", MENU_LABEL, FLOW, visible=with_role(Role.ARTISAN), order=40)
+        MenuEntry("earn", MENU_LABEL, FLOW, MenuGroup.SELLING, 4, visible=with_role(Role.ARTISAN))
     )

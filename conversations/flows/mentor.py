@@ -11,6 +11,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     StepContext,
     StepResult,
     with_role,
@@ -152,8 +153,10 @@ def register(registry: FlowRegistry) -> None:
     registry.add(Flow(FLOW, {}, start))
     registry.add(Flow(BECOME_FLOW, {}, start_become))
     registry.add_menu_entry(
-        MenuEntry("mentor", MY_RECRUITS, FLOW, visible=with_role(Role.MENTOR), order=60)
+        MenuEntry("mentor", MY_RECRUITS, FLOW, MenuGroup.SELLING, 5, visible=with_role(Role.MENTOR))
     )
     registry.add_menu_entry(
-        MenuEntry("mentor_new", BECOME, BECOME_FLOW, visible=_may_become_mentor, order=65)
+        MenuEntry(
+            "mentor_new", BECOME, BECOME_FLOW, MenuGroup.SELLING, 6, visible=_may_become_mentor
+        )
     )

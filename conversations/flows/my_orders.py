@@ -16,6 +16,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -259,5 +260,5 @@ def register(registry: FlowRegistry) -> None:
     registry.add_route(OrderToSend, open_order)
     registry.add_route(MoveLine, act_from_earlier)
     registry.add_menu_entry(
-        MenuEntry("send", MENU_LABEL, FLOW, visible=with_role(Role.ARTISAN), order=30)
+        MenuEntry("send", MENU_LABEL, FLOW, MenuGroup.SELLING, 3, visible=with_role(Role.ARTISAN))
     )

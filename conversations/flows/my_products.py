@@ -18,6 +18,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -439,5 +440,5 @@ def register(registry: FlowRegistry) -> None:
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(MyPiece, open_piece)
     registry.add_menu_entry(
-        MenuEntry("mine", MENU_LABEL, FLOW, visible=with_role(Role.ARTISAN), order=20)
+        MenuEntry("mine", MENU_LABEL, FLOW, MenuGroup.SELLING, 2, visible=with_role(Role.ARTISAN))
     )

@@ -16,7 +16,15 @@ from enum import StrEnum
 from typing import Any
 
 from conversations.choices import is_skip, tap_word
-from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepFn, StepResult
+from conversations.flow import (
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    MenuGroup,
+    StepContext,
+    StepFn,
+    StepResult,
+)
 from conversations.flows import onboarding_text as text
 from conversations.global_words import REFERRAL_START_PREFIX
 from conversations.i18n import N_
@@ -369,7 +377,9 @@ def register(registry: FlowRegistry) -> None:
         Step.CHANGE: _ask_change,
     }
     registry.add(Flow(FLOW, steps, start, on_leave=keep_answers, prompts=prompts))
-    registry.add_menu_entry(MenuEntry("sell", SELL, FLOW, visible=_not_artisan, order=20))
+    registry.add_menu_entry(
+        MenuEntry("sell", SELL, FLOW, MenuGroup.BUYING, 5, visible=_not_artisan)
+    )
     registry.add_start_route(REFERRAL_START_PREFIX, FLOW)
     # Older links and hand-typed deep links use an underscore.
     registry.add_start_route("r_", FLOW)

@@ -19,6 +19,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -290,5 +291,12 @@ def register(registry: FlowRegistry) -> None:
     for kind in KINDS:
         registry.add_route(kind, act_from_earlier, within=FLOW)
     registry.add_menu_entry(
-        MenuEntry("people", MENU_LABEL, FLOW, visible=with_role(Role.COMMUNITY_MANAGER), order=61)
+        MenuEntry(
+            "people",
+            MENU_LABEL,
+            FLOW,
+            MenuGroup.MANAGING,
+            2,
+            visible=with_role(Role.COMMUNITY_MANAGER),
+        )
     )

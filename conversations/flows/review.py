@@ -17,6 +17,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -360,5 +361,12 @@ def register(registry: FlowRegistry) -> None:
     registry.add_route(FromNotice, decide_from_notice)
     registry.add_route(OpenReview, open_review)
     registry.add_menu_entry(
-        MenuEntry("review", MENU_LABEL, FLOW, visible=with_role(Role.COMMUNITY_MANAGER), order=60)
+        MenuEntry(
+            "review",
+            MENU_LABEL,
+            FLOW,
+            MenuGroup.MANAGING,
+            1,
+            visible=with_role(Role.COMMUNITY_MANAGER),
+        )
     )

@@ -29,7 +29,7 @@ LINK_READY = N_("Your payment link for order {code} is ready.")
 PAY_BUTTON = N_("Pay {amount}")
 LINK_FAILED = N_(
     "Sorry, I could not prepare the payment link for order {code}. Please open My orders "
-    "and tap the order to try again."
+    "and choose the order to try again."
 )
 REFUND_TOPIC: Final = "refund"
 REFUND_NOT_MADE = N_(

@@ -51,7 +51,7 @@ FORM_OVERHEAD_BYTES: Final = 64 * 1024
 UPLOAD_SECONDS: Final = 60.0
 _NO_STORE = {"Cache-Control": "no-store"}
 
-NOTHING_TO_SEND: Final = N_("Type a message, tap a choice or send a photo.")
+NOTHING_TO_SEND: Final = N_("Type a message, choose an answer or send a photo.")
 PHOTO_TOO_BIG: Final = N_("That photo is too big: at most {megabytes} MB.")
 
 Endpoint = Callable[[Request], Awaitable[Response]]

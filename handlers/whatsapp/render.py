@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from conversations.i18n import N_, Translator
-from conversations.messages import Choice, ImageRef, Outbound
+from conversations.messages import Choice, ImageRef, Outbound, numbered
 from handlers.whatsapp.templates import UTILITY_VARIABLE_MAX, TemplateSids
 
 MAX_BODY = 1600
@@ -112,7 +112,7 @@ def _with_links(outbound: Outbound) -> str:
 
 
 def _numbered_menu(text: str, choices: Sequence[Choice]) -> str:
-    menu = "\n".join(f"{n}. {choice.label}" for n, choice in enumerate(choices, start=1))
+    menu = "\n".join(f"{n}. {choice.label}" for n, choice in numbered(choices))
     return f"{text}\n\n{menu}" if text else menu
 
 
@@ -121,7 +121,11 @@ def _interactive(
 ) -> TwilioMessage | None:
     if not choices or not text or len(text) > MAX_INTERACTIVE_BODY:
         return None
-    labels = [choice.label.strip() for choice in choices]
+    # A choice with a number of its own (a menu entry) shows it: she learns it for typing.
+    labels = [
+        f"{n}. {choice.label.strip()}" if choice.number is not None else choice.label.strip()
+        for n, choice in numbered(choices)
+    ]
     if len(set(labels)) != len(labels):
         return None  # two buttons alike could not be told apart
     variables = {"1": text}

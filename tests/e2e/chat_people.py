@@ -23,6 +23,7 @@ from tests.e2e.whatsapp.harness import SENDER, message_sid, rendered
 from tests.fakes import telegram_api
 from tests.fakes.telegram_api import Call, FakeTelegram, contact, photo, tap, text, user
 from tests.fakes.twilio_api import FakeTwilio
+from tests.said import things_in_all
 
 ANSWER_SECONDS = 60.0  # a loaded machine may take this long to answer
 NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.+?)\s*$", re.MULTILINE)  # "2. Sell your jewelry"
@@ -140,7 +141,7 @@ class TelegramPerson(Person):
     def unread(self) -> list[str]:
         calls = self.fake.sent_to(self.telegram_id)
         new, self._seen = calls[self._seen :], len(calls)
-        return [shown(call) for call in new]
+        return things_in_all(shown(call) for call in new)
 
     def buttons(self) -> list[dict[str, Any]]:
         """The inline buttons of every message she was sent."""
@@ -220,7 +221,7 @@ class WhatsAppPerson(Person):
     def unread(self) -> list[str]:
         messages = self.fake.messages_to(self.phone)
         new, self._seen = messages[self._seen :], len(messages)
-        return [rendered(message) for message in new]
+        return things_in_all(rendered(message) for message in new)
 
     def share_location(self, latitude: float, longitude: float) -> list[str]:
         said = f"(her location {latitude}, {longitude})"

@@ -11,12 +11,12 @@ from sqlalchemy import Engine, select
 
 from bot.cli import main
 from conversations.outbox import outbound_of
-from conversations.plain_text import render
 from store.models import Channel, OutboxMessage, Role, User, UserRole
 from store.services import ledger, owners, people
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, serve
+from tests.said import things_said
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 OWNER = "+254711000001"
@@ -42,7 +42,7 @@ def told(db: UnitOfWorkFactory, user_id: int) -> list[str]:
         rows = uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.user_id == user_id).order_by(OutboxMessage.id)
         )
-        return [render(outbound_of(row)) for row in rows]
+        return things_said(outbound_of(row) for row in rows)
 
 
 def seller_with_phone(db: UnitOfWorkFactory, name: str, phone: str) -> int:

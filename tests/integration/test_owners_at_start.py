@@ -14,10 +14,10 @@ from bot.container import Container
 from bot.owners import sync_owners
 from bot.settings import Settings
 from conversations.outbox import outbound_of
-from conversations.plain_text import render
 from store.models import OutboxMessage, Role, User
 from store.services import roles
 from tests.factories import make_user
+from tests.said import things_said
 
 GRACE, WANJIRU = "+254711000001", "+254711000002"
 
@@ -53,7 +53,7 @@ def test_owners_are_made_told_once_and_unmade_at_the_next_start(
             (WANJIRU, Role.COMMUNITY_MANAGER),
             (WANJIRU, Role.OWNER),
         ]
-        told = [render(outbound_of(row)) for row in uow.session.scalars(select(OutboxMessage))]
+        told = things_said(outbound_of(row) for row in uow.session.scalars(select(OutboxMessage)))
     first.close()
     assert told == [  # one message for both roles, in her language
         "Sasa wewe ni mmoja wa wamiliki wa duka hili la Soko: unakagua bidhaa mpya (“Kagua "
@@ -72,7 +72,7 @@ def test_owners_are_made_told_once_and_unmade_at_the_next_start(
         user = uow.session.get(User, grace.id)
         assert user is not None
         assert user.roles == []
-        told = [render(outbound_of(row)) for row in uow.session.scalars(select(OutboxMessage))]
+        told = things_said(outbound_of(row) for row in uow.session.scalars(select(OutboxMessage)))
     later.close()
     assert told[1:] == ["Wewe si mmoja wa wamiliki wa duka hili la Soko tena."]
 

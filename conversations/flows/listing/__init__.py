@@ -20,6 +20,7 @@ from conversations.flow import (
     Flow,
     FlowRegistry,
     MenuEntry,
+    MenuGroup,
     PromptFn,
     StepContext,
     StepFn,
@@ -252,5 +253,5 @@ def register(registry: FlowRegistry) -> None:
     steps = {**STEPS, **_READ_PHOTOS_TOO}
     registry.add(Flow(FLOW, steps, start, on_leave=keep_draft, prompts=PROMPTS))
     registry.add_menu_entry(
-        MenuEntry("list", LIST_A_PIECE, FLOW, visible=with_role(Role.ARTISAN), order=10)
+        MenuEntry("list", LIST_A_PIECE, FLOW, MenuGroup.SELLING, 1, visible=with_role(Role.ARTISAN))
     )

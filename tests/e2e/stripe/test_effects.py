@@ -189,7 +189,7 @@ def test_a_session_stripe_refuses_tells_the_buyer_and_viewing_the_order_asks_aga
     code = only_order(uow_factory).code
     assert texts_to(uow_factory, "buyer")[-1] == (
         f"Sorry, I could not prepare the payment link for order {code}. Please open My orders "
-        "and tap the order to try again."
+        "and choose the order to try again."
     )
     assert buyer.send("Hi")[1] == PREPARING  # a new request
     assert run_effects(uow_factory, payments) == 1

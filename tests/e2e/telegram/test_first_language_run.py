@@ -10,6 +10,7 @@ from tests.e2e.operator_env import operator_env
 from tests.e2e.soko_process import SokoProcess, wait_until
 from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import FakeTelegram, text, user
+from tests.said import things_in
 
 
 def test_default_locale_sw_greets_a_german_app_in_swahili_unless_she_writes_english(
@@ -25,7 +26,7 @@ def test_default_locale_sw_greets_a_german_app_in_swahili_unless_she_writes_engl
             30,
             "both welcomes",
         )
-    assert fake_telegram.sent_to(901)[0].params["text"] == (
+    assert things_in(fake_telegram.sent_to(901)[0].params["text"])[0] == (
         "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono."
     )
     assert fake_telegram.sent_to(902)[0].params["text"].startswith("Welcome to Soko!")

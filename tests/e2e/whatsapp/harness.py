@@ -23,6 +23,7 @@ from handlers.whatsapp.media import MediaPolicy
 from handlers.whatsapp.webhook import STATUS_PATH, WHATSAPP_PATH
 from store.uow import UnitOfWorkFactory
 from tests.fakes.twilio_api import FakeTwilio, SentMessage
+from tests.said import things_in_all
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "whatsapp-test-auth-token-" + "7" * 7
@@ -145,7 +146,7 @@ class WhatsApp:
     def inbox(self, phone: str) -> list[str]:
         """What reached `phone` since the last look (after one delivery pass)."""
         self.deliver()
-        return [rendered(m) for m in self.new_messages(phone)]
+        return things_in_all(rendered(m) for m in self.new_messages(phone))
 
     def new_messages(self, phone: str) -> list[SentMessage]:
         messages = self.fake.messages_to(phone)

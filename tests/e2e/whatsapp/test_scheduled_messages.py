@@ -31,6 +31,7 @@ from store.models.types import utcnow
 from tests.e2e.whatsapp.harness import WhatsApp, new_phone
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.fakes.twilio_api import FakeTwilio
+from tests.said import things_in_all
 
 CHANNELS = channel_capabilities()  # what the registered channel plug-ins can do
 
@@ -123,7 +124,7 @@ def test_soko_scheduler_sweeps_and_delivers_for_whatsapp(whatsapp_on_both: Whats
     jobs["deliver_outbox"].run()
     jobs["sweep_inbox"].run()
     jobs["deliver_outbox"].run()  # twice = once
-    answers = [m.body for m in whatsapp.new_messages(phone)]
+    answers = things_in_all(m.body for m in whatsapp.new_messages(phone))
     assert answers[0] == "Welcome to Soko! Buy and sell handmade jewelry."  # "Hi"
     assert answers[-1].startswith("What would you like to do?\n\n1. Shop jewelry")  # "menu"
     assert len(answers) == 3

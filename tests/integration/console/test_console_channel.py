@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from conversations.bursts import GAP
 from conversations.engine import ChatEngine, Outcome
 from conversations.flow import Flow, FlowRegistry, StepContext, StepResult
 from conversations.flows import builtin_registry
@@ -53,13 +54,14 @@ def registry() -> FlowRegistry:
 
 
 class Screen:
-    """What the console printed, block by block."""
+    """What the console printed, block by block: each thing said (a message that joined a
+    turn's replies, `conversations.bursts`, is read at the blank lines that join them)."""
 
     def __init__(self) -> None:
         self.blocks: list[str] = []
 
     def write(self, text: str) -> None:
-        self.blocks.append(text.rstrip("\n"))
+        self.blocks.extend(text.rstrip("\n").split(GAP))
 
     def take(self) -> list[str]:
         taken, self.blocks = self.blocks, []
@@ -107,7 +109,7 @@ def test_first_contact_then_the_menu(
     said = screen.take()
     assert said[0] == "OK, we'll chat in English."
     assert said[1].startswith(MENU_EN + "\n1. ")
-    assert "Language" in said[1]
+    assert "9. More" in said[1]
     console.send("menu")
     assert screen.take()[0].startswith(MENU_EN)
 

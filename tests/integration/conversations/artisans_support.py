@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from conversations.outbox import outbound_of
-from conversations.plain_text import render
 from store.models import Artisan, ArtisanStatus, Identity, OutboxMessage, Role, UserRole
 from store.services import referrals
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan
+from tests.said import things_said
 
 BOT_USERNAME = "SokoTestBot"
 WHATSAPP_NUMBER = "+14155238886"
@@ -57,7 +57,7 @@ def messages_to(uow_factory: UnitOfWorkFactory, user_id: int) -> list[str]:
         rows = uow.session.execute(
             select(OutboxMessage).where(OutboxMessage.user_id == user_id).order_by(OutboxMessage.id)
         ).scalars()
-        return [render(outbound_of(row)) for row in rows]
+        return things_said(outbound_of(row) for row in rows)
 
 
 def artisan_of(uow_factory: UnitOfWorkFactory, platform_user_id: str) -> Artisan | None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from conversations.outbox import outbound_of
-from conversations.plain_text import render
 from store.models import (
     Artisan,
     Category,
@@ -21,6 +20,7 @@ from store.models import (
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product
 from tests.integration.conversations.conftest import Chat
+from tests.said import things_said
 
 # 1,800 KES at 0.0077 USD/KES with a 40% markup: 1386 cents × 1.4 = 1940.4 → US$19.40.
 COLLAR_PRICE_MINOR = 180_000
@@ -107,7 +107,7 @@ def told(uow_factory: UnitOfWorkFactory, user_id: int) -> list[str]:
         rows = uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.user_id == user_id).order_by(OutboxMessage.id)
         )
-        return [render(outbound_of(row)) for row in rows]
+        return things_said(outbound_of(row) for row in rows)
 
 
 def product(uow_factory: UnitOfWorkFactory, product_id: int) -> Product:

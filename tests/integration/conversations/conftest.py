@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from conversations.engine import ChatEngine, HandleResult
-from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepResult
+from conversations.flow import Flow, FlowRegistry, MenuEntry, MenuGroup, StepContext, StepResult
 from conversations.flows import core_registry
 from conversations.i18n import N_
 from conversations.inbox import RecordResult, record_inbound
@@ -32,6 +32,7 @@ from store.media.storage import LocalMediaStore
 from store.models import Channel, OutboxMessage, User
 from store.uow import UnitOfWorkFactory
 from tests.market_support import make_market
+from tests.said import things_said
 
 
 class Clock:
@@ -141,7 +142,7 @@ def build_registry(bugs: Bugs) -> FlowRegistry:
     registry.add_start_route("colours", "colours")
     registry.add_start_route("trouble", "trouble")
     registry.add_start_route("tell", "tell")
-    registry.add_menu_entry(MenuEntry("col", "Colours", "colours", order=1))
+    registry.add_menu_entry(MenuEntry("col", "Colours", "colours", MenuGroup.BUYING, 1))
     return registry
 
 
@@ -197,6 +198,12 @@ class Chat:
     def send(self, text: str = "", **kwargs: object) -> list[str]:
         return self.deliver(self.inbound(text, **kwargs))  # type: ignore[arg-type]
 
+    def send_for_messages(self, text: str) -> list[str]:
+        """Send `text`; the messages she got, whole (`send` reads each thing said)."""
+        before = self.last_outbox_id()
+        self.results.append(self.engine.handle(self.record(self.inbound(text)).inbox_id))
+        return [render(outbound) for outbound in self.outbounds_since(before)]
+
     def tap(self, payload: str, *, on: str | None = None) -> list[str]:
         """Tap a button (`on`: the platform id of the message that carried it)."""
         inbound = dataclasses.replace(self.inbound(payload=payload), tapped_message_id=on)
@@ -208,7 +215,7 @@ class Chat:
             return found.scalars().first() or 0
 
     def answers_since(self, outbox_id: int) -> list[str]:
-        return [render(outbound) for outbound in self.outbounds_since(outbox_id)]
+        return things_said(self.outbounds_since(outbox_id))
 
     def outbounds_since(self, outbox_id: int) -> list[Outbound]:
         with self.uow_factory() as uow:

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from conversations.messages import Choice
 from conversations.outbox import outbound_of
-from conversations.plain_text import render
 from store.models import (
     Artisan,
     ArtisanStatus,
@@ -31,6 +30,7 @@ from store.services import ledger
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.integration.conversations.conftest import Chat
+from tests.said import things_said
 
 PHOTO_KEY = "ab" * 32 + "/medium.jpg"
 
@@ -169,7 +169,7 @@ def outbox_texts(uow_factory: UnitOfWorkFactory, user_id: int) -> list[str]:
         rows = uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.user_id == user_id).order_by(OutboxMessage.id)
         )
-        return [render(outbound_of(row)) for row in rows]
+        return things_said(outbound_of(row) for row in rows)
 
 
 def forge(chat: Chat, uow_factory: UnitOfWorkFactory, user_id: int, **state: object) -> None:

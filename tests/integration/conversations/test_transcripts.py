@@ -22,8 +22,13 @@ WELCOME_SW = [
     "Karibu Soko! Nunua na uuze vito vilivyotengenezwa kwa mikono.",
     "Tutaongea kwa Kiswahili. Au chagua lugha:\n1. English\n2. Kiswahili",
 ]
-MENU_EN = "What would you like to do?\n1. Colours\n2. Language\n3. Help"
-MENU_SW = "Ungependa kufanya nini?\n1. Colours\n2. Lugha\n3. Msaada"
+MENU_EN = "What would you like to do?\n1. Colours\n9. More"
+MENU_SW = "Ungependa kufanya nini?\n1. Colours\n9. Zaidi"
+MORE_EN = "More choices:\n98. Language\n99. Help"
+HELP_EN = (
+    "Reply with a number, or choose an answer.\nAnytime you can send: menu, help, cancel, language."
+)
+NOT_UNDERSTOOD = "Choose from the menu above, or send “menu”."
 LANGUAGES_EN = "Choose your language:\n1. English\n2. Kiswahili"
 LANGUAGES_SW = "Chagua lugha yako:\n1. English\n2. Kiswahili"
 PICK = "Pick a colour\n1. Red\n2. Blue\n3. Grün"
@@ -97,11 +102,11 @@ def test_menu_and_menyu_work_anywhere(chat: Chat) -> None:
     chat.send("1")
     assert chat.send("1") == [PICK]
     assert chat.send("Menu") == [MENU_EN]
-    assert chat.send("3") == [
-        "Reply with a number or tap a button.\nAnytime you can send: menu, help, cancel, language."
-    ]
-    assert chat.send("2") == [MENU_EN]  # after help, no flow is active: the menu again
-    assert chat.send("2") == [LANGUAGES_EN]
+    assert chat.send("9") == [MORE_EN]
+    assert chat.send("99") == [HELP_EN]
+    # After help no flow is active, and 2 is none of her menu's numbers: the menu again.
+    assert chat.send("2") == [MENU_EN]
+    assert chat.send("98") == [LANGUAGES_EN]  # a More page number, typed at the first page
     assert chat.send("2") == ["Sawa, tutaongea kwa Kiswahili.", MENU_SW]
     assert chat.send("1") == [PICK]
     assert chat.send("menyu!") == [MENU_SW]
@@ -113,10 +118,12 @@ def test_text_outside_any_flow_shows_the_menu(chat: Chat) -> None:
     chat.send("help")  # help at the menu keeps the menu's choices open
     assert chat.send("1") == [PICK]
     assert chat.send("cancel") == ["Cancelled.", MENU_EN]
-    assert chat.send("what is this?")[0].startswith("Sorry, I didn't understand.")
-    chat.send("3")  # help from the menu ends there: no flow is active
+    # At the menu: one short line, and the menu's numbers still work.
+    assert chat.send("what is this?") == [NOT_UNDERSTOOD]
+    assert chat.send("hmm") == [NOT_UNDERSTOOD]
+    chat.send("99")  # help from the menu ends there: no flow is active
     assert chat.send("what is this?") == [MENU_EN]
-    chat.send("3")
+    chat.send("99")
     # A menu entry from an earlier menu works from any message (visible to her: re-checked).
     assert chat.tap("menu:col") == ["Pick a colour\n1. Red\n2. Blue\n3. Grün"]
 
@@ -146,9 +153,7 @@ def test_help_keeps_the_question_open(chat: Chat) -> None:
     chat.send("Hi")
     chat.send("1")
     chat.send("1")
-    assert chat.send("msaada") == [
-        "Reply with a number or tap a button.\nAnytime you can send: menu, help, cancel, language."
-    ]
+    assert chat.send("msaada") == [HELP_EN]
     assert chat.send("2") == ["You chose c:blue"]
 
 
@@ -193,8 +198,8 @@ def test_a_forged_payload_not_offered_is_not_obeyed(chat: Chat) -> None:
     chat.send("Hi")
     chat.send("1")
     # At the menu, a client sends a review decision it was never offered: answered kindly,
-    # and the menu is shown again.
-    assert chat.tap("rv:ok:1") == ["That button is from an earlier message.", MENU_EN]
+    # and the menu stays offered.
+    assert chat.tap("rv:ok:1") == ["That button is from an earlier message.", NOT_UNDERSTOOD]
     chat.send("1")
     # A flow that declares no prompt for its step: its choices are offered again.
     assert chat.tap("c:purple") == [
@@ -214,7 +219,7 @@ def test_state_is_stored_per_person(chat: Chat, new_chat: Callable[..., Chat]) -
     chat.send("1")
     other.send("1")
     chat.send("1")
-    assert other.send("2") == [LANGUAGES_EN]
+    assert other.send("98") == [LANGUAGES_EN]
     assert chat.send("2") == ["You chose c:blue"]
     with chat.uow_factory() as uow:
         flows = sorted(uow.session.execute(select(ConversationState.flow)).scalars())

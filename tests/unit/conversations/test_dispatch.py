@@ -50,10 +50,10 @@ def test_welcome_then_switch_to_swahili_and_back() -> None:
     assert amina.send("hello")[0] == "Welcome to Soko! Buy and sell handmade jewelry."
     assert amina.send("Kiswahili") == [
         "Sawa, tutaongea kwa Kiswahili.",
-        "Ungependa kufanya nini?\n1. Lugha\n2. Msaada",
+        "Ungependa kufanya nini?\n98. Lugha\n99. Msaada",
     ]
     assert amina.user.locale == "sw"
-    assert amina.send("1") == ["Chagua lugha yako:\n1. English\n2. Kiswahili"]
+    assert amina.send("98") == ["Chagua lugha yako:\n1. English\n2. Kiswahili"]
     assert amina.send(payload="lang:en")[0] == "OK, we'll chat in English."
     assert amina.user.locale == "en"
 
@@ -62,7 +62,7 @@ def test_stale_state_from_older_code_starts_afresh() -> None:
     amina = Person()
     amina.send("hello")
     amina.states.save(1, ConversationSnapshot("gone-flow", "x", {}, version=1))
-    assert amina.send("anything") == ["What would you like to do?\n1. Language\n2. Help"]
+    assert amina.send("anything") == ["What would you like to do?\n98. Language\n99. Help"]
 
 
 def test_only_a_turns_first_reply_may_replace_the_tapped_message() -> None:
@@ -102,6 +102,6 @@ def test_an_old_button_is_never_words_and_a_menu_button_works_from_any_message()
     assert amina.send(payload="w:start") == [earlier, languages]  # not a word a button says
     assert amina.send(payload="x" * 80) == [earlier, languages]
     # A button that says a global word is obeyed from any message, as the typed word.
-    assert amina.send(payload="w:help")[0].startswith("Reply with a number or tap a button.")
-    assert amina.send(payload="w:menu") == ["What would you like to do?\n1. Language\n2. Help"]
+    assert amina.send(payload="w:help")[0].startswith("Reply with a number, or choose an answer.")
+    assert amina.send(payload="w:menu") == ["What would you like to do?\n98. Language\n99. Help"]
     assert amina.user.locale == "en"

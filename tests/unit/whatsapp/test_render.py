@@ -110,3 +110,18 @@ def test_a_utility_template_in_the_persons_language_or_none() -> None:
     )
     assert render_template(notice, "order_shipped", ALL, "sw") is None
     assert render_template(notice, "new_order", NONE, "sw") is None
+
+
+MENU = (
+    Choice("List a piece", "menu:list", number=1),
+    Choice("Orders to send", "menu:send", number=3),
+    Choice("More", "menu:more", number=9),
+)
+
+
+def test_a_menu_shows_each_entrys_own_number() -> None:
+    [text] = render(Outbound("Menu", choices=MENU), image_url=url_of, templates=NONE)
+    assert text.body == "Menu\n\n1. List a piece\n3. Orders to send\n9. More"
+    [listed] = render(Outbound("Menu", choices=MENU), image_url=url_of, templates=ALL)
+    rows = [listed.content_variables[str(n)] for n in (2, 4, 6)]  # quick-reply titles
+    assert rows == ["1. List a piece", "3. Orders to send", "9. More"]

@@ -140,7 +140,7 @@ def test_a_forged_cancel_by_another_buyer_is_refused(
     # Nor does she get to see the order: "open order <id>" re-checks that it is hers.
     answers = intruder.tap(f"bo:{order.id}")
     assert answers[0] == "That button is from an earlier message."
-    assert answers[1].startswith("What would you like to do?")
+    assert answers[1] == "Choose from the menu above, or send “menu”."
     assert order.code not in "\n".join(answers)
 
     # Even with the choice smuggled into her saved conversation, the service says no.

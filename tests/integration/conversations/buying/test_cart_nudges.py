@@ -42,15 +42,17 @@ def test_stop_turns_nudges_off_the_menu_turns_them_on_and_a_cart_is_nudged_once(
 
     assert chat.send("STOP") == [
         "Done: we won't remind you about your cart any more. To get reminders again, send "
-        "menu and choose “Cart reminders on”."
+        "menu, choose “More”, then “Cart reminders on”."
     ]
     assert nudge_abandoned_carts(uow_factory, AFTERNOON, CHANNELS) == []
 
-    assert "Cart reminders on" in chat.send("menu")[0]
+    chat.send("menu")
+    assert "97. Cart reminders on" in chat.send("More")[0]
     assert chat.send("Cart reminders on") == [
         "Cart reminders are on again. Send STOP any time to turn them off."
     ]
-    assert "Cart reminders on" not in chat.send("menu")[0]
+    chat.send("menu")
+    assert "Cart reminders on" not in chat.send("More")[0]
     before = len(told(uow_factory, buyer))
     assert nudge_abandoned_carts(uow_factory, AFTERNOON, CHANNELS) == [buyer]
     assert nudge_abandoned_carts(uow_factory, AFTERNOON, CHANNELS) == []  # twice = once
@@ -77,8 +79,8 @@ def test_acha_keeps_the_question_open_and_the_nudge_speaks_swahili(
     chat.send(f"/start p-{collar}")
     question = chat.send("Weka kikapuni")
     assert chat.send("acha") == [
-        "Sawa: hatutakukumbusha tena kuhusu kikapu chako. Kupata vikumbusho tena, tuma menyu "
-        "kisha uchague “Washa vikumbusho vya kikapu”."
+        "Sawa: hatutakukumbusha tena kuhusu kikapu chako. Kupata vikumbusho tena, tuma menyu, "
+        "chagua “Zaidi”, kisha “Washa vikumbusho vya kikapu”."
     ]
     assert question  # the quantity question is still open: a number answers it
     assert chat.send("1")[-1].startswith("Nimeweka kikapuni: 2 × Shanga za kioo.")

@@ -117,9 +117,7 @@ def test_a_photo_at_the_menu_without_the_listing_flow_shows_the_menu(
     tmp_path: Path, uow_factory: UnitOfWorkFactory, intake: PhotoIntake
 ) -> None:
     chat = make_chat(tmp_path, uow_factory, intake, with_onboarding=False, with_listing=False)
-    assert chat.send(photos=(photo(6),)) == [
-        "Sorry, I didn't understand. Please choose from the menu.\n1. Language\n2. Help"
-    ]
+    assert chat.send(photos=(photo(6),)) == ["Choose from the menu above, or send “menu”."]
 
 
 # --- another flow hands a piece over ("My pieces" → continue it here) --------------------------

@@ -76,7 +76,7 @@ def test_a_channel_whose_plug_in_can_share_contacts_asks_with_the_button(
     amina.send("1")  # English
 
     assert amina.send("phone") == [
-        f"Share your number so we know it's you on WhatsApp too: tap the button below.\n{BUTTON}"
+        f"Share your number so we know it's you on WhatsApp too: choose the button below.\n{BUTTON}"
     ]
     assert amina.share_contact("0722 000121")[0] == ("Thanks — your number 0722 000121 is saved.")
     assert user_of(uow_factory, Channel.CONSOLE, "amina").phone == "+254722000121"

@@ -31,7 +31,7 @@ def test_on_telegram_phone_asks_with_the_button_and_her_own_contact_is_saved(
     amina = chatting_in(on_telegram("7101"), "en")
 
     assert amina.send("/phone") == [
-        f"Share your number so we know it's you on WhatsApp too: tap the button below.\n{BUTTON}"
+        f"Share your number so we know it's you on WhatsApp too: choose the button below.\n{BUTTON}"
     ]
     shared = amina.share_contact("0722 000111")
     assert shared[0] == "Thanks — your number 0722 000111 is saved."
@@ -62,10 +62,10 @@ def test_someone_elses_contact_or_a_typed_number_is_asked_again_kindly(
     amina.send("phone")
 
     assert amina.share_contact("+254733000999", own=False) == [
-        f"That is someone else's number. To share yours, tap the button below.\n{BUTTON}"
+        f"That is someone else's number. To share yours, choose the button below.\n{BUTTON}"
     ]
     assert amina.send("0722 000 113") == [
-        "To share your number, tap the button below, so that we know it is yours. Or send"
+        "To share your number, choose the button below, so that we know it is yours. Or send"
         f" “menu” to go back.\n{BUTTON}"
     ]
     assert user_of(uow_factory, Channel.TELEGRAM, "7103").phone is None
@@ -94,7 +94,8 @@ def test_on_telegram_a_known_number_is_shown_and_she_may_share_a_new_one(
 
     assert amina.send("my number") == [
         "Your number with us: 0722 000114.",
-        f"Share your number so we know it's you on WhatsApp too: tap the button below.\n{BUTTON}",
+        "Share your number so we know it's you on WhatsApp too: choose the button below."
+        f"\n{BUTTON}",
     ]
 
 

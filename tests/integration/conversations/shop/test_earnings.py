@@ -58,7 +58,7 @@ def test_earnings_show_the_sale_and_the_payout_in_english(
     amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
     sell_and_pay_out(new_chat, uow_factory, amina)
     amina.chat.send("menu")
-    (answer,) = amina.chat.send("My earnings")
+    (answer,) = amina.chat.send_for_messages("My earnings")
     phone = answer.split("M-Pesa number ")[1].split(",")[0]
     assert answer == (
         "Waiting to be paid to you: Ksh350\n"
@@ -81,7 +81,7 @@ def test_earnings_in_swahili(new_chat: Callable[..., Chat], uow_factory: UnitOfW
     wanjiru = artisan(new_chat, uow_factory, "Wanjiru Kamau", locale="sw")
     sell_and_pay_out(new_chat, uow_factory, wanjiru)
     wanjiru.chat.send("menyu")
-    (answer,) = wanjiru.chat.send("Mapato yangu")
+    (answer,) = wanjiru.chat.send_for_messages("Mapato yangu")
     lines = answer.replace("\xa0", " ").splitlines()
     assert lines[:4] == [
         "Unasubiri kulipwa: Ksh 350",
@@ -96,7 +96,7 @@ def test_earnings_in_swahili(new_chat: Callable[..., Chat], uow_factory: UnitOfW
 def test_no_sales_yet(new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory) -> None:
     amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
     amina.chat.send("menu")
-    (answer,) = amina.chat.send("My earnings")
+    (answer,) = amina.chat.send_for_messages("My earnings")
     assert answer.startswith(
         "Waiting to be paid to you: Ksh0\n"
         "No sales yet. When a buyer pays for your piece, your share shows here.\n"
