@@ -6,7 +6,15 @@ from __future__ import annotations
 from enum import StrEnum
 
 from conversations.choices import is_skip
-from conversations.flow import Flow, FlowRegistry, MenuEntry, StepContext, StepResult, with_role
+from conversations.flow import (
+    Flow,
+    FlowRegistry,
+    MenuEntry,
+    MenuGroup,
+    StepContext,
+    StepResult,
+    with_role,
+)
 from conversations.flows import onboarding_text
 from conversations.flows.my_shop import current_artisan
 from conversations.i18n import N_
@@ -56,5 +64,6 @@ def register(registry: FlowRegistry) -> None:
         Flow(FLOW, {Step.STORY: story}, start, prompts={Step.STORY: lambda ctx: start(ctx, "")})
     )
     registry.add_menu_entry(
-        MenuEntry("story", MENU_LABEL, FLOW, visible=with_role(Role.ARTISAN), order=70)
+        # Rarely used once told: on the "More" page (91), beside language and help.
+        MenuEntry("story", MENU_LABEL, FLOW, MenuGroup.GENERAL, 1, visible=with_role(Role.ARTISAN))
     )
