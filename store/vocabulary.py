@@ -468,8 +468,11 @@ def _term(entry: _Entry) -> Term:
 def _check_phrases(terms: Sequence[Term], labels: Mapping[tuple[Kind, str], str]) -> None:
     owners: dict[tuple[Kind, tuple[str, ...]], Term] = {}
     for term in terms:
+        # A phrase naming a category is read as the category: naming a material too, it would
+        # hide that material (and its standard) in her answer. A colour's may be a material's.
+        kind = Kind.MATERIAL if term.kind is Kind.CATEGORY else term.kind
         for phrase in term.phrases():
-            key = (term.kind, fold(phrase))
+            key = (kind, fold(phrase))
             other = owners.setdefault(key, term)
             if other != term:
                 first, second = labels[(other.kind, other.code)], labels[(term.kind, term.code)]

@@ -204,6 +204,8 @@ def test_an_extra_file_adds_synonyms_and_entries(tmp_path: Path) -> None:
         ('[[category]]\ncode = "crown"\nen = "crown"\nsw = "taji"\n', "crown"),
         ('[[material]]\ncode = "brass"\nstandard = "lovely"\n', "standard"),
         ("[[material]\n", "TOML"),
+        # A category's word would hide the material: "plastic" read as a necklace, unflagged.
+        ('[[category]]\ncode = "necklace"\nsynonyms.en = ["plastic"]\n', "'plastic'"),
     ],
 )
 def test_an_invalid_extra_file_names_the_entry(tmp_path: Path, text: str, message: str) -> None:
