@@ -414,7 +414,8 @@ def _locale_strings(value: Any, where: str) -> dict[str, str]:
 
 
 def merge(layers: Sequence[_Layer]) -> Vocabulary:
-    """Files in order, each over the ones before: names and standards replaced, synonyms added.
+    """Files in order, each over the ones before: names and standards replaced (a replaced
+    name is kept as a synonym), synonyms added.
 
     Checks the result: every entry has a name in every language, category codes are
     ``Category``'s, and no phrase names two entries of the same kind.
@@ -432,6 +433,10 @@ def merge(layers: Sequence[_Layer]) -> Vocabulary:
                 continue
             base = merged[key]
             base.source = entry.source
+            for locale, name in entry.names.items():
+                # A name replaced stays a synonym: what was read before still is.
+                if locale in base.names and base.names[locale] != name:
+                    base.synonyms.setdefault(locale, []).append(base.names[locale])
             base.names.update(entry.names)
             for locale, words in entry.synonyms.items():
                 base.synonyms.setdefault(locale, []).extend(words)
