@@ -380,3 +380,24 @@ def test_the_new_order_notice_says_when_it_sold_her_last_piece(
         "Kubali: Hereni za shaba",
         "Kubali: Bangili ya pembe",
     ]
+
+
+def test_a_number_typed_to_her_question_without_choices_answers_it_not_the_notice(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    joy = artisan(new_chat, uow_factory, "Joy Wambui", locale="en")
+    on_whatsapp(uow_factory, amina)
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    order = paid_order(uow_factory, tom, [piece(uow_factory, amina, "Red bangle")])
+    (line,) = line_ids(uow_factory, order.id)
+    ring = piece(uow_factory, joy, "Joy's ring", stock=3)
+    amina.chat.send(f"/start p-{ring}")
+    assert amina.chat.send("Add to cart") == [
+        "How many would you like? There are 3. Type a number."
+    ]
+    tell_artisans(uow_factory, order.id)  # while she is about to type how many
+    # Her "1" answers the question she was typing to, as before the notice came (its "Accept"
+    # stays there for her, by its label or its button): no order accepted unawares.
+    assert amina.chat.send("1")[0].startswith("Added to your cart: 1 × Joy's ring.")
+    assert line_state(uow_factory, line).status is LineStatus.PAID
