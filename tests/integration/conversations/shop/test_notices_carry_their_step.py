@@ -401,3 +401,21 @@ def test_a_number_typed_to_her_question_without_choices_answers_it_not_the_notic
     # stays there for her, by its label or its button): no order accepted unawares.
     assert amina.chat.send("1")[0].startswith("Added to your cart: 1 × Joy's ring.")
     assert line_state(uow_factory, line).status is LineStatus.PAID
+
+
+def test_accept_tapped_again_is_never_told_the_order_may_be_cancelled(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    order = paid_order(uow_factory, tom, [piece(uow_factory, amina, "Red bangle")])
+    (line,) = line_ids(uow_factory, order.id)
+    amina.chat.send("menu")
+    accept = f"l:acc:{line}"
+    first = amina.chat.tap(accept, on="notice")
+    again = amina.chat.tap(accept, on="notice")  # her first tap took a while to answer
+    assert again[0] == first[0] == "Accepted: Red bangle. Mark it shipped when you have sent it."
+    ready = amina.chat.tap(f"l:rdy:{line}", on="card")
+    assert amina.chat.tap(f"l:rdy:{line}", on="card")[0] == ready[0]
+    assert amina.chat.tap(accept, on="notice")[0] == ready[0]  # accepted, and ready since
+    assert line_state(uow_factory, line).status is LineStatus.READY
