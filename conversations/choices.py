@@ -42,6 +42,11 @@ SKIP_WORDS: Final = TAP_WORDS[TapWord.SKIP]
 _YES_NO: Final = frozenset({TapWord.YES, TapWord.NO})
 
 
+def is_choice_number(text: str) -> bool:
+    """Whether `text` is a number as a choice is picked by ("2", "#2", "2.")."""
+    return _NUMBER.fullmatch(text.strip()) is not None
+
+
 def is_skip(text: str) -> bool:
     """ "skip", "Ruka.", " SKIP! " → True."""
     return text.strip().casefold().rstrip(".!") in SKIP_WORDS

@@ -7,7 +7,8 @@ what such an answer means: when it is a notice whose buttons her question did no
 number or a label naming one of them is that button, taken like a tap on it. Anything else is
 read as usual, against her question. A notice queued before her question was asked (its
 reply may still be held in a batch, not yet in the outbox) is older than the question: not
-answered.
+answered. Nor is a number typed while her question asks her to type something (how many,
+a price): that is her answer; the notice's label still takes its button.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.choices import resolve_choice
+from conversations.choices import is_choice_number, resolve_choice
 from conversations.messages import Choice, Inbound
 from conversations.state import ConversationSnapshot
 from store.models import Channel, OutboxMessage
@@ -54,6 +55,8 @@ def answer_to_notice(
     asked_at = state.data.get("asked_at")
     if offered and asked_at and last.created_at <= datetime.fromisoformat(asked_at):
         return inbound  # her question came after it
+    if not offered and state.flow and is_choice_number(text):
+        return inbound  # her question asks her to type (how many, a price): a number is hers
     choices = tuple(Choice.from_dict(choice) for choice in last.payload.get("choices", ()))
     asked = {choice.payload for choice in offered}
     if not choices or all(choice.payload in asked for choice in choices):

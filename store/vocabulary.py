@@ -414,7 +414,8 @@ def _locale_strings(value: Any, where: str) -> dict[str, str]:
 
 
 def merge(layers: Sequence[_Layer]) -> Vocabulary:
-    """Files in order, each over the ones before: names and standards replaced, synonyms added.
+    """Files in order, each over the ones before: names and standards replaced (a replaced
+    name is kept as a synonym), synonyms added.
 
     Checks the result: every entry has a name in every language, category codes are
     ``Category``'s, and no phrase names two entries of the same kind.
@@ -432,6 +433,10 @@ def merge(layers: Sequence[_Layer]) -> Vocabulary:
                 continue
             base = merged[key]
             base.source = entry.source
+            for locale, name in entry.names.items():
+                # A name replaced stays a synonym: what was read before still is.
+                if locale in base.names and base.names[locale] != name:
+                    base.synonyms.setdefault(locale, []).append(base.names[locale])
             base.names.update(entry.names)
             for locale, words in entry.synonyms.items():
                 base.synonyms.setdefault(locale, []).extend(words)
@@ -468,8 +473,11 @@ def _term(entry: _Entry) -> Term:
 def _check_phrases(terms: Sequence[Term], labels: Mapping[tuple[Kind, str], str]) -> None:
     owners: dict[tuple[Kind, tuple[str, ...]], Term] = {}
     for term in terms:
+        # A phrase naming a category is read as the category: naming a material too, it would
+        # hide that material (and its standard) in her answer. A colour's may be a material's.
+        kind = Kind.MATERIAL if term.kind is Kind.CATEGORY else term.kind
         for phrase in term.phrases():
-            key = (term.kind, fold(phrase))
+            key = (kind, fold(phrase))
             other = owners.setdefault(key, term)
             if other != term:
                 first, second = labels[(other.kind, other.code)], labels[(term.kind, term.code)]

@@ -171,6 +171,8 @@ def _moved_on(ctx: StepContext, line_id: int) -> str:
         return ctx._(CALLED_OFF).format(code=line.order.code, title=line.title)
     if line.status in _SENT:
         return ctx._(ALREADY_SHIPPED).format(code=line.order.code, title=line.title)
+    if line.status is LineStatus.READY:  # an old "Accept" tapped once she had packed it
+        return ctx._(DONE_READY).format(title=line.title)
     return ctx._(MOVED_ON)
 
 

@@ -109,10 +109,13 @@ OTHER_REASON: Final = "other"
 @dataclass(frozen=True)
 class FromNotice(Payload, tag="rvn"):
     """Approve or reject tapped on the notice that a listing waits for review: taken from
-    any message (a review card's own buttons only answer the card on screen)."""
+    any message (a review card's own buttons only answer the card on screen). `submitted`
+    is when the listing the notice shows was sent for review (`_submitted`): sent again
+    since (changed after a rejection, a new price), the tap opens it as it is now."""
 
     decision: Decision
     product_id: int
+    submitted: int
 
 
 @dataclass(frozen=True)
@@ -134,9 +137,10 @@ def tell_managers(ctx: StepContext, product: Product, shop: str) -> None:
 
     def message(t: Translator) -> Outbound:
         head = t._(NEW_LISTING_TO_REVIEW).format(title=product.title, shop=shop)
+        submitted = _submitted(product)
         choices = (
-            Choice(t._(APPROVE), FromNotice(Decision.APPROVE, product.id).encode()),
-            Choice(t._(REJECT), FromNotice(Decision.REJECT, product.id).encode()),
+            Choice(t._(APPROVE), FromNotice(Decision.APPROVE, product.id, submitted).encode()),
+            Choice(t._(REJECT), FromNotice(Decision.REJECT, product.id, submitted).encode()),
             Choice(t._(OPEN_REVIEW), OpenReview(product.id).encode()),
         )
         text = f"{head}\n{_card(ctx, t, product)}"
@@ -175,12 +179,20 @@ def decide_from_notice(ctx: StepContext, tapped: FromNotice) -> StepResult | Non
     if not _waiting(ctx, tapped.product_id):
         ctx.say(ctx._(ALREADY_REVIEWED))
         return _show_next(ctx, skipped=[])
+    product = ctx.session.get_one(Product, tapped.product_id)
+    if _submitted(product) != tapped.submitted:  # not what the notice showed: see it first
+        return _show_next(ctx, skipped=[], first=product.id)
     return _decided(ctx, Decide(tapped.decision, tapped.product_id))
 
 
 def _waiting(ctx: StepContext, product_id: int) -> bool:
     product = ctx.session.get(Product, product_id)
     return product is not None and product.status is ProductStatus.PENDING_REVIEW
+
+
+def _submitted(product: Product) -> int:
+    """When it was last sent for review, in whole seconds (a notice's buttons carry it)."""
+    return int(product.submitted_at.timestamp()) if product.submitted_at else 0
 
 
 def decide(ctx: StepContext, inbound: Inbound) -> StepResult:

@@ -204,6 +204,8 @@ def test_an_extra_file_adds_synonyms_and_entries(tmp_path: Path) -> None:
         ('[[category]]\ncode = "crown"\nen = "crown"\nsw = "taji"\n', "crown"),
         ('[[material]]\ncode = "brass"\nstandard = "lovely"\n', "standard"),
         ("[[material]\n", "TOML"),
+        # A category's word would hide the material: "plastic" read as a necklace, unflagged.
+        ('[[category]]\ncode = "necklace"\nsynonyms.en = ["plastic"]\n', "'plastic'"),
     ],
 )
 def test_an_invalid_extra_file_names_the_entry(tmp_path: Path, text: str, message: str) -> None:
@@ -211,3 +213,12 @@ def test_an_invalid_extra_file_names_the_entry(tmp_path: Path, text: str, messag
     extra.write_text(text, encoding="utf-8")
     with pytest.raises(VocabularyError, match=message):
         load(extra)
+
+
+def test_a_renamed_entry_is_still_read_from_its_old_names(tmp_path: Path) -> None:
+    # Renaming plastic must not let "plastic" or "plastiki" pass the standard unread.
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[material]]\ncode = "plastic"\nen = "polymer"\nsw = "polima"\n')
+    merged = load(extra)
+    assert merged.read_materials("plastic, plastiki").material_codes == ["plastic"]
+    assert merged.name(Kind.MATERIAL, "plastic", "sw") == "polima"

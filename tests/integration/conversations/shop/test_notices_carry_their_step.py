@@ -26,7 +26,7 @@ from store.models import (
     ProductStatus,
     Role,
 )
-from store.services import fulfilment, orders
+from store.services import catalog, fulfilment, listing_review, orders
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat
 from tests.integration.conversations.shop_support import (
@@ -340,7 +340,7 @@ def test_a_forged_notice_decision_from_someone_not_a_manager_is_refused(
     amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
     mine = piece(uow_factory, amina, "Blue glass necklace", status=ProductStatus.PENDING_REVIEW)
     amina.chat.send("menu")
-    assert amina.chat.tap(f"rvn:ok:{mine}", on="notice") == ["Sorry, you can't do that."]
+    assert amina.chat.tap(f"rvn:ok:{mine}:0", on="notice") == ["Sorry, you can't do that."]
     assert product_state(uow_factory, mine).status is ProductStatus.PENDING_REVIEW
 
 
@@ -380,3 +380,69 @@ def test_the_new_order_notice_says_when_it_sold_her_last_piece(
         "Kubali: Hereni za shaba",
         "Kubali: Bangili ya pembe",
     ]
+
+
+def test_a_number_typed_to_her_question_without_choices_answers_it_not_the_notice(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    joy = artisan(new_chat, uow_factory, "Joy Wambui", locale="en")
+    on_whatsapp(uow_factory, amina)
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    order = paid_order(uow_factory, tom, [piece(uow_factory, amina, "Red bangle")])
+    (line,) = line_ids(uow_factory, order.id)
+    ring = piece(uow_factory, joy, "Joy's ring", stock=3)
+    amina.chat.send(f"/start p-{ring}")
+    assert amina.chat.send("Add to cart") == [
+        "How many would you like? There are 3. Type a number."
+    ]
+    tell_artisans(uow_factory, order.id)  # while she is about to type how many
+    # Her "1" answers the question she was typing to, as before the notice came (its "Accept"
+    # stays there for her, by its label or its button): no order accepted unawares.
+    assert amina.chat.send("1")[0].startswith("Added to your cart: 1 × Joy's ring.")
+    assert line_state(uow_factory, line).status is LineStatus.PAID
+
+
+def test_accept_tapped_again_is_never_told_the_order_may_be_cancelled(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    order = paid_order(uow_factory, tom, [piece(uow_factory, amina, "Red bangle")])
+    (line,) = line_ids(uow_factory, order.id)
+    amina.chat.send("menu")
+    accept = f"l:acc:{line}"
+    first = amina.chat.tap(accept, on="notice")
+    again = amina.chat.tap(accept, on="notice")  # her first tap took a while to answer
+    assert again[0] == first[0] == "Accepted: Red bangle. Mark it shipped when you have sent it."
+    ready = amina.chat.tap(f"l:rdy:{line}", on="card")
+    assert amina.chat.tap(f"l:rdy:{line}", on="card")[0] == ready[0]
+    assert amina.chat.tap(accept, on="notice")[0] == ready[0]  # accepted, and ready since
+    assert line_state(uow_factory, line).status is LineStatus.READY
+
+
+def test_an_old_notices_approve_never_approves_what_was_changed_since(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    grace = person(
+        new_chat, uow_factory, "Grace Manager", locale="en", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    necklace = piece(uow_factory, amina, "Blue glass necklace", status=ProductStatus.DRAFT)
+    grace.chat.send("menu")
+    since = grace.chat.last_outbox_id()
+    submit(uow_factory, amina, necklace)
+    [first_notice] = grace.chat.outbounds_since(since)
+    approve_first = first_notice.choices[0].payload
+    with uow_factory() as uow:  # another manager sends it back; she changes it and resubmits
+        listing_review.reject(uow.session, grace.user_id, necklace, "Photo too dark", NOW)
+        catalog.update_details(
+            uow.session, amina.artisan_id, necklace, title="Plastic beads necklace"
+        )
+        uow.commit()
+    submit(uow_factory, amina, necklace)
+
+    # The first notice showed the listing as it was: its Approve opens the listing as it is.
+    shown = grace.chat.tap(approve_first, on="notice")
+    assert any("“Plastic beads necklace” from Amina Beads" in text for text in shown)
+    assert product_state(uow_factory, necklace).status is ProductStatus.PENDING_REVIEW
