@@ -10,17 +10,24 @@ price typed wrongly is refused for the same reasons, and kindly, as when it is t
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
 from store.money import Money
-from store.prices import PriceRejected, parse_price
+from store.prices import PriceRejected, RejectReason, parse_price
 from store.text import ascii_digits, clean_line
 
-# Words for money around a price, ours and others' (another currency is refused as such).
+# Every currency sign ("₹", "₦"): another currency's is refused as such, not left in the name.
+_SIGNS: Final = "".join(
+    char for char in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(char) == "Sc"
+)
+# Words for money around a price, ours and others' (another currency is refused as such),
+# also glued to the number ("ksh1500", "1500bob"): bounded by what is not a letter.
 _MONEY_WORDS: Final = (
-    r"(?:\b(?:bei|price|ksh|kshs|kes|sh|shs|shilingi|bob|only|tu|usd|eur|gbp|tsh|tshs|ush"
-    r"|dollars?|dola|euros?)\b|[$€£@])"
+    r"(?:(?<![^\W\d_])(?:bei|price|ksh|kshs|kes|sh|shs|shilingi|shillings?|bob|only|tu|usd|eur"
+    rf"|gbp|tsh|tshs|ush|dollars?|dola|euros?)(?![^\W\d_])|[{re.escape(_SIGNS)}@])"
 )
 # The last number, with the money words, signs and "/=" that may stand around it.
 _PRICE: Final = re.compile(
@@ -32,6 +39,11 @@ _PRICE: Final = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _JOINERS: Final = " \t,;:-–—/=.|"
+# What a price taken out of brackets leaves: "Mkufu (1500)".
+_EMPTY_BRACKETS: Final = re.compile(r"\(\s*\)|\[\s*\]")
+# A digit just before the price, maybe with one sign between: "١٬٥٠٠", "1'500". The number
+# is split by a sign we don't read; its last group alone is no price.
+_SPLIT_NUMBER: Final = re.compile(r"\d\S?$")
 
 
 @dataclass(frozen=True)
@@ -44,12 +56,18 @@ class Caption:
 
 def read_caption(text: str, currency: str, *, max_minor: int) -> Caption:
     line = clean_line(text)
-    found = _PRICE.search(ascii_digits(line))  # the same length: positions hold in `line`
+    digits = ascii_digits(line)  # the same length: positions hold in `line`
+    found = _PRICE.search(digits)
     if found is None:
         return Caption(_trimmed(line), None)
-    title = _trimmed(line[: found.start()] + " " + line[found.end() :])
+    start = found.start()
+    if _SPLIT_NUMBER.search(digits[:start]):  # the number's head is no part of the name
+        start -= len(digits[:start].split()[-1])
+        title = _trimmed(line[:start] + " " + line[found.end() :])
+        return Caption(title, PriceRejected(RejectReason.NOT_A_NUMBER, line))
+    title = _trimmed(line[:start] + " " + line[found.end() :])
     return Caption(title, parse_price(found.group(), currency, max_minor=max_minor))
 
 
 def _trimmed(text: str) -> str:
-    return " ".join(text.split()).strip(_JOINERS)
+    return " ".join(_EMPTY_BRACKETS.sub(" ", text).split()).strip(_JOINERS)
