@@ -6,7 +6,7 @@ It starts from the menu ("List a piece"), or when an artisan simply sends a phot
 flow (the menu hands that message on: see `menu.PHOTO_FLOW`). An unfinished draft is offered
 to be continued. A person without a shop is sent to open one (the "onboarding" flow) when
 that flow exists; if she began with photos, they are kept and become her first piece once her
-shop is open (`KEPT_PHOTOS`).
+shop is open (`KEPT_PHOTOS`), unless she answers "Not now".
 """
 
 from __future__ import annotations
@@ -191,7 +191,8 @@ def seller(ctx: StepContext, inbound: Inbound) -> StepResult:
         return result
     if inbound.payload == "sell:open":
         return ctx.begin(ONBOARDING)
-    if inbound.payload == "sell:no":
+    if inbound.payload == "sell:no":  # her photos are not kept for a shop opened some day
+        ctx.data.clear()
         return ctx.begin(FlowRegistry.MENU)
     ctx.say(ctx._(PICK_ONE))
     return _not_a_seller(ctx, sent_photo=True)
