@@ -31,9 +31,11 @@ from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, Outbound, TapWord
 from conversations.notify import mentors
 from conversations.payloads import Payload
+from conversations.photo_records import StoredPhoto, photo_to_dict
 from store.models import Role, User
 from store.phones import shown_phone
 from store.services import people, referrals
+from store.services.product_photos import MAX_PHOTOS
 from store.services.public_place import public_place
 from store.services.referrals import AttributionOutcome, format_code, normalize_code
 from store.text import clean_display, clean_line
@@ -47,7 +49,9 @@ _ASKED = ("name", "shop", "location", "mpesa")
 # The listing flow keeps a newcomer's first photos there; once her shop is open it goes on.
 LISTING = "listing"
 FIRST_PHOTOS = "first_photos"
+FIRST_CAPTION = "first_caption"
 LISTING_KEPT_PHOTOS = "kept-photos"
+_ALBUM = "album"
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,32 @@ def _answered(ctx: StepContext, field: str, value: str) -> StepResult:
     return _ask_next(ctx)
 
 
+def keeping_photos(read: StepFn, prompt: Callable[[StepContext], StepResult]) -> StepFn:
+    """`read`, unless the message is photos: they are kept for her first piece (the listing
+    takes them up once her shop is open), never read as an answer (a caption is no place);
+    the question is asked again (not for the rest of an album)."""
+
+    def step(ctx: StepContext, inbound: Inbound) -> StepResult:
+        if not inbound.photos:
+            return read(ctx, inbound)
+        waiting = ctx.kept.setdefault(LISTING, {})
+        stored = [photo_to_dict(p) for p in inbound.photos if isinstance(p, StoredPhoto)]
+        photos = [*waiting.get(FIRST_PHOTOS, []), *stored][:MAX_PHOTOS]
+        waiting[FIRST_PHOTOS] = photos
+        if inbound.text.strip() and not waiting.get(FIRST_CAPTION):
+            waiting[FIRST_CAPTION] = inbound.text.strip()
+        album = inbound.media_group_id
+        same_album = album is not None and ctx.data.get(_ALBUM) == album
+        ctx.data[_ALBUM] = album
+        if stored:
+            ctx.say(ctx._(text.PHOTOS_KEPT).format(count=len(photos), max=MAX_PHOTOS))
+        if same_album:
+            return StepResult(Step(ctx.step))
+        return prompt(ctx)
+
+    return step
+
+
 # --- opening the shop ---------------------------------------------------------------------
 
 
@@ -376,6 +406,7 @@ def register(registry: FlowRegistry) -> None:
         Step.CONFIRM: _confirm,
         Step.CHANGE: _ask_change,
     }
+    steps = {step: keeping_photos(read, prompts[step]) for step, read in steps.items()}
     registry.add(Flow(FLOW, steps, start, on_leave=keep_answers, prompts=prompts))
     registry.add_menu_entry(
         MenuEntry("sell", SELL, FLOW, MenuGroup.BUYING, 5, visible=_not_artisan)

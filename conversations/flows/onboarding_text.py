@@ -62,3 +62,5 @@ YOUR_MENTOR = N_("Your mentor {mentor} will help you. We have told her you joine
 OWN_CODE = N_("You can't use your own code, but that's fine: your shop is open and you can sell.")
 CODE_FAILED = N_("That code didn't work, but you can still sell. Ask your mentor for a new code.")
 NEXT_STEP = N_("Next step: send 1 to 5 photos of one piece of jewelry to list it for sale.")
+# A photo sent while she opens her shop: kept for her first piece (the listing's words).
+PHOTOS_KEPT = N_("Photo received ({count} of {max}).")

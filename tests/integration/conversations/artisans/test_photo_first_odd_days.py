@@ -9,6 +9,9 @@ from collections.abc import Callable
 from tests.integration.conversations.conftest import Chat
 from tests.integration.conversations.listing_support import photo, products_of
 
+ASK_LOCATION_SW = (
+    "Unafanyia kazi wapi? Andika mahali, kwa mfano: Kibera, Nairobi. Au tuma eneo lako (location)."
+)
 SHOP_OPEN_SW = "Hongera! Duka lako Shanga za Rehema limefunguliwa."
 
 
@@ -26,3 +29,33 @@ def test_not_now_forgets_her_photos_a_shop_opened_later_starts_without_them(
     assert answers[0] == SHOP_OPEN_SW
     assert "Sasa tuweke bidhaa yako ya kwanza, kwa picha ulizotuma." not in answers
     assert products_of(chat) == []
+
+
+def test_photos_sent_while_she_opens_her_shop_join_her_first_piece_never_an_answer(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("zawadi", locale_hint="sw")
+    chat.send("Mkufu wa shaba 1500", photos=(photo(7),))
+    chat.send("Fungua duka langu")
+    # A second photo at the shop's name, a third with a caption at her place: kept, and the
+    # question asked again; the caption is not her place.
+    assert chat.send(photos=(photo(8),)) == [
+        "Picha imepokelewa (2 kati ya 5).",
+        "Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads.",
+    ]
+    chat.send("Shanga za Zawadi")
+    assert chat.send("Bangili 900", photos=(photo(9),)) == [
+        "Picha imepokelewa (3 kati ya 5).",
+        ASK_LOCATION_SW,
+    ]
+    chat.send("Kibera, Nairobi")
+    card = chat.send("0722 000 333")[0]
+    assert "Mahali: Kibera, Nairobi\n" in card
+    answers = chat.send("1")
+    assert "Picha imepokelewa (3 kati ya 5)." in answers
+    [product] = products_of(chat)
+    assert (product.title, product.price_minor, len(product.photos)) == (
+        "Mkufu wa shaba",
+        150_000,
+        3,
+    )
