@@ -277,11 +277,18 @@ def materials_step(ctx: StepContext, inbound: Inbound) -> StepResult:
         else:
             ctx.say(ctx._(MATERIALS_TOO_LONG))
         return StepResult(Step.MATERIALS)
-    flagged = materials.assess_materials(named)
+    flagged = [*dict.fromkeys([*materials.assess_materials(named), *_refused_in_title(ctx)])]
     if not flagged:
         return advance(ctx, Step.MATERIALS)
     ctx.say(ctx._(MATERIALS_STANDARD).format(materials=", ".join(flagged)))
     return ask_flagged(ctx)
+
+
+def _refused_in_title(ctx: StepContext) -> list[str]:
+    """Materials against the standard her name for the piece says ("Mkufu wa plastiki"):
+    still flagged when her answer to the materials question leaves them out."""
+    said = vocabulary().recognize(product_of(ctx).title or "")
+    return materials.assess_materials([term.name(ctx.user.locale) for term in said.materials])
 
 
 def ask_flagged(ctx: StepContext) -> StepResult:
