@@ -10,6 +10,7 @@ half-way, so starting again resumes where she stopped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -52,6 +53,14 @@ FIRST_PHOTOS = "first_photos"
 FIRST_CAPTION = "first_caption"
 LISTING_KEPT_PHOTOS = "kept-photos"
 _ALBUM = "album"
+# A greeting alone ("Habari", "mambo?") where a shop's name or place is asked is her coming
+# back to the chat, not her answer: welcomed back and asked again. No names among them.
+_GREETINGS = frozenset({
+    "habari", "jambo", "hujambo", "mambo", "niaje", "vipi", "sasa", "poa", "shikamoo", "hodi",
+    "yako", "asubuhi", "mchana", "jioni", "hi", "hello", "hey", "hallo", "good", "morning",
+    "afternoon", "evening",
+})  # fmt: skip
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -198,8 +207,15 @@ def name(ctx: StepContext, inbound: Inbound) -> StepResult:
     return _answered(ctx, "name", typed)
 
 
+def _greeting(typed: str) -> bool:
+    words = _WORD.findall(typed.casefold())
+    return bool(words) and all(word in _GREETINGS for word in words)
+
+
 def shop(ctx: StepContext, inbound: Inbound) -> StepResult:
     typed = clean_line(inbound.text)
+    if _greeting(typed):
+        return _ask_shop(ctx, ctx._(text.WELCOME_BACK))
     low, high = people.SHOP_NAME_LENGTH
     if not low <= len(typed) <= high or tap_word(typed) is not None:  # "ndiyo" is no name
         ctx.say(ctx._(text.BAD_SHOP))
@@ -213,6 +229,8 @@ def location(ctx: StepContext, inbound: Inbound) -> StepResult:
         ctx.say(ctx._(text.PIN_RECEIVED))
         return StepResult(Step.LOCATION, {"pin": pin})
     typed = clean_line(inbound.text)
+    if _greeting(typed):
+        return _ask_location(ctx, ctx._(text.WELCOME_BACK))
     low, high = people.LOCATION_LENGTH
     if not low <= len(typed) <= high:
         ctx.say(ctx._(text.BAD_LOCATION))

@@ -59,3 +59,21 @@ def test_photos_sent_while_she_opens_her_shop_join_her_first_piece_never_an_answ
         150_000,
         3,
     )
+
+
+def test_a_greeting_when_she_comes_back_is_no_shop_name_and_no_place(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("amani", locale_hint="sw")
+    chat.send("/start ref-KQMXAB")
+    # A day later, at the shop's name: she greets first.
+    assert chat.send("Habari") == [
+        "Karibu tena! Tuendelee ulipoishia.\nDuka lako linaitwaje? Kwa mfano: Mama Shanga Beads."
+    ]
+    chat.send("Shanga za Amani")
+    assert chat.send("Habari yako, mambo?") == [
+        "Karibu tena! Tuendelee ulipoishia.\n" + ASK_LOCATION_SW
+    ]
+    chat.send("Kibera")
+    card = chat.send("0722 000 111")[0]
+    assert "Duka: Shanga za Amani\nMahali: Kibera\n" in card
