@@ -55,6 +55,10 @@ def welcome_choose(ctx: StepContext, inbound: Inbound) -> StepResult:
         _switch(ctx, picked)
     # Anything else keeps the guessed language: nobody is held at the door.
     route = ctx.registry.route_start(ctx.data.get("then", "")) if ctx.data.get("then") else None
+    if inbound.photos and route is None and ctx.registry.fallback is not None:
+        # Her photos instead of a language ("Habari", then the piece): read as photos sent
+        # outside any flow are (the menu's fallback: a listing, or a shop to open first).
+        return ctx.registry.fallback(ctx, inbound)
     flow, arg = route if route else (FlowRegistry.MENU, "")
     return ctx.begin(flow, arg)
 

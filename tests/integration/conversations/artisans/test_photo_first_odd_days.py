@@ -77,3 +77,24 @@ def test_a_greeting_when_she_comes_back_is_no_shop_name_and_no_place(
     chat.send("Kibera")
     card = chat.send("0722 000 111")[0]
     assert "Duka: Shanga za Amani\nMahali: Kibera\n" in card
+
+
+def test_she_greets_first_then_sends_her_photo_it_is_not_lost(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("rehema", locale_hint="sw")
+    assert chat.send("Habari")[-1].startswith("Tutaongea kwa Kiswahili. Au chagua lugha:")
+    # Her photo instead of a language: kept, and she is asked to open her shop.
+    assert chat.send("Mkufu wa shaba 1500", photos=(photo(7),)) == [
+        "Ungependa kuuza vito vyako Soko? Kwanza fungua duka lako — ni maswali machache tu."
+        "\n1. Fungua duka langu\n2. Si sasa"
+    ]
+    for answer in ("Fungua duka langu", "Shanga za Rehema", "Kibera, Nairobi", "0722 000 333"):
+        chat.send(answer)
+    assert chat.send("1")[0] == SHOP_OPEN_SW
+    [product] = products_of(chat)
+    assert (product.title, product.price_minor, len(product.photos)) == (
+        "Mkufu wa shaba",
+        150_000,
+        1,
+    )
