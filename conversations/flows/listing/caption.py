@@ -31,7 +31,7 @@ _MONEY_WORDS: Final = (
 )
 # The last number, with the money words, signs and "/=" that may stand around it.
 _PRICE: Final = re.compile(
-    rf"(?:{_MONEY_WORDS}\.?\s*[:=]?\s*)*"
+    rf"(?:{_MONEY_WORDS}\.?\s*(?:[:=]\s*)?)*"  # one way to read spaces: no backtracking storm
     r"-?\d(?:\d|[ ,.](?=\d))*(?:\s*k\b)?"
     r"(?:\s*/[=-])?"
     rf"(?:\s*{_MONEY_WORDS}\.?)*"
@@ -44,6 +44,9 @@ _EMPTY_BRACKETS: Final = re.compile(r"\(\s*\)|\[\s*\]")
 # A digit just before the price, maybe with one sign between: "١٬٥٠٠", "1'500". The number
 # is split by a sign we don't read; its last group alone is no price.
 _SPLIT_NUMBER: Final = re.compile(r"\d\S?$")
+# How far before her last digit a price may begin ("Shilingi elfu: 1,500,000/="): the price
+# is looked for there only, so a long line costs no more than a short one.
+_REACH: Final = 40
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ class Caption:
 def read_caption(text: str, currency: str, *, max_minor: int) -> Caption:
     line = clean_line(text)
     digits = ascii_digits(line)  # the same length: positions hold in `line`
-    found = _PRICE.search(digits)
+    last = max(map(digits.rfind, "0123456789"))
+    found = _PRICE.search(digits, max(0, last - _REACH)) if last >= 0 else None
     if found is None:
         return Caption(_trimmed(line), None)
     start = found.start()

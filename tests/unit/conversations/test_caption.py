@@ -52,3 +52,11 @@ def test_a_number_split_by_a_sign_we_do_not_read_is_no_price(caption: str) -> No
 
 def test_the_head_of_a_split_number_is_not_left_in_the_name() -> None:
     assert read("Mkufu wa shaba ١٬٥٠٠").title == "Mkufu wa shaba"
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("caption", ["sh " * 60, "Mkufu " + "ksh " * 60 + "x", "bei: " * 60])
+def test_money_words_over_and_over_are_read_at_once_not_for_hours(caption: str) -> None:
+    """Each space could go to either side of an optional ":" (2 ** 60 ways to fail): a short
+    caption held the worker, and its database transaction, for ever."""
+    assert read(caption).price is None
