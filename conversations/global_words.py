@@ -12,12 +12,13 @@ from conversations.payloads import Payload
 # `/start` payload prefix of a mentor's referral deep link; the onboarding flow routes it.
 REFERRAL_START_PREFIX = "ref-"
 # "JOIN KQ7-M2X": the text a WhatsApp referral link (wa.me/…?text=) prefills, and a code as
-# heard: "jiunge kqm xab", "JIUNGE KQMXAB", "Jiunge: k q m x a b." Six letters or digits, any
-# separators between them. A code of letters only, not grouped with a hyphen, counts only when
-# it is an active code (`parse_global_word`'s `active_code`), so that a shop called "Jiunge
-# Shanga" typed mid-conversation stays text.
+# heard: "jiunge kqm xab", "JIUNGE KQMXAB", "Jiunge: k q m x a b." Codes are six letters or
+# digits, any separators between them; three to ten are read, so that a code mistyped ("jiunge
+# 8dj-5x") still starts her shop (onboarding says it could not be read). A code of letters
+# only, not grouped with a hyphen, counts only when it is an active code (`parse_global_word`'s
+# `active_code`), so that a shop called "Jiunge Shanga" typed mid-conversation stays text.
 _JOIN = re.compile(
-    r"(?:join|jiunge)(?:\s*:\s*|\s+)((?:[a-z0-9][\s\-_.]*){5}[a-z0-9])[.!]?", re.IGNORECASE
+    r"(?:join|jiunge)(?:\s*:\s*|\s+)((?:[a-z0-9][\s\-_.]*){2,9}[a-z0-9])[.!]?", re.IGNORECASE
 )
 _CODE_SEPARATORS = re.compile(r"[\s\-_.]+")
 
@@ -93,8 +94,9 @@ def parse_global_word(
     Plain `start` (without the slash) is ordinary text: it is too likely to be meant otherwise.
     "JOIN <code>" (Swahili "JIUNGE <code>") is `/start ref-<code>`: a referral link's text, or
     a code as heard. A code with a digit or a hyphen is one as typed (onboarding finds which
-    code she meant); six letters alone are a code only when `active_code` names the active
-    code they are (the stored form), else they are text ("Jiunge Shanga").
+    code she meant, or tells her it could not be read: "jiunge 8dj-5x"); letters alone are a
+    code only when `active_code` names the active code they are (the stored form), else they
+    are text ("Jiunge Shanga").
     """
     stripped = text.strip()
     join = _JOIN.fullmatch(stripped)

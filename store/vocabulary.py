@@ -415,7 +415,7 @@ def _locale_strings(value: Any, where: str) -> dict[str, str]:
 
 def merge(layers: Sequence[_Layer]) -> Vocabulary:
     """Files in order, each over the ones before: names and standards replaced (a replaced
-    name is kept as a synonym), synonyms added.
+    name is kept as a synonym; a refused material stays refused), synonyms added.
 
     Checks the result: every entry has a name in every language, category codes are
     ``Category``'s, and no phrase names two entries of the same kind.
@@ -440,6 +440,12 @@ def merge(layers: Sequence[_Layer]) -> Vocabulary:
             base.names.update(entry.names)
             for locale, words in entry.synonyms.items():
                 base.synonyms.setdefault(locale, []).extend(words)
+            if base.standard is Standard.REFUSED and entry.standard not in (None, base.standard):
+                # Soko's standards are not a setting: a file may only make them stricter.
+                raise VocabularyError(
+                    f"{entry.label()}: refused by Soko's standards; "
+                    f"a file may make a standard stricter, not {entry.standard}"
+                )
             base.standard = entry.standard or base.standard
             base.connector.update(entry.connector)
             base.descriptive.update(entry.descriptive)

@@ -88,8 +88,8 @@ def start(ctx: StepContext, arg: str) -> StepResult:
         return ctx.begin(FlowRegistry.MENU)
     # A code as typed: the active one she meant (look-alikes read), else as the alphabet has it.
     code = (referrals.active_code(ctx.session, arg) or normalize_code(arg)) if arg.strip() else None
-    if arg.strip():
-        ctx.data["code"] = code or arg.strip()[:16]
+    if code:
+        ctx.data["code"] = code
     resuming = any(field in ctx.data for field in _FIELDS)
     if not resuming and _profile_name(ctx.user):
         ctx.data["name"] = _profile_name(ctx.user)  # changeable on the card
@@ -97,6 +97,8 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     opening = ctx._(text.WELCOME_BACK if resuming else text.INTRO)
     if code:  # also a code she types half-way: it counts
         opening += "\n" + ctx._(text.CODE_NOTED).format(code=format_code(code))
+    elif arg.strip():  # "jiunge 8dj-5x": a character lost; her shop opens all the same
+        opening += "\n" + ctx._(text.CODE_UNREADABLE)
     return _ask_next(ctx, opening)
 
 

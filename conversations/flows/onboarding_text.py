@@ -7,6 +7,10 @@ from conversations.i18n import N_
 INTRO = N_("Let's open your shop on Soko! Just a few short questions.")
 WELCOME_BACK = N_("Welcome back! Let's carry on where you stopped.")
 CODE_NOTED = N_("Your mentor's code: {code}.")
+CODE_UNREADABLE = N_(
+    "We couldn't read that code, but you can still open your shop. "
+    "Ask your mentor to send you her code or link again."
+)
 ALREADY_ARTISAN = N_("You already have a shop: {shop}.")
 ALREADY_ARTISAN_SHORT = N_("You already have a shop.")
 

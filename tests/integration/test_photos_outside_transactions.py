@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Update
 
+from conversations.bursts import GAP
 from conversations.engine import ChatEngine
 from conversations.flows import builtin_registry
 from conversations.inbox import record_inbound
@@ -101,7 +102,13 @@ def web(soko: ChatEngine, uow_factory: UnitOfWorkFactory, intake: PhotoIntake) -
 
 
 def texts(chat: WebChat, person: str, after: int = 0) -> list[str]:
-    return [said.outbound.text for said in chat.news(person, after) if said.outbound]
+    """What was said, a joined message split back into its parts (`tests/said.py`)."""
+    return [
+        part
+        for said in chat.news(person, after)
+        if said.outbound
+        for part in said.outbound.text.split(GAP)
+    ]
 
 
 def last_seen(chat: WebChat, person: str) -> int:
@@ -179,7 +186,7 @@ def test_a_photo_sent_at_the_console_is_stored_before_its_unit_of_work(
 
     console.send(photos=(photo(2),))
 
-    assert f"{RECEIVED}\n" in said  # the console ends each message with a newline
+    assert RECEIVED in [part.strip() for message in said for part in message.split(GAP)]
     [stored] = stored_photos(uow_factory)
     assert media.exists(stored.keys["thumb"])
     assert no_network_in_transactions.violations == []

@@ -222,3 +222,37 @@ def test_a_renamed_entry_is_still_read_from_its_old_names(tmp_path: Path) -> Non
     merged = load(extra)
     assert merged.read_materials("plastic, plastiki").material_codes == ["plastic"]
     assert merged.name(Kind.MATERIAL, "plastic", "sw") == "polima"
+
+
+@pytest.mark.parametrize("laxer", ["welcome", "check"])
+def test_an_extra_file_cannot_relax_a_refused_material(tmp_path: Path, laxer: str) -> None:
+    # Plastic listed as welcome would pass unflagged: Soko's standards are not a setting.
+    extra = tmp_path / "extra.toml"
+    extra.write_text(f'[[material]]\ncode = "plastic"\nstandard = "{laxer}"\n', encoding="utf-8")
+    with pytest.raises(VocabularyError) as refused:
+        load(extra)
+    assert str(refused.value) == (
+        f"{extra}: material 'plastic': refused by Soko's standards; "
+        f"a file may make a standard stricter, not {laxer}"
+    )
+
+
+def test_an_extra_file_may_make_a_material_stricter(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text(
+        '[[material]]\ncode = "brass"\nstandard = "check"\n\n'
+        '[[material]]\ncode = "bone"\nstandard = "refused"\n\n'
+        '[[material]]\ncode = "plastic"\nstandard = "refused"\n',
+        encoding="utf-8",
+    )
+    merged = load(extra)
+    standards = {
+        code: term.standard
+        for code in ("brass", "bone", "plastic")
+        if (term := merged.term(Kind.MATERIAL, code)) is not None
+    }
+    assert standards == {
+        "brass": Standard.CHECK,
+        "bone": Standard.REFUSED,
+        "plastic": Standard.REFUSED,
+    }

@@ -73,3 +73,34 @@ def test_the_setting_merges_the_file_over_the_shipped_one(extra: Path) -> None:
     finally:
         configure(None)
     assert vocabulary().term(Kind.MATERIAL, "raffia") is None
+
+
+RELAXED = '[[material]]\ncode = "plastic"\nstandard = "welcome"\n'
+
+
+def test_check_refuses_a_file_that_relaxes_a_standard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    relaxed = tmp_path / "relaxed.toml"
+    relaxed.write_text(RELAXED, "utf-8")
+    assert main(["vocabulary", "check", str(relaxed)]) == 1
+    assert capsys.readouterr().err == (
+        f"soko: {relaxed}: material 'plastic': refused by Soko's standards; "
+        "a file may make a standard stricter, not welcome\n"
+    )
+
+
+def test_a_file_that_relaxes_a_standard_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    relaxed = tmp_path / "relaxed.toml"
+    relaxed.write_text(RELAXED, "utf-8")
+    monkeypatch.chdir(tmp_path)  # no .env here: the environment is the whole configuration
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'soko.db'}")
+    monkeypatch.setenv("VOCABULARY_FILE", str(relaxed))
+    assert main(["db", "upgrade"]) == 2
+    assert capsys.readouterr().err == (
+        f"soko: VOCABULARY_FILE: {relaxed}: material 'plastic': refused by Soko's standards; "
+        "a file may make a standard stricter, not welcome\n"
+    )
+    assert not (tmp_path / "soko.db").exists()

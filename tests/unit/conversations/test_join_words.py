@@ -72,6 +72,30 @@ def test_other_text_starting_with_join_stays_text(text: str) -> None:
     assert parse_global_word(text, active_code) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ("jiunge 8dj-5x", "8DJ5X"),  # a character missing
+        ("JOIN KQ7M2XX", "KQ7M2XX"),  # one too many
+        ("Jiunge: kq-7", "KQ7"),
+        ("join KQ7 M2X 9QP", "KQ7M2X9QP"),
+    ],
+)
+def test_join_with_a_code_of_the_wrong_length_is_still_a_referral_start(
+    text: str, typed: str
+) -> None:
+    # She clearly wants to join: onboarding tells her the code could not be read.
+    assert parse_global_word(text, active_code) == Command(GlobalWord.START, f"ref-{typed}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["join 12", "JOIN KQ7M2X9QPRS", "Jiunge Shanga Kibera", "JOIN KQ7-M2X please"],
+)
+def test_too_short_too_long_or_wordy_after_join_stays_text(text: str) -> None:
+    assert parse_global_word(text, active_code) is None
+
+
 def test_letters_alone_are_text_when_nobody_can_say_they_are_a_code() -> None:
     assert parse_global_word("JIUNGE KQMXAB") is None
 

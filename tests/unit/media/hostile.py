@@ -113,7 +113,10 @@ LARGEST_ACCEPTED: dict[str, Callable[[], bytes]] = {
     ),
     "png_rgb_4000x3000": lambda: encode(photo_like(4000, 3000), "PNG", compress_level=1),
     "gif_4000x3000": lambda: encode(photo_like(4000, 3000).convert("P"), "GIF"),
-    "heif_4032x3024": lambda: encode(photo_like(4032, 3024), "HEIF", quality=60),
+    # x265's fastest preset: the same 12 MP to decode, in a tenth of the time to make.
+    "heif_4032x3024": lambda: encode(
+        photo_like(4032, 3024), "HEIF", quality=60, enc_params={"preset": "ultrafast"}
+    ),
     "progressive_jpeg_4000x3000": lambda: encode(
         photo_like(4000, 3000), "JPEG", progressive=True, subsampling=0, quality=85
     ),
@@ -137,8 +140,13 @@ ACCEPTED: dict[str, Callable[[], bytes]] = {
 
 
 def write_corpus(directory: Path, corpus: dict[str, Callable[[], bytes]]) -> dict[str, Path]:
+    """The photos as files in `directory`, made once: a file already there is kept (the test
+    workers of one run share the directory, under a lock)."""
     paths = {}
     for name, make in corpus.items():
         paths[name] = directory / name
-        paths[name].write_bytes(make())
+        if not paths[name].exists():
+            partial = paths[name].with_name(f"{name}.partial")
+            partial.write_bytes(make())
+            partial.rename(paths[name])
     return paths

@@ -9,6 +9,7 @@ them. A peak is a bound, not a timing: it does not depend on the machine's load.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 import sys
@@ -70,8 +71,13 @@ def run_at_once(*paths: Path) -> tuple[float, list[str]]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    directory = tmp_path_factory.mktemp("hostile")
-    return write_corpus(directory, {**REFUSED, **ACCEPTED})
+    """Made once per run: the test workers (pytest-xdist) share the run's temporary folder,
+    and the first to come makes the photos while the others wait."""
+    directory = tmp_path_factory.getbasetemp().parent / "hostile-photos"
+    directory.mkdir(exist_ok=True)
+    with (directory / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return write_corpus(directory, {**REFUSED, **ACCEPTED})
 
 
 @needs_proc

@@ -91,3 +91,50 @@ def test_a_shop_called_jiunge_shanga_is_her_shops_name_not_a_code(
     artisan = artisan_of(uow_factory, "zawadi")
     assert artisan is not None
     assert (artisan.shop_name, artisan.mentor_id) == ("Jiunge Shanga", None)
+
+
+UNREADABLE = {
+    "sw": (
+        "Tufungue duka lako kwenye Soko! Ni maswali machache mafupi tu.\n"
+        "Hatukuweza kusoma msimbo huo, lakini bado unaweza kufungua duka lako. "
+        "Muombe mlezi wako akutumie msimbo wake au kiungo chake tena.\n"
+        "Duka lako linaitwaje? Kwa mfano: Mama Shanga Beads."
+    ),
+    "en": (
+        "Let's open your shop on Soko! Just a few short questions.\n"
+        "We couldn't read that code, but you can still open your shop. "
+        "Ask your mentor to send you her code or link again.\n"
+        "What is your shop called? For example: Mama Shanga Beads."
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("channel", "app_language", "typed", "language"),
+    [
+        (Channel.WHATSAPP, "sw-KE", "jiunge 8dj-5x", "sw"),  # a character missing
+        (Channel.TELEGRAM, "sw", "JIUNGE KQ7 M2XX", "sw"),  # one too many
+        (Channel.WHATSAPP, None, "JOIN KQ7M2XX", "en"),
+        (Channel.TELEGRAM, "en", "join 8dj-5x", "en"),
+    ],
+)
+def test_a_code_of_the_wrong_length_opens_her_shop_and_says_it_could_not_be_read(
+    new_chat: Callable[..., Chat],
+    heard: Seller,
+    uow_factory: UnitOfWorkFactory,
+    channel: Channel,
+    app_language: str | None,
+    typed: str,
+    language: str,
+) -> None:
+    chat = new_chat("wairimu", channel=channel, locale_hint=app_language)
+    # She clearly wants to join: not the language question and the menu, but her shop.
+    assert chat.send(typed)[-1] == UNREADABLE[language]
+    chat.send("Shanga za Wairimu")
+    chat.send("Kibera, Nairobi")
+    chat.send("0722 000333")
+    opened = chat.send("1")
+    assert not any("didn't work" in a or "haukufanya kazi" in a for a in opened)  # said once
+    artisan = artisan_of(uow_factory, "wairimu")
+    assert artisan is not None
+    assert (artisan.shop_name, artisan.mentor_id) == ("Shanga za Wairimu", None)

@@ -197,7 +197,7 @@ def test_a_sale_paid_with_the_demo_card(
     )
     assert told(uow_factory, maker.user_id) == [
         f"Oda mpya {code}: 1 × Maasai collar, itumwe nchini Ujerumani; utapokea Ksh\xa01,800.\n"
-        "Imeisha sasa: Maasai collar.\n"
+        "Hakuna tena sokoni: Maasai collar.\n"
         "Chagua “Kubali” kama unaweza kuitengeneza; kisha “Weka imetumwa” ukishatuma.\n"
         "1. Kubali"
     ]

@@ -25,7 +25,7 @@ ARTISAN_MENU = (
 )
 ARTISAN_MORE = (
     "More choices:\n11. Shop jewelry\n12. Search\n13. My cart\n14. My orders\n"
-    "98. Language\n99. Help"
+    "91. My story\n98. Language\n99. Help"
 )
 ARTISAN_MENU_SW = (
     "Ungependa kufanya nini?\n"

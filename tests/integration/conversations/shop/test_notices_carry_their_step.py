@@ -375,7 +375,7 @@ def test_the_new_order_notice_says_when_it_sold_her_last_piece(
     since = wanjiru.chat.last_outbox_id()
     tell_artisans(uow_factory, order.id)
     [notice] = wanjiru.chat.outbounds_since(since)
-    assert "\nImeisha sasa: Hereni za shaba.\n" in notice.text
+    assert "\nHakuna tena sokoni: Hereni za shaba.\n" in notice.text
     assert [choice.label for choice in notice.choices] == [
         "Kubali: Hereni za shaba",
         "Kubali: Bangili ya pembe",
