@@ -175,9 +175,16 @@ def _more_choice(ctx: StepContext, more: list[Numbered]) -> list[Choice]:
 
 
 def _all_choices(ctx: StepContext) -> tuple[Choice, ...]:
-    """Every entry she may use, on either page, and "More"."""
+    """Every entry she may use, on either page, and "More"; her first page's entries also
+    under their long numbers (10 × group + number), which mean them whatever her roles."""
     first, more = pages(ctx.registry, ctx.user)
-    return (*_choices(ctx, first), *_more_choice(ctx, more), *_choices(ctx, more))
+    long = [Numbered(10 * n.entry.group + n.entry.number, n.entry) for n in first]
+    return (
+        *_choices(ctx, first),
+        *_more_choice(ctx, more),
+        *_choices(ctx, more),
+        *_choices(ctx, long),
+    )
 
 
 def _choices(ctx: StepContext, entries: list[Numbered]) -> list[Choice]:
