@@ -168,19 +168,21 @@ class Vocabulary:
     def recognize(self, text: str) -> Recognized:
         """The category, materials and colours named anywhere in ``text``.
 
-        "Mkufu wa shaba, Sh. 1,500/=" → category necklace, materials (brass,).
+        "Mkufu wa shaba, Sh. 1,500/=" → category necklace, materials (brass,). A text naming
+        two kinds ("Necklace and earrings set") names none: which one it is must be asked.
         """
-        category: Term | None = None
+        categories: list[Term] = []
         materials: list[Term] = []
         colours: list[Term] = []
         for _, found in self._matches(fold(text)):
             chosen = found[0]
             if chosen.kind is Kind.CATEGORY:
-                category = category or chosen
+                _add(categories, chosen)
             elif chosen.kind is Kind.MATERIAL:
                 _add(materials, chosen)
             else:
                 _add(colours, chosen)
+        category = categories[0] if len(categories) == 1 else None
         return Recognized(category, tuple(materials), tuple(colours), ())
 
     def read_materials(self, text: str) -> Recognized:

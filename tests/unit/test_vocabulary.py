@@ -256,3 +256,14 @@ def test_an_extra_file_may_make_a_material_stricter(tmp_path: Path) -> None:
         "bone": Standard.REFUSED,
         "plastic": Standard.REFUSED,
     }
+
+
+@pytest.mark.parametrize(
+    "title", ["Mkufu na hereni", "Necklace and earrings set", "Brass ring earrings"]
+)
+def test_a_title_naming_two_kinds_names_none_so_she_is_asked(title: str) -> None:
+    assert vocabulary().recognize(title).category is None
+
+
+def test_a_kind_named_twice_is_still_that_kind() -> None:
+    assert vocabulary().recognize("Mkufu, mikufu ya shaba").category.code == "necklace"  # type: ignore[union-attr]
