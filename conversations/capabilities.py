@@ -34,8 +34,10 @@ class ChannelCapabilities:
     max_caption: int | None = None
 
 
-# A channel no plug-in describes (the console, the web emulator): a session at a screen.
+# A channel no plug-in describes (the console, the web emulator): a session at a screen; the
+# console shows choices as numbered lines she types, as WhatsApp does.
 AT_A_SCREEN = ChannelCapabilities()
+AT_A_TERMINAL = ChannelCapabilities(typed_choices=True)
 
 
 @dataclass(frozen=True)
@@ -47,4 +49,5 @@ class Capabilities:
     )
 
     def of(self, channel: Channel) -> ChannelCapabilities:
-        return self.by_channel.get(channel, AT_A_SCREEN)
+        default = AT_A_TERMINAL if channel is Channel.CONSOLE else AT_A_SCREEN
+        return self.by_channel.get(channel, default)

@@ -112,6 +112,8 @@ def test_first_contact_then_the_menu(
     assert "9. More" in said[1]
     console.send("menu")
     assert screen.take()[0].startswith(MENU_EN)
+    console.send("what now?")  # the console shows numbers: she is told to type one
+    assert screen.take() == ["Reply with a number, or *menu*."]
 
 
 def test_language_switch_by_number_and_by_swahili_word(
