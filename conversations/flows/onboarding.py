@@ -376,7 +376,9 @@ def _pin(kept: Any) -> tuple[float, float] | None:
 
 
 def _profile_name(user: User) -> str:
-    return clean_line(user.display_name)[: _NAME_LENGTH[1]]
+    """Her app's name, if it can be her name here ("A" or "." is not: she is asked)."""
+    name = clean_line(user.display_name)[: _NAME_LENGTH[1]]
+    return name if len(name) >= _NAME_LENGTH[0] else ""
 
 
 def _mentor_name(user: User) -> str:

@@ -121,7 +121,7 @@ def test_a_seller_who_is_not_a_mentor_cannot_forge_her_way_in(
     assert "My recruits" not in chat.send("hi")[0]
     forged = chat.tap("menu:mentor")
     assert forged[0] == "That button is from an earlier message."
-    assert forged[1] == "Choose from the menu above, or send “menu”."
+    assert forged[1] == "Reply with a number, or *menu*."  # on the console
     assert "Your invitation code" not in "\n".join(forged)
     # Nor can she make herself a mentor through the hidden entry.
     assert chat.tap("menu:mentor_new")[0] == "That button is from an earlier message."

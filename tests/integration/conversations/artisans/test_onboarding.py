@@ -347,3 +347,14 @@ def test_a_newcomers_first_album_is_asked_about_once_and_kept_whole(
     assert "Picha imepokelewa (2 kati ya 5)." in answers
     [product] = products_of(chat)
     assert len(product.photos) == 2
+
+
+def test_a_profile_name_too_short_to_be_a_name_is_asked_for(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("initial")
+    answers = chat.deliver(replace(chat.inbound(text="/start ref-ZZZZZZ"), profile_name="A"))
+    assert answers[-1].endswith("\nWhat is your name?")
+    assert chat.send("Akinyi Odhiambo") == [
+        "What is your shop called? For example: Mama Shanga Beads."
+    ]
