@@ -35,6 +35,7 @@ from conversations.flows.listing.draft import (
     FIRST_PHOTOS,
     FLOW,
     KEPT_PHOTOS,
+    LEFT_OUT_TOLD,
     ORDER,
     PRODUCT_ID,
     RESUME_ID,
@@ -46,6 +47,7 @@ from conversations.flows.listing.draft import (
     resume_step,
     unfinished_draft,
 )
+from conversations.flows.listing.photos_step import EXTRA_PHOTOS_LEFT_OUT
 from conversations.flows.listing.prompts import ask, ask_photos, ask_preview
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
@@ -178,7 +180,9 @@ def _not_a_seller(ctx: StepContext, *, sent_photo: bool) -> StepResult:
 def seller(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.photos:  # the photos that brought her here (or more): kept for her first piece
         kept = [photo_to_dict(p) for p in inbound.photos if isinstance(p, StoredPhoto)]
-        ctx.data[FIRST_PHOTOS] = [*ctx.data.get(FIRST_PHOTOS, []), *kept][:MAX_PHOTOS]
+        before = ctx.data.get(FIRST_PHOTOS, [])
+        ctx.data[FIRST_PHOTOS] = [*before, *kept][:MAX_PHOTOS]
+        left_out = len(before) + len(kept) > MAX_PHOTOS and not ctx.data.get(LEFT_OUT_TOLD)
         if inbound.text.strip():
             ctx.data[FIRST_CAPTION] = inbound.text.strip()
         album = inbound.media_group_id
@@ -188,6 +192,9 @@ def seller(ctx: StepContext, inbound: Inbound) -> StepResult:
         result = _not_a_seller(ctx, sent_photo=True)
         if same_album:  # the rest of the album she was just asked about: only kept
             del ctx.replies[said:]
+        if left_out:  # said once, however many more come
+            ctx.data[LEFT_OUT_TOLD] = True
+            ctx.say(ctx._(EXTRA_PHOTOS_LEFT_OUT).format(max=MAX_PHOTOS))
         return result
     if inbound.payload == "sell:open":
         return ctx.begin(ONBOARDING)

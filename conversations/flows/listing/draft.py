@@ -32,6 +32,7 @@ RESUME_STEP: Final = "resume_step"
 # A newcomer's first photos (`photo_to_dict`) and their caption, kept while she opens her shop.
 FIRST_PHOTOS: Final = "first_photos"
 FIRST_CAPTION: Final = "first_caption"
+LEFT_OUT_TOLD: Final = "left_out_told"  # she was told that photos past the most were left out
 # `start`'s argument when her shop has just opened and those photos wait (see onboarding).
 KEPT_PHOTOS: Final = "kept-photos"
 

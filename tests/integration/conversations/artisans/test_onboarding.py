@@ -358,3 +358,21 @@ def test_a_profile_name_too_short_to_be_a_name_is_asked_for(
     assert chat.send("Akinyi Odhiambo") == [
         "What is your shop called? For example: Mama Shanga Beads."
     ]
+
+
+def test_a_newcomers_album_of_more_than_five_is_cut_with_a_word(
+    new_chat: Callable[..., Chat],
+) -> None:
+    chat = new_chat("zuhura", locale_hint="sw")
+    album = [
+        replace(chat.inbound(photos=(photo(seed),)), media_group_id="album-7")
+        for seed in range(20, 27)
+    ]
+    chat.deliver(album[0])
+    told = [answer for update in album[1:] for answer in chat.deliver(update)]
+    assert told == ["Nimechukua picha 5 za kwanza — ndizo nyingi zaidi kwa bidhaa moja."]
+    for answer in ("1", "Shanga za Zuhura", "Kibera", "0722 000 555"):
+        chat.send(answer)
+    chat.send("1")
+    [product] = products_of(chat)
+    assert len(product.photos) == 5
