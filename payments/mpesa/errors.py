@@ -16,16 +16,24 @@ class DarajaUnavailable(DarajaError):
 
     retryable = True
 
-    def __init__(self, message: str, *, maybe_received: bool, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        maybe_received: bool,
+        status: int | None = None,
+        error_code: str = "",
+    ) -> None:
         super().__init__(message)
         self.maybe_received = maybe_received
         self.status = status
+        self.error_code = error_code
 
 
 class DarajaRefused(DarajaError):
     """Daraja refused the request (4xx): `error_code` and `error_message` are its own."""
 
-    def __init__(self, status: int, error_code: str, error_message: str):
+    def __init__(self, status: int, error_code: str, error_message: str) -> None:
         super().__init__(f"Daraja refused the request ({status} {error_code}: {error_message})")
         self.status = status
         self.error_code = error_code
