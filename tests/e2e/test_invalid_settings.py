@@ -126,8 +126,7 @@ def test_a_partial_mpesa_set_names_what_is_missing(tmp_path: Path) -> None:
         " app's page)",
         "soko: MPESA_SHORTCODE: needed with MPESA_CONSUMER_KEY (the paybill or till number,"
         " digits)",
-        "soko: MPESA_PASSKEY: needed with MPESA_SHORTCODE (Safaricom sends it with the"
-        " shortcode)",
+        "soko: MPESA_PASSKEY: needed with MPESA_SHORTCODE (Safaricom sends it with the shortcode)",
     ]
 
 

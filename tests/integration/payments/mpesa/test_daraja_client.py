@@ -243,9 +243,9 @@ def test_a_wrong_passkey_is_refused_with_dara_jas_code(
     daraja: tuple[FakeDaraja, str], receiver: Receiver
 ) -> None:
     fake, url = daraja
-    with DarajaClient(config_for(url, fake, passkey="not-the-passkey")) as client:
-        with pytest.raises(DarajaRefused) as refused:
-            client.stk_push(a_push(receiver))
+    wrong = config_for(url, fake, passkey="not-the-passkey")
+    with DarajaClient(wrong) as client, pytest.raises(DarajaRefused) as refused:
+        client.stk_push(a_push(receiver))
     assert (refused.value.status, refused.value.error_code) == (400, "400.002.02")
     assert "Invalid Password" in str(refused.value)
     assert "not-the-passkey" not in str(refused.value)
@@ -331,9 +331,9 @@ def test_daraja_unreachable_is_tried_again_and_said_to_have_received_nothing(
 ) -> None:
     fake, _ = daraja
     nowhere = f"http://127.0.0.1:{free_port()}"
-    with DarajaClient(config_for(nowhere, fake), sleep=pauses.append) as client:
-        with pytest.raises(DarajaUnavailable, match="ConnectError") as failed:
-            client.stk_push(a_push(receiver))
+    client = DarajaClient(config_for(nowhere, fake), sleep=pauses.append)
+    with client, pytest.raises(DarajaUnavailable, match="ConnectError") as failed:
+        client.stk_push(a_push(receiver))
     assert not failed.value.maybe_received
     assert pauses == [0.5, 1.0]  # the OAuth call, tried three times
 
