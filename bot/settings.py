@@ -22,7 +22,6 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.log_redaction import keep_secrets_out_of_logs
 from conversations.i18n import SUPPORTED_LOCALES, supported_language
-from payments.mpesa.credentials import load_certificate
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
 from store.money import currency_exponent
@@ -361,6 +360,9 @@ class Settings(BaseSettings):
                     " encrypt the initiator password)"
                 )
             return None
+        # Here, not at the top: only a shop with B2C payouts loads cryptography's x509.
+        from payments.mpesa.credentials import load_certificate
+
         try:
             load_certificate(value.read_bytes())
         except (OSError, ValueError):
