@@ -141,10 +141,12 @@ class FakeDaraja:
 
     # --- misbehaving like the real one -----------------------------------------------------
 
-    def expire_tokens(self) -> None:
-        """Every token issued so far is refused from now on (401), as after Daraja's hour."""
+    def expire_tokens(self, *tokens: str) -> None:
+        """These tokens (none named: every one issued so far) are refused from now on (401),
+        as after Daraja's hour."""
         with self._lock:
-            self.tokens.clear()
+            for token in tokens or list(self.tokens):
+                self.tokens.pop(token, None)
 
     def fail_next(self, path: str, *statuses: int) -> None:
         """Answer the next calls to `path` with these statuses (429, 500, 503…), acting on

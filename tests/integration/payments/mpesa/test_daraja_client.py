@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -148,6 +149,26 @@ def test_a_token_daraja_refuses_is_replaced_once(
 
     assert fake.token_requests - before == 1
     assert fake.calls(STK_QUERY_PATH) - queries == 2  # refused, then with the new token
+
+
+def test_threads_share_one_token_fetch(daraja: tuple[FakeDaraja, str]) -> None:
+    fake, url = daraja
+    with DarajaClient(config_for(url, fake)) as client:
+        before = fake.token_requests
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            tokens = set(pool.map(lambda _: client.token(), range(16)))
+    assert len(tokens) == 1
+    assert fake.token_requests - before == 1
+
+
+def test_one_token_expired_early_is_replaced(
+    client: DarajaClient, fake: FakeDaraja, receiver: Receiver
+) -> None:
+    accepted = client.stk_push(a_push(receiver))
+    fake.expire_tokens(client.token())
+    before = fake.token_requests
+    assert client.stk_query(accepted.checkout_request_id).pending
+    assert fake.token_requests - before == 1
 
 
 def test_the_token_is_renewed_before_it_expires(
