@@ -107,7 +107,7 @@ class DarajaClient:
         self._token_lock = threading.Lock()
         self._token: str | None = None
         self._token_until = 0.0
-        self._secrets: set[str] = set(config.secrets())
+        self._credential: str | None = None  # the SecurityCredential, made once
 
     def close(self) -> None:
         self._http.close()
@@ -239,7 +239,6 @@ class DarajaClient:
             lifetime = float(_field(answer, "expires_in"))
         except ValueError:
             raise MalformedDarajaBody("expires_in is not a number") from None
-        self._secrets.add(token)
         self._token = token
         self._token_until = started + max(lifetime - config.token_margin_seconds, 0.0)
         log.debug("daraja: new access token for %.0f s", lifetime)
@@ -248,6 +247,10 @@ class DarajaClient:
     # --- one call --------------------------------------------------------------------------
 
     def _post(self, path: str, body: dict[str, Any], *, idempotent: bool) -> dict[str, Any]:
+        # Secrets made for this request, to scrub from what Daraja may echo back.
+        hidden = tuple(
+            str(body[name]) for name in ("Password", "SecurityCredential") if name in body
+        )
         for fresh_token in (False, True):
             token = self.token()
 
@@ -256,9 +259,9 @@ class DarajaClient:
                     path, json=body, headers={"Authorization": f"Bearer {token}"}
                 )
 
-            response = self._send(path, post, idempotent=idempotent)
+            response = self._send(path, post, idempotent=idempotent, hidden=hidden)
             if response.status_code != httpx.codes.UNAUTHORIZED:
-                return self._answer(path, response)
+                return self._answer(path, response, hidden)
             self._forget_token(token)
             if fresh_token:
                 break
@@ -266,7 +269,12 @@ class DarajaClient:
         raise DarajaAuthFailed(f"Daraja refused a fresh access token on {path}")
 
     def _send(
-        self, path: str, call: Callable[[], httpx.Response], *, idempotent: bool
+        self,
+        path: str,
+        call: Callable[[], httpx.Response],
+        *,
+        idempotent: bool,
+        hidden: tuple[str, ...] = (),
     ) -> httpx.Response:
         """`call()`, tried again after a failure that allows it (see the module's doc)."""
         tries = self._config.retries + 1
@@ -293,7 +301,7 @@ class DarajaClient:
                     )
                     repeatable = True
                 elif status >= httpx.codes.INTERNAL_SERVER_ERROR:
-                    failure = self._server_error(path, response)
+                    failure = self._server_error(path, response, hidden)
                     repeatable = idempotent and not _still_processing(failure)
                 else:
                     return response
@@ -304,16 +312,22 @@ class DarajaClient:
             self._sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _server_error(self, path: str, response: httpx.Response) -> DarajaUnavailable:
+    def _server_error(
+        self, path: str, response: httpx.Response, hidden: tuple[str, ...]
+    ) -> DarajaUnavailable:
         code, message = _daraja_error(response)
         return DarajaUnavailable(
-            self._scrub(f"Daraja failed on {path} ({response.status_code} {code}: {message})"),
+            self._scrub(
+                f"Daraja failed on {path} ({response.status_code} {code}: {message})", hidden
+            ),
             maybe_received=True,
             status=response.status_code,
             error_code=code,
         )
 
-    def _answer(self, path: str, response: httpx.Response) -> dict[str, Any]:
+    def _answer(
+        self, path: str, response: httpx.Response, hidden: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         if response.is_success:
             try:
                 answer = response.json()
@@ -323,18 +337,21 @@ class DarajaClient:
                 raise MalformedDarajaBody(f"Daraja's answer on {path} is not an object")
             return answer
         code, message = _daraja_error(response)
-        raise DarajaRefused(response.status_code, code, self._scrub(message))
+        raise DarajaRefused(response.status_code, code, self._scrub(message, hidden))
 
     def _security_credential(self) -> str:
         config = self._config
         if not (config.initiator_name and config.initiator_password and config.certificate):
             raise DarajaError("B2C needs the initiator name, password and certificate")
-        credential = security_credential(config.initiator_password, config.certificate)
-        self._secrets.add(credential)
-        return credential
+        if self._credential is None:
+            # Daraja accepts one credential as often as it is sent (its portal makes one to
+            # paste), so it is sealed once rather than on every call.
+            self._credential = security_credential(config.initiator_password, config.certificate)
+        return self._credential
 
-    def _scrub(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
+    def _scrub(self, text: str, hidden: tuple[str, ...] = ()) -> str:
+        known = (*self._config.secrets(), self._token or "", self._credential or "", *hidden)
+        for secret in sorted(filter(None, known), key=len, reverse=True):
             text = text.replace(secret, "<redacted>")
         return text
 

@@ -3,6 +3,7 @@ Daraja's callbacks delivered to a shop-like receiver and parsed."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from payments.mpesa.callbacks import parse_b2c_result, parse_stk_callback
 from payments.mpesa.client import (
     B2C_PATH,
+    OAUTH_PATH,
     STK_PUSH_PATH,
     STK_QUERY_PATH,
     DarajaClient,
@@ -508,3 +510,33 @@ def test_no_secret_is_logged_or_put_in_an_error(
     assert len(errors) == 2
     assert STK_PUSH_PATH in caplog.text  # the logs say what was called, and how it went
     assert [secret for secret in secrets if secret in written] == []
+
+
+def test_an_error_message_that_echoes_a_secret_is_scrubbed(receiver: Receiver) -> None:
+    fake = FakeDaraja.make()
+    passwords: list[str] = []
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        if request.url.path == OAUTH_PATH:
+            return httpx.Response(200, json={"access_token": "tok-echoed-9", "expires_in": "3599"})
+        sent = json.loads(request.content)
+        passwords.append(sent["Password"])
+        return httpx.Response(
+            400,
+            json={
+                "errorCode": "400.002.02",
+                "errorMessage": f"Bad password {sent['Password']} for {daraja_api.PASSKEY}"
+                f" with tok-echoed-9",
+            },
+        )
+
+    config = config_for("http://daraja.test", fake)
+    client = DarajaClient(config, transport=httpx.MockTransport(echo))
+    with client, pytest.raises(DarajaRefused) as refused:
+        client.stk_push(a_push(receiver))
+    message = str(refused.value)
+    assert message.startswith("Daraja refused the request (400 400.002.02: Bad password")
+    assert daraja_api.PASSKEY not in message
+    assert "tok-echoed-9" not in message
+    assert passwords
+    assert passwords[0] not in message
