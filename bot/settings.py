@@ -44,6 +44,26 @@ class MediaStoreKind(StrEnum):
     S3 = "s3"
 
 
+class MpesaEnv(StrEnum):
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+
+class MpesaTransactionType(StrEnum):
+    PAYBILL = "CustomerPayBillOnline"
+    BUY_GOODS = "CustomerBuyGoodsOnline"
+
+
+MPESA_API_BASE_URLS = {
+    MpesaEnv.SANDBOX: "https://sandbox.safaricom.co.ke",
+    MpesaEnv.PRODUCTION: "https://api.safaricom.co.ke",
+}
+# Daraja's callbacks carry it in their path: long enough not to be guessed, and URL-safe.
+MPESA_CALLBACK_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_-]{32,256}")
+MPESA_SHORTCODE_DIGITS = re.compile(r"[0-9]{5,7}")
+_DARAJA_KEYS = "both are on the Daraja app's page"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
@@ -89,6 +109,24 @@ class Settings(BaseSettings):
     # local work only (`soko demo` turns it on for its own shop). Without it and without a
     # real provider for a buyer's channel, the checkout tells her paying is not open yet.
     payments_demo: bool = False
+    # M-Pesa through Safaricom's Daraja API (issue 21): the client (payments/mpesa/) exists,
+    # nothing uses it yet. Off until the consumer key and secret are set.
+    mpesa_env: MpesaEnv = MpesaEnv.SANDBOX
+    # Empty: Daraja's own address for MPESA_ENV (a test server in tests).
+    mpesa_api_base_url: str = Field(default="", validate_default=True)
+    mpesa_consumer_key: SecretStr = SecretStr("")
+    mpesa_consumer_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
+    mpesa_shortcode: str = Field(default="", validate_default=True)
+    mpesa_passkey: SecretStr = Field(default=SecretStr(""), validate_default=True)
+    mpesa_transaction_type: MpesaTransactionType = MpesaTransactionType.PAYBILL
+    # B2C payouts: the API initiator's name and password and Safaricom's public certificate,
+    # with which the password is encrypted.
+    mpesa_initiator_name: str = ""
+    mpesa_initiator_password: SecretStr = Field(default=SecretStr(""), validate_default=True)
+    mpesa_cert_file: Path | None = Field(default=None, validate_default=True)
+    mpesa_callback_token: SecretStr = SecretStr("")
+    mpesa_payout_min_minor: int = Field(default=10_000, ge=0)
+    mpesa_auto_payouts: bool = False
 
     admin_phones: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_locale: str = "en"
@@ -260,6 +298,90 @@ class Settings(BaseSettings):
             raise ValueError("must be a currency code such as USD or KES (ISO 4217)")
         return value.upper()
 
+    @field_validator("mpesa_api_base_url")
+    @classmethod
+    def _mpesa_address(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            return MPESA_API_BASE_URLS[info.data.get("mpesa_env", MpesaEnv.SANDBOX)]
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) address such as https://api.safaricom.co.ke")
+        return value.rstrip("/")
+
+    @field_validator("mpesa_consumer_secret")
+    @classmethod
+    def _mpesa_keys_in_pairs(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        key = _given(info.data.get("mpesa_consumer_key"))
+        if key and not value.get_secret_value():
+            raise ValueError(f"needed with MPESA_CONSUMER_KEY ({_DARAJA_KEYS})")
+        if value.get_secret_value() and not key:
+            raise ValueError(f"set without MPESA_CONSUMER_KEY: set both ({_DARAJA_KEYS})")
+        return value
+
+    @field_validator("mpesa_shortcode")
+    @classmethod
+    def _mpesa_shortcode(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value and not MPESA_SHORTCODE_DIGITS.fullmatch(value):
+            raise ValueError("must be the paybill or till number: 5 to 7 digits")
+        if not value and _given(info.data.get("mpesa_consumer_key")):
+            raise ValueError("needed with MPESA_CONSUMER_KEY (the paybill or till number, digits)")
+        return value
+
+    @field_validator("mpesa_passkey")
+    @classmethod
+    def _mpesa_passkey(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        # An invalid shortcode is not in info.data; its own line says what is wrong.
+        shortcode_given = info.data.get("mpesa_shortcode") != "" or (
+            "mpesa_shortcode" not in info.data and _given(info.data.get("mpesa_consumer_key"))
+        )
+        if shortcode_given and not value.get_secret_value():
+            raise ValueError("needed with MPESA_SHORTCODE (Safaricom sends it with the shortcode)")
+        return value
+
+    @field_validator("mpesa_initiator_password")
+    @classmethod
+    def _mpesa_initiator_password(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("mpesa_initiator_name") and not value.get_secret_value():
+            raise ValueError("needed with MPESA_INITIATOR_NAME (B2C payouts)")
+        return value
+
+    @field_validator("mpesa_cert_file", mode="before")
+    @classmethod
+    def _empty_cert_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("mpesa_cert_file")
+    @classmethod
+    def _mpesa_certificate(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            if info.data.get("mpesa_initiator_name"):
+                raise ValueError(
+                    "needed with MPESA_INITIATOR_NAME (Safaricom's public certificate, to"
+                    " encrypt the initiator password)"
+                )
+            return None
+        # Here, not at the top: only a shop with B2C payouts loads cryptography's x509.
+        from payments.mpesa.credentials import load_certificate
+
+        try:
+            load_certificate(value.read_bytes())
+        except (OSError, ValueError):
+            raise ValueError(
+                "must be a readable X.509 certificate (PEM or DER), such as Safaricom's"
+                " ProductionCertificate.cer"
+            ) from None
+        return value
+
+    @field_validator("mpesa_callback_token")
+    @classmethod
+    def _mpesa_callback_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if token and not MPESA_CALLBACK_TOKEN_CHARACTERS.fullmatch(token):
+            raise ValueError(
+                f"must be 32 to 256 letters, digits, _ or - (make one with: {MAKE_A_SECRET})"
+            )
+        return value
+
     @field_validator(
         "public_base_url", "telegram_api_base_url", "twilio_api_base_url", "stripe_api_base_url"
     )
@@ -308,6 +430,10 @@ _SECRET_SETTINGS = frozenset(
     {name for name, field in Settings.model_fields.items() if field.annotation is SecretStr}
     | {"database_url"}
 )
+
+
+def _given(secret: object) -> bool:
+    return isinstance(secret, SecretStr) and bool(secret.get_secret_value())
 
 
 def _is_currency(code: str) -> bool:

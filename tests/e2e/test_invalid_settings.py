@@ -116,6 +116,20 @@ def test_the_line_says_what_the_setting_must_be(
     assert (status, lines) == (2, [line])
 
 
+def test_a_partial_mpesa_set_names_what_is_missing(tmp_path: Path) -> None:
+    key = "daraja-key-without-its-secret"
+    status, lines = soko(tmp_path, ["admin", "roles", "list"], MPESA_CONSUMER_KEY=key)
+
+    assert status == 2
+    assert lines == [
+        "soko: MPESA_CONSUMER_SECRET: needed with MPESA_CONSUMER_KEY (both are on the Daraja"
+        " app's page)",
+        "soko: MPESA_SHORTCODE: needed with MPESA_CONSUMER_KEY (the paybill or till number,"
+        " digits)",
+        "soko: MPESA_PASSKEY: needed with MPESA_SHORTCODE (Safaricom sends it with the shortcode)",
+    ]
+
+
 def test_a_secret_never_shows(tmp_path: Path) -> None:
     secret, password = "not a secret telegram takes!", "hunter2-password"
     status, lines = soko(

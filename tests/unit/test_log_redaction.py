@@ -80,11 +80,36 @@ def test_a_new_secret_setting_is_covered_without_a_change(
     monkeypatch.setattr("bot.log_redaction.SECRETS", redact)
 
     class Later(Settings):
-        mpesa_consumer_secret: SecretStr = SecretStr("mpesa-secret-3")
+        some_later_secret: SecretStr = SecretStr("later-secret-3")
 
     keep_secrets_out_of_logs(Later())
-    logger.info("calling with %s", "mpesa-secret-3")
+    logger.info("calling with %s", "later-secret-3")
     assert out.getvalue() == f"INFO calling with {REDACTED}\n"
+
+
+def test_the_mpesa_secrets_are_cut_out(
+    written: tuple[logging.Logger, io.StringIO, RedactSecrets], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger, out, redact = written
+    monkeypatch.setattr("bot.log_redaction.SECRETS", redact)
+    secrets = {
+        "mpesa_consumer_key": "daraja-key-A1",
+        "mpesa_consumer_secret": "daraja-secret-B2",
+        "mpesa_passkey": "bfb279f9aa9bdbcf158e97dd71a467cd",
+        "mpesa_initiator_password": "initiator-pw-C3",
+        "mpesa_callback_token": "cb-token-" + "x" * 30,
+    }
+    keep_secrets_out_of_logs(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            mpesa_shortcode="174379",
+            **{name: SecretStr(value) for name, value in secrets.items()},
+        )
+    )
+    logger.info("daraja call with %s", " ".join(secrets.values()))
+    text = out.getvalue()
+    assert [secret for secret in secrets.values() if secret in text] == []
+    assert text.count(REDACTED) == len(secrets)
 
 
 def test_tokens_in_bot_api_urls_and_authorization_headers_are_cut_out(

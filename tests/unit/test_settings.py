@@ -81,3 +81,150 @@ def test_an_empty_or_well_formed_webhook_secret_is_valid(
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", secret)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.telegram_webhook_secret.get_secret_value() == secret
+
+
+# --- M-Pesa (Daraja), issue 21 -----------------------------------------------------------
+
+CALLBACK_TOKEN = "c" * 32
+
+
+def test_mpesa_is_off_and_points_at_the_sandbox_by_default() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.mpesa_consumer_key.get_secret_value() == ""
+    assert settings.mpesa_api_base_url == "https://sandbox.safaricom.co.ke"
+    assert settings.mpesa_auto_payouts is False
+
+
+def test_mpesa_production_has_its_own_address_unless_one_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MPESA_ENV", "production")
+    assert Settings(_env_file=None).mpesa_api_base_url == (  # type: ignore[call-arg]
+        "https://api.safaricom.co.ke"
+    )
+    monkeypatch.setenv("MPESA_API_BASE_URL", "http://127.0.0.1:9999/")
+    assert Settings(_env_file=None).mpesa_api_base_url == (  # type: ignore[call-arg]
+        "http://127.0.0.1:9999"
+    )
+
+
+def mpesa_problems(monkeypatch: pytest.MonkeyPatch, **values: str) -> list[str]:
+    from bot.settings import InvalidSettings, load_settings
+
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(InvalidSettings) as refused:
+        load_settings(_env_file=None)
+    return refused.value.problems
+
+
+def test_a_consumer_key_without_its_secret_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert mpesa_problems(
+        monkeypatch,
+        MPESA_CONSUMER_KEY="key-123456",
+        MPESA_SHORTCODE="174379",
+        MPESA_PASSKEY="pass-key-1",
+    ) == [
+        "MPESA_CONSUMER_SECRET: needed with MPESA_CONSUMER_KEY (both are on the Daraja app's page)"
+    ]
+
+
+def test_a_consumer_secret_without_its_key_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = mpesa_problems(monkeypatch, MPESA_CONSUMER_SECRET="secret-very-1")
+    assert problems == [
+        "MPESA_CONSUMER_SECRET: set without MPESA_CONSUMER_KEY: set both (both are on the"
+        " Daraja app's page)"
+    ]
+
+
+def test_keys_without_a_shortcode_and_passkey_name_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = mpesa_problems(
+        monkeypatch, MPESA_CONSUMER_KEY="key-123456", MPESA_CONSUMER_SECRET="secret-very-1"
+    )
+    assert problems == [
+        "MPESA_SHORTCODE: needed with MPESA_CONSUMER_KEY (the paybill or till number, digits)",
+        "MPESA_PASSKEY: needed with MPESA_SHORTCODE (Safaricom sends it with the shortcode)",
+    ]
+
+
+def test_a_shortcode_without_its_passkey_and_one_not_digits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert mpesa_problems(monkeypatch, MPESA_SHORTCODE="174379") == [
+        "MPESA_PASSKEY: needed with MPESA_SHORTCODE (Safaricom sends it with the shortcode)"
+    ]
+    assert mpesa_problems(monkeypatch, MPESA_SHORTCODE="17 43", MPESA_PASSKEY="pass-1") == [
+        "MPESA_SHORTCODE: must be the paybill or till number: 5 to 7 digits"
+    ]
+
+
+@pytest.mark.parametrize("token", ["short", "x" * 31, "has space" * 4, "a/b" * 11])
+def test_a_callback_token_that_is_short_or_not_url_safe_is_refused(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    problems = mpesa_problems(monkeypatch, MPESA_CALLBACK_TOKEN=token)
+    assert problems == [
+        "MPESA_CALLBACK_TOKEN: must be 32 to 256 letters, digits, _ or - (make one with:"
+        " python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    ]
+    assert token not in problems[0]
+
+
+def test_an_initiator_needs_its_password_and_the_certificate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert mpesa_problems(monkeypatch, MPESA_INITIATOR_NAME="soko_api") == [
+        "MPESA_INITIATOR_PASSWORD: needed with MPESA_INITIATOR_NAME (B2C payouts)",
+        "MPESA_CERT_FILE: needed with MPESA_INITIATOR_NAME (Safaricom's public certificate,"
+        " to encrypt the initiator password)",
+    ]
+
+
+def test_a_cert_file_that_is_no_certificate_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    junk = tmp_path / "cert.cer"
+    junk.write_text("not a certificate")
+    problems = mpesa_problems(
+        monkeypatch,
+        MPESA_INITIATOR_NAME="soko_api",
+        MPESA_INITIATOR_PASSWORD="initiator-pw",
+        MPESA_CERT_FILE=str(junk),
+    )
+    assert problems == [
+        "MPESA_CERT_FILE: must be a readable X.509 certificate (PEM or DER), such as"
+        " Safaricom's ProductionCertificate.cer"
+    ]
+    assert mpesa_problems(monkeypatch, MPESA_CERT_FILE=str(tmp_path / "missing.cer")) == [
+        "MPESA_CERT_FILE: must be a readable X.509 certificate (PEM or DER), such as"
+        " Safaricom's ProductionCertificate.cer"
+    ]
+
+
+def test_a_full_mpesa_set_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests.fakes.daraja_api import make_certificate
+
+    cert, _key = make_certificate()
+    cert_file = tmp_path / "cert.cer"
+    cert_file.write_bytes(cert)
+    for name, value in {
+        "MPESA_ENV": "production",
+        "MPESA_CONSUMER_KEY": "key-123456",
+        "MPESA_CONSUMER_SECRET": "secret-very-1",
+        "MPESA_SHORTCODE": "174379",
+        "MPESA_PASSKEY": "pass-key-1",
+        "MPESA_TRANSACTION_TYPE": "CustomerBuyGoodsOnline",
+        "MPESA_INITIATOR_NAME": "soko_api",
+        "MPESA_INITIATOR_PASSWORD": "initiator-pw",
+        "MPESA_CERT_FILE": str(cert_file),
+        "MPESA_CALLBACK_TOKEN": CALLBACK_TOKEN,
+        "MPESA_PAYOUT_MIN_MINOR": "5000",
+        "MPESA_AUTO_PAYOUTS": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.mpesa_transaction_type == "CustomerBuyGoodsOnline"
+    assert settings.mpesa_cert_file == cert_file
+    assert settings.mpesa_payout_min_minor == 5000
+    assert settings.mpesa_auto_payouts is True
+    assert "secret-very-1" not in repr(settings)
