@@ -27,5 +27,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.drop_column("approved_price_minor")
+    # In place, not in batch mode: on SQLite a batch rebuilds the table without the full-text
+    # search triggers (SQLite has dropped columns in place since 3.35).
+    op.execute("ALTER TABLE products DROP COLUMN approved_price_minor")
