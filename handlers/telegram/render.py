@@ -148,13 +148,25 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def split_first(text: str, limit: int) -> tuple[str, str]:
-    """(a head of at most `limit` characters, the rest), cut at the best break available."""
+    """(a head of at most `limit` characters, the rest), cut at the best break available.
+    Telegram counts characters in UTF-16 units: an emoji beyond the first plane is two."""
     text = text.strip()
-    if len(text) <= limit:
+    fits = _fitting(text, limit)
+    if fits == len(text):
         return text, ""
-    window = text[: limit + 1]
+    window = text[: fits + 1]
     for separator in ("\n\n", "\n", " "):
         cut = window.rfind(separator)
-        if cut > limit // 2:
+        if cut > fits // 2:
             return text[:cut].rstrip(), text[cut:].strip()
-    return text[:limit], text[limit:].strip()
+    return text[:fits], text[fits:].strip()
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many of `text`'s characters fit in `limit` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)

@@ -110,3 +110,16 @@ def test_what_cannot_be_one_edited_message_is_sent() -> None:
     invoice = Invoice("Order", "1 piece", "SK-1.x", "EUR", (InvoicePrice("1 piece", 100),))
     assert edit_of(Outbound("Pay", invoice=invoice, replaces="5")) is None
     assert edit_of(Outbound("Page 2", replaces="wamid.x")) is None  # not a Telegram message id
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def test_telegram_counts_the_limit_in_utf16_units_so_emoji_count_twice() -> None:
+    text = "💎 shanga " * 800  # 8000 characters, 8800 UTF-16 units
+    sends = render(Outbound(text, image=ImageRef(key="a" * 64 + "/large.jpg")))
+    assert utf16_units(sends[0].text) <= MAX_CAPTION
+    assert all(utf16_units(s.text) <= MAX_TEXT for s in sends[1:])
+    assert " ".join(s.text for s in sends) == text.strip()
+    assert [len(p) for p in split_text("💎" * 3000, MAX_TEXT)] == [2048, 952]
