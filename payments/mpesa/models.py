@@ -1,7 +1,7 @@
 """Typed requests to Daraja and what it answers. Requests check what Daraja would refuse, or
 what would charge a wrong amount, before anything is sent: amounts are minor units with
 their currency (KES, whole shillings only: Daraja takes integer shillings), phone numbers
-Safaricom's 2547XXXXXXXX / 2541XXXXXXXX."""
+as Safaricom writes them: 254, then 7 or 1, then eight digits (254712345678)."""
 
 from __future__ import annotations
 
@@ -40,10 +40,10 @@ def whole_shillings(amount_minor: int, currency: str) -> int:
 
 
 def msisdn(phone: str) -> str:
-    """A Safaricom number as Daraja wants it (2547XXXXXXXX); '+' and spaces are dropped."""
+    """A Safaricom number as Daraja wants it (254712345678); '+' and spaces are dropped."""
     digits = phone.replace(" ", "").removeprefix("+")
     if not _MSISDN.fullmatch(digits):
-        raise ValueError("the phone number must be a Kenyan mobile number: 2547XXXXXXXX")
+        raise ValueError("the phone number must be a Kenyan mobile number like 254712345678")
     return digits
 
 
