@@ -380,7 +380,10 @@ class ChatEngine:
             phone_link.tell(ctx, inbound, linked, arrived=arriving)
         # A number typed after a notice may be an answer to the notice (read before the turn:
         # the turn itself reads no storage of its own).
-        inbound = answer_to_notice(session, person.user.id, inbound, ctx.offered, loaded)
+        typed = self._market.capabilities.of(inbound.channel).typed_choices
+        inbound = answer_to_notice(
+            session, person.user.id, inbound, ctx.offered, loaded, typed_choices=typed
+        )
         run_turn(ctx, inbound, is_new=person.is_new)
         if person.is_new:
             phone_link.tell(ctx, inbound, linked)

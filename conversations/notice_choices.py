@@ -22,11 +22,8 @@ from sqlalchemy.orm import Session
 from conversations.choices import is_choice_number, resolve_choice
 from conversations.messages import Choice, Inbound
 from conversations.state import ConversationSnapshot
-from store.models import Channel, OutboxMessage
+from store.models import OutboxMessage
 
-# Where a notice's buttons are typed (numbered lines); on Telegram and the web emulator they
-# are tapped, and carry their payload.
-TYPED: Final = frozenset({Channel.WHATSAPP, Channel.CONSOLE})
 # A number or a button's label; anything longer answers her question (no lookup).
 LONGEST_ANSWER: Final = 40
 
@@ -37,10 +34,14 @@ def answer_to_notice(
     inbound: Inbound,
     offered: tuple[Choice, ...],
     state: ConversationSnapshot,
+    *,
+    typed_choices: bool,
 ) -> Inbound:
-    """`inbound` as a tap on the last notice's button it names, else unchanged."""
+    """`inbound` as a tap on the last notice's button it names, else unchanged. Only where
+    choices are typed (`ChannelCapabilities.typed_choices`): elsewhere buttons are tapped and
+    carry their payload."""
     text = inbound.text.strip()
-    if inbound.channel not in TYPED or inbound.payload is not None or inbound.photos:
+    if not typed_choices or inbound.payload is not None or inbound.photos:
         return inbound
     if not text or len(text) > LONGEST_ANSWER:
         return inbound
