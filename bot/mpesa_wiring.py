@@ -1,0 +1,74 @@
+"""The M-Pesa plug-in (Safaricom's Daraja API): buyers in Kenya pay by STK push
+(`bot/mpesa_stk.py`), artisans are paid by B2C (`bot/mpesa_payouts.py`). One Daraja client per
+process, built from the MPESA_* settings. On when MPESA_CONSUMER_KEY is set; it serves orders
+priced in Kenyan shillings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from starlette.routing import BaseRoute
+
+from bot.container import Container
+from bot.plugin import AdminReport, ProviderPlugin, ScheduledJob
+from bot.settings import Settings
+from payments.mpesa.client import DarajaClient, DarajaConfig
+from store.models import Channel
+from store.payment_port import PaymentProvider
+
+PROVIDER = "mpesa"
+CURRENCY = "KES"
+
+
+def daraja_config(settings: Settings) -> DarajaConfig:
+    certificate = settings.mpesa_cert_file.read_bytes() if settings.mpesa_cert_file else b""
+    return DarajaConfig(
+        base_url=settings.mpesa_api_base_url,
+        consumer_key=settings.mpesa_consumer_key.get_secret_value(),
+        consumer_secret=settings.mpesa_consumer_secret.get_secret_value(),
+        shortcode=settings.mpesa_shortcode,
+        passkey=settings.mpesa_passkey.get_secret_value(),
+        transaction_type=settings.mpesa_transaction_type.value,
+        initiator_name=settings.mpesa_initiator_name,
+        initiator_password=settings.mpesa_initiator_password.get_secret_value(),
+        certificate=certificate,
+    )
+
+
+def daraja_client(container: Container) -> DarajaClient:
+    """The process's one Daraja client (its token cache and connection pool are shared)."""
+    return container.once("mpesa.client", lambda: DarajaClient(daraja_config(container.settings)))
+
+
+class MpesaPlugin(ProviderPlugin):
+    name = PROVIDER
+    title = "M-Pesa"
+    pays_as = PROVIDER
+    setting = "MPESA_CONSUMER_KEY"
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        return bool(settings.mpesa_consumer_key.get_secret_value())
+
+    @property
+    def client(self) -> DarajaClient:
+        return daraja_client(self.container)
+
+    @property
+    def port(self) -> PaymentProvider:
+        raise NotImplementedError("STK push checkout: bot/mpesa_stk.py")
+
+    def serves(self, channel: Channel, currency: str, country: str) -> bool:
+        return currency == CURRENCY
+
+    def routes(self) -> list[BaseRoute]:
+        return []
+
+    def jobs(self, clock: Callable[[], datetime]) -> list[ScheduledJob]:
+        return []
+
+    def reconcile(
+        self, since: datetime, now: datetime, run_effects: Callable[[], int]
+    ) -> AdminReport | None:
+        return None
