@@ -4,6 +4,7 @@ work that made it so; `bot/domain_events.py` has the chat turn each into notices
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from store.models import Order
 from store.money import Money
@@ -52,3 +53,24 @@ class RefundRefused:
     amount: Money
     request_id: str
     reason: str
+
+
+class PhonePaymentFailure(StrEnum):
+    """Why a payment prompt on the buyer's phone (an M-Pesa STK push) took no money, in
+    words the chat can explain; never the provider's own text."""
+
+    CANCELLED = "cancelled"  # she declined the prompt
+    TIMED_OUT = "timed_out"  # she did not answer it in time
+    NO_FUNDS = "no_funds"  # not enough money on her M-Pesa
+    WRONG_PIN = "wrong_pin"
+    FAILED = "failed"  # anything else: the provider refused or could not send it
+
+
+@dataclass(frozen=True)
+class PhonePaymentFailed:
+    """A payment prompt sent to `phone` (E.164) for the order took no money; the order still
+    waits for payment until its reservation ends, and she may try again."""
+
+    order: Order
+    phone: str
+    reason: PhonePaymentFailure
