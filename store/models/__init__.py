@@ -18,6 +18,7 @@ from store.models.ledger import (
     PayoutStatus,
     TransactionKind,
 )
+from store.models.mpesa_payouts import MpesaPayout, MpesaPayoutStatus
 from store.models.messaging import (
     ConversationState,
     InboxMessage,
@@ -71,6 +72,8 @@ __all__ = [
     "LedgerTransaction",
     "LineStatus",
     "Order",
+    "MpesaPayout",
+    "MpesaPayoutStatus",
     "OrderLine",
     "OrderStatus",
     "OutboxMessage",
