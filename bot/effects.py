@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.container import Container
+from bot.mpesa_payouts import payout_effects
+from bot.mpesa_wiring import daraja_client
 from bot.stripe_wiring import stripe_payments
 from conversations.notify import payments as payment_notices
 from payments.stripe_effects import stripe_effect_kinds
@@ -33,10 +35,11 @@ def _link_ready(session: Session, order: Order, checkout: Checkout, now: datetim
 def effect_kinds(
     container: Container, *, clock: Callable[[], datetime] = utcnow
 ) -> list[EffectKind]:
+    mpesa = payout_effects(container, lambda: daraja_client(container))
     stripe = stripe_payments(container)
     if stripe is None:
-        return []
-    return stripe_effect_kinds(
+        return mpesa
+    return mpesa + stripe_effect_kinds(
         stripe, link_ready=_link_ready, link_failed=payment_notices.checkout_failed, clock=clock
     )
 

@@ -11,7 +11,15 @@ from datetime import datetime
 from starlette.routing import BaseRoute
 
 from bot.container import Container
-from bot.plugin import AdminReport, ProviderPlugin, ScheduledJob
+from bot.mpesa_payouts import (
+    B2C_SETTINGS,
+    MpesaPayouts,
+    payout_jobs,
+    payout_routes,
+    payouts_on,
+    reconcile_payouts,
+)
+from bot.plugin import AdminReport, Payouts, ProviderPlugin, ScheduledJob
 from bot.settings import Settings
 from payments.mpesa.client import DarajaClient, DarajaConfig
 from store.models import Channel
@@ -46,6 +54,7 @@ class MpesaPlugin(ProviderPlugin):
     title = "M-Pesa"
     pays_as = PROVIDER
     setting = "MPESA_CONSUMER_KEY"
+    payout_setting = f"MPESA_CONSUMER_KEY (with its shortcode), {B2C_SETTINGS}"
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:
@@ -63,12 +72,16 @@ class MpesaPlugin(ProviderPlugin):
         return currency == CURRENCY
 
     def routes(self) -> list[BaseRoute]:
-        return []
+        return [*payout_routes(self.container)]
 
     def jobs(self, clock: Callable[[], datetime]) -> list[ScheduledJob]:
-        return []
+        return [*payout_jobs(self.container, clock)]
+
+    def payouts(self) -> Payouts | None:
+        return MpesaPayouts(self.container) if payouts_on(self.container.settings) else None
 
     def reconcile(
         self, since: datetime, now: datetime, run_effects: Callable[[], int]
     ) -> AdminReport | None:
-        return None
+        lines = [*reconcile_payouts(self.container, now)]
+        return AdminReport([*lines, f"effects run: {run_effects()}"], ok=True)

@@ -18,7 +18,6 @@ from store.models.ledger import (
     PayoutStatus,
     TransactionKind,
 )
-from store.models.mpesa_payouts import MpesaPayout, MpesaPayoutStatus
 from store.models.messaging import (
     ConversationState,
     InboxMessage,
@@ -26,6 +25,7 @@ from store.models.messaging import (
     OutboxMessage,
     OutboxStatus,
 )
+from store.models.mpesa_payouts import MpesaPayout, MpesaPayoutStatus
 from store.models.orders import (
     Cart,
     CartItem,
@@ -71,9 +71,9 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "LineStatus",
-    "Order",
     "MpesaPayout",
     "MpesaPayoutStatus",
+    "Order",
     "OrderLine",
     "OrderStatus",
     "OutboxMessage",
