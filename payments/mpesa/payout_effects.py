@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from payments.mpesa.client import DarajaClient
-from payments.mpesa.errors import DarajaUnavailable
+from payments.mpesa.errors import DarajaUnavailable, MalformedDarajaBody
 from payments.mpesa.models import B2CRequest, TransactionStatusRequest
 from payments.mpesa.payouts import (
     SEND_EFFECT,
@@ -63,6 +63,8 @@ def payout_effect_kinds(
         except DarajaUnavailable as lost:
             if not lost.maybe_received:
                 raise
+            return {"outcome": "unknown"}
+        except MalformedDarajaBody:  # a 200 Daraja garbled: it took the request
             return {"outcome": "unknown"}
         return {"outcome": "sent", "conversation_id": accepted.conversation_id}
 

@@ -19,6 +19,7 @@ from bot.domain_events import subscribe_handlers
 from handlers.mpesa.payouts import payout_webhook_routes
 from payments.mpesa import payouts
 from payments.mpesa.client import B2C_PATH, DarajaClient
+from payments.mpesa.errors import MalformedDarajaBody
 from payments.mpesa.payout_effects import payout_effect_kinds
 from payments.mpesa.payouts import Queued, Skip, Skipped
 from store.effect_runner import EffectRunner
@@ -378,3 +379,19 @@ def test_her_balance_after_a_payout_counts_a_new_sale(shop: Shop) -> None:
     shop.fake.answer_payout(queued.originator_id, 0)
     assert shop.available() == Money(90_000, "KES")
     assert f"Salio lako sasa ni {sw(90_000)}." in shop.texts(shop.artisan_user_id)[0]
+
+
+def test_an_answer_daraja_garbled_is_unknown_not_failed(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Daraja answered 200 with a body not its own: it took the request, so the money stays
+    in flight until a status query says what became of it."""
+
+    def garbled(request: object) -> object:
+        raise MalformedDarajaBody("Daraja's answer has no ConversationID")
+
+    monkeypatch.setattr(shop.client, "b2c", garbled)
+    shop.run()
+    assert shop.request().status == MpesaPayoutStatus.UNKNOWN
+    assert shop.available() == Money(0, "KES")
+    assert shop.texts(shop.manager_id) == []
