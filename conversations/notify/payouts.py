@@ -17,6 +17,7 @@ from conversations import outbox
 from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
 from conversations.notify import alerts
+from conversations.notify.templates import UtilityTemplate
 from store.models import Artisan, Payout, User
 from store.money import Money, babel_locale
 from store.phones import shown_phone
@@ -86,7 +87,10 @@ def payout_sent(session: Session, payout: Payout, now: datetime, zone: str = ART
         balance=balance.format(t.locale),
     )
     key = f"payout:{payout.id}:sent"
-    outbox.notify(session, user.id, Outbound(text=text), dedupe_key=key, now=now)
+    # Sent as a template after WhatsApp's 24-hour window: a Friday payout finds most of them
+    # days after their last message.
+    shown = Outbound(text=text, template=UtilityTemplate.PAYOUT_SENT)
+    outbox.notify(session, user.id, shown, dedupe_key=key, now=now)
 
 
 def payout_failed(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from bot.domain_events import subscribe_handlers
+from conversations.notify.templates import UtilityTemplate
 from handlers.mpesa.payouts import payout_webhook_routes
 from payments.mpesa import payouts
 from payments.mpesa.client import B2C_PATH, DarajaClient
@@ -395,3 +396,15 @@ def test_an_answer_daraja_garbled_is_unknown_not_failed(
     assert shop.request().status == MpesaPayoutStatus.UNKNOWN
     assert shop.available() == Money(0, "KES")
     assert shop.texts(shop.manager_id) == []
+
+
+def test_her_payout_notice_may_travel_as_its_whatsapp_template(shop: Shop) -> None:
+    """Paid on a Friday, days after she last wrote: WhatsApp's window is closed, and the
+    notice goes as the approved `payout_sent` template rather than waiting for her."""
+    [queued] = shop.run()
+    shop.fake.answer_payout(queued.originator_id, 0)
+    with shop.uow_factory(read_only=True) as uow:
+        [notice] = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.user_id == shop.artisan_user_id)
+        ).all()
+        assert notice.template == UtilityTemplate.PAYOUT_SENT
