@@ -59,7 +59,8 @@ def payout_routes(container: Container) -> list[BaseRoute]:
     token = container.settings.mpesa_callback_token.get_secret_value()
     if not token:
         return []
-    return list(payout_webhook_routes(container.uow_factory, token, utcnow))
+    refused = container.metrics.signature_failed("mpesa")
+    return list(payout_webhook_routes(container.uow_factory, token, utcnow, refused))
 
 
 def payout_effects(container: Container, client: Callable[[], DarajaClient]) -> list[EffectKind]:

@@ -37,8 +37,12 @@ ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
 def payout_webhook_routes(
-    uow_factory: UnitOfWorkFactory, token: str, clock: Callable[[], datetime]
+    uow_factory: UnitOfWorkFactory,
+    token: str,
+    clock: Callable[[], datetime],
+    on_refused: Callable[[], None] = lambda: None,
 ) -> list[Route]:
+    """`on_refused` is told of each call refused for its token (metrics)."""
     expected = token.encode()
 
     def record(result: DarajaResult, timed_out: bool) -> Recorded:
@@ -55,6 +59,7 @@ def payout_webhook_routes(
             given = str(request.path_params.get("token", "")).encode()
             if not expected or not hmac.compare_digest(given, expected):
                 logger.warning("mpesa payout callback: wrong token")
+                on_refused()
                 return JSONResponse({"error": "not found"}, status_code=404)
             body = await read_body(request, MAX_BODY_BYTES)
             try:

@@ -41,6 +41,7 @@ def daraja_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         "MPESA_CONSUMER_SECRET": daraja_api.CONSUMER_SECRET,
         "MPESA_SHORTCODE": daraja_api.SHORTCODE,
         "MPESA_PASSKEY": daraja_api.PASSKEY,
+        "MPESA_CALLBACK_TOKEN": "t" * 40,
     }.items():
         monkeypatch.setenv(name, value)
 
@@ -51,7 +52,6 @@ def b2c_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MPESA_INITIATOR_NAME", daraja_api.INITIATOR_NAME)
     monkeypatch.setenv("MPESA_INITIATOR_PASSWORD", daraja_api.INITIATOR_PASSWORD)
     monkeypatch.setenv("MPESA_CERT_FILE", str(certificate))
-    monkeypatch.setenv("MPESA_CALLBACK_TOKEN", "t" * 40)
 
 
 @pytest.mark.usefixtures("db")

@@ -71,6 +71,7 @@ class Shop:
     slug: str = ""
     artisan_user_id: int = 0
     manager_id: int = 0
+    refused: list[str] = field(default_factory=list)  # calls refused for their token
 
     def clock(self) -> datetime:
         return self.now[0]
@@ -142,7 +143,10 @@ def shop(uow_factory: UnitOfWorkFactory, daraja: tuple[FakeDaraja, str]) -> Iter
             uow.commit()
             made.artisan_id, made.slug = artisan.id, artisan.slug
             made.artisan_user_id, made.manager_id = artisan.user_id, manager.id
-        app = Starlette(routes=payout_webhook_routes(uow_factory, TOKEN, made.clock))
+        routes = payout_webhook_routes(
+            uow_factory, TOKEN, made.clock, lambda: made.refused.append("token")
+        )
+        app = Starlette(routes=routes)
         with serve_app(app) as served:
             made.url = served
             yield made
@@ -345,6 +349,7 @@ def test_a_wrong_token_is_refused_before_anything_is_read(shop: Shop) -> None:
     result = daraja_api.b2c_result(shop.fake.payouts[queued.originator_id], queued.originator_id, 0)
     answer = _post(shop, "/webhooks/mpesa/b2c/not-the-token/result", result)
     assert answer.status_code == 404
+    assert shop.refused == ["token"]  # counted in /metrics
     assert shop.request().status == MpesaPayoutStatus.SENT
     assert shop.payouts_in_ledger() == 0
 
