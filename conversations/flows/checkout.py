@@ -9,6 +9,11 @@ records that as an effect: the chat says the link is being prepared and the buye
 as soon as it is made. Where
 no provider serves the buyer's channel, paying is not open: the checkout says so before she
 types anything, and again (placing nothing) if she taps an older "Place order".
+
+Where more than one way to pay is on (card, M-Pesa), the summary offers one choice per way,
+with its total; a way that prompts her phone asks the number to charge first
+(`payment_method`). The order is priced in the way's currency and records the way and the
+number, so paying again later goes the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from conversations.countries import country_name, resolve_country
 from conversations.flow import END, Flow, FlowRegistry, PromptFn, StepContext, StepFn, StepResult
-from conversations.flows import cart, product_card
+from conversations.flows import cart, payment_method, product_card
 from conversations.flows.menu import entry_payload
 from conversations.i18n import N_
 from conversations.messages import (
@@ -47,9 +52,9 @@ from store.payment_port import (
     LinkBeingMade,
     OpenLink,
     PayInvoice,
+    PaymentMethod,
     PaymentProvider,
     confirmed_in_chat,
-    provider_for,
     takes_payments,
 )
 from store.phones import shown_phone
@@ -79,7 +84,8 @@ PAY_BUTTON = N_("Pay {amount}")
 PAY_HERE = N_("Please pay with the link below.")
 PREPARING_LINK = N_("Preparing your payment link… I will send it here in a moment.")
 CONFIRM_ON_PHONE = N_(
-    "We sent a payment request to your phone {phone}. Please confirm the payment of {amount} there."
+    "We sent a payment request to your phone {phone}. "
+    "Please confirm the payment of {amount} there with your PIN."
 )
 PAY_DEMO = N_("Pay now (demo card)")
 STILL_WAITING = N_("Order {code} is waiting for your payment.")
@@ -131,6 +137,7 @@ class Step(StrEnum):
     ADDRESS = "address"
     COUNTRY = "country"
     CONFIRM = "confirm"
+    NUMBER = "number"
     PAY = "pay"
 
 
@@ -230,9 +237,45 @@ def country(ctx: StepContext, inbound: Inbound) -> StepResult:
 def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.payload == EDIT_PAYLOAD:
         return _ask_name(ctx)
-    if inbound.payload != PLACE_PAYLOAD:
+    default = payment_method.default_method(payment_method.offered(ctx, ctx.data["country"]))
+    method = payment_method.chosen(
+        ctx, inbound, default if inbound.payload == PLACE_PAYLOAD else None
+    )
+    if method is None:
         return _summary(ctx)
+    return _chose(ctx, method)
+
+
+def _chose(ctx: StepContext, method: PaymentMethod) -> StepResult:
     if not can_pay(ctx, ctx.channel):  # payments closed since she started
+        return not_open(ctx)
+    if method.asks_phone:
+        ctx.data["method"] = method.key
+        return _ask_number(ctx)
+    return _place(ctx, method, None)
+
+
+def _ask_number(ctx: StepContext) -> StepResult:
+    method = payment_method.by_key(ctx, ctx.data.get("method", ""))
+    if method is None:  # that way was turned off meanwhile
+        return _summary(ctx)
+    payment_method.ask_number(ctx, method)
+    return StepResult(Step.NUMBER)
+
+
+def number(ctx: StepContext, inbound: Inbound) -> StepResult:
+    method = payment_method.by_key(ctx, ctx.data.get("method", ""))
+    other = payment_method.named(ctx, inbound.text) if inbound.payload is None else None
+    if method is None or (other is not None and other != method):
+        return _chose(ctx, other) if other is not None else _summary(ctx)
+    phone = payment_method.read_number(ctx, inbound, method)
+    if phone is None:
+        return _ask_number(ctx)
+    return _place(ctx, method, phone)
+
+
+def _place(ctx: StepContext, method: PaymentMethod, phone: str | None) -> StepResult:
+    if not can_pay(ctx, ctx.channel):
         return not_open(ctx)
     ship_to = ShippingDetails(ctx.data["name"], ctx.data["address"], ctx.data["country"])
     previous = orders.pending_order(ctx.session, ctx.user.id)  # replaced by this one
@@ -241,11 +284,13 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
             ctx.session,
             ctx.user.id,
             ctx.channel,
-            ctx.market.config.pricing,
+            payment_method.pricing_for(ctx, method),
             ship_to,
             ctx.now,
             ctx.market.config.reservation,
             limits=ctx.market.config.buyer_limits,
+            payment_method=method.key,
+            payer_phone=phone,
         )
     except orders.OrderRateLimited as limited:
         minutes = max(1, -(-int(limited.wait.total_seconds()) // 60))
@@ -379,7 +424,8 @@ def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
 
 
 def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:
-    return provider_for(ctx.market.payments, order.channel)
+    """The port: it sends the order to a provider of the way she chose (or that serves it)."""
+    return ctx.market.payments
 
 
 def _pay_link(ctx: StepContext, order: Order, url: str) -> LinkButton:
@@ -412,8 +458,10 @@ def _summary(ctx: StepContext) -> StepResult:
     previous = orders.pending_order(ctx.session, ctx.user.id)
     if previous is not None:
         text.append(ctx._(REPLACES).format(code=previous.code))
+    ways = payment_method.offered(ctx, ctx.data["country"])
+    many = payment_method.choices(ctx, ways) if len(ways) > 1 else []
     choices = [
-        Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD, TapWord.YES),
+        *(many or [Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD, TapWord.YES)]),
         Choice(ctx._(CHANGE_DETAILS), EDIT_PAYLOAD),
     ]
     ctx.ask("\n".join(text), choices)
@@ -437,6 +485,7 @@ def register(registry: FlowRegistry) -> None:
         Step.ADDRESS: address,
         Step.COUNTRY: country,
         Step.CONFIRM: confirm,
+        Step.NUMBER: number,
         Step.PAY: pay,
     }
     prompts: dict[StrEnum, PromptFn] = {
@@ -445,6 +494,7 @@ def register(registry: FlowRegistry) -> None:
         Step.ADDRESS: _ask_address,
         Step.COUNTRY: _ask_country,
         Step.CONFIRM: _summary,
+        Step.NUMBER: _ask_number,
         Step.PAY: _ask_pay_again,
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))

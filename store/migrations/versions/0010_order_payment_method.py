@@ -20,9 +20,7 @@ def upgrade() -> None:
     # Orders placed before chose nothing: "" (the first provider that serves them pays).
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "payment_method", sa.String(length=16), nullable=False, server_default=""
-            )
+            sa.Column("payment_method", sa.String(length=16), nullable=False, server_default="")
         )
         batch_op.add_column(sa.Column("payer_phone", sa.String(length=20), nullable=True))
 
