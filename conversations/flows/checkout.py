@@ -308,8 +308,15 @@ def _place(ctx: StepContext, method: PaymentMethod, phone: str | None) -> StepRe
         ctx.say(ctx._(REPLACED).format(code=previous.code))
     minutes = int(ctx.market.config.reservation.total_seconds() // 60)
     ctx.say(ctx._(PLACED).format(code=order.code, minutes=minutes))
-    offer_payment(ctx, order)
-    return StepResult(Step.PAY, {"order_id": order.id})
+    return _paying(ctx, order)
+
+
+def _paying(ctx: StepContext, order: Order) -> StepResult:
+    """How she pays, and what the chat waits for: her tap or message, or (a prompt on her
+    phone) nothing: what she types next is free for other questions, like the prompt's
+    notice's "2" for "Use another number"."""
+    options = offer_payment(ctx, order)
+    return StepResult(END if options.on_phone else Step.PAY, {"order_id": order.id})
 
 
 def pay(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -339,8 +346,7 @@ def _pay(ctx: StepContext, tapped_order: int | None) -> StepResult:
     if provider is not None and tapped_order == order.id:
         return pay_in_chat(ctx, order, provider)
     ctx.say(ctx._(STILL_WAITING).format(code=order.code))
-    offer_payment(ctx, order)
-    return StepResult(Step.PAY)
+    return _paying(ctx, order)
 
 
 def not_payable(ctx: StepContext, order: Order) -> StepResult:
@@ -384,9 +390,10 @@ class PaymentOptions(NamedTuple):
     links: tuple[LinkButton, ...] = ()
     choices: tuple[Choice, ...] = ()
     invoice: Invoice | None = None
+    on_phone: bool = False  # she confirms a prompt on her phone: nothing to answer here
 
 
-def offer_payment(ctx: StepContext, order: Order) -> None:
+def offer_payment(ctx: StepContext, order: Order) -> PaymentOptions:
     """How she pays, from the payment port: a link, an invoice, a prompt on her phone, or
     (the demo card) a link and a "Pay now" choice. A link still being made (the provider is
     asked after this step commits) is announced instead."""
@@ -395,6 +402,7 @@ def offer_payment(ctx: StepContext, order: Order) -> None:
     ctx.reply(
         Outbound(text=text, links=options.links, choices=options.choices, invoice=options.invoice)
     )
+    return options
 
 
 def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
@@ -418,7 +426,7 @@ def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
         case ConfirmOnPhone(phone):
             shown = shown_phone(phone)
             note = ctx._(CONFIRM_ON_PHONE).format(phone=shown, amount=_total(ctx, order))
-            return PaymentOptions(note)
+            return PaymentOptions(note, on_phone=True)
         case LinkBeingMade():
             return PaymentOptions(ctx._(PREPARING_LINK))
 

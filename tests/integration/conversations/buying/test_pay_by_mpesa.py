@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.marketplace import Marketplace
 from conversations.messages import Contact, Inbound
+from payments.events import PhonePaymentFailed, PhonePaymentFailure
+from store import events
 from store.models import Channel, Order
 from store.payment_port import (
     CARD,
@@ -26,6 +28,7 @@ from store.payment_port import (
     OpenLink,
     PaymentMethod,
 )
+from store.services import orders
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying_support import (
     COLLAR_USD,
@@ -315,3 +318,144 @@ def test_old_buttons_still_work(
         f"Please confirm the payment of {COLLAR_KES} there with your PIN."
     ) in detail.split("\n")
     assert port.prompts == [(code, "+254712345678", COLLAR_KES_MINOR, "KES")] * 2
+
+
+NOW = datetime(2025, 3, 1, 8, 5, tzinfo=UTC)
+
+
+def prompt_failed(
+    uow_factory: UnitOfWorkFactory, reason: PhonePaymentFailure, phone: str = "+254712345678"
+) -> None:
+    """The provider's word that the prompt took no money, as payments publish it."""
+    with uow_factory() as uow:
+        order = uow.session.scalars(select(Order)).one()
+        events.publish(uow.session, PhonePaymentFailed(order, phone, reason), NOW)
+        uow.commit()
+
+
+def placed_by_mpesa(chat: Chat, product_id: int) -> None:
+    to_summary(chat, product_id, "Kenya")
+    chat.tap("payby:mpesa")
+    chat.tap("usenum:+254712345678")
+
+
+def test_a_cancelled_prompt_is_explained_and_she_tries_again(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    port = TwoWays()
+    chat = on_whatsapp(new_chat("x"), "+254712345678", registry, market, port)
+    hello(chat)
+    placed_by_mpesa(chat, collar)
+    code = only_order(uow_factory).code
+
+    before = chat.last_outbox_id()
+    prompt_failed(uow_factory, PhonePaymentFailure.CANCELLED)
+    assert chat.answers_since(before) == [
+        f"The payment request for order {code} was cancelled on your phone 0712 345678.\n"
+        "Your order is still waiting for payment. Try again, or use another number?\n"
+        "1. Try again\n2. Use another number"
+    ]
+    # On WhatsApp she types the button's words.
+    assert chat.send("Try again") == [
+        "We sent a payment request to your phone 0712 345678. "
+        f"Please confirm the payment of {COLLAR_KES} there with your PIN."
+    ]
+    assert [prompt[1] for prompt in port.prompts] == ["+254712345678"] * 2
+
+
+def test_she_uses_another_number_after_a_prompt_ran_out_of_money(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    port = TwoWays()
+    chat = on_whatsapp(new_chat("x"), "+254712345678", registry, market, port)
+    hello(chat)
+    placed_by_mpesa(chat, collar)
+    code = only_order(uow_factory).code
+
+    before = chat.last_outbox_id()
+    prompt_failed(uow_factory, PhonePaymentFailure.NO_FUNDS)
+    assert chat.answers_since(before)[0].startswith(
+        f"The payment for order {code} did not go through: there was not enough money on "
+        "0712 345678.\n"
+    )
+    assert chat.send("2") == ["Which M-Pesa number should we charge?\n1. Use 0712 345678"]
+    assert chat.send("0722 000 111") == [
+        "We sent a payment request to your phone 0722 000111. "
+        f"Please confirm the payment of {COLLAR_KES} there with your PIN."
+    ]
+    assert only_order(uow_factory).payer_phone == "+254722000111"
+    assert port.prompts[-1] == (code, "+254722000111", COLLAR_KES_MINOR, "KES")
+
+
+def test_in_swahili_a_wrong_pin_and_another_number(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    port = TwoWays()
+    chat = new_chat("layla", locale_hint="sw")
+    paying_two_ways(chat, registry, market, port)
+    hello(chat, "sw")
+    to_summary(chat, collar, "Kenya")
+    chat.tap("payby:mpesa")
+    chat.send("0712 345 678")
+    order = only_order(uow_factory)
+
+    before = chat.last_outbox_id()
+    prompt_failed(uow_factory, PhonePaymentFailure.WRONG_PIN)
+    assert chat.answers_since(before) == [
+        f"Malipo ya oda {order.code} hayakufanikiwa: PIN iliyowekwa kwenye 0712 345678 "
+        "haikuwa sahihi.\n"
+        "Oda yako bado inasubiri malipo. Ujaribu tena, au utumie namba nyingine?\n"
+        "1. Jaribu tena\n2. Tumia namba nyingine"
+    ]
+    # On Telegram she taps the buttons.
+    assert chat.tap(f"ppnum:{order.id}") == ["Tutume ombi la malipo kwa namba gani ya M-Pesa?"]
+    assert chat.send("0722 000 111") == [
+        "Tumetuma ombi la malipo kwa simu yako 0722 000111. "
+        f"Tafadhali thibitisha malipo ya {COLLAR_KES_SW} hapo kwa PIN yako."
+    ]
+    assert chat.tap(f"ppagn:{order.id}")[0].startswith("Tumetuma ombi la malipo kwa simu yako 0722")
+
+
+def test_an_old_notice_for_an_order_no_longer_waiting_is_answered_kindly(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    port = TwoWays()
+    chat = new_chat("layla")
+    paying_two_ways(chat, registry, market, port)
+    hello(chat)
+    to_summary(chat, collar, "Kenya")
+    chat.tap("payby:mpesa")
+    chat.send("0712 345 678")
+    order = only_order(uow_factory)
+    prompt_failed(uow_factory, PhonePaymentFailure.TIMED_OUT)
+    with uow_factory() as uow:
+        orders.cancel_order(uow.session, order.buyer_user_id, order.id, NOW)
+        uow.commit()
+
+    no_longer = f"Order {order.code} is no longer waiting for payment.\n1. My orders"
+    assert chat.tap(f"ppagn:{order.id}") == [no_longer]
+    assert chat.tap(f"ppnum:{order.id}") == [no_longer]
+    assert only_order(uow_factory).payer_phone == "+254712345678"
+    assert len(port.prompts) == 1
+
+    # Someone else's order is not hers to pay or change.
+    other = new_chat("mallory")
+    paying_two_ways(other, registry, market, port)
+    hello(other)
+    assert other.tap(f"ppnum:{order.id}")[0] == "That button is from an earlier message."
