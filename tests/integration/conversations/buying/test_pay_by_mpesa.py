@@ -459,3 +459,25 @@ def test_an_old_notice_for_an_order_no_longer_waiting_is_answered_kindly(
     paying_two_ways(other, registry, market, port)
     hello(other)
     assert other.tap(f"ppnum:{order.id}")[0] == "That button is from an earlier message."
+
+
+def test_asked_her_m_pesa_number_she_says_kadi_and_pays_by_card(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    port = TwoWays()
+    chat = on_whatsapp(new_chat("x", locale_hint="sw"), "+254712345678", registry, market, port)
+    hello(chat, "sw")
+    to_summary(chat, collar, "Kenya")
+    chat.send("1")  # Lipa kwa M-Pesa
+
+    placed = chat.send("kadi")
+    order = only_order(uow_factory)
+    assert placed[1] == (
+        "Tafadhali lipa kupitia kiungo hiki.\n"
+        f"Lipa {COLLAR_USD_SW}: https://pay.test/{order.code}"
+    )
+    assert (order.payment_method, order.currency, order.payer_phone) == ("card", "USD", None)
