@@ -477,7 +477,6 @@ def test_asked_her_m_pesa_number_she_says_kadi_and_pays_by_card(
     placed = chat.send("kadi")
     order = only_order(uow_factory)
     assert placed[1] == (
-        "Tafadhali lipa kupitia kiungo hiki.\n"
-        f"Lipa {COLLAR_USD_SW}: https://pay.test/{order.code}"
+        f"Tafadhali lipa kupitia kiungo hiki.\nLipa {COLLAR_USD_SW}: https://pay.test/{order.code}"
     )
     assert (order.payment_method, order.currency, order.payer_phone) == ("card", "USD", None)
