@@ -11,8 +11,16 @@ from sqlalchemy.orm import Session
 
 from conversations.notify import orders as order_notices
 from conversations.notify import payments as payment_notices
+from conversations.notify import phone_payments
 from payments import completion, refunds
-from payments.events import OrderExpired, OrderPaid, PaymentNotTaken, RefundRefused, RefundSent
+from payments.events import (
+    OrderExpired,
+    OrderPaid,
+    PaymentNotTaken,
+    PhonePaymentFailed,
+    RefundRefused,
+    RefundSent,
+)
 from store import events
 from store.services import refunds_owed
 from store.services.order_events import PaidOrderCancelled
@@ -40,6 +48,10 @@ def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
     payment_notices.payment_not_taken(session, event.order, event.amount, event.payment_ref, now)
 
 
+def _phone_payment_failed(session: Session, event: PhonePaymentFailed, now: datetime) -> None:
+    phone_payments.phone_payment_failed(session, event.order, event.phone, event.reason, now)
+
+
 def _refund_owed(session: Session, event: RefundOwed, now: datetime) -> None:
     waiting = [refund.order_code for refund in refunds_owed.open_refunds(session)]
     payment_notices.refund_owed(session, event.order.code, event.amount, event.reason, waiting, now)
@@ -64,6 +76,7 @@ def subscribe_notices() -> None:
     events.subscribe(RefundSent, _refund_sent)
     events.subscribe(RefundRefused, _refund_refused)
     events.subscribe(PaymentNotTaken, _not_taken)
+    events.subscribe(PhonePaymentFailed, _phone_payment_failed)
     events.subscribe(RefundOwed, _refund_owed)
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
 

@@ -15,7 +15,7 @@ from bot.plugin import AdminReport, ProviderPlugin, ScheduledJob
 from bot.settings import Settings
 from payments.mpesa.client import DarajaClient, DarajaConfig
 from store.models import Channel
-from store.payment_port import PaymentProvider
+from store.payment_port import PaymentMethod, PaymentProvider
 
 PROVIDER = "mpesa"
 CURRENCY = "KES"
@@ -46,6 +46,7 @@ class MpesaPlugin(ProviderPlugin):
     title = "M-Pesa"
     pays_as = PROVIDER
     setting = "MPESA_CONSUMER_KEY"
+    method = PaymentMethod(PROVIDER, CURRENCY, asks_phone=True, home_country="KE")
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:
