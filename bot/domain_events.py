@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from conversations.notify import orders as order_notices
 from conversations.notify import payments as payment_notices
 from conversations.notify import payouts as payout_notices
+from conversations.notify import phone_payments
 from payments import completion, refunds
 from payments.events import (
     OrderExpired,
@@ -19,6 +20,7 @@ from payments.events import (
     PaymentNotTaken,
     PayoutFailed,
     PayoutPaid,
+    PhonePaymentFailed,
     RefundRefused,
     RefundSent,
 )
@@ -47,6 +49,10 @@ def _refund_refused(session: Session, event: RefundRefused, now: datetime) -> No
 
 def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
     payment_notices.payment_not_taken(session, event.order, event.amount, event.payment_ref, now)
+
+
+def _phone_payment_failed(session: Session, event: PhonePaymentFailed, now: datetime) -> None:
+    phone_payments.phone_payment_failed(session, event.order, event.phone, event.reason, now)
 
 
 def _refund_owed(session: Session, event: RefundOwed, now: datetime) -> None:
@@ -83,6 +89,7 @@ def subscribe_notices() -> None:
     events.subscribe(RefundSent, _refund_sent)
     events.subscribe(RefundRefused, _refund_refused)
     events.subscribe(PaymentNotTaken, _not_taken)
+    events.subscribe(PhonePaymentFailed, _phone_payment_failed)
     events.subscribe(RefundOwed, _refund_owed)
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
     events.subscribe(PayoutPaid, _payout_paid)

@@ -23,7 +23,7 @@ from bot.plugin import AdminReport, Payouts, ProviderPlugin, ScheduledJob
 from bot.settings import Settings
 from payments.mpesa.client import DarajaClient, DarajaConfig
 from store.models import Channel
-from store.payment_port import PaymentProvider
+from store.payment_port import PaymentMethod, PaymentProvider
 
 PROVIDER = "mpesa"
 CURRENCY = "KES"
@@ -55,6 +55,7 @@ class MpesaPlugin(ProviderPlugin):
     pays_as = PROVIDER
     setting = "MPESA_CONSUMER_KEY"
     payout_setting = f"MPESA_CONSUMER_KEY (with its shortcode), {B2C_SETTINGS}"
+    method = PaymentMethod(PROVIDER, CURRENCY, asks_phone=True, home_country="KE")
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:

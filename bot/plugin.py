@@ -30,7 +30,7 @@ from conversations.marketplace import Marketplace
 from payments.refunds import Outcome, RefusedRequest, Requested
 from store.models import Channel, Order
 from store.money import Money
-from store.payment_port import PaymentProvider
+from store.payment_port import CARD, PaymentMethod, PaymentProvider
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,7 @@ class ProviderPlugin(ABC):
     pays_as: ClassVar[str]  # the `payment_provider` its orders record
     setting: ClassVar[str]  # what turns it on, for "not configured" messages
     payout_setting: ClassVar[str] = ""  # what turns its payouts on, when it has them
+    method: ClassVar[PaymentMethod] = CARD  # the way buyers pay with it
 
     def __init__(self, container: Container) -> None:
         self.container = container
