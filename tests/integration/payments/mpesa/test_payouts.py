@@ -413,3 +413,16 @@ def test_her_payout_notice_may_travel_as_its_whatsapp_template(shop: Shop) -> No
             select(OutboxMessage).where(OutboxMessage.user_id == shop.artisan_user_id)
         ).all()
         assert notice.template == UtilityTemplate.PAYOUT_SENT
+
+
+def test_money_in_flight_cannot_be_recorded_as_paid_by_hand_too(shop: Shop) -> None:
+    shop.run()
+    with shop.uow_factory() as uow, pytest.raises(ledger.InsufficientBalance):
+        ledger.record_payout(
+            uow.session,
+            shop.artisan_id,
+            Money(225_000, "KES"),
+            "SFG7XK2PQ1",
+            shop.manager_id,
+            START,
+        )
