@@ -207,10 +207,10 @@ def record_maybe_sent(session: Session, originator_id: str, now: datetime) -> No
 
 def record_refused(session: Session, originator_id: str, error: str, now: datetime) -> None:
     """Daraja refused the request (or could not be reached however often tried): nothing
-    was paid, the money stays hers, managers are told."""
+    was paid, the money stays hers, managers are told (its words are in the listing)."""
     request = by_originator(session, originator_id, lock=True)
     if request is not None and request.status == MpesaPayoutStatus.QUEUED:
-        _fail(session, request, PayoutFailure.SHOP_ACCOUNT, None, error, now)
+        _fail(session, request, PayoutFailure.REFUSED, None, error, now)
 
 
 # --- M-Pesa's result, posted to ResultURL (or QueueTimeOutURL) ---------------------------

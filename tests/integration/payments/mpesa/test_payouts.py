@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,6 +72,7 @@ class Shop:
     artisan_user_id: int = 0
     manager_id: int = 0
     refused: list[str] = field(default_factory=list)  # calls refused for their token
+    client_url: str = ""  # the fake Daraja's
 
     def clock(self) -> datetime:
         return self.now[0]
@@ -131,7 +132,7 @@ def shop(uow_factory: UnitOfWorkFactory, daraja: tuple[FakeDaraja, str]) -> Iter
     subscribe_handlers()
     fake, url = daraja
     with DarajaClient(config_for(url, fake), sleep=lambda _: None) as client:
-        made = Shop(uow_factory, fake, client)
+        made = Shop(uow_factory, fake, client, client_url=url)
         with uow_factory() as uow:
             s = uow.session
             artisan = make_artisan(s, "Wanjiru", locale="sw")
@@ -426,3 +427,20 @@ def test_money_in_flight_cannot_be_recorded_as_paid_by_hand_too(shop: Shop) -> N
             shop.manager_id,
             START,
         )
+
+
+def test_a_request_daraja_refuses_fails_and_the_managers_are_told(shop: Shop) -> None:
+    with shop.uow_factory() as uow:
+        artisan = uow.session.get(Artisan, shop.artisan_id)
+        assert artisan is not None
+        slug = artisan.slug
+    with DarajaClient(replace(config_for(shop.client_url, shop.fake), initiator_name="")) as broken:
+        shop.client = broken
+        shop.run()
+    request = shop.request()
+    assert request.status == MpesaPayoutStatus.FAILED
+    assert "initiator" in request.result_desc
+    assert shop.available() == Money(225_000, "KES")
+    [alert] = shop.texts(shop.manager_id)
+    assert "M-Pesa refused it" in alert
+    assert f"soko admin payouts --send {slug}" in alert
