@@ -13,11 +13,15 @@ from sqlalchemy import Engine
 
 from bot.cli import main
 from bot.container import Container
-from bot.mpesa_payouts import payout_jobs
+from bot.effects import effect_runner
+from bot.mpesa_payouts import payout_jobs, run_payouts
+from bot.mpesa_wiring import daraja_client
 from bot.settings import load_settings
+from store.services import ledger
 from store.uow import UnitOfWorkFactory
+from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.fakes import daraja_api
-from tests.fakes.daraja_api import make_certificate
+from tests.fakes.daraja_api import FakeDaraja, make_certificate
 
 OWNER = "+254711000001"
 B2C_OFF = (
@@ -46,9 +50,9 @@ def daraja_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-def b2c_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def b2c_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, certificate_pem: bytes = b"") -> None:
     certificate = tmp_path / "cert.pem"
-    certificate.write_bytes(make_certificate()[0])
+    certificate.write_bytes(certificate_pem or make_certificate()[0])
     monkeypatch.setenv("MPESA_INITIATOR_NAME", daraja_api.INITIATOR_NAME)
     monkeypatch.setenv("MPESA_INITIATOR_PASSWORD", daraja_api.INITIATOR_PASSWORD)
     monkeypatch.setenv("MPESA_CERT_FILE", str(certificate))
@@ -106,3 +110,48 @@ def test_the_weekly_run_is_on_fridays_at_ten_in_nairobi_only_when_asked(
     query = jobs["query_mpesa_payouts"].trigger
     assert isinstance(query, IntervalTrigger)
     assert query.interval == timedelta(minutes=1)  # each payout is asked about 10 min on
+
+
+def test_the_query_job_asks_about_a_payout_unanswered_ten_minutes_on(
+    db: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The jobs and effects as `soko run` wires them: a payout run's request goes out, no
+    result comes, and the scheduler's query job asks Daraja about it 10 minutes on."""
+    fake = FakeDaraja.make()
+    with daraja_api.serve(fake) as url:
+        daraja_keys(monkeypatch)
+        b2c_keys(monkeypatch, tmp_path, fake.certificate)
+        monkeypatch.setenv("MPESA_API_BASE_URL", url)
+        with db() as uow:
+            artisan = make_artisan(uow.session)
+            product = make_product(uow.session, artisan, price_minor=250_000, stock=1)
+            order = make_paid_order(uow.session, make_user(uow.session), [(product, 1)])
+            ledger.record_sale(uow.session, order)
+            uow.commit()
+            slug = artisan.slug
+        sent_at = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
+        now = [sent_at]
+        container = Container(load_settings())
+        runner = effect_runner(container, clock=lambda: now[0])
+        try:
+            run_payouts(container, sent_at, [slug])
+            assert runner.run_due() == 1
+            [originator] = fake.payouts
+            query = next(
+                job
+                for job in payout_jobs(container, lambda: now[0])
+                if job.id == "query_mpesa_payouts"
+            )
+            now[0] = sent_at + timedelta(minutes=9)
+            query.run()
+            runner.run_due()
+            assert fake.status_queries == []
+            now[0] = sent_at + timedelta(minutes=11)
+            query.run()
+            runner.run_due()
+        finally:
+            daraja_client(container).close()  # the container closes its engine only
+            container.close()
+    [asked] = fake.status_queries
+    assert asked.body["OriginatorConversationID"] == originator
+    assert asked.body["ResultURL"].endswith(f"/webhooks/mpesa/b2c/{'t' * 40}/result")
