@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from bot.container import Container
-from bot.plugin import ScheduledJob
+from bot.plugin import AdminError, ScheduledJob
 from bot.settings import Settings
 from handlers.mpesa.payouts import payout_webhook_routes
 from payments.mpesa.client import DarajaClient
+from payments.mpesa.models import KES
 from payments.mpesa.payout_effects import payout_effect_kinds
 from payments.mpesa.payouts import (
     Queued,
@@ -134,6 +135,9 @@ class MpesaPayouts:
         self.container = container
 
     def send(self, slugs: Sequence[str], by: int | None, now: datetime) -> list[str]:
+        currency = self.container.settings.artisan_currency
+        if currency != KES:
+            raise AdminError(f"M-Pesa pays in KES, and ARTISAN_CURRENCY is {currency}")
         lines = []
         for outcome in run_payouts(self.container, now, slugs, by):
             if isinstance(outcome, Queued):

@@ -17,7 +17,8 @@ from bot.effects import effect_runner
 from bot.mpesa_payouts import payout_jobs, run_payouts
 from bot.mpesa_wiring import daraja_client
 from bot.settings import load_settings
-from store.services import ledger
+from store.models import Role
+from store.services import ledger, people
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.fakes import daraja_api
@@ -81,6 +82,24 @@ def test_send_and_record_at_once_is_refused(
     b2c_keys(monkeypatch, tmp_path)
     assert main(["admin", "payouts", "--send", "--record", "shop-1", "100", "SFG7XK2PQ1"]) == 1
     assert "one at a time" in capsys.readouterr().err
+
+
+def test_artisans_paid_in_another_currency_are_not_sent_m_pesa(
+    db: UnitOfWorkFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with db() as uow:
+        owner = make_user(uow.session, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        people.link_phone(uow.session, owner.id, OWNER)
+        uow.commit()
+    daraja_keys(monkeypatch)
+    b2c_keys(monkeypatch, tmp_path)
+    monkeypatch.setenv("ARTISAN_CURRENCY", "UGX")
+    monkeypatch.setenv("FX_RATES", "UGX/USD=0.00027")
+    assert main(["admin", "payouts", "--send"]) == 1
+    assert capsys.readouterr().err == "error: M-Pesa pays in KES, and ARTISAN_CURRENCY is UGX\n"
 
 
 @pytest.mark.usefixtures("db")
