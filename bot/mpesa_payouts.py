@@ -103,6 +103,9 @@ def payout_jobs(container: Container, clock: Callable[[], datetime]) -> list[Sch
             logger.info("mpesa payouts: %s status quer(ies) sent", asked)
 
     def weekly() -> None:
+        if settings.artisan_currency != KES:
+            logger.error("mpesa payouts: not run: ARTISAN_CURRENCY is not KES")
+            return
         queued = [o for o in run_payouts(container, clock()) if isinstance(o, Queued)]
         logger.info("mpesa payouts: weekly run queued %s payout(s)", len(queued))
 
