@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from bot.cli import main
 from bot.container import Container
@@ -17,7 +17,8 @@ from bot.effects import effect_runner
 from bot.mpesa_payouts import payout_jobs, run_payouts
 from bot.mpesa_wiring import daraja_client
 from bot.settings import load_settings
-from store.models import Role
+from store.models import MpesaPayout, Role
+from store.models.types import utcnow
 from store.services import ledger, people
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
@@ -174,3 +175,31 @@ def test_the_query_job_asks_about_a_payout_unanswered_ten_minutes_on(
     [asked] = fake.status_queries
     assert asked.body["OriginatorConversationID"] == originator
     assert asked.body["ResultURL"].endswith(f"/webhooks/mpesa/b2c/{'t' * 40}/result")
+
+
+def test_the_weekly_run_pays_nobody_when_artisans_are_paid_in_another_currency(
+    db: UnitOfWorkFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    daraja_keys(monkeypatch)
+    b2c_keys(monkeypatch, tmp_path)
+    monkeypatch.setenv("MPESA_AUTO_PAYOUTS", "true")
+    monkeypatch.setenv("ARTISAN_CURRENCY", "UGX")
+    monkeypatch.setenv("FX_RATES", "UGX/USD=0.00027")
+    with db() as uow:
+        artisan = make_artisan(uow.session)
+        product = make_product(uow.session, artisan, price_minor=250_000, stock=1)
+        order = make_paid_order(uow.session, make_user(uow.session), [(product, 1)])
+        ledger.record_sale(uow.session, order)
+        uow.commit()
+    container = Container(load_settings())
+    try:
+        [weekly] = [j for j in payout_jobs(container, utcnow) if j.id == "mpesa_weekly_payouts"]
+        weekly.run()
+    finally:
+        container.close()
+    assert "not run: ARTISAN_CURRENCY is not KES" in caplog.text
+    with db(read_only=True) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(MpesaPayout)) == 0
