@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from bot.container import Container
 from bot.demo_payments import DemoPlugin
 from bot.emulator import WebEmulatorPlugin
-from bot.mpesa_wiring import MpesaPlugin
 from bot.plugin import ChannelPlugin, Host, ProviderPlugin
 from bot.stripe_wiring import StripePlugin
 from bot.telegram import TelegramPlugin
@@ -45,7 +44,6 @@ PROVIDERS: tuple[type[ProviderPlugin], ...] = (
     TelegramInvoicesPlugin,
     StripePlugin,
     DemoPlugin,
-    MpesaPlugin,  # stream B's own tests only: the lead drops this (stream S registers it first)
 )
 
 
