@@ -108,6 +108,9 @@ class Order(Base):
     shipping_country: Mapped[str] = mapped_column(String(2), default="")  # ISO 3166-1 alpha-2
     payment_provider: Mapped[str] = mapped_column(String(32), default="")
     payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # How she chose to pay ("card", "mpesa"; "" = no choice: the first provider serving it).
+    payment_method: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    payer_phone: Mapped[str | None] = mapped_column(String(20))  # E.164: the number to charge
     reserved_until: Mapped[maybe_timestamp]
     created_at: Mapped[created_at]
     paid_at: Mapped[maybe_timestamp]
