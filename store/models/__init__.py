@@ -18,6 +18,7 @@ from store.models.ledger import (
     PayoutStatus,
     TransactionKind,
 )
+from store.models.mpesa import OPEN_PUSH, StkPush, StkPushStatus
 from store.models.messaging import (
     ConversationState,
     InboxMessage,
@@ -49,7 +50,10 @@ from store.models.people import (
 from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
 
 __all__ = [
+    "OPEN_PUSH",
     "SCHEDULER_JOBS_TABLE",
+    "StkPush",
+    "StkPushStatus",
     "ActorKind",
     "Artisan",
     "ArtisanStatus",
