@@ -10,9 +10,17 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from conversations.notify import orders as order_notices
+from conversations.notify import payment_doubts
 from conversations.notify import payments as payment_notices
 from payments import completion, refunds
-from payments.events import OrderExpired, OrderPaid, PaymentNotTaken, RefundRefused, RefundSent
+from payments.events import (
+    OrderExpired,
+    OrderPaid,
+    PaymentNotTaken,
+    PhonePaymentDoubted,
+    RefundRefused,
+    RefundSent,
+)
 from store import events
 from store.services import refunds_owed
 from store.services.order_events import PaidOrderCancelled
@@ -38,6 +46,10 @@ def _refund_refused(session: Session, event: RefundRefused, now: datetime) -> No
 
 def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
     payment_notices.payment_not_taken(session, event.order, event.amount, event.payment_ref, now)
+
+
+def _doubted(session: Session, event: PhonePaymentDoubted, now: datetime) -> None:
+    payment_doubts.payment_doubted(session, event.doubt.value, event.order_code, now)
 
 
 def _refund_owed(session: Session, event: RefundOwed, now: datetime) -> None:
@@ -66,6 +78,7 @@ def subscribe_notices() -> None:
     events.subscribe(PaymentNotTaken, _not_taken)
     events.subscribe(RefundOwed, _refund_owed)
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
+    events.subscribe(PhonePaymentDoubted, _doubted)
 
 
 def subscribe_handlers() -> None:

@@ -18,7 +18,6 @@ from store.models.ledger import (
     PayoutStatus,
     TransactionKind,
 )
-from store.models.mpesa import OPEN_PUSH, StkPush, StkPushStatus
 from store.models.messaging import (
     ConversationState,
     InboxMessage,
@@ -26,6 +25,7 @@ from store.models.messaging import (
     OutboxMessage,
     OutboxStatus,
 )
+from store.models.mpesa import OPEN_PUSH, StkPush, StkPushStatus
 from store.models.orders import (
     Cart,
     CartItem,
@@ -52,8 +52,6 @@ from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
 __all__ = [
     "OPEN_PUSH",
     "SCHEDULER_JOBS_TABLE",
-    "StkPush",
-    "StkPushStatus",
     "ActorKind",
     "Artisan",
     "ArtisanStatus",
@@ -90,6 +88,8 @@ __all__ = [
     "ReferralCode",
     "Role",
     "RoleSource",
+    "StkPush",
+    "StkPushStatus",
     "TransactionKind",
     "User",
     "UserRole",
