@@ -1,7 +1,8 @@
 """Wiring the effect runner (`store/effect_runner.py`): the kinds of effect this shop has
 (Stripe's when STRIPE_SECRET_KEY is set, M-Pesa's when MPESA_CONSUMER_KEY is) with what the
-chat says about their results, and the runner `soko run` and `soko scheduler` keep going. Commands that record an effect and
-end at once (`soko admin refund`) run it themselves (`run_due_effects`)."""
+chat says about their results, and the runner `soko run` and `soko scheduler` keep going.
+Commands that record an effect and end at once (`soko admin refund`) run it themselves
+(`run_due_effects`)."""
 
 from __future__ import annotations
 
