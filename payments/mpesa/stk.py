@@ -24,6 +24,7 @@ order is paid only when an STK query confirms it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -187,12 +188,12 @@ def request_push(session: Session, order: Order, phone: str, now: datetime) -> S
 
 
 def request_query(session: Session, push: StkPush, now: datetime, why: str) -> bool:
-    """Ask Daraja about `push` after the commit (an effect); `why` keeps the key unique per
-    reason and moment. False when the push has no id to ask about yet."""
+    """Ask Daraja about `push` after the commit (an effect; `why` is for people reading the
+    effects). False when the push has no id to ask about yet."""
     if push.checkout_request_id is None:
         return False
     push.checked_at = now
-    key = f"mpesa-stk-query-{push.id}-{why}-{now.strftime('%Y%m%d%H%M%S%f')}"
+    key = f"mpesa-stk-query-{push.id}-{why}-{uuid.uuid4().hex[:16]}"  # a query repeats safely
     payload = {"push_id": push.id, "checkout_request_id": push.checkout_request_id}
     effects.record(session, QUERY_EFFECT, key, payload, now)
     return True

@@ -186,6 +186,7 @@ class FakeDaraja:
         with self._lock:
             self.requests.append((request.method, path))
         if path in self.hung_paths:
+            await request.body()  # kept: the request is carried out after the caller gave up
             await asyncio.to_thread(self._released.wait)
         with self._lock:
             failing = self.failing.get(path)
