@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from conversations.notify import orders as order_notices
-from conversations.notify import payment_doubts
+from conversations.notify import payment_doubts, phone_payments
 from conversations.notify import payments as payment_notices
 from payments import completion, refunds
 from payments.events import (
@@ -18,6 +18,7 @@ from payments.events import (
     OrderPaid,
     PaymentNotTaken,
     PhonePaymentDoubted,
+    PhonePaymentFailed,
     RefundRefused,
     RefundSent,
 )
@@ -48,6 +49,10 @@ def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
     payment_notices.payment_not_taken(session, event.order, event.amount, event.payment_ref, now)
 
 
+def _phone_payment_failed(session: Session, event: PhonePaymentFailed, now: datetime) -> None:
+    phone_payments.phone_payment_failed(session, event.order, event.phone, event.reason, now)
+
+
 def _doubted(session: Session, event: PhonePaymentDoubted, now: datetime) -> None:
     payment_doubts.payment_doubted(session, event.doubt.value, event.order_code, now)
 
@@ -76,6 +81,7 @@ def subscribe_notices() -> None:
     events.subscribe(RefundSent, _refund_sent)
     events.subscribe(RefundRefused, _refund_refused)
     events.subscribe(PaymentNotTaken, _not_taken)
+    events.subscribe(PhonePaymentFailed, _phone_payment_failed)
     events.subscribe(RefundOwed, _refund_owed)
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
     events.subscribe(PhonePaymentDoubted, _doubted)

@@ -26,6 +26,7 @@ from payments.mpesa.stk_results import queue_due_queries
 from store.effect_runner import EffectKind
 from store.models import Channel, Order, StkPush, StkPushStatus
 from store.models.types import utcnow
+from store.payment_port import PaymentMethod
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ class MpesaPlugin(ProviderPlugin):
     title = "M-Pesa"
     pays_as = PROVIDER
     setting = "MPESA_CONSUMER_KEY"
+    method = PaymentMethod(PROVIDER, CURRENCY, asks_phone=True, home_country="KE")
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:

@@ -29,7 +29,7 @@ from conversations.marketplace import Marketplace
 from payments.refunds import Outcome, RefusedRequest, Requested
 from store.models import Channel, Order
 from store.money import Money
-from store.payment_port import PaymentProvider
+from store.payment_port import CARD, PaymentMethod, PaymentProvider
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,7 @@ class ProviderPlugin(ABC):
     title: ClassVar[str]  # as an operator reads it: "Stripe"
     pays_as: ClassVar[str]  # the `payment_provider` its orders record
     setting: ClassVar[str]  # what turns it on, for "not configured" messages
+    method: ClassVar[PaymentMethod] = CARD  # the way buyers pay with it
 
     def __init__(self, container: Container) -> None:
         self.container = container

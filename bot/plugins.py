@@ -4,7 +4,8 @@ line here. Settings turn each on (`enabled`); what is on is built once per conta
 `soko run`, `soko web` and `soko scheduler` take what they need from these lists.
 
 The order of `PROVIDERS` is the order of preference: a buyer pays with the first provider on
-that serves her channel, the order's currency and her country."""
+that offers the way to pay she chose (`ProviderPlugin.method`) and serves her channel, the
+order's currency and her country."""
 
 from __future__ import annotations
 
@@ -25,7 +26,14 @@ from bot.telegram_invoices import TelegramInvoicesPlugin
 from bot.whatsapp import WhatsAppPlugin
 from conversations.capabilities import Capabilities
 from store.models import Channel, Order
-from store.payment_port import Checkout, CheckoutLabels, NoPayments, PaymentProvider
+from store.payment_port import (
+    CARD,
+    Checkout,
+    CheckoutLabels,
+    NoPayments,
+    PaymentMethod,
+    PaymentProvider,
+)
 
 CHANNELS: tuple[type[ChannelPlugin], ...] = (
     TelegramPlugin,
@@ -69,7 +77,9 @@ def providers(container: Container) -> list[ProviderPlugin]:
 
 class ProviderChoice:
     """The payment port flows see when providers share the buyers: each checkout goes to the
-    first provider that says it serves the order's channel, currency and country."""
+    first provider of the order's way to pay (`Order.payment_method`) that says it serves the
+    order's channel, currency and country; an order that chose none (or a way no longer on)
+    to the first that serves it."""
 
     name = "by-channel"
 
@@ -86,6 +96,25 @@ class ProviderChoice:
     def for_channel(self, channel: Channel) -> PaymentProvider:
         return self._first(channel, self.currency, "")
 
+    def methods(self, channel: Channel) -> tuple[PaymentMethod, ...]:
+        """The ways to pay on for `channel`, each once, in order of preference."""
+        found: dict[str, PaymentMethod] = {}
+        for choice in self.choices:
+            method = choice.method
+            if method.key not in found and choice.serves(
+                channel, method.currency or self.currency, ""
+            ):
+                found[method.key] = method
+        return tuple(found.values())
+
+    def _chosen(self, order: Order) -> PaymentProvider:
+        for choice in self.choices:
+            if choice.method.key == order.payment_method and choice.serves(
+                order.channel, order.currency, order.shipping_country
+            ):
+                return choice.port
+        return self._first(order.channel, order.currency, order.shipping_country)
+
     def start_checkout(
         self,
         session: Session,
@@ -95,18 +124,19 @@ class ProviderChoice:
         labels: CheckoutLabels,
         now: datetime,
     ) -> Checkout:
-        provider = self._first(order.channel, order.currency, order.shipping_country)
+        provider = self._chosen(order)
         return provider.start_checkout(session, order, locale=locale, labels=labels, now=now)
 
 
 def payment_provider(container: Container) -> PaymentProvider:
     """The port flows pay through: none on (the checkout says paying is not open yet), the
-    one provider that serves every channel, or the choice between those on."""
+    one card provider that serves every channel, or the choice between those on."""
     on = providers(container)
     currency = container.settings.store_currency
     if not on:
         return NoPayments()
     first = on[0]
-    if all(first.serves(channel, currency, "") for channel in Channel):
+    by_card_alone = all(p.method == CARD for p in on)
+    if by_card_alone and all(first.serves(channel, currency, "") for channel in Channel):
         return first.port
     return ProviderChoice(on, currency)

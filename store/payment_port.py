@@ -11,9 +11,13 @@ language; it never asks which provider made it. The words a provider shows her i
 invoice's title, a line with no name) come from the chat too, as `CheckoutLabels`:
 `payments/` has no catalogs.
 
-Before it shows a way to pay, the flow asks two things: can buyers on this channel pay at
-all (`takes_payments`: not where `bot/` wired `NoPayments`), and does the provider want the
-chat to confirm the payment itself (`confirmed_in_chat`: the demo card).
+Before it shows a way to pay, the flow asks three things: can buyers on this channel pay at
+all (`takes_payments`: not where `bot/` wired `NoPayments`), which ways to pay are on for
+them (`payment_methods`: card, M-Pesa, …; one way, and the checkout asks nothing more), and
+does the provider want the chat to confirm the payment itself (`confirmed_in_chat`: the
+demo card). The order records the way she chose (`Order.payment_method`, and for a way that
+prompts her phone the number to charge, `Order.payer_phone`); `bot/` sends its checkout to
+a provider of that way.
 """
 
 from __future__ import annotations
@@ -26,6 +30,22 @@ from sqlalchemy.orm import Session
 
 from store.errors import StoreError
 from store.models import Channel, Order
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    """A way to pay that a provider offers. `currency` None: the store currency (else the
+    order is priced in this one); `asks_phone`: the number to charge is asked and recorded
+    on the order; `home_country` (ISO 3166-1 alpha-2): offered unasked only to buyers from
+    there (shipping there, or with a phone number from there); any buyer may name it."""
+
+    key: str  # "card", "mpesa": what `Order.payment_method` records
+    currency: str | None
+    asks_phone: bool = False
+    home_country: str = ""
+
+
+CARD = PaymentMethod("card", None)
 
 
 @dataclass(frozen=True)
@@ -145,6 +165,13 @@ class ConfirmedInChat(Protocol):
     def confirm(self, session: Session, order_code: str, now: datetime) -> CompletionResult: ...
 
 
+@runtime_checkable
+class OffersMethods(Protocol):
+    """A provider that chooses between providers, each with its way to pay."""
+
+    def methods(self, channel: Channel) -> tuple[PaymentMethod, ...]: ...
+
+
 class PaymentsNotOpen(StoreError):
     def __init__(self, order_code: str) -> None:
         super().__init__(f"no payment provider takes payments for order {order_code}")
@@ -176,6 +203,14 @@ def provider_for(provider: PaymentProvider, channel: Channel) -> PaymentProvider
 def takes_payments(provider: PaymentProvider, channel: Channel) -> bool:
     """Whether buyers on `channel` can pay: some provider serves them."""
     return not isinstance(provider_for(provider, channel), NoPayments)
+
+
+def payment_methods(provider: PaymentProvider, channel: Channel) -> tuple[PaymentMethod, ...]:
+    """The ways buyers on `channel` can pay, in order of preference (none: paying is not
+    open; a single provider takes cards in the store currency)."""
+    if isinstance(provider, OffersMethods):
+        return provider.methods(channel)
+    return (CARD,) if takes_payments(provider, channel) else ()
 
 
 def confirmed_in_chat(provider: PaymentProvider, channel: Channel) -> ConfirmedInChat | None:

@@ -14,13 +14,19 @@ commission; for pieces so cheap that rounding to the store currency's minor unit
 the whole margin, ``quote_line`` refuses with ``PriceTooLow`` rather than lose money.
 With the default rates and markup that never happens for a whole-shilling price.
 
+A buyer who pays another way may be priced in that way's currency (`in_currency`: M-Pesa
+in KES): the same markup and commission, and no exchange at all when it is the artisan's
+own currency. Some currencies are paid in whole units only (`WHOLE_UNIT_CURRENCIES`: M-Pesa
+takes whole shillings), so there the unit price is rounded down to a whole unit; the
+refusal above still keeps the platform fee from going negative.
+
 All arithmetic is exact (``Fraction``), so no Decimal context precision can round silently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from types import MappingProxyType
@@ -29,6 +35,8 @@ from store.errors import StoreError
 from store.money import Money, currency_exponent
 
 BPS = 10_000
+# Prices in these currencies are whole major units (M-Pesa takes whole shillings).
+WHOLE_UNIT_CURRENCIES = frozenset({"KES"})
 
 
 class PricingError(StoreError):
@@ -125,6 +133,10 @@ class PricingPolicy:
                 raise InvalidPricingPolicy(f"rate for {pair} is not a number: {text!r}") from None
         return cls(store_currency.upper(), parsed, markup_bps, mentor_commission_bps)
 
+    def in_currency(self, currency: str) -> PricingPolicy:
+        """The same rates, markup and commission, with buyers paying in `currency`."""
+        return self if currency == self.store_currency else replace(self, store_currency=currency)
+
     def rate(self, source: str, target: str) -> Fraction:
         if source == target:
             return Fraction(1)
@@ -139,6 +151,11 @@ class PricingPolicy:
         scale = Fraction(10) ** (currency_exponent(self.store_currency) - amount.exponent)
         return amount.amount * self.rate(amount.currency, self.store_currency) * scale
 
+    def _price_step(self) -> int:
+        """The minor units a unit price is a multiple of (1, or a whole unit)."""
+        whole = self.store_currency in WHOLE_UNIT_CURRENCIES
+        return 10 ** currency_exponent(self.store_currency) if whole else 1
+
     def mentor_commission(self, share: Money) -> Money:
         """The mentor's cut of an artisan's share, rounded down (never more than the share)."""
         return Money(share.amount * self.mentor_commission_bps // BPS, share.currency)
@@ -149,7 +166,8 @@ class PricingPolicy:
         if artisan_price.amount <= 0:
             raise PriceTooLow(artisan_price, self.store_currency)
         marked_up = self._to_store_minor(artisan_price) * Fraction(BPS + self.markup_bps, BPS)
-        unit_price = Money(_floor(marked_up), self.store_currency)
+        step = self._price_step()
+        unit_price = Money(_floor(marked_up / step) * step, self.store_currency)
         share = artisan_price * quantity
         commission = self.mentor_commission(share) if has_mentor else Money.zero(share.currency)
         payout_cost = Money(_ceil(self._to_store_minor(share + commission)), self.store_currency)

@@ -18,6 +18,7 @@ from conversations.flows import (
     my_products,
     onboarding,
     people,
+    phone_retry,
     review,
     shop_place,
     shop_story,
@@ -43,6 +44,7 @@ def builtin_registry() -> FlowRegistry:
     browsing.register(registry)
     cart.register(registry)
     checkout.register(registry)
+    phone_retry.register(registry)
     buyer_orders.register(registry)
     my_products.register(registry)
     my_orders.register(registry)

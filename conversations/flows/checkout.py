@@ -9,6 +9,11 @@ records that as an effect: the chat says the link is being prepared and the buye
 as soon as it is made. Where
 no provider serves the buyer's channel, paying is not open: the checkout says so before she
 types anything, and again (placing nothing) if she taps an older "Place order".
+
+Where more than one way to pay is on (card, M-Pesa), the summary offers one choice per way,
+with its total; a way that prompts her phone asks the number to charge first
+(`payment_method`). The order is priced in the way's currency and records the way and the
+number, so paying again later goes the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from conversations.countries import country_name, resolve_country
 from conversations.flow import END, Flow, FlowRegistry, PromptFn, StepContext, StepFn, StepResult
-from conversations.flows import cart, product_card
+from conversations.flows import cart, payment_method, product_card
 from conversations.flows.menu import entry_payload
 from conversations.i18n import N_
 from conversations.messages import (
@@ -47,9 +52,9 @@ from store.payment_port import (
     LinkBeingMade,
     OpenLink,
     PayInvoice,
+    PaymentMethod,
     PaymentProvider,
     confirmed_in_chat,
-    provider_for,
     takes_payments,
 )
 from store.phones import shown_phone
@@ -79,7 +84,8 @@ PAY_BUTTON = N_("Pay {amount}")
 PAY_HERE = N_("Please pay with the link below.")
 PREPARING_LINK = N_("Preparing your payment link… I will send it here in a moment.")
 CONFIRM_ON_PHONE = N_(
-    "We sent a payment request to your phone {phone}. Please confirm the payment of {amount} there."
+    "We sent a payment request to your phone {phone}. "
+    "Please confirm the payment of {amount} there with your PIN."
 )
 PAY_DEMO = N_("Pay now (demo card)")
 STILL_WAITING = N_("Order {code} is waiting for your payment.")
@@ -131,6 +137,7 @@ class Step(StrEnum):
     ADDRESS = "address"
     COUNTRY = "country"
     CONFIRM = "confirm"
+    NUMBER = "number"
     PAY = "pay"
 
 
@@ -230,9 +237,45 @@ def country(ctx: StepContext, inbound: Inbound) -> StepResult:
 def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.payload == EDIT_PAYLOAD:
         return _ask_name(ctx)
-    if inbound.payload != PLACE_PAYLOAD:
+    default = payment_method.default_method(payment_method.offered(ctx, ctx.data["country"]))
+    method = payment_method.chosen(
+        ctx, inbound, default if inbound.payload == PLACE_PAYLOAD else None
+    )
+    if method is None:
         return _summary(ctx)
+    return _chose(ctx, method)
+
+
+def _chose(ctx: StepContext, method: PaymentMethod) -> StepResult:
     if not can_pay(ctx, ctx.channel):  # payments closed since she started
+        return not_open(ctx)
+    if method.asks_phone:
+        ctx.data["method"] = method.key
+        return _ask_number(ctx)
+    return _place(ctx, method, None)
+
+
+def _ask_number(ctx: StepContext) -> StepResult:
+    method = payment_method.by_key(ctx, ctx.data.get("method", ""))
+    if method is None:  # that way was turned off meanwhile
+        return _summary(ctx)
+    payment_method.ask_number(ctx, method)
+    return StepResult(Step.NUMBER)
+
+
+def number(ctx: StepContext, inbound: Inbound) -> StepResult:
+    method = payment_method.by_key(ctx, ctx.data.get("method", ""))
+    other = payment_method.named(ctx, inbound.text) if inbound.payload is None else None
+    if method is None or (other is not None and other != method):
+        return _chose(ctx, other) if other is not None else _summary(ctx)
+    phone = payment_method.read_number(ctx, inbound, method)
+    if phone is None:
+        return _ask_number(ctx)
+    return _place(ctx, method, phone)
+
+
+def _place(ctx: StepContext, method: PaymentMethod, phone: str | None) -> StepResult:
+    if not can_pay(ctx, ctx.channel):
         return not_open(ctx)
     ship_to = ShippingDetails(ctx.data["name"], ctx.data["address"], ctx.data["country"])
     previous = orders.pending_order(ctx.session, ctx.user.id)  # replaced by this one
@@ -241,11 +284,13 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
             ctx.session,
             ctx.user.id,
             ctx.channel,
-            ctx.market.config.pricing,
+            payment_method.pricing_for(ctx, method),
             ship_to,
             ctx.now,
             ctx.market.config.reservation,
             limits=ctx.market.config.buyer_limits,
+            payment_method=method.key,
+            payer_phone=phone,
         )
     except orders.OrderRateLimited as limited:
         minutes = max(1, -(-int(limited.wait.total_seconds()) // 60))
@@ -263,8 +308,15 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
         ctx.say(ctx._(REPLACED).format(code=previous.code))
     minutes = int(ctx.market.config.reservation.total_seconds() // 60)
     ctx.say(ctx._(PLACED).format(code=order.code, minutes=minutes))
-    offer_payment(ctx, order)
-    return StepResult(Step.PAY, {"order_id": order.id})
+    return _paying(ctx, order)
+
+
+def _paying(ctx: StepContext, order: Order) -> StepResult:
+    """How she pays, and what the chat waits for: her tap or message, or (a prompt on her
+    phone) nothing: what she types next is free for other questions, like the prompt's
+    notice's "2" for "Use another number"."""
+    options = offer_payment(ctx, order)
+    return StepResult(END if options.on_phone else Step.PAY, {"order_id": order.id})
 
 
 def pay(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -294,8 +346,7 @@ def _pay(ctx: StepContext, tapped_order: int | None) -> StepResult:
     if provider is not None and tapped_order == order.id:
         return pay_in_chat(ctx, order, provider)
     ctx.say(ctx._(STILL_WAITING).format(code=order.code))
-    offer_payment(ctx, order)
-    return StepResult(Step.PAY)
+    return _paying(ctx, order)
 
 
 def not_payable(ctx: StepContext, order: Order) -> StepResult:
@@ -339,9 +390,10 @@ class PaymentOptions(NamedTuple):
     links: tuple[LinkButton, ...] = ()
     choices: tuple[Choice, ...] = ()
     invoice: Invoice | None = None
+    on_phone: bool = False  # she confirms a prompt on her phone: nothing to answer here
 
 
-def offer_payment(ctx: StepContext, order: Order) -> None:
+def offer_payment(ctx: StepContext, order: Order) -> PaymentOptions:
     """How she pays, from the payment port: a link, an invoice, a prompt on her phone, or
     (the demo card) a link and a "Pay now" choice. A link still being made (the provider is
     asked after this step commits) is announced instead."""
@@ -350,6 +402,7 @@ def offer_payment(ctx: StepContext, order: Order) -> None:
     ctx.reply(
         Outbound(text=text, links=options.links, choices=options.choices, invoice=options.invoice)
     )
+    return options
 
 
 def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
@@ -373,13 +426,14 @@ def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
         case ConfirmOnPhone(phone):
             shown = shown_phone(phone)
             note = ctx._(CONFIRM_ON_PHONE).format(phone=shown, amount=_total(ctx, order))
-            return PaymentOptions(note)
+            return PaymentOptions(note, on_phone=True)
         case LinkBeingMade():
             return PaymentOptions(ctx._(PREPARING_LINK))
 
 
 def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:
-    return provider_for(ctx.market.payments, order.channel)
+    """The port: it sends the order to a provider of the way she chose (or that serves it)."""
+    return ctx.market.payments
 
 
 def _pay_link(ctx: StepContext, order: Order, url: str) -> LinkButton:
@@ -412,8 +466,10 @@ def _summary(ctx: StepContext) -> StepResult:
     previous = orders.pending_order(ctx.session, ctx.user.id)
     if previous is not None:
         text.append(ctx._(REPLACES).format(code=previous.code))
+    ways = payment_method.offered(ctx, ctx.data["country"])
+    many = payment_method.choices(ctx, ways) if len(ways) > 1 else []
     choices = [
-        Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD, TapWord.YES),
+        *(many or [Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD, TapWord.YES)]),
         Choice(ctx._(CHANGE_DETAILS), EDIT_PAYLOAD),
     ]
     ctx.ask("\n".join(text), choices)
@@ -437,6 +493,7 @@ def register(registry: FlowRegistry) -> None:
         Step.ADDRESS: address,
         Step.COUNTRY: country,
         Step.CONFIRM: confirm,
+        Step.NUMBER: number,
         Step.PAY: pay,
     }
     prompts: dict[StrEnum, PromptFn] = {
@@ -445,6 +502,7 @@ def register(registry: FlowRegistry) -> None:
         Step.ADDRESS: _ask_address,
         Step.COUNTRY: _ask_country,
         Step.CONFIRM: _summary,
+        Step.NUMBER: _ask_number,
         Step.PAY: _ask_pay_again,
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))

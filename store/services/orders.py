@@ -150,6 +150,8 @@ def place_order(
     *,
     new_code: Callable[[], str] = new_order_code,
     limits: BuyerLimits | None = None,
+    payment_method: str = "",
+    payer_phone: str | None = None,
 ) -> Order:
     """Turn the buyer's cart into an order awaiting payment, holding its pieces; her
     previous unpaid order, if any, is cancelled (its pieces released).
@@ -161,7 +163,8 @@ def place_order(
     ``InsufficientStock`` listing every short product, in which case nothing is written and
     the cart (and her previous order) is left as it was. With ``limits``: each line holds at
     most ``pieces_per_product``, the order ``pieces_per_order`` (a line that no longer fits is
-    left out), and ``OrderRateLimited`` when she ordered too often.
+    left out), and ``OrderRateLimited`` when she ordered too often. ``payment_method`` and
+    ``payer_phone``: the way she chose to pay and the number to charge (`Order`).
     """
     cart = session.scalar(
         select(Cart)
@@ -246,6 +249,8 @@ def place_order(
         shipping_name=shipping.name,
         shipping_address=shipping.address,
         shipping_country=shipping.country,
+        payment_method=payment_method,
+        payer_phone=payer_phone,
         reserved_until=now + reservation,
         created_at=now,
         lines=lines,
@@ -438,6 +443,18 @@ def lock_order(session: Session, order_id: int) -> Order:
     )
     if order is None:
         raise NotFound("order", order_id)
+    return order
+
+
+def change_payer_phone(session: Session, user_id: int, order_id: int, phone: str) -> Order:
+    """Charge `phone` (E.164) for her order from now on; only while it waits for payment
+    (a paid or closed order is left as it is). The order, as it is now; ``PermissionDenied``
+    for someone else's."""
+    order = lock_order(session, order_id)
+    if order.buyer_user_id != user_id:
+        raise PermissionDenied(f"change the number of order {order_id}", user_id)
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        order.payer_phone = phone
     return order
 
 

@@ -110,6 +110,31 @@ def is_kenyan_mobile(text: str) -> bool:
     )
 
 
+def mobile_number(text: str, region: str) -> str | None:
+    """E.164 for a valid mobile number of `region` ("٠٧١٢ ٣٤٥ ٦٧٨", "+254 712…" for KE),
+    else None: a number a mobile-money prompt can reach."""
+    parsed = _parse_phone(text, region)
+    mobile = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    if (
+        parsed is None
+        or phonenumbers.region_code_for_number(parsed) != region
+        or phonenumbers.number_type(parsed) not in mobile
+    ):
+        return None
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def example_mobile(region: str) -> str:
+    """A mobile number of `region` as people there write it ("0712 123456" in Kenya)."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return ""
+    return str(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL))
+
+
 def _parse_phone(text: str, default_region: str) -> phonenumbers.PhoneNumber | None:
     try:
         parsed = phonenumbers.parse(_international_prefix(text.strip()), default_region)

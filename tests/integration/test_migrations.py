@@ -36,7 +36,7 @@ def test_head_is_applied_and_downgrade_round_trips(engine: Engine) -> None:
     assert _diff(engine) == []
 
 
-@pytest.mark.parametrize("revision", [f"{n:04d}" for n in range(1, 9)])
+@pytest.mark.parametrize("revision", [f"{n:04d}" for n in range(1, 10)])
 def test_a_step_down_and_back_keeps_search_finding_new_pieces(
     engine: Engine, revision: str
 ) -> None:

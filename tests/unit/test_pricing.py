@@ -181,3 +181,45 @@ def test_any_price_is_either_quoted_safely_or_refused(price_minor: int, quantity
         return
     assert quote.payout_cost <= quote.line_total
     assert quote.unit_price.amount > 0
+
+
+def test_another_currency_keeps_the_markup_and_commission() -> None:
+    usd = policy("USD")
+    in_kes = usd.in_currency("KES")
+    assert in_kes.store_currency == "KES"
+    assert (in_kes.markup_bps, in_kes.mentor_commission_bps) == (4000, 500)
+    assert in_kes.rates == usd.rates
+    assert usd.in_currency("USD") == usd
+
+
+def test_shillings_are_whole_no_exchange_for_the_artisans_own_currency() -> None:
+    # 1499 × 1.40 = 2098.60 shillings: M-Pesa takes whole shillings, so 2098.
+    quote = policy("USD").in_currency("KES").quote_line(kes(1499), 3, has_mentor=True)
+    assert quote.unit_price == kes(2098)
+    assert quote.line_total == kes(6294)
+    assert quote.payout_cost == kes(4721) + Money(85, "KES")  # (4497 + 224.85) exactly
+
+
+def test_a_shilling_price_rounding_would_eat_is_refused() -> None:
+    # 1 shilling × 1.40 = 1.40 → 1 shilling; the share and commission cost 1.05: refused.
+    with pytest.raises(PriceTooLow):
+        policy("KES", markup=4000, commission=500).quote_line(kes(1), 1, has_mentor=True)
+
+
+@given(
+    st.integers(min_value=1, max_value=50_000_000),
+    st.integers(min_value=1, max_value=20),
+    st.booleans(),
+    st.integers(min_value=1, max_value=5_000),
+)
+def test_in_shillings_the_platform_fee_is_never_negative(
+    price_minor: int, quantity: int, has_mentor: bool, markup: int
+) -> None:
+    built = policy("USD", markup=markup, commission=markup - 1).in_currency("KES")
+    try:
+        quote = built.quote_line(Money(price_minor, "KES"), quantity, has_mentor)
+    except PriceTooLow:
+        return
+    assert quote.unit_price.amount % 100 == 0  # whole shillings
+    assert quote.unit_price.amount > 0
+    assert quote.platform_fee >= Money.zero("KES")

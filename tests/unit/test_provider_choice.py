@@ -19,6 +19,8 @@ from store.payment_port import (
     CheckoutLabels,
     NoPayments,
     OpenLink,
+    PaymentMethod,
+    payment_methods,
     provider_for,
     takes_payments,
 )
@@ -68,8 +70,42 @@ class Cards(MobileMoney):
         return currency != "KES"
 
 
-def order(channel: Channel, currency: str, country: str) -> Order:
-    return Order(code="SK-1", channel=channel, currency=currency, shipping_country=country)
+MPESA = PaymentMethod("mpesa", "KES", asks_phone=True, home_country="KE")
+CARD = PaymentMethod("card", None)
+
+
+class Mpesa(MobileMoney):
+    """A phone-prompt method in shillings, on every channel."""
+
+    name = "mpesa"
+    method = MPESA
+
+    def serves(self, channel: Channel, currency: str, country: str) -> bool:
+        return currency == "KES"
+
+
+class AllCards(MobileMoney):
+    name = "all-cards"
+
+    def serves(self, channel: Channel, currency: str, country: str) -> bool:
+        return True
+
+
+class TelegramCards(AllCards):
+    name = "telegram-cards"
+
+    def serves(self, channel: Channel, currency: str, country: str) -> bool:
+        return channel is Channel.TELEGRAM
+
+
+def order(channel: Channel, currency: str, country: str, method: str = "") -> Order:
+    return Order(
+        code="SK-1",
+        channel=channel,
+        currency=currency,
+        shipping_country=country,
+        payment_method=method,
+    )
 
 
 def container(store_currency: str) -> Container:
@@ -92,6 +128,56 @@ def test_each_checkout_goes_to_the_first_provider_that_serves_the_order() -> Non
     assert paid_with(Channel.WHATSAPP, "KES", "KE") == "mobile-money"
     assert paid_with(Channel.WHATSAPP, "USD", "KE") == "cards"
     assert paid_with(Channel.TELEGRAM, "EUR", "DE") == "cards"
+
+
+def paid_with(choice: ProviderChoice, placed: Order) -> str:
+    labels = CheckoutLabels("Soko order SK-1", "Shipping", "Handmade piece")
+    return choice.start_checkout(
+        None,  # type: ignore[arg-type]
+        placed,
+        locale="en",
+        labels=labels,
+        now=NOW,
+    ).provider
+
+
+def test_a_provider_pays_by_card_in_the_store_currency_unless_it_says_otherwise() -> None:
+    assert ProviderPlugin.method == CARD
+    assert Cards.method == CARD
+
+
+def test_the_methods_on_for_a_channel_in_order_of_preference_each_once() -> None:
+    shop = container("USD")
+    choice = ProviderChoice([Mpesa(shop), TelegramCards(shop), AllCards(shop)], "USD")
+    assert payment_methods(choice, Channel.TELEGRAM) == (MPESA, CARD)
+    assert payment_methods(choice, Channel.WHATSAPP) == (MPESA, CARD)
+    only_cards = ProviderChoice([TelegramCards(shop), AllCards(shop)], "USD")
+    assert payment_methods(only_cards, Channel.WHATSAPP) == (CARD,)
+
+
+def test_a_single_provider_or_none_offers_one_method_or_none() -> None:
+    shop = container("USD")
+    assert payment_methods(AllCards(shop).port, Channel.WEB) == (CARD,)
+    assert payment_methods(NoPayments(), Channel.WEB) == ()
+    closed = ProviderChoice([MobileMoney(container("USD"))], "USD")
+    assert payment_methods(closed, Channel.TELEGRAM) == ()
+
+
+def test_an_order_goes_to_the_provider_of_the_method_she_chose() -> None:
+    shop = container("KES")
+    choice = ProviderChoice([Mpesa(shop), TelegramCards(shop), AllCards(shop)], "KES")
+    # A shilling store still lets a card buyer pay by card.
+    assert paid_with(choice, order(Channel.WHATSAPP, "KES", "KE", "card")) == "all-cards"
+    assert paid_with(choice, order(Channel.TELEGRAM, "KES", "KE", "card")) == "telegram-cards"
+    assert paid_with(choice, order(Channel.WHATSAPP, "KES", "KE", "mpesa")) == "mpesa"
+    # An order that chose nothing (older orders) goes to the first that serves it.
+    assert paid_with(choice, order(Channel.WHATSAPP, "KES", "KE")) == "mpesa"
+
+
+def test_a_method_no_longer_on_falls_back_to_the_first_that_serves_the_order() -> None:
+    shop = container("USD")
+    choice = ProviderChoice([TelegramCards(shop), AllCards(shop)], "USD")
+    assert paid_with(choice, order(Channel.WHATSAPP, "USD", "DE", "mpesa")) == "all-cards"
 
 
 def test_where_no_provider_serves_the_buyer_paying_is_not_open() -> None:

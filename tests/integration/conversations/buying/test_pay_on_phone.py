@@ -92,7 +92,7 @@ def test_she_is_asked_to_confirm_on_her_phone(
     code = only_order(uow_factory).code
     confirm = (
         "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {COLLAR_USD} there."
+        f"Please confirm the payment of {COLLAR_USD} there with your PIN."
     )
     assert placed == [f"Order {code} is placed. We hold these pieces for 30 minutes.", confirm]
     assert prompts.labels[-1] == CheckoutLabels(f"Soko order {code}", "Shipping", "Handmade piece")
@@ -120,7 +120,7 @@ def test_she_is_asked_in_swahili(
     code = only_order(uow_factory).code
     assert placed[1] == (
         "Tumetuma ombi la malipo kwa simu yako 0712 345678. "
-        f"Tafadhali thibitisha malipo ya {COLLAR_USD_SW} hapo."
+        f"Tafadhali thibitisha malipo ya {COLLAR_USD_SW} hapo kwa PIN yako."
     )
     # The words the provider shows her itself come written in Swahili too.
     assert prompts.labels[-1] == CheckoutLabels(
