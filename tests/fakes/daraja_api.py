@@ -186,7 +186,9 @@ class FakeDaraja:
         with self._lock:
             self.requests.append((request.method, path))
         if path in self.hung_paths:
-            await request.body()  # kept: the request is carried out after the caller gave up
+            # Read (and keep) the body first: the client gives up before the release, and
+            # the held request must still be carried out then.
+            await request.body()
             await asyncio.to_thread(self._released.wait)
         with self._lock:
             failing = self.failing.get(path)
