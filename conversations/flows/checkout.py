@@ -264,10 +264,13 @@ def _ask_number(ctx: StepContext) -> StepResult:
 
 
 def number(ctx: StepContext, inbound: Inbound) -> StepResult:
+    """The number to charge; a way to pay named instead ("kadi") is her choice now."""
     method = payment_method.by_key(ctx, ctx.data.get("method", ""))
-    other = payment_method.named(ctx, inbound.text) if inbound.payload is None else None
-    if method is None or (other is not None and other != method):
-        return _chose(ctx, other) if other is not None else _summary(ctx)
+    named = payment_method.named(ctx, inbound.text) if inbound.payload is None else None
+    if named is not None:
+        return _chose(ctx, named)
+    if method is None:  # that way was turned off meanwhile
+        return _summary(ctx)
     phone = payment_method.read_number(ctx, inbound, method)
     if phone is None:
         return _ask_number(ctx)
