@@ -132,6 +132,7 @@ def running_shop(tmp_path: Path, database_url: str) -> Iterator[Shop]:
         finally:
             for person in people.values():
                 print("\n".join(person.transcript[-60:]))
+            database.engine.dispose()
 
 
 def pieces_listed_and_approved(shop: Shop, titles: list[str]) -> None:
