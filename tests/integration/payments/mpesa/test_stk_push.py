@@ -37,10 +37,11 @@ from store.models import (
     Role,
     StkPush,
     StkPushStatus,
+    UserRole,
 )
 from store.payment_port import ConfirmOnPhone
 from store.pricing import PricingPolicy
-from store.services import carts, orders
+from store.services import carts, orders, refunds_owed
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product, make_user
@@ -442,3 +443,23 @@ def test_a_push_whose_answer_was_lost_and_never_found_fails_after_a_while(shop: 
     push = shop.push(order_id)
     assert (push.status, push.failure) == (StkPushStatus.FAILED, "not_sent")
     assert [event.reason for event in shop.failed] == [PhonePaymentFailure.FAILED]
+
+
+def test_money_of_a_paid_order_goes_back_by_hand(shop: Shop) -> None:
+    """M-Pesa has no refund call here: a community manager sends it back from the M-Pesa
+    portal, and `soko admin refund` records what she owes."""
+    order_id = shop.order()
+    shop.fake.answer_push(shop.pay_and_send(order_id), 0)
+    shop.run_effects()
+    with shop.db() as uow:
+        order = uow.session.get(Order, order_id)
+        assert order is not None
+        [manager] = uow.session.scalars(
+            select(UserRole.user_id).where(UserRole.role == Role.COMMUNITY_MANAGER)
+        )
+        recorded = refunds_owed.record_by_manager(
+            uow.session, order, None, None, manager, shop.clock()
+        )
+        uow.commit()
+    assert recorded.newly
+    assert recorded.amount.amount == 210_000
