@@ -1,40 +1,28 @@
 """The M-Pesa plug-in (Safaricom's Daraja API): buyers in Kenya pay by STK push
-(`payments/mpesa/stk.py`: the port, its effects, the callback at
-`/webhooks/mpesa/stk/{MPESA_CALLBACK_TOKEN}`, the job that queries pushes whose callback
-never came, and the STK part of `soko admin reconcile`); artisans are paid by B2C. One Daraja
-client per process, built from the MPESA_* settings. On when MPESA_CONSUMER_KEY is set; it
-serves orders priced in Kenyan shillings."""
+(`bot/mpesa_stk.py`: the port, its effects, the callback, the query job and the STK part of
+`soko admin reconcile`), artisans are paid by B2C. One Daraja client per process, built from
+the MPESA_* settings. On when MPESA_CONSUMER_KEY is set; it serves orders priced in Kenyan
+shillings."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from bot.container import Container
+from bot.mpesa_stk import stk_jobs, stk_provider, stk_reconcile, stk_routes
 from bot.plugin import AdminReport, ProviderPlugin, ScheduledJob
 from bot.settings import Settings
-from handlers.mpesa.stk_webhook import stk_webhook_routes
 from payments.mpesa.client import DarajaClient, DarajaConfig
-from payments.mpesa.stk import MpesaStk
+from payments.mpesa.stk import PROVIDER, MpesaStk
 from payments.mpesa.stk_effects import stk_effect_kinds
-from payments.mpesa.stk_results import queue_due_queries
 from store.effect_runner import EffectKind
-from store.models import Channel, Order, StkPush, StkPushStatus
-from store.models.types import utcnow
+from store.models import Channel
 from store.payment_port import PaymentMethod
 
-logger = logging.getLogger(__name__)
-
-PROVIDER = "mpesa"
 CURRENCY = "KES"
-# An STK push is answered or given up by Daraja within minutes: a day back sees every one
-# that may still be open.
-RECONCILE_LOOKBACK = timedelta(days=1)
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -59,13 +47,7 @@ def daraja_client(container: Container) -> DarajaClient:
 
 def mpesa_stk(container: Container) -> MpesaStk:
     """The STK push provider (the payment port), built once per container."""
-    settings = container.settings
-
-    def build() -> MpesaStk:
-        token = settings.mpesa_callback_token.get_secret_value()
-        return MpesaStk(daraja_client(container), settings.public_base_url, token)
-
-    return container.once("mpesa.stk", build)
+    return stk_provider(container, lambda: daraja_client(container))
 
 
 def effect_kinds(container: Container) -> list[EffectKind]:
@@ -73,68 +55,6 @@ def effect_kinds(container: Container) -> list[EffectKind]:
     if not MpesaPlugin.enabled(container.settings):
         return []
     return [*stk_effect_kinds(mpesa_stk(container))]
-
-
-def stk_routes(container: Container) -> list[BaseRoute]:
-    token = container.settings.mpesa_callback_token.get_secret_value()
-    on_refused = container.metrics.signature_failed(PROVIDER)
-    return [*stk_webhook_routes(container.uow_factory, token, utcnow, on_refused)]
-
-
-def stk_jobs(container: Container, clock: Callable[[], datetime]) -> list[ScheduledJob]:
-    uow_factory = container.uow_factory
-
-    def query_open_pushes() -> None:
-        with uow_factory() as uow:
-            asked = queue_due_queries(uow.session, clock())
-            uow.commit()
-        if asked:
-            logger.info("M-Pesa: %s STK push(es) without an answer queried", len(asked))
-
-    zone = container.settings.artisan_timezone
-    return [
-        ScheduledJob(
-            "query_mpesa_pushes",
-            IntervalTrigger(minutes=1, timezone=zone),
-            query_open_pushes,
-            30,
-            "Ask Daraja about STK pushes unanswered 2 minutes after they were sent (lost"
-            " callbacks); give up pushes whose sending was never confirmed",
-        ),
-    ]
-
-
-def stk_reconcile(
-    container: Container, since: datetime, now: datetime, run_effects: Callable[[], int]
-) -> list[str]:
-    """Every push sent since `since` (a day at most) and not answered is queried now; the
-    answers are applied as the callbacks' would be."""
-    since = max(since, now - RECONCILE_LOOKBACK)
-    with container.uow_factory() as uow:
-        asked = queue_due_queries(uow.session, now, since=since)
-        uow.commit()
-    ran = run_effects()
-    with container.uow_factory(read_only=True) as uow:
-        rows = uow.session.execute(
-            select(StkPush.status, Order.code)
-            .join(Order, Order.id == StkPush.order_id)
-            .where(StkPush.id.in_(asked))
-            .order_by(StkPush.id)
-        ).all()
-    by_status: dict[StkPushStatus, list[str]] = {}
-    for status, code in rows:
-        by_status.setdefault(status, []).append(code)
-
-    def codes(status: StkPushStatus) -> str:
-        return ", ".join(by_status.get(status, [])) or "none"
-
-    return [
-        f"M-Pesa STK pushes asked about: {len(asked)}",
-        f"paid: {codes(StkPushStatus.PAID)}",
-        f"failed: {codes(StkPushStatus.FAILED)}",
-        f"still waiting for the buyer: {codes(StkPushStatus.SENT)}",
-        f"effects run: {ran}",
-    ]
 
 
 class MpesaPlugin(ProviderPlugin):
