@@ -66,6 +66,7 @@ class Shop:
         self.owner: TelegramPerson = people["owner"]
         self.wanjiru: TelegramPerson = people["wanjiru"]
         self.achieng: TelegramPerson = people["achieng"]
+        self.run: SokoProcess | None = None
 
     def push_of(self, order_code: str, after: int = 0) -> str:
         """The CheckoutRequestID of the order's latest push Daraja received (after `after`
@@ -127,7 +128,7 @@ def running_shop(tmp_path: Path, database_url: str) -> Iterator[Shop]:
         shop = Shop(env, daraja, database, people)
         shop.daraja_url = daraja_url
         try:
-            with SokoProcess(env, "run"):
+            with SokoProcess(env, "run") as shop.run:
                 yield shop
         finally:
             for person in people.values():
@@ -230,6 +231,9 @@ def test_a_kenyan_buyer_pays_by_mpesa(
         unknown = json.loads(json.dumps(callback))
         unknown["Body"]["stkCallback"]["CheckoutRequestID"] = "ws_CO_not_ours"
         assert shop.post_callback(unknown).json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
+        run = shop.run
+        assert run is not None
+        wait_until(lambda: "M-Pesa: unknown_push" in run.logged(), what="the doubt logged")
         wrong = json.loads(json.dumps(callback))
         wrong["Body"]["stkCallback"]["CallbackMetadata"]["Item"][0]["Value"] = 1.0
         assert shop.post_callback(wrong).status_code == 200
