@@ -463,3 +463,15 @@ def test_money_of_a_paid_order_goes_back_by_hand(shop: Shop) -> None:
         uow.commit()
     assert recorded.newly
     assert recorded.amount.amount == 210_000
+
+
+def test_a_body_too_large_or_not_darajas_is_refused_and_changes_nothing(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    url = callback_url(shop.url, TOKEN)
+    assert httpx.post(url, content=b"{" + b" " * 20_000 + b"}", timeout=10).status_code == 413
+    assert httpx.post(url, content=b'{"Body": {}}', timeout=10).status_code == 400
+    assert shop.run_effects() == 0
+    push = shop.push(order_id)
+    assert (push.status, push.answered_at) == (StkPushStatus.SENT, None)
+    assert shop.fake.pushes[checkout_id].result_code is None
