@@ -10,15 +10,19 @@ number she types. The fake Daraja plays her phone and Safaricom's callbacks:
 - the second prompt's callback never comes: `soko admin reconcile` asks Daraja (what the
   scheduler's query job does two minutes after a push) and the order is paid;
 - a callback with a wrong token, one for a push the shop never sent, and one paying the
-  wrong amount change nothing, and community managers are alerted.
+  wrong amount change nothing, and community managers are alerted;
+- a last callback never comes and nobody reconciles: the scheduler's query job, run as
+  `soko scheduler` would run it three minutes later, pays the order.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +30,15 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from bot.container import Container
+from bot.effects import effect_runner
+from bot.jobs import scheduled_jobs
+from bot.mpesa_wiring import daraja_client
+from bot.plugin import ChannelPasses
+from bot.settings import Settings
+from conversations.flows.checkout import PLACED
 from conversations.i18n import Translator
+from store.models.types import utcnow
 from tests.e2e.chat_people import TelegramPerson
 from tests.e2e.operator_env import OperatorEnv, running_fakes
 from tests.e2e.shop_database import ShopDatabase
@@ -95,11 +107,42 @@ class Shop:
         )
         return int(rows[0][0])
 
+    def query_job_minutes_later(self, minutes: int) -> None:
+        """The scheduler's query job and the effects it records, run in this process as
+        `soko scheduler` would run them `minutes` from now (no waiting)."""
+        later = utcnow() + timedelta(minutes=minutes)
+        settings = {name.lower(): value for name, value in mpesa_settings(self.daraja_url).items()}
+        container = Container(
+            Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                database_url=self.env.database_url,
+                public_base_url=self.env.url,
+                **settings,
+            )
+        )
+        try:
+            jobs = scheduled_jobs(container, ChannelPasses(), clock=lambda: later)
+            [job] = [job for job in jobs if job.id == "query_mpesa_pushes"]
+            job.run()
+            effect_runner(container, clock=lambda: later).run_due()
+        finally:
+            daraja_client(container).close()
+            container.close()
+
     def post_callback(self, body: dict[str, Any], token: str = TOKEN) -> httpx.Response:
         url = f"{self.env.url}/webhooks/mpesa/stk/{token}"
         return httpx.post(url, content=json.dumps(body), timeout=10)
 
     daraja_url = ""
+
+
+def placed_code(messages: list[str]) -> str:
+    """The code in "Order {code} is placed…", in her language (a notice that her previous
+    unpaid order is replaced may come first)."""
+    head, tail = SW._(PLACED).split("{code}")
+    pattern = re.escape(head) + r"(\S+)" + re.escape(tail.split("{")[0])
+    [code] = [found.group(1) for message in messages if (found := re.match(pattern, message))]
+    return code
 
 
 def tap_starting(person: TelegramPerson, prefix: str) -> list[str]:
@@ -176,7 +219,7 @@ def achieng_orders(shop: Shop, title: str, first: bool = False) -> str:
     asked = tap_starting(achieng, SW._("Pay with M-Pesa · {amount}").split("{")[0])
     assert has(asked, SW._("Which {method} number should we charge?").format(method="M-Pesa"))
     placed = achieng.say(ACHIENG_NUMBER)
-    code = placed[0].split(" ", 2)[1]
+    code = placed_code(placed)
     assert has(placed, "0712 345678"), placed
     return code
 
@@ -188,7 +231,9 @@ def test_a_kenyan_buyer_pays_by_mpesa(
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
     with running_shop(tmp_path, url) as shop:
-        pieces_listed_and_approved(shop, ["Mkufu wa shaba", "Mkufu wa pembe", "Mkufu wa kioo"])
+        pieces_listed_and_approved(
+            shop, ["Mkufu wa shaba", "Mkufu wa pembe", "Mkufu wa kioo", "Mkufu wa mfupa"]
+        )
         achieng, owner = shop.achieng, shop.owner
 
         # 1. She cancels the prompt, is told why in Swahili, tries again and pays.
@@ -240,3 +285,13 @@ def test_a_kenyan_buyer_pays_by_mpesa(
         owner.told(f"paid for order {code} must be sent back by hand")
         assert shop.order(code)[0] == "pending_payment"
         assert shop.sales(code) == 0
+
+        # 4. Another callback never comes, and nobody runs reconcile: the scheduler's query
+        # job, two minutes after the push, pays the order (her notice is written for then).
+        code = achieng_orders(shop, "Mkufu wa mfupa")
+        shop.daraja.answer_push(shop.push_of(code), 0, deliver=0)
+        shop.query_job_minutes_later(1)  # too soon: nothing asked
+        assert shop.order(code)[0] == "pending_payment"
+        shop.query_job_minutes_later(3)
+        assert shop.order(code)[0] == "paid"
+        assert shop.sales(code) == 1
