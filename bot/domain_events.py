@@ -10,13 +10,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from conversations.notify import orders as order_notices
+from conversations.notify import payment_doubts, phone_payments
 from conversations.notify import payments as payment_notices
-from conversations.notify import phone_payments
 from payments import completion, refunds
 from payments.events import (
     OrderExpired,
     OrderPaid,
     PaymentNotTaken,
+    PhonePaymentDoubted,
     PhonePaymentFailed,
     RefundRefused,
     RefundSent,
@@ -52,6 +53,10 @@ def _phone_payment_failed(session: Session, event: PhonePaymentFailed, now: date
     phone_payments.phone_payment_failed(session, event.order, event.phone, event.reason, now)
 
 
+def _doubted(session: Session, event: PhonePaymentDoubted, now: datetime) -> None:
+    payment_doubts.payment_doubted(session, event.doubt.value, event.order_code, now)
+
+
 def _refund_owed(session: Session, event: RefundOwed, now: datetime) -> None:
     waiting = [refund.order_code for refund in refunds_owed.open_refunds(session)]
     payment_notices.refund_owed(session, event.order.code, event.amount, event.reason, waiting, now)
@@ -79,6 +84,7 @@ def subscribe_notices() -> None:
     events.subscribe(PhonePaymentFailed, _phone_payment_failed)
     events.subscribe(RefundOwed, _refund_owed)
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
+    events.subscribe(PhonePaymentDoubted, _doubted)
 
 
 def subscribe_handlers() -> None:

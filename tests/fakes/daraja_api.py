@@ -186,6 +186,9 @@ class FakeDaraja:
         with self._lock:
             self.requests.append((request.method, path))
         if path in self.hung_paths:
+            # Read (and keep) the body first: the client gives up before the release, and
+            # the held request must still be carried out then.
+            await request.body()
             await asyncio.to_thread(self._released.wait)
         with self._lock:
             failing = self.failing.get(path)

@@ -1,0 +1,1 @@
+"""M-Pesa's web routes: what Safaricom's Daraja posts back to the shop."""
