@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from conversations.notify import orders as order_notices
+from conversations.notify import payment_doubts, phone_payments
 from conversations.notify import payments as payment_notices
 from conversations.notify import payouts as payout_notices
-from conversations.notify import phone_payments
 from payments import completion, refunds
 from payments.events import (
     OrderExpired,
@@ -20,6 +20,7 @@ from payments.events import (
     PaymentNotTaken,
     PayoutFailed,
     PayoutPaid,
+    PhonePaymentDoubted,
     PhonePaymentFailed,
     RefundRefused,
     RefundSent,
@@ -53,6 +54,10 @@ def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
 
 def _phone_payment_failed(session: Session, event: PhonePaymentFailed, now: datetime) -> None:
     phone_payments.phone_payment_failed(session, event.order, event.phone, event.reason, now)
+
+
+def _doubted(session: Session, event: PhonePaymentDoubted, now: datetime) -> None:
+    payment_doubts.payment_doubted(session, event.doubt.value, event.order_code, now)
 
 
 def _refund_owed(session: Session, event: RefundOwed, now: datetime) -> None:
@@ -94,6 +99,7 @@ def subscribe_notices() -> None:
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
     events.subscribe(PayoutPaid, _payout_paid)
     events.subscribe(PayoutFailed, _payout_failed)
+    events.subscribe(PhonePaymentDoubted, _doubted)
 
 
 def subscribe_handlers() -> None:

@@ -1,7 +1,8 @@
 """Wiring the effect runner (`store/effect_runner.py`): the kinds of effect this shop has
-(Stripe's, when STRIPE_SECRET_KEY is set) with what the chat says about their results, and
-the runner `soko run` and `soko scheduler` keep going. Commands that record an effect and
-end at once (`soko admin refund`) run it themselves (`run_due_effects`)."""
+(Stripe's when STRIPE_SECRET_KEY is set, M-Pesa's when MPESA_CONSUMER_KEY is) with what the
+chat says about their results, and the runner `soko run` and `soko scheduler` keep going.
+Commands that record an effect and end at once (`soko admin refund`) run it themselves
+(`run_due_effects`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot import mpesa_wiring
 from bot.container import Container
-from bot.mpesa_payouts import payout_effects
-from bot.mpesa_wiring import daraja_client
 from bot.stripe_wiring import stripe_payments
 from conversations.notify import payments as payment_notices
 from payments.stripe_effects import stripe_effect_kinds
@@ -35,11 +35,11 @@ def _link_ready(session: Session, order: Order, checkout: Checkout, now: datetim
 def effect_kinds(
     container: Container, *, clock: Callable[[], datetime] = utcnow
 ) -> list[EffectKind]:
-    mpesa = payout_effects(container, lambda: daraja_client(container))
+    kinds = mpesa_wiring.effect_kinds(container)
     stripe = stripe_payments(container)
     if stripe is None:
-        return mpesa
-    return mpesa + stripe_effect_kinds(
+        return kinds
+    return kinds + stripe_effect_kinds(
         stripe, link_ready=_link_ready, link_failed=payment_notices.checkout_failed, clock=clock
     )
 

@@ -28,7 +28,7 @@ from store.uow import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_PROVIDERS: Final = ("telegram", "twilio", "stripe")
+WEBHOOK_PROVIDERS: Final = ("telegram", "twilio", "stripe", "mpesa")
 # One update is one short transaction: milliseconds normally, seconds when something waits.
 LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 

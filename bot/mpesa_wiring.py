@@ -1,7 +1,8 @@
 """The M-Pesa plug-in (Safaricom's Daraja API): buyers in Kenya pay by STK push
-(`bot/mpesa_stk.py`), artisans are paid by B2C (`bot/mpesa_payouts.py`). One Daraja client per
-process, built from the MPESA_* settings. On when MPESA_CONSUMER_KEY is set; it serves orders
-priced in Kenyan shillings."""
+(`bot/mpesa_stk.py`: the port, its effects, the callback, the query job and the STK part of
+`soko admin reconcile`), artisans are paid by B2C. One Daraja client per process, built from
+the MPESA_* settings. On when MPESA_CONSUMER_KEY is set; it serves orders priced in Kenyan
+shillings."""
 
 from __future__ import annotations
 
@@ -14,18 +15,22 @@ from bot.container import Container
 from bot.mpesa_payouts import (
     B2C_SETTINGS,
     MpesaPayouts,
+    payout_effects,
     payout_jobs,
     payout_routes,
     payouts_on,
     reconcile_payouts,
 )
+from bot.mpesa_stk import stk_jobs, stk_provider, stk_reconcile, stk_routes
 from bot.plugin import AdminReport, Payouts, ProviderPlugin, ScheduledJob
 from bot.settings import Settings
 from payments.mpesa.client import DarajaClient, DarajaConfig
+from payments.mpesa.stk import PROVIDER, MpesaStk
+from payments.mpesa.stk_effects import stk_effect_kinds
+from store.effect_runner import EffectKind
 from store.models import Channel
-from store.payment_port import PaymentMethod, PaymentProvider
+from store.payment_port import PaymentMethod
 
-PROVIDER = "mpesa"
 CURRENCY = "KES"
 
 
@@ -49,13 +54,28 @@ def daraja_client(container: Container) -> DarajaClient:
     return container.once("mpesa.client", lambda: DarajaClient(daraja_config(container.settings)))
 
 
+def mpesa_stk(container: Container) -> MpesaStk:
+    """The STK push provider (the payment port), built once per container."""
+    return stk_provider(container, lambda: daraja_client(container))
+
+
+def effect_kinds(container: Container) -> list[EffectKind]:
+    """The M-Pesa calls that run as effects, when M-Pesa is on (`bot/effects.py`)."""
+    if not MpesaPlugin.enabled(container.settings):
+        return []
+    return [
+        *stk_effect_kinds(mpesa_stk(container)),
+        *payout_effects(container, lambda: daraja_client(container)),
+    ]
+
+
 class MpesaPlugin(ProviderPlugin):
     name = PROVIDER
     title = "M-Pesa"
     pays_as = PROVIDER
     setting = "MPESA_CONSUMER_KEY"
-    payout_setting = f"MPESA_CONSUMER_KEY (with its shortcode), {B2C_SETTINGS}"
     method = PaymentMethod(PROVIDER, CURRENCY, asks_phone=True, home_country="KE")
+    payout_setting = f"MPESA_CONSUMER_KEY (with its shortcode), {B2C_SETTINGS}"
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:
@@ -66,17 +86,17 @@ class MpesaPlugin(ProviderPlugin):
         return daraja_client(self.container)
 
     @property
-    def port(self) -> PaymentProvider:
-        raise NotImplementedError("STK push checkout: bot/mpesa_stk.py")
+    def port(self) -> MpesaStk:
+        return mpesa_stk(self.container)
 
     def serves(self, channel: Channel, currency: str, country: str) -> bool:
         return currency == CURRENCY
 
     def routes(self) -> list[BaseRoute]:
-        return [*payout_routes(self.container)]
+        return [*stk_routes(self.container), *payout_routes(self.container)]
 
     def jobs(self, clock: Callable[[], datetime]) -> list[ScheduledJob]:
-        return [*payout_jobs(self.container, clock)]
+        return [*stk_jobs(self.container, clock), *payout_jobs(self.container, clock)]
 
     def payouts(self) -> Payouts | None:
         return MpesaPayouts(self.container) if payouts_on(self.container.settings) else None
@@ -84,5 +104,7 @@ class MpesaPlugin(ProviderPlugin):
     def reconcile(
         self, since: datetime, now: datetime, run_effects: Callable[[], int]
     ) -> AdminReport | None:
+        # The payouts' status queries are queued first, so the STK part's effects run sends them.
         lines = [*reconcile_payouts(self.container, now)]
-        return AdminReport([*lines, f"effects run: {run_effects()}"], ok=True)
+        lines += [*stk_reconcile(self.container, since, now, run_effects)]
+        return AdminReport(lines, ok=True)

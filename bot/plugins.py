@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.container import Container
 from bot.demo_payments import DemoPlugin
 from bot.emulator import WebEmulatorPlugin
+from bot.mpesa_wiring import MpesaPlugin
 from bot.plugin import ChannelPlugin, Host, ProviderPlugin
 from bot.stripe_wiring import StripePlugin
 from bot.telegram import TelegramPlugin
@@ -41,6 +42,7 @@ CHANNELS: tuple[type[ChannelPlugin], ...] = (
 )
 
 PROVIDERS: tuple[type[ProviderPlugin], ...] = (
+    MpesaPlugin,
     TelegramInvoicesPlugin,
     StripePlugin,
     DemoPlugin,

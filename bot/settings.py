@@ -13,9 +13,17 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -109,8 +117,9 @@ class Settings(BaseSettings):
     # local work only (`soko demo` turns it on for its own shop). Without it and without a
     # real provider for a buyer's channel, the checkout tells her paying is not open yet.
     payments_demo: bool = False
-    # M-Pesa through Safaricom's Daraja API (issue 21): the client (payments/mpesa/) exists,
-    # nothing uses it yet. Off until the consumer key and secret are set.
+    # M-Pesa through Safaricom's Daraja API: Kenyan buyers pay by STK push (bot/mpesa_wiring.py).
+    # Off until the consumer key and secret are set; then PUBLIC_BASE_URL must be https (Daraja
+    # posts results there) and MPESA_CALLBACK_TOKEN set (the secret in those addresses).
     mpesa_env: MpesaEnv = MpesaEnv.SANDBOX
     # Empty: Daraja's own address for MPESA_ENV (a test server in tests).
     mpesa_api_base_url: str = Field(default="", validate_default=True)
@@ -124,7 +133,7 @@ class Settings(BaseSettings):
     mpesa_initiator_name: str = ""
     mpesa_initiator_password: SecretStr = Field(default=SecretStr(""), validate_default=True)
     mpesa_cert_file: Path | None = Field(default=None, validate_default=True)
-    mpesa_callback_token: SecretStr = SecretStr("")
+    mpesa_callback_token: SecretStr = Field(default=SecretStr(""), validate_default=True)
     mpesa_payout_min_minor: int = Field(default=10_000, ge=0)
     mpesa_auto_payouts: bool = False
 
@@ -374,13 +383,29 @@ class Settings(BaseSettings):
 
     @field_validator("mpesa_callback_token")
     @classmethod
-    def _mpesa_callback_token(cls, value: SecretStr) -> SecretStr:
+    def _mpesa_callback_token(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
         token = value.get_secret_value()
+        if not token and _given(info.data.get("mpesa_consumer_key")):
+            raise ValueError(
+                "needed with MPESA_CONSUMER_KEY: the secret in the addresses Daraja posts to"
+                f" (make one with: {MAKE_A_SECRET})"
+            )
         if token and not MPESA_CALLBACK_TOKEN_CHARACTERS.fullmatch(token):
             raise ValueError(
                 f"must be 32 to 256 letters, digits, _ or - (make one with: {MAKE_A_SECRET})"
             )
         return value
+
+    @model_validator(mode="after")
+    def _mpesa_reachable(self) -> Settings:
+        if self.mpesa_consumer_key.get_secret_value() and not _reachable_by_daraja(
+            self.public_base_url
+        ):
+            raise ValueError(
+                "PUBLIC_BASE_URL: must be an https:// address Safaricom can reach when M-Pesa is"
+                " on (Daraja posts payment results there; http only for a local test address)"
+            )
+        return self
 
     @field_validator(
         "public_base_url", "telegram_api_base_url", "twilio_api_base_url", "stripe_api_base_url"
@@ -418,6 +443,9 @@ def setting_problems(error: ValidationError) -> list[str]:
     for found in error.errors(include_url=False):
         field = str(found["loc"][0]) if found["loc"] else "settings"
         message = found["msg"].removeprefix("Value error, ")
+        named = _NAMED_PROBLEM.fullmatch(message)
+        if not found["loc"] and named:  # a rule across settings names the one to change
+            field, message = named.group(1).lower(), named.group(2)
         given = found.get("input")
         if field in _SECRET_SETTINGS and isinstance(given, str) and given and given in message:
             message = message.replace(given, "…")
@@ -430,6 +458,17 @@ _SECRET_SETTINGS = frozenset(
     {name for name, field in Settings.model_fields.items() if field.annotation is SecretStr}
     | {"database_url"}
 )
+
+
+_NAMED_PROBLEM = re.compile(r"([A-Z][A-Z0-9_]+): (.+)", re.S)
+
+
+def _reachable_by_daraja(base_url: str) -> bool:
+    """https, or http on this machine (a test against the local fakes)."""
+    url = urlsplit(base_url)
+    return url.scheme == "https" or (
+        url.scheme == "http" and url.hostname in ("localhost", "127.0.0.1", "::1")
+    )
 
 
 def _given(secret: object) -> bool:

@@ -104,3 +104,21 @@ class PayoutFailed:
     amount: Money
     phone: str
     reason: PayoutFailure
+
+
+class PhonePaymentDoubt(StrEnum):
+    """Why a word from the phone-payment provider was not trusted (a managers' alert)."""
+
+    WRONG_TOKEN = "wrong_token"  # noqa: S105 (a word, not a secret): a callback to an address with the wrong secret in it
+    UNKNOWN_PUSH = "unknown_push"  # a callback for a prompt the shop never sent, or closed
+    UNCONFIRMED = "unconfirmed"  # a callback its query did not confirm (still unanswered)
+    WRONG_PAYMENT = "wrong_payment"  # paid, but not the order's amount, currency or number
+
+
+@dataclass(frozen=True)
+class PhonePaymentDoubted:
+    """Something about phone payments community managers should look at; nothing was paid
+    because of it. `order_code` is "" when no order of ours is named."""
+
+    doubt: PhonePaymentDoubt
+    order_code: str = ""

@@ -1,1 +1,1 @@
-"""M-Pesa's callbacks (Safaricom's Daraja API posts them; it signs nothing)."""
+"""M-Pesa's web routes: what Safaricom's Daraja posts back to the shop."""

@@ -25,6 +25,7 @@ from store.models.messaging import (
     OutboxMessage,
     OutboxStatus,
 )
+from store.models.mpesa import OPEN_PUSH, StkPush, StkPushStatus
 from store.models.mpesa_payouts import MpesaPayout, MpesaPayoutStatus
 from store.models.orders import (
     Cart,
@@ -50,6 +51,7 @@ from store.models.people import (
 from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
 
 __all__ = [
+    "OPEN_PUSH",
     "SCHEDULER_JOBS_TABLE",
     "ActorKind",
     "Artisan",
@@ -89,6 +91,8 @@ __all__ = [
     "ReferralCode",
     "Role",
     "RoleSource",
+    "StkPush",
+    "StkPushStatus",
     "TransactionKind",
     "User",
     "UserRole",

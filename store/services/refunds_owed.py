@@ -1,5 +1,6 @@
-"""Refunds owed by hand: money a provider without a refund API (Telegram invoices) took that
-must go back, and that a community manager sends back herself in the provider's dashboard.
+"""Refunds owed by hand: money a provider without a refund API (Telegram invoices, M-Pesa)
+took that must go back, and that a community manager sends back herself in the provider's
+dashboard.
 
 A refund owed is a ``payment_events`` row (``soko.refund_owed``, event id
 ``refund-owed:<charge id>``), written once per charge in the unit of work that learnt of it:
@@ -40,8 +41,9 @@ from store.savepoints import add_unless_taken
 from store.services import ledger, orders, payment_events
 
 REFUND_OWED: Final = "soko.refund_owed"
-# Providers whose payments no refund call can give back: a person refunds them by hand.
-BY_HAND: Final = frozenset({"telegram"})
+# Providers whose payments no refund call can give back: a person refunds them by hand
+# (Telegram invoices; M-Pesa, from the M-Pesa org portal).
+BY_HAND: Final = frozenset({"telegram", "mpesa"})
 MANUAL_KEY: Final = "manual"  # the ledger key of a reversal written when closing one
 REFERENCE_MAX: Final = 64
 

@@ -116,6 +116,27 @@ def test_the_line_says_what_the_setting_must_be(
     assert (status, lines) == (2, [line])
 
 
+def test_mpesa_needs_an_https_address_daraja_can_reach(tmp_path: Path) -> None:
+    status, lines = soko(
+        tmp_path,
+        ["admin", "roles", "list"],
+        PUBLIC_BASE_URL="http://shop.example.org",
+        MPESA_CONSUMER_KEY="daraja-key",
+        MPESA_CONSUMER_SECRET="daraja-secret",
+        MPESA_SHORTCODE="174379",
+        MPESA_PASSKEY="daraja-passkey",
+        MPESA_CALLBACK_TOKEN="t" * 40,
+    )
+
+    assert (status, lines) == (
+        2,
+        [
+            "soko: PUBLIC_BASE_URL: must be an https:// address Safaricom can reach when M-Pesa"
+            " is on (Daraja posts payment results there; http only for a local test address)"
+        ],
+    )
+
+
 def test_a_partial_mpesa_set_names_what_is_missing(tmp_path: Path) -> None:
     key = "daraja-key-without-its-secret"
     status, lines = soko(tmp_path, ["admin", "roles", "list"], MPESA_CONSUMER_KEY=key)
@@ -127,6 +148,9 @@ def test_a_partial_mpesa_set_names_what_is_missing(tmp_path: Path) -> None:
         "soko: MPESA_SHORTCODE: needed with MPESA_CONSUMER_KEY (the paybill or till number,"
         " digits)",
         "soko: MPESA_PASSKEY: needed with MPESA_SHORTCODE (Safaricom sends it with the shortcode)",
+        "soko: MPESA_CALLBACK_TOKEN: needed with MPESA_CONSUMER_KEY: the secret in the addresses"
+        " Daraja posts to (make one with: python3 -c 'import secrets;"
+        " print(secrets.token_urlsafe(32))')",
     ]
 
 

@@ -156,3 +156,35 @@ def test_a_web_worker_runs_every_channel_lifespan_and_ends_them_in_reverse() -> 
         assert seen == ["telegram starts", "other starts"]
     assert seen[2:] == ["other ends", "telegram ends"]
     assert combined_lifespan([]) is None
+
+
+MPESA = {
+    "mpesa_consumer_key": SecretStr("key-123456"),
+    "mpesa_consumer_secret": SecretStr("secret-very-1"),
+    "mpesa_shortcode": "174379",
+    "mpesa_passkey": SecretStr("pass-key-1"),
+    "mpesa_callback_token": SecretStr("t" * 40),
+}
+
+
+def test_with_mpesa_its_callback_job_and_effects_are_wired_once(
+    make_container: Callable[..., Container], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import mpesa_wiring
+    from bot.effects import effect_kinds
+    from bot.plugins import PROVIDERS, providers
+
+    clients = counting(monkeypatch, mpesa_wiring, "DarajaClient")
+    container = make_container(**MPESA)
+    assert PROVIDERS[0] is mpesa_wiring.MpesaPlugin  # Kenyan shillings go to M-Pesa first
+    assert [plugin.name for plugin in providers(container)] == ["mpesa"]
+    assert "/webhooks/mpesa/stk/{token}" in paths(web_app(container))
+    assert "/webhooks/mpesa/stk/{token}" not in paths(web_app(make_container()))
+    jobs = {job.id for job in scheduled_jobs(container, ChannelPasses())}
+    assert "query_mpesa_pushes" in jobs
+    assert {"mpesa.stk_push", "mpesa.stk_query"} <= {kind.name for kind in effect_kinds(container)}
+    assert len(clients) == 1
+
+    without = make_container()
+    assert "query_mpesa_pushes" not in {job.id for job in scheduled_jobs(without, ChannelPasses())}
+    assert not [kind for kind in effect_kinds(without) if kind.name.startswith("mpesa.")]

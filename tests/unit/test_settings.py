@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from bot.settings import MAKE_A_SECRET, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,6 +124,7 @@ def test_a_consumer_key_without_its_secret_is_one_line(monkeypatch: pytest.Monke
         MPESA_CONSUMER_KEY="key-123456",
         MPESA_SHORTCODE="174379",
         MPESA_PASSKEY="pass-key-1",
+        MPESA_CALLBACK_TOKEN=CALLBACK_TOKEN,
     ) == [
         "MPESA_CONSUMER_SECRET: needed with MPESA_CONSUMER_KEY (both are on the Daraja app's page)"
     ]
@@ -139,7 +140,10 @@ def test_a_consumer_secret_without_its_key_is_one_line(monkeypatch: pytest.Monke
 
 def test_keys_without_a_shortcode_and_passkey_name_them(monkeypatch: pytest.MonkeyPatch) -> None:
     problems = mpesa_problems(
-        monkeypatch, MPESA_CONSUMER_KEY="key-123456", MPESA_CONSUMER_SECRET="secret-very-1"
+        monkeypatch,
+        MPESA_CONSUMER_KEY="key-123456",
+        MPESA_CONSUMER_SECRET="secret-very-1",
+        MPESA_CALLBACK_TOKEN=CALLBACK_TOKEN,
     )
     assert problems == [
         "MPESA_SHORTCODE: needed with MPESA_CONSUMER_KEY (the paybill or till number, digits)",
@@ -199,6 +203,55 @@ def test_a_cert_file_that_is_no_certificate_is_refused(
         "MPESA_CERT_FILE: must be a readable X.509 certificate (PEM or DER), such as"
         " Safaricom's ProductionCertificate.cer"
     ]
+
+
+def test_mpesa_on_needs_its_callback_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = mpesa_problems(
+        monkeypatch,
+        MPESA_CONSUMER_KEY="key-123456",
+        MPESA_CONSUMER_SECRET="secret-very-1",
+        MPESA_SHORTCODE="174379",
+        MPESA_PASSKEY="pass-key-1",
+    )
+    assert problems == [
+        "MPESA_CALLBACK_TOKEN: needed with MPESA_CONSUMER_KEY: the secret in the addresses"
+        f" Daraja posts to (make one with: {MAKE_A_SECRET})"
+    ]
+
+
+@pytest.mark.parametrize("base", ["http://shop.example.com", "ftp://shop.example.com"])
+def test_mpesa_on_needs_an_https_address_daraja_can_reach(
+    monkeypatch: pytest.MonkeyPatch, base: str
+) -> None:
+    problems = mpesa_problems(
+        monkeypatch,
+        PUBLIC_BASE_URL=base,
+        MPESA_CONSUMER_KEY="key-123456",
+        MPESA_CONSUMER_SECRET="secret-very-1",
+        MPESA_SHORTCODE="174379",
+        MPESA_PASSKEY="pass-key-1",
+        MPESA_CALLBACK_TOKEN=CALLBACK_TOKEN,
+    )
+    assert problems == [
+        "PUBLIC_BASE_URL: must be an https:// address Safaricom can reach when M-Pesa is on"
+        " (Daraja posts payment results there; http only for a local test address)"
+    ]
+
+
+@pytest.mark.parametrize("base", ["https://shop.example.com", "http://127.0.0.1:8000"])
+def test_mpesa_takes_https_or_a_local_test_address(
+    monkeypatch: pytest.MonkeyPatch, base: str
+) -> None:
+    for name, value in {
+        "PUBLIC_BASE_URL": base,
+        "MPESA_CONSUMER_KEY": "key-123456",
+        "MPESA_CONSUMER_SECRET": "secret-very-1",
+        "MPESA_SHORTCODE": "174379",
+        "MPESA_PASSKEY": "pass-key-1",
+        "MPESA_CALLBACK_TOKEN": CALLBACK_TOKEN,
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert Settings(_env_file=None).public_base_url == base  # type: ignore[call-arg]
 
 
 def test_a_full_mpesa_set_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

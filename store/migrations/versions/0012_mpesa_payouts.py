@@ -1,7 +1,7 @@
 """mpesa_payouts: payouts sent by M-Pesa B2C, from queued to paid (or failed)
 
 Revision ID: 0012
-Revises: 0010 (0011, stream S's, when merged: the merge re-points it)
+Revises: 0011
 Create Date: 2026-12-06 19:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import store.models.types
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

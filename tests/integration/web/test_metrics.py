@@ -71,7 +71,7 @@ def test_database_figures_and_engine_latency(container: Container, client: TestC
     assert value(samples, "soko_outbox_oldest_pending_seconds") >= 0
     assert value(samples, "soko_update_handle_seconds_count", outcome="handled") == 2
     assert value(samples, "soko_update_handle_seconds_sum", outcome="handled") > 0
-    for provider in ("telegram", "twilio", "stripe"):
+    for provider in ("telegram", "twilio", "stripe", "mpesa"):
         assert value(samples, "soko_webhook_signature_failures_total", provider=provider) == 0
 
 

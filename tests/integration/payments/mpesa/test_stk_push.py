@@ -1,0 +1,477 @@
+"""M-Pesa STK push on both databases: the provider, its effects, the callback route and the
+query job, with the real `DarajaClient` against the fake Daraja API, which posts its
+callbacks to the shop's route served over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+
+from conversations.payment_labels import checkout_labels
+from handlers.mpesa.stk_webhook import stk_webhook_routes
+from payments.events import PhonePaymentFailed, PhonePaymentFailure
+from payments.mpesa.client import STK_PUSH_PATH, DarajaClient, DarajaConfig
+from payments.mpesa.stk import MpesaStk, callback_url
+from payments.mpesa.stk_effects import stk_effect_kinds
+from payments.mpesa.stk_results import queue_due_queries
+from store import events
+from store.effect_runner import EffectRunner
+from store.models import (
+    Channel,
+    Effect,
+    LedgerTransaction,
+    Order,
+    OrderStatus,
+    OutboxMessage,
+    PaymentEvent,
+    Role,
+    StkPush,
+    StkPushStatus,
+    UserRole,
+)
+from store.payment_port import ConfirmOnPhone
+from store.pricing import PricingPolicy
+from store.services import carts, orders, refunds_owed
+from store.services.shipping import ShippingDetails
+from store.uow import UnitOfWorkFactory
+from tests.factories import make_artisan, make_product, make_user
+from tests.fakes import daraja_api
+from tests.fakes.daraja_api import FakeDaraja
+from tests.fakes.serving import serve_app
+
+TOKEN = "t0ken-" + "x" * 40
+KES_PRICING = PricingPolicy.from_strings("KES", {}, 4000, 500)
+SHIPPING = ShippingDetails("Achieng Odhiambo", "Moi Avenue 12, Nairobi", "KE")
+PHONE = "+254712345678"
+DOUBT_ALERTS = "phone-payment-doubt-alert:"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def later(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class Shop:
+    db: UnitOfWorkFactory
+    fake: FakeDaraja
+    stk: MpesaStk
+    runner: EffectRunner
+    url: str
+    clock: Clock
+    failed: list[PhonePaymentFailed] = field(default_factory=list)
+
+    def run_effects(self) -> int:
+        return self.runner.run_due()
+
+    def order(self, phone: str = PHONE) -> int:
+        with self.db() as uow:
+            artisan = make_artisan(uow.session, "Wanjiru")
+            product = make_product(uow.session, artisan, title="Mkufu wa shaba")
+            buyer = make_user(uow.session, "Achieng", locale="sw", phone=PHONE)
+            carts.add_to_cart(uow.session, buyer.id, product.id, now=self.clock())
+            order = orders.place_order(
+                uow.session, buyer.id, Channel.CONSOLE, KES_PRICING, SHIPPING, self.clock()
+            )
+            order.payer_phone = phone
+            uow.commit()
+            return order.id
+
+    def checkout(self, order_id: int) -> Any:
+        with self.db() as uow:
+            order = uow.session.get(Order, order_id)
+            assert order is not None
+            labels = checkout_labels("sw", order.code)
+            found = self.stk.start_checkout(
+                uow.session, order, locale="sw", labels=labels, now=self.clock()
+            )
+            uow.commit()
+            return found
+
+    def pay_and_send(self, order_id: int) -> str:
+        """Checkout and the push sent: its CheckoutRequestID."""
+        self.checkout(order_id)
+        assert self.run_effects() == 1
+        return self.push(order_id).checkout_request_id or ""
+
+    def wait_for_push(self, order_id: int) -> str:
+        """The CheckoutRequestID of the push the fake Daraja received for the order."""
+        with self.db(read_only=True) as uow:
+            order = uow.session.get(Order, order_id)
+            assert order is not None
+            code = order.code
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            found = [
+                checkout_id
+                for checkout_id, push in list(self.fake.pushes.items())
+                if push.body["AccountReference"] == code
+            ]
+            if found:
+                return found[0]
+            time.sleep(0.02)
+        raise AssertionError(f"Daraja never received the push of {code}")
+
+    def push(self, order_id: int) -> StkPush:
+        with self.db(read_only=True) as uow:
+            [push] = uow.session.scalars(select(StkPush).where(StkPush.order_id == order_id))
+            uow.session.expunge(push)
+            return push
+
+    def order_status(self, order_id: int) -> OrderStatus:
+        with self.db(read_only=True) as uow:
+            order = uow.session.get(Order, order_id)
+            assert order is not None
+            return order.status
+
+    def count(self, query: Any) -> int:
+        with self.db(read_only=True) as uow:
+            return int(uow.session.scalar(query) or 0)
+
+    def sales(self, order_id: int) -> int:
+        return self.count(
+            select(func.count())
+            .select_from(LedgerTransaction)
+            .where(LedgerTransaction.order_id == order_id)
+        )
+
+    def alerts(self) -> int:
+        return self.count(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.startswith(DOUBT_ALERTS))
+        )
+
+    def post(self, body: dict[str, Any], token: str = TOKEN) -> httpx.Response:
+        return httpx.post(callback_url(self.url, token), content=json.dumps(body), timeout=10)
+
+
+@pytest.fixture(scope="module")
+def daraja() -> Iterator[tuple[FakeDaraja, str]]:
+    fake = FakeDaraja.make()
+    with daraja_api.serve(fake) as url:
+        yield fake, url
+
+
+@pytest.fixture
+def shop(
+    uow_factory: UnitOfWorkFactory,
+    daraja: tuple[FakeDaraja, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Shop]:
+    fake, daraja_url = daraja
+    config = DarajaConfig(
+        base_url=daraja_url,
+        consumer_key=daraja_api.CONSUMER_KEY,
+        consumer_secret=daraja_api.CONSUMER_SECRET,
+        shortcode=daraja_api.SHORTCODE,
+        passkey=daraja_api.PASSKEY,
+        read_timeout=1.0,
+        retries=0,
+        backoff_seconds=0.0,
+    )
+    clock = Clock()
+    refused: list[int] = []
+    app = Starlette(
+        routes=stk_webhook_routes(uow_factory, TOKEN, clock, on_refused=lambda: refused.append(1))
+    )
+    with uow_factory() as uow:
+        make_user(uow.session, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        uow.commit()
+    with serve_app(app) as url, DarajaClient(config) as client:
+        stk = MpesaStk(client, url, TOKEN)
+        runner = EffectRunner(uow_factory, stk_effect_kinds(stk), clock)
+        found = Shop(uow_factory, fake, stk, runner, url, clock)
+        known = list(events._handlers.get(PhonePaymentFailed, []))
+        monkeypatch.setitem(
+            events._handlers,
+            PhonePaymentFailed,
+            [*known, lambda session, event, now: found.failed.append(event)],
+        )
+        found.refused = refused  # type: ignore[attr-defined]
+        yield found
+    fake.release()
+    fake.failing.clear()
+
+
+def test_the_push_goes_out_after_the_commit_once_however_often_she_asks(shop: Shop) -> None:
+    order_id = shop.order()
+    calls = shop.fake.calls(STK_PUSH_PATH)
+    first = shop.checkout(order_id)
+    assert first.action == ConfirmOnPhone(PHONE)
+    assert shop.fake.calls(STK_PUSH_PATH) == calls  # nothing sent inside the unit of work
+    assert shop.checkout(order_id).reference == first.reference  # a second tap: no 2nd push
+    assert shop.run_effects() == 1
+    push = shop.push(order_id)
+    assert push.status == StkPushStatus.SENT
+    sent = shop.fake.pushes[push.checkout_request_id or ""].body
+    with shop.db(read_only=True) as uow:
+        order = uow.session.get(Order, order_id)
+        assert order is not None
+        assert sent["AccountReference"] == order.code
+        assert sent["Amount"] == order.total_minor // 100 == 2100
+    assert sent["PhoneNumber"] == "254712345678"
+    assert len(sent["TransactionDesc"]) <= 13
+    assert sent["CallBackURL"] == f"{shop.url}/webhooks/mpesa/stk/{TOKEN}"
+    # Still open: asking again answers the same push, and Daraja is not called again.
+    assert shop.checkout(order_id).reference == push.checkout_request_id
+    assert shop.run_effects() == 0
+    assert shop.fake.calls(STK_PUSH_PATH) == calls + 1
+    assert shop.count(select(func.count()).select_from(StkPush)) == 1
+
+
+def test_a_confirmed_callback_pays_the_order_once(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    shop.fake.answer_push(checkout_id, 0)
+    assert shop.fake.deliveries[-1][1] == 200
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT  # not before the query
+    assert shop.run_effects() == 1  # the STK query
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    push = shop.push(order_id)
+    assert push.status == StkPushStatus.PAID
+    assert push.receipt
+    with shop.db(read_only=True) as uow:
+        order = uow.session.get(Order, order_id)
+        assert order is not None
+        assert order.payment_ref == push.receipt
+    assert shop.sales(order_id) == 1
+    assert shop.alerts() == 0
+
+
+def test_ten_identical_callbacks_at_once_are_one_payment(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    shop.fake.answer_push(checkout_id, 0, deliver=0)
+    with ThreadPoolExecutor(10) as pool:
+        statuses = list(pool.map(lambda _: shop.fake.deliver_push(checkout_id), range(10)))
+    assert statuses == [[200]] * 10
+    shop.run_effects()
+    shop.fake.deliver_push(checkout_id)  # and one more after it was paid
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
+    assert (
+        shop.count(
+            select(func.count()).select_from(PaymentEvent).where(PaymentEvent.order_id == order_id)
+        )
+        == 1
+    )
+    assert (
+        shop.count(select(func.count()).select_from(Effect).where(Effect.kind == "mpesa.stk_query"))
+        == 1
+    )
+    assert shop.alerts() == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (1032, PhonePaymentFailure.CANCELLED),
+        (1037, PhonePaymentFailure.TIMED_OUT),
+        (1, PhonePaymentFailure.NO_FUNDS),
+        (2001, PhonePaymentFailure.WRONG_PIN),
+        (17, PhonePaymentFailure.FAILED),
+    ],
+)
+def test_a_prompt_that_took_no_money_tells_why_and_she_may_try_again(
+    shop: Shop, code: int, reason: PhonePaymentFailure
+) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    shop.fake.answer_push(checkout_id, code)
+    shop.run_effects()
+    assert shop.push(order_id).status == StkPushStatus.FAILED
+    assert [(event.reason, event.phone) for event in shop.failed] == [(reason, PHONE)]
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
+    # "Try again": a new prompt to the same number.
+    again = shop.checkout(order_id)
+    assert again.action == ConfirmOnPhone(PHONE)
+    assert shop.run_effects() == 1
+    assert shop.count(select(func.count()).select_from(StkPush)) == 2
+
+
+def test_a_lost_callback_is_found_by_the_query_job(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    shop.fake.answer_push(checkout_id, 0, deliver=0)  # the callback never comes
+    with shop.db() as uow:
+        assert queue_due_queries(uow.session, shop.clock()) == []  # too soon to ask
+        uow.commit()
+    shop.clock.later(timedelta(minutes=2, seconds=1))
+    with shop.db() as uow:
+        assert len(queue_due_queries(uow.session, shop.clock())) == 1
+        uow.commit()
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
+
+
+def test_a_prompt_never_answered_ends_when_daraja_says_it_timed_out(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    shop.clock.later(timedelta(minutes=3))
+    with shop.db() as uow:
+        queue_due_queries(uow.session, shop.clock())
+        uow.commit()
+    shop.run_effects()  # "being processed": nothing yet
+    assert shop.push(order_id).status == StkPushStatus.SENT
+    shop.fake.answer_push(checkout_id, 1037, deliver=0)
+    shop.clock.later(timedelta(minutes=1))
+    with shop.db() as uow:
+        queue_due_queries(uow.session, shop.clock())
+        uow.commit()
+    shop.run_effects()
+    assert shop.push(order_id).failure == "timed_out"
+    assert [event.reason for event in shop.failed] == [PhonePaymentFailure.TIMED_OUT]
+
+
+def test_a_wrong_token_is_refused_before_anything_is_read(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    callback = shop.fake.answer_push(checkout_id, 0, deliver=0)
+    for _ in range(3):
+        refused = shop.post(callback, token="wrong-" + "y" * 40)
+        assert refused.status_code == 404
+    assert shop.refused == [1, 1, 1]  # type: ignore[attr-defined]
+    shop.run_effects()
+    push = shop.push(order_id)
+    assert push.answered_at is None
+    assert push.status == StkPushStatus.SENT
+    assert shop.alerts() == 1  # one alert for the window
+
+
+def test_a_callback_for_a_push_we_never_sent_changes_nothing_and_alerts(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    callback = shop.fake.answer_push(checkout_id, 0, deliver=0)
+    callback["Body"]["stkCallback"]["CheckoutRequestID"] = "ws_CO_not_ours"
+    answered = shop.post(callback)
+    assert answered.status_code == 200
+    assert answered.json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
+    assert shop.run_effects() == 0
+    assert shop.push(order_id).answered_at is None
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
+    assert shop.alerts() == 1
+
+
+def test_a_callback_with_the_wrong_amount_pays_nothing_and_alerts(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    callback = shop.fake.answer_push(checkout_id, 0, deliver=0)
+    items = callback["Body"]["stkCallback"]["CallbackMetadata"]["Item"]
+    items[0]["Value"] = 1.0  # one shilling, not 2100
+    assert shop.post(callback).status_code == 200
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
+    push = shop.push(order_id)
+    assert (push.status, push.failure) == (StkPushStatus.FAILED, "wrong_amount")
+    assert shop.sales(order_id) == 0
+    owed = shop.count(
+        select(func.count())
+        .select_from(PaymentEvent)
+        .where(PaymentEvent.order_id == order_id, PaymentEvent.event_type == "soko.refund_owed")
+    )
+    assert owed == 1
+    assert shop.alerts() == 1
+
+
+def test_a_callback_the_query_does_not_confirm_is_set_aside(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    forged = daraja_api.stk_callback(shop.fake.pushes[checkout_id], 0)
+    assert shop.post(forged).status_code == 200  # she has not answered: Daraja says so
+    shop.run_effects()
+    assert shop.push(order_id).answered_at is None
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
+    shop.fake.answer_push(checkout_id, 0)  # now she pays: the genuine callback counts
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+
+
+def test_a_number_daraja_will_not_prompt_fails_and_she_is_told(shop: Shop) -> None:
+    order_id = shop.order(phone="+254201234567")  # a Nairobi landline
+    shop.checkout(order_id)
+    shop.run_effects()
+    push = shop.push(order_id)
+    assert (push.status, push.failure) == (StkPushStatus.FAILED, "failed")
+    assert [event.reason for event in shop.failed] == [PhonePaymentFailure.FAILED]
+
+
+def test_a_push_whose_answer_was_lost_is_matched_by_its_callback(shop: Shop) -> None:
+    order_id = shop.order()
+    shop.checkout(order_id)
+    shop.fake.hang(STK_PUSH_PATH)  # Daraja takes it; its answer never arrives in time
+    shop.run_effects()
+    shop.fake.release()
+    push = shop.push(order_id)
+    assert (push.status, push.checkout_request_id) == (StkPushStatus.UNKNOWN, None)
+    assert shop.checkout(order_id).reference == f"stk-push-{push.id}"  # no second buzz
+    assert shop.run_effects() == 0
+    checkout_id = shop.wait_for_push(order_id)  # Daraja carried it out all the same
+    shop.fake.answer_push(checkout_id, 0)
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+
+
+def test_a_push_whose_answer_was_lost_and_never_found_fails_after_a_while(shop: Shop) -> None:
+    order_id = shop.order()
+    shop.checkout(order_id)
+    shop.fake.hang(STK_PUSH_PATH)
+    shop.run_effects()
+    shop.fake.release()
+    shop.clock.later(timedelta(minutes=6))
+    with shop.db() as uow:
+        queue_due_queries(uow.session, shop.clock())
+        uow.commit()
+    push = shop.push(order_id)
+    assert (push.status, push.failure) == (StkPushStatus.FAILED, "not_sent")
+    assert [event.reason for event in shop.failed] == [PhonePaymentFailure.FAILED]
+
+
+def test_money_of_a_paid_order_goes_back_by_hand(shop: Shop) -> None:
+    """M-Pesa has no refund call here: a community manager sends it back from the M-Pesa
+    portal, and `soko admin refund` records what she owes."""
+    order_id = shop.order()
+    shop.fake.answer_push(shop.pay_and_send(order_id), 0)
+    shop.run_effects()
+    with shop.db() as uow:
+        order = uow.session.get(Order, order_id)
+        assert order is not None
+        [manager] = uow.session.scalars(
+            select(UserRole.user_id).where(UserRole.role == Role.COMMUNITY_MANAGER)
+        )
+        recorded = refunds_owed.record_by_manager(
+            uow.session, order, None, None, manager, shop.clock()
+        )
+        uow.commit()
+    assert recorded.newly
+    assert recorded.amount.amount == 210_000
+
+
+def test_a_body_too_large_or_not_darajas_is_refused_and_changes_nothing(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    url = callback_url(shop.url, TOKEN)
+    assert httpx.post(url, content=b"{" + b" " * 20_000 + b"}", timeout=10).status_code == 413
+    assert httpx.post(url, content=b'{"Body": {}}', timeout=10).status_code == 400
+    assert shop.run_effects() == 0
+    push = shop.push(order_id)
+    assert (push.status, push.answered_at) == (StkPushStatus.SENT, None)
+    assert shop.fake.pushes[checkout_id].result_code is None
