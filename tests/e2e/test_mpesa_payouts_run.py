@@ -6,26 +6,35 @@ piece, the owner approves them from WhatsApp, a buyer pays for both; then the op
 `soko admin payouts --send` (twice: the second run sends nothing), and M-Pesa answers through
 the fake: Wanjiru is paid and told her M-Pesa code and balance; Akinyi's number is refused, the
 owner is told what to do and her money stays owed; sent again, no result comes, and the
-status query `soko admin reconcile` sends settles it: paid once, a late result changes nothing.
+scheduler's query job, run as `soko scheduler` would run it 11 minutes later, asks M-Pesa:
+paid once, and a late result changes nothing.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from bot.container import Container
+from bot.effects import effect_runner
+from bot.jobs import scheduled_jobs
+from bot.mpesa_wiring import daraja_client
+from bot.plugin import ChannelPasses
+from bot.settings import Settings
 from conversations.i18n import Translator
 from payments.mpesa.client import B2C_PATH
 from store.demo.pictures import draw_piece
 from store.models import Category
+from store.models.types import utcnow
 from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
 from tests.e2e.operator_env import Fakes, OperatorEnv
 from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess, soko, wait_until
+from tests.e2e.soko_process import SokoProcess, soko
 from tests.fakes import daraja_api
 from tests.fakes.daraja_api import FakeDaraja
 from tests.fakes.serving import free_port
@@ -119,6 +128,28 @@ def send(shop: OperatorEnv, *slugs: str) -> str:
     return sent.stdout
 
 
+def query_job_minutes_later(shop: OperatorEnv, settings: dict[str, str], minutes: int) -> None:
+    """The scheduler's payout query job and the effects it records, run in this process as
+    `soko scheduler` would run them `minutes` from now (no waiting)."""
+    later = utcnow() + timedelta(minutes=minutes)
+    container = Container(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=shop.database_url,
+            public_base_url=shop.url,
+            **{name.lower(): value for name, value in settings.items()},
+        )
+    )
+    try:
+        jobs = scheduled_jobs(container, ChannelPasses(), clock=lambda: later)
+        [job] = [job for job in jobs if job.id == "query_mpesa_payouts"]
+        job.run()
+        effect_runner(container, clock=lambda: later).run_due()
+    finally:
+        daraja_client(container).close()
+        container.close()
+
+
 def payout_to(fake: FakeDaraja, phone: str) -> list[str]:
     """The OriginatorConversationIDs of the B2C requests Daraja got for this number."""
     return [
@@ -138,13 +169,14 @@ def test_a_payout_run_pays_once_tells_her_and_the_managers(
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     fake, daraja_url = daraja
+    mpesa = mpesa_settings(tmp_path, fake, daraja_url)
     shop = fakes.operator_env(
         tmp_path,
         port=free_port(),
         DATABASE_URL=engine.url.render_as_string(hide_password=False),
         ADMIN_PHONES="0711 000 001",
         PAYMENTS_DEMO="true",
-        **mpesa_settings(tmp_path, fake, daraja_url),
+        **mpesa,
     )
     database = ShopDatabase(shop.database_url)
     owner = WhatsAppPerson("Grace", OWNER, fakes.twilio, database, shop.url)
@@ -191,15 +223,15 @@ def test_a_payout_run_pays_once_tells_her_and_the_managers(
             assert f"receipt {receipt}" in listing
             assert "failed: " in listing
 
-            # Sent again, no result comes; the status query settles it: paid once.
+            # Sent again, no result comes; the scheduler's query job asks M-Pesa 10 minutes
+            # on (not before), and the answer settles it: paid once.
             assert f"queued {akinyi_slug}" in send(shop, akinyi_slug)
             [_, again] = payout_to(fake, AKINYI)
-            queries = len(fake.status_queries)
-            reconciled = soko(shop, "admin", "reconcile")
-            assert reconciled.returncode == 0, reconciled.stderr
-            assert "status queries sent: 1" in reconciled.stdout
-            wait_until(lambda: len(fake.status_queries) > queries, what="the status query")
-            assert fake.status_queries[-1].body["OriginatorConversationID"] == again
+            query_job_minutes_later(shop, mpesa, 9)
+            assert fake.status_queries == []
+            query_job_minutes_later(shop, mpesa, 11)
+            [asked] = fake.status_queries
+            assert asked.body["OriginatorConversationID"] == again
             paid = fake.answer_status(-1, 0)["Result"]["TransactionID"]
             akinyi.told(paid)
             fake.answer_payout(again, 0)  # the late result: nothing more
