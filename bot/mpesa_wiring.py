@@ -50,8 +50,15 @@ def daraja_config(settings: Settings) -> DarajaConfig:
 
 
 def daraja_client(container: Container) -> DarajaClient:
-    """The process's one Daraja client (its token cache and connection pool are shared)."""
-    return container.once("mpesa.client", lambda: DarajaClient(daraja_config(container.settings)))
+    """The process's one Daraja client (its token cache and connection pool are shared),
+    closed with the container."""
+
+    def build() -> DarajaClient:
+        client = DarajaClient(daraja_config(container.settings))
+        container.on_close(client.close)
+        return client
+
+    return container.once("mpesa.client", build)
 
 
 def mpesa_stk(container: Container) -> MpesaStk:

@@ -23,7 +23,6 @@ from sqlalchemy import Engine
 from bot.container import Container
 from bot.effects import effect_runner
 from bot.jobs import scheduled_jobs
-from bot.mpesa_wiring import daraja_client
 from bot.plugin import ChannelPasses
 from bot.settings import Settings
 from conversations.i18n import Translator
@@ -146,7 +145,6 @@ def query_job_minutes_later(shop: OperatorEnv, settings: dict[str, str], minutes
         job.run()
         effect_runner(container, clock=lambda: later).run_due()
     finally:
-        daraja_client(container).close()
         container.close()
 
 

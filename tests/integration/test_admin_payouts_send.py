@@ -15,7 +15,6 @@ from bot.cli import main
 from bot.container import Container
 from bot.effects import effect_runner
 from bot.mpesa_payouts import payout_jobs, run_payouts
-from bot.mpesa_wiring import daraja_client
 from bot.settings import load_settings
 from store.models import MpesaPayout, Role
 from store.models.types import utcnow
@@ -170,7 +169,6 @@ def test_the_query_job_asks_about_a_payout_unanswered_ten_minutes_on(
             query.run()
             runner.run_due()
         finally:
-            daraja_client(container).close()  # the container closes its engine only
             container.close()
     [asked] = fake.status_queries
     assert asked.body["OriginatorConversationID"] == originator
@@ -203,3 +201,37 @@ def test_the_weekly_run_pays_nobody_when_artisans_are_paid_in_another_currency(
     assert "not run: ARTISAN_CURRENCY is not KES" in caplog.text
     with db(read_only=True) as uow:
         assert uow.session.scalar(select(func.count()).select_from(MpesaPayout)) == 0
+
+
+def test_reconcile_asks_at_once_about_every_payout_in_flight(
+    db: UnitOfWorkFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake = FakeDaraja.make()
+    with daraja_api.serve(fake) as url:
+        daraja_keys(monkeypatch)
+        b2c_keys(monkeypatch, tmp_path, fake.certificate)
+        monkeypatch.setenv("MPESA_API_BASE_URL", url)
+        with db() as uow:
+            artisan = make_artisan(uow.session)
+            product = make_product(uow.session, artisan, price_minor=250_000, stock=1)
+            order = make_paid_order(uow.session, make_user(uow.session), [(product, 1)])
+            ledger.record_sale(uow.session, order)
+            uow.commit()
+            slug = artisan.slug
+        container = Container(load_settings())
+        try:
+            run_payouts(container, datetime.now(UTC), [slug])
+            effect_runner(container).run_due()
+        finally:
+            container.close()
+        [originator] = fake.payouts
+
+        assert main(["admin", "reconcile"]) == 0
+    assert "M-Pesa payouts in flight: 1 (status queries sent: 1; still to send: 0)" in (
+        capsys.readouterr().out
+    )
+    [asked] = fake.status_queries
+    assert asked.body["OriginatorConversationID"] == originator
