@@ -18,13 +18,15 @@ from conversations.flow import (
     StepFn,
     StepResult,
 )
-from conversations.flows import cart, checkout, product_card
+from conversations.flows import cart, checkout, payment_method, phone_retry, product_card
 from conversations.flows.checkout import PayInChat
 from conversations.flows.menu import entry_payload
 from conversations.flows.product_card import BACK_PAYLOAD
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, LinkButton, Outbound, TapWord
 from conversations.notify import orders as order_notices
+from conversations.notify import phone_payments
+from conversations.notify.phone_payments import OtherNumber, TryAgain
 from conversations.payloads import Payload
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
@@ -129,6 +131,10 @@ def order_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
         return pay(ctx, checkout.own_order(ctx.session, ctx.user.id, paying.order_id))
     if (cancelling := CancelOrder.read(inbound.payload)) is not None:
         return _ask_cancel(ctx, cancelling.order_id)
+    if (again := TryAgain.read(inbound.payload)) is not None:
+        return phone_retry.try_again(ctx, again) or show_list(ctx)
+    if (other := OtherNumber.read(inbound.payload)) is not None:
+        return phone_retry.other_number(ctx, other) or show_list(ctx)
     if (shown := OpenOrder.read(inbound.payload)) is not None:
         return show_order(ctx, shown.order_id)
     return show_list(ctx)
@@ -215,7 +221,14 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
     links: tuple[LinkButton, ...] = ()
     invoice = None
     if order.status == OrderStatus.PENDING_PAYMENT:
-        if checkout.can_pay(ctx, order.channel):
+        if checkout.can_pay(ctx, order.channel) and _prompts_her_phone(ctx, order):
+            # Looking is not asking: a prompt for her PIN goes out only when she taps.
+            text.append(ctx._(phone_payments.STILL_HELD))
+            choices += [
+                Choice(ctx._(phone_payments.TRY_AGAIN), TryAgain(order.id).encode()),
+                Choice(ctx._(phone_payments.OTHER_NUMBER), OtherNumber(order.id).encode()),
+            ]
+        elif checkout.can_pay(ctx, order.channel):
             options = checkout.payment_options(ctx, order)
             links, invoice = options.links, options.invoice
             choices += options.choices
@@ -229,6 +242,11 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
     shown = Outbound("\n".join(text), choices=tuple(choices), links=links, invoice=invoice)
     ctx.reply(shown)
     return StepResult(Step.DETAIL, {"order_id": order.id})
+
+
+def _prompts_her_phone(ctx: StepContext, order: Order) -> bool:
+    method = payment_method.by_key(ctx, order.payment_method)
+    return method is not None and method.asks_phone
 
 
 def _cancellable(order: Order) -> bool:

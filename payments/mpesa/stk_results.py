@@ -36,7 +36,7 @@ from payments.events import (
     PhonePaymentFailed,
     PhonePaymentFailure,
 )
-from payments.mpesa.models import KES, StkCallback, StkResultCode
+from payments.mpesa.models import KES, StkCallback, StkResultCode, msisdn
 from payments.mpesa.stk import PROVIDER, UNKNOWN_WAIT, request_query
 from store import events
 from store.models import Order, OrderStatus, StkPush, StkPushStatus
@@ -242,7 +242,7 @@ def _what_is_wrong(push: StkPush, order: Order, amount: Money) -> refunds_owed.R
         return refunds_owed.Reason.CURRENCY
     if amount.amount != order.total_minor:
         return refunds_owed.Reason.TOTAL
-    if push.paid_phone is not None and _digits(push.paid_phone) != _digits(push.phone):
+    if _whole_number(push.paid_phone) and _digits(push.paid_phone or "") != _digits(push.phone):
         return refunds_owed.Reason.PAYER
     return None
 
@@ -331,6 +331,19 @@ def _doubt(session: Session, doubt: PhonePaymentDoubt, order_code: str, now: dat
 def _code_of(session: Session, push: StkPush) -> str:
     order = session.get(Order, push.order_id)
     return order.code if order is not None else ""
+
+
+def _whole_number(phone: str | None) -> bool:
+    """Whether a callback's PhoneNumber is a whole number: M-Pesa masks payers' numbers
+    from paybills and tills ("0712***678", since March 2026), and a masked one says nothing
+    against the payer (a push can only be paid from the phone it prompted anyway)."""
+    if phone is None:
+        return False
+    try:
+        msisdn(phone)
+    except ValueError:
+        return False
+    return True
 
 
 def _digits(phone: str) -> str:

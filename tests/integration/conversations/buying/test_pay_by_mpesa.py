@@ -309,14 +309,14 @@ def test_old_buttons_still_work(
     ]
     chat.tap("usenum:+254712345678")
     code = only_order(uow_factory).code
-    # Paying again from My orders goes the same way, to the same number.
+    # Paying again from My orders goes the same way, to the same number, once she asks.
     chat.send("menu")
     chat.tap("menu:purchases")
-    detail = chat.send("1")[0]
-    assert (
+    chat.send("1")
+    assert chat.send("Try again") == [
         "We sent a payment request to your phone 0712 345678. "
         f"Please confirm the payment of {COLLAR_KES} there with your PIN."
-    ) in detail.split("\n")
+    ]
     assert port.prompts == [(code, "+254712345678", COLLAR_KES_MINOR, "KES")] * 2
 
 
@@ -480,3 +480,36 @@ def test_asked_her_m_pesa_number_she_says_kadi_and_pays_by_card(
         f"Tafadhali lipa kupitia kiungo hiki.\nLipa {COLLAR_USD_SW}: https://pay.test/{order.code}"
     )
     assert (order.payment_method, order.currency, order.payer_phone) == ("card", "USD", None)
+
+
+def test_looking_at_her_order_after_a_failed_prompt_does_not_prompt_her_phone(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    port = TwoWays()
+    chat = on_whatsapp(new_chat("x", locale_hint="sw"), "+254712345678", registry, market, port)
+    hello(chat, "sw")
+    placed_by_mpesa(chat, collar)
+    prompt_failed(uow_factory, PhonePaymentFailure.NO_FUNDS)
+    order = only_order(uow_factory)
+
+    # She only looks at her order (twice): her phone is not asked for her PIN again.
+    chat.send("menu")
+    chat.tap("menu:purchases")
+    detail = chat.send("1")[0]
+    chat.send("4")
+    chat.send("1")
+    assert detail.split("\n")[-5:] == [
+        "Oda yako bado inasubiri malipo. Ujaribu tena, au utumie namba nyingine?",
+        "1. Jaribu tena",
+        "2. Tumia namba nyingine",
+        "3. Ghairi oda",
+        "4. Rudi",
+    ]
+    assert len(port.prompts) == 1
+    # She asks for it: then the prompt goes out.
+    assert chat.tap(f"ppagn:{order.id}")[0].startswith("Tumetuma ombi la malipo")
+    assert len(port.prompts) == 2

@@ -475,3 +475,36 @@ def test_a_body_too_large_or_not_darajas_is_refused_and_changes_nothing(shop: Sh
     push = shop.push(order_id)
     assert (push.status, push.answered_at) == (StkPushStatus.SENT, None)
     assert shop.fake.pushes[checkout_id].result_code is None
+
+
+@pytest.mark.parametrize("masked", ["0712***678", "2547XXXXXXXX"])
+def test_a_callback_with_her_number_masked_pays_the_order(shop: Shop, masked: str) -> None:
+    """Since March 2026 M-Pesa hides payers' numbers from paybills and tills: a number that
+    is not whole says nothing against the payer."""
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    callback = shop.fake.answer_push(checkout_id, 0, deliver=0)
+    items = callback["Body"]["stkCallback"]["CallbackMetadata"]["Item"]
+    [phone] = [item for item in items if item["Name"] == "PhoneNumber"]
+    phone["Value"] = masked
+    assert shop.post(callback).status_code == 200
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
+    assert shop.alerts() == 0
+
+
+def test_a_callback_paid_from_another_whole_number_pays_nothing_and_alerts(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    callback = shop.fake.answer_push(checkout_id, 0, deliver=0)
+    items = callback["Body"]["stkCallback"]["CallbackMetadata"]["Item"]
+    [phone] = [item for item in items if item["Name"] == "PhoneNumber"]
+    phone["Value"] = 254722000111
+    assert shop.post(callback).status_code == 200
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
+    push = shop.push(order_id)
+    assert (push.status, push.failure) == (StkPushStatus.FAILED, "wrong_phone")
+    assert shop.sales(order_id) == 0
+    assert shop.alerts() == 1
