@@ -14,6 +14,9 @@ from conversations.i18n import N_, Translator
 from conversations.notify import alerts
 
 DOUBT_TOPIC: Final = "phone-payment-doubt"
+# Posts with a wrong token can come from anyone: they have their own window, so a probe every
+# quarter of an hour cannot hold back the alerts about money (a payment for a closed prompt).
+PROBE_TOPIC: Final = "phone-payment-probe"
 DOUBT_ALERT = N_("Soko alert: an M-Pesa message was not trusted: {what}. Nothing was paid.")
 DOUBT_FOR_ORDER = N_("Order: {code}.")
 DOUBT_CHECK = N_("If it goes on, check the M-Pesa portal and run: soko admin reconcile")
@@ -44,4 +47,5 @@ def payment_doubted(session: Session, doubt: str, order_code: str, now: datetime
         lines.append(t._(DOUBT_CHECK))
         return "\n".join(lines)
 
-    return alerts.alert_managers(session, DOUBT_TOPIC, render, now)
+    topic = PROBE_TOPIC if doubt == "wrong_token" else DOUBT_TOPIC
+    return alerts.alert_managers(session, topic, render, now)

@@ -214,6 +214,8 @@ def shillings_to_minor(value: str) -> int:
         amount = Decimal(value) * CENTS_PER_SHILLING
     except InvalidOperation:
         raise ValueError("an amount that is not a number") from None
+    if not amount.is_finite():  # Python's JSON reads Infinity and NaN
+        raise ValueError("an amount that is not a number")
     if amount != amount.to_integral_value() or amount < 0:
         raise ValueError("an amount that is not whole cents")
     return int(amount)

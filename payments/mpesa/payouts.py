@@ -232,8 +232,11 @@ def record_result(
     request = by_originator(session, result.originator_conversation_id, lock=True)
     if request is None:
         return Recorded.NOT_OURS
-    if request.status in (MpesaPayoutStatus.PAID, MpesaPayoutStatus.FAILED):
+    failed = request.status == MpesaPayoutStatus.FAILED
+    if request.status == MpesaPayoutStatus.PAID or (failed and (timed_out or not result.succeeded)):
         return Recorded.DUPLICATE
+    if failed:  # M-Pesa paid after all: the ledger must say so, or she is paid twice
+        logger.error("mpesa payout %s: M-Pesa paid it after it was failed", request.id)
     request.conversation_id = request.conversation_id or result.conversation_id or None
     if timed_out:
         request.status = MpesaPayoutStatus.UNKNOWN

@@ -444,3 +444,28 @@ def test_a_request_daraja_refuses_fails_and_the_managers_are_told(shop: Shop) ->
     [alert] = shop.texts(shop.manager_id)
     assert "M-Pesa refused it" in alert
     assert f"soko admin payouts --send {slug}" in alert
+
+
+def test_a_success_after_m_pesa_gave_up_is_still_recorded_so_she_is_not_paid_twice(
+    shop: Shop,
+) -> None:
+    [queued] = shop.run()
+    with shop.uow_factory() as uow:  # M-Pesa was busy every time it was asked
+        request = payouts.by_originator(uow.session, queued.originator_id, lock=True)
+        assert request is not None
+        request.attempts = payouts.MOST_ATTEMPTS
+        uow.commit()
+    shop.fake.answer_payout(queued.originator_id, 17)
+    assert shop.request().status == MpesaPayoutStatus.FAILED
+    assert shop.available() == Money(225_000, "KES")
+
+    # One of the earlier attempts went through after all: M-Pesa paid her.
+    result = shop.fake.answer_payout(queued.originator_id, 0)
+
+    request = shop.request()
+    assert (request.status, request.receipt) == (
+        MpesaPayoutStatus.PAID,
+        result["Result"]["TransactionID"],
+    )
+    assert shop.payouts_in_ledger() == 1
+    assert shop.available() == Money(0, "KES")  # the next run does not pay her again

@@ -44,6 +44,7 @@ from store.pricing import PricingPolicy
 from store.services import carts, orders, refunds_owed
 from store.services.shipping import ShippingDetails
 from store.uow import UnitOfWorkFactory
+from tests.e2e.soko_process import wait_until
 from tests.factories import make_artisan, make_product, make_user
 from tests.fakes import daraja_api
 from tests.fakes.daraja_api import FakeDaraja
@@ -54,6 +55,8 @@ KES_PRICING = PricingPolicy.from_strings("KES", {}, 4000, 500)
 SHIPPING = ShippingDetails("Achieng Odhiambo", "Moi Avenue 12, Nairobi", "KE")
 PHONE = "+254712345678"
 DOUBT_ALERTS = "phone-payment-doubt-alert:"
+PROBE_ALERTS = "phone-payment-probe-alert:"
+ANY_ALERTS = "phone-payment-"
 
 
 class Clock:
@@ -151,11 +154,11 @@ class Shop:
             .where(LedgerTransaction.order_id == order_id)
         )
 
-    def alerts(self) -> int:
+    def alerts(self, prefix: str = DOUBT_ALERTS) -> int:
         return self.count(
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.dedupe_key.startswith(DOUBT_ALERTS))
+            .where(OutboxMessage.dedupe_key.startswith(prefix))
         )
 
     def post(self, body: dict[str, Any], token: str = TOKEN) -> httpx.Response:
@@ -354,7 +357,21 @@ def test_a_wrong_token_is_refused_before_anything_is_read(shop: Shop) -> None:
     push = shop.push(order_id)
     assert push.answered_at is None
     assert push.status == StkPushStatus.SENT
-    assert shop.alerts() == 1  # one alert for the window
+    assert shop.alerts(PROBE_ALERTS) == 1  # one alert for the window
+
+
+def test_probes_with_a_wrong_token_cannot_silence_the_alerts_about_money(shop: Shop) -> None:
+    # Anyone may post to a guessed address, every quarter of an hour: that alert has its
+    # own window, and a payment for a prompt already closed is still told at once.
+    assert shop.post({}, token="wrong-" + "y" * 40).status_code == 404
+    wait_until(lambda: shop.alerts(ANY_ALERTS) == 1, what="the probe's alert (after the answer)")
+    order_id = shop.order()
+    checkout_id = shop.pay_and_send(order_id)
+    callback = shop.fake.answer_push(checkout_id, 0, deliver=0)
+    callback["Body"]["stkCallback"]["CheckoutRequestID"] = "ws_CO_closed_long_ago"
+    assert shop.post(callback).status_code == 200
+    assert shop.alerts(ANY_ALERTS) == 2
+    assert shop.alerts() == 1
 
 
 def test_a_callback_for_a_push_we_never_sent_changes_nothing_and_alerts(shop: Shop) -> None:

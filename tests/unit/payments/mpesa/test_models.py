@@ -98,6 +98,8 @@ def broken(change: str) -> Any:
         inner["CallbackMetadata"]["Item"] = [{"Name": "Amount", "Value": 1}]
     elif change == "amount in fractions of a cent":
         inner["CallbackMetadata"]["Item"][0]["Value"] = 1.005
+    elif change == "amount infinite":
+        return json.dumps(body).replace("1.0", "Infinity", 1).encode()  # Python's JSON reads it
     elif change == "items not a list":
         inner["CallbackMetadata"]["Item"] = "Amount=1"
     elif change == "no Body":
@@ -116,6 +118,7 @@ def broken(change: str) -> Any:
         ("ResultCode text", "ResultCode"),
         ("paid without receipt", "receipt"),
         ("amount in fractions of a cent", "Amount"),
+        ("amount infinite", "Amount"),
         ("items not a list", "Item"),
         ("no Body", "Body"),
         ("not JSON", "not JSON"),
