@@ -21,8 +21,8 @@ from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore, MediaStore, S3MediaStore, s3_client_config
 from store.pricing import PricingPolicy
 from store.services.referrals import MentorThreshold, QualificationRules
-from store.uow import UnitOfWorkFactory
 from store.shipping_zones import configure as configure_shipping_zones
+from store.uow import UnitOfWorkFactory
 from store.vocabulary import configure as configure_vocabulary
 
 T = TypeVar("T")
