@@ -7,13 +7,14 @@ destination zones (`store.shipping_zones`), one parcel per order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import phonenumbers
 
 from conversations.countries import country_name
 from conversations.flow import StepContext
-from conversations.i18n import N_
+from conversations.i18n import N_, Translator
 from store.money import Money
 from store.services.shipping import last_shipping
 from store.shipping_zones import zones
@@ -26,6 +27,38 @@ CART_TO: Final = N_("Shipping to {country}: {amount}")
 CART_RANGE: Final = N_("Shipping: {low} to {high}, by country")
 TOTAL_WITH_SHIPPING: Final = N_("Total with shipping: {amount}")
 DELIVERY_DAYS: Final = N_("Delivery to {country}: {fewest} to {most} days after it ships.")
+# TRANSLATORS: how long a parcel to a zone takes, in a table of zones.
+DAYS: Final = N_("{fewest}–{most} days")
+
+
+@dataclass(frozen=True)
+class ZoneRow:
+    """One destination zone as a page lists it."""
+
+    zone: str
+    fee: str
+    days: str
+
+
+def zone_rows(t: Translator, currency: str) -> list[ZoneRow]:
+    """Every zone with the fee for a parcel of one piece and its delivery days."""
+    rows = []
+    for zone in zones().zones:
+        fewest, most = zone.delivery_days
+        rows.append(
+            ZoneRow(
+                zone.name(t.locale),
+                zone.fee(1, currency).format(t.locale),
+                t._(DAYS).format(fewest=fewest, most=most),
+            )
+        )
+    return rows
+
+
+def starting_from(t: Translator, currency: str) -> str:
+    """ "+ shipping from US$4": where the fees start, for a reader whose country we don't know."""
+    low, _ = zones().fee_range(currency)
+    return t._(CARD_FROM).format(amount=low.format(t.locale))
 
 
 def buyer_country(ctx: StepContext) -> str | None:
@@ -51,8 +84,7 @@ def card_line(ctx: StepContext, currency: str) -> str:
     country = buyer_country(ctx)
     locale = ctx.user.locale
     if country is None:
-        low, _ = zones().fee_range(currency)
-        return ctx._(CARD_FROM).format(amount=low.format(locale))
+        return starting_from(Translator(locale), currency)
     fewest, most = zones().zone_for(country).delivery_days
     return ctx._(CARD_TO).format(
         amount=fee(country, 1, currency).format(locale),
