@@ -33,6 +33,8 @@ from conversations.i18n import SUPPORTED_LOCALES, supported_language
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
 from store.money import currency_exponent
+from store.shipping_zones import KES, ShippingZonesError
+from store.shipping_zones import load as load_shipping_zones
 from store.vocabulary import VocabularyError
 from store.vocabulary import load as load_vocabulary
 
@@ -180,6 +182,9 @@ class Settings(BaseSettings):
     # (store/data/vocabulary.toml): a community manager's synonyms, materials and standards.
     # Checked at start; `soko vocabulary check FILE` shows what it adds (docs/vocabulary.md).
     vocabulary_file: Path | None = None
+    # A TOML file of destination zones in place of store/data/shipping_zones.toml: countries,
+    # shipping fees (STORE_CURRENCY and KES), delivery days (docs/shipping.md). Checked at start.
+    shipping_zones_file: Path | None = None
 
     @field_validator("admin_phones", mode="before")
     @classmethod
@@ -256,7 +261,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("vocabulary_file", mode="before")
+    @field_validator("vocabulary_file", "shipping_zones_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -395,6 +400,16 @@ class Settings(BaseSettings):
                 f"must be 32 to 256 letters, digits, _ or - (make one with: {MAKE_A_SECRET})"
             )
         return value
+
+    @model_validator(mode="after")
+    def _shipping_zones(self) -> Settings:
+        try:
+            load_shipping_zones(self.shipping_zones_file).check_currencies(
+                sorted({self.store_currency, KES})
+            )
+        except ShippingZonesError as invalid:
+            raise ValueError(f"SHIPPING_ZONES_FILE: {invalid}") from None
+        return self
 
     @model_validator(mode="after")
     def _mpesa_reachable(self) -> Settings:

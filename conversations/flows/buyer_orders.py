@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from conversations import shipping_fees
 from conversations.countries import country_name
 from conversations.flow import (
     END,
@@ -186,7 +187,7 @@ def confirm_cancel(ctx: StepContext, inbound: Inbound) -> StepResult:
     if was_paid:
         # The cancellation reversed the sale in the ledger (payments handle its event).
         refunded = (ledger.refunded_on_line(ctx.session, line) for line in order.lines)
-        refund = sum_money(refunded, order.currency)
+        refund = sum_money(refunded, order.currency) + ledger.refunded_shipping(ctx.session, order)
         promise = REFUND_COMING
         if order.payment_provider in refunds_owed.BY_HAND:  # no refund API: a person sends it
             refunds_owed.record_cancelled(ctx.session, order, refund, ctx.now)
@@ -209,6 +210,13 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
         )
         for line in order.lines
     ]
+    if order.shipping_minor:
+        text.append(
+            ctx._(shipping_fees.CART_TO).format(
+                country=country_name(order.shipping_country, locale),
+                amount=Money(order.shipping_minor, order.currency).format(locale),
+            )
+        )
     text.append(ctx._(checkout.TOTAL).format(amount=_total(ctx, order)))
     text.append(
         ctx._(checkout.SHIP_TO).format(

@@ -125,7 +125,8 @@ def test_a_whole_sale_in_the_browser(page: Page, demo_server: DemoServer, shot: 
     expect(pay_link).to_have_attribute("href", f"{demo_server.base_url}/pay/demo/{code[1]}")
     pay_page = page.request.get(f"{demo_server.base_url}/pay/demo/{code[1]}")
     assert pay_page.status == 200
-    assert "Pay US$12.93 with the demo card" in pay_page.text()
+    # The piece and a parcel of one to her Berlin address (Europe: US$12).
+    assert "Pay US$24.93 with the demo card" in pay_page.text()
     shot(page, "buyer placed the order")
     chat.tap("Pay now (demo card)", answer=f"Payment received for {code[1]}")
     shot(page, "buyer paid")

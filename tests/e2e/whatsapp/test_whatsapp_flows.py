@@ -143,7 +143,8 @@ def test_a_buyer_orders_by_typing_numbers_and_the_artisan_hears_when_she_next_wr
     assert said[5] == ["Who should we send it to? Please type the full name."]
     assert said[8][0].endswith("\n\n1. Place order\n2. Change details")
     assert said[9][1] == (
-        f"Please pay with the link below.\nPay US$19.40: {_pay_link(code)}\n\n"
+        # The collar and a parcel of one to Germany (Europe: US$12).
+        f"Please pay with the link below.\nPay US$31.40: {_pay_link(code)}\n\n"
         "1. Pay now (demo card)"
     )
     assert said[10][0] == f"Payment received for {code}. Thank you!"
