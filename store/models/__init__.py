@@ -33,6 +33,7 @@ from store.models.orders import (
     Order,
     OrderLine,
     OrderStatus,
+    Parcel,
     PaymentEvent,
 )
 from store.models.people import (
@@ -77,6 +78,7 @@ __all__ = [
     "OrderStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Parcel",
     "PaymentEvent",
     "Payout",
     "PayoutStatus",
