@@ -55,13 +55,17 @@ class NothingToShip(StoreError):
 
 def order_by_code(session: Session, typed: str) -> Order | None:
     """The order a typed code names: any case, spaced, with or without its "SK-"."""
-    squeezed = _CODE_SPACING.sub("", typed).upper()
-    prefix = ORDER_CODE_PREFIX.rstrip("-")
-    if squeezed.startswith(prefix) and len(squeezed) == len(prefix) + ORDER_CODE_LENGTH:
-        squeezed = squeezed[len(prefix) :]
-    if len(squeezed) != ORDER_CODE_LENGTH:
+    as_typed = " ".join(typed.split()).upper()
+    squeezed = _CODE_SPACING.sub("", as_typed)
+    if not squeezed or len(squeezed) > 16:
         return None
-    return session.scalar(select(Order).where(Order.code == ORDER_CODE_PREFIX + squeezed))
+    prefix = ORDER_CODE_PREFIX.rstrip("-")
+    candidates = {as_typed, squeezed}
+    if squeezed.startswith(prefix) and len(squeezed) == len(prefix) + ORDER_CODE_LENGTH:
+        candidates.add(ORDER_CODE_PREFIX + squeezed[len(prefix) :])
+    if len(squeezed) == ORDER_CODE_LENGTH:
+        candidates.add(ORDER_CODE_PREFIX + squeezed)
+    return session.scalars(select(Order).where(Order.code.in_(sorted(candidates)))).first()
 
 
 def receive_at_hub(session: Session, actor: Actor, line_id: int, now: datetime) -> OrderLine:
