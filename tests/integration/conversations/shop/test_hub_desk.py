@@ -149,7 +149,7 @@ def test_accepted_at_the_hub_passed_and_shipped_with_tracking(
 def test_a_manager_returns_a_piece_in_swahili_and_it_is_brought_again(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
-    amina, wanjiru, tom, neema, order = _shop(new_chat, uow_factory, manager_locale="sw")
+    _amina, wanjiru, tom, neema, order = _shop(new_chat, uow_factory, manager_locale="sw")
     _, earrings = line_ids(uow_factory, order.id)
     code = order.code
     wanjiru.chat.send("Oda za wateja")
@@ -192,7 +192,7 @@ def test_a_manager_returns_a_piece_in_swahili_and_it_is_brought_again(
 def test_odd_things_at_the_hub_desk(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
-    amina, wanjiru, tom, grace, order = _shop(new_chat, uow_factory)
+    amina, _wanjiru, tom, grace, order = _shop(new_chat, uow_factory)
     necklace, _ = line_ids(uow_factory, order.id)
     other = paid_order(uow_factory, tom, [piece(uow_factory, amina, "Red bangle")])
     (other_line,) = line_ids(uow_factory, other.id)
