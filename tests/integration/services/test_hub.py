@@ -13,7 +13,7 @@ from store import events
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import Channel, LineStatus, Order, OrderLine, OrderStatus, Parcel, Role
 from store.pricing import PricingPolicy
-from store.services import carts, fulfilment, hub, orders, roles
+from store.services import carts, fulfilment, hub, orders, payment_events, roles
 from store.services.audit import Actor
 from store.services.order_events import LinesPassed
 from store.services.shipping import ShippingDetails
@@ -216,3 +216,25 @@ def test_direct_the_artisan_ships_her_piece_with_tracking(
         fulfilment.ship_line(uow.session, shop.achieng, shop.ring, LATER)  # no number known
         uow.commit()
     assert _statuses(uow_factory, shop.order_id) == (OrderStatus.SHIPPED, ["shipped", "shipped"])
+
+
+def test_a_returned_piece_refunded_lets_the_rest_of_the_order_count_as_shipped(
+    uow_factory: UnitOfWorkFactory, shop: Shop
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        for line_id in (shop.cuff, shop.ring):
+            hub.receive_at_hub(s, _manager(shop), line_id, NOW)
+        hub.pass_line(s, _manager(shop), shop.cuff, NOW)
+        hub.return_line(s, _manager(shop), shop.ring, "Cracked horn", NOW)
+        hub.ship_parcel(s, _manager(shop), shop.order_id, "G4S", "G4S-1", LATER)
+        uow.commit()
+    assert _statuses(uow_factory, shop.order_id) == (OrderStatus.PAID, ["shipped", "returned"])
+    with uow_factory() as uow:
+        order = uow.session.get_one(Order, shop.order_id)
+        ring = next(line for line in order.lines if line.id == shop.ring)
+        payment_events.settle_refunded_lines(
+            uow.session, order, {ring.id: ring.line_total_minor}, LATER
+        )
+        uow.commit()
+    assert _statuses(uow_factory, shop.order_id) == (OrderStatus.SHIPPED, ["shipped", "refunded"])
