@@ -6,16 +6,20 @@ the buyer gets the link. In English and Swahili, with the odd things people do."
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.hub_rules import HubRules
+from conversations.jobs.reminders import remind_artisans
 from conversations.messages import Choice
 from conversations.photos import PhotoIntake
 from store.models import LineStatus, Order, Role
+from store.services import fulfilment
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat, Clock
 from tests.integration.conversations.shop_support import (
@@ -32,6 +36,7 @@ from tests.integration.conversations.shop_support import (
 from tests.market_support import make_market
 
 HUB = HubRules(address="Soko hub, Biashara Street, Nairobi")
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 HOURS_EN = "Monday–Friday 09:00–17:00, Saturday 09:00–13:00"
 HOURS_SW = "Jumatatu–Ijumaa 09:00–17:00, Jumamosi 09:00–13:00"
 
@@ -238,3 +243,25 @@ def test_odd_things_at_the_hub_desk(
     assert grace.chat.tap(f"hubs:{order.id}")[0] == (
         f"No passed piece is waiting to ship in order {order.code}."
     )
+
+
+def test_the_morning_reminder_offers_no_shipping_at_the_hub(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    order = paid_order(
+        uow_factory,
+        tom,
+        [piece(uow_factory, amina, "Red bangle"), piece(uow_factory, amina, "Blue anklet")],
+    )
+    _, accepted = line_ids(uow_factory, order.id)
+    with uow_factory() as uow:
+        fulfilment.accept_line(uow.session, amina.user_id, accepted, NOW)
+        uow.commit()
+    amina.chat.send("menu")
+    since = amina.chat.last_outbox_id()
+    later = NOW + timedelta(days=1)
+    assert remind_artisans(uow_factory, later, ZoneInfo("Africa/Nairobi"), at_hub=True)
+    [reminder] = amina.chat.outbounds_since(since)
+    assert [choice.label for choice in reminder.choices] == ["Accept: Red bangle"]
