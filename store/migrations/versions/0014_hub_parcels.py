@@ -2,7 +2,7 @@
 reason), and the parcels they left in with their carrier and tracking number
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 20:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import store.models.types
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
