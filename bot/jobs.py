@@ -15,6 +15,7 @@ from bot import plugins
 from bot.alerts import send_held_alerts
 from bot.container import Container
 from bot.plugin import ChannelPasses, ScheduledJob
+from conversations.hub_rules import FulfilmentMode
 from conversations.jobs.drafts import clean_stale_drafts
 from conversations.jobs.mentor_digest import weekly_mentor_digest
 from conversations.jobs.nudges import nudge_abandoned_carts
@@ -85,7 +86,8 @@ def scheduled_jobs(
     currency = settings.artisan_currency
 
     def remind() -> None:
-        reminded = remind_artisans(uow_factory, clock(), zone)
+        at_hub = settings.fulfilment_mode is FulfilmentMode.HUB
+        reminded = remind_artisans(uow_factory, clock(), zone, at_hub=at_hub)
         if reminded:
             logger.info("reminded %s artisan(s) of orders to make ready", len(reminded))
 

@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.log_redaction import keep_secrets_out_of_logs
+from conversations.hub_rules import DEFAULT_HOURS, FulfilmentMode, parse_hours
 from conversations.i18n import SUPPORTED_LOCALES, supported_language
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
@@ -165,6 +166,13 @@ class Settings(BaseSettings):
     # An approved piece whose price changes by more than this share of it (0.2: a fifth, up
     # or down) goes back to the community managers' review queue.
     price_change_review_share: Decimal = Field(default=Decimal("0.2"), ge=0)
+    # How pieces reach buyers: through the Nairobi hub (artisans bring them within
+    # HUB_BRING_WITHIN_DAYS; community managers check and ship them) or straight from the
+    # artisan. The address and hours are shown to artisans, the days in their language.
+    fulfilment_mode: FulfilmentMode = FulfilmentMode.HUB
+    hub_address: str = Field(default="Soko hub, Nairobi", min_length=1, max_length=300)
+    hub_hours: str = DEFAULT_HOURS
+    hub_bring_within_days: int = Field(default=3, ge=1, le=60)
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels_jpeg: int = 100_000_000
@@ -237,6 +245,12 @@ class Settings(BaseSettings):
         markup = info.data.get("pricing_markup_bps")
         if markup is not None and value >= markup:
             raise ValueError(f"must be less than PRICING_MARKUP_BPS ({markup})")
+        return value
+
+    @field_validator("hub_hours")
+    @classmethod
+    def _readable_hours(cls, value: str) -> str:
+        parse_hours(value)  # ValueError names the form it must take
         return value
 
     @field_validator("artisan_timezone")

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from conversations.capabilities import Capabilities
+from conversations.hub_rules import HubRules
 from conversations.i18n import DEFAULT_LOCALE
 from store.media.pipeline import PhotoLimits
 from store.media.storage import MediaStore
@@ -41,6 +42,8 @@ class MarketRules:
     buyer_limits: BuyerLimits = field(default_factory=BuyerLimits)
     # A price change of an approved piece by more than this share sends it back to review.
     price_change_review_share: Decimal = Decimal("0.2")
+    # Whether pieces go through the Nairobi hub or straight from the artisan (`hub_rules`).
+    hub: HubRules = field(default_factory=HubRules)
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,15 @@ def _parse_field(text: str, wanted: Any) -> object | None:
         return member
     except ValueError:
         return None
+
+
+# --- kinds shared between streams -----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ParcelReceived(Payload, tag="prcv"):
+    """The buyer's "Received" on the notice that her parcel shipped (`notify/fulfilment.py`).
+    Marking the order delivered is the delivery flow's; until it routes this kind, a tap is
+    thanked (`flows/parcel_received.py`)."""
+
+    order_id: int

@@ -10,6 +10,7 @@ from conversations.flows import (
     cart,
     checkout,
     earnings,
+    hub_desk,
     language,
     listing,
     mentor,
@@ -17,6 +18,7 @@ from conversations.flows import (
     my_orders,
     my_products,
     onboarding,
+    parcel_received,
     people,
     phone_retry,
     review,
@@ -51,5 +53,7 @@ def builtin_registry() -> FlowRegistry:
     earnings.register(registry)
     review.register(registry)
     people.register(registry)
+    hub_desk.register(registry)
+    parcel_received.register(registry)
     nudge_settings.register(registry)
     return registry

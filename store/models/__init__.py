@@ -34,6 +34,7 @@ from store.models.orders import (
     Order,
     OrderLine,
     OrderStatus,
+    Parcel,
     PaymentEvent,
 )
 from store.models.people import (
@@ -80,6 +81,7 @@ __all__ = [
     "OrderStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Parcel",
     "PaymentEvent",
     "Payout",
     "PayoutStatus",

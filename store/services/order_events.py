@@ -22,3 +22,12 @@ class PaidOrderCancelled:
     goes back (`payments/completion.py` reverses the sale; `bot/domain_events.py`)."""
 
     order: Order
+
+
+@dataclass(frozen=True)
+class LinesPassed:
+    """A community manager passed these lines at the hub (they match their photos and the
+    standards): a shop that releases shares on passing does it here (`bot/domain_events.py`)."""
+
+    order: Order
+    line_ids: tuple[int, ...]
