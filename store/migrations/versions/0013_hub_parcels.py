@@ -1,7 +1,7 @@
 """the Nairobi hub and parcels: lines received at the hub, passed or returned (with the
 reason), and the parcels they left in with their carrier and tracking number
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-06 20:30:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import store.models.types
 
-revision: str = "0014"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
