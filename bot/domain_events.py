@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from conversations.notify import delivery as delivery_notices
 from conversations.notify import orders as order_notices
 from conversations.notify import payment_doubts, phone_payments
 from conversations.notify import payments as payment_notices
@@ -24,7 +25,7 @@ from payments.events import (
 )
 from store import events
 from store.services import refunds_owed
-from store.services.order_events import PaidOrderCancelled
+from store.services.order_events import LinesDelivered, PaidOrderCancelled
 from store.services.refunds_owed import RefundMadeByHand, RefundOwed
 
 
@@ -74,6 +75,10 @@ def _refund_made_by_hand(session: Session, event: RefundMadeByHand, now: datetim
         )
 
 
+def _delivered(session: Session, event: LinesDelivered, now: datetime) -> None:
+    delivery_notices.lines_delivered(session, event.order, event.line_ids, event.by, now)
+
+
 def subscribe_notices() -> None:
     """What payments say happened, told to the people concerned (idempotent)."""
     events.subscribe(OrderPaid, _paid)
@@ -85,6 +90,7 @@ def subscribe_notices() -> None:
     events.subscribe(RefundOwed, _refund_owed)
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
     events.subscribe(PhonePaymentDoubted, _doubted)
+    events.subscribe(LinesDelivered, _delivered)
 
 
 def subscribe_handlers() -> None:
