@@ -152,3 +152,11 @@ class ParcelReceived(Payload, tag="rcv"):
     (`conversations/flows/delivery.py` re-checks the order is hers)."""
 
     order_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ParcelNotArrived(Payload, tag="narr"):
+    """ "Not yet" when asked whether a shipped order arrived: the community managers are told
+    (`conversations/flows/delivery.py` re-checks the order is hers)."""
+
+    order_id: int

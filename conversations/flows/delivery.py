@@ -11,8 +11,9 @@ from conversations.flows import checkout
 from conversations.global_words import RECEIVED_FLOW
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
+from conversations.notify import delivery as delivery_notices
 from conversations.notify.orders import ITEM
-from conversations.payloads import ParcelReceived
+from conversations.payloads import ParcelNotArrived, ParcelReceived
 from store.errors import NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
 from store.services import delivery
@@ -27,6 +28,10 @@ NOTHING_ON_ITS_WAY = N_(
     "None of your orders is on its way to you just now. Send menu to see your orders."
 )
 WHICH = N_("Which order has arrived?")
+NOT_YET_ARRIVED = N_(
+    "Sorry that order {code} has not arrived yet. We have told the community managers: "
+    "they will look into it and write to you here."
+)
 ORDER_CHOICE = N_("{code}: {items}")
 
 
@@ -65,6 +70,19 @@ def received_tapped(ctx: StepContext, tapped: ParcelReceived) -> StepResult | No
     return ctx.begin(FLOW, str(tapped.order_id))
 
 
+def not_arrived_tapped(ctx: StepContext, tapped: ParcelNotArrived) -> StepResult | None:
+    """ "Not yet" on the question whether her parcel arrived: managers told, she is answered."""
+    try:
+        order = checkout.own_order(ctx.session, ctx.user.id, tapped.order_id)
+    except (NotFound, PermissionDenied):
+        return None
+    if not any(line.status == LineStatus.SHIPPED for line in order.lines):
+        return confirm(ctx, order)  # arrived meanwhile, or nothing shipped: say which
+    delivery_notices.not_arrived(ctx.session, order, ctx.now)
+    ctx.say(ctx._(NOT_YET_ARRIVED).format(code=order.code))
+    return StepResult(END)
+
+
 def pick(ctx: StepContext, inbound: Inbound) -> StepResult:
     picked = ParcelReceived.read(inbound.payload)
     if picked is None:
@@ -100,3 +118,4 @@ def register(registry: FlowRegistry) -> None:
     prompts: dict[StrEnum, PromptFn] = {Step.PICK: ask_which}
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(ParcelReceived, received_tapped)
+    registry.add_route(ParcelNotArrived, not_arrived_tapped)
