@@ -2,6 +2,7 @@
 
 from store.models.audit import ActorKind, AuditAction, PeopleAudit
 from store.models.base import Base
+from store.models.cases import CaseKind, CaseOutcome, OrderCase
 from store.models.catalog import (
     Category,
     Collection,
@@ -58,6 +59,8 @@ __all__ = [
     "AuditAction",
     "Base",
     "Cart",
+    "CaseKind",
+    "CaseOutcome",
     "CartItem",
     "Category",
     "Channel",
@@ -73,6 +76,7 @@ __all__ = [
     "LedgerTransaction",
     "LineStatus",
     "Order",
+    "OrderCase",
     "OrderLine",
     "OrderStatus",
     "OutboxMessage",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from store import events
 from store.errors import PermissionDenied
-from store.models import LineStatus, Order, OrderLine, OrderStatus
+from store.models import LineStatus, Order, OrderCase, OrderLine, OrderStatus
 from store.services.order_events import LinesDelivered
 from store.services.order_status import check_line, check_order
 from store.services.orders import lock_order
@@ -76,12 +76,18 @@ def shipped_orders(session: Session, buyer_user_id: int) -> list[Order]:
     )
 
 
+# An open case (`store/services/cases.py`) holds the order until a manager closes it.
+_WITH_OPEN_CASE = select(OrderCase.open_order_id).where(OrderCase.open_order_id.is_not(None))
+
+
 def due_for_delivery(session: Session, now: datetime, after: DeliveredAfter) -> list[int]:
-    """Orders whose last shipped line left longer ago than their destination's time."""
+    """Orders whose last shipped line left longer ago than their destination's time, and
+    with no open case."""
     rows = session.execute(
         select(Order.id, Order.shipping_country, func.max(OrderLine.updated_at))
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(Order.status.in_(_ON_ITS_WAY), OrderLine.status == LineStatus.SHIPPED)
+        .where(Order.id.not_in(_WITH_OPEN_CASE))
         .group_by(Order.id, Order.shipping_country)
         .order_by(Order.id)
     ).all()
