@@ -163,7 +163,9 @@ def close_with_refund(
     if wanted.currency != order.currency or not 0 < wanted.amount <= rest.amount:
         raise TooMuch(rest)
     parts = wanted.allocate(list(left.values()))
-    lines = tuple((line_id, part.amount) for line_id, part in zip(left, parts) if part.amount)
+    lines = tuple(
+        (line_id, part.amount) for line_id, part in zip(left, parts, strict=True) if part.amount
+    )
     events.publish(session, CaseRefundAsked(order, lines, f"case {case.id}", by.user_id), now)
     case.refunded_minor = wanted.amount
     case.refunded_currency = wanted.currency
