@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     # A piece accepted this many days ago and not sent: its artisan is reminded; as many days
     # after that, the community managers are told (`remind_unsent`).
     unsent_reminder_days: int = Field(default=3, ge=1)
+    # A buyer may report a parcel damaged (or not arrived) until this many days after it was
+    # delivered (`conversations/flows/report.py`).
+    report_within_days: int = Field(default=14, ge=1)
     # Limits per person: what one buyer may hold of a piece, how many orders she may place an
     # hour, how many messages a second she may send before the rest of the burst is answered
     # once (every message is still handled, in order), and how many pieces in all one cart

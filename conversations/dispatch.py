@@ -27,6 +27,7 @@ from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
 from conversations.global_words import (
     RECEIVED_FLOW,
+    REPORT_FLOW,
     Command,
     GlobalWord,
     parse_global_word,
@@ -162,6 +163,11 @@ def _obey(ctx: StepContext, command: Command) -> None:
         case GlobalWord.RECEIVED:
             has_flow = ctx.registry.has_flow(RECEIVED_FLOW)
             result = ctx.begin(RECEIVED_FLOW if has_flow else FlowRegistry.MENU)
+        case GlobalWord.NOT_ARRIVED | GlobalWord.DAMAGED:
+            if ctx.registry.has_flow(REPORT_FLOW):
+                result = ctx.begin(REPORT_FLOW, command.word.value)
+            else:
+                result = ctx.begin(FlowRegistry.MENU)
         case GlobalWord.CANCEL:
             was_busy = ctx.flow not in ("", FlowRegistry.MENU)
             ctx.leave()

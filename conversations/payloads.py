@@ -160,3 +160,22 @@ class ParcelNotArrived(Payload, tag="narr"):
     (`conversations/flows/delivery.py` re-checks the order is hers)."""
 
     order_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportParcel(Payload, tag="rep"):
+    """ "Not arrived" or "Damaged" on her order: she reports it (`conversations/flows/
+    cases.py` re-checks the order is hers and may still be reported). `kind` is a
+    `store.models.CaseKind` value."""
+
+    kind: str
+    order_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseAction(Payload, tag="case"):
+    """A community manager's choice on a case: "refund", "reship", "note" (close with a
+    note) or "show" (`conversations/flows/cases.py` re-checks her role and that it is open)."""
+
+    action: str
+    case_id: int

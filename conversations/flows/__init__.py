@@ -8,6 +8,7 @@ from conversations.flows import (
     browsing,
     buyer_orders,
     cart,
+    cases,
     checkout,
     delivery,
     earnings,
@@ -20,6 +21,7 @@ from conversations.flows import (
     onboarding,
     people,
     phone_retry,
+    report,
     review,
     shop_place,
     shop_story,
@@ -48,10 +50,12 @@ def builtin_registry() -> FlowRegistry:
     phone_retry.register(registry)
     buyer_orders.register(registry)
     delivery.register(registry)
+    report.register(registry)
     my_products.register(registry)
     my_orders.register(registry)
     earnings.register(registry)
     review.register(registry)
+    cases.register(registry)
     people.register(registry)
     nudge_settings.register(registry)
     return registry

@@ -18,14 +18,14 @@ from conversations.flow import (
     StepFn,
     StepResult,
 )
-from conversations.flows import cart, checkout, delivery, product_card
+from conversations.flows import cart, checkout, delivery, product_card, report
 from conversations.flows.checkout import PayInChat
 from conversations.flows.menu import entry_payload
 from conversations.flows.product_card import BACK_PAYLOAD
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, LinkButton, Outbound, TapWord
 from conversations.notify import orders as order_notices
-from conversations.payloads import ParcelReceived, Payload
+from conversations.payloads import ParcelReceived, Payload, ReportParcel
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
 from store.money import Money, sum_money
@@ -129,6 +129,8 @@ def order_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
         return pay(ctx, checkout.own_order(ctx.session, ctx.user.id, paying.order_id))
     if (arrived := ParcelReceived.read(inbound.payload)) is not None:
         return ctx.begin(delivery.FLOW, str(arrived.order_id))
+    if (reported := ReportParcel.read(inbound.payload)) is not None:
+        return ctx.begin(report.FLOW, f"{reported.kind}:{reported.order_id}")
     if (cancelling := CancelOrder.read(inbound.payload)) is not None:
         return _ask_cancel(ctx, cancelling.order_id)
     if (shown := OpenOrder.read(inbound.payload)) is not None:
@@ -227,6 +229,7 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
             text.append(ctx._(checkout.ORDER_NOT_PAYABLE).format(code=order.code))
     if any(line.status == LineStatus.SHIPPED for line in order.lines):
         choices.append(Choice(ctx._(delivery.RECEIVED), ParcelReceived(order.id).encode()))
+    choices += report.report_choices(ctx, order)
     if _cancellable(order):
         choices.append(Choice(ctx._(CANCEL_ORDER), CancelOrder(order.id).encode()))
     choices.append(Choice(ctx._(product_card.BACK), BACK_PAYLOAD))

@@ -1,5 +1,6 @@
 """The buyer says her parcel arrived: "received" / "nimepokea" / "imefika" typed, or
-"Received" tapped on a shipping notice or on her order. One order on its way is confirmed at
+"Received" tapped on a shipping notice or on her order ("Not yet" and reports of a parcel
+not arrived or damaged: `conversations/flows/report.py`). One order on its way is confirmed at
 once; several, she picks which; none, she is told so kindly."""
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from conversations.flows import checkout
 from conversations.global_words import RECEIVED_FLOW
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
-from conversations.notify import delivery as delivery_notices
 from conversations.notify.orders import ITEM
-from conversations.payloads import ParcelNotArrived, ParcelReceived
+from conversations.payloads import ParcelReceived
 from store.errors import NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
 from store.services import delivery
@@ -28,10 +28,6 @@ NOTHING_ON_ITS_WAY = N_(
     "None of your orders is on its way to you just now. Send menu to see your orders."
 )
 WHICH = N_("Which order has arrived?")
-NOT_YET_ARRIVED = N_(
-    "Sorry that order {code} has not arrived yet. We have told the community managers: "
-    "they will look into it and write to you here."
-)
 ORDER_CHOICE = N_("{code}: {items}")
 
 
@@ -70,19 +66,6 @@ def received_tapped(ctx: StepContext, tapped: ParcelReceived) -> StepResult | No
     return ctx.begin(FLOW, str(tapped.order_id))
 
 
-def not_arrived_tapped(ctx: StepContext, tapped: ParcelNotArrived) -> StepResult | None:
-    """ "Not yet" on the question whether her parcel arrived: managers told, she is answered."""
-    try:
-        order = checkout.own_order(ctx.session, ctx.user.id, tapped.order_id)
-    except (NotFound, PermissionDenied):
-        return None
-    if not any(line.status == LineStatus.SHIPPED for line in order.lines):
-        return confirm(ctx, order)  # arrived meanwhile, or nothing shipped: say which
-    delivery_notices.not_arrived(ctx.session, order, ctx.now)
-    ctx.say(ctx._(NOT_YET_ARRIVED).format(code=order.code))
-    return StepResult(END)
-
-
 def pick(ctx: StepContext, inbound: Inbound) -> StepResult:
     picked = ParcelReceived.read(inbound.payload)
     if picked is None:
@@ -118,4 +101,3 @@ def register(registry: FlowRegistry) -> None:
     prompts: dict[StrEnum, PromptFn] = {Step.PICK: ask_which}
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(ParcelReceived, received_tapped)
-    registry.add_route(ParcelNotArrived, not_arrived_tapped)

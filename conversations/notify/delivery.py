@@ -11,11 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations import outbox
-from conversations.countries import country_name
 from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
 from conversations.notify.orders import ITEM
-from store.models import Artisan, LineStatus, Order, OrderLine, Role, User, UserRole
+from store.models import Artisan, Order, OrderLine, Role, User, UserRole
 
 PIECE_ARRIVED = N_("Good news: the buyer received order {code}: {items}.")
 COUNTED_ARRIVED = N_(
@@ -48,28 +47,6 @@ def lines_delivered(
 def _items_arrived(t: Translator, code: str, lines: list[OrderLine]) -> str:
     items = ", ".join(t._(ITEM).format(quantity=line.quantity, title=line.title) for line in lines)
     return t._(PIECE_ARRIVED).format(items=items, code=code)
-
-
-NOT_ARRIVED = N_(
-    "The buyer {name} says order {code} has not arrived yet: {items}, shipped to {country}. "
-    "Please look into it and write to her."
-)
-
-
-def not_arrived(session: Session, order: Order, now: datetime) -> None:
-    """Tell every community manager the buyer says her parcel has not come (once per order)."""
-    shipped = [line for line in order.lines if line.status == LineStatus.SHIPPED]
-    for manager in community_managers(session):
-        t = Translator(manager.locale)
-        items = ", ".join(t._(ITEM).format(quantity=li.quantity, title=li.title) for li in shipped)
-        text = t._(NOT_ARRIVED).format(
-            name=order.shipping_name,
-            code=order.code,
-            items=items,
-            country=country_name(order.shipping_country, t.locale),
-        )
-        key = f"order:{order.id}:not-arrived:{manager.id}"
-        outbox.notify(session, manager.id, Outbound(text=text), dedupe_key=key, now=now)
 
 
 def community_managers(session: Session) -> list[User]:
