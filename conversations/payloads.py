@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Final, Self, cast, get_type_hints
 
 from conversations.messages import MAX_PAYLOAD_BYTES
+from store.models import CaseKind
 
 # What an adapter puts in `Inbound.payload` for a tapped button whose data it cannot read
 # (too long, not text): no kind has this tag, so it is answered as a stale button.
@@ -165,17 +166,25 @@ class ParcelNotArrived(Payload, tag="narr"):
 @dataclasses.dataclass(frozen=True)
 class ReportParcel(Payload, tag="rep"):
     """ "Not arrived" or "Damaged" on her order: she reports it (`conversations/flows/
-    cases.py` re-checks the order is hers and may still be reported). `kind` is a
-    `store.models.CaseKind` value."""
+    report.py` re-checks the order is hers and may still be reported)."""
 
-    kind: str
+    kind: CaseKind
     order_id: int
+
+
+class CaseStep(StrEnum):
+    """What a community manager does with a case."""
+
+    SHOW = "show"
+    REFUND = "refund"
+    RESHIP = "reship"
+    NOTE = "note"  # close with a note
 
 
 @dataclasses.dataclass(frozen=True)
 class CaseAction(Payload, tag="case"):
-    """A community manager's choice on a case: "refund", "reship", "note" (close with a
-    note) or "show" (`conversations/flows/cases.py` re-checks her role and that it is open)."""
+    """A community manager's choice on a case (`conversations/flows/cases.py` re-checks
+    her role and that it is still open)."""
 
-    action: str
+    action: CaseStep
     case_id: int

@@ -24,7 +24,7 @@ from conversations.flow import (
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, Inbound, Outbound
 from conversations.notify import cases as case_notices
-from conversations.payloads import CaseAction
+from conversations.payloads import CaseAction, CaseStep
 from store.errors import StoreError
 from store.models import CaseKind, Order, OrderCase, Role
 from store.money import Money
@@ -86,7 +86,7 @@ def show_list(ctx: StepContext) -> StepResult:
     choices = [
         Choice(
             ctx._(CASE_CHOICE[case.kind]).format(code=_order(ctx, case).code),
-            CaseAction("show", case.id).encode(),
+            CaseAction(CaseStep.SHOW, case.id).encode(),
         )
         for case in found
     ]
@@ -108,18 +108,18 @@ def _act(ctx: StepContext, action: str, case: OrderCase) -> StepResult:
         ctx.say(ctx._(ALREADY_CLOSED).format(code=order.code))
         return show_list(ctx)
     data = {"case_id": case.id}
-    if action == "refund":
+    if action == CaseStep.REFUND:
         left = _left(ctx, order)
         if left.amount <= 0:
             ctx.say(ctx._(NOTHING_LEFT).format(code=order.code))
             return _show(ctx, case)
         ctx.say(ctx._(HOW_MUCH).format(code=order.code, left=left.format(ctx.user.locale)))
         return StepResult(Step.AMOUNT, data)
-    if action == "reship":
+    if action == CaseStep.RESHIP:
         cases.close_with_reshipment(ctx.session, case.id, "", _me(ctx), ctx.now)
         ctx.say(ctx._(RESHIPPED).format(code=order.code))
         return StepResult(END)
-    if action == "note":
+    if action == CaseStep.NOTE:
         ctx.say(ctx._(WHAT_NOTE).format(code=order.code))
         return StepResult(Step.NOTE, data)
     return _show(ctx, case)
@@ -200,9 +200,9 @@ def _show_again(ctx: StepContext) -> StepResult:
     if case is None or case.closed_at is not None:
         return show_list(ctx)
     if ctx.step == Step.AMOUNT:
-        return _act(ctx, "refund", case)
+        return _act(ctx, CaseStep.REFUND, case)
     if ctx.step == Step.NOTE:
-        return _act(ctx, "note", case)
+        return _act(ctx, CaseStep.NOTE, case)
     return _show(ctx, case)
 
 

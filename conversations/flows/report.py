@@ -160,7 +160,7 @@ def _choice(ctx: StepContext, kind: CaseKind, order: Order) -> Choice:
 
 
 def _payload(kind: CaseKind, order: Order) -> str:
-    return ReportParcel(kind.value, order.id).encode()
+    return ReportParcel(kind, order.id).encode()
 
 
 def report_choices(ctx: StepContext, order: Order) -> list[Choice]:
@@ -175,8 +175,6 @@ def report_choices(ctx: StepContext, order: Order) -> list[Choice]:
 
 def report_tapped(ctx: StepContext, tapped: ReportParcel) -> StepResult | None:
     """ "Not arrived" / "Damaged" from an earlier message: if the order is hers."""
-    if tapped.kind not in CaseKind._value2member_map_:
-        return None
     try:
         checkout.own_order(ctx.session, ctx.user.id, tapped.order_id)
     except (NotFound, PermissionDenied):
@@ -186,7 +184,7 @@ def report_tapped(ctx: StepContext, tapped: ReportParcel) -> StepResult | None:
 
 def not_arrived_tapped(ctx: StepContext, tapped: ParcelNotArrived) -> StepResult | None:
     """ "Not yet" on the question whether her parcel came: a "not arrived" report."""
-    return report_tapped(ctx, ReportParcel(CaseKind.NOT_ARRIVED.value, tapped.order_id))
+    return report_tapped(ctx, ReportParcel(CaseKind.NOT_ARRIVED, tapped.order_id))
 
 
 def register(registry: FlowRegistry) -> None:

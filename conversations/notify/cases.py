@@ -15,7 +15,7 @@ from conversations.i18n import N_, Translator
 from conversations.messages import Choice, ImageRef, Outbound
 from conversations.notify.delivery import community_managers
 from conversations.notify.orders import ITEM
-from conversations.payloads import CaseAction
+from conversations.payloads import CaseAction, CaseStep
 from store.models import CaseKind, CaseOutcome, Order, OrderCase, User
 from store.money import Money
 
@@ -66,9 +66,9 @@ def case_text(t: Translator, case: OrderCase, order: Order, *, newly: bool = Tru
 
 def case_choices(t: Translator, case_id: int) -> tuple[Choice, ...]:
     return (
-        Choice(t._(REFUND), CaseAction("refund", case_id).encode()),
-        Choice(t._(RESHIP), CaseAction("reship", case_id).encode()),
-        Choice(t._(CLOSE_WITH_NOTE), CaseAction("note", case_id).encode()),
+        Choice(t._(REFUND), CaseAction(CaseStep.REFUND, case_id).encode()),
+        Choice(t._(RESHIP), CaseAction(CaseStep.RESHIP, case_id).encode()),
+        Choice(t._(CLOSE_WITH_NOTE), CaseAction(CaseStep.NOTE, case_id).encode()),
     )
 
 

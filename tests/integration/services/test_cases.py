@@ -31,14 +31,16 @@ asked: list[CaseRefundAsked] = []
 
 @pytest.fixture(autouse=True)
 def _listening() -> Iterator[None]:
+    """Only this test hears the refund asked (a process's provider handlers are not here)."""
     asked.clear()
 
     def hear(session: Session, event: CaseRefundAsked, now: datetime) -> None:
         asked.append(event)
 
+    others = events._handlers.pop(CaseRefundAsked, [])
     events.subscribe(CaseRefundAsked, hear)
     yield
-    events._handlers[CaseRefundAsked].remove(hear)
+    events._handlers[CaseRefundAsked] = others
 
 
 def _shipped_order(uow_factory: UnitOfWorkFactory) -> tuple[int, int, Order]:

@@ -95,18 +95,25 @@ def test_past_its_time_the_buyer_is_asked_once_and_says_not_yet(
     )
     assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=15), fourteen_days) == []
 
-    assert chat.tap(ParcelNotArrived(order.id).encode()) == [
-        f"Sorry that order {order.code} has not arrived yet. We have told the community "
-        "managers: they will look into it and write to you here."
+    assert chat.tap(ParcelNotArrived(order.id).encode()) == [  # a "not arrived" case
+        f"Sorry that order {order.code} has not arrived. Tell us in a few words what you know "
+        "(when you last heard of it, anything the post told you)."
+    ]
+    assert chat.send("The post office says nothing came") == [
+        f"Thank you. We have told the community managers about order {order.code}; they will "
+        "look into it and write to you here."
     ]
     assert told(uow_factory, grace) == [
-        f"The buyer Amina Otieno says order {order.code} has not arrived yet: "
-        "1 × Maasai collar, shipped to Kenya. Please look into it and write to her."
+        f"The buyer Amina Otieno says order {order.code} has not arrived: "
+        "1 × Maasai collar, shipped to Kenya.\n"
+        "Her words: “The post office says nothing came”\n"
+        "1. Refund\n2. Send again\n3. Close with a note"
     ]
     assert status(uow_factory, order) == OrderStatus.SHIPPED
     assert chat.tap(ParcelReceived(order.id).encode()) == [  # then it comes
         f"Thank you for telling us! Order {order.code} has arrived. We hope you love it."
     ]
     assert chat.tap(ParcelNotArrived(order.id).encode()) == [  # the old "Not yet"
-        f"Order {order.code} has already arrived. Thank you!"
+        f"You have already told us about order {order.code}. What you send now is added to "
+        "that report."
     ]

@@ -161,7 +161,7 @@ def test_received_on_her_order_in_my_orders(
     ship(uow_factory, maker, order)
     open_menu_entry(chat, "purchases")
     shown = chat.send("1")
-    assert shown[0].endswith("1. Received\n2. Back")
+    assert shown[0].endswith("1. Received\n2. Not arrived\n3. Damaged\n4. Back")
     assert chat.send("Received") == [
         f"Thank you for telling us! Order {order.code} has arrived. We hope you love it."
     ]
