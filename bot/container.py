@@ -38,6 +38,8 @@ class Container:
     # What `once` built: the plug-ins and their clients, one of each per process.
     _built: dict[str, Any] = field(default_factory=dict, repr=False)
     _building: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # What `close` closes besides the engine: clients with connection pools (`on_close`).
+    _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         # Domain events reach their handlers (store/events.py, bot/domain_events.py).
@@ -119,6 +121,13 @@ class Container:
     def mentor_threshold(self) -> MentorThreshold:
         return MentorThreshold(min_fulfilled_orders=self.settings.mentor_min_fulfilled_orders)
 
+    def on_close(self, close: Callable[[], None]) -> None:
+        """Call `close` when the container closes (a client's connection pool)."""
+        self._closers.append(close)
+
     def close(self) -> None:
+        for close in reversed(self._closers):
+            close()
+        self._closers.clear()
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -14,11 +14,14 @@ from conversations.notify import delivery as delivery_notices
 from conversations.notify import orders as order_notices
 from conversations.notify import payment_doubts, phone_payments
 from conversations.notify import payments as payment_notices
+from conversations.notify import payouts as payout_notices
 from payments import completion, refunds
 from payments.events import (
     OrderExpired,
     OrderPaid,
     PaymentNotTaken,
+    PayoutFailed,
+    PayoutPaid,
     PhonePaymentDoubted,
     PhonePaymentFailed,
     RefundRefused,
@@ -116,6 +119,16 @@ def _case_refund(session: Session, event: CaseRefundAsked, now: datetime) -> Non
         refunds.refund_line(session, order, line_id, money, event.reason, now)
 
 
+def _payout_paid(session: Session, event: PayoutPaid, now: datetime) -> None:
+    payout_notices.payout_sent(session, event.payout, now)
+
+
+def _payout_failed(session: Session, event: PayoutFailed, now: datetime) -> None:
+    payout_notices.payout_failed(
+        session, event.artisan_id, event.amount, event.phone, event.reason.value, now
+    )
+
+
 def subscribe_notices() -> None:
     """What payments say happened, told to the people concerned (idempotent)."""
     events.subscribe(OrderPaid, _paid)
@@ -126,6 +139,8 @@ def subscribe_notices() -> None:
     events.subscribe(PhonePaymentFailed, _phone_payment_failed)
     events.subscribe(RefundOwed, _refund_owed)
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
+    events.subscribe(PayoutPaid, _payout_paid)
+    events.subscribe(PayoutFailed, _payout_failed)
     events.subscribe(PhonePaymentDoubted, _doubted)
     events.subscribe(LinesDelivered, _delivered)
     events.subscribe(CaseOpened, _case_opened)

@@ -12,8 +12,17 @@ from datetime import datetime
 from starlette.routing import BaseRoute
 
 from bot.container import Container
+from bot.mpesa_payouts import (
+    B2C_SETTINGS,
+    MpesaPayouts,
+    payout_effects,
+    payout_jobs,
+    payout_routes,
+    payouts_on,
+    reconcile_payouts,
+)
 from bot.mpesa_stk import stk_jobs, stk_provider, stk_reconcile, stk_routes
-from bot.plugin import AdminReport, ProviderPlugin, ScheduledJob
+from bot.plugin import AdminReport, Payouts, ProviderPlugin, ScheduledJob
 from bot.settings import Settings
 from payments.mpesa.client import DarajaClient, DarajaConfig
 from payments.mpesa.stk import PROVIDER, MpesaStk
@@ -41,8 +50,15 @@ def daraja_config(settings: Settings) -> DarajaConfig:
 
 
 def daraja_client(container: Container) -> DarajaClient:
-    """The process's one Daraja client (its token cache and connection pool are shared)."""
-    return container.once("mpesa.client", lambda: DarajaClient(daraja_config(container.settings)))
+    """The process's one Daraja client (its token cache and connection pool are shared),
+    closed with the container."""
+
+    def build() -> DarajaClient:
+        client = DarajaClient(daraja_config(container.settings))
+        container.on_close(client.close)
+        return client
+
+    return container.once("mpesa.client", build)
 
 
 def mpesa_stk(container: Container) -> MpesaStk:
@@ -54,7 +70,10 @@ def effect_kinds(container: Container) -> list[EffectKind]:
     """The M-Pesa calls that run as effects, when M-Pesa is on (`bot/effects.py`)."""
     if not MpesaPlugin.enabled(container.settings):
         return []
-    return [*stk_effect_kinds(mpesa_stk(container))]
+    return [
+        *stk_effect_kinds(mpesa_stk(container)),
+        *payout_effects(container, lambda: daraja_client(container)),
+    ]
 
 
 class MpesaPlugin(ProviderPlugin):
@@ -63,6 +82,7 @@ class MpesaPlugin(ProviderPlugin):
     pays_as = PROVIDER
     setting = "MPESA_CONSUMER_KEY"
     method = PaymentMethod(PROVIDER, CURRENCY, asks_phone=True, home_country="KE")
+    payout_setting = f"MPESA_CONSUMER_KEY (with its shortcode), {B2C_SETTINGS}"
 
     @classmethod
     def enabled(cls, settings: Settings) -> bool:
@@ -80,13 +100,18 @@ class MpesaPlugin(ProviderPlugin):
         return currency == CURRENCY
 
     def routes(self) -> list[BaseRoute]:
-        return [*stk_routes(self.container)]
+        return [*stk_routes(self.container), *payout_routes(self.container)]
 
     def jobs(self, clock: Callable[[], datetime]) -> list[ScheduledJob]:
-        return [*stk_jobs(self.container, clock)]
+        return [*stk_jobs(self.container, clock), *payout_jobs(self.container, clock)]
+
+    def payouts(self) -> Payouts | None:
+        return MpesaPayouts(self.container) if payouts_on(self.container.settings) else None
 
     def reconcile(
         self, since: datetime, now: datetime, run_effects: Callable[[], int]
     ) -> AdminReport | None:
-        lines = [*stk_reconcile(self.container, since, now, run_effects)]
+        # The payouts' status queries are queued first, so the STK part's effects run sends them.
+        lines = [*reconcile_payouts(self.container, now)]
+        lines += [*stk_reconcile(self.container, since, now, run_effects)]
         return AdminReport(lines, ok=True)

@@ -2,8 +2,9 @@
 its web routes, its sender and sweep, what it does in each long-running command, and what its
 chat can do (`capabilities`). A payment provider is one `ProviderPlugin`: its port, what it
 serves (channel, currency, country), its web routes and scheduled jobs, and its hooks for
-`soko admin` (`refunds`, `reconcile`: a provider without them says so there). `bot/plugins.py`
-lists them; each is built once per container and only when its settings turn it on."""
+`soko admin` (`refunds`, `payouts`, `reconcile`: a provider without them says so there).
+`bot/plugins.py` lists them; each is built once per container and only when its settings
+turn it on."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import ClassVar, Protocol
 
 from apscheduler.triggers.base import BaseTrigger
@@ -138,6 +139,17 @@ class Refunds(Protocol):
         """The order's refunds refused for good that nobody retried yet."""
 
 
+class Payouts(Protocol):
+    """A provider's payouts to artisans, as `soko admin payouts` asks for them."""
+
+    def send(self, slugs: Sequence[str], by: int | None, now: datetime) -> list[str]:
+        """Queue a payout to each artisan named (none: everyone owed enough); a line per
+        artisan for the terminal. The money goes out after the commit."""
+
+    def listing(self, session: Session, zone: tzinfo) -> list[str]:
+        """Its latest payouts: in flight, paid (with the receipt), failed (with why)."""
+
+
 class AdminError(Exception):
     """A provider's refusal that ends a `soko admin` command: the message says what the
     provider said, in words fit for a terminal (nothing secret)."""
@@ -156,6 +168,7 @@ class ProviderPlugin(ABC):
     title: ClassVar[str]  # as an operator reads it: "Stripe"
     pays_as: ClassVar[str]  # the `payment_provider` its orders record
     setting: ClassVar[str]  # what turns it on, for "not configured" messages
+    payout_setting: ClassVar[str] = ""  # what turns its payouts on, when it has them
     method: ClassVar[PaymentMethod] = CARD  # the way buyers pay with it
 
     def __init__(self, container: Container) -> None:
@@ -185,6 +198,11 @@ class ProviderPlugin(ABC):
     def refunds(self) -> Refunds | None:
         """Its refunds for `soko admin refund`; None: it has no refund API (the command
         records a refund owed, sent back by hand: `store.services.refunds_owed`)."""
+        return None
+
+    def payouts(self) -> Payouts | None:
+        """Its payouts to artisans for `soko admin payouts --send`; None: it sends none (or
+        they are off: `payout_setting` says what turns them on)."""
         return None
 
     def reconcile(

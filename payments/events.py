@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from store.models import Order
+from store.models import Order, Payout
 from store.money import Money
 
 
@@ -74,6 +74,36 @@ class PhonePaymentFailed:
     order: Order
     phone: str
     reason: PhonePaymentFailure
+
+
+@dataclass(frozen=True)
+class PayoutPaid:
+    """M-Pesa paid an artisan (B2C): `payout` is the ledger's payout, its `mpesa_reference`
+    the M-Pesa receipt."""
+
+    payout: Payout
+
+
+class PayoutFailure(StrEnum):
+    """Why M-Pesa did not pay an artisan, in words a community manager can act on; never
+    M-Pesa's own text."""
+
+    WRONG_NUMBER = "wrong_number"  # not an M-Pesa number, or not registered
+    LIMITS = "limits"  # above what M-Pesa lets one transfer or her account take
+    SHOP_ACCOUNT = "shop_account"  # the shop's M-Pesa account: funds, initiator, credential
+    REFUSED = "refused"  # anything else M-Pesa or Daraja refused
+    UNANSWERED = "unanswered"  # busy every time it was asked
+
+
+@dataclass(frozen=True)
+class PayoutFailed:
+    """An M-Pesa payout of `amount` to `artisan_id` at `phone` (E.164) failed for good; the
+    money stays in her balance for the next payout."""
+
+    artisan_id: int
+    amount: Money
+    phone: str
+    reason: PayoutFailure
 
 
 class PhonePaymentDoubt(StrEnum):

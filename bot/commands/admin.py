@@ -3,6 +3,7 @@
     soko admin payouts                              what each artisan is owed
     soko admin payouts --csv FILE                   … exported as CSV
     soko admin payouts --record SLUG AMOUNT REF     record an M-Pesa payout (she is told in chat)
+    soko admin payouts --send [SLUG…]               pay by M-Pesa (B2C) what each is owed
     soko admin refund CODE [--line N] [--amount X]  refund an order, or part of one line
     soko admin refund CODE --retry                  ask again for a refund the provider refused
     soko admin refund CODE --manual REFERENCE       close a refund owed sent back by hand
@@ -47,7 +48,7 @@ from bot.plugin import AdminError, ProviderPlugin, Refunds
 from bot.plugins import PROVIDERS, providers
 from bot.scheduler import stored_jobs
 from bot.settings import load_settings
-from conversations.notify import payments as payment_notices
+from conversations.notify import payouts as payout_notices
 from payments.refunds import Outcome, RefusedRequest, Requested
 from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import Artisan, Order, Role, User
@@ -65,8 +66,14 @@ def register(subparsers: Any) -> None:
     )
     actions = parser.add_subparsers(dest="admin_action", required=True, metavar="ACTION")
 
-    payouts = actions.add_parser("payouts", help="what artisans are owed; record a payout")
+    payouts = actions.add_parser("payouts", help="what artisans are owed; pay or record payouts")
     payouts.add_argument("--record", nargs=3, metavar=("ARTISAN_SLUG", "AMOUNT", "MPESA_REF"))
+    payouts.add_argument(
+        "--send",
+        nargs="*",
+        metavar="ARTISAN_SLUG",
+        help="pay by M-Pesa each artisan's available balance (all owed, or those named)",
+    )
     payouts.add_argument("--csv", type=Path, metavar="FILE", help="export the list as CSV")
     payouts.add_argument("--by", metavar="PHONE", help="the community manager recording it")
     payouts.set_defaults(handler=lambda args: _run(_payouts, args))
@@ -127,6 +134,10 @@ def _run(command: Any, args: argparse.Namespace) -> int:
 
 def _payouts(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     currency = container.settings.artisan_currency
+    if args.send is not None:
+        if args.record:
+            raise ValueError("--send and --record are two ways to pay: one at a time")
+        return _send_payouts(container, args, out)
     if args.record:
         slug, amount_text, reference = args.record
         with container.uow_factory() as uow:
@@ -136,7 +147,9 @@ def _payouts(container: Container, args: argparse.Namespace, out: TextIO) -> int
             payout = ledger.record_payout(
                 uow.session, artisan.id, amount, reference, manager.id, utcnow()
             )
-            payment_notices.payout_sent(uow.session, payout, utcnow())
+            payout_notices.payout_sent(
+                uow.session, payout, utcnow(), container.settings.artisan_timezone
+            )
             uow.commit()
         print(f"recorded payout {payout.id}: {_plain(amount)} to {slug} ({reference})", file=out)
     rows = _owed(container, currency)
@@ -164,7 +177,42 @@ def _payouts(container: Container, args: argparse.Namespace, out: TextIO) -> int
                 f"{artisan.slug:<24} {_plain(owed):>16}  {phone}  {artisan.shop_name}",
                 file=out,
             )
+        _list_sent(container, out)
     return 0
+
+
+def _send_payouts(container: Container, args: argparse.Namespace, out: TextIO) -> int:
+    """Queue the payouts through the provider that sends them, then send them now (each
+    call after the commit that queued it); M-Pesa's results come to the shop's webhook."""
+    desk = next((p.payouts() for p in providers(container) if p.payouts() is not None), None)
+    if desk is None:
+        able = [p for p in PROVIDERS if p.payout_setting]
+        for provider in able:
+            print(
+                f"error: {provider.title} payouts are off: set {provider.payout_setting}",
+                file=sys.stderr,
+            )
+        if not able:
+            print("error: no payment provider here sends payouts", file=sys.stderr)
+        return 2
+    with container.uow_factory(read_only=True) as uow:
+        manager_id = _manager(uow.session, container, args.by).id
+    for line in desk.send(args.send, manager_id, utcnow()):
+        print(line, file=out)
+    print(f"requests sent: {run_due_effects(container)}", file=out)
+    return 0
+
+
+def _list_sent(container: Container, out: TextIO) -> None:
+    zone = ZoneInfo(container.settings.artisan_timezone)
+    for plugin in providers(container):
+        desk = plugin.payouts()
+        if desk is None:
+            continue
+        with container.uow_factory(read_only=True) as uow:
+            lines = desk.listing(uow.session, zone)
+        for line in lines:
+            print(line, file=out)
 
 
 def _owed(container: Container, currency: str) -> list[tuple[Artisan, Money]]:

@@ -1,5 +1,5 @@
 """What people are told about money moving: a payment link made after the order, a refund
-sent to a buyer, a payment an order could not take, a payout sent to an artisan. Written to
+sent to a buyer, a payment an order could not take (payouts: `notify/payouts.py`). Written to
 the outbox on the caller's session, in the recipient's language, once per event (dedupe
 key)."""
 
@@ -15,7 +15,7 @@ from conversations import outbox
 from conversations.i18n import N_, Translator
 from conversations.messages import LinkButton, Outbound
 from conversations.notify import alerts
-from store.models import Artisan, Order, Payout, User
+from store.models import Order, User
 from store.money import Money
 
 REFUND_SENT = N_(
@@ -71,7 +71,6 @@ REFUND_MADE_BY_HAND = N_(
     "We have sent back {amount} for order {code} (reference {reference}). "
     "Your bank may take 5 to 10 days to show it."
 )
-PAYOUT_SENT = N_("We sent you {amount} by M-Pesa (reference {reference}). Thank you!")
 
 
 def refund_sent(session: Session, order: Order, amount: Money, event: str, now: datetime) -> None:
@@ -178,20 +177,6 @@ def payment_not_taken(
     text = t._(PAYMENT_NOT_TAKEN).format(code=order.code, amount=amount.format(t.locale))
     key = f"payment:{payment_ref}:not-taken"
     outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=key, now=now)
-
-
-def payout_sent(session: Session, payout: Payout, now: datetime) -> None:
-    artisan = session.get(Artisan, payout.artisan_id)
-    user = session.get(User, artisan.user_id) if artisan is not None else None
-    if user is None:
-        return
-    t = Translator(user.locale)
-    text = t._(PAYOUT_SENT).format(
-        amount=Money(payout.amount_minor, payout.currency).format(t.locale),
-        reference=payout.mpesa_reference,
-    )
-    key = f"payout:{payout.id}:sent"
-    outbox.notify(session, user.id, Outbound(text=text), dedupe_key=key, now=now)
 
 
 def checkout_ready(session: Session, order: Order, url: str, reference: str, now: datetime) -> None:

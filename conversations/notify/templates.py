@@ -13,3 +13,4 @@ class UtilityTemplate(StrEnum):
     RECRUIT_QUALIFIED = "recruit_qualified"  # a mentor's recruit now sells on her own
     ORDERS_WAITING = "orders_waiting"  # an artisan's morning reminder of paid orders to ready
     WEEKLY_SUMMARY = "weekly_summary"  # a mentor's digest, a community manager's payouts
+    PAYOUT_SENT = "payout_sent"  # an artisan's money was sent to her M-Pesa

@@ -60,6 +60,10 @@ UTILITY_BODIES: Mapping[UtilityTemplate, Mapping[str, str]] = {
         "en": "Your weekly Soko summary: {{1}} Reply to this message to see more.",
         "sw": "Muhtasari wako wa wiki wa Soko: {{1}} Jibu ujumbe huu kuona zaidi.",
     },
+    UtilityTemplate.PAYOUT_SENT: {
+        "en": "A payout from Soko: {{1}} Reply to this message to see your earnings.",
+        "sw": "Malipo uliyotumiwa na Soko: {{1}} Jibu ujumbe huu kuona mapato yako.",
+    },
 }
 UTILITY_VARIABLE_MAX = 900  # WhatsApp caps a template body at 1024 characters
 

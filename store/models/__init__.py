@@ -27,6 +27,7 @@ from store.models.messaging import (
     OutboxStatus,
 )
 from store.models.mpesa import OPEN_PUSH, StkPush, StkPushStatus
+from store.models.mpesa_payouts import MpesaPayout, MpesaPayoutStatus
 from store.models.orders import (
     Cart,
     CartItem,
@@ -75,6 +76,8 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "LineStatus",
+    "MpesaPayout",
+    "MpesaPayoutStatus",
     "Order",
     "OrderCase",
     "OrderLine",

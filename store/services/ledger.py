@@ -23,12 +23,15 @@ from store.models import (
     Artisan,
     LedgerEntry,
     LedgerTransaction,
+    MpesaPayout,
     Order,
     OrderLine,
     OrderStatus,
     Payout,
+    PayoutStatus,
     TransactionKind,
 )
+from store.models.mpesa_payouts import IN_FLIGHT
 from store.money import Money
 from store.savepoints import add_unless_taken
 from store.services import permissions
@@ -386,38 +389,85 @@ def record_payout(
     known = _payout_by_reference(session, reference)
     if known is not None:
         return _same_payout(known, artisan_id, amount, reference)
-    # Lock the artisan so two payouts cannot both spend the same balance (PostgreSQL).
+    lock_artisan(session, artisan_id)
+    available = available_balance(session, artisan_id, amount.currency)
+    if available < amount:
+        raise InsufficientBalance(artisan_id, amount, available)
+    return _post_payout(
+        session,
+        Payout(
+            artisan_id=artisan_id,
+            amount_minor=amount.amount,
+            currency=amount.currency,
+            mpesa_reference=reference,
+            recorded_by_user_id=recorded_by_user_id,
+            created_at=now,
+        ),
+    )
+
+
+def record_mpesa_payout(
+    session: Session, request: MpesaPayout, receipt: str, now: datetime
+) -> Payout:
+    """M-Pesa paid a B2C request (`receipt`): the payout, posted as `record_payout` posts
+    one. Its money was held for it while in flight (`in_flight`), so it is not checked
+    against the balance again: M-Pesa has paid. The same receipt again returns the payout
+    already recorded (else ``PayoutReferenceConflict``)."""
+    reference = receipt.strip().upper()
+    if not _MPESA_REFERENCE.match(reference):
+        raise InvalidReference(receipt)
+    amount = Money(request.amount_minor, request.currency)
+    known = _payout_by_reference(session, reference)
+    if known is not None:
+        return _same_payout(known, request.artisan_id, amount, reference)
+    lock_artisan(session, request.artisan_id)
+    return _post_payout(
+        session,
+        Payout(
+            artisan_id=request.artisan_id,
+            amount_minor=amount.amount,
+            currency=amount.currency,
+            status=PayoutStatus.CONFIRMED,
+            mpesa_reference=reference,
+            recorded_by_user_id=request.requested_by_user_id,
+            created_at=now,
+            confirmed_at=now,
+        ),
+    )
+
+
+def lock_artisan(session: Session, artisan_id: int) -> None:
+    """Serialise what spends her balance (PostgreSQL; SQLite writers are serialised
+    already): two payouts at once cannot both spend the same money."""
     locked = session.scalar(select(Artisan.id).where(Artisan.id == artisan_id).with_for_update())
     if locked is None:
         raise NotFound("artisan", artisan_id)
-    as_seller = balance(session, artisan_account(artisan_id), amount.currency)
-    as_mentor = balance(session, mentor_account(artisan_id), amount.currency)
-    if as_seller + as_mentor < amount:
-        raise InsufficientBalance(artisan_id, amount, as_seller + as_mentor)
 
-    payout = Payout(
-        artisan_id=artisan_id,
-        amount_minor=amount.amount,
-        currency=amount.currency,
-        mpesa_reference=reference,
-        recorded_by_user_id=recorded_by_user_id,
-        created_at=now,
-    )
+
+def _post_payout(session: Session, payout: Payout) -> Payout:
+    """Write `payout` and its ledger transaction: one transfer pays what the person is owed
+    as a seller first, then as a mentor."""
+    reference = payout.mpesa_reference or ""
+    amount = Money(payout.amount_minor, payout.currency)
     if not add_unless_taken(session, payout):
         known = _payout_by_reference(session, reference)
         if known is None:
             raise LookupError(f"payout {reference!r} clashed but is not found")
-        return _same_payout(known, artisan_id, amount, reference)
-
-    from_seller = min(amount.amount, max(as_seller.amount, 0))
-    from_mentor = amount.amount - from_seller
+        return _same_payout(known, payout.artisan_id, amount, reference)
+    as_seller = balance(session, artisan_account(payout.artisan_id), amount.currency).amount
+    as_mentor = balance(session, mentor_account(payout.artisan_id), amount.currency).amount
+    from_seller = min(amount.amount, max(as_seller, 0))
+    # What neither balance holds (a refund came while an M-Pesa payout was in flight) stays
+    # on her seller account, owed back from her next sales.
+    from_mentor = min(amount.amount - from_seller, max(as_mentor, 0))
+    from_seller = amount.amount - from_mentor
     post(
         session,
         TransactionKind.PAYOUT,
         f"payout:{payout.id}",
         [
-            Entry(artisan_account(artisan_id), Money(-from_seller, amount.currency)),
-            Entry(mentor_account(artisan_id), Money(-from_mentor, amount.currency)),
+            Entry(artisan_account(payout.artisan_id), Money(-from_seller, amount.currency)),
+            Entry(mentor_account(payout.artisan_id), Money(-from_mentor, amount.currency)),
             Entry(PAYOUTS_MPESA, amount),
         ],
         payout_id=payout.id,
@@ -462,6 +512,23 @@ def payable_balance(session: Session, artisan_id: int, currency: str = "KES") ->
     return balance(session, artisan_account(artisan_id), currency) + balance(
         session, mentor_account(artisan_id), currency
     )
+
+
+def in_flight(session: Session, artisan_id: int, currency: str = "KES") -> Money:
+    """Her money in M-Pesa payouts not answered yet: spoken for, not to be sent again."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(MpesaPayout.amount_minor), 0)).where(
+            MpesaPayout.artisan_id == artisan_id,
+            MpesaPayout.currency == currency,
+            MpesaPayout.status.in_(IN_FLIGHT),
+        )
+    )
+    return Money(int(total or 0), currency)
+
+
+def available_balance(session: Session, artisan_id: int, currency: str = "KES") -> Money:
+    """What a new payout may send her: what she is owed less what is in flight to her."""
+    return payable_balance(session, artisan_id, currency) - in_flight(session, artisan_id, currency)
 
 
 def owed_to_artisans(session: Session, currency: str = "KES") -> list[tuple[int, Money]]:

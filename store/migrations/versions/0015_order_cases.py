@@ -1,7 +1,7 @@
 """Order cases: a buyer's "not arrived" or "damaged" report and how a manager closed it
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 20:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import store.models.types
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

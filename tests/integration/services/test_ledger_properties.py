@@ -1,5 +1,10 @@
 """Property: whatever sales, refunds and payouts happen, the books balance.
 
+Sales are paid by card (Stripe, in KES or USD) or by M-Pesa (KES); payouts are recorded by
+hand or sent by M-Pesa B2C runs whose results come as paid, failed, or not yet (in flight).
+Every transaction balances; each artisan's balance is her shares, less refunded shares,
+less the payouts M-Pesa paid or a manager recorded; money in flight is never sent twice.
+
 Runs on SQLite only (for speed). Each example works in its own unit of work, which is rolled
 back at the end, so examples never see each other's rows.
 """
@@ -18,7 +23,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from store.models import LedgerEntry, OrderLine, Role
+from payments.mpesa import payouts
+from payments.mpesa.models import DarajaResult
+from store.models import LedgerEntry, MpesaPayout, MpesaPayoutStatus, OrderLine, Role
 from store.money import Money
 from store.services import ledger
 from store.services.ledger import mentor_account, provider_account
@@ -40,6 +47,7 @@ sale = st.tuples(
     st.integers(0, 5),  # mentor commission, percent
     st.sampled_from(sorted(RATES)),
     st.integers(0, 100_000),  # shipping
+    st.booleans(),  # paid by M-Pesa (when in KES)
 )
 refund = st.tuples(
     st.just("refund"),
@@ -47,7 +55,13 @@ refund = st.tuples(
     st.integers(1, 100),  # percent of what remains refundable
 )
 payout = st.tuples(st.just("payout"), st.integers(0, 2), st.integers(1, 100))
-operations = st.lists(st.one_of(sale, refund, payout), min_size=1, max_size=12)
+b2c_run = st.tuples(st.just("b2c"), st.integers(0, 2))  # an M-Pesa run for one artisan
+b2c_result = st.tuples(
+    st.just("result"),
+    st.integers(0, 1_000),  # which request (modulo those in flight)
+    st.sampled_from([0, 2040, 26]),  # paid, wrong number (failed), busy (asked again)
+)
+operations = st.lists(st.one_of(sale, refund, payout, b2c_run, b2c_result), min_size=1, max_size=14)
 
 
 @dataclass
@@ -65,6 +79,24 @@ class SoldLine:
         return commission - _half_up(
             Fraction(commission * self.refunded, self.line.line_total_minor)
         )
+
+
+def _b2c_run(s: Session, slug: str) -> list[str]:
+    outcomes = payouts.send_payouts(s, currency="KES", minimum_minor=0, now=NOW, slugs=[slug])
+    return [o.originator_id for o in outcomes if isinstance(o, payouts.Queued)]
+
+
+def _result(request: MpesaPayout, code: int, n: int) -> DarajaResult:
+    receipt = f"SFP{request.id:04d}X{n:03d}" if code == 0 else ""
+    parameters = {"TransactionReceipt": receipt} if receipt else {}
+    return DarajaResult(
+        result_code=code,
+        result_desc="fake",
+        originator_conversation_id=request.originator_id,
+        conversation_id=f"AG_{request.id}",
+        transaction_id=receipt,
+        parameters=parameters,
+    )
 
 
 def _half_up(value: Fraction) -> int:
@@ -89,12 +121,14 @@ def _run(s: Session, ops: list[Any]) -> None:
     manager = make_user(s, roles=(Role.COMMUNITY_MANAGER,))
     sold: list[SoldLine] = []
     paid_out: dict[int, int] = defaultdict(int)
-    charged: dict[str, int] = defaultdict(int)
-    refunded: dict[str, int] = defaultdict(int)
+    charged: dict[tuple[str, str], int] = defaultdict(int)  # by provider and currency
+    refunded: dict[tuple[str, str], int] = defaultdict(int)
+    in_flight: list[str] = []  # B2C requests with no result yet
 
     for n, op in enumerate(ops):
         if op[0] == "sale":
-            _, specs, share, commission, currency, shipping = op
+            _, specs, share, commission, currency, shipping, by_mpesa = op
+            provider = "mpesa" if by_mpesa and currency == "KES" else "stripe"
             items = [
                 (make_product(s, artisans[who], price_minor=price, stock=qty), qty)
                 for who, price, qty in specs
@@ -108,9 +142,10 @@ def _run(s: Session, ops: list[Any]) -> None:
                 share=Fraction(share, 100),
                 commission=Fraction(commission, 100),
                 shipping_minor=shipping,
+                provider=provider,
             )
             ledger.record_sale(s, order)
-            charged[currency] += order.total_minor
+            charged[(provider, currency)] += order.total_minor
             sold += [SoldLine(line) for line in order.lines]
         elif op[0] == "refund" and sold:
             _, which, percent = op
@@ -121,16 +156,38 @@ def _run(s: Session, ops: list[Any]) -> None:
             amount = max(1, remaining * percent // 100)
             ledger.record_refund(s, target.line, Money(amount, target.line.order.currency), f"r{n}")
             target.refunded += amount
-            refunded[target.line.order.currency] += amount
+            order = target.line.order
+            refunded[(order.payment_provider, order.currency)] += amount
         elif op[0] == "payout":
             _, who, percent = op
             artisan_id = artisans[who].id
-            available = ledger.artisan_balance(s, artisan_id).amount
+            available = ledger.available_balance(s, artisan_id).amount
             amount = available * percent // 100
             if amount <= 0:
                 continue
             ledger.record_payout(s, artisan_id, Money(amount, "KES"), f"P{n}", manager.id, NOW)
             paid_out[artisan_id] += amount
+        elif op[0] == "b2c":
+            artisan = artisans[op[1]]
+            queued = _b2c_run(s, artisan.slug)
+            in_flight += queued
+            if queued:  # all she was owed, in whole shillings, is on its way: no more
+                assert ledger.in_flight(s, artisan.id) <= ledger.payable_balance(s, artisan.id)
+            assert ledger.available_balance(s, artisan.id).amount < 100
+            assert _b2c_run(s, artisan.slug) == []  # the same run again sends nothing
+        elif op[0] == "result" and in_flight:
+            _, which, code = op
+            originator = in_flight[which % len(in_flight)]
+            request = payouts.by_originator(s, originator)
+            assert request is not None
+            recorded = payouts.record_result(s, _result(request, code, n), NOW)
+            if recorded != payouts.Recorded.AGAIN:
+                in_flight.remove(originator)
+            if recorded == payouts.Recorded.PAID:
+                paid_out[request.artisan_id] += request.amount_minor
+            # Delivered again: nothing more happens.
+            again = payouts.record_result(s, _result(request, code, n), NOW)
+            assert again in (payouts.Recorded.DUPLICATE, payouts.Recorded.AGAIN)
 
     assert ledger.unbalanced_transaction_ids(s) == []
     global_sums = dict(
@@ -143,12 +200,23 @@ def _run(s: Session, ops: list[Any]) -> None:
     assert all(total == 0 for total in global_sums.values()), global_sums
     for artisan in artisans:
         expected = sum(x.share_left() for x in sold if x.line.artisan_id == artisan.id)
-        assert ledger.artisan_balance(s, artisan.id).amount == expected - paid_out[artisan.id]
+        assert ledger.payable_balance(s, artisan.id).amount == expected - paid_out[artisan.id]
+        # Not a mentor: a payout never draws on commissions she does not have.
+        assert ledger.balance(s, mentor_account(artisan.id), "KES").amount == 0
+        paid_requests = s.scalars(
+            select(MpesaPayout).where(
+                MpesaPayout.artisan_id == artisan.id,
+                MpesaPayout.status == MpesaPayoutStatus.PAID,
+            )
+        ).all()
+        assert all(r.payout_id is not None and r.receipt for r in paid_requests)
     commissions = sum(x.commission_left() for x in sold)
     assert ledger.balance(s, mentor_account(mentor.id), "KES").amount == commissions
-    for currency in RATES:
-        provider = ledger.balance(s, provider_account("stripe"), currency).amount
-        assert provider == refunded[currency] - charged[currency]
+    for provider in ("stripe", "mpesa"):
+        for currency in RATES:
+            account = ledger.balance(s, provider_account(provider), currency).amount
+            key = (provider, currency)
+            assert account == refunded[key] - charged[key]
     for x in sold:
         if x.refunded == x.line.line_total_minor:
             assert (x.share_left(), x.commission_left()) == (0, 0)
