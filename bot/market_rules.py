@@ -18,6 +18,7 @@ def market_rules(container: Container) -> MarketRules:
         max_price_minor=settings.max_price_minor,
         artisan_currency=settings.artisan_currency,
         reservation=timedelta(minutes=settings.reservation_minutes),
+        report_within=timedelta(days=settings.report_within_days),
         qualification=container.qualification_rules,
         mentor_threshold=container.mentor_threshold,
         public_base_url=settings.public_base_url,

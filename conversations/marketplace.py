@@ -29,6 +29,8 @@ class MarketRules:
     max_price_minor: int = 50_000_000
     artisan_currency: str = "KES"
     reservation: timedelta = timedelta(minutes=30)
+    # How long after delivery a buyer may still report a parcel damaged (a case).
+    report_within: timedelta = timedelta(days=14)
     qualification: QualificationRules = field(default_factory=QualificationRules)
     mentor_threshold: MentorThreshold = field(default_factory=MentorThreshold)
     public_base_url: str = "http://localhost:8000"

@@ -8,7 +8,9 @@ from conversations.flows import (
     browsing,
     buyer_orders,
     cart,
+    cases,
     checkout,
+    delivery,
     earnings,
     hub_desk,
     language,
@@ -18,9 +20,9 @@ from conversations.flows import (
     my_orders,
     my_products,
     onboarding,
-    parcel_received,
     people,
     phone_retry,
+    report,
     review,
     shop_place,
     shop_story,
@@ -48,12 +50,14 @@ def builtin_registry() -> FlowRegistry:
     checkout.register(registry)
     phone_retry.register(registry)
     buyer_orders.register(registry)
+    delivery.register(registry)
+    report.register(registry)
     my_products.register(registry)
     my_orders.register(registry)
     earnings.register(registry)
     review.register(registry)
+    cases.register(registry)
     people.register(registry)
     hub_desk.register(registry)
-    parcel_received.register(registry)
     nudge_settings.register(registry)
     return registry

@@ -2,6 +2,7 @@
 
 from store.models.audit import ActorKind, AuditAction, PeopleAudit
 from store.models.base import Base
+from store.models.cases import CaseKind, CaseOutcome, OrderCase
 from store.models.catalog import (
     Category,
     Collection,
@@ -61,6 +62,8 @@ __all__ = [
     "Base",
     "Cart",
     "CartItem",
+    "CaseKind",
+    "CaseOutcome",
     "Category",
     "Channel",
     "Collection",
@@ -77,6 +80,7 @@ __all__ = [
     "MpesaPayout",
     "MpesaPayoutStatus",
     "Order",
+    "OrderCase",
     "OrderLine",
     "OrderStatus",
     "OutboxMessage",

@@ -100,4 +100,4 @@ def test_another_carrier_gives_the_number_alone_and_a_second_tap_ships_nothing_t
     # Someone else's "Received" is not hers to tap.
     stranger = person(new_chat, uow_factory, "Sam Stranger", locale="en")
     stranger.chat.send("menu")
-    assert stranger.chat.tap(f"prcv:{order.id}")[0] == "That button is from an earlier message."
+    assert stranger.chat.tap(f"rcv:{order.id}")[0] == "That button is from an earlier message."

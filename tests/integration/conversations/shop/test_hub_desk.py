@@ -146,7 +146,7 @@ def test_accepted_at_the_hub_passed_and_shipped_with_tracking(
         f"Bidhaa yako “Hereni za shaba” (oda {code}) imetoka ofisini kwenda kwa mnunuzi. Asante!"
     )
     # Until the delivery flow takes it over, her "Received" is thanked.
-    assert tom.chat.tap(f"prcv:{order.id}") == [
+    assert tom.chat.tap(f"rcv:{order.id}") == [
         f"Thank you for telling us! We are glad your parcel from order {code} arrived."
     ]
 
