@@ -166,8 +166,13 @@ def close_with_refund(
     lines = tuple(
         (line_id, part.amount) for line_id, part in zip(left, parts, strict=True) if part.amount
     )
+    # The refund paths give the shipping fee back with the refund that leaves nothing of
+    # any line; what the case says was given back counts it too.
+    shipping = 0
+    if wanted == rest and not ledger.refunded_shipping(session, order).amount:
+        shipping = order.shipping_minor
     events.publish(session, CaseRefundAsked(order, lines, f"case {case.id}", by.user_id), now)
-    case.refunded_minor = wanted.amount
+    case.refunded_minor = wanted.amount + shipping
     case.refunded_currency = wanted.currency
     return _close(session, case, CaseOutcome.REFUND, note, by, now)
 

@@ -90,7 +90,7 @@ def test_damaged_with_a_photo_refunded_in_part(
     hello(buyer)
     order = paid_by_card(uow_factory, buyer, collar)
     ship(uow_factory, maker, order)
-    total = Money(order.total_minor, order.currency)
+    total = Money(order.subtotal_minor, order.currency)
 
     assert buyer.send("damaged") == [
         f"Sorry that order {order.code} came damaged. Tell us in a few words what is wrong, "
@@ -153,7 +153,7 @@ def test_swahili_not_arrived_sent_again_then_damaged_closed_with_a_note(
 
     open_menu_entry(buyer, "purchases")
     page = buyer.send("1")[0]
-    assert page.endswith("1. Imefika\n2. Haijafika\n3. Imeharibika\n4. Rudi")
+    assert page.endswith("1. Nimepokea\n2. Haijafika\n3. Imeharibika\n4. Rudi")
     assert buyer.send("Haijafika") == [
         f"Pole, oda {order.code} haijafika. Tuambie kwa maneno machache unachojua "
         "(ulipopata habari zake mara ya mwisho, chochote posta ilikuambia)."
