@@ -145,9 +145,9 @@ def test_accepted_at_the_hub_passed_and_shipped_with_tracking(
     assert outbox_texts(uow_factory, wanjiru.user_id)[-1] == (
         f"Bidhaa yako “Hereni za shaba” (oda {code}) imetoka ofisini kwenda kwa mnunuzi. Asante!"
     )
-    # Until the delivery flow takes it over, her "Received" is thanked.
+    # Her "Received" on that notice marks the order delivered.
     assert tom.chat.tap(f"rcv:{order.id}") == [
-        f"Thank you for telling us! We are glad your parcel from order {code} arrived."
+        f"Thank you for telling us! Order {code} has arrived. We hope you love it."
     ]
 
 
