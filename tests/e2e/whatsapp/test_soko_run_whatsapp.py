@@ -18,13 +18,13 @@ def test_templates_sync_command(tmp_path: Path, fake_twilio: FakeTwilio) -> None
     shop = operator_env(tmp_path, twilio=fake_twilio, PUBLIC_BASE_URL="https://shop.example")
     done = soko(shop, "whatsapp", "templates", "sync")
     assert done.returncode == 0, done.stderr
-    assert "created 22, already there 0" in done.stdout
+    assert "created 24, already there 0" in done.stdout
     assert AUTH_TOKEN not in done.stdout + done.stderr
     sids = json.loads(Path(shop.variables["TWILIO_TEMPLATES_FILE"]).read_text())["sids"]
     assert sids["soko_new_order_sw"] == next(
         c["sid"] for c in fake_twilio.contents if c["friendly_name"] == "soko_new_order_sw"
     )
-    assert len(fake_twilio.approvals) == 10  # five utility templates, two languages
+    assert len(fake_twilio.approvals) == 12  # six utility templates, two languages
 
 
 def test_soko_run_answers_a_whatsapp_message(tmp_path: Path, fake_twilio: FakeTwilio) -> None:

@@ -193,7 +193,7 @@ def test_a_new_order_outside_the_window_goes_out_as_an_approved_template(
     whatsapp = whatsapp_demo_card  # the buyer pays with the demo card (PAYMENTS_DEMO)
     path = whatsapp.container.settings.twilio_templates_file
     report = sync(whatsapp.channel.client, path)
-    assert len(report.created) == len(fake_twilio.contents) == 22
+    assert len(report.created) == len(fake_twilio.contents) == 24
     assert sorted(report.submitted) == sorted(name for _, name in _approval_names(fake_twilio))
     assert sync(whatsapp.channel.client, path).created == ()  # a second sync creates nothing
 
