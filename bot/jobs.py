@@ -15,7 +15,6 @@ from bot import plugins
 from bot.alerts import send_held_alerts
 from bot.container import Container
 from bot.plugin import ChannelPasses, ScheduledJob
-from bot.settings import Settings
 from conversations.hub_rules import FulfilmentMode
 from conversations.jobs.delivery import deliver_shipped_orders
 from conversations.jobs.drafts import clean_stale_drafts
@@ -28,7 +27,7 @@ from conversations.reservations import expire_unpaid_orders
 from store.media.leftovers import remove_raw_leftovers
 from store.media.storage import MediaStoreError
 from store.models.types import utcnow
-from store.services.delivery import DeliveredAfter
+from store.shipping_zones import zone_for
 
 logger = logging.getLogger(__name__)
 
@@ -132,14 +131,14 @@ def scheduled_jobs(
             logger.info("raw photos: %s left over removed", removed)
 
     def deliver() -> None:
-        delivered = deliver_shipped_orders(uow_factory, clock(), _delivered_after(settings))
+        delivered = deliver_shipped_orders(uow_factory, clock(), _delivered_after)
         if delivered:
             logger.info("counted as arrived: %s", ", ".join(delivered))
 
     def follow_up() -> None:
         now = clock()
         reminded = remind_unsent(uow_factory, now, timedelta(days=settings.unsent_reminder_days))
-        asked = ask_if_arrived(uow_factory, now, _expected_after(settings))
+        asked = ask_if_arrived(uow_factory, now, _expected_after)
         if reminded or asked:
             logger.info("follow-ups: %s about unsent pieces, asked about %s", reminded, asked)
 
@@ -189,7 +188,7 @@ def scheduled_jobs(
             IntervalTrigger(hours=1, timezone=zone),
             deliver,
             HOUR,
-            "Count shipped orders nobody said arrived as delivered after DELIVERED_AFTER_DAYS",
+            "Count shipped orders nobody said arrived as delivered after their zone's time",
         ),
         ScheduledJob(
             "follow_up_orders",
@@ -221,16 +220,14 @@ def scheduled_jobs(
     return jobs
 
 
-def _delivered_after(settings: Settings) -> DeliveredAfter:
-    """How long after shipping to a country a parcel counts as arrived: one setting for every
-    destination until zones give each its own (`zone_for(country).auto_delivered_after`)."""
-    return lambda country: timedelta(days=settings.delivered_after_days)
+def _delivered_after(country: str) -> timedelta:
+    """How long after shipping to `country` a parcel counts as arrived: its zone's time."""
+    return zone_for(country).auto_delivered_after
 
 
-def _expected_after(settings: Settings) -> DeliveredAfter:
-    """When a parcel to a country should have arrived (the zone's longest delivery time, once
-    zones exist: `zone_for(country).delivery_days[1]`)."""
-    return lambda country: timedelta(days=settings.delivery_expected_days)
+def _expected_after(country: str) -> timedelta:
+    """When a parcel to `country` should have arrived: its zone's longest delivery time."""
+    return timedelta(days=zone_for(country).delivery_days[1])
 
 
 def _deliver_outbox(passes: Sequence[Callable[[], int]]) -> None:

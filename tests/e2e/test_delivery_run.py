@@ -5,8 +5,9 @@ seller lists two pieces, the owner approves them, a buyer in Germany pays both b
 "damaged" and sends a photo with her words; Neema, made a community manager by the owner in
 her People menu, is told with the photo and refunds part of it in the chat; the case records
 the refund, Stripe (the fake) takes it and Lena hears of both. Nobody says the last two
-arrived, and the scheduler's `deliver_shipped_orders` job, run as it would run a month later,
-counts them arrived (the buyer's notices are written for that time). On both databases.
+arrived, and the scheduler's `deliver_shipped_orders` job, run as it would run once her zone's
+time has passed (Germany: Europe's `auto_delivered_after`), counts them arrived (the buyer's
+notices are written for that time); a day earlier it leaves them. On both databases.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from conversations.i18n import Translator
 from store.demo.pictures import draw_piece
 from store.models import Category
 from store.models.types import utcnow
+from store.shipping_zones import zone_for
 from tests.e2e.chat_people import TelegramPerson
 from tests.e2e.operator_env import Fakes, OperatorEnv, running_fakes
 from tests.e2e.shop_database import ShopDatabase
@@ -42,6 +44,8 @@ OWNER_PHONE = "+254711000001"
 WANJIRU_PHONE = "+254733000003"
 NEEMA_PHONE = "+254722000009"
 EN, SW = Translator("en"), Translator("sw")
+LENA_COUNTRY = "DE"  # she types "Germany" at checkout
+TRACKING = {"shaba": "JD014600006281", "ushanga": "JD014600006282", "pembe": "JD014600006283"}
 
 
 class Shop:
@@ -115,7 +119,7 @@ def listed_and_approved(shop: Shop, titles: list[str]) -> None:
 
 def bought_paid_and_shipped(shop: Shop, word: str, *, first: bool) -> str:
     """Lena finds the piece, orders it to Berlin and pays on Stripe's page; Wanjiru ships it
-    from her notice. The order's code."""
+    from her notice, with DHL and its tracking number. The order's code."""
     lena = shop.lena
     if first:
         lena.say("/start")
@@ -147,7 +151,9 @@ def bought_paid_and_shipped(shop: Shop, word: str, *, first: bool) -> str:
     shop.wanjiru.told(f"Oda mpya {code}")
     shop.wanjiru.tap(SW._("Accept"))
     shop.wanjiru.tap(SW._("Mark shipped"))
-    lena.told(f"Your order {code}")
+    shop.wanjiru.tap("DHL")
+    shop.wanjiru.say(TRACKING[word])
+    lena.told(f"Everything in order {code} is on its way.")
     return code
 
 
@@ -228,11 +234,12 @@ def test_one_order_delivered_by_the_buyer_another_by_the_shop(
         damaged_and_refunded_in_part(shop, third)
 
         second = bought_paid_and_shipped(shop, "pembe", first=False)
-        shop.delivery_job_days_later(29)
+        zone_days = zone_for(LENA_COUNTRY).auto_delivered_after.days
+        shop.delivery_job_days_later(zone_days - 1)
         assert (shop.status(second), shop.status(third)) == ("shipped", "shipped")
-        shop.delivery_job_days_later(31)
+        shop.delivery_job_days_later(zone_days + 1)
         assert shop.status(second) == "delivered"
         assert shop.status(third) == "delivered"  # its case closed, it counts as arrived too
-        # Written for the job's time (a month ahead), so they wait in the outbox until then.
+        # Written for the job's time (weeks ahead), so they wait in the outbox until then.
         assert shop.queued("order:%:counted-arrived:%") == 2
         assert shop.queued("order:%:delivered:%") == 3  # Wanjiru, once for each order

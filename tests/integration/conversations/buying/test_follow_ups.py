@@ -11,6 +11,7 @@ from conversations.jobs.follow_ups import ask_if_arrived, remind_unsent
 from conversations.payloads import ParcelNotArrived, ParcelReceived
 from store.models import Order, OrderStatus, Role
 from store.services import fulfilment
+from store.shipping_zones import zone_for
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_user
 from tests.integration.conversations.buying.test_buyer_orders import place
@@ -28,8 +29,8 @@ ACCEPTED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 THREE_DAYS = timedelta(days=3)
 
 
-def fourteen_days(country: str) -> timedelta:
-    return timedelta(days=14)
+def longest_delivery(country: str) -> timedelta:
+    return timedelta(days=zone_for(country).delivery_days[1])
 
 
 def manager(uow_factory: UnitOfWorkFactory) -> int:
@@ -86,14 +87,15 @@ def test_past_its_time_the_buyer_is_asked_once_and_says_not_yet(
     ship(uow_factory, maker, order)
     buyer = user_id_of(uow_factory, chat)
 
-    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=13), fourteen_days) == []
-    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=14), fourteen_days) == [
+    days = zone_for("KE").delivery_days[1]  # she lives in Mombasa
+    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days - 1), longest_delivery) == []
+    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days), longest_delivery) == [
         order.code
     ]
     assert told(uow_factory, buyer)[-1] == (
-        f"Has order {order.code} arrived? It was shipped 14 days ago.\n1. Received\n2. Not yet"
+        f"Has order {order.code} arrived? It was shipped {days} days ago.\n1. Received\n2. Not yet"
     )
-    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=15), fourteen_days) == []
+    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days + 1), longest_delivery) == []
 
     assert chat.tap(ParcelNotArrived(order.id).encode()) == [  # a "not arrived" case
         f"Sorry that order {order.code} has not arrived. Tell us in a few words what you know "
