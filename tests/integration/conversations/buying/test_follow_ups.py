@@ -29,7 +29,7 @@ ACCEPTED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 THREE_DAYS = timedelta(days=3)
 
 
-def longest_delivery(country: str) -> timedelta:
+def zone_days(country: str) -> timedelta:
     return timedelta(days=zone_for(country).delivery_days[1])
 
 
@@ -88,14 +88,12 @@ def test_past_its_time_the_buyer_is_asked_once_and_says_not_yet(
     buyer = user_id_of(uow_factory, chat)
 
     days = zone_for("KE").delivery_days[1]  # she lives in Mombasa
-    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days - 1), longest_delivery) == []
-    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days), longest_delivery) == [
-        order.code
-    ]
+    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days - 1), zone_days) == []
+    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days), zone_days) == [order.code]
     assert told(uow_factory, buyer)[-1] == (
         f"Has order {order.code} arrived? It was shipped {days} days ago.\n1. Received\n2. Not yet"
     )
-    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days + 1), longest_delivery) == []
+    assert ask_if_arrived(uow_factory, SHIPPED_AT + timedelta(days=days + 1), zone_days) == []
 
     assert chat.tap(ParcelNotArrived(order.id).encode()) == [  # a "not arrived" case
         f"Sorry that order {order.code} has not arrived. Tell us in a few words what you know "
