@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from conversations.notify import delivery as delivery_notices
 from conversations.notify import orders as order_notices
 from conversations.notify import payment_doubts, phone_payments
 from conversations.notify import payments as payment_notices
@@ -27,7 +28,7 @@ from payments.events import (
 )
 from store import events
 from store.services import refunds_owed
-from store.services.order_events import PaidOrderCancelled
+from store.services.order_events import LinesDelivered, PaidOrderCancelled
 from store.services.refunds_owed import RefundMadeByHand, RefundOwed
 
 
@@ -85,6 +86,8 @@ def _payout_failed(session: Session, event: PayoutFailed, now: datetime) -> None
     payout_notices.payout_failed(
         session, event.artisan_id, event.amount, event.phone, event.reason.value, now
     )
+def _delivered(session: Session, event: LinesDelivered, now: datetime) -> None:
+    delivery_notices.lines_delivered(session, event.order, event.line_ids, event.by, now)
 
 
 def subscribe_notices() -> None:
@@ -100,6 +103,7 @@ def subscribe_notices() -> None:
     events.subscribe(PayoutPaid, _payout_paid)
     events.subscribe(PayoutFailed, _payout_failed)
     events.subscribe(PhonePaymentDoubted, _doubted)
+    events.subscribe(LinesDelivered, _delivered)
 
 
 def subscribe_handlers() -> None:

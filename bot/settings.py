@@ -151,6 +151,15 @@ class Settings(BaseSettings):
     pricing_markup_bps: int = Field(default=4000, ge=0)
     mentor_commission_bps: int = Field(default=500, ge=0)
     reservation_minutes: int = 30
+    # A shipped order the buyer has not said arrived counts as delivered this many days after
+    # it shipped (the `deliver_shipped_orders` job).
+    delivered_after_days: int = Field(default=30, ge=1)
+    # A shipped order nobody said arrived this many days after shipping: the buyer is asked
+    # whether it did (`ask_if_arrived`).
+    delivery_expected_days: int = Field(default=14, ge=1)
+    # A piece accepted this many days ago and not sent: its artisan is reminded; as many days
+    # after that, the community managers are told (`remind_unsent`).
+    unsent_reminder_days: int = Field(default=3, ge=1)
     # Limits per person: what one buyer may hold of a piece, how many orders she may place an
     # hour, how many messages a second she may send before the rest of the burst is answered
     # once (every message is still handled, in order), and how many pieces in all one cart

@@ -31,6 +31,11 @@ class GlobalWord(StrEnum):
     START = "start"
     STOP = "stop"  # no more reminders nobody asked for (abandoned-cart nudges)
     PHONE = "phone"  # share her number (`share_number`)
+    RECEIVED = "received"  # her parcel arrived (`flows/delivery.py`)
+
+
+# The flow a typed "received" starts (registered by `conversations/flows/delivery.py`).
+RECEIVED_FLOW = "delivery"
 
 
 _WORDS = {
@@ -46,6 +51,9 @@ _WORDS = {
     "stop": GlobalWord.STOP,
     "acha": GlobalWord.STOP,
     "phone": GlobalWord.PHONE,
+    "received": GlobalWord.RECEIVED,
+    "nimepokea": GlobalWord.RECEIVED,
+    "imefika": GlobalWord.RECEIVED,
 }
 # Said as a whole message, words separated by any spaces.
 _PHRASES = {
@@ -53,6 +61,9 @@ _PHRASES = {
     "my phone": GlobalWord.PHONE,
     "namba yangu": GlobalWord.PHONE,
     "simu yangu": GlobalWord.PHONE,
+    "it arrived": GlobalWord.RECEIVED,
+    "it has arrived": GlobalWord.RECEIVED,
+    "imefika salama": GlobalWord.RECEIVED,
 }
 
 

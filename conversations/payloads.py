@@ -144,3 +144,19 @@ def _parse_field(text: str, wanted: Any) -> object | None:
         return member
     except ValueError:
         return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ParcelReceived(Payload, tag="rcv"):
+    """ "Received" on a shipping notice or on her order: the buyer says her parcel arrived
+    (`conversations/flows/delivery.py` re-checks the order is hers)."""
+
+    order_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ParcelNotArrived(Payload, tag="narr"):
+    """ "Not yet" when asked whether a shipped order arrived: the community managers are told
+    (`conversations/flows/delivery.py` re-checks the order is hers)."""
+
+    order_id: int

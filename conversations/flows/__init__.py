@@ -9,6 +9,7 @@ from conversations.flows import (
     buyer_orders,
     cart,
     checkout,
+    delivery,
     earnings,
     language,
     listing,
@@ -46,6 +47,7 @@ def builtin_registry() -> FlowRegistry:
     checkout.register(registry)
     phone_retry.register(registry)
     buyer_orders.register(registry)
+    delivery.register(registry)
     my_products.register(registry)
     my_orders.register(registry)
     earnings.register(registry)

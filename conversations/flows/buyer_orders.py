@@ -18,14 +18,14 @@ from conversations.flow import (
     StepFn,
     StepResult,
 )
-from conversations.flows import cart, checkout, product_card
+from conversations.flows import cart, checkout, delivery, product_card
 from conversations.flows.checkout import PayInChat
 from conversations.flows.menu import entry_payload
 from conversations.flows.product_card import BACK_PAYLOAD
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, LinkButton, Outbound, TapWord
 from conversations.notify import orders as order_notices
-from conversations.payloads import Payload
+from conversations.payloads import ParcelReceived, Payload
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
 from store.money import Money, sum_money
@@ -127,6 +127,8 @@ def pick_order(ctx: StepContext, inbound: Inbound) -> StepResult:
 def order_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
     if (paying := PayInChat.read(inbound.payload)) is not None:
         return pay(ctx, checkout.own_order(ctx.session, ctx.user.id, paying.order_id))
+    if (arrived := ParcelReceived.read(inbound.payload)) is not None:
+        return ctx.begin(delivery.FLOW, str(arrived.order_id))
     if (cancelling := CancelOrder.read(inbound.payload)) is not None:
         return _ask_cancel(ctx, cancelling.order_id)
     if (shown := OpenOrder.read(inbound.payload)) is not None:
@@ -223,6 +225,8 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
                 text.append(options.note)
         else:
             text.append(ctx._(checkout.ORDER_NOT_PAYABLE).format(code=order.code))
+    if any(line.status == LineStatus.SHIPPED for line in order.lines):
+        choices.append(Choice(ctx._(delivery.RECEIVED), ParcelReceived(order.id).encode()))
     if _cancellable(order):
         choices.append(Choice(ctx._(CANCEL_ORDER), CancelOrder(order.id).encode()))
     choices.append(Choice(ctx._(product_card.BACK), BACK_PAYLOAD))

@@ -22,3 +22,13 @@ class PaidOrderCancelled:
     goes back (`payments/completion.py` reverses the sale; `bot/domain_events.py`)."""
 
     order: Order
+
+
+@dataclass(frozen=True)
+class LinesDelivered:
+    """Shipped lines of an order reached the buyer (`store/services/delivery.py`): she said
+    so (`by` her user id), or the shop decided it after the zone's time (`by` None)."""
+
+    order: Order
+    line_ids: tuple[int, ...]
+    by: int | None = None
