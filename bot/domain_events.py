@@ -27,8 +27,8 @@ from payments.events import (
     RefundSent,
 )
 from store import events
-from store.services import refunds_owed
-from store.services.order_events import LinesDelivered, PaidOrderCancelled
+from store.services import payout_release, refunds_owed
+from store.services.order_events import LinesDelivered, LinesPassed, PaidOrderCancelled
 from store.services.refunds_owed import RefundMadeByHand, RefundOwed
 
 
@@ -86,8 +86,18 @@ def _payout_failed(session: Session, event: PayoutFailed, now: datetime) -> None
     payout_notices.payout_failed(
         session, event.artisan_id, event.amount, event.phone, event.reason.value, now
     )
+
+
 def _delivered(session: Session, event: LinesDelivered, now: datetime) -> None:
     delivery_notices.lines_delivered(session, event.order, event.line_ids, event.by, now)
+
+
+def _release_delivered(session: Session, event: LinesDelivered, now: datetime) -> None:
+    payout_release.release_lines(session, event.order, event.line_ids)
+
+
+def _release_passed(session: Session, event: LinesPassed, now: datetime) -> None:
+    payout_release.release_lines(session, event.order, event.line_ids)
 
 
 def subscribe_notices() -> None:
@@ -106,7 +116,14 @@ def subscribe_notices() -> None:
     events.subscribe(LinesDelivered, _delivered)
 
 
-def subscribe_handlers() -> None:
-    """Every domain event's handlers (idempotent): what each process's container does."""
+def subscribe_handlers(
+    release_on: payout_release.ReleaseOn = payout_release.ReleaseOn.DELIVERED,
+) -> None:
+    """Every domain event's handlers (idempotent): what each process's container does.
+    Shares become payable when lines are delivered, and also when they pass at the hub if
+    the shop says so (`PAYOUT_RELEASE`)."""
     subscribe_notices()
+    events.subscribe(LinesDelivered, _release_delivered)
+    if release_on is payout_release.ReleaseOn.PASSED:
+        events.subscribe(LinesPassed, _release_passed)
     events.subscribe(PaidOrderCancelled, completion.on_paid_order_cancelled)

@@ -32,3 +32,12 @@ class LinesDelivered:
     order: Order
     line_ids: tuple[int, ...]
     by: int | None = None
+
+
+@dataclass(frozen=True)
+class LinesPassed:
+    """A community manager passed these lines at the hub (they match their photos and the
+    standards): a shop that releases shares on passing does it here (`bot/domain_events.py`)."""
+
+    order: Order
+    line_ids: tuple[int, ...]
