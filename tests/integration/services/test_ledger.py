@@ -163,7 +163,8 @@ def test_sale_pays_artisan_mentor_and_platform(uow_factory: UnitOfWorkFactory) -
         assert ledger.pending_balance(s, mentor.id) == kes(15_000)
         assert ledger.payable_balance(s, mentor.id) == kes(0)
         release = ledger.release_line(s, line)
-        assert release is not None and release.kind is TransactionKind.RELEASE
+        assert release is not None
+        assert release.kind is TransactionKind.RELEASE
         assert ledger.release_line(s, line) is release  # once per line
         assert ledger.pending_balance(s, artisan.id) == kes(0)
         assert ledger.artisan_balance(s, artisan.id) == kes(270_000)
