@@ -29,12 +29,13 @@ from payments.events import (
 )
 from store import events
 from store.money import Money
-from store.services import refunds_owed
+from store.services import payout_release, refunds_owed
 from store.services.order_events import (
     CaseClosed,
     CaseOpened,
     CaseRefundAsked,
     LinesDelivered,
+    LinesPassed,
     PaidOrderCancelled,
 )
 from store.services.refunds_owed import RefundMadeByHand, RefundOwed
@@ -129,6 +130,14 @@ def _payout_failed(session: Session, event: PayoutFailed, now: datetime) -> None
     )
 
 
+def _release_delivered(session: Session, event: LinesDelivered, now: datetime) -> None:
+    payout_release.release_lines(session, event.order, event.line_ids)
+
+
+def _release_passed(session: Session, event: LinesPassed, now: datetime) -> None:
+    payout_release.release_lines(session, event.order, event.line_ids)
+
+
 def subscribe_notices() -> None:
     """What payments say happened, told to the people concerned (idempotent)."""
     events.subscribe(OrderPaid, _paid)
@@ -147,8 +156,15 @@ def subscribe_notices() -> None:
     events.subscribe(CaseClosed, _case_closed)
 
 
-def subscribe_handlers() -> None:
-    """Every domain event's handlers (idempotent): what each process's container does."""
+def subscribe_handlers(
+    release_on: payout_release.ReleaseOn = payout_release.ReleaseOn.DELIVERED,
+) -> None:
+    """Every domain event's handlers (idempotent): what each process's container does.
+    Shares become payable when lines are delivered, and also when they pass at the hub if
+    the shop says so (`PAYOUT_RELEASE`)."""
     subscribe_notices()
+    events.subscribe(LinesDelivered, _release_delivered)
+    if release_on is payout_release.ReleaseOn.PASSED:
+        events.subscribe(LinesPassed, _release_passed)
     events.subscribe(PaidOrderCancelled, completion.on_paid_order_cancelled)
     events.subscribe(CaseRefundAsked, _case_refund)

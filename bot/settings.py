@@ -34,6 +34,7 @@ from conversations.i18n import SUPPORTED_LOCALES, supported_language
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
 from store.money import currency_exponent
+from store.services.payout_release import ReleaseOn
 from store.shipping_zones import KES, ShippingZonesError
 from store.shipping_zones import load as load_shipping_zones
 from store.vocabulary import VocabularyError
@@ -160,6 +161,9 @@ class Settings(BaseSettings):
     # A shipped order nobody said arrived this many days after shipping: the buyer is asked
     # whether it did (`ask_if_arrived`).
     delivery_expected_days: int = Field(default=14, ge=1)
+    # An artisan's share becomes payable when her piece is delivered, or already when it
+    # passes the check at the hub ("passed").
+    payout_release: ReleaseOn = ReleaseOn.DELIVERED
     # A piece accepted this many days ago and not sent: its artisan is reminded; as many days
     # after that, the community managers are told (`remind_unsent`).
     unsent_reminder_days: int = Field(default=3, ge=1)

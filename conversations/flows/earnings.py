@@ -30,10 +30,15 @@ RECENT: Final = 8
 PAYOUTS: Final = 5
 
 MENU_LABEL = N_("My earnings")
-BALANCE = N_("Waiting to be paid to you: {amount}")
+BALANCE = N_("Ready to be paid to you: {amount}")
+PENDING = N_("On the way to buyers: {amount}")
+PENDING_LINE = N_("• {title}: {amount}, yours when the buyer receives it")
+PENDING_COMMISSION = N_("• Mentor commission, order {code}: {amount}, when the buyer receives it")
+MORE_PENDING = N_("• … and {count} more")
 RECENT_HEAD = N_("Latest:")
 NOTHING_YET = N_("No sales yet. When a buyer pays for your piece, your share shows here.")
 SALE = N_("Sale: {title}")
+RELEASE = N_("Received by the buyer: {title}")
 COMMISSION = N_("Mentor commission: order {code}")
 REFUND = N_("Refund: {title}")
 PAYOUT = N_("Paid to you by M-Pesa ({reference})")
@@ -42,8 +47,9 @@ ENTRY = N_("• {date} — {what}: {amount}")
 PAYOUTS_HEAD = N_("Payouts to you:")
 PAYOUT_LINE = N_("• {date} — {amount}, M-Pesa {reference}")
 WHEN_PAID = N_(
-    "Your share of a sale counts here once the buyer has paid. Our team sends what is waiting "
-    "to your M-Pesa number {phone}, usually once a week, and each payout shows its M-Pesa code."
+    "Your share of a sale is ready to be paid once the buyer receives the piece. Our team "
+    "sends what is ready to your M-Pesa number {phone}, usually once a week, and each payout "
+    "shows its M-Pesa code."
 )
 NO_PHONE = N_("(no M-Pesa number yet)")
 
@@ -53,6 +59,7 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     locale = ctx.user.locale
     owed = ledger.payable_balance(ctx.session, artisan.id, ctx.market.config.artisan_currency)
     text = [ctx._(BALANCE).format(amount=owed.format(locale))]
+    text += _pending(ctx, artisan)
     statement = _statement(ctx, artisan)
     if statement:
         text.append("")
@@ -84,6 +91,30 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     text.append(ctx._(WHEN_PAID).format(phone=phone))
     ctx.say("\n".join(text))
     return StepResult(END)
+
+
+def _pending(ctx: StepContext, artisan: Artisan) -> list[str]:
+    """Her money paid for and not received by buyers yet, piece by piece."""
+    locale = ctx.user.locale
+    currency = ctx.market.config.artisan_currency
+    shares = [
+        share
+        for share in ledger.pending_shares(ctx.session, artisan.id)
+        if share.amount.currency == currency
+    ]
+    if not shares:
+        return []
+    total = ledger.pending_balance(ctx.session, artisan.id, currency)
+    text = [ctx._(PENDING).format(amount=total.format(locale))]
+    for share in shares[:RECENT]:
+        amount = share.amount.format(locale)
+        if share.as_mentor:
+            text.append(ctx._(PENDING_COMMISSION).format(code=share.line.order.code, amount=amount))
+        else:
+            text.append(ctx._(PENDING_LINE).format(title=share.line.title, amount=amount))
+    if len(shares) > RECENT:
+        text.append(ctx._(MORE_PENDING).format(count=len(shares) - RECENT))
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +152,8 @@ def _what(ctx: StepContext, artisan: Artisan, row: _Row) -> str:
     match line.kind:
         case TransactionKind.SALE:
             return ctx._(SALE).format(title=_titles(ctx, artisan, line.order_id))
+        case TransactionKind.RELEASE:
+            return ctx._(RELEASE).format(title=_titles(ctx, artisan, line.order_id))
         case TransactionKind.REFUND:
             return ctx._(REFUND).format(title=_titles(ctx, artisan, line.order_id))
         case TransactionKind.PAYOUT:

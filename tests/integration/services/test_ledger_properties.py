@@ -1,9 +1,12 @@
-"""Property: whatever sales, refunds and payouts happen, the books balance.
+"""Property: whatever sales, deliveries, refunds and payouts happen, the books balance.
 
 Sales are paid by card (Stripe, in KES or USD) or by M-Pesa (KES); payouts are recorded by
 hand or sent by M-Pesa B2C runs whose results come as paid, failed, or not yet (in flight).
-Every transaction balances; each artisan's balance is her shares, less refunded shares,
-less the payouts M-Pesa paid or a manager recorded; money in flight is never sent twice.
+Shares wait in pending accounts until their line is released (delivered, or passed at the
+hub). Every transaction balances; each artisan's pending balance is what refunds left of her
+unreleased shares; her payable balance is what they left of her released shares, less the
+payouts M-Pesa paid or a manager recorded; nothing pending is ever paid out; money in flight
+is never sent twice.
 
 Runs on SQLite only (for speed). Each example works in its own unit of work, which is rolled
 back at the end, so examples never see each other's rows.
@@ -61,13 +64,17 @@ b2c_result = st.tuples(
     st.integers(0, 1_000),  # which request (modulo those in flight)
     st.sampled_from([0, 2040, 26]),  # paid, wrong number (failed), busy (asked again)
 )
-operations = st.lists(st.one_of(sale, refund, payout, b2c_run, b2c_result), min_size=1, max_size=14)
+release = st.tuples(st.just("release"), st.integers(0, 1_000))  # which line is delivered
+operations = st.lists(
+    st.one_of(sale, release, refund, payout, b2c_run, b2c_result), min_size=1, max_size=14
+)
 
 
 @dataclass
 class SoldLine:
     line: OrderLine
     refunded: int = 0
+    released: bool = False
 
     def share_left(self) -> int:
         return self.line.artisan_share_minor - _half_up(
@@ -147,6 +154,11 @@ def _run(s: Session, ops: list[Any]) -> None:
             ledger.record_sale(s, order)
             charged[(provider, currency)] += order.total_minor
             sold += [SoldLine(line) for line in order.lines]
+        elif op[0] == "release" and sold:
+            target = sold[op[1] % len(sold)]
+            ledger.release_line(s, target.line)
+            ledger.release_line(s, target.line)  # delivered twice: released once
+            target.released = True
         elif op[0] == "refund" and sold:
             _, which, percent = op
             target = sold[which % len(sold)]
@@ -162,6 +174,17 @@ def _run(s: Session, ops: list[Any]) -> None:
             _, who, percent = op
             artisan_id = artisans[who].id
             available = ledger.available_balance(s, artisan_id).amount
+            pending = ledger.pending_balance(s, artisan_id).amount
+            if pending > 0:  # what waits for delivery is never paid out
+                try:
+                    ledger.record_payout(
+                        s, artisan_id, Money(max(available, 0) + pending, "KES"), f"X{n}",
+                        manager.id, NOW,
+                    )  # fmt: skip
+                except ledger.InsufficientBalance:
+                    pass
+                else:
+                    raise AssertionError("a payout spent pending money")
             amount = available * percent // 100
             if amount <= 0:
                 continue
@@ -199,8 +222,11 @@ def _run(s: Session, ops: list[Any]) -> None:
     )
     assert all(total == 0 for total in global_sums.values()), global_sums
     for artisan in artisans:
-        expected = sum(x.share_left() for x in sold if x.line.artisan_id == artisan.id)
-        assert ledger.payable_balance(s, artisan.id).amount == expected - paid_out[artisan.id]
+        hers = [x for x in sold if x.line.artisan_id == artisan.id]
+        released = sum(x.share_left() for x in hers if x.released)
+        assert ledger.payable_balance(s, artisan.id).amount == released - paid_out[artisan.id]
+        pending = sum(x.share_left() for x in hers if not x.released)
+        assert ledger.pending_balance(s, artisan.id).amount == pending
         # Not a mentor: a payout never draws on commissions she does not have.
         assert ledger.balance(s, mentor_account(artisan.id), "KES").amount == 0
         paid_requests = s.scalars(
@@ -210,8 +236,10 @@ def _run(s: Session, ops: list[Any]) -> None:
             )
         ).all()
         assert all(r.payout_id is not None and r.receipt for r in paid_requests)
-    commissions = sum(x.commission_left() for x in sold)
+    commissions = sum(x.commission_left() for x in sold if x.released)
     assert ledger.balance(s, mentor_account(mentor.id), "KES").amount == commissions
+    waiting = sum(x.commission_left() for x in sold if not x.released)
+    assert ledger.pending_balance(s, mentor.id).amount == waiting
     for provider in ("stripe", "mpesa"):
         for currency in RATES:
             account = ledger.balance(s, provider_account(provider), currency).amount

@@ -38,7 +38,13 @@ from store.money import Money
 from store.services import ledger
 from store.uow import UnitOfWorkFactory
 from tests.e2e.soko_process import wait_until
-from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.factories import (
+    deliver_order,
+    make_artisan,
+    make_paid_order,
+    make_product,
+    make_user,
+)
 from tests.fakes import daraja_api
 from tests.fakes.daraja_api import FakeDaraja
 from tests.fakes.serving import serve_app
@@ -73,6 +79,7 @@ class Shop:
     manager_id: int = 0
     refused: list[str] = field(default_factory=list)  # calls refused for their token
     client_url: str = ""  # the fake Daraja's
+    seen: int = 0  # outbox rows before the payouts (her piece delivered, and so on)
 
     def clock(self) -> datetime:
         return self.now[0]
@@ -121,7 +128,7 @@ class Shop:
         with self.uow_factory(read_only=True) as uow:
             rows = uow.session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.user_id == user_id)
+                .where(OutboxMessage.user_id == user_id, OutboxMessage.id > self.seen)
                 .order_by(OutboxMessage.id)
             )
             return [str(row.payload.get("text", "")) for row in rows]
@@ -141,7 +148,9 @@ def shop(uow_factory: UnitOfWorkFactory, daraja: tuple[FakeDaraja, str]) -> Iter
             product = make_product(s, artisan, price_minor=250_000, stock=2)
             order = make_paid_order(s, buyer, [(product, 1)], provider="mpesa")
             ledger.record_sale(s, order)
+            deliver_order(s, order, made.clock())
             uow.commit()
+            made.seen = s.scalar(select(func.max(OutboxMessage.id))) or 0
             made.artisan_id, made.slug = artisan.id, artisan.slug
             made.artisan_user_id, made.manager_id = artisan.user_id, manager.id
         routes = payout_webhook_routes(
@@ -380,8 +389,11 @@ def test_her_balance_after_a_payout_counts_a_new_sale(shop: Shop) -> None:
         assert artisan is not None
         assert buyer is not None
         product = make_product(uow.session, artisan, price_minor=100_000, stock=1)
-        ledger.record_sale(uow.session, make_paid_order(uow.session, buyer, [(product, 1)]))
+        order = make_paid_order(uow.session, buyer, [(product, 1)])
+        ledger.record_sale(uow.session, order)
+        deliver_order(uow.session, order, shop.clock())
         uow.commit()
+        shop.seen = uow.session.scalar(select(func.max(OutboxMessage.id))) or 0
     assert shop.available() == Money(90_000, "KES")  # the new sale only
     shop.fake.answer_payout(queued.originator_id, 0)
     assert shop.available() == Money(90_000, "KES")
@@ -411,7 +423,9 @@ def test_her_payout_notice_may_travel_as_its_whatsapp_template(shop: Shop) -> No
     shop.fake.answer_payout(queued.originator_id, 0)
     with shop.uow_factory(read_only=True) as uow:
         [notice] = uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.user_id == shop.artisan_user_id)
+            select(OutboxMessage).where(
+                OutboxMessage.user_id == shop.artisan_user_id, OutboxMessage.id > shop.seen
+            )
         ).all()
         assert notice.template == UtilityTemplate.PAYOUT_SENT
 
