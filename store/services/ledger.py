@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from store.errors import CurrencyMismatch, NotFound, StoreError
@@ -724,12 +724,24 @@ def owed_to_artisans(session: Session, currency: str = "KES") -> list[tuple[int,
     return sorted(positive, key=lambda item: (-item[1].amount, item[0]))
 
 
-def recent_entries(session: Session, account: str, limit: int = 20) -> list[StatementLine]:
-    """The account's latest entries, newest first (an artisan's statement)."""
+def commissions(session: Session, mentor_id: int, currency: str = "KES") -> Money:
+    """What a mentor has earned and not been paid: her commissions payable and pending."""
+    return balance(session, mentor_account(mentor_id), currency) + balance(
+        session, pending_mentor_account(mentor_id), currency
+    )
+
+
+def recent_entries(
+    session: Session, account: str, limit: int = 20, *, also: Iterable[str] = ()
+) -> list[StatementLine]:
+    """The account's latest entries, newest first (an artisan's statement). With `also`
+    (its pending account): those accounts' entries too, less the releases between them."""
+    accounts = [account, *also]
     rows = session.execute(
         select(LedgerEntry, LedgerTransaction)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerEntry.account == account)
+        .where(LedgerEntry.account.in_(accounts))
+        .where(LedgerTransaction.kind != TransactionKind.RELEASE if also else true())
         .order_by(LedgerEntry.id.desc())
         .limit(limit)
     )
