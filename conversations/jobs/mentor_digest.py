@@ -124,13 +124,13 @@ def _digest(
         pieces = sold.get(recruit.artisan.id, 0)
         lines.append(f"{line}; {t._(SOLD_THIS_WEEK).format(pieces=pieces)}")
     accounts = (ledger.mentor_account(mentor.id), ledger.pending_mentor_account(mentor.id))
-    week = sum_money(
+    earned = sum_money(
         (activity.earned(session, account, currency, now - WEEK, now) for account in accounts),
         currency,
     )
     lines.append(
         t._(COMMISSIONS_WEEK).format(
-            week=week.format(t.locale),
+            week=earned.format(t.locale),
             total=ledger.commissions(session, mentor.id, currency).format(t.locale),
         )
     )
