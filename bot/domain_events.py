@@ -19,6 +19,7 @@ from payments.events import (
     OrderPaid,
     PaymentNotTaken,
     PayoutFailed,
+    PayoutInDoubt,
     PayoutPaid,
     PhonePaymentDoubted,
     PhonePaymentFailed,
@@ -87,6 +88,12 @@ def _payout_failed(session: Session, event: PayoutFailed, now: datetime) -> None
     )
 
 
+def _payout_in_doubt(session: Session, event: PayoutInDoubt, now: datetime) -> None:
+    payout_notices.payout_in_doubt(
+        session, event.artisan_id, event.amount, event.phone, event.doubt.value, now
+    )
+
+
 def subscribe_notices() -> None:
     """What payments say happened, told to the people concerned (idempotent)."""
     events.subscribe(OrderPaid, _paid)
@@ -99,6 +106,7 @@ def subscribe_notices() -> None:
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
     events.subscribe(PayoutPaid, _payout_paid)
     events.subscribe(PayoutFailed, _payout_failed)
+    events.subscribe(PayoutInDoubt, _payout_in_doubt)
     events.subscribe(PhonePaymentDoubted, _doubted)
 
 

@@ -106,6 +106,24 @@ class PayoutFailed:
     reason: PayoutFailure
 
 
+class PayoutDoubt(StrEnum):
+    """Why what became of an M-Pesa payout is not known (a managers' alert)."""
+
+    STATUS_UNCLEAR = "status_unclear"  # M-Pesa's status answer was neither paid nor not found
+    STATUS_REFUSED = "status_refused"  # the status query itself was refused
+
+
+@dataclass(frozen=True)
+class PayoutInDoubt:
+    """An M-Pesa payout of `amount` to `artisan_id` at `phone` may or may not have been
+    paid: it is held (nothing is sent again) until someone checks it."""
+
+    artisan_id: int
+    amount: Money
+    phone: str
+    doubt: PayoutDoubt
+
+
 class PhonePaymentDoubt(StrEnum):
     """Why a word from the phone-payment provider was not trusted (a managers' alert)."""
 

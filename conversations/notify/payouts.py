@@ -61,6 +61,18 @@ FAILURE_ACTIONS: Final = {
     "refused": N_("The operator can try again: soko admin payouts --send {slug}"),
     "unanswered": N_("The operator can try again: soko admin payouts --send {slug}"),
 }
+PAYOUT_IN_DOUBT_TOPIC: Final = "payout-in-doubt"
+PAYOUT_IN_DOUBT = N_(
+    "Soko alert: we do not know whether the M-Pesa payout of {amount} to {shop} ({phone}) "
+    "was paid: {reason}. Nothing will be sent to her again until this is settled. Look it up "
+    "on the M-Pesa business portal; if she was not paid, the operator runs: "
+    "soko admin payouts --send {slug}"
+)
+# Keyed by the values of `payments.events.PayoutDoubt`.
+DOUBT_REASONS: Final = {
+    "status_unclear": N_("M-Pesa's status answer did not say it was paid"),
+    "status_refused": N_("M-Pesa refused to say what became of it"),
+}
 NOT_OURS_TOPIC: Final = "mpesa-result-not-ours"
 NOT_OURS = N_(
     "Soko alert: an M-Pesa payout result came for a payout this shop never sent. "
@@ -119,6 +131,33 @@ def payout_failed(
         )
 
     topic = f"{PAYOUT_FAILED_TOPIC}:{artisan_id}:{int(now.timestamp())}"
+    return alerts.alert_managers(session, topic, render, now)
+
+
+def payout_in_doubt(
+    session: Session,
+    artisan_id: int,
+    amount: Money,
+    phone: str,
+    reason: str,
+    now: datetime,
+) -> int:
+    """Every community manager told that a payout is held because nobody knows whether it
+    was paid, and how to settle it. How many were told."""
+    artisan = session.get(Artisan, artisan_id)
+    if artisan is None:
+        return 0
+
+    def render(t: Translator) -> str:
+        return t._(PAYOUT_IN_DOUBT).format(
+            amount=amount.format(t.locale),
+            shop=artisan.shop_name,
+            phone=shown_phone(phone),
+            reason=t._(DOUBT_REASONS.get(reason, DOUBT_REASONS["status_unclear"])),
+            slug=artisan.slug,
+        )
+
+    topic = f"{PAYOUT_IN_DOUBT_TOPIC}:{artisan_id}:{int(now.timestamp())}"
     return alerts.alert_managers(session, topic, render, now)
 
 

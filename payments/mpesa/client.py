@@ -192,8 +192,8 @@ class DarajaClient:
             "Initiator": config.initiator_name,
             "SecurityCredential": self._security_credential(),
             "CommandID": "TransactionStatusQuery",
-            "TransactionID": request.transaction_id,
-            "OriginatorConversationID": request.originator_conversation_id,
+            "TransactionID": request.transaction_id,  # "" when asking by conversation id
+            "OriginalConversationID": request.originator_conversation_id,
             "PartyA": config.shortcode,
             "IdentifierType": SHORTCODE_IDENTIFIER,
             "ResultURL": request.result_url,

@@ -464,9 +464,15 @@ def test_the_transaction_status_of_a_payout_is_posted_to_the_result_url(
     )
     sent = fake.status_queries[-1].body
     assert (sent["CommandID"], sent["IdentifierType"]) == ("TransactionStatusQuery", "4")
-    fake.answer_status(result_code=0)
+    # Asked by the payout's own id, as Safaricom names the field; no receipt known yet.
+    assert (sent["OriginalConversationID"], sent["TransactionID"]) == ("payout-5", "")
+    fake.answer_status()
     result = parse_b2c_result(receiver.bodies("/mpesa/status/result")[-1])
-    assert (result.succeeded, result.originator_conversation_id) == (True, "payout-5")
+    # ResultCode 0 is the query's; the payout's outcome is in the parameters.
+    assert result.succeeded
+    assert result.originator_conversation_id != "payout-5"
+    assert result.parameters["TransactionStatus"] == "Completed"
+    assert result.parameters["ReceiptNo"] == fake.payouts["payout-5"].receipt
 
 
 # --- secrets -----------------------------------------------------------------------------
