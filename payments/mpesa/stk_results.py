@@ -13,6 +13,10 @@ CheckoutRequestID and receipt, so ten deliveries of it are one), and an STK quer
 - still being processed: nothing yet. A callback the query does not confirm is set aside
   (a genuine one comes again or the query job finds the result).
 
+A paid callback for a push already failed (timed out by its query, or given up as lost) is
+asked about too: M-Pesa confirming it, the order is paid if it still can be, else the money
+is recorded as owed back by hand; not confirming it, managers are told.
+
 Pushes whose callback never comes are queried by the scheduler (`queue_due_queries`): each
 push sent more than `QUERY_AFTER` ago, at most once per `QUERY_EVERY`.
 """
@@ -128,6 +132,8 @@ def record_callback(session: Session, callback: StkCallback, now: datetime) -> C
     if push.status != StkPushStatus.SENT:
         if push.result_code == callback.result_code:  # its query closed it already
             return CallbackOutcome.DUPLICATE
+        if _may_be_paid_late(push, callback):
+            return _claim_late(session, push, callback, now)
         _doubt(session, PhonePaymentDoubt.UNKNOWN_PUSH, _code_of(session, push), now)
         return CallbackOutcome.CLOSED
     if push.answered_at is not None:  # an answer is being confirmed already
@@ -146,6 +152,39 @@ def record_callback(session: Session, callback: StkCallback, now: datetime) -> C
         _doubt(session, PhonePaymentDoubt.UNKNOWN_PUSH, _code_of(session, push), now)
         return CallbackOutcome.CLASHES
     request_query(session, push, now, "callback")
+    return CallbackOutcome.RECORDED
+
+
+def _may_be_paid_late(push: StkPush, callback: StkCallback) -> bool:
+    """A push failed (timed out by its query, given up as lost) that a callback says was
+    paid: M-Pesa may have taken her money after all, so it is asked."""
+    return (
+        push.status == StkPushStatus.FAILED
+        and push.failure not in WRONG_PAYMENT
+        and callback.paid
+        and bool(callback.receipt)
+    )
+
+
+def _claim_late(
+    session: Session, push: StkPush, callback: StkCallback, now: datetime
+) -> CallbackOutcome:
+    """Record the claim on the failed push (its receipt unique, as any) and ask M-Pesa."""
+    try:
+        with session.begin_nested():
+            push.result_code = callback.result_code
+            push.receipt = callback.receipt
+            push.paid_amount_minor = callback.amount_minor
+            push.paid_phone = callback.phone
+            push.answered_at = now
+            session.flush()
+    except IntegrityError:
+        session.refresh(push)
+        _doubt(session, PhonePaymentDoubt.UNKNOWN_PUSH, _code_of(session, push), now)
+        return CallbackOutcome.CLASHES
+    logger.warning("STK push %s: a paid callback after it failed; asking M-Pesa", push.id)
+    if not request_query(session, push, now, "late"):
+        return CallbackOutcome.CLOSED
     return CallbackOutcome.RECORDED
 
 
@@ -183,6 +222,9 @@ def _adopt_unknown(session: Session, callback: StkCallback, now: datetime) -> St
 def apply_query(session: Session, push_id: int, result: Mapping[str, Any], now: datetime) -> None:
     """Daraja's answer to an STK query: the push is paid, failed, or still waiting."""
     push = lock_push(session, push_id)
+    if push is not None and _late_claim(push):
+        _apply_late_query(session, push, result, now)
+        return
     if push is None or push.status != StkPushStatus.SENT:
         return  # closed by an earlier answer: nothing more
     push.checked_at = now
@@ -198,6 +240,34 @@ def apply_query(session: Session, push_id: int, result: Mapping[str, Any], now: 
         _fail(session, push, failure_of(int(code)).value, push.result_desc, now)
         return
     _paid(session, push, now)
+
+
+def _late_claim(push: StkPush) -> bool:
+    """A failed push a paid callback claimed since (failing clears the receipt)."""
+    return (
+        push.status == StkPushStatus.FAILED
+        and push.failure not in WRONG_PAYMENT
+        and push.receipt is not None
+    )
+
+
+def _apply_late_query(
+    session: Session, push: StkPush, result: Mapping[str, Any], now: datetime
+) -> None:
+    """M-Pesa's word on a failed push a callback said was paid: paid, the order is paid if
+    it still can be, else the money is owed back by hand (`_paid`); not paid, the claim is
+    set aside and managers are told."""
+    push.checked_at = now
+    code = result.get("result_code")
+    if code is not None and int(code) == StkResultCode.SUCCESS:
+        push.result_code = StkResultCode.SUCCESS
+        push.result_desc = str(result.get("result_desc") or push.result_desc)[:255]
+        logger.error("STK push %s: paid after it failed", push.id)
+        _paid(session, push, now)
+        return
+    _set_aside_callback(push)
+    push.result_code = None if code is None else int(code)
+    _doubt(session, PhonePaymentDoubt.UNCONFIRMED, _code_of(session, push), now)
 
 
 def _paid(session: Session, push: StkPush, now: datetime) -> None:
@@ -279,6 +349,7 @@ def _fail(session: Session, push: StkPush, failure: str, desc: str, now: datetim
 
 
 _REASONS: Final = frozenset(reason.value for reason in PhonePaymentFailure)
+WRONG_PAYMENT: Final = frozenset({"wrong_phone", "wrong_amount"})  # paid, owed back by hand
 
 
 # --- the scheduler and reconcile --------------------------------------------------------------
