@@ -24,6 +24,7 @@ push sent more than `QUERY_AFTER` ago, at most once per `QUERY_EVERY`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 QUERY_AFTER: Final = timedelta(minutes=2)  # a callback later than this is taken as lost
 QUERY_EVERY: Final = timedelta(seconds=50)  # the job runs every minute
 PAID_EVENT: Final = "mpesa.stk_paid"
+# A push given up as lost may still be claimed by its callback this long after it was asked.
+GIVEN_UP_WAIT: Final = UNKNOWN_WAIT * 3
 FAILURES: Final = {
     StkResultCode.CANCELLED: PhonePaymentFailure.CANCELLED,
     StkResultCode.TIMED_OUT: PhonePaymentFailure.TIMED_OUT,
@@ -189,31 +192,57 @@ def _claim_late(
 
 
 def _adopt_unknown(session: Session, callback: StkCallback, now: datetime) -> StkPush | None:
-    """The push whose answer was lost, if this callback is its: the same number and amount,
-    within `UNKNOWN_WAIT`. It takes the callback's ids (the query then checks them)."""
+    """The push whose answer was lost, if this callback is its: the one push of the same
+    amount from the same number (as far as a masked number shows it) within `UNKNOWN_WAIT`,
+    or given up as lost within `GIVEN_UP_WAIT`. It takes the callback's ids (the query then
+    checks them); a push given up stays failed, and a paid callback is asked about (as for
+    any failed push)."""
     if callback.phone is None or callback.amount_minor is None:
         return None
+    lost = (StkPush.status == StkPushStatus.UNKNOWN) & (StkPush.requested_at >= now - UNKNOWN_WAIT)
+    given_up = (
+        (StkPush.status == StkPushStatus.FAILED)
+        & (StkPush.failure == "not_sent")
+        & (StkPush.requested_at >= now - GIVEN_UP_WAIT)
+    )
     candidates = session.scalars(
         select(StkPush)
         .where(
-            StkPush.status == StkPushStatus.UNKNOWN,
+            lost | given_up,
             StkPush.checkout_request_id.is_(None),
             StkPush.amount_minor == callback.amount_minor,
-            StkPush.requested_at >= now - UNKNOWN_WAIT,
         )
         .with_for_update()
     ).all()
-    mine = [push for push in candidates if _digits(push.phone) == _digits(callback.phone)]
+    mine = [push for push in candidates if shown_as(push.phone, callback.phone)]
     if len(mine) != 1:
         return None
     push = mine[0]
-    push.status = StkPushStatus.SENT
+    if push.status == StkPushStatus.UNKNOWN:
+        push.status = StkPushStatus.SENT
     push.checkout_request_id = callback.checkout_request_id
     push.merchant_request_id = callback.merchant_request_id
     push.sent_at = now
     session.flush()
     logger.info("STK push %s: its lost answer found by its callback", push.id)
     return push
+
+
+def shown_as(phone: str, shown: str) -> bool:
+    """Whether `shown` (a callback's PhoneNumber: whole, or masked as M-Pesa masks payers'
+    numbers, "2547******78", "0712XXXXXX", "0712***678") can be `phone` (E.164): the digits
+    it shows agree with hers at the start and at the end."""
+    full = _digits(phone)
+    given = _digits(shown)
+    if given.startswith("0"):
+        given = full[: len(full) - 9] + given[1:]  # 0712… → 254712…
+    if given.isdigit():
+        return given == full
+    head = re.match(r"\d*", given)
+    tail = re.search(r"\d*$", given)
+    start = head.group() if head else ""
+    end = tail.group() if tail else ""
+    return len(start) + len(end) <= len(full) and full.startswith(start) and full.endswith(end)
 
 
 # --- the query --------------------------------------------------------------------------------

@@ -589,3 +589,55 @@ def test_a_paid_callback_for_a_closed_push_m_pesa_denies_pays_nothing(shop: Shop
     assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
     assert shop.sales(order_id) == 0
     assert shop.alerts() == 1
+
+
+def _lost_push_paid(shop: Shop, order_id: int, phone: str | int) -> dict[str, Any]:
+    """A push Daraja took but whose answer was lost, paid: its callback, its number shown
+    as `phone`, not delivered yet."""
+    shop.checkout(order_id)
+    shop.fake.hang(STK_PUSH_PATH)
+    shop.run_effects()
+    shop.fake.release()
+    checkout_id = shop.wait_for_push(order_id)
+    callback = shop.fake.answer_push(checkout_id, 0, deliver=0)
+    items = callback["Body"]["stkCallback"]["CallbackMetadata"]["Item"]
+    [shown] = [item for item in items if item["Name"] == "PhoneNumber"]
+    shown["Value"] = phone
+    return callback
+
+
+@pytest.mark.parametrize("masked", ["2547******78", "0712XXXXXX", "0712***678"])
+def test_a_lost_push_is_matched_by_a_callback_with_her_number_masked(
+    shop: Shop, masked: str
+) -> None:
+    order_id = shop.order()
+    callback = _lost_push_paid(shop, order_id, masked)
+    assert shop.post(callback).status_code == 200
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
+
+
+@pytest.mark.parametrize("masked", ["2547******99", "0722XXXXXX"])
+def test_a_masked_number_that_is_not_hers_matches_no_lost_push(shop: Shop, masked: str) -> None:
+    order_id = shop.order()
+    callback = _lost_push_paid(shop, order_id, masked)
+    assert shop.post(callback).status_code == 200
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
+    assert shop.push(order_id).checkout_request_id is None
+    assert shop.alerts() == 1
+
+
+def test_a_lost_push_given_up_then_paid_pays_the_order(shop: Shop) -> None:
+    order_id = shop.order()
+    callback = _lost_push_paid(shop, order_id, "2547******78")
+    shop.clock.later(timedelta(minutes=6))
+    with shop.db() as uow:
+        queue_due_queries(uow.session, shop.clock())  # gives it up: "not_sent"
+        uow.commit()
+    assert shop.push(order_id).failure == "not_sent"
+    assert shop.post(callback).status_code == 200  # the callback, late
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
