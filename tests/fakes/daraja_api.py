@@ -73,7 +73,9 @@ def make_certificate() -> tuple[bytes, rsa.RSAPrivateKey]:
 
 CONSUMER_KEY = "fake-consumer-key"
 CONSUMER_SECRET = "fake-consumer-secret"
-SHORTCODE = "174379"
+SHORTCODE = "174379"  # the sandbox's STK store number
+TILL_NUMBER = "5123456"  # a till paid with CustomerBuyGoodsOnline
+B2C_SHORTCODE = "600999"  # the sandbox's B2C shortcodes are 600xxx
 PASSKEY = "fake-passkey-0123456789abcdef"
 INITIATOR_NAME = "soko_api"
 INITIATOR_PASSWORD = "fake-initiator-pw"
@@ -122,6 +124,7 @@ class FakeDaraja:
     certificate: bytes
     private_key: rsa.RSAPrivateKey
     clock: Any = time.time
+    b2c_shortcode: str = SHORTCODE  # the PartyA B2C and status queries must come from
     tokens: dict[str, float] = field(default_factory=dict)  # token → expires at
     token_requests: int = 0
     issued_tokens: list[str] = field(default_factory=list)
@@ -250,6 +253,9 @@ class FakeDaraja:
             return body
         if not self._password_ok(body):
             return daraja_error(400, "400.002.02", "Bad Request - Invalid Password")
+        buy_goods = body.get("TransactionType") == "CustomerBuyGoodsOnline"
+        if body.get("PartyB") != (TILL_NUMBER if buy_goods else SHORTCODE):
+            return daraja_error(400, "400.002.02", "Bad Request - Invalid PartyB")
         amount = body.get("Amount")
         if not isinstance(amount, int) or amount < 1:
             return daraja_error(400, "400.002.02", "Bad Request - Invalid Amount")
@@ -311,6 +317,8 @@ class FakeDaraja:
         originator = str(body.get("OriginatorConversationID") or "")
         if body.get("CommandID") != "BusinessPayment" or not originator:
             return daraja_error(400, "400.002.02", "Bad Request - Invalid CommandID")
+        if str(body.get("PartyA")) != self.b2c_shortcode:
+            return daraja_error(400, "400.002.02", "Bad Request - Invalid PartyA")
         accepted = AsyncRequest(
             request.url.path, body, f"AG_fake_{next(self._ids):08d}", self._credential_ok(body)
         )
@@ -326,6 +334,8 @@ class FakeDaraja:
             body.get("OriginalConversationID") or body.get("TransactionID")
         ):
             return daraja_error(400, "400.002.02", "Bad Request - Invalid CommandID")
+        if str(body.get("PartyA")) != self.b2c_shortcode:
+            return daraja_error(400, "400.002.02", "Bad Request - Invalid PartyA")
         accepted = AsyncRequest(
             request.url.path, body, f"AG_fake_{next(self._ids):08d}", self._credential_ok(body)
         )
