@@ -21,6 +21,7 @@ from payments.events import (
     PayoutFailed,
     PayoutInDoubt,
     PayoutPaid,
+    PayoutPaidAfterFailure,
     PhonePaymentDoubted,
     PhonePaymentFailed,
     RefundRefused,
@@ -94,6 +95,12 @@ def _payout_in_doubt(session: Session, event: PayoutInDoubt, now: datetime) -> N
     )
 
 
+def _payout_paid_after_failure(
+    session: Session, event: PayoutPaidAfterFailure, now: datetime
+) -> None:
+    payout_notices.payout_paid_after_all(session, event.payout, now)
+
+
 def subscribe_notices() -> None:
     """What payments say happened, told to the people concerned (idempotent)."""
     events.subscribe(OrderPaid, _paid)
@@ -107,6 +114,7 @@ def subscribe_notices() -> None:
     events.subscribe(PayoutPaid, _payout_paid)
     events.subscribe(PayoutFailed, _payout_failed)
     events.subscribe(PayoutInDoubt, _payout_in_doubt)
+    events.subscribe(PayoutPaidAfterFailure, _payout_paid_after_failure)
     events.subscribe(PhonePaymentDoubted, _doubted)
 
 

@@ -84,6 +84,14 @@ class PayoutPaid:
     payout: Payout
 
 
+@dataclass(frozen=True)
+class PayoutPaidAfterFailure:
+    """M-Pesa paid a payout the shop had recorded as failed (and told managers so): `payout`
+    is the ledger's payout now recorded; nothing must be sent to her again for it."""
+
+    payout: Payout
+
+
 class PayoutFailure(StrEnum):
     """Why M-Pesa did not pay an artisan, in words a community manager can act on; never
     M-Pesa's own text."""

@@ -73,6 +73,12 @@ DOUBT_REASONS: Final = {
     "status_unclear": N_("M-Pesa's status answer did not say it was paid"),
     "status_refused": N_("M-Pesa refused to say what became of it"),
 }
+PAID_AFTER_ALL_TOPIC: Final = "payout-paid-after-all"
+PAID_AFTER_ALL = N_(
+    "Soko alert: the M-Pesa payout of {amount} to {shop} ({phone}) reported as not gone "
+    "through was paid after all (M-Pesa code {reference}); it is now recorded as paid to her. "
+    "Do not send it again, by hand or with soko admin payouts --send."
+)
 NOT_OURS_TOPIC: Final = "mpesa-result-not-ours"
 NOT_OURS = N_(
     "Soko alert: an M-Pesa payout result came for a payout this shop never sent. "
@@ -159,6 +165,24 @@ def payout_in_doubt(
 
     topic = f"{PAYOUT_IN_DOUBT_TOPIC}:{artisan_id}:{int(now.timestamp())}"
     return alerts.alert_managers(session, topic, render, now)
+
+
+def payout_paid_after_all(session: Session, payout: Payout, now: datetime) -> int:
+    """Every community manager told that a payout they were told had failed was paid after
+    all, so that nobody sends it again. How many were told."""
+    artisan = session.get(Artisan, payout.artisan_id)
+    if artisan is None:
+        return 0
+
+    def render(t: Translator) -> str:
+        return t._(PAID_AFTER_ALL).format(
+            amount=Money(payout.amount_minor, payout.currency).format(t.locale),
+            shop=artisan.shop_name,
+            phone=shown_phone(artisan.mpesa_phone or ""),
+            reference=payout.mpesa_reference,
+        )
+
+    return alerts.alert_managers(session, f"{PAID_AFTER_ALL_TOPIC}:{payout.id}", render, now)
 
 
 def result_not_ours(session: Session, now: datetime) -> int:

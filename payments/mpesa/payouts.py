@@ -29,11 +29,18 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from payments.events import PayoutDoubt, PayoutFailed, PayoutFailure, PayoutInDoubt, PayoutPaid
+from payments.events import (
+    PayoutDoubt,
+    PayoutFailed,
+    PayoutFailure,
+    PayoutInDoubt,
+    PayoutPaid,
+    PayoutPaidAfterFailure,
+)
 from payments.mpesa.models import DarajaResult, msisdn
 from store import events
 from store.errors import NotFound
-from store.models import Artisan, MpesaPayout, MpesaPayoutStatus
+from store.models import Artisan, MpesaPayout, MpesaPayoutStatus, Payout
 from store.money import Money
 from store.services import effects, ledger
 
@@ -261,7 +268,10 @@ def record_result(
             logger.warning("mpesa payout %s: a success without a receipt", request.id)
             request.status = MpesaPayoutStatus.UNKNOWN
             return Recorded.UNKNOWN
-        return _pay(session, request, receipt, now)
+        payout = _pay(session, request, receipt, now)
+        if failed:
+            events.publish(session, PayoutPaidAfterFailure(payout), now)
+        return Recorded.PAID
     if result.result_code == NOT_FOUND or (
         result.result_code in BUSY and request.attempts < MOST_ATTEMPTS
     ):
@@ -276,13 +286,13 @@ def record_result(
     return Recorded.FAILED
 
 
-def _pay(session: Session, request: MpesaPayout, receipt: str, now: datetime) -> Recorded:
+def _pay(session: Session, request: MpesaPayout, receipt: str, now: datetime) -> Payout:
     payout = ledger.record_mpesa_payout(session, request, receipt, now)
     request.status = MpesaPayoutStatus.PAID
     request.receipt = payout.mpesa_reference
     request.payout_id = payout.id
     events.publish(session, PayoutPaid(payout), now)
-    return Recorded.PAID
+    return payout
 
 
 # --- a transaction-status query's result (STATUS_PATH) ------------------------------------
@@ -317,7 +327,8 @@ def record_status(
             request.result_code = 0
             request.result_desc = result.result_desc[:200]
             request.answered_at = now
-            return _pay(session, request, receipt, now)
+            _pay(session, request, receipt, now)
+            return Recorded.PAID
         logger.error("mpesa payout %s: completed, but no receipt or another amount", request.id)
     request.status = MpesaPayoutStatus.UNKNOWN
     doubt = PayoutDoubt.STATUS_UNCLEAR if result.succeeded else PayoutDoubt.STATUS_REFUSED

@@ -237,6 +237,20 @@ def test_a_wrong_number_tells_the_managers_and_her_money_stays(shop: Shop) -> No
     assert shop.texts(shop.artisan_user_id) == []
 
 
+def test_a_payout_failed_then_paid_tells_the_managers_not_to_resend(shop: Shop) -> None:
+    [queued] = shop.run()
+    shop.fake.answer_payout(queued.originator_id, 2040)  # failed: managers told
+    shop.fake.answer_payout(queued.originator_id, 0)  # M-Pesa paid it after all
+    assert shop.request().status == MpesaPayoutStatus.PAID
+    assert shop.payouts_in_ledger() == 1
+    [failed, paid_after_all] = shop.texts(shop.manager_id)
+    assert "did not go through" in failed
+    assert "paid after all" in paid_after_all
+    assert shop.request().receipt in paid_after_all
+    assert "Do not send it again" in paid_after_all
+    assert len(shop.texts(shop.artisan_user_id)) == 1  # her notice, with the receipt
+
+
 def test_a_busy_m_pesa_is_asked_again_later_under_the_same_id(shop: Shop) -> None:
     [queued] = shop.run()
     shop.fake.answer_payout(queued.originator_id, 26)
