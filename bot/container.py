@@ -21,6 +21,7 @@ from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore, MediaStore, S3MediaStore, s3_client_config
 from store.pricing import PricingPolicy
 from store.services.referrals import MentorThreshold, QualificationRules
+from store.shipping_zones import configure as configure_shipping_zones
 from store.uow import UnitOfWorkFactory
 from store.vocabulary import configure as configure_vocabulary
 
@@ -47,6 +48,8 @@ class Container:
         # The words pieces are read and searched by: the shipped ones and VOCABULARY_FILE's
         # (checked when the settings were read).
         configure_vocabulary(self.settings.vocabulary_file)
+        # Where parcels go and what they cost: the shipped zones or SHIPPING_ZONES_FILE's.
+        configure_shipping_zones(self.settings.shipping_zones_file)
 
     def once(self, key: str, build: Callable[[], T]) -> T:
         """`build()` the first time `key` is asked for; the same object every time after."""

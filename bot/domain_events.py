@@ -9,6 +9,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from conversations.notify import cases as case_notices
+from conversations.notify import delivery as delivery_notices
 from conversations.notify import orders as order_notices
 from conversations.notify import payment_doubts, phone_payments
 from conversations.notify import payments as payment_notices
@@ -28,8 +30,15 @@ from payments.events import (
     RefundSent,
 )
 from store import events
+from store.money import Money
 from store.services import refunds_owed
-from store.services.order_events import PaidOrderCancelled
+from store.services.order_events import (
+    CaseClosed,
+    CaseOpened,
+    CaseRefundAsked,
+    LinesDelivered,
+    PaidOrderCancelled,
+)
 from store.services.refunds_owed import RefundMadeByHand, RefundOwed
 
 
@@ -79,6 +88,39 @@ def _refund_made_by_hand(session: Session, event: RefundMadeByHand, now: datetim
         )
 
 
+def _delivered(session: Session, event: LinesDelivered, now: datetime) -> None:
+    delivery_notices.lines_delivered(session, event.order, event.line_ids, event.by, now)
+
+
+def _case_opened(session: Session, event: CaseOpened, now: datetime) -> None:
+    case_notices.case_opened(session, event.case_id, event.newly, now)
+
+
+def _case_closed(session: Session, event: CaseClosed, now: datetime) -> None:
+    case_notices.case_closed(session, event.case_id, now)
+
+
+def _case_refund(session: Session, event: CaseRefundAsked, now: datetime) -> None:
+    """A case closed with a refund, given back through the order's provider as `soko admin
+    refund` does, line by line, in the case's unit of work: Stripe's refund (the ledger
+    reversal and the request the effect runner sends), or for a provider without a refund
+    API (M-Pesa, Telegram) a refund owed that a manager sends back by hand. Anything else
+    (the demo provider) cannot: raising keeps the case open."""
+    order = event.order
+    if order.payment_provider in refunds_owed.BY_HAND:
+        if event.by is None:
+            raise refunds_owed.NotOwed("a refund owed by hand needs the manager deciding it")
+        for line_id, minor in event.lines:
+            money = Money(minor, order.currency)
+            refunds_owed.record_by_manager(session, order, line_id, money, event.by, now)
+        return
+    if order.payment_provider != refunds.PROVIDER:
+        raise refunds.NotRefundable(order.code, f"paid with {order.payment_provider}")
+    for line_id, minor in event.lines:
+        money = Money(minor, order.currency)
+        refunds.refund_line(session, order, line_id, money, event.reason, now)
+
+
 def _payout_paid(session: Session, event: PayoutPaid, now: datetime) -> None:
     payout_notices.payout_sent(session, event.payout, now)
 
@@ -116,9 +158,13 @@ def subscribe_notices() -> None:
     events.subscribe(PayoutInDoubt, _payout_in_doubt)
     events.subscribe(PayoutPaidAfterFailure, _payout_paid_after_failure)
     events.subscribe(PhonePaymentDoubted, _doubted)
+    events.subscribe(LinesDelivered, _delivered)
+    events.subscribe(CaseOpened, _case_opened)
+    events.subscribe(CaseClosed, _case_closed)
 
 
 def subscribe_handlers() -> None:
     """Every domain event's handlers (idempotent): what each process's container does."""
     subscribe_notices()
     events.subscribe(PaidOrderCancelled, completion.on_paid_order_cancelled)
+    events.subscribe(CaseRefundAsked, _case_refund)

@@ -15,7 +15,11 @@ from bot import plugins
 from bot.alerts import send_held_alerts
 from bot.container import Container
 from bot.plugin import ChannelPasses, ScheduledJob
+from bot.settings import Settings
+from conversations.hub_rules import FulfilmentMode
+from conversations.jobs.delivery import deliver_shipped_orders
 from conversations.jobs.drafts import clean_stale_drafts
+from conversations.jobs.follow_ups import ask_if_arrived, remind_unsent
 from conversations.jobs.mentor_digest import weekly_mentor_digest
 from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.payouts import weekly_payouts_summary
@@ -24,6 +28,7 @@ from conversations.reservations import expire_unpaid_orders
 from store.media.leftovers import remove_raw_leftovers
 from store.media.storage import MediaStoreError
 from store.models.types import utcnow
+from store.services.delivery import DeliveredAfter
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +90,8 @@ def scheduled_jobs(
     currency = settings.artisan_currency
 
     def remind() -> None:
-        reminded = remind_artisans(uow_factory, clock(), zone)
+        at_hub = settings.fulfilment_mode is FulfilmentMode.HUB
+        reminded = remind_artisans(uow_factory, clock(), zone, at_hub=at_hub)
         if reminded:
             logger.info("reminded %s artisan(s) of orders to make ready", len(reminded))
 
@@ -124,6 +130,18 @@ def scheduled_jobs(
             return
         if removed:
             logger.info("raw photos: %s left over removed", removed)
+
+    def deliver() -> None:
+        delivered = deliver_shipped_orders(uow_factory, clock(), _delivered_after(settings))
+        if delivered:
+            logger.info("counted as arrived: %s", ", ".join(delivered))
+
+    def follow_up() -> None:
+        now = clock()
+        reminded = remind_unsent(uow_factory, now, timedelta(days=settings.unsent_reminder_days))
+        asked = ask_if_arrived(uow_factory, now, _expected_after(settings))
+        if reminded or asked:
+            logger.info("follow-ups: %s about unsent pieces, asked about %s", reminded, asked)
 
     def payouts() -> None:
         told = weekly_payouts_summary(uow_factory, clock(), zone, currency=currency)
@@ -167,6 +185,20 @@ def scheduled_jobs(
             "Remove raw photos as sent (GPS and all) left in the media store's incoming/",
         ),
         ScheduledJob(
+            "deliver_shipped_orders",
+            IntervalTrigger(hours=1, timezone=zone),
+            deliver,
+            HOUR,
+            "Count shipped orders nobody said arrived as delivered after DELIVERED_AFTER_DAYS",
+        ),
+        ScheduledJob(
+            "follow_up_orders",
+            CronTrigger(hour=11, minute=0, timezone=zone),
+            follow_up,
+            12 * HOUR,
+            "Remind artisans (then managers) of pieces not sent; ask buyers if late parcels came",
+        ),
+        ScheduledJob(
             "payouts_summary",
             CronTrigger(day_of_week="mon", hour=9, minute=0, timezone=zone),
             payouts,
@@ -187,6 +219,18 @@ def scheduled_jobs(
     for provider in plugins.providers(container):
         jobs += provider.jobs(clock)
     return jobs
+
+
+def _delivered_after(settings: Settings) -> DeliveredAfter:
+    """How long after shipping to a country a parcel counts as arrived: one setting for every
+    destination until zones give each its own (`zone_for(country).auto_delivered_after`)."""
+    return lambda country: timedelta(days=settings.delivered_after_days)
+
+
+def _expected_after(settings: Settings) -> DeliveredAfter:
+    """When a parcel to a country should have arrived (the zone's longest delivery time, once
+    zones exist: `zone_for(country).delivery_days[1]`)."""
+    return lambda country: timedelta(days=settings.delivery_expected_days)
 
 
 def _deliver_outbox(passes: Sequence[Callable[[], int]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.container import Container
+from conversations.hub_rules import HubRules, parse_hours
 from conversations.marketplace import MarketRules
 from store.services.buyer_limits import BuyerLimits
 
@@ -17,6 +18,7 @@ def market_rules(container: Container) -> MarketRules:
         max_price_minor=settings.max_price_minor,
         artisan_currency=settings.artisan_currency,
         reservation=timedelta(minutes=settings.reservation_minutes),
+        report_within=timedelta(days=settings.report_within_days),
         qualification=container.qualification_rules,
         mentor_threshold=container.mentor_threshold,
         public_base_url=settings.public_base_url,
@@ -30,4 +32,10 @@ def market_rules(container: Container) -> MarketRules:
             pieces_per_order=settings.max_pieces_per_order,
         ),
         price_change_review_share=settings.price_change_review_share,
+        hub=HubRules(
+            mode=settings.fulfilment_mode,
+            address=settings.hub_address,
+            hours=parse_hours(settings.hub_hours),
+            bring_within=timedelta(days=settings.hub_bring_within_days),
+        ),
     )

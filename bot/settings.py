@@ -29,10 +29,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.log_redaction import keep_secrets_out_of_logs
+from conversations.hub_rules import DEFAULT_HOURS, FulfilmentMode, parse_hours
 from conversations.i18n import SUPPORTED_LOCALES, supported_language
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
 from store.money import currency_exponent
+from store.shipping_zones import KES, ShippingZonesError
+from store.shipping_zones import load as load_shipping_zones
 from store.vocabulary import VocabularyError
 from store.vocabulary import load as load_vocabulary
 
@@ -156,6 +159,18 @@ class Settings(BaseSettings):
     pricing_markup_bps: int = Field(default=4000, ge=0)
     mentor_commission_bps: int = Field(default=500, ge=0)
     reservation_minutes: int = 30
+    # A shipped order the buyer has not said arrived counts as delivered this many days after
+    # it shipped (the `deliver_shipped_orders` job).
+    delivered_after_days: int = Field(default=30, ge=1)
+    # A shipped order nobody said arrived this many days after shipping: the buyer is asked
+    # whether it did (`ask_if_arrived`).
+    delivery_expected_days: int = Field(default=14, ge=1)
+    # A piece accepted this many days ago and not sent: its artisan is reminded; as many days
+    # after that, the community managers are told (`remind_unsent`).
+    unsent_reminder_days: int = Field(default=3, ge=1)
+    # A buyer may report a parcel damaged (or not arrived) until this many days after it was
+    # delivered (`conversations/flows/report.py`).
+    report_within_days: int = Field(default=14, ge=1)
     # Limits per person: what one buyer may hold of a piece, how many orders she may place an
     # hour, how many messages a second she may send before the rest of the burst is answered
     # once (every message is still handled, in order), and how many pieces in all one cart
@@ -168,6 +183,13 @@ class Settings(BaseSettings):
     # An approved piece whose price changes by more than this share of it (0.2: a fifth, up
     # or down) goes back to the community managers' review queue.
     price_change_review_share: Decimal = Field(default=Decimal("0.2"), ge=0)
+    # How pieces reach buyers: through the Nairobi hub (artisans bring them within
+    # HUB_BRING_WITHIN_DAYS; community managers check and ship them) or straight from the
+    # artisan. The address and hours are shown to artisans, the days in their language.
+    fulfilment_mode: FulfilmentMode = FulfilmentMode.HUB
+    hub_address: str = Field(default="Soko hub, Nairobi", min_length=1, max_length=300)
+    hub_hours: str = DEFAULT_HOURS
+    hub_bring_within_days: int = Field(default=3, ge=1, le=60)
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels_jpeg: int = 100_000_000
@@ -185,6 +207,9 @@ class Settings(BaseSettings):
     # (store/data/vocabulary.toml): a community manager's synonyms, materials and standards.
     # Checked at start; `soko vocabulary check FILE` shows what it adds (docs/vocabulary.md).
     vocabulary_file: Path | None = None
+    # A TOML file of destination zones in place of store/data/shipping_zones.toml: countries,
+    # shipping fees (STORE_CURRENCY and KES), delivery days (docs/shipping.md). Checked at start.
+    shipping_zones_file: Path | None = None
 
     @field_validator("admin_phones", mode="before")
     @classmethod
@@ -239,6 +264,12 @@ class Settings(BaseSettings):
             raise ValueError(f"must be less than PRICING_MARKUP_BPS ({markup})")
         return value
 
+    @field_validator("hub_hours")
+    @classmethod
+    def _readable_hours(cls, value: str) -> str:
+        parse_hours(value)  # ValueError names the form it must take
+        return value
+
     @field_validator("artisan_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -261,7 +292,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("vocabulary_file", mode="before")
+    @field_validator("vocabulary_file", "shipping_zones_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -422,6 +453,16 @@ class Settings(BaseSettings):
                 f"must be 32 to 256 letters, digits, _ or - (make one with: {MAKE_A_SECRET})"
             )
         return value
+
+    @model_validator(mode="after")
+    def _shipping_zones(self) -> Settings:
+        try:
+            load_shipping_zones(self.shipping_zones_file).check_currencies(
+                sorted({self.store_currency, KES})
+            )
+        except ShippingZonesError as invalid:
+            raise ValueError(f"SHIPPING_ZONES_FILE: {invalid}") from None
+        return self
 
     @model_validator(mode="after")
     def _mpesa_reachable(self) -> Settings:

@@ -25,7 +25,14 @@ from conversations import nudge_settings, replies, share_number
 from conversations.choices import is_offered, refused_yes_no, resolve_choice
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
-from conversations.global_words import Command, GlobalWord, parse_global_word, tapped_word
+from conversations.global_words import (
+    RECEIVED_FLOW,
+    REPORT_FLOW,
+    Command,
+    GlobalWord,
+    parse_global_word,
+    tapped_word,
+)
 from conversations.i18n import Translator, language_told
 from conversations.marketplace import Marketplace
 from conversations.messages import Choice, Inbound
@@ -153,6 +160,14 @@ def _obey(ctx: StepContext, command: Command) -> None:
             result = ctx.begin(FlowRegistry.MENU)
         case GlobalWord.LANGUAGE:
             result = ctx.begin(FlowRegistry.LANGUAGE)
+        case GlobalWord.RECEIVED:
+            has_flow = ctx.registry.has_flow(RECEIVED_FLOW)
+            result = ctx.begin(RECEIVED_FLOW if has_flow else FlowRegistry.MENU)
+        case GlobalWord.NOT_ARRIVED | GlobalWord.DAMAGED:
+            if ctx.registry.has_flow(REPORT_FLOW):
+                result = ctx.begin(REPORT_FLOW, command.word.value)
+            else:
+                result = ctx.begin(FlowRegistry.MENU)
         case GlobalWord.CANCEL:
             was_busy = ctx.flow not in ("", FlowRegistry.MENU)
             ctx.leave()

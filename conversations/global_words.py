@@ -31,6 +31,16 @@ class GlobalWord(StrEnum):
     START = "start"
     STOP = "stop"  # no more reminders nobody asked for (abandoned-cart nudges)
     PHONE = "phone"  # share her number (`share_number`)
+    RECEIVED = "received"  # her parcel arrived (`flows/delivery.py`)
+    NOT_ARRIVED = "not_arrived"  # her parcel has not come: a case (`flows/cases.py`)
+    DAMAGED = "damaged"  # her parcel came damaged: a case (`flows/cases.py`)
+
+
+# The flow a typed "received" starts (registered by `conversations/flows/delivery.py`).
+RECEIVED_FLOW = "delivery"
+# The flow a typed "damaged" or "not arrived" starts (`conversations/flows/cases.py`), its
+# argument the kind of case (a `store.models.CaseKind` value).
+REPORT_FLOW = "report"
 
 
 _WORDS = {
@@ -46,6 +56,14 @@ _WORDS = {
     "stop": GlobalWord.STOP,
     "acha": GlobalWord.STOP,
     "phone": GlobalWord.PHONE,
+    "received": GlobalWord.RECEIVED,
+    "nimepokea": GlobalWord.RECEIVED,
+    "imefika": GlobalWord.RECEIVED,
+    "damaged": GlobalWord.DAMAGED,
+    "broken": GlobalWord.DAMAGED,
+    "imeharibika": GlobalWord.DAMAGED,
+    "imevunjika": GlobalWord.DAMAGED,
+    "haijafika": GlobalWord.NOT_ARRIVED,
 }
 # Said as a whole message, words separated by any spaces.
 _PHRASES = {
@@ -53,6 +71,15 @@ _PHRASES = {
     "my phone": GlobalWord.PHONE,
     "namba yangu": GlobalWord.PHONE,
     "simu yangu": GlobalWord.PHONE,
+    "it arrived": GlobalWord.RECEIVED,
+    "it has arrived": GlobalWord.RECEIVED,
+    "imefika salama": GlobalWord.RECEIVED,
+    "not arrived": GlobalWord.NOT_ARRIVED,
+    "it has not arrived": GlobalWord.NOT_ARRIVED,
+    "it hasn't arrived": GlobalWord.NOT_ARRIVED,
+    "bado haijafika": GlobalWord.NOT_ARRIVED,
+    "it arrived damaged": GlobalWord.DAMAGED,
+    "imefika imeharibika": GlobalWord.DAMAGED,
 }
 
 

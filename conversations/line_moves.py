@@ -51,11 +51,19 @@ NEXT_MOVES: Final[dict[LineStatus, tuple[LineMove, ...]]] = {
 }
 
 
-def move_choices(t: Translator, lines: Sequence[OrderLine]) -> list[Choice]:
+# At the hub (hub mode) her only step is accepting: she brings the piece, and community
+# managers move it on from there.
+HUB_MOVES: Final[dict[LineStatus, tuple[LineMove, ...]]] = {LineStatus.PAID: (LineMove.ACCEPT,)}
+
+
+def move_choices(
+    t: Translator, lines: Sequence[OrderLine], *, at_hub: bool = False
+) -> list[Choice]:
     """A button for each next step of each line; named by its piece when there are several."""
+    moves = HUB_MOVES if at_hub else NEXT_MOVES
     choices = []
     for line in lines:
-        for move in NEXT_MOVES.get(line.status, ()):
+        for move in moves.get(line.status, ()):
             text = t._(_LABELS[move])
             if len(lines) > 1:
                 text = t._(ACTION_ON).format(action=text, title=line.title)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from conversations.capabilities import Capabilities
+from conversations.hub_rules import HubRules
 from conversations.i18n import DEFAULT_LOCALE
 from store.media.pipeline import PhotoLimits
 from store.media.storage import MediaStore
@@ -28,6 +29,8 @@ class MarketRules:
     max_price_minor: int = 50_000_000
     artisan_currency: str = "KES"
     reservation: timedelta = timedelta(minutes=30)
+    # How long after delivery a buyer may still report a parcel damaged (a case).
+    report_within: timedelta = timedelta(days=14)
     qualification: QualificationRules = field(default_factory=QualificationRules)
     mentor_threshold: MentorThreshold = field(default_factory=MentorThreshold)
     public_base_url: str = "http://localhost:8000"
@@ -41,6 +44,8 @@ class MarketRules:
     buyer_limits: BuyerLimits = field(default_factory=BuyerLimits)
     # A price change of an approved piece by more than this share sends it back to review.
     price_change_review_share: Decimal = Decimal("0.2")
+    # Whether pieces go through the Nairobi hub or straight from the artisan (`hub_rules`).
+    hub: HubRules = field(default_factory=HubRules)
 
 
 @dataclass(frozen=True)

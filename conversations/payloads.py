@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Final, Self, cast, get_type_hints
 
 from conversations.messages import MAX_PAYLOAD_BYTES
+from store.models import CaseKind
 
 # What an adapter puts in `Inbound.payload` for a tapped button whose data it cannot read
 # (too long, not text): no kind has this tag, so it is answered as a stale button.
@@ -144,3 +145,46 @@ def _parse_field(text: str, wanted: Any) -> object | None:
         return member
     except ValueError:
         return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ParcelReceived(Payload, tag="rcv"):
+    """ "Received" on a shipping notice or on her order: the buyer says her parcel arrived
+    (`conversations/flows/delivery.py` re-checks the order is hers)."""
+
+    order_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ParcelNotArrived(Payload, tag="narr"):
+    """ "Not yet" when asked whether a shipped order arrived: the community managers are told
+    (`conversations/flows/delivery.py` re-checks the order is hers)."""
+
+    order_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportParcel(Payload, tag="rep"):
+    """ "Not arrived" or "Damaged" on her order: she reports it (`conversations/flows/
+    report.py` re-checks the order is hers and may still be reported)."""
+
+    kind: CaseKind
+    order_id: int
+
+
+class CaseStep(StrEnum):
+    """What a community manager does with a case."""
+
+    SHOW = "show"
+    REFUND = "refund"
+    RESHIP = "reship"
+    NOTE = "note"  # close with a note
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseAction(Payload, tag="case"):
+    """A community manager's choice on a case (`conversations/flows/cases.py` re-checks
+    her role and that it is still open)."""
+
+    action: CaseStep
+    case_id: int

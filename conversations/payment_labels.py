@@ -12,7 +12,8 @@ from store.payment_port import CheckoutLabels
 
 # TRANSLATORS: the title of a Telegram invoice (cut at 32 characters).
 TITLE: Final = N_("Soko order {code}")
-# TRANSLATORS: a price line on a Telegram invoice (at most 64 characters).
+# TRANSLATORS: the shipping line of a Telegram invoice and of the card payment page (at most
+# 64 characters).
 SHIPPING: Final = N_("Shipping")
 # TRANSLATORS: a piece's name on the card payment page when the artisan gave it none.
 UNTITLED: Final = N_("Handmade piece")

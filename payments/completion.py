@@ -86,8 +86,9 @@ def on_paid_order_cancelled(session: Session, event: PaidOrderCancelled, now: da
 
 
 def refund_cancelled_order(session: Session, order: Order) -> Money:
-    """Reverse the sale of a paid order the buyer cancelled, line by line, in the ledger;
-    returns what the buyer is owed. Idempotent. (Sending the money back is the provider's.)"""
+    """Reverse the sale of a paid order the buyer cancelled, line by line, in the ledger, and
+    its shipping fee; returns what the buyer is owed. Idempotent. (Sending the money back is
+    the provider's.)"""
     if ledger.sale_key(order.id) not in _posted_keys(session, order.id):
         return Money.zero(order.currency)
     refunded = Money.zero(order.currency)
@@ -96,7 +97,7 @@ def refund_cancelled_order(session: Session, order: Order) -> Money:
         if owed.amount > 0:
             ledger.record_refund(session, line, owed, CANCEL_REFUND_KEY)
         refunded += Money(line.line_total_minor, order.currency)
-    return refunded
+    return refunded + ledger.record_shipping_refund(session, order, CANCEL_REFUND_KEY)
 
 
 def _posted_keys(session: Session, order_id: int) -> set[str]:

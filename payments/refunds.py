@@ -14,6 +14,9 @@ webhook coming back for our own refund all end with one refund and one reversal.
 Keys carry what was refunded before (``line9-0-500``, ``order-1500``): repeating the same
 operation (a retry) reuses the key, a deliberate second refund gets a new one.
 
+The order's shipping fee goes back with the refund that leaves every line refunded in full
+(a whole-order refund, a cancellation, or the last line's rest); a partial refund keeps it.
+
 A refund after the artisan was paid out leaves her balance negative: the platform carries it
 and her next sales settle it (``owed_to_artisans`` lists only positive balances).
 
@@ -131,7 +134,8 @@ def request_refund(
         amount = lines.get(line.id, 0)
         if amount > 0:
             ledger.record_refund(session, line, Money(amount, order.currency), key)
-    total = amount_minor if amount_minor is not None else sum(lines.values())
+    shipping = _shipping_back(session, order, key) if lines else 0
+    total = amount_minor if amount_minor is not None else sum(lines.values()) + shipping
     ref = payment_ref or order.payment_ref
     if not ref or total <= 0:
         raise NotRefundable(order.code, "no payment reference or nothing to refund")
@@ -145,6 +149,7 @@ def request_refund(
             "amount_minor": total,
             "currency": order.currency,
             "lines": {str(line_id): amount for line_id, amount in lines.items() if amount},
+            "shipping_minor": shipping,
             "key": key,
             "reason": reason,
         },
@@ -157,6 +162,16 @@ def request_refund(
         return known
     send_later(session, row, now)
     return row
+
+
+def _shipping_back(session: Session, order: Order, key: str) -> int:
+    """The shipping fee that goes back with this refund: all of it with the refund that
+    leaves every line refunded in full (a partial refund keeps it), once per order."""
+    emptied = all(
+        ledger.refunded_on_line(session, line).amount >= line.line_total_minor
+        for line in order.lines
+    )
+    return ledger.record_shipping_refund(session, order, key).amount if emptied else 0
 
 
 def send_later(session: Session, row: PaymentEvent, now: datetime) -> None:

@@ -198,6 +198,17 @@ class StripePayments:
             "cancel_url": cancel_url(self._base, order.code),
             "locale": locale if locale in _STRIPE_LOCALES else "auto",
         }
+        if order.shipping_minor:  # the parcel's fee, one line under the pieces
+            params["line_items"].append(
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": order.shipping_minor,
+                        "product_data": {"name": labels.shipping},
+                    },
+                }
+            )
         if not order.shipping_address.strip():
             params["shipping_address_collection"] = {
                 "allowed_countries": list(self._shipping_countries)

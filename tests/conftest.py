@@ -30,6 +30,10 @@ POSTGRES_ENV = "SOKO_TEST_POSTGRES_URL"
 # call services without a container need it too.
 subscribe_handlers()
 
+# The shops the tests build ship directly unless a test says otherwise (the hub, the
+# default, has its own tests): Settings read this, and so do `soko` processes started here.
+os.environ.setdefault("FULFILMENT_MODE", "direct")
+
 __all__ = ["no_network_in_transactions"]
 
 

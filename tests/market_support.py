@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bot.plugins import channel_capabilities
+from conversations.hub_rules import DIRECT
 from conversations.marketplace import Marketplace, MarketRules
 from store.media.storage import LocalMediaStore
 from store.models import Order
@@ -39,6 +40,8 @@ class RecordingPayments:
 
 
 def make_market(media_dir: Path, **config: object) -> Marketplace:
+    # Shops ship directly unless a test says otherwise: the hub has its own tests.
+    config.setdefault("hub", DIRECT)
     return Marketplace(
         config=MarketRules(pricing=TEST_PRICING, **config),  # type: ignore[arg-type]
         media=LocalMediaStore(media_dir, "http://localhost:8000"),

@@ -8,8 +8,11 @@ from conversations.flows import (
     browsing,
     buyer_orders,
     cart,
+    cases,
     checkout,
+    delivery,
     earnings,
+    hub_desk,
     language,
     listing,
     mentor,
@@ -19,6 +22,7 @@ from conversations.flows import (
     onboarding,
     people,
     phone_retry,
+    report,
     review,
     shop_place,
     shop_story,
@@ -46,10 +50,14 @@ def builtin_registry() -> FlowRegistry:
     checkout.register(registry)
     phone_retry.register(registry)
     buyer_orders.register(registry)
+    delivery.register(registry)
+    report.register(registry)
     my_products.register(registry)
     my_orders.register(registry)
     earnings.register(registry)
     review.register(registry)
+    cases.register(registry)
     people.register(registry)
+    hub_desk.register(registry)
     nudge_settings.register(registry)
     return registry

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from conversations import shipping_fees
 from conversations.countries import country_name
 from conversations.flow import (
     END,
@@ -18,7 +19,15 @@ from conversations.flow import (
     StepFn,
     StepResult,
 )
-from conversations.flows import cart, checkout, payment_method, phone_retry, product_card
+from conversations.flows import (
+    cart,
+    checkout,
+    delivery,
+    payment_method,
+    phone_retry,
+    product_card,
+    report,
+)
 from conversations.flows.checkout import PayInChat
 from conversations.flows.menu import entry_payload
 from conversations.flows.product_card import BACK_PAYLOAD
@@ -27,7 +36,7 @@ from conversations.messages import Choice, Inbound, LinkButton, Outbound, TapWor
 from conversations.notify import orders as order_notices
 from conversations.notify import phone_payments
 from conversations.notify.phone_payments import OtherNumber, TryAgain
-from conversations.payloads import Payload
+from conversations.payloads import ParcelReceived, Payload, ReportParcel
 from store.errors import InvalidTransition, NotFound, PermissionDenied
 from store.models import LineStatus, Order, OrderStatus
 from store.money import Money, sum_money
@@ -129,6 +138,10 @@ def pick_order(ctx: StepContext, inbound: Inbound) -> StepResult:
 def order_menu(ctx: StepContext, inbound: Inbound) -> StepResult:
     if (paying := PayInChat.read(inbound.payload)) is not None:
         return pay(ctx, checkout.own_order(ctx.session, ctx.user.id, paying.order_id))
+    if (arrived := ParcelReceived.read(inbound.payload)) is not None:
+        return ctx.begin(delivery.FLOW, str(arrived.order_id))
+    if (reported := ReportParcel.read(inbound.payload)) is not None:
+        return ctx.begin(report.FLOW, f"{reported.kind}:{reported.order_id}")
     if (cancelling := CancelOrder.read(inbound.payload)) is not None:
         return _ask_cancel(ctx, cancelling.order_id)
     if (again := TryAgain.read(inbound.payload)) is not None:
@@ -186,7 +199,7 @@ def confirm_cancel(ctx: StepContext, inbound: Inbound) -> StepResult:
     if was_paid:
         # The cancellation reversed the sale in the ledger (payments handle its event).
         refunded = (ledger.refunded_on_line(ctx.session, line) for line in order.lines)
-        refund = sum_money(refunded, order.currency)
+        refund = sum_money(refunded, order.currency) + ledger.refunded_shipping(ctx.session, order)
         promise = REFUND_COMING
         if order.payment_provider in refunds_owed.BY_HAND:  # no refund API: a person sends it
             refunds_owed.record_cancelled(ctx.session, order, refund, ctx.now)
@@ -209,6 +222,13 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
         )
         for line in order.lines
     ]
+    if order.shipping_minor:
+        text.append(
+            ctx._(shipping_fees.CART_TO).format(
+                country=country_name(order.shipping_country, locale),
+                amount=Money(order.shipping_minor, order.currency).format(locale),
+            )
+        )
     text.append(ctx._(checkout.TOTAL).format(amount=_total(ctx, order)))
     text.append(
         ctx._(checkout.SHIP_TO).format(
@@ -236,6 +256,9 @@ def show_order(ctx: StepContext, order_id: int) -> StepResult:
                 text.append(options.note)
         else:
             text.append(ctx._(checkout.ORDER_NOT_PAYABLE).format(code=order.code))
+    if any(line.status == LineStatus.SHIPPED for line in order.lines):
+        choices.append(Choice(ctx._(delivery.RECEIVED), ParcelReceived(order.id).encode()))
+    choices += report.report_choices(ctx, order)
     if _cancellable(order):
         choices.append(Choice(ctx._(CANCEL_ORDER), CancelOrder(order.id).encode()))
     choices.append(Choice(ctx._(product_card.BACK), BACK_PAYLOAD))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from conversations import shipping_fees
 from conversations.flow import (
     END,
     Flow,
@@ -99,6 +100,9 @@ def show(ctx: StepContext, heading: str = "") -> StepResult:
     text.append(ctx._(YOUR_CART))
     text += [_line_text(ctx, line) for line in view.lines]
     text.append(ctx._(SUBTOTAL).format(amount=view.subtotal.format(ctx.user.locale)))
+    pieces = sum(line.quantity for line in view.lines if line.orderable)
+    if pieces:
+        text += shipping_fees.cart_lines(ctx, view.subtotal, pieces)
     if not view.ready_to_order:
         text.append(ctx._(FIX_FIRST))
     choices = [

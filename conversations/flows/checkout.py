@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
+from conversations import shipping_fees
 from conversations.countries import country_name, resolve_country
 from conversations.flow import END, Flow, FlowRegistry, PromptFn, StepContext, StepFn, StepResult
 from conversations.flows import cart, payment_method, product_card
@@ -58,9 +59,11 @@ from store.payment_port import (
     takes_payments,
 )
 from store.phones import shown_phone
+from store.pricing import PricingError
 from store.services import carts, orders, shipping
 from store.services.inventory import InsufficientStock
 from store.services.shipping import ADDRESS_MAX, NAME_MAX, ShippingDetails
+from store.shipping_zones import NoFeeInCurrency
 from store.text import clean_display, clean_line
 
 FLOW = "checkout"
@@ -75,7 +78,10 @@ BAD_NAME = N_("Please type a name (at most 120 letters).")
 BAD_ADDRESS = N_("Please type the address (at most 1000 letters).")
 UNKNOWN_COUNTRY = N_("Sorry, I don't know the country “{text}”. Please type its name or code.")
 SUMMARY = N_("Please check your order:")
+SUBTOTAL = N_("Subtotal: {amount}")
 TOTAL = N_("Total: {amount}")
+# TRANSLATORS: the checkout summary's figures in another currency, e.g. for M-Pesa in KES.
+IN_ITS_CURRENCY = N_("With {method}: {subtotal} + {shipping} shipping = {total}")
 SHIP_TO = N_("Ship to: {name}, {address}, {country}")
 PLACE_ORDER = N_("Place order")
 CHANGE_DETAILS = N_("Change details")
@@ -464,19 +470,53 @@ def _summary(ctx: StepContext) -> StepResult:
         )
         for line in view.lines
     ]
-    text.append(ctx._(TOTAL).format(amount=view.subtotal.format(locale)))
+    country = ctx.data["country"]
+    figures = payment_method.totals(ctx, ctx.market.config.pricing, country)
+    text.append(ctx._(SUBTOTAL).format(amount=figures.subtotal.format(locale)))
+    text.append(
+        ctx._(shipping_fees.CART_TO).format(
+            country=country_name(country, locale), amount=figures.shipping.format(locale)
+        )
+    )
+    text.append(ctx._(TOTAL).format(amount=figures.total.format(locale)))
+    text.append(shipping_fees.delivery_line(ctx, country))
+    ways = payment_method.offered(ctx, country)
+    text += _in_other_currencies(ctx, ways, country, figures.total.currency)
     text.append(ctx._(SHIP_TO).format(**_shown_details(ctx)))
     previous = orders.pending_order(ctx.session, ctx.user.id)
     if previous is not None:
         text.append(ctx._(REPLACES).format(code=previous.code))
-    ways = payment_method.offered(ctx, ctx.data["country"])
-    many = payment_method.choices(ctx, ways) if len(ways) > 1 else []
+    many = payment_method.choices(ctx, ways, country) if len(ways) > 1 else []
     choices = [
         *(many or [Choice(ctx._(PLACE_ORDER), PLACE_PAYLOAD, TapWord.YES)]),
         Choice(ctx._(CHANGE_DETAILS), EDIT_PAYLOAD),
     ]
     ctx.ask("\n".join(text), choices)
     return StepResult(Step.CONFIRM)
+
+
+def _in_other_currencies(
+    ctx: StepContext, ways: tuple[PaymentMethod, ...], country: str, shown: str
+) -> list[str]:
+    """The figures of each way priced in another currency (M-Pesa in KES), one line each."""
+    lines: list[str] = []
+    locale = ctx.user.locale
+    for method in ways:
+        if not method.currency or method.currency == shown:
+            continue
+        try:
+            figures = payment_method.totals(ctx, payment_method.pricing_for(ctx, method), country)
+        except (PricingError, NoFeeInCurrency):
+            continue
+        lines.append(
+            ctx._(IN_ITS_CURRENCY).format(
+                method=payment_method.title(method),
+                subtotal=figures.subtotal.format(locale),
+                shipping=figures.shipping.format(locale),
+                total=figures.total.format(locale),
+            )
+        )
+    return lines
 
 
 def _shown_details(ctx: StepContext) -> dict[str, str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from conversations import tracking_questions as ask_tracking
 from conversations.flow import (
     END,
     Flow,
@@ -23,7 +24,7 @@ from conversations.flow import (
     StepResult,
     with_role,
 )
-from conversations.flows import shipping_followups
+from conversations.flows import hub_desk, shipping_followups
 from conversations.flows.language import PICK_ONE
 from conversations.flows.my_shop import (
     BACK_PAYLOAD,
@@ -32,18 +33,19 @@ from conversations.flows.my_shop import (
     current_artisan,
     local_time,
 )
+from conversations.hub_rules import bring_by, hours_text
 from conversations.i18n import N_
 from conversations.line_moves import LineMove, MoveLine, move_choices
 from conversations.messages import Choice, Inbound
 from conversations.notify import fulfilment as tell
 from conversations.payloads import Payload
 from store.errors import InvalidTransition
-from store.models import Artisan, LineStatus, OrderLine, Role
-from store.services import fulfilment, people
+from store.models import Artisan, LineStatus, OrderLine, Parcel, Role
+from store.services import fulfilment, hub, people
 from store.services.fulfilment import ArtisanOrder
 
 FLOW: Final = "my_orders"
-TO_SEND: Final = (LineStatus.PAID, LineStatus.ACCEPTED, LineStatus.READY)
+TO_SEND: Final = (LineStatus.PAID, LineStatus.ACCEPTED, LineStatus.READY, LineStatus.RETURNED)
 _SENT: Final = (LineStatus.SHIPPED, LineStatus.DELIVERED)
 
 MENU_LABEL = N_("Orders to send")
@@ -59,11 +61,15 @@ SHIP_TO = N_("Send to:\n{name}\n{address}\n{country}")
 WAITING_FOR_YOU = N_("new, please accept")
 ACCEPTED = N_("accepted")
 READY = N_("ready to send")
+BRING = N_("accepted: bring it to the hub")
+RETURNED = N_("given back at the hub: bring it again once it is right")
 _LINE_STATUS: Final = {
     LineStatus.PAID: WAITING_FOR_YOU,
     LineStatus.ACCEPTED: ACCEPTED,
     LineStatus.READY: READY,
+    LineStatus.RETURNED: RETURNED,
 }
+_HUB_LINE_STATUS: Final = {**_LINE_STATUS, LineStatus.ACCEPTED: BRING, LineStatus.READY: BRING}
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ class OrderToSend(Payload, tag="ao"):
 
 
 DONE_ACCEPTED = N_("Accepted: {title}. Mark it shipped when you have sent it.")
+DONE_ACCEPTED_HUB = N_("Accepted: {title}. Please bring it to {address} by {day}.\nOpen: {hours}.")
+BRING_IT = N_("Please bring {title} to {address}: the hub sends it to the buyer.\nOpen: {hours}.")
 DONE_READY = N_("Ready: {title}. Mark it shipped when you have sent it.")
 DONE_SHIPPED = N_("Shipped: {title}. We have told the buyer. Thank you!")
 MOVED_ON = N_("That piece has already moved on (it may have been cancelled).")
@@ -85,6 +93,9 @@ ORDER_DONE = N_("Nothing more to send for order {code}.")
 class Step(StrEnum):
     LIST = "list"
     ORDER = "order"
+    CARRIER = "carrier"
+    CARRIER_NAME = "carrier_name"
+    NUMBER = "number"
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
@@ -122,6 +133,8 @@ def act(ctx: StepContext, inbound: Inbound) -> StepResult:
     if tapped is None:
         ctx.say(ctx._(PICK_ONE))
         return _show_current(ctx, artisan)
+    if _asks_tracking(ctx, tapped):
+        return _ask_carrier(ctx, tapped.line_id)
     _step(ctx, artisan, tapped)
     return _show_current(ctx, artisan)
 
@@ -134,6 +147,11 @@ def act_from_earlier(ctx: StepContext, tapped: MoveLine) -> StepResult | None:
     line = ctx.session.get(OrderLine, tapped.line_id)
     if artisan is None or line is None or line.artisan_id != artisan.id:
         return None
+    if _asks_tracking(ctx, tapped):
+        ctx.leave()
+        ctx.flow, ctx.step, ctx.data = FLOW, Step.ORDER.value, {"order_id": line.order_id}
+        ctx.data["order_code"] = line.order.code
+        return _ask_carrier(ctx, line.id)
     _step(ctx, artisan, tapped)
     if _her_order(ctx, artisan, line.order_id) is None:
         ctx.leave()
@@ -141,26 +159,121 @@ def act_from_earlier(ctx: StepContext, tapped: MoveLine) -> StepResult | None:
     return ctx.begin(FLOW, str(line.order_id))
 
 
-def _step(ctx: StepContext, artisan: Artisan, tapped: MoveLine) -> None:
+def _asks_tracking(ctx: StepContext, tapped: MoveLine) -> bool:
+    """ "Mark shipped" in direct mode asks the carrier first (unless it has shipped)."""
+    if tapped.move is not LineMove.SHIP or ctx.market.config.hub.at_hub:
+        return False
+    line = ctx.session.get(OrderLine, tapped.line_id)
+    return line is not None and line.status in (LineStatus.ACCEPTED, LineStatus.READY)
+
+
+def _step(
+    ctx: StepContext,
+    artisan: Artisan,
+    tapped: MoveLine,
+    tracking: tuple[str, str] | None = None,
+) -> None:
     """The tapped step on her line, and what she is told of it."""
     action = tapped.move
+    rules = ctx.market.config.hub
     before = ctx.session.get(OrderLine, tapped.line_id)
     if action is LineMove.SHIP and before is not None and before.status in _SENT:
         ctx.say(_moved_on(ctx, tapped.line_id))  # a second tap: the buyer was told once
         return
+    if action is not LineMove.ACCEPT and rules.at_hub and before is not None:
+        # An old "Mark shipped" from before the shop used the hub: she brings it instead.
+        ctx.say(
+            ctx._(BRING_IT).format(title=before.title, address=rules.address, hours=_hours(ctx))
+        )
+        return
     try:
-        line = _move(ctx, action, tapped.line_id)
+        line = _move(ctx, action, tapped.line_id, tracking)
     except InvalidTransition:
         ctx.say(_moved_on(ctx, tapped.line_id))
         return
-    if action is LineMove.ACCEPT:
+    if action is LineMove.ACCEPT and rules.at_hub:
+        day = bring_by(rules, ctx.now, ctx.market.config.artisan_timezone, ctx.user.locale)
+        ctx.say(
+            ctx._(DONE_ACCEPTED_HUB).format(
+                title=line.title, address=rules.address, day=day, hours=_hours(ctx)
+            )
+        )
+        hub_desk.tell_piece_coming(ctx, line, artisan.shop_name)
+    elif action is LineMove.ACCEPT:
         ctx.say(ctx._(DONE_ACCEPTED).format(title=line.title))
     elif action is LineMove.READY:
         ctx.say(ctx._(DONE_READY).format(title=line.title))
     else:
         ctx.say(ctx._(DONE_SHIPPED).format(title=line.title))
-        tell.line_shipped(ctx, line.order, line)
+        parcel = ctx.session.get(Parcel, line.parcel_id) if line.parcel_id else None
+        if parcel is not None:
+            tell.parcel_shipped(ctx, line.order, parcel, [line])
+        else:
+            tell.line_shipped(ctx, line.order, line)
         shipping_followups.after_shipping(ctx, artisan)
+
+
+def _hours(ctx: StepContext) -> str:
+    return hours_text(ctx.market.config.hub.hours, ctx.user.locale)
+
+
+# --- direct mode: the carrier and number of what she ships -------------------------------------
+
+
+def _ask_carrier(ctx: StepContext, line_id: int) -> StepResult:
+    choices = ask_tracking.carrier_choices(ctx.translator, without_number=True)
+    ctx.ask(ctx._(ask_tracking.ASK_CARRIER), choices)
+    return StepResult(Step.CARRIER, {"line_id": line_id})
+
+
+def _ask_carrier_again(ctx: StepContext) -> StepResult:
+    return _ask_carrier(ctx, int(ctx.data["line_id"]))
+
+
+def carrier(ctx: StepContext, inbound: Inbound) -> StepResult:
+    artisan = current_artisan(ctx)
+    answer = ask_tracking.read_carrier(inbound)
+    if answer.no_number:
+        return _ship(ctx, artisan, None)
+    if not answer.name:
+        return _ask_carrier_name(ctx)
+    return _ask_number(ctx, answer.name)
+
+
+def _ask_carrier_name(ctx: StepContext) -> StepResult:
+    ctx.say(ctx._(ask_tracking.ASK_CARRIER_NAME))
+    return StepResult(Step.CARRIER_NAME)
+
+
+def carrier_name(ctx: StepContext, inbound: Inbound) -> StepResult:
+    name = inbound.text.strip()
+    return _ask_number(ctx, name) if name else _ask_carrier_name(ctx)
+
+
+def _ask_number(ctx: StepContext, name: str) -> StepResult:
+    ctx.say(ctx._(ask_tracking.ASK_NUMBER).format(carrier=name))
+    return StepResult(Step.NUMBER, {"carrier": name})
+
+
+def number(ctx: StepContext, inbound: Inbound) -> StepResult:
+    artisan = current_artisan(ctx)
+    name = str(ctx.data.get("carrier", ""))
+    try:
+        checked_name, checked_number = hub.checked_tracking(name, inbound.text)
+    except hub.InvalidTracking as refused:
+        if refused.field == "carrier":
+            return _ask_carrier_name(ctx)
+        if inbound.text.strip():
+            ctx.say(ctx._(ask_tracking.NUMBER_TOO_LONG))
+            return StepResult(Step.NUMBER)
+        return _ask_number(ctx, name)
+    return _ship(ctx, artisan, (checked_name, checked_number))
+
+
+def _ship(ctx: StepContext, artisan: Artisan, tracking: tuple[str, str] | None) -> StepResult:
+    line_id = int(ctx.data["line_id"])
+    _step(ctx, artisan, MoveLine(LineMove.SHIP, line_id), tracking)
+    return _show_current(ctx, artisan)
 
 
 def _moved_on(ctx: StepContext, line_id: int) -> str:
@@ -176,11 +289,14 @@ def _moved_on(ctx: StepContext, line_id: int) -> str:
     return ctx._(MOVED_ON)
 
 
-def _move(ctx: StepContext, action: LineMove, line_id: int) -> OrderLine:
+def _move(
+    ctx: StepContext, action: LineMove, line_id: int, tracking: tuple[str, str] | None
+) -> OrderLine:
+    if action is LineMove.SHIP:
+        return fulfilment.ship_line(ctx.session, ctx.user.id, line_id, ctx.now, tracking=tracking)
     move = {
         LineMove.ACCEPT: fulfilment.accept_line,
         LineMove.READY: fulfilment.mark_line_ready,
-        LineMove.SHIP: fulfilment.ship_line,
     }[action]
     return move(ctx.session, ctx.user.id, line_id, ctx.now)
 
@@ -228,9 +344,11 @@ def _show_order(ctx: StepContext, found: ArtisanOrder) -> StepResult:
     order = found.order
     paid = order.paid_at or order.created_at
     lines = [ctx._(ORDER_HEAD).format(code=order.code, when=local_time(ctx, paid))]
+    at_hub = ctx.market.config.hub.at_hub
+    labels = _HUB_LINE_STATUS if at_hub else _LINE_STATUS
     lines += [
         ctx._(LINE).format(
-            title=line.title, quantity=line.quantity, status=ctx._(_LINE_STATUS[line.status])
+            title=line.title, quantity=line.quantity, status=ctx._(labels[line.status])
         )
         for line in found.lines
     ]
@@ -241,7 +359,7 @@ def _show_order(ctx: StepContext, found: ArtisanOrder) -> StepResult:
             country=country_name(ctx, order.shipping_country),
         )
     )
-    choices = move_choices(ctx.translator, found.lines)
+    choices = move_choices(ctx.translator, found.lines, at_hub=at_hub)
     choices.append(back(ctx))
     ctx.ask("\n".join(lines), choices)
     return StepResult(Step.ORDER, {"order_id": order.id, "order_code": order.code})
@@ -253,10 +371,19 @@ def _pieces(ctx: StepContext, found: ArtisanOrder) -> str:
 
 
 def register(registry: FlowRegistry) -> None:
-    steps: dict[StrEnum, StepFn] = {Step.LIST: choose_order, Step.ORDER: act}
+    steps: dict[StrEnum, StepFn] = {
+        Step.LIST: choose_order,
+        Step.ORDER: act,
+        Step.CARRIER: carrier,
+        Step.CARRIER_NAME: carrier_name,
+        Step.NUMBER: number,
+    }
     prompts: dict[StrEnum, PromptFn] = {
         Step.LIST: lambda ctx: _show_list(ctx, current_artisan(ctx)),
         Step.ORDER: lambda ctx: _show_current(ctx, current_artisan(ctx)),
+        Step.CARRIER: _ask_carrier_again,
+        Step.CARRIER_NAME: _ask_carrier_name,
+        Step.NUMBER: lambda ctx: _ask_number(ctx, str(ctx.data.get("carrier", ""))),
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(OrderToSend, open_order)

@@ -1,6 +1,6 @@
 """How she pays, where more than one way is on (card, M-Pesa): the summary's choices, each
-with the total in that way's currency, and for a way that prompts her phone, the number to
-charge.
+with the total (shipping included) in that way's currency, and for a way that prompts her
+phone, the number to charge.
 
 The ways come from the payment port (`payment_methods`). A way meant for one country (M-Pesa:
 Kenya) is offered unasked only to buyers from there: shipping there, or writing from (or
@@ -12,10 +12,11 @@ digits, with spaces or the country code; her own number is one tap when we know 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import phonenumbers
 
+from conversations import shipping_fees
 from conversations.choices import normalise_label
 from conversations.countries import country_name
 from conversations.flow import StepContext
@@ -23,11 +24,13 @@ from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
 from conversations.payloads import Payload
 from conversations.shorten import shorten
+from store.money import Money
 from store.payment_port import CARD, PaymentMethod, payment_methods
 from store.phones import HOME_REGION, shown_phone
 from store.pricing import PricingError, PricingPolicy
 from store.services import carts
 from store.services.people import example_mobile, mobile_number
+from store.shipping_zones import NoFeeInCurrency
 
 PAY_BY: Final = {
     "card": N_("Pay by card · {amount}"),
@@ -80,16 +83,16 @@ def _phone_country(phone: str | None) -> str:
     return phonenumbers.region_code_for_number(parsed) or ""
 
 
-def choices(ctx: StepContext, ways: tuple[PaymentMethod, ...]) -> list[Choice]:
-    """One choice per way, with the cart's total in its currency (a way the cart can't be
-    priced in is left out)."""
+def choices(ctx: StepContext, ways: tuple[PaymentMethod, ...], country: str) -> list[Choice]:
+    """One choice per way, with the cart's total and the shipping to `country` in its
+    currency (a way the cart can't be priced in is left out)."""
     shown: list[Choice] = []
     for method in ways:
         try:
-            view = carts.view_cart(ctx.session, ctx.user.id, pricing_for(ctx, method))
-        except PricingError:
+            figures = totals(ctx, pricing_for(ctx, method), country)
+        except (PricingError, NoFeeInCurrency):
             continue
-        amount = view.subtotal.format(ctx.user.locale)
+        amount = figures.total.format(ctx.user.locale)
         words = PAY_BY.get(method.key)
         label = (
             ctx._(words).format(amount=amount)
@@ -98,6 +101,21 @@ def choices(ctx: StepContext, ways: tuple[PaymentMethod, ...]) -> list[Choice]:
         )
         shown.append(Choice(label, PayBy(method.key).encode()))
     return shown
+
+
+class Totals(NamedTuple):
+    subtotal: Money
+    shipping: Money
+    total: Money
+
+
+def totals(ctx: StepContext, pricing: PricingPolicy, country: str) -> Totals:
+    """What her cart comes to in `pricing`'s currency, shipped to `country` as one parcel
+    (what `orders.place_order` will charge)."""
+    view = carts.view_cart(ctx.session, ctx.user.id, pricing)
+    pieces = sum(line.quantity for line in view.lines if line.orderable)
+    shipping = shipping_fees.fee(country, pieces, pricing.store_currency)
+    return Totals(view.subtotal, shipping, view.subtotal + shipping)
 
 
 def pricing_for(ctx: StepContext, method: PaymentMethod) -> PricingPolicy:

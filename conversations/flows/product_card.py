@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from conversations import links
+from conversations import links, shipping_fees
 from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, LinkButton, Outbound
@@ -139,6 +139,7 @@ def show(ctx: StepContext, card: CardInfo) -> None:
     if plain_name:
         lines.append(plain_name)
     lines.append(buyer_price(ctx, product, has_mentor=artisan.mentor_id is not None))
+    lines.append(shipping_fees.card_line(ctx, ctx.market.config.pricing.store_currency))
     materials = words.readable_materials(product.materials, product.material_codes, locale)
     if materials:
         lines.append(ctx._(MATERIALS).format(materials=", ".join(materials)))

@@ -35,9 +35,12 @@ ORDERS_WAITING = N_(
 ORDER_ITEM = N_("{code} ({titles})")
 
 
-def remind_artisans(uow_factory: UnitOfWorkFactory, now: datetime, zone: ZoneInfo) -> list[int]:
+def remind_artisans(
+    uow_factory: UnitOfWorkFactory, now: datetime, zone: ZoneInfo, *, at_hub: bool = False
+) -> list[int]:
     """Remind each artisan with paid orders not marked ready; the artisans reminded today by
-    this run (a second run the same day reminds nobody)."""
+    this run (a second run the same day reminds nobody). `at_hub`: the shop's pieces go
+    through the hub, where she has no step but accepting (no "Mark shipped" button)."""
     day = local_day(now, zone)
     reminded: list[int] = []
     with uow_factory() as uow:
@@ -73,7 +76,7 @@ def remind_artisans(uow_factory: UnitOfWorkFactory, now: datetime, zone: ZoneInf
             text = t._(ORDERS_WAITING).format(name=name, orders=orders)
             lines = [line for lines in waiting[artisan.id].values() for line in lines]
             # Her next step on each piece, as on the new-order notice (a WhatsApp list holds 10).
-            choices = move_choices(t, lines)[:MAX_CHOICES]
+            choices = move_choices(t, lines, at_hub=at_hub)[:MAX_CHOICES]
             message = Outbound(
                 text=text,
                 image=cover_image(session, lines[0].product_id),

@@ -2,10 +2,11 @@
 collection (`/c/{slug}`), server-rendered, light, shareable.
 
 A piece's page shows its photos in every stored size (srcset), the price a buyer pays in the
-store currency (the pricing policy the chat uses), what it is made of, who made it and what
-she receives, and "Order on WhatsApp / Telegram" buttons that open the chat at the piece.
-Open Graph and Twitter tags make a shared link show the photo, title and price. An id in
-place of the slug (links from before the piece had one) redirects to the slug.
+store currency (the pricing policy the chat uses), where shipping starts and each destination
+zone's fee and delivery days, what it is made of, who made it and what she receives, and
+"Order on WhatsApp / Telegram" buttons that open the chat at the piece. Open Graph and Twitter
+tags make a shared link show the photo, title and price. An id in place of the slug (links
+from before the piece had one) redirects to the slug.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from conversations import links
+from conversations import links, shipping_fees
 from conversations.flows.product_card import MADE_BY, MATERIALS
 from conversations.i18n import Translator
 from handlers.web.pages_render import PageLanguage, Pages
@@ -118,6 +119,8 @@ def render_product(pages: Pages, language: PageLanguage, view: ProductView) -> R
             "plain_name": plain_name,
             "materials": materials,
             "price": price,
+            "shipping_from": shipping_fees.starting_from(t, site.pricing.store_currency),
+            "shipping": shipping_fees.zone_rows(t, site.pricing.store_currency),
             "receives": view.price.format(locale),
             "made_by": made_by,
             "description": _trim(" · ".join(summary), DESCRIPTION_MAX),

@@ -2,6 +2,7 @@
 
 from store.models.audit import ActorKind, AuditAction, PeopleAudit
 from store.models.base import Base
+from store.models.cases import CaseKind, CaseOutcome, OrderCase
 from store.models.catalog import (
     Category,
     Collection,
@@ -34,6 +35,7 @@ from store.models.orders import (
     Order,
     OrderLine,
     OrderStatus,
+    Parcel,
     PaymentEvent,
 )
 from store.models.people import (
@@ -60,6 +62,8 @@ __all__ = [
     "Base",
     "Cart",
     "CartItem",
+    "CaseKind",
+    "CaseOutcome",
     "Category",
     "Channel",
     "Collection",
@@ -76,10 +80,12 @@ __all__ = [
     "MpesaPayout",
     "MpesaPayoutStatus",
     "Order",
+    "OrderCase",
     "OrderLine",
     "OrderStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Parcel",
     "PaymentEvent",
     "Payout",
     "PayoutStatus",

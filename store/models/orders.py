@@ -46,6 +46,9 @@ class LineStatus(StrEnum):
     PAID = "paid"  # waiting for the artisan
     ACCEPTED = "accepted"
     READY = "ready"
+    AT_HUB = "at_hub"  # received at the Soko hub (hub mode), waiting for a manager's check
+    PASSED = "passed"  # matches its photos and the standards: goes in the order's parcel
+    RETURNED = "returned"  # given back to her with a reason: brought again, or refunded
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
@@ -160,9 +163,26 @@ class OrderLine(Base):
     status: Mapped[LineStatus] = mapped_column(
         str_enum(LineStatus, "line_status"), default=LineStatus.PENDING
     )
+    # Why a manager gave it back at the hub (the artisan is told); "" when never returned.
+    return_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcels.id"), index=True)
     updated_at: Mapped[timestamp]
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class Parcel(Base):
+    """What went to the buyer in one box: the carrier and its tracking number, recorded once
+    by whoever sent it (a manager at the hub, or the artisan herself in direct mode)."""
+
+    __tablename__ = "parcels"
+
+    id: Mapped[int_pk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    carrier: Mapped[str] = mapped_column(String(40))  # as named: "DHL", "Posta Kenya", "Aramex"
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    shipped_at: Mapped[timestamp]
+    recorded_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
 class PaymentEvent(Base):

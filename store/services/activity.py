@@ -16,6 +16,9 @@ _SOLD = (
     LineStatus.PAID,
     LineStatus.ACCEPTED,
     LineStatus.READY,
+    LineStatus.AT_HUB,
+    LineStatus.PASSED,
+    LineStatus.RETURNED,
     LineStatus.SHIPPED,
     LineStatus.DELIVERED,
 )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound, PermissionDenied
 from store.models import Artisan, LineStatus, Order, OrderLine, OrderStatus
+from store.services import hub
 from store.services.order_status import check_line, check_order
 from store.services.orders import lock_order
 
@@ -43,13 +44,29 @@ def mark_line_shipped(session: Session, user_id: int, line_id: int, now: datetim
     return _move(session, user_id, line_id, LineStatus.SHIPPED, now)
 
 
-def ship_line(session: Session, user_id: int, line_id: int, now: datetime) -> OrderLine:
+def ship_line(
+    session: Session,
+    user_id: int,
+    line_id: int,
+    now: datetime,
+    *,
+    tracking: tuple[str, str] | None = None,
+) -> OrderLine:
     """Shipped, passing through ready when she sends an accepted piece straight away (a
-    parcel on its way was ready): each move is checked as if she had made it."""
+    parcel on its way was ready): each move is checked as if she had made it. With
+    `tracking` (carrier, number), the piece's parcel is recorded with it (direct mode)."""
+    checked = hub.checked_tracking(*tracking) if tracking is not None else None
     line = session.get(OrderLine, line_id)
     if line is not None and line.status == LineStatus.ACCEPTED:
         mark_line_ready(session, user_id, line_id, now)
-    return mark_line_shipped(session, user_id, line_id, now)
+    was = session.get(OrderLine, line_id)
+    already = was is not None and was.status in _SHIPPED_OR_LATER
+    shipped = mark_line_shipped(session, user_id, line_id, now)
+    if checked is not None and not already:
+        parcel = hub.record_parcel(session, shipped.order, *checked, user_id, now)
+        shipped.parcel_id = parcel.id
+        session.flush()
+    return shipped
 
 
 def orders_for_artisan(

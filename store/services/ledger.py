@@ -38,6 +38,7 @@ from store.services import permissions
 from store.services.audit import Actor
 
 PLATFORM_FEES = "platform:fees"
+PLATFORM_SHIPPING = "platform:shipping"  # what buyers paid for shipping: the carrier's due
 FX = "fx:conversion"
 PAYOUTS_MPESA = "cash:mpesa"
 _PAID_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -236,7 +237,8 @@ def record_sale(session: Session, order: Order) -> LedgerTransaction:
     """The buyer's payment, split: artisans' shares, mentors' commissions, the platform's fee.
 
     In the order's currency the provider owes the total, the platform earns each line's
-    total minus its payout cost plus shipping, and FX receives the payout costs; in each
+    total minus its payout cost, shipping holds the order's shipping fee (never part of an
+    artisan's share), and FX receives the payout costs; in each
     artisan currency FX pays the shares and commissions out. Idempotent per order.
     """
     if order.status not in _PAID_STATUSES:
@@ -244,7 +246,7 @@ def record_sale(session: Session, order: Order) -> LedgerTransaction:
     sold = order.currency
     entries = [
         Entry(provider_account(order.payment_provider), Money(-order.total_minor, sold)),
-        Entry(PLATFORM_FEES, Money(order.shipping_minor, sold)),
+        Entry(PLATFORM_SHIPPING, Money(order.shipping_minor, sold)),
     ]
     for line in order.lines:
         if line.mentor_id is None and line.mentor_commission_minor:
@@ -359,6 +361,41 @@ def record_refund(
         order_id=order.id,
         memo=f"refund order {order.code} line {line.id}",
     )
+
+
+def shipping_refund_key(order_id: int) -> str:
+    return f"refund:shipping:order:{order_id}"
+
+
+def refunded_shipping(session: Session, order: Order) -> Money:
+    """The shipping fee given back to the buyer of ``order`` (all of it, or nothing)."""
+    given = _transaction_by_key(session, shipping_refund_key(order.id))
+    return Money(order.shipping_minor if given else 0, order.currency)
+
+
+def record_shipping_refund(session: Session, order: Order, refund_key: str) -> Money:
+    """Give the order's shipping fee back (with a full refund): from ``platform:shipping`` to
+    the provider, once per order. Returns the fee given back under ``refund_key``: all of it
+    the first time and again when asked under the same key (a retry), nothing under another
+    key or when the order had no fee. Raises ``SaleNotRecorded``."""
+    fee = Money(order.shipping_minor, order.currency)
+    memo = f"refund order {order.code} shipping under {refund_key}"
+    existing = _transaction_by_key(session, shipping_refund_key(order.id))
+    if existing is not None:
+        return fee if existing.memo == memo else Money.zero(order.currency)
+    if fee.amount <= 0:
+        return Money.zero(order.currency)
+    if _transaction_by_key(session, sale_key(order.id)) is None:
+        raise SaleNotRecorded(order.id)
+    post(
+        session,
+        TransactionKind.REFUND,
+        shipping_refund_key(order.id),
+        [Entry(provider_account(order.payment_provider), fee), Entry(PLATFORM_SHIPPING, -fee)],
+        order_id=order.id,
+        memo=memo,
+    )
+    return fee
 
 
 def _portion(amount: int, part: int, whole: int) -> int:

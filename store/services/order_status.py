@@ -18,6 +18,14 @@ Line (what each artisan works through)::
        └────────┴─────────┴──────────┴──> cancelled        │
                 └─────────┴──────────┴─────────┴───────────┴──> refunded
 
+    At the hub (hub mode) a piece goes through a manager's hands before it ships::
+
+    accepted ─┬─> at_hub ─┬─> passed ─> shipped
+    ready ────┘     ^     └─> returned ─┐
+                    └───────────────────┘   (brought again)
+
+    at_hub, passed and returned may still be cancelled or refunded.
+
     A line of an expired order stays ``pending`` (nothing was paid), which lets a late
     payment revive it. cancelled and refunded are final.
 
@@ -48,8 +56,11 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
 LINE_TRANSITIONS: Mapping[LineStatus, frozenset[LineStatus]] = {
     _L.PENDING: frozenset({_L.PAID, _L.CANCELLED}),
     _L.PAID: frozenset({_L.ACCEPTED, _L.CANCELLED, _L.REFUNDED}),
-    _L.ACCEPTED: frozenset({_L.READY, _L.CANCELLED, _L.REFUNDED}),
-    _L.READY: frozenset({_L.SHIPPED, _L.CANCELLED, _L.REFUNDED}),
+    _L.ACCEPTED: frozenset({_L.READY, _L.AT_HUB, _L.CANCELLED, _L.REFUNDED}),
+    _L.READY: frozenset({_L.SHIPPED, _L.AT_HUB, _L.CANCELLED, _L.REFUNDED}),
+    _L.AT_HUB: frozenset({_L.PASSED, _L.RETURNED, _L.CANCELLED, _L.REFUNDED}),
+    _L.PASSED: frozenset({_L.SHIPPED, _L.CANCELLED, _L.REFUNDED}),
+    _L.RETURNED: frozenset({_L.AT_HUB, _L.CANCELLED, _L.REFUNDED}),
     _L.SHIPPED: frozenset({_L.DELIVERED, _L.REFUNDED}),
     _L.DELIVERED: frozenset({_L.REFUNDED}),
     _L.CANCELLED: frozenset(),

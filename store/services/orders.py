@@ -21,7 +21,8 @@ previous order stays as it was). Given ``BuyerLimits``, ``place_order`` also hol
 lines in product-id order, the last ones cut) and refuses a buyer who placed
 ``orders_per_hour`` orders in the last hour (``OrderRateLimited``).
 
-Shipping costs nothing for now (``shipping_minor`` = 0); a shipping policy will set it.
+The order is one parcel: ``shipping_minor`` is its destination zone's fee for its pieces, in
+the order's currency (``store.shipping_zones``), and the total is the subtotal plus it.
 Artisans' work on their lines lives in ``fulfilment``.
 """
 
@@ -57,6 +58,7 @@ from store.services.order_events import PaidOrderCancelled, UnpaidOrderCancelled
 from store.services.order_status import check_line, check_order
 from store.services.referrals import mentoring_now
 from store.services.shipping import ShippingDetails
+from store.shipping_zones import zones as shipping_zones
 
 __all__ = [
     "EmptyCart",
@@ -237,6 +239,8 @@ def place_order(
         (Money(line.line_total_minor, policy.store_currency) for line in lines),
         policy.store_currency,
     )
+    pieces = sum(line.quantity for line in lines)
+    fee = shipping_zones().fee(shipping.country, pieces, policy.store_currency)
     order = Order(
         code=_free_order_code(session, new_code),
         buyer_user_id=user_id,
@@ -244,8 +248,8 @@ def place_order(
         status=OrderStatus.PENDING_PAYMENT,
         currency=policy.store_currency,
         subtotal_minor=subtotal.amount,
-        shipping_minor=0,
-        total_minor=subtotal.amount,
+        shipping_minor=fee.amount,
+        total_minor=(subtotal + fee).amount,
         shipping_name=shipping.name,
         shipping_address=shipping.address,
         shipping_country=shipping.country,

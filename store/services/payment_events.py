@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from store.models import LineStatus, Order, OrderStatus
-from store.services import inventory, orders
+from store.services import hub, inventory, orders
 from store.services.inventory import rows_updated
 from store.services.order_status import can_line, can_order
 from store.services.shipping import ShippingDetails
@@ -70,6 +70,8 @@ def settle_refunded_lines(
     ):
         order.status = OrderStatus.REFUNDED
         order.closed_at = now
+    else:  # a piece refunded instead of sent (returned at the hub): the rest may be all gone
+        hub.mark_order_shipped_if_complete(order)
     session.flush()
     return order
 

@@ -12,7 +12,8 @@ ones still open (`open_refunds`).
 
 A community manager may also decide to give back money of a paid order (a broken piece):
 `record_by_manager` records a refund owed of the whole order or part of one line, the ledger
-untouched until the money has gone back.
+untouched until the money has gone back. A decision that leaves nothing of any line gives the
+order's shipping fee back too; a partial one keeps it.
 
 `close_by_hand` closes an order's open refund owed with the reference of the refund the
 manager made: one at a time (with several open, the charge id says which; `SeveralOpen`
@@ -257,7 +258,8 @@ def record_by_manager(
                 f" {refundable.to_decimal()} {order.currency} left to refund"
             )
         lines = {line_id: wanted}
-    total = Money(sum(lines.values()), order.currency)
+    shipping = _shipping_with(session, order, rows, left, lines)
+    total = Money(sum(lines.values()) + shipping, order.currency)
     charge_id = f"manager-{order.code}-{len(rows) + 1}"
     row = PaymentEvent(
         provider=order.payment_provider,
@@ -272,6 +274,7 @@ def record_by_manager(
             "reason": Reason.MANAGER.value,
             "payer_user_id": order.buyer_user_id,
             "lines": {str(line): minor for line, minor in lines.items()},
+            "shipping_minor": shipping,
             "decided_by": manager_user_id,
         },
         received_at=now,
@@ -281,6 +284,24 @@ def record_by_manager(
     owed = RefundOwed(order, total, Reason.MANAGER.value, row.event_id, order.buyer_user_id)
     events.publish(session, owed, now)
     return Recorded(total, charge_id, newly=True)
+
+
+def _shipping_with(
+    session: Session,
+    order: Order,
+    rows: list[PaymentEvent],
+    left: dict[int, int],
+    lines: dict[int, int],
+) -> int:
+    """The shipping fee owed with this decision: all of it when it gives back what is left of
+    every line (a partial refund keeps it), unless given back or owed already."""
+    if any(left[line] - lines.get(line, 0) > 0 for line in left):
+        return 0
+    if ledger.refunded_shipping(session, order).amount:
+        return 0
+    if any(row.processed_at is None and row.payload.get("shipping_minor") for row in rows):
+        return 0
+    return order.shipping_minor
 
 
 def _left_per_line(session: Session, order: Order, rows: list[PaymentEvent]) -> dict[int, int]:
@@ -418,6 +439,7 @@ def _reverse_rest(session: Session, order: Order, now: datetime) -> Money:
         if left > 0:
             ledger.record_refund(session, line, Money(left, order.currency), MANUAL_KEY)
             reversed_total += Money(left, order.currency)
+    reversed_total += ledger.record_shipping_refund(session, order, MANUAL_KEY)
     refunded = {line.id: ledger.refunded_on_line(session, line).amount for line in order.lines}
     payment_events.settle_refunded_lines(session, order, refunded, now)
     return reversed_total
@@ -433,6 +455,8 @@ def _reverse_lines(session: Session, order: Order, row: PaymentEvent, now: datet
         if minor > 0:
             ledger.record_refund(session, line, Money(minor, order.currency), key)
             reversed_total += Money(minor, order.currency)
+    if row.payload.get("shipping_minor"):
+        reversed_total += ledger.record_shipping_refund(session, order, key)
     refunded = {line.id: ledger.refunded_on_line(session, line).amount for line in order.lines}
     payment_events.settle_refunded_lines(session, order, refunded, now)
     return reversed_total

@@ -125,7 +125,8 @@ def test_a_whole_sale_in_the_browser(page: Page, demo_server: DemoServer, shot: 
     expect(pay_link).to_have_attribute("href", f"{demo_server.base_url}/pay/demo/{code[1]}")
     pay_page = page.request.get(f"{demo_server.base_url}/pay/demo/{code[1]}")
     assert pay_page.status == 200
-    assert "Pay US$12.93 with the demo card" in pay_page.text()
+    # The piece and a parcel of one to her Berlin address (Europe: US$12).
+    assert "Pay US$24.93 with the demo card" in pay_page.text()
     shot(page, "buyer placed the order")
     chat.tap("Pay now (demo card)", answer=f"Payment received for {code[1]}")
     shot(page, "buyer paid")
@@ -139,8 +140,9 @@ def test_a_whole_sale_in_the_browser(page: Page, demo_server: DemoServer, shot: 
     shot(page, "artisan sees the order")
     chat.tap("Accept", answer=f"Accepted: {TITLE}. Mark it shipped when you have sent it.")
     shot(page, "artisan accepted from the notice")
-    chat.tap("Mark shipped", answer=f"Shipped: {TITLE}. We have told the buyer. Thank you!")
-    shot(page, "artisan shipped in two taps")
+    chat.tap("Mark shipped", answer="Which carrier is taking it? Pick one, or type its name:")
+    chat.tap("No tracking number", answer=f"Shipped: {TITLE}. We have told the buyer. Thank you!")
+    shot(page, "artisan shipped in three taps, without a tracking number")
     chat.switch("lena", waiting=f"Your order {code[1]}: {TITLE} has been shipped.")
     shot(page, "buyer told it is shipped")
 

@@ -116,9 +116,14 @@ def test_a_shared_piece_shows_its_photo_tags_and_order_buttons(
         "href", f"https://wa.me/{WHATSAPP.lstrip('+')}?text=/start%20p-{piece.id}"
     )
     expect(telegram).to_have_attribute("href", f"https://t.me/{BOT}?start=p-{piece.id}")
+    expect(page.locator(".shipping-from")).to_have_text("+ shipping from US$4")
+    europe = page.locator("table.shipping tr", has_text="Europe")
+    expect(europe).to_have_text("EuropeUS$125–10 days")
+    expect(europe).to_be_visible()
     shot(page, "product page")
 
     page.get_by_role("link", name="Kiswahili").click()
     expect(page.get_by_role("link", name="Agiza kupitia WhatsApp")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "sw")
+    expect(page.locator("table.shipping tr", has_text="Ulaya")).to_be_visible()
     shot(page, "product page in Swahili")

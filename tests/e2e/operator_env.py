@@ -96,6 +96,8 @@ def operator_env(
         "DATABASE_URL": f"sqlite:///{folder / 'soko.db'}",
         "MEDIA_DIR": str(folder / "media"),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}" if port else "http://shop.test",
+        # The sales these shops make ship directly; a hub shop says FULFILMENT_MODE="hub".
+        "FULFILMENT_MODE": "direct",
     }
     if telegram_url:
         shop["TELEGRAM_BOT_TOKEN"] = TOKEN

@@ -99,3 +99,37 @@ def test_final_line_statuses(final: LineStatus) -> None:
 def test_a_pending_line_cannot_be_refunded() -> None:
     with pytest.raises(InvalidTransition):
         check_line(L.PENDING, L.REFUNDED)
+
+
+def test_the_hub_path_is_a_chain() -> None:
+    path = [L.PAID, L.ACCEPTED, L.AT_HUB, L.PASSED, L.SHIPPED, L.DELIVERED]
+    for current, target in itertools.pairwise(path):
+        check_line(current, target)
+    with pytest.raises(InvalidTransition):
+        check_line(L.AT_HUB, L.SHIPPED)  # not before a manager passed it
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (L.READY, L.AT_HUB),  # packed at home, then brought
+        (L.AT_HUB, L.RETURNED),
+        (L.RETURNED, L.AT_HUB),  # brought again
+        (L.RETURNED, L.REFUNDED),
+        (L.AT_HUB, L.CANCELLED),
+        (L.PASSED, L.CANCELLED),
+        (L.RETURNED, L.CANCELLED),
+        (L.PASSED, L.REFUNDED),
+    ],
+)
+def test_hub_moves(current: LineStatus, target: LineStatus) -> None:
+    check_line(current, target)
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [(L.PAID, L.AT_HUB), (L.RETURNED, L.PASSED), (L.RETURNED, L.SHIPPED), (L.PASSED, L.AT_HUB)],
+)
+def test_illegal_hub_moves(current: LineStatus, target: LineStatus) -> None:
+    with pytest.raises(InvalidTransition):
+        check_line(current, target)

@@ -330,3 +330,27 @@ def test_a_full_mpesa_set_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert settings.mpesa_payout_min_minor == 5000
     assert settings.mpesa_auto_payouts is True
     assert "secret-very-1" not in repr(settings)
+
+
+def test_a_store_currency_the_zones_have_no_fee_in_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problems = mpesa_problems(monkeypatch, STORE_CURRENCY="GBP", FX_RATES="KES/GBP=0.006")
+    assert problems == ["SHIPPING_ZONES_FILE: shipping zone 'kenya' has no fee in GBP"]
+
+
+def test_a_zones_file_with_the_store_currency_loads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.settings import load_settings
+
+    zones = tmp_path / "zones.toml"
+    zones.write_text(
+        '[[zone]]\ncode = "all"\nname = { en = "Everywhere" }\ncountries = "rest"\n'
+        'parcel = { GBP = "9", KES = "1500" }\nextra_piece = { GBP = "2", KES = "300" }\n'
+        "delivery_days = [3, 12]\nauto_delivered_after_days = 20\n"
+    )
+    monkeypatch.setenv("STORE_CURRENCY", "GBP")
+    monkeypatch.setenv("FX_RATES", "KES/GBP=0.006")
+    monkeypatch.setenv("SHIPPING_ZONES_FILE", str(zones))
+    assert load_settings(_env_file=None).shipping_zones_file == zones

@@ -150,13 +150,13 @@ def test_a_refund_stripe_cannot_take_now_is_sent_when_it_can_once(
     assert main(["admin", "refund", sale.code]) == 0
     assert "Stripe has not taken the refund yet" in capsys.readouterr().out
     assert fake_stripe.refunds == {}
-    assert _refund_transactions(db) == 1  # written down with the request
+    assert _refund_transactions(db) == 2  # the line and the shipping, with the request
     fake_stripe.fail_refunds = False
     later = utc_now() + timedelta(minutes=10)  # past the retry's backoff
     assert run_effects(db, payments, lambda: later) == 1
     assert run_effects(db, payments, lambda: later) == 0
     assert len(fake_stripe.refunds) == 1
-    assert _refund_transactions(db) == 1
+    assert _refund_transactions(db) == 2
     assert sum("We have refunded" in text for text in _texts(db, sale.buyer_id)) == 1
 
 
@@ -182,7 +182,7 @@ def test_a_paid_order_the_buyer_cancels_is_refunded_through_stripe_once(
     assert run_effects(db, payments) == 1
     [refund] = fake_stripe.refunds.values()
     assert refund["amount"] == fake_stripe.sessions[session_id]["amount_total"]
-    assert _refund_transactions(db) == 1  # the chat's reversal; the Stripe refund adds none
+    assert _refund_transactions(db) == 2  # the chat's (line, shipping); Stripe's adds none
     assert main(["admin", "reconcile"]) == 0
     assert len(fake_stripe.refunds) == 1
     assert order_status(db, sale.order_id) == "cancelled"
@@ -420,7 +420,7 @@ def test_a_refused_refund_is_asked_again_with_retry(
     [refund] = fake_stripe.refunds.values()
     assert refund["amount"] == fake_stripe.sessions[session_id]["amount_total"]
     assert refund["metadata"]["soko_refund"].endswith("-retry1")
-    assert _refund_transactions(db) == 1
+    assert _refund_transactions(db) == 2  # the line's reversal and the shipping fee's
     assert sum("We have refunded" in text for text in _texts(db, sale.buyer_id)) == 1
     assert main(["admin", "refund", sale.code, "--retry"]) == 1
     assert "has no refused refund to try again" in capsys.readouterr().err

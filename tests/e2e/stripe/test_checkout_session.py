@@ -46,7 +46,7 @@ def test_one_session_per_order_with_its_lines_images_and_return_pages(
     assert checkout["success_url"] == f"{BASE_URL}/checkout/success?order={order.code}"
     assert checkout["cancel_url"] == f"{BASE_URL}/checkout/cancel?order={order.code}"
     assert checkout["shipping_address_collection"] is None  # the chat collected it
-    sent = checkout["line_items_sent"]
+    *sent, shipping = checkout["line_items_sent"]
     assert [item["price_data"]["product_data"]["name"] for item in sent] == [
         line.title for line in lines
     ]
@@ -54,6 +54,12 @@ def test_one_session_per_order_with_its_lines_images_and_return_pages(
         line.unit_price_minor for line in lines
     ]
     assert [int(item["quantity"]) for item in sent] == [2, 2]
+    assert order.shipping_minor > 0  # the parcel of four pieces to its zone
+    assert shipping["price_data"]["product_data"] == {"name": "Shipping"}
+    assert (int(shipping["quantity"]), int(shipping["price_data"]["unit_amount"])) == (
+        1,
+        order.shipping_minor,
+    )
     assert sent[0]["price_data"]["product_data"]["images"] == [
         f"{BASE_URL}/media/{0:064d}/medium.jpg"
     ]

@@ -143,7 +143,8 @@ def test_a_buyer_orders_by_typing_numbers_and_the_artisan_hears_when_she_next_wr
     assert said[5] == ["Who should we send it to? Please type the full name."]
     assert said[8][0].endswith("\n\n1. Place order\n2. Change details")
     assert said[9][1] == (
-        f"Please pay with the link below.\nPay US$19.40: {_pay_link(code)}\n\n"
+        # The collar and a parcel of one to Germany (Europe: US$12).
+        f"Please pay with the link below.\nPay US$31.40: {_pay_link(code)}\n\n"
         "1. Pay now (demo card)"
     )
     assert said[10][0] == f"Payment received for {code}. Thank you!"
@@ -177,7 +178,9 @@ def test_inside_the_window_she_ships_from_the_new_order_notice_by_typing_its_num
     accepted = whatsapp.send(MAKER, "1")
     assert accepted[0] == "Umekubali: Maasai collar. Ukishatuma mzigo, chagua “Weka imetumwa”."
     assert accepted[1].endswith("\n\n1. Weka imetumwa\n2. Weka tayari\n3. Rudi")
-    shipped = whatsapp.send(MAKER, "1")  # two answers from the notice: sent
+    asked = whatsapp.send(MAKER, "1")  # sent: the carrier asked, "no number" the last choice
+    assert asked[0].endswith("\n6. Kampuni nyingine\n7. Hakuna namba ya kufuatilia")
+    shipped = whatsapp.send(MAKER, "7")
     assert shipped[0] == "Umetuma: Maasai collar. Tumemwambia mnunuzi. Asante!"
     with whatsapp.uow_factory(read_only=True) as uow:
         order = uow.session.scalars(select(Order)).one()

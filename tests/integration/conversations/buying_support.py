@@ -26,6 +26,12 @@ from tests.said import things_said
 COLLAR_PRICE_MINOR = 180_000
 COLLAR_USD = "US$19.40"
 COLLAR_USD_SW = "US$\xa019.40"  # Swahili puts a no-break space after the symbol
+# The collar with a parcel of one (store/data/shipping_zones.toml): to Kenya US$4, to Germany
+# (Europe) US$12.
+TO_KENYA_USD = "US$23.40"
+TO_KENYA_USD_SW = "US$\xa023.40"
+TO_GERMANY_USD = "US$31.40"
+TO_GERMANY_USD_SW = "US$\xa031.40"
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ EXPECTED_TRIGGERS = {
     "nudge_abandoned_carts": "interval[0:15:00]",
     "clean_stale_drafts": "cron[hour='10', minute='0']",
     "remove_raw_photos": "interval[1:00:00]",
+    "deliver_shipped_orders": "interval[1:00:00]",
+    "follow_up_orders": "cron[hour='11', minute='0']",
     "payouts_summary": "cron[day_of_week='mon', hour='9', minute='0']",
 }
 

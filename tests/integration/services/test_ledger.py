@@ -27,6 +27,7 @@ from store.services.ledger import (
     FX,
     PAYOUTS_MPESA,
     PLATFORM_FEES,
+    PLATFORM_SHIPPING,
     EmptyTransaction,
     Entry,
     InsufficientBalance,
@@ -149,7 +150,8 @@ def test_sale_pays_artisan_mentor_and_platform(uow_factory: UnitOfWorkFactory) -
         assert (line.line_total_minor, order.total_minor) == (375_000, 425_000)
         assert ledger.artisan_balance(s, artisan.id) == kes(270_000)
         assert ledger.balance(s, mentor_account(mentor.id), "KES") == kes(15_000)
-        assert ledger.balance(s, PLATFORM_FEES, "KES") == kes(375_000 - 285_000 + 50_000)
+        assert ledger.balance(s, PLATFORM_FEES, "KES") == kes(375_000 - 285_000)
+        assert ledger.balance(s, PLATFORM_SHIPPING, "KES") == kes(50_000)
         assert ledger.balance(s, STRIPE, "KES") == kes(-425_000)
         assert ledger.balance(s, FX, "KES") == kes(0)  # same currency: FX nets out
         sale = ledger.record_sale(s, order)  # idempotent
@@ -215,6 +217,30 @@ def test_partial_refunds_then_the_rest_reverse_the_sale_exactly(
         assert ledger.balance(s, PLATFORM_FEES, "USD") == Money(0, "USD")
         assert ledger.balance(s, STRIPE, "USD") == Money(0, "USD")
         assert ledger.unbalanced_transaction_ids(s) == []
+
+
+def test_a_full_refund_gives_the_shipping_back_once(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        order, artisan, mentor = _sold_order(s, shipping_minor=50_000)
+        line = order.lines[0]
+        ledger.record_refund(s, line, kes(line.line_total_minor), "re_all")
+        assert ledger.record_shipping_refund(s, order, "re_all") == kes(50_000)
+        assert ledger.record_shipping_refund(s, order, "re_all") == kes(50_000)  # a retry
+        assert ledger.record_shipping_refund(s, order, "re_again") == kes(0)  # given back once
+        assert ledger.refunded_shipping(s, order) == kes(50_000)
+        assert ledger.balance(s, PLATFORM_SHIPPING, "KES") == kes(0)
+        assert ledger.balance(s, PLATFORM_FEES, "KES") == kes(0)
+        assert ledger.balance(s, STRIPE, "KES") == kes(0)
+        assert ledger.artisan_balance(s, artisan.id) == kes(0)
+        assert ledger.balance(s, mentor_account(mentor.id), "KES") == kes(0)
+        assert ledger.unbalanced_transaction_ids(s) == []
+
+
+def test_an_order_without_shipping_has_none_to_give_back(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        order, _, _ = _sold_order(uow.session)
+        assert ledger.record_shipping_refund(uow.session, order, "re_all") == kes(0)
 
 
 def test_refunds_are_bounded_and_idempotent(uow_factory: UnitOfWorkFactory) -> None:

@@ -46,8 +46,9 @@ def test_an_m_pesa_order_is_in_whole_shillings_with_the_number_to_charge(
     _, order_id = placed_by_mpesa(uow_factory)
     with uow_factory() as uow:
         order = uow.session.get_one(Order, order_id)
-        # 1,499 × 1.40 = 2,098.60: whole shillings, rounded down.
-        assert (order.currency, order.total_minor) == ("KES", 209_800)
+        # 1,499 × 1.40 = 2,098.60: whole shillings, rounded down; a parcel in Kenya KES 500.
+        assert (order.currency, order.subtotal_minor) == ("KES", 209_800)
+        assert (order.shipping_minor, order.total_minor) == (50_000, 259_800)
         assert order.lines[0].payout_cost_minor == 149_900
         assert (order.payment_method, order.payer_phone) == ("mpesa", "+254712345678")
 

@@ -135,11 +135,30 @@ def test_place_order_copies_prices_reserves_and_empties_the_cart(
         assert mentored.mentor_id is not None
         assert mentored.mentor_commission_minor == 5_000  # 5 % of KES 1000
         assert mentored.payout_cost_minor == 809  # ⌈1050 × 0.77⌉ cents
-        assert order.subtotal_minor == order.total_minor == 2 * 1617 + 1078
+        assert order.subtotal_minor == 2 * 1617 + 1078
+        # Three pieces to the US (North America): US$15 the parcel, US$3 each further piece.
+        assert order.shipping_minor == 1500 + 2 * 300
+        assert order.total_minor == order.subtotal_minor + order.shipping_minor
         assert all(line.status == LineStatus.PENDING for line in order.lines)
         assert carts.view_cart(uow.session, shop.buyer, POLICY).is_empty
     assert _stock(uow_factory, shop.plain) == (3, 2, ProductStatus.ACTIVE)
     assert _stock(uow_factory, shop.mentored) == (2, 1, ProductStatus.ACTIVE)
+
+
+@pytest.mark.parametrize(
+    ("country", "currency", "shipping"),
+    [("DE", "USD", 1200 + 300), ("KE", "USD", 400 + 100), ("KE", "KES", 50_000 + 10_000)],
+)
+def test_shipping_is_the_zone_fee_in_the_order_currency(
+    uow_factory: UnitOfWorkFactory, shop: Shop, country: str, currency: str, shipping: int
+) -> None:
+    with uow_factory() as uow:
+        carts.add_to_cart(uow.session, shop.buyer, shop.plain, 2, now=NOW)
+        ship_to = ShippingDetails("Amy Chen", "Somewhere 1", country)
+        policy = POLICY.in_currency(currency)
+        order = orders.place_order(uow.session, shop.buyer, Channel.TELEGRAM, policy, ship_to, NOW)
+        assert (order.currency, order.shipping_minor) == (currency, shipping)
+        assert order.total_minor == order.subtotal_minor + shipping
 
 
 def test_order_codes_are_readable_aloud(uow_factory: UnitOfWorkFactory, shop: Shop) -> None:

@@ -105,6 +105,21 @@ def test_pages_are_light_cacheable_and_need_no_script(client: TestClient, shop: 
         assert response.headers["vary"] == "Accept-Language"
 
 
+def test_a_piece_shows_where_shipping_starts_and_each_zones_fee_and_days(
+    client: TestClient, shop: Shop
+) -> None:
+    page = parse(client.get(f"/p/{shop.product.slug}").text)
+    assert "US$70.07 + shipping from US$4 " in page.text
+    assert (
+        "Shipping To One piece Arrives in Kenya US$4 1–3 days East Africa US$10 3–7 days "
+        "Africa US$15 5–14 days Europe US$12 5–10 days North America US$15 6–12 days "
+        "Rest of the world US$20 7–21 days"
+    ) in page.text
+    swahili = parse(client.get(f"/p/{shop.product.slug}", params={"lang": "sw"}).text)
+    assert "+ usafirishaji kuanzia US$ 4" in swahili.text.replace("\xa0", " ")
+    assert "Ulaya US$ 12 siku 5–10" in swahili.text.replace("\xa0", " ")
+
+
 def test_swahili_by_query_or_by_the_browser_and_links_keep_a_chosen_language(
     client: TestClient, shop: Shop
 ) -> None:

@@ -175,14 +175,15 @@ def test_product_card_shows_what_the_artisan_receives(
     open_menu_entry(chat, "browse")
     chat.send("Necklaces")
     [card] = chat.send("1")
-    photo, title, plain, price, materials, maker_line, story, receives, left, *choices = card.split(
-        "\n"
+    photo, title, plain, price, shipping, materials, maker_line, story, receives, left, *choices = (
+        card.split("\n")
     )
-    assert (photo, title, plain, price, materials) == (
+    assert (photo, title, plain, price, shipping, materials) == (
         "[photo: m1]",
         "Maasai collar",
         "Glass bead necklace",
         COLLAR_USD,
+        "+ shipping from US$4",  # where she lives is not known yet: the cheapest zone's fee
         "Made of glass beads",
     )
     assert maker_line == "Made by Wanjiru Beads, Kibera, Nairobi"
@@ -213,7 +214,7 @@ def test_an_english_buyer_reads_a_swahili_piece_in_english(
     # the vocabulary does not know stays as she typed it).
     assert card.startswith(
         f"Mkufu wa shaba\nBrass and glass bead necklace\n{COLLAR_USD}\n"
-        "Made of brass, glass beads, sisi\n"
+        "+ shipping from US$4\nMade of brass, glass beads, sisi\n"
     )
 
 
@@ -249,7 +250,10 @@ def test_product_card_in_swahili_and_share_links(
     hello(chat, "sw")
     # The Telegram deep link t.me/<bot>?start=p-<id> opens the card.
     card = chat.send(f"/start p-{product_id}")[0]
-    assert card.startswith(f"Maasai collar\nMkufu wa shanga\n{COLLAR_USD_SW}\nMalighafi: shanga\n")
+    assert card.startswith(
+        f"Maasai collar\nMkufu wa shanga\n{COLLAR_USD_SW}\n"
+        "+ usafirishaji kuanzia US$\xa04\nMalighafi: shanga\n"
+    )
     assert "Wanjiru anapokea Ksh\xa01,800\nVilivyobaki: 1\n" in card
     assert card.endswith("1. Weka kikapuni\n2. Nunua sasa\n3. Shiriki\n4. Rudi")
     share = chat.send("Shiriki")

@@ -18,7 +18,8 @@ from store.uow import UnitOfWorkFactory
 from tests.factories import make_user
 from tests.integration.conversations.buying_support import (
     COLLAR_USD,
-    COLLAR_USD_SW,
+    TO_KENYA_USD,
+    TO_KENYA_USD_SW,
     hello,
     open_menu_entry,
     product,
@@ -65,20 +66,21 @@ def test_cancel_an_unpaid_order_releases_the_piece(
     assert product(uow_factory, collar).stock_reserved == 1
 
     assert open_menu_entry(chat, "purchases") == [
-        f"Your orders:\n1. {order.code} — Waiting for payment — {COLLAR_USD}"
+        f"Your orders:\n1. {order.code} — Waiting for payment — {TO_KENYA_USD}"
     ]
     assert chat.send("1") == [
         f"Order {order.code}: Waiting for payment\n1 × Maasai collar — {COLLAR_USD}\n"
-        f"Total: {COLLAR_USD}\nShip to: Amina Otieno, Moi Avenue 1, Mombasa, Kenya\n"
+        f"Shipping to Kenya: US$4\nTotal: {TO_KENYA_USD}\n"
+        "Ship to: Amina Otieno, Moi Avenue 1, Mombasa, Kenya\n"
         "1. Pay now (demo card)\n2. Cancel order\n3. Back\n"
-        f"Pay {COLLAR_USD}: https://soko.test/pay/demo/{order.code}"
+        f"Pay {TO_KENYA_USD}: https://soko.test/pay/demo/{order.code}"
     ]
     assert chat.send("Cancel order") == [
         f"Cancel order {order.code}?\n1. Yes, cancel it\n2. No, keep it"
     ]
     assert chat.send("Yes, cancel it") == [
         f"Order {order.code} is cancelled.",
-        f"Your orders:\n1. {order.code} — Cancelled — {COLLAR_USD}",
+        f"Your orders:\n1. {order.code} — Cancelled — {TO_KENYA_USD}",
     ]
     piece = product(uow_factory, collar)
     assert (piece.stock_on_hand, piece.stock_reserved) == (1, 0)
@@ -98,7 +100,7 @@ def test_cancel_a_paid_order_in_swahili_tells_the_artisan(
     assert order.status == OrderStatus.PAID
 
     assert open_menu_entry(chat, "purchases") == [
-        f"Oda zako:\n1. {order.code} — Imelipwa — {COLLAR_USD_SW}"
+        f"Oda zako:\n1. {order.code} — Imelipwa — {TO_KENYA_USD_SW}"
     ]
     detail = chat.send("1")[0]
     assert detail.startswith(f"Oda {order.code}: Imelipwa\n")
@@ -106,8 +108,8 @@ def test_cancel_a_paid_order_in_swahili_tells_the_artisan(
     chat.send("Ghairi oda")
     assert chat.send("Ndiyo, ghairi") == [
         f"Oda {order.code} imeghairiwa.",
-        f"Malipo yako ya {COLLAR_USD_SW} yatarudishwa.",
-        f"Oda zako:\n1. {order.code} — Imeghairiwa — {COLLAR_USD_SW}",
+        f"Malipo yako ya {TO_KENYA_USD_SW} yatarudishwa.",
+        f"Oda zako:\n1. {order.code} — Imeghairiwa — {TO_KENYA_USD_SW}",
     ]
     piece = product(uow_factory, collar)
     assert (piece.stock_on_hand, piece.stock_reserved, piece.status.value) == (1, 0, "active")
@@ -193,13 +195,13 @@ def test_cancelling_an_order_paid_by_telegram_invoice_promises_no_automatic_refu
     chat.send("Ghairi oda")
     assert chat.send("Ndiyo, ghairi") == [
         f"Oda {order.code} imeghairiwa.",
-        f"Msimamizi wa jamii atakurudishia malipo yako ya {COLLAR_USD_SW}, na tutakujulisha"
+        f"Msimamizi wa jamii atakurudishia malipo yako ya {TO_KENYA_USD_SW}, na tutakujulisha"
         " yakisharudishwa.",
-        f"Oda zako:\n1. {order.code} — Imeghairiwa — {COLLAR_USD_SW}",
+        f"Oda zako:\n1. {order.code} — Imeghairiwa — {TO_KENYA_USD_SW}",
     ]
     [alert] = told(uow_factory, grace)
     assert alert.startswith(
-        f"Soko alert: {COLLAR_USD} paid for order {order.code} must be sent back by hand:"
+        f"Soko alert: {TO_KENYA_USD} paid for order {order.code} must be sent back by hand:"
         " the buyer cancelled the paid order."
     )
     with uow_factory() as uow:
@@ -219,6 +221,6 @@ def test_cancelling_an_order_paid_by_telegram_invoice_promises_no_automatic_refu
         uow.commit()
     assert (closed.reversed_before, closed.reversed_now) == (True, None)
     assert told(uow_factory, buyer)[-1] == (
-        f"Tumekurudishia {COLLAR_USD_SW} za oda {order.code} (msimbo re_9). Benki yako inaweza"
+        f"Tumekurudishia {TO_KENYA_USD_SW} za oda {order.code} (msimbo re_9). Benki yako inaweza"
         " kuchukua siku 5 hadi 10 kuzionyesha."
     )

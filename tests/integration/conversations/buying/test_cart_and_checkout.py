@@ -28,6 +28,7 @@ from tests.integration.conversations.buying_support import (
 from tests.integration.conversations.conftest import Chat
 
 ADDED_CHOICES = "1. My cart\n2. Checkout\n3. Keep shopping"
+WITH_SHIPPING = "US$31.40"  # the collar and a parcel of one to Germany (Europe: US$12)
 
 
 def open_card(chat: Chat, product_id: int) -> list[str]:
@@ -52,6 +53,7 @@ def test_add_with_a_quantity_then_change_and_remove(
     total = Money(1940 * 3, "USD").format("en")
     assert chat.send("My cart") == [
         f"Your cart:\n3 × Maasai collar — {total}\nSubtotal: {total}\n"
+        "Shipping: US$4 to US$20, by country\n"  # where she lives is not known yet
         "1. Checkout\n2. Change: Maasai collar\n3. Keep shopping"
     ]
     assert chat.send("2") == [
@@ -62,6 +64,7 @@ def test_add_with_a_quantity_then_change_and_remove(
     ]
     assert chat.send("1") == [
         f"Your cart:\n1 × Maasai collar — {COLLAR_USD}\nSubtotal: {COLLAR_USD}\n"
+        "Shipping: US$4 to US$20, by country\n"
         "1. Checkout\n2. Change: Maasai collar\n3. Keep shopping"
     ]
     chat.send("2")
@@ -85,6 +88,7 @@ def test_cart_in_swahili(new_chat: Callable[..., Chat], uow_factory: UnitOfWorkF
     ]
     assert chat.send("Kikapu changu") == [
         f"Kikapu chako:\n1 × Maasai collar — {COLLAR_USD_SW}\nJumla ndogo: {COLLAR_USD_SW}\n"
+        "Usafirishaji: US$\xa04 hadi US$\xa020, kulingana na nchi\n"
         "1. Kamilisha ununuzi\n2. Badilisha: Maasai collar\n3. Endelea kununua"
     ]
 
@@ -161,7 +165,9 @@ def test_a_sale_paid_with_the_demo_card(
         "Sorry, I don't know the country “Narnia”. Please type its name or code."
     ]
     assert chat.send("germany") == [
-        f"Please check your order:\n1 × Maasai collar — {COLLAR_USD}\nTotal: {COLLAR_USD}\n"
+        f"Please check your order:\n1 × Maasai collar — {COLLAR_USD}\n"
+        f"Subtotal: {COLLAR_USD}\nShipping to Germany: US$12\nTotal: {WITH_SHIPPING}\n"
+        "Delivery to Germany: 5 to 10 days after it ships.\n"
         "Ship to: Anna Schmidt, Hauptstr. 1 10115 Berlin, Germany\n"
         "1. Place order\n2. Change details"
     ]
@@ -170,7 +176,7 @@ def test_a_sale_paid_with_the_demo_card(
     assert placed == [
         f"Order {code} is placed. We hold these pieces for 30 minutes.",
         "Please pay with the link below.\n1. Pay now (demo card)\n"
-        f"Pay {COLLAR_USD}: {BASE_URL}/pay/demo/{code}",
+        f"Pay {WITH_SHIPPING}: {BASE_URL}/pay/demo/{code}",
     ]
     # A double tap on "Place order" places nothing more: the order waits for payment.
     assert chat.tap("place")[:2] == [
@@ -213,7 +219,7 @@ def test_a_sale_paid_with_the_demo_card(
     assert len(told(uow_factory, maker.user_id)) == 1
     with uow_factory() as uow:
         assert ledger.artisan_balance(uow.session, maker.artisan_id) == share
-    assert chat.send("My orders")[0] == f"Your orders:\n1. {code} — Paid — {COLLAR_USD}"
+    assert chat.send("My orders")[0] == f"Your orders:\n1. {code} — Paid — {WITH_SHIPPING}"
 
 
 def test_checkout_in_swahili_with_the_country_named_in_swahili(
@@ -231,7 +237,9 @@ def test_checkout_in_swahili_with_the_country_named_in_swahili(
     chat.send("Hauptstr. 1, Berlin")
     assert chat.send("Ujerumani") == [
         f"Tafadhali angalia oda yako:\n1 × Maasai collar — {COLLAR_USD_SW}\n"
-        f"Jumla: {COLLAR_USD_SW}\nTuma kwa: Baraka Otieno, Hauptstr. 1, Berlin, Ujerumani\n"
+        f"Jumla ndogo: {COLLAR_USD_SW}\nUsafirishaji hadi Ujerumani: US$\xa012\n"
+        "Jumla: US$\xa031.40\nKufika Ujerumani: siku 5 hadi 10 baada ya kutumwa.\n"
+        "Tuma kwa: Baraka Otieno, Hauptstr. 1, Berlin, Ujerumani\n"
         "1. Weka oda\n2. Badilisha maelezo"
     ]
     placed = chat.send("1")
@@ -295,3 +303,30 @@ def test_the_pay_step_says_when_the_order_expired_meanwhile(
     answers = chat.send("hello?")
     assert answers[0] == f"Order {code} is no longer waiting for payment."
     assert answers[1].startswith("What would you like to do?")
+
+
+def test_once_her_country_is_known_the_card_and_cart_show_the_fee_there(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    maker = seed_maker(uow_factory)
+    collar = seed_product(uow_factory, maker, "Maasai collar")
+    bangle = seed_product(uow_factory, maker, "Brass bangle", stock=2)
+    chat = new_chat("buyer")
+    hello(chat)
+    open_card(chat, collar)
+    chat.send("Buy now")
+    chat.send("Anna Schmidt")
+    chat.send("Hauptstr. 1, Berlin")
+    chat.send("Germany")
+    chat.send("Place order")
+
+    card = open_card(chat, bangle)[-1]
+    assert f"{COLLAR_USD}\n+ US$12 shipping to Germany (5–10 days)\n" in card
+    chat.send("Add to cart")
+    chat.send("2")
+    assert chat.send("My cart") == [
+        "Your cart:\n2 × Brass bangle — US$38.80\nSubtotal: US$38.80\n"
+        # A parcel of two to Europe: US$12, and US$3 for the second piece.
+        "Shipping to Germany: US$15\nTotal with shipping: US$53.80\n"
+        "1. Checkout\n2. Change: Brass bangle\n3. Keep shopping"
+    ]

@@ -42,8 +42,14 @@ from tests.integration.conversations.conftest import Chat, Clock
 MPESA = PaymentMethod("mpesa", "KES", asks_phone=True, home_country="KE")
 # 1,800 KES with the 40% markup, no exchange: KSh 2,520 (as Babel writes it in each language).
 COLLAR_KES = "Ksh2,520"
-COLLAR_KES_SW = "Ksh\xa02,520"
-COLLAR_KES_MINOR = 252_000
+# With a parcel of one to Kenya: KSh 500 (US$4); to Germany: KSh 1,550 (US$12).
+KENYA_KES = "Ksh3,020"
+KENYA_KES_SW = "Ksh\xa03,020"
+KENYA_KES_MINOR = 302_000
+KENYA_USD = "US$23.40"
+KENYA_USD_SW = "US$\xa023.40"
+GERMANY_KES = "Ksh4,070"
+GERMANY_USD = "US$31.40"
 
 
 @dataclass
@@ -125,9 +131,13 @@ def test_a_kenyan_buyer_on_whatsapp_pays_with_m_pesa_from_her_own_number(
     hello(chat)
 
     summary = to_summary(chat, collar, "Kenya")
-    assert summary[-1].endswith(
+    assert summary[-1] == (
+        f"Please check your order:\n1 × Maasai collar — {COLLAR_USD}\n"
+        f"Subtotal: {COLLAR_USD}\nShipping to Kenya: US$4\nTotal: {KENYA_USD}\n"
+        "Delivery to Kenya: 1 to 3 days after it ships.\n"
+        f"With M-Pesa: {COLLAR_KES} + Ksh500 shipping = {KENYA_KES}\n"
         "Ship to: Amina Otieno, Moi Avenue 1, Mombasa, Kenya\n"
-        f"1. Pay with M-Pesa · {COLLAR_KES}\n2. Pay by card · {COLLAR_USD}\n3. Change details"
+        f"1. Pay with M-Pesa · {KENYA_KES}\n2. Pay by card · {KENYA_USD}\n3. Change details"
     )
     assert chat.send("1") == ["Which M-Pesa number should we charge?\n1. Use 0712 345678"]
     placed = chat.send("1")
@@ -135,11 +145,12 @@ def test_a_kenyan_buyer_on_whatsapp_pays_with_m_pesa_from_her_own_number(
     assert placed == [
         f"Order {order.code} is placed. We hold these pieces for 30 minutes.",
         "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {COLLAR_KES} there with your PIN.",
+        f"Please confirm the payment of {KENYA_KES} there with your PIN.",
     ]
     assert (order.payment_method, order.payer_phone) == ("mpesa", "+254712345678")
-    assert (order.currency, order.total_minor) == ("KES", COLLAR_KES_MINOR)
-    assert port.prompts == [(order.code, "+254712345678", COLLAR_KES_MINOR, "KES")]
+    assert (order.currency, order.subtotal_minor, order.shipping_minor) == ("KES", 252_000, 50_000)
+    assert order.total_minor == KENYA_KES_MINOR
+    assert port.prompts == [(order.code, "+254712345678", KENYA_KES_MINOR, "KES")]
 
 
 def test_in_swahili_she_types_m_pesa_and_then_her_number(
@@ -154,8 +165,13 @@ def test_in_swahili_she_types_m_pesa_and_then_her_number(
     hello(chat, "sw")
 
     summary = to_summary(chat, collar, "Kenya")
-    assert summary[-1].endswith(
-        f"1. Lipa kwa M-Pesa · {COLLAR_KES_SW}\n2. Lipa kwa kadi · {COLLAR_USD_SW}\n"
+    assert summary[-1] == (
+        f"Tafadhali angalia oda yako:\n1 × Maasai collar — {COLLAR_USD_SW}\n"
+        f"Jumla ndogo: {COLLAR_USD_SW}\nUsafirishaji hadi Kenya: US$\xa04\n"
+        f"Jumla: {KENYA_USD_SW}\nKufika Kenya: siku 1 hadi 3 baada ya kutumwa.\n"
+        f"Kwa M-Pesa: Ksh\xa02,520 + Ksh\xa0500 usafirishaji = {KENYA_KES_SW}\n"
+        "Tuma kwa: Amina Otieno, Moi Avenue 1, Mombasa, Kenya\n"
+        f"1. Lipa kwa M-Pesa · {KENYA_KES_SW}\n2. Lipa kwa kadi · {KENYA_USD_SW}\n"
         "3. Badilisha maelezo"
     )
     assert chat.send("M-Pesa") == [
@@ -165,7 +181,7 @@ def test_in_swahili_she_types_m_pesa_and_then_her_number(
     order = only_order(uow_factory)
     assert placed[1] == (
         "Tumetuma ombi la malipo kwa simu yako 0722 000111. "
-        f"Tafadhali thibitisha malipo ya {COLLAR_KES_SW} hapo kwa PIN yako."
+        f"Tafadhali thibitisha malipo ya {KENYA_KES_SW} hapo kwa PIN yako."
     )
     assert order.payer_phone == "+254722000111"
 
@@ -252,7 +268,7 @@ def test_a_buyer_in_berlin_places_a_card_order_as_before(
     order = only_order(uow_factory)
     assert (
         placed[1]
-        == f"Please pay with the link below.\nPay {COLLAR_USD}: https://pay.test/{order.code}"
+        == f"Please pay with the link below.\nPay {GERMANY_USD}: https://pay.test/{order.code}"
     )
     assert (order.payment_method, order.currency, order.payer_phone) == ("card", "USD", None)
     assert port.prompts == []
@@ -278,7 +294,7 @@ def test_her_shared_kenyan_contact_brings_m_pesa_and_her_number(
     )
 
     summary = to_summary(chat, collar, "Germany")  # a gift abroad: her number is Kenyan
-    assert f"1. Pay with M-Pesa · {COLLAR_KES}" in summary[-1]
+    assert f"1. Pay with M-Pesa · {GERMANY_KES}" in summary[-1]
     assert chat.send("Pay by card")[1].startswith("Please pay with the link below.")
     assert only_order(uow_factory).payment_method == "card"
 
@@ -299,7 +315,7 @@ def test_old_buttons_still_work(
     again = chat.tap("place")
     assert again[0] == "That button is from an earlier message."
     assert again[1].endswith(
-        f"1. Pay with M-Pesa · {COLLAR_KES}\n2. Pay by card · {COLLAR_USD}\n3. Change details"
+        f"1. Pay with M-Pesa · {KENYA_KES}\n2. Pay by card · {KENYA_USD}\n3. Change details"
     )
     assert chat.tap("payby:mpesa") == ["Which M-Pesa number should we charge?\n1. Use 0712 345678"]
     # The summary's choice tapped again while the number is asked: the question again.
@@ -315,9 +331,9 @@ def test_old_buttons_still_work(
     chat.send("1")
     assert chat.send("Try again") == [
         "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {COLLAR_KES} there with your PIN."
+        f"Please confirm the payment of {KENYA_KES} there with your PIN."
     ]
-    assert port.prompts == [(code, "+254712345678", COLLAR_KES_MINOR, "KES")] * 2
+    assert port.prompts == [(code, "+254712345678", KENYA_KES_MINOR, "KES")] * 2
 
 
 NOW = datetime(2025, 3, 1, 8, 5, tzinfo=UTC)
@@ -362,7 +378,7 @@ def test_a_cancelled_prompt_is_explained_and_she_tries_again(
     # On WhatsApp she types the button's words.
     assert chat.send("Try again") == [
         "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {COLLAR_KES} there with your PIN."
+        f"Please confirm the payment of {KENYA_KES} there with your PIN."
     ]
     assert [prompt[1] for prompt in port.prompts] == ["+254712345678"] * 2
 
@@ -389,10 +405,10 @@ def test_she_uses_another_number_after_a_prompt_ran_out_of_money(
     assert chat.send("2") == ["Which M-Pesa number should we charge?\n1. Use 0712 345678"]
     assert chat.send("0722 000 111") == [
         "We sent a payment request to your phone 0722 000111. "
-        f"Please confirm the payment of {COLLAR_KES} there with your PIN."
+        f"Please confirm the payment of {KENYA_KES} there with your PIN."
     ]
     assert only_order(uow_factory).payer_phone == "+254722000111"
-    assert port.prompts[-1] == (code, "+254722000111", COLLAR_KES_MINOR, "KES")
+    assert port.prompts[-1] == (code, "+254722000111", KENYA_KES_MINOR, "KES")
 
 
 def test_in_swahili_a_wrong_pin_and_another_number(
@@ -423,7 +439,7 @@ def test_in_swahili_a_wrong_pin_and_another_number(
     assert chat.tap(f"ppnum:{order.id}") == ["Tutume ombi la malipo kwa namba gani ya M-Pesa?"]
     assert chat.send("0722 000 111") == [
         "Tumetuma ombi la malipo kwa simu yako 0722 000111. "
-        f"Tafadhali thibitisha malipo ya {COLLAR_KES_SW} hapo kwa PIN yako."
+        f"Tafadhali thibitisha malipo ya {KENYA_KES_SW} hapo kwa PIN yako."
     ]
     assert chat.tap(f"ppagn:{order.id}")[0].startswith("Tumetuma ombi la malipo kwa simu yako 0722")
 
@@ -477,7 +493,7 @@ def test_asked_her_m_pesa_number_she_says_kadi_and_pays_by_card(
     placed = chat.send("kadi")
     order = only_order(uow_factory)
     assert placed[1] == (
-        f"Tafadhali lipa kupitia kiungo hiki.\nLipa {COLLAR_USD_SW}: https://pay.test/{order.code}"
+        f"Tafadhali lipa kupitia kiungo hiki.\nLipa {KENYA_USD_SW}: https://pay.test/{order.code}"
     )
     assert (order.payment_method, order.currency, order.payer_phone) == ("card", "USD", None)
 

@@ -18,8 +18,8 @@ from store.models import Order, OrderStatus
 from store.payment_port import Checkout, CheckoutLabels, ConfirmOnPhone
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying_support import (
-    COLLAR_USD,
-    COLLAR_USD_SW,
+    TO_KENYA_USD,
+    TO_KENYA_USD_SW,
     hello,
     open_menu_entry,
     seed_maker,
@@ -92,7 +92,7 @@ def test_she_is_asked_to_confirm_on_her_phone(
     code = only_order(uow_factory).code
     confirm = (
         "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {COLLAR_USD} there with your PIN."
+        f"Please confirm the payment of {TO_KENYA_USD} there with your PIN."
     )
     assert placed == [f"Order {code} is placed. We hold these pieces for 30 minutes.", confirm]
     assert prompts.labels[-1] == CheckoutLabels(f"Soko order {code}", "Shipping", "Handmade piece")
@@ -120,7 +120,7 @@ def test_she_is_asked_in_swahili(
     code = only_order(uow_factory).code
     assert placed[1] == (
         "Tumetuma ombi la malipo kwa simu yako 0712 345678. "
-        f"Tafadhali thibitisha malipo ya {COLLAR_USD_SW} hapo kwa PIN yako."
+        f"Tafadhali thibitisha malipo ya {TO_KENYA_USD_SW} hapo kwa PIN yako."
     )
     # The words the provider shows her itself come written in Swahili too.
     assert prompts.labels[-1] == CheckoutLabels(

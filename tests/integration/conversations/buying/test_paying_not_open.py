@@ -25,6 +25,7 @@ from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying.conftest import BASE_URL
 from tests.integration.conversations.buying_support import (
     COLLAR_USD,
+    TO_GERMANY_USD,
     hello,
     open_menu_entry,
     product,
@@ -185,11 +186,12 @@ def test_an_unpaid_order_from_before_offers_no_demo_card_once_payments_closed(
     assert only_order(uow_factory).status is OrderStatus.PENDING_PAYMENT
 
     assert open_menu_entry(chat, "purchases") == [
-        f"Your orders:\n1. {code} — Waiting for payment — {COLLAR_USD}"
+        f"Your orders:\n1. {code} — Waiting for payment — {TO_GERMANY_USD}"
     ]
     assert chat.send("1") == [
         f"Order {code}: Waiting for payment\n1 × Maasai collar — {COLLAR_USD}\n"
-        f"Total: {COLLAR_USD}\nShip to: Anna Schmidt, Hauptstr. 1, Berlin, Germany\n"
+        f"Shipping to Germany: US$12\nTotal: {TO_GERMANY_USD}\n"
+        "Ship to: Anna Schmidt, Hauptstr. 1, Berlin, Germany\n"
         f"{not_payable}\n1. Cancel order\n2. Back"
     ]
 
@@ -214,7 +216,7 @@ def test_with_the_demo_card_turned_on_the_buyer_pays_in_the_chat(
     code = only_order(uow_factory).code
     assert placed[1] == (
         "Please pay with the link below.\n1. Pay now (demo card)\n"
-        f"Pay {COLLAR_USD}: {BASE_URL}/pay/demo/{code}"
+        f"Pay {TO_GERMANY_USD}: {BASE_URL}/pay/demo/{code}"
     )
     assert chat.send("Pay now (demo card)")[0] == f"Payment received for {code}. Thank you!"
     assert only_order(uow_factory).status is OrderStatus.PAID
@@ -235,7 +237,7 @@ def test_a_card_provider_gives_a_link_and_no_demo_card(
     to_summary(chat, collar)
     placed = chat.tap("place")
     code = only_order(uow_factory).code
-    link = f"Please pay with the link below.\nPay {COLLAR_USD}: https://pay.test/{code}"
+    link = f"Please pay with the link below.\nPay {TO_GERMANY_USD}: https://pay.test/{code}"
     assert placed[1] == link
 
     order = only_order(uow_factory)

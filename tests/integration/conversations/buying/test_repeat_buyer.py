@@ -13,6 +13,7 @@ from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying.conftest import BASE_URL
 from tests.integration.conversations.buying_support import (
     COLLAR_USD,
+    TO_GERMANY_USD,
     hello,
     seed_maker,
     seed_product,
@@ -58,7 +59,9 @@ def test_on_telegram_she_sends_her_second_order_to_the_same_address_in_one_tap(
         "1. Yes, same address\n2. Change address"
     ]
     assert chat.tap("same") == [
-        f"Please check your order:\n1 × Maasai collar — {COLLAR_USD}\nTotal: {COLLAR_USD}\n"
+        f"Please check your order:\n1 × Maasai collar — {COLLAR_USD}\nSubtotal: {COLLAR_USD}\n"
+        f"Shipping to Germany: US$12\nTotal: {TO_GERMANY_USD}\n"
+        "Delivery to Germany: 5 to 10 days after it ships.\n"
         "Ship to: Anna Schmidt, Hauptstr. 1 10115 Berlin, Germany\n"
         f"This order replaces your unpaid order {last_code(uow_factory, chat)}, which will "
         "be cancelled.\n1. Place order\n2. Change details"

@@ -11,6 +11,7 @@ from store.uow import UnitOfWorkFactory
 from tests.factories import make_product
 from tests.integration.conversations.buying_support import (
     COLLAR_USD,
+    TO_GERMANY_USD,
     hello,
     open_menu_entry,
     seed_maker,
@@ -48,7 +49,9 @@ def test_old_buttons_while_she_types_a_search_a_name_and_an_address(
     assert chat.tap("home") == [EARLIER, ASK_COUNTRY]
     summary = chat.send("Germany")
     assert summary == [
-        f"Please check your order:\n1 × Maasai collar — {COLLAR_USD}\nTotal: {COLLAR_USD}\n"
+        f"Please check your order:\n1 × Maasai collar — {COLLAR_USD}\nSubtotal: {COLLAR_USD}\n"
+        f"Shipping to Germany: US$12\nTotal: {TO_GERMANY_USD}\n"
+        "Delivery to Germany: 5 to 10 days after it ships.\n"
         "Ship to: Anna Schmidt, Hauptstr. 1, 10115 Berlin, Germany\n"
         "1. Place order\n2. Change details"
     ]

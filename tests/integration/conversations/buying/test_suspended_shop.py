@@ -123,7 +123,7 @@ def test_a_cart_holding_her_piece_waits_and_is_whole_again_when_she_is_reinstate
         chat.send("1")  # how many? (the collar has two)
     whole = (
         f"Your cart:\n1 × Maasai collar — {COLLAR_USD}\n1 × Glass necklace — {COLLAR_USD}\n"
-        "Subtotal: US$38.80\n"
+        "Subtotal: US$38.80\nShipping: US$4 to US$20, by country\n"
         "1. Checkout\n2. Change: Maasai collar\n3. Change: Glass necklace\n4. Keep shopping"
     )
     assert open_menu_entry(chat, "cart") == [whole]
@@ -132,6 +132,7 @@ def test_a_cart_holding_her_piece_waits_and_is_whole_again_when_she_is_reinstate
     waiting = (
         f"Your cart:\n1 × Maasai collar — not available right now\n"
         f"1 × Glass necklace — {COLLAR_USD}\nSubtotal: {COLLAR_USD}\n"
+        "Shipping: US$4 to US$20, by country\n"
         "Please change or remove the marked pieces before checkout.\n"
         "1. Change: Maasai collar\n2. Change: Glass necklace\n3. Keep shopping"
     )

@@ -47,6 +47,11 @@ NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the engine's clock starts here, 
 PAID_AT = NOW + timedelta(hours=1)  # a payment while she chats: after her last question
 SHIP_TO = "Send to:\nJane Doe\n10 Downing Street, London\nUnited Kingdom"
 
+ASK_CARRIER = (
+    "Which carrier is taking it? Pick one, or type its name:\n1. DHL\n2. FedEx\n3. UPS\n"
+    "4. Posta Kenya\n5. G4S\n6. Another carrier\n7. No tracking number"
+)
+
 
 def tell_artisans(uow_factory: UnitOfWorkFactory, order_id: int, at: datetime = PAID_AT) -> None:
     """What the payment webhook does once an order is paid: the notices go out."""
@@ -100,7 +105,9 @@ def test_a_new_order_ships_in_two_taps_from_its_notice_on_telegram(
         f"{head}\n• Blue glass necklace × 1 — accepted\n{SHIP_TO}\n"
         "1. Mark shipped\n2. Mark ready\n3. Back",
     ]
-    assert amina.chat.tap(f"l:shp:{line}") == [  # tap 2
+    assert amina.chat.tap(f"l:shp:{line}") == [ASK_CARRIER]  # tap 2
+    # Tap 3: she has no tracking number (with one she picks the carrier and types it).
+    assert amina.chat.tap("car:none") == [
         "Shipped: Blue glass necklace. We have told the buyer. Thank you!",
         f"Nothing more to send for order {order.code}.",
         "No orders to send right now. We'll tell you when someone buys.",
@@ -142,7 +149,8 @@ def test_on_whatsapp_she_answers_the_notice_with_its_numbers_in_swahili(
     assert accepted[0] == "Umekubali: Hereni za shaba. Ukishatuma mzigo, chagua “Weka imetumwa”."
     assert accepted[1].endswith("1. Weka imetumwa\n2. Weka tayari\n3. Rudi")
     assert line_state(uow_factory, line).status is LineStatus.ACCEPTED
-    shipped = wanjiru.chat.send("1")
+    assert wanjiru.chat.send("1")[0].endswith("\n7. Hakuna namba ya kufuatilia")
+    shipped = wanjiru.chat.send("7")
     assert shipped[0] == "Umetuma: Hereni za shaba. Tumemwambia mnunuzi. Asante!"
     assert line_state(uow_factory, line).status is LineStatus.SHIPPED
 
@@ -246,7 +254,8 @@ def test_the_morning_reminder_carries_each_pieces_next_step(
         "Mark shipped: Blue anklet",
         "Mark ready: Blue anklet",
     ]
-    answers = amina.chat.tap(f"l:shp:{accepted}", on="reminder")  # one tap: sent
+    assert amina.chat.tap(f"l:shp:{accepted}", on="reminder") == [ASK_CARRIER]
+    answers = amina.chat.tap("car:none")  # no tracking number: sent
     assert answers[0] == "Shipped: Blue anklet. We have told the buyer. Thank you!"
     assert line_state(uow_factory, accepted).status is LineStatus.SHIPPED
     assert line_state(uow_factory, new).status is LineStatus.PAID

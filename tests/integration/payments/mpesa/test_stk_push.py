@@ -237,7 +237,7 @@ def test_the_push_goes_out_after_the_commit_once_however_often_she_asks(shop: Sh
         order = uow.session.get(Order, order_id)
         assert order is not None
         assert sent["AccountReference"] == order.code
-        assert sent["Amount"] == order.total_minor // 100 == 2100
+        assert sent["Amount"] == order.total_minor // 100 == 2100 + 500  # with shipping
     assert sent["PhoneNumber"] == "254712345678"
     assert len(sent["TransactionDesc"]) <= 13
     assert sent["CallBackURL"] == f"{shop.url}/webhooks/mpesa/stk/{TOKEN}"
@@ -490,7 +490,7 @@ def test_money_of_a_paid_order_goes_back_by_hand(shop: Shop) -> None:
         )
         uow.commit()
     assert recorded.newly
-    assert recorded.amount.amount == 210_000
+    assert recorded.amount.amount == 210_000 + 50_000  # the piece and its shipping
 
 
 def test_a_body_too_large_or_not_darajas_is_refused_and_changes_nothing(shop: Shop) -> None:
