@@ -21,7 +21,9 @@ from payments.events import (
     OrderPaid,
     PaymentNotTaken,
     PayoutFailed,
+    PayoutInDoubt,
     PayoutPaid,
+    PayoutPaidAfterFailure,
     PhonePaymentDoubted,
     PhonePaymentFailed,
     RefundRefused,
@@ -138,6 +140,18 @@ def _release_passed(session: Session, event: LinesPassed, now: datetime) -> None
     payout_release.release_lines(session, event.order, event.line_ids)
 
 
+def _payout_in_doubt(session: Session, event: PayoutInDoubt, now: datetime) -> None:
+    payout_notices.payout_in_doubt(
+        session, event.artisan_id, event.amount, event.phone, event.doubt.value, now
+    )
+
+
+def _payout_paid_after_failure(
+    session: Session, event: PayoutPaidAfterFailure, now: datetime
+) -> None:
+    payout_notices.payout_paid_after_all(session, event.payout, now)
+
+
 def subscribe_notices() -> None:
     """What payments say happened, told to the people concerned (idempotent)."""
     events.subscribe(OrderPaid, _paid)
@@ -150,6 +164,8 @@ def subscribe_notices() -> None:
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
     events.subscribe(PayoutPaid, _payout_paid)
     events.subscribe(PayoutFailed, _payout_failed)
+    events.subscribe(PayoutInDoubt, _payout_in_doubt)
+    events.subscribe(PayoutPaidAfterFailure, _payout_paid_after_failure)
     events.subscribe(PhonePaymentDoubted, _doubted)
     events.subscribe(LinesDelivered, _delivered)
     events.subscribe(CaseOpened, _case_opened)

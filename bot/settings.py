@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     mpesa_callback_token: SecretStr = Field(default=SecretStr(""), validate_default=True)
     mpesa_payout_min_minor: int = Field(default=10_000, ge=0)
     mpesa_auto_payouts: bool = False
+    # A till (CustomerBuyGoodsOnline) is paid to its till number; MPESA_SHORTCODE is then the
+    # store number the prompt is signed with. Needed with buy goods.
+    mpesa_till_number: str = Field(default="", validate_default=True)
+    # The shortcode B2C payouts (and their status queries) come from; empty: MPESA_SHORTCODE.
+    mpesa_b2c_shortcode: str = ""
 
     admin_phones: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_locale: str = "en"
@@ -369,6 +374,28 @@ class Settings(BaseSettings):
             raise ValueError("must be the paybill or till number: 5 to 7 digits")
         if not value and _given(info.data.get("mpesa_consumer_key")):
             raise ValueError("needed with MPESA_CONSUMER_KEY (the paybill or till number, digits)")
+        return value
+
+    @field_validator("mpesa_till_number")
+    @classmethod
+    def _mpesa_till_number(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value and not MPESA_SHORTCODE_DIGITS.fullmatch(value):
+            raise ValueError("must be the till number: 5 to 7 digits")
+        buy_goods = info.data.get("mpesa_transaction_type") == MpesaTransactionType.BUY_GOODS
+        if not value and buy_goods and _given(info.data.get("mpesa_consumer_key")):
+            raise ValueError(
+                "needed with MPESA_TRANSACTION_TYPE=CustomerBuyGoodsOnline (the till paid; "
+                "MPESA_SHORTCODE is the store number)"
+            )
+        return value
+
+    @field_validator("mpesa_b2c_shortcode")
+    @classmethod
+    def _mpesa_b2c_shortcode(cls, value: str) -> str:
+        value = value.strip()
+        if value and not MPESA_SHORTCODE_DIGITS.fullmatch(value):
+            raise ValueError("must be the B2C shortcode: 5 to 7 digits")
         return value
 
     @field_validator("mpesa_passkey")

@@ -236,8 +236,9 @@ def test_a_payout_run_pays_once_tells_her_and_the_managers(
             assert fake.status_queries == []
             query_job_minutes_later(shop, mpesa, 11)
             [asked] = fake.status_queries
-            assert asked.body["OriginatorConversationID"] == again
-            paid = fake.answer_status(-1, 0)["Result"]["TransactionID"]
+            assert asked.body["OriginalConversationID"] == again
+            status = fake.answer_status(-1)["Result"]["ResultParameters"]["ResultParameter"]
+            [paid] = [item["Value"] for item in status if item["Key"] == "ReceiptNo"]
             akinyi.told(paid)
             fake.answer_payout(again, 0)  # the late result: nothing more
             assert owed(shop) == {}

@@ -179,8 +179,8 @@ def test_the_query_job_asks_about_a_payout_unanswered_ten_minutes_on(
         finally:
             container.close()
     [asked] = fake.status_queries
-    assert asked.body["OriginatorConversationID"] == originator
-    assert asked.body["ResultURL"].endswith(f"/webhooks/mpesa/b2c/{'t' * 40}/result")
+    assert asked.body["OriginalConversationID"] == originator
+    assert asked.body["ResultURL"].endswith(f"/webhooks/mpesa/b2c/{'t' * 40}/status/{originator}")
 
 
 def test_the_weekly_run_pays_nobody_when_artisans_are_paid_in_another_currency(
@@ -244,4 +244,4 @@ def test_reconcile_asks_at_once_about_every_payout_in_flight(
         capsys.readouterr().out
     )
     [asked] = fake.status_queries
-    assert asked.body["OriginatorConversationID"] == originator
+    assert asked.body["OriginalConversationID"] == originator

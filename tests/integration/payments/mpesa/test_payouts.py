@@ -246,6 +246,20 @@ def test_a_wrong_number_tells_the_managers_and_her_money_stays(shop: Shop) -> No
     assert shop.texts(shop.artisan_user_id) == []
 
 
+def test_a_payout_failed_then_paid_tells_the_managers_not_to_resend(shop: Shop) -> None:
+    [queued] = shop.run()
+    shop.fake.answer_payout(queued.originator_id, 2040)  # failed: managers told
+    shop.fake.answer_payout(queued.originator_id, 0)  # M-Pesa paid it after all
+    assert shop.request().status == MpesaPayoutStatus.PAID
+    assert shop.payouts_in_ledger() == 1
+    [failed, paid_after_all] = shop.texts(shop.manager_id)
+    assert "did not go through" in failed
+    assert "paid after all" in paid_after_all
+    assert shop.request().receipt in paid_after_all
+    assert "Do not send it again" in paid_after_all
+    assert len(shop.texts(shop.artisan_user_id)) == 1  # her notice, with the receipt
+
+
 def test_a_busy_m_pesa_is_asked_again_later_under_the_same_id(shop: Shop) -> None:
     [queued] = shop.run()
     shop.fake.answer_payout(queued.originator_id, 26)
@@ -274,13 +288,59 @@ def test_no_result_is_settled_by_a_status_query_ten_minutes_on(shop: Shop) -> No
         uow.commit()
     shop.runner().run_due()
     query = shop.fake.status_queries[-1].body
-    assert query["OriginatorConversationID"] == queued.originator_id
-    assert query["ResultURL"] == f"{shop.url}/webhooks/mpesa/b2c/{TOKEN}/result"
+    assert query["OriginalConversationID"] == queued.originator_id
+    status_url = f"{shop.url}/webhooks/mpesa/b2c/{TOKEN}/status/{queued.originator_id}"
+    assert query["ResultURL"] == status_url
 
-    shop.fake.answer_status(-1, 0)
-    assert shop.request().status == MpesaPayoutStatus.PAID
+    shop.fake.answer_status(-1)  # M-Pesa carried it out: Completed, with its receipt
+    request = shop.request()
+    assert request.status == MpesaPayoutStatus.PAID
+    assert request.receipt == shop.fake.payouts[queued.originator_id].receipt
     assert shop.payouts_in_ledger() == 1
     assert len(shop.texts(shop.artisan_user_id)) == 1
+
+
+def _asked_about(shop: Shop) -> Queued:
+    [queued] = shop.run()
+    assert isinstance(queued, Queued)
+    shop.later(11)
+    with shop.uow_factory() as uow:
+        payouts.due_for_query(uow.session, shop.clock())
+        uow.commit()
+    shop.runner().run_due()
+    return queued
+
+
+def test_a_status_query_that_worked_about_a_failed_payout_pays_nothing(shop: Shop) -> None:
+    _asked_about(shop)
+    shop.fake.answer_status(-1, "Failed")  # ResultCode 0: the QUERY worked
+    assert shop.request().status == MpesaPayoutStatus.UNKNOWN  # held, not sent again
+    assert shop.payouts_in_ledger() == 0
+    assert shop.texts(shop.artisan_user_id) == []
+    [alert] = shop.texts(shop.manager_id)
+    assert Money(225_000, "KES").format("en") in alert
+
+
+def test_a_completed_status_with_another_amount_pays_nothing(shop: Shop) -> None:
+    queued = _asked_about(shop)
+    shop.fake.payouts[queued.originator_id].body["Amount"] = 1
+    shop.fake.answer_status(-1)
+    assert shop.request().status == MpesaPayoutStatus.UNKNOWN
+    assert shop.payouts_in_ledger() == 0
+    assert len(shop.texts(shop.manager_id)) == 1
+
+
+def test_a_refused_status_query_tells_the_managers(shop: Shop) -> None:
+    shop.run()
+    shop.later(11)
+    with shop.uow_factory() as uow:
+        payouts.due_for_query(uow.session, shop.clock())
+        uow.commit()
+    shop.fake.fail_next("/mpesa/transactionstatus/v1/query", 400)
+    shop.runner().run_due()
+    assert shop.request().status == MpesaPayoutStatus.UNKNOWN  # held, not sent again
+    [alert] = shop.texts(shop.manager_id)
+    assert Money(225_000, "KES").format("en") in alert
 
 
 def test_a_lost_answer_is_never_sent_again_before_a_query_says(shop: Shop) -> None:
@@ -299,7 +359,7 @@ def test_a_lost_answer_is_never_sent_again_before_a_query_says(shop: Shop) -> No
         payouts.due_for_query(uow.session, shop.clock())
         uow.commit()
     shop.runner().run_due()
-    shop.fake.answer_status(-1, 0)  # the held request was carried out: paid
+    shop.fake.answer_status(-1)  # the held request was carried out: paid
     assert shop.request().status == MpesaPayoutStatus.PAID
     assert shop.fake.calls(B2C_PATH) == calls + 1
     assert shop.payouts_in_ledger() == 1
@@ -314,7 +374,7 @@ def test_a_query_that_finds_nothing_sends_it_again(shop: Shop) -> None:
         payouts.due_for_query(uow.session, shop.clock())
         uow.commit()
     shop.runner().run_due()
-    shop.fake.answer_status(-1, 0)  # M-Pesa has no such payout
+    shop.fake.answer_status(-1)  # M-Pesa has no such payout
     assert shop.request().status == MpesaPayoutStatus.QUEUED
     shop.runner().run_due()
     assert shop.request().status == MpesaPayoutStatus.SENT
