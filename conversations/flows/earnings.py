@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import select
@@ -19,7 +20,8 @@ from conversations.flow import (
 )
 from conversations.flows.my_shop import current_artisan, local_date
 from conversations.i18n import N_
-from store.models import Artisan, OrderLine, Payout, Role, TransactionKind
+from store import shipping_zones
+from store.models import Artisan, LineStatus, OrderLine, Payout, Role, TransactionKind
 from store.money import Money
 from store.phones import shown_phone
 from store.services import ledger
@@ -34,6 +36,13 @@ BALANCE = N_("Ready to be paid to you: {amount}")
 PENDING = N_("On the way to buyers: {amount}")
 PENDING_LINE = N_("• {title}: {amount}, yours when the buyer receives it")
 PENDING_COMMISSION = N_("• Mentor commission, order {code}: {amount}, when the buyer receives it")
+PENDING_SHIPPED_LINE = N_(
+    "• {title}: {amount}, yours when the buyer receives it, by {date} at the latest"
+)
+PENDING_SHIPPED_COMMISSION = N_(
+    "• Mentor commission, order {code}: {amount}, when the buyer receives it, by {date} at the "
+    "latest"
+)
 MORE_PENDING = N_("• … and {count} more")
 RECENT_HEAD = N_("Latest:")
 NOTHING_YET = N_("No sales yet. When a buyer pays for your piece, your share shows here.")
@@ -108,13 +117,31 @@ def _pending(ctx: StepContext, artisan: Artisan) -> list[str]:
     text = [ctx._(PENDING).format(amount=total.format(locale))]
     for share in shares[:RECENT]:
         amount = share.amount.format(locale)
-        if share.as_mentor:
-            text.append(ctx._(PENDING_COMMISSION).format(code=share.line.order.code, amount=amount))
+        line = share.line
+        due = _payable_by(line)
+        if due is None:
+            template = PENDING_COMMISSION if share.as_mentor else PENDING_LINE
+            date = ""
         else:
-            text.append(ctx._(PENDING_LINE).format(title=share.line.title, amount=amount))
+            template = PENDING_SHIPPED_COMMISSION if share.as_mentor else PENDING_SHIPPED_LINE
+            date = local_date(ctx, due)
+        text.append(
+            ctx._(template).format(title=line.title, code=line.order.code, amount=amount, date=date)
+        )
     if len(shares) > RECENT:
         text.append(ctx._(MORE_PENDING).format(count=len(shares) - RECENT))
     return text
+
+
+def _payable_by(line: OrderLine) -> datetime | None:
+    """When a shipped line counts as received at the latest: shipped (its `updated_at` while
+    shipped, as delivery reads it) plus its destination's time. None while not shipped."""
+    if line.status is not LineStatus.SHIPPED:
+        return None
+    shipped = line.updated_at
+    if shipped.tzinfo is None:  # SQLite gives times back without their zone; all are UTC
+        shipped = shipped.replace(tzinfo=UTC)
+    return shipped + shipping_zones.zone_for(line.order.shipping_country).auto_delivered_after
 
 
 @dataclass(frozen=True, slots=True)

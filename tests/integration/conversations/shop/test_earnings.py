@@ -115,3 +115,48 @@ def test_no_sales_yet(new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFact
         "Ready to be paid to you: Ksh0\n"
         "No sales yet. When a buyer pays for your piece, your share shows here.\n"
     )
+
+
+def sell_one_shipped_one_not(uow_factory: UnitOfWorkFactory, seller: Person, buyer: Person) -> None:
+    """A ring shipped to the UK at SOLD_AT (Europe: counted as received 25 days later) and
+    an anklet paid for but not sent yet."""
+    ring = piece(uow_factory, seller, "Silver ring")
+    shipped = paid_order(uow_factory, buyer, [ring], record_sale=True, country="GB")
+    anklet = piece(uow_factory, seller, "Shell anklet")
+    paid_order(uow_factory, buyer, [anklet], record_sale=True)
+    with uow_factory() as uow:
+        for line_id in line_ids(uow_factory, shipped.id):
+            fulfilment.accept_line(uow.session, seller.user_id, line_id, SOLD_AT)
+            fulfilment.ship_line(uow.session, seller.user_id, line_id, SOLD_AT)
+        uow.commit()
+
+
+def test_a_shipped_piece_shows_when_it_is_payable_at_the_latest(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    sell_one_shipped_one_not(uow_factory, amina, tom)
+    amina.chat.send("menu")
+    (answer,) = amina.chat.send_for_messages("My earnings")
+    # Shipped 22:30 UTC on 1 March + 25 days is 27 March in Nairobi.
+    assert answer.splitlines()[1:4] == [
+        "On the way to buyers: Ksh2,700",
+        "• Silver ring: Ksh1,350, yours when the buyer receives it, by 27 Mar at the latest",
+        "• Shell anklet: Ksh1,350, yours when the buyer receives it",
+    ]
+
+
+def test_a_shipped_piece_shows_when_it_is_payable_in_swahili(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru = artisan(new_chat, uow_factory, "Wanjiru Kamau", locale="sw")
+    tom = person(new_chat, uow_factory, "Tom Buyer", locale="en")
+    sell_one_shipped_one_not(uow_factory, wanjiru, tom)
+    wanjiru.chat.send("menyu")
+    (answer,) = wanjiru.chat.send_for_messages("Mapato yangu")
+    assert answer.replace("\xa0", " ").splitlines()[1:4] == [
+        "Njiani kwa wanunuzi: Ksh 2,700",
+        "• Silver ring: Ksh 1,350, yako mnunuzi akiipokea, kufikia 27 Mac au mapema zaidi",
+        "• Shell anklet: Ksh 1,350, yako mnunuzi akiipokea",
+    ]
