@@ -44,7 +44,7 @@ class Container:
 
     def __post_init__(self) -> None:
         # Domain events reach their handlers (store/events.py, bot/domain_events.py).
-        subscribe_handlers()
+        subscribe_handlers(self.settings.payout_release)
         # The words pieces are read and searched by: the shipped ones and VOCABULARY_FILE's
         # (checked when the settings were read).
         configure_vocabulary(self.settings.vocabulary_file)

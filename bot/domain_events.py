@@ -21,7 +21,9 @@ from payments.events import (
     OrderPaid,
     PaymentNotTaken,
     PayoutFailed,
+    PayoutInDoubt,
     PayoutPaid,
+    PayoutPaidAfterFailure,
     PhonePaymentDoubted,
     PhonePaymentFailed,
     RefundRefused,
@@ -29,12 +31,13 @@ from payments.events import (
 )
 from store import events
 from store.money import Money
-from store.services import refunds_owed
+from store.services import payout_release, refunds_owed
 from store.services.order_events import (
     CaseClosed,
     CaseOpened,
     CaseRefundAsked,
     LinesDelivered,
+    LinesPassed,
     PaidOrderCancelled,
 )
 from store.services.refunds_owed import RefundMadeByHand, RefundOwed
@@ -129,6 +132,26 @@ def _payout_failed(session: Session, event: PayoutFailed, now: datetime) -> None
     )
 
 
+def _release_delivered(session: Session, event: LinesDelivered, now: datetime) -> None:
+    payout_release.release_lines(session, event.order, event.line_ids)
+
+
+def _release_passed(session: Session, event: LinesPassed, now: datetime) -> None:
+    payout_release.release_lines(session, event.order, event.line_ids)
+
+
+def _payout_in_doubt(session: Session, event: PayoutInDoubt, now: datetime) -> None:
+    payout_notices.payout_in_doubt(
+        session, event.artisan_id, event.amount, event.phone, event.doubt.value, now
+    )
+
+
+def _payout_paid_after_failure(
+    session: Session, event: PayoutPaidAfterFailure, now: datetime
+) -> None:
+    payout_notices.payout_paid_after_all(session, event.payout, now)
+
+
 def subscribe_notices() -> None:
     """What payments say happened, told to the people concerned (idempotent)."""
     events.subscribe(OrderPaid, _paid)
@@ -141,14 +164,23 @@ def subscribe_notices() -> None:
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
     events.subscribe(PayoutPaid, _payout_paid)
     events.subscribe(PayoutFailed, _payout_failed)
+    events.subscribe(PayoutInDoubt, _payout_in_doubt)
+    events.subscribe(PayoutPaidAfterFailure, _payout_paid_after_failure)
     events.subscribe(PhonePaymentDoubted, _doubted)
     events.subscribe(LinesDelivered, _delivered)
     events.subscribe(CaseOpened, _case_opened)
     events.subscribe(CaseClosed, _case_closed)
 
 
-def subscribe_handlers() -> None:
-    """Every domain event's handlers (idempotent): what each process's container does."""
+def subscribe_handlers(
+    release_on: payout_release.ReleaseOn = payout_release.ReleaseOn.DELIVERED,
+) -> None:
+    """Every domain event's handlers (idempotent): what each process's container does.
+    Shares become payable when lines are delivered, and also when they pass at the hub if
+    the shop says so (`PAYOUT_RELEASE`)."""
     subscribe_notices()
+    events.subscribe(LinesDelivered, _release_delivered)
+    if release_on is payout_release.ReleaseOn.PASSED:
+        events.subscribe(LinesPassed, _release_passed)
     events.subscribe(PaidOrderCancelled, completion.on_paid_order_cancelled)
     events.subscribe(CaseRefundAsked, _case_refund)

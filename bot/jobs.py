@@ -14,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import plugins
 from bot.alerts import send_held_alerts
 from bot.container import Container
+from bot.market_rules import hub_rules
 from bot.plugin import ChannelPasses, ScheduledJob
 from conversations.hub_rules import FulfilmentMode
 from conversations.jobs.delivery import deliver_shipped_orders
@@ -137,7 +138,8 @@ def scheduled_jobs(
 
     def follow_up() -> None:
         now = clock()
-        reminded = remind_unsent(uow_factory, now, timedelta(days=settings.unsent_reminder_days))
+        after = timedelta(days=settings.unsent_reminder_days)
+        reminded = remind_unsent(uow_factory, now, after, hub_rules(settings))
         asked = ask_if_arrived(uow_factory, now, _expected_after)
         if reminded or asked:
             logger.info("follow-ups: %s about unsent pieces, asked about %s", reminded, asked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.container import Container
+from bot.settings import Settings
 from conversations.hub_rules import HubRules, parse_hours
 from conversations.marketplace import MarketRules
 from store.services.buyer_limits import BuyerLimits
@@ -32,10 +33,14 @@ def market_rules(container: Container) -> MarketRules:
             pieces_per_order=settings.max_pieces_per_order,
         ),
         price_change_review_share=settings.price_change_review_share,
-        hub=HubRules(
-            mode=settings.fulfilment_mode,
-            address=settings.hub_address,
-            hours=parse_hours(settings.hub_hours),
-            bring_within=timedelta(days=settings.hub_bring_within_days),
-        ),
+        hub=hub_rules(settings),
+    )
+
+
+def hub_rules(settings: Settings) -> HubRules:
+    return HubRules(
+        mode=settings.fulfilment_mode,
+        address=settings.hub_address,
+        hours=parse_hours(settings.hub_hours),
+        bring_within=timedelta(days=settings.hub_bring_within_days),
     )

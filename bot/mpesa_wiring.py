@@ -43,6 +43,8 @@ def daraja_config(settings: Settings) -> DarajaConfig:
         shortcode=settings.mpesa_shortcode,
         passkey=settings.mpesa_passkey.get_secret_value(),
         transaction_type=settings.mpesa_transaction_type.value,
+        till_number=settings.mpesa_till_number,
+        b2c_shortcode=settings.mpesa_b2c_shortcode or settings.mpesa_shortcode,
         initiator_name=settings.mpesa_initiator_name,
         initiator_password=settings.mpesa_initiator_password.get_secret_value(),
         certificate=certificate,

@@ -34,6 +34,7 @@ from conversations.i18n import SUPPORTED_LOCALES, supported_language
 from store.db import SUPPORTED_BACKENDS
 from store.errors import UnknownCurrency
 from store.money import currency_exponent
+from store.services.payout_release import ReleaseOn
 from store.shipping_zones import KES, ShippingZonesError
 from store.shipping_zones import load as load_shipping_zones
 from store.vocabulary import VocabularyError
@@ -139,6 +140,11 @@ class Settings(BaseSettings):
     mpesa_callback_token: SecretStr = Field(default=SecretStr(""), validate_default=True)
     mpesa_payout_min_minor: int = Field(default=10_000, ge=0)
     mpesa_auto_payouts: bool = False
+    # A till (CustomerBuyGoodsOnline) is paid to its till number; MPESA_SHORTCODE is then the
+    # store number the prompt is signed with. Needed with buy goods.
+    mpesa_till_number: str = Field(default="", validate_default=True)
+    # The shortcode B2C payouts (and their status queries) come from; empty: MPESA_SHORTCODE.
+    mpesa_b2c_shortcode: str = ""
 
     admin_phones: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_locale: str = "en"
@@ -154,6 +160,9 @@ class Settings(BaseSettings):
     pricing_markup_bps: int = Field(default=4000, ge=0)
     mentor_commission_bps: int = Field(default=500, ge=0)
     reservation_minutes: int = 30
+    # An artisan's share becomes payable when her piece is delivered, or already when it
+    # passes the check at the hub ("passed").
+    payout_release: ReleaseOn = ReleaseOn.DELIVERED
     # A piece accepted this many days ago and not sent: its artisan is reminded; as many days
     # after that, the community managers are told (`remind_unsent`).
     unsent_reminder_days: int = Field(default=3, ge=1)
@@ -359,6 +368,28 @@ class Settings(BaseSettings):
             raise ValueError("must be the paybill or till number: 5 to 7 digits")
         if not value and _given(info.data.get("mpesa_consumer_key")):
             raise ValueError("needed with MPESA_CONSUMER_KEY (the paybill or till number, digits)")
+        return value
+
+    @field_validator("mpesa_till_number")
+    @classmethod
+    def _mpesa_till_number(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value and not MPESA_SHORTCODE_DIGITS.fullmatch(value):
+            raise ValueError("must be the till number: 5 to 7 digits")
+        buy_goods = info.data.get("mpesa_transaction_type") == MpesaTransactionType.BUY_GOODS
+        if not value and buy_goods and _given(info.data.get("mpesa_consumer_key")):
+            raise ValueError(
+                "needed with MPESA_TRANSACTION_TYPE=CustomerBuyGoodsOnline (the till paid; "
+                "MPESA_SHORTCODE is the store number)"
+            )
+        return value
+
+    @field_validator("mpesa_b2c_shortcode")
+    @classmethod
+    def _mpesa_b2c_shortcode(cls, value: str) -> str:
+        value = value.strip()
+        if value and not MPESA_SHORTCODE_DIGITS.fullmatch(value):
+            raise ValueError("must be the B2C shortcode: 5 to 7 digits")
         return value
 
     @field_validator("mpesa_passkey")

@@ -84,6 +84,14 @@ class PayoutPaid:
     payout: Payout
 
 
+@dataclass(frozen=True)
+class PayoutPaidAfterFailure:
+    """M-Pesa paid a payout the shop had recorded as failed (and told managers so): `payout`
+    is the ledger's payout now recorded; nothing must be sent to her again for it."""
+
+    payout: Payout
+
+
 class PayoutFailure(StrEnum):
     """Why M-Pesa did not pay an artisan, in words a community manager can act on; never
     M-Pesa's own text."""
@@ -104,6 +112,24 @@ class PayoutFailed:
     amount: Money
     phone: str
     reason: PayoutFailure
+
+
+class PayoutDoubt(StrEnum):
+    """Why what became of an M-Pesa payout is not known (a managers' alert)."""
+
+    STATUS_UNCLEAR = "status_unclear"  # M-Pesa's status answer was neither paid nor not found
+    STATUS_REFUSED = "status_refused"  # the status query itself was refused
+
+
+@dataclass(frozen=True)
+class PayoutInDoubt:
+    """An M-Pesa payout of `amount` to `artisan_id` at `phone` may or may not have been
+    paid: it is held (nothing is sent again) until someone checks it."""
+
+    artisan_id: int
+    amount: Money
+    phone: str
+    doubt: PayoutDoubt
 
 
 class PhonePaymentDoubt(StrEnum):

@@ -202,3 +202,17 @@ def make_paid_order(
     session.add(order)
     session.flush()
     return order
+
+
+def deliver_order(session: Session, order: Order, now: datetime) -> None:
+    """Her lines sent and the buyer saying the parcel arrived, through the services people
+    use: each artisan accepts and ships her piece, the buyer confirms (`mark_delivered`,
+    whose event releases the shares)."""
+    from store.services import delivery, fulfilment
+
+    for line in order.lines:
+        seller = session.get_one(Artisan, line.artisan_id)
+        if line.status == LineStatus.PAID:
+            fulfilment.accept_line(session, seller.user_id, line.id, now)
+        fulfilment.ship_line(session, seller.user_id, line.id, now)
+    delivery.mark_delivered(session, order.id, now, by=order.buyer_user_id)

@@ -177,6 +177,7 @@ def _payouts(container: Container, args: argparse.Namespace, out: TextIO) -> int
                 f"{artisan.slug:<24} {_plain(owed):>16}  {phone}  {artisan.shop_name}",
                 file=out,
             )
+        _list_pending(container, currency, out)
         _list_sent(container, out)
     return 0
 
@@ -213,6 +214,20 @@ def _list_sent(container: Container, out: TextIO) -> None:
             lines = desk.listing(uow.session, zone)
         for line in lines:
             print(line, file=out)
+
+
+def _list_pending(container: Container, currency: str, out: TextIO) -> None:
+    """Shares paid for and not delivered yet: not payable, shown apart."""
+    with container.uow_factory(read_only=True) as uow:
+        pending = ledger.pending_to_artisans(uow.session, currency)
+        if not pending:
+            return
+        artisans = uow.session.scalars(
+            select(Artisan).where(Artisan.id.in_(pending)).order_by(Artisan.slug)
+        ).all()
+        print("pending until delivered (not payable yet):", file=out)
+        for artisan in artisans:
+            print(f"{artisan.slug:<24} {_plain(pending[artisan.id]):>16}", file=out)
 
 
 def _owed(container: Container, currency: str) -> list[tuple[Artisan, Money]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import select
@@ -19,7 +20,8 @@ from conversations.flow import (
 )
 from conversations.flows.my_shop import current_artisan, local_date
 from conversations.i18n import N_
-from store.models import Artisan, OrderLine, Payout, Role, TransactionKind
+from store import shipping_zones
+from store.models import Artisan, LineStatus, OrderLine, Payout, Role, TransactionKind
 from store.money import Money
 from store.phones import shown_phone
 from store.services import ledger
@@ -30,10 +32,22 @@ RECENT: Final = 8
 PAYOUTS: Final = 5
 
 MENU_LABEL = N_("My earnings")
-BALANCE = N_("Waiting to be paid to you: {amount}")
+BALANCE = N_("Ready to be paid to you: {amount}")
+PENDING = N_("On the way to buyers: {amount}")
+PENDING_LINE = N_("• {title}: {amount}, yours when the buyer receives it")
+PENDING_COMMISSION = N_("• Mentor commission, order {code}: {amount}, when the buyer receives it")
+PENDING_SHIPPED_LINE = N_(
+    "• {title}: {amount}, yours when the buyer receives it, by {date} at the latest"
+)
+PENDING_SHIPPED_COMMISSION = N_(
+    "• Mentor commission, order {code}: {amount}, when the buyer receives it, by {date} at the "
+    "latest"
+)
+MORE_PENDING = N_("• … and {count} more")
 RECENT_HEAD = N_("Latest:")
 NOTHING_YET = N_("No sales yet. When a buyer pays for your piece, your share shows here.")
 SALE = N_("Sale: {title}")
+RELEASE = N_("Received by the buyer: {title}")
 COMMISSION = N_("Mentor commission: order {code}")
 REFUND = N_("Refund: {title}")
 PAYOUT = N_("Paid to you by M-Pesa ({reference})")
@@ -42,8 +56,9 @@ ENTRY = N_("• {date} — {what}: {amount}")
 PAYOUTS_HEAD = N_("Payouts to you:")
 PAYOUT_LINE = N_("• {date} — {amount}, M-Pesa {reference}")
 WHEN_PAID = N_(
-    "Your share of a sale counts here once the buyer has paid. Our team sends what is waiting "
-    "to your M-Pesa number {phone}, usually once a week, and each payout shows its M-Pesa code."
+    "Your share of a sale is ready to be paid once the buyer receives the piece. Our team "
+    "sends what is ready to your M-Pesa number {phone}, usually once a week, and each payout "
+    "shows its M-Pesa code."
 )
 NO_PHONE = N_("(no M-Pesa number yet)")
 
@@ -53,6 +68,7 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     locale = ctx.user.locale
     owed = ledger.payable_balance(ctx.session, artisan.id, ctx.market.config.artisan_currency)
     text = [ctx._(BALANCE).format(amount=owed.format(locale))]
+    text += _pending(ctx, artisan)
     statement = _statement(ctx, artisan)
     if statement:
         text.append("")
@@ -84,6 +100,48 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     text.append(ctx._(WHEN_PAID).format(phone=phone))
     ctx.say("\n".join(text))
     return StepResult(END)
+
+
+def _pending(ctx: StepContext, artisan: Artisan) -> list[str]:
+    """Her money paid for and not received by buyers yet, piece by piece."""
+    locale = ctx.user.locale
+    currency = ctx.market.config.artisan_currency
+    shares = [
+        share
+        for share in ledger.pending_shares(ctx.session, artisan.id)
+        if share.amount.currency == currency
+    ]
+    if not shares:
+        return []
+    total = ledger.pending_balance(ctx.session, artisan.id, currency)
+    text = [ctx._(PENDING).format(amount=total.format(locale))]
+    for share in shares[:RECENT]:
+        amount = share.amount.format(locale)
+        line = share.line
+        due = _payable_by(line)
+        if due is None:
+            template = PENDING_COMMISSION if share.as_mentor else PENDING_LINE
+            date = ""
+        else:
+            template = PENDING_SHIPPED_COMMISSION if share.as_mentor else PENDING_SHIPPED_LINE
+            date = local_date(ctx, due)
+        text.append(
+            ctx._(template).format(title=line.title, code=line.order.code, amount=amount, date=date)
+        )
+    if len(shares) > RECENT:
+        text.append(ctx._(MORE_PENDING).format(count=len(shares) - RECENT))
+    return text
+
+
+def _payable_by(line: OrderLine) -> datetime | None:
+    """When a shipped line counts as received at the latest: shipped (its `updated_at` while
+    shipped, as delivery reads it) plus its destination's time. None while not shipped."""
+    if line.status is not LineStatus.SHIPPED:
+        return None
+    shipped = line.updated_at
+    if shipped.tzinfo is None:  # SQLite gives times back without their zone; all are UTC
+        shipped = shipped.replace(tzinfo=UTC)
+    return shipped + shipping_zones.zone_for(line.order.shipping_country).auto_delivered_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +179,8 @@ def _what(ctx: StepContext, artisan: Artisan, row: _Row) -> str:
     match line.kind:
         case TransactionKind.SALE:
             return ctx._(SALE).format(title=_titles(ctx, artisan, line.order_id))
+        case TransactionKind.RELEASE:
+            return ctx._(RELEASE).format(title=_titles(ctx, artisan, line.order_id))
         case TransactionKind.REFUND:
             return ctx._(REFUND).format(title=_titles(ctx, artisan, line.order_id))
         case TransactionKind.PAYOUT:

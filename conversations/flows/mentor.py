@@ -128,10 +128,11 @@ def _show_commissions(ctx: StepContext, mentor: Artisan) -> None:
     currency = ctx.market.config.artisan_currency
     account = ledger.mentor_account(mentor.id)
     locale = ctx.translator.locale
-    total = ledger.balance(ctx.session, account, currency)
+    total = ledger.commissions(ctx.session, mentor.id, currency)
     lines = [ctx._(COMMISSIONS).format(balance=total.format(locale))]
     zone = ZoneInfo(ctx.market.config.artisan_timezone)
-    for entry in ledger.recent_entries(ctx.session, account, limit=_RECENT):
+    pending = (ledger.pending_mentor_account(mentor.id),)
+    for entry in ledger.recent_entries(ctx.session, account, limit=_RECENT, also=pending):
         date = entry.created_at.astimezone(zone).strftime("%d/%m/%Y")
         lines.append(f"{date}: {entry.amount.format(locale)}")
     ctx.say("\n".join(lines))

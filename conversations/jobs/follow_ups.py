@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from conversations import outbox
 from conversations.flows.delivery import RECEIVED
+from conversations.hub_rules import DIRECT, HubRules, hours_text
 from conversations.i18n import N_, Translator
 from conversations.messages import Choice, Outbound
 from conversations.notify.delivery import community_managers
@@ -32,6 +33,10 @@ STILL_WAITING = N_(
     "Order {code}: you accepted {items} {days} days ago, and the buyer is still waiting. "
     "Please send it soon, or tell a community manager if something is wrong."
 )
+STILL_WAITING_HUB = N_(
+    "Order {code}: you accepted {items} {days} days ago, and the buyer is still waiting. "
+    "Please bring it to {address} soon: the hub sends it to the buyer.\nOpen: {hours}."
+)
 MANAGERS_STILL_WAITING = N_(
     "Order {code}: {shop} accepted {items} {days} days ago and has not sent it yet, "
     "though she was reminded. Please check with her."
@@ -40,9 +45,12 @@ ARRIVED_YET = N_("Has order {code} arrived? It was shipped {days} days ago.")
 NOT_YET = N_("Not yet")
 
 
-def remind_unsent(uow_factory: UnitOfWorkFactory, now: datetime, after: timedelta) -> int:
-    """Remind artisans of pieces accepted `after` ago and not sent, then (`after` after her
-    reminder) tell the managers; how many messages this run queued."""
+def remind_unsent(
+    uow_factory: UnitOfWorkFactory, now: datetime, after: timedelta, hub: HubRules = DIRECT
+) -> int:
+    """Remind artisans of pieces accepted `after` ago and not sent (in hub mode: not brought
+    to `hub`, told where and when it is open), then (`after` after her reminder) tell the
+    managers; how many messages this run queued."""
     queued = 0
     with uow_factory() as uow:
         session = uow.session
@@ -64,7 +72,7 @@ def remind_unsent(uow_factory: UnitOfWorkFactory, now: datetime, after: timedelt
             reminded_at = _queued_at(session, reminder_key)
             if reminded_at is None:
                 t = Translator(user.locale)
-                text = t._(STILL_WAITING).format(code=code, items=_item(t, line), days=days)
+                text = _still_waiting(t, hub, code, line, days)
                 if outbox.notify(
                     session, user.id, Outbound(text), dedupe_key=reminder_key, now=now
                 ):
@@ -87,6 +95,18 @@ def remind_unsent(uow_factory: UnitOfWorkFactory, now: datetime, after: timedelt
                     queued += 1
         uow.commit()
     return queued
+
+
+def _still_waiting(t: Translator, hub: HubRules, code: str, line: OrderLine, days: int) -> str:
+    if not hub.at_hub:
+        return t._(STILL_WAITING).format(code=code, items=_item(t, line), days=days)
+    return t._(STILL_WAITING_HUB).format(
+        code=code,
+        items=_item(t, line),
+        days=days,
+        address=hub.address,
+        hours=hours_text(hub.hours, t.locale),
+    )
 
 
 def ask_if_arrived(

@@ -23,6 +23,7 @@ from conversations.messages import Outbound
 from conversations.notify import mentors
 from conversations.notify.templates import UtilityTemplate
 from store.models import Artisan, ArtisanStatus, Role, User, UserRole
+from store.money import sum_money
 from store.services import activity, ledger, referrals
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.uow import UnitOfWorkFactory
@@ -122,11 +123,15 @@ def _digest(
         line = recruit_line(t, n, recruit, rules)
         pieces = sold.get(recruit.artisan.id, 0)
         lines.append(f"{line}; {t._(SOLD_THIS_WEEK).format(pieces=pieces)}")
-    account = ledger.mentor_account(mentor.id)
+    accounts = (ledger.mentor_account(mentor.id), ledger.pending_mentor_account(mentor.id))
+    earned = sum_money(
+        (activity.earned(session, account, currency, now - WEEK, now) for account in accounts),
+        currency,
+    )
     lines.append(
         t._(COMMISSIONS_WEEK).format(
-            week=activity.earned(session, account, currency, now - WEEK, now).format(t.locale),
-            total=ledger.balance(session, account, currency).format(t.locale),
+            week=earned.format(t.locale),
+            total=ledger.commissions(session, mentor.id, currency).format(t.locale),
         )
     )
     outbound = Outbound(text="\n".join(lines), template=UtilityTemplate.WEEKLY_SUMMARY)

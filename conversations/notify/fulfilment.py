@@ -8,8 +8,8 @@ from conversations.flow import StepContext
 from conversations.i18n import N_, Translator
 from conversations.messages import Choice, Outbound
 from conversations.notify.templates import UtilityTemplate
-from conversations.payloads import ParcelReceived
-from store.models import Order, OrderLine, OrderStatus, Parcel
+from conversations.payloads import ParcelReceived, ReportParcel
+from store.models import CaseKind, Order, OrderLine, OrderStatus, Parcel
 from store.tracking import link_for
 
 SHIPPED: Final = N_("Your order {code}: {title} has been shipped.")
@@ -17,8 +17,10 @@ SHIPPED_ALL: Final = N_("Everything in order {code} is on its way. Thank you for
 PARCEL_SHIPPED: Final = N_("Your parcel from order {code} is on its way: {titles}.")
 TRACK_WITH_LINK: Final = N_("{carrier} tracking number: {number}\nFollow it here: {link}")
 TRACK_NUMBER: Final = N_("{carrier} tracking number: {number}")
-TELL_RECEIVED: Final = N_("When it arrives, let us know:")
+TELL_RECEIVED: Final = N_("When it arrives, or if something is wrong, let us know:")
 RECEIVED: Final = N_("Received")
+NOT_ARRIVED: Final = N_("Not arrived")  # as the report flow words them
+DAMAGED: Final = N_("Damaged")
 DELAYED: Final = N_(
     "Your order {code}: {title} needs a little more work before it leaves. "
     "We will tell you when it is on its way."
@@ -41,7 +43,7 @@ def line_shipped(ctx: StepContext, order: Order, line: OrderLine) -> None:
 def parcel_shipped(ctx: StepContext, order: Order, parcel: Parcel, lines: list[OrderLine]) -> None:
     """Her parcel left (from the hub, or from the artisan with a number): what is in it, the
     carrier's number with a link to follow it where we know the carrier's page, and a
-    "Received" button for when it arrives."""
+    "Received" button for when it arrives and "Not arrived" / "Damaged" to report it."""
     code, complete = order.code, order.status is OrderStatus.SHIPPED
     titles = ", ".join(line.title for line in lines)
     carrier, number = parcel.carrier, parcel.tracking_number
@@ -58,7 +60,11 @@ def parcel_shipped(ctx: StepContext, order: Order, parcel: Parcel, lines: list[O
         text.append(t._(TELL_RECEIVED))
         return Outbound(
             text="\n".join(text),
-            choices=(Choice(t._(RECEIVED), ParcelReceived(order.id).encode()),),
+            choices=(
+                Choice(t._(RECEIVED), ParcelReceived(order.id).encode()),
+                Choice(t._(NOT_ARRIVED), ReportParcel(CaseKind.NOT_ARRIVED, order.id).encode()),
+                Choice(t._(DAMAGED), ReportParcel(CaseKind.DAMAGED, order.id).encode()),
+            ),
             template=UtilityTemplate.ORDER_SHIPPED,
         )
 

@@ -1,7 +1,7 @@
 """Community managers told of a word from a phone-payment provider the shop did not trust
 (`payments.events.PhonePaymentDoubted`): a callback to an address with the wrong secret, for
-a prompt the shop never sent or closed, or a payment of the wrong amount. Nothing was paid
-because of it. At most one alert per window (`alerts`)."""
+a prompt the shop never sent or closed, or a payment of the wrong amount. No order was
+marked paid because of it. At most one alert per window (`alerts`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ DOUBT_TOPIC: Final = "phone-payment-doubt"
 # Posts with a wrong token can come from anyone: they have their own window, so a probe every
 # quarter of an hour cannot hold back the alerts about money (a payment for a closed prompt).
 PROBE_TOPIC: Final = "phone-payment-probe"
-DOUBT_ALERT = N_("Soko alert: an M-Pesa message was not trusted: {what}. Nothing was paid.")
+# Not "nothing was paid": a payment of the wrong amount, or one for a closed prompt, did take
+# her money; what the shop can say is that no order was marked paid because of the message.
+DOUBT_ALERT = N_(
+    "Soko alert: an M-Pesa message was not trusted: {what}. No order was marked paid because of it."
+)
 DOUBT_FOR_ORDER = N_("Order: {code}.")
 DOUBT_CHECK = N_("If it goes on, check the M-Pesa portal and run: soko admin reconcile")
 DOUBTS: Final = {

@@ -61,6 +61,24 @@ FAILURE_ACTIONS: Final = {
     "refused": N_("The operator can try again: soko admin payouts --send {slug}"),
     "unanswered": N_("The operator can try again: soko admin payouts --send {slug}"),
 }
+PAYOUT_IN_DOUBT_TOPIC: Final = "payout-in-doubt"
+PAYOUT_IN_DOUBT = N_(
+    "Soko alert: we do not know whether the M-Pesa payout of {amount} to {shop} ({phone}) "
+    "was paid: {reason}. Nothing will be sent to her again until this is settled. Look it up "
+    "on the M-Pesa business portal; if she was not paid, the operator runs: "
+    "soko admin payouts --send {slug}"
+)
+# Keyed by the values of `payments.events.PayoutDoubt`.
+DOUBT_REASONS: Final = {
+    "status_unclear": N_("M-Pesa's status answer did not say it was paid"),
+    "status_refused": N_("M-Pesa refused to say what became of it"),
+}
+PAID_AFTER_ALL_TOPIC: Final = "payout-paid-after-all"
+PAID_AFTER_ALL = N_(
+    "Soko alert: the M-Pesa payout of {amount} to {shop} ({phone}) reported as not gone "
+    "through was paid after all (M-Pesa code {reference}); it is now recorded as paid to her. "
+    "Do not send it again, by hand or with soko admin payouts --send."
+)
 NOT_OURS_TOPIC: Final = "mpesa-result-not-ours"
 NOT_OURS = N_(
     "Soko alert: an M-Pesa payout result came for a payout this shop never sent. "
@@ -120,6 +138,51 @@ def payout_failed(
 
     topic = f"{PAYOUT_FAILED_TOPIC}:{artisan_id}:{int(now.timestamp())}"
     return alerts.alert_managers(session, topic, render, now)
+
+
+def payout_in_doubt(
+    session: Session,
+    artisan_id: int,
+    amount: Money,
+    phone: str,
+    reason: str,
+    now: datetime,
+) -> int:
+    """Every community manager told that a payout is held because nobody knows whether it
+    was paid, and how to settle it. How many were told."""
+    artisan = session.get(Artisan, artisan_id)
+    if artisan is None:
+        return 0
+
+    def render(t: Translator) -> str:
+        return t._(PAYOUT_IN_DOUBT).format(
+            amount=amount.format(t.locale),
+            shop=artisan.shop_name,
+            phone=shown_phone(phone),
+            reason=t._(DOUBT_REASONS.get(reason, DOUBT_REASONS["status_unclear"])),
+            slug=artisan.slug,
+        )
+
+    topic = f"{PAYOUT_IN_DOUBT_TOPIC}:{artisan_id}:{int(now.timestamp())}"
+    return alerts.alert_managers(session, topic, render, now)
+
+
+def payout_paid_after_all(session: Session, payout: Payout, now: datetime) -> int:
+    """Every community manager told that a payout they were told had failed was paid after
+    all, so that nobody sends it again. How many were told."""
+    artisan = session.get(Artisan, payout.artisan_id)
+    if artisan is None:
+        return 0
+
+    def render(t: Translator) -> str:
+        return t._(PAID_AFTER_ALL).format(
+            amount=Money(payout.amount_minor, payout.currency).format(t.locale),
+            shop=artisan.shop_name,
+            phone=shown_phone(artisan.mpesa_phone or ""),
+            reference=payout.mpesa_reference,
+        )
+
+    return alerts.alert_managers(session, f"{PAID_AFTER_ALL_TOPIC}:{payout.id}", render, now)
 
 
 def result_not_ours(session: Session, now: datetime) -> int:

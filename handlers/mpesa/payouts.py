@@ -1,5 +1,5 @@
-"""`POST /webhooks/mpesa/b2c/{token}/result` and `…/timeout`: M-Pesa's answer to a payout
-(or to a transaction-status query about one).
+"""`POST /webhooks/mpesa/b2c/{token}/result` and `…/timeout`: M-Pesa's answer to a payout;
+`…/status/{payout}`: its answer to a transaction-status query about that payout.
 
 Daraja signs nothing, so whoever knows the address could post. The token in the path is
 compared first, in constant time, before the body is even read (a wrong one: 404, nothing
@@ -26,7 +26,14 @@ from handlers.bodies import read_body
 from payments.mpesa.callbacks import parse_b2c_result
 from payments.mpesa.errors import MalformedDarajaBody
 from payments.mpesa.models import DarajaResult
-from payments.mpesa.payouts import RESULT_PATH, TIMEOUT_PATH, Recorded, record_result
+from payments.mpesa.payouts import (
+    RESULT_PATH,
+    STATUS_PATH,
+    TIMEOUT_PATH,
+    Recorded,
+    record_result,
+    record_status,
+)
 from store.uow import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
@@ -45,16 +52,19 @@ def payout_webhook_routes(
     """`on_refused` is told of each call refused for its token (metrics)."""
     expected = token.encode()
 
-    def record(result: DarajaResult, timed_out: bool) -> Recorded:
+    def record(result: DarajaResult, timed_out: bool, asked_about: str | None) -> Recorded:
         with uow_factory() as uow:
             now = clock()
-            recorded = record_result(uow.session, result, now, timed_out=timed_out)
+            if asked_about is None:
+                recorded = record_result(uow.session, result, now, timed_out=timed_out)
+            else:
+                recorded = record_status(uow.session, asked_about, result, now)
             if recorded == Recorded.NOT_OURS:
                 payout_notices.result_not_ours(uow.session, now)
             uow.commit()
         return recorded
 
-    def endpoint(timed_out: bool) -> Callable[[Request], object]:
+    def endpoint(timed_out: bool, status: bool = False) -> Callable[[Request], object]:
         async def answer(request: Request) -> Response:
             given = str(request.path_params.get("token", "")).encode()
             if not expected or not hmac.compare_digest(given, expected):
@@ -67,7 +77,8 @@ def payout_webhook_routes(
             except MalformedDarajaBody as wrong:
                 logger.warning("mpesa payout callback: %s", wrong)
                 return JSONResponse({"error": "not a Daraja result"}, status_code=400)
-            recorded = await run_in_threadpool(record, result, timed_out)
+            asked_about = str(request.path_params.get("payout", "")) if status else None
+            recorded = await run_in_threadpool(record, result, timed_out, asked_about)
             if recorded == Recorded.NOT_OURS:
                 logger.warning("mpesa payout callback: names no payout of ours")
             else:
@@ -79,4 +90,5 @@ def payout_webhook_routes(
     return [
         Route(RESULT_PATH, endpoint(False), methods=["POST"], name="mpesa_payout_result"),
         Route(TIMEOUT_PATH, endpoint(True), methods=["POST"], name="mpesa_payout_timeout"),
+        Route(STATUS_PATH, endpoint(False, True), methods=["POST"], name="mpesa_payout_status"),
     ]

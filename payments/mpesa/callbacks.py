@@ -74,7 +74,7 @@ def _object(parent: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _str(parent: dict[str, Any], name: str, *, required: bool = True) -> str:
     found = parent.get(name)
-    if found is None and not required:
+    if found in (None, "") and not required:  # a status result's TransactionID is often ""
         return ""
     if isinstance(found, bool) or not isinstance(found, str | int) or found == "":
         raise MalformedDarajaBody(f"{name} is missing or not text")

@@ -73,6 +73,8 @@ class DarajaConfig:
     shortcode: str
     passkey: str = field(repr=False)
     transaction_type: str = "CustomerPayBillOnline"
+    till_number: str = ""  # CustomerBuyGoodsOnline: PartyB; `shortcode` is the store number
+    b2c_shortcode: str = ""  # B2C and transaction status come from it; "" = `shortcode`
     initiator_name: str = ""
     initiator_password: str = field(default="", repr=False)
     certificate: bytes = field(default=b"", repr=False)  # PEM or DER
@@ -130,7 +132,7 @@ class DarajaClient:
             "TransactionType": config.transaction_type,
             "Amount": request.shillings,
             "PartyA": request.phone,
-            "PartyB": config.shortcode,
+            "PartyB": config.till_number or config.shortcode,
             "PhoneNumber": request.phone,
             "CallBackURL": request.callback_url,
             "AccountReference": request.account_reference,
@@ -177,7 +179,7 @@ class DarajaClient:
             "SecurityCredential": self._security_credential(),
             "CommandID": "BusinessPayment",
             "Amount": request.shillings,
-            "PartyA": config.shortcode,
+            "PartyA": config.b2c_shortcode or config.shortcode,
             "PartyB": request.phone,
             "Remarks": request.remarks,
             "QueueTimeOutURL": request.timeout_url,
@@ -192,9 +194,9 @@ class DarajaClient:
             "Initiator": config.initiator_name,
             "SecurityCredential": self._security_credential(),
             "CommandID": "TransactionStatusQuery",
-            "TransactionID": request.transaction_id,
-            "OriginatorConversationID": request.originator_conversation_id,
-            "PartyA": config.shortcode,
+            "TransactionID": request.transaction_id,  # "" when asking by conversation id
+            "OriginalConversationID": request.originator_conversation_id,
+            "PartyA": config.b2c_shortcode or config.shortcode,
             "IdentifierType": SHORTCODE_IDENTIFIER,
             "ResultURL": request.result_url,
             "QueueTimeOutURL": request.timeout_url,

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from payments.events import PayoutDoubt
 from payments.mpesa.client import DarajaClient
 from payments.mpesa.errors import DarajaUnavailable, MalformedDarajaBody
 from payments.mpesa.models import B2CRequest, TransactionStatusRequest
@@ -21,6 +22,7 @@ from payments.mpesa.payouts import (
     record_maybe_sent,
     record_refused,
     record_sent,
+    unclear,
 )
 from store.effect_runner import EffectKind
 from store.models import MpesaPayoutStatus
@@ -79,11 +81,12 @@ def payout_effect_kinds(
         record_refused(session, str(claimed.payload["payout"]), error, now)
 
     def query(claimed: Claimed) -> Mapping[str, Any]:
+        originator = str(claimed.payload["payout"])
         asked = client.transaction_status(
             TransactionStatusRequest(
-                result_url=urls.result,
-                timeout_url=urls.timeout,
-                originator_conversation_id=str(claimed.payload["payout"]),
+                result_url=urls.status_for(originator),
+                timeout_url=urls.status_for(originator),  # a queue timeout: still unknown
+                originator_conversation_id=originator,
                 remarks=REMARKS,
             )
         )
@@ -94,7 +97,16 @@ def payout_effect_kinds(
     ) -> None:
         """Nothing to write: the result comes to the ResultURL."""
 
+    def query_refused(session: Session, claimed: Claimed, error: str, now: datetime) -> None:
+        """Daraja would not even say: the payout stays held, so managers must know."""
+        request = by_originator(session, str(claimed.payload["payout"]), lock=True)
+        if request is not None and request.status == MpesaPayoutStatus.UNKNOWN:
+            unclear(session, request, PayoutDoubt.STATUS_REFUSED, now)
+        elif request is not None and request.status == MpesaPayoutStatus.SENT:
+            request.status = MpesaPayoutStatus.UNKNOWN
+            unclear(session, request, PayoutDoubt.STATUS_REFUSED, now)
+
     return [
         EffectKind(SEND_EFFECT, send, sent, refused, _never_received, SEND_ATTEMPTS),
-        EffectKind(STATUS_EFFECT, query, queried, transient=_query_failed),
+        EffectKind(STATUS_EFFECT, query, queried, query_refused, _query_failed),
     ]

@@ -29,11 +29,18 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from payments.events import PayoutFailed, PayoutFailure, PayoutPaid
+from payments.events import (
+    PayoutDoubt,
+    PayoutFailed,
+    PayoutFailure,
+    PayoutInDoubt,
+    PayoutPaid,
+    PayoutPaidAfterFailure,
+)
 from payments.mpesa.models import DarajaResult, msisdn
 from store import events
 from store.errors import NotFound
-from store.models import Artisan, MpesaPayout, MpesaPayoutStatus
+from store.models import Artisan, MpesaPayout, MpesaPayoutStatus, Payout
 from store.money import Money
 from store.services import effects, ledger
 
@@ -43,6 +50,11 @@ SEND_EFFECT: Final = "mpesa.b2c"
 STATUS_EFFECT: Final = "mpesa.b2c-status"
 RESULT_PATH: Final = "/webhooks/mpesa/b2c/{token}/result"
 TIMEOUT_PATH: Final = "/webhooks/mpesa/b2c/{token}/timeout"
+# A transaction-status result is not a payout's result (its ResultCode 0 only says the query
+# worked; the payout's fate is in its ResultParameters) and names the query, not the payout:
+# it comes to an address of its own that names the payout asked about.
+STATUS_PATH: Final = "/webhooks/mpesa/b2c/{token}/status/{payout}"
+COMPLETED: Final = "completed"  # ResultParameters' TransactionStatus of a payout made
 ANSWER_WAIT: Final = timedelta(minutes=10)  # a result later than this is asked for
 RETRY_WAIT: Final = timedelta(minutes=10)  # before asking a busy M-Pesa again
 MOST_ATTEMPTS: Final = 5
@@ -62,6 +74,10 @@ FAILURES: Final = {
 class PayoutUrls:
     result: str
     timeout: str
+    status: str = ""  # STATUS_PATH with the token filled in and "{payout}" left
+
+    def status_for(self, originator_id: str) -> str:
+        return self.status.replace("{payout}", originator_id)
 
 
 def payout_urls(public_base_url: str, token: str) -> PayoutUrls:
@@ -69,6 +85,7 @@ def payout_urls(public_base_url: str, token: str) -> PayoutUrls:
     return PayoutUrls(
         result=base + RESULT_PATH.format(token=token),
         timeout=base + TIMEOUT_PATH.format(token=token),
+        status=base + STATUS_PATH.replace("{token}", token),
     )
 
 
@@ -251,11 +268,9 @@ def record_result(
             logger.warning("mpesa payout %s: a success without a receipt", request.id)
             request.status = MpesaPayoutStatus.UNKNOWN
             return Recorded.UNKNOWN
-        payout = ledger.record_mpesa_payout(session, request, receipt, now)
-        request.status = MpesaPayoutStatus.PAID
-        request.receipt = payout.mpesa_reference
-        request.payout_id = payout.id
-        events.publish(session, PayoutPaid(payout), now)
+        payout = _pay(session, request, receipt, now)
+        if failed:
+            events.publish(session, PayoutPaidAfterFailure(payout), now)
         return Recorded.PAID
     if result.result_code == NOT_FOUND or (
         result.result_code in BUSY and request.attempts < MOST_ATTEMPTS
@@ -269,6 +284,89 @@ def record_result(
         why = PayoutFailure.UNANSWERED if result.result_code in BUSY else PayoutFailure.REFUSED
     _fail(session, request, why, result.result_code, result.result_desc, now)
     return Recorded.FAILED
+
+
+def _pay(session: Session, request: MpesaPayout, receipt: str, now: datetime) -> Payout:
+    payout = ledger.record_mpesa_payout(session, request, receipt, now)
+    request.status = MpesaPayoutStatus.PAID
+    request.receipt = payout.mpesa_reference
+    request.payout_id = payout.id
+    events.publish(session, PayoutPaid(payout), now)
+    return payout
+
+
+# --- a transaction-status query's result (STATUS_PATH) ------------------------------------
+
+
+def record_status(
+    session: Session, originator_id: str, result: DarajaResult, now: datetime
+) -> Recorded:
+    """What a transaction-status query about the payout `originator_id` found. Paid only
+    when M-Pesa says the transaction completed, with its receipt and the payout's amount;
+    "not found": never made, so it is sent again (the same OriginatorConversationID); the
+    query refused, or any other answer: it stays unknown (nothing is sent again) and
+    managers are told to look."""
+    request = by_originator(session, originator_id, lock=True)
+    if request is None:
+        return Recorded.NOT_OURS
+    if request.status in (MpesaPayoutStatus.PAID, MpesaPayoutStatus.FAILED):
+        if request.status == MpesaPayoutStatus.FAILED and _completed(result):
+            return record_result(session, _as_payout_result(request, result), now)
+        return Recorded.DUPLICATE
+    if request.status == MpesaPayoutStatus.QUEUED:  # already being sent again
+        return Recorded.DUPLICATE
+    request.checked_at = now
+    if result.result_code == NOT_FOUND:
+        request.status = MpesaPayoutStatus.QUEUED
+        _record_send(session, request, now)
+        return Recorded.AGAIN
+    if _completed(result):
+        receipt = result.parameters.get("ReceiptNo", "").strip()
+        amount = _amount(result)
+        if receipt and amount == request.amount_minor:
+            request.result_code = 0
+            request.result_desc = result.result_desc[:200]
+            request.answered_at = now
+            _pay(session, request, receipt, now)
+            return Recorded.PAID
+        logger.error("mpesa payout %s: completed, but no receipt or another amount", request.id)
+    request.status = MpesaPayoutStatus.UNKNOWN
+    doubt = PayoutDoubt.STATUS_UNCLEAR if result.succeeded else PayoutDoubt.STATUS_REFUSED
+    unclear(session, request, doubt, now)
+    return Recorded.UNKNOWN
+
+
+def unclear(session: Session, request: MpesaPayout, doubt: PayoutDoubt, now: datetime) -> None:
+    """Managers told that a payout is held until someone finds out what became of it."""
+    amount = Money(request.amount_minor, request.currency)
+    events.publish(session, PayoutInDoubt(request.artisan_id, amount, request.phone, doubt), now)
+
+
+def _completed(result: DarajaResult) -> bool:
+    status = result.parameters.get("TransactionStatus", "")
+    return result.succeeded and status.strip().lower() == COMPLETED
+
+
+def _amount(result: DarajaResult) -> int | None:
+    try:
+        return result.amount_minor
+    except ValueError:
+        return None
+
+
+def _as_payout_result(request: MpesaPayout, result: DarajaResult) -> DarajaResult:
+    """A completed status result of a payout already failed, as the payout's own success."""
+    receipt = result.parameters.get("ReceiptNo", "").strip()
+    if _amount(result) != request.amount_minor:
+        receipt = ""
+    return DarajaResult(
+        result_code=0,
+        result_desc=result.result_desc,
+        originator_conversation_id=request.originator_id,
+        conversation_id="",
+        transaction_id=receipt,
+        parameters={"TransactionReceipt": receipt} if receipt else {},
+    )
 
 
 def _fail(

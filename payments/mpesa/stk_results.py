@@ -13,6 +13,10 @@ CheckoutRequestID and receipt, so ten deliveries of it are one), and an STK quer
 - still being processed: nothing yet. A callback the query does not confirm is set aside
   (a genuine one comes again or the query job finds the result).
 
+A paid callback for a push already failed (timed out by its query, or given up as lost) is
+asked about too: M-Pesa confirming it, the order is paid if it still can be, else the money
+is recorded as owed back by hand; not confirming it, managers are told.
+
 Pushes whose callback never comes are queried by the scheduler (`queue_due_queries`): each
 push sent more than `QUERY_AFTER` ago, at most once per `QUERY_EVERY`.
 """
@@ -20,6 +24,7 @@ push sent more than `QUERY_AFTER` ago, at most once per `QUERY_EVERY`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -48,6 +53,8 @@ logger = logging.getLogger(__name__)
 QUERY_AFTER: Final = timedelta(minutes=2)  # a callback later than this is taken as lost
 QUERY_EVERY: Final = timedelta(seconds=50)  # the job runs every minute
 PAID_EVENT: Final = "mpesa.stk_paid"
+# A push given up as lost may still be claimed by its callback this long after it was asked.
+GIVEN_UP_WAIT: Final = UNKNOWN_WAIT * 3
 FAILURES: Final = {
     StkResultCode.CANCELLED: PhonePaymentFailure.CANCELLED,
     StkResultCode.TIMED_OUT: PhonePaymentFailure.TIMED_OUT,
@@ -128,6 +135,8 @@ def record_callback(session: Session, callback: StkCallback, now: datetime) -> C
     if push.status != StkPushStatus.SENT:
         if push.result_code == callback.result_code:  # its query closed it already
             return CallbackOutcome.DUPLICATE
+        if _may_be_paid_late(push, callback):
+            return _claim_late(session, push, callback, now)
         _doubt(session, PhonePaymentDoubt.UNKNOWN_PUSH, _code_of(session, push), now)
         return CallbackOutcome.CLOSED
     if push.answered_at is not None:  # an answer is being confirmed already
@@ -149,26 +158,68 @@ def record_callback(session: Session, callback: StkCallback, now: datetime) -> C
     return CallbackOutcome.RECORDED
 
 
+def _may_be_paid_late(push: StkPush, callback: StkCallback) -> bool:
+    """A push failed (timed out by its query, given up as lost) that a callback says was
+    paid: M-Pesa may have taken her money after all, so it is asked."""
+    return (
+        push.status == StkPushStatus.FAILED
+        and push.failure not in WRONG_PAYMENT
+        and callback.paid
+        and bool(callback.receipt)
+    )
+
+
+def _claim_late(
+    session: Session, push: StkPush, callback: StkCallback, now: datetime
+) -> CallbackOutcome:
+    """Record the claim on the failed push (its receipt unique, as any) and ask M-Pesa."""
+    try:
+        with session.begin_nested():
+            push.result_code = callback.result_code
+            push.receipt = callback.receipt
+            push.paid_amount_minor = callback.amount_minor
+            push.paid_phone = callback.phone
+            push.answered_at = now
+            session.flush()
+    except IntegrityError:
+        session.refresh(push)
+        _doubt(session, PhonePaymentDoubt.UNKNOWN_PUSH, _code_of(session, push), now)
+        return CallbackOutcome.CLASHES
+    logger.warning("STK push %s: a paid callback after it failed; asking M-Pesa", push.id)
+    if not request_query(session, push, now, "late"):
+        return CallbackOutcome.CLOSED
+    return CallbackOutcome.RECORDED
+
+
 def _adopt_unknown(session: Session, callback: StkCallback, now: datetime) -> StkPush | None:
-    """The push whose answer was lost, if this callback is its: the same number and amount,
-    within `UNKNOWN_WAIT`. It takes the callback's ids (the query then checks them)."""
+    """The push whose answer was lost, if this callback is its: the one push of the same
+    amount from the same number (as far as a masked number shows it) within `UNKNOWN_WAIT`,
+    or given up as lost within `GIVEN_UP_WAIT`. It takes the callback's ids (the query then
+    checks them); a push given up stays failed, and a paid callback is asked about (as for
+    any failed push)."""
     if callback.phone is None or callback.amount_minor is None:
         return None
+    lost = (StkPush.status == StkPushStatus.UNKNOWN) & (StkPush.requested_at >= now - UNKNOWN_WAIT)
+    given_up = (
+        (StkPush.status == StkPushStatus.FAILED)
+        & (StkPush.failure == "not_sent")
+        & (StkPush.requested_at >= now - GIVEN_UP_WAIT)
+    )
     candidates = session.scalars(
         select(StkPush)
         .where(
-            StkPush.status == StkPushStatus.UNKNOWN,
+            lost | given_up,
             StkPush.checkout_request_id.is_(None),
             StkPush.amount_minor == callback.amount_minor,
-            StkPush.requested_at >= now - UNKNOWN_WAIT,
         )
         .with_for_update()
     ).all()
-    mine = [push for push in candidates if _digits(push.phone) == _digits(callback.phone)]
+    mine = [push for push in candidates if shown_as(push.phone, callback.phone)]
     if len(mine) != 1:
         return None
     push = mine[0]
-    push.status = StkPushStatus.SENT
+    if push.status == StkPushStatus.UNKNOWN:
+        push.status = StkPushStatus.SENT
     push.checkout_request_id = callback.checkout_request_id
     push.merchant_request_id = callback.merchant_request_id
     push.sent_at = now
@@ -177,12 +228,32 @@ def _adopt_unknown(session: Session, callback: StkCallback, now: datetime) -> St
     return push
 
 
+def shown_as(phone: str, shown: str) -> bool:
+    """Whether `shown` (a callback's PhoneNumber: whole, or masked as M-Pesa masks payers'
+    numbers, "2547******78", "0712XXXXXX", "0712***678") can be `phone` (E.164): the digits
+    it shows agree with hers at the start and at the end."""
+    full = _digits(phone)
+    given = _digits(shown)
+    if given.startswith("0"):
+        given = full[: len(full) - 9] + given[1:]  # 0712… → 254712…
+    if given.isdigit():
+        return given == full
+    head = re.match(r"\d*", given)
+    tail = re.search(r"\d*$", given)
+    start = head.group() if head else ""
+    end = tail.group() if tail else ""
+    return len(start) + len(end) <= len(full) and full.startswith(start) and full.endswith(end)
+
+
 # --- the query --------------------------------------------------------------------------------
 
 
 def apply_query(session: Session, push_id: int, result: Mapping[str, Any], now: datetime) -> None:
     """Daraja's answer to an STK query: the push is paid, failed, or still waiting."""
     push = lock_push(session, push_id)
+    if push is not None and _late_claim(push):
+        _apply_late_query(session, push, result, now)
+        return
     if push is None or push.status != StkPushStatus.SENT:
         return  # closed by an earlier answer: nothing more
     push.checked_at = now
@@ -198,6 +269,34 @@ def apply_query(session: Session, push_id: int, result: Mapping[str, Any], now: 
         _fail(session, push, failure_of(int(code)).value, push.result_desc, now)
         return
     _paid(session, push, now)
+
+
+def _late_claim(push: StkPush) -> bool:
+    """A failed push a paid callback claimed since (failing clears the receipt)."""
+    return (
+        push.status == StkPushStatus.FAILED
+        and push.failure not in WRONG_PAYMENT
+        and push.receipt is not None
+    )
+
+
+def _apply_late_query(
+    session: Session, push: StkPush, result: Mapping[str, Any], now: datetime
+) -> None:
+    """M-Pesa's word on a failed push a callback said was paid: paid, the order is paid if
+    it still can be, else the money is owed back by hand (`_paid`); not paid, the claim is
+    set aside and managers are told."""
+    push.checked_at = now
+    code = result.get("result_code")
+    if code is not None and int(code) == StkResultCode.SUCCESS:
+        push.result_code = StkResultCode.SUCCESS
+        push.result_desc = str(result.get("result_desc") or push.result_desc)[:255]
+        logger.error("STK push %s: paid after it failed", push.id)
+        _paid(session, push, now)
+        return
+    _set_aside_callback(push)
+    push.result_code = None if code is None else int(code)
+    _doubt(session, PhonePaymentDoubt.UNCONFIRMED, _code_of(session, push), now)
 
 
 def _paid(session: Session, push: StkPush, now: datetime) -> None:
@@ -279,6 +378,7 @@ def _fail(session: Session, push: StkPush, failure: str, desc: str, now: datetim
 
 
 _REASONS: Final = frozenset(reason.value for reason in PhonePaymentFailure)
+WRONG_PAYMENT: Final = frozenset({"wrong_phone", "wrong_amount"})  # paid, owed back by hand
 
 
 # --- the scheduler and reconcile --------------------------------------------------------------

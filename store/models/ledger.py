@@ -27,6 +27,7 @@ class TransactionKind(StrEnum):
     REFUND = "refund"
     PAYOUT = "payout"
     ADJUSTMENT = "adjustment"
+    RELEASE = "release"  # a line's pending share made available (delivered or passed)
 
 
 class PayoutStatus(StrEnum):

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from store.errors import CurrencyMismatch, NotFound, StoreError
@@ -51,6 +51,15 @@ def artisan_account(artisan_id: int) -> str:
 
 def mentor_account(artisan_id: int) -> str:
     return f"mentor:{artisan_id}"
+
+
+def pending_artisan_account(artisan_id: int) -> str:
+    """Her share of a sale not delivered yet (or not passed at the hub): not payable."""
+    return f"pending:{artisan_account(artisan_id)}"
+
+
+def pending_mentor_account(artisan_id: int) -> str:
+    return f"pending:{mentor_account(artisan_id)}"
 
 
 def provider_account(name: str) -> str:
@@ -239,7 +248,8 @@ def record_sale(session: Session, order: Order) -> LedgerTransaction:
     In the order's currency the provider owes the total, the platform earns each line's
     total minus its payout cost, shipping holds the order's shipping fee (never part of an
     artisan's share), and FX receives the payout costs; in each
-    artisan currency FX pays the shares and commissions out. Idempotent per order.
+    artisan currency FX pays the shares and commissions out, to the pending accounts: each
+    line's part becomes payable when it is released (`release_line`). Idempotent per order.
     """
     if order.status not in _PAID_STATUSES:
         raise OrderNotPaid(order.id, order.status.value)
@@ -259,14 +269,14 @@ def record_sale(session: Session, order: Order) -> LedgerTransaction:
             Entry(PLATFORM_FEES, Money(line.line_total_minor - line.payout_cost_minor, sold)),
             Entry(FX, -payout),
             Entry(
-                artisan_account(line.artisan_id),
+                pending_artisan_account(line.artisan_id),
                 Money(line.artisan_share_minor, line.artisan_currency),
             ),
         ]
         if line.mentor_id is not None:
             entries.append(
                 Entry(
-                    mentor_account(line.mentor_id),
+                    pending_mentor_account(line.mentor_id),
                     Money(line.mentor_commission_minor, line.artisan_currency),
                 )
             )
@@ -341,6 +351,7 @@ def record_refund(
         return _portion(amount_sold, after, total) - _portion(amount_sold, before, total)
 
     sold, paid = order.currency, line.artisan_currency
+    seller, mentor = _share_accounts(session, line)
     cost = reversed_cost(after) - reversed_cost(before)
     share = reversed_part(line.artisan_share_minor)
     commission = reversed_part(line.mentor_commission_minor)
@@ -349,10 +360,10 @@ def record_refund(
         Entry(FX, Money(-cost, sold)),
         Entry(PLATFORM_FEES, Money(cost - amount.amount, sold)),
         Entry(FX, Money(share + commission, paid)),
-        Entry(artisan_account(line.artisan_id), Money(-share, paid)),
+        Entry(seller, Money(-share, paid)),
     ]
-    if line.mentor_id is not None:
-        entries.append(Entry(mentor_account(line.mentor_id), Money(-commission, paid)))
+    if mentor is not None:
+        entries.append(Entry(mentor, Money(-commission, paid)))
     return post(
         session,
         TransactionKind.REFUND,
@@ -396,6 +407,112 @@ def record_shipping_refund(session: Session, order: Order, refund_key: str) -> M
         memo=memo,
     )
     return fee
+
+
+def release_key(line_id: int) -> str:
+    return f"release:line:{line_id}"
+
+
+def release_line(session: Session, line: OrderLine) -> LedgerTransaction | None:
+    """The line arrived (or passed at the hub): what is left of her share and her mentor's
+    commission after refunds moves from pending to payable. Once per line; None when there
+    is nothing to move (released already, refunded in full, sold before shares waited, or
+    not paid)."""
+    existing = _transaction_by_key(session, release_key(line.id))
+    if existing is not None:
+        return existing
+    sale = _transaction_by_key(session, sale_key(line.order_id))
+    if sale is None or not _waits_for_release(sale):
+        return None
+    # Serialise with refunds of the line (PostgreSQL; SQLite writers are serialised already).
+    session.execute(select(OrderLine.id).where(OrderLine.id == line.id).with_for_update())
+    share, commission = _left_of_line(session, line)
+    paid = line.artisan_currency
+    entries = [
+        Entry(pending_artisan_account(line.artisan_id), Money(-share, paid)),
+        Entry(artisan_account(line.artisan_id), Money(share, paid)),
+    ]
+    if line.mentor_id is not None:
+        entries += [
+            Entry(pending_mentor_account(line.mentor_id), Money(-commission, paid)),
+            Entry(mentor_account(line.mentor_id), Money(commission, paid)),
+        ]
+    if not share and not commission:
+        return None
+    return post(
+        session,
+        TransactionKind.RELEASE,
+        release_key(line.id),
+        entries,
+        order_id=line.order_id,
+        memo=f"release order {line.order.code} line {line.id}",
+    )
+
+
+def _left_of_line(session: Session, line: OrderLine) -> tuple[int, int]:
+    """Her share and the mentor's commission on the line not reversed by refunds yet."""
+    refunded = refunded_on_line(session, line).amount
+    total = line.line_total_minor
+    share = line.artisan_share_minor - _portion(line.artisan_share_minor, refunded, total)
+    commission = line.mentor_commission_minor - _portion(
+        line.mentor_commission_minor, refunded, total
+    )
+    return share, commission
+
+
+def _waits_for_release(sale: LedgerTransaction) -> bool:
+    """Sales posted before shares waited for delivery paid them straight to the payable
+    accounts (they stay payable: no backfill)."""
+    return any(entry.account.startswith("pending:") for entry in sale.entries)
+
+
+def is_released(session: Session, line: OrderLine) -> bool:
+    return _transaction_by_key(session, release_key(line.id)) is not None
+
+
+def _share_accounts(session: Session, line: OrderLine) -> tuple[str, str | None]:
+    """Where the line's share (and commission) is now: pending, or payable once released
+    or when sold before shares waited."""
+    sale = _transaction_by_key(session, sale_key(line.order_id))
+    pending = sale is not None and _waits_for_release(sale) and not is_released(session, line)
+    seller = (pending_artisan_account if pending else artisan_account)(line.artisan_id)
+    if line.mentor_id is None:
+        return seller, None
+    return seller, (pending_mentor_account if pending else mentor_account)(line.mentor_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingShare:
+    """Part of her pending money: one line, her share or her commission on it."""
+
+    line: OrderLine
+    amount: Money
+    as_mentor: bool
+
+
+def pending_shares(session: Session, artisan_id: int) -> list[PendingShare]:
+    """Her lines (as seller and as mentor) whose share still waits for release, oldest
+    first."""
+    lines = session.scalars(
+        select(OrderLine)
+        .join(LedgerTransaction, LedgerTransaction.order_id == OrderLine.order_id)
+        .where(
+            LedgerTransaction.kind == TransactionKind.SALE,
+            (OrderLine.artisan_id == artisan_id) | (OrderLine.mentor_id == artisan_id),
+        )
+        .order_by(OrderLine.id)
+    ).all()
+    shares: list[PendingShare] = []
+    for line in lines:
+        seller, _ = _share_accounts(session, line)
+        if not seller.startswith("pending:"):
+            continue
+        share, commission = _left_of_line(session, line)
+        if line.artisan_id == artisan_id and share:
+            shares.append(PendingShare(line, Money(share, line.artisan_currency), False))
+        if line.mentor_id == artisan_id and commission:
+            shares.append(PendingShare(line, Money(commission, line.artisan_currency), True))
+    return shares
 
 
 def _portion(amount: int, part: int, whole: int) -> int:
@@ -551,6 +668,26 @@ def payable_balance(session: Session, artisan_id: int, currency: str = "KES") ->
     )
 
 
+def pending_balance(session: Session, artisan_id: int, currency: str = "KES") -> Money:
+    """Her shares and commissions paid for but not released yet: not payable."""
+    return balance(session, pending_artisan_account(artisan_id), currency) + balance(
+        session, pending_mentor_account(artisan_id), currency
+    )
+
+
+def pending_to_artisans(session: Session, currency: str = "KES") -> dict[int, Money]:
+    """Everyone's pending money (positive only), by artisan id."""
+    rows = session.execute(
+        select(LedgerEntry.account, func.sum(LedgerEntry.amount_minor))
+        .where(LedgerEntry.currency == currency, LedgerEntry.account.startswith("pending:"))
+        .group_by(LedgerEntry.account)
+    )
+    pending: dict[int, int] = defaultdict(int)
+    for account, total in rows:
+        pending[int(account.rsplit(":", 1)[1])] += int(total)
+    return {key: Money(total, currency) for key, total in pending.items() if total > 0}
+
+
 def in_flight(session: Session, artisan_id: int, currency: str = "KES") -> Money:
     """Her money in M-Pesa payouts not answered yet: spoken for, not to be sent again."""
     total = session.scalar(
@@ -587,12 +724,24 @@ def owed_to_artisans(session: Session, currency: str = "KES") -> list[tuple[int,
     return sorted(positive, key=lambda item: (-item[1].amount, item[0]))
 
 
-def recent_entries(session: Session, account: str, limit: int = 20) -> list[StatementLine]:
-    """The account's latest entries, newest first (an artisan's statement)."""
+def commissions(session: Session, mentor_id: int, currency: str = "KES") -> Money:
+    """What a mentor has earned and not been paid: her commissions payable and pending."""
+    return balance(session, mentor_account(mentor_id), currency) + balance(
+        session, pending_mentor_account(mentor_id), currency
+    )
+
+
+def recent_entries(
+    session: Session, account: str, limit: int = 20, *, also: Iterable[str] = ()
+) -> list[StatementLine]:
+    """The account's latest entries, newest first (an artisan's statement). With `also`
+    (its pending account): those accounts' entries too, less the releases between them."""
+    accounts = [account, *also]
     rows = session.execute(
         select(LedgerEntry, LedgerTransaction)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerEntry.account == account)
+        .where(LedgerEntry.account.in_(accounts))
+        .where(LedgerTransaction.kind != TransactionKind.RELEASE if also else true())
         .order_by(LedgerEntry.id.desc())
         .limit(limit)
     )

@@ -189,7 +189,14 @@ def test_a_payout_run_pays_once_tells_her_and_the_managers(
             opens_shop_and_lists(wanjiru, "Vito vya Wanjiru", WANJIRU, "Mkufu wa shaba")
             opens_shop_and_lists(akinyi, "Pembe za Akinyi", AKINYI, "Mkufu wa pembe")
             owner_approves_both(owner)
-            buyer_pays_for_both(lena)
+            code = buyer_pays_for_both(lena)
+            # Shares are payable when the pieces arrive: both send theirs, Lena receives them.
+            for seller in (wanjiru, akinyi):
+                seller.told(f"Oda mpya {code}")
+                seller.tap(SW._("Accept"))
+                seller.tap(SW._("Mark shipped"))
+            lena.say("received")
+            wanjiru.told(SW._("Good news: the buyer received order {code}: {items}.")[:12])
             before = owed(shop)
             wanjiru_slug, wanjiru_owed = before["Vito vya Wanjiru"]
             akinyi_slug, akinyi_owed = before["Pembe za Akinyi"]
@@ -229,8 +236,9 @@ def test_a_payout_run_pays_once_tells_her_and_the_managers(
             assert fake.status_queries == []
             query_job_minutes_later(shop, mpesa, 11)
             [asked] = fake.status_queries
-            assert asked.body["OriginatorConversationID"] == again
-            paid = fake.answer_status(-1, 0)["Result"]["TransactionID"]
+            assert asked.body["OriginalConversationID"] == again
+            status = fake.answer_status(-1)["Result"]["ResultParameters"]["ResultParameter"]
+            [paid] = [item["Value"] for item in status if item["Key"] == "ReceiptNo"]
             akinyi.told(paid)
             fake.answer_payout(again, 0)  # the late result: nothing more
             assert owed(shop) == {}

@@ -10,13 +10,20 @@ from pathlib import Path
 
 from store.db import make_engine
 from store.models import Channel, Role
+from store.models.types import utcnow
 from store.services import ledger, people
 from store.uow import UnitOfWorkFactory
 from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
 from tests.e2e.operator_env import Fakes
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko
-from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.factories import (
+    deliver_order,
+    make_artisan,
+    make_paid_order,
+    make_product,
+    make_user,
+)
 from tests.fakes.serving import free_port
 from tests.fakes.telegram_api import TOKEN
 
@@ -70,6 +77,7 @@ def test_owners_become_community_managers_by_their_numbers_on_both_channels(
         seller = make_artisan(s)
         order = make_paid_order(s, make_user(s), [(make_product(s, seller), 1)])
         ledger.record_sale(s, order)
+        deliver_order(s, order, utcnow())  # received by the buyer: payable
         slug = seller.slug
         uow.commit()
     db.engine.dispose()

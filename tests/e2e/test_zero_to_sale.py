@@ -318,6 +318,11 @@ def test_from_an_empty_database_to_a_paid_order_and_a_payout(tmp_path: Path) -> 
         # She is one person: on WhatsApp, her orders hold the one she made on Telegram.
         people.lena_wa.say("menu")
         assert has(people.lena_wa.choose(EN._("My orders")), order_code)
+        # Her parcel arrives: Wanjiru's share is payable from now (PAYOUT_RELEASE=delivered).
+        assert has(people.lena_tg.say("received"), f"Order {order_code} has arrived")
+        people.wanjiru.told(
+            SW._("Good news: the buyer received order {code}: {items}.").split(":")[0]
+        )
 
         owner_pays_out(shop, people)
         print_counts(people)

@@ -73,7 +73,9 @@ def make_certificate() -> tuple[bytes, rsa.RSAPrivateKey]:
 
 CONSUMER_KEY = "fake-consumer-key"
 CONSUMER_SECRET = "fake-consumer-secret"
-SHORTCODE = "174379"
+SHORTCODE = "174379"  # the sandbox's STK store number
+TILL_NUMBER = "5123456"  # a till paid with CustomerBuyGoodsOnline
+B2C_SHORTCODE = "600999"  # the sandbox's B2C shortcodes are 600xxx
 PASSKEY = "fake-passkey-0123456789abcdef"
 INITIATOR_NAME = "soko_api"
 INITIATOR_PASSWORD = "fake-initiator-pw"
@@ -113,6 +115,8 @@ class AsyncRequest:
     body: dict[str, Any]
     conversation_id: str
     credential_ok: bool
+    result_code: int | None = None  # what M-Pesa made of it; None: carried out, unanswered
+    receipt: str = field(default_factory=lambda: f"SFP{secrets.token_hex(4).upper()}")
 
 
 @dataclass
@@ -120,6 +124,7 @@ class FakeDaraja:
     certificate: bytes
     private_key: rsa.RSAPrivateKey
     clock: Any = time.time
+    b2c_shortcode: str = SHORTCODE  # the PartyA B2C and status queries must come from
     tokens: dict[str, float] = field(default_factory=dict)  # token → expires at
     token_requests: int = 0
     issued_tokens: list[str] = field(default_factory=list)
@@ -248,6 +253,9 @@ class FakeDaraja:
             return body
         if not self._password_ok(body):
             return daraja_error(400, "400.002.02", "Bad Request - Invalid Password")
+        buy_goods = body.get("TransactionType") == "CustomerBuyGoodsOnline"
+        if body.get("PartyB") != (TILL_NUMBER if buy_goods else SHORTCODE):
+            return daraja_error(400, "400.002.02", "Bad Request - Invalid PartyB")
         amount = body.get("Amount")
         if not isinstance(amount, int) or amount < 1:
             return daraja_error(400, "400.002.02", "Bad Request - Invalid Amount")
@@ -309,6 +317,8 @@ class FakeDaraja:
         originator = str(body.get("OriginatorConversationID") or "")
         if body.get("CommandID") != "BusinessPayment" or not originator:
             return daraja_error(400, "400.002.02", "Bad Request - Invalid CommandID")
+        if str(body.get("PartyA")) != self.b2c_shortcode:
+            return daraja_error(400, "400.002.02", "Bad Request - Invalid PartyA")
         accepted = AsyncRequest(
             request.url.path, body, f"AG_fake_{next(self._ids):08d}", self._credential_ok(body)
         )
@@ -320,6 +330,12 @@ class FakeDaraja:
         body = await self._authorized(request)
         if isinstance(body, Response):
             return body
+        if body.get("CommandID") != "TransactionStatusQuery" or not (
+            body.get("OriginalConversationID") or body.get("TransactionID")
+        ):
+            return daraja_error(400, "400.002.02", "Bad Request - Invalid CommandID")
+        if str(body.get("PartyA")) != self.b2c_shortcode:
+            return daraja_error(400, "400.002.02", "Bad Request - Invalid PartyA")
         accepted = AsyncRequest(
             request.url.path, body, f"AG_fake_{next(self._ids):08d}", self._credential_ok(body)
         )
@@ -356,24 +372,58 @@ class FakeDaraja:
         payout = self.payouts[originator_conversation_id]
         if not payout.credential_ok:
             result_code = 2001
+        if not timeout:
+            payout.result_code = result_code
         result = b2c_result(payout, originator_conversation_id, result_code)
         url = payout.body["QueueTimeOutURL" if timeout else "ResultURL"]
         self._post(url, result)
         return result
 
-    def answer_status(self, index: int = -1, result_code: int = 0) -> dict[str, Any]:
-        """The result of a transaction-status query, posted to its ResultURL: what became of
-        the payout it names."""
+    def answer_status(self, index: int = -1, transaction_status: str = "") -> dict[str, Any]:
+        """The result of a transaction-status query, posted to its ResultURL, as Daraja
+        writes it: ResultCode 0 says the QUERY worked and names the query (its own ids); what
+        became of the payout is in ResultParameters (TransactionStatus "Completed" with its
+        ReceiptNo and Amount, or "Failed"). A payout M-Pesa never got: 2032, not found.
+        `transaction_status` overrides what the fake would say."""
         query = self.status_queries[index]
-        originator = str(query.body.get("OriginatorConversationID") or "")
+        originator = str(query.body.get("OriginalConversationID") or "")
         payout = self.payouts.get(originator)
+        result: dict[str, Any] = {
+            "ResultType": 0,
+            "OriginatorConversationID": f"fake-status-{index % len(self.status_queries) + 1}",
+            "ConversationID": query.conversation_id,
+            "TransactionID": "",
+        }
         if not query.credential_ok:
-            result_code = 2001
+            result |= {"ResultCode": 2001, "ResultDesc": "The initiator information is invalid."}
         elif payout is None:
-            result_code = 2032  # "Transaction not found" in this fake
-        result = b2c_result(payout or query, originator, result_code)
-        self._post(query.body["ResultURL"], result)
-        return result
+            result |= {"ResultCode": 2032, "ResultDesc": "The transaction was not found."}
+        else:
+            made = payout.result_code in (None, 0)
+            status = transaction_status or ("Completed" if made else "Failed")
+            result |= {
+                "ResultCode": 0,
+                "ResultDesc": "The service request is processed successfully.",
+                "ResultParameters": {
+                    "ResultParameter": [
+                        {"Key": "DebitPartyName", "Value": f"{payout.body.get('PartyA')} - Soko"},
+                        {"Key": "CreditPartyName", "Value": f"{payout.body.get('PartyB')} - Fake"},
+                        {"Key": "OriginatorConversationID", "Value": originator},
+                        {"Key": "InitiatedTime", "Value": 20261204100000},
+                        {"Key": "DebitAccountType", "Value": "Utility Account"},
+                        {"Key": "DebitPartyCharges", "Value": ""},
+                        {"Key": "TransactionReason", "Value": ""},
+                        {"Key": "ReasonType", "Value": "Business Payment to Customer via API"},
+                        {"Key": "TransactionStatus", "Value": status},
+                        {"Key": "FinalisedTime", "Value": 20261204100001},
+                        {"Key": "Amount", "Value": payout.body.get("Amount")},
+                        {"Key": "ConversationID", "Value": payout.conversation_id},
+                        {"Key": "ReceiptNo", "Value": payout.receipt if made else ""},
+                    ]
+                },
+            }
+        self._post(query.body["ResultURL"], {"Result": result})
+        return {"Result": result}
 
     def _post(self, url: str, body: dict[str, Any]) -> int:
         status = httpx.post(url, json=body, timeout=10).status_code
@@ -414,7 +464,7 @@ def stk_callback(push: Push, result_code: int) -> dict[str, Any]:
 
 
 def b2c_result(request: AsyncRequest, originator: str, result_code: int) -> dict[str, Any]:
-    receipt = f"SFP{secrets.token_hex(4).upper()}" if result_code == 0 else ""
+    receipt = request.receipt if result_code == 0 else ""
     result: dict[str, Any] = {
         "ResultType": 0,
         "ResultCode": result_code,

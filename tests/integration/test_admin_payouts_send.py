@@ -20,11 +20,18 @@ from store.models import MpesaPayout, Role
 from store.models.types import utcnow
 from store.services import ledger, people
 from store.uow import UnitOfWorkFactory
-from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.factories import (
+    deliver_order,
+    make_artisan,
+    make_paid_order,
+    make_product,
+    make_user,
+)
 from tests.fakes import daraja_api
 from tests.fakes.daraja_api import FakeDaraja, make_certificate
 
 OWNER = "+254711000001"
+DELIVERED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # her sale, received by the buyer
 B2C_OFF = (
     "error: M-Pesa payouts are off: set MPESA_CONSUMER_KEY (with its shortcode), "
     "MPESA_INITIATOR_NAME, MPESA_INITIATOR_PASSWORD, MPESA_CERT_FILE and MPESA_CALLBACK_TOKEN\n"
@@ -146,6 +153,7 @@ def test_the_query_job_asks_about_a_payout_unanswered_ten_minutes_on(
             product = make_product(uow.session, artisan, price_minor=250_000, stock=1)
             order = make_paid_order(uow.session, make_user(uow.session), [(product, 1)])
             ledger.record_sale(uow.session, order)
+            deliver_order(uow.session, order, DELIVERED_AT)  # payable once it arrived
             uow.commit()
             slug = artisan.slug
         sent_at = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
@@ -171,8 +179,8 @@ def test_the_query_job_asks_about_a_payout_unanswered_ten_minutes_on(
         finally:
             container.close()
     [asked] = fake.status_queries
-    assert asked.body["OriginatorConversationID"] == originator
-    assert asked.body["ResultURL"].endswith(f"/webhooks/mpesa/b2c/{'t' * 40}/result")
+    assert asked.body["OriginalConversationID"] == originator
+    assert asked.body["ResultURL"].endswith(f"/webhooks/mpesa/b2c/{'t' * 40}/status/{originator}")
 
 
 def test_the_weekly_run_pays_nobody_when_artisans_are_paid_in_another_currency(
@@ -191,6 +199,7 @@ def test_the_weekly_run_pays_nobody_when_artisans_are_paid_in_another_currency(
         product = make_product(uow.session, artisan, price_minor=250_000, stock=1)
         order = make_paid_order(uow.session, make_user(uow.session), [(product, 1)])
         ledger.record_sale(uow.session, order)
+        deliver_order(uow.session, order, DELIVERED_AT)  # payable once it arrived
         uow.commit()
     container = Container(load_settings())
     try:
@@ -219,6 +228,7 @@ def test_reconcile_asks_at_once_about_every_payout_in_flight(
             product = make_product(uow.session, artisan, price_minor=250_000, stock=1)
             order = make_paid_order(uow.session, make_user(uow.session), [(product, 1)])
             ledger.record_sale(uow.session, order)
+            deliver_order(uow.session, order, DELIVERED_AT)  # payable once it arrived
             uow.commit()
             slug = artisan.slug
         container = Container(load_settings())
@@ -234,4 +244,4 @@ def test_reconcile_asks_at_once_about_every_payout_in_flight(
         capsys.readouterr().out
     )
     [asked] = fake.status_queries
-    assert asked.body["OriginatorConversationID"] == originator
+    assert asked.body["OriginalConversationID"] == originator

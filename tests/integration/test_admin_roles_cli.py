@@ -14,7 +14,13 @@ from conversations.outbox import outbound_of
 from store.models import Channel, OutboxMessage, Role, User, UserRole
 from store.services import ledger, owners, people
 from store.uow import UnitOfWorkFactory
-from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.factories import (
+    deliver_order,
+    make_artisan,
+    make_paid_order,
+    make_product,
+    make_user,
+)
 from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram, serve
 from tests.said import things_said
 
@@ -186,6 +192,7 @@ def test_by_finds_the_community_manager_by_the_number_she_writes_from(
         seller = make_artisan(s)
         order = make_paid_order(s, make_user(s), [(make_product(s, seller), 1)])
         ledger.record_sale(s, order)
+        deliver_order(s, order, NOW)  # payable once it arrived
         slug = seller.slug
         uow.commit()
     assert grace.phone is None

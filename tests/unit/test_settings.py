@@ -162,6 +162,52 @@ def test_a_shortcode_without_its_passkey_and_one_not_digits(
     ]
 
 
+def test_a_till_needs_its_till_number_and_shortcodes_are_digits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = {
+        "MPESA_CONSUMER_KEY": "key-123456",
+        "MPESA_CONSUMER_SECRET": "secret-very-1",
+        "MPESA_SHORTCODE": "174379",
+        "MPESA_PASSKEY": "pass-key-1",
+        "MPESA_CALLBACK_TOKEN": CALLBACK_TOKEN,
+        "MPESA_TRANSACTION_TYPE": "CustomerBuyGoodsOnline",
+    }
+    assert mpesa_problems(monkeypatch, **keys) == [
+        "MPESA_TILL_NUMBER: needed with MPESA_TRANSACTION_TYPE=CustomerBuyGoodsOnline (the till"
+        " paid; MPESA_SHORTCODE is the store number)"
+    ]
+    assert mpesa_problems(
+        monkeypatch, **keys, MPESA_TILL_NUMBER="51 23", MPESA_B2C_SHORTCODE="600x"
+    ) == [
+        "MPESA_TILL_NUMBER: must be the till number: 5 to 7 digits",
+        "MPESA_B2C_SHORTCODE: must be the B2C shortcode: 5 to 7 digits",
+    ]
+
+
+def test_the_till_and_b2c_shortcode_reach_the_daraja_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.mpesa_wiring import daraja_config
+
+    for name, value in {
+        "MPESA_TRANSACTION_TYPE": "CustomerBuyGoodsOnline",
+        "MPESA_SHORTCODE": "174379",
+        "MPESA_PASSKEY": "pass-key-1",
+        "MPESA_TILL_NUMBER": "5123456",
+    }.items():
+        monkeypatch.setenv(name, value)
+    config = daraja_config(Settings(_env_file=None))  # type: ignore[call-arg]
+    # No B2C shortcode of its own: payouts come from the store number.
+    assert (config.shortcode, config.till_number, config.b2c_shortcode) == (
+        "174379",
+        "5123456",
+        "174379",
+    )
+    monkeypatch.setenv("MPESA_B2C_SHORTCODE", "600999")
+    assert daraja_config(Settings(_env_file=None)).b2c_shortcode == "600999"  # type: ignore[call-arg]
+
+
 @pytest.mark.parametrize("token", ["short", "x" * 31, "has space" * 4, "a/b" * 11])
 def test_a_callback_token_that_is_short_or_not_url_safe_is_refused(
     monkeypatch: pytest.MonkeyPatch, token: str
@@ -273,10 +319,13 @@ def test_a_full_mpesa_set_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         "MPESA_CALLBACK_TOKEN": CALLBACK_TOKEN,
         "MPESA_PAYOUT_MIN_MINOR": "5000",
         "MPESA_AUTO_PAYOUTS": "true",
+        "MPESA_TILL_NUMBER": "5123456",
+        "MPESA_B2C_SHORTCODE": "600999",
     }.items():
         monkeypatch.setenv(name, value)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.mpesa_transaction_type == "CustomerBuyGoodsOnline"
+    assert (settings.mpesa_till_number, settings.mpesa_b2c_shortcode) == ("5123456", "600999")
     assert settings.mpesa_cert_file == cert_file
     assert settings.mpesa_payout_min_minor == 5000
     assert settings.mpesa_auto_payouts is True

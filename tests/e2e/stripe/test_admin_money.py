@@ -38,7 +38,13 @@ from tests.e2e.stripe.stripe_support import (
     utc_now,
     webhook_client,
 )
-from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.factories import (
+    deliver_order,
+    make_artisan,
+    make_paid_order,
+    make_product,
+    make_user,
+)
 from tests.fakes.stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe
 
 ADMIN_PHONE = "+254700000001"
@@ -197,6 +203,9 @@ def test_payouts_list_record_tell_the_artisan_and_export(
     tmp_path: Path,
 ) -> None:
     sale, _ = _paid(db, payments, fake_stripe)
+    with db() as uow:  # she sends it and the buyer says it arrived: her share is payable
+        deliver_order(uow.session, uow.session.get_one(Order, sale.order_id), utc_now())
+        uow.commit()
     with db(read_only=True) as uow:
         artisan = uow.session.scalar(
             select(LedgerEntry.account).where(LedgerEntry.account == f"artisan:{sale.artisan_id}")
@@ -282,7 +291,7 @@ def test_reconcile_completes_a_paid_session_whose_webhook_never_came(
     with db(read_only=True) as uow:
         order = uow.session.get(Order, sale.order_id)
         assert order is not None
-        assert ledger.artisan_balance(uow.session, sale.artisan_id).amount == 250_000
+        assert ledger.pending_balance(uow.session, sale.artisan_id).amount == 250_000
 
 
 @pytest.mark.usefixtures("cli_env")
@@ -363,7 +372,7 @@ def test_the_scheduler_completes_a_paid_session_whose_webhook_never_came_once(
             .select_from(LedgerTransaction)
             .where(LedgerTransaction.kind == TransactionKind.SALE)
         )
-        assert ledger.artisan_balance(uow.session, sale.artisan_id).amount == 250_000
+        assert ledger.pending_balance(uow.session, sale.artisan_id).amount == 250_000
     assert sales == 1
 
 

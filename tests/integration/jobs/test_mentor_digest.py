@@ -73,7 +73,7 @@ def test_promotions_offers_and_digests_once_a_week_in_each_language(
         still = uow.session.get(Artisan, learning_id)
         assert still is not None
         assert still.status is ArtisanStatus.MENTORED
-        commission = ledger.balance(uow.session, ledger.mentor_account(mentor_id), "KES")
+        commission = ledger.commissions(uow.session, mentor_id, "KES")
     assert commission.amount > 0
 
     assert texts(uow_factory, ready_user) == [

@@ -8,7 +8,7 @@ from datetime import timedelta
 from conversations.jobs.payouts import weekly_payouts_summary
 from store.models import LineStatus, Role
 from store.money import Money
-from store.services import ledger
+from store.services import delivery, ledger
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.integration.jobs.jobs_support import MONDAY_9AM, NAIROBI, texts
@@ -30,6 +30,7 @@ def test_each_manager_gets_the_summary_once_a_week(uow_factory: UnitOfWorkFactor
                 s, buyer, [(make_product(s, artisan), 1)], line_status=LineStatus.SHIPPED
             )
             ledger.record_sale(s, order)
+            delivery.mark_delivered(s, order.id, NOW, by=buyer.id)  # her share is payable
             owed[name] = artisan.id
         half = Money(ledger.payable_balance(s, owed["Neema"]).amount // 2, "KES")
         ledger.record_payout(

@@ -99,7 +99,9 @@ def test_the_first_delivery_pays_and_a_repeat_does_nothing(uow_factory: UnitOfWo
     assert (again.newly_paid, again.duplicate) == (False, True)
     assert _counts(uow_factory) == (1, 1, 2)
     with uow_factory() as uow:
-        assert ledger.artisan_balance(uow.session, artisan_id) == Money(150_000, "KES")
+        # Her share waits for the buyer to receive the piece.
+        assert ledger.pending_balance(uow.session, artisan_id) == Money(150_000, "KES")
+        assert ledger.artisan_balance(uow.session, artisan_id) == Money(0, "KES")
         event = uow.session.scalars(select(PaymentEvent)).one()
         assert (event.provider, event.event_id, event.order_id) == ("stripe", "evt_1", order_id)
         assert event.processed_at is not None

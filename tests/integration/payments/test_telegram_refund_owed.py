@@ -387,7 +387,11 @@ def artisan_balance(shop: Shop, order: Order) -> Money:
     with shop.uow_factory(read_only=True) as uow:
         found = uow.session.get(Order, order.id)
         assert found is not None
-        return ledger.artisan_balance(uow.session, found.lines[0].artisan_id)
+        # What the sale owes her, pending (not delivered yet) or ready to be paid.
+        artisan_id = found.lines[0].artisan_id
+        return ledger.artisan_balance(uow.session, artisan_id) + ledger.pending_balance(
+            uow.session, artisan_id
+        )
 
 
 @pytest.mark.parametrize(

@@ -62,13 +62,23 @@ def _shop_with_mentor(session: Session) -> tuple[Artisan, Artisan]:
     return make_artisan(session, mentor=mentor), mentor
 
 
-def _sold_order(session: Session, **options: object) -> tuple[Order, Artisan, Artisan]:
-    """One line of 2 × KES 1,500 by an artisan with a mentor, sale recorded."""
+def _sold_order(
+    session: Session, *, released: bool = True, **options: object
+) -> tuple[Order, Artisan, Artisan]:
+    """One line of 2 × KES 1,500 by an artisan with a mentor, sale recorded, and (unless
+    `released` is False) its share released as on delivery."""
     artisan, mentor = _shop_with_mentor(session)
     product = make_product(session, artisan, price_minor=150_000, stock=2)
     order = make_paid_order(session, make_user(session), [(product, 2)], **options)  # type: ignore[arg-type]
     ledger.record_sale(session, order)
+    if released:
+        _release(session, order)
     return order, artisan, mentor
+
+
+def _release(session: Session, order: Order) -> None:
+    for line in order.lines:
+        ledger.release_line(session, line)
 
 
 def _manager(session: Session) -> User:
@@ -143,11 +153,21 @@ def test_post_survives_a_concurrent_post_of_the_same_key(
 def test_sale_pays_artisan_mentor_and_platform(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         s = uow.session
-        order, artisan, mentor = _sold_order(s, shipping_minor=50_000)
+        order, artisan, mentor = _sold_order(s, released=False, shipping_minor=50_000)
         line = order.lines[0]
         # 2 × 1,500 → share 90% = 2,700; commission 5% = 150; buyer pays 125% = 3,750 + 500.
         assert (line.artisan_share_minor, line.mentor_commission_minor) == (270_000, 15_000)
         assert (line.line_total_minor, order.total_minor) == (375_000, 425_000)
+        # Paid for, not delivered: pending, nothing payable yet.
+        assert ledger.artisan_balance(s, artisan.id) == kes(0)
+        assert ledger.pending_balance(s, artisan.id) == kes(270_000)
+        assert ledger.pending_balance(s, mentor.id) == kes(15_000)
+        assert ledger.payable_balance(s, mentor.id) == kes(0)
+        release = ledger.release_line(s, line)
+        assert release is not None
+        assert release.kind is TransactionKind.RELEASE
+        assert ledger.release_line(s, line) is release  # once per line
+        assert ledger.pending_balance(s, artisan.id) == kes(0)
         assert ledger.artisan_balance(s, artisan.id) == kes(270_000)
         assert ledger.balance(s, mentor_account(mentor.id), "KES") == kes(15_000)
         assert ledger.balance(s, PLATFORM_FEES, "KES") == kes(375_000 - 285_000)
@@ -301,7 +321,7 @@ def test_payout_moves_balance_to_mpesa(uow_factory: UnitOfWorkFactory) -> None:
         statement = ledger.recent_entries(s, artisan_account(artisan.id), limit=5)
         assert [(line.kind, line.amount) for line in statement] == [
             (TransactionKind.PAYOUT, kes(-200_000)),
-            (TransactionKind.SALE, kes(270_000)),
+            (TransactionKind.RELEASE, kes(270_000)),  # her share, released on delivery
         ]
         assert statement[0].payout_id == payout.id
 
@@ -322,7 +342,9 @@ def test_a_mentor_is_paid_her_sales_and_commissions_together(
         s = uow.session
         _, artisan, mentor = _sold_order(s)
         own = make_product(s, mentor, price_minor=10_000)
-        ledger.record_sale(s, make_paid_order(s, make_user(s), [(own, 1)]))
+        own_order = make_paid_order(s, make_user(s), [(own, 1)])
+        ledger.record_sale(s, own_order)
+        _release(s, own_order)
         assert ledger.artisan_balance(s, mentor.id) == kes(9_000)
         assert ledger.payable_balance(s, mentor.id) == kes(24_000)
         assert ledger.owed_to_artisans(s, "KES") == [
@@ -337,3 +359,41 @@ def test_a_mentor_is_paid_her_sales_and_commissions_together(
             (mentor.id, kes(4_000)),
         ]
         assert ledger.owed_to_artisans(s, "USD") == []
+
+
+def test_a_refund_before_delivery_comes_out_of_pending_and_the_rest_is_released(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        order, artisan, mentor = _sold_order(s, released=False)
+        line = order.lines[0]
+        ledger.record_refund(s, line, Money(125_000, order.currency), "third")  # a third back
+        assert ledger.pending_balance(s, artisan.id) == kes(180_000)
+        assert ledger.pending_balance(s, mentor.id) == kes(10_000)
+        assert ledger.artisan_balance(s, artisan.id) == kes(0)
+        manager = _manager(s)
+        with pytest.raises(ledger.InsufficientBalance):
+            ledger.record_payout(s, artisan.id, kes(100), "PENDING1", manager.id, NOW)
+        ledger.release_line(s, line)
+        assert ledger.artisan_balance(s, artisan.id) == kes(180_000)
+        assert ledger.balance(s, mentor_account(mentor.id), "KES") == kes(10_000)
+        assert ledger.pending_balance(s, artisan.id) == kes(0)
+        ledger.record_refund(s, line, Money(250_000, order.currency), "rest")
+        assert ledger.artisan_balance(s, artisan.id) == kes(0)
+        assert ledger.balance(s, mentor_account(mentor.id), "KES") == kes(0)
+        assert ledger.pending_balance(s, artisan.id) == kes(0)
+        assert ledger.unbalanced_transaction_ids(s) == []
+
+
+def test_a_line_refunded_in_full_before_delivery_releases_nothing(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        order, artisan, _ = _sold_order(s, released=False)
+        line = order.lines[0]
+        ledger.record_refund(s, line, Money(line.line_total_minor, order.currency), "all")
+        assert ledger.release_line(s, line) is None
+        assert ledger.pending_balance(s, artisan.id) == kes(0)
+        assert ledger.artisan_balance(s, artisan.id) == kes(0)

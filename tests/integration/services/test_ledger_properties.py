@@ -1,9 +1,14 @@
-"""Property: whatever sales, refunds and payouts happen, the books balance.
+"""Property: whatever sales, deliveries, refunds and payouts happen, the books balance.
 
 Sales are paid by card (Stripe, in KES or USD) or by M-Pesa (KES); payouts are recorded by
 hand or sent by M-Pesa B2C runs whose results come as paid, failed, or not yet (in flight).
-Every transaction balances; each artisan's balance is her shares, less refunded shares,
-less the payouts M-Pesa paid or a manager recorded; money in flight is never sent twice.
+Shares wait in pending accounts until their line is released (delivered, or passed at the
+hub). An order's shipping fee goes to `platform:shipping`; a full refund of the order gives
+the fee back once, however often it is asked. Every transaction balances; the shipping
+account holds the fees less those given back; each artisan's pending balance is what refunds
+left of her unreleased shares; her payable balance is what they left of her released shares,
+less the payouts M-Pesa paid or a manager recorded; nothing pending is ever paid out; money
+in flight is never sent twice.
 
 Runs on SQLite only (for speed). Each example works in its own unit of work, which is rolled
 back at the end, so examples never see each other's rows.
@@ -25,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from payments.mpesa import payouts
 from payments.mpesa.models import DarajaResult
-from store.models import LedgerEntry, MpesaPayout, MpesaPayoutStatus, OrderLine, Role
+from store.models import LedgerEntry, MpesaPayout, MpesaPayoutStatus, Order, OrderLine, Role
 from store.money import Money
 from store.services import ledger
-from store.services.ledger import mentor_account, provider_account
+from store.services.ledger import PLATFORM_SHIPPING, mentor_account, provider_account
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 
@@ -61,13 +66,20 @@ b2c_result = st.tuples(
     st.integers(0, 1_000),  # which request (modulo those in flight)
     st.sampled_from([0, 2040, 26]),  # paid, wrong number (failed), busy (asked again)
 )
-operations = st.lists(st.one_of(sale, refund, payout, b2c_run, b2c_result), min_size=1, max_size=14)
+release = st.tuples(st.just("release"), st.integers(0, 1_000))  # which line is delivered
+full_refund = st.tuples(st.just("full_refund"), st.integers(0, 1_000))  # which order
+operations = st.lists(
+    st.one_of(sale, release, refund, full_refund, payout, b2c_run, b2c_result),
+    min_size=1,
+    max_size=14,
+)
 
 
 @dataclass
 class SoldLine:
     line: OrderLine
     refunded: int = 0
+    released: bool = False
 
     def share_left(self) -> int:
         return self.line.artisan_share_minor - _half_up(
@@ -124,6 +136,10 @@ def _run(s: Session, ops: list[Any]) -> None:
     charged: dict[tuple[str, str], int] = defaultdict(int)  # by provider and currency
     refunded: dict[tuple[str, str], int] = defaultdict(int)
     in_flight: list[str] = []  # B2C requests with no result yet
+    orders: list[Order] = []
+    shipping_fees: dict[str, int] = defaultdict(int)  # by currency
+    shipping_given_back: dict[str, int] = defaultdict(int)
+    fee_refunded: set[int] = set()  # orders whose shipping fee went back
 
     for n, op in enumerate(ops):
         if op[0] == "sale":
@@ -146,7 +162,14 @@ def _run(s: Session, ops: list[Any]) -> None:
             )
             ledger.record_sale(s, order)
             charged[(provider, currency)] += order.total_minor
+            shipping_fees[currency] += order.shipping_minor
+            orders.append(order)
             sold += [SoldLine(line) for line in order.lines]
+        elif op[0] == "release" and sold:
+            target = sold[op[1] % len(sold)]
+            ledger.release_line(s, target.line)
+            ledger.release_line(s, target.line)  # delivered twice: released once
+            target.released = True
         elif op[0] == "refund" and sold:
             _, which, percent = op
             target = sold[which % len(sold)]
@@ -158,10 +181,39 @@ def _run(s: Session, ops: list[Any]) -> None:
             target.refunded += amount
             order = target.line.order
             refunded[(order.payment_provider, order.currency)] += amount
+        elif op[0] == "full_refund" and orders:
+            order = orders[op[1] % len(orders)]
+            for target in sold:
+                remaining = target.line.line_total_minor - target.refunded
+                if target.line.order_id != order.id or remaining == 0:
+                    continue
+                ledger.record_refund(s, target.line, Money(remaining, order.currency), f"f{n}")
+                target.refunded += remaining
+                refunded[(order.payment_provider, order.currency)] += remaining
+            fee = ledger.record_shipping_refund(s, order, f"full{n}").amount
+            expected = 0 if order.id in fee_refunded else order.shipping_minor
+            assert fee == expected
+            # A retry under the same key answers the same; another refund gets nothing.
+            assert ledger.record_shipping_refund(s, order, f"full{n}").amount == fee
+            assert ledger.record_shipping_refund(s, order, f"again{n}").amount == 0
+            fee_refunded.add(order.id)
+            refunded[(order.payment_provider, order.currency)] += fee
+            shipping_given_back[order.currency] += fee
         elif op[0] == "payout":
             _, who, percent = op
             artisan_id = artisans[who].id
             available = ledger.available_balance(s, artisan_id).amount
+            pending = ledger.pending_balance(s, artisan_id).amount
+            if pending > 0:  # what waits for delivery is never paid out
+                try:
+                    ledger.record_payout(
+                        s, artisan_id, Money(max(available, 0) + pending, "KES"), f"X{n}",
+                        manager.id, NOW,
+                    )  # fmt: skip
+                except ledger.InsufficientBalance:
+                    pass
+                else:
+                    raise AssertionError("a payout spent pending money")
             amount = available * percent // 100
             if amount <= 0:
                 continue
@@ -199,8 +251,11 @@ def _run(s: Session, ops: list[Any]) -> None:
     )
     assert all(total == 0 for total in global_sums.values()), global_sums
     for artisan in artisans:
-        expected = sum(x.share_left() for x in sold if x.line.artisan_id == artisan.id)
-        assert ledger.payable_balance(s, artisan.id).amount == expected - paid_out[artisan.id]
+        hers = [x for x in sold if x.line.artisan_id == artisan.id]
+        released = sum(x.share_left() for x in hers if x.released)
+        assert ledger.payable_balance(s, artisan.id).amount == released - paid_out[artisan.id]
+        pending = sum(x.share_left() for x in hers if not x.released)
+        assert ledger.pending_balance(s, artisan.id).amount == pending
         # Not a mentor: a payout never draws on commissions she does not have.
         assert ledger.balance(s, mentor_account(artisan.id), "KES").amount == 0
         paid_requests = s.scalars(
@@ -210,8 +265,13 @@ def _run(s: Session, ops: list[Any]) -> None:
             )
         ).all()
         assert all(r.payout_id is not None and r.receipt for r in paid_requests)
-    commissions = sum(x.commission_left() for x in sold)
+    commissions = sum(x.commission_left() for x in sold if x.released)
     assert ledger.balance(s, mentor_account(mentor.id), "KES").amount == commissions
+    waiting = sum(x.commission_left() for x in sold if not x.released)
+    assert ledger.pending_balance(s, mentor.id).amount == waiting
+    for currency in RATES:
+        fees = ledger.balance(s, PLATFORM_SHIPPING, currency).amount
+        assert fees == shipping_fees[currency] - shipping_given_back[currency]
     for provider in ("stripe", "mpesa"):
         for currency in RATES:
             account = ledger.balance(s, provider_account(provider), currency).amount

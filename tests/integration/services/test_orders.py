@@ -596,7 +596,7 @@ def test_a_mentor_earns_on_her_recruits_sales_only_while_she_mentors(
 
     def earned() -> int:
         with uow_factory(read_only=True) as uow:
-            return ledger.balance(uow.session, ledger.mentor_account(mentor_id), "KES").amount
+            return ledger.commissions(uow.session, mentor_id, "KES").amount
 
     def change(stop: bool) -> None:
         with uow_factory() as uow:

@@ -208,7 +208,7 @@ def test_a_sale_paid_with_the_demo_card(
         "1. Kubali"
     ]
     with uow_factory() as uow:
-        share = ledger.artisan_balance(uow.session, maker.artisan_id)
+        share = ledger.pending_balance(uow.session, maker.artisan_id)  # until it arrives
     assert share == Money(180_000, "KES")
 
     # The provider's confirmation delivered again: no second effect.
@@ -218,7 +218,7 @@ def test_a_sale_paid_with_the_demo_card(
     assert (again.newly_paid, again.duplicate) == (False, True)
     assert len(told(uow_factory, maker.user_id)) == 1
     with uow_factory() as uow:
-        assert ledger.artisan_balance(uow.session, maker.artisan_id) == share
+        assert ledger.pending_balance(uow.session, maker.artisan_id) == share
     assert chat.send("My orders")[0] == f"Your orders:\n1. {code} — Paid — {WITH_SHIPPING}"
 
 

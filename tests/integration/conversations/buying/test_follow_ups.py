@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from conversations.hub_rules import HubRules, parse_hours
 from conversations.jobs.follow_ups import ask_if_arrived, remind_unsent
 from conversations.payloads import ParcelNotArrived, ParcelReceived
 from store.models import Order, OrderStatus, Role
@@ -73,6 +74,28 @@ def test_a_piece_accepted_and_not_sent_reminds_her_then_the_managers(
         "sent it yet, though she was reminded. Please check with her."
     ]
     assert day(9) == 0
+
+
+def test_in_hub_mode_the_reminder_tells_her_to_bring_it_to_the_hub(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    hub = HubRules(address="Soko hub, Kenyatta Avenue", hours=parse_hours("Mon-Fri 09:00-17:00"))
+    maker = seed_maker(uow_factory)  # Swahili
+    collar = seed_product(uow_factory, maker, "Maasai collar")
+    chat = new_chat("buyer")
+    hello(chat)
+    order = place(chat, collar, pay=True)
+    with uow_factory() as uow:
+        line = uow.session.get_one(Order, order.id).lines[0].id
+        fulfilment.accept_line(uow.session, maker.user_id, line, ACCEPTED_AT)
+        uow.commit()
+    heard_before = len(told(uow_factory, maker.user_id))
+    assert remind_unsent(uow_factory, ACCEPTED_AT + THREE_DAYS, THREE_DAYS, hub) == 1
+    assert told(uow_factory, maker.user_id)[heard_before:] == [
+        f"Oda {order.code}: siku 3 zilizopita ulikubali 1 × Maasai collar, na mnunuzi bado "
+        "anasubiri. Tafadhali leta bidhaa hiyo hivi karibuni hapa: Soko hub, Kenyatta Avenue. "
+        "Ofisi ya Soko ndiyo inayoituma kwa mnunuzi.\nSaa za kazi: Jumatatu–Ijumaa 09:00–17:00."
+    ]
 
 
 def test_past_its_time_the_buyer_is_asked_once_and_says_not_yet(

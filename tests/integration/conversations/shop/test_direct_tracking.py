@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from store.models import LineStatus, Parcel
+from conversations.payloads import ReportParcel
+from store.models import CaseKind, LineStatus, Parcel
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat
 from tests.integration.conversations.shop_support import (
@@ -62,7 +63,8 @@ def test_she_ships_with_posta_and_the_buyer_gets_the_link_in_swahili(
         "Namba ya kufuatilia ya Posta Kenya: RR123456789KE\nKifuatilie hapa: "
         "https://www.posta.co.ke/track-trace/?tracking_number=RR123456789KE\n"
         f"Kila kitu katika oda {order.code} kiko njiani. Asante kwa kununua kazi za mikono!\n"
-        "Kikifika, tujulishe:\n1. Nimepokea"
+        "Kikifika, au kama kuna tatizo, tujulishe:\n"
+        "1. Nimepokea\n2. Haijafika\n3. Imeharibika"
     )
 
 
@@ -88,7 +90,8 @@ def test_another_carrier_gives_the_number_alone_and_a_second_tap_ships_nothing_t
         f"Your parcel from order {order.code} is on its way: Blue glass necklace.\n"
         "Aramex tracking number: ARX-55 12\n"
         f"Everything in order {order.code} is on its way. Thank you for buying handmade!\n"
-        "When it arrives, let us know:\n1. Received"
+        "When it arrives, or if something is wrong, let us know:\n"
+        "1. Received\n2. Not arrived\n3. Damaged"
     )
     # The old "Mark shipped" tapped again: already shipped, the buyer not told twice.
     told_before = len(outbox_texts(uow_factory, tom.user_id))
@@ -101,3 +104,9 @@ def test_another_carrier_gives_the_number_alone_and_a_second_tap_ships_nothing_t
     stranger = person(new_chat, uow_factory, "Sam Stranger", locale="en")
     stranger.chat.send("menu")
     assert stranger.chat.tap(f"rcv:{order.id}")[0] == "That button is from an earlier message."
+    # "Damaged" on the notice starts his report on that order.
+    damaged = ReportParcel(CaseKind.DAMAGED, order.id).encode()
+    assert tom.chat.tap(damaged)[0] == (
+        f"Sorry that order {order.code} came damaged. Tell us in a few words what is wrong, "
+        "and send a photo of it if you can."
+    )

@@ -140,7 +140,8 @@ def test_accepted_at_the_hub_passed_and_shipped_with_tracking(
         "DHL tracking number: 1234 567 890\nFollow it here: "
         "https://www.dhl.com/ke-en/home/tracking.html?tracking-id=1234%20567%20890\n"
         f"Everything in order {code} is on its way. Thank you for buying handmade!\n"
-        "When it arrives, let us know:\n1. Received"
+        "When it arrives, or if something is wrong, let us know:\n"
+        "1. Received\n2. Not arrived\n3. Damaged"
     )
     assert outbox_texts(uow_factory, wanjiru.user_id)[-1] == (
         f"Bidhaa yako “Hereni za shaba” (oda {code}) imetoka ofisini kwenda kwa mnunuzi. Asante!"

@@ -32,7 +32,8 @@ ARTISAN_MENU_SW = (
     "1. Weka bidhaa mpya\n2. Bidhaa zangu\n3. Oda za wateja\n4. Mapato yangu\n9. Zaidi"
 )
 MANAGER_MENU = (
-    "What would you like to do?\n1. Review listings\n2. People\n3. Hub: pieces brought in\n4. Open cases\n9. More"
+    "What would you like to do?\n1. Review listings\n2. People\n3. Hub: pieces brought in\n"
+    "4. Open cases\n9. More"
 )
 MANAGER_MORE = (
     "More choices:\n11. Shop jewelry\n12. Search\n13. My cart\n14. My orders\n"

@@ -464,9 +464,15 @@ def test_the_transaction_status_of_a_payout_is_posted_to_the_result_url(
     )
     sent = fake.status_queries[-1].body
     assert (sent["CommandID"], sent["IdentifierType"]) == ("TransactionStatusQuery", "4")
-    fake.answer_status(result_code=0)
+    # Asked by the payout's own id, as Safaricom names the field; no receipt known yet.
+    assert (sent["OriginalConversationID"], sent["TransactionID"]) == ("payout-5", "")
+    fake.answer_status()
     result = parse_b2c_result(receiver.bodies("/mpesa/status/result")[-1])
-    assert (result.succeeded, result.originator_conversation_id) == (True, "payout-5")
+    # ResultCode 0 is the query's; the payout's outcome is in the parameters.
+    assert result.succeeded
+    assert result.originator_conversation_id != "payout-5"
+    assert result.parameters["TransactionStatus"] == "Completed"
+    assert result.parameters["ReceiptNo"] == fake.payouts["payout-5"].receipt
 
 
 # --- secrets -----------------------------------------------------------------------------
@@ -540,3 +546,51 @@ def test_an_error_message_that_echoes_a_secret_is_scrubbed(receiver: Receiver) -
     assert "tok-echoed-9" not in message
     assert passwords
     assert passwords[0] not in message
+
+
+# --- separate shortcodes ---------------------------------------------------------------
+
+
+def test_a_till_is_paid_to_its_till_number_signed_with_the_store_number(
+    daraja: tuple[FakeDaraja, str], fake: FakeDaraja, receiver: Receiver
+) -> None:
+    till = replace(
+        config_for(daraja[1], fake),
+        transaction_type="CustomerBuyGoodsOnline",
+        till_number=daraja_api.TILL_NUMBER,
+    )
+    with DarajaClient(till) as client:
+        accepted = client.stk_push(a_push(receiver))
+    sent = fake.pushes[accepted.checkout_request_id].body
+    assert (sent["BusinessShortCode"], sent["PartyB"]) == (
+        daraja_api.SHORTCODE,
+        daraja_api.TILL_NUMBER,
+    )
+    # Without the till number, Daraja refuses a buy-goods push paid to the store number.
+    with (
+        DarajaClient(replace(till, till_number="")) as client,
+        pytest.raises(DarajaRefused),
+    ):
+        client.stk_push(a_push(receiver))
+
+
+def test_payouts_come_from_the_b2c_shortcode(
+    daraja: tuple[FakeDaraja, str], fake: FakeDaraja, receiver: Receiver
+) -> None:
+    fake.b2c_shortcode = daraja_api.B2C_SHORTCODE
+    try:
+        with DarajaClient(replace(config_for(daraja[1], fake), b2c_shortcode="600999")) as client:
+            client.b2c(a_payout(receiver, "payout-b2c-1"))
+            client.transaction_status(
+                TransactionStatusRequest(
+                    originator_conversation_id="payout-b2c-1",
+                    result_url=f"{receiver.url}/mpesa/status/result",
+                    timeout_url=f"{receiver.url}/mpesa/status/timeout",
+                )
+            )
+        assert fake.payouts["payout-b2c-1"].body["PartyA"] == "600999"
+        assert fake.status_queries[-1].body["PartyA"] == "600999"
+        with DarajaClient(config_for(daraja[1], fake)) as client, pytest.raises(DarajaRefused):
+            client.b2c(a_payout(receiver, "payout-b2c-2"))  # from the STK shortcode
+    finally:
+        fake.b2c_shortcode = daraja_api.SHORTCODE

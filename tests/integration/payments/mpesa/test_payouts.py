@@ -38,7 +38,13 @@ from store.money import Money
 from store.services import ledger
 from store.uow import UnitOfWorkFactory
 from tests.e2e.soko_process import wait_until
-from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.factories import (
+    deliver_order,
+    make_artisan,
+    make_paid_order,
+    make_product,
+    make_user,
+)
 from tests.fakes import daraja_api
 from tests.fakes.daraja_api import FakeDaraja
 from tests.fakes.serving import serve_app
@@ -73,6 +79,7 @@ class Shop:
     manager_id: int = 0
     refused: list[str] = field(default_factory=list)  # calls refused for their token
     client_url: str = ""  # the fake Daraja's
+    seen: int = 0  # outbox rows before the payouts (her piece delivered, and so on)
 
     def clock(self) -> datetime:
         return self.now[0]
@@ -121,7 +128,7 @@ class Shop:
         with self.uow_factory(read_only=True) as uow:
             rows = uow.session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.user_id == user_id)
+                .where(OutboxMessage.user_id == user_id, OutboxMessage.id > self.seen)
                 .order_by(OutboxMessage.id)
             )
             return [str(row.payload.get("text", "")) for row in rows]
@@ -141,7 +148,9 @@ def shop(uow_factory: UnitOfWorkFactory, daraja: tuple[FakeDaraja, str]) -> Iter
             product = make_product(s, artisan, price_minor=250_000, stock=2)
             order = make_paid_order(s, buyer, [(product, 1)], provider="mpesa")
             ledger.record_sale(s, order)
+            deliver_order(s, order, made.clock())
             uow.commit()
+            made.seen = s.scalar(select(func.max(OutboxMessage.id))) or 0
             made.artisan_id, made.slug = artisan.id, artisan.slug
             made.artisan_user_id, made.manager_id = artisan.user_id, manager.id
         routes = payout_webhook_routes(
@@ -237,6 +246,20 @@ def test_a_wrong_number_tells_the_managers_and_her_money_stays(shop: Shop) -> No
     assert shop.texts(shop.artisan_user_id) == []
 
 
+def test_a_payout_failed_then_paid_tells_the_managers_not_to_resend(shop: Shop) -> None:
+    [queued] = shop.run()
+    shop.fake.answer_payout(queued.originator_id, 2040)  # failed: managers told
+    shop.fake.answer_payout(queued.originator_id, 0)  # M-Pesa paid it after all
+    assert shop.request().status == MpesaPayoutStatus.PAID
+    assert shop.payouts_in_ledger() == 1
+    [failed, paid_after_all] = shop.texts(shop.manager_id)
+    assert "did not go through" in failed
+    assert "paid after all" in paid_after_all
+    assert shop.request().receipt in paid_after_all
+    assert "Do not send it again" in paid_after_all
+    assert len(shop.texts(shop.artisan_user_id)) == 1  # her notice, with the receipt
+
+
 def test_a_busy_m_pesa_is_asked_again_later_under_the_same_id(shop: Shop) -> None:
     [queued] = shop.run()
     shop.fake.answer_payout(queued.originator_id, 26)
@@ -265,13 +288,59 @@ def test_no_result_is_settled_by_a_status_query_ten_minutes_on(shop: Shop) -> No
         uow.commit()
     shop.runner().run_due()
     query = shop.fake.status_queries[-1].body
-    assert query["OriginatorConversationID"] == queued.originator_id
-    assert query["ResultURL"] == f"{shop.url}/webhooks/mpesa/b2c/{TOKEN}/result"
+    assert query["OriginalConversationID"] == queued.originator_id
+    status_url = f"{shop.url}/webhooks/mpesa/b2c/{TOKEN}/status/{queued.originator_id}"
+    assert query["ResultURL"] == status_url
 
-    shop.fake.answer_status(-1, 0)
-    assert shop.request().status == MpesaPayoutStatus.PAID
+    shop.fake.answer_status(-1)  # M-Pesa carried it out: Completed, with its receipt
+    request = shop.request()
+    assert request.status == MpesaPayoutStatus.PAID
+    assert request.receipt == shop.fake.payouts[queued.originator_id].receipt
     assert shop.payouts_in_ledger() == 1
     assert len(shop.texts(shop.artisan_user_id)) == 1
+
+
+def _asked_about(shop: Shop) -> Queued:
+    [queued] = shop.run()
+    assert isinstance(queued, Queued)
+    shop.later(11)
+    with shop.uow_factory() as uow:
+        payouts.due_for_query(uow.session, shop.clock())
+        uow.commit()
+    shop.runner().run_due()
+    return queued
+
+
+def test_a_status_query_that_worked_about_a_failed_payout_pays_nothing(shop: Shop) -> None:
+    _asked_about(shop)
+    shop.fake.answer_status(-1, "Failed")  # ResultCode 0: the QUERY worked
+    assert shop.request().status == MpesaPayoutStatus.UNKNOWN  # held, not sent again
+    assert shop.payouts_in_ledger() == 0
+    assert shop.texts(shop.artisan_user_id) == []
+    [alert] = shop.texts(shop.manager_id)
+    assert Money(225_000, "KES").format("en") in alert
+
+
+def test_a_completed_status_with_another_amount_pays_nothing(shop: Shop) -> None:
+    queued = _asked_about(shop)
+    shop.fake.payouts[queued.originator_id].body["Amount"] = 1
+    shop.fake.answer_status(-1)
+    assert shop.request().status == MpesaPayoutStatus.UNKNOWN
+    assert shop.payouts_in_ledger() == 0
+    assert len(shop.texts(shop.manager_id)) == 1
+
+
+def test_a_refused_status_query_tells_the_managers(shop: Shop) -> None:
+    shop.run()
+    shop.later(11)
+    with shop.uow_factory() as uow:
+        payouts.due_for_query(uow.session, shop.clock())
+        uow.commit()
+    shop.fake.fail_next("/mpesa/transactionstatus/v1/query", 400)
+    shop.runner().run_due()
+    assert shop.request().status == MpesaPayoutStatus.UNKNOWN  # held, not sent again
+    [alert] = shop.texts(shop.manager_id)
+    assert Money(225_000, "KES").format("en") in alert
 
 
 def test_a_lost_answer_is_never_sent_again_before_a_query_says(shop: Shop) -> None:
@@ -290,7 +359,7 @@ def test_a_lost_answer_is_never_sent_again_before_a_query_says(shop: Shop) -> No
         payouts.due_for_query(uow.session, shop.clock())
         uow.commit()
     shop.runner().run_due()
-    shop.fake.answer_status(-1, 0)  # the held request was carried out: paid
+    shop.fake.answer_status(-1)  # the held request was carried out: paid
     assert shop.request().status == MpesaPayoutStatus.PAID
     assert shop.fake.calls(B2C_PATH) == calls + 1
     assert shop.payouts_in_ledger() == 1
@@ -305,7 +374,7 @@ def test_a_query_that_finds_nothing_sends_it_again(shop: Shop) -> None:
         payouts.due_for_query(uow.session, shop.clock())
         uow.commit()
     shop.runner().run_due()
-    shop.fake.answer_status(-1, 0)  # M-Pesa has no such payout
+    shop.fake.answer_status(-1)  # M-Pesa has no such payout
     assert shop.request().status == MpesaPayoutStatus.QUEUED
     shop.runner().run_due()
     assert shop.request().status == MpesaPayoutStatus.SENT
@@ -380,8 +449,11 @@ def test_her_balance_after_a_payout_counts_a_new_sale(shop: Shop) -> None:
         assert artisan is not None
         assert buyer is not None
         product = make_product(uow.session, artisan, price_minor=100_000, stock=1)
-        ledger.record_sale(uow.session, make_paid_order(uow.session, buyer, [(product, 1)]))
+        order = make_paid_order(uow.session, buyer, [(product, 1)])
+        ledger.record_sale(uow.session, order)
+        deliver_order(uow.session, order, shop.clock())
         uow.commit()
+        shop.seen = uow.session.scalar(select(func.max(OutboxMessage.id))) or 0
     assert shop.available() == Money(90_000, "KES")  # the new sale only
     shop.fake.answer_payout(queued.originator_id, 0)
     assert shop.available() == Money(90_000, "KES")
@@ -411,7 +483,9 @@ def test_her_payout_notice_may_travel_as_its_whatsapp_template(shop: Shop) -> No
     shop.fake.answer_payout(queued.originator_id, 0)
     with shop.uow_factory(read_only=True) as uow:
         [notice] = uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.user_id == shop.artisan_user_id)
+            select(OutboxMessage).where(
+                OutboxMessage.user_id == shop.artisan_user_id, OutboxMessage.id > shop.seen
+            )
         ).all()
         assert notice.template == UtilityTemplate.PAYOUT_SENT
 

@@ -47,7 +47,7 @@ from store.uow import UnitOfWorkFactory
 from tests.e2e.soko_process import wait_until
 from tests.factories import make_artisan, make_product, make_user
 from tests.fakes import daraja_api
-from tests.fakes.daraja_api import FakeDaraja
+from tests.fakes.daraja_api import FakeDaraja, stk_callback
 from tests.fakes.serving import serve_app
 
 TOKEN = "t0ken-" + "x" * 40
@@ -160,6 +160,15 @@ class Shop:
             .select_from(OutboxMessage)
             .where(OutboxMessage.dedupe_key.startswith(prefix))
         )
+
+    def alert_texts(self) -> list[str]:
+        with self.db() as uow:
+            found = uow.session.scalars(
+                select(OutboxMessage.payload).where(
+                    OutboxMessage.dedupe_key.startswith(DOUBT_ALERTS)
+                )
+            )
+            return [str(payload.get("text", payload)) for payload in found]
 
     def post(self, body: dict[str, Any], token: str = TOKEN) -> httpx.Response:
         return httpx.post(callback_url(self.url, token), content=json.dumps(body), timeout=10)
@@ -406,7 +415,9 @@ def test_a_callback_with_the_wrong_amount_pays_nothing_and_alerts(shop: Shop) ->
         .where(PaymentEvent.order_id == order_id, PaymentEvent.event_type == "soko.refund_owed")
     )
     assert owed == 1
-    assert shop.alerts() == 1
+    [alert] = shop.alert_texts()
+    assert "sent back by hand" in alert
+    assert "Nothing was paid" not in alert  # she did pay: it is owed back
 
 
 def test_a_callback_the_query_does_not_confirm_is_set_aside(shop: Shop) -> None:
@@ -525,3 +536,108 @@ def test_a_callback_paid_from_another_whole_number_pays_nothing_and_alerts(shop:
     assert (push.status, push.failure) == (StkPushStatus.FAILED, "wrong_phone")
     assert shop.sales(order_id) == 0
     assert shop.alerts() == 1
+
+
+def _timed_out_by_query(shop: Shop, order_id: int) -> str:
+    """A prompt the query said timed out (1037), no callback having come."""
+    checkout_id = shop.pay_and_send(order_id)
+    shop.fake.answer_push(checkout_id, 1037, deliver=0)
+    shop.clock.later(timedelta(minutes=3))
+    with shop.db() as uow:
+        queue_due_queries(uow.session, shop.clock())
+        uow.commit()
+    shop.run_effects()
+    assert shop.push(order_id).failure == "timed_out"
+    return checkout_id
+
+
+def test_a_paid_callback_after_the_query_said_timed_out_pays_the_order(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = _timed_out_by_query(shop, order_id)
+    shop.fake.answer_push(checkout_id, 0)  # she paid after all: M-Pesa now says so
+    shop.run_effects()  # the query that confirms it
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
+    assert shop.push(order_id).status == StkPushStatus.PAID
+
+
+def test_a_paid_callback_for_an_order_closed_meanwhile_is_owed_back(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = _timed_out_by_query(shop, order_id)
+    with shop.db() as uow:
+        order = uow.session.get(Order, order_id)
+        assert order is not None
+        orders.cancel_order(uow.session, order.buyer_user_id, order_id, shop.clock())
+        uow.commit()
+    shop.fake.answer_push(checkout_id, 0)
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.CANCELLED
+    owed = shop.count(
+        select(func.count())
+        .select_from(PaymentEvent)
+        .where(PaymentEvent.order_id == order_id, PaymentEvent.event_type == "soko.refund_owed")
+    )
+    assert owed == 1
+
+
+def test_a_paid_callback_for_a_closed_push_m_pesa_denies_pays_nothing(shop: Shop) -> None:
+    order_id = shop.order()
+    checkout_id = _timed_out_by_query(shop, order_id)
+    callback = stk_callback(shop.fake.pushes[checkout_id], 0)  # M-Pesa still says 1037
+    assert shop.post(callback).status_code == 200
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
+    assert shop.sales(order_id) == 0
+    assert shop.alerts() == 1
+
+
+def _lost_push_paid(shop: Shop, order_id: int, phone: str | int) -> dict[str, Any]:
+    """A push Daraja took but whose answer was lost, paid: its callback, its number shown
+    as `phone`, not delivered yet."""
+    shop.checkout(order_id)
+    shop.fake.hang(STK_PUSH_PATH)
+    shop.run_effects()
+    shop.fake.release()
+    checkout_id = shop.wait_for_push(order_id)
+    callback = shop.fake.answer_push(checkout_id, 0, deliver=0)
+    items = callback["Body"]["stkCallback"]["CallbackMetadata"]["Item"]
+    [shown] = [item for item in items if item["Name"] == "PhoneNumber"]
+    shown["Value"] = phone
+    return callback
+
+
+@pytest.mark.parametrize("masked", ["2547******78", "0712XXXXXX", "0712***678"])
+def test_a_lost_push_is_matched_by_a_callback_with_her_number_masked(
+    shop: Shop, masked: str
+) -> None:
+    order_id = shop.order()
+    callback = _lost_push_paid(shop, order_id, masked)
+    assert shop.post(callback).status_code == 200
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
+
+
+@pytest.mark.parametrize("masked", ["2547******99", "0722XXXXXX"])
+def test_a_masked_number_that_is_not_hers_matches_no_lost_push(shop: Shop, masked: str) -> None:
+    order_id = shop.order()
+    callback = _lost_push_paid(shop, order_id, masked)
+    assert shop.post(callback).status_code == 200
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PENDING_PAYMENT
+    assert shop.push(order_id).checkout_request_id is None
+    assert shop.alerts() == 1
+
+
+def test_a_lost_push_given_up_then_paid_pays_the_order(shop: Shop) -> None:
+    order_id = shop.order()
+    callback = _lost_push_paid(shop, order_id, "2547******78")
+    shop.clock.later(timedelta(minutes=6))
+    with shop.db() as uow:
+        queue_due_queries(uow.session, shop.clock())  # gives it up: "not_sent"
+        uow.commit()
+    assert shop.push(order_id).failure == "not_sent"
+    assert shop.post(callback).status_code == 200  # the callback, late
+    shop.run_effects()
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
