@@ -191,10 +191,13 @@ def test_a_payout_run_pays_once_tells_her_and_the_managers(
             owner_approves_both(owner)
             code = buyer_pays_for_both(lena)
             # Shares are payable when the pieces arrive: both send theirs, Lena receives them.
-            for seller in (wanjiru, akinyi):
+            for n, seller in enumerate((wanjiru, akinyi)):
                 seller.told(f"Oda mpya {code}")
                 seller.tap(SW._("Accept"))
                 seller.tap(SW._("Mark shipped"))
+                seller.tap("DHL")
+                seller.say(f"JD01460000628{n}")
+            lena.told(f"Everything in order {code} is on its way.")
             lena.say("received")
             wanjiru.told(SW._("Good news: the buyer received order {code}: {items}.")[:12])
             before = owed(shop)

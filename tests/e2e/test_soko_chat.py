@@ -155,5 +155,6 @@ def test_a_whole_sale_in_the_terminal(shop: tuple[dict[str, str], Path]) -> None
     assert any(line.startswith(f"Good news! Your {TITLE} is live!") for line in back)
     assert f"New order {code}: 1 × {TITLE}, ship to Germany; you receive Ksh1,200." in back
     earnings = after(said, "My earnings")
-    assert "Waiting to be paid to you: Ksh1,200" in earnings
-    assert any(line.startswith("• ") and f"Sale: {TITLE}" in line for line in earnings)
+    # Her share waits until the buyer has the piece.
+    assert "On the way to buyers: Ksh1,200" in earnings
+    assert any(line.startswith(f"• {TITLE}: Ksh1,200, yours when the") for line in earnings)
