@@ -1,1 +1,1 @@
-"""M-Pesa through Safaricom's Daraja API: a small typed client (issue 21; not wired yet)."""
+"""M-Pesa through Safaricom's Daraja API: the client, STK checkout and B2C payouts."""
