@@ -12,6 +12,7 @@ from store.models.catalog import (
     ProductStatus,
 )
 from store.models.effects import Effect, EffectStatus
+from store.models.heartbeats import heartbeats
 from store.models.ledger import (
     LedgerEntry,
     LedgerTransaction,
@@ -102,5 +103,6 @@ __all__ = [
     "TransactionKind",
     "User",
     "UserRole",
+    "heartbeats",
     "scheduler_jobs",
 ]
