@@ -13,7 +13,8 @@ One pass (`deliver_due`):
    (63016: Twilio says the window is closed), or failed — logged at WARNING, never silent.
    Anything unexpected (a bug, an answer the SDK cannot read) is an attempt like any other.
 
-Throughput stays under Twilio's 80 messages per second per sender (a token bucket). A message
+Throughput stays under Twilio's 80 messages per second per sender: never more than 80 in any
+one-second window (`RateLimiter`). A message
 that takes several Twilio messages (long text, image then buttons) records how many parts went
 out, so a retry does not repeat them.
 
@@ -47,6 +48,7 @@ from conversations.outbox import (
     outbound_of,
     release,
 )
+from handlers.rate_window import SlidingWindow
 from handlers.whatsapp import window
 from handlers.whatsapp.render import TwilioMessage, render, render_template
 from handlers.whatsapp.templates import TemplateSids
@@ -65,7 +67,6 @@ WINDOW_CLOSED_CODES = frozenset({63016})
 UNREACHABLE_CODES = frozenset({63003, 63024})
 MAX_ATTEMPTS = 10
 PARTS_KEY = "whatsapp_parts_sent"
-_EPSILON = 1e-6
 
 
 def backoff(attempts: int) -> timedelta:
@@ -74,26 +75,19 @@ def backoff(attempts: int) -> timedelta:
 
 
 class RateLimiter:
-    """A token bucket shared by the threads sending for one sender number.
-
-    The bucket holds `burst` tokens (1 by default: sends are paced 1/rate apart), so no
-    one-second window ever sees more than rate + burst messages.
-    """
+    """At most `rate` messages in any one-second window for one sender number (a sliding
+    window shared by the threads sending for it): the one sending process's limit is the
+    fleet's."""
 
     def __init__(
         self,
-        rate: float = MESSAGES_PER_SECOND,
+        rate: int = MESSAGES_PER_SECOND,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        *,
-        burst: float = 1,
     ) -> None:
-        self._rate = rate
-        self._burst = burst
+        self._window = SlidingWindow(rate, 1.0)
         self._clock = clock
         self._sleep = sleep
-        self._tokens = burst
-        self._last = clock()
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
@@ -101,14 +95,10 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
-                self._last = now
-                wait = max(self._paused_until - now, 0.0)
-                if wait == 0 and self._tokens >= 1 - _EPSILON:  # float sums fall just short
-                    self._tokens = max(self._tokens - 1, 0.0)
+                wait = max(self._paused_until - now, self._window.wait(now))
+                if wait <= 0:
+                    self._window.take(now)
                     return
-                if wait == 0:
-                    wait = max((1 - self._tokens) / self._rate, _EPSILON)
             self._sleep(wait)
 
     def pause(self, seconds: float) -> None:
