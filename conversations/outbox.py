@@ -21,7 +21,8 @@ from conversations.upsert import insert_unless_exists
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
 from store.wakeups import Wakeups
 
-_queued: Wakeups[Channel] = Wakeups("outbox", Channel)  # noted: the channels messages were queued for
+# Noted: the channels messages were queued for.
+_queued: Wakeups[Channel] = Wakeups("outbox", Channel)
 
 
 def enqueue(
@@ -250,7 +251,10 @@ _RENEW = (
 
 
 def renew_claims(
-    session: Session, outbox_ids: Collection[int], leased_until: Collection[datetime], until: datetime
+    session: Session,
+    outbox_ids: Collection[int],
+    leased_until: Collection[datetime],
+    until: datetime,
 ) -> set[int]:
     """A sender still holds these rows: their lease now ends at `until` (one statement). Only
     rows still pending whose lease is one this sender set (`leased_until`) move: a row already

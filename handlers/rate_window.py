@@ -9,7 +9,7 @@ from collections import deque
 
 
 class SlidingWindow:
-    __slots__ = ("limit", "seconds", "_sent")
+    __slots__ = ("_sent", "limit", "seconds")
 
     def __init__(self, limit: int, seconds: float) -> None:
         if limit < 1 or seconds <= 0:

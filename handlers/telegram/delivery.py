@@ -184,7 +184,7 @@ class TelegramDelivery:
                     renewed = now
                     await asyncio.to_thread(self._renew)
             except Exception as exc:  # the database busy or away: the next tick tries again
-                logger.warning("telegram: lease renewal or heartbeat failed (%s)", type(exc).__name__)
+                logger.warning("telegram: renewal or heartbeat failed (%s)", type(exc).__name__)
             await asyncio.sleep(min(self._renew_every, BEAT_SECONDS) / 3)
 
     def _beat(self) -> None:
