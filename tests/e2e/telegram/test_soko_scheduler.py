@@ -12,8 +12,8 @@ from bot.commands import scheduler as soko_scheduler
 from bot.container import Container
 from conversations import outbox
 from conversations.messages import Outbound
-from store.models import Channel, OutboxMessage, OutboxStatus, scheduler_jobs
 from store.heartbeats import delivery, last_beats
+from store.models import Channel, OutboxMessage, OutboxStatus, scheduler_jobs
 from store.models.types import utcnow
 from tests.factories import make_user
 from tests.fakes.telegram_api import FakeTelegram

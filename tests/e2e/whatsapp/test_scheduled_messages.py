@@ -121,8 +121,7 @@ def test_soko_scheduler_sweeps_and_delivers_for_whatsapp(whatsapp_on_both: Whats
         uow.commit()  # … and the worker died before handling either
 
     jobs = {
-        job.id: job
-        for job in scheduled_jobs(whatsapp.container, whatsapp_passes(whatsapp.channel))
+        job.id: job for job in scheduled_jobs(whatsapp.container, whatsapp_passes(whatsapp.channel))
     }
     assert "deliver_outbox" not in jobs  # the sender is a loop, not a job
 
