@@ -162,12 +162,12 @@ class TelegramDelivery:
                 waiting.cancel()
         finally:
             stopping.cancel()
-            try:
-                await self.close(grace)  # leases still renewed while passes finish
-            finally:
-                upkeep.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await upkeep
+            # Nothing more to beat or renew: the grace (3 s) ends well within the leases,
+            # and `close` hands back what is still held.
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
+            await self.close(grace)
 
     async def _keep_up(self) -> None:
         """Renew the leases of what this sender holds every `renew_every` seconds, and beat
