@@ -207,9 +207,8 @@ class TelegramDelivery:
                     job.leased_until = until
 
     async def close(self, grace: float) -> None:
-        """Stop: no new pass starts; passes in flight (this sender's, or the scheduler's)
-        have `grace` seconds to finish, then are cancelled; every row still claimed is
-        handed back."""
+        """Stop: no new pass starts; passes in flight have `grace` seconds to finish, then
+        are cancelled; every row still claimed is handed back."""
         self._closed = True
         if self._passes:
             _, unfinished = await asyncio.wait(set(self._passes), timeout=grace)
