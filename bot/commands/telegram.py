@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.settings import InvalidSettings, Settings, TelegramMode, load_settings
 from bot.telegram import register_webhook
@@ -46,11 +46,11 @@ def _register(args: argparse.Namespace) -> int:
     except TokenRefused as refused:
         print(f"soko: {refused}", file=sys.stderr)
         return 1
-    except NetworkError as exc:  # never its message: it may hold the Bot API address
-        print(f"soko: Telegram could not be reached ({type(exc).__name__})", file=sys.stderr)
-        return 1
-    except TelegramError as exc:  # Telegram's own description, such as "bad webhook: …"
+    except (BadRequest, Forbidden) as exc:  # Telegram's own words, such as "bad webhook: …"
         print(f"soko: Telegram refused: {exc.message}", file=sys.stderr)
+        return 1
+    except TelegramError as exc:  # never its message: it may hold the Bot API address
+        print(f"soko: Telegram could not be reached ({type(exc).__name__})", file=sys.stderr)
         return 1
     return 0
 
