@@ -31,6 +31,7 @@ from typing import Any, Final, Self
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import StaticPool
 
 from store.errors import StoreError
@@ -250,7 +251,10 @@ _SQLITE_BUSY: Final = ("database is locked", "database is busy", "database table
 
 def is_database_busy(exc: BaseException) -> bool:
     """Whether `exc` says only that the database was busy (locked by another writer, a
-    serialization conflict): trying again later may well succeed."""
+    serialization conflict, every connection of the pool in use for DB_POOL_TIMEOUT_SECONDS):
+    trying again later may well succeed."""
+    if isinstance(exc, PoolTimeout):
+        return True
     cause = exc.orig if isinstance(exc, DBAPIError) else exc
     if getattr(cause, "sqlstate", None) in _BUSY_SQLSTATES:
         return True
