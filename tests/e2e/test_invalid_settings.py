@@ -166,3 +166,22 @@ def test_a_secret_never_shows(tmp_path: Path) -> None:
     assert status == 2
     assert [line.split(":")[1] for line in lines] == [" DATABASE_URL", " TELEGRAM_WEBHOOK_SECRET"]
     assert not any(secret in line or password in line for line in lines)
+
+
+def test_soko_web_on_postgresql_refuses_a_media_folder_not_said_to_be_shared(
+    tmp_path: Path,
+) -> None:
+    """Before it connects to anything: nothing listens at this address."""
+    status, lines = soko(
+        tmp_path, ["web", "--port", "0"], DATABASE_URL="postgresql+psycopg://soko@127.0.0.1:9/soko"
+    )
+
+    assert (status, lines) == (
+        2,
+        [
+            "soko: MEDIA_DIR_SHARED: soko web on PostgreSQL with MEDIA_STORE=local needs"
+            " MEDIA_DIR_SHARED=true, saying MEDIA_DIR is one folder every worker and the"
+            " scheduler share (one machine, or a network mount); else use MEDIA_STORE=s3"
+        ],
+    )
+    assert not (tmp_path / "shop").exists()

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import MAKE_A_SECRET, Settings
+from bot.settings import (
+    MAKE_A_SECRET,
+    InvalidSettings,
+    MediaStoreKind,
+    Settings,
+    for_web_workers,
+    load_settings,
+    pool_settings,
+)
+from store.db import PoolSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -354,3 +363,70 @@ def test_a_zones_file_with_the_store_currency_loads(
     monkeypatch.setenv("FX_RATES", "KES/GBP=0.006")
     monkeypatch.setenv("SHIPPING_ZONES_FILE", str(zones))
     assert load_settings(_env_file=None).shipping_zones_file == zones
+
+
+POSTGRES = "postgresql+psycopg://soko@db.internal/soko"
+SHARED_MEDIA_LINE = (
+    "MEDIA_DIR_SHARED: soko web on PostgreSQL with MEDIA_STORE=local needs MEDIA_DIR_SHARED=true,"
+    " saying MEDIA_DIR is one folder every worker and the scheduler share (one machine, or a"
+    " network mount); else use MEDIA_STORE=s3"
+)
+
+
+def test_web_workers_on_postgresql_refuse_a_local_folder_not_said_to_be_shared() -> None:
+    with pytest.raises(InvalidSettings) as refused:
+        for_web_workers(Settings(_env_file=None, database_url=POSTGRES))  # type: ignore[call-arg]
+    assert refused.value.problems == [SHARED_MEDIA_LINE]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"database_url": POSTGRES, "media_dir_shared": True},
+        {"database_url": POSTGRES, "media_store": MediaStoreKind.S3, "s3_bucket": "photos"},
+        {"database_url": "sqlite:///var/soko.db"},  # one file, one machine, one folder
+    ],
+    ids=["said shared", "s3", "sqlite"],
+)
+def test_web_workers_take_s3_a_shared_folder_or_one_machine(settings: dict[str, object]) -> None:
+    given = Settings(_env_file=None, **settings)  # type: ignore[call-arg, arg-type]
+    assert for_web_workers(given) is given
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "line"),
+    [
+        ("DB_POOL_SIZE", "0", "DB_POOL_SIZE: input should be greater than or equal to 1"),
+        ("DB_MAX_OVERFLOW", "-1", "DB_MAX_OVERFLOW: input should be greater than or equal to 0"),
+        ("DB_POOL_TIMEOUT_SECONDS", "0", "DB_POOL_TIMEOUT_SECONDS: input should be greater than 0"),
+        (
+            "DB_STATEMENT_TIMEOUT_MS",
+            "-1",
+            "DB_STATEMENT_TIMEOUT_MS: input should be greater than or equal to 0",
+        ),
+        (
+            "TELEGRAM_WEBHOOK_MAX_CONNECTIONS",
+            "101",
+            "TELEGRAM_WEBHOOK_MAX_CONNECTIONS: input should be less than or equal to 100",
+        ),
+    ],
+)
+def test_pool_and_webhook_bounds_are_named(
+    monkeypatch: pytest.MonkeyPatch, setting: str, value: str, line: str
+) -> None:
+    monkeypatch.setenv(setting, value)
+    with pytest.raises(InvalidSettings) as refused:
+        load_settings(_env_file=None)
+    assert refused.value.problems == [line]
+
+
+def test_the_pool_is_what_the_settings_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert pool_settings(Settings(_env_file=None)) == PoolSettings(5, 5, 10.0, 0)  # type: ignore[call-arg]
+    for name, value in [
+        ("DB_POOL_SIZE", "3"),
+        ("DB_MAX_OVERFLOW", "2"),
+        ("DB_POOL_TIMEOUT_SECONDS", "1.5"),
+        ("DB_STATEMENT_TIMEOUT_MS", "30000"),
+    ]:
+        monkeypatch.setenv(name, value)
+    assert pool_settings(Settings(_env_file=None)) == PoolSettings(3, 2, 1.5, 30000)  # type: ignore[call-arg]
