@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 # The every-minute job whose next run tells /healthz the scheduler is alive.
 HEARTBEAT_JOB = "expire_unpaid_orders"
 OUTBOX_SECONDS = 3
+# What a killed worker recorded and did not handle is answered within this (and every
+# update a transient failure left waiting, once due).
+SWEEP_SECONDS = 5
 NUDGE_MINUTES = 15
 MAX_OUTBOX_PASSES = 20  # per run; what is left waits a few seconds for the next run
 HOUR = 3600
@@ -73,9 +76,9 @@ def scheduled_jobs(
         ),
         ScheduledJob(
             "sweep_inbox",
-            IntervalTrigger(minutes=1, timezone=zone),
+            IntervalTrigger(seconds=SWEEP_SECONDS, timezone=zone),
             lambda: _sweep_inbox(passes.sweep),
-            30,
+            SWEEP_SECONDS,
             "Handle updates recorded but not handled (after a crash)",
         ),
         ScheduledJob(
