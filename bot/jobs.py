@@ -32,8 +32,6 @@ from store.shipping_zones import zone_for
 
 logger = logging.getLogger(__name__)
 
-# The every-minute job whose next run tells /healthz the scheduler is alive.
-HEARTBEAT_JOB = "expire_unpaid_orders"
 OUTBOX_SECONDS = 3
 # What a killed worker recorded and did not handle is answered within this (and every
 # update a transient failure left waiting, once due).
@@ -68,7 +66,7 @@ def scheduled_jobs(
 
     jobs = [
         ScheduledJob(
-            HEARTBEAT_JOB,
+            "expire_unpaid_orders",
             IntervalTrigger(minutes=1, timezone=zone),
             expire,
             30,
