@@ -1,8 +1,9 @@
 """Timed work with APScheduler 3: its SQLAlchemy job store on the main database, jobs in threads.
 
 `soko scheduler` runs it alone (deployments with N `soko web` workers); `soko run` runs it in
-its own process. Exactly one scheduler may run against a database at a time: APScheduler 3's
-job store is not shared between schedulers.
+its own process. Exactly one scheduler may run against a database at a time (APScheduler 3's
+job store is not shared between schedulers): only the process holding the scheduler lock
+starts one (`bot.leadership`).
 
 The jobs (`bot/jobs.py`) are plain functions of a unit-of-work factory and `now`
 (`conversations/jobs/`, `conversations/reservations.py`), or a channel's inbox sweep.
@@ -30,13 +31,14 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from bot.container import Container
-from bot.jobs import HEARTBEAT_JOB, scheduled_jobs
+from bot.jobs import scheduled_jobs
 from bot.lifecycle import GRACE_SECONDS
 from bot.plugin import ChannelPasses, ScheduledJob
-from store.models import SCHEDULER_JOBS_TABLE, scheduler_jobs
+from store import heartbeats
+from store.models import SCHEDULER_JOBS_TABLE
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
 
@@ -182,14 +184,10 @@ def stored_jobs(engine: Engine, zone: ZoneInfo) -> list[StoredJob]:
 
 
 def scheduler_alive(
-    uow_factory: UnitOfWorkFactory, now: datetime, *, lag: timedelta = timedelta(minutes=2)
+    uow_factory: UnitOfWorkFactory, now: datetime, *, within: timedelta = timedelta(seconds=15)
 ) -> bool:
-    """For /healthz: a running scheduler moves the every-minute job's next run forward each
-    minute; one that stopped (or never ran) leaves it behind `now`."""
+    """The process holding the scheduler lock beats `scheduler` every few seconds
+    (`bot.leadership`); one that stopped (or never ran) leaves it behind `now`."""
     with uow_factory(read_only=True) as uow:
-        next_run = uow.session.scalar(
-            select(scheduler_jobs.c.next_run_time).where(scheduler_jobs.c.id == HEARTBEAT_JOB)
-        )
-    if next_run is None:
-        return False
-    return datetime.fromtimestamp(next_run, UTC) >= now - lag
+        beats = heartbeats.last_beats(uow.session)
+    return not heartbeats.stale(beats, [heartbeats.SCHEDULER], now, within)
