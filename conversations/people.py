@@ -120,15 +120,18 @@ def find_or_create_person(
     else:
         params = {"channel": channel, "platform_user_id": platform_user_id}
         user = session.execute(_KNOWN_USER, params).unique().scalar_one_or_none()
-    created = False
-    if user is None:
-        user, created = people.find_or_create_user(
+    if user is None:  # nobody behind it yet
+        user, created = people.create_user_for_identity(
             session,
             channel,
             platform_user_id,
             profile_name=profile_name,
             locale=choose_locale(locale_hint, first_words, default_locale),
             now=now,
+            wrote_at=now,
         )
+        if created:  # her identity is written with this message as her latest
+            return Person(user=user, platform_user_id=platform_user_id, is_new=True)
+    # Known, or made by another worker a moment ago.
     session.execute(TOUCH, touch)
-    return Person(user=user, platform_user_id=platform_user_id, is_new=created)
+    return Person(user=user, platform_user_id=platform_user_id, is_new=False)
