@@ -411,7 +411,8 @@ class ChatEngine:
         states = SqlStateStore(session, self._clock)
         loaded = group.state(person.user.id) if group else None
         if loaded is None:
-            loaded = states.load(person.user.id)
+            # A user made by this update has no state yet: nothing to read.
+            loaded = ConversationSnapshot() if person.is_new else states.load(person.user.id)
         ctx = context_from_snapshot(
             loaded,
             session=session,
