@@ -10,7 +10,8 @@ from sqlalchemy import Select, String, Table, bindparam, case, select, tuple_, u
 from sqlalchemy.orm import Session, contains_eager
 
 from conversations.i18n import DEFAULT_LOCALE, choose_locale
-from store.models import Artisan, Channel, Identity, User, UserRole
+from conversations.state import ConversationSnapshot
+from store.models import Artisan, Channel, ConversationState, Identity, User, UserRole
 from store.services import people
 from store.text import clean_line
 
@@ -20,6 +21,8 @@ class Person:
     user: User
     platform_user_id: str
     is_new: bool
+    # Her conversation state when it was read along with her (PostgreSQL); None: not read.
+    state: ConversationSnapshot | None = None
 
 
 def _with_roles_and_shop(*columns: Any) -> Select[Any]:
@@ -64,6 +67,31 @@ TOUCH = (
 )
 
 
+# PostgreSQL: her identity touched, her user and her conversation state read in one
+# statement, two round trips fewer per update (SQLite runs no UPDATE inside a WITH, and
+# three statements cost it nothing more).
+_TOUCHED = TOUCH.returning(_IDENTITIES.c.user_id).cte("touched")
+_STATE = (
+    ConversationState.flow,
+    ConversationState.step,
+    ConversationState.data,
+    ConversationState.version,
+)
+_KNOWN_USER_TOUCHED = (
+    select(User, *_STATE)
+    .join(_TOUCHED, _TOUCHED.c.user_id == User.id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .outerjoin(Artisan, Artisan.user_id == User.id)
+    .outerjoin(ConversationState, ConversationState.user_id == User.id)
+    .options(contains_eager(User.roles), contains_eager(User.artisan))
+)
+
+
+def _user_of(row: Any) -> Any:
+    """What tells `_KNOWN_USER_TOUCHED`'s rows apart: the user (one row per role of hers)."""
+    return row[0]
+
+
 def clean_profile_name(name: str) -> str:
     """The name her platform gives (shown to community managers): one clean line, cut to
     the column's 120 characters."""
@@ -100,17 +128,34 @@ def find_or_create_person(
     profile name that changed is kept.
     """
     profile_name = clean_profile_name(profile_name)
-    params = {"channel": channel, "platform_user_id": platform_user_id}
-    user = session.execute(_KNOWN_USER, params).unique().scalar_one_or_none()
-    created = False
-    if user is None:
-        user, created = people.find_or_create_user(
+    touch = touch_values(channel, platform_user_id, now, profile_name)
+    user: User | None = None
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.execute(_KNOWN_USER_TOUCHED, touch).unique(_user_of).one_or_none()
+        if found is not None:  # and touched
+            user, flow, step, data, version = found
+            # None: no state saved yet. The driver decoded `data` afresh: nobody else holds it.
+            state = (
+                ConversationSnapshot()
+                if version is None
+                else ConversationSnapshot(flow, step, data, version)
+            )
+            return Person(user, platform_user_id, is_new=False, state=state)
+    else:
+        params = {"channel": channel, "platform_user_id": platform_user_id}
+        user = session.execute(_KNOWN_USER, params).unique().scalar_one_or_none()
+    if user is None:  # nobody behind it yet
+        user, created = people.create_user_for_identity(
             session,
             channel,
             platform_user_id,
             profile_name=profile_name,
             locale=choose_locale(locale_hint, first_words, default_locale),
             now=now,
+            wrote_at=now,
         )
-    session.execute(TOUCH, touch_values(channel, platform_user_id, now, profile_name))
-    return Person(user=user, platform_user_id=platform_user_id, is_new=created)
+        if created:  # her identity is written with this message as her latest
+            return Person(user=user, platform_user_id=platform_user_id, is_new=True)
+    # Known, or made by another worker a moment ago.
+    session.execute(TOUCH, touch)
+    return Person(user=user, platform_user_id=platform_user_id, is_new=False)
