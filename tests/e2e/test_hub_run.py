@@ -1,5 +1,6 @@
-"""Fulfilment from an empty database, on both databases: `soko run` as a process on the fake
-Telegram, the operator's settings only (the demo card pays), people's taps and words only.
+"""Fulfilment from an empty database (the hub on both databases): `soko run` as a process on
+the fake Telegram, the operator's settings only (the demo card pays), people's taps and words
+only.
 
 - Hub (the default mode): Lena in Berlin buys two pieces from two artisans; each accepts and
   is told in Swahili where and by when to bring it; the owner (a community manager by her
@@ -177,11 +178,13 @@ def test_two_pieces_through_the_hub_one_returned_then_shipped_with_tracking(
         assert [tuple(row) for row in lines] == [("shipped", "DHL", "JD014600006281")] * 2
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_direct_the_artisan_ships_with_her_tracking_number(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+    sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    engine: Engine = request.getfixturevalue(f"{backend}_engine")
+    """On SQLite only: direct shipping's rows are proved on both databases in
+    tests/integration/services/test_hub.py, and `soko run` on PostgreSQL by the hub test
+    above; this one adds her taps and words through the running process."""
+    engine = sqlite_engine
     with running_shop(tmp_path, engine, FULFILMENT_MODE="direct") as shop:
         wanjiru, lena = shop.wanjiru, shop.lena
         artisans_list_and_owner_approves(shop, {"wanjiru": "Mkufu wa shaba"})

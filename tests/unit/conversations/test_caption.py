@@ -3,8 +3,12 @@ that must not slip past the checks `parse_price` makes on a price typed alone.""
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 
+from conversations.flows.listing import caption as listing_caption
 from conversations.flows.listing.caption import Caption, read_caption
 from store.money import Money
 from store.prices import PriceRejected, RejectReason
@@ -60,3 +64,10 @@ def test_money_words_over_and_over_are_read_at_once_not_for_hours(caption: str) 
     """Each space could go to either side of an optional ":" (2 ** 60 ways to fail): a short
     caption held the worker, and its database transaction, for ever."""
     assert read(caption).price is None
+
+
+def test_the_currency_signs_are_every_sign_unicode_has() -> None:
+    every = "".join(
+        char for char in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(char) == "Sc"
+    )
+    assert every == listing_caption._SIGNS
