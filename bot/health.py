@@ -5,7 +5,8 @@
 - `GET /readyz`: may a load balancer send this worker requests? 200 only when the database
   answers, its schema is at this code's revision (or a newer release's, during a rolling
   deploy), and the channels are initialised (Telegram's application, in webhook mode); else
-  503 with `{"status": "unready", "reason": …}`. While it waits for `soko db upgrade`, a `soko web` worker answers this and /livez, nothing else.
+  503 with `{"status": "unready", "reason": …}`. While it waits for `soko db upgrade`, a
+  `soko web` worker answers this and /livez, nothing else.
 - `GET /healthz`: is the shop's background work running? `scheduler` from the `scheduler`
   heartbeat, `delivery` from each sending channel's `delivery:<channel>`: "degraded" when one
   of them is older than `STALE_AFTER` (the process stopped, or lost its lock). Degraded keeps
