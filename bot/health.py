@@ -3,9 +3,10 @@
 - `GET /livez`: is the process up and serving? 200, always, without touching the database (a
   supervisor restarts a process that stops answering it).
 - `GET /readyz`: may a load balancer send this worker requests? 200 only when the database
-  answers, its schema is at this code's revision, and the channels are initialised (Telegram's
-  application, in webhook mode); else 503 with `{"status": "unready", "reason": …}`. While it
-  waits for `soko db upgrade`, a `soko web` worker answers this and /livez, nothing else.
+  answers, its schema is at this code's revision (or a newer release's, during a rolling
+  deploy), and the channels are initialised (Telegram's application, in webhook mode); else
+  503 with `{"status": "unready", "reason": …}`. While it waits for `soko db upgrade`, a
+  `soko web` worker answers this and /livez, nothing else.
 - `GET /healthz`: is the shop's background work running? `scheduler` from the `scheduler`
   heartbeat, `delivery` from each sending channel's `delivery:<channel>`: "degraded" when one
   of them is older than `STALE_AFTER` (the process stopped, or lost its lock). Degraded keeps
@@ -29,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from store import heartbeats
-from store.migrate import current_revision, head_revision
+from store.migrate import current_revision, head_revision, is_known_revision
 from store.models import OutboxMessage, OutboxStatus
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
@@ -127,9 +128,11 @@ def schema_unready(engine: Engine) -> str:
         logger.warning("readiness check: database unreachable (%s)", type(exc).__name__)
         return "database unreachable"
     head = _head()
-    if revision != head:
-        return f"database at revision {revision or 'none'}, this version needs {head}"
-    return ""
+    if revision == head or (revision is not None and not is_known_revision(revision)):
+        # A revision this code does not know is a newer release's, migrated during a rolling
+        # deploy: its migrations only add (expand/contract), so this worker keeps serving.
+        return ""
+    return f"database at revision {revision or 'none'}, this version needs {head}"
 
 
 @cache

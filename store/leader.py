@@ -40,6 +40,13 @@ _KEEPALIVE = {
     "tcp_user_timeout": 10_000,
     "connect_timeout": 5,
 }
+# The server's side of it: PostgreSQL releases the lock only once it finds the connection
+# dead, and with the kernel's defaults a holder whose machine went silent (power, network)
+# is found dead after two hours. These settings are the session's own (any user may set them).
+_SERVER_KEEPALIVE = (
+    "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
+    " -c tcp_user_timeout=10000"
+)
 
 
 class SchedulerLock(Protocol):
@@ -81,10 +88,16 @@ class AdvisoryLock:
 
     def __init__(self, engine: Engine, key: int = LOCK_KEY) -> None:
         self._key = key
+        given = engine.url.query.get("options")  # the URL's own options are kept
+        options = f"{given} {_SERVER_KEEPALIVE}" if isinstance(given, str) else _SERVER_KEEPALIVE
         self._engine = create_engine(
             engine.url,
             poolclass=NullPool,
-            connect_args={**_KEEPALIVE, "application_name": "soko scheduler lock"},
+            connect_args={
+                **_KEEPALIVE,
+                "application_name": "soko scheduler lock",
+                "options": options,
+            },
             isolation_level="AUTOCOMMIT",  # a session lock; no transaction left open
             hide_parameters=True,
         )

@@ -236,7 +236,16 @@ class TelegramDelivery:
             by_chat: dict[str, list[Job]] = defaultdict(list)
             for job in jobs:
                 by_chat[job.chat_id].append(job)
-            await asyncio.gather(*(self._deliver_chat(chat) for chat in by_chat.values()))
+            results = await asyncio.gather(
+                *(self._deliver_chat(chat) for chat in by_chat.values()), return_exceptions=True
+            )
+            failures = [result for result in results if isinstance(result, BaseException)]
+            if failures:
+                # An outcome the database did not take (busy, a timeout): what this pass still
+                # holds goes back now, with the parts delivered, rather than staying claimed,
+                # its lease renewed and the chat held behind it, for as long as this runs.
+                await asyncio.to_thread(self._hand_back, jobs)
+                raise failures[0]
             return len(jobs)
         finally:
             self._passes.discard(task)
@@ -251,11 +260,15 @@ class TelegramDelivery:
             self._claimed.update((job.outbox_id, job) for job in jobs)
         return jobs
 
-    def _hand_back(self) -> int:
-        """Release every row still claimed (recording the parts already delivered)."""
+    def _hand_back(self, only: Sequence[Job] | None = None) -> int:
+        """Release every row still claimed, or those of `only` (recording the parts already
+        delivered). Not held any more even when the release fails: then due after the lease."""
         with self._claims_lock:
-            jobs = list(self._claimed.values())
-            self._claimed.clear()
+            if only is None:
+                jobs = list(self._claimed.values())
+                self._claimed.clear()
+            else:
+                jobs = [job for job in only if self._claimed.pop(job.outbox_id, None) is not None]
             if jobs:
                 with self._uow_factory() as uow:
                     now = self._clock()

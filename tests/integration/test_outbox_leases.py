@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from telegram import Bot
 
 from conversations import outbox
@@ -185,3 +186,61 @@ def test_the_whatsapp_sender_renews_its_lease_while_a_send_is_slow(
         assert row is not None
         assert row.status is OutboxStatus.SENT
         assert heartbeats.delivery("whatsapp") in heartbeats.last_beats(uow.session)
+
+
+class QuickBot:
+    """Telegram answering every send at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send_message(self, chat_id: str, text: str, **_: Any) -> Any:
+        self.sent.append(text)
+        return SimpleNamespace(message_id=len(self.sent), photo=None)
+
+
+def test_a_sent_mark_the_database_refused_leaves_no_row_claimed_for_ever(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # Telegram took the message, then the database refused the commit saying so (busy, a
+    # statement timeout, no pool connection). The row must not stay claimed, its lease renewed
+    # and the person's later replies held behind it, for as long as the sender runs: it goes
+    # back with the part delivered, and is settled once, not sent again.
+    outbox_id = queue(uow_factory, Channel.TELEGRAM, "Asante, tumepokea picha yako.", utcnow())
+    bot = QuickBot()
+    delivery = TelegramDelivery(
+        cast(Bot, bot), uow_factory, cast(MediaStore, None), renew_every=0.05
+    )
+    write_sent = delivery._marks._write
+    refused: list[int] = []
+
+    def busy_once(jobs: Any) -> None:
+        if not refused:
+            refused.append(len(jobs))
+            raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+        write_sent(jobs)
+
+    delivery._marks._write = busy_once
+
+    def settled() -> bool:
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
+            with uow_factory(read_only=True) as uow:
+                row = uow.session.get(OutboxMessage, outbox_id)
+                assert row is not None
+                if row.status is OutboxStatus.SENT:
+                    return True
+            time.sleep(0.05)
+        return False
+
+    async def scenario() -> bool:
+        stop = asyncio.Event()
+        sender = asyncio.create_task(delivery.run(asyncio.Event(), stop, idle=0.05, grace=5))
+        done = await asyncio.to_thread(settled)
+        stop.set()
+        await sender
+        return done
+
+    assert asyncio.run(scenario())
+    assert refused == [1]
+    assert bot.sent == ["Asante, tumepokea picha yako."]

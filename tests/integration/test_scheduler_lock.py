@@ -112,3 +112,28 @@ def test_a_holder_whose_connection_is_cut_knows_it_lost_the_lock(
 
     assert not holder.still_held()
     wait_until(standby.try_acquire, 30, "the standby to take the lock")
+
+
+def test_the_server_gives_up_a_silent_holder_within_seconds(
+    postgres_engine: Engine, locks: list[SchedulerLock]
+) -> None:
+    # The holder's machine lost (power, network): no FIN, no RST. PostgreSQL releases the lock
+    # only when it finds the connection dead, which with the server's own TCP settings (the
+    # kernel's: two hours of silence) leaves the standby waiting that long. The lock's
+    # connection asks the server for short keepalives and a user timeout of its own.
+    holder = new_lock(postgres_engine, locks)
+    assert holder.try_acquire()
+    assert isinstance(holder, AdvisoryLock)
+    connection = holder._connection
+    assert connection is not None
+    server_side = {
+        name: connection.scalar(
+            text("SELECT setting FROM pg_settings WHERE name = :name"), {"name": name}
+        )
+        for name in ("tcp_keepalives_idle", "tcp_keepalives_count", "tcp_user_timeout")
+    }
+    assert server_side == {
+        "tcp_keepalives_idle": "5",  # seconds
+        "tcp_keepalives_count": "3",
+        "tcp_user_timeout": "10000",  # milliseconds
+    }

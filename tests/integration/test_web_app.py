@@ -14,7 +14,7 @@ import httpx
 import pytest
 from alembic.script import ScriptDirectory
 from pydantic import SecretStr
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from starlette.testclient import TestClient
 
 from bot.container import Container
@@ -131,6 +131,21 @@ def test_readyz_refuses_a_database_behind_the_code_and_livez_still_answers(
         "reason": f"database at revision {older}, this version needs {head_revision()}",
     }
     assert live.status_code == 200
+
+
+def test_readyz_stays_ready_when_a_newer_release_migrated_the_database(tmp_path: Path) -> None:
+    # A rolling deploy (docs/operations.md, section 13): `soko db upgrade` of the new release
+    # runs while the old workers serve. Its migrations only add (expand/contract), so the old
+    # workers keep serving; were they to turn unready, the load balancer would take every old
+    # worker out before a new one is ready.
+    container = make_container(tmp_path, f"sqlite:///{tmp_path / 'soko.db'}")
+    upgrade(container.engine)
+    with TestClient(create_app(container), base_url=container.settings.public_base_url) as client:
+        with container.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999_newer'"))
+        ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready"}
 
 
 def test_readyz_refuses_and_livez_answers_when_the_database_is_unreachable(

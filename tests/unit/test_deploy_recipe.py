@@ -279,3 +279,15 @@ def test_the_wheel_holds_the_package_data(tmp_path: Path) -> None:
     assert [name for name in packaged if name not in inside and not name.endswith(".pot")] == []
     entry_points = next(name for name in inside if name.endswith("entry_points.txt"))
     assert "soko = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_filled_in_settings_stay_out_of_git_and_of_the_image_build() -> None:
+    # deploy/soko.env holds the database, MinIO, Telegram and Stripe secrets (section 9.4 has
+    # the operator fill it in inside the checkout): `git add -A` must not commit it, and the
+    # build context (the checkout, compose's `context: ..`) must not carry it, nor .env, the
+    # SQLite shop or the virtualenv, to the Docker daemon.
+    gitignored = (ROOT / ".gitignore").read_text().split()
+    assert "deploy/soko.env" in gitignored
+    dockerignored = (ROOT / ".dockerignore").read_text().split()
+    for path in ("deploy/soko.env", ".env", ".git", ".venv", "var", "*.db"):
+        assert path in dockerignored, path

@@ -69,6 +69,7 @@ def a_host(
         port=port,
         DATABASE_URL=database_url,
         MEDIA_DIR=str(media),
+        MEDIA_DIR_SHARED="true",  # every "machine" here shares the test's folder
         PUBLIC_BASE_URL="http://shop.test",
         ALLOWED_HOSTS="127.0.0.1",  # where the test posts Telegram's updates
         TELEGRAM_MODE="webhook",
