@@ -67,7 +67,7 @@ from store.models.types import utcnow
 
 TOKEN = "7000001:AAE-bench-token-0123456789abcdefghij"
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "Soko", "username": "SokoBenchBot"}
-UNLIMITED = SendLimits(1e9, 10**9, 1e9, 10**9)
+UNLIMITED = SendLimits(overall=10**9, per_chat=10**9)
 GOAL_RATIO = 0.25
 GOAL_P99_MS = 20.0
 TEXT = "menu"  # every measured update: the main menu, in the person's language

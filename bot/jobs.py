@@ -34,9 +34,7 @@ logger = logging.getLogger(__name__)
 
 # The every-minute job whose next run tells /healthz the scheduler is alive.
 HEARTBEAT_JOB = "expire_unpaid_orders"
-OUTBOX_SECONDS = 3
 NUDGE_MINUTES = 15
-MAX_OUTBOX_PASSES = 20  # per run; what is left waits a few seconds for the next run
 HOUR = 3600
 
 
@@ -207,16 +205,6 @@ def scheduled_jobs(
             "Weekly payouts summary to community managers",
         ),
     ]
-    if passes.deliver:  # else this process runs each channel's own sender
-        jobs.append(
-            ScheduledJob(
-                "deliver_outbox",
-                IntervalTrigger(seconds=OUTBOX_SECONDS, timezone=zone),
-                lambda: _deliver_outbox(passes.deliver),
-                10,
-                "Deliver due outbox messages (retries with backoff) on every channel",
-            )
-        )
     for provider in plugins.providers(container):
         jobs += provider.jobs(clock)
     return jobs
@@ -230,13 +218,6 @@ def _delivered_after(country: str) -> timedelta:
 def _expected_after(country: str) -> timedelta:
     """When a parcel to `country` should have arrived: its zone's longest delivery time."""
     return timedelta(days=zone_for(country).delivery_days[1])
-
-
-def _deliver_outbox(passes: Sequence[Callable[[], int]]) -> None:
-    for deliver in passes:
-        for _ in range(MAX_OUTBOX_PASSES):
-            if not deliver():
-                break
 
 
 def _sweep_inbox(sweeps: Sequence[Callable[[], int]]) -> None:

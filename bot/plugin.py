@@ -44,22 +44,14 @@ class ScheduledJob:
 
 @dataclass
 class ChannelPasses:
-    """What the outbox and inbox jobs call, per configured channel: one delivery pass (how
-    many messages it dealt with) and one inbox sweep (how many updates it handled); and what
-    stops the delivery passes when the scheduler stops (given a grace period in seconds:
-    sends in flight are finished or handed back)."""
+    """What the inbox job calls, per configured channel: one inbox sweep (how many updates
+    it handled). (Delivery is no job: each channel's sender runs as a loop of its own.)"""
 
-    deliver: list[Callable[[], int]] = field(default_factory=list)
     sweep: list[Callable[[], int]] = field(default_factory=list)
-    stop_delivery: list[Callable[[float], Awaitable[None]]] = field(default_factory=list)
 
 
 def combine(*passes: ChannelPasses) -> ChannelPasses:
-    return ChannelPasses(
-        deliver=[d for p in passes for d in p.deliver],
-        sweep=[s for p in passes for s in p.sweep],
-        stop_delivery=[s for p in passes for s in p.stop_delivery],
-    )
+    return ChannelPasses(sweep=[s for p in passes for s in p.sweep])
 
 
 @dataclass(frozen=True)
@@ -74,8 +66,9 @@ class Host:
 
 @dataclass
 class Running:
-    """A channel's part of `soko run`: what runs until `stop`, and its scheduler passes
-    (its own sender delivers, so no delivery pass)."""
+    """A channel's part of a long-running command (`soko run`, `soko scheduler`): what runs
+    until `stop` (its sender, woken as replies are committed, and in `soko run` its
+    receiving side too), and its scheduler passes."""
 
     tasks: Sequence[Awaitable[None]] = ()
     passes: ChannelPasses = field(default_factory=ChannelPasses)
@@ -109,9 +102,10 @@ class ChannelPlugin(ABC):
         """Its part of `soko run`: its own sender and sweep."""
         return Running()
 
-    async def scheduled(self, stack: contextlib.AsyncExitStack) -> ChannelPasses:
-        """Its part of `soko scheduler`: delivery and sweep passes (opened on `stack`)."""
-        return ChannelPasses()
+    async def scheduled(self, stack: contextlib.AsyncExitStack, stop: asyncio.Event) -> Running:
+        """Its part of `soko scheduler`: its sender, running until `stop`, and its sweep pass
+        (what they need opened on `stack`)."""
+        return Running()
 
 
 class Refunds(Protocol):

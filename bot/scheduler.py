@@ -5,11 +5,11 @@ its own process. Exactly one scheduler may run against a database at a time: APS
 job store is not shared between schedulers.
 
 The jobs (`bot/jobs.py`) are plain functions of a unit-of-work factory and `now`
-(`conversations/jobs/`, `conversations/reservations.py`), or a channel's outbox and inbox
-passes. APScheduler keeps each job's trigger and next run in the `apscheduler_jobs` table
-(created by the migrations); the callables themselves are closures over this process's
-container, which cannot be pickled, so every stored job names `run_unbound` and `BoundJobStore`
-swaps in the callable of the same id whenever it loads a job. Every job: `max_instances=1`,
+(`conversations/jobs/`, `conversations/reservations.py`), or a channel's inbox sweep.
+APScheduler keeps each job's trigger and next run in the `apscheduler_jobs` table (created by
+the migrations); the callables themselves are closures over this process's container, which
+cannot be pickled, so every stored job names `run_unbound` and `BoundJobStore` swaps in the
+callable of the same id whenever it loads a job. Every job: `max_instances=1`,
 `coalesce=True` (a backlog of missed runs is one run), a misfire grace time fitting its period,
 cron times in the artisans' zone (Africa/Nairobi). Each job is idempotent, so a run repeated
 after a crash changes nothing.
@@ -66,7 +66,7 @@ class BoundJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
 
     def get_due_jobs(self, now: datetime) -> list[Any]:
         # APScheduler 3 looks for due jobs once more after shutting its executor down, and
-        # logs an error for each it can no longer submit (the outbox job is often due).
+        # logs an error for each it can no longer submit.
         return [] if self._shut else super().get_due_jobs(now)
 
     def shutdown(self) -> None:
@@ -125,9 +125,8 @@ async def run_scheduler(
     clock: Callable[[], datetime] = utcnow,
     grace: float = GRACE_SECONDS,
 ) -> None:
-    """Run every job until `stop` is set; then start no more, stop the delivery passes
-    (sends in flight finished or handed back within `grace` seconds) and give the other
-    running jobs as long to finish."""
+    """Run every job until `stop` is set; then start no more, and give the running jobs
+    `grace` seconds to finish."""
     zone = ZoneInfo(container.settings.artisan_timezone)
     jobs = scheduled_jobs(container, passes, clock=clock)
     scheduler = build_scheduler(container.engine, jobs, zone)
@@ -140,7 +139,6 @@ async def run_scheduler(
     finally:
         scheduler.pause()  # no job starts from now on
         scheduler.wakeup()  # (its loop sees that now, not at its next due time)
-        await asyncio.gather(*(stop_delivery(grace) for stop_delivery in passes.stop_delivery))
         await _shut_down(scheduler, grace)
 
 

@@ -1,5 +1,5 @@
-"""The passes the scheduler's `deliver_outbox` and `sweep_inbox` jobs call: each channel
-plug-in gives its own (`bot.plugin.ChannelPasses`); without a chat channel, the engine's."""
+"""The passes the scheduler's `sweep_inbox` job calls: each channel plug-in gives its own
+(`bot.plugin.ChannelPasses`); without a chat channel, the engine's."""
 
 from __future__ import annotations
 

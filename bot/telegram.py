@@ -5,7 +5,6 @@ worker (photos), the sender; and running it — lossless polling, or the webhook
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import dataclasses
 import logging
@@ -128,8 +127,8 @@ def telegram_routes(container: Container, channel: TelegramChannel) -> list[Base
     """`POST /webhooks/telegram` when the bot runs in webhook mode (else no route).
 
     Web workers (`soko web`, any number) record and handle updates; replies go out through
-    the sender of the one `soko run` process in webhook mode (`run_telegram`), or through
-    `soko scheduler`'s `deliver_outbox` job.
+    the one sending process's sender (`send_telegram`: `soko scheduler`, or `soko run` in
+    webhook mode), woken by the commit that queued them (PostgreSQL: through NOTIFY).
     """
     settings = container.settings
     if not telegram_webhook_mode(container):
@@ -247,10 +246,7 @@ async def run_telegram(
         else:
             await bot.delete_webhook()  # getUpdates is refused while a webhook is set
         logger.info("telegram: @%s in %s mode", bot.username, settings.telegram_mode.value)
-        wake = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        forget = outbox.on_queued(Channel.TELEGRAM, lambda: loop.call_soon_threadsafe(wake.set))
-        tasks = [channel.delivery.run(wake, stop, grace=grace)]
+        tasks = [send_telegram(channel, stop, grace=grace)]
         if settings.telegram_mode is TelegramMode.POLLING:
             poller = LosslessPoller(
                 channel.receiver, channel.worker, channel.media, poll_timeout=poll_timeout
@@ -262,7 +258,6 @@ async def run_telegram(
         try:
             await together(stop, *tasks)
         finally:
-            forget()
             stop.set()
             # Updates recorded and not handled yet, photos not fetched yet (and the rest of
             # the sweep) are left for the next start's sweep.
@@ -271,32 +266,24 @@ async def run_telegram(
             await sweeping
 
 
-# A Telegram pass runs on the event loop that owns the bot; a job thread waits at most this.
-TELEGRAM_PASS_TIMEOUT = 120.0
-
-
-def telegram_passes(
-    channel: TelegramChannel, loop: asyncio.AbstractEventLoop, *, deliver: bool
-) -> ChannelPasses:
-    """`deliver=False` when the process already runs the channel's own sender."""
-
-    def deliver_pass() -> int:
-        future = asyncio.run_coroutine_threadsafe(channel.delivery.deliver_due(), loop)
-        try:
-            return future.result(TELEGRAM_PASS_TIMEOUT)
-        except concurrent.futures.CancelledError:  # stopping: its claims were handed back
-            return 0
-
-    if not deliver:
-        return ChannelPasses(sweep=[channel.sweep])
-    return ChannelPasses(
-        deliver=[deliver_pass], sweep=[channel.sweep], stop_delivery=[channel.delivery.close]
-    )
+async def send_telegram(
+    channel: TelegramChannel, stop: asyncio.Event, *, grace: float = GRACE_SECONDS
+) -> None:
+    """The sender, until `stop`: woken by every commit that queues a Telegram message (in this
+    process, or another on PostgreSQL: `store/listener.py`), else looking every second; at
+    `stop` it hands back what it could not finish within `grace`."""
+    wake = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    forget = outbox.on_queued(Channel.TELEGRAM, lambda: loop.call_soon_threadsafe(wake.set))
+    try:
+        await channel.delivery.run(wake, stop, grace=grace)
+    finally:
+        forget()
 
 
 class TelegramPlugin(ChannelPlugin):
     """On when TELEGRAM_BOT_TOKEN is set. `soko run` polls (or takes the webhook) and sends;
-    `soko web` takes the webhook in webhook mode; `soko scheduler` delivers the outbox."""
+    `soko web` takes the webhook in webhook mode; `soko scheduler` runs the sender."""
 
     name = "Telegram"
     channel = Channel.TELEGRAM
@@ -328,15 +315,14 @@ class TelegramPlugin(ChannelPlugin):
         return lambda app: webhook_worker(self.container, self.built)
 
     def run(self, stop: asyncio.Event) -> Running:
-        loop = asyncio.get_running_loop()
         return Running(
             [run_telegram(self.container, self.built, stop)],
-            telegram_passes(self.built, loop, deliver=False),
+            ChannelPasses(sweep=[self.built.sweep]),
         )
 
-    async def scheduled(self, stack: contextlib.AsyncExitStack) -> ChannelPasses:
+    async def scheduled(self, stack: contextlib.AsyncExitStack, stop: asyncio.Event) -> Running:
         channel = self.built
         await stack.enter_async_context(initialised(channel.application))
         stack.push_async_callback(asyncio.to_thread, channel.worker.close)
         stack.push_async_callback(asyncio.to_thread, channel.media.close)
-        return telegram_passes(channel, asyncio.get_running_loop(), deliver=True)
+        return Running([send_telegram(channel, stop)], ChannelPasses(sweep=[channel.sweep]))

@@ -1,8 +1,8 @@
 """The WhatsApp channel plug-in (Twilio): webhooks, photo downloads, delivery.
 
 On when both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set. Every process serving the web
-app mounts its routes; `soko run` also starts the delivery thread (`start_whatsapp_delivery`),
-which N web workers leave to one process (`soko scheduler` delivers then). The sweep of
+app mounts its routes; the one sending process (`soko run`, or `soko scheduler` beside N web
+workers) also runs the delivery thread (`start_whatsapp_delivery`). The sweep of
 messages a crash or a stop left behind is the scheduler's `sweep_inbox` job, and `soko run`
 also sweeps once as it starts.
 """
@@ -103,8 +103,9 @@ def build_whatsapp(
 def start_whatsapp_delivery(
     channel: WhatsAppChannel, stop: threading.Event, *, idle_seconds: float = 1.0
 ) -> threading.Thread:
-    """Start delivering the outbox until `stop` is set: at once when a commit in this process
-    queues a WhatsApp message, else every `idle_seconds`. (Messages a crash left unhandled
+    """Start delivering the outbox until `stop` is set: at once when a commit queues a
+    WhatsApp message (in this process, or another on PostgreSQL: `store/listener.py`), else
+    every `idle_seconds`. (Messages a crash left unhandled
     are swept by the scheduler's `sweep_inbox` job.)"""
     forget = outbox.on_queued(Channel.WHATSAPP, channel.delivery.wake)
 
@@ -121,42 +122,42 @@ def start_whatsapp_delivery(
 
 
 async def run_whatsapp(
-    channel: WhatsAppChannel, stop: asyncio.Event, *, grace: float = GRACE_SECONDS
+    channel: WhatsAppChannel,
+    stop: asyncio.Event,
+    *,
+    grace: float = GRACE_SECONDS,
+    sweep_first: bool = True,
 ) -> None:
-    """For `soko run`: deliver in a thread until `stop` is set, and meanwhile sweep what an
-    earlier run left (photos still to fetch, messages not handled). At `stop` the send in
-    flight has `grace` seconds, and what is still claimed is handed back (a thread stuck
-    waiting for Twilio is left behind: it is a daemon); the sweep hands back what it has not
-    started."""
+    """Deliver in a thread until `stop` is set, and meanwhile (`soko run`: `sweep_first`)
+    sweep what an earlier run left (photos still to fetch, messages not handled). At `stop`
+    the send in flight has `grace` seconds, and what is still claimed is handed back (a
+    thread stuck waiting for Twilio is left behind: it is a daemon); the sweep hands back
+    what it has not started."""
     stopping = threading.Event()
     thread = start_whatsapp_delivery(channel, stopping)
-    sweeping = asyncio.create_task(sweep_left_over(lambda: sweep_all(channel.processor.sweep)))
+    sweeping = (
+        asyncio.create_task(sweep_left_over(lambda: sweep_all(channel.processor.sweep)))
+        if sweep_first
+        else None
+    )
     try:
         await stop.wait()
     finally:
         stopping.set()
         await asyncio.to_thread(channel.delivery.close, grace)
         await asyncio.to_thread(thread.join, 1.0)
-        await sweeping
+        if sweeping is not None:
+            await sweeping
         channel.close()
 
 
-def whatsapp_passes(channel: WhatsAppChannel, *, deliver: bool) -> ChannelPasses:
-    """`deliver=False` when the process already runs the channel's delivery thread. The sweep
-    first fetches the photos a crash left waiting, then handles what is pending."""
+def whatsapp_passes(channel: WhatsAppChannel) -> ChannelPasses:
+    """The inbox sweep: first the photos a crash left waiting, then what is pending."""
 
     def sweep() -> int:
         return sweep_all(channel.processor.sweep, SWEEP_BATCH)
 
-    def deliver_pass() -> int:
-        return len(channel.delivery.deliver_due().outcomes)
-
-    async def stop_delivery(grace: float) -> None:
-        await asyncio.to_thread(channel.delivery.close, grace)
-
-    if not deliver:
-        return ChannelPasses(sweep=[sweep])
-    return ChannelPasses(deliver=[deliver_pass], sweep=[sweep], stop_delivery=[stop_delivery])
+    return ChannelPasses(sweep=[sweep])
 
 
 class WhatsAppPlugin(ChannelPlugin):
@@ -183,8 +184,10 @@ class WhatsAppPlugin(ChannelPlugin):
         return self.built.webhooks.routes()
 
     def run(self, stop: asyncio.Event) -> Running:
-        return Running([run_whatsapp(self.built, stop)], whatsapp_passes(self.built, deliver=False))
+        return Running([run_whatsapp(self.built, stop)], whatsapp_passes(self.built))
 
-    async def scheduled(self, stack: contextlib.AsyncExitStack) -> ChannelPasses:
-        stack.callback(self.built.close)
-        return whatsapp_passes(self.built, deliver=True)
+    async def scheduled(self, stack: contextlib.AsyncExitStack, stop: asyncio.Event) -> Running:
+        # The scheduler's `sweep_inbox` job sweeps: its sender starts no sweep of its own.
+        return Running(
+            [run_whatsapp(self.built, stop, sweep_first=False)], whatsapp_passes(self.built)
+        )

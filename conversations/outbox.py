@@ -2,13 +2,14 @@
 
 Channel adapters read `due_messages`, deliver them within their platform's limits, and record
 the outcome with `mark_sent` / `mark_failed`. A commit that queued messages wakes the senders
-of their channels in this process at once (`on_queued`); they also look every second or so,
-for retries that came due and for what other processes queued.
+of their channels at once (`on_queued`: in this process, and on PostgreSQL in the sending
+process through NOTIFY, `store/listener.py`); they also look every second or so, for retries
+that came due.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,7 +21,8 @@ from conversations.upsert import insert_unless_exists
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
 from store.wakeups import Wakeups
 
-_queued: Wakeups[Channel] = Wakeups("outbox")  # noted: the channels messages were queued for
+# Noted: the channels messages were queued for.
+_queued: Wakeups[Channel] = Wakeups("outbox", Channel)
 
 
 def enqueue(
@@ -65,12 +67,13 @@ def note_queued(session: Session, channel: Channel) -> None:
 
 
 def on_queued(channel: Channel, waker: Callable[[], object]) -> Callable[[], None]:
-    """Call `waker` after every commit in this process that queued a message for `channel`
-    (a channel's sender: it sends at once rather than at its next look); returns what undoes
-    it. `waker` runs in the committing thread: it only sets an event."""
+    """Call `waker` after every commit that queued a message for `channel` (in this process,
+    or in another one on PostgreSQL) — a channel's sender: it sends at once rather than at its
+    next look; returns what undoes it. `waker` runs in the committing (or listening) thread:
+    it only sets an event."""
 
     def woken(channels: frozenset[Channel]) -> None:
-        if channel in channels:
+        if channel in channels or not channels:  # none named: anything may have been queued
             waker()
 
     return _queued.subscribe(woken)
@@ -233,6 +236,34 @@ def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
             .values(next_attempt_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+_RENEW = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+        _OUTBOX.c.next_attempt_at.in_(bindparam("leased_until", expanding=True)),
+    )
+    .values(next_attempt_at=bindparam("until"))
+    .returning(_OUTBOX.c.id)
+)
+
+
+def renew_claims(
+    session: Session,
+    outbox_ids: Collection[int],
+    leased_until: Collection[datetime],
+    until: datetime,
+) -> set[int]:
+    """A sender still holds these rows: their lease now ends at `until` (one statement). Only
+    rows still pending whose lease is one this sender set (`leased_until`) move: a row already
+    settled — sent, failed, due again at its retry, handed back — or taken by another sender
+    after the lease ran out is left as it is. The ids renewed."""
+    if not outbox_ids:
+        return set()
+    params = {"ids": list(outbox_ids), "leased_until": list(leased_until), "until": until}
+    return set(session.scalars(_RENEW, params))
 
 
 def mark_failed(session: Session, outbox_id: int, error: str, retry_at: datetime | None) -> None:

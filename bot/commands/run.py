@@ -1,5 +1,6 @@
 """`soko run`: everything in one process — the web app (webhooks, media, health), Telegram
-(lossless polling, or webhook mode when TELEGRAM_MODE=webhook), WhatsApp delivery, and the
+(lossless polling, or webhook mode when TELEGRAM_MODE=webhook), WhatsApp delivery (on
+PostgreSQL also woken by other processes' commits: `store/listener.py`), and the
 scheduler (`bot/scheduler.py`: expiring unpaid orders, refunds, the inbox sweep, reminders,
 digests, nudges, draft clean-up, payout summaries), and the effect runner (`bot/effects.py`:
 the Stripe calls that chats and webhooks record, run after their commits)."""
@@ -24,6 +25,7 @@ from bot.settings import load_settings
 from bot.web import create_app
 from bot.wiring import build_engine, channel_plugins
 from store.db import WalCheckpointer
+from store.listener import listening
 
 
 def register(subparsers: Any) -> None:
@@ -52,13 +54,14 @@ async def serve(container: Container, host: str, port: int, stop: asyncio.Event)
         passes.append(running.passes)
     if not any(p.sweep for p in passes):
         passes.append(engine_sweep(lambda: build_engine(container)))
-    # Each channel's own sender delivers here (woken as replies are written), so the
-    # scheduler runs every job but `deliver_outbox`.
+    # Each channel's own sender delivers here, woken as replies are committed (on
+    # PostgreSQL also by other processes' commits, `soko web` beside this one: NOTIFY).
     tasks.append(run_scheduler(container, stop, combine(*passes)))
     tasks.append(run_effects(container, stop))  # Stripe calls, after their commits
     app = create_app(container, routes)
     freeze_startup_objects()
     keep_freed_memory()
     web = lifecycle.serve_http(app, stop, host=host, port=port)
-    with WalCheckpointer(container.engine):  # no update waits for a checkpoint (SQLite)
+    with WalCheckpointer(container.engine), listening(container.engine):
+        # (SQLite: no update waits for a checkpoint; PostgreSQL: other processes wake ours.)
         await lifecycle.together(stop, web, *tasks)

@@ -1,8 +1,9 @@
-"""`soko scheduler`: the timed jobs alone, for deployments where N `soko web` workers take the
-webhooks. It also delivers the outbox of every configured channel (`deliver_outbox`, every few
-seconds, retries with backoff) and sweeps the inbox for updates a crashed worker recorded but
-did not handle (`sweep_inbox`), and runs the effects (`bot/effects.py`: Stripe calls that
-chats and webhooks recorded, run after their commits). Run exactly one per database."""
+"""`soko scheduler`: the process that sends, for deployments where N `soko web` workers take
+the webhooks. It runs the timed jobs (among them `sweep_inbox`: updates a crashed worker
+recorded but did not handle), each configured channel's sender (a loop, as in `soko run`),
+and the effects (`bot/effects.py`: provider calls that chats and webhooks recorded). The
+workers' commits wake the senders and the effect runner at once: on PostgreSQL this process
+listens for their NOTIFY (`store/listener.py`). Run exactly one per database."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from bot import lifecycle
@@ -21,13 +23,14 @@ from bot.scheduler_passes import engine_sweep
 from bot.serving import keep_freed_memory
 from bot.settings import load_settings
 from bot.wiring import build_engine, channel_plugins
+from store.listener import listening
 
 logger = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "scheduler", help="run the timed jobs and outbox delivery alone (with N web workers)"
+        "scheduler", help="run the timed jobs, the senders and the effects (with N web workers)"
     )
     parser.set_defaults(handler=run)
 
@@ -41,12 +44,19 @@ def run(args: argparse.Namespace) -> int:
 async def serve(container: Container, stop: asyncio.Event) -> None:
     """Run until `stop` is set; then as `bot.lifecycle` says."""
     passes = []
+    senders: list[Awaitable[None]] = []
     async with contextlib.AsyncExitStack() as stack:
+        stack.enter_context(listening(container.engine))
         for channel in channel_plugins(container):
-            passes.append(await channel.scheduled(stack))
+            running = await channel.scheduled(stack, stop)
+            senders += running.tasks
+            passes.append(running.passes)
         if not any(p.sweep for p in passes):
             passes.append(engine_sweep(lambda: build_engine(container)))
         logger.info("scheduler: starting")
         await lifecycle.together(
-            stop, run_scheduler(container, stop, combine(*passes)), run_effects(container, stop)
+            stop,
+            run_scheduler(container, stop, combine(*passes)),
+            run_effects(container, stop),
+            *senders,
         )

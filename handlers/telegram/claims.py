@@ -2,12 +2,15 @@
 
 A row is *claimed* by pushing its `next_attempt_at` a lease into the future with a conditional
 update, so two senders (say, two `soko run` processes by mistake) never take the same row.
+The lease is short (`LEASE`) and the sender renews it every `RENEW_SECONDS` while it holds the
+row (`renew`), so the rows of a sender that died are due again within seconds.
 While a row is pending, its `platform_message_id` lists the ids of the parts already delivered
 (a long text goes out as several messages): a retry sends only the parts still missing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -19,10 +22,11 @@ from conversations import outbox
 from conversations.messages import Outbound
 from store.models import Channel, OutboxMessage, OutboxStatus, User
 
-# How long a claimed row is ours; a sender that died holding it frees it after this. A pass
-# takes at most PER_CHAT_PER_PASS rows of a chat, which go out well within the lease even at
-# one message a second.
-LEASE = timedelta(seconds=60)
+# How long a claimed row is ours unless renewed; a sender that died holding it frees it after
+# this. The sender renews the leases of what it holds every RENEW_SECONDS, so a pass may take
+# longer than the lease (PER_CHAT_PER_PASS rows of one chat take about 20 s at its limit).
+LEASE = timedelta(seconds=10)
+RENEW_SECONDS = 3.0
 PER_CHAT_PER_PASS = 20
 
 
@@ -33,6 +37,7 @@ class Job:
     locale: str
     outbound: Outbound
     attempts: int
+    leased_until: datetime
     delivered: list[int] = field(default_factory=list)
 
 
@@ -114,11 +119,21 @@ def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LE
             locale=row.locale,
             outbound=Outbound.from_dict(row.payload),
             attempts=row.attempts,
+            leased_until=now + lease,
             delivered=delivered_ids(row.platform_message_id),
         )
         for row in chosen
         if row.id in leased
     ]
+
+
+def renew(session: Session, jobs: Sequence[Job], until: datetime) -> set[int]:
+    """The sender still holds `jobs`: their leases end at `until` (one statement; those
+    settled meanwhile, or no longer this sender's, are left alone). The ids renewed: once
+    committed, their `leased_until` is `until`."""
+    return outbox.renew_claims(
+        session, [job.outbox_id for job in jobs], {job.leased_until for job in jobs}, until
+    )
 
 
 def record_progress(session: Session, outbox_id: int, delivered: list[int]) -> None:

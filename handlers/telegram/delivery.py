@@ -21,6 +21,11 @@ bug, an answer PTB cannot read) → an attempt like any other: retried with back
 A message that replaces the tapped one (a list's next page) is an edit of it; when Telegram
 will not edit that message it is sent as a new one instead.
 
+While `run` runs, the sender renews the leases of the rows it holds every `RENEW_SECONDS`
+(so a pass may outlast the short lease, and a dead sender's rows are due again within it) and
+beats its heartbeat (`delivery:telegram`) every `BEAT_SECONDS`, idle or not, each in a unit
+of work of its own.
+
 Stopping (`close`): no new pass starts; the passes in flight get a grace period, then are
 cancelled, and every row claimed and not yet settled is handed back (the parts delivered so
 far recorded), so after a restart it goes out at once rather than after the lease.
@@ -29,6 +34,7 @@ far recorded), so after a restart it goes out at once rather than after the leas
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections import defaultdict
@@ -50,18 +56,22 @@ from conversations.outbox import mark_failed, mark_sent_many
 from handlers.telegram import photos
 from handlers.telegram.claims import (
     LEASE,
+    RENEW_SECONDS,
     Job,
     claim_due,
     join_ids,
     mark_unreachable,
     record_progress,
     release,
+    renew,
 )
 from handlers.telegram.limits import RateLimiter, SendLimits
 from handlers.telegram.marks import GroupCommit
 from handlers.telegram.render import Edit, Send, SendKind, render, render_edit
+from store import heartbeats
 from store.db import is_database_busy
 from store.media.storage import MediaStore, MediaStoreError
+from store.models import Channel
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
 
@@ -69,6 +79,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
+BEAT_SECONDS = 5.0
+HEARTBEAT = heartbeats.delivery(Channel.TELEGRAM.value)
 
 
 class PhotoMissing(Exception):
@@ -93,9 +105,11 @@ class TelegramDelivery:
         batch: int = 200,
         max_attempts: int = MAX_ATTEMPTS,
         lease: timedelta = LEASE,
+        renew_every: float = RENEW_SECONDS,
         payment_provider_token: str = "",
     ) -> None:
         self._lease = lease
+        self._renew_every = renew_every
         self._payment_provider_token = payment_provider_token
         self._bot = bot
         self._uow_factory = uow_factory
@@ -123,6 +137,7 @@ class TelegramDelivery:
         """Deliver until `stop` is set, then `close(grace)`; `wake` says new messages are
         waiting (else we look every `idle` seconds, for retries that came due)."""
         stopping = asyncio.ensure_future(stop.wait())
+        upkeep = asyncio.create_task(self._keep_up())
         try:
             while not stop.is_set():
                 wake.clear()  # before the pass: a message queued during it wakes the next
@@ -147,7 +162,49 @@ class TelegramDelivery:
                 waiting.cancel()
         finally:
             stopping.cancel()
-            await self.close(grace)
+            try:
+                await self.close(grace)  # leases still renewed while passes finish
+            finally:
+                upkeep.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await upkeep
+
+    async def _keep_up(self) -> None:
+        """Renew the leases of what this sender holds every `renew_every` seconds, and beat
+        its heartbeat every `BEAT_SECONDS`, until cancelled."""
+        loop = asyncio.get_running_loop()
+        renewed = beaten = -float("inf")
+        while True:
+            now = loop.time()
+            try:
+                if now - beaten >= BEAT_SECONDS:
+                    beaten = now
+                    await asyncio.to_thread(self._beat)
+                if now - renewed >= self._renew_every:
+                    renewed = now
+                    await asyncio.to_thread(self._renew)
+            except Exception as exc:  # the database busy or away: the next tick tries again
+                logger.warning("telegram: renewal or heartbeat failed (%s)", type(exc).__name__)
+            await asyncio.sleep(min(self._renew_every, BEAT_SECONDS) / 3)
+
+    def _beat(self) -> None:
+        with self._uow_factory() as uow:
+            heartbeats.beat(uow.session, HEARTBEAT, self._clock())
+            uow.commit()
+
+    def _renew(self) -> None:
+        """One statement for every row still held; the lock keeps a hand-back from crossing."""
+        with self._claims_lock:
+            jobs = list(self._claimed.values())
+            if not jobs:
+                return
+            until = self._clock() + self._lease
+            with self._uow_factory() as uow:
+                renewed = renew(uow.session, jobs, until)
+                uow.commit()
+            for job in jobs:
+                if job.outbox_id in renewed:
+                    job.leased_until = until
 
     async def close(self, grace: float) -> None:
         """Stop: no new pass starts; passes in flight (this sender's, or the scheduler's)

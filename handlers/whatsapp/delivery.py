@@ -13,9 +13,15 @@ One pass (`deliver_due`):
    (63016: Twilio says the window is closed), or failed — logged at WARNING, never silent.
    Anything unexpected (a bug, an answer the SDK cannot read) is an attempt like any other.
 
-Throughput stays under Twilio's 80 messages per second per sender (a token bucket). A message
+Throughput stays under Twilio's 80 messages per second per sender: never more than 80 in any
+one-second window (`RateLimiter`). A message
 that takes several Twilio messages (long text, image then buttons) records how many parts went
 out, so a retry does not repeat them.
+
+While `run` runs, a thread of its own renews the leases of the rows claimed (short, `LEASE`)
+every `RENEW_SECONDS`, so the rows of a sender that died are due again within seconds, and
+beats the sender's heartbeat (`delivery:whatsapp`) every `BEAT_SECONDS`, idle or not; each in
+a unit of work of its own.
 
 Stopping (`close`): no new claim and no new send; the send in flight has a grace period, then
 every row still claimed is handed back (due again at once), whether the thread sending it
@@ -46,10 +52,13 @@ from conversations.outbox import (
     mark_unreachable,
     outbound_of,
     release,
+    renew_claims,
 )
+from handlers.rate_window import SlidingWindow
 from handlers.whatsapp import window
 from handlers.whatsapp.render import TwilioMessage, render, render_template
 from handlers.whatsapp.templates import TemplateSids
+from store import heartbeats
 from store.db import is_database_busy
 from store.models import Channel, OutboxMessage, User
 from store.models.types import utcnow
@@ -64,8 +73,11 @@ WINDOW_CLOSED_CODES = frozenset({63016})
 # The number is not on WhatsApp / not a valid recipient: trying again cannot help.
 UNREACHABLE_CODES = frozenset({63003, 63024})
 MAX_ATTEMPTS = 10
+LEASE = timedelta(seconds=10)  # renewed every RENEW_SECONDS while the rows are held
+RENEW_SECONDS = 3.0
+BEAT_SECONDS = 5.0
+HEARTBEAT = heartbeats.delivery(Channel.WHATSAPP.value)
 PARTS_KEY = "whatsapp_parts_sent"
-_EPSILON = 1e-6
 
 
 def backoff(attempts: int) -> timedelta:
@@ -74,26 +86,19 @@ def backoff(attempts: int) -> timedelta:
 
 
 class RateLimiter:
-    """A token bucket shared by the threads sending for one sender number.
-
-    The bucket holds `burst` tokens (1 by default: sends are paced 1/rate apart), so no
-    one-second window ever sees more than rate + burst messages.
-    """
+    """At most `rate` messages in any one-second window for one sender number (a sliding
+    window shared by the threads sending for it): the one sending process's limit is the
+    fleet's."""
 
     def __init__(
         self,
-        rate: float = MESSAGES_PER_SECOND,
+        rate: int = MESSAGES_PER_SECOND,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        *,
-        burst: float = 1,
     ) -> None:
-        self._rate = rate
-        self._burst = burst
+        self._window = SlidingWindow(rate, 1.0)
         self._clock = clock
         self._sleep = sleep
-        self._tokens = burst
-        self._last = clock()
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
@@ -101,14 +106,10 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
-                self._last = now
-                wait = max(self._paused_until - now, 0.0)
-                if wait == 0 and self._tokens >= 1 - _EPSILON:  # float sums fall just short
-                    self._tokens = max(self._tokens - 1, 0.0)
+                wait = max(self._paused_until - now, self._window.wait(now))
+                if wait <= 0:
+                    self._window.take(now)
                     return
-                if wait == 0:
-                    wait = max((1 - self._tokens) / self._rate, _EPSILON)
             self._sleep(wait)
 
     def pause(self, seconds: float) -> None:
@@ -127,6 +128,7 @@ class _Claim:
     parts_sent: int
     locale: str
     last_inbound_at: datetime | None
+    leased_until: datetime
 
 
 @dataclass
@@ -151,7 +153,8 @@ class WhatsAppDelivery:
         limiter: RateLimiter | None = None,
         clock: Callable[[], datetime] = utcnow,
         batch: int = 50,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = LEASE,
+        renew_every: float = RENEW_SECONDS,
     ) -> None:
         self._uow_factory = uow_factory
         self._client = client
@@ -163,11 +166,14 @@ class WhatsAppDelivery:
         self._clock = clock
         self._batch = batch
         self._lease = lease
-        # Rows claimed and not settled yet; notified as they settle (for `close`).
-        self._claimed: set[int] = set()
+        self._renew_every = renew_every
+        # Rows claimed and not settled yet, with when their lease ends; notified as they
+        # settle (for `close`).
+        self._claimed: dict[int, datetime] = {}
         self._claims = threading.Condition()
         self._closed = False
         self._woken = threading.Event()
+        self._upkeep_over = threading.Event()
 
     def deliver_due(self) -> DeliveryReport:
         report = DeliveryReport()
@@ -202,11 +208,14 @@ class WhatsAppDelivery:
         if stuck:
             self._hand_back(stuck)
             logger.info("whatsapp: %s message(s) in flight handed back", len(stuck))
+        self._upkeep_over.set()
 
     def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
         """Deliver until `stop` is set (and `close` called, or within `idle_seconds`); a pass
         that found nothing waits until `wake` (messages queued), or `idle_seconds` for
-        retries that came due and messages other processes queued."""
+        retries that came due). Leases are renewed and the heartbeat beaten meanwhile, until
+        `close` ends."""
+        threading.Thread(target=self._keep_up, name="whatsapp-upkeep", daemon=True).start()
         while not stop.is_set():
             self._woken.clear()  # before the pass: a message queued during it wakes the next
             try:
@@ -222,6 +231,45 @@ class WhatsAppDelivery:
             if not report.outcomes:
                 self._woken.wait(idle_seconds)
 
+    # --- upkeep: leases and heartbeat -----------------------------------------------------
+
+    def _keep_up(self) -> None:
+        renewed = beaten = -float("inf")
+        tick = min(self._renew_every, BEAT_SECONDS) / 3
+        while True:
+            now = time.monotonic()
+            try:
+                if now - beaten >= BEAT_SECONDS:
+                    beaten = now
+                    self._beat()
+                if now - renewed >= self._renew_every:
+                    renewed = now
+                    self._renew()
+            except Exception as exc:  # the database busy or away: the next tick tries again
+                logger.warning("whatsapp: renewal or heartbeat failed (%s)", type(exc).__name__)
+            if self._upkeep_over.wait(tick):
+                return
+
+    def _beat(self) -> None:
+        with self._uow_factory() as uow:
+            heartbeats.beat(uow.session, HEARTBEAT, self._clock())
+            uow.commit()
+
+    def _renew(self) -> None:
+        """One statement for every row still held (those settled meanwhile are left alone:
+        their lease is no longer the one this sender set)."""
+        with self._claims:
+            if not self._claimed:
+                return
+            until = self._clock() + self._lease
+            with self._uow_factory() as uow:
+                renewed = renew_claims(
+                    uow.session, list(self._claimed), set(self._claimed.values()), until
+                )
+                uow.commit()
+            for outbox_id in renewed & self._claimed.keys():
+                self._claimed[outbox_id] = until
+
     # --- claim ---------------------------------------------------------------------------
 
     def _claim(self) -> list[_Claim]:
@@ -229,12 +277,13 @@ class WhatsAppDelivery:
             if self._closed:
                 return []
             claims = self._claim_due()
-            self._claimed.update(claim.id for claim in claims)
+            self._claimed.update((claim.id, claim.leased_until) for claim in claims)
         return claims
 
     def _settled(self, *outbox_ids: int) -> None:
         with self._claims:
-            self._claimed.difference_update(outbox_ids)
+            for outbox_id in outbox_ids:
+                self._claimed.pop(outbox_id, None)
             self._claims.notify_all()
 
     def _hand_back(self, outbox_ids: list[int]) -> None:
@@ -265,6 +314,7 @@ class WhatsAppDelivery:
                     parts_sent=int(row.payload.get(PARTS_KEY, 0)),
                     locale=locales.get(row.user_id, "en"),
                     last_inbound_at=window.last_inbound_at(session, row.platform_user_id),
+                    leased_until=now + self._lease,
                 )
                 for row in rows
             ]

@@ -12,9 +12,10 @@ update pushes `due_at` a lease into the future, so two runners never take the sa
 and a runner that died frees its effects when the lease ends. A runner that stops before it
 started what it claimed hands those back (`hand_back`): due at once, for the next runner.
 
-A commit that recorded an effect wakes this process's runner at once (`on_recorded`, through
-`store.wakeups` as the channels' senders are woken): the buyer does not wait a poll interval
-for her payment link.
+A commit that recorded an effect wakes the runner at once (`on_recorded`, through
+`store.wakeups` as the channels' senders are woken: in this process, and through PostgreSQL's
+NOTIFY from a web worker's webhook): the buyer does not wait a poll interval for her payment
+link.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from store.savepoints import add_unless_taken
 from store.wakeups import Wakeups
 
 LEASE = timedelta(seconds=120)  # longer than a call may take (the clients' timeouts, retries)
-_recorded: Wakeups[str] = Wakeups("effects")  # noted: the kinds recorded
+_recorded: Wakeups[str] = Wakeups("effects", str)  # noted: the kinds recorded
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,6 @@ def next_due(session: Session) -> datetime | None:
 
 
 def on_recorded(waker: Callable[[], None]) -> Callable[[], None]:
-    """Call `waker` after every commit (in this process) that recorded an effect; returns
-    what undoes it."""
+    """Call `waker` after every commit that recorded an effect (in this process, or in
+    another one on PostgreSQL: `store/listener.py`); returns what undoes it."""
     return _recorded.subscribe(lambda _kinds: waker())

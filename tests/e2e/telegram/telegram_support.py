@@ -18,9 +18,7 @@ from handlers.telegram.limits import SendLimits
 from tests.e2e.shop_database import ShopDatabase
 from tests.fakes.telegram_api import TOKEN
 
-FAST = SendLimits(
-    overall_per_second=2000, overall_burst=2000, per_chat_per_second=500, per_chat_burst=50
-)
+FAST = SendLimits(overall=2000, per_chat=50, per_chat_seconds=0.1)
 WEBHOOK_SECRET = "s3cret-Webhook_token"
 
 

@@ -30,7 +30,6 @@ EXPECTED_TRIGGERS = {
     "expire_unpaid_orders": "interval[0:01:00]",
     "sweep_inbox": "interval[0:01:00]",
     "send_held_alerts": "interval[0:01:00]",
-    "deliver_outbox": "interval[0:00:03]",
     "send_stripe_refunds": "interval[0:01:00]",
     "reconcile_stripe": "interval[0:10:00]",
     "remind_artisans": "cron[hour='9', minute='0']",
@@ -45,7 +44,7 @@ EXPECTED_TRIGGERS = {
 
 
 def _passes() -> ChannelPasses:
-    return ChannelPasses(deliver=[lambda: 0], sweep=[lambda: 0])
+    return ChannelPasses(sweep=[lambda: 0])
 
 
 def test_every_job_lands_in_the_sqlalchemy_job_store_with_its_trigger(
@@ -84,7 +83,7 @@ def test_installing_again_replaces_by_id_and_drops_jobs_no_longer_wanted(
         ids = {job.id for job in stored_jobs(without.engine, NAIROBI)}
         assert "send_stripe_refunds" not in ids
         assert "reconcile_stripe" not in ids
-        assert {"expire_unpaid_orders", "sweep_inbox", "deliver_outbox"} <= ids
+        assert {"expire_unpaid_orders", "sweep_inbox"} <= ids
     finally:
         with_stripe.close()
         without.close()

@@ -1,4 +1,6 @@
-"""The send limits: one message a second per chat after a short burst, a global cap, pauses."""
+"""The send limits, on a fake clock: never more than 30 messages in any one-second window
+(the old bucket let a burst and its refill, 60, into one), at most 3 in any three seconds to
+one chat (a photo and its text go together), and a flood pause holds every chat."""
 
 from __future__ import annotations
 
@@ -15,48 +17,61 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
 
 def _times(limiter: RateLimiter, clock: FakeClock, chats: list[str]) -> list[float]:
     async def run() -> list[float]:
-        original_sleep = asyncio.sleep
         stamps = []
-
-        async def fake_sleep(seconds: float) -> None:
-            clock.now += seconds
-            await original_sleep(0)
-
-        asyncio.sleep = fake_sleep  # type: ignore[assignment]
-        try:
-            for chat in chats:
-                await limiter.acquire(chat)
-                stamps.append(round(clock.now, 3))
-        finally:
-            asyncio.sleep = original_sleep
+        for chat in chats:
+            await limiter.acquire(chat)
+            stamps.append(clock.now)
         return stamps
 
     return asyncio.run(run())
 
 
-def test_one_chat_gets_a_burst_then_one_message_a_second() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(SendLimits(per_chat_per_second=1, per_chat_burst=3), clock)
-    assert _times(limiter, clock, ["a"] * 5) == [0, 0, 0, 1, 2]
+def most_in_any_window(stamps: list[float], seconds: float) -> int:
+    """The most sends any half-open window [t, t + seconds) holds (the busiest windows start
+    at a send)."""
+    return max(sum(1 for t in stamps if start <= t < start + seconds) for start in stamps)
 
 
-def test_many_chats_share_the_overall_cap() -> None:
+def test_a_sender_never_lets_more_than_30_into_any_second() -> None:
     clock = FakeClock()
-    limits = SendLimits(overall_per_second=30, overall_burst=30, per_chat_burst=3)
-    limiter = RateLimiter(limits, clock)
-    stamps = _times(limiter, clock, [str(n) for n in range(60)])
-    assert stamps[29] == 0
-    assert stamps[-1] == 1.0  # 30 more at 30 a second
+    limiter = RateLimiter(SendLimits(), clock, clock.sleep)
+    stamps = _times(limiter, clock, [f"chat-{n}" for n in range(200)])
+    assert most_in_any_window(stamps, 1.0) == 30
+    assert stamps[29] == 0  # the first 30 at once, as fast as allowed
+    assert stamps[30] == 1.0
+
+
+def test_one_chat_gets_three_together_then_waits_out_its_three_seconds() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(SendLimits(), clock, clock.sleep)
+    stamps = _times(limiter, clock, ["amina"] * 10)
+    assert stamps[:4] == [0, 0, 0, 3.0]
+    assert most_in_any_window(stamps, 3.0) == 3
+
+
+def test_chats_in_turn_keep_both_limits() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(SendLimits(), clock, clock.sleep)
+    chats = [f"chat-{n % 7}" for n in range(300)]
+    stamps = _times(limiter, clock, chats)
+    assert most_in_any_window(stamps, 1.0) <= 30
+    for chat in set(chats):
+        own = [t for t, c in zip(stamps, chats, strict=True) if c == chat]
+        assert most_in_any_window(own, 3.0) <= 3
 
 
 def test_a_flood_pause_holds_every_chat() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(SendLimits(), clock)
+    limiter = RateLimiter(SendLimits(), clock, clock.sleep)
     limiter.pause(5)
-    assert _times(limiter, clock, ["x"]) == [5]
+    assert _times(limiter, clock, ["x", "y"]) == [5, 5]
 
 
 def test_delivered_part_ids_survive_the_column_limit_as_a_count() -> None:

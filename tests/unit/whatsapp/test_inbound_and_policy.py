@@ -109,7 +109,7 @@ def test_the_window_is_24_hours_from_the_last_message_less_a_margin() -> None:
     assert not window.is_open(None, now)
 
 
-def test_the_rate_limiter_keeps_to_its_rate() -> None:
+def test_the_rate_limiter_never_lets_more_than_80_into_any_second() -> None:
     clock = [0.0]
     slept: list[float] = []
 
@@ -119,11 +119,12 @@ def test_the_rate_limiter_keeps_to_its_rate() -> None:
 
     limiter = RateLimiter(rate=80, clock=lambda: clock[0], sleep=sleep)
     sent_at = []
-    for _ in range(161):
+    for _ in range(241):
         limiter.acquire()
         sent_at.append(clock[0])
-    assert clock[0] == pytest.approx(2.0, abs=0.01)  # paced: 161 sends span 2 seconds
-    assert max(sum(1 for t in sent_at if start <= t < start + 1) for start in sent_at) <= 81
+    assert max(sum(1 for t in sent_at if start <= t < start + 1) for start in sent_at) == 80
+    assert sent_at[79] == 0  # 80 at once: the window is full, not paced
+    assert clock[0] == pytest.approx(3.0)  # 241 sends: three full seconds, one more
     limiter.pause(5)
     before = clock[0]
     limiter.acquire()
