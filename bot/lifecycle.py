@@ -44,53 +44,151 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
 from bot.container import Container
+from bot.leadership import LockLost, hold, take_lock
 from bot.owners import sync_owners
 from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
-from store.migrate import DatabaseNotReady, prepare_database
+from store.leader import SchedulerLock, scheduler_lock
+from store.migrate import UPGRADE_COMMAND, DatabaseBehind, DatabaseNotReady, prepare_database
 
 logger = logging.getLogger(__name__)
 
 GRACE_SECONDS = 3.0
 DEADLINE_SECONDS = 8.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+UPGRADE_CHECK_SECONDS = 2.0
 
 Main = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
-def serve(container: Container, main: Main) -> int:
+def serve(
+    container: Container,
+    main: Main,
+    *,
+    leader: bool = False,
+    wait_for_upgrade: bool = False,
+    checked_by_main: bool = False,
+) -> int:
     """What a long-running command does: check the database, run `main(stop)` until SIGINT
-    or SIGTERM sets `stop`, close the database. Returns the exit status."""
+    or SIGTERM sets `stop`, close the database. Returns the exit status.
+
+    `leader` (`soko scheduler`, `soko run`): after the checks, take the scheduler lock
+    before `main` runs, waiting as a standby while another process holds it; a process that
+    loses it stops, exit status 1 (`bot.leadership`). `wait_for_upgrade` (`soko web`,
+    `soko scheduler`): a database at an older revision is waited for (`soko db upgrade`)
+    rather than refused. `checked_by_main` (`soko web`): `main` makes the checks itself
+    (`check_in_thread`), so that it can answer /livez meanwhile."""
+    lock: SchedulerLock | None = None
     try:
         # A signal before the event loop runs: any transaction rolls back, nothing is lost.
         with sigterm_interrupts():
-            if not start(container):
+            if not checked_by_main and not start(container, wait_for_upgrade=wait_for_upgrade):
                 return 1
-            run_until_stopped(main, container.stopping)
+            if leader:
+                lock = scheduler_lock(container.engine)
+                if not take_lock(container, lock, container.stopping):
+                    return 0
+        run_until_stopped(
+            main if lock is None else _guarded(container, main, lock), container.stopping
+        )
     except KeyboardInterrupt:
         pass
     except TokenRefused as refused:  # a channel started after the check
         print(f"soko: {refused}", file=sys.stderr)
         return 1
+    except NotStarted as refused:
+        print(f"soko: {refused}", file=sys.stderr)
+        return 1
+    except LockLost:
+        return 1
     finally:
+        if lock is not None:
+            lock.close()  # after everything stopped: the standby takes over from here
         container.close()
     return 0
 
 
-def start(container: Container) -> bool:
+class NotStarted(Exception):
+    """A check at start refused (said in one line): the process stops, exit status 1."""
+
+
+def _guarded(container: Container, main: Main, lock: SchedulerLock) -> Main:
+    """`main`, stopped (exit status 1) when the lock is lost."""
+
+    async def guarded(stop: asyncio.Event) -> None:
+        async def holding() -> None:
+            try:
+                await hold(container, lock, stop)
+            except LockLost:
+                _exit_after(DEADLINE_SECONDS, status=1)
+                raise
+
+        await together(stop, main(stop), holding())
+
+    return guarded
+
+
+def start(container: Container, *, wait_for_upgrade: bool = False) -> bool:
     """What every long-running command (and `soko chat`) does before anything else: check
     the database, learn the bot's username from Telegram (when its token is set), then make
     ADMIN_PHONES true. False when the database cannot be used or Telegram refuses the token
     (said in one line on stderr)."""
-    if not database_ready(container):
+    try:
+        return check(container, container.stopping, wait_for_upgrade=wait_for_upgrade)
+    except NotStarted as refused:
+        print(f"soko: {refused}", file=sys.stderr)
+        return False
+
+
+def check(
+    container: Container, stopping: threading.Event, *, wait_for_upgrade: bool = False
+) -> bool:
+    """`start`'s checks; a refusal raises `NotStarted`. False when `stopping` was set while
+    waiting for `soko db upgrade`."""
+    if not wait_for_database(container, stopping, wait_for_upgrade=wait_for_upgrade):
         return False
     try:
         learn_bot_username(container)  # before any engine or page is built
     except TokenRefused as refused:
-        print(f"soko: {refused}", file=sys.stderr)
-        return False
+        raise NotStarted(str(refused)) from refused
     sync_owners(container)
     return True
+
+
+async def check_in_thread(container: Container) -> bool:
+    """`check`, waiting for `soko db upgrade`, in a thread (for `main`, when `serve` was told
+    `checked_by_main`); False when the process is stopping before it is done."""
+    return await asyncio.to_thread(check, container, container.stopping, wait_for_upgrade=True)
+
+
+def wait_for_database(
+    container: Container, stopping: threading.Event, *, wait_for_upgrade: bool = False
+) -> bool:
+    """Check the database (`database_ready`'s rules, refusals raised as `NotStarted`); at an
+    older revision and `wait_for_upgrade`, wait for `soko db upgrade` (said once, checked
+    again every `UPGRADE_CHECK_SECONDS`) until it is done (True) or `stopping` (False)."""
+    said = False
+    while True:
+        try:
+            prepare_database(container.engine)
+            return True
+        except DatabaseBehind as behind:
+            if not wait_for_upgrade:
+                raise NotStarted(str(behind)) from behind
+            if not said:
+                logger.warning(
+                    "database: at revision %s, this version of Soko needs %s: waiting for `%s`",
+                    behind.revision,
+                    behind.head,
+                    UPGRADE_COMMAND,
+                )
+                said = True
+        except DatabaseNotReady as exc:
+            raise NotStarted(str(exc)) from exc
+        except SQLAlchemyError as exc:
+            raise NotStarted(f"cannot open the database: {_reason(exc)}") from exc
+        if stopping.wait(UPGRADE_CHECK_SECONDS):
+            return False
 
 
 def database_ready(container: Container, *, create: bool = True) -> bool:
@@ -103,10 +201,13 @@ def database_ready(container: Container, *, create: bool = True) -> bool:
         print(f"soko: {exc}", file=sys.stderr)
         return False
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
-        print(f"soko: cannot open the database: {reason}", file=sys.stderr)
+        print(f"soko: cannot open the database: {_reason(exc)}", file=sys.stderr)
         return False
     return True
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
 
 
 @contextlib.contextmanager
@@ -150,7 +251,7 @@ async def _until_stopped(main: Main, stopping: threading.Event) -> None:
         telling.cancel()
 
 
-def _exit_after(seconds: float) -> None:
+def _exit_after(seconds: float, status: int = 0) -> None:
     def watchdog() -> None:
         threading.Event().wait(seconds)
         others = (threading.main_thread(), threading.current_thread())
@@ -158,7 +259,7 @@ def _exit_after(seconds: float) -> None:
         logger.warning("still stopping after %.0fs (threads: %s): exiting", seconds, stuck)
         for handler in logging.getLogger().handlers:
             handler.flush()
-        os._exit(0)
+        os._exit(status)
 
     threading.Thread(target=watchdog, name="stop-deadline", daemon=True).start()
 

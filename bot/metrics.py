@@ -116,9 +116,11 @@ class DatabaseCollector(Collector):
         )
         oldest = GaugeMetricFamily(
             "soko_outbox_oldest_pending_seconds",
-            "Age of the oldest message waiting to be sent (0 when none waits).",
+            "Age of the oldest message due and not sent yet (0 when none is): alert when it"
+            " grows, delivery has stopped or fallen behind.",
         )
         orders = GaugeMetricFamily("soko_orders", "Orders by status.", labels=["status"])
+        now = utcnow()
         with self._uow_factory(read_only=True) as uow:
             session = uow.session
             inbox_rows = session.execute(
@@ -136,12 +138,14 @@ class DatabaseCollector(Collector):
             for outbox_status, count in outbox_counts.items():
                 outbox.add_metric([outbox_status.value], count)
             since = session.scalar(
+                # Due: not waiting out a retry's backoff, nor claimed by a sender.
                 select(func.min(OutboxMessage.created_at)).where(
-                    OutboxMessage.status == OutboxStatus.PENDING
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.next_attempt_at <= now,
                 )
             )
             order_rows = session.execute(select(Order.status, func.count()).group_by(Order.status))
             for order_status, count in order_rows:
                 orders.add_metric([order_status.value], count)
-        oldest.add_metric([], max((utcnow() - since).total_seconds(), 0.0) if since else 0.0)
+        oldest.add_metric([], max((now - since).total_seconds(), 0.0) if since else 0.0)
         return [inbox, outbox, oldest, orders]

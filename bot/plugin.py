@@ -77,6 +77,7 @@ class Running:
 class ChannelPlugin(ABC):
     name: ClassVar[str]  # as people read it: "WhatsApp"
     channel: ClassVar[Channel]
+    sends: ClassVar[bool] = False  # has an outbox sender (which beats `delivery:<channel>`)
     capabilities: ClassVar[ChannelCapabilities] = ChannelCapabilities()
     # A chat buyers shop in (payments are checked for it at start), not a demo surface.
     sells: ClassVar[bool] = True

@@ -30,13 +30,14 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from bot.container import Container
-from bot.jobs import HEARTBEAT_JOB, scheduled_jobs
+from bot.jobs import scheduled_jobs
 from bot.lifecycle import GRACE_SECONDS
 from bot.plugin import ChannelPasses, ScheduledJob
-from store.models import SCHEDULER_JOBS_TABLE, scheduler_jobs
+from store import heartbeats
+from store.models import SCHEDULER_JOBS_TABLE
 from store.models.types import utcnow
 from store.uow import UnitOfWorkFactory
 
@@ -182,14 +183,10 @@ def stored_jobs(engine: Engine, zone: ZoneInfo) -> list[StoredJob]:
 
 
 def scheduler_alive(
-    uow_factory: UnitOfWorkFactory, now: datetime, *, lag: timedelta = timedelta(minutes=2)
+    uow_factory: UnitOfWorkFactory, now: datetime, *, within: timedelta = timedelta(seconds=15)
 ) -> bool:
-    """For /healthz: a running scheduler moves the every-minute job's next run forward each
-    minute; one that stopped (or never ran) leaves it behind `now`."""
+    """The process holding the scheduler lock beats `scheduler` every few seconds
+    (`bot.leadership`); one that stopped (or never ran) leaves it behind `now`."""
     with uow_factory(read_only=True) as uow:
-        next_run = uow.session.scalar(
-            select(scheduler_jobs.c.next_run_time).where(scheduler_jobs.c.id == HEARTBEAT_JOB)
-        )
-    if next_run is None:
-        return False
-    return datetime.fromtimestamp(next_run, UTC) >= now - lag
+        beats = heartbeats.last_beats(uow.session)
+    return not heartbeats.stale(beats, [heartbeats.SCHEDULER], now, within)

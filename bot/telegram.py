@@ -287,6 +287,7 @@ class TelegramPlugin(ChannelPlugin):
 
     name = "Telegram"
     channel = Channel.TELEGRAM
+    sends = True
     capabilities = ChannelCapabilities(
         share_contact=True,
         reminds=True,

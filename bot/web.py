@@ -4,8 +4,9 @@ workers can run behind a load balancer (`soko web`); the plug-ins on add their r
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -16,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Lifespan
 
 from bot.container import Container
-from bot.health import healthz_endpoint
-from bot.wiring import payment_provider
+from bot.health import Readiness, healthz_endpoint, livez, readyz_endpoint
+from bot.wiring import channel_plugins, payment_provider
 from handlers.web.checkout_pages import checkout_page_routes
 from handlers.web.demo_pay import demo_pay_routes
 from handlers.web.hosts import TrustedHosts, trusted_hosts
@@ -33,8 +34,16 @@ def create_app(
     lifespan: Lifespan[Starlette] | None = None,
 ) -> Starlette:
     pages = build_pages(container)
+    readiness = Readiness()
+    senders = [channel.channel.value for channel in channel_plugins(container) if channel.sends]
     routes: list[BaseRoute] = [
-        Route("/healthz", healthz_endpoint(container.uow_factory), methods=["GET"]),
+        Route("/livez", livez, methods=["GET"]),
+        Route("/readyz", readyz_endpoint(container.engine, readiness), methods=["GET"]),
+        Route(
+            "/healthz",
+            healthz_endpoint(container.uow_factory, senders=senders),
+            methods=["GET"],
+        ),
         Route("/metrics", metrics_endpoint(container), methods=["GET"]),
         *media_routes(container.media_store),
         *page_routes(container.uow_factory, pages),
@@ -45,8 +54,29 @@ def create_app(
     settings = container.settings
     hosts = trusted_hosts(settings.public_base_url, settings.allowed_hosts)
     return Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(TrustedHosts, hosts=hosts)]
+        routes=routes,
+        lifespan=ready_after(lifespan, readiness),
+        middleware=[Middleware(TrustedHosts, hosts=hosts)],
     )
+
+
+def ready_after(lifespan: Lifespan[Starlette] | None, readiness: Readiness) -> Lifespan[Starlette]:
+    """`lifespan` (the channels' start: Telegram's application in webhook mode), after which
+    /readyz may say ready."""
+
+    @contextlib.asynccontextmanager
+    async def started(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if lifespan is not None:
+                await stack.enter_async_context(lifespan(app))
+            readiness.channels = True
+            try:
+                yield
+            finally:
+                readiness.channels = False
+                readiness.waiting_for = "stopping"
+
+    return started
 
 
 def build_pages(container: Container) -> Pages:

@@ -163,6 +163,7 @@ def whatsapp_passes(channel: WhatsAppChannel) -> ChannelPasses:
 class WhatsAppPlugin(ChannelPlugin):
     name = "WhatsApp"
     channel = Channel.WHATSAPP
+    sends = True
     capabilities = ChannelCapabilities(
         user_id_is_phone=True,
         reminds=True,

@@ -118,7 +118,9 @@ def is_pending(table: FromClause | None = None) -> ColumnElement[bool]:
 def pending_inbox(session: Session, limit: int, *, now: datetime) -> list[InboxMessage]:
     """Rows a sweep should (re)process, oldest first: pending and due (a transient failure's
     backoff over), with nothing earlier of the same person still waiting out a backoff (the
-    sweep takes hers in order once it is due)."""
+    sweep takes hers in order once it is due). On PostgreSQL, not the rows a worker is
+    handling right now (the engine holds their row lock until it commits): the sweep, every
+    few seconds, takes what nobody is handling, and waits for no one."""
     inbox, earlier = InboxMessage, aliased(InboxMessage)
     waiting = (
         select(earlier.id)
@@ -136,5 +138,6 @@ def pending_inbox(session: Session, limit: int, *, now: datetime) -> list[InboxM
         .where(is_pending(), or_(inbox.retry_at.is_(None), inbox.retry_at <= now), ~waiting)
         .order_by(inbox.id)
         .limit(limit)
+        .with_for_update(skip_locked=True, of=inbox)  # SQLite: a plain SELECT
     )
     return list(rows.scalars())

@@ -39,7 +39,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
-    return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
+    return lifecycle.serve(
+        container, lambda stop: serve(container, args.host, args.port, stop), leader=True
+    )
 
 
 async def serve(container: Container, host: str, port: int, stop: asyncio.Event) -> None:

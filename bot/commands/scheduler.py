@@ -38,7 +38,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     container = Container(load_settings())
     keep_freed_memory()  # the inbox sweep handles photos too
-    return lifecycle.serve(container, lambda stop: serve(container, stop))
+    return lifecycle.serve(
+        container, lambda stop: serve(container, stop), leader=True, wait_for_upgrade=True
+    )
 
 
 async def serve(container: Container, stop: asyncio.Event) -> None:

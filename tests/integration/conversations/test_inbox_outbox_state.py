@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from conversations import outbox
 from conversations.errors import StaleState
@@ -103,6 +103,21 @@ def test_pending_inbox_lists_received_rows_that_are_due_in_order(
             ids[4],
         ]
         assert [row.id for row in pending_inbox(uow.session, 1, now=NOW)] == [ids[1]]
+
+
+def test_a_sweep_on_postgresql_leaves_the_rows_a_worker_is_handling(
+    postgres_engine: Engine,
+) -> None:
+    uow_factory = UnitOfWorkFactory(postgres_engine)
+    with uow_factory() as uow:
+        busy, orphan = (record_inbound(uow.session, inbound(f"m{n}"), NOW).inbox_id for n in (1, 2))
+        uow.commit()
+    with uow_factory() as worker:  # handling `busy`: the engine holds its row lock
+        worker.session.get(InboxMessage, busy, with_for_update=True)
+        with uow_factory(read_only=True) as sweep:
+            assert [row.id for row in pending_inbox(sweep.session, 10, now=NOW)] == [orphan]
+    with uow_factory(read_only=True) as sweep:  # the worker gone, its row is the sweep's
+        assert [row.id for row in pending_inbox(sweep.session, 10, now=NOW)] == [busy, orphan]
 
 
 def test_state_saves_with_a_version_check(uow_factory: UnitOfWorkFactory) -> None:

@@ -4,6 +4,7 @@ database's figures read at scrape time and this worker's engine latency and refu
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from bot.settings import Settings, TelegramMode
 from bot.web import create_app
 from bot.wiring import build_engine
 from handlers.console.channel import ConsoleChannel
-from store.models import OrderStatus, OutboxMessage
+from conversations import outbox
+from conversations.messages import Outbound
+from store.models import Channel, OrderStatus, OutboxMessage
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.integration.web.conftest import BASE_URL, make_container
 
@@ -73,6 +76,31 @@ def test_database_figures_and_engine_latency(container: Container, client: TestC
     assert value(samples, "soko_update_handle_seconds_sum", outcome="handled") > 0
     for provider in ("telegram", "twilio", "stripe", "mpesa"):
         assert value(samples, "soko_webhook_signature_failures_total", provider=provider) == 0
+
+
+def test_the_oldest_pending_age_counts_only_messages_that_are_due(
+    container: Container, client: TestClient
+) -> None:
+    now = datetime.now(UTC)
+    assert value(scrape(client), "soko_outbox_oldest_pending_seconds") == 0  # none waits
+    with container.uow_factory() as uow:
+        amina = make_user(uow.session)
+        for created, due in ((now - timedelta(hours=1), now + timedelta(hours=1)), (now, None)):
+            outbox.enqueue(
+                uow.session,
+                amina.id,
+                Channel.TELEGRAM,
+                "4242",
+                Outbound(text="Asante!"),
+                now=created,
+                due=due,
+            )
+        uow.commit()
+
+    oldest = value(scrape(client), "soko_outbox_oldest_pending_seconds")
+
+    # The hour-old message waits out a retry's backoff: nothing is late but the newer one.
+    assert 0 <= oldest < 3600
 
 
 def test_each_app_has_its_own_registry(engine: Engine, tmp_path: Path) -> None:
