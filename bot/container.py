@@ -15,8 +15,9 @@ from sqlalchemy import Engine
 
 from bot.domain_events import subscribe_handlers
 from bot.metrics import Metrics
-from bot.settings import MediaStoreKind, Settings
+from bot.settings import MediaStoreKind, Settings, pool_settings
 from store.db import make_engine
+from store.heartbeats import this_process
 from store.media.pipeline import PhotoLimits
 from store.media.storage import LocalMediaStore, MediaStore, S3MediaStore, s3_client_config
 from store.pricing import PricingPolicy
@@ -28,9 +29,22 @@ from store.vocabulary import configure as configure_vocabulary
 T = TypeVar("T")
 
 
+def database_engine(settings: Settings, process: str) -> Engine:
+    """The engine of one process: its pool as the settings say, and each PostgreSQL
+    connection named `<process>@<host>:<pid>` (`pg_stat_activity.application_name`)."""
+    return make_engine(
+        settings.database_url,
+        pool=pool_settings(settings),
+        application_name=f"{process}@{this_process()}",
+    )
+
+
 @dataclass
 class Container:
     settings: Settings
+    # Which command this process runs (`soko-web`, `soko-scheduler`, …): PostgreSQL shows it
+    # as each connection's application_name.
+    process: str = "soko"
     # The bot's username as Telegram gave it at start (`bot.telegram_username`).
     learnt_bot_username: str = ""
     # Set when the process is stopping (`bot.lifecycle`): work in threads (the engine, photo
@@ -65,7 +79,7 @@ class Container:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        return database_engine(self.settings, self.process)
 
     @cached_property
     def uow_factory(self) -> UnitOfWorkFactory:

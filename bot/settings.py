@@ -31,7 +31,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.log_redaction import keep_secrets_out_of_logs
 from conversations.hub_rules import DEFAULT_HOURS, FulfilmentMode, parse_hours
 from conversations.i18n import SUPPORTED_LOCALES, supported_language
-from store.db import SUPPORTED_BACKENDS
+from store.db import SUPPORTED_BACKENDS, PoolSettings
 from store.errors import UnknownCurrency
 from store.money import currency_exponent
 from store.services.payout_release import ReleaseOn
@@ -82,7 +82,16 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///var/soko.db"
+    # PostgreSQL: each process's connection pool (docs/operations.md, the connection budget)
+    # and a statement timeout (0: none).
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=5, ge=0)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=0, ge=0)
     media_dir: Path = Path("var/media")
+    # MEDIA_DIR is one folder every `soko web` worker and the scheduler see (one machine, or a
+    # network mount): `soko web` on PostgreSQL with MEDIA_STORE=local refuses to start without.
+    media_dir_shared: bool = False
     media_store: MediaStoreKind = MediaStoreKind.LOCAL
     s3_bucket: str = ""
     s3_endpoint_url: str = ""
@@ -106,6 +115,8 @@ class Settings(BaseSettings):
     telegram_mode: TelegramMode = TelegramMode.POLLING
     # Required in webhook mode (validated even when not given).
     telegram_webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
+    # How many connections at once Telegram may open to deliver updates (setWebhook; 1-100).
+    telegram_webhook_max_connections: int = Field(default=40, ge=1, le=100)
     telegram_payment_provider_token: SecretStr = SecretStr("")
 
     twilio_account_sid: str = ""
@@ -498,6 +509,33 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         raise InvalidSettings(setting_problems(exc)) from None
     keep_secrets_out_of_logs(settings)
+    return settings
+
+
+def pool_settings(settings: Settings) -> PoolSettings:
+    return PoolSettings(
+        size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        timeout_seconds=settings.db_pool_timeout_seconds,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+    )
+
+
+def for_web_workers(settings: Settings) -> Settings:
+    """`settings` for `soko web`, or `InvalidSettings`. Workers on PostgreSQL may run on
+    several machines, and a photo one worker stores in a folder of its own the others cannot
+    serve: a local MEDIA_DIR must be one they all share. (SQLite is one file on one machine,
+    so its workers share the folder.)"""
+    local = settings.media_store is MediaStoreKind.LOCAL
+    on_postgres = make_url(settings.database_url).get_backend_name() == "postgresql"
+    if local and on_postgres and not settings.media_dir_shared:
+        raise InvalidSettings(
+            [
+                "MEDIA_DIR_SHARED: soko web on PostgreSQL with MEDIA_STORE=local needs"
+                " MEDIA_DIR_SHARED=true, saying MEDIA_DIR is one folder every worker and the"
+                " scheduler share (one machine, or a network mount); else use MEDIA_STORE=s3"
+            ]
+        )
     return settings
 
 

@@ -1,6 +1,6 @@
 """The Telegram channel plug-in: PTB's Application, the receiver, the engine worker, the media
 worker (photos), the sender; and running it — lossless polling, or the webhook route plus
-`setWebhook`."""
+`setWebhook` (at `soko run`'s start, or once per deploy by `soko telegram register`)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ from handlers.telegram.photos import MEDIA_KEY, TelegramFiles
 from handlers.telegram.polling import LosslessPoller
 from handlers.telegram.receiver import Receiver
 from handlers.telegram.render import MAX_CAPTION, MAX_TEXT
-from handlers.telegram.webhook import set_webhook, telegram_webhook_route
+from handlers.telegram.webhook import set_webhook, telegram_webhook_route, webhook_url
 from handlers.telegram.worker import EngineWorker
 from store.models import Channel
 
@@ -149,15 +149,14 @@ async def webhook_worker(container: Container, channel: TelegramChannel) -> Asyn
     """The Telegram side of a web worker (`soko web` in webhook mode), for its lifespan.
 
     At start, in the background (webhooks are answered meanwhile): the bot is initialised
-    (getMe: the engine needs its username), `setWebhook` (secret, `allowed_updates`) and the
-    command menus registered — so a deployment of N workers and `soko scheduler`, without
-    `soko run`, registers them too (repeating them is harmless) — and updates an earlier
-    worker recorded but did not handle (killed between the 200 and the engine) are handled;
-    the engine locks each person's rows, so N workers starting at once are safe. Photos are
+    (getMe: the engine needs its username) and updates an earlier worker recorded but did not
+    handle (killed between the 200 and the engine) are handled; the engine locks each
+    person's rows, so N workers starting at once are safe. The webhook and the command menus
+    are not registered here but once per deploy, by `soko telegram register`. Photos are
     fetched by this worker's media worker, after the 200.
     At the end the engine's threads finish, the media worker stops (a photo still on its way
     stays awaiting, for the scheduler's sweep) and the bot's connections close."""
-    starting = asyncio.create_task(_start_worker(container, channel))
+    starting = asyncio.create_task(_start_worker(channel))
     try:
         yield
     finally:
@@ -169,18 +168,22 @@ async def webhook_worker(container: Container, channel: TelegramChannel) -> Asyn
         await channel.application.bot.shutdown()
 
 
-async def _start_worker(container: Container, channel: TelegramChannel) -> None:
-    settings = container.settings
-    bot = channel.application.bot
-    if not await _initialise(bot):
+async def _start_worker(channel: TelegramChannel) -> None:
+    if not await _initialise(channel.application.bot):
         return
-    try:
-        secret = settings.telegram_webhook_secret.get_secret_value()
-        await set_webhook(bot, settings.public_base_url, secret)
-        await register_commands(bot)
-    except TelegramError as exc:  # the next worker to start tries again
-        logger.warning("telegram: webhook or commands not registered (%s)", type(exc).__name__)
     await sweep_left_over(channel.sweep)
+
+
+async def register_webhook(bot: Bot, settings: Settings) -> str:
+    """`setWebhook` as the settings say (address, secret, updates, max_connections); returns
+    the address."""
+    await set_webhook(
+        bot,
+        settings.public_base_url,
+        settings.telegram_webhook_secret.get_secret_value(),
+        max_connections=settings.telegram_webhook_max_connections,
+    )
+    return webhook_url(settings.public_base_url)
 
 
 async def _initialise(bot: Bot) -> bool:
@@ -236,13 +239,11 @@ async def run_telegram(
     settings = container.settings
     bot = channel.application.bot
     async with initialised(channel.application):
+        # One process: registering at each start costs two calls and spares the operator a
+        # step (`soko telegram register` does the same for deployments of N workers).
         await register_commands(bot)
         if settings.telegram_mode is TelegramMode.WEBHOOK:
-            await set_webhook(
-                bot,
-                settings.public_base_url,
-                settings.telegram_webhook_secret.get_secret_value(),
-            )
+            await register_webhook(bot, settings)
         else:
             await bot.delete_webhook()  # getUpdates is refused while a webhook is set
         logger.info("telegram: @%s in %s mode", bot.username, settings.telegram_mode.value)

@@ -11,6 +11,10 @@ so an unlucky update pays several milliseconds. A serving process runs a `WalChe
 instead, which checkpoints in a thread of its own (the driver releases the GIL meanwhile);
 commits then checkpoint themselves only past `SQLITE_AUTOCHECKPOINT_PAGES`, a safety net for
 when no checkpointer runs (command-line tools) or it falls behind.
+
+PostgreSQL: a pool bounded by `PoolSettings` (each process's share of the server's
+max_connections; docs/operations.md, "The connection budget"), an optional statement timeout,
+and an `application_name` saying which process holds each connection (`pg_stat_activity`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import logging
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
@@ -57,8 +62,34 @@ def is_sqlite(engine: Engine) -> bool:
 HIDE_PARAMETERS: Final = True
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create the engine for ``DATABASE_URL`` with the project's connection policy."""
+# PostgreSQL keeps the first 63 bytes of an application_name (NAMEDATALEN - 1).
+APPLICATION_NAME_MAX = 63
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """A PostgreSQL process's connections: at most `size` + `max_overflow` open at once, a
+    checkout waiting `timeout_seconds` for one to come back before it fails, and every
+    statement cancelled after `statement_timeout_ms` (0: never)."""
+
+    size: int = 5
+    max_overflow: int = 5
+    timeout_seconds: float = 10.0
+    statement_timeout_ms: int = 0
+
+
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool: PoolSettings | None = None,
+    application_name: str = "soko",
+) -> Engine:
+    """Create the engine for ``DATABASE_URL`` with the project's connection policy.
+
+    `pool` and `application_name` apply to PostgreSQL (SQLite is one file on one machine and
+    keeps its own policy); without `pool`, SQLAlchemy's default pool and no statement
+    timeout. An `application_name` or `options` given in the URL itself wins."""
     parsed = make_url(url)
     if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
         raise UnsupportedDatabase(parsed.get_backend_name())
@@ -66,8 +97,27 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return _sqlite_engine(url, echo=echo)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    name = application_name.encode()[:APPLICATION_NAME_MAX].decode(errors="ignore")
+    connect_args: dict[str, Any] = {"application_name": name}
+    kwargs: dict[str, Any] = {}
+    if pool is not None:
+        kwargs = {
+            "pool_size": pool.size,
+            "max_overflow": pool.max_overflow,
+            "pool_timeout": pool.timeout_seconds,
+        }
+        if pool.statement_timeout_ms:
+            connect_args["options"] = f"-c statement_timeout={pool.statement_timeout_ms}"
+    for given in parsed.query:  # the operator's own, in DATABASE_URL
+        connect_args.pop(given, None)
     return create_engine(
-        parsed, echo=echo, pool_pre_ping=True, future=True, hide_parameters=HIDE_PARAMETERS
+        parsed,
+        echo=echo,
+        pool_pre_ping=True,
+        future=True,
+        hide_parameters=HIDE_PARAMETERS,
+        connect_args=connect_args,
+        **kwargs,
     )
 
 

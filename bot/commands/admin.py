@@ -113,7 +113,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(command: Any, args: argparse.Namespace) -> int:
-    container = Container(load_settings())
+    container = Container(load_settings(), process="soko-admin")
     try:
         if not database_ready(container, create=False):
             return 1

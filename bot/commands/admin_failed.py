@@ -33,7 +33,7 @@ def register(actions: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    container = Container(load_settings())
+    container = Container(load_settings(), process="soko-admin")
     try:
         if not database_ready(container, create=False):
             return 1

@@ -60,7 +60,7 @@ def register(actions: Any) -> None:
 
 
 def _run(command: Callable[[Container, argparse.Namespace, TextIO], int], args: Any) -> int:
-    container = Container(load_settings())
+    container = Container(load_settings(), process="soko-admin")
     try:
         if not database_ready(container, create=False):  # as `soko admin` checks it
             return 1

@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    container = Container(load_settings())
+    container = Container(load_settings(), process="soko-chat")
     try:
         with sigterm_interrupts():
             if not start(container):

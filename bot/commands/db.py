@@ -10,8 +10,8 @@ from typing import Any
 from alembic.util import CommandError
 from sqlalchemy import Engine
 
+from bot.container import database_engine
 from bot.settings import load_settings
-from store.db import make_engine
 from store.migrate import (
     DatabaseAhead,
     DatabaseNotReady,
@@ -44,7 +44,7 @@ def _downgrade(args: argparse.Namespace) -> int:
 
 
 def _migrate(migrate: Callable[[Engine, str], None], revision: str) -> int:
-    engine = make_engine(load_settings().database_url)
+    engine = database_engine(load_settings(), "soko-db")
     try:
         current = current_revision(engine)
         if current is not None and not is_known_revision(current):
@@ -61,5 +61,5 @@ def _migrate(migrate: Callable[[Engine, str], None], revision: str) -> int:
 
 
 def _current(args: argparse.Namespace) -> int:
-    print(current_revision(make_engine(load_settings().database_url)) or "empty")
+    print(current_revision(database_engine(load_settings(), "soko-db")) or "empty")
     return 0

@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    container = Container(load_settings())
+    container = Container(load_settings(), process="soko-run")
     return lifecycle.serve(
         container, lambda stop: serve(container, args.host, args.port, stop), leader=True
     )

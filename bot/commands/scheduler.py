@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    container = Container(load_settings())
+    container = Container(load_settings(), process="soko-scheduler")
     keep_freed_memory()  # the inbox sweep handles photos too
     return lifecycle.serve(
         container, lambda stop: serve(container, stop), leader=True, wait_for_upgrade=True

@@ -21,7 +21,7 @@ from bot.container import Container
 from bot.payments_check import warn_about_payments
 from bot.routes import channel_routes
 from bot.serving import freeze_startup_objects, keep_freed_memory
-from bot.settings import load_settings
+from bot.settings import for_web_workers, load_settings
 from bot.web import create_app
 from bot.wiring import channel_plugins
 from store.db import WalCheckpointer
@@ -66,7 +66,7 @@ def combined_lifespan(lifespans: Sequence[Lifespan[Starlette]]) -> Lifespan[Star
 
 
 def run(args: argparse.Namespace) -> int:
-    container = Container(load_settings())
+    container = Container(for_web_workers(load_settings()), process="soko-web")
     return lifecycle.serve(container, lambda stop: serve(container, args.host, args.port, stop))
 
 

@@ -25,11 +25,14 @@ def command_menu(locale: str) -> list[BotCommand]:
     return [BotCommand(name, t._(description)) for name, description in COMMANDS]
 
 
-async def register_commands(bot: Bot) -> None:
+async def register_commands(bot: Bot) -> list[str]:
     """The default language's list for every client; each other language's for the clients
-    set to it (Telegram picks the list by the client's `language_code`)."""
-    for locale in (DEFAULT_LOCALE, *(x for x in SUPPORTED_LOCALES if x != DEFAULT_LOCALE)):
+    set to it (Telegram picks the list by the client's `language_code`). Returns the
+    languages, the default first."""
+    locales = [DEFAULT_LOCALE, *(x for x in SUPPORTED_LOCALES if x != DEFAULT_LOCALE)]
+    for locale in locales:
         await bot.set_my_commands(
             command_menu(locale),
             language_code=None if locale == DEFAULT_LOCALE else locale,
         )
+    return locales

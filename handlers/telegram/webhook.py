@@ -121,9 +121,16 @@ def _initialized(bot: Bot) -> bool:
         return False
 
 
-async def set_webhook(bot: Bot, public_base_url: str, secret: str) -> None:
+def webhook_url(public_base_url: str) -> str:
+    return f"{public_base_url.rstrip('/')}{WEBHOOK_PATH}"
+
+
+async def set_webhook(bot: Bot, public_base_url: str, secret: str, *, max_connections: int) -> None:
+    """Telegram posts updates to `public_base_url`'s webhook path with `secret`, opening at
+    most `max_connections` connections at once."""
     await bot.set_webhook(
-        url=f"{public_base_url.rstrip('/')}{WEBHOOK_PATH}",
+        url=webhook_url(public_base_url),
         secret_token=secret,
         allowed_updates=list(ALLOWED_UPDATES),
+        max_connections=max_connections,
     )

@@ -26,6 +26,10 @@ COMMANDS = {
         {"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_SECRET": "a-webhook-secret_0123"},
     ),
     "roles grant": (["-v", "admin", "roles", "grant", "0722 000 111", "mentor"], {}),
+    "telegram register": (
+        ["-v", "telegram", "register"],
+        {"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_SECRET": "a-webhook-secret_0123"},
+    ),
 }
 
 
