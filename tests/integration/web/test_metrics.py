@@ -19,9 +19,9 @@ from bot.routes import channel_routes
 from bot.settings import Settings, TelegramMode
 from bot.web import create_app
 from bot.wiring import build_engine
-from handlers.console.channel import ConsoleChannel
 from conversations import outbox
 from conversations.messages import Outbound
+from handlers.console.channel import ConsoleChannel
 from store.models import Channel, OrderStatus, OutboxMessage
 from tests.factories import make_artisan, make_paid_order, make_product, make_user
 from tests.integration.web.conftest import BASE_URL, make_container
