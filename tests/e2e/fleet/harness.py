@@ -125,11 +125,17 @@ class Fleet:
 
 @contextlib.contextmanager
 def running_fleet(
-    folder: Path, database_url: str, *, webs: int = 2, schedulers: int = 2, active: str = ""
+    folder: Path,
+    database_url: str,
+    *,
+    webs: int = 2,
+    schedulers: int = 2,
+    waits_for: Sequence[str] = (),
 ) -> Iterator[Fleet]:
     """The fleet on a fresh database, stopped (SIGTERM) at the end, or killed if the block
-    failed. `active`: what the active scheduler logs once it holds the lock (each scheduler
-    starts only after the one before it said so, so the first is the active one)."""
+    failed. The schedulers start one after the other, each once the one before it logged
+    `waits_for[n]` (the first: that it holds the lock, so it is the active one; the next:
+    that it waits as the standby)."""
     telegram = FakeTelegram()
     with serve(telegram) as telegram_url, moto_s3() as s3, contextlib.ExitStack() as running:
 
@@ -168,10 +174,10 @@ def running_fleet(
         )
         for process in [*fleet.schedulers, *fleet.webs]:
             running.push(process.__exit__)  # stopped at the end, killed if the block failed
-        for scheduler in fleet.schedulers:
+        for scheduler, says in itertools.zip_longest(fleet.schedulers, waits_for[:schedulers]):
             scheduler.start()
-            if active:
-                wait_until(partial(logs, scheduler, active), 60, f"{scheduler} to start")
+            if says:
+                wait_until(partial(logs, scheduler, says), 60, f"{scheduler} to say {says!r}")
         with ThreadPoolExecutor(max_workers=len(fleet.webs)) as starting:
             list(starting.map(SokoProcess.start, fleet.webs))  # each waits until it serves
         yield fleet
@@ -243,23 +249,41 @@ def post_twice(ports: Sequence[int], update: dict[str, Any]) -> None:
 # --- what the fake saw ----------------------------------------------------------------------
 
 
-def most_in_one_second(times: Sequence[float]) -> int:
-    """The most of `times` (seconds) within any one-second window [t, t + 1)."""
+def most_within(times: Sequence[float], seconds: float) -> int:
+    """The most of `times` within any window [t, t + seconds)."""
     ordered = sorted(times)
     most = 0
     first = 0
     for last, at in enumerate(ordered):
-        while at - ordered[first] >= 1.0:
+        while at - ordered[first] >= seconds:
             first += 1
         most = max(most, last - first + 1)
     return most
 
 
-def most_in_one_second_per_chat(calls: Sequence[Call]) -> dict[str, int]:
+def busiest(calls: Sequence[Call], seconds: float) -> str:
+    """The calls of the busiest window [t, t + seconds), one a line (for a failure)."""
+    ordered = sorted(calls, key=lambda call: call.arrived)
+    best = (0, 0)
+    first = 0
+    for last, call in enumerate(ordered):
+        while call.arrived - ordered[first].arrived >= seconds:
+            first += 1
+        best = max(best, (last - first + 1, first))
+    count, start = best
+    window = ordered[start : start + count]
+    return "\n".join(
+        f"{call.arrived:.3f} +{call.arrived - window[0].arrived:.3f}s {call.method}"
+        f" chat {call.params.get('chat_id')} {'ok' if call.params.get('_ok') else 'refused'}"
+        for call in window
+    )
+
+
+def most_within_per_chat(calls: Sequence[Call], seconds: float) -> dict[str, int]:
     by_chat: dict[str, list[float]] = defaultdict(list)
     for call in calls:
         by_chat[str(call.params.get("chat_id"))].append(call.arrived)
-    return {chat: most_in_one_second(times) for chat, times in by_chat.items()}
+    return {chat: most_within(times, seconds) for chat, times in by_chat.items()}
 
 
 def accepted_ids_by_chat(calls: Sequence[Call]) -> dict[str, list[int]]:
