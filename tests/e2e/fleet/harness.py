@@ -28,7 +28,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 from mypy_boto3_s3 import S3Client
 
-from tests.e2e.operator_env import OperatorEnv, operator_env
+from tests.e2e.operator_env import DOCUMENTED, OperatorEnv, operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, soko, wait_until
 from tests.e2e.telegram.telegram_support import WEBHOOK_SECRET
@@ -131,33 +131,36 @@ def running_fleet(
     webs: int = 2,
     schedulers: int = 2,
     waits_for: Sequence[str] = (),
+    single: bool = False,
+    **settings: str,
 ) -> Iterator[Fleet]:
     """The fleet on a fresh database, stopped (SIGTERM) at the end, or killed if the block
     failed. The schedulers start one after the other, each once the one before it logged
     `waits_for[n]` (the first: that it holds the lock, so it is the active one; the next:
-    that it waits as the standby)."""
+    that it waits as the standby). `single`: one `soko run` instead (webhook mode; it runs the
+    scheduler itself), as a shop on SQLite is deployed. `settings` go to every process."""
     telegram = FakeTelegram()
     with serve(telegram) as telegram_url, moto_s3() as s3, contextlib.ExitStack() as running:
+        fleet_settings = {
+            "DATABASE_URL": database_url,
+            "MEDIA_STORE": "s3",
+            "S3_BUCKET": BUCKET,
+            "S3_ENDPOINT_URL": s3.meta.endpoint_url,
+            "S3_ACCESS_KEY_ID": "test",
+            "S3_SECRET_ACCESS_KEY": "test",  # moto takes any
+            "PUBLIC_BASE_URL": "http://shop.test",
+            "ALLOWED_HOSTS": "127.0.0.1",  # where Telegram's updates are posted
+            "TELEGRAM_MODE": "webhook",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            # People here write several messages at once: floods, whose held answers the
+            # next update replaces by design. Every update must be answered here.
+            "FLOOD_MESSAGES": "1000000",
+        } | settings
+        assert set(fleet_settings) <= DOCUMENTED, set(fleet_settings) - DOCUMENTED
 
         def shop(name: str, port: int | None = None) -> OperatorEnv:
-            return operator_env(
-                folder / name,
-                port=port,
-                telegram_url=telegram_url,
-                DATABASE_URL=database_url,
-                MEDIA_STORE="s3",
-                S3_BUCKET=BUCKET,
-                S3_ENDPOINT_URL=s3.meta.endpoint_url,
-                S3_ACCESS_KEY_ID="test",
-                S3_SECRET_ACCESS_KEY="test",  # moto takes any
-                PUBLIC_BASE_URL="http://shop.test",
-                ALLOWED_HOSTS="127.0.0.1",  # where the test posts Telegram's updates
-                TELEGRAM_MODE="webhook",
-                TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                # People here write several messages at once: floods, whose held answers the
-                # next update replaces by design. Every update must be answered here.
-                FLOOD_MESSAGES="1000000",
-            )
+            env = operator_env(folder / name, port=port, telegram_url=telegram_url)
+            return OperatorEnv(env.folder, env.variables | fleet_settings, env.port)
 
         migrated = soko(shop("migrate"), "db", "upgrade")
         assert migrated.returncode == 0, migrated.stderr
@@ -166,15 +169,21 @@ def running_fleet(
             database_url,
             ShopDatabase(database_url),
             s3,
-            webs=[SokoProcess(shop(f"web-{n}", free_port()), "web") for n in (1, 2)][:webs],
+            webs=(
+                [SokoProcess(shop("run", free_port()), "run")]
+                if single
+                else [SokoProcess(shop(f"web-{n}", free_port()), "web") for n in range(1, webs + 1)]
+            ),
             schedulers=[
-                SokoProcess(shop(f"scheduler-{n}"), "scheduler") for n in range(1, schedulers + 1)
+                SokoProcess(shop(f"scheduler-{n}"), "scheduler")
+                for n in range(1, (0 if single else schedulers) + 1)
             ],
             folder=folder,
         )
         for process in [*fleet.schedulers, *fleet.webs]:
             running.push(process.__exit__)  # stopped at the end, killed if the block failed
-        for scheduler, says in itertools.zip_longest(fleet.schedulers, waits_for[:schedulers]):
+        said = [*waits_for, *[""] * len(fleet.schedulers)]
+        for scheduler, says in zip(fleet.schedulers, said, strict=False):
             scheduler.start()
             if says:
                 wait_until(partial(logs, scheduler, says), 60, f"{scheduler} to say {says!r}")
