@@ -13,15 +13,18 @@ lost: the effect is due again — at once when the failure could be written down
 its lease ends — and runs again with the same key; the provider answers as the first time,
 and `on_done` is written to be applied once.
 
-`soko run` and `soko scheduler` run it (`bot/effects.py`), woken by every commit of this
-process that records an effect; it also looks for due effects every `POLL_SECONDS` (effects
-recorded by other processes, retries coming due).
+`soko run` and `soko scheduler` run it (`bot/effects.py`), woken by every commit that records
+an effect — of this process, or on PostgreSQL of another (a web worker's webhook: NOTIFY,
+`store/listener.py`); it also looks for due effects every `POLL_SECONDS` (retries coming due).
+Its claims are short (`effects.RUNNING_LEASE`) and renewed every `RENEW_SECONDS` while held,
+as the senders' are; a one-off pass (`run_due`, `soko admin`) claims for `effects.LEASE`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,6 +44,7 @@ from store.uow import UnitOfWorkFactory
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
+RENEW_SECONDS = 10.0  # the running effects' leases (`effects.RUNNING_LEASE`) are renewed so often
 GRACE_SECONDS = 3.0
 FIRST_RETRY = timedelta(seconds=2)
 LONGEST_RETRY = timedelta(minutes=5)
@@ -85,12 +89,14 @@ class EffectRunner:
         *,
         threads: int = 4,
         lease: timedelta = effects.LEASE,
+        running_lease: timedelta = effects.RUNNING_LEASE,
     ) -> None:
         self._uow_factory = uow_factory
         self._kinds = {kind.name: kind for kind in kinds}
         self._clock = clock
         self._threads = threads
         self._lease = lease
+        self._running_lease = running_lease
 
     @property
     def kinds(self) -> list[str]:
@@ -109,11 +115,22 @@ class EffectRunner:
             ran += 1
         return ran
 
-    def claim(self, limit: int) -> list[Claimed]:
+    def claim(self, limit: int, lease: timedelta | None = None) -> list[Claimed]:
         with self._uow_factory() as uow:
-            claimed = effects.claim_due(uow.session, self._clock(), limit, self._lease)
+            claimed = effects.claim_due(uow.session, self._clock(), limit, lease or self._lease)
             uow.commit()
         return claimed
+
+    def renew(self, claimed: list[Claimed]) -> list[Claimed]:
+        """Renew the leases of effects still held; each as it now stands (its lease end)."""
+        until = self._clock() + self._running_lease
+        with self._uow_factory() as uow:
+            renewed = effects.renew(uow.session, claimed, until)
+            uow.commit()
+        return [
+            dataclasses.replace(effect, leased_until=until) if effect.id in renewed else effect
+            for effect in claimed
+        ]
 
     def run_one(self, claimed: Claimed) -> None:
         """Run one claimed effect: the call outside any transaction, then its outcome."""
@@ -183,10 +200,18 @@ class EffectRunner:
     # --- the long-running loop -------------------------------------------------------------
 
     async def run(
-        self, stop: asyncio.Event, *, poll: float = POLL_SECONDS, grace: float = GRACE_SECONDS
+        self,
+        stop: asyncio.Event,
+        *,
+        poll: float = POLL_SECONDS,
+        grace: float = GRACE_SECONDS,
+        renew_every: float = RENEW_SECONDS,
     ) -> None:
-        """Run effects until `stop`: as soon as a commit here records one, and every `poll`
-        seconds. Effects run in up to `threads` threads, so one provider that hangs (until
+        """Run effects until `stop`: as soon as a commit records one (here, or in another
+        process on PostgreSQL: `store/listener.py`), and every `poll` seconds. What it claims
+        has a short lease (`effects.RUNNING_LEASE`), renewed every `renew_every` seconds
+        while the effect is claimed or running, so a runner that died frees its effects
+        within seconds. Effects run in up to `threads` threads, so one provider that hangs (until
         its client's timeout) holds one thread, not the others. At `stop`, nothing new is
         claimed and the effects running get `grace` seconds to finish; one still running
         then keeps its lease, and runs again (same key) when it ends. Effects claimed and
@@ -210,10 +235,27 @@ class EffectRunner:
                 running.pop(future, None)
             loop.call_soon_threadsafe(one_finished)
 
+        async def renew() -> None:
+            held = [(f, e) for f, e in list(running.items()) if not f.done()]
+            if not held:
+                return
+            try:
+                renewed = await asyncio.to_thread(self.renew, [e for _, e in held])
+            except Exception as exc:  # the next renewal tries again, within the lease
+                logger.warning("effects: leases not renewed (%s)", type(exc).__name__)
+                return
+            for (future, _), effect in zip(held, renewed, strict=True):
+                if future in running and not future.done():
+                    running[future] = effect
+
         forget = effects.on_recorded(woken)
         pool = ThreadPoolExecutor(self._threads, thread_name_prefix="effects")
+        renewed_at = loop.time()
         try:
             while not stop.is_set():
+                if loop.time() - renewed_at >= renew_every:
+                    renewed_at = loop.time()
+                    await renew()
                 wake.clear()
                 free = self._threads - busy
                 if free > 0:
@@ -254,7 +296,7 @@ class EffectRunner:
     async def _claim(self, limit: int) -> list[Claimed]:
         """Claim in a thread. Should this task be cancelled meanwhile, the claim still ends
         in its thread, and what it took is handed back rather than left under a lease."""
-        claiming = asyncio.ensure_future(asyncio.to_thread(self.claim, limit))
+        claiming = asyncio.ensure_future(asyncio.to_thread(self.claim, limit, self._running_lease))
         try:
             return await asyncio.shield(claiming)
         except asyncio.CancelledError:

@@ -34,6 +34,9 @@ from store.savepoints import add_unless_taken
 from store.wakeups import Wakeups
 
 LEASE = timedelta(seconds=120)  # longer than a call may take (the clients' timeouts, retries)
+# The long-running runner's lease, renewed while the effect runs (`renew`): a runner that died
+# frees its effects within this.
+RUNNING_LEASE = timedelta(seconds=30)
 _recorded: Wakeups[str] = Wakeups("effects", str)  # noted: the kinds recorded
 
 
@@ -116,6 +119,34 @@ def claim_due(
         for row in rows
         if row.id in leased
     ]
+
+
+_RENEW = (
+    update(_EFFECTS)
+    .where(
+        _EFFECTS.c.id.in_(bindparam("ids", expanding=True)),
+        _EFFECTS.c.status == EffectStatus.PENDING,
+        _EFFECTS.c.due_at.in_(bindparam("leased_until", expanding=True)),
+    )
+    .values(due_at=bindparam("until"))
+    .returning(_EFFECTS.c.id)
+)
+
+
+def renew(session: Session, claimed: Iterable[Claimed], until: datetime) -> set[int]:
+    """The runner still holds these effects: their leases end at `until` (one statement).
+    An effect settled meanwhile (done, failed, due again at its retry) or taken by another
+    runner is left alone: its `due_at` is no longer the lease this runner set. The ids
+    renewed."""
+    held = [effect for effect in claimed if effect.leased_until is not None]
+    if not held:
+        return set()
+    params = {
+        "ids": [effect.id for effect in held],
+        "leased_until": list({effect.leased_until for effect in held}),
+        "until": until,
+    }
+    return set(session.scalars(_RENEW, params))
 
 
 def hand_back(session: Session, claimed: Iterable[Claimed], now: datetime) -> int:

@@ -1,12 +1,13 @@
 """The effect runner at stop: effects it claimed but had not started are handed back, so
 the next runner (the next `soko run` or `soko scheduler`) runs them at once rather than
-after their lease (two minutes)."""
+after their lease."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import threading
+from datetime import timedelta
 
 from store.effect_runner import EffectRunner
 from store.services.effects import Claimed
@@ -22,8 +23,8 @@ class StoppedWhileClaiming(EffectRunner):
         self.on_claimed = threading.Event()
         self.go_on = threading.Event()
 
-    def claim(self, limit: int) -> list[Claimed]:
-        claimed = super().claim(limit)
+    def claim(self, limit: int, lease: timedelta | None = None) -> list[Claimed]:
+        claimed = super().claim(limit, lease)
         if claimed:
             self.on_claimed.set()
             self.go_on.wait(30)
