@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -141,11 +142,17 @@ def start(container: Container, *, wait_for_upgrade: bool = False) -> bool:
 
 
 def check(
-    container: Container, stopping: threading.Event, *, wait_for_upgrade: bool = False
+    container: Container,
+    stopping: threading.Event,
+    *,
+    wait_for_upgrade: bool = False,
+    waiting: Callable[[str], None] = lambda reason: None,
 ) -> bool:
     """`start`'s checks; a refusal raises `NotStarted`. False when `stopping` was set while
-    waiting for `soko db upgrade`."""
-    if not wait_for_database(container, stopping, wait_for_upgrade=wait_for_upgrade):
+    waiting for `soko db upgrade` (what it waits for is told to `waiting`)."""
+    if not wait_for_database(
+        container, stopping, wait_for_upgrade=wait_for_upgrade, waiting=waiting
+    ):
         return False
     try:
         learn_bot_username(container)  # before any engine or page is built
@@ -155,14 +162,24 @@ def check(
     return True
 
 
-async def check_in_thread(container: Container) -> bool:
+async def check_in_thread(
+    container: Container, *, waiting: Callable[[str], None] = lambda reason: None
+) -> bool:
     """`check`, waiting for `soko db upgrade`, in a thread (for `main`, when `serve` was told
     `checked_by_main`); False when the process is stopping before it is done."""
-    return await asyncio.to_thread(check, container, container.stopping, wait_for_upgrade=True)
+    return await asyncio.to_thread(
+        functools.partial(
+            check, container, container.stopping, wait_for_upgrade=True, waiting=waiting
+        )
+    )
 
 
 def wait_for_database(
-    container: Container, stopping: threading.Event, *, wait_for_upgrade: bool = False
+    container: Container,
+    stopping: threading.Event,
+    *,
+    wait_for_upgrade: bool = False,
+    waiting: Callable[[str], None] = lambda reason: None,
 ) -> bool:
     """Check the database (`database_ready`'s rules, refusals raised as `NotStarted`); at an
     older revision and `wait_for_upgrade`, wait for `soko db upgrade` (said once, checked
@@ -176,12 +193,12 @@ def wait_for_database(
             if not wait_for_upgrade:
                 raise NotStarted(str(behind)) from behind
             if not said:
-                logger.warning(
-                    "database: at revision %s, this version of Soko needs %s: waiting for `%s`",
-                    behind.revision,
-                    behind.head,
-                    UPGRADE_COMMAND,
+                reason = (
+                    f"database at revision {behind.revision}, this version needs"
+                    f" {behind.head}: waiting for `{UPGRADE_COMMAND}`"
                 )
+                logger.warning("%s", reason)
+                waiting(reason)
                 said = True
         except DatabaseNotReady as exc:
             raise NotStarted(str(exc)) from exc

@@ -18,7 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOOPBACK: Final = ("localhost", "127.0.0.1")
-ANY_HOST_PATHS: Final = frozenset({"/healthz", "/metrics"})
+ANY_HOST_PATHS: Final = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
 
 
 def trusted_hosts(public_base_url: str, allowed: Iterable[str]) -> list[str]:

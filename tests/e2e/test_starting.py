@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -17,10 +18,12 @@ from store.db import make_engine
 from store.migrate import MIGRATIONS_DIR, current_revision, upgrade
 from tests.e2e.operator_env import operator_env
 from tests.e2e.soko_process import SokoProcess, soko, wait_until
+from tests.fakes.serving import free_port
 from tests.integration.test_database_check import touched_by_an_unmigrated_scheduler
 
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-SERVING = (["run", "--port", "0"], ["web", "--port", "0"], ["scheduler"], ["chat"])
+# What refuses a database behind the code; `soko web` and `soko scheduler` wait for it.
+REFUSING = (["run", "--port", "0"], ["chat"])
 
 
 def at_revision(path: Path, revision: str) -> Path:
@@ -36,7 +39,7 @@ def older_revision() -> str:
     return older
 
 
-@pytest.mark.parametrize("command", SERVING, ids=[c[0] for c in SERVING])
+@pytest.mark.parametrize("command", REFUSING, ids=[c[0] for c in REFUSING])
 def test_a_database_at_an_older_revision_is_refused_in_one_line(
     tmp_path: Path, command: list[str]
 ) -> None:
@@ -55,6 +58,50 @@ def test_a_database_at_an_older_revision_is_refused_in_one_line(
 
     assert soko(shop, "db", "upgrade").returncode == 0
     assert soko(shop, "chat", stdin="/quit\n").returncode == 0
+
+
+def test_web_and_scheduler_wait_for_soko_db_upgrade_and_web_says_it_is_not_ready(
+    tmp_path: Path,
+) -> None:
+    shop = operator_env(tmp_path, port=free_port())
+    database = at_revision(tmp_path / "soko.db", older_revision())
+    before = database.read_bytes()
+    waiting = (
+        f"database at revision {older_revision()}, this version needs {HEAD}:"
+        " waiting for `soko db upgrade`"
+    )
+    base = f"http://127.0.0.1:{shop.port}"
+    with SokoProcess(shop, "web") as web, SokoProcess(shop, "scheduler") as scheduler:
+        wait_until(lambda: waiting in web.logged(), 60, "web to say what it waits for")
+        wait_until(lambda: waiting in scheduler.logged(), 60, "the scheduler to say it too")
+        assert httpx.get(f"{base}/livez").status_code == 200
+        unready = httpx.get(f"{base}/readyz")
+        assert unready.status_code == 503
+        assert unready.json() == {"status": "unready", "reason": waiting}
+        page = f"{base}/p/K7Q2MX"  # a product page (reads the database)
+        assert httpx.get(page).status_code == 503  # not before the database is ready
+        assert database.read_bytes() == before
+
+        assert soko(shop, "db", "upgrade").returncode == 0
+
+        wait_until(lambda: httpx.get(f"{base}/readyz").status_code == 200, 60, "web ready")
+        wait_until(lambda: "scheduler lock taken" in scheduler.logged(), 60, "the scheduler")
+        assert httpx.get(page).status_code == 404  # the app's answer: no such piece
+        assert web.logged().count(waiting) == scheduler.logged().count(waiting) == 1
+    assert "Traceback" not in web.logged() + scheduler.logged()
+
+
+@pytest.mark.parametrize("command", ["web", "scheduler"])
+def test_sigterm_stops_a_command_waiting_for_soko_db_upgrade(tmp_path: Path, command: str) -> None:
+    shop = operator_env(tmp_path, port=free_port())
+    at_revision(tmp_path / "soko.db", older_revision())
+    process = SokoProcess(shop, command).start()
+    wait_until(lambda: "waiting for `soko db upgrade`" in process.logged(), 60, "waiting")
+
+    stopped = process.stop(signal.SIGTERM)
+
+    assert stopped.status == 0, process.logged()
+    assert "Traceback" not in process.logged()
 
 
 def test_a_database_a_newer_version_migrated_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -246,3 +246,45 @@ def test_processes_starting_together_on_an_empty_database_migrate_it_once(
         assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
+
+
+UPGRADER = """
+import sys
+from bot.cli import main
+print("ready", flush=True)
+sys.stdin.readline()  # all go at once
+sys.exit(main(["db", "upgrade"]))
+"""
+
+
+def test_two_soko_db_upgrade_at_once_one_migrates_the_other_waits_and_reports_the_head(
+    blank_url: str, tmp_path: Path
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SOKO_", "DATABASE_"))},
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": blank_url,
+        "MEDIA_DIR": str(tmp_path / "media"),
+    }
+    upgrades = [
+        subprocess.Popen(
+            [sys.executable, "-c", UPGRADER],
+            env=env,
+            cwd=tmp_path,  # no .env of this checkout
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for upgrading in upgrades:
+        assert upgrading.stdout is not None
+        assert upgrading.stdout.readline().strip() == "ready"
+    for upgrading in upgrades:
+        assert upgrading.stdin is not None
+        upgrading.stdin.write("go\n")
+        upgrading.stdin.flush()
+    results = [upgrading.communicate(timeout=120) for upgrading in upgrades]
+    assert [upgrading.returncode for upgrading in upgrades] == [0, 0], [e for _, e in results]
+    assert [out.strip() for out, _ in results] == [f"database at revision {HEAD}"] * 2

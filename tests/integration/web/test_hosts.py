@@ -65,3 +65,5 @@ def test_health_checks_and_scrapes_answer_any_host(client: TestClient) -> None:
     # A load balancer or Prometheus addresses the worker by its own address.
     assert client.get("/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200
     assert client.get("/metrics", headers={"Host": "10.0.0.7:8000"}).status_code == 200
+    assert client.get("/livez", headers={"Host": "10.0.0.7:8000"}).status_code == 200
+    assert client.get("/readyz", headers={"Host": "10.0.0.7:8000"}).status_code == 200
