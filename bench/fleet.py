@@ -361,7 +361,8 @@ def flash_drop(fleet: Fleet, buyers: int, pieces: int) -> dict[str, Any]:
     with Replies(fleet).watching() as replies, ThreadPoolExecutor(max_workers=buyers) as crowd:
         list(crowd.map(buyer, range(buyers)))
     answered_in = time.monotonic() - begin
-    wait_for(lambda: fleet.settled(fleet.database.counts()["inbox"]), "the drop settled")
+    wait_for(lambda: fleet.handled(fleet.database.counts()["inbox"]), "the drop handled")
+    waiting = fleet.database.counts()["pending"]  # replies written and not sent (yet)
     held = fleet.database.query(
         "SELECT l.product_id, sum(l.quantity) FROM order_lines l JOIN orders o"
         " ON o.id = l.order_id WHERE o.status NOT IN ('cancelled', 'expired')"
@@ -375,6 +376,7 @@ def flash_drop(fleet: Fleet, buyers: int, pieces: int) -> dict[str, Any]:
         "drop_sold": sum(int(quantity) for _, quantity in sold),
         "drop_oversold": oversold,
         "drop_unanswered": len(unanswered),
+        "drop_replies_waiting": waiting,
         "drop_seconds": round(answered_in, 1),
     }
 
@@ -414,7 +416,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(
         f"flash drop: {drop['drop_buyers']} buyers in {DROP_SECONDS:.0f} s for"
         f" {drop['drop_pieces']} pieces on 2 workers: {drop['drop_sold']} sold,"
-        f" {drop['drop_oversold']} oversold, {drop['drop_unanswered']} buyers left unanswered;"
+        f" {drop['drop_oversold']} oversold, {drop['drop_unanswered']} buyers left unanswered"
+        f" ({drop['drop_replies_waiting']} replies written, not sent);"
         f" the last buyer answered {drop['drop_seconds']} s after the first arrived"
     )
     latency_met = all(
