@@ -31,7 +31,7 @@ def configure_logging(verbose: bool) -> None:
     for handler in logging.getLogger().handlers:
         install_redaction(handler)
     # twilio's client logs each message's body and number at INFO; APScheduler says
-    # "Running job …" for every run (every few seconds for the outbox).
+    # "Running job …" for every run (every minute for several jobs).
     quiet = ["twilio.http_client", "alembic", "apscheduler"]
     if not verbose:  # request by request: for `-v` only
         quiet += ["httpx", "httpcore", "urllib3", "botocore"]

@@ -86,7 +86,7 @@ class Wakeups(Generic[T]):
         # that rolls back would lose its NOTIFY with it, and then be told to nobody. A note
         # whose rows a savepoint rolled back costs at most one wake-up that finds nothing.
         noted = session.info.get(self._key)
-        if not noted:
+        if not noted or session.in_nested_transaction():  # a savepoint released: not yet
             return
         connection = session.connection()
         if connection.dialect.name != "postgresql":

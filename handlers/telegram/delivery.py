@@ -162,12 +162,12 @@ class TelegramDelivery:
                 waiting.cancel()
         finally:
             stopping.cancel()
-            try:
-                await self.close(grace)  # leases still renewed while passes finish
-            finally:
-                upkeep.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await upkeep
+            # Nothing more to beat or renew: the grace (3 s) ends well within the leases,
+            # and `close` hands back what is still held.
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
+            await self.close(grace)
 
     async def _keep_up(self) -> None:
         """Renew the leases of what this sender holds every `renew_every` seconds, and beat
@@ -207,9 +207,8 @@ class TelegramDelivery:
                     job.leased_until = until
 
     async def close(self, grace: float) -> None:
-        """Stop: no new pass starts; passes in flight (this sender's, or the scheduler's)
-        have `grace` seconds to finish, then are cancelled; every row still claimed is
-        handed back."""
+        """Stop: no new pass starts; passes in flight have `grace` seconds to finish, then
+        are cancelled; every row still claimed is handed back."""
         self._closed = True
         if self._passes:
             _, unfinished = await asyncio.wait(set(self._passes), timeout=grace)

@@ -135,3 +135,21 @@ def test_a_dropped_listening_connection_is_made_again(
         assert heard.get(timeout=PATIENCE) == "outbox:whatsapp"
     finally:
         listener.close()
+
+
+def test_a_message_queued_again_after_a_savepoint_rolled_back_still_notifies(
+    postgres_engine: Engine, heard: queue.Queue[str]
+) -> None:
+    listener = start(postgres_engine, heard.put, threading.Event())
+    uow_factory = UnitOfWorkFactory(postgres_engine)
+    try:
+        with uow_factory() as uow:
+            user = make_user(uow.session, channel=Channel.TELEGRAM)
+            savepoint = uow.session.begin_nested()
+            outbox.enqueue(uow.session, user.id, Channel.TELEGRAM, "4242", Outbound("A"), now=NOW)
+            savepoint.rollback()  # that message is gone …
+            outbox.enqueue(uow.session, user.id, Channel.TELEGRAM, "4242", Outbound("B"), now=NOW)
+            uow.commit()  # … this one is queued, and its sender must hear of it
+        assert heard.get(timeout=PATIENCE) == "outbox:telegram"
+    finally:
+        listener.close()

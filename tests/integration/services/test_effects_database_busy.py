@@ -35,7 +35,7 @@ def test_the_runner_warns_of_a_busy_database_and_logs_a_bug_whole(
     stop = asyncio.Event()
     claims = 0
 
-    def claim(limit: int) -> list[object]:
+    def claim(limit: int, lease: object = None) -> list[object]:
         nonlocal claims
         claims += 1
         if claims >= 2:
