@@ -143,24 +143,53 @@ def mix(
 
 @dataclass
 class Counter:
-    """SQL statements (each cursor execute) and transactions (commits and rollbacks) sent."""
+    """What the engine sends the database while `on`: SQL statements (each cursor execute),
+    commits, connection pings (the pool's, before it hands a connection out); and the wall
+    time spent in the driver doing so. On PostgreSQL each of them is a round trip, and so is
+    the BEGIN psycopg sends before a transaction's first statement."""
 
     statements: int = 0
-    transactions: int = 0
+    commits: int = 0
+    pings: int = 0
+    driver_seconds: float = 0.0
     on: bool = False
 
     def attach(self, engine: Engine) -> None:
-        def statement(*_args: Any) -> None:
+        started: list[float] = []
+
+        def before(*_args: Any) -> None:
+            started.append(time.perf_counter())
+
+        def after(*_args: Any) -> None:
+            seconds = time.perf_counter() - started.pop()
             if self.on:
                 self.statements += 1
+                self.driver_seconds += seconds
 
-        def transaction(*_args: Any) -> None:
-            if self.on:
-                self.transactions += 1
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        # The dialect's own calls (no event tells how long they take): timed in place.
+        dialect: Any = engine.dialect
+        dialect.do_commit = self._timed(dialect.do_commit, "commits")
+        # The pool's reset of each connection handed back (free when no transaction is open).
+        dialect.do_rollback = self._timed(dialect.do_rollback, None)
+        dialect.do_ping = self._timed(dialect.do_ping, "pings")
 
-        event.listen(engine, "before_cursor_execute", statement)
-        event.listen(engine, "commit", transaction)
-        event.listen(engine, "rollback", transaction)
+    def _timed(self, call: Callable[..., Any], kind: str | None) -> Callable[..., Any]:
+        def timed(*args: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args)
+            finally:
+                if self.on:
+                    if kind is not None:
+                        setattr(self, kind, getattr(self, kind) + 1)
+                    self.driver_seconds += time.perf_counter() - started
+
+        return timed
+
+    def snapshot(self) -> tuple[int, int, int, float]:
+        return self.statements, self.commits, self.pings, self.driver_seconds
 
 
 @dataclass
@@ -171,13 +200,15 @@ class Tally:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     statements: int = 0
-    transactions: int = 0
+    commits: int = 0
+    pings: int = 0
+    driver_seconds: float = 0.0
     record_seconds: float = 0.0
     per_update: list[float] = field(default_factory=list)
 
     @contextlib.contextmanager
     def engine_time(self, counter: Counter, updates: int) -> Iterator[None]:
-        statements, transactions = counter.statements, counter.transactions
+        before = counter.snapshot()
         counter.on = True
         wall, cpu = time.perf_counter(), time.process_time()
         try:
@@ -189,8 +220,11 @@ class Tally:
             self.seconds += seconds
             self.per_update.append(seconds / updates)
             self.updates += updates
-            self.statements += counter.statements - statements
-            self.transactions += counter.transactions - transactions
+            after = counter.snapshot()
+            self.statements += after[0] - before[0]
+            self.commits += after[1] - before[1]
+            self.pings += after[2] - before[2]
+            self.driver_seconds += after[3] - before[3]
 
     def figures(self) -> dict[str, float]:
         n = max(self.updates, 1)
@@ -198,7 +232,9 @@ class Tally:
             "ms_per_update": round(self.seconds * 1000 / n, 3),
             "cpu_ms_per_update": round(self.cpu_seconds * 1000 / n, 3),
             "statements_per_update": round(self.statements / n, 2),
-            "transactions_per_update": round(self.transactions / n, 3),
+            "commits_per_update": round(self.commits / n, 3),
+            "pings_per_update": round(self.pings / n, 3),
+            "driver_ms_per_update": round(self.driver_seconds * 1000 / n, 3),
             "record_ms_per_update": round(self.record_seconds * 1000 / n, 3),
         }
 
@@ -283,9 +319,11 @@ def measure(
 ) -> dict[str, float]:
     """Engine cost per update on a fresh demo shop in `database_url`'s database (see
     `fresh_database`): `ms_per_update` (wall time in the engine), `cpu_ms_per_update` (this
-    process's CPU time), `statements_per_update` (SQL statements sent),
-    `transactions_per_update`, and each of those for the updates handled one at a time
-    (`alone_…`) and in groups (`group_…`)."""
+    process's CPU time), `statements_per_update` (SQL statements sent), `commits_per_update`,
+    `pings_per_update`, `driver_ms_per_update` (wall time in the driver: executing, committing,
+    pinging), `record_ms_per_update` (recording in the inbox, not in the engine's time); each
+    of those also for the updates handled one at a time (`alone_…`) and in groups
+    (`group_…`); and `alone_p50_ms`."""
     with fresh_database(database_url) as url, tempfile.TemporaryDirectory() as folder:
         directory = Path(folder) / "shop"
         settings = demo_settings(directory).model_copy(update={"database_url": url})
@@ -312,7 +350,9 @@ def _measure(container: Container, *, updates: int, people: int, group: int) -> 
         seconds=alone.seconds + grouped.seconds,
         cpu_seconds=alone.cpu_seconds + grouped.cpu_seconds,
         statements=alone.statements + grouped.statements,
-        transactions=alone.transactions + grouped.transactions,
+        commits=alone.commits + grouped.commits,
+        pings=alone.pings + grouped.pings,
+        driver_seconds=alone.driver_seconds + grouped.driver_seconds,
         record_seconds=alone.record_seconds + grouped.record_seconds,
     )
     result = both.figures()
@@ -414,6 +454,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def describe(figures: dict[str, float], prefix: str = "") -> str:
+    def f(name: str) -> float:
+        return figures[prefix + name]
+
+    return (
+        f"{f('ms_per_update'):6.2f} ms/update ({f('cpu_ms_per_update'):.2f} ms CPU,"
+        f" {f('driver_ms_per_update'):.2f} ms in the driver); per update"
+        f" {f('statements_per_update'):.1f} statements, {f('commits_per_update'):.2f}"
+        f" commits, {f('pings_per_update'):.2f} pings"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=600)
@@ -423,14 +475,12 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args)
     for name in ("sqlite", "postgresql"):
-        f = result[name]
-        print(
-            f"{name:<10}: {f['ms_per_update']:.2f} ms/update ({f['cpu_ms_per_update']:.2f} ms CPU),"
-            f" {f['statements_per_update']:.1f} statements, {f['transactions_per_update']:.2f}"
-            f" transactions per update; alone {f['alone_ms_per_update']:.2f} ms"
-            f" ({f['alone_statements_per_update']:.1f} statements), in groups of {args.group}"
-            f" {f['group_ms_per_update']:.2f} ms ({f['group_statements_per_update']:.1f})"
-        )
+        for prefix, mode in (
+            ("alone_", "one at a time"),
+            ("group_", f"groups of {args.group}"),
+            ("", "all"),
+        ):
+            print(f"{name:<10} {mode:<14}: {describe(result[name], prefix)}")
     print(
         f"PostgreSQL / SQLite engine time per update: {result['ratio']}"
         f" (goal ≤ {GOAL_RATIO}; rounds {result['round_ratios']})"

@@ -119,6 +119,39 @@ _NEXT_PENDING = (
 )
 _NEXT_PENDING = _NEXT_PENDING.add_columns(_INBOX.c.retry_at)
 _STATUS = select(_INBOX.c.status).where(_INBOX.c.id == bindparam("inbox_id"))
+# `_TARGET` and `_NEXT_PENDING` in one statement, the person read from the target row: one
+# round trip fewer for nearly every update (on PostgreSQL each costs a wait). No row found
+# (the target unknown, handled already, awaiting media, or only now unlocked) is answered by
+# the two statements above.
+_TARGET_ROW = _INBOX.alias("target")
+_AWAITING_MEDIA = (
+    exists()
+    .where(
+        _EARLIER.c.channel == _INBOX.c.channel,
+        _EARLIER.c.platform_user_id == _INBOX.c.platform_user_id,
+        _EARLIER.c.id <= bindparam("inbox_id"),
+        _EARLIER.c.status == InboxStatus.AWAITING_MEDIA,
+    )
+    .label("awaiting_media")
+)
+_PICK = (
+    select(*PICKED_COLUMNS, _INBOX.c.retry_at, _AWAITING_MEDIA)
+    .where(
+        _INBOX.c.channel
+        == select(_TARGET_ROW.c.channel)
+        .where(_TARGET_ROW.c.id == bindparam("inbox_id"))
+        .scalar_subquery(),
+        _INBOX.c.platform_user_id
+        == select(_TARGET_ROW.c.platform_user_id)
+        .where(_TARGET_ROW.c.id == bindparam("inbox_id"))
+        .scalar_subquery(),
+        _INBOX.c.id <= bindparam("inbox_id"),
+        is_pending(),
+    )
+    .order_by(_INBOX.c.id)
+    .limit(1)
+    .with_for_update(of=_INBOX)
+)
 
 
 @dataclass(frozen=True)
@@ -310,6 +343,12 @@ class ChatEngine:
 
     def _pick(self, session: Session, inbox_id: int) -> Picked | HandleResult:
         """The person's earliest pending update up to `inbox_id`, locked; or why there is none."""
+        found = session.execute(_PICK, {"inbox_id": inbox_id}).one_or_none()
+        if found is not None:
+            *columns, retry_at, awaiting_media = found
+            if awaiting_media:  # its adapter handles it (and what follows) later
+                return HandleResult(inbox_id, Outcome.DEFERRED)
+            return self._picked(inbox_id, columns, retry_at)
         target = session.execute(_TARGET, {"inbox_id": inbox_id}).one_or_none()
         if target is None:
             return HandleResult(inbox_id, Outcome.NOT_FOUND)
@@ -324,13 +363,7 @@ class ChatEngine:
             found = session.execute(_NEXT_PENDING, params).one_or_none()
             if found is not None:
                 *columns, retry_at = found
-                if found.id != inbox_id and retry_at is not None:
-                    # An earlier one waits out a transient failure's backoff: hers waits too
-                    # while it is due soon; due later, it is tried again now.
-                    wait = retry_at - self._clock()
-                    if timedelta(0) < wait <= failures.WAIT_BEHIND:
-                        return HandleResult(inbox_id, Outcome.DEFERRED)
-                return Picked(*columns)
+                return self._picked(inbox_id, columns, retry_at)
             # None pending: done already, or (PostgreSQL) the row we waited for was handled
             # meanwhile and the locking re-check dropped it; look again unless n is done.
             status = session.execute(_STATUS, params).scalar_one()
@@ -338,6 +371,18 @@ class ChatEngine:
                 return HandleResult(inbox_id, Outcome.ALREADY_HANDLED)
             if status is InboxStatus.FAILED:
                 return HandleResult(inbox_id, Outcome.FAILED)
+
+    def _picked(
+        self, inbox_id: int, columns: Sequence[object], retry_at: datetime | None
+    ) -> Picked | HandleResult:
+        picked = Picked(*columns)  # type: ignore[arg-type]
+        if picked.id != inbox_id and retry_at is not None:
+            # An earlier one waits out a transient failure's backoff: hers waits too while it
+            # is due soon; due later, it is tried again now.
+            wait = retry_at - self._clock()
+            if timedelta(0) < wait <= failures.WAIT_BEHIND:
+                return HandleResult(inbox_id, Outcome.DEFERRED)
+        return picked
 
     def _process(self, session: Session, row: Picked, group: GroupBatch | None) -> HandleResult:
         now = self._clock()
@@ -366,7 +411,8 @@ class ChatEngine:
         states = SqlStateStore(session, self._clock)
         loaded = group.state(person.user.id) if group else None
         if loaded is None:
-            loaded = states.load(person.user.id)
+            # A user made by this update has no state yet: nothing to read.
+            loaded = ConversationSnapshot() if person.is_new else states.load(person.user.id)
         ctx = context_from_snapshot(
             loaded,
             session=session,

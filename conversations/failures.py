@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from conversations import replies
 from conversations.errors import SettleInSavepoint, StaleState
 from conversations.flow import END, FlowRegistry, StepContext
-from store.db import is_database_busy
+from store.db import is_connection_lost, is_database_busy
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,11 @@ WAIT_BEHIND: Final = timedelta(minutes=1)
 
 def is_transient(exc: BaseException) -> bool:
     """Whether trying the same update again later may well succeed."""
-    return isinstance(exc, StaleState | SettleInSavepoint) or is_database_busy(exc)
+    return (
+        isinstance(exc, StaleState | SettleInSavepoint)
+        or is_database_busy(exc)
+        or is_connection_lost(exc)
+    )
 
 
 def backoff(attempts: int) -> timedelta:

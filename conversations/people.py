@@ -64,6 +64,18 @@ TOUCH = (
 )
 
 
+# PostgreSQL: her identity touched and her user read in one statement, a round trip fewer per
+# update (SQLite runs no UPDATE inside a WITH, and two statements cost it nothing more).
+_TOUCHED = TOUCH.returning(_IDENTITIES.c.user_id).cte("touched")
+_KNOWN_USER_TOUCHED = (
+    select(User)
+    .join(_TOUCHED, _TOUCHED.c.user_id == User.id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .outerjoin(Artisan, Artisan.user_id == User.id)
+    .options(contains_eager(User.roles), contains_eager(User.artisan))
+)
+
+
 def clean_profile_name(name: str) -> str:
     """The name her platform gives (shown to community managers): one clean line, cut to
     the column's 120 characters."""
@@ -100,17 +112,26 @@ def find_or_create_person(
     profile name that changed is kept.
     """
     profile_name = clean_profile_name(profile_name)
-    params = {"channel": channel, "platform_user_id": platform_user_id}
-    user = session.execute(_KNOWN_USER, params).unique().scalar_one_or_none()
-    created = False
-    if user is None:
-        user, created = people.find_or_create_user(
+    touch = touch_values(channel, platform_user_id, now, profile_name)
+    if session.get_bind().dialect.name == "postgresql":
+        user = session.execute(_KNOWN_USER_TOUCHED, touch).unique().scalar_one_or_none()
+        if user is not None:  # and touched
+            return Person(user=user, platform_user_id=platform_user_id, is_new=False)
+    else:
+        params = {"channel": channel, "platform_user_id": platform_user_id}
+        user = session.execute(_KNOWN_USER, params).unique().scalar_one_or_none()
+    if user is None:  # nobody behind it yet
+        user, created = people.create_user_for_identity(
             session,
             channel,
             platform_user_id,
             profile_name=profile_name,
             locale=choose_locale(locale_hint, first_words, default_locale),
             now=now,
+            wrote_at=now,
         )
-    session.execute(TOUCH, touch_values(channel, platform_user_id, now, profile_name))
-    return Person(user=user, platform_user_id=platform_user_id, is_new=created)
+        if created:  # her identity is written with this message as her latest
+            return Person(user=user, platform_user_id=platform_user_id, is_new=True)
+    # Known, or made by another worker a moment ago.
+    session.execute(TOUCH, touch)
+    return Person(user=user, platform_user_id=platform_user_id, is_new=False)

@@ -185,9 +185,9 @@ def test_a_batch_recorded_twice_or_with_a_repeat_is_recorded_once(
 def test_a_newcomer_racing_another_worker_loses_nothing_of_her_group(
     new_chat: Callable[..., Chat], soko: ChatEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Her first contact is also being recorded by another worker: her user's insert fails
-    in its savepoint (rolled back) and the other worker's user is taken. What the group
-    deferred for the updates before hers is still written."""
+    """Her first contact is also being handled by another worker: her identity's insert finds
+    the other worker's (her own new user is deleted) and the other worker's user is taken.
+    What the group deferred for the updates before hers is still written."""
     amina, newcomer = new_chat("amina"), new_chat("newcomer")
     in_colours(amina)
     before = amina.last_outbox_id()
@@ -195,11 +195,11 @@ def test_a_newcomer_racing_another_worker_loses_nothing_of_her_group(
         amina.record(amina.inbound("a")).inbox_id,
         newcomer.record(newcomer.inbound("Hi")).inbox_id,
     ]
-    found = people._identity
+    create = people.create_user_for_identity
 
-    def raced(session: Session, channel: Channel, platform_user_id: str) -> Identity | None:
-        if platform_user_id != "newcomer" or found(session, channel, platform_user_id):
-            return found(session, channel, platform_user_id)
+    def raced(
+        session: Session, channel: Channel, platform_user_id: str, **kwargs: Any
+    ) -> tuple[User, bool]:
         # The other worker's rows, there by the time this one inserts its own.
         now = newcomer.engine_clock()
         connection = session.connection()
@@ -215,9 +215,9 @@ def test_a_newcomer_racing_another_worker_loses_nothing_of_her_group(
                 created_at=now,
             )
         )
-        return None
+        return create(session, channel, platform_user_id, **kwargs)
 
-    monkeypatch.setattr(people, "_identity", raced)
+    monkeypatch.setattr(people, "create_user_for_identity", raced)
 
     results = soko.handle_many(ids)
 
@@ -229,6 +229,8 @@ def test_a_newcomer_racing_another_worker_loses_nothing_of_her_group(
             select(InboxMessage.status).where(InboxMessage.id.in_(ids))
         ).all()
     assert statuses == [InboxStatus.HANDLED] * 2
+    with amina.uow_factory() as uow:  # her user made by this worker is gone
+        assert not uow.session.scalars(select(User).where(~User.identities.any())).all()
 
 
 def test_a_savepoint_rolled_back_after_a_change_to_someone_else_loses_nothing_of_the_group(

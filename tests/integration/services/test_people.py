@@ -84,7 +84,7 @@ def test_racing_first_contacts_end_with_one_user(
         uow.commit()
     assert (loser.id, created) == (winner.id, False)
     with uow_factory() as uow:
-        # The savepoint rolled back the loser's half-made user as well.
+        # The loser's half-made user is gone.
         assert uow.session.scalar(select(func.count()).select_from(User)) == 1
 
 

@@ -27,9 +27,15 @@ def wrapped(error: Exception) -> OperationalError:
         OperationalError("UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock detected")),
         OperationalError("SELECT", {}, psycopg.errors.LockNotAvailable("lock timeout")),
         StaleState(user_id=1, expected_version=3),
+        OperationalError(
+            "SELECT",
+            {},
+            psycopg.OperationalError("server closed the connection unexpectedly"),
+            connection_invalidated=True,
+        ),
     ],
 )
-def test_a_busy_database_or_a_lost_race_is_transient(error: Exception) -> None:
+def test_a_busy_database_a_lost_connection_or_a_lost_race_is_transient(error: Exception) -> None:
     assert is_transient(error)
 
 
