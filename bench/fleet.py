@@ -85,6 +85,7 @@ POSTING = 32  # POSTs at once in a burst
 BURST_SECONDS = 8  # sends per second shown for the first seconds of a burst
 DROP_SECONDS = 10.0  # the buyers of a flash drop arrive within this
 ANSWER_SECONDS = 300.0  # the longest anything is waited for
+PATIENCE_SECONDS = 120.0  # a buyer with no answer for this long counts as unanswered
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,7 @@ def flash_drop(fleet: Fleet, buyers: int, pieces: int) -> dict[str, Any]:
             seen = replies.count(person["id"])
             last_post[n] = time.monotonic()
             post(ports[n % len(ports) :] + ports[: n % len(ports)], fleet.update(step))
-            if not replies.wait(person["id"], seen):
+            if not replies.wait(person["id"], seen, PATIENCE_SECONDS):
                 unanswered.append(n)
                 return
 
