@@ -63,7 +63,9 @@ from tests.e2e.soko_process import SokoProcess
 from tests.factories import make_artisan
 from tests.fakes.telegram_api import BOT_ID, TOKEN, photo, text, user
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# Five processes, a few hundred updates and two kills: about 100 s alone, more beside the
+# suite's other workers.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
 PEOPLE = 30
 ROUNDS = 3  # messages each person sends while both workers take them
