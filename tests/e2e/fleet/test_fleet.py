@@ -6,9 +6,10 @@ answer 200.
 
 1. Thirty people write at once, three messages each, to either worker; every third update is
    posted to both workers at the same time.
-2. A worker is SIGKILLed while it handles what it recorded, and is not restarted: what it
-   recorded and did not handle is handled by the sweep within seconds, without it; then it
-   starts again.
+2. Everyone writes once more, to the first worker; it is SIGKILLed once it has answered 200
+   to an update it has not handled yet (Telegram will not send that one again), and is not
+   restarted: what it took and did not handle is handled by the scheduler's sweep within
+   seconds, without it; then it starts again.
 3. The same people write four messages each at once; while dozens of replies wait, the ACTIVE
    scheduler is SIGKILLed mid-delivery. The standby takes over (it says so) and delivers.
 4. An artisan's photo sent through one worker is served by the other (from S3).
@@ -16,8 +17,8 @@ answer 200.
 Then: every update recorded and handled exactly once (her conversation took one step per
 update); every reply sent exactly once and in order in each chat (the message ids Telegram
 gave, in the order its sends arrived, are exactly those the outbox recorded, row after row);
-and no one-second window in which Telegram received more sends than its limits, overall or
-in one chat.
+and no window in which Telegram received more sends than the limits `soko` keeps (30 in any
+second overall; 3 in any 3 seconds in one chat), counted when each send reached the fake.
 
 Exactly once across a kill mid-delivery: a message Telegram accepted, whose answer the sender
 had and had not yet recorded when it died, is sent again by the next sender — delivery is at
