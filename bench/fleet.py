@@ -17,8 +17,9 @@ Topologies: PostgreSQL with 1 `soko web` + 1 `soko scheduler`; PostgreSQL with 2
   platform's limits are out of the measurement. Goal: p50 ≤ 50 ms, p99 ≤ 250 ms.
 - a burst of `--burst` new people writing "hi" at once (32 at a time, as fast as the workers
   answer): accepted/s (until every POST was answered 200), handled/s (until every update was
-  handled), and the sends per second reaching Telegram in the first seconds from the first
-  POST. Goal: the platform's limit (30 a second) from the first second.
+  handled), the sends reaching Telegram in each of the first seconds from the first POST, and
+  the most in any one-second window. Goal: the platform's limit (30 a second) from the first
+  second, never more.
 
 Then the engine time per update on PostgreSQL against SQLite (`bench/engine_cost.py`'s
 `measure` on each: the real engine and flows on a demo shop). Goal: ≤ 1.5×.
@@ -72,7 +73,14 @@ from store.models import Category, Channel, Collection, CollectionProduct
 from store.money import Money
 from store.services import catalog, listing_review
 from store.services.product_photos import PhotoRecord, add_photo
-from tests.e2e.fleet.harness import BUCKET, NEW_MESSAGES, Fleet, post, running_fleet
+from tests.e2e.fleet.harness import (
+    BUCKET,
+    NEW_MESSAGES,
+    Fleet,
+    most_within,
+    post,
+    running_fleet,
+)
 from tests.fakes.telegram_api import Call, tap, text, user
 
 GOAL_P50_MS = 50.0
@@ -234,12 +242,14 @@ def burst(fleet: Fleet, people: int) -> dict[str, Any]:
     sends = [call.arrived - begin for call in fleet.sends() if call.arrived >= begin]
     per_second = [sum(1 for at in sends if k <= at < k + 1) for k in range(BURST_SECONDS)]
     first = min(sends) if sends else float("nan")
+    most = most_within(sends, 1.0)
     return {
         "accepted_per_s": round(people / accepted, 1),
         "handled_per_s": round(people / handled, 1),
         "burst_people": people,
         "burst_first_send_s": round(first, 2),
         "burst_sends_per_s": per_second,
+        "burst_most_in_one_second": most,
     }
 
 
@@ -457,7 +467,8 @@ def describe(name: str, r: dict[str, Any]) -> str:
         f" (goal ≤ {GOAL_P50_MS:.0f} / {GOAL_P99_MS:.0f}); a burst of {r['burst_people']} new"
         f" people: accepted {r['accepted_per_s']:.0f}/s, handled {r['handled_per_s']:.0f}/s,"
         f" first send {r['burst_first_send_s']:.2f} s after the first POST, sends per second"
-        f" {r['burst_sends_per_s']} (limit {PLATFORM_LIMIT})"
+        f" {r['burst_sends_per_s']}, most in any one second {r['burst_most_in_one_second']}"
+        f" (limit {PLATFORM_LIMIT})"
     )
 
 
