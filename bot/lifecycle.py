@@ -6,7 +6,11 @@ when it does not exist or is empty, refused in one line when it is at another re
 (`store.migrate.prepare_database`); then the bot's username is asked of Telegram
 (`bot.telegram_username`) and ADMIN_PHONES is applied (`bot.owners`). A token Telegram
 refuses, at start or when a channel starts, stops the command in one line, exit status 1
-(`bot.telegram_token`).
+(`bot.telegram_token`). `soko web` and `soko scheduler` wait for `soko db upgrade` on a
+database at an older revision instead of refusing it (`soko web` listening meanwhile:
+`bot.starting_gate`). Then `soko scheduler` and `soko run` take the scheduler lock, waiting
+as a standby while another process holds it (`bot.leadership`); one that loses it stops,
+exit status 1.
 
 Stopping: SIGINT and SIGTERM set one `stop` event that every part of the process watches,
 and the container's `stopping` flag that work in threads reads. Receivers stop taking

@@ -1,8 +1,9 @@
 """Timed work with APScheduler 3: its SQLAlchemy job store on the main database, jobs in threads.
 
 `soko scheduler` runs it alone (deployments with N `soko web` workers); `soko run` runs it in
-its own process. Exactly one scheduler may run against a database at a time: APScheduler 3's
-job store is not shared between schedulers.
+its own process. Exactly one scheduler may run against a database at a time (APScheduler 3's
+job store is not shared between schedulers): only the process holding the scheduler lock
+starts one (`bot.leadership`).
 
 The jobs (`bot/jobs.py`) are plain functions of a unit-of-work factory and `now`
 (`conversations/jobs/`, `conversations/reservations.py`), or a channel's inbox sweep.

@@ -16,7 +16,7 @@ import httpx
 
 from tests.e2e.operator_env import OperatorEnv
 
-SERVING = ("run", "web")  # the commands that take --port and answer /healthz
+SERVING = ("run", "web")  # the commands that take --port and answer /livez
 START_SECONDS = 60  # a loaded machine may take this long to start Python and serve
 STOP_SECONDS = 10  # SIGTERM or SIGINT must end every command within this (its own deadline: 8 s)
 
@@ -96,7 +96,7 @@ class SokoProcess:
         if self.process.poll() is not None:
             raise AssertionError(f"{self} exited {self.process.returncode}:\n{self.log_tail()}")
         try:
-            httpx.get(f"http://127.0.0.1:{self.shop.port}/healthz", timeout=2)
+            httpx.get(f"http://127.0.0.1:{self.shop.port}/livez", timeout=2)
         except httpx.TransportError:
             return False
         return True

@@ -79,7 +79,8 @@ def test_web_and_scheduler_wait_for_soko_db_upgrade_and_web_says_it_is_not_ready
         assert unready.status_code == 503
         assert unready.json() == {"status": "unready", "reason": waiting}
         page = f"{base}/p/K7Q2MX"  # a product page (reads the database)
-        assert httpx.get(page).status_code == 503  # not before the database is ready
+        # Held for the app a while, then refused: not before the database is ready.
+        assert httpx.get(page, timeout=30).status_code == 503
         assert database.read_bytes() == before
 
         assert soko(shop, "db", "upgrade").returncode == 0

@@ -7,6 +7,7 @@ within seconds, with no worker started again."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import uuid
 from collections.abc import Iterator
@@ -158,3 +159,37 @@ def test_a_killed_web_workers_recorded_update_is_answered_by_the_scheduler(
         wait_until(lambda: replies_to(fake_telegram, WANJIKU) > 0, 30, "Wanjiku answered")
     assert database.counts()["handled"] == 1
     assert "inbox sweep handled 1 update(s) left over" in scheduler.logged()
+
+
+def test_a_standby_stops_on_sigterm_and_a_holder_that_loses_its_lock_exits_1(
+    tmp_path: Path, telegram_server: tuple[FakeTelegram, str], database_url: str
+) -> None:
+    _, api_url = telegram_server
+    media = tmp_path / "media"
+    holder = SokoProcess(a_host(tmp_path / "one", api_url, database_url, media), "scheduler")
+    standby = SokoProcess(a_host(tmp_path / "two", api_url, database_url, media), "scheduler")
+    with holder:
+        wait_until(lambda: "scheduler lock taken" in holder.logged(), 60, "the lock taken")
+        standby.start()
+        wait_until(lambda: "standby" in standby.logged(), 60, "the standby")
+
+        stopped = standby.stop(signal.SIGTERM)
+
+        assert stopped.status == 0, standby.logged()
+        assert "Traceback" not in standby.logged()
+        if not database_url.startswith("postgresql"):
+            return  # SQLite's lock is the kernel's: only the process's death loses it
+        cut = make_engine(database_url)
+        with cut.connect() as connection:  # PostgreSQL restarted, a proxy dropped it…
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = 'soko scheduler lock'"
+                )
+            )
+            connection.commit()
+        cut.dispose()
+        assert holder.process is not None
+        assert holder.process.wait(timeout=30) == 1
+        holder.kill()  # (gone already: tidies the harness)
+    assert "scheduler lock lost" in holder.logged()
