@@ -30,7 +30,13 @@ typecheck: $(STAMP)
 # limit rather than on the CPU, so four workers finish the suite well within CI's time even on
 # two cores. `make pytest PYTEST_ARGS=…` runs what you choose instead (e.g. one file, no -n).
 PYTEST_ARGS ?= -n 4 --dist worksteal --durations=25
+# Every `soko` the end-to-end tests start, and every pytest worker, would otherwise compile the
+# project again (a machine with PYTHONDONTWRITEBYTECODE set writes no .pyc): compile it once,
+# and let one collection write pytest's rewritten test modules before the workers read them.
+unexport PYTHONDONTWRITEBYTECODE
 pytest: $(STAMP)
+	$(PY) -m compileall -q -j 0 bot conversations handlers payments store tests
+	$(PY) -m pytest --collect-only -q $(PYTEST_ARGS) -n 0 >/dev/null || true
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

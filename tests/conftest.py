@@ -82,10 +82,19 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+def _empty_all(engine: Engine) -> None:
+    """Every row gone and every sequence back at 1, as TRUNCATE … RESTART IDENTITY leaves
+    them. DELETE, children before parents, costs a third of TRUNCATE on these few rows
+    (TRUNCATE makes new files for every table and index), and this runs before each test."""
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(text(f'DELETE FROM "{table.name}"'))
+        connection.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false)"
+                " FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+        )
 
 
 @pytest.fixture
@@ -100,7 +109,7 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     engine = make_engine(postgres_url)
-    _truncate_all(engine)
+    _empty_all(engine)
     yield engine
     engine.dispose()
 

@@ -21,6 +21,7 @@ from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import wait_until
 from tests.e2e.whatsapp.harness import SENDER, message_sid, rendered
 from tests.fakes import telegram_api
+from tests.fakes.serving import TLS
 from tests.fakes.telegram_api import Call, FakeTelegram, contact, photo, tap, text, user
 from tests.fakes.twilio_api import FakeTwilio
 from tests.said import things_in_all
@@ -248,7 +249,8 @@ class WhatsAppPerson(Person):
             form[f"MediaUrl{n}"] = url
             form[f"MediaContentType{n}"] = "image/jpeg"
         signature = RequestValidator(self.fake.auth_token).compute_signature(self.webhook, form)
-        posted = httpx.post(self.webhook, data=form, headers={"X-Twilio-Signature": signature})
+        headers = {"X-Twilio-Signature": signature}
+        posted = httpx.post(self.webhook, data=form, headers=headers, verify=TLS)
         assert posted.status_code == 200, posted.text
 
     def _send_words(self, words: str) -> None:

@@ -15,6 +15,7 @@ from types import TracebackType
 import httpx
 
 from tests.e2e.operator_env import OperatorEnv
+from tests.fakes.serving import TLS
 
 SERVING = ("run", "web")  # the commands that take --port and answer /livez
 START_SECONDS = 60  # a loaded machine may take this long to start Python and serve
@@ -96,7 +97,7 @@ class SokoProcess:
         if self.process.poll() is not None:
             raise AssertionError(f"{self} exited {self.process.returncode}:\n{self.log_tail()}")
         try:
-            httpx.get(f"http://127.0.0.1:{self.shop.port}/livez", timeout=2)
+            httpx.get(f"http://127.0.0.1:{self.shop.port}/livez", timeout=2, verify=TLS)
         except httpx.TransportError:
             return False
         return True

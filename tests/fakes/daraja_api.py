@@ -49,7 +49,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.serving import serve_app
+from tests.fakes.serving import TLS, serve_app
 
 
 def make_certificate() -> tuple[bytes, rsa.RSAPrivateKey]:
@@ -426,7 +426,7 @@ class FakeDaraja:
         return {"Result": result}
 
     def _post(self, url: str, body: dict[str, Any]) -> int:
-        status = httpx.post(url, json=body, timeout=10).status_code
+        status = httpx.post(url, json=body, timeout=10, verify=TLS).status_code
         with self._lock:
             self.deliveries.append((url, status))
         return status

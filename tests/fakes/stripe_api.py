@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.serving import serve_app
+from tests.fakes.serving import TLS, serve_app
 
 API_KEY = "sk_test_fake"
 WEBHOOK_SECRET = "whsec_test_secret"
@@ -402,7 +402,9 @@ def deliver(shop_url: str, event: dict[str, Any], *, times: int = 1) -> list[int
     an event twice even after a 200); the status of each delivery."""
     body, headers = signed(event)
     return [
-        httpx.post(f"{shop_url}/webhooks/stripe", content=body, headers=headers).status_code
+        httpx.post(
+            f"{shop_url}/webhooks/stripe", content=body, headers=headers, verify=TLS
+        ).status_code
         for _ in range(times)
     ]
 

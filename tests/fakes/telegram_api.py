@@ -26,7 +26,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -43,6 +43,8 @@ from tests.fakes.serving import serve_app
 BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAE-fake-token-0123456789abcdefghij"
 USERNAME = "SokoTestBot"
+# How often an open long poll looks at its deadline and at `closing` (a fed update wakes it).
+LONG_POLL_LOOK_SECONDS = 0.05
 
 
 @dataclass
@@ -72,6 +74,8 @@ class FakeTelegram:
         self._confirmed = 0  # every update_id below this is confirmed
         # Set when the server stops: a long poll a killed bot left open ends at once.
         self.closing = False
+        # The open long polls (getUpdates), woken by `feed` rather than looking in a tight loop.
+        self._long_polls: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self.reset()
 
     def reset(self) -> None:
@@ -98,6 +102,9 @@ class FakeTelegram:
         with self._lock:
             update_id = next(self._update_ids)
             self._updates.append({"update_id": update_id, **update})
+            for loop, fed in self._long_polls:
+                with suppress(RuntimeError):  # its server has stopped
+                    loop.call_soon_threadsafe(fed.set)
             return update_id
 
     def add_file(self, data: bytes) -> str:
@@ -260,14 +267,26 @@ class FakeTelegram:
         offset = int(call.params.get("offset") or 0)
         limit = int(call.params.get("limit") or 100)
         deadline = time.monotonic() + float(call.params.get("timeout") or 0)
-        while True:
+        fed = asyncio.Event()
+        long_poll = (asyncio.get_running_loop(), fed)
+        try:
+            while True:
+                with self._lock:
+                    self._confirmed = max(self._confirmed, offset)
+                    self._updates = [u for u in self._updates if u["update_id"] >= self._confirmed]
+                    batch = self._updates[:limit]
+                    self._long_polls.add(long_poll)
+                if batch or time.monotonic() >= deadline or self.closing:
+                    return _ok(batch)
+                # Woken by `feed` at once; the timeout only notices the deadline or `closing`.
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        fed.wait(), min(LONG_POLL_LOOK_SECONDS, deadline - time.monotonic())
+                    )
+                fed.clear()
+        finally:
             with self._lock:
-                self._confirmed = max(self._confirmed, offset)
-                self._updates = [u for u in self._updates if u["update_id"] >= self._confirmed]
-                batch = self._updates[:limit]
-            if batch or time.monotonic() >= deadline or self.closing:
-                return _ok(batch)
-            await asyncio.sleep(0.005)
+                self._long_polls.discard(long_poll)
 
     async def _send_message(self, call: Call) -> Response:
         chat_id = int(call.params["chat_id"])
