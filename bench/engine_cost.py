@@ -1,5 +1,6 @@
 """Engine cost benchmark: what one update costs the chat engine on PostgreSQL against SQLite,
-in the same run — wall time, this process's CPU time and SQL statements per update.
+in the same run — wall time, this process's CPU time, time in the database driver, and SQL
+statements, commits and connection pings per update.
 
     .venv/bin/python bench/engine_cost.py [--updates N] [--people N] [--group N] [--rounds N]
 
@@ -10,6 +11,10 @@ of work), then handled — the first half one at a time (`record`, then `engine.
 the webhook and the console do), the second half in groups of `--group` (one `record` for
 the group, then `engine.handle_many`, as the Telegram worker does with a polled batch).
 
+Both databases are measured in step: the same mix, batch by batch, SQLite's batch then
+PostgreSQL's then PostgreSQL's then SQLite's, so that both see the machine equally busy (on a
+shared machine the speed drifts by half within a minute).
+
 The mix: `--people` new people chat at once, round robin (each person's messages are seconds
 apart, as in a busy shop, so no flood limit holds them). Half arrive by greeting ("hi") and
 browse: the menu's shop, a category, a piece, "Add to cart", the quantity, the cart, the
@@ -19,9 +24,9 @@ conversations go first, untimed, to warm caches and connections on both database
 
 PostgreSQL: SOKO_BENCH_POSTGRES_URL, else SOKO_TEST_POSTGRES_URL, else a throwaway cluster
 started here as `.ci/postgres.sh` starts one (and stopped at the end). `measure` makes a
-fresh database on that server and drops it afterwards. The throwaway cluster runs with
-fsync off, as the test clusters do: on real disks each commit also waits for its fsync,
-which SQLite's WAL with synchronous=NORMAL does not do at commit.
+fresh database on that server and drops it afterwards. The throwaway cluster runs with fsync
+and synchronous_commit off, as the test clusters do: on real disks each PostgreSQL commit
+also waits for its WAL flush, which SQLite's WAL with synchronous=NORMAL does not do.
 
 Goal (issue 23): PostgreSQL engine time per update ≤ 1.5 × SQLite's in the same run.
 Prints the figures per database and mode, the ratio, then one line of JSON.
@@ -246,30 +251,74 @@ def record(uow_factory: UnitOfWorkFactory, inbounds: Sequence[Inbound]) -> list[
     return [result.inbox_id for result in results]
 
 
-def drive(
-    engine: ChatEngine,
-    uow_factory: UnitOfWorkFactory,
-    counter: Counter,
-    inbounds: Sequence[Inbound],
-    *,
-    group: int,
-) -> tuple[Tally, Tally]:
-    """The first half one at a time, the rest in groups; each handled update checked."""
-    alone, grouped = Tally(), Tally()
-    half = len(inbounds) // 2
-    batches = [[inbound] for inbound in inbounds[:half]]
-    batches += [list(inbounds[i : i + group]) for i in range(half, len(inbounds), group)]
-    for batch in batches:
-        tally = alone if len(batch) == 1 else grouped
+@dataclass
+class Shop:
+    """One database's demo shop, its engine, and what was measured on it."""
+
+    container: Container
+    engine: ChatEngine
+    counter: Counter
+    script: Callable[[int], list[Step]]
+    alone: Tally = field(default_factory=Tally)
+    grouped: Tally = field(default_factory=Tally)
+
+    def handle(self, batch: Sequence[Inbound], *, timed: bool) -> None:
+        """Record `batch` in one unit of work, then handle it (alone, or as a group)."""
+        tally = self.alone if len(batch) == 1 else self.grouped
+        if not timed:
+            tally = Tally()
         started = time.perf_counter()
-        ids = record(uow_factory, batch)
+        ids = record(self.container.uow_factory, batch)
         tally.record_seconds += time.perf_counter() - started
-        with tally.engine_time(counter, len(ids)):
-            results = [engine.handle(ids[0])] if len(ids) == 1 else engine.handle_many(ids)
+        with tally.engine_time(self.counter, len(ids)):
+            if len(ids) == 1:
+                results = [self.engine.handle(ids[0])]
+            else:
+                results = self.engine.handle_many(ids)
         unhandled = [result for result in results if not result.handled_now]
         if unhandled:
             raise RuntimeError(f"updates not handled: {unhandled}")
-    return alone, grouped
+
+    def figures(self) -> dict[str, float]:
+        alone, grouped = self.alone, self.grouped
+        both = Tally(
+            updates=alone.updates + grouped.updates,
+            seconds=alone.seconds + grouped.seconds,
+            cpu_seconds=alone.cpu_seconds + grouped.cpu_seconds,
+            statements=alone.statements + grouped.statements,
+            commits=alone.commits + grouped.commits,
+            pings=alone.pings + grouped.pings,
+            driver_seconds=alone.driver_seconds + grouped.driver_seconds,
+            record_seconds=alone.record_seconds + grouped.record_seconds,
+        )
+        result = both.figures()
+        result["alone_p50_ms"] = round(statistics.median(alone.per_update) * 1000, 3)
+        for prefix, tally in (("alone_", alone), ("group_", grouped)):
+            for name, value in tally.figures().items():
+                result[prefix + name] = value
+        return result
+
+
+def batches(inbounds: Sequence[Inbound], group: int) -> list[list[Inbound]]:
+    """The first half one at a time, the rest in groups."""
+    half = len(inbounds) // 2
+    alone = [[inbound] for inbound in inbounds[:half]]
+    return alone + [list(inbounds[i : i + group]) for i in range(half, len(inbounds), group)]
+
+
+def drive(shops: Sequence[Shop], *, updates: int, people: int, group: int) -> None:
+    """The same mix on every shop, batch by batch in turn (the order swapped each batch), so
+    that each sees the machine as busy as the others do; after an untimed warm-up."""
+    for timed, messages, size in (
+        (False, len(shops[0].script(0)) * WARM_UP_PEOPLE, WARM_UP_PEOPLE),
+        (True, updates, group),
+    ):
+        first = 0 if timed else people  # the warm-up's people are others
+        mixes = [mix(shop.script, messages, people if timed else size, first) for shop in shops]
+        for n, turn in enumerate(zip(*(batches(m, size) for m in mixes), strict=True)):
+            order = list(zip(shops, turn, strict=True))
+            for shop, batch in order if n % 2 == 0 else reversed(order):
+                shop.handle(batch, timed=timed)
 
 
 def pieces_for_sale(uow_factory: UnitOfWorkFactory) -> list[tuple[int, str]]:
@@ -314,6 +363,23 @@ def fresh_database(database_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextlib.contextmanager
+def open_shop(database_url: str) -> Iterator[Shop]:
+    """A fresh demo shop in `database_url`'s database (see `fresh_database`), with its engine
+    wired as every channel wires it."""
+    with fresh_database(database_url) as url, tempfile.TemporaryDirectory() as folder:
+        directory = Path(folder) / "shop"
+        settings = demo_settings(directory).model_copy(update={"database_url": url})
+        container, _ = build_demo(directory, now=datetime.now(UTC), settings=settings)
+        try:
+            counter = Counter()
+            counter.attach(container.engine)
+            script = scripts(pieces_for_sale(container.uow_factory))
+            yield Shop(container, build_engine(container), counter, script)
+        finally:
+            container.close()
+
+
 def measure(
     database_url: str, *, updates: int = 600, people: int = 200, group: int = 10
 ) -> dict[str, float]:
@@ -323,44 +389,22 @@ def measure(
     `pings_per_update`, `driver_ms_per_update` (wall time in the driver: executing, committing,
     pinging), `record_ms_per_update` (recording in the inbox, not in the engine's time); each
     of those also for the updates handled one at a time (`alone_…`) and in groups
-    (`group_…`); and `alone_p50_ms`."""
-    with fresh_database(database_url) as url, tempfile.TemporaryDirectory() as folder:
-        directory = Path(folder) / "shop"
-        settings = demo_settings(directory).model_copy(update={"database_url": url})
-        container, _ = build_demo(directory, now=datetime.now(UTC), settings=settings)
-        try:
-            return _measure(container, updates=updates, people=people, group=group)
-        finally:
-            container.close()
+    (`group_…`); and `alone_p50_ms`. To compare two databases, `compare` measures them in
+    step, which a busy machine disturbs far less than two runs one after the other."""
+    with open_shop(database_url) as shop:
+        drive([shop], updates=updates, people=people, group=group)
+        return shop.figures()
 
 
-def _measure(container: Container, *, updates: int, people: int, group: int) -> dict[str, float]:
-    uow_factory = container.uow_factory
-    engine = build_engine(container)
-    script = scripts(pieces_for_sale(uow_factory))
-    counter = Counter()
-    counter.attach(container.engine)
-    warm_up = mix(script, WARM_UP_PEOPLE * len(script(0)), WARM_UP_PEOPLE, first=people)
-    drive(engine, uow_factory, counter, warm_up, group=WARM_UP_PEOPLE)
-    alone, grouped = drive(
-        engine, uow_factory, counter, mix(script, updates, people, 0), group=group
-    )
-    both = Tally(
-        updates=alone.updates + grouped.updates,
-        seconds=alone.seconds + grouped.seconds,
-        cpu_seconds=alone.cpu_seconds + grouped.cpu_seconds,
-        statements=alone.statements + grouped.statements,
-        commits=alone.commits + grouped.commits,
-        pings=alone.pings + grouped.pings,
-        driver_seconds=alone.driver_seconds + grouped.driver_seconds,
-        record_seconds=alone.record_seconds + grouped.record_seconds,
-    )
-    result = both.figures()
-    result["alone_p50_ms"] = round(statistics.median(alone.per_update) * 1000, 3)
-    for prefix, tally in (("alone_", alone), ("group_", grouped)):
-        for name, value in tally.figures().items():
-            result[prefix + name] = value
-    return result
+def compare(
+    database_urls: Sequence[str], *, updates: int = 600, people: int = 200, group: int = 10
+) -> list[dict[str, float]]:
+    """`measure` for each database, the same mix driven on all of them batch by batch in
+    turn; their figures, in order."""
+    with contextlib.ExitStack() as stack:
+        shops = [stack.enter_context(open_shop(url)) for url in database_urls]
+        drive(shops, updates=updates, people=people, group=group)
+        return [shop.figures() for shop in shops]
 
 
 def postgres_server_url() -> str | None:
@@ -434,9 +478,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         server = postgres_server_url() or stack.enter_context(throwaway_postgres())
         rounds = []
-        for _ in range(args.rounds):  # alternated: the machine's speed drifts within a minute
-            sqlite = measure("sqlite://", **kwargs)
-            postgres = measure(server, **kwargs)
+        for _ in range(args.rounds):
+            sqlite, postgres = compare(["sqlite://", server], **kwargs)
             ratio = postgres["ms_per_update"] / max(sqlite["ms_per_update"], 0.001)
             rounds.append((ratio, sqlite, postgres))
     ratio, sqlite, postgres = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]
@@ -471,7 +514,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=600)
     parser.add_argument("--people", type=int, default=200, help="people chatting at once")
     parser.add_argument("--group", type=int, default=10, help="updates per group (second half)")
-    parser.add_argument("--rounds", type=int, default=1, help="SQLite then PostgreSQL, N times")
+    parser.add_argument("--rounds", type=int, default=1, help="runs (the median is reported)")
     args = parser.parse_args()
     result = run(args)
     for name in ("sqlite", "postgresql"):

@@ -411,8 +411,12 @@ class ChatEngine:
         states = SqlStateStore(session, self._clock)
         loaded = group.state(person.user.id) if group else None
         if loaded is None:
-            # A user made by this update has no state yet: nothing to read.
-            loaded = ConversationSnapshot() if person.is_new else states.load(person.user.id)
+            if person.state is not None:  # read along with her
+                loaded = person.state
+            elif person.is_new:  # a user made by this update has no state yet
+                loaded = ConversationSnapshot()
+            else:
+                loaded = states.load(person.user.id)
         ctx = context_from_snapshot(
             loaded,
             session=session,

@@ -10,7 +10,8 @@ from sqlalchemy import Select, String, Table, bindparam, case, select, tuple_, u
 from sqlalchemy.orm import Session, contains_eager
 
 from conversations.i18n import DEFAULT_LOCALE, choose_locale
-from store.models import Artisan, Channel, Identity, User, UserRole
+from conversations.state import ConversationSnapshot
+from store.models import Artisan, Channel, ConversationState, Identity, User, UserRole
 from store.services import people
 from store.text import clean_line
 
@@ -20,6 +21,8 @@ class Person:
     user: User
     platform_user_id: str
     is_new: bool
+    # Her conversation state when it was read along with her (PostgreSQL); None: not read.
+    state: ConversationSnapshot | None = None
 
 
 def _with_roles_and_shop(*columns: Any) -> Select[Any]:
@@ -64,16 +67,29 @@ TOUCH = (
 )
 
 
-# PostgreSQL: her identity touched and her user read in one statement, a round trip fewer per
-# update (SQLite runs no UPDATE inside a WITH, and two statements cost it nothing more).
+# PostgreSQL: her identity touched, her user and her conversation state read in one
+# statement, two round trips fewer per update (SQLite runs no UPDATE inside a WITH, and
+# three statements cost it nothing more).
 _TOUCHED = TOUCH.returning(_IDENTITIES.c.user_id).cte("touched")
+_STATE = (
+    ConversationState.flow,
+    ConversationState.step,
+    ConversationState.data,
+    ConversationState.version,
+)
 _KNOWN_USER_TOUCHED = (
-    select(User)
+    select(User, *_STATE)
     .join(_TOUCHED, _TOUCHED.c.user_id == User.id)
     .outerjoin(UserRole, UserRole.user_id == User.id)
     .outerjoin(Artisan, Artisan.user_id == User.id)
+    .outerjoin(ConversationState, ConversationState.user_id == User.id)
     .options(contains_eager(User.roles), contains_eager(User.artisan))
 )
+
+
+def _user_of(row: Any) -> Any:
+    """What tells `_KNOWN_USER_TOUCHED`'s rows apart: the user (one row per role of hers)."""
+    return row[0]
 
 
 def clean_profile_name(name: str) -> str:
@@ -113,10 +129,18 @@ def find_or_create_person(
     """
     profile_name = clean_profile_name(profile_name)
     touch = touch_values(channel, platform_user_id, now, profile_name)
+    user: User | None = None
     if session.get_bind().dialect.name == "postgresql":
-        user = session.execute(_KNOWN_USER_TOUCHED, touch).unique().scalar_one_or_none()
-        if user is not None:  # and touched
-            return Person(user=user, platform_user_id=platform_user_id, is_new=False)
+        found = session.execute(_KNOWN_USER_TOUCHED, touch).unique(_user_of).one_or_none()
+        if found is not None:  # and touched
+            user, flow, step, data, version = found
+            # None: no state saved yet. The driver decoded `data` afresh: nobody else holds it.
+            state = (
+                ConversationSnapshot()
+                if version is None
+                else ConversationSnapshot(flow, step, data, version)
+            )
+            return Person(user, platform_user_id, is_new=False, state=state)
     else:
         params = {"channel": channel, "platform_user_id": platform_user_id}
         user = session.execute(_KNOWN_USER, params).unique().scalar_one_or_none()

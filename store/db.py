@@ -123,8 +123,8 @@ def make_engine(
 
 
 # A connection handed back moments ago is alive: pinging it again (SQLAlchemy's
-# `pool_pre_ping`) would cost a round trip per unit of work, a tenth of an update's. One idle
-# longer may have been closed under us (a database restart, an idle timeout in between).
+# `pool_pre_ping`) would cost a round trip more per unit of work (an update has about ten). One
+# idle longer may have been closed under us (a database restart, an idle timeout in between).
 PING_AFTER_IDLE_SECONDS: Final = 5.0
 _IDLE_SINCE: Final = "soko_idle_since"
 
