@@ -10,7 +10,7 @@ next calls of a method with 429 (with retry_after) or a 5xx; `blocked` chats get
 fails them (502: the message never went out); `refuse_token(after=n)` answers every call (after
 the next n) 401 Unauthorized, as Telegram answers a token BotFather revoked (any token but the
 fake's is refused too).
-Every call is recorded (`calls`).
+Every call is recorded (`calls`), with the time it arrived (`Call.arrived`, monotonic).
 
 The messages the bot sent are kept (`messages`), so edits answer as Telegram does: an unknown
 message "not found", a text edit of a photo "no text", a caption or media edit of a text
@@ -54,6 +54,7 @@ class Call:
     files: dict[str, bytes] = field(default_factory=dict)
     message_id: int | None = None  # of the message a send made
     hung: bool = False  # waiting, unanswered (`FakeTelegram.hang`)
+    arrived: float = field(default_factory=time.monotonic)  # when it reached the fake
 
 
 @dataclass
