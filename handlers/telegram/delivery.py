@@ -298,8 +298,8 @@ class TelegramDelivery:
             if edit is not None:
                 await self._edit_in_place(job, edit)
             for send in sends[len(job.delivered) :]:
-                await self._limiter.acquire(job.chat_id)
-                message = await self._send(job.chat_id, send)
+                async with self._limiter.slot(job.chat_id):
+                    message = await self._send(job.chat_id, send)
                 job.delivered.append(message.message_id)
                 file_id = _photo_file_id(message) if send.kind is SendKind.PHOTO else None
                 if len(job.delivered) < len(sends) or file_id:
@@ -335,21 +335,24 @@ class TelegramDelivery:
         double tap, or a retry after an edit whose answer was lost)."""
         send = edit.send
         markup = send.reply_markup if isinstance(send.reply_markup, InlineKeyboardMarkup) else None
-        await self._limiter.acquire(job.chat_id)
         result: Message | bool | None = None
         try:
-            if send.kind is SendKind.MESSAGE:
-                result = await self._bot.edit_message_text(
-                    send.text, chat_id=job.chat_id, message_id=edit.message_id, reply_markup=markup
-                )
-            else:
-                photo = await asyncio.to_thread(self._photo_input, send)
-                result = await self._bot.edit_message_media(
-                    InputMediaPhoto(photo, caption=send.text or None),
-                    chat_id=job.chat_id,
-                    message_id=edit.message_id,
-                    reply_markup=markup,
-                )
+            async with self._limiter.slot(job.chat_id):
+                if send.kind is SendKind.MESSAGE:
+                    result = await self._bot.edit_message_text(
+                        send.text,
+                        chat_id=job.chat_id,
+                        message_id=edit.message_id,
+                        reply_markup=markup,
+                    )
+                else:
+                    photo = await asyncio.to_thread(self._photo_input, send)
+                    result = await self._bot.edit_message_media(
+                        InputMediaPhoto(photo, caption=send.text or None),
+                        chat_id=job.chat_id,
+                        message_id=edit.message_id,
+                        reply_markup=markup,
+                    )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 logger.info(

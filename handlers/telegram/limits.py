@@ -5,13 +5,20 @@
 - per chat: at most 3 messages in any three-second window — a photo and its text (or a
   short answer in two or three parts) go out together, and a chat averages one a second.
 
+Telegram counts a message when it arrives, which may be well after we started it (sends queue
+in the connection pool under a backlog and leave bunched), so a send holds its place in both
+windows from its start until its answer (or failure), and counts for the window's length after
+that (`handlers.rate_window`): `async with limiter.slot(chat): <send>`.
+
 A 429 (`retry_after`) pauses every chat: nothing goes out until it has passed."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from handlers.rate_window import SlidingWindow
@@ -26,9 +33,10 @@ class SendLimits:
 
 
 class RateLimiter:
-    """`await acquire(chat)` returns when one more message to `chat` is within the limits.
+    """`async with slot(chat)` enters when one more message to `chat` is within the limits,
+    and holds that place until the block ends (the send answered, failed or cancelled).
 
-    Used from one event loop: between a window's check and its take there is no await,
+    Used from one event loop: between a window's check and its reservation there is no await,
     so no lock is needed.
     """
 
@@ -46,8 +54,18 @@ class RateLimiter:
         self._overall = SlidingWindow(self._limits.overall, self._limits.overall_seconds)
         self._chats: dict[str, SlidingWindow] = {}
         self._paused_until = 0.0
+        self._waiting_for_release: list[asyncio.Future[None]] = []
+
+    @contextlib.asynccontextmanager
+    async def slot(self, chat: str) -> AsyncIterator[None]:
+        await self.acquire(chat)
+        try:
+            yield
+        finally:
+            self.release(chat)
 
     async def acquire(self, chat: str) -> None:
+        """Wait for a place and take it; `release(chat)` must follow (use `slot`)."""
         while True:
             now = self._clock()
             window = self._chats.get(chat)
@@ -55,10 +73,34 @@ class RateLimiter:
                 window = self._new_chat_window(chat, now)
             wait = max(self._paused_until - now, window.wait(now), self._overall.wait(now))
             if wait <= 0:
-                window.take(now)
-                self._overall.take(now)
+                window.reserve()
+                self._overall.reserve()
                 return
-            await self._sleep(wait)
+            if math.isinf(wait):  # full of sends in flight: a place frees after one ends
+                await self._next_release()
+            else:
+                await self._sleep(wait)
+
+    def release(self, chat: str) -> None:
+        """The send `acquire(chat)` let through ended (now): it counts for a window from now."""
+        now = self._clock()
+        self._overall.release(now)
+        window = self._chats.get(chat)
+        if window is not None:
+            window.release(now)
+        waiting, self._waiting_for_release = self._waiting_for_release, []
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
+
+    async def _next_release(self) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting_for_release.append(future)
+        try:
+            await future
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiting_for_release.remove(future)
 
     def pause(self, seconds: float) -> None:
         """Flood control: nothing goes out for `seconds` (Telegram's `retry_after`)."""

@@ -30,10 +30,12 @@ finished or is stuck waiting for Twilio.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,7 +90,10 @@ def backoff(attempts: int) -> timedelta:
 class RateLimiter:
     """At most `rate` messages in any one-second window for one sender number (a sliding
     window shared by the threads sending for it): the one sending process's limit is the
-    fleet's."""
+    fleet's. A send holds its place from its start until Twilio answers (`with slot():`),
+    then counts for a second: whenever it reached Twilio, no second there holds more."""
+
+    RECHECK_SECONDS = 0.02  # the window is full of sends in flight: one may end any moment
 
     def __init__(
         self,
@@ -102,15 +107,21 @@ class RateLimiter:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
         while True:
             with self._lock:
                 now = self._clock()
                 wait = max(self._paused_until - now, self._window.wait(now))
                 if wait <= 0:
-                    self._window.take(now)
-                    return
-            self._sleep(wait)
+                    self._window.reserve()
+                    break
+            self._sleep(min(wait, self.RECHECK_SECONDS) if math.isinf(wait) else wait)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._window.release(self._clock())
 
     def pause(self, seconds: float) -> None:
         """Twilio said "too many": everyone sending for this number waits a little."""
@@ -364,16 +375,16 @@ class WhatsAppDelivery:
         return "sent"
 
     def _send(self, phone: str, message: TwilioMessage, outbox_id: int, part: int) -> str:
-        self._limiter.acquire()
         # The row and part travel in the callback's address: a long message's earlier parts
         # have SIDs the row does not keep, and their failures must still reach it.
         callback = f"{self._status_callback}?{urlencode({'outbox': outbox_id, 'part': part})}"
-        created: Any = self._client.messages.create(
-            to=f"whatsapp:{phone}",
-            from_=self._sender,
-            status_callback=callback,
-            **message.create_kwargs(),
-        )
+        with self._limiter.slot():
+            created: Any = self._client.messages.create(
+                to=f"whatsapp:{phone}",
+                from_=self._sender,
+                status_callback=callback,
+                **message.create_kwargs(),
+            )
         return str(created.sid)
 
     def _url_of(self, image: ImageRef) -> str:

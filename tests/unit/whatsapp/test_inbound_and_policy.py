@@ -120,17 +120,30 @@ def test_the_rate_limiter_never_lets_more_than_80_into_any_second() -> None:
     limiter = RateLimiter(rate=80, clock=lambda: clock[0], sleep=sleep)
     sent_at = []
     for _ in range(241):
-        limiter.acquire()
-        sent_at.append(clock[0])
+        with limiter.slot():
+            sent_at.append(clock[0])
     assert max(sum(1 for t in sent_at if start <= t < start + 1) for start in sent_at) == 80
     assert sent_at[79] == 0  # 80 at once: the window is full, not paced
     assert clock[0] == pytest.approx(3.0)  # 241 sends: three full seconds, one more
     limiter.pause(5)
     before = clock[0]
-    limiter.acquire()
-    assert clock[0] - before >= 5
+    with limiter.slot():
+        assert clock[0] - before >= 5
     assert backoff(0) == timedelta(seconds=5)
     assert backoff(20) == timedelta(minutes=15)
+
+
+def test_a_send_counts_from_when_twilio_answered_it() -> None:
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    limiter = RateLimiter(rate=1, clock=lambda: clock[0], sleep=sleep)
+    with limiter.slot():
+        clock[0] += 5  # Twilio slow to answer: the message may have reached it just now
+    with limiter.slot():
+        assert clock[0] == pytest.approx(6.0)
 
 
 def test_twilio_hosts_are_sent_to_the_configured_base() -> None:
