@@ -127,6 +127,24 @@ def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LE
     ]
 
 
+def recent_sends(session: Session, since: datetime) -> list[tuple[str, datetime, int]]:
+    """Telegram messages marked sent after `since` (by this sender or one before it), oldest
+    first: (chat, when marked sent, how many parts). A row is marked after its last part was
+    answered, so its parts reached Telegram no later than that."""
+    rows = session.execute(
+        select(
+            OutboxMessage.platform_user_id, OutboxMessage.sent_at, OutboxMessage.platform_message_id
+        )
+        .where(OutboxMessage.channel == Channel.TELEGRAM, OutboxMessage.sent_at > since)
+        .order_by(OutboxMessage.sent_at)
+    ).all()
+    return [
+        (chat, sent_at, max(len(delivered_ids(ids)), 1))
+        for chat, sent_at, ids in rows
+        if sent_at is not None
+    ]
+
+
 def renew(session: Session, jobs: Sequence[Job], until: datetime) -> set[int]:
     """The sender still holds `jobs`: their leases end at `until` (one statement; those
     settled meanwhile, or no longer this sender's, are left alone). The ids renewed: once

@@ -61,6 +61,7 @@ from handlers.telegram.claims import (
     claim_due,
     join_ids,
     mark_unreachable,
+    recent_sends,
     record_progress,
     release,
     renew,
@@ -114,7 +115,8 @@ class TelegramDelivery:
         self._bot = bot
         self._uow_factory = uow_factory
         self._media = media
-        self._limiter = RateLimiter(limits or SendLimits())
+        self._limits = limits or SendLimits()
+        self._limiter = RateLimiter(self._limits)
         self._clock = clock
         self._batch = batch
         self._max_attempts = max_attempts
@@ -136,6 +138,7 @@ class TelegramDelivery:
     ) -> None:
         """Deliver until `stop` is set, then `close(grace)`; `wake` says new messages are
         waiting (else we look every `idle` seconds, for retries that came due)."""
+        await self._remember_recent_sends()
         stopping = asyncio.ensure_future(stop.wait())
         upkeep = asyncio.create_task(self._keep_up())
         try:
@@ -168,6 +171,28 @@ class TelegramDelivery:
             with contextlib.suppress(asyncio.CancelledError):
                 await upkeep
             await self.close(grace)
+
+    async def _remember_recent_sends(self) -> None:
+        """The sender before this one (a scheduler that died, with this one its standby, or
+        this process before a restart) may have sent to a chat a moment ago: its sends count
+        here too. Those marked sent are enough: a chat with a send it did not mark is held by
+        that row's lease, longer than any window. Not knowing, we wait one window out."""
+        window = max(self._limits.overall_seconds, self._limits.per_chat_seconds)
+        try:
+            recent = await asyncio.to_thread(self._recent_sends, window)
+        except Exception as exc:
+            logger.warning("telegram: recent sends unknown (%s); waiting", type(exc).__name__)
+            await asyncio.sleep(window)
+            return
+        for chat, seconds_ago, parts in recent:
+            for _ in range(parts):
+                self._limiter.sent_earlier(chat, seconds_ago)
+
+    def _recent_sends(self, window: float) -> list[tuple[str, float, int]]:
+        with self._uow_factory(read_only=True) as uow:
+            now = self._clock()
+            sent = recent_sends(uow.session, now - timedelta(seconds=window))
+        return [(chat, (now - at).total_seconds(), parts) for chat, at, parts in sent]
 
     async def _keep_up(self) -> None:
         """Renew the leases of what this sender holds every `renew_every` seconds, and beat

@@ -102,6 +102,15 @@ class RateLimiter:
             with contextlib.suppress(ValueError):
                 self._waiting_for_release.remove(future)
 
+    def sent_earlier(self, chat: str, seconds_ago: float) -> None:
+        """Count a send to `chat` that ended `seconds_ago` (one made before this limiter
+        existed, by a sender this one took over from). Oldest first."""
+        now = self._clock()
+        window = self._chats.get(chat) or self._new_chat_window(chat, now)
+        for seen in (window, self._overall):
+            seen.reserve()
+            seen.release(now - max(seconds_ago, 0.0))
+
     def pause(self, seconds: float) -> None:
         """Flood control: nothing goes out for `seconds` (Telegram's `retry_after`)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)

@@ -244,3 +244,21 @@ def test_a_sent_mark_the_database_refused_leaves_no_row_claimed_for_ever(
     assert asyncio.run(scenario())
     assert refused == [1]
     assert bot.sent == ["Asante, tumepokea picha yako."]
+
+
+def test_a_new_sender_learns_what_was_sent_within_the_window_before_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    long_ago = queue(uow_factory, Channel.TELEGRAM, "Karibu!", T0)
+    photo_and_text = queue(uow_factory, Channel.TELEGRAM, "Mkufu: KES 800", T0)
+    queue(uow_factory, Channel.TELEGRAM, "Bado", T0)  # pending: not sent by anyone
+    with uow_factory() as uow:
+        outbox.mark_sent(uow.session, long_ago, "11", T0 - timedelta(seconds=10))
+        outbox.mark_sent(uow.session, photo_and_text, "12,13", T0 - timedelta(seconds=1))
+        row = uow.session.get(OutboxMessage, photo_and_text)
+        assert row is not None
+        chat = row.platform_user_id
+        uow.commit()
+    with uow_factory(read_only=True) as uow:
+        recent = claims.recent_sends(uow.session, T0 - timedelta(seconds=3))
+    assert recent == [(chat, T0 - timedelta(seconds=1), 2)]

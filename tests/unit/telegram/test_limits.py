@@ -149,6 +149,15 @@ def test_a_failed_send_gives_its_place_back_counted_from_when_it_failed() -> Non
     assert started == [5.0]
 
 
+def test_sends_made_before_the_limiter_existed_count_from_when_they_ended() -> None:
+    clock = FakeClock()
+    clock.now = 100.0
+    limiter = RateLimiter(SendLimits(), clock, clock.sleep)
+    for _ in range(3):  # the scheduler before this one sent three to her 2.6 s ago
+        limiter.sent_earlier("amina", 2.6)
+    assert _times(limiter, clock, ["amina", "baraka"]) == [97.4 + 3.0, 97.4 + 3.0]
+
+
 sends = st.lists(
     st.tuples(
         st.integers(0, 4),  # chat
