@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from conversations.messages import Outbound
 from conversations.upsert import insert_unless_exists
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
+from store.row_locks import lock_in_id_order
 from store.wakeups import Wakeups
 
 # Noted: the channels messages were queued for.
@@ -215,13 +216,15 @@ def mark_sent(session: Session, outbox_id: int, platform_message_id: str, now: d
 
 
 def mark_sent_many(session: Session, sent: Sequence[tuple[int, str]], now: datetime) -> None:
-    """`mark_sent` for several rows (outbox id, platform message id) in one statement."""
+    """`mark_sent` for several rows (outbox id, platform message id) in one statement, the
+    rows locked in id order (as every statement on several outbox rows)."""
     if sent:
+        lock_in_id_order(session, _OUTBOX.c.id, [outbox_id for outbox_id, _ in sent])
         session.execute(
             _MARK_SENT,
             [
                 {"outbox_id": outbox_id, "platform_message_id": message_id, "now": now}
-                for outbox_id, message_id in sent
+                for outbox_id, message_id in sorted(sent)
             ],
         )
 
@@ -230,6 +233,7 @@ def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
     """Hand claimed rows back (a sender stopping, or keeping a chat's order): those still
     pending are due again `now` rather than when their claim's lease runs out."""
     if outbox_ids:
+        lock_in_id_order(session, _OUTBOX.c.id, outbox_ids)
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status == OutboxStatus.PENDING)
@@ -262,6 +266,7 @@ def renew_claims(
     after the lease ran out is left as it is. The ids renewed."""
     if not outbox_ids:
         return set()
+    lock_in_id_order(session, _OUTBOX.c.id, outbox_ids)
     params = {"ids": list(outbox_ids), "leased_until": list(leased_until), "until": until}
     return set(session.scalars(_RENEW, params))
 

@@ -163,9 +163,9 @@ def record_progress(session: Session, outbox_id: int, delivered: list[int]) -> N
     )
 
 
-def release(session: Session, outbox_id: int, now: datetime) -> None:
-    """Hand a claimed row back: its turn comes after an earlier one of the same chat."""
-    outbox.release(session, [outbox_id], now)
+def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
+    """Hand claimed rows back: each one's turn comes after an earlier one of the same chat."""
+    outbox.release(session, outbox_ids, now)
 
 
 def mark_unreachable(session: Session, chat_id: str, now: datetime) -> None:

@@ -295,12 +295,13 @@ class TelegramDelivery:
             else:
                 jobs = [job for job in only if self._claimed.pop(job.outbox_id, None) is not None]
             if jobs:
+                jobs.sort(key=lambda job: job.outbox_id)  # rows locked in id order
                 with self._uow_factory() as uow:
                     now = self._clock()
+                    release(uow.session, [job.outbox_id for job in jobs], now)
                     for job in jobs:
                         if job.delivered:
                             record_progress(uow.session, job.outbox_id, job.delivered)
-                        release(uow.session, job.outbox_id, now)
                     uow.commit()
         return len(jobs)
 
@@ -442,8 +443,7 @@ class TelegramDelivery:
 
     def _release(self, outbox_ids: list[int]) -> None:
         with self._uow_factory() as uow:
-            for outbox_id in outbox_ids:
-                release(uow.session, outbox_id, self._clock())
+            release(uow.session, outbox_ids, self._clock())
             uow.commit()
         self._settled(*outbox_ids)
 

@@ -29,6 +29,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Effect, EffectStatus
+from store.row_locks import lock_in_id_order
 from store.rowcount import rows_matched
 from store.savepoints import add_unless_taken
 from store.wakeups import Wakeups
@@ -141,6 +142,7 @@ def renew(session: Session, claimed: Iterable[Claimed], until: datetime) -> set[
     held = [effect for effect in claimed if effect.leased_until is not None]
     if not held:
         return set()
+    lock_in_id_order(session, _EFFECTS.c.id, [effect.id for effect in held])
     params = {
         "ids": [effect.id for effect in held],
         "leased_until": list({effect.leased_until for effect in held}),
@@ -153,10 +155,12 @@ def hand_back(session: Session, claimed: Iterable[Claimed], now: datetime) -> in
     """Effects claimed and not started (the runner is stopping): due again at `now`, for the
     next runner to take at once rather than when the lease ends. An effect whose lease
     already ended (another runner may hold it now) is left alone. How many were."""
+    held = sorted(
+        (effect for effect in claimed if effect.leased_until is not None), key=lambda e: e.id
+    )
+    lock_in_id_order(session, _EFFECTS.c.id, [effect.id for effect in held])
     handed = 0
-    for effect in claimed:
-        if effect.leased_until is None:
-            continue
+    for effect in held:
         done = session.execute(
             update(Effect)
             .where(

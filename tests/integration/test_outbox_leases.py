@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import OperationalError
 from telegram import Bot
 
@@ -262,3 +263,54 @@ def test_a_new_sender_learns_what_was_sent_within_the_window_before_it(
     with uow_factory(read_only=True) as uow:
         recent = claims.recent_sends(uow.session, T0 - timedelta(seconds=3))
     assert recent == [(chat, T0 - timedelta(seconds=1), 2)]
+
+
+def _blocked_on_a_lock(engine: Engine, pid: int) -> bool:
+    with engine.connect() as conn:
+        waiting = conn.execute(
+            text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        ).scalar()
+    return bool(waiting == "Lock")
+
+
+@pytest.mark.parametrize("statement", ["mark_sent", "renew", "release"])
+def test_statements_on_several_outbox_rows_lock_them_lowest_id_first(
+    postgres_engine: Engine, statement: str
+) -> None:
+    """Marking rows sent and renewing their leases used to lock the same rows in different
+    orders: PostgreSQL found deadlocks. Now each waits for a lower row before taking a higher."""
+    factory = UnitOfWorkFactory(postgres_engine)
+    low = queue(factory, Channel.TELEGRAM, "Karibu!", T0)
+    high = queue(factory, Channel.TELEGRAM, "Asante!", T0)
+    jobs = {job.outbox_id: job for job in claim(factory, T0)}
+    failures: list[BaseException] = []
+    pid: list[int] = []
+
+    def write() -> None:
+        try:
+            with factory() as uow:
+                session = uow.session
+                pid.append(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+                if statement == "mark_sent":  # the higher row first, as a batch may list them
+                    outbox.mark_sent_many(session, [(high, "2"), (low, "1")], T0)
+                elif statement == "renew":
+                    claims.renew(session, [jobs[high], jobs[low]], T0 + claims.LEASE)
+                else:
+                    claims.release(session, [high, low], T0)
+                uow.commit()
+        except BaseException as exc:  # reported by the test below
+            failures.append(exc)
+
+    with postgres_engine.connect() as other:
+        other.execute(text("SELECT id FROM outbox WHERE id = :id FOR UPDATE"), {"id": low})
+        writer = threading.Thread(target=write)
+        writer.start()
+        deadline = time.monotonic() + PATIENCE
+        while not (pid and _blocked_on_a_lock(postgres_engine, pid[0])):
+            assert time.monotonic() < deadline, "the writer never waited for the lower row"
+            time.sleep(0.05)
+        # The writer waits for the lower row, holding nothing: the higher one is free.
+        other.execute(text("SELECT id FROM outbox WHERE id = :id FOR UPDATE NOWAIT"), {"id": high})
+        other.rollback()
+    writer.join(PATIENCE)
+    assert not failures
