@@ -64,6 +64,15 @@ async def hold(container: Container, lock: SchedulerLock, stop: asyncio.Event) -
             await asyncio.wait_for(stop.wait(), min(CHECK_EVERY, next_beat - loop.time()))
 
 
+async def beating(container: Container, stop: asyncio.Event) -> None:
+    """Beat `scheduler` every `BEAT_EVERY` seconds until `stop`: for a process that runs the
+    scheduler without the lock (`soko demo`, on a shop of its own)."""
+    while not stop.is_set():
+        await asyncio.to_thread(beat, container)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), BEAT_EVERY)
+
+
 def beat(container: Container, now: datetime | None = None) -> None:
     """One `scheduler` heartbeat, in a unit of work of its own; a database that does not
     answer is logged (the next beat tries again; the lock check decides about stopping)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -119,6 +120,11 @@ class DatabaseCollector(Collector):
             "Age of the oldest message due and not sent yet (0 when none is): alert when it"
             " grows, delivery has stopped or fallen behind.",
         )
+        unsent = GaugeMetricFamily(
+            "soko_outbox_oldest_unsent_seconds",
+            "Age of the oldest message not sent yet, due or waiting out a retry's backoff (0"
+            " when none is): alert when it grows, the platform refuses or cannot be reached.",
+        )
         orders = GaugeMetricFamily("soko_orders", "Orders by status.", labels=["status"])
         now = utcnow()
         with self._uow_factory(read_only=True) as uow:
@@ -144,8 +150,18 @@ class DatabaseCollector(Collector):
                     OutboxMessage.next_attempt_at <= now,
                 )
             )
+            unsent_since = session.scalar(
+                select(func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.status == OutboxStatus.PENDING
+                )
+            )
             order_rows = session.execute(select(Order.status, func.count()).group_by(Order.status))
             for order_status, count in order_rows:
                 orders.add_metric([order_status.value], count)
-        oldest.add_metric([], max((now - since).total_seconds(), 0.0) if since else 0.0)
-        return [inbox, outbox, oldest, orders]
+        oldest.add_metric([], _age(now, since))
+        unsent.add_metric([], _age(now, unsent_since))
+        return [inbox, outbox, oldest, unsent, orders]
+
+
+def _age(now: datetime, since: datetime | None) -> float:
+    return max((now - since).total_seconds(), 0.0) if since else 0.0

@@ -272,13 +272,16 @@ class WalCheckpointer:
 
 
 # PostgreSQL: serialization failure, deadlock detected, lock not available.
-_BUSY_SQLSTATES: Final = frozenset({"40001", "40P01", "55P03"})
+# Serialization failure, deadlock, lock timeout, and a statement cancelled (DB_STATEMENT_TIMEOUT_MS:
+# usually one that waited that long behind a lock).
+_BUSY_SQLSTATES: Final = frozenset({"40001", "40P01", "55P03", "57014"})
 _SQLITE_BUSY: Final = ("database is locked", "database is busy", "database table is locked")
 
 
 def is_database_busy(exc: BaseException) -> bool:
     """Whether `exc` says only that the database was busy (locked by another writer, a
-    serialization conflict, every connection of the pool in use for DB_POOL_TIMEOUT_SECONDS):
+    serialization conflict, a statement past DB_STATEMENT_TIMEOUT_MS, every connection of the
+    pool in use for DB_POOL_TIMEOUT_SECONDS):
     trying again later may well succeed."""
     if isinstance(exc, PoolTimeout):
         return True

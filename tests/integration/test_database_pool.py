@@ -71,6 +71,8 @@ def test_a_statement_past_the_timeout_is_cancelled(postgres_url: str) -> None:
     with engine.connect() as connection, pytest.raises(OperationalError) as cancelled:
         connection.execute(text("SELECT pg_sleep(10)"))
     assert getattr(cancelled.value.orig, "sqlstate", None) == "57014"  # query_canceled
+    # Tried again later, like a deadlock: not parked as a bug at once.
+    assert is_database_busy(cancelled.value)
     engine.dispose()
 
 

@@ -17,6 +17,7 @@ from conversations.messages import Outbound
 from store.heartbeats import delivery, last_beats
 from store.models import Channel, OutboxMessage, OutboxStatus, scheduler_jobs
 from store.models.types import utcnow
+from tests.e2e.soko_process import wait_until
 from tests.e2e.telegram.telegram_support import settings_for
 from tests.factories import make_user
 from tests.fakes.telegram_api import FakeTelegram
@@ -112,4 +113,4 @@ def test_on_postgresql_soko_scheduler_listens_for_the_workers_wake_ups(
         container.close()
     [sent] = fake_telegram.sent_to(CHAT)
     assert sent.params["text"] == "Karibu!"
-    assert not listening()  # stopped with the scheduler
+    wait_until(lambda: not listening(), 30, "the listener to close")  # stopped with it

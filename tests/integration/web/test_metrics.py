@@ -83,6 +83,7 @@ def test_the_oldest_pending_age_counts_only_messages_that_are_due(
 ) -> None:
     now = datetime.now(UTC)
     assert value(scrape(client), "soko_outbox_oldest_pending_seconds") == 0  # none waits
+    assert value(scrape(client), "soko_outbox_oldest_unsent_seconds") == 0
     with container.uow_factory() as uow:
         amina = make_user(uow.session)
         for created, due in ((now - timedelta(hours=1), now + timedelta(hours=1)), (now, None)):
@@ -101,6 +102,8 @@ def test_the_oldest_pending_age_counts_only_messages_that_are_due(
 
     # The hour-old message waits out a retry's backoff: nothing is late but the newer one.
     assert 0 <= oldest < 3600
+    # Yet it has not left for an hour: the platform keeps refusing it, or cannot be reached.
+    assert value(scrape(client), "soko_outbox_oldest_unsent_seconds") >= 3600
 
 
 def test_each_app_has_its_own_registry(engine: Engine, tmp_path: Path) -> None:
