@@ -180,6 +180,7 @@ def running_fleet(
             ],
             folder=folder,
         )
+        running.callback(fleet.database.engine.dispose)  # last, once every process stopped
         for process in [*fleet.schedulers, *fleet.webs]:
             running.push(process.__exit__)  # stopped at the end, killed if the block failed
         said = [*waits_for, *[""] * len(fleet.schedulers)]
