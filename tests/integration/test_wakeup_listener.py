@@ -126,7 +126,7 @@ def test_a_dropped_listening_connection_is_made_again(
             connection.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE application_name = :app"
+                    " WHERE application_name = :app AND datname = current_database()"
                 ),
                 {"app": APP},
             )
