@@ -58,6 +58,7 @@ async def run_effects(container: Container, stop: asyncio.Event) -> None:
     await runner.run(stop)
 
 
-def run_due_effects(container: Container) -> int:
-    """Run what is due now, in this thread (a command that just recorded an effect)."""
-    return effect_runner(container).run_due()
+def run_due_effects(container: Container, since: datetime) -> int:
+    """Run what is due now, in this thread, for a command that recorded effects since `since`;
+    those a running runner took are waited for (`EffectRunner.run_recorded`)."""
+    return effect_runner(container).run_recorded(since)

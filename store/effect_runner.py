@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
@@ -46,6 +47,10 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 RENEW_SECONDS = 10.0  # the running effects' leases (`effects.RUNNING_LEASE`) are renewed so often
 GRACE_SECONDS = 3.0
+# A command waits so long for its effects that a running runner took (the providers' clients
+# time out within it), looking this often.
+SETTLE_SECONDS = 30.0
+SETTLE_POLL_SECONDS = 0.1
 FIRST_RETRY = timedelta(seconds=2)
 LONGEST_RETRY = timedelta(minutes=5)
 RESULT_SESSION = "soko_effect_result"  # session.info key while a result is being written
@@ -113,6 +118,21 @@ class EffectRunner:
         while ran < limit and (claimed := self.claim(1)):
             self.run_one(claimed[0])
             ran += 1
+        return ran
+
+    def run_recorded(self, since: datetime, timeout: float = SETTLE_SECONDS) -> int:
+        """`run_due`, for a command that just recorded effects: then wait, `timeout` seconds at
+        most, for those recorded since `since` that another runner took first (a running
+        `soko run` or `soko scheduler`, woken by the very commit that recorded them) to end
+        their first run, so the command reports their outcome. Returns how many it ran."""
+        ran = self.run_due()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._uow_factory(read_only=True) as uow:
+                if not effects.first_runs_in_flight(uow.session, since):
+                    break
+            time.sleep(SETTLE_POLL_SECONDS)
+            ran += self.run_due()
         return ran
 
     def claim(self, limit: int, lease: timedelta | None = None) -> list[Claimed]:

@@ -198,9 +198,10 @@ def _send_payouts(container: Container, args: argparse.Namespace, out: TextIO) -
         return 2
     with container.uow_factory(read_only=True) as uow:
         manager_id = _manager(uow.session, container, args.by).id
-    for line in desk.send(args.send, manager_id, utcnow()):
+    now = utcnow()
+    for line in desk.send(args.send, manager_id, now):
         print(line, file=out)
-    print(f"requests sent: {run_due_effects(container)}", file=out)
+    print(f"requests sent: {run_due_effects(container, now)}", file=out)
     return 0
 
 
@@ -275,7 +276,7 @@ def _refund(container: Container, args: argparse.Namespace, out: TextIO) -> int:
             asked = [desk.refund(uow.session, order, line_id, amount, args.reason, now)]
         code = order.code
         uow.commit()
-    run_due_effects(container)  # the refund goes out now, or the effect runner retries it
+    run_due_effects(container, now)  # the refund goes out now, or the effect runner retries it
     with container.uow_factory(read_only=True) as uow:
         order = _order(uow.session, code)
         outcomes = [(request, desk.outcome(uow.session, request.request_id)) for request in asked]
@@ -426,10 +427,14 @@ def _provider_of(container: Container, order: Order) -> tuple[ProviderPlugin, Re
 def _reconcile(container: Container, args: argparse.Namespace, out: TextIO) -> int:
     now = utcnow()
     since = now - timedelta(days=args.days)
+
+    def run_effects() -> int:
+        return run_due_effects(container, now)
+
     reports = [
         report
         for plugin in providers(container)
-        if (report := plugin.reconcile(since, now, lambda: run_due_effects(container))) is not None
+        if (report := plugin.reconcile(since, now, run_effects)) is not None
     ]
     if not reports:
         able = [p for p in PROVIDERS if p.reconcile is not ProviderPlugin.reconcile]

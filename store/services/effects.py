@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Effect, EffectStatus
@@ -221,6 +221,24 @@ def _set(
         .execution_options(synchronize_session=False)
     )
     return rows_matched(done) == 1
+
+
+def first_runs_in_flight(session: Session, since: datetime) -> int:
+    """Effects recorded since `since` whose first run has not ended: claimed by a runner, or
+    due and about to be (every effect is recorded due at once; one tried and waiting out its
+    backoff has an attempt counted)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Effect)
+            .where(
+                Effect.status == EffectStatus.PENDING,
+                Effect.attempts == 0,
+                Effect.created_at >= since,
+            )
+        )
+        or 0
+    )
 
 
 def next_due(session: Session) -> datetime | None:

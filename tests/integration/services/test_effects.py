@@ -243,3 +243,38 @@ def test_a_real_result_beats_a_failure_recorded_meanwhile(uow_factory: UnitOfWor
         assert effects.mark_done(uow.session, effect_id, {"id": "cs_1"}, NOW)
         uow.commit()
     assert stored(uow_factory, "session").status == EffectStatus.DONE
+
+
+def test_a_command_waits_for_its_effect_another_runner_took_first(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """`soko admin reconcile` records a query and runs what is due; a running `soko run`,
+    woken by that very commit, may claim it first. The command then waits for its outcome
+    rather than reporting it as not yet run."""
+    record(uow_factory, "query:SK-1")
+    provider = Provider()
+    running = EffectRunner(uow_factory, [provider.kind()], lambda: NOW)
+    [taken] = running.claim(1)  # the other process's runner took it first
+    finishing = threading.Timer(0.5, running.run_one, args=[taken])
+    finishing.start()
+    command = EffectRunner(uow_factory, [provider.kind()], lambda: NOW)
+
+    assert command.run_recorded(since=NOW) == 0  # it ran nothing itself…
+    assert stored(uow_factory, "query:SK-1").status == EffectStatus.DONE  # …and saw it done
+    finishing.join()
+    assert provider.asked == ["query:SK-1"]
+
+
+def test_only_first_runs_of_effects_recorded_since_are_in_flight(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    record(uow_factory, "tried")
+    record(uow_factory, "taken")
+    runner = EffectRunner(uow_factory, [Provider(Transient("503")).kind()], lambda: NOW)
+    [tried] = runner.claim(1)
+    runner.run_one(tried)  # tried once: waiting out its backoff, no longer a first run
+    [taken] = runner.claim(1)  # another runner holds this one
+    assert (tried.key, taken.key) == ("tried", "taken")
+    with uow_factory(read_only=True) as uow:
+        assert effects.first_runs_in_flight(uow.session, NOW) == 1
+        assert effects.first_runs_in_flight(uow.session, NOW + timedelta(seconds=1)) == 0
