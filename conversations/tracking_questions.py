@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from conversations.flow import StepContext, StepResult
 from conversations.i18n import N_, Translator
 from conversations.messages import Choice, Inbound
 from conversations.payloads import Payload
@@ -67,3 +68,15 @@ def read_carrier(inbound: Inbound) -> CarrierAnswer:
     if known is not None and known is not Carrier.OTHER:
         return CarrierAnswer(CARRIERS[known].name)
     return CarrierAnswer(inbound.text.strip())
+
+
+def ask_carrier_name(ctx: StepContext, step: StrEnum) -> StepResult:
+    """ "Another carrier": her flow's `step` reads the name she types."""
+    ctx.say(ctx._(ASK_CARRIER_NAME))
+    return StepResult(step)
+
+
+def ask_number(ctx: StepContext, name: str, step: StrEnum) -> StepResult:
+    """The tracking number for carrier `name` (kept as the flow's "carrier"), read at `step`."""
+    ctx.say(ctx._(ASK_NUMBER).format(carrier=name))
+    return StepResult(step, {"carrier": name})

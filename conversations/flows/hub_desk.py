@@ -310,21 +310,16 @@ def carrier(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _ask_carrier_name(ctx: StepContext) -> StepResult:
-    ctx.say(ctx._(ask_tracking.ASK_CARRIER_NAME))
-    return StepResult(Step.CARRIER_NAME)
+    return ask_tracking.ask_carrier_name(ctx, Step.CARRIER_NAME)
 
 
 def carrier_name(ctx: StepContext, inbound: Inbound) -> StepResult:
     name = inbound.text.strip()
-    if not name:
-        return _ask_carrier_name(ctx)
-    return _ask_number(ctx, name)
+    return _ask_number(ctx, name) if name else _ask_carrier_name(ctx)
 
 
 def _ask_number(ctx: StepContext, name: str) -> StepResult:
-    ctx.data["carrier"] = name
-    ctx.say(ctx._(ask_tracking.ASK_NUMBER).format(carrier=name))
-    return StepResult(Step.NUMBER)
+    return ask_tracking.ask_number(ctx, name, Step.NUMBER)
 
 
 def number(ctx: StepContext, inbound: Inbound) -> StepResult:

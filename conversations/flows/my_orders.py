@@ -241,8 +241,7 @@ def carrier(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _ask_carrier_name(ctx: StepContext) -> StepResult:
-    ctx.say(ctx._(ask_tracking.ASK_CARRIER_NAME))
-    return StepResult(Step.CARRIER_NAME)
+    return ask_tracking.ask_carrier_name(ctx, Step.CARRIER_NAME)
 
 
 def carrier_name(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -251,8 +250,7 @@ def carrier_name(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _ask_number(ctx: StepContext, name: str) -> StepResult:
-    ctx.say(ctx._(ask_tracking.ASK_NUMBER).format(carrier=name))
-    return StepResult(Step.NUMBER, {"carrier": name})
+    return ask_tracking.ask_number(ctx, name, Step.NUMBER)
 
 
 def number(ctx: StepContext, inbound: Inbound) -> StepResult:
