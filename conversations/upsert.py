@@ -7,12 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.db import UnsupportedDatabase
-
-_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+from store.db import dialect_insert
 
 
 def insert_unless_exists(
@@ -64,9 +61,8 @@ def insert_many_unless_exist(
 def _statement(dialect: str, table: Table, key: str, *also: str) -> Any:
     """Built once per table: the values come as parameters, so SQLAlchemy's compiled cache
     serves every later call without building or coercing the statement again."""
-    insert = _INSERTS.get(dialect)
-    if insert is None:  # make_engine refuses other databases before we get here
-        raise UnsupportedDatabase(dialect)
     return (
-        insert(table).on_conflict_do_nothing().returning(table.c[key], *(table.c[c] for c in also))
+        dialect_insert(dialect)(table)
+        .on_conflict_do_nothing()
+        .returning(table.c[key], *(table.c[c] for c in also))
     )

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -49,6 +50,18 @@ class UnsupportedDatabase(StoreError):
     def __init__(self, backend: str) -> None:
         super().__init__(f"{backend} is not supported; use SQLite or PostgreSQL")
         self.backend = backend
+
+
+_INSERTS: Final[dict[str, Any]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(dialect: str) -> Any:
+    """`insert` of the database's own dialect (`sqlite` or `postgresql`), which has
+    `on_conflict_do_nothing` / `on_conflict_do_update`."""
+    insert = _INSERTS.get(dialect)
+    if insert is None:  # make_engine refuses other databases before we get here
+        raise UnsupportedDatabase(dialect)
+    return insert
 
 
 _READ_ONLY = "soko_read_only"

@@ -6,17 +6,14 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.db import UnsupportedDatabase
+from store.db import dialect_insert
 from store.models import heartbeats
 
 SCHEDULER = "scheduler"
-_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def delivery(channel: str) -> str:
@@ -30,11 +27,8 @@ def this_process() -> str:
 
 def beat(session: Session, name: str, now: datetime, holder: str | None = None) -> None:
     """`name` is working as of `now` (one statement; the caller commits)."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _INSERTS:
-        raise UnsupportedDatabase(dialect)
     values = {"name": name, "beat_at": now, "holder": holder or this_process()}
-    stmt = _INSERTS[dialect](heartbeats).values(values)
+    stmt = dialect_insert(session.get_bind().dialect.name)(heartbeats).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[heartbeats.c.name],
         set_={"beat_at": stmt.excluded.beat_at, "holder": stmt.excluded.holder},

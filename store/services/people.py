@@ -12,14 +12,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 import phonenumbers
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import dialect_insert
 from store.errors import NotFound, StoreError
 from store.models import (
     Artisan,
@@ -208,7 +208,6 @@ def find_or_create_user(
 
 
 _IDENTITIES = cast(Table, Identity.__table__)
-_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def create_user_for_identity(
@@ -234,7 +233,7 @@ def create_user_for_identity(
     user = User(display_name=profile_name, locale=locale, created_at=now)
     session.add(user)
     session.flush()
-    insert = _INSERTS[session.get_bind().dialect.name](_IDENTITIES)
+    insert = dialect_insert(session.get_bind().dialect.name)(_IDENTITIES)
     identity_id = session.execute(
         insert.values(
             user_id=user.id,
