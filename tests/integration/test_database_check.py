@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, make_url, select, text
+from sqlalchemy import Engine, inspect, select, text
 
 from bot.cli import main
 from bot.container import Container
@@ -35,7 +34,7 @@ from store.migrate import (
     upgrade,
 )
 from store.models import Base, scheduler_jobs
-from tests.conftest import _postgres_server_url
+from tests.conftest import new_postgres_database
 from tests.integration.test_migrations import _diff
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,17 +49,8 @@ def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'shop' / 'soko.db'}"
         return
-    server_url = _postgres_server_url()
-    if server_url is None:
-        pytest.skip("PostgreSQL not available: set SOKO_TEST_POSTGRES_URL")
-    name = f"soko_check_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_postgres_database("soko_check") as url:
+        yield url
 
 
 @pytest.fixture

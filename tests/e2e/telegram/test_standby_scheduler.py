@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import signal
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from store.db import make_engine
-from tests.conftest import _postgres_server_url
+from tests.conftest import new_postgres_database
 from tests.e2e.operator_env import OperatorEnv, operator_env
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import SokoProcess, wait_until
@@ -39,17 +38,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'soko.db'}"
         return
-    server_url = _postgres_server_url()
-    if server_url is None:
-        pytest.skip("PostgreSQL not available: set SOKO_TEST_POSTGRES_URL")
-    name = f"soko_standby_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_postgres_database("soko_standby") as url:
+        yield url
 
 
 @pytest.fixture
