@@ -229,9 +229,10 @@ def _adopt_unknown(session: Session, callback: StkCallback, now: datetime) -> St
 
 
 def shown_as(phone: str, shown: str) -> bool:
-    """Whether `shown` (a callback's PhoneNumber: whole, or masked as M-Pesa masks payers'
-    numbers, "2547******78", "0712XXXXXX", "0712***678") can be `phone` (E.164): the digits
-    it shows agree with hers at the start and at the end."""
+    """Whether `shown` (a callback's PhoneNumber: whole, or with middle or end digits hidden
+    behind asterisks or capital Xs, as M-Pesa shows payers' numbers: "2547******78",
+    "0712***678", "0712" and six Xs) can be `phone` (E.164): the digits it shows agree with
+    hers at the start and at the end."""
     full = _digits(phone)
     given = _digits(shown)
     if given.startswith("0"):
