@@ -13,7 +13,8 @@ An "unknown" push has no CheckoutRequestID to query, and must not be sent again 
 be prompted twice). It is resolved in one of two ways (`payments/mpesa/stk_results.py`):
 - its callback comes: a callback naming a CheckoutRequestID we never recorded is matched to
   the unknown push of the last `UNKNOWN_WAIT` for the same number and amount, which takes
-  that id and is then confirmed by an STK query like any other;
+  that id and is then confirmed by an STK query like any other (so is a push still
+  "requested": she can answer the prompt before the effect has written Daraja's answer down);
 - nothing comes within `UNKNOWN_WAIT` (the prompt on her phone is long gone by then): the
   query job marks it failed ("not_sent") and publishes `PhonePaymentFailed` (FAILED), so she
   can try again.

@@ -192,14 +192,17 @@ def _claim_late(
 
 
 def _adopt_unknown(session: Session, callback: StkCallback, now: datetime) -> StkPush | None:
-    """The push whose answer was lost, if this callback is its: the one push of the same
-    amount from the same number (as far as a masked number shows it) within `UNKNOWN_WAIT`,
-    or given up as lost within `GIVEN_UP_WAIT`. It takes the callback's ids (the query then
-    checks them); a push given up stays failed, and a paid callback is asked about (as for
-    any failed push)."""
+    """The push whose ids we do not know yet, if this callback is its: the one push of the
+    same amount from the same number (as far as a masked number shows it) whose answer was
+    lost or is not recorded yet (she answered before the shop wrote Daraja's answer down)
+    within `UNKNOWN_WAIT`, or given up as lost within `GIVEN_UP_WAIT`. It takes the
+    callback's ids (the query then checks them); a push given up stays failed, and a paid
+    callback is asked about (as for any failed push)."""
     if callback.phone is None or callback.amount_minor is None:
         return None
-    lost = (StkPush.status == StkPushStatus.UNKNOWN) & (StkPush.requested_at >= now - UNKNOWN_WAIT)
+    lost = StkPush.status.in_((StkPushStatus.UNKNOWN, StkPushStatus.REQUESTED)) & (
+        StkPush.requested_at >= now - UNKNOWN_WAIT
+    )
     given_up = (
         (StkPush.status == StkPushStatus.FAILED)
         & (StkPush.failure == "not_sent")
@@ -218,7 +221,7 @@ def _adopt_unknown(session: Session, callback: StkCallback, now: datetime) -> St
     if len(mine) != 1:
         return None
     push = mine[0]
-    if push.status == StkPushStatus.UNKNOWN:
+    if push.status in (StkPushStatus.UNKNOWN, StkPushStatus.REQUESTED):
         push.status = StkPushStatus.SENT
     push.checkout_request_id = callback.checkout_request_id
     push.merchant_request_id = callback.merchant_request_id

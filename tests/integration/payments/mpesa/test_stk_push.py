@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from conversations.payment_labels import checkout_labels
 from handlers.mpesa.stk_webhook import stk_webhook_routes
 from payments.events import PhonePaymentFailed, PhonePaymentFailure
 from payments.mpesa.client import STK_PUSH_PATH, DarajaClient, DarajaConfig
-from payments.mpesa.stk import MpesaStk, callback_url
+from payments.mpesa.stk import SEND_EFFECT, MpesaStk, callback_url
 from payments.mpesa.stk_effects import stk_effect_kinds
 from payments.mpesa.stk_results import queue_due_queries
 from store import events
@@ -456,6 +456,36 @@ def test_a_push_whose_answer_was_lost_is_matched_by_its_callback(shop: Shop) -> 
     shop.fake.answer_push(checkout_id, 0)
     shop.run_effects()
     assert shop.order_status(order_id) == OrderStatus.PAID
+
+
+def test_a_callback_before_darajas_answer_is_recorded_pays_the_order(shop: Shop) -> None:
+    """She answers the prompt before the shop has written down Daraja's answer to sending
+    it (a busy database): the callback is hers all the same, not a stranger's."""
+    order_id = shop.order()
+    shop.checkout(order_id)
+    posted: list[int] = []
+
+    def send_and_answer_at_once(claimed: Any) -> Any:
+        result = shop.stk.send(claimed)
+        shop.fake.answer_push(str(result["checkout_request_id"]), 0)
+        posted.append(shop.fake.deliveries[-1][1])
+        return result
+
+    kinds = [
+        replace(kind, perform=send_and_answer_at_once) if kind.name == SEND_EFFECT else kind
+        for kind in stk_effect_kinds(shop.stk)
+    ]
+    ran = EffectRunner(shop.db, kinds, shop.clock).run_due() + shop.run_effects()
+    assert ran == 2  # the push, and the query that confirms it
+    assert posted == [200]
+    push = shop.push(order_id)
+    assert (push.status, push.checkout_request_id) == (
+        StkPushStatus.PAID,
+        shop.wait_for_push(order_id),
+    )
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
+    assert shop.alerts() == 0
 
 
 def test_a_push_whose_answer_was_lost_and_never_found_fails_after_a_while(shop: Shop) -> None:
