@@ -26,6 +26,7 @@ from conversations.flows import (
     review,
     shop_place,
     shop_story,
+    standards,
 )
 
 
@@ -58,6 +59,7 @@ def builtin_registry() -> FlowRegistry:
     review.register(registry)
     cases.register(registry)
     people.register(registry)
+    standards.register(registry)
     hub_desk.register(registry)
     nudge_settings.register(registry)
     return registry

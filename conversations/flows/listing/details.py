@@ -50,6 +50,8 @@ MATERIALS_STANDARD = N_(
     "Soko accepts only handmade pieces from upcycled metal, glass beads, horn, bone and "
     "similar materials — no plastic and no ready-made parts. This may not fit: {materials}."
 )
+# Under the notice, each rule her materials go against, named as the standards name it.
+MATERIALS_RULE = N_("Soko’s rule: {rule}")
 MATERIALS_CHOICE = N_(
     "Change the materials, or continue? If you continue, a community manager will check."
 )
@@ -280,7 +282,10 @@ def materials_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     flagged = [*dict.fromkeys([*materials.assess_materials(named), *_refused_in_title(ctx)])]
     if not flagged:
         return advance(ctx, Step.MATERIALS)
-    ctx.say(ctx._(MATERIALS_STANDARD).format(materials=", ".join(flagged)))
+    notice = [ctx._(MATERIALS_STANDARD).format(materials=", ".join(flagged))]
+    for rule in materials.refusing_rules(flagged):
+        notice.append(ctx._(MATERIALS_RULE).format(rule=rule.title_in(ctx.user.locale)))
+    ctx.say("\n".join(notice))
     return ask_flagged(ctx)
 
 
