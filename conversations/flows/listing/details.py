@@ -28,6 +28,7 @@ from conversations.flows.listing.prompts import (
 )
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
+from conversations.notify import listings
 from store.errors import PermissionDenied
 from store.models import Category
 from store.money import Money
@@ -50,8 +51,6 @@ MATERIALS_STANDARD = N_(
     "Soko accepts only handmade pieces from upcycled metal, glass beads, horn, bone and "
     "similar materials — no plastic and no ready-made parts. This may not fit: {materials}."
 )
-# Under the notice, each rule her materials go against, named as the standards name it.
-MATERIALS_RULE = N_("Soko’s rule: {rule}")
 MATERIALS_CHOICE = N_(
     "Change the materials, or continue? If you continue, a community manager will check."
 )
@@ -284,7 +283,7 @@ def materials_step(ctx: StepContext, inbound: Inbound) -> StepResult:
         return advance(ctx, Step.MATERIALS)
     notice = [ctx._(MATERIALS_STANDARD).format(materials=", ".join(flagged))]
     for rule in materials.refusing_rules(flagged):
-        notice.append(ctx._(MATERIALS_RULE).format(rule=rule.title_in(ctx.user.locale)))
+        notice.append(ctx._(listings.RULE).format(rule=rule.title_in(ctx.user.locale)))
     ctx.say("\n".join(notice))
     return ask_flagged(ctx)
 

@@ -83,6 +83,7 @@ def test_manager_approves_one_and_rejects_one_each_artisan_told_in_her_language(
         "Your Red bangle was not accepted yet.\nReason: Plastic or pre-made materials\n"
         "Soko sells handmade pieces from natural or upcycled materials: glass beads, brass, "
         "horn, bone, wood. Plastic and ready-made parts are not accepted.\n"
+        "Soko’s rule: No plastic or synthetic materials\n"
         "Change it and send it for review again: open “My pieces”, pick it and choose "
         "“Continue in List a piece”."
     ]

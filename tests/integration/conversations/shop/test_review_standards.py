@@ -10,7 +10,7 @@ from store.models import ProductStatus, Role
 from store.uow import UnitOfWorkFactory
 from store.vocabulary import configure
 from tests.integration.conversations.conftest import Chat
-from tests.integration.conversations.shop_support import artisan, person, piece
+from tests.integration.conversations.shop_support import artisan, outbox_texts, person, piece
 
 
 def _card(manager_chat: Chat, menu: str, review: str) -> str:
@@ -68,6 +68,56 @@ def test_the_card_names_the_rule_of_each_flag_in_swahili(
         "Viwango: “Viwango vya Soko” kwenye menyu.\n"
     ) in card
     assert "cow horn (" not in card  # horn is welcome: no flag, no rule
+
+
+def test_turned_down_for_plastic_she_is_told_the_rules_in_her_language(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    manager = person(
+        new_chat, uow_factory, "Grace Manager", locale="en", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    piece(
+        uow_factory,
+        amina,
+        "Mkufu",
+        status=ProductStatus.PENDING_REVIEW,
+        materials=["shanga za plastiki", "uzi wa nailoni", "vipande vya kiwandani"],
+    )
+    manager.chat.send("menu")
+    manager.chat.send("Review listings")
+    manager.chat.send("Reject")
+    manager.chat.send("Plastic or pre-made materials")
+    [told] = outbox_texts(uow_factory, amina.user_id)
+    # Each rule once, in her language, between the advice and how to send it again.
+    assert (
+        "Plastiki na vitu vya kiwandani havikubaliwi.\n"
+        "Kanuni ya Soko: Hakuna plastiki wala malighafi za kiwandani\n"
+        "Kanuni ya Soko: Hakuna vitu vya kiwandani\n"
+        "Ibadilishe kisha uitume"
+    ) in told, told
+
+
+def test_turned_down_for_its_photo_she_is_told_no_rule(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    manager = person(
+        new_chat, uow_factory, "Grace Manager", locale="en", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    piece(
+        uow_factory,
+        amina,
+        "Mkufu",
+        status=ProductStatus.PENDING_REVIEW,
+        materials=["shanga za plastiki"],
+    )
+    manager.chat.send("menu")
+    manager.chat.send("Review listings")
+    manager.chat.send("Reject")
+    manager.chat.send("Photo not clear")
+    [told] = outbox_texts(uow_factory, amina.user_id)
+    assert "Kanuni" not in told
 
 
 def test_a_card_with_nothing_flagged_names_no_rule(
