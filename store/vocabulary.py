@@ -442,6 +442,9 @@ def merge(layers: Sequence[_Layer]) -> Vocabulary:
     Checks the result: every entry has a name in every language, category codes are
     ``Category``'s, and no phrase names two entries of the same kind.
     """
+    # Soko's own words (the first file's), which may contain a refused material's: "ivory white"
+    # is a colour. Taken before merging, which changes the first file's entries in place.
+    trusted = _refused_within(layers[0].entries if layers else [])
     merged: dict[tuple[Kind, str], _Entry] = {}
     conjunction: dict[str, str] = {}
     little_words: list[str] = []
@@ -480,7 +483,9 @@ def merge(layers: Sequence[_Layer]) -> Vocabulary:
     if set(conjunction) != set(LOCALES):
         raise VocabularyError(f"'and' needs a word in each of {', '.join(LOCALES)}")
     terms = [_term(entry) for entry in merged.values()]
-    _check_phrases(terms, {(entry.kind, entry.code): entry.label() for entry in merged.values()})
+    labels = {(entry.kind, entry.code): entry.label() for entry in merged.values()}
+    _check_phrases(terms, labels)
+    _check_nothing_hides_refused(terms, labels, trusted)
     return Vocabulary(terms, conjunction=conjunction, little_words=little_words)
 
 
@@ -516,6 +521,74 @@ def _check_phrases(terms: Sequence[Term], labels: Mapping[tuple[Kind, str], str]
             if other != term:
                 first, second = labels[(other.kind, other.code)], labels[(term.kind, term.code)]
                 raise VocabularyError(f"{phrase!r} names two entries: {first} and {second}")
+
+
+# (entry's kind, code and phrase, the refused material's code and phrase), folded.
+_Hiding = tuple[Kind, str, tuple[str, ...], str, tuple[str, ...]]
+
+
+def _check_nothing_hides_refused(
+    terms: Sequence[Term], labels: Mapping[tuple[Kind, str], str], trusted: set[_Hiding]
+) -> None:
+    """No phrase of another entry takes in a refused material's phrase: read longest first,
+    left to right, "white plastic beads" would be a white bead and "big fishing line" "big
+    fishing", the plastic or nylon in them unflagged. Soko's own file is trusted."""
+    for term, phrase, refused, said in _hidings(terms):
+        if (term.kind, term.code, fold(phrase), refused.code, fold(said)) in trusted:
+            continue
+        rule = refused.rule.code if refused.rule else ""
+        raise VocabularyError(
+            f"{labels[(term.kind, term.code)]}: {phrase!r} would hide {said!r}, refused by "
+            f"Soko's standards ({refused.kind} {refused.code!r}, rule {rule}): leave it out"
+        )
+
+
+def _refused_within(entries: Sequence[_Entry]) -> set[_Hiding]:
+    terms = [
+        Term(entry.kind, entry.code, entry.names, rule=entry.rule, synonyms=_frozen(entry.synonyms))
+        for entry in entries
+    ]
+    return {
+        (term.kind, term.code, fold(phrase), refused.code, fold(said))
+        for term, phrase, refused, said in _hidings(terms)
+    }
+
+
+def _frozen(synonyms: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    return {locale: tuple(words) for locale, words in synonyms.items()}
+
+
+def _hidings(terms: Sequence[Term]) -> Iterable[tuple[Term, str, Term, str]]:
+    """(entry, its phrase, refused material, its phrase) where the first phrase, longer,
+    contains the second or runs into its first words."""
+    refused = [
+        (term, said, fold(said))
+        for term in terms
+        if term.kind is Kind.MATERIAL and term.verdict is Verdict.REFUSED
+        for said in term.phrases()
+    ]
+    for term in terms:
+        if term.kind is Kind.MATERIAL and term.verdict is Verdict.REFUSED:
+            continue
+        for phrase in term.phrases():
+            words = fold(phrase)
+            for material, said, hidden in refused:
+                if _takes_in(words, hidden):
+                    yield term, phrase, material, said
+
+
+def _takes_in(words: tuple[str, ...], hidden: tuple[str, ...]) -> bool:
+    """Whether reading ``words`` first would swallow some of ``hidden``: it contains it and
+    is longer, or ends with its first words ("big fishing" and "fishing line")."""
+    contains = len(words) > len(hidden) and any(
+        words[i : i + len(hidden)] == hidden for i in range(len(words) - len(hidden) + 1)
+    )
+    runs_into = any(
+        words[i:] == hidden[: len(words) - i]
+        for i in range(1, len(words))
+        if len(words) - i < len(hidden)
+    )
+    return contains or runs_into
 
 
 def read_file(path: Path) -> _Layer:

@@ -252,6 +252,49 @@ def test_an_extra_file_cannot_relax_a_refused_material(
     )
 
 
+@pytest.mark.parametrize(
+    ("entry", "phrase", "hidden"),
+    [
+        # Read longest first, "white plastic beads" would be white beads: plastic unflagged.
+        (
+            '[[colour]]\ncode = "white"\nsynonyms.en = ["white plastic"]\n',
+            "white plastic",
+            "plastic",
+        ),
+        (
+            '[[material]]\ncode = "brass"\nsynonyms.en = ["plastic brass"]\n',
+            "plastic brass",
+            "plastic",
+        ),
+        (
+            '[[category]]\ncode = "necklace"\nsynonyms.sw = ["mkufu wa nailoni"]\n',
+            "mkufu wa nailoni",
+            "nailoni",
+        ),
+        # "big fishing line" would read "big fishing", then "line": nylon's phrase cut in two.
+        (
+            '[[material]]\ncode = "thread"\nsynonyms.en = ["big fishing"]\n',
+            "big fishing",
+            "fishing line",
+        ),
+    ],
+)
+def test_an_extra_file_cannot_hide_a_refused_material_in_a_longer_phrase(
+    tmp_path: Path, entry: str, phrase: str, hidden: str
+) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text(entry, encoding="utf-8")
+    with pytest.raises(VocabularyError) as refused:
+        load(extra)
+    assert f"{phrase!r} would hide {hidden!r}" in str(refused.value)
+    assert "refused by Soko's standards" in str(refused.value)
+
+
+def test_the_shipped_words_that_contain_a_refused_one_are_kept() -> None:
+    # "ivory white" is Soko's own colour; an extra file that says nothing of it still loads.
+    assert vocabulary().read_materials("ivory white beads").colour_codes == ["white"]
+
+
 def test_an_extra_file_may_make_a_material_stricter(tmp_path: Path) -> None:
     extra = tmp_path / "extra.toml"
     extra.write_text(
