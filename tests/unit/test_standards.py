@@ -84,7 +84,7 @@ def test_titles_in_a_reader_language() -> None:
     rule = rule_for_material("plastic")
     assert rule is not None
     assert rule.title_in("en") == "No plastic or synthetic materials"
-    assert rule.title_in("sw_KE") == "Hakuna plastiki wala malighafi za kiwandani"
+    assert rule.title_in("sw_KE") == "Hakuna plastiki wala malighafi bandia"
     assert rule.title_in("fr") == "No plastic or synthetic materials"  # English otherwise
 
 

@@ -21,6 +21,7 @@ from conversations.line_moves import MARK_READY, MARK_SHIPPED
 from conversations.messages import Choice, TapWord
 from conversations.notify.templates import UtilityTemplate
 from handlers.whatsapp.templates import UTILITY_BODIES
+from store.standards import standards
 
 
 @dataclass(frozen=True)
@@ -219,4 +220,46 @@ def test_the_whatsapp_templates_keep_the_glossary_but_those_awaiting_approval() 
     assert breaking == AWAITING_REAPPROVAL, (
         "a template breaks the glossary, or one was re-approved: update AWAITING_REAPPROVAL "
         "and docs/glossary.md"
+    )
+
+
+def _standards_swahili() -> dict[str, str]:
+    """Where → Swahili text, for every rule and checklist item of store/data/standards.toml."""
+    texts = {}
+    for rule in standards().rules:
+        texts[f"rule {rule.code} title"] = rule.title["sw"]
+        texts[f"rule {rule.code} explanation"] = rule.explanation["sw"]
+    for item in standards().checklist:
+        texts[f"checklist {item.code} title"] = item.title["sw"]
+        texts[f"checklist {item.code} question"] = item.question["sw"]
+    return texts
+
+
+# The standards are read by artisans and managers: their piece is *bidhaa*, and ready-made
+# parts are *vitu vya kiwandani*; synthetic is *bandia*, since brass wire is made in a factory
+# too. The visit checklist's tools are *vifaa*.
+STANDARDS_RETIRED = (
+    *(
+        Retired(
+            r.pattern, r.instead, frozenset({"checklist tools title", "checklist tools question"})
+        )
+        if r.pattern == r"\bvifaa\b"
+        else r
+        for r in RETIRED
+    ),
+    Retired(r"\b(ki|vi)pande\b", "bidhaa (her piece) or vitu vya kiwandani (ready-made parts)"),
+    Retired(r"\bmalighafi za kiwandani\b", "malighafi bandia (synthetic materials)"),
+)
+
+
+@pytest.mark.parametrize("retired", STANDARDS_RETIRED, ids=lambda retired: retired.pattern)
+def test_the_standards_file_keeps_the_glossary_words(retired: Retired) -> None:
+    pattern = re.compile(retired.pattern, re.IGNORECASE)
+    offending = [
+        f"{where}: {text!r}"
+        for where, text in _standards_swahili().items()
+        if where not in retired.allowed_in and pattern.search(text)
+    ]
+    assert offending == [], f"write {retired.instead} in store/data/standards.toml:\n" + "\n".join(
+        offending
     )

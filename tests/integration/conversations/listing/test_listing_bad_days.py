@@ -125,7 +125,7 @@ def test_plastic_flagged_in_swahili(new_chat: Callable[..., Chat]) -> None:
     assert answers[0].startswith("Soko inakubali tu bidhaa za mikono")
     assert answers[0].endswith(
         "Hii huenda haifai: shanga za plastiki.\n"
-        "Kanuni ya Soko: Hakuna plastiki wala malighafi za kiwandani"
+        "Kanuni ya Soko: Hakuna plastiki wala malighafi bandia"
     )
     assert answers[1].endswith("\n1. Badilisha malighafi\n2. Endelea hivyo hivyo")
 

@@ -20,7 +20,7 @@ def test_plastic_in_the_caption_is_flagged_when_her_materials_leave_it_out(
     answers = chat.send("shanga")
     # The rule the caption's plastic goes against, in her language.
     assert answers[0].endswith(
-        ": plastiki.\nKanuni ya Soko: Hakuna plastiki wala malighafi za kiwandani"
+        ": plastiki.\nKanuni ya Soko: Hakuna plastiki wala malighafi bandia"
     ), answers
     assert answers[1].startswith("Ubadilishe malighafi, au uendelee?"), answers
     [product] = products_of(chat)

@@ -217,7 +217,7 @@ def test_the_card_names_what_is_refused_and_what_needs_a_look_in_the_managers_la
     card = manager.chat.send("Kagua bidhaa")[1]
     assert (
         "Malighafi: uzi wa nailoni, dhahabu, shanga za kioo\n"
-        "⚠️ uzi wa nailoni — Hakuna plastiki wala malighafi za kiwandani\n"
+        "⚠️ uzi wa nailoni — Hakuna plastiki wala malighafi bandia\n"
         "🔎 dhahabu — Madini ya thamani yanahitaji kuangaliwa\n"
         "Viwango: “Viwango vya Soko” kwenye menyu.\n"
     ) in card

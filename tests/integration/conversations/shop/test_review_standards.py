@@ -63,7 +63,7 @@ def test_the_card_names_the_rule_of_each_flag_in_swahili(
 
     card = _card(manager.chat, "menyu", "Kagua bidhaa")
     assert (
-        "⚠️ plastic beads (plastiki) — Hakuna plastiki wala malighafi za kiwandani\n"
+        "⚠️ plastic beads (plastiki) — Hakuna plastiki wala malighafi bandia\n"
         "🔎 chain (mnyororo) — Minyororo inahitaji kuangaliwa\n"
         "Viwango: “Viwango vya Soko” kwenye menyu.\n"
     ) in card
@@ -92,7 +92,7 @@ def test_turned_down_for_plastic_she_is_told_the_rules_in_her_language(
     # Each rule once, in her language, between the advice and how to send it again.
     assert (
         "Plastiki na vitu vya kiwandani havikubaliwi.\n"
-        "Kanuni ya Soko: Hakuna plastiki wala malighafi za kiwandani\n"
+        "Kanuni ya Soko: Hakuna plastiki wala malighafi bandia\n"
         "Kanuni ya Soko: Hakuna vitu vya kiwandani\n"
         "Ibadilishe kisha uitume"
     ) in told, told
@@ -194,7 +194,7 @@ def test_an_artisan_reads_the_standards_in_swahili_without_the_visit_checklist(
     assert "93. Viwango vya Soko" in amina.chat.send("Zaidi")[0]
     said = "\n\n".join(amina.chat.send("93"))
     assert said.startswith("Viwango vya Soko vya malighafi.")
-    assert "Hazikubaliwi:\n• Hakuna plastiki wala malighafi za kiwandani: " in said
+    assert "Hazikubaliwi:\n• Hakuna plastiki wala malighafi bandia: " in said
     assert "Zinakaribishwa:\n• Chuma kilichotumika upya kinakaribishwa: " in said
     assert "karakana, angalia" not in said
 
