@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.domain_events import subscribe_handlers
 from bot.metrics import Metrics
-from bot.settings import MediaStoreKind, Settings, pool_settings
+from bot.settings import InvalidSettings, MediaStoreKind, Settings, pool_settings
 from store.db import make_engine
 from store.heartbeats import this_process
 from store.media.pipeline import PhotoLimits
@@ -24,6 +24,7 @@ from store.pricing import PricingPolicy
 from store.services.referrals import MentorThreshold, QualificationRules
 from store.shipping_zones import configure as configure_shipping_zones
 from store.uow import UnitOfWorkFactory
+from store.vocabulary import VocabularyError
 from store.vocabulary import configure as configure_vocabulary
 
 T = TypeVar("T")
@@ -60,8 +61,12 @@ class Container:
         # Domain events reach their handlers (store/events.py, bot/domain_events.py).
         subscribe_handlers(self.settings.payout_release)
         # The words pieces are read and searched by: the shipped ones and VOCABULARY_FILE's
-        # (checked when the settings were read).
-        configure_vocabulary(self.settings.vocabulary_file)
+        # (checked when the settings were read). The shipped files, Soko's standards among
+        # them, are first read here: one that cannot be used stops the start, named.
+        try:
+            configure_vocabulary(self.settings.vocabulary_file)
+        except VocabularyError as invalid:
+            raise InvalidSettings([str(invalid)]) from None
         # Where parcels go and what they cost: the shipped zones or SHIPPING_ZONES_FILE's.
         configure_shipping_zones(self.settings.shipping_zones_file)
 

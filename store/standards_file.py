@@ -192,9 +192,11 @@ def read_file(path: Path) -> Standards:
 @cache
 def standards() -> Standards:
     """Soko's standards, as shipped (they are not a setting). Cached."""
-    text = resources.files("store").joinpath(SHIPPED_FILE).read_text(encoding="utf-8")
     try:
+        text = resources.files("store").joinpath(SHIPPED_FILE).read_text(encoding="utf-8")
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except OSError as error:
+        raise StandardsError(f"store/{SHIPPED_FILE}: cannot be read ({error.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise StandardsError(f"store/{SHIPPED_FILE}: not valid TOML ({error})") from None
     return parse(document, f"store/{SHIPPED_FILE}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from store.standards import (
     ChecklistItem,
     Rule,
@@ -165,3 +166,39 @@ def test_a_bad_standards_file_stops_the_vocabulary_with_its_message(
     assert str(stopped.value) == (
         "Soko's standards: store/data/standards.toml: rule #1 ('no_synthetic'): verdict …"
     )
+
+
+def test_a_bad_standards_file_stops_the_start_with_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No VOCABULARY_FILE: the shipped vocabulary, and the standards it names, load at start.
+    def broken() -> Standards:
+        raise StandardsError("store/data/standards.toml: rule #1 ('no_synthetic'): verdict …")
+
+    monkeypatch.setattr("store.vocabulary.standards", broken)
+    monkeypatch.setattr("store.vocabulary._current", None)
+    monkeypatch.chdir(tmp_path)  # no .env here: the environment is the whole configuration
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'soko.db'}")
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err == (
+        "soko: Soko's standards: store/data/standards.toml: rule #1 ('no_synthetic'): verdict …\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"), [(b"\xff\xfe[[rule]]", "not valid TOML"), (None, "cannot be read")]
+)
+def test_a_shipped_file_that_cannot_be_read_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None, message: str
+) -> None:
+    shipped = tmp_path / "standards.toml"  # a damaged install: not UTF-8, or gone
+    if content is not None:
+        shipped.write_bytes(content)
+    monkeypatch.setattr("store.standards_file.SHIPPED_FILE", str(shipped))
+    standards.cache_clear()
+    try:
+        with pytest.raises(StandardsError, match=message):
+            standards()
+    finally:
+        monkeypatch.undo()
+        standards.cache_clear()
