@@ -579,7 +579,10 @@ def _hidings(terms: Sequence[Term]) -> Iterable[tuple[Term, str, Term, str]]:
 
 def _takes_in(words: tuple[str, ...], hidden: tuple[str, ...]) -> bool:
     """Whether reading ``words`` first would swallow some of ``hidden``: it contains it and
-    is longer, or ends with its first words ("big fishing" and "fishing line")."""
+    is longer, ends with its first words ("big fishing" and "fishing line"), or is its
+    plural ("nylons", read as nylon only while nothing names it)."""
+    if len(words) == 1 and _singular(words[0]) == hidden:
+        return True
     contains = len(words) > len(hidden) and any(
         words[i : i + len(hidden)] == hidden for i in range(len(words) - len(hidden) + 1)
     )

@@ -271,6 +271,8 @@ def test_an_extra_file_cannot_relax_a_refused_material(
             "mkufu wa nailoni",
             "nailoni",
         ),
+        # "nylons" is read as nylon only when no entry names the plural itself.
+        ('[[material]]\ncode = "brass"\nsynonyms.en = ["nylons"]\n', "nylons", "nylon"),
         # "big fishing line" would read "big fishing", then "line": nylon's phrase cut in two.
         (
             '[[material]]\ncode = "thread"\nsynonyms.en = ["big fishing"]\n',
