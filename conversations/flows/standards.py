@@ -64,7 +64,8 @@ def standards_text(t: Translator, *, manager: bool) -> str:
             t._(RULE).format(title=rule.title_in(locale), explanation=rule.explanation_in(locale))
             for rule in rules
         ]
-        parts.append("\n".join([t._(heading), *lines]))
+        if lines:  # an operator's file may leave a verdict with no material under it
+            parts.append("\n".join([t._(heading), *lines]))
     if manager:
         items = [
             t._(CHECKLIST_ITEM).format(

@@ -205,3 +205,33 @@ def test_a_buyer_has_no_standards_entry(
     buyer = person(new_chat, uow_factory, "Bea Buyer", locale="en")
     buyer.chat.send("menu")
     assert "standards" not in "\n".join(buyer.chat.send("More"))
+
+
+def test_a_verdict_no_material_falls_under_has_no_empty_heading(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory, tmp_path: Path
+) -> None:
+    # The operator's file has nothing looked at any more: no "Need a look:" over nothing.
+    extra = tmp_path / "vocabulary.toml"
+    extra.write_text(
+        "".join(
+            f'[[material]]\ncode = "{code}"\nrule = "{rule}"\n\n'
+            for code, rule in (
+                ("gold", "upcycled_metal"),
+                ("chain", "upcycled_metal"),
+                ("crystal", "natural_materials"),
+                ("pearl", "natural_materials"),
+            )
+        ),
+        encoding="utf-8",
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="en")
+    configure(extra)
+    try:
+        amina.chat.send("menu")
+        amina.chat.send("More")
+        said = "\n\n".join(amina.chat.send("93"))
+    finally:
+        configure(None)
+    assert "Not accepted:\n• No plastic or synthetic materials: " in said
+    assert "Need a look:" not in said
+    assert "\n\nWelcome:\n• Upcycled metal is welcome: " in said
