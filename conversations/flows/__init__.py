@@ -10,6 +10,7 @@ from conversations.flows import (
     cart,
     cases,
     checkout,
+    curation,
     delivery,
     earnings,
     hub_desk,
@@ -56,6 +57,7 @@ def builtin_registry() -> FlowRegistry:
     my_orders.register(registry)
     earnings.register(registry)
     review.register(registry)
+    curation.register(registry)
     cases.register(registry)
     people.register(registry)
     hub_desk.register(registry)

@@ -55,6 +55,7 @@ class GridCard:
     title: str
     price: str
     photo: Picture | None
+    sold_out: bool = False
 
 
 def page_routes(uow_factory: UnitOfWorkFactory, pages: Pages) -> list[Route]:
@@ -203,14 +204,14 @@ def shop_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
 
 
 def collection_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
-    def find(slug: str) -> showcase.CollectionView | None:
+    def find(slug: str, locale: str) -> showcase.CollectionView | None:
         with uow_factory(read_only=True) as uow:
-            return showcase.find_collection(uow.session, slug)
+            return showcase.find_collection(uow.session, slug, locale)
 
     async def collection(request: Request) -> Response:
         language = pages.language(request)
         slug: str = request.path_params["slug"]
-        view = await run_in_threadpool(find, slug)
+        view = await run_in_threadpool(find, slug, language.locale)
         if view is None:
             return pages.not_found(language)
         after = request.query_params.get("after") or None
@@ -246,6 +247,7 @@ def grid_cards(pages: Pages, language: PageLanguage, listing: Listing) -> list[G
                 title=item.title,
                 price=quote.unit_price.format(language.locale),
                 photo=picture(pages, cover) if cover else None,
+                sold_out=item.sold_out,
             )
         )
     return cards

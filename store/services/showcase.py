@@ -145,14 +145,18 @@ def find_shop(session: Session, slug: str) -> tuple[int, ShopView] | None:
     return artisan.id, _shop_view(artisan, maker)
 
 
-def find_collection(session: Session, slug: str) -> CollectionView | None:
-    """An active curated collection by its slug."""
+def find_collection(session: Session, slug: str, locale: str = "en") -> CollectionView | None:
+    """A published curated collection by its slug, its title and story in `locale` (English
+    where it has none in that language). Unpublished ones are not found: only community
+    managers see those, in the chat."""
     collection = session.scalar(
         select(Collection).where(Collection.slug == slug, Collection.active.is_(True))
     )
     if collection is None:
         return None
-    return CollectionView(collection.id, collection.slug, collection.title, collection.description)
+    return CollectionView(
+        collection.id, collection.slug, collection.title_in(locale), collection.story_in(locale)
+    )
 
 
 def photo_view(photo: ProductPhoto) -> PhotoView | None:
