@@ -62,7 +62,7 @@ UNPUBLISH = N_("Unpublish")
 FEATURE = N_("Feature on the first menu")
 
 ASK_SEARCH = N_("Type a word to find pieces to add, like brass or necklace:")
-FOUND = N_("Pieces for “{query}”. Tap one to add it to {title}:")
+FOUND = N_("Pieces for “{query}”. Choose one to add it to {title}:")
 FOUND_NOTHING = N_("Nothing found for “{query}”. Try another word:")
 DONE = N_("Done")
 ADDED = N_("Added “{piece}” to {title}.")
