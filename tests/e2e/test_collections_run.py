@@ -240,7 +240,8 @@ def _walk(
     again = lena.tap("The Kenya Collection")  # on the earlier shop window
     assert has(again, f"[{FIRST} — Sold out]"), again
     page = httpx.get(f"{url}/c/the-kenya-collection", timeout=10).text
-    assert FIRST in page and "Sold out" in page
+    assert FIRST in page
+    assert "Sold out" in page
 
     # The third is archived: it leaves the collection.
     amina.say("menyu")
