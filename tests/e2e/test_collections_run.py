@@ -23,7 +23,7 @@ from tests.conftest import new_postgres_database
 from tests.e2e.chat_people import Person, TelegramPerson, WhatsAppPerson
 from tests.e2e.operator_env import Fakes
 from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess
+from tests.e2e.soko_process import SokoProcess, soko
 from tests.e2e.test_zero_to_sale import has, list_a_necklace, open_shop_on_telegram
 from tests.fakes.serving import free_port
 
@@ -97,6 +97,13 @@ def test_managers_curate_a_collection_and_buyers_browse_it_first(
             with SokoProcess(shop, "run") as run:
                 _walk(shop.url, grace, wanjiku, zawadi, amina, lena, achieng, database)
             assert "Traceback" not in run.logged()
+            history = soko(shop, "admin", "roles", "list", "--history")
+            assert history.returncode == 0, history.stderr
+            lines = history.stdout.splitlines()
+            published = [line for line in lines if "collection_publish" in line]
+            assert len(published) == 1, history.stdout
+            assert "Zawadi Njeri" in published[0]
+            assert published[0].endswith("collection the-kenya-collection")
         finally:
             for person in people:
                 print("\n".join(person.transcript[-60:]))
