@@ -104,7 +104,7 @@ def _show_list(ctx: StepContext) -> StepResult:
     ]
     choices += [Choice(ctx._(card.NEW), NEW_PAYLOAD), menu_choice(ctx)]
     ctx.ask(ctx._(card.YOUR_COLLECTIONS if shown else card.NONE_YET), choices)
-    return StepResult(Step.LIST, {"cid": None})
+    return StepResult(Step.LIST, {"cid": None, "from_review": None})
 
 
 def listed(ctx: StepContext, inbound: Inbound) -> StepResult:
@@ -118,10 +118,48 @@ def listed(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def _ask_title(ctx: StepContext) -> StepResult:
     ctx.say(ctx._(card.ASK_TITLE))
-    return StepResult(Step.TITLE, {"new": {}})
+    return StepResult(Step.TITLE, {"new": {}, "editing": None})
+
+
+def _editing(ctx: StepContext) -> Collection | None:
+    """The collection whose words she is changing, if that is what she is doing."""
+    cid = ctx.data.get("editing")
+    return ctx.session.get(Collection, int(cid)) if cid is not None else None
+
+
+def _ask_words(ctx: StepContext, step: Step) -> StepResult:
+    """The question of `step`: a new collection's, or (changing one) with what it says now."""
+    editing = _editing(ctx)
+    if editing is None:
+        new = {
+            Step.TITLE: card.ASK_TITLE,
+            Step.TITLE_SW: card.ASK_TITLE_SW,
+            Step.STORY: card.ASK_STORY,
+            Step.STORY_SW: card.ASK_STORY_SW,
+        }[step]
+        return _ask(ctx, new, step)
+    question, current = {
+        Step.TITLE: (card.ASK_NEW_TITLE, editing.title),
+        Step.TITLE_SW: (card.ASK_NEW_TITLE_SW, editing.title_sw),
+        Step.STORY: (card.ASK_NEW_STORY, editing.description),
+        Step.STORY_SW: (card.ASK_NEW_STORY_SW, editing.description_sw),
+    }[step]
+    ctx.say(ctx._(question).format(current=current or ctx._(card.NONE_GIVEN)))
+    return StepResult(step)
+
+
+def _kept(ctx: StepContext, inbound: Inbound, field: str) -> str | None:
+    """What she keeps by sending skip while changing a collection's words (None: not that)."""
+    editing = _editing(ctx)
+    if editing is None or not is_skip(inbound.text):
+        return None
+    return str(getattr(editing, field))
 
 
 def title(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if (kept := _kept(ctx, inbound, "title")) is not None:
+        ctx.data["new"] = {"title": kept}
+        return _ask_words(ctx, Step.TITLE_SW)
     typed = clean_line(inbound.text)
     if not typed or is_skip(typed):
         ctx.say(ctx._(card.TYPE_A_TITLE))
@@ -130,28 +168,31 @@ def title(ctx: StepContext, inbound: Inbound) -> StepResult:
         ctx.say(ctx._(card.TITLE_TOO_LONG).format(max=collections.TITLE_MAX))
         return StepResult(Step.TITLE)
     ctx.data["new"] = {"title": typed}
-    return _ask(ctx, card.ASK_TITLE_SW, Step.TITLE_SW)
+    return _ask_words(ctx, Step.TITLE_SW)
 
 
 def title_sw(ctx: StepContext, inbound: Inbound) -> StepResult:
-    typed = "" if is_skip(inbound.text) else clean_line(inbound.text)
+    kept = _kept(ctx, inbound, "title_sw")
+    typed = kept if kept is not None else "" if is_skip(inbound.text) else clean_line(inbound.text)
     if len(typed) > collections.TITLE_MAX:
         ctx.say(ctx._(card.TITLE_TOO_LONG).format(max=collections.TITLE_MAX))
         return StepResult(Step.TITLE_SW)
     ctx.data["new"] = {**ctx.data.get("new", {}), "title_sw": typed}
-    return _ask(ctx, card.ASK_STORY, Step.STORY)
+    return _ask_words(ctx, Step.STORY)
 
 
 def story(ctx: StepContext, inbound: Inbound) -> StepResult:
-    typed = _story(ctx, inbound, Step.STORY)
+    typed = _kept(ctx, inbound, "description")
+    typed = typed if typed is not None else _story(ctx, inbound, Step.STORY)
     if typed is None:
         return StepResult(Step.STORY)
     ctx.data["new"] = {**ctx.data.get("new", {}), "story": typed}
-    return _ask(ctx, card.ASK_STORY_SW, Step.STORY_SW)
+    return _ask_words(ctx, Step.STORY_SW)
 
 
 def story_sw(ctx: StepContext, inbound: Inbound) -> StepResult:
-    typed = _story(ctx, inbound, Step.STORY_SW)
+    typed = _kept(ctx, inbound, "description_sw")
+    typed = typed if typed is not None else _story(ctx, inbound, Step.STORY_SW)
     if typed is None:
         return StepResult(Step.STORY_SW)
     given = dict(ctx.data.get("new") or {})
@@ -163,9 +204,17 @@ def story_sw(ctx: StepContext, inbound: Inbound) -> StepResult:
         story=str(given.get("story", "")),
         story_sw=typed,
     )
+    ctx.data["new"] = None
+    if (editing := _editing(ctx)) is not None:
+        changed = collections.edit(ctx.session, ctx.user.id, editing.id, texts, ctx.now)
+        said = card.WORDS_CHANGED if changed else card.NOTHING_CHANGED
+        ctx.say(ctx._(said).format(title=editing.title))
+        ctx.data["editing"] = None
+        return _card(ctx, editing)
     made = collections.create(ctx.session, ctx.user.id, texts, ctx.now)
     ctx.say(ctx._(card.CREATED).format(title=made.title))
-    ctx.data["new"] = None
+    if (piece := ctx.data.get("from_review")) is not None:  # "New collection" for this piece
+        _add(ctx, made.id, int(piece))
     return _card(ctx, made)
 
 
@@ -240,6 +289,9 @@ def _act(ctx: StepContext, tapped: OnCollection) -> StepResult:
     title = collection.title
     if tapped.act is Act.ADD:
         return _ask_search(ctx)
+    if tapped.act is Act.EDIT:
+        ctx.data.update({"editing": cid, "new": {}})
+        return _ask_words(ctx, Step.TITLE)
     if tapped.act in (Act.MOVE, Act.REMOVE, Act.COVER):
         return _ask_piece(ctx, collection, tapped.act)
     if tapped.act is Act.PUBLISH:
@@ -500,10 +552,10 @@ def register(registry: FlowRegistry) -> None:
     }
     prompts: dict[StrEnum, PromptFn] = {
         Step.LIST: _show_list,
-        Step.TITLE: lambda ctx: _ask(ctx, card.ASK_TITLE, Step.TITLE),
-        Step.TITLE_SW: lambda ctx: _ask(ctx, card.ASK_TITLE_SW, Step.TITLE_SW),
-        Step.STORY: lambda ctx: _ask(ctx, card.ASK_STORY, Step.STORY),
-        Step.STORY_SW: lambda ctx: _ask(ctx, card.ASK_STORY_SW, Step.STORY_SW),
+        Step.TITLE: lambda ctx: _ask_words(ctx, Step.TITLE),
+        Step.TITLE_SW: lambda ctx: _ask_words(ctx, Step.TITLE_SW),
+        Step.STORY: lambda ctx: _ask_words(ctx, Step.STORY),
+        Step.STORY_SW: lambda ctx: _ask_words(ctx, Step.STORY_SW),
         Step.CARD: _again,
         Step.SEARCH: _ask_search,
         Step.FOUND: _ask_search_again,

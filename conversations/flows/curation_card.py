@@ -37,6 +37,12 @@ ASK_STORY_SW = N_("And its story in Swahili? Send skip to use the English one.")
 TITLE_TOO_LONG = N_("Please keep the name shorter: at most {max} characters.")
 STORY_TOO_LONG = N_("Please keep the story shorter: at most {max} characters.")
 TYPE_A_TITLE = N_("Please type the collection’s name.")
+ASK_NEW_TITLE = N_("Its English name now: {current}. Type a new one, or send skip to keep it.")
+ASK_NEW_TITLE_SW = N_("Its Swahili name now: {current}. Type a new one, or send skip to keep it.")
+ASK_NEW_STORY = N_("Its English story now: {current}. Type a new one, or send skip to keep it.")
+ASK_NEW_STORY_SW = N_("Its Swahili story now: {current}. Type a new one, or send skip to keep it.")
+NONE_GIVEN = N_("none")
+WORDS_CHANGED = N_("Saved the new words of {title}.")
 CREATED = N_("Collection made: {title}. Only community managers see it until you publish it.")
 
 CARD_TITLE = N_("Collection: {title}")
@@ -60,6 +66,7 @@ CHOOSE_COVER = N_("Choose the cover")
 PUBLISH = N_("Publish")
 UNPUBLISH = N_("Unpublish")
 FEATURE = N_("Feature on the first menu")
+CHANGE_WORDS = N_("Change the words")
 
 ASK_SEARCH = N_("Type a word to find pieces to add, like brass or necklace:")
 FOUND = N_("Pieces for “{query}”. Choose one to add it to {title}:")
@@ -105,6 +112,7 @@ class Act(StrEnum):
     PUBLISH = "pub"
     UNPUBLISH = "unpub"
     FEATURE = "feat"
+    EDIT = "edit"
 
 
 @dataclass(frozen=True)
@@ -185,6 +193,7 @@ def card_choices(
     choices = [act(ADD_PIECES, Act.ADD)]
     if len(pieces) > 1:
         choices.append(act(REORDER, Act.MOVE))
+    choices.append(act(CHANGE_WORDS, Act.EDIT))
     if pieces:
         choices += [act(REMOVE, Act.REMOVE), act(CHOOSE_COVER, Act.COVER)]
     if not collection.active:

@@ -26,6 +26,7 @@ class AuditAction(StrEnum):
     # A community manager's work on a curated collection (`collection_id`; the piece, if any,
     # in `product_id`).
     COLLECTION_CREATE = "collection_create"
+    COLLECTION_EDIT = "collection_edit"  # its titles or stories
     COLLECTION_ADD = "collection_add"
     COLLECTION_REMOVE = "collection_remove"
     COLLECTION_MOVE = "collection_move"

@@ -185,6 +185,39 @@ def create(session: Session, user_id: int, texts: Texts, now: datetime) -> Colle
     return collection
 
 
+def edit(session: Session, user_id: int, collection_id: int, texts: Texts, now: datetime) -> bool:
+    """Change its titles and stories; False when nothing changed. The slug follows a new
+    English title only while it has never been published."""
+    actor = Actor.user(user_id)
+    permissions.require_manager(session, actor, "change a collection")
+    collection = _locked(session, collection_id)
+    title = clean_line(texts.title)[:TITLE_MAX] or collection.title
+    new = (
+        title,
+        clean_line(texts.title_sw)[:TITLE_MAX],
+        _clean(texts.story, STORY_MAX),
+        _clean(texts.story_sw, STORY_MAX),
+    )
+    old = (
+        collection.title,
+        collection.title_sw,
+        collection.description,
+        collection.description_sw,
+    )
+    if new == old:
+        return False
+    base = slug_base(title)
+    keeps_slug = re.fullmatch(rf"{re.escape(base)}(-[0-9]+)?", collection.slug) is not None
+    if collection.published_at is None and not keeps_slug:
+        collection.slug = unique_slug(session, title)
+    collection.title, collection.title_sw, collection.description, collection.description_sw = new
+    session.flush()
+    audit.record(
+        session, actor, AuditAction.COLLECTION_EDIT, now, collection_id=collection.id, note=title
+    )
+    return True
+
+
 def add_piece(
     session: Session, user_id: int, collection_id: int, product_id: int, now: datetime
 ) -> bool:

@@ -27,6 +27,7 @@ from store.models import (
     User,
 )
 from store.money import Money
+from store.services import collections
 from store.services.open_shops import SHOP_OPEN
 from store.services.product_photos import MAX_PHOTOS
 from store.services.public_place import public_place
@@ -90,6 +91,7 @@ class CollectionView:
     slug: str
     title: str
     description: str
+    cover_product_id: int | None = None  # its cover piece (shared links show its photo)
 
 
 def find_product(session: Session, ref: str) -> ProductView | None:
@@ -155,7 +157,11 @@ def find_collection(session: Session, slug: str, locale: str = "en") -> Collecti
     if collection is None:
         return None
     return CollectionView(
-        collection.id, collection.slug, collection.title_in(locale), collection.story_in(locale)
+        collection.id,
+        collection.slug,
+        collection.title_in(locale),
+        collection.story_in(locale),
+        collections.cover(session, collection),
     )
 
 

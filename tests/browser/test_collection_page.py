@@ -55,6 +55,11 @@ def test_a_collection_page_keeps_its_sold_out_piece_marked(
     expect(marked.locator(".badge")).to_be_visible()
     assert marked.locator("img").evaluate("img => getComputedStyle(img).opacity") == "0.55"
     expect(page.locator("ul.grid .badge")).to_have_count(1)
+    # A shared link shows the cover piece (the first, none chosen): its large photo.
+    og_image = page.locator('meta[property="og:image"]').get_attribute("content") or ""
+    first_photo = cards.first.locator("img").get_attribute("src") or ""
+    assert og_image.endswith("/large.jpg")
+    assert og_image.rsplit("/", 1)[0] == first_photo.rsplit("/", 1)[0]
     english = tmp_path / "collection-en.png"
     page.screenshot(path=str(english), full_page=True)
     assert english.stat().st_size > 10_000

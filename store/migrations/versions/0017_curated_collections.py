@@ -35,6 +35,7 @@ _ACTIONS_BEFORE = (
 _ACTIONS = (
     *_ACTIONS_BEFORE,
     "collection_create",
+    "collection_edit",
     "collection_add",
     "collection_remove",
     "collection_move",

@@ -53,6 +53,15 @@ def test_slugs_come_from_the_english_title_and_stay_once_published(
         assert collections.featured(s) is None
         assert [c.id for c in collections.published(s)] == [first.id]
         assert first.published_at == NOW
+        # Retitled: a published collection keeps its slug; one never published follows.
+        draft = collections.create(s, manager.id, Texts("Draft", "", "", ""), NOW)
+        renamed = Texts("Brass of Kenya", "", "", "")
+        assert collections.edit(s, manager.id, first.id, renamed, NOW)
+        horn = Texts("Horn and bone", "", "", "")
+        assert collections.edit(s, manager.id, draft.id, horn, NOW)
+        assert not collections.edit(s, manager.id, draft.id, horn, NOW)
+        assert (first.slug, first.title) == ("the-kenya-collection", "Brass of Kenya")
+        assert draft.slug == "horn-and-bone"
         uow.commit()
 
 

@@ -17,8 +17,9 @@ from tests.integration.conversations.conftest import Chat
 from tests.integration.conversations.shop_support import artisan, person, piece
 
 CARD_ACTIONS_PUBLISHED = (
-    "1. Add pieces\n2. Move a piece\n3. Remove a piece\n4. Choose the cover\n"
-    "5. Feature on the first menu\n6. Unpublish\n7. All collections\n8. Menu"
+    "1. Add pieces\n2. Move a piece\n3. Change the words\n4. Remove a piece\n"
+    "5. Choose the cover\n6. Feature on the first menu\n7. Unpublish\n8. All collections\n"
+    "9. Menu"
 )
 
 
@@ -81,8 +82,18 @@ def test_a_manager_makes_a_collection_and_a_buyer_sees_it_first(
     )
     grace.chat.send("Choose the cover")
     grace.chat.send("Brass collar")
+    # Retitled before publishing: its slug follows; the Swahili ones are kept by skipping.
+    assert grace.chat.send("Change the words") == [
+        "Its English name now: The Kenya Collection. Type a new one, or send skip to keep it."
+    ]
+    grace.chat.send("Kenya Brass")
+    grace.chat.send("skip")
+    assert grace.chat.send("skip") == [
+        "Its Swahili story now: none. Type a new one, or send skip to keep it."
+    ]
+    assert grace.chat.send("Shaba ya Kibera.")[0] == "Saved the new words of Kenya Brass."
     published = grace.chat.send("Publish")
-    assert published[0] == "The Kenya Collection is published: buyers see it now."
+    assert published[0] == "Kenya Brass is published: buyers see it now."
     assert "#1 Brass cuff\n#2 Brass collar (cover)\n" in published[1]
     assert published[1].endswith(CARD_ACTIONS_PUBLISHED)
     grace.chat.send("Feature on the first menu")
@@ -90,7 +101,7 @@ def test_a_manager_makes_a_collection_and_a_buyer_sees_it_first(
     menu = buyer.chat.send("menu")[0]
     assert "\n6. ✨ Mkusanyiko wa Kenya\n" in menu
     shown = buyer.chat.send("6")[0]
-    assert shown.startswith("Mkusanyiko wa Kenya\nStatement brass from Kibera.\n1. Brass cuff")
+    assert shown.startswith("Mkusanyiko wa Kenya\nShaba ya Kibera.\n1. Brass cuff")
     buyer.chat.send("menu")
     window = buyer.chat.send("Nunua vito")[0]
     assert window.startswith("Ungependa kuona nini?\n1. Mkusanyiko wa Kenya\n2. Mikufu")
@@ -99,7 +110,7 @@ def test_a_manager_makes_a_collection_and_a_buyer_sees_it_first(
         actions = uow.session.scalars(select(PeopleAudit.action).order_by(PeopleAudit.id)).all()
         collection = uow.session.scalars(select(Collection)).one()
         assert (collection.slug, collection.active, collection.featured) == (
-            "the-kenya-collection",
+            "kenya-brass",
             True,
             True,
         )
@@ -109,6 +120,7 @@ def test_a_manager_makes_a_collection_and_a_buyer_sees_it_first(
         AuditAction.COLLECTION_MOVE,
         AuditAction.COLLECTION_REMOVE,
         AuditAction.COLLECTION_COVER,
+        AuditAction.COLLECTION_EDIT,
         AuditAction.COLLECTION_PUBLISH,
         AuditAction.COLLECTION_FEATURE,
     ]
