@@ -144,6 +144,9 @@ class MenuEntry:
     number: int
     arg: str = ""
     visible: Callable[[User], bool] = everyone
+    # Its label read at the time the menu is shown (say, the featured collection's title in
+    # her language), in place of `label`; None leaves the entry off the menu shown.
+    label_now: Callable[[StepContext], str | None] | None = None
 
     def __post_init__(self) -> None:
         allowed = GENERAL_NUMBERS if self.group is MenuGroup.GENERAL else FIRST_PAGE_NUMBERS

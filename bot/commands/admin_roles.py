@@ -30,7 +30,16 @@ from bot.telegram_token import TokenRefused
 from bot.telegram_username import learn_bot_username
 from conversations.notify.roles import queue_role_notices
 from store.errors import StoreError
-from store.models import ActorKind, Artisan, AuditAction, PeopleAudit, Role, RoleSource, User
+from store.models import (
+    ActorKind,
+    Artisan,
+    AuditAction,
+    Collection,
+    PeopleAudit,
+    Role,
+    RoleSource,
+    User,
+)
 from store.models.types import utcnow
 from store.services import audit, directory, roles
 from store.services.audit import Actor
@@ -203,6 +212,10 @@ def _subject(session: Session, row: PeopleAudit) -> str:
         return _shop(shop) if shop else f"shop {row.artisan_id}"
     if row.subject_user_id is not None:
         return _who(session, session.get(User, row.subject_user_id))
+    if row.collection_id is not None:  # a community manager's change to a collection
+        collection = session.get(Collection, row.collection_id)
+        named = f"collection {collection.slug if collection else row.collection_id}"
+        return named + (f", piece {row.product_id}" if row.product_id is not None else "")
     return row.phone or ""
 
 

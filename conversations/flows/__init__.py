@@ -10,6 +10,7 @@ from conversations.flows import (
     cart,
     cases,
     checkout,
+    curation,
     delivery,
     earnings,
     hub_desk,
@@ -57,6 +58,7 @@ def builtin_registry() -> FlowRegistry:
     my_orders.register(registry)
     earnings.register(registry)
     review.register(registry)
+    curation.register(registry)
     cases.register(registry)
     people.register(registry)
     standards.register(registry)

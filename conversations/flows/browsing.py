@@ -1,4 +1,9 @@
-"""The buyer's shop window: categories and curated collections, search, a piece's card.
+"""The buyer's shop window: curated collections first (the featured one first), then
+categories and search; a piece's card.
+
+Only published collections are shown or opened: a button to one unpublished since (or the
+first menu's "featured" entry after it stepped down) gets a kind word and the shop window.
+A collection's title and story are in the buyer's language, English where it has none.
 
 The flow's data remembers the list the buyer is in (``list``: kind, key, and the cursor the
 shown page started ``after``) so "Back" from a card returns to the same page. Cursors are
@@ -10,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-
-from sqlalchemy import select
 
 from conversations import links
 from conversations.flow import (
@@ -38,11 +41,12 @@ from conversations.messages import Choice, Inbound, LinkButton, Outbound
 from conversations.notify.listings import SHARE as OPEN_THE_PAGE
 from conversations.payloads import Payload
 from store.models import Category, Collection
-from store.services import browse
+from store.services import browse, collections
 from store.text import read_int
 
 FLOW = "browse"
 PAGE_SIZE = 5
+HOME_COLLECTIONS = 3  # with the six kinds and Search: ten, a WhatsApp list
 
 SHOP_JEWELRY = N_("Shop jewelry")
 SEARCH = N_("Search")
@@ -59,6 +63,11 @@ TYPE_A_WORD = N_("Please type a word to search for.")
 PLEASE_CHOOSE = N_("Please choose one of the options, or type a word to search.")
 MORE = N_("More")
 SEARCH_AGAIN = N_("Search again")
+COLLECTION_GONE = N_("That collection is not on show any more. Here is what there is now:")
+# The buyers' first menu: the featured collection, under its title in her language.
+FEATURED_ENTRY = N_("✨ {title}")
+FEATURED_ARG = "featured"
+COLLECTION_ARG_PREFIX = "col-"
 
 CATEGORY_LABELS: dict[Category, str] = {
     Category.NECKLACE: N_("Necklaces"),
@@ -104,6 +113,11 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     (the `p-<id>` deep link)."""
     if arg == "search":
         return _ask_query(ctx)
+    if arg == FEATURED_ARG:
+        shown = collections.featured(ctx.session)
+        return _open_collection(ctx, shown.id if shown is not None else None)
+    if arg.startswith(COLLECTION_ARG_PREFIX):
+        return _open_collection(ctx, read_int(arg.removeprefix(COLLECTION_ARG_PREFIX)))
     product_id = read_int(arg)  # a typed "/start p-²" is no piece
     if product_id is not None:
         return _open_card(ctx, product_id)
@@ -115,7 +129,7 @@ def pick(ctx: StepContext, inbound: Inbound) -> StepResult:
     if (category := ShowCategory.read(payload)) is not None:
         return _show_list(ctx, {"kind": "cat", "key": category.category.value, "after": None})
     if (collection := ShowCollection.read(payload)) is not None:
-        return _show_list(ctx, {"kind": "col", "key": str(collection.collection_id), "after": None})
+        return _open_collection(ctx, collection.collection_id)
     if (turned := NextPage.read(payload)) is not None:
         listing = dict(ctx.data.get("list") or {})
         if not listing:
@@ -189,6 +203,26 @@ def _add(ctx: StepContext, product_id: int, wanted: int, then: str) -> StepResul
     return StepResult(Step.PICK)
 
 
+def open_collection(ctx: StepContext, tapped: ShowCollection) -> StepResult:
+    """A collection tapped in an earlier shop window, from whatever she is doing now."""
+    return ctx.begin(FLOW, f"{COLLECTION_ARG_PREFIX}{tapped.collection_id}")
+
+
+def _open_collection(ctx: StepContext, collection_id: int | None) -> StepResult:
+    if collection_id is None or collections.visible(ctx.session, collection_id) is None:
+        ctx.say(ctx._(COLLECTION_GONE))
+        return _show_home(ctx)
+    return _show_list(ctx, {"kind": "col", "key": str(collection_id), "after": None})
+
+
+def featured_label(ctx: StepContext) -> str | None:
+    """The first menu's line for the featured collection; None when none is featured."""
+    shown = collections.featured(ctx.session)
+    if shown is None:
+        return None
+    return ctx._(FEATURED_ENTRY).format(title=shown.title_in(ctx.translator.locale))
+
+
 def open_piece(ctx: StepContext, tapped: OpenPiece) -> StepResult | None:
     """A piece tapped in an earlier list, from whatever she is doing now: its card, while a
     buyer may see it (listed or sold out, in an open shop); else declined."""
@@ -230,15 +264,14 @@ def _reshow_card(ctx: StepContext) -> StepResult:
 
 
 def _show_home(ctx: StepContext) -> StepResult:
-    collections = ctx.session.scalars(
-        select(Collection).where(Collection.active.is_(True)).order_by(Collection.id).limit(3)
-    )
+    locale = ctx.translator.locale
+    shown = collections.published(ctx.session, limit=HOME_COLLECTIONS)
     choices = [
-        Choice(ctx._(label), ShowCategory(category).encode()) for category, label in _labels()
+        Choice(collection.title_in(locale), ShowCollection(collection.id).encode())
+        for collection in shown
     ]
-    choices[:0] = [
-        Choice(collection.title, ShowCollection(collection.id).encode())
-        for collection in collections
+    choices += [
+        Choice(ctx._(label), ShowCategory(category).encode()) for category, label in _labels()
     ]
     choices.append(Choice(ctx._(SEARCH), SEARCH_PAYLOAD))
     ctx.ask(ctx._(WHAT_TO_SEE), choices)
@@ -261,6 +294,9 @@ def _show_current(ctx: StepContext) -> StepResult:
 
 
 def _show_list(ctx: StepContext, listing: dict[str, Any], *, in_place: bool = False) -> StepResult:
+    if listing["kind"] == "col" and collections.visible(ctx.session, int(listing["key"])) is None:
+        ctx.say(ctx._(COLLECTION_GONE))  # unpublished while she looked at it
+        return _show_home(ctx)
     after = listing.get("after")
     try:
         page = _page(ctx, listing, after)
@@ -287,7 +323,7 @@ def _page_links(ctx: StepContext, listing: dict[str, Any]) -> tuple[LinkButton, 
     """A collection's web page, to look at or share (with its first page only)."""
     if listing["kind"] != "col":
         return ()
-    collection = ctx.session.get(Collection, int(listing["key"]))
+    collection = collections.visible(ctx.session, int(listing["key"]))
     if collection is None:
         return ()
     url = links.collection_page_url(ctx.market.config.public_base_url, collection.slug)
@@ -308,10 +344,10 @@ def _heading(ctx: StepContext, listing: dict[str, Any]) -> str:
         return ctx._(SEARCH_RESULTS).format(query=listing["key"])
     if listing["kind"] == "col":
         collection = ctx.session.get(Collection, int(listing["key"]))
-        if collection is not None and collection.description.strip():
-            return f"{collection.title}\n{collection.description.strip()}"
         if collection is not None:
-            return collection.title
+            locale = ctx.translator.locale
+            title, story = collection.title_in(locale), collection.story_in(locale)
+            return f"{title}\n{story}" if story else title
     return ctx._(PICK_A_PIECE)
 
 
@@ -346,7 +382,19 @@ def register(registry: FlowRegistry) -> None:
     }
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(OpenPiece, open_piece)
+    registry.add_route(ShowCollection, open_collection)
     registry.add_menu_entry(MenuEntry("browse", SHOP_JEWELRY, FLOW, MenuGroup.BUYING, 1))
     registry.add_menu_entry(MenuEntry("search", SEARCH, FLOW, MenuGroup.BUYING, 2, arg="search"))
+    registry.add_menu_entry(
+        MenuEntry(
+            "featured",
+            FEATURED_ENTRY,
+            FLOW,
+            MenuGroup.BUYING,
+            6,
+            arg=FEATURED_ARG,
+            label_now=featured_label,
+        )
+    )
     # t.me/<bot>?start=p-<id> and WhatsApp's "/start p-<id>" open a piece's card.
     registry.add_start_route(links.PRODUCT_START_PREFIX, FLOW)

@@ -189,8 +189,14 @@ def _all_choices(ctx: StepContext) -> tuple[Choice, ...]:
 
 def _choices(ctx: StepContext, entries: list[Numbered]) -> list[Choice]:
     return [
-        Choice(ctx._(n.entry.label), entry_payload(n.entry.key), number=n.number) for n in entries
+        Choice(label, entry_payload(n.entry.key), number=n.number)
+        for n in entries
+        if (label := _label(ctx, n.entry)) is not None
     ]
+
+
+def _label(ctx: StepContext, entry: MenuEntry) -> str | None:
+    return entry.label_now(ctx) if entry.label_now is not None else ctx._(entry.label)
 
 
 def _chosen(ctx: StepContext, inbound: Inbound) -> StepResult | None:

@@ -276,6 +276,8 @@ def sorry(ctx: StepContext, product_id: int, text: str) -> None:
 
 def list_choice(ctx: StepContext, card: browse.ProductCard) -> Choice:
     """ "Maasai collar — US$37.73": a piece in a list, priced in the store currency."""
+    if card.sold_out:  # in a collection: still there, and said so
+        return Choice(f"{card.title} — {ctx._(SOLD_OUT)}", OpenPiece(card.product_id).encode())
     quote_ = ctx.market.config.pricing.quote_line(card.price, 1, has_mentor=False)
     label = f"{card.title} — {quote_.unit_price.format(ctx.user.locale)}"
     return Choice(label, OpenPiece(card.product_id).encode())

@@ -25,6 +25,7 @@ from conversations.flow import (
     with_role,
 )
 from conversations.flows import standards
+from conversations.flows.curation_card import ADD_TO_COLLECTION, AddToCollection
 from conversations.flows.language import PICK_ONE
 from conversations.i18n import N_, Translator
 from conversations.messages import Choice, ImageRef, Inbound, Outbound, TapWord
@@ -192,6 +193,8 @@ def _submitted(product: Product) -> int:
 
 
 def decide(ctx: StepContext, inbound: Inbound) -> StepResult:
+    if (adding := AddToCollection.read(inbound.payload)) is not None:
+        return ctx.begin("collections", f"add-{adding.product_id}")
     tapped = Decide.read(inbound.payload)
     if tapped is None:
         ctx.say(ctx._(PICK_ONE))
@@ -288,6 +291,7 @@ def _show_next(
         Choice(ctx._(APPROVE), Decide(Decision.APPROVE, product.id).encode(), TapWord.YES),
         Choice(ctx._(REJECT), Decide(Decision.REJECT, product.id).encode(), TapWord.NO),
         Choice(ctx._(SKIP), Decide(Decision.SKIP, product.id).encode(), TapWord.SKIP),
+        Choice(ctx._(ADD_TO_COLLECTION), AddToCollection(product.id).encode()),
     )
     image = ImageRef(key=keys[0]) if keys else None
     card = Outbound(text=_card(ctx, ctx.translator, product), image=image, choices=choices)

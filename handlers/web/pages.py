@@ -55,6 +55,7 @@ class GridCard:
     title: str
     price: str
     photo: Picture | None
+    sold_out: bool = False
 
 
 def page_routes(uow_factory: UnitOfWorkFactory, pages: Pages) -> list[Route]:
@@ -203,16 +204,22 @@ def shop_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
 
 
 def collection_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
-    def find(slug: str) -> showcase.CollectionView | None:
+    def find(slug: str, locale: str) -> tuple[showcase.CollectionView, PhotoView | None] | None:
         with uow_factory(read_only=True) as uow:
-            return showcase.find_collection(uow.session, slug)
+            view = showcase.find_collection(uow.session, slug, locale)
+            if view is None:
+                return None
+            cover = view.cover_product_id
+            photos = showcase.cover_photos(uow.session, [cover] if cover is not None else [])
+            return view, photos.get(cover) if cover is not None else None
 
     async def collection(request: Request) -> Response:
         language = pages.language(request)
         slug: str = request.path_params["slug"]
-        view = await run_in_threadpool(find, slug)
-        if view is None:
+        found = await run_in_threadpool(find, slug, language.locale)
+        if found is None:
             return pages.not_found(language)
+        view, cover = found
         after = request.query_params.get("after") or None
         listing = await run_in_threadpool(_listing(uow_factory, after, collection_id=view.id))
         cards = grid_cards(pages, language, listing)
@@ -225,7 +232,8 @@ def collection_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoin
                 "more_href": _more(language, f"/c/{slug}", listing.page),
                 "description": _trim(view.description, DESCRIPTION_MAX) or view.title,
                 "canonical": links.collection_page_url(pages.site.base, view.slug),
-                "og_image": _og_image(cards),
+                # The cover piece's photo when a link is shared (sold out or not).
+                "og_image": picture(pages, cover).large_url if cover else _og_image(cards),
             },
         )
 
@@ -246,6 +254,7 @@ def grid_cards(pages: Pages, language: PageLanguage, listing: Listing) -> list[G
                 title=item.title,
                 price=quote.unit_price.format(language.locale),
                 photo=picture(pages, cover) if cover else None,
+                sold_out=item.sold_out,
             )
         )
     return cards

@@ -305,6 +305,10 @@ PIECES = (
 COLLECTION_TITLE = "Kenya Collection"
 COLLECTION_SLUG = "kenya-collection"
 COLLECTION_DESCRIPTION = "Pieces chosen by our community managers: upcycled, hand-made, fair."
+COLLECTION_TITLE_SW = "Mkusanyiko wa Kenya"
+COLLECTION_DESCRIPTION_SW = (
+    "Vipande vilivyochaguliwa na wasimamizi wetu wa jamii: vya mikono, vya kutumia tena, vya haki."
+)
 COLLECTION_PIECES = (
     "Maasai collar necklace",
     "Horn crescent earrings",

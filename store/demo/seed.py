@@ -81,7 +81,7 @@ def seed_demo(
         _people(session, summary, channels, now)
         _artisans(session, summary, now)
         _pieces(session, photos, summary, now)
-        _collection(session)
+        _collection(session, now)
         _sample_sale(session, pricing, summary, now)
         uow.commit()
     return summary
@@ -185,11 +185,18 @@ def _photo(media: MediaStore, category: Category, seed: int) -> PhotoRecord:
     )
 
 
-def _collection(session: Session) -> None:
+def _collection(session: Session, now: datetime) -> None:
+    """Published and featured, as a community manager leaves it in the chat."""
     collection = Collection(
         slug=content.COLLECTION_SLUG,
         title=content.COLLECTION_TITLE,
+        title_sw=content.COLLECTION_TITLE_SW,
         description=content.COLLECTION_DESCRIPTION,
+        description_sw=content.COLLECTION_DESCRIPTION_SW,
+        active=True,
+        featured=True,
+        published_at=now,
+        created_at=now,
     )
     session.add(collection)
     session.flush()

@@ -1,5 +1,6 @@
 """The people audit: every change to who may do what (roles, promises, shops suspended or
-reinstated, accounts joined), who made it and when. Append-only."""
+reinstated, accounts joined) and every community manager's change to a curated collection, who
+made it and when. Append-only."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ class AuditAction(StrEnum):
     REINSTATE = "reinstate"
     MERGE = "merge"  # one person's two accounts (say WhatsApp and Telegram) became one
     MERGE_REFUSED = "merge_refused"  # ... but could not: both have a shop
+    # A community manager's work on a curated collection (`collection_id`; the piece, if any,
+    # in `product_id`).
+    COLLECTION_CREATE = "collection_create"
+    COLLECTION_EDIT = "collection_edit"  # its titles or stories
+    COLLECTION_ADD = "collection_add"
+    COLLECTION_REMOVE = "collection_remove"
+    COLLECTION_MOVE = "collection_move"
+    COLLECTION_COVER = "collection_cover"
+    COLLECTION_PUBLISH = "collection_publish"
+    COLLECTION_UNPUBLISH = "collection_unpublish"
+    COLLECTION_FEATURE = "collection_feature"
 
 
 class ActorKind(StrEnum):
@@ -43,6 +55,8 @@ class PeopleAudit(Base):
     subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     artisan_id: Mapped[int | None] = mapped_column(ForeignKey("artisans.id"))
+    collection_id: Mapped[int | None] = mapped_column(ForeignKey("collections.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     note: Mapped[str] = mapped_column(String(200), default="")
 
 

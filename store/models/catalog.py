@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -137,14 +138,45 @@ class ProductPhoto(Base):
 
 
 class Collection(Base):
+    """A curated collection, made in the chat by community managers (English and Swahili).
+
+    ``active`` is "published": only then do buyers see it, in the chat and at ``/c/{slug}``.
+    The slug comes from the English title and never changes once it has been published
+    (``published_at``, the first time): links shared since keep working. At most one
+    published collection is ``featured`` (on the buyers' first menu)."""
+
     __tablename__ = "collections"
+    __table_args__ = (
+        Index(
+            "uq_collections_featured",
+            "featured",
+            unique=True,
+            sqlite_where=text("featured"),
+            postgresql_where=text("featured"),
+        ),
+    )
 
     id: Mapped[int_pk]
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    title: Mapped[str] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(String(80))  # English
+    title_sw: Mapped[str] = mapped_column(String(80), default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # its story, in English
+    description_sw: Mapped[str] = mapped_column(Text, default="")
+    cover_product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL")
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[maybe_timestamp]
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_at]
+
+    def title_in(self, locale: str) -> str:
+        """Its title in `locale`, English when it has none in that language."""
+        return (self.title_sw if locale == "sw" else "") or self.title
+
+    def story_in(self, locale: str) -> str:
+        return ((self.description_sw if locale == "sw" else "") or self.description).strip()
 
 
 class CollectionProduct(Base):

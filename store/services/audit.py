@@ -47,6 +47,8 @@ def record(
     subject_user_id: int | None = None,
     phone: str | None = None,
     artisan_id: int | None = None,
+    collection_id: int | None = None,
+    product_id: int | None = None,
     note: str = "",
 ) -> PeopleAudit:
     row = PeopleAudit(
@@ -58,6 +60,8 @@ def record(
         subject_user_id=subject_user_id,
         phone=phone,
         artisan_id=artisan_id,
+        collection_id=collection_id,
+        product_id=product_id,
         note=note[:200],
     )
     session.add(row)

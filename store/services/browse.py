@@ -5,7 +5,8 @@ page costs the same as the first, and products listed between two fetches never 
 so no piece is shown twice or skipped. Newest first; a collection keeps its curated order.
 
 Only ``active`` pieces of open shops are listed: sold-out ones would only disappoint (a buyer
-who has the link still sees them through the product page), and a suspended shop's pieces
+who has the link still sees them through the product page; a curated collection keeps its
+sold-out pieces, marked), and a suspended shop's pieces
 are hidden until it is reinstated (``open_shops``). Each item is a ``ProductCard`` read in one
 query with its artisan and cover photo (the photo at position 0), so a page is one round trip.
 
@@ -112,6 +113,7 @@ class ProductCard:
     shop_name: str
     cover_keys: dict[str, str]  # empty when the piece has no photo
     cover_telegram_file_id: str | None
+    sold_out: bool = False  # only a collection lists sold-out pieces (marked so)
 
     @property
     def price(self) -> Money:
@@ -136,8 +138,9 @@ def browse(
 ) -> Page:
     """Active products, newest first, optionally of one category and/or artisan.
 
-    With ``collection_id`` the collection's curated order is kept (position, then id) and
-    only an active collection shows anything.
+    With ``collection_id`` the collection's curated order is kept (position, then id), only
+    a published (``active``) collection shows anything, and its sold-out pieces stay in it,
+    marked ``sold_out``: the collection is a curator's story, not a stock list.
     """
     params: dict[str, object] = {"limit": _page_size(limit) + 1}
     if category is not None:
@@ -290,7 +293,7 @@ def _collection_statement(
     *, category: bool, artisan: bool, after: bool
 ) -> Select[*tuple[Any, ...]]:
     query = (
-        _cards()
+        _cards(statuses=(ProductStatus.ACTIVE, ProductStatus.SOLD_OUT))
         .add_columns(CollectionProduct.position)
         .join(CollectionProduct, CollectionProduct.product_id == Product.id)
         .join(Collection, Collection.id == CollectionProduct.collection_id)
@@ -333,7 +336,9 @@ def _search_statement(*, sqlite: bool, after: bool) -> Select[*tuple[Any, ...]]:
     return query.order_by(key.desc()).limit(_LIMIT)
 
 
-def _cards(*, from_fts: bool = False) -> Select[*tuple[Any, ...]]:
+def _cards(
+    *, from_fts: bool = False, statuses: tuple[ProductStatus, ...] = (ProductStatus.ACTIVE,)
+) -> Select[*tuple[Any, ...]]:
     query = select(
         Product.id,
         Product.slug,
@@ -346,6 +351,7 @@ def _cards(*, from_fts: bool = False) -> Select[*tuple[Any, ...]]:
         Product.stock_on_hand,
         Product.stock_reserved,
         Product.artisan_id,
+        Product.status,
         Artisan.shop_name,
         ProductPhoto.keys,
         ProductPhoto.telegram_file_id,
@@ -357,7 +363,10 @@ def _cards(*, from_fts: bool = False) -> Select[*tuple[Any, ...]]:
         .outerjoin(
             ProductPhoto, and_(ProductPhoto.product_id == Product.id, ProductPhoto.position == 0)
         )
-        .where(Product.status == ProductStatus.ACTIVE, SHOP_OPEN)
+        .where(
+            Product.status == statuses[0] if len(statuses) == 1 else Product.status.in_(statuses),
+            SHOP_OPEN,
+        )
     )
 
 
@@ -401,4 +410,5 @@ def _card(row: Row[Any]) -> ProductCard:
         shop_name=row.shop_name,
         cover_keys=dict(row.keys or {}),
         cover_telegram_file_id=row.telegram_file_id,
+        sold_out=row.status == ProductStatus.SOLD_OUT,
     )

@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
-from sqlalchemy import and_, case, exists, select, update
+from sqlalchemy import and_, case, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from store.errors import (
@@ -33,6 +33,8 @@ from store.models import (
     Artisan,
     ArtisanStatus,
     Category,
+    Collection,
+    CollectionProduct,
     Product,
     ProductPhoto,
     ProductStatus,
@@ -275,10 +277,17 @@ def withdraw_from_review(
 
 
 def archive(session: Session, artisan_id: int, product_id: int) -> Product:
-    """Retire a piece for good: it leaves the shop, its orders keep pointing at it."""
+    """Retire a piece for good: it leaves the shop and every curated collection, its orders
+    keep pointing at it."""
     product = owned_product(session, artisan_id, product_id, "archive", lock=True)
     check_transition(product.status, ProductStatus.ARCHIVED)
     product.status = ProductStatus.ARCHIVED
+    session.execute(delete(CollectionProduct).where(CollectionProduct.product_id == product_id))
+    session.execute(
+        update(Collection)
+        .where(Collection.cover_product_id == product_id)
+        .values(cover_product_id=None)
+    )
     session.flush()
     return product
 

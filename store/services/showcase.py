@@ -27,6 +27,7 @@ from store.models import (
     User,
 )
 from store.money import Money
+from store.services import collections
 from store.services.open_shops import SHOP_OPEN
 from store.services.product_photos import MAX_PHOTOS
 from store.services.public_place import public_place
@@ -90,6 +91,7 @@ class CollectionView:
     slug: str
     title: str
     description: str
+    cover_product_id: int | None = None  # its cover piece (shared links show its photo)
 
 
 def find_product(session: Session, ref: str) -> ProductView | None:
@@ -145,14 +147,22 @@ def find_shop(session: Session, slug: str) -> tuple[int, ShopView] | None:
     return artisan.id, _shop_view(artisan, maker)
 
 
-def find_collection(session: Session, slug: str) -> CollectionView | None:
-    """An active curated collection by its slug."""
+def find_collection(session: Session, slug: str, locale: str = "en") -> CollectionView | None:
+    """A published curated collection by its slug, its title and story in `locale` (English
+    where it has none in that language). Unpublished ones are not found: only community
+    managers see those, in the chat."""
     collection = session.scalar(
         select(Collection).where(Collection.slug == slug, Collection.active.is_(True))
     )
     if collection is None:
         return None
-    return CollectionView(collection.id, collection.slug, collection.title, collection.description)
+    return CollectionView(
+        collection.id,
+        collection.slug,
+        collection.title_in(locale),
+        collection.story_in(locale),
+        collections.cover(session, collection),
+    )
 
 
 def photo_view(photo: ProductPhoto) -> PhotoView | None:

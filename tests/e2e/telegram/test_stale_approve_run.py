@@ -59,7 +59,7 @@ def test_an_old_approve_during_a_rejection_reason_is_refused_and_asked_again(
 
         card = grace.tap("Review listings")[-1]
         assert card.startswith("[photo] “Blue glass necklace” from Amina Beads")
-        assert card.endswith("[Approve]\n[Reject]\n[Skip]")
+        assert card.endswith("[Approve]\n[Reject]\n[Skip]\n[Add to a collection]")
         assert grace.tap("Reject") == [REASONS]
         amina.unread()  # what she was told so far
         # "Approve" on the card above: refused, and the reason asked again with its buttons.

@@ -332,7 +332,7 @@ def test_a_manager_rejects_or_opens_the_review_from_the_notice_in_swahili(
     assert opened[0] == "Bidhaa zinazosubiri kukaguliwa: 1"
     assert opened[1].startswith("[photo: ")
     assert "Picha 2 kati ya 2" in opened[1]
-    assert opened[2].endswith("1. Idhinisha\n2. Kataa\n3. Ruka")
+    assert opened[2].endswith("1. Idhinisha\n2. Kataa\n3. Ruka\n4. Weka kwenye mkusanyiko")
 
     submit(uow_factory, joy, anklet)
     asked = wanjiru.chat.send("Kataa")  # the notice's label, typed

@@ -47,7 +47,7 @@ def test_manager_approves_one_and_rejects_one_each_artisan_told_in_her_language(
         f"[photo: {SECOND_PHOTO}]\nPhoto 2 of 2",
         f"[photo: {PHOTO_KEY}]\n“Blue glass necklace” from Amina Beads\n"
         "Artisan’s price: Ksh1,500 · buyers pay US$16.17\nIn stock: 1\n"
-        "Made of: glass beads, brass\n1. Approve\n2. Reject\n3. Skip",
+        "Made of: glass beads, brass\n1. Approve\n2. Reject\n3. Skip\n4. Add to a collection",
     ]
     assert manager.chat.send("approve") == [
         "Approved: Blue glass necklace. The artisan has been told.",
@@ -56,7 +56,7 @@ def test_manager_approves_one_and_rejects_one_each_artisan_told_in_her_language(
         "Made of: plastic beads, brass\n"
         "⚠️ plastic beads — No plastic or synthetic materials\n"
         "The standards: “Soko’s standards” in the menu.\n"
-        "1. Approve\n2. Reject\n3. Skip",
+        "1. Approve\n2. Reject\n3. Skip\n4. Add to a collection",
     ]
     assert manager.chat.send("2") == [
         "Why is it not accepted? Pick a reason or type your own:\n"
@@ -103,7 +103,7 @@ def test_swahili_manager_skips_then_rejects_with_her_own_words(
     assert "Kagua bidhaa" in manager.chat.send("menyu")[0]
     answers = manager.chat.send("Kagua bidhaa")
     assert answers[0] == "Bidhaa zinazosubiri kukaguliwa: 2"
-    assert answers[1].endswith("1. Idhinisha\n2. Kataa\n3. Ruka")
+    assert answers[1].endswith("1. Idhinisha\n2. Kataa\n3. Ruka\n4. Weka kwenye mkusanyiko")
     card = answers[1].replace("\xa0", " ")
     assert "Bei ya fundi: Ksh 1,500 · wanunuzi hulipa US$ 16.17" in card
     skipped = manager.chat.send("ruka")

@@ -39,7 +39,7 @@ def test_an_old_approve_while_a_reason_is_asked_is_refused_and_the_reason_asked_
     card = (
         f"[photo: {PHOTO_KEY}]\n“Red bangle” from Joy Beads\n"
         "Artisan’s price: Ksh1,500 · buyers pay US$16.17\nIn stock: 1\n"
-        "Made of: glass beads, brass\n1. Approve\n2. Reject\n3. Skip"
+        "Made of: glass beads, brass\n1. Approve\n2. Reject\n3. Skip\n4. Add to a collection"
     )
     manager.chat.send("menu")
     assert manager.chat.send("Review listings")[-1] == card

@@ -1,0 +1,147 @@
+"""The community managers' Collections menu, as a transcript on the real registry: make one,
+add from the review card and by searching, move, remove, choose the cover, publish, feature;
+what buyers then see; and what an old button or a non-manager gets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from conversations.flows.browsing import ShowCollection
+from conversations.flows.curation import read_place
+from conversations.flows.curation_card import Act, OnCollection
+from store.models import AuditAction, Collection, PeopleAudit, ProductStatus, Role
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.conftest import Chat
+from tests.integration.conversations.shop_support import artisan, person, piece
+
+CARD_ACTIONS_PUBLISHED = (
+    "1. Add pieces\n2. Move a piece\n3. Change the words\n4. Remove a piece\n"
+    "5. Choose the cover\n6. Feature on the first menu\n7. Unpublish\n8. All collections\n"
+    "9. Menu"
+)
+
+
+def test_a_manager_makes_a_collection_and_a_buyer_sees_it_first(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    grace = person(new_chat, uow_factory, "Grace M", locale="en", roles=(Role.COMMUNITY_MANAGER,))
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    buyer = person(new_chat, uow_factory, "Lena F", locale="sw")
+    piece(uow_factory, amina, "Brass collar", status=ProductStatus.PENDING_REVIEW)
+    piece(uow_factory, amina, "Brass cuff")
+    piece(uow_factory, amina, "Glass earrings")
+
+    assert "5. Collections" in grace.chat.send("menu")[0]
+    assert grace.chat.send("Collections") == [
+        "There are no collections yet. Make the first one:\n1. New collection\n2. Menu"
+    ]
+    grace.chat.send("New collection")
+    grace.chat.send("The Kenya Collection")
+    grace.chat.send("Mkusanyiko wa Kenya")
+    grace.chat.send("Statement brass from Kibera.")
+    made = grace.chat.send("skip")
+    assert made[0].startswith("Collection made: The Kenya Collection.")
+    grace.chat.send("Add pieces")
+    found = grace.chat.send("brass")
+    assert "Brass cuff" in found[0]
+    assert grace.chat.send("Brass cuff")[0] == "Added “Brass cuff” to The Kenya Collection."
+    grace.chat.send("earrings")
+    grace.chat.send("1")
+    grace.chat.send("Done")
+
+    grace.chat.send("menu")
+    review = grace.chat.send("Review listings")
+    assert review[-1].endswith("3. Skip\n4. Add to a collection")
+    assert grace.chat.send("Add to a collection") == [
+        "Add “Brass collar” to which collection?\n1. The Kenya Collection (not published)\n"
+        "2. New collection\n3. Back to the review"
+    ]
+    assert grace.chat.send("1")[0] == "Added “Brass collar” to The Kenya Collection."
+    assert "“Brass collar” from Amina Beads" in grace.chat.send("Back to the review")[-1]
+    grace.chat.send("Approve")
+
+    grace.chat.send("menu")
+    grace.chat.send("Collections")
+    card = grace.chat.send("1")[0]
+    assert "#1 Brass cuff (cover)\n#2 Glass earrings\n#3 Brass collar\n" in card
+    grace.chat.send("Move a piece")
+    assert grace.chat.send("Brass collar") == [
+        "Where should “Brass collar” go? Send a number from 1 to 3."
+    ]
+    assert grace.chat.send("٢٢") == [
+        "Please send a number from 1 to 3, like 1 for the first place."
+    ]
+    moved = grace.chat.send("mbili")
+    assert moved[0] == "Moved “Brass collar” to place 2."
+    assert "#1 Brass cuff (cover)\n#2 Brass collar\n#3 Glass earrings\n" in moved[1]
+    grace.chat.send("Remove a piece")
+    assert grace.chat.send("Glass earrings")[0] == (
+        "Removed “Glass earrings” from The Kenya Collection."
+    )
+    grace.chat.send("Choose the cover")
+    grace.chat.send("Brass collar")
+    # Retitled before publishing: its slug follows; the Swahili ones are kept by skipping.
+    assert grace.chat.send("Change the words") == [
+        "Its English name now: The Kenya Collection. Type a new one, or send skip to keep it."
+    ]
+    grace.chat.send("Kenya Brass")
+    grace.chat.send("skip")
+    assert grace.chat.send("skip") == [
+        "Its Swahili story now: none. Type a new one, or send skip to keep it."
+    ]
+    assert grace.chat.send("Shaba ya Kibera.")[0] == "Saved the new words of Kenya Brass."
+    published = grace.chat.send("Publish")
+    assert published[0] == "Kenya Brass is published: buyers see it now."
+    assert "#1 Brass cuff\n#2 Brass collar (cover)\n" in published[1]
+    assert published[1].endswith(CARD_ACTIONS_PUBLISHED)
+    grace.chat.send("Feature on the first menu")
+
+    menu = buyer.chat.send("menu")[0]
+    assert "\n6. ✨ Mkusanyiko wa Kenya\n" in menu
+    shown = buyer.chat.send("6")[0]
+    assert shown.startswith("Mkusanyiko wa Kenya\nShaba ya Kibera.\n1. Brass cuff")
+    buyer.chat.send("menu")
+    window = buyer.chat.send("Nunua vito")[0]
+    assert window.startswith("Ungependa kuona nini?\n1. Mkusanyiko wa Kenya\n2. Mikufu")
+
+    with uow_factory() as uow:
+        actions = uow.session.scalars(select(PeopleAudit.action).order_by(PeopleAudit.id)).all()
+        collection = uow.session.scalars(select(Collection)).one()
+        assert (collection.slug, collection.active, collection.featured) == (
+            "kenya-brass",
+            True,
+            True,
+        )
+    assert actions == [
+        AuditAction.COLLECTION_CREATE,
+        *[AuditAction.COLLECTION_ADD] * 3,
+        AuditAction.COLLECTION_MOVE,
+        AuditAction.COLLECTION_REMOVE,
+        AuditAction.COLLECTION_COVER,
+        AuditAction.COLLECTION_EDIT,
+        AuditAction.COLLECTION_PUBLISH,
+        AuditAction.COLLECTION_FEATURE,
+    ]
+
+    # Unpublished: the buyer's old button gets a kind word, the first menu drops it.
+    grace.chat.send("Unpublish")
+    gone = buyer.chat.tap(ShowCollection(collection.id).encode())
+    assert gone[0] == "Mkusanyiko huo hauonyeshwi tena. Hiki ndicho kilichopo sasa:"
+    assert "Mkusanyiko wa Kenya" not in buyer.chat.send("menu")[0]
+    # A buyer forging a manager's button is refused.
+    refused = buyer.chat.tap(OnCollection(Act.PUBLISH, collection.id).encode())
+    assert refused == ["Samahani, huwezi kufanya hivyo."]
+
+
+def test_places_typed_in_any_script_or_as_words() -> None:
+    assert read_place("2") == 2
+    assert read_place("٢") == 2
+    assert read_place("२") == 2
+    assert read_place("#3") == 3
+    assert read_place("mbili") == 2
+    assert read_place("ya pili") == 2
+    assert read_place("Tatu.") == 3
+    assert read_place("²") is None
+    assert read_place("two pieces please") is None

@@ -1,0 +1,106 @@
+"""The collections service: slugs from the English title (unique, fixed once published), one
+featured collection, what publishing needs, who may act, what the audit keeps, and pieces
+that sell out (stay) or are archived (leave)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from store.errors import PermissionDenied
+from store.models import AuditAction, Collection, PeopleAudit, ProductStatus, Role
+from store.services import catalog, collections
+from store.services.collections import EmptyCollection, NotPublished, Texts
+from store.uow import UnitOfWorkFactory
+from tests.factories import make_artisan, make_product, make_user
+
+NOW = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_slugs_come_from_the_english_title_and_stay_once_published(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        manager = make_user(s, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        artisan = make_artisan(s)
+        piece = make_product(s, artisan)
+        texts = Texts("The Kenya Collection", "Mkusanyiko wa Kenya", "", "")
+        first = collections.create(s, manager.id, texts, NOW)
+        second = collections.create(s, manager.id, texts, NOW)
+        swahili_only = collections.create(s, manager.id, Texts("Ñandú — Shaba!", "", "", ""), NOW)
+        assert (first.slug, second.slug) == ("the-kenya-collection", "the-kenya-collection-2")
+        assert swahili_only.slug == "nandu-shaba"
+        assert collections.slug_base("✨✨") == "collection"
+
+        with pytest.raises(EmptyCollection):
+            collections.publish(s, manager.id, first.id, NOW)
+        with pytest.raises(NotPublished):
+            collections.feature(s, manager.id, first.id, NOW)
+        assert collections.add_piece(s, manager.id, first.id, piece.id, NOW)
+        assert not collections.add_piece(s, manager.id, first.id, piece.id, NOW)  # once
+        collections.add_piece(s, manager.id, second.id, piece.id, NOW)
+        assert collections.publish(s, manager.id, first.id, NOW)
+        assert not collections.publish(s, manager.id, first.id, NOW)
+        collections.publish(s, manager.id, second.id, NOW)
+        assert collections.feature(s, manager.id, first.id, NOW)
+        assert collections.feature(s, manager.id, second.id, NOW)  # the other steps down
+        featured = s.scalars(select(Collection.id).where(Collection.featured.is_(True))).all()
+        assert featured == [second.id]
+        assert collections.unpublish(s, manager.id, second.id, NOW)
+        assert collections.featured(s) is None
+        assert [c.id for c in collections.published(s)] == [first.id]
+        assert first.published_at == NOW
+        # Retitled: a published collection keeps its slug; one never published follows.
+        draft = collections.create(s, manager.id, Texts("Draft", "", "", ""), NOW)
+        renamed = Texts("Brass of Kenya", "", "", "")
+        assert collections.edit(s, manager.id, first.id, renamed, NOW)
+        horn = Texts("Horn and bone", "", "", "")
+        assert collections.edit(s, manager.id, draft.id, horn, NOW)
+        assert not collections.edit(s, manager.id, draft.id, horn, NOW)
+        assert (first.slug, first.title) == ("the-kenya-collection", "Brass of Kenya")
+        assert draft.slug == "horn-and-bone"
+        uow.commit()
+
+
+def test_only_managers_change_collections_and_each_change_is_audited(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        manager = make_user(s, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        buyer = make_user(s, "Lena")
+        made = collections.create(s, manager.id, Texts("Brass", "", "", ""), NOW)
+        with pytest.raises(PermissionDenied):
+            collections.create(s, buyer.id, Texts("Mine", "", "", ""), NOW)
+        with pytest.raises(PermissionDenied):
+            collections.publish(s, buyer.id, made.id, NOW)
+        audited = s.execute(
+            select(PeopleAudit.action, PeopleAudit.actor_user_id, PeopleAudit.collection_id)
+        ).all()
+        assert audited == [(AuditAction.COLLECTION_CREATE, manager.id, made.id)]
+
+
+def test_a_sold_out_piece_stays_and_an_archived_one_leaves(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        manager = make_user(s, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        artisan = make_artisan(s)
+        kept, archived = make_product(s, artisan), make_product(s, artisan)
+        made = collections.create(s, manager.id, Texts("Brass", "", "", ""), NOW)
+        for piece in (archived, kept):
+            collections.add_piece(s, manager.id, made.id, piece.id, NOW)
+        collections.set_cover(s, manager.id, made.id, archived.id, NOW)
+        catalog.set_stock(s, artisan.id, kept.id, 0)
+        catalog.archive(s, artisan.id, archived.id)
+        s.refresh(made)
+        pieces = collections.pieces(s, made.id)
+        assert [(p.product_id, p.status) for p in pieces] == [(kept.id, ProductStatus.SOLD_OUT)]
+        assert made.cover_product_id is None
+        assert collections.cover(s, made) == kept.id
+        assert collections.holding(s, archived.id) == []
+        assert s.scalar(select(func.count()).select_from(PeopleAudit)) == 4  # 1 + 2 + cover
