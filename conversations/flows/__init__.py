@@ -26,6 +26,7 @@ from conversations.flows import (
     review,
     shop_place,
     shop_story,
+    visits,
 )
 
 
@@ -59,5 +60,6 @@ def builtin_registry() -> FlowRegistry:
     cases.register(registry)
     people.register(registry)
     hub_desk.register(registry)
+    visits.register(registry)
     nudge_settings.register(registry)
     return registry

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.flow import StepContext
+from conversations.flows import visits
 from conversations.global_words import GlobalWord, word_button
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
@@ -50,6 +51,7 @@ SUSPEND_SHOP = N_("Suspend shop")
 REINSTATE_SHOP = N_("Reinstate shop")
 MAKE_MANAGER = N_("Make community manager")
 REMOVE_MANAGER = N_("Remove community manager")
+RECORD_VISIT = N_("Record a visit")
 FIND_ANOTHER = N_("Find someone else")
 MENU = N_("Menu")
 
@@ -77,6 +79,7 @@ class Action(StrEnum):
     SKIP = "skip"  # no reason given for a suspension
     AGAIN = "again"
     MENU = "menu"
+    VISIT = "visit"  # record a workshop visit to her shop
 
 
 # The actions about a known person (the target is her user id), about a number (E.164), and
@@ -92,6 +95,7 @@ BY_PERSON = frozenset(
         Action.REMOVE_MANAGER,
         Action.CONFIRM,
         Action.KEEP,
+        Action.VISIT,
     }
 )
 BY_NUMBER = frozenset({Action.PROMISE_MENTOR, Action.PROMISE_MANAGER})
@@ -221,6 +225,7 @@ def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> lis
         lines = [ctx._(SHOP_NO_PLACE).format(shop=shop.shop_name)]
     if shop.mpesa_phone and shop.mpesa_phone not in phones:  # typed by her, never checked
         lines.append(ctx._(MPESA).format(phone=shown_phone(shop.mpesa_phone)))
+    lines.append(visits.card_line(ctx, shop.id))
     status = _STATUS.get(shop.status)
     if status is not None:
         lines.append(ctx._(status))
@@ -240,6 +245,7 @@ def card_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
     return [
         *_role_choices(ctx, card, Role.MENTOR),
         *_shop_choices(ctx, card),
+        *_visit_choices(ctx, card),
         *_role_choices(ctx, card, Role.COMMUNITY_MANAGER),
         choice(ctx, FIND_ANOTHER, Action.AGAIN),
         menu_choice(ctx),
@@ -265,6 +271,13 @@ def _shop_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
     if _suspended(card):
         return [choice(ctx, REINSTATE_SHOP, Action.REINSTATE, card.user.id)]
     return [choice(ctx, SUSPEND_SHOP, Action.SUSPEND, card.user.id)]
+
+
+def _visit_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
+    """A workshop visit to someone else's shop (not to her own)."""
+    if card.shop is None or card.user.id == ctx.user.id:
+        return []
+    return [choice(ctx, RECORD_VISIT, Action.VISIT, card.user.id)]
 
 
 def _suspended(card: PersonCard) -> bool:
