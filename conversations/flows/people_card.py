@@ -20,7 +20,8 @@ from conversations.messages import Choice, Inbound, TapWord
 from conversations.payloads import Payload, decode
 from store.models import Artisan, ArtisanStatus, Role
 from store.phones import shown_phone
-from store.services import referrals, roles, suspension
+from store.services import permissions, referrals, roles, suspension
+from store.services.audit import Actor
 from store.services.directory import PersonCard
 
 NO_NAME = N_("(no name)")
@@ -225,7 +226,6 @@ def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> lis
         lines = [ctx._(SHOP_NO_PLACE).format(shop=shop.shop_name)]
     if shop.mpesa_phone and shop.mpesa_phone not in phones:  # typed by her, never checked
         lines.append(ctx._(MPESA).format(phone=shown_phone(shop.mpesa_phone)))
-    lines.append(visits.card_line(ctx, shop.id))
     status = _STATUS.get(shop.status)
     if status is not None:
         lines.append(ctx._(status))
@@ -236,6 +236,7 @@ def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> lis
         # Stopped or suspended, she is still her mentor (for when she is back), but not now.
         mentoring = referrals.is_mentoring(ctx.session, shop.mentor.id)
         lines.append(ctx._(MENTORED_BY if mentoring else MENTOR_PAUSED).format(mentor=name))
+    lines.append(visits.card_line(ctx, shop.id))
     return lines
 
 
@@ -245,8 +246,8 @@ def card_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
     return [
         *_role_choices(ctx, card, Role.MENTOR),
         *_shop_choices(ctx, card),
-        *_visit_choices(ctx, card),
         *_role_choices(ctx, card, Role.COMMUNITY_MANAGER),
+        *_visit_choices(ctx, card),
         choice(ctx, FIND_ANOTHER, Action.AGAIN),
         menu_choice(ctx),
     ]
@@ -274,8 +275,15 @@ def _shop_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
 
 
 def _visit_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
-    """A workshop visit to someone else's shop (not to her own)."""
-    if card.shop is None or card.user.id == ctx.user.id:
+    """A workshop visit to someone else's shop (not to her own, nor to an owner's unless she
+    is one: the service's rule)."""
+    if card.shop is None or not permissions.may_act_on(
+        ctx.session,
+        Actor.user(ctx.user.id),
+        Role.COMMUNITY_MANAGER,
+        card.user.id,
+        on_herself=False,
+    ):
         return []
     return [choice(ctx, RECORD_VISIT, Action.VISIT, card.user.id)]
 
