@@ -23,7 +23,6 @@ from typing import Any, Final
 from babel.numbers import format_decimal
 
 from conversations.flow import (
-    END,
     Flow,
     FlowRegistry,
     MenuEntry,
@@ -66,20 +65,22 @@ LAPSED = N_("visited {month}, lapsed")
 FOLLOW_UP = N_("follow-up from {month}")
 KM_AWAY = N_("{km} km")
 ASK_DATE = N_(
-    "Recording a visit to {shop}. When did you visit? Tap Today, or type the day, for "
+    "Recording a visit to {shop}. When did you visit? Choose Today, or type the day, for "
     "example 3 March or 3/3/2027."
 )
 TODAY = N_("Today")
-NOT_A_DATE = N_("Sorry, I couldn't read that day. Type it like 3 March, or 3/3/2027, or tap Today.")
+NOT_A_DATE = N_(
+    "Sorry, I couldn't read that day. Type it like 3 March, or 3/3/2027, or choose Today."
+)
 IN_FUTURE = N_(
-    "{day} has not come yet: please give the day you went there (today or earlier), or tap Today."
+    "{day} has not come yet: please give the day you went there (today or earlier), or choose Today."
 )
 ASK_CHECK = N_("{n} of {total} · {title}\n{question}")
 MEETS = N_("Meets the standards")
 NEEDS_WORK = N_("Needs work")
-ASK_PHOTOS = N_("Any photos of the workshop? Send them now, or tap Done.")
-PHOTO_KEPT = N_("Photo kept ({count}). Send more, or tap Done.")
-PHOTOS_FULL = N_("That is enough photos ({count}). Tap Done.")
+ASK_PHOTOS = N_("Any photos of the workshop? Send them now, or choose Done.")
+PHOTO_KEPT = N_("Photo kept ({count}). Send more, or choose Done.")
+PHOTOS_FULL = N_("That is enough photos ({count}). Choose Done.")
 DONE = N_("Done")
 ASK_OUTCOME = N_("Did {shop} meet the standards?")
 PASSED = N_("Passed")
@@ -118,6 +119,7 @@ MENU = N_("Menu")
 
 TODAY_PAYLOAD: Final = "visit:today"
 DONE_PAYLOAD: Final = "visit:done"
+LIST_PAYLOAD: Final = "visit:list"
 _ANSWERS: Final = {"visit:ok": Check.OK, "visit:fix": Check.FIX}
 _OUTCOMES: Final = {"visit:passed": VisitOutcome.PASSED, "visit:follow": VisitOutcome.FOLLOW_UP}
 
@@ -365,33 +367,31 @@ def _record(ctx: StepContext, chosen: VisitOutcome, words: str) -> StepResult:
         )
     except NotFound:
         ctx.say(ctx._(SHOP_GONE))
-        return StepResult(END)
+        return _show_due(ctx, ctx.data.get("near"))
     shop = ctx.session.get(Artisan, artisan_id)
     assert shop is not None  # the service found it
     locale = ctx.translator.locale
     today = workshop_visits.today_in(ctx.now, config.artisan_timezone)
     if chosen is VisitOutcome.FOLLOW_UP:
-        ctx.say(ctx._(RECORDED_FOLLOW_UP).format(shop=shop.shop_name))
+        said = ctx._(RECORDED_FOLLOW_UP).format(shop=shop.shop_name)
         ctx.notify(shop.user_id, lambda t: _told_follow_up(t, visited_on, visit.note))
     elif workshop_visits.is_verifying(visit, today):
         assert visit.valid_until is not None
-        ctx.say(
-            ctx._(RECORDED_PASSED).format(
-                shop=shop.shop_name,
-                badge=badge(ctx.translator, visited_on.replace(day=1)),
-                until=month_words(visit.valid_until.replace(day=1), locale),
-            )
+        said = ctx._(RECORDED_PASSED).format(
+            shop=shop.shop_name,
+            badge=badge(ctx.translator, visited_on.replace(day=1)),
+            until=month_words(visit.valid_until.replace(day=1), locale),
         )
         ctx.notify(shop.user_id, lambda t: _told_passed(t, visited_on))
     else:
-        ctx.say(
-            ctx._(RECORDED_OLD).format(
-                shop=shop.shop_name,
-                day=day_words(visited_on, locale),
-                months=config.verification_valid_months,
-            )
+        said = ctx._(RECORDED_OLD).format(
+            shop=shop.shop_name,
+            day=day_words(visited_on, locale),
+            months=config.verification_valid_months,
         )
-    return StepResult(END)
+    # On her round: the list of shops due is one tap away.
+    ctx.ask(said, [Choice(ctx._(MENU_LABEL), LIST_PAYLOAD), _menu_choice(ctx)])
+    return StepResult(Step.DUE, {"artisan_id": None})
 
 
 def _told_passed(t: Translator, visited_on: date) -> Outbound:
@@ -447,7 +447,7 @@ def _check_manager(ctx: StepContext) -> None:
 def _again(step: Step) -> PromptFn:
     def prompt(ctx: StepContext) -> StepResult:
         _check_manager(ctx)
-        if step is Step.DUE or "artisan_id" not in ctx.data:
+        if step is Step.DUE or not ctx.data.get("artisan_id"):
             return _show_due(ctx, ctx.data.get("near"))
         if step is Step.DATE:
             _ask_date(ctx)
