@@ -73,7 +73,8 @@ NOT_A_DATE = N_(
     "Sorry, I couldn't read that day. Type it like 3 March, or 3/3/2027, or choose Today."
 )
 IN_FUTURE = N_(
-    "{day} has not come yet: please give the day you went there (today or earlier), or choose Today."
+    "{day} has not come yet: please give the day you went there (today or earlier), or "
+    "choose Today."
 )
 ASK_CHECK = N_("{n} of {total} · {title}\n{question}")
 MEETS = N_("Meets the standards")
