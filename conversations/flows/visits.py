@@ -95,8 +95,8 @@ RECORDED_PASSED = N_(
     "Recorded: {shop} passed. Buyers now see “{badge}” until {until}. The artisan has been told."
 )
 RECORDED_OLD = N_(
-    "Recorded: {shop} passed on {day}, but that visit no longer counts (more than {months} "
-    "months ago), so the shop is still due for a visit."
+    "Recorded: {shop} passed on {day}, but that visit counted only until {until}, so the shop "
+    "is still due for a visit."
 )
 RECORDED_FOLLOW_UP = N_(
     "Recorded: {shop} needs a follow-up visit. The artisan has been told what to fix."
@@ -385,10 +385,11 @@ def _record(ctx: StepContext, chosen: VisitOutcome, words: str) -> StepResult:
         )
         ctx.notify(shop.user_id, lambda t: _told_passed(t, visited_on))
     else:
+        assert visit.valid_until is not None
         said = ctx._(RECORDED_OLD).format(
             shop=shop.shop_name,
             day=day_words(visited_on, locale),
-            months=config.verification_valid_months,
+            until=day_words(visit.valid_until, locale),
         )
     # On her round: the list of shops due is one tap away.
     ctx.ask(said, [Choice(ctx._(MENU_LABEL), LIST_PAYLOAD), _menu_choice(ctx)])

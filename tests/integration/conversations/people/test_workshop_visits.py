@@ -154,8 +154,8 @@ def test_an_old_visit_is_recorded_but_does_not_verify_and_nearest_comes_first(
     for answer in ("yes", "yes", "yes", "done"):
         grace.send(answer)
     assert grace.send("Passed") == [
-        "Recorded: Amina Beads passed on 3 March 2023, but that visit no longer counts (more "
-        "than 12 months ago), so the shop is still due for a visit.\n1. Shops to visit\n2. Menu"
+        "Recorded: Amina Beads passed on 3 March 2023, but that visit counted only until 3 "
+        "March 2024, so the shop is still due for a visit.\n1. Shops to visit\n2. Menu"
     ]
     assert grace.send("Shops to visit") == [  # still sorted from where she stands
         "Shops due for a workshop visit (1), nearest first:\n"
