@@ -31,7 +31,7 @@ from store.services.workshop_visits import add_months
 from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
 from tests.e2e.operator_env import Fakes
 from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess
+from tests.e2e.soko_process import SokoProcess, soko
 from tests.e2e.test_zero_to_sale import has, list_a_necklace
 from tests.fakes.serving import free_port
 
@@ -199,10 +199,15 @@ def test_visits_verify_a_shop_for_buyers_and_lapse(
         for person in (amina, grace, neema, buyer):
             print("\n".join(person.transcript[-60:]))
     try:
-        rows = database.query(
-            "SELECT action, note FROM people_audit WHERE action = 'visit' ORDER BY id"
-        )
-        assert [row[1].split()[0] for row in rows] == ["passed", "follow_up", "passed"]
+        listed = soko(shop, "admin", "roles", "list", "--history")
+        assert listed.returncode == 0, listed.stderr
+        visits = [line for line in listed.stdout.splitlines() if " visit " in line]
+        # "… UTC  Grace (+2547…)  visit  shanga-za-amina (independent)  (passed 2026-10-06)"
+        assert [(line.split()[3], line.rsplit("  (", 1)[1].split()[0]) for line in visits] == [
+            ("Grace", "passed"),
+            ("Grace", "follow_up"),
+            ("Neema", "passed"),
+        ], listed.stdout
         assert "Traceback" not in run.logged()
     finally:
         database.engine.dispose()
