@@ -125,6 +125,12 @@ _ANSWERS: Final = {"visit:ok": Check.OK, "visit:fix": Check.FIX}
 _OUTCOMES: Final = {"visit:passed": VisitOutcome.PASSED, "visit:follow": VisitOutcome.FOLLOW_UP}
 
 
+# "Passed" typed where the note was asked, in either language: the outcome, not a note.
+_PASSED_WORDS: Final = frozenset(
+    Translator(locale)._(PASSED).casefold() for locale in ("en", "sw")
+)
+
+
 class Step(StrEnum):
     DUE = "due"
     DATE = "date"
@@ -344,6 +350,8 @@ def note(ctx: StepContext, inbound: Inbound) -> StepResult:
     if not words or inbound.payload is not None:
         ctx.say(ctx._(NOTE_PLEASE))
         return _ask_note(ctx)
+    if words.casefold().strip(".!") in _PASSED_WORDS:  # she changed her mind: it passed
+        return _record(ctx, VisitOutcome.PASSED, "")
     return _record(ctx, VisitOutcome.FOLLOW_UP, words)
 
 
