@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from store.models import Category
-from store.standards_file import Rule, Verdict, standards
+from store.standards_file import Rule, Standards, StandardsError, Verdict, standards
 
 LOCALES: Final = ("en", "sw")
 DEFAULT_LOCALE: Final = "en"
@@ -397,7 +397,7 @@ def _entry(row: Any, kind: Kind, where: str) -> _Entry:
         if kind is not Kind.MATERIAL:
             raise VocabularyError(f"{label}: only materials have a rule")
         code = row["rule"]
-        entry.rule = standards().rule(code) if isinstance(code, str) else None
+        entry.rule = _standards().rule(code) if isinstance(code, str) else None
         if entry.rule is None:
             raise VocabularyError(
                 f"{label}: unknown rule {code!r}; the rules (store/data/standards.toml) "
@@ -411,7 +411,16 @@ def _entry(row: Any, kind: Kind, where: str) -> _Entry:
 
 
 def _rule_codes() -> str:
-    return ", ".join(rule.code for rule in standards().rules)
+    return ", ".join(rule.code for rule in _standards().rules)
+
+
+def _standards() -> Standards:
+    """The rules materials name; a standards file that cannot be used is told as the
+    vocabulary's error, so `soko vocabulary check` and the start name it the same way."""
+    try:
+        return standards()
+    except StandardsError as invalid:
+        raise VocabularyError(f"Soko's standards: {invalid}") from None
 
 
 def _text(value: Any, where: str) -> str:

@@ -58,7 +58,7 @@ def additions(base: Vocabulary, merged: Vocabulary) -> list[str]:
         for term in merged.terms(kind):
             before = base.term(kind, term.code)
             if before is None:
-                lines.append(f"{kind} {term.code}: new — {_names(term)}{_standard(term)}")
+                lines.append(f"{kind} {term.code}: new — {_names(term)}{_with_rule(term)}")
                 continue
             if dict(before.names) != dict(term.names):
                 lines.append(f"{kind} {term.code}: names now {_names(term)}")
@@ -74,7 +74,7 @@ def _names(term: Term) -> str:
     return ", ".join(f"{locale} “{name}”" for locale, name in term.names.items())
 
 
-def _standard(term: Term) -> str:
+def _with_rule(term: Term) -> str:
     return f" ({_rule(term)})" if term.kind is Kind.MATERIAL else ""
 
 

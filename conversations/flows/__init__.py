@@ -26,6 +26,7 @@ from conversations.flows import (
     review,
     shop_place,
     shop_story,
+    standards,
     visits,
 )
 
@@ -59,6 +60,7 @@ def builtin_registry() -> FlowRegistry:
     review.register(registry)
     cases.register(registry)
     people.register(registry)
+    standards.register(registry)
     hub_desk.register(registry)
     visits.register(registry)
     nudge_settings.register(registry)

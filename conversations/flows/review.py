@@ -24,6 +24,7 @@ from conversations.flow import (
     StepResult,
     with_role,
 )
+from conversations.flows import standards
 from conversations.flows.language import PICK_ONE
 from conversations.i18n import N_, Translator
 from conversations.messages import Choice, ImageRef, Inbound, Outbound, TapWord
@@ -35,7 +36,6 @@ from store.models import Artisan, Product, ProductStatus, Role, UserRole
 from store.money import Money
 from store.pricing import PricingError
 from store.services import listing_review
-from store.services.materials import check_codes
 from store.text import clean_display
 
 FLOW: Final = "review"
@@ -53,10 +53,6 @@ CARD = N_(
     "“{title}” from {shop}\nArtisan’s price: {price} · buyers pay {buyer_price}\nIn stock: {stock}"
 )
 MATERIALS = N_("Made of: {materials}")
-AGAINST_STANDARDS = N_("⚠️ Against our standards (no plastic, no ready-made parts): {materials}")
-LOOK_CLOSELY = N_(
-    "🔎 Look closely: {materials}. Welcome only if handmade from natural or upcycled material."
-)
 NO_MATERIALS = N_("Made of: not given")
 DESCRIPTION = N_("About it: {description}")
 APPROVE = N_("Approve")
@@ -328,15 +324,8 @@ def _card(ctx: StepContext, t: Translator, product: Product) -> str:
     ]
     if product.materials:
         lines.append(t._(MATERIALS).format(materials=", ".join(product.materials)))
-        # Named in the reader's language from the canonical materials: "nylon" for her
-        # "uzi wa nailoni".
-        checked = check_codes(product.material_codes)
-        if checked.refused:
-            names = ", ".join(flag.material.name(locale) for flag in checked.refused)
-            lines.append(t._(AGAINST_STANDARDS).format(materials=names))
-        if checked.to_check:
-            names = ", ".join(flag.material.name(locale) for flag in checked.to_check)
-            lines.append(t._(LOOK_CLOSELY).format(materials=names))
+        # Each flag with the rule it comes from, in the reader's language.
+        lines.extend(standards.flag_lines(t, product.materials, product.material_codes))
     else:
         lines.append(t._(NO_MATERIALS))
     if product.description:

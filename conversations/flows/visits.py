@@ -126,9 +126,7 @@ _OUTCOMES: Final = {"visit:passed": VisitOutcome.PASSED, "visit:follow": VisitOu
 
 
 # "Passed" typed where the note was asked, in either language: the outcome, not a note.
-_PASSED_WORDS: Final = frozenset(
-    Translator(locale)._(PASSED).casefold() for locale in ("en", "sw")
-)
+_PASSED_WORDS: Final = frozenset(Translator(locale)._(PASSED).casefold() for locale in ("en", "sw"))
 
 
 class Step(StrEnum):

@@ -15,6 +15,7 @@ from conversations.i18n import N_, Translator
 from conversations.messages import LinkButton, Outbound
 from conversations.notify.pieces import cover_image
 from store.models import Product
+from store.services.materials import check_codes
 
 APPROVED: Final = N_("Good news! Your {title} is live! Share it: {link}")
 SHARE: Final = N_("Open the page")
@@ -23,6 +24,9 @@ RESUBMIT: Final = N_(
     "Change it and send it for review again: open “My pieces”, pick it and choose "
     "“Continue in List a piece”."
 )
+
+# A rule of Soko's standards her materials go against, as the standards name it.
+RULE: Final = N_("Soko’s rule: {rule}")
 
 PLASTIC: Final = N_("Plastic or pre-made materials")
 PHOTO: Final = N_("Photo not clear")
@@ -65,9 +69,13 @@ def listing_approved(ctx: StepContext, product: Product, artisan_user_id: int) -
 def listing_rejected(ctx: StepContext, product: Product, artisan_user_id: int) -> None:
     title, reason = product.title, product.rejection_reason
     image = cover_image(ctx.session, product.id)
+    # Turned down for its materials: the rules they go against, each once.
+    flagged = check_codes(product.material_codes).refused if reason == PLASTIC else ()
+    rules = list({flag.rule.code: flag.rule for flag in flagged}.values())
 
     def message(t: Translator) -> Outbound:
         advice = t._(REASONS[reason]) + "\n" if reason in REASONS else ""
+        advice += "".join(t._(RULE).format(rule=rule.title_in(t.locale)) + "\n" for rule in rules)
         fix = advice + t._(RESUBMIT)
         return Outbound(
             text=t._(REJECTED).format(title=title, reason=reason_text(t, reason), fix=fix),

@@ -10,13 +10,14 @@ import pytest
 from store.standards import (
     ChecklistItem,
     Rule,
+    Standards,
     StandardsError,
     Verdict,
     rule_for_material,
     standards,
 )
 from store.standards_file import LOCALES, read_file
-from store.vocabulary import Kind, vocabulary
+from store.vocabulary import Kind, VocabularyError, load, vocabulary
 
 # --- the shipped file ------------------------------------------------------------------------
 
@@ -150,3 +151,17 @@ def test_a_bad_file_is_named_with_its_entry(tmp_path: Path, text: str, message: 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(StandardsError, match="cannot be read"):
         read_file(tmp_path / "nowhere.toml")
+
+
+def test_a_bad_standards_file_stops_the_vocabulary_with_its_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> Standards:
+        raise StandardsError("store/data/standards.toml: rule #1 ('no_synthetic'): verdict …")
+
+    monkeypatch.setattr("store.vocabulary.standards", broken)
+    with pytest.raises(VocabularyError) as stopped:
+        load()
+    assert str(stopped.value) == (
+        "Soko's standards: store/data/standards.toml: rule #1 ('no_synthetic'): verdict …"
+    )

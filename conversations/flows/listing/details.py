@@ -28,6 +28,7 @@ from conversations.flows.listing.prompts import (
 )
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
+from conversations.notify import listings
 from store.errors import PermissionDenied
 from store.models import Category
 from store.money import Money
@@ -280,7 +281,10 @@ def materials_step(ctx: StepContext, inbound: Inbound) -> StepResult:
     flagged = [*dict.fromkeys([*materials.assess_materials(named), *_refused_in_title(ctx)])]
     if not flagged:
         return advance(ctx, Step.MATERIALS)
-    ctx.say(ctx._(MATERIALS_STANDARD).format(materials=", ".join(flagged)))
+    notice = [ctx._(MATERIALS_STANDARD).format(materials=", ".join(flagged))]
+    for rule in materials.refusing_rules(flagged):
+        notice.append(ctx._(listings.RULE).format(rule=rule.title_in(ctx.user.locale)))
+    ctx.say("\n".join(notice))
     return ask_flagged(ctx)
 
 

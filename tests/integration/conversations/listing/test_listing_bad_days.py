@@ -82,7 +82,8 @@ def test_plastic_is_flagged_and_can_be_changed(new_chat: Callable[..., Chat]) ->
     at_materials(chat)
     assert chat.send("plastic beads na waya") == [
         "Soko accepts only handmade pieces from upcycled metal, glass beads, horn, bone and "
-        "similar materials — no plastic and no ready-made parts. This may not fit: plastic beads.",
+        "similar materials — no plastic and no ready-made parts. This may not fit: plastic beads.\n"
+        "Soko’s rule: No plastic or synthetic materials",
         "Change the materials, or continue? If you continue, a community manager will check.\n"
         "1. Change materials\n2. Continue anyway",
     ]
@@ -97,7 +98,12 @@ def test_plastic_may_go_on_for_the_community_manager_to_check(
 ) -> None:
     chat = seller(new_chat, "wanjiku")
     at_materials(chat)
-    chat.send("resin, ready made clasp")
+    # Each rule her materials go against, once, in the order she named them.
+    assert chat.send("resin, ready made clasp")[0].endswith(
+        "This may not fit: resin, ready made clasp.\n"
+        "Soko’s rule: No plastic or synthetic materials\n"
+        "Soko’s rule: No ready-made components"
+    )
     answers = chat.send("Continue anyway")
     assert answers[0] == "OK — a community manager will check the materials."
     assert "Made of: resin, ready made clasp\nQuantity: 1\n" in answers[1]
@@ -117,7 +123,10 @@ def test_plastic_flagged_in_swahili(new_chat: Callable[..., Chat]) -> None:
         chat.send(answer)
     answers = chat.send("shanga za plastiki")
     assert answers[0].startswith("Soko inakubali tu bidhaa za mikono")
-    assert answers[0].endswith("Hii huenda haifai: shanga za plastiki.")
+    assert answers[0].endswith(
+        "Hii huenda haifai: shanga za plastiki.\n"
+        "Kanuni ya Soko: Hakuna plastiki wala malighafi za kiwandani"
+    )
     assert answers[1].endswith("\n1. Badilisha malighafi\n2. Endelea hivyo hivyo")
 
 

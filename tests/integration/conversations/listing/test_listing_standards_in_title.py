@@ -18,7 +18,10 @@ def test_plastic_in_the_caption_is_flagged_when_her_materials_leave_it_out(
     chat.send("Weka bidhaa mpya")
     assert chat.send("Mkufu wa plastiki 900", photos=(photo(11),))[-1] == ASK_MATERIALS_SW
     answers = chat.send("shanga")
-    assert answers[0].endswith(": plastiki."), answers
+    # The rule the caption's plastic goes against, in her language.
+    assert answers[0].endswith(
+        ": plastiki.\nKanuni ya Soko: Hakuna plastiki wala malighafi za kiwandani"
+    ), answers
     assert answers[1].startswith("Ubadilishe malighafi, au uendelee?"), answers
     [product] = products_of(chat)
     assert product.materials == ["shanga"]

@@ -22,7 +22,10 @@ def test_nylon_thread_in_swahili_is_flagged_and_her_new_answer_is_read_as_codes(
 
     answers = chat.send("shanga za kioo na uzi wa nailoni")
 
-    assert answers[0].endswith("Hii huenda haifai: uzi wa nailoni.")
+    assert answers[0].endswith(
+        "Hii huenda haifai: uzi wa nailoni.\n"
+        "Kanuni ya Soko: Hakuna plastiki wala malighafi za kiwandani"
+    )
     assert answers[1].endswith("\n1. Badilisha malighafi\n2. Endelea hivyo hivyo")
     chat.send("1")
     chat.send("shanga za kioo, waya wa shaba na ngozi")

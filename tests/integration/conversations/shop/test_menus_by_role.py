@@ -25,7 +25,7 @@ ARTISAN_MENU = (
 )
 ARTISAN_MORE = (
     "More choices:\n11. Shop jewelry\n12. Search\n13. My cart\n14. My orders\n"
-    "91. My story\n98. Language\n99. Help"
+    "91. My story\n93. Soko’s standards\n98. Language\n99. Help"
 )
 ARTISAN_MENU_SW = (
     "Ungependa kufanya nini?\n"
@@ -37,7 +37,7 @@ MANAGER_MENU = (
 )
 MANAGER_MORE = (
     "More choices:\n11. Shop jewelry\n12. Search\n13. My cart\n14. My orders\n"
-    "15. Sell your jewelry\n98. Language\n99. Help"
+    "15. Sell your jewelry\n93. Soko’s standards\n98. Language\n99. Help"
 )
 LANGUAGES = "Choose your language:\n1. English\n2. Kiswahili"
 ONE_LINE = {
