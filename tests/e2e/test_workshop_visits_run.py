@@ -8,7 +8,7 @@ manager in the People menu. Grace's list of shops due sorts by place, then by di
 she shares where she stands; she records a passed visit two months old (recorded, but it no
 longer counts: the shop stays due, "lapsed"), then a follow-up visit today with a photo — a
 day in the future refused kindly on the way — and Amina is told in Swahili what to fix. Neema
-records a passed visit from Amina's People card, typing the day in Swahili words; Amina is
+records a passed visit from Amina's People card, typing the day in Arabic-Indic digits; Amina is
 congratulated, and the buyer's card, the piece page and the shop page say "Workshop visited by
 Soko, <month>" (in Swahili too); the list of shops due is empty; a button of an old list
 opens that shop as it is now. The audit has each visit."""
@@ -46,6 +46,11 @@ BUYER_TELEGRAM = 95003
 EN, SW = Translator("en"), Translator("sw")
 KIBERA_PIN = (-1.3133, 36.7876)
 CBD = (-1.2864, 36.8172)  # where Grace stands: 4.4 km from Amina's pin
+
+
+def arabic(number: int) -> str:
+    """`number` in Arabic-Indic digits (٠١٢٣٤٥٦٧٨٩), as some phones' keyboards type them."""
+    return "".join(chr(0x0660 + int(digit)) for digit in str(number))
 
 
 def nairobi_today() -> datetime:
@@ -168,7 +173,9 @@ def test_visits_verify_a_shop_for_buyers_and_lapse(
             assert has(card, "Karakana ilitembelewa"), card
             asked = neema.tap("Rekodi ziara")
             assert asked[0].startswith("Unarekodi ziara ya Shanga za Amina."), asked
-            checks = neema.say("leo")
+            # Today, in Arabic-Indic digits and the Kenyan "mwezi wa …" (the month's number).
+            typed = f"tarehe {arabic(today.day)} mwezi wa {today.month}"
+            checks = neema.say(typed)
             assert has(checks, "1 kati ya 3 · Malighafi"), checks
             for _ in range(3):
                 neema.tap("Inafuata viwango")
