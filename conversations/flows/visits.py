@@ -225,6 +225,15 @@ def _begin_visit(ctx: StepContext, artisan_id: int) -> StepResult:
     if shop.user_id == ctx.user.id:
         ctx.say(ctx._(NOT_HER_OWN))
         return _show_due(ctx, ctx.data.get("near"))
+    # An owner's shop, for a manager who is not one: refused now, not after every question.
+    permissions.require_may_act_on(
+        ctx.session,
+        Actor.user(ctx.user.id),
+        Role.COMMUNITY_MANAGER,
+        shop.user_id,
+        "record a workshop visit",
+        on_herself=False,
+    )
     data = {"artisan_id": shop.id, "shop": shop.shop_name, "checks": {}, "photos": []}
     ctx.data.update(data)
     _ask_date(ctx)

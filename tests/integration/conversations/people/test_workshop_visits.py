@@ -172,3 +172,27 @@ def test_an_old_visit_is_recorded_but_does_not_verify_and_nearest_comes_first(
     buyer.send("Hi")
     buyer.send("1")
     assert "Recording a visit" not in " ".join(buyer.tap(f"vv:{artisan_id}"))
+
+
+def test_no_visit_to_her_own_shop_nor_to_an_owners_unless_she_is_one(
+    grace: WhatsAppChat,
+    on_whatsapp: Callable[..., WhatsAppChat],
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    for answer in ("menu", "Sell your jewelry", "Grace Gems", "Karen", "1"):
+        grace.send(answer)
+    assert grace.send("1")[0] == "Congratulations! Your shop Grace Gems is open."
+    with uow_factory() as uow:
+        graces_shop = uow.session.scalars(select(Artisan.id)).one()
+    grace.send("menu")
+    assert grace.tap(f"vv:{graces_shop}")[0] == (
+        "Another community manager must record a visit to your own shop."
+    )
+    neema = swahili_manager(grace, on_whatsapp)
+    neema.send("menyu")
+    owner = user_id(uow_factory, "+254711000001")
+    assert neema.tap(f"vv:{graces_shop}") == ["Samahani, huwezi kufanya hivyo."]
+    neema.send("Watu")
+    assert neema.tap(f"pp:visit:{owner}") == ["Samahani, huwezi kufanya hivyo."]
+    with uow_factory() as uow:
+        assert uow.session.scalars(select(WorkshopVisit)).all() == []
