@@ -28,6 +28,7 @@ from conversations.flows import (
     shop_place,
     shop_story,
     standards,
+    visits,
 )
 
 
@@ -63,5 +64,6 @@ def builtin_registry() -> FlowRegistry:
     people.register(registry)
     standards.register(registry)
     hub_desk.register(registry)
+    visits.register(registry)
     nudge_settings.register(registry)
     return registry

@@ -52,6 +52,7 @@ from store.models.people import (
     UserRole,
 )
 from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
+from store.models.visits import VisitOutcome, WorkshopVisit
 
 __all__ = [
     "OPEN_PUSH",
@@ -103,6 +104,8 @@ __all__ = [
     "TransactionKind",
     "User",
     "UserRole",
+    "VisitOutcome",
+    "WorkshopVisit",
     "heartbeats",
     "scheduler_jobs",
 ]

@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     COLLECTION_PUBLISH = "collection_publish"
     COLLECTION_UNPUBLISH = "collection_unpublish"
     COLLECTION_FEATURE = "collection_feature"
+    VISIT = "visit"  # a community manager recorded a workshop visit (`workshop_visits`)
 
 
 class ActorKind(StrEnum):
