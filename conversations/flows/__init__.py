@@ -15,6 +15,7 @@ from conversations.flows import (
     hub_desk,
     language,
     listing,
+    manager_week,
     mentor,
     menu,
     my_orders,
@@ -59,5 +60,6 @@ def builtin_registry() -> FlowRegistry:
     cases.register(registry)
     people.register(registry)
     hub_desk.register(registry)
+    manager_week.register(registry)
     nudge_settings.register(registry)
     return registry

@@ -51,6 +51,7 @@ from store.models.people import (
     User,
     UserRole,
 )
+from store.models.reviews import ListingReview, ReviewDecision
 from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "LineStatus",
+    "ListingReview",
     "MpesaPayout",
     "MpesaPayoutStatus",
     "Order",
@@ -96,6 +98,7 @@ __all__ = [
     "ProductStatus",
     "PromisedRole",
     "ReferralCode",
+    "ReviewDecision",
     "Role",
     "RoleSource",
     "StkPush",
