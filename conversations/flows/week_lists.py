@@ -56,7 +56,7 @@ HOW_TO_PAY = N_(
 STEPS: Final = {
     OrderStep.PAYMENT: N_("for payment"),
     OrderStep.TO_ACCEPT: N_("for the artisan to accept"),
-    OrderStep.AT_HUB: N_("at the hub, to check"),
+    OrderStep.AT_HUB: N_("at the hub, to be checked"),
     OrderStep.RETURNED: N_("given back at the hub, to bring again"),
     OrderStep.TO_SHIP: N_("passed, to ship"),
     OrderStep.SHIPPED: N_("shipped, not delivered yet"),
