@@ -23,7 +23,6 @@ from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal, format_percent
 
 from conversations.flow import (
-    END,
     Flow,
     FlowRegistry,
     MenuEntry,
@@ -34,12 +33,12 @@ from conversations.flow import (
     StepResult,
     with_role,
 )
-from conversations.flows import cases, people, review, week_lists
+from conversations.flows import cases, menu, people, review, week_lists
 from conversations.flows.language import PICK_ONE
 from conversations.i18n import N_, Translator
 from conversations.jobs.periods import local_week
 from conversations.messages import Choice, Inbound, Outbound
-from conversations.payloads import Payload
+from conversations.payloads import Payload, decode
 from store.models import Role
 from store.money import babel_locale
 from store.services import manager_week, permissions
@@ -102,6 +101,7 @@ class WeekLine(Payload, tag="wk"):
 
 class Step(StrEnum):
     SUMMARY = "summary"
+    LIST = "list"  # one of `week_lists`' lists, its buttons offered
 
 
 # --- the summary ----------------------------------------------------------------------------
@@ -240,7 +240,16 @@ def open_list(ctx: StepContext, topic: Topic) -> StepResult:
             week_lists.show_orders(ctx)
         case Topic.PAYOUTS:
             week_lists.show_payouts(ctx)
-    return StepResult(END)
+    return StepResult(Step.LIST)
+
+
+def in_list(ctx: StepContext, inbound: Inbound) -> StepResult:
+    """A choice on a list: an order's hub card or the way back to her week, each where its
+    own route takes it (re-checked there); anything else as outside any flow."""
+    decoded = decode(inbound.payload)
+    route = ctx.registry.route(decoded, ctx.flow) if decoded is not None else None
+    result = route(ctx) if route is not None else None
+    return result if result is not None else menu.fallback(ctx, inbound)
 
 
 def _week(ctx: StepContext) -> str:
@@ -248,8 +257,8 @@ def _week(ctx: StepContext) -> str:
 
 
 def register(registry: FlowRegistry) -> None:
-    steps: dict[StrEnum, StepFn] = {Step.SUMMARY: chosen}
-    prompts: dict[StrEnum, PromptFn] = {Step.SUMMARY: show_summary}
+    steps: dict[StrEnum, StepFn] = {Step.SUMMARY: chosen, Step.LIST: in_list}
+    prompts: dict[StrEnum, PromptFn] = {Step.SUMMARY: show_summary, Step.LIST: show_summary}
     registry.add(Flow(FLOW, steps, start, prompts=prompts))
     registry.add_route(WeekLine, line_tapped)
     registry.add_menu_entry(

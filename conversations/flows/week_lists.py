@@ -193,8 +193,8 @@ def _shop_names(ctx: StepContext, artisan_ids: set[int]) -> dict[int, str]:
         return {}
     rows = ctx.session.execute(
         select(Artisan.id, Artisan.shop_name).where(Artisan.id.in_(artisan_ids))
-    ).tuples()
-    return dict(rows)
+    ).all()
+    return {artisan_id: name for artisan_id, name in rows}  # noqa: C416 (rows are Rows)
 
 
 def _day(ctx: StepContext, when: datetime) -> str:

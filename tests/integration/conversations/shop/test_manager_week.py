@@ -8,7 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from conversations.flows.manager_week import Topic, WeekLine
-from store.models import Artisan, ArtisanStatus, Product, ProductStatus, Role
+from store.models import Artisan, ArtisanStatus, LineStatus, Order, Product, ProductStatus, Role
+from store.money import Money
+from store.services import delivery, ledger
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat
 from tests.integration.conversations.shop_support import artisan, paid_order, person, piece
@@ -115,3 +117,33 @@ def test_nobody_else_opens_a_line(
     assert answered[0] == "That button is from an earlier message."
     assert not any("owed" in said for said in answered)
     assert lena.chat.send("My week")[0] != "Nobody is owed anything right now."
+
+
+def test_the_payouts_list_names_who_is_owed_and_who_was_paid(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    faith = person(
+        new_chat, uow_factory, "Faith Manager", locale="en", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    buyer = person(new_chat, uow_factory, "Lena Buyer", locale="en")
+    order = paid_order(uow_factory, buyer, [piece(uow_factory, amina, "Brass cuff")])
+    with uow_factory() as uow:
+        s = uow.session
+        for line in s.get_one(Order, order.id).lines:
+            line.status = LineStatus.SHIPPED
+        ledger.record_sale(s, s.get_one(Order, order.id))
+        delivery.mark_delivered(s, order.id, NOW - timedelta(days=2), by=buyer.user_id)
+        ledger.record_payout(
+            s, amina.artisan_id, Money(50_000, "KES"), "QGH4K2L9XZ", faith.user_id, NOW
+        )
+        owed = ledger.payable_balance(s, amina.artisan_id)
+        uow.commit()
+    faith.chat.send("menu")
+    listed = faith.chat.tap(WeekLine(Topic.PAYOUTS, THIS_WEEK).encode())
+    assert listed[0].splitlines()[:4] == [
+        f"Owed now, largest first ({owed.format('en')} in all):",
+        f"• Amina Beads: {owed.format('en')}",
+        "Paid in the last 7 days (Ksh500 in all):",
+        "• 1 Mar · Amina Beads: Ksh500 (M-Pesa QGH4K2L9XZ)",
+    ]
