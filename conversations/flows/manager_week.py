@@ -47,6 +47,9 @@ from store.services.manager_week import WeekFigures
 
 FLOW: Final = "week"
 MENU_KEY: Final = week_lists.WEEK_KEY
+# A managing entry's number; 5 and 6 are collections' and visits'. The managers' first page
+# holds eight entries since there are more than six of them (`FIRST_PAGE_NUMBERS`).
+MENU_NUMBER: Final = 7
 SHOPS_LISTED: Final = 5  # new shops named in the summary line; the rest are in their list
 
 MENU_LABEL = N_("My week")
@@ -267,7 +270,7 @@ def register(registry: FlowRegistry) -> None:
             MENU_LABEL,
             FLOW,
             MenuGroup.MANAGING,
-            6,
+            MENU_NUMBER,
             visible=with_role(Role.COMMUNITY_MANAGER),
         )
     )
