@@ -34,6 +34,7 @@ def market_rules(container: Container) -> MarketRules:
         ),
         price_change_review_share=settings.price_change_review_share,
         hub=hub_rules(settings),
+        verification_valid_months=settings.verification_valid_months,
     )
 
 

@@ -211,6 +211,8 @@ class Settings(BaseSettings):
     referral_qualify_listings: int = 3
     referral_qualify_orders: int = 1
     mentor_min_fulfilled_orders: int = 10
+    # How long a passed workshop visit keeps a shop verified ("Workshop visited by Soko").
+    verification_valid_months: int = Field(default=12, ge=1, le=60)
 
     # A TOML file of categories, materials and colours merged over the shipped vocabulary
     # (store/data/vocabulary.toml): a community manager's synonyms, materials and standards.

@@ -46,6 +46,8 @@ class MarketRules:
     price_change_review_share: Decimal = Decimal("0.2")
     # Whether pieces go through the Nairobi hub or straight from the artisan (`hub_rules`).
     hub: HubRules = field(default_factory=HubRules)
+    # How many months a passed workshop visit keeps a shop verified.
+    verification_valid_months: int = 12
 
 
 @dataclass(frozen=True)

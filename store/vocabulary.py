@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from store.models import Category
+from store.standards_file import Rule, Verdict, standards
 
 LOCALES: Final = ("en", "sw")
 DEFAULT_LOCALE: Final = "en"
@@ -38,12 +39,6 @@ class Kind(StrEnum):
     CATEGORY = "category"
     MATERIAL = "material"
     COLOUR = "colour"
-
-
-class Standard(StrEnum):
-    WELCOME = "welcome"
-    REFUSED = "refused"  # against Soko's standards: the listing is flagged
-    CHECK = "check"  # not wrong in itself, but a community manager should look
 
 
 # A phrase naming terms of several kinds is read as the first of them.
@@ -61,13 +56,19 @@ class Term:
     kind: Kind
     code: str
     names: Mapping[str, str] = field(compare=False)  # locale → name
-    standard: Standard = field(default=Standard.WELCOME, compare=False)  # materials only
+    # The standards rule a material falls under (store/data/standards.toml); None otherwise.
+    rule: Rule | None = field(default=None, compare=False)
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     # Descriptive names ("Mkufu wa shaba"): the word joining a category to its materials, by
     # locale (a category with none for a locale puts the materials first: "Brass necklace").
     connector: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The word used in a descriptive name when the name itself reads badly there.
     descriptive: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def verdict(self) -> Verdict:
+        """What the standards say of this material (its rule's verdict)."""
+        return Verdict.WELCOME if self.rule is None else self.rule.verdict
 
     def name(self, locale: str) -> str:
         """The name in ``locale`` ("sw", "sw_KE"), else in English."""
@@ -311,7 +312,7 @@ def _capitalised(text: str) -> str:
 # --- files ------------------------------------------------------------------------------
 
 _TABLES: Final = {"category": Kind.CATEGORY, "material": Kind.MATERIAL, "colour": Kind.COLOUR}
-_ENTRY_KEYS: Final = {"code", *LOCALES, "synonyms", "standard", "of", "piece", "describe"}
+_ENTRY_KEYS: Final = {"code", *LOCALES, "synonyms", "rule", "of", "piece", "describe"}
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
@@ -324,7 +325,7 @@ class _Entry:
     source: str
     names: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, list[str]] = field(default_factory=dict)
-    standard: Standard | None = None
+    rule: Rule | None = None
     connector: dict[str, str] = field(default_factory=dict)
     descriptive: dict[str, str] = field(default_factory=dict)
 
@@ -374,6 +375,10 @@ def _entry(row: Any, kind: Kind, where: str) -> _Entry:
     if not isinstance(code, str) or not _CODE.fullmatch(code):
         raise VocabularyError(f"{where}: code must be lower-case letters, digits or _")
     label = f"{where} ({code!r})"
+    if "standard" in row:  # the format before Soko's standards had their own file
+        raise VocabularyError(
+            f"{label}: 'standard' is now said by a rule: write rule = one of {_rule_codes()}"
+        )
     unknown = set(row) - _ENTRY_KEYS
     if unknown:
         raise VocabularyError(f"{label}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -388,19 +393,25 @@ def _entry(row: Any, kind: Kind, where: str) -> _Entry:
         if locale not in LOCALES or not isinstance(words, list):
             raise VocabularyError(f"{label}: synonyms.{locale} must be a list ({LOCALES})")
         entry.synonyms[locale] = [_text(word, f"{label}: synonyms.{locale}") for word in words]
-    if "standard" in row:
+    if "rule" in row:
         if kind is not Kind.MATERIAL:
-            raise VocabularyError(f"{label}: only materials have a standard")
-        try:
-            entry.standard = Standard(row["standard"])
-        except ValueError:
-            choices = ", ".join(Standard)
-            raise VocabularyError(f"{label}: standard must be one of {choices}") from None
+            raise VocabularyError(f"{label}: only materials have a rule")
+        code = row["rule"]
+        entry.rule = standards().rule(code) if isinstance(code, str) else None
+        if entry.rule is None:
+            raise VocabularyError(
+                f"{label}: unknown rule {code!r}; the rules (store/data/standards.toml) "
+                f"are {_rule_codes()}"
+            )
     if ("of" in row or "piece" in row) and kind is not Kind.CATEGORY:
         raise VocabularyError(f"{label}: only categories have 'of' and 'piece'")
     entry.connector = _locale_strings(row.get("of", {}), f"{label}: of")
     entry.descriptive = _locale_strings(row.get("piece", row.get("describe", {})), label)
     return entry
+
+
+def _rule_codes() -> str:
+    return ", ".join(rule.code for rule in standards().rules)
 
 
 def _text(value: Any, where: str) -> str:
@@ -416,7 +427,7 @@ def _locale_strings(value: Any, where: str) -> dict[str, str]:
 
 
 def merge(layers: Sequence[_Layer]) -> Vocabulary:
-    """Files in order, each over the ones before: names and standards replaced (a replaced
+    """Files in order, each over the ones before: names and rules replaced (a replaced
     name is kept as a synonym; a refused material stays refused), synonyms added.
 
     Checks the result: every entry has a name in every language, category codes are
@@ -442,13 +453,19 @@ def merge(layers: Sequence[_Layer]) -> Vocabulary:
             base.names.update(entry.names)
             for locale, words in entry.synonyms.items():
                 base.synonyms.setdefault(locale, []).extend(words)
-            if base.standard is Standard.REFUSED and entry.standard not in (None, base.standard):
+            if (
+                base.rule is not None
+                and base.rule.verdict is Verdict.REFUSED
+                and entry.rule is not None
+                and entry.rule.verdict is not Verdict.REFUSED
+            ):
                 # Soko's standards are not a setting: a file may only make them stricter.
                 raise VocabularyError(
-                    f"{entry.label()}: refused by Soko's standards; "
-                    f"a file may make a standard stricter, not {entry.standard}"
+                    f"{entry.label()}: refused by Soko's standards (rule {base.rule.code}); "
+                    f"a file may make a material's rule stricter, not {entry.rule.verdict} "
+                    f"(rule {entry.rule.code})"
                 )
-            base.standard = entry.standard or base.standard
+            base.rule = entry.rule or base.rule
             base.connector.update(entry.connector)
             base.descriptive.update(entry.descriptive)
     if set(conjunction) != set(LOCALES):
@@ -465,13 +482,13 @@ def _term(entry: _Entry) -> Term:
     if entry.kind is Kind.CATEGORY and entry.code not in set(Category):
         codes = ", ".join(Category)
         raise VocabularyError(f"{entry.label()}: a category's code is one of {codes}")
-    if entry.kind is Kind.MATERIAL and entry.standard is None:
-        raise VocabularyError(f"{entry.label()}: needs a standard ({', '.join(Standard)})")
+    if entry.kind is Kind.MATERIAL and entry.rule is None:
+        raise VocabularyError(f"{entry.label()}: needs a rule (one of {_rule_codes()})")
     return Term(
         kind=entry.kind,
         code=entry.code,
         names=dict(entry.names),
-        standard=entry.standard or Standard.WELCOME,
+        rule=entry.rule,
         synonyms={locale: tuple(dict.fromkeys(words)) for locale, words in entry.synonyms.items()},
         connector=dict(entry.connector),
         descriptive=dict(entry.descriptive),
@@ -482,7 +499,7 @@ def _check_phrases(terms: Sequence[Term], labels: Mapping[tuple[Kind, str], str]
     owners: dict[tuple[Kind, tuple[str, ...]], Term] = {}
     for term in terms:
         # A phrase naming a category is read as the category: naming a material too, it would
-        # hide that material (and its standard) in her answer. A colour's may be a material's.
+        # hide that material (and its rule) in her answer. A colour's may be a material's.
         kind = Kind.MATERIAL if term.kind is Kind.CATEGORY else term.kind
         for phrase in term.phrases():
             key = (kind, fold(phrase))

@@ -65,8 +65,8 @@ def additions(base: Vocabulary, merged: Vocabulary) -> list[str]:
             new = [phrase for phrase in term.phrases() if phrase not in before.phrases()]
             if new:
                 lines.append(f"{kind} {term.code}: also read from {', '.join(new)}")
-            if before.standard is not term.standard:
-                lines.append(f"{kind} {term.code}: standard {before.standard} → {term.standard}")
+            if before.rule != term.rule:
+                lines.append(f"{kind} {term.code}: rule {_rule(before)} → {_rule(term)}")
     return lines
 
 
@@ -75,4 +75,8 @@ def _names(term: Term) -> str:
 
 
 def _standard(term: Term) -> str:
-    return f" ({term.standard})" if term.kind is Kind.MATERIAL else ""
+    return f" ({_rule(term)})" if term.kind is Kind.MATERIAL else ""
+
+
+def _rule(term: Term) -> str:
+    return "none" if term.rule is None else f"{term.rule.code}, {term.rule.verdict}"

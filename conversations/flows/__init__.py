@@ -27,6 +27,7 @@ from conversations.flows import (
     review,
     shop_place,
     shop_story,
+    visits,
 )
 
 
@@ -61,5 +62,6 @@ def builtin_registry() -> FlowRegistry:
     people.register(registry)
     hub_desk.register(registry)
     manager_week.register(registry)
+    visits.register(registry)
     nudge_settings.register(registry)
     return registry

@@ -36,7 +36,6 @@ from conversations.flow import (
 from conversations.flows import cases, menu, people, review, week_lists
 from conversations.flows.language import PICK_ONE
 from conversations.i18n import N_, Translator
-from conversations.jobs.periods import local_week
 from conversations.messages import Choice, Inbound, Outbound
 from conversations.payloads import Payload, decode
 from store.models import Role
@@ -256,7 +255,14 @@ def in_list(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _week(ctx: StepContext) -> str:
-    return local_week(ctx.now, ZoneInfo(ctx.market.config.artisan_timezone))
+    return week_of(ctx.now, ZoneInfo(ctx.market.config.artisan_timezone))
+
+
+def week_of(now: datetime, zone: ZoneInfo) -> str:
+    """'2026-W10': the ISO week in `zone` a summary is of (its buttons carry it; the weekly
+    job's dedupe key too, as `conversations.jobs.periods.local_week` writes it)."""
+    year, week, _ = now.astimezone(zone).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def register(registry: FlowRegistry) -> None:

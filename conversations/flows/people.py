@@ -27,7 +27,7 @@ from conversations.flow import (
     with_role,
 )
 from conversations.flows import people_actions as actions
-from conversations.flows import week_lists
+from conversations.flows import visits, week_lists
 from conversations.flows.language import PICK_ONE
 from conversations.flows.my_shop import NO, YES
 from conversations.flows.people_card import (
@@ -188,6 +188,8 @@ def _do(ctx: StepContext, tap: Tapped) -> StepResult:
         return _no_shop(ctx, card)
     if action is Action.SUSPEND:
         return _ask_reason(ctx, user_id)
+    if action is Action.VISIT:
+        return ctx.begin(visits.FLOW, visits.start_arg(card.shop.id))
     if action is Action.REINSTATE:
         actions.reinstate(ctx, card.shop.id)
     elif action is Action.KEEP:

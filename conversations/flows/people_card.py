@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.flow import StepContext
+from conversations.flows import visits
 from conversations.global_words import GlobalWord, word_button
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
 from conversations.payloads import Payload, decode
 from store.models import Artisan, ArtisanStatus, Role
 from store.phones import shown_phone
-from store.services import referrals, roles, suspension
+from store.services import permissions, referrals, roles, suspension
+from store.services.audit import Actor
 from store.services.directory import PersonCard
 
 NO_NAME = N_("(no name)")
@@ -50,6 +52,7 @@ SUSPEND_SHOP = N_("Suspend shop")
 REINSTATE_SHOP = N_("Reinstate shop")
 MAKE_MANAGER = N_("Make community manager")
 REMOVE_MANAGER = N_("Remove community manager")
+RECORD_VISIT = N_("Record a visit")
 FIND_ANOTHER = N_("Find someone else")
 MENU = N_("Menu")
 
@@ -77,6 +80,7 @@ class Action(StrEnum):
     SKIP = "skip"  # no reason given for a suspension
     AGAIN = "again"
     MENU = "menu"
+    VISIT = "visit"  # record a workshop visit to her shop
 
 
 # The actions about a known person (the target is her user id), about a number (E.164), and
@@ -92,6 +96,7 @@ BY_PERSON = frozenset(
         Action.REMOVE_MANAGER,
         Action.CONFIRM,
         Action.KEEP,
+        Action.VISIT,
     }
 )
 BY_NUMBER = frozenset({Action.PROMISE_MENTOR, Action.PROMISE_MANAGER})
@@ -231,6 +236,7 @@ def _shop_lines(ctx: StepContext, shop: Artisan, phones: tuple[str, ...]) -> lis
         # Stopped or suspended, she is still her mentor (for when she is back), but not now.
         mentoring = referrals.is_mentoring(ctx.session, shop.mentor.id)
         lines.append(ctx._(MENTORED_BY if mentoring else MENTOR_PAUSED).format(mentor=name))
+    lines.append(visits.card_line(ctx, shop.id))
     return lines
 
 
@@ -241,6 +247,7 @@ def card_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
         *_role_choices(ctx, card, Role.MENTOR),
         *_shop_choices(ctx, card),
         *_role_choices(ctx, card, Role.COMMUNITY_MANAGER),
+        *_visit_choices(ctx, card),
         choice(ctx, FIND_ANOTHER, Action.AGAIN),
         menu_choice(ctx),
     ]
@@ -265,6 +272,20 @@ def _shop_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
     if _suspended(card):
         return [choice(ctx, REINSTATE_SHOP, Action.REINSTATE, card.user.id)]
     return [choice(ctx, SUSPEND_SHOP, Action.SUSPEND, card.user.id)]
+
+
+def _visit_choices(ctx: StepContext, card: PersonCard) -> list[Choice]:
+    """A workshop visit to someone else's shop (not to her own, nor to an owner's unless she
+    is one: the service's rule)."""
+    if card.shop is None or not permissions.may_act_on(
+        ctx.session,
+        Actor.user(ctx.user.id),
+        Role.COMMUNITY_MANAGER,
+        card.user.id,
+        on_herself=False,
+    ):
+        return []
+    return [choice(ctx, RECORD_VISIT, Action.VISIT, card.user.id)]
 
 
 def _suspended(card: PersonCard) -> bool:

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from conversations import links, shipping_fees
+from conversations import links, shipping_fees, verified_badge
 from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.messages import Choice, ImageRef, LinkButton, Outbound
@@ -16,7 +16,7 @@ from conversations.payloads import Payload
 from conversations.shorten import shorten
 from store.models import Artisan, Product, ProductPhoto, ProductStatus, User
 from store.money import Money
-from store.services import browse, carts
+from store.services import browse, carts, workshop_visits
 from store.services.carts import OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
 from store.services.open_shops import SHOP_OPEN, ShopClosed
@@ -148,6 +148,11 @@ def show(ctx: StepContext, card: CardInfo) -> None:
         .format(shop=artisan.shop_name, location=public_place(artisan.location))
         .rstrip(", ")
     )
+    verified = workshop_visits.verified_since(
+        ctx.session, [artisan.id], ctx.now, timezone=ctx.market.config.artisan_timezone
+    ).get(artisan.id)
+    if verified is not None:
+        lines.append(verified_badge.badge(ctx.translator, verified))
     if artisan.story.strip():
         lines.append(f"“{shorten(artisan.story, STORY_MAX)}”")
     share = Money(product.price_minor, product.currency).format(ctx.user.locale)

@@ -332,10 +332,10 @@ def _card(ctx: StepContext, t: Translator, product: Product) -> str:
         # "uzi wa nailoni".
         checked = check_codes(product.material_codes)
         if checked.refused:
-            names = ", ".join(term.name(locale) for term in checked.refused)
+            names = ", ".join(flag.material.name(locale) for flag in checked.refused)
             lines.append(t._(AGAINST_STANDARDS).format(materials=names))
         if checked.to_check:
-            names = ", ".join(term.name(locale) for term in checked.to_check)
+            names = ", ".join(flag.material.name(locale) for flag in checked.to_check)
             lines.append(t._(LOOK_CLOSELY).format(materials=names))
     else:
         lines.append(t._(NO_MATERIALS))

@@ -12,9 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from conversations import outbox
-from conversations.flows.manager_week import summary
+from conversations.flows.manager_week import summary, week_of
 from conversations.i18n import Translator
-from conversations.jobs.periods import local_week
 from conversations.notify.templates import UtilityTemplate
 from store.models import Role, User, UserRole
 from store.services import manager_week
@@ -34,7 +33,7 @@ def weekly_manager_summary(
     at_hub: bool,
 ) -> list[int]:
     """Send this week's summary to every community manager not sent it yet; whom it told."""
-    week = local_week(now, zone)
+    week = week_of(now, zone)
     told: list[int] = []
     with uow_factory() as uow:
         session = uow.session

@@ -20,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from conversations import links, shipping_fees
+from conversations import links, shipping_fees, verified_badge
 from conversations.flows.product_card import MADE_BY, MATERIALS
 from conversations.i18n import Translator
 from handlers.web.pages_render import PageLanguage, Pages
+from store.models.types import utcnow
 from store.pricing import PriceTooLow
 from store.services import browse, showcase
 from store.services.showcase import PhotoView, ProductView
@@ -76,7 +77,7 @@ def page_routes(uow_factory: UnitOfWorkFactory, pages: Pages) -> list[Route]:
 def product_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
     def load(ref: str) -> ProductView | None:
         with uow_factory(read_only=True) as uow:
-            return showcase.find_product(uow.session, ref)
+            return showcase.find_product(uow.session, ref, now=utcnow())
 
     async def product(request: Request) -> Response:
         language = pages.language(request)
@@ -129,6 +130,7 @@ def render_product(pages: Pages, language: PageLanguage, view: ProductView) -> R
             "more_photos": pictures[1:],
             "order": order,
             "shop_href": language.href(f"/a/{shop.slug}"),
+            "verified": verified_words(t, shop),
         },
     )
 
@@ -173,7 +175,7 @@ def _listing(
 def shop_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
     def find(slug: str) -> tuple[int, showcase.ShopView] | None:
         with uow_factory(read_only=True) as uow:
-            return showcase.find_shop(uow.session, slug)
+            return showcase.find_shop(uow.session, slug, now=utcnow())
 
     async def shop(request: Request) -> Response:
         language = pages.language(request)
@@ -196,6 +198,7 @@ def shop_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
                 "description": description or view.shop_name,
                 "canonical": links.artisan_page_url(pages.site.base, view.slug),
                 "og_image": _og_image(cards),
+                "verified": verified_words(Translator(language.locale), view),
             },
         )
 
@@ -230,6 +233,11 @@ def collection_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoin
         )
 
     return collection
+
+
+def verified_words(t: Translator, shop: showcase.ShopView) -> str:
+    """ "Workshop visited by Soko, March 2027" for a verified shop; "" for any other."""
+    return verified_badge.badge(t, shop.verified_in) if shop.verified_in else ""
 
 
 def grid_cards(pages: Pages, language: PageLanguage, listing: Listing) -> list[GridCard]:

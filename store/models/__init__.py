@@ -53,6 +53,7 @@ from store.models.people import (
 )
 from store.models.reviews import ListingReview, ReviewDecision
 from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
+from store.models.visits import VisitOutcome, WorkshopVisit
 
 __all__ = [
     "OPEN_PUSH",
@@ -106,6 +107,8 @@ __all__ = [
     "TransactionKind",
     "User",
     "UserRole",
+    "VisitOutcome",
+    "WorkshopVisit",
     "heartbeats",
     "scheduler_jobs",
 ]

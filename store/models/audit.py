@@ -22,6 +22,7 @@ class AuditAction(StrEnum):
     REINSTATE = "reinstate"
     MERGE = "merge"  # one person's two accounts (say WhatsApp and Telegram) became one
     MERGE_REFUSED = "merge_refused"  # ... but could not: both have a shop
+    VISIT = "visit"  # a community manager recorded a workshop visit (`workshop_visits`)
 
 
 class ActorKind(StrEnum):

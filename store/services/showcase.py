@@ -11,6 +11,7 @@ rejected and archived ones are not public, nor is anything of a suspended shop
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy import exists, select
@@ -27,6 +28,7 @@ from store.models import (
     User,
 )
 from store.money import Money
+from store.services import workshop_visits
 from store.services.open_shops import SHOP_OPEN
 from store.services.product_photos import MAX_PHOTOS
 from store.services.public_place import public_place
@@ -62,6 +64,8 @@ class ShopView:
     story: str
     maker_name: str  # her first name, as the chat card says it
     has_mentor: bool
+    # The month of the workshop visit that verifies the shop (`workshop_visits`), if any.
+    verified_in: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +96,9 @@ class CollectionView:
     description: str
 
 
-def find_product(session: Session, ref: str) -> ProductView | None:
-    """A public piece by its slug, or by its id (links handed out before it had a slug)."""
+def find_product(session: Session, ref: str, *, now: datetime | None = None) -> ProductView | None:
+    """A public piece by its slug, or by its id (links handed out before it had a slug); with
+    `now`, its shop says whether a workshop visit verifies it."""
     query = (
         select(Product, Artisan, User)
         .join(Artisan, Artisan.id == Product.artisan_id)
@@ -125,11 +130,13 @@ def find_product(session: Session, ref: str) -> ProductView | None:
         stock_available=max(product.stock_available, 0),
         status=product.status,
         photos=tuple(view for photo in photos if (view := photo_view(photo)) is not None),
-        shop=_shop_view(artisan, maker),
+        shop=_shop_view(session, artisan, maker, now),
     )
 
 
-def find_shop(session: Session, slug: str) -> tuple[int, ShopView] | None:
+def find_shop(
+    session: Session, slug: str, *, now: datetime | None = None
+) -> tuple[int, ShopView] | None:
     """An artisan's open shop (her id, for browsing her pieces) by its slug, once a community
     manager has approved one of her pieces: until then her name, story and place are not
     published (nobody has reviewed them yet)."""
@@ -142,7 +149,7 @@ def find_shop(session: Session, slug: str) -> tuple[int, ShopView] | None:
     if row is None:
         return None
     artisan, maker = row
-    return artisan.id, _shop_view(artisan, maker)
+    return artisan.id, _shop_view(session, artisan, maker, now)
 
 
 def find_collection(session: Session, slug: str) -> CollectionView | None:
@@ -183,8 +190,11 @@ def cover_photos(session: Session, product_ids: list[int]) -> dict[int, PhotoVie
     return {photo.product_id: view for photo in photos if (view := photo_view(photo)) is not None}
 
 
-def _shop_view(artisan: Artisan, maker: User) -> ShopView:
+def _shop_view(session: Session, artisan: Artisan, maker: User, now: datetime | None) -> ShopView:
     words = maker.display_name.split()
+    verified = None
+    if now is not None:
+        verified = workshop_visits.verified_since(session, [artisan.id], now).get(artisan.id)
     return ShopView(
         slug=artisan.slug,
         shop_name=artisan.shop_name,
@@ -192,4 +202,5 @@ def _shop_view(artisan: Artisan, maker: User) -> ShopView:
         story=artisan.story,
         maker_name=words[0] if words else artisan.shop_name,
         has_mentor=artisan.mentor_id is not None,
+        verified_in=verified,
     )

@@ -54,8 +54,9 @@ def test_the_owner_makes_a_telegram_seller_a_mentor_from_whatsapp(
         ]
         assert grace.say("amina beads") == [
             "Amina Wanjiru\nPhone: not known\nRoles: artisan\nShop: Amina Beads, Kibera\n"
-            "M-Pesa: 0722 000444\nHer shop is independent.\n\n1. Make mentor\n"
-            "2. Suspend shop\n3. Make community manager\n4. Find someone else\n5. Menu"
+            "M-Pesa: 0722 000444\nHer shop is independent.\nWorkshop: never visited.\n\n"
+            "1. Make mentor\n2. Suspend shop\n3. Make community manager\n4. Record a visit\n"
+            "5. Find someone else\n6. Menu"
         ]
         made = grace.say("Make mentor")
         assert made[0] == "Amina Wanjiru is now a mentor; she has been told."

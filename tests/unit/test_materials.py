@@ -88,5 +88,9 @@ def test_ivory_is_flagged_though_horn_is_welcome() -> None:
 
 def test_check_codes_tells_refused_from_needing_a_look() -> None:
     checked = check_codes(["brass", "nylon", "gold", "no_longer_known", "nylon"])
-    assert [term.code for term in checked.refused] == ["nylon"]
-    assert [term.code for term in checked.to_check] == ["gold"]
+    assert [(flag.material.code, flag.rule.code) for flag in checked.refused] == [
+        ("nylon", "no_synthetic")
+    ]
+    assert [(flag.material.code, flag.rule.code) for flag in checked.to_check] == [
+        ("gold", "precious_metals")
+    ]

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from store.models import Category
+from store.standards import Verdict, standards
 from store.vocabulary import (
     LOCALES,
     SHIPPED_FILE,
     Kind,
-    Standard,
     VocabularyError,
     fold,
     load,
@@ -63,9 +63,11 @@ def test_categories_are_exactly_the_store_categories() -> None:
     assert {entry["code"] for entry in _shipped()["category"]} == {str(c) for c in Category}
 
 
-def test_every_material_has_a_standard() -> None:
+def test_every_material_names_a_rule_of_the_standards() -> None:
+    codes = {rule.code for rule in standards().rules}
     for entry in _shipped()["material"]:
-        assert entry.get("standard") in set(Standard), entry["code"]
+        assert entry.get("rule") in codes, entry["code"]
+        assert "standard" not in entry, entry["code"]  # the verdict is the rule's, said once
 
 
 # --- reading what artisans type -------------------------------------------------------------
@@ -119,20 +121,26 @@ def test_a_word_naming_a_material_and_a_colour_is_the_material() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "standard"),
+    ("text", "rule", "verdict"),
     [
-        ("uzi wa nailoni", Standard.REFUSED),
-        ("plastiki", Standard.REFUSED),
-        ("akriliki", Standard.REFUSED),
-        ("resin", Standard.REFUSED),
-        ("ready-made chain", Standard.REFUSED),
-        ("shaba", Standard.WELCOME),
-        ("crystal", Standard.CHECK),
+        ("uzi wa nailoni", "no_synthetic", Verdict.REFUSED),
+        ("plastiki", "no_synthetic", Verdict.REFUSED),
+        ("akriliki", "no_synthetic", Verdict.REFUSED),
+        ("resin", "no_synthetic", Verdict.REFUSED),
+        ("ready-made chain", "no_ready_made", Verdict.REFUSED),
+        ("pembe ya ndovu", "no_ivory", Verdict.REFUSED),
+        ("shaba", "upcycled_metal", Verdict.WELCOME),
+        ("shanga za kioo", "glass_beads", Verdict.WELCOME),
+        ("pembe", "horn_and_bone", Verdict.WELCOME),
+        ("crystal", "crystals_and_pearls", Verdict.CHECK),
+        ("dhahabu", "precious_metals", Verdict.CHECK),
     ],
 )
-def test_materials_carry_their_standard(text: str, standard: Standard) -> None:
+def test_materials_fall_under_their_rule(text: str, rule: str, verdict: Verdict) -> None:
     materials = vocabulary().recognize(text).materials
-    assert materials[0].standard is standard
+    assert materials[0].rule is not None
+    assert materials[0].rule.code == rule
+    assert materials[0].verdict is verdict
 
 
 # --- names, search and descriptive names ----------------------------------------------------
@@ -188,7 +196,7 @@ def test_an_extra_file_adds_synonyms_and_entries(tmp_path: Path) -> None:
     extra = tmp_path / "extra.toml"
     extra.write_text(
         '[[material]]\ncode = "brass"\nsynonyms.sw = ["bras"]\n\n'
-        '[[material]]\ncode = "raffia"\nen = "raffia"\nsw = "ukindu"\nstandard = "welcome"\n',
+        '[[material]]\ncode = "raffia"\nen = "raffia"\nsw = "ukindu"\nrule = "natural_materials"\n',
         encoding="utf-8",
     )
     merged = load(extra)
@@ -199,10 +207,15 @@ def test_an_extra_file_adds_synonyms_and_entries(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[material]]\ncode = "raffia"\nen = "raffia"\nstandard = "welcome"\n', "raffia"),
+        ('[[material]]\ncode = "raffia"\nen = "raffia"\nrule = "natural_materials"\n', "raffia"),
+        # A new material says which rule it falls under.
+        ('[[material]]\ncode = "raffia"\nen = "raffia"\nsw = "ukindu"\n', "needs a rule"),
         ('[[material]]\ncode = "brass"\nsynonyms.en = ["copper"]\n', "'copper'"),
         ('[[category]]\ncode = "crown"\nen = "crown"\nsw = "taji"\n', "crown"),
-        ('[[material]]\ncode = "brass"\nstandard = "lovely"\n', "standard"),
+        ('[[material]]\ncode = "brass"\nrule = "lovely"\n', "unknown rule 'lovely'"),
+        ('[[colour]]\ncode = "red"\nrule = "glass_beads"\n', "only materials have a rule"),
+        # The verdict is the rule's: a file saying it again is told what to write instead.
+        ('[[material]]\ncode = "brass"\nstandard = "check"\n', "write rule = one of"),
         ("[[material]\n", "TOML"),
         # A category's word would hide the material: "plastic" read as a necklace, unflagged.
         ('[[category]]\ncode = "necklace"\nsynonyms.en = ["plastic"]\n', "'plastic'"),
@@ -224,37 +237,39 @@ def test_a_renamed_entry_is_still_read_from_its_old_names(tmp_path: Path) -> Non
     assert merged.name(Kind.MATERIAL, "plastic", "sw") == "polima"
 
 
-@pytest.mark.parametrize("laxer", ["welcome", "check"])
-def test_an_extra_file_cannot_relax_a_refused_material(tmp_path: Path, laxer: str) -> None:
+@pytest.mark.parametrize(("laxer", "verdict"), [("glass_beads", "welcome"), ("chains", "check")])
+def test_an_extra_file_cannot_relax_a_refused_material(
+    tmp_path: Path, laxer: str, verdict: str
+) -> None:
     # Plastic listed as welcome would pass unflagged: Soko's standards are not a setting.
     extra = tmp_path / "extra.toml"
-    extra.write_text(f'[[material]]\ncode = "plastic"\nstandard = "{laxer}"\n', encoding="utf-8")
+    extra.write_text(f'[[material]]\ncode = "plastic"\nrule = "{laxer}"\n', encoding="utf-8")
     with pytest.raises(VocabularyError) as refused:
         load(extra)
     assert str(refused.value) == (
-        f"{extra}: material 'plastic': refused by Soko's standards; "
-        f"a file may make a standard stricter, not {laxer}"
+        f"{extra}: material 'plastic': refused by Soko's standards (rule no_synthetic); "
+        f"a file may make a material's rule stricter, not {verdict} (rule {laxer})"
     )
 
 
 def test_an_extra_file_may_make_a_material_stricter(tmp_path: Path) -> None:
     extra = tmp_path / "extra.toml"
     extra.write_text(
-        '[[material]]\ncode = "brass"\nstandard = "check"\n\n'
-        '[[material]]\ncode = "bone"\nstandard = "refused"\n\n'
-        '[[material]]\ncode = "plastic"\nstandard = "refused"\n',
+        '[[material]]\ncode = "brass"\nrule = "a_closer_look"\n\n'
+        '[[material]]\ncode = "bone"\nrule = "no_ivory"\n\n'
+        '[[material]]\ncode = "plastic"\nrule = "no_ready_made"\n',
         encoding="utf-8",
     )
     merged = load(extra)
-    standards = {
-        code: term.standard
+    rules = {
+        code: (term.rule.code if term.rule else None, term.verdict)
         for code in ("brass", "bone", "plastic")
         if (term := merged.term(Kind.MATERIAL, code)) is not None
     }
-    assert standards == {
-        "brass": Standard.CHECK,
-        "bone": Standard.REFUSED,
-        "plastic": Standard.REFUSED,
+    assert rules == {
+        "brass": ("a_closer_look", Verdict.CHECK),
+        "bone": ("no_ivory", Verdict.REFUSED),
+        "plastic": ("no_ready_made", Verdict.REFUSED),
     }
 
 

@@ -20,7 +20,7 @@ synonyms.sw = ["bras"]
 code = "raffia"
 en = "raffia"
 sw = "ukindu"
-standard = "welcome"
+rule = "natural_materials"
 """
 
 
@@ -36,7 +36,7 @@ def test_check_prints_what_a_file_adds(extra: Path, capsys: pytest.CaptureFixtur
     assert capsys.readouterr().out.splitlines() == [
         f"{extra} is valid. It adds:",
         "  material brass: also read from bras",
-        "  material raffia: new — en “raffia”, sw “ukindu” (welcome)",
+        "  material raffia: new — en “raffia”, sw “ukindu” (natural_materials, welcome)",
     ]
 
 
@@ -75,7 +75,7 @@ def test_the_setting_merges_the_file_over_the_shipped_one(extra: Path) -> None:
     assert vocabulary().term(Kind.MATERIAL, "raffia") is None
 
 
-RELAXED = '[[material]]\ncode = "plastic"\nstandard = "welcome"\n'
+RELAXED = '[[material]]\ncode = "plastic"\nrule = "glass_beads"\n'
 
 
 def test_check_refuses_a_file_that_relaxes_a_standard(
@@ -85,8 +85,9 @@ def test_check_refuses_a_file_that_relaxes_a_standard(
     relaxed.write_text(RELAXED, "utf-8")
     assert main(["vocabulary", "check", str(relaxed)]) == 1
     assert capsys.readouterr().err == (
-        f"soko: {relaxed}: material 'plastic': refused by Soko's standards; "
-        "a file may make a standard stricter, not welcome\n"
+        f"soko: {relaxed}: material 'plastic': refused by Soko's standards "
+        "(rule no_synthetic); a file may make a material's rule stricter, not welcome "
+        "(rule glass_beads)\n"
     )
 
 
@@ -100,7 +101,8 @@ def test_a_file_that_relaxes_a_standard_stops_the_start(
     monkeypatch.setenv("VOCABULARY_FILE", str(relaxed))
     assert main(["db", "upgrade"]) == 2
     assert capsys.readouterr().err == (
-        f"soko: VOCABULARY_FILE: {relaxed}: material 'plastic': refused by Soko's standards; "
-        "a file may make a standard stricter, not welcome\n"
+        f"soko: VOCABULARY_FILE: {relaxed}: material 'plastic': refused by Soko's standards "
+        "(rule no_synthetic); a file may make a material's rule stricter, not welcome "
+        "(rule glass_beads)\n"
     )
     assert not (tmp_path / "soko.db").exists()

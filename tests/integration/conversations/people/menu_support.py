@@ -30,21 +30,23 @@ SWAHILI_ASK = (
 AMINA = "+254722000444"
 NEEMA = "+254733000555"
 CARD_ACTIONS = (
-    "1. Make mentor\n2. Suspend shop\n3. Make community manager\n4. Find someone else\n5. Menu"
+    "1. Make mentor\n2. Suspend shop\n3. Make community manager\n4. Record a visit\n"
+    "5. Find someone else\n6. Menu"
 )
+NEVER_VISITED = "Workshop: never visited.\n"
 AMINA_CARD = (
     "Amina Wanjiru\nPhone: 0722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
-    "Her shop is independent.\n" + CARD_ACTIONS
+    "Her shop is independent.\n" + NEVER_VISITED + CARD_ACTIONS
 )
 AMINA_MENTOR_CARD = (
     "Amina Wanjiru\nPhone: 0722 000444\nRoles: mentor, artisan\nShop: Amina Beads, Kibera\n"
-    "Her shop is independent.\n1. Stop mentoring\n2. Suspend shop\n3. Make community manager\n"
-    "4. Find someone else\n5. Menu"
+    "Her shop is independent.\n" + NEVER_VISITED + "1. Stop mentoring\n2. Suspend shop\n"
+    "3. Make community manager\n4. Record a visit\n5. Find someone else\n6. Menu"
 )
 AMINA_SUSPENDED_CARD = (
     "Amina Wanjiru\nPhone: 0722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
-    "Her shop is suspended.\n1. Reinstate shop\n2. Make community manager\n"
-    "3. Find someone else\n4. Menu"
+    "Her shop is suspended.\n" + NEVER_VISITED + "1. Reinstate shop\n2. Make community manager\n"
+    "3. Record a visit\n4. Find someone else\n5. Menu"
 )
 NOT_ALLOWED = ["Sorry, you can't do that."]
 

@@ -17,6 +17,7 @@ from tests.integration.conversations.people.menu_support import (
     AMINA_CARD,
     AMINA_SUSPENDED_CARD,
     ASK,
+    CARD_ACTIONS,
     NEEMA,
     Audit,
     roles_of,
@@ -175,8 +176,7 @@ def test_a_recruits_card_says_whether_her_mentor_mentors_now(
     assert njeri.send("1")[1] == "Mlezi wako Amina Wanjiru atakusaidia. Tumemwambia umejiunga."
     recruit = (
         "Njeri\nPhone: 0722 000666\nRoles: artisan\nShop: Njeri Shanga, Kawangware\n{}\n"
-        "1. Make mentor\n2. Suspend shop\n3. Make community manager\n4. Find someone else\n"
-        "5. Menu"
+        "Workshop: never visited.\n" + CARD_ACTIONS
     )
     mentored = recruit.format("Her shop is mentored by Amina Wanjiru.")
     paused = recruit.format(

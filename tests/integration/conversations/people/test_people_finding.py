@@ -20,6 +20,7 @@ from tests.integration.conversations.people.menu_support import (
     AMINA_MENTOR_CARD,
     ASK,
     CARD_ACTIONS,
+    NEVER_VISITED,
     Audit,
     roles_of,
     seller_on_whatsapp,
@@ -105,7 +106,7 @@ def test_many_shops_are_listed_ten_at_a_time_and_a_recruit_shows_her_mentor(
     assert grace.send("Shanga 10") == [
         "Seller 10\nPhone: not known\nRoles: artisan\nShop: Shanga 10, Kibera, Nairobi\n"
         f"M-Pesa: {shown_phone(mpesa_of(uow_factory, 'Shanga 10'))}\n"
-        "Her shop is mentored by Mama Shiro.\n" + CARD_ACTIONS
+        "Her shop is mentored by Mama Shiro.\n" + NEVER_VISITED + CARD_ACTIONS
     ]
 
 

@@ -34,8 +34,8 @@ def test_a_community_manager_cannot_make_community_managers_even_with_a_crafted_
     neema.send("People")
     assert neema.send("Amina") == [
         "Amina Wanjiru\nPhone: 0722 000444\nRoles: artisan\nShop: Amina Beads, Kibera\n"
-        "Her shop is independent.\n1. Make mentor\n2. Suspend shop\n3. Find someone else\n"
-        "4. Menu"
+        "Her shop is independent.\nWorkshop: never visited.\n1. Make mentor\n2. Suspend shop\n"
+        "3. Record a visit\n4. Find someone else\n5. Menu"
     ]
     seller = user_id(uow_factory, AMINA)
     recorded = audit()
@@ -71,8 +71,8 @@ def test_nobody_makes_herself_a_mentor_nor_suspends_her_own_shop(
     wanjiru.send("Watu")
     assert wanjiru.send("+254 733 000 555") == [
         "Neema\nSimu: 0733 000555\nMajukumu: msimamizi wa jamii, fundi\n"
-        "Duka: Neema Crafts, Gikomba\nDuka lake linajitegemea.\n1. Tafuta mtu mwingine\n"
-        "2. Menyu"
+        "Duka: Neema Crafts, Gikomba\nDuka lake linajitegemea.\n"
+        "Karakana: haijawahi kutembelewa.\n1. Tafuta mtu mwingine\n2. Menyu"
     ]
     recorded = audit()
     for forged in (f"pp:mentor:{neema}", f"pp:suspend:{neema}", f"pp:cm:{neema}"):
@@ -108,7 +108,8 @@ def test_only_an_owner_acts_on_an_owner(
     neema.send("People")
     assert neema.send("0711 000 001") == [
         "Grace\nPhone: 0711 000001\nRoles: owner, community manager, mentor, artisan\n"
-        "Shop: Grace Gems, Karen\nHer shop is independent.\n1. Find someone else\n2. Menu"
+        "Shop: Grace Gems, Karen\nHer shop is independent.\nWorkshop: never visited.\n"
+        "1. Find someone else\n2. Menu"
     ]
     recorded = audit()
     owner = user_id(uow_factory, OWNER)

@@ -36,15 +36,16 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
     assert neema.send("Watu") == [SWAHILI_ASK]
     card = (
         "Amina Wanjiru\nSimu: 0722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"
-        "Duka lake linajitegemea.\n1. Mfanye mlezi\n2. Simamisha duka\n"
-        "3. Tafuta mtu mwingine\n4. Menyu"
+        "Duka lake linajitegemea.\nKarakana: haijawahi kutembelewa.\n1. Mfanye mlezi\n"
+        "2. Simamisha duka\n3. Rekodi ziara\n4. Tafuta mtu mwingine\n5. Menyu"
     )
     assert neema.send("0722 000 444") == [card]
     assert neema.send("Mfanye mlezi") == [
         "Amina Wanjiru sasa ni mlezi; ameambiwa.",
         "Amina Wanjiru\nSimu: 0722 000444\nMajukumu: mlezi, fundi\n"
-        "Duka: Amina Beads, Kibera\nDuka lake linajitegemea.\n1. Asiwe mlezi tena\n"
-        "2. Simamisha duka\n3. Tafuta mtu mwingine\n4. Menyu",
+        "Duka: Amina Beads, Kibera\nDuka lake linajitegemea.\n"
+        "Karakana: haijawahi kutembelewa.\n1. Asiwe mlezi tena\n2. Simamisha duka\n"
+        "3. Rekodi ziara\n4. Tafuta mtu mwingine\n5. Menyu",
     ]
     assert neema.tap(f"pp:mentor:{user_id(uow_factory, AMINA)}")[0] == (
         "Amina Wanjiru tayari ni mlezi: hakuna kilichobadilika."
@@ -61,7 +62,8 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
     ]
     suspended = (
         "Amina Wanjiru\nSimu: 0722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"
-        "Duka lake limesimamishwa.\n1. Fungua duka tena\n2. Tafuta mtu mwingine\n3. Menyu"
+        "Duka lake limesimamishwa.\nKarakana: haijawahi kutembelewa.\n1. Fungua duka tena\n"
+        "2. Rekodi ziara\n3. Tafuta mtu mwingine\n4. Menyu"
     )
     assert neema.send("Hapana") == ["Hakuna kilichobadilika.", card]
     neema.send("Simamisha duka")
