@@ -1,14 +1,14 @@
 """The manager's week: one message with the figures of her last seven days (listings
 waiting and the oldest wait, the approval rate, new artisans and who brought them, orders
-waiting at each step, open cases, payouts due and paid), each line with a button to its
-list. Sent every Monday morning (`conversations/jobs/manager_week.py`) and on demand from
-her menu ("My week").
+waiting at each step, open cases, payouts due and paid, shops due for a workshop visit),
+each line with a button to its list. Sent every Monday morning
+(`conversations/jobs/manager_week.py`) and on demand from her menu ("My week").
 
 A line's button (`WeekLine`) works from any message, an old summary's too: it opens the
 list as it is now (saying so when the summary is from an earlier week), and only for
 someone who is a community manager now. The lists are the existing ones where there is one
-(the review queue, open cases, People, the hub's order cards) and small ones otherwise
-(`week_lists`)."""
+(the review queue, open cases, People, the hub's order cards, the shops to visit) and small
+ones otherwise (`week_lists`)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from conversations.flow import (
     StepResult,
     with_role,
 )
-from conversations.flows import cases, menu, people, review, week_lists
+from conversations.flows import cases, menu, people, review, visits, week_lists
 from conversations.flows.language import PICK_ONE
 from conversations.i18n import N_, Translator
 from conversations.messages import Choice, Inbound, Outbound
@@ -69,6 +69,8 @@ OWED = N_("Payouts due: {total} to {count} artisans.")
 NOTHING_OWED = N_("Payouts due: nobody is owed anything right now.")
 PAID = N_("Paid this week: {total} in {count} payouts.")
 NOTHING_PAID = N_("Paid this week: no payouts yet.")
+VISITS_DUE = N_("Shops due for a workshop visit: {count}. {shops}")
+NO_VISITS_DUE = N_("Shops due for a workshop visit: none. Every shop's visit still counts.")
 OLDER_SUMMARY = N_("That summary is from an earlier week. This is how things stand now:")
 
 
@@ -81,6 +83,7 @@ class Topic(StrEnum):
     ORDERS = "orders"
     CASES = "cases"
     PAYOUTS = "payouts"
+    VISITS = "visits"
 
 
 BUTTONS: Final = {
@@ -90,6 +93,7 @@ BUTTONS: Final = {
     Topic.ORDERS: N_("Orders waiting"),
     Topic.CASES: cases.MENU_LABEL,
     Topic.PAYOUTS: N_("Payouts"),
+    Topic.VISITS: visits.MENU_LABEL,
 }
 
 
@@ -146,6 +150,7 @@ def summary(
         t._(OPEN_CASES).format(count=number(cases_open)) if cases_open else t._(NO_OPEN_CASES)
     )
     lines.append(_payouts_line(t, figures, number))
+    lines.append(_visits_line(t, figures, number))
     choices = tuple(
         Choice(t._(label), WeekLine(topic, week).encode()) for topic, label in BUTTONS.items()
     )
@@ -190,6 +195,16 @@ def _payouts_line(t: Translator, figures: WeekFigures, number: Callable[[int], s
     return f"{owed} {paid}"
 
 
+def _visits_line(t: Translator, figures: WeekFigures, number: Callable[[int], str]) -> str:
+    due = figures.visits_due
+    if not due:
+        return t._(NO_VISITS_DUE)
+    named = [f"{shop.shop_name} ({shop.place})" if shop.place else shop.shop_name for shop in due]
+    if len(named) > SHOPS_LISTED:
+        named[SHOPS_LISTED:] = [t._(AND_MORE).format(count=number(len(due) - SHOPS_LISTED))]
+    return t._(VISITS_DUE).format(count=number(len(due)), shops=", ".join(named))
+
+
 # --- the flow -------------------------------------------------------------------------------
 
 
@@ -204,7 +219,10 @@ def start(ctx: StepContext, arg: str) -> StepResult:
 
 def show_summary(ctx: StepContext) -> StepResult:
     zone = ZoneInfo(ctx.market.config.artisan_timezone)
-    figures = manager_week.week_figures(ctx.session, ctx.now, ctx.market.config.artisan_currency)
+    config = ctx.market.config
+    figures = manager_week.week_figures(
+        ctx.session, ctx.now, config.artisan_currency, timezone=config.artisan_timezone
+    )
     at_hub = ctx.market.config.hub.at_hub
     ctx.reply(summary(ctx.translator, figures, zone=zone, at_hub=at_hub, week=_week(ctx)))
     return StepResult(Step.SUMMARY)
@@ -234,6 +252,8 @@ def open_list(ctx: StepContext, topic: Topic) -> StepResult:
             return ctx.begin(review.FLOW)
         case Topic.CASES:
             return ctx.begin(cases.FLOW)
+        case Topic.VISITS:
+            return ctx.begin(visits.FLOW)
         case Topic.SHOPS:
             return ctx.begin(people.FLOW, week_lists.NEW_SHOPS_ARG)
         case Topic.REVIEWS:

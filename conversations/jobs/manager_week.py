@@ -47,7 +47,7 @@ def weekly_manager_summary(
             m for m in managers if not outbox.already_queued(session, dedupe_key(m.id, week))
         ]
         if waiting:
-            figures = manager_week.week_figures(session, now, currency)
+            figures = manager_week.week_figures(session, now, currency, timezone=zone.key)
             for manager in waiting:
                 t = Translator(manager.locale)
                 shown = summary(t, figures, zone=zone, at_hub=at_hub, week=week)

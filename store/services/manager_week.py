@@ -1,6 +1,7 @@
 """The figures of a community manager's week (`conversations/flows/manager_week.py` words
 them): listings waiting and the oldest wait, the week's reviews, new shops and who brought
-them, orders waiting at each step, open cases, payouts owed and paid. Read-only; one query
+them, orders waiting at each step, open cases, payouts owed and paid, shops due for a
+workshop visit (`workshop_visits.shops_due_for_visit`). Read-only; one query
 each, so the weekly job and "My week" cost the same however big the shop grows."""
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from store.models import (
     ReviewDecision,
 )
 from store.money import Money, sum_money
-from store.services import activity, ledger
+from store.services import activity, ledger, workshop_visits
+from store.services.workshop_visits import DueShop
 
 WEEK: Final = timedelta(days=7)
 
@@ -104,10 +106,14 @@ class WeekFigures:
     orders: Mapping[OrderStep, int]
     open_cases: int
     payouts: Payouts
+    visits_due: list[DueShop]  # shops due for a workshop visit, by place
 
 
-def week_figures(session: Session, now: datetime, currency: str) -> WeekFigures:
-    """The seven days up to `now`; money in `currency` (what artisans are paid in)."""
+def week_figures(
+    session: Session, now: datetime, currency: str, *, timezone: str = workshop_visits.NAIROBI
+) -> WeekFigures:
+    """The seven days up to `now`; money in `currency` (what artisans are paid in); a visit
+    still counts until its month's end in `timezone`."""
     since = now - WEEK
     return WeekFigures(
         since=since,
@@ -118,6 +124,7 @@ def week_figures(session: Session, now: datetime, currency: str) -> WeekFigures:
         orders=orders_waiting(session),
         open_cases=open_cases(session),
         payouts=payouts(session, currency, since, now),
+        visits_due=workshop_visits.shops_due_for_visit(session, now, timezone=timezone),
     )
 
 

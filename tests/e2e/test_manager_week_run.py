@@ -7,10 +7,10 @@ with the demo card and Wanjiru accepts it (to bring to the hub).
 
 Neema's "My week" shows it all, line by line, and each line's button opens its list: the
 review queue, the reviews of the week, the new artisans (her People card), the orders waiting
-(the order's hub card), open cases, payouts. Zawadi reads hers in Swahili. The scheduler's
-`manager_week` job, run as `soko scheduler` runs it (twice for this week, once as last
-Monday's), writes one summary per manager per week; `soko run` sends them, and a button on
-last week's summary answers with the list as it is now."""
+(the order's hub card), open cases, payouts, the shops to visit. Zawadi reads hers in
+Swahili. The scheduler's `manager_week` job, run as `soko scheduler` runs it (twice for this
+week, once as last Monday's), writes one summary per manager per week; `soko run` sends them,
+and a button on last week's summary answers with the list as it is now."""
 
 from __future__ import annotations
 
@@ -191,12 +191,13 @@ def neema_reads_her_week_and_opens_each_list(shop: Shop, code: str) -> None:
     lines = week.splitlines()
     assert lines[0].startswith("Your week on Soko, "), week
     assert lines[1].startswith("Listings waiting for review: 1. The oldest since "), week
-    assert lines[2:7] == [
+    assert lines[2:8] == [
         "Approval rate this week: 50% (1 approved of 2 reviewed).",
         "New artisans this week: 1. Vito vya Wanjiru (came on her own)",
         "Orders waiting: to bring to the hub: 1.",
         "Open cases: none.",
         "Payouts due: nobody is owed anything right now. Paid this week: no payouts yet.",
+        "Shops due for a workshop visit: 1. Vito vya Wanjiru (Kibera, Nairobi)",
     ], week
 
     queue = neema.tap(EN._("Review listings"))
@@ -214,6 +215,9 @@ def neema_reads_her_week_and_opens_each_list(shop: Shop, code: str) -> None:
     assert has(hub_card, f"Order {code} · to Germany"), hub_card
     assert has(hub_card, "accepted, not brought yet"), hub_card
     assert neema.tap(EN._("Open cases")) == [EN._("There are no open cases.")]
+    to_visit = neema.tap(EN._("Shops to visit"))
+    assert has(to_visit, "Shops due for a workshop visit (1), by place."), to_visit
+    assert has(to_visit, "Vito vya Wanjiru · Kibera, Nairobi · never visited"), to_visit
     payouts = neema.tap(EN._("Payouts"))
     assert has(payouts, "Nobody is owed anything right now.\nNo payouts in the last 7 days."), (
         payouts
@@ -230,6 +234,7 @@ def zawadi_reads_hers_in_swahili(shop: Shop) -> None:
         in week
     ), week
     assert "Oda zinazosubiri: ziletwe ofisi ya Soko: 1." in week, week
+    assert "Maduka ya kutembelea: 1. Vito vya Wanjiru (Kibera, Nairobi)" in week, week
     assert zawadi.tap(SW._("Open cases")) == [SW._("There are no open cases.")]
 
 

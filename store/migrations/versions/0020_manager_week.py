@@ -1,7 +1,7 @@
 """listing_reviews: each approval or rejection of a listing, for the manager's week
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-07 02:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import store.models.types
 
 revision: str = "0020"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

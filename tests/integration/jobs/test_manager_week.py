@@ -56,6 +56,8 @@ def test_each_manager_gets_her_week_once_in_her_language(uow_factory: UnitOfWork
         "Orders waiting: at the hub, to be checked: 1.",
         "Open cases: none.",
         "Payouts due: nobody is owed anything right now. Paid this week: no payouts yet.",
+        "Shops due for a workshop visit: 2. Akinyi Beads (Kibera, Nairobi), "
+        "Vito vya Wanjiru (Kibera, Nairobi)",
     ]
     assert english.template == "weekly_summary"
     buttons = [(c["label"], c["payload"]) for c in english.payload["choices"]]
@@ -66,6 +68,7 @@ def test_each_manager_gets_her_week_once_in_her_language(uow_factory: UnitOfWork
         ("Orders waiting", WeekLine(Topic.ORDERS, WEEK).encode()),
         ("Open cases", WeekLine(Topic.CASES, WEEK).encode()),
         ("Payouts", WeekLine(Topic.PAYOUTS, WEEK).encode()),
+        ("Shops to visit", WeekLine(Topic.VISITS, WEEK).encode()),
     ]
     [swahili] = told(uow_factory, zawadi_id)
     assert swahili.payload["text"].splitlines()[:5] == [
@@ -98,8 +101,9 @@ def test_a_quiet_week_is_said_kindly_line_by_line(uow_factory: UnitOfWorkFactory
         "Orders waiting: none at any step.",
         "Open cases: none.",
         "Payouts due: nobody is owed anything right now. Paid this week: no payouts yet.",
+        "Shops due for a workshop visit: none. Every shop's visit still counts.",
     ]
-    assert len(summary.payload["choices"]) == 6  # every line still leads to its list
+    assert len(summary.payload["choices"]) == 7  # every line still leads to its list
 
 
 def test_nobody_but_community_managers(uow_factory: UnitOfWorkFactory) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from store.models import (
     Artisan,
+    ArtisanStatus,
     CaseKind,
     LineStatus,
     Order,
@@ -185,3 +186,16 @@ def test_payouts_due_and_paid_in_the_week(uow_factory: UnitOfWorkFactory) -> Non
     assert week.owed_count == 2
     assert week.owed == neema - Money(30_000, "KES") + achieng
     assert (week.paid_count, week.paid) == (1, Money(20_000, "KES"))
+
+
+def test_shops_due_for_a_visit_come_from_the_visits_list(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        assert manager_week.week_figures(s, NOW, "KES").visits_due == []
+        never = make_artisan(s, "Neema")
+        never.shop_name = "Neema Beads"
+        suspended = make_artisan(s, "Joy", status=ArtisanStatus.SUSPENDED)
+        suspended.shop_name = "Joy Brass"
+        s.flush()
+        due = manager_week.week_figures(s, NOW, "KES").visits_due
+    assert [shop.shop_name for shop in due] == ["Neema Beads"]

@@ -48,7 +48,7 @@ def test_my_week_and_each_line_to_its_list(
     assert "Orders waiting: for the artisan to accept: 1." in week[0]
     assert week[0].endswith(
         "1. Review listings\n2. Reviewed this week\n3. New artisans\n4. Orders waiting\n"
-        "5. Open cases\n6. Payouts"
+        "5. Open cases\n6. Payouts\n7. Shops to visit"
     )
 
     queue = faith.chat.send("1")
@@ -75,6 +75,9 @@ def test_my_week_and_each_line_to_its_list(
         "Nobody is owed anything right now.\nNo payouts in the last 7 days.\n"
         "Payouts are sent by the operator: soko admin payouts --send"
     )
+    visits = faith.chat.tap(WeekLine(Topic.VISITS, THIS_WEEK).encode())
+    assert visits[0].startswith("Shops due for a workshop visit (1), by place.")
+    assert "Amina Beads" in visits[0]
     reviewed = faith.chat.tap(WeekLine(Topic.REVIEWS, THIS_WEEK).encode())
     assert reviewed == ["No listings were reviewed in the last 7 days.\n1. Back to my week"]
     back = faith.chat.send("Back to my week")
