@@ -114,7 +114,9 @@ def new_shops(ctx: StepContext) -> StepResult:
         )
         for shop in shops[:LISTED]
     ]
-    ctx.ask(ctx._(NEW_SHOPS_HEAD), [*choices, back_to_week(ctx), menu_choice(ctx)])
+    # People's own step reads every choice offered here: only its payloads and "Menu" (a
+    # global word's button), never another flow's.
+    ctx.ask(ctx._(NEW_SHOPS_HEAD), [*choices, menu_choice(ctx)])
     return at(ctx, Step.PICK)
 
 
