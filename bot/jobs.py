@@ -20,6 +20,7 @@ from conversations.hub_rules import FulfilmentMode
 from conversations.jobs.delivery import deliver_shipped_orders
 from conversations.jobs.drafts import clean_stale_drafts
 from conversations.jobs.follow_ups import ask_if_arrived, remind_unsent
+from conversations.jobs.manager_week import weekly_manager_summary
 from conversations.jobs.mentor_digest import weekly_mentor_digest
 from conversations.jobs.nudges import nudge_abandoned_carts
 from conversations.jobs.payouts import weekly_payouts_summary
@@ -148,6 +149,12 @@ def scheduled_jobs(
         if told:
             logger.info("payouts summary sent to %s community manager(s)", len(told))
 
+    def manager_week() -> None:
+        at_hub = settings.fulfilment_mode is FulfilmentMode.HUB
+        told = weekly_manager_summary(uow_factory, clock(), zone, currency=currency, at_hub=at_hub)
+        if told:
+            logger.info("manager's week sent to %s community manager(s)", len(told))
+
     jobs += [
         ScheduledJob(
             "remind_artisans",
@@ -204,6 +211,13 @@ def scheduled_jobs(
             payouts,
             12 * HOUR,
             "Weekly payouts summary to community managers",
+        ),
+        ScheduledJob(
+            "manager_week",
+            CronTrigger(day_of_week="mon", hour=8, minute=30, timezone=zone),
+            manager_week,
+            12 * HOUR,
+            "Each community manager's week: listings, reviews, new artisans, orders, cases, money",
         ),
     ]
     for provider in plugins.providers(container):

@@ -116,7 +116,7 @@ class MenuGroup(enum.IntEnum):
     """Whose actions a menu entry is. A person's menu shows her own group's entries first
     (a manager's: managing; an artisan's: selling; anyone else's: buying), numbered as in
     their group; every other entry she may use goes on the "More" page, numbered 10 × its
-    group + its number (buying 11–16, selling 21–26, managing 31–36, general 91–99). So a
+    group + its number (buying 11–18, selling 21–28, managing 31–38, general 91–99). So a
     number always means the same action for her, whatever else her roles show."""
 
     BUYING = 1
@@ -126,7 +126,7 @@ class MenuGroup(enum.IntEnum):
 
 
 # The numbers a group's entries take on a person's first page; the "More" entry is 9.
-FIRST_PAGE_NUMBERS: Final = range(1, 7)
+FIRST_PAGE_NUMBERS: Final = range(1, 9)
 GENERAL_NUMBERS: Final = range(1, 10)
 
 

@@ -16,6 +16,7 @@ from conversations.flows import (
     hub_desk,
     language,
     listing,
+    manager_week,
     mentor,
     menu,
     my_orders,
@@ -64,6 +65,7 @@ def builtin_registry() -> FlowRegistry:
     people.register(registry)
     standards.register(registry)
     hub_desk.register(registry)
+    manager_week.register(registry)
     visits.register(registry)
     nudge_settings.register(registry)
     return registry

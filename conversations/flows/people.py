@@ -27,7 +27,7 @@ from conversations.flow import (
     with_role,
 )
 from conversations.flows import people_actions as actions
-from conversations.flows import visits
+from conversations.flows import visits, week_lists
 from conversations.flows.language import PICK_ONE
 from conversations.flows.my_shop import NO, YES
 from conversations.flows.people_card import (
@@ -91,7 +91,11 @@ _ROLE_CHANGES: Final = {
 
 
 def start(ctx: StepContext, arg: str) -> StepResult:
+    """ "": a number or a shop's name, please; `week_lists.NEW_SHOPS_ARG`: this week's new
+    shops to pick from (her week's "New artisans")."""
     _check_manager(ctx)
+    if arg == week_lists.NEW_SHOPS_ARG:
+        return week_lists.new_shops(ctx)
     return ask(ctx, ASK)
 
 

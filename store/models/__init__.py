@@ -51,6 +51,7 @@ from store.models.people import (
     User,
     UserRole,
 )
+from store.models.reviews import ListingReview, ReviewDecision
 from store.models.scheduler import SCHEDULER_JOBS_TABLE, scheduler_jobs
 from store.models.visits import VisitOutcome, WorkshopVisit
 
@@ -79,6 +80,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "LineStatus",
+    "ListingReview",
     "MpesaPayout",
     "MpesaPayoutStatus",
     "Order",
@@ -97,6 +99,7 @@ __all__ = [
     "ProductStatus",
     "PromisedRole",
     "ReferralCode",
+    "ReviewDecision",
     "Role",
     "RoleSource",
     "StkPush",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from store.errors import NotFound, PermissionDenied, StoreError
-from store.models import Artisan, Product, ProductStatus
+from store.models import Artisan, ListingReview, Product, ProductStatus, ReviewDecision
 from store.services import permissions
 from store.services.audit import Actor
 from store.services.product_status import check_transition, status_for_stock
@@ -48,7 +48,7 @@ def approve(session: Session, reviewer_user_id: int, product_id: int, now: datet
     product.approved_price_minor = product.price_minor
     product.updated_at = now
     product.rejection_reason = ""
-    session.flush()
+    _record(session, product, reviewer_user_id, ReviewDecision.APPROVED, now)
     return product
 
 
@@ -65,8 +65,27 @@ def reject(
     product.reviewed_by_user_id = reviewer_user_id
     product.rejection_reason = cleaned
     product.updated_at = now
-    session.flush()
+    _record(session, product, reviewer_user_id, ReviewDecision.REJECTED, now)
     return product
+
+
+def _record(
+    session: Session,
+    product: Product,
+    reviewer_user_id: int,
+    decision: ReviewDecision,
+    now: datetime,
+) -> None:
+    """The decision kept for the week's figures (the piece keeps only its latest)."""
+    session.add(
+        ListingReview(
+            product_id=product.id,
+            reviewer_user_id=reviewer_user_id,
+            decision=decision,
+            decided_at=now,
+        )
+    )
+    session.flush()
 
 
 def _product_to_review(

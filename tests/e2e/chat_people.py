@@ -186,6 +186,21 @@ class TelegramPerson(Person):
     def choose(self, label: str) -> list[str]:
         return self.tap(label)
 
+    def tap_on_message(self, label: str, saying: str) -> list[str]:
+        """Tap the button `label` on the latest message whose text says `saying` (an older
+        message scrolled back to)."""
+        for call in reversed(self.fake.sent_to(self.telegram_id)):
+            if saying not in str(call.params.get("text") or call.params.get("caption") or ""):
+                continue
+            markup = call.params.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == label and "callback_data" in button:
+                        self.taps += 1
+                        data, message_id = button["callback_data"], call.message_id or 1
+                        return self._feed(f"[{label}] (older)", tap(self.user, data, message_id))
+        raise AssertionError(f"no button {label!r} on a message saying {saying!r}")
+
     def share_own_contact(self, phone: str) -> list[str]:
         update = contact(self.user, phone, owner_id=self.telegram_id)
         return self._feed(f"(her contact {phone})", update)

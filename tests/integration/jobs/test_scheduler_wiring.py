@@ -41,6 +41,7 @@ EXPECTED_TRIGGERS = {
     "deliver_shipped_orders": "interval[1:00:00]",
     "follow_up_orders": "cron[hour='11', minute='0']",
     "payouts_summary": "cron[day_of_week='mon', hour='9', minute='0']",
+    "manager_week": "cron[day_of_week='mon', hour='8', minute='30']",
 }
 
 

@@ -33,7 +33,7 @@ ARTISAN_MENU_SW = (
 )
 MANAGER_MENU = (
     "What would you like to do?\n1. Review listings\n2. People\n3. Hub: pieces brought in\n"
-    "4. Open cases\n5. Collections\n6. Shops to visit\n9. More"
+    "4. Open cases\n5. Collections\n6. Shops to visit\n7. My week\n9. More"
 )
 MANAGER_MORE = (
     "More choices:\n11. Shop jewelry\n12. Search\n13. My cart\n14. My orders\n"

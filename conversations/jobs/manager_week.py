@@ -1,0 +1,59 @@
+"""Monday morning for community managers: each gets her week (`flows/manager_week.py`), in
+her language, with a button per line. Once per manager per ISO week (Nairobi): the dedupe key
+is written with the message, so a second run, a restart or a second scheduler sends nothing
+more."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from conversations import outbox
+from conversations.flows.manager_week import summary, week_of
+from conversations.i18n import Translator
+from conversations.notify.templates import UtilityTemplate
+from store.models import Role, User, UserRole
+from store.services import manager_week
+from store.uow import UnitOfWorkFactory
+
+
+def dedupe_key(user_id: int, week: str) -> str:
+    return f"manager-week:{user_id}:{week}"
+
+
+def weekly_manager_summary(
+    uow_factory: UnitOfWorkFactory,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    currency: str,
+    at_hub: bool,
+) -> list[int]:
+    """Send this week's summary to every community manager not sent it yet; whom it told."""
+    week = week_of(now, zone)
+    told: list[int] = []
+    with uow_factory() as uow:
+        session = uow.session
+        managers = session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.COMMUNITY_MANAGER)
+            .order_by(User.id)
+        ).all()
+        waiting = [
+            m for m in managers if not outbox.already_queued(session, dedupe_key(m.id, week))
+        ]
+        if waiting:
+            figures = manager_week.week_figures(session, now, currency, timezone=zone.key)
+            for manager in waiting:
+                t = Translator(manager.locale)
+                shown = summary(t, figures, zone=zone, at_hub=at_hub, week=week)
+                shown = replace(shown, template=UtilityTemplate.WEEKLY_SUMMARY)
+                key = dedupe_key(manager.id, week)
+                if outbox.notify(session, manager.id, shown, dedupe_key=key, now=now) is not None:
+                    told.append(manager.id)
+        uow.commit()
+    return told

@@ -1,0 +1,114 @@
+"""Monday's "your week" for community managers: every line in her language (numbers, dates
+and money as her language writes them, Nairobi time), a button per line, zero lines said
+kindly, and once per manager per week however often the job runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conversations.flows.manager_week import Topic, WeekLine
+from conversations.jobs.manager_week import weekly_manager_summary
+from store.models import LineStatus, ProductStatus, Role
+from store.services import listing_review
+from store.uow import UnitOfWorkFactory
+from tests.factories import make_artisan, make_paid_order, make_product, make_user
+from tests.integration.jobs.jobs_support import MONDAY_9AM, NAIROBI, told
+
+NOW = MONDAY_9AM
+WEEK = "2026-W10"
+
+
+def _run(uow_factory: UnitOfWorkFactory, when=NOW, *, at_hub: bool = True) -> list[int]:  # type: ignore[no-untyped-def]
+    return weekly_manager_summary(uow_factory, when, NAIROBI, currency="KES", at_hub=at_hub)
+
+
+def test_each_manager_gets_her_week_once_in_her_language(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        s = uow.session
+        faith = make_user(s, "Faith", locale="en", roles=(Role.COMMUNITY_MANAGER,))
+        zawadi = make_user(s, "Zawadi", locale="sw", roles=(Role.COMMUNITY_MANAGER,))
+        mentor = make_artisan(s, "Wanjiru")
+        mentor.shop_name, mentor.created_at = "Vito vya Wanjiru", NOW - timedelta(days=30)
+        recruit = make_artisan(s, "Akinyi", mentor=mentor)
+        recruit.shop_name, recruit.created_at = "Akinyi Beads", NOW - timedelta(days=2)
+        waiting = make_product(s, recruit, status=ProductStatus.PENDING_REVIEW)
+        waiting.submitted_at = NOW - timedelta(days=2, hours=3)  # Sat 28 Feb, 06:00 Nairobi
+        for decided in (listing_review.approve, listing_review.approve):
+            piece = make_product(s, recruit, status=ProductStatus.PENDING_REVIEW)
+            decided(s, faith.id, piece.id, NOW - timedelta(days=1))
+        rejected = make_product(s, recruit, status=ProductStatus.PENDING_REVIEW)
+        listing_review.reject(s, faith.id, rejected.id, "Photo not clear", NOW - timedelta(hours=2))
+        buyer = make_user(s, "Lena")
+        make_paid_order(s, buyer, [(make_product(s, mentor), 1)], line_status=LineStatus.AT_HUB)
+        uow.commit()
+        faith_id, zawadi_id = faith.id, zawadi.id
+
+    assert sorted(_run(uow_factory)) == sorted([faith_id, zawadi_id])
+    assert _run(uow_factory) == []  # a second run, a restart or a second scheduler
+    assert _run(uow_factory, NOW + timedelta(days=3)) == []  # the same week
+
+    [english] = told(uow_factory, faith_id)
+    assert english.payload["text"].splitlines() == [
+        "Your week on Soko, 23 Feb – 2 Mar (Nairobi time):",
+        "Listings waiting for review: 1. The oldest since 28 Feb, 06:00 (2 days).",
+        "Approval rate this week: 67% (2 approved of 3 reviewed).",
+        "New artisans this week: 1. Akinyi Beads (brought by Vito vya Wanjiru)",
+        "Orders waiting: at the hub, to be checked: 1.",
+        "Open cases: none.",
+        "Payouts due: nobody is owed anything right now. Paid this week: no payouts yet.",
+        "Shops due for a workshop visit: 2. Akinyi Beads (Kibera, Nairobi), "
+        "Vito vya Wanjiru (Kibera, Nairobi)",
+    ]
+    assert english.template == "weekly_summary"
+    buttons = [(c["label"], c["payload"]) for c in english.payload["choices"]]
+    assert buttons == [
+        ("Review listings", WeekLine(Topic.LISTINGS, WEEK).encode()),
+        ("Reviewed this week", WeekLine(Topic.REVIEWS, WEEK).encode()),
+        ("New artisans", WeekLine(Topic.SHOPS, WEEK).encode()),
+        ("Orders waiting", WeekLine(Topic.ORDERS, WEEK).encode()),
+        ("Open cases", WeekLine(Topic.CASES, WEEK).encode()),
+        ("Payouts", WeekLine(Topic.PAYOUTS, WEEK).encode()),
+        ("Shops to visit", WeekLine(Topic.VISITS, WEEK).encode()),
+    ]
+    [swahili] = told(uow_factory, zawadi_id)
+    assert swahili.payload["text"].splitlines()[:5] == [
+        "Wiki yako kwenye Soko, 23 Feb – 2 Mac (saa za Nairobi):",
+        "Bidhaa zinazosubiri kukaguliwa: 1. Ya zamani zaidi inasubiri tangu 28 Feb, 06:00"
+        " (siku 2).",
+        "Kiwango cha kuidhinisha wiki hii: 67% (bidhaa 2 zimeidhinishwa kati ya 3 zilizokaguliwa).",
+        "Mafundi wapya wiki hii: 1. Akinyi Beads (ameletwa na Vito vya Wanjiru)",
+        "Oda zinazosubiri: ziko ofisini, zikaguliwe: 1.",
+    ]
+    assert [c["label"] for c in swahili.payload["choices"]][:2] == [
+        "Kagua bidhaa",
+        "Zilizokaguliwa wiki hii",
+    ]
+
+    assert len(_run(uow_factory, NOW + timedelta(days=7))) == 2  # next Monday: a new week
+
+
+def test_a_quiet_week_is_said_kindly_line_by_line(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        manager = make_user(uow.session, "Faith", roles=(Role.COMMUNITY_MANAGER,))
+        uow.commit()
+        manager_id = manager.id
+    _run(uow_factory)
+    [summary] = told(uow_factory, manager_id)
+    assert summary.payload["text"].splitlines()[1:] == [
+        "Listings waiting for review: none. All caught up!",
+        "Approval rate this week: no listings were reviewed this week.",
+        "New artisans this week: none yet.",
+        "Orders waiting: none at any step.",
+        "Open cases: none.",
+        "Payouts due: nobody is owed anything right now. Paid this week: no payouts yet.",
+        "Shops due for a workshop visit: none. Every shop's visit still counts.",
+    ]
+    assert len(summary.payload["choices"]) == 7  # every line still leads to its list
+
+
+def test_nobody_but_community_managers(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        make_user(uow.session, "Lena")
+        make_artisan(uow.session, "Neema")
+        uow.commit()
+    assert _run(uow_factory) == []
