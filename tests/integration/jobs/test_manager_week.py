@@ -4,7 +4,10 @@ kindly, and once per manager per week however often the job runs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from conversations.flows.manager_week import Topic, WeekLine
 from conversations.jobs.manager_week import weekly_manager_summary
@@ -112,3 +115,30 @@ def test_nobody_but_community_managers(uow_factory: UnitOfWorkFactory) -> None:
         make_artisan(uow.session, "Neema")
         uow.commit()
     assert _run(uow_factory) == []
+
+
+def test_many_managers_cost_no_more_statements_than_two(uow_factory: UnitOfWorkFactory) -> None:
+    """The figures are read once and the managers handled together: a shop with many
+    community managers sends the database no more statements than one with two."""
+    sent: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    def statements_of_a_run(when: datetime, managers: int) -> int:
+        with uow_factory() as uow:
+            for n in range(managers):
+                make_user(uow.session, f"Manager {n}", roles=(Role.COMMUNITY_MANAGER,))
+            uow.commit()
+        sent.clear()
+        event.listen(uow_factory.engine, "before_cursor_execute", count)
+        try:
+            told_now = _run(uow_factory, when)
+        finally:
+            event.remove(uow_factory.engine, "before_cursor_execute", count)
+        assert len(told_now) == managers + (0 if when == NOW else 2)
+        return len(sent)
+
+    two = statements_of_a_run(NOW, 2)
+    ten = statements_of_a_run(NOW + timedelta(days=7), 8)  # next week: the 2, and 8 more
+    assert ten == two
