@@ -214,8 +214,7 @@ def zawadi_reads_hers_in_swahili(shop: Shop) -> None:
     [week] = zawadi.tap(SW._("My week"))
     assert week.startswith("Wiki yako kwenye Soko, "), week
     assert (
-        "Kiwango cha kuidhinisha wiki hii: 50% (bidhaa 1 zimeidhinishwa kati ya 2 zilizokaguliwa)."
-        in week
+        "Kiwango cha kuidhinisha wiki hii: 50% (zilizoidhinishwa: 1; zilizokaguliwa: 2)." in week
     ), week
     assert "Oda zinazosubiri: ziletwe ofisi ya Soko: 1." in week, week
     assert "Maduka ya kutembelea: 1. Vito vya Wanjiru (Kibera, Nairobi)" in week, week

@@ -78,7 +78,7 @@ def test_each_manager_gets_her_week_once_in_her_language(uow_factory: UnitOfWork
         "Wiki yako kwenye Soko, 23 Feb – 2 Mac (saa za Nairobi):",
         "Bidhaa zinazosubiri kukaguliwa: 1. Ya zamani zaidi inasubiri tangu 28 Feb, 06:00"
         " (siku 2).",
-        "Kiwango cha kuidhinisha wiki hii: 67% (bidhaa 2 zimeidhinishwa kati ya 3 zilizokaguliwa).",
+        "Kiwango cha kuidhinisha wiki hii: 67% (zilizoidhinishwa: 2; zilizokaguliwa: 3).",
         "Mafundi wapya wiki hii: 1. Akinyi Beads (ameletwa na Vito vya Wanjiru)",
         "Oda zinazosubiri: ziko ofisini, zikaguliwe: 1.",
     ]
