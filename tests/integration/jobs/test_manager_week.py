@@ -4,7 +4,7 @@ kindly, and once per manager per week however often the job runs."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
@@ -142,3 +142,22 @@ def test_many_managers_cost_no_more_statements_than_two(uow_factory: UnitOfWorkF
     two = statements_of_a_run(NOW, 2)
     ten = statements_of_a_run(NOW + timedelta(days=7), 8)  # next week: the 2, and 8 more
     assert ten == two
+
+
+def test_the_week_is_nairobi_s_iso_week(uow_factory: UnitOfWorkFactory) -> None:
+    """Monday 01:00 in Nairobi is still Sunday in UTC (ISO week 9 there, 10 here): a run
+    then and the 08:30 run are the same week, which the summary's buttons carry."""
+    with uow_factory() as uow:
+        manager = make_user(uow.session, "Faith", roles=(Role.COMMUNITY_MANAGER,))
+        uow.commit()
+        manager_id = manager.id
+    sunday_utc = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)  # Monday 2 March, 01:00 in Nairobi
+    assert _run(uow_factory, sunday_utc) == [manager_id]
+    assert _run(uow_factory, datetime(2026, 3, 2, 5, 30, tzinfo=UTC)) == []  # 08:30 Nairobi
+    [summary] = told(uow_factory, manager_id)
+    assert summary.dedupe_key == f"manager-week:{manager_id}:2026-W10"
+    assert {c["payload"] for c in summary.payload["choices"]} == {
+        WeekLine(topic, "2026-W10").encode() for topic in Topic
+    }
+    assert _run(uow_factory, datetime(2026, 3, 8, 20, 59, tzinfo=UTC)) == []  # Sun 23:59
+    assert _run(uow_factory, datetime(2026, 3, 8, 21, 0, tzinfo=UTC)) == [manager_id]  # Mon 00:00
