@@ -17,7 +17,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from conversations.messages import Outbound
-from conversations.upsert import insert_unless_exists
+from conversations.upsert import insert_many_unless_exist, insert_unless_exists
 from store.models import Channel, Identity, OutboxMessage, OutboxStatus
 from store.row_locks import lock_in_id_order
 from store.wakeups import Wakeups
@@ -136,6 +136,50 @@ def reachable_identity(session: Session, user_id: int) -> Identity | None:
         )
         .limit(1)
     ).scalar_one_or_none()
+
+
+def reachable_identities(session: Session, user_ids: Collection[int]) -> dict[int, Identity]:
+    """`reachable_identity` for many people in one query (those with none are left out)."""
+    if not user_ids:
+        return {}
+    found: dict[int, Identity] = {}
+    for identity in session.scalars(
+        select(Identity)
+        .where(Identity.user_id.in_(set(user_ids)))
+        .order_by(
+            Identity.user_id,
+            Identity.unreachable_at.is_not(None),
+            Identity.last_inbound_at.desc().nulls_last(),
+            Identity.id.desc(),
+        )
+    ):
+        found.setdefault(identity.user_id, identity)
+    return found
+
+
+def notify_many(
+    session: Session, messages: Sequence[tuple[int, Outbound, str]], *, now: datetime
+) -> list[int]:
+    """`notify` for many people at once — (user id, message, dedupe key) each — in a few
+    statements however many they are (a weekly message to every community manager). The
+    user ids whose message this call queued: not those with no channel identity, nor those
+    whose dedupe key was written before."""
+    identities = reachable_identities(session, [user_id for user_id, _, _ in messages])
+    rows, to = [], []
+    for user_id, outbound, dedupe_key in messages:
+        identity = identities.get(user_id)
+        if identity is None:
+            continue
+        channel, platform_user_id = identity.channel, identity.platform_user_id
+        rows.append(
+            row_values(user_id, channel, platform_user_id, outbound, dedupe_key=dedupe_key, now=now)
+        )
+        to.append((user_id, channel))
+    inserted = insert_many_unless_exist(session, _OUTBOX, rows, unique=("dedupe_key",))
+    queued = [who for who, (_, new) in zip(to, inserted, strict=True) if new]
+    for channel in {channel for _, channel in queued}:
+        note_queued(session, channel)
+    return [user_id for user_id, _ in queued]
 
 
 def notify(
@@ -283,6 +327,17 @@ def mark_failed(session: Session, outbox_id: int, error: str, retry_at: datetime
         .where(OutboxMessage.id == outbox_id)
         .values(values)
         .execution_options(synchronize_session=False)
+    )
+
+
+def queued_keys(session: Session, dedupe_keys: Collection[str]) -> set[str]:
+    """Which of these dedupe keys were ever written (`already_queued` for many at once)."""
+    if not dedupe_keys:
+        return set()
+    return set(
+        session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(set(dedupe_keys)))
+        )
     )
 
 

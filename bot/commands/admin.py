@@ -10,6 +10,7 @@
           [--charge CHARGE_ID]                      … the one of that charge, when several
     soko admin reconcile [--days N]                 repair what missed provider webhooks left
     soko admin jobs                                 the scheduler's jobs and their next run
+    soko admin jobs run NAME                        run one job now, once (`admin_jobs`)
     soko admin roles list|grant|revoke              who may do what (`admin_roles`)
     soko admin failed [--limit N]                   updates parked as failed (`admin_failed`)
 
@@ -40,13 +41,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.commands import admin_failed, admin_roles
+from bot.commands import admin_failed, admin_jobs, admin_roles
 from bot.container import Container
 from bot.effects import run_due_effects
 from bot.lifecycle import database_ready
 from bot.plugin import AdminError, ProviderPlugin, Refunds
 from bot.plugins import PROVIDERS, providers
-from bot.scheduler import stored_jobs
 from bot.settings import load_settings
 from conversations.notify import payouts as payout_notices
 from payments.refunds import Outcome, RefusedRequest, Requested
@@ -105,8 +105,7 @@ def register(subparsers: Any) -> None:
     rec.add_argument("--days", type=int, default=3, help="look back this many days")
     rec.set_defaults(handler=lambda args: _run(_reconcile, args))
 
-    jobs = actions.add_parser("jobs", help="the scheduler's jobs, triggers and next runs")
-    jobs.set_defaults(handler=lambda args: _run(_jobs, args))
+    admin_jobs.register(actions, _run)
 
     admin_roles.register(actions)
     admin_failed.register(actions)
@@ -480,23 +479,3 @@ def _money(text: str, currency: str) -> Money:
 def _plain(money: Money) -> str:
     """For operators and their spreadsheets: "1500.00 KES"."""
     return f"{money.to_decimal()} {money.currency}"
-
-
-# --- scheduled jobs -----------------------------------------------------------------------
-
-
-def _jobs(container: Container, args: argparse.Namespace, out: TextIO) -> int:
-    zone = ZoneInfo(container.settings.artisan_timezone)
-    jobs = stored_jobs(container.engine, zone)
-    if not jobs:
-        print("no jobs scheduled yet: start `soko scheduler` (or `soko run`)", file=out)
-        return 0
-    print(f"{'job':<22} {'trigger':<46} next run ({zone.key} / UTC)", file=out)
-    for job in jobs:
-        if job.next_run is None:
-            when = "paused"
-        else:
-            local = job.next_run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M:%S")
-            when = f"{local} / {job.next_run.strftime('%Y-%m-%d %H:%M:%S')} UTC"
-        print(f"{job.id:<22} {job.trigger:<46} {when}", file=out)
-    return 0

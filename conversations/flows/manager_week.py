@@ -50,6 +50,10 @@ MENU_KEY: Final = week_lists.WEEK_KEY
 # holds eight entries since there are more than six of them (`FIRST_PAGE_NUMBERS`).
 MENU_NUMBER: Final = 7
 SHOPS_LISTED: Final = 5  # new shops named in the summary line; the rest are in their list
+# WhatsApp sends the weekly summary outside its 24-hour window as a template whose one variable
+# holds at most this much (`handlers/whatsapp/templates.UTILITY_VARIABLE_MAX`; longer is cut):
+# past it the summary counts the new shops and those due for a visit without naming them.
+SUMMARY_MAX: Final = 900
 
 MENU_LABEL = N_("My week")
 HEAD = N_("Your week on Soko, {since} – {until} (Nairobi time):")
@@ -65,9 +69,9 @@ NO_ORDERS = N_("Orders waiting: none at any step.")
 STEP_COUNT = N_("{step}: {count}")
 OPEN_CASES = N_("Open cases: {count}.")
 NO_OPEN_CASES = N_("Open cases: none.")
-OWED = N_("Payouts due: {total} to {count} artisans.")
+OWED = N_("Payouts due: {total} (artisans owed: {count}).")
 NOTHING_OWED = N_("Payouts due: nobody is owed anything right now.")
-PAID = N_("Paid this week: {total} in {count} payouts.")
+PAID = N_("Paid this week: {total} (payouts: {count}).")
 NOTHING_PAID = N_("Paid this week: no payouts yet.")
 VISITS_DUE = N_("Shops due for a workshop visit: {count}. {shops}")
 NO_VISITS_DUE = N_("Shops due for a workshop visit: none. Every shop's visit still counts.")
@@ -143,6 +147,7 @@ def summary(
         )
     else:
         lines.append(t._(NO_REVIEWS))
+    shops_at = len(lines)
     lines.append(_shops_line(t, figures, number))
     lines.append(_orders_line(t, figures, number, at_hub=at_hub))
     cases_open = figures.open_cases
@@ -151,16 +156,23 @@ def summary(
     )
     lines.append(_payouts_line(t, figures, number))
     lines.append(_visits_line(t, figures, number))
+    if len("\n".join(lines)) > SUMMARY_MAX:  # a busy week with long names: counts only
+        lines[shops_at] = _shops_line(t, figures, number, with_names=False)
+        lines[-1] = _visits_line(t, figures, number, with_names=False)
     choices = tuple(
         Choice(t._(label), WeekLine(topic, week).encode()) for topic, label in BUTTONS.items()
     )
     return Outbound(text="\n".join(lines), choices=choices)
 
 
-def _shops_line(t: Translator, figures: WeekFigures, number: Callable[[int], str]) -> str:
+def _shops_line(
+    t: Translator, figures: WeekFigures, number: Callable[[int], str], *, with_names: bool = True
+) -> str:
     shops = figures.new_shops
     if not shops:
         return t._(NO_NEW_SHOPS)
+    if not with_names:
+        return t._(NEW_SHOPS).format(count=number(len(shops)), shops="").rstrip()
     named = [week_lists.brought_by(t, shop) for shop in shops[:SHOPS_LISTED]]
     if len(shops) > SHOPS_LISTED:
         named.append(t._(AND_MORE).format(count=number(len(shops) - SHOPS_LISTED)))
@@ -195,10 +207,14 @@ def _payouts_line(t: Translator, figures: WeekFigures, number: Callable[[int], s
     return f"{owed} {paid}"
 
 
-def _visits_line(t: Translator, figures: WeekFigures, number: Callable[[int], str]) -> str:
+def _visits_line(
+    t: Translator, figures: WeekFigures, number: Callable[[int], str], *, with_names: bool = True
+) -> str:
     due = figures.visits_due
     if not due:
         return t._(NO_VISITS_DUE)
+    if not with_names:
+        return t._(VISITS_DUE).format(count=number(len(due)), shops="").rstrip()
     named = [f"{shop.shop_name} ({shop.place})" if shop.place else shop.shop_name for shop in due]
     if len(named) > SHOPS_LISTED:
         named[SHOPS_LISTED:] = [t._(AND_MORE).format(count=number(len(due) - SHOPS_LISTED))]

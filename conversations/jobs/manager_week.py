@@ -14,6 +14,7 @@ from sqlalchemy import select
 from conversations import outbox
 from conversations.flows.manager_week import summary, week_of
 from conversations.i18n import Translator
+from conversations.messages import Outbound
 from conversations.notify.templates import UtilityTemplate
 from store.models import Role, User, UserRole
 from store.services import manager_week
@@ -37,23 +38,26 @@ def weekly_manager_summary(
     told: list[int] = []
     with uow_factory() as uow:
         session = uow.session
-        managers = session.scalars(
-            select(User)
+        managers = session.execute(
+            select(User.id, User.locale)
             .join(UserRole, UserRole.user_id == User.id)
             .where(UserRole.role == Role.COMMUNITY_MANAGER)
             .order_by(User.id)
         ).all()
-        waiting = [
-            m for m in managers if not outbox.already_queued(session, dedupe_key(m.id, week))
-        ]
+        keys = {user_id: dedupe_key(user_id, week) for user_id, _ in managers}
+        sent = outbox.queued_keys(session, keys.values())
+        waiting = [(user_id, locale) for user_id, locale in managers if keys[user_id] not in sent]
         if waiting:
+            # Read once, worded once per language: many managers cost what two do.
             figures = manager_week.week_figures(session, now, currency, timezone=zone.key)
-            for manager in waiting:
-                t = Translator(manager.locale)
-                shown = summary(t, figures, zone=zone, at_hub=at_hub, week=week)
-                shown = replace(shown, template=UtilityTemplate.WEEKLY_SUMMARY)
-                key = dedupe_key(manager.id, week)
-                if outbox.notify(session, manager.id, shown, dedupe_key=key, now=now) is not None:
-                    told.append(manager.id)
+            worded: dict[str, Outbound] = {}
+            for _, locale in waiting:
+                if locale not in worded:
+                    shown = summary(
+                        Translator(locale), figures, zone=zone, at_hub=at_hub, week=week
+                    )
+                    worded[locale] = replace(shown, template=UtilityTemplate.WEEKLY_SUMMARY)
+            messages = [(user_id, worded[locale], keys[user_id]) for user_id, locale in waiting]
+            told = outbox.notify_many(session, messages, now=now)
         uow.commit()
     return told

@@ -4,7 +4,10 @@ kindly, and once per manager per week however often the job runs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from conversations.flows.manager_week import Topic, WeekLine
 from conversations.jobs.manager_week import weekly_manager_summary
@@ -75,7 +78,7 @@ def test_each_manager_gets_her_week_once_in_her_language(uow_factory: UnitOfWork
         "Wiki yako kwenye Soko, 23 Feb – 2 Mac (saa za Nairobi):",
         "Bidhaa zinazosubiri kukaguliwa: 1. Ya zamani zaidi inasubiri tangu 28 Feb, 06:00"
         " (siku 2).",
-        "Kiwango cha kuidhinisha wiki hii: 67% (bidhaa 2 zimeidhinishwa kati ya 3 zilizokaguliwa).",
+        "Kiwango cha kuidhinisha wiki hii: 67% (zilizoidhinishwa: 2; zilizokaguliwa: 3).",
         "Mafundi wapya wiki hii: 1. Akinyi Beads (ameletwa na Vito vya Wanjiru)",
         "Oda zinazosubiri: ziko ofisini, zikaguliwe: 1.",
     ]
@@ -112,3 +115,49 @@ def test_nobody_but_community_managers(uow_factory: UnitOfWorkFactory) -> None:
         make_artisan(uow.session, "Neema")
         uow.commit()
     assert _run(uow_factory) == []
+
+
+def test_many_managers_cost_no_more_statements_than_two(uow_factory: UnitOfWorkFactory) -> None:
+    """The figures are read once and the managers handled together: a shop with many
+    community managers sends the database no more statements than one with two."""
+    sent: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    def statements_of_a_run(when: datetime, managers: int) -> int:
+        with uow_factory() as uow:
+            for n in range(managers):
+                make_user(uow.session, f"Manager {n}", roles=(Role.COMMUNITY_MANAGER,))
+            uow.commit()
+        sent.clear()
+        event.listen(uow_factory.engine, "before_cursor_execute", count)
+        try:
+            told_now = _run(uow_factory, when)
+        finally:
+            event.remove(uow_factory.engine, "before_cursor_execute", count)
+        assert len(told_now) == managers + (0 if when == NOW else 2)
+        return len(sent)
+
+    two = statements_of_a_run(NOW, 2)
+    ten = statements_of_a_run(NOW + timedelta(days=7), 8)  # next week: the 2, and 8 more
+    assert ten == two
+
+
+def test_the_week_is_nairobi_s_iso_week(uow_factory: UnitOfWorkFactory) -> None:
+    """Monday 01:00 in Nairobi is still Sunday in UTC (ISO week 9 there, 10 here): a run
+    then and the 08:30 run are the same week, which the summary's buttons carry."""
+    with uow_factory() as uow:
+        manager = make_user(uow.session, "Faith", roles=(Role.COMMUNITY_MANAGER,))
+        uow.commit()
+        manager_id = manager.id
+    sunday_utc = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)  # Monday 2 March, 01:00 in Nairobi
+    assert _run(uow_factory, sunday_utc) == [manager_id]
+    assert _run(uow_factory, datetime(2026, 3, 2, 5, 30, tzinfo=UTC)) == []  # 08:30 Nairobi
+    [summary] = told(uow_factory, manager_id)
+    assert summary.dedupe_key == f"manager-week:{manager_id}:2026-W10"
+    assert {c["payload"] for c in summary.payload["choices"]} == {
+        WeekLine(topic, "2026-W10").encode() for topic in Topic
+    }
+    assert _run(uow_factory, datetime(2026, 3, 8, 20, 59, tzinfo=UTC)) == []  # Sun 23:59
+    assert _run(uow_factory, datetime(2026, 3, 8, 21, 0, tzinfo=UTC)) == [manager_id]  # Mon 00:00

@@ -119,7 +119,12 @@ def test_nobody_else_opens_a_line(
     answered = lena.chat.tap(WeekLine(Topic.PAYOUTS, THIS_WEEK).encode())
     assert answered[0] == "That button is from an earlier message."
     assert not any("owed" in said for said in answered)
-    assert lena.chat.send("My week")[0] != "Nobody is owed anything right now."
+    for typed in ("My week", "wiki yangu", "7"):
+        assert not any("week on Soko" in said for said in lena.chat.send(typed)), typed
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    amina.chat.send("menyu")
+    for typed in ("Wiki yangu", "my week"):
+        assert not any("Wiki yako" in said for said in amina.chat.send(typed)), typed
 
 
 def test_the_payouts_list_names_who_is_owed_and_who_was_paid(
