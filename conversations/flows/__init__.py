@@ -5,6 +5,7 @@ from __future__ import annotations
 from conversations import nudge_settings, share_number
 from conversations.flow import FlowRegistry
 from conversations.flows import (
+    appeal,
     browsing,
     buyer_orders,
     cart,
@@ -58,6 +59,7 @@ def builtin_registry() -> FlowRegistry:
     review.register(registry)
     cases.register(registry)
     people.register(registry)
+    appeal.register(registry)
     hub_desk.register(registry)
     nudge_settings.register(registry)
     return registry

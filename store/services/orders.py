@@ -1,8 +1,9 @@
 """From cart to order, and the order's life: paid, expired, cancelled.
 
 Stock follows the order (see ``inventory``): **reserved** by ``place_order`` until
-``reserved_until``, **committed** by ``mark_paid``, **released** by ``expire_due_orders`` or
-a buyer's ``cancel_order`` (a paid order's pieces go back on hand instead).
+``reserved_until``, **committed** by ``mark_paid``, **released** by ``expire_due_orders``,
+a buyer's ``cancel_order`` (a paid order's pieces go back on hand instead) or
+``cancel_unpaid_of_shop`` when a shop is suspended.
 
 Locking: a service that changes an existing order first locks its row (``SELECT … FOR
 UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds the write lock), reads the
@@ -71,6 +72,7 @@ __all__ = [
     "ShopClosed",
     "UnpaidOrderCancelled",
     "cancel_order",
+    "cancel_unpaid_of_shop",
     "expire_due_orders",
     "get_order",
     "lock_order",
@@ -184,6 +186,9 @@ def place_order(
             .outerjoin(mentor, and_(mentor.id == Artisan.mentor_id, mentoring_now(mentor)))
             .where(CartItem.cart_id == cart.id)
             .order_by(Product.id)
+            # Held until the order is written: a suspension waits for it (and then cancels
+            # it), or it waits for the suspension and reads the shop closed.
+            .with_for_update(read=True, of=Artisan)
             .execution_options(populate_existing=True)
         ).all()
         if cart is not None
@@ -381,6 +386,34 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     else:
         events.publish(session, PaidOrderCancelled(order), now)
     return order
+
+
+def cancel_unpaid_of_shop(session: Session, artisan_id: int, now: datetime) -> list[Order]:
+    """Cancel every order awaiting payment that holds a piece of this shop (its shop is
+    being suspended): the whole order, since it is one payment; its pieces are released and
+    ``UnpaidOrderCancelled`` published for each. Every such order is locked, in id order,
+    before any piece is touched (a payment locks its order, then its pieces); one paid or
+    expired meanwhile is left as it is. A payment arriving after is refunded
+    (``PaymentForClosedOrder``)."""
+    order_ids = session.scalars(
+        select(Order.id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.artisan_id == artisan_id, Order.status == OrderStatus.PENDING_PAYMENT)
+        .distinct()
+        .order_by(Order.id)
+    ).all()
+    locked = [lock_order(session, order_id) for order_id in order_ids]
+    cancelled = [order for order in locked if order.status is OrderStatus.PENDING_PAYMENT]
+    # One release, in product-id order (as `expire_due_orders`), whatever orders share.
+    inventory.release(session, [pair for order in cancelled for pair in _quantities(order)])
+    for order in cancelled:
+        order.status = OrderStatus.CANCELLED
+        order.closed_at = now
+        _move_lines(order, LineStatus.CANCELLED, now)
+    session.flush()
+    for order in cancelled:
+        events.publish(session, UnpaidOrderCancelled(order), now, may_go_unheard=True)
+    return cancelled
 
 
 def pending_order(session: Session, user_id: int) -> Order | None:
