@@ -5,11 +5,13 @@ Reinstated, everything is back, the pieces untouched."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from payments.completion import complete_payment
@@ -69,6 +71,10 @@ class Shops:
 
 @pytest.fixture
 def shops(uow_factory: UnitOfWorkFactory) -> Shops:
+    return seed_shops(uow_factory)
+
+
+def seed_shops(uow_factory: UnitOfWorkFactory) -> Shops:
     with uow_factory() as uow:
         s = uow.session
         buyer = make_user(s, "Amy")
@@ -343,3 +349,54 @@ def test_an_order_paid_before_the_suspension_is_still_hers_to_send(
         assert uow.session.get_one(Order, paid_id).status is OrderStatus.PAID
         assert uow.session.get_one(Product, ring).status is ProductStatus.ACTIVE
         assert suspension.paid_to_send(uow.session, shops.suspended_artisan) == [paid.code]
+
+
+def test_an_order_placed_while_the_shop_is_being_suspended_is_never_left_unpaid(
+    postgres_engine: Engine,
+) -> None:
+    """The buyer's "Place order" reaches PostgreSQL while the manager's suspension is written
+    but not committed: the order waits for the shop's row, then finds it closed. (Without
+    the shop read FOR SHARE it would be placed from the old row and outlive the
+    suspension, unpaid, its pieces held.)"""
+    factory = UnitOfWorkFactory(postgres_engine)
+    shops = seed_shops(factory)
+    ring, _ = shops.hers
+    with factory() as uow:
+        carts.add_to_cart(uow.session, shops.buyer, ring, now=NOW)
+        uow.commit()
+    outcome: list[object] = []
+
+    def place() -> None:
+        try:
+            with factory() as uow:
+                orders.place_order(uow.session, shops.buyer, Channel.CONSOLE, POLICY, SHIPPING, NOW)
+                uow.commit()
+                outcome.append("placed")
+        except (ShopClosed, orders.EmptyCart) as refused:
+            outcome.append(type(refused).__name__)
+
+    with factory() as manager:
+        suspension.suspend_shop(
+            manager.session, Actor.operator(), shops.suspended_artisan, NOW, reason="test"
+        )
+        buyer = threading.Thread(target=place)
+        buyer.start()
+        _wait_until_blocked(postgres_engine)
+        manager.commit()
+    buyer.join(timeout=60)
+    assert outcome == ["ShopClosed"]
+    with factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Order)) == 0
+        assert uow.session.get_one(Product, ring).stock_reserved == 0
+
+
+def _wait_until_blocked(engine: Engine) -> None:
+    """Until another connection waits on a row lock (no time limit but the test's own)."""
+    blocked = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with engine.connect() as connection:
+        while not connection.execute(blocked).scalar():
+            connection.rollback()
+            time.sleep(0.01)
