@@ -13,7 +13,8 @@ order locks the buyer's cart row first, so a double tap on "buy" places one orde
 A payment for an order that has **expired** (its reservation released) is still taken if the
 stock is there: the pieces are reserved and committed again in one savepoint. If they are
 gone, ``mark_paid`` raises ``PaymentForExpiredOrder`` and changes nothing; the payment layer
-refunds the buyer. A payment for a cancelled or refunded order raises ``PaymentForClosedOrder``.
+refunds the buyer. A payment for a cancelled or refunded order, or for an expired one holding
+a piece of a shop suspended since, raises ``PaymentForClosedOrder``.
 
 A buyer has at most one unpaid order: placing a new one cancels the previous one and
 releases its pieces, in the same savepoint as the new reservation (if that fails, the
@@ -295,6 +296,8 @@ def mark_paid(
     check_order(order.status, OrderStatus.PAID)
     quantities = _quantities(order)
     if order.status == OrderStatus.EXPIRED:
+        if _has_closed_shop(session, order):  # suspended since: her pieces are not for sale
+            raise PaymentForClosedOrder(order_id, order.status)
         try:
             with session.begin_nested():
                 inventory.reserve(session, quantities)
@@ -493,6 +496,11 @@ def change_payer_phone(session: Session, user_id: int, order_id: int, phone: str
     if order.status is OrderStatus.PENDING_PAYMENT:
         order.payer_phone = phone
     return order
+
+
+def _has_closed_shop(session: Session, order: Order) -> bool:
+    artisan_ids = {line.artisan_id for line in _live_lines(order)}
+    return bool(session.scalar(select(exists().where(Artisan.id.in_(artisan_ids), ~SHOP_OPEN))))
 
 
 def _live_lines(order: Order) -> list[OrderLine]:

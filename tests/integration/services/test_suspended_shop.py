@@ -316,6 +316,38 @@ def test_unpaid_orders_with_her_pieces_are_cancelled_whole_and_a_late_payment_is
         )
 
 
+def test_a_payment_for_an_order_that_expired_before_the_suspension_is_owed_back(
+    uow_factory: UnitOfWorkFactory, shops: Shops
+) -> None:
+    ring, _ = shops.hers
+    with uow_factory() as uow:
+        carts.add_to_cart(uow.session, shops.buyer, ring, now=NOW)
+        order = orders.place_order(uow.session, shops.buyer, Channel.CONSOLE, POLICY, SHIPPING, NOW)
+        order_id, code = order.id, order.code
+        uow.commit()
+    with uow_factory() as uow:
+        later = NOW + orders.DEFAULT_RESERVATION * 2
+        assert [o.id for o in orders.expire_due_orders(uow.session, later)] == [order_id]
+        uow.commit()
+    suspend(uow_factory, shops.suspended_artisan)  # nothing unpaid to cancel: it expired
+
+    with uow_factory() as uow:
+        result = complete_payment(
+            uow.session,
+            provider="mpesa",
+            event_id="stk:after-expiry",
+            event_type="paid",
+            payment_ref="QK7654321",
+            now=NOW,
+            order_code=code,
+        )
+        assert result.refund_due
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.session.get_one(Order, order_id).status is OrderStatus.EXPIRED
+        assert uow.session.get_one(Product, ring).stock_reserved == 0
+
+
 def test_no_suspension_without_a_reason(uow_factory: UnitOfWorkFactory, shops: Shops) -> None:
     with uow_factory() as uow:
         for nothing in ("", "   \n "):
