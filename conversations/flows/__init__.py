@@ -5,6 +5,7 @@ from __future__ import annotations
 from conversations import nudge_settings, share_number
 from conversations.flow import FlowRegistry
 from conversations.flows import (
+    appeal,
     browsing,
     buyer_orders,
     cart,
@@ -64,6 +65,7 @@ def builtin_registry() -> FlowRegistry:
     cases.register(registry)
     people.register(registry)
     standards.register(registry)
+    appeal.register(registry)
     hub_desk.register(registry)
     manager_week.register(registry)
     visits.register(registry)

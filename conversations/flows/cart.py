@@ -23,8 +23,9 @@ from conversations.flows.menu import entry_payload
 from conversations.flows.product_card import BACK_PAYLOAD, OpenPiece
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound
+from conversations.notify.orders import ITEM
 from conversations.payloads import Payload
-from store.services import carts
+from store.services import cart_removals, carts
 from store.services.carts import CartLine, CartProblem, OwnProduct, ProductNotForSale
 from store.services.inventory import InsufficientStock
 from store.services.open_shops import ShopClosed
@@ -48,6 +49,9 @@ CHANGE_QUANTITY = N_("Change quantity")
 REMOVE = N_("Remove")
 HOW_MANY_NOW = N_("How many would you like? Type a number (0 removes it).")
 REMOVED = N_("Removed {title} from your cart.")
+TAKEN_OUT = N_(
+    "Sorry: we took out of your cart pieces whose shop is no longer selling on Soko: {items}."
+)
 
 _PROBLEM_LINES = {
     CartProblem.SOLD_OUT: LINE_SOLD_OUT,
@@ -87,6 +91,13 @@ def start(ctx: StepContext, arg: str) -> StepResult:
 
 
 def show(ctx: StepContext, heading: str = "") -> StepResult:
+    removed = cart_removals.told_removals(ctx.session, ctx.user.id)
+    if removed:
+        items = ", ".join(
+            ctx._(ITEM).format(quantity=piece.quantity, title=piece.title) for piece in removed
+        )
+        taken = ctx._(TAKEN_OUT).format(items=items)
+        heading = f"{heading}\n{taken}" if heading else taken
     view = carts.view_cart(ctx.session, ctx.user.id, ctx.market.config.pricing)
     if view.is_empty:
         if heading:

@@ -60,7 +60,7 @@ from store.payment_port import (
 )
 from store.phones import shown_phone
 from store.pricing import PricingError
-from store.services import carts, orders, shipping
+from store.services import cart_removals, carts, orders, shipping
 from store.services.inventory import InsufficientStock
 from store.services.shipping import ADDRESS_MAX, NAME_MAX, ShippingDetails
 from store.shipping_zones import NoFeeInCurrency
@@ -149,8 +149,10 @@ class Step(StrEnum):
 
 def start(ctx: StepContext, arg: str) -> StepResult:
     view = carts.view_cart(ctx.session, ctx.user.id, ctx.market.config.pricing)
-    if not view.ready_to_order:
-        return ctx.begin(cart.FLOW)  # empty, or something to fix first: the cart says what
+    if not view.ready_to_order or cart_removals.any_for(ctx.session, ctx.user.id):
+        # Empty, something to fix first, or pieces taken out she has not heard of: the cart
+        # says what.
+        return ctx.begin(cart.FLOW)
     if not can_pay(ctx, ctx.channel):
         return not_open(ctx)
     last = shipping.last_shipping(ctx.session, ctx.user.id)

@@ -63,7 +63,7 @@ from store.services.people import InvalidPhone
 from store.services.roles import OwnerKeepsRole, ShopSuspended
 
 FLOW: Final = "people"
-REASON_MAX: Final = 200  # what the audit keeps
+REASON_MAX: Final = suspension.REASON_MAX  # what the audit keeps
 
 MENU_LABEL = N_("People")
 OWNER_KEEPS = N_(
@@ -72,12 +72,19 @@ OWNER_KEEPS = N_(
 )
 SHOP_SUSPENDED_FIRST = N_("{shop} is suspended: reinstate it first, then make her a mentor.")
 NO_SHOP_NOW = N_("{name} has no shop: nothing changed.")
-ASK_REASON = N_("Why suspend {shop}? Type a short reason for the record, or send skip.")
-SKIP = N_("Skip")
+ASK_REASON = N_(
+    "Why suspend {shop}? Type a short reason: she will read it, and it is kept in the record."
+)
+REASON_NEEDED = N_(
+    "A shop is suspended only with a reason, since she will be told why. Please type a few "
+    "words, for example: photos of pieces she did not make."
+)
+CANCEL = N_("Cancel")
 CONFIRM_SUSPEND = N_(
     "Suspend {name}’s shop {shop}? Until it is reinstated, buyers will not see or buy her "
-    "pieces, and she will not be able to list new ones or mentor anyone. Orders already paid "
-    "are still hers to send. She will be told."
+    "pieces, they leave buyers’ carts, orders not yet paid for them are cancelled (the "
+    "buyers told), and she will not be able to list new ones or mentor anyone. Orders "
+    "already paid are still hers to send. She will be told why, and how to appeal."
 )
 KEPT = N_("Nothing changed.")
 CLOSED = N_("That question is closed. This is how things stand now:")
@@ -112,7 +119,8 @@ def find(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def reason(ctx: StepContext, inbound: Inbound) -> StepResult:
-    """Why suspend: a few words, or skip; then "are you sure?"."""
+    """Why suspend: a few words (needed: "skip", or the Skip button of an older question,
+    is answered kindly with the question again); then "are you sure?"."""
     _check_manager(ctx)
     tap = tapped(inbound)
     if tap is not None and tap.action is not Action.SKIP:
@@ -123,7 +131,10 @@ def reason(ctx: StepContext, inbound: Inbound) -> StepResult:
         return ask(ctx, ASK)
     if tap is None and not typed:
         return _ask_reason(ctx, user_id)
-    why = "" if tap is not None or is_skip(typed) else typed
+    if tap is not None or is_skip(typed):
+        ctx.say(ctx._(REASON_NEEDED))
+        return _ask_reason(ctx, user_id)
+    why = typed
     card = load_card(ctx, user_id)
     if card is None:
         return gone(ctx)
@@ -195,7 +206,11 @@ def _do(ctx: StepContext, tap: Tapped) -> StepResult:
     elif action is Action.KEEP:
         ctx.say(ctx._(KEPT))
     elif ctx.step == Step.CONFIRM and _asked_about(ctx) == user_id:  # Action.CONFIRM
-        actions.suspend(ctx, card.shop.id, str(ctx.data.get("reason", "")))
+        try:
+            actions.suspend(ctx, card.shop.id, str(ctx.data.get("reason", "")))
+        except suspension.ReasonRequired:  # a question asked before reasons were needed
+            ctx.say(ctx._(REASON_NEEDED))
+            return _ask_reason(ctx, user_id)
     else:  # "Yes" to a question that is no longer open
         ctx.say(ctx._(CLOSED))
     return show_card(ctx, user_id)
@@ -225,7 +240,7 @@ def _ask_reason(ctx: StepContext, user_id: int) -> StepResult:
         ctx.say(ctx._(actions.SUSPENDED_ALREADY).format(shop=card.shop.shop_name))
         return show_card(ctx, user_id)
     question = ctx._(ASK_REASON).format(shop=card.shop.shop_name)
-    ctx.ask(question, [choice(ctx, SKIP, Action.SKIP, means=TapWord.SKIP)])
+    ctx.ask(question, [choice(ctx, CANCEL, Action.KEEP, user_id, means=TapWord.NO)])
     return at(ctx, Step.REASON, user_id=user_id)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from conversations.flow import StepContext
 from conversations.i18n import N_
 from conversations.notify.roles import tell_role_changes, tell_shop_change
+from conversations.notify.suspension import tell_buyers_cancelled
 from store.models import AuditAction, Role
 from store.phones import shown_phone
 from store.services import roles, suspension
@@ -29,6 +30,11 @@ MANAGER_REMOVED = N_("{name} is no longer a community manager; she has been told
 MANAGER_NOT = N_("{name} is not a community manager: nothing changed.")
 SUSPENDED = N_("{shop} is suspended; she has been told.")
 SUSPENDED_ALREADY = N_("{shop} is already suspended: nothing changed.")
+UNPAID_CANCELLED = N_("Unpaid orders cancelled, their buyers told: {codes}.")
+PAID_TO_SEND = N_(
+    "Paid orders she must still send: {codes}. She has been asked to send them as usual; "
+    "if she cannot, the shop's operator refunds the buyer (soko admin refund CODE)."
+)
 REINSTATED = N_("{shop} is open again; she has been told.")
 REINSTATED_ALREADY = N_("{shop} is not suspended: nothing changed.")
 PROMISED_MENTOR = N_("Done: whoever first writes from {phone} becomes a mentor.")
@@ -80,12 +86,21 @@ def _report(ctx: StepContext, change: RoleChange, *, give: bool, name: str) -> N
 
 
 def suspend(ctx: StepContext, artisan_id: int, reason: str) -> None:
+    """Suspend, for `reason` (`suspension.ReasonRequired` when empty: the flow asks again);
+    she and the buyers whose orders were cancelled are told, the manager what remains."""
     change = suspension.suspend_shop(
         ctx.session, Actor.user(ctx.user.id), artisan_id, ctx.now, reason=reason
     )
     tell_shop_change(ctx, change)
+    tell_buyers_cancelled(ctx.session, list(change.cancelled), ctx.now)
     message = SUSPENDED if change.changed else SUSPENDED_ALREADY
-    ctx.say(ctx._(message).format(shop=change.artisan.shop_name))
+    lines = [ctx._(message).format(shop=change.artisan.shop_name)]
+    if change.cancelled:
+        codes = ", ".join(order.code for order in change.cancelled)
+        lines.append(ctx._(UNPAID_CANCELLED).format(codes=codes))
+    if change.paid_to_send:
+        lines.append(ctx._(PAID_TO_SEND).format(codes=", ".join(change.paid_to_send)))
+    ctx.say("\n".join(lines))
 
 
 def reinstate(ctx: StepContext, artisan_id: int) -> None:

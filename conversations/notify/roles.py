@@ -47,9 +47,14 @@ MENTOR_REVOKED = N_(
     "recruits keep their shops."
 )
 SHOP_SUSPENDED = N_(
-    "Your shop {shop} is suspended by Soko's community managers: until it is reinstated, "
-    "buyers can't see or buy your pieces and you can't list new ones. Orders already paid "
-    "must still be sent: send menu and choose “Orders to send”."
+    "Your shop {shop} is suspended by Soko's community managers, for this reason: “{reason}”. "
+    "Until it is reinstated, buyers can't see or buy your pieces and you can't list new ones; "
+    "orders not yet paid were cancelled. Orders already paid must still be sent: send menu "
+    "and choose “Orders to send”."
+)
+HOW_TO_APPEAL = N_(
+    "If you think this is a mistake, send menu and choose “Appeal the suspension” to write "
+    "to the community managers; they will answer you here."
 )
 SHOP_REINSTATED = N_(
     "Good news: your shop {shop} is open again. Buyers can see and buy your pieces, and you "
@@ -142,8 +147,10 @@ def tell_role_changes(ctx: StepContext, changes: Sequence[RoleChange]) -> None:
 def shop_notice(t: Translator, change: ShopChange) -> Outbound | None:
     if not change.changed:
         return None
-    text = SHOP_SUSPENDED if change.action is AuditAction.SUSPEND else SHOP_REINSTATED
-    return Outbound(text=t._(text).format(shop=change.artisan.shop_name))
+    if change.action is AuditAction.SUSPEND:
+        text = t._(SHOP_SUSPENDED).format(shop=change.artisan.shop_name, reason=change.reason)
+        return Outbound(text=f"{text}\n{t._(HOW_TO_APPEAL)}")
+    return Outbound(text=t._(SHOP_REINSTATED).format(shop=change.artisan.shop_name))
 
 
 def tell_shop_change(ctx: StepContext, change: ShopChange) -> None:

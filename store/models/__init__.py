@@ -32,6 +32,7 @@ from store.models.mpesa_payouts import MpesaPayout, MpesaPayoutStatus
 from store.models.orders import (
     Cart,
     CartItem,
+    CartRemoval,
     LineStatus,
     Order,
     OrderLine,
@@ -65,6 +66,7 @@ __all__ = [
     "Base",
     "Cart",
     "CartItem",
+    "CartRemoval",
     "CaseKind",
     "CaseOutcome",
     "Category",

@@ -83,6 +83,19 @@ class CartItem(Base):
     cart: Mapped[Cart] = relationship(back_populates="items")
 
 
+class CartRemoval(Base):
+    """A piece Soko took out of a buyer's cart (its shop was suspended): she is told when she
+    next looks at her cart, and the row goes."""
+
+    __tablename__ = "cart_removals"
+
+    id: Mapped[int_pk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    removed_at: Mapped[timestamp]
+
+
 class Order(Base):
     """What a buyer ordered. Money is in the store currency (``currency``)."""
 

@@ -1,8 +1,9 @@
 """From cart to order, and the order's life: paid, expired, cancelled.
 
 Stock follows the order (see ``inventory``): **reserved** by ``place_order`` until
-``reserved_until``, **committed** by ``mark_paid``, **released** by ``expire_due_orders`` or
-a buyer's ``cancel_order`` (a paid order's pieces go back on hand instead).
+``reserved_until``, **committed** by ``mark_paid``, **released** by ``expire_due_orders``,
+a buyer's ``cancel_order`` (a paid order's pieces go back on hand instead) or
+``cancel_unpaid_of_shop`` when a shop is suspended.
 
 Locking: a service that changes an existing order first locks its row (``SELECT … FOR
 UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds the write lock), reads the
@@ -12,7 +13,8 @@ order locks the buyer's cart row first, so a double tap on "buy" places one orde
 A payment for an order that has **expired** (its reservation released) is still taken if the
 stock is there: the pieces are reserved and committed again in one savepoint. If they are
 gone, ``mark_paid`` raises ``PaymentForExpiredOrder`` and changes nothing; the payment layer
-refunds the buyer. A payment for a cancelled or refunded order raises ``PaymentForClosedOrder``.
+refunds the buyer. A payment for a cancelled or refunded order, or for an expired one holding
+a piece of a shop suspended since, raises ``PaymentForClosedOrder``.
 
 A buyer has at most one unpaid order: placing a new one cancels the previous one and
 releases its pieces, in the same savepoint as the new reservation (if that fails, the
@@ -71,6 +73,7 @@ __all__ = [
     "ShopClosed",
     "UnpaidOrderCancelled",
     "cancel_order",
+    "cancel_unpaid_of_shop",
     "expire_due_orders",
     "get_order",
     "lock_order",
@@ -184,6 +187,9 @@ def place_order(
             .outerjoin(mentor, and_(mentor.id == Artisan.mentor_id, mentoring_now(mentor)))
             .where(CartItem.cart_id == cart.id)
             .order_by(Product.id)
+            # Held until the order is written: a suspension waits for it (and then cancels
+            # it), or it waits for the suspension and reads the shop closed.
+            .with_for_update(read=True, of=Artisan)
             .execution_options(populate_existing=True)
         ).all()
         if cart is not None
@@ -290,6 +296,8 @@ def mark_paid(
     check_order(order.status, OrderStatus.PAID)
     quantities = _quantities(order)
     if order.status == OrderStatus.EXPIRED:
+        if _has_closed_shop(session, order):  # suspended since: her pieces are not for sale
+            raise PaymentForClosedOrder(order_id, order.status)
         try:
             with session.begin_nested():
                 inventory.reserve(session, quantities)
@@ -383,6 +391,34 @@ def cancel_order(session: Session, user_id: int, order_id: int, now: datetime) -
     return order
 
 
+def cancel_unpaid_of_shop(session: Session, artisan_id: int, now: datetime) -> list[Order]:
+    """Cancel every order awaiting payment that holds a piece of this shop (its shop is
+    being suspended): the whole order, since it is one payment; its pieces are released and
+    ``UnpaidOrderCancelled`` published for each. Every such order is locked, in id order,
+    before any piece is touched (a payment locks its order, then its pieces); one paid or
+    expired meanwhile is left as it is. A payment arriving after is refunded
+    (``PaymentForClosedOrder``)."""
+    order_ids = session.scalars(
+        select(Order.id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.artisan_id == artisan_id, Order.status == OrderStatus.PENDING_PAYMENT)
+        .distinct()
+        .order_by(Order.id)
+    ).all()
+    locked = [lock_order(session, order_id) for order_id in order_ids]
+    cancelled = [order for order in locked if order.status is OrderStatus.PENDING_PAYMENT]
+    # One release, in product-id order (as `expire_due_orders`), whatever orders share.
+    inventory.release(session, [pair for order in cancelled for pair in _quantities(order)])
+    for order in cancelled:
+        order.status = OrderStatus.CANCELLED
+        order.closed_at = now
+        _move_lines(order, LineStatus.CANCELLED, now)
+    session.flush()
+    for order in cancelled:
+        events.publish(session, UnpaidOrderCancelled(order), now, may_go_unheard=True)
+    return cancelled
+
+
 def pending_order(session: Session, user_id: int) -> Order | None:
     """The buyer's order awaiting payment (placing another one cancels it)."""
     return session.scalar(
@@ -460,6 +496,11 @@ def change_payer_phone(session: Session, user_id: int, order_id: int, phone: str
     if order.status is OrderStatus.PENDING_PAYMENT:
         order.payer_phone = phone
     return order
+
+
+def _has_closed_shop(session: Session, order: Order) -> bool:
+    artisan_ids = {line.artisan_id for line in _live_lines(order)}
+    return bool(session.scalar(select(exists().where(Artisan.id.in_(artisan_ids), ~SHOP_OPEN))))
 
 
 def _live_lines(order: Order) -> list[OrderLine]:

@@ -606,7 +606,7 @@ def test_a_mentor_earns_on_her_recruits_sales_only_while_she_mentors(
             elif pause == "stop mentoring":
                 roles.grant(s, Actor.operator(), mentor_user, Role.MENTOR, NOW)
             elif stop:
-                suspension.suspend_shop(s, Actor.operator(), mentor_id, NOW)
+                suspension.suspend_shop(s, Actor.operator(), mentor_id, NOW, reason="test")
             else:
                 suspension.reinstate_shop(s, Actor.operator(), mentor_id, NOW)
             uow.commit()

@@ -109,13 +109,13 @@ def test_only_owners_act_on_owners_and_nobody_on_herself_in_the_chat(
         refused = [
             # a community manager against an owner
             lambda: roles.revoke(s, manager, owner_shop.user_id, Role.MENTOR, NOW),
-            lambda: suspension.suspend_shop(s, manager, owner_shop.id, NOW),
+            lambda: suspension.suspend_shop(s, manager, owner_shop.id, NOW, reason="x"),
             lambda: roles.revoke_from_phone(s, manager, OWNER_PHONE, Role.MENTOR, NOW),
             # anyone for herself
             lambda: roles.grant(s, manager, manager_shop.user_id, Role.MENTOR, NOW),
             lambda: roles.grant_to_phone(s, manager, "0722 000 888", Role.MENTOR, NOW),
-            lambda: suspension.suspend_shop(s, manager, manager_shop.id, NOW),
-            lambda: suspension.suspend_shop(s, owner, owner_shop.id, NOW),
+            lambda: suspension.suspend_shop(s, manager, manager_shop.id, NOW, reason="x"),
+            lambda: suspension.suspend_shop(s, owner, owner_shop.id, NOW, reason="x"),
             lambda: roles.grant(s, owner, owner_shop.user_id, Role.COMMUNITY_MANAGER, NOW),
         ]
         for attempt in refused:
@@ -132,11 +132,11 @@ def test_only_owners_act_on_owners_and_nobody_on_herself_in_the_chat(
         assert suspension.may_change_shop(s, theirs, manager_shop)
         # An owner acts on a community manager; anyone may stop mentoring herself; the
         # operator does anything.
-        assert suspension.suspend_shop(s, owner, manager_shop.id, NOW).changed
+        assert suspension.suspend_shop(s, owner, manager_shop.id, NOW, reason="x").changed
         assert suspension.reinstate_shop(s, owner, manager_shop.id, NOW).changed
         assert roles.revoke(s, owner, owner_shop.user_id, Role.MENTOR, NOW).changed
         assert roles.grant(s, OPERATOR, owner_shop.user_id, Role.MENTOR, NOW).changed
-        assert suspension.suspend_shop(s, OPERATOR, owner_shop.id, NOW).changed
+        assert suspension.suspend_shop(s, OPERATOR, owner_shop.id, NOW, reason="x").changed
         # A shop is suspended or reinstated by a community manager, and never by her own
         # owner, whoever she is.
         with pytest.raises(PermissionDenied):
@@ -378,16 +378,16 @@ def test_suspend_and_reinstate_round_trip_to_what_she_was(
         seller.qualified_at = NOW if qualified else None
         by = Actor.user(manager.id)
         with pytest.raises(PermissionDenied):
-            suspension.suspend_shop(s, Actor.user(seller.user_id), seller.id, NOW)
+            suspension.suspend_shop(s, Actor.user(seller.user_id), seller.id, NOW, reason="x")
         stopped = suspension.suspend_shop(s, by, seller.id, NOW, reason="fake photos")
         assert (stopped.changed, stopped.artisan.status) == (True, ArtisanStatus.SUSPENDED)
-        assert not suspension.suspend_shop(s, by, seller.id, NOW).changed
+        assert not suspension.suspend_shop(s, by, seller.id, NOW, reason="again").changed
         back = suspension.reinstate_shop(s, by, seller.id, NOW)
         assert (back.changed, back.artisan.status) == (True, back_to)
         assert not suspension.reinstate_shop(s, OPERATOR, seller.id, NOW).changed
         assert [(r.action, r.artisan_id, r.note) for r in audit.history(s)] == [
             (AuditAction.SUSPEND, seller.id, "fake photos"),
-            (AuditAction.REINSTATE, seller.id, ""),
+            (AuditAction.REINSTATE, seller.id, "fake photos"),
         ]
 
 

@@ -224,7 +224,7 @@ def test_a_suspended_shop_and_its_pieces_are_not_found_until_reinstated(
     piece, her_shop = f"/p/{shop.product.slug}", f"/a/{shop.artisan.slug}"
     collection = f"/c/{shop.collection.slug}"
     with uow_factory() as uow:
-        suspension.suspend_shop(uow.session, Actor.operator(), shop.artisan.id, NOW)
+        suspension.suspend_shop(uow.session, Actor.operator(), shop.artisan.id, NOW, reason="test")
         uow.commit()
     for path in (piece, f"/p/{shop.product.id}", f"/p/{shop.sold_out.slug}", her_shop):
         response = client.get(path)

@@ -56,7 +56,12 @@ RETIRED = (
     Retired(
         r"\bkumbukumbu\b",
         "msimbo (an M-Pesa code, a refund's reference)",
-        frozenset({"Why suspend {shop}? Type a short reason for the record, or send skip."}),
+        frozenset(
+            {
+                "Why suspend {shop}? Type a short reason: she will read it, and it is kept in the "
+                "record."
+            }
+        ),
     ),
     Retired(r"^malipo:", "say which way the money goes: malipo kwa mafundi, malipo uliyotumiwa"),
     Retired(

@@ -1,6 +1,7 @@
-"""A suspended shop in buyers' chats: her pieces leave the lists and search, a card or a cart
-tap finds them not for sale, a cart holding one can't check out and no order is placed with
-it; the order she was paid for before is still hers to send. Reinstated, all is as before."""
+"""A suspended shop in buyers' chats: her pieces leave the lists and search, a card tap finds
+them not for sale, they leave carts (the buyer told when she next looks, or when she taps to
+check out) and no order is placed with them; the order she was paid for before is still hers
+to send. Reinstated, her pieces are back (not in the carts they left)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from bot.plugins import channel_capabilities
+from conversations.flows.cart import PickLine
 from conversations.jobs.nudges import nudge_abandoned_carts
 from store.models import Channel, Order
 from store.services import suspension
@@ -37,7 +39,7 @@ GONE = "Sorry, I couldn't find that piece. It may have been removed."
 
 def suspend(uow_factory: UnitOfWorkFactory, maker: Maker) -> None:
     with uow_factory() as uow:
-        suspension.suspend_shop(uow.session, Actor.operator(), maker.artisan_id, NOW)
+        suspension.suspend_shop(uow.session, Actor.operator(), maker.artisan_id, NOW, reason="test")
         uow.commit()
 
 
@@ -111,7 +113,7 @@ def test_a_card_opened_before_the_suspension_cannot_be_put_in_the_cart(
     assert open_menu_entry(chat, "cart") == ["Kikapu chako ni tupu.\n1. Endelea kununua"]
 
 
-def test_a_cart_holding_her_piece_waits_and_is_whole_again_when_she_is_reinstated(
+def test_her_piece_leaves_the_cart_and_the_buyer_is_told_when_she_next_looks(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
     wanjiru, collar, _, necklace = two_shops(uow_factory)
@@ -129,22 +131,23 @@ def test_a_cart_holding_her_piece_waits_and_is_whole_again_when_she_is_reinstate
     assert open_menu_entry(chat, "cart") == [whole]
 
     suspend(uow_factory, wanjiru)
-    waiting = (
-        f"Your cart:\n1 × Maasai collar — not available right now\n"
-        f"1 × Glass necklace — {COLLAR_USD}\nSubtotal: {COLLAR_USD}\n"
+    rest = (
+        f"Your cart:\n1 × Glass necklace — {COLLAR_USD}\nSubtotal: {COLLAR_USD}\n"
         "Shipping: US$4 to US$20, by country\n"
-        "Please change or remove the marked pieces before checkout.\n"
-        "1. Change: Maasai collar\n2. Change: Glass necklace\n3. Keep shopping"
+        "1. Checkout\n2. Change: Glass necklace\n3. Keep shopping"
     )
-    assert open_menu_entry(chat, "cart") == [waiting]
-    # An old "Checkout" button: the cart (which says why) is shown again.
-    assert chat.tap("checkout") == ["That button is from an earlier message.", waiting]
-    chat.send("Change: Maasai collar")
-    chat.send("Change quantity")
-    assert chat.send("2") == [f"Sorry, that piece can't be bought right now.\n{waiting}"]
+    taken = (
+        "Sorry: we took out of your cart pieces whose shop is no longer selling on Soko: "
+        "1 × Maasai collar."
+    )
+    # An old "Checkout" button: the cart says first what was taken out of it.
+    assert chat.tap("checkout") == [f"{taken}\n{rest}"]
+    assert open_menu_entry(chat, "cart") == [rest]  # told once
+    # An old "Change: Maasai collar" button: the cart as it is.
+    assert chat.tap(PickLine(collar).encode()) == ["That button is from an earlier message.", rest]
 
     reinstate(uow_factory, wanjiru)
-    assert open_menu_entry(chat, "cart") == [whole]
+    assert open_menu_entry(chat, "cart") == [rest]  # not put back
 
 
 def test_placing_an_order_after_her_shop_was_suspended_places_nothing(
@@ -161,13 +164,11 @@ def test_placing_an_order_after_her_shop_was_suspended_places_nothing(
     assert chat.send("KE")[0].startswith("Tafadhali angalia oda yako:")
 
     suspend(uow_factory, wanjiru)
+    # Her piece left the cart with the suspension: the cart says so, and nothing is placed.
     assert chat.send("Weka oda") == [
-        "Samahani, kipande kimoja kwenye kikapu chako hakiwezi kununuliwa kwa sasa, kwa hivyo "
-        "hakuna oda iliyowekwa. Kila kitu kinabaki kwenye kikapu chako.",
-        "Kikapu chako:\n1 × Maasai collar — kipande hiki hakipatikani kwa sasa\n"
-        "Jumla ndogo: US$\xa00\n"
-        "Tafadhali badilisha au ondoa vipande vilivyowekwa alama kabla ya kulipa.\n"
-        "1. Badilisha: Maasai collar\n2. Endelea kununua",
+        "Samahani: tumeondoa kikapuni vipande ambavyo duka lake haliuzi tena kwenye Soko: "
+        "1 × Maasai collar.",
+        "Kikapu chako ni tupu.\n1. Endelea kununua",
     ]
     with uow_factory() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Order)) == 0
@@ -200,7 +201,7 @@ def test_an_order_paid_before_the_suspension_is_still_hers_to_send(
     )
 
 
-def test_a_cart_of_only_her_pieces_is_not_nudged(
+def test_a_cart_her_pieces_were_taken_out_of_is_not_nudged(
     new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
 ) -> None:
     wanjiru, collar, _, _ = two_shops(uow_factory)
@@ -214,6 +215,6 @@ def test_a_cart_of_only_her_pieces_is_not_nudged(
 
     suspend(uow_factory, wanjiru)
     assert nudge_abandoned_carts(uow_factory, afternoon, CHANNELS) == []
-    reinstate(uow_factory, wanjiru)
-    assert nudge_abandoned_carts(uow_factory, afternoon, CHANNELS) == [buyer]
-    assert told(uow_factory, buyer)[-1].startswith("You left Maasai collar in your cart.")
+    reinstate(uow_factory, wanjiru)  # her piece is not put back: nothing to remind of
+    assert nudge_abandoned_carts(uow_factory, afternoon, CHANNELS) == []
+    assert not any(m.startswith("You left") for m in told(uow_factory, buyer))

@@ -41,22 +41,27 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
         "Wanafunzi wako wanabaki na maduka yao."
     )
     assert grace.send("Suspend shop") == [
-        "Why suspend Amina Beads? Type a short reason for the record, or send skip.\n1. Skip"
+        "Why suspend Amina Beads? Type a short reason: she will read it, and it is kept in the "
+        "record.\n1. Cancel"
     ]
     assert grace.send("Plastic beads sold as glass") == [
         "Suspend Amina Wanjiru’s shop Amina Beads? Until it is reinstated, buyers will not see "
-        "or buy her pieces, and she will not be able to list new ones or mentor anyone. Orders "
-        "already paid are still hers to send. She will be told.\n1. Yes\n2. No"
+        "or buy her pieces, they leave buyers’ carts, orders not yet paid for them are cancelled "
+        "(the buyers told), and she will not be able to list new ones or mentor anyone. Orders "
+        "already paid are still hers to send. She will be told why, and how to appeal."
+        "\n1. Yes\n2. No"
     ]
     assert grace.send("Yes") == [
         "Amina Beads is suspended; she has been told.",
         AMINA_SUSPENDED_CARD,
     ]
     assert messages_to(uow_factory, seller)[-1] == (
-        "Duka lako Amina Beads limesimamishwa na wasimamizi wa jamii wa Soko: hadi lifunguliwe "
-        "tena, wanunuzi hawawezi kuona wala kununua bidhaa zako, na huwezi kuweka bidhaa "
-        "mpya. Oda ambazo zimeshalipwa bado lazima uzitume: tuma menyu, kisha chagua “Oda za "
-        "wateja”."
+        "Duka lako Amina Beads limesimamishwa na wasimamizi wa jamii wa Soko, kwa sababu hii: "
+        "“Plastic beads sold as glass”. Hadi lifunguliwe tena, wanunuzi hawawezi kuona wala "
+        "kununua bidhaa zako, na huwezi kuweka bidhaa mpya; oda ambazo hazijalipwa "
+        "zimeghairiwa. Oda ambazo zimeshalipwa bado lazima uzitume: tuma menyu, kisha chagua "
+        "“Oda za wateja”.\nKama unaona ni makosa, tuma menyu kisha chagua “Kata rufaa” "
+        "uwaandikie wasimamizi wa jamii; watakujibu hapa."
     )
     assert grace.send("Reinstate shop") == [
         "Amina Beads is open again; she has been told.",
@@ -70,23 +75,37 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
         "Grace (+254711000001) grant mentor Amina Wanjiru (+254722000444)",
         "Grace (+254711000001) revoke mentor Amina Wanjiru (+254722000444)",
         "Grace (+254711000001) suspend amina-beads (independent) (Plastic beads sold as glass)",
-        "Grace (+254711000001) reinstate amina-beads (independent)",
+        "Grace (+254711000001) reinstate amina-beads (independent) (Plastic beads sold as glass)",
     ]
 
 
-def test_a_suspension_without_a_reason_or_not_confirmed(
+def test_no_suspension_without_a_reason_nor_unconfirmed(
     grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory, audit: Audit
 ) -> None:
     grace.send("People")
     grace.send("0722000444")
     grace.send("Suspend shop")
-    assert grace.send("skip")[0].startswith("Suspend Amina Wanjiru’s shop Amina Beads?")
+    asked = (
+        "Why suspend Amina Beads? Type a short reason: she will read it, and it is kept in the "
+        "record.\n1. Cancel"
+    )
+    needed = (
+        "A shop is suspended only with a reason, since she will be told why. Please type a few "
+        "words, for example: photos of pieces she did not make."
+    )
+    assert grace.send("skip") == [needed, asked]
+    assert grace.send("  ") == [asked]
+    assert grace.send("Sold bought plastic")[0].startswith("Suspend Amina Wanjiru’s shop")
     assert grace.send("maybe") == ["Please pick one of the options.\n1. Yes\n2. No"]
     assert grace.send("No") == ["Nothing changed.", AMINA_CARD]
     grace.send("Suspend shop")
-    grace.send("Skip")
+    assert grace.send("1") == ["Nothing changed.", AMINA_CARD]  # Cancel
+    grace.send("Suspend shop")
+    grace.send("Sold bought plastic")
     assert grace.send("1") == ["Amina Beads is suspended; she has been told.", AMINA_SUSPENDED_CARD]
-    assert audit() == ["Grace (+254711000001) suspend amina-beads (suspended)"]
+    assert audit() == [
+        "Grace (+254711000001) suspend amina-beads (suspended) (Sold bought plastic)"
+    ]
 
 
 def test_an_owner_makes_a_community_manager_who_then_has_review_and_people(
@@ -190,7 +209,7 @@ def test_a_recruits_card_says_whether_her_mentor_mentors_now(
     grace.send("Amina Beads")
     grace.send("Make mentor")
     grace.send("Suspend shop")
-    grace.send("skip")
+    grace.send("Fake photos")
     grace.send("Yes")
     assert grace.send("Njeri Shanga") == [paused]
     grace.send("Amina Beads")

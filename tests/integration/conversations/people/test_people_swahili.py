@@ -51,14 +51,22 @@ def test_the_whole_menu_in_swahili_for_a_swahili_speaking_manager(
         "Amina Wanjiru tayari ni mlezi: hakuna kilichobadilika."
     )
     assert neema.send("Asiwe mlezi tena") == ["Amina Wanjiru si mlezi tena; ameambiwa.", card]
-    assert neema.send("Simamisha duka") == [
-        "Kwa nini unasimamisha duka Amina Beads? Andika sababu fupi ya kuwekwa kwenye "
-        "kumbukumbu, au tuma ruka.\n1. Ruka"
-    ]
+    asked = (
+        "Kwa nini unasimamisha duka Amina Beads? Andika sababu fupi: ataisoma, na itawekwa "
+        "kwenye kumbukumbu.\n1. Ghairi"
+    )
+    assert neema.send("Simamisha duka") == [asked]
     assert neema.send("ruka") == [
+        "Duka husimamishwa tu kukiwa na sababu, kwa kuwa ataambiwa kwa nini. Tafadhali andika "
+        "maneno machache, kwa mfano: picha za bidhaa ambazo hakutengeneza yeye.",
+        asked,
+    ]
+    assert neema.send("Vipande vya plastiki") == [
         "Simamisha duka la Amina Wanjiru, Amina Beads? Hadi lifunguliwe tena, wanunuzi "
-        "hawataona wala kununua bidhaa zake, na hataweza kuweka bidhaa mpya wala kuwa mlezi "
-        "wa mtu yeyote. Oda ambazo zimeshalipwa bado atazituma. Ataambiwa.\n1. Ndiyo\n2. Hapana"
+        "hawataona wala kununua bidhaa zake, zitaondolewa kwenye vikapu vya wanunuzi, oda "
+        "ambazo bado hazijalipwa zitaghairiwa (wanunuzi wataambiwa), na hataweza kuweka bidhaa "
+        "mpya wala kuwa mlezi wa mtu yeyote. Oda ambazo zimeshalipwa bado atazituma. Ataambiwa "
+        "sababu, na jinsi ya kukata rufaa.\n1. Ndiyo\n2. Hapana"
     ]
     suspended = (
         "Amina Wanjiru\nSimu: 0722 000444\nMajukumu: fundi\nDuka: Amina Beads, Kibera\n"

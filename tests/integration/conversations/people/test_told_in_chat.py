@@ -36,7 +36,9 @@ def appoint_start(ctx: StepContext, arg: str) -> StepResult:
 
 
 def pause_start(ctx: StepContext, arg: str) -> StepResult:
-    change = suspension.suspend_shop(ctx.session, Actor.user(ctx.user.id), int(arg), ctx.now)
+    change = suspension.suspend_shop(
+        ctx.session, Actor.user(ctx.user.id), int(arg), ctx.now, reason="test"
+    )
     tell_shop_change(ctx, change)
     ctx.say("paused")
     return ctx.begin(FlowRegistry.MENU)
@@ -94,9 +96,12 @@ def test_her_own_change_is_an_answer_and_a_paused_shop_is_told(
     ]
     assert chat.send(f"/start pause:{seller_id}")[0] == "paused"
     assert messages_to(uow_factory, seller_user)[-1] == (
-        "Your shop Achieng's beads is suspended by Soko's community managers: until it is "
-        "reinstated, buyers can't see or buy your pieces and you can't list new ones. Orders "
-        "already paid must still be sent: send menu and choose “Orders to send”."
+        "Your shop Achieng's beads is suspended by Soko's community managers, for this reason: "
+        "“test”. Until it is reinstated, buyers can't see or buy your pieces and you can't list "
+        "new ones; orders not yet paid were cancelled. Orders already paid must still be sent: "
+        "send menu and choose “Orders to send”.\nIf you think this is a mistake, send menu and "
+        "choose “Appeal the suspension” to write to the community managers; they will answer "
+        "you here."
     )
     with uow_factory() as uow:
         assert uow.session.get(type(seller), seller_id).status is ArtisanStatus.SUSPENDED  # type: ignore[union-attr]

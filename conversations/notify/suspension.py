@@ -1,0 +1,62 @@
+"""What people are told when a shop is suspended, besides the artisan herself
+(`notify.roles.shop_notice`): each buyer whose unpaid order was cancelled for it, and every
+community manager when the artisan appeals. Written to the outbox in the unit of work that
+made it so (sent only once it is kept), each in its reader's language, once (dedupe keys)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from conversations import outbox
+from conversations.i18n import N_, Translator
+from conversations.messages import Outbound
+from conversations.notify.delivery import community_managers
+from conversations.notify.orders import ITEM
+from store.models import Artisan, Order, User
+
+ORDER_CANCELLED = N_(
+    "Sorry: your order {code} was cancelled, because a shop in it is no longer selling on "
+    "Soko: {items}. Nothing more is asked of you. If a payment for it still goes through, "
+    "the money will be sent back to you. Send menu to find other pieces."
+)
+APPEAL_HEARD = N_(
+    "{name} of the shop {shop} appeals her suspension (reason given: “{reason}”). Her "
+    "words: “{words}”. To reinstate the shop: send menu, choose “People” and type {shop}."
+)
+
+
+def tell_buyers_cancelled(session: Session, cancelled: list[Order], now: datetime) -> None:
+    """Each buyer of an unpaid order a suspension cancelled, in her language."""
+    for order in cancelled:
+        buyer = session.get(User, order.buyer_user_id)
+        if buyer is None:
+            continue
+        t = Translator(buyer.locale)
+        items = ", ".join(
+            t._(ITEM).format(quantity=line.quantity, title=line.title) for line in order.lines
+        )
+        text = t._(ORDER_CANCELLED).format(code=order.code, items=items)
+        key = f"order:{order.id}:suspended:{buyer.id}"
+        outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=key, now=now)
+
+
+def tell_managers_appeal(
+    session: Session, artisan: Artisan, reason: str, words: str, appeal_id: str, now: datetime
+) -> int:
+    """Every community manager (but the artisan, should she be one) told of her appeal; how
+    many were told."""
+    told = 0
+    name = artisan.user.display_name.strip() or artisan.shop_name
+    for manager in community_managers(session):
+        if manager.id == artisan.user_id:
+            continue
+        t = Translator(manager.locale)
+        text = t._(APPEAL_HEARD).format(
+            name=name, shop=artisan.shop_name, reason=reason or "—", words=words
+        )
+        key = f"appeal:{appeal_id}:{manager.id}"
+        outbox.notify(session, manager.id, Outbound(text=text), dedupe_key=key[:200], now=now)
+        told += 1
+    return told

@@ -1,0 +1,86 @@
+"""A suspended artisan appeals in the chat, on both databases: the menu offers it only while
+her shop is suspended, she reads the reason, an empty message or "cancel" sends nothing, her
+words reach every community manager (the same words twice, once; the Swahili notice is
+proven end to end), and once
+reinstated there is nothing to appeal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from store.uow import UnitOfWorkFactory
+from tests.integration.conversations.artisans_support import messages_to
+from tests.integration.conversations.people.conftest import WhatsAppChat
+from tests.integration.conversations.people.menu_support import (
+    AMINA,
+    NEEMA,
+    community_manager,
+    user_id,
+)
+
+REASON = "Plastic beads sold as glass"
+ASKED = (
+    "Duka lako Amina Beads lilisimamishwa kwa sababu hii: “Plastic beads sold as glass”. "
+    "Andika hapa, kwa ujumbe mmoja, kwa nini lifunguliwe tena; wasimamizi wa jamii watausoma "
+    "na kukujibu kwenye gumzo hili.\n1. Ghairi"
+)
+WORDS = "Shanga zangu ni za kioo, njooni mzione"
+
+
+def suspend(grace: WhatsAppChat) -> None:
+    grace.send("menu")
+    grace.send("People")
+    grace.send("Amina Beads")
+    grace.send("Suspend shop")
+    grace.send(REASON)
+    assert grace.send("Yes")[0] == "Amina Beads is suspended; she has been told."
+
+
+def test_her_appeal_reaches_every_community_manager_once(
+    grace: WhatsAppChat,
+    amina: WhatsAppChat,
+    on_whatsapp: Callable[..., WhatsAppChat],
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    community_manager(grace, on_whatsapp, NEEMA, "Neema")
+    assert "Kata rufaa" not in amina.send("menyu")[0] + amina.send("Zaidi")[0]
+    suspend(grace)
+    more = amina.send("menyu")[0] + amina.send("Zaidi")[0]
+    assert "92. Kata rufaa" in more
+    assert amina.send("92") == [ASKED]
+    assert amina.send("1")[0] == "Sawa, hakuna kilichotumwa."  # Ghairi: nothing sent
+    assert amina.send("92") == [ASKED]
+    assert amina.send("ghairi")[0] == "Imeghairiwa."  # the word that cancels anywhere
+    assert amina.send("92") == [ASKED]
+    assert amina.send("   ") == [ASKED]
+    grace_before = len(messages_to(uow_factory, user_id(uow_factory, "+254711000001")))
+    assert amina.send(WORDS)[0] == (
+        "Asante: wasimamizi wa jamii wamepokea ujumbe wako na watakujibu hapa."
+    )
+    told_grace = messages_to(uow_factory, user_id(uow_factory, "+254711000001"))[grace_before:]
+    assert told_grace == [
+        f"Amina Wanjiru of the shop Amina Beads appeals her suspension (reason given: "
+        f"“{REASON}”). Her words: “{WORDS}”. To reinstate the shop: send menu, choose "
+        "“People” and type Amina Beads."
+    ]
+    assert messages_to(uow_factory, user_id(uow_factory, NEEMA))[-1] == told_grace[0]
+    # The same words again (a double send): nobody is told twice.
+    amina.send("92")
+    amina.send(WORDS)
+    assert messages_to(uow_factory, user_id(uow_factory, "+254711000001"))[grace_before:] == (
+        told_grace
+    )
+
+    # She starts another; the shop is reinstated while she writes: nothing to appeal.
+    assert amina.send("92") == [ASKED]
+    grace.send("menu")
+    grace.send("People")
+    grace.send("Amina Beads")
+    grace.send("Reinstate shop")
+    assert messages_to(uow_factory, user_id(uow_factory, AMINA))[-1].startswith(
+        "Habari njema: duka lako Amina Beads limefunguliwa tena."
+    )
+    assert amina.send("Asanteni sana")[0] == (
+        "Duka lako Amina Beads liko wazi: hakuna cha kukatia rufaa."
+    )
+    assert "Kata rufaa" not in amina.send("menyu")[0] + amina.send("Zaidi")[0]
