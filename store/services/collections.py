@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound, StoreError
 from store.models import (
+    Artisan,
     AuditAction,
     Collection,
     CollectionProduct,
@@ -35,6 +36,7 @@ from store.models import (
 from store.rowcount import rows_matched
 from store.services import audit, permissions
 from store.services.audit import Actor
+from store.services.open_shops import SHOP_OPEN
 from store.text import clean_display, clean_line
 
 TITLE_MAX: Final = 80
@@ -132,9 +134,10 @@ def get(session: Session, user_id: int, collection_id: int) -> Collection:
     return collection
 
 
-def pieces(session: Session, collection_id: int) -> list[Piece]:
-    """Its pieces in their curated order (archived ones have left it)."""
-    rows = session.execute(
+def pieces(session: Session, collection_id: int, *, for_buyers: bool = False) -> list[Piece]:
+    """Its pieces in their curated order (archived ones have left it); `for_buyers`: only
+    those buyers may see (a suspended shop's stay in it, hidden until it is reinstated)."""
+    query = (
         select(Product.id, Product.title, Product.status)
         .join(CollectionProduct, CollectionProduct.product_id == Product.id)
         .where(
@@ -142,7 +145,10 @@ def pieces(session: Session, collection_id: int) -> list[Piece]:
             Product.status != ProductStatus.ARCHIVED,
         )
         .order_by(CollectionProduct.position, Product.id)
-    ).all()
+    )
+    if for_buyers:
+        query = query.join(Artisan, Artisan.id == Product.artisan_id).where(SHOP_OPEN)
+    rows = session.execute(query).all()
     return [Piece(row.id, row.title, row.status) for row in rows]
 
 
@@ -336,9 +342,10 @@ def set_cover(
     return True
 
 
-def cover(session: Session, collection: Collection) -> int | None:
-    """The cover piece: the one chosen, else the first piece."""
-    order = pieces(session, collection.id)
+def cover(session: Session, collection: Collection, *, for_buyers: bool = False) -> int | None:
+    """The cover piece: the one chosen, else the first piece (`for_buyers`: of those buyers
+    may see)."""
+    order = pieces(session, collection.id, for_buyers=for_buyers)
     ids = [piece.product_id for piece in order]
     if collection.cover_product_id in ids:
         return collection.cover_product_id

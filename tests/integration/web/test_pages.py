@@ -233,14 +233,20 @@ def test_a_suspended_shop_and_its_pieces_are_not_found_until_reinstated(
         assert "Maasai" not in response.text
     listed = client.get(collection)
     assert listed.status_code == 200
-    assert piece not in parse(listed.text).hrefs()
+    shown = parse(listed.text)
+    assert piece not in shown.hrefs()
+    # Her piece was the cover: a shared link of the collection shows no photo of hers.
+    assert SHA not in listed.text
+    assert "og:image" not in shown.meta
 
     with uow_factory() as uow:
         suspension.reinstate_shop(uow.session, Actor.operator(), shop.artisan.id, NOW)
         uow.commit()
     assert client.get(piece).status_code == 200
     assert client.get(her_shop).status_code == 200
-    assert piece in parse(client.get(collection).text).hrefs()
+    back = parse(client.get(collection).text)
+    assert piece in back.hrefs()
+    assert back.meta["og:image"] == f"{BASE_URL}/media/{SHA}/large.jpg"
 
 
 def test_a_new_shop_is_not_found_until_a_piece_of_hers_is_approved(
