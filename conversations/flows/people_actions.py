@@ -92,7 +92,7 @@ def suspend(ctx: StepContext, artisan_id: int, reason: str) -> None:
         ctx.session, Actor.user(ctx.user.id), artisan_id, ctx.now, reason=reason
     )
     tell_shop_change(ctx, change)
-    tell_buyers_cancelled(ctx.session, list(change.cancelled), ctx.now)
+    tell_buyers_cancelled(ctx.session, list(change.cancelled), artisan_id, ctx.now)
     message = SUSPENDED if change.changed else SUSPENDED_ALREADY
     lines = [ctx._(message).format(shop=change.artisan.shop_name)]
     if change.cancelled:

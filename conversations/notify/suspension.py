@@ -14,12 +14,16 @@ from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
 from conversations.notify.delivery import community_managers
 from conversations.notify.orders import ITEM
-from store.models import Artisan, Order, User
+from store.models import Artisan, Order, OrderLine, User
 
 ORDER_CANCELLED = N_(
     "Sorry: your order {code} was cancelled, because a shop in it is no longer selling on "
     "Soko: {items}. Nothing more is asked of you. If a payment for it still goes through, "
     "the money will be sent back to you. Send menu to find other pieces."
+)
+OTHERS_STILL_FOR_SALE = N_(
+    "The other pieces of that order are still for sale: {items}. To order them, add them to "
+    "your cart again."
 )
 APPEAL_HEARD = N_(
     "{name} of the shop {shop} appeals her suspension (reason given: “{reason}”). Her "
@@ -27,17 +31,28 @@ APPEAL_HEARD = N_(
 )
 
 
-def tell_buyers_cancelled(session: Session, cancelled: list[Order], now: datetime) -> None:
-    """Each buyer of an unpaid order a suspension cancelled, in her language."""
+def tell_buyers_cancelled(
+    session: Session, cancelled: list[Order], artisan_id: int, now: datetime
+) -> None:
+    """Each buyer of an unpaid order the suspension of shop `artisan_id` cancelled, in her
+    language: its pieces of that shop, and the other shops' pieces still for sale (the
+    order took them out of her cart)."""
     for order in cancelled:
         buyer = session.get(User, order.buyer_user_id)
         if buyer is None:
             continue
         t = Translator(buyer.locale)
-        items = ", ".join(
-            t._(ITEM).format(quantity=line.quantity, title=line.title) for line in order.lines
-        )
-        text = t._(ORDER_CANCELLED).format(code=order.code, items=items)
+
+        def items(lines: list[OrderLine], t: Translator = t) -> str:
+            return ", ".join(
+                t._(ITEM).format(quantity=line.quantity, title=line.title) for line in lines
+            )
+
+        hers = [line for line in order.lines if line.artisan_id == artisan_id]
+        others = [line for line in order.lines if line.artisan_id != artisan_id]
+        text = t._(ORDER_CANCELLED).format(code=order.code, items=items(hers))
+        if others:
+            text = f"{text}\n{t._(OTHERS_STILL_FOR_SALE).format(items=items(others))}"
         key = f"order:{order.id}:suspended:{buyer.id}"
         outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=key, now=now)
 
