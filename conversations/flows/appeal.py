@@ -21,13 +21,15 @@ from conversations.flow import (
 from conversations.flows.my_shop import current_artisan
 from conversations.i18n import N_
 from conversations.messages import Choice, Inbound, TapWord
-from conversations.notify.suspension import tell_managers_appeal
+from conversations.notify.suspension import appeals_sent, tell_managers_appeal
 from store.models import ArtisanStatus, User
 from store.services import suspension
+from store.services.workshop_visits import today_in
 from store.text import clean_display
 
 FLOW: Final = "appeal"
 WORDS_MAX: Final = 1000
+APPEALS_A_DAY: Final = 3  # what reaches the managers; more in a day would drown them
 MENU_LABEL = N_("Appeal the suspension")
 ASK = N_(
     "Your shop {shop} was suspended for this reason: “{reason}”. Write here, in one message, "
@@ -42,6 +44,10 @@ NOBODY = N_(
 )
 NOT_SUSPENDED = N_("Your shop {shop} is open: there is nothing to appeal.")
 KEPT = N_("OK, nothing was sent.")
+ENOUGH_TODAY = N_(
+    "The community managers already have your appeals of today and will answer you here. "
+    "You can write again tomorrow."
+)
 CANCEL_PAYLOAD: Final = "appeal:cancel"
 
 
@@ -53,6 +59,9 @@ def start(ctx: StepContext, arg: str) -> StepResult:
     artisan = current_artisan(ctx)
     if artisan.status is not ArtisanStatus.SUSPENDED:
         ctx.say(ctx._(NOT_SUSPENDED).format(shop=artisan.shop_name))
+        return ctx.begin(FlowRegistry.MENU)
+    if len(_sent_today(ctx, artisan.id)) >= APPEALS_A_DAY:
+        ctx.say(ctx._(ENOUGH_TODAY))
         return ctx.begin(FlowRegistry.MENU)
     reason = suspension.suspended_for(ctx.session, artisan) or "—"
     question = ctx._(ASK).format(shop=artisan.shop_name, reason=reason)
@@ -72,13 +81,24 @@ def words(ctx: StepContext, inbound: Inbound) -> StepResult:
         ctx.say(ctx._(NOT_SUSPENDED).format(shop=artisan.shop_name))
         return ctx.begin(FlowRegistry.MENU)
     reason = suspension.suspended_for(ctx.session, artisan)
-    # The same words sent again reach nobody twice.
+    # The same words sent again reach nobody twice; a few a day reach them at all.
     digest = hashlib.sha256(typed.encode()).hexdigest()[:16]
-    told = tell_managers_appeal(
-        ctx.session, artisan, reason, typed, f"{artisan.id}:{digest}", ctx.now
-    )
+    sent = _sent_today(ctx, artisan.id)
+    if digest not in sent and len(sent) >= APPEALS_A_DAY:
+        ctx.say(ctx._(ENOUGH_TODAY))
+        return ctx.begin(FlowRegistry.MENU)
+    appeal_id = f"{_today_prefix(ctx, artisan.id)}{digest}"
+    told = tell_managers_appeal(ctx.session, artisan, reason, typed, appeal_id, ctx.now)
     ctx.say(ctx._(SENT if told else NOBODY))
     return ctx.begin(FlowRegistry.MENU)
+
+
+def _today_prefix(ctx: StepContext, artisan_id: int) -> str:
+    return f"{artisan_id}:{today_in(ctx.now).isoformat()}:"  # her day in Nairobi
+
+
+def _sent_today(ctx: StepContext, artisan_id: int) -> set[str]:
+    return appeals_sent(ctx.session, _today_prefix(ctx, artisan_id))
 
 
 def _suspended(user: User) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations import outbox
@@ -14,7 +15,7 @@ from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
 from conversations.notify.delivery import community_managers
 from conversations.notify.orders import ITEM
-from store.models import Artisan, Order, OrderLine, User
+from store.models import Artisan, Order, OrderLine, OutboxMessage, User
 
 ORDER_CANCELLED = N_(
     "Sorry: your order {code} was cancelled, because a shop in it is no longer selling on "
@@ -75,3 +76,15 @@ def tell_managers_appeal(
         outbox.notify(session, manager.id, Outbound(text=text), dedupe_key=key[:200], now=now)
         told += 1
     return told
+
+
+def appeals_sent(session: Session, appeal_prefix: str) -> set[str]:
+    """The appeals whose id starts with `appeal_prefix` (hers, of one day) that reached a
+    community manager: the rest of each id after the prefix."""
+    keys = session.scalars(
+        select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.dedupe_key.like(f"appeal:{appeal_prefix}%")
+        )
+    )
+    start = len(f"appeal:{appeal_prefix}")
+    return {key[start:].rsplit(":", 1)[0] for key in keys if key is not None}

@@ -84,3 +84,30 @@ def test_her_appeal_reaches_every_community_manager_once(
         "Duka lako Amina Beads liko wazi: hakuna cha kukatia rufaa."
     )
     assert "Kata rufaa" not in amina.send("menyu")[0] + amina.send("Zaidi")[0]
+
+
+def test_appeals_reach_the_managers_at_most_three_times_a_day(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Ten appeals one after another: the managers read three; she is told, kindly, that
+    they have her words and she may write again tomorrow (before she types a fourth)."""
+    suspend(grace)
+    grace_id = user_id(uow_factory, "+254711000001")
+    before = len(messages_to(uow_factory, grace_id))
+    answers = []
+    for n in range(10):
+        answers.append(amina.send("92")[0])
+        if answers[-1] == ASKED:
+            answers.append(amina.send(f"Rufaa namba {n + 1}: shanga zangu ni za kioo")[0])
+    sent = "Asante: wasimamizi wa jamii wamepokea ujumbe wako na watakujibu hapa."
+    enough = (
+        "Wasimamizi wa jamii tayari wamepokea rufaa zako za leo na watakujibu hapa. "
+        "Unaweza kuandika tena kesho."
+    )
+    assert answers == [ASKED, sent] * 3 + [enough] * 7
+    told = messages_to(uow_factory, grace_id)[before:]
+    assert [text.split("Her words: ")[1][:16] for text in told] == [
+        "“Rufaa namba 1: ",
+        "“Rufaa namba 2: ",
+        "“Rufaa namba 3: ",
+    ]
