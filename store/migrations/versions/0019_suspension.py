@@ -2,7 +2,7 @@
 buyer has been told
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-07 02:20:00
 """
 
