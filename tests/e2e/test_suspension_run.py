@@ -13,7 +13,8 @@ kept, and Neema told it remains to be sent; Wanjiru is told the reason and how t
 The slow callback arrives now: the money is recorded as owed back, never taken for the
 cancelled order. Otieno is told his cart lost the piece when he next looks; search, the
 piece's and the shop's pages and an old "Add to cart" button find nothing to buy. An old
-"Suspend shop" button changes nothing. Wanjiru appeals in the chat and both managers read
+"Suspend shop" button changes nothing. The collection Neema published keeps its page, without
+her piece while the shop is suspended. Wanjiru appeals in the chat and both managers read
 her words; the owner reinstates the shop, Wanjiru is told, and her pieces and pages are back.
 The audit lists both with the reason.
 """
@@ -48,6 +49,7 @@ NEEMA_PHONE = "+254744000005"
 SHOP = "Vito vya Wanjiru"
 REASON = "Picha za vipande vya kiwandani"
 PIECES = ["Mkufu wa shaba", "Mkufu wa pembe", "Mkufu wa kioo"]
+COLLECTION = "glass-and-horn"  # the slug of Neema's collection
 
 
 def tap_earlier(person: TelegramPerson, label: str, before: int) -> list[str]:
@@ -95,6 +97,32 @@ def owner_makes_neema_a_manager(shop: Shop, neema: TelegramPerson) -> None:
     made = owner.tap(EN._("Make community manager"))
     assert made[0] == "Neema Wambui is now a community manager; she has been told.", made
     neema.told(SW._(MANAGER_GRANTED).split(".")[0])
+
+
+def neema_publishes_a_collection(neema: TelegramPerson) -> None:
+    """Neema (Swahili) curates the glass necklace into a collection of its own and publishes
+    it (`COLLECTION`)."""
+    neema.say("menyu")
+    neema.tap(SW._("Collections"))
+    neema.tap(SW._("New collection"))
+    neema.say("Glass and Horn")
+    neema.say("Kioo na Pembe")
+    neema.say("Necklaces from Wanjiru's bench.")
+    made = neema.say("Mikufu kutoka karakana ya Wanjiru.")
+    assert has(made, "Glass and Horn"), made
+    neema.tap(SW._("Add pieces"))
+    neema.say("kioo")
+    assert has(neema.tap(PIECES[2]), f"Umeweka bidhaa “{PIECES[2]}” kwenye mkusanyiko"), made
+    neema.tap(SW._("Done"))
+    published = neema.tap(SW._("Publish"))
+    assert has(published, f"/c/{COLLECTION}"), published
+
+
+def in_collection(shop: Shop, piece_page: str) -> bool:
+    """Whether the published collection's page shows the piece."""
+    response = httpx.get(f"{shop.env.url}/c/{COLLECTION}", timeout=10)
+    assert response.status_code == 200, response.status_code
+    return piece_page in response.text
 
 
 def otieno_fills_his_cart(otieno: TelegramPerson) -> None:
@@ -151,6 +179,7 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
     owner, wanjiru, achieng = shop.owner, shop.wanjiru, shop.achieng
     pieces_listed_and_approved(shop, PIECES)
     owner_makes_neema_a_manager(shop, neema)
+    neema_publishes_a_collection(neema)
 
     # A paid order, an unpaid one whose payment is on its way, a cart.
     paid = achieng_orders(shop, PIECES[0], first=True)
@@ -162,6 +191,7 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
     otieno_fills_his_cart(otieno)
     piece_page, shop_page = slugs(shop)
     assert (page(shop, piece_page), page(shop, shop_page)) == (200, 200)
+    assert in_collection(shop, piece_page)
 
     # Neema suspends the shop: a reason is needed.
     neema.say("menyu")
@@ -228,6 +258,7 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
         f"{EN._('Your cart is empty.')}\n[{EN._('Keep shopping')}]"
     ]
     assert (page(shop, piece_page), page(shop, shop_page)) == (404, 404)
+    assert not in_collection(shop, piece_page)  # the collection stays, without her piece
 
     # The old card's "Suspend shop" button changes nothing.
     stale = tap_earlier(neema, SW._("Suspend shop"), before_suspension)
@@ -256,6 +287,7 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
     assert back[0] == "Vito vya Wanjiru is open again; she has been told.", back
     wanjiru.told("Habari njema: duka lako Vito vya Wanjiru limefunguliwa tena")
     assert (page(shop, piece_page), page(shop, shop_page)) == (200, 200)
+    assert in_collection(shop, piece_page)
     otieno.say("menu")
     otieno.tap(EN._("Search"))
     assert has(otieno.say("kioo"), "Mkufu wa kioo")
