@@ -1,7 +1,7 @@
 """A suspended artisan appeals: she is told why her shop was suspended, writes why it should
 open again, and every community manager receives her words with the way to reinstate it
 (`notify.suspension.tell_managers_appeal`). The menu offers it only while her shop is
-suspended ("More" page); reinstated, she is told there is nothing to appeal."""
+suspended (her first page); reinstated, she is told there is nothing to appeal."""
 
 from __future__ import annotations
 
@@ -109,7 +109,8 @@ def register(registry: FlowRegistry) -> None:
     registry.add(
         Flow(FLOW, {Step.WORDS: words}, start, prompts={Step.WORDS: lambda ctx: start(ctx, "")})
     )
-    # On the "More" page (92), only while her shop is suspended.
+    # On her first page (7; 27 under "More" for a manager), only while her shop is
+    # suspended: her notice says "send menu and choose “Appeal the suspension”".
     registry.add_menu_entry(
-        MenuEntry("appeal", MENU_LABEL, FLOW, MenuGroup.GENERAL, 2, visible=_suspended)
+        MenuEntry("appeal", MENU_LABEL, FLOW, MenuGroup.SELLING, 7, visible=_suspended)
     )

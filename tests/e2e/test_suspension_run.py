@@ -267,8 +267,8 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
     assert has(stale, f"zilizolipwa kwa oda {unpaid} lazima zirudishwe kwa mkono"), stale
 
     # Wanjiru appeals in the chat; both managers read her words.
-    wanjiru.say("menyu")
-    wanjiru.tap(SW._("More"))
+    menu = wanjiru.say("menyu")  # where her notice sends her: on its first page
+    assert has(menu, SW._("Appeal the suspension")), menu
     asked = wanjiru.tap(SW._("Appeal the suspension"))
     assert has(asked, f"kwa sababu hii: “{REASON}”"), asked
     sent = wanjiru.say("Vipande vyangu ni vya mikono yangu, njooni mwone karakana")
