@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound, StoreError
 from store.models import (
+    Artisan,
     AuditAction,
     Collection,
     CollectionProduct,
@@ -35,6 +36,7 @@ from store.models import (
 from store.rowcount import rows_matched
 from store.services import audit, permissions
 from store.services.audit import Actor
+from store.services.open_shops import SHOP_OPEN
 from store.text import clean_display, clean_line
 
 TITLE_MAX: Final = 80
@@ -42,6 +44,8 @@ STORY_MAX: Final = 600
 SLUG_BASE_MAX: Final = 60
 # What a manager may put in a collection: anything that is or may become public.
 ADDABLE: Final = (ProductStatus.PENDING_REVIEW, ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
+# What buyers see of a collection (`browse` lists the same).
+BUYERS_SEE: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
 
 
 class EmptyCollection(StoreError):
@@ -340,6 +344,28 @@ def cover(session: Session, collection: Collection) -> int | None:
     """The cover piece: the one chosen, else the first piece."""
     order = pieces(session, collection.id)
     ids = [piece.product_id for piece in order]
+    if collection.cover_product_id in ids:
+        return collection.cover_product_id
+    return ids[0] if ids else None
+
+
+def cover_for_buyers(session: Session, collection: Collection) -> int | None:
+    """The cover a shared link shows: the chosen one while buyers may see it (listed or sold
+    out, its shop open), else the first such piece. A piece still waiting for review, turned
+    down or of a suspended shop may be chosen in the chat, but its photo is never shown."""
+    ids = list(
+        session.scalars(
+            select(Product.id)
+            .join(CollectionProduct, CollectionProduct.product_id == Product.id)
+            .join(Artisan, Artisan.id == Product.artisan_id)
+            .where(
+                CollectionProduct.collection_id == collection.id,
+                Product.status.in_(BUYERS_SEE),
+                SHOP_OPEN,
+            )
+            .order_by(CollectionProduct.position, Product.id)
+        )
+    )
     if collection.cover_product_id in ids:
         return collection.cover_product_id
     return ids[0] if ids else None

@@ -168,7 +168,7 @@ def find_collection(session: Session, slug: str, locale: str = "en") -> Collecti
         collection.slug,
         collection.title_in(locale),
         collection.story_in(locale),
-        collections.cover(session, collection),
+        collections.cover_for_buyers(session, collection),
     )
 
 

@@ -10,8 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from store.errors import PermissionDenied
-from store.models import AuditAction, Collection, PeopleAudit, ProductStatus, Role
-from store.services import catalog, collections
+from store.models import (
+    ArtisanStatus,
+    AuditAction,
+    Collection,
+    PeopleAudit,
+    ProductStatus,
+    Role,
+)
+from store.services import catalog, collections, showcase
 from store.services.collections import EmptyCollection, NotPublished, Texts
 from store.uow import UnitOfWorkFactory
 from tests.factories import make_artisan, make_product, make_user
@@ -104,3 +111,33 @@ def test_a_sold_out_piece_stays_and_an_archived_one_leaves(
         assert collections.cover(s, made) == kept.id
         assert collections.holding(s, archived.id) == []
         assert s.scalar(select(func.count()).select_from(PeopleAudit)) == 4  # 1 + 2 + cover
+
+
+def test_a_shared_link_shows_as_cover_only_a_piece_buyers_may_see(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """The page's `og:image` is the cover's photo: a piece still waiting for review, turned
+    down, or of a suspended shop is never it, even when a manager chose it; the first piece
+    buyers may see stands in."""
+    with uow_factory() as uow:
+        s = uow.session
+        manager = make_user(s, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        artisan = make_artisan(s)
+        closed = make_artisan(s, status=ArtisanStatus.SUSPENDED)
+        waiting = make_product(s, artisan, status=ProductStatus.PENDING_REVIEW)
+        of_closed_shop = make_product(s, closed)
+        shown = make_product(s, artisan)
+        made = collections.create(s, manager.id, Texts("Brass", "", "", ""), NOW)
+        for piece in (waiting, of_closed_shop, shown):
+            collections.add_piece(s, manager.id, made.id, piece.id, NOW)
+        collections.publish(s, manager.id, made.id, NOW)
+        for chosen in (waiting, of_closed_shop):
+            collections.set_cover(s, manager.id, made.id, chosen.id, NOW)
+            view = showcase.find_collection(s, made.slug)
+            assert view is not None
+            assert view.cover_product_id == shown.id
+        waiting.status = ProductStatus.REJECTED
+        collections.set_cover(s, manager.id, made.id, waiting.id, NOW)
+        view = showcase.find_collection(s, made.slug)
+        assert view is not None
+        assert view.cover_product_id == shown.id
