@@ -311,6 +311,11 @@ def _act(ctx: StepContext, tapped: OnCollection) -> StepResult:
         except collections.NotPublished:
             ctx.say(ctx._(card.PUBLISH_FIRST))
             return _card(ctx, collection)
+        except collections.FeaturedMeanwhile as lost:
+            said = ctx._(card.FEATURED_MEANWHILE)
+            ctx.say(said.format(featured=lost.featured_title, title=title))
+            ctx.session.refresh(collection)
+            return _card(ctx, collection)
         ctx.say(ctx._(card.NOW_FEATURED if changed else card.NOTHING_CHANGED).format(title=title))
     return _card(ctx, collection)
 

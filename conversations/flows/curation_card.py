@@ -89,6 +89,10 @@ NOW_PUBLISHED = N_("{title} is published: buyers see it now.")
 NOW_UNPUBLISHED = N_("{title} is not published any more: buyers no longer see it.")
 NOW_FEATURED = N_("{title} is featured on the buyers’ first menu.")
 PUBLISH_FIRST = N_("Publish it first: buyers can't see it yet.")
+FEATURED_MEANWHILE = N_(
+    "Another community manager put “{featured}” on the buyers’ first menu at the same moment. "
+    "If you want “{title}” there instead, choose “Feature on the first menu” again."
+)
 NOTHING_CHANGED = N_("Nothing changed.")
 GONE = N_("That collection or piece is not there any more.")
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound, StoreError
@@ -62,6 +63,16 @@ class NotPublished(StoreError):
     def __init__(self, collection_id: int) -> None:
         super().__init__(f"collection {collection_id} is not published")
         self.collection_id = collection_id
+
+
+class FeaturedMeanwhile(StoreError):
+    """Another community manager featured a collection at the same moment, and hers won (the
+    unique index on `featured`): she is told which, and may tap again to feature hers."""
+
+    def __init__(self, collection_id: int, featured_title: str) -> None:
+        super().__init__(f"collection {collection_id}: another was featured meanwhile")
+        self.collection_id = collection_id
+        self.featured_title = featured_title
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,10 +422,20 @@ def feature(session: Session, user_id: int, collection_id: int, now: datetime) -
         raise NotPublished(collection.id)
     if collection.featured:
         return False
-    session.execute(update(Collection).where(Collection.featured.is_(True)).values(featured=False))
-    session.flush()
-    collection.featured = True
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(Collection).where(Collection.featured.is_(True)).values(featured=False)
+            )
+            collection.featured = True
+            session.flush()
+    except IntegrityError:  # another manager featured one at the same moment, and won
+        winner = session.scalar(
+            select(Collection.title).where(
+                Collection.featured.is_(True), Collection.id != collection.id
+            )
+        )
+        raise FeaturedMeanwhile(collection.id, winner or "") from None
     audit.record(session, actor, AuditAction.COLLECTION_FEATURE, now, collection_id=collection.id)
     return True
 

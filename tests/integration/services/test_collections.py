@@ -4,10 +4,12 @@ that sell out (stay) or are archived (leave)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 
 from store.errors import PermissionDenied
 from store.models import (
@@ -141,3 +143,62 @@ def test_a_shared_link_shows_as_cover_only_a_piece_buyers_may_see(
         view = showcase.find_collection(s, made.slug)
         assert view is not None
         assert view.cover_product_id == shown.id
+
+
+def test_two_managers_featuring_at_once_the_second_learns_which_won(
+    postgres_engine: Engine,
+) -> None:
+    """On PostgreSQL two managers may tap "Feature" on two collections at the same moment:
+    the second waits for the first, then is told which collection is featured now (a
+    specific answer, not a failure), and only the first's is featured."""
+    factory = UnitOfWorkFactory(postgres_engine)
+    with factory() as uow:
+        s = uow.session
+        grace = make_user(s, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        wanjiru = make_user(s, "Wanjiru", roles=(Role.COMMUNITY_MANAGER,))
+        piece = make_product(s, make_artisan(s))
+        made = []
+        for title in ("Old", "Brass", "Horn"):
+            collection = collections.create(s, grace.id, Texts(title, "", "", ""), NOW)
+            collections.add_piece(s, grace.id, collection.id, piece.id, NOW)
+            collections.publish(s, grace.id, collection.id, NOW)
+            made.append(collection.id)
+        collections.feature(s, grace.id, made[0], NOW)
+        uow.commit()
+    old, brass, horn = made
+    second: list[BaseException | bool] = []
+
+    def second_manager() -> None:
+        with factory() as uow:
+            try:
+                second.append(collections.feature(uow.session, wanjiru.id, horn, NOW))
+            except collections.FeaturedMeanwhile as refused:
+                second.append(refused)
+            uow.commit()
+
+    with factory() as first:
+        assert collections.feature(first.session, grace.id, brass, NOW)
+        worker = threading.Thread(target=second_manager)
+        worker.start()
+        _wait_until_blocked(postgres_engine)
+        first.commit()
+    worker.join(timeout=30)
+    [refused] = second
+    assert isinstance(refused, collections.FeaturedMeanwhile)
+    assert (refused.collection_id, refused.featured_title) == (horn, "Brass")
+    with factory() as uow:
+        featured = uow.session.scalars(select(Collection.id).where(Collection.featured)).all()
+        assert featured == [brass]
+    assert old not in featured
+
+
+def _wait_until_blocked(engine: Engine) -> None:
+    """Until another connection waits on a lock (no time limit but the test's own)."""
+    blocked = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with engine.connect() as connection:
+        while not connection.execute(blocked).scalar():
+            connection.rollback()
+            time.sleep(0.01)

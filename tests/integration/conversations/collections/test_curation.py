@@ -5,13 +5,17 @@ what buyers then see; and what an old button or a non-manager gets."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from conversations.flows.browsing import ShowCollection
 from conversations.flows.curation import read_place
 from conversations.flows.curation_card import Act, OnCollection
 from store.models import AuditAction, Collection, PeopleAudit, ProductStatus, Role
+from store.services import collections
+from store.services.collections import Texts
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.conftest import Chat
 from tests.integration.conversations.shop_support import artisan, person, piece
@@ -21,6 +25,7 @@ CARD_ACTIONS_PUBLISHED = (
     "5. Choose the cover\n6. Feature on the first menu\n7. Unpublish\n8. All collections\n"
     "9. Menu"
 )
+NOW = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def test_a_manager_makes_a_collection_and_a_buyer_sees_it_first(
@@ -145,3 +150,36 @@ def test_places_typed_in_any_script_or_as_words() -> None:
     assert read_place("Tatu.") == 3
     assert read_place("²") is None
     assert read_place("two pieces please") is None
+
+
+def test_featured_by_another_manager_at_the_same_moment_she_is_told_which(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two managers feature two collections at once (a race PostgreSQL settles by the unique
+    index, `test_collections.py`): the one who lost is told which is featured now and how to
+    put hers there, in her language, not "something went wrong"."""
+    wanjiru = person(
+        new_chat, uow_factory, "Wanjiru K", locale="sw", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    brass = piece(uow_factory, amina, "Brass cuff")
+    with uow_factory() as uow:
+        s = uow.session
+        made = collections.create(s, wanjiru.user_id, Texts("Horn", "Pembe", "", ""), NOW)
+        collections.add_piece(s, wanjiru.user_id, made.id, brass, NOW)
+        collections.publish(s, wanjiru.user_id, made.id, NOW)
+        uow.commit()
+
+    def featured_meanwhile(*args: object) -> bool:
+        raise collections.FeaturedMeanwhile(made.id, "Brass of Kibera")
+
+    monkeypatch.setattr(collections, "feature", featured_meanwhile)
+    answer = wanjiru.chat.tap(OnCollection(Act.FEATURE, made.id).encode())
+    assert answer[0] == (
+        "Msimamizi mwingine wa jamii ameweka mkusanyiko “Brass of Kibera” kwenye menyu ya "
+        "kwanza ya wanunuzi wakati huo huo. Ukitaka “Horn” uwe hapo badala yake, chagua "
+        "“Weka kwenye menyu ya kwanza” tena."
+    )
+    assert "Mkusanyiko: Horn" in answer[1]
