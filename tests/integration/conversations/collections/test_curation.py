@@ -183,3 +183,24 @@ def test_featured_by_another_manager_at_the_same_moment_she_is_told_which(
         "“Weka kwenye menyu ya kwanza” tena."
     )
     assert "Mkusanyiko: Horn" in answer[1]
+
+
+def test_a_title_or_story_too_long_gets_a_kind_answer_in_her_swahili(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    """Too long: she is told the limit the way the review's reason says it, and asked again;
+    what she typed, markup and all, is kept as plain words."""
+    wanjiru = person(
+        new_chat, uow_factory, "Wanjiru K", locale="sw", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    wanjiru.chat.send("menu")
+    wanjiru.chat.send("Mikusanyiko")
+    wanjiru.chat.send("Mkusanyiko mpya")
+    assert wanjiru.chat.send("B" * 81) == ["Tafadhali fupisha jina: lisizidi herufi 80."]
+    wanjiru.chat.send("<b>Shaba</b> & pembe")
+    assert wanjiru.chat.send("S" * 81) == ["Tafadhali fupisha jina: lisizidi herufi 80."]
+    wanjiru.chat.send("ruka")
+    assert wanjiru.chat.send("H" * 601) == ["Tafadhali fupisha hadithi: isizidi herufi 600."]
+    wanjiru.chat.send("ruka")
+    made = wanjiru.chat.send("ruka")
+    assert made[0].startswith("Umeunda mkusanyiko “<b>Shaba</b> & pembe”.")
