@@ -377,11 +377,15 @@ def found(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _add(ctx: StepContext, collection_id: int, product_id: int) -> Collection | None:
-    """Add the piece and say so; None (said kindly) when the collection or piece is gone."""
+    """Add the piece and say so; None (said kindly) when the collection or piece is gone, or
+    the piece is of her own shop."""
     try:
         added = collections.add_piece(ctx.session, ctx.user.id, collection_id, product_id, ctx.now)
     except NotFound:
         ctx.say(ctx._(card.GONE))
+        return None
+    except collections.OwnPiece:
+        ctx.say(ctx._(card.OWN_PIECE))
         return None
     collection = ctx.session.get_one(Collection, collection_id)
     piece = ctx.session.get_one(Product, product_id).title

@@ -95,6 +95,7 @@ FEATURED_MEANWHILE = N_(
 )
 NOTHING_CHANGED = N_("Nothing changed.")
 GONE = N_("That collection or piece is not there any more.")
+OWN_PIECE = N_("Pieces from your own shop go into a collection through another community manager.")
 
 # From the review card.
 ADD_TO_COLLECTION = N_("Add to a collection")

@@ -25,7 +25,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.errors import NotFound, StoreError
+from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
     Artisan,
     AuditAction,
@@ -63,6 +63,15 @@ class NotPublished(StoreError):
     def __init__(self, collection_id: int) -> None:
         super().__init__(f"collection {collection_id} is not published")
         self.collection_id = collection_id
+
+
+class OwnPiece(PermissionDenied):
+    """A community manager who sells too, adding a piece of her own shop: as with reviewing,
+    another manager decides on it."""
+
+    def __init__(self, user_id: int, product_id: int) -> None:
+        super().__init__(f"add their own product {product_id} to a collection", user_id)
+        self.product_id = product_id
 
 
 class FeaturedMeanwhile(StoreError):
@@ -243,6 +252,8 @@ def add_piece(
     product = session.get(Product, product_id)
     if product is None or product.status not in ADDABLE:
         raise NotFound("product", product_id)
+    if session.scalar(select(Artisan.user_id).where(Artisan.id == product.artisan_id)) == user_id:
+        raise OwnPiece(user_id, product_id)
     if session.get(CollectionProduct, (collection.id, product_id)) is not None:
         return False
     last = session.scalar(

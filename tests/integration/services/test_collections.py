@@ -19,6 +19,7 @@ from store.models import (
     PeopleAudit,
     ProductStatus,
     Role,
+    UserRole,
 )
 from store.services import catalog, collections, showcase
 from store.services.collections import EmptyCollection, NotPublished, Texts
@@ -202,3 +203,22 @@ def _wait_until_blocked(engine: Engine) -> None:
         while not connection.execute(blocked).scalar():
             connection.rollback()
             time.sleep(0.01)
+
+
+def test_a_manager_with_a_shop_does_not_curate_her_own_pieces(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """As with reviewing, a community manager who sells too leaves her own pieces to another
+    manager: she cannot put one in a collection (the other manager can)."""
+    with uow_factory() as uow:
+        s = uow.session
+        grace = make_user(s, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        wanjiru_shop = make_artisan(s, "Wanjiru")
+        s.add(UserRole(user_id=wanjiru_shop.user_id, role=Role.COMMUNITY_MANAGER))
+        s.flush()
+        hers = make_product(s, wanjiru_shop)
+        made = collections.create(s, grace.id, Texts("Brass", "", "", ""), NOW)
+        with pytest.raises(collections.OwnPiece):
+            collections.add_piece(s, wanjiru_shop.user_id, made.id, hers.id, NOW)
+        assert collections.pieces(s, made.id) == []
+        assert collections.add_piece(s, grace.id, made.id, hers.id, NOW)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from conversations.flows.browsing import ShowCollection
 from conversations.flows.curation import read_place
 from conversations.flows.curation_card import Act, OnCollection
-from store.models import AuditAction, Collection, PeopleAudit, ProductStatus, Role
+from store.models import AuditAction, Collection, PeopleAudit, ProductStatus, Role, UserRole
 from store.services import collections
 from store.services.collections import Texts
 from store.uow import UnitOfWorkFactory
@@ -204,3 +204,21 @@ def test_a_title_or_story_too_long_gets_a_kind_answer_in_her_swahili(
     wanjiru.chat.send("ruka")
     made = wanjiru.chat.send("ruka")
     assert made[0].startswith("Umeunda mkusanyiko “<b>Shaba</b> & pembe”.")
+
+
+def test_a_manager_who_sells_is_told_another_adds_her_own_piece(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    wanjiru = artisan(new_chat, uow_factory, "Wanjiru Kamau", locale="sw")
+    with uow_factory() as uow:
+        uow.session.add(UserRole(user_id=wanjiru.user_id, role=Role.COMMUNITY_MANAGER))
+        made = collections.create(uow.session, wanjiru.user_id, Texts("Horn", "", "", ""), NOW)
+        uow.commit()
+    piece(uow_factory, wanjiru, "Brass cuff")
+    wanjiru.chat.tap(OnCollection(Act.ADD, made.id).encode())
+    wanjiru.chat.send("brass")
+    answer = wanjiru.chat.send("1")
+    assert answer[0] == (
+        "Bidhaa za duka lako huwekwa kwenye mkusanyiko na msimamizi mwingine wa jamii."
+    )
+    assert answer[1].startswith("Bidhaa za “brass”.")
