@@ -234,6 +234,7 @@ def test_a_suspended_shop_and_its_pieces_are_not_found_until_reinstated(
     listed = client.get(collection)
     assert listed.status_code == 200
     assert piece not in parse(listed.text).hrefs()
+    assert SHA not in listed.text  # nor its photo, as the link's cover (og:image)
 
     with uow_factory() as uow:
         suspension.reinstate_shop(uow.session, Actor.operator(), shop.artisan.id, NOW)
