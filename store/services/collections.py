@@ -107,13 +107,28 @@ class Piece:
 
 # --- what buyers see ------------------------------------------------------------------------
 
+# A piece of the collection buyers may see now: one waiting for review, or of a suspended
+# shop, does not count (a menu never leads a buyer to an empty collection).
+_SHOWS_A_PIECE: Final = (
+    select(CollectionProduct.product_id)
+    .join(Product, Product.id == CollectionProduct.product_id)
+    .join(Artisan, Artisan.id == Product.artisan_id)
+    .where(
+        CollectionProduct.collection_id == Collection.id,
+        Product.status.in_(BUYERS_SEE),
+        SHOP_OPEN,
+    )
+    .exists()
+)
+
 
 def published(session: Session, *, limit: int = 20) -> list[Collection]:
-    """The published collections, the featured one first, then the newest published."""
+    """The published collections buyers would find something in, the featured one first,
+    then the newest published."""
     return list(
         session.scalars(
             select(Collection)
-            .where(Collection.active.is_(True))
+            .where(Collection.active.is_(True), _SHOWS_A_PIECE)
             .order_by(
                 Collection.featured.desc(), Collection.published_at.desc(), Collection.id.desc()
             )
@@ -123,8 +138,12 @@ def published(session: Session, *, limit: int = 20) -> list[Collection]:
 
 
 def featured(session: Session) -> Collection | None:
+    """The featured collection, while buyers would find something in it (the first menu's
+    line is left off meanwhile)."""
     return session.scalar(
-        select(Collection).where(Collection.active.is_(True), Collection.featured.is_(True))
+        select(Collection).where(
+            Collection.active.is_(True), Collection.featured.is_(True), _SHOWS_A_PIECE
+        )
     )
 
 

@@ -222,3 +222,27 @@ def test_a_manager_with_a_shop_does_not_curate_her_own_pieces(
             collections.add_piece(s, wanjiru_shop.user_id, made.id, hers.id, NOW)
         assert collections.pieces(s, made.id) == []
         assert collections.add_piece(s, grace.id, made.id, hers.id, NOW)
+
+
+def test_buyers_are_offered_no_collection_they_would_find_empty(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """A published collection whose pieces buyers cannot see now (still waiting for review,
+    or their shop suspended) is left off the shop window and the first menu, until one is
+    listed or the shop reinstated: a buyer never opens an empty collection from a menu."""
+    with uow_factory() as uow:
+        s = uow.session
+        manager = make_user(s, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        amina = make_artisan(s, "Amina")
+        waiting = make_product(s, amina, status=ProductStatus.PENDING_REVIEW)
+        made = collections.create(s, manager.id, Texts("Brass", "", "", ""), NOW)
+        collections.add_piece(s, manager.id, made.id, waiting.id, NOW)
+        collections.publish(s, manager.id, made.id, NOW)
+        collections.feature(s, manager.id, made.id, NOW)
+        assert (collections.published(s), collections.featured(s)) == ([], None)
+        waiting.status = ProductStatus.ACTIVE
+        s.flush()
+        assert (collections.published(s), collections.featured(s)) == ([made], made)
+        amina.status = ArtisanStatus.SUSPENDED
+        s.flush()
+        assert (collections.published(s), collections.featured(s)) == ([], None)
