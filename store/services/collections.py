@@ -43,6 +43,7 @@ from store.text import clean_display, clean_line
 TITLE_MAX: Final = 80
 STORY_MAX: Final = 600
 SLUG_BASE_MAX: Final = 60
+SLUG_ATTEMPTS: Final = 3  # a slug taken by another manager at the same moment: the next one
 # What a manager may put in a collection: anything that is or may become public.
 ADDABLE: Final = (ProductStatus.PENDING_REVIEW, ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
 # What buyers see of a collection (`browse` lists the same).
@@ -209,19 +210,26 @@ def create(session: Session, user_id: int, texts: Texts, now: datetime) -> Colle
     title = clean_line(texts.title)[:TITLE_MAX]
     if not title:
         raise ValueError("a collection needs an English title")
-    collection = Collection(
-        slug=unique_slug(session, title),
-        title=title,
-        title_sw=clean_line(texts.title_sw)[:TITLE_MAX],
-        description=_clean(texts.story, STORY_MAX),
-        description_sw=_clean(texts.story_sw, STORY_MAX),
-        active=False,
-        featured=False,
-        created_by_user_id=user_id,
-        created_at=now,
-    )
-    session.add(collection)
-    session.flush()
+    for attempt in range(SLUG_ATTEMPTS):
+        collection = Collection(
+            slug=unique_slug(session, title),
+            title=title,
+            title_sw=clean_line(texts.title_sw)[:TITLE_MAX],
+            description=_clean(texts.story, STORY_MAX),
+            description_sw=_clean(texts.story_sw, STORY_MAX),
+            active=False,
+            featured=False,
+            created_by_user_id=user_id,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(collection)
+                session.flush()
+            break
+        except IntegrityError:  # another manager took that slug at the same moment
+            if attempt == SLUG_ATTEMPTS - 1:
+                raise
     audit.record(
         session, actor, AuditAction.COLLECTION_CREATE, now, collection_id=collection.id, note=title
     )

@@ -246,3 +246,31 @@ def test_buyers_are_offered_no_collection_they_would_find_empty(
         amina.status = ArtisanStatus.SUSPENDED
         s.flush()
         assert (collections.published(s), collections.featured(s)) == ([], None)
+
+
+def test_two_managers_naming_collections_alike_at_once_both_are_made(
+    postgres_engine: Engine,
+) -> None:
+    """Two managers make "Brass" at the same moment on PostgreSQL: the second waits for the
+    first's slug, then takes the next one ("brass-2"), rather than failing."""
+    factory = UnitOfWorkFactory(postgres_engine)
+    with factory() as uow:
+        grace = make_user(uow.session, "Grace", roles=(Role.COMMUNITY_MANAGER,))
+        wanjiru = make_user(uow.session, "Wanjiru", roles=(Role.COMMUNITY_MANAGER,))
+        uow.commit()
+    second: list[str] = []
+
+    def second_manager() -> None:
+        with factory() as uow:
+            made = collections.create(uow.session, wanjiru.id, Texts("Brass", "", "", ""), NOW)
+            second.append(made.slug)
+            uow.commit()
+
+    with factory() as first:
+        assert collections.create(first.session, grace.id, Texts("Brass", "", "", ""), NOW)
+        worker = threading.Thread(target=second_manager)
+        worker.start()
+        _wait_until_blocked(postgres_engine)
+        first.commit()
+    worker.join(timeout=30)
+    assert second == ["brass-2"]
