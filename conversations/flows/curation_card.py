@@ -14,7 +14,7 @@ from conversations.flows.people_card import menu_choice
 from conversations.i18n import N_
 from conversations.messages import Choice, Outbound
 from conversations.payloads import Payload
-from store.models import Collection
+from store.models import Collection, ProductStatus
 from store.services import collections
 
 MENU_LABEL = N_("Collections")
@@ -58,6 +58,8 @@ NO_PIECES = N_("No pieces yet: add some.")
 COVER_MARK = N_("cover")
 SOLD_OUT_MARK = N_("sold out")
 WAITING_MARK = N_("waiting for review")
+NOT_ACCEPTED_MARK = N_("not accepted")
+SHOP_SUSPENDED_MARK = N_("shop suspended")
 
 ADD_PIECES = N_("Add pieces")
 REORDER = N_("Move a piece")
@@ -180,8 +182,12 @@ def show_card(ctx: StepContext, collection: Collection) -> None:
             marks = [ctx._(COVER_MARK)] if piece.product_id == cover else []
             if piece.sold_out:
                 marks.append(ctx._(SOLD_OUT_MARK))
-            elif piece.status.value == "pending_review":
+            elif piece.status is ProductStatus.PENDING_REVIEW:
                 marks.append(ctx._(WAITING_MARK))
+            elif piece.status is ProductStatus.REJECTED:
+                marks.append(ctx._(NOT_ACCEPTED_MARK))
+            if not piece.shop_open:
+                marks.append(ctx._(SHOP_SUSPENDED_MARK))
             suffix = f" ({', '.join(marks)})" if marks else ""
             lines.append(f"#{n} {piece.title}{suffix}")  # not "1.": the choices are numbered
     else:

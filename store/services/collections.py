@@ -100,6 +100,7 @@ class Piece:
     product_id: int
     title: str
     status: ProductStatus
+    shop_open: bool = True  # False: its shop is suspended (buyers see it again once reinstated)
 
     @property
     def sold_out(self) -> bool:
@@ -179,15 +180,16 @@ def get(session: Session, user_id: int, collection_id: int) -> Collection:
 def pieces(session: Session, collection_id: int) -> list[Piece]:
     """Its pieces in their curated order (archived ones have left it)."""
     rows = session.execute(
-        select(Product.id, Product.title, Product.status)
+        select(Product.id, Product.title, Product.status, SHOP_OPEN.label("shop_open"))
         .join(CollectionProduct, CollectionProduct.product_id == Product.id)
+        .join(Artisan, Artisan.id == Product.artisan_id)
         .where(
             CollectionProduct.collection_id == collection_id,
             Product.status != ProductStatus.ARCHIVED,
         )
         .order_by(CollectionProduct.position, Product.id)
     ).all()
-    return [Piece(row.id, row.title, row.status) for row in rows]
+    return [Piece(row.id, row.title, row.status, bool(row.shop_open)) for row in rows]
 
 
 def holding(session: Session, product_id: int) -> list[int]:

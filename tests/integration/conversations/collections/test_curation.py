@@ -12,8 +12,18 @@ from sqlalchemy import select
 
 from conversations.flows.browsing import ShowCollection
 from conversations.flows.curation import read_place
-from conversations.flows.curation_card import Act, OnCollection
-from store.models import AuditAction, Collection, PeopleAudit, ProductStatus, Role, UserRole
+from conversations.flows.curation_card import Act, OnCollection, OpenCollection
+from store.models import (
+    Artisan,
+    ArtisanStatus,
+    AuditAction,
+    Collection,
+    PeopleAudit,
+    Product,
+    ProductStatus,
+    Role,
+    UserRole,
+)
 from store.services import collections
 from store.services.collections import Texts
 from store.uow import UnitOfWorkFactory
@@ -222,3 +232,29 @@ def test_a_manager_who_sells_is_told_another_adds_her_own_piece(
         "Bidhaa za duka lako huwekwa kwenye mkusanyiko na msimamizi mwingine wa jamii."
     )
     assert answer[1].startswith("Bidhaa za “brass”.")
+
+
+def test_her_card_says_which_pieces_buyers_do_not_see_and_why(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    """A piece turned down, or of a suspended shop, stays in the collection (reinstated or
+    listed again, it is back) but buyers do not see it: her card says why, in her language."""
+    wanjiru = person(
+        new_chat, uow_factory, "Wanjiru K", locale="sw", roles=(Role.COMMUNITY_MANAGER,)
+    )
+    amina = artisan(new_chat, uow_factory, "Amina Otieno", locale="sw")
+    zawadi = artisan(new_chat, uow_factory, "Zawadi Njeri", locale="sw")
+    shown, turned_down = piece(uow_factory, amina, "Brass cuff"), piece(uow_factory, amina, "Horn")
+    closed = piece(uow_factory, zawadi, "Glass beads")
+    with uow_factory() as uow:
+        s = uow.session
+        made = collections.create(s, wanjiru.user_id, Texts("Kenya", "", "", ""), NOW)
+        for product_id in (shown, turned_down, closed):
+            collections.add_piece(s, wanjiru.user_id, made.id, product_id, NOW)
+        s.get_one(Product, turned_down).status = ProductStatus.REJECTED
+        s.get_one(Artisan, zawadi.artisan_id).status = ArtisanStatus.SUSPENDED
+        uow.commit()
+    card = wanjiru.chat.tap(OpenCollection(made.id).encode())[0]
+    assert (
+        "#1 Brass cuff (kuu)\n#2 Horn (haikukubaliwa)\n#3 Glass beads (duka limesimamishwa)\n"
+    ) in card
