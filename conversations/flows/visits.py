@@ -121,8 +121,7 @@ MENU = N_("Menu")
 TODAY_PAYLOAD: Final = "visit:today"
 DONE_PAYLOAD: Final = "visit:done"
 LIST_PAYLOAD: Final = "visit:list"
-_ANSWERS: Final = {"visit:ok": Check.OK, "visit:fix": Check.FIX}
-_OUTCOMES: Final = {"visit:passed": VisitOutcome.PASSED, "visit:follow": VisitOutcome.FOLLOW_UP}
+_OUTCOMES: Final = {"passed": VisitOutcome.PASSED, "follow": VisitOutcome.FOLLOW_UP}
 
 
 # "Passed" typed where the note was asked, in either language: the outcome, not a note.
@@ -279,17 +278,24 @@ def _ask_item(ctx: StepContext, index: int, data: dict[str, Any] | None = None) 
         question=item.question_in(locale),
     )
     choices = [
-        Choice(ctx._(MEETS), "visit:ok", TapWord.YES),
-        Choice(ctx._(NEEDS_WORK), "visit:fix", TapWord.NO),
+        Choice(ctx._(MEETS), _answer_payload(ctx, index, Check.OK), TapWord.YES),
+        Choice(ctx._(NEEDS_WORK), _answer_payload(ctx, index, Check.FIX), TapWord.NO),
     ]
     ctx.ask(text, choices)
     return StepResult(Step.CHECK, {**(data or {}), "item": index})
 
 
+def _answer_payload(ctx: StepContext, index: int, answer: Check) -> str:
+    """An answer to this shop's item `index`: a button under another question (scrolled up
+    to, on her phone) is not offered, so it answers nothing later."""
+    return f"visit:{answer.value}:{ctx.data.get('artisan_id')}:{index}"
+
+
 def checked(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
     index = int(ctx.data.get("item", 0))
-    answer = _ANSWERS.get(inbound.payload) if isinstance(inbound.payload, str) else None
+    answers = {_answer_payload(ctx, index, check): check for check in Check}
+    answer = answers.get(inbound.payload) if isinstance(inbound.payload, str) else None
     items = _checklist()
     if answer is None or index >= len(items):
         return _ask_item(ctx, min(index, len(items) - 1))
@@ -329,16 +335,22 @@ def photos(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 def _ask_outcome(ctx: StepContext) -> StepResult:
     choices = [
-        Choice(ctx._(PASSED), "visit:passed", TapWord.YES),
-        Choice(ctx._(FOLLOW_UP_NEEDED), "visit:follow", TapWord.NO),
+        Choice(ctx._(PASSED), _outcome_payload(ctx, "passed"), TapWord.YES),
+        Choice(ctx._(FOLLOW_UP_NEEDED), _outcome_payload(ctx, "follow"), TapWord.NO),
     ]
     ctx.ask(ctx._(ASK_OUTCOME).format(shop=_shop(ctx)), choices)
     return StepResult(Step.OUTCOME)
 
 
+def _outcome_payload(ctx: StepContext, said: str) -> str:
+    """The outcome of the visit to this shop: an earlier visit's buttons decide nothing here."""
+    return f"visit:{said}:{ctx.data.get('artisan_id')}"
+
+
 def outcome(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
-    chosen = _OUTCOMES.get(inbound.payload) if isinstance(inbound.payload, str) else None
+    outcomes = {_outcome_payload(ctx, said): chosen for said, chosen in _OUTCOMES.items()}
+    chosen = outcomes.get(inbound.payload) if isinstance(inbound.payload, str) else None
     if chosen is None:
         return _ask_outcome(ctx)
     if chosen is VisitOutcome.PASSED:

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from conversations.messages import Location
-from store.models import Artisan, WorkshopVisit
+from store.models import Artisan, OutboxMessage, WorkshopVisit
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans_support import messages_to
 from tests.integration.conversations.listing_support import photo
 from tests.integration.conversations.people.conftest import WhatsAppChat
-from tests.integration.conversations.people.menu_support import AMINA, NEEMA, user_id
+from tests.integration.conversations.people.menu_support import AMINA, NEEMA, OWNER, user_id
 
 # The engine's clock: 1 March 2025, noon in Nairobi.
 ASK_DAY = (
@@ -196,3 +196,30 @@ def test_no_visit_to_her_own_shop_nor_to_an_owners_unless_she_is_one(
     assert neema.tap(f"pp:visit:{owner}") == ["Samahani, huwezi kufanya hivyo."]
     with uow_factory() as uow:
         assert uow.session.scalars(select(WorkshopVisit)).all() == []
+
+
+def _offered(uow_factory: UnitOfWorkFactory, user: int) -> dict[str, str]:
+    """The buttons of the last message a person was sent: label → payload."""
+    with uow_factory() as uow:
+        row = uow.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.user_id == user)
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        assert row is not None
+        return {choice["label"]: choice["payload"] for choice in row.payload["choices"]}
+
+
+def test_a_button_of_an_earlier_question_answers_no_later_one(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Scrolling up on her phone, she taps “Meets the standards” under the materials
+    question while the tools question is open: the tools are not marked as meeting them."""
+    grace.send("Shops to visit")
+    grace.send("1")
+    assert grace.send("Today") == [CHECKS]
+    materials_ok = _offered(uow_factory, user_id(uow_factory, OWNER))["Meets the standards"]
+    assert grace.tap(materials_ok)[0].startswith("2 of 3 · Tools\n")
+    answered = grace.tap(materials_ok)
+    assert answered[0] == "That button is from an earlier message."
+    assert answered[1].startswith("2 of 3 · Tools\n")
