@@ -81,6 +81,7 @@ MEETS = N_("Meets the standards")
 NEEDS_WORK = N_("Needs work")
 ASK_PHOTOS = N_("Any photos of the workshop? Send them now, or choose Done.")
 PHOTO_KEPT = N_("Photo kept ({count}). Send more, or choose Done.")
+PHOTO_KEPT_ASIDE = N_("Photo kept with this visit ({count}).")
 PHOTOS_FULL = N_("That is enough photos ({count}). Choose Done.")
 DONE = N_("Done")
 ASK_OUTCOME = N_("Did {shop} meet the standards?")
@@ -246,6 +247,8 @@ def _ask_date(ctx: StepContext) -> None:
 
 def date_given(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
+    if inbound.photos:
+        return _photos_aside(ctx, inbound, Step.DATE)
     today = workshop_visits.today_in(ctx.now, ctx.market.config.artisan_timezone)
     if inbound.payload == TODAY_PAYLOAD:
         day: date | None = today
@@ -293,6 +296,8 @@ def _answer_payload(ctx: StepContext, index: int, answer: Check) -> str:
 
 def checked(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
+    if inbound.photos:
+        return _photos_aside(ctx, inbound, Step.CHECK)
     index = int(ctx.data.get("item", 0))
     answers = {_answer_payload(ctx, index, check): check for check in Check}
     answer = answers.get(inbound.payload) if isinstance(inbound.payload, str) else None
@@ -316,10 +321,28 @@ def photos(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
     if inbound.payload == DONE_PAYLOAD:
         return _ask_outcome(ctx)
-    kept = list(ctx.data.get("photos") or [])
     if not inbound.photos:
         _ask_photos(ctx)
         return StepResult(Step.PHOTOS)
+    kept = _keep_photos(ctx, inbound)
+    full = len(kept) >= workshop_visits.MAX_PHOTOS
+    said = PHOTOS_FULL if full else PHOTO_KEPT
+    ctx.ask(ctx._(said).format(count=len(kept)), [Choice(ctx._(DONE), DONE_PAYLOAD, TapWord.DONE)])
+    return StepResult(Step.PHOTOS)
+
+
+def _photos_aside(ctx: StepContext, inbound: Inbound, step: Step) -> StepResult:
+    """Photos sent while another question is open: kept with the visit, the question again."""
+    before = len(ctx.data.get("photos") or [])
+    kept = _keep_photos(ctx, inbound)
+    if len(kept) > before:
+        ctx.say(ctx._(PHOTO_KEPT_ASIDE).format(count=len(kept)))
+    return _again(step)(ctx)
+
+
+def _keep_photos(ctx: StepContext, inbound: Inbound) -> list[str]:
+    """Adds the stored photos' keys to the visit's (a refused or lost one is said so)."""
+    kept = [str(key) for key in ctx.data.get("photos") or []]
     for photo in inbound.photos:
         if isinstance(photo, PhotoError):
             ctx.say(ctx._(refusal_message(photo.code)))
@@ -327,10 +350,8 @@ def photos(ctx: StepContext, inbound: Inbound) -> StepResult:
             key = photo.record.keys.get("large") or photo.record.keys.get("medium")
             if key and key not in kept and len(kept) < workshop_visits.MAX_PHOTOS:
                 kept.append(key)
-    full = len(kept) >= workshop_visits.MAX_PHOTOS
-    said = PHOTOS_FULL if full else PHOTO_KEPT
-    ctx.ask(ctx._(said).format(count=len(kept)), [Choice(ctx._(DONE), DONE_PAYLOAD, TapWord.DONE)])
-    return StepResult(Step.PHOTOS, {"photos": kept})
+    ctx.data["photos"] = kept
+    return kept
 
 
 def _ask_outcome(ctx: StepContext) -> StepResult:
@@ -349,6 +370,8 @@ def _outcome_payload(ctx: StepContext, said: str) -> str:
 
 def outcome(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
+    if inbound.photos:
+        return _photos_aside(ctx, inbound, Step.OUTCOME)
     outcomes = {_outcome_payload(ctx, said): chosen for said, chosen in _OUTCOMES.items()}
     chosen = outcomes.get(inbound.payload) if isinstance(inbound.payload, str) else None
     if chosen is None:
@@ -365,6 +388,8 @@ def _ask_note(ctx: StepContext) -> StepResult:
 
 def note(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
+    if inbound.photos:
+        return _photos_aside(ctx, inbound, Step.NOTE)
     words = " ".join(inbound.text.split())
     if not words or inbound.payload is not None:
         ctx.say(ctx._(NOTE_PLEASE))

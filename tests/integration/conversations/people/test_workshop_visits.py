@@ -223,3 +223,23 @@ def test_a_button_of_an_earlier_question_answers_no_later_one(
     answered = grace.tap(materials_ok)
     assert answered[0] == "That button is from an earlier message."
     assert answered[1].startswith("2 of 3 · Tools\n")
+
+
+def test_photos_sent_before_she_is_asked_for_them_go_with_the_visit(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """She sends a photo while the day, then a checklist question, is open: each is kept with
+    the visit, and the question is asked again (no “couldn't read that day”)."""
+    grace.send("Shops to visit")
+    grace.send("1")
+    assert grace.send(photos=(photo(1),)) == ["Photo kept with this visit (1).", ASK_DAY]
+    assert grace.send("Today") == [CHECKS]
+    assert grace.send(photos=(photo(2),)) == ["Photo kept with this visit (2).", CHECKS]
+    for answer in ("yes", "yes", "yes"):
+        grace.send(answer)
+    assert grace.send(photos=(photo(3),)) == ["Photo kept (3). Send more, or choose Done.\n1. Done"]
+    grace.send("done")
+    grace.send("Passed")
+    with uow_factory() as uow:
+        [visit] = uow.session.scalars(select(WorkshopVisit)).all()
+        assert len(set(visit.photo_keys)) == 3
