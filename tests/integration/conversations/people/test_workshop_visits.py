@@ -106,6 +106,10 @@ def test_a_follow_up_from_the_list_then_a_pass_from_the_card_in_swahili(
     # Neema, in Swahili, from Amina's People card, on the day, with Swahili number words.
     neema = swahili_manager(grace, on_whatsapp)
     neema.send("menyu")
+    assert neema.send("Maduka ya kutembelea")[0].endswith(
+        "1. Amina Beads · Kibera · ilitembelewa Februari 2025, inahitaji ziara nyingine\n2. Menyu"
+    )
+    neema.send("menyu")
     neema.send("Watu")
     card = neema.send("Amina Beads")[0]
     assert "\nKarakana ilitembelewa Februari 2025: inahitaji ziara nyingine.\n" in card
