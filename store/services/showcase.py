@@ -28,8 +28,7 @@ from store.models import (
     User,
 )
 from store.money import Money
-from store.services import collections
-from store.services import workshop_visits
+from store.services import collections, workshop_visits
 from store.services.open_shops import SHOP_OPEN
 from store.services.product_photos import MAX_PHOTOS
 from store.services.public_place import public_place
