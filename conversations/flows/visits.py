@@ -115,7 +115,7 @@ TOLD_FOLLOW_UP = N_(
 )
 CARD_VERIFIED = N_("Workshop visited {month}: verified until {until}.")
 CARD_LAPSED = N_("Workshop visited {month}: lapsed, due for a visit.")
-CARD_FOLLOW_UP = N_("Workshop visited {month}: follow-up needed.")
+CARD_FOLLOW_UP = N_("Workshop visited {month}: follow-up needed: “{note}”")
 CARD_NEVER = N_("Workshop: never visited.")
 MENU = N_("Menu")
 
@@ -479,7 +479,7 @@ def card_line(ctx: StepContext, artisan_id: int) -> str:
         until = month_words(visit.valid_until.replace(day=1), locale)
         return ctx._(CARD_VERIFIED).format(month=month, until=until)
     if visit.outcome is VisitOutcome.FOLLOW_UP:
-        return ctx._(CARD_FOLLOW_UP).format(month=month)
+        return ctx._(CARD_FOLLOW_UP).format(month=month, note=visit.note)
     return ctx._(CARD_LAPSED).format(month=month)
 
 
