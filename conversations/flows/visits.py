@@ -15,6 +15,7 @@ taken as it is now.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -332,11 +333,20 @@ def photos(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _photos_aside(ctx: StepContext, inbound: Inbound, step: Step) -> StepResult:
-    """Photos sent while another question is open: kept with the visit, the question again."""
+    """Photos sent while another question is open: kept with the visit; their caption is
+    the answer to the question, else the question is asked again."""
     before = len(ctx.data.get("photos") or [])
     kept = _keep_photos(ctx, inbound)
     if len(kept) > before:
         ctx.say(ctx._(PHOTO_KEPT_ASIDE).format(count=len(kept)))
+    if inbound.text.strip():
+        answers: dict[Step, StepFn] = {
+            Step.DATE: date_given,
+            Step.CHECK: checked,
+            Step.OUTCOME: outcome,
+            Step.NOTE: note,
+        }
+        return answers[step](ctx, dataclasses.replace(inbound, photos=()))
     return _again(step)(ctx)
 
 

@@ -251,3 +251,22 @@ def test_photos_sent_before_she_is_asked_for_them_go_with_the_visit(
     with uow_factory() as uow:
         [visit] = uow.session.scalars(select(WorkshopVisit)).all()
         assert len(set(visit.photo_keys)) == 3
+
+
+def test_a_photo_with_a_caption_answers_the_open_question_too(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Asked what to fix, she sends a photo of it with the words as its caption: the photo
+    goes with the visit and the caption is the note."""
+    grace.send("Shops to visit")
+    grace.send("1")
+    for answer in ("Today", "yes", "yes", "no", "done", "Follow-up needed"):
+        grace.send(answer)
+    assert grace.send("Cover the hot wire", photos=(photo(1),)) == [
+        "Photo kept with this visit (1).",
+        "Recorded: Amina Beads needs a follow-up visit. The artisan has been told what to "
+        "fix.\n1. Shops to visit\n2. Menu",
+    ]
+    with uow_factory() as uow:
+        [visit] = uow.session.scalars(select(WorkshopVisit)).all()
+        assert (visit.note, len(visit.photo_keys)) == ("Cover the hot wire", 1)
