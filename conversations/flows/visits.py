@@ -119,6 +119,7 @@ CARD_LAPSED = N_("Workshop visited {month}: lapsed, due for a visit.")
 CARD_FOLLOW_UP = N_("Workshop visited {month}: follow-up needed: “{note}”")
 CARD_NEVER = N_("Workshop: never visited.")
 MENU = N_("Menu")
+MORE = N_("More")
 
 TODAY_PAYLOAD: Final = "visit:today"
 DONE_PAYLOAD: Final = "visit:done"
@@ -146,6 +147,13 @@ class VisitShop(Payload, tag="vv"):
     artisan_id: int
 
 
+@dataclass(frozen=True)
+class DuePage(Payload, tag="vp"):
+    """The next page of the list of shops due (at the start, every shop is due)."""
+
+    page: int
+
+
 def start_arg(artisan_id: int) -> str:
     """The argument that starts recording a visit to this shop (the People card's)."""
     return f"shop:{artisan_id}"
@@ -169,12 +177,15 @@ def due(ctx: StepContext, inbound: Inbound) -> StepResult:
     if tapped is not None:
         return _begin_visit(ctx, tapped.artisan_id)
     near = ctx.data.get("near")
+    turned = DuePage.read(inbound.payload)
+    if turned is not None:
+        return _show_due(ctx, near, page=turned.page)
     if inbound.location is not None:
         near = [inbound.location.latitude, inbound.location.longitude]
     return _show_due(ctx, near)
 
 
-def _show_due(ctx: StepContext, near: Any) -> StepResult:
+def _show_due(ctx: StepContext, near: Any, *, page: int = 0) -> StepResult:
     here = (float(near[0]), float(near[1])) if isinstance(near, list) and len(near) == 2 else None
     shops = workshop_visits.shops_due_for_visit(
         ctx.session, ctx.now, near=here, timezone=ctx.market.config.artisan_timezone
@@ -183,7 +194,11 @@ def _show_due(ctx: StepContext, near: Any) -> StepResult:
         ctx.ask(ctx._(NONE_DUE), [_menu_choice(ctx)])
         return StepResult(Step.DUE, {"near": near})
     header = DUE_HEADER if here is not None else DUE_HEADER_BY_PLACE
-    choices = [_due_choice(ctx, shop) for shop in shops[:LIST_SIZE]]
+    page = min(max(page, 0), (len(shops) - 1) // LIST_SIZE)
+    shown = shops[page * LIST_SIZE : (page + 1) * LIST_SIZE]
+    choices = [_due_choice(ctx, shop) for shop in shown]
+    if (page + 1) * LIST_SIZE < len(shops):
+        choices.append(Choice(ctx._(MORE), DuePage(page + 1).encode()))
     ctx.ask(ctx._(header).format(count=len(shops)), [*choices, _menu_choice(ctx)])
     return StepResult(Step.DUE, {"near": near})
 

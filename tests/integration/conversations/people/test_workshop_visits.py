@@ -14,6 +14,7 @@ from sqlalchemy import select
 from conversations.messages import Location
 from store.models import Artisan, OutboxMessage, WorkshopVisit
 from store.uow import UnitOfWorkFactory
+from tests.factories import make_artisan
 from tests.integration.conversations.artisans_support import messages_to
 from tests.integration.conversations.listing_support import photo
 from tests.integration.conversations.people.conftest import WhatsAppChat
@@ -270,3 +271,24 @@ def test_a_photo_with_a_caption_answers_the_open_question_too(
     with uow_factory() as uow:
         [visit] = uow.session.scalars(select(WorkshopVisit)).all()
         assert (visit.note, len(visit.photo_keys)) == ("Cover the hot wire", 1)
+
+
+def test_more_than_ten_shops_due_are_reached_with_more(
+    grace: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """At the start every shop is due: past the first ten, “More” shows the next ones (the
+    later places of the alphabet are not out of her reach)."""
+    with uow_factory() as uow:
+        for n in range(1, 13):
+            make_artisan(uow.session, f"Zawadi {n:02d}")
+        uow.commit()
+    first = grace.send("Shops to visit")[0]
+    assert first.startswith("Shops due for a workshop visit (12), by place.")
+    assert "10. Zawadi 10's beads" in first
+    assert first.endswith("11. More\n12. Menu")
+    assert "Zawadi 11" not in first
+    more = grace.send("More")[0]
+    assert "1. Zawadi 11's beads · Kibera, Nairobi · never visited" in more
+    assert "2. Zawadi 12's beads" in more
+    assert more.endswith("3. Menu")
+    assert grace.send("2")[0].startswith("Recording a visit to Zawadi 12's beads.")
