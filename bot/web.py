@@ -89,6 +89,7 @@ def build_pages(container: Container) -> Pages:
             telegram_bot_username=container.telegram_bot_username,
             whatsapp_number=settings.twilio_whatsapp_from.removeprefix("whatsapp:"),
             default_locale=settings.default_locale,
+            timezone=settings.artisan_timezone,
         )
     )
 

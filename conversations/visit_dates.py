@@ -4,8 +4,10 @@ English or Swahili, as people write it in a chat: "today" / "leo", "yesterday" /
 "3/3/2027", "2027-03-03", "3 March", "March 3rd 2027", "tarehe 3 Machi", "tarehe tatu mwezi wa
 tatu" (Kenyans name a month by its number: "mwezi wa tatu" is March), with digits from any
 script. Month names come from Babel (wide and abbreviated, both languages). A day with no year
-is this year's. Anything that is not a real day is None; whether it is in the future is for the
-caller to say.
+is the nearest such day: "28 December" typed on 2 January is last December's (a visit has
+happened), "16 March" typed on 15 March stays this year's so that she hears it has not come
+yet. A year is two digits or four. Anything that is not a real day is None; whether it is in
+the future is for the caller to say.
 """
 
 from __future__ import annotations
@@ -90,8 +92,9 @@ def _numeric(found: re.Match[str], today: date) -> date | None:
         if third is None:
             return None
         return _day(int(first), int(second), int(third))
-    year = today.year if third is None else _year(third)
-    return _day(year, int(second), int(first))  # day first, as in Kenya
+    if third is None:
+        return _nearest(today, int(second), int(first))
+    return _day(_year(third), int(second), int(first))  # day first, as in Kenya
 
 
 def _with_month_name(words: str, today: date) -> date | None:
@@ -113,7 +116,7 @@ def _with_month_name(words: str, today: date) -> date | None:
     if re.sub(r"[\d\s]", "", words):  # words left over that say something else
         return None
     if len(numbers) == 1:
-        return _day(today.year, month, int(numbers[0]))
+        return _nearest(today, month, int(numbers[0]))
     if len(numbers) == 2:
         day_text, year_text = sorted(numbers, key=len)
         return _day(_year(year_text), month, int(day_text))
@@ -121,8 +124,17 @@ def _with_month_name(words: str, today: date) -> date | None:
 
 
 def _year(text: str) -> int:
+    """A two- or four-digit year; any other length is no year (0, which no day has)."""
+    if len(text) not in (2, 4):
+        return 0
     value = int(text)
     return 2000 + value if len(text) == 2 else value
+
+
+def _nearest(today: date, month: int, day: int) -> date | None:
+    """The day of this year or of the last, whichever is nearer to today."""
+    days = [d for year in (today.year, today.year - 1) if (d := _day(year, month, day))]
+    return min(days, key=lambda d: abs((d - today).days), default=None)
 
 
 def _day(year: int, month: int, day: int) -> date | None:

@@ -311,6 +311,11 @@ def _act(ctx: StepContext, tapped: OnCollection) -> StepResult:
         except collections.NotPublished:
             ctx.say(ctx._(card.PUBLISH_FIRST))
             return _card(ctx, collection)
+        except collections.FeaturedMeanwhile as lost:
+            said = ctx._(card.FEATURED_MEANWHILE)
+            ctx.say(said.format(featured=lost.featured_title, title=title))
+            ctx.session.refresh(collection)
+            return _card(ctx, collection)
         ctx.say(ctx._(card.NOW_FEATURED if changed else card.NOTHING_CHANGED).format(title=title))
     return _card(ctx, collection)
 
@@ -372,11 +377,15 @@ def found(ctx: StepContext, inbound: Inbound) -> StepResult:
 
 
 def _add(ctx: StepContext, collection_id: int, product_id: int) -> Collection | None:
-    """Add the piece and say so; None (said kindly) when the collection or piece is gone."""
+    """Add the piece and say so; None (said kindly) when the collection or piece is gone, or
+    the piece is of her own shop."""
     try:
         added = collections.add_piece(ctx.session, ctx.user.id, collection_id, product_id, ctx.now)
     except NotFound:
         ctx.say(ctx._(card.GONE))
+        return None
+    except collections.OwnPiece:
+        ctx.say(ctx._(card.OWN_PIECE))
         return None
     collection = ctx.session.get_one(Collection, collection_id)
     piece = ctx.session.get_one(Product, product_id).title

@@ -14,7 +14,7 @@ from conversations.flows.people_card import menu_choice
 from conversations.i18n import N_
 from conversations.messages import Choice, Outbound
 from conversations.payloads import Payload
-from store.models import Collection
+from store.models import Collection, ProductStatus
 from store.services import collections
 
 MENU_LABEL = N_("Collections")
@@ -58,6 +58,8 @@ NO_PIECES = N_("No pieces yet: add some.")
 COVER_MARK = N_("cover")
 SOLD_OUT_MARK = N_("sold out")
 WAITING_MARK = N_("waiting for review")
+NOT_ACCEPTED_MARK = N_("not accepted")
+SHOP_SUSPENDED_MARK = N_("shop suspended")
 
 ADD_PIECES = N_("Add pieces")
 REORDER = N_("Move a piece")
@@ -89,8 +91,13 @@ NOW_PUBLISHED = N_("{title} is published: buyers see it now.")
 NOW_UNPUBLISHED = N_("{title} is not published any more: buyers no longer see it.")
 NOW_FEATURED = N_("{title} is featured on the buyers’ first menu.")
 PUBLISH_FIRST = N_("Publish it first: buyers can't see it yet.")
+FEATURED_MEANWHILE = N_(
+    "Another community manager put “{featured}” on the buyers’ first menu at the same moment. "
+    "If you want “{title}” there instead, choose “Feature on the first menu” again."
+)
 NOTHING_CHANGED = N_("Nothing changed.")
 GONE = N_("That collection or piece is not there any more.")
+OWN_PIECE = N_("Pieces from your own shop go into a collection through another community manager.")
 
 # From the review card.
 ADD_TO_COLLECTION = N_("Add to a collection")
@@ -175,8 +182,12 @@ def show_card(ctx: StepContext, collection: Collection) -> None:
             marks = [ctx._(COVER_MARK)] if piece.product_id == cover else []
             if piece.sold_out:
                 marks.append(ctx._(SOLD_OUT_MARK))
-            elif piece.status.value == "pending_review":
+            elif piece.status is ProductStatus.PENDING_REVIEW:
                 marks.append(ctx._(WAITING_MARK))
+            elif piece.status is ProductStatus.REJECTED:
+                marks.append(ctx._(NOT_ACCEPTED_MARK))
+            if not piece.shop_open:
+                marks.append(ctx._(SHOP_SUSPENDED_MARK))
             suffix = f" ({', '.join(marks)})" if marks else ""
             lines.append(f"#{n} {piece.title}{suffix}")  # not "1.": the choices are numbered
     else:

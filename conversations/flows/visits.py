@@ -15,6 +15,7 @@ taken as it is now.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -81,6 +82,7 @@ MEETS = N_("Meets the standards")
 NEEDS_WORK = N_("Needs work")
 ASK_PHOTOS = N_("Any photos of the workshop? Send them now, or choose Done.")
 PHOTO_KEPT = N_("Photo kept ({count}). Send more, or choose Done.")
+PHOTO_KEPT_ASIDE = N_("Photo kept with this visit ({count}).")
 PHOTOS_FULL = N_("That is enough photos ({count}). Choose Done.")
 DONE = N_("Done")
 ASK_OUTCOME = N_("Did {shop} meet the standards?")
@@ -114,15 +116,15 @@ TOLD_FOLLOW_UP = N_(
 )
 CARD_VERIFIED = N_("Workshop visited {month}: verified until {until}.")
 CARD_LAPSED = N_("Workshop visited {month}: lapsed, due for a visit.")
-CARD_FOLLOW_UP = N_("Workshop visited {month}: follow-up needed.")
+CARD_FOLLOW_UP = N_("Workshop visited {month}: follow-up needed: “{note}”")
 CARD_NEVER = N_("Workshop: never visited.")
 MENU = N_("Menu")
+MORE = N_("More")
 
 TODAY_PAYLOAD: Final = "visit:today"
 DONE_PAYLOAD: Final = "visit:done"
 LIST_PAYLOAD: Final = "visit:list"
-_ANSWERS: Final = {"visit:ok": Check.OK, "visit:fix": Check.FIX}
-_OUTCOMES: Final = {"visit:passed": VisitOutcome.PASSED, "visit:follow": VisitOutcome.FOLLOW_UP}
+_OUTCOMES: Final = {"passed": VisitOutcome.PASSED, "follow": VisitOutcome.FOLLOW_UP}
 
 
 # "Passed" typed where the note was asked, in either language: the outcome, not a note.
@@ -143,6 +145,13 @@ class VisitShop(Payload, tag="vv"):
     """A shop on the list of those due: record a visit to it (from any message)."""
 
     artisan_id: int
+
+
+@dataclass(frozen=True)
+class DuePage(Payload, tag="vp"):
+    """The next page of the list of shops due (at the start, every shop is due)."""
+
+    page: int
 
 
 def start_arg(artisan_id: int) -> str:
@@ -168,12 +177,15 @@ def due(ctx: StepContext, inbound: Inbound) -> StepResult:
     if tapped is not None:
         return _begin_visit(ctx, tapped.artisan_id)
     near = ctx.data.get("near")
+    turned = DuePage.read(inbound.payload)
+    if turned is not None:
+        return _show_due(ctx, near, page=turned.page)
     if inbound.location is not None:
         near = [inbound.location.latitude, inbound.location.longitude]
     return _show_due(ctx, near)
 
 
-def _show_due(ctx: StepContext, near: Any) -> StepResult:
+def _show_due(ctx: StepContext, near: Any, *, page: int = 0) -> StepResult:
     here = (float(near[0]), float(near[1])) if isinstance(near, list) and len(near) == 2 else None
     shops = workshop_visits.shops_due_for_visit(
         ctx.session, ctx.now, near=here, timezone=ctx.market.config.artisan_timezone
@@ -182,7 +194,11 @@ def _show_due(ctx: StepContext, near: Any) -> StepResult:
         ctx.ask(ctx._(NONE_DUE), [_menu_choice(ctx)])
         return StepResult(Step.DUE, {"near": near})
     header = DUE_HEADER if here is not None else DUE_HEADER_BY_PLACE
-    choices = [_due_choice(ctx, shop) for shop in shops[:LIST_SIZE]]
+    page = min(max(page, 0), (len(shops) - 1) // LIST_SIZE)
+    shown = shops[page * LIST_SIZE : (page + 1) * LIST_SIZE]
+    choices = [_due_choice(ctx, shop) for shop in shown]
+    if (page + 1) * LIST_SIZE < len(shops):
+        choices.append(Choice(ctx._(MORE), DuePage(page + 1).encode()))
     ctx.ask(ctx._(header).format(count=len(shops)), [*choices, _menu_choice(ctx)])
     return StepResult(Step.DUE, {"near": near})
 
@@ -247,6 +263,8 @@ def _ask_date(ctx: StepContext) -> None:
 
 def date_given(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
+    if inbound.photos:
+        return _photos_aside(ctx, inbound, Step.DATE)
     today = workshop_visits.today_in(ctx.now, ctx.market.config.artisan_timezone)
     if inbound.payload == TODAY_PAYLOAD:
         day: date | None = today
@@ -279,17 +297,26 @@ def _ask_item(ctx: StepContext, index: int, data: dict[str, Any] | None = None) 
         question=item.question_in(locale),
     )
     choices = [
-        Choice(ctx._(MEETS), "visit:ok", TapWord.YES),
-        Choice(ctx._(NEEDS_WORK), "visit:fix", TapWord.NO),
+        Choice(ctx._(MEETS), _answer_payload(ctx, index, Check.OK), TapWord.YES),
+        Choice(ctx._(NEEDS_WORK), _answer_payload(ctx, index, Check.FIX), TapWord.NO),
     ]
     ctx.ask(text, choices)
     return StepResult(Step.CHECK, {**(data or {}), "item": index})
 
 
+def _answer_payload(ctx: StepContext, index: int, answer: Check) -> str:
+    """An answer to this shop's item `index`: a button under another question (scrolled up
+    to, on her phone) is not offered, so it answers nothing later."""
+    return f"visit:{answer.value}:{ctx.data.get('artisan_id')}:{index}"
+
+
 def checked(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
+    if inbound.photos:
+        return _photos_aside(ctx, inbound, Step.CHECK)
     index = int(ctx.data.get("item", 0))
-    answer = _ANSWERS.get(inbound.payload) if isinstance(inbound.payload, str) else None
+    answers = {_answer_payload(ctx, index, check): check for check in Check}
+    answer = answers.get(inbound.payload) if isinstance(inbound.payload, str) else None
     items = _checklist()
     if answer is None or index >= len(items):
         return _ask_item(ctx, min(index, len(items) - 1))
@@ -310,10 +337,37 @@ def photos(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
     if inbound.payload == DONE_PAYLOAD:
         return _ask_outcome(ctx)
-    kept = list(ctx.data.get("photos") or [])
     if not inbound.photos:
         _ask_photos(ctx)
         return StepResult(Step.PHOTOS)
+    kept = _keep_photos(ctx, inbound)
+    full = len(kept) >= workshop_visits.MAX_PHOTOS
+    said = PHOTOS_FULL if full else PHOTO_KEPT
+    ctx.ask(ctx._(said).format(count=len(kept)), [Choice(ctx._(DONE), DONE_PAYLOAD, TapWord.DONE)])
+    return StepResult(Step.PHOTOS)
+
+
+def _photos_aside(ctx: StepContext, inbound: Inbound, step: Step) -> StepResult:
+    """Photos sent while another question is open: kept with the visit; their caption is
+    the answer to the question, else the question is asked again."""
+    before = len(ctx.data.get("photos") or [])
+    kept = _keep_photos(ctx, inbound)
+    if len(kept) > before:
+        ctx.say(ctx._(PHOTO_KEPT_ASIDE).format(count=len(kept)))
+    if inbound.text.strip():
+        answers: dict[Step, StepFn] = {
+            Step.DATE: date_given,
+            Step.CHECK: checked,
+            Step.OUTCOME: outcome,
+            Step.NOTE: note,
+        }
+        return answers[step](ctx, dataclasses.replace(inbound, photos=()))
+    return _again(step)(ctx)
+
+
+def _keep_photos(ctx: StepContext, inbound: Inbound) -> list[str]:
+    """Adds the stored photos' keys to the visit's (a refused or lost one is said so)."""
+    kept = [str(key) for key in ctx.data.get("photos") or []]
     for photo in inbound.photos:
         if isinstance(photo, PhotoError):
             ctx.say(ctx._(refusal_message(photo.code)))
@@ -321,24 +375,30 @@ def photos(ctx: StepContext, inbound: Inbound) -> StepResult:
             key = photo.record.keys.get("large") or photo.record.keys.get("medium")
             if key and key not in kept and len(kept) < workshop_visits.MAX_PHOTOS:
                 kept.append(key)
-    full = len(kept) >= workshop_visits.MAX_PHOTOS
-    said = PHOTOS_FULL if full else PHOTO_KEPT
-    ctx.ask(ctx._(said).format(count=len(kept)), [Choice(ctx._(DONE), DONE_PAYLOAD, TapWord.DONE)])
-    return StepResult(Step.PHOTOS, {"photos": kept})
+    ctx.data["photos"] = kept
+    return kept
 
 
 def _ask_outcome(ctx: StepContext) -> StepResult:
     choices = [
-        Choice(ctx._(PASSED), "visit:passed", TapWord.YES),
-        Choice(ctx._(FOLLOW_UP_NEEDED), "visit:follow", TapWord.NO),
+        Choice(ctx._(PASSED), _outcome_payload(ctx, "passed"), TapWord.YES),
+        Choice(ctx._(FOLLOW_UP_NEEDED), _outcome_payload(ctx, "follow"), TapWord.NO),
     ]
     ctx.ask(ctx._(ASK_OUTCOME).format(shop=_shop(ctx)), choices)
     return StepResult(Step.OUTCOME)
 
 
+def _outcome_payload(ctx: StepContext, said: str) -> str:
+    """The outcome of the visit to this shop: an earlier visit's buttons decide nothing here."""
+    return f"visit:{said}:{ctx.data.get('artisan_id')}"
+
+
 def outcome(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
-    chosen = _OUTCOMES.get(inbound.payload) if isinstance(inbound.payload, str) else None
+    if inbound.photos:
+        return _photos_aside(ctx, inbound, Step.OUTCOME)
+    outcomes = {_outcome_payload(ctx, said): chosen for said, chosen in _OUTCOMES.items()}
+    chosen = outcomes.get(inbound.payload) if isinstance(inbound.payload, str) else None
     if chosen is None:
         return _ask_outcome(ctx)
     if chosen is VisitOutcome.PASSED:
@@ -353,6 +413,8 @@ def _ask_note(ctx: StepContext) -> StepResult:
 
 def note(ctx: StepContext, inbound: Inbound) -> StepResult:
     _check_manager(ctx)
+    if inbound.photos:
+        return _photos_aside(ctx, inbound, Step.NOTE)
     words = " ".join(inbound.text.split())
     if not words or inbound.payload is not None:
         ctx.say(ctx._(NOTE_PLEASE))
@@ -442,7 +504,7 @@ def card_line(ctx: StepContext, artisan_id: int) -> str:
         until = month_words(visit.valid_until.replace(day=1), locale)
         return ctx._(CARD_VERIFIED).format(month=month, until=until)
     if visit.outcome is VisitOutcome.FOLLOW_UP:
-        return ctx._(CARD_FOLLOW_UP).format(month=month)
+        return ctx._(CARD_FOLLOW_UP).format(month=month, note=visit.note)
     return ctx._(CARD_LAPSED).format(month=month)
 
 

@@ -78,7 +78,9 @@ def page_routes(uow_factory: UnitOfWorkFactory, pages: Pages) -> list[Route]:
 def product_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
     def load(ref: str) -> ProductView | None:
         with uow_factory(read_only=True) as uow:
-            return showcase.find_product(uow.session, ref, now=utcnow())
+            return showcase.find_product(
+                uow.session, ref, now=utcnow(), timezone=pages.site.timezone
+            )
 
     async def product(request: Request) -> Response:
         language = pages.language(request)
@@ -176,7 +178,7 @@ def _listing(
 def shop_endpoint(uow_factory: UnitOfWorkFactory, pages: Pages) -> Endpoint:
     def find(slug: str) -> tuple[int, showcase.ShopView] | None:
         with uow_factory(read_only=True) as uow:
-            return showcase.find_shop(uow.session, slug, now=utcnow())
+            return showcase.find_shop(uow.session, slug, now=utcnow(), timezone=pages.site.timezone)
 
     async def shop(request: Request) -> Response:
         language = pages.language(request)

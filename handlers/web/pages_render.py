@@ -50,6 +50,8 @@ class SiteConfig:
     whatsapp_number: str = ""  # E.164
     default_locale: str = DEFAULT_LOCALE
     site_name: str = "Soko"
+    # The artisans' calendar (ARTISAN_TIMEZONE): the day a shop's verification ends.
+    timezone: str = "Africa/Nairobi"
 
     @property
     def base(self) -> str:

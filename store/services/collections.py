@@ -22,9 +22,10 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.errors import NotFound, StoreError
+from store.errors import NotFound, PermissionDenied, StoreError
 from store.models import (
     Artisan,
     AuditAction,
@@ -42,8 +43,11 @@ from store.text import clean_display, clean_line
 TITLE_MAX: Final = 80
 STORY_MAX: Final = 600
 SLUG_BASE_MAX: Final = 60
+SLUG_ATTEMPTS: Final = 3  # a slug taken by another manager at the same moment: the next one
 # What a manager may put in a collection: anything that is or may become public.
 ADDABLE: Final = (ProductStatus.PENDING_REVIEW, ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
+# What buyers see of a collection (`browse` lists the same).
+BUYERS_SEE: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
 
 
 class EmptyCollection(StoreError):
@@ -62,6 +66,25 @@ class NotPublished(StoreError):
         self.collection_id = collection_id
 
 
+class OwnPiece(PermissionDenied):
+    """A community manager who sells too, adding a piece of her own shop: as with reviewing,
+    another manager decides on it."""
+
+    def __init__(self, user_id: int, product_id: int) -> None:
+        super().__init__(f"add their own product {product_id} to a collection", user_id)
+        self.product_id = product_id
+
+
+class FeaturedMeanwhile(StoreError):
+    """Another community manager featured a collection at the same moment, and hers won (the
+    unique index on `featured`): she is told which, and may tap again to feature hers."""
+
+    def __init__(self, collection_id: int, featured_title: str) -> None:
+        super().__init__(f"collection {collection_id}: another was featured meanwhile")
+        self.collection_id = collection_id
+        self.featured_title = featured_title
+
+
 @dataclass(frozen=True, slots=True)
 class Texts:
     """A collection's words as a manager gave them ("" for a Swahili one she skipped)."""
@@ -77,6 +100,7 @@ class Piece:
     product_id: int
     title: str
     status: ProductStatus
+    shop_open: bool = True  # False: its shop is suspended (buyers see it again once reinstated)
 
     @property
     def sold_out(self) -> bool:
@@ -85,13 +109,28 @@ class Piece:
 
 # --- what buyers see ------------------------------------------------------------------------
 
+# A piece of the collection buyers may see now: one waiting for review, or of a suspended
+# shop, does not count (a menu never leads a buyer to an empty collection).
+_SHOWS_A_PIECE: Final = (
+    select(CollectionProduct.product_id)
+    .join(Product, Product.id == CollectionProduct.product_id)
+    .join(Artisan, Artisan.id == Product.artisan_id)
+    .where(
+        CollectionProduct.collection_id == Collection.id,
+        Product.status.in_(BUYERS_SEE),
+        SHOP_OPEN,
+    )
+    .exists()
+)
+
 
 def published(session: Session, *, limit: int = 20) -> list[Collection]:
-    """The published collections, the featured one first, then the newest published."""
+    """The published collections buyers would find something in, the featured one first,
+    then the newest published."""
     return list(
         session.scalars(
             select(Collection)
-            .where(Collection.active.is_(True))
+            .where(Collection.active.is_(True), _SHOWS_A_PIECE)
             .order_by(
                 Collection.featured.desc(), Collection.published_at.desc(), Collection.id.desc()
             )
@@ -101,8 +140,12 @@ def published(session: Session, *, limit: int = 20) -> list[Collection]:
 
 
 def featured(session: Session) -> Collection | None:
+    """The featured collection, while buyers would find something in it (the first menu's
+    line is left off meanwhile)."""
     return session.scalar(
-        select(Collection).where(Collection.active.is_(True), Collection.featured.is_(True))
+        select(Collection).where(
+            Collection.active.is_(True), Collection.featured.is_(True), _SHOWS_A_PIECE
+        )
     )
 
 
@@ -134,22 +177,19 @@ def get(session: Session, user_id: int, collection_id: int) -> Collection:
     return collection
 
 
-def pieces(session: Session, collection_id: int, *, for_buyers: bool = False) -> list[Piece]:
-    """Its pieces in their curated order (archived ones have left it); `for_buyers`: only
-    those buyers may see (a suspended shop's stay in it, hidden until it is reinstated)."""
-    query = (
-        select(Product.id, Product.title, Product.status)
+def pieces(session: Session, collection_id: int) -> list[Piece]:
+    """Its pieces in their curated order (archived ones have left it)."""
+    rows = session.execute(
+        select(Product.id, Product.title, Product.status, SHOP_OPEN.label("shop_open"))
         .join(CollectionProduct, CollectionProduct.product_id == Product.id)
+        .join(Artisan, Artisan.id == Product.artisan_id)
         .where(
             CollectionProduct.collection_id == collection_id,
             Product.status != ProductStatus.ARCHIVED,
         )
         .order_by(CollectionProduct.position, Product.id)
-    )
-    if for_buyers:
-        query = query.join(Artisan, Artisan.id == Product.artisan_id).where(SHOP_OPEN)
-    rows = session.execute(query).all()
-    return [Piece(row.id, row.title, row.status) for row in rows]
+    ).all()
+    return [Piece(row.id, row.title, row.status, bool(row.shop_open)) for row in rows]
 
 
 def holding(session: Session, product_id: int) -> list[int]:
@@ -172,19 +212,26 @@ def create(session: Session, user_id: int, texts: Texts, now: datetime) -> Colle
     title = clean_line(texts.title)[:TITLE_MAX]
     if not title:
         raise ValueError("a collection needs an English title")
-    collection = Collection(
-        slug=unique_slug(session, title),
-        title=title,
-        title_sw=clean_line(texts.title_sw)[:TITLE_MAX],
-        description=_clean(texts.story, STORY_MAX),
-        description_sw=_clean(texts.story_sw, STORY_MAX),
-        active=False,
-        featured=False,
-        created_by_user_id=user_id,
-        created_at=now,
-    )
-    session.add(collection)
-    session.flush()
+    for attempt in range(SLUG_ATTEMPTS):
+        collection = Collection(
+            slug=unique_slug(session, title),
+            title=title,
+            title_sw=clean_line(texts.title_sw)[:TITLE_MAX],
+            description=_clean(texts.story, STORY_MAX),
+            description_sw=_clean(texts.story_sw, STORY_MAX),
+            active=False,
+            featured=False,
+            created_by_user_id=user_id,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(collection)
+                session.flush()
+            break
+        except IntegrityError:  # another manager took that slug at the same moment
+            if attempt == SLUG_ATTEMPTS - 1:
+                raise
     audit.record(
         session, actor, AuditAction.COLLECTION_CREATE, now, collection_id=collection.id, note=title
     )
@@ -234,6 +281,8 @@ def add_piece(
     product = session.get(Product, product_id)
     if product is None or product.status not in ADDABLE:
         raise NotFound("product", product_id)
+    if session.scalar(select(Artisan.user_id).where(Artisan.id == product.artisan_id)) == user_id:
+        raise OwnPiece(user_id, product_id)
     if session.get(CollectionProduct, (collection.id, product_id)) is not None:
         return False
     last = session.scalar(
@@ -342,11 +391,32 @@ def set_cover(
     return True
 
 
-def cover(session: Session, collection: Collection, *, for_buyers: bool = False) -> int | None:
-    """The cover piece: the one chosen, else the first piece (`for_buyers`: of those buyers
-    may see)."""
-    order = pieces(session, collection.id, for_buyers=for_buyers)
+def cover(session: Session, collection: Collection) -> int | None:
+    """The cover piece: the one chosen, else the first piece."""
+    order = pieces(session, collection.id)
     ids = [piece.product_id for piece in order]
+    if collection.cover_product_id in ids:
+        return collection.cover_product_id
+    return ids[0] if ids else None
+
+
+def cover_for_buyers(session: Session, collection: Collection) -> int | None:
+    """The cover a shared link shows: the chosen one while buyers may see it (listed or sold
+    out, its shop open), else the first such piece. A piece still waiting for review, turned
+    down or of a suspended shop may be chosen in the chat, but its photo is never shown."""
+    ids = list(
+        session.scalars(
+            select(Product.id)
+            .join(CollectionProduct, CollectionProduct.product_id == Product.id)
+            .join(Artisan, Artisan.id == Product.artisan_id)
+            .where(
+                CollectionProduct.collection_id == collection.id,
+                Product.status.in_(BUYERS_SEE),
+                SHOP_OPEN,
+            )
+            .order_by(CollectionProduct.position, Product.id)
+        )
+    )
     if collection.cover_product_id in ids:
         return collection.cover_product_id
     return ids[0] if ids else None
@@ -392,10 +462,20 @@ def feature(session: Session, user_id: int, collection_id: int, now: datetime) -
         raise NotPublished(collection.id)
     if collection.featured:
         return False
-    session.execute(update(Collection).where(Collection.featured.is_(True)).values(featured=False))
-    session.flush()
-    collection.featured = True
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(Collection).where(Collection.featured.is_(True)).values(featured=False)
+            )
+            collection.featured = True
+            session.flush()
+    except IntegrityError:  # another manager featured one at the same moment, and won
+        winner = session.scalar(
+            select(Collection.title).where(
+                Collection.featured.is_(True), Collection.id != collection.id
+            )
+        )
+        raise FeaturedMeanwhile(collection.id, winner or "") from None
     audit.record(session, actor, AuditAction.COLLECTION_FEATURE, now, collection_id=collection.id)
     return True
 

@@ -97,9 +97,15 @@ class CollectionView:
     cover_product_id: int | None = None  # its cover piece (shared links show its photo)
 
 
-def find_product(session: Session, ref: str, *, now: datetime | None = None) -> ProductView | None:
+def find_product(
+    session: Session,
+    ref: str,
+    *,
+    now: datetime | None = None,
+    timezone: str = workshop_visits.NAIROBI,
+) -> ProductView | None:
     """A public piece by its slug, or by its id (links handed out before it had a slug); with
-    `now`, its shop says whether a workshop visit verifies it."""
+    `now`, its shop says whether a workshop visit verifies it (on `timezone`'s calendar)."""
     query = (
         select(Product, Artisan, User)
         .join(Artisan, Artisan.id == Product.artisan_id)
@@ -131,12 +137,16 @@ def find_product(session: Session, ref: str, *, now: datetime | None = None) -> 
         stock_available=max(product.stock_available, 0),
         status=product.status,
         photos=tuple(view for photo in photos if (view := photo_view(photo)) is not None),
-        shop=_shop_view(session, artisan, maker, now),
+        shop=_shop_view(session, artisan, maker, now, timezone),
     )
 
 
 def find_shop(
-    session: Session, slug: str, *, now: datetime | None = None
+    session: Session,
+    slug: str,
+    *,
+    now: datetime | None = None,
+    timezone: str = workshop_visits.NAIROBI,
 ) -> tuple[int, ShopView] | None:
     """An artisan's open shop (her id, for browsing her pieces) by its slug, once a community
     manager has approved one of her pieces: until then her name, story and place are not
@@ -150,7 +160,7 @@ def find_shop(
     if row is None:
         return None
     artisan, maker = row
-    return artisan.id, _shop_view(session, artisan, maker, now)
+    return artisan.id, _shop_view(session, artisan, maker, now, timezone)
 
 
 def find_collection(session: Session, slug: str, locale: str = "en") -> CollectionView | None:
@@ -167,7 +177,7 @@ def find_collection(session: Session, slug: str, locale: str = "en") -> Collecti
         collection.slug,
         collection.title_in(locale),
         collection.story_in(locale),
-        collections.cover(session, collection, for_buyers=True),  # never a suspended shop's
+        collections.cover_for_buyers(session, collection),
     )
 
 
@@ -199,11 +209,14 @@ def cover_photos(session: Session, product_ids: list[int]) -> dict[int, PhotoVie
     return {photo.product_id: view for photo in photos if (view := photo_view(photo)) is not None}
 
 
-def _shop_view(session: Session, artisan: Artisan, maker: User, now: datetime | None) -> ShopView:
+def _shop_view(
+    session: Session, artisan: Artisan, maker: User, now: datetime | None, timezone: str
+) -> ShopView:
     words = maker.display_name.split()
     verified = None
     if now is not None:
-        verified = workshop_visits.verified_since(session, [artisan.id], now).get(artisan.id)
+        verifying = workshop_visits.verified_since(session, [artisan.id], now, timezone=timezone)
+        verified = verifying.get(artisan.id)
     return ShopView(
         slug=artisan.slug,
         shop_name=artisan.shop_name,

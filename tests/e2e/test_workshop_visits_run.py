@@ -165,7 +165,10 @@ def test_visits_verify_a_shop_for_buyers_and_lapse(
             # Neema looks at the list, then records a passed visit from Amina's People card.
             neema.say("menyu")
             due = neema.tap("Maduka ya kutembelea")
-            follow_up = f"Shanga za Amina · Kibera, Nairobi · ziara nyingine tangu {month_sw}"
+            follow_up = (
+                f"Shanga za Amina · Kibera, Nairobi · ilitembelewa {month_sw}, "
+                "inahitaji ziara nyingine"
+            )
             assert has(due, follow_up), due
             neema.say("menyu")
             neema.tap(SW._("People"))

@@ -2,7 +2,7 @@
 follow up, and the audit's new action for it
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07 02:10:00
 """
 

@@ -19,11 +19,11 @@ from store.models import (
     UserRole,
     VisitOutcome,
 )
-from store.services import workshop_visits
+from store.services import showcase, workshop_visits
 from store.services.audit import Actor
 from store.services.workshop_visits import Check, DueReason, NoteNeeded, VisitInFuture
 from store.uow import UnitOfWorkFactory
-from tests.factories import make_artisan, make_user
+from tests.factories import make_artisan, make_product, make_user
 
 NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)  # noon in Nairobi
 ALL_OK = {"materials": Check.OK, "tools": Check.OK, "working_conditions": Check.OK}
@@ -153,3 +153,30 @@ def test_who_may_record_a_visit_and_what_is_refused(uow_factory: UnitOfWorkFacto
         with pytest.raises(PermissionDenied):
             visit(s, managing_artisan.user_id, managing_artisan.id, date(2027, 3, 1))
         assert workshop_visits.latest_visits(s, [amina.id, managing_artisan.id]) == {}
+
+
+def test_the_pages_end_a_verification_on_the_shops_calendar_day(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """The shop and piece pages read the day in the artisans' time zone (ARTISAN_TIMEZONE),
+    as the chat card does: an operator in UTC sees the badge until UTC's midnight."""
+    with uow_factory() as uow:
+        s = uow.session
+        manager = make_user(s, "Grace", roles=(Role.COMMUNITY_MANAGER,)).id
+        amina = make_artisan(s, "Amina")
+        product = make_product(s, amina)
+        visit(s, manager, amina.id, date(2027, 3, 3), months=12)
+        slug, ref = amina.slug, product.slug
+        uow.commit()
+    # 3 March 2028 in Nairobi (lapsed there), still 2 March in UTC.
+    late = datetime(2028, 3, 2, 22, 0, tzinfo=UTC)
+    with uow_factory() as uow:
+        s = uow.session
+        found = showcase.find_shop(s, slug, now=late, timezone="UTC")
+        piece = showcase.find_product(s, ref, now=late, timezone="UTC")
+        assert found is not None
+        assert piece is not None
+        assert (found[1].verified_in, piece.shop.verified_in) == (date(2027, 3, 1),) * 2
+        shown = showcase.find_shop(s, slug, now=late)
+        assert shown is not None
+        assert shown[1].verified_in is None  # Nairobi, unless set

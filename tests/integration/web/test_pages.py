@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from starlette.testclient import TestClient
 
 from bot.container import Container
 from bot.web import create_app
-from store.models import Artisan, ProductStatus, Role
+from store.models import Artisan, CollectionProduct, ProductStatus, Role
 from store.money import Money
 from store.services import listing_review, suspension
 from store.services.audit import Actor
@@ -303,3 +304,40 @@ def test_a_shared_map_pin_is_never_published(
         uow.commit()
     assert "Kibera, Nairobi" in client.get(f"/a/{shop.artisan.slug}").text
     assert "Kibera, Nairobi" in client.get(f"/p/{shop.product.slug}").text
+
+
+def test_a_collection_page_costs_the_same_few_queries_however_many_pieces(
+    client: TestClient, container: Container, uow_factory: UnitOfWorkFactory, shop: Shop
+) -> None:
+    """No query per piece (photos, shops, sold-out marks are read with the page)."""
+    sent: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    def statements_for_the_page() -> int:
+        sent.clear()
+        event.listen(container.uow_factory.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/c/{shop.collection.slug}").status_code == 200
+        finally:
+            event.remove(container.uow_factory.engine, "before_cursor_execute", count)
+        return len(sent)
+
+    one_piece = statements_for_the_page()
+    with uow_factory() as uow:
+        artisan = uow.session.get_one(Artisan, shop.artisan.id)
+        for n in range(6):
+            added = make_product(uow.session, artisan, title=f"Cuff {n}")
+            uow.session.add(
+                CollectionProduct(
+                    collection_id=shop.collection.id, product_id=added.id, position=n + 1
+                )
+            )
+        uow.session.add(
+            CollectionProduct(
+                collection_id=shop.collection.id, product_id=shop.sold_out.id, position=9
+            )
+        )
+        uow.commit()
+    assert statements_for_the_page() == one_piece

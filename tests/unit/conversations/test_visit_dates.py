@@ -43,3 +43,24 @@ TODAY = date(2027, 3, 15)
 )
 def test_days_typed(typed: str, day: date | None) -> None:
     assert parse_visit_date(typed, TODAY) == day
+
+
+@pytest.mark.parametrize(
+    ("typed", "today", "day"),
+    [
+        # Early January, a December day with no year is last December's, not next one's.
+        ("28 December", date(2027, 1, 2), date(2026, 12, 28)),
+        ("28/12", date(2027, 1, 2), date(2026, 12, 28)),
+        ("tarehe 30 Disemba", date(2027, 1, 2), date(2026, 12, 30)),
+        # Tomorrow's date stays this year's, so that she hears it has not come yet.
+        ("16 March", TODAY, date(2027, 3, 16)),
+        ("29 February", date(2028, 3, 1), date(2028, 2, 29)),
+    ],
+)
+def test_a_day_without_a_year_is_the_nearest_one(typed: str, today: date, day: date) -> None:
+    assert parse_visit_date(typed, today) == day
+
+
+@pytest.mark.parametrize("typed", ["3/3/207", "3 March 207", "3/3/7", "3 Machi 20270"])
+def test_a_year_of_three_or_one_digits_is_no_year(typed: str) -> None:
+    assert parse_visit_date(typed, TODAY) is None

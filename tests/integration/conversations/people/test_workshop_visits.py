@@ -12,12 +12,13 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from conversations.messages import Location
-from store.models import Artisan, WorkshopVisit
+from store.models import Artisan, OutboxMessage, WorkshopVisit
 from store.uow import UnitOfWorkFactory
+from tests.factories import make_artisan
 from tests.integration.conversations.artisans_support import messages_to
 from tests.integration.conversations.listing_support import photo
 from tests.integration.conversations.people.conftest import WhatsAppChat
-from tests.integration.conversations.people.menu_support import AMINA, NEEMA, user_id
+from tests.integration.conversations.people.menu_support import AMINA, NEEMA, OWNER, user_id
 
 # The engine's clock: 1 March 2025, noon in Nairobi.
 ASK_DAY = (
@@ -106,9 +107,17 @@ def test_a_follow_up_from_the_list_then_a_pass_from_the_card_in_swahili(
     # Neema, in Swahili, from Amina's People card, on the day, with Swahili number words.
     neema = swahili_manager(grace, on_whatsapp)
     neema.send("menyu")
+    assert neema.send("Maduka ya kutembelea")[0].endswith(
+        "1. Amina Beads · Kibera · ilitembelewa Februari 2025, inahitaji ziara nyingine\n2. Menyu"
+    )
+    neema.send("menyu")
     neema.send("Watu")
     card = neema.send("Amina Beads")[0]
-    assert "\nKarakana ilitembelewa Februari 2025: inahitaji ziara nyingine.\n" in card
+    # What to fix, as the last visit wrote it: what she goes to see.
+    assert (
+        "\nKarakana ilitembelewa Februari 2025: inahitaji ziara nyingine: “Please keep the "
+        "children away from the hot wire”\n"
+    ) in card
     assert neema.send("Rekodi ziara")[0].startswith("Unarekodi ziara ya Amina Beads.")
     assert neema.send("tarehe mosi mwezi wa tatu")[0].startswith("1 kati ya 3 · Malighafi\n")
     for answer in ("Inafuata viwango", "ndiyo", "1"):
@@ -196,3 +205,90 @@ def test_no_visit_to_her_own_shop_nor_to_an_owners_unless_she_is_one(
     assert neema.tap(f"pp:visit:{owner}") == ["Samahani, huwezi kufanya hivyo."]
     with uow_factory() as uow:
         assert uow.session.scalars(select(WorkshopVisit)).all() == []
+
+
+def _offered(uow_factory: UnitOfWorkFactory, user: int) -> dict[str, str]:
+    """The buttons of the last message a person was sent: label → payload."""
+    with uow_factory() as uow:
+        row = uow.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.user_id == user)
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        assert row is not None
+        return {choice["label"]: choice["payload"] for choice in row.payload["choices"]}
+
+
+def test_a_button_of_an_earlier_question_answers_no_later_one(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Scrolling up on her phone, she taps “Meets the standards” under the materials
+    question while the tools question is open: the tools are not marked as meeting them."""
+    grace.send("Shops to visit")
+    grace.send("1")
+    assert grace.send("Today") == [CHECKS]
+    materials_ok = _offered(uow_factory, user_id(uow_factory, OWNER))["Meets the standards"]
+    assert grace.tap(materials_ok)[0].startswith("2 of 3 · Tools\n")
+    answered = grace.tap(materials_ok)
+    assert answered[0] == "That button is from an earlier message."
+    assert answered[1].startswith("2 of 3 · Tools\n")
+
+
+def test_photos_sent_before_she_is_asked_for_them_go_with_the_visit(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """She sends a photo while the day, then a checklist question, is open: each is kept with
+    the visit, and the question is asked again (no “couldn't read that day”)."""
+    grace.send("Shops to visit")
+    grace.send("1")
+    assert grace.send(photos=(photo(1),)) == ["Photo kept with this visit (1).", ASK_DAY]
+    assert grace.send("Today") == [CHECKS]
+    assert grace.send(photos=(photo(2),)) == ["Photo kept with this visit (2).", CHECKS]
+    for answer in ("yes", "yes", "yes"):
+        grace.send(answer)
+    assert grace.send(photos=(photo(3),)) == ["Photo kept (3). Send more, or choose Done.\n1. Done"]
+    grace.send("done")
+    grace.send("Passed")
+    with uow_factory() as uow:
+        [visit] = uow.session.scalars(select(WorkshopVisit)).all()
+        assert len(set(visit.photo_keys)) == 3
+
+
+def test_a_photo_with_a_caption_answers_the_open_question_too(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Asked what to fix, she sends a photo of it with the words as its caption: the photo
+    goes with the visit and the caption is the note."""
+    grace.send("Shops to visit")
+    grace.send("1")
+    for answer in ("Today", "yes", "yes", "no", "done", "Follow-up needed"):
+        grace.send(answer)
+    assert grace.send("Cover the hot wire", photos=(photo(1),)) == [
+        "Photo kept with this visit (1).",
+        "Recorded: Amina Beads needs a follow-up visit. The artisan has been told what to "
+        "fix.\n1. Shops to visit\n2. Menu",
+    ]
+    with uow_factory() as uow:
+        [visit] = uow.session.scalars(select(WorkshopVisit)).all()
+        assert (visit.note, len(visit.photo_keys)) == ("Cover the hot wire", 1)
+
+
+def test_more_than_ten_shops_due_are_reached_with_more(
+    grace: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """At the start every shop is due: past the first ten, “More” shows the next ones (the
+    later places of the alphabet are not out of her reach)."""
+    with uow_factory() as uow:
+        for n in range(1, 13):
+            make_artisan(uow.session, f"Zawadi {n:02d}")
+        uow.commit()
+    first = grace.send("Shops to visit")[0]
+    assert first.startswith("Shops due for a workshop visit (12), by place.")
+    assert "10. Zawadi 10's beads" in first
+    assert first.endswith("11. More\n12. Menu")
+    assert "Zawadi 11" not in first
+    more = grace.send("More")[0]
+    assert "1. Zawadi 11's beads · Kibera, Nairobi · never visited" in more
+    assert "2. Zawadi 12's beads" in more
+    assert more.endswith("3. Menu")
+    assert grace.send("2")[0].startswith("Recording a visit to Zawadi 12's beads.")
