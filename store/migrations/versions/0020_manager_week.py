@@ -1,7 +1,7 @@
 """listing_reviews: each approval or rejection of a listing, for the manager's week
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07 02:10:00
 """
 
