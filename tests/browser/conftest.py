@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from bot.commands.demo import FOR_BROWSER, build_demo, demo_settings, listen
 from bot.routes import channel_routes
 from bot.web import create_app
-from tests.browser.browser_support import DemoServer, Shot
+from tests.browser.browser_support import DemoServer, Shot, served
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
@@ -52,7 +49,6 @@ LAUNCH_ARGS = [
     "--metrics-recording-only",
 ]
 PHONE = {"width": 390, "height": 844}
-STARTUP_SECONDS = 15.0
 
 
 def _need_chromium() -> None:
@@ -77,20 +73,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         directory, now=datetime.now(UTC), settings=settings, channels=FOR_BROWSER
     )
     app = create_app(container, channel_routes(container))
-    server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the demo web app did not start")
-        time.sleep(0.02)
     try:
-        yield DemoServer(base_url, container, summary, directory)
+        with served(app, sock):
+            yield DemoServer(base_url, container, summary, directory)
     finally:
-        server.should_exit = True
-        thread.join(STARTUP_SECONDS)
-        sock.close()
         container.close()
 
 
@@ -122,6 +108,17 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         path.parent.mkdir(parents=True, exist_ok=True)
         opened.screenshot(path=path, full_page=True)
         context.close()
+
+
+@pytest.fixture
+def no_js_page(browser: Browser) -> Iterator[Page]:
+    """A phone-sized page with JavaScript off, as on a cheap phone's data saver."""
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=1, java_script_enabled=False, locale="en-GB"
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

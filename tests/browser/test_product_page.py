@@ -4,25 +4,21 @@ its order buttons open the chats at the piece. Screenshots are saved as artifact
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from bot.commands.demo import FOR_BROWSER, build_demo, demo_settings, listen
 from bot.web import create_app
 from store.models import Product, ProductStatus
-from tests.browser.browser_support import Shot
+from tests.browser.browser_support import Shot, served
 
 BOT = "SokoDemoBot"
 WHATSAPP = "+14155238886"
-PHONE = {"width": 390, "height": 844}
 
 
 @dataclass(frozen=True)
@@ -53,31 +49,11 @@ def piece(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Piece]:
             .limit(1)
         ).one()
         found = Piece(base_url, product.id, str(product.slug), product.title)
-    server = uvicorn.Server(uvicorn.Config(create_app(container), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.02)
     try:
-        yield found
+        with served(create_app(container), sock):
+            yield found
     finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
         container.close()
-
-
-@pytest.fixture
-def no_js_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport=PHONE, device_scale_factor=1, java_script_enabled=False, locale="en-GB"
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def test_a_shared_piece_shows_its_photo_tags_and_order_buttons(

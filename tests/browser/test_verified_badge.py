@@ -5,8 +5,6 @@ says nothing. Screenshots are saved in the test's own folder (and as artifacts).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,9 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from babel.dates import format_date
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from bot.commands.demo import FOR_BROWSER, build_demo, demo_settings, listen
@@ -25,10 +22,8 @@ from store.models import Artisan, Product, ProductStatus, Role, VisitOutcome
 from store.services import workshop_visits
 from store.services.audit import Actor
 from store.services.workshop_visits import Check
-from tests.browser.browser_support import Shot
+from tests.browser.browser_support import Shot, served
 from tests.factories import make_user
-
-PHONE = {"width": 390, "height": 844}
 
 
 @dataclass(frozen=True)
@@ -75,31 +70,11 @@ def shops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shops]:
         )
         found = Shops(base_url, product.slug, maker.slug, other)
         uow.commit()
-    server = uvicorn.Server(uvicorn.Config(create_app(container), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.02)
     try:
-        yield found
+        with served(create_app(container), sock):
+            yield found
     finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
         container.close()
-
-
-@pytest.fixture
-def no_js_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport=PHONE, device_scale_factor=1, java_script_enabled=False, locale="en-GB"
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def test_the_piece_and_shop_pages_show_the_workshop_visit(
