@@ -241,9 +241,7 @@ def create(session: Session, user_id: int, texts: Texts, now: datetime) -> Colle
 def edit(session: Session, user_id: int, collection_id: int, texts: Texts, now: datetime) -> bool:
     """Change its titles and stories; False when nothing changed. The slug follows a new
     English title only while it has never been published."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "change a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "change a collection")
     title = clean_line(texts.title)[:TITLE_MAX] or collection.title
     new = (
         title,
@@ -275,9 +273,7 @@ def add_piece(
     session: Session, user_id: int, collection_id: int, product_id: int, now: datetime
 ) -> bool:
     """Put the piece last in the collection; False when it was already there."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "add to a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "add to a collection")
     product = session.get(Product, product_id)
     if product is None or product.status not in ADDABLE:
         raise NotFound("product", product_id)
@@ -312,9 +308,7 @@ def add_piece(
 def remove_piece(
     session: Session, user_id: int, collection_id: int, product_id: int, now: datetime
 ) -> bool:
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "remove from a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "remove from a collection")
     removed = rows_matched(
         session.execute(
             delete(CollectionProduct).where(
@@ -344,9 +338,7 @@ def move_piece(
 ) -> bool:
     """Put the piece at `place` (1 is first; beyond the last: last); False when it is not in
     the collection or already there."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "reorder a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "reorder a collection")
     order = [piece.product_id for piece in pieces(session, collection.id)]
     if product_id not in order:
         return False
@@ -371,9 +363,7 @@ def move_piece(
 def set_cover(
     session: Session, user_id: int, collection_id: int, product_id: int, now: datetime
 ) -> bool:
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "choose a collection's cover")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "choose a collection's cover")
     if product_id not in [piece.product_id for piece in pieces(session, collection.id)]:
         return False
     if collection.cover_product_id == product_id:
@@ -424,9 +414,7 @@ def cover_for_buyers(session: Session, collection: Collection) -> int | None:
 
 def publish(session: Session, user_id: int, collection_id: int, now: datetime) -> bool:
     """Show it to buyers; False when it already was. Its slug is fixed from now on."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "publish a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "publish a collection")
     if collection.active:
         return False
     if not pieces(session, collection.id):
@@ -441,9 +429,7 @@ def publish(session: Session, user_id: int, collection_id: int, now: datetime) -
 
 def unpublish(session: Session, user_id: int, collection_id: int, now: datetime) -> bool:
     """Hide it from buyers (and from the first menu, if it was featured)."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "unpublish a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "unpublish a collection")
     if not collection.active:
         return False
     collection.active = False
@@ -455,9 +441,7 @@ def unpublish(session: Session, user_id: int, collection_id: int, now: datetime)
 
 def feature(session: Session, user_id: int, collection_id: int, now: datetime) -> bool:
     """Make it the one on the buyers' first menu (the one there before steps down)."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "feature a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "feature a collection")
     if not collection.active:
         raise NotPublished(collection.id)
     if collection.featured:
@@ -507,6 +491,16 @@ def unique_slug(session: Session, title: str) -> str:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _managed(
+    session: Session, user_id: int, collection_id: int, doing: str
+) -> tuple[Actor, Collection]:
+    """The acting manager (her role checked again: a message may outlive it) and the
+    collection she changes, locked."""
+    actor = Actor.user(user_id)
+    permissions.require_manager(session, actor, doing)
+    return actor, _locked(session, collection_id)
 
 
 def _locked(session: Session, collection_id: int) -> Collection:
