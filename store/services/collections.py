@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -381,13 +382,9 @@ def set_cover(
     return True
 
 
-def cover(session: Session, collection: Collection) -> int | None:
-    """The cover piece: the one chosen, else the first piece."""
-    order = pieces(session, collection.id)
-    ids = [piece.product_id for piece in order]
-    if collection.cover_product_id in ids:
-        return collection.cover_product_id
-    return ids[0] if ids else None
+def cover(collection: Collection, its_pieces: Sequence[Piece]) -> int | None:
+    """The cover among its pieces (`pieces`): the one chosen, else the first."""
+    return _chosen_or_first(collection, [piece.product_id for piece in its_pieces])
 
 
 def cover_for_buyers(session: Session, collection: Collection) -> int | None:
@@ -407,9 +404,7 @@ def cover_for_buyers(session: Session, collection: Collection) -> int | None:
             .order_by(CollectionProduct.position, Product.id)
         )
     )
-    if collection.cover_product_id in ids:
-        return collection.cover_product_id
-    return ids[0] if ids else None
+    return _chosen_or_first(collection, ids)
 
 
 def publish(session: Session, user_id: int, collection_id: int, now: datetime) -> bool:
@@ -524,6 +519,12 @@ def _renumber(session: Session, collection_id: int, order: list[int]) -> None:
             .values(position=position)
         )
     session.flush()
+
+
+def _chosen_or_first(collection: Collection, ids: list[int]) -> int | None:
+    if collection.cover_product_id in ids:
+        return collection.cover_product_id
+    return ids[0] if ids else None
 
 
 def _clean(text: str, limit: int) -> str:
