@@ -39,6 +39,7 @@ from store.rowcount import rows_matched
 from store.services import audit, permissions
 from store.services.audit import Actor
 from store.services.open_shops import SHOP_OPEN
+from store.services.product_status import LISTED_STATUSES
 from store.text import clean_display, clean_line
 
 TITLE_MAX: Final = 80
@@ -47,8 +48,6 @@ SLUG_BASE_MAX: Final = 60
 SLUG_ATTEMPTS: Final = 3  # a slug taken by another manager at the same moment: the next one
 # What a manager may put in a collection: anything that is or may become public.
 ADDABLE: Final = (ProductStatus.PENDING_REVIEW, ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
-# What buyers see of a collection (`browse` lists the same).
-BUYERS_SEE: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
 
 
 class EmptyCollection(StoreError):
@@ -118,7 +117,7 @@ _SHOWS_A_PIECE: Final = (
     .join(Artisan, Artisan.id == Product.artisan_id)
     .where(
         CollectionProduct.collection_id == Collection.id,
-        Product.status.in_(BUYERS_SEE),
+        Product.status.in_(LISTED_STATUSES),
         SHOP_OPEN,
     )
     .exists()
@@ -398,7 +397,7 @@ def cover_for_buyers(session: Session, collection: Collection) -> int | None:
             .join(Artisan, Artisan.id == Product.artisan_id)
             .where(
                 CollectionProduct.collection_id == collection.id,
-                Product.status.in_(BUYERS_SEE),
+                Product.status.in_(LISTED_STATUSES),
                 SHOP_OPEN,
             )
             .order_by(CollectionProduct.position, Product.id)
