@@ -42,10 +42,14 @@ class StandardsError(ValueError):
     """A standards file that cannot be used; the message names the file and the entry."""
 
 
+def language_of(locale: str) -> str:
+    """ "sw_KE" / "sw-KE" / "SW" → "sw"."""
+    return re.split(r"[_-]", locale, maxsplit=1)[0].casefold()
+
+
 def in_language(texts: Mapping[str, str], locale: str) -> str:
     """The text for ``locale`` ("sw", "sw_KE"), else the English one."""
-    language = re.split(r"[_-]", locale, maxsplit=1)[0].casefold()
-    return texts.get(language) or texts[DEFAULT_LOCALE]
+    return texts.get(language_of(locale)) or texts[DEFAULT_LOCALE]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from store.models import Category
-from store.standards_file import Rule, Standards, StandardsError, Verdict, standards
+from store.standards_file import (
+    Rule,
+    Standards,
+    StandardsError,
+    Verdict,
+    language_of,
+    standards,
+)
 
 LOCALES: Final = ("en", "sw")
 DEFAULT_LOCALE: Final = "en"
@@ -116,11 +123,6 @@ def fold(text: str) -> tuple[str, ...]:
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return tuple(_WORD.findall(bare))
-
-
-def language_of(locale: str) -> str:
-    """ "sw_KE" / "sw-KE" / "SW" → "sw"."""
-    return re.split(r"[_-]", locale, maxsplit=1)[0].casefold()
 
 
 class Vocabulary:

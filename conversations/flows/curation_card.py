@@ -162,7 +162,7 @@ def marked_title(ctx: StepContext, collection: Collection) -> str:
 def show_card(ctx: StepContext, collection: Collection) -> None:
     """The collection as a manager works on it, with what she may do now."""
     pieces = collections.pieces(ctx.session, collection.id)
-    cover = collections.cover(ctx.session, collection)
+    cover = collections.cover(collection, pieces)
     lines = [ctx._(CARD_TITLE).format(title=collection.title)]
     if collection.title_sw:
         lines.append(ctx._(CARD_TITLE_SW).format(title=collection.title_sw))

@@ -5,22 +5,20 @@ now, read through `store.services.manager_week`, and ends with the way back to h
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from sqlalchemy import select
 
 from conversations.flow import StepContext, StepResult
 from conversations.flows.hub_desk import HubOrder
 from conversations.flows.menu import entry_payload
+from conversations.flows.my_shop import local_date
 from conversations.flows.people_card import Action, Tapped, menu_choice
 from conversations.flows.people_find import ASK, Step, ask, at
 from conversations.i18n import N_, Translator
 from conversations.messages import Choice
 from store.models import Artisan, Payout, ReviewDecision
-from store.money import Money, babel_locale
+from store.money import Money
 from store.services import ledger, manager_week
 from store.services.manager_week import NewShop, OrderStep
 
@@ -177,7 +175,7 @@ def show_payouts(ctx: StepContext) -> None:
         lines += [
             "• "
             + ctx._(PAID_LINE).format(
-                date=_day(ctx, payout.created_at),
+                date=local_date(ctx, payout.created_at),
                 shop=shops.get(payout.artisan_id, payout.artisan_id),
                 amount=Money(payout.amount_minor, payout.currency).format(locale),
                 reference=payout.mpesa_reference or "—",
@@ -197,8 +195,3 @@ def _shop_names(ctx: StepContext, artisan_ids: set[int]) -> dict[int, str]:
         select(Artisan.id, Artisan.shop_name).where(Artisan.id.in_(artisan_ids))
     ).all()
     return {artisan_id: name for artisan_id, name in rows}  # noqa: C416 (rows are Rows)
-
-
-def _day(ctx: StepContext, when: datetime) -> str:
-    zone = ZoneInfo(ctx.market.config.artisan_timezone)
-    return format_datetime(when, "d MMM", tzinfo=zone, locale=babel_locale(ctx.user.locale))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -38,6 +39,7 @@ from store.rowcount import rows_matched
 from store.services import audit, permissions
 from store.services.audit import Actor
 from store.services.open_shops import SHOP_OPEN
+from store.services.product_status import LISTED_STATUSES
 from store.text import clean_display, clean_line
 
 TITLE_MAX: Final = 80
@@ -46,8 +48,6 @@ SLUG_BASE_MAX: Final = 60
 SLUG_ATTEMPTS: Final = 3  # a slug taken by another manager at the same moment: the next one
 # What a manager may put in a collection: anything that is or may become public.
 ADDABLE: Final = (ProductStatus.PENDING_REVIEW, ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
-# What buyers see of a collection (`browse` lists the same).
-BUYERS_SEE: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
 
 
 class EmptyCollection(StoreError):
@@ -117,7 +117,7 @@ _SHOWS_A_PIECE: Final = (
     .join(Artisan, Artisan.id == Product.artisan_id)
     .where(
         CollectionProduct.collection_id == Collection.id,
-        Product.status.in_(BUYERS_SEE),
+        Product.status.in_(LISTED_STATUSES),
         SHOP_OPEN,
     )
     .exists()
@@ -241,9 +241,7 @@ def create(session: Session, user_id: int, texts: Texts, now: datetime) -> Colle
 def edit(session: Session, user_id: int, collection_id: int, texts: Texts, now: datetime) -> bool:
     """Change its titles and stories; False when nothing changed. The slug follows a new
     English title only while it has never been published."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "change a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "change a collection")
     title = clean_line(texts.title)[:TITLE_MAX] or collection.title
     new = (
         title,
@@ -275,9 +273,7 @@ def add_piece(
     session: Session, user_id: int, collection_id: int, product_id: int, now: datetime
 ) -> bool:
     """Put the piece last in the collection; False when it was already there."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "add to a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "add to a collection")
     product = session.get(Product, product_id)
     if product is None or product.status not in ADDABLE:
         raise NotFound("product", product_id)
@@ -312,9 +308,7 @@ def add_piece(
 def remove_piece(
     session: Session, user_id: int, collection_id: int, product_id: int, now: datetime
 ) -> bool:
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "remove from a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "remove from a collection")
     removed = rows_matched(
         session.execute(
             delete(CollectionProduct).where(
@@ -344,9 +338,7 @@ def move_piece(
 ) -> bool:
     """Put the piece at `place` (1 is first; beyond the last: last); False when it is not in
     the collection or already there."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "reorder a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "reorder a collection")
     order = [piece.product_id for piece in pieces(session, collection.id)]
     if product_id not in order:
         return False
@@ -371,9 +363,7 @@ def move_piece(
 def set_cover(
     session: Session, user_id: int, collection_id: int, product_id: int, now: datetime
 ) -> bool:
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "choose a collection's cover")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "choose a collection's cover")
     if product_id not in [piece.product_id for piece in pieces(session, collection.id)]:
         return False
     if collection.cover_product_id == product_id:
@@ -391,13 +381,9 @@ def set_cover(
     return True
 
 
-def cover(session: Session, collection: Collection) -> int | None:
-    """The cover piece: the one chosen, else the first piece."""
-    order = pieces(session, collection.id)
-    ids = [piece.product_id for piece in order]
-    if collection.cover_product_id in ids:
-        return collection.cover_product_id
-    return ids[0] if ids else None
+def cover(collection: Collection, its_pieces: Sequence[Piece]) -> int | None:
+    """The cover among its pieces (`pieces`): the one chosen, else the first."""
+    return _chosen_or_first(collection, [piece.product_id for piece in its_pieces])
 
 
 def cover_for_buyers(session: Session, collection: Collection) -> int | None:
@@ -411,22 +397,18 @@ def cover_for_buyers(session: Session, collection: Collection) -> int | None:
             .join(Artisan, Artisan.id == Product.artisan_id)
             .where(
                 CollectionProduct.collection_id == collection.id,
-                Product.status.in_(BUYERS_SEE),
+                Product.status.in_(LISTED_STATUSES),
                 SHOP_OPEN,
             )
             .order_by(CollectionProduct.position, Product.id)
         )
     )
-    if collection.cover_product_id in ids:
-        return collection.cover_product_id
-    return ids[0] if ids else None
+    return _chosen_or_first(collection, ids)
 
 
 def publish(session: Session, user_id: int, collection_id: int, now: datetime) -> bool:
     """Show it to buyers; False when it already was. Its slug is fixed from now on."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "publish a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "publish a collection")
     if collection.active:
         return False
     if not pieces(session, collection.id):
@@ -441,9 +423,7 @@ def publish(session: Session, user_id: int, collection_id: int, now: datetime) -
 
 def unpublish(session: Session, user_id: int, collection_id: int, now: datetime) -> bool:
     """Hide it from buyers (and from the first menu, if it was featured)."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "unpublish a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "unpublish a collection")
     if not collection.active:
         return False
     collection.active = False
@@ -455,9 +435,7 @@ def unpublish(session: Session, user_id: int, collection_id: int, now: datetime)
 
 def feature(session: Session, user_id: int, collection_id: int, now: datetime) -> bool:
     """Make it the one on the buyers' first menu (the one there before steps down)."""
-    actor = Actor.user(user_id)
-    permissions.require_manager(session, actor, "feature a collection")
-    collection = _locked(session, collection_id)
+    actor, collection = _managed(session, user_id, collection_id, "feature a collection")
     if not collection.active:
         raise NotPublished(collection.id)
     if collection.featured:
@@ -509,6 +487,16 @@ def unique_slug(session: Session, title: str) -> str:
 # --- helpers --------------------------------------------------------------------------------
 
 
+def _managed(
+    session: Session, user_id: int, collection_id: int, doing: str
+) -> tuple[Actor, Collection]:
+    """The acting manager (her role checked again: a message may outlive it) and the
+    collection she changes, locked."""
+    actor = Actor.user(user_id)
+    permissions.require_manager(session, actor, doing)
+    return actor, _locked(session, collection_id)
+
+
 def _locked(session: Session, collection_id: int) -> Collection:
     """The collection, its row locked until commit (two managers reordering at once)."""
     collection = session.scalar(
@@ -530,6 +518,12 @@ def _renumber(session: Session, collection_id: int, order: list[int]) -> None:
             .values(position=position)
         )
     session.flush()
+
+
+def _chosen_or_first(collection: Collection, ids: list[int]) -> int | None:
+    if collection.cover_product_id in ids:
+        return collection.cover_product_id
+    return ids[0] if ids else None
 
 
 def _clean(text: str, limit: int) -> str:

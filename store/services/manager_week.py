@@ -202,11 +202,11 @@ def orders_at_steps(session: Session, *, limit: int) -> dict[OrderStep, list[Ord
             .limit(limit)
         )
     )
-    for step, order_ids in _orders_by_step(session).items():
-        chosen = sorted(order_ids)[:limit]
-        found[step] = list(
-            session.scalars(select(Order).where(Order.id.in_(chosen)).order_by(Order.id))
-        )
+    chosen = {step: sorted(ids)[:limit] for step, ids in _orders_by_step(session).items()}
+    wanted = {order_id for order_ids in chosen.values() for order_id in order_ids}
+    by_id = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(wanted)))}
+    for step, order_ids in chosen.items():  # one read for every step's orders
+        found[step] = [by_id[order_id] for order_id in order_ids]
     return found
 
 

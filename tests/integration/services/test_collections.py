@@ -111,7 +111,7 @@ def test_a_sold_out_piece_stays_and_an_archived_one_leaves(
         pieces = collections.pieces(s, made.id)
         assert [(p.product_id, p.status) for p in pieces] == [(kept.id, ProductStatus.SOLD_OUT)]
         assert made.cover_product_id is None
-        assert collections.cover(s, made) == kept.id
+        assert collections.cover(made, pieces) == kept.id
         assert collections.holding(s, archived.id) == []
         assert s.scalar(select(func.count()).select_from(PeopleAudit)) == 4  # 1 + 2 + cover
 
