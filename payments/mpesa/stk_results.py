@@ -121,14 +121,13 @@ def send_failed(session: Session, push_id: int, error: str, now: datetime) -> No
 def record_callback(session: Session, callback: StkCallback, now: datetime) -> CallbackOutcome:
     """Record what a (token-checked) callback says on its push, once, and queue the query
     that confirms it. Nothing is paid here."""
-    push = session.scalar(
-        select(StkPush)
-        .where(StkPush.checkout_request_id == callback.checkout_request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    push = _push_with_id(session, callback.checkout_request_id)
     if push is None:
-        push = _adopt_unknown(session, callback, now)
+        # Daraja's answer may have been committed while this waited for the push's lock
+        # (PostgreSQL reads each statement afresh): then the push is found by its id.
+        push = _adopt_unknown(session, callback, now) or _push_with_id(
+            session, callback.checkout_request_id
+        )
     if push is None:
         _doubt(session, PhonePaymentDoubt.UNKNOWN_PUSH, "", now)
         return CallbackOutcome.UNKNOWN
@@ -156,6 +155,15 @@ def record_callback(session: Session, callback: StkCallback, now: datetime) -> C
         return CallbackOutcome.CLASHES
     request_query(session, push, now, "callback")
     return CallbackOutcome.RECORDED
+
+
+def _push_with_id(session: Session, checkout_request_id: str) -> StkPush | None:
+    return session.scalar(
+        select(StkPush)
+        .where(StkPush.checkout_request_id == checkout_request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def _may_be_paid_late(push: StkPush, callback: StkCallback) -> bool:

@@ -488,6 +488,56 @@ def test_a_callback_before_darajas_answer_is_recorded_pays_the_order(shop: Shop)
     assert shop.alerts() == 0
 
 
+def test_a_callback_while_darajas_answer_is_being_written_pays_the_order(shop: Shop) -> None:
+    """Her callback arrives while the shop is writing Daraja's answer down (the push row
+    locked, its CheckoutRequestID not yet committed): the callback waits for the lock and
+    then finds the push by that id, rather than taking it for a stranger's."""
+    order_id = shop.order()
+    shop.checkout(order_id)
+    posted: list[int] = []
+    callbacks = ThreadPoolExecutor(max_workers=1)
+
+    def record_then_answer(session: Any, claimed: Any, result: Any, now: datetime) -> None:
+        sent.on_done(session, claimed, result, now)
+        session.flush()
+        checkout_id = str(result["checkout_request_id"])
+        posting = callbacks.submit(shop.fake.answer_push, checkout_id, 0)
+        posting.add_done_callback(lambda _: posted.append(shop.fake.deliveries[-1][1]))
+        _until_a_writer_waits(shop, posting)
+
+    [sent] = [kind for kind in stk_effect_kinds(shop.stk) if kind.name == SEND_EFFECT]
+    kinds = [
+        replace(kind, on_done=record_then_answer) if kind.name == SEND_EFFECT else kind
+        for kind in stk_effect_kinds(shop.stk)
+    ]
+    ran = EffectRunner(shop.db, kinds, shop.clock).run_due()
+    callbacks.shutdown(wait=True)
+    assert posted == [200]
+    assert ran + shop.run_effects() == 2  # the push, and the query that confirms it
+    assert shop.order_status(order_id) == OrderStatus.PAID
+    assert shop.sales(order_id) == 1
+    assert shop.alerts() == 0
+
+
+def _until_a_writer_waits(shop: Shop, posting: Any) -> None:
+    """Until the callback waits for the transaction in hand: on PostgreSQL, for a row lock
+    (seen in pg_locks); SQLite lets one writer in at a time, so it waits at its start."""
+    engine = shop.db.engine
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not posting.done():
+        if engine.dialect.name != "postgresql":
+            time.sleep(0.3)
+            return
+        with engine.connect() as connection:
+            waiting = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            ).scalar()
+        if waiting:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the callback never waited for the push's lock")
+
+
 def test_a_push_whose_answer_was_lost_and_never_found_fails_after_a_while(shop: Shop) -> None:
     order_id = shop.order()
     shop.checkout(order_id)
