@@ -40,6 +40,7 @@ from tests.e2e.test_mpesa_buyer_run import (
     running_shop,
 )
 from tests.e2e.test_zero_to_sale import has
+from tests.fakes.serving import TLS
 from tests.fakes.telegram_api import tap
 
 pytestmark = pytest.mark.slow
@@ -73,7 +74,7 @@ def messages_so_far(person: TelegramPerson) -> int:
 
 
 def page(shop: Shop, path: str) -> int:
-    return httpx.get(f"{shop.env.url}{path}", timeout=10).status_code
+    return httpx.get(f"{shop.env.url}{path}", timeout=10, verify=TLS).status_code
 
 
 def slugs(shop: Shop) -> tuple[str, str]:
@@ -120,7 +121,7 @@ def neema_publishes_a_collection(neema: TelegramPerson) -> None:
 
 def in_collection(shop: Shop, piece_page: str) -> bool:
     """Whether the published collection's page shows the piece."""
-    response = httpx.get(f"{shop.env.url}/c/{COLLECTION}", timeout=10)
+    response = httpx.get(f"{shop.env.url}/c/{COLLECTION}", timeout=10, verify=TLS)
     assert response.status_code == 200, response.status_code
     return piece_page in response.text
 
