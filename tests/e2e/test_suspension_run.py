@@ -36,8 +36,8 @@ from tests.e2e.soko_process import soko
 from tests.e2e.test_mpesa_buyer_run import (
     Shop,
     achieng_orders,
+    mpesa_shop,
     pieces_listed_and_approved,
-    running_shop,
 )
 from tests.e2e.test_zero_to_sale import has
 from tests.fakes.serving import TLS
@@ -142,15 +142,10 @@ def test_a_shop_suspended_with_a_reason_and_reinstated(
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
-    with running_shop(tmp_path, url) as shop:
-        fake, database = shop.owner.fake, shop.database
-        neema = TelegramPerson("Neema Wambui", 5104, fake, database, "sw")
-        otieno = TelegramPerson("Otieno", 5105, fake, database, "en")
-        try:
-            suspended_and_reinstated(shop, neema, otieno)
-        finally:
-            for person in (neema, otieno):
-                print("\n".join(person.transcript[-60:]))
+    with mpesa_shop(tmp_path, url) as shop:
+        neema = shop.running.on_telegram("Neema Wambui", 5104, "sw")
+        otieno = shop.running.on_telegram("Otieno", 5105, "en")
+        suspended_and_reinstated(shop, neema, otieno)
 
     listed = soko(shop.env, "admin", "roles", "list", "--history")
     assert listed.returncode == 0, listed.stderr
