@@ -279,7 +279,7 @@ def fresh_shop(tmp_path: Path, *, with_stripe: bool) -> Iterator[ShopAndPeople]:
     """The operator's shop on the fakes, `soko run` started in a fresh folder (it makes the
     database)."""
     assert not (tmp_path / "soko.db").exists()
-    with fresh_shop(tmp_path, with_stripe=with_stripe, transcript=40) as shop:
+    with running_shop(tmp_path, with_stripe=with_stripe, transcript=40) as shop:
         people = people_of(shop)
         yield ShopAndPeople(shop.env, shop.fakes, shop.database, shop.run, people)
 
