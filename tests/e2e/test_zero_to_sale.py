@@ -37,7 +37,7 @@ from store.demo.pictures import draw_piece
 from store.models import Category
 from tests.e2e.chat_people import Person, TelegramPerson, WhatsAppPerson
 from tests.e2e.operator_env import Fakes, OperatorEnv
-from tests.e2e.running_shop import RunningShop
+from tests.e2e.running_shop import RunningShop, running_shop
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import STOP_SECONDS, SokoProcess, soko
 from tests.fakes import stripe_api
