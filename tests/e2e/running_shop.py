@@ -17,6 +17,9 @@ from tests.e2e.soko_process import SokoProcess
 from tests.fakes.serving import free_port
 
 OWNER_NUMBER = "0711 000 001"  # ADMIN_PHONES: the owner, a community manager by her number
+# The fake Telegram has no limit per chat: a chat's replies go out as soon as they are queued,
+# not one a second (the fleet's test keeps Telegram's window and checks it is kept).
+FAKE_CHAT_WINDOW_SECONDS = "0.1"
 
 
 @dataclass
@@ -48,9 +51,12 @@ def running_shop(
     database is `folder`'s SQLite file unless `settings` give DATABASE_URL. The last
     `transcript` lines of each person's chat are printed at the end."""
     with running_fakes(with_stripe=with_stripe) as fakes:
-        env = fakes.operator_env(
-            folder, port=free_port(), **{"ADMIN_PHONES": OWNER_NUMBER, **settings}
-        )
+        operator = {
+            "ADMIN_PHONES": OWNER_NUMBER,
+            "TELEGRAM_CHAT_WINDOW_SECONDS": FAKE_CHAT_WINDOW_SECONDS,
+            **settings,
+        }
+        env = fakes.operator_env(folder, port=free_port(), **operator)
         database = ShopDatabase(env.database_url)
         shop = RunningShop(env, fakes, database, SokoProcess(env, "run"))
         try:
