@@ -240,5 +240,5 @@ def test_a_payout_run_pays_once_tells_her_and_the_managers(
         fake.answer_payout(again, 0)  # the late result: nothing more
         assert owed(shop) == {}
         assert run.logged().count("mpesa payout callback: duplicate") == 1
-    payouts = database.query("SELECT count(*) FROM ledger_transactions WHERE kind = 'payout'")
-    assert payouts[0][0] == 2
+        payouts = database.query("SELECT count(*) FROM ledger_transactions WHERE kind = 'payout'")
+        assert payouts[0][0] == 2
