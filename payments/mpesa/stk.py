@@ -39,7 +39,7 @@ from payments.mpesa.errors import DarajaUnavailable, MalformedDarajaBody
 from payments.mpesa.models import StkPushRequest, whole_shillings
 from store.errors import StoreError
 from store.models import OPEN_PUSH, Order, OrderStatus, StkPush, StkPushStatus
-from store.payment_port import Checkout, CheckoutLabels, ConfirmOnPhone
+from store.payment_port import Checkout, CheckoutLabels, ConfirmOnPhone, PromptState
 from store.services import effects, orders
 from store.services.effects import Claimed
 
@@ -50,6 +50,12 @@ CALLBACK_PATH: Final = "/webhooks/mpesa/stk/{token}"
 DESCRIPTION: Final = "Soko order"  # TransactionDesc: at most 13 characters
 # A push whose answer was lost is matched to its callback, or given up, after this.
 UNKNOWN_WAIT: Final = timedelta(minutes=5)
+# What she is told of an open push (`OPEN_PUSH`) when she asks to pay again.
+PROMPT_STATES: Final = {
+    StkPushStatus.REQUESTED: PromptState.SENDING,
+    StkPushStatus.SENT: PromptState.SENT,
+    StkPushStatus.UNKNOWN: PromptState.UNCONFIRMED,
+}
 
 
 class StkCheckoutError(StoreError):
@@ -119,9 +125,8 @@ class MpesaStk:
         push = open_push(session, order.id)
         if push is None:
             push = request_push(session, order, phone, now)
-        return Checkout(
-            PROVIDER, push_reference(push), ConfirmOnPhone(push.phone), order.reserved_until
-        )
+        action = ConfirmOnPhone(push.phone, PROMPT_STATES[push.status])
+        return Checkout(PROVIDER, push_reference(push), action, order.reserved_until)
 
     def send(self, claimed: Claimed) -> Mapping[str, Any]:
         """Send a requested push (an effect, outside any transaction). Daraja refusing it, or
