@@ -3,11 +3,15 @@
 `start_checkout` never calls Daraja. For an order in KES with the number to charge
 (`order.payer_phone`), it answers the push still open for the order, if there is one (no
 second buzz), else writes a push "requested" and the effect that sends it after the commit
-(`SEND_EFFECT`, run by the effect runner outside any transaction). The effect's answer comes
-back in a unit of work of its own (`record_sent`): "sent" with Daraja's CheckoutRequestID;
-"failed" when Daraja refused it (`PhonePaymentFailed`, reason FAILED: the chat tells her and
-offers to try again); "unknown" when the request may have reached Daraja but its answer was
-lost (a read timeout, a 5xx: `DarajaUnavailable.maybe_received`).
+(`SEND_EFFECT`, run by the effect runner outside any transaction); its `ConfirmOnPhone`
+says where the push stands (`PROMPT_STATES`: being sent, so the chat never says "sent"
+before Daraja took it). The effect's answer comes back in a unit of work of its own
+(`record_sent`): "sent" with Daraja's CheckoutRequestID (`PhonePaymentPrompted`: the chat
+tells her it is on her phone); "failed" when Daraja refused it (`PhonePaymentFailed`, reason
+FAILED: the chat tells her and offers to try again); "unknown" when the request may have
+reached Daraja but its answer was lost (a read timeout, a 5xx:
+`DarajaUnavailable.maybe_received`; `PhonePaymentUnconfirmed`: the chat tells her it is not
+confirmed to be on her phone).
 
 An "unknown" push has no CheckoutRequestID to query, and must not be sent again (she would
 be prompted twice). It is resolved in one of two ways (`payments/mpesa/stk_results.py`):

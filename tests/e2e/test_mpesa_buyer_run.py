@@ -365,8 +365,8 @@ def test_a_push_daraja_answers_503_is_never_said_to_be_sent(
         code = achieng_orders(shop, "Mkufu wa aluminiamu", first=True)
         unconfirmed = sent_to_her(
             achieng,
-            f"M-Pesa haijathibitisha kwamba ombi la malipo ya oda {code} limefika kwenye simu "
-            "yako 0712 345678. Likifika, tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa "
+            f"M-Pesa haijathibitisha kwamba simu yako 0712 345678 imepokea ombi la malipo ya "
+            f"oda {code}. Likifika, tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa "
             "PIN yako.",
         )
         assert "Lisipofika ndani ya dakika chache, nitakujulisha hapa" in unconfirmed

@@ -154,8 +154,8 @@ def test_her_order_says_where_the_prompt_on_her_phone_stands(
     open_menu_entry(chat, "purchases")
     detail = chat.send("1")[0].split("\n")
     assert (
-        f"M-Pesa haijathibitisha kwamba ombi la malipo ya oda {code} limefika kwenye simu yako "
-        f"0712 345678. Likifika, tafadhali thibitisha malipo ya {TO_KENYA_USD_SW} hapo kwa "
+        f"M-Pesa haijathibitisha kwamba simu yako 0712 345678 imepokea ombi la malipo ya oda "
+        f"{code}. Likifika, tafadhali thibitisha malipo ya {TO_KENYA_USD_SW} hapo kwa "
         "PIN yako."
     ) in detail
     assert (

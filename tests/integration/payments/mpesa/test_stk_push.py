@@ -63,8 +63,8 @@ PROMPTED = (
     "Tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa PIN yako."
 )
 UNCONFIRMED = (
-    "M-Pesa haijathibitisha kwamba ombi la malipo ya oda {code} limefika kwenye simu yako "
-    "0712 345678. Likifika, tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa PIN yako.\n"
+    "M-Pesa haijathibitisha kwamba simu yako 0712 345678 imepokea ombi la malipo ya oda "
+    "{code}. Likifika, tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa PIN yako.\n"
     "Lisipofika ndani ya dakika chache, nitakujulisha hapa, na unaweza kujaribu tena au "
     "kutumia namba nyingine.\nJaribu tena\nTumia namba nyingine"
 )
