@@ -1,9 +1,9 @@
 """What a buyer is told of the payment prompt on her phone (an M-Pesa push) once the provider
 answers sending it: that it is there, to confirm with her PIN; or, when its answer was lost,
 that it is not confirmed to be there (confirm it if it comes; she will be told if it is given
-up). And when it took no money: what happened, in her language. Both of the last offer two
-ways on: "Try again" (a new prompt to the same number, or the one still open) and "Use
-another number". Their taps (also typed, and from an old message) are answered in
+up). And when it took no money: what happened, in her language, and two ways on: "Try again"
+(a new prompt to the same number, or the one still open) and "Use another number". Their
+taps (also typed, and from an old message) are answered in
 `conversations/flows/phone_retry.py`."""
 
 from __future__ import annotations
@@ -79,16 +79,12 @@ def phone_payment_failed(
     t = Translator(buyer.locale)
     happened = t._(WHAT_HAPPENED.get(reason, WHAT_HAPPENED["failed"]))
     text = "\n".join([happened.format(code=order.code, phone=shown_phone(phone)), t._(STILL_HELD)])
-    choices = ways_on(t, order)
-    key = f"phone-payment-failed:{order.id}:{phone}:{reason}:{now.isoformat()}"
-    outbox.notify(session, buyer.id, Outbound(text=text, choices=choices), dedupe_key=key, now=now)
-
-
-def ways_on(t: Translator, order: Order) -> tuple[Choice, ...]:
-    return (
+    choices = (
         Choice(t._(TRY_AGAIN), TryAgain(order.id).encode()),
         Choice(t._(OTHER_NUMBER), OtherNumber(order.id).encode()),
     )
+    key = f"phone-payment-failed:{order.id}:{phone}:{reason}:{now.isoformat()}"
+    outbox.notify(session, buyer.id, Outbound(text=text, choices=choices), dedupe_key=key, now=now)
 
 
 def prompted_text(t: Translator, order: Order, phone: str) -> str:
@@ -122,12 +118,12 @@ def phone_payment_unconfirmed(
     session: Session, order: Order, phone: str, prompt: str, now: datetime
 ) -> None:
     """The buyer told the prompt to `phone` is not confirmed to be there: confirm it if it
-    comes; if not, she is told and may try again (the two ways on). Once per `prompt`."""
+    comes; if not, she is told when it is given up, with the two ways on. Once per `prompt`."""
     buyer = session.get(User, order.buyer_user_id)
     if buyer is None:
         return
     t = Translator(buyer.locale)
     text = "\n".join([unconfirmed_text(t, order, phone), t._(IF_NONE_COMES)])
     key = f"phone-prompt-unconfirmed:{prompt}"
-    outbound = Outbound(text=text, choices=ways_on(t, order))
-    outbox.notify(session, buyer.id, outbound, dedupe_key=key, now=now)
+    # No buttons yet: "another number" while this prompt may be live would buzz her twice.
+    outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=key, now=now)

@@ -66,7 +66,7 @@ UNCONFIRMED = (
     "M-Pesa haijathibitisha kwamba simu yako 0712 345678 imepokea ombi la malipo ya oda "
     "{code}. Likifika, tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa PIN yako.\n"
     "Lisipofika ndani ya dakika chache, nitakujulisha hapa, na unaweza kujaribu tena au "
-    "kutumia namba nyingine.\nJaribu tena\nTumia namba nyingine"
+    "kutumia namba nyingine."
 )
 NOT_SENT = (
     "Samahani, hatukuweza kutuma ombi la malipo ya oda {code} kwa 0712 345678.\n"
