@@ -6,7 +6,8 @@ or no that names none of them is never read as a free-text answer. Any other pay
 on an earlier message, an old format, a forged one) is never read as text: a route registered
 for its kind takes it (opening a piece or an order, from any message), or she is told "that
 button is from an earlier message" and the current question is asked again (its flow's prompt
-for the step).
+for the step). A menu entry's name typed where it answers nothing on screen opens that entry
+(`menu_words`).
 
 Pure with respect to storage: it works on a `StepContext` built from a snapshot and leaves the
 new state in it; the engine loads and saves around it.
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations import nudge_settings, replies, share_number
+from conversations import menu_words, nudge_settings, replies, share_number
 from conversations.choices import is_offered, refused_yes_no, resolve_choice
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
@@ -128,7 +129,10 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
         _ask_again(ctx, offered)
         return
     step = _active_step(ctx)
-    if step is not None:
+    entry = menu_words.entry_named(ctx, inbound, offered) if step is not None else None
+    if entry is not None:  # her menu's entry, named where it answers nothing on screen
+        result = ctx.begin(entry.flow, entry.arg)
+    elif step is not None:
         result = step(ctx, inbound)
     elif ctx.registry.fallback is not None:
         result = ctx.registry.fallback(ctx, inbound)

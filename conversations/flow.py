@@ -76,6 +76,16 @@ LeaveFn = Callable[["StepContext"], Mapping[str, Any] | None]
 Message = Outbound | Callable[[Translator], Outbound]
 
 
+class Answer(StrEnum):
+    """What a step reads in words she types that pick none of its choices. Only the flow
+    knows, so it declares it (`Flow.answers`); `menu_words` reads it: a menu entry's name
+    typed at a CHOICE or SEARCH step opens that entry, at a TEXT step it is her answer."""
+
+    TEXT = "text"  # her own words (a title, a story, a note, a price, a reason): the default
+    CHOICE = "choice"  # only its choices: other words are no answer to it (a list)
+    SEARCH = "search"  # words to search for (a shop's name, a number, a piece)
+
+
 @dataclass(frozen=True)
 class Flow:
     name: str
@@ -84,6 +94,8 @@ class Flow:
     on_leave: LeaveFn | None = None
     # Each step's question, asked again when she taps a button from an earlier message.
     prompts: Mapping[StrEnum, PromptFn] = field(default_factory=dict)
+    # What each step reads in typed words (`Answer`); a step not named reads her own words.
+    answers: Mapping[StrEnum, Answer] = field(default_factory=dict)
 
     def step(self, name: str) -> tuple[StrEnum, StepFn]:
         for step, function in self.steps.items():
@@ -93,6 +105,10 @@ class Flow:
 
     def prompt(self, name: str) -> PromptFn | None:
         return next((ask for step, ask in self.prompts.items() if step.value == name), None)
+
+    def answer(self, name: str) -> Answer:
+        found = (kind for step, kind in self.answers.items() if step.value == name)
+        return next(found, Answer.TEXT)
 
 
 @dataclass(frozen=True)
