@@ -44,7 +44,7 @@ from conversations.errors import UnknownFlow, UnknownStep
 from conversations.i18n import Translator
 from conversations.marketplace import Marketplace
 from conversations.messages import Choice, Inbound, Outbound
-from conversations.payloads import Payload
+from conversations.payloads import Payload, decode
 from store.models import Channel, Role, User
 
 
@@ -70,6 +70,9 @@ PromptFn = Callable[["StepContext"], StepResult]
 P = TypeVar("P", bound=Payload)
 # What a tap of a payload kind does from any message; None declines (answered as stale).
 RouteFn = Callable[["StepContext", P], StepResult | None]
+# What words she sends in answer to a notice with a button of a payload kind do (her appeal,
+# in answer to the suspension notice): the button's payload and her words.
+NoticeWordsFn = Callable[["StepContext", P, str], StepResult]
 # What to keep when the person leaves a flow half-way (cancel, menu, …): it is handed back
 # as `ctx.data` when the flow starts again. None keeps nothing.
 LeaveFn = Callable[["StepContext"], Mapping[str, Any] | None]
@@ -183,6 +186,8 @@ class FlowRegistry:
         self._menu: dict[str, MenuEntry] = {}
         self._start_routes: dict[str, str] = {}
         self._routes: dict[type[Payload], _Route] = {}
+        self._notice_words: dict[type[Payload], NoticeWordsFn[Any]] = {}
+        self._notice_readers: list[Callable[[User], bool]] = []
         # What answers a message outside any flow; None shows the main menu.
         self.fallback: StepFn | None = None
         # Asked before the main menu is shown: the first that starts something (a question
@@ -225,6 +230,28 @@ class FlowRegistry:
         if found is None or found.within not in (None, active_flow):
             return None
         return lambda ctx: found.handle(ctx, payload)
+
+    def add_notice_words(
+        self, kind: type[P], read: NoticeWordsFn[P], *, readers: Callable[[User], bool]
+    ) -> None:
+        """Words sent in answer to a notice with a button of `kind` (her next message after
+        it, `notice_choices.notice_taking_words`) go to `read`; `readers`: who may be sent
+        such a notice (for anyone else the outbox is not read)."""
+        if kind in self._notice_words:
+            raise ValueError(f"notice words of {kind.__name__} registered twice")
+        self._notice_words[kind] = cast(NoticeWordsFn[Any], read)
+        self._notice_readers.append(readers)
+
+    def may_read_notice_words(self, user: User) -> bool:
+        return any(reads(user) for reads in self._notice_readers)
+
+    def notice_words(self, payload: str) -> Callable[[StepContext, str], StepResult] | None:
+        """What words in answer to a notice with a button carrying `payload` do, if anything."""
+        decoded = decode(payload)
+        read = self._notice_words.get(type(decoded)) if decoded is not None else None
+        if read is None:
+            return None
+        return lambda ctx, words: read(ctx, decoded, words)
 
     def flow(self, name: str) -> Flow:
         try:

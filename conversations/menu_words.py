@@ -36,6 +36,11 @@ def entry_named(
         return None
     if ctx.registry.flow(ctx.flow).answer(ctx.step) is Answer.TEXT:
         return None
+    return names_entry(ctx, text)
+
+
+def names_entry(ctx: StepContext, text: str) -> MenuEntry | None:
+    """The one entry of her menu (as she may use it now) that `text`, whole, names."""
     named = [entry for entry in ctx.registry.menu_for(ctx.user) if _names(ctx, entry, text)]
     return named[0] if len(named) == 1 else None
 
