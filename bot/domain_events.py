@@ -26,6 +26,8 @@ from payments.events import (
     PayoutPaidAfterFailure,
     PhonePaymentDoubted,
     PhonePaymentFailed,
+    PhonePaymentPrompted,
+    PhonePaymentUnconfirmed,
     RefundRefused,
     RefundSent,
 )
@@ -66,6 +68,16 @@ def _not_taken(session: Session, event: PaymentNotTaken, now: datetime) -> None:
 
 def _phone_payment_failed(session: Session, event: PhonePaymentFailed, now: datetime) -> None:
     phone_payments.phone_payment_failed(session, event.order, event.phone, event.reason, now)
+
+
+def _phone_payment_prompted(session: Session, event: PhonePaymentPrompted, now: datetime) -> None:
+    phone_payments.phone_payment_prompted(session, event.order, event.phone, event.prompt, now)
+
+
+def _phone_payment_unconfirmed(
+    session: Session, event: PhonePaymentUnconfirmed, now: datetime
+) -> None:
+    phone_payments.phone_payment_unconfirmed(session, event.order, event.phone, event.prompt, now)
 
 
 def _doubted(session: Session, event: PhonePaymentDoubted, now: datetime) -> None:
@@ -160,6 +172,8 @@ def subscribe_notices() -> None:
     events.subscribe(RefundRefused, _refund_refused)
     events.subscribe(PaymentNotTaken, _not_taken)
     events.subscribe(PhonePaymentFailed, _phone_payment_failed)
+    events.subscribe(PhonePaymentPrompted, _phone_payment_prompted)
+    events.subscribe(PhonePaymentUnconfirmed, _phone_payment_unconfirmed)
     events.subscribe(RefundOwed, _refund_owed)
     events.subscribe(RefundMadeByHand, _refund_made_by_hand)
     events.subscribe(PayoutPaid, _payout_paid)

@@ -86,6 +86,21 @@ def _label_forms(label: str) -> frozenset[str]:
     return frozenset(normalise_label(wording) for wording in translations_of(label))
 
 
+def names_choice(text: str, offered: tuple[Choice, ...]) -> bool:
+    """Whether `text` is the label of an offered choice, in either language."""
+    wanted = normalise_label(text)
+    return bool(wanted) and any(
+        normalise_label(choice.label) == wanted or wanted in _label_forms(choice.label)
+        for choice in offered
+    )
+
+
+def names_message(text: str, label: str) -> bool:
+    """Whether `text` is `label` (an N_() message or its translation) in either language."""
+    wanted = normalise_label(text)
+    return bool(wanted) and wanted in _label_forms(label)
+
+
 def is_offered(payload: str, offered: tuple[Choice, ...]) -> bool:
     return any(choice.payload == payload for choice in offered)
 

@@ -6,7 +6,8 @@ or no that names none of them is never read as a free-text answer. Any other pay
 on an earlier message, an old format, a forged one) is never read as text: a route registered
 for its kind takes it (opening a piece or an order, from any message), or she is told "that
 button is from an earlier message" and the current question is asked again (its flow's prompt
-for the step).
+for the step). A menu entry's name typed where it answers nothing on screen opens that entry
+(`menu_words`).
 
 Pure with respect to storage: it works on a `StepContext` built from a snapshot and leaves the
 new state in it; the engine loads and saves around it.
@@ -21,8 +22,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations import nudge_settings, replies, share_number
-from conversations.choices import is_offered, refused_yes_no, resolve_choice
+from conversations import menu_words, nudge_settings, replies, share_number
+from conversations.choices import (
+    is_choice_number,
+    is_offered,
+    names_choice,
+    refused_yes_no,
+    resolve_choice,
+    tap_word,
+)
 from conversations.errors import UnknownFlow, UnknownStep
 from conversations.flow import END, FlowRegistry, StepContext, StepFn, StepResult
 from conversations.global_words import (
@@ -89,8 +97,11 @@ def snapshot_of(ctx: StepContext, loaded: ConversationSnapshot) -> ConversationS
     return ConversationSnapshot(flow=ctx.flow, step=ctx.step, data=data, version=loaded.version)
 
 
-def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
-    """Answer one message; afterwards `ctx` holds the replies and the new state."""
+def run_turn(
+    ctx: StepContext, inbound: Inbound, *, is_new: bool, notice: tuple[Choice, ...] = ()
+) -> None:
+    """Answer one message; afterwards `ctx` holds the replies and the new state. `notice`:
+    the buttons of a notice her words may answer (`notice_choices.notice_taking_words`)."""
     ctx.tapped = inbound.tapped_message_id
     command = None
     if inbound.payload is None and not inbound.photos:
@@ -128,13 +139,34 @@ def run_turn(ctx: StepContext, inbound: Inbound, *, is_new: bool) -> None:
         _ask_again(ctx, offered)
         return
     step = _active_step(ctx)
-    if step is not None:
+    entry = menu_words.entry_named(ctx, inbound, offered) if step is not None else None
+    answer = _answer_to_notice(ctx, inbound, notice)
+    if entry is not None:  # her menu's entry, named where it answers nothing on screen
+        result = ctx.begin(entry.flow, entry.arg)
+    elif answer is not None:
+        result = answer(ctx, inbound.text)
+    elif step is not None:
         result = step(ctx, inbound)
     elif ctx.registry.fallback is not None:
         result = ctx.registry.fallback(ctx, inbound)
     else:
         result = ctx.begin(FlowRegistry.MENU)
     _finish(ctx, result)
+
+
+def _answer_to_notice(
+    ctx: StepContext, inbound: Inbound, notice: tuple[Choice, ...]
+) -> Callable[[StepContext, str], StepResult] | None:
+    """What her words do as the answer to the notice she was last sent, when one of its
+    buttons reads words and they name nothing else: no choice on screen or on the notice
+    (resolved before this), no number, no yes or no, no menu entry she may use."""
+    text = inbound.text
+    if not notice or inbound.payload is not None or is_choice_number(text) or tap_word(text):
+        return None
+    if names_choice(text, notice) or menu_words.names_entry(ctx, text):
+        return None
+    readers = (ctx.registry.notice_words(button.payload) for button in notice)
+    return next((read for read in readers if read is not None), None)
 
 
 def _active_code(ctx: StepContext) -> Callable[[str], str | None]:

@@ -64,7 +64,7 @@ from conversations.inbox import (
 )
 from conversations.marketplace import Marketplace
 from conversations.messages import Outbound
-from conversations.notice_choices import answer_to_notice
+from conversations.notice_choices import answer_to_notice, notice_taking_words
 from conversations.notify.failures import ALERT_WINDOW, alert_managers
 from conversations.people import Person, find_or_create_person
 from conversations.ports import StopSignal
@@ -434,7 +434,11 @@ class ChatEngine:
         inbound = answer_to_notice(
             session, person.user.id, inbound, ctx.offered, loaded, typed_choices=typed
         )
-        run_turn(ctx, inbound, is_new=person.is_new)
+        # Her words may answer a notice that reads them (her appeal, after the suspension).
+        notice = notice_taking_words(
+            session, person.user, inbound, ctx.offered, loaded, self._flows
+        )
+        run_turn(ctx, inbound, is_new=person.is_new, notice=notice)
         if person.is_new:
             phone_link.tell(ctx, inbound, linked)
         self._merge_replies(ctx)

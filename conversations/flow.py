@@ -44,7 +44,7 @@ from conversations.errors import UnknownFlow, UnknownStep
 from conversations.i18n import Translator
 from conversations.marketplace import Marketplace
 from conversations.messages import Choice, Inbound, Outbound
-from conversations.payloads import Payload
+from conversations.payloads import Payload, decode
 from store.models import Channel, Role, User
 
 
@@ -70,10 +70,23 @@ PromptFn = Callable[["StepContext"], StepResult]
 P = TypeVar("P", bound=Payload)
 # What a tap of a payload kind does from any message; None declines (answered as stale).
 RouteFn = Callable[["StepContext", P], StepResult | None]
+# What words she sends in answer to a notice with a button of a payload kind do (her appeal,
+# in answer to the suspension notice): the button's payload and her words.
+NoticeWordsFn = Callable[["StepContext", P, str], StepResult]
 # What to keep when the person leaves a flow half-way (cancel, menu, …): it is handed back
 # as `ctx.data` when the flow starts again. None keeps nothing.
 LeaveFn = Callable[["StepContext"], Mapping[str, Any] | None]
 Message = Outbound | Callable[[Translator], Outbound]
+
+
+class Answer(StrEnum):
+    """What a step reads in words she types that pick none of its choices. Only the flow
+    knows, so it declares it (`Flow.answers`); `menu_words` reads it: a menu entry's name
+    typed at a CHOICE or SEARCH step opens that entry, at a TEXT step it is her answer."""
+
+    TEXT = "text"  # her own words (a title, a story, a note, a price, a reason): the default
+    CHOICE = "choice"  # only its choices: other words are no answer to it (a list)
+    SEARCH = "search"  # words to search for (a shop's name, a number, a piece)
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,8 @@ class Flow:
     on_leave: LeaveFn | None = None
     # Each step's question, asked again when she taps a button from an earlier message.
     prompts: Mapping[StrEnum, PromptFn] = field(default_factory=dict)
+    # What each step reads in typed words (`Answer`); a step not named reads her own words.
+    answers: Mapping[StrEnum, Answer] = field(default_factory=dict)
 
     def step(self, name: str) -> tuple[StrEnum, StepFn]:
         for step, function in self.steps.items():
@@ -93,6 +108,10 @@ class Flow:
 
     def prompt(self, name: str) -> PromptFn | None:
         return next((ask for step, ask in self.prompts.items() if step.value == name), None)
+
+    def answer(self, name: str) -> Answer:
+        found = (kind for step, kind in self.answers.items() if step.value == name)
+        return next(found, Answer.TEXT)
 
 
 @dataclass(frozen=True)
@@ -167,6 +186,8 @@ class FlowRegistry:
         self._menu: dict[str, MenuEntry] = {}
         self._start_routes: dict[str, str] = {}
         self._routes: dict[type[Payload], _Route] = {}
+        self._notice_words: dict[type[Payload], NoticeWordsFn[Any]] = {}
+        self._notice_readers: list[Callable[[User], bool]] = []
         # What answers a message outside any flow; None shows the main menu.
         self.fallback: StepFn | None = None
         # Asked before the main menu is shown: the first that starts something (a question
@@ -209,6 +230,28 @@ class FlowRegistry:
         if found is None or found.within not in (None, active_flow):
             return None
         return lambda ctx: found.handle(ctx, payload)
+
+    def add_notice_words(
+        self, kind: type[P], read: NoticeWordsFn[P], *, readers: Callable[[User], bool]
+    ) -> None:
+        """Words sent in answer to a notice with a button of `kind` (her next message after
+        it, `notice_choices.notice_taking_words`) go to `read`; `readers`: who may be sent
+        such a notice (for anyone else the outbox is not read)."""
+        if kind in self._notice_words:
+            raise ValueError(f"notice words of {kind.__name__} registered twice")
+        self._notice_words[kind] = cast(NoticeWordsFn[Any], read)
+        self._notice_readers.append(readers)
+
+    def may_read_notice_words(self, user: User) -> bool:
+        return any(reads(user) for reads in self._notice_readers)
+
+    def notice_words(self, payload: str) -> Callable[[StepContext, str], StepResult] | None:
+        """What words in answer to a notice with a button carrying `payload` do, if anything."""
+        decoded = decode(payload)
+        read = self._notice_words.get(type(decoded)) if decoded is not None else None
+        if read is None:
+            return None
+        return lambda ctx, words: read(ctx, decoded, words)
 
     def flow(self, name: str) -> Flow:
         try:

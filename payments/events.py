@@ -77,6 +77,28 @@ class PhonePaymentFailed:
 
 
 @dataclass(frozen=True)
+class PhonePaymentPrompted:
+    """The provider took the payment prompt for the order: it is on her phone `phone`
+    (E.164), to confirm with her PIN. `prompt` names the prompt (one notice per prompt)."""
+
+    order: Order
+    phone: str
+    prompt: str
+
+
+@dataclass(frozen=True)
+class PhonePaymentUnconfirmed:
+    """The provider's answer to the payment prompt for the order was lost (a timeout, its
+    server failing): the prompt may or may not be on her phone `phone` (E.164). It is not sent
+    again; it is paid if she confirms it, or given up (`PhonePaymentFailed`) a few minutes
+    later. `prompt` names the prompt (one notice per prompt)."""
+
+    order: Order
+    phone: str
+    prompt: str
+
+
+@dataclass(frozen=True)
 class PayoutPaid:
     """M-Pesa paid an artisan (B2C): `payout` is the ledger's payout, its `mpesa_reference`
     the M-Pesa receipt."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
@@ -90,11 +91,22 @@ class PayInvoice:
     invoice: InChatInvoice
 
 
+class PromptState(StrEnum):
+    """Where a payment prompt to her phone stands when she is shown it."""
+
+    SENDING = "sending"  # asked for: the provider is asked after the commit
+    SENT = "sent"  # the provider took it: it is on her phone
+    UNCONFIRMED = "unconfirmed"  # the provider's answer was lost: it may be on her phone
+
+
 @dataclass(frozen=True)
 class ConfirmOnPhone:
-    """She confirms a payment prompt the provider sent to her phone (a mobile-money push)."""
+    """She confirms a payment prompt the provider sends to her phone (a mobile-money push);
+    `state` says whether it is on its way, there, or not confirmed to be (she is told once
+    the provider answers: `payments.events.PhonePaymentPrompted` and its kin)."""
 
     phone: str  # E.164
+    state: PromptState = PromptState.SENDING
 
 
 @dataclass(frozen=True)

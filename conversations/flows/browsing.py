@@ -18,6 +18,7 @@ from typing import Any
 
 from conversations import links
 from conversations.flow import (
+    Answer,
     Flow,
     FlowRegistry,
     MenuEntry,
@@ -380,7 +381,10 @@ def register(registry: FlowRegistry) -> None:
         Step.CARD: _ask_again,
         Step.QUANTITY: _ask_quantity_again,
     }
-    registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    # Words typed at a list or the search are searched for; a menu entry's name ("My cart")
+    # opens the entry instead (`menu_words`).
+    answers: dict[StrEnum, Answer] = {Step.PICK: Answer.SEARCH, Step.QUERY: Answer.SEARCH}
+    registry.add(Flow(FLOW, steps, start, prompts=prompts, answers=answers))
     registry.add_route(OpenPiece, open_piece)
     registry.add_route(ShowCollection, open_collection)
     registry.add_menu_entry(MenuEntry("browse", SHOP_JEWELRY, FLOW, MenuGroup.BUYING, 1))

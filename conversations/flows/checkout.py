@@ -39,6 +39,7 @@ from conversations.messages import (
     Outbound,
     TapWord,
 )
+from conversations.notify import phone_payments
 from conversations.payloads import Payload
 from conversations.payment_labels import checkout_labels
 from conversations.shorten import shorten
@@ -55,6 +56,7 @@ from store.payment_port import (
     PayInvoice,
     PaymentMethod,
     PaymentProvider,
+    PromptState,
     confirmed_in_chat,
     takes_payments,
 )
@@ -89,9 +91,13 @@ PLACED = N_("Order {code} is placed. We hold these pieces for {minutes} minutes.
 PAY_BUTTON = N_("Pay {amount}")
 PAY_HERE = N_("Please pay with the link below.")
 PREPARING_LINK = N_("Preparing your payment link… I will send it here in a moment.")
-CONFIRM_ON_PHONE = N_(
-    "We sent a payment request to your phone {phone}. "
-    "Please confirm the payment of {amount} there with your PIN."
+SENDING_TO_PHONE = N_(
+    "Sending a payment request for {amount} to your phone {phone}… "
+    "I will tell you here when it is there."
+)
+NOT_SENT_TWICE = N_(
+    "So that you are not asked to pay twice, no new request is sent yet. If nothing comes "
+    "within a few minutes, I will tell you here."
 )
 PAY_DEMO = N_("Pay now (demo card)")
 STILL_WAITING = N_("Order {code} is waiting for your payment.")
@@ -434,12 +440,27 @@ def payment_options(ctx: StepContext, order: Order) -> PaymentOptions:
             return PaymentOptions("", (_pay_link(ctx, order, page_url),), (pay_now,))
         case PayInvoice(invoice):
             return PaymentOptions("", invoice=_chat_invoice(invoice))
-        case ConfirmOnPhone(phone):
-            shown = shown_phone(phone)
-            note = ctx._(CONFIRM_ON_PHONE).format(phone=shown, amount=_total(ctx, order))
-            return PaymentOptions(note, on_phone=True)
+        case ConfirmOnPhone(phone, state):
+            return PaymentOptions(_on_phone(ctx, order, phone, state), on_phone=True)
         case LinkBeingMade():
             return PaymentOptions(ctx._(PREPARING_LINK))
+
+
+def _on_phone(ctx: StepContext, order: Order, phone: str, state: PromptState) -> str:
+    """What she is told of the prompt to her phone: on its way (she is told when it is
+    there: `conversations/notify/phone_payments.py`), there, or not confirmed to be there
+    (a prompt still open: none is sent twice)."""
+    t = ctx.translator
+    match state:
+        case PromptState.SENDING:
+            shown = shown_phone(phone)
+            return ctx._(SENDING_TO_PHONE).format(amount=_total(ctx, order), phone=shown)
+        case PromptState.SENT:
+            return phone_payments.prompted_text(t, order, phone)
+        case PromptState.UNCONFIRMED:
+            return "\n".join(
+                [phone_payments.unconfirmed_text(t, order, phone), ctx._(NOT_SENT_TWICE)]
+            )
 
 
 def payments_for(ctx: StepContext, order: Order) -> PaymentProvider:

@@ -16,6 +16,7 @@ from typing import Final
 
 from conversations.choices import is_skip
 from conversations.flow import (
+    Answer,
     Flow,
     FlowRegistry,
     MenuEntry,
@@ -309,7 +310,12 @@ def register(registry: FlowRegistry) -> None:
         Step.REASON: _reason_again,
         Step.CONFIRM: _confirm_again,
     }
-    registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    # Typed at the search, the list found, a card or a number nobody has: a new search (a
+    # menu entry's name opens the entry instead, `menu_words`). A reason is her own words.
+    searches = (Step.FIND, Step.PICK, Step.CARD, Step.PROMISE)
+    answers: dict[StrEnum, Answer] = {Step.CONFIRM: Answer.CHOICE}
+    answers.update(dict.fromkeys(searches, Answer.SEARCH))
+    registry.add(Flow(FLOW, steps, start, prompts=prompts, answers=answers))
     for kind in KINDS:
         registry.add_route(kind, act_from_earlier, within=FLOW)
     registry.add_menu_entry(

@@ -24,6 +24,7 @@ from typing import Any, Final
 from babel.numbers import format_decimal
 
 from conversations.flow import (
+    Answer,
     Flow,
     FlowRegistry,
     MenuEntry,
@@ -553,7 +554,9 @@ def register(registry: FlowRegistry) -> None:
         Step.NOTE: note,
     }
     prompts: dict[StrEnum, PromptFn] = {step: _again(step) for step in Step}
-    registry.add(Flow(FLOW, steps, start, prompts=prompts))
+    # The list: other words answer nothing there; a menu entry's name opens that entry.
+    answers: dict[StrEnum, Answer] = {Step.DUE: Answer.CHOICE}
+    registry.add(Flow(FLOW, steps, start, prompts=prompts, answers=answers))
     registry.add_route(VisitShop, open_shop)
     registry.add_menu_entry(
         MenuEntry(

@@ -120,28 +120,27 @@ def new_shops(ctx: StepContext) -> StepResult:
 
 def show_orders(ctx: StepContext) -> None:
     at_hub = ctx.market.config.hub.at_hub
-    counts = manager_week.orders_waiting(ctx.session)
-    if not any(counts.values()):
+    found = manager_week.orders_at_steps(ctx.session, limit=LISTED)
+    if not any(waiting.count for waiting in found.values()):
         ctx.ask(ctx._(NO_ORDERS), [back_to_week(ctx)])
         return
-    found = manager_week.orders_at_steps(ctx.session, limit=LISTED)
     lines = [ctx._(ORDERS_HEAD)]
     cards: list[Choice] = []
-    for step, orders in found.items():
-        if not counts[step]:
+    for step, waiting in found.items():
+        if not waiting.count:
             continue
         name = step_name(ctx.translator, step, at_hub=at_hub)
-        codes = ", ".join(order.code for order in orders)
-        if counts[step] > len(orders):
+        codes = ", ".join(order.code for order in waiting.oldest)
+        if waiting.count > len(waiting.oldest):
             codes += ", …"
-        lines.append(ctx._(ORDERS_STEP).format(step=name, count=counts[step], codes=codes))
+        lines.append(ctx._(ORDERS_STEP).format(step=name, count=waiting.count, codes=codes))
         if at_hub and step in _AT_THE_HUB:
             cards += [
                 Choice(
                     ctx._(OPEN_HUB_CARD).format(code=order.code, step=name),
                     HubOrder(order.id).encode(),
                 )
-                for order in orders
+                for order in waiting.oldest
             ]
     ctx.ask("\n".join(lines), [*cards[:HUB_CARDS], back_to_week(ctx)])
 

@@ -1,7 +1,10 @@
-"""What a buyer is told when the payment prompt on her phone (an M-Pesa push) took no money:
-what happened, in her language, and two ways on: "Try again" (a new prompt to the same
-number) and "Use another number". Their taps (also typed, and from an old message) are
-answered in `conversations/flows/phone_retry.py`."""
+"""What a buyer is told of the payment prompt on her phone (an M-Pesa push) once the provider
+answers sending it: that it is there, to confirm with her PIN; or, when its answer was lost,
+that it is not confirmed to be there (confirm it if it comes; she will be told if it is given
+up). And when it took no money: what happened, in her language, and two ways on: "Try again"
+(a new prompt to the same number, or the one still open) and "Use another number". Their
+taps (also typed, and from an old message) are answered in
+`conversations/flows/phone_retry.py`."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from conversations.i18n import N_, Translator
 from conversations.messages import Choice, Outbound
 from conversations.payloads import Payload
 from store.models import Order, User
+from store.money import Money
 from store.phones import shown_phone
 
 # By `payments.events.PhonePaymentFailure` (its values: the chat never reads the provider's
@@ -33,6 +37,18 @@ WHAT_HAPPENED: Final = {
     ),
     "failed": N_("Sorry, we could not send the payment request for order {code} to {phone}."),
 }
+PROMPTED = N_(
+    "We sent the payment request for order {code} to your phone {phone}. "
+    "Please confirm the payment of {amount} there with your PIN."
+)
+UNCONFIRMED = N_(
+    "M-Pesa has not confirmed that the payment request for order {code} reached your phone "
+    "{phone}. If it comes, please confirm the payment of {amount} there with your PIN."
+)
+IF_NONE_COMES = N_(
+    "If nothing comes within a few minutes, I will tell you here, and you can try again or "
+    "use another number."
+)
 STILL_HELD = N_("Your order is still waiting for payment. Try again, or use another number?")
 TRY_AGAIN = N_("Try again")
 OTHER_NUMBER = N_("Use another number")
@@ -69,3 +85,45 @@ def phone_payment_failed(
     )
     key = f"phone-payment-failed:{order.id}:{phone}:{reason}:{now.isoformat()}"
     outbox.notify(session, buyer.id, Outbound(text=text, choices=choices), dedupe_key=key, now=now)
+
+
+def prompted_text(t: Translator, order: Order, phone: str) -> str:
+    return t._(PROMPTED).format(**_figures(t, order, phone))
+
+
+def unconfirmed_text(t: Translator, order: Order, phone: str) -> str:
+    return t._(UNCONFIRMED).format(**_figures(t, order, phone))
+
+
+def _figures(t: Translator, order: Order, phone: str) -> dict[str, str]:
+    amount = Money(order.total_minor, order.currency).format(t.locale)
+    return {"code": order.code, "phone": shown_phone(phone), "amount": amount}
+
+
+def phone_payment_prompted(
+    session: Session, order: Order, phone: str, prompt: str, now: datetime
+) -> None:
+    """The buyer told the prompt is on her phone `phone`, to confirm with her PIN (once per
+    `prompt`)."""
+    buyer = session.get(User, order.buyer_user_id)
+    if buyer is None:
+        return
+    t = Translator(buyer.locale)
+    text = prompted_text(t, order, phone)
+    key = f"phone-prompt-sent:{prompt}"
+    outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=key, now=now)
+
+
+def phone_payment_unconfirmed(
+    session: Session, order: Order, phone: str, prompt: str, now: datetime
+) -> None:
+    """The buyer told the prompt to `phone` is not confirmed to be there: confirm it if it
+    comes; if not, she is told when it is given up, with the two ways on. Once per `prompt`."""
+    buyer = session.get(User, order.buyer_user_id)
+    if buyer is None:
+        return
+    t = Translator(buyer.locale)
+    text = "\n".join([unconfirmed_text(t, order, phone), t._(IF_NONE_COMES)])
+    key = f"phone-prompt-unconfirmed:{prompt}"
+    # No buttons yet: "another number" while this prompt may be live would buzz her twice.
+    outbox.notify(session, buyer.id, Outbound(text=text), dedupe_key=key, now=now)

@@ -19,8 +19,9 @@ from conversations import outbox
 from conversations.flow import StepContext
 from conversations.i18n import N_, Translator
 from conversations.marketplace import MarketRules
-from conversations.messages import Outbound
+from conversations.messages import Choice, Outbound
 from conversations.notify.mentors import invitation
+from conversations.notify.suspension import APPEAL, AppealTap
 from store.models import AuditAction, Role, User
 from store.services.roles import RoleChange
 from store.services.suspension import ShopChange
@@ -53,8 +54,9 @@ SHOP_SUSPENDED = N_(
     "and choose “Orders to send”."
 )
 HOW_TO_APPEAL = N_(
-    "If you think this is a mistake, send menu and choose “Appeal the suspension” to write "
-    "to the community managers; they will answer you here."
+    "If you think this is a mistake, answer this message with why your shop should open "
+    "again, or choose “Appeal the suspension”: the community managers will read it and "
+    "answer you here."
 )
 SHOP_REINSTATED = N_(
     "Good news: your shop {shop} is open again. Buyers can see and buy your pieces, and you "
@@ -149,7 +151,8 @@ def shop_notice(t: Translator, change: ShopChange) -> Outbound | None:
         return None
     if change.action is AuditAction.SUSPEND:
         text = t._(SHOP_SUSPENDED).format(shop=change.artisan.shop_name, reason=change.reason)
-        return Outbound(text=f"{text}\n{t._(HOW_TO_APPEAL)}")
+        appeal = Choice(t._(APPEAL), AppealTap().encode())
+        return Outbound(text=f"{text}\n{t._(HOW_TO_APPEAL)}", choices=(appeal,))
     return Outbound(text=t._(SHOP_REINSTATED).format(shop=change.artisan.shop_name))
 
 

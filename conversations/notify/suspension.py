@@ -5,6 +5,7 @@ made it so (sent only once it is kept), each in its reader's language, once (ded
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,7 +16,19 @@ from conversations.i18n import N_, Translator
 from conversations.messages import Outbound
 from conversations.notify.delivery import community_managers
 from conversations.notify.orders import ITEM
+from conversations.payloads import Payload
 from store.models import Artisan, Order, OrderLine, OutboxMessage, User
+
+# The suspension notice's button, and her menu's entry while her shop is suspended.
+APPEAL = N_("Appeal the suspension")
+
+
+@dataclass(frozen=True)
+class AppealTap(Payload, tag="apl"):
+    """The suspension notice's "Appeal" button: it opens the appeal question from any message,
+    and words she sends in answer to the notice are offered back as her appeal
+    (`flows.appeal`, `notice_choices.notice_taking_words`)."""
+
 
 ORDER_CANCELLED = N_(
     "Sorry: your order {code} was cancelled, because a shop in it is no longer selling on "

@@ -3,11 +3,15 @@
 `start_checkout` never calls Daraja. For an order in KES with the number to charge
 (`order.payer_phone`), it answers the push still open for the order, if there is one (no
 second buzz), else writes a push "requested" and the effect that sends it after the commit
-(`SEND_EFFECT`, run by the effect runner outside any transaction). The effect's answer comes
-back in a unit of work of its own (`record_sent`): "sent" with Daraja's CheckoutRequestID;
-"failed" when Daraja refused it (`PhonePaymentFailed`, reason FAILED: the chat tells her and
-offers to try again); "unknown" when the request may have reached Daraja but its answer was
-lost (a read timeout, a 5xx: `DarajaUnavailable.maybe_received`).
+(`SEND_EFFECT`, run by the effect runner outside any transaction); its `ConfirmOnPhone`
+says where the push stands (`PROMPT_STATES`: being sent, so the chat never says "sent"
+before Daraja took it). The effect's answer comes back in a unit of work of its own
+(`record_sent`): "sent" with Daraja's CheckoutRequestID (`PhonePaymentPrompted`: the chat
+tells her it is on her phone); "failed" when Daraja refused it (`PhonePaymentFailed`, reason
+FAILED: the chat tells her and offers to try again); "unknown" when the request may have
+reached Daraja but its answer was lost (a read timeout, a 5xx:
+`DarajaUnavailable.maybe_received`; `PhonePaymentUnconfirmed`: the chat tells her it is not
+confirmed to be on her phone).
 
 An "unknown" push has no CheckoutRequestID to query, and must not be sent again (she would
 be prompted twice). It is resolved in one of two ways (`payments/mpesa/stk_results.py`):
@@ -39,7 +43,7 @@ from payments.mpesa.errors import DarajaUnavailable, MalformedDarajaBody
 from payments.mpesa.models import StkPushRequest, whole_shillings
 from store.errors import StoreError
 from store.models import OPEN_PUSH, Order, OrderStatus, StkPush, StkPushStatus
-from store.payment_port import Checkout, CheckoutLabels, ConfirmOnPhone
+from store.payment_port import Checkout, CheckoutLabels, ConfirmOnPhone, PromptState
 from store.services import effects, orders
 from store.services.effects import Claimed
 
@@ -50,6 +54,12 @@ CALLBACK_PATH: Final = "/webhooks/mpesa/stk/{token}"
 DESCRIPTION: Final = "Soko order"  # TransactionDesc: at most 13 characters
 # A push whose answer was lost is matched to its callback, or given up, after this.
 UNKNOWN_WAIT: Final = timedelta(minutes=5)
+# What she is told of an open push (`OPEN_PUSH`) when she asks to pay again.
+PROMPT_STATES: Final = {
+    StkPushStatus.REQUESTED: PromptState.SENDING,
+    StkPushStatus.SENT: PromptState.SENT,
+    StkPushStatus.UNKNOWN: PromptState.UNCONFIRMED,
+}
 
 
 class StkCheckoutError(StoreError):
@@ -119,9 +129,8 @@ class MpesaStk:
         push = open_push(session, order.id)
         if push is None:
             push = request_push(session, order, phone, now)
-        return Checkout(
-            PROVIDER, push_reference(push), ConfirmOnPhone(push.phone), order.reserved_until
-        )
+        action = ConfirmOnPhone(push.phone, PROMPT_STATES[push.status])
+        return Checkout(PROVIDER, push_reference(push), action, order.reserved_until)
 
     def send(self, claimed: Claimed) -> Mapping[str, Any]:
         """Send a requested push (an effect, outside any transaction). Daraja refusing it, or

@@ -40,6 +40,8 @@ from payments.events import (
     PhonePaymentDoubted,
     PhonePaymentFailed,
     PhonePaymentFailure,
+    PhonePaymentPrompted,
+    PhonePaymentUnconfirmed,
 )
 from payments.mpesa.models import KES, StkCallback, StkResultCode, msisdn
 from payments.mpesa.stk import PROVIDER, UNKNOWN_WAIT, request_query
@@ -91,7 +93,9 @@ def lock_push(session: Session, push_id: int) -> StkPush | None:
 
 
 def record_sent(session: Session, push_id: int, result: Mapping[str, Any], now: datetime) -> None:
-    """Daraja took the push (its ids), or its answer was lost ("unknown")."""
+    """Daraja took the push (its ids: `PhonePaymentPrompted`), or its answer was lost
+    ("unknown": `PhonePaymentUnconfirmed`). Only a push still "requested": one its callback
+    found first (adopted, or paid or failed since) tells her nothing more."""
     push = lock_push(session, push_id)
     if push is None or push.status != StkPushStatus.REQUESTED:
         return
@@ -100,11 +104,25 @@ def record_sent(session: Session, push_id: int, result: Mapping[str, Any], now: 
         push.status = StkPushStatus.UNKNOWN
         push.result_desc = f"Daraja's answer was lost ({lost})"[:255]
         logger.warning("STK push %s: Daraja's answer was lost (%s)", push.id, lost)
+        _tell_buyer(session, push, PhonePaymentUnconfirmed, now)
         return
     push.status = StkPushStatus.SENT
     push.checkout_request_id = str(result["checkout_request_id"])
     push.merchant_request_id = str(result["merchant_request_id"])
     push.sent_at = now
+    _tell_buyer(session, push, PhonePaymentPrompted, now)
+
+
+def _tell_buyer(
+    session: Session,
+    push: StkPush,
+    event: type[PhonePaymentPrompted | PhonePaymentUnconfirmed],
+    now: datetime,
+) -> None:
+    """Where the push stands, for an order still waiting for her payment."""
+    order = session.get(Order, push.order_id)
+    if order is not None and order.status == OrderStatus.PENDING_PAYMENT:
+        events.publish(session, event(order, push.phone, f"stk-push-{push.id}"), now)
 
 
 def send_failed(session: Session, push_id: int, error: str, now: datetime) -> None:

@@ -177,37 +177,43 @@ def new_shops(session: Session, since: datetime, until: datetime) -> list[NewSho
     return [NewShop(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class StepOrders:
+    count: int  # how many orders wait at the step
+    oldest: list[Order]  # the oldest of them, at most the limit asked
+
+
 def orders_waiting(session: Session) -> dict[OrderStep, int]:
     """How many orders wait at each step (every step, zero included)."""
     counts = dict.fromkeys(OrderStep, 0)
-    counts[OrderStep.PAYMENT] = int(
-        session.scalar(
-            select(func.count(Order.id)).where(Order.status == OrderStatus.PENDING_PAYMENT)
-        )
-        or 0
-    )
-    for step, orders in _orders_by_step(session).items():
-        counts[step] = len(orders)
+    counts[OrderStep.PAYMENT] = _unpaid_count(session)
+    for step, order_ids in _orders_by_step(session).items():
+        counts[step] = len(order_ids)
     return counts
 
 
-def orders_at_steps(session: Session, *, limit: int) -> dict[OrderStep, list[Order]]:
-    """The orders waiting at each step, oldest first, at most `limit` a step."""
-    found: dict[OrderStep, list[Order]] = {step: [] for step in OrderStep}
-    found[OrderStep.PAYMENT] = list(
-        session.scalars(
-            select(Order)
-            .where(Order.status == OrderStatus.PENDING_PAYMENT)
-            .order_by(Order.id)
-            .limit(limit)
-        )
+def orders_at_steps(session: Session, *, limit: int) -> dict[OrderStep, StepOrders]:
+    """How many orders wait at each step, and the oldest of them, at most `limit` a step."""
+    unpaid = session.scalars(
+        select(Order)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT)
+        .order_by(Order.id)
+        .limit(limit)
     )
-    chosen = {step: sorted(ids)[:limit] for step, ids in _orders_by_step(session).items()}
+    found = {step: StepOrders(0, []) for step in OrderStep}
+    found[OrderStep.PAYMENT] = StepOrders(_unpaid_count(session), list(unpaid))
+    by_step = _orders_by_step(session)
+    chosen = {step: sorted(ids)[:limit] for step, ids in by_step.items()}
     wanted = {order_id for order_ids in chosen.values() for order_id in order_ids}
     by_id = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(wanted)))}
     for step, order_ids in chosen.items():  # one read for every step's orders
-        found[step] = [by_id[order_id] for order_id in order_ids]
+        found[step] = StepOrders(len(by_step[step]), [by_id[order_id] for order_id in order_ids])
     return found
+
+
+def _unpaid_count(session: Session) -> int:
+    count = select(func.count(Order.id)).where(Order.status == OrderStatus.PENDING_PAYMENT)
+    return int(session.scalar(count) or 0)
 
 
 def _orders_by_step(session: Session) -> dict[OrderStep, set[int]]:

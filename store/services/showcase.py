@@ -31,9 +31,9 @@ from store.money import Money
 from store.services import collections, workshop_visits
 from store.services.open_shops import SHOP_OPEN
 from store.services.product_photos import MAX_PHOTOS
+from store.services.product_status import LISTED_STATUSES
 from store.services.public_place import public_place
 
-PUBLIC_STATUSES: Final = (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT)
 _MAX_ID: Final = 2**63 - 1
 
 
@@ -110,7 +110,7 @@ def find_product(
         select(Product, Artisan, User)
         .join(Artisan, Artisan.id == Product.artisan_id)
         .join(User, User.id == Artisan.user_id)
-        .where(Product.status.in_(PUBLIC_STATUSES), SHOP_OPEN)
+        .where(Product.status.in_(LISTED_STATUSES), SHOP_OPEN)
     )
     row = session.execute(query.where(Product.slug == ref)).one_or_none()
     if row is None and ref.isascii() and ref.isdigit() and int(ref) <= _MAX_ID:
@@ -151,7 +151,7 @@ def find_shop(
     """An artisan's open shop (her id, for browsing her pieces) by its slug, once a community
     manager has approved one of her pieces: until then her name, story and place are not
     published (nobody has reviewed them yet)."""
-    approved = exists().where(Product.artisan_id == Artisan.id, Product.status.in_(PUBLIC_STATUSES))
+    approved = exists().where(Product.artisan_id == Artisan.id, Product.status.in_(LISTED_STATUSES))
     row = session.execute(
         select(Artisan, User)
         .join(User, User.id == Artisan.user_id)

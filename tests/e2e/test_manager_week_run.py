@@ -8,7 +8,9 @@ with the demo card and Wanjiru accepts it (to bring to the hub).
 Neema's "My week" shows it all, line by line, and each line's button opens its list: the
 review queue, the reviews of the week, the new artisans (her People card), the orders waiting
 (the order's hub card), open cases, payouts, the shops to visit. Zawadi reads hers in
-Swahili. The operator runs the scheduler's `manager_week` job now with `soko admin jobs run
+Swahili. A menu entry's name typed where a list or a search is on screen opens it: Zawadi
+types "Wiki yangu" at the shops to visit, the owner "My week" at the People search. The
+operator runs the scheduler's `manager_week` job now with `soko admin jobs run
 manager_week`, twice (as a restart or a second scheduler would): one summary per manager for
 the week; `soko run` sends them, and a button on the summary opens its list. (A button on an
 earlier week's summary is shown in `tests/integration/conversations/shop/test_manager_week.py`:
@@ -205,6 +207,27 @@ def zawadi_reads_hers_in_swahili(shop: Shop) -> None:
     assert zawadi.tap(SW._("Open cases")) == [SW._("There are no open cases.")]
 
 
+def menu_entries_named_at_a_list_and_a_search(shop: Shop) -> None:
+    """Her menu's entry, typed by its name where a list or a search is on screen, opens it:
+    Zawadi at the shops to visit types "Wiki yangu", the owner at the People search "My week".
+    A shop's name at the search still finds the shop."""
+    zawadi, owner = shop.zawadi, shop.owner
+    zawadi.say("menyu")
+    listed = zawadi.tap(SW._("Shops to visit"))
+    assert has(listed, "Vito vya Wanjiru"), listed
+    [week] = zawadi.say("Wiki yangu")
+    assert week.startswith("Wiki yako kwenye Soko, "), week
+    owner.say("menu")
+    asked = owner.tap(EN._("People"))
+    assert has(asked, "number"), asked
+    [week] = owner.say("My week")
+    assert week.startswith("Your week on Soko, "), week
+    owner.say("menu")
+    owner.tap(EN._("People"))
+    card = owner.say("vito vya wanjiru")
+    assert has(card, "Shop: Vito vya Wanjiru"), card
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_the_manager_s_week_from_real_activity_in_the_chat(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
@@ -217,6 +240,7 @@ def test_the_manager_s_week_from_real_activity_in_the_chat(
         code = lena_buys_and_wanjiru_accepts(shop)
         neema_reads_her_week_and_opens_each_list(shop, code)
         zawadi_reads_hers_in_swahili(shop)
+        menu_entries_named_at_a_list_and_a_search(shop)
 
         # Monday's job, run now by the operator, twice (a restart, a second scheduler): one
         # summary per manager this week (the owner, Neema, Zawadi).

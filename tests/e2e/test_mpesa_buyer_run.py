@@ -12,7 +12,13 @@ number she types. The fake Daraja plays her phone and Safaricom's callbacks:
 - a callback with a wrong token, one for a push the shop never sent, and one paying the
   wrong amount change nothing, and community managers are alerted;
 - a last callback never comes and nobody reconciles: the scheduler's query job, run as
-  `soko scheduler` would run it three minutes later, pays the order.
+  `soko scheduler` would run it three minutes later, pays the order;
+- Daraja answers a push 503 (it may have taken it): she is told kindly M-Pesa has not
+  confirmed the request reached her phone, never that it was sent, and, when the query job
+  (run as six minutes later) gives it up, that it could not be sent, with "Try again".
+
+At checkout she is told the request is being sent; once Daraja takes it, that it is on her
+phone.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from bot.plugin import ChannelPasses
 from bot.settings import Settings
 from conversations.flows.checkout import PLACED
 from conversations.i18n import Translator
+from payments.mpesa.client import STK_PUSH_PATH
 from store.models.types import utcnow
 from tests.e2e.chat_people import TelegramPerson
 from tests.e2e.running_shop import RunningShop, running_shop
@@ -124,9 +131,51 @@ class Shop:
             daraja_client(container).close()
             container.close()
 
+    def notices_for(self, person: TelegramPerson, key_prefix: str) -> list[str]:
+        """The texts (and their buttons' words) of her notices whose dedupe key starts with
+        `key_prefix`, as the shop queued them, sent or not yet due."""
+        rows = self.database.query(
+            "SELECT payload FROM outbox WHERE platform_user_id = :them"
+            " AND dedupe_key LIKE :key ORDER BY id",
+            them=str(person.telegram_id),
+            key=key_prefix + "%",
+        )
+        payloads = [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
+        return [
+            "\n".join([payload["text"], *(choice["label"] for choice in payload["choices"])])
+            for payload in payloads
+        ]
+
     def post_callback(self, body: dict[str, Any], token: str = TOKEN) -> httpx.Response:
         url = f"{self.env.url}/webhooks/mpesa/stk/{token}"
         return httpx.post(url, content=json.dumps(body), timeout=10)
+
+
+def on_her_phone(code: str) -> str:
+    """The start of her notice that the push for order `code` is on her phone."""
+    return f"Tumetuma ombi la malipo ya oda {code} kwa simu yako 0712 345678."
+
+
+def everything_sent_to(person: TelegramPerson) -> list[str]:
+    """Every message she was sent, read or not, each with its buttons' words."""
+    return [
+        "\n".join(
+            [str(call.params.get("text", ""))]
+            + [
+                str(button["text"])
+                for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+                for button in row
+            ]
+        )
+        for call in person.fake.sent_to(person.telegram_id)
+    ]
+
+
+def sent_to_her(person: TelegramPerson, words: str) -> str:
+    """The message she was sent that says `words`, once it is sent (a notice may come with
+    the answer to her last message, or after it)."""
+    wait_until(lambda: has(everything_sent_to(person), words), what=f"{words!r} sent")
+    return next(message for message in everything_sent_to(person) if words in message)
 
 
 def placed_code(messages: list[str]) -> str:
@@ -197,7 +246,8 @@ def achieng_orders(shop: Shop, title: str, first: bool = False) -> str:
     assert has(asked, SW._("Which {method} number should we charge?").format(method="M-Pesa"))
     placed = achieng.say(ACHIENG_NUMBER)
     code = placed_code(placed)
-    assert has(placed, "0712 345678"), placed
+    assert has(placed, "Tunatuma ombi la malipo ya Ksh"), placed  # being sent, not sent
+    assert has(placed, "kwa simu yako 0712 345678… Nitakujulisha hapa likifika."), placed
     return code
 
 
@@ -215,6 +265,7 @@ def test_a_kenyan_buyer_pays_by_mpesa(
 
         # 1. She cancels the prompt, is told why in Swahili, tries again and pays.
         code = achieng_orders(shop, "Mkufu wa shaba", first=True)
+        sent_to_her(achieng, on_her_phone(code))  # once Daraja took the push
         shop.daraja.answer_push(shop.push_of(code), 1032)
         cancelled = achieng.told(
             SW._(
@@ -271,3 +322,46 @@ def test_a_kenyan_buyer_pays_by_mpesa(
         shop.query_job_minutes_later(3)
         assert shop.order(code)[0] == "paid"
         assert shop.sales(code) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_push_daraja_answers_503_is_never_said_to_be_sent(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Daraja answers the push 503: it may have reached her phone, so it is never sent
+    again. She is told kindly M-Pesa has not confirmed it reached her phone, never that it
+    was sent; when the scheduler's query job gives it up (run as it would run six minutes
+    later) she is told it could not be sent, and may try again."""
+    engine: Engine = request.getfixturevalue(f"{backend}_engine")
+    url = engine.url.render_as_string(hide_password=False)
+    with running_shop(tmp_path, url) as shop:
+        pieces_listed_and_approved(shop, ["Mkufu wa aluminiamu"])
+        achieng = shop.achieng
+        shop.daraja.fail_next(STK_PUSH_PATH, 503)
+        code = achieng_orders(shop, "Mkufu wa aluminiamu", first=True)
+        unconfirmed = sent_to_her(
+            achieng,
+            f"M-Pesa haijathibitisha kwamba simu yako 0712 345678 imepokea ombi la malipo ya "
+            f"oda {code}. Likifika, tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa "
+            "PIN yako.",
+        )
+        assert "Lisipofika ndani ya dakika chache, nitakujulisha hapa" in unconfirmed
+        # No buttons: "another number" while this prompt may be live would buzz her twice.
+        assert unconfirmed.endswith("kujaribu tena au kutumia namba nyingine."), unconfirmed
+        assert shop.daraja.calls(STK_PUSH_PATH) == 1
+
+        shop.query_job_minutes_later(6)  # the wait for its callback is over: given up
+        # Her notice is written for then (the job's clock), so it is read where it waits.
+        [failed] = shop.notices_for(achieng, "phone-payment-failed:")
+        assert failed == (
+            SW._(
+                "Sorry, we could not send the payment request for order {code} to {phone}."
+            ).format(code=code, phone="0712 345678")
+            + "\n"
+            + SW._("Your order is still waiting for payment. Try again, or use another number?")
+            + f"\n{SW._('Try again')}\n{SW._('Use another number')}"
+        )
+        assert shop.order(code)[0] == "pending_payment"
+        assert shop.daraja.calls(STK_PUSH_PATH) == 1  # never sent twice
+        assert not has(everything_sent_to(achieng), on_her_phone(code))
+        assert not shop.notices_for(achieng, "phone-prompt-sent:")

@@ -14,9 +14,11 @@ The slow callback arrives now: the money is recorded as owed back, never taken f
 cancelled order. Otieno is told his cart lost the piece when he next looks; search, the
 piece's and the shop's pages and an old "Add to cart" button find nothing to buy. An old
 "Suspend shop" button changes nothing. The collection Neema published keeps its page, without
-her piece while the shop is suspended. Wanjiru appeals in the chat and both managers read
-her words; the owner reinstates the shop, Wanjiru is told, and her pieces and pages are back.
-The audit lists both with the reason.
+her piece while the shop is suspended. Wanjiru answers the notice with her appeal in two
+messages: her words are kept and offered back ("Send this as your appeal?"), she sends them
+and both managers read them; the notice's "Appeal" button opens the appeal question too.
+The owner reinstates the shop, Wanjiru is told, and her pieces and pages are back. The
+audit lists both with the reason.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from conversations.flows.appeal import CANCEL, KEPT, OFFER, SEND_IT, SENT
 from conversations.flows.product_card import NOT_AVAILABLE
 from conversations.i18n import Translator
 from conversations.notify.payments import PAYMENT_OWED_BACK
 from conversations.notify.roles import MANAGER_GRANTED
+from conversations.notify.suspension import APPEAL
 from tests.e2e.chat_people import TelegramPerson
 from tests.e2e.soko_process import soko
 from tests.e2e.test_mpesa_buyer_run import (
@@ -213,7 +217,9 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
 
     # Wanjiru is told why and how to appeal; Achieng that her unpaid order is cancelled.
     told = wanjiru.told(f"kwa sababu hii: “{REASON}”")
-    assert has(told, "chagua “Kata rufaa”"), told
+    assert has(told, "jibu ujumbe huu ukieleza kwa nini duka lako lifunguliwe tena"), told
+    assert has(told, "[Kata rufaa]"), told  # the notice's button
+    at_notice = messages_so_far(wanjiru)
     cancelled = achieng.told(f"Samahani: oda yako {unpaid} imeghairiwa")
     assert has(cancelled, "Mkufu wa pembe"), cancelled
     assert (shop.order(unpaid)[0], shop.order(paid)[0]) == ("cancelled", "paid")
@@ -262,18 +268,26 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
     # (She had been alerted in Swahili, too, of the money to send back by hand.)
     assert has(stale, f"zilizolipwa kwa oda {unpaid} lazima zirudishwe kwa mkono"), stale
 
-    # Wanjiru appeals in the chat; both managers read her words.
-    menu = wanjiru.say("menyu")  # where her notice sends her: on its first page
-    assert has(menu, SW._("Appeal the suspension")), menu
-    asked = wanjiru.tap(SW._("Appeal the suspension"))
-    assert has(asked, f"kwa sababu hii: “{REASON}”"), asked
-    sent = wanjiru.say("Vipande vyangu ni vya mikono yangu, njooni mwone karakana")
-    assert sent[0] == SW._(
-        "Thank you: the community managers have your message and will answer you here."
-    )
+    # Wanjiru answers the notice with her appeal, in two messages: her words are kept and
+    # offered back, the second joined to the first; sent, both managers read them.
+    offered = wanjiru.say("Vipande vyangu ni vya mikono yangu")
+    assert offered[0].startswith(SW._(OFFER).split("\n")[0]), offered
+    assert has(offered, "“Vipande vyangu ni vya mikono yangu”"), offered
+    words = "Vipande vyangu ni vya mikono yangu\nnjooni mwone karakana"
+    joined = wanjiru.say("njooni mwone karakana")
+    assert has(joined, f"“{words}”"), joined
+    sent = wanjiru.tap(SW._(SEND_IT))
+    assert sent[0] == SW._(SENT), sent
     heard = owner.told("appeals her suspension")
-    assert has(heard, "“Vipande vyangu ni vya mikono yangu, njooni mwone karakana”"), heard
+    assert has(heard, f"“{words}”"), heard
     neema.told("amekata rufaa")
+
+    # The notice's button opens the appeal question too; her menu still offers it.
+    asked = tap_earlier(wanjiru, SW._(APPEAL), at_notice)
+    assert has(asked, f"kwa sababu hii: “{REASON}”"), asked
+    assert wanjiru.tap(SW._(CANCEL))[0] == SW._(KEPT)
+    menu = wanjiru.say("menyu")
+    assert has(menu, SW._(APPEAL)), menu
 
     # The owner reinstates: Wanjiru is told, her pieces and pages are back.
     owner.say("menu")

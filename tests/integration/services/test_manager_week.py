@@ -136,9 +136,10 @@ def test_orders_waiting_at_each_step(uow_factory: UnitOfWorkFactory) -> None:
         OrderStep.TO_SHIP: 1,
         OrderStep.SHIPPED: 1,
     }
-    assert [order.code for order in listed[OrderStep.AT_HUB]] == [two_steps.code]
-    assert [order.code for order in listed[OrderStep.TO_SHIP]] == [two_steps.code]
-    assert [order.code for order in listed[OrderStep.PAYMENT]] == [unpaid.code]
+    assert {step: waiting.count for step, waiting in listed.items()} == counts
+    assert [order.code for order in listed[OrderStep.AT_HUB].oldest] == [two_steps.code]
+    assert [order.code for order in listed[OrderStep.TO_SHIP].oldest] == [two_steps.code]
+    assert [order.code for order in listed[OrderStep.PAYMENT].oldest] == [unpaid.code]
 
 
 def test_open_cases_only(uow_factory: UnitOfWorkFactory) -> None:

@@ -292,3 +292,19 @@ def _slug(uow_factory: UnitOfWorkFactory, product_id: int) -> str:
         assert found is not None
         assert found.slug
         return found.slug
+
+
+def test_a_menu_entry_s_name_at_the_search_opens_it(
+    new_chat: Callable[..., Chat], uow_factory: UnitOfWorkFactory
+) -> None:
+    """Her menu's "My cart" typed at the search or in the shop window opens her cart; a
+    piece's words are still searched for."""
+    seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    chat = new_chat("mnunuzi", locale_hint="sw")
+    hello(chat, "sw")
+    open_menu_entry(chat, "search")
+    assert chat.send("Kikapu changu")[0].startswith("Kikapu chako ni tupu")
+    open_menu_entry(chat, "browse")
+    assert chat.send("my cart")[0].startswith("Kikapu chako ni tupu")
+    open_menu_entry(chat, "search")
+    assert chat.send("collar")[0].startswith("Vipande vya “collar”")

@@ -17,7 +17,12 @@ from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.marketplace import Marketplace
 from conversations.messages import Contact, Inbound
-from payments.events import PhonePaymentFailed, PhonePaymentFailure
+from payments.events import (
+    PhonePaymentFailed,
+    PhonePaymentFailure,
+    PhonePaymentPrompted,
+    PhonePaymentUnconfirmed,
+)
 from store import events
 from store.models import Channel, Order
 from store.payment_port import (
@@ -27,6 +32,7 @@ from store.payment_port import (
     ConfirmOnPhone,
     OpenLink,
     PaymentMethod,
+    PromptState,
 )
 from store.services import orders
 from store.uow import UnitOfWorkFactory
@@ -59,6 +65,7 @@ class TwoWays:
 
     name: str = "two-ways"
     prompts: list[tuple[str, str, int, str]] = field(default_factory=list)
+    state: PromptState = PromptState.SENDING  # where the prompt it answers with stands
 
     def methods(self, channel: Channel) -> tuple[PaymentMethod, ...]:
         return (MPESA, CARD)
@@ -75,7 +82,8 @@ class TwoWays:
         if order.payment_method == "mpesa":
             assert order.payer_phone is not None
             self.prompts.append((order.code, order.payer_phone, order.total_minor, order.currency))
-            return Checkout("mpesa", f"push_{len(self.prompts)}", ConfirmOnPhone(order.payer_phone))
+            prompt = ConfirmOnPhone(order.payer_phone, self.state)
+            return Checkout("mpesa", f"push_{len(self.prompts)}", prompt)
         return Checkout("card", f"cs_{order.code}", OpenLink(f"https://pay.test/{order.code}"))
 
 
@@ -144,8 +152,8 @@ def test_a_kenyan_buyer_on_whatsapp_pays_with_m_pesa_from_her_own_number(
     order = only_order(uow_factory)
     assert placed == [
         f"Order {order.code} is placed. We hold these pieces for 30 minutes.",
-        "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {KENYA_KES} there with your PIN.",
+        f"Sending a payment request for {KENYA_KES} to your phone 0712 345678… "
+        "I will tell you here when it is there.",
     ]
     assert (order.payment_method, order.payer_phone) == ("mpesa", "+254712345678")
     assert (order.currency, order.subtotal_minor, order.shipping_minor) == ("KES", 252_000, 50_000)
@@ -180,8 +188,8 @@ def test_in_swahili_she_types_m_pesa_and_then_her_number(
     placed = chat.send("0722 000 111")
     order = only_order(uow_factory)
     assert placed[1] == (
-        "Tumetuma ombi la malipo kwa simu yako 0722 000111. "
-        f"Tafadhali thibitisha malipo ya {KENYA_KES_SW} hapo kwa PIN yako."
+        f"Tunatuma ombi la malipo ya {KENYA_KES_SW} kwa simu yako 0722 000111… "
+        "Nitakujulisha hapa likifika."
     )
     assert order.payer_phone == "+254722000111"
 
@@ -201,7 +209,9 @@ def test_on_telegram_she_types_her_number_in_her_own_digits(
     to_summary(chat, collar, "Kenya")  # shipping to Kenya: M-Pesa is offered
     assert chat.tap("payby:mpesa") == ["Which M-Pesa number should we charge?"]
     placed = chat.send("٠٧١٢ ٣٤٥ ٦٧٨")
-    assert placed[1].startswith("We sent a payment request to your phone 0712 345678.")
+    assert placed[1].startswith(
+        f"Sending a payment request for {KENYA_KES} to your phone 0712 345678…"
+    )
     assert only_order(uow_factory).payer_phone == "+254712345678"
 
 
@@ -330,8 +340,8 @@ def test_old_buttons_still_work(
     chat.tap("menu:purchases")
     chat.send("1")
     assert chat.send("Try again") == [
-        "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {KENYA_KES} there with your PIN."
+        f"Sending a payment request for {KENYA_KES} to your phone 0712 345678… "
+        "I will tell you here when it is there."
     ]
     assert port.prompts == [(code, "+254712345678", KENYA_KES_MINOR, "KES")] * 2
 
@@ -346,6 +356,16 @@ def prompt_failed(
     with uow_factory() as uow:
         order = uow.session.scalars(select(Order)).one()
         events.publish(uow.session, PhonePaymentFailed(order, phone, reason), NOW)
+        uow.commit()
+
+
+def prompt_answered(
+    uow_factory: UnitOfWorkFactory, event: type[PhonePaymentPrompted | PhonePaymentUnconfirmed]
+) -> None:
+    """The provider's answer to sending the prompt (`prompt`: the same prompt each time)."""
+    with uow_factory() as uow:
+        order = uow.session.scalars(select(Order)).one()
+        events.publish(uow.session, event(order, "+254712345678", "push_1"), NOW)
         uow.commit()
 
 
@@ -377,10 +397,60 @@ def test_a_cancelled_prompt_is_explained_and_she_tries_again(
     ]
     # On WhatsApp she types the button's words.
     assert chat.send("Try again") == [
-        "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {KENYA_KES} there with your PIN."
+        f"Sending a payment request for {KENYA_KES} to your phone 0712 345678… "
+        "I will tell you here when it is there."
     ]
     assert [prompt[1] for prompt in port.prompts] == ["+254712345678"] * 2
+
+
+def test_she_is_told_when_the_prompt_is_on_her_phone_once(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    port = TwoWays()
+    chat = on_whatsapp(new_chat("x"), "+254712345678", registry, market, port)
+    hello(chat)
+    placed_by_mpesa(chat, collar)
+    code = only_order(uow_factory).code
+
+    before = chat.last_outbox_id()
+    prompt_answered(uow_factory, PhonePaymentPrompted)
+    prompt_answered(uow_factory, PhonePaymentPrompted)  # the same answer again
+    assert chat.answers_since(before) == [
+        f"We sent the payment request for order {code} to your phone 0712 345678. "
+        f"Please confirm the payment of {KENYA_KES} there with your PIN."
+    ]
+
+
+def test_a_prompt_not_confirmed_says_what_she_can_do(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    port = TwoWays()
+    chat = on_whatsapp(new_chat("x"), "+254712345678", registry, market, port)
+    hello(chat)
+    placed_by_mpesa(chat, collar)
+    code = only_order(uow_factory).code
+
+    before = chat.last_outbox_id()
+    prompt_answered(uow_factory, PhonePaymentUnconfirmed)
+    prompt_answered(uow_factory, PhonePaymentUnconfirmed)
+    not_confirmed = (
+        f"M-Pesa has not confirmed that the payment request for order {code} reached your "
+        f"phone 0712 345678. If it comes, please confirm the payment of {KENYA_KES} there "
+        "with your PIN."
+    )
+    assert chat.answers_since(before) == [
+        f"{not_confirmed}\n"
+        "If nothing comes within a few minutes, I will tell you here, and you can try again "
+        "or use another number."
+    ]
 
 
 def test_she_uses_another_number_after_a_prompt_ran_out_of_money(
@@ -404,8 +474,8 @@ def test_she_uses_another_number_after_a_prompt_ran_out_of_money(
     )
     assert chat.send("2") == ["Which M-Pesa number should we charge?\n1. Use 0712 345678"]
     assert chat.send("0722 000 111") == [
-        "We sent a payment request to your phone 0722 000111. "
-        f"Please confirm the payment of {KENYA_KES} there with your PIN."
+        f"Sending a payment request for {KENYA_KES} to your phone 0722 000111… "
+        "I will tell you here when it is there."
     ]
     assert only_order(uow_factory).payer_phone == "+254722000111"
     assert port.prompts[-1] == (code, "+254722000111", KENYA_KES_MINOR, "KES")
@@ -438,10 +508,12 @@ def test_in_swahili_a_wrong_pin_and_another_number(
     # On Telegram she taps the buttons.
     assert chat.tap(f"ppnum:{order.id}") == ["Tutume ombi la malipo kwa namba gani ya M-Pesa?"]
     assert chat.send("0722 000 111") == [
-        "Tumetuma ombi la malipo kwa simu yako 0722 000111. "
-        f"Tafadhali thibitisha malipo ya {KENYA_KES_SW} hapo kwa PIN yako."
+        f"Tunatuma ombi la malipo ya {KENYA_KES_SW} kwa simu yako 0722 000111… "
+        "Nitakujulisha hapa likifika."
     ]
-    assert chat.tap(f"ppagn:{order.id}")[0].startswith("Tumetuma ombi la malipo kwa simu yako 0722")
+    assert chat.tap(f"ppagn:{order.id}")[0].startswith(
+        f"Tunatuma ombi la malipo ya {KENYA_KES_SW} kwa simu yako 0722"
+    )
 
 
 def test_an_old_notice_for_an_order_no_longer_waiting_is_answered_kindly(
@@ -527,5 +599,5 @@ def test_looking_at_her_order_after_a_failed_prompt_does_not_prompt_her_phone(
     ]
     assert len(port.prompts) == 1
     # She asks for it: then the prompt goes out.
-    assert chat.tap(f"ppagn:{order.id}")[0].startswith("Tumetuma ombi la malipo")
+    assert chat.tap(f"ppagn:{order.id}")[0].startswith("Tunatuma ombi la malipo")
     assert len(port.prompts) == 2

@@ -15,7 +15,7 @@ from conversations.engine import ChatEngine
 from conversations.flow import FlowRegistry
 from conversations.marketplace import Marketplace
 from store.models import Order, OrderStatus
-from store.payment_port import Checkout, CheckoutLabels, ConfirmOnPhone
+from store.payment_port import Checkout, CheckoutLabels, ConfirmOnPhone, PromptState
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.buying_support import (
     TO_KENYA_USD,
@@ -36,6 +36,7 @@ class PhonePrompts:
 
     name: str = "phone-prompt"
     labels: list[CheckoutLabels] = field(default_factory=list)
+    state: PromptState = PromptState.SENDING
 
     def start_checkout(
         self,
@@ -48,7 +49,7 @@ class PhonePrompts:
     ) -> Checkout:
         self.labels.append(labels)
         return Checkout(
-            self.name, f"push_{order.code}", ConfirmOnPhone(PHONE), order.reserved_until
+            self.name, f"push_{order.code}", ConfirmOnPhone(PHONE, self.state), order.reserved_until
         )
 
 
@@ -91,8 +92,8 @@ def test_she_is_asked_to_confirm_on_her_phone(
     placed = place(chat, collar, "Kenya")
     code = only_order(uow_factory).code
     confirm = (
-        "We sent a payment request to your phone 0712 345678. "
-        f"Please confirm the payment of {TO_KENYA_USD} there with your PIN."
+        f"Sending a payment request for {TO_KENYA_USD} to your phone 0712 345678… "
+        "I will tell you here when it is there."
     )
     assert placed == [f"Order {code} is placed. We hold these pieces for 30 minutes.", confirm]
     assert prompts.labels[-1] == CheckoutLabels(f"Soko order {code}", "Shipping", "Handmade piece")
@@ -118,11 +119,46 @@ def test_she_is_asked_in_swahili(
 
     placed = place(chat, collar, "Kenya")
     code = only_order(uow_factory).code
-    assert placed[1] == (
-        "Tumetuma ombi la malipo kwa simu yako 0712 345678. "
-        f"Tafadhali thibitisha malipo ya {TO_KENYA_USD_SW} hapo kwa PIN yako."
+    assert (
+        placed[1] == f"Tunatuma ombi la malipo ya {TO_KENYA_USD_SW} kwa simu yako 0712 345678… "
+        "Nitakujulisha hapa likifika."
     )
     # The words the provider shows her itself come written in Swahili too.
     assert prompts.labels[-1] == CheckoutLabels(
         f"Oda ya Soko {code}", "Usafirishaji", "Kipande kilichotengenezwa kwa mkono"
     )
+
+
+def test_her_order_says_where_the_prompt_on_her_phone_stands(
+    new_chat: Callable[..., Chat],
+    uow_factory: UnitOfWorkFactory,
+    registry: FlowRegistry,
+    market: Marketplace,
+) -> None:
+    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+    prompts = PhonePrompts()
+    chat = new_chat("mnunuzi", locale_hint="sw")
+    paid_by_phone(chat, registry, market, prompts)
+    hello(chat, "sw")
+    place(chat, collar, "Kenya")
+    code = only_order(uow_factory).code
+
+    prompts.state = PromptState.SENT
+    open_menu_entry(chat, "purchases")
+    assert (
+        f"Tumetuma ombi la malipo ya oda {code} kwa simu yako 0712 345678. Tafadhali "
+        f"thibitisha malipo ya {TO_KENYA_USD_SW} hapo kwa PIN yako."
+    ) in chat.send("1")[0].split("\n")
+
+    prompts.state = PromptState.UNCONFIRMED
+    open_menu_entry(chat, "purchases")
+    detail = chat.send("1")[0].split("\n")
+    assert (
+        f"M-Pesa haijathibitisha kwamba simu yako 0712 345678 imepokea ombi la malipo ya oda "
+        f"{code}. Likifika, tafadhali thibitisha malipo ya {TO_KENYA_USD_SW} hapo kwa "
+        "PIN yako."
+    ) in detail
+    assert (
+        "Ili usiombwe kulipa mara mbili, hatutumi ombi jingine kwa sasa. Lisipofika ndani ya "
+        "dakika chache, nitakujulisha hapa."
+    ) in detail

@@ -2,7 +2,9 @@
 first page, only while her shop is suspended; she reads the reason, an empty message or
 "cancel" sends nothing, her words reach every community manager (the same words twice,
 once; at most three a day; the Swahili notice is proven end to end), and once reinstated
-there is nothing to appeal."""
+there is nothing to appeal. The notice's button (typed, on WhatsApp) opens the question, and
+words sent in answer to the notice are kept and offered back; a menu entry's name, a number
+or the menu word after it are not her appeal."""
 
 from __future__ import annotations
 
@@ -111,3 +113,71 @@ def test_appeals_reach_the_managers_at_most_three_times_a_day(
         "“Rufaa namba 2: ",
         "“Rufaa namba 3: ",
     ]
+
+
+OFFER = (
+    "Tuma ujumbe huu kwa wasimamizi wa jamii kama rufaa yako?\n“{words}”\n1. Ndiyo, utume\n"
+    "2. Hapana"
+)
+MORE = "Nina risiti za kioo kutoka Gikomba"
+
+
+def test_her_answer_to_the_notice_is_kept_and_offered_as_her_appeal(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Her words sent in answer to the notice are kept and offered back; a second message
+    joins them; "no" sends nothing, "yes" sends the whole to the managers."""
+    suspend(grace)
+    grace_id = user_id(uow_factory, "+254711000001")
+    before = len(messages_to(uow_factory, grace_id))
+    assert amina.send(WORDS) == [OFFER.format(words=WORDS)]
+    joined = f"{WORDS}\n{MORE}"
+    assert amina.send(MORE) == [OFFER.format(words=joined)]
+    assert amina.send("hapana")[0] == "Sawa, hakuna kilichotumwa."
+    assert messages_to(uow_factory, grace_id)[before:] == []
+    assert "Kata rufaa" in amina.send("menyu")[0]  # the menu still offers it
+
+    grace.send("menu")  # reinstated and suspended again: a new notice
+    grace.send("People")
+    grace.send("Amina Beads")
+    grace.send("Reinstate shop")
+    suspend(grace)
+    before = len(messages_to(uow_factory, grace_id))
+    assert amina.send(WORDS) == [OFFER.format(words=WORDS)]
+    assert amina.send(MORE) == [OFFER.format(words=joined)]
+    assert amina.send("1")[0] == (
+        "Asante: wasimamizi wa jamii wamepokea ujumbe wako na watakujibu hapa."
+    )
+    [told] = messages_to(uow_factory, grace_id)[before:]
+    assert f"Her words: “{joined}”." in told, told
+
+
+def test_the_notice_s_button_typed_opens_the_appeal_question(
+    grace: WhatsAppChat, amina: WhatsAppChat
+) -> None:
+    suspend(grace)
+    assert amina.send("1") == [ASKED]  # "1. Kata rufaa" on the notice
+    assert amina.send("ghairi")[0] == "Imeghairiwa."
+    suspend_again(grace)
+    assert amina.send("kata rufaa") == [ASKED]  # its label
+
+
+def test_a_menu_word_or_a_number_after_the_notice_is_not_her_appeal(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    suspend(grace)
+    assert amina.send("Oda za wateja")[0].startswith("Hakuna oda za kutuma")  # a menu entry
+    suspend_again(grace)
+    assert amina.send("42")[0] != OFFER.format(words="42")
+    suspend_again(grace)
+    assert amina.send("menyu")[0].startswith("Ungependa kufanya nini?")
+    # The notice is no longer her last message: words now go where they always went.
+    assert not amina.send(WORDS)[0].startswith("Tuma ujumbe huu")
+
+
+def suspend_again(grace: WhatsAppChat) -> None:
+    grace.send("menu")
+    grace.send("People")
+    grace.send("Amina Beads")
+    grace.send("Reinstate shop")
+    suspend(grace)

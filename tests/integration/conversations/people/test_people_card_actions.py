@@ -60,8 +60,9 @@ def test_stop_mentoring_suspend_with_a_reason_and_reinstate_each_told_and_audite
         "“Plastic beads sold as glass”. Hadi lifunguliwe tena, wanunuzi hawawezi kuona wala "
         "kununua bidhaa zako, na huwezi kuweka bidhaa mpya; oda ambazo hazijalipwa "
         "zimeghairiwa. Oda ambazo zimeshalipwa bado lazima uzitume: tuma menyu, kisha chagua "
-        "“Oda za wateja”.\nKama unaona ni makosa, tuma menyu kisha chagua “Kata rufaa” "
-        "uwaandikie wasimamizi wa jamii; watakujibu hapa."
+        "“Oda za wateja”.\nKama unaona ni makosa, jibu ujumbe huu ukieleza kwa nini duka lako "
+        "lifunguliwe tena, au chagua “Kata rufaa”: wasimamizi wa jamii watausoma na kukujibu "
+        "hapa.\n1. Kata rufaa"
     )
     assert grace.send("Reinstate shop") == [
         "Amina Beads is open again; she has been told.",

@@ -99,9 +99,9 @@ def test_her_own_change_is_an_answer_and_a_paused_shop_is_told(
         "Your shop Achieng's beads is suspended by Soko's community managers, for this reason: "
         "“test”. Until it is reinstated, buyers can't see or buy your pieces and you can't list "
         "new ones; orders not yet paid were cancelled. Orders already paid must still be sent: "
-        "send menu and choose “Orders to send”.\nIf you think this is a mistake, send menu and "
-        "choose “Appeal the suspension” to write to the community managers; they will answer "
-        "you here."
+        "send menu and choose “Orders to send”.\nIf you think this is a mistake, answer this "
+        "message with why your shop should open again, or choose “Appeal the suspension”: the "
+        "community managers will read it and answer you here.\n1. Appeal the suspension"
     )
     with uow_factory() as uow:
         assert uow.session.get(type(seller), seller_id).status is ArtisanStatus.SUSPENDED  # type: ignore[union-attr]

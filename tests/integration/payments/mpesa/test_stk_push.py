@@ -23,7 +23,7 @@ from payments.events import PhonePaymentFailed, PhonePaymentFailure
 from payments.mpesa.client import STK_PUSH_PATH, DarajaClient, DarajaConfig
 from payments.mpesa.stk import SEND_EFFECT, MpesaStk, callback_url
 from payments.mpesa.stk_effects import stk_effect_kinds
-from payments.mpesa.stk_results import queue_due_queries
+from payments.mpesa.stk_results import queue_due_queries, record_sent
 from store import events
 from store.effect_runner import EffectRunner
 from store.models import (
@@ -39,7 +39,7 @@ from store.models import (
     StkPushStatus,
     UserRole,
 )
-from store.payment_port import ConfirmOnPhone
+from store.payment_port import ConfirmOnPhone, PromptState
 from store.pricing import PricingPolicy
 from store.services import carts, orders, refunds_owed
 from store.services.shipping import ShippingDetails
@@ -57,6 +57,23 @@ PHONE = "+254712345678"
 DOUBT_ALERTS = "phone-payment-doubt-alert:"
 PROBE_ALERTS = "phone-payment-probe-alert:"
 ANY_ALERTS = "phone-payment-"
+# What Achieng (she writes in Swahili) is told of the prompt for 2,600 shillings.
+PROMPTED = (
+    "Tumetuma ombi la malipo ya oda {code} kwa simu yako 0712 345678. "
+    "Tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa PIN yako."
+)
+UNCONFIRMED = (
+    "M-Pesa haijathibitisha kwamba simu yako 0712 345678 imepokea ombi la malipo ya oda "
+    "{code}. Likifika, tafadhali thibitisha malipo ya Ksh\xa02,600 hapo kwa PIN yako.\n"
+    "Lisipofika ndani ya dakika chache, nitakujulisha hapa, na unaweza kujaribu tena au "
+    "kutumia namba nyingine."
+)
+NOT_SENT = (
+    "Samahani, hatukuweza kutuma ombi la malipo ya oda {code} kwa 0712 345678.\n"
+    "Oda yako bado inasubiri malipo. Ujaribu tena, au utumie namba nyingine?\n"
+    "Jaribu tena\nTumia namba nyingine"
+)
+PAID = "Malipo ya {code} yamepokelewa"
 
 
 class Clock:
@@ -170,6 +187,24 @@ class Shop:
             )
             return [str(payload.get("text", payload)) for payload in found]
 
+    def told(self, order_id: int) -> list[str]:
+        """What the order's buyer is sent, oldest first: each text, then its choices' words."""
+        with self.db(read_only=True) as uow:
+            order = uow.session.get_one(Order, order_id)
+            payloads = uow.session.scalars(
+                select(OutboxMessage.payload)
+                .where(OutboxMessage.user_id == order.buyer_user_id)
+                .order_by(OutboxMessage.id)
+            )
+            return [
+                "\n".join([payload["text"], *(c["label"] for c in payload.get("choices", ()))])
+                for payload in payloads
+            ]
+
+    def code(self, order_id: int) -> str:
+        with self.db(read_only=True) as uow:
+            return uow.session.get_one(Order, order_id).code
+
     def post(self, body: dict[str, Any], token: str = TOKEN) -> httpx.Response:
         return httpx.post(callback_url(self.url, token), content=json.dumps(body), timeout=10)
 
@@ -246,6 +281,73 @@ def test_the_push_goes_out_after_the_commit_once_however_often_she_asks(shop: Sh
     assert shop.run_effects() == 0
     assert shop.fake.calls(STK_PUSH_PATH) == calls + 1
     assert shop.count(select(func.count()).select_from(StkPush)) == 1
+
+
+def test_she_is_told_the_prompt_is_on_her_phone_once_daraja_takes_it(shop: Shop) -> None:
+    order_id = shop.order()
+    assert shop.checkout(order_id).action == ConfirmOnPhone(PHONE, PromptState.SENDING)
+    assert shop.told(order_id) == []  # nothing is on her phone before Daraja answers
+    assert shop.run_effects() == 1
+    code = shop.code(order_id)
+    assert shop.told(order_id) == [PROMPTED.format(code=code)]
+    # Daraja's answer written down again (the effect's result repeated): told once.
+    push = shop.push(order_id)
+    again = {
+        "checkout_request_id": push.checkout_request_id,
+        "merchant_request_id": push.merchant_request_id,
+        "unknown": "",
+    }
+    with shop.db() as uow:
+        record_sent(uow.session, push.id, again, shop.clock())
+        uow.commit()
+    assert shop.told(order_id) == [PROMPTED.format(code=code)]
+    # Asking to pay again shows the prompt already on her phone, and sends none.
+    assert shop.checkout(order_id).action == ConfirmOnPhone(PHONE, PromptState.SENT)
+    assert shop.run_effects() == 0
+    shop.fake.answer_push(push.checkout_request_id or "", 0)
+    shop.run_effects()
+    told = shop.told(order_id)
+    assert told[0] == PROMPTED.format(code=code)
+    assert PAID.format(code=code) in told[1]
+
+
+@pytest.mark.parametrize("lost", ["read timeout", "503"])
+def test_a_lost_answer_tells_her_kindly_and_the_failure_when_given_up(
+    shop: Shop, lost: str
+) -> None:
+    order_id = shop.order()
+    shop.checkout(order_id)
+    if lost == "503":
+        shop.fake.fail_next(STK_PUSH_PATH, 503)
+    else:
+        shop.fake.hang(STK_PUSH_PATH)  # Daraja takes it; its answer never arrives in time
+    shop.run_effects()
+    shop.fake.release()
+    assert shop.push(order_id).status == StkPushStatus.UNKNOWN
+    code = shop.code(order_id)
+    assert shop.told(order_id) == [UNCONFIRMED.format(code=code)]
+    # "Try again" now: the same push (never a second buzz), still not confirmed.
+    again = shop.checkout(order_id)
+    assert again.action == ConfirmOnPhone(PHONE, PromptState.UNCONFIRMED)
+    assert shop.run_effects() == 0
+    shop.clock.later(timedelta(minutes=6))
+    with shop.db() as uow:
+        queue_due_queries(uow.session, shop.clock())  # gives it up
+        uow.commit()
+    assert shop.told(order_id) == [UNCONFIRMED.format(code=code), NOT_SENT.format(code=code)]
+
+
+def test_an_order_closed_before_daraja_answers_tells_her_nothing_of_the_prompt(
+    shop: Shop,
+) -> None:
+    order_id = shop.order()
+    shop.checkout(order_id)
+    with shop.db() as uow:
+        uow.session.get_one(Order, order_id).status = OrderStatus.EXPIRED  # time ran out
+        uow.commit()
+    shop.run_effects()
+    assert shop.push(order_id).status == StkPushStatus.SENT
+    assert shop.told(order_id) == []
 
 
 def test_a_confirmed_callback_pays_the_order_once(shop: Shop) -> None:
@@ -440,6 +542,8 @@ def test_a_number_daraja_will_not_prompt_fails_and_she_is_told(shop: Shop) -> No
     push = shop.push(order_id)
     assert (push.status, push.failure) == (StkPushStatus.FAILED, "failed")
     assert [event.reason for event in shop.failed] == [PhonePaymentFailure.FAILED]
+    landline = NOT_SENT.format(code=shop.code(order_id)).replace("0712 345678", "020 1234567")
+    assert shop.told(order_id) == [landline]
 
 
 def test_a_push_whose_answer_was_lost_is_matched_by_its_callback(shop: Shop) -> None:
@@ -456,6 +560,10 @@ def test_a_push_whose_answer_was_lost_is_matched_by_its_callback(shop: Shop) -> 
     shop.fake.answer_push(checkout_id, 0)
     shop.run_effects()
     assert shop.order_status(order_id) == OrderStatus.PAID
+    code = shop.code(order_id)
+    [unconfirmed, paid] = shop.told(order_id)
+    assert unconfirmed == UNCONFIRMED.format(code=code)
+    assert PAID.format(code=code) in paid
 
 
 def test_a_callback_before_darajas_answer_is_recorded_pays_the_order(shop: Shop) -> None:
@@ -486,6 +594,9 @@ def test_a_callback_before_darajas_answer_is_recorded_pays_the_order(shop: Shop)
     assert shop.order_status(order_id) == OrderStatus.PAID
     assert shop.sales(order_id) == 1
     assert shop.alerts() == 0
+    # She answered the prompt already: told she paid, never afterwards to confirm it.
+    [paid] = shop.told(order_id)
+    assert PAID.format(code=shop.code(order_id)) in paid
 
 
 def test_a_callback_while_darajas_answer_is_being_written_pays_the_order(shop: Shop) -> None:
@@ -517,6 +628,10 @@ def test_a_callback_while_darajas_answer_is_being_written_pays_the_order(shop: S
     assert shop.order_status(order_id) == OrderStatus.PAID
     assert shop.sales(order_id) == 1
     assert shop.alerts() == 0
+    code = shop.code(order_id)
+    [prompted, paid] = shop.told(order_id)  # in the order it happened
+    assert prompted == PROMPTED.format(code=code)
+    assert PAID.format(code=code) in paid
 
 
 def _until_a_writer_waits(shop: Shop, posting: Any) -> None:
