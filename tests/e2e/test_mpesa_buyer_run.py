@@ -334,7 +334,7 @@ def test_a_push_daraja_answers_503_is_never_said_to_be_sent(
     later) she is told it could not be sent, and may try again."""
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
-    with running_shop(tmp_path, url) as shop:
+    with mpesa_shop(tmp_path, url) as shop:
         pieces_listed_and_approved(shop, ["Mkufu wa aluminiamu"])
         achieng = shop.achieng
         shop.daraja.fail_next(STK_PUSH_PATH, 503)
