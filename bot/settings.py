@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
     # How many connections at once Telegram may open to deliver updates (setWebhook; 1-100).
     telegram_webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # At most 3 messages to one chat in any window this long (Telegram: about one a second).
+    telegram_chat_window_seconds: float = Field(default=3.0, gt=0, le=60)
     telegram_payment_provider_token: SecretStr = SecretStr("")
 
     twilio_account_sid: str = ""

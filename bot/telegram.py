@@ -117,7 +117,7 @@ def build_telegram(
         bot,
         container.uow_factory,
         container.media_store,
-        limits=limits,
+        limits=limits or SendLimits(per_chat_seconds=settings.telegram_chat_window_seconds),
         payment_provider_token=settings.telegram_payment_provider_token.get_secret_value(),
     )
     return TelegramChannel(application, receiver, worker, media, delivery)

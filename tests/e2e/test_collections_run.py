@@ -21,11 +21,10 @@ import pytest
 from conversations.i18n import Translator
 from tests.conftest import new_postgres_database
 from tests.e2e.chat_people import Person, TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes
+from tests.e2e.running_shop import running_shop
 from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess, soko
+from tests.e2e.soko_process import soko
 from tests.e2e.test_zero_to_sale import has, list_a_necklace, open_shop_on_telegram
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -79,35 +78,25 @@ def collection_actions(database: ShopDatabase) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_managers_curate_a_collection_and_buyers_browse_it_first(
-    backend: str, tmp_path: Path, fakes: Fakes
+    backend: str, tmp_path: Path
 ) -> None:
     with database_url(backend, tmp_path) as url:
-        shop = fakes.operator_env(
-            tmp_path, port=free_port(), ADMIN_PHONES="0711 000 001", DATABASE_URL=url
-        )
-        database = ShopDatabase(shop.database_url)
-        grace = WhatsAppPerson("Grace Mutua", OWNER, fakes.twilio, database, shop.url)
-        wanjiku = WhatsAppPerson("Wanjiku Kamau", WANJIKU, fakes.twilio, database, shop.url)
-        achieng = WhatsAppPerson("Achieng Odhiambo", ACHIENG, fakes.twilio, database, shop.url)
-        zawadi = TelegramPerson("Zawadi Njeri", 7101, fakes.telegram, database, "sw")
-        amina = TelegramPerson("Amina Otieno", 7102, fakes.telegram, database, "sw")
-        lena = TelegramPerson("Lena Fischer", 7103, fakes.telegram, database, "en")
-        people = (grace, wanjiku, zawadi, amina, lena, achieng)
-        try:
-            with SokoProcess(shop, "run") as run:
-                _walk(shop.url, grace, wanjiku, zawadi, amina, lena, achieng, database)
-            assert "Traceback" not in run.logged()
-            history = soko(shop, "admin", "roles", "list", "--history")
-            assert history.returncode == 0, history.stderr
-            lines = history.stdout.splitlines()
-            published = [line for line in lines if "collection_publish" in line]
-            assert len(published) == 1, history.stdout
-            assert "Zawadi Njeri" in published[0]
-            assert published[0].endswith("collection the-kenya-collection")
-        finally:
-            for person in people:
-                print("\n".join(person.transcript[-60:]))
-            database.engine.dispose()
+        with running_shop(tmp_path, DATABASE_URL=url) as shop:
+            grace = shop.on_whatsapp("Grace Mutua", OWNER)
+            wanjiku = shop.on_whatsapp("Wanjiku Kamau", WANJIKU)
+            achieng = shop.on_whatsapp("Achieng Odhiambo", ACHIENG)
+            zawadi = shop.on_telegram("Zawadi Njeri", 7101, "sw")
+            amina = shop.on_telegram("Amina Otieno", 7102, "sw")
+            lena = shop.on_telegram("Lena Fischer", 7103, "en")
+            _walk(shop.env.url, grace, wanjiku, zawadi, amina, lena, achieng, shop.database)
+        assert "Traceback" not in shop.run.logged()
+        history = soko(shop.env, "admin", "roles", "list", "--history")
+        assert history.returncode == 0, history.stderr
+        lines = history.stdout.splitlines()
+        published = [line for line in lines if "collection_publish" in line]
+        assert len(published) == 1, history.stdout
+        assert "Zawadi Njeri" in published[0]
+        assert published[0].endswith("collection the-kenya-collection")
 
 
 def _walk(

@@ -30,13 +30,9 @@ from store.demo.pictures import draw_piece
 from store.models import Category
 from store.models.types import utcnow
 from store.shipping_zones import zone_for
-from tests.e2e.chat_people import TelegramPerson
-from tests.e2e.operator_env import Fakes, OperatorEnv, running_fakes
-from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess
+from tests.e2e.running_shop import RunningShop, running_shop
 from tests.e2e.test_zero_to_sale import has, list_a_necklace, open_shop_on_telegram
 from tests.fakes import stripe_api
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -49,13 +45,12 @@ TRACKING = {"shaba": "JD014600006281", "ushanga": "JD014600006282", "pembe": "JD
 
 
 class Shop:
-    def __init__(self, env: OperatorEnv, fakes: Fakes, database: ShopDatabase) -> None:
-        self.env, self.fakes, self.database = env, fakes, database
-        telegram = fakes.telegram
-        self.owner = TelegramPerson("Grace Mutua", 5201, telegram, database, "en")
-        self.wanjiru = TelegramPerson("Wanjiru", 5202, telegram, database, "sw")
-        self.lena = TelegramPerson("Lena Fischer", 5203, telegram, database, "en")
-        self.neema = TelegramPerson("Neema Achieng", 5204, telegram, database, "en")
+    def __init__(self, running: RunningShop) -> None:
+        self.env, self.fakes, self.database = running.env, running.fakes, running.database
+        self.owner = running.on_telegram("Grace Mutua", 5201, "en")
+        self.wanjiru = running.on_telegram("Wanjiru", 5202, "sw")
+        self.lena = running.on_telegram("Lena Fischer", 5203, "en")
+        self.neema = running.on_telegram("Neema Achieng", 5204, "en")
 
     def status(self, code: str) -> str:
         [(status,)] = self.database.query("SELECT status FROM orders WHERE code = :c", c=code)
@@ -87,19 +82,11 @@ class Shop:
 
 
 @contextmanager
-def running_shop(tmp_path: Path, database_url: str) -> Iterator[Shop]:
-    with running_fakes(with_stripe=True) as fakes:
-        env = fakes.operator_env(
-            tmp_path, port=free_port(), DATABASE_URL=database_url, ADMIN_PHONES="0711 000 001"
-        )
-        shop = Shop(env, fakes, ShopDatabase(env.database_url))
-        try:
-            with SokoProcess(env, "run"):
-                yield shop
-        finally:
-            for person in (shop.owner, shop.wanjiru, shop.lena, shop.neema):
-                print("\n".join(person.transcript[-40:]))
-            shop.database.engine.dispose()
+def delivering_shop(tmp_path: Path, database_url: str) -> Iterator[Shop]:
+    with running_shop(
+        tmp_path, with_stripe=True, transcript=40, DATABASE_URL=database_url
+    ) as running:
+        yield Shop(running)
 
 
 def listed_and_approved(shop: Shop, titles: list[str]) -> None:
@@ -216,7 +203,7 @@ def test_one_order_delivered_by_the_buyer_another_by_the_shop(
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
-    with running_shop(tmp_path, url) as shop:
+    with delivering_shop(tmp_path, url) as shop:
         listed_and_approved(shop, ["Mkufu wa shaba", "Mkufu wa pembe", "Mkufu wa ushanga"])
         first = bought_paid_and_shipped(shop, "shaba", first=True)
 

@@ -22,11 +22,9 @@ from sqlalchemy import Engine
 
 from conversations.i18n import Translator
 from tests.e2e.chat_people import TelegramPerson
-from tests.e2e.operator_env import running_fakes
+from tests.e2e.running_shop import running_shop
 from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess
 from tests.e2e.test_zero_to_sale import has, list_a_necklace, open_shop_on_telegram
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -45,37 +43,23 @@ class Shop:
 
 
 @contextmanager
-def running_shop(tmp_path: Path, engine: Engine, **settings: str) -> Iterator[Shop]:
+def hub_shop(tmp_path: Path, engine: Engine, **settings: str) -> Iterator[Shop]:
     url = engine.url.render_as_string(hide_password=False)
-    with running_fakes(with_stripe=False) as fakes:
-        env = fakes.operator_env(
-            tmp_path,
-            port=free_port(),
-            DATABASE_URL=url,
-            ADMIN_PHONES="0711 000 001",
-            PAYMENTS_DEMO="true",
-            HUB_ADDRESS="Soko hub, Biashara Street, Nairobi",
-            **settings,
+    with running_shop(
+        tmp_path,
+        transcript=50,
+        DATABASE_URL=url,
+        PAYMENTS_DEMO="true",
+        HUB_ADDRESS="Soko hub, Biashara Street, Nairobi",
+        **settings,
+    ) as running:
+        yield Shop(
+            running.database,
+            owner=running.on_telegram("Grace Mutua", 5201, "en"),
+            wanjiru=running.on_telegram("Wanjiru", 5202, "sw"),
+            akinyi=running.on_telegram("Akinyi", 5203, "sw"),
+            lena=running.on_telegram("Lena Fischer", 5204, "en"),
         )
-        database = ShopDatabase(env.database_url)
-
-        def person(name: str, telegram_id: int, language: str) -> TelegramPerson:
-            return TelegramPerson(name, telegram_id, fakes.telegram, database, language)
-
-        shop = Shop(
-            database,
-            owner=person("Grace Mutua", 5201, "en"),
-            wanjiru=person("Wanjiru", 5202, "sw"),
-            akinyi=person("Akinyi", 5203, "sw"),
-            lena=person("Lena Fischer", 5204, "en"),
-        )
-        try:
-            with SokoProcess(env, "run"):
-                yield shop
-        finally:
-            for someone in (shop.owner, shop.wanjiru, shop.akinyi, shop.lena):
-                print("\n".join(someone.transcript[-50:]))
-            database.engine.dispose()
 
 
 def artisans_list_and_owner_approves(shop: Shop, pieces: dict[str, str]) -> None:
@@ -124,7 +108,7 @@ def test_two_pieces_through_the_hub_one_returned_then_shipped_with_tracking(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
-    with running_shop(tmp_path, engine, FULFILMENT_MODE="hub") as shop:
+    with hub_shop(tmp_path, engine, FULFILMENT_MODE="hub") as shop:
         owner, wanjiru, akinyi, lena = shop.owner, shop.wanjiru, shop.akinyi, shop.lena
         artisans_list_and_owner_approves(
             shop, {"wanjiru": "Mkufu wa shaba", "akinyi": "Mkufu wa pembe"}
@@ -185,7 +169,7 @@ def test_direct_the_artisan_ships_with_her_tracking_number(
     tests/integration/services/test_hub.py, and `soko run` on PostgreSQL by the hub test
     above; this one adds her taps and words through the running process."""
     engine = sqlite_engine
-    with running_shop(tmp_path, engine, FULFILMENT_MODE="direct") as shop:
+    with hub_shop(tmp_path, engine, FULFILMENT_MODE="direct") as shop:
         wanjiru, lena = shop.wanjiru, shop.lena
         artisans_list_and_owner_approves(shop, {"wanjiru": "Mkufu wa shaba"})
         code = lena_buys(shop, ["shaba"])

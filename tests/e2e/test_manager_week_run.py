@@ -33,11 +33,11 @@ from conversations.jobs.periods import local_week
 from store.models.types import utcnow
 from store.money import babel_locale
 from tests.e2e.chat_people import TelegramPerson
-from tests.e2e.operator_env import OperatorEnv, running_fakes
+from tests.e2e.operator_env import OperatorEnv
+from tests.e2e.running_shop import running_shop
 from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess, soko
+from tests.e2e.soko_process import soko
 from tests.e2e.test_zero_to_sale import has, list_a_necklace, open_shop_on_telegram
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -73,41 +73,25 @@ class Shop:
 
 
 @contextmanager
-def running_shop(tmp_path: Path, engine: Engine) -> Iterator[Shop]:
+def hub_shop(tmp_path: Path, engine: Engine) -> Iterator[Shop]:
     url = engine.url.render_as_string(hide_password=False)
-    with running_fakes(with_stripe=False) as fakes:
-        env = fakes.operator_env(
-            tmp_path,
-            port=free_port(),
-            DATABASE_URL=url,
-            ADMIN_PHONES="0711 000 001",
-            PAYMENTS_DEMO="true",
-            FULFILMENT_MODE="hub",
-            HUB_ADDRESS="Soko hub, Biashara Street, Nairobi",
+    with running_shop(
+        tmp_path,
+        DATABASE_URL=url,
+        PAYMENTS_DEMO="true",
+        FULFILMENT_MODE="hub",
+        HUB_ADDRESS="Soko hub, Biashara Street, Nairobi",
+    ) as running:
+        yield Shop(
+            running.env,
+            running.database,
+            owner=running.on_telegram("Grace Mutua", 5301, "en"),
+            neema=running.on_telegram("Neema Achieng", 5302, "en"),
+            zawadi=running.on_telegram("Zawadi Mwangi", 5303, "sw"),
+            wanjiru=running.on_telegram("Wanjiru", 5304, "sw"),
+            lena=running.on_telegram("Lena Fischer", 5305, "en"),
         )
-        database = ShopDatabase(env.database_url)
-
-        def person(name: str, telegram_id: int, language: str) -> TelegramPerson:
-            return TelegramPerson(name, telegram_id, fakes.telegram, database, language)
-
-        shop = Shop(
-            env,
-            database,
-            owner=person("Grace Mutua", 5301, "en"),
-            neema=person("Neema Achieng", 5302, "en"),
-            zawadi=person("Zawadi Mwangi", 5303, "sw"),
-            wanjiru=person("Wanjiru", 5304, "sw"),
-            lena=person("Lena Fischer", 5305, "en"),
-        )
-        try:
-            with SokoProcess(env, "run") as run:
-                yield shop
-                log = run.logged()
-                assert "Traceback" not in log
-        finally:
-            for someone in (shop.owner, shop.neema, shop.zawadi, shop.wanjiru, shop.lena):
-                print("\n".join(someone.transcript[-60:]))
-            database.engine.dispose()
+        assert "Traceback" not in running.run.logged()
 
 
 def owner_appoints_managers(shop: Shop) -> None:
@@ -249,7 +233,7 @@ def test_the_manager_s_week_from_real_activity_in_the_chat(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
-    with running_shop(tmp_path, engine) as shop:
+    with hub_shop(tmp_path, engine) as shop:
         owner_appoints_managers(shop)
         wanjiru_lists_three(shop)
         neema_reviews(shop)

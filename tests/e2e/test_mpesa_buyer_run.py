@@ -47,13 +47,11 @@ from conversations.i18n import Translator
 from payments.mpesa.client import STK_PUSH_PATH
 from store.models.types import utcnow
 from tests.e2e.chat_people import TelegramPerson
-from tests.e2e.operator_env import OperatorEnv, running_fakes
-from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess, soko, wait_until
+from tests.e2e.running_shop import RunningShop, running_shop
+from tests.e2e.soko_process import soko, wait_until
 from tests.e2e.test_zero_to_sale import has, list_a_necklace, open_shop_on_telegram
 from tests.fakes import daraja_api
 from tests.fakes.daraja_api import FakeDaraja
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -76,16 +74,13 @@ def mpesa_settings(daraja_url: str) -> dict[str, str]:
 
 
 class Shop:
-    def __init__(
-        self, env: OperatorEnv, daraja: FakeDaraja, database: ShopDatabase, people: dict[str, Any]
-    ) -> None:
-        self.env = env
-        self.daraja = daraja
-        self.database = database
-        self.owner: TelegramPerson = people["owner"]
-        self.wanjiru: TelegramPerson = people["wanjiru"]
-        self.achieng: TelegramPerson = people["achieng"]
-        self.run: SokoProcess | None = None
+    def __init__(self, running: RunningShop, daraja: FakeDaraja, daraja_url: str) -> None:
+        self.running = running
+        self.env, self.database, self.run = running.env, running.database, running.run
+        self.daraja, self.daraja_url = daraja, daraja_url
+        self.owner = running.on_telegram("Grace Mutua", 5101, "en")
+        self.wanjiru = running.on_telegram("Wanjiru", 5102, "sw")
+        self.achieng = running.on_telegram("Achieng Odhiambo", 5103, "sw")
 
     def push_of(self, order_code: str, after: int = 0) -> str:
         """The CheckoutRequestID of the order's latest push Daraja received (after `after`
@@ -155,8 +150,6 @@ class Shop:
         url = f"{self.env.url}/webhooks/mpesa/stk/{token}"
         return httpx.post(url, content=json.dumps(body), timeout=10)
 
-    daraja_url = ""
-
 
 def on_her_phone(code: str) -> str:
     """The start of her notice that the push for order `code` is on her phone."""
@@ -201,31 +194,15 @@ def tap_starting(person: TelegramPerson, prefix: str) -> list[str]:
 
 
 @contextmanager
-def running_shop(tmp_path: Path, database_url: str) -> Iterator[Shop]:
+def mpesa_shop(tmp_path: Path, database_url: str) -> Iterator[Shop]:
     daraja = FakeDaraja.make()
-    with running_fakes(with_stripe=True) as fakes, daraja_api.serve(daraja) as daraja_url:
-        env = fakes.operator_env(
-            tmp_path,
-            port=free_port(),
-            DATABASE_URL=database_url,
-            ADMIN_PHONES="0711 000 001",
-            **mpesa_settings(daraja_url),
-        )
-        database = ShopDatabase(env.database_url)
-        people = {
-            "owner": TelegramPerson("Grace Mutua", 5101, fakes.telegram, database, "en"),
-            "wanjiru": TelegramPerson("Wanjiru", 5102, fakes.telegram, database, "sw"),
-            "achieng": TelegramPerson("Achieng Odhiambo", 5103, fakes.telegram, database, "sw"),
-        }
-        shop = Shop(env, daraja, database, people)
-        shop.daraja_url = daraja_url
-        try:
-            with SokoProcess(env, "run") as shop.run:
-                yield shop
-        finally:
-            for person in people.values():
-                print("\n".join(person.transcript[-60:]))
-            database.engine.dispose()
+    with (
+        daraja_api.serve(daraja) as daraja_url,
+        running_shop(
+            tmp_path, with_stripe=True, DATABASE_URL=database_url, **mpesa_settings(daraja_url)
+        ) as running,
+    ):
+        yield Shop(running, daraja, daraja_url)
 
 
 def pieces_listed_and_approved(shop: Shop, titles: list[str]) -> None:
@@ -280,7 +257,7 @@ def test_a_kenyan_buyer_pays_by_mpesa(
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
-    with running_shop(tmp_path, url) as shop:
+    with mpesa_shop(tmp_path, url) as shop:
         pieces_listed_and_approved(
             shop, ["Mkufu wa shaba", "Mkufu wa pembe", "Mkufu wa kioo", "Mkufu wa mfupa"]
         )
@@ -328,7 +305,6 @@ def test_a_kenyan_buyer_pays_by_mpesa(
         unknown["Body"]["stkCallback"]["CheckoutRequestID"] = "ws_CO_not_ours"
         assert shop.post_callback(unknown).json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
         run = shop.run
-        assert run is not None
         wait_until(lambda: "M-Pesa: unknown_push" in run.logged(), what="the doubt logged")
         wrong = json.loads(json.dumps(callback))
         wrong["Body"]["stkCallback"]["CallbackMetadata"]["Item"][0]["Value"] = 1.0
@@ -358,7 +334,7 @@ def test_a_push_daraja_answers_503_is_never_said_to_be_sent(
     later) she is told it could not be sent, and may try again."""
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
-    with running_shop(tmp_path, url) as shop:
+    with mpesa_shop(tmp_path, url) as shop:
         pieces_listed_and_approved(shop, ["Mkufu wa aluminiamu"])
         achieng = shop.achieng
         shop.daraja.fail_next(STK_PUSH_PATH, 503)

@@ -31,12 +31,11 @@ from store.demo.pictures import draw_piece
 from store.models import Category
 from store.models.types import utcnow
 from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes, OperatorEnv
-from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess, soko
+from tests.e2e.operator_env import OperatorEnv
+from tests.e2e.running_shop import running_shop
+from tests.e2e.soko_process import soko
 from tests.fakes import daraja_api
 from tests.fakes.daraja_api import FakeDaraja
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -162,95 +161,84 @@ def test_a_payout_run_pays_once_tells_her_and_the_managers(
     backend: str,
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    fakes: Fakes,
     daraja: tuple[FakeDaraja, str],
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     fake, daraja_url = daraja
     mpesa = mpesa_settings(tmp_path, fake, daraja_url)
-    shop = fakes.operator_env(
+    with running_shop(
         tmp_path,
-        port=free_port(),
+        transcript=30,
         DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        ADMIN_PHONES="0711 000 001",
         PAYMENTS_DEMO="true",
         **mpesa,
-    )
-    database = ShopDatabase(shop.database_url)
-    owner = WhatsAppPerson("Grace", OWNER, fakes.twilio, database, shop.url)
-    wanjiru = TelegramPerson("Wanjiru", 6003, fakes.telegram, database, "sw")
-    akinyi = TelegramPerson("Akinyi", 6004, fakes.telegram, database, "sw")
-    lena = TelegramPerson("Lena", 6005, fakes.telegram, database, "de")
-    everyone = (owner, wanjiru, akinyi, lena)
+    ) as running:
+        shop, database, run = running.env, running.database, running.run
+        owner = running.on_whatsapp("Grace", OWNER)
+        wanjiru = running.on_telegram("Wanjiru", 6003, "sw")
+        akinyi = running.on_telegram("Akinyi", 6004, "sw")
+        lena = running.on_telegram("Lena", 6005, "de")
 
-    try:
-        with SokoProcess(shop, "run") as run:
-            owner.say("Hi")
-            opens_shop_and_lists(wanjiru, "Vito vya Wanjiru", WANJIRU, "Mkufu wa shaba")
-            opens_shop_and_lists(akinyi, "Pembe za Akinyi", AKINYI, "Mkufu wa pembe")
-            owner_approves_both(owner)
-            code = buyer_pays_for_both(lena)
-            # Shares are payable when the pieces arrive: both send theirs, Lena receives them.
-            for n, seller in enumerate((wanjiru, akinyi)):
-                seller.told(f"Oda mpya {code}")
-                seller.tap(SW._("Accept"))
-                seller.tap(SW._("Mark shipped"))
-                seller.tap("DHL")
-                seller.say(f"JD01460000628{n}")
-            lena.told(f"Everything in order {code} is on its way.")
-            lena.say("received")
-            wanjiru.told(SW._("Good news: the buyer received order {code}: {items}.")[:12])
-            before = owed(shop)
-            wanjiru_slug, wanjiru_owed = before["Vito vya Wanjiru"]
-            akinyi_slug, akinyi_owed = before["Pembe za Akinyi"]
+        owner.say("Hi")
+        opens_shop_and_lists(wanjiru, "Vito vya Wanjiru", WANJIRU, "Mkufu wa shaba")
+        opens_shop_and_lists(akinyi, "Pembe za Akinyi", AKINYI, "Mkufu wa pembe")
+        owner_approves_both(owner)
+        code = buyer_pays_for_both(lena)
+        # Shares are payable when the pieces arrive: both send theirs, Lena receives them.
+        for n, seller in enumerate((wanjiru, akinyi)):
+            seller.told(f"Oda mpya {code}")
+            seller.tap(SW._("Accept"))
+            seller.tap(SW._("Mark shipped"))
+            seller.tap("DHL")
+            seller.say(f"JD01460000628{n}")
+        lena.told(f"Everything in order {code} is on its way.")
+        lena.say("received")
+        wanjiru.told(SW._("Good news: the buyer received order {code}: {items}.")[:12])
+        before = owed(shop)
+        wanjiru_slug, wanjiru_owed = before["Vito vya Wanjiru"]
+        akinyi_slug, akinyi_owed = before["Pembe za Akinyi"]
 
-            # The same run twice: the second finds the money in flight and sends nothing.
-            first = send(shop)
-            assert f"queued {wanjiru_slug}: {wanjiru_owed} KES to 0733 000003" in first
-            assert f"queued {akinyi_slug}: {akinyi_owed} KES to 0744 000004" in first
-            second = send(shop)
-            assert f"skipped {wanjiru_slug}: a payout to her is in flight" in second
-            assert f"skipped {akinyi_slug}: a payout to her is in flight" in second
-            [to_wanjiru], [to_akinyi] = payout_to(fake, WANJIRU), payout_to(fake, AKINYI)
-            assert fake.calls(B2C_PATH) == 2
+        # The same run twice: the second finds the money in flight and sends nothing.
+        first = send(shop)
+        assert f"queued {wanjiru_slug}: {wanjiru_owed} KES to 0733 000003" in first
+        assert f"queued {akinyi_slug}: {akinyi_owed} KES to 0744 000004" in first
+        second = send(shop)
+        assert f"skipped {wanjiru_slug}: a payout to her is in flight" in second
+        assert f"skipped {akinyi_slug}: a payout to her is in flight" in second
+        [to_wanjiru], [to_akinyi] = payout_to(fake, WANJIRU), payout_to(fake, AKINYI)
+        assert fake.calls(B2C_PATH) == 2
 
-            # M-Pesa pays Wanjiru: she is told her M-Pesa code and her balance.
-            receipt = fake.answer_payout(to_wanjiru, 0)["Result"]["TransactionID"]
-            [told] = [said for said in wanjiru.told(receipt) if receipt in said]
-            assert told.startswith("Tumekutumia Ksh")
-            assert told.endswith("Salio lako sasa ni Ksh\xa00. Asante!")
+        # M-Pesa pays Wanjiru: she is told her M-Pesa code and her balance.
+        receipt = fake.answer_payout(to_wanjiru, 0)["Result"]["TransactionID"]
+        [told] = [said for said in wanjiru.told(receipt) if receipt in said]
+        assert told.startswith("Tumekutumia Ksh")
+        assert told.endswith("Salio lako sasa ni Ksh\xa00. Asante!")
 
-            # Akinyi's number is refused: the owner is told what to do; the money stays hers.
-            fake.answer_payout(to_akinyi, 2040)
-            alert = owner.told("Soko alert: the M-Pesa payout")
-            assert any(f"soko admin payouts --send {akinyi_slug}" in said for said in alert)
-            after = owed(shop)
-            assert "Vito vya Wanjiru" not in after
-            assert after["Pembe za Akinyi"] == (akinyi_slug, akinyi_owed)
-            listing = soko(shop, "admin", "payouts").stdout
-            assert f"receipt {receipt}" in listing
-            assert "failed: " in listing
+        # Akinyi's number is refused: the owner is told what to do; the money stays hers.
+        fake.answer_payout(to_akinyi, 2040)
+        alert = owner.told("Soko alert: the M-Pesa payout")
+        assert any(f"soko admin payouts --send {akinyi_slug}" in said for said in alert)
+        after = owed(shop)
+        assert "Vito vya Wanjiru" not in after
+        assert after["Pembe za Akinyi"] == (akinyi_slug, akinyi_owed)
+        listing = soko(shop, "admin", "payouts").stdout
+        assert f"receipt {receipt}" in listing
+        assert "failed: " in listing
 
-            # Sent again, no result comes; the scheduler's query job asks M-Pesa 10 minutes
-            # on (not before), and the answer settles it: paid once.
-            assert f"queued {akinyi_slug}" in send(shop, akinyi_slug)
-            [_, again] = payout_to(fake, AKINYI)
-            query_job_minutes_later(shop, mpesa, 9)
-            assert fake.status_queries == []
-            query_job_minutes_later(shop, mpesa, 11)
-            [asked] = fake.status_queries
-            assert asked.body["OriginalConversationID"] == again
-            status = fake.answer_status(-1)["Result"]["ResultParameters"]["ResultParameter"]
-            [paid] = [item["Value"] for item in status if item["Key"] == "ReceiptNo"]
-            akinyi.told(paid)
-            fake.answer_payout(again, 0)  # the late result: nothing more
-            assert owed(shop) == {}
-            assert run.logged().count("mpesa payout callback: duplicate") == 1
-        payouts = database.query("SELECT count(*) FROM ledger_transactions WHERE kind = 'payout'")[
-            0
-        ][0]
-        assert payouts == 2
-    finally:
-        for person in everyone:
-            print("\n".join(person.transcript[-30:]))
-        database.engine.dispose()
+        # Sent again, no result comes; the scheduler's query job asks M-Pesa 10 minutes
+        # on (not before), and the answer settles it: paid once.
+        assert f"queued {akinyi_slug}" in send(shop, akinyi_slug)
+        [_, again] = payout_to(fake, AKINYI)
+        query_job_minutes_later(shop, mpesa, 9)
+        assert fake.status_queries == []
+        query_job_minutes_later(shop, mpesa, 11)
+        [asked] = fake.status_queries
+        assert asked.body["OriginalConversationID"] == again
+        status = fake.answer_status(-1)["Result"]["ResultParameters"]["ResultParameter"]
+        [paid] = [item["Value"] for item in status if item["Key"] == "ReceiptNo"]
+        akinyi.told(paid)
+        fake.answer_payout(again, 0)  # the late result: nothing more
+        assert owed(shop) == {}
+        assert run.logged().count("mpesa payout callback: duplicate") == 1
+        payouts = database.query("SELECT count(*) FROM ledger_transactions WHERE kind = 'payout'")
+        assert payouts[0][0] == 2

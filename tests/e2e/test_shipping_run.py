@@ -23,10 +23,8 @@ from sqlalchemy import Engine
 
 from conversations.i18n import Translator
 from store.money import Money
-from tests.e2e.chat_people import TelegramPerson
-from tests.e2e.operator_env import Fakes, OperatorEnv, running_fakes
-from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess, wait_until
+from tests.e2e.running_shop import RunningShop, running_shop
+from tests.e2e.soko_process import wait_until
 from tests.e2e.test_mpesa_buyer_run import (
     ACHIENG_NUMBER,
     OWNER_PHONE,
@@ -38,7 +36,6 @@ from tests.e2e.test_mpesa_buyer_run import (
 from tests.e2e.test_zero_to_sale import has, list_a_necklace, open_shop_on_telegram
 from tests.fakes import daraja_api, stripe_api
 from tests.fakes.daraja_api import FakeDaraja
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -46,18 +43,13 @@ EN, SW = Translator("en"), Translator("sw")
 
 
 class Shop:
-    def __init__(
-        self, env: OperatorEnv, fakes: Fakes, daraja: FakeDaraja, database: ShopDatabase
-    ) -> None:
-        self.env, self.fakes, self.daraja, self.database = env, fakes, daraja, database
-
-        def person(name: str, telegram_id: int, language: str) -> TelegramPerson:
-            return TelegramPerson(name, telegram_id, fakes.telegram, database, language)
-
-        self.owner = person("Grace Mutua", 5201, "en")
-        self.wanjiru = person("Wanjiru", 5202, "sw")
-        self.achieng = person("Achieng Odhiambo", 5203, "sw")
-        self.anna = person("Anna Schmidt", 5204, "en")
+    def __init__(self, running: RunningShop, daraja: FakeDaraja) -> None:
+        self.env, self.fakes, self.database = running.env, running.fakes, running.database
+        self.daraja = daraja
+        self.owner = running.on_telegram("Grace Mutua", 5201, "en")
+        self.wanjiru = running.on_telegram("Wanjiru", 5202, "sw")
+        self.achieng = running.on_telegram("Achieng Odhiambo", 5203, "sw")
+        self.anna = running.on_telegram("Anna Schmidt", 5204, "en")
 
     def order(self, code: str) -> tuple[str, str, int, int, int]:
         [row] = self.database.query(
@@ -78,25 +70,19 @@ class Shop:
 
 
 @contextmanager
-def running_shop(tmp_path: Path, database_url: str) -> Iterator[Shop]:
+def shipping_shop(tmp_path: Path, database_url: str) -> Iterator[Shop]:
     daraja = FakeDaraja.make()
-    with running_fakes(with_stripe=True) as fakes, daraja_api.serve(daraja) as daraja_url:
-        env = fakes.operator_env(
+    with (
+        daraja_api.serve(daraja) as daraja_url,
+        running_shop(
             tmp_path,
-            port=free_port(),
+            with_stripe=True,
+            transcript=40,
             DATABASE_URL=database_url,
-            ADMIN_PHONES="0711 000 001",
             **mpesa_settings(daraja_url),
-        )
-        database = ShopDatabase(env.database_url)
-        shop = Shop(env, fakes, daraja, database)
-        try:
-            with SokoProcess(env, "run"):
-                yield shop
-        finally:
-            for person in (shop.owner, shop.wanjiru, shop.achieng, shop.anna):
-                print("\n".join(person.transcript[-40:]))
-            database.engine.dispose()
+        ) as running,
+    ):
+        yield Shop(running, daraja)
 
 
 def two_pieces_approved(shop: Shop) -> None:
@@ -215,7 +201,7 @@ def test_buyers_in_kenya_and_germany_see_and_pay_their_shipping(
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
-    with running_shop(tmp_path, url) as shop:
+    with shipping_shop(tmp_path, url) as shop:
         two_pieces_approved(shop)
         the_page_shows_the_zones(shop)
         achieng_pays_by_mpesa_in_kes(shop)

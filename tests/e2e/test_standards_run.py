@@ -21,11 +21,9 @@ from conversations.i18n import Translator
 from store.demo.pictures import draw_piece
 from store.models import Category
 from tests.e2e.chat_people import TelegramPerson
-from tests.e2e.operator_env import running_fakes
+from tests.e2e.running_shop import running_shop
 from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess
 from tests.e2e.test_zero_to_sale import has, open_shop_on_telegram
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -46,31 +44,16 @@ class Shop:
 
 
 @contextmanager
-def running_shop(tmp_path: Path, engine: Engine) -> Iterator[Shop]:
+def standards_shop(tmp_path: Path, engine: Engine) -> Iterator[Shop]:
     url = engine.url.render_as_string(hide_password=False)
-    with running_fakes(with_stripe=False) as fakes:
-        env = fakes.operator_env(
-            tmp_path, port=free_port(), DATABASE_URL=url, ADMIN_PHONES="0711 000 001"
+    with running_shop(tmp_path, transcript=50, DATABASE_URL=url) as running:
+        yield Shop(
+            running.database,
+            owner=running.on_telegram("Grace Mutua", 5401, "en"),
+            wanjiru=running.on_telegram("Wanjiru", 5402, "sw"),
+            neema=running.on_telegram("Neema Achieng", 5403, "en"),
+            zawadi=running.on_telegram("Zawadi Njeri", 5404, "sw"),
         )
-        database = ShopDatabase(env.database_url)
-
-        def person(name: str, telegram_id: int, language: str) -> TelegramPerson:
-            return TelegramPerson(name, telegram_id, fakes.telegram, database, language)
-
-        shop = Shop(
-            database,
-            owner=person("Grace Mutua", 5401, "en"),
-            wanjiru=person("Wanjiru", 5402, "sw"),
-            neema=person("Neema Achieng", 5403, "en"),
-            zawadi=person("Zawadi Njeri", 5404, "sw"),
-        )
-        try:
-            with SokoProcess(env, "run"):
-                yield shop
-        finally:
-            for someone in (shop.owner, shop.wanjiru, shop.neema, shop.zawadi):
-                print("\n".join(someone.transcript[-50:]))
-            database.engine.dispose()
 
 
 def wanjiru_lists_plastic_beads(shop: Shop) -> None:
@@ -112,7 +95,7 @@ def test_the_review_card_shows_the_rule_behind_a_flag_in_english_and_swahili(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
-    with running_shop(tmp_path, engine) as shop:
+    with standards_shop(tmp_path, engine) as shop:
         shop.owner.say("/start")
         shop.owner.share_own_contact(OWNER_PHONE.removeprefix("+"))
         wanjiru_lists_plastic_beads(shop)

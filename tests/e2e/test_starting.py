@@ -18,7 +18,7 @@ from store.db import make_engine
 from store.migrate import MIGRATIONS_DIR, current_revision, upgrade
 from tests.e2e.operator_env import operator_env
 from tests.e2e.soko_process import SokoProcess, soko, wait_until
-from tests.fakes.serving import free_port
+from tests.fakes.serving import TLS, free_port
 from tests.integration.test_database_check import touched_by_an_unmigrated_scheduler
 
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
@@ -74,20 +74,22 @@ def test_web_and_scheduler_wait_for_soko_db_upgrade_and_web_says_it_is_not_ready
     with SokoProcess(shop, "web") as web, SokoProcess(shop, "scheduler") as scheduler:
         wait_until(lambda: waiting in web.logged(), 60, "web to say what it waits for")
         wait_until(lambda: waiting in scheduler.logged(), 60, "the scheduler to say it too")
-        assert httpx.get(f"{base}/livez").status_code == 200
-        unready = httpx.get(f"{base}/readyz")
+        assert httpx.get(f"{base}/livez", verify=TLS).status_code == 200
+        unready = httpx.get(f"{base}/readyz", verify=TLS)
         assert unready.status_code == 503
         assert unready.json() == {"status": "unready", "reason": waiting}
         page = f"{base}/p/K7Q2MX"  # a product page (reads the database)
         # Held for the app a while, then refused: not before the database is ready.
-        assert httpx.get(page, timeout=30).status_code == 503
+        assert httpx.get(page, timeout=30, verify=TLS).status_code == 503
         assert database.read_bytes() == before
 
         assert soko(shop, "db", "upgrade").returncode == 0
 
-        wait_until(lambda: httpx.get(f"{base}/readyz").status_code == 200, 60, "web ready")
+        wait_until(
+            lambda: httpx.get(f"{base}/readyz", verify=TLS).status_code == 200, 60, "web ready"
+        )
         wait_until(lambda: "scheduler lock taken" in scheduler.logged(), 60, "the scheduler")
-        assert httpx.get(page).status_code == 404  # the app's answer: no such piece
+        assert httpx.get(page, verify=TLS).status_code == 404  # the app's answer: no such piece
         assert web.logged().count(waiting) == scheduler.logged().count(waiting) == 1
     assert "Traceback" not in web.logged() + scheduler.logged()
 

@@ -40,10 +40,11 @@ from tests.e2e.soko_process import soko
 from tests.e2e.test_mpesa_buyer_run import (
     Shop,
     achieng_orders,
+    mpesa_shop,
     pieces_listed_and_approved,
-    running_shop,
 )
 from tests.e2e.test_zero_to_sale import has
+from tests.fakes.serving import TLS
 from tests.fakes.telegram_api import tap
 
 pytestmark = pytest.mark.slow
@@ -77,7 +78,7 @@ def messages_so_far(person: TelegramPerson) -> int:
 
 
 def page(shop: Shop, path: str) -> int:
-    return httpx.get(f"{shop.env.url}{path}", timeout=10).status_code
+    return httpx.get(f"{shop.env.url}{path}", timeout=10, verify=TLS).status_code
 
 
 def slugs(shop: Shop) -> tuple[str, str]:
@@ -124,7 +125,7 @@ def neema_publishes_a_collection(neema: TelegramPerson) -> None:
 
 def in_collection(shop: Shop, piece_page: str) -> bool:
     """Whether the published collection's page shows the piece."""
-    response = httpx.get(f"{shop.env.url}/c/{COLLECTION}", timeout=10)
+    response = httpx.get(f"{shop.env.url}/c/{COLLECTION}", timeout=10, verify=TLS)
     assert response.status_code == 200, response.status_code
     return piece_page in response.text
 
@@ -145,15 +146,10 @@ def test_a_shop_suspended_with_a_reason_and_reinstated(
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
-    with running_shop(tmp_path, url) as shop:
-        fake, database = shop.owner.fake, shop.database
-        neema = TelegramPerson("Neema Wambui", 5104, fake, database, "sw")
-        otieno = TelegramPerson("Otieno", 5105, fake, database, "en")
-        try:
-            suspended_and_reinstated(shop, neema, otieno)
-        finally:
-            for person in (neema, otieno):
-                print("\n".join(person.transcript[-60:]))
+    with mpesa_shop(tmp_path, url) as shop:
+        neema = shop.running.on_telegram("Neema Wambui", 5104, "sw")
+        otieno = shop.running.on_telegram("Otieno", 5105, "en")
+        suspended_and_reinstated(shop, neema, otieno)
 
     listed = soko(shop.env, "admin", "roles", "list", "--history")
     assert listed.returncode == 0, listed.stderr

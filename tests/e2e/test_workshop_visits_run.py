@@ -28,12 +28,9 @@ from conversations.i18n import Translator
 from store.demo.pictures import draw_piece
 from store.models import Category
 from store.services.workshop_visits import add_months
-from tests.e2e.chat_people import TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes
-from tests.e2e.shop_database import ShopDatabase
-from tests.e2e.soko_process import SokoProcess, soko
+from tests.e2e.running_shop import running_shop
+from tests.e2e.soko_process import soko
 from tests.e2e.test_zero_to_sale import has, list_a_necklace
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -59,165 +56,151 @@ def nairobi_today() -> datetime:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_visits_verify_a_shop_for_buyers_and_lapse(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path, fakes: Fakes
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
     url = engine.url.render_as_string(hide_password=False)
-    shop = fakes.operator_env(
-        tmp_path,
-        port=free_port(),
-        DATABASE_URL=url,
-        ADMIN_PHONES="0711 000 001",
-        VERIFICATION_VALID_MONTHS="1",
-    )
-    database = ShopDatabase(shop.database_url)
-    grace = WhatsAppPerson("Grace", GRACE, fakes.twilio, database, shop.url)
-    amina = TelegramPerson("Amina Otieno", AMINA_TELEGRAM, fakes.telegram, database, "sw")
-    neema = TelegramPerson("Neema", NEEMA_TELEGRAM, fakes.telegram, database, "sw")
-    buyer = TelegramPerson("Lena", BUYER_TELEGRAM, fakes.telegram, database, "en")
-    today = nairobi_today().date()
-    month_en = format_date(today, "LLLL y", locale="en")
-    month_sw = format_date(today, "LLLL y", locale="sw")
-    long_ago = today - timedelta(days=62)
-    try:
-        with SokoProcess(shop, "run") as run:
-            # Amina opens her shop in Swahili, sharing her pin, and lists a necklace.
-            amina.say("/start")
-            amina.tap("Kiswahili")
-            amina.tap(SW._("Sell your jewelry"))
-            amina.say("Shanga za Amina")
-            amina.share_location(*KIBERA_PIN)
-            amina.say("Kibera, Nairobi")
-            amina.share_own_contact(AMINA_PHONE.removeprefix("+"))
-            opened = amina.tap(SW._("Yes, open my shop"))
-            assert has(opened, "Hongera! Duka lako Shanga za Amina limefunguliwa."), opened
-            submitted = list_a_necklace(amina, "Mkufu wa shaba", "1500", seed=31)
-            assert has(submitted, "Asante! Msimamizi wa jamii ataikagua"), submitted
+    with running_shop(tmp_path, DATABASE_URL=url, VERIFICATION_VALID_MONTHS="1") as running:
+        shop, database, run = running.env, running.database, running.run
+        grace = running.on_whatsapp("Grace", GRACE)
+        amina = running.on_telegram("Amina Otieno", AMINA_TELEGRAM, "sw")
+        neema = running.on_telegram("Neema", NEEMA_TELEGRAM, "sw")
+        buyer = running.on_telegram("Lena", BUYER_TELEGRAM, "en")
+        today = nairobi_today().date()
+        month_en = format_date(today, "LLLL y", locale="en")
+        month_sw = format_date(today, "LLLL y", locale="sw")
+        long_ago = today - timedelta(days=62)
 
-            # Grace approves it and makes Neema a community manager, in the chat.
-            grace.say("Hi")
-            grace.say("menu")
-            grace.choose(EN._("Review listings"))
-            assert has(grace.choose(EN._("Approve")), "Approved: Mkufu wa shaba")
-            neema.say("/start")
-            neema.tap("Kiswahili")
-            neema.share_own_contact(NEEMA.removeprefix("+"))
-            grace.say("menu")
-            grace.choose(EN._("People"))
-            grace.say("0733 000 555")
-            made = grace.choose(EN._("Make community manager"))
-            assert made[0] == "Neema is now a community manager; she has been told.", made
+        # Amina opens her shop in Swahili, sharing her pin, and lists a necklace.
+        amina.say("/start")
+        amina.tap("Kiswahili")
+        amina.tap(SW._("Sell your jewelry"))
+        amina.say("Shanga za Amina")
+        amina.share_location(*KIBERA_PIN)
+        amina.say("Kibera, Nairobi")
+        amina.share_own_contact(AMINA_PHONE.removeprefix("+"))
+        opened = amina.tap(SW._("Yes, open my shop"))
+        assert has(opened, "Hongera! Duka lako Shanga za Amina limefunguliwa."), opened
+        submitted = list_a_necklace(amina, "Mkufu wa shaba", "1500", seed=31)
+        assert has(submitted, "Asante! Msimamizi wa jamii ataikagua"), submitted
 
-            # Grace's list of shops due: by place, then nearest first from where she stands.
-            grace.say("menu")
-            listed = grace.choose(EN._("Shops to visit"))
-            assert listed == [
-                "Shops due for a workshop visit (1), by place. Share your location to see the "
-                "nearest first.\n\n1. Shanga za Amina · Kibera, Nairobi · never visited\n2. Menu"
-            ], listed
-            near = grace.share_location(*CBD)
-            assert near == [
-                "Shops due for a workshop visit (1), nearest first:\n\n"
-                "1. Shanga za Amina · 4.4 km · never visited\n2. Menu"
-            ], near
+        # Grace approves it and makes Neema a community manager, in the chat.
+        grace.say("Hi")
+        grace.say("menu")
+        grace.choose(EN._("Review listings"))
+        assert has(grace.choose(EN._("Approve")), "Approved: Mkufu wa shaba")
+        neema.say("/start")
+        neema.tap("Kiswahili")
+        neema.share_own_contact(NEEMA.removeprefix("+"))
+        grace.say("menu")
+        grace.choose(EN._("People"))
+        grace.say("0733 000 555")
+        made = grace.choose(EN._("Make community manager"))
+        assert made[0] == "Neema is now a community manager; she has been told.", made
 
-            # A passed visit two months old: recorded, but it no longer counts.
-            asked = grace.choose("Shanga za Amina · 4.4 km · never visited")
-            assert asked[0].startswith("Recording a visit to Shanga za Amina."), asked
-            grace.say(f"{long_ago.day}/{long_ago.month}/{long_ago.year}")
-            for _ in range(3):
-                grace.say("yes")  # meets the standards, typed
-            grace.say("done")
-            old = grace.choose(EN._("Passed"))
-            assert old[0].startswith("Recorded: Shanga za Amina passed on "), old
-            until = format_date(add_months(long_ago, 1), "d MMMM y", locale="en")
-            assert f"but that visit counted only until {until}, so" in old[0], old
-            relisted = grace.choose(EN._("Shops to visit"))
-            lapsed = format_date(long_ago, "LLLL y", locale="en")
-            assert f"1. Shanga za Amina · 4.4 km · visited {lapsed}, lapsed" in relisted[0]
+        # Grace's list of shops due: by place, then nearest first from where she stands.
+        grace.say("menu")
+        listed = grace.choose(EN._("Shops to visit"))
+        assert listed == [
+            "Shops due for a workshop visit (1), by place. Share your location to see the "
+            "nearest first.\n\n1. Shanga za Amina · Kibera, Nairobi · never visited\n2. Menu"
+        ], listed
+        near = grace.share_location(*CBD)
+        assert near == [
+            "Shops due for a workshop visit (1), nearest first:\n\n"
+            "1. Shanga za Amina · 4.4 km · never visited\n2. Menu"
+        ], near
 
-            # A follow-up visit today, with a photo; tomorrow refused on the way.
-            grace.say("1")
-            tomorrow = grace.say("tomorrow")
-            assert "has not come yet: please give the day you went there" in tomorrow[0]
-            grace.choose(EN._("Today"))
-            grace.choose(EN._("Meets the standards"))
-            grace.choose(EN._("Meets the standards"))
-            grace.choose(EN._("Needs work"))
-            kept = grace.send_photos([draw_piece(Category.BRACELET, seed=5)])
-            assert has(kept, "Photo kept (1)."), kept
-            grace.choose(EN._("Done"))
-            grace.choose(EN._("Follow-up needed"))
-            recorded = grace.say("Please keep the children away from the hot wire")
-            assert recorded[0].startswith("Recorded: Shanga za Amina needs a follow-up visit."), (
-                recorded
-            )
-            told = amina.told("kuna jambo la kurekebisha")
-            assert has(told, "Please keep the children away from the hot wire"), told
+        # A passed visit two months old: recorded, but it no longer counts.
+        asked = grace.choose("Shanga za Amina · 4.4 km · never visited")
+        assert asked[0].startswith("Recording a visit to Shanga za Amina."), asked
+        grace.say(f"{long_ago.day}/{long_ago.month}/{long_ago.year}")
+        for _ in range(3):
+            grace.say("yes")  # meets the standards, typed
+        grace.say("done")
+        old = grace.choose(EN._("Passed"))
+        assert old[0].startswith("Recorded: Shanga za Amina passed on "), old
+        until = format_date(add_months(long_ago, 1), "d MMMM y", locale="en")
+        assert f"but that visit counted only until {until}, so" in old[0], old
+        relisted = grace.choose(EN._("Shops to visit"))
+        lapsed = format_date(long_ago, "LLLL y", locale="en")
+        assert f"1. Shanga za Amina · 4.4 km · visited {lapsed}, lapsed" in relisted[0]
 
-            # The buyer's card: no badge yet.
-            [product_id, product_slug, shop_slug] = database.query(
-                "SELECT p.id, p.slug, a.slug FROM products p JOIN artisans a ON a.id = p.artisan_id"
-            )[0]
-            card = buyer.say(f"/start p-{product_id}")
-            assert not has(card, "Workshop visited by Soko"), card
+        # A follow-up visit today, with a photo; tomorrow refused on the way.
+        grace.say("1")
+        tomorrow = grace.say("tomorrow")
+        assert "has not come yet: please give the day you went there" in tomorrow[0]
+        grace.choose(EN._("Today"))
+        grace.choose(EN._("Meets the standards"))
+        grace.choose(EN._("Meets the standards"))
+        grace.choose(EN._("Needs work"))
+        kept = grace.send_photos([draw_piece(Category.BRACELET, seed=5)])
+        assert has(kept, "Photo kept (1)."), kept
+        grace.choose(EN._("Done"))
+        grace.choose(EN._("Follow-up needed"))
+        recorded = grace.say("Please keep the children away from the hot wire")
+        assert recorded[0].startswith("Recorded: Shanga za Amina needs a follow-up visit."), (
+            recorded
+        )
+        told = amina.told("kuna jambo la kurekebisha")
+        assert has(told, "Please keep the children away from the hot wire"), told
 
-            # Neema looks at the list, then records a passed visit from Amina's People card.
-            neema.say("menyu")
-            due = neema.tap("Maduka ya kutembelea")
-            follow_up = (
-                f"Shanga za Amina · Kibera, Nairobi · ilitembelewa {month_sw}, "
-                "inahitaji ziara nyingine"
-            )
-            assert has(due, follow_up), due
-            neema.say("menyu")
-            neema.tap(SW._("People"))
-            card = neema.say("Shanga za Amina")
-            assert has(card, "Karakana ilitembelewa"), card
-            asked = neema.tap("Rekodi ziara")
-            assert asked[0].startswith("Unarekodi ziara ya Shanga za Amina."), asked
-            # Today, in Arabic-Indic digits and the Kenyan "mwezi wa …" (the month's number).
-            typed = f"tarehe {arabic(today.day)} mwezi wa {today.month}"
-            checks = neema.say(typed)
-            assert has(checks, "1 kati ya 3 · Malighafi"), checks
-            for _ in range(3):
-                neema.tap("Inafuata viwango")
-            neema.tap("Nimemaliza")
-            passed = neema.tap("Imepita")
-            assert passed[0].startswith(
-                f"Imerekodiwa: duka Shanga za Amina limepita. Sasa wanunuzi wanaona "
-                f"“Karakana imetembelewa na Soko, {month_sw}”"
-            ), passed
-            congratulated = amina.told("Hongera! Soko ilitembelea karakana yako")
-            assert has(congratulated, f"“Karakana imetembelewa na Soko, {month_sw}”")
+        # The buyer's card: no badge yet.
+        [product_id, product_slug, shop_slug] = database.query(
+            "SELECT p.id, p.slug, a.slug FROM products p JOIN artisans a ON a.id = p.artisan_id"
+        )[0]
+        card = buyer.say(f"/start p-{product_id}")
+        assert not has(card, "Workshop visited by Soko"), card
 
-            # Buyers see it: the chat card, the piece page and the shop page.
-            card = buyer.say(f"/start p-{product_id}")
-            assert has(card, f"Workshop visited by Soko, {month_en}"), card
-            piece = httpx.get(f"{shop.url}/p/{product_slug}", timeout=10).text
-            assert f"Workshop visited by Soko, {month_en}" in piece
-            shop_page = httpx.get(f"{shop.url}/a/{shop_slug}?lang=sw", timeout=10).text
-            assert f"Karakana imetembelewa na Soko, {month_sw}" in shop_page
+        # Neema looks at the list, then records a passed visit from Amina's People card.
+        neema.say("menyu")
+        due = neema.tap("Maduka ya kutembelea")
+        follow_up = (
+            f"Shanga za Amina · Kibera, Nairobi · ilitembelewa {month_sw}, inahitaji ziara nyingine"
+        )
+        assert has(due, follow_up), due
+        neema.say("menyu")
+        neema.tap(SW._("People"))
+        card = neema.say("Shanga za Amina")
+        assert has(card, "Karakana ilitembelewa"), card
+        asked = neema.tap("Rekodi ziara")
+        assert asked[0].startswith("Unarekodi ziara ya Shanga za Amina."), asked
+        # Today, in Arabic-Indic digits and the Kenyan "mwezi wa …" (the month's number).
+        typed = f"tarehe {arabic(today.day)} mwezi wa {today.month}"
+        checks = neema.say(typed)
+        assert has(checks, "1 kati ya 3 · Malighafi"), checks
+        for _ in range(3):
+            neema.tap("Inafuata viwango")
+        neema.tap("Nimemaliza")
+        passed = neema.tap("Imepita")
+        assert passed[0].startswith(
+            f"Imerekodiwa: duka Shanga za Amina limepita. Sasa wanunuzi wanaona "
+            f"“Karakana imetembelewa na Soko, {month_sw}”"
+        ), passed
+        congratulated = amina.told("Hongera! Soko ilitembelea karakana yako")
+        assert has(congratulated, f"“Karakana imetembelewa na Soko, {month_sw}”")
 
-            # Nothing is due now; the old list's button opens that shop as it is now.
-            empty = neema.tap("Maduka ya kutembelea")
-            assert empty[0].startswith("Hakuna duka linalosubiri ziara"), empty
-            reopened = neema.tap(follow_up)
-            assert reopened[0].startswith("Unarekodi ziara ya Shanga za Amina."), reopened
-            assert has(neema.say("menyu"), "Ungependa kufanya nini?")
-    finally:
-        for person in (amina, grace, neema, buyer):
-            print("\n".join(person.transcript[-60:]))
-    try:
-        listed = soko(shop, "admin", "roles", "list", "--history")
-        assert listed.returncode == 0, listed.stderr
-        visits = [line for line in listed.stdout.splitlines() if " visit " in line]
-        # "… UTC  Grace (+2547…)  visit  shanga-za-amina (independent)  (passed 2026-10-06)"
-        assert [(line.split()[3], line.rsplit("  (", 1)[1].split()[0]) for line in visits] == [
-            ("Grace", "passed"),
-            ("Grace", "follow_up"),
-            ("Neema", "passed"),
-        ], listed.stdout
-        assert "Traceback" not in run.logged()
-    finally:
-        database.engine.dispose()
+        # Buyers see it: the chat card, the piece page and the shop page.
+        card = buyer.say(f"/start p-{product_id}")
+        assert has(card, f"Workshop visited by Soko, {month_en}"), card
+        piece = httpx.get(f"{shop.url}/p/{product_slug}", timeout=10).text
+        assert f"Workshop visited by Soko, {month_en}" in piece
+        shop_page = httpx.get(f"{shop.url}/a/{shop_slug}?lang=sw", timeout=10).text
+        assert f"Karakana imetembelewa na Soko, {month_sw}" in shop_page
+
+        # Nothing is due now; the old list's button opens that shop as it is now.
+        empty = neema.tap("Maduka ya kutembelea")
+        assert empty[0].startswith("Hakuna duka linalosubiri ziara"), empty
+        reopened = neema.tap(follow_up)
+        assert reopened[0].startswith("Unarekodi ziara ya Shanga za Amina."), reopened
+        assert has(neema.say("menyu"), "Ungependa kufanya nini?")
+    listed = soko(shop, "admin", "roles", "list", "--history")
+    assert listed.returncode == 0, listed.stderr
+    visits = [line for line in listed.stdout.splitlines() if " visit " in line]
+    # "… UTC  Grace (+2547…)  visit  shanga-za-amina (independent)  (passed 2026-10-06)"
+    assert [(line.split()[3], line.rsplit("  (", 1)[1].split()[0]) for line in visits] == [
+        ("Grace", "passed"),
+        ("Grace", "follow_up"),
+        ("Neema", "passed"),
+    ], listed.stdout
+    assert "Traceback" not in run.logged()

@@ -36,11 +36,11 @@ from conversations.i18n import Translator
 from store.demo.pictures import draw_piece
 from store.models import Category
 from tests.e2e.chat_people import Person, TelegramPerson, WhatsAppPerson
-from tests.e2e.operator_env import Fakes, OperatorEnv, running_fakes
+from tests.e2e.operator_env import Fakes, OperatorEnv
+from tests.e2e.running_shop import RunningShop, running_shop
 from tests.e2e.shop_database import ShopDatabase
 from tests.e2e.soko_process import STOP_SECONDS, SokoProcess, soko
 from tests.fakes import stripe_api
-from tests.fakes.serving import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -75,21 +75,15 @@ class People:
         ]
 
 
-def people_of(shop: OperatorEnv, fakes: Fakes, database: ShopDatabase) -> People:
-    def on_telegram(name: str, telegram_id: int, language: str) -> TelegramPerson:
-        return TelegramPerson(name, telegram_id, fakes.telegram, database, language)
-
-    def on_whatsapp(name: str, phone: str) -> WhatsAppPerson:
-        return WhatsAppPerson(name, phone, fakes.twilio, database, shop.url)
-
+def people_of(shop: RunningShop) -> People:
     return People(
-        owner_wa=on_whatsapp("Grace Mutua", OWNER_PHONE),
-        owner_tg=on_telegram("Grace Mutua", 5001, "en"),
-        amina=on_telegram("Amina Otieno", 5002, "sw"),
-        wanjiru=on_telegram("Wanjiru", 5003, "sw"),
-        akinyi=on_whatsapp("Akinyi", AKINYI_PHONE),
-        lena_wa=on_whatsapp("Lena Fischer", LENA_PHONE),
-        lena_tg=on_telegram("Lena Fischer", 5004, "de"),
+        owner_wa=shop.on_whatsapp("Grace Mutua", OWNER_PHONE),
+        owner_tg=shop.on_telegram("Grace Mutua", 5001, "en"),
+        amina=shop.on_telegram("Amina Otieno", 5002, "sw"),
+        wanjiru=shop.on_telegram("Wanjiru", 5003, "sw"),
+        akinyi=shop.on_whatsapp("Akinyi", AKINYI_PHONE),
+        lena_wa=shop.on_whatsapp("Lena Fischer", LENA_PHONE),
+        lena_tg=shop.on_telegram("Lena Fischer", 5004, "de"),
     )
 
 
@@ -272,7 +266,7 @@ def print_counts(people: People) -> None:
     print("restart to first reply (s):", [round(s, 2) for s in RESTART_TO_REPLY])
 
 
-class RunningShop(NamedTuple):
+class ShopAndPeople(NamedTuple):
     env: OperatorEnv
     fakes: Fakes
     database: ShopDatabase
@@ -281,24 +275,17 @@ class RunningShop(NamedTuple):
 
 
 @contextmanager
-def running_shop(tmp_path: Path, *, with_stripe: bool) -> Iterator[RunningShop]:
+def fresh_shop(tmp_path: Path, *, with_stripe: bool) -> Iterator[ShopAndPeople]:
     """The operator's shop on the fakes, `soko run` started in a fresh folder (it makes the
-    database); at the end everyone's chat is printed, for when the test failed."""
+    database)."""
     assert not (tmp_path / "soko.db").exists()
-    with running_fakes(with_stripe=with_stripe) as fakes:
-        shop = fakes.operator_env(tmp_path, port=free_port(), ADMIN_PHONES="0711 000 001")
-        database = ShopDatabase(shop.database_url)
-        people = people_of(shop, fakes, database)
-        try:
-            with SokoProcess(shop, "run") as run:
-                yield RunningShop(shop, fakes, database, run, people)
-        finally:
-            for person in people.all():
-                print("\n".join(person.transcript[-40:]))
+    with running_shop(tmp_path, with_stripe=with_stripe, transcript=40) as shop:
+        people = people_of(shop)
+        yield ShopAndPeople(shop.env, shop.fakes, shop.database, shop.run, people)
 
 
 def test_from_an_empty_database_to_a_paid_order_and_a_payout(tmp_path: Path) -> None:
-    with running_shop(tmp_path, with_stripe=True) as (shop, fakes, database, run, people):
+    with fresh_shop(tmp_path, with_stripe=True) as (shop, fakes, database, run, people):
         owner_arrives(people)
         code = owner_appoints_mentor(people)
         recruits_join_and_list(people, code)
@@ -329,7 +316,7 @@ def test_from_an_empty_database_to_a_paid_order_and_a_payout(tmp_path: Path) -> 
 
 
 def test_without_stripe_no_demo_card_is_offered_and_nothing_is_paid(tmp_path: Path) -> None:
-    with running_shop(tmp_path, with_stripe=False) as (_, _, database, run, people):
+    with fresh_shop(tmp_path, with_stripe=False) as (_, _, database, run, people):
         owner_arrives(people)
         code = owner_appoints_mentor(people)
         welcome = people.wanjiru.say(f"/start ref-{code}")
