@@ -9,7 +9,9 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import NamedTuple
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -375,18 +377,39 @@ def placed_by_mpesa(chat: Chat, product_id: int) -> None:
     chat.tap("usenum:+254712345678")
 
 
-def test_a_cancelled_prompt_is_explained_and_she_tries_again(
+class PlacedByMpesa(NamedTuple):
+    chat: Chat
+    port: TwoWays
+    code: str
+
+
+@pytest.fixture
+def by_mpesa(
     new_chat: Callable[..., Chat],
     uow_factory: UnitOfWorkFactory,
     registry: FlowRegistry,
     market: Marketplace,
+) -> Callable[..., PlacedByMpesa]:
+    """A buyer on WhatsApp (+254712345678, in `locale`) who placed an order for a collar to
+    Kenya and chose M-Pesa with her own number."""
+
+    def placed(locale: str = "en") -> PlacedByMpesa:
+        collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
+        port = TwoWays()
+        chat = on_whatsapp(
+            new_chat("x", locale_hint=locale), "+254712345678", registry, market, port
+        )
+        hello(chat, locale)
+        placed_by_mpesa(chat, collar)
+        return PlacedByMpesa(chat, port, only_order(uow_factory).code)
+
+    return placed
+
+
+def test_a_cancelled_prompt_is_explained_and_she_tries_again(
+    uow_factory: UnitOfWorkFactory, by_mpesa: Callable[..., PlacedByMpesa]
 ) -> None:
-    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
-    port = TwoWays()
-    chat = on_whatsapp(new_chat("x"), "+254712345678", registry, market, port)
-    hello(chat)
-    placed_by_mpesa(chat, collar)
-    code = only_order(uow_factory).code
+    chat, port, code = by_mpesa()
 
     before = chat.last_outbox_id()
     prompt_failed(uow_factory, PhonePaymentFailure.CANCELLED)
@@ -404,17 +427,9 @@ def test_a_cancelled_prompt_is_explained_and_she_tries_again(
 
 
 def test_she_is_told_when_the_prompt_is_on_her_phone_once(
-    new_chat: Callable[..., Chat],
-    uow_factory: UnitOfWorkFactory,
-    registry: FlowRegistry,
-    market: Marketplace,
+    uow_factory: UnitOfWorkFactory, by_mpesa: Callable[..., PlacedByMpesa]
 ) -> None:
-    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
-    port = TwoWays()
-    chat = on_whatsapp(new_chat("x"), "+254712345678", registry, market, port)
-    hello(chat)
-    placed_by_mpesa(chat, collar)
-    code = only_order(uow_factory).code
+    chat, _, code = by_mpesa()
 
     before = chat.last_outbox_id()
     prompt_answered(uow_factory, PhonePaymentPrompted)
@@ -426,17 +441,9 @@ def test_she_is_told_when_the_prompt_is_on_her_phone_once(
 
 
 def test_a_prompt_not_confirmed_says_what_she_can_do(
-    new_chat: Callable[..., Chat],
-    uow_factory: UnitOfWorkFactory,
-    registry: FlowRegistry,
-    market: Marketplace,
+    uow_factory: UnitOfWorkFactory, by_mpesa: Callable[..., PlacedByMpesa]
 ) -> None:
-    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
-    port = TwoWays()
-    chat = on_whatsapp(new_chat("x"), "+254712345678", registry, market, port)
-    hello(chat)
-    placed_by_mpesa(chat, collar)
-    code = only_order(uow_factory).code
+    chat, _, code = by_mpesa()
 
     before = chat.last_outbox_id()
     prompt_answered(uow_factory, PhonePaymentUnconfirmed)
@@ -454,17 +461,9 @@ def test_a_prompt_not_confirmed_says_what_she_can_do(
 
 
 def test_she_uses_another_number_after_a_prompt_ran_out_of_money(
-    new_chat: Callable[..., Chat],
-    uow_factory: UnitOfWorkFactory,
-    registry: FlowRegistry,
-    market: Marketplace,
+    uow_factory: UnitOfWorkFactory, by_mpesa: Callable[..., PlacedByMpesa]
 ) -> None:
-    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
-    port = TwoWays()
-    chat = on_whatsapp(new_chat("x"), "+254712345678", registry, market, port)
-    hello(chat)
-    placed_by_mpesa(chat, collar)
-    code = only_order(uow_factory).code
+    chat, port, code = by_mpesa()
 
     before = chat.last_outbox_id()
     prompt_failed(uow_factory, PhonePaymentFailure.NO_FUNDS)
@@ -571,16 +570,9 @@ def test_asked_her_m_pesa_number_she_says_kadi_and_pays_by_card(
 
 
 def test_looking_at_her_order_after_a_failed_prompt_does_not_prompt_her_phone(
-    new_chat: Callable[..., Chat],
-    uow_factory: UnitOfWorkFactory,
-    registry: FlowRegistry,
-    market: Marketplace,
+    uow_factory: UnitOfWorkFactory, by_mpesa: Callable[..., PlacedByMpesa]
 ) -> None:
-    collar = seed_product(uow_factory, seed_maker(uow_factory), "Maasai collar")
-    port = TwoWays()
-    chat = on_whatsapp(new_chat("x", locale_hint="sw"), "+254712345678", registry, market, port)
-    hello(chat, "sw")
-    placed_by_mpesa(chat, collar)
+    chat, port, _ = by_mpesa("sw")
     prompt_failed(uow_factory, PhonePaymentFailure.NO_FUNDS)
     order = only_order(uow_factory)
 
