@@ -28,7 +28,8 @@ typecheck: $(STAMP)
 
 # Most end-to-end tests wait on their `soko` processes rather than on the CPU, so four workers
 # finish the suite well within CI's time even on two cores (the long chat runs set Telegram's
-# window per chat short on the fake Telegram: tests/e2e/running_shop.py). `make pytest PYTEST_ARGS=…` runs what you choose instead (e.g. one file, no -n).
+# window per chat short on the fake Telegram: tests/e2e/running_shop.py).
+# `make pytest PYTEST_ARGS=…` runs what you choose instead (e.g. one file, no -n).
 PYTEST_ARGS ?= -n 4 --dist worksteal --durations=25
 # Every `soko` the end-to-end tests start, and every pytest worker, would otherwise compile the
 # project again (a machine with PYTHONDONTWRITEBYTECODE set writes no .pyc): compile it once,

@@ -44,6 +44,9 @@ from store.vocabulary import load as load_vocabulary
 WEBHOOK_SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]{16,256}")
 WEBHOOK_SECRET_RULE = "16 to 256 letters, digits, _ or -"  # noqa: S105 (a rule, not a secret)
 MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
+# Telegram's own API, and the least window per chat (3 messages) it takes without a 429.
+TELEGRAM_API_HOST = "api.telegram.org"
+TELEGRAM_CHAT_WINDOW = 3.0
 
 
 class TelegramMode(StrEnum):
@@ -485,6 +488,19 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PUBLIC_BASE_URL: must be an https:// address Safaricom can reach when M-Pesa is"
                 " on (Daraja posts payment results there; http only for a local test address)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _telegram_window(self) -> Settings:
+        if (
+            self.telegram_chat_window_seconds < TELEGRAM_CHAT_WINDOW
+            and urlsplit(self.telegram_api_base_url).hostname == TELEGRAM_API_HOST
+        ):
+            raise ValueError(
+                "TELEGRAM_CHAT_WINDOW_SECONDS: at least 3 on Telegram's own API"
+                f" ({TELEGRAM_API_HOST}): a shorter window gets the bot refused with 429,"
+                " pausing every chat"
             )
         return self
 

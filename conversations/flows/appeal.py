@@ -7,7 +7,8 @@ The suspension notice opens it too: its "Appeal" button (`AppealTap`, tapped or 
 the question; words she sends in answer to the notice are kept and offered back ("Send this
 as your appeal?"), never dropped. A further message before she answers joins them (she
 often writes in two or three messages; nothing she typed is lost), and she is asked again
-with the whole; "No" sends nothing."""
+with the whole; "No" sends nothing. The notice's button tapped or typed then offers her words
+again (she taps it to send them), never the question asked afresh."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import hashlib
 from enum import StrEnum
 from typing import Final
 
-from conversations.choices import is_skip
+from conversations.choices import is_skip, names_message
 from conversations.flow import (
     Flow,
     FlowRegistry,
@@ -108,6 +109,8 @@ def confirm(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.payload == CANCEL_PAYLOAD or is_skip(typed):
         ctx.say(ctx._(KEPT))
         return ctx.begin(FlowRegistry.MENU)
+    if names_message(typed, APPEAL):  # the notice's button, typed: no words of her appeal
+        return _offer(ctx, kept)
     return _offer(ctx, f"{kept}\n{typed}" if kept and typed else kept or typed)
 
 
@@ -152,7 +155,10 @@ def _send(ctx: StepContext, typed: str) -> StepResult:
 
 
 def tapped(ctx: StepContext, tap: AppealTap) -> StepResult:
-    """The notice's "Appeal" button, from any message: the appeal question."""
+    """The notice's "Appeal" button, from any message: the appeal question; or, her answer
+    to the notice already offered back, those words again (tapped as if to send them)."""
+    if ctx.flow == FLOW and ctx.step == Step.CONFIRM and ctx.data.get("words"):
+        return _offer_again(ctx)
     return ctx.begin(FLOW)
 
 

@@ -15,8 +15,9 @@ cancelled order. Otieno is told his cart lost the piece when he next looks; sear
 piece's and the shop's pages and an old "Add to cart" button find nothing to buy. An old
 "Suspend shop" button changes nothing. The collection Neema published keeps its page, without
 her piece while the shop is suspended. Wanjiru answers the notice with her appeal in two
-messages: her words are kept and offered back ("Send this as your appeal?"), she sends them
-and both managers read them; the notice's "Appeal" button opens the appeal question too.
+messages: her words are kept and offered back ("Send this as your appeal?"), the notice's
+"Appeal" button tapped then offers them again, she sends them and both managers read them;
+the notice's "Appeal" button opens the appeal question too.
 The owner reinstates the shop, Wanjiru is told, and her pieces and pages are back. The
 audit lists both with the reason.
 """
@@ -276,6 +277,9 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
     words = "Vipande vyangu ni vya mikono yangu\nnjooni mwone karakana"
     joined = wanjiru.say("njooni mwone karakana")
     assert has(joined, f"“{words}”"), joined
+    # She taps the notice's button as if to send them: her words are offered again.
+    again = tap_earlier(wanjiru, SW._(APPEAL), at_notice)
+    assert has(again, f"“{words}”"), again
     sent = wanjiru.tap(SW._(SEND_IT))
     assert sent[0] == SW._(SENT), sent
     heard = owner.told("appeals her suspension")

@@ -430,3 +430,20 @@ def test_the_pool_is_what_the_settings_say(monkeypatch: pytest.MonkeyPatch) -> N
     ]:
         monkeypatch.setenv(name, value)
     assert pool_settings(Settings(_env_file=None)) == PoolSettings(3, 2, 1.5, 30000)  # type: ignore[call-arg]
+
+
+def test_telegram_s_own_api_keeps_its_window_per_chat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A window shorter than Telegram's limit would get the bot 429s, pausing every chat:
+    only a Telegram that is not Telegram's own (the tests' fake) may take less."""
+    monkeypatch.setenv("TELEGRAM_CHAT_WINDOW_SECONDS", "0.1")
+    with pytest.raises(InvalidSettings) as refused:
+        load_settings(_env_file=None)
+    assert refused.value.problems == [
+        "TELEGRAM_CHAT_WINDOW_SECONDS: at least 3 on Telegram's own API (api.telegram.org): "
+        "a shorter window gets the bot refused with 429, pausing every chat"
+    ]
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081")
+    assert load_settings(_env_file=None).telegram_chat_window_seconds == 0.1
+    monkeypatch.delenv("TELEGRAM_API_BASE_URL")
+    monkeypatch.setenv("TELEGRAM_CHAT_WINDOW_SECONDS", "5")
+    assert load_settings(_env_file=None).telegram_chat_window_seconds == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conversations.notify.suspension import AppealTap
 from store.uow import UnitOfWorkFactory
 from tests.integration.conversations.artisans_support import messages_to
 from tests.integration.conversations.people.conftest import WhatsAppChat
@@ -181,3 +182,21 @@ def suspend_again(grace: WhatsAppChat) -> None:
     grace.send("Amina Beads")
     grace.send("Reinstate shop")
     suspend(grace)
+
+
+def test_the_notice_s_button_after_her_words_keeps_them(
+    grace: WhatsAppChat, amina: WhatsAppChat, uow_factory: UnitOfWorkFactory
+) -> None:
+    """She answers the notice, then taps (or types) its "Appeal" button, as if to send what
+    she wrote: her words are offered back, never dropped for the question asked afresh."""
+    suspend(grace)
+    grace_id = user_id(uow_factory, "+254711000001")
+    assert amina.send(WORDS) == [OFFER.format(words=WORDS)]
+    assert amina.tap(AppealTap().encode()) == [OFFER.format(words=WORDS)]
+    assert amina.send("Kata rufaa") == [OFFER.format(words=WORDS)]
+    before = len(messages_to(uow_factory, grace_id))
+    assert amina.send("ndiyo")[0] == (
+        "Asante: wasimamizi wa jamii wamepokea ujumbe wako na watakujibu hapa."
+    )
+    [told] = messages_to(uow_factory, grace_id)[before:]
+    assert f"Her words: “{WORDS}”." in told, told

@@ -636,7 +636,8 @@ def test_a_callback_while_darajas_answer_is_being_written_pays_the_order(shop: S
 
 def _until_a_writer_waits(shop: Shop, posting: Any) -> None:
     """Until the callback waits for the transaction in hand: on PostgreSQL, for a row lock
-    (seen in pg_locks); SQLite lets one writer in at a time, so it waits at its start."""
+    (in this test's database: other tests' waits on the same server are not it); SQLite
+    lets one writer in at a time, so it waits at its start."""
     engine = shop.db.engine
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not posting.done():
@@ -645,7 +646,8 @@ def _until_a_writer_waits(shop: Shop, posting: Any) -> None:
             return
         with engine.connect() as connection:
             waiting = connection.exec_driver_sql(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted"
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
             ).scalar()
         if waiting:
             return
