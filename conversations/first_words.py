@@ -44,6 +44,13 @@ FIRST_WORDS: Final = {
     "sw": frozenset(_squeezed(word) for word in _SWAHILI.split()),
     "en": frozenset(_squeezed(word) for word in _ENGLISH.split()),
 }
+# Words that only greet ("Habari za asubuhi", "Mambo vipi", "Good morning"), in any language.
+_GREETINGS: Final = """
+    habari jambo hujambo mambo poa sasa niaje vipi shikamoo salama salamu hodi za yako
+    asubuhi mchana jioni
+    hi hello hey hiya hallo good morning afternoon evening there
+"""
+GREETINGS: Final = frozenset(_squeezed(word) for word in _GREETINGS.split())
 _WORD = re.compile(r"\w+")
 _DIGITS_OR_UNDERSCORE = re.compile(r"[\d_]")
 
@@ -65,3 +72,9 @@ def language_of_words(text: str) -> str | None:
     if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
         return None
     return ranked[0][0]
+
+
+def is_greeting(text: str) -> bool:
+    """Whether `text` only greets: every word of it a greeting ("Habariii!", "mambo vipi")."""
+    words = [_squeezed(token) for token in _WORD.findall(text)]
+    return bool(words) and all(word in GREETINGS for word in words)

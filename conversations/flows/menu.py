@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from conversations import replies
 from conversations.choices import resolve_choice
+from conversations.first_words import is_greeting
 from conversations.flow import (
     END,
     Flow,
@@ -115,6 +116,8 @@ def choose(ctx: StepContext, inbound: Inbound) -> StepResult:
     if inbound.photos and ctx.registry.has_flow(PHOTO_FLOW):
         return _begin_with_photos(ctx, inbound)
     chosen = _chosen(ctx, inbound)
+    if chosen is None and is_greeting(inbound.text):  # "Habari!" at the menu: it again
+        return ctx.begin(FlowRegistry.MENU)
     if chosen is None:
         return _not_understood(ctx)
     return chosen

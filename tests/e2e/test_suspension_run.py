@@ -292,6 +292,8 @@ def suspended_and_reinstated(shop: Shop, neema: TelegramPerson, otieno: Telegram
     assert wanjiru.tap(SW._(CANCEL))[0] == SW._(KEPT)
     menu = wanjiru.say("menyu")
     assert has(menu, SW._(APPEAL)), menu
+    # She greets at her menu: the menu again, not "choose from the menu above".
+    assert wanjiru.say("Habari za jioni") == menu
 
     # The owner reinstates: Wanjiru is told, her pieces and pages are back.
     owner.say("menu")

@@ -121,6 +121,9 @@ def test_text_outside_any_flow_shows_the_menu(chat: Chat) -> None:
     # At the menu: one short line, and the menu's numbers still work.
     assert chat.send("what is this?") == [NOT_UNDERSTOOD]
     assert chat.send("hmm") == [NOT_UNDERSTOOD]
+    # A greeting at the menu: the menu again, not "choose from the menu above".
+    assert chat.send("Habari za asubuhi!") == [MENU_EN]
+    assert chat.send("hello there") == [MENU_EN]
     chat.send("99")  # help from the menu ends there: no flow is active
     assert chat.send("what is this?") == [MENU_EN]
     chat.send("99")

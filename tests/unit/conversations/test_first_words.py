@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.first_words import FIRST_WORDS, language_of_words
+from conversations.first_words import FIRST_WORDS, is_greeting, language_of_words
 from conversations.i18n import SUPPORTED_LOCALES, choose_locale
 
 
@@ -136,3 +136,13 @@ def test_else_the_shops_default() -> None:
 def test_a_default_we_do_not_have_falls_back_to_english() -> None:
     assert choose_locale(None, "", default="fr") == "en"
     assert choose_locale(None) == "en"
+
+
+@pytest.mark.parametrize("words", ["Habariii!", "habari za asubuhi", "Mambo vipi", "Good morning"])
+def test_greetings(words: str) -> None:
+    assert is_greeting(words)
+
+
+@pytest.mark.parametrize("words", ["", "👋 2", "habari, nataka mkufu", "hello 12", "sawa"])
+def test_not_only_greetings(words: str) -> None:
+    assert not is_greeting(words)
